@@ -1,0 +1,63 @@
+using Multikernel.Hardware;
+
+namespace Experiments.Common;
+
+/// <summary>Parses core lists such as "0-3,8,10-11" or "all" and checks them against the cores this process may use.</summary>
+public static class CoreList
+{
+    /// <summary>Parses <paramref name="text"/>; throws <see cref="FormatException"/> naming the bad token and what is allowed.</summary>
+    public static int[] Parse(string text, IReadOnlyList<int> allowed, string optionName = "--cores")
+    {
+        string allowedText = Format(allowed);
+        if (string.IsNullOrWhiteSpace(text) || text.Trim().Equals("all", StringComparison.OrdinalIgnoreCase))
+            return allowed.ToArray();
+        var result = new List<int>();
+        foreach (var raw in text.Split(',', StringSplitOptions.TrimEntries))
+        {
+            if (raw.Length == 0) throw new FormatException($"{optionName}: empty element in '{text}'; use a list such as 0-3,8 (allowed cores: {allowedText})");
+            int dash = raw.IndexOf('-');
+            int lo, hi;
+            if (dash < 0)
+            {
+                if (!int.TryParse(raw, out lo) || lo < 0) throw new FormatException($"{optionName}: '{raw}' is not a core number; use a list such as 0-3,8 (allowed cores: {allowedText})");
+                hi = lo;
+            }
+            else if (!int.TryParse(raw[..dash], out lo) || !int.TryParse(raw[(dash + 1)..], out hi) || lo < 0 || hi < lo)
+                throw new FormatException($"{optionName}: '{raw}' is not a range lo-hi with 0 <= lo <= hi (allowed cores: {allowedText})");
+            for (int c = lo; c <= hi; c++)
+            {
+                if (!allowed.Contains(c)) throw new FormatException($"{optionName}: core {c} is not in this process's affinity mask (allowed cores: {allowedText})");
+                if (result.Contains(c)) throw new FormatException($"{optionName}: core {c} is listed twice in '{text}'");
+                result.Add(c);
+            }
+        }
+        return result.ToArray();
+    }
+
+    /// <summary>Formats a list of cores compactly, e.g. [0,1,2,3,8] -> "0-3,8".</summary>
+    public static string Format(IReadOnlyList<int> cores)
+    {
+        var sorted = cores.Order().ToArray();
+        var parts = new List<string>();
+        for (int i = 0; i < sorted.Length;)
+        {
+            int j = i;
+            while (j + 1 < sorted.Length && sorted[j + 1] == sorted[j] + 1) j++;
+            parts.Add(i == j ? $"{sorted[i]}" : $"{sorted[i]}-{sorted[j]}");
+            i = j + 1;
+        }
+        return string.Join(',', parts);
+    }
+
+    /// <summary>The core counts of a scaling sweep over <paramref name="cores"/>: 1, 2, 4, ... and the total.</summary>
+    public static int[] SweepCounts(int total, bool quick)
+    {
+        var counts = new List<int>();
+        for (int k = 1; k <= total; k = quick ? k * 2 : (k < 4 ? k + 1 : k + Math.Max(2, k / 4))) counts.Add(k);
+        if (counts[^1] != total) counts.Add(total);
+        return counts.ToArray();
+    }
+
+    /// <summary>The cores this process may run on, from the kernel's view of the machine.</summary>
+    public static IReadOnlyList<int> Allowed() => CoreAffinity.AllowedCpus();
+}

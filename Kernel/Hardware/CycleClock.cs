@@ -1,0 +1,93 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+
+namespace Multikernel.Hardware;
+
+/// <summary>
+/// A cycle counter: the x86 time-stamp counter read by a 12-byte <c>rdtsc</c> stub called through an
+/// unmanaged function pointer, calibrated against the monotonic clock at start-up. Where no invariant TSC is
+/// usable (not x86-64, or the CPU lacks constant_tsc), it falls back to <see cref="Stopwatch"/> ticks and says so
+/// in <see cref="Source"/>; <see cref="Frequency"/> is then the Stopwatch frequency.
+/// </summary>
+public static unsafe partial class CycleClock
+{
+    static readonly delegate* unmanaged[SuppressGCTransition]<ulong> s_rdtsc;
+
+    /// <summary>Counter ticks per second (the TSC frequency where the TSC is used).</summary>
+    public static readonly double Frequency;
+    /// <summary>"tsc" or "stopwatch".</summary>
+    public static readonly string Source;
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial nint mmap(nint addr, nuint length, int prot, int flags, int fd, nint offset);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int mprotect(nint addr, nuint len, int prot);
+
+    static CycleClock()
+    {
+        if (RuntimeInformation.ProcessArchitecture == Architecture.X64 && HasInvariantTsc()
+            && Environment.GetEnvironmentVariable("REPRO_NO_TSC") != "1")
+        {
+            s_rdtsc = MakeRdtscStub();
+            if (s_rdtsc != null)
+            {
+                Frequency = Calibrate();
+                Source = "tsc";
+                return;
+            }
+        }
+        Frequency = Stopwatch.Frequency;
+        Source = "stopwatch";
+    }
+
+    /// <summary>The current counter value.</summary>
+    public static ulong Now() => s_rdtsc != null ? s_rdtsc() : (ulong)Stopwatch.GetTimestamp();
+
+    /// <summary>Converts a count of ticks to nanoseconds.</summary>
+    public static double ToNanoseconds(double ticks) => ticks * 1e9 / Frequency;
+
+    /// <summary>Converts nanoseconds to ticks.</summary>
+    public static double FromNanoseconds(double ns) => ns * Frequency / 1e9;
+
+    static bool HasInvariantTsc()
+    {
+        try
+        {
+            foreach (var line in File.ReadLines("/proc/cpuinfo"))
+                if (line.StartsWith("flags", StringComparison.Ordinal))
+                    return line.Contains(" constant_tsc", StringComparison.Ordinal) && line.Contains(" tsc", StringComparison.Ordinal);
+        }
+        catch (IOException) { }
+        return false;
+    }
+
+    static delegate* unmanaged[SuppressGCTransition]<ulong> MakeRdtscStub()
+    {
+        // rdtsc; shl rdx, 32; or rax, rdx; ret
+        ReadOnlySpan<byte> code = [0x0F, 0x31, 0x48, 0xC1, 0xE2, 0x20, 0x48, 0x09, 0xD0, 0xC3];
+        const int PROT_READ = 1, PROT_WRITE = 2, PROT_EXEC = 4, MAP_PRIVATE = 2, MAP_ANONYMOUS = 0x20;
+        nint page = mmap(0, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (page == -1) return null;
+        code.CopyTo(new Span<byte>((void*)page, code.Length));
+        if (mprotect(page, 4096, PROT_READ | PROT_EXEC) != 0) return null;
+        return (delegate* unmanaged[SuppressGCTransition]<ulong>)page;
+    }
+
+    static double Calibrate()
+    {
+        // Three 20 ms windows against the monotonic clock; the median removes a window hit by preemption.
+        Span<double> f = stackalloc double[3];
+        for (int i = 0; i < f.Length; i++)
+        {
+            long s0 = Stopwatch.GetTimestamp();
+            ulong t0 = s_rdtsc();
+            while (Stopwatch.GetTimestamp() - s0 < Stopwatch.Frequency / 50) { }
+            ulong t1 = s_rdtsc();
+            long s1 = Stopwatch.GetTimestamp();
+            f[i] = (t1 - t0) / ((double)(s1 - s0) / Stopwatch.Frequency);
+        }
+        f.Sort();
+        return f[1];
+    }
+}

@@ -1,0 +1,162 @@
+using System.Globalization;
+
+namespace Multikernel.Hardware;
+
+/// <summary>One logical CPU as the kernel sees it: which package, NUMA node and L3 domain it belongs to.</summary>
+public sealed record CoreInfo(int Cpu, int Package, int NumaNode, int L3Domain, int CoreId);
+
+/// <summary>How far apart two cores are, nearest first. Used to class URPC pairs and to build routing trees.</summary>
+public enum CorePairDistance
+{
+    SameCore = 0,
+    /// <summary>Hyperthreads of one physical core.</summary>
+    SiblingThread = 1,
+    SameL3 = 2,
+    SameNumaNode = 3,
+    SamePackage = 4,
+    OtherPackage = 5,
+}
+
+/// <summary>
+/// The machine's shape: cores grouped into L3 domains, NUMA nodes and packages. Read from sysfs (only the CPUs in
+/// the process affinity mask) or built from a description, so that tests can model machines we do not have.
+/// Immutable; every core sees the same copy, as the paper's system knowledge base would hand it out.
+/// </summary>
+public sealed class MachineTopology
+{
+    readonly Dictionary<int, CoreInfo> _byCpu;
+
+    public IReadOnlyList<CoreInfo> Cores { get; }
+    public IReadOnlyList<int> Packages { get; }
+    public IReadOnlyList<int> NumaNodes { get; }
+    public IReadOnlyList<int> L3Domains { get; }
+    public string CpuModel { get; }
+
+    public MachineTopology(IEnumerable<CoreInfo> cores, string cpuModel = "unknown")
+    {
+        Cores = cores.OrderBy(c => c.Cpu).ToArray();
+        if (Cores.Count == 0) throw new ArgumentException("a topology needs at least one core", nameof(cores));
+        _byCpu = Cores.ToDictionary(c => c.Cpu);
+        Packages = Cores.Select(c => c.Package).Distinct().Order().ToArray();
+        NumaNodes = Cores.Select(c => c.NumaNode).Distinct().Order().ToArray();
+        L3Domains = Cores.Select(c => c.L3Domain).Distinct().Order().ToArray();
+        CpuModel = cpuModel;
+    }
+
+    static readonly Lazy<MachineTopology> s_current = new(() => FromSysfs("/", CoreAffinity.AllowedCpus()));
+
+    /// <summary>This machine, restricted to the CPUs this process may run on.</summary>
+    public static MachineTopology Current => s_current.Value;
+
+    public CoreInfo this[int cpu] => _byCpu.TryGetValue(cpu, out var c) ? c
+        : throw new ArgumentOutOfRangeException(nameof(cpu), cpu, $"core {cpu} is not in this topology; cores: {CoreAffinity.FormatList(Cores.Select(x => x.Cpu).ToArray())}");
+
+    public bool Contains(int cpu) => _byCpu.ContainsKey(cpu);
+
+    public CorePairDistance Distance(int a, int b)
+    {
+        if (a == b) return CorePairDistance.SameCore;
+        CoreInfo x = this[a], y = this[b];
+        if (x.Package != y.Package) return CorePairDistance.OtherPackage;
+        if (x.CoreId == y.CoreId) return CorePairDistance.SiblingThread;
+        if (x.L3Domain == y.L3Domain) return CorePairDistance.SameL3;
+        if (x.NumaNode == y.NumaNode) return CorePairDistance.SameNumaNode;
+        return CorePairDistance.SamePackage;
+    }
+
+    /// <summary>
+    /// A made-up machine: <paramref name="packages"/> sockets, each with <paramref name="nodesPerPackage"/> NUMA
+    /// nodes, each node with <paramref name="l3PerNode"/> L3 domains of <paramref name="coresPerL3"/> cores. CPUs are
+    /// numbered in order, one hardware thread per core.
+    /// </summary>
+    public static MachineTopology FromDescription(int packages, int nodesPerPackage, int l3PerNode, int coresPerL3, string model = "modelled")
+    {
+        if (packages < 1 || nodesPerPackage < 1 || l3PerNode < 1 || coresPerL3 < 1)
+            throw new ArgumentException("every count of a machine description must be at least 1");
+        var cores = new List<CoreInfo>();
+        int cpu = 0;
+        for (int p = 0; p < packages; p++)
+            for (int n = 0; n < nodesPerPackage; n++)
+                for (int l = 0; l < l3PerNode; l++)
+                    for (int c = 0; c < coresPerL3; c++, cpu++)
+                        cores.Add(new CoreInfo(cpu, p, p * nodesPerPackage + n, (p * nodesPerPackage + n) * l3PerNode + l, cpu));
+        return new MachineTopology(cores, model);
+    }
+
+    /// <summary>
+    /// Reads <c>{root}/sys/devices/system/cpu</c> and <c>{root}/sys/devices/system/node</c>. Missing node or cache
+    /// information degrades gracefully: one node per package, one L3 domain per package.
+    /// </summary>
+    public static MachineTopology FromSysfs(string root, IReadOnlyCollection<int>? allowed = null)
+    {
+        string cpuDir = Path.Combine(root, "sys/devices/system/cpu");
+        string nodeDir = Path.Combine(root, "sys/devices/system/node");
+        if (!Directory.Exists(cpuDir)) throw new DirectoryNotFoundException($"no CPU information at {cpuDir}");
+
+        var online = File.Exists(Path.Combine(cpuDir, "online"))
+            ? ParseCpuList(File.ReadAllText(Path.Combine(cpuDir, "online")))
+            : Directory.GetDirectories(cpuDir, "cpu*").Select(d => Path.GetFileName(d)[3..])
+                .Where(s => int.TryParse(s, out _)).Select(int.Parse).Order().ToList();
+
+        var nodeOf = new Dictionary<int, int>();
+        if (Directory.Exists(nodeDir))
+            foreach (var d in Directory.GetDirectories(nodeDir, "node*"))
+                if (int.TryParse(Path.GetFileName(d)[4..], out int node) && File.Exists(Path.Combine(d, "cpulist")))
+                    foreach (int c in ParseCpuList(File.ReadAllText(Path.Combine(d, "cpulist")))) nodeOf[c] = node;
+
+        var l3Ids = new Dictionary<string, int>();
+        var cores = new List<CoreInfo>();
+        foreach (int cpu in online)
+        {
+            if (allowed != null && !allowed.Contains(cpu)) continue;
+            string topo = Path.Combine(cpuDir, $"cpu{cpu}", "topology");
+            int package = ReadInt(Path.Combine(topo, "physical_package_id"), 0);
+            int coreId = ReadInt(Path.Combine(topo, "core_id"), cpu);
+            int node = nodeOf.TryGetValue(cpu, out int n) ? n : package;
+            string l3Key = $"p{package}";
+            string cacheDir = Path.Combine(cpuDir, $"cpu{cpu}", "cache");
+            if (Directory.Exists(cacheDir))
+                foreach (var idx in Directory.GetDirectories(cacheDir, "index*").Order())
+                    if (ReadInt(Path.Combine(idx, "level"), 0) == 3 && File.Exists(Path.Combine(idx, "shared_cpu_list")))
+                    {
+                        var sharers = ParseCpuList(File.ReadAllText(Path.Combine(idx, "shared_cpu_list")));
+                        l3Key = "l3:" + string.Join(',', sharers);
+                        break;
+                    }
+            if (!l3Ids.TryGetValue(l3Key, out int l3)) l3Ids[l3Key] = l3 = l3Ids.Count;
+            cores.Add(new CoreInfo(cpu, package, node, l3, package * 100000 + coreId));
+        }
+        if (cores.Count == 0) throw new InvalidDataException($"no allowed online CPUs found under {cpuDir}");
+        return new MachineTopology(cores, ReadCpuModel(Path.Combine(root, "proc/cpuinfo")));
+    }
+
+    /// <summary>Parses a Linux CPU list such as "0-3,8,10-11".</summary>
+    public static List<int> ParseCpuList(string text)
+    {
+        var list = new List<int>();
+        foreach (var part in text.Trim().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            int dash = part.IndexOf('-');
+            if (dash < 0) list.Add(int.Parse(part, CultureInfo.InvariantCulture));
+            else
+                for (int c = int.Parse(part[..dash], CultureInfo.InvariantCulture); c <= int.Parse(part[(dash + 1)..], CultureInfo.InvariantCulture); c++)
+                    list.Add(c);
+        }
+        return list;
+    }
+
+    static int ReadInt(string path, int fallback) =>
+        File.Exists(path) && int.TryParse(File.ReadAllText(path).Trim(), out int v) && v >= 0 ? v : fallback;
+
+    static string ReadCpuModel(string cpuinfo)
+    {
+        if (!File.Exists(cpuinfo)) return "unknown";
+        foreach (var line in File.ReadLines(cpuinfo))
+            if (line.StartsWith("model name", StringComparison.Ordinal))
+                return line[(line.IndexOf(':') + 1)..].Trim();
+        return "unknown";
+    }
+
+    public override string ToString() =>
+        $"{Cores.Count} cores, {Packages.Count} package(s), {NumaNodes.Count} NUMA node(s), {L3Domains.Count} L3 domain(s); {CpuModel}";
+}

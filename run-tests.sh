@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Builds the solution once (Release) and runs every test project in turn: the concurrency and pinning tests
+# need the machine's cores to themselves, so projects do not run side by side. Ends with "N passed, N failed".
+# Usage: ./run-tests.sh [extra dotnet test args, e.g. --filter Category!=Slow]
+set -uo pipefail
+cd "$(dirname "$0")"
+results=TestResults
+rm -rf "$results"; mkdir -p "$results"
+if ! dotnet build Repro.sln -c Release -nologo -v q; then
+  echo "build failed"; echo "0 passed, 1 failed"; exit 1
+fi
+status=0
+for proj in tests/*/*.csproj; do
+  name=$(basename "$proj" .csproj)
+  echo "=== $name"
+  dotnet test "$proj" -c Release --no-build -nologo \
+    --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=normal" \
+    --results-directory "$results" "$@" || status=1
+done
+passed=0; failed=0
+for trx in "$results"/*.trx; do
+  [ -f "$trx" ] || continue
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -1)
+  p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters"); f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  e=$(sed -n 's/.* error="\([0-9]*\)".*/\1/p' <<<"$counters")
+  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0} + ${e:-0}))
+done
+n_proj=$(ls tests/*/*.csproj | wc -l); n_trx=$(ls "$results"/*.trx 2>/dev/null | wc -l)
+if [ "$n_trx" -lt "$n_proj" ]; then
+  echo "only $n_trx of $n_proj test projects produced results (a test host crashed?)"; failed=$((failed + n_proj - n_trx)); status=1
+fi
+[ "$failed" -gt 0 ] && status=1
+echo "$passed passed, $failed failed"
+exit $status
