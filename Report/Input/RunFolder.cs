@@ -1,0 +1,111 @@
+using System.Text.Json;
+using Experiments.Common;
+using ExperimentMeta = Experiments.Common.RunMeta;
+
+namespace Report.Input;
+
+/// <summary>
+/// A run folder as the report sees it: the experiments that wrote results, those that failed before writing
+/// anything, and run-all's run-level meta.json if there is one. Loading never changes or deletes anything.
+/// </summary>
+public sealed record RunFolder(
+    string Path,
+    string Name,
+    IReadOnlyList<ExperimentResult> Experiments,
+    IReadOnlyList<FailedExperiment> Failed,
+    RunLevelMeta? RunMeta)
+{
+    public const string LogFileName = "log.txt";
+
+    public ExperimentResult? Find(string experiment) => Experiments.FirstOrDefault(e => e.Name == experiment);
+
+    /// <summary>
+    /// Loads <paramref name="path"/>. Throws <see cref="ReportInputException"/> naming the path and the problem when
+    /// the folder is missing, holds no experiment folders, or holds a half-written one (results.csv without
+    /// meta.json, meta.json of a complete run without results.csv, a file that does not parse).
+    /// </summary>
+    public static RunFolder Load(string path)
+    {
+        string full = System.IO.Path.GetFullPath(path);
+        if (File.Exists(full)) throw new ReportInputException($"{full}: is a file; --run expects a run folder (Results/<host>-<timestamp>/)");
+        if (!Directory.Exists(full)) throw new ReportInputException($"{full}: run folder does not exist");
+
+        var runMeta = RunLevelMeta.TryLoad(System.IO.Path.Combine(full, ExperimentMeta.FileName));
+        var dirs = Directory.GetDirectories(full)
+            .Where(d => !System.IO.Path.GetFileName(d).StartsWith('.'))
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        if (dirs.Count == 0)
+            throw new ReportInputException($"{full}: holds no experiment folders (expected sub-folders such as fig1-shared-state/ with results.csv and meta.json)");
+
+        var experiments = new List<ExperimentResult>();
+        var failed = new List<FailedExperiment>();
+        var problems = new List<string>();
+        foreach (var dir in dirs)
+        {
+            try
+            {
+                var loaded = LoadExperiment(dir);
+                if (loaded.Result is not null) experiments.Add(loaded.Result);
+                else if (loaded.Failure is not null) failed.Add(loaded.Failure);
+            }
+            catch (ReportInputException e) { problems.Add(e.Message); }
+        }
+        if (problems.Count > 0)
+            throw new ReportInputException(problems.Count == 1
+                ? problems[0]
+                : $"{problems.Count} experiment folders in {full} cannot be used:\n  " + string.Join("\n  ", problems));
+        return new RunFolder(full, System.IO.Path.GetFileName(full.TrimEnd('/')), experiments, failed, runMeta);
+    }
+
+    static (ExperimentResult? Result, FailedExperiment? Failure) LoadExperiment(string dir)
+    {
+        string name = System.IO.Path.GetFileName(dir);
+        string results = System.IO.Path.Combine(dir, ResultsFile.FileName);
+        string meta = System.IO.Path.Combine(dir, ExperimentMeta.FileName);
+        string log = System.IO.Path.Combine(dir, LogFileName);
+        bool hasResults = File.Exists(results), hasMeta = File.Exists(meta);
+
+        if (!hasResults && !hasMeta)
+        {
+            if (File.Exists(log)) return (null, new FailedExperiment(name, dir, log, Tail(log, 15)));
+            throw new ReportInputException($"{dir}: neither {ResultsFile.FileName} nor {ExperimentMeta.FileName} (and no {LogFileName}): not an experiment folder, or one whose writing never started");
+        }
+        if (!hasMeta)
+            throw new ReportInputException($"{meta}: missing ({ResultsFile.FileName} is there): half-written experiment folder");
+
+        ExperimentMeta runMeta = LoadMeta(meta, dir);
+        if (!hasResults)
+        {
+            if (string.Equals(runMeta.Status, "complete", StringComparison.OrdinalIgnoreCase))
+                throw new ReportInputException($"{results}: missing although {ExperimentMeta.FileName} says Status \"complete\": half-written experiment folder");
+            // An experiment that declared itself incomplete before its first point: shown with its warning and no data.
+            return (new ExperimentResult(name, dir, runMeta, []), null);
+        }
+        return (new ExperimentResult(name, dir, runMeta, StrictResultsReader.Read(dir)), null);
+    }
+
+    static ExperimentMeta LoadMeta(string metaPath, string dir)
+    {
+        try
+        {
+            var m = ExperimentMeta.Load(dir);
+            if (m.Status is not ("complete" or "incomplete"))
+                throw new ReportInputException($"{metaPath}: Status is \"{m.Status}\"; allowed: \"complete\" or \"incomplete\"");
+            return m;
+        }
+        catch (JsonException e) { throw new ReportInputException($"{metaPath}: not a valid meta.json ({e.Message})", e); }
+        catch (InvalidDataException e) { throw new ReportInputException(e.Message, e); }
+        catch (IOException e) { throw new ReportInputException($"{metaPath}: cannot be read ({e.Message})", e); }
+    }
+
+    static IReadOnlyList<string> Tail(string path, int lines)
+    {
+        try
+        {
+            var all = File.ReadAllLines(path);
+            return all.Skip(Math.Max(0, all.Length - lines)).ToList();
+        }
+        catch (IOException) { return []; }
+    }
+}

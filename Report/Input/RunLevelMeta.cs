@@ -1,0 +1,57 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Report.Input;
+
+/// <summary>
+/// The run-level <c>meta.json</c> that run-all.sh writes at the root of a run folder: the profile, the cores,
+/// and what became of each experiment (ok, failed, not present, not selected). Optional: a run folder made by
+/// hand has none.
+/// </summary>
+public sealed class RunLevelMeta
+{
+    public string Kind { get; set; } = "";
+    public string Host { get; set; } = "";
+    public string Profile { get; set; } = "";
+    public string Cores { get; set; } = "";
+    public string Command { get; set; } = "";
+    public string Commit { get; set; } = "";
+    public string Started { get; set; } = "";
+    public string Finished { get; set; } = "";
+    public List<RunLevelExperiment> Experiments { get; set; } = new();
+
+    static readonly JsonSerializerOptions Json = new() { PropertyNameCaseInsensitive = true, ReadCommentHandling = JsonCommentHandling.Skip };
+
+    /// <summary>Reads <paramref name="path"/>; null if the file does not exist; throws on a file that is not run-level meta.</summary>
+    public static RunLevelMeta? TryLoad(string path)
+    {
+        if (!File.Exists(path)) return null;
+        try
+        {
+            var meta = JsonSerializer.Deserialize<RunLevelMeta>(File.ReadAllText(path), Json);
+            if (meta is null || meta.Kind != "run")
+                throw new ReportInputException($"{path}: not a run-level meta.json (expected \"kind\": \"run\", as run-all.sh writes)");
+            return meta;
+        }
+        catch (JsonException e)
+        {
+            throw new ReportInputException($"{path}: not valid JSON ({e.Message})", e);
+        }
+    }
+
+    /// <summary>The entry for the experiment that writes folder <paramref name="folder"/>, if run-all recorded one.</summary>
+    public RunLevelExperiment? ForFolder(string folder) =>
+        Experiments.FirstOrDefault(e => e.Folders.Contains(folder, StringComparer.Ordinal));
+}
+
+public sealed class RunLevelExperiment
+{
+    public string Name { get; set; } = "";
+    public List<string> Folders { get; set; } = new();
+    /// <summary>ok, failed, no-results, build-failed, not-present, not-selected.</summary>
+    public string Status { get; set; } = "";
+    [JsonPropertyName("exitCode")] public int? ExitCode { get; set; }
+    public double? Seconds { get; set; }
+    public string Log { get; set; } = "";
+    public string Reason { get; set; } = "";
+}

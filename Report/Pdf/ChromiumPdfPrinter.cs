@@ -1,0 +1,95 @@
+using System.Diagnostics;
+
+namespace Report.Pdf;
+
+/// <summary>
+/// Prints an HTML file to PDF with headless Chromium: a fresh throw-away profile, no network services, no
+/// header or footer, and a virtual-time budget so that the charts' scripts have run before the page is printed.
+/// </summary>
+public sealed class ChromiumPdfPrinter(string chromium, TimeSpan timeout)
+{
+    public string Chromium { get; } = chromium;
+
+    /// <summary>Environment variable that names the browser to use instead of searching PATH.</summary>
+    public const string ChromiumVariable = "REPRO_CHROMIUM";
+
+    static readonly string[] Candidates = ["chromium", "chromium-browser", "google-chrome", "google-chrome-stable"];
+
+    /// <summary>The browser from $REPRO_CHROMIUM, else the first of chromium/chromium-browser/google-chrome on PATH; null if none.</summary>
+    public static string? Find()
+    {
+        string? env = Environment.GetEnvironmentVariable(ChromiumVariable);
+        if (!string.IsNullOrWhiteSpace(env)) return File.Exists(env) ? env : null;
+        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries))
+            foreach (var name in Candidates)
+            {
+                string p = Path.Combine(dir, name);
+                if (File.Exists(p)) return p;
+            }
+        return null;
+    }
+
+    /// <summary>The arguments, one per element (also shown in error messages so the call can be repeated by hand).</summary>
+    public static IReadOnlyList<string> Arguments(string htmlPath, string pdfPath, string profileDir) =>
+    [
+        "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--disable-dev-shm-usage", "--hide-scrollbars", "--mute-audio",
+        $"--user-data-dir={profileDir}",
+        "--no-pdf-header-footer",
+        "--run-all-compositor-stages-before-draw",
+        "--virtual-time-budget=30000",
+        $"--print-to-pdf={pdfPath}",
+        new Uri(htmlPath).AbsoluteUri,
+    ];
+
+    /// <summary>Prints <paramref name="htmlPath"/> to <paramref name="pdfPath"/>; throws <see cref="PdfException"/> with Chromium's output on failure.</summary>
+    public void Print(string htmlPath, string pdfPath)
+    {
+        string profile = Directory.CreateTempSubdirectory("report-chromium-").FullName;
+        try
+        {
+            var psi = new ProcessStartInfo(Chromium)
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+            };
+            foreach (var a in Arguments(htmlPath, pdfPath, profile)) psi.ArgumentList.Add(a);
+            psi.Environment["HOME"] = profile; // keeps Chromium's crash and config folders out of the user's home
+            using var p = Process.Start(psi) ?? throw new PdfException($"could not start {Chromium}");
+            var stdout = p.StandardOutput.ReadToEndAsync();
+            var stderr = p.StandardError.ReadToEndAsync();
+            if (!p.WaitForExit(timeout))
+            {
+                p.Kill(entireProcessTree: true);
+                p.WaitForExit();
+                throw new PdfException($"{Chromium} did not finish within {timeout.TotalSeconds:0} s; killed it. Command: {Describe(htmlPath, pdfPath, profile)}");
+            }
+            string output = (stdout.Result + stderr.Result).Trim();
+            if (p.ExitCode != 0)
+                throw new PdfException($"{Chromium} exited with code {p.ExitCode}. Command: {Describe(htmlPath, pdfPath, profile)}\n{Last(output, 40)}");
+            if (!File.Exists(pdfPath) || new FileInfo(pdfPath).Length < 1000)
+                throw new PdfException($"{Chromium} exited 0 but wrote no PDF at {pdfPath}. Command: {Describe(htmlPath, pdfPath, profile)}\n{Last(output, 40)}");
+            using var f = File.OpenRead(pdfPath);
+            Span<byte> head = stackalloc byte[5];
+            if (f.Read(head) != 5 || !head.SequenceEqual("%PDF-"u8))
+                throw new PdfException($"{pdfPath}: Chromium wrote a file that is not a PDF");
+        }
+        finally
+        {
+            try { Directory.Delete(profile, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+
+    string Describe(string html, string pdf, string profile) =>
+        Chromium + " " + string.Join(' ', Arguments(html, pdf, profile));
+
+    static string Last(string text, int lines)
+    {
+        var all = text.Split('\n');
+        return string.Join('\n', all.Skip(Math.Max(0, all.Length - lines)));
+    }
+}
+
+public sealed class PdfException(string message) : Exception(message);

@@ -1,0 +1,53 @@
+using Experiments.Common;
+using Report.Pdf;
+
+namespace Report;
+
+/// <summary>
+/// Writes report.html and report.pdf into a folder so that a reader never sees a half-written file: both are
+/// made under temporary names in the same folder and renamed into place. The PDF is printed from the
+/// temporary HTML; if printing fails the new report.html is still put in place and an earlier report.pdf is
+/// left as it was (the error says so).
+/// </summary>
+public static class ReportOutput
+{
+    public const string HtmlName = "report.html";
+    public const string PdfName = "report.pdf";
+
+    public sealed record Result(string HtmlPath, string? PdfPath);
+
+    public static Result Write(string outDir, string html, ChromiumPdfPrinter? printer)
+    {
+        Directory.CreateDirectory(outDir);
+        string htmlPath = Path.Combine(outDir, HtmlName);
+        string pdfPath = Path.Combine(outDir, PdfName);
+        if (printer is null)
+        {
+            AtomicFile.WriteAllText(htmlPath, html);
+            return new Result(htmlPath, null);
+        }
+        string tmpHtml = Path.Combine(outDir, $".report.{Environment.ProcessId}.tmp.html");
+        string tmpPdf = Path.Combine(outDir, $".report.{Environment.ProcessId}.tmp.pdf");
+        try
+        {
+            AtomicFile.WriteAllText(tmpHtml, html);
+            try
+            {
+                printer.Print(tmpHtml, tmpPdf);
+            }
+            catch (PdfException)
+            {
+                File.Move(tmpHtml, htmlPath, overwrite: true);
+                throw;
+            }
+            File.Move(tmpPdf, pdfPath, overwrite: true);
+            File.Move(tmpHtml, htmlPath, overwrite: true);
+            return new Result(htmlPath, pdfPath);
+        }
+        finally
+        {
+            if (File.Exists(tmpHtml)) File.Delete(tmpHtml);
+            if (File.Exists(tmpPdf)) File.Delete(tmpPdf);
+        }
+    }
+}

@@ -1,0 +1,31 @@
+using Report.Html;
+using Report.Input;
+
+namespace Report.Sections;
+
+/// <summary>What an experiment says about itself: an incomplete run's missing points, and the notes in its meta.json.</summary>
+public static class ExperimentNotices
+{
+    public static void Incomplete(HtmlWriter w, ExperimentResult e)
+    {
+        if (!e.IsIncomplete) return;
+        w.Open("div", "warning")
+            .Labelled("Incomplete run:", $"{e.Directory}/meta.json has Status \"{e.Meta.Status}\"; "
+                + (e.Rows.Count == 0 ? "no point was measured." : $"{e.Rows.Count} row(s) were measured, these points were not:"));
+        if (e.Meta.Incomplete.Count > 0) w.List(e.Meta.Incomplete);
+        else w.P("(meta.json lists no missing points)");
+        w.Close("div");
+    }
+
+    public static void Notes(HtmlWriter w, ExperimentResult e)
+    {
+        if (e.Meta.Notes.Count == 0) return;
+        w.H3("Notes from the experiment");
+        w.List(e.Meta.Notes);
+    }
+
+    public static void Provenance(HtmlWriter w, ExperimentResult e) =>
+        w.P($"Run: profile '{e.Meta.Profile}', cores {e.Meta.CoresUsed}, started {e.Meta.Started:u}"
+            + (e.Meta.Finished is { } f ? $", finished {f:u}" : ", not finished")
+            + $"; command: {e.Meta.Command}", "muted");
+}

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the suite needs that are not on the machine yet.
+# Usage: scripts/install-deps.sh [--check] [GROUP...]
+#   GROUP: report  (chromium: HTML -> PDF)
+#          test    (report + poppler-utils: pdftoppm/pdftotext for the PDF tests)
+#          all     (every group; the default)
+#   --check  install nothing; exit 0 if everything is there, 1 (printing the apt-get command) if not.
+# As root it runs `apt-get update` once (only if something is missing) and installs quietly.
+# As another user it prints the exact command to run and exits 1.
+# To add a dependency: add a "group:command:package" line to NEEDS below.
+set -euo pipefail
+
+NEEDS=(
+  "report:chromium:chromium"
+  "test:chromium:chromium"
+  "test:pdftoppm:poppler-utils"
+  "test:pdftotext:poppler-utils"
+)
+
+check_only=0
+groups=()
+for a in "$@"; do
+  case "$a" in
+    --check) check_only=1 ;;
+    report|test|all) groups+=("$a") ;;
+    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    *) echo "install-deps.sh: unknown argument '$a' (allowed: --check, report, test, all)" >&2; exit 2 ;;
+  esac
+done
+[ ${#groups[@]} -eq 0 ] && groups=(all)
+
+missing=()
+for need in "${NEEDS[@]}"; do
+  IFS=: read -r group cmd pkg <<<"$need"
+  wanted=0
+  for g in "${groups[@]}"; do [ "$g" = all ] || [ "$g" = "$group" ] && wanted=1; done
+  [ $wanted -eq 1 ] || continue
+  command -v "$cmd" >/dev/null 2>&1 && continue
+  case " ${missing[*]:-} " in *" $pkg "*) ;; *) missing+=("$pkg") ;; esac
+done
+
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+install_cmd="apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${missing[*]}"
+if [ $check_only -eq 1 ]; then
+  echo "missing Debian packages: ${missing[*]}; install with: sudo sh -c '$install_cmd'" >&2
+  exit 1
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "missing Debian packages: ${missing[*]}" >&2
+  echo "run as root:  sudo sh -c '$install_cmd'" >&2
+  exit 1
+fi
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "missing packages ${missing[*]} and no apt-get on this machine: install them with your package manager" >&2
+  exit 1
+fi
+echo "installing Debian packages: ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive DEBCONF_NOWARNINGS=yes
+apt-get update -qq >/dev/null
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+for pkg in "${missing[@]}"; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || { echo "install-deps.sh: $pkg did not install" >&2; exit 1; }
+done
+echo "installed: ${missing[*]}" >&2
