@@ -50,7 +50,8 @@ public static class CompareDocument
         var ea = a.Find(spec.Experiment);
         var eb = b.Find(spec.Experiment);
         w.Open("section", "figure", spec.Experiment);
-        w.H2($"{spec.Heading} [{spec.Experiment}]");
+        w.H2(spec.Heading);
+        w.P($"Experiment folder: {spec.Experiment}", "muted folder");
         Pair(w, ea, eb, (x, e) => { if (e is not null) ExperimentNotices.Incomplete(x, e); });
         if (spec.Presentation == Presentation.Charts)
         {

@@ -24,7 +24,8 @@ var root = new RootCommand("Builds the report of a run of the Multikernel reprod
 foreach (var o in new Option[] { run, outDir, paperValues, compare, noPdf }) root.Options.Add(o);
 root.Validators.Add(r =>
 {
-    bool hasRun = r.GetValue(run) is not null, hasCompare = r.GetValue(compare) is { Length: > 0 };
+    // GetResult, not GetValue: a value that failed its own arity check must not be converted here.
+    bool hasRun = r.GetResult(run) is not null, hasCompare = r.GetResult(compare) is not null;
     if (hasRun && hasCompare) r.AddError("--run and --compare exclude each other: give one run folder with --run, or two with --compare RUN_A RUN_B");
     else if (!hasRun && !hasCompare) r.AddError("missing --run DIR (or --compare RUN_A RUN_B)");
 });

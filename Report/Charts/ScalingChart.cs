@@ -11,7 +11,8 @@ namespace Report.Charts;
 /// </summary>
 public static class ScalingChart
 {
-    static readonly string[] Palette =
+    /// <summary>Series colours; tests/e2e/PdfCheck counts pixels of these to tell a drawn chart from an empty one.</summary>
+    internal static readonly string[] Palette =
         ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f"];
 
     /// <summary>Paper values that can be drawn on <paramref name="spec"/>: same figure, same unit, known core count.</summary>
@@ -70,7 +71,7 @@ public static class ScalingChart
         t.SetProperty("mode", "lines+markers");
         t.SetProperty("x", s.Rows.Select(r => r.Cores).ToArray());
         t.SetProperty("y", s.Rows.Select(r => r.Median * scale).ToArray());
-        t.SetProperty("line", new Dictionary<string, object> { ["color"] = color, ["width"] = 2 });
+        t.SetProperty("line", new Dictionary<string, object> { ["color"] = color, ["width"] = 2.5 });
         t.SetProperty("marker", new Dictionary<string, object> { ["color"] = color, ["size"] = 7 });
         bool hasCi = s.Rows.All(r => double.IsFinite(r.CiLow) && double.IsFinite(r.CiHigh));
         if (hasCi)

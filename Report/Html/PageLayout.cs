@@ -37,9 +37,10 @@ public static class PageLayout
         table { border-collapse: collapse; margin: 2mm 0; font-size: 8.5pt; break-inside: auto; }
         th, td { border: 1px solid #bbb; padding: 1px 5px; text-align: left; vertical-align: top; }
         th { background: #eee; }
+        td:first-child, .folder { white-space: nowrap; }
         tr { break-inside: avoid; }
-        .warning { border: 2px solid #d9822b; background: #fff4e5; padding: 2mm 3mm; margin: 2mm 0; }
-        .failure { border: 2px solid #c23030; background: #fdeaea; padding: 2mm 3mm; margin: 2mm 0; }
+        .warning { border: 2px solid #666; border-left: 8px solid #444; background: #fff6e0; padding: 2mm 3mm; margin: 2mm 0; }
+        .failure { border: 2px solid #222; border-left: 8px solid #000; background: #fde8e8; padding: 2mm 3mm; margin: 2mm 0; }
         .caption { font-size: 9pt; color: #333; }
         .muted { color: #666; font-size: 8.5pt; }
         pre { font-size: 7.5pt; background: #f6f6f6; padding: 2mm; white-space: pre-wrap; }

@@ -15,7 +15,8 @@ public static class FigureSection
     public static void Write(HtmlWriter w, FigureSpec spec, ExperimentResult e, PaperValues paper)
     {
         w.Open("section", "figure", e.Name);
-        w.H2($"{spec.Heading} [{e.Name}]");
+        w.H2(spec.Heading);
+        w.P($"Experiment folder: {e.Name}", "muted folder");
         ExperimentNotices.Incomplete(w, e);
         var failed = e.Rows.Where(r => r.Verified == "fail").ToList();
         if (spec.Presentation == Presentation.Charts)

@@ -1,0 +1,91 @@
+namespace Report.Tests;
+
+public class CommandLineTests
+{
+    [Fact]
+    public void Missing_run_folder_exits_1_naming_it_and_writes_nothing()
+    {
+        using var fx = new FixtureRun();
+        string missing = Path.Combine(fx.Root, "nope");
+        var r = ReportProcess.Run("--run", missing, "--no-pdf");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains(missing, r.Stderr);
+        Assert.Contains("does not exist", r.Stderr);
+        Assert.False(Directory.Exists(missing));
+    }
+
+    [Fact]
+    public void Half_written_folder_exits_1_and_leaves_the_run_folder_as_it_was()
+    {
+        using var fx = new FixtureRun();
+        fx.WithFig1();
+        File.WriteAllText(Path.Combine(fx.RunDir, "report.html"), "earlier report");
+        File.Delete(Path.Combine(fx.RunDir, ExperimentCatalogNames.Fig1, "meta.json"));
+        var before = Directory.GetFiles(fx.RunDir, "*", SearchOption.AllDirectories).Order().ToList();
+        var r = ReportProcess.Run("--run", fx.RunDir, "--no-pdf");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("meta.json", r.Stderr);
+        Assert.Contains("nothing was written or deleted", r.Stderr);
+        Assert.Equal(before, Directory.GetFiles(fx.RunDir, "*", SearchOption.AllDirectories).Order().ToList());
+        Assert.Equal("earlier report", File.ReadAllText(Path.Combine(fx.RunDir, "report.html")));
+    }
+
+    [Fact]
+    public void Run_and_compare_together_is_a_usage_error()
+    {
+        var r = ReportProcess.Run("--run", "a", "--compare", "b", "c");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("exclude each other", r.Stderr);
+    }
+
+    [Fact]
+    public void No_run_given_is_a_usage_error()
+    {
+        var r = ReportProcess.Run();
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("--run", r.Stderr);
+    }
+
+    [Fact]
+    public void Compare_needs_two_folders()
+    {
+        var r = ReportProcess.Run("--compare", "only-one");
+        Assert.Equal(2, r.ExitCode);
+    }
+
+    [Fact]
+    public void Html_only_report_is_written_into_the_run_folder_without_temporary_files()
+    {
+        using var fx = new FixtureRun();
+        fx.WithFig1();
+        var r = ReportProcess.Run("--run", fx.RunDir, "--no-pdf");
+        Assert.Equal(0, r.ExitCode);
+        string html = Path.Combine(fx.RunDir, "report.html");
+        Assert.Contains(html, r.Stdout);
+        Assert.Contains("Paper Fig. 3", File.ReadAllText(html));
+        Assert.Empty(Directory.GetFiles(fx.RunDir, ".*"));
+    }
+
+    [Fact]
+    public void Missing_chromium_still_writes_html_and_exits_3_saying_how_to_install_it()
+    {
+        using var fx = new FixtureRun();
+        fx.WithFig1();
+        var r = ReportProcess.Run(new Dictionary<string, string> { ["REPRO_CHROMIUM"] = Path.Combine(fx.Root, "no-chromium") }, "--run", fx.RunDir);
+        Assert.Equal(3, r.ExitCode);
+        Assert.Contains("install-deps.sh", r.Stderr);
+        Assert.True(File.Exists(Path.Combine(fx.RunDir, "report.html")));
+        Assert.False(File.Exists(Path.Combine(fx.RunDir, "report.pdf")));
+    }
+
+    [Fact]
+    public void Missing_paper_values_file_is_an_input_error()
+    {
+        using var fx = new FixtureRun();
+        fx.WithFig1();
+        string missing = Path.Combine(fx.Root, "paper.csv");
+        var r = ReportProcess.Run("--run", fx.RunDir, "--no-pdf", "--paper-values", missing);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains(missing, r.Stderr);
+    }
+}

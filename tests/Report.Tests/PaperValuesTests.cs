@@ -1,0 +1,57 @@
+using Report.Input;
+using Report.Paper;
+
+namespace Report.Tests;
+
+public class PaperValuesTests
+{
+    [Fact]
+    public void Built_in_copy_holds_the_papers_headline_numbers()
+    {
+        var p = PaperValues.BuiltIn();
+        var shm8 = Assert.Single(p.ForFigure("fig3-shared-state"), v => v.Series == "SHM8");
+        Assert.Equal(16, shm8.Cores);
+        Assert.Equal(12000, shm8.Value);
+        Assert.Contains(p.ForFigure("table1-lrpc"), v => v.Value == 845 && v.Unit == "cycles");
+        Assert.Contains(p.ForFigure("io-udp-echo"), v => v.Cores is null);
+    }
+
+    /// <summary>
+    /// The built-in copy (Report/paper-values.csv) must equal the team's reference file wherever that is reachable
+    /// (../shared/reference beside the repository, in CI and in the team's checkouts), so the two cannot drift.
+    /// </summary>
+    [Fact]
+    public void Built_in_copy_equals_the_shared_reference_file_when_it_is_there()
+    {
+        string? root = RepositoryRoot.FindFrom(AppContext.BaseDirectory);
+        Assert.NotNull(root);
+        string? shared = null;
+        for (var d = new DirectoryInfo(root!); d is not null && shared is null; d = d.Parent)
+        {
+            string c = Path.Combine(d.FullName, "shared", "reference", "paper-values.csv");
+            if (File.Exists(c)) shared = c;
+        }
+        string committed = File.ReadAllText(Path.Combine(root!, "Report", "paper-values.csv"));
+        Assert.Equal(committed, PaperValues.BuiltInText());
+        if (shared is not null) Assert.Equal(File.ReadAllText(shared), committed);
+    }
+
+    [Fact]
+    public void A_bad_value_is_rejected_naming_the_source_and_record()
+    {
+        var e = Assert.Throws<ReportInputException>(() => PaperValues.Parse(
+            "figure,series,machine,cores,value,unit,precision,note\nfig3-shared-state,SHM8,m,16,lots,cycles,text,\n", "test.csv"));
+        Assert.Contains("test.csv", e.Message);
+        Assert.Contains("lots", e.Message);
+    }
+
+    [Fact]
+    public void Comment_lines_and_quoted_notes_are_read()
+    {
+        var v = PaperValues.Parse("# comment, with comma\nfigure,series,machine,cores,value,unit,precision,note\nf,S,m,,1.5,x,text,\"a, b\"\n", "t");
+        var one = Assert.Single(v);
+        Assert.Null(one.Cores);
+        Assert.Equal(1.5, one.Value);
+        Assert.Equal("a, b", one.Note);
+    }
+}

@@ -1,0 +1,178 @@
+using Experiments.Common;
+using Report.Input;
+
+namespace Report.Tests;
+
+public class RunFolderTests
+{
+    static IReadOnlyList<string> Snapshot(string dir) =>
+        Directory.GetFileSystemEntries(dir, "*", SearchOption.AllDirectories).Order().Select(p => $"{p}:{(File.Exists(p) ? new FileInfo(p).Length : -1)}").ToList();
+
+    static ReportInputException Rejects(FixtureRun fx)
+    {
+        var before = Snapshot(fx.Root);
+        var e = Assert.Throws<ReportInputException>(() => RunFolder.Load(fx.RunDir));
+        Assert.Equal(before, Snapshot(fx.Root)); // nothing written, nothing deleted
+        return e;
+    }
+
+    [Fact]
+    public void Missing_run_folder_is_named_in_the_error()
+    {
+        using var fx = new FixtureRun();
+        string missing = Path.Combine(fx.Root, "no-such-run");
+        var e = Assert.Throws<ReportInputException>(() => RunFolder.Load(missing));
+        Assert.Contains(missing, e.Message);
+        Assert.Contains("does not exist", e.Message);
+    }
+
+    [Fact]
+    public void Run_folder_without_experiment_folders_is_rejected()
+    {
+        using var fx = new FixtureRun();
+        var e = Rejects(fx);
+        Assert.Contains(fx.RunDir, e.Message);
+        Assert.Contains("no experiment folders", e.Message);
+    }
+
+    [Fact]
+    public void Results_without_meta_is_a_half_written_folder()
+    {
+        using var fx = new FixtureRun();
+        fx.WithFig1();
+        string meta = Path.Combine(fx.RunDir, ExperimentCatalogNames.Fig1, "meta.json");
+        File.Delete(meta);
+        var e = Rejects(fx);
+        Assert.Contains(meta, e.Message);
+        Assert.Contains("half-written", e.Message);
+    }
+
+    [Fact]
+    public void Complete_meta_without_results_is_a_half_written_folder()
+    {
+        using var fx = new FixtureRun();
+        fx.WithFig1();
+        string results = Path.Combine(fx.RunDir, ExperimentCatalogNames.Fig1, "results.csv");
+        File.Delete(results);
+        var e = Rejects(fx);
+        Assert.Contains(results, e.Message);
+        Assert.Contains("complete", e.Message);
+    }
+
+    [Fact]
+    public void Truncated_results_file_is_rejected_with_its_path()
+    {
+        using var fx = new FixtureRun();
+        fx.WithFig1();
+        string results = Path.Combine(fx.RunDir, ExperimentCatalogNames.Fig1, "results.csv");
+        string text = File.ReadAllText(results);
+        File.WriteAllText(results, text[..(text.Length - 25)]); // the last record loses its last fields
+        var e = Rejects(fx);
+        Assert.Contains(results, e.Message);
+    }
+
+    [Fact]
+    public void Results_file_with_a_non_number_median_is_rejected()
+    {
+        using var fx = new FixtureRun();
+        fx.WithFig1();
+        string results = Path.Combine(fx.RunDir, ExperimentCatalogNames.Fig1, "results.csv");
+        var lines = File.ReadAllLines(results);
+        lines[1] = lines[1].Replace(",300,", ",three hundred,");
+        Assert.Contains("three hundred", lines[1]);
+        File.WriteAllLines(results, lines);
+        var e = Rejects(fx);
+        Assert.Contains(results, e.Message);
+    }
+
+    [Fact]
+    public void Results_file_missing_a_column_is_rejected_naming_the_column()
+    {
+        using var fx = new FixtureRun();
+        fx.WithFig1();
+        string results = Path.Combine(fx.RunDir, ExperimentCatalogNames.Fig1, "results.csv");
+        File.WriteAllText(results, "Experiment,Series,Cores\nfig1-shared-state,SHM1,1\n");
+        var e = Rejects(fx);
+        Assert.Contains(results, e.Message);
+        Assert.Contains("Median", e.Message);
+    }
+
+    [Fact]
+    public void Empty_results_file_is_rejected()
+    {
+        using var fx = new FixtureRun();
+        fx.WithFig1();
+        string results = Path.Combine(fx.RunDir, ExperimentCatalogNames.Fig1, "results.csv");
+        File.WriteAllText(results, "");
+        var e = Rejects(fx);
+        Assert.Contains(results, e.Message);
+        Assert.Contains("empty", e.Message);
+    }
+
+    [Fact]
+    public void Garbage_meta_json_is_rejected_with_its_path()
+    {
+        using var fx = new FixtureRun();
+        fx.WithFig1();
+        string meta = Path.Combine(fx.RunDir, ExperimentCatalogNames.Fig1, "meta.json");
+        File.WriteAllText(meta, "{ \"status\": \"compl");
+        var e = Rejects(fx);
+        Assert.Contains(meta, e.Message);
+    }
+
+    [Fact]
+    public void Every_bad_folder_is_reported_not_only_the_first()
+    {
+        using var fx = new FixtureRun();
+        fx.WithFig1().WithCompute();
+        File.Delete(Path.Combine(fx.RunDir, ExperimentCatalogNames.Fig1, "meta.json"));
+        File.WriteAllText(Path.Combine(fx.RunDir, ExperimentCatalogNames.Compute, "results.csv"), "");
+        var e = Rejects(fx);
+        Assert.Contains(ExperimentCatalogNames.Fig1, e.Message);
+        Assert.Contains(ExperimentCatalogNames.Compute, e.Message);
+    }
+
+    [Fact]
+    public void Folder_with_only_a_log_is_a_failed_experiment_not_an_error()
+    {
+        using var fx = new FixtureRun();
+        fx.WithFig1();
+        string dir = Path.Combine(fx.RunDir, ExperimentCatalogNames.Compute);
+        Directory.CreateDirectory(dir);
+        File.WriteAllLines(Path.Combine(dir, "log.txt"), ["starting", "Unhandled exception: boom"]);
+        var run = RunFolder.Load(fx.RunDir);
+        var failed = Assert.Single(run.Failed);
+        Assert.Equal(ExperimentCatalogNames.Compute, failed.Name);
+        Assert.Contains("Unhandled exception: boom", failed.LogTail);
+        Assert.Single(run.Experiments);
+    }
+
+    [Fact]
+    public void Incomplete_meta_without_results_is_shown_as_incomplete_with_no_rows()
+    {
+        using var fx = new FixtureRun();
+        string dir = Path.Combine(fx.RunDir, ExperimentCatalogNames.Compute);
+        FixtureRun.Meta(ExperimentCatalogNames.Compute, "incomplete", "CG class S at 1 core").Save(dir);
+        var run = RunFolder.Load(fx.RunDir);
+        var e = Assert.Single(run.Experiments);
+        Assert.True(e.IsIncomplete);
+        Assert.Empty(e.Rows);
+    }
+
+    [Fact]
+    public void Rows_read_back_equal_rows_written()
+    {
+        using var fx = new FixtureRun();
+        fx.WithCompute();
+        var written = ResultsFile.Read(Path.Combine(fx.RunDir, ExperimentCatalogNames.Compute));
+        var read = RunFolder.Load(fx.RunDir).Find(ExperimentCatalogNames.Compute)!.Rows;
+        Assert.Equal(written.Count, read.Count);
+        for (int i = 0; i < read.Count; i++)
+        {
+            Assert.Equal(written[i].Series, read[i].Series);
+            Assert.Equal(written[i].Param, read[i].Param);
+            Assert.Equal(written[i].Median, read[i].Median);
+            Assert.Equal(written[i].Verified, read[i].Verified);
+        }
+    }
+}
