@@ -55,7 +55,7 @@ root.SetAction(pr =>
             string? chromium = ChromiumPdfPrinter.Find();
             if (chromium is null)
                 noPrinter = $"no Chromium found (looked for ${ChromiumPdfPrinter.ChromiumVariable}, then chromium, chromium-browser, google-chrome on PATH); "
-                    + "install it with scripts/install-deps.sh report (as root), or pass --no-pdf";
+                    + "install it with scripts/install-deps.sh run (as root), or pass --no-pdf";
             else printer = new ChromiumPdfPrinter(chromium, TimeSpan.FromMinutes(3));
         }
         var written = ReportOutput.Write(Path.GetFullPath(target), html, printer);

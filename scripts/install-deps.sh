@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the suite needs that are not on the machine yet.
 # Usage: scripts/install-deps.sh [--check] [GROUP...]
-#   GROUP: report  (chromium: HTML -> PDF)
-#          test    (report + poppler-utils: pdftoppm/pdftotext for the PDF tests)
-#          all     (every group; the default)
+#   GROUP: run     what run-all.sh needs: chromium (report.html -> report.pdf); later the load generators
+#          test    run + poppler-utils (pdfinfo/pdftotext/pdftoppm for the PDF tests)
+#          all     every group (the default)
 #   --check  install nothing; exit 0 if everything is there, 1 (printing the apt-get command) if not.
 # As root it runs `apt-get update` once (only if something is missing) and installs quietly.
 # As another user it prints the exact command to run and exits 1.
@@ -11,8 +11,9 @@
 set -euo pipefail
 
 NEEDS=(
-  "report:chromium:chromium"
+  "run:chromium:chromium"
   "test:chromium:chromium"
+  "test:pdfinfo:poppler-utils"
   "test:pdftoppm:poppler-utils"
   "test:pdftotext:poppler-utils"
 )
@@ -22,9 +23,9 @@ groups=()
 for a in "$@"; do
   case "$a" in
     --check) check_only=1 ;;
-    report|test|all) groups+=("$a") ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
-    *) echo "install-deps.sh: unknown argument '$a' (allowed: --check, report, test, all)" >&2; exit 2 ;;
+    run|test|all) groups+=("$a") ;;
+    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+    *) echo "install-deps.sh: unknown argument '$a' (allowed: --check, run, test, all)" >&2; exit 2 ;;
   esac
 done
 [ ${#groups[@]} -eq 0 ] && groups=(all)
