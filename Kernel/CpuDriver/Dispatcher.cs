@@ -1,0 +1,58 @@
+using System.Diagnostics;
+using Multikernel.Urpc;
+
+namespace Multikernel.CpuDriver;
+
+/// <summary>
+/// A dispatcher: the unit a CPU driver schedules, as in Barrelfish, one per domain per core. The CPU driver makes
+/// upcalls into it: <see cref="OnStart"/> once, then repeatedly <see cref="Run"/>; messages for it arrive through
+/// its <see cref="Waitset"/>, which the driver polls before each run upcall.
+/// <para>Invariant: every member is used only on the owning core's thread (checked in Debug builds by
+/// <see cref="AssertOnCore"/>). Another core reaches a dispatcher only by URPC.</para>
+/// </summary>
+public abstract class Dispatcher
+{
+    CpuDriver? _driver;
+    Waitset? _waitset;
+
+    public string Name { get; }
+    public DispatcherId Id { get; private set; }
+
+    protected Dispatcher(string name) => Name = name;
+
+    /// <summary>The CPU driver of the core this dispatcher runs on; set when the driver adopts it.</summary>
+    public CpuDriver Driver => _driver ?? throw new InvalidOperationException($"{Name} has not been adopted by a CPU driver yet");
+
+    /// <summary>The channels this dispatcher receives on; all share the core's notifier.</summary>
+    public Waitset Waitset => _waitset ?? throw new InvalidOperationException($"{Name} has not been adopted by a CPU driver yet");
+
+    public bool IsAdopted => _driver != null;
+
+    internal void Attach(CpuDriver driver, int slot)
+    {
+        if (_driver != null) throw new InvalidOperationException($"{Name} already runs on core {_driver.Core}");
+        _driver = driver;
+        _waitset = new Waitset(driver.Notifier);
+        Id = new DispatcherId(driver.CoreIndex, slot);
+    }
+
+    /// <summary>Upcall: the dispatcher runs for the first time on its core.</summary>
+    protected internal virtual void OnStart() { }
+
+    /// <summary>Upcall: run for a while (handle local work). Returns true if it made progress.</summary>
+    protected internal virtual bool Run() => false;
+
+    /// <summary>True when the dispatcher has local work that needs no message (e.g. runnable threads); keeps the core from sleeping.</summary>
+    protected internal virtual bool HasLocalWork => false;
+
+    /// <summary>Upcall: the core is shutting down.</summary>
+    protected internal virtual void OnStop() { }
+
+    /// <summary>Debug-build check that the caller runs on this dispatcher's core thread.</summary>
+    [Conditional("DEBUG")]
+    public void AssertOnCore()
+    {
+        if (_driver != null && !_driver.IsCurrentThread)
+            throw new InvalidOperationException($"{Name} (core {_driver.Core}) touched from another thread: core-local state is reachable only through its owner");
+    }
+}

@@ -1,0 +1,51 @@
+using Multikernel.Urpc;
+
+namespace Multikernel.CpuDriver;
+
+/// <summary>A dispatcher that accepts same-core LRPC calls.</summary>
+public interface ILrpcServer
+{
+    /// <summary>Handles one call; arguments and results are register-sized words, as in an LRPC that passes them in registers.</summary>
+    void OnLrpc(in UrpcPayload args, ref UrpcPayload result);
+}
+
+/// <summary>
+/// A same-core LRPC binding between two dispatchers of one CPU driver (the paper's Table 1). A call is a "system
+/// call" into the CPU driver, which checks that caller and callee are dispatchers of this core and that the binding
+/// is live, then switches directly to the callee's handler and back, without going through the run queue.
+/// Modelled: the privilege switch is a method call; the check and the direct hand-off are real.
+/// </summary>
+public sealed class LrpcBinding
+{
+    readonly CpuDriver _driver;
+    readonly Dispatcher _caller;
+    readonly Dispatcher _callee;
+    readonly ILrpcServer _server;
+    bool _revoked;
+
+    internal LrpcBinding(CpuDriver driver, Dispatcher caller, Dispatcher callee, ILrpcServer server)
+    {
+        _driver = driver;
+        _caller = caller;
+        _callee = callee;
+        _server = server;
+    }
+
+    public Dispatcher Caller => _caller;
+    public Dispatcher Callee => _callee;
+
+    /// <summary>Calls the callee on this core and returns its result words. Only the caller, on its core, may call.</summary>
+    public UrpcPayload Call(in UrpcPayload args)
+    {
+        if (_revoked) throw new InvalidOperationException($"LRPC binding {_caller.Name} -> {_callee.Name} has been revoked");
+        if (!_driver.IsCurrentThread)
+            throw new InvalidOperationException($"LRPC to {_callee.Name} called off core {_driver.Core}: LRPC is same-core only; use URPC across cores");
+        UrpcPayload result = default;
+        _driver.CurrentDispatcherSwitch(_callee);
+        try { _server.OnLrpc(in args, ref result); }
+        finally { _driver.CurrentDispatcherSwitch(_caller); }
+        return result;
+    }
+
+    internal void Revoke() => _revoked = true;
+}

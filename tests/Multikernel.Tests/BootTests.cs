@@ -1,0 +1,146 @@
+using System.Diagnostics;
+using Multikernel.CpuDriver;
+using Multikernel.Hardware;
+using Multikernel.Urpc;
+
+namespace Multikernel.Tests;
+
+public class BootTests
+{
+    static int ThreadCount()
+    {
+        using var p = Process.GetCurrentProcess();
+        p.Refresh();
+        return p.Threads.Count;
+    }
+
+    [Fact]
+    public async Task BootsOnEveryAllowedCoreWithPinnedDrivers()
+    {
+        using var mk = MultikernelSystem.Boot();
+        Assert.Equal(CoreAffinity.AllowedCpus(), mk.Cores);
+        for (int i = 0; i < mk.CoreCount; i++)
+        {
+            int cpu = (await mk.CallOn(i, m => CoreAffinity.CurrentCpu()));
+            Assert.Equal(mk.Cores[i], cpu);
+        }
+    }
+
+    [Fact]
+    public async Task BootAndShutdownHundredTimesLeaksNoThreadsOrMemory()
+    {
+        // Warm up once so lazily created runtime threads (thread pool, timers) are not counted as leaks.
+        MultikernelSystem.Boot().Dispose();
+        Thread.Sleep(100);
+        int threadsBefore = ThreadCount();
+        long bytesBefore = NativeBlock.LiveBytes;
+        for (int i = 0; i < 100; i++)
+        {
+            using var mk = MultikernelSystem.Boot(new MultikernelOptions { PollCycles = 1000 });
+            Assert.Equal(mk.CoreCount - 1, (await mk.CallOn(0, m => m.CoreCount - 1)));
+        }
+        Assert.Equal(bytesBefore, NativeBlock.LiveBytes);
+        // Allow the runtime a couple of its own threads of slack (e.g. a finalizer-side timer), never one per boot.
+        Assert.InRange(ThreadCount(), 0, threadsBefore + 2);
+    }
+
+    sealed class Echo : Dispatcher
+    {
+        public Echo() : base("echo") { }
+        public int Started;
+        protected internal override void OnStart() => Started++;
+    }
+
+    [Fact]
+    public async Task MonitorStartsDispatcherOnAnotherCoreAndGetsReply()
+    {
+        using var mk = MultikernelSystem.Boot();
+        int target = mk.CoreCount - 1;
+        Echo? made = null;
+        var spawned = (await mk.SpawnAsync(0, target, () => made = new Echo()));
+        Assert.Equal(target, spawned.CoreIndex);
+        Assert.NotNull(made);
+        // The new dispatcher runs on the target core and its start upcall ran there.
+        var (core, started) = (await mk.CallOn(target, m => (CoreAffinity.CurrentCpu(), made!.Started)));
+        Assert.Equal(mk.Cores[target], core);
+        Assert.Equal(1, started);
+        Assert.Equal(mk.Cores[target], made!.Driver.Core);
+    }
+
+    [Fact]
+    public async Task SpawnFailureComesBackAsError()
+    {
+        using var mk = MultikernelSystem.Boot();
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => mk.SpawnAsync(0, mk.CoreCount - 1, () => throw new InvalidDataException("bad image")));
+        Assert.Contains("bad image", e.Message);
+    }
+
+    [Fact]
+    public void BootOnCoreOutsideMaskIsAClearError()
+    {
+        int bad = CoreAffinity.AllowedCpus().Max() + 1;
+        var e = Assert.Throws<ArgumentException>(() => MultikernelSystem.Boot(new MultikernelOptions { Cores = [bad] }));
+        Assert.Contains($"cannot boot on core {bad}", e.Message);
+        Assert.Contains("allowed cores", e.Message);
+    }
+
+    [Fact]
+    public void RepeatedCoreAndBadRingSizeAreClearErrors()
+    {
+        int c = CoreAffinity.AllowedCpus()[0];
+        Assert.Contains("names a core twice", Assert.Throws<ArgumentException>(() => MultikernelSystem.Boot(new MultikernelOptions { Cores = [c, c] })).Message);
+        Assert.Contains("not a power of two", Assert.Throws<ArgumentException>(() => MultikernelSystem.Boot(new MultikernelOptions { RingSlots = 10 })).Message);
+    }
+
+    sealed class Adder : Dispatcher, ILrpcServer
+    {
+        public Adder() : base("adder") { }
+        public int Calls;
+        public void OnLrpc(in UrpcPayload args, ref UrpcPayload result)
+        {
+            Calls++;
+            result[0] = args[0] + args[1];
+            result[1] = (ulong)(Driver.CurrentDispatcher == this ? 1 : 0);
+        }
+    }
+
+    sealed class Client : Dispatcher
+    {
+        public Client() : base("client") { }
+    }
+
+    [Fact]
+    public async Task SameCoreLrpcSwitchesToCalleeAndBack()
+    {
+        using var mk = MultikernelSystem.Boot(new MultikernelOptions { Cores = [CoreAffinity.AllowedCpus()[0]] });
+        var adder = new Adder();
+        var client = new Client();
+        await mk.SpawnAsync(0, 0, () => adder);
+        await mk.SpawnAsync(0, 0, () => client);
+        var (sum, inCallee, callerAfter) = (await mk.CallOn(0, m =>
+        {
+            var b = m.Driver.BindLrpc(client, adder);
+            UrpcPayload a = default;
+            a[0] = 40; a[1] = 2;
+            var r = b.Call(a);
+            return (r[0], r[1], m.Driver.CurrentDispatcher?.Name);
+        }));
+        Assert.Equal(42UL, sum);
+        Assert.Equal(1UL, inCallee);
+        Assert.Equal("client", callerAfter);
+        Assert.Equal(1, adder.Calls);
+    }
+
+    [Fact]
+    public async Task LrpcAcrossCoresIsRefused()
+    {
+        if (CoreAffinity.AllowedCpus().Count < 2) return;
+        using var mk = MultikernelSystem.Boot();
+        var adder = new Adder();
+        var client = new Client();
+        await mk.SpawnAsync(0, 0, () => adder);
+        await mk.SpawnAsync(0, 1, () => client);
+        var e = await Assert.ThrowsAsync<ArgumentException>(() => mk.CallOn(0, m => m.Driver.BindLrpc(client, adder)));
+        Assert.Contains("same core", e.Message);
+    }
+}
