@@ -188,6 +188,8 @@ if [ -e "$out" ]; then die_usage "--out: $out already exists; a run folder is ne
 mkdir -p "$out" || die "--out: cannot create $out"
 out=$(cd "$out" && pwd)
 run_started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+cpu_model=$(sed -n 's/^model name[[:space:]]*:[[:space:]]*//p' /proc/cpuinfo 2>/dev/null | head -1)
+machine="$host (${cpu_model:-unknown CPU}, $(getconf _NPROCESSORS_ONLN) logical cpus)"
 command_line=$(printf '%q ' "$0" "${ORIG_ARGS[@]}"); command_line=${command_line% }
 
 declare -A status exitcode seconds logpath reason
@@ -196,8 +198,8 @@ for n in "${names[@]}"; do status[$n]=pending; exitcode[$n]=""; seconds[$n]=0; l
 write_run_meta() { # $1: running|finished|interrupted
   local tmp="$out/.meta.json.$$" first=1 e n fs f
   {
-    printf '{\n  "kind": "run",\n  "state": %s,\n  "host": %s,\n  "profile": %s,\n  "cores": %s,\n  "command": %s,\n  "commit": %s,\n  "mode": %s,\n  "started": %s,\n  "finished": %s,\n  "experiments": [\n' \
-      "$(json_str "$1")" "$(json_str "$host")" "$(json_str "$profile")" "$(json_str "$cores")" "$(json_str "$command_line")" \
+    printf '{\n  "kind": "run",\n  "state": %s,\n  "host": %s,\n  "machine": %s,\n  "profile": %s,\n  "cores": %s,\n  "command": %s,\n  "commit": %s,\n  "mode": %s,\n  "started": %s,\n  "finished": %s,\n  "experiments": [\n' \
+      "$(json_str "$1")" "$(json_str "$host")" "$(json_str "$machine")" "$(json_str "$profile")" "$(json_str "$cores")" "$(json_str "$command_line")" \
       "$(json_str "$commit")" "$(json_str "$mode")" "$(json_str "$run_started")" "$(json_str "$([ "$1" = running ] || date -u +%Y-%m-%dT%H:%M:%SZ)")"
     for e in "${EXPERIMENTS[@]}"; do
       n=$(field "$e" 0); IFS=, read -r -a fs <<<"$(field "$e" 1)"
@@ -240,7 +242,7 @@ for e in "${EXPERIMENTS[@]}"; do
     status[$n]=not-present; reason[$n]="$dir has no project yet"
   fi
 done
-report_cmd=()
+report_cmd=(); topology_cmd=()
 if [ "$mode" = repo ]; then
   to_build=()
   for e in "${EXPERIMENTS[@]}"; do n=$(field "$e" 0); [ "${status[$n]}" = pending ] && to_build+=("$n"); done
@@ -258,8 +260,14 @@ if [ "$mode" = repo ]; then
   done
   if dll=$(build_one "$here/$REPORT_PROJECT") && [ -f "$dll" ]; then report_cmd=(dotnet "$dll")
   else say "  report: BUILD FAILED (see $buildlog)"; fi
+  if dll=$(build_one "$here/$TOPOLOGY_PROJECT") && [ -f "$dll" ]; then topology_cmd=(dotnet "$dll"); fi
 else
   if p=$(program_of report); then report_cmd=("$p"); fi
+  if p=$(program_of topology); then topology_cmd=("$p"); fi
+fi
+# The machine as the kernel sees it (cores, packages, NUMA nodes, L3 groups, TSC), kept beside the results.
+if [ ${#topology_cmd[@]} -gt 0 ]; then
+  "${topology_cmd[@]}" > "$out/topology.txt" 2>&1 || say "warning: topology failed (see $out/topology.txt)"
 fi
 report_hint="${report_cmd[*]:-report} --run $out"
 

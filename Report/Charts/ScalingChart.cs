@@ -116,6 +116,7 @@ public static class ScalingChart
         l.SetProperty("plot_bgcolor", "white");
         l.SetProperty("font", new Dictionary<string, object> { ["family"] = "DejaVu Sans, Arial, sans-serif", ["size"] = 11, ["color"] = "#222" });
         l.SetProperty("margin", new Dictionary<string, object> { ["l"] = 60, ["r"] = 10, ["t"] = 40, ["b"] = 50 });
+        l.SetProperty("showlegend", true); // also for a single curve: the legend names the series
         l.SetProperty("legend", new Dictionary<string, object> { ["x"] = 1.02, ["y"] = 1, ["font"] = new Dictionary<string, object> { ["size"] = 10 } });
         double xMax = Math.Ceiling(range.XMax) + 0.5;
         l.SetProperty("xaxis", Axis(spec.XTitle, [0, xMax], range.XMax <= 16 ? 1 : null));

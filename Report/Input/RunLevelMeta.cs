@@ -12,6 +12,7 @@ public sealed class RunLevelMeta
 {
     public string Kind { get; set; } = "";
     public string Host { get; set; } = "";
+    public string Machine { get; set; } = "";
     public string Profile { get; set; } = "";
     public string Cores { get; set; } = "";
     public string Command { get; set; } = "";

@@ -14,7 +14,7 @@ public static class TitlePage
             return
             [
                 ("Host", run?.Host ?? "unknown"),
-                ("Machine", "no experiment wrote a meta.json, so the machine is not described"),
+                ("Machine", run is { Machine.Length: > 0 } ? $"{run.Machine} (from run-all.sh; no experiment wrote a meta.json)" : "no experiment wrote a meta.json, so the machine is not described"),
                 ("Commit", run?.Commit ?? ""),
             ];
         return
