@@ -161,7 +161,7 @@ if [ -n "$bundle" ]; then
     asm=$(dotnet msbuild "$proj" -getProperty:AssemblyName 2>>"$publog") || return 1
     say "  publish $name ($proj)"
     dotnet publish "$proj" -c Release -r linux-x64 --self-contained true -p:PublishSingleFile=true \
-      -p:InvariantGlobalization=true -p:DebugType=none -nologo -v q -o "$bundle/bin/$name" >>"$publog" 2>&1 || return 1
+      -p:InvariantGlobalization=true -p:EnableCompressionInSingleFile=true -p:DebugType=none -nologo -v q -o "$bundle/bin/$name" >>"$publog" 2>&1 || return 1
     [ -x "$bundle/bin/$name/$asm" ] || { echo "no executable $bundle/bin/$name/$asm after publish" >>"$publog"; return 1; }
     echo "$name=bin/$name/$asm" >> "$bundle/bundle.manifest.tmp"
   }
