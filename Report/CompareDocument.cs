@@ -68,12 +68,13 @@ public static class CompareDocument
                         var r = ScalingChart.Extent(g.Spec, g.Series, g.Overlay);
                         range = range is { } have ? have.Union(r) : r;
                     }
+                var colours = new[] { left, right }.Where(g => g is not null).SelectMany(g => g!.Series.Select(s => s.Name)).Distinct().ToList();
                 Pair(w, left, right, (x, g) =>
                 {
                     if (g is null) { x.P("Not measured in this run."); return; }
-                    x.Open("div", "chart").Raw(ScalingChart.ToHtml(ScalingChart.Build(g.Spec, g.Series, g.Overlay, PageLayout.HalfLandscapeWidth, 360, range))).Close("div");
-                    RowTables.KeyNumbers(x, g);
+                    x.Open("div", "chart").Raw(ScalingChart.ToHtml(ScalingChart.Build(g.Spec, g.Series, g.Overlay, PageLayout.HalfLandscapeWidth, 360, range, colours))).Close("div");
                 });
+                Pair(w, left, right, (x, g) => { if (g is not null) RowTables.KeyNumbers(x, g); }, "pair tables");
             }
         }
         else
@@ -91,13 +92,16 @@ public static class CompareDocument
         w.Close("section");
     }
 
-    /// <summary>Two columns, A then B, each headed with its run; <paramref name="body"/> writes one side.</summary>
-    static void Pair<T>(HtmlWriter w, T left, T right, Action<HtmlWriter, T> body)
+    /// <summary>
+    /// Two columns, A then B; <paramref name="body"/> writes one side. Class "pair" keeps both on one page (charts);
+    /// "pair tables" may break across pages (long tables).
+    /// </summary>
+    static void Pair<T>(HtmlWriter w, T left, T right, Action<HtmlWriter, T> body, string cssClass = "pair")
     {
         var l = new HtmlWriter(); body(l, left);
         var r = new HtmlWriter(); body(r, right);
         if (l.ToString().Length == 0 && r.ToString().Length == 0) return;
-        w.Open("div", "pair")
+        w.Open("div", cssClass)
             .Open("div").Element("p", "A", "muted").Raw(l.ToString()).Close("div")
             .Open("div").Element("p", "B", "muted").Raw(r.ToString()).Close("div")
             .Close("div");

@@ -39,14 +39,17 @@ public static class ScalingChart
         return new AxisRange(xMax, yMax);
     }
 
+    /// <param name="colourOrder">Series names whose position picks the colour (so that two charts of a comparison colour
+    /// the same series alike); null: the order of <paramref name="series"/>.</param>
     public static GenericChart Build(ChartSpec spec, IReadOnlyList<SeriesPoints> series, IReadOnlyList<PaperValue> overlay,
-        int width, int height, AxisRange? range = null)
+        int width, int height, AxisRange? range = null, IReadOnlyList<string>? colourOrder = null)
     {
         var traces = new List<GenericChart>();
         var colorOf = new Dictionary<string, string>();
         for (int i = 0; i < series.Count; i++)
         {
-            string color = Palette[i % Palette.Length];
+            int slot = colourOrder is null ? i : Math.Max(0, colourOrder.ToList().IndexOf(series[i].Name));
+            string color = Palette[slot % Palette.Length];
             colorOf[series[i].Name] = color;
             traces.Add(GenericChart.ofTraceObject(true, Curve(series[i], spec.YScale, color)));
         }

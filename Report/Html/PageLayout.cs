@@ -34,6 +34,7 @@ public static class PageLayout
         .chart { break-inside: avoid; margin: 2mm 0; }
         .pair { display: flex; gap: 4mm; break-inside: avoid; }
         .pair > div { flex: 1; min-width: 0; }
+        .pair.tables { break-inside: auto; }
         table { border-collapse: collapse; margin: 2mm 0; font-size: 8.5pt; break-inside: auto; }
         th, td { border: 1px solid #bbb; padding: 1px 5px; text-align: left; vertical-align: top; }
         th { background: #eee; }
