@@ -221,7 +221,7 @@ on_interrupt() {
   printf '\n%s\n' "run-all: interrupted; results so far are kept in $out (make the report with: $report_hint)" >&2
   exit 130
 }
-report_hint="./run-all.sh is not needed: report --run $out"
+report_hint="dotnet run --project Report -c Release -- --run $out"
 trap on_interrupt INT TERM
 write_run_meta running
 

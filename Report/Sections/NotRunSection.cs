@@ -39,7 +39,7 @@ public static class NotRunSection
             "not-present" => "not run: its program does not exist in this checkout yet",
             "not-selected" => "not run: not selected (run-all.sh --only)",
             "build-failed" => "not run: its program did not build",
-            "failed" => $"failed (exit code {e.ExitCode})",
+            "failed" => e.ExitCode is { } code ? $"failed (exit code {code})" : "failed",
             "no-results" => "ran, exited 0, but wrote no results for this folder",
             _ => $"status '{e.Status}'",
         };
