@@ -15,9 +15,9 @@ public static class Fig1Cli
     /// <summary>Sizes of the three profiles: timed ops per thread per repetition, and repetitions.</summary>
     public static readonly IReadOnlyDictionary<string, (int Iterations, int Repetitions)> Profiles = new Dictionary<string, (int, int)>
     {
-        ["quick"] = (2_000, 5),
-        ["default"] = (20_000, 15),
-        ["full"] = (100_000, 31),
+        ["quick"] = (1_000, 15),
+        ["default"] = (2_000, 151),
+        ["full"] = (10_000, 501),
     };
 
     const int MinIterations = 10, MaxIterations = 100_000_000, MaxRepetitions = 10_000;
@@ -56,7 +56,12 @@ public static class Fig1Cli
             Description = $"Which experiment to run: all, {Fig1Settings.SharedStateId} or {Fig1Settings.UrpcTablesId} (default: all)",
             DefaultValueFactory = _ => "all",
         };
-        experiment.AcceptOnlyFromAmong("all", Fig1Settings.SharedStateId, Fig1Settings.UrpcTablesId);
+        string[] experiments = ["all", Fig1Settings.SharedStateId, Fig1Settings.UrpcTablesId];
+        experiment.Validators.Add(r =>
+        {
+            string? v = r.GetValueOrDefault<string>();
+            if (!experiments.Contains(v)) r.AddError($"--experiment: '{v}' is not an experiment of this program; allowed: {string.Join(", ", experiments)}");
+        });
 
         var root = new RootCommand(
             "Paper Fig 3 (shared-state update cost: SHMn vs MSGn vs the server, with host lock baselines) and the paper's " +

@@ -27,6 +27,7 @@ public static unsafe class LockWorkload
         var gate = new Lock();
         long* p = shared.Base;
         var samples = new double[k * size.Repetitions];
+        var disturbed = new bool[k * size.Repetitions];
         PinnedThreadGroup.Run(cores, (w, barrier) =>
         {
             for (int r = 0; r < size.Repetitions; r++)
@@ -34,13 +35,20 @@ public static unsafe class LockWorkload
                 barrier.SignalAndWait();
                 Run(kind, gate, spin, p, lines, size.Warmup);
                 barrier.SignalAndWait();
+                long switches = ContextSwitches.InvoluntaryOfThisThread();
                 ulong t0 = CycleClock.Now();
                 Run(kind, gate, spin, p, lines, size.Iterations);
                 ulong t1 = CycleClock.Now();
                 samples[w * size.Repetitions + r] = (double)(t1 - t0) / size.Iterations;
+                disturbed[w * size.Repetitions + r] = ContextSwitches.InvoluntaryOfThisThread() != switches;
             }
         }, TimeSpan.FromMinutes(5));
-        return new PointMeasurement { CyclesPerOp = samples, Failure = shared.CheckAll(k * size.OpsPerThread) };
+        return new PointMeasurement
+        {
+            CyclesPerOp = samples,
+            Failure = shared.CheckAll(k * size.OpsPerThread),
+            RepetitionDisturbed = PointMeasurement.PerRepetition(disturbed, size.Repetitions),
+        };
     }
 
     static void Run(HostLock kind, Lock gate, TtasSpinLock spin, long* p, int lines, int updates)

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Experiments.Common;
 using Multikernel;
 using Multikernel.CpuDriver;
 using Multikernel.Hardware;
@@ -48,18 +49,21 @@ public sealed class LrpcCaller : Dispatcher
             var binding = Driver.BindLrpc(this, _callee);
             var samples = new double[_size.Repetitions];
             long wrong = 0;
+            var disturbed = new bool[_size.Repetitions];
             for (int r = 0; r < _size.Repetitions; r++)
             {
                 wrong += Calls(binding, _size.Warmup);
+                long switches = ContextSwitches.InvoluntaryOfThisThread();
                 ulong t0 = CycleClock.Now();
                 wrong += Calls(binding, _size.Iterations);
                 ulong t1 = CycleClock.Now();
                 samples[r] = (double)(t1 - t0) / _size.Iterations;
+                disturbed[r] = ContextSwitches.InvoluntaryOfThisThread() != switches;
             }
             long expected = _size.OpsPerThread;
             string? failure = wrong != 0 ? $"{wrong} LRPC results were not argument + 1"
                 : _callee.Calls != expected ? $"callee saw {_callee.Calls} calls, expected {expected}" : null;
-            _outcome.Succeed(new PointMeasurement { CyclesPerOp = samples, Failure = failure });
+            _outcome.Succeed(new PointMeasurement { CyclesPerOp = samples, Failure = failure, RepetitionDisturbed = disturbed });
         }
         catch (Exception e) { _outcome.Fail(e); }
         return true;

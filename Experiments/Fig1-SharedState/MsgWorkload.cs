@@ -14,6 +14,10 @@ public sealed class MsgMeasurement
     public required double[] ServerCyclesPerOp { get; init; }
     public string? Failure { get; init; }
     public bool Verified => Failure == null;
+    /// <summary>Per repetition: was any client descheduled by the OS during its timed phase (the server is not tracked per repetition).</summary>
+    public required bool[] RepetitionDisturbed { get; init; }
+    /// <summary>Times the server's thread was descheduled while serving.</summary>
+    public long ServerDescheduled { get; init; }
 }
 
 /// <summary>
@@ -73,6 +77,8 @@ public static class MsgWorkload
                 UpdatesPerSecond = rates,
                 ServerCyclesPerOp = server.HandlerCycles,
                 Failure = Verify(expected, server, reports),
+                RepetitionDisturbed = Enumerable.Range(0, size.Repetitions).Select(r => reports.Any(c => c.Disturbed[r])).ToArray(),
+                ServerDescheduled = server.Descheduled,
             };
         }
         finally

@@ -27,7 +27,7 @@ public static class SharedStateSweep
                 points.Add(new SweepPoint($"SHM{n} cores={k}", ops * (k > 1 ? 60 * n : 10 + n), () =>
                 {
                     var m = ShmWorkload.Run(cores, n, size);
-                    return [rows.Cycles($"SHM{n}", k, $"lines={n}", "cycles_per_update", m.CyclesPerOp, RowFactory.Verdict(m.Verified),
+                    return [rows.Cycles($"SHM{n}", k, $"lines={n}", "cycles_per_update", m.CyclesPerOp, m.RepetitionDisturbed, RowFactory.Verdict(m.Verified),
                         Note(m, $"{k} thread(s) pinned to cores {coreText}; each update is one atomic increment (lock xadd) of each of {n} shared line(s)"))];
                 }));
             foreach (var (kind, series, what) in new[] { (HostLock.DotNetLock, "lock", "a C# lock statement on System.Threading.Lock"), (HostLock.SpinLock, "spinlock", "a test-and-test-and-set spin lock") })
@@ -35,7 +35,7 @@ public static class SharedStateSweep
                     points.Add(new SweepPoint($"{series}{n} cores={k}", ops * (k > 1 ? 120 + 10 * n : 20 + n), () =>
                     {
                         var m = LockWorkload.Run(cores, n, size, kind);
-                        return [rows.Cycles($"{series}{n}", k, $"lines={n}", "cycles_per_update", m.CyclesPerOp, RowFactory.Verdict(m.Verified),
+                        return [rows.Cycles($"{series}{n}", k, $"lines={n}", "cycles_per_update", m.CyclesPerOp, m.RepetitionDisturbed, RowFactory.Verdict(m.Verified),
                             Note(m, $"{k} thread(s) pinned to cores {coreText}; plain increments of {n} shared line(s) under {what}"))];
                     }));
             if (k < 2) continue;
@@ -53,23 +53,24 @@ public static class SharedStateSweep
         int k = cores.Length;
         var m = MsgWorkload.Run(cores, n, size, window);
         string verdict = RowFactory.Verdict(m.Verified);
-        string where = $"server dispatcher on core {cores[0]}, {k - 1} client dispatcher(s) on cores {CoreList.Format(cores[1..])}, one URPC binding ({UpdateProtocol.RingSlots} slots) per client";
+        string where = $"server dispatcher on core {cores[0]}, {k - 1} client dispatcher(s) on cores {CoreList.Format(cores[1..])}, one URPC binding ({UpdateProtocol.RingSlots} slots) per client; " +
+                       $"server thread descheduled {m.ServerDescheduled} time(s) while serving (not attributed to repetitions)";
         if (window == 1)
             return
             [
-                rows.Cycles($"MSG{n}", k, $"lines={n}", "cycles_per_update", m.ClientCyclesPerOp, verdict,
+                rows.Cycles($"MSG{n}", k, $"lines={n}", "cycles_per_update", m.ClientCyclesPerOp, m.RepetitionDisturbed, verdict,
                     Note(m.Failure, $"client round trip per update (one request in flight); {where}")),
-                rows.Other($"MSG{n}", k, $"lines={n}", "updates_per_s", "updates/s", m.UpdatesPerSecond, verdict,
+                rows.Other($"MSG{n}", k, $"lines={n}", "updates_per_s", "updates/s", m.UpdatesPerSecond, m.RepetitionDisturbed, verdict,
                     Note(m.Failure, $"all clients together (sum of client rates per repetition), one request in flight per client; {where}")),
-                rows.Cycles($"Server{n}", k, $"lines={n}", "cycles_per_update", m.ServerCyclesPerOp, verdict,
-                    Note(m.Failure, $"server handler per update: apply to {n} line(s) + send reply, excluding time requests waited in the ring; includes one TSC read (~{clockOverhead:0} cycles); {where}")),
+                rows.Cycles($"Server{n}", k, $"lines={n}", "cycles_per_update", m.ServerCyclesPerOp, null, verdict,
+                    Note(m.Failure, $"server handler per update: apply to {n} line(s) + send reply, excluding time requests waited in the ring; timed with two TSC reads per update, which do not serialise, so a handler this short is measured near the clock's resolution (back-to-back reads: {clockOverhead:0} cycles); {where}")),
             ];
         string param = $"lines={n};window={window}";
         return
         [
-            rows.Cycles($"MSG{n}-pipelined", k, param, "cycles_per_update", m.ClientCyclesPerOp, verdict,
+            rows.Cycles($"MSG{n}-pipelined", k, param, "cycles_per_update", m.ClientCyclesPerOp, m.RepetitionDisturbed, verdict,
                 Note(m.Failure, $"client cycles per completed update with up to {window} requests in flight (inverse client throughput); {where}")),
-            rows.Other($"MSG{n}-pipelined", k, param, "updates_per_s", "updates/s", m.UpdatesPerSecond, verdict,
+            rows.Other($"MSG{n}-pipelined", k, param, "updates_per_s", "updates/s", m.UpdatesPerSecond, m.RepetitionDisturbed, verdict,
                 Note(m.Failure, $"all clients together (sum of client rates per repetition), up to {window} requests in flight per client; {where}")),
         ];
     }

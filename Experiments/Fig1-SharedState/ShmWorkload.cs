@@ -17,6 +17,7 @@ public static unsafe class ShmWorkload
         using var shared = new SharedLines(lines);
         long* p = shared.Base;
         var samples = new double[k * size.Repetitions];
+        var disturbed = new bool[k * size.Repetitions];
         PinnedThreadGroup.Run(cores, (w, barrier) =>
         {
             for (int r = 0; r < size.Repetitions; r++)
@@ -24,13 +25,20 @@ public static unsafe class ShmWorkload
                 barrier.SignalAndWait();
                 Update(p, lines, size.Warmup);
                 barrier.SignalAndWait();
+                long switches = ContextSwitches.InvoluntaryOfThisThread();
                 ulong t0 = CycleClock.Now();
                 Update(p, lines, size.Iterations);
                 ulong t1 = CycleClock.Now();
                 samples[w * size.Repetitions + r] = (double)(t1 - t0) / size.Iterations;
+                disturbed[w * size.Repetitions + r] = ContextSwitches.InvoluntaryOfThisThread() != switches;
             }
         }, TimeSpan.FromMinutes(5));
-        return new PointMeasurement { CyclesPerOp = samples, Failure = shared.CheckAll(k * size.OpsPerThread) };
+        return new PointMeasurement
+        {
+            CyclesPerOp = samples,
+            Failure = shared.CheckAll(k * size.OpsPerThread),
+            RepetitionDisturbed = PointMeasurement.PerRepetition(disturbed, size.Repetitions),
+        };
     }
 
     /// <summary>The measured loop: <paramref name="updates"/> updates, each an atomic increment of every line.</summary>

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Experiments.Common;
 using Multikernel.CpuDriver;
 using Multikernel.Hardware;
 using Multikernel.Urpc;
@@ -12,6 +13,8 @@ public sealed class ClientReport
     public required double[] CyclesPerOp { get; init; }
     /// <summary>Updates per second this client completed in each repetition.</summary>
     public required double[] OpsPerSecond { get; init; }
+    /// <summary>Per repetition: was this client descheduled by the OS during the timed phase.</summary>
+    public required bool[] Disturbed { get; init; }
     public required long Replies { get; init; }
     /// <summary>Sum of the applied values (w1) over all replies.</summary>
     public required ulong ReplyValueSum { get; init; }
@@ -64,16 +67,19 @@ public sealed class UpdateClient : Dispatcher
     {
         var cycles = new double[_size.Repetitions];
         var rate = new double[_size.Repetitions];
+        var disturbed = new bool[_size.Repetitions];
         for (int r = 0; r < _size.Repetitions; r++)
         {
             Batch(_size.Warmup, warmup: 1);
+            long switches = ContextSwitches.InvoluntaryOfThisThread();
             ulong t0 = CycleClock.Now();
             Batch(_size.Iterations, warmup: 0);
             ulong t1 = CycleClock.Now();
             cycles[r] = (double)(t1 - t0) / _size.Iterations;
             rate[r] = _size.Iterations * CycleClock.Frequency / (t1 - t0);
+            disturbed[r] = ContextSwitches.InvoluntaryOfThisThread() != switches;
         }
-        return new ClientReport { CyclesPerOp = cycles, OpsPerSecond = rate, Replies = _replies, ReplyValueSum = _valueSum, Failure = _failure };
+        return new ClientReport { CyclesPerOp = cycles, OpsPerSecond = rate, Disturbed = disturbed, Replies = _replies, ReplyValueSum = _valueSum, Failure = _failure };
     }
 
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]

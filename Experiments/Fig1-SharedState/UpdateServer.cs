@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Experiments.Common;
 using Multikernel.CpuDriver;
 using Multikernel.Hardware;
 using Multikernel.Urpc;
@@ -15,6 +16,8 @@ public sealed class ServerReport
     public required ulong ReplyValueSum { get; init; }
     /// <summary>Final value of every line.</summary>
     public required long[] FinalLines { get; init; }
+    /// <summary>Times the OS descheduled the server's thread while it served (involuntary context switches).</summary>
+    public required long Descheduled { get; init; }
 }
 
 /// <summary>
@@ -76,6 +79,7 @@ public sealed unsafe class UpdateServer : Dispatcher
         long* lines = _state.Base;
         var clients = _clients;
         var guard = new StallGuard();
+        long switches = ContextSwitches.InvoluntaryOfThisThread();
         while (served < _expected)
         {
             bool any = false;
@@ -111,6 +115,7 @@ public sealed unsafe class UpdateServer : Dispatcher
             Served = served,
             ReplyValueSum = valueSum,
             FinalLines = final,
+            Descheduled = ContextSwitches.InvoluntaryOfThisThread() - switches,
         };
     }
 

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Experiments.Common;
 using Multikernel;
 using Multikernel.CpuDriver;
 using Multikernel.Hardware;
@@ -22,6 +23,21 @@ public sealed class UrpcPairMeasurement
     /// <summary>Messages per 1000 cycles received in a stream, one sample per repetition.</summary>
     public required double[] MsgsPerKcycle { get; init; }
     public string? Failure { get; init; }
+    /// <summary>Per repetition of the latency phase: was the pinger or ponger descheduled by the OS.</summary>
+    public required bool[] LatencyDisturbed { get; init; }
+    /// <summary>Per repetition of the stream phase: was the sender or receiver descheduled by the OS.</summary>
+    public required bool[] StreamDisturbed { get; init; }
+}
+
+/// <summary>What one side of the pair benchmark measured: per repetition, a latency sample, a second sample
+/// (pinger: round trip; ponger: stream rate), and whether its thread was descheduled in each phase.</summary>
+public sealed class PairSideReport
+{
+    public required double[] Latency { get; init; }
+    public required double[] Other { get; init; }
+    public required bool[] DisturbedLatency { get; init; }
+    public required bool[] DisturbedStream { get; init; }
+    public string? Failure { get; init; }
 }
 
 /// <summary>
@@ -39,10 +55,10 @@ public sealed class UrpcPinger : Dispatcher
 {
     readonly UrpcEndpoint _b;
     readonly SweepSize _size;
-    readonly DispatcherOutcome<(double[] RoundTrip, double[] BToA, string? Failure)> _outcome;
+    readonly DispatcherOutcome<PairSideReport> _outcome;
     bool _finished;
 
-    public UrpcPinger(UrpcEndpoint b, SweepSize size, DispatcherOutcome<(double[], double[], string?)> outcome) : base("urpc-pinger")
+    public UrpcPinger(UrpcEndpoint b, SweepSize size, DispatcherOutcome<PairSideReport> outcome) : base("urpc-pinger")
     {
         _b = b;
         _size = size;
@@ -57,21 +73,28 @@ public sealed class UrpcPinger : Dispatcher
         _finished = true;
         try
         {
-            var rtt = new double[_size.Repetitions];
-            var bToA = new double[_size.Repetitions];
-            for (int r = 0; r < _size.Repetitions; r++)
+            int reps = _size.Repetitions;
+            var rtt = new double[reps];
+            var bToA = new double[reps];
+            var dLat = new bool[reps];
+            var dStream = new bool[reps];
+            for (int r = 0; r < reps; r++)
             {
                 PingPong(r, _size.Warmup, 1, out _, out _);
+                long switches = ContextSwitches.InvoluntaryOfThisThread();
                 PingPong(r, _size.Iterations, 0, out ulong rttSum, out ulong backSum);
+                dLat[r] = ContextSwitches.InvoluntaryOfThisThread() != switches;
                 rtt[r] = (double)rttSum / _size.Iterations;
                 bToA[r] = (double)(long)backSum / _size.Iterations;
             }
-            for (int r = 0; r < _size.Repetitions; r++)
+            for (int r = 0; r < reps; r++)
             {
                 Stream(r, _size.Warmup, 1);
+                long switches = ContextSwitches.InvoluntaryOfThisThread();
                 Stream(r, _size.Iterations, 0);
+                dStream[r] = ContextSwitches.InvoluntaryOfThisThread() != switches;
             }
-            _outcome.Succeed((rtt, bToA, null));
+            _outcome.Succeed(new PairSideReport { Latency = bToA, Other = rtt, DisturbedLatency = dLat, DisturbedStream = dStream });
         }
         catch (Exception e) { _outcome.Fail(e); }
         return true;
@@ -114,10 +137,10 @@ public sealed class UrpcPonger : Dispatcher
 {
     readonly UrpcEndpoint _a;
     readonly SweepSize _size;
-    readonly DispatcherOutcome<(double[] AToB, double[] Rate, string? Failure)> _outcome;
+    readonly DispatcherOutcome<PairSideReport> _outcome;
     bool _finished;
 
-    public UrpcPonger(UrpcEndpoint a, SweepSize size, DispatcherOutcome<(double[], double[], string?)> outcome) : base("urpc-ponger")
+    public UrpcPonger(UrpcEndpoint a, SweepSize size, DispatcherOutcome<PairSideReport> outcome) : base("urpc-ponger")
     {
         _a = a;
         _size = size;
@@ -132,20 +155,27 @@ public sealed class UrpcPonger : Dispatcher
         _finished = true;
         try
         {
-            var aToB = new double[_size.Repetitions];
-            var rate = new double[_size.Repetitions];
+            int reps = _size.Repetitions;
+            var aToB = new double[reps];
+            var rate = new double[reps];
+            var dLat = new bool[reps];
+            var dStream = new bool[reps];
             string? failure = null;
-            for (int r = 0; r < _size.Repetitions; r++)
+            for (int r = 0; r < reps; r++)
             {
                 Pong(_size.Warmup);
+                long switches = ContextSwitches.InvoluntaryOfThisThread();
                 aToB[r] = (double)(long)Pong(_size.Iterations) / _size.Iterations;
+                dLat[r] = ContextSwitches.InvoluntaryOfThisThread() != switches;
             }
-            for (int r = 0; r < _size.Repetitions; r++)
+            for (int r = 0; r < reps; r++)
             {
                 failure ??= Drain(_size.Warmup, 1, out _);
+                long switches = ContextSwitches.InvoluntaryOfThisThread();
                 failure ??= Drain(_size.Iterations, 0, out rate[r]);
+                dStream[r] = ContextSwitches.InvoluntaryOfThisThread() != switches;
             }
-            _outcome.Succeed((aToB, rate, failure));
+            _outcome.Succeed(new PairSideReport { Latency = aToB, Other = rate, DisturbedLatency = dLat, DisturbedStream = dStream, Failure = failure });
         }
         catch (Exception e) { _outcome.Fail(e); }
         return true;
@@ -201,25 +231,28 @@ public static class UrpcPairBench
         // Declared before the system so that it is freed after the cores have stopped, also when a wait fails.
         using var binding = new UrpcBinding(UpdateProtocol.RingSlots, topo[coreA].NumaNode, topo[coreB].NumaNode);
         using var mk = MultikernelSystem.Boot(new MultikernelOptions { Cores = [coreA, coreB] });
-        var pinger = new DispatcherOutcome<(double[] RoundTrip, double[] BToA, string? Failure)>();
-        var ponger = new DispatcherOutcome<(double[] AToB, double[] Rate, string? Failure)>();
+        var pinger = new DispatcherOutcome<PairSideReport>();
+        var ponger = new DispatcherOutcome<PairSideReport>();
         mk.SpawnAsync(0, 1, () => new UrpcPonger(binding.B, size, ponger)).Wait();
         mk.SpawnAsync(0, 0, () => new UrpcPinger(binding.A, size, pinger)).Wait();
         ponger.Open();
         pinger.Open();
         if (!Task.WaitAll([pinger.Completion, ponger.Completion], UpdateProtocol.Stall + TimeSpan.FromSeconds(30)))
             throw new TimeoutException($"URPC pair benchmark on cores {coreA},{coreB} did not finish");
-        var (rtt, bToA, f1) = pinger.Completion.Result;
-        var (aToB, rate, f2) = ponger.Completion.Result;
+        var a = pinger.Completion.Result;
+        var b = ponger.Completion.Result;
         mk.Shutdown();
+        int reps = size.Repetitions;
         return new UrpcPairMeasurement
         {
-            RoundTrip = rtt,
-            OneWayAToB = aToB,
-            OneWayBToA = bToA,
-            OneWay = aToB.Zip(bToA, (x, y) => (x + y) / 2).ToArray(),
-            MsgsPerKcycle = rate,
-            Failure = f1 ?? f2,
+            RoundTrip = a.Other,
+            OneWayAToB = b.Latency,
+            OneWayBToA = a.Latency,
+            OneWay = b.Latency.Zip(a.Latency, (x, y) => (x + y) / 2).ToArray(),
+            MsgsPerKcycle = b.Other,
+            Failure = a.Failure ?? b.Failure,
+            LatencyDisturbed = Enumerable.Range(0, reps).Select(r => a.DisturbedLatency[r] || b.DisturbedLatency[r]).ToArray(),
+            StreamDisturbed = Enumerable.Range(0, reps).Select(r => a.DisturbedStream[r] || b.DisturbedStream[r]).ToArray(),
         };
     }
 }

@@ -46,7 +46,7 @@ public static class UrpcTablesSweep
             new($"LRPC same-core core={c0}", ops * 50, () =>
             {
                 var m = LrpcCaller.Measure(c0, size);
-                return [rows.Cycles("LRPC same-core", 1, $"core={c0}", "cycles", m.CyclesPerOp, RowFactory.Verdict(m.Verified),
+                return [rows.Cycles("LRPC same-core", 1, $"core={c0}", "cycles", m.CyclesPerOp, m.RepetitionDisturbed, RowFactory.Verdict(m.Verified),
                     (m.Failure == null ? "" : $"CHECK FAILED: {m.Failure}; ") +
                     $"call + return between two dispatchers on core {c0} through the CPU driver (binding and core checked per call); the privilege and context switch are modelled as a method call, so this is not comparable with the paper's kernel-mediated LRPC")];
             }),
@@ -64,11 +64,11 @@ public static class UrpcTablesSweep
                 var bToA = SampleSummary.Of(m.OneWayBToA).Median;
                 return
                 [
-                    rows.Cycles($"URPC one-way {name}", 2, param, "cycles", m.OneWay, verdict,
+                    rows.Cycles($"URPC one-way {name}", 2, param, "cycles", m.OneWay, m.LatencyDisturbed, verdict,
                         fail + $"sender's TSC stamp to receiver's TSC read, mean of both directions (cancels any TSC offset between the cores): {a}->{b} median {aToB:0}, {b}->{a} median {bToA:0} cycles; one {UpdateProtocol.RingSlots}-slot ring per direction, receiver polling"),
-                    rows.Cycles($"URPC round-trip {name}", 2, param, "cycles", m.RoundTrip, verdict,
+                    rows.Cycles($"URPC round-trip {name}", 2, param, "cycles", m.RoundTrip, m.LatencyDisturbed, verdict,
                         fail + $"ping from core {a}, pong from core {b}, timed on core {a}"),
-                    rows.Other($"URPC throughput {name}", 2, param, "msgs_per_kcycle", "msgs/kcycle", m.MsgsPerKcycle, verdict,
+                    rows.Other($"URPC throughput {name}", 2, param, "msgs_per_kcycle", "msgs/kcycle", m.MsgsPerKcycle, m.StreamDisturbed, verdict,
                         fail + $"one-way stream core {a} -> core {b} through a {UpdateProtocol.RingSlots}-slot ring with lazy credit, timed at the receiver from first to last message"),
                 ];
             }));
