@@ -21,8 +21,14 @@ public static unsafe class LockWorkload
 {
     public static PointMeasurement Run(IReadOnlyList<int> cores, int lines, SweepSize size, HostLock kind)
     {
-        int k = cores.Count;
         using var shared = new SharedLines(lines);
+        return Run(cores, shared, size, kind);
+    }
+
+    /// <summary>Runs on caller-owned lines (which must start at zero), so a test can inspect them afterwards.</summary>
+    public static PointMeasurement Run(IReadOnlyList<int> cores, SharedLines shared, SweepSize size, HostLock kind)
+    {
+        int k = cores.Count, lines = shared.Count;
         using var spin = new TtasSpinLock();
         var gate = new Lock();
         long* p = shared.Base;

@@ -18,6 +18,14 @@ public sealed class MsgMeasurement
     public required bool[] RepetitionDisturbed { get; init; }
     /// <summary>Times the server's thread was descheduled while serving.</summary>
     public long ServerDescheduled { get; init; }
+
+    // The raw facts the check was made from, for tests and diagnostics.
+    public required long Expected { get; init; }
+    public required long Served { get; init; }
+    public required long[] ServerFinalLines { get; init; }
+    public required long RepliesReceived { get; init; }
+    public required ulong ServerReplyValueSum { get; init; }
+    public required ulong ClientReplyValueSum { get; init; }
 }
 
 /// <summary>
@@ -79,6 +87,12 @@ public static class MsgWorkload
                 Failure = Verify(expected, server, reports),
                 RepetitionDisturbed = Enumerable.Range(0, size.Repetitions).Select(r => reports.Any(c => c.Disturbed[r])).ToArray(),
                 ServerDescheduled = server.Descheduled,
+                Expected = expected,
+                Served = server.Served,
+                ServerFinalLines = server.FinalLines,
+                RepliesReceived = reports.Sum(r => r.Replies),
+                ServerReplyValueSum = server.ReplyValueSum,
+                ClientReplyValueSum = reports.Aggregate(0UL, (acc, r) => acc + r.ReplyValueSum),
             };
         }
         finally

@@ -13,8 +13,14 @@ public static unsafe class ShmWorkload
 {
     public static PointMeasurement Run(IReadOnlyList<int> cores, int lines, SweepSize size)
     {
-        int k = cores.Count;
         using var shared = new SharedLines(lines);
+        return Run(cores, shared, size);
+    }
+
+    /// <summary>Runs on caller-owned lines (which must start at zero), so a test can inspect them afterwards.</summary>
+    public static PointMeasurement Run(IReadOnlyList<int> cores, SharedLines shared, SweepSize size)
+    {
+        int k = cores.Count, lines = shared.Count;
         long* p = shared.Base;
         var samples = new double[k * size.Repetitions];
         var disturbed = new bool[k * size.Repetitions];
