@@ -7,19 +7,6 @@ using Multikernel.Urpc;
 
 namespace Fig1.SharedState;
 
-/// <summary>The callee of the LRPC benchmark: returns its argument plus one, and counts calls.</summary>
-public sealed class LrpcEchoServer : Dispatcher, ILrpcServer
-{
-    public LrpcEchoServer() : base("lrpc-callee") { }
-    public long Calls { get; private set; }
-
-    public void OnLrpc(in UrpcPayload args, ref UrpcPayload result)
-    {
-        Calls++;
-        result[0] = args[0] + 1;
-    }
-}
-
 /// <summary>
 /// The caller: binds to the callee through the CPU driver (both on one core) and, once the host opens its gate,
 /// times repetitions of <c>iterations</c> calls from one run upcall. Every result is checked (argument + 1).
