@@ -35,19 +35,7 @@ public static class CoreList
     }
 
     /// <summary>Formats a list of cores compactly, e.g. [0,1,2,3,8] -> "0-3,8".</summary>
-    public static string Format(IReadOnlyList<int> cores)
-    {
-        var sorted = cores.Order().ToArray();
-        var parts = new List<string>();
-        for (int i = 0; i < sorted.Length;)
-        {
-            int j = i;
-            while (j + 1 < sorted.Length && sorted[j + 1] == sorted[j] + 1) j++;
-            parts.Add(i == j ? $"{sorted[i]}" : $"{sorted[i]}-{sorted[j]}");
-            i = j + 1;
-        }
-        return string.Join(',', parts);
-    }
+    public static string Format(IReadOnlyList<int> cores) => CoreAffinity.FormatList(cores.Order().ToArray());
 
     /// <summary>The core counts of a scaling sweep over <paramref name="cores"/>: 1, 2, 4, ... and the total.</summary>
     public static int[] SweepCounts(int total, bool quick)

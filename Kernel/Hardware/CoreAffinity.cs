@@ -66,7 +66,8 @@ public static unsafe partial class CoreAffinity
         return list.ToArray();
     }
 
-    internal static string FormatList(IReadOnlyList<int> cpus)
+    /// <summary>Formats CPU numbers compactly, e.g. [0,1,2,3,8] -> "0-3,8" (the Linux cpulist format).</summary>
+    public static string FormatList(IReadOnlyList<int> cpus)
     {
         var parts = new List<string>();
         for (int i = 0; i < cpus.Count;)

@@ -1,0 +1,120 @@
+using Multikernel.Hardware;
+
+namespace Multikernel.Tests;
+
+/// <summary>The sysfs parser on fixture trees of machines we do not have.</summary>
+public sealed class TopologyTests : IDisposable
+{
+    readonly string _root = Path.Combine(Path.GetTempPath(), "topo-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose() { if (Directory.Exists(_root)) Directory.Delete(_root, true); }
+
+    void Write(string rel, string text)
+    {
+        string p = Path.Combine(_root, rel);
+        Directory.CreateDirectory(Path.GetDirectoryName(p)!);
+        File.WriteAllText(p, text + "\n");
+    }
+
+    /// <summary>
+    /// Builds sysfs for <paramref name="packages"/> sockets x <paramref name="nodesPerPackage"/> NUMA nodes, each node
+    /// one L3 of <paramref name="coresPerNode"/> cores, with <paramref name="threads"/> hardware threads per core
+    /// numbered the Linux way (all first threads, then all second threads).
+    /// </summary>
+    void MakeMachine(int packages, int nodesPerPackage, int coresPerNode, int threads, bool withNodes = true, bool withCaches = true)
+    {
+        int physical = packages * nodesPerPackage * coresPerNode;
+        int cpus = physical * threads;
+        Write("sys/devices/system/cpu/online", $"0-{cpus - 1}");
+        Write("proc/cpuinfo", "processor\t: 0\nmodel name\t: Made-up Opteron 8350\nflags\t\t: fpu tsc constant_tsc");
+        var nodeCpus = new Dictionary<int, List<int>>();
+        for (int cpu = 0; cpu < cpus; cpu++)
+        {
+            int phys = cpu % physical;
+            int node = phys / coresPerNode;
+            int package = node / nodesPerPackage;
+            string d = $"sys/devices/system/cpu/cpu{cpu}";
+            Write($"{d}/topology/physical_package_id", package.ToString());
+            Write($"{d}/topology/core_id", (phys % (nodesPerPackage * coresPerNode)).ToString());
+            if (withCaches)
+            {
+                var sharers = Enumerable.Range(0, threads).SelectMany(t => Enumerable.Range(node * coresPerNode + t * physical, coresPerNode)).Order();
+                Write($"{d}/cache/index0/level", "1");
+                Write($"{d}/cache/index0/shared_cpu_list", cpu.ToString());
+                Write($"{d}/cache/index3/level", "3");
+                Write($"{d}/cache/index3/shared_cpu_list", string.Join(',', sharers));
+            }
+            (nodeCpus.TryGetValue(node, out var l) ? l : nodeCpus[node] = new()).Add(cpu);
+        }
+        if (withNodes)
+            foreach (var (node, list) in nodeCpus)
+                Write($"sys/devices/system/node/node{node}/cpulist", string.Join(',', list));
+    }
+
+    [Fact]
+    public void TwoSocketsFourNodesWithHyperthreads()
+    {
+        MakeMachine(packages: 2, nodesPerPackage: 2, coresPerNode: 4, threads: 2);
+        var t = MachineTopology.FromSysfs(_root);
+        Assert.Equal(32, t.Cores.Count);
+        Assert.Equal(2, t.Packages.Count);
+        Assert.Equal(4, t.NumaNodes.Count);
+        Assert.Equal(4, t.L3Domains.Count);
+        Assert.Equal("Made-up Opteron 8350", t.CpuModel);
+        Assert.Equal(CorePairDistance.SiblingThread, t.Distance(0, 16));
+        Assert.Equal(CorePairDistance.SameL3, t.Distance(0, 1));
+        Assert.Equal(CorePairDistance.SamePackage, t.Distance(0, 4));
+        Assert.Equal(CorePairDistance.OtherPackage, t.Distance(0, 8));
+        Assert.Equal(t[4].NumaNode, t[20].NumaNode);
+    }
+
+    [Fact]
+    public void OnlyAllowedCpusAreKept()
+    {
+        MakeMachine(packages: 4, nodesPerPackage: 1, coresPerNode: 4, threads: 1);
+        var t = MachineTopology.FromSysfs(_root, allowed: [0, 1, 8, 9, 15]);
+        Assert.Equal([0, 1, 8, 9, 15], t.Cores.Select(c => c.Cpu));
+        Assert.Equal(3, t.Packages.Count);
+        Assert.Throws<ArgumentOutOfRangeException>(() => t[2]);
+    }
+
+    [Fact]
+    public void MissingNodeAndCacheInformationFallsBackToPackages()
+    {
+        MakeMachine(packages: 2, nodesPerPackage: 2, coresPerNode: 2, threads: 1, withNodes: false, withCaches: false);
+        var t = MachineTopology.FromSysfs(_root);
+        Assert.Equal(8, t.Cores.Count);
+        Assert.Equal(2, t.NumaNodes.Count);   // one per package
+        Assert.Equal(2, t.L3Domains.Count);
+    }
+
+    [Fact]
+    public void MissingTreeIsAClearError()
+    {
+        var e = Assert.Throws<DirectoryNotFoundException>(() => MachineTopology.FromSysfs(_root));
+        Assert.Contains("no CPU information", e.Message);
+    }
+
+    [Theory]
+    [InlineData("0-3,8,10-11", new[] { 0, 1, 2, 3, 8, 10, 11 })]
+    [InlineData("5", new[] { 5 })]
+    [InlineData(" 0,2 \n", new[] { 0, 2 })]
+    public void ParsesCpuLists(string text, int[] expected) => Assert.Equal(expected, MachineTopology.ParseCpuList(text));
+
+    [Fact]
+    public void DescribedMachineHasTheRequestedShape()
+    {
+        var t = MachineTopology.FromDescription(packages: 8, nodesPerPackage: 1, l3PerNode: 1, coresPerL3: 4);
+        Assert.Equal(32, t.Cores.Count);
+        Assert.Equal(8, t.Packages.Count);
+        Assert.Equal(CorePairDistance.SameL3, t.Distance(0, 3));
+        Assert.Equal(CorePairDistance.OtherPackage, t.Distance(3, 4));
+    }
+
+    [Fact]
+    public void ThisMachineIsReadable()
+    {
+        var t = MachineTopology.Current;
+        Assert.Equal(CoreAffinity.AllowedCpus(), t.Cores.Select(c => c.Cpu));
+    }
+}
