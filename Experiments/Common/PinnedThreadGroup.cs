@@ -1,0 +1,54 @@
+using Multikernel.Hardware;
+
+namespace Experiments.Common;
+
+/// <summary>
+/// Runs one measurement thread per core, each pinned to its core before it does anything else, and waits for all
+/// of them. The threads share a <see cref="SpinBarrier"/> so a body can line up its timed phases. If one body throws,
+/// the barrier is aborted (so the others do not wait forever) and the first exception is rethrown on the caller.
+/// </summary>
+public static class PinnedThreadGroup
+{
+    /// <summary>The work of thread <c>index</c> (0-based, pinned to <c>cores[index]</c>).</summary>
+    public delegate void Body(int index, SpinBarrier barrier);
+
+    public static void Run(IReadOnlyList<int> cores, Body body, TimeSpan timeout)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        if (cores.Count == 0) throw new ArgumentException("a thread group needs at least one core", nameof(cores));
+        var barrier = new SpinBarrier(cores.Count);
+        var errors = new Exception?[cores.Count];
+        var threads = new Thread[cores.Count];
+        for (int i = 0; i < cores.Count; i++)
+        {
+            int index = i, core = cores[i];
+            threads[i] = new Thread(() =>
+            {
+                try
+                {
+                    CoreAffinity.PinCurrentThread(core);
+                    body(index, barrier);
+                }
+                catch (Exception e)
+                {
+                    errors[index] = e;
+                    barrier.Abort();
+                }
+            }) { IsBackground = true, Name = $"measure{core}" };
+        }
+        foreach (var t in threads) t.Start();
+        var deadline = DateTime.UtcNow + timeout;
+        foreach (var t in threads)
+        {
+            var left = deadline - DateTime.UtcNow;
+            if (!t.Join(left > TimeSpan.Zero ? left : TimeSpan.Zero))
+            {
+                barrier.Abort();
+                throw new TimeoutException($"measurement threads on cores {CoreList.Format(cores)} did not finish within {timeout.TotalSeconds:0} s");
+            }
+        }
+        // Report the root cause, not the barrier aborts it caused in the other threads.
+        var first = errors.FirstOrDefault(e => e is not null and not OperationCanceledException) ?? errors.FirstOrDefault(e => e != null);
+        if (first != null) throw new AggregateException($"a measurement thread failed: {first.Message}", first);
+    }
+}

@@ -1,0 +1,125 @@
+using System.Globalization;
+using Experiments.Common;
+using Multikernel.Hardware;
+
+namespace Fig1.SharedState;
+
+/// <summary>
+/// Runs the chosen experiments point by point. After each point its rows are on disk (results.csv) and meta.json
+/// lists the points still missing; a cancellation (Ctrl-C) stops before the next point and leaves the run marked
+/// incomplete. Exit codes: 0 done and every check passed, 1 a correctness check or a point failed, 130 interrupted.
+/// </summary>
+public static class Fig1Run
+{
+    public const int Interrupted = 130;
+
+    public static int Execute(Fig1Settings s, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
+    {
+        var topo = MachineTopology.Current;
+        double clockOverhead = ClockOverhead.MedianCycles();
+        stderr.WriteLine($"fig1: cores {CoreList.Format(s.Cores)} ({topo}); TSC {CycleClock.Frequency / 1e9:0.000} GHz ({CycleClock.Source}); " +
+                         $"profile {s.Profile}: {s.Size.Iterations} timed ops x {s.Size.Repetitions} repetitions per thread, {s.Size.Warmup} warm-up ops per repetition; output {Path.GetFullPath(s.OutDir)}");
+        var common = new List<string>
+        {
+            $"iterations={s.Size.Iterations}; repetitions={s.Size.Repetitions}; warmup={s.Size.Warmup} untimed ops before each repetition; one sample = mean cost per op of one thread/client in one repetition",
+            $"clock: CycleClock.Now() back-to-back median {clockOverhead:0} cycles ({CycleClock.Source}, {CycleClock.Frequency / 1e9:0.0000} GHz)",
+            $"load average at start: {LoadAverage()}",
+        };
+
+        bool failed = false, interrupted = false;
+        if (s.SharedState)
+        {
+            var meta = RunMeta.Describe(Fig1Settings.SharedStateId, s.Cores, s.Profile);
+            meta.Notes.AddRange(common);
+            meta.Notes.Add($"MSG: {UpdateProtocol.RingSlots}-slot URPC ring per client and direction; pipelined window={s.Window}; MSG points start at 2 cores (one server core plus at least one client core)");
+            var points = SharedStateSweep.Plan(s, clockOverhead);
+            var rec = new ExperimentRecorder(Path.Combine(s.OutDir, Fig1Settings.SharedStateId), meta, points.Select(p => p.Name));
+            if (s.Cores.Length < 2)
+            {
+                const string why = "MSG1/MSG8 (and Server, pipelined) skipped: message passing needs a server core and at least one client core, and --cores gives only 1 core";
+                stderr.WriteLine($"fig1: {why}");
+                rec.AddNote(why);
+            }
+            (failed, interrupted) = RunPoints(rec, points, stdout, stderr, cancel);
+        }
+        if (s.UrpcTables && !interrupted)
+        {
+            var meta = RunMeta.Describe(Fig1Settings.UrpcTablesId, s.Cores, s.Profile);
+            meta.Notes.AddRange(common);
+            var points = UrpcTablesSweep.Plan(s, topo);
+            var rec = new ExperimentRecorder(Path.Combine(s.OutDir, Fig1Settings.UrpcTablesId), meta, points.Select(p => p.Name));
+            var classes = UrpcTablesSweep.Pairs(s.Cores, topo).Select(p => $"{UrpcTablesSweep.ClassName(p.Class)} ({p.A},{p.B})").ToList();
+            if (classes.Count == 0)
+            {
+                const string why = "URPC rows skipped: a URPC pair needs two cores, and --cores gives only 1 core (only same-core LRPC measured)";
+                stderr.WriteLine($"fig1: {why}");
+                rec.AddNote(why);
+            }
+            else rec.AddNote($"core-pair classes among the chosen cores (first core vs the first core of each class): {string.Join("; ", classes)}");
+            var (f, i) = RunPoints(rec, points, stdout, stderr, cancel);
+            failed |= f;
+            interrupted |= i;
+        }
+        else if (s.UrpcTables)
+        {
+            var meta = RunMeta.Describe(Fig1Settings.UrpcTablesId, s.Cores, s.Profile);
+            var rec = new ExperimentRecorder(Path.Combine(s.OutDir, Fig1Settings.UrpcTablesId), meta, UrpcTablesSweep.Plan(s, topo).Select(p => p.Name));
+            rec.Finish("interrupted (Ctrl-C) before this experiment started");
+        }
+
+        if (interrupted)
+        {
+            stderr.WriteLine($"fig1: interrupted; finished points are in {Path.GetFullPath(s.OutDir)}, meta.json lists the missing ones");
+            return Interrupted;
+        }
+        if (failed)
+        {
+            stderr.WriteLine("fig1: FAILED: a correctness check or a point failed (see Verified/Note in results.csv and notes in meta.json)");
+            return 1;
+        }
+        stdout.WriteLine($"fig1: results in {Path.GetFullPath(s.OutDir)}");
+        return 0;
+    }
+
+    static (bool Failed, bool Interrupted) RunPoints(ExperimentRecorder rec, List<SweepPoint> points, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
+    {
+        var progress = new SweepProgress(rec.Meta.Experiment, points.Select(p => p.Cost).ToArray(), stderr);
+        bool failed = false;
+        foreach (var p in points)
+        {
+            if (cancel.IsCancellationRequested)
+            {
+                rec.Finish($"interrupted (Ctrl-C) after {points.Count - rec.Remaining.Count} of {points.Count} points");
+                return (failed, true);
+            }
+            progress.Begin(p.Name);
+            IReadOnlyList<ResultRow> rows;
+            try { rows = p.Measure(); }
+            catch (Exception e)
+            {
+                failed = true;
+                var root = e is AggregateException { InnerException: { } inner } ? inner : e;
+                stderr.WriteLine($"fig1: point {p.Name} failed: {root.GetType().Name}: {root.Message}");
+                rec.AddNote($"point {p.Name} failed: {root.GetType().Name}: {root.Message}");
+                progress.End(p.Cost);
+                continue;
+            }
+            rec.Complete(p.Name, rows);
+            progress.End(p.Cost);
+            foreach (var r in rows)
+            {
+                if (r.Verified == "fail") failed = true;
+                stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"  {r.Series,-24} cores={r.Cores} {r.Param,-26} {r.Metric,-17} {r.Median,12:0.0} {r.Unit,-11} [{r.CiLow:0.0}, {r.CiHigh:0.0}]{(double.IsNaN(r.MedianNs) ? "" : $" = {r.MedianNs:0.0} ns")} n={r.Samples} {r.Verified}"));
+            }
+        }
+        rec.Finish();
+        return (failed, false);
+    }
+
+    static string LoadAverage()
+    {
+        try { return File.ReadAllText("/proc/loadavg").Trim(); }
+        catch (IOException) { return "unknown"; }
+    }
+}

@@ -1,0 +1,20 @@
+namespace Fig1.SharedState;
+
+/// <summary>A validated run configuration (built by <see cref="Fig1Cli"/> from the command line).</summary>
+public sealed record Fig1Settings
+{
+    public const string SharedStateId = "fig1-shared-state";
+    public const string UrpcTablesId = "urpc-tables";
+
+    /// <summary>Cores to use, in order: the first is the MSG server's core; a sweep over k uses the first k.</summary>
+    public required int[] Cores { get; init; }
+    public required SweepSize Size { get; init; }
+    /// <summary>Requests each client keeps in flight in the pipelined MSG variant.</summary>
+    public required int Window { get; init; }
+    /// <summary>The run folder; experiments write into its subfolders.</summary>
+    public required string OutDir { get; init; }
+    /// <summary>"quick", "default" or "full".</summary>
+    public required string Profile { get; init; }
+    public bool SharedState { get; init; } = true;
+    public bool UrpcTables { get; init; } = true;
+}

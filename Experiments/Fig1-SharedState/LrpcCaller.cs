@@ -1,0 +1,85 @@
+using System.Runtime.CompilerServices;
+using Experiments.Common;
+using Multikernel;
+using Multikernel.CpuDriver;
+using Multikernel.Hardware;
+using Multikernel.Urpc;
+
+namespace Fig1.SharedState;
+
+/// <summary>
+/// The caller: binds to the callee through the CPU driver (both on one core) and, once the host opens its gate,
+/// times repetitions of <c>iterations</c> calls from one run upcall. Every result is checked (argument + 1).
+/// </summary>
+public sealed class LrpcCaller : Dispatcher
+{
+    readonly LrpcEchoServer _callee;
+    readonly SweepSize _size;
+    readonly DispatcherOutcome<PointMeasurement> _outcome;
+    bool _finished;
+
+    public LrpcCaller(LrpcEchoServer callee, SweepSize size, DispatcherOutcome<PointMeasurement> outcome) : base("lrpc-caller")
+    {
+        _callee = callee;
+        _size = size;
+        _outcome = outcome;
+    }
+
+    protected override bool HasLocalWork => _outcome.IsOpen && !_finished;
+
+    protected override bool Run()
+    {
+        if (_finished || !_outcome.IsOpen) return false;
+        _finished = true;
+        try
+        {
+            var binding = Driver.BindLrpc(this, _callee);
+            var samples = new double[_size.Repetitions];
+            long wrong = 0;
+            var disturbed = new bool[_size.Repetitions];
+            for (int r = 0; r < _size.Repetitions; r++)
+            {
+                wrong += Calls(binding, _size.Warmup);
+                long switches = ContextSwitches.InvoluntaryOfThisThread();
+                ulong t0 = CycleClock.Now();
+                wrong += Calls(binding, _size.Iterations);
+                ulong t1 = CycleClock.Now();
+                samples[r] = (double)(t1 - t0) / _size.Iterations;
+                disturbed[r] = ContextSwitches.InvoluntaryOfThisThread() != switches;
+            }
+            long expected = _size.OpsPerThread;
+            string? failure = wrong != 0 ? $"{wrong} LRPC results were not argument + 1"
+                : _callee.Calls != expected ? $"callee saw {_callee.Calls} calls, expected {expected}" : null;
+            _outcome.Succeed(new PointMeasurement { CyclesPerOp = samples, Failure = failure, RepetitionDisturbed = disturbed });
+        }
+        catch (Exception e) { _outcome.Fail(e); }
+        return true;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    static long Calls(LrpcBinding binding, int count)
+    {
+        long wrong = 0;
+        UrpcPayload args = default;
+        for (int i = 0; i < count; i++)
+        {
+            args[0] = (ulong)i;
+            var result = binding.Call(in args);
+            if (result[0] != (ulong)i + 1) wrong++;
+        }
+        return wrong;
+    }
+
+    /// <summary>Boots one core, spawns callee and caller there, runs the measurement.</summary>
+    public static PointMeasurement Measure(int core, SweepSize size)
+    {
+        using var mk = MultikernelSystem.Boot(new MultikernelOptions { Cores = [core] });
+        var callee = new LrpcEchoServer();
+        var outcome = new DispatcherOutcome<PointMeasurement>();
+        mk.SpawnAsync(0, 0, () => callee).Wait();
+        mk.SpawnAsync(0, 0, () => new LrpcCaller(callee, size, outcome)).Wait();
+        outcome.Open();
+        if (!outcome.Completion.Wait(UpdateProtocol.Stall)) throw new TimeoutException("LRPC benchmark did not finish");
+        return outcome.Completion.Result;
+    }
+}

@@ -1,0 +1,128 @@
+using Multikernel;
+using Multikernel.Urpc;
+
+namespace Fig1.SharedState;
+
+/// <summary>Everything one MSG run measured and checked.</summary>
+public sealed class MsgMeasurement
+{
+    /// <summary>Client cycles per update, one sample per client and repetition.</summary>
+    public required double[] ClientCyclesPerOp { get; init; }
+    /// <summary>Updates per second of all clients together, one sample per repetition (sum of the clients' rates).</summary>
+    public required double[] UpdatesPerSecond { get; init; }
+    /// <summary>Server handler cycles per update.</summary>
+    public required double[] ServerCyclesPerOp { get; init; }
+    public string? Failure { get; init; }
+    public bool Verified => Failure == null;
+    /// <summary>Per repetition: was any client descheduled by the OS during its timed phase (the server is not tracked per repetition).</summary>
+    public required bool[] RepetitionDisturbed { get; init; }
+    /// <summary>Times the server's thread was descheduled while serving.</summary>
+    public long ServerDescheduled { get; init; }
+
+    // The raw facts the check was made from, for tests and diagnostics.
+    public required long Expected { get; init; }
+    public required long Served { get; init; }
+    public required long[] ServerFinalLines { get; init; }
+    public required long RepliesReceived { get; init; }
+    public required ulong ServerReplyValueSum { get; init; }
+    public required ulong ClientReplyValueSum { get; init; }
+}
+
+/// <summary>
+/// MSGn on a booted multikernel: the server dispatcher on the first core owns the n lines; one client dispatcher on
+/// each other core sends one-line URPC requests over its own binding and waits for the replies (or keeps a window
+/// of them in flight). The host only wires the bindings, spawns the dispatchers through the monitors, opens their
+/// start gates and collects their reports.
+/// <para>Check afterwards: the server served exactly clients x repetitions x (warm-up + iterations) requests, every
+/// line holds that count, the clients received that many replies, and the values the server replied with add up to
+/// what the clients received and to 1 + 2 + ... + total (each applied state reported once).</para>
+/// </summary>
+public static class MsgWorkload
+{
+    public static MsgMeasurement Run(IReadOnlyList<int> cores, int lines, SweepSize size, int window)
+    {
+        if (cores.Count < 2)
+            throw new ArgumentException("MSG needs at least two cores: one server core and one or more client cores", nameof(cores));
+        if (window < 1 || window > UpdateProtocol.MaxWindow)
+            throw new ArgumentOutOfRangeException(nameof(window), window, $"window must be 1..{UpdateProtocol.MaxWindow}");
+        int clients = cores.Count - 1;
+        long expected = clients * size.OpsPerThread;
+
+        using var mk = MultikernelSystem.Boot(new MultikernelOptions { Cores = cores.ToArray() });
+        var topo = mk.Topology;
+        int NodeOf(int cpu) => topo.Contains(cpu) ? topo[cpu].NumaNode : -1;
+
+        var bindings = new UrpcBinding[clients];
+        try
+        {
+            for (int i = 0; i < clients; i++)
+                bindings[i] = new UrpcBinding(UpdateProtocol.RingSlots, NodeOf(cores[i + 1]), NodeOf(cores[0])); // A = client, B = server
+            var serverOutcome = new DispatcherOutcome<ServerReport>();
+            var clientOutcomes = new DispatcherOutcome<ClientReport>[clients];
+            var serverEnds = bindings.Select(b => b.B).ToArray();
+            int serverNode = NodeOf(cores[0]);
+            Wait(mk.SpawnAsync(0, 0, () => new UpdateServer(serverEnds, lines, expected, size.Iterations, serverNode, serverOutcome)), "spawn the server");
+            for (int i = 0; i < clients; i++)
+            {
+                var outcome = clientOutcomes[i] = new DispatcherOutcome<ClientReport>();
+                var end = bindings[i].A;
+                Wait(mk.SpawnAsync(0, i + 1, () => new UpdateClient(end, size, window, outcome)), $"spawn client {i + 1}");
+            }
+            serverOutcome.Open();
+            foreach (var o in clientOutcomes) o.Open();
+
+            var reports = new ClientReport[clients];
+            for (int i = 0; i < clients; i++) reports[i] = Wait(clientOutcomes[i].Completion, $"client on core {cores[i + 1]}");
+            var server = Wait(serverOutcome.Completion, $"server on core {cores[0]}");
+            mk.Shutdown();
+
+            var rates = new double[size.Repetitions];
+            foreach (var r in reports)
+                for (int k = 0; k < rates.Length; k++) rates[k] += r.OpsPerSecond[k];
+            return new MsgMeasurement
+            {
+                ClientCyclesPerOp = reports.SelectMany(r => r.CyclesPerOp).ToArray(),
+                UpdatesPerSecond = rates,
+                ServerCyclesPerOp = server.HandlerCycles,
+                Failure = Verify(expected, server, reports),
+                RepetitionDisturbed = Enumerable.Range(0, size.Repetitions).Select(r => reports.Any(c => c.Disturbed[r])).ToArray(),
+                ServerDescheduled = server.Descheduled,
+                Expected = expected,
+                Served = server.Served,
+                ServerFinalLines = server.FinalLines,
+                RepliesReceived = reports.Sum(r => r.Replies),
+                ServerReplyValueSum = server.ReplyValueSum,
+                ClientReplyValueSum = reports.Aggregate(0UL, (acc, r) => acc + r.ReplyValueSum),
+            };
+        }
+        finally
+        {
+            mk.Shutdown();
+            foreach (var b in bindings) b?.Dispose();
+        }
+    }
+
+    static string? Verify(long expected, ServerReport server, ClientReport[] clients)
+    {
+        var clientFailure = clients.Select(c => c.Failure).FirstOrDefault(f => f != null);
+        if (clientFailure != null) return clientFailure;
+        if (server.Served != expected) return $"server served {server.Served} requests, expected {expected}";
+        for (int i = 0; i < server.FinalLines.Length; i++)
+            if (server.FinalLines[i] != expected) return $"server line {i} holds {server.FinalLines[i]}, expected {expected}";
+        long replies = clients.Sum(c => c.Replies);
+        if (replies != expected) return $"clients received {replies} replies, expected {expected}";
+        ulong clientSum = 0;
+        foreach (var c in clients) clientSum += c.ReplyValueSum;
+        if (clientSum != server.ReplyValueSum) return $"clients received reply values summing to {clientSum}, the server sent {server.ReplyValueSum}";
+        ulong triangle = (ulong)expected * (ulong)(expected + 1) / 2;
+        if (server.ReplyValueSum != triangle) return $"reply values sum to {server.ReplyValueSum}, expected 1+...+{expected} = {triangle}";
+        return null;
+    }
+
+    static T Wait<T>(Task<T> task, string what)
+    {
+        if (!task.Wait(UpdateProtocol.Stall + TimeSpan.FromSeconds(30)))
+            throw new TimeoutException($"MSG: timed out waiting for {what}");
+        return task.Result;
+    }
+}

@@ -1,0 +1,57 @@
+using System.Globalization;
+using Experiments.Common;
+using Multikernel.Hardware;
+
+namespace Fig1.SharedState;
+
+/// <summary>
+/// Builds result rows from samples: median and 95% CI (Harrell-Davis) over all samples, nanoseconds where the unit
+/// is cycles. Samples are laid out participant by participant (sample i belongs to repetition i mod R); given which
+/// repetitions the OS disturbed (a measuring thread descheduled during its timed phase), the note says how many and
+/// gives the median over the undisturbed samples beside the main one, which keeps every sample.
+/// </summary>
+public sealed class RowFactory(string experiment)
+{
+    public ResultRow Cycles(string series, int cores, string param, string metric, ReadOnlySpan<double> samples, bool[]? repDisturbed, string verified, string note) =>
+        Make(series, cores, param, metric, "cycles", samples, repDisturbed, verified, note, toNs: true);
+
+    public ResultRow Other(string series, int cores, string param, string metric, string unit, ReadOnlySpan<double> samples, bool[]? repDisturbed, string verified, string note) =>
+        Make(series, cores, param, metric, unit, samples, repDisturbed, verified, note, toNs: false);
+
+    ResultRow Make(string series, int cores, string param, string metric, string unit, ReadOnlySpan<double> samples, bool[]? repDisturbed, string verified, string note, bool toNs)
+    {
+        var s = SampleSummary.Of(samples);
+        if (repDisturbed != null) note += "; " + DisturbanceNote(samples, repDisturbed, unit);
+        return new ResultRow
+        {
+            Experiment = experiment,
+            Series = series,
+            Cores = cores,
+            Param = param,
+            Metric = metric,
+            Unit = unit,
+            Median = s.Median,
+            CiLow = s.CiLow,
+            CiHigh = s.CiHigh,
+            MedianNs = toNs ? CycleClock.ToNanoseconds(s.Median) : double.NaN,
+            Samples = s.Count,
+            Verified = verified,
+            Note = note,
+        };
+    }
+
+    static string DisturbanceNote(ReadOnlySpan<double> samples, bool[] repDisturbed, string unit)
+    {
+        int reps = repDisturbed.Length, hit = repDisturbed.Count(d => d);
+        string head = $"OS disturbance: in {hit} of {reps} repetitions a measuring thread was descheduled during its timed phase (involuntary context switch)";
+        if (hit == 0 || hit == reps) return head;
+        var clean = new List<double>();
+        for (int i = 0; i < samples.Length; i++)
+            if (!repDisturbed[i % reps]) clean.Add(samples[i]);
+        var c = SampleSummary.Of(clean.ToArray());
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{head}; median of the {c.Count} undisturbed samples: {c.Median:0.###} {unit} [{c.CiLow:0.###}, {c.CiHigh:0.###}]");
+    }
+
+    public static string Verdict(bool ok) => ok ? "pass" : "fail";
+}

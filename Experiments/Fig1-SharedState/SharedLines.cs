@@ -1,0 +1,46 @@
+using Multikernel.Hardware;
+
+namespace Fig1.SharedState;
+
+/// <summary>
+/// The shared state of the experiment: <see cref="Count"/> 64-bit counters, each alone at the start of its own
+/// 64-byte cache line, in unmanaged memory aligned to a page (so to a line). Counter i lives at word
+/// <c>i * WordsPerLine</c>. Optionally bound to a NUMA node (the server's node for MSG).
+/// </summary>
+public sealed unsafe class SharedLines : IDisposable
+{
+    public const int WordsPerLine = CacheLine.Size / sizeof(long);
+
+    readonly nuint _bytes;
+    long* _base;
+
+    public int Count { get; }
+
+    public SharedLines(int count, int numaNode = -1)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        Count = count;
+        _bytes = (nuint)(count * CacheLine.Size);
+        _base = (long*)NativeBlock.Alloc(_bytes, numaNode);
+    }
+
+    /// <summary>Address of counter 0; counter i is at <c>Base + i * WordsPerLine</c>.</summary>
+    public long* Base => _base != null ? _base : throw new ObjectDisposedException(nameof(SharedLines));
+
+    public long this[int line] => Volatile.Read(ref Base[line * WordsPerLine]);
+
+    /// <summary>Null if every counter holds <paramref name="expected"/>, else a description of the first that does not.</summary>
+    public string? CheckAll(long expected)
+    {
+        for (int i = 0; i < Count; i++)
+            if (this[i] != expected) return $"line {i} holds {this[i]}, expected {expected}";
+        return null;
+    }
+
+    public void Dispose()
+    {
+        if (_base == null) return;
+        NativeBlock.Free(_base, _bytes);
+        _base = null;
+    }
+}

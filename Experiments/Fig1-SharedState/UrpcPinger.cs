@@ -1,0 +1,90 @@
+using System.Runtime.CompilerServices;
+using Experiments.Common;
+using Multikernel;
+using Multikernel.CpuDriver;
+using Multikernel.Hardware;
+using Multikernel.Urpc;
+
+namespace Fig1.SharedState;
+
+/// <summary>Core A: sends pings and waits for each pong, then streams messages to B.</summary>
+public sealed class UrpcPinger : Dispatcher
+{
+    readonly UrpcEndpoint _b;
+    readonly SweepSize _size;
+    readonly DispatcherOutcome<PairSideReport> _outcome;
+    bool _finished;
+
+    public UrpcPinger(UrpcEndpoint b, SweepSize size, DispatcherOutcome<PairSideReport> outcome) : base("urpc-pinger")
+    {
+        _b = b;
+        _size = size;
+        _outcome = outcome;
+    }
+
+    protected override bool HasLocalWork => _outcome.IsOpen && !_finished;
+
+    protected override bool Run()
+    {
+        if (_finished || !_outcome.IsOpen) return false;
+        _finished = true;
+        try
+        {
+            int reps = _size.Repetitions;
+            var rtt = new double[reps];
+            var bToA = new double[reps];
+            var dLat = new bool[reps];
+            var dStream = new bool[reps];
+            for (int r = 0; r < reps; r++)
+            {
+                PingPong(r, _size.Warmup, 1, out _, out _);
+                long switches = ContextSwitches.InvoluntaryOfThisThread();
+                PingPong(r, _size.Iterations, 0, out ulong rttSum, out ulong backSum);
+                dLat[r] = ContextSwitches.InvoluntaryOfThisThread() != switches;
+                rtt[r] = (double)rttSum / _size.Iterations;
+                bToA[r] = (double)(long)backSum / _size.Iterations;
+            }
+            for (int r = 0; r < reps; r++)
+            {
+                Stream(r, _size.Warmup, 1);
+                long switches = ContextSwitches.InvoluntaryOfThisThread();
+                Stream(r, _size.Iterations, 0);
+                dStream[r] = ContextSwitches.InvoluntaryOfThisThread() != switches;
+            }
+            _outcome.Succeed(new PairSideReport { Latency = bToA, Other = rtt, DisturbedLatency = dLat, DisturbedStream = dStream });
+        }
+        catch (Exception e) { _outcome.Fail(e); }
+        return true;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    void PingPong(int rep, int count, ulong warm, out ulong rttSum, out ulong backSum)
+    {
+        rttSum = 0;
+        backSum = 0;
+        var guard = new StallGuard();
+        for (int i = 0; i < count; i++)
+        {
+            ulong t0 = CycleClock.Now();
+            _b.Outgoing.Send(PairProtocol.Ping, t0, (ulong)rep, warm);
+            UrpcMessage m;
+            while (!_b.Incoming.TryReceive(out m)) guard.Spin("a pong");
+            ulong t2 = CycleClock.Now();
+            guard.Progress();
+            if (m.Type != PairProtocol.Pong) throw new InvalidDataException($"pinger expected a pong, got type {m.Type}");
+            rttSum += t2 - t0;
+            backSum += t2 - m[0]; // wraps to a small negative number if B's TSC runs ahead; cast back when averaged
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    void Stream(int rep, int count, ulong warm)
+    {
+        var guard = new StallGuard();
+        for (int i = 0; i < count; i++) _b.Outgoing.Send(PairProtocol.Stream, (ulong)i, warm);
+        UrpcMessage m;
+        while (!_b.Incoming.TryReceive(out m)) guard.Spin("the end of a stream");
+        if (m.Type != PairProtocol.StreamDone || m[0] != (ulong)count)
+            throw new InvalidDataException($"stream {rep}: receiver acknowledged type {m.Type} count {m[0]}, expected {count} messages");
+    }
+}

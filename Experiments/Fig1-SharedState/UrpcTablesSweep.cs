@@ -1,0 +1,78 @@
+using Experiments.Common;
+using Multikernel.Hardware;
+
+namespace Fig1.SharedState;
+
+/// <summary>
+/// The points of the paper's Tables 1 and 2 (our urpc-tables): same-core LRPC latency on the first core, and for each
+/// class of core pair among the chosen cores (same L3, other L3, other NUMA node, other package, SMT sibling) URPC
+/// one-way latency, round trip and streaming throughput between the first core and the first core of that class.
+/// </summary>
+public static class UrpcTablesSweep
+{
+    /// <summary>Short class names used in series names ("URPC one-way same-L3").</summary>
+    public static string ClassName(CorePairDistance d) => d switch
+    {
+        CorePairDistance.SiblingThread => "smt-sibling",
+        CorePairDistance.SameL3 => "same-L3",
+        CorePairDistance.SameNumaNode => "other-L3",
+        CorePairDistance.SamePackage => "other-node",
+        CorePairDistance.OtherPackage => "other-package",
+        _ => "same-core",
+    };
+
+    /// <summary>For each distance class present, the pair (first core, nearest-numbered core of that class).</summary>
+    public static List<(int A, int B, CorePairDistance Class)> Pairs(IReadOnlyList<int> cores, MachineTopology topo)
+    {
+        var pairs = new List<(int, int, CorePairDistance)>();
+        int a = cores[0];
+        foreach (int b in cores.Skip(1))
+        {
+            var d = topo.Distance(a, b);
+            if (!pairs.Exists(p => p.Item3 == d)) pairs.Add((a, b, d));
+        }
+        pairs.Sort((x, y) => x.Item3.CompareTo(y.Item3));
+        return pairs;
+    }
+
+    public static List<SweepPoint> Plan(Fig1Settings s, MachineTopology topo)
+    {
+        var rows = new RowFactory(Fig1Settings.UrpcTablesId);
+        var size = s.Size;
+        double ops = size.OpsPerThread;
+        int c0 = s.Cores[0];
+        var points = new List<SweepPoint>
+        {
+            new($"LRPC same-core core={c0}", ops * 50, () =>
+            {
+                var m = LrpcCaller.Measure(c0, size);
+                return [rows.Cycles("LRPC same-core", 1, $"core={c0}", "cycles", m.CyclesPerOp, m.RepetitionDisturbed, RowFactory.Verdict(m.Verified),
+                    (m.Failure == null ? "" : $"CHECK FAILED: {m.Failure}; ") +
+                    $"call + return between two dispatchers on core {c0} through the CPU driver (binding and core checked per call); the privilege and context switch are modelled as a method call, so this is not comparable with the paper's kernel-mediated LRPC")];
+            }),
+        };
+        foreach (var (a, b, cls) in Pairs(s.Cores, topo))
+        {
+            string name = ClassName(cls);
+            points.Add(new($"URPC {name} cores={a},{b}", ops * 2500, () =>
+            {
+                var m = UrpcPairBench.Measure(a, b, size);
+                string verdict = RowFactory.Verdict(m.Failure == null);
+                string fail = m.Failure == null ? "" : $"CHECK FAILED: {m.Failure}; ";
+                string param = $"pair={a},{b};class={name}";
+                var aToB = SampleSummary.Of(m.OneWayAToB).Median;
+                var bToA = SampleSummary.Of(m.OneWayBToA).Median;
+                return
+                [
+                    rows.Cycles($"URPC one-way {name}", 2, param, "cycles", m.OneWay, m.LatencyDisturbed, verdict,
+                        fail + $"sender's TSC stamp to receiver's TSC read, mean of both directions (cancels any TSC offset between the cores): {a}->{b} median {aToB:0}, {b}->{a} median {bToA:0} cycles; one {UpdateProtocol.RingSlots}-slot ring per direction, receiver polling"),
+                    rows.Cycles($"URPC round-trip {name}", 2, param, "cycles", m.RoundTrip, m.LatencyDisturbed, verdict,
+                        fail + $"ping from core {a}, pong from core {b}, timed on core {a}"),
+                    rows.Other($"URPC throughput {name}", 2, param, "msgs_per_kcycle", "msgs/kcycle", m.MsgsPerKcycle, m.StreamDisturbed, verdict,
+                        fail + $"one-way stream core {a} -> core {b} through a {UpdateProtocol.RingSlots}-slot ring with lazy credit, timed at the receiver from first to last message"),
+                ];
+            }));
+        }
+        return points;
+    }
+}

@@ -1,0 +1,67 @@
+using Fig1.SharedState;
+
+namespace Experiments.Tests;
+
+/// <summary>After every shared-memory mode the shared counters hold exactly the expected totals.</summary>
+public class SharedStateWorkloadTests
+{
+    static readonly SweepSize Small = new(Iterations: 3_000, Repetitions: 3, Warmup: 200);
+
+    public static TheoryData<int, int> LinesAndCores()
+    {
+        var d = new TheoryData<int, int>();
+        foreach (int n in new[] { 1, 2, 4, 8 })
+        {
+            d.Add(n, 1);
+            if (TestCores.HasTwo) d.Add(n, 2);
+        }
+        return d;
+    }
+
+    [Theory]
+    [MemberData(nameof(LinesAndCores))]
+    public void ShmAtomicUpdatesLoseNothing(int lines, int cores)
+    {
+        using var shared = new SharedLines(lines);
+        var m = ShmWorkload.Run(TestCores.First(cores), shared, Small);
+        long expected = cores * (long)Small.Repetitions * (Small.Iterations + Small.Warmup);
+        for (int i = 0; i < lines; i++) Assert.Equal(expected, shared[i]);
+        Assert.Null(m.Failure);
+        Assert.Equal(cores * Small.Repetitions, m.CyclesPerOp.Length);
+        Assert.Equal(Small.Repetitions, m.RepetitionDisturbed.Length);
+    }
+
+    [Theory]
+    [MemberData(nameof(LinesAndCores))]
+    public void LockedUpdatesLoseNothing(int lines, int cores)
+    {
+        foreach (var kind in new[] { HostLock.DotNetLock, HostLock.SpinLock })
+        {
+            using var shared = new SharedLines(lines);
+            var m = LockWorkload.Run(TestCores.First(cores), shared, Small, kind);
+            long expected = cores * (long)Small.Repetitions * (Small.Iterations + Small.Warmup);
+            for (int i = 0; i < lines; i++) Assert.Equal(expected, shared[i]);
+            Assert.Null(m.Failure);
+        }
+    }
+
+    [Fact]
+    public unsafe void CheckAllNamesTheFirstWrongLine()
+    {
+        using var shared = new SharedLines(4);
+        for (int i = 0; i < 4; i++) shared.Base[i * SharedLines.WordsPerLine] = 7;
+        Assert.Null(shared.CheckAll(7));
+        shared.Base[2 * SharedLines.WordsPerLine] = 6; // one lost update on line 2
+        Assert.Equal("line 2 holds 6, expected 7", shared.CheckAll(7));
+    }
+
+    [Fact]
+    public unsafe void LinesAreCacheLineAlignedAndSeparate()
+    {
+        using var shared = new SharedLines(8);
+        Assert.Equal(0, (long)shared.Base % 64);
+        shared.Base[3 * SharedLines.WordsPerLine] = 1;
+        Assert.Equal(1, shared[3]);
+        Assert.Equal(0, shared[2] + shared[4]);
+    }
+}
