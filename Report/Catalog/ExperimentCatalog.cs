@@ -20,10 +20,12 @@ public static class ExperimentCatalog
     [
         new(Fig1,
             "Paper Fig. 3: cost of updating shared state (SHM vs MSG)",
-            "Cycles per update of a shared array of n cache lines when k cores update it directly (SHMn: each core "
-            + "writes the lines in shared memory), when k clients ask one server core over URPC to do it (MSGn), and the "
-            + "cost seen by that server core (Server); the host-lock baselines update the same data under a lock or with "
-            + "Interlocked operations on the same cores.",
+            "Cycles per update of n shared cache lines (lines=n) against the number of cores k. SHMn: k threads update "
+            + "the same lines directly in shared memory (one atomic add per line). MSGn: one server core owns the lines and "
+            + "k-1 client cores send it each update as a URPC message and wait for the reply (the client's round trip; "
+            + "-pipelined: several requests in flight); Server: the server's own cycles per update. lockn / spinlockn: the "
+            + "host baseline, plain increments under a C# lock or a test-and-test-and-set spin lock on the same cores. "
+            + "updates_per_s: all MSG clients together.",
             "Nothing: the caches, the interconnect and the URPC cache lines are the machine's own. The paper's machine "
             + "(4x4-core AMD, 2.5 GHz) is not this one: the overlaid paper values show shape and order of magnitude, "
             + "not numbers this machine should match.",

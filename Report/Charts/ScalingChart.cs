@@ -51,7 +51,7 @@ public static class ScalingChart
             int slot = colourOrder is null ? i : Math.Max(0, colourOrder.ToList().IndexOf(series[i].Name));
             string color = Palette[slot % Palette.Length];
             colorOf[series[i].Name] = color;
-            traces.Add(GenericChart.ofTraceObject(true, Curve(series[i], spec.YScale, color)));
+            traces.Add(GenericChart.ofTraceObject(true, Curve(series[i], spec.YScale, color, Dashes[slot / Palette.Length % Dashes.Length])));
         }
         foreach (var group in overlay.GroupBy(p => p.Series))
         {
@@ -59,7 +59,9 @@ public static class ScalingChart
             traces.Add(GenericChart.ofTraceObject(true, PaperMarkers(group.Key, group.ToList(), spec.YScale, color)));
         }
         var chart = GenericChart.combine(traces);
-        chart = GenericChart.addLayout(Layout(spec, width, height, range ?? Extent(spec, series, overlay)), chart);
+        // The legend sits beside the plot; give it room for every entry (about 20 px each) so none is cut off.
+        int legendHeight = 20 * traces.Count + 110;
+        chart = GenericChart.addLayout(Layout(spec, width, Math.Max(height, legendHeight), range ?? Extent(spec, series, overlay)), chart);
         var config = new Config();
         config.SetProperty("responsive", false);
         config.SetProperty("displaylogo", false);
@@ -67,14 +69,17 @@ public static class ScalingChart
         return GenericChart.setConfig(config, chart);
     }
 
-    static Trace Curve(SeriesPoints s, double scale, string color)
+    /// <summary>Line styles that tell apart curves that share a colour (the 11th curve on).</summary>
+    static readonly string[] Dashes = ["solid", "dash", "dot", "dashdot"];
+
+    static Trace Curve(SeriesPoints s, double scale, string color, string dash)
     {
         var t = new Trace("scatter");
         t.SetProperty("name", s.Name);
         t.SetProperty("mode", "lines+markers");
         t.SetProperty("x", s.Rows.Select(r => r.Cores).ToArray());
         t.SetProperty("y", s.Rows.Select(r => r.Median * scale).ToArray());
-        t.SetProperty("line", new Dictionary<string, object> { ["color"] = color, ["width"] = 2.5 });
+        t.SetProperty("line", new Dictionary<string, object> { ["color"] = color, ["width"] = 2.5, ["dash"] = dash });
         t.SetProperty("marker", new Dictionary<string, object> { ["color"] = color, ["size"] = 7 });
         bool hasCi = s.Rows.All(r => double.IsFinite(r.CiLow) && double.IsFinite(r.CiHigh));
         if (hasCi)
@@ -123,11 +128,11 @@ public static class ScalingChart
         l.SetProperty("legend", new Dictionary<string, object> { ["x"] = 1.02, ["y"] = 1, ["font"] = new Dictionary<string, object> { ["size"] = 10 } });
         double xMax = Math.Ceiling(range.XMax) + 0.5;
         l.SetProperty("xaxis", Axis(spec.XTitle, [0, xMax], range.XMax <= 16 ? 1 : null));
-        l.SetProperty("yaxis", Axis(spec.YTitle, [0, range.YMax > 0 ? range.YMax * 1.08 : 1], null));
+        l.SetProperty("yaxis", Axis(spec.YTitle, [0, range.YMax > 0 ? range.YMax * 1.08 : 1], null, range.YMax >= 1e5 ? "~s" : "~g"));
         return l;
     }
 
-    static Dictionary<string, object> Axis(string title, double[] range, int? dtick)
+    static Dictionary<string, object> Axis(string title, double[] range, int? dtick, string tickFormat = "~g")
     {
         var a = new Dictionary<string, object>
         {
@@ -139,7 +144,7 @@ public static class ScalingChart
             ["ticks"] = "outside",
             ["gridcolor"] = "#e3e3e3",
             ["zeroline"] = false,
-            ["tickformat"] = "~g",
+            ["tickformat"] = tickFormat,
         };
         if (dtick is not null) a["dtick"] = dtick.Value;
         return a;

@@ -52,5 +52,22 @@ public sealed class HtmlWriter
         return Close("tbody").Close("table");
     }
 
+    /// <summary>A table whose rows may carry a long note, shown as a full-width line under the row.</summary>
+    public HtmlWriter TableWithNotes(IReadOnlyList<string> header, IEnumerable<(IReadOnlyList<string> Cells, string Note)> rows, string? cssClass = null)
+    {
+        Open("table", cssClass).Open("thead").Open("tr");
+        foreach (var h in header) Element("th", h);
+        Close("tr").Close("thead").Open("tbody");
+        foreach (var (cells, note) in rows)
+        {
+            Open("tr", note.Length > 0 ? "has-note" : null);
+            foreach (var cell in cells) Element("td", cell);
+            Close("tr");
+            if (note.Length > 0)
+                Raw($"<tr class=\"note\"><td colspan=\"{header.Count}\">").Text(note).Raw("</td></tr>\n");
+        }
+        return Close("tbody").Close("table");
+    }
+
     public override string ToString() => _b.ToString();
 }

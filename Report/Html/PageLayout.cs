@@ -39,6 +39,9 @@ public static class PageLayout
         th, td { border: 1px solid #bbb; padding: 1px 5px; text-align: left; vertical-align: top; }
         th { background: #eee; }
         td:first-child, .folder { white-space: nowrap; }
+        tr.has-note td { border-bottom: none; }
+        tr.note td { white-space: normal; color: #555; font-size: 7.5pt; border-top: none; padding-left: 14px; }
+        table.all-rows td:nth-child(5) { white-space: nowrap; }
         tr { break-inside: avoid; }
         .warning { border: 2px solid #666; border-left: 8px solid #444; background: #fff6e0; padding: 2mm 3mm; margin: 2mm 0; }
         .failure { border: 2px solid #222; border-left: 8px solid #000; background: #fde8e8; padding: 2mm 3mm; margin: 2mm 0; }

@@ -42,21 +42,21 @@ public static class RowTables
         w.Table(header, rows, "key-numbers");
     }
 
-    /// <summary>Every row, for experiments shown as tables and for rows no chart shows.</summary>
+    /// <summary>Every row, for experiments shown as tables; a row's Note goes on a full-width line beneath it.</summary>
     public static void All(HtmlWriter w, IEnumerable<ResultRow> rows)
     {
         var list = rows.ToList();
         bool anyNs = list.Any(r => double.IsFinite(r.MedianNs));
         var header = new List<string> { "Series", "Cores", "Param", "Metric", "Median [95% CI]", "Unit" };
         if (anyNs) header.Add("Median (ns)");
-        header.AddRange(["Samples", "Verified", "Note"]);
-        w.Table(header, list.Select(r =>
+        header.AddRange(["Samples", "Verified"]);
+        w.TableWithNotes(header, list.Select(r =>
         {
             var c = new List<string> { r.Series, r.Cores.ToString(), r.Param, r.Metric, NumberText.WithInterval(r.Median, r.CiLow, r.CiHigh), r.Unit };
             if (anyNs) c.Add(NumberText.Format(r.MedianNs));
-            c.AddRange([r.Samples.ToString(), r.Verified, r.Note]);
-            return (IReadOnlyList<string>)c;
-        }));
+            c.AddRange([r.Samples.ToString(), r.Verified]);
+            return ((IReadOnlyList<string>)c, r.Note);
+        }), "all-rows");
     }
 
     /// <summary>Rows whose result failed verification: listed, never plotted.</summary>

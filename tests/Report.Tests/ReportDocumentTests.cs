@@ -56,7 +56,9 @@ public class ReportDocumentTests
         using var fx = new FixtureRun();
         fx.WithFig1();
         string html = Build(fx);
-        var chart = Assert.Single(ChartTrace.Charts(html));
+        var charts = ChartTrace.Charts(html);
+        Assert.Equal(2, charts.Count); // on the paper's axes, then fitted to our (much smaller) data
+        var chart = charts[0];
         Assert.Contains("Latency (cycles x 1000)", html);
         var shm8 = chart.Single(t => t.Name == "SHM8");
         Assert.Equal([1.0, 2.0], shm8.X);
@@ -65,6 +67,19 @@ public class ReportDocumentTests
         Assert.Equal([16.0], paper.X);
         Assert.Equal([12.0], paper.Y); // 12,000 cycles in paper-values.csv
         Assert.Contains(chart, t => t.Name == "paper: SHM (any)");
+        // The zoomed chart keeps our curves and the paper's 1-core value, drops the 16-core one outside its range.
+        Assert.Contains("axes fitted to our data", html);
+        Assert.Equal(shm8.Y, charts[1].Single(t => t.Name == "SHM8").Y);
+        Assert.Contains(charts[1], t => t.Name == "paper: SHM (any)");
+        Assert.DoesNotContain(charts[1], t => t.Name == "paper: SHM8");
+    }
+
+    [Fact]
+    public void No_zoomed_chart_when_our_data_fills_the_papers_axes()
+    {
+        using var fx = new FixtureRun();
+        fx.Write(ExperimentCatalogNames.Fig1, Enumerable.Range(1, 16).Select(c => FixtureRun.Row(ExperimentCatalogNames.Fig1, "SHM8", c, 800.0 * c)));
+        Assert.Single(ChartTrace.Charts(Build(fx)));
     }
 
     [Fact]
