@@ -24,7 +24,7 @@ for a in "$@"; do
   case "$a" in
     --check) check_only=1 ;;
     run|test|all) groups+=("$a") ;;
-    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "install-deps.sh: unknown argument '$a' (allowed: --check, run, test, all)" >&2; exit 2 ;;
   esac
 done
