@@ -54,7 +54,7 @@ public sealed class Barrier
         internal WaitAwaitable(Barrier barrier) => _barrier = barrier;
         public WaitAwaitable GetAwaiter() => this;
         /// <summary>Arrives: true for the last arriver (which wakes the rest), else queues the current thread.</summary>
-        public bool IsCompleted => _barrier.ArriveOrQueue(UThread.Current ?? throw UThread.NotInThread());
+        public bool IsCompleted => _barrier.ArriveOrQueue(UThread.CurrentForWait());
         public void GetResult() { }
         public void OnCompleted(Action continuation) => Scheduler.CurrentOrThrow.Park(continuation);
         public void UnsafeOnCompleted(Action continuation) => Scheduler.CurrentOrThrow.Park(continuation);

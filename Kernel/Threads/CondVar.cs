@@ -72,7 +72,7 @@ public sealed class CondVar
         {
             get
             {
-                _cv.Enqueue(UThread.Current ?? throw UThread.NotInThread(), _mutex);
+                _cv.Enqueue(UThread.CurrentForWait(), _mutex);
                 return false;
             }
         }

@@ -74,7 +74,7 @@ public static class ForkJoin
         Validate(schedule, chunkSize);
         if (to <= from) return default;
         var d = Current;
-        if (d.Scheduler.CurrentThread == null) throw UThread.NotInThread();
+        UThread.CurrentForWait();
         var job = ForJob<TBody>.Rent(body);
         job.Init(from, to, d.Domain.DispatcherCount, schedule, chunkSize);
         try { d.ForkJoin.Fork(job); }
@@ -127,7 +127,7 @@ public static class ForkJoin
             get
             {
                 if (_job == null || _job.Pending == 0) return true;
-                _job.Waiter = UThread.Current ?? throw UThread.NotInThread();
+                _job.Waiter = UThread.CurrentForWait();
                 return false;
             }
         }

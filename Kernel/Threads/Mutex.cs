@@ -78,7 +78,7 @@ public sealed class Mutex
         internal LockAwaitable(Mutex mutex) => _mutex = mutex;
         public LockAwaitable GetAwaiter() => this;
         /// <summary>Takes the mutex if free; otherwise queues the current thread (awaiting then parks it).</summary>
-        public bool IsCompleted => _mutex.AcquireOrQueue(UThread.Current ?? throw UThread.NotInThread());
+        public bool IsCompleted => _mutex.AcquireOrQueue(UThread.CurrentForWait());
         public void GetResult() { }
         public void OnCompleted(Action continuation) => Scheduler.CurrentOrThrow.Park(continuation);
         public void UnsafeOnCompleted(Action continuation) => Scheduler.CurrentOrThrow.Park(continuation);

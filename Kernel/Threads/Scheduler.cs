@@ -93,9 +93,7 @@ public sealed class Scheduler
     /// </summary>
     internal void Park(Action continuation)
     {
-        var t = CurrentThread ?? throw new InvalidOperationException("only a user thread can wait on a threads-package primitive");
-        if (t.Continuation != null)
-            throw new InvalidOperationException("this user thread is already waiting: an awaitable of the threads package must be awaited at once, by the thread that created it");
+        var t = CurrentThread == null ? throw UThread.NotInThread() : UThread.CurrentForWait();
         t.Continuation = continuation;
     }
 

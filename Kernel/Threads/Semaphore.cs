@@ -70,7 +70,7 @@ public sealed class Semaphore
         internal WaitAwaitable(Semaphore sem) => _sem = sem;
         public WaitAwaitable GetAwaiter() => this;
         /// <summary>Takes a unit if one is available; otherwise queues the current thread (awaiting then parks it).</summary>
-        public bool IsCompleted => _sem.TakeOrQueue(UThread.Current ?? throw UThread.NotInThread());
+        public bool IsCompleted => _sem.TakeOrQueue(UThread.CurrentForWait());
         public void GetResult() { }
         public void OnCompleted(Action continuation) => Scheduler.CurrentOrThrow.Park(continuation);
         public void UnsafeOnCompleted(Action continuation) => Scheduler.CurrentOrThrow.Park(continuation);

@@ -52,7 +52,14 @@ public struct UTaskMethodBuilder<T>
             var box = new UFrame<T, TStateMachine>(owner);
             _frame = box;                     // first, so the boxed copy of the builder points at its own frame
             box.StateMachine = stateMachine;
-            awaiter.UnsafeOnCompleted(box.MoveNextAction);
+            try { awaiter.UnsafeOnCompleted(box.MoveNextAction); }
+            catch
+            {
+                // The wait was refused: the method goes on running on the stack (its catch blocks see the
+                // exception), so the snapshot in the box is stale and must not be resumed later.
+                _frame = null;
+                throw;
+            }
             return;
         }
         awaiter.UnsafeOnCompleted(((UFrame<T, TStateMachine>)frame).MoveNextAction);

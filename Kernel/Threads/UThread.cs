@@ -148,7 +148,7 @@ public sealed class UThread
         internal JoinAwaitable(UThread thread) => _thread = thread;
         public JoinAwaitable GetAwaiter() => this;
         /// <summary>Queues the current thread as a joiner when the target has not finished (awaiting then parks it).</summary>
-        public bool IsCompleted => _thread._done || _thread.CompletedOrQueue(Current ?? throw NotInThread());
+        public bool IsCompleted => _thread._done || _thread.CompletedOrQueue(CurrentForWait());
         public void GetResult() => _thread.ThrowIfFaulted();
         public void OnCompleted(Action continuation) => Scheduler.CurrentOrThrow.Park(continuation);
         public void UnsafeOnCompleted(Action continuation) => Scheduler.CurrentOrThrow.Park(continuation);
@@ -168,6 +168,19 @@ public sealed class UThread
             s.Park(continuation);
             s.Wake(t);
         }
+    }
+
+    /// <summary>
+    /// The current thread, about to wait on a primitive. Refused before anything is queued if the thread is already
+    /// committed to a wait: a UTask method it called suspended and it went on instead of awaiting that call at once.
+    /// </summary>
+    internal static UThread CurrentForWait()
+    {
+        var t = Current ?? throw NotInThread();
+        if (t.Continuation != null)
+            throw new InvalidOperationException(
+                "this user thread is already waiting: a UTask method it called suspended and was not awaited at once (to run work concurrently, spawn a thread)");
+        return t;
     }
 
     internal static InvalidOperationException NotInThread() =>
