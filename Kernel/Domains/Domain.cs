@@ -164,7 +164,7 @@ public sealed class Domain : IAsyncDisposable, IDisposable
             {
                 if (DateTime.UtcNow > deadline)
                     throw new TimeoutException($"domain {Id}: a dispatcher did not leave within {timeout.TotalSeconds} s; its channel memory is not freed");
-                await Task.Yield();
+                await Task.Delay(1).ConfigureAwait(false);
             }
         }
         FreeChannels();

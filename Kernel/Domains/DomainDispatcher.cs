@@ -42,6 +42,9 @@ public sealed class DomainDispatcher : Dispatcher
     public (long Regions, long Chunks, long StealsGiven, long StealsReceived) ForkJoinStats =>
         (ForkJoin.RegionsForked, ForkJoin.ChunksRun, ForkJoin.StealsGiven, ForkJoin.StealsReceived);
 
+    /// <summary>Messages to peers that found the peer's ring full and waited in this dispatcher's backlog.</summary>
+    public long MessagesBacklogged => _outbox.EverBacklogged;
+
     /// <summary>Set once this dispatcher has left its core and will touch no channel again.</summary>
     internal bool HasLeft => _hasLeft;
     /// <summary>Set when the whole system shut down under the domain (its core thread has ended).</summary>

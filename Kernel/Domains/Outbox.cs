@@ -24,6 +24,9 @@ sealed class Outbox
     /// <summary>Messages waiting for room in a peer's ring.</summary>
     public int Pending => _pending;
 
+    /// <summary>Messages that ever had to wait in the backlog (a ring was full).</summary>
+    public long EverBacklogged { get; private set; }
+
     public void Send(int to, byte type, ulong w0 = 0, ulong w1 = 0, ulong w2 = 0, ulong w3 = 0, ulong w4 = 0)
     {
         var ep = _peers[to] ?? throw new ArgumentException($"dispatcher {to} is this dispatcher or not a peer", nameof(to));
@@ -33,6 +36,7 @@ sealed class Outbox
         words[0] = w0; words[1] = w1; words[2] = w2; words[3] = w3; words[4] = w4;
         (_backlog[to] ??= new()).Enqueue((type, words));
         _pending++;
+        EverBacklogged++;
     }
 
     /// <summary>Moves backlogged messages into rings that have room. Returns true if any moved.</summary>

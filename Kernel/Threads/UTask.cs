@@ -10,7 +10,7 @@ public readonly struct VoidResult;
 /// synchronously until it awaits a threads-package primitive that cannot proceed; then the thread parks in its
 /// dispatcher's run queue and the core thread goes on with other work (no OS thread per user thread, no thread
 /// pool). A UTask is awaited once, by the thread that called the method. Completing without suspending allocates
-/// nothing.
+/// nothing. The execution context does not flow across these awaits (AsyncLocal values are not carried).
 /// </summary>
 [AsyncMethodBuilder(typeof(UTaskMethodBuilder))]
 public readonly struct UTask

@@ -379,6 +379,71 @@ public class ThreadsForkJoinTests(BootedSystem booted, ITestOutputHelper output)
         output.WriteLine($"  host pinned + Barrier x2    : {Summary(barrierTimes)}");
     }
 
+    struct AddOne : IForBody
+    {
+        public double[] X, Y;
+        public int Workers;
+        public void Execute(int lo, int hi, int worker)
+        {
+            var x = X; var y = Y;
+            for (int i = lo; i < hi; i++) y[i] += x[i];
+        }
+    }
+
+    /// <summary>
+    /// A memory-bound loop (y += x over 2^20 doubles, static blocks), timed per region on the multikernel and on the
+    /// host baselines, printed (not asserted). Asserts that every element was updated once per region run.
+    /// </summary>
+    [Fact]
+    public void StreamingLoopTimeIsMeasuredAgainstHostBaselines()
+    {
+        const int N = 1 << 20, Warm = 20, Regions = 200;
+        using var domain = booted.NewDomain();
+        int k = domain.DispatcherCount;
+        var x = Enumerable.Repeat(1.0, N).ToArray();
+        var y = new double[N];
+        var body = new AddOne { X = x, Y = y, Workers = k };
+        var mk = new double[Regions];
+        BootedSystem.Wait(domain.RunOnMasterAsync(() =>
+        {
+            for (int i = 0; i < Warm + Regions; i++)
+            {
+                ulong t0 = CycleClock.Now();
+                ForkJoin.For(0, N, body);
+                if (i >= Warm) mk[i - Warm] = CycleClock.ToNanoseconds(CycleClock.Now() - t0);
+            }
+            return 0;
+        }));
+
+        var pf = new double[Regions];
+        var options = new ParallelOptions { MaxDegreeOfParallelism = k };
+        for (int i = 0; i < Warm + Regions; i++)
+        {
+            ulong t0 = CycleClock.Now();
+            Parallel.For(0, k, options, w =>
+            {
+                var (lo, hi) = BlockPartition.Block(0, N, k, w);
+                body.Execute(lo, hi, w);
+            });
+            if (i >= Warm) pf[i - Warm] = CycleClock.ToNanoseconds(CycleClock.Now() - t0);
+        }
+
+        var serial = new double[Regions];
+        for (int i = 0; i < Warm + Regions; i++)
+        {
+            ulong t0 = CycleClock.Now();
+            body.Execute(0, N, 0);
+            if (i >= Warm) serial[i - Warm] = CycleClock.ToNanoseconds(CycleClock.Now() - t0);
+        }
+
+        double expected = 3.0 * (Warm + Regions);
+        Assert.All(y, v => Assert.Equal(expected, v));
+        output.WriteLine($"y += x over 2^20 doubles, {k} cores, {Regions} regions: median / p90 / mean (us)");
+        output.WriteLine($"  multikernel static : {Summary(mk)}");
+        output.WriteLine($"  host Parallel.For  : {Summary(pf)}");
+        output.WriteLine($"  serial, 1 core     : {Summary(serial)}");
+    }
+
     static string Summary(double[] ns)
     {
         var sorted = ns.Order().ToArray();
