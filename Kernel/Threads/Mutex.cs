@@ -19,6 +19,18 @@ public sealed class Mutex
     /// <summary>The thread holding the mutex (a snapshot).</summary>
     public UThread? Owner => Volatile.Read(ref _owner);
 
+    /// <summary>Threads queued for the mutex (a snapshot, for tests).</summary>
+    internal int QueuedWaiters
+    {
+        get
+        {
+            _lock.Enter();
+            int n = _waiters.Count;
+            _lock.Exit();
+            return n;
+        }
+    }
+
     /// <summary>Acquires the mutex, parking the current thread until it is handed over.</summary>
     public LockAwaitable LockAsync() => new(this);
 

@@ -11,6 +11,17 @@ struct WaitQueue
 
     public bool IsEmpty => _head == null;
 
+    /// <summary>Walks the queue: O(n), for tests and diagnostics only.</summary>
+    public int Count
+    {
+        get
+        {
+            int n = 0;
+            for (var t = _head; t != null; t = t.NextWaiter) n++;
+            return n;
+        }
+    }
+
     public void Enqueue(UThread t)
     {
         t.NextWaiter = null;

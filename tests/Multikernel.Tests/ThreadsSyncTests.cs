@@ -71,6 +71,44 @@ public class ThreadsSyncTests(BootedSystem booted) : IClassFixture<BootedSystem>
         Assert.Equal(Enumerable.Range(0, 10), order);
     }
 
+    /// <summary>
+    /// Threads on alternating dispatchers queue on a held mutex one after another (each is queued before the next
+    /// is started); they get it in exactly that order, the hand-over to a thread of the other core going by a
+    /// wake-up message.
+    /// </summary>
+    [Fact]
+    public void MutexHandsOverInQueueOrderAcrossCores()
+    {
+        const int Waiters = 20;
+        using var domain = booted.NewDomain();
+        int k = domain.DispatcherCount;
+        var (order, ranOn) = BootedSystem.Wait(domain.RunMainAsync(async () =>
+        {
+            var mutex = new Mutex();
+            var log = new List<int>();
+            var where = new List<int>();
+            await mutex.LockAsync();
+            var threads = new List<UThread>();
+            for (int i = 0; i < Waiters; i++)
+            {
+                int id = i;
+                threads.Add(UThread.SpawnOn(i % k, async () =>
+                {
+                    await mutex.LockAsync();
+                    log.Add(id);
+                    where.Add(ForkJoin.WorkerIndex);
+                    mutex.Unlock();
+                }));
+                while (mutex.QueuedWaiters < i + 1) await UThread.Yield();
+            }
+            mutex.Unlock();
+            foreach (var t in threads) await t.Join();
+            return (log, where);
+        }));
+        Assert.Equal(Enumerable.Range(0, Waiters), order);
+        Assert.Equal(Enumerable.Range(0, Waiters).Select(i => i % k), ranOn);
+    }
+
     [Fact]
     public void MutexUnlockedByANonOwnerIsAnError()
     {
