@@ -19,6 +19,7 @@ public sealed class CpuDriver : IDisposable
     volatile bool _stopRequested;
     Exception? _fault;
     Dispatcher? _current;
+    int _nextSlot;
 
     /// <summary>The OS CPU number this driver is pinned to.</summary>
     public int Core { get; }
@@ -48,10 +49,26 @@ public sealed class CpuDriver : IDisposable
     {
         if (_thread != null && !IsCurrentThread)
             throw new InvalidOperationException($"dispatchers join core {Core} only through its monitor (a URPC request), not from another thread");
-        d.Attach(this, _dispatchers.Length);
+        d.Attach(this, _nextSlot++);
         _dispatchers = [.. _dispatchers, d];
         _starting.Add(d);
         return d.Id;
+    }
+
+    /// <summary>
+    /// Removes a dispatcher from this core (its domain is being torn down). Called on this core's thread, typically
+    /// from the dispatcher's own run upcall once it has released its channels; it gets no further upcalls (not even
+    /// <see cref="Dispatcher.OnStop"/>). Slots are never reused, so a retired dispatcher's id stays unique.
+    /// </summary>
+    public void Retire(Dispatcher d)
+    {
+        if (!IsCurrentThread)
+            throw new InvalidOperationException($"a dispatcher leaves core {Core} only from that core's own thread");
+        int i = Array.IndexOf(_dispatchers, d);
+        if (i < 0) throw new ArgumentException($"{d.Name} is not a dispatcher of core {Core}", nameof(d));
+        _dispatchers = [.. _dispatchers[..i], .. _dispatchers[(i + 1)..]];
+        _starting.Remove(d);
+        if (_current == d) _current = null;
     }
 
     /// <summary>Creates a same-core LRPC binding from <paramref name="caller"/> to <paramref name="callee"/>; both must be dispatchers of this core.</summary>

@@ -1,0 +1,83 @@
+using System.Runtime.CompilerServices;
+
+namespace Multikernel.Threads;
+
+/// <summary>
+/// A condition variable for the user threads of one domain. <see cref="WaitAsync"/> queues the caller, releases the
+/// mutex and parks; <see cref="Signal"/> / <see cref="Broadcast"/> move waiters straight into the mutex's queue
+/// (wait morphing), so a woken waiter returns holding the mutex. A waiter is queued before it releases the mutex,
+/// so a signal sent under the mutex after the waiter checked its predicate is never lost.
+/// </summary>
+public sealed class CondVar
+{
+    SpinLockWord _lock;
+    WaitQueue _waiters;
+
+    /// <summary>Releases <paramref name="mutex"/> (which the caller must hold), waits for a signal, re-acquires it.</summary>
+    public WaitAwaitable WaitAsync(Mutex mutex) => new(this, mutex);
+
+    /// <summary>Wakes the longest waiter, if any.</summary>
+    public void Signal()
+    {
+        var s = Scheduler.CurrentOrThrow;
+        _lock.Enter();
+        var t = _waiters.Dequeue();
+        _lock.Exit();
+        if (t != null) Hand(t, s);
+    }
+
+    /// <summary>Wakes every waiter.</summary>
+    public void Broadcast()
+    {
+        var s = Scheduler.CurrentOrThrow;
+        _lock.Enter();
+        var chain = _waiters.TakeAll();
+        _lock.Exit();
+        while (chain != null)
+        {
+            var next = chain.NextWaiter;
+            chain.NextWaiter = null;
+            Hand(chain, s);
+            chain = next;
+        }
+    }
+
+    static void Hand(UThread t, Scheduler s)
+    {
+        var m = t.CondVarMutex!;
+        t.CondVarMutex = null;
+        m.AcquireOrQueueSignalled(t, s);
+    }
+
+    void Enqueue(UThread me, Mutex mutex)
+    {
+        if (!ReferenceEquals(mutex.Owner, me))
+            throw new SynchronizationLockException("CondVar.WaitAsync needs the mutex held by the waiting thread");
+        me.CondVarMutex = mutex;
+        _lock.Enter();
+        _waiters.Enqueue(me);
+        _lock.Exit();
+        mutex.Unlock();
+    }
+
+    /// <summary>Awaitable of <see cref="WaitAsync"/>.</summary>
+    public readonly struct WaitAwaitable : ICriticalNotifyCompletion, IUAwaiter
+    {
+        readonly CondVar _cv;
+        readonly Mutex _mutex;
+        internal WaitAwaitable(CondVar cv, Mutex mutex) { _cv = cv; _mutex = mutex; }
+        public WaitAwaitable GetAwaiter() => this;
+        /// <summary>Always waits: queues the current thread and releases the mutex (awaiting then parks it).</summary>
+        public bool IsCompleted
+        {
+            get
+            {
+                _cv.Enqueue(UThread.CurrentForWait(), _mutex);
+                return false;
+            }
+        }
+        public void GetResult() { }
+        public void OnCompleted(Action continuation) => Scheduler.CurrentOrThrow.Park(continuation);
+        public void UnsafeOnCompleted(Action continuation) => Scheduler.CurrentOrThrow.Park(continuation);
+    }
+}

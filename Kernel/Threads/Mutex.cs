@@ -1,0 +1,98 @@
+using System.Runtime.CompilerServices;
+
+namespace Multikernel.Threads;
+
+/// <summary>
+/// A mutual-exclusion lock for the user threads of one domain, on any of its dispatchers. Unlocking hands the lock
+/// directly to the longest waiter (FIFO, no barging), so waiters acquire it in the order they queued; a waiter on
+/// another dispatcher is woken by a URPC message to that dispatcher.
+/// <para>Invariant: <c>_held</c>, <c>_owner</c> and the waiter queue change only under <c>_lock</c>; while the
+/// queue is non-empty the mutex is held.</para>
+/// </summary>
+public sealed class Mutex
+{
+    SpinLockWord _lock;
+    bool _held;
+    UThread? _owner;
+    WaitQueue _waiters;
+
+    /// <summary>The thread holding the mutex (a snapshot).</summary>
+    public UThread? Owner => Volatile.Read(ref _owner);
+
+    /// <summary>Threads queued for the mutex (a snapshot, for tests).</summary>
+    internal int QueuedWaiters
+    {
+        get
+        {
+            _lock.Enter();
+            int n = _waiters.Count;
+            _lock.Exit();
+            return n;
+        }
+    }
+
+    /// <summary>Acquires the mutex, parking the current thread until it is handed over.</summary>
+    public LockAwaitable LockAsync() => new(this);
+
+    /// <summary>Acquires the mutex if it is free.</summary>
+    public bool TryLock()
+    {
+        var me = UThread.Current ?? throw UThread.NotInThread();
+        _lock.Enter();
+        bool free = !_held;
+        if (free) { _held = true; _owner = me; }
+        _lock.Exit();
+        return free;
+    }
+
+    /// <summary>Releases the mutex; the longest waiter, if any, now holds it and is woken.</summary>
+    public void Unlock()
+    {
+        var me = UThread.Current ?? throw UThread.NotInThread();
+        var s = me.Home!;
+        _lock.Enter();
+        if (!_held || !ReferenceEquals(_owner, me))
+        {
+            _lock.Exit();
+            throw new SynchronizationLockException("a mutex is unlocked only by the user thread that holds it");
+        }
+        var next = _waiters.Dequeue();
+        if (next == null) { _held = false; _owner = null; }
+        else _owner = next;
+        _lock.Exit();
+        if (next != null) s.Wake(next);
+    }
+
+    /// <summary>Acquires for <paramref name="t"/> or queues it; true if acquired.</summary>
+    bool AcquireOrQueue(UThread t)
+    {
+        _lock.Enter();
+        bool free = !_held;
+        if (free) { _held = true; _owner = t; }
+        else _waiters.Enqueue(t);
+        _lock.Exit();
+        return free;
+    }
+
+    /// <summary>
+    /// Condition-variable hand-over (wait morphing): a signalled thread <paramref name="t"/> goes straight into this
+    /// mutex's queue, or gets the mutex and is woken if it is free; either way it returns from its wait holding it.
+    /// </summary>
+    internal void AcquireOrQueueSignalled(UThread t, Scheduler waker)
+    {
+        if (AcquireOrQueue(t)) waker.Wake(t);
+    }
+
+    /// <summary>Awaitable of <see cref="LockAsync"/>.</summary>
+    public readonly struct LockAwaitable : ICriticalNotifyCompletion, IUAwaiter
+    {
+        readonly Mutex _mutex;
+        internal LockAwaitable(Mutex mutex) => _mutex = mutex;
+        public LockAwaitable GetAwaiter() => this;
+        /// <summary>Takes the mutex if free; otherwise queues the current thread (awaiting then parks it).</summary>
+        public bool IsCompleted => _mutex.AcquireOrQueue(UThread.CurrentForWait());
+        public void GetResult() { }
+        public void OnCompleted(Action continuation) => Scheduler.CurrentOrThrow.Park(continuation);
+        public void UnsafeOnCompleted(Action continuation) => Scheduler.CurrentOrThrow.Park(continuation);
+    }
+}

@@ -1,0 +1,145 @@
+using Multikernel.Domains;
+
+namespace Multikernel.Threads;
+
+/// <summary>
+/// The user-level thread scheduler of one dispatcher: a FIFO run queue of parked threads and the table that names
+/// this dispatcher's threads to the other dispatchers of the domain (a wake-up message carries a slot of it).
+/// A switch between user threads is a return to <see cref="RunReady"/> and the invocation of the next thread's
+/// continuation: no kernel (CPU driver) involvement and no OS thread per user thread.
+/// <para>Invariant: touched only on its dispatcher's core thread. A thread of another dispatcher is never run
+/// here; it is woken by a URPC message to its own dispatcher (<see cref="Wake"/>).</para>
+/// </summary>
+public sealed class Scheduler
+{
+    UThread[] _ready = new UThread[64];
+    int _head, _count;
+    UThread?[] _threads = new UThread?[64];
+    int[] _freeSlots = new int[64];
+    int _freeCount, _slotsUsed;
+
+    internal DomainDispatcher Owner { get; }
+
+    /// <summary>The user thread running now on this dispatcher (null between threads and in message handlers).</summary>
+    internal UThread? CurrentThread { get; private set; }
+
+    /// <summary>Threads adopted here that have not finished.</summary>
+    public int LiveThreads { get; private set; }
+
+    /// <summary>Threads in the run queue.</summary>
+    public int ReadyThreads => _count;
+
+    /// <summary>Context switches made (continuations resumed), for tests and statistics.</summary>
+    public long Switches { get; private set; }
+
+    internal Scheduler(DomainDispatcher owner) => Owner = owner;
+
+    /// <summary>The scheduler of the domain dispatcher whose code runs now on this core thread, if any.</summary>
+    internal static Scheduler? Current => DomainDispatcher.Current?.Scheduler;
+
+    internal static Scheduler CurrentOrThrow => Current ?? throw new InvalidOperationException(
+        "threads-package primitives are used by code running on a domain dispatcher (a user thread started by Domain.RunMainAsync or UThread.Spawn)");
+
+    /// <summary>Makes a new thread this dispatcher's: gives it a slot and queues its start.</summary>
+    internal void Adopt(UThread t)
+    {
+        Owner.AssertOnCore();
+        int slot;
+        if (_freeCount > 0) slot = _freeSlots[--_freeCount];
+        else
+        {
+            if (_slotsUsed == _threads.Length) Array.Resize(ref _threads, _threads.Length * 2);
+            slot = _slotsUsed++;
+        }
+        _threads[slot] = t;
+        t.Attach(this, slot);
+        LiveThreads++;
+        Enqueue(t);
+    }
+
+    /// <summary>Releases a finished thread's slot.</summary>
+    internal void Release(UThread t)
+    {
+        _threads[t.Slot] = null;
+        if (_freeCount == _freeSlots.Length) Array.Resize(ref _freeSlots, _freeSlots.Length * 2);
+        _freeSlots[_freeCount++] = t.Slot;
+        LiveThreads--;
+    }
+
+    /// <summary>
+    /// Wakes a blocked thread of this domain: queued here if it is this dispatcher's, otherwise a wake-up message to
+    /// its dispatcher. Called by the code that releases it (on this scheduler's core).
+    /// </summary>
+    internal void Wake(UThread t)
+    {
+        var home = t.Home ?? throw new InvalidOperationException("woke a user thread that has not started");
+        if (home == this) { Enqueue(t); return; }
+        if (home.Owner.Domain != Owner.Domain)
+            throw new InvalidOperationException("a primitive is shared by the threads of one domain; a thread of another domain cannot be woken from here");
+        Owner.SendWake(home.Owner.Index, t.Slot);
+    }
+
+    /// <summary>A wake-up message from another dispatcher of the domain.</summary>
+    internal void OnWakeMessage(int slot)
+    {
+        var t = (uint)slot < (uint)_slotsUsed ? _threads[slot] : null;
+        Enqueue(t ?? throw new InvalidOperationException($"wake-up for thread slot {slot}, which holds no live thread of dispatcher {Owner.Index}"));
+    }
+
+    /// <summary>
+    /// Parks the current thread: <paramref name="continuation"/> runs when the thread is next resumed. The primitive
+    /// has already queued the thread (or woken it) under its lock; the wake-up cannot be acted on before this call,
+    /// because resuming happens only from <see cref="RunReady"/> or a message, after the current thread returns.
+    /// </summary>
+    internal void Park(Action continuation)
+    {
+        var t = CurrentThread == null ? throw UThread.NotInThread() : UThread.CurrentForWait();
+        t.Continuation = continuation;
+    }
+
+    void Enqueue(UThread t)
+    {
+        if (_count == _ready.Length) Grow();
+        int tail = _head + _count;
+        if (tail >= _ready.Length) tail -= _ready.Length;
+        _ready[tail] = t;
+        _count++;
+    }
+
+    void Grow()
+    {
+        var bigger = new UThread[_ready.Length * 2];
+        for (int i = 0; i < _count; i++) bigger[i] = _ready[(_head + i) % _ready.Length];
+        _ready = bigger;
+        _head = 0;
+    }
+
+    /// <summary>
+    /// Runs the threads that were ready when called, each until it parks or finishes (threads made ready meanwhile
+    /// wait for the next round, so messages are polled in between). Returns how many ran.
+    /// </summary>
+    internal int RunReady()
+    {
+        int n = _count;
+        for (int i = 0; i < n; i++)
+        {
+            var t = _ready[_head];
+            _ready[_head] = null!;
+            if (++_head == _ready.Length) _head = 0;
+            _count--;
+            Resume(t);
+        }
+        return n;
+    }
+
+    void Resume(UThread t)
+    {
+        var k = t.Continuation ?? throw new InvalidOperationException("a user thread was made ready without a continuation (an awaiter was not awaited)");
+        t.Continuation = null;
+        var previous = CurrentThread;
+        CurrentThread = t;
+        Switches++;
+        try { k(); }
+        finally { CurrentThread = previous; }
+    }
+}

@@ -1,0 +1,78 @@
+using System.Runtime.CompilerServices;
+
+namespace Multikernel.Threads;
+
+/// <summary>
+/// A counting semaphore for the user threads of one domain. <see cref="Release"/> hands units directly to waiters
+/// in FIFO order before adding the rest to the count, so a unit released while a thread waits always reaches a
+/// waiter (no lost wake-ups, no barging).
+/// <para>Invariant: under <c>_lock</c>, the count is positive only while the waiter queue is empty.</para>
+/// </summary>
+public sealed class Semaphore
+{
+    SpinLockWord _lock;
+    long _count;
+    WaitQueue _waiters;
+
+    public Semaphore(long initialCount = 0)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(initialCount);
+        _count = initialCount;
+    }
+
+    /// <summary>Units available now (a snapshot).</summary>
+    public long CurrentCount => Volatile.Read(ref _count);
+
+    /// <summary>Takes one unit, parking the current thread until one is released to it.</summary>
+    public WaitAwaitable WaitAsync() => new(this);
+
+    /// <summary>Takes one unit if available.</summary>
+    public bool TryWait()
+    {
+        _lock.Enter();
+        bool ok = _count > 0;
+        if (ok) _count--;
+        _lock.Exit();
+        return ok;
+    }
+
+    /// <summary>Releases <paramref name="units"/> units: waiters first, the remainder to the count.</summary>
+    public void Release(int units = 1)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(units);
+        var s = Scheduler.CurrentOrThrow;
+        WaitQueue woken = default;
+        _lock.Enter();
+        while (units > 0 && _waiters.Dequeue() is { } t)
+        {
+            woken.Enqueue(t);
+            units--;
+        }
+        _count += units;
+        _lock.Exit();
+        WaitQueue.WakeChain(s, woken.TakeAll());
+    }
+
+    bool TakeOrQueue(UThread me)
+    {
+        _lock.Enter();
+        bool ok = _count > 0;
+        if (ok) _count--;
+        else _waiters.Enqueue(me);
+        _lock.Exit();
+        return ok;
+    }
+
+    /// <summary>Awaitable of <see cref="WaitAsync"/>.</summary>
+    public readonly struct WaitAwaitable : ICriticalNotifyCompletion, IUAwaiter
+    {
+        readonly Semaphore _sem;
+        internal WaitAwaitable(Semaphore sem) => _sem = sem;
+        public WaitAwaitable GetAwaiter() => this;
+        /// <summary>Takes a unit if one is available; otherwise queues the current thread (awaiting then parks it).</summary>
+        public bool IsCompleted => _sem.TakeOrQueue(UThread.CurrentForWait());
+        public void GetResult() { }
+        public void OnCompleted(Action continuation) => Scheduler.CurrentOrThrow.Park(continuation);
+        public void UnsafeOnCompleted(Action continuation) => Scheduler.CurrentOrThrow.Park(continuation);
+    }
+}

@@ -1,0 +1,134 @@
+using Multikernel.Domains;
+using Multikernel.Hardware;
+using Multikernel.Threads;
+
+namespace Multikernel.Tests;
+
+public class DomainTests(BootedSystem booted) : IClassFixture<BootedSystem>
+{
+    [Fact]
+    public void DomainHasOneDispatcherPerCoreOnThatCore()
+    {
+        using var domain = booted.NewDomain();
+        Assert.Equal(booted.Cores, domain.DispatcherCount);
+        for (int i = 0; i < domain.DispatcherCount; i++)
+        {
+            var d = domain.Dispatchers[i];
+            Assert.Equal(i, d.Index);
+            Assert.Equal(booted.System.Cores[i], d.Driver.Core);
+            // The monitor of that core sees the domain's dispatcher in its driver's table.
+            int coreIndex = i;
+            Assert.True(BootedSystem.Wait(booted.System.CallOn(coreIndex, m => m.Driver.Dispatchers.Contains(d))));
+        }
+    }
+
+    [Fact]
+    public void MainThreadRunsOnDispatcherZeroAndReturnsItsResult()
+    {
+        using var domain = booted.NewDomain();
+        var d0 = domain.Dispatchers[0];
+        var (onCore, cpu, index) = BootedSystem.Wait(domain.RunMainAsync(async () =>
+        {
+            await UThread.Yield();
+            return (Where.OnCoreOf(d0), CoreAffinity.CurrentCpu(), ForkJoin.WorkerIndex);
+        }));
+        Assert.True(onCore);
+        Assert.Equal(booted.System.Cores[0], cpu);
+        Assert.Equal(0, index);
+        Assert.Equal(42, BootedSystem.Wait(domain.RunOnMasterAsync(() => Where.OnCoreOf(d0) ? 42 : -1)));
+    }
+
+    [Fact]
+    public void ExceptionOfMainReachesTheHost()
+    {
+        using var domain = booted.NewDomain();
+        var e = Assert.Throws<InvalidDataException>(() => BootedSystem.Wait(domain.RunMainAsync(async () =>
+        {
+            await UThread.Yield();
+            throw new InvalidDataException("main failed");
+        })));
+        Assert.Equal("main failed", e.Message);
+        // The domain keeps working after a failed main.
+        Assert.Equal(7, BootedSystem.Wait(domain.RunOnMasterAsync(() => 7)));
+    }
+
+    [Fact]
+    public void CreateAndTearDownManyTimesLeavesNoDispatcherOrChannelBehind()
+    {
+        // Warm up once: the first domain may grow lazily-sized runtime structures.
+        booted.NewDomain().Dispose();
+        long bytesBefore = NativeBlock.LiveBytes;
+        var before = Enumerable.Range(0, booted.Cores).Select(c => BootedSystem.Wait(booted.System.CallOn(c, m => m.Driver.Dispatchers.Count))).ToArray();
+        for (int i = 0; i < 50; i++)
+        {
+            using var domain = booted.NewDomain();
+            Assert.Equal(i, BootedSystem.Wait(domain.RunOnMasterAsync(() => i)));
+        }
+        Assert.Equal(bytesBefore, NativeBlock.LiveBytes);
+        var after = Enumerable.Range(0, booted.Cores).Select(c => BootedSystem.Wait(booted.System.CallOn(c, m => m.Driver.Dispatchers.Count))).ToArray();
+        Assert.Equal(before, after);
+    }
+
+    [Fact]
+    public void TearDownFailsAMainThreadThatHasNotFinished()
+    {
+        var domain = booted.NewDomain();
+        var sem = new Threads.Semaphore(0);
+        var stuck = domain.RunMainAsync(async () => { await sem.WaitAsync(); });
+        Thread.Sleep(20);
+        domain.Dispose();
+        var e = Assert.Throws<ObjectDisposedException>(() => BootedSystem.Wait(stuck, 10));
+        Assert.Contains("torn down", e.Message);
+        Assert.Throws<ObjectDisposedException>(() => { _ = domain.RunOnMasterAsync(() => 1); });
+    }
+
+    struct CountChunks : IForBody
+    {
+        public long[] Count;
+        public void Execute(int lo, int hi, int worker) => Interlocked.Add(ref Count[0], hi - lo);
+    }
+
+    /// <summary>
+    /// With rings of two slots, a barrier releasing many threads of the other core and dynamic regions full of steal
+    /// traffic overflow the rings all the time: messages wait in the sender's backlog, nothing deadlocks or is lost.
+    /// </summary>
+    [Fact]
+    public void TinyRingsBackLogMessagesWithoutLosingOrDeadlocking()
+    {
+        using var domain = booted.NewDomain(options: new DomainOptions { RingSlots = 2 });
+        int k = domain.DispatcherCount;
+        const int PerDispatcher = 64, Rounds = 20, Regions = 500;
+        var count = new long[1];
+        long generations = BootedSystem.Wait(domain.RunMainAsync(async () =>
+        {
+            var barrier = new Threads.Barrier(k * PerDispatcher);
+            var threads = new List<UThread>();
+            for (int i = 0; i < k * PerDispatcher; i++)
+                threads.Add(UThread.SpawnOn(i % k, async () =>
+                {
+                    for (int r = 0; r < Rounds; r++) await barrier.SignalAndWaitAsync();
+                }));
+            foreach (var t in threads) await t.Join();
+            for (int r = 0; r < Regions; r++)
+                ForkJoin.For(0, 64 * k, new CountChunks { Count = count }, LoopSchedule.Dynamic, 1);
+            return barrier.Generation;
+        }));
+        Assert.Equal(Rounds, generations);
+        Assert.Equal((long)Regions * 64 * k, count[0]);
+        if (k > 1) Assert.True(domain.Dispatchers.Sum(d => d.MessagesBacklogged) > 0, "no ring ever filled: the backlog path was not exercised");
+    }
+
+    [Fact]
+    public void BadCoreListsAreClearErrors()
+    {
+        var sys = booted.System;
+        var e1 = Assert.Throws<ArgumentOutOfRangeException>(() => BootedSystem.Wait(Domain.CreateAsync(sys, [sys.CoreCount])));
+        Assert.Contains($"0..{sys.CoreCount - 1}", e1.Message);
+        var e2 = Assert.Throws<ArgumentException>(() => BootedSystem.Wait(Domain.CreateAsync(sys, [0, 0])));
+        Assert.Contains("twice", e2.Message);
+        var e3 = Assert.Throws<ArgumentException>(() => BootedSystem.Wait(Domain.CreateAsync(sys, [])));
+        Assert.Contains("at least one core", e3.Message);
+        var e4 = Assert.Throws<ArgumentException>(() => BootedSystem.Wait(Domain.CreateAsync(sys, null, new DomainOptions { RingSlots = 12 })));
+        Assert.Contains("power of two", e4.Message);
+    }
+}

@@ -1,0 +1,178 @@
+using Multikernel.Domains;
+using Multikernel.Threads;
+
+namespace Multikernel.Tests;
+
+public class ThreadsSchedulerTests(BootedSystem booted) : IClassFixture<BootedSystem>
+{
+    [Fact]
+    public void ContinuationsRunOnTheirDispatchersCoreThread()
+    {
+        using var domain = booted.NewDomain();
+        int k = domain.DispatcherCount;
+        var ds = domain.Dispatchers;
+        int misplaced = 0, checks = 0;
+        BootedSystem.Wait(domain.RunMainAsync(async () =>
+        {
+            var mutex = new Threads.Mutex();
+            var sem = new Threads.Semaphore(0);
+            var threads = new List<UThread>();
+            for (int i = 0; i < 4 * k; i++)
+            {
+                int home = i % k;
+                threads.Add(UThread.SpawnOn(home, async () =>
+                {
+                    for (int r = 0; r < 20; r++)
+                    {
+                        await UThread.Yield();
+                        Check(home);
+                        await mutex.LockAsync();
+                        Check(home);
+                        mutex.Unlock();
+                        sem.Release();
+                        await sem.WaitAsync();   // often woken from the other core
+                        Check(home);
+                    }
+                }));
+            }
+            foreach (var t in threads)
+            {
+                await t.Join();
+                Check(0);
+            }
+        }));
+        Assert.Equal(0, misplaced);
+        Assert.True(checks >= 4 * k * 20 * 3);
+
+        void Check(int home)
+        {
+            Interlocked.Increment(ref checks);
+            if (!Where.OnCoreOf(ds[home]) || UThread.Current is not { } t || t.DispatcherIndex != home)
+                Interlocked.Increment(ref misplaced);
+        }
+    }
+
+    [Fact]
+    public void JoinsThousandsOfThreadsAcrossDispatchers()
+    {
+        const int Threads = 5000;
+        using var domain = booted.NewDomain();
+        int k = domain.DispatcherCount;
+        var ranOn = new int[Threads];
+        var (joined, faults) = BootedSystem.Wait(domain.RunMainAsync(async () =>
+        {
+            var all = new UThread[Threads];
+            for (int i = 0; i < Threads; i++)
+            {
+                int id = i;
+                all[i] = UThread.SpawnOn(i % k, async () =>
+                {
+                    await UThread.Yield();
+                    ranOn[id] = ForkJoin.WorkerIndex + 1;
+                });
+            }
+            int faults = 0;
+            foreach (var t in all)
+            {
+                try { await t.Join(); }
+                catch { faults++; }
+            }
+            return (all.Count(t => t.IsCompleted), faults);
+        }));
+        Assert.Equal(Threads, joined);
+        Assert.Equal(0, faults);
+        for (int i = 0; i < Threads; i++) Assert.Equal(i % k + 1, ranOn[i]);
+        Assert.All(domain.Dispatchers, d => Assert.Equal(0, BootedSystem.Wait(booted.System.CallOn(domain.CoreIndices[d.Index], _ => d.Scheduler.LiveThreads))));
+    }
+
+    [Fact]
+    public void YieldLetsOtherThreadsOfTheDispatcherRunInFifoOrder()
+    {
+        using var domain = booted.NewDomain(1);
+        var trace = BootedSystem.Wait(domain.RunMainAsync(async () =>
+        {
+            var log = new List<string>();
+            var a = UThread.Spawn(async () => { for (int i = 0; i < 3; i++) { log.Add($"a{i}"); await UThread.Yield(); } });
+            var b = UThread.Spawn(async () => { for (int i = 0; i < 3; i++) { log.Add($"b{i}"); await UThread.Yield(); } });
+            await a.Join();
+            await b.Join();
+            return string.Join(' ', log);
+        }));
+        Assert.Equal("a0 b0 a1 b1 a2 b2", trace);
+    }
+
+    [Fact]
+    public void JoinRethrowsTheExceptionThatEndedTheThread()
+    {
+        using var domain = booted.NewDomain();
+        int other = domain.DispatcherCount - 1;
+        var message = BootedSystem.Wait(domain.RunMainAsync(async () =>
+        {
+            var t = UThread.SpawnOn(other, async () =>
+            {
+                await UThread.Yield();
+                throw new InvalidDataException("thread failed");
+            });
+            try { await t.Join(); return "no exception"; }
+            catch (InvalidDataException e) { return e.Message; }
+        }));
+        Assert.Equal("thread failed", message);
+    }
+
+    [Fact]
+    public void NestedUTaskCallsReturnValuesWithinTheThread()
+    {
+        using var domain = booted.NewDomain();
+        var sum = BootedSystem.Wait(domain.RunMainAsync(async () => await SumTo(200)));
+        Assert.Equal(200 * 201 / 2, sum);
+
+        static async UTask<int> SumTo(int n)
+        {
+            if (n == 0) return 0;
+            if (n % 7 == 0) await UThread.Yield();
+            return n + await SumTo(n - 1);
+        }
+    }
+
+    [Fact]
+    public void AwaitingAForeignTaskIsRefusedWithAClearError()
+    {
+        using var domain = booted.NewDomain();
+        var e = Assert.Throws<NotSupportedException>(() => BootedSystem.Wait(domain.RunMainAsync(async () =>
+        {
+            await Task.Delay(1);
+        })));
+        Assert.Contains("not a threads-package primitive", e.Message);
+    }
+
+    [Fact]
+    public void AThreadThatDoesNotAwaitASuspendedCallAtOnceIsRefusedAtItsNextWait()
+    {
+        using var domain = booted.NewDomain(1);
+        var (yieldError, joinError) = BootedSystem.Wait(domain.RunMainAsync(async () =>
+        {
+            var gate = new Threads.Semaphore(0);
+            UTask pending = Wait(gate);          // suspends inside the main thread, which goes on (a misuse)
+            string y = "", j = "";
+            try { await UThread.Yield(); } catch (InvalidOperationException e) { y = e.Message; }
+            var other = UThread.Spawn(() => UTask.CompletedTask);
+            try { await other.Join(); } catch (InvalidOperationException e) { j = e.Message; }
+            gate.Release();                      // nothing was queued by the refused waits: the thread still resumes
+            await pending;
+            await other.Join();
+            return (y, j);
+        }));
+        Assert.Contains("already waiting", yieldError);
+        Assert.Contains("already waiting", joinError);
+
+        static async UTask Wait(Threads.Semaphore s) => await s.WaitAsync();
+    }
+
+    [Fact]
+    public void PrimitivesOutsideAUserThreadAreAClearError()
+    {
+        var e = Assert.Throws<InvalidOperationException>(() => UThread.Spawn(() => UTask.CompletedTask));
+        Assert.Contains("domain dispatcher", e.Message);
+        Assert.Throws<InvalidOperationException>(() => ForkJoin.Workers);
+    }
+}

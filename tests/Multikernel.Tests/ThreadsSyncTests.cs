@@ -1,0 +1,276 @@
+using FsCheck.Xunit;
+using Multikernel.Threads;
+using Barrier = Multikernel.Threads.Barrier;
+using Mutex = Multikernel.Threads.Mutex;
+using Semaphore = Multikernel.Threads.Semaphore;
+
+namespace Multikernel.Tests;
+
+public class ThreadsSyncTests(BootedSystem booted) : IClassFixture<BootedSystem>
+{
+    static int Clamp(int x, int lo, int hi) => lo + (int)((uint)x % (uint)(hi - lo + 1));
+
+    /// <summary>
+    /// Many threads on every dispatcher increment a plain counter under a mutex, yielding inside the critical section
+    /// so that threads of the same core and of the other core contend: no update is lost and no two threads are ever
+    /// inside together.
+    /// </summary>
+    [Fact]
+    public void MutexGivesMutualExclusionUnderStressOnAllCores()
+    {
+        const int ThreadsPerDispatcher = 32, Iterations = 300;
+        using var domain = booted.NewDomain();
+        int k = domain.DispatcherCount;
+        long counter = 0;
+        int inside = 0, overlaps = 0;
+        BootedSystem.Wait(domain.RunMainAsync(async () =>
+        {
+            var mutex = new Mutex();
+            var threads = new List<UThread>();
+            for (int i = 0; i < k * ThreadsPerDispatcher; i++)
+                threads.Add(UThread.SpawnOn(i % k, async () =>
+                {
+                    for (int n = 0; n < Iterations; n++)
+                    {
+                        await mutex.LockAsync();
+                        if (Interlocked.Increment(ref inside) != 1) Interlocked.Increment(ref overlaps);
+                        long v = counter;
+                        if (n % 3 == 0) await UThread.Yield();
+                        counter = v + 1;
+                        Interlocked.Decrement(ref inside);
+                        mutex.Unlock();
+                    }
+                }));
+            foreach (var t in threads) await t.Join();
+        }));
+        Assert.Equal(0, overlaps);
+        Assert.Equal((long)k * ThreadsPerDispatcher * Iterations, counter);
+    }
+
+    [Fact]
+    public void MutexHandsOverToWaitersInArrivalOrder()
+    {
+        using var domain = booted.NewDomain(1);
+        var order = BootedSystem.Wait(domain.RunMainAsync(async () =>
+        {
+            var mutex = new Mutex();
+            var log = new List<int>();
+            await mutex.LockAsync();
+            var threads = Enumerable.Range(0, 10).Select(i => UThread.Spawn(async () =>
+            {
+                await mutex.LockAsync();
+                log.Add(i);
+                mutex.Unlock();
+            })).ToList();
+            await UThread.Yield();               // every thread runs once and queues on the mutex, in spawn order
+            Assert.False(mutex.TryLock());
+            mutex.Unlock();
+            foreach (var t in threads) await t.Join();
+            return log;
+        }));
+        Assert.Equal(Enumerable.Range(0, 10), order);
+    }
+
+    /// <summary>
+    /// Threads on alternating dispatchers queue on a held mutex one after another (each is queued before the next
+    /// is started); they get it in exactly that order, the hand-over to a thread of the other core going by a
+    /// wake-up message.
+    /// </summary>
+    [Fact]
+    public void MutexHandsOverInQueueOrderAcrossCores()
+    {
+        const int Waiters = 20;
+        using var domain = booted.NewDomain();
+        int k = domain.DispatcherCount;
+        var (order, ranOn) = BootedSystem.Wait(domain.RunMainAsync(async () =>
+        {
+            var mutex = new Mutex();
+            var log = new List<int>();
+            var where = new List<int>();
+            await mutex.LockAsync();
+            var threads = new List<UThread>();
+            for (int i = 0; i < Waiters; i++)
+            {
+                int id = i;
+                threads.Add(UThread.SpawnOn(i % k, async () =>
+                {
+                    await mutex.LockAsync();
+                    log.Add(id);
+                    where.Add(ForkJoin.WorkerIndex);
+                    mutex.Unlock();
+                }));
+                while (mutex.QueuedWaiters < i + 1) await UThread.Yield();
+            }
+            mutex.Unlock();
+            foreach (var t in threads) await t.Join();
+            return (log, where);
+        }));
+        Assert.Equal(Enumerable.Range(0, Waiters), order);
+        Assert.Equal(Enumerable.Range(0, Waiters).Select(i => i % k), ranOn);
+    }
+
+    [Fact]
+    public void MutexUnlockedByANonOwnerIsAnError()
+    {
+        using var domain = booted.NewDomain(1);
+        var error = BootedSystem.Wait(domain.RunMainAsync(async () =>
+        {
+            var mutex = new Mutex();
+            await mutex.LockAsync();
+            var other = UThread.Spawn(() => { mutex.Unlock(); return UTask.CompletedTask; });
+            try { await other.Join(); return "unlocked"; }
+            catch (SynchronizationLockException e) { mutex.Unlock(); return e.Message; }
+        }));
+        Assert.Contains("only by the user thread that holds it", error);
+    }
+
+    /// <summary>
+    /// Property: for any number of threads per dispatcher and rounds, no thread leaves round r of a domain-wide
+    /// barrier before every participant has arrived in round r, and the barrier counts one generation per round.
+    /// </summary>
+    [Property(MaxTest = 30)]
+    public void BarrierLetsNobodyPassEarly(int threadsSeed, int roundsSeed)
+    {
+        int perDispatcher = Clamp(threadsSeed, 1, 6), rounds = Clamp(roundsSeed, 1, 25);
+        using var domain = booted.NewDomain();
+        int k = domain.DispatcherCount, participants = k * perDispatcher;
+        var arrived = new int[rounds];
+        int early = 0;
+        long generations = BootedSystem.Wait(domain.RunMainAsync(async () =>
+        {
+            var barrier = new Barrier(participants);
+            var threads = new List<UThread>();
+            for (int i = 0; i < participants; i++)
+                threads.Add(UThread.SpawnOn(i % k, async () =>
+                {
+                    for (int r = 0; r < rounds; r++)
+                    {
+                        Interlocked.Increment(ref arrived[r]);
+                        if (r % 2 == 1) await UThread.Yield();
+                        await barrier.SignalAndWaitAsync();
+                        if (Volatile.Read(ref arrived[r]) != participants || barrier.Generation <= r) Interlocked.Increment(ref early);
+                    }
+                }));
+            foreach (var t in threads) await t.Join();
+            return barrier.Generation;
+        }));
+        Assert.Equal(0, early);
+        Assert.Equal(rounds, generations);
+        Assert.All(arrived, a => Assert.Equal(participants, a));
+    }
+
+    /// <summary>
+    /// Property: a bounded buffer (mutex + two condition variables, Signal only) with producers and consumers on
+    /// every dispatcher delivers every item exactly once and never hangs (a lost wake-up would leave a thread
+    /// parked and the run would time out).
+    /// </summary>
+    [Property(MaxTest = 30)]
+    public void CondVarBoundedBufferLosesNoWakeUp(int producersSeed, int consumersSeed, int itemsSeed, int capacitySeed)
+    {
+        int producers = Clamp(producersSeed, 1, 4), consumers = Clamp(consumersSeed, 1, 4);
+        int perProducer = Clamp(itemsSeed, 0, 300), capacity = Clamp(capacitySeed, 1, 8);
+        using var domain = booted.NewDomain();
+        int k = domain.DispatcherCount, total = k * producers * perProducer;
+        var received = new int[total];
+        BootedSystem.Wait(domain.RunMainAsync(async () =>
+        {
+            var mutex = new Mutex();
+            var notFull = new CondVar();
+            var notEmpty = new CondVar();
+            var buffer = new Queue<int>();
+            int taken = 0;
+            var threads = new List<UThread>();
+            for (int p = 0; p < k * producers; p++)
+            {
+                int first = p * perProducer;
+                threads.Add(UThread.SpawnOn(p % k, async () =>
+                {
+                    for (int i = 0; i < perProducer; i++)
+                    {
+                        await mutex.LockAsync();
+                        while (buffer.Count == capacity) await notFull.WaitAsync(mutex);
+                        buffer.Enqueue(first + i);
+                        notEmpty.Signal();
+                        mutex.Unlock();
+                    }
+                }));
+            }
+            for (int c = 0; c < k * consumers; c++)
+                threads.Add(UThread.SpawnOn((c + 1) % k, async () =>
+                {
+                    while (true)
+                    {
+                        await mutex.LockAsync();
+                        while (buffer.Count == 0 && taken < total) await notEmpty.WaitAsync(mutex);
+                        if (buffer.Count == 0)
+                        {
+                            mutex.Unlock();
+                            return;
+                        }
+                        Interlocked.Increment(ref received[buffer.Dequeue()]);
+                        if (++taken == total) notEmpty.Broadcast();   // release the consumers still waiting
+                        notFull.Signal();
+                        mutex.Unlock();
+                    }
+                }));
+            foreach (var t in threads) await t.Join();
+        }), seconds: 30);
+        Assert.All(received, n => Assert.Equal(1, n));
+    }
+
+    /// <summary>
+    /// Property: producers and consumers on every dispatcher hand items through a queue guarded by a mutex, counted
+    /// by two semaphores (free batch slots; filled items, released a whole batch at a time so one release wakes
+    /// several waiters): every item arrives exactly once and nobody hangs.
+    /// </summary>
+    [Property(MaxTest = 30)]
+    public void SemaphoreProducerConsumerLosesNoWakeUp(int producersSeed, int itemsSeed, int capacitySeed, int batchSeed)
+    {
+        int producers = Clamp(producersSeed, 1, 4), perProducer = Clamp(itemsSeed, 0, 300);
+        int capacity = Clamp(capacitySeed, 1, 8), batch = Clamp(batchSeed, 1, 3);
+        using var domain = booted.NewDomain();
+        int k = domain.DispatcherCount, total = k * producers * perProducer * batch;
+        var received = new int[total];
+        BootedSystem.Wait(domain.RunMainAsync(async () =>
+        {
+            var mutex = new Mutex();
+            var free = new Semaphore(capacity);
+            var filled = new Semaphore(0);
+            var queue = new Queue<int>();
+            var threads = new List<UThread>();
+            for (int p = 0; p < k * producers; p++)
+            {
+                int first = p * perProducer * batch;
+                threads.Add(UThread.SpawnOn(p % k, async () =>
+                {
+                    for (int i = 0; i < perProducer; i++)
+                    {
+                        await free.WaitAsync();
+                        await mutex.LockAsync();
+                        for (int b = 0; b < batch; b++) queue.Enqueue(first + i * batch + b);
+                        mutex.Unlock();
+                        filled.Release(batch);           // several units at once: several waiters may wake
+                    }
+                }));
+            }
+            // One consumer per producer, on the other dispatcher; each takes the same number of items.
+            for (int c = 0; c < k * producers; c++)
+                threads.Add(UThread.SpawnOn((c + 1) % k, async () =>
+                {
+                    for (int i = 0; i < perProducer * batch; i++)
+                    {
+                        await filled.WaitAsync();
+                        await mutex.LockAsync();
+                        int item = queue.Dequeue();
+                        mutex.Unlock();
+                        Interlocked.Increment(ref received[item]);
+                        if (item % batch == batch - 1) free.Release();   // a batch is contiguous in the queue
+                    }
+                }));
+            foreach (var t in threads) await t.Join();
+            Assert.Equal(capacity, free.CurrentCount);
+            Assert.Equal(0, filled.CurrentCount);
+        }), seconds: 30);
+        Assert.All(received, n => Assert.Equal(1, n));
+    }
+}
