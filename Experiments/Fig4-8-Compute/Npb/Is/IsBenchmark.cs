@@ -135,12 +135,14 @@ public sealed class IsBenchmark : INpbBenchmark
     /// <summary>Places every key at its rank (decrementing the per-value counts) and counts keys out of order.</summary>
     bool FullVerify(out long outOfOrder)
     {
+        outOfOrder = 0;
         for (int i = 0; i < _sorted.Length; i++)
         {
             int key = _sorted[i];
-            _keys[--_ranks[key]] = key;
+            int at = --_ranks[key];
+            if ((uint)at < (uint)_keys.Length) _keys[at] = key;
+            else outOfOrder++; // a rank outside the array: the ranking was wrong
         }
-        outOfOrder = 0;
         for (int i = 1; i < _keys.Length; i++)
             if (_keys[i - 1] > _keys[i]) outOfOrder++;
         return outOfOrder == 0;
@@ -192,14 +194,14 @@ public sealed class IsBenchmark : INpbBenchmark
         {
             int[] next = blockNext[worker];
             ref int n = ref MemoryMarshal.GetArrayDataReference(next);
-            ref int dst = ref MemoryMarshal.GetArrayDataReference(sorted);
             var ks = keys.AsSpan(lo, hi - lo);
-            // The slots were sized by CountBuckets over this very block, so every write lands in [0, sorted.Length).
+            // key >> shift is a bucket index (keys are in range). The slot is bounds-checked: it is right only if this
+            // block is the one CountBuckets counted for this worker, which is the runtime's static-schedule promise.
             for (int i = 0; i < ks.Length; i++)
             {
                 int key = ks[i];
                 ref int slot = ref Unsafe.Add(ref n, key >> shift);
-                Unsafe.Add(ref dst, slot) = key;
+                sorted[slot] = key;
                 slot++;
             }
         }
