@@ -31,6 +31,7 @@ public sealed class ComputeSweep(ComputeSettings settings, TextWriter output, Te
         meta.Notes.Add("runtimes: host = Parallel.For over the workers' static blocks (MaxDegreeOfParallelism = cores; thread-pool threads, not pinned); " +
                        "pinned = one .NET thread per core pinned with sched_setaffinity, fork-join with System.Threading.Barrier (calling thread is worker 0); " +
                        "mk = multikernel threads package");
+        meta.Notes.Add("JIT: tiered compilation is off for this program, so every method runs fully optimised from its first call");
         meta.Notes.Add($"sweep: first k cores of {CoreList.Format(s.Cores)} for k in {string.Join(",", counts)}");
 
         var rows = new List<ResultRow>();
