@@ -1,1 +1,3 @@
-return 0;
+using Compute.Cli;
+
+return ComputeCommand.Build().Parse(args).Invoke();

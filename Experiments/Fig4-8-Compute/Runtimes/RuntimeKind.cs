@@ -1,0 +1,14 @@
+namespace Compute.Runtimes;
+
+/// <summary>The runtimes a compute sweep can run the benchmarks on.</summary>
+public enum RuntimeKind
+{
+    /// <summary>The multikernel's user-level threads package (Kernel/Threads).</summary>
+    Mk,
+
+    /// <summary>Host baseline: Parallel.For on the .NET thread pool (<see cref="ParallelForRuntime"/>).</summary>
+    Host,
+
+    /// <summary>Host baseline: pinned .NET threads with a Barrier (<see cref="PinnedThreadsRuntime"/>).</summary>
+    Pinned,
+}
