@@ -21,6 +21,9 @@ public static class ForkJoin
     /// <summary>Dispatchers of the current domain, i.e. the workers a loop is spread over.</summary>
     public static int Workers => Current.Domain.DispatcherCount;
 
+    /// <summary>True when the caller runs on a domain dispatcher, i.e. may start fork-join loops.</summary>
+    public static bool IsOnDomainDispatcher => DomainDispatcher.Current != null;
+
     /// <summary>Index, within its domain, of the dispatcher running the caller.</summary>
     public static int WorkerIndex => Current.Index;
 

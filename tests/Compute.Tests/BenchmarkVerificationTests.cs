@@ -17,7 +17,7 @@ public class BenchmarkVerificationTests
     {
         var d = new TheoryData<string, string, int>();
         foreach (var b in NpbSuite.Names)
-            foreach (var (rt, w) in new[] { ("serial", 1), ("pinned", 1), ("pinned", 2), ("host", 2) })
+            foreach (var (rt, w) in new[] { ("serial", 1), ("pinned", 1), ("pinned", 2), ("host", 2), ("mk", 1), ("mk", 2) })
                 d.Add(b, rt, w);
         return d;
     }

@@ -24,8 +24,6 @@ public class ComputeCliTests
     [InlineData(new[] { "--bench", "cg,lu" }, "'lu'", "cg, ft, is")]
     [InlineData(new[] { "--bench", "cg,,ft" }, "--bench", "empty element")]
     [InlineData(new[] { "--bench", "cg,CG" }, "--bench", "twice")]
-    [InlineData(new[] { "--runtime", "mk" }, "--runtime mk", "not available yet")]
-    [InlineData(new[] { "--runtime", "both" }, "--runtime both", "not available yet")]
     [InlineData(new[] { "--runtime", "openmp" }, "'openmp'", "pinned")]
     [InlineData(new[] { "--repetitions", "0" }, "--repetitions", "at least 1")]
     [InlineData(new[] { "--repetitions", "many" }, "--repetitions", "whole number")]

@@ -1,6 +1,7 @@
 using Compute.Runtimes;
 using Multikernel.Hardware;
 using Npb.Runtime;
+using Npb;
 
 namespace Compute.Tests;
 
@@ -165,11 +166,11 @@ public class ParallelRuntimeTests
     }
 
     [Fact]
-    public void Mk_runtime_is_refused_with_a_reason_until_the_threads_package_lands()
+    public void Mk_runtime_is_available_and_runs_a_whole_benchmark_on_the_master_dispatcher()
     {
-        Assert.False(RuntimeFactory.IsAvailable(RuntimeKind.Mk, out var reason));
-        Assert.Contains("not available yet", reason);
-        var e = Assert.Throws<NotSupportedException>(() => RuntimeFactory.Create(RuntimeKind.Mk, [0]));
-        Assert.Contains("Kernel/Threads", e.Message);
+        Assert.True(RuntimeFactory.IsAvailable(RuntimeKind.Mk, out _));
+        using var rt = (MultikernelThreadsRuntime)RuntimeFactory.Create(RuntimeKind.Mk, TestRuntimes.Cores(2).Distinct().ToArray());
+        var r = rt.Execute(() => NpbSuite.Create("is", ProblemClass.S).Run(rt));
+        Assert.True(r.Verified, r.Detail);
     }
 }

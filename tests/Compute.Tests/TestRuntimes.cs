@@ -4,7 +4,7 @@ using Npb.Runtime;
 
 namespace Compute.Tests;
 
-/// <summary>The runtimes the tests run kernels on: serial, and both host baselines with 1 and 2 workers.</summary>
+/// <summary>The runtimes the tests run kernels on: serial, both host baselines and the multikernel threads, with 1 and 2 workers.</summary>
 public static class TestRuntimes
 {
     /// <summary>Two cores for a 2-worker pinned runtime: the first two allowed, or the only one twice.</summary>
@@ -19,11 +19,12 @@ public static class TestRuntimes
         "serial" => new SerialRuntime(),
         "host" => new ParallelForRuntime(workers),
         "pinned" => new PinnedThreadsRuntime(Cores(workers)),
+        "mk" => new MultikernelThreadsRuntime(Cores(workers).Distinct().ToArray()),
         _ => throw new ArgumentException(name),
     };
 
     public static TheoryData<string, int> All => new()
     {
-        { "serial", 1 }, { "host", 1 }, { "host", 2 }, { "pinned", 1 }, { "pinned", 2 },
+        { "serial", 1 }, { "host", 1 }, { "host", 2 }, { "pinned", 1 }, { "pinned", 2 }, { "mk", 1 }, { "mk", 2 },
     };
 }

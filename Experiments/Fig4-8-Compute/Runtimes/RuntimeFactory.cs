@@ -2,22 +2,14 @@ using Npb.Runtime;
 
 namespace Compute.Runtimes;
 
-/// <summary>
-/// Creates the runtime for a sweep point, and is the seam where the multikernel threads runtime plugs in: when
-/// Kernel/Threads lands on main, <see cref="RuntimeKind.Mk"/> gets an adapter from its fork-join API to
-/// <see cref="IParallelRuntime"/> here, and <see cref="IsAvailable"/> returns true for it.
-/// </summary>
+/// <summary>Creates the runtime for a sweep point: the multikernel threads package or one of the host baselines.</summary>
 public static class RuntimeFactory
 {
-    public const string MkUnavailable =
-        "the multikernel threads runtime is not available yet: it needs the threads package (Kernel/Threads), " +
-        "which has not landed on main; use host or pinned";
-
     /// <summary>Whether <paramref name="kind"/> can be created in this build; if not, <paramref name="reason"/> says why.</summary>
     public static bool IsAvailable(RuntimeKind kind, out string reason)
     {
-        reason = kind == RuntimeKind.Mk ? MkUnavailable : "";
-        return kind != RuntimeKind.Mk;
+        reason = "";
+        return Enum.IsDefined(kind);
     }
 
     /// <summary>A runtime with one worker per core in <paramref name="cores"/> (worker w on cores[w] where the runtime pins).</summary>
@@ -25,7 +17,7 @@ public static class RuntimeFactory
     {
         RuntimeKind.Host => new ParallelForRuntime(cores.Count),
         RuntimeKind.Pinned => new PinnedThreadsRuntime(cores),
-        RuntimeKind.Mk => throw new NotSupportedException(MkUnavailable),
+        RuntimeKind.Mk => new MultikernelThreadsRuntime(cores),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 

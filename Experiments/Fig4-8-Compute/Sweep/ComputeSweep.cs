@@ -106,7 +106,7 @@ public sealed class ComputeSweep(ComputeSettings settings, TextWriter output, Te
         using var runtime = RuntimeFactory.Create(p.Runtime, cores);
         var runs = new List<NpbResult>(settings.Repetitions);
         for (int r = 0; r < settings.Repetitions && !_interrupted; r++)
-            runs.Add(bench.Run(runtime));
+            runs.Add(runtime is IHostedRuntime hosted ? hosted.Execute(() => bench.Run(runtime)) : bench.Run(runtime));
         return runs.Count == settings.Repetitions ? runs : null;
     }
 
