@@ -159,4 +159,33 @@ public sealed class TlbShootdownServiceTests : IDisposable
         var e = Assert.Throws<ArgumentException>(() => TlbShootdownSystem.Install(mk, new TlbShootdownOptions { Topology = tiny }));
         Assert.Contains("not in the routing topology", e.Message);
     }
+
+    /// <summary>Allocation on the calling core's thread between two points of a run (GC counter per thread).</summary>
+    static long Allocated() => GC.GetAllocatedBytesForCurrentThread();
+
+    [Fact]
+    public void ShootdownHotPathAllocatesNothingOnAnyCore()
+    {
+        using var mk = MultikernelSystem.Boot();
+        var tlb = TlbShootdownSystem.Install(mk);
+        var all = CoreSet.FirstN(mk.CoreCount);
+        const int N = 5000;
+        foreach (var protocol in Enum.GetValues<RoutingProtocol>())
+        {
+            if (mk.CoreCount == 1 && protocol == RoutingProtocol.Broadcast) continue;
+            // Warm up: routes cached, dictionaries sized, code tiered.
+            Wait(mk.CallOnAsync<(int, int)>(0, (m, done) => new Chain(tlb.On(0).Shootdown, protocol, all, _vs.Id, Base, 200, done).Start()));
+            var remoteBefore = Enumerable.Range(1, mk.CoreCount - 1).Select(c => Wait(mk.CallOn(c, _ => Allocated()))).ToArray();
+            long initiator = Wait(mk.CallOnAsync<long>(0, (m, done) =>
+            {
+                long before = Allocated();
+                new Chain(tlb.On(0).Shootdown, protocol, all, _vs.Id, Base, N, _ => done(Allocated() - before)).Start();
+            }));
+            var remoteAfter = Enumerable.Range(1, mk.CoreCount - 1).Select(c => Wait(mk.CallOn(c, _ => Allocated()))).ToArray();
+            // Only the chain object, its completion closure and the host call's own bookkeeping: nothing per shootdown.
+            Assert.True(initiator < 1024, $"{protocol}: the initiator allocated {initiator} bytes over {N} shootdowns");
+            for (int i = 0; i < remoteBefore.Length; i++)
+                Assert.True(remoteAfter[i] - remoteBefore[i] < 1024, $"{protocol}: core #{i + 1} allocated {remoteAfter[i] - remoteBefore[i]} bytes over {N} requests");
+        }
+    }
 }
