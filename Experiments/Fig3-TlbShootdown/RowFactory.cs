@@ -6,12 +6,16 @@ namespace Fig3.TlbShootdown;
 
 /// <summary>
 /// Builds fig3-tlb result rows: median and 95% CI (Harrell-Davis) over the per-repetition samples, in cycles and
-/// nanoseconds. Given which repetitions the OS disturbed (the measuring thread descheduled during its timed phase),
+/// nanoseconds. Metric <see cref="ShootdownMetric"/> marks a paper Fig 6 row, <see cref="UnmapMetric"/> a Fig 7 row (the
+/// report draws every Metric starting with "unmap" as Fig 7). Given which repetitions the OS disturbed (the measuring thread descheduled during its timed phase),
 /// the note says how many and gives the median of the undisturbed samples beside the main one, which keeps every sample.
 /// </summary>
 public static class RowFactory
 {
-    public static ResultRow Latency(string series, int cores, string param, LatencySamples m, string what)
+    public const string ShootdownMetric = "cycles";
+    public const string UnmapMetric = "unmap_cycles";
+
+    public static ResultRow Latency(string series, int cores, string param, string metric, LatencySamples m, string what)
     {
         var s = SampleSummary.Of(m.Cycles);
         string note = (m.Failure == null ? "" : $"CHECK FAILED: {m.Failure}; ") + what + "; checks: " + m.Facts + "; " + DisturbanceNote(m.Cycles, m.Disturbed);
@@ -21,7 +25,7 @@ public static class RowFactory
             Series = series,
             Cores = cores,
             Param = param,
-            Metric = "cycles",
+            Metric = metric,
             Unit = "cycles",
             Median = s.Median,
             CiLow = s.CiLow,

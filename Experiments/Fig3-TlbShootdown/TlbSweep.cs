@@ -49,12 +49,12 @@ public static class TlbSweep
                     string sample = $"sample = median of {size.Iterations} back-to-back operations of one repetition ({size.Warmup} untimed before); " +
                                     $"all {series.Length} multikernel series of cores={k} run in one boot, interleaved by repetition in rotating order";
                     rows.Add(x.Unmap
-                        ? RowFactory.Latency(x.Name, k, param, measured[i],
+                        ? RowFactory.Latency(x.Name, k, param, RowFactory.UnmapMetric, measured[i],
                             $"end-to-end unmap on core {cores[0]} of a page of a VSpace shared by a domain on cores {coreText}: clear the entry in the 4-level page table " +
                             (k > 1 ? "(real data in simulated physical memory), then a NUMA-aware multicast shootdown, until the last ack; "
                                    : "(real data in simulated physical memory) and drop it from the local TLB: no other core to reach; ") +
                             $"mapped again after each unmap, untimed; {sample}; {Modelled}")
-                        : RowFactory.Latency(x.Name, k, param, measured[i],
+                        : RowFactory.Latency(x.Name, k, param, RowFactory.ShootdownMetric, measured[i],
                             $"shootdown latency at the initiator (core {cores[0]}) from the start to the last ack, one page, participants: cores {coreText}; {sample}; {Modelled}"));
                 }
                 return rows;
@@ -62,7 +62,7 @@ public static class TlbSweep
             points.Add(new SweepPoint($"{LinuxMprotect} cores={k}", ops * (20 + 5 * k), () =>
             {
                 var m = MprotectWorkload.Run(cores, size);
-                return [RowFactory.Latency(LinuxMprotect, k, "call=mprotect;pages=1", m,
+                return [RowFactory.Latency(LinuxMprotect, k, "call=mprotect;pages=1", RowFactory.UnmapMetric, m,
                     $"real: one mprotect(PROT_READ) syscall on a page of a {MprotectWorkload.RegionPages}-page region, timed on core {cores[0]} (P/Invoke included); " +
                     "the Linux kernel changes the page-table entry and flushes the TLB of every core running this process with real IPIs and hardware TLB invalidations; restored to read-write between samples, untimed; " +
                     $"sample = median of {size.Iterations} calls of one repetition")];
@@ -70,7 +70,7 @@ public static class TlbSweep
             points.Add(new SweepPoint($"{LinuxMunmap} cores={k}", ops * (30 + 5 * k), () =>
             {
                 var m = MunmapWorkload.Run(cores, size);
-                return [RowFactory.Latency(LinuxMunmap, k, "call=munmap;pages=1", m,
+                return [RowFactory.Latency(LinuxMunmap, k, "call=munmap;pages=1", RowFactory.UnmapMetric, m,
                     $"real: one munmap syscall of a freshly mapped and written page, timed on core {cores[0]} (P/Invoke included; includes freeing the page); " +
                     "the Linux kernel removes the mapping and flushes the TLB of every core running this process with real IPIs; a fresh page is mapped before each sample, untimed; " +
                     $"sample = median of {size.Iterations} calls of one repetition")];
