@@ -1,0 +1,111 @@
+using System.Globalization;
+using Experiments.Common;
+using Multikernel.Hardware;
+using Multikernel.Monitor;
+
+namespace Fig3.TlbShootdown;
+
+/// <summary>
+/// Runs the sweep point by point. After each point its rows are on disk (results.csv) and meta.json lists the points
+/// still missing; a cancellation (Ctrl-C) stops before the next point and leaves the run marked incomplete.
+/// Exit codes: 0 done and every check passed, 1 a correctness check or a point failed, 130 interrupted.
+/// </summary>
+public static class Fig3Run
+{
+    public const int Interrupted = 130;
+
+    public static int Execute(Fig3Settings s, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
+    {
+        var topo = MachineTopology.Current;
+        double clockOverhead = ClockOverhead.MedianCycles();
+        string groups = TlbSweep.DescribeGroups(s.Cores, s.Grouping, topo);
+        stderr.WriteLine($"fig3: cores {CoreList.Format(s.Cores)} ({topo}); TSC {CycleClock.Frequency / 1e9:0.000} GHz ({CycleClock.Source}); " +
+                         $"profile {s.Profile}: {s.Size.Iterations} timed ops x {s.Size.Repetitions} repetitions per point, {s.Size.Warmup} warm-up ops per repetition; " +
+                         $"multicast groups by {s.Grouping}: {groups}; output {Path.GetFullPath(s.OutDir)}");
+
+        var meta = RunMeta.Describe(Fig3Settings.ExperimentId, s.Cores, s.Profile);
+        meta.Notes.AddRange(
+        [
+            $"iterations={s.Size.Iterations}; repetitions={s.Size.Repetitions}; warmup={s.Size.Warmup} untimed ops before each repetition; one sample = median latency of one repetition's timed ops",
+            $"clock: CycleClock.Now() back-to-back median {clockOverhead:0} cycles ({CycleClock.Source}, {CycleClock.Frequency / 1e9:0.0000} GHz); not subtracted",
+            $"load average at start: {LoadAverage()}",
+            $"multicast groups by {s.Grouping} over the chosen cores: {groups}",
+            "multikernel rows (Broadcast, Unicast, Multicast, NUMA-aware multicast, Multikernel unmap): modelled TLB, real messages. Each core's TLB is a software " +
+            "translation cache consulted by the VM API on that core; a shootdown is a real one-phase URPC message round between cores pinned one thread each " +
+            $"(CPU drivers polling, PollCycles={ShootdownWorkload.PollCycles}), but invalidating a software TLB entry is not a hardware TLB flush. Every core's TLB caches the " +
+            "page before the run, so the first shootdown of a point removes real entries; later ones find the entry already gone (a tag compare either way).",
+            "URPC placement: every monitor binding ring sits on its receiver's NUMA node (so multicast aggregators receive on their own node); plain Multicast " +
+            "therefore differs from NUMA-aware multicast here only in send order (most distant first), not in buffer placement as in the paper. On a one-node machine placement has no effect.",
+            "Linux rows (Linux mprotect, Linux munmap): real. The Linux kernel updates its page tables and shoots down the TLBs of the other cores running this " +
+            "process with real IPIs and hardware TLB invalidations; k-1 host threads pinned to the other cores keep reading a shared region so those cores run the process.",
+        ]);
+        if (s.Grouping.Kind != RoutingGroupKind.FixedSize && groups.StartsWith("1 group", StringComparison.Ordinal))
+            meta.Notes.Add($"the chosen cores form one {s.Grouping} group: multicast and NUMA-aware multicast have no aggregator to use and route like unicast (pass --group N to model groups of N cores)");
+        var points = TlbSweep.Plan(s);
+        var rec = new ExperimentRecorder(Path.Combine(s.OutDir, Fig3Settings.ExperimentId), meta, points.Select(p => p.Name));
+        if (s.Cores.Length < 2)
+        {
+            const string why = "Broadcast, Unicast, Multicast and NUMA-aware multicast skipped: a shootdown protocol needs a core besides the initiator, and --cores gives only 1 core (Multikernel unmap, Linux mprotect and Linux munmap are measured on it: local page-table update and TLB flush only)";
+            stderr.WriteLine($"fig3: {why}");
+            rec.AddNote(why);
+        }
+        else
+            rec.AddNote("at cores=1 the four shootdown protocols are not measured: with no remote core they have nothing to send (Multikernel unmap, Linux mprotect and Linux munmap are)");
+
+        var (failed, interrupted) = RunPoints(rec, points, stdout, stderr, cancel);
+        if (interrupted)
+        {
+            stderr.WriteLine($"fig3: interrupted; finished points are in {Path.GetFullPath(rec.Directory)}, meta.json lists the missing ones");
+            return Interrupted;
+        }
+        if (failed)
+        {
+            stderr.WriteLine("fig3: FAILED: a correctness check or a point failed (see Verified/Note in results.csv and notes in meta.json)");
+            return 1;
+        }
+        stdout.WriteLine($"fig3: results in {Path.GetFullPath(rec.Directory)}");
+        return 0;
+    }
+
+    static (bool Failed, bool Interrupted) RunPoints(ExperimentRecorder rec, List<SweepPoint> points, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
+    {
+        var progress = new SweepProgress(rec.Meta.Experiment, points.Select(p => p.Cost).ToArray(), stderr);
+        bool failed = false;
+        foreach (var p in points)
+        {
+            if (cancel.IsCancellationRequested)
+            {
+                rec.Finish($"interrupted (Ctrl-C) after {points.Count - rec.Remaining.Count} of {points.Count} points");
+                return (failed, true);
+            }
+            progress.Begin(p.Name);
+            IReadOnlyList<ResultRow> rows;
+            try { rows = p.Measure(); }
+            catch (Exception e)
+            {
+                failed = true;
+                var root = e is AggregateException { InnerException: { } inner } ? inner : e;
+                stderr.WriteLine($"fig3: point {p.Name} failed: {root.GetType().Name}: {root.Message}");
+                rec.AddNote($"point {p.Name} failed: {root.GetType().Name}: {root.Message}");
+                progress.End(p.Cost);
+                continue;
+            }
+            rec.Complete(p.Name, rows);
+            progress.End(p.Cost);
+            foreach (var r in rows)
+            {
+                if (r.Verified == "fail") failed = true;
+                stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"  {r.Series,-22} cores={r.Cores,-3} {r.Median,10:0} cycles [{r.CiLow:0}, {r.CiHigh:0}] = {r.MedianNs,8:0} ns  n={r.Samples} {r.Verified}"));
+            }
+        }
+        rec.Finish();
+        return (failed, false);
+    }
+
+    static string LoadAverage()
+    {
+        try { return File.ReadAllText("/proc/loadavg").Trim(); }
+        catch (IOException) { return "unknown"; }
+    }
+}

@@ -1,0 +1,49 @@
+using System.Globalization;
+using Experiments.Common;
+using Multikernel.Hardware;
+
+namespace Fig3.TlbShootdown;
+
+/// <summary>
+/// Builds fig3-tlb result rows: median and 95% CI (Harrell-Davis) over the per-repetition samples, in cycles and
+/// nanoseconds. Metric <see cref="ShootdownMetric"/> marks a paper Fig 6 row, <see cref="UnmapMetric"/> a Fig 7 row (the
+/// report draws every Metric starting with "unmap" as Fig 7). Given which repetitions the OS disturbed (the measuring thread descheduled during its timed phase),
+/// the note says how many and gives the median of the undisturbed samples beside the main one, which keeps every sample.
+/// </summary>
+public static class RowFactory
+{
+    public const string ShootdownMetric = "cycles";
+    public const string UnmapMetric = "unmap_cycles";
+
+    public static ResultRow Latency(string series, int cores, string param, string metric, LatencySamples m, string what)
+    {
+        var s = SampleSummary.Of(m.Cycles);
+        string note = (m.Failure == null ? "" : $"CHECK FAILED: {m.Failure}; ") + what + "; checks: " + m.Facts + "; " + DisturbanceNote(m.Cycles, m.Disturbed);
+        return new ResultRow
+        {
+            Experiment = Fig3Settings.ExperimentId,
+            Series = series,
+            Cores = cores,
+            Param = param,
+            Metric = metric,
+            Unit = "cycles",
+            Median = s.Median,
+            CiLow = s.CiLow,
+            CiHigh = s.CiHigh,
+            MedianNs = CycleClock.ToNanoseconds(s.Median),
+            Samples = s.Count,
+            Verified = m.Verified ? "pass" : "fail",
+            Note = note,
+        };
+    }
+
+    static string DisturbanceNote(double[] samples, bool[] disturbed)
+    {
+        int hit = disturbed.Count(d => d);
+        string head = $"OS disturbance: the measuring thread was descheduled in {hit} of {disturbed.Length} repetitions";
+        if (hit == 0 || hit == disturbed.Length) return head;
+        var clean = samples.Where((_, i) => !disturbed[i]).ToArray();
+        var c = SampleSummary.Of(clean);
+        return string.Create(CultureInfo.InvariantCulture, $"{head}; median of the {c.Count} undisturbed samples: {c.Median:0.#} cycles [{c.CiLow:0.#}, {c.CiHigh:0.#}]");
+    }
+}

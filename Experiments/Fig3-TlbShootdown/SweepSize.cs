@@ -1,0 +1,15 @@
+namespace Fig3.TlbShootdown;
+
+/// <summary>
+/// How much work one point does: <see cref="Repetitions"/> repetitions, each of <see cref="Warmup"/> untimed
+/// operations followed by <see cref="Iterations"/> timed ones (a shootdown, an unmap, an mprotect or a munmap).
+/// One sample is the median latency of one repetition's timed operations.
+/// </summary>
+public readonly record struct SweepSize(int Iterations, int Repetitions, int Warmup)
+{
+    public static SweepSize For(int iterations, int repetitions) =>
+        new(iterations, repetitions, Math.Max(20, iterations / 10));
+
+    public long OpsPerRepetition => Iterations + Warmup;
+    public long TotalOps => Repetitions * OpsPerRepetition;
+}

@@ -1,0 +1,99 @@
+using Experiments.Common;
+using Multikernel.Hardware;
+using Multikernel.Monitor;
+
+namespace Fig3.TlbShootdown;
+
+/// <summary>
+/// The points of the paper's Figs 6-7 (our fig3-tlb), for each core count k of the sweep (the first k chosen cores):
+/// one multikernel point (one boot) measuring, interleaved, the four shootdown protocols (Fig 6, from k = 2) and the
+/// end-to-end unmap (Fig 7, from k = 1); then the host's mprotect and munmap (Fig 7). At k = 1 the protocols have no
+/// remote core to reach and are skipped.
+/// </summary>
+public static class TlbSweep
+{
+    public static readonly (string Series, RoutingProtocol Protocol)[] Protocols =
+    [
+        ("Broadcast", RoutingProtocol.Broadcast),
+        ("Unicast", RoutingProtocol.Unicast),
+        ("Multicast", RoutingProtocol.Multicast),
+        ("NUMA-aware multicast", RoutingProtocol.NumaAwareMulticast),
+    ];
+
+    public const string MultikernelUnmap = "Multikernel unmap";
+    public const string LinuxMprotect = "Linux mprotect";
+    public const string LinuxMunmap = "Linux munmap";
+
+    const string Modelled = "modelled: each core's TLB is a software translation cache consulted by the VM API; the invalidation is a real URPC message round between pinned cores (each core drops the entry on its own core and acks), not a hardware TLB flush";
+
+    public static List<SweepPoint> Plan(Fig3Settings s)
+    {
+        var points = new List<SweepPoint>();
+        var size = s.Size;
+        string group = s.Grouping.ToString();
+        foreach (int k in CoreList.SweepCounts(s.Cores.Length, quick: s.Profile == "quick"))
+        {
+            int[] cores = s.Cores[..k];
+            string coreText = CoreList.Format(cores);
+            double ops = size.TotalOps;
+            var series = (k >= 2 ? Protocols.Select(p => new ShootdownSeries(p.Series, p.Protocol, Unmap: false)) : [])
+                .Append(new ShootdownSeries(MultikernelUnmap, RoutingProtocol.NumaAwareMulticast, Unmap: true)).ToArray();
+            points.Add(new SweepPoint($"Multikernel cores={k}", ops * series.Length * (2 + k), () =>
+            {
+                var measured = ShootdownWorkload.Run(cores, series, s.Grouping, size);
+                var rows = new List<ResultRow>();
+                for (int i = 0; i < series.Length; i++)
+                {
+                    var x = series[i];
+                    string param = $"protocol={Name(x.Protocol)};group={group};pages=1";
+                    string sample = $"sample = median of {size.Iterations} back-to-back operations of one repetition ({size.Warmup} untimed before); " +
+                                    $"all {series.Length} multikernel series of cores={k} run in one boot, interleaved by repetition in rotating order";
+                    rows.Add(x.Unmap
+                        ? RowFactory.Latency(x.Name, k, param, RowFactory.UnmapMetric, measured[i],
+                            $"end-to-end unmap on core {cores[0]} of a page of a VSpace shared by a domain on cores {coreText}: clear the entry in the 4-level page table " +
+                            (k > 1 ? "(real data in simulated physical memory), then a NUMA-aware multicast shootdown, until the last ack; "
+                                   : "(real data in simulated physical memory) and drop it from the local TLB: no other core to reach; ") +
+                            $"mapped again after each unmap, untimed; {sample}; {Modelled}")
+                        : RowFactory.Latency(x.Name, k, param, RowFactory.ShootdownMetric, measured[i],
+                            $"shootdown latency at the initiator (core {cores[0]}) from the start to the last ack, one page, participants: cores {coreText}; {sample}; {Modelled}"));
+                }
+                return rows;
+            }));
+            points.Add(new SweepPoint($"{LinuxMprotect} cores={k}", ops * (20 + 5 * k), () =>
+            {
+                var m = MprotectWorkload.Run(cores, size);
+                return [RowFactory.Latency(LinuxMprotect, k, "call=mprotect;pages=1", RowFactory.UnmapMetric, m,
+                    $"real: one mprotect(PROT_READ) syscall on a page of a {MprotectWorkload.RegionPages}-page region, timed on core {cores[0]} (P/Invoke included); " +
+                    "the Linux kernel changes the page-table entry and flushes the TLB of every core running this process with real IPIs and hardware TLB invalidations; restored to read-write between samples, untimed; " +
+                    $"sample = median of {size.Iterations} calls of one repetition")];
+            }));
+            points.Add(new SweepPoint($"{LinuxMunmap} cores={k}", ops * (30 + 5 * k), () =>
+            {
+                var m = MunmapWorkload.Run(cores, size);
+                return [RowFactory.Latency(LinuxMunmap, k, "call=munmap;pages=1", RowFactory.UnmapMetric, m,
+                    $"real: one munmap syscall of a freshly mapped and written page, timed on core {cores[0]} (P/Invoke included; includes freeing the page); " +
+                    "the Linux kernel removes the mapping and flushes the TLB of every core running this process with real IPIs; a fresh page is mapped before each sample, untimed; " +
+                    $"sample = median of {size.Iterations} calls of one repetition")];
+            }));
+        }
+        return points;
+    }
+
+    /// <summary>The protocol's name in result parameters, e.g. "numa-aware-multicast".</summary>
+    public static string Name(RoutingProtocol p) => p switch
+    {
+        RoutingProtocol.Unicast => "unicast",
+        RoutingProtocol.Broadcast => "broadcast",
+        RoutingProtocol.Multicast => "multicast",
+        RoutingProtocol.NumaAwareMulticast => "numa-aware-multicast",
+        _ => p.ToString(),
+    };
+
+    /// <summary>How the chosen cores fall into multicast groups, e.g. "2 group(s): {0-3} {4-7}".</summary>
+    public static string DescribeGroups(int[] cores, RoutingGrouping grouping, MachineTopology topology)
+    {
+        var groups = cores.Select((cpu, index) => (cpu, g: grouping.GroupOf(topology, index, cpu)))
+            .GroupBy(x => x.g).Select(g => "{" + CoreList.Format(g.Select(x => x.cpu).ToArray()) + "}").ToList();
+        return $"{groups.Count} group(s): {string.Join(' ', groups)}";
+    }
+}

@@ -1,0 +1,129 @@
+using Experiments.Common;
+using Fig3.TlbShootdown;
+
+namespace Experiments.Tests;
+
+/// <summary>The fig3 program end to end at a tiny size: what it writes, how it refuses bad input, how it stops.</summary>
+public class Fig3CliTests
+{
+    static (int Exit, string Out, string Err) Run(params string[] args) => Run(CancellationToken.None, args);
+
+    static (int Exit, string Out, string Err) Run(CancellationToken cancel, params string[] args)
+    {
+        var o = new StringWriter();
+        var e = new StringWriter();
+        int exit = Fig3Cli.Run(args, o, e, cancel);
+        return (exit, o.ToString(), e.ToString());
+    }
+
+    static readonly string[] Tiny = ["--iterations", "20", "--repetitions", "3"];
+
+    [Theory]
+    [InlineData("--cores", "9999", "--cores", "allowed cores")]
+    [InlineData("--cores", "3-1", "--cores", "allowed cores")]
+    [InlineData("--iterations", "5", "--iterations", "allowed: 10 to")]
+    [InlineData("--iterations", "lots", "--iterations", "not a whole number")]
+    [InlineData("--repetitions", "0", "--repetitions", "allowed: 1 to")]
+    [InlineData("--group", "socket", "--group", "allowed: package, l3, or a whole number")]
+    [InlineData("--group", "0", "--group", "allowed: package, l3, or a whole number")]
+    public void BadValueNamesOptionAndAllowedValuesAndExitsWith2(string option, string value, string named, string allowed)
+    {
+        string dir = TestCores.TempDir();
+        var (exit, _, err) = Run(option, value, "--out", dir);
+        Assert.Equal(2, exit);
+        Assert.Contains(named, err);
+        Assert.Contains(allowed, err);
+        Assert.False(Directory.Exists(Path.Combine(dir, Fig3Settings.ExperimentId)));
+    }
+
+    [Fact]
+    public void QuickAndFullTogetherUnknownOptionAndFileAsOutAreRefused()
+    {
+        var (exit, _, err) = Run("--quick", "--full", "--out", TestCores.TempDir());
+        Assert.Equal(2, exit);
+        Assert.Contains("--quick and --full cannot be combined", err);
+        Assert.Equal(2, Run("--colour", "red").Exit);
+        string file = Path.Combine(TestCores.TempDir(), "a-file");
+        File.WriteAllText(file, "x");
+        (exit, _, err) = Run("--out", file);
+        Assert.Equal(2, exit);
+        Assert.Contains("--out", err);
+    }
+
+    [Fact]
+    public void OneCoreMeasuresUnmapAndHostCallsAndSaysWhyProtocolsAreSkipped()
+    {
+        string dir = TestCores.TempDir();
+        var (exit, _, err) = Run([.. Tiny, "--cores", $"{TestCores.First(1)[0]}", "--out", dir]);
+        Assert.True(exit == 0, err);
+        Assert.Contains("Broadcast, Unicast, Multicast and NUMA-aware multicast skipped", err);
+        string fig = Path.Combine(dir, Fig3Settings.ExperimentId);
+        var rows = ResultsFile.Read(fig);
+        Assert.Equal(["Multikernel unmap", "Linux mprotect", "Linux munmap"], rows.Select(r => r.Series));
+        Assert.All(rows, r => Assert.Equal(1, r.Cores));
+        Assert.All(rows, r => Assert.Equal("pass", r.Verified));
+        var meta = RunMeta.Load(fig);
+        Assert.Equal("complete", meta.Status);
+        Assert.Contains(meta.Notes, n => n.Contains("skipped") && n.Contains("only 1 core"));
+    }
+
+    [Fact]
+    public void TwoCoresWriteEverySeriesWithSelfDescribingRows()
+    {
+        if (!TestCores.HasTwo) return; // the one-core test covers machines with one core
+        string dir = TestCores.TempDir();
+        var (exit, stdout, err) = Run([.. Tiny, "--cores", string.Join(',', TestCores.UpToTwo), "--out", dir]);
+        Assert.True(exit == 0, err);
+        Assert.Contains("[fig3-tlb] 1/6", err); // progress per point: 3 points per core count
+        Assert.Contains("fig3: results in", stdout);
+
+        string fig = Path.Combine(dir, Fig3Settings.ExperimentId);
+        var rows = ResultsFile.Read(fig);
+        string[] at2 = ["Broadcast", "Unicast", "Multicast", "NUMA-aware multicast", "Multikernel unmap", "Linux mprotect", "Linux munmap"];
+        Assert.Equal(at2.Order(), rows.Where(r => r.Cores == 2).Select(r => r.Series).Order());
+        Assert.Equal(["Multikernel unmap", "Linux mprotect", "Linux munmap"], rows.Where(r => r.Cores == 1).Select(r => r.Series));
+        foreach (var r in rows)
+        {
+            Assert.Equal(Fig3Settings.ExperimentId, r.Experiment);
+            Assert.Equal(r.Series is "Broadcast" or "Unicast" or "Multicast" or "NUMA-aware multicast" ? "cycles" : "unmap_cycles", r.Metric); // Fig 6 vs Fig 7 in the report
+            Assert.Equal("cycles", r.Unit);
+            Assert.Equal("pass", r.Verified);
+            Assert.Equal(3, r.Samples);
+            Assert.InRange(r.Median, r.CiLow, r.CiHigh);
+            Assert.True(r.Median > 0, $"{r.Series} cores={r.Cores}: median {r.Median}");
+            Assert.False(double.IsNaN(r.MedianNs));
+            Assert.Contains(r.Series.StartsWith("Linux") ? "real:" : "modelled:", r.Note);
+        }
+        Assert.Contains(rows, r => r is { Series: "NUMA-aware multicast", Param: "protocol=numa-aware-multicast;group=package;pages=1" });
+        Assert.Contains(rows, r => r is { Series: "Linux mprotect", Param: "call=mprotect;pages=1" });
+        Assert.Contains(rows, r => r.Series == "Broadcast" && r.Note.Contains("broadcast buffer"));
+        var meta = RunMeta.Load(fig);
+        Assert.Equal("complete", meta.Status);
+        Assert.Contains(meta.Notes, n => n.Contains("at cores=1 the four shootdown protocols are not measured"));
+    }
+
+    /// <summary>A writer that cancels the run once the program reports its first finished point.</summary>
+    sealed class CancelAfterFirstPoint(CancellationTokenSource cts) : StringWriter
+    {
+        public override void WriteLine(string? value)
+        {
+            base.WriteLine(value);
+            cts.Cancel();
+        }
+    }
+
+    [Fact]
+    public void InterruptedRunKeepsFinishedPointsAndListsTheMissingOnes()
+    {
+        string dir = TestCores.TempDir();
+        using var cts = new CancellationTokenSource();
+        int exit = Fig3Cli.Run([.. Tiny, "--cores", $"{TestCores.First(1)[0]}", "--out", dir], new CancelAfterFirstPoint(cts), new StringWriter(), cts.Token);
+        Assert.Equal(Fig3Run.Interrupted, exit);
+        string fig = Path.Combine(dir, Fig3Settings.ExperimentId);
+        Assert.Equal(["Multikernel unmap"], ResultsFile.Read(fig).Select(r => r.Series));
+        var meta = RunMeta.Load(fig);
+        Assert.Equal("incomplete", meta.Status);
+        Assert.Equal(["Linux mprotect cores=1", "Linux munmap cores=1"], meta.Incomplete);
+        Assert.Contains(meta.Notes, n => n.Contains("interrupted"));
+    }
+}

@@ -1,0 +1,106 @@
+using Fig3.TlbShootdown;
+using Multikernel.Monitor;
+
+namespace Experiments.Tests;
+
+/// <summary>The fig3 workloads' own checks: the host baselines' page states and the multikernel run's accounting.</summary>
+public unsafe class Fig3WorkloadTests
+{
+    static readonly SweepSize Small = new(Iterations: 50, Repetitions: 3, Warmup: 10);
+
+    [Fact]
+    public void ProbeTellsReadableWritableAndUnmappedPagesApartWithoutFaulting()
+    {
+        using var probe = new PageAccessProbe();
+        nint p = LinuxVm.MapAnonymous(2);
+        nint second = p + LinuxVm.PageSize;
+        *(long*)p = 42;
+        Assert.True(probe.IsReadable(p));
+        Assert.True(probe.IsWritable(p));
+        Assert.Equal(42, *(long*)p);                       // the write probe keeps the content
+
+        Assert.Equal(0, LinuxVm.mprotect(p, (nuint)LinuxVm.PageSize, LinuxVm.PROT_READ));
+        Assert.True(probe.IsReadable(p));
+        Assert.False(probe.IsWritable(p));                 // EFAULT, no signal
+        Assert.True(probe.IsWritable(second));             // only the one page changed
+        Assert.Equal(0, LinuxVm.mprotect(p, (nuint)LinuxVm.PageSize, LinuxVm.PROT_READ | LinuxVm.PROT_WRITE));
+        Assert.True(probe.IsWritable(p));
+        Assert.Equal(42, *(long*)p);
+
+        Assert.Equal(0, LinuxVm.mprotect(p, (nuint)LinuxVm.PageSize, LinuxVm.PROT_NONE));
+        Assert.False(probe.IsReadable(p));
+        Assert.Equal(0, LinuxVm.munmap(p, (nuint)(2 * LinuxVm.PageSize)));
+        Assert.False(probe.IsReadable(second));
+    }
+
+    public static TheoryData<int> CoreCounts() => TestCores.HasTwo ? new TheoryData<int> { 1, 2 } : new TheoryData<int> { 1 };
+
+    [Theory]
+    [MemberData(nameof(CoreCounts))]
+    public void MprotectBaselineLeavesThePageReadOnlyAfterEachCallAndRestoresIt(int cores)
+    {
+        var m = MprotectWorkload.Run(TestCores.First(cores), Small);
+        Assert.Null(m.Failure);
+        Assert.Equal(Small.Repetitions, m.Cycles.Length);
+        Assert.All(m.Cycles, c => Assert.True(c > 0));
+        Assert.Contains($"{Small.TotalOps * 2} page-state probes passed", m.Facts);
+        if (cores == 2) Assert.Contains("1 toucher thread(s)", m.Facts);
+    }
+
+    [Theory]
+    [MemberData(nameof(CoreCounts))]
+    public void MunmapBaselineRemovesEachPage(int cores)
+    {
+        var m = MunmapWorkload.Run(TestCores.First(cores), Small);
+        Assert.Null(m.Failure);
+        Assert.Equal(Small.Repetitions, m.Cycles.Length);
+        Assert.Contains("munmaps verified", m.Facts);
+        long verified = long.Parse(m.Facts.Split("; ")[^2].Split(' ')[0]);
+        Assert.True(verified > Small.TotalOps / 2, m.Facts); // nearly every munmap checked, the rest counted
+    }
+
+    [Fact]
+    public void MultikernelRunServesEveryRequestOnceOnEveryCore()
+    {
+        if (!TestCores.HasTwo) return;
+        ShootdownSeries[] series =
+        [
+            new("Unicast", RoutingProtocol.Unicast, false),
+            new("Broadcast", RoutingProtocol.Broadcast, false),
+            new("Multikernel unmap", RoutingProtocol.NumaAwareMulticast, true),
+        ];
+        var m = ShootdownWorkload.Run(TestCores.UpToTwo, series, RoutingGrouping.Package, Small);
+        Assert.Equal(3, m.Length);
+        foreach (var s in m)
+        {
+            Assert.Null(s.Failure);
+            Assert.Equal(Small.Repetitions, s.Cycles.Length);
+            Assert.All(s.Cycles, c => Assert.True(c > 0));
+            Assert.Contains($"every remote core served {Small.TotalOps * 3} requests", s.Facts);
+        }
+        Assert.Contains("one write to core", m[1].Facts);
+    }
+
+    [Fact]
+    public void OneCoreUnmapNeedsNoMessages()
+    {
+        var m = ShootdownWorkload.Run(TestCores.First(1), [new("Multikernel unmap", RoutingProtocol.NumaAwareMulticast, true)], RoutingGrouping.Package, Small);
+        Assert.Null(m[0].Failure);
+        Assert.Contains("no remote core", m[0].Facts);
+        Assert.Throws<ArgumentException>(() => ShootdownWorkload.Run(TestCores.First(1), [new("Unicast", RoutingProtocol.Unicast, false)], RoutingGrouping.Package, Small));
+    }
+
+    [Fact]
+    public void InterruptCountsAreReadPerCpuFromTheTlbLine()
+    {
+        string f = Path.Combine(TestCores.TempDir(), "interrupts");
+        File.WriteAllText(f, "           CPU0       CPU1       CPU3\n  0:         44          0          0   IO-APIC   2-edge      timer\nTLB:     139860     448203         12   TLB shootdowns\n");
+        var before = TlbShootdownInterrupts.Snapshot(f)!;
+        Assert.Equal(new Dictionary<int, long> { [0] = 139860, [1] = 448203, [3] = 12 }, before);
+        var after = new Dictionary<int, long>(before) { [1] = 448303, [3] = 12 };
+        Assert.Contains("core 1: 100, core 3: 0", TlbShootdownInterrupts.Describe(before, after, [1, 3], "10 calls"));
+        File.WriteAllText(f, "           CPU0\n  0:         44   IO-APIC   2-edge      timer\n");
+        Assert.Null(TlbShootdownInterrupts.Snapshot(f));
+        Assert.Contains("unavailable", TlbShootdownInterrupts.Describe(null, null, [1], "10 calls"));
+    }
+}

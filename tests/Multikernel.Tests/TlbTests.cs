@@ -1,0 +1,117 @@
+using Multikernel.Memory;
+
+namespace Multikernel.Tests;
+
+/// <summary>The per-core software TLB: hits, misses, rights, and that it is not coherent with the page tables until invalidated.</summary>
+public sealed class TlbTests : IDisposable
+{
+    const ulong Va = 0x10_0000;
+    readonly PhysicalMemory _mem = new(1L << 20);
+    readonly FrameAllocator _frames;
+    readonly VSpace _vs;
+    readonly ulong _frame;
+
+    public TlbTests()
+    {
+        _frames = new FrameAllocator(_mem);
+        _vs = new VSpace(_frames);
+        _frame = _frames.Alloc();
+        _vs.Map(Va, _frame, PageRights.ReadWrite);
+    }
+
+    public void Dispose()
+    {
+        _vs.Dispose();
+        _mem.Dispose();
+    }
+
+    [Fact]
+    public void MissWalksAndFillsThenHits()
+    {
+        var tlb = new Tlb();
+        Assert.False(tlb.Holds(_vs.Id, Va));
+        Assert.True(tlb.TryTranslate(_vs, Va + 10, write: false, out ulong pa));
+        Assert.Equal(_frame + 10, pa);
+        Assert.Equal((0, 1), (tlb.Hits, tlb.Misses));
+        Assert.True(tlb.Holds(_vs.Id, Va));
+        Assert.True(tlb.TryTranslate(_vs, Va + 20, write: true, out pa));
+        Assert.Equal(_frame + 20, pa);
+        Assert.Equal((1, 1), (tlb.Hits, tlb.Misses));
+        Assert.False(tlb.TryTranslate(_vs, Va + VSpace.PageSize, write: false, out _)); // unmapped: a fault, nothing cached
+        Assert.False(tlb.Holds(_vs.Id, Va + VSpace.PageSize));
+    }
+
+    [Fact]
+    public void StaleTranslationSurvivesUnmapUntilInvalidated()
+    {
+        var tlb = new Tlb();
+        Assert.True(tlb.TryTranslate(_vs, Va, false, out _));
+        _vs.Unmap(Va);
+        // Not coherent: the cached entry still answers, as a hardware TLB would.
+        Assert.True(tlb.TryTranslate(_vs, Va, false, out ulong stale));
+        Assert.Equal(_frame, stale);
+        tlb.InvalidatePage(_vs.Id, Va);
+        Assert.False(tlb.Holds(_vs.Id, Va));
+        Assert.False(tlb.TryTranslate(_vs, Va, false, out _));
+        Assert.Equal(1, tlb.EntriesInvalidated);
+        Assert.Equal(1, tlb.InvalidationRequests);
+        _vs.Map(Va, _frame, PageRights.ReadWrite);
+    }
+
+    [Fact]
+    public void ShrunkRightsNeedAnInvalidationToTakeEffect()
+    {
+        var tlb = new Tlb();
+        Assert.True(tlb.TryTranslate(_vs, Va, write: true, out _));
+        _vs.Protect(Va, PageRights.ReadOnly);
+        Assert.True(tlb.TryTranslate(_vs, Va, write: true, out _));   // stale read-write entry
+        tlb.InvalidatePage(_vs.Id, Va);
+        Assert.False(tlb.TryTranslate(_vs, Va, write: true, out _));  // refilled read-only: write faults
+        Assert.True(tlb.TryTranslate(_vs, Va, write: false, out _));
+        _vs.Protect(Va, PageRights.ReadWrite);
+    }
+
+    [Fact]
+    public void EntriesAreTaggedByAddressSpace()
+    {
+        using var other = new VSpace(_frames);
+        ulong f2 = _frames.Alloc();
+        other.Map(Va, f2, PageRights.ReadOnly);
+        var tlb = new Tlb();
+        Assert.True(tlb.TryTranslate(_vs, Va, false, out ulong a));
+        Assert.True(tlb.TryTranslate(other, Va, false, out ulong b));
+        Assert.Equal(_frame, a);
+        Assert.Equal(f2, b);
+        tlb.InvalidatePage(other.Id, Va);
+        Assert.False(tlb.Holds(other.Id, Va));
+        Assert.True(tlb.TryTranslate(_vs, Va, false, out a));
+        Assert.Equal(_frame, a);
+        other.Unmap(Va);
+    }
+
+    [Fact]
+    public void LargeRangeFlushesOnlyThatSpace()
+    {
+        using var other = new VSpace(_frames);
+        var tlb = new Tlb(entries: 8);
+        for (int p = 0; p < 4; p++) other.Map(0x4000_0000 + (ulong)p * VSpace.PageSize, _frame, PageRights.ReadOnly);
+        for (int p = 0; p < 4; p++) Assert.True(tlb.TryTranslate(other, 0x4000_0000 + (ulong)p * VSpace.PageSize, false, out _));
+        Assert.True(tlb.TryTranslate(_vs, Va, false, out _));
+        int held = Enumerable.Range(0, 4).Count(p => tlb.Holds(other.Id, 0x4000_0000 + (ulong)p * VSpace.PageSize));
+        Assert.True(held >= 1);
+        bool ownHeld = tlb.Holds(_vs.Id, Va);
+        tlb.InvalidateRange(other.Id, 0, pages: 1 << 20); // larger than the TLB: drop every entry of that space
+        Assert.Equal(0, Enumerable.Range(0, 4).Count(p => tlb.Holds(other.Id, 0x4000_0000 + (ulong)p * VSpace.PageSize)));
+        Assert.Equal(ownHeld, tlb.Holds(_vs.Id, Va));
+        tlb.Flush();
+        Assert.False(tlb.Holds(_vs.Id, Va));
+        for (int p = 0; p < 4; p++) other.Unmap(0x4000_0000 + (ulong)p * VSpace.PageSize);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(3)]
+    [InlineData(1 << 17)]
+    public void SizeMustBeAPowerOfTwo(int entries) =>
+        Assert.Contains("power of two", Assert.Throws<ArgumentOutOfRangeException>(() => new Tlb(entries)).Message);
+}
