@@ -29,7 +29,7 @@ public static class ComputeCommand
         };
         var cls = new Option<ProblemClass?>("--class")
         {
-            Description = "NPB problem class: S, W, A or B (default A; S with --quick)",
+            Description = "NPB problem class: S, W, A or B (default A; S with --quick, B with --full)",
             CustomParser = r => Parse(r, s => (ProblemClass?)ComputeArguments.ParseClass(s)),
             Arity = ArgumentArity.ExactlyOne,
         };
@@ -43,14 +43,14 @@ public static class ComputeCommand
         var runtime = new Option<RuntimeKind[]>("--runtime")
         {
             Description = "Runtimes, comma-separated: mk (multikernel threads), host (Parallel.For), pinned (pinned threads + Barrier); " +
-                          "both = mk,host; all = mk,host,pinned (default host,pinned while mk is not available)",
-            DefaultValueFactory = _ => [RuntimeKind.Host, RuntimeKind.Pinned],
+                          "both = mk,host; all = mk,host,pinned (default all)",
+            DefaultValueFactory = _ => [RuntimeKind.Mk, RuntimeKind.Host, RuntimeKind.Pinned],
             CustomParser = r => Parse(r, ComputeArguments.ParseRuntimes) ?? [],
             Arity = ArgumentArity.ExactlyOne,
         };
         var reps = new Option<int?>("--repetitions")
         {
-            Description = "Runs per point; the median and its 95% CI are reported (default 3; 1 with --quick)",
+            Description = "Runs per point; the median and its 95% CI are reported (default 3; 1 with --quick, 5 with --full)",
             CustomParser = r => Parse(r, s => (int?)ComputeArguments.ParseRepetitions(s)),
             Arity = ArgumentArity.ExactlyOne,
         };
@@ -71,17 +71,27 @@ public static class ComputeCommand
             Description = "Short run: class S, 1 repetition and a power-of-two core sweep unless given otherwise",
         };
 
+        var full = new Option<bool>("--full")
+        {
+            Description = "Many-core server run: class B, 5 repetitions, every core count of the sweep unless given otherwise",
+        };
+        full.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<bool>() && r.Parent?.GetResult(quick) is { } qr && qr.GetValueOrDefault<bool>())
+                r.AddError("--quick and --full exclude each other: choose one profile");
+        });
+
         var root = new RootCommand("Paper Fig 9: NAS Parallel Benchmarks CG, FT, IS (verified) on the multikernel threads and on host threads, swept over cores");
-        foreach (var o in new Option[] { bench, cls, cores, runtime, reps, outDir, quick }) root.Options.Add(o);
+        foreach (var o in new Option[] { bench, cls, cores, runtime, reps, outDir, quick, full }) root.Options.Add(o);
         root.SetAction(pr =>
         {
-            bool q = pr.GetValue(quick);
+            bool q = pr.GetValue(quick), f = pr.GetValue(full);
             var settings = new ComputeSettings(
                 pr.GetValue(bench)!,
-                pr.GetValue(cls) ?? (q ? ProblemClass.S : ProblemClass.A),
+                pr.GetValue(cls) ?? (q ? ProblemClass.S : f ? ProblemClass.B : ProblemClass.A),
                 pr.GetValue(cores)!,
                 pr.GetValue(runtime)!,
-                pr.GetValue(reps) ?? (q ? 1 : 3),
+                pr.GetValue(reps) ?? (q ? 1 : f ? 5 : 3),
                 pr.GetValue(outDir)!,
                 q);
             var output = pr.InvocationConfiguration.Output;
