@@ -1,0 +1,107 @@
+using System.Globalization;
+using Experiments.Common;
+using Multikernel.Hardware;
+
+namespace IOWebserver;
+
+/// <summary>
+/// Runs the planned series one by one. After each its rows are on disk (results.csv) and meta.json lists the series
+/// still missing; Ctrl-C stops before the next series and leaves the run marked incomplete.
+/// Exit codes: 0 done and every check passed, 1 a check or a series failed, 130 interrupted.
+/// </summary>
+public static class IoRun
+{
+    public const int Interrupted = 130;
+
+    public static int Execute(IoSettings s, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
+    {
+        var allowed = CoreAffinity.AllowedCpus();
+        stderr.WriteLine($"io-webserver: cores {CoreList.Format(s.Cores)} of {CoreList.Format(allowed)}; parts {string.Join(",", IoSettings.Parts.Where(s.Only.Contains))}; " +
+                         $"profile {s.Profile}: {s.Repetitions} x {s.Duration.TotalSeconds:0.###} s timed runs per series after {s.Warmup.TotalSeconds:0.###} s warm-up; output {Path.GetFullPath(s.OutDir)}");
+        var meta = RunMeta.Describe(IoSettings.ExperimentId, s.Cores, s.Profile);
+        meta.Notes.Add(string.Create(CultureInfo.InvariantCulture,
+            $"duration={s.Duration.TotalSeconds:0.###} s per timed run; repetitions={s.Repetitions}; warmup={s.Warmup.TotalSeconds:0.###} s untimed load per series; one sample = one timed run; rows give the median over runs and its 95% CI"));
+        meta.Notes.Add("all traffic is loopback (127.0.0.1) inside this machine: no NIC, no wire. The multikernel 'NIC' is a socket owned by the driver dispatcher on its own core, polled by it (modelled hardware, real kernel socket I/O); " +
+                       "packet and request bytes cross cores through shared unmanaged buffers, and only descriptors cross by URPC (real messages between pinned cores)");
+        meta.Notes.Add($"load average at start: {LoadAverage()}");
+        var points = Plan(s, allowed, meta.Notes, stderr);
+        var rec = new ExperimentRecorder(Path.Combine(s.OutDir, IoSettings.ExperimentId), meta, points.Select(p => p.Name));
+        var progress = new SweepProgress(IoSettings.ExperimentId, points.Select(p => p.Cost).ToArray(), stderr);
+        bool failed = false;
+        foreach (var p in points)
+        {
+            if (cancel.IsCancellationRequested)
+            {
+                rec.Finish($"interrupted (Ctrl-C) after {points.Count - rec.Remaining.Count} of {points.Count} series");
+                stderr.WriteLine($"io-webserver: interrupted; finished series are in {Path.GetFullPath(rec.Directory)}, meta.json lists the missing ones");
+                return Interrupted;
+            }
+            progress.Begin(p.Name);
+            IReadOnlyList<ResultRow> rows;
+            try { rows = p.Measure(); }
+            catch (Exception e)
+            {
+                failed = true;
+                var root = e is AggregateException { InnerException: { } inner } ? inner : e;
+                stderr.WriteLine($"io-webserver: series {p.Name} failed: {root.GetType().Name}: {root.Message}");
+                rec.AddNote($"series {p.Name} failed: {root.GetType().Name}: {root.Message}");
+                progress.End(p.Cost);
+                continue;
+            }
+            rec.Complete(p.Name, rows);
+            progress.End(p.Cost);
+            foreach (var r in rows)
+            {
+                if (r.Verified == "fail") failed = true;
+                stdout.WriteLine(r.Samples == 0
+                    ? $"  {r.Series,-22} {r.Metric,-16} {r.Note}"
+                    : string.Create(CultureInfo.InvariantCulture, $"  {r.Series,-22} {r.Metric,-16} {r.Median,12:0.##} {r.Unit,-10} [{r.CiLow:0.##}, {r.CiHigh:0.##}] n={r.Samples} {r.Verified}"));
+            }
+        }
+        rec.Finish();
+        if (failed)
+        {
+            stderr.WriteLine("io-webserver: FAILED: a check or a series failed (see Verified/Note in results.csv and notes in meta.json)");
+            return 1;
+        }
+        stdout.WriteLine($"io-webserver: results in {Path.GetFullPath(rec.Directory)}");
+        return 0;
+    }
+
+    /// <summary>The series to run, in order. A series that cannot run here becomes a point that records a skip row with the reason.</summary>
+    public static List<IoPoint> Plan(IoSettings s, IReadOnlyList<int> allowed, List<string> notes, TextWriter stderr)
+    {
+        var points = new List<IoPoint>();
+        double runCost = s.Warmup.TotalSeconds + s.Repetitions * s.Duration.TotalSeconds;
+        bool two = s.Cores.Length >= 2;
+        void Skip(string name, string series, int cores, string metric, string unit, string reason)
+        {
+            stderr.WriteLine($"io-webserver: {series} skipped: {reason}");
+            notes.Add($"{series} skipped: {reason}");
+            points.Add(new IoPoint(name, 0.01, () => [Rows.Skipped(series, cores, "", metric, unit, reason)]));
+        }
+        if (s.Only.Contains(IoSettings.Udp))
+        {
+            var load = LoadPlacement.For(s.Cores, 2, allowed);
+            if (two)
+                points.Add(new IoPoint("udp/mk", runCost, () => UdpEchoSeries.Measure(UdpEchoSeries.MkSeries,
+                    () => MkUdpEchoServer.Start(s.Cores[0], s.Cores[1], s.PayloadBytes), load.Cores[0], s,
+                    $"driver dispatcher on core {s.Cores[0]}, echo stack dispatcher on core {s.Cores[1]}; {load.Description}")));
+            else
+                Skip("udp/mk", UdpEchoSeries.MkSeries, 2, "packets_per_s", "packets/s", TooFewCores(s, 2, "a driver core and a stack core"));
+            points.Add(new IoPoint("udp/host", runCost, () => UdpEchoSeries.Measure(UdpEchoSeries.HostSeries,
+                () => HostUdpEchoServer.Start(s.Cores[0], s.PayloadBytes), load.Cores[0], s,
+                $"blocking receive/send loop on one thread pinned to core {s.Cores[0]}; {load.Description}")));
+        }
+        return points;
+    }
+
+    static string TooFewCores(IoSettings s, int needed, string what) =>
+        $"the multikernel variant needs {needed} cores ({what}) and --cores gives {s.Cores.Length} ({CoreList.Format(s.Cores)})";
+
+    static string LoadAverage()
+    {
+        try { return File.ReadAllText("/proc/loadavg").Trim(); }
+        catch (IOException) { return "unknown"; }
+    }
+}

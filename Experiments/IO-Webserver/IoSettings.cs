@@ -1,0 +1,26 @@
+namespace IOWebserver;
+
+/// <summary>One run of the io-webserver program, as the command line asked for it.</summary>
+public sealed class IoSettings
+{
+    public const string ExperimentId = "io-webserver";
+    public const string Udp = "udp", Static = "static", Dynamic = "dynamic";
+    public static readonly string[] Parts = [Udp, Static, Dynamic];
+
+    /// <summary>Cores in order: the first is the driver core, the second the stack/HTTP core, the third the database core.</summary>
+    public required int[] Cores { get; init; }
+    /// <summary>Length of one timed load run (one repetition).</summary>
+    public required TimeSpan Duration { get; init; }
+    /// <summary>Timed load runs per series; each gives one sample.</summary>
+    public required int Repetitions { get; init; }
+    public required int PayloadBytes { get; init; }
+    public required int Flows { get; init; }
+    public required int Window { get; init; }
+    /// <summary>Open HTTP connections the load generator keeps.</summary>
+    public required int Connections { get; init; }
+    public required IReadOnlySet<string> Only { get; init; }
+    public required string OutDir { get; init; }
+    public required string Profile { get; init; }
+    /// <summary>Untimed load before the first timed run of each series (JIT tiering, socket buffers, caches).</summary>
+    public TimeSpan Warmup => TimeSpan.FromSeconds(Math.Min(1.0, Duration.TotalSeconds / 2));
+}

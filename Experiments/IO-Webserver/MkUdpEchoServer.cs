@@ -1,0 +1,88 @@
+using System.Net;
+using System.Net.Sockets;
+using Multikernel;
+using Multikernel.Drivers;
+using Multikernel.Hardware;
+using Multikernel.Urpc;
+
+namespace IOWebserver;
+
+/// <summary>
+/// The multikernel UDP echo server: a two-core multikernel, the NIC driver dispatcher on the first core (owns the
+/// socket, polls it), the echo stack dispatcher on the second, one URPC binding between them and one shared packet
+/// pool owned by the driver.
+/// </summary>
+public sealed class MkUdpEchoServer : IUdpEchoServer
+{
+    /// <summary>Receive buffers in the driver's pool: bounds the datagrams in flight between driver and stack.</summary>
+    public const int PoolBuffers = 256;
+    /// <summary>URPC ring slots each way: more than the pool, so a descriptor always finds room (plus the ack lag).</summary>
+    public const int RingSlots = 1024;
+
+    readonly Socket _socket;
+    readonly PacketPool _pool;
+    readonly UrpcBinding _binding;
+    readonly MultikernelSystem _mk;
+    readonly UdpNicDriver _driver;
+    readonly UdpEchoStack _stack;
+    bool _stopped;
+
+    public int Port { get; }
+    public IReadOnlyList<int> Cores { get; }
+
+    MkUdpEchoServer(int driverCore, int stackCore, int maxDatagram)
+    {
+        Cores = [driverCore, stackCore];
+        var topo = MachineTopology.Current;
+        int node = topo.Contains(driverCore) ? topo[driverCore].NumaNode : -1;
+        _socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        _socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        Port = ((IPEndPoint)_socket.LocalEndPoint!).Port;
+        // One byte more than the largest datagram, so a full buffer means "truncated".
+        _pool = new PacketPool(PoolBuffers, maxDatagram + 1, node);
+        _binding = new UrpcBinding(RingSlots, node, topo.Contains(stackCore) ? topo[stackCore].NumaNode : -1);
+        _driver = new UdpNicDriver(_socket, _pool, _binding.A);
+        _stack = new UdpEchoStack(_binding.B, _pool.BufferSize);
+        _mk = MultikernelSystem.Boot(new MultikernelOptions { Cores = [driverCore, stackCore] });
+    }
+
+    public static MkUdpEchoServer Start(int driverCore, int stackCore, int maxDatagram)
+    {
+        var s = new MkUdpEchoServer(driverCore, stackCore, maxDatagram);
+        try
+        {
+            s._mk.SpawnAsync(0, 1, () => s._stack).Wait();
+            s._mk.SpawnAsync(0, 0, () => s._driver).Wait();
+            return s;
+        }
+        catch
+        {
+            s.Dispose();
+            throw;
+        }
+    }
+
+    public string Stop()
+    {
+        if (!_stopped)
+        {
+            _stopped = true;
+            _mk.Shutdown();
+        }
+        return $"driver received {_driver.Received}, transmitted {_driver.Transmitted}, tx dropped {_driver.TxDropped}, truncated {_driver.Truncated}; stack echoed {_stack.Echoed}";
+    }
+
+    /// <summary>True when every datagram the driver read came back from the stack and went out: nothing lost inside the multikernel.</summary>
+    public bool Balanced => _stopped && _driver.Received == _stack.Echoed && _driver.Transmitted + _driver.TxDropped <= _driver.Received && _driver.Truncated == 0;
+
+    public void Dispose()
+    {
+        try { Stop(); }
+        finally
+        {
+            _binding.Dispose();
+            _pool.Dispose();
+            _socket.Dispose();
+        }
+    }
+}

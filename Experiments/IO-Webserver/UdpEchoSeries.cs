@@ -1,0 +1,42 @@
+using System.Globalization;
+using Experiments.Common;
+
+namespace IOWebserver;
+
+/// <summary>
+/// Measures one UDP echo series: start the server, one untimed warm-up load run, then the timed repetitions, each a
+/// fresh closed-loop run of the load generator; stop the server and check its own account against the generator's.
+/// Rows: packets_per_s, mbit_per_s (payload bits one way), p50_latency_us, p99_latency_us.
+/// </summary>
+public static class UdpEchoSeries
+{
+    public const string MkSeries = "UDP echo/mk", HostSeries = "UDP echo/host";
+    /// <summary>Upper bound on datagrams per load run, whatever the duration.</summary>
+    public const long MaxPacketsPerRun = 50_000_000;
+
+    public static IReadOnlyList<ResultRow> Measure(string series, Func<IUdpEchoServer> start, int loadCore, IoSettings s, string placement)
+    {
+        using var server = start();
+        var load = new UdpLoadSettings(server.Port, s.PayloadBytes, s.Flows, s.Window, s.Warmup, MaxPacketsPerRun, loadCore);
+        var warm = UdpLoadGenerator.Run(load);
+        var runs = new List<UdpLoadResult>();
+        for (int r = 0; r < s.Repetitions; r++) runs.Add(UdpLoadGenerator.Run(load with { Duration = s.Duration }));
+        string account = server.Stop();
+        bool balanced = server is not MkUdpEchoServer mk || mk.Balanced;
+        bool clean = warm.Clean && runs.All(x => x.Clean) && balanced;
+        int cores = server.Cores.Count;
+        string param = string.Create(CultureInfo.InvariantCulture, $"payload={s.PayloadBytes};flows={s.Flows};window={s.Window};duration_s={s.Duration.TotalSeconds:0.###}");
+        string failures = string.Join("; ", runs.Where(x => !x.Clean).Select(x => x.Describe()));
+        string note = (clean ? "" : $"CHECK FAILED: {(balanced ? "" : "server account unbalanced; ")}{failures}{(warm.Clean ? "" : "; warm-up: " + warm.Describe())}; ") +
+                      $"checks: every reply has the right length, flow, next sequence of its flow and intact payload, nothing lost ({runs.Sum(x => x.Received)} replies timed); " +
+                      $"server: {account}; {placement}";
+        var pps = runs.Select(x => x.PacketsPerSecond).ToArray();
+        return
+        [
+            Rows.Of(series, cores, param, "packets_per_s", "packets/s", pps, clean, note),
+            Rows.Of(series, cores, param, "mbit_per_s", "Mbit/s", pps.Select(p => p * s.PayloadBytes * 8 / 1e6).ToArray(), clean, "payload bits one way (UDP/IP headers not counted); " + note),
+            Rows.Of(series, cores, param, "p50_latency_us", "us", runs.Select(x => x.Percentile(0.50) / 1000).ToArray(), clean, "median over repetitions of each run's median round trip; " + note),
+            Rows.Of(series, cores, param, "p99_latency_us", "us", runs.Select(x => x.Percentile(0.99) / 1000).ToArray(), clean, "median over repetitions of each run's 99th-percentile round trip; " + note),
+        ];
+    }
+}

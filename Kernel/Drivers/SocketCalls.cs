@@ -1,0 +1,91 @@
+using System.Runtime.InteropServices;
+
+namespace Multikernel.Drivers;
+
+/// <summary>
+/// The few Linux socket system calls a polling driver needs, called directly so that a poll that finds nothing
+/// returns -1/EAGAIN instead of throwing (no exception, no allocation on the hot path). Every call is non-blocking
+/// (<see cref="MSG_DONTWAIT"/>) unless the socket itself blocks.
+/// </summary>
+public static unsafe partial class SocketCalls
+{
+    public const int MSG_DONTWAIT = 0x40, MSG_NOSIGNAL = 0x4000;
+    public const int EAGAIN = 11, EINTR = 4;
+    /// <summary>Room for any socket address this suite uses (sockaddr_in6 is 28 bytes).</summary>
+    public const int AddressBytes = 32;
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial nint recvfrom(int fd, byte* buf, nuint len, int flags, byte* addr, uint* addrlen);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial nint sendto(int fd, byte* buf, nuint len, int flags, byte* addr, uint addrlen);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial nint recv(int fd, byte* buf, nuint len, int flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial nint send(int fd, byte* buf, nuint len, int flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int poll(PollFd* fds, nuint nfds, int timeout);
+
+    /// <summary>One entry of poll(2): a descriptor and the events asked for / seen.</summary>
+    public struct PollFd
+    {
+        public int Fd;
+        public short Events;
+        public short Revents;
+    }
+
+    public const short POLLIN = 0x1;
+
+    /// <summary>Blocks until one of <paramref name="fds"/> is ready or <paramref name="timeoutMs"/> passes; returns the number ready (0 on timeout or a signal).</summary>
+    public static int Poll(PollFd* fds, int count, int timeoutMs)
+    {
+        int n = poll(fds, (nuint)count, timeoutMs);
+        if (n >= 0) return n;
+        Failed("poll");
+        return 0;
+    }
+
+    /// <summary>Receives one datagram without blocking. Returns its length, or -1 when none is queued; throws on a real error.</summary>
+    /// <param name="address">At least <see cref="AddressBytes"/> bytes: receives the sender's address.</param>
+    /// <param name="addressLength">Receives the address length.</param>
+    public static int TryReceiveFrom(int fd, byte* buffer, int length, byte* address, out int addressLength)
+    {
+        uint alen = AddressBytes;
+        nint n = recvfrom(fd, buffer, (nuint)length, MSG_DONTWAIT, address, &alen);
+        addressLength = (int)alen;
+        return n >= 0 ? (int)n : Failed("recvfrom");
+    }
+
+    /// <summary>Sends one datagram to <paramref name="address"/>; returns false if the socket buffer is full.</summary>
+    public static bool TrySendTo(int fd, byte* buffer, int length, byte* address, int addressLength)
+    {
+        nint n = sendto(fd, buffer, (nuint)length, MSG_DONTWAIT | MSG_NOSIGNAL, address, (uint)addressLength);
+        return n >= 0 || Failed("sendto") >= 0;
+    }
+
+    /// <summary>Receives stream bytes without blocking: the count (0 = the peer closed), or -1 when nothing is queued; throws on a real error.</summary>
+    public static int TryReceive(int fd, byte* buffer, int length) =>
+        recv(fd, buffer, (nuint)length, MSG_DONTWAIT) is var n && n >= 0 ? (int)n : Failed("recv");
+
+    /// <summary>Sends stream bytes without blocking: the count accepted (possibly fewer than asked), or -1 when the buffer is full; throws on a real error.</summary>
+    public static int TrySend(int fd, byte* buffer, int length) =>
+        send(fd, buffer, (nuint)length, MSG_DONTWAIT | MSG_NOSIGNAL) is var n && n >= 0 ? (int)n : Failed("send");
+
+    /// <summary>-1 for "try again"; throws for any other errno.</summary>
+    static int Failed(string call)
+    {
+        int errno = Marshal.GetLastPInvokeError();
+        if (errno is EAGAIN or EINTR) return -1;
+        throw new SocketCallException(call, errno);
+    }
+}
+
+/// <summary>A socket system call failed with <see cref="Errno"/> (not EAGAIN/EINTR).</summary>
+public sealed class SocketCallException(string call, int errno)
+    : IOException($"{call} failed: errno {errno} ({Marshal.GetPInvokeErrorMessage(errno)})")
+{
+    public int Errno { get; } = errno;
+}

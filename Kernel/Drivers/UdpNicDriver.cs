@@ -1,0 +1,92 @@
+using System.Net.Sockets;
+using Multikernel.CpuDriver;
+using Multikernel.Hardware;
+using Multikernel.Urpc;
+
+namespace Multikernel.Drivers;
+
+/// <summary>
+/// The modelled NIC for datagrams: a dispatcher that owns a non-blocking UDP socket and polls it from its run upcall
+/// on its own core (the "NIC" is the socket; its receive queue is the RX ring). Each received datagram lands in a
+/// buffer of the driver's <see cref="PacketPool"/> and goes to the stack as an <see cref="NicMessage.Rx"/>
+/// descriptor; the stack answers with <see cref="NicMessage.Tx"/> for the same buffer (the reply built in place),
+/// which the driver transmits to the datagram's sender and frees.
+/// <para>Invariants: only this dispatcher touches the socket, the pool's free list and the per-buffer peer
+/// addresses. A buffer is either free, or out at the stack (exactly one descriptor in flight). A datagram longer
+/// than a buffer is truncated by the kernel and counted in <see cref="Truncated"/>. When every buffer is out the
+/// driver stops reading the socket (back-pressure), as a NIC whose RX ring is full.</para>
+/// </summary>
+public sealed unsafe class UdpNicDriver : Dispatcher
+{
+    /// <summary>At most this many datagrams read (and replies handled) per run upcall, so neither direction starves.</summary>
+    public const int Batch = 32;
+
+    readonly Socket _socket;
+    readonly int _fd;
+    readonly PacketPool _pool;
+    readonly UrpcEndpoint _stack;
+    readonly PendingSends _toStack = new();
+    readonly byte* _peers;        // Count x AddressBytes: the sender of the datagram in each buffer
+    readonly int[] _peerLength;
+    int _disposed;
+
+    public long Received { get; private set; }
+    public long Transmitted { get; private set; }
+    /// <summary>Replies the socket refused (send buffer full): dropped, as a NIC drops on a full TX ring.</summary>
+    public long TxDropped { get; private set; }
+    public long Truncated { get; private set; }
+
+    /// <param name="socket">A bound UDP socket; the driver switches it to non-blocking and owns it from now on.</param>
+    /// <param name="pool">Receive buffers; owned by this driver (allocate and free happen only here).</param>
+    /// <param name="stack">This driver's end of the binding to the stack dispatcher.</param>
+    public UdpNicDriver(Socket socket, PacketPool pool, UrpcEndpoint stack) : base("udp-nic-driver")
+    {
+        if (socket.SocketType != SocketType.Dgram) throw new ArgumentException("the UDP NIC driver needs a datagram socket", nameof(socket));
+        _socket = socket;
+        _socket.Blocking = false;
+        _fd = (int)socket.Handle;
+        _pool = pool;
+        _stack = stack;
+        _peers = (byte*)NativeBlock.Alloc((nuint)(pool.Count * SocketCalls.AddressBytes));
+        _peerLength = new int[pool.Count];
+    }
+
+    /// <summary>A polling driver: it always has the socket to look at, so its core never sleeps while it runs.</summary>
+    protected internal override bool HasLocalWork => true;
+
+    protected internal override bool Run()
+    {
+        bool progress = _toStack.Count > 0 && _toStack.Flush(_stack.Outgoing) > 0;
+        for (int k = 0; k < Batch && _stack.TryReceive(out UrpcMessage m); k++)
+        {
+            progress = true;
+            if (m.Type != NicMessage.Tx)
+                throw new InvalidDataException($"UDP NIC driver: unexpected message type {m.Type} from the stack");
+            int buffer = (int)m[0], length = (int)m[1];
+            if ((ulong)length > (ulong)_pool.BufferSize || m[2] != m[0])
+                throw new InvalidDataException($"UDP NIC driver: bad Tx descriptor (buffer {m[0]}, length {m[1]}, flow {m[2]})");
+            if (SocketCalls.TrySendTo(_fd, _pool.Address(buffer), length, _peers + buffer * SocketCalls.AddressBytes, _peerLength[buffer]))
+                Transmitted++;
+            else
+                TxDropped++;
+            _pool.Free(buffer);
+        }
+        for (int k = 0; k < Batch; k++)
+        {
+            if (!_pool.TryAllocate(out int buffer)) break;
+            int n = SocketCalls.TryReceiveFrom(_fd, _pool.Address(buffer), _pool.BufferSize, _peers + buffer * SocketCalls.AddressBytes, out _peerLength[buffer]);
+            if (n < 0) { _pool.Free(buffer); break; }
+            progress = true;
+            Received++;
+            if (n == _pool.BufferSize) Truncated++;
+            _toStack.Send(_stack.Outgoing, NicMessage.Rx, (ulong)buffer, (ulong)n, (ulong)buffer);
+        }
+        return progress;
+    }
+
+    protected internal override void OnStop()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        NativeBlock.Free(_peers, (nuint)(_pool.Count * SocketCalls.AddressBytes));
+    }
+}

@@ -1,0 +1,90 @@
+using Experiments.Common;
+using IOWebserver;
+
+namespace Experiments.Tests;
+
+/// <summary>The io-webserver program end to end at a tiny size: what it writes and how it refuses bad input.</summary>
+public class IOCliTests
+{
+    static (int Exit, string Out, string Err) Run(params string[] args)
+    {
+        var o = new StringWriter();
+        var e = new StringWriter();
+        int exit = IoCli.Run(args, o, e, CancellationToken.None);
+        return (exit, o.ToString(), e.ToString());
+    }
+
+    [Theory]
+    [InlineData("--cores", "9999", "--cores", "allowed cores")]
+    [InlineData("--duration", "fast", "--duration", "allowed: 0.2 to 600")]
+    [InlineData("--duration", "0.01", "--duration", "allowed: 0.2 to 600")]
+    [InlineData("--repetitions", "0", "--repetitions", "allowed: 1 to")]
+    [InlineData("--payload", "8", "--payload", "allowed: 24 to")]
+    [InlineData("--only", "udp,tcp", "--only", "allowed: udp, static, dynamic")]
+    [InlineData("--only", ",", "--only", "allowed: udp, static, dynamic")]
+    [InlineData("--connections", "many", "--connections", "not a whole number")]
+    public void BadValueNamesOptionAndAllowedValuesAndExitsWith2(string option, string value, string named, string allowed)
+    {
+        string dir = TestCores.TempDir();
+        var (exit, _, err) = Run(option, value, "--out", dir);
+        Assert.Equal(2, exit);
+        Assert.Contains(named, err);
+        Assert.Contains(allowed, err);
+        Assert.False(Directory.Exists(Path.Combine(dir, IoSettings.ExperimentId)));
+    }
+
+    [Fact]
+    public void QuickAndFullTogetherAndFileAsOutAreRefused()
+    {
+        var (exit, _, err) = Run("--quick", "--full", "--out", TestCores.TempDir());
+        Assert.Equal(2, exit);
+        Assert.Contains("--quick and --full cannot be combined", err);
+        string file = Path.Combine(TestCores.TempDir(), "a-file");
+        File.WriteAllText(file, "x");
+        (exit, _, err) = Run("--out", file);
+        Assert.Equal(2, exit);
+        Assert.Contains("--out", err);
+    }
+
+    [Fact]
+    public void UdpQuickRunWritesCheckedRowsForBothSeries()
+    {
+        string dir = TestCores.TempDir();
+        var (exit, _, err) = Run("--quick", "--only", "udp", "--duration", "0.3", "--repetitions", "1", "--cores", CoreList.Format(TestCores.UpToTwo), "--out", dir);
+        Assert.True(exit == 0, err);
+        string exp = Path.Combine(dir, IoSettings.ExperimentId);
+        var rows = ResultsFile.Read(exp);
+        var meta = RunMeta.Load(exp);
+        Assert.Equal("complete", meta.Status);
+        Assert.Equal(IoSettings.ExperimentId, meta.Experiment);
+        foreach (string metric in new[] { "packets_per_s", "mbit_per_s", "p50_latency_us", "p99_latency_us" })
+        {
+            var host = Assert.Single(rows, r => r.Series == UdpEchoSeries.HostSeries && r.Metric == metric);
+            Assert.Equal("pass", host.Verified);
+            Assert.True(host.Median > 0);
+            Assert.Equal(1, host.Cores);
+            if (TestCores.HasTwo)
+            {
+                var mk = Assert.Single(rows, r => r.Series == UdpEchoSeries.MkSeries && r.Metric == metric);
+                Assert.Equal("pass", mk.Verified);
+                Assert.True(mk.Median > 0);
+                Assert.Equal(2, mk.Cores);
+            }
+        }
+        Assert.Contains("[io-webserver] 1/", err);
+    }
+
+    [Fact]
+    public void OneCoreSkipsTheMultikernelEchoWithTheReasonAndStillMeasuresTheHost()
+    {
+        string dir = TestCores.TempDir();
+        var (exit, _, err) = Run("--only", "udp", "--duration", "0.3", "--repetitions", "1", "--cores", $"{TestCores.First(1)[0]}", "--out", dir);
+        Assert.True(exit == 0, err);
+        Assert.Contains("UDP echo/mk skipped: the multikernel variant needs 2 cores", err);
+        var rows = ResultsFile.Read(Path.Combine(dir, IoSettings.ExperimentId));
+        var skip = Assert.Single(rows, r => r.Series == UdpEchoSeries.MkSeries);
+        Assert.True(double.IsNaN(skip.Median));
+        Assert.StartsWith("skipped: ", skip.Note);
+        Assert.Contains(rows, r => r.Series == UdpEchoSeries.HostSeries && r.Verified == "pass");
+    }
+}
