@@ -29,6 +29,40 @@ public static unsafe partial class SocketCalls
     [LibraryImport("libc", SetLastError = true)]
     private static partial int poll(PollFd* fds, nuint nfds, int timeout);
 
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int accept4(int fd, byte* addr, uint* addrlen, int flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int setsockopt(int fd, int level, int name, int* value, uint length);
+
+    const int SOCK_NONBLOCK = 0x800, SOCK_CLOEXEC = 0x80000, IPPROTO_TCP = 6, TCP_NODELAY = 1;
+
+    /// <summary>Accepts one pending connection as a non-blocking descriptor with Nagle off; -1 when none is pending.</summary>
+    public static int TryAccept(int listenFd)
+    {
+        int fd = accept4(listenFd, null, null, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            // A connection that was reset before we took it is simply gone.
+            if (errno is EAGAIN or EINTR or ECONNABORTED) return -1;
+            throw new SocketCallException("accept4", errno);
+        }
+        int one = 1;
+        if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(int)) < 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            Epoll.close(fd);
+            throw new SocketCallException("setsockopt(TCP_NODELAY)", errno);
+        }
+        return fd;
+    }
+
+    /// <summary>Closes a descriptor this code opened (accept).</summary>
+    public static void Close(int fd) => Epoll.close(fd);
+
+    public const int ECONNABORTED = 103;
+
     /// <summary>One entry of poll(2): a descriptor and the events asked for / seen.</summary>
     public struct PollFd
     {

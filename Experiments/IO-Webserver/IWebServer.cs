@@ -1,0 +1,11 @@
+namespace IOWebserver;
+
+/// <summary>A running web server on 127.0.0.1 (multikernel, Kestrel or lighttpd).</summary>
+public interface IWebServer : IDisposable
+{
+    int Port { get; }
+    /// <summary>Cores the server side runs on (OS CPU numbers).</summary>
+    IReadOnlyList<int> Cores { get; }
+    /// <summary>Stops the server; returns its own account of what it did, for the notes.</summary>
+    string Stop();
+}

@@ -1,0 +1,104 @@
+using System.Net;
+using System.Net.Sockets;
+using Multikernel;
+using Multikernel.CpuDriver;
+using Multikernel.Drivers;
+using Multikernel.Hardware;
+using Multikernel.Urpc;
+
+namespace IOWebserver;
+
+/// <summary>
+/// The multikernel web server: the TCP NIC driver dispatcher on the first core (owns the listening socket and
+/// every connection, polls them with epoll), the HTTP server dispatcher on the second, and, for dynamic pages, a
+/// database dispatcher on the third core (or beside the HTTP server when only two cores are given). Each pair
+/// talks by one URPC binding; request bytes sit in the driver's receive pool, responses in the HTTP server's
+/// transmit pool.
+/// </summary>
+public sealed class MkWebServer : IWebServer
+{
+    public const int RxBuffers = 512, RxBufferBytes = 4096, TxBuffers = 512, TxBufferBytes = 8192, RingSlots = 4096;
+
+    readonly Socket _listener;
+    readonly PacketPool _rxPool, _txPool;
+    readonly UrpcBinding _driverHttp;
+    readonly UrpcBinding? _httpDb;
+    readonly MultikernelSystem _mk;
+    readonly TcpNicDriver _driver;
+    readonly HttpServerDispatcher _http;
+    readonly Dispatcher? _database;
+    readonly int _databaseCoreIndex;
+    bool _stopped;
+
+    public int Port { get; }
+    public IReadOnlyList<int> Cores { get; }
+
+    MkWebServer(int[] cores, Func<UrpcEndpoint, Dispatcher>? database)
+    {
+        if (cores.Length < 2) throw new ArgumentException($"the multikernel web server needs a driver core and an HTTP core; got {cores.Length} core(s)", nameof(cores));
+        var bootCores = database != null && cores.Length >= 3 ? cores[..3] : cores[..2];
+        Cores = bootCores;
+        var topo = MachineTopology.Current;
+        int Node(int c) => topo.Contains(c) ? topo[c].NumaNode : -1;
+        _listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        _listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        _listener.Listen(1024);
+        Port = ((IPEndPoint)_listener.LocalEndPoint!).Port;
+        _rxPool = new PacketPool(RxBuffers, RxBufferBytes, Node(bootCores[0]));
+        _txPool = new PacketPool(TxBuffers, TxBufferBytes, Node(bootCores[1]));
+        _driverHttp = new UrpcBinding(RingSlots, Node(bootCores[0]), Node(bootCores[1]));
+        if (database != null)
+        {
+            _databaseCoreIndex = bootCores.Length >= 3 ? 2 : 1;
+            _httpDb = new UrpcBinding(RingSlots, Node(bootCores[1]), Node(bootCores[_databaseCoreIndex]));
+            _database = database(_httpDb.B);
+        }
+        _driver = new TcpNicDriver(_listener, _rxPool, _txPool, _driverHttp.A);
+        _http = new HttpServerDispatcher(_driverHttp.B, _rxPool, _txPool, _httpDb?.A);
+        _mk = MultikernelSystem.Boot(new MultikernelOptions { Cores = bootCores });
+    }
+
+    /// <param name="cores">Driver core, HTTP core, and (for dynamic pages) the database core if given.</param>
+    /// <param name="database">Builds the database dispatcher from its end of the HTTP binding; null for a static-only server.</param>
+    public static MkWebServer Start(int[] cores, Func<UrpcEndpoint, Dispatcher>? database = null)
+    {
+        var s = new MkWebServer(cores, database);
+        try
+        {
+            if (s._database != null) s._mk.SpawnAsync(0, s._databaseCoreIndex, () => s._database).Wait();
+            s._mk.SpawnAsync(0, 1, () => s._http).Wait();
+            s._mk.SpawnAsync(0, 0, () => s._driver).Wait();
+            return s;
+        }
+        catch
+        {
+            s.Dispose();
+            throw;
+        }
+    }
+
+    public string Stop()
+    {
+        if (!_stopped)
+        {
+            _stopped = true;
+            _mk.Shutdown();
+        }
+        return $"driver accepted {_driver.Accepted} connections, closed {_driver.Closed}, refused {_driver.Refused}, received {_driver.RxBytes} B, sent {_driver.TxBytes} B; " +
+               $"HTTP server parsed {_http.Requests} requests: {_http.StaticResponses} static, {_http.DynamicResponses} dynamic, {_http.Errors} errors" +
+               (_database != null ? $"; database on core {Cores[_databaseCoreIndex]}{(_databaseCoreIndex == 1 ? " (shared with the HTTP server: only 2 cores given)" : "")}" : "");
+    }
+
+    public void Dispose()
+    {
+        try { Stop(); }
+        finally
+        {
+            _driverHttp.Dispose();
+            _httpDb?.Dispose();
+            _rxPool.Dispose();
+            _txPool.Dispose();
+            _listener.Dispose();
+        }
+    }
+}

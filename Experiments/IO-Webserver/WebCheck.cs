@@ -1,0 +1,37 @@
+namespace IOWebserver;
+
+/// <summary>
+/// The correctness check every web server passes before it is measured: on one keep-alive connection, two pipelined
+/// GETs of the static page, then one more after the answers; each answer must be 200 with Content-Length equal to
+/// the page's size and the page's exact bytes, and the connection must stay open. For dynamic servers, item pages
+/// are compared with what the database holds.
+/// </summary>
+public static class WebCheck
+{
+    /// <summary>Null when the server answers correctly, else what was wrong.</summary>
+    public static string? Static(int port)
+    {
+        try
+        {
+            using var c = new HttpClientConnection(port);
+            c.Send($"GET {StaticPage.Path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\nGET {StaticPage.Path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+            for (int i = 0; i < 2; i++) if (PageProblem(c.Read(), StaticPage.Body) is { } p) return $"pipelined response {i + 1}: {p}";
+            c.Send($"GET {StaticPage.Path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+            return PageProblem(c.Read(), StaticPage.Body) is { } q ? $"third response on the kept-alive connection: {q}" : null;
+        }
+        catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or InvalidDataException)
+        {
+            return $"{e.GetType().Name}: {e.Message}";
+        }
+    }
+
+    /// <summary>Null when the reply is 200 with the expected body and a matching Content-Length.</summary>
+    public static string? PageProblem(HttpReply r, byte[] expected)
+    {
+        if (r.Status != 200) return $"status {r.Status}, expected 200";
+        if (r.Header("content-length") != expected.Length.ToString()) return $"Content-Length {r.Header("content-length")}, expected {expected.Length}";
+        if (!r.Body.AsSpan().SequenceEqual(expected)) return "body differs from the expected page";
+        if (string.Equals(r.Header("connection"), "close", StringComparison.OrdinalIgnoreCase)) return "server closes the connection (no keep-alive)";
+        return null;
+    }
+}

@@ -1,0 +1,206 @@
+using System.Net.Sockets;
+using Multikernel.CpuDriver;
+using Multikernel.Urpc;
+
+namespace Multikernel.Drivers;
+
+/// <summary>
+/// The modelled NIC for TCP: a dispatcher that owns a listening socket and every connection accepted on it, and
+/// polls them with a non-blocking epoll_wait from its run upcall on its own core. Received bytes land in a buffer of
+/// the driver's receive pool and go to the server as <see cref="NicMessage.Rx"/> descriptors (the server copies or
+/// parses them and answers <see cref="NicMessage.RxDone"/>); responses come back as <see cref="NicMessage.Tx"/>
+/// descriptors into the server's transmit pool, which the driver writes to the connection in order and returns
+/// with <see cref="NicMessage.TxDone"/>.
+/// <para>Connection ids are (generation &lt;&lt; 32 | slot): a slot is reused only with a new generation, so a
+/// descriptor for a connection that has since closed is recognised as stale (its buffer goes straight back).
+/// Per connection, Rx descriptors leave in arrival order and <see cref="NicMessage.Closed"/> is the last message
+/// for that id; Tx descriptors are written in the order they arrived. Only this dispatcher touches the sockets,
+/// the epoll instance, the receive pool's free list and the connection table.</para>
+/// </summary>
+public sealed unsafe class TcpNicDriver : Dispatcher
+{
+    public const int Batch = 32, MaxConnections = 4096;
+    const ulong ListenToken = ulong.MaxValue;
+
+    readonly Socket _listener;
+    readonly int _listenFd;
+    readonly PacketPool _rxPool, _txPool;
+    readonly UrpcEndpoint _server;
+    readonly PendingSends _toServer = new();
+    readonly Epoll _epoll = new();
+    readonly Epoll.Event[] _events = new Epoll.Event[64];
+    readonly int[] _fd = new int[MaxConnections];
+    readonly uint[] _gen = new uint[MaxConnections];
+    readonly bool[] _closing = new bool[MaxConnections];
+    readonly bool[] _wantsOut = new bool[MaxConnections];
+    readonly TxQueue?[] _tx = new TxQueue?[MaxConnections];
+    readonly int[] _freeSlots = new int[MaxConnections];
+    int _freeCount;
+    bool _stopped;
+
+    public long Accepted { get; private set; }
+    public long Closed { get; private set; }
+    public long Refused { get; private set; }
+    public long RxBytes { get; private set; }
+    public long TxBytes { get; private set; }
+
+    /// <param name="listener">A bound, listening TCP socket; the driver owns it from now on.</param>
+    /// <param name="rxPool">Receive buffers, owned (allocated and freed) by this driver.</param>
+    /// <param name="txPool">The server's transmit buffers: read here, allocated and freed only by the server.</param>
+    public TcpNicDriver(Socket listener, PacketPool rxPool, PacketPool txPool, UrpcEndpoint server) : base("tcp-nic-driver")
+    {
+        _listener = listener;
+        _listener.Blocking = false;
+        _listenFd = (int)listener.Handle;
+        _rxPool = rxPool;
+        _txPool = txPool;
+        _server = server;
+        for (int i = 0; i < MaxConnections; i++) { _fd[i] = -1; _freeSlots[i] = MaxConnections - 1 - i; }
+        _freeCount = MaxConnections;
+    }
+
+    public static int Slot(ulong id) => (int)(id & 0xFFFF_FFFF);
+    static ulong ConnectionId(int slot, uint gen) => (ulong)gen << 32 | (uint)slot;
+    bool Live(ulong id) => Slot(id) < MaxConnections && _fd[Slot(id)] >= 0 && _gen[Slot(id)] == (uint)(id >> 32);
+
+    protected internal override void OnStart() => _epoll.Add(_listenFd, Epoll.In, ListenToken);
+
+    protected internal override bool HasLocalWork => !_stopped;
+
+    protected internal override bool Run()
+    {
+        bool progress = _toServer.Count > 0 && _toServer.Flush(_server.Outgoing) > 0;
+        for (int k = 0; k < Batch && _server.TryReceive(out UrpcMessage m); k++)
+        {
+            progress = true;
+            Handle(in m);
+        }
+        int n = _epoll.Wait(_events, 0);
+        for (int i = 0; i < n; i++)
+        {
+            progress = true;
+            ulong token = _events[i].Token;
+            uint ev = _events[i].Events;
+            if (token == ListenToken) { AcceptAll(); continue; }
+            if (!Live(token)) continue;
+            int slot = Slot(token);
+            if ((ev & Epoll.Out) != 0) Transmit(slot);
+            if (_fd[slot] >= 0 && (ev & (Epoll.In | Epoll.Hup | Epoll.Err | Epoll.RdHup)) != 0) Receive(slot);
+        }
+        return progress;
+    }
+
+    void Handle(in UrpcMessage m)
+    {
+        switch (m.Type)
+        {
+            case NicMessage.RxDone:
+                _rxPool.Free((int)m[0]);
+                break;
+            case NicMessage.Tx:
+            {
+                int buffer = (int)m[0], length = (int)m[1], offset = (int)m[3];
+                if ((ulong)offset + (ulong)length > (ulong)_txPool.BufferSize || length <= 0)
+                    throw new InvalidDataException($"TCP NIC driver: bad Tx descriptor (buffer {m[0]}, offset {m[3]}, length {m[1]})");
+                if (!Live(m[2]) || _closing[Slot(m[2])]) { ToServer(NicMessage.TxDone, m[0], 0, m[2]); break; }
+                int slot = Slot(m[2]);
+                var q = _tx[slot]!;
+                q.Enqueue(buffer, offset, length);
+                if (q.Count == 1) Transmit(slot);
+                break;
+            }
+            case NicMessage.Close:
+                if (!Live(m[2])) break;
+                _closing[Slot(m[2])] = true;
+                if (_tx[Slot(m[2])]!.Count == 0) CloseConnection(Slot(m[2]));
+                break;
+            default:
+                throw new InvalidDataException($"TCP NIC driver: unexpected message type {m.Type} from the server");
+        }
+    }
+
+    void AcceptAll()
+    {
+        for (int k = 0; k < Batch; k++)
+        {
+            int fd = SocketCalls.TryAccept(_listenFd);
+            if (fd < 0) return;
+            if (_freeCount == 0) { SocketCalls.Close(fd); Refused++; continue; }
+            int slot = _freeSlots[--_freeCount];
+            _fd[slot] = fd;
+            _closing[slot] = false;
+            _wantsOut[slot] = false;
+            _tx[slot] ??= new TxQueue();
+            ulong id = ConnectionId(slot, _gen[slot]);
+            _epoll.Add(fd, Epoll.In | Epoll.RdHup, id);
+            Accepted++;
+            ToServer(NicMessage.Open, 0, 0, id);
+        }
+    }
+
+    void Receive(int slot)
+    {
+        ulong id = ConnectionId(slot, _gen[slot]);
+        for (int k = 0; k < 4; k++)
+        {
+            if (!_rxPool.TryAllocate(out int buffer)) return; // level-triggered: the socket is reported again next round
+            int n;
+            try { n = SocketCalls.TryReceive(_fd[slot], _rxPool.Address(buffer), _rxPool.BufferSize); }
+            catch (SocketCallException) { n = 0; } // reset by the peer: same as a close
+            if (n < 0) { _rxPool.Free(buffer); return; }
+            if (n == 0) { _rxPool.Free(buffer); CloseConnection(slot); return; }
+            RxBytes += n;
+            ToServer(NicMessage.Rx, (ulong)buffer, (ulong)n, id);
+            if (n < _rxPool.BufferSize) return;
+        }
+    }
+
+    void Transmit(int slot)
+    {
+        var q = _tx[slot]!;
+        ulong id = ConnectionId(slot, _gen[slot]);
+        while (q.Count > 0)
+        {
+            ref var head = ref q.Head;
+            int n;
+            try { n = SocketCalls.TrySend(_fd[slot], _txPool.Address(head.Buffer) + head.Offset, head.Length); }
+            catch (SocketCallException) { CloseConnection(slot); return; }
+            if (n < 0) break;
+            TxBytes += n;
+            if (n < head.Length) { head.Offset += n; head.Length -= n; break; }
+            ToServer(NicMessage.TxDone, (ulong)q.Dequeue(), 0, id);
+        }
+        bool wants = q.Count > 0;
+        if (wants != _wantsOut[slot])
+        {
+            _wantsOut[slot] = wants;
+            _epoll.Modify(_fd[slot], wants ? Epoll.In | Epoll.RdHup | Epoll.Out : Epoll.In | Epoll.RdHup, id);
+        }
+        if (!wants && _closing[slot]) CloseConnection(slot);
+    }
+
+    void CloseConnection(int slot)
+    {
+        ulong id = ConnectionId(slot, _gen[slot]);
+        _epoll.Remove(_fd[slot]);
+        SocketCalls.Close(_fd[slot]);
+        _fd[slot] = -1;
+        var q = _tx[slot]!;
+        while (q.Count > 0) ToServer(NicMessage.TxDone, (ulong)q.Dequeue(), 0, id);
+        _gen[slot]++;
+        _freeSlots[_freeCount++] = slot;
+        Closed++;
+        ToServer(NicMessage.Closed, 0, 0, id);
+    }
+
+    void ToServer(byte type, ulong w0, ulong w1, ulong w2) => _toServer.Send(_server.Outgoing, type, w0, w1, w2);
+
+    protected internal override void OnStop()
+    {
+        if (_stopped) return;
+        _stopped = true;
+        for (int s = 0; s < MaxConnections; s++)
+            if (_fd[s] >= 0) { SocketCalls.Close(_fd[s]); _fd[s] = -1; }
+        _epoll.Dispose();
+    }
+}

@@ -1,0 +1,175 @@
+using System.Text;
+using IOWebserver;
+
+namespace Experiments.Tests;
+
+/// <summary>
+/// The multikernel web server (TCP NIC driver dispatcher + HTTP server dispatcher on two cores) answers HTTP/1.1
+/// correctly: status line, Content-Length, the exact page, keep-alive, pipelining, requests split across packets,
+/// Connection: close, errors; and the request parser on its own.
+/// </summary>
+public class IOHttpServerTests
+{
+    static MkWebServer Start() => MkWebServer.Start(TestCores.First(2));
+
+    const string Get = "GET /index.html HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+
+    [Fact]
+    public void GetServesThePageAndKeepsTheConnectionForMoreRequests()
+    {
+        if (!TestCores.HasTwo) return; // the multikernel server needs two cores
+        using var server = Start();
+        using var c = new HttpClientConnection(server.Port);
+        for (int i = 0; i < 3; i++)
+        {
+            c.Send(Get);
+            var r = c.Read();
+            Assert.Equal(200, r.Status);
+            Assert.Equal("4100", r.Header("content-length"));
+            Assert.Equal("text/html", r.Header("content-type"));
+            Assert.Null(r.Header("connection"));
+            Assert.Equal(StaticPage.Body, r.Body);
+        }
+        Assert.Null(WebCheck.Static(server.Port));
+        string account = server.Stop();
+        Assert.Contains("static", account);
+    }
+
+    [Fact]
+    public void PipelinedRequestsAreAnsweredInOrder()
+    {
+        if (!TestCores.HasTwo) return;
+        using var server = Start();
+        using var c = new HttpClientConnection(server.Port);
+        c.Send(Get + "GET / HTTP/1.1\r\nHost: x\r\n\r\n" + "GET /missing HTTP/1.1\r\nHost: x\r\n\r\n" + Get + "GET /index.html HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc" + Get);
+        int[] expected = [200, 200, 404, 200, 200, 200];
+        foreach (int status in expected)
+        {
+            var r = c.Read();
+            Assert.Equal(status, r.Status);
+            if (status == 200) Assert.Equal(StaticPage.Body, r.Body);
+            else Assert.Equal("not found\n", Encoding.ASCII.GetString(r.Body));
+        }
+    }
+
+    [Fact]
+    public void ARequestSplitAcrossPacketsIsAnsweredOnceComplete()
+    {
+        if (!TestCores.HasTwo) return;
+        using var server = Start();
+        using var c = new HttpClientConnection(server.Port);
+        // Byte-sized pieces with pauses, so the driver receives them as separate reads (TCP_NODELAY on the client).
+        var bytes = Encoding.ASCII.GetBytes(Get + "GET /ind");
+        foreach (int cut in new[] { 1, 4, 5, 17, 30, bytes.Length })
+        {
+            c.Send(bytes.AsSpan(0, cut)[(cut == 1 ? 0 : Prev(cut))..]);
+            Thread.Sleep(5);
+        }
+        var first = c.Read();
+        Assert.Equal(200, first.Status);
+        Assert.Equal(StaticPage.Body, first.Body);
+        c.Send("ex.html HTTP/1.1\r\nHost: x\r\n\r\n");
+        var second = c.Read();
+        Assert.Equal(200, second.Status);
+        Assert.Equal(StaticPage.Body, second.Body);
+
+        static int Prev(int cut) => cut switch { 4 => 1, 5 => 4, 17 => 5, 30 => 17, _ => 30 };
+    }
+
+    [Fact]
+    public void ConnectionCloseAndHttp10AreHonouredAndBadRequestsAreRefused()
+    {
+        if (!TestCores.HasTwo) return;
+        using var server = Start();
+        using (var c = new HttpClientConnection(server.Port))
+        {
+            c.Send("GET /index.html HTTP/1.1\r\nConnection: close\r\n\r\n");
+            var r = c.Read();
+            Assert.Equal(200, r.Status);
+            Assert.Equal("close", r.Header("connection"));
+            Assert.True(c.ClosedByServer());
+        }
+        using (var c = new HttpClientConnection(server.Port))
+        {
+            c.Send("GET /index.html HTTP/1.0\r\n\r\n");
+            Assert.Equal("close", c.Read().Header("connection"));
+            Assert.True(c.ClosedByServer());
+        }
+        using (var c = new HttpClientConnection(server.Port))
+        {
+            c.Send("GET /index.html HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n");
+            Assert.Null(c.Read().Header("connection"));
+            c.Send(Get);
+            Assert.Equal(200, c.Read().Status);
+        }
+        using (var c = new HttpClientConnection(server.Port))
+        {
+            c.Send("POST /index.html HTTP/1.1\r\nContent-Length: 0\r\n\r\n");
+            Assert.Equal(405, c.Read().Status);
+            Assert.True(c.ClosedByServer());
+        }
+        using (var c = new HttpClientConnection(server.Port))
+        {
+            c.Send("NONSENSE\r\n\r\n");
+            Assert.Equal(400, c.Read().Status);
+            Assert.True(c.ClosedByServer());
+        }
+        Assert.Contains("errors", server.Stop());
+    }
+
+    [Fact]
+    public async Task ManyConnectionsAtOnceEachGetEveryAnswer()
+    {
+        if (!TestCores.HasTwo) return;
+        using var server = Start();
+        var clients = Enumerable.Range(0, 40).Select(_ => Task.Run(() =>
+        {
+            using var c = new HttpClientConnection(server.Port, TimeSpan.FromSeconds(10));
+            for (int i = 0; i < 25; i++)
+            {
+                c.Send(Get + Get);
+                for (int k = 0; k < 2; k++)
+                {
+                    var p = WebCheck.PageProblem(c.Read(), StaticPage.Body);
+                    if (p != null) return p;
+                }
+            }
+            return null;
+        })).ToArray();
+        var problems = await Task.WhenAll(clients);
+        Assert.All(problems, p => Assert.Null(p));
+        string account = server.Stop();
+        Assert.Contains("parsed 2000 requests: 2000 static", account);
+        Assert.Contains("accepted 40 connections", account);
+    }
+
+    [Theory]
+    [InlineData("GET / HTTP/1.1\r\nHost: x\r\n", ParseResult.Incomplete)]
+    [InlineData("GET / HTTP/1.1\r\nContent-Length: 5\r\n\r\nab", ParseResult.Incomplete)]
+    [InlineData("GET / HTTP/1.1\r\n\r\n", ParseResult.Complete)]
+    [InlineData("GET / HTTP/2.0\r\n\r\n", ParseResult.Malformed)]
+    [InlineData("GET noslash HTTP/1.1\r\n\r\n", ParseResult.Malformed)]
+    [InlineData("GET / HTTP/1.1\r\nno colon\r\n\r\n", ParseResult.Malformed)]
+    [InlineData("GET / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n", ParseResult.Malformed)]
+    [InlineData("GET / HTTP/1.1\r\nContent-Length: x1\r\n\r\n", ParseResult.Malformed)]
+    public void ParserClassifiesRequests(string raw, ParseResult expected) =>
+        Assert.Equal(expected, HttpRequestParser.TryParse(Encoding.ASCII.GetBytes(raw), out _));
+
+    [Theory]
+    [InlineData("GET /a HTTP/1.1\r\n\r\n", true)]
+    [InlineData("GET /a HTTP/1.1\r\nconnection: CLOSE\r\n\r\n", false)]
+    [InlineData("GET /a HTTP/1.0\r\n\r\n", false)]
+    [InlineData("GET /a HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", true)]
+    public void ParserWorksOutKeepAliveAndLength(string raw, bool keepAlive)
+    {
+        var bytes = Encoding.ASCII.GetBytes(raw + "GET /next HTTP/1.1\r\n\r\n");
+        Assert.Equal(ParseResult.Complete, HttpRequestParser.TryParse(bytes, out var r));
+        Assert.Equal(keepAlive, r.KeepAlive);
+        Assert.Equal(raw.Length, r.Length);
+        Assert.True(r.IsGet);
+        Assert.Equal("/a", Encoding.ASCII.GetString(bytes, r.TargetStart, r.TargetLength));
+    }
+
+    [Fact]
+    public void StaticPageIsTheSizeThePaperServes() => Assert.Equal(4100, StaticPage.Body.Length);
+}
