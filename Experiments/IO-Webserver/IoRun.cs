@@ -93,6 +93,30 @@ public static class IoRun
                 () => HostUdpEchoServer.Start(s.Cores[0], s.PayloadBytes), load.Cores[0], s,
                 $"blocking receive/send loop on one thread pinned to core {s.Cores[0]}; {load.Description}")));
         }
+        if (s.Only.Contains(IoSettings.Static))
+        {
+            var load = LoadPlacement.For(s.Cores, 2, allowed);
+            var server = s.Cores.Take(2).ToArray();
+            string? noWrk = Tools.Wrk == null ? Tools.MissingReason("wrk") : null;
+            if (noWrk != null)
+                Skip("static/mk", WebSeries.StaticMk, 2, "requests_per_s", "requests/s", noWrk);
+            else if (!two)
+                Skip("static/mk", WebSeries.StaticMk, 2, "requests_per_s", "requests/s", TooFewCores(s, 2, "a driver core and an HTTP server core"));
+            else
+                points.Add(new IoPoint("static/mk", runCost, () => WebSeries.Measure(WebSeries.StaticMk, () => MkWebServer.Start(server), WebCheck.Static, StaticPage.Path, null, load, s,
+                    $"TCP NIC driver dispatcher on core {server[0]} (epoll-polled sockets), HTTP server dispatcher on core {server[1]}")));
+            if (noWrk != null)
+                Skip("static/kestrel", WebSeries.StaticKestrel, server.Length, "requests_per_s", "requests/s", noWrk);
+            else
+                points.Add(new IoPoint("static/kestrel", runCost + 2, () => WebSeries.Measure(WebSeries.StaticKestrel, () => KestrelBaseline.Start(server), WebCheck.Static, StaticPage.Path, null, load, s,
+                    $"ASP.NET Core Kestrel minimal API in a child process pinned with taskset to cores {CoreList.Format(server)}")));
+            string? noLighttpd = noWrk ?? (Tools.Lighttpd == null ? Tools.MissingReason("lighttpd") : null);
+            if (noLighttpd != null)
+                Skip("static/lighttpd", WebSeries.StaticLighttpd, server.Length, "requests_per_s", "requests/s", noLighttpd);
+            else
+                points.Add(new IoPoint("static/lighttpd", runCost, () => WebSeries.Measure(WebSeries.StaticLighttpd, () => LighttpdServer.Start(server), WebCheck.Static, StaticPage.Path, null, load, s,
+                    $"lighttpd (single-threaded event loop) pinned with taskset to cores {CoreList.Format(server)}")));
+        }
         return points;
     }
 

@@ -1,5 +1,9 @@
 using IOWebserver;
 
+// Child-process role: the Kestrel baseline runs in its own process so that taskset can pin it to the server cores.
+if (args.Length > 0 && args[0] == KestrelBaseline.ChildVerb)
+    return KestrelBaseline.ServeChild(args[1..]);
+
 // Ctrl-C stops the run before its next series (finished series stay on disk, meta.json says what is missing);
 // a second Ctrl-C ends the process at once.
 using var cancel = new CancellationTokenSource();

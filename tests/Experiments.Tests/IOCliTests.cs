@@ -87,4 +87,65 @@ public class IOCliTests
         Assert.StartsWith("skipped: ", skip.Note);
         Assert.Contains(rows, r => r.Series == UdpEchoSeries.HostSeries && r.Verified == "pass");
     }
+
+    /// <summary>
+    /// The static web part end to end with the real tools: on a machine with wrk and lighttpd (CI installs them with
+    /// scripts/install-deps.sh) every series is measured and passes its checks; where a tool is missing the series is a
+    /// skip row that names the install command, never a number.
+    /// </summary>
+    [Fact]
+    public void StaticQuickRunMeasuresEveryServerOrSaysWhichToolIsMissing()
+    {
+        string dir = TestCores.TempDir();
+        var (exit, _, err) = Run("--quick", "--only", "static", "--duration", "1", "--repetitions", "1", "--connections", "4", "--cores", CoreList.Format(TestCores.UpToTwo), "--out", dir);
+        Assert.True(exit == 0, err);
+        var rows = ResultsFile.Read(Path.Combine(dir, IoSettings.ExperimentId));
+        foreach (string series in new[] { WebSeries.StaticKestrel, WebSeries.StaticLighttpd, WebSeries.StaticMk })
+        {
+            bool missing = Tools.Wrk == null || (series == WebSeries.StaticLighttpd && Tools.Lighttpd == null);
+            if (missing || (series == WebSeries.StaticMk && !TestCores.HasTwo))
+            {
+                var skip = Assert.Single(rows, r => r.Series == series);
+                Assert.True(double.IsNaN(skip.Median));
+                Assert.StartsWith("skipped: ", skip.Note);
+                if (missing) Assert.Contains("scripts/install-deps.sh", skip.Note);
+                continue;
+            }
+            foreach (string metric in new[] { "requests_per_s", "mbit_per_s", "p50_latency_us", "p99_latency_us" })
+            {
+                var row = Assert.Single(rows, r => r.Series == series && r.Metric == metric);
+                Assert.True(row.Verified == "pass", row.Note);
+                Assert.True(row.Median > 0, $"{series} {metric} = {row.Median}");
+            }
+        }
+    }
+
+    [Fact]
+    public void WrkReportIsParsedWithUnits()
+    {
+        const string report = """
+            Running 1s test @ http://127.0.0.1:1/index.html
+              1 threads and 4 connections
+              Latency Distribution
+                 50%  319.00us
+                 75%  349.00us
+                 90%    1.20ms
+                 99%    1.50s
+              181507 requests in 2.00s, 760.58MB read
+              Socket errors: connect 0, read 2, write 0, timeout 1
+              Non-2xx or 3xx responses: 5
+            Requests/sec:  90742.99
+            Transfer/sec:    380.24MB
+            """;
+        var r = WrkRunner.Parse(report);
+        Assert.Equal(90742.99, r.RequestsPerSecond, 2);
+        Assert.Equal(380.24 * 1024 * 1024, r.BytesPerSecond, 0);
+        Assert.Equal(319.0, r.P50Us, 6);
+        Assert.Equal(1.5e6, r.P99Us, 6);
+        Assert.Equal(181507, r.Requests);
+        Assert.Equal(5, r.Non2xx);
+        Assert.Equal(3, r.SocketErrors);
+        Assert.False(r.Clean);
+        Assert.Throws<FormatException>(() => WrkRunner.Parse("nothing"));
+    }
 }

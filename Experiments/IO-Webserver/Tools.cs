@@ -1,0 +1,29 @@
+namespace IOWebserver;
+
+/// <summary>
+/// The external programs the web series need, found on PATH. A missing one is a skip with the install command,
+/// never a crash or a made-up number.
+/// </summary>
+public static class Tools
+{
+    public const string InstallHint = "install with: sudo scripts/install-deps.sh run (Debian packages wrk and lighttpd)";
+
+    public static string? Wrk => Find("wrk");
+    public static string? Lighttpd => Find("lighttpd") ?? Existing("/usr/sbin/lighttpd");
+    /// <summary>taskset (util-linux) pins a child process to cores; without it children run unpinned.</summary>
+    public static string Taskset => Find("taskset") ?? throw new InvalidOperationException("taskset (util-linux) not found on PATH: it pins wrk, lighttpd and Kestrel to their cores");
+
+    public static string MissingReason(string tool) => $"{tool} not found on PATH; {InstallHint}";
+
+    static string? Existing(string path) => File.Exists(path) ? path : null;
+
+    static string? Find(string name)
+    {
+        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries))
+        {
+            string p = Path.Combine(dir, name);
+            if (File.Exists(p)) return p;
+        }
+        return null;
+    }
+}

@@ -1,0 +1,46 @@
+using System.Globalization;
+using Experiments.Common;
+
+namespace IOWebserver;
+
+/// <summary>
+/// Measures one web server series: start the server, check its answers (<see cref="WebCheck"/>), one untimed wrk
+/// warm-up run, then the timed wrk runs, each a fresh set of keep-alive connections; stop the server.
+/// Rows: requests_per_s, mbit_per_s (wrk's Transfer/sec: response heads and bodies), p50_latency_us, p99_latency_us.
+/// Verified: pass when the check passed and no wrk run saw a non-2xx response or a socket error.
+/// </summary>
+public static class WebSeries
+{
+    public const string StaticMk = "web static/mk", StaticKestrel = "web static/kestrel", StaticLighttpd = "web static/lighttpd";
+    public const string DynamicMk = "web dynamic/mk", DynamicKestrel = "web dynamic/kestrel";
+
+    /// <param name="check">Correctness check of the running server: null when right, else what is wrong.</param>
+    /// <param name="path">Request path for wrk, or null when <paramref name="luaScript"/> makes the requests.</param>
+    public static IReadOnlyList<ResultRow> Measure(string series, Func<IWebServer> start, Func<int, string?> check, string? path, string? luaScript,
+                                                   LoadPlacement load, IoSettings s, string what)
+    {
+        using var server = start();
+        string? problem = check(server.Port);
+        string url = $"http://127.0.0.1:{server.Port}{path ?? "/"}";
+        var warm = WrkRunner.Run(url, s.Warmup, s.Connections, load.Cores, luaScript);
+        var runs = new List<WrkResult>();
+        for (int r = 0; r < s.Repetitions; r++) runs.Add(WrkRunner.Run(url, s.Duration, s.Connections, load.Cores, luaScript));
+        string account = server.Stop();
+        // A check after the load would be nicer, but the server is stopped to read its account; the check before
+        // the load and wrk's status counts during it are what Verified rests on.
+        bool clean = problem == null && runs.All(x => x.Clean);
+        int wrkSeconds = Math.Max(1, (int)Math.Round(s.Duration.TotalSeconds));
+        string param = string.Create(CultureInfo.InvariantCulture, $"connections={s.Connections};duration_s={wrkSeconds};wrk_threads={Math.Min(load.Cores.Length, s.Connections)}");
+        string note = (clean ? "" : $"CHECK FAILED: {problem ?? ""}{string.Join("; ", runs.Where(x => !x.Clean).Select(x => "wrk run: " + x.Describe()))}; ") +
+                      $"checks: 200, Content-Length and exact page on a kept-alive connection with pipelining before the load; wrk: {runs.Sum(x => x.Requests)} timed requests, " +
+                      $"{runs.Sum(x => x.Non2xx)} non-2xx, {runs.Sum(x => x.SocketErrors)} socket errors; server: {what}; {account}; {load.Description}";
+        int cores = server.Cores.Count;
+        return
+        [
+            Rows.Of(series, cores, param, "requests_per_s", "requests/s", runs.Select(x => x.RequestsPerSecond).ToArray(), clean, note),
+            Rows.Of(series, cores, param, "mbit_per_s", "Mbit/s", runs.Select(x => x.BytesPerSecond * 8 / 1e6).ToArray(), clean, "wrk Transfer/sec (response heads and bodies); " + note),
+            Rows.Of(series, cores, param, "p50_latency_us", "us", runs.Select(x => x.P50Us).ToArray(), clean, "median over runs of wrk's 50% latency; " + note),
+            Rows.Of(series, cores, param, "p99_latency_us", "us", runs.Select(x => x.P99Us).ToArray(), clean, "median over runs of wrk's 99% latency; " + note),
+        ];
+    }
+}
