@@ -182,8 +182,8 @@ public sealed class HttpServerDispatcher : Dispatcher
             return;
         }
         c.AwaitingDatabase = false;
-        bool keepAlive = m[4] != 0;
-        int start = HttpResponses.WriteHeadBefore(_txPool[tx], (int)m[3], (int)m[1], keepAlive);
+        bool keepAlive = (m[3] >> 16 & 1) != 0;
+        int start = HttpResponses.WriteHeadBefore(_txPool[tx], (int)(m[3] & 0xFFFF), (int)m[1], keepAlive);
         DynamicResponses++;
         _toDriver.Send(_driver.Outgoing, NicMessage.Tx, (ulong)tx, (ulong)(HttpResponses.HeadRoom - start + (int)m[1]), c.Id, (ulong)start);
         if (!keepAlive) CloseAfterResponse(c);

@@ -117,6 +117,27 @@ public static class IoRun
                 points.Add(new IoPoint("static/lighttpd", runCost, () => WebSeries.Measure(WebSeries.StaticLighttpd, () => LighttpdServer.Start(server), WebCheck.Static, StaticPage.Path, null, load, s,
                     $"lighttpd (single-threaded event loop) pinned with taskset to cores {CoreList.Format(server)}")));
         }
+        if (s.Only.Contains(IoSettings.Dynamic))
+        {
+            // The database gets a core of its own when a third is given; on two it shares the HTTP server's core.
+            var server = s.Cores.Take(3).ToArray();
+            var load = LoadPlacement.For(s.Cores, server.Length, allowed);
+            string? noWrk = Tools.Wrk == null ? Tools.MissingReason("wrk") : null;
+            string dbPlace = server.Length >= 3 ? $"database dispatcher on core {server[2]}" : $"database dispatcher shares core {server[^1]} with the HTTP server (only 2 cores given)";
+            if (noWrk != null)
+                Skip("dynamic/mk", WebSeries.DynamicMk, 2, "requests_per_s", "requests/s", noWrk);
+            else if (!two)
+                Skip("dynamic/mk", WebSeries.DynamicMk, 2, "requests_per_s", "requests/s", TooFewCores(s, 2, "a driver core and an HTTP server core; a third gives the database its own"));
+            else
+                points.Add(new IoPoint("dynamic/mk", runCost, () => DynamicSeries.Measure(WebSeries.DynamicMk,
+                    db => MkWebServer.Start(server, (http, txPool) => new DatabaseDispatcher(http, txPool, db)), load, s,
+                    $"TCP NIC driver dispatcher on core {server[0]}, HTTP server dispatcher on core {server[1]}, {dbPlace}; SQLite (Microsoft.Data.Sqlite) opened on the database core")));
+            if (noWrk != null)
+                Skip("dynamic/kestrel", WebSeries.DynamicKestrel, server.Length, "requests_per_s", "requests/s", noWrk);
+            else
+                points.Add(new IoPoint("dynamic/kestrel", runCost + 2, () => DynamicSeries.Measure(WebSeries.DynamicKestrel, db => KestrelBaseline.Start(server, db), load, s,
+                    $"ASP.NET Core Kestrel minimal API in a child process pinned with taskset to cores {CoreList.Format(server)}, one SQLite connection per thread-pool thread")));
+        }
         return points;
     }
 

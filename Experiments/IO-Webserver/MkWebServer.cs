@@ -33,7 +33,7 @@ public sealed class MkWebServer : IWebServer
     public int Port { get; }
     public IReadOnlyList<int> Cores { get; }
 
-    MkWebServer(int[] cores, Func<UrpcEndpoint, Dispatcher>? database)
+    MkWebServer(int[] cores, Func<UrpcEndpoint, PacketPool, Dispatcher>? database)
     {
         if (cores.Length < 2) throw new ArgumentException($"the multikernel web server needs a driver core and an HTTP core; got {cores.Length} core(s)", nameof(cores));
         var bootCores = database != null && cores.Length >= 3 ? cores[..3] : cores[..2];
@@ -51,7 +51,7 @@ public sealed class MkWebServer : IWebServer
         {
             _databaseCoreIndex = bootCores.Length >= 3 ? 2 : 1;
             _httpDb = new UrpcBinding(RingSlots, Node(bootCores[1]), Node(bootCores[_databaseCoreIndex]));
-            _database = database(_httpDb.B);
+            _database = database(_httpDb.B, _txPool);
         }
         _driver = new TcpNicDriver(_listener, _rxPool, _txPool, _driverHttp.A);
         _http = new HttpServerDispatcher(_driverHttp.B, _rxPool, _txPool, _httpDb?.A);
@@ -59,8 +59,8 @@ public sealed class MkWebServer : IWebServer
     }
 
     /// <param name="cores">Driver core, HTTP core, and (for dynamic pages) the database core if given.</param>
-    /// <param name="database">Builds the database dispatcher from its end of the HTTP binding; null for a static-only server.</param>
-    public static MkWebServer Start(int[] cores, Func<UrpcEndpoint, Dispatcher>? database = null)
+    /// <param name="database">Builds the database dispatcher from its end of the HTTP binding and the HTTP server's transmit pool (it renders pages into it); null for a static-only server.</param>
+    public static MkWebServer Start(int[] cores, Func<UrpcEndpoint, PacketPool, Dispatcher>? database = null)
     {
         var s = new MkWebServer(cores, database);
         try

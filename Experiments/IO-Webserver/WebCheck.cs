@@ -25,6 +25,34 @@ public static class WebCheck
         }
     }
 
+    /// <summary>
+    /// Null when the server's item pages equal the pages rendered from the database file itself: items 1, 2 and the
+    /// last (pipelined), then one from the middle on the kept-alive connection, and 404 for an id past the end.
+    /// </summary>
+    public static string? Dynamic(int port, string database, int items)
+    {
+        try
+        {
+            using var db = ItemDatabase.OpenReadOnly(database);
+            using var detail = ItemDatabase.PrepareDetail(db);
+            byte[] Expected(long id) => ItemPage.Bytes(ItemDatabase.Read(detail, id) ?? throw new InvalidDataException($"item {id} is not in the database"));
+            using var c = new HttpClientConnection(port);
+            long[] ids = [1, 2, items];
+            c.Send(string.Concat(ids.Select(id => $"GET {ItemRoute.Prefix}{id} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")));
+            foreach (long id in ids)
+                if (PageProblem(c.Read(), Expected(id)) is { } p) return $"item {id}: {p}";
+            c.Send($"GET {ItemRoute.Prefix}{items / 2} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+            if (PageProblem(c.Read(), Expected(items / 2)) is { } q) return $"item {items / 2}: {q}";
+            c.Send($"GET {ItemRoute.Prefix}{items + 1} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+            var missing = c.Read();
+            return missing.Status == 404 ? null : $"item {items + 1} (not in the database): status {missing.Status}, expected 404";
+        }
+        catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or InvalidDataException)
+        {
+            return $"{e.GetType().Name}: {e.Message}";
+        }
+    }
+
     /// <summary>Null when the reply is 200 with the expected body and a matching Content-Length.</summary>
     public static string? PageProblem(HttpReply r, byte[] expected)
     {

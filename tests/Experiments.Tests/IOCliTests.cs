@@ -120,6 +120,27 @@ public class IOCliTests
         }
     }
 
+    /// <summary>The dynamic part end to end: both series measured and checked against the database, or skipped for a missing wrk.</summary>
+    [Fact]
+    public void DynamicQuickRunMeasuresBothServersOrSaysWhyNot()
+    {
+        string dir = TestCores.TempDir();
+        var (exit, _, err) = Run("--quick", "--only", "dynamic", "--duration", "1", "--repetitions", "1", "--connections", "4", "--cores", CoreList.Format(TestCores.UpToTwo), "--out", dir);
+        Assert.True(exit == 0, err);
+        var rows = ResultsFile.Read(Path.Combine(dir, IoSettings.ExperimentId));
+        foreach (string series in new[] { WebSeries.DynamicMk, WebSeries.DynamicKestrel })
+        {
+            if (Tools.Wrk == null || (series == WebSeries.DynamicMk && !TestCores.HasTwo))
+            {
+                Assert.StartsWith("skipped: ", Assert.Single(rows, r => r.Series == series).Note);
+                continue;
+            }
+            var row = Assert.Single(rows, r => r.Series == series && r.Metric == "requests_per_s");
+            Assert.True(row.Verified == "pass", row.Note);
+            Assert.True(row.Median > 0);
+        }
+    }
+
     [Fact]
     public void WrkReportIsParsedWithUnits()
     {

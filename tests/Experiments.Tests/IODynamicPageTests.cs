@@ -1,0 +1,86 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using IOWebserver;
+using Microsoft.Data.Sqlite;
+
+namespace Experiments.Tests;
+
+/// <summary>
+/// The dynamic pages: the multikernel server with a database dispatcher answers each item page with what the SQLite
+/// file holds for that item (checked against an independent SQL query here, not only against the renderer), 404
+/// for a missing item, in request order when pipelined.
+/// </summary>
+public class IODynamicPageTests
+{
+    static string NewDatabase(int items = 200)
+    {
+        string path = Path.Combine(TestCores.TempDir(), "items.sqlite");
+        ItemDatabase.Create(path, items);
+        return path;
+    }
+
+    static (string Title, string First, string Last, double Cost, string Subject) Independent(string db, long id)
+    {
+        using var c = new SqliteConnection($"Data Source={db};Mode=ReadOnly;Pooling=False");
+        c.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT i_title, a_fname, a_lname, i_cost, i_subject FROM item, author WHERE a_id = i_a_id AND i_id = " + id.ToString(CultureInfo.InvariantCulture);
+        using var r = cmd.ExecuteReader();
+        Assert.True(r.Read(), $"item {id} missing from the database");
+        return (r.GetString(0), r.GetString(1), r.GetString(2), r.GetDouble(3), r.GetString(4));
+    }
+
+    [Fact]
+    public void ItemPagesHoldWhatTheDatabaseHoldsAndMissingItemsAre404()
+    {
+        if (!TestCores.HasTwo) return; // the multikernel server needs two cores
+        string db = NewDatabase();
+        using var server = MkWebServer.Start(TestCores.First(2), (http, pool) => new DatabaseDispatcher(http, pool, db));
+        using var c = new HttpClientConnection(server.Port);
+        long[] ids = [1, 17, 200, 201, 99];
+        c.Send(string.Concat(ids.Select(id => $"GET /item?id={id} HTTP/1.1\r\nHost: x\r\n\r\n")));
+        foreach (long id in ids)
+        {
+            var r = c.Read();
+            if (id > 200) { Assert.Equal(404, r.Status); continue; }
+            Assert.Equal(200, r.Status);
+            Assert.Equal(r.Body.Length.ToString(CultureInfo.InvariantCulture), r.Header("content-length"));
+            string body = Encoding.UTF8.GetString(r.Body);
+            var want = Independent(db, id);
+            Assert.Contains($"<h1>{WebUtility.HtmlEncode(want.Title)}</h1>", body);
+            Assert.Contains($"by {WebUtility.HtmlEncode(want.First)} {WebUtility.HtmlEncode(want.Last)}", body);
+            Assert.Contains(string.Create(CultureInfo.InvariantCulture, $"<td>Our price</td><td>${want.Cost:0.00}</td>"), body);
+            Assert.Contains($"<td>Subject</td><td>{want.Subject}</td>", body);
+        }
+        Assert.Null(WebCheck.Dynamic(server.Port, db, 200));
+        // The static page is still served beside the dynamic ones.
+        Assert.Null(WebCheck.Static(server.Port));
+        Assert.Contains("dynamic", server.Stop());
+    }
+
+    [Fact]
+    public void TheDatabaseIsTheSameForTheSameSeedAndHasEveryItem()
+    {
+        string a = NewDatabase(), b = NewDatabase();
+        using var ca = ItemDatabase.OpenReadOnly(a);
+        using var cb = ItemDatabase.OpenReadOnly(b);
+        using var da = ItemDatabase.PrepareDetail(ca);
+        using var dbb = ItemDatabase.PrepareDetail(cb);
+        for (long id = 1; id <= 200; id++)
+            Assert.Equal(ItemDatabase.Read(da, id), ItemDatabase.Read(dbb, id));
+        Assert.Null(ItemDatabase.Read(da, 201));
+        SqliteConnection.ClearAllPools();
+    }
+
+    [Fact]
+    public void ItemRouteAcceptsOnlyPositiveWholeIds()
+    {
+        Assert.True(ItemRoute.TryParse("/item?id=42"u8, out long id));
+        Assert.Equal(42, id);
+        Assert.False(ItemRoute.TryParse("/item?id=0"u8, out _));
+        Assert.False(ItemRoute.TryParse("/item?id="u8, out _));
+        Assert.False(ItemRoute.TryParse("/item?id=4x"u8, out _));
+        Assert.False(ItemRoute.TryParse("/items?id=4"u8, out _));
+    }
+}
