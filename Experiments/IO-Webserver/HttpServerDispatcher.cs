@@ -30,6 +30,8 @@ public sealed class HttpServerDispatcher : Dispatcher
     public long StaticResponses { get; private set; }
     public long DynamicResponses { get; private set; }
     public long Errors { get; private set; }
+    /// <summary>Optional: measures this core's allocations over a window of parsed requests (set before the server starts).</summary>
+    public Multikernel.Drivers.AllocationProbe? Probe { get; init; }
 
     /// <param name="database">This dispatcher's end of the binding to the database dispatcher, or null (dynamic pages then answer 404).</param>
     public HttpServerDispatcher(UrpcEndpoint driver, PacketPool rxPool, PacketPool txPool, UrpcEndpoint? database) : base("http-server")
@@ -56,6 +58,7 @@ public sealed class HttpServerDispatcher : Dispatcher
         for (int k = 0; k < Batch && _driver.TryReceive(out UrpcMessage m); k++) { OnMessage(_driver.Incoming, in m); progress = true; }
         if (_database != null)
             for (int k = 0; k < Batch && _database.TryReceive(out UrpcMessage m); k++) { OnMessage(_database.Incoming, in m); progress = true; }
+        Probe?.Observe(Requests);
         return progress;
     }
 

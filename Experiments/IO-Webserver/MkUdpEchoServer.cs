@@ -30,7 +30,7 @@ public sealed class MkUdpEchoServer : IUdpEchoServer
     public int Port { get; }
     public IReadOnlyList<int> Cores { get; }
 
-    MkUdpEchoServer(int driverCore, int stackCore, int maxDatagram)
+    MkUdpEchoServer(int driverCore, int stackCore, int maxDatagram, (long From, long To)? probe)
     {
         Cores = [driverCore, stackCore];
         var topo = MachineTopology.Current;
@@ -41,14 +41,15 @@ public sealed class MkUdpEchoServer : IUdpEchoServer
         // One byte more than the largest datagram, so a full buffer means "truncated".
         _pool = new PacketPool(PoolBuffers, maxDatagram + 1, node);
         _binding = new UrpcBinding(RingSlots, node, topo.Contains(stackCore) ? topo[stackCore].NumaNode : -1);
-        _driver = new UdpNicDriver(_socket, _pool, _binding.A);
-        _stack = new UdpEchoStack(_binding.B, _pool.BufferSize);
+        _driver = new UdpNicDriver(_socket, _pool, _binding.A) { Probe = probe is { } p ? new AllocationProbe(p.From, p.To) : null };
+        _stack = new UdpEchoStack(_binding.B, _pool.BufferSize) { Probe = probe is { } q ? new AllocationProbe(q.From, q.To) : null };
         _mk = MultikernelSystem.Boot(new MultikernelOptions { Cores = [driverCore, stackCore] });
     }
 
-    public static MkUdpEchoServer Start(int driverCore, int stackCore, int maxDatagram)
+    /// <param name="probe">Optional window of datagrams over which the driver's and the stack's cores count their allocations.</param>
+    public static MkUdpEchoServer Start(int driverCore, int stackCore, int maxDatagram, (long From, long To)? probe = null)
     {
-        var s = new MkUdpEchoServer(driverCore, stackCore, maxDatagram);
+        var s = new MkUdpEchoServer(driverCore, stackCore, maxDatagram, probe);
         try
         {
             s._mk.SpawnAsync(0, 1, () => s._stack).Wait();
@@ -71,6 +72,9 @@ public sealed class MkUdpEchoServer : IUdpEchoServer
         }
         return $"driver received {_driver.Received}, transmitted {_driver.Transmitted}, tx dropped {_driver.TxDropped}, truncated {_driver.Truncated}; stack echoed {_stack.Echoed}";
     }
+
+    /// <summary>Bytes the driver's and the stack's core threads allocated inside the probe window (null where it was not reached or not set).</summary>
+    public (long? Driver, long? Stack) ProbeAllocations => (_driver.Probe?.Bytes, _stack.Probe?.Bytes);
 
     /// <summary>True when every datagram the driver read came back from the stack and went out: nothing lost inside the multikernel.</summary>
     public bool Balanced => _stopped && _driver.Received == _stack.Echoed && _driver.Transmitted + _driver.TxDropped <= _driver.Received && _driver.Truncated == 0;

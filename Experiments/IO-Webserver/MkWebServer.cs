@@ -33,7 +33,7 @@ public sealed class MkWebServer : IWebServer
     public int Port { get; }
     public IReadOnlyList<int> Cores { get; }
 
-    MkWebServer(int[] cores, Func<UrpcEndpoint, PacketPool, Dispatcher>? database)
+    MkWebServer(int[] cores, Func<UrpcEndpoint, PacketPool, Dispatcher>? database, (long From, long To)? probe)
     {
         if (cores.Length < 2) throw new ArgumentException($"the multikernel web server needs a driver core and an HTTP core; got {cores.Length} core(s)", nameof(cores));
         var bootCores = database != null && cores.Length >= 3 ? cores[..3] : cores[..2];
@@ -53,16 +53,17 @@ public sealed class MkWebServer : IWebServer
             _httpDb = new UrpcBinding(RingSlots, Node(bootCores[1]), Node(bootCores[_databaseCoreIndex]));
             _database = database(_httpDb.B, _txPool);
         }
-        _driver = new TcpNicDriver(_listener, _rxPool, _txPool, _driverHttp.A);
-        _http = new HttpServerDispatcher(_driverHttp.B, _rxPool, _txPool, _httpDb?.A);
+        _driver = new TcpNicDriver(_listener, _rxPool, _txPool, _driverHttp.A) { Probe = probe is { } p ? new AllocationProbe(p.From, p.To) : null };
+        _http = new HttpServerDispatcher(_driverHttp.B, _rxPool, _txPool, _httpDb?.A) { Probe = probe is { } q ? new AllocationProbe(q.From, q.To) : null };
         _mk = MultikernelSystem.Boot(new MultikernelOptions { Cores = bootCores });
     }
 
     /// <param name="cores">Driver core, HTTP core, and (for dynamic pages) the database core if given.</param>
     /// <param name="database">Builds the database dispatcher from its end of the HTTP binding and the HTTP server's transmit pool (it renders pages into it); null for a static-only server.</param>
-    public static MkWebServer Start(int[] cores, Func<UrpcEndpoint, PacketPool, Dispatcher>? database = null)
+    /// <param name="probe">Optional window (driver: receive descriptors; HTTP server: requests) over which both cores count their allocations.</param>
+    public static MkWebServer Start(int[] cores, Func<UrpcEndpoint, PacketPool, Dispatcher>? database = null, (long From, long To)? probe = null)
     {
-        var s = new MkWebServer(cores, database);
+        var s = new MkWebServer(cores, database, probe);
         try
         {
             if (s._database != null) s._mk.SpawnAsync(0, s._databaseCoreIndex, () => s._database).Wait();
@@ -76,6 +77,9 @@ public sealed class MkWebServer : IWebServer
             throw;
         }
     }
+
+    /// <summary>Bytes the driver's and the HTTP server's core threads allocated inside the probe window (null where not reached or not set).</summary>
+    public (long? Driver, long? Http) ProbeAllocations => (_driver.Probe?.Bytes, _http.Probe?.Bytes);
 
     public string Stop()
     {

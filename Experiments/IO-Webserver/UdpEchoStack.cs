@@ -18,6 +18,8 @@ public sealed class UdpEchoStack : Dispatcher
     readonly int _bufferSize;
 
     public long Echoed { get; private set; }
+    /// <summary>Optional: measures this core's allocations over a window of echoed datagrams (set before the stack starts).</summary>
+    public AllocationProbe? Probe { get; init; }
 
     public UdpEchoStack(UrpcEndpoint driver, int bufferSize) : base("udp-echo-stack")
     {
@@ -29,7 +31,11 @@ public sealed class UdpEchoStack : Dispatcher
 
     protected override bool HasLocalWork => _toDriver.Count > 0;
 
-    protected override bool Run() => _toDriver.Count > 0 && _toDriver.Flush(_driver.Outgoing) > 0;
+    protected override bool Run()
+    {
+        Probe?.Observe(Echoed);
+        return _toDriver.Count > 0 && _toDriver.Flush(_driver.Outgoing) > 0;
+    }
 
     void OnMessage(UrpcChannel channel, in UrpcMessage m)
     {

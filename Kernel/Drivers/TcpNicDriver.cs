@@ -43,6 +43,10 @@ public sealed unsafe class TcpNicDriver : Dispatcher
     public long Refused { get; private set; }
     public long RxBytes { get; private set; }
     public long TxBytes { get; private set; }
+    /// <summary>Receive descriptors handed to the server so far.</summary>
+    public long RxDescriptors { get; private set; }
+    /// <summary>Optional: measures this core's allocations over a window of receive descriptors (set before the driver starts).</summary>
+    public AllocationProbe? Probe { get; init; }
 
     /// <param name="listener">A bound, listening TCP socket; the driver owns it from now on.</param>
     /// <param name="rxPool">Receive buffers, owned (allocated and freed) by this driver.</param>
@@ -87,6 +91,7 @@ public sealed unsafe class TcpNicDriver : Dispatcher
             if ((ev & Epoll.Out) != 0) Transmit(slot);
             if (_fd[slot] >= 0 && (ev & (Epoll.In | Epoll.Hup | Epoll.Err | Epoll.RdHup)) != 0) Receive(slot);
         }
+        Probe?.Observe(RxDescriptors);
         return progress;
     }
 
@@ -150,6 +155,7 @@ public sealed unsafe class TcpNicDriver : Dispatcher
             if (n < 0) { _rxPool.Free(buffer); return; }
             if (n == 0) { _rxPool.Free(buffer); CloseConnection(slot); return; }
             RxBytes += n;
+            RxDescriptors++;
             ToServer(NicMessage.Rx, (ulong)buffer, (ulong)n, id);
             if (n < _rxPool.BufferSize) return;
         }

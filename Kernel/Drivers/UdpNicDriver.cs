@@ -35,6 +35,8 @@ public sealed unsafe class UdpNicDriver : Dispatcher
     /// <summary>Replies the socket refused (send buffer full): dropped, as a NIC drops on a full TX ring.</summary>
     public long TxDropped { get; private set; }
     public long Truncated { get; private set; }
+    /// <summary>Optional: measures this core's allocations over a window of received datagrams (set before the driver starts).</summary>
+    public AllocationProbe? Probe { get; init; }
 
     /// <param name="socket">A bound UDP socket; the driver switches it to non-blocking and owns it from now on.</param>
     /// <param name="pool">Receive buffers; owned by this driver (allocate and free happen only here).</param>
@@ -81,6 +83,7 @@ public sealed unsafe class UdpNicDriver : Dispatcher
             if (n == _pool.BufferSize) Truncated++;
             _toStack.Send(_stack.Outgoing, NicMessage.Rx, (ulong)buffer, (ulong)n, (ulong)buffer);
         }
+        Probe?.Observe(Received);
         return progress;
     }
 

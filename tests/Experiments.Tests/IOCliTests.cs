@@ -141,6 +141,34 @@ public class IOCliTests
         }
     }
 
+    /// <summary>Ctrl-C during the first series: it finishes, the next is not started, and meta.json says what is missing.</summary>
+    [Fact]
+    public void InterruptionKeepsFinishedSeriesAndMarksTheRunIncomplete()
+    {
+        string dir = TestCores.TempDir();
+        using var cancel = new CancellationTokenSource();
+        var err = new CancelOnLine("[io-webserver] 1/", cancel);
+        int exit = IoCli.Run(["--only", "udp", "--duration", "0.3", "--repetitions", "1", "--cores", CoreList.Format(TestCores.UpToTwo), "--out", dir], new StringWriter(), err, cancel.Token);
+        Assert.Equal(130, exit);
+        string exp = Path.Combine(dir, IoSettings.ExperimentId);
+        var meta = RunMeta.Load(exp);
+        Assert.Equal("incomplete", meta.Status);
+        Assert.Equal(["udp/host"], meta.Incomplete);
+        Assert.Contains(meta.Notes, n => n.Contains("interrupted (Ctrl-C) after 1 of 2 series"));
+        Assert.Contains(ResultsFile.Read(exp), r => r.Series == UdpEchoSeries.MkSeries);
+        Assert.DoesNotContain(ResultsFile.Read(exp), r => r.Series == UdpEchoSeries.HostSeries);
+    }
+
+    /// <summary>A progress writer that plays the user pressing Ctrl-C when a given line appears.</summary>
+    sealed class CancelOnLine(string marker, CancellationTokenSource cancel) : StringWriter
+    {
+        public override void WriteLine(string? value)
+        {
+            base.WriteLine(value);
+            if (value != null && value.Contains(marker, StringComparison.Ordinal)) cancel.Cancel();
+        }
+    }
+
     [Fact]
     public void WrkReportIsParsedWithUnits()
     {

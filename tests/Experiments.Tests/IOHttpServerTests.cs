@@ -143,6 +143,25 @@ public class IOHttpServerTests
         Assert.Contains("accepted 40 connections", account);
     }
 
+    [Fact]
+    public void DriverAndHttpServerAllocateNothingServingTheStaticPageInSteadyState()
+    {
+        if (!TestCores.HasTwo) return;
+        using var server = MkWebServer.Start(TestCores.First(2), probe: (300, 1_200));
+        using (var c = new HttpClientConnection(server.Port))
+            for (int i = 0; i < 1_500; i++)
+            {
+                c.Send(Get + Get);
+                Assert.Null(WebCheck.PageProblem(c.Read(), StaticPage.Body));
+                Assert.Null(WebCheck.PageProblem(c.Read(), StaticPage.Body));
+            }
+        string account = server.Stop();
+        var (driver, http) = server.ProbeAllocations;
+        Assert.True(driver != null && http != null, $"probe window not reached: driver {driver}, http {http}; {account}");
+        Assert.Equal(0L, driver);
+        Assert.Equal(0L, http);
+    }
+
     [Theory]
     [InlineData("GET / HTTP/1.1\r\nHost: x\r\n", ParseResult.Incomplete)]
     [InlineData("GET / HTTP/1.1\r\nContent-Length: 5\r\n\r\nab", ParseResult.Incomplete)]

@@ -106,4 +106,17 @@ public class IOUdpEchoTests
         for (int i = 0; i < 4; i++) Assert.True(pool.TryAllocate(out _));
         Assert.False(pool.TryAllocate(out _));
     }
+
+    [Fact]
+    public void DriverAndStackAllocateNothingInSteadyState()
+    {
+        if (!TestCores.HasTwo) return;
+        using var server = MkUdpEchoServer.Start(TestCores.First(2)[0], TestCores.First(2)[1], 1024, probe: (2_000, 6_000));
+        var r = UdpLoadGenerator.Run(new UdpLoadSettings(server.Port, 1024, Flows: 2, Window: 8, TimeSpan.FromSeconds(20), MaxPackets: 8_000, Core: TestCores.First(2)[^1]));
+        server.Stop();
+        Assert.True(r.Clean, r.Describe());
+        var (driver, stack) = server.ProbeAllocations;
+        Assert.Equal(0L, driver);
+        Assert.Equal(0L, stack);
+    }
 }
