@@ -12,6 +12,8 @@ namespace IOWebserver;
 public static class IoRun
 {
     public const int Interrupted = 130;
+    /// <summary>At most this many cores (and wrk threads) for the HTTP load generator.</summary>
+    public const int WrkCores = 4;
 
     public static int Execute(IoSettings s, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
     {
@@ -72,6 +74,13 @@ public static class IoRun
     public static List<IoPoint> Plan(IoSettings s, IReadOnlyList<int> allowed, List<string> notes, TextWriter stderr)
     {
         var points = new List<IoPoint>();
+        void NoteShared(string part, LoadPlacement load)
+        {
+            if (!load.Shared) return;
+            string line = $"{part}: {load.Description}";
+            notes.Add(line);
+            stderr.WriteLine($"io-webserver: {line}");
+        }
         double runCost = s.Warmup.TotalSeconds + s.Repetitions * s.Duration.TotalSeconds;
         bool two = s.Cores.Length >= 2;
         void Skip(string name, string series, int cores, string metric, string unit, string reason)
@@ -83,6 +92,7 @@ public static class IoRun
         if (s.Only.Contains(IoSettings.Udp))
         {
             var load = LoadPlacement.For(s.Cores, 2, allowed);
+            NoteShared("UDP echo", load);
             if (two)
                 points.Add(new IoPoint("udp/mk", runCost, () => UdpEchoSeries.Measure(UdpEchoSeries.MkSeries,
                     () => MkUdpEchoServer.Start(s.Cores[0], s.Cores[1], s.PayloadBytes), load.Cores[0], s,
@@ -95,8 +105,10 @@ public static class IoRun
         }
         if (s.Only.Contains(IoSettings.Static))
         {
-            var load = LoadPlacement.For(s.Cores, 2, allowed);
+            // wrk gets up to WrkCores free cores (one wrk thread each), so that on a big machine the load generator is not the bottleneck.
+            var load = LoadPlacement.For(s.Cores, 2, allowed, WrkCores);
             var server = s.Cores.Take(2).ToArray();
+            NoteShared("web static", load);
             string? noWrk = Tools.Wrk == null ? Tools.MissingReason("wrk") : null;
             if (noWrk != null)
                 Skip("static/mk", WebSeries.StaticMk, 2, "requests_per_s", "requests/s", noWrk);
@@ -121,7 +133,8 @@ public static class IoRun
         {
             // The database gets a core of its own when a third is given; on two it shares the HTTP server's core.
             var server = s.Cores.Take(3).ToArray();
-            var load = LoadPlacement.For(s.Cores, server.Length, allowed);
+            var load = LoadPlacement.For(s.Cores, server.Length, allowed, WrkCores);
+            NoteShared("web dynamic", load);
             string? noWrk = Tools.Wrk == null ? Tools.MissingReason("wrk") : null;
             string dbPlace = server.Length >= 3 ? $"database dispatcher on core {server[2]}" : $"database dispatcher shares core {server[^1]} with the HTTP server (only 2 cores given)";
             if (noWrk != null)
