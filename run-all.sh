@@ -30,15 +30,14 @@ manifest="$here/bundle.manifest"   # present only in a bundle made by --bundle
 # The experiments, in run order. To add one: a line here (and a FigureSpec in Report/Catalog/ExperimentCatalog.cs).
 #   name | folders it writes under the run folder | program folder (holding one *.csproj) | estimated seconds
 #   on 2 cores for the quick, default and full profiles (progress display only; measured on a 2-core VM:
-#   fig1 2/7 s, fig3 2/12/40 s, compute 3/60 s (its --full is NPB class B, many minutes); io is a planning figure
-#   until it lands; each experiment also prints its own per-point progress with time left)
+#   fig1 2/7 s, fig3 2/12/40 s, compute 3/60 s (its --full is NPB class B, many minutes), io 22/80 s; each experiment also prints its own per-point progress with time left)
 # Contract for a program: `PROGRAM --out RUNDIR --cores LIST [--quick|--full]` writes RUNDIR/<folder>/results.csv
 # and meta.json for each of its folders, and exits non-zero on failure.
 EXPERIMENTS=(
   "fig1|fig1-shared-state,urpc-tables|Experiments/Fig1-SharedState|10|30|1500"
   "fig3|fig3-tlb|Experiments/Fig3-TlbShootdown|5|15|45"
   "compute|compute|Experiments/Fig4-8-Compute|5|70|1800"
-  "io|io-webserver|Experiments/IO-Webserver|20|120|600"
+  "io|io-webserver|Experiments/IO-Webserver|25|85|300"
 )
 REPORT_PROJECT=Report/Report.csproj
 TOPOLOGY_PROJECT=Tools/Topology/Topology.csproj
