@@ -42,7 +42,7 @@ public static class NativeReference
         }
         double Get(string key) => values.TryGetValue(key, out double v) ? v
             : throw new FormatException($"{source}: output has no '{key} <number>' line:\n{output}");
-        return new PingPongResult(Get("rtt_median_cycles"), Get("rtt_p10_cycles"), Get("rtt_p90_cycles"),
+        return new PingPongResult(Get("rtt_median_cycles"), Get("rtt_p10_cycles"), Get("rtt_p90_cycles"), Get("rtt_batch_median_cycles"),
             Get("oneway_median_cycles"), Get("throughput_msgs_per_kcycle"), double.NaN);
     }
 

@@ -6,7 +6,8 @@ using Multikernel.Urpc;
 namespace Benchmarks.Native;
 
 /// <summary>Medians of one ping-pong measurement (cycles, TSC), as the native reference prints them.</summary>
-public sealed record PingPongResult(double RttMedian, double RttP10, double RttP90, double OneWayMedian, double MsgsPerKcycle, double RttReceiveMedian);
+/// <param name="RttBatchMedian">Median over batches of 64 round trips of the mean round trip (one TSC pair per batch).</param>
+public sealed record PingPongResult(double RttMedian, double RttP10, double RttP90, double RttBatchMedian, double OneWayMedian, double MsgsPerKcycle, double RttReceiveMedian);
 
 /// <summary>
 /// The C# twin of <c>native/urpc_pingpong.c</c>: the same phases, sample counts and statistics on the kernel's
@@ -36,6 +37,9 @@ public static class PingPongMeasurement
 
             WarmUp(() => RoundTrips(toPeer, fromPeer, scratch));
             Fill(rtt, toPeer, fromPeer, RoundTrips);
+            var batches = new double[Math.Max(1, samples / RttBatch)];
+            WarmUp(() => RoundTripBatch(toPeer, fromPeer));
+            for (int b = 0; b < batches.Length; b++) batches[b] = RoundTripBatch(toPeer, fromPeer);
             WarmUp(() => Stamped(toPeer, fromPeer, scratchSigned));
             for (int i = 0; i < samples; i += Batch) Stamped(toPeer, fromPeer, oneway.AsSpan(i, Math.Min(Batch, samples - i)));
             WarmUp(() => Pipelined(toPeer, fromPeer));
@@ -48,7 +52,8 @@ public static class PingPongMeasurement
             Array.Sort(oneway);
             Array.Sort(tput);
             Array.Sort(rttReceive);
-            return new PingPongResult(rtt[samples / 2], rtt[(int)(0.1 * (samples - 1))], rtt[(int)(0.9 * (samples - 1))],
+            Array.Sort(batches);
+            return new PingPongResult(rtt[samples / 2], rtt[(int)(0.1 * (samples - 1))], rtt[(int)(0.9 * (samples - 1))], batches[batches.Length / 2],
                 oneway[samples / 2], tput[tput.Length / 2], rttReceive[samples / 2]);
         }
         finally { CoreAffinity.UnpinCurrentThread(); }
@@ -80,6 +85,21 @@ public static class PingPongMeasurement
             if (m[0] != (ulong)i) Mismatch(i);
             dest[i] = t1 - t0;
         }
+    }
+
+    const int RttBatch = 64;
+
+    /// <summary>64 round trips timed by one TSC pair; returns the mean cycles per round trip.</summary>
+    static double RoundTripBatch(UrpcChannel toPeer, UrpcChannel fromPeer)
+    {
+        ulong t0 = CycleClock.Now();
+        for (int i = 0; i < RttBatch; i++)
+        {
+            toPeer.Send(PeerMessage.Echo, (ulong)i, 1, 2, 3, 4, 5, 6);
+            UrpcMessage m;
+            while (!fromPeer.TryReceive(out m)) Poll.Pause();
+        }
+        return (double)(CycleClock.Now() - t0) / RttBatch;
     }
 
     static void RoundTripsReceive(UrpcChannel toPeer, UrpcChannel fromPeer, Span<ulong> dest)
