@@ -44,7 +44,7 @@ public static class ComparisonTable
     {
         string e = double.IsNaN(r.PSlower)
             ? $"n={r.BaselineCount}/{r.CurrentCount}"
-            : string.Create(CultureInfo.InvariantCulture, $"p(slower)={P(r.PSlower)} p(faster)={P(r.PFaster)} n={r.BaselineCount}/{r.CurrentCount}");
+            : string.Create(CultureInfo.InvariantCulture, $"p(slower)={P(r.PSlower)} p(faster)={P(r.PFaster)} shift={r.Shift:+0.##;-0.##;0} ns n={r.BaselineCount}/{r.CurrentCount}");
         return r.Note.Length > 0 ? $"{e}; {r.Note}" : e;
     }
 

@@ -84,6 +84,20 @@ public class SampleComparerTests
     }
 
     [Fact]
+    public void Large_shift_without_significance_is_unknown_not_slower()
+    {
+        // Perfolizer's equivalence test alone says "Lesser" here (shift estimate > 10x the threshold), yet the
+        // one-sided rank test gives p = 0.44: wild noise, not evidence of a regression.
+        double[] baseline = [1747, 103, 1804, 108, 1189, 102, 1640, 104];
+        double[] current = [1880, 1953, 1466, 1969, 105, 106, 1708, 108];
+        var r = Compare(baseline, current);
+        Assert.Equal(Verdict.Unknown, r.Verdict);
+        Assert.Contains("too noisy", r.Note);
+        Assert.True(r.PSlower > 0.05);
+        Assert.True(r.Shift > 0);
+    }
+
+    [Fact]
     public void Unimodal_sample_is_not_flagged()
     {
         var r = Compare(SyntheticResults.Normal(100, 2, 40, 16), SyntheticResults.Normal(100, 2, 40, 17));
