@@ -71,6 +71,10 @@ public static class Program
         var outDir = new Option<string?>("--out") { Description = "Run folder (default Results/<host>-<UTC time>/urpc-bench, or .../urpc-ab with --against)" };
         var history = new Option<string?>("--history") { Description = $"Append this run's medians to this CSV (the tracked history is {History.HistoryFile.DefaultRelativePath})" };
         var against = new Option<string?>("--against") { Description = "Git revision to compare with: built in a temporary worktree, both builds run on this machine interleaved (A B A B ...), then compared" };
+        var baselineBuild = new Option<string?>("--baseline-build")
+        {
+            Description = "A/B against an already built suite (its Benchmarks.dll or folder) instead of building --against; e.g. a copy of this build for unchanged-vs-unchanged trials",
+        };
         var rounds = new Option<int>("--rounds") { Description = "With --against: interleaved rounds per side", DefaultValueFactory = _ => 2 };
         rounds.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 1 or > 100) r.AddError("--rounds must be from 1 to 100"); });
         var threshold = ThresholdOption();
@@ -80,22 +84,29 @@ public static class Program
             Description = "With --against: make every URPC send of the CURRENT build spin this many extra cycles (URPC_PLANTED_SEND_DELAY_CYCLES), to prove a slowdown is caught",
         };
         plant.Validators.Add(r => { if (r.GetValueOrDefault<long>() < 0) r.AddError("--plant-current-delay must be >= 0 cycles"); });
+        var confirm = new Option<int>("--confirm-rounds")
+        {
+            Description = "With --against: when a benchmark is slower, measure it again in this many fresh interleaved rounds and fail only if it is slower again (0: no confirmation)",
+        };
+        confirm.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 0 or > 100) r.AddError("--confirm-rounds must be from 0 to 100"); });
         var cmd = new Command("run", "Run the URPC BenchmarkDotNet suite (round trip, one-way, throughput, same-core LRPC) on two pinned cores")
         {
-            shortOpt, filter, cores, outDir, history, against, rounds, threshold, alpha, plant,
+            shortOpt, filter, cores, outDir, history, against, baselineBuild, rounds, threshold, alpha, plant, confirm,
         };
         cmd.SetAction(pr =>
         {
             if (Cores(pr.GetValue(cores)) is not { } c) return CompareRun.ExitBadInput;
             var profile = pr.GetValue(shortOpt) ? SuiteProfile.Short : SuiteProfile.Full;
             string? hist = pr.GetValue(history);
-            if (pr.GetValue(against) is { Length: > 0 } rev)
+            string? prebuilt = pr.GetValue(baselineBuild);
+            if (pr.GetValue(against) is { Length: > 0 } || prebuilt != null)
             {
+                string rev = pr.GetValue(against) ?? "prebuilt";
                 try { CompareRun.ParseThreshold(pr.GetValue(threshold)!); }
                 catch (FormatException e) { Console.Error.WriteLine($"error: {e.Message}"); return CompareRun.ExitBadInput; }
                 string dir = pr.GetValue(outDir) ?? Path.Combine(Path.GetDirectoryName(RepoPaths.DefaultRunFolder())!, "urpc-ab");
                 return AgainstRun.Execute(new AgainstRunOptions(rev, pr.GetValue(rounds), profile, pr.GetValue(filter), c, dir,
-                    pr.GetValue(threshold)!, pr.GetValue(alpha), pr.GetValue(plant), hist), Console.Out, Console.Error);
+                    pr.GetValue(threshold)!, pr.GetValue(alpha), pr.GetValue(plant), hist, pr.GetValue(confirm), prebuilt), Console.Out, Console.Error);
             }
             if (pr.GetValue(plant) != 0)
             {

@@ -24,6 +24,18 @@ public sealed class RevisionBuild
         Note = note;
     }
 
+    /// <summary>
+    /// A baseline that is already built: a Benchmarks.dll, or a folder holding one (e.g. a copy of another checkout's
+    /// bin/Release/net10.0). Used to repeat A/B runs without git, e.g. unchanged-vs-unchanged trials.
+    /// </summary>
+    public static RevisionBuild Prebuilt(string path)
+    {
+        string dll = Directory.Exists(path) ? Path.Combine(path, "Benchmarks.dll") : path;
+        if (!File.Exists(dll) || !dll.EndsWith(".dll", StringComparison.Ordinal))
+            throw new RevisionBuildException($"--baseline-build '{path}': no Benchmarks.dll there; give a built suite's Benchmarks.dll or its folder");
+        return new RevisionBuild("prebuilt", "prebuilt", Path.GetFullPath(dll), $"baseline is the prebuilt {Path.GetFullPath(dll)}");
+    }
+
     /// <summary>Builds (or reuses) <paramref name="revision"/>; throws <see cref="RevisionBuildException"/> with the reason.</summary>
     public static RevisionBuild Make(string repoRoot, string revision, TextWriter log)
     {
