@@ -73,6 +73,7 @@ public static class PingPongMeasurement
         for (int calls = 0; calls < 100 || sw.ElapsedMilliseconds < 1000; calls++) batch();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void RoundTrips(UrpcChannel toPeer, UrpcChannel fromPeer, Span<ulong> dest)
     {
         for (int i = 0; i < dest.Length; i++)
@@ -90,6 +91,7 @@ public static class PingPongMeasurement
     const int RttBatch = 64;
 
     /// <summary>64 round trips timed by one TSC pair; returns the mean cycles per round trip.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static double RoundTripBatch(UrpcChannel toPeer, UrpcChannel fromPeer)
     {
         ulong t0 = CycleClock.Now();
@@ -102,6 +104,7 @@ public static class PingPongMeasurement
         return (double)(CycleClock.Now() - t0) / RttBatch;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void RoundTripsReceive(UrpcChannel toPeer, UrpcChannel fromPeer, Span<ulong> dest)
     {
         for (int i = 0; i < dest.Length; i++)
@@ -115,6 +118,7 @@ public static class PingPongMeasurement
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void Stamped(UrpcChannel toPeer, UrpcChannel fromPeer, Span<long> dest)
     {
         for (int i = 0; i < dest.Length; i++)
@@ -129,6 +133,7 @@ public static class PingPongMeasurement
     const int ThroughputBatch = 4096;
 
     /// <summary>One batch of 4096 sink messages closed by an echo; returns its cycles.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static double Pipelined(UrpcChannel toPeer, UrpcChannel fromPeer)
     {
         ulong t0 = CycleClock.Now();

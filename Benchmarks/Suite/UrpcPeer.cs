@@ -62,6 +62,8 @@ public sealed class UrpcPeer : IDisposable
         Serve();
     }
 
+    /// <summary>The polling loop; compiled fully optimized at once, as it runs for the peer's whole life (no OSR transition mid-run).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     void Serve()
     {
         var inbox = _toPeer;
