@@ -1,1 +1,160 @@
-return 0;
+using System.CommandLine;
+using Benchmarks.Comparison;
+using Benchmarks.Native;
+using Benchmarks.Runs;
+using Benchmarks.Suite;
+using Multikernel.Hardware;
+
+namespace Benchmarks;
+
+/// <summary>
+/// URPC benchmarks and regression tracking:
+///   run             the BenchmarkDotNet suite (add --against REV for a same-machine A/B against a git revision)
+///   compare         statistical comparison of two BenchmarkDotNet full-JSON results
+///   urpc-vs-native  C# URPC round trip against the native C reference on the same two cores
+/// Exit codes: 0 ok / no regression, 1 regression (or target missed with --check), 2 bad input, 3 incomplete run.
+/// </summary>
+public static class Program
+{
+    public static int Main(string[] args)
+    {
+        var root = new RootCommand("URPC benchmarks (BenchmarkDotNet) and the regression tracker for the multikernel reproduction");
+        root.Subcommands.Add(RunCommand());
+        root.Subcommands.Add(CompareCommand());
+        root.Subcommands.Add(UrpcVsNativeCommand());
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var e in parsed.Errors) Console.Error.WriteLine($"error: {e.Message}");
+            Console.Error.WriteLine("run with --help for the usage");
+            return CompareRun.ExitBadInput;
+        }
+        return parsed.Invoke();
+    }
+
+    static Option<string?> CoresOption() => new("--cores")
+    {
+        Description = "Two different cores 'a,b': the benchmark thread's and the peer thread's (default: the first two allowed cores)",
+    };
+
+    static Option<string> ThresholdOption() => new("--threshold")
+    {
+        Description = "Smallest change that counts: a percentage such as 5% or a time such as 2ns",
+        DefaultValueFactory = _ => "5%",
+    };
+
+    static Option<double> AlphaOption() => new("--alpha")
+    {
+        Description = "Significance level of the one-sided Mann-Whitney tests",
+        DefaultValueFactory = _ => 0.05,
+    };
+
+    /// <summary>Parses --cores or picks the default; on bad input writes the error and returns null.</summary>
+    static BenchmarkCores? Cores(string? text)
+    {
+        try
+        {
+            return string.IsNullOrWhiteSpace(text) ? BenchmarkCores.Resolve() : BenchmarkCores.Parse(text, CoreAffinity.AllowedCpus());
+        }
+        catch (Exception e) when (e is FormatException or InvalidOperationException)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return null;
+        }
+    }
+
+    static Command RunCommand()
+    {
+        var shortOpt = new Option<bool>("--short") { Description = "CI profile: 3 warm-up + 15 measured iterations of 25 ms per benchmark (the suite takes about 10 s)" };
+        var filter = new Option<string?>("--filter") { Description = "Only benchmarks whose full name matches these globs (comma-separated), e.g. *RoundTrip*" };
+        var cores = CoresOption();
+        var outDir = new Option<string?>("--out") { Description = "Run folder (default Results/<host>-<UTC time>/urpc-bench, or .../urpc-ab with --against)" };
+        var history = new Option<string?>("--history") { Description = $"Append this run's medians to this CSV (the tracked history is {History.HistoryFile.DefaultRelativePath})" };
+        var against = new Option<string?>("--against") { Description = "Git revision to compare with: built in a temporary worktree, both builds run on this machine interleaved (A B A B ...), then compared" };
+        var baselineBuild = new Option<string?>("--baseline-build")
+        {
+            Description = "A/B against an already built suite (its Benchmarks.dll or folder) instead of building --against; e.g. a copy of this build for unchanged-vs-unchanged trials",
+        };
+        var rounds = new Option<int>("--rounds") { Description = "With --against: interleaved rounds per side", DefaultValueFactory = _ => 2 };
+        rounds.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 1 or > 100) r.AddError("--rounds must be from 1 to 100"); });
+        var threshold = ThresholdOption();
+        var alpha = AlphaOption();
+        var plant = new Option<long>("--plant-current-delay")
+        {
+            Description = "With --against: make every URPC send of the CURRENT build spin this many extra cycles (URPC_PLANTED_SEND_DELAY_CYCLES), to prove a slowdown is caught",
+        };
+        plant.Validators.Add(r => { if (r.GetValueOrDefault<long>() < 0) r.AddError("--plant-current-delay must be >= 0 cycles"); });
+        var confirm = new Option<int>("--confirm-rounds")
+        {
+            Description = "With --against: when a benchmark is slower, measure it again in this many fresh interleaved rounds and fail only if it is slower again (0: no confirmation)",
+        };
+        confirm.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 0 or > 100) r.AddError("--confirm-rounds must be from 0 to 100"); });
+        var cmd = new Command("run", "Run the URPC BenchmarkDotNet suite (round trip, one-way, throughput, same-core LRPC) on two pinned cores")
+        {
+            shortOpt, filter, cores, outDir, history, against, baselineBuild, rounds, threshold, alpha, plant, confirm,
+        };
+        cmd.SetAction(pr =>
+        {
+            if (Cores(pr.GetValue(cores)) is not { } c) return CompareRun.ExitBadInput;
+            var profile = pr.GetValue(shortOpt) ? SuiteProfile.Short : SuiteProfile.Full;
+            string? hist = pr.GetValue(history);
+            string? prebuilt = pr.GetValue(baselineBuild);
+            if (pr.GetValue(against) is { Length: > 0 } || prebuilt != null)
+            {
+                string rev = pr.GetValue(against) ?? "prebuilt";
+                try { CompareRun.ParseThreshold(pr.GetValue(threshold)!); }
+                catch (FormatException e) { Console.Error.WriteLine($"error: {e.Message}"); return CompareRun.ExitBadInput; }
+                string dir = pr.GetValue(outDir) ?? Path.Combine(Path.GetDirectoryName(RepoPaths.DefaultRunFolder())!, "urpc-ab");
+                return AgainstRun.Execute(new AgainstRunOptions(rev, pr.GetValue(rounds), profile, pr.GetValue(filter), c, dir,
+                    pr.GetValue(threshold)!, pr.GetValue(alpha), pr.GetValue(plant), hist, pr.GetValue(confirm), prebuilt), Console.Out, Console.Error);
+            }
+            if (pr.GetValue(plant) != 0)
+            {
+                Console.Error.WriteLine("error: --plant-current-delay only applies with --against; for a plain run set URPC_PLANTED_SEND_DELAY_CYCLES=N in the environment");
+                return CompareRun.ExitBadInput;
+            }
+            return SuiteRun.Execute(new SuiteRunOptions(profile, pr.GetValue(filter), c, pr.GetValue(outDir) ?? RepoPaths.DefaultRunFolder(), hist), Console.Out, Console.Error);
+        });
+        return cmd;
+    }
+
+    static Command CompareCommand()
+    {
+        var baseline = new Option<string>("--baseline") { Description = "Baseline results: a BenchmarkDotNet *-report-full.json, or a folder searched for them", Required = true };
+        var current = new Option<string>("--current") { Description = "Current results: a *-report-full.json, or a folder searched for them", Required = true };
+        var threshold = ThresholdOption();
+        var alpha = AlphaOption();
+        var force = new Option<bool>("--allow-cross-machine") { Description = "Compare even when the results come from different machines (host/CPU differ); the verdicts then mix machine and code" };
+        var cmd = new Command("compare", "Compare two BenchmarkDotNet full-JSON results per benchmark with Perfolizer's Mann-Whitney equivalence test; exit 0 same/faster, 1 regression, 2 bad input")
+        {
+            baseline, current, threshold, alpha, force,
+        };
+        cmd.SetAction(pr => CompareRun.Execute(
+            new CompareOptions(pr.GetValue(baseline)!, pr.GetValue(current)!, pr.GetValue(threshold)!, pr.GetValue(alpha), pr.GetValue(force)),
+            Console.Out, Console.Error));
+        return cmd;
+    }
+
+    static Command UrpcVsNativeCommand()
+    {
+        var cores = CoresOption();
+        var samples = new Option<int>("--samples") { Description = "Timed round trips per round", DefaultValueFactory = _ => 200_000 };
+        samples.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 1000 or > 50_000_000) r.AddError("--samples must be from 1000 to 50000000"); });
+        var rounds = new Option<int>("--rounds") { Description = "Rounds per implementation, alternating native and C#", DefaultValueFactory = _ => 3 };
+        rounds.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 1 or > 100) r.AddError("--rounds must be from 1 to 100"); });
+        var native = new Option<string?>("--native") { Description = "Path of the built native reference (default Benchmarks/native/urpc_pingpong, built with build.sh when missing)" };
+        var outDir = new Option<string?>("--out") { Description = "Also write results.csv and meta.json into this folder" };
+        var check = new Option<bool>("--check") { Description = "Exit 1 when the C# round trip is more than 20% slower than native" };
+        var cmd = new Command("urpc-vs-native", "URPC round trip of the C# channel against the native C reference of the same protocol, on the same two cores")
+        {
+            cores, samples, rounds, native, outDir, check,
+        };
+        cmd.SetAction(pr =>
+        {
+            if (Cores(pr.GetValue(cores)) is not { } c) return CompareRun.ExitBadInput;
+            return UrpcVsNative.Execute(new UrpcVsNativeOptions(c, pr.GetValue(samples), pr.GetValue(rounds), pr.GetValue(native), pr.GetValue(outDir), pr.GetValue(check)),
+                Console.Out, Console.Error);
+        });
+        return cmd;
+    }
+}

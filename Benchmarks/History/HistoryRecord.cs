@@ -1,0 +1,29 @@
+using CsvHelper;
+
+namespace Benchmarks.History;
+
+/// <summary>
+/// One line of <c>Results/urpc-history.csv</c>: the median of one benchmark in one tracked run. The report plots
+/// MedianNs / MedianCycles over Date per Benchmark, one series per Host.
+/// </summary>
+[CsvRecord]
+public sealed partial class HistoryRecord
+{
+    /// <summary>Commit the measured build came from (short hash; "+dirty" when the working tree had changes).</summary>
+    public string Commit { get; set; } = "";
+    /// <summary>UTC time the run finished, ISO 8601.</summary>
+    public string Date { get; set; } = "";
+    public string Host { get; set; } = "";
+    public string Cpu { get; set; } = "";
+    /// <summary>Short benchmark name, e.g. "UrpcBenchmarks.RoundTrip".</summary>
+    public string Benchmark { get; set; } = "";
+    /// <summary>Median time per operation (Workload/Actual measurements pooled over the run's rounds).</summary>
+    public double MedianNs { get; set; }
+    /// <summary>The same median in TSC cycles (NaN where the TSC frequency is unknown).</summary>
+    public double MedianCycles { get; set; } = double.NaN;
+    public int Samples { get; set; }
+    /// <summary>Suite profile: "short" (CI) or "full".</summary>
+    public string Profile { get; set; } = "";
+    /// <summary>Cores the benchmark ran on, e.g. "0,1".</summary>
+    public string Cores { get; set; } = "";
+}

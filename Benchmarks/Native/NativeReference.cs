@@ -1,0 +1,59 @@
+using System.Diagnostics;
+using System.Globalization;
+using Benchmarks.Suite;
+
+namespace Benchmarks.Native;
+
+/// <summary>Builds (with <c>native/build.sh</c>) and runs the native C reference, and parses its "key value" output.</summary>
+public static class NativeReference
+{
+    /// <summary>Default location of the binary: Benchmarks/native/urpc_pingpong under the repository root.</summary>
+    public static string DefaultPath(string repoRoot) => Path.Combine(repoRoot, "Benchmarks", "native", "urpc_pingpong");
+
+    /// <summary>Builds the binary when it is missing or older than its source; throws <see cref="InvalidOperationException"/> with the build output on failure.</summary>
+    public static void EnsureBuilt(string binary, TextWriter log)
+    {
+        string dir = Path.GetDirectoryName(Path.GetFullPath(binary))!;
+        string source = Path.Combine(dir, "urpc_pingpong.c"), script = Path.Combine(dir, "build.sh");
+        if (File.Exists(binary) && (!File.Exists(source) || File.GetLastWriteTimeUtc(binary) >= File.GetLastWriteTimeUtc(source))) return;
+        if (!File.Exists(script))
+            throw new InvalidOperationException($"{binary} does not exist and there is no {script} to build it; pass --native PATH to a built urpc_pingpong");
+        log.WriteLine($"building the native reference: {script} {binary}");
+        var (code, output) = Exec("bash", script, binary);
+        if (code != 0) throw new InvalidOperationException($"{script} failed (exit {code}):\n{output}");
+    }
+
+    public static PingPongResult Run(string binary, BenchmarkCores cores, int samples)
+    {
+        var (code, output) = Exec(binary, "-a", cores.Local.ToString(CultureInfo.InvariantCulture), "-b", cores.Remote.ToString(CultureInfo.InvariantCulture),
+            "-n", samples.ToString(CultureInfo.InvariantCulture), "-w", Math.Max(1000, samples / 10).ToString(CultureInfo.InvariantCulture));
+        if (code != 0) throw new InvalidOperationException($"{binary} failed (exit {code}):\n{output}");
+        return Parse(output, binary);
+    }
+
+    /// <summary>Parses the reference's output; throws <see cref="FormatException"/> naming a missing or bad key.</summary>
+    public static PingPongResult Parse(string output, string source)
+    {
+        var values = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            int sp = line.IndexOf(' ');
+            if (sp > 0 && double.TryParse(line[(sp + 1)..], NumberStyles.Float, CultureInfo.InvariantCulture, out double v)) values[line[..sp]] = v;
+        }
+        double Get(string key) => values.TryGetValue(key, out double v) ? v
+            : throw new FormatException($"{source}: output has no '{key} <number>' line:\n{output}");
+        return new PingPongResult(Get("rtt_median_cycles"), Get("rtt_p10_cycles"), Get("rtt_p90_cycles"), Get("rtt_batch_median_cycles"),
+            Get("oneway_median_cycles"), Get("throughput_msgs_per_kcycle"), double.NaN);
+    }
+
+    static (int Code, string Output) Exec(string file, params string[] args)
+    {
+        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var err = p.StandardError.ReadToEndAsync();
+        string o = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        return (p.ExitCode, o + err.Result);
+    }
+}

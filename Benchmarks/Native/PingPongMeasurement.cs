@@ -1,0 +1,149 @@
+using System.Runtime.CompilerServices;
+using Benchmarks.Suite;
+using Multikernel.Hardware;
+using Multikernel.Urpc;
+
+namespace Benchmarks.Native;
+
+/// <summary>Medians of one ping-pong measurement (cycles, TSC), as the native reference prints them.</summary>
+/// <param name="RttBatchMedian">Median over batches of 64 round trips of the mean round trip (one TSC pair per batch).</param>
+public sealed record PingPongResult(double RttMedian, double RttP10, double RttP90, double RttBatchMedian, double OneWayMedian, double MsgsPerKcycle, double RttReceiveMedian);
+
+/// <summary>
+/// The C# twin of <c>native/urpc_pingpong.c</c>: the same phases, sample counts and statistics on the kernel's
+/// <see cref="UrpcChannel"/>, with the caller pinned to core a and a <see cref="UrpcPeer"/> pinned to core b.
+/// Each round trip is timed by its own TSC pair, and the median over all samples is reported, exactly as in C.
+/// Loops run in batches so that tiered JIT has promoted them to optimized code during the warm-up.
+/// A last phase times the channel's own blocking <see cref="UrpcChannel.Receive"/> (which spins with
+/// Thread.SpinWait) instead of the pause loop, to show what a dispatcher calling it would see.
+/// </summary>
+public static class PingPongMeasurement
+{
+    const int Batch = 1024;
+
+    public static PingPongResult Run(BenchmarkCores cores, int samples, int slots = 16)
+    {
+        CoreAffinity.PinCurrentThread(cores.Local);
+        try
+        {
+            using var toPeer = new UrpcChannel(slots);
+            using var fromPeer = new UrpcChannel(slots);
+            using var peer = new UrpcPeer(toPeer, fromPeer, cores.Remote);
+            var rtt = new ulong[samples];
+            var oneway = new long[samples];
+            var rttReceive = new ulong[samples];
+            var scratch = new ulong[Batch];
+            var scratchSigned = new long[Batch];
+
+            WarmUp(() => RoundTrips(toPeer, fromPeer, scratch));
+            Fill(rtt, toPeer, fromPeer, RoundTrips);
+            var batches = new double[Math.Max(1, samples / RttBatch)];
+            WarmUp(() => RoundTripBatch(toPeer, fromPeer));
+            for (int b = 0; b < batches.Length; b++) batches[b] = RoundTripBatch(toPeer, fromPeer);
+            WarmUp(() => Stamped(toPeer, fromPeer, scratchSigned));
+            for (int i = 0; i < samples; i += Batch) Stamped(toPeer, fromPeer, oneway.AsSpan(i, Math.Min(Batch, samples - i)));
+            WarmUp(() => Pipelined(toPeer, fromPeer));
+            var tput = new double[64];
+            for (int r = 0; r < tput.Length; r++) tput[r] = 1000.0 * ThroughputBatch / Pipelined(toPeer, fromPeer);
+            WarmUp(() => RoundTripsReceive(toPeer, fromPeer, scratch));
+            Fill(rttReceive, toPeer, fromPeer, RoundTripsReceive);
+
+            Array.Sort(rtt);
+            Array.Sort(oneway);
+            Array.Sort(tput);
+            Array.Sort(rttReceive);
+            Array.Sort(batches);
+            return new PingPongResult(rtt[samples / 2], rtt[(int)(0.1 * (samples - 1))], rtt[(int)(0.9 * (samples - 1))], batches[batches.Length / 2],
+                oneway[samples / 2], tput[tput.Length / 2], rttReceive[samples / 2]);
+        }
+        finally { CoreAffinity.UnpinCurrentThread(); }
+    }
+
+    delegate void Batcher(UrpcChannel to, UrpcChannel from, Span<ulong> dest);
+
+    static void Fill(ulong[] all, UrpcChannel to, UrpcChannel from, Batcher batch)
+    {
+        for (int i = 0; i < all.Length; i += Batch) batch(to, from, all.AsSpan(i, Math.Min(Batch, all.Length - i)));
+    }
+
+    /// <summary>At least 1 s and 100 calls, so tiered compilation has produced the optimized loop before timing.</summary>
+    static void WarmUp(Action batch)
+    {
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        for (int calls = 0; calls < 100 || sw.ElapsedMilliseconds < 1000; calls++) batch();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void RoundTrips(UrpcChannel toPeer, UrpcChannel fromPeer, Span<ulong> dest)
+    {
+        for (int i = 0; i < dest.Length; i++)
+        {
+            ulong t0 = CycleClock.Now();
+            toPeer.Send(PeerMessage.Echo, (ulong)i, 1, 2, 3, 4, 5, 6);
+            UrpcMessage m;
+            while (!fromPeer.TryReceive(out m)) Poll.Pause();
+            ulong t1 = CycleClock.Now();
+            if (m[0] != (ulong)i) Mismatch(i);
+            dest[i] = t1 - t0;
+        }
+    }
+
+    const int RttBatch = 64;
+
+    /// <summary>64 round trips timed by one TSC pair; returns the mean cycles per round trip.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static double RoundTripBatch(UrpcChannel toPeer, UrpcChannel fromPeer)
+    {
+        ulong t0 = CycleClock.Now();
+        for (int i = 0; i < RttBatch; i++)
+        {
+            toPeer.Send(PeerMessage.Echo, (ulong)i, 1, 2, 3, 4, 5, 6);
+            UrpcMessage m;
+            while (!fromPeer.TryReceive(out m)) Poll.Pause();
+        }
+        return (double)(CycleClock.Now() - t0) / RttBatch;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void RoundTripsReceive(UrpcChannel toPeer, UrpcChannel fromPeer, Span<ulong> dest)
+    {
+        for (int i = 0; i < dest.Length; i++)
+        {
+            ulong t0 = CycleClock.Now();
+            toPeer.Send(PeerMessage.Echo, (ulong)i, 1, 2, 3, 4, 5, 6);
+            var m = fromPeer.Receive();
+            ulong t1 = CycleClock.Now();
+            if (m[0] != (ulong)i) Mismatch(i);
+            dest[i] = t1 - t0;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void Stamped(UrpcChannel toPeer, UrpcChannel fromPeer, Span<long> dest)
+    {
+        for (int i = 0; i < dest.Length; i++)
+        {
+            toPeer.Send(PeerMessage.Stamp, CycleClock.Now(), 1, 2, 3, 4, 5, 6);
+            UrpcMessage m;
+            while (!fromPeer.TryReceive(out m)) Poll.Pause();
+            dest[i] = (long)m[0];
+        }
+    }
+
+    const int ThroughputBatch = 4096;
+
+    /// <summary>One batch of 4096 sink messages closed by an echo; returns its cycles.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static double Pipelined(UrpcChannel toPeer, UrpcChannel fromPeer)
+    {
+        ulong t0 = CycleClock.Now();
+        for (int i = 0; i < ThroughputBatch; i++) toPeer.Send(PeerMessage.Sink, (ulong)i, 1, 2, 3, 4, 5, 6);
+        toPeer.Send(PeerMessage.Echo, 0, 1, 2, 3, 4, 5, 6);
+        UrpcMessage m;
+        while (!fromPeer.TryReceive(out m)) Poll.Pause();
+        return CycleClock.Now() - t0;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    static void Mismatch(int i) => throw new InvalidOperationException($"echo payload mismatch at round trip {i}");
+}

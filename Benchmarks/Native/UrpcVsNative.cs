@@ -1,0 +1,99 @@
+using System.Globalization;
+using Benchmarks.Runs;
+using Benchmarks.Suite;
+using Experiments.Common;
+using Multikernel.Hardware;
+
+namespace Benchmarks.Native;
+
+/// <summary>What <c>urpc-vs-native</c> was asked to do.</summary>
+public sealed record UrpcVsNativeOptions(BenchmarkCores Cores, int Samples, int Rounds, string? NativePath, string? OutDir, bool Check);
+
+/// <summary>
+/// The issue-2 performance check: the C# URPC round trip against the native C implementation of the same protocol,
+/// on the same two cores, alternating native and C# rounds (N C N C ...) so both see the same machine state.
+/// Prints medians in cycles and ns and the ratio of the round-trip medians (target: at most 1.20). Writes
+/// results.csv and meta.json when --out is given.
+/// </summary>
+public static class UrpcVsNative
+{
+    public const double Target = 1.20;
+
+    public static int Execute(UrpcVsNativeOptions o, TextWriter stdout, TextWriter stderr)
+    {
+        string binary = o.NativePath ?? NativeReference.DefaultPath(RepoPaths.Root());
+        try { NativeReference.EnsureBuilt(binary, stderr); }
+        catch (InvalidOperationException e) { stderr.WriteLine($"error: {e.Message}"); return 2; }
+
+        var native = new List<PingPongResult>();
+        var managed = new List<PingPongResult>();
+        var progress = new SweepProgress("urpc-vs-native", 2 * o.Rounds, stderr);
+        for (int r = 1; r <= o.Rounds; r++)
+        {
+            progress.Begin($"round {r}/{o.Rounds}: native C");
+            try { native.Add(NativeReference.Run(binary, o.Cores, o.Samples)); }
+            catch (Exception e) when (e is InvalidOperationException or FormatException) { stderr.WriteLine($"error: {e.Message}"); return 2; }
+            progress.End();
+            progress.Begin($"round {r}/{o.Rounds}: C# UrpcChannel");
+            managed.Add(PingPongMeasurement.Run(o.Cores, o.Samples));
+            progress.End();
+        }
+
+        double ghz = CycleClock.Frequency / 1e9;
+        double Med(IEnumerable<double> v) => SampleSummary.Of(v.ToArray()).Median;
+        var n = new PingPongResult(Med(native.Select(x => x.RttMedian)), Med(native.Select(x => x.RttP10)), Med(native.Select(x => x.RttP90)), Med(native.Select(x => x.RttBatchMedian)),
+            Med(native.Select(x => x.OneWayMedian)), Med(native.Select(x => x.MsgsPerKcycle)), double.NaN);
+        var m = new PingPongResult(Med(managed.Select(x => x.RttMedian)), Med(managed.Select(x => x.RttP10)), Med(managed.Select(x => x.RttP90)), Med(managed.Select(x => x.RttBatchMedian)),
+            Med(managed.Select(x => x.OneWayMedian)), Med(managed.Select(x => x.MsgsPerKcycle)), Med(managed.Select(x => x.RttReceiveMedian)));
+        double ratio = m.RttMedian / n.RttMedian;
+        double batchRatio = m.RttBatchMedian / n.RttBatchMedian;
+
+        stdout.WriteLine();
+        stdout.WriteLine($"URPC ping-pong, cores {o.Cores.Local}<->{o.Cores.Remote}, 16-slot ring, 7-word messages, {o.Samples} timed round trips per round, {o.Rounds} rounds alternating native/C# (median of round medians); TSC {ghz:F3} GHz");
+        stdout.WriteLine($"| Implementation                          | RTT median cycles (ns)  | RTT p10..p90 cycles | RTT batch-of-64 cycles | one-way stamped cycles | throughput msgs/kcycle |");
+        stdout.WriteLine($"|-----------------------------------------|-------------------------|---------------------|------------------------|------------------------|------------------------|");
+        stdout.WriteLine(Line("native C (gcc -O3 -march=native)", n, ghz));
+        stdout.WriteLine(Line("C# UrpcChannel, TryReceive + pause", m, ghz));
+        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {"C# UrpcChannel.Receive() (SpinWait)",-39} | {m.RttReceiveMedian,8:F0} ({m.RttReceiveMedian / ghz,7:F1} ns)   | {"-",-19} | {"-",-22} | {"-",-22} | {"-",-22} |"));
+        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Per-round RTT medians: native [{string.Join(", ", native.Select(x => x.RttMedian.ToString("F0", CultureInfo.InvariantCulture)))}], C# [{string.Join(", ", managed.Select(x => x.RttMedian.ToString("F0", CultureInfo.InvariantCulture)))}]"));
+        bool met = ratio <= Target;
+        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"C#/native round-trip ratio (medians of per-round-trip samples): {ratio:F3} (target <= {Target:F2}: {(met ? "met" : "NOT met")})"));
+        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"C#/native round-trip ratio (batch-of-64 means, free of TSC granularity): {batchRatio:F3}"));
+
+        if (o.OutDir != null) Save(o, n, m, ratio, batchRatio, ghz, native.Count);
+        return o.Check && !met ? 1 : 0;
+    }
+
+    static string Line(string name, PingPongResult r, double ghz) => string.Create(CultureInfo.InvariantCulture,
+        $"| {name,-39} | {r.RttMedian,8:F0} ({r.RttMedian / ghz,7:F1} ns)   | {r.RttP10,8:F0} .. {r.RttP90,-7:F0} | {r.RttBatchMedian,22:F1} | {r.OneWayMedian,22:F0} | {r.MsgsPerKcycle,22:F2} |");
+
+    static void Save(UrpcVsNativeOptions o, PingPongResult n, PingPongResult m, double ratio, double batchRatio, double ghz, int rounds)
+    {
+        var meta = RunMeta.Describe("urpc-vs-native", [o.Cores.Local, o.Cores.Remote], $"samples={o.Samples};rounds={o.Rounds}");
+        string param = $"cores={o.Cores};slots=16;samples={o.Samples};rounds={rounds}";
+        ResultRow Row(string series, string metric, string unit, double v, bool cycles, string note = "") => new()
+        {
+            Experiment = "urpc-vs-native", Series = series, Cores = 2, Param = param, Metric = metric, Unit = unit,
+            Median = Math.Round(v, 3), CiLow = double.NaN, CiHigh = double.NaN,
+            MedianNs = cycles ? Math.Round(v / ghz, 3) : double.NaN, Samples = o.Samples * rounds, Note = note,
+        };
+        var rows = new List<ResultRow>
+        {
+            Row("native C", "rtt_cycles", "cycles", n.RttMedian, true),
+            Row("C# UrpcChannel", "rtt_cycles", "cycles", m.RttMedian, true),
+            Row("C# UrpcChannel.Receive()", "rtt_cycles", "cycles", m.RttReceiveMedian, true),
+            Row("native C", "rtt_batch64_cycles", "cycles", n.RttBatchMedian, true),
+            Row("C# UrpcChannel", "rtt_batch64_cycles", "cycles", m.RttBatchMedian, true),
+            Row("C#/native", "rtt_batch64_ratio", "ratio", batchRatio, false),
+            Row("native C", "oneway_stamped_cycles", "cycles", n.OneWayMedian, true),
+            Row("C# UrpcChannel", "oneway_stamped_cycles", "cycles", m.OneWayMedian, true),
+            Row("native C", "msgs_per_kcycle", "msgs/kcycle", n.MsgsPerKcycle, false),
+            Row("C# UrpcChannel", "msgs_per_kcycle", "msgs/kcycle", m.MsgsPerKcycle, false),
+            Row("C#/native", "rtt_ratio", "ratio", ratio, false, $"target <= {Target}"),
+        };
+        ResultsFile.Write(o.OutDir!, rows);
+        meta.Status = "complete";
+        meta.Finished = DateTimeOffset.UtcNow;
+        meta.Save(o.OutDir!);
+    }
+}

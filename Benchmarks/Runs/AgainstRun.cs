@@ -1,0 +1,152 @@
+using System.Diagnostics;
+using Benchmarks.Comparison;
+using Benchmarks.History;
+using Benchmarks.Suite;
+using Experiments.Common;
+
+namespace Benchmarks.Runs;
+
+/// <summary>What <c>run --against REV</c> does.</summary>
+public sealed record AgainstRunOptions(
+    string Revision, int Rounds, SuiteProfile Profile, string? Filter, BenchmarkCores Cores, string OutDir,
+    string Threshold, double Alpha, long PlantCurrentDelayCycles, string? HistoryPath, int ConfirmRounds = 0, string? BaselineBuild = null);
+
+/// <summary>
+/// Same-machine A/B: builds the baseline revision (<see cref="RevisionBuild"/>), then runs the baseline and the
+/// current build on this machine in alternation, A B A B ..., each run a fresh process running the suite on the same
+/// cores; then compares all baseline rounds with all current rounds (<see cref="CompareRun"/>). Interleaving spreads
+/// slow phases of a shared machine over both sides instead of blaming one of them.
+/// <para>With ConfirmRounds &gt; 0, benchmarks found slower are measured again in fresh interleaved rounds, and
+/// only a slowdown found both times fails the run.</para>
+/// <para>The "current" build is the one running this command. The planted slowdown, when asked for, is set for the
+/// current side only; neither side inherits URPC_PLANTED_SEND_DELAY_CYCLES from this process otherwise.</para>
+/// <para>Folder: OutDir/baseline/round-N/, OutDir/current/round-N/ (each a suite run folder with its log),
+/// OutDir/confirm/... (the confirmation rounds, when asked for and needed), OutDir/comparison.md. Exit code: the comparer's (0, 1, 2), or 2 when a build or a round fails.</para>
+/// </summary>
+public static class AgainstRun
+{
+    public static int Execute(AgainstRunOptions o, TextWriter stdout, TextWriter stderr)
+    {
+        string repo = RepoPaths.Root();
+        RevisionBuild baseline;
+        try { baseline = o.BaselineBuild != null ? RevisionBuild.Prebuilt(o.BaselineBuild) : RevisionBuild.Make(repo, o.Revision, stderr); }
+        catch (RevisionBuildException e) { stderr.WriteLine($"error: {e.Message}"); return CompareRun.ExitBadInput; }
+
+        string currentDll = typeof(AgainstRun).Assembly.Location;
+        string currentCommit = RepoPaths.DescribeHead(repo);
+        var sides = new[]
+        {
+            new Side("baseline", baseline.AssemblyPath, baseline.Sha, 0L),
+            new Side("current", currentDll, currentCommit, o.PlantCurrentDelayCycles),
+        };
+        Directory.CreateDirectory(o.OutDir);
+        if (!RunRounds(sides, o.OutDir, o.Rounds, o.Filter, o, repo, stderr)) return CompareRun.ExitBadInput;
+
+        stdout.WriteLine();
+        stdout.WriteLine($"A/B on this machine: baseline {o.Revision} ({baseline.Sha}) vs current ({currentCommit}), {o.Rounds} interleaved rounds, cores {o.Cores}"
+            + (o.PlantCurrentDelayCycles != 0 ? $", PLANTED slowdown {o.PlantCurrentDelayCycles} cycles per send in the current build" : ""));
+        if (baseline.Note.Length > 0) stdout.WriteLine($"note: {baseline.Note}");
+        var table = new StringWriter();
+        var tee = new TeeWriter(stdout, table);
+        int exit = CompareRun.Execute(new CompareOptions(Path.Combine(o.OutDir, "baseline"), Path.Combine(o.OutDir, "current"), o.Threshold, o.Alpha), tee, stderr, out var report);
+
+        if (exit == CompareRun.ExitRegression && o.ConfirmRounds > 0 && report != null)
+        {
+            // A slowdown found on a shared machine may be a burst of load during the current side's rounds. Measure the
+            // flagged benchmarks again in fresh interleaved rounds; only a slowdown seen both times counts.
+            var flagged = report.Rows.Where(r => r.Verdict == Verdict.Slower).Select(r => r.Name).ToList();
+            tee.WriteLine();
+            tee.WriteLine($"Confirmation: measuring the {flagged.Count} slower benchmark(s) again in {o.ConfirmRounds} fresh interleaved rounds");
+            string confirmDir = Path.Combine(o.OutDir, "confirm");
+            if (!RunRounds(sides, confirmDir, o.ConfirmRounds, string.Join(',', flagged), o, repo, stderr)) return CompareRun.ExitBadInput;
+            int again = CompareRun.Execute(new CompareOptions(Path.Combine(confirmDir, "baseline"), Path.Combine(confirmDir, "current"), o.Threshold, o.Alpha), tee, stderr, out var second);
+            if (again == CompareRun.ExitBadInput || second == null) return CompareRun.ExitBadInput;
+            var confirmed = second.Rows.Where(r => r.Verdict == Verdict.Slower && flagged.Contains(r.Name)).Select(r => ComparisonTable.ShortName(r.Name)).ToList();
+            tee.WriteLine(confirmed.Count > 0
+                ? $"CONFIRMED regression beyond {o.Threshold}: {string.Join(", ", confirmed)} (exit 1)"
+                : $"not confirmed: no benchmark was slower in both measurements; treated as noise of the shared machine (exit 0)");
+            exit = confirmed.Count > 0 ? CompareRun.ExitRegression : CompareRun.ExitOk;
+        }
+        AtomicFile.WriteAllText(Path.Combine(o.OutDir, "comparison.md"), table.ToString());
+
+        if (o.HistoryPath != null && exit != CompareRun.ExitBadInput)
+        {
+            var current = ResultSet.Load(Path.Combine(o.OutDir, "current"));
+            var meta = current.Meta ?? RunMeta.Describe(SuiteRun.Experiment, [o.Cores.Local, o.Cores.Remote], ProfileName(o.Profile));
+            var rows = SuiteRun.HistoryRows(current, meta, ProfileName(o.Profile), o.Cores);
+            if (o.PlantCurrentDelayCycles != 0)
+                stdout.WriteLine("History: not appended (the current side carried a planted slowdown)");
+            else
+            {
+                HistoryFile.Append(o.HistoryPath, rows);
+                stdout.WriteLine($"History: appended {rows.Count} medians of the current build to {o.HistoryPath}");
+            }
+        }
+        return exit;
+    }
+
+    sealed record Side(string Name, string Dll, string Commit, long Plant);
+
+    /// <summary>Runs <paramref name="rounds"/> interleaved rounds (baseline, current, baseline, ...) into dir/side/round-N.</summary>
+    static bool RunRounds(Side[] sides, string dir, int rounds, string? filter, AgainstRunOptions o, string repo, TextWriter stderr)
+    {
+        var progress = new SweepProgress("urpc-bench A/B", sides.Length * rounds, stderr);
+        for (int round = 1; round <= rounds; round++)
+        {
+            foreach (var side in sides)
+            {
+                string roundDir = Path.Combine(dir, side.Name, $"round-{round}");
+                progress.Begin($"round {round}/{rounds}: {side.Name} ({side.Commit}{(side.Plant != 0 ? $", planted delay {side.Plant} cycles/send" : "")})");
+                int code = RunSide(side.Dll, roundDir, side.Commit, side.Plant, filter, o, repo);
+                progress.End();
+                if (code != 0)
+                {
+                    stderr.WriteLine($"error: the {side.Name} suite ({side.Commit}) failed in round {round} (exit {code}); its output: {Path.Combine(roundDir, "run.log")}");
+                    stderr.WriteLine(RevisionBuild.Tail(SafeRead(Path.Combine(roundDir, "run.log")), 25));
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    static string ProfileName(SuiteProfile p) => p == SuiteProfile.Short ? "short" : "full";
+
+    static int RunSide(string dll, string dir, string commit, long plant, string? filter, AgainstRunOptions o, string repo)
+    {
+        Directory.CreateDirectory(dir);
+        var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = repo, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { dll, "run", "--cores", o.Cores.ToString(), "--out", dir })
+            psi.ArgumentList.Add(a);
+        if (o.Profile == SuiteProfile.Short) psi.ArgumentList.Add("--short");
+        if (!string.IsNullOrWhiteSpace(filter)) { psi.ArgumentList.Add("--filter"); psi.ArgumentList.Add(filter); }
+        psi.Environment["REPRO_COMMIT"] = commit;
+        psi.Environment.Remove("URPC_PLANTED_SEND_DELAY_CYCLES");
+        if (plant != 0) psi.Environment["URPC_PLANTED_SEND_DELAY_CYCLES"] = plant.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        psi.Environment.Remove(BenchmarkCores.EnvironmentVariable);
+        using var log = new StreamWriter(Path.Combine(dir, "run.log"));
+        using var p = new Process { StartInfo = psi };
+        p.OutputDataReceived += (_, e) => { if (e.Data != null) lock (log) log.WriteLine(e.Data); };
+        p.ErrorDataReceived += (_, e) => { if (e.Data != null) lock (log) log.WriteLine(e.Data); };
+        p.Start();
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
+        p.WaitForExit();
+        return p.ExitCode;
+    }
+
+    static string SafeRead(string path)
+    {
+        try { return File.ReadAllText(path); }
+        catch (IOException) { return ""; }
+    }
+
+    /// <summary>Writes to two writers (the console and the saved comparison).</summary>
+    sealed class TeeWriter(TextWriter a, TextWriter b) : TextWriter
+    {
+        public override System.Text.Encoding Encoding => a.Encoding;
+        public override void Write(char value) { a.Write(value); b.Write(value); }
+        public override void Write(string? value) { a.Write(value); b.Write(value); }
+        public override void WriteLine(string? value) { a.WriteLine(value); b.WriteLine(value); }
+    }
+}

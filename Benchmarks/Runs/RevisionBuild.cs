@@ -1,0 +1,116 @@
+using System.Diagnostics;
+
+namespace Benchmarks.Runs;
+
+/// <summary>
+/// A build of the benchmark suite at another git revision, made in a temporary <c>git worktree</c> (removed again
+/// after the build). Builds of a commit are kept under <c>artifacts/bench-builds/&lt;sha&gt;/</c> and reused, since the
+/// same commit always builds the same code. Where the revision has no suite of its own
+/// (<c>Benchmarks/Benchmarks.csproj</c>), the current suite's sources are copied into the worktree so the revision's
+/// kernel is measured by today's benchmarks (said in <see cref="Note"/>; such builds are not cached).
+/// </summary>
+public sealed class RevisionBuild
+{
+    public string Revision { get; }
+    public string Sha { get; }
+    public string AssemblyPath { get; }
+    public string Note { get; }
+
+    RevisionBuild(string revision, string sha, string assemblyPath, string note)
+    {
+        Revision = revision;
+        Sha = sha;
+        AssemblyPath = assemblyPath;
+        Note = note;
+    }
+
+    /// <summary>
+    /// A baseline that is already built: a Benchmarks.dll, or a folder holding one (e.g. a copy of another checkout's
+    /// bin/Release/net10.0). Used to repeat A/B runs without git, e.g. unchanged-vs-unchanged trials.
+    /// </summary>
+    public static RevisionBuild Prebuilt(string path)
+    {
+        string dll = Directory.Exists(path) ? Path.Combine(path, "Benchmarks.dll") : path;
+        if (!File.Exists(dll) || !dll.EndsWith(".dll", StringComparison.Ordinal))
+            throw new RevisionBuildException($"--baseline-build '{path}': no Benchmarks.dll there; give a built suite's Benchmarks.dll or its folder");
+        return new RevisionBuild("prebuilt", "prebuilt", Path.GetFullPath(dll), $"baseline is the prebuilt {Path.GetFullPath(dll)}");
+    }
+
+    /// <summary>Builds (or reuses) <paramref name="revision"/>; throws <see cref="RevisionBuildException"/> with the reason.</summary>
+    public static RevisionBuild Make(string repoRoot, string revision, TextWriter log)
+    {
+        var (code, sha, err) = RepoPaths.Git(repoRoot, "rev-parse", "--verify", "--quiet", revision + "^{commit}");
+        if (code != 0 || sha.Length == 0)
+            throw new RevisionBuildException($"--against '{revision}': not a commit in {repoRoot} ({(err.Length > 0 ? err : "git rev-parse found nothing")}); give a revision such as HEAD~1, main or a commit hash");
+        string shortSha = sha[..Math.Min(10, sha.Length)];
+        string cache = Path.Combine(repoRoot, "artifacts", "bench-builds", sha);
+        string cachedDll = Path.Combine(cache, "Benchmarks.dll");
+        if (File.Exists(Path.Combine(cache, ".complete")) && File.Exists(cachedDll))
+        {
+            log.WriteLine($"baseline {revision} ({shortSha}): reusing the build in {cache}");
+            return new RevisionBuild(revision, shortSha, cachedDll, "");
+        }
+
+        string tmp = Path.Combine(Path.GetTempPath(), $"urpc-bench-{shortSha}-{Environment.ProcessId}");
+        var (wc, _, we) = RepoPaths.Git(repoRoot, "worktree", "add", "--detach", "--force", tmp, sha);
+        if (wc != 0) throw new RevisionBuildException($"--against '{revision}': git worktree add failed: {we}");
+        string note = "";
+        string output = cache;
+        try
+        {
+            if (!File.Exists(Path.Combine(tmp, "Benchmarks", "Benchmarks.csproj")))
+            {
+                note = $"revision {shortSha} has no Benchmarks/ suite; its kernel was measured with the current suite's sources";
+                log.WriteLine($"note: {note}");
+                CopySuite(Path.Combine(repoRoot, "Benchmarks"), Path.Combine(tmp, "Benchmarks"));
+                output = Path.Combine(Path.GetTempPath(), $"urpc-bench-build-{shortSha}-{Environment.ProcessId}");
+            }
+            if (Directory.Exists(output)) Directory.Delete(output, recursive: true);
+            log.WriteLine($"baseline {revision} ({shortSha}): building in a temporary worktree {tmp} ...");
+            var sw = Stopwatch.StartNew();
+            var (bc, bout) = Dotnet(tmp, "build", Path.Combine(tmp, "Benchmarks", "Benchmarks.csproj"), "-c", "Release", "-nologo", "-v", "q", "-o", output);
+            if (bc != 0)
+                throw new RevisionBuildException($"--against '{revision}': the suite at {shortSha} does not build (dotnet build exit {bc}):\n{Tail(bout, 30)}");
+            log.WriteLine($"baseline {revision} ({shortSha}): built in {sw.Elapsed.TotalSeconds:F0} s");
+            if (note.Length == 0) File.WriteAllText(Path.Combine(output, ".complete"), sha);
+            return new RevisionBuild(revision, shortSha, Path.Combine(output, "Benchmarks.dll"), note);
+        }
+        finally
+        {
+            var (rc, _, re) = RepoPaths.Git(repoRoot, "worktree", "remove", "--force", tmp);
+            if (rc != 0) log.WriteLine($"warning: could not remove the temporary worktree {tmp}: {re}");
+        }
+    }
+
+    static void CopySuite(string from, string to)
+    {
+        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+        {
+            string rel = Path.GetRelativePath(from, file);
+            if (rel.StartsWith("bin" + Path.DirectorySeparatorChar) || rel.StartsWith("obj" + Path.DirectorySeparatorChar)) continue;
+            string dest = Path.Combine(to, rel);
+            Directory.CreateDirectory(Path.GetDirectoryName(dest)!);
+            File.Copy(file, dest, overwrite: true);
+        }
+    }
+
+    static (int Code, string Output) Dotnet(string dir, params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var err = p.StandardError.ReadToEndAsync();
+        string o = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        return (p.ExitCode, o + err.Result);
+    }
+
+    internal static string Tail(string text, int lines)
+    {
+        var all = text.Split('\n');
+        return string.Join('\n', all.Skip(Math.Max(0, all.Length - lines)));
+    }
+}
+
+/// <summary>The baseline revision could not be resolved or built.</summary>
+public sealed class RevisionBuildException(string message) : Exception(message);

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# CI regression check of URPC latency: builds the suite, then runs the short BenchmarkDotNet suite of this checkout
+# and of the parent commit on this machine, interleaved (A B A B ...), and compares them with the Perfolizer
+# Mann-Whitney equivalence test; a benchmark found slower is measured again (confirmation rounds) and fails the
+# check only if it is slower again. Appends the current build's medians to Results/urpc-history.csv.
+#
+# Exit: 0 no regression beyond the threshold (or nothing to compare: no parent commit), 1 regression,
+#       2 bad input / build failure.
+# Environment (all optional):
+#   URPC_CI_AGAINST    baseline revision                         (default HEAD~1)
+#   URPC_CI_THRESHOLD  smallest slowdown that fails the check    (default 25%, see Benchmarks/README.md)
+#   URPC_CI_ROUNDS     interleaved rounds per side               (default 3)
+#   URPC_CI_CONFIRM_ROUNDS  rounds re-measuring a flagged benchmark; it fails only if slower again (default 3)
+#   URPC_CI_OUT        run folder                                (default Results/ci-<UTC time>/urpc-ab)
+#   URPC_CI_HISTORY    history CSV ("" = do not record)          (default Results/urpc-history.csv)
+# Extra arguments go to `Benchmarks run` (e.g. --plant-current-delay 200 to prove a slowdown is caught).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+start=$(date +%s)
+against="${URPC_CI_AGAINST:-HEAD~1}"
+threshold="${URPC_CI_THRESHOLD:-25%}"
+confirm="${URPC_CI_CONFIRM_ROUNDS:-3}"
+rounds="${URPC_CI_ROUNDS:-3}"
+out="${URPC_CI_OUT:-Results/ci-$(date -u +%Y%m%d-%H%M%S)/urpc-ab}"
+history="${URPC_CI_HISTORY-Results/urpc-history.csv}"
+
+if ! git rev-parse --verify --quiet "${against}^{commit}" >/dev/null; then
+  echo "urpc-regression: no baseline revision '${against}' (first commit or shallow clone); nothing to compare, skipping"
+  exit 0
+fi
+if ! dotnet build Benchmarks/Benchmarks.csproj -c Release -nologo -v q; then
+  echo "urpc-regression: the benchmark suite does not build" >&2
+  exit 2
+fi
+args=(run --short --against "$against" --rounds "$rounds" --confirm-rounds "$confirm" --threshold "$threshold" --out "$out")
+[ -n "$history" ] && args+=(--history "$history")
+dotnet Benchmarks/bin/Release/net10.0/Benchmarks.dll "${args[@]}" "$@"
+rc=$?
+case $rc in
+  0) verdict="no regression beyond ${threshold}" ;;
+  1) verdict="REGRESSION beyond ${threshold}" ;;
+  *) verdict="could not compare (exit $rc)" ;;
+esac
+echo "urpc-regression: ${verdict} against ${against}; ${rounds} rounds; $(( $(date +%s) - start )) s; details in ${out}/comparison.md"
+exit $rc

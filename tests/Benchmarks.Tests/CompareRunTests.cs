@@ -1,0 +1,225 @@
+using Benchmarks.Comparison;
+
+namespace Benchmarks.Tests;
+
+public class CompareRunTests : IDisposable
+{
+    const string RoundTrip = "Benchmarks.Suite.UrpcBenchmarks.RoundTrip";
+    const string Throughput = "Benchmarks.Suite.UrpcBenchmarks.Throughput";
+    readonly SyntheticResults _files = new();
+
+    public void Dispose() => _files.Dispose();
+
+    (int Code, string Out, string Err) Run(string baseline, string current, string threshold = "5%", bool allowCrossMachine = false)
+    {
+        var o = new StringWriter();
+        var e = new StringWriter();
+        int code = CompareRun.Execute(new CompareOptions(baseline, current, threshold, 0.05, allowCrossMachine), o, e);
+        return (code, o.ToString(), e.ToString());
+    }
+
+    Dictionary<string, double[]> Suite(double rtt, double tput, int seed) => new()
+    {
+        [RoundTrip] = SyntheticResults.Normal(rtt, rtt * 0.01, 20, seed),
+        [Throughput] = SyntheticResults.Normal(tput, tput * 0.01, 20, seed + 1),
+    };
+
+    [Fact]
+    public void Unchanged_results_exit_0_with_a_table_row_per_benchmark()
+    {
+        var (code, output, _) = Run(_files.Write("a", Suite(100, 10, 1)), _files.Write("b", Suite(100, 10, 3)));
+        Assert.Equal(0, code);
+        Assert.Contains("| UrpcBenchmarks.RoundTrip", output);
+        Assert.Contains("| UrpcBenchmarks.Throughput", output);
+        Assert.Contains("same", output);
+        Assert.Contains("p(slower)=", output);
+        Assert.Contains("n=20/20", output);
+        Assert.Contains("0 slower", output);
+    }
+
+    [Fact]
+    public void A_regression_in_one_benchmark_exits_1_and_names_it_slower()
+    {
+        var slow = Suite(100, 10, 5);
+        slow[RoundTrip] = SyntheticResults.Normal(150, 1.5, 20, 7);
+        var (code, output, _) = Run(_files.Write("a", Suite(100, 10, 1)), _files.Write("b", slow));
+        Assert.Equal(1, code);
+        var row = output.Split('\n').Single(l => l.StartsWith("| UrpcBenchmarks.RoundTrip"));
+        Assert.Contains("slower", row);
+        Assert.Contains("1.5", row); // ratio ~1.50
+        Assert.Contains("REGRESSION", output);
+    }
+
+    [Fact]
+    public void A_speedup_exits_0()
+    {
+        var fast = Suite(60, 10, 5);
+        var (code, output, _) = Run(_files.Write("a", Suite(100, 10, 1)), _files.Write("b", fast));
+        Assert.Equal(0, code);
+        Assert.Contains("faster", output.Split('\n').Single(l => l.StartsWith("| UrpcBenchmarks.RoundTrip")));
+    }
+
+    [Fact]
+    public void Folders_pool_all_reports_below_them()
+    {
+        // Two rounds per side, as run --against writes them.
+        _files.Write(Path.Combine("base", "round-1"), Suite(100, 10, 1));
+        _files.Write(Path.Combine("base", "round-2"), Suite(100, 10, 11));
+        _files.Write(Path.Combine("cur", "round-1"), Suite(100, 10, 21));
+        _files.Write(Path.Combine("cur", "round-2"), Suite(100, 10, 31));
+        var (code, output, _) = Run(Path.Combine(_files.Dir, "base"), Path.Combine(_files.Dir, "cur"));
+        Assert.Equal(0, code);
+        Assert.Contains("n=40/40", output);
+        Assert.Contains("2 report(s)", output);
+    }
+
+    [Fact]
+    public void Too_few_samples_is_unknown_and_not_a_failure()
+    {
+        var few = new Dictionary<string, double[]> { [RoundTrip] = [100, 300] };
+        var (code, output, err) = Run(_files.Write("a", few), _files.Write("b", new Dictionary<string, double[]> { [RoundTrip] = [400, 500] }));
+        Assert.Equal(0, code);
+        Assert.Contains("unknown", output);
+        Assert.Contains("too few", err);
+    }
+
+    [Fact]
+    public void Missing_file_exits_2_naming_it()
+    {
+        string missing = Path.Combine(_files.Dir, "nope.json");
+        var (code, _, err) = Run(missing, _files.Write("b", Suite(100, 10, 1)));
+        Assert.Equal(2, code);
+        Assert.Contains(missing, err);
+        Assert.Contains("no such file", err);
+    }
+
+    [Fact]
+    public void Malformed_json_exits_2_naming_the_file()
+    {
+        string bad = _files.WriteRaw("bad-report-full.json", "{ \"Benchmarks\": [ { \"FullName\": ");
+        var (code, _, err) = Run(_files.Write("a", Suite(100, 10, 1)), bad);
+        Assert.Equal(2, code);
+        Assert.Contains(bad, err);
+        Assert.Contains("malformed JSON", err);
+    }
+
+    [Fact]
+    public void Json_that_is_not_a_benchmark_report_exits_2()
+    {
+        string other = _files.WriteRaw("other.json", "{ \"hello\": 1 }");
+        var (code, _, err) = Run(other, _files.Write("b", Suite(100, 10, 1)));
+        Assert.Equal(2, code);
+        Assert.Contains("not a BenchmarkDotNet full-JSON report", err);
+    }
+
+    [Fact]
+    public void Brief_json_without_measurements_exits_2()
+    {
+        string brief = _files.WriteRaw("brief.json",
+            "{ \"HostEnvironmentInfo\": { \"ProcessorName\": \"AMD EPYC\" }, \"Benchmarks\": [ { \"FullName\": \"A.B.C\", \"Statistics\": {} } ] }");
+        var (code, _, err) = Run(brief, _files.Write("b", Suite(100, 10, 1)));
+        Assert.Equal(2, code);
+        Assert.Contains("no 'Measurements'", err);
+    }
+
+    [Fact]
+    public void Folder_without_reports_exits_2()
+    {
+        string empty = Path.Combine(_files.Dir, "empty");
+        Directory.CreateDirectory(empty);
+        var (code, _, err) = Run(empty, _files.Write("b", Suite(100, 10, 1)));
+        Assert.Equal(2, code);
+        Assert.Contains("no BenchmarkDotNet full-JSON report", err);
+    }
+
+    [Fact]
+    public void No_common_benchmarks_exits_2_listing_both_sides()
+    {
+        var a = new Dictionary<string, double[]> { ["A.B.RoundTrip"] = SyntheticResults.Normal(100, 1, 20, 1) };
+        var b = new Dictionary<string, double[]> { ["A.B.Other"] = SyntheticResults.Normal(100, 1, 20, 2) };
+        var (code, _, err) = Run(_files.Write("a", a), _files.Write("b", b));
+        Assert.Equal(2, code);
+        Assert.Contains("no common benchmarks", err);
+        Assert.Contains("A.B.RoundTrip", err);
+        Assert.Contains("A.B.Other", err);
+    }
+
+    [Fact]
+    public void Benchmarks_on_one_side_only_are_reported_but_do_not_fail()
+    {
+        var a = Suite(100, 10, 1);
+        var b = new Dictionary<string, double[]> { [RoundTrip] = SyntheticResults.Normal(100, 1, 20, 2) };
+        var (code, _, err) = Run(_files.Write("a", a), _files.Write("b", b));
+        Assert.Equal(0, code);
+        Assert.Contains($"{Throughput} is only in the baseline", err);
+    }
+
+    [Fact]
+    public void Different_cpu_is_refused_with_exit_2()
+    {
+        var (code, _, err) = Run(_files.Write("a", Suite(100, 10, 1)), _files.Write("b", Suite(100, 10, 3), processor: "Intel Xeon Gold 6248"));
+        Assert.Equal(2, code);
+        Assert.Contains("different machines", err);
+        Assert.Contains("Intel Xeon Gold 6248", err);
+        Assert.Contains("--allow-cross-machine", err);
+    }
+
+    [Fact]
+    public void Different_host_from_meta_json_is_refused()
+    {
+        var (code, _, err) = Run(_files.Write("a", Suite(100, 10, 1), host: "ci-runner-1"), _files.Write("b", Suite(100, 10, 3), host: "laptop"));
+        Assert.Equal(2, code);
+        Assert.Contains("host 'ci-runner-1' vs 'laptop'", err);
+    }
+
+    [Fact]
+    public void Cross_machine_comparison_runs_when_forced_and_warns()
+    {
+        var (code, output, err) = Run(_files.Write("a", Suite(100, 10, 1)), _files.Write("b", Suite(100, 10, 3), logicalCores: 64), allowCrossMachine: true);
+        Assert.Equal(0, code);
+        Assert.Contains("warning: comparing results from different machines", err);
+        Assert.Contains("| UrpcBenchmarks.RoundTrip", output);
+    }
+
+    [Fact]
+    public void Mixed_machines_within_one_side_are_refused()
+    {
+        _files.Write(Path.Combine("mixed", "r1"), Suite(100, 10, 1));
+        _files.Write(Path.Combine("mixed", "r2"), Suite(100, 10, 2), processor: "Other CPU");
+        var (code, _, err) = Run(Path.Combine(_files.Dir, "mixed"), _files.Write("b", Suite(100, 10, 3)));
+        Assert.Equal(2, code);
+        Assert.Contains("different machines", err);
+    }
+
+    [Theory]
+    [InlineData("abc")]
+    [InlineData("")]
+    public void Bad_threshold_exits_2(string threshold)
+    {
+        var (code, _, err) = Run(_files.Write("a", Suite(100, 10, 1)), _files.Write("b", Suite(100, 10, 3)), threshold);
+        Assert.Equal(2, code);
+        Assert.Contains("--threshold", err);
+    }
+
+    [Fact]
+    public void A_larger_threshold_tolerates_a_moderate_slowdown()
+    {
+        var slow = Suite(100, 10, 5);
+        slow[RoundTrip] = SyntheticResults.Normal(110, 1.1, 20, 7);
+        string a = _files.Write("a", Suite(100, 10, 1)), b = _files.Write("b", slow);
+        Assert.Equal(1, Run(a, b, "5%").Code);
+        Assert.Equal(0, Run(a, b, "20%").Code);
+    }
+
+    [Fact]
+    public void Command_line_without_required_options_exits_2() =>
+        Assert.Equal(2, Program.Main(["compare", "--baseline", "x.json"]));
+
+    [Fact]
+    public void Command_line_compare_returns_the_comparer_exit_code()
+    {
+        var slow = Suite(100, 10, 5);
+        slow[RoundTrip] = SyntheticResults.Normal(200, 2, 20, 7);
+        Assert.Equal(1, Program.Main(["compare", "--baseline", _files.Write("a", Suite(100, 10, 1)), "--current", _files.Write("b", slow), "--threshold", "10%"]));
+    }
+}

@@ -1,0 +1,102 @@
+using Benchmarks.History;
+using Benchmarks.Native;
+using Benchmarks.Suite;
+using Multikernel.Hardware;
+
+namespace Benchmarks.Tests;
+
+public class HistoryAndNativeTests : IDisposable
+{
+    readonly SyntheticResults _files = new();
+
+    public void Dispose() => _files.Dispose();
+
+    static HistoryRecord Record(string commit, string bench, double ns) => new()
+    {
+        Commit = commit, Date = "2026-01-01T00:00:00Z", Host = "h", Cpu = "AMD EPYC", Benchmark = bench,
+        MedianNs = ns, MedianCycles = ns * 2.6, Samples = 30, Profile = "short", Cores = "0,1",
+    };
+
+    [Fact]
+    public void History_appends_keep_earlier_rows()
+    {
+        string path = Path.Combine(_files.Dir, "Results", "urpc-history.csv");
+        HistoryFile.Append(path, [Record("aaa", "UrpcBenchmarks.RoundTrip", 90.5)]);
+        HistoryFile.Append(path, [Record("bbb", "UrpcBenchmarks.RoundTrip", 91.25), Record("bbb", "UrpcBenchmarks.Throughput", 9)]);
+        var rows = HistoryFile.Read(path);
+        Assert.Equal(["aaa", "bbb", "bbb"], rows.Select(r => r.Commit));
+        Assert.Equal(91.25, rows[1].MedianNs);
+        Assert.Equal("0,1", rows[2].Cores);
+        Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(path)!, ".*tmp"));
+    }
+
+    [Fact]
+    public void History_refuses_to_overwrite_an_unreadable_file()
+    {
+        string path = _files.WriteRaw("history.csv", "Commit,Date,Host,Cpu,Benchmark,MedianNs,MedianCycles,Samples,Profile,Cores\nx,y,h,c,b,not-a-number,1,2,short,0\n");
+        string before = File.ReadAllText(path);
+        var e = Assert.Throws<InvalidDataException>(() => HistoryFile.Append(path, [Record("c", "b", 1)]));
+        Assert.Contains(path, e.Message);
+        Assert.Equal(before, File.ReadAllText(path));
+    }
+
+    [Fact]
+    public void Native_output_is_parsed()
+    {
+        var r = NativeReference.Parse("cores 0,1\nslots 16\nsamples 1000\nrtt_median_cycles 234\nrtt_p10_cycles 182\nrtt_p90_cycles 312\nrtt_batch_median_cycles 240.5\noneway_median_cycles 118\nthroughput_msgs_per_kcycle 45.011\n", "test");
+        Assert.Equal(234, r.RttMedian);
+        Assert.Equal(240.5, r.RttBatchMedian);
+        Assert.Equal(118, r.OneWayMedian);
+        Assert.Equal(45.011, r.MsgsPerKcycle);
+    }
+
+    [Fact]
+    public void Native_output_without_a_key_is_an_error_naming_it()
+    {
+        var e = Assert.Throws<FormatException>(() => NativeReference.Parse("rtt_median_cycles 234\n", "urpc_pingpong"));
+        Assert.Contains("rtt_p10_cycles", e.Message);
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("0,0")]
+    [InlineData("0,1,2")]
+    [InlineData("x,1")]
+    public void Bad_core_pairs_are_rejected(string text)
+    {
+        var allowed = new[] { 0, 1, 2, 3 };
+        Assert.Throws<FormatException>(() => BenchmarkCores.Parse(text, allowed));
+    }
+
+    [Fact]
+    public void A_core_outside_the_mask_is_rejected_naming_the_allowed_cores()
+    {
+        var e = Assert.Throws<FormatException>(() => BenchmarkCores.Parse("0,9", [0, 1]));
+        Assert.Contains("0-1", e.Message);
+    }
+
+    [Fact]
+    public void Run_with_bad_cores_exits_2() =>
+        Assert.Equal(2, Program.Main(["run", "--short", "--cores", "0,4096"]));
+
+    [Fact]
+    public void Peer_pins_itself_and_echoes()
+    {
+        var allowed = CoreAffinity.AllowedCpus();
+        int core = allowed[^1];
+        using var to = new Multikernel.Urpc.UrpcChannel(16);
+        using var from = new Multikernel.Urpc.UrpcChannel(16);
+        using (var peer = new UrpcPeer(to, from, core))
+        {
+            Assert.Equal(core, peer.ObservedCpu);
+            for (ulong i = 0; i < 100; i++)
+            {
+                to.Send(PeerMessage.Echo, i, 1, 2, 3, 4, 5, 6);
+                var m = from.Receive();
+                Assert.Equal(PeerMessage.Echo, m.Type);
+                Assert.Equal(i, m[0]);
+                Assert.Equal(6UL, m[6]);
+            }
+        }
+    }
+}
