@@ -35,7 +35,7 @@ for p in "${programs[@]}"; do
   dotnet publish "$proj" -c Release -r linux-x64 --self-contained false -p:UseAppHost=false \
     -o "$stage/apps/$name" -nologo -v q
 done
-[ -f Benchmarks/native/urpc_pingpong.c ] && gcc -O3 -pthread -o "$stage/bin/urpc_pingpong" Benchmarks/native/urpc_pingpong.c
+[ -f Benchmarks/native/urpc_pingpong.c ] && gcc -O3 -march=x86-64-v2 -pthread -o "$stage/bin/urpc_pingpong" Benchmarks/native/urpc_pingpong.c
 for tool in wrk lighttpd; do
   path=$(command -v "$tool" || true)
   [ -n "$path" ] || { echo "note: $tool is not installed here (scripts/install-deps.sh run); the device run will skip its series"; continue; }
