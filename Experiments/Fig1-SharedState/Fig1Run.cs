@@ -11,7 +11,7 @@ namespace Fig1.SharedState;
 /// </summary>
 public static class Fig1Run
 {
-    public const int Interrupted = 130;
+    public const int Interrupted = ExitCode.Interrupted;
 
     public static int Execute(Fig1Settings s, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
     {
@@ -23,7 +23,7 @@ public static class Fig1Run
         {
             $"iterations={s.Size.Iterations}; repetitions={s.Size.Repetitions}; warmup={s.Size.Warmup} untimed ops before each repetition; one sample = mean cost per op of one thread/client in one repetition",
             $"clock: CycleClock.Now() back-to-back median {clockOverhead:0} cycles ({CycleClock.Source}, {CycleClock.Frequency / 1e9:0.0000} GHz)",
-            $"load average at start: {LoadAverage()}",
+            $"load average at start: {LoadAverage.Read()}",
         };
 
         bool failed = false, interrupted = false;
@@ -40,7 +40,7 @@ public static class Fig1Run
                 stderr.WriteLine($"fig1: {why}");
                 rec.AddNote(why);
             }
-            (failed, interrupted) = RunPoints(rec, points, stdout, stderr, cancel);
+            (failed, interrupted) = Runner.Run(rec, points, stdout, stderr, cancel);
         }
         if (s.UrpcTables && !interrupted)
         {
@@ -56,7 +56,7 @@ public static class Fig1Run
                 rec.AddNote(why);
             }
             else rec.AddNote($"core-pair classes among the chosen cores (first core vs the first core of each class): {string.Join("; ", classes)}");
-            var (f, i) = RunPoints(rec, points, stdout, stderr, cancel);
+            var (f, i) = Runner.Run(rec, points, stdout, stderr, cancel);
             failed |= f;
             interrupted |= i;
         }
@@ -67,59 +67,14 @@ public static class Fig1Run
             rec.Finish("interrupted (Ctrl-C) before this experiment started");
         }
 
-        if (interrupted)
-        {
-            stderr.WriteLine($"fig1: interrupted; finished points are in {Path.GetFullPath(s.OutDir)}, meta.json lists the missing ones");
-            return Interrupted;
-        }
-        if (failed)
-        {
-            stderr.WriteLine("fig1: FAILED: a correctness check or a point failed (see Verified/Note in results.csv and notes in meta.json)");
-            return 1;
-        }
-        stdout.WriteLine($"fig1: results in {Path.GetFullPath(s.OutDir)}");
-        return 0;
+        return Runner.Conclude(failed, interrupted, s.OutDir, stdout, stderr);
     }
 
-    static (bool Failed, bool Interrupted) RunPoints(ExperimentRecorder rec, List<SweepPoint> points, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
+    /// <summary>The sweep loop of both experiments; each row printed on one line with its CI and, for cycles, nanoseconds.</summary>
+    static readonly SweepRunner Runner = new()
     {
-        var progress = new SweepProgress(rec.Meta.Experiment, points.Select(p => p.Cost).ToArray(), stderr);
-        bool failed = false;
-        foreach (var p in points)
-        {
-            if (cancel.IsCancellationRequested)
-            {
-                rec.Finish($"interrupted (Ctrl-C) after {points.Count - rec.Remaining.Count} of {points.Count} points");
-                return (failed, true);
-            }
-            progress.Begin(p.Name);
-            IReadOnlyList<ResultRow> rows;
-            try { rows = p.Measure(); }
-            catch (Exception e)
-            {
-                failed = true;
-                var root = e is AggregateException { InnerException: { } inner } ? inner : e;
-                stderr.WriteLine($"fig1: point {p.Name} failed: {root.GetType().Name}: {root.Message}");
-                rec.AddNote($"point {p.Name} failed: {root.GetType().Name}: {root.Message}");
-                progress.End(p.Cost);
-                continue;
-            }
-            rec.Complete(p.Name, rows);
-            progress.End(p.Cost);
-            foreach (var r in rows)
-            {
-                if (r.Verified == "fail") failed = true;
-                stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"  {r.Series,-24} cores={r.Cores} {r.Param,-26} {r.Metric,-17} {r.Median,12:0.0} {r.Unit,-11} [{r.CiLow:0.0}, {r.CiHigh:0.0}]{(double.IsNaN(r.MedianNs) ? "" : $" = {r.MedianNs:0.0} ns")} n={r.Samples} {r.Verified}"));
-            }
-        }
-        rec.Finish();
-        return (failed, false);
-    }
-
-    static string LoadAverage()
-    {
-        try { return File.ReadAllText("/proc/loadavg").Trim(); }
-        catch (IOException) { return "unknown"; }
-    }
+        Program = "fig1",
+        FormatRow = r => string.Create(CultureInfo.InvariantCulture,
+            $"  {r.Series,-24} cores={r.Cores} {r.Param,-26} {r.Metric,-17} {r.Median,12:0.0} {r.Unit,-11} [{r.CiLow:0.0}, {r.CiHigh:0.0}]{(double.IsNaN(r.MedianNs) ? "" : $" = {r.MedianNs:0.0} ns")} n={r.Samples} {r.Verified}"),
+    };
 }

@@ -12,7 +12,7 @@ namespace Fig3.TlbShootdown;
 /// </summary>
 public static class Fig3Run
 {
-    public const int Interrupted = 130;
+    public const int Interrupted = ExitCode.Interrupted;
 
     public static int Execute(Fig3Settings s, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
     {
@@ -28,7 +28,7 @@ public static class Fig3Run
         [
             $"iterations={s.Size.Iterations}; repetitions={s.Size.Repetitions}; warmup={s.Size.Warmup} untimed ops before each repetition; one sample = median latency of one repetition's timed ops",
             $"clock: CycleClock.Now() back-to-back median {clockOverhead:0} cycles ({CycleClock.Source}, {CycleClock.Frequency / 1e9:0.0000} GHz); not subtracted",
-            $"load average at start: {LoadAverage()}",
+            $"load average at start: {LoadAverage.Read()}",
             $"multicast groups by {s.Grouping} over the chosen cores: {groups}",
             "multikernel rows (Broadcast, Unicast, Multicast, NUMA-aware multicast, Multikernel unmap): modelled TLB, real messages. Each core's TLB is a software " +
             "translation cache consulted by the VM API on that core; a shootdown is a real one-phase URPC message round between cores pinned one thread each " +
@@ -52,60 +52,15 @@ public static class Fig3Run
         else
             rec.AddNote("at cores=1 the four shootdown protocols are not measured: with no remote core they have nothing to send (Multikernel unmap, Linux mprotect and Linux munmap are)");
 
-        var (failed, interrupted) = RunPoints(rec, points, stdout, stderr, cancel);
-        if (interrupted)
-        {
-            stderr.WriteLine($"fig3: interrupted; finished points are in {Path.GetFullPath(rec.Directory)}, meta.json lists the missing ones");
-            return Interrupted;
-        }
-        if (failed)
-        {
-            stderr.WriteLine("fig3: FAILED: a correctness check or a point failed (see Verified/Note in results.csv and notes in meta.json)");
-            return 1;
-        }
-        stdout.WriteLine($"fig3: results in {Path.GetFullPath(rec.Directory)}");
-        return 0;
+        var (failed, interrupted) = Runner.Run(rec, points, stdout, stderr, cancel);
+        return Runner.Conclude(failed, interrupted, rec.Directory, stdout, stderr);
     }
 
-    static (bool Failed, bool Interrupted) RunPoints(ExperimentRecorder rec, List<SweepPoint> points, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
+    /// <summary>The sweep loop; each row printed as its median latency in cycles and nanoseconds with the CI.</summary>
+    static readonly SweepRunner Runner = new()
     {
-        var progress = new SweepProgress(rec.Meta.Experiment, points.Select(p => p.Cost).ToArray(), stderr);
-        bool failed = false;
-        foreach (var p in points)
-        {
-            if (cancel.IsCancellationRequested)
-            {
-                rec.Finish($"interrupted (Ctrl-C) after {points.Count - rec.Remaining.Count} of {points.Count} points");
-                return (failed, true);
-            }
-            progress.Begin(p.Name);
-            IReadOnlyList<ResultRow> rows;
-            try { rows = p.Measure(); }
-            catch (Exception e)
-            {
-                failed = true;
-                var root = e is AggregateException { InnerException: { } inner } ? inner : e;
-                stderr.WriteLine($"fig3: point {p.Name} failed: {root.GetType().Name}: {root.Message}");
-                rec.AddNote($"point {p.Name} failed: {root.GetType().Name}: {root.Message}");
-                progress.End(p.Cost);
-                continue;
-            }
-            rec.Complete(p.Name, rows);
-            progress.End(p.Cost);
-            foreach (var r in rows)
-            {
-                if (r.Verified == "fail") failed = true;
-                stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"  {r.Series,-22} cores={r.Cores,-3} {r.Median,10:0} cycles [{r.CiLow:0}, {r.CiHigh:0}] = {r.MedianNs,8:0} ns  n={r.Samples} {r.Verified}"));
-            }
-        }
-        rec.Finish();
-        return (failed, false);
-    }
-
-    static string LoadAverage()
-    {
-        try { return File.ReadAllText("/proc/loadavg").Trim(); }
-        catch (IOException) { return "unknown"; }
-    }
+        Program = "fig3",
+        FormatRow = r => string.Create(CultureInfo.InvariantCulture,
+            $"  {r.Series,-22} cores={r.Cores,-3} {r.Median,10:0} cycles [{r.CiLow:0}, {r.CiHigh:0}] = {r.MedianNs,8:0} ns  n={r.Samples} {r.Verified}"),
+    };
 }

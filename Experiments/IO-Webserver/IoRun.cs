@@ -11,7 +11,7 @@ namespace IOWebserver;
 /// </summary>
 public static class IoRun
 {
-    public const int Interrupted = 130;
+    public const int Interrupted = ExitCode.Interrupted;
     /// <summary>At most this many cores (and wrk threads) for the HTTP load generator.</summary>
     public const int WrkCores = 4;
 
@@ -25,55 +25,29 @@ public static class IoRun
             $"duration={s.Duration.TotalSeconds:0.###} s per timed run; repetitions={s.Repetitions}; warmup={s.Warmup.TotalSeconds:0.###} s untimed load per series; one sample = one timed run; rows give the median over runs and its 95% CI"));
         meta.Notes.Add("all traffic is loopback (127.0.0.1) inside this machine: no NIC, no wire. The multikernel 'NIC' is a socket owned by the driver dispatcher on its own core, polled by it (modelled hardware, real kernel socket I/O); " +
                        "packet and request bytes cross cores through shared unmanaged buffers, and only descriptors cross by URPC (real messages between pinned cores)");
-        meta.Notes.Add($"load average at start: {LoadAverage()}");
+        meta.Notes.Add($"load average at start: {LoadAverage.Read()}");
         var points = Plan(s, allowed, meta.Notes, stderr);
         var rec = new ExperimentRecorder(Path.Combine(s.OutDir, IoSettings.ExperimentId), meta, points.Select(p => p.Name));
-        var progress = new SweepProgress(IoSettings.ExperimentId, points.Select(p => p.Cost).ToArray(), stderr);
-        bool failed = false;
-        foreach (var p in points)
-        {
-            if (cancel.IsCancellationRequested)
-            {
-                rec.Finish($"interrupted (Ctrl-C) after {points.Count - rec.Remaining.Count} of {points.Count} series");
-                stderr.WriteLine($"io-webserver: interrupted; finished series are in {Path.GetFullPath(rec.Directory)}, meta.json lists the missing ones");
-                return Interrupted;
-            }
-            progress.Begin(p.Name);
-            IReadOnlyList<ResultRow> rows;
-            try { rows = p.Measure(); }
-            catch (Exception e)
-            {
-                failed = true;
-                var root = e is AggregateException { InnerException: { } inner } ? inner : e;
-                stderr.WriteLine($"io-webserver: series {p.Name} failed: {root.GetType().Name}: {root.Message}");
-                rec.AddNote($"series {p.Name} failed: {root.GetType().Name}: {root.Message}");
-                progress.End(p.Cost);
-                continue;
-            }
-            rec.Complete(p.Name, rows);
-            progress.End(p.Cost);
-            foreach (var r in rows)
-            {
-                if (r.Verified == "fail") failed = true;
-                stdout.WriteLine(r.Samples == 0
-                    ? $"  {r.Series,-22} {r.Metric,-16} {r.Note}"
-                    : string.Create(CultureInfo.InvariantCulture, $"  {r.Series,-22} {r.Metric,-16} {r.Median,12:0.##} {r.Unit,-10} [{r.CiLow:0.##}, {r.CiHigh:0.##}] n={r.Samples} {r.Verified}"));
-            }
-        }
-        rec.Finish();
-        if (failed)
-        {
-            stderr.WriteLine("io-webserver: FAILED: a check or a series failed (see Verified/Note in results.csv and notes in meta.json)");
-            return 1;
-        }
-        stdout.WriteLine($"io-webserver: results in {Path.GetFullPath(rec.Directory)}");
-        return 0;
+        var (failed, interrupted) = Runner.Run(rec, points, stdout, stderr, cancel);
+        return Runner.Conclude(failed, interrupted, rec.Directory, stdout, stderr);
     }
 
-    /// <summary>The series to run, in order. A series that cannot run here becomes a point that records a skip row with the reason.</summary>
-    public static List<IoPoint> Plan(IoSettings s, IReadOnlyList<int> allowed, List<string> notes, TextWriter stderr)
+    /// <summary>The series loop; a skip row (no samples) is printed with its reason, a measured one with its median and CI.</summary>
+    static readonly SweepRunner Runner = new()
     {
-        var points = new List<IoPoint>();
+        Program = "io-webserver",
+        Unit = "series",
+        Units = "series",
+        FailureKind = "a check or a series",
+        FormatRow = r => r.Samples == 0
+            ? $"  {r.Series,-22} {r.Metric,-16} {r.Note}"
+            : string.Create(CultureInfo.InvariantCulture, $"  {r.Series,-22} {r.Metric,-16} {r.Median,12:0.##} {r.Unit,-10} [{r.CiLow:0.##}, {r.CiHigh:0.##}] n={r.Samples} {r.Verified}"),
+    };
+
+    /// <summary>The series to run, in order. A series that cannot run here becomes a point that records a skip row with the reason.</summary>
+    public static List<SweepPoint> Plan(IoSettings s, IReadOnlyList<int> allowed, List<string> notes, TextWriter stderr)
+    {
+        var points = new List<SweepPoint>();
         void NoteShared(string part, LoadPlacement load)
         {
             if (!load.Shared) return;
@@ -87,19 +61,19 @@ public static class IoRun
         {
             stderr.WriteLine($"io-webserver: {series} skipped: {reason}");
             notes.Add($"{series} skipped: {reason}");
-            points.Add(new IoPoint(name, 0.01, () => [Rows.Skipped(series, cores, "", metric, unit, reason)]));
+            points.Add(new SweepPoint(name, 0.01, () => [Rows.Skipped(series, cores, "", metric, unit, reason)]));
         }
         if (s.Only.Contains(IoSettings.Udp))
         {
             var load = LoadPlacement.For(s.Cores, 2, allowed);
             NoteShared("UDP echo", load);
             if (two)
-                points.Add(new IoPoint("udp/mk", runCost, () => UdpEchoSeries.Measure(UdpEchoSeries.MkSeries,
+                points.Add(new SweepPoint("udp/mk", runCost, () => UdpEchoSeries.Measure(UdpEchoSeries.MkSeries,
                     () => MkUdpEchoServer.Start(s.Cores[0], s.Cores[1], s.PayloadBytes), load.Cores[0], s,
                     $"driver dispatcher on core {s.Cores[0]}, echo stack dispatcher on core {s.Cores[1]}; {load.Description}")));
             else
                 Skip("udp/mk", UdpEchoSeries.MkSeries, 2, "packets_per_s", "packets/s", TooFewCores(s, 2, "a driver core and a stack core"));
-            points.Add(new IoPoint("udp/host", runCost, () => UdpEchoSeries.Measure(UdpEchoSeries.HostSeries,
+            points.Add(new SweepPoint("udp/host", runCost, () => UdpEchoSeries.Measure(UdpEchoSeries.HostSeries,
                 () => HostUdpEchoServer.Start(s.Cores[0], s.PayloadBytes), load.Cores[0], s,
                 $"blocking receive/send loop on one thread pinned to core {s.Cores[0]}; {load.Description}")));
         }
@@ -115,18 +89,18 @@ public static class IoRun
             else if (!two)
                 Skip("static/mk", WebSeries.StaticMk, 2, "requests_per_s", "requests/s", TooFewCores(s, 2, "a driver core and an HTTP server core"));
             else
-                points.Add(new IoPoint("static/mk", runCost, () => WebSeries.Measure(WebSeries.StaticMk, () => MkWebServer.Start(server), WebCheck.Static, StaticPage.Path, null, load, s,
+                points.Add(new SweepPoint("static/mk", runCost, () => WebSeries.Measure(WebSeries.StaticMk, () => MkWebServer.Start(server), WebCheck.Static, StaticPage.Path, null, load, s,
                     $"TCP NIC driver dispatcher on core {server[0]} (epoll-polled sockets), HTTP server dispatcher on core {server[1]}")));
             if (noWrk != null)
                 Skip("static/kestrel", WebSeries.StaticKestrel, server.Length, "requests_per_s", "requests/s", noWrk);
             else
-                points.Add(new IoPoint("static/kestrel", runCost + 2, () => WebSeries.Measure(WebSeries.StaticKestrel, () => KestrelBaseline.Start(server), WebCheck.Static, StaticPage.Path, null, load, s,
+                points.Add(new SweepPoint("static/kestrel", runCost + 2, () => WebSeries.Measure(WebSeries.StaticKestrel, () => KestrelBaseline.Start(server), WebCheck.Static, StaticPage.Path, null, load, s,
                     $"ASP.NET Core Kestrel minimal API in a child process pinned with taskset to cores {CoreList.Format(server)}")));
             string? noLighttpd = noWrk ?? (Tools.Lighttpd == null ? Tools.MissingReason("lighttpd") : null);
             if (noLighttpd != null)
                 Skip("static/lighttpd", WebSeries.StaticLighttpd, server.Length, "requests_per_s", "requests/s", noLighttpd);
             else
-                points.Add(new IoPoint("static/lighttpd", runCost, () => WebSeries.Measure(WebSeries.StaticLighttpd, () => LighttpdServer.Start(server), WebCheck.Static, StaticPage.Path, null, load, s,
+                points.Add(new SweepPoint("static/lighttpd", runCost, () => WebSeries.Measure(WebSeries.StaticLighttpd, () => LighttpdServer.Start(server), WebCheck.Static, StaticPage.Path, null, load, s,
                     $"lighttpd (single-threaded event loop) pinned with taskset to cores {CoreList.Format(server)}")));
         }
         if (s.Only.Contains(IoSettings.Dynamic))
@@ -142,13 +116,13 @@ public static class IoRun
             else if (!two)
                 Skip("dynamic/mk", WebSeries.DynamicMk, 2, "requests_per_s", "requests/s", TooFewCores(s, 2, "a driver core and an HTTP server core; a third gives the database its own"));
             else
-                points.Add(new IoPoint("dynamic/mk", runCost, () => DynamicSeries.Measure(WebSeries.DynamicMk,
+                points.Add(new SweepPoint("dynamic/mk", runCost, () => DynamicSeries.Measure(WebSeries.DynamicMk,
                     db => MkWebServer.Start(server, (http, txPool) => new DatabaseDispatcher(http, txPool, db)), load, s,
                     $"TCP NIC driver dispatcher on core {server[0]}, HTTP server dispatcher on core {server[1]}, {dbPlace}; SQLite (Microsoft.Data.Sqlite) opened on the database core")));
             if (noWrk != null)
                 Skip("dynamic/kestrel", WebSeries.DynamicKestrel, server.Length, "requests_per_s", "requests/s", noWrk);
             else
-                points.Add(new IoPoint("dynamic/kestrel", runCost + 2, () => DynamicSeries.Measure(WebSeries.DynamicKestrel, db => KestrelBaseline.Start(server, db), load, s,
+                points.Add(new SweepPoint("dynamic/kestrel", runCost + 2, () => DynamicSeries.Measure(WebSeries.DynamicKestrel, db => KestrelBaseline.Start(server, db), load, s,
                     $"ASP.NET Core Kestrel minimal API in a child process pinned with taskset to cores {CoreList.Format(server)}, one SQLite connection per thread-pool thread")));
         }
         return points;
@@ -156,10 +130,4 @@ public static class IoRun
 
     static string TooFewCores(IoSettings s, int needed, string what) =>
         $"the multikernel variant needs {needed} cores ({what}) and --cores gives {s.Cores.Length} ({CoreList.Format(s.Cores)})";
-
-    static string LoadAverage()
-    {
-        try { return File.ReadAllText("/proc/loadavg").Trim(); }
-        catch (IOException) { return "unknown"; }
-    }
 }

@@ -1,6 +1,4 @@
-using Experiments.Common;
-
-namespace Fig1.SharedState;
+namespace Experiments.Common;
 
 /// <summary>One point of a sweep: its name (as listed in meta.json while missing), a relative cost for the time-left
 /// estimate, and the measurement that produces its result rows.</summary>

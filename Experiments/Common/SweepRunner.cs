@@ -1,0 +1,75 @@
+namespace Experiments.Common;
+
+/// <summary>
+/// Runs one experiment's points in order into its <see cref="ExperimentRecorder"/>. A cancellation stops before the
+/// next point and records the interruption; a point that throws is noted (results.csv keeps the other points) and
+/// makes the run failed, as does any row with Verified "fail". Progress goes to stderr (<see cref="SweepProgress"/>),
+/// each finished row to stdout in the program's own format.
+/// </summary>
+public sealed class SweepRunner
+{
+    /// <summary>The program's name as its messages start, e.g. "fig1".</summary>
+    public required string Program { get; init; }
+    /// <summary>What one point is called in messages ("point", or "series" where a point is a whole series).</summary>
+    public string Unit { get; init; } = "point";
+    /// <summary>The plural of <see cref="Unit"/>.</summary>
+    public string Units { get; init; } = "points";
+    /// <summary>What a failure is, as the FAILED line says it, e.g. "a correctness check or a point".</summary>
+    public string FailureKind { get; init; } = "a correctness check or a point";
+    /// <summary>One finished row as printed on stdout.</summary>
+    public required Func<ResultRow, string> FormatRow { get; init; }
+
+    /// <summary>Measures <paramref name="points"/> (all planned in <paramref name="rec"/>) and finishes the recorder.</summary>
+    public (bool Failed, bool Interrupted) Run(ExperimentRecorder rec, IReadOnlyList<SweepPoint> points, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
+    {
+        var progress = new SweepProgress(rec.Meta.Experiment, points.Select(p => p.Cost).ToArray(), stderr);
+        bool failed = false;
+        foreach (var p in points)
+        {
+            if (cancel.IsCancellationRequested)
+            {
+                rec.Finish($"interrupted (Ctrl-C) after {points.Count - rec.Remaining.Count} of {points.Count} {Units}");
+                return (failed, true);
+            }
+            progress.Begin(p.Name);
+            IReadOnlyList<ResultRow> rows;
+            try { rows = p.Measure(); }
+            catch (Exception e)
+            {
+                failed = true;
+                var root = e is AggregateException { InnerException: { } inner } ? inner : e;
+                stderr.WriteLine($"{Program}: {Unit} {p.Name} failed: {root.GetType().Name}: {root.Message}");
+                rec.AddNote($"{Unit} {p.Name} failed: {root.GetType().Name}: {root.Message}");
+                progress.End(p.Cost);
+                continue;
+            }
+            rec.Complete(p.Name, rows);
+            progress.End(p.Cost);
+            foreach (var r in rows)
+            {
+                if (r.Verified == "fail") failed = true;
+                stdout.WriteLine(FormatRow(r));
+            }
+        }
+        rec.Finish();
+        return (failed, false);
+    }
+
+    /// <summary>Says how the run ended (interrupted, failed or where the results are) and gives its exit code.</summary>
+    /// <param name="outDir">The folder named in the closing line.</param>
+    public int Conclude(bool failed, bool interrupted, string outDir, TextWriter stdout, TextWriter stderr)
+    {
+        if (interrupted)
+        {
+            stderr.WriteLine($"{Program}: interrupted; finished {Units} are in {Path.GetFullPath(outDir)}, meta.json lists the missing ones");
+            return ExitCode.Interrupted;
+        }
+        if (failed)
+        {
+            stderr.WriteLine($"{Program}: FAILED: {FailureKind} failed (see Verified/Note in results.csv and notes in meta.json)");
+            return ExitCode.Failed;
+        }
+        stdout.WriteLine($"{Program}: results in {Path.GetFullPath(outDir)}");
+        return ExitCode.Ok;
+    }
+}

@@ -1,7 +1,0 @@
-using Experiments.Common;
-
-namespace Fig3.TlbShootdown;
-
-/// <summary>One point of the sweep: its name (as listed in meta.json while missing), a relative cost for the
-/// time-left estimate, and the measurement that produces its result rows.</summary>
-public sealed record SweepPoint(string Name, double Cost, Func<IReadOnlyList<ResultRow>> Measure);
