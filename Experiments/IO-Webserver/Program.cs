@@ -1,3 +1,4 @@
+using Experiments.Common;
 using IOWebserver;
 
 // Child-process role: the Kestrel baseline runs in its own process so that taskset can pin it to the server cores.
@@ -6,12 +7,5 @@ if (args.Length > 0 && args[0] == KestrelBaseline.ChildVerb)
 
 // Ctrl-C stops the run before its next series (finished series stay on disk, meta.json says what is missing);
 // a second Ctrl-C ends the process at once.
-using var cancel = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) =>
-{
-    if (cancel.IsCancellationRequested) return;
-    e.Cancel = true;
-    Console.Error.WriteLine("io-webserver: Ctrl-C: stopping after the current series (press again to abort at once)");
-    cancel.Cancel();
-};
+using var cancel = CtrlC.StopsAfterCurrent("io-webserver", "series");
 return IoCli.Run(args, Console.Out, Console.Error, cancel.Token);

@@ -1,0 +1,90 @@
+using System.CommandLine;
+using System.Globalization;
+
+namespace Experiments.Common;
+
+/// <summary>
+/// The options every experiment program shares (--cores, a ranged whole number such as --iterations or
+/// --repetitions, --out) and how a program parses its command line. A bad value names the option, what was wrong and
+/// what is allowed; a refused command line exits with <see cref="ExitCode.BadInput"/>.
+/// </summary>
+public static class ExperimentOptions
+{
+    /// <summary>--cores: "all" or a list such as 0-3,8 of cores in <paramref name="allowed"/> (checked by <see cref="CoreList.Parse"/>).</summary>
+    /// <param name="subject">How the description starts, e.g. "Cores to use".</param>
+    /// <param name="example">A list shown as an example, e.g. "0-3,8".</param>
+    /// <param name="roles">What the program does with the cores, appended to the description.</param>
+    public static Option<string> Cores(IReadOnlyList<int> allowed, string subject, string example, string roles)
+    {
+        var cores = new Option<string>("--cores")
+        {
+            Description = $"{subject}, a list or ranges such as {example} or 'all' (default: all allowed, here {CoreList.Format(allowed)}). {roles}",
+            DefaultValueFactory = _ => "all",
+        };
+        cores.Validators.Add(r =>
+        {
+            try { CoreList.Parse(r.GetValueOrDefault<string>() ?? "", allowed); }
+            catch (FormatException e) { r.AddError(e.Message); }
+        });
+        return cores;
+    }
+
+    /// <summary>An optional whole-number option with a range; a bad value names the option, the value and the range.</summary>
+    public static Option<int?> Int(string name, string description, int min, int max) => new(name)
+    {
+        Description = $"{description}; {min} to {max}",
+        CustomParser = r =>
+        {
+            string text = r.Tokens.Count == 1 ? r.Tokens[0].Value : "";
+            if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v))
+            {
+                r.AddError($"{name}: '{text}' is not a whole number; allowed: {min} to {max}");
+                return null;
+            }
+            if (v < min || v > max)
+            {
+                r.AddError($"{name}: {v} is out of range; allowed: {min} to {max}");
+                return null;
+            }
+            return v;
+        },
+    };
+
+    /// <summary>--out: the run folder (not empty, not an existing file); results go to one subfolder per experiment.</summary>
+    /// <param name="experimentIds">The subfolders the program writes, as the description lists them.</param>
+    public static Option<string> OutDir(params string[] experimentIds)
+    {
+        var outDir = new Option<string>("--out")
+        {
+            Description = $"Run folder; results go to {string.Join(" and ", experimentIds.Select(id => $"<out>/{id}"))} (default: Results/<host>-<timestamp>)",
+        };
+        outDir.Validators.Add(r =>
+        {
+            string? v = r.GetValueOrDefault<string>();
+            if (string.IsNullOrWhiteSpace(v)) r.AddError("--out: the run folder must not be empty");
+            else if (File.Exists(v)) r.AddError($"--out: '{v}' is a file; give a folder (it is created if missing)");
+        });
+        return outDir;
+    }
+
+    /// <summary>The run folder when --out is not given: Results/&lt;host&gt;-&lt;local timestamp&gt;.</summary>
+    public static string DefaultRunFolder() =>
+        Path.Combine("Results", $"{Environment.MachineName}-{DateTime.Now:yyyyMMdd-HHmmss}");
+
+    /// <summary>
+    /// Parses <paramref name="args"/> against <paramref name="root"/>. Errors are printed one per line prefixed with
+    /// <paramref name="program"/> and give <see cref="ExitCode.BadInput"/> without running anything; otherwise the
+    /// root's action runs (exceptions are not caught) and its result is returned.
+    /// </summary>
+    public static int ParseAndInvoke(RootCommand root, string[] args, string program, TextWriter stdout, TextWriter stderr)
+    {
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var e in parsed.Errors) stderr.WriteLine($"{program}: {e.Message}");
+            stderr.WriteLine($"{program}: run with --help for the options and their allowed values");
+            return ExitCode.BadInput;
+        }
+        return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null });
+    }
+}
