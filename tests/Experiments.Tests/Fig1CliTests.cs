@@ -6,15 +6,7 @@ namespace Experiments.Tests;
 /// <summary>The fig1 program end to end at a tiny size: what it writes, how it refuses bad input, how it stops.</summary>
 public class Fig1CliTests
 {
-    static (int Exit, string Out, string Err) Run(params string[] args) => Run(CancellationToken.None, args);
-
-    static (int Exit, string Out, string Err) Run(CancellationToken cancel, params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int exit = Fig1Cli.Run(args, o, e, cancel);
-        return (exit, o.ToString(), e.ToString());
-    }
+    static (int Exit, string Out, string Err) Run(params string[] args) => ProgramRun.Invoke(Fig1Cli.Run, args);
 
     static readonly string[] Tiny = ["--iterations", "50", "--repetitions", "3"];
 
@@ -126,15 +118,6 @@ public class Fig1CliTests
     }
 
     /// <summary>A writer that cancels the run once the program reports its first finished point.</summary>
-    sealed class CancelAfterFirstPoint(CancellationTokenSource cts) : StringWriter
-    {
-        public override void WriteLine(string? value)
-        {
-            base.WriteLine(value);
-            cts.Cancel();
-        }
-    }
-
     [Fact]
     public void InterruptedRunKeepsFinishedPointsAndListsTheMissingOnes()
     {

@@ -6,13 +6,7 @@ namespace Experiments.Tests;
 /// <summary>The io-webserver program end to end at a tiny size: what it writes and how it refuses bad input.</summary>
 public class IOCliTests
 {
-    static (int Exit, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int exit = IoCli.Run(args, o, e, CancellationToken.None);
-        return (exit, o.ToString(), e.ToString());
-    }
+    static (int Exit, string Out, string Err) Run(params string[] args) => ProgramRun.Invoke(IoCli.Run, args);
 
     [Theory]
     [InlineData("--cores", "9999", "--cores", "allowed cores")]
