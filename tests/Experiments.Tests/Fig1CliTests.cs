@@ -21,29 +21,22 @@ public class Fig1CliTests
     [InlineData("--experiment", "fig9", "--experiment", "allowed: all, fig1-shared-state, urpc-tables")]
     public void BadValueNamesOptionAndAllowedValuesAndExitsWith2(string option, string value, string named, string allowed)
     {
-        var (exit, _, err) = Run(option, value, "--out", TestCores.TempDir());
-        Assert.Equal(2, exit);
-        Assert.Contains(named, err);
-        Assert.Contains(allowed, err);
+        ProgramRun.AssertRefused(Fig1Cli.Run, [option, value, "--out", TestCores.TempDir()], named, allowed);
     }
 
     [Fact]
     public void QuickAndFullTogetherIsRefused()
     {
-        var (exit, _, err) = Run("--quick", "--full", "--out", TestCores.TempDir());
-        Assert.Equal(2, exit);
-        Assert.Contains("--quick and --full cannot be combined", err);
+        ProgramRun.AssertRefused(Fig1Cli.Run, ["--quick", "--full", "--out", TestCores.TempDir()], "--quick and --full cannot be combined");
     }
 
     [Fact]
     public void UnknownOptionAndFileAsOutAreRefused()
     {
-        Assert.Equal(2, Run("--colour", "red").Exit);
+        ProgramRun.AssertRefused(Fig1Cli.Run, ["--colour", "red"]);
         string file = Path.Combine(TestCores.TempDir(), "a-file");
         File.WriteAllText(file, "x");
-        var (exit, _, err) = Run("--out", file);
-        Assert.Equal(2, exit);
-        Assert.Contains("--out", err);
+        ProgramRun.AssertRefused(Fig1Cli.Run, ["--out", file], "--out");
         Assert.False(File.Exists(Path.Combine(file, "fig1-shared-state", "results.csv")));
     }
 

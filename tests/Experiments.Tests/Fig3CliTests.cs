@@ -21,25 +21,18 @@ public class Fig3CliTests
     public void BadValueNamesOptionAndAllowedValuesAndExitsWith2(string option, string value, string named, string allowed)
     {
         string dir = TestCores.TempDir();
-        var (exit, _, err) = Run(option, value, "--out", dir);
-        Assert.Equal(2, exit);
-        Assert.Contains(named, err);
-        Assert.Contains(allowed, err);
+        ProgramRun.AssertRefused(Fig3Cli.Run, [option, value, "--out", dir], named, allowed);
         Assert.False(Directory.Exists(Path.Combine(dir, Fig3Settings.ExperimentId)));
     }
 
     [Fact]
     public void QuickAndFullTogetherUnknownOptionAndFileAsOutAreRefused()
     {
-        var (exit, _, err) = Run("--quick", "--full", "--out", TestCores.TempDir());
-        Assert.Equal(2, exit);
-        Assert.Contains("--quick and --full cannot be combined", err);
-        Assert.Equal(2, Run("--colour", "red").Exit);
+        ProgramRun.AssertRefused(Fig3Cli.Run, ["--quick", "--full", "--out", TestCores.TempDir()], "--quick and --full cannot be combined");
+        ProgramRun.AssertRefused(Fig3Cli.Run, ["--colour", "red"]);
         string file = Path.Combine(TestCores.TempDir(), "a-file");
         File.WriteAllText(file, "x");
-        (exit, _, err) = Run("--out", file);
-        Assert.Equal(2, exit);
-        Assert.Contains("--out", err);
+        ProgramRun.AssertRefused(Fig3Cli.Run, ["--out", file], "--out");
     }
 
     [Fact]

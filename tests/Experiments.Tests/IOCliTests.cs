@@ -20,24 +20,17 @@ public class IOCliTests
     public void BadValueNamesOptionAndAllowedValuesAndExitsWith2(string option, string value, string named, string allowed)
     {
         string dir = TestCores.TempDir();
-        var (exit, _, err) = Run(option, value, "--out", dir);
-        Assert.Equal(2, exit);
-        Assert.Contains(named, err);
-        Assert.Contains(allowed, err);
+        ProgramRun.AssertRefused(IoCli.Run, [option, value, "--out", dir], named, allowed);
         Assert.False(Directory.Exists(Path.Combine(dir, IoSettings.ExperimentId)));
     }
 
     [Fact]
     public void QuickAndFullTogetherAndFileAsOutAreRefused()
     {
-        var (exit, _, err) = Run("--quick", "--full", "--out", TestCores.TempDir());
-        Assert.Equal(2, exit);
-        Assert.Contains("--quick and --full cannot be combined", err);
+        ProgramRun.AssertRefused(IoCli.Run, ["--quick", "--full", "--out", TestCores.TempDir()], "--quick and --full cannot be combined");
         string file = Path.Combine(TestCores.TempDir(), "a-file");
         File.WriteAllText(file, "x");
-        (exit, _, err) = Run("--out", file);
-        Assert.Equal(2, exit);
-        Assert.Contains("--out", err);
+        ProgramRun.AssertRefused(IoCli.Run, ["--out", file], "--out");
     }
 
     [Fact]

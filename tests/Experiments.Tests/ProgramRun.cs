@@ -13,6 +13,15 @@ static class ProgramRun
         int exit = program(args, o, e, cancel);
         return (exit, o.ToString(), e.ToString());
     }
+
+    /// <summary>Asserts that <paramref name="program"/> refuses <paramref name="args"/> with exit code 2 and that its
+    /// stderr contains each of <paramref name="mentions"/> (the option named, what is allowed).</summary>
+    public static void AssertRefused(Entry program, string[] args, params string[] mentions)
+    {
+        var (exit, _, err) = Invoke(program, args);
+        Assert.Equal(2, exit);
+        foreach (var m in mentions) Assert.Contains(m, err);
+    }
 }
 
 /// <summary>A stdout that cancels <paramref name="cts"/> at the first line written: the programs print a point's rows
