@@ -20,7 +20,7 @@ public sealed class SweepRunner
     public required Func<ResultRow, string> FormatRow { get; init; }
 
     /// <summary>Measures <paramref name="points"/> (all planned in <paramref name="rec"/>) and finishes the recorder.</summary>
-    public (bool Failed, bool Interrupted) Run(ExperimentRecorder rec, IReadOnlyList<SweepPoint> points, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
+    public (bool Failed, bool Interrupted) Run(ExperimentRecorder rec, IReadOnlyList<PlannedPoint> points, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
     {
         var progress = new SweepProgress(rec.Meta.Experiment, points.Select(p => p.Cost).ToArray(), stderr);
         bool failed = false;

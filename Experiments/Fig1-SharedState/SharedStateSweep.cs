@@ -13,18 +13,18 @@ public static class SharedStateSweep
     static readonly int[] LockLines = [1, 8];
     static readonly int[] MsgLines = [1, 8];
 
-    public static List<SweepPoint> Plan(Fig1Settings s, double clockOverhead)
+    public static List<PlannedPoint> Plan(Fig1Settings s, double clockOverhead)
     {
         var rows = new RowFactory(Fig1Settings.SharedStateId);
         var size = s.Size;
-        var points = new List<SweepPoint>();
+        var points = new List<PlannedPoint>();
         foreach (int k in CoreList.SweepCounts(s.Cores.Length, quick: s.Profile == "quick"))
         {
             int[] cores = s.Cores[..k];
             string coreText = CoreList.Format(cores);
             double ops = (double)size.OpsPerThread;
             foreach (int n in ShmLines)
-                points.Add(new SweepPoint($"SHM{n} cores={k}", ops * (k > 1 ? 60 * n : 10 + n), () =>
+                points.Add(new PlannedPoint($"SHM{n} cores={k}", ops * (k > 1 ? 60 * n : 10 + n), () =>
                 {
                     var m = ShmWorkload.Run(cores, n, size);
                     return [rows.Cycles($"SHM{n}", k, $"lines={n}", "cycles_per_update", m.CyclesPerOp, m.RepetitionDisturbed, RowFactory.Verdict(m.Verified),
@@ -32,7 +32,7 @@ public static class SharedStateSweep
                 }));
             foreach (var (kind, series, what) in new[] { (HostLock.DotNetLock, "lock", "a C# lock statement on System.Threading.Lock"), (HostLock.SpinLock, "spinlock", "a test-and-test-and-set spin lock") })
                 foreach (int n in LockLines)
-                    points.Add(new SweepPoint($"{series}{n} cores={k}", ops * (k > 1 ? 120 + 10 * n : 20 + n), () =>
+                    points.Add(new PlannedPoint($"{series}{n} cores={k}", ops * (k > 1 ? 120 + 10 * n : 20 + n), () =>
                     {
                         var m = LockWorkload.Run(cores, n, size, kind);
                         return [rows.Cycles($"{series}{n}", k, $"lines={n}", "cycles_per_update", m.CyclesPerOp, m.RepetitionDisturbed, RowFactory.Verdict(m.Verified),
@@ -41,8 +41,8 @@ public static class SharedStateSweep
             if (k < 2) continue;
             foreach (int n in MsgLines)
             {
-                points.Add(new SweepPoint($"MSG{n} cores={k}", ops * (k - 1) * 800, () => Msg(rows, cores, n, size, window: 1, clockOverhead)));
-                points.Add(new SweepPoint($"MSG{n}-pipelined cores={k} window={s.Window}", ops * (k - 1) * 300, () => Msg(rows, cores, n, size, s.Window, clockOverhead)));
+                points.Add(new PlannedPoint($"MSG{n} cores={k}", ops * (k - 1) * 800, () => Msg(rows, cores, n, size, window: 1, clockOverhead)));
+                points.Add(new PlannedPoint($"MSG{n}-pipelined cores={k} window={s.Window}", ops * (k - 1) * 300, () => Msg(rows, cores, n, size, s.Window, clockOverhead)));
             }
         }
         return points;

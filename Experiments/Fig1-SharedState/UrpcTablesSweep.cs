@@ -35,13 +35,13 @@ public static class UrpcTablesSweep
         return pairs;
     }
 
-    public static List<SweepPoint> Plan(Fig1Settings s, MachineTopology topo)
+    public static List<PlannedPoint> Plan(Fig1Settings s, MachineTopology topo)
     {
         var rows = new RowFactory(Fig1Settings.UrpcTablesId);
         var size = s.Size;
         double ops = size.OpsPerThread;
         int c0 = s.Cores[0];
-        var points = new List<SweepPoint>
+        var points = new List<PlannedPoint>
         {
             new($"LRPC same-core core={c0}", ops * 50, () =>
             {

@@ -26,9 +26,9 @@ public static class TlbSweep
 
     const string Modelled = "modelled: each core's TLB is a software translation cache consulted by the VM API; the invalidation is a real URPC message round between pinned cores (each core drops the entry on its own core and acks), not a hardware TLB flush";
 
-    public static List<SweepPoint> Plan(Fig3Settings s)
+    public static List<PlannedPoint> Plan(Fig3Settings s)
     {
-        var points = new List<SweepPoint>();
+        var points = new List<PlannedPoint>();
         var size = s.Size;
         string group = s.Grouping.ToString();
         foreach (int k in CoreList.SweepCounts(s.Cores.Length, quick: s.Profile == "quick"))
@@ -38,7 +38,7 @@ public static class TlbSweep
             double ops = size.TotalOps;
             var series = (k >= 2 ? Protocols.Select(p => new ShootdownSeries(p.Series, p.Protocol, Unmap: false)) : [])
                 .Append(new ShootdownSeries(MultikernelUnmap, RoutingProtocol.NumaAwareMulticast, Unmap: true)).ToArray();
-            points.Add(new SweepPoint($"Multikernel cores={k}", ops * series.Length * (2 + k), () =>
+            points.Add(new PlannedPoint($"Multikernel cores={k}", ops * series.Length * (2 + k), () =>
             {
                 var measured = ShootdownWorkload.Run(cores, series, s.Grouping, size);
                 var rows = new List<ResultRow>();
@@ -59,7 +59,7 @@ public static class TlbSweep
                 }
                 return rows;
             }));
-            points.Add(new SweepPoint($"{LinuxMprotect} cores={k}", ops * (20 + 5 * k), () =>
+            points.Add(new PlannedPoint($"{LinuxMprotect} cores={k}", ops * (20 + 5 * k), () =>
             {
                 var m = MprotectWorkload.Run(cores, size);
                 return [RowFactory.Latency(LinuxMprotect, k, "call=mprotect;pages=1", RowFactory.UnmapMetric, m,
@@ -67,7 +67,7 @@ public static class TlbSweep
                     "the Linux kernel changes the page-table entry and flushes the TLB of every core running this process with real IPIs and hardware TLB invalidations; restored to read-write between samples, untimed; " +
                     $"sample = median of {size.Iterations} calls of one repetition")];
             }));
-            points.Add(new SweepPoint($"{LinuxMunmap} cores={k}", ops * (30 + 5 * k), () =>
+            points.Add(new PlannedPoint($"{LinuxMunmap} cores={k}", ops * (30 + 5 * k), () =>
             {
                 var m = MunmapWorkload.Run(cores, size);
                 return [RowFactory.Latency(LinuxMunmap, k, "call=munmap;pages=1", RowFactory.UnmapMetric, m,

@@ -45,9 +45,9 @@ public static class IoRun
     };
 
     /// <summary>The series to run, in order. A series that cannot run here becomes a point that records a skip row with the reason.</summary>
-    public static List<SweepPoint> Plan(IoSettings s, IReadOnlyList<int> allowed, List<string> notes, TextWriter stderr)
+    public static List<PlannedPoint> Plan(IoSettings s, IReadOnlyList<int> allowed, List<string> notes, TextWriter stderr)
     {
-        var points = new List<SweepPoint>();
+        var points = new List<PlannedPoint>();
         void NoteShared(string part, LoadPlacement load)
         {
             if (!load.Shared) return;
@@ -61,19 +61,19 @@ public static class IoRun
         {
             stderr.WriteLine($"io-webserver: {series} skipped: {reason}");
             notes.Add($"{series} skipped: {reason}");
-            points.Add(new SweepPoint(name, 0.01, () => [Rows.Skipped(series, cores, "", metric, unit, reason)]));
+            points.Add(new PlannedPoint(name, 0.01, () => [Rows.Skipped(series, cores, "", metric, unit, reason)]));
         }
         if (s.Only.Contains(IoSettings.Udp))
         {
             var load = LoadPlacement.For(s.Cores, 2, allowed);
             NoteShared("UDP echo", load);
             if (two)
-                points.Add(new SweepPoint("udp/mk", runCost, () => UdpEchoSeries.Measure(UdpEchoSeries.MkSeries,
+                points.Add(new PlannedPoint("udp/mk", runCost, () => UdpEchoSeries.Measure(UdpEchoSeries.MkSeries,
                     () => MkUdpEchoServer.Start(s.Cores[0], s.Cores[1], s.PayloadBytes), load.Cores[0], s,
                     $"driver dispatcher on core {s.Cores[0]}, echo stack dispatcher on core {s.Cores[1]}; {load.Description}")));
             else
                 Skip("udp/mk", UdpEchoSeries.MkSeries, 2, "packets_per_s", "packets/s", TooFewCores(s, 2, "a driver core and a stack core"));
-            points.Add(new SweepPoint("udp/host", runCost, () => UdpEchoSeries.Measure(UdpEchoSeries.HostSeries,
+            points.Add(new PlannedPoint("udp/host", runCost, () => UdpEchoSeries.Measure(UdpEchoSeries.HostSeries,
                 () => HostUdpEchoServer.Start(s.Cores[0], s.PayloadBytes), load.Cores[0], s,
                 $"blocking receive/send loop on one thread pinned to core {s.Cores[0]}; {load.Description}")));
         }
@@ -89,18 +89,18 @@ public static class IoRun
             else if (!two)
                 Skip("static/mk", WebSeries.StaticMk, 2, "requests_per_s", "requests/s", TooFewCores(s, 2, "a driver core and an HTTP server core"));
             else
-                points.Add(new SweepPoint("static/mk", runCost, () => WebSeries.Measure(WebSeries.StaticMk, () => MkWebServer.Start(server), WebCheck.Static, StaticPage.Path, null, load, s,
+                points.Add(new PlannedPoint("static/mk", runCost, () => WebSeries.Measure(WebSeries.StaticMk, () => MkWebServer.Start(server), WebCheck.Static, StaticPage.Path, null, load, s,
                     $"TCP NIC driver dispatcher on core {server[0]} (epoll-polled sockets), HTTP server dispatcher on core {server[1]}")));
             if (noWrk != null)
                 Skip("static/kestrel", WebSeries.StaticKestrel, server.Length, "requests_per_s", "requests/s", noWrk);
             else
-                points.Add(new SweepPoint("static/kestrel", runCost + 2, () => WebSeries.Measure(WebSeries.StaticKestrel, () => KestrelBaseline.Start(server), WebCheck.Static, StaticPage.Path, null, load, s,
+                points.Add(new PlannedPoint("static/kestrel", runCost + 2, () => WebSeries.Measure(WebSeries.StaticKestrel, () => KestrelBaseline.Start(server), WebCheck.Static, StaticPage.Path, null, load, s,
                     $"ASP.NET Core Kestrel minimal API in a child process pinned with taskset to cores {CoreList.Format(server)}")));
             string? noLighttpd = noWrk ?? (Tools.Lighttpd == null ? Tools.MissingReason("lighttpd") : null);
             if (noLighttpd != null)
                 Skip("static/lighttpd", WebSeries.StaticLighttpd, server.Length, "requests_per_s", "requests/s", noLighttpd);
             else
-                points.Add(new SweepPoint("static/lighttpd", runCost, () => WebSeries.Measure(WebSeries.StaticLighttpd, () => LighttpdServer.Start(server), WebCheck.Static, StaticPage.Path, null, load, s,
+                points.Add(new PlannedPoint("static/lighttpd", runCost, () => WebSeries.Measure(WebSeries.StaticLighttpd, () => LighttpdServer.Start(server), WebCheck.Static, StaticPage.Path, null, load, s,
                     $"lighttpd (single-threaded event loop) pinned with taskset to cores {CoreList.Format(server)}")));
         }
         if (s.Only.Contains(IoSettings.Dynamic))
@@ -116,13 +116,13 @@ public static class IoRun
             else if (!two)
                 Skip("dynamic/mk", WebSeries.DynamicMk, 2, "requests_per_s", "requests/s", TooFewCores(s, 2, "a driver core and an HTTP server core; a third gives the database its own"));
             else
-                points.Add(new SweepPoint("dynamic/mk", runCost, () => DynamicSeries.Measure(WebSeries.DynamicMk,
+                points.Add(new PlannedPoint("dynamic/mk", runCost, () => DynamicSeries.Measure(WebSeries.DynamicMk,
                     db => MkWebServer.Start(server, (http, txPool) => new DatabaseDispatcher(http, txPool, db)), load, s,
                     $"TCP NIC driver dispatcher on core {server[0]}, HTTP server dispatcher on core {server[1]}, {dbPlace}; SQLite (Microsoft.Data.Sqlite) opened on the database core")));
             if (noWrk != null)
                 Skip("dynamic/kestrel", WebSeries.DynamicKestrel, server.Length, "requests_per_s", "requests/s", noWrk);
             else
-                points.Add(new SweepPoint("dynamic/kestrel", runCost + 2, () => DynamicSeries.Measure(WebSeries.DynamicKestrel, db => KestrelBaseline.Start(server, db), load, s,
+                points.Add(new PlannedPoint("dynamic/kestrel", runCost + 2, () => DynamicSeries.Measure(WebSeries.DynamicKestrel, db => KestrelBaseline.Start(server, db), load, s,
                     $"ASP.NET Core Kestrel minimal API in a child process pinned with taskset to cores {CoreList.Format(server)}, one SQLite connection per thread-pool thread")));
         }
         return points;

@@ -2,4 +2,4 @@ namespace Experiments.Common;
 
 /// <summary>One point of a sweep: its name (as listed in meta.json while missing), a relative cost for the time-left
 /// estimate, and the measurement that produces its result rows.</summary>
-public sealed record SweepPoint(string Name, double Cost, Func<IReadOnlyList<ResultRow>> Measure);
+public sealed record PlannedPoint(string Name, double Cost, Func<IReadOnlyList<ResultRow>> Measure);
