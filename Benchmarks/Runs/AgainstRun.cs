@@ -105,6 +105,11 @@ public static class AgainstRun
                     stderr.WriteLine(RevisionBuild.Tail(SafeRead(Path.Combine(roundDir, "run.log")), 25));
                     return false;
                 }
+                if (Directory.GetFiles(roundDir, "*" + ResultSet.FullJsonSuffix, SearchOption.AllDirectories).Length == 0)
+                {
+                    stderr.WriteLine($"error: the {side.Name} build ({side.Commit}) ran but wrote no BenchmarkDotNet results in round {round} (does its `run` command exist and take --short/--cores/--out?); its output: {Path.Combine(roundDir, "run.log")}");
+                    return false;
+                }
             }
         }
         return true;

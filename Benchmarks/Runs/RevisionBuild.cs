@@ -16,6 +16,9 @@ public sealed class RevisionBuild
     public string AssemblyPath { get; }
     public string Note { get; }
 
+    /// <summary>A revision holding this file has the URPC suite of its own; older ones get the current suite copied in.</summary>
+    public const string SuiteMarker = "Benchmarks/Suite/UrpcBenchmarks.cs";
+
     RevisionBuild(string revision, string sha, string assemblyPath, string note)
     {
         Revision = revision;
@@ -58,11 +61,13 @@ public sealed class RevisionBuild
         string output = cache;
         try
         {
-            if (!File.Exists(Path.Combine(tmp, "Benchmarks", "Benchmarks.csproj")))
+            if (!File.Exists(Path.Combine(tmp, SuiteMarker)))
             {
-                note = $"revision {shortSha} has no Benchmarks/ suite; its kernel was measured with the current suite's sources";
+                note = $"revision {shortSha} has no URPC suite ({SuiteMarker}); its kernel was measured with the current suite's sources";
                 log.WriteLine($"note: {note}");
-                CopySuite(Path.Combine(repoRoot, "Benchmarks"), Path.Combine(tmp, "Benchmarks"));
+                string target = Path.Combine(tmp, "Benchmarks");
+                if (Directory.Exists(target)) Directory.Delete(target, recursive: true);
+                CopySuite(Path.Combine(repoRoot, "Benchmarks"), target);
                 output = Path.Combine(Path.GetTempPath(), $"urpc-bench-build-{shortSha}-{Environment.ProcessId}");
             }
             if (Directory.Exists(output)) Directory.Delete(output, recursive: true);

@@ -105,8 +105,10 @@ public static class SuiteRun
         long? alloc = report.GcStats.GetBytesAllocatedPerOperation(report.BenchmarkCase);
         var placement = Placement.Of(method);
         string cores = placement?.Describe() ?? "?";
-        int coreCount = placement?.RemoteCore >= 0 ? 2 : 1;
-        string param = $"cores={(placement?.RemoteCore >= 0 ? $"{o.Cores.Local},{o.Cores.Remote}" : $"{o.Cores.Local}")};slots={UrpcBenchmarks.Slots};profile={profile}";
+        int coreCount = placement?.RemoteCore >= 0 && method != nameof(UrpcBenchmarks.LrpcCpuDriver) ? 2 : 1;
+        string coresParam = method == nameof(UrpcBenchmarks.LrpcCpuDriver) ? $"{o.Cores.Remote};batches_from={o.Cores.Local}"
+            : placement?.RemoteCore >= 0 ? $"{o.Cores.Local},{o.Cores.Remote}" : $"{o.Cores.Local}";
+        string param = $"cores={coresParam};slots={UrpcBenchmarks.Slots};profile={profile}";
         string allocText = alloc is long a ? $"{a} B" : "-";
         string note = $"BenchmarkDotNet {method}, Workload/Actual iterations; allocated {allocText}/op";
         (string series, string metric) = method switch
@@ -115,6 +117,7 @@ public static class SuiteRun
             nameof(UrpcBenchmarks.OneWay) => ("URPC one-way (half stamped round trip)", "cycles_per_message"),
             nameof(UrpcBenchmarks.Throughput) => ("URPC pipelined send", "cycles_per_message"),
             nameof(UrpcBenchmarks.LrpcSameCore) => ("LRPC same-core (URPC ring, one thread)", "cycles_per_call"),
+            nameof(UrpcBenchmarks.LrpcCpuDriver) => ("LRPC same-core (CPU driver)", "cycles_per_call"),
             _ => (method, "cycles_per_op"),
         };
         rows.Add(Row(series, coreCount, param, metric, "cycles", c, s.Median, note));

@@ -79,4 +79,26 @@ public class UrpcBenchmarksTests
         }
         finally { b.CleanUp(); }
     }
+
+    [Fact]
+    public void Cpu_driver_lrpc_batches_return_no_wrong_results_and_allocate_nothing() => WithTwoCores(() =>
+    {
+        var b = new UrpcBenchmarks();
+        b.SetUpDriverLrpc();
+        try
+        {
+            // Warm-up includes waking the CPU driver from its blocked wait (the first futex call binds the P/Invoke).
+            for (int i = 0; i < 2; i++) { Assert.Equal(0UL, b.LrpcCpuDriver()); Thread.Sleep(5); }
+            ulong wrong = 0;
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 3; i++) { wrong += b.LrpcCpuDriver(); Thread.Sleep(5); }
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            Assert.Equal(0UL, wrong);
+            Assert.Equal(0, allocated);
+            var p = Placement.Of(nameof(UrpcBenchmarks.LrpcCpuDriver));
+            Assert.NotNull(p);
+            Assert.Equal(p!.RemoteCore, p.RemoteObserved);
+        }
+        finally { b.CleanUp(); }
+    });
 }
