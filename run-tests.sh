@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# Builds the solution once (Release) and runs every test project in turn: the concurrency and pinning tests
+# Installs the Debian packages the tests need (as root), builds the solution once (Release) and runs every test project in turn: the concurrency and pinning tests
 # need the machine's cores to themselves, so projects do not run side by side. Ends with "N passed, N failed".
 # Usage: ./run-tests.sh [extra dotnet test args, e.g. --filter Category!=Slow]
 set -uo pipefail
 cd "$(dirname "$0")"
 results=TestResults
 rm -rf "$results"; mkdir -p "$results"
+# The report's PDF tests and the web experiment's tests need Chromium, poppler, wrk and lighttpd: installed here
+# when run as root (apt-get), otherwise the exact command to run is printed and the tests stop.
+if ! scripts/install-deps.sh test; then
+  echo "missing test dependencies (see above)"; echo "0 passed, 1 failed"; exit 1
+fi
 if ! dotnet build Repro.sln -c Release -nologo -v q; then
   echo "build failed"; echo "0 passed, 1 failed"; exit 1
 fi
