@@ -17,7 +17,7 @@ public sealed class DatabaseDispatcher : Dispatcher
     readonly UrpcEndpoint _http;
     readonly PacketPool _txPool;
     readonly string _path;
-    readonly PendingSends _toHttp = new();
+    readonly UrpcBacklog _toHttp = new();
     SqliteConnection? _db;
     SqliteCommand? _detail;
 

@@ -22,7 +22,7 @@ public sealed class HttpServerDispatcher : Dispatcher
     readonly UrpcEndpoint _driver;
     readonly UrpcEndpoint? _database;
     readonly PacketPool _rxPool, _txPool;
-    readonly PendingSends _toDriver = new(), _toDatabase = new();
+    readonly UrpcBacklog _toDriver = new(), _toDatabase = new();
     readonly HttpConnection?[] _connections = new HttpConnection?[TcpNicDriver.MaxConnections];
     readonly Queue<int> _waitingForBuffer = new();
 

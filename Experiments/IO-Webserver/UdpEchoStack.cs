@@ -14,7 +14,7 @@ namespace IOWebserver;
 public sealed class UdpEchoStack : Dispatcher
 {
     readonly UrpcEndpoint _driver;
-    readonly PendingSends _toDriver = new();
+    readonly UrpcBacklog _toDriver = new();
     readonly int _bufferSize;
 
     public long Echoed { get; private set; }

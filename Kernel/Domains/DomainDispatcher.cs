@@ -18,7 +18,7 @@ public sealed class DomainDispatcher : Dispatcher
     [ThreadStatic] static DomainDispatcher? t_current;
 
     readonly UrpcEndpoint?[] _peers;
-    readonly Outbox _outbox;
+    readonly UrpcOutbox _outbox;
     readonly UrpcChannel? _hostPort;
     readonly ulong _spinCycles;
     readonly List<MainThreadRequest> _mains = new();
@@ -56,7 +56,7 @@ public sealed class DomainDispatcher : Dispatcher
         Domain = domain;
         Index = index;
         _peers = peers;
-        _outbox = new Outbox(peers);
+        _outbox = new UrpcOutbox(peers);
         _hostPort = hostPort;
         _spinCycles = spinCycles;
         Scheduler = new Scheduler(this);

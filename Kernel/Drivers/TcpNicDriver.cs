@@ -26,7 +26,7 @@ public sealed unsafe class TcpNicDriver : Dispatcher
     readonly int _listenFd;
     readonly PacketPool _rxPool, _txPool;
     readonly UrpcEndpoint _server;
-    readonly PendingSends _toServer = new();
+    readonly UrpcBacklog _toServer = new();
     readonly Epoll _epoll = new();
     readonly Epoll.Event[] _events = new Epoll.Event[64];
     readonly int[] _fd = new int[MaxConnections];

@@ -25,7 +25,7 @@ public sealed unsafe class UdpNicDriver : Dispatcher
     readonly int _fd;
     readonly PacketPool _pool;
     readonly UrpcEndpoint _stack;
-    readonly PendingSends _toStack = new();
+    readonly UrpcBacklog _toStack = new();
     readonly byte* _peers;        // Count x AddressBytes: the sender of the datagram in each buffer
     readonly int[] _peerLength;
     int _disposed;

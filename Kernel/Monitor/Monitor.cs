@@ -11,18 +11,18 @@ public delegate void MonitorHandler(Monitor self, int fromCoreIndex, in UrpcMess
 /// The monitor: a dispatcher on every core that owns the core's share of system state and talks to the other
 /// monitors only by URPC (one binding per pair of cores). It starts dispatchers on its core at another monitor's
 /// request and replies; services register extra message types with <see cref="RegisterHandler"/>.
-/// <para>Invariant: all fields are core-local. A send that finds a peer's ring full is queued locally and retried
-/// from the run upcall, so a monitor never spins on a full ring while a peer spins on its own (no send deadlock).</para>
+/// <para>Invariant: all fields are core-local. A send that finds a peer's ring full is queued in the
+/// <see cref="UrpcOutbox"/> and retried from the run upcall, so a monitor never spins on a full ring while a peer
+/// spins on its own (no send deadlock).</para>
 /// </summary>
 public sealed class Monitor : Dispatcher
 {
     readonly UrpcEndpoint?[] _peers;
-    readonly Queue<(byte Type, UrpcPayload Words)>?[] _backlog;
+    readonly UrpcOutbox _outbox;
     readonly Dictionary<ulong, Action<SpawnResult>> _pendingSpawns = new();
     readonly Dictionary<ulong, Action> _pendingPings = new();
     readonly MonitorHandler?[] _handlers = new MonitorHandler?[256];
     ulong _nextRequest;
-    int _backlogged;
 
     public int CoreIndex => Driver.CoreIndex;
     public int CoreCount => _peers.Length;
@@ -32,16 +32,12 @@ public sealed class Monitor : Dispatcher
     internal Monitor(int coreCount, IReadOnlyList<int> cores) : base("monitor")
     {
         _peers = new UrpcEndpoint?[coreCount];
-        _backlog = new Queue<(byte, UrpcPayload)>?[coreCount];
+        _outbox = new UrpcOutbox(_peers);
         Cores = cores;
     }
 
     /// <summary>Boot only: connects this monitor's end of the binding with core <paramref name="peer"/>.</summary>
-    internal void ConnectPeer(int peer, UrpcEndpoint endpoint)
-    {
-        _peers[peer] = endpoint;
-        _backlog[peer] = new();
-    }
+    internal void ConnectPeer(int peer, UrpcEndpoint endpoint) => _peers[peer] = endpoint;
 
     /// <summary>Boot only: the host's channel into this monitor.</summary>
     internal void ConnectHost(UrpcChannel hostChannel) => _hostChannel = hostChannel;
@@ -59,9 +55,9 @@ public sealed class Monitor : Dispatcher
         if (_hostChannel != null) Waitset.Add(_hostChannel, (UrpcChannel c, in UrpcMessage m) => OnHostMessage(in m));
     }
 
-    protected internal override bool HasLocalWork => _backlogged > 0;
+    protected internal override bool HasLocalWork => _outbox.Pending > 0;
 
-    protected internal override bool Run() => _backlogged > 0 && FlushBacklog();
+    protected internal override bool Run() => _outbox.Flush();
 
     /// <summary>Registers the handler for an extension message type (≥ <see cref="MonitorMessage.FirstExtension"/>).</summary>
     public void RegisterHandler(byte type, MonitorHandler handler)
@@ -76,32 +72,9 @@ public sealed class Monitor : Dispatcher
     public void SendTo(int to, byte type, ulong w0 = 0, ulong w1 = 0, ulong w2 = 0, ulong w3 = 0, ulong w4 = 0, ulong w5 = 0, ulong w6 = 0)
     {
         AssertOnCore();
-        var ep = _peers[to] ?? throw new ArgumentException($"core #{to} is this monitor's own core or not booted", nameof(to));
-        var q = _backlog[to]!;
-        if (q.Count == 0 && ep.TrySend(type, w0, w1, w2, w3, w4, w5, w6)) return;
-        UrpcPayload words = default;
-        words[0] = w0; words[1] = w1; words[2] = w2; words[3] = w3; words[4] = w4; words[5] = w5; words[6] = w6;
-        q.Enqueue((type, words));
-        _backlogged++;
-    }
-
-    bool FlushBacklog()
-    {
-        bool progress = false;
-        for (int p = 0; p < _backlog.Length; p++)
-        {
-            var q = _backlog[p];
-            if (q == null) continue;
-            while (q.Count > 0)
-            {
-                var (type, w) = q.Peek();
-                if (!_peers[p]!.TrySend(type, w[0], w[1], w[2], w[3], w[4], w[5], w[6])) break;
-                q.Dequeue();
-                _backlogged--;
-                progress = true;
-            }
-        }
-        return progress;
+        if ((uint)to >= (uint)_peers.Length || _peers[to] == null)
+            throw new ArgumentException($"core #{to} is this monitor's own core or not booted", nameof(to));
+        _outbox.Send(to, type, w0, w1, w2, w3, w4, w5, w6);
     }
 
     /// <summary>Pings the monitor on core index <paramref name="to"/>; <paramref name="onPong"/> runs here when it answers.</summary>
