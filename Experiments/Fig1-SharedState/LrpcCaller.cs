@@ -11,49 +11,37 @@ namespace Fig1.SharedState;
 /// The caller: binds to the callee through the CPU driver (both on one core) and, once the host opens its gate,
 /// times repetitions of <c>iterations</c> calls from one run upcall. Every result is checked (argument + 1).
 /// </summary>
-public sealed class LrpcCaller : Dispatcher
+public sealed class LrpcCaller : GatedMeasurement<PointMeasurement>
 {
     readonly LrpcEchoServer _callee;
     readonly SweepSize _size;
-    readonly DispatcherOutcome<PointMeasurement> _outcome;
-    bool _finished;
 
-    public LrpcCaller(LrpcEchoServer callee, SweepSize size, DispatcherOutcome<PointMeasurement> outcome) : base("lrpc-caller")
+    public LrpcCaller(LrpcEchoServer callee, SweepSize size, DispatcherOutcome<PointMeasurement> outcome) : base("lrpc-caller", outcome)
     {
         _callee = callee;
         _size = size;
-        _outcome = outcome;
     }
 
-    protected override bool HasLocalWork => _outcome.IsOpen && !_finished;
-
-    protected override bool Run()
+    protected override PointMeasurement Measure()
     {
-        if (_finished || !_outcome.IsOpen) return false;
-        _finished = true;
-        try
+        var binding = Driver.BindLrpc(this, _callee);
+        var samples = new double[_size.Repetitions];
+        long wrong = 0;
+        var disturbed = new bool[_size.Repetitions];
+        for (int r = 0; r < _size.Repetitions; r++)
         {
-            var binding = Driver.BindLrpc(this, _callee);
-            var samples = new double[_size.Repetitions];
-            long wrong = 0;
-            var disturbed = new bool[_size.Repetitions];
-            for (int r = 0; r < _size.Repetitions; r++)
-            {
-                wrong += Calls(binding, _size.Warmup);
-                long switches = ContextSwitches.InvoluntaryOfThisThread();
-                ulong t0 = CycleClock.Now();
-                wrong += Calls(binding, _size.Iterations);
-                ulong t1 = CycleClock.Now();
-                samples[r] = (double)(t1 - t0) / _size.Iterations;
-                disturbed[r] = ContextSwitches.InvoluntaryOfThisThread() != switches;
-            }
-            long expected = _size.OpsPerThread;
-            string? failure = wrong != 0 ? $"{wrong} LRPC results were not argument + 1"
-                : _callee.Calls != expected ? $"callee saw {_callee.Calls} calls, expected {expected}" : null;
-            _outcome.Succeed(new PointMeasurement { CyclesPerOp = samples, Failure = failure, RepetitionDisturbed = disturbed });
+            wrong += Calls(binding, _size.Warmup);
+            long switches = ContextSwitches.InvoluntaryOfThisThread();
+            ulong t0 = CycleClock.Now();
+            wrong += Calls(binding, _size.Iterations);
+            ulong t1 = CycleClock.Now();
+            samples[r] = (double)(t1 - t0) / _size.Iterations;
+            disturbed[r] = ContextSwitches.InvoluntaryOfThisThread() != switches;
         }
-        catch (Exception e) { _outcome.Fail(e); }
-        return true;
+        long expected = _size.OpsPerThread;
+        string? failure = wrong != 0 ? $"{wrong} LRPC results were not argument + 1"
+            : _callee.Calls != expected ? $"callee saw {_callee.Calls} calls, expected {expected}" : null;
+        return new PointMeasurement { CyclesPerOp = samples, Failure = failure, RepetitionDisturbed = disturbed };
     }
 
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]

@@ -30,40 +30,26 @@ public sealed class ClientReport
 /// ring), the first and last line carry the same value (the server applied the update to all n lines), and the value
 /// grows from reply to reply (the server serialises updates).</para>
 /// </summary>
-public sealed class UpdateClient : Dispatcher
+public sealed class UpdateClient : GatedMeasurement<ClientReport>
 {
     readonly UrpcEndpoint _server;
     readonly SweepSize _size;
     readonly int _window;
-    readonly DispatcherOutcome<ClientReport> _outcome;
-    bool _finished;
 
     ulong _nextTag, _nextReplyTag, _lastValue, _valueSum;
     long _replies;
     string? _failure;
 
-    public UpdateClient(UrpcEndpoint server, SweepSize size, int window, DispatcherOutcome<ClientReport> outcome) : base("fig1-client")
+    public UpdateClient(UrpcEndpoint server, SweepSize size, int window, DispatcherOutcome<ClientReport> outcome) : base("fig1-client", outcome)
     {
         if (window < 1 || window > UpdateProtocol.MaxWindow)
             throw new ArgumentOutOfRangeException(nameof(window), window, $"window must be 1..{UpdateProtocol.MaxWindow}");
         _server = server;
         _size = size;
         _window = window;
-        _outcome = outcome;
     }
 
-    protected override bool HasLocalWork => _outcome.IsOpen && !_finished;
-
-    protected override bool Run()
-    {
-        if (_finished || !_outcome.IsOpen) return false;
-        _finished = true;
-        try { _outcome.Succeed(Measure()); }
-        catch (Exception e) { _outcome.Fail(e); }
-        return true;
-    }
-
-    ClientReport Measure()
+    protected override ClientReport Measure()
     {
         var cycles = new double[_size.Repetitions];
         var rate = new double[_size.Repetitions];

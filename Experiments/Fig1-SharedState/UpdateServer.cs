@@ -27,49 +27,32 @@ public sealed class ServerReport
 /// <para>Per request it times the handler only (apply the update to all n lines, send the reply), not the time the
 /// request waited in the ring: that is the paper's "Server" cost.</para>
 /// </summary>
-public sealed unsafe class UpdateServer : Dispatcher
+public sealed unsafe class UpdateServer : GatedMeasurement<ServerReport>
 {
     readonly UrpcEndpoint[] _clients;
     readonly int _lines;
     readonly long _expected;
     readonly int _batch;
-    readonly DispatcherOutcome<ServerReport> _outcome;
     readonly double[] _samples;
     readonly SharedLines _state;
-    bool _finished;
 
     /// <param name="clients">The server's end of each client binding.</param>
     /// <param name="expected">Total requests all clients will send.</param>
     /// <param name="batch">Timed updates per handler-cost sample.</param>
     public UpdateServer(UrpcEndpoint[] clients, int lines, long expected, int batch, int numaNode, DispatcherOutcome<ServerReport> outcome)
-        : base("fig1-server")
+        : base("fig1-server", outcome)
     {
         _clients = clients;
         _lines = lines;
         _expected = expected;
         _batch = batch;
-        _outcome = outcome;
         _samples = new double[(int)(expected / batch) + 1];
         _state = new SharedLines(lines, numaNode); // the constructor runs on the server's core: first touch is local
     }
 
-    protected override bool HasLocalWork => _outcome.IsOpen && !_finished;
+    protected override void AfterMeasure() => _state.Dispose();
 
-    protected override bool Run()
-    {
-        if (_finished || !_outcome.IsOpen) return false;
-        _finished = true;
-        try
-        {
-            var report = Serve();
-            _outcome.Succeed(report);
-        }
-        catch (Exception e) { _outcome.Fail(e); }
-        finally { _state.Dispose(); }
-        return true;
-    }
-
-    ServerReport Serve()
+    protected override ServerReport Measure()
     {
         long served = 0;
         ulong valueSum = 0;

@@ -8,53 +8,41 @@ using Multikernel.Urpc;
 namespace Fig1.SharedState;
 
 /// <summary>Core A: sends pings and waits for each pong, then streams messages to B.</summary>
-public sealed class UrpcPinger : Dispatcher
+public sealed class UrpcPinger : GatedMeasurement<PairSideReport>
 {
     readonly UrpcEndpoint _b;
     readonly SweepSize _size;
-    readonly DispatcherOutcome<PairSideReport> _outcome;
-    bool _finished;
 
-    public UrpcPinger(UrpcEndpoint b, SweepSize size, DispatcherOutcome<PairSideReport> outcome) : base("urpc-pinger")
+    public UrpcPinger(UrpcEndpoint b, SweepSize size, DispatcherOutcome<PairSideReport> outcome) : base("urpc-pinger", outcome)
     {
         _b = b;
         _size = size;
-        _outcome = outcome;
     }
 
-    protected override bool HasLocalWork => _outcome.IsOpen && !_finished;
-
-    protected override bool Run()
+    protected override PairSideReport Measure()
     {
-        if (_finished || !_outcome.IsOpen) return false;
-        _finished = true;
-        try
+        int reps = _size.Repetitions;
+        var rtt = new double[reps];
+        var bToA = new double[reps];
+        var dLat = new bool[reps];
+        var dStream = new bool[reps];
+        for (int r = 0; r < reps; r++)
         {
-            int reps = _size.Repetitions;
-            var rtt = new double[reps];
-            var bToA = new double[reps];
-            var dLat = new bool[reps];
-            var dStream = new bool[reps];
-            for (int r = 0; r < reps; r++)
-            {
-                PingPong(r, _size.Warmup, 1, out _, out _);
-                long switches = ContextSwitches.InvoluntaryOfThisThread();
-                PingPong(r, _size.Iterations, 0, out ulong rttSum, out ulong backSum);
-                dLat[r] = ContextSwitches.InvoluntaryOfThisThread() != switches;
-                rtt[r] = (double)rttSum / _size.Iterations;
-                bToA[r] = (double)(long)backSum / _size.Iterations;
-            }
-            for (int r = 0; r < reps; r++)
-            {
-                Stream(r, _size.Warmup, 1);
-                long switches = ContextSwitches.InvoluntaryOfThisThread();
-                Stream(r, _size.Iterations, 0);
-                dStream[r] = ContextSwitches.InvoluntaryOfThisThread() != switches;
-            }
-            _outcome.Succeed(new PairSideReport { Latency = bToA, Other = rtt, DisturbedLatency = dLat, DisturbedStream = dStream });
+            PingPong(r, _size.Warmup, 1, out _, out _);
+            long switches = ContextSwitches.InvoluntaryOfThisThread();
+            PingPong(r, _size.Iterations, 0, out ulong rttSum, out ulong backSum);
+            dLat[r] = ContextSwitches.InvoluntaryOfThisThread() != switches;
+            rtt[r] = (double)rttSum / _size.Iterations;
+            bToA[r] = (double)(long)backSum / _size.Iterations;
         }
-        catch (Exception e) { _outcome.Fail(e); }
-        return true;
+        for (int r = 0; r < reps; r++)
+        {
+            Stream(r, _size.Warmup, 1);
+            long switches = ContextSwitches.InvoluntaryOfThisThread();
+            Stream(r, _size.Iterations, 0);
+            dStream[r] = ContextSwitches.InvoluntaryOfThisThread() != switches;
+        }
+        return new PairSideReport { Latency = bToA, Other = rtt, DisturbedLatency = dLat, DisturbedStream = dStream };
     }
 
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]

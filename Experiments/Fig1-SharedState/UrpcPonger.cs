@@ -8,52 +8,40 @@ using Multikernel.Urpc;
 namespace Fig1.SharedState;
 
 /// <summary>Core B: answers pings with pongs, then receives the streams and times them.</summary>
-public sealed class UrpcPonger : Dispatcher
+public sealed class UrpcPonger : GatedMeasurement<PairSideReport>
 {
     readonly UrpcEndpoint _a;
     readonly SweepSize _size;
-    readonly DispatcherOutcome<PairSideReport> _outcome;
-    bool _finished;
 
-    public UrpcPonger(UrpcEndpoint a, SweepSize size, DispatcherOutcome<PairSideReport> outcome) : base("urpc-ponger")
+    public UrpcPonger(UrpcEndpoint a, SweepSize size, DispatcherOutcome<PairSideReport> outcome) : base("urpc-ponger", outcome)
     {
         _a = a;
         _size = size;
-        _outcome = outcome;
     }
 
-    protected override bool HasLocalWork => _outcome.IsOpen && !_finished;
-
-    protected override bool Run()
+    protected override PairSideReport Measure()
     {
-        if (_finished || !_outcome.IsOpen) return false;
-        _finished = true;
-        try
+        int reps = _size.Repetitions;
+        var aToB = new double[reps];
+        var rate = new double[reps];
+        var dLat = new bool[reps];
+        var dStream = new bool[reps];
+        string? failure = null;
+        for (int r = 0; r < reps; r++)
         {
-            int reps = _size.Repetitions;
-            var aToB = new double[reps];
-            var rate = new double[reps];
-            var dLat = new bool[reps];
-            var dStream = new bool[reps];
-            string? failure = null;
-            for (int r = 0; r < reps; r++)
-            {
-                Pong(_size.Warmup);
-                long switches = ContextSwitches.InvoluntaryOfThisThread();
-                aToB[r] = (double)(long)Pong(_size.Iterations) / _size.Iterations;
-                dLat[r] = ContextSwitches.InvoluntaryOfThisThread() != switches;
-            }
-            for (int r = 0; r < reps; r++)
-            {
-                failure ??= Drain(_size.Warmup, 1, out _);
-                long switches = ContextSwitches.InvoluntaryOfThisThread();
-                failure ??= Drain(_size.Iterations, 0, out rate[r]);
-                dStream[r] = ContextSwitches.InvoluntaryOfThisThread() != switches;
-            }
-            _outcome.Succeed(new PairSideReport { Latency = aToB, Other = rate, DisturbedLatency = dLat, DisturbedStream = dStream, Failure = failure });
+            Pong(_size.Warmup);
+            long switches = ContextSwitches.InvoluntaryOfThisThread();
+            aToB[r] = (double)(long)Pong(_size.Iterations) / _size.Iterations;
+            dLat[r] = ContextSwitches.InvoluntaryOfThisThread() != switches;
         }
-        catch (Exception e) { _outcome.Fail(e); }
-        return true;
+        for (int r = 0; r < reps; r++)
+        {
+            failure ??= Drain(_size.Warmup, 1, out _);
+            long switches = ContextSwitches.InvoluntaryOfThisThread();
+            failure ??= Drain(_size.Iterations, 0, out rate[r]);
+            dStream[r] = ContextSwitches.InvoluntaryOfThisThread() != switches;
+        }
+        return new PairSideReport { Latency = aToB, Other = rate, DisturbedLatency = dLat, DisturbedStream = dStream, Failure = failure };
     }
 
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]

@@ -1,0 +1,34 @@
+using Multikernel.CpuDriver;
+
+namespace Fig1.SharedState;
+
+/// <summary>
+/// A measurement dispatcher that runs once: it keeps its core awake until the host opens the gate of its
+/// <see cref="DispatcherOutcome{T}"/>, then runs <see cref="Measure"/> inside one run upcall (owning its core for
+/// the whole measurement) and publishes the result or the exception through the outcome.
+/// </summary>
+public abstract class GatedMeasurement<T> : Dispatcher
+{
+    readonly DispatcherOutcome<T> _outcome;
+    bool _finished;
+
+    protected GatedMeasurement(string name, DispatcherOutcome<T> outcome) : base(name) => _outcome = outcome;
+
+    protected sealed override bool HasLocalWork => _outcome.IsOpen && !_finished;
+
+    protected sealed override bool Run()
+    {
+        if (_finished || !_outcome.IsOpen) return false;
+        _finished = true;
+        try { _outcome.Succeed(Measure()); }
+        catch (Exception e) { _outcome.Fail(e); }
+        finally { AfterMeasure(); }
+        return true;
+    }
+
+    /// <summary>The whole measurement, on this dispatcher's core.</summary>
+    protected abstract T Measure();
+
+    /// <summary>Releases what the measurement used, whether it succeeded or not.</summary>
+    protected virtual void AfterMeasure() { }
+}
