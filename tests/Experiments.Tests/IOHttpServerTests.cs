@@ -17,7 +17,7 @@ public class IOHttpServerTests
     [Fact]
     public void GetServesThePageAndKeepsTheConnectionForMoreRequests()
     {
-        if (!TestCores.HasTwo) return; // the multikernel server needs two cores
+        Assert.SkipUnless(TestCores.HasTwo, "the multikernel server needs two cores; this process may use one");
         using var server = Start();
         using var c = new HttpClientConnection(server.Port);
         for (int i = 0; i < 3; i++)
@@ -38,7 +38,7 @@ public class IOHttpServerTests
     [Fact]
     public void PipelinedRequestsAreAnsweredInOrder()
     {
-        if (!TestCores.HasTwo) return;
+        Assert.SkipUnless(TestCores.HasTwo, "needs two cores; this process may use one");
         using var server = Start();
         using var c = new HttpClientConnection(server.Port);
         c.Send(Get + "GET / HTTP/1.1\r\nHost: x\r\n\r\n" + "GET /missing HTTP/1.1\r\nHost: x\r\n\r\n" + Get + "GET /index.html HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc" + Get);
@@ -55,7 +55,7 @@ public class IOHttpServerTests
     [Fact]
     public void ARequestSplitAcrossPacketsIsAnsweredOnceComplete()
     {
-        if (!TestCores.HasTwo) return;
+        Assert.SkipUnless(TestCores.HasTwo, "needs two cores; this process may use one");
         using var server = Start();
         using var c = new HttpClientConnection(server.Port);
         // Byte-sized pieces with pauses, so the driver receives them as separate reads (TCP_NODELAY on the client).
@@ -79,7 +79,7 @@ public class IOHttpServerTests
     [Fact]
     public void ConnectionCloseAndHttp10AreHonouredAndBadRequestsAreRefused()
     {
-        if (!TestCores.HasTwo) return;
+        Assert.SkipUnless(TestCores.HasTwo, "needs two cores; this process may use one");
         using var server = Start();
         using (var c = new HttpClientConnection(server.Port))
         {
@@ -120,7 +120,7 @@ public class IOHttpServerTests
     [Fact]
     public async Task ManyConnectionsAtOnceEachGetEveryAnswer()
     {
-        if (!TestCores.HasTwo) return;
+        Assert.SkipUnless(TestCores.HasTwo, "needs two cores; this process may use one");
         using var server = Start();
         var clients = Enumerable.Range(0, 40).Select(_ => Task.Run(() =>
         {
@@ -146,7 +146,7 @@ public class IOHttpServerTests
     [Fact]
     public void DriverAndHttpServerAllocateNothingServingTheStaticPageInSteadyState()
     {
-        if (!TestCores.HasTwo) return;
+        Assert.SkipUnless(TestCores.HasTwo, "needs two cores; this process may use one");
         using var server = MkWebServer.Start(TestCores.First(2), probe: (300, 1_200));
         using (var c = new HttpClientConnection(server.Port))
             for (int i = 0; i < 1_500; i++)
