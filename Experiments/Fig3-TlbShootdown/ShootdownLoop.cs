@@ -92,7 +92,7 @@ public sealed class ShootdownLoop : ITlbShootdownCompletion
             long switches = ContextSwitches.InvoluntaryOfThisThread();
             _disturbed[s][_rep] = switches != _switchesAtBatchStart;
             Array.Sort(_latencies);
-            _samples[s][_rep] = Median(_latencies);
+            _samples[s][_rep] = SampleSummary.MedianOfSorted<ulong>(_latencies);
             _op = 0;
             if (++_position == _series.Length)
             {
@@ -109,7 +109,4 @@ public sealed class ShootdownLoop : ITlbShootdownCompletion
         if (_issuing) _again = true;
         else Pump();
     }
-
-    internal static double Median(ulong[] sorted) =>
-        sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : 0.5 * (sorted[sorted.Length / 2 - 1] + (double)sorted[sorted.Length / 2]);
 }

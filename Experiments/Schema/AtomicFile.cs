@@ -1,4 +1,4 @@
-namespace Experiments.Common;
+namespace Experiments.Schema;
 
 /// <summary>
 /// Writes a file so that a reader sees either the old content or the whole new content, never a part:

@@ -1,6 +1,6 @@
 using CsvHelper;
 
-namespace Experiments.Common;
+namespace Experiments.Schema;
 
 /// <summary>Reads and writes an experiment's <c>results.csv</c> (rows of <see cref="ResultRow"/>), atomically.</summary>
 public static class ResultsFile

@@ -1,6 +1,6 @@
 using CsvHelper;
 
-namespace Experiments.Common;
+namespace Experiments.Schema;
 
 /// <summary>
 /// One measured point of an experiment: the row every experiment writes and the report reads.

@@ -1,0 +1,54 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Experiments.Schema;
+
+/// <summary>
+/// The <c>meta.json</c> beside each experiment's results: what machine, what software, what command,
+/// and whether the run finished. A run that was interrupted keeps <see cref="Status"/> = "incomplete"
+/// and lists the points it did not reach. Filled for this machine by <c>Experiments.Common.MachineDescription</c>
+/// (which reads the kernel's topology and clock); this type itself knows nothing of the kernel.
+/// </summary>
+public sealed class RunMeta
+{
+    public const string FileName = "meta.json";
+
+    public string Experiment { get; set; } = "";
+    public string Status { get; set; } = "incomplete";
+    public string Machine { get; set; } = "";
+    public string Host { get; set; } = "";
+    public string CpuModel { get; set; } = "";
+    public int Packages { get; set; }
+    public int NumaNodes { get; set; }
+    public int L3Domains { get; set; }
+    public int LogicalCpus { get; set; }
+    public string CoresUsed { get; set; } = "";
+    public double TscGHz { get; set; }
+    public string ClockSource { get; set; } = "";
+    public string Kernel { get; set; } = "";
+    public string DotNet { get; set; } = "";
+    public string Commit { get; set; } = "";
+    public DateTimeOffset Started { get; set; }
+    public DateTimeOffset? Finished { get; set; }
+    public string Command { get; set; } = "";
+    public string Profile { get; set; } = "";
+    public List<string> Incomplete { get; set; } = new();
+    public List<string> Notes { get; set; } = new();
+
+    static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    };
+
+    public void Save(string experimentDir) =>
+        AtomicFile.WriteAllText(Path.Combine(experimentDir, FileName), JsonSerializer.Serialize(this, Json));
+
+    public static RunMeta Load(string experimentDir)
+    {
+        string path = Path.Combine(experimentDir, FileName);
+        return JsonSerializer.Deserialize<RunMeta>(File.ReadAllText(path), Json)
+            ?? throw new InvalidDataException($"{path}: empty or not a meta.json object");
+    }
+}
