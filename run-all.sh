@@ -27,18 +27,30 @@ ORIG_ARGS=("$@")
 manifest="$here/bundle.manifest"   # present only in a bundle made by --bundle
 
 # ---------------------------------------------------------------------------------------------------------
-# The experiments, in run order. To add one: a line here (and a FigureSpec in Report/Catalog/ExperimentCatalog.cs).
+# The experiments, in run order, from the experiment registry (Experiments/Schema/experiments.tsv; a bundle carries
+# a copy beside this script): one line per result folder; the lines of one program are merged here into
 #   name | folders it writes under the run folder | program folder (holding one *.csproj) | estimated seconds
-#   on 2 cores for the quick, default and full profiles (progress display only; measured on a 2-core VM:
-#   fig1 2/7 s, fig3 2/12/40 s, compute 3/60 s (its --full is NPB class B, many minutes), io 22/80 s; each experiment also prints its own per-point progress with time left)
+#   on 2 cores for the quick, default and full profiles (the time-left display only)
 # Contract for a program: `PROGRAM --out RUNDIR --cores LIST [--quick|--full]` writes RUNDIR/<folder>/results.csv
 # and meta.json for each of its folders, and exits non-zero on failure.
-EXPERIMENTS=(
-  "fig1|fig1-shared-state,urpc-tables|Experiments/Fig1-SharedState|10|30|1500"
-  "fig3|fig3-tlb|Experiments/Fig3-TlbShootdown|5|15|45"
-  "compute|compute|Experiments/Fig4-8-Compute|5|70|1800"
-  "io|io-webserver|Experiments/IO-Webserver|25|85|300"
-)
+registry="$here/Experiments/Schema/experiments.tsv"; [ -f "$registry" ] || registry="$here/experiments.tsv"
+EXPERIMENTS=()
+read_registry() {
+  local program folder project seed paper title quick default full i found
+  [ -f "$registry" ] || { printf '%s\n' "run-all: error: the experiment registry is missing (Experiments/Schema/experiments.tsv)" >&2; exit 1; }
+  while IFS=$'\t' read -r program folder project seed paper title quick default full; do
+    case "$program" in ''|'#'*) continue ;; esac
+    found=""
+    for i in "${!EXPERIMENTS[@]}"; do
+      if [ "${EXPERIMENTS[$i]%%|*}" = "$program" ]; then
+        local IFS='|'; local -a f; read -r -a f <<<"${EXPERIMENTS[$i]}"; unset IFS
+        EXPERIMENTS[$i]="${f[0]}|${f[1]},$folder|${f[2]}|${f[3]}|${f[4]}|${f[5]}"; found=1
+      fi
+    done
+    [ -n "$found" ] || EXPERIMENTS+=("$program|$folder|$project|$quick|$default|$full")
+  done < "$registry"
+}
+read_registry
 REPORT_PROJECT=Report/Report.csproj
 TOPOLOGY_PROJECT=Tools/Topology/Topology.csproj
 
@@ -173,7 +185,7 @@ if [ -n "$bundle" ]; then
   done
   publish report "$here/$REPORT_PROJECT" || failed_pub+=(report)
   publish topology "$here/$TOPOLOGY_PROJECT" || failed_pub+=(topology)
-  cp "$here/run-all.sh" "$bundle/run-all.sh" && cp "$here/scripts/install-deps.sh" "$bundle/scripts/install-deps.sh"
+  cp "$here/run-all.sh" "$bundle/run-all.sh" && cp "$registry" "$bundle/experiments.tsv" && cp "$here/scripts/install-deps.sh" "$bundle/scripts/install-deps.sh"
   [ -d "$here/docs" ] && mkdir -p "$bundle/docs" && cp "$here"/docs/*.md "$bundle/docs/" 2>/dev/null
   mv "$bundle/bundle.manifest.tmp" "$bundle/bundle.manifest"
   if [ ${#failed_pub[@]} -gt 0 ]; then die "publishing failed for: ${failed_pub[*]} (see $publog)"; fi

@@ -34,12 +34,13 @@ public static class Fig1Cli
             $"Small sweep for a smoke test ({Describe("quick")}; core counts 1, 2, 4, ...)",
             $"Large sweep for publication ({Describe("full")})",
             Describe);
+        // The folders this program writes, as the experiment registry lists them.
+        string[] experiments = ["all", .. ExperimentRegistry.OfProgram(Fig1Settings.Program).Select(e => e.Folder)];
         var experiment = new Option<string>("--experiment")
         {
-            Description = $"Which experiment to run: all, {Fig1Settings.SharedStateId} or {Fig1Settings.UrpcTablesId} (default: all)",
+            Description = $"Which experiment to run: {string.Join(", ", experiments)} (default: all)",
             DefaultValueFactory = _ => "all",
         };
-        string[] experiments = ["all", Fig1Settings.SharedStateId, Fig1Settings.UrpcTablesId];
         experiment.Validators.Add(r =>
         {
             string? v = r.GetValueOrDefault<string>();
@@ -47,8 +48,8 @@ public static class Fig1Cli
         });
 
         var root = new RootCommand(
-            "Paper Fig 3 (shared-state update cost: SHMn vs MSGn vs the server, with host lock baselines) and the paper's " +
-            $"Tables 1-2 (same-core LRPC, URPC latency and throughput) on real pinned cores. Default size: {Describe("default")}.");
+            $"{ExperimentRegistry.Get(Fig1Settings.SharedStateId).Title} (SHMn vs MSGn vs the server, with host lock baselines), and " +
+            $"{ExperimentRegistry.Get(Fig1Settings.UrpcTablesId).Title} (same-core LRPC, URPC between cores), on real pinned cores. Default size: {Describe("default")}.");
         foreach (var o in new Option[] { cores, iterations, repetitions, window, outDir, profiles.Quick, profiles.Full, experiment }) root.Options.Add(o);
         profiles.AddCheckTo(root);
 

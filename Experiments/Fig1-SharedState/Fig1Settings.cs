@@ -3,6 +3,9 @@ namespace Fig1.SharedState;
 /// <summary>A validated run configuration (built by <see cref="Fig1Cli"/> from the command line).</summary>
 public sealed record Fig1Settings
 {
+    /// <summary>This program's name in the experiment registry (run-all.sh --only).</summary>
+    public const string Program = "fig1";
+    /// <summary>The result folders it writes (registered in Experiments/Schema/experiments.tsv).</summary>
     public const string SharedStateId = "fig1-shared-state";
     public const string UrpcTablesId = "urpc-tables";
 

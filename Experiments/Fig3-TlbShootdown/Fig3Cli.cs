@@ -46,7 +46,7 @@ public static class Fig3Cli
             Describe);
 
         var root = new RootCommand(
-            "Paper Figs 6-7: TLB shootdown latency of the four protocols (broadcast, unicast, multicast, NUMA-aware multicast) over the monitors' URPC " +
+            $"{ExperimentRegistry.Get(Fig3Settings.ExperimentId).Title}: TLB shootdown latency of the four protocols (broadcast, unicast, multicast, NUMA-aware multicast) over the monitors' URPC " +
             $"channels, and end-to-end unmap latency against the host's real mprotect/munmap, on real pinned cores. Default size: {Describe("default")}.");
         foreach (var o in new Option[] { cores, iterations, repetitions, group, outDir, profiles.Quick, profiles.Full }) root.Options.Add(o);
         profiles.AddCheckTo(root);

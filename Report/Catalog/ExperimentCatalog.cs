@@ -6,7 +6,8 @@ namespace Report.Catalog;
 /// <summary>
 /// The experiments the suite knows, in report order, and how each maps onto the paper. An experiment folder
 /// not listed here still gets a section (<see cref="Generic"/>): one chart per metric against cores.
-/// To add an experiment: add a <see cref="FigureSpec"/> here and a line to the table in run-all.sh.
+/// Titles come from the experiment registry (Experiments/Schema/experiments.tsv, <see cref="ExperimentRegistry"/>).
+/// To add an experiment: a line in the registry and a <see cref="FigureSpec"/> here.
 /// </summary>
 public static class ExperimentCatalog
 {
@@ -19,7 +20,7 @@ public static class ExperimentCatalog
     public static readonly IReadOnlyList<FigureSpec> Known =
     [
         new(Fig1,
-            "Paper Fig. 3: cost of updating shared state (SHM vs MSG)",
+            ExperimentRegistry.Get(Fig1).Title,
             "Cycles per update of n shared cache lines (lines=n) against the number of cores k. SHMn: k threads update "
             + "the same lines directly in shared memory (one atomic add per line). MSGn: one server core owns the lines and "
             + "k-1 client cores send it each update as a URPC message and wait for the reply (the client's round trip; "
@@ -37,7 +38,7 @@ public static class ExperimentCatalog
             ["fig3-shared-state"]),
 
         new(UrpcTables,
-            "Paper Tables 1-3: LRPC and URPC latency and throughput",
+            ExperimentRegistry.Get(UrpcTables).Title,
             "Same-core LRPC (a call between two dispatchers on one core), and URPC between two cores: one-way latency "
             + "and pipelined throughput of 64-byte cache-line messages, per pair of cores.",
             "LRPC's kernel crossing is modelled: a \"system call\" is a method call that checks capabilities, so it "
@@ -48,7 +49,7 @@ public static class ExperimentCatalog
             ["table1-lrpc", "table2-urpc", "table3-urpc-vs-l4"]),
 
         new(Fig3Tlb,
-            "Paper Figs. 6-7: TLB shootdown protocols and unmap latency",
+            ExperimentRegistry.Get(Fig3Tlb).Title,
             "Fig. 6: latency of a TLB shootdown over URPC with the broadcast, unicast, multicast and NUMA-aware "
             + "multicast protocols, against the number of cores. Fig. 7: end-to-end latency of unmapping a page, "
             + "the multikernel against the host OS's mprotect/munmap on the same cores.",
@@ -64,7 +65,7 @@ public static class ExperimentCatalog
             ["fig6-tlb-protocols", "fig7-unmap"]),
 
         new(Compute,
-            "Paper Fig. 9: compute-bound workloads (NAS CG, FT, IS; SPLASH-2)",
+            ExperimentRegistry.Get(Compute).Title,
             "Wall-clock time of each benchmark against the number of cores, on the multikernel's user-level threads "
             + "and on .NET threads of the host OS, same inputs, same cores; results are checked against the "
             + "official verification values and failed runs are listed, never plotted.",
@@ -81,7 +82,7 @@ public static class ExperimentCatalog
             []),
 
         new(IoWebserver,
-            "Paper Section 5.4: network I/O and the web server",
+            ExperimentRegistry.Get(IoWebserver).Title,
             "UDP echo throughput, and requests per second of the web server for static pages and SQLite-backed "
             + "dynamic pages, against the host's Kestrel and lighttpd on the same cores.",
             "The NIC is modelled: a socket owned by the driver core stands in for the e1000; the paper's numbers "

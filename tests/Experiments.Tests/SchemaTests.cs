@@ -38,4 +38,49 @@ public class SchemaTests
         Assert.DoesNotContain("Multikernel", refs);
         Assert.DoesNotContain("Experiments.Common", refs);
     }
+
+    [Fact]
+    public void RegistryListsEveryFolderOnceWithBothFigureNumbersInItsTitle()
+    {
+        var all = ExperimentRegistry.All;
+        Assert.Equal(["fig1-shared-state", "urpc-tables", "fig3-tlb", "compute", "io-webserver"], all.Select(e => e.Folder));
+        Assert.Equal("Fig 1 (paper Fig 3): cost of updating shared state", ExperimentRegistry.Get("fig1-shared-state").Title);
+        foreach (var e in all)
+        {
+            Assert.Contains($"paper {e.PaperFigure}", e.Title, StringComparison.OrdinalIgnoreCase);
+            if (e.SeedFigure != null) Assert.StartsWith(e.SeedFigure, e.Title);
+            Assert.True(Directory.Exists(Path.Combine(RepoRoot(), e.Project)), $"{e.Folder}: program folder {e.Project} does not exist");
+        }
+    }
+
+    [Fact]
+    public void ProgramsWriteOnlyRegisteredFolders()
+    {
+        Assert.Equal([Fig1.SharedState.Fig1Settings.SharedStateId, Fig1.SharedState.Fig1Settings.UrpcTablesId],
+            ExperimentRegistry.OfProgram(Fig1.SharedState.Fig1Settings.Program).Select(e => e.Folder));
+        Assert.Equal("fig3", ExperimentRegistry.Get(Fig3.TlbShootdown.Fig3Settings.ExperimentId).Program);
+        Assert.Equal("io", ExperimentRegistry.Get(IOWebserver.IoSettings.ExperimentId).Program);
+        var e = Assert.Throws<KeyNotFoundException>(() => ExperimentRegistry.Get("fig2"));
+        Assert.Contains("fig1-shared-state", e.Message);
+    }
+
+    [Theory]
+    [InlineData("a\tb\tc", "line 2", "need 9")]
+    [InlineData("p\tf\tproj\tFig 1\tFig 3\tSomething else\t1\t2\t3", "line 2", "must start with 'Fig 1 (paper Fig 3): '")]
+    [InlineData("p\tf\tproj\t-\tFig 3\tFig 1 (paper Fig 3): x\t1\t2\t3", "line 2", "must start with 'Paper Fig 3: '")]
+    [InlineData("p\tf\tproj\t-\tFig 3\tPaper Fig 3: x\t1\t\t3", "line 2", "need 9 non-empty")]
+    [InlineData("p\tf\tproj\t-\tX\tPaper X: x\t1\t2\t3\np\tf\tproj\t-\tX\tPaper X: y\t-\t-\t-", "line 3", "listed twice")]
+    public void MalformedRegistryLinesAreRefusedNamingTheLine(string text, string line, string expected)
+    {
+        var e = Assert.Throws<FormatException>(() => ExperimentRegistry.Parse("# comment\n" + text));
+        Assert.Contains(line, e.Message);
+        Assert.Contains(expected, e.Message);
+    }
+
+    static string RepoRoot()
+    {
+        var d = new DirectoryInfo(AppContext.BaseDirectory);
+        while (d != null && !File.Exists(Path.Combine(d.FullName, "Repro.sln"))) d = d.Parent;
+        return d?.FullName ?? throw new InvalidOperationException("no Repro.sln above " + AppContext.BaseDirectory);
+    }
 }

@@ -62,7 +62,7 @@ public class CommandLineTests
         Assert.Equal(0, r.ExitCode);
         string html = Path.Combine(fx.RunDir, "report.html");
         Assert.Contains(html, r.Stdout);
-        Assert.Contains("Paper Fig. 3", File.ReadAllText(html));
+        Assert.Contains("Fig 1 (paper Fig 3)", File.ReadAllText(html));
         Assert.Empty(Directory.GetFiles(fx.RunDir, ".*"));
     }
 

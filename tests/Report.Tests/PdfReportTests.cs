@@ -28,7 +28,7 @@ public class PdfReportTests
 
         var inspection = PdfInspection.Run(pdf, Path.Combine(fx.Root, "png"));
         var failures = PdfVerdict.Failures(inspection, minPages: 5,
-            expectedText: ["Multikernel reproduction", "Fixture CPU model 9000", "Paper Fig. 3", "Paper Tables 1-3", "Paper Fig. 9",
+            expectedText: ["Multikernel reproduction", "Fixture CPU model 9000", "Fig 1 (paper Fig 3)", "Paper Tables 1-3", "Figs 4-8 (paper Fig 9)",
                 "Fig. 9: CG class S", "Fig. 9: IS class S", "Experiments not run", "fig3-tlb", "io-webserver", "Latency (cycles x 1000)"],
             chartPages: ["Fig. 3: cycles_per_update", "Fig. 9: CG class S", "Fig. 9: IS class S"]);
         Assert.True(failures.Count == 0, string.Join("\n", failures.Concat(inspection.PageStats.Select(p => p.ToString()))));
@@ -49,7 +49,7 @@ public class PdfReportTests
         var r = ReportProcess.Run("--compare", a.RunDir, b.RunDir, "--out", outDir);
         Assert.True(r.ExitCode == 0, r.Stderr);
         var inspection = PdfInspection.Run(Path.Combine(outDir, "report.pdf"), Path.Combine(a.Root, "png"));
-        var failures = PdfVerdict.Failures(inspection, 3, ["run-a", "run-b", "Paper Fig. 3"], ["Fig. 3: cycles_per_update"]);
+        var failures = PdfVerdict.Failures(inspection, 3, ["run-a", "run-b", "Fig 1 (paper Fig 3)"], ["Fig. 3: cycles_per_update"]);
         Assert.True(failures.Count == 0, string.Join("\n", failures));
         var page = inspection.PageStats[0];
         Assert.True(page.Width > page.Height, $"expected landscape pages, got {page.Width}x{page.Height}");

@@ -16,9 +16,9 @@ public class ReportDocumentTests
         using var fx = new FixtureRun();
         fx.WithFig1().WithCompute().WithUrpcTables();
         string html = Build(fx);
-        Assert.Contains("Paper Fig. 3", html);
+        Assert.Contains("Fig 1 (paper Fig 3)", html);
         Assert.Contains("Paper Tables 1-3", html);
-        Assert.Contains("Paper Fig. 9", html);
+        Assert.Contains("Figs 4-8 (paper Fig 9)", html);
         Assert.Contains("id=\"not-run\"", html);
         var notRun = html[html.IndexOf("id=\"not-run\"", StringComparison.Ordinal)..];
         Assert.Contains(ExperimentCatalogNames.Fig3Tlb, notRun);

@@ -23,26 +23,20 @@ check $? "./run-all.sh --quick exited 0"
 [ -f "$out/meta.json" ]; check $? "run-all wrote the run-level meta.json"
 [ -f "$out/report.pdf" ] || finish
 
-# What to expect in the PDF for each experiment folder that holds results: its heading; for figures, a chart.
-#   folder | heading text | 1 if the section draws charts
-SECTIONS=(
-  "fig1-shared-state|Paper Fig. 3|1"
-  "urpc-tables|Paper Tables 1-3|0"
-  "fig3-tlb|Paper Figs. 6-7|1"
-  "compute|Paper Fig. 9|1"
-  "io-webserver|Paper Section 5.4|0"
-)
+# What to expect in the PDF for each experiment folder of the registry that holds results: its title (the registry's,
+# which the report uses as the section heading); for the folders drawn as charts, a chart on that page.
+CHART_FOLDERS=" fig1-shared-state fig3-tlb compute "
 args=(--min-pages 2 --expect "Multikernel reproduction" --expect "Experiments not run" --png-dir "$tmp/png")
 ran=0
-for s in "${SECTIONS[@]}"; do
-  IFS='|' read -r folder heading charts <<<"$s"
+while IFS=$'\t' read -r program folder project seed paper title rest; do
+  case "$program" in ''|'#'*) continue ;; esac
   if [ -f "$out/$folder/results.csv" ]; then
-    ran=$((ran + 1)); args+=(--expect "$heading" --expect "Experiment folder: $folder")
-    [ "$charts" = 1 ] && args+=(--chart "$heading")
+    ran=$((ran + 1)); args+=(--expect "$title" --expect "Experiment folder: $folder")
+    [[ $CHART_FOLDERS == *" $folder "* ]] && args+=(--chart "$title")
   else
     args+=(--expect "$folder")   # listed in the not-run section
   fi
-done
+done < Experiments/Schema/experiments.tsv
 [ $ran -gt 0 ]; check $? "at least one experiment produced results ($ran)"
 
 dotnet build tests/e2e/PdfCheck/PdfCheck.csproj -c Release -nologo -v q >"$tmp/pdfcheck-build.log" 2>&1
