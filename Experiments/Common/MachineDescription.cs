@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Multikernel.Hardware;
 
@@ -17,6 +16,8 @@ public static class MachineDescription
         public static RunMeta Describe(string experiment, IReadOnlyList<int> cores, string profile)
         {
             var topo = MachineTopology.Current;
+            // The source this program was built from: git asked about the folder of the program (inside the checkout).
+            var source = new Lazy<(string Commit, string State)>(() => SourceRevision.Describe(AppContext.BaseDirectory));
             return new RunMeta
             {
                 Experiment = experiment,
@@ -32,7 +33,8 @@ public static class MachineDescription
                 ClockSource = CycleClock.Source,
                 Kernel = ReadKernel(),
                 DotNet = RuntimeInformation.FrameworkDescription,
-                Commit = Environment.GetEnvironmentVariable("REPRO_COMMIT") ?? GitCommit(),
+                Commit = Environment.GetEnvironmentVariable("REPRO_COMMIT") ?? source.Value.Commit,
+                SourceState = Environment.GetEnvironmentVariable("REPRO_SOURCE_STATE") ?? (Environment.GetEnvironmentVariable("REPRO_COMMIT") != null ? "" : source.Value.State),
                 Started = DateTimeOffset.UtcNow,
                 Command = Environment.GetEnvironmentVariable("REPRO_COMMAND") ?? string.Join(' ', Environment.GetCommandLineArgs()),
                 Profile = profile,
@@ -44,18 +46,5 @@ public static class MachineDescription
     {
         try { return File.ReadAllText("/proc/sys/kernel/osrelease").Trim(); }
         catch (IOException) { return RuntimeInformation.OSDescription; }
-    }
-
-    static string GitCommit()
-    {
-        try
-        {
-            using var p = Process.Start(new ProcessStartInfo("git", "rev-parse --short HEAD")
-            { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false })!;
-            string s = p.StandardOutput.ReadToEnd().Trim();
-            p.WaitForExit();
-            return p.ExitCode == 0 ? s : "unknown";
-        }
-        catch (System.ComponentModel.Win32Exception) { return "unknown"; }
     }
 }

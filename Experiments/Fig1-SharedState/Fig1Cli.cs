@@ -68,6 +68,8 @@ public static class Fig1Cli
                 SharedState = which is "all" or Fig1Settings.SharedStateId,
                 UrpcTables = which is "all" or Fig1Settings.UrpcTablesId,
             };
+            var written = experiments.Skip(1).Where(f => which == "all" || f == which);
+            if (!ExperimentOptions.RunFolderReady(settings.OutDir, written, "fig1", stderr)) return ExitCode.BadInput;
             return Fig1Run.Execute(settings, stdout, stderr, cancel);
         });
 

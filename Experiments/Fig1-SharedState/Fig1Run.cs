@@ -64,7 +64,7 @@ public static class Fig1Run
         {
             var meta = RunMeta.Describe(Fig1Settings.UrpcTablesId, s.Cores, s.Profile);
             var rec = new ExperimentRecorder(Path.Combine(s.OutDir, Fig1Settings.UrpcTablesId), meta, UrpcTablesSweep.Plan(s, topo).Select(p => p.Name));
-            rec.Finish("interrupted (Ctrl-C) before this experiment started");
+            rec.Finish("interrupted (SIGINT or SIGTERM) before this experiment started");
         }
 
         return Runner.Conclude(failed, interrupted, s.OutDir, stdout, stderr);

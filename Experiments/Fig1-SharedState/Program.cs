@@ -1,7 +1,7 @@
 using Experiments.Common;
 using Fig1.SharedState;
 
-// Ctrl-C stops the sweep before its next point (finished points stay on disk, meta.json says what is missing);
-// a second Ctrl-C ends the process at once.
-using var cancel = CtrlC.StopsAfterCurrent("fig1", "point");
-return Fig1Cli.Run(args, Console.Out, Console.Error, cancel.Token);
+// SIGINT (Ctrl-C) or SIGTERM stops the sweep before its next point (finished points stay on disk, meta.json says what is missing);
+// a second signal ends the process at once.
+using var stop = StopSignals.StopsAfterCurrent("fig1", "point");
+return Fig1Cli.Run(args, Console.Out, Console.Error, stop.Token);

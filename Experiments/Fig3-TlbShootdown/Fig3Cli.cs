@@ -64,6 +64,7 @@ public static class Fig3Cli
                 OutDir = pr.GetValue(outDir) ?? ExperimentOptions.DefaultRunFolder(),
                 Profile = profile,
             };
+            if (!ExperimentOptions.RunFolderReady(settings.OutDir, [Fig3Settings.ExperimentId], "fig3", stderr)) return ExitCode.BadInput;
             return Fig3Run.Execute(settings, stdout, stderr, cancel);
         });
 

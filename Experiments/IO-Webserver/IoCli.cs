@@ -83,6 +83,7 @@ public static class IoCli
                 OutDir = pr.GetValue(outDir) ?? ExperimentOptions.DefaultRunFolder(),
                 Profile = profile,
             };
+            if (!ExperimentOptions.RunFolderReady(settings.OutDir, [IoSettings.ExperimentId], "io-webserver", stderr)) return ExitCode.BadInput;
             return IoRun.Execute(settings, stdout, stderr, cancel);
         });
 

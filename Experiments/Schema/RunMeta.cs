@@ -27,7 +27,11 @@ public sealed class RunMeta
     public string ClockSource { get; set; } = "";
     public string Kernel { get; set; } = "";
     public string DotNet { get; set; } = "";
+    /// <summary>Short commit the programs were built from; "-dirty" when the sources differed from it (see <see cref="SourceState"/>).</summary>
     public string Commit { get; set; } = "";
+    /// <summary>What differed from <see cref="Commit"/>: "clean", or which tracked files changed and which untracked files
+    /// outside Results/ existed (new result folders do not count); "unknown" outside a git checkout.</summary>
+    public string SourceState { get; set; } = "";
     public DateTimeOffset Started { get; set; }
     public DateTimeOffset? Finished { get; set; }
     public string Command { get; set; } = "";

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Experiments.Common;
 using Multikernel.Hardware;
 
 // topology: prints what the multikernel sees of this machine, so a user can check a server before a long run.
@@ -8,11 +9,31 @@ var sysfsRoot = new Option<string>("--sysfs-root")
     DefaultValueFactory = _ => "/",
 };
 var all = new Option<bool>("--all-cpus") { Description = "Show every online CPU, not only those in this process's affinity mask" };
+var checkCores = new Option<string>("--check-cores")
+{
+    Description = "Only check a core list by the rules of every experiment program's --cores (what run-all.sh uses): " +
+                  "print '<count> <list>' (e.g. '4 0-3') and exit 0, or print why it is refused and exit 2",
+};
 var root = new RootCommand("Print the cores, packages, NUMA nodes, L3 groups and TSC frequency the multikernel sees");
 root.Options.Add(sysfsRoot);
 root.Options.Add(all);
+root.Options.Add(checkCores);
 root.SetAction(pr =>
 {
+    if (pr.GetResult(checkCores) != null)
+    {
+        try
+        {
+            var cores = CoreList.Parse(pr.GetValue(checkCores) ?? "", CoreList.Allowed());
+            Console.WriteLine($"{cores.Length} {CoreList.Format(cores)}");
+            return 0;
+        }
+        catch (FormatException e)
+        {
+            Console.Error.WriteLine(e.Message);
+            return 2;
+        }
+    }
     string r = pr.GetValue(sysfsRoot)!;
     if (!Directory.Exists(Path.Combine(r, "sys/devices/system/cpu")))
     {
@@ -44,4 +65,4 @@ root.SetAction(pr =>
     }
     return 0;
 });
-return root.Parse(args).Invoke();
+return ExperimentOptions.ParseAndInvoke(root, args, "topology", Console.Out, Console.Error);
