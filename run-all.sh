@@ -251,9 +251,11 @@ make_bundle() {
     asm=$(dotnet msbuild "$proj" -getProperty:AssemblyName 2>>"$publog" | tr -d '\r') || return 1
     say "  publish $name ($proj)"
     echo "=== $name: dotnet publish $proj" >>"$publog"
+    # Same Release settings as a build (no property that would rebuild the libraries differently in their bin/ folders)
     spawn build "$publog" dotnet publish "$proj" -c Release -r linux-x64 --self-contained false -p:UseAppHost=false \
-      -p:DebugType=none -p:SatelliteResourceLanguages=en -p:GenerateDocumentationFile=false -nologo -v q -o "$bundle/apps/$name" || return 1
+      -p:SatelliteResourceLanguages=en -nologo -v q -o "$bundle/apps/$name" || return 1
     stop_if_signalled
+    find "$bundle/apps/$name" -name '*.pdb' -delete   # debug symbols are not needed to run
     [ -f "$bundle/apps/$name/$asm.dll" ] || { echo "no $bundle/apps/$name/$asm.dll after publish" >>"$publog"; return 1; }
     printf '%s\n' '#!/bin/sh' "# The suite's $name program on this bundle's own .NET runtime (no .NET installation needed)." \
       'b=$(CDPATH= cd -- "$(dirname -- "$0")/.." && pwd)' \
