@@ -3,6 +3,7 @@ using Benchmarks.Comparison;
 using Benchmarks.Native;
 using Benchmarks.Runs;
 using Benchmarks.Suite;
+using Experiments.Common;
 using Multikernel.Hardware;
 
 namespace Benchmarks;
@@ -63,6 +64,43 @@ public static class Program
         }
     }
 
+    /// <summary>Checks an --out folder before anything runs: not empty, not a file, creatable and writable, and not
+    /// holding results already (a run never overwrites them); on a problem writes it and returns false.</summary>
+    static bool OutReady(string? outDir)
+    {
+        if (outDir == null) return true;
+        string? problem;
+        if (string.IsNullOrWhiteSpace(outDir)) problem = "--out: the folder must not be empty";
+        else if (File.Exists(outDir)) problem = $"--out: '{outDir}' is a file; give a folder (it is created if missing)";
+        else
+        {
+            string full;
+            try { full = Path.GetFullPath(outDir); }
+            catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException) { full = ""; Console.Error.WriteLine($"error: --out: '{outDir}' is not a usable path: {e.Message}"); return false; }
+            string leaf = Path.GetFileName(full.TrimEnd('/'));
+            problem = leaf.Length == 0 ? $"--out: '{outDir}' is the root folder; give a folder of its own"
+                : ExperimentOptions.PrepareRunFolder(Path.GetDirectoryName(full.TrimEnd('/'))!, [leaf]);
+        }
+        if (problem != null) Console.Error.WriteLine($"error: {problem}");
+        return problem == null;
+    }
+
+    /// <summary>Checks --history before the suite runs: a file (or a new one) in a writable folder.</summary>
+    static bool HistoryReady(string? path)
+    {
+        if (path == null) return true;
+        string? problem = null;
+        if (string.IsNullOrWhiteSpace(path)) problem = "--history: the file name must not be empty";
+        else if (Directory.Exists(path)) problem = $"--history: '{path}' is a folder; give the CSV file to append to";
+        else
+        {
+            string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
+            if (dir == null || !Directory.Exists(dir)) problem = $"--history: the folder of '{path}' does not exist";
+        }
+        if (problem != null) Console.Error.WriteLine($"error: {problem}");
+        return problem == null;
+    }
+
     static Command RunCommand()
     {
         var shortOpt = new Option<bool>("--short") { Description = "CI profile: 3 warm-up + 15 measured iterations of 25 ms per benchmark (the suite takes about 10 s)" };
@@ -95,6 +133,7 @@ public static class Program
         };
         cmd.SetAction(pr =>
         {
+            if (!OutReady(pr.GetValue(outDir)) || !HistoryReady(pr.GetValue(history))) return CompareRun.ExitBadInput;
             if (Cores(pr.GetValue(cores)) is not { } c) return CompareRun.ExitBadInput;
             var profile = pr.GetValue(shortOpt) ? SuiteProfile.Short : SuiteProfile.Full;
             string? hist = pr.GetValue(history);
@@ -151,6 +190,7 @@ public static class Program
         };
         cmd.SetAction(pr =>
         {
+            if (!OutReady(pr.GetValue(outDir))) return CompareRun.ExitBadInput;
             if (Cores(pr.GetValue(cores)) is not { } c) return CompareRun.ExitBadInput;
             return UrpcVsNative.Execute(new UrpcVsNativeOptions(c, pr.GetValue(samples), pr.GetValue(rounds), pr.GetValue(native), pr.GetValue(outDir), pr.GetValue(check)),
                 Console.Out, Console.Error);
