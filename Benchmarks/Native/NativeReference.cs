@@ -50,7 +50,8 @@ public static class NativeReference
     {
         var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
+        using var p = new Process { StartInfo = psi };
+        Experiments.Common.ChildLaunch.Start(p); // dies with this program, however that ends
         var err = p.StandardError.ReadToEndAsync();
         string o = p.StandardOutput.ReadToEnd();
         p.WaitForExit();

@@ -135,7 +135,7 @@ public static class AgainstRun
         using var p = new Process { StartInfo = psi };
         p.OutputDataReceived += (_, e) => { if (e.Data != null) lock (log) log.WriteLine(e.Data); };
         p.ErrorDataReceived += (_, e) => { if (e.Data != null) lock (log) log.WriteLine(e.Data); };
-        p.Start();
+        ChildLaunch.Start(p); // a side's suite run dies with this program, however that ends
         p.BeginOutputReadLine();
         p.BeginErrorReadLine();
         p.WaitForExit();

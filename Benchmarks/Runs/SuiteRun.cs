@@ -32,7 +32,6 @@ public static class SuiteRun
         Directory.CreateDirectory(o.OutDir);
         string profile = o.Profile == SuiteProfile.Short ? "short" : "full";
         var meta = RunMeta.Describe(Experiment, [o.Cores.Local, o.Cores.Remote], profile);
-        meta.Commit = Environment.GetEnvironmentVariable("REPRO_COMMIT") ?? RepoPaths.DescribeHead(RepoPaths.Root());
         if (UrpcChannel.PlantedSendDelayCycles != 0)
         {
             meta.Notes.Add($"PLANTED SLOWDOWN: URPC_PLANTED_SEND_DELAY_CYCLES={UrpcChannel.PlantedSendDelayCycles} (every send spins this many cycles)");

@@ -4,8 +4,9 @@ using System.Diagnostics;
 namespace Experiments.Common;
 
 /// <summary>
-/// Starts external programs (wrk, lighttpd, the Kestrel child, ...) so that they cannot outlive this process, even when
-/// it is killed with SIGKILL: each child runs under <c>setpriv --pdeathsig KILL</c> (util-linux), which sets
+/// Starts external programs (wrk, lighttpd, the Kestrel child, the native URPC reference, ...) so that they cannot
+/// outlive this process, even when it is killed with SIGKILL: each child runs under <c>setpriv --pdeathsig KILL</c>
+/// (util-linux; where it is missing, children are only killed when this process exits normally), which sets
 /// <c>PR_SET_PDEATHSIG</c> and then executes the program (the setting survives the exec, also through <c>taskset</c>).
 /// <para>Invariant: every child is forked by one dedicated thread that lives as long as the process. Linux sends the
 /// parent-death signal when the <em>thread</em> that forked the child ends, so a child forked by a thread-pool thread
@@ -27,10 +28,6 @@ public static class ChildLaunch
         return t;
     });
 
-    /// <summary>Whether children get the parent-death signal here (false where setpriv is missing: they are then only
-    /// killed on a normal exit of this process).</summary>
-    public static bool DiesWithParent => s_setpriv.Value != null;
-
     /// <summary>Starts <paramref name="p"/> (its StartInfo filled, not started yet) wrapped in setpriv, on the forking thread.</summary>
     public static void Start(Process p)
     {
@@ -44,11 +41,13 @@ public static class ChildLaunch
             psi.FileName = setpriv;
         }
         _ = s_forker.Value;
+        p.EnableRaisingEvents = true;
+        p.Exited += (_, _) => s_live.TryRemove(p, out _);
+        s_live[p] = 0;
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         s_requests.Add((p, started));
-        started.Task.GetAwaiter().GetResult(); // rethrows what Process.Start threw
-        s_live[p] = 0;
-        p.Exited += (_, _) => s_live.TryRemove(p, out _);
+        try { started.Task.GetAwaiter().GetResult(); } // rethrows what Process.Start threw
+        catch { s_live.TryRemove(p, out _); throw; }
     }
 
     static void Fork()
@@ -57,7 +56,6 @@ public static class ChildLaunch
         {
             try
             {
-                p.EnableRaisingEvents = true;
                 p.Start();
                 started.SetResult();
             }

@@ -13,9 +13,9 @@ public static class SourceRevision
     /// <summary>(commit, state) of the git checkout holding <paramref name="dir"/>; ("unknown", "not a git checkout") outside git.</summary>
     public static (string Commit, string State) Describe(string dir)
     {
-        var (code, sha) = Git(dir, "rev-parse", "--short", "HEAD");
+        var (code, sha, _) = Git(dir, "rev-parse", "--short", "HEAD");
         if (code != 0 || sha.Length == 0) return ("unknown", "not a git checkout (or git is not installed)");
-        var (c2, status) = Git(dir, "status", "--porcelain", "--untracked-files=all");
+        var (c2, status, _) = Git(dir, "status", "--porcelain", "--untracked-files=all");
         if (c2 != 0) return (sha, "unknown (git status failed)");
         var tracked = new List<string>();
         var untracked = new List<string>();
@@ -44,7 +44,8 @@ public static class SourceRevision
     static string List(IReadOnlyList<string> paths) =>
         string.Join(", ", paths.Take(3)) + (paths.Count > 3 ? $" and {paths.Count - 3} more" : "");
 
-    static (int Code, string Out) Git(string dir, params string[] args)
+    /// <summary>Runs git in <paramref name="dir"/>; (exit code, stdout without trailing blanks, stderr trimmed); 127 where git cannot run.</summary>
+    public static (int Code, string Out, string Err) Git(string dir, params string[] args)
     {
         var psi = new ProcessStartInfo("git") { WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in args) psi.ArgumentList.Add(a);
@@ -54,9 +55,8 @@ public static class SourceRevision
             var err = p.StandardError.ReadToEndAsync();
             string o = p.StandardOutput.ReadToEnd();
             p.WaitForExit();
-            _ = err.Result;
-            return (p.ExitCode, o.TrimEnd());
+            return (p.ExitCode, o.TrimEnd(), err.Result.Trim());
         }
-        catch (System.ComponentModel.Win32Exception) { return (127, ""); }
+        catch (System.ComponentModel.Win32Exception e) { return (127, "", $"git not runnable: {e.Message}"); }
     }
 }

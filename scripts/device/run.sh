@@ -3,7 +3,7 @@
 # scripts/device/prepare.sh filled .device/carry here (carry that folder). It unpacks the suite's bundle (made by
 # ./run-all.sh --bundle) and runs its programs through the bundle's launchers (bin/<name>, on the bundle's own .NET
 # runtime). Every step has a time budget and is stopped with SIGTERM when it runs out, so the experiment programs keep
-# what they finished and mark the rest incomplete in meta.json. Everything lands in one archive,
+# what they finished and mark the rest incomplete in meta.json (exit 124 in the log means the budget ran out). Everything lands in one archive,
 # $OUT/device-run.tar.gz, plus the console log $OUT/device-run.log.
 # Usage: scripts/device/run.sh [TOTAL_BUDGET_SECONDS]   (default 420)
 # Order = priority: what matters most for the paper's claims runs first, in case the budget runs out.
@@ -33,7 +33,9 @@ step() {
   if [ "$secs" -le 5 ]; then echo "== $name: skipped, no time left"; return; fi
   echo "== $name (up to ${secs}s): $*"
   local t0=$(date +%s)
-  timeout -s TERM -k 10 "$secs" "$@" 2>&1 | tee "$run/$name.log"
+  # --foreground: SIGTERM to the program only (it stops after its current point; its own children, wrk or lighttpd,
+  # die with it), not to timeout's whole process group, which would break the point in progress.
+  timeout --foreground -s TERM -k 10 "$secs" "$@" 2>&1 | tee "$run/$name.log"
   echo "== $name: exit ${PIPESTATUS[0]} after $(( $(date +%s) - t0 ))s"
 }
 has() { grep -q "^$1=" "$b/bundle.manifest"; }
