@@ -1,8 +1,4 @@
-using System.Runtime.CompilerServices;
-using Experiments.Common;
-using Multikernel;
 using Multikernel.CpuDriver;
-using Multikernel.Hardware;
 using Multikernel.Urpc;
 
 namespace Fig1.SharedState;

@@ -1,104 +1,119 @@
-using Multikernel.Hardware;
+using System.Diagnostics;
 
 namespace Multikernel.Urpc;
 
-/// <summary>Called by a <see cref="Waitset"/> for each message taken from one of its channels.</summary>
-public delegate void UrpcHandler(UrpcChannel channel, in UrpcMessage message);
-
 /// <summary>
-/// The set of incoming channels one core (dispatcher) listens on. <see cref="Poll"/> takes at most one message
-/// from every channel, in rotating order so no channel starves; <see cref="Wait"/> polls for a bounded number of
-/// cycles and then blocks on the core's <see cref="Notifier"/> until a sender wakes it.
-/// <para>Invariant: owned by one receiving thread; every channel in the set has that core's notifier attached,
-/// so a sender that finds the core asleep wakes it.</para>
+/// The event sources one core (dispatcher) listens on: receiving ends of URPC rings and broadcast buffers with their
+/// handlers, and any other <see cref="IEventSource"/>. <see cref="Poll"/> handles at most one event from every source,
+/// in rotating order so no source starves; <see cref="Wait"/> polls under a <see cref="WaitPolicy"/> and blocks on the
+/// core's <see cref="Notifier"/> until a producer wakes it.
+/// <para>Invariants: owned by one receiving thread; every source in the set has that core's notifier attached, so a
+/// producer that finds the core asleep wakes it; a source is in the set at most once; 0 ≤ the rotation start &lt;
+/// the number of sources (0 when empty).</para>
 /// </summary>
 public sealed class Waitset
 {
-    UrpcChannel[] _channels = [];
-    UrpcHandler[] _handlers = [];
+    IEventSource[] _sources = [];
     int _start;
 
     public Notifier Notifier { get; }
-    public int Count => _channels.Length;
+    public int Count => _sources.Length;
 
     public Waitset(Notifier notifier) => Notifier = notifier;
 
-    /// <summary>Adds a channel this core receives on; attaches this core's notifier to it.</summary>
-    public void Add(UrpcChannel channel, UrpcHandler handler)
+    /// <summary>Adds the receiving end of a URPC ring; <paramref name="handler"/> runs for each message taken from it.</summary>
+    public void Add(UrpcReader reader, UrpcHandler handler)
     {
-        ArgumentNullException.ThrowIfNull(channel);
+        ArgumentNullException.ThrowIfNull(reader);
         ArgumentNullException.ThrowIfNull(handler);
-        if (Array.IndexOf(_channels, channel) >= 0) throw new ArgumentException("channel is already in this waitset", nameof(channel));
-        channel.Notifier = Notifier;
-        _channels = [.. _channels, channel];
-        _handlers = [.. _handlers, handler];
+        if (IndexOf(reader) >= 0) throw new ArgumentException("this receiver is already in the waitset", nameof(reader));
+        Add(new ReaderSource(reader, handler));
     }
 
-    public void Remove(UrpcChannel channel)
+    /// <summary>Adds any other event source and attaches this core's notifier to it.</summary>
+    public void Add(IEventSource source)
     {
-        int i = Array.IndexOf(_channels, channel);
-        if (i < 0) return;
-        channel.Notifier = null;
-        _channels = [.. _channels[..i], .. _channels[(i + 1)..]];
-        _handlers = [.. _handlers[..i], .. _handlers[(i + 1)..]];
-        _start = 0;
+        ArgumentNullException.ThrowIfNull(source);
+        if (Array.IndexOf(_sources, source) >= 0) throw new ArgumentException("this event source is already in the waitset", nameof(source));
+        source.AttachNotifier(Notifier);
+        _sources = [.. _sources, source];
+        AssertInvariants();
     }
 
-    /// <summary>One pass over all channels, dispatching at most one message from each. Returns how many were handled.</summary>
+    /// <summary>Removes a receiving end added with <see cref="Add(UrpcReader, UrpcHandler)"/> (nothing if it is not in the set).</summary>
+    public void Remove(UrpcReader reader) => RemoveAt(IndexOf(reader));
+
+    /// <summary>Removes an event source (nothing if it is not in the set).</summary>
+    public void Remove(IEventSource source) => RemoveAt(Array.IndexOf(_sources, source));
+
+    int IndexOf(UrpcReader reader)
+    {
+        for (int i = 0; i < _sources.Length; i++)
+            if (_sources[i] is ReaderSource r && r.Reader == reader) return i;
+        return -1;
+    }
+
+    void RemoveAt(int i)
+    {
+        if (i < 0) return;
+        _sources[i].AttachNotifier(null);
+        _sources = [.. _sources[..i], .. _sources[(i + 1)..]];
+        _start = 0;
+        AssertInvariants();
+    }
+
+    /// <summary>One pass over all sources, handling at most one event from each. Returns how many were handled.</summary>
     public int Poll()
     {
-        var channels = _channels;
-        var handlers = _handlers;
-        int n = channels.Length, handled = 0;
+        var sources = _sources;
+        int n = sources.Length, handled = 0;
         if (n == 0) return 0;
         int start = _start;
         for (int k = 0; k < n; k++)
         {
             int i = start + k;
             if (i >= n) i -= n;
-            if (channels[i].TryReceive(out UrpcMessage m))
-            {
-                handled++;
-                handlers[i](channels[i], in m);
-            }
+            if (sources[i].PollOnce()) handled++;
         }
-        _start = start + 1 >= n ? 0 : start + 1;
+        // A handler may have removed sources: keep the start inside the current set.
+        _start = start + 1 >= _sources.Length ? 0 : start + 1;
+        AssertInvariants();
         return handled;
     }
 
-    /// <summary>True if any channel has a message waiting (does not consume it).</summary>
+    /// <summary>True if any source has an event pending (does not consume it).</summary>
     public bool AnyPending()
     {
-        foreach (var c in _channels) if (c.HasMessage()) return true;
+        foreach (var s in _sources) if (s.HasEvent()) return true;
         return false;
     }
 
     /// <summary>
-    /// Dispatches at least one message unless <paramref name="deadline"/> passes: polls for
-    /// <paramref name="pollCycles"/> cycles, then blocks on the notifier (each sleep bounded by
-    /// <see cref="Notifier.MaxSleep"/>). Returns the number of messages handled (0 on timeout).
+    /// Handles at least one event unless <paramref name="deadline"/> passes: polls, and while nothing arrives idles
+    /// under <paramref name="policy"/> (poll budget, then bounded sleeps on the notifier). Returns the number of events
+    /// handled (0 on timeout).
     /// </summary>
-    public int Wait(long pollCycles, TimeSpan? deadline = null)
+    public int Wait(WaitPolicy policy, TimeSpan? deadline = null)
     {
-        int h = Poll();
-        if (h > 0) return h;
-        ulong start = CycleClock.Now();
-        ulong pollEnd = start + (ulong)Math.Max(0, pollCycles);
-        while (CycleClock.Now() < pollEnd)
-        {
-            h = Poll();
-            if (h > 0) return h;
-            Thread.SpinWait(4);
-        }
+        ArgumentNullException.ThrowIfNull(policy);
         long stopAt = deadline is { } d ? Environment.TickCount64 + (long)d.TotalMilliseconds : long.MaxValue;
-        while (Environment.TickCount64 < stopAt)
+        var state = new WaitState();
+        var probe = new PendingProbe(this);
+        while (true)
         {
-            Notifier.PrepareToSleep();
-            if (AnyPending()) { Notifier.CancelSleep(); }
-            else Notifier.Sleep();
-            h = Poll();
+            int h = Poll();
             if (h > 0) return h;
+            if (Environment.TickCount64 >= stopAt) return 0;
+            policy.Idle(ref state, ref probe, Notifier);
         }
-        return 0;
     }
+
+    readonly struct PendingProbe(Waitset waitset) : IWorkProbe
+    {
+        public bool HasWork() => waitset.AnyPending();
+    }
+
+    [Conditional("DEBUG")]
+    void AssertInvariants() =>
+        Debug.Assert(_sources.Length == 0 ? _start == 0 : (uint)_start < (uint)_sources.Length, $"waitset: rotation start {_start} outside {_sources.Length} sources");
 }
