@@ -1,23 +1,9 @@
-using System.Runtime.CompilerServices;
+using Experiments.Common;
 using Multikernel.CpuDriver;
 using Multikernel.Hardware;
 using Multikernel.Urpc;
 
 namespace Benchmarks.Suite;
-
-/// <summary>The LRPC callee: answers argument + 1 (and counts calls).</summary>
-public sealed class LrpcAddOneServer : Dispatcher, ILrpcServer
-{
-    public LrpcAddOneServer() : base("bench-lrpc-server") { }
-
-    public long Calls { get; private set; }
-
-    public void OnLrpc(in UrpcPayload args, ref UrpcPayload result)
-    {
-        Calls++;
-        result[0] = args[0] + 1;
-    }
-}
 
 /// <summary>
 /// The LRPC caller, a dispatcher on the same core as <see cref="LrpcAddOneServer"/>. It listens on its end of a host
@@ -52,21 +38,7 @@ public sealed class LrpcBatchCaller : Dispatcher
     void OnRequest(in UrpcMessage request)
     {
         if (request.Type != PeerMessages.LrpcBatch.TypeId) throw new InvalidDataException($"LRPC batch caller: unexpected message type {request.Type}");
-        ulong wrong = Calls(_binding!, PeerMessages.LrpcBatch.Decode(in request).Calls);
+        ulong wrong = (ulong)LrpcAddOneServer.CallMany(_binding!, PeerMessages.LrpcBatch.Decode(in request).Calls);
         new BenchmarkSender(_host.Sender).Send(new PeerMessages.LrpcBatchDone(wrong));
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    static ulong Calls(LrpcBinding binding, int count)
-    {
-        ulong wrong = 0;
-        UrpcPayload args = default;
-        for (int i = 0; i < count; i++)
-        {
-            args[0] = (ulong)i;
-            var result = binding.Call(in args);
-            if (result[0] != (ulong)i + 1) wrong++;
-        }
-        return wrong;
     }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Multikernel.Urpc;
 
 namespace Benchmarks.Suite;
@@ -15,8 +16,8 @@ public static class PeerMessages
     {
         public const byte TypeId = 1;
         public byte Type => TypeId;
-        public void Encode(ref UrpcPayload w) { w[0] = Value; w[1] = 1; w[2] = 2; w[3] = 3; w[4] = 4; w[5] = 5; w[6] = 6; }
-        public static Echo Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return new(m[0]); }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Encode(ref UrpcPayload w) { w[0] = Value; w[1] = 1; w[2] = 2; w[3] = 3; w[4] = 4; w[5] = 5; w[6] = 6; }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Echo Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return new(m[0]); }
     }
 
     /// <summary>Carries a TSC: the benchmark thread's at sending; the peer answers with (its TSC at receipt − that).</summary>
@@ -24,8 +25,8 @@ public static class PeerMessages
     {
         public const byte TypeId = 2;
         public byte Type => TypeId;
-        public void Encode(ref UrpcPayload w) { w[0] = Value; w[1] = 1; w[2] = 2; w[3] = 3; w[4] = 4; w[5] = 5; w[6] = 6; }
-        public static Stamp Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return new(m[0]); }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Encode(ref UrpcPayload w) { w[0] = Value; w[1] = 1; w[2] = 2; w[3] = 3; w[4] = 4; w[5] = 5; w[6] = 6; }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Stamp Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return new(m[0]); }
     }
 
     /// <summary>Consumed without an answer (pipelined throughput).</summary>
@@ -33,8 +34,8 @@ public static class PeerMessages
     {
         public const byte TypeId = 3;
         public byte Type => TypeId;
-        public void Encode(ref UrpcPayload w) { w[0] = Value; w[1] = 1; w[2] = 2; w[3] = 3; w[4] = 4; w[5] = 5; w[6] = 6; }
-        public static Sink Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return new(m[0]); }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Encode(ref UrpcPayload w) { w[0] = Value; w[1] = 1; w[2] = 2; w[3] = 3; w[4] = 4; w[5] = 5; w[6] = 6; }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Sink Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return new(m[0]); }
     }
 
     /// <summary>Ends the peer loop.</summary>
@@ -42,8 +43,8 @@ public static class PeerMessages
     {
         public const byte TypeId = 4;
         public byte Type => TypeId;
-        public void Encode(ref UrpcPayload w) { }
-        public static Stop Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return default; }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Encode(ref UrpcPayload w) { }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Stop Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return default; }
     }
 
     /// <summary>Benchmark thread to the LRPC batch caller: make <see cref="Calls"/> LRPC calls.</summary>
@@ -51,8 +52,8 @@ public static class PeerMessages
     {
         public const byte TypeId = 5;
         public byte Type => TypeId;
-        public void Encode(ref UrpcPayload w) => w[0] = (ulong)Calls;
-        public static LrpcBatch Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return new((int)m[0]); }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Encode(ref UrpcPayload w) => w[0] = (ulong)Calls;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static LrpcBatch Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return new((int)m[0]); }
     }
 
     /// <summary>The LRPC batch caller's answer: how many results were wrong (0).</summary>
@@ -60,7 +61,7 @@ public static class PeerMessages
     {
         public const byte TypeId = 6;
         public byte Type => TypeId;
-        public void Encode(ref UrpcPayload w) => w[0] = WrongResults;
-        public static LrpcBatchDone Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return new(m[0]); }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Encode(ref UrpcPayload w) => w[0] = WrongResults;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static LrpcBatchDone Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return new(m[0]); }
     }
 }

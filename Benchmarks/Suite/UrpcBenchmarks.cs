@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using BenchmarkDotNet.Attributes;
+using Experiments.Common;
 using Multikernel;
 using Multikernel.Hardware;
 using Multikernel.Urpc;
@@ -101,7 +102,7 @@ public class UrpcBenchmarks
         var host = _mk.BindHostAsync(0, Slots).GetAwaiter().GetResult();
         _lrpcRequests = new BenchmarkSender(host.Client.Sender);
         _lrpcReplies = host.Client.Receiver;
-        var server = new LrpcAddOneServer();
+        var server = new LrpcAddOneServer("bench-lrpc-server");
         var caller = new LrpcBatchCaller(server, host.Server);
         _mk.SpawnAsync(0, 0, () => server).Wait();
         _mk.SpawnAsync(0, 0, () => caller).Wait();

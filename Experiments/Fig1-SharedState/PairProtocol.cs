@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Multikernel.Urpc;
 
 namespace Fig1.SharedState;
@@ -15,8 +16,8 @@ public static class PairProtocol
     {
         public const byte TypeId = 50;
         public byte Type => TypeId;
-        public void Encode(ref UrpcPayload w) { w[0] = SentAt; w[1] = (ulong)Repetition; w[2] = Warmup ? 1UL : 0; }
-        public static Ping Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return new(m[0], (int)m[1], m[2] != 0); }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Encode(ref UrpcPayload w) { w[0] = SentAt; w[1] = (ulong)Repetition; w[2] = Warmup ? 1UL : 0; }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Ping Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return new(m[0], (int)m[1], m[2] != 0); }
     }
 
     /// <summary>B to A: B's TSC just before sending.</summary>
@@ -24,8 +25,8 @@ public static class PairProtocol
     {
         public const byte TypeId = 51;
         public byte Type => TypeId;
-        public void Encode(ref UrpcPayload w) => w[0] = SentAt;
-        public static Pong Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return new(m[0]); }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Encode(ref UrpcPayload w) => w[0] = SentAt;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Pong Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return new(m[0]); }
     }
 
     /// <summary>A to B: message <see cref="Sequence"/> of the repetition's stream.</summary>
@@ -33,8 +34,8 @@ public static class PairProtocol
     {
         public const byte TypeId = 52;
         public byte Type => TypeId;
-        public void Encode(ref UrpcPayload w) { w[0] = (ulong)Sequence; w[1] = Warmup ? 1UL : 0; }
-        public static Stream Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return new((int)m[0], m[1] != 0); }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Encode(ref UrpcPayload w) { w[0] = (ulong)Sequence; w[1] = Warmup ? 1UL : 0; }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Stream Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return new((int)m[0], m[1] != 0); }
     }
 
     /// <summary>B to A after the last message of a stream: how many it received.</summary>
@@ -42,7 +43,7 @@ public static class PairProtocol
     {
         public const byte TypeId = 53;
         public byte Type => TypeId;
-        public void Encode(ref UrpcPayload w) => w[0] = (ulong)Count;
-        public static StreamDone Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return new((int)m[0]); }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Encode(ref UrpcPayload w) => w[0] = (ulong)Count;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static StreamDone Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return new((int)m[0]); }
     }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Multikernel.Urpc;
 
 namespace Fig1.SharedState;
@@ -26,8 +27,8 @@ public static class UpdateProtocol
     {
         public const byte TypeId = 40;
         public byte Type => TypeId;
-        public void Encode(ref UrpcPayload w) { w[0] = Tag; w[1] = Warmup ? 1UL : 0; }
-        public static Request Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return new(m[0], m[1] != 0); }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Encode(ref UrpcPayload w) { w[0] = Tag; w[1] = Warmup ? 1UL : 0; }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Request Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return new(m[0], m[1] != 0); }
     }
 
     /// <summary>
@@ -38,7 +39,7 @@ public static class UpdateProtocol
     {
         public const byte TypeId = 41;
         public byte Type => TypeId;
-        public void Encode(ref UrpcPayload w) { w[0] = Tag; w[1] = FirstLine; w[2] = LastLine; }
-        public static Reply Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return new(m[0], m[1], m[2]); }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Encode(ref UrpcPayload w) { w[0] = Tag; w[1] = FirstLine; w[2] = LastLine; }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Reply Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return new(m[0], m[1], m[2]); }
     }
 }

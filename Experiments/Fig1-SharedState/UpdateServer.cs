@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using Experiments.Common;
-using Multikernel.CpuDriver;
 using Multikernel.Hardware;
 using Multikernel.Urpc;
 

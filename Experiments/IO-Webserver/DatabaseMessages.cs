@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Multikernel.Urpc;
 
 namespace IOWebserver;
@@ -14,8 +15,8 @@ public static class DatabaseMessages
     {
         public const byte TypeId = 20;
         public byte Type => TypeId;
-        public void Encode(ref UrpcPayload w) { w[0] = (ulong)Buffer; w[1] = (ulong)Item; w[2] = Connection; w[3] = KeepAlive ? 1UL : 0; }
-        public static Query Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return new((int)m[0], (long)m[1], m[2], m[3] != 0); }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Encode(ref UrpcPayload w) { w[0] = (ulong)Buffer; w[1] = (ulong)Item; w[2] = Connection; w[3] = KeepAlive ? 1UL : 0; }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Query Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return new((int)m[0], (long)m[1], m[2], m[3] != 0); }
     }
 
     /// <summary>DB to HTTP: the body of <see cref="Length"/> bytes is in buffer <see cref="Buffer"/>; <see cref="Status"/> is 200 or 404. Words: buffer, length, connection, status (bits 0-15) and keep-alive (bit 16).</summary>
@@ -23,7 +24,11 @@ public static class DatabaseMessages
     {
         public const byte TypeId = 21;
         public byte Type => TypeId;
-        public void Encode(ref UrpcPayload w) { w[0] = (ulong)Buffer; w[1] = (ulong)Length; w[2] = Connection; w[3] = (ulong)(ushort)Status | (KeepAlive ? 1UL << 16 : 0); }
-        public static Result Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return new((int)m[0], (int)m[1], m[2], (int)(m[3] & 0xFFFF), (m[3] >> 16 & 1) != 0); }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Encode(ref UrpcPayload w)
+        {
+            Debug.Assert((uint)Status <= 0xFFFF, $"HTTP status {Status} does not fit its 16 bits");
+            w[0] = (ulong)Buffer; w[1] = (ulong)Length; w[2] = Connection; w[3] = (ulong)(ushort)Status | (KeepAlive ? 1UL << 16 : 0);
+        }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Result Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return new((int)m[0], (int)m[1], m[2], (int)(m[3] & 0xFFFF), (m[3] >> 16 & 1) != 0); }
     }
 }

@@ -60,13 +60,7 @@ public sealed class DomainDispatcher : Dispatcher, IThreadDispatcher
 
     protected internal override void OnStart()
     {
-        for (int p = 0; p < _peers.Length; p++)
-        {
-            var ep = _peers[p];
-            if (ep == null) continue;
-            int from = p;
-            Waitset.Add(ep.Receiver, (in UrpcMessage m) => OnPeerMessage(from, in m));
-        }
+        Waitset.AddPeers(_peers, OnPeerMessage);
         if (_hostPort != null) Waitset.Add(_hostPort, OnHostMessage);
     }
 
@@ -211,7 +205,7 @@ public sealed class DomainDispatcher : Dispatcher, IThreadDispatcher
     bool TryLeave()
     {
         if (Index == 0 && _stopAcksMissing > 0) return false;
-        foreach (var ep in _peers) if (ep != null) Waitset.Remove(ep.Receiver);
+        Waitset.RemovePeers(_peers);
         if (_hostPort != null) Waitset.Remove(_hostPort);
         _outbox.Discard();
         _stopRequested = false;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Multikernel.Urpc;
 
 namespace Multikernel.Domains;
@@ -19,8 +20,8 @@ public static class DomainMessages
     {
         public const byte TypeId = 1;
         public byte Type => TypeId;
-        public void Encode(ref UrpcPayload w) => w[0] = (ulong)Slot;
-        public static Wake Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return new((int)m[0]); }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Encode(ref UrpcPayload w) => w[0] = (ulong)Slot;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Wake Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return new((int)m[0]); }
     }
 
     /// <summary>Adopt and start the user thread whose GC handle is <see cref="Thread"/>.</summary>
@@ -28,8 +29,8 @@ public static class DomainMessages
     {
         public const byte TypeId = 2;
         public byte Type => TypeId;
-        public void Encode(ref UrpcPayload w) => w[0] = (ulong)Thread;
-        public static SpawnThread Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return new((nint)m[0]); }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Encode(ref UrpcPayload w) => w[0] = (ulong)Thread;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static SpawnThread Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return new((nint)m[0]); }
     }
 
     /// <summary>From dispatcher 0: leave your core.</summary>
@@ -37,8 +38,8 @@ public static class DomainMessages
     {
         public const byte TypeId = 7;
         public byte Type => TypeId;
-        public void Encode(ref UrpcPayload w) { }
-        public static Stop Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return default; }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Encode(ref UrpcPayload w) { }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Stop Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return default; }
     }
 
     /// <summary>To dispatcher 0: done, no further message follows.</summary>
@@ -46,8 +47,8 @@ public static class DomainMessages
     {
         public const byte TypeId = 8;
         public byte Type => TypeId;
-        public void Encode(ref UrpcPayload w) { }
-        public static Stopped Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return default; }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Encode(ref UrpcPayload w) { }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Stopped Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return default; }
     }
 
     /// <summary>Host port: run the main-thread request whose GC handle is <see cref="Request"/>.</summary>
@@ -55,8 +56,8 @@ public static class DomainMessages
     {
         public const byte TypeId = 1;
         public byte Type => TypeId;
-        public void Encode(ref UrpcPayload w) => w[0] = (ulong)Request;
-        public static HostStartMain Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return new((nint)m[0]); }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Encode(ref UrpcPayload w) => w[0] = (ulong)Request;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static HostStartMain Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return new((nint)m[0]); }
     }
 
     /// <summary>Host port: tear the domain down and complete the task whose GC handle is <see cref="Completion"/> once every dispatcher has left.</summary>
@@ -64,7 +65,7 @@ public static class DomainMessages
     {
         public const byte TypeId = 2;
         public byte Type => TypeId;
-        public void Encode(ref UrpcPayload w) => w[0] = (ulong)Completion;
-        public static HostStop Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return new((nint)m[0]); }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Encode(ref UrpcPayload w) => w[0] = (ulong)Completion;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static HostStop Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return new((nint)m[0]); }
     }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Multikernel.Urpc;
 
 namespace Multikernel.Drivers;
@@ -16,8 +17,8 @@ public static class NicMessages
     {
         public const byte TypeId = 1;
         public byte Type => TypeId;
-        public void Encode(ref UrpcPayload w) { w[0] = (ulong)Buffer; w[1] = (ulong)Length; w[2] = Flow; }
-        public static Rx Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return new((int)m[0], (int)m[1], m[2]); }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Encode(ref UrpcPayload w) { w[0] = (ulong)Buffer; w[1] = (ulong)Length; w[2] = Flow; }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Rx Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return new((int)m[0], (int)m[1], m[2]); }
     }
 
     /// <summary>
@@ -29,8 +30,8 @@ public static class NicMessages
     {
         public const byte TypeId = 2;
         public byte Type => TypeId;
-        public void Encode(ref UrpcPayload w) { w[0] = (ulong)Buffer; w[1] = (ulong)Length; w[2] = Flow; w[3] = (ulong)Offset; }
-        public static Tx Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return new((int)m[0], (int)m[1], m[2], (int)m[3]); }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Encode(ref UrpcPayload w) { w[0] = (ulong)Buffer; w[1] = (ulong)Length; w[2] = Flow; w[3] = (ulong)Offset; }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Tx Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return new((int)m[0], (int)m[1], m[2], (int)m[3]); }
     }
 
     /// <summary>Stack to driver: the stack is done with receive buffer <see cref="Buffer"/> (of flow <see cref="Flow"/>).</summary>
@@ -38,8 +39,8 @@ public static class NicMessages
     {
         public const byte TypeId = 3;
         public byte Type => TypeId;
-        public void Encode(ref UrpcPayload w) { w[0] = (ulong)Buffer; w[2] = Flow; }
-        public static RxDone Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return new((int)m[0], m[2]); }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Encode(ref UrpcPayload w) { w[0] = (ulong)Buffer; w[2] = Flow; }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static RxDone Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return new((int)m[0], m[2]); }
     }
 
     /// <summary>Driver to stack: transmit buffer <see cref="Buffer"/> of the stack's pool has been sent (or dropped with its connection) and is free again.</summary>
@@ -47,8 +48,8 @@ public static class NicMessages
     {
         public const byte TypeId = 4;
         public byte Type => TypeId;
-        public void Encode(ref UrpcPayload w) { w[0] = (ulong)Buffer; w[2] = Flow; }
-        public static TxDone Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return new((int)m[0], m[2]); }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Encode(ref UrpcPayload w) { w[0] = (ulong)Buffer; w[2] = Flow; }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static TxDone Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return new((int)m[0], m[2]); }
     }
 
     /// <summary>Driver to stack: connection <see cref="Flow"/> has been accepted.</summary>
@@ -56,8 +57,8 @@ public static class NicMessages
     {
         public const byte TypeId = 5;
         public byte Type => TypeId;
-        public void Encode(ref UrpcPayload w) => w[2] = Flow;
-        public static Open Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return new(m[2]); }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Encode(ref UrpcPayload w) => w[2] = Flow;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Open Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return new(m[2]); }
     }
 
     /// <summary>Driver to stack: connection <see cref="Flow"/> has closed; no more <see cref="Rx"/> for it.</summary>
@@ -65,8 +66,8 @@ public static class NicMessages
     {
         public const byte TypeId = 6;
         public byte Type => TypeId;
-        public void Encode(ref UrpcPayload w) => w[2] = Flow;
-        public static Closed Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return new(m[2]); }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Encode(ref UrpcPayload w) => w[2] = Flow;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Closed Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return new(m[2]); }
     }
 
     /// <summary>Stack to driver: close connection <see cref="Flow"/> after its queued transmits.</summary>
@@ -74,7 +75,7 @@ public static class NicMessages
     {
         public const byte TypeId = 7;
         public byte Type => TypeId;
-        public void Encode(ref UrpcPayload w) => w[2] = Flow;
-        public static Close Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return new(m[2]); }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Encode(ref UrpcPayload w) => w[2] = Flow;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Close Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return new(m[2]); }
     }
 }

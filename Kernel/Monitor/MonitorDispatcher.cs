@@ -60,13 +60,7 @@ public sealed class MonitorDispatcher : Dispatcher
 
     protected internal override void OnStart()
     {
-        for (int p = 0; p < _peers.Length; p++)
-        {
-            var ep = _peers[p];
-            if (ep == null) continue;
-            int from = p;
-            Waitset.Add(ep.Receiver, (in UrpcMessage m) => OnPeerMessage(from, in m));
-        }
+        Waitset.AddPeers(_peers, OnPeerMessage);
         if (_hostPort != null) Waitset.Add(_hostPort, OnHostMessage);
     }
 

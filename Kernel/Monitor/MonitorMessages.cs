@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Multikernel.CpuDriver;
 using Multikernel.Urpc;
 
@@ -19,8 +20,8 @@ public static class MonitorMessages
     {
         public const byte TypeId = 1;
         public byte Type => TypeId;
-        public void Encode(ref UrpcPayload w) { w[0] = Token; w[1] = (ulong)SenderCore; }
-        public static Ping Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return new(m[0], (int)m[1]); }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Encode(ref UrpcPayload w) { w[0] = Token; w[1] = (ulong)SenderCore; }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Ping Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return new(m[0], (int)m[1]); }
     }
 
     /// <summary>The answer to a <see cref="Ping"/> with its token.</summary>
@@ -28,8 +29,8 @@ public static class MonitorMessages
     {
         public const byte TypeId = 2;
         public byte Type => TypeId;
-        public void Encode(ref UrpcPayload w) { w[0] = Token; w[1] = (ulong)SenderCore; }
-        public static Pong Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return new(m[0], (int)m[1]); }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Encode(ref UrpcPayload w) { w[0] = Token; w[1] = (ulong)SenderCore; }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Pong Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return new(m[0], (int)m[1]); }
     }
 
     /// <summary>Start a dispatcher on the receiving core: <see cref="Image"/> is the GC handle of its factory (code plus read-only data).</summary>
@@ -37,8 +38,8 @@ public static class MonitorMessages
     {
         public const byte TypeId = 3;
         public byte Type => TypeId;
-        public void Encode(ref UrpcPayload w) { w[0] = RequestId; w[1] = (ulong)Image; }
-        public static SpawnRequest Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return new(m[0], (nint)m[1]); }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Encode(ref UrpcPayload w) { w[0] = RequestId; w[1] = (ulong)Image; }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static SpawnRequest Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return new(m[0], (nint)m[1]); }
     }
 
     /// <summary>The outcome of a <see cref="SpawnRequest"/>: the new dispatcher's id, or (<see cref="Error"/> ≠ 0) the GC handle of the exception.</summary>
@@ -46,8 +47,8 @@ public static class MonitorMessages
     {
         public const byte TypeId = 4;
         public byte Type => TypeId;
-        public void Encode(ref UrpcPayload w) { w[0] = RequestId; w[1] = Dispatcher.Pack(); w[2] = (ulong)Error; }
-        public static SpawnReply Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return new(m[0], DispatcherId.Unpack(m[1]), (nint)m[2]); }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Encode(ref UrpcPayload w) { w[0] = RequestId; w[1] = Dispatcher.Pack(); w[2] = (ulong)Error; }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static SpawnReply Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return new(m[0], DispatcherId.Unpack(m[1]), (nint)m[2]); }
     }
 
     /// <summary>Host port only: run the call whose GC handle is <see cref="Call"/> on the receiving monitor.</summary>
@@ -55,8 +56,8 @@ public static class MonitorMessages
     {
         public const byte TypeId = 5;
         public byte Type => TypeId;
-        public void Encode(ref UrpcPayload w) => w[0] = (ulong)Call;
-        public static HostCall Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return new((nint)m[0]); }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Encode(ref UrpcPayload w) => w[0] = (ulong)Call;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static HostCall Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return new((nint)m[0]); }
     }
 
     /// <summary>Host port only: stop this core.</summary>
@@ -64,8 +65,8 @@ public static class MonitorMessages
     {
         public const byte TypeId = 6;
         public byte Type => TypeId;
-        public void Encode(ref UrpcPayload w) { }
-        public static Shutdown Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return default; }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Encode(ref UrpcPayload w) { }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Shutdown Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return default; }
     }
 
     /// <summary>
@@ -77,8 +78,8 @@ public static class MonitorMessages
     {
         public const byte TypeId = 7;
         public byte Type => TypeId;
-        public void Encode(ref UrpcPayload w) { w[0] = RequestId; w[1] = (ulong)Slots; }
-        public static BindRequest Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return new(m[0], (int)m[1]); }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Encode(ref UrpcPayload w) { w[0] = RequestId; w[1] = (ulong)Slots; }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static BindRequest Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return new(m[0], (int)m[1]); }
     }
 
     /// <summary>
@@ -90,7 +91,7 @@ public static class MonitorMessages
     {
         public const byte TypeId = 8;
         public byte Type => TypeId;
-        public void Encode(ref UrpcPayload w) { w[0] = RequestId; w[1] = (ulong)Binding; w[2] = (ulong)Error; }
-        public static BindReply Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return new(m[0], (nint)m[1], (nint)m[2]); }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Encode(ref UrpcPayload w) { w[0] = RequestId; w[1] = (ulong)Binding; w[2] = (ulong)Error; }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static BindReply Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return new(m[0], (nint)m[1], (nint)m[2]); }
     }
 }

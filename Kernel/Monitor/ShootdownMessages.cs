@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Multikernel.Urpc;
 
 namespace Multikernel.Monitor;
@@ -36,13 +37,13 @@ public static class ShootdownMessages
     {
         public byte Type => (byte)Kind;
 
-        public void Encode(ref UrpcPayload w)
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Encode(ref UrpcPayload w)
         {
             w[0] = Tag; w[1] = SpaceId; w[2] = Va; w[3] = (uint)Pages | (ulong)(byte)Protocol << 32;
             w[4] = Participants.Word0; w[5] = Participants.Word1; w[6] = Participants.Word2;
         }
 
-        public static Request Decode(in UrpcMessage m)
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Request Decode(in UrpcMessage m)
         {
             Debug.Assert(IsRequest(m.Type), $"type {m.Type} is not a shootdown request");
             return new((RequestKind)m.Type, m[0], m[1], m[2], (int)(uint)m[3], (RoutingProtocol)(byte)(m[3] >> 32), new CoreSet(m[4], m[5], m[6]));
@@ -56,7 +57,7 @@ public static class ShootdownMessages
     {
         public const byte TypeId = 50;
         public byte Type => TypeId;
-        public void Encode(ref UrpcPayload w) { w[0] = Tag; w[1] = (ulong)Cores; }
-        public static Ack Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return new(m[0], (int)m[1]); }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Encode(ref UrpcPayload w) { w[0] = Tag; w[1] = (ulong)Cores; }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Ack Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return new(m[0], (int)m[1]); }
     }
 }

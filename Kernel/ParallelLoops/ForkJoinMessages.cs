@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Multikernel.Domains;
 using Multikernel.Urpc;
 
@@ -19,8 +20,8 @@ public static class ForkJoinMessages
     {
         public const byte TypeId = DomainMessages.FirstLayerType;
         public byte Type => TypeId;
-        public void Encode(ref UrpcPayload w) { w[0] = (ulong)Slot; w[1] = Seq; w[2] = (ulong)First; w[3] = (ulong)End; }
-        public static Fork Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return new((int)m[0], (uint)m[1], (int)m[2], (int)m[3]); }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Encode(ref UrpcPayload w) { w[0] = (ulong)Slot; w[1] = Seq; w[2] = (ulong)First; w[3] = (ulong)End; }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Fork Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return new((int)m[0], (uint)m[1], (int)m[2], (int)m[3]); }
     }
 
     /// <summary>Thief to victim: give me chunks of the region (<see cref="Master"/>, <see cref="Slot"/>, <see cref="Seq"/>).</summary>
@@ -28,8 +29,8 @@ public static class ForkJoinMessages
     {
         public const byte TypeId = DomainMessages.FirstLayerType + 1;
         public byte Type => TypeId;
-        public void Encode(ref UrpcPayload w) { w[0] = (ulong)Master; w[1] = (ulong)Slot; w[2] = Seq; }
-        public static StealRequest Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return new((int)m[0], (int)m[1], (uint)m[2]); }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Encode(ref UrpcPayload w) { w[0] = (ulong)Master; w[1] = (ulong)Slot; w[2] = Seq; }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static StealRequest Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return new((int)m[0], (int)m[1], (uint)m[2]); }
     }
 
     /// <summary>Victim to thief: chunks [First, End) of the region are now the thief's (empty: none to spare).</summary>
@@ -37,8 +38,8 @@ public static class ForkJoinMessages
     {
         public const byte TypeId = DomainMessages.FirstLayerType + 2;
         public byte Type => TypeId;
-        public void Encode(ref UrpcPayload w) { w[0] = (ulong)Master; w[1] = (ulong)Slot; w[2] = Seq; w[3] = (ulong)First; w[4] = (ulong)End; }
-        public static StealReply Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return new((int)m[0], (int)m[1], (uint)m[2], (int)m[3], (int)m[4]); }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Encode(ref UrpcPayload w) { w[0] = (ulong)Master; w[1] = (ulong)Slot; w[2] = Seq; w[3] = (ulong)First; w[4] = (ulong)End; }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static StealReply Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return new((int)m[0], (int)m[1], (uint)m[2], (int)m[3], (int)m[4]); }
     }
 
     /// <summary>Worker to master: done with the job in slot <see cref="Slot"/> of the master's table.</summary>
@@ -46,7 +47,7 @@ public static class ForkJoinMessages
     {
         public const byte TypeId = DomainMessages.FirstLayerType + 3;
         public byte Type => TypeId;
-        public void Encode(ref UrpcPayload w) { w[0] = (ulong)Slot; w[1] = Seq; }
-        public static Finished Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return new((int)m[0], (uint)m[1]); }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Encode(ref UrpcPayload w) { w[0] = (ulong)Slot; w[1] = Seq; }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Finished Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return new((int)m[0], (uint)m[1]); }
     }
 }

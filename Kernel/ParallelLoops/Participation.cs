@@ -1,3 +1,4 @@
+using System.Diagnostics;
 namespace Multikernel.ParallelLoops;
 
 /// <summary>
@@ -27,6 +28,7 @@ sealed class Participation
         End = end;
         GiftCount = 0;
         OutstandingSteals = 0;
+        AssertInvariants();
     }
 
     internal bool Is(int master, int slot, uint seq) => Master == master && Slot == slot && Seq == seq;
@@ -42,6 +44,7 @@ sealed class Participation
     {
         if (GiftCount == 0) return false;
         (Next, End) = _gifts[--GiftCount];
+        AssertInvariants();
         return true;
     }
 
@@ -53,8 +56,14 @@ sealed class Participation
         end = End;
         first = End - left / 2;
         End = first;
+        AssertInvariants();
         return true;
     }
+
+    /// <summary>The current range is well formed and nothing is owed (checked in Debug builds).</summary>
+    [Conditional("DEBUG")]
+    void AssertInvariants() =>
+        Debug.Assert(Next <= End && GiftCount >= 0 && OutstandingSteals >= 0, $"participation: range [{Next}, {End}), {GiftCount} gifts, {OutstandingSteals} steals out");
 
     internal void Clear() => Job = null!;
 }

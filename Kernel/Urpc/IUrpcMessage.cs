@@ -8,7 +8,9 @@ namespace Multikernel.Urpc;
 /// <para>Contract: <c>T.Decode(m)</c> of a message <c>m</c> made by <see cref="Encode"/> with header type
 /// <see cref="Type"/> equals the encoded value (each family's round-trip property test checks it). Encode writes
 /// only the words the message uses; the others keep whatever the slot held (an earlier message of the same
-/// sender to the same receiver), and Decode never reads them.</para>
+/// sender to the same receiver), and Decode never reads them. Encode and Decode carry
+/// <c>[MethodImpl(MethodImplOptions.AggressiveInlining)]</c>: a send encodes straight into the slot, and a call there
+/// would cost about as much as the send itself (the JIT does not inline them on its own inside large loops).</para>
 /// </summary>
 public interface IUrpcMessage<TSelf> where TSelf : struct, IUrpcMessage<TSelf>
 {

@@ -27,7 +27,30 @@ public sealed class Waitset
         ArgumentNullException.ThrowIfNull(reader);
         ArgumentNullException.ThrowIfNull(handler);
         if (IndexOf(reader) >= 0) throw new ArgumentException("this receiver is already in the waitset", nameof(reader));
-        Add(new ReaderSource(reader, handler));
+        Add(new HandledReaderSource(reader, handler));
+    }
+
+    /// <summary>
+    /// Adds the receiving end of every binding in a peer set (a monitor's to the other monitors, a domain dispatcher's to
+    /// its domain's other dispatchers), indexed by peer; <paramref name="handler"/> learns which peer each message came
+    /// from. Null entries (the owner's own index) are skipped.
+    /// </summary>
+    public void AddPeers(IReadOnlyList<UrpcEndpoint?> peers, UrpcPeerHandler handler)
+    {
+        ArgumentNullException.ThrowIfNull(peers);
+        ArgumentNullException.ThrowIfNull(handler);
+        for (int p = 0; p < peers.Count; p++)
+        {
+            if (peers[p] is not { } ep) continue;
+            if (IndexOf(ep.Receiver) >= 0) throw new ArgumentException($"the receiver of peer {p} is already in the waitset", nameof(peers));
+            Add(new PeerReaderSource(ep.Receiver, p, handler));
+        }
+    }
+
+    /// <summary>Removes the receiving ends added with <see cref="AddPeers"/>.</summary>
+    public void RemovePeers(IReadOnlyList<UrpcEndpoint?> peers)
+    {
+        foreach (var ep in peers) if (ep != null) Remove(ep.Receiver);
     }
 
     /// <summary>Adds any other event source and attaches this core's notifier to it.</summary>

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Multikernel.Hardware;
 using Multikernel.Urpc;
 
@@ -9,8 +10,8 @@ public class BindTests
     readonly record struct Word(ulong Value) : IUrpcMessage<Word>
     {
         public byte Type => 3;
-        public void Encode(ref UrpcPayload w) => w[0] = Value;
-        public static Word Decode(in UrpcMessage m) => new(m[0]);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Encode(ref UrpcPayload w) => w[0] = Value;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Word Decode(in UrpcMessage m) => new(m[0]);
     }
 
     static ulong Receive(UrpcReceiver r)

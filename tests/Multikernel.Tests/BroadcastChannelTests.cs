@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using FsCheck;
 using FsCheck.Fluent;
 using Multikernel.Hardware;
@@ -18,8 +19,8 @@ public class BroadcastChannelTests
     readonly record struct Empty : IUrpcMessage<Empty>
     {
         public byte Type => 1;
-        public void Encode(ref UrpcPayload w) { }
-        public static Empty Decode(in UrpcMessage m) => default;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Encode(ref UrpcPayload w) { }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Empty Decode(in UrpcMessage m) => default;
     }
 
     /// <summary>

@@ -88,6 +88,19 @@ public class MessageRoundTripTests
         return Prop.ForAll(gen.ToArbitrary(), m => RoundTrips(m.Request) && RoundTrips(m.Ack));
     }
 
+    /// <summary>Every message type in <paramref name="assembly"/> whose Encode or Decode the JIT would be free not to inline.</summary>
+    internal static IEnumerable<string> NotInlined(System.Reflection.Assembly assembly) =>
+        from t in assembly.GetTypes()
+        where t.GetInterfaces().Any(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IUrpcMessage<>))
+        from name in new[] { "Encode", "Decode" }
+        let m = t.GetMethod(name)!
+        where (m.MethodImplementationFlags & System.Reflection.MethodImplAttributes.AggressiveInlining) == 0
+        select $"{t.FullName}.{name}";
+
+    [Fact]
+    public void EveryKernelMessageEncodesAndDecodesInline() =>
+        Assert.Empty(NotInlined(typeof(MultikernelSystem).Assembly));
+
     [Fact]
     public void EveryFamilyKeepsItsTypesApart()
     {

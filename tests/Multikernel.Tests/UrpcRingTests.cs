@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using FsCheck;
 using FsCheck.Fluent;
 using Multikernel.Hardware;
@@ -22,12 +23,12 @@ public class UrpcRingTests
     readonly record struct Probe(ulong Seq) : IUrpcMessage<Probe>
     {
         public byte Type => (byte)(Seq & 0x7F);
-        public void Encode(ref UrpcPayload w)
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Encode(ref UrpcPayload w)
         {
             ulong s = Seq;
             w[0] = s; w[1] = ~s; w[2] = s * 3; w[3] = s ^ 0xDEADBEEF; w[4] = s + 4; w[5] = s << 5; w[6] = s * 0x9E3779B97F4A7C15UL;
         }
-        public static Probe Decode(in UrpcMessage m) => new(m[0]);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Probe Decode(in UrpcMessage m) => new(m[0]);
         public static bool Intact(in UrpcMessage m, ulong s) =>
             m.Type == (byte)(s & 0x7F) && m[0] == s && m[1] == ~s && m[2] == s * 3 && m[3] == (s ^ 0xDEADBEEF)
             && m[4] == s + 4 && m[5] == (s << 5) && m[6] == s * 0x9E3779B97F4A7C15UL;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Multikernel.Urpc;
 
 namespace Multikernel.Tests;
@@ -53,8 +54,8 @@ public class WaitsetTests
     readonly record struct Tagged(long Sequence, int Sender) : IUrpcMessage<Tagged>
     {
         public byte Type => 1;
-        public void Encode(ref UrpcPayload w) { w[0] = (ulong)Sequence; w[1] = (ulong)Sender; }
-        public static Tagged Decode(in UrpcMessage m) => new((long)m[0], (int)m[1]);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Encode(ref UrpcPayload w) { w[0] = (ulong)Sequence; w[1] = (ulong)Sender; }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Tagged Decode(in UrpcMessage m) => new((long)m[0], (int)m[1]);
     }
 
     [Fact]
