@@ -114,6 +114,7 @@ public sealed class DomainDispatcher : Dispatcher, IThreadDispatcher
     /// <summary>Nested dispatch: one poll of this dispatcher's channels and one flush of its backlog.</summary>
     public int PollOnce()
     {
+        AssertOnCore();
         int handled = Waitset.Poll();
         _outbox.Flush();
         return handled;
@@ -126,6 +127,7 @@ public sealed class DomainDispatcher : Dispatcher, IThreadDispatcher
     /// </summary>
     public void WaitStep(ref WaitState state)
     {
+        AssertOnCore();
         if (Waitset.Poll() > 0 | _outbox.Flush()) { state.Reset(); return; }
         var probe = new NestedWaitProbe(this);
         _waitPolicy.Idle(ref state, ref probe, Driver.Notifier);

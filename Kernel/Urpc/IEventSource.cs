@@ -1,9 +1,9 @@
 namespace Multikernel.Urpc;
 
 /// <summary>
-/// Something a core waits on and polls through its <see cref="Waitset"/>: the receiving end of a URPC ring or of a
-/// broadcast buffer (added with their handlers), or any other kind (a NIC's receive ring, a backlog of sends waiting
-/// for room), so that a service needs no dispatcher of its own just to poll a different kind of channel.
+/// Something besides its URPC and broadcast receivers that a core waits on and polls through its
+/// <see cref="Waitset"/> (a NIC's receive ring, a backlog of sends waiting for room), so that a service needs no
+/// dispatcher of its own just to poll a different kind of channel.
 /// <para>Contract: used only on the waiting core's thread. <see cref="HasEvent"/> does not consume; after
 /// <see cref="AttachNotifier"/> with the core's notifier, whatever makes an event pending wakes the core if it finds it
 /// asleep (or the core's bounded sleep, <see cref="Notifier.MaxSleep"/>, catches it).</para>
