@@ -1,0 +1,106 @@
+using System.Net;
+using System.Net.Sockets;
+using Multikernel.Net;
+using Multikernel.Net.Nic;
+using Multikernel.Net.Stack;
+using Multikernel.Net.Wire;
+
+namespace Multikernel.Tests.Net;
+
+/// <summary>
+/// A real wire for an end-to-end test: a <see cref="VethWire"/> in the test's own namespaces, the AF_PACKET ring on
+/// its server end and the user-level stack behind it, run by a <see cref="RingStackLoop"/> on a thread of its own.
+/// The test talks to it from the far namespace with the kernel's own stack (.NET sockets created there).
+/// Dispose stops the loop and removes the wire, then checks that nothing of it is left.
+/// </summary>
+internal sealed class StackOnWire : IDisposable
+{
+    public VethWire Wire { get; }
+    public PacketRing Ring { get; }
+    public NetStack Stack { get; }
+    readonly CancellationTokenSource _stop = new();
+    readonly Thread _thread;
+    Exception? _failure;
+
+    /// <summary>Skips the calling test (visibly, with the fix) where a wire cannot be built.</summary>
+    public static void SkipUnlessAvailable() =>
+        Assert.SkipWhen(WirePrerequisites.Missing != null, $"end-to-end network test: {WirePrerequisites.Missing}");
+
+    public StackOnWire(Action<NetStack>? setup = null, Action<NetStack>? application = null, byte subnet = 77)
+    {
+        Wire = VethWire.Create(subnet);
+        try
+        {
+            Ring = Wire.RunInServerNamespace(() => PacketRing.Open(VethWire.ServerInterface));
+            Stack = new NetStack(new NetStackOptions { Mac = Ring.MacAddress, Address = Wire.ServerAddress, MaxConnections = 256 }, Ring);
+        }
+        catch
+        {
+            Ring?.Dispose();
+            Wire.Dispose();
+            throw;
+        }
+        setup?.Invoke(Stack);
+        var loop = new RingStackLoop(Ring, Stack) { Application = application, SpinIterations = 200 };
+        _thread = new Thread(() =>
+        {
+            try { loop.Run(_stop.Token); }
+            catch (Exception e) { _failure = e; }
+        }) { IsBackground = true, Name = "ring+stack loop" };
+        _thread.Start();
+    }
+
+    public IPEndPoint ServerEndPoint(int port) => new(Wire.ServerAddress.ToIPAddress(), port);
+
+    /// <summary>A socket of the far namespace's kernel stack (usable from any thread once made).</summary>
+    public Socket FarSocket(SocketType type, ProtocolType protocol) => Wire.RunInFarNamespace(() =>
+    {
+        var s = new Socket(AddressFamily.InterNetwork, type, protocol) { ReceiveTimeout = 10_000, SendTimeout = 10_000 };
+        if (type == SocketType.Dgram) s.Bind(new IPEndPoint(Wire.FarAddress.ToIPAddress(), 0));
+        return s;
+    });
+
+    /// <summary>Stops the loop (so its state may be read from the test thread) and rethrows what it threw.</summary>
+    public void Stop()
+    {
+        _stop.Cancel();
+        _thread.Join();
+        if (_failure != null) throw new Xunit.Sdk.XunitException($"the ring/stack loop failed: {_failure}");
+    }
+
+    public void Dispose()
+    {
+        if (!_stop.IsCancellationRequested) { _stop.Cancel(); _thread.Join(); }
+        Ring.Dispose();
+        Stack.Dispose();
+        Wire.Dispose();
+        Assert.False(NetNamespace.Exists(Wire.ServerNamespace) || NetNamespace.Exists(Wire.FarNamespace), "the wire's namespaces are left behind");
+        Assert.Empty(VethWire.NamespacesOfThisProcess());
+    }
+}
+
+/// <summary>Echoes every byte a connection sends on port <paramref name="port"/> back on it; closes when the peer does. Runs on the loop's thread.</summary>
+internal sealed class TcpEchoApplication(ushort port)
+{
+    readonly byte[] _buffer = new byte[65536];
+
+    public void Poll(NetStack stack)
+    {
+        var tcp = stack.Tcp;
+        while (tcp.TryAccept(port, out _)) { }
+        while (tcp.TryGetReady(out var s))
+        {
+            if (tcp.WasReset(s)) { tcp.Close(s); continue; }
+            int n = tcp.Receive(s, _buffer.AsSpan(0, Math.Min(_buffer.Length, tcp.SendSpace(s))));
+            if (n > 0 && tcp.Send(s, _buffer.AsSpan(0, n)) != n) throw new InvalidOperationException("send space shrank");
+            if (tcp.PeerClosed(s)) tcp.Close(s);
+        }
+    }
+}
+
+/// <summary>Echoes UDP datagrams to their sender.</summary>
+internal sealed class UdpEchoApplication : IUdpReceiver
+{
+    public void OnDatagram(NetStack stack, in UdpDatagram d, ReadOnlySpan<byte> payload) =>
+        stack.SendUdp(d.Source, d.DestinationPort, d.SourcePort, payload);
+}
