@@ -6,13 +6,15 @@ using static Multikernel.Net.Nic.PacketSocketCalls;
 namespace Multikernel.Net.Nic;
 
 /// <summary>
-/// The NIC driver's descriptor rings: an AF_PACKET socket bound to one interface with a PACKET_MMAP TPACKET_V3
-/// receive ring and a TPACKET_V3 transmit ring, both mapped into this process. The kernel is the "NIC": it writes
-/// received frames into ring blocks and sends transmit slots the driver has marked.
-/// <para>Receive is polled without system calls: <see cref="TryReceive"/> reads the status word of the current block
-/// (acquire) and walks the frames of a block the kernel has handed over. A frame stays where the kernel wrote it;
-/// <see cref="RxFrame"/> names it, <see cref="Frame"/> reads it, and the block goes back to the kernel (status word
-/// written with release) once every frame taken from it has been released, in any order.</para>
+/// The NIC driver's descriptor rings: an AF_PACKET socket bound to one interface with a PACKET_MMAP receive ring and
+/// transmit ring (TPACKET_V3 by default, or TPACKET_V2: <see cref="PacketRingOptions.Version"/>), both mapped into
+/// this process. The kernel is the "NIC": it writes received frames into the ring and sends the transmit slots the
+/// driver has marked.
+/// <para>Receive is polled without system calls: <see cref="TryReceive"/> reads a status word in the mapped ring
+/// (acquire): with V3 that of the current block, whose frames it then walks; with V2 that of the next frame slot. A
+/// frame stays where the kernel wrote it; <see cref="RxFrame"/> names it, <see cref="Frame"/> reads it, and
+/// <see cref="Release"/> gives it back (status word written with release): a V2 slot at once, a V3 block once every
+/// frame taken from it has been released, in any order.</para>
 /// <para>Transmit: <see cref="BeginFrame"/> hands out the next free slot's buffer, <see cref="CommitFrame"/> marks it
 /// for sending, and <see cref="Kick"/> makes one sendto(NULL) system call that sends every marked slot (batched).
 /// A slot becomes free again when the kernel has released the frame.</para>
@@ -28,9 +30,14 @@ public sealed unsafe class PacketRing : IFrameTransmitter, IDisposable
     readonly int _rxBlockSize, _rxBlockCount;
     readonly byte* _tx;
     readonly int _txFrameSize, _txFrameCount, _txFramesPerBlock, _txBlockSize, _txDataOffset;
-    readonly int[] _outstanding; // per receive block: frames handed out and not yet released; -1 = owned by the kernel
+    readonly bool _v3;
+    readonly int _rxFrameSize, _rxFramesPerBlock, _rxFrameCount;   // V2 receive slots
+    readonly int _txStatusOffset, _txLengthOffset;
+    // V3: per receive block, frames handed out and not yet released (-1 = owned by the kernel).
+    // V2: per receive slot, 1 while handed out, -1 while owned by the kernel.
+    readonly int[] _outstanding;
 
-    int _rxBlock;          // the block to read next
+    int _rxBlock;          // V3: the block to read next; V2: the slot to read next
     int _rxLeft;           // frames of the current (opened) block not yet handed out; 0 = next block not opened
     byte* _rxNext;         // the next frame header in the current block
     int _txHead;           // the next transmit slot to fill
@@ -76,7 +83,13 @@ public sealed unsafe class PacketRing : IFrameTransmitter, IDisposable
         _txBlockSize = o.TxBlockSize;
         _txFramesPerBlock = o.TxBlockSize / o.TxFrameSize;
         _txDataOffset = txDataOffset;
-        _outstanding = new int[o.RxBlockCount];
+        _v3 = o.Version == PacketRingVersion.V3;
+        _rxFrameSize = o.RxFrameSize;
+        _rxFramesPerBlock = o.RxBlockSize / o.RxFrameSize;
+        _rxFrameCount = _rxFramesPerBlock * o.RxBlockCount;
+        _txStatusOffset = _v3 ? FrameStatusOffset : V2StatusOffset;
+        _txLengthOffset = _v3 ? FrameLengthOffset : V2LengthOffset;
+        _outstanding = new int[_v3 ? o.RxBlockCount : _rxFrameCount];
         Array.Fill(_outstanding, -1);
     }
 
@@ -110,7 +123,8 @@ public sealed unsafe class PacketRing : IFrameTransmitter, IDisposable
             int mtu = *(int*)ifr.Union;
             if (mtu + 14 > o.TxFrameSize - 64) throw new ArgumentException($"interface {interfaceName} has MTU {mtu}: TxFrameSize {o.TxFrameSize} cannot hold a full frame plus the slot header");
 
-            SetInt(fd, SOL_PACKET, PACKET_VERSION, TPACKET_V3, "PACKET_VERSION=TPACKET_V3");
+            int version = o.Version == PacketRingVersion.V3 ? TPACKET_V3 : TPACKET_V2;
+            SetInt(fd, SOL_PACKET, PACKET_VERSION, version, $"PACKET_VERSION=TPACKET_{o.Version}");
             SetInt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, 1, "PACKET_IGNORE_OUTGOING");
             SetInt(fd, SOL_PACKET, PACKET_LOSS, 1, "PACKET_LOSS"); // a slot the kernel cannot send is skipped, not a stalled ring
             if (o.BypassQdisc) SetInt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, 1, "PACKET_QDISC_BYPASS");
@@ -118,25 +132,27 @@ public sealed unsafe class PacketRing : IFrameTransmitter, IDisposable
             int sndbuf = o.TxFrameCount * o.TxFrameSize * 2;
             if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof(int)) < 0) SetInt(fd, SOL_SOCKET, SO_SNDBUF, sndbuf, "SO_SNDBUF");
 
-            int hdrlen = TPACKET_V3;
+            int hdrlen = version;
             uint len = sizeof(int);
             if (getsockopt(fd, SOL_PACKET, PACKET_HDRLEN, &hdrlen, &len) < 0) throw Failure("getsockopt(PACKET_HDRLEN)");
-            // A transmit frame starts TPACKET_ALIGN(sizeof(tpacket3_hdr)) into its slot (tpacket_parse_header).
+            // A transmit frame starts TPACKET_ALIGN(sizeof(tpacketN_hdr)) into its slot (tpacket_parse_header).
             int txDataOffset = (hdrlen + TPACKET_ALIGNMENT - 1) & ~(TPACKET_ALIGNMENT - 1);
 
             var rx = new RingRequest
             {
                 BlockSize = (uint)o.RxBlockSize, BlockCount = (uint)o.RxBlockCount,
-                FrameSize = 2048, FrameCount = (uint)(o.RxBlockSize / 2048 * o.RxBlockCount),
-                RetireTimeoutMs = (uint)o.RetireTimeoutMs,
+                FrameSize = (uint)o.RxFrameSize, FrameCount = (uint)(o.RxBlockSize / o.RxFrameSize * o.RxBlockCount),
+                RetireTimeoutMs = version == TPACKET_V3 ? (uint)o.RetireTimeoutMs : 0,
             };
-            if (setsockopt(fd, SOL_PACKET, PACKET_RX_RING, &rx, (uint)sizeof(RingRequest)) < 0) throw Failure("setsockopt(PACKET_RX_RING)");
+            // tpacket_req (V2) is the first four words of tpacket_req3.
+            uint reqBytes = version == TPACKET_V3 ? (uint)sizeof(RingRequest) : 16;
+            if (setsockopt(fd, SOL_PACKET, PACKET_RX_RING, &rx, reqBytes) < 0) throw Failure("setsockopt(PACKET_RX_RING)");
             var tx = new RingRequest
             {
                 BlockSize = (uint)o.TxBlockSize, BlockCount = (uint)(o.TxFrameCount / (o.TxBlockSize / o.TxFrameSize)),
                 FrameSize = (uint)o.TxFrameSize, FrameCount = (uint)o.TxFrameCount,
             };
-            if (setsockopt(fd, SOL_PACKET, PACKET_TX_RING, &tx, (uint)sizeof(RingRequest)) < 0) throw Failure("setsockopt(PACKET_TX_RING)");
+            if (setsockopt(fd, SOL_PACKET, PACKET_TX_RING, &tx, reqBytes) < 0) throw Failure("setsockopt(PACKET_TX_RING)");
 
             mapBytes = (nuint)o.RxBlockSize * (nuint)o.RxBlockCount + (nuint)o.TxBlockSize * tx.BlockCount;
             map = (byte*)mmap(null, mapBytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, 0);
@@ -170,11 +186,49 @@ public sealed unsafe class PacketRing : IFrameTransmitter, IDisposable
 
     byte* Block(int b) => _rx + (nint)b * _rxBlockSize;
 
+    byte* Slot(int i) => Block(i / _rxFramesPerBlock) + (nint)(i % _rxFramesPerBlock) * _rxFrameSize;
+
     /// <summary>True when a received frame is waiting (one acquire load of a status word; no system call).</summary>
-    public bool HasReceived => _rxLeft > 0 || (Volatile.Read(ref *(uint*)(Block(_rxBlock) + BlockStatusOffset)) & TP_STATUS_USER) != 0;
+    public bool HasReceived => _v3
+        ? _rxLeft > 0 || (Volatile.Read(ref *(uint*)(Block(_rxBlock) + BlockStatusOffset)) & TP_STATUS_USER) != 0
+        : (Volatile.Read(ref *(uint*)(Slot(_rxBlock) + V2StatusOffset)) & TP_STATUS_USER) != 0;
 
     /// <summary>Takes the next received frame; false when the kernel has handed over none. The caller must <see cref="Release"/> it.</summary>
-    public bool TryReceive(out RxFrame frame)
+    public bool TryReceive(out RxFrame frame) => _v3 ? TryReceiveV3(out frame) : TryReceiveV2(out frame);
+
+    bool TryReceiveV2(out RxFrame frame)
+    {
+        while (true)
+        {
+            int i = _rxBlock;
+            byte* h = Slot(i);
+            uint status = Volatile.Read(ref *(uint*)(h + V2StatusOffset));
+            if ((status & TP_STATUS_USER) == 0)
+            {
+                frame = default;
+                return false;
+            }
+            Debug.Assert(_outstanding[i] == -1, "the kernel handed over a slot the driver still holds");
+            _rxBlock = i + 1 == _rxFrameCount ? 0 : i + 1;
+            uint snap = *(uint*)(h + V2SnapLengthOffset), length = *(uint*)(h + V2LengthOffset);
+            int mac = *(ushort*)(h + V2MacOffset);
+            if (snap < length || mac + (long)snap > _rxFrameSize)
+            {
+                RxTruncated++;
+                Volatile.Write(ref *(uint*)(h + V2StatusOffset), TP_STATUS_KERNEL);
+                continue;
+            }
+            _outstanding[i] = 1;
+            Received++;
+            frame = new RxFrame(i, mac, (int)snap, Flags(status));
+            return true;
+        }
+    }
+
+    static RxFrameFlags Flags(uint status) =>
+        ((status & TP_STATUS_CSUMNOTREADY) != 0 ? RxFrameFlags.ChecksumPartial : 0) | ((status & TP_STATUS_CSUM_VALID) != 0 ? RxFrameFlags.ChecksumVerified : 0);
+
+    bool TryReceiveV3(out RxFrame frame)
     {
         while (true)
         {
@@ -206,9 +260,7 @@ public sealed unsafe class PacketRing : IFrameTransmitter, IDisposable
                 continue;
             }
             Received++;
-            var flags = ((status & TP_STATUS_CSUMNOTREADY) != 0 ? RxFrameFlags.ChecksumPartial : 0)
-                      | ((status & TP_STATUS_CSUM_VALID) != 0 ? RxFrameFlags.ChecksumVerified : 0);
-            frame = new RxFrame(blockIndex, offset, (int)snap, flags);
+            frame = new RxFrame(blockIndex, offset, (int)snap, Flags(status));
             return true;
         }
     }
@@ -218,15 +270,21 @@ public sealed unsafe class PacketRing : IFrameTransmitter, IDisposable
     /// <summary>The bytes of a frame taken by <see cref="TryReceive"/> and not yet released.</summary>
     public ReadOnlySpan<byte> Frame(in RxFrame frame)
     {
-        Debug.Assert(_outstanding[frame.Block] > 0, "reading a frame of a block that is back with the kernel");
-        return new ReadOnlySpan<byte>(Block(frame.Block) + frame.Offset, frame.Length);
+        Debug.Assert(_outstanding[frame.Block] > 0, "reading a frame that is back with the kernel");
+        return new ReadOnlySpan<byte>((_v3 ? Block(frame.Block) : Slot(frame.Block)) + frame.Offset, frame.Length);
     }
 
-    /// <summary>Gives a frame back; its block returns to the kernel when the last of its frames has been given back.</summary>
+    /// <summary>Gives a frame back: a V2 slot returns to the kernel at once, a V3 block when the last of its frames has been given back.</summary>
     public void Release(in RxFrame frame)
     {
-        if ((uint)frame.Block >= (uint)_rxBlockCount || _outstanding[frame.Block] <= 0)
-            throw new InvalidOperationException($"receive block {frame.Block} has no frame out: a frame was released twice or was never taken");
+        if ((uint)frame.Block >= (uint)_outstanding.Length || _outstanding[frame.Block] <= 0)
+            throw new InvalidOperationException($"receive {(_v3 ? "block" : "slot")} {frame.Block} has no frame out: a frame was released twice or was never taken");
+        if (!_v3)
+        {
+            _outstanding[frame.Block] = -1;
+            Volatile.Write(ref *(uint*)(Slot(frame.Block) + V2StatusOffset), TP_STATUS_KERNEL);
+            return;
+        }
         if (--_outstanding[frame.Block] == 0) ReturnBlock(frame.Block);
     }
 
@@ -255,7 +313,7 @@ public sealed unsafe class PacketRing : IFrameTransmitter, IDisposable
     public Span<byte> BeginFrame()
     {
         byte* slot = TxSlot(_txHead);
-        if (Volatile.Read(ref *(uint*)(slot + FrameStatusOffset)) != TP_STATUS_AVAILABLE)
+        if (Volatile.Read(ref *(uint*)(slot + _txStatusOffset)) != TP_STATUS_AVAILABLE)
         {
             _txBegun = false;
             TxRingFull++;
@@ -272,9 +330,9 @@ public sealed unsafe class PacketRing : IFrameTransmitter, IDisposable
         if ((uint)length > (uint)MaxFrameLength || length < 14) throw new ArgumentOutOfRangeException(nameof(length), length, $"a frame has 14 to {MaxFrameLength} bytes");
         _txBegun = false;
         byte* slot = TxSlot(_txHead);
-        *(uint*)(slot + FrameLengthOffset) = (uint)length;
-        *(uint*)(slot + FrameNextOffset) = 0;
-        Volatile.Write(ref *(uint*)(slot + FrameStatusOffset), TP_STATUS_SEND_REQUEST);
+        *(uint*)(slot + _txLengthOffset) = (uint)length;
+        if (_v3) *(uint*)(slot + FrameNextOffset) = 0;
+        Volatile.Write(ref *(uint*)(slot + _txStatusOffset), TP_STATUS_SEND_REQUEST);
         _lastCommitted = _txHead;
         _txHead = _txHead + 1 == _txFrameCount ? 0 : _txHead + 1;
         _kickNeeded = true;
@@ -296,14 +354,14 @@ public sealed unsafe class PacketRing : IFrameTransmitter, IDisposable
             if (errno is not (EAGAIN or EINTR or ENOBUFS)) throw Failure("sendto(packet tx ring)");
         }
         // The kernel stops early when the socket's send buffer is full; what it left marked goes with the next kick.
-        _kickNeeded = Volatile.Read(ref *(uint*)(TxSlot(_lastCommitted) + FrameStatusOffset)) == TP_STATUS_SEND_REQUEST;
+        _kickNeeded = Volatile.Read(ref *(uint*)(TxSlot(_lastCommitted) + _txStatusOffset)) == TP_STATUS_SEND_REQUEST;
         if (_kickNeeded) KickDeferred++;
     }
 
     /// <summary>The kernel's receive counters since the last call (getsockopt PACKET_STATISTICS, which resets them): frames seen, frames dropped because no block was free, and times the ring froze.</summary>
     public (long Packets, long Drops, long Freezes) ReadKernelStatistics()
     {
-        StatsV3 s;
+        StatsV3 s = default; // V2 fills the first two words only
         uint len = (uint)sizeof(StatsV3);
         if (getsockopt(_fd, SOL_PACKET, PACKET_STATISTICS, &s, &len) < 0) throw Failure("getsockopt(PACKET_STATISTICS)");
         return (s.Packets, s.Drops, s.FreezeCount);

@@ -15,13 +15,15 @@ internal static unsafe partial class PacketSocketCalls
     public const int SOL_PACKET = 263;
     public const int PACKET_RX_RING = 5, PACKET_STATISTICS = 6, PACKET_VERSION = 10, PACKET_HDRLEN = 11,
         PACKET_TX_RING = 13, PACKET_LOSS = 14, PACKET_QDISC_BYPASS = 20, PACKET_IGNORE_OUTGOING = 23;
-    public const int TPACKET_V3 = 2;
+    public const int TPACKET_V2 = 1, TPACKET_V3 = 2;
     public const int TPACKET_ALIGNMENT = 16;
 
     // tpacket_block_desc: u32 version, u32 offset_to_priv, then tpacket_hdr_v1.
     public const int BlockStatusOffset = 8, BlockNumPacketsOffset = 12, BlockFirstPacketOffset = 16;
     // tpacket3_hdr.
     public const int FrameNextOffset = 0, FrameSnapLengthOffset = 12, FrameLengthOffset = 16, FrameStatusOffset = 20, FrameMacOffset = 24;
+    // tpacket2_hdr.
+    public const int V2StatusOffset = 0, V2LengthOffset = 4, V2SnapLengthOffset = 8, V2MacOffset = 12;
 
     // tp_status bits (receive).
     public const uint TP_STATUS_KERNEL = 0, TP_STATUS_USER = 1, TP_STATUS_LOSING = 4, TP_STATUS_CSUMNOTREADY = 8, TP_STATUS_CSUM_VALID = 128;

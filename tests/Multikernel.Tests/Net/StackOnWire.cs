@@ -26,13 +26,17 @@ internal sealed class StackOnWire : IDisposable
     public static void SkipUnlessAvailable() =>
         Assert.SkipWhen(WirePrerequisites.Missing != null, $"end-to-end network test: {WirePrerequisites.Missing}");
 
-    public StackOnWire(Action<NetStack>? setup = null, Action<NetStack>? application = null, byte subnet = 77)
+    /// <param name="lossPercent">When above 0, the test's own loop drops this share of received frames before the stack
+    /// sees them and of the stack's frames before they reach the ring (the kernel here has no netem), seeded for repeatability.</param>
+    public StackOnWire(Action<NetStack>? setup = null, Action<NetStack>? application = null, byte subnet = 77, int lossPercent = 0,
+        PacketRingVersion version = PacketRingVersion.V3)
     {
         Wire = VethWire.Create(subnet);
         try
         {
-            Ring = Wire.RunInServerNamespace(() => PacketRing.Open(VethWire.ServerInterface));
-            Stack = new NetStack(new NetStackOptions { Mac = Ring.MacAddress, Address = Wire.ServerAddress, MaxConnections = 256 }, Ring);
+            Ring = Wire.RunInServerNamespace(() => PacketRing.Open(VethWire.ServerInterface, new PacketRingOptions { Version = version }));
+            IFrameTransmitter tx = lossPercent > 0 ? new LossyTransmitter(Ring, lossPercent, seed: 1) : Ring;
+            Stack = new NetStack(new NetStackOptions { Mac = Ring.MacAddress, Address = Wire.ServerAddress, MaxConnections = 256 }, tx);
         }
         catch
         {
@@ -41,14 +45,44 @@ internal sealed class StackOnWire : IDisposable
             throw;
         }
         setup?.Invoke(Stack);
-        var loop = new RingStackLoop(Ring, Stack) { Application = application, SpinIterations = 200 };
+        ThreadStart body;
+        if (lossPercent == 0)
+        {
+            var loop = new RingStackLoop(Ring, Stack) { Application = application, SpinIterations = 200 };
+            body = () => loop.Run(_stop.Token);
+        }
+        else body = () => LossyLoop(application, lossPercent);
         _thread = new Thread(() =>
         {
-            try { loop.Run(_stop.Token); }
+            try { body(); }
             catch (Exception e) { _failure = e; }
         }) { IsBackground = true, Name = "ring+stack loop" };
         _thread.Start();
     }
+
+    void LossyLoop(Action<NetStack>? application, int lossPercent)
+    {
+        var rng = new Random(2);
+        while (!_stop.IsCancellationRequested)
+        {
+            Stack.Tick(RingStackLoop.NowMicroseconds);
+            int n = 0;
+            while (n < 64 && Ring.TryReceive(out var f))
+            {
+                if (rng.Next(100) >= lossPercent) Stack.ReceiveFrame(Ring.Frame(f), f.Flags);
+                else LostReceived++;
+                Ring.Release(f);
+                n++;
+            }
+            application?.Invoke(Stack);
+            Stack.Flush();
+            Ring.Kick();
+            if (n == 0) Ring.WaitForFrames(1);
+        }
+    }
+
+    /// <summary>Received frames the lossy loop dropped.</summary>
+    public long LostReceived { get; private set; }
 
     public IPEndPoint ServerEndPoint(int port) => new(Wire.ServerAddress.ToIPAddress(), port);
 
@@ -76,6 +110,20 @@ internal sealed class StackOnWire : IDisposable
         Wire.Dispose();
         Assert.False(NetNamespace.Exists(Wire.ServerNamespace) || NetNamespace.Exists(Wire.FarNamespace), "the wire's namespaces are left behind");
         Assert.Empty(VethWire.NamespacesOfThisProcess());
+    }
+}
+
+/// <summary>Drops a share of the frames a stack sends (abandons the ring slot instead of committing it).</summary>
+internal sealed class LossyTransmitter(IFrameTransmitter inner, int lossPercent, int seed) : IFrameTransmitter
+{
+    readonly Random _rng = new(seed);
+    public long Lost { get; private set; }
+    public int MaxFrameLength => inner.MaxFrameLength;
+    public Span<byte> BeginFrame() => inner.BeginFrame();
+    public void CommitFrame(int length)
+    {
+        if (_rng.Next(100) < lossPercent) Lost++; // the next BeginFrame reuses the slot
+        else inner.CommitFrame(length);
     }
 }
 

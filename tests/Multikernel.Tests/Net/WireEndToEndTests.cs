@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using Multikernel.Net;
+using Multikernel.Net.Nic;
 using Multikernel.Net.Stack;
 using Multikernel.Net.Wire;
 
@@ -96,11 +97,13 @@ public class WireEndToEndTests
         Assert.Equal(3, w.Stack.Counters.IcmpEchoReplies);
     }
 
-    [Fact]
-    public void UserStackEchoesUdpDatagramsOfEverySize()
+    [Theory]
+    [InlineData(PacketRingVersion.V2)]
+    [InlineData(PacketRingVersion.V3)]
+    public void UserStackEchoesUdpDatagramsOfEverySize(PacketRingVersion version)
     {
         StackOnWire.SkipUnlessAvailable();
-        using var w = new StackOnWire(setup: s => s.BindUdp(7, new UdpEchoApplication()));
+        using var w = new StackOnWire(setup: s => s.BindUdp(7, new UdpEchoApplication()), version: version);
         using var udp = w.FarSocket(SocketType.Dgram, ProtocolType.Udp);
         var rng = new Random(7);
         var buffer = new byte[2048];
@@ -152,12 +155,14 @@ public class WireEndToEndTests
         Assert.Equal(0, w.Stack.Tcp.ConnectionsInUse); // LAST_ACK completed by the kernel's ACK
     }
 
-    [Fact]
-    public void KernelTcpClientStreamsAMegabyteThroughTheUserStackAndBack()
+    [Theory]
+    [InlineData(PacketRingVersion.V2)]
+    [InlineData(PacketRingVersion.V3)]
+    public void KernelTcpClientStreamsAMegabyteThroughTheUserStackAndBack(PacketRingVersion version)
     {
         StackOnWire.SkipUnlessAvailable();
         var echo = new TcpEchoApplication(7);
-        using var w = new StackOnWire(setup: s => s.Tcp.Listen(7), application: echo.Poll);
+        using var w = new StackOnWire(setup: s => s.Tcp.Listen(7), application: echo.Poll, version: version);
         using var client = w.FarSocket(SocketType.Stream, ProtocolType.Tcp);
         client.Connect(w.ServerEndPoint(7));
         var data = new byte[1 << 20];
@@ -186,6 +191,41 @@ public class WireEndToEndTests
         Assert.Equal(0, w.Ring.RxTruncated);
         Assert.Equal(0, w.Stack.Counters.Malformed);           // no frame larger than the MTU crossed the wire
         Assert.Equal(0, w.Stack.Counters.TcpChecksumErrors);
+    }
+
+    [Fact]
+    public void TcpRecoversFromLossInBothDirectionsAgainstTheKernelsTcp()
+    {
+        StackOnWire.SkipUnlessAvailable();
+        var echo = new TcpEchoApplication(7);
+        using var w = new StackOnWire(setup: s => s.Tcp.Listen(7), application: echo.Poll, lossPercent: 3);
+        using var client = w.FarSocket(SocketType.Stream, ProtocolType.Tcp);
+        client.ReceiveTimeout = 60_000;
+        client.Connect(w.ServerEndPoint(7));
+        var data = new byte[256 * 1024];
+        new Random(5).NextBytes(data);
+        var received = new byte[data.Length];
+        Exception? sendFailure = null;
+        var sender = new Thread(() =>
+        {
+            try { client.Send(data); }
+            catch (Exception e) { sendFailure = e; }
+        });
+        sender.Start();
+        int got = 0;
+        while (got < data.Length)
+        {
+            int n = client.Receive(received, got, data.Length - got, SocketFlags.None);
+            Assert.True(n > 0, $"the stack closed after {got} bytes");
+            got += n;
+        }
+        Assert.True(sender.Join(TimeSpan.FromSeconds(60)));
+        Assert.Null(sendFailure);
+        Assert.Equal(data, received);
+        w.Stop();
+        Assert.True(w.LostReceived > 0, "no received frame was dropped: the test did not test loss");
+        Assert.True(w.Stack.Counters.TcpRetransmissions + w.Stack.Counters.TcpFastRetransmissions > 0, "the stack never retransmitted");
+        Assert.True(w.Stack.Counters.TcpOutOfOrder + w.Stack.Counters.TcpOutOfWindow > 0, "the kernel's retransmissions were never seen");
     }
 
     [Fact]
