@@ -64,7 +64,7 @@ public class WireEndToEndTests
             using var live = VethWire.Create(subnet: 79);
             Assert.False(NetNamespace.Exists(stale), "Create should have removed the dead process's namespace");
             Ip("netns", "add", stale);
-            Assert.True(VethWire.RemoveStale() >= 1);
+            VethWire.RemoveStale(); // (another test process may get there first: the check is that it is gone)
             Assert.False(NetNamespace.Exists(stale));
             Assert.True(NetNamespace.Exists(live.ServerNamespace), "a live wire must survive the stale cleanup");
         }
