@@ -17,9 +17,10 @@ public sealed record AxisPlan(double XMax, bool XLog, double YMin, double YMax, 
     {
         double xOurs = 1, yOurs = 0, yOursMin = double.MaxValue, xPaper = 0, yPaper = 0, yPaperMin = double.MaxValue, yGuide = 0;
         string yTitle = "";
-        bool speedupGuide = false;
+        bool speedupGuide = false, bars = false;
         foreach (var p in panels)
         {
+            bars |= p.Spec.Kind == PanelKind.Bars;
             yTitle = p.YTitle;
             double s = p.Spec.YScale;
             foreach (var r in p.Rows)
@@ -40,9 +41,10 @@ public sealed record AxisPlan(double XMax, bool XLog, double YMin, double YMax, 
                 if (g.Diagonal) speedupGuide = true;
                 else yGuide = Math.Max(yGuide, g.Value);
         }
-        bool xLog = xPaper > 2 * xOurs;
+        bool curves = !bars; // bar panels keep a linear y axis from zero and have no core axis
+        bool xLog = curves && xPaper > 2 * xOurs;
         double xMax = Math.Max(xOurs, xPaper);
-        bool yLog = yOurs > 0 && yPaper > LogFactor * yOurs && yOursMin < double.MaxValue;
+        bool yLog = curves && yOurs > 0 && yPaper > LogFactor * yOurs && yOursMin < double.MaxValue;
         double yMax = Math.Max(Math.Max(yOurs, yPaper), yGuide);
         if (speedupGuide) yMax = Math.Max(yMax, Math.Min(xMax, Math.Max(yOurs, 1) * 1.15));
         double yMin = yLog ? Math.Min(yOursMin, yPaperMin) : 0;

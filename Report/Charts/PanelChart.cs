@@ -41,7 +41,8 @@ public static class PanelChart
         {
             string? ours = d.OursFor(group.First());
             int idx = ours is null ? -1 : names.IndexOf(ours);
-            string colour = idx >= 0 ? styles[idx].Colour : SeriesStyles.PaperColour;
+            // Over a bar of the same colour a coloured marker would vanish: on bars, paper values are black, placed over their bar.
+            string colour = idx >= 0 && !bars ? styles[idx].Colour : SeriesStyles.PaperColour;
             string symbol = idx >= 0 ? "diamond-open" : PaperSymbols[paperSymbol++ % PaperSymbols.Length];
             var marks = PaperMarkers(group.Key, group.ToList(), d, colour, symbol, bars);
             if (idx >= 0)

@@ -83,11 +83,16 @@ public static class RowTables
     {
         var list = rows.Where(RowStatus.IsMeasured).ToList();
         bool anyNs = list.Any(r => double.IsFinite(r.MedianNs));
-        var header = new List<string> { "Series", "Cores", "Param", "Median [95% CI]", "Unit" };
+        bool metrics = list.Select(r => r.Metric).Distinct().Count() > 1;
+        var header = new List<string> { "Series", "Cores", "Param" };
+        if (metrics) header.Add("Metric");
+        header.AddRange(["Median [95% CI]", "Unit"]);
         if (anyNs) header.Add("Median (ns)");
         w.Table(header, list.Select(r =>
         {
-            var c = new List<string> { r.Series, r.Cores.ToString(CultureInfo.InvariantCulture), r.Param, Value(r), r.Unit };
+            var c = new List<string> { r.Series, r.Cores.ToString(CultureInfo.InvariantCulture), r.Param };
+            if (metrics) c.Add(r.Metric);
+            c.AddRange([Value(r), r.Unit]);
             if (anyNs) c.Add(NumberText.Format(r.MedianNs));
             return (IReadOnlyList<string>)c;
         }), "compact");

@@ -33,6 +33,7 @@ public sealed class PdfInspection
         if (!m.Success) throw new InvalidDataException($"pdfinfo {pdf}: no page count in its output:\n{info}");
         int pages = int.Parse(m.Groups[1].Value);
         Directory.CreateDirectory(pngDir);
+        foreach (var stale in Directory.GetFiles(pngDir, "page-*.png")) File.Delete(stale); // from an earlier check into the same folder
         string prefix = Path.Combine(pngDir, "page");
         Tool("pdftoppm", "-png", "-r", dpi.ToString(), pdf, prefix);
         var pngs = Directory.GetFiles(pngDir, "page-*.png").OrderBy(p => int.Parse(Regex.Match(Path.GetFileName(p), @"(\d+)").Value)).ToList();
