@@ -11,7 +11,7 @@ namespace Report;
 /// <summary>
 /// Two runs side by side (e.g. a 2-core machine against a 16-core one), A4 landscape: the machines, the claims'
 /// verdicts and the figure readings of both on the first page, then for each panel run A's beside run B's on the same
-/// axes, with their plotted points beneath.
+/// axes, with the tables of A and then B beneath (a many-core run's tables need the page's width).
 /// </summary>
 public static class CompareDocument
 {
@@ -30,7 +30,7 @@ public static class CompareDocument
     {
         w.Open("section", "title-page", "title");
         w.H1("Multikernel reproduction: two runs compared");
-        w.P($"Run A: {a.Name} ({a.Path}). Run B: {b.Name} ({b.Path}). Generated {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC.");
+        w.P($"Run A: {a.Name} ({TitlePage.Shown(a.Path)}). Run B: {b.Name} ({TitlePage.Shown(b.Path)}). Generated {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC.");
         var fa = TitlePage.MachineFacts(TitlePage.Describing(a), a.RunMeta);
         var fb = TitlePage.MachineFacts(TitlePage.Describing(b), b.RunMeta);
         var labels = fa.Select(f => f.Label).Concat(fb.Select(f => f.Label)).Distinct();
@@ -89,12 +89,8 @@ public static class CompareDocument
             }
             var tables = spec.Panels.Where(p => p.Kind == PanelKind.Table).ToList();
             foreach (var t in tables)
-                Pair(w, left, right, (x, f) =>
-                {
-                    var rows = f?.Panels.FirstOrDefault(p => p.Spec.Title == t.Title)?.Rows.Where(RowStatus.IsMeasured).ToList() ?? [];
-                    if (rows.Count == 0) x.P("No rows in this run.");
-                    else RowTables.Compact(x, rows);
-                }, "pair tables");
+                Stack(w, left, right, (x, f) => RowTables.Compact(x, f!.Panels.First(p => p.Spec.Title == t.Title).Rows),
+                    f => f is not null && f.Panels.Any(p => p.Spec.Title == t.Title && p.Rows.Any(RowStatus.IsMeasured)));
             ChapterSection.Caption(w, spec, plans, machine);
             // Tables of the two runs one after the other: a many-core run's table needs the full width.
             Stack(w, pa, pb, (x, side) => { x.Open("div", "table-row"); foreach (var d in side) RowTables.Plotted(x, d); x.Close("div"); }, side => side.Count > 0);

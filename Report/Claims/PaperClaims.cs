@@ -207,26 +207,20 @@ public static class PaperClaims
         return top.Ratio <= 1.05 ? ClaimResult.Holds(numbers) : ClaimResult.DoesNotHold(numbers);
     }
 
-    static ClaimResult WebStatic(RunFolder run)
-    {
-        if (Rows(run, ExperimentCatalog.IoWebserver, out var why) is not { } s) return ClaimResult.NotMeasured(why);
-        var mk = FigureReadings.MkRow(s, "web static", "requests_per_s");
-        var lighttpd = s.Rows.FirstOrDefault(r => r.Series == "web static/lighttpd" && r.Metric == "requests_per_s");
-        if (mk is null) return ClaimResult.NotMeasured(Missing(run, ExperimentCatalog.IoWebserver, r => r.Series == "web static/mk", "web static/mk"));
-        if (lighttpd is null) return ClaimResult.NotMeasured(Missing(run, ExperimentCatalog.IoWebserver, r => r.Series == "web static/lighttpd", "lighttpd"));
-        string numbers = $"mk {N(mk.Median)} vs lighttpd {N(lighttpd.Median)} requests/s ({mk.Median / lighttpd.Median:0.00}x)" + LoadNote(mk);
-        return mk.Median >= lighttpd.Median ? ClaimResult.Holds(numbers) : ClaimResult.DoesNotHold(numbers);
-    }
+    static ClaimResult WebStatic(RunFolder run) => MkAgainst(run, "web static", "requests_per_s", "requests/s", "lighttpd", 1.0);
 
-    static ClaimResult UdpEcho(RunFolder run)
+    static ClaimResult UdpEcho(RunFolder run) => MkAgainst(run, "UDP echo", "packets_per_s", "packets/s", "host", 0.9);
+
+    /// <summary>An IO workload: the multikernel's rate holds the claim when it is at least <paramref name="factor"/> x the baseline's.</summary>
+    static ClaimResult MkAgainst(RunFolder run, string workload, string metric, string unit, string baseline, double factor)
     {
         if (Rows(run, ExperimentCatalog.IoWebserver, out var why) is not { } s) return ClaimResult.NotMeasured(why);
-        var mk = FigureReadings.MkRow(s, "UDP echo", "packets_per_s");
-        var host = s.Rows.FirstOrDefault(r => r.Series == "UDP echo/host" && r.Metric == "packets_per_s");
-        if (mk is null) return ClaimResult.NotMeasured(Missing(run, ExperimentCatalog.IoWebserver, r => r.Series == "UDP echo/mk", "UDP echo/mk"));
-        if (host is null) return ClaimResult.NotMeasured(Missing(run, ExperimentCatalog.IoWebserver, r => r.Series == "UDP echo/host", "the host's UDP echo"));
-        string numbers = $"mk {N(mk.Median)} vs host {N(host.Median)} packets/s ({mk.Median / host.Median:0.00}x)" + LoadNote(mk);
-        return mk.Median >= 0.9 * host.Median ? ClaimResult.Holds(numbers) : ClaimResult.DoesNotHold(numbers);
+        var mk = FigureReadings.MkRow(s, workload, metric);
+        var other = s.Rows.FirstOrDefault(r => r.Series == $"{workload}/{baseline}" && r.Metric == metric);
+        if (mk is null) return ClaimResult.NotMeasured(Missing(run, ExperimentCatalog.IoWebserver, r => r.Series == $"{workload}/mk", $"{workload}/mk"));
+        if (other is null) return ClaimResult.NotMeasured(Missing(run, ExperimentCatalog.IoWebserver, r => r.Series == $"{workload}/{baseline}", $"{workload}/{baseline}"));
+        string numbers = $"mk {N(mk.Median)} vs {baseline} {N(other.Median)} {unit} ({mk.Median / other.Median:0.00}x)" + LoadNote(mk);
+        return mk.Median >= factor * other.Median ? ClaimResult.Holds(numbers) : ClaimResult.DoesNotHold(numbers);
     }
 
     /// <summary>Where the load generator ran, from the row's note, when it shared the server's cores (that costs the server).</summary>

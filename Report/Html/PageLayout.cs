@@ -12,7 +12,7 @@ public static class PageLayout
     /// <summary>Content width in CSS pixels of a row of panels on A4 portrait less 12 mm margins.</summary>
     public const int PortraitWidth = 700;
     /// <summary>Content width of one side of a comparison (A4 landscape less margins, halved).</summary>
-    public const int HalfLandscapeWidth = 510;
+    public const int HalfLandscapeWidth = 505;
     /// <summary>Space between two panels of a row.</summary>
     public const int PanelGap = 10;
 
@@ -44,6 +44,7 @@ public static class PageLayout
         td:first-child, .folder { white-space: nowrap; }
         table.plotted td:not(:first-child) { text-align: right; }
         table { max-width: 100%; }
+        table.compact td { overflow-wrap: anywhere; }
         table.machine th { background: none; font-weight: bold; white-space: nowrap; }
         table.claims { width: 100%; font-size: 7.5pt; }
         table.claims td:first-child { white-space: normal; width: 34%; }

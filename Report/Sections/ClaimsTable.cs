@@ -23,12 +23,8 @@ public static class ClaimsTable
         w.Close("tr").Close("thead").Open("tbody");
         foreach (var c in claims)
         {
-            var r = c.Evaluate(run);
-            w.Open("tr").Open("td").Text(c.Statement).Element("div", $"{c.Source}; rule: {c.Rule}", "rule").Close("td");
-            w.Open("td").Text(r.Numbers.Length > 0 ? r.Numbers : "-");
-            if (r.Reason.Length > 0) w.Element("div", r.Reason, "reason");
-            w.Close("td");
-            w.Element("td", r.Label, $"verdict {Css(r.Verdict)}");
+            ClaimCell(w.Open("tr"), c);
+            ResultCells(w, c.Evaluate(run));
             w.Close("tr");
         }
         w.Close("tbody").Close("table");
@@ -50,18 +46,24 @@ public static class ClaimsTable
         w.Close("tr").Close("thead").Open("tbody");
         foreach (var c in claims)
         {
-            w.Open("tr").Open("td").Text(c.Statement).Element("div", $"{c.Source}; rule: {c.Rule}", "rule").Close("td");
-            foreach (var run in new[] { a, b })
-            {
-                var r = c.Evaluate(run);
-                w.Open("td").Text(r.Numbers.Length > 0 ? r.Numbers : "-");
-                if (r.Reason.Length > 0) w.Element("div", r.Reason, "reason");
-                w.Close("td");
-                w.Element("td", r.Label, $"verdict {Css(r.Verdict)}");
-            }
+            ClaimCell(w.Open("tr"), c);
+            foreach (var run in new[] { a, b }) ResultCells(w, c.Evaluate(run));
             w.Close("tr");
         }
         w.Close("tbody").Close("table");
+    }
+
+    /// <summary>The claim, with its source and rule beneath it.</summary>
+    static void ClaimCell(HtmlWriter w, Claim c) =>
+        w.Open("td").Text(c.Statement).Element("div", $"{c.Source}; rule: {c.Rule}", "rule").Close("td");
+
+    /// <summary>The numbers behind a verdict (and why, where it could not be judged), then the verdict itself.</summary>
+    static void ResultCells(HtmlWriter w, ClaimResult r)
+    {
+        w.Open("td").Text(r.Numbers.Length > 0 ? r.Numbers : "-");
+        if (r.Reason.Length > 0) w.Element("div", r.Reason, "reason");
+        w.Close("td");
+        w.Element("td", r.Label, $"verdict {Css(r.Verdict)}");
     }
 
     static string Css(Verdict v) => v switch

@@ -58,7 +58,7 @@ public static class TitlePage
     {
         w.Open("section", "title-page", "title");
         w.H1("Multikernel reproduction: results");
-        w.P($"Run {run.Name} ({run.Path}); report generated {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC. A reproduction of Baumann et al., "
+        w.P($"Run {run.Name} ({Shown(run.Path)}); report generated {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC. A reproduction of Baumann et al., "
             + "\"The Multikernel: A new OS architecture for scalable multicore systems\" (SOSP 2009) on a real multicore machine. "
             + "Each chapter is one figure or table of the paper: our measurements with the paper's values on the same axes, and what is measured and what is modelled.");
         MachineTable(w, MachineFacts(Describing(run), run.RunMeta));
@@ -77,6 +77,15 @@ public static class TitlePage
             w.P($"run-all.sh: profile {rm.Profile}, cores {rm.Cores}, started {rm.Started}, finished {rm.Finished}; command: {rm.Command}", "muted");
         w.P($"Paper values: {paperSource}.", "muted");
         w.Close("section");
+    }
+
+    /// <summary>A run folder as the report names it: relative to the repository when it lies inside the checkout that holds this program.</summary>
+    public static string Shown(string path)
+    {
+        string? root = Paper.RepositoryRoot.Find();
+        if (root is null) return path;
+        string rel = Path.GetRelativePath(root, path);
+        return rel.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(rel) ? path : rel;
     }
 
     /// <summary>"27", or "27 (3 skipped, 1 failed)".</summary>
