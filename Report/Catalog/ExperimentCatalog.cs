@@ -75,8 +75,9 @@ public static class ExperimentCatalog
         "Same-core LRPC (a call between two dispatchers on one core), and URPC between two cores: one-way latency, round "
         + "trip and pipelined throughput of 64-byte cache-line messages, per pair of cores. Rows marked (processes) run the "
         + "two ends in separate processes.",
-        "LRPC's kernel crossing is modelled: a \"system call\" is a checked method call, so it omits the trap and "
-        + "address-space switch of the paper's LRPC. URPC is real shared memory.",
+        "LRPC's kernel crossing is modelled: a \"system call\" is a method call through the CPU driver (the binding and "
+        + "the core are checked per call), so it omits the trap and address-space switch of the paper's LRPC. URPC is real "
+        + "shared memory.",
         [new("Our measurements", PanelKind.Table, _ => true)],
         ["table1-lrpc", "table2-urpc", "table3-urpc-vs-l4"], FigureReadings.Urpc);
 
