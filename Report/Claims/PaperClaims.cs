@@ -131,7 +131,7 @@ public static class PaperClaims
                 : ClaimResult.NotMeasured(Missing(run, ExperimentCatalog.Fig1, r => r.Series.StartsWith("Server", StringComparison.Ordinal), "Server8"));
         if (server.Count < 2)
             return ClaimResult.NotTestable($"needs at least two client counts (3 cores or more); this run measured the server only at {server[0].Cores} cores",
-                $"{series}: {N(server[0].Median)} cycles per update with {server[0].Cores - 1} client(s)");
+                $"{series}: {N(server[0].Median)} cycles per update with {Clients(server[0])}");
         var lo = server.MinBy(r => r.Median)!;
         var hi = server.MaxBy(r => r.Median)!;
         double ratio = hi.Median / lo.Median;
