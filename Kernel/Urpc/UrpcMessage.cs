@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Multikernel.Urpc;
 
 /// <summary>
@@ -13,6 +15,17 @@ public struct UrpcMessage
     public byte Type;
 
     public readonly ulong this[int i] => Payload[i];
+
+    /// <summary>
+    /// Writes the seven payload words into a slot, word by word: a received message was copied out of its slot word by
+    /// word, and one wide load over those stores (a struct copy) would stall store forwarding on the forwarding path.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal readonly unsafe void WritePayloadTo(ulong* slot)
+    {
+        slot[0] = Payload[0]; slot[1] = Payload[1]; slot[2] = Payload[2]; slot[3] = Payload[3];
+        slot[4] = Payload[4]; slot[5] = Payload[5]; slot[6] = Payload[6];
+    }
 
     /// <summary>The raw form of a typed message (for a backlog, a forward, a test's simulated network).</summary>
     public static UrpcMessage From<T>(in T message) where T : struct, IUrpcMessage<T>

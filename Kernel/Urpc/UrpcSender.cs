@@ -60,9 +60,7 @@ public sealed unsafe class UrpcSender
         long sent = *_sent;
         if (sent - *_cachedCredit >= _slotCount && !RefreshCredit(sent)) return false;
         ulong* slot = _slots + ((int)sent & _mask) * 8;
-        // Word by word: a received message was copied out word by word, and one wide load over those stores would stall store forwarding.
-        slot[0] = message.Payload[0]; slot[1] = message.Payload[1]; slot[2] = message.Payload[2]; slot[3] = message.Payload[3];
-        slot[4] = message.Payload[4]; slot[5] = message.Payload[5]; slot[6] = message.Payload[6];
+        message.WritePayloadTo(slot);
         Publish(slot, sent, message.Type);
         return true;
     }
