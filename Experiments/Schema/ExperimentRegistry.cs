@@ -54,9 +54,6 @@ public static class ExperimentRegistry
             if (f.Length != Columns || f.Any(x => x.Length == 0))
                 throw new FormatException($"experiment registry line {lineNo}: {f.Length} fields, need {Columns} non-empty TAB-separated fields ('-' where nothing applies)");
             var e = new RegisteredExperiment(f[0], f[1], f[2], f[3] == "-" ? null : f[3], f[4], f[5]);
-            string prefix = e.SeedFigure is null ? $"Paper {e.PaperFigure}: " : $"{e.SeedFigure} (paper {e.PaperFigure}): ";
-            if (!e.Title.StartsWith(prefix, StringComparison.Ordinal))
-                throw new FormatException($"experiment registry line {lineNo}: title '{e.Title}' must start with '{prefix}' (both figure numbers)");
             if (list.Any(x => x.Folder == e.Folder))
                 throw new FormatException($"experiment registry line {lineNo}: folder '{e.Folder}' is listed twice");
             list.Add(e);

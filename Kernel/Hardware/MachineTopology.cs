@@ -53,6 +53,12 @@ public sealed class MachineTopology
 
     public bool Contains(int cpu) => _byCpu.ContainsKey(cpu);
 
+    /// <summary>
+    /// The NUMA node of core <paramref name="cpu"/> (an OS CPU number), or -1 for a CPU outside this topology, which
+    /// memory placement reads as "wherever first touch puts it". The one place that answers this question.
+    /// </summary>
+    public int NumaNodeOf(int cpu) => _byCpu.TryGetValue(cpu, out var c) ? c.NumaNode : -1;
+
     public CorePairDistance Distance(int a, int b)
     {
         if (a == b) return CorePairDistance.SameCore;

@@ -20,6 +20,6 @@ public class SchemaUseTests
     {
         Assert.Equal(ExperimentRegistry.All.Select(e => e.Folder), ExperimentCatalog.KnownNames);
         foreach (var e in ExperimentRegistry.All)
-            Assert.Equal(e.Title, ExperimentCatalog.For(e.Folder).Heading);
+            Assert.Equal(e.Title, ExperimentCatalog.For(e.Folder).Title.Heading);
     }
 }

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # End-to-end check of the main job: ./run-all.sh --quick into a fresh folder, then its report.pdf is checked as a
-# reader would see it (tests/e2e/PdfCheck, with poppler-utils): page count, the text layer names the title page,
-# every experiment that produced results and the not-run section, every page is non-blank, and each figure's page
-# shows plotted data. Needs chromium and poppler-utils: scripts/install-deps.sh test (as root).
+# reader would see it (tests/e2e/PdfCheck, with poppler-utils): page count, the text layer names the title page with
+# the claims, every experiment that produced results and the not-run section, every page is non-blank, every chart
+# panel of report.html is found on the pages with plotted data in its plot area, and no page is more than half
+# empty unless it is the last of a chapter. Needs chromium and poppler-utils: scripts/install-deps.sh test (as root).
 # Usage: tests/e2e/run-all-quick.sh [extra run-all.sh options, e.g. --cores 0-1]
 # Ends with "N passed, N failed" (the checks of this script); exit 0 only if run-all.sh succeeded and every check passed.
 set -uo pipefail
@@ -23,16 +24,19 @@ check $? "./run-all.sh --quick exited 0"
 [ -f "$out/meta.json" ]; check $? "run-all wrote the run-level meta.json"
 [ -f "$out/report.pdf" ] || finish
 
-# What to expect in the PDF for each experiment folder of the registry that holds results: its title (the registry's,
-# which the report uses as the section heading); for the folders drawn as charts, a chart on that page.
+# What to expect in the PDF for each experiment folder of the experiment registry that holds results: its chapter
+# heading (the registry's title; a seed range such as compute's may be narrowed to the figures present, so the part
+# from "(paper" on is what is checked); for chapters of charts, plotted data on the chapter's first page.
 CHART_FOLDERS=" fig1-shared-state fig3-tlb compute "
-args=(--min-pages 2 --expect "Multikernel reproduction" --expect "Experiments not run" --png-dir "$tmp/png")
+args=(--min-pages 2 --expect "Multikernel reproduction" --expect "The paper's claims in this run" --expect "Experiments not run"
+  --html "$out/report.html" --png-dir "$tmp/png")
 ran=0
-while IFS=$'\t' read -r program folder project seed paper title rest; do
+while IFS=$'\t' read -r program folder project seed paper subject rest; do
   case "$program" in ''|'#'*) continue ;; esac
+  if [ "$seed" = - ]; then heading="Paper $paper: $subject"; else heading="(paper $paper): $subject"; fi
   if [ -f "$out/$folder/results.csv" ]; then
-    ran=$((ran + 1)); args+=(--expect "$title" --expect "Experiment folder: $folder")
-    [[ $CHART_FOLDERS == *" $folder "* ]] && args+=(--chart "$title")
+    ran=$((ran + 1)); args+=(--expect "$heading" --expect "Experiment folder: $folder")
+    [[ $CHART_FOLDERS == *" $folder "* ]] && args+=(--chart "Experiment folder: $folder")
   else
     args+=(--expect "$folder")   # listed in the not-run section
   fi

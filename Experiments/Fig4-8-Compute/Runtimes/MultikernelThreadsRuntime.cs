@@ -1,6 +1,6 @@
 using Multikernel;
 using Multikernel.Domains;
-using Multikernel.Threads;
+using Multikernel.ParallelLoops;
 using Npb.Runtime;
 
 namespace Compute.Runtimes;
@@ -18,10 +18,14 @@ public sealed class MultikernelThreadsRuntime : ForkJoinRuntime, IHostedRuntime
     readonly Domain _domain;
     bool _disposed;
 
+    /// <summary>How the runtime boots the multikernel (its cores are set per run) and makes its domain: the defaults, named here for meta.json.</summary>
+    public static readonly MultikernelOptions SystemOptions = new();
+    public static readonly DomainOptions DomainOptions = new();
+
     public MultikernelThreadsRuntime(IReadOnlyList<int> cores) : base(cores.Count)
     {
-        _system = MultikernelSystem.Boot(new MultikernelOptions { Cores = cores.ToArray() });
-        try { _domain = Domain.CreateAsync(_system).GetAwaiter().GetResult(); }
+        _system = MultikernelSystem.Boot(SystemOptions with { Cores = cores.ToArray() });
+        try { _domain = Domain.CreateAsync(_system, options: DomainOptions).GetAwaiter().GetResult(); }
         catch { _system.Dispose(); throw; }
     }
 

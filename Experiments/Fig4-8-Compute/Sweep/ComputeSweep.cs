@@ -26,6 +26,8 @@ public sealed class ComputeSweep(ComputeSettings settings, TextWriter output, Te
                     points.Add(new SweepPoint(bench, s.Class, rt, c));
 
         var meta = RunMeta.Describe(PointRows.Experiment, s.Cores, s.Quick ? "quick" : "full");
+        meta.PollBudgetCycles["cpu-driver"] = MultikernelThreadsRuntime.SystemOptions.WaitPolicy.PollCycles;
+        meta.PollBudgetCycles["domain"] = MultikernelThreadsRuntime.DomainOptions.WaitPolicy.PollCycles;
         meta.Notes.Add($"NAS Parallel Benchmarks {string.Join(",", s.Benchmarks.Select(b => b.ToUpperInvariant()))} class {s.Class}, " +
                        $"{s.Repetitions} repetition(s) per point; timed region and Mop/s as NPB 3.3; every run verified against the official NPB values");
         meta.Notes.Add("runtimes: host = Parallel.For over the workers' static blocks (MaxDegreeOfParallelism = cores; thread-pool threads, not pinned); " +
