@@ -40,9 +40,9 @@ manifest="$here/bundle.manifest"   # present only in a bundle made by --bundle
 registry="$here/Experiments/Schema/experiments.tsv"; [ -f "$registry" ] || registry="$here/experiments.tsv"
 EXPERIMENTS=()
 read_registry() {
-  local program folder project seed paper title quick default full i found
+  local program folder project seed paper subject quick default full i found
   [ -f "$registry" ] || { printf '%s\n' "run-all: error: the experiment registry is missing (Experiments/Schema/experiments.tsv)" >&2; exit 1; }
-  while IFS=$'\t' read -r program folder project seed paper title quick default full; do
+  while IFS=$'\t' read -r program folder project seed paper subject quick default full; do
     case "$program" in ''|'#'*) continue ;; esac
     found=""
     for i in "${!EXPERIMENTS[@]}"; do
