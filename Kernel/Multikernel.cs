@@ -124,6 +124,44 @@ public sealed class MultikernelSystem : IDisposable
         }
     }
 
+    /// <summary>
+    /// Where the rings boot made are now: every monitor-to-monitor ring ("monitor i->j", asked for core j's node) and
+    /// every host port ("host->i", core i's node). For checking NUMA placement on a multi-socket machine.
+    /// </summary>
+    public IReadOnlyList<(string Ring, RingPlacement Placement)> BootRingPlacements()
+    {
+        ObjectDisposedException.ThrowIf(_shutDown, this);
+        var list = new List<(string, RingPlacement)>();
+        int k = 0;
+        for (int i = 0; i < CoreCount; i++)
+            for (int j = i + 1; j < CoreCount; j++, k++)
+            {
+                var (intoServer, intoClient) = _monitorBindings[k].Placement();
+                list.Add(($"monitor {i}->{j}", intoServer));
+                list.Add(($"monitor {j}->{i}", intoClient));
+            }
+        for (int i = 0; i < CoreCount; i++) list.Add(($"host->{i}", _hostPorts[i].Placement()));
+        return list;
+    }
+
+    /// <summary>
+    /// Messages each monitor has sent to each other monitor so far: [from, to] by core index (read without stopping
+    /// the cores, so exact only while the monitors are quiet). Tells which route a many-core protocol really took.
+    /// </summary>
+    public long[,] MonitorMessagesSent()
+    {
+        ObjectDisposedException.ThrowIf(_shutDown, this);
+        var sent = new long[CoreCount, CoreCount];
+        int k = 0;
+        for (int i = 0; i < CoreCount; i++)
+            for (int j = i + 1; j < CoreCount; j++, k++)
+            {
+                sent[i, j] = _monitorBindings[k].ToServer.Sender.Sent;
+                sent[j, i] = _monitorBindings[k].ToClient.Sender.Sent;
+            }
+        return sent;
+    }
+
     /// <summary>Runs <paramref name="call"/> on the monitor of core index <paramref name="coreIndex"/> and returns its result to the host.</summary>
     public Task<T> CallOn<T>(int coreIndex, Func<MonitorDispatcher, T> call) =>
         CallOnAsync<T>(coreIndex, (m, done) => done(call(m)));

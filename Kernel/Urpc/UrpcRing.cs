@@ -37,6 +37,8 @@ public sealed unsafe class UrpcRing : IDisposable
     public int NumaNode => _frame.NumaNode;
     /// <summary>True once the ring's memory has been freed.</summary>
     public bool IsFreed => _frame.IsFreed;
+    /// <summary>Where the ring's pages are now, against the node they were asked for.</summary>
+    public RingPlacement Placement() => _frame.Placement();
 
     internal UrpcRing(UrpcFrame frame, int slots)
     {
