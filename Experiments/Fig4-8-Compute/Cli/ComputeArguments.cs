@@ -46,8 +46,6 @@ public static class ComputeArguments
             };
             foreach (var k in kinds)
             {
-                if (!RuntimeFactory.IsAvailable(k, out var reason))
-                    throw new FormatException($"--runtime {name}: {reason}");
                 if (!result.Contains(k)) result.Add(k);
             }
         }
