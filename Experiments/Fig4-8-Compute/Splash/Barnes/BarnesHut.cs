@@ -62,7 +62,14 @@ public sealed class BarnesHut : TeamProgram
     // Merged bounding box of the new positions (under _countLock).
     Vector3d _gmin, _gmax;
 
-    public BarnesHut(BarnesInput input, ITeamRuntime team)
+    /// <summary>A run from the generated initial conditions (two Plummer spheres) of <paramref name="input"/>.</summary>
+    public BarnesHut(BarnesInput input, ITeamRuntime team) : this(input, team, null, null) { }
+
+    /// <summary>
+    /// A run from given initial conditions (the reference program's input file) instead of generated ones: positions
+    /// and masses <paramref name="points"/> and velocities <paramref name="velocities"/>, one per body of <paramref name="input"/>.
+    /// </summary>
+    public BarnesHut(BarnesInput input, ITeamRuntime team, BodyPoint[]? points, Vector3d[]? velocities)
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(team);
@@ -76,7 +83,14 @@ public sealed class BarnesHut : TeamProgram
 
         _initialPoints = new BodyPoint[_bodies];
         _initialVelocities = new Vector3d[_bodies];
-        PlummerModel.Generate(_bodies, input.Seed, _initialPoints, _initialVelocities);
+        if (points is null || velocities is null) PlummerModel.Generate(_bodies, input.Seed, _initialPoints, _initialVelocities);
+        else
+        {
+            if (points.Length != _bodies || velocities.Length != _bodies)
+                throw new ArgumentException($"initial conditions for {points.Length} and {velocities.Length} bodies, but the input has {_bodies}");
+            points.CopyTo(_initialPoints, 0);
+            velocities.CopyTo(_initialVelocities, 0);
+        }
         _points = new BodyPoint[_bodies];
         _vel = new Vector3d[_bodies];
         _acc = new Vector3d[_bodies];
@@ -111,6 +125,9 @@ public sealed class BarnesHut : TeamProgram
 
     /// <summary>The generated initial conditions (before the first step).</summary>
     public BodySummary Initial { get; }
+
+    /// <summary>The bodies worker <paramref name="worker"/> computed forces for in the last step (its cost zone), for tests.</summary>
+    internal ReadOnlySpan<int> ZoneOf(int worker) => _workers[worker].Bodies.AsSpan(0, _workers[worker].BodyCount);
 
     internal (Cell[], Leaf[], BodyPoint[], Vector3d[], Vector3d[], double[], long[], long[]) Arrays =>
         (_cells, _leaves, _points, _vel, _acc, _phi, _cost, _nextCost);

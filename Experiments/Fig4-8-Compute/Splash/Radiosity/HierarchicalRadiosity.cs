@@ -219,6 +219,20 @@ public sealed partial class HierarchicalRadiosity : TeamProgram
 
     bool IsLeaf(int element) => _elements[element].Center == 0;
 
+    /// <summary>
+    /// The interactions of every patch's root element after a run (receiver patch, its area, source patch, form factor,
+    /// visibility), for tests on scenes where nothing is refined.
+    /// </summary>
+    internal IEnumerable<(int Patch, float Area, int Source, float FormFactor, float Visibility)> RootInteractions()
+    {
+        for (int p = 0; p < _patchCount; p++)
+        {
+            int root = _patches[p].ElementRoot;
+            for (int i = _elements[root].Interactions; i != 0; i = _interactions[i].Next)
+                yield return (p, _elements[root].Area, _elements[_interactions[i].Destination].Patch, _interactions[i].FormFactor, _interactions[i].Visibility);
+        }
+    }
+
     /// <summary>The statistics as print_statistics counts them (after a run, on the calling thread).</summary>
     RadiosityStatistics CountStatistics()
     {
