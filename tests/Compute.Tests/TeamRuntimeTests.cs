@@ -105,7 +105,7 @@ public class TeamRuntimeTests
     [MemberData(nameof(TestRuntimes.Parallel), MemberType = typeof(TestRuntimes))]
     public void Barrier_holds_every_worker_until_all_arrive(string runtime, int workers) => TeamHarness.With(runtime, workers, rt =>
     {
-        var program = new Phases(rt, 300);
+        var program = new Phases(rt, 100);
         rt.RunTeam(program);
         Assert.Equal(0, program.Errors);
         rt.RunTeam(program); // a second team on the same primitives

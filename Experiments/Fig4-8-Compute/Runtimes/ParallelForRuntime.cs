@@ -9,8 +9,8 @@ namespace Compute.Runtimes;
 /// <para>NAS loops: each loop is one <see cref="Parallel.For(int, int, ParallelOptions, Action{int})"/> over the
 /// workers' blocks with MaxDegreeOfParallelism = workers, on the .NET thread pool.</para>
 /// <para>SPLASH teams: like the original pthreads programs (CREATE / WAIT_FOR_END), each team creates workers - 1 new
-/// OS threads, runs worker 0 on the calling thread and joins them; Monitor locks and a blocking
-/// <see cref="System.Threading.Barrier"/>.</para>
+/// OS threads, runs worker 0 on the calling thread and joins them; Monitor locks and a blocking team barrier
+/// (<see cref="HostTeamBarrier"/> with a short spin).</para>
 /// Threads are not pinned: the OS places them on any allowed core.
 /// </summary>
 public sealed class ParallelForRuntime : ForkJoinRuntime, IComputeRuntime
@@ -76,7 +76,7 @@ public sealed class ParallelForRuntime : ForkJoinRuntime, IComputeRuntime
 
     public TeamLock NewLock() => new HostTeamLock(_abort);
 
-    public TeamBarrier NewBarrier() => new HostBlockingBarrier(Workers, _abort);
+    public TeamBarrier NewBarrier() => new HostTeamBarrier(Workers, SpinThenBlockBarrier.ShortSpinBudget, _abort);
 
     public TeamWait Pause() => new(_pause);
 

@@ -11,8 +11,8 @@ namespace Compute.Runtimes;
 /// from it. A loop is two barrier phases: start (the task is published before it) and end (all workers have finished
 /// the task). A team is one such task, each worker running its part of the program.
 /// <para>The barrier's wait policy names the baseline: <see cref="WaitPolicy.Blocking"/> is "pinned"
-/// (<see cref="System.Threading.Barrier"/>), <see cref="WaitPolicy.SpinThenBlock"/> is "host-spin"
-/// (<see cref="SpinThenBlockBarrier"/>, OpenMP's active wait); team barriers use the same policy, team locks are
+/// (<see cref="System.Threading.Barrier"/> for loops, a team barrier with a short spin), <see cref="WaitPolicy.SpinThenBlock"/>
+/// is "host-spin" (<see cref="SpinThenBlockBarrier"/> with a 2 ms spin, OpenMP's active wait, for both); team locks are
 /// Monitor locks in both.</para>
 /// </summary>
 public sealed class PinnedThreadsRuntime : ForkJoinRuntime, IComputeRuntime
@@ -151,9 +151,8 @@ public sealed class PinnedThreadsRuntime : ForkJoinRuntime, IComputeRuntime
 
     public TeamLock NewLock() => new HostTeamLock(_abort);
 
-    public TeamBarrier NewBarrier() => Policy == WaitPolicy.Blocking
-        ? new HostBlockingBarrier(Workers, _abort)
-        : new SpinningTeamBarrier(Workers, _abort);
+    public TeamBarrier NewBarrier() => new HostTeamBarrier(Workers,
+        Policy == WaitPolicy.Blocking ? SpinThenBlockBarrier.ShortSpinBudget : SpinThenBlockBarrier.DefaultSpinBudget, _abort);
 
     public TeamWait Pause() => new(_pause);
 

@@ -34,7 +34,7 @@ public sealed class ComputeSweep(ComputeSettings settings, TextWriter output, Te
         meta.Notes.Add("runtimes: mk = the multikernel's threads package (NAS loops: fork-join by URPC messages between the dispatchers; " +
                        "SPLASH teams: a user thread per dispatcher with the package's Mutex, CondVar and Barrier); " +
                        "host = Parallel.For over the workers' static blocks (thread-pool threads; SPLASH teams on new unpinned threads per run, as pthreads), " +
-                       "pinned = one .NET thread per core pinned with sched_setaffinity, fork-join and team barriers with System.Threading.Barrier (blocking); " +
+                       "pinned = one .NET thread per core pinned with sched_setaffinity, fork-join with System.Threading.Barrier, team barriers spinning 20 us then sleeping (blocking); " +
                        $"host-spin = the same pinned threads with a spin-then-block barrier (spin up to {Splash.Team.SpinThenBlockBarrier.DefaultSpinBudget.TotalMilliseconds} ms, OpenMP's active wait; " +
                        "the multikernel's dispatchers poll as long after a region); host locks are Monitor locks in all three");
         meta.Notes.Add("JIT: tiered compilation is off for this program, so every method runs fully optimised from its first call");

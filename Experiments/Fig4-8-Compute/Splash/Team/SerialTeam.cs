@@ -14,7 +14,7 @@ public sealed class SerialTeam : ITeamRuntime
 
     public TeamLock NewLock() => new HostTeamLock(_abort);
 
-    public TeamBarrier NewBarrier() => new HostBlockingBarrier(1, _abort);
+    public TeamBarrier NewBarrier() => new HostTeamBarrier(1, TimeSpan.Zero, _abort);
 
     public TeamWait Pause() => new(_pause);
 }

@@ -4,10 +4,11 @@ using System.Runtime.InteropServices;
 namespace Splash.Team;
 
 /// <summary>
-/// A sense-counting barrier with the active wait policy of OpenMP runtimes (libgomp's spin count, Intel's KMP_BLOCKTIME):
-/// a waiter spins on the phase word for up to <see cref="SpinBudget"/>, then blocks on a monitor until the last
-/// arriver releases the phase. The default budget equals the multikernel dispatchers' polling after a fork-join region
-/// (DomainOptions.SpinAfterRegion, 2 ms), so a comparison with the multikernel compares designs, not wait policies.
+/// A phase-counting barrier with a spin-then-block wait: a waiter spins on the phase word for up to
+/// <see cref="SpinBudget"/>, then blocks on a monitor until the last arriver releases the phase. With the default
+/// budget it is the active wait policy of OpenMP runtimes (libgomp's spin count, Intel's KMP_BLOCKTIME), equal to the
+/// multikernel dispatchers' polling after a fork-join region (DomainOptions.SpinAfterRegion, 2 ms), so a comparison
+/// with the multikernel compares designs, not wait policies; with <see cref="ShortSpinBudget"/> it is a blocking barrier.
 /// <para>Invariant: exactly <see cref="Participants"/> threads arrive per phase. The arrival count and the phase
 /// word sit on their own 128-byte blocks. The last arriver resets the count before it advances the phase (a full
 /// fence), so no thread of the next phase counts into the old one; it reads the sleeper count after that fence and
@@ -15,8 +16,14 @@ namespace Splash.Team;
 /// </summary>
 public sealed class SpinThenBlockBarrier
 {
-    /// <summary>The spin budget of <see cref="SpinThenBlockBarrier(int)"/>.</summary>
+    /// <summary>The spin budget of <see cref="SpinThenBlockBarrier(int)"/>: the multikernel dispatchers' 2 ms.</summary>
     public static readonly TimeSpan DefaultSpinBudget = TimeSpan.FromMilliseconds(2);
+
+    /// <summary>
+    /// A blocking policy's budget: 20 microseconds, about as long as <see cref="System.Threading.Barrier"/>'s events spin
+    /// (a few dozen spin-wait rounds) before the thread sleeps.
+    /// </summary>
+    public static readonly TimeSpan ShortSpinBudget = TimeSpan.FromMicroseconds(20);
 
     readonly Lines _lines = new();
     readonly object _gate = new();
