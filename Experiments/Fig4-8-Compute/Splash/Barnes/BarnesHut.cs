@@ -42,12 +42,10 @@ public sealed class BarnesHut : TeamProgram
 
     readonly BodyPoint[] _initialPoints;
     readonly Vector3d[] _initialVelocities;
-    readonly BodyPoint[] _points;
-    readonly Vector3d[] _vel, _acc;
-    readonly double[] _phi;
-    readonly long[] _cost, _nextCost;
+    readonly BarnesState _s;
     readonly Cell[] _cells;
     readonly Leaf[] _leaves;
+    readonly BodyPoint[] _points;
     readonly int _cellsPerWorker, _leavesPerWorker;
 
     readonly TeamLock[] _nodeLocks;
@@ -60,7 +58,7 @@ public sealed class BarnesHut : TeamProgram
     double _rsize;
     Vector3d _rmin;
     // Merged bounding box of the new positions (under _countLock).
-    Vector3d _gmin, _gmax;
+    BoundingBox _merged;
 
     /// <summary>A run from the generated initial conditions (two Plummer spheres) of <paramref name="input"/>.</summary>
     public BarnesHut(BarnesInput input, ITeamRuntime team) : this(input, team, null, null) { }
@@ -91,20 +89,13 @@ public sealed class BarnesHut : TeamProgram
             points.CopyTo(_initialPoints, 0);
             velocities.CopyTo(_initialVelocities, 0);
         }
-        _points = new BodyPoint[_bodies];
-        _vel = new Vector3d[_bodies];
-        _acc = new Vector3d[_bodies];
-        _phi = new double[_bodies];
-        _cost = new long[_bodies];
-        _nextCost = new long[_bodies];
-
         long maxLeaves = input.MaxLeaves, maxCells = input.MaxCells;
         if (maxCells > int.MaxValue / 2) throw new ArgumentException($"{input}: {maxCells} cells is more than this implementation indexes");
         _cellsPerWorker = (int)(maxCells / _workerCount);
         _leavesPerWorker = (int)(maxLeaves / _workerCount);
         if (_cellsPerWorker < 1 || _leavesPerWorker < 1) throw new ArgumentException($"{input}: too few cells or leaves for {_workerCount} workers");
-        _cells = new Cell[_cellsPerWorker * _workerCount];
-        _leaves = new Leaf[_leavesPerWorker * _workerCount];
+        _s = new BarnesState(_bodies, _cellsPerWorker * _workerCount, _leavesPerWorker * _workerCount);
+        (_cells, _leaves, _points) = (_s.Cells, _s.Leaves, _s.Points);
 
         _nodeLocks = new TeamLock[NodeLockCount];
         for (int i = 0; i < NodeLockCount; i++) _nodeLocks[i] = team.NewLock();
@@ -116,7 +107,7 @@ public sealed class BarnesHut : TeamProgram
         _barPos = team.NewBarrier();
         _workers = new BarnesWorker[_workerCount];
         for (int w = 0; w < _workerCount; w++)
-            _workers[w] = new BarnesWorker(this, w, _bodies, w * _cellsPerWorker, w * _leavesPerWorker);
+            _workers[w] = new BarnesWorker(_s, input, w, w * _cellsPerWorker, w * _leavesPerWorker);
         _diagnostics = new StepDiagnostics[_steps];
         Initial = BodySummary.Of(_initialPoints, _initialVelocities);
     }
@@ -129,12 +120,6 @@ public sealed class BarnesHut : TeamProgram
     /// <summary>The bodies worker <paramref name="worker"/> computed forces for in the last step (its cost zone), for tests.</summary>
     internal ReadOnlySpan<int> ZoneOf(int worker) => _workers[worker].Bodies.AsSpan(0, _workers[worker].BodyCount);
 
-    internal (Cell[], Leaf[], BodyPoint[], Vector3d[], Vector3d[], double[], long[], long[]) Arrays =>
-        (_cells, _leaves, _points, _vel, _acc, _phi, _cost, _nextCost);
-
-    internal (double EpsSquared, double TolSquared, double HalfStep, double Step) Constants =>
-        (Input.Softening * Input.Softening, Input.Tolerance * Input.Tolerance, _dthf, _dtime);
-
     /// <summary>Runs all steps from the initial conditions on the team; every run starts from the same state.</summary>
     public BarnesRun Run()
     {
@@ -144,38 +129,30 @@ public sealed class BarnesHut : TeamProgram
         double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
         long bytes = 0;
         foreach (var w in _workers) bytes += w.ForceLoopBytes;
-        return new BarnesRun(seconds, _workerCount, _diagnostics.ToArray(), Initial, BodySummary.Of(_points, _vel), bytes);
+        return new BarnesRun(seconds, _workerCount, _diagnostics.ToArray(), Initial, BodySummary.Of(_points, _s.Velocities), bytes);
     }
 
     void Reset()
     {
         Array.Copy(_initialPoints, _points, _bodies);
-        Array.Copy(_initialVelocities, _vel, _bodies);
-        Array.Clear(_acc);
-        Array.Clear(_phi);
-        Array.Fill(_cost, 1L);
-        Array.Clear(_nextCost);
+        Array.Copy(_initialVelocities, _s.Velocities, _bodies);
+        Array.Clear(_s.Accelerations);
+        Array.Clear(_s.Potentials);
+        Array.Fill(_s.Costs, 1L);
+        Array.Clear(_s.NextCosts);
         Array.Clear(_diagnostics);
         foreach (var w in _workers) w.ForceLoopBytes = 0;
 
         // setbound: the first cube from the initial extents.
-        var min = new Vector3d(1E99, 1E99, 1E99);
-        var max = new Vector3d(-1E99, -1E99, -1E99);
-        foreach (ref readonly var p in _points.AsSpan())
-        {
-            if (p.X < min.X) min.X = p.X;
-            if (p.X > max.X) max.X = p.X;
-            if (p.Y < min.Y) min.Y = p.Y;
-            if (p.Y > max.Y) max.Y = p.Y;
-            if (p.Z < min.Z) min.Z = p.Z;
-            if (p.Z > max.Z) max.Z = p.Z;
-        }
-        SetCube(min, max);
+        var box = BoundingBox.Empty;
+        foreach (ref readonly var p in _points.AsSpan()) box.Include(p.X, p.Y, p.Z);
+        SetCube(box);
     }
 
     /// <summary>rsize = 1.00002 x the largest extent, rmin = min - extent / 100000; the merged box is cleared.</summary>
-    void SetCube(Vector3d min, Vector3d max)
+    void SetCube(in BoundingBox box)
     {
+        var (min, max) = (box.Min, box.Max);
         double ex = max.X - min.X, ey = max.Y - min.Y, ez = max.Z - min.Z;
         double side = 0;
         if (side < ex) side = ex;
@@ -184,8 +161,7 @@ public sealed class BarnesHut : TeamProgram
         double shift = -side / 100000.0;
         _rmin = new Vector3d(min.X + shift, min.Y + shift, min.Z + shift);
         _rsize = 1.00002 * side;
-        _gmin = new Vector3d(1E99, 1E99, 1E99);
-        _gmax = new Vector3d(-1E99, -1E99, -1E99);
+        _merged = BoundingBox.Empty;
     }
 
     public override async UTask RunWorker(int worker)
@@ -219,13 +195,13 @@ public sealed class BarnesHut : TeamProgram
 
             w.Advance();
             await _countLock.LockAsync();
-            MergeBox(w);
+            _merged.Include(in w.Box);
             _countLock.Unlock();
             await _barPos.SignalAndWaitAsync();
             if (worker == 0)
             {
                 Record(step);
-                SetCube(_gmin, _gmax);
+                SetCube(_merged);
             }
         }
     }
@@ -245,8 +221,6 @@ public sealed class BarnesHut : TeamProgram
     TeamLock LockOf(int node) => _nodeLocks[(NodeRef.IsCell(node) ? NodeRef.CellIndex(node) : NodeRef.LeafIndex(node)) % NodeLockCount];
 
     TeamLock LockOfCell(int cell) => _nodeLocks[cell % NodeLockCount];
-
-    TeamLock LockOfLeaf(int leaf) => _nodeLocks[leaf % NodeLockCount];
 
     /// <summary>
     /// loadtree: descends from the root by the body's integer coordinates. At each level, under the parent cell's
@@ -413,18 +387,12 @@ public sealed class BarnesHut : TeamProgram
                 {
                     int b = l.Bodies[k];
                     ref readonly var p = ref _points[b];
-                    mass += p.Mass;
-                    cost += _cost[b];
-                    px += p.X * p.Mass; py += p.Y * p.Mass; pz += p.Z * p.Mass;
+                    Accumulate(ref mass, ref cost, ref px, ref py, ref pz, p.Mass, _s.Costs[b], p.X, p.Y, p.Z);
                 }
+                ref var target = ref _leaves[leaf];
+                (target.Mass, target.X, target.Y, target.Z, target.Cost) = (mass, px / mass, py / mass, pz / mass, cost);
             }
-            SetCentre(ref _leaves[leaf].Mass, ref _leaves[leaf].X, ref _leaves[leaf].Y, ref _leaves[leaf].Z, mass, px, py, pz);
-            _leaves[leaf].Cost = cost;
-            var gate = LockOfLeaf(leaf);
-            await gate.LockAsync();
-            Volatile.Write(ref _leaves[leaf].Done, 1);
-            gate.NotifyAll();
-            gate.Unlock();
+            await MarkDone(NodeRef.OfLeaf(leaf));
         }
         for (int i = w.CellCount - 1; i >= 0; i--)
         {
@@ -442,35 +410,41 @@ public sealed class BarnesHut : TeamProgram
                 if (NodeRef.IsCell(child))
                 {
                     ref readonly var c = ref _cells[NodeRef.CellIndex(child)];
-                    mass += c.Mass; cost += c.Cost;
-                    px += c.X * c.Mass; py += c.Y * c.Mass; pz += c.Z * c.Mass;
+                    Accumulate(ref mass, ref cost, ref px, ref py, ref pz, c.Mass, c.Cost, c.X, c.Y, c.Z);
                 }
                 else
                 {
                     ref readonly var l = ref _leaves[NodeRef.LeafIndex(child)];
-                    mass += l.Mass; cost += l.Cost;
-                    px += l.X * l.Mass; py += l.Y * l.Mass; pz += l.Z * l.Mass;
+                    Accumulate(ref mass, ref cost, ref px, ref py, ref pz, l.Mass, l.Cost, l.X, l.Y, l.Z);
                 }
                 await gate.LockAsync();
                 Volatile.Write(ref DoneOf(child), 0);
                 gate.Unlock();
             }
-            SetCentre(ref _cells[cell].Mass, ref _cells[cell].X, ref _cells[cell].Y, ref _cells[cell].Z, mass, px, py, pz);
-            _cells[cell].Cost = cost;
-            var own = LockOfCell(cell);
-            await own.LockAsync();
-            Volatile.Write(ref _cells[cell].Done, 1);
-            own.NotifyAll();
-            own.Unlock();
+            ref var target = ref _cells[cell];
+            (target.Mass, target.X, target.Y, target.Z, target.Cost) = (mass, px / mass, py / mass, pz / mass, cost);
+            await MarkDone(NodeRef.OfCell(cell));
         }
     }
 
-    static void SetCentre(ref double mass, ref double x, ref double y, ref double z, double m, double mx, double my, double mz)
+    /// <summary>Adds a body or child to a centre-of-mass sum: mass, cost and mass-weighted position.</summary>
+    static void Accumulate(ref double mass, ref long cost, ref double px, ref double py, ref double pz, double m, long c, double x, double y, double z)
     {
-        mass = m;
-        x = mx / m;
-        y = my / m;
-        z = mz / m;
+        mass += m;
+        cost += c;
+        px += x * m;
+        py += y * m;
+        pz += z * m;
+    }
+
+    /// <summary>Sets a node's done flag under its hashed lock and wakes the workers waiting on that lock.</summary>
+    async UTask MarkDone(int node)
+    {
+        var gate = LockOf(node);
+        await gate.LockAsync();
+        Volatile.Write(ref DoneOf(node), 1);
+        gate.NotifyAll();
+        gate.Unlock();
     }
 
     ref int DoneOf(int node) =>
@@ -492,7 +466,7 @@ public sealed class BarnesHut : TeamProgram
                     if (w.BodyCount == w.Bodies.Length) throw new InvalidOperationException($"BARNES: worker {w.Index} took more than {w.Bodies.Length} bodies");
                     w.Bodies[w.BodyCount++] = b;
                 }
-                work += _cost[b];
+                work += _s.Costs[b];
                 if (work >= w.WorkMax - .1) break;
             }
             return;
@@ -508,16 +482,6 @@ public sealed class BarnesHut : TeamProgram
             if (work + cost >= w.WorkMin - .1) FindZone(w, child, work, next[i]);
             work += cost;
         }
-    }
-
-    void MergeBox(BarnesWorker w)
-    {
-        if (_gmin.X > w.Min.X) _gmin.X = w.Min.X;
-        if (_gmin.Y > w.Min.Y) _gmin.Y = w.Min.Y;
-        if (_gmin.Z > w.Min.Z) _gmin.Z = w.Min.Z;
-        if (_gmax.X < w.Max.X) _gmax.X = w.Max.X;
-        if (_gmax.Y < w.Max.Y) _gmax.Y = w.Max.Y;
-        if (_gmax.Z < w.Max.Z) _gmax.Z = w.Max.Z;
     }
 
     /// <summary>Worker 0, between the position barrier and the next step: the step's diagnostics from all workers' partials.</summary>

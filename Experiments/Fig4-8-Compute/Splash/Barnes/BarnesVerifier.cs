@@ -81,20 +81,16 @@ public static class BarnesVerifier
         {
             var a = run.Steps[s];
             var e = BarnesReference.Steps[s];
-            energies.Add($"step {s} Etot", a.TotalEnergy, e.TotalEnergy);
-            energies.Add($"step {s} KE", a.Kinetic, e.Kinetic);
-            energies.Add($"step {s} PE", a.Potential, e.Potential);
+            Energies(energies, a, e);
             Vector(energies, $"step {s} angmom", a.AngularMomentum, e.AngularMomentum);
             Vector(noise, $"step {s} cm_pos", a.CentreOfMass, e.CentreOfMass);
             Vector(noise, $"step {s} cm_vel", a.CentreOfMassVelocity, e.CentreOfMassVelocity);
             cube.Add($"step {s} rsize", a.RootSize, e.RootSize);
             Vector(cube, $"step {s} rmin", a.RootMin, e.RootMin);
-            long[] mine = [a.BodyBody, a.BodyCell, a.SelfInteractionMissed, a.Cells, a.Leaves, a.RootCost];
-            long[] theirs = [e.BodyBody, e.BodyCell, e.SelfInteractionMissed, e.Cells, e.Leaves, e.RootCost];
-            if (countsEqual && !mine.SequenceEqual(theirs))
+            if (countsEqual && CountMismatch(a, e) is { } mismatch)
             {
                 countsEqual = false;
-                counts = $"step {s}: n2b/nbc/self/cells/leaves/rootcost {string.Join('/', mine)} vs {string.Join('/', theirs)}";
+                counts = mismatch;
             }
         }
         energies.Into(checks);
@@ -132,24 +128,39 @@ public static class BarnesVerifier
         {
             var a = run.Steps[s];
             var e = reference.Steps[s];
-            energies.Add($"step {s} Etot", a.TotalEnergy, e.TotalEnergy);
-            energies.Add($"step {s} KE", a.Kinetic, e.Kinetic);
-            energies.Add($"step {s} PE", a.Potential, e.Potential);
-            if (countsEqual && (a.BodyBody != e.BodyBody || a.BodyCell != e.BodyCell || a.Cells != e.Cells || a.Leaves != e.Leaves || a.RootCost != e.RootCost))
+            Energies(energies, a, e);
+            if (countsEqual && CountMismatch(a, e) is { } mismatch)
             {
                 countsEqual = false;
-                where = $"step {s}: n2b {a.BodyBody} vs {e.BodyBody}, nbc {a.BodyCell} vs {e.BodyCell}, cells {a.Cells} vs {e.Cells}, leaves {a.Leaves} vs {e.Leaves}";
+                where = mismatch;
             }
         }
         energies.Add("final sum_r2", run.Final.SumR2, reference.Final.SumR2);
         energies.Add("final sum_v2", run.Final.SumV2, reference.Final.SumV2);
         energies.Into(checks);
-        checks.Add($"counts independent of cores ({run.Workers} vs 1)", countsEqual, countsEqual ? "every step's interactions, cells, leaves and root cost equal" : where);
+        checks.Add($"counts independent of cores ({run.Workers} vs 1)", countsEqual,
+            countsEqual ? "every step's interactions, self-interactions missed, cells, leaves and root cost equal" : where);
+    }
+
+    /// <summary>How a step's counts differ (body-body, body-cell, self-interactions missed, cells, leaves, root cost), or null.</summary>
+    static string? CountMismatch(StepDiagnostics a, StepDiagnostics e)
+    {
+        long[] mine = [a.BodyBody, a.BodyCell, a.SelfInteractionMissed, a.Cells, a.Leaves, a.RootCost];
+        long[] theirs = [e.BodyBody, e.BodyCell, e.SelfInteractionMissed, e.Cells, e.Leaves, e.RootCost];
+        return mine.SequenceEqual(theirs) ? null
+            : $"step {a.Step}: n2b/nbc/self/cells/leaves/rootcost {string.Join('/', mine)} vs {string.Join('/', theirs)}";
     }
 
     static bool SameSummary(BodySummary a, BodySummary b) =>
         a.SumPosition.Equals(b.SumPosition) && a.SumVelocity.Equals(b.SumVelocity) && a.SumR2.Equals(b.SumR2) && a.SumV2.Equals(b.SumV2)
         && a.Samples.SequenceEqual(b.Samples);
+
+    static void Energies(WorstError group, StepDiagnostics actual, StepDiagnostics expected)
+    {
+        group.Add($"step {actual.Step} Etot", actual.TotalEnergy, expected.TotalEnergy);
+        group.Add($"step {actual.Step} KE", actual.Kinetic, expected.Kinetic);
+        group.Add($"step {actual.Step} PE", actual.Potential, expected.Potential);
+    }
 
     static void Samples(WorstError group, string when, BodySummary actual, BodySummary expected)
     {

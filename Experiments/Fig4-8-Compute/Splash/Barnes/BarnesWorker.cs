@@ -10,13 +10,10 @@ namespace Splash.Barnes;
 /// </summary>
 sealed class BarnesWorker
 {
-    readonly BarnesHut _sim;
+    readonly BarnesState _state;
     readonly Cell[] _cells;
     readonly Leaf[] _leaves;
     readonly BodyPoint[] _points;
-    readonly Vector3d[] _vel, _acc;
-    readonly double[] _phi;
-    readonly long[] _cost, _nextCost;
     readonly double _epssq, _tolsq, _dthf, _dtime;
 
     public readonly int Index;
@@ -26,7 +23,8 @@ sealed class BarnesWorker
     public readonly int CellBase, LeafBase;
     public int CellCount, LeafCount;
     public long WorkMin, WorkMax;
-    public Vector3d Min, Max;
+    /// <summary>Box of this worker's bodies after they moved.</summary>
+    public BoundingBox Box;
     public long BodyBody, BodyCell, SelfMissed;
     public long ForceLoopBytes;
     public double MassTotal, Kinetic, Potential;
@@ -38,15 +36,18 @@ sealed class BarnesWorker
     bool _skippedSelf;
     long _bodyBody, _bodyCell;
 
-    public BarnesWorker(BarnesHut sim, int index, int bodies, int cellBase, int leafBase)
+    public BarnesWorker(BarnesState state, BarnesInput input, int index, int cellBase, int leafBase)
     {
-        _sim = sim;
+        _state = state;
+        (_cells, _leaves, _points) = (state.Cells, state.Leaves, state.Points);
+        _epssq = input.Softening * input.Softening;
+        _tolsq = input.Tolerance * input.Tolerance;
+        _dtime = input.TimeStep;
+        _dthf = 0.5 * input.TimeStep;
         Index = index;
-        Bodies = new int[bodies];
+        Bodies = new int[state.Points.Length];
         CellBase = cellBase;
         LeafBase = leafBase;
-        (_cells, _leaves, _points, _vel, _acc, _phi, _cost, _nextCost) = sim.Arrays;
-        (_epssq, _tolsq, _dthf, _dtime) = sim.Constants;
     }
 
     /// <summary>find_my_initial_bodies: block <see cref="Index"/> of the body array, larger blocks first.</summary>
@@ -63,8 +64,7 @@ sealed class BarnesWorker
     public void Housekeep()
     {
         BodyBody = BodyCell = SelfMissed = 0;
-        Min = new Vector3d(1E99, 1E99, 1E99);
-        Max = new Vector3d(-1E99, -1E99, -1E99);
+        Box = BoundingBox.Empty;
     }
 
     /// <summary>
@@ -75,11 +75,11 @@ sealed class BarnesWorker
     public void ComputeForces(int step, double rootSizeSquared)
     {
         long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
-        var bodies = Bodies;
+        var (bodies, accelerations, velocities) = (Bodies, _state.Accelerations, _state.Velocities);
         for (int i = 0; i < BodyCount; i++)
         {
             int b = bodies[i];
-            var acc1 = _acc[b];
+            var acc1 = accelerations[b];
             ref readonly var p = ref _points[b];
             _skip = b;
             _x0 = p.X; _y0 = p.Y; _z0 = p.Z;
@@ -88,16 +88,16 @@ sealed class BarnesWorker
             _bodyBody = _bodyCell = 0;
             _skippedSelf = false;
             WalkCell(0, rootSizeSquared);
-            _phi[b] = _phi0;
-            ref var acc = ref _acc[b];
+            _state.Potentials[b] = _phi0;
+            ref var acc = ref accelerations[b];
             acc.X = _ax; acc.Y = _ay; acc.Z = _az;
-            _nextCost[b] = _bodyBody + _bodyCell;
+            _state.NextCosts[b] = _bodyBody + _bodyCell;
             BodyBody += _bodyBody;
             BodyCell += _bodyCell;
             if (!_skippedSelf) SelfMissed++;
             if (step > 0)
             {
-                ref var v = ref _vel[b];
+                ref var v = ref velocities[b];
                 double dx = acc.X - acc1.X, dy = acc.Y - acc1.Y, dz = acc.Z - acc1.Z;
                 v.X += dx * _dthf; v.Y += dy * _dthf; v.Z += dz * _dthf;
             }
@@ -105,21 +105,29 @@ sealed class BarnesWorker
         ForceLoopBytes += GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
     }
 
+    /// <summary>
+    /// subdivp: whether a node of centre (x, y, z) and mass m must be opened (tol^2 d^2 &lt; side^2, with dsq = side^2);
+    /// if not, it is taken as one pseudo-particle (a body-cell interaction) here.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    bool Opens(double x, double y, double z, double mass, double dsq)
+    {
+        double dx = x - _x0, dy = y - _y0, dz = z - _z0;
+        double drsq = dx * dx;
+        drsq += dy * dy;
+        drsq += dz * dz;
+        if (_tolsq * drsq < dsq) return true;
+        Interact(dx, dy, dz, drsq, mass);
+        _bodyCell++;
+        return false;
+    }
+
     /// <summary>walksub for a cell: open it (visit the children in slot order) or take it as one pseudo-particle.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     void WalkCell(int cell, double dsq)
     {
         ref readonly var c = ref _cells[cell];
-        double dx = c.X - _x0, dy = c.Y - _y0, dz = c.Z - _z0;
-        double drsq = dx * dx;
-        drsq += dy * dy;
-        drsq += dz * dz;
-        if (!(_tolsq * drsq < dsq))
-        {
-            Interact(dx, dy, dz, drsq, c.Mass);
-            _bodyCell++;
-            return;
-        }
+        if (!Opens(c.X, c.Y, c.Z, c.Mass, dsq)) return;
         double quarter = dsq / 4.0;
         for (int k = 0; k < 8; k++)
         {
@@ -134,16 +142,7 @@ sealed class BarnesWorker
     void WalkLeaf(int leaf, double dsq)
     {
         ref readonly var l = ref _leaves[leaf];
-        double dx = l.X - _x0, dy = l.Y - _y0, dz = l.Z - _z0;
-        double drsq = dx * dx;
-        drsq += dy * dy;
-        drsq += dz * dz;
-        if (!(_tolsq * drsq < dsq))
-        {
-            Interact(dx, dy, dz, drsq, l.Mass);
-            _bodyCell++;
-            return;
-        }
+        if (!Opens(l.X, l.Y, l.Z, l.Mass, dsq)) return;
         var points = _points;
         for (int k = 0; k < l.Count; k++)
         {
@@ -186,43 +185,37 @@ sealed class BarnesWorker
     {
         double mtot = 0, ke = 0, pe = 0;
         double cpx = 0, cpy = 0, cpz = 0, cvx = 0, cvy = 0, cvz = 0, amx = 0, amy = 0, amz = 0;
-        var min = new Vector3d(1E99, 1E99, 1E99);
-        var max = new Vector3d(-1E99, -1E99, -1E99);
+        var box = BoundingBox.Empty;
         var bodies = Bodies;
+        var s = _state;
         for (int i = 0; i < BodyCount; i++)
         {
             int b = bodies[i];
             ref var p = ref _points[b];
-            ref var v = ref _vel[b];
-            ref readonly var a = ref _acc[b];
+            ref var v = ref s.Velocities[b];
+            ref readonly var a = ref s.Accelerations[b];
             double m = p.Mass;
             double velsq = v.X * v.X;
             velsq += v.Y * v.Y;
             velsq += v.Z * v.Z;
             mtot += m;
             ke += 0.5 * m * velsq;
-            pe += 0.5 * m * _phi[b];
+            pe += 0.5 * m * s.Potentials[b];
             cpx += p.X * m; cpy += p.Y * m; cpz += p.Z * m;
             cvx += v.X * m; cvy += v.Y * m; cvz += v.Z * m;
             amx += (p.Y * v.Z - p.Z * v.Y) * m;
             amy += (p.Z * v.X - p.X * v.Z) * m;
             amz += (p.X * v.Y - p.Y * v.X) * m;
 
-            _cost[b] = _nextCost[b];
+            s.Costs[b] = s.NextCosts[b];
 
             double dvx = a.X * _dthf, dvy = a.Y * _dthf, dvz = a.Z * _dthf;
             double v1x = v.X + dvx, v1y = v.Y + dvy, v1z = v.Z + dvz;
             p.X += v1x * _dtime; p.Y += v1y * _dtime; p.Z += v1z * _dtime;
             v.X = v1x + dvx; v.Y = v1y + dvy; v.Z = v1z + dvz;
-            if (p.X < min.X) min.X = p.X;
-            if (p.X > max.X) max.X = p.X;
-            if (p.Y < min.Y) min.Y = p.Y;
-            if (p.Y > max.Y) max.Y = p.Y;
-            if (p.Z < min.Z) min.Z = p.Z;
-            if (p.Z > max.Z) max.Z = p.Z;
+            box.Include(p.X, p.Y, p.Z);
         }
-        Min = min;
-        Max = max;
+        Box = box;
         MassTotal = mtot;
         Kinetic = ke;
         Potential = pe;

@@ -1,3 +1,7 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace Splash.Radiosity;
 
 /// <summary>
@@ -27,7 +31,17 @@ public sealed class Arena<T> where T : struct
     /// <summary>Entries handed out since the last <see cref="Reset"/> (plus the unused entry 0).</summary>
     public int Used => _next;
 
-    public ref T this[int index] => ref _chunks[index >> ChunkBits]![index & ChunkMask];
+    /// <summary>Entry <paramref name="index"/>, which must have been reserved (not checked in release builds: the hot loops index arenas).</summary>
+    public ref T this[int index]
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get
+        {
+            Debug.Assert(index > 0 && index < _next, $"arena index {index} not reserved (1..{_next - 1})");
+            var chunk = Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_chunks), index >> ChunkBits);
+            return ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(chunk!), index & ChunkMask);
+        }
+    }
 
     /// <summary>Reserves <paramref name="count"/> consecutive indices and returns the first (entries are not cleared).</summary>
     public int Reserve(int count, string what)

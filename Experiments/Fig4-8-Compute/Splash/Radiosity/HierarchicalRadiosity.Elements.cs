@@ -39,27 +39,28 @@ public sealed partial class HierarchicalRadiosity
     /// process_rays: takes the element's checked interactions, analyses their B F error (refining the large ones), then
     /// computes the visibility of the new ones or, if there are none, gathers.
     /// </summary>
-    async UTask ProcessRays(RadiosityWorker w, int e)
-    {
-        var gate = ElementLock(e);
-        await gate.LockAsync();
-        int list = _elements[e].Interactions;
-        _elements[e].Interactions = 0;
-        _elements[e].InteractionCount = 0;
-        gate.Unlock();
-        await AnalyseList(w, e, list);
-        if (_elements[e].VisibilityUndefinedCount == 0) await ProcessRays3(w, e);
-        else await CreateVisibilityTasks(w, e);
-    }
+    UTask ProcessRays(RadiosityWorker w, int e) => Analyse(w, e, visibilityKnown: false);
 
     /// <summary>process_rays2: the interactions whose visibility is now known get their B F error analysed in turn.</summary>
-    async UTask ProcessRays2(RadiosityWorker w, int e)
+    UTask ProcessRays2(RadiosityWorker w, int e) => Analyse(w, e, visibilityKnown: true);
+
+    /// <summary>Detaches one of the element's lists under its lock, analyses it, and continues with visibility or gathering.</summary>
+    async UTask Analyse(RadiosityWorker w, int e, bool visibilityKnown)
     {
         var gate = ElementLock(e);
         await gate.LockAsync();
-        int list = _elements[e].VisibilityUndefined;
-        _elements[e].VisibilityUndefined = 0;
-        _elements[e].VisibilityUndefinedCount = 0;
+        ref var el = ref _elements[e];
+        int list;
+        if (visibilityKnown)
+        {
+            list = el.VisibilityUndefined;
+            el.VisibilityUndefined = el.VisibilityUndefinedCount = 0;
+        }
+        else
+        {
+            list = el.Interactions;
+            el.Interactions = el.InteractionCount = 0;
+        }
         gate.Unlock();
         await AnalyseList(w, e, list);
         if (_elements[e].VisibilityUndefinedCount == 0) await ProcessRays3(w, e);
@@ -215,7 +216,7 @@ public sealed partial class HierarchicalRadiosity
         ref readonly var i = ref _interactions[inter];
         float visibility = i.Visibility, formFactor = i.FormFactor, formFactorError = i.FormFactorError;
         int source = i.Destination;
-        float visibilityError = 0.0 < visibility && visibility < 1.0 ? 1.0f : VisibilityErrorOfRays;
+        float visibilityError = 0f < visibility && visibility < 1f ? 1.0f : VisibilityErrorOfRays;
         var gate = ElementLock(source);
         await gate.LockAsync();
         ref readonly var rad = ref _elements[source].Rad;

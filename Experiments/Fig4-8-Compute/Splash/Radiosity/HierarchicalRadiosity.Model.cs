@@ -25,6 +25,39 @@ public sealed partial class HierarchicalRadiosity
 
     async UTask ProcessTriangle(RadiosityWorker w, ScenePolygon model)
     {
+        int p = await NewInputPatch(w, model);
+        await DefinePatch(w, p, _bspRoot);
+    }
+
+    /// <summary>A parallelogram p1 p2 p3 becomes the triangles (p1, p2, p3) and (p2 + p3 - p1, p3, p2), sharing edge p2-p3.</summary>
+    async UTask ProcessParallelogram(RadiosityWorker w, ScenePolygon model)
+    {
+        int p = await NewInputPatch(w, model);
+        int ev2 = _patches[p].Ev2, ev3 = _patches[p].Ev3;
+        int q = await NewPatch();
+        var q1 = new Vertex(model.P2.X + model.P3.X - model.P1.X, model.P2.Y + model.P3.Y - model.P1.Y, model.P2.Z + model.P3.Z - model.P1.Z);
+        int qv1 = await NewVertex(w, q1);
+        int qe12 = await NewEdge(w, qv1, ev3);
+        int qe31 = await NewEdge(w, ev2, qv1);
+        {
+            ref var second = ref _patches[q];
+            ref readonly var first = ref _patches[p];
+            second.P1 = q1; second.P2 = model.P3; second.P3 = model.P2;
+            second.Ev1 = qv1; second.Ev2 = ev3; second.Ev3 = ev2;
+            second.E12 = qe12; second.E23 = first.E23; second.E31 = qe31;
+            second.Plane = first.Plane;
+            second.Area = first.Area;
+            second.Color = first.Color;
+            second.Emittance = first.Emittance;
+            Project(ref second);
+        }
+        await DefinePatch(w, p, _bspRoot);
+        await DefinePatch(w, q, _bspRoot);
+    }
+
+    /// <summary>process_triangle's first half: the patch (p1, p2, p3) of an input polygon with its vertices, edges, plane and area.</summary>
+    async UTask<int> NewInputPatch(RadiosityWorker w, ScenePolygon model)
+    {
         int p = await NewPatch();
         int ev1 = await NewVertex(w, model.P1), ev2 = await NewVertex(w, model.P2), ev3 = await NewVertex(w, model.P3);
         int e12 = await NewEdge(w, ev1, ev2), e23 = await NewEdge(w, ev2, ev3), e31 = await NewEdge(w, ev3, ev1);
@@ -36,44 +69,8 @@ public sealed partial class HierarchicalRadiosity
         patch.Area = length * 0.5f;
         patch.Color = model.Reflectance;
         patch.Emittance = model.Emittance;
-        await DefinePatch(w, p, _bspRoot);
-    }
-
-    /// <summary>A parallelogram p1 p2 p3 becomes the triangles (p1, p2, p3) and (p2 + p3 - p1, p3, p2), sharing edge p2-p3.</summary>
-    async UTask ProcessParallelogram(RadiosityWorker w, ScenePolygon model)
-    {
-        int p = await NewPatch();
-        int ev1 = await NewVertex(w, model.P1), ev2 = await NewVertex(w, model.P2), ev3 = await NewVertex(w, model.P3);
-        int e12 = await NewEdge(w, ev1, ev2), e23 = await NewEdge(w, ev2, ev3), e31 = await NewEdge(w, ev3, ev1);
-        {
-            ref var patch = ref _patches[p];
-            patch.P1 = model.P1; patch.P2 = model.P2; patch.P3 = model.P3;
-            patch.Ev1 = ev1; patch.Ev2 = ev2; patch.Ev3 = ev3;
-            patch.E12 = e12; patch.E23 = e23; patch.E31 = e31;
-            float length = PlaneOf(model.P1, model.P2, model.P3, out patch.Plane);
-            patch.Area = length * 0.5f;
-            patch.Color = model.Reflectance;
-            patch.Emittance = model.Emittance;
-        }
-
-        int q = await NewPatch();
-        var q1 = new Vertex(model.P2.X + model.P3.X - model.P1.X, model.P2.Y + model.P3.Y - model.P1.Y, model.P2.Z + model.P3.Z - model.P1.Z);
-        int qv1 = await NewVertex(w, q1);
-        int qe12 = await NewEdge(w, qv1, ev3);
-        int qe31 = await NewEdge(w, ev2, qv1);
-        {
-            ref var second = ref _patches[q];
-            ref readonly var first = ref _patches[p];
-            second.P1 = q1; second.P2 = model.P3; second.P3 = model.P2;
-            second.Ev1 = qv1; second.Ev2 = ev3; second.Ev3 = ev2;
-            second.E12 = qe12; second.E23 = e23; second.E31 = qe31;
-            second.Plane = first.Plane;
-            second.Area = first.Area;
-            second.Color = first.Color;
-            second.Emittance = first.Emittance;
-        }
-        await DefinePatch(w, p, _bspRoot);
-        await DefinePatch(w, q, _bspRoot);
+        Project(ref patch);
+        return p;
     }
 
     /// <summary>
@@ -184,49 +181,18 @@ public sealed partial class HierarchicalRadiosity
         await SubdivideEdge(w, e31, rev31 ? 1.0f - u3 : u3);
         int evB = _edges[_edges[e31].Ea].Pb;
 
+        float area = _patches[patch].Area;
         int first = await NewPatch();
         int eAB = await NewEdge(w, evA, evB);
-        {
-            ref var n = ref _patches[first];
-            ref readonly var o = ref _patches[patch];
-            n.P1 = _vertices[ev1].P; n.P2 = _vertices[evA].P; n.P3 = _vertices[evB].P;
-            n.Ev1 = ev1; n.Ev2 = evA; n.Ev3 = evB;
-            n.E12 = !rev12 ? _edges[e12].Ea : _edges[e12].Eb;
-            n.E23 = eAB;
-            n.E31 = !rev31 ? _edges[e31].Eb : _edges[e31].Ea;
-            n.Plane = o.Plane;
-            n.Area = u2 * u3 * o.Area;
-            n.Color = o.Color;
-            n.Emittance = o.Emittance;
-        }
+        SetPiece(first, patch, ev1, evA, evB, !rev12 ? _edges[e12].Ea : _edges[e12].Eb, eAB, !rev31 ? _edges[e31].Eb : _edges[e31].Ea, u2 * u3 * area);
         await DefinePatch(w, first, parent);
 
         int second = await NewPatch();
         int e3A = await NewEdge(w, ev3, evA);
-        {
-            ref var n = ref _patches[second];
-            ref readonly var o = ref _patches[patch];
-            n.P1 = _vertices[evA].P; n.P2 = _vertices[ev2].P; n.P3 = _vertices[ev3].P;
-            n.Ev1 = evA; n.Ev2 = ev2; n.Ev3 = ev3;
-            n.E12 = !rev12 ? _edges[e12].Eb : _edges[e12].Ea;
-            n.E23 = e23;
-            n.E31 = e3A;
-            n.Plane = o.Plane;
-            n.Area = (float)((1.0 - u2) * o.Area);
-            n.Color = o.Color;
-            n.Emittance = o.Emittance;
-        }
+        SetPiece(second, patch, evA, ev2, ev3, !rev12 ? _edges[e12].Eb : _edges[e12].Ea, e23, e3A, (float)((1.0 - u2) * area));
         await DefinePatch(w, second, parent);
 
-        {
-            ref var o = ref _patches[patch];
-            o.P1 = _vertices[evA].P; o.P2 = _vertices[ev3].P; o.P3 = _vertices[evB].P;
-            o.Ev1 = evA; o.Ev2 = ev3; o.Ev3 = evB;
-            o.E12 = e3A;
-            o.E23 = !rev31 ? _edges[e31].Ea : _edges[e31].Eb;
-            o.E31 = eAB;
-            o.Area = (float)(u2 * (1.0 - u3) * o.Area);
-        }
+        SetPiece(patch, patch, evA, ev3, evB, e3A, !rev31 ? _edges[e31].Ea : _edges[e31].Eb, eAB, (float)(u2 * (1.0 - u3) * area));
         await DefinePatch(w, patch, parent);
     }
 
@@ -241,33 +207,32 @@ public sealed partial class HierarchicalRadiosity
         await SubdivideEdge(w, e23, rev23 ? u2 : 1.0f - u2);
         int evA = _edges[_edges[e23].Ea].Pb;
 
+        float area = _patches[patch].Area;
         int first = await NewPatch();
         int eA1 = await NewEdge(w, evA, ev1);
-        {
-            ref var n = ref _patches[first];
-            ref readonly var o = ref _patches[patch];
-            n.P1 = _vertices[ev1].P; n.P2 = _vertices[ev2].P; n.P3 = _vertices[evA].P;
-            n.Ev1 = ev1; n.Ev2 = ev2; n.Ev3 = evA;
-            n.E12 = e12;
-            n.E23 = !rev23 ? _edges[e23].Ea : _edges[e23].Eb;
-            n.E31 = eA1;
-            n.Plane = o.Plane;
-            n.Area = u2 * o.Area;
-            n.Color = o.Color;
-            n.Emittance = o.Emittance;
-        }
+        SetPiece(first, patch, ev1, ev2, evA, e12, !rev23 ? _edges[e23].Ea : _edges[e23].Eb, eA1, u2 * area);
         await DefinePatch(w, first, parent);
 
-        {
-            ref var o = ref _patches[patch];
-            o.P1 = _vertices[ev1].P; o.P2 = _vertices[evA].P; o.P3 = _vertices[ev3].P;
-            o.Ev1 = ev1; o.Ev2 = evA; o.Ev3 = ev3;
-            o.E12 = eA1;
-            o.E23 = !rev23 ? _edges[e23].Eb : _edges[e23].Ea;
-            o.E31 = e31;
-            o.Area = (float)((1.0 - u2) * o.Area);
-        }
+        SetPiece(patch, patch, ev1, evA, ev3, eA1, !rev23 ? _edges[e23].Eb : _edges[e23].Ea, e31, (float)((1.0 - u2) * area));
         await DefinePatch(w, patch, parent);
+    }
+
+    /// <summary>
+    /// Makes patch <paramref name="target"/> the piece ev1-ev2-ev3 of a split patch, with its edges and area; plane,
+    /// reflectance and emittance are those of <paramref name="source"/> (the patch being split, possibly the target).
+    /// </summary>
+    void SetPiece(int target, int source, int ev1, int ev2, int ev3, int e12, int e23, int e31, float area)
+    {
+        ref var n = ref _patches[target];
+        ref readonly var o = ref _patches[source];
+        n.P1 = _vertices[ev1].P; n.P2 = _vertices[ev2].P; n.P3 = _vertices[ev3].P;
+        n.Ev1 = ev1; n.Ev2 = ev2; n.Ev3 = ev3;
+        n.E12 = e12; n.E23 = e23; n.E31 = e31;
+        n.Plane = o.Plane;
+        n.Area = area;
+        n.Color = o.Color;
+        n.Emittance = o.Emittance;
+        Project(ref n);
     }
 
     /// <summary>attach_element: the patch's root element (same triangle), radiosity = emittance. Called under the BSP lock.</summary>

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Splash.Radiosity;
 
@@ -77,7 +79,7 @@ public sealed partial class HierarchicalRadiosity
         for (int i = 0; i < VisibilityRays; i++)
         {
             ref readonly var ray = ref w.Rays[i];
-            if (Dot(in ray, in sourceNormal) <= 0.0 || Dot(in ray, in destinationNormal) >= 0.0)
+            if (Dot(in ray, in sourceNormal) <= 0f || Dot(in ray, in destinationNormal) >= 0f)
             {
                 rejected++;
                 continue;
@@ -141,29 +143,56 @@ public sealed partial class HierarchicalRadiosity
         return false;
     }
 
-    /// <summary>traverse_subtree: in order along the ray, narrowing the range at each node's crossing.</summary>
+    /// <summary>
+    /// traverse_subtree: in order along the ray, narrowing the range at each node's crossing. The reference's tail calls
+    /// (the far side, or the only side the ray can reach) are the loop, and its intersection_type is written out here
+    /// so that each case branches straight to its subtree (the same decisions: see <see cref="IntersectionType"/>).
+    /// </summary>
     bool TraverseSubtree(RadiosityWorker w, int node, in Vertex p, in Vertex ray, float rMin, float rMax)
     {
-        if (node == NoPatch) return false;
-        float t = 0.0f;
-        int advice = IntersectionType(node, in p, in ray, ref t, rMin, rMax);
-        switch (advice)
+        while (node != NoPatch)
         {
-            case PositiveFirst:
-                if (TraverseSubtree(w, _patches[node].BspPositive, in p, in ray, rMin, (float)(t + RangeMargin))) return true;
-                if (TestIntersection(w, node, in p, in ray, t)) return true;
-                return TraverseSubtree(w, _patches[node].BspNegative, in p, in ray, (float)(t - RangeMargin), rMax);
-            case NegativeFirst:
-                if (TraverseSubtree(w, _patches[node].BspNegative, in p, in ray, rMin, (float)(t + RangeMargin))) return true;
-                if (TestIntersection(w, node, in p, in ray, t)) return true;
-                return TraverseSubtree(w, _patches[node].BspPositive, in p, in ray, (float)(t - RangeMargin), rMax);
-            case PositiveOnly:
-                return TraverseSubtree(w, _patches[node].BspPositive, in p, in ray, rMin, rMax);
-            case NegativeOnly:
-                return TraverseSubtree(w, _patches[node].BspNegative, in p, in ray, rMin, rMax);
-            default:
-                return true;
+            ref readonly var n = ref Node(node);
+            float nx = n.Plane.N.X, ny = n.Plane.N.Y, nz = n.Plane.N.Z;
+            float rDotN = nx * ray.X + ny * ray.Y + nz * ray.Z;
+            float dist = n.Plane.C + p.X * nx + p.Y * ny + p.Z * nz;
+            if (-Zero < rDotN && rDotN < Zero)
+            {
+                // Parallel: stay on the side the start point is on; on the plane counts as blocked.
+                if (dist > (float)Coplanar) node = n.BspPositive;
+                else if (dist < -Coplanar) node = n.BspNegative;
+                else return true;
+                continue;
+            }
+            float t = -dist / rDotN;
+            // Along the normal the ray runs from the negative side to the positive side.
+            bool alongNormal = rDotN >= 0;
+            int near = alongNormal ? n.BspNegative : n.BspPositive, far = alongNormal ? n.BspPositive : n.BspNegative;
+            if (t < rMin)
+            {
+                node = far; // the crossing lies before the range: all of it is on the far side
+                continue;
+            }
+            if (t > rMax)
+            {
+                node = near; // the crossing lies beyond the range
+                continue;
+            }
+            // Crossed in range: the near side first (up to the crossing), the node itself, then the far side.
+            if (TraverseSubtree(w, near, in p, in ray, rMin, (float)(t + RangeMargin))) return true;
+            if (TestIntersection(w, node, in p, in ray, t)) return true;
+            node = far;
+            rMin = (float)(t - RangeMargin);
         }
+        return false;
+    }
+
+    /// <summary>Patch <paramref name="node"/> of the BSP tree, without a bounds check (node is a patch index handed out by <see cref="NewPatch"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    ref Patch Node(int node)
+    {
+        Debug.Assert((uint)node < (uint)_patchCount);
+        return ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_patches), node);
     }
 
     /// <summary>
@@ -173,7 +202,7 @@ public sealed partial class HierarchicalRadiosity
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     int IntersectionType(int patch, in Vertex p, in Vertex ray, ref float t, float rMin, float rMax)
     {
-        ref readonly var plane = ref _patches[patch].Plane;
+        ref readonly var plane = ref Node(patch).Plane;
         float nx = plane.N.X, ny = plane.N.Y, nz = plane.N.Z;
         float rDotN = nx * ray.X + ny * ray.Y + nz * ray.Z;
         float dist = plane.C + p.X * nx + p.Y * ny + p.Z * nz;
@@ -190,6 +219,7 @@ public sealed partial class HierarchicalRadiosity
     }
 
     /// <summary>test_intersection: the destination counts a hit; a patch already tested from the cache is skipped; a blocker enters the cache.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     bool TestIntersection(RadiosityWorker w, int patch, in Vertex p, in Vertex ray, float t)
     {
         if (patch == w.DestinationPatch)
@@ -227,53 +257,57 @@ public sealed partial class HierarchicalRadiosity
     }
 
     /// <summary>
+    /// The projection v_intersect tests a patch in: onto the coordinate plane its normal is most aligned with (yz when
+    /// |nx| is largest, else xz when |ny| is, else xy, ties as the reference breaks them). Set whenever a patch's plane
+    /// or corners change.
+    /// </summary>
+    static void Project(ref Patch patch)
+    {
+        float a = Math.Abs(patch.Plane.N.X), b = Math.Abs(patch.Plane.N.Y), c = Math.Abs(patch.Plane.N.Z);
+        (patch.ProjectX, patch.ProjectY) = a > b && a > c ? (1, 2) : a <= b && b > c ? (0, 2) : (0, 1);
+        patch.X1 = Component(ref patch.P1, patch.ProjectX); patch.Y1 = Component(ref patch.P1, patch.ProjectY);
+        patch.X2 = Component(ref patch.P2, patch.ProjectX); patch.Y2 = Component(ref patch.P2, patch.ProjectY);
+        patch.X3 = Component(ref patch.P3, patch.ProjectX); patch.Y3 = Component(ref patch.P3, patch.ProjectY);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static float Component(ref readonly Vertex v, int axis) => Unsafe.Add(ref Unsafe.AsRef(in v.X), axis);
+
+    /// <summary>
     /// v_intersect: whether the point p + t r lies inside the patch's triangle, by counting edge crossings of a ray from
-    /// the point in the projection onto the plane the normal is most aligned with.
+    /// the point in the patch's projection (comparisons with 0 are made in float, which gives the reference's double
+    /// comparisons exactly, 0 and every float being doubles).
     /// </summary>
     bool RayHitsTriangle(int patch, in Vertex p, in Vertex ray, float t)
     {
-        ref readonly var pt = ref _patches[patch];
-        float a = Math.Abs(pt.Plane.N.X), b = Math.Abs(pt.Plane.N.Y), c = Math.Abs(pt.Plane.N.Z);
-        float x, y, x1, y1, x2, y2, x3, y3;
-        if (a > b && a > c)
-        {
-            x = p.Y + t * ray.Y; y = p.Z + t * ray.Z;
-            x1 = pt.P1.Y; y1 = pt.P1.Z; x2 = pt.P2.Y; y2 = pt.P2.Z; x3 = pt.P3.Y; y3 = pt.P3.Z;
-        }
-        else if (a <= b && b > c)
-        {
-            x = p.X + t * ray.X; y = p.Z + t * ray.Z;
-            x1 = pt.P1.X; y1 = pt.P1.Z; x2 = pt.P2.X; y2 = pt.P2.Z; x3 = pt.P3.X; y3 = pt.P3.Z;
-        }
-        else
-        {
-            x = p.X + t * ray.X; y = p.Y + t * ray.Y;
-            x1 = pt.P1.X; y1 = pt.P1.Y; x2 = pt.P2.X; y2 = pt.P2.Y; x3 = pt.P3.X; y3 = pt.P3.Y;
-        }
+        ref readonly var pt = ref Node(patch);
+        float x = Component(in p, pt.ProjectX) + t * Component(in ray, pt.ProjectX);
+        float y = Component(in p, pt.ProjectY) + t * Component(in ray, pt.ProjectY);
+        float x1 = pt.X1, y1 = pt.Y1, x2 = pt.X2, y2 = pt.Y2, x3 = pt.X3, y3 = pt.Y3;
         x1 -= x; y1 -= y;
         x2 -= x; y2 -= y;
         x3 -= x; y3 -= y;
         int crossings = 0;
-        int side = y1 >= 0.0 ? 1 : -1;
-        int nextSide = y2 >= 0.0 ? 1 : -1;
+        int side = y1 >= 0f ? 1 : -1;
+        int nextSide = y2 >= 0f ? 1 : -1;
         if (side != nextSide)
         {
-            if (x1 >= 0.0 && x2 >= 0.0) crossings++;
-            else if ((x1 >= 0.0 || x2 >= 0.0) && x1 - y1 * (x2 - x1) / (y2 - y1) > 0.0) crossings++;
+            if (x1 >= 0f && x2 >= 0f) crossings++;
+            else if ((x1 >= 0f || x2 >= 0f) && x1 - y1 * (x2 - x1) / (y2 - y1) > 0f) crossings++;
             side = nextSide;
         }
-        nextSide = y3 >= 0.0 ? 1 : -1;
+        nextSide = y3 >= 0f ? 1 : -1;
         if (side != nextSide)
         {
-            if (x2 >= 0.0 && x3 >= 0.0) crossings++;
-            else if ((x2 >= 0.0 || x3 >= 0.0) && x2 - y2 * (x3 - x2) / (y3 - y2) > 0.0) crossings++;
+            if (x2 >= 0f && x3 >= 0f) crossings++;
+            else if ((x2 >= 0f || x3 >= 0f) && x2 - y2 * (x3 - x2) / (y3 - y2) > 0f) crossings++;
             side = nextSide;
         }
-        nextSide = y1 >= 0.0 ? 1 : -1;
+        nextSide = y1 >= 0f ? 1 : -1;
         if (side != nextSide)
         {
-            if (x3 >= 0.0 && x1 >= 0.0) crossings++;
-            else if ((x3 >= 0.0 || x1 >= 0.0) && x1 - y1 * (x1 - x3) / (y1 - y3) > 0.0) crossings++;
+            if (x3 >= 0f && x1 >= 0f) crossings++;
+            else if ((x3 >= 0f || x1 >= 0f) && x1 - y1 * (x1 - x3) / (y1 - y3) > 0f) crossings++;
         }
         return (crossings & 1) != 0;
     }
