@@ -41,7 +41,9 @@ public class RadiosityTests
     /// Two parallel squares of side s facing each other at distance h, with nothing refined: F(A->B) from the root
     /// interactions (area-weighted over A's two triangles) against the analytic form factor. RADIOSITY estimates it
     /// with point-to-disc form factors at sub-centres, which overestimates by about 2% at h = s and converges with
-    /// distance; every ray reaches (visibility 1) and the symmetric scene gives F(A->B) = F(B->A).
+    /// distance; every ray reaches (visibility 1) and the symmetric scene gives F(A->B) = F(B->A). The squares are unit
+    /// squares scaled by 100 (the form factor depends only on side / distance), as RADIOSITY's plane tolerance is
+    /// 0.05 model units.
     /// </summary>
     [Theory]
     [InlineData(100.0, 0.025)]
