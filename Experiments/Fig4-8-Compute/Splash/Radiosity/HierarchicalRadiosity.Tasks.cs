@@ -39,7 +39,7 @@ public sealed partial class HierarchicalRadiosity
                     if (!passed) await _team.Pause();
                 }
                 if (passed) break;
-                if (await AnyTask(w))
+                if (AnyTask(w))
                 {
                     await _pollLock.LockAsync();
                     _pollCount--;
@@ -108,17 +108,17 @@ public sealed partial class HierarchicalRadiosity
         return (false, default);
     }
 
-    /// <summary>peek_dequeue: whether <see cref="Dequeue"/> would find a task now.</summary>
-    async UTask<bool> AnyTask(RadiosityWorker w)
+    /// <summary>
+    /// peek_dequeue: whether <see cref="Dequeue"/> would find a task now, from the queues' published counts. The
+    /// reference takes each queue's lock to look; polling without it keeps idle workers off the locks that the busy
+    /// ones need (with the locks, the threads package's FIFO hand-over queued a busy worker behind the pollers).
+    /// </summary>
+    bool AnyTask(RadiosityWorker w)
     {
         int queue = w.Index, sign = -1;
         for (int visits = 0; visits < _workerCount;)
         {
-            var q = _queues[queue];
-            await q.Lock.LockAsync();
-            bool any = q.Count > 0;
-            q.Lock.Unlock();
-            if (any) return true;
+            if (_queues[queue].CountHint > 0) return true;
             queue = NextQueue(queue, ++visits, ref sign);
         }
         return false;

@@ -17,8 +17,8 @@ namespace Splash.Radiosity;
 /// vertices.</para>
 /// <para>Parallelism is that of the reference: one lock-protected task queue per worker, new subtasks pushed on the
 /// creator's queue unless it holds more than -tq tasks or the task is small, idle workers stealing from the tail of
-/// the others' queues (visiting q-1, q+1, q-2, ...), a polling barrier that keeps looking for tasks while it waits, then
-/// a team barrier. Locks: each element, edge and vertex uses one of 3900 shared locks (elements and edges in separate
+/// the others' queues (visiting q-1, q+1, q-2, ...), a polling barrier that keeps looking for tasks while it waits (at
+/// the queues' published counts, without their locks), then a team barrier. Locks: each element, edge and vertex uses one of 3900 shared locks (elements and edges in separate
 /// halves), each queue has its lock, and global locks guard the BSP tree, the energy sum, the task counter, the polling
 /// barrier and the free lists. The task free lists of the reference are not needed (tasks are values in the queues).
 /// All arithmetic is in single precision in the reference's order, so one worker reproduces its results exactly;
