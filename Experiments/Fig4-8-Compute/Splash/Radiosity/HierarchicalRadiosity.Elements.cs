@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Multikernel.Threads;
 
 namespace Splash.Radiosity;
@@ -448,6 +449,7 @@ public sealed partial class HierarchicalRadiosity
     }
 
     /// <summary>_diff_disc_formfactor: area / (pi d^2 + area) x cos(source angle) x cos(destination angle).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static float PointDisc(in Vertex p, in Vertex sourceNormal, in Vertex disc, float area, in Vertex normal)
     {
         var v = new Vertex(disc.X - p.X, disc.Y - p.Y, disc.Z - p.Z);

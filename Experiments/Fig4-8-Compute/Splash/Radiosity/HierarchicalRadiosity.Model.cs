@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Multikernel.Threads;
 
 namespace Splash.Radiosity;
@@ -363,6 +364,7 @@ public sealed partial class HierarchicalRadiosity
     }
 
     /// <summary>inner_product.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static float Dot(in Vertex a, in Vertex b)
     {
         float ip = a.X * b.X;
@@ -372,6 +374,7 @@ public sealed partial class HierarchicalRadiosity
     }
 
     /// <summary>vector_length: squares in float, their sum and root in double, rounded to float.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static float Length(in Vertex v)
     {
         double t0 = v.X * v.X, t1 = v.Y * v.Y, t2 = v.Z * v.Z;
@@ -379,6 +382,7 @@ public sealed partial class HierarchicalRadiosity
     }
 
     /// <summary>normalize_vector (in place); returns the length.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static float Normalize(ref Vertex v)
     {
         float length = Length(in v);
@@ -388,6 +392,7 @@ public sealed partial class HierarchicalRadiosity
     }
 
     /// <summary>center_point: (p1 + p2 + p3) / 3.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static Vertex Centre(in Vertex p1, in Vertex p2, in Vertex p3) =>
         new((p1.X + p2.X + p3.X) * Third, (p1.Y + p2.Y + p3.Y) * Third, (p1.Z + p2.Z + p3.Z) * Third);
 }
