@@ -1,70 +1,82 @@
-using System.Runtime.InteropServices;
 using Multikernel.CpuDriver;
 using Multikernel.Hardware;
+using Multikernel.Monitor;
 using Multikernel.Urpc;
-using MonitorDispatcher = Multikernel.Monitor.Monitor;
 
 namespace Multikernel;
 
-/// <summary>What to boot: which cores, how big the monitors' rings are, how long an idle core polls before it sleeps.</summary>
+/// <summary>What to boot: which cores, how big the monitors' rings are, how an idle core waits.</summary>
 public sealed record MultikernelOptions
 {
     /// <summary>OS CPU numbers to boot on, in core-index order (index 0 is the bootstrap core). Null: every allowed CPU.</summary>
     public IReadOnlyList<int>? Cores { get; init; }
     public int RingSlots { get; init; } = 16;
-    /// <summary>Cycles an idle core keeps polling before it blocks on its notifier.</summary>
-    public long PollCycles { get; init; } = 200_000;
+    /// <summary>How an idle CPU driver waits: its poll budget before it blocks on its notifier.</summary>
+    public WaitPolicy WaitPolicy { get; init; } = WaitPolicy.Default;
     public TimeSpan BootTimeout { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// The machine's shape the monitors place channel memory by (each ring on its receiver's NUMA node). Null: this
+    /// machine (<see cref="MachineTopology.Current"/>). Tests hand in a made-up machine to check the placement.
+    /// </summary>
+    public MachineTopology? Topology { get; init; }
 }
 
 /// <summary>
 /// A booted multikernel: on every chosen core a pinned CPU driver thread with a monitor dispatcher, the monitors
 /// connected pairwise by URPC bindings. The host process (tests, experiment drivers) is outside the system and
-/// talks to it only through a per-core host port: a URPC ring into that core's monitor.
-/// <see cref="Dispose"/> shuts every core down, joins the threads and frees all channel memory.
+/// talks to it only through a per-core host port: a URPC ring into that core's monitor. Channels between
+/// dispatchers come from the monitors (<see cref="BindAsync"/>, <see cref="BindHostAsync"/>,
+/// <see cref="CreateBroadcastAsync"/>); <see cref="Dispose"/> shuts every core down, joins the threads and then frees
+/// all channel memory the monitors allocated.
 /// </summary>
 public sealed class MultikernelSystem : IDisposable
 {
-    readonly CpuDriver.CpuDriver[] _drivers;
+    /// <summary>Slots of each host port ring.</summary>
+    const int HostPortSlots = 16;
+
+    readonly CpuDriverThread[] _drivers;
     readonly MonitorDispatcher[] _monitors;
-    readonly List<UrpcBinding> _bindings = new();
-    readonly UrpcChannel[] _hostPorts;
+    readonly List<UrpcBinding> _monitorBindings = new();
+    readonly UrpcRing[] _hostPorts;
     readonly object[] _hostPortLocks;
     bool _shutDown;
 
     public IReadOnlyList<int> Cores { get; }
     public int CoreCount => Cores.Count;
     public MachineTopology Topology { get; }
+    /// <summary>How the CPU drivers idle (for experiments' meta.json).</summary>
+    public WaitPolicy WaitPolicy { get; }
 
     MultikernelSystem(IReadOnlyList<int> cores, MultikernelOptions o)
     {
         Cores = cores;
-        Topology = MachineTopology.Current;
+        Topology = o.Topology ?? MachineTopology.Current;
+        WaitPolicy = o.WaitPolicy;
         int n = cores.Count;
-        _drivers = new CpuDriver.CpuDriver[n];
+        _drivers = new CpuDriverThread[n];
         _monitors = new MonitorDispatcher[n];
-        _hostPorts = new UrpcChannel[n];
+        _hostPorts = new UrpcRing[n];
         _hostPortLocks = new object[n];
         for (int i = 0; i < n; i++)
         {
-            _drivers[i] = new CpuDriver.CpuDriver(cores[i], i, o.PollCycles);
-            _monitors[i] = new MonitorDispatcher(n, cores);
+            _drivers[i] = new CpuDriverThread(cores[i], i, o.WaitPolicy);
+            _monitors[i] = new MonitorDispatcher(cores, Topology);
             _drivers[i].Adopt(_monitors[i]);
-            _hostPorts[i] = new UrpcChannel(16, NodeOf(cores[i]));
+            _hostPorts[i] = UrpcRing.Allocate(HostPortSlots, Topology.NumaNodeOf(cores[i]));
             _hostPortLocks[i] = new object();
-            _monitors[i].ConnectHost(_hostPorts[i]);
+            _monitors[i].ConnectHost(_hostPorts[i].Receiver);
         }
+        // The monitors' own bindings exist before any monitor runs, so boot makes them (Barrelfish's boot sets up
+        // the inter-monitor channels the same way); every later binding is a bind served by a monitor.
         for (int i = 0; i < n; i++)
             for (int j = i + 1; j < n; j++)
             {
-                var b = new UrpcBinding(o.RingSlots, NodeOf(cores[i]), NodeOf(cores[j]));
-                _bindings.Add(b);
-                _monitors[i].ConnectPeer(j, b.A);
-                _monitors[j].ConnectPeer(i, b.B);
+                var b = UrpcBinding.Allocate(o.RingSlots, Topology.NumaNodeOf(cores[i]), Topology.NumaNodeOf(cores[j]));
+                _monitorBindings.Add(b);
+                _monitors[i].ConnectPeer(j, b.Client);
+                _monitors[j].ConnectPeer(i, b.Server);
             }
     }
-
-    int NodeOf(int cpu) => Topology.Contains(cpu) ? Topology[cpu].NumaNode : -1;
 
     /// <summary>
     /// Boots a CPU driver and a monitor on each chosen core and checks that every monitor answers a ping from the
@@ -82,8 +94,9 @@ public sealed class MultikernelSystem : IDisposable
                 throw new ArgumentException($"cannot boot on core {c}: it is not in this process's affinity mask; allowed cores: {CoreAffinity.FormatList(allowed)}", nameof(options));
         if (cores.Distinct().Count() != cores.Length)
             throw new ArgumentException($"core list {string.Join(',', cores)} names a core twice; each core runs one CPU driver", nameof(options));
-        if (!BitIsPow2(o.RingSlots))
-            throw new ArgumentException($"RingSlots {o.RingSlots} is not a power of two from {UrpcChannel.MinSlots} to {UrpcChannel.MaxSlots}", nameof(options));
+        if (!UrpcRing.IsValidSize(o.RingSlots))
+            throw new ArgumentException($"RingSlots {o.RingSlots} is not a power of two from {UrpcRing.MinSlots} to {UrpcRing.MaxSlots}", nameof(options));
+        ArgumentNullException.ThrowIfNull(o.WaitPolicy, nameof(options));
 
         var mk = new MultikernelSystem(cores, o);
         try
@@ -111,7 +124,43 @@ public sealed class MultikernelSystem : IDisposable
         }
     }
 
-    static bool BitIsPow2(int x) => x >= UrpcChannel.MinSlots && x <= UrpcChannel.MaxSlots && (x & (x - 1)) == 0;
+    /// <summary>
+    /// Where the rings boot made are now: every monitor-to-monitor ring ("monitor i->j", asked for core j's node) and
+    /// every host port ("host->i", core i's node). For checking NUMA placement on a multi-socket machine.
+    /// </summary>
+    public IReadOnlyList<(string Ring, RingPlacement Placement)> BootRingPlacements()
+    {
+        ObjectDisposedException.ThrowIf(_shutDown, this);
+        var list = new List<(string, RingPlacement)>();
+        int k = 0;
+        for (int i = 0; i < CoreCount; i++)
+            for (int j = i + 1; j < CoreCount; j++, k++)
+            {
+                var (intoServer, intoClient) = _monitorBindings[k].Placement();
+                list.Add(($"monitor {i}->{j}", intoServer));
+                list.Add(($"monitor {j}->{i}", intoClient));
+            }
+        for (int i = 0; i < CoreCount; i++) list.Add(($"host->{i}", _hostPorts[i].Placement()));
+        return list;
+    }
+
+    /// <summary>
+    /// Messages each monitor has sent to each other monitor so far: [from, to] by core index (read without stopping
+    /// the cores, so exact only while the monitors are quiet). Tells which route a many-core protocol really took.
+    /// </summary>
+    public long[,] MonitorMessagesSent()
+    {
+        ObjectDisposedException.ThrowIf(_shutDown, this);
+        var sent = new long[CoreCount, CoreCount];
+        int k = 0;
+        for (int i = 0; i < CoreCount; i++)
+            for (int j = i + 1; j < CoreCount; j++, k++)
+            {
+                sent[i, j] = _monitorBindings[k].ToServer.Sender.Sent;
+                sent[j, i] = _monitorBindings[k].ToClient.Sender.Sent;
+            }
+        return sent;
+    }
 
     /// <summary>Runs <paramref name="call"/> on the monitor of core index <paramref name="coreIndex"/> and returns its result to the host.</summary>
     public Task<T> CallOn<T>(int coreIndex, Func<MonitorDispatcher, T> call) =>
@@ -123,23 +172,66 @@ public sealed class MultikernelSystem : IDisposable
     /// </summary>
     public Task<T> CallOnAsync<T>(int coreIndex, Action<MonitorDispatcher, Action<T>> start)
     {
-        if ((uint)coreIndex >= (uint)CoreCount) throw new ArgumentOutOfRangeException(nameof(coreIndex), coreIndex, $"core index must be 0..{CoreCount - 1}");
+        CheckCore(coreIndex, nameof(coreIndex));
         ObjectDisposedException.ThrowIf(_shutDown, this);
         var call = new HostCall<T>(start);
-        var handle = GCHandle.Alloc(call);
-        lock (_hostPortLocks[coreIndex])
-            _hostPorts[coreIndex].Send(Monitor.MonitorMessage.HostCall, (ulong)GCHandle.ToIntPtr(handle));
+        var message = new MonitorMessages.HostCall(ObjectHandle.Pass(call));
+        lock (_hostPortLocks[coreIndex]) _hostPorts[coreIndex].Sender.Send(in message);
         return call.Task;
     }
 
     /// <summary>Asks the monitor of <paramref name="fromCore"/> to start a dispatcher on <paramref name="toCore"/> (core indices) and waits for the reply.</summary>
     public Task<DispatcherId> SpawnAsync(int fromCore, int toCore, Func<Dispatcher> image)
     {
-        if ((uint)toCore >= (uint)CoreCount) throw new ArgumentOutOfRangeException(nameof(toCore), toCore, $"core index must be 0..{CoreCount - 1}");
-        return CallOnAsync<Monitor.SpawnResult>(fromCore, (m, done) => m.SpawnOn(toCore, image, done))
-            .ContinueWith(t => t.Result.Ok ? t.Result.Value.Id
-                : throw new InvalidOperationException($"spawning on core #{toCore} failed: {t.Result.Value.Error!.Message}", t.Result.Value.Error),
-                TaskContinuationOptions.ExecuteSynchronously);
+        CheckCore(toCore, nameof(toCore));
+        return CallOnAsync<MonitorReply<DispatcherId>>(fromCore, (m, done) => m.SpawnOn(toCore, image, done))
+            .ContinueWith(t => t.Result.ValueOrThrow($"spawning on core #{toCore}"), TaskContinuationOptions.ExecuteSynchronously);
+    }
+
+    /// <summary>
+    /// Binds core index <paramref name="clientCore"/> to core index <paramref name="serverCore"/> through their
+    /// monitors: the client's monitor sends a bind request to the server's monitor, which allocates the two rings of
+    /// <paramref name="slots"/> slots (each on its receiver's NUMA node) and replies with the binding. Give
+    /// <see cref="UrpcBinding.Client"/> to the client core's dispatcher and <see cref="UrpcBinding.Server"/> to the
+    /// server core's. The system frees the binding when it shuts down.
+    /// </summary>
+    public Task<UrpcBinding> BindAsync(int clientCore, int serverCore, int slots = 16)
+    {
+        CheckCore(clientCore, nameof(clientCore));
+        CheckCore(serverCore, nameof(serverCore));
+        UrpcRing.ValidateSlots(slots, nameof(slots));
+        return CallOnAsync<MonitorReply<UrpcBinding>>(clientCore, (m, done) => m.Bind(serverCore, slots, done))
+            .ContinueWith(t => t.Result.ValueOrThrow($"binding core #{clientCore} to core #{serverCore}"), TaskContinuationOptions.ExecuteSynchronously);
+    }
+
+    /// <summary>
+    /// Binds the host (this process, outside the system) to core index <paramref name="core"/>: that core's monitor
+    /// allocates the rings (the one into the core on its NUMA node) and returns the binding, whose
+    /// <see cref="UrpcBinding.Client"/> end is the host's and <see cref="UrpcBinding.Server"/> end the core's
+    /// dispatcher's. The system frees it when it shuts down.
+    /// </summary>
+    public Task<UrpcBinding> BindHostAsync(int core, int slots = 16)
+    {
+        UrpcRing.ValidateSlots(slots, nameof(slots));
+        return CallOn(core, m => m.BindHost(slots));
+    }
+
+    /// <summary>
+    /// Asks the monitor of core index <paramref name="writerCore"/> for a broadcast buffer of <paramref name="slots"/>
+    /// slots that it writes and the cores <paramref name="readerCores"/> (core indices, in reader order) read: slots
+    /// on the writer's NUMA node, each reader's state on its own. The system frees it when it shuts down.
+    /// </summary>
+    public Task<BroadcastChannel> CreateBroadcastAsync(int writerCore, IReadOnlyList<int> readerCores, int slots = 16)
+    {
+        ArgumentNullException.ThrowIfNull(readerCores);
+        UrpcRing.ValidateSlots(slots, nameof(slots));
+        var readers = readerCores.ToArray();
+        return CallOn(writerCore, m => m.CreateBroadcast(readers, slots));
+    }
+
+    void CheckCore(int coreIndex, string paramName)
+    {
+        if ((uint)coreIndex >= (uint)CoreCount) throw new ArgumentOutOfRangeException(paramName, coreIndex, $"core index must be 0..{CoreCount - 1}");
     }
 
     /// <summary>Stops every core, joins its thread and frees all channels. Throws if a core does not stop in time.</summary>
@@ -149,11 +241,12 @@ public sealed class MultikernelSystem : IDisposable
         _shutDown = true;
         var t = timeout ?? TimeSpan.FromSeconds(10);
         for (int i = 0; i < _drivers.Length; i++)
-            lock (_hostPortLocks[i]) _hostPorts[i].Send(Monitor.MonitorMessage.Shutdown);
+            lock (_hostPortLocks[i]) _hostPorts[i].Sender.Send(new MonitorMessages.Shutdown());
         var stuck = _drivers.Where(d => !d.Join(t)).Select(d => d.Core).ToList();
         if (stuck.Count > 0)
             throw new TimeoutException($"cores {string.Join(',', stuck)} did not stop within {t.TotalSeconds} s; their memory is not freed");
-        foreach (var b in _bindings) b.Dispose();
+        foreach (var m in _monitors) m.FreeChannels();
+        foreach (var b in _monitorBindings) b.Dispose();
         foreach (var p in _hostPorts) p.Dispose();
         foreach (var d in _drivers) d.Dispose();
         var faults = _drivers.Where(d => d.Fault != null).ToList();
@@ -163,7 +256,7 @@ public sealed class MultikernelSystem : IDisposable
 
     public void Dispose() => Shutdown();
 
-    sealed class HostCall<T>(Action<MonitorDispatcher, Action<T>> start) : Monitor.HostCall
+    sealed class HostCall<T>(Action<MonitorDispatcher, Action<T>> start) : HostCallRequest
     {
         // Continuations run on the thread pool, never on a core's CPU-driver thread.
         readonly TaskCompletionSource<T> _tcs = new(TaskCreationOptions.RunContinuationsAsynchronously);

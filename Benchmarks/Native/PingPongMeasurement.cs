@@ -11,10 +11,11 @@ public sealed record PingPongResult(double RttMedian, double RttP10, double RttP
 
 /// <summary>
 /// The C# twin of <c>native/urpc_pingpong.c</c>: the same phases, sample counts and statistics on the kernel's
-/// <see cref="UrpcChannel"/>, with the caller pinned to core a and a <see cref="UrpcPeer"/> pinned to core b.
+/// URPC ring (<see cref="PeerRings"/>: <see cref="UrpcSender"/> and <see cref="UrpcReceiver"/>), with the caller pinned
+/// to core a and a <see cref="UrpcPeer"/> pinned to core b.
 /// Each round trip is timed by its own TSC pair, and the median over all samples is reported, exactly as in C.
 /// Loops run in batches so that tiered JIT has promoted them to optimized code during the warm-up.
-/// A last phase times the channel's own blocking <see cref="UrpcChannel.Receive"/> (which spins with
+/// A last phase times the receiver's own blocking <see cref="UrpcReader.Receive"/> (which spins with
 /// Thread.SpinWait) instead of the pause loop, to show what a dispatcher calling it would see.
 /// </summary>
 public static class PingPongMeasurement
@@ -26,9 +27,10 @@ public static class PingPongMeasurement
         CoreAffinity.PinCurrentThread(cores.Local);
         try
         {
-            using var toPeer = new UrpcChannel(slots);
-            using var fromPeer = new UrpcChannel(slots);
-            using var peer = new UrpcPeer(toPeer, fromPeer, cores.Remote);
+            using var rings = new PeerRings(slots);
+            using var peer = new UrpcPeer(rings, cores.Remote);
+            var toPeer = rings.ToPeer;
+            var fromPeer = rings.FromPeer;
             var rtt = new ulong[samples];
             var oneway = new long[samples];
             var rttReceive = new ulong[samples];
@@ -59,9 +61,9 @@ public static class PingPongMeasurement
         finally { CoreAffinity.UnpinCurrentThread(); }
     }
 
-    delegate void Batcher(UrpcChannel to, UrpcChannel from, Span<ulong> dest);
+    delegate void Batcher(BenchmarkSender to, UrpcReceiver from, Span<ulong> dest);
 
-    static void Fill(ulong[] all, UrpcChannel to, UrpcChannel from, Batcher batch)
+    static void Fill(ulong[] all, BenchmarkSender to, UrpcReceiver from, Batcher batch)
     {
         for (int i = 0; i < all.Length; i += Batch) batch(to, from, all.AsSpan(i, Math.Min(Batch, all.Length - i)));
     }
@@ -74,16 +76,16 @@ public static class PingPongMeasurement
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void RoundTrips(UrpcChannel toPeer, UrpcChannel fromPeer, Span<ulong> dest)
+    static void RoundTrips(BenchmarkSender toPeer, UrpcReceiver fromPeer, Span<ulong> dest)
     {
         for (int i = 0; i < dest.Length; i++)
         {
             ulong t0 = CycleClock.Now();
-            toPeer.Send(PeerMessage.Echo, (ulong)i, 1, 2, 3, 4, 5, 6);
+            toPeer.Send(new PeerMessages.Echo((ulong)i));
             UrpcMessage m;
             while (!fromPeer.TryReceive(out m)) Poll.Pause();
             ulong t1 = CycleClock.Now();
-            if (m[0] != (ulong)i) Mismatch(i);
+            if (PeerMessages.Echo.Decode(in m).Value != (ulong)i) Mismatch(i);
             dest[i] = t1 - t0;
         }
     }
@@ -92,12 +94,12 @@ public static class PingPongMeasurement
 
     /// <summary>64 round trips timed by one TSC pair; returns the mean cycles per round trip.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static double RoundTripBatch(UrpcChannel toPeer, UrpcChannel fromPeer)
+    static double RoundTripBatch(BenchmarkSender toPeer, UrpcReceiver fromPeer)
     {
         ulong t0 = CycleClock.Now();
         for (int i = 0; i < RttBatch; i++)
         {
-            toPeer.Send(PeerMessage.Echo, (ulong)i, 1, 2, 3, 4, 5, 6);
+            toPeer.Send(new PeerMessages.Echo((ulong)i));
             UrpcMessage m;
             while (!fromPeer.TryReceive(out m)) Poll.Pause();
         }
@@ -105,28 +107,28 @@ public static class PingPongMeasurement
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void RoundTripsReceive(UrpcChannel toPeer, UrpcChannel fromPeer, Span<ulong> dest)
+    static void RoundTripsReceive(BenchmarkSender toPeer, UrpcReceiver fromPeer, Span<ulong> dest)
     {
         for (int i = 0; i < dest.Length; i++)
         {
             ulong t0 = CycleClock.Now();
-            toPeer.Send(PeerMessage.Echo, (ulong)i, 1, 2, 3, 4, 5, 6);
+            toPeer.Send(new PeerMessages.Echo((ulong)i));
             var m = fromPeer.Receive();
             ulong t1 = CycleClock.Now();
-            if (m[0] != (ulong)i) Mismatch(i);
+            if (PeerMessages.Echo.Decode(in m).Value != (ulong)i) Mismatch(i);
             dest[i] = t1 - t0;
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void Stamped(UrpcChannel toPeer, UrpcChannel fromPeer, Span<long> dest)
+    static void Stamped(BenchmarkSender toPeer, UrpcReceiver fromPeer, Span<long> dest)
     {
         for (int i = 0; i < dest.Length; i++)
         {
-            toPeer.Send(PeerMessage.Stamp, CycleClock.Now(), 1, 2, 3, 4, 5, 6);
+            toPeer.Send(new PeerMessages.Stamp(CycleClock.Now()));
             UrpcMessage m;
             while (!fromPeer.TryReceive(out m)) Poll.Pause();
-            dest[i] = (long)m[0];
+            dest[i] = (long)PeerMessages.Stamp.Decode(in m).Value;
         }
     }
 
@@ -134,11 +136,11 @@ public static class PingPongMeasurement
 
     /// <summary>One batch of 4096 sink messages closed by an echo; returns its cycles.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static double Pipelined(UrpcChannel toPeer, UrpcChannel fromPeer)
+    static double Pipelined(BenchmarkSender toPeer, UrpcReceiver fromPeer)
     {
         ulong t0 = CycleClock.Now();
-        for (int i = 0; i < ThroughputBatch; i++) toPeer.Send(PeerMessage.Sink, (ulong)i, 1, 2, 3, 4, 5, 6);
-        toPeer.Send(PeerMessage.Echo, 0, 1, 2, 3, 4, 5, 6);
+        for (int i = 0; i < ThroughputBatch; i++) toPeer.Send(new PeerMessages.Sink((ulong)i));
+        toPeer.Send(new PeerMessages.Echo(0));
         UrpcMessage m;
         while (!fromPeer.TryReceive(out m)) Poll.Pause();
         return CycleClock.Now() - t0;

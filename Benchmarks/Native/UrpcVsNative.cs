@@ -34,7 +34,7 @@ public static class UrpcVsNative
             try { native.Add(NativeReference.Run(binary, o.Cores, o.Samples)); }
             catch (Exception e) when (e is InvalidOperationException or FormatException) { stderr.WriteLine($"error: {e.Message}"); return 2; }
             progress.End();
-            progress.Begin($"round {r}/{o.Rounds}: C# UrpcChannel");
+            progress.Begin($"round {r}/{o.Rounds}: C# URPC ring");
             managed.Add(PingPongMeasurement.Run(o.Cores, o.Samples));
             progress.End();
         }
@@ -53,8 +53,8 @@ public static class UrpcVsNative
         stdout.WriteLine($"| Implementation                          | RTT median cycles (ns)  | RTT p10..p90 cycles | RTT batch-of-64 cycles | one-way stamped cycles | throughput msgs/kcycle |");
         stdout.WriteLine($"|-----------------------------------------|-------------------------|---------------------|------------------------|------------------------|------------------------|");
         stdout.WriteLine(Line("native C (gcc -O3 -march=native)", n, ghz));
-        stdout.WriteLine(Line("C# UrpcChannel, TryReceive + pause", m, ghz));
-        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {"C# UrpcChannel.Receive() (SpinWait)",-39} | {m.RttReceiveMedian,8:F0} ({m.RttReceiveMedian / ghz,7:F1} ns)   | {"-",-19} | {"-",-22} | {"-",-22} | {"-",-22} |"));
+        stdout.WriteLine(Line("C# URPC ring, TryReceive + pause", m, ghz));
+        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {"C# UrpcReceiver.Receive() (SpinWait)",-39} | {m.RttReceiveMedian,8:F0} ({m.RttReceiveMedian / ghz,7:F1} ns)   | {"-",-19} | {"-",-22} | {"-",-22} | {"-",-22} |"));
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Per-round RTT medians: native [{string.Join(", ", native.Select(x => x.RttMedian.ToString("F0", CultureInfo.InvariantCulture)))}], C# [{string.Join(", ", managed.Select(x => x.RttMedian.ToString("F0", CultureInfo.InvariantCulture)))}]"));
         bool met = ratio <= Target;
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"C#/native round-trip ratio (medians of per-round-trip samples): {ratio:F3} (target <= {Target:F2}: {(met ? "met" : "NOT met")})"));
@@ -80,15 +80,15 @@ public static class UrpcVsNative
         var rows = new List<ResultRow>
         {
             Row("native C", "rtt_cycles", "cycles", n.RttMedian, true),
-            Row("C# UrpcChannel", "rtt_cycles", "cycles", m.RttMedian, true),
-            Row("C# UrpcChannel.Receive()", "rtt_cycles", "cycles", m.RttReceiveMedian, true),
+            Row("C# URPC ring", "rtt_cycles", "cycles", m.RttMedian, true),
+            Row("C# UrpcReceiver.Receive()", "rtt_cycles", "cycles", m.RttReceiveMedian, true),
             Row("native C", "rtt_batch64_cycles", "cycles", n.RttBatchMedian, true),
-            Row("C# UrpcChannel", "rtt_batch64_cycles", "cycles", m.RttBatchMedian, true),
+            Row("C# URPC ring", "rtt_batch64_cycles", "cycles", m.RttBatchMedian, true),
             Row("C#/native", "rtt_batch64_ratio", "ratio", batchRatio, false),
             Row("native C", "oneway_stamped_cycles", "cycles", n.OneWayMedian, true),
-            Row("C# UrpcChannel", "oneway_stamped_cycles", "cycles", m.OneWayMedian, true),
+            Row("C# URPC ring", "oneway_stamped_cycles", "cycles", m.OneWayMedian, true),
             Row("native C", "msgs_per_kcycle", "msgs/kcycle", n.MsgsPerKcycle, false),
-            Row("C# UrpcChannel", "msgs_per_kcycle", "msgs/kcycle", m.MsgsPerKcycle, false),
+            Row("C# URPC ring", "msgs_per_kcycle", "msgs/kcycle", m.MsgsPerKcycle, false),
             Row("C#/native", "rtt_ratio", "ratio", ratio, false, $"target <= {Target}"),
         };
         ResultsFile.Write(o.OutDir!, rows);

@@ -7,7 +7,6 @@ using Benchmarks.History;
 using Benchmarks.Suite;
 using Experiments.Common;
 using Multikernel.Hardware;
-using Multikernel.Urpc;
 
 namespace Benchmarks.Runs;
 
@@ -33,10 +32,11 @@ public static class SuiteRun
         string profile = o.Profile == SuiteProfile.Short ? "short" : "full";
         var meta = RunMeta.Describe(Experiment, [o.Cores.Local, o.Cores.Remote], profile);
         meta.Commit = Environment.GetEnvironmentVariable("REPRO_COMMIT") ?? RepoPaths.DescribeHead(RepoPaths.Root());
-        if (UrpcChannel.PlantedSendDelayCycles != 0)
+        meta.PollBudgetCycles["cpu-driver"] = UrpcBenchmarks.DriverWaitPolicy.PollCycles; // LrpcCpuDriver's one-core system
+        if (PlantedSendDelay.Cycles != 0)
         {
-            meta.Notes.Add($"PLANTED SLOWDOWN: URPC_PLANTED_SEND_DELAY_CYCLES={UrpcChannel.PlantedSendDelayCycles} (every send spins this many cycles)");
-            stderr.WriteLine($"warning: planted slowdown active: every URPC send spins {UrpcChannel.PlantedSendDelayCycles} cycles (URPC_PLANTED_SEND_DELAY_CYCLES)");
+            meta.Notes.Add($"PLANTED SLOWDOWN: {PlantedSendDelay.EnvironmentVariable}={PlantedSendDelay.Cycles} (every benchmark send spins this many cycles)");
+            stderr.WriteLine($"warning: planted slowdown active: every benchmark URPC send spins {PlantedSendDelay.Cycles} cycles ({PlantedSendDelay.EnvironmentVariable})");
         }
         meta.Incomplete.Add("benchmarks not run yet");
         meta.Save(o.OutDir);

@@ -1,41 +1,28 @@
-using System.Runtime.CompilerServices;
+using Experiments.Common;
 using Multikernel.CpuDriver;
 using Multikernel.Hardware;
 using Multikernel.Urpc;
 
 namespace Benchmarks.Suite;
 
-/// <summary>The LRPC callee: answers argument + 1 (and counts calls).</summary>
-public sealed class LrpcAddOneServer : Dispatcher, ILrpcServer
-{
-    public LrpcAddOneServer() : base("bench-lrpc-server") { }
-
-    public long Calls { get; private set; }
-
-    public void OnLrpc(in UrpcPayload args, ref UrpcPayload result)
-    {
-        Calls++;
-        result[0] = args[0] + 1;
-    }
-}
-
 /// <summary>
-/// The LRPC caller, a dispatcher on the same core as <see cref="LrpcAddOneServer"/>. It listens on a URPC channel in
-/// its waitset; a request "make N calls" (word 0) from the benchmark thread makes it call the server N times through
-/// the CPU driver's <see cref="LrpcBinding"/> and answer with the number of wrong results (word 0) on the reply ring.
+/// The LRPC caller, a dispatcher on the same core as <see cref="LrpcAddOneServer"/>. It listens on its end of a host
+/// binding (made by its core's monitor) in its waitset; a <see cref="PeerMessages.LrpcBatch"/> from the benchmark
+/// thread makes it call the server N times through the CPU driver's <see cref="LrpcBinding"/> and answer with
+/// <see cref="PeerMessages.LrpcBatchDone"/> (the number of wrong results).
 /// Only the LRPC calls run on the driver's core; the benchmark thread on another core just starts each batch.
 /// </summary>
 public sealed class LrpcBatchCaller : Dispatcher
 {
     readonly LrpcAddOneServer _server;
-    readonly UrpcChannel _requests, _replies;
+    readonly UrpcEndpoint _host;
     LrpcBinding? _binding;
 
-    public LrpcBatchCaller(LrpcAddOneServer server, UrpcChannel requests, UrpcChannel replies) : base("bench-lrpc-caller")
+    /// <param name="host">The caller's end of the host binding: batch requests in, answers out.</param>
+    public LrpcBatchCaller(LrpcAddOneServer server, UrpcEndpoint host) : base("bench-lrpc-caller")
     {
         _server = server;
-        _requests = requests;
-        _replies = replies;
+        _host = host;
     }
 
     /// <summary>CPU the caller runs on (sched_getcpu in its start upcall); -1 before it started.</summary>
@@ -44,27 +31,14 @@ public sealed class LrpcBatchCaller : Dispatcher
     protected internal override void OnStart()
     {
         _binding = Driver.BindLrpc(this, _server);
-        Waitset.Add(_requests, OnRequest);
+        Waitset.Add(_host.Receiver, OnRequest);
         ObservedCpu = CoreAffinity.CurrentCpu();
     }
 
-    void OnRequest(UrpcChannel channel, in UrpcMessage request)
+    void OnRequest(in UrpcMessage request)
     {
-        ulong wrong = Calls(_binding!, (int)request[0]);
-        _replies.Send(PeerMessage.Echo, wrong);
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    static ulong Calls(LrpcBinding binding, int count)
-    {
-        ulong wrong = 0;
-        UrpcPayload args = default;
-        for (int i = 0; i < count; i++)
-        {
-            args[0] = (ulong)i;
-            var result = binding.Call(in args);
-            if (result[0] != (ulong)i + 1) wrong++;
-        }
-        return wrong;
+        if (request.Type != PeerMessages.LrpcBatch.TypeId) throw new InvalidDataException($"LRPC batch caller: unexpected message type {request.Type}");
+        ulong wrong = (ulong)LrpcAddOneServer.CallMany(_binding!, PeerMessages.LrpcBatch.Decode(in request).Calls);
+        new BenchmarkSender(_host.Sender).Send(new PeerMessages.LrpcBatchDone(wrong));
     }
 }

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using BenchmarkDotNet.Attributes;
+using Experiments.Common;
 using Multikernel;
 using Multikernel.Hardware;
 using Multikernel.Urpc;
@@ -11,8 +12,8 @@ namespace Benchmarks.Suite;
 /// cores, and same-core LRPC. The benchmark thread pins itself to <see cref="BenchmarkCores.Local"/> in
 /// GlobalSetup (BenchmarkDotNet runs GlobalSetup, the workload and GlobalCleanup of one case on the same thread in
 /// the in-process toolchain; each invocation checks that and <see cref="Placement"/> reports it); a long-lived
-/// <see cref="UrpcPeer"/> thread pinned to <see cref="BenchmarkCores.Remote"/> answers. The job sets no
-/// affinity of its own, so BenchmarkDotNet never overrides the pinning.
+/// <see cref="UrpcPeer"/> thread pinned to <see cref="BenchmarkCores.Remote"/> answers over bare rings
+/// (<see cref="PeerRings"/>). The job sets no affinity of its own, so BenchmarkDotNet never overrides the pinning.
 /// <para>Every method loops many messages per invocation (OperationsPerInvoke), so one BenchmarkDotNet operation is
 /// one round trip / one message / one call, and the harness's own call overhead is amortised away.
 /// The loops allocate nothing (the memory diagnoser shows it).</para>
@@ -28,13 +29,17 @@ public class UrpcBenchmarks
     public const int DriverLrpcCallsPerInvoke = 4096;
     /// <summary>Ring size, as in the paper's and the kernel's default binding.</summary>
     public const int Slots = 16;
+    /// <summary>How the CPU driver of <see cref="LrpcCpuDriver"/>'s one-core system idles between batches.</summary>
+    public static readonly WaitPolicy DriverWaitPolicy = WaitPolicy.Default;
 
-    UrpcChannel _toPeer = null!, _fromPeer = null!;
+    PeerRings? _rings;
+    BenchmarkSender _toPeer;
+    UrpcReceiver _fromPeer = null!;
     UrpcPeer? _peer;
-    UrpcBinding? _lrpc;
+    PeerRings? _lrpc;
     MultikernelSystem? _mk;
-    UrpcChannel? _lrpcRequests, _lrpcReplies;
-    UrpcChannel _lrpcCall = null!, _lrpcReply = null!;
+    BenchmarkSender _lrpcRequests;
+    UrpcReceiver _lrpcReplies = null!;
     int _pinnedThreadId;
     bool _ranOnOtherThread;
     string _case = "";
@@ -51,17 +56,13 @@ public class UrpcBenchmarks
         int peerCpu = -1;
         if (needsPeer)
         {
-            _toPeer = new UrpcChannel(Slots);
-            _fromPeer = new UrpcChannel(Slots);
-            _peer = new UrpcPeer(_toPeer, _fromPeer, cores.Remote);
+            _rings = new PeerRings(Slots);
+            _toPeer = _rings.ToPeer;
+            _fromPeer = _rings.FromPeer;
+            _peer = new UrpcPeer(_rings, cores.Remote);
             peerCpu = _peer.ObservedCpu;
         }
-        else
-        {
-            _lrpc = new UrpcBinding(Slots);
-            _lrpcCall = _lrpc.A.Outgoing;
-            _lrpcReply = _lrpc.B.Outgoing;
-        }
+        else _lrpc = new PeerRings(Slots); // both "dispatchers" are this thread: client sends ToPeer, server answers on PeerOutbox
         Placement.Record(benchmark, new PlacementRecord(cores.Local, CoreAffinity.CurrentCpu(), needsPeer ? cores.Remote : -1, peerCpu, true));
         Console.WriteLine($"// URPC {benchmark}: benchmark thread pinned to core {cores.Local} (sched_getcpu {CoreAffinity.CurrentCpu()})"
             + (needsPeer ? $", peer thread pinned to core {cores.Remote} (sched_getcpu {peerCpu})" : ", both dispatchers on this core"));
@@ -86,7 +87,8 @@ public class UrpcBenchmarks
 
     /// <summary>
     /// Boots a one-core multikernel on the remote core with an LRPC server and a batch caller dispatcher there; the
-    /// benchmark thread (pinned to the local core) starts batches over a URPC channel in the caller's waitset.
+    /// benchmark thread (pinned to the local core) starts batches over a host binding that the core's monitor made,
+    /// whose receiving end is in the caller's waitset.
     /// </summary>
     [GlobalSetup(Target = nameof(LrpcCpuDriver))]
     public void SetUpDriverLrpc()
@@ -96,11 +98,12 @@ public class UrpcBenchmarks
         CoreAffinity.PinCurrentThread(cores.Local);
         _pinnedThreadId = Environment.CurrentManagedThreadId;
         _ranOnOtherThread = false;
-        _lrpcRequests = new UrpcChannel(Slots);
-        _lrpcReplies = new UrpcChannel(Slots);
-        _mk = MultikernelSystem.Boot(new MultikernelOptions { Cores = [cores.Remote] });
-        var server = new LrpcAddOneServer();
-        var caller = new LrpcBatchCaller(server, _lrpcRequests, _lrpcReplies);
+        _mk = MultikernelSystem.Boot(new MultikernelOptions { Cores = [cores.Remote], WaitPolicy = DriverWaitPolicy });
+        var host = _mk.BindHostAsync(0, Slots).GetAwaiter().GetResult();
+        _lrpcRequests = new BenchmarkSender(host.Client.Sender);
+        _lrpcReplies = host.Client.Receiver;
+        var server = new LrpcAddOneServer("bench-lrpc-server");
+        var caller = new LrpcBatchCaller(server, host.Server);
         _mk.SpawnAsync(0, 0, () => server).Wait();
         _mk.SpawnAsync(0, 0, () => caller).Wait();
         var started = System.Diagnostics.Stopwatch.StartNew();
@@ -115,14 +118,12 @@ public class UrpcBenchmarks
         if (_ranOnOtherThread) Placement.MarkUnpinned(_case);
         _peer?.Dispose();
         _peer = null;
-        if (_fromPeer != null) { _toPeer.Dispose(); _fromPeer.Dispose(); _toPeer = null!; _fromPeer = null!; }
+        _rings?.Dispose();
+        _rings = null;
         _lrpc?.Dispose();
         _lrpc = null;
-        _mk?.Dispose();
+        _mk?.Dispose(); // frees the host binding after the core has stopped
         _mk = null;
-        _lrpcRequests?.Dispose();
-        _lrpcReplies?.Dispose();
-        _lrpcRequests = _lrpcReplies = null;
         if (_stampCount > 0) OneWayStamps.Publish(_stamps, _stampCount);
         CoreAffinity.UnpinCurrentThread();
     }
@@ -144,10 +145,10 @@ public class UrpcBenchmarks
         ulong acc = 0;
         for (int i = 0; i < RoundTripsPerInvoke; i++)
         {
-            toPeer.Send(PeerMessage.Echo, (ulong)i, 1, 2, 3, 4, 5, 6);
+            toPeer.Send(new PeerMessages.Echo((ulong)i));
             UrpcMessage m;
             while (!fromPeer.TryReceive(out m)) Poll.Pause();
-            acc += m[0];
+            acc += PeerMessages.Echo.Decode(in m).Value;
         }
         return acc;
     }
@@ -169,10 +170,10 @@ public class UrpcBenchmarks
         ulong n = _stampCount;
         for (int i = 0; i < RoundTripsPerInvoke; i++)
         {
-            toPeer.Send(PeerMessage.Stamp, CycleClock.Now(), 1, 2, 3, 4, 5, 6);
+            toPeer.Send(new PeerMessages.Stamp(CycleClock.Now()));
             UrpcMessage m;
             while (!fromPeer.TryReceive(out m)) Poll.Pause();
-            stamps[(int)(n++ & OneWayStamps.Mask)] = m[0];
+            stamps[(int)(n++ & OneWayStamps.Mask)] = PeerMessages.Stamp.Decode(in m).Value;
         }
         _stampCount = n;
         return n;
@@ -190,11 +191,11 @@ public class UrpcBenchmarks
         CheckThread();
         var toPeer = _toPeer;
         var fromPeer = _fromPeer;
-        for (int i = 0; i < MessagesPerInvoke; i++) toPeer.Send(PeerMessage.Sink, (ulong)i, 1, 2, 3, 4, 5, 6);
-        toPeer.Send(PeerMessage.Echo, 7, 1, 2, 3, 4, 5, 6);
+        for (int i = 0; i < MessagesPerInvoke; i++) toPeer.Send(new PeerMessages.Sink((ulong)i));
+        toPeer.Send(new PeerMessages.Echo(7));
         UrpcMessage m;
         while (!fromPeer.TryReceive(out m)) Poll.Pause();
-        return m[0];
+        return PeerMessages.Echo.Decode(in m).Value;
     }
 
     /// <summary>
@@ -208,18 +209,18 @@ public class UrpcBenchmarks
     public ulong LrpcSameCore()
     {
         CheckThread();
-        var call = _lrpcCall;
-        var reply = _lrpcReply;
-        var clientIn = _lrpc!.A.Incoming;
-        var serverIn = _lrpc.B.Incoming;
+        var call = _lrpc!.ToPeer;
+        var reply = _lrpc.PeerOutbox;
+        var clientIn = _lrpc.FromPeer;
+        var serverIn = _lrpc.PeerInbox;
         ulong acc = 0;
         for (int i = 0; i < CallsPerInvoke; i++)
         {
-            call.Send(PeerMessage.Echo, (ulong)i, 1, 2, 3, 4, 5, 6);
+            call.Send(new PeerMessages.Echo((ulong)i));
             if (!serverIn.TryReceive(out UrpcMessage request)) ThrowLost();
-            reply.Send(PeerMessage.Echo, request[0] + 1, request[1], request[2], request[3], request[4], request[5], request[6]);
+            reply.Send(new PeerMessages.Echo(PeerMessages.Echo.Decode(in request).Value + 1));
             if (!clientIn.TryReceive(out UrpcMessage answer)) ThrowLost();
-            acc += answer[0];
+            acc += PeerMessages.Echo.Decode(in answer).Value;
         }
         return acc;
     }
@@ -236,12 +237,12 @@ public class UrpcBenchmarks
     public ulong LrpcCpuDriver()
     {
         CheckThread();
-        var requests = _lrpcRequests!;
-        var replies = _lrpcReplies!;
-        requests.Send(PeerMessage.Echo, DriverLrpcCallsPerInvoke);
+        var requests = _lrpcRequests;
+        var replies = _lrpcReplies;
+        requests.Send(new PeerMessages.LrpcBatch(DriverLrpcCallsPerInvoke));
         UrpcMessage m;
         while (!replies.TryReceive(out m)) Poll.Pause();
-        return m[0];
+        return PeerMessages.LrpcBatchDone.Decode(in m).WrongResults;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]

@@ -4,36 +4,23 @@ using Multikernel.Urpc;
 
 namespace Benchmarks.Suite;
 
-/// <summary>Message types the benchmark thread sends to its <see cref="UrpcPeer"/>.</summary>
-public static class PeerMessage
-{
-    /// <summary>Answered with the same payload.</summary>
-    public const byte Echo = 1;
-    /// <summary>Word 0 carries the sender's TSC; answered with (peer's TSC at receipt - word 0) in word 0.</summary>
-    public const byte Stamp = 2;
-    /// <summary>Consumed without an answer (pipelined throughput).</summary>
-    public const byte Sink = 3;
-    /// <summary>Ends the peer loop.</summary>
-    public const byte Stop = 4;
-}
-
 /// <summary>
 /// The long-lived thread on the remote core: pinned there from inside itself, it polls its incoming ring and
-/// answers as <see cref="PeerMessage"/> says, until told to stop. It never allocates in its loop.
-/// <para>Invariant: the peer thread is the only receiver of <c>toPeer</c> and the only sender of <c>fromPeer</c>.</para>
+/// answers as <see cref="PeerMessages"/> says, until told to stop. It never allocates in its loop.
+/// <para>Invariant: the peer thread is the only user of the rings' peer ends (<see cref="PeerRings.PeerInbox"/>,
+/// <see cref="PeerRings.PeerOutbox"/>); the benchmark thread uses the other two.</para>
 /// </summary>
 public sealed class UrpcPeer : IDisposable
 {
-    readonly UrpcChannel _toPeer, _fromPeer;
+    readonly PeerRings _rings;
     readonly Thread _thread;
     readonly int _core;
     volatile int _observedCpu = -1;
     Exception? _failure;
 
-    public UrpcPeer(UrpcChannel toPeer, UrpcChannel fromPeer, int core)
+    public UrpcPeer(PeerRings rings, int core)
     {
-        _toPeer = toPeer;
-        _fromPeer = fromPeer;
+        _rings = rings;
         _core = core;
         using var started = new ManualResetEventSlim();
         _thread = new Thread(() => Run(started)) { IsBackground = true, Name = $"urpc-peer@{core}" };
@@ -66,24 +53,24 @@ public sealed class UrpcPeer : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     void Serve()
     {
-        var inbox = _toPeer;
-        var outbox = _fromPeer;
+        var inbox = _rings.PeerInbox;
+        var outbox = _rings.PeerOutbox;
         while (true)
         {
             UrpcMessage m;
             while (!inbox.TryReceive(out m)) Poll.Pause();
             switch (m.Type)
             {
-                case PeerMessage.Echo:
-                    outbox.Send(PeerMessage.Echo, m[0], m[1], m[2], m[3], m[4], m[5], m[6]);
+                case PeerMessages.Echo.TypeId:
+                    outbox.Send(in m);
                     break;
-                case PeerMessage.Stamp:
+                case PeerMessages.Stamp.TypeId:
                     ulong now = CycleClock.Now();
-                    outbox.Send(PeerMessage.Stamp, now - m[0], m[1], m[2], m[3], m[4], m[5], m[6]);
+                    outbox.Send(new PeerMessages.Stamp(now - PeerMessages.Stamp.Decode(in m).Value));
                     break;
-                case PeerMessage.Sink:
+                case PeerMessages.Sink.TypeId:
                     break;
-                case PeerMessage.Stop:
+                case PeerMessages.Stop.TypeId:
                     return;
             }
         }
@@ -93,7 +80,7 @@ public sealed class UrpcPeer : IDisposable
     public void Dispose()
     {
         if (!_thread.IsAlive) return;
-        _toPeer.Send(PeerMessage.Stop);
+        _rings.ToPeer.Send(new PeerMessages.Stop());
         if (!_thread.Join(TimeSpan.FromSeconds(10)))
             throw new InvalidOperationException($"the URPC peer thread on core {_core} did not stop within 10 s");
     }

@@ -36,6 +36,12 @@ public sealed class RunMeta
     public string Profile { get; set; } = "";
     public List<string> Incomplete { get; set; } = new();
     public List<string> Notes { get; set; } = new();
+    /// <summary>
+    /// The poll budget, in cycles, of every wait policy the run's multikernel waited under, by where it applies
+    /// ("cpu-driver": an idle core before it sleeps; "domain": a domain dispatcher's nested waits and its spinning
+    /// after a fork-join region). Empty for a program that boots no multikernel.
+    /// </summary>
+    public Dictionary<string, long> PollBudgetCycles { get; set; } = new();
 
     static readonly JsonSerializerOptions Json = new()
     {

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Experiments.Common;
 using Multikernel.Hardware;
+using Multikernel.Urpc;
 
 namespace Fig1.SharedState;
 
@@ -30,6 +31,7 @@ public static class Fig1Run
         if (s.SharedState)
         {
             var meta = RunMeta.Describe(Fig1Settings.SharedStateId, s.Cores, s.Profile);
+            meta.PollBudgetCycles["cpu-driver"] = WaitPolicy.Default.PollCycles;
             meta.Notes.AddRange(common);
             meta.Notes.Add($"MSG: {UpdateProtocol.RingSlots}-slot URPC ring per client and direction; pipelined window={s.Window}; MSG points start at 2 cores (one server core plus at least one client core)");
             var points = SharedStateSweep.Plan(s, clockOverhead);
@@ -45,6 +47,7 @@ public static class Fig1Run
         if (s.UrpcTables && !interrupted)
         {
             var meta = RunMeta.Describe(Fig1Settings.UrpcTablesId, s.Cores, s.Profile);
+            meta.PollBudgetCycles["cpu-driver"] = WaitPolicy.Default.PollCycles;
             meta.Notes.AddRange(common);
             var points = UrpcTablesSweep.Plan(s, topo);
             var rec = new ExperimentRecorder(Path.Combine(s.OutDir, Fig1Settings.UrpcTablesId), meta, points.Select(p => p.Name));

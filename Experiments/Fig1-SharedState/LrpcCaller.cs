@@ -13,10 +13,10 @@ namespace Fig1.SharedState;
 /// </summary>
 public sealed class LrpcCaller : GatedMeasurement<PointMeasurement>
 {
-    readonly LrpcEchoServer _callee;
+    readonly LrpcAddOneServer _callee;
     readonly SweepSize _size;
 
-    public LrpcCaller(LrpcEchoServer callee, SweepSize size, DispatcherOutcome<PointMeasurement> outcome) : base("lrpc-caller", outcome)
+    public LrpcCaller(LrpcAddOneServer callee, SweepSize size, DispatcherOutcome<PointMeasurement> outcome) : base("lrpc-caller", outcome)
     {
         _callee = callee;
         _size = size;
@@ -30,10 +30,10 @@ public sealed class LrpcCaller : GatedMeasurement<PointMeasurement>
         var disturbed = new bool[_size.Repetitions];
         for (int r = 0; r < _size.Repetitions; r++)
         {
-            wrong += Calls(binding, _size.Warmup);
+            wrong += LrpcAddOneServer.CallMany(binding, _size.Warmup);
             long switches = ContextSwitches.InvoluntaryOfThisThread();
             ulong t0 = CycleClock.Now();
-            wrong += Calls(binding, _size.Iterations);
+            wrong += LrpcAddOneServer.CallMany(binding, _size.Iterations);
             ulong t1 = CycleClock.Now();
             samples[r] = (double)(t1 - t0) / _size.Iterations;
             disturbed[r] = ContextSwitches.InvoluntaryOfThisThread() != switches;
@@ -44,25 +44,11 @@ public sealed class LrpcCaller : GatedMeasurement<PointMeasurement>
         return new PointMeasurement { CyclesPerOp = samples, Failure = failure, RepetitionDisturbed = disturbed };
     }
 
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    static long Calls(LrpcBinding binding, int count)
-    {
-        long wrong = 0;
-        UrpcPayload args = default;
-        for (int i = 0; i < count; i++)
-        {
-            args[0] = (ulong)i;
-            var result = binding.Call(in args);
-            if (result[0] != (ulong)i + 1) wrong++;
-        }
-        return wrong;
-    }
-
     /// <summary>Boots one core, spawns callee and caller there, runs the measurement.</summary>
     public static PointMeasurement Measure(int core, SweepSize size)
     {
         using var mk = MultikernelSystem.Boot(new MultikernelOptions { Cores = [core] });
-        var callee = new LrpcEchoServer();
+        var callee = new LrpcAddOneServer("lrpc-callee");
         var outcome = new DispatcherOutcome<PointMeasurement>();
         mk.SpawnAsync(0, 0, () => callee).Wait();
         mk.SpawnAsync(0, 0, () => new LrpcCaller(callee, size, outcome)).Wait();

@@ -1,5 +1,4 @@
 using Multikernel;
-using Multikernel.Urpc;
 
 namespace Fig1.SharedState;
 
@@ -31,8 +30,8 @@ public sealed class MsgMeasurement
 /// <summary>
 /// MSGn on a booted multikernel: the server dispatcher on the first core owns the n lines; one client dispatcher on
 /// each other core sends one-line URPC requests over its own binding and waits for the replies (or keeps a window
-/// of them in flight). The host only wires the bindings, spawns the dispatchers through the monitors, opens their
-/// start gates and collects their reports.
+/// of them in flight). The host only asks the monitors for the bindings (each client core binds to the server core),
+/// spawns the dispatchers through the monitors, opens their start gates and collects their reports.
 /// <para>Check afterwards: the server served exactly clients x repetitions x (warm-up + iterations) requests, every
 /// line holds that count, the clients received that many replies, and the values the server replied with add up to
 /// what the clients received and to 1 + 2 + ... + total (each applied state reported once).</para>
@@ -49,23 +48,19 @@ public static class MsgWorkload
         long expected = clients * size.OpsPerThread;
 
         using var mk = MultikernelSystem.Boot(new MultikernelOptions { Cores = cores.ToArray() });
-        var topo = mk.Topology;
-        int NodeOf(int cpu) => topo.Contains(cpu) ? topo[cpu].NumaNode : -1;
-
-        var bindings = new UrpcBinding[clients];
         try
         {
-            for (int i = 0; i < clients; i++)
-                bindings[i] = new UrpcBinding(UpdateProtocol.RingSlots, NodeOf(cores[i + 1]), NodeOf(cores[0])); // A = client, B = server
+            // Client core i+1 binds to the server core 0; the monitors free the bindings when the system shuts down.
+            var bindings = Enumerable.Range(1, clients).Select(c => mk.BindAsync(c, 0, UpdateProtocol.RingSlots)).ToArray();
             var serverOutcome = new DispatcherOutcome<ServerReport>();
             var clientOutcomes = new DispatcherOutcome<ClientReport>[clients];
-            var serverEnds = bindings.Select(b => b.B).ToArray();
-            int serverNode = NodeOf(cores[0]);
+            var serverEnds = bindings.Select(b => Wait(b, "a binding from the monitors").Server).ToArray();
+            int serverNode = mk.Topology.NumaNodeOf(cores[0]);
             Wait(mk.SpawnAsync(0, 0, () => new UpdateServer(serverEnds, lines, expected, size.Iterations, serverNode, serverOutcome)), "spawn the server");
             for (int i = 0; i < clients; i++)
             {
                 var outcome = clientOutcomes[i] = new DispatcherOutcome<ClientReport>();
-                var end = bindings[i].A;
+                var end = bindings[i].Result.Client;
                 Wait(mk.SpawnAsync(0, i + 1, () => new UpdateClient(end, size, window, outcome)), $"spawn client {i + 1}");
             }
             serverOutcome.Open();
@@ -95,11 +90,7 @@ public static class MsgWorkload
                 ClientReplyValueSum = reports.Aggregate(0UL, (acc, r) => acc + r.ReplyValueSum),
             };
         }
-        finally
-        {
-            mk.Shutdown();
-            foreach (var b in bindings) b?.Dispose();
-        }
+        finally { mk.Shutdown(); }
     }
 
     static string? Verify(long expected, ServerReport server, ClientReport[] clients)

@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using Experiments.Common;
-using Multikernel.CpuDriver;
 using Multikernel.Hardware;
 using Multikernel.Urpc;
 
@@ -56,10 +55,10 @@ public sealed class UpdateClient : GatedMeasurement<ClientReport>
         var disturbed = new bool[_size.Repetitions];
         for (int r = 0; r < _size.Repetitions; r++)
         {
-            Batch(_size.Warmup, warmup: 1);
+            Batch(_size.Warmup, warmup: true);
             long switches = ContextSwitches.InvoluntaryOfThisThread();
             ulong t0 = CycleClock.Now();
-            Batch(_size.Iterations, warmup: 0);
+            Batch(_size.Iterations, warmup: false);
             ulong t1 = CycleClock.Now();
             cycles[r] = (double)(t1 - t0) / _size.Iterations;
             rate[r] = _size.Iterations * CycleClock.Frequency / (t1 - t0);
@@ -69,7 +68,7 @@ public sealed class UpdateClient : GatedMeasurement<ClientReport>
     }
 
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    void Batch(int count, ulong warmup)
+    void Batch(int count, bool warmup)
     {
         var guard = new StallGuard();
         int sent = 0, received = 0;
@@ -77,10 +76,10 @@ public sealed class UpdateClient : GatedMeasurement<ClientReport>
         {
             while (sent < count && sent - received < _window)
             {
-                _server.Outgoing.Send(UpdateProtocol.Request, _nextTag++, warmup);
+                _server.Sender.Send(new UpdateProtocol.Request(_nextTag++, warmup));
                 sent++;
             }
-            if (_server.Incoming.TryReceive(out UrpcMessage m))
+            if (_server.Receiver.TryReceive(out UrpcMessage m))
             {
                 Check(in m);
                 received++;
@@ -93,8 +92,10 @@ public sealed class UpdateClient : GatedMeasurement<ClientReport>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     void Check(in UrpcMessage m)
     {
-        ulong value = m[1];
-        if (m.Type != UpdateProtocol.Reply || m[0] != _nextReplyTag || m[2] != value || value <= _lastValue)
+        if (m.Type != UpdateProtocol.Reply.TypeId) { NoteFailure(in m); return; }
+        var reply = UpdateProtocol.Reply.Decode(in m);
+        ulong value = reply.FirstLine;
+        if (reply.Tag != _nextReplyTag || reply.LastLine != value || value <= _lastValue)
             NoteFailure(in m);
         _nextReplyTag++;
         _lastValue = value;

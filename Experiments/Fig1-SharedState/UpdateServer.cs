@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using Experiments.Common;
-using Multikernel.CpuDriver;
 using Multikernel.Hardware;
 using Multikernel.Urpc;
 
@@ -68,15 +67,17 @@ public sealed unsafe class UpdateServer : GatedMeasurement<ServerReport>
             bool any = false;
             for (int c = 0; c < clients.Length; c++)
             {
-                if (!clients[c].Incoming.TryReceive(out UrpcMessage m)) continue;
+                if (!clients[c].Receiver.TryReceive(out UrpcMessage m)) continue;
                 any = true;
+                if (m.Type != UpdateProtocol.Request.TypeId) throw new InvalidDataException($"MSG server: unexpected message type {m.Type} from client {c}");
+                var request = UpdateProtocol.Request.Decode(in m);
                 ulong t0 = CycleClock.Now();
                 ulong value = Apply(lines, _lines);
-                clients[c].Outgoing.Send(UpdateProtocol.Reply, m[0], value, (ulong)lines[(_lines - 1) * SharedLines.WordsPerLine]);
+                clients[c].Sender.Send(new UpdateProtocol.Reply(request.Tag, value, (ulong)lines[(_lines - 1) * SharedLines.WordsPerLine]));
                 ulong t1 = CycleClock.Now();
                 served++;
                 valueSum += value;
-                if (m[1] == 0)
+                if (!request.Warmup)
                 {
                     acc += t1 - t0;
                     if (++inBatch == _batch)

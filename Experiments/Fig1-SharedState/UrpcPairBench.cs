@@ -1,9 +1,4 @@
-using System.Runtime.CompilerServices;
-using Experiments.Common;
 using Multikernel;
-using Multikernel.CpuDriver;
-using Multikernel.Hardware;
-using Multikernel.Urpc;
 
 namespace Fig1.SharedState;
 
@@ -40,29 +35,17 @@ public sealed class PairSideReport
     public string? Failure { get; init; }
 }
 
-/// <summary>
-/// The pair benchmark's protocol. Ping (A to B): w0 = A's TSC just before sending, w1 = repetition index, w2 = 1 if
-/// warm-up. Pong (B to A): w0 = B's TSC just before sending. Stream (A to B): w0 = sequence number in the
-/// repetition's stream, w1 = 1 if warm-up; StreamDone (B to A) after the last message of each repetition.
-/// </summary>
-static class PairProtocol
-{
-    public const byte Ping = 50, Pong = 51, Stream = 52, StreamDone = 53;
-}
-
 /// <summary>Boots the pair of cores (A first) and runs the pinger on A and the ponger on B.</summary>
 public static class UrpcPairBench
 {
     public static UrpcPairMeasurement Measure(int coreA, int coreB, SweepSize size)
     {
-        var topo = MachineTopology.Current;
-        // Declared before the system so that it is freed after the cores have stopped, also when a wait fails.
-        using var binding = new UrpcBinding(UpdateProtocol.RingSlots, topo[coreA].NumaNode, topo[coreB].NumaNode);
         using var mk = MultikernelSystem.Boot(new MultikernelOptions { Cores = [coreA, coreB] });
+        var binding = mk.BindAsync(0, 1, UpdateProtocol.RingSlots).GetAwaiter().GetResult(); // freed by the system at shutdown
         var pinger = new DispatcherOutcome<PairSideReport>();
         var ponger = new DispatcherOutcome<PairSideReport>();
-        mk.SpawnAsync(0, 1, () => new UrpcPonger(binding.B, size, ponger)).Wait();
-        mk.SpawnAsync(0, 0, () => new UrpcPinger(binding.A, size, pinger)).Wait();
+        mk.SpawnAsync(0, 1, () => new UrpcPonger(binding.Server, size, ponger)).Wait();
+        mk.SpawnAsync(0, 0, () => new UrpcPinger(binding.Client, size, pinger)).Wait();
         ponger.Open();
         pinger.Open();
         if (!Task.WaitAll([pinger.Completion, ponger.Completion], UpdateProtocol.Stall + TimeSpan.FromSeconds(30)))

@@ -1,7 +1,5 @@
 using System.Runtime.CompilerServices;
 using Experiments.Common;
-using Multikernel;
-using Multikernel.CpuDriver;
 using Multikernel.Hardware;
 using Multikernel.Urpc;
 
@@ -28,25 +26,25 @@ public sealed class UrpcPinger : GatedMeasurement<PairSideReport>
         var dStream = new bool[reps];
         for (int r = 0; r < reps; r++)
         {
-            PingPong(r, _size.Warmup, 1, out _, out _);
+            PingPong(r, _size.Warmup, true, out _, out _);
             long switches = ContextSwitches.InvoluntaryOfThisThread();
-            PingPong(r, _size.Iterations, 0, out ulong rttSum, out ulong backSum);
+            PingPong(r, _size.Iterations, false, out ulong rttSum, out ulong backSum);
             dLat[r] = ContextSwitches.InvoluntaryOfThisThread() != switches;
             rtt[r] = (double)rttSum / _size.Iterations;
             bToA[r] = (double)(long)backSum / _size.Iterations;
         }
         for (int r = 0; r < reps; r++)
         {
-            Stream(r, _size.Warmup, 1);
+            Stream(r, _size.Warmup, true);
             long switches = ContextSwitches.InvoluntaryOfThisThread();
-            Stream(r, _size.Iterations, 0);
+            Stream(r, _size.Iterations, false);
             dStream[r] = ContextSwitches.InvoluntaryOfThisThread() != switches;
         }
         return new PairSideReport { Latency = bToA, Other = rtt, DisturbedLatency = dLat, DisturbedStream = dStream };
     }
 
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    void PingPong(int rep, int count, ulong warm, out ulong rttSum, out ulong backSum)
+    void PingPong(int rep, int count, bool warm, out ulong rttSum, out ulong backSum)
     {
         rttSum = 0;
         backSum = 0;
@@ -54,25 +52,25 @@ public sealed class UrpcPinger : GatedMeasurement<PairSideReport>
         for (int i = 0; i < count; i++)
         {
             ulong t0 = CycleClock.Now();
-            _b.Outgoing.Send(PairProtocol.Ping, t0, (ulong)rep, warm);
+            _b.Sender.Send(new PairProtocol.Ping(t0, rep, warm));
             UrpcMessage m;
-            while (!_b.Incoming.TryReceive(out m)) guard.Spin("a pong");
+            while (!_b.Receiver.TryReceive(out m)) guard.Spin("a pong");
             ulong t2 = CycleClock.Now();
             guard.Progress();
-            if (m.Type != PairProtocol.Pong) throw new InvalidDataException($"pinger expected a pong, got type {m.Type}");
+            if (m.Type != PairProtocol.Pong.TypeId) throw new InvalidDataException($"pinger expected a pong, got type {m.Type}");
             rttSum += t2 - t0;
-            backSum += t2 - m[0]; // wraps to a small negative number if B's TSC runs ahead; cast back when averaged
+            backSum += t2 - PairProtocol.Pong.Decode(in m).SentAt; // wraps to a small negative number if B's TSC runs ahead; cast back when averaged
         }
     }
 
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    void Stream(int rep, int count, ulong warm)
+    void Stream(int rep, int count, bool warm)
     {
         var guard = new StallGuard();
-        for (int i = 0; i < count; i++) _b.Outgoing.Send(PairProtocol.Stream, (ulong)i, warm);
+        for (int i = 0; i < count; i++) _b.Sender.Send(new PairProtocol.Stream(i, warm));
         UrpcMessage m;
-        while (!_b.Incoming.TryReceive(out m)) guard.Spin("the end of a stream");
-        if (m.Type != PairProtocol.StreamDone || m[0] != (ulong)count)
+        while (!_b.Receiver.TryReceive(out m)) guard.Spin("the end of a stream");
+        if (m.Type != PairProtocol.StreamDone.TypeId || PairProtocol.StreamDone.Decode(in m).Count != count)
             throw new InvalidDataException($"stream {rep}: receiver acknowledged type {m.Type} count {m[0]}, expected {count} messages");
     }
 }

@@ -1,7 +1,5 @@
 using System.Runtime.CompilerServices;
 using Experiments.Common;
-using Multikernel;
-using Multikernel.CpuDriver;
 using Multikernel.Hardware;
 using Multikernel.Urpc;
 
@@ -36,9 +34,9 @@ public sealed class UrpcPonger : GatedMeasurement<PairSideReport>
         }
         for (int r = 0; r < reps; r++)
         {
-            failure ??= Drain(_size.Warmup, 1, out _);
+            failure ??= Drain(_size.Warmup, true, out _);
             long switches = ContextSwitches.InvoluntaryOfThisThread();
-            failure ??= Drain(_size.Iterations, 0, out rate[r]);
+            failure ??= Drain(_size.Iterations, false, out rate[r]);
             dStream[r] = ContextSwitches.InvoluntaryOfThisThread() != switches;
         }
         return new PairSideReport { Latency = aToB, Other = rate, DisturbedLatency = dLat, DisturbedStream = dStream, Failure = failure };
@@ -52,19 +50,19 @@ public sealed class UrpcPonger : GatedMeasurement<PairSideReport>
         for (int i = 0; i < count; i++)
         {
             UrpcMessage m;
-            while (!_a.Incoming.TryReceive(out m)) guard.Spin("a ping");
+            while (!_a.Receiver.TryReceive(out m)) guard.Spin("a ping");
             ulong t1 = CycleClock.Now();
             guard.Progress();
-            if (m.Type != PairProtocol.Ping) throw new InvalidDataException($"ponger expected a ping, got type {m.Type}");
-            sum += t1 - m[0];
-            _a.Outgoing.Send(PairProtocol.Pong, CycleClock.Now());
+            if (m.Type != PairProtocol.Ping.TypeId) throw new InvalidDataException($"ponger expected a ping, got type {m.Type}");
+            sum += t1 - PairProtocol.Ping.Decode(in m).SentAt;
+            _a.Sender.Send(new PairProtocol.Pong(CycleClock.Now()));
         }
         return sum;
     }
 
     /// <summary>Receives one stream of <paramref name="count"/> messages, checking their sequence; rate from first to last arrival.</summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    string? Drain(int count, ulong warm, out double msgsPerKcycle)
+    string? Drain(int count, bool warm, out double msgsPerKcycle)
     {
         var guard = new StallGuard();
         ulong first = 0, last = 0;
@@ -72,14 +70,14 @@ public sealed class UrpcPonger : GatedMeasurement<PairSideReport>
         for (int i = 0; i < count; i++)
         {
             UrpcMessage m;
-            while (!_a.Incoming.TryReceive(out m)) guard.Spin("a stream message");
+            while (!_a.Receiver.TryReceive(out m)) guard.Spin("a stream message");
             last = CycleClock.Now();
             if (i == 0) first = last;
             guard.Progress();
-            if (m.Type != PairProtocol.Stream || m[0] != (ulong)i || m[1] != warm)
+            if (m.Type != PairProtocol.Stream.TypeId || PairProtocol.Stream.Decode(in m) is var s && (s.Sequence != i || s.Warmup != warm))
                 failure ??= $"stream message {i}: type {m.Type}, sequence {m[0]}, warm flag {m[1]}";
         }
-        _a.Outgoing.Send(PairProtocol.StreamDone, (ulong)count);
+        _a.Sender.Send(new PairProtocol.StreamDone(count));
         msgsPerKcycle = count > 1 && last > first ? (count - 1) * 1000.0 / (last - first) : double.NaN;
         return failure;
     }

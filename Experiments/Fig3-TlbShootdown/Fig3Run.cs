@@ -24,6 +24,7 @@ public static class Fig3Run
                          $"multicast groups by {s.Grouping}: {groups}; output {Path.GetFullPath(s.OutDir)}");
 
         var meta = RunMeta.Describe(Fig3Settings.ExperimentId, s.Cores, s.Profile);
+        meta.PollBudgetCycles["cpu-driver"] = ShootdownWorkload.WaitPolicy.PollCycles;
         meta.Notes.AddRange(
         [
             $"iterations={s.Size.Iterations}; repetitions={s.Size.Repetitions}; warmup={s.Size.Warmup} untimed ops before each repetition; one sample = median latency of one repetition's timed ops",
@@ -32,7 +33,7 @@ public static class Fig3Run
             $"multicast groups by {s.Grouping} over the chosen cores: {groups}",
             "multikernel rows (Broadcast, Unicast, Multicast, NUMA-aware multicast, Multikernel unmap): modelled TLB, real messages. Each core's TLB is a software " +
             "translation cache consulted by the VM API on that core; a shootdown is a real one-phase URPC message round between cores pinned one thread each " +
-            $"(CPU drivers polling, PollCycles={ShootdownWorkload.PollCycles}), but invalidating a software TLB entry is not a hardware TLB flush. Every core's TLB caches the " +
+            $"(CPU drivers polling: {ShootdownWorkload.WaitPolicy}), but invalidating a software TLB entry is not a hardware TLB flush. Every core's TLB caches the " +
             "page before the run, so the first shootdown of a point removes real entries; later ones find the entry already gone (a tag compare either way).",
             "URPC placement: every monitor binding ring sits on its receiver's NUMA node (so multicast aggregators receive on their own node); plain Multicast " +
             "therefore differs from NUMA-aware multicast here only in send order (most distant first), not in buffer placement as in the paper. On a one-node machine placement has no effect.",

@@ -19,9 +19,9 @@ public sealed record ShootdownLoopReport(double[][] Cycles, bool[][] Disturbed, 
 /// <para>A shootdown with no remote participant completes inside its own start; the loop then continues iteratively
 /// (a trampoline), so the stack never grows with the number of operations. The timed path allocates nothing.</para>
 /// </summary>
-public sealed class ShootdownLoop : ITlbShootdownCompletion
+public sealed class ShootdownLoop : IShootdownCompletion
 {
-    readonly Multikernel.Monitor.TlbShootdown _engine;
+    readonly ShootdownProtocol _engine;
     readonly ShootdownSeries[] _series;
     readonly CoreSet _participants;
     readonly VSpace _space;
@@ -38,7 +38,7 @@ public sealed class ShootdownLoop : ITlbShootdownCompletion
 
     /// <param name="shootVa">Page the shootdown-only series invalidate (unmapped before the run).</param>
     /// <param name="unmapVa">Page the unmap series unmap and map again (mapped to <paramref name="frame"/> before the run).</param>
-    public ShootdownLoop(Multikernel.Monitor.TlbShootdown engine, ShootdownSeries[] series, CoreSet participants, VSpace space,
+    public ShootdownLoop(ShootdownProtocol engine, ShootdownSeries[] series, CoreSet participants, VSpace space,
         ulong shootVa, ulong unmapVa, ulong frame, SweepSize size, Action<ShootdownLoopReport> done)
     {
         _engine = engine;
@@ -78,7 +78,7 @@ public sealed class ShootdownLoop : ITlbShootdownCompletion
         } while (_again);
     }
 
-    public void ShootdownCompleted(in TlbShootdownOutcome outcome)
+    public void ShootdownCompleted(in ShootdownOutcome outcome)
     {
         ulong t1 = CycleClock.Now();
         if (_finished) return; // cannot happen: every operation completes once, and the last one ends the loop

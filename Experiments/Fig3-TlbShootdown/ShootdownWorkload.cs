@@ -1,6 +1,7 @@
 using Multikernel;
 using Multikernel.Memory;
 using Multikernel.Monitor;
+using Multikernel.Urpc;
 
 namespace Fig3.TlbShootdown;
 
@@ -17,8 +18,8 @@ namespace Fig3.TlbShootdown;
 /// </summary>
 public static class ShootdownWorkload
 {
-    /// <summary>Cycles an idle core polls before it sleeps: long enough that no core sleeps between two operations.</summary>
-    public const long PollCycles = 200_000_000;
+    /// <summary>How an idle core waits: it polls 200 million cycles before it sleeps, long enough that no core sleeps between two operations.</summary>
+    public static readonly WaitPolicy WaitPolicy = new(200_000_000);
     const ulong ShootVa = 0x6000_0000, UnmapVa = 0x6000_1000;
     static readonly TimeSpan Stall = TimeSpan.FromMinutes(2);
 
@@ -36,8 +37,8 @@ public static class ShootdownWorkload
         foreach (ulong va in used) space.Map(va, frame, PageRights.ReadWrite);
         int tablesBefore = space.PageTablePages;
 
-        using var mk = MultikernelSystem.Boot(new MultikernelOptions { Cores = cores, PollCycles = PollCycles });
-        var tlb = TlbShootdownSystem.Install(mk, new TlbShootdownOptions { Grouping = grouping });
+        using var mk = MultikernelSystem.Boot(new MultikernelOptions { Cores = cores, WaitPolicy = WaitPolicy });
+        var tlb = ShootdownInstallation.Install(mk, new ShootdownOptions { Grouping = grouping });
         var domain = CoreSet.FirstN(k);
         var fills = new Task<bool>[k];
         for (int c = 0; c < k; c++)
@@ -56,7 +57,7 @@ public static class ShootdownWorkload
         if (shoot) space.Unmap(ShootVa); // gone from the tables; every TLB still caches it until the first shootdown
 
         var report = Wait(mk.CallOnAsync<ShootdownLoopReport>(0, (m, done) =>
-            new ShootdownLoop(tlb.On(0).Shootdown, series, domain, space, ShootVa, UnmapVa, frame, size, done).Begin()), "the initiator's loop");
+            new ShootdownLoop(tlb.On(0).Protocol, series, domain, space, ShootVa, UnmapVa, frame, size, done).Begin()), "the initiator's loop");
 
         var state = new (long Served, int InFlight, long Invalidated, bool Holds)[k];
         for (int c = 0; c < k; c++)
@@ -65,7 +66,7 @@ public static class ShootdownWorkload
             state[c] = Wait(mk.CallOn(c, _ =>
             {
                 var s = tlb.On(core);
-                return (s.Shootdown.RequestsServed, s.Shootdown.InFlight, s.Tlb.EntriesInvalidated, used.Any(va => s.Tlb.Holds(space.Id, va)));
+                return (s.Protocol.RequestsServed, s.Protocol.InFlight, s.Tlb.EntriesInvalidated, used.Any(va => s.Tlb.Holds(space.Id, va)));
             }), $"core #{c}'s state");
         }
         mk.Shutdown();

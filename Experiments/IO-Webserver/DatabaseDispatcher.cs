@@ -35,20 +35,21 @@ public sealed class DatabaseDispatcher : Dispatcher
     {
         _db = ItemDatabase.OpenReadOnly(_path);
         _detail = ItemDatabase.PrepareDetail(_db);
-        Waitset.Add(_http.Incoming, OnQuery);
+        Waitset.Add(_http.Receiver, OnQuery);
     }
 
     protected override bool HasLocalWork => _toHttp.Count > 0;
 
-    protected override bool Run() => _toHttp.Count > 0 && _toHttp.Flush(_http.Outgoing) > 0;
+    protected override bool Run() => _toHttp.Count > 0 && _toHttp.Flush(_http.Sender) > 0;
 
-    void OnQuery(UrpcChannel channel, in UrpcMessage m)
+    void OnQuery(in UrpcMessage m)
     {
-        if (m.Type != DatabaseMessage.Query) throw new InvalidDataException($"database: unexpected message type {m.Type}");
-        int tx = (int)m[0];
+        if (m.Type != DatabaseMessages.Query.TypeId) throw new InvalidDataException($"database: unexpected message type {m.Type}");
+        var query = DatabaseMessages.Query.Decode(in m);
+        int tx = query.Buffer;
         var body = _txPool[tx][HttpResponses.HeadRoom..];
         Queries++;
-        var item = ItemDatabase.Read(_detail!, (long)m[1]);
+        var item = ItemDatabase.Read(_detail!, query.Item);
         int length, status;
         if (item == null)
         {
@@ -63,7 +64,7 @@ public sealed class DatabaseDispatcher : Dispatcher
             page.CopyTo(body);
             (length, status) = (page.Length, 200);
         }
-        _toHttp.Send(_http.Outgoing, DatabaseMessage.Result, (ulong)tx, (ulong)length, m[2], (ulong)(uint)status | (m[3] != 0 ? 1UL << 16 : 0));
+        _toHttp.Send(_http.Sender, new DatabaseMessages.Result(tx, length, query.Connection, status, query.KeepAlive));
     }
 
     protected override void OnStop()

@@ -1,6 +1,7 @@
 using Multikernel.CpuDriver;
 using Multikernel.Drivers;
 using Multikernel.Urpc;
+using static Multikernel.Drivers.NicMessages;
 
 namespace IOWebserver;
 
@@ -44,8 +45,8 @@ public sealed class HttpServerDispatcher : Dispatcher
 
     protected override void OnStart()
     {
-        Waitset.Add(_driver.Incoming, OnMessage);
-        if (_database != null) Waitset.Add(_database.Incoming, OnMessage);
+        Waitset.Add(_driver.Receiver, OnMessage);
+        if (_database != null) Waitset.Add(_database.Receiver, OnMessage);
     }
 
     protected override bool HasLocalWork => _toDriver.Count > 0 || _toDatabase.Count > 0;
@@ -53,40 +54,44 @@ public sealed class HttpServerDispatcher : Dispatcher
     protected override bool Run()
     {
         bool progress = false;
-        if (_toDriver.Count > 0) progress |= _toDriver.Flush(_driver.Outgoing) > 0;
-        if (_toDatabase.Count > 0) progress |= _toDatabase.Flush(_database!.Outgoing) > 0;
-        for (int k = 0; k < Batch && _driver.TryReceive(out UrpcMessage m); k++) { OnMessage(_driver.Incoming, in m); progress = true; }
+        if (_toDriver.Count > 0) progress |= _toDriver.Flush(_driver.Sender) > 0;
+        if (_toDatabase.Count > 0) progress |= _toDatabase.Flush(_database!.Sender) > 0;
+        for (int k = 0; k < Batch && _driver.Receiver.TryReceive(out UrpcMessage m); k++) { OnMessage(in m); progress = true; }
         if (_database != null)
-            for (int k = 0; k < Batch && _database.TryReceive(out UrpcMessage m); k++) { OnMessage(_database.Incoming, in m); progress = true; }
+            for (int k = 0; k < Batch && _database.Receiver.TryReceive(out UrpcMessage m); k++) { OnMessage(in m); progress = true; }
         Probe?.Observe(Requests);
         return progress;
     }
 
-    void OnMessage(UrpcChannel channel, in UrpcMessage m)
+    void OnMessage(in UrpcMessage m)
     {
         switch (m.Type)
         {
-            case NicMessage.Open:
+            case Open.TypeId:
             {
-                int slot = TcpNicDriver.Slot(m[2]);
-                (_connections[slot] ??= new HttpConnection()).Reset(m[2]);
+                ulong id = Open.Decode(in m).Flow;
+                (_connections[TcpNicDriver.Slot(id)] ??= new HttpConnection()).Reset(id);
                 break;
             }
-            case NicMessage.Closed:
+            case Closed.TypeId:
             {
-                var c = _connections[TcpNicDriver.Slot(m[2])];
-                if (c != null && c.Id == m[2]) c.Open = false;
+                ulong id = Closed.Decode(in m).Flow;
+                var c = _connections[TcpNicDriver.Slot(id)];
+                if (c != null && c.Id == id) c.Open = false;
                 break;
             }
-            case NicMessage.Rx:
-                OnBytes((int)m[0], (int)m[1], m[2]);
+            case Rx.TypeId:
+            {
+                var rx = Rx.Decode(in m);
+                OnBytes(rx.Buffer, rx.Length, rx.Flow);
                 break;
-            case NicMessage.TxDone:
-                _txPool.Free((int)m[0]);
+            }
+            case TxDone.TypeId:
+                _txPool.Free(TxDone.Decode(in m).Buffer);
                 ServeWaiting();
                 break;
-            case DatabaseMessage.Result:
-                OnDatabaseResult(in m);
+            case DatabaseMessages.Result.TypeId:
+                OnDatabaseResult(DatabaseMessages.Result.Decode(in m));
                 break;
             default:
                 throw new InvalidDataException($"HTTP server: unexpected message type {m.Type}");
@@ -98,13 +103,13 @@ public sealed class HttpServerDispatcher : Dispatcher
         var c = _connections[TcpNicDriver.Slot(id)];
         if (c == null || c.Id != id || !c.Open || c.Closing)
         {
-            Send(NicMessage.RxDone, (ulong)buffer, 0, id);
+            ToDriver(new RxDone(buffer, id));
             return;
         }
         if (c.Length + length > c.Inbox.Length)
         {
             // A request head larger than the inbox: refuse it and close.
-            Send(NicMessage.RxDone, (ulong)buffer, 0, id);
+            ToDriver(new RxDone(buffer, id));
             Errors++;
             c.Length = 0;
             Respond(c, HttpResponses.BadRequest, keepAlive: false);
@@ -112,7 +117,7 @@ public sealed class HttpServerDispatcher : Dispatcher
         }
         _rxPool[buffer][..length].CopyTo(c.Inbox.AsSpan(c.Length));
         c.Length += length;
-        Send(NicMessage.RxDone, (ulong)buffer, 0, id);
+        ToDriver(new RxDone(buffer, id));
         Serve(c);
     }
 
@@ -150,7 +155,7 @@ public sealed class HttpServerDispatcher : Dispatcher
                 c.Consume(r.Length);
                 _txPool.TryAllocate(out int tx);
                 c.AwaitingDatabase = true;
-                _toDatabase.Send(_database.Outgoing, DatabaseMessage.Query, (ulong)tx, (ulong)item, c.Id, keepAlive ? 1UL : 0UL);
+                _toDatabase.Send(_database.Sender, new DatabaseMessages.Query(tx, item, c.Id, keepAlive));
             }
             else
             {
@@ -165,31 +170,29 @@ public sealed class HttpServerDispatcher : Dispatcher
     {
         if (!_txPool.TryAllocate(out int tx)) throw new InvalidOperationException("HTTP server: no transmit buffer although one was checked free");
         response.CopyTo(_txPool[tx]);
-        Send(NicMessage.Tx, (ulong)tx, (ulong)response.Length, c.Id);
+        ToDriver(new Tx(tx, response.Length, c.Id));
         if (!keepAlive) CloseAfterResponse(c);
     }
 
     void CloseAfterResponse(HttpConnection c)
     {
         c.Closing = true;
-        Send(NicMessage.Close, 0, 0, c.Id);
+        ToDriver(new Close(c.Id));
     }
 
-    void OnDatabaseResult(in UrpcMessage m)
+    void OnDatabaseResult(in DatabaseMessages.Result r)
     {
-        int tx = (int)m[0];
-        var c = _connections[TcpNicDriver.Slot(m[2])];
-        if (c == null || c.Id != m[2] || !c.Open)
+        var c = _connections[TcpNicDriver.Slot(r.Connection)];
+        if (c == null || c.Id != r.Connection || !c.Open)
         {
-            _txPool.Free(tx);
+            _txPool.Free(r.Buffer);
             return;
         }
         c.AwaitingDatabase = false;
-        bool keepAlive = (m[3] >> 16 & 1) != 0;
-        int start = HttpResponses.WriteHeadBefore(_txPool[tx], (int)(m[3] & 0xFFFF), (int)m[1], keepAlive);
+        int start = HttpResponses.WriteHeadBefore(_txPool[r.Buffer], r.Status, r.Length, r.KeepAlive);
         DynamicResponses++;
-        _toDriver.Send(_driver.Outgoing, NicMessage.Tx, (ulong)tx, (ulong)(HttpResponses.HeadRoom - start + (int)m[1]), c.Id, (ulong)start);
-        if (!keepAlive) CloseAfterResponse(c);
+        ToDriver(new Tx(r.Buffer, HttpResponses.HeadRoom - start + r.Length, c.Id, start));
+        if (!r.KeepAlive) CloseAfterResponse(c);
         else Serve(c);
     }
 
@@ -204,5 +207,5 @@ public sealed class HttpServerDispatcher : Dispatcher
         }
     }
 
-    void Send(byte type, ulong w0, ulong w1, ulong w2) => _toDriver.Send(_driver.Outgoing, type, w0, w1, w2);
+    void ToDriver<T>(in T message) where T : struct, IUrpcMessage<T> => _toDriver.Send(_driver.Sender, in message);
 }

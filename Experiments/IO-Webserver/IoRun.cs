@@ -1,6 +1,7 @@
 using System.Globalization;
 using Experiments.Common;
 using Multikernel.Hardware;
+using Multikernel.Urpc;
 
 namespace IOWebserver;
 
@@ -21,6 +22,7 @@ public static class IoRun
         stderr.WriteLine($"io-webserver: cores {CoreList.Format(s.Cores)} of {CoreList.Format(allowed)}; parts {string.Join(",", IoSettings.Parts.Where(s.Only.Contains))}; " +
                          $"profile {s.Profile}: {s.Repetitions} x {s.Duration.TotalSeconds:0.###} s timed runs per series after {s.Warmup.TotalSeconds:0.###} s warm-up; output {Path.GetFullPath(s.OutDir)}");
         var meta = RunMeta.Describe(IoSettings.ExperimentId, s.Cores, s.Profile);
+        meta.PollBudgetCycles["cpu-driver"] = WaitPolicy.Default.PollCycles;
         meta.Notes.Add(string.Create(CultureInfo.InvariantCulture,
             $"duration={s.Duration.TotalSeconds:0.###} s per timed run; repetitions={s.Repetitions}; warmup={s.Warmup.TotalSeconds:0.###} s untimed load per series; one sample = one timed run; rows give the median over runs and its 95% CI"));
         meta.Notes.Add("all traffic is loopback (127.0.0.1) inside this machine: no NIC, no wire. The multikernel 'NIC' is a socket owned by the driver dispatcher on its own core, polled by it (modelled hardware, real kernel socket I/O); " +

@@ -3,14 +3,13 @@ using System.Net.Sockets;
 using Multikernel;
 using Multikernel.Drivers;
 using Multikernel.Hardware;
-using Multikernel.Urpc;
 
 namespace IOWebserver;
 
 /// <summary>
 /// The multikernel UDP echo server: a two-core multikernel, the NIC driver dispatcher on the first core (owns the
-/// socket, polls it), the echo stack dispatcher on the second, one URPC binding between them and one shared packet
-/// pool owned by the driver.
+/// socket, polls it), the echo stack dispatcher on the second, one URPC binding between them (the driver's core binds
+/// to the stack's through the monitors) and one shared packet pool owned by the driver.
 /// </summary>
 public sealed class MkUdpEchoServer : IUdpEchoServer
 {
@@ -21,7 +20,6 @@ public sealed class MkUdpEchoServer : IUdpEchoServer
 
     readonly Socket _socket;
     readonly PacketPool _pool;
-    readonly UrpcBinding _binding;
     readonly MultikernelSystem _mk;
     readonly UdpNicDriver _driver;
     readonly UdpEchoStack _stack;
@@ -33,17 +31,23 @@ public sealed class MkUdpEchoServer : IUdpEchoServer
     MkUdpEchoServer(int driverCore, int stackCore, int maxDatagram, (long From, long To)? probe)
     {
         Cores = [driverCore, stackCore];
-        var topo = MachineTopology.Current;
-        int node = topo.Contains(driverCore) ? topo[driverCore].NumaNode : -1;
         _socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         _socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         Port = ((IPEndPoint)_socket.LocalEndPoint!).Port;
         // One byte more than the largest datagram, so a full buffer means "truncated".
-        _pool = new PacketPool(PoolBuffers, maxDatagram + 1, node);
-        _binding = new UrpcBinding(RingSlots, node, topo.Contains(stackCore) ? topo[stackCore].NumaNode : -1);
-        _driver = new UdpNicDriver(_socket, _pool, _binding.A) { Probe = probe is { } p ? new AllocationProbe(p.From, p.To) : null };
-        _stack = new UdpEchoStack(_binding.B, _pool.BufferSize) { Probe = probe is { } q ? new AllocationProbe(q.From, q.To) : null };
+        _pool = new PacketPool(PoolBuffers, maxDatagram + 1, MachineTopology.Current.NumaNodeOf(driverCore));
         _mk = MultikernelSystem.Boot(new MultikernelOptions { Cores = [driverCore, stackCore] });
+        try
+        {
+            var binding = _mk.BindAsync(0, 1, RingSlots).GetAwaiter().GetResult(); // the system frees it at shutdown
+            _driver = new UdpNicDriver(_socket, _pool, binding.Client) { Probe = probe is { } p ? new AllocationProbe(p.From, p.To) : null };
+            _stack = new UdpEchoStack(binding.Server, _pool.BufferSize) { Probe = probe is { } q ? new AllocationProbe(q.From, q.To) : null };
+        }
+        catch
+        {
+            _mk.Dispose();
+            throw;
+        }
     }
 
     /// <param name="probe">Optional window of datagrams over which the driver's and the stack's cores count their allocations.</param>
@@ -84,7 +88,6 @@ public sealed class MkUdpEchoServer : IUdpEchoServer
         try { Stop(); }
         finally
         {
-            _binding.Dispose();
             _pool.Dispose();
             _socket.Dispose();
         }

@@ -12,8 +12,8 @@ namespace IOWebserver;
 /// The multikernel web server: the TCP NIC driver dispatcher on the first core (owns the listening socket and
 /// every connection, polls them with epoll), the HTTP server dispatcher on the second, and, for dynamic pages, a
 /// database dispatcher on the third core (or beside the HTTP server when only two cores are given). Each pair
-/// talks by one URPC binding; request bytes sit in the driver's receive pool, responses in the HTTP server's
-/// transmit pool.
+/// talks by one URPC binding that the monitors make; request bytes sit in the driver's receive pool, responses in the
+/// HTTP server's transmit pool.
 /// </summary>
 public sealed class MkWebServer : IWebServer
 {
@@ -21,8 +21,6 @@ public sealed class MkWebServer : IWebServer
 
     readonly Socket _listener;
     readonly PacketPool _rxPool, _txPool;
-    readonly UrpcBinding _driverHttp;
-    readonly UrpcBinding? _httpDb;
     readonly MultikernelSystem _mk;
     readonly TcpNicDriver _driver;
     readonly HttpServerDispatcher _http;
@@ -39,23 +37,32 @@ public sealed class MkWebServer : IWebServer
         var bootCores = database != null && cores.Length >= 3 ? cores[..3] : cores[..2];
         Cores = bootCores;
         var topo = MachineTopology.Current;
-        int Node(int c) => topo.Contains(c) ? topo[c].NumaNode : -1;
         _listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         _listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         _listener.Listen(1024);
         Port = ((IPEndPoint)_listener.LocalEndPoint!).Port;
-        _rxPool = new PacketPool(RxBuffers, RxBufferBytes, Node(bootCores[0]));
-        _txPool = new PacketPool(TxBuffers, TxBufferBytes, Node(bootCores[1]));
-        _driverHttp = new UrpcBinding(RingSlots, Node(bootCores[0]), Node(bootCores[1]));
-        if (database != null)
-        {
-            _databaseCoreIndex = bootCores.Length >= 3 ? 2 : 1;
-            _httpDb = new UrpcBinding(RingSlots, Node(bootCores[1]), Node(bootCores[_databaseCoreIndex]));
-            _database = database(_httpDb.B, _txPool);
-        }
-        _driver = new TcpNicDriver(_listener, _rxPool, _txPool, _driverHttp.A) { Probe = probe is { } p ? new AllocationProbe(p.From, p.To) : null };
-        _http = new HttpServerDispatcher(_driverHttp.B, _rxPool, _txPool, _httpDb?.A) { Probe = probe is { } q ? new AllocationProbe(q.From, q.To) : null };
+        _rxPool = new PacketPool(RxBuffers, RxBufferBytes, topo.NumaNodeOf(bootCores[0]));
+        _txPool = new PacketPool(TxBuffers, TxBufferBytes, topo.NumaNodeOf(bootCores[1]));
         _mk = MultikernelSystem.Boot(new MultikernelOptions { Cores = bootCores });
+        try
+        {
+            // Bindings from the monitors (the system frees them at shutdown): driver to HTTP server, HTTP server to database.
+            var driverHttp = _mk.BindAsync(0, 1, RingSlots).GetAwaiter().GetResult();
+            UrpcBinding? httpDb = null;
+            if (database != null)
+            {
+                _databaseCoreIndex = bootCores.Length >= 3 ? 2 : 1;
+                httpDb = _mk.BindAsync(1, _databaseCoreIndex, RingSlots).GetAwaiter().GetResult();
+                _database = database(httpDb.Server, _txPool);
+            }
+            _driver = new TcpNicDriver(_listener, _rxPool, _txPool, driverHttp.Client) { Probe = probe is { } p ? new AllocationProbe(p.From, p.To) : null };
+            _http = new HttpServerDispatcher(driverHttp.Server, _rxPool, _txPool, httpDb?.Client) { Probe = probe is { } q ? new AllocationProbe(q.From, q.To) : null };
+        }
+        catch
+        {
+            _mk.Dispose();
+            throw;
+        }
     }
 
     /// <param name="cores">Driver core, HTTP core, and (for dynamic pages) the database core if given.</param>
@@ -98,8 +105,6 @@ public sealed class MkWebServer : IWebServer
         try { Stop(); }
         finally
         {
-            _driverHttp.Dispose();
-            _httpDb?.Dispose();
             _rxPool.Dispose();
             _txPool.Dispose();
             _listener.Dispose();

@@ -5,9 +5,9 @@ using Multikernel.Urpc;
 namespace IOWebserver;
 
 /// <summary>
-/// The echo service behind the UDP NIC driver, on its own core: for every <see cref="NicMessage.Rx"/> descriptor it
+/// The echo service behind the UDP NIC driver, on its own core: for every <see cref="NicMessages.Rx"/> descriptor it
 /// builds the reply in place in the driver's shared buffer (an echo reply is the request's payload, unchanged, so
-/// building it means handing the same bytes and length back) and returns the descriptor as <see cref="NicMessage.Tx"/>.
+/// building it means handing the same bytes and length back) and returns the descriptor as <see cref="NicMessages.Tx"/>.
 /// It reads nothing but the descriptor and never copies the payload: the point of the multikernel path is that the
 /// bytes cross cores only through the shared buffer, and only the 64-byte descriptor crosses by URPC.
 /// </summary>
@@ -27,21 +27,22 @@ public sealed class UdpEchoStack : Dispatcher
         _bufferSize = bufferSize;
     }
 
-    protected override void OnStart() => Waitset.Add(_driver.Incoming, OnMessage);
+    protected override void OnStart() => Waitset.Add(_driver.Receiver, OnMessage);
 
     protected override bool HasLocalWork => _toDriver.Count > 0;
 
     protected override bool Run()
     {
         Probe?.Observe(Echoed);
-        return _toDriver.Count > 0 && _toDriver.Flush(_driver.Outgoing) > 0;
+        return _toDriver.Count > 0 && _toDriver.Flush(_driver.Sender) > 0;
     }
 
-    void OnMessage(UrpcChannel channel, in UrpcMessage m)
+    void OnMessage(in UrpcMessage m)
     {
-        if (m.Type != NicMessage.Rx) throw new InvalidDataException($"UDP echo stack: unexpected message type {m.Type} from the driver");
-        if (m[1] > (ulong)_bufferSize) throw new InvalidDataException($"UDP echo stack: descriptor length {m[1]} exceeds the buffer size {_bufferSize}");
+        if (m.Type != NicMessages.Rx.TypeId) throw new InvalidDataException($"UDP echo stack: unexpected message type {m.Type} from the driver");
+        var rx = NicMessages.Rx.Decode(in m);
+        if ((uint)rx.Length > (uint)_bufferSize) throw new InvalidDataException($"UDP echo stack: descriptor length {rx.Length} exceeds the buffer size {_bufferSize}");
         Echoed++;
-        _toDriver.Send(_driver.Outgoing, NicMessage.Tx, m[0], m[1], m[2]);
+        _toDriver.Send(_driver.Sender, new NicMessages.Tx(rx.Buffer, rx.Length, rx.Flow));
     }
 }

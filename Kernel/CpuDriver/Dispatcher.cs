@@ -12,7 +12,7 @@ namespace Multikernel.CpuDriver;
 /// </summary>
 public abstract class Dispatcher
 {
-    CpuDriver? _driver;
+    CpuDriverThread? _driver;
     Waitset? _waitset;
 
     public string Name { get; }
@@ -21,14 +21,14 @@ public abstract class Dispatcher
     protected Dispatcher(string name) => Name = name;
 
     /// <summary>The CPU driver of the core this dispatcher runs on; set when the driver adopts it.</summary>
-    public CpuDriver Driver => _driver ?? throw new InvalidOperationException($"{Name} has not been adopted by a CPU driver yet");
+    public CpuDriverThread Driver => _driver ?? throw new InvalidOperationException($"{Name} has not been adopted by a CPU driver yet");
 
     /// <summary>The channels this dispatcher receives on; all share the core's notifier.</summary>
     public Waitset Waitset => _waitset ?? throw new InvalidOperationException($"{Name} has not been adopted by a CPU driver yet");
 
     public bool IsAdopted => _driver != null;
 
-    internal void Attach(CpuDriver driver, int slot)
+    internal void Attach(CpuDriverThread driver, int slot)
     {
         if (_driver != null) throw new InvalidOperationException($"{Name} already runs on core {_driver.Core}");
         _driver = driver;

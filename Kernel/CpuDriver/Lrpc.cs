@@ -17,13 +17,13 @@ public interface ILrpcServer
 /// </summary>
 public sealed class LrpcBinding
 {
-    readonly CpuDriver _driver;
+    readonly CpuDriverThread _driver;
     readonly Dispatcher _caller;
     readonly Dispatcher _callee;
     readonly ILrpcServer _server;
     bool _revoked;
 
-    internal LrpcBinding(CpuDriver driver, Dispatcher caller, Dispatcher callee, ILrpcServer server)
+    internal LrpcBinding(CpuDriverThread driver, Dispatcher caller, Dispatcher callee, ILrpcServer server)
     {
         _driver = driver;
         _caller = caller;

@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-using Multikernel.Hardware;
 using Multikernel.Threads;
 using Multikernel.Urpc;
 
@@ -8,75 +6,57 @@ namespace Multikernel.Domains;
 /// <summary>
 /// A domain spanning several cores, as in Barrelfish: one <see cref="DomainDispatcher"/> per chosen core, started
 /// through the monitors, sharing one address space (the process's; the application's data structures may be shared
-/// memory) and connected pairwise by URPC bindings that carry the threads package's own messages (wake-ups, thread
-/// creation, fork-join work and completions). Pairwise rather than a star through dispatcher 0: a mutex or barrier
-/// wakes a thread on any dispatcher from any other, and dynamic fork-join steals between any two, so a star would
-/// relay most of these through one core.
+/// memory) and connected pairwise by URPC bindings that the monitors make, which carry the threads package's own
+/// messages (wake-ups, thread creation) and those of layers above the domain (fork-join work and completions).
+/// Pairwise rather than a star through dispatcher 0: a mutex or barrier wakes a thread on any dispatcher from any
+/// other, and dynamic fork-join steals between any two, so a star would relay most of these through one core.
 /// <para>This object is the host's handle (the host is outside the system): it starts a main user thread on
-/// dispatcher 0 through the domain's host port and tears the domain down. Modelled: the binding memory is allocated
-/// by the host before the dispatchers are spawned, where Barrelfish's monitors would allocate it.</para>
+/// dispatcher 0 through the domain's host port (a host binding the monitor of dispatcher 0's core made) and tears the
+/// domain down. The layers attached to the domain (<see cref="Layer{T}"/>) are domain-wide data in its address space,
+/// published once and read by every dispatcher when a layer's message arrives.</para>
 /// </summary>
 public sealed class Domain : IAsyncDisposable, IDisposable
 {
     static int s_nextId;
 
-    readonly MultikernelSystem _system;
     readonly DomainOptions _options;
     readonly List<UrpcBinding> _bindings = new();
-    readonly UrpcChannel _hostPort;
+    readonly UrpcSender _hostPort;
     readonly object _hostPortLock = new();
     readonly DomainDispatcher?[] _dispatchers;
+    LayerTable _layers = LayerTable.Empty;
     int _disposed;
 
     public int Id { get; }
     /// <summary>Core indices (of the booted system) of the domain's dispatchers, in dispatcher order.</summary>
     public IReadOnlyList<int> CoreIndices { get; }
     public int DispatcherCount => CoreIndices.Count;
+    /// <summary>How the domain's dispatchers wait (for experiments' meta.json).</summary>
+    public WaitPolicy WaitPolicy => _options.WaitPolicy;
 
     /// <summary>The domain whose dispatcher runs the caller (null outside any domain).</summary>
     public static Domain? Current => DomainDispatcher.Current?.Domain;
 
-    Domain(MultikernelSystem system, IReadOnlyList<int> coreIndices, DomainOptions options)
+    Domain(IReadOnlyList<int> coreIndices, DomainOptions options, UrpcBinding hostBinding, UrpcEndpoint?[][] peers, IEnumerable<UrpcBinding> bindings)
     {
-        _system = system;
         _options = options;
         Id = Interlocked.Increment(ref s_nextId);
         CoreIndices = coreIndices;
-        int k = coreIndices.Count;
-        _dispatchers = new DomainDispatcher?[k];
-        _hostPort = new UrpcChannel(16, NodeOf(coreIndices[0]));
-        Peers = new UrpcEndpoint?[k][];
-        for (int i = 0; i < k; i++) Peers[i] = new UrpcEndpoint?[k];
-        try
-        {
-            for (int i = 0; i < k; i++)
-                for (int j = i + 1; j < k; j++)
-                {
-                    var b = new UrpcBinding(options.RingSlots, NodeOf(coreIndices[i]), NodeOf(coreIndices[j]));
-                    _bindings.Add(b);
-                    Peers[i][j] = b.A;
-                    Peers[j][i] = b.B;
-                }
-        }
-        catch
-        {
-            FreeChannels();
-            throw;
-        }
+        _dispatchers = new DomainDispatcher?[coreIndices.Count];
+        _hostPort = hostBinding.Client.Sender;
+        Peers = peers;
+        _bindings.Add(hostBinding);
+        _bindings.AddRange(bindings);
     }
 
     /// <summary>Per dispatcher, its ends of the bindings to the others (by dispatcher index; null for itself).</summary>
     UrpcEndpoint?[][] Peers { get; }
 
-    int NodeOf(int coreIndex)
-    {
-        int cpu = _system.Cores[coreIndex];
-        return _system.Topology.Contains(cpu) ? _system.Topology[cpu].NumaNode : -1;
-    }
-
     /// <summary>
     /// Creates a domain with one dispatcher on each of <paramref name="coreIndices"/> (core indices of the booted
-    /// system; null: all of them), spawned by the monitor of the first core. Dispatcher i runs on coreIndices[i].
+    /// system; null: all of them): asks the monitors for a binding between every pair of its cores and for a host
+    /// binding to the first core, then has the monitor of the first core spawn the dispatchers. Dispatcher i runs on
+    /// coreIndices[i].
     /// </summary>
     public static async Task<Domain> CreateAsync(MultikernelSystem system, IReadOnlyList<int>? coreIndices = null, DomainOptions? options = null)
     {
@@ -89,30 +69,61 @@ public sealed class Domain : IAsyncDisposable, IDisposable
                 throw new ArgumentOutOfRangeException(nameof(coreIndices), c, $"core index {c} is not booted; this system has core indices 0..{system.CoreCount - 1}");
         if (cores.Distinct().Count() != cores.Length)
             throw new ArgumentException($"core indices {string.Join(',', cores)} name a core twice; a domain has one dispatcher per core", nameof(coreIndices));
-        if (o.RingSlots < UrpcChannel.MinSlots || o.RingSlots > UrpcChannel.MaxSlots || (o.RingSlots & (o.RingSlots - 1)) != 0)
-            throw new ArgumentException($"RingSlots {o.RingSlots} is not a power of two from {UrpcChannel.MinSlots} to {UrpcChannel.MaxSlots}", nameof(options));
-        if (o.SpinAfterRegion < TimeSpan.Zero)
-            throw new ArgumentException($"SpinAfterRegion {o.SpinAfterRegion} is negative", nameof(options));
+        if (!UrpcRing.IsValidSize(o.RingSlots))
+            throw new ArgumentException($"RingSlots {o.RingSlots} is not a power of two from {UrpcRing.MinSlots} to {UrpcRing.MaxSlots}", nameof(options));
+        if (o.WaitPolicy == null) throw new ArgumentException("WaitPolicy is null; a domain's dispatchers need one", nameof(options));
 
-        var domain = new Domain(system, cores, o);
-        ulong spin = (ulong)CycleClock.FromNanoseconds(o.SpinAfterRegion.TotalMilliseconds * 1e6);
-        var spawns = new Task[cores.Length];
-        for (int i = 0; i < cores.Length; i++)
+        // Bindings from the monitors: dispatcher i is the client of its binding with every j > i.
+        int k = cores.Length;
+        var pairs = new List<(int I, int J, Task<UrpcBinding> Binding)>();
+        for (int i = 0; i < k; i++)
+            for (int j = i + 1; j < k; j++)
+                pairs.Add((i, j, system.BindAsync(cores[i], cores[j], o.RingSlots)));
+        var host = system.BindHostAsync(cores[0]);
+        await Task.WhenAll(pairs.Select(p => (Task)p.Binding).Append(host)).ConfigureAwait(false);
+        var peers = new UrpcEndpoint?[k][];
+        for (int i = 0; i < k; i++) peers[i] = new UrpcEndpoint?[k];
+        foreach (var (i, j, b) in pairs)
+        {
+            peers[i][j] = b.Result.Client;
+            peers[j][i] = b.Result.Server;
+        }
+        var domain = new Domain(cores, o, host.Result, peers, pairs.Select(p => p.Binding.Result));
+
+        var spawns = new Task[k];
+        for (int i = 0; i < k; i++)
         {
             int index = i;
             // The image runs on the target core: the dispatcher is made there, with its ends of the bindings.
             spawns[i] = system.SpawnAsync(cores[0], cores[i], () => domain._dispatchers[index] =
-                new DomainDispatcher(domain, index, domain.Peers[index], index == 0 ? domain._hostPort : null, spin));
+                new DomainDispatcher(domain, index, domain.Peers[index], index == 0 ? host.Result.Server.Receiver : null, o.WaitPolicy));
         }
         await Task.WhenAll(spawns).ConfigureAwait(false);
         return domain;
     }
 
-    /// <summary>The dispatcher with index <paramref name="index"/> (shared address space: used by the runtime to read a master's job table).</summary>
-    internal DomainDispatcher Dispatcher(int index) => _dispatchers[index]!;
-
     /// <summary>The domain's dispatchers, for statistics and tests; their state belongs to their cores.</summary>
     public IReadOnlyList<DomainDispatcher> Dispatchers => _dispatchers.Select(d => d!).ToArray();
+
+    /// <summary>
+    /// The layer of type <typeparamref name="T"/> attached to this domain, attaching the one <paramref name="create"/>
+    /// makes if there is none yet (once per domain; if two dispatchers race, one attaches and the other's is
+    /// dropped, so <paramref name="create"/> must have no side effects). A layer attaches itself before it sends its
+    /// first message, so every dispatcher that receives one finds the layer (the message orders the publication).
+    /// </summary>
+    public T Layer<T>(Func<Domain, T> create) where T : class, IDomainLayer
+    {
+        while (true)
+        {
+            var current = Volatile.Read(ref _layers);
+            if (current.Find<T>() is { } found) return found;
+            var next = current.With(create(this));
+            if (Interlocked.CompareExchange(ref _layers, next, current) == current) return (T)next.Last;
+        }
+    }
+
+    /// <summary>The attached layer that owns message type <paramref name="type"/> (null if none).</summary>
+    internal IDomainLayer? LayerOf(byte type) => Volatile.Read(ref _layers).ByType[type];
 
     /// <summary>Runs <paramref name="main"/> as a user thread on dispatcher 0; the task completes (on the thread pool) when it returns.</summary>
     public Task RunMainAsync(Func<UTask> main)
@@ -127,14 +138,14 @@ public sealed class Domain : IAsyncDisposable, IDisposable
         ArgumentNullException.ThrowIfNull(main);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         var request = new MainThreadRequest<T>(main);
-        var handle = GCHandle.Alloc(request);
-        lock (_hostPortLock) _hostPort.Send(DomainMessage.HostStartMain, (ulong)GCHandle.ToIntPtr(handle));
+        var message = new DomainMessages.HostStartMain(ObjectHandle.Pass(request));
+        lock (_hostPortLock) _hostPort.Send(in message);
         return request.Task;
     }
 
     /// <summary>
-    /// Runs synchronous code as the main user thread on dispatcher 0, e.g. a compute kernel that calls
-    /// <see cref="ForkJoin.For{TBody}"/> from its loops; returns its result to the host.
+    /// Runs synchronous code as the main user thread on dispatcher 0, e.g. a compute kernel that runs fork-join loops
+    /// (<c>Multikernel.ParallelLoops.ForkJoin</c>); returns its result to the host.
     /// </summary>
     public Task<T> RunOnMasterAsync<T>(Func<T> body)
     {
@@ -153,8 +164,8 @@ public sealed class Domain : IAsyncDisposable, IDisposable
         if (!_dispatchers.Any(d => d is { SystemStopped: true }))
         {
             var left = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            var handle = GCHandle.Alloc(left);
-            lock (_hostPortLock) _hostPort.Send(DomainMessage.HostStop, (ulong)GCHandle.ToIntPtr(handle));
+            var message = new DomainMessages.HostStop(ObjectHandle.Pass(left));
+            lock (_hostPortLock) _hostPort.Send(in message);
             var timeout = _options.StopTimeout;
             if (await Task.WhenAny(left.Task, Task.Delay(timeout)).ConfigureAwait(false) != left.Task)
                 throw new TimeoutException($"domain {Id} did not stop within {timeout.TotalSeconds} s (a dispatcher is stuck in user code?); its channel memory is not freed");
@@ -167,17 +178,47 @@ public sealed class Domain : IAsyncDisposable, IDisposable
                 await Task.Delay(1).ConfigureAwait(false);
             }
         }
-        FreeChannels();
+        // Free the rings now rather than when the system shuts down (the monitors that made them skip freed ones).
+        foreach (var b in _bindings) b.Dispose();
     }
 
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
-    void FreeChannels()
-    {
-        foreach (var b in _bindings) b.Dispose();
-        _bindings.Clear();
-        _hostPort.Dispose();
-    }
-
     public override string ToString() => $"domain {Id} on core indices {string.Join(',', CoreIndices)}";
+
+    /// <summary>The attached layers and which owns each message type; immutable, replaced as a whole when a layer attaches.</summary>
+    sealed class LayerTable
+    {
+        public static readonly LayerTable Empty = new([], new IDomainLayer?[256]);
+
+        readonly IDomainLayer[] _all;
+        public IDomainLayer?[] ByType { get; }
+        public IDomainLayer Last => _all[^1];
+
+        LayerTable(IDomainLayer[] all, IDomainLayer?[] byType)
+        {
+            _all = all;
+            ByType = byType;
+        }
+
+        public T? Find<T>() where T : class
+        {
+            foreach (var l in _all) if (l is T t) return t;
+            return null;
+        }
+
+        public LayerTable With(IDomainLayer layer)
+        {
+            var byType = (IDomainLayer?[])ByType.Clone();
+            foreach (byte type in layer.MessageTypes)
+            {
+                if (type < DomainMessages.FirstLayerType)
+                    throw new ArgumentException($"layer {layer.GetType().Name} claims message type {type}; types below {DomainMessages.FirstLayerType} belong to the domain");
+                if (byType[type] != null)
+                    throw new ArgumentException($"layer {layer.GetType().Name} claims message type {type}, which {byType[type]!.GetType().Name} owns");
+                byType[type] = layer;
+            }
+            return new LayerTable([.. _all, layer], byType);
+        }
+    }
 }

@@ -1,26 +1,25 @@
-using System.Runtime.InteropServices;
 using Multikernel.CpuDriver;
 using Multikernel.Hardware;
 using Multikernel.Threads;
 using Multikernel.Urpc;
+using static Multikernel.Domains.DomainMessages;
 
 namespace Multikernel.Domains;
 
 /// <summary>
-/// A domain's dispatcher on one core: runs the domain's user threads on that core (its <see cref="Scheduler"/>) and
-/// its part of fork-join regions (its <see cref="ForkJoinEngine"/>), and talks to the domain's other dispatchers
+/// A domain's dispatcher on one core: runs the domain's user threads on that core (its <see cref="Scheduler"/>),
+/// hands messages of layers above the domain (fork-join loops) to them, and talks to the domain's other dispatchers
 /// only by URPC, one binding per pair. Dispatcher 0 also owns the domain's host port.
-/// <para>Invariant: every member is used on this core's thread only (message handlers and upcalls), except the
-/// fork-join job table that workers read after a fork message, and <see cref="HasLeft"/>, which the host reads.</para>
+/// <para>Invariant: every member is used on this core's thread only (message handlers and upcalls), except
+/// <see cref="HasLeft"/> and <see cref="SystemStopped"/>, which the host reads. While one of its handlers or upcalls
+/// runs, its scheduler is the core thread's <see cref="Scheduler.Current"/>.</para>
 /// </summary>
-public sealed class DomainDispatcher : Dispatcher
+public sealed class DomainDispatcher : Dispatcher, IThreadDispatcher
 {
-    [ThreadStatic] static DomainDispatcher? t_current;
-
     readonly UrpcEndpoint?[] _peers;
     readonly UrpcOutbox _outbox;
-    readonly UrpcChannel? _hostPort;
-    readonly ulong _spinCycles;
+    readonly UrpcReceiver? _hostPort;
+    readonly WaitPolicy _waitPolicy;
     readonly List<MainThreadRequest> _mains = new();
     ulong _hotUntil;
     bool _stopRequested;
@@ -33,14 +32,9 @@ public sealed class DomainDispatcher : Dispatcher
     /// <summary>This dispatcher's index within its domain (0 = the first, which runs the main thread).</summary>
     public int Index { get; }
     public Scheduler Scheduler { get; }
-    internal ForkJoinEngine ForkJoin { get; }
 
-    /// <summary>The domain dispatcher whose handler or upcall runs now on this core thread.</summary>
-    internal static DomainDispatcher? Current => t_current;
-
-    /// <summary>Fork-join statistics of this dispatcher: regions forked, chunks run, steal ranges given and received.</summary>
-    public (long Regions, long Chunks, long StealsGiven, long StealsReceived) ForkJoinStats =>
-        (ForkJoin.RegionsForked, ForkJoin.ChunksRun, ForkJoin.StealsGiven, ForkJoin.StealsReceived);
+    /// <summary>The domain dispatcher whose handler or upcall runs now on this core thread (null outside any).</summary>
+    public static DomainDispatcher? Current => Scheduler.Current?.Owner as DomainDispatcher;
 
     /// <summary>Messages to peers that found the peer's ring full and waited in this dispatcher's backlog.</summary>
     public long MessagesBacklogged => _outbox.EverBacklogged;
@@ -50,29 +44,24 @@ public sealed class DomainDispatcher : Dispatcher
     /// <summary>Set when the whole system shut down under the domain (its core thread has ended).</summary>
     internal bool SystemStopped => _systemStopped;
 
-    internal DomainDispatcher(Domain domain, int index, UrpcEndpoint?[] peers, UrpcChannel? hostPort, ulong spinCycles)
+    /// <param name="peers">This dispatcher's end of the binding with each other dispatcher, by index (null for itself).</param>
+    /// <param name="hostPort">Dispatcher 0 only: the receiving end of the host's port.</param>
+    internal DomainDispatcher(Domain domain, int index, UrpcEndpoint?[] peers, UrpcReceiver? hostPort, WaitPolicy waitPolicy)
         : base($"domain {domain.Id} dispatcher {index}")
     {
         Domain = domain;
         Index = index;
         _peers = peers;
-        _outbox = new UrpcOutbox(peers);
+        _outbox = new UrpcOutbox(peers.Select(p => p?.Sender).ToArray());
         _hostPort = hostPort;
-        _spinCycles = spinCycles;
+        _waitPolicy = waitPolicy;
         Scheduler = new Scheduler(this);
-        ForkJoin = new ForkJoinEngine(this);
     }
 
     protected internal override void OnStart()
     {
-        for (int p = 0; p < _peers.Length; p++)
-        {
-            var ep = _peers[p];
-            if (ep == null) continue;
-            int from = p;
-            Waitset.Add(ep.Incoming, (UrpcChannel c, in UrpcMessage m) => OnPeerMessage(from, in m));
-        }
-        if (_hostPort != null) Waitset.Add(_hostPort, (UrpcChannel c, in UrpcMessage m) => OnHostMessage(in m));
+        Waitset.AddPeers(_peers, OnPeerMessage);
+        if (_hostPort != null) Waitset.Add(_hostPort, OnHostMessage);
     }
 
     protected internal override bool HasLocalWork =>
@@ -80,8 +69,7 @@ public sealed class DomainDispatcher : Dispatcher
 
     protected internal override bool Run()
     {
-        var previous = t_current;
-        t_current = this;
+        var previous = Scheduler.Enter(Scheduler);
         try
         {
             bool progress = _outbox.Flush();
@@ -89,7 +77,7 @@ public sealed class DomainDispatcher : Dispatcher
             if (_stopRequested && TryLeave()) progress = true;
             return progress;
         }
-        finally { t_current = previous; }
+        finally { Scheduler.Exit(previous); }
     }
 
     protected internal override void OnStop()
@@ -98,103 +86,109 @@ public sealed class DomainDispatcher : Dispatcher
         FailMains(new OperationCanceledException("the multikernel shut down before the domain's main thread finished"));
     }
 
-    // ---- sending -------------------------------------------------------------------------------------------
+    // ---- the threads package's view (IThreadDispatcher) ------------------------------------------------------
 
-    internal void Send(int to, byte type, ulong w0 = 0, ulong w1 = 0, ulong w2 = 0, ulong w3 = 0, ulong w4 = 0) =>
-        _outbox.Send(to, type, w0, w1, w2, w3, w4);
+    int IThreadDispatcher.DispatcherCount => Domain.DispatcherCount;
 
-    internal void SendWake(int to, int slot) => _outbox.Send(to, DomainMessage.Wake, (ulong)slot);
+    void IThreadDispatcher.AssertOnCore() => AssertOnCore();
 
-    internal void SendSpawn(int to, UThread t) =>
-        _outbox.Send(to, DomainMessage.SpawnThread, (ulong)GCHandle.ToIntPtr(GCHandle.Alloc(t)));
+    bool IThreadDispatcher.SameDomainAs(IThreadDispatcher other) => other is DomainDispatcher d && d.Domain == Domain;
 
-    /// <summary>Keeps this core polling for <see cref="DomainOptions.SpinAfterRegion"/> (the next fork finds it awake).</summary>
-    internal void KeepHot() => _hotUntil = CycleClock.Now() + _spinCycles;
+    void IThreadDispatcher.SendWake(int to, int slot) => _outbox.Send(to, new Wake(slot));
+
+    void IThreadDispatcher.SendSpawn(int to, UThread thread) =>
+        _outbox.Send(to, new SpawnThread(ObjectHandle.Pass(thread)));
+
+    // ---- for layers above the domain --------------------------------------------------------------------------
+
+    /// <summary>Sends a message to dispatcher <paramref name="to"/> of this domain (queued if its ring is full).</summary>
+    public void Send<T>(int to, in T message) where T : struct, IUrpcMessage<T>
+    {
+        AssertOnCore();
+        _outbox.Send(to, in message);
+    }
+
+    /// <summary>Keeps this core polling for the wait policy's budget (the next fork-join region finds it awake).</summary>
+    public void KeepHot() => _hotUntil = CycleClock.Now() + (ulong)_waitPolicy.PollCycles;
 
     /// <summary>Nested dispatch: one poll of this dispatcher's channels and one flush of its backlog.</summary>
-    internal int PollOnce()
+    public int PollOnce()
     {
+        AssertOnCore();
         int handled = Waitset.Poll();
         _outbox.Flush();
         return handled;
     }
 
     /// <summary>
-    /// One step of a nested wait (fork-join join, steal round): poll and flush; after
-    /// <see cref="DomainOptions.SpinAfterRegion"/> without any message, block on the core's notifier (the modelled
-    /// IPI halt) until a message arrives. <paramref name="idleSince"/> is the caller's idle clock (start at 0).
+    /// One step of a nested wait (a fork-join join, a steal round): polls and flushes; if nothing moved, idles under
+    /// the domain's <see cref="WaitPolicy"/> until a message is pending or a bounded sleep on the core's notifier (the
+    /// modelled IPI halt) ends. Keep <paramref name="state"/> for the whole wait (start with <c>default</c>).
     /// </summary>
-    internal void WaitStep(ref ulong idleSince)
+    public void WaitStep(ref WaitState state)
     {
-        if (Waitset.Poll() > 0 | _outbox.Flush()) { idleSince = 0; return; }
-        ulong now = CycleClock.Now();
-        if (idleSince == 0) { idleSince = now; return; }
-        if (now - idleSince < _spinCycles || _outbox.Pending > 0) return;
-        var n = Driver.Notifier;
-        n.PrepareToSleep();
-        if (Waitset.AnyPending()) n.CancelSleep();
-        else n.Sleep();
+        AssertOnCore();
+        if (Waitset.Poll() > 0 | _outbox.Flush()) { state.Reset(); return; }
+        var probe = new NestedWaitProbe(this);
+        _waitPolicy.Idle(ref state, ref probe, Driver.Notifier);
     }
 
-    // ---- receiving -----------------------------------------------------------------------------------------
+    readonly struct NestedWaitProbe(DomainDispatcher d) : IWorkProbe
+    {
+        public bool HasWork() => d._outbox.Pending > 0 || d.Waitset.AnyPending();
+    }
+
+    // ---- receiving ---------------------------------------------------------------------------------------------
 
     void OnPeerMessage(int from, in UrpcMessage m)
     {
-        var previous = t_current;
-        t_current = this;
+        var previous = Scheduler.Enter(Scheduler);
         try
         {
             switch (m.Type)
             {
-                case DomainMessage.Wake: Scheduler.OnWakeMessage((int)m[0]); break;
-                case DomainMessage.SpawnThread:
-                {
-                    var h = GCHandle.FromIntPtr((nint)m[0]);
-                    var t = (UThread)h.Target!;
-                    h.Free();
-                    Scheduler.Adopt(t);
+                case Wake.TypeId: Scheduler.OnWakeMessage(Wake.Decode(in m).Slot); break;
+                case SpawnThread.TypeId:
+                    Scheduler.Adopt(ObjectHandle.Take<UThread>(SpawnThread.Decode(in m).Thread));
                     break;
-                }
-                case DomainMessage.Fork: ForkJoin.OnFork(from, in m); break;
-                case DomainMessage.StealRequest: ForkJoin.OnStealRequest(from, in m); break;
-                case DomainMessage.StealReply: ForkJoin.OnStealReply(in m); break;
-                case DomainMessage.Finished: ForkJoin.OnFinished(in m); break;
-                case DomainMessage.Stop: _stopRequested = true; break;
-                case DomainMessage.Stopped: _stopAcksMissing--; break;
-                default: throw new InvalidOperationException($"{Name} got message type {m.Type} from dispatcher {from}");
+                case Stop.TypeId: _stopRequested = true; break;
+                case Stopped.TypeId: _stopAcksMissing--; break;
+                default:
+                    var layer = Domain.LayerOf(m.Type)
+                        ?? throw new InvalidOperationException($"{Name} got message type {m.Type} from dispatcher {from}, which neither the domain nor a layer attached to it owns");
+                    layer.OnMessage(this, from, in m);
+                    break;
             }
         }
-        finally { t_current = previous; }
+        finally { Scheduler.Exit(previous); }
     }
 
     void OnHostMessage(in UrpcMessage m)
     {
-        var previous = t_current;
-        t_current = this;
+        var previous = Scheduler.Enter(Scheduler);
         try
         {
-            var h = GCHandle.FromIntPtr((nint)m[0]);
-            var target = h.Target!;
-            h.Free();
             switch (m.Type)
             {
-                case DomainMessage.HostStartMain:
+                case HostStartMain.TypeId:
                 {
-                    var request = (MainThreadRequest)target;
+                    var request = ObjectHandle.Take<MainThreadRequest>(HostStartMain.Decode(in m).Request);
                     if (_stopRequested) { request.Fail(new ObjectDisposedException(Name, "the domain is being torn down")); break; }
                     _mains.Add(request);
                     request.Start(this);
                     break;
                 }
-                case DomainMessage.HostStop:
-                    _stopReply = (TaskCompletionSource)target;
+                case HostStop.TypeId:
+                    _stopReply = ObjectHandle.Take<TaskCompletionSource>(HostStop.Decode(in m).Completion);
                     _stopRequested = true;
                     _stopAcksMissing = 0;
-                    for (int p = 1; p < _peers.Length; p++) { Send(p, DomainMessage.Stop); _stopAcksMissing++; }
+                    for (int p = 1; p < _peers.Length; p++) { _outbox.Send(p, new Stop()); _stopAcksMissing++; }
                     break;
+                default:
+                    throw new InvalidOperationException($"{Name} got message type {m.Type} on the domain's host port");
             }
         }
-        finally { t_current = previous; }
+        finally { Scheduler.Exit(previous); }
     }
 
     internal void MainFinished(MainThreadRequest request) => _mains.Remove(request);
@@ -213,11 +207,11 @@ public sealed class DomainDispatcher : Dispatcher
     bool TryLeave()
     {
         if (Index == 0 && _stopAcksMissing > 0) return false;
-        foreach (var ep in _peers) if (ep != null) Waitset.Remove(ep.Incoming);
+        Waitset.RemovePeers(_peers);
         if (_hostPort != null) Waitset.Remove(_hostPort);
         _outbox.Discard();
         _stopRequested = false;
-        if (Index != 0) _peers[0]!.Send(DomainMessage.Stopped);   // dispatcher 0 keeps polling until this arrives
+        if (Index != 0) _peers[0]!.Sender.Send(new Stopped());   // dispatcher 0 keeps polling until this arrives
         else FailMains(new ObjectDisposedException(Name, "the domain was torn down before its main thread finished"));
         Driver.Retire(this);
         _hasLeft = true;

@@ -1,17 +1,23 @@
+using Multikernel.Urpc;
+
 namespace Multikernel.Domains;
 
 /// <summary>How a domain's dispatchers talk and wait.</summary>
 public sealed record DomainOptions
 {
+    /// <summary>The default <see cref="WaitPolicy"/>: poll 2 ms, checking without a pause, then sleep.</summary>
+    public static readonly TimeSpan DefaultPollBudget = TimeSpan.FromMilliseconds(2);
+
     /// <summary>Slots of each one-way ring between two dispatchers of the domain (power of two).</summary>
     public int RingSlots { get; init; } = 64;
 
     /// <summary>
-    /// How long a dispatcher keeps polling (its core does not sleep) after it took part in a fork-join region, so
-    /// that the next region's fork reaches a spinning core instead of a sleeping one; and how long a master waiting
-    /// for completions polls before it blocks on its core's notifier. OpenMP runtimes spin similarly between loops.
+    /// How a dispatcher waits inside the domain: a master waiting for a fork-join region's completions, or a thief for
+    /// steal replies, polls for the policy's budget before it blocks on its core's notifier; and after it took part in
+    /// a region a dispatcher keeps its core polling (not sleeping) for the same budget, so that the next region's fork
+    /// reaches a spinning core instead of a sleeping one (OpenMP runtimes spin similarly between loops).
     /// </summary>
-    public TimeSpan SpinAfterRegion { get; init; } = TimeSpan.FromMilliseconds(2);
+    public WaitPolicy WaitPolicy { get; init; } = WaitPolicy.ForDuration(DefaultPollBudget, spinIterations: 0);
 
     /// <summary>How long <see cref="Domain.DisposeAsync"/> waits for every dispatcher to leave its core.</summary>
     public TimeSpan StopTimeout { get; init; } = TimeSpan.FromSeconds(10);

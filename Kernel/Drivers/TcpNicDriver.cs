@@ -1,19 +1,20 @@
 using System.Net.Sockets;
 using Multikernel.CpuDriver;
 using Multikernel.Urpc;
+using static Multikernel.Drivers.NicMessages;
 
 namespace Multikernel.Drivers;
 
 /// <summary>
 /// The modelled NIC for TCP: a dispatcher that owns a listening socket and every connection accepted on it, and
 /// polls them with a non-blocking epoll_wait from its run upcall on its own core. Received bytes land in a buffer of
-/// the driver's receive pool and go to the server as <see cref="NicMessage.Rx"/> descriptors (the server copies or
-/// parses them and answers <see cref="NicMessage.RxDone"/>); responses come back as <see cref="NicMessage.Tx"/>
+/// the driver's receive pool and go to the server as <see cref="NicMessages.Rx"/> descriptors (the server copies or
+/// parses them and answers <see cref="NicMessages.RxDone"/>); responses come back as <see cref="NicMessages.Tx"/>
 /// descriptors into the server's transmit pool, which the driver writes to the connection in order and returns
-/// with <see cref="NicMessage.TxDone"/>.
+/// with <see cref="NicMessages.TxDone"/>.
 /// <para>Connection ids are (generation &lt;&lt; 32 | slot): a slot is reused only with a new generation, so a
 /// descriptor for a connection that has since closed is recognised as stale (its buffer goes straight back).
-/// Per connection, Rx descriptors leave in arrival order and <see cref="NicMessage.Closed"/> is the last message
+/// Per connection, Rx descriptors leave in arrival order and <see cref="NicMessages.Closed"/> is the last message
 /// for that id; Tx descriptors are written in the order they arrived. Only this dispatcher touches the sockets,
 /// the epoll instance, the receive pool's free list and the connection table.</para>
 /// </summary>
@@ -73,8 +74,8 @@ public sealed unsafe class TcpNicDriver : Dispatcher
 
     protected internal override bool Run()
     {
-        bool progress = _toServer.Count > 0 && _toServer.Flush(_server.Outgoing) > 0;
-        for (int k = 0; k < Batch && _server.TryReceive(out UrpcMessage m); k++)
+        bool progress = _toServer.Count > 0 && _toServer.Flush(_server.Sender) > 0;
+        for (int k = 0; k < Batch && _server.Receiver.TryReceive(out UrpcMessage m); k++)
         {
             progress = true;
             Handle(in m);
@@ -99,26 +100,29 @@ public sealed unsafe class TcpNicDriver : Dispatcher
     {
         switch (m.Type)
         {
-            case NicMessage.RxDone:
-                _rxPool.Free((int)m[0]);
+            case RxDone.TypeId:
+                _rxPool.Free(RxDone.Decode(in m).Buffer);
                 break;
-            case NicMessage.Tx:
+            case Tx.TypeId:
             {
-                int buffer = (int)m[0], length = (int)m[1], offset = (int)m[3];
-                if ((ulong)offset + (ulong)length > (ulong)_txPool.BufferSize || length <= 0)
-                    throw new InvalidDataException($"TCP NIC driver: bad Tx descriptor (buffer {m[0]}, offset {m[3]}, length {m[1]})");
-                if (!Live(m[2]) || _closing[Slot(m[2])]) { ToServer(NicMessage.TxDone, m[0], 0, m[2]); break; }
-                int slot = Slot(m[2]);
+                var tx = Tx.Decode(in m);
+                if ((ulong)(uint)tx.Offset + (ulong)(uint)tx.Length > (ulong)_txPool.BufferSize || tx.Length <= 0)
+                    throw new InvalidDataException($"TCP NIC driver: bad Tx descriptor (buffer {tx.Buffer}, offset {tx.Offset}, length {tx.Length})");
+                if (!Live(tx.Flow) || _closing[Slot(tx.Flow)]) { _toServer.Send(_server.Sender, new TxDone(tx.Buffer, tx.Flow)); break; }
+                int slot = Slot(tx.Flow);
                 var q = _tx[slot]!;
-                q.Enqueue(buffer, offset, length);
+                q.Enqueue(tx.Buffer, tx.Offset, tx.Length);
                 if (q.Count == 1) Transmit(slot);
                 break;
             }
-            case NicMessage.Close:
-                if (!Live(m[2])) break;
-                _closing[Slot(m[2])] = true;
-                if (_tx[Slot(m[2])]!.Count == 0) CloseConnection(Slot(m[2]));
+            case Close.TypeId:
+            {
+                ulong id = Close.Decode(in m).Flow;
+                if (!Live(id)) break;
+                _closing[Slot(id)] = true;
+                if (_tx[Slot(id)]!.Count == 0) CloseConnection(Slot(id));
                 break;
+            }
             default:
                 throw new InvalidDataException($"TCP NIC driver: unexpected message type {m.Type} from the server");
         }
@@ -139,7 +143,7 @@ public sealed unsafe class TcpNicDriver : Dispatcher
             ulong id = ConnectionId(slot, _gen[slot]);
             _epoll.Add(fd, Epoll.In | Epoll.RdHup, id);
             Accepted++;
-            ToServer(NicMessage.Open, 0, 0, id);
+            _toServer.Send(_server.Sender, new Open(id));
         }
     }
 
@@ -156,7 +160,7 @@ public sealed unsafe class TcpNicDriver : Dispatcher
             if (n == 0) { _rxPool.Free(buffer); CloseConnection(slot); return; }
             RxBytes += n;
             RxDescriptors++;
-            ToServer(NicMessage.Rx, (ulong)buffer, (ulong)n, id);
+            _toServer.Send(_server.Sender, new Rx(buffer, n, id));
             if (n < _rxPool.BufferSize) return;
         }
     }
@@ -174,7 +178,7 @@ public sealed unsafe class TcpNicDriver : Dispatcher
             if (n < 0) break;
             TxBytes += n;
             if (n < head.Length) { head.Offset += n; head.Length -= n; break; }
-            ToServer(NicMessage.TxDone, (ulong)q.Dequeue(), 0, id);
+            _toServer.Send(_server.Sender, new TxDone(q.Dequeue(), id));
         }
         bool wants = q.Count > 0;
         if (wants != _wantsOut[slot])
@@ -192,14 +196,12 @@ public sealed unsafe class TcpNicDriver : Dispatcher
         SocketCalls.Close(_fd[slot]);
         _fd[slot] = -1;
         var q = _tx[slot]!;
-        while (q.Count > 0) ToServer(NicMessage.TxDone, (ulong)q.Dequeue(), 0, id);
+        while (q.Count > 0) _toServer.Send(_server.Sender, new TxDone(q.Dequeue(), id));
         _gen[slot]++;
         _freeSlots[_freeCount++] = slot;
         Closed++;
-        ToServer(NicMessage.Closed, 0, 0, id);
+        _toServer.Send(_server.Sender, new Closed(id));
     }
-
-    void ToServer(byte type, ulong w0, ulong w1, ulong w2) => _toServer.Send(_server.Outgoing, type, w0, w1, w2);
 
     protected internal override void OnStop()
     {

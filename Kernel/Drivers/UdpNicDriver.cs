@@ -2,14 +2,15 @@ using System.Net.Sockets;
 using Multikernel.CpuDriver;
 using Multikernel.Hardware;
 using Multikernel.Urpc;
+using static Multikernel.Drivers.NicMessages;
 
 namespace Multikernel.Drivers;
 
 /// <summary>
 /// The modelled NIC for datagrams: a dispatcher that owns a non-blocking UDP socket and polls it from its run upcall
 /// on its own core (the "NIC" is the socket; its receive queue is the RX ring). Each received datagram lands in a
-/// buffer of the driver's <see cref="PacketPool"/> and goes to the stack as an <see cref="NicMessage.Rx"/>
-/// descriptor; the stack answers with <see cref="NicMessage.Tx"/> for the same buffer (the reply built in place),
+/// buffer of the driver's <see cref="PacketPool"/> and goes to the stack as an <see cref="NicMessages.Rx"/>
+/// descriptor; the stack answers with <see cref="NicMessages.Tx"/> for the same buffer (the reply built in place),
 /// which the driver transmits to the datagram's sender and frees.
 /// <para>Invariants: only this dispatcher touches the socket, the pool's free list and the per-buffer peer
 /// addresses. A buffer is either free, or out at the stack (exactly one descriptor in flight). A datagram longer
@@ -58,20 +59,20 @@ public sealed unsafe class UdpNicDriver : Dispatcher
 
     protected internal override bool Run()
     {
-        bool progress = _toStack.Count > 0 && _toStack.Flush(_stack.Outgoing) > 0;
-        for (int k = 0; k < Batch && _stack.TryReceive(out UrpcMessage m); k++)
+        bool progress = _toStack.Count > 0 && _toStack.Flush(_stack.Sender) > 0;
+        for (int k = 0; k < Batch && _stack.Receiver.TryReceive(out UrpcMessage m); k++)
         {
             progress = true;
-            if (m.Type != NicMessage.Tx)
+            if (m.Type != Tx.TypeId)
                 throw new InvalidDataException($"UDP NIC driver: unexpected message type {m.Type} from the stack");
-            int buffer = (int)m[0], length = (int)m[1];
-            if ((ulong)length > (ulong)_pool.BufferSize || m[2] != m[0])
-                throw new InvalidDataException($"UDP NIC driver: bad Tx descriptor (buffer {m[0]}, length {m[1]}, flow {m[2]})");
-            if (SocketCalls.TrySendTo(_fd, _pool.Address(buffer), length, _peers + buffer * SocketCalls.AddressBytes, _peerLength[buffer]))
+            var tx = Tx.Decode(in m);
+            if ((uint)tx.Length > (uint)_pool.BufferSize || tx.Flow != (ulong)tx.Buffer)
+                throw new InvalidDataException($"UDP NIC driver: bad Tx descriptor (buffer {tx.Buffer}, length {tx.Length}, flow {tx.Flow})");
+            if (SocketCalls.TrySendTo(_fd, _pool.Address(tx.Buffer), tx.Length, _peers + tx.Buffer * SocketCalls.AddressBytes, _peerLength[tx.Buffer]))
                 Transmitted++;
             else
                 TxDropped++;
-            _pool.Free(buffer);
+            _pool.Free(tx.Buffer);
         }
         for (int k = 0; k < Batch; k++)
         {
@@ -81,7 +82,7 @@ public sealed unsafe class UdpNicDriver : Dispatcher
             progress = true;
             Received++;
             if (n == _pool.BufferSize) Truncated++;
-            _toStack.Send(_stack.Outgoing, NicMessage.Rx, (ulong)buffer, (ulong)n, (ulong)buffer);
+            _toStack.Send(_stack.Sender, new Rx(buffer, n, (ulong)buffer));
         }
         Probe?.Observe(Received);
         return progress;

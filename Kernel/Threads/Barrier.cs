@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 
 namespace Multikernel.Threads;
@@ -36,16 +37,23 @@ public sealed class Barrier
         if (++_arrived < Participants)
         {
             _waiters.Enqueue(me);
+            AssertInvariants();
             _lock.Exit();
             return false;
         }
         _arrived = 0;
         Volatile.Write(ref _generation, _generation + 1);
         var chain = _waiters.TakeAll();
+        AssertInvariants();
         _lock.Exit();
         WaitQueue.WakeChain(me.Home!, chain);
         return true;
     }
+
+    /// <summary>Under the lock: 0 ≤ arrived &lt; participants, and threads wait exactly when some have arrived (checked in Debug builds).</summary>
+    [Conditional("DEBUG")]
+    void AssertInvariants() =>
+        Debug.Assert(_arrived >= 0 && _arrived < Participants && (_arrived == 0) == _waiters.IsEmpty, $"barrier: {_arrived} of {Participants} arrived");
 
     /// <summary>Awaitable of <see cref="SignalAndWaitAsync"/>.</summary>
     public readonly struct WaitAwaitable : ICriticalNotifyCompletion, IUAwaiter

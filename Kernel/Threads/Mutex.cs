@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 
 namespace Multikernel.Threads;
@@ -59,6 +60,7 @@ public sealed class Mutex
         var next = _waiters.Dequeue();
         if (next == null) { _held = false; _owner = null; }
         else _owner = next;
+        AssertInvariants();
         _lock.Exit();
         if (next != null) s.Wake(next);
     }
@@ -70,9 +72,15 @@ public sealed class Mutex
         bool free = !_held;
         if (free) { _held = true; _owner = t; }
         else _waiters.Enqueue(t);
+        AssertInvariants();
         _lock.Exit();
         return free;
     }
+
+    /// <summary>Under the lock: held exactly when it has an owner, and held whenever threads wait (checked in Debug builds).</summary>
+    [Conditional("DEBUG")]
+    void AssertInvariants() =>
+        Debug.Assert(_held == (_owner != null) && (_held || _waiters.IsEmpty), $"mutex: held={_held}, owner={_owner}, waiters queued={!_waiters.IsEmpty}");
 
     /// <summary>
     /// Condition-variable hand-over (wait morphing): a signalled thread <paramref name="t"/> goes straight into this

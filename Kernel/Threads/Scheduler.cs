@@ -1,4 +1,4 @@
-using Multikernel.Domains;
+using System.Diagnostics;
 
 namespace Multikernel.Threads;
 
@@ -7,18 +7,24 @@ namespace Multikernel.Threads;
 /// this dispatcher's threads to the other dispatchers of the domain (a wake-up message carries a slot of it).
 /// A switch between user threads is a return to <see cref="RunReady"/> and the invocation of the next thread's
 /// continuation: no kernel (CPU driver) involvement and no OS thread per user thread.
-/// <para>Invariant: touched only on its dispatcher's core thread. A thread of another dispatcher is never run
-/// here; it is woken by a URPC message to its own dispatcher (<see cref="Wake"/>).</para>
+/// <para>Invariants: touched only on its dispatcher's core thread. A thread of another dispatcher is never run
+/// here; it is woken by a URPC message to its own dispatcher (<see cref="Wake"/>). 0 ≤ ready ≤ capacity; every live
+/// thread holds a slot and free slots are exactly the used ones no live thread holds (checked in Debug builds).</para>
+/// <para>The scheduler whose dispatcher's code runs now on a core thread is <see cref="Current"/>, set by that
+/// dispatcher around its handlers and upcalls with <see cref="Enter"/> / <see cref="Exit"/>.</para>
 /// </summary>
 public sealed class Scheduler
 {
+    [ThreadStatic] static Scheduler? t_current;
+
     UThread[] _ready = new UThread[64];
     int _head, _count;
     UThread?[] _threads = new UThread?[64];
     int[] _freeSlots = new int[64];
     int _freeCount, _slotsUsed;
 
-    internal DomainDispatcher Owner { get; }
+    /// <summary>The dispatcher this scheduler runs on.</summary>
+    internal IThreadDispatcher Owner { get; }
 
     /// <summary>The user thread running now on this dispatcher (null between threads and in message handlers).</summary>
     internal UThread? CurrentThread { get; private set; }
@@ -32,10 +38,21 @@ public sealed class Scheduler
     /// <summary>Context switches made (continuations resumed), for tests and statistics.</summary>
     public long Switches { get; private set; }
 
-    internal Scheduler(DomainDispatcher owner) => Owner = owner;
+    internal Scheduler(IThreadDispatcher owner) => Owner = owner;
 
-    /// <summary>The scheduler of the domain dispatcher whose code runs now on this core thread, if any.</summary>
-    internal static Scheduler? Current => DomainDispatcher.Current?.Scheduler;
+    /// <summary>The scheduler of the dispatcher whose code runs now on this core thread, if any.</summary>
+    internal static Scheduler? Current => t_current;
+
+    /// <summary>Makes <paramref name="scheduler"/> current on this core thread (its dispatcher's handler or upcall starts); returns the one to restore with <see cref="Exit"/>.</summary>
+    internal static Scheduler? Enter(Scheduler scheduler)
+    {
+        var previous = t_current;
+        t_current = scheduler;
+        return previous;
+    }
+
+    /// <summary>Restores the scheduler <see cref="Enter"/> returned (the handler or upcall ends).</summary>
+    internal static void Exit(Scheduler? previous) => t_current = previous;
 
     internal static Scheduler CurrentOrThrow => Current ?? throw new InvalidOperationException(
         "threads-package primitives are used by code running on a domain dispatcher (a user thread started by Domain.RunMainAsync or UThread.Spawn)");
@@ -55,6 +72,7 @@ public sealed class Scheduler
         t.Attach(this, slot);
         LiveThreads++;
         Enqueue(t);
+        AssertInvariants();
     }
 
     /// <summary>Releases a finished thread's slot.</summary>
@@ -64,6 +82,7 @@ public sealed class Scheduler
         if (_freeCount == _freeSlots.Length) Array.Resize(ref _freeSlots, _freeSlots.Length * 2);
         _freeSlots[_freeCount++] = t.Slot;
         LiveThreads--;
+        AssertInvariants();
     }
 
     /// <summary>
@@ -74,7 +93,7 @@ public sealed class Scheduler
     {
         var home = t.Home ?? throw new InvalidOperationException("woke a user thread that has not started");
         if (home == this) { Enqueue(t); return; }
-        if (home.Owner.Domain != Owner.Domain)
+        if (!home.Owner.SameDomainAs(Owner))
             throw new InvalidOperationException("a primitive is shared by the threads of one domain; a thread of another domain cannot be woken from here");
         Owner.SendWake(home.Owner.Index, t.Slot);
     }
@@ -129,6 +148,7 @@ public sealed class Scheduler
             _count--;
             Resume(t);
         }
+        AssertInvariants();
         return n;
     }
 
@@ -141,5 +161,12 @@ public sealed class Scheduler
         Switches++;
         try { k(); }
         finally { CurrentThread = previous; }
+    }
+
+    [Conditional("DEBUG")]
+    void AssertInvariants()
+    {
+        Debug.Assert(_count >= 0 && _count <= _ready.Length && (uint)_head < (uint)_ready.Length, $"scheduler: {_count} ready, head {_head}, capacity {_ready.Length}");
+        Debug.Assert(LiveThreads == _slotsUsed - _freeCount, $"scheduler: {LiveThreads} live threads but {_slotsUsed} slots used and {_freeCount} free");
     }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 
 namespace Multikernel.Threads;
@@ -49,6 +50,7 @@ public sealed class Semaphore
             units--;
         }
         _count += units;
+        AssertInvariants();
         _lock.Exit();
         WaitQueue.WakeChain(s, woken.TakeAll());
     }
@@ -59,9 +61,14 @@ public sealed class Semaphore
         bool ok = _count > 0;
         if (ok) _count--;
         else _waiters.Enqueue(me);
+        AssertInvariants();
         _lock.Exit();
         return ok;
     }
+
+    /// <summary>Under the lock: units are counted only while nobody waits for one (checked in Debug builds).</summary>
+    [Conditional("DEBUG")]
+    void AssertInvariants() => Debug.Assert(_count >= 0 && (_count == 0 || _waiters.IsEmpty), $"semaphore: count {_count} with waiters queued");
 
     /// <summary>Awaitable of <see cref="WaitAsync"/>.</summary>
     public readonly struct WaitAwaitable : ICriticalNotifyCompletion, IUAwaiter

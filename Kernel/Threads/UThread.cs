@@ -65,7 +65,7 @@ public sealed class UThread
     {
         ArgumentNullException.ThrowIfNull(body);
         var s = Scheduler.CurrentOrThrow;
-        int count = s.Owner.Domain.DispatcherCount;
+        int count = s.Owner.DispatcherCount;
         if ((uint)dispatcherIndex >= (uint)count)
             throw new ArgumentOutOfRangeException(nameof(dispatcherIndex), dispatcherIndex, $"this domain has dispatchers 0..{count - 1}");
         var t = new UThread(body, dispatcherIndex);

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace Multikernel.Urpc;
 
 /// <summary>
@@ -5,13 +7,12 @@ namespace Multikernel.Urpc;
 /// newer message to that ring, so a full ring delays a message but never drops or reorders one. The backlog grows
 /// (rarely, outside the steady state) instead of blocking, so two cores sending to each other never both spin on
 /// full rings (no send deadlock); in the steady state it allocates nothing.
-/// <para>Invariant: owned by the sending core; non-empty only if a send found the ring full.</para>
+/// <para>Invariants: owned by the sending core; non-empty only if a send found the ring full;
+/// 0 ≤ <see cref="Count"/> ≤ capacity and the head index lies inside the ring (checked in Debug builds).</para>
 /// </summary>
 public sealed class UrpcBacklog
 {
-    struct Entry { public byte Type; public UrpcPayload Words; }
-
-    Entry[] _ring = new Entry[64];
+    UrpcMessage[] _ring = new UrpcMessage[64];
     int _head, _count;
 
     /// <summary>Messages waiting for room.</summary>
@@ -19,35 +20,47 @@ public sealed class UrpcBacklog
 
     /// <summary>Sends now if nothing is waiting and the ring has room; otherwise queues behind the waiting ones.
     /// Returns true if the message went straight into the ring.</summary>
-    public bool Send(UrpcChannel channel, byte type, ulong w0 = 0, ulong w1 = 0, ulong w2 = 0, ulong w3 = 0, ulong w4 = 0, ulong w5 = 0, ulong w6 = 0)
+    public bool Send<T>(UrpcSender sender, in T message) where T : struct, IUrpcMessage<T>
     {
-        if (_count == 0 && channel.TrySend(type, w0, w1, w2, w3, w4, w5, w6)) return true;
+        if (_count == 0 && sender.TrySend(in message)) return true;
+        Enqueue(UrpcMessage.From(in message));
+        return false;
+    }
+
+    /// <summary>As <see cref="Send{T}"/>, for a message already in its raw form.</summary>
+    public bool Send(UrpcSender sender, in UrpcMessage message)
+    {
+        if (_count == 0 && sender.TrySend(in message)) return true;
+        Enqueue(in message);
+        return false;
+    }
+
+    void Enqueue(in UrpcMessage message)
+    {
         if (_count == _ring.Length)
         {
-            var bigger = new Entry[_ring.Length * 2];
+            var bigger = new UrpcMessage[_ring.Length * 2];
             for (int i = 0; i < _count; i++) bigger[i] = _ring[(_head + i) % _ring.Length];
             _ring = bigger;
             _head = 0;
         }
-        ref var e = ref _ring[(_head + _count) % _ring.Length];
-        e.Type = type;
-        e.Words[0] = w0; e.Words[1] = w1; e.Words[2] = w2; e.Words[3] = w3; e.Words[4] = w4; e.Words[5] = w5; e.Words[6] = w6;
+        _ring[(_head + _count) % _ring.Length] = message;
         _count++;
-        return false;
+        AssertInvariants();
     }
 
     /// <summary>Sends as many waiting messages as the ring takes; returns how many went out.</summary>
-    public int Flush(UrpcChannel channel)
+    public int Flush(UrpcSender sender)
     {
         int sent = 0;
         while (_count > 0)
         {
-            ref var e = ref _ring[_head];
-            if (!channel.TrySend(e.Type, e.Words[0], e.Words[1], e.Words[2], e.Words[3], e.Words[4], e.Words[5], e.Words[6])) break;
+            if (!sender.TrySend(in _ring[_head])) break;
             _head = (_head + 1) % _ring.Length;
             _count--;
             sent++;
         }
+        AssertInvariants();
         return sent;
     }
 
@@ -57,4 +70,8 @@ public sealed class UrpcBacklog
         _head = 0;
         _count = 0;
     }
+
+    [Conditional("DEBUG")]
+    void AssertInvariants() =>
+        Debug.Assert(_count >= 0 && _count <= _ring.Length && (uint)_head < (uint)_ring.Length, $"URPC backlog: {_count} queued, head {_head}, capacity {_ring.Length}");
 }

@@ -1,52 +1,50 @@
 namespace Multikernel.Urpc;
 
 /// <summary>
-/// A bidirectional URPC connection between two cores: two one-way channels, one per direction, each ring placed on
-/// its receiver's NUMA node. <see cref="A"/> sends on the A-to-B ring and receives on the B-to-A ring; <see cref="B"/>
-/// the opposite.
+/// A bidirectional URPC connection between two cores, as the monitors make it (Barrelfish's bind/accept): two one-way
+/// rings, each placed on its receiver's NUMA node. <see cref="Client"/> is the side that asked for the binding and
+/// <see cref="Server"/> the side it bound to; each holds one sender and one receiver, and neither can use the other's.
+/// <para>Made only inside the kernel: by the monitors when they serve a bind (<see cref="MultikernelSystem.BindAsync"/>,
+/// <see cref="MultikernelSystem.BindHostAsync"/>) and by boot for the monitors' own bindings. The monitor that
+/// allocated a binding frees it when the system shuts down, after every core has stopped; a holder that is done with
+/// it earlier (a domain that has left its cores) may free it first with <see cref="Dispose"/>.</para>
 /// </summary>
 public sealed class UrpcBinding : IDisposable
 {
-    readonly UrpcChannel _aToB, _bToA;
+    readonly UrpcRing _toServer, _toClient;
 
-    public UrpcEndpoint A { get; }
-    public UrpcEndpoint B { get; }
+    public UrpcEndpoint Client { get; }
+    public UrpcEndpoint Server { get; }
+    public int Slots => _toServer.Slots;
+    /// <summary>The ring the client sends on (placed on the server's NUMA node).</summary>
+    internal UrpcRing ToServer => _toServer;
+    /// <summary>The ring the server sends on (placed on the client's NUMA node).</summary>
+    internal UrpcRing ToClient => _toClient;
+    /// <summary>Where the ring into the server (asked for the server's node) and the ring into the client (the client's node) are now.</summary>
+    public (RingPlacement IntoServer, RingPlacement IntoClient) Placement() => (_toServer.Placement(), _toClient.Placement());
+    /// <summary>True once both rings have been freed.</summary>
+    public bool IsFreed => _toServer.IsFreed && _toClient.IsFreed;
 
-    public UrpcBinding(int slots = 16, int nodeOfA = -1, int nodeOfB = -1)
+    UrpcBinding(UrpcRing toServer, UrpcRing toClient)
     {
-        _aToB = new UrpcChannel(slots, nodeOfB);
-        try { _bToA = new UrpcChannel(slots, nodeOfA); }
-        catch { _aToB.Dispose(); throw; }
-        A = new UrpcEndpoint(_aToB, _bToA);
-        B = new UrpcEndpoint(_bToA, _aToB);
+        _toServer = toServer;
+        _toClient = toClient;
+        Client = new UrpcEndpoint(toServer.Sender, toClient.Receiver);
+        Server = new UrpcEndpoint(toClient.Sender, toServer.Receiver);
     }
 
+    /// <summary>Allocates both rings: the one into the server on <paramref name="serverNode"/>, the one into the client on <paramref name="clientNode"/> (-1: first touch).</summary>
+    internal static UrpcBinding Allocate(int slots, int clientNode, int serverNode)
+    {
+        var toServer = UrpcRing.Allocate(slots, serverNode);
+        try { return new UrpcBinding(toServer, UrpcRing.Allocate(slots, clientNode)); }
+        catch { toServer.Dispose(); throw; }
+    }
+
+    /// <summary>Frees both rings. Only once no core uses either end any more; a second call does nothing.</summary>
     public void Dispose()
     {
-        _aToB.Dispose();
-        _bToA.Dispose();
+        _toServer.Dispose();
+        _toClient.Dispose();
     }
-}
-
-/// <summary>One end of a <see cref="UrpcBinding"/>: the ring it sends on and the ring it receives on.</summary>
-public sealed class UrpcEndpoint
-{
-    public UrpcChannel Outgoing { get; }
-    public UrpcChannel Incoming { get; }
-
-    internal UrpcEndpoint(UrpcChannel outgoing, UrpcChannel incoming)
-    {
-        Outgoing = outgoing;
-        Incoming = incoming;
-    }
-
-    public bool TrySend(byte type, ulong w0 = 0, ulong w1 = 0, ulong w2 = 0, ulong w3 = 0, ulong w4 = 0, ulong w5 = 0, ulong w6 = 0) =>
-        Outgoing.TrySend(type, w0, w1, w2, w3, w4, w5, w6);
-
-    public void Send(byte type, ulong w0 = 0, ulong w1 = 0, ulong w2 = 0, ulong w3 = 0, ulong w4 = 0, ulong w5 = 0, ulong w6 = 0) =>
-        Outgoing.Send(type, w0, w1, w2, w3, w4, w5, w6);
-
-    public bool TryReceive(out UrpcMessage message) => Incoming.TryReceive(out message);
-
-    public UrpcMessage Receive() => Incoming.Receive();
 }

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace Multikernel.Urpc;
 
 /// <summary>
@@ -5,16 +7,16 @@ namespace Multikernel.Urpc;
 /// dispatcher's to the domain's other dispatchers): a message goes straight into the peer's ring when there is
 /// room and nothing older is waiting, otherwise into that peer's <see cref="UrpcBacklog"/>, which the owner
 /// flushes from its run upcall and while it waits. Per-peer order is kept.
-/// <para>Invariant: core-local; <see cref="Pending"/> is the sum of the peers' backlogs.</para>
+/// <para>Invariant: core-local; <see cref="Pending"/> is the sum of the peers' backlogs (checked in Debug builds).</para>
 /// </summary>
 public sealed class UrpcOutbox
 {
-    readonly UrpcEndpoint?[] _peers;
+    readonly UrpcSender?[] _peers;
     readonly UrpcBacklog?[] _backlogs;
     int _pending;
 
-    /// <param name="peers">Endpoint to each peer by index; null for the owner's own index (and unconnected slots).</param>
-    public UrpcOutbox(UrpcEndpoint?[] peers)
+    /// <param name="peers">The sender into each peer by index; null for the owner's own index (and unconnected slots).</param>
+    public UrpcOutbox(UrpcSender?[] peers)
     {
         _peers = peers;
         _backlogs = new UrpcBacklog?[peers.Length];
@@ -26,13 +28,32 @@ public sealed class UrpcOutbox
     /// <summary>Messages that ever had to wait in a backlog (a ring was full).</summary>
     public long EverBacklogged { get; private set; }
 
-    public void Send(int to, byte type, ulong w0 = 0, ulong w1 = 0, ulong w2 = 0, ulong w3 = 0, ulong w4 = 0, ulong w5 = 0, ulong w6 = 0)
+    public void Send<T>(int to, in T message) where T : struct, IUrpcMessage<T>
     {
-        var ep = _peers[to] ?? throw new ArgumentException($"peer {to} is the sender itself or not connected", nameof(to));
-        var backlog = _backlogs[to] ??= new UrpcBacklog();
-        if (backlog.Send(ep.Outgoing, type, w0, w1, w2, w3, w4, w5, w6)) return;
+        var backlog = BacklogOf(to, out var sender);
+        if (backlog.Send(sender, in message)) return;
+        Backlogged();
+    }
+
+    /// <summary>Sends a message in its raw form (e.g. one being forwarded).</summary>
+    public void Send(int to, in UrpcMessage message)
+    {
+        var backlog = BacklogOf(to, out var sender);
+        if (backlog.Send(sender, in message)) return;
+        Backlogged();
+    }
+
+    UrpcBacklog BacklogOf(int to, out UrpcSender sender)
+    {
+        sender = _peers[to] ?? throw new ArgumentException($"peer {to} is the sender itself or not connected", nameof(to));
+        return _backlogs[to] ??= new UrpcBacklog();
+    }
+
+    void Backlogged()
+    {
         _pending++;
         EverBacklogged++;
+        AssertInvariants();
     }
 
     /// <summary>Moves backlogged messages into rings that have room. Returns true if any moved.</summary>
@@ -41,8 +62,9 @@ public sealed class UrpcOutbox
         if (_pending == 0) return false;
         int moved = 0;
         for (int p = 0; p < _backlogs.Length; p++)
-            if (_backlogs[p] is { Count: > 0 } b) moved += b.Flush(_peers[p]!.Outgoing);
+            if (_backlogs[p] is { Count: > 0 } b) moved += b.Flush(_peers[p]!);
         _pending -= moved;
+        AssertInvariants();
         return moved > 0;
     }
 
@@ -51,5 +73,13 @@ public sealed class UrpcOutbox
     {
         foreach (var b in _backlogs) b?.Clear();
         _pending = 0;
+    }
+
+    [Conditional("DEBUG")]
+    void AssertInvariants()
+    {
+        int sum = 0;
+        foreach (var b in _backlogs) sum += b?.Count ?? 0;
+        Debug.Assert(sum == _pending, $"URPC outbox: {_pending} pending but the backlogs hold {sum}");
     }
 }

@@ -1,104 +1,174 @@
-using Multikernel.Hardware;
+using System.Diagnostics;
 
 namespace Multikernel.Urpc;
 
-/// <summary>Called by a <see cref="Waitset"/> for each message taken from one of its channels.</summary>
-public delegate void UrpcHandler(UrpcChannel channel, in UrpcMessage message);
-
 /// <summary>
-/// The set of incoming channels one core (dispatcher) listens on. <see cref="Poll"/> takes at most one message
-/// from every channel, in rotating order so no channel starves; <see cref="Wait"/> polls for a bounded number of
-/// cycles and then blocks on the core's <see cref="Notifier"/> until a sender wakes it.
-/// <para>Invariant: owned by one receiving thread; every channel in the set has that core's notifier attached,
-/// so a sender that finds the core asleep wakes it.</para>
+/// The event sources one core (dispatcher) listens on: receiving ends of URPC rings and broadcast buffers with their
+/// handlers, and any other <see cref="IEventSource"/>. <see cref="Poll"/> handles at most one event from every source,
+/// in rotating order over the receivers so none starves; <see cref="Wait"/> polls under a <see cref="WaitPolicy"/> and
+/// blocks on the core's <see cref="Notifier"/> until a producer wakes it.
+/// <para>Receivers are kept apart from other sources so that polling one is a direct (inlined) check of its next
+/// slot and one handler call, as cheap as before the waitset took other kinds of source.</para>
+/// <para>Invariants: owned by one receiving thread; every source in the set has that core's notifier attached, so a
+/// producer that finds the core asleep wakes it; a receiver or source is in the set at most once; 0 ≤ the rotation
+/// start &lt; the number of receivers (0 when there is none).</para>
 /// </summary>
 public sealed class Waitset
 {
-    UrpcChannel[] _channels = [];
-    UrpcHandler[] _handlers = [];
+    /// <summary>A receiving end and its handler (or, for a member of a peer set, the set's handler and the peer's index).</summary>
+    struct Receiver
+    {
+        public UrpcReader Reader;
+        public UrpcHandler? Handler;
+        public UrpcPeerHandler? PeerHandler;
+        public int From;
+    }
+
+    Receiver[] _receivers = [];
+    IEventSource[] _others = [];
     int _start;
 
     public Notifier Notifier { get; }
-    public int Count => _channels.Length;
+    /// <summary>Receivers and other sources in the set.</summary>
+    public int Count => _receivers.Length + _others.Length;
 
     public Waitset(Notifier notifier) => Notifier = notifier;
 
-    /// <summary>Adds a channel this core receives on; attaches this core's notifier to it.</summary>
-    public void Add(UrpcChannel channel, UrpcHandler handler)
+    /// <summary>Adds the receiving end of a URPC ring or broadcast buffer; <paramref name="handler"/> runs for each message taken from it.</summary>
+    public void Add(UrpcReader reader, UrpcHandler handler)
     {
-        ArgumentNullException.ThrowIfNull(channel);
         ArgumentNullException.ThrowIfNull(handler);
-        if (Array.IndexOf(_channels, channel) >= 0) throw new ArgumentException("channel is already in this waitset", nameof(channel));
-        channel.Notifier = Notifier;
-        _channels = [.. _channels, channel];
-        _handlers = [.. _handlers, handler];
+        AddReceiver(new Receiver { Reader = reader, Handler = handler });
     }
 
-    public void Remove(UrpcChannel channel)
+    /// <summary>
+    /// Adds the receiving end of every binding in a peer set (a monitor's to the other monitors, a domain dispatcher's to
+    /// its domain's other dispatchers), indexed by peer; <paramref name="handler"/> learns which peer each message came
+    /// from. Null entries (the owner's own index) are skipped.
+    /// </summary>
+    public void AddPeers(IReadOnlyList<UrpcEndpoint?> peers, UrpcPeerHandler handler)
     {
-        int i = Array.IndexOf(_channels, channel);
-        if (i < 0) return;
-        channel.Notifier = null;
-        _channels = [.. _channels[..i], .. _channels[(i + 1)..]];
-        _handlers = [.. _handlers[..i], .. _handlers[(i + 1)..]];
-        _start = 0;
+        ArgumentNullException.ThrowIfNull(peers);
+        ArgumentNullException.ThrowIfNull(handler);
+        for (int p = 0; p < peers.Count; p++)
+            if (peers[p] is { } ep) AddReceiver(new Receiver { Reader = ep.Receiver, PeerHandler = handler, From = p });
     }
 
-    /// <summary>One pass over all channels, dispatching at most one message from each. Returns how many were handled.</summary>
+    void AddReceiver(Receiver r)
+    {
+        ArgumentNullException.ThrowIfNull(r.Reader, "reader");
+        if (IndexOf(r.Reader) >= 0) throw new ArgumentException("this receiver is already in the waitset", "reader");
+        r.Reader.Notifier = Notifier;
+        _receivers = [.. _receivers, r];
+        AssertInvariants();
+    }
+
+    /// <summary>Adds any other event source and attaches this core's notifier to it.</summary>
+    public void Add(IEventSource source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        if (Array.IndexOf(_others, source) >= 0) throw new ArgumentException("this event source is already in the waitset", nameof(source));
+        source.AttachNotifier(Notifier);
+        _others = [.. _others, source];
+    }
+
+    /// <summary>Removes a receiving end (nothing if it is not in the set).</summary>
+    public void Remove(UrpcReader reader)
+    {
+        int i = IndexOf(reader);
+        if (i < 0) return;
+        reader.Notifier = null;
+        _receivers = [.. _receivers[..i], .. _receivers[(i + 1)..]];
+        _start = 0;
+        AssertInvariants();
+    }
+
+    /// <summary>Removes the receiving ends added with <see cref="AddPeers"/>.</summary>
+    public void RemovePeers(IReadOnlyList<UrpcEndpoint?> peers)
+    {
+        foreach (var ep in peers) if (ep != null) Remove(ep.Receiver);
+    }
+
+    /// <summary>Removes an event source (nothing if it is not in the set).</summary>
+    public void Remove(IEventSource source)
+    {
+        int i = Array.IndexOf(_others, source);
+        if (i < 0) return;
+        source.AttachNotifier(null);
+        _others = [.. _others[..i], .. _others[(i + 1)..]];
+    }
+
+    int IndexOf(UrpcReader reader)
+    {
+        for (int i = 0; i < _receivers.Length; i++)
+            if (_receivers[i].Reader == reader) return i;
+        return -1;
+    }
+
+    /// <summary>One pass over all sources, handling at most one event from each. Returns how many were handled.</summary>
     public int Poll()
     {
-        var channels = _channels;
-        var handlers = _handlers;
-        int n = channels.Length, handled = 0;
-        if (n == 0) return 0;
-        int start = _start;
-        for (int k = 0; k < n; k++)
+        var receivers = _receivers;
+        int n = receivers.Length, handled = 0;
+        if (n > 0)
         {
-            int i = start + k;
-            if (i >= n) i -= n;
-            if (channels[i].TryReceive(out UrpcMessage m))
+            int start = _start;
+            for (int k = 0; k < n; k++)
             {
+                int i = start + k;
+                if (i >= n) i -= n;
+                ref var r = ref receivers[i];
+                if (!r.Reader.TryReceive(out UrpcMessage m)) continue;
                 handled++;
-                handlers[i](channels[i], in m);
+                if (r.PeerHandler != null) r.PeerHandler(r.From, in m);
+                else r.Handler!(in m);
             }
+            // A handler may have removed receivers: keep the start inside the current set.
+            _start = start + 1 >= _receivers.Length ? 0 : start + 1;
         }
-        _start = start + 1 >= n ? 0 : start + 1;
+        var others = _others;
+        for (int i = 0; i < others.Length; i++)
+            if (others[i].PollOnce()) handled++;
+        AssertInvariants();
         return handled;
     }
 
-    /// <summary>True if any channel has a message waiting (does not consume it).</summary>
+    /// <summary>True if any source has an event pending (does not consume it).</summary>
     public bool AnyPending()
     {
-        foreach (var c in _channels) if (c.HasMessage()) return true;
+        var receivers = _receivers;
+        for (int i = 0; i < receivers.Length; i++)
+            if (receivers[i].Reader.HasMessage()) return true;
+        foreach (var s in _others) if (s.HasEvent()) return true;
         return false;
     }
 
     /// <summary>
-    /// Dispatches at least one message unless <paramref name="deadline"/> passes: polls for
-    /// <paramref name="pollCycles"/> cycles, then blocks on the notifier (each sleep bounded by
-    /// <see cref="Notifier.MaxSleep"/>). Returns the number of messages handled (0 on timeout).
+    /// Handles at least one event unless <paramref name="deadline"/> passes: polls, and while nothing arrives idles
+    /// under <paramref name="policy"/> (poll budget, then bounded sleeps on the notifier). Returns the number of events
+    /// handled (0 on timeout).
     /// </summary>
-    public int Wait(long pollCycles, TimeSpan? deadline = null)
+    public int Wait(WaitPolicy policy, TimeSpan? deadline = null)
     {
-        int h = Poll();
-        if (h > 0) return h;
-        ulong start = CycleClock.Now();
-        ulong pollEnd = start + (ulong)Math.Max(0, pollCycles);
-        while (CycleClock.Now() < pollEnd)
-        {
-            h = Poll();
-            if (h > 0) return h;
-            Thread.SpinWait(4);
-        }
+        ArgumentNullException.ThrowIfNull(policy);
         long stopAt = deadline is { } d ? Environment.TickCount64 + (long)d.TotalMilliseconds : long.MaxValue;
-        while (Environment.TickCount64 < stopAt)
+        var state = new WaitState();
+        var probe = new PendingProbe(this);
+        while (true)
         {
-            Notifier.PrepareToSleep();
-            if (AnyPending()) { Notifier.CancelSleep(); }
-            else Notifier.Sleep();
-            h = Poll();
+            int h = Poll();
             if (h > 0) return h;
+            if (Environment.TickCount64 >= stopAt) return 0;
+            policy.Idle(ref state, ref probe, Notifier);
         }
-        return 0;
     }
+
+    readonly struct PendingProbe(Waitset waitset) : IWorkProbe
+    {
+        public bool HasWork() => waitset.AnyPending();
+    }
+
+    [Conditional("DEBUG")]
+    void AssertInvariants() =>
+        Debug.Assert(_receivers.Length == 0 ? _start == 0 : (uint)_start < (uint)_receivers.Length, $"waitset: rotation start {_start} outside {_receivers.Length} receivers");
 }

@@ -32,6 +32,14 @@ root.SetAction(pr =>
     foreach (var c in topo.Cores)
         Console.WriteLine($"{c.Cpu,3}  {c.Package,7}  {c.NumaNode,4}  {c.L3Domain,2}  {c.CoreId % 100000,4}");
     Console.WriteLine();
+    if (topo.NumaNodes.Count > 1)
+    {
+        Console.WriteLine($"NUMA distances ({(topo.HasNodeDistances ? "the machine's SLIT" : "none given: Linux defaults")}):");
+        Console.WriteLine("node " + string.Concat(topo.NumaNodes.Select(n => $"{n,5}")));
+        foreach (int a in topo.NumaNodes)
+            Console.WriteLine($"{a,4} " + string.Concat(topo.NumaNodes.Select(b => $"{topo.NodeDistance(a, b),5}")));
+        Console.WriteLine();
+    }
     foreach (int p in topo.Packages)
     {
         Console.WriteLine($"package {p}:");

@@ -84,17 +84,16 @@ public class HistoryAndNativeTests : IDisposable
     {
         var allowed = CoreAffinity.AllowedCpus();
         int core = allowed[^1];
-        using var to = new Multikernel.Urpc.UrpcChannel(16);
-        using var from = new Multikernel.Urpc.UrpcChannel(16);
-        using (var peer = new UrpcPeer(to, from, core))
+        using var rings = new PeerRings(16);
+        using (var peer = new UrpcPeer(rings, core))
         {
             Assert.Equal(core, peer.ObservedCpu);
             for (ulong i = 0; i < 100; i++)
             {
-                to.Send(PeerMessage.Echo, i, 1, 2, 3, 4, 5, 6);
-                var m = from.Receive();
-                Assert.Equal(PeerMessage.Echo, m.Type);
-                Assert.Equal(i, m[0]);
+                rings.ToPeer.Send(new PeerMessages.Echo(i));
+                var m = rings.FromPeer.Receive();
+                Assert.Equal(PeerMessages.Echo.TypeId, m.Type);
+                Assert.Equal(new PeerMessages.Echo(i), PeerMessages.Echo.Decode(in m));
                 Assert.Equal(6UL, m[6]);
             }
         }

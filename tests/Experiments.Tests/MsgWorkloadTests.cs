@@ -73,15 +73,15 @@ public class MsgWorkloadTests
             ulong value = 0;
             for (long i = 0; i < requests; i++)
             {
-                var m = client.Incoming.Receive();
-                ulong tag = m[0], first = ++value, last = value;
+                var m = client.Receiver.Receive();
+                ulong tag = UpdateProtocol.Request.Decode(in m).Tag, first = ++value, last = value;
                 if (i == 4)
                 {
                     if (fault == Fault.LinesDisagree) last = value - 1;     // the update reached only some lines
                     if (fault == Fault.ValueRepeated) first = last = --value; // a state reported twice
                     if (fault == Fault.WrongTag) tag += 1;                   // a reply to another request
                 }
-                client.Outgoing.Send(UpdateProtocol.Reply, tag, first, last);
+                client.Sender.Send(new UpdateProtocol.Reply(tag, first, last));
             }
             return true;
         }
@@ -97,12 +97,12 @@ public class MsgWorkloadTests
         Assert.SkipUnless(TestCores.HasTwo, "needs two cores; this process may use one (the faulty server would hold the only core while the client waits on it)");
         var cores = TestCores.UpToTwo;
         var size = new SweepSize(Iterations: 20, Repetitions: 1, Warmup: 0);
-        using var binding = new UrpcBinding(UpdateProtocol.RingSlots);
         using var mk = MultikernelSystem.Boot(new MultikernelOptions { Cores = cores });
-        var server = new FaultyServer(binding.B, size.OpsPerThread, fault);
+        var binding = await mk.BindAsync(cores.Length - 1, 0, UpdateProtocol.RingSlots);
+        var server = new FaultyServer(binding.Server, size.OpsPerThread, fault);
         var outcome = new DispatcherOutcome<ClientReport>();
         await mk.SpawnAsync(0, 0, () => server);
-        await mk.SpawnAsync(0, cores.Length - 1, () => new UpdateClient(binding.A, size, window: 1, outcome));
+        await mk.SpawnAsync(0, cores.Length - 1, () => new UpdateClient(binding.Client, size, window: 1, outcome));
         server.Go = true;
         outcome.Open();
         var report = await outcome.Completion.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);

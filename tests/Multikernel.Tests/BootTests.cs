@@ -36,7 +36,7 @@ public class BootTests
         long bytesBefore = NativeBlock.LiveBytes;
         for (int i = 0; i < 100; i++)
         {
-            using var mk = MultikernelSystem.Boot(new MultikernelOptions { PollCycles = 1000 });
+            using var mk = MultikernelSystem.Boot(new MultikernelOptions { WaitPolicy = new Multikernel.Urpc.WaitPolicy(1000) });
             Assert.Equal(mk.CoreCount - 1, (await mk.CallOn(0, m => m.CoreCount - 1)));
         }
         Assert.Equal(bytesBefore, NativeBlock.LiveBytes);

@@ -1,5 +1,6 @@
 using Multikernel.Domains;
 using Multikernel.Hardware;
+using Multikernel.ParallelLoops;
 using Multikernel.Threads;
 
 namespace Multikernel.Tests;

@@ -1,4 +1,5 @@
 using Multikernel.Domains;
+using Multikernel.ParallelLoops;
 using Multikernel.Threads;
 
 namespace Multikernel.Tests;

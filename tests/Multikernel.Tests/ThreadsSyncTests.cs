@@ -1,4 +1,5 @@
 using FsCheck.Xunit;
+using Multikernel.ParallelLoops;
 using Multikernel.Threads;
 using Barrier = Multikernel.Threads.Barrier;
 using Mutex = Multikernel.Threads.Mutex;

@@ -6,7 +6,7 @@ namespace Multikernel.Tests;
 /// <summary>One multikernel booted on every allowed core, shared by the tests of a class (booting per case would dominate).</summary>
 public sealed class BootedSystem : IDisposable
 {
-    public MultikernelSystem System { get; } = MultikernelSystem.Boot(new MultikernelOptions { PollCycles = 20_000 });
+    public MultikernelSystem System { get; } = MultikernelSystem.Boot(new MultikernelOptions { WaitPolicy = new Multikernel.Urpc.WaitPolicy(20_000) });
 
     public int Cores => System.CoreCount;
 

@@ -1,4 +1,4 @@
-using Multikernel.Hardware;
+using System.Runtime.CompilerServices;
 using Multikernel.Urpc;
 
 namespace Multikernel.Tests;
@@ -6,25 +6,26 @@ namespace Multikernel.Tests;
 public class WaitsetTests
 {
     /// <summary>
-    /// Four sender threads, each on its own channel, into one waitset that polls briefly and then blocks:
-    /// every message from every channel is handled, per-channel order is kept, and the receiver really slept
+    /// Four sender threads, each on its own ring, into one waitset that polls briefly and then blocks:
+    /// every message from every ring is handled, per-ring order is kept, and the receiver really slept
     /// (the senders pause between bursts) and was woken through the notifier.
     /// </summary>
     [Fact]
-    public void ServesAllChannelsAndWakesFromSleep()
+    public void ServesAllReceiversAndWakesFromSleep()
     {
         const int Senders = 4, PerSender = 20_000;
         using var notifier = new Notifier();
         var ws = new Waitset(notifier);
-        var channels = Enumerable.Range(0, Senders).Select(_ => new UrpcChannel(8)).ToArray();
+        var rings = Enumerable.Range(0, Senders).Select(_ => UrpcRing.Allocate(8)).ToArray();
         var next = new long[Senders];
         long disorder = 0;
         for (int s = 0; s < Senders; s++)
         {
             int id = s;
-            ws.Add(channels[s], (UrpcChannel c, in UrpcMessage m) =>
+            ws.Add(rings[s].Receiver, (in UrpcMessage m) =>
             {
-                if ((long)m[0] != next[id] || m[1] != (ulong)id) disorder++;
+                var t = Tagged.Decode(in m);
+                if (t.Sequence != next[id] || t.Sender != id) disorder++;
                 next[id]++;
             });
         }
@@ -32,21 +33,29 @@ public class WaitsetTests
         {
             for (int i = 0; i < PerSender; i++)
             {
-                channels[s].Send(1, (ulong)i, (ulong)s);
+                rings[s].Sender.Send(new Tagged(i, s));
                 if (i % 5000 == 4999) Thread.Sleep(20); // let the receiver fall asleep
             }
         })).ToArray();
         foreach (var t in threads) t.Start();
         long total = 0;
         var deadline = DateTime.UtcNow.AddMinutes(1);
+        var policy = new WaitPolicy(20_000);
         while (total < Senders * PerSender && DateTime.UtcNow < deadline)
-            total += ws.Wait(pollCycles: 20_000, deadline: TimeSpan.FromSeconds(1));
+            total += ws.Wait(policy, deadline: TimeSpan.FromSeconds(1));
         foreach (var t in threads) t.Join();
         Assert.Equal(Senders * PerSender, total);
         Assert.Equal(0, disorder);
         Assert.All(next, n => Assert.Equal(PerSender, n));
         Assert.True(notifier.Wakeups > 0, "the receiver never slept and was woken; the blocking path was not exercised");
-        foreach (var c in channels) c.Dispose();
+        foreach (var r in rings) r.Dispose();
+    }
+
+    readonly record struct Tagged(long Sequence, int Sender) : IUrpcMessage<Tagged>
+    {
+        public byte Type => 1;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Encode(ref UrpcPayload w) { w[0] = (ulong)Sequence; w[1] = (ulong)Sender; }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Tagged Decode(in UrpcMessage m) => new((long)m[0], (int)m[1]);
     }
 
     [Fact]
@@ -54,10 +63,79 @@ public class WaitsetTests
     {
         using var notifier = new Notifier();
         var ws = new Waitset(notifier);
-        using var ch = new UrpcChannel(4);
-        ws.Add(ch, (UrpcChannel c, in UrpcMessage m) => { });
+        using var ring = UrpcRing.Allocate(4);
+        ws.Add(ring.Receiver, (in UrpcMessage m) => { });
         var sw = System.Diagnostics.Stopwatch.StartNew();
-        Assert.Equal(0, ws.Wait(1000, TimeSpan.FromMilliseconds(30)));
+        Assert.Equal(0, ws.Wait(new WaitPolicy(1000), TimeSpan.FromMilliseconds(30)));
         Assert.True(sw.ElapsedMilliseconds >= 25);
+    }
+
+    /// <summary>A source of another kind: events queued by a test thread, which wakes the waiting core like a sender does.</summary>
+    sealed class QueueSource : IEventSource
+    {
+        readonly System.Collections.Concurrent.ConcurrentQueue<int> _events = new();
+        Notifier? _notifier;
+        public readonly List<int> Handled = new();
+        public void Post(int e)
+        {
+            _events.Enqueue(e);
+            var n = Volatile.Read(ref _notifier);
+            if (n != null && n.IsSleeping) n.Wake();
+        }
+        public bool PollOnce()
+        {
+            if (!_events.TryDequeue(out int e)) return false;
+            Handled.Add(e);
+            return true;
+        }
+        public bool HasEvent() => !_events.IsEmpty;
+        public void AttachNotifier(Notifier? notifier) => Volatile.Write(ref _notifier, notifier);
+    }
+
+    /// <summary>
+    /// One waitset serves a URPC receiver, a broadcast reader and an event source of another kind, wakes from sleep for
+    /// each, and detaches the notifier of what it removes.
+    /// </summary>
+    [Fact]
+    public void PollsBroadcastReadersAndOtherEventSourcesToo()
+    {
+        using var notifier = new Notifier();
+        var ws = new Waitset(notifier);
+        using var ring = UrpcRing.Allocate(4);
+        using var broadcast = new BroadcastChannel(4, readers: 2);
+        var other = new QueueSource();
+        var got = new List<string>();
+        ws.Add(ring.Receiver, (in UrpcMessage m) => got.Add($"urpc {m[0]}"));
+        ws.Add(broadcast.Reader(1), (in UrpcMessage m) => got.Add($"broadcast {m[0]}"));
+        ws.Add(other);
+        Assert.Equal(3, ws.Count);
+        Assert.Throws<ArgumentException>(() => ws.Add(other));
+        Assert.Throws<ArgumentException>(() => ws.Add(ring.Receiver, (in UrpcMessage m) => { }));
+
+        var policy = new WaitPolicy(1000);
+        var producer = new Thread(() =>
+        {
+            Thread.Sleep(20);
+            ring.Sender.Send(new Tagged(7, 0));
+            Thread.Sleep(20);
+            broadcast.TrySend(new Tagged(8, 0));
+            Thread.Sleep(20);
+            other.Post(9);
+        });
+        producer.Start();
+        int handled = 0;
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (handled < 3 && DateTime.UtcNow < deadline) handled += ws.Wait(policy, TimeSpan.FromSeconds(1));
+        producer.Join();
+        Assert.Equal(["urpc 7", "broadcast 8"], got);
+        Assert.Equal([9], other.Handled);
+        Assert.True(notifier.Wakeups > 0, "no producer woke the sleeping waitset");
+
+        ws.Remove(other);
+        ws.Remove(ring.Receiver);
+        Assert.Equal(1, ws.Count);
+        other.Post(10);
+        Assert.Equal(0, ws.Poll());
+        Assert.False(ws.AnyPending());
     }
 }

@@ -1,6 +1,7 @@
 using System.Runtime.ExceptionServices;
 using Multikernel;
 using Multikernel.Domains;
+using Multikernel.ParallelLoops;
 using Multikernel.Threads;
 using Npb.Runtime;
 using Splash.Team;
@@ -25,10 +26,14 @@ public sealed class MultikernelThreadsRuntime : ForkJoinRuntime, IHostedRuntime,
     bool _broken;
     bool _disposed;
 
+    /// <summary>How the runtime boots the multikernel (its cores are set per run) and makes its domain: the defaults, named here for meta.json.</summary>
+    public static readonly MultikernelOptions SystemOptions = new();
+    public static readonly DomainOptions DomainOptions = new();
+
     public MultikernelThreadsRuntime(IReadOnlyList<int> cores) : base(cores.Count)
     {
-        _system = MultikernelSystem.Boot(new MultikernelOptions { Cores = cores.ToArray() });
-        try { _domain = Domain.CreateAsync(_system).GetAwaiter().GetResult(); }
+        _system = MultikernelSystem.Boot(SystemOptions with { Cores = cores.ToArray() });
+        try { _domain = Domain.CreateAsync(_system, options: DomainOptions).GetAwaiter().GetResult(); }
         catch { _system.Dispose(); throw; }
     }
 

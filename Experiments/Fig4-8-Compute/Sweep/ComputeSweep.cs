@@ -29,6 +29,8 @@ public sealed class ComputeSweep(ComputeSettings settings, TextWriter output, Te
                     points.Add(new SweepPoint(bench, rt, c));
 
         var meta = RunMeta.Describe(PointRows.Experiment, s.Cores, s.Profile);
+        meta.PollBudgetCycles["cpu-driver"] = MultikernelThreadsRuntime.SystemOptions.WaitPolicy.PollCycles;
+        meta.PollBudgetCycles["domain"] = MultikernelThreadsRuntime.DomainOptions.WaitPolicy.PollCycles;
         meta.Notes.Add($"profile {s.Profile}: {s.Repetitions} timed repetition(s) per point");
         foreach (var b in benches) meta.Notes.Add($"{b.Label}: {b.Description}");
         meta.Notes.Add("runtimes: mk = the multikernel's threads package (NAS loops: fork-join by URPC messages between the dispatchers; " +

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using Multikernel.Domains;
 
 namespace Splash.Team;
 
@@ -7,7 +8,7 @@ namespace Splash.Team;
 /// A phase-counting barrier with a spin-then-block wait: a waiter spins on the phase word for up to
 /// <see cref="SpinBudget"/>, then blocks on a monitor until the last arriver releases the phase. With the default
 /// budget it is the active wait policy of OpenMP runtimes (libgomp's spin count, Intel's KMP_BLOCKTIME), equal to the
-/// multikernel dispatchers' polling after a fork-join region (DomainOptions.SpinAfterRegion, 2 ms), so a comparison
+/// multikernel dispatchers' polling after a fork-join region (DomainOptions.DefaultPollBudget, 2 ms), so a comparison
 /// with the multikernel compares designs, not wait policies; with <see cref="ShortSpinBudget"/> it is a blocking barrier.
 /// <para>Invariant: exactly <see cref="Participants"/> threads arrive per phase. The arrival count and the phase
 /// word sit on their own 128-byte blocks. The last arriver resets the count before it advances the phase (a full
@@ -16,8 +17,11 @@ namespace Splash.Team;
 /// </summary>
 public sealed class SpinThenBlockBarrier
 {
-    /// <summary>The spin budget of <see cref="SpinThenBlockBarrier(int)"/>: the multikernel dispatchers' 2 ms.</summary>
-    public static readonly TimeSpan DefaultSpinBudget = TimeSpan.FromMilliseconds(2);
+    /// <summary>
+    /// The spin budget of <see cref="SpinThenBlockBarrier(int)"/>: the multikernel dispatchers' polling budget
+    /// (<see cref="DomainOptions.DefaultPollBudget"/>, 2 ms).
+    /// </summary>
+    public static readonly TimeSpan DefaultSpinBudget = DomainOptions.DefaultPollBudget;
 
     /// <summary>
     /// A blocking policy's budget: 20 microseconds, about as long as <see cref="System.Threading.Barrier"/>'s events spin

@@ -1,0 +1,176 @@
+using System.Diagnostics;
+using Multikernel.Hardware;
+using Multikernel.Urpc;
+
+namespace Multikernel.CpuDriver;
+
+/// <summary>
+/// The CPU driver of one core: a single OS thread pinned to that core running an event loop that schedules the
+/// core's dispatchers by upcall. Each round it polls every dispatcher's waitset and gives each a run upcall; when a
+/// whole round finds nothing to do it idles under its <see cref="WaitPolicy"/>: keeps polling for the policy's budget,
+/// then blocks on the core's notifier (the modelled IPI) until a message arrives.
+/// <para>Invariants: the dispatcher table, the run loop and everything reached from them are touched only by this
+/// core's thread, with one exception made at boot: <see cref="Adopt"/> may be called before the thread starts.
+/// Between rounds no dispatcher is current; every dispatcher in the table is attached to this driver (checked in
+/// Debug builds).</para>
+/// </summary>
+public sealed class CpuDriverThread : IDisposable
+{
+    Dispatcher[] _dispatchers = [];
+    readonly List<Dispatcher> _starting = new();
+    Thread? _thread;
+    volatile bool _stopRequested;
+    Exception? _fault;
+    Dispatcher? _current;
+    int _nextSlot;
+
+    /// <summary>The OS CPU number this driver is pinned to.</summary>
+    public int Core { get; }
+    /// <summary>Index of this core among the booted cores (0 = bootstrap core).</summary>
+    public int CoreIndex { get; }
+    public Notifier Notifier { get; } = new();
+    /// <summary>How the core idles when a round finds nothing to do.</summary>
+    public WaitPolicy WaitPolicy { get; }
+    /// <summary>Set once the thread has pinned itself and is about to enter its loop.</summary>
+    public ManualResetEventSlim Started { get; } = new(false);
+    /// <summary>The exception that ended the loop, if one did.</summary>
+    public Exception? Fault => _fault;
+    public IReadOnlyList<Dispatcher> Dispatchers => _dispatchers;
+    /// <summary>The dispatcher whose upcall is running now (null between upcalls).</summary>
+    public Dispatcher? CurrentDispatcher => _current;
+
+    internal bool IsCurrentThread => _thread != null && Thread.CurrentThread == _thread;
+
+    public CpuDriverThread(int core, int coreIndex, WaitPolicy waitPolicy)
+    {
+        ArgumentNullException.ThrowIfNull(waitPolicy);
+        Core = core;
+        CoreIndex = coreIndex;
+        WaitPolicy = waitPolicy;
+    }
+
+    /// <summary>Adds a dispatcher to this core; its <see cref="Dispatcher.OnStart"/> upcall runs at the top of the next round.</summary>
+    public DispatcherId Adopt(Dispatcher d)
+    {
+        if (_thread != null && !IsCurrentThread)
+            throw new InvalidOperationException($"dispatchers join core {Core} only through its monitor (a URPC request), not from another thread");
+        d.Attach(this, _nextSlot++);
+        _dispatchers = [.. _dispatchers, d];
+        _starting.Add(d);
+        return d.Id;
+    }
+
+    /// <summary>
+    /// Removes a dispatcher from this core (its domain is being torn down). Called on this core's thread, typically
+    /// from the dispatcher's own run upcall once it has released its channels; it gets no further upcalls (not even
+    /// <see cref="Dispatcher.OnStop"/>). Slots are never reused, so a retired dispatcher's id stays unique.
+    /// </summary>
+    public void Retire(Dispatcher d)
+    {
+        if (!IsCurrentThread)
+            throw new InvalidOperationException($"a dispatcher leaves core {Core} only from that core's own thread");
+        int i = Array.IndexOf(_dispatchers, d);
+        if (i < 0) throw new ArgumentException($"{d.Name} is not a dispatcher of core {Core}", nameof(d));
+        _dispatchers = [.. _dispatchers[..i], .. _dispatchers[(i + 1)..]];
+        _starting.Remove(d);
+        if (_current == d) _current = null;
+    }
+
+    /// <summary>Creates a same-core LRPC binding from <paramref name="caller"/> to <paramref name="callee"/>; both must be dispatchers of this core.</summary>
+    public LrpcBinding BindLrpc(Dispatcher caller, Dispatcher callee)
+    {
+        if (caller.Driver != this || callee.Driver != this)
+            throw new ArgumentException($"LRPC binds two dispatchers of the same core; {caller.Name} is on core {caller.Driver.Core}, {callee.Name} on core {callee.Driver.Core}");
+        if (callee is not ILrpcServer server)
+            throw new ArgumentException($"{callee.Name} does not accept LRPC calls (it is not an {nameof(ILrpcServer)})");
+        return new LrpcBinding(this, caller, callee, server);
+    }
+
+    internal void CurrentDispatcherSwitch(Dispatcher d) => _current = d;
+
+    public void Start(string name)
+    {
+        if (_thread != null) throw new InvalidOperationException($"core {Core} already started");
+        _thread = new Thread(Loop) { Name = name, IsBackground = true };
+        _thread.Start();
+    }
+
+    /// <summary>Asks the loop to stop after its current round. Called by the monitor on its own core.</summary>
+    public void RequestStop() => _stopRequested = true;
+
+    public bool Join(TimeSpan timeout) => _thread == null || _thread.Join(timeout);
+
+    void Loop()
+    {
+        try
+        {
+            CoreAffinity.PinCurrentThread(Core);
+            Started.Set();
+            var probe = new WorkProbe(this);
+            while (!_stopRequested)
+            {
+                if (RunRound()) continue;
+                var idle = new WaitState(); // every idle spell polls the full budget before the first sleep
+                WaitPolicy.Idle(ref idle, ref probe, Notifier);
+            }
+            foreach (var d in _dispatchers) { _current = d; d.OnStop(); }
+            _current = null;
+        }
+        catch (Exception e)
+        {
+            _fault = e;
+            Console.Error.WriteLine($"CPU driver on core {Core} stopped by an unhandled exception in {_current?.Name ?? "the driver"}: {e}");
+            Started.Set();
+        }
+    }
+
+    /// <summary>One scheduling round over all dispatchers. Returns true if anything made progress.</summary>
+    bool RunRound()
+    {
+        bool progress = false;
+        if (_starting.Count > 0)
+        {
+            var starting = _starting.ToArray();
+            _starting.Clear();
+            foreach (var d in starting) { _current = d; d.OnStart(); }
+            progress = true;
+        }
+        var ds = _dispatchers;
+        for (int i = 0; i < ds.Length; i++)
+        {
+            var d = ds[i];
+            _current = d;
+            if (d.Waitset.Poll() > 0) progress = true;
+            if (d.Run()) progress = true;
+        }
+        _current = null;
+        AssertInvariants();
+        return progress;
+    }
+
+    bool AnyWork()
+    {
+        if (_stopRequested || _starting.Count > 0) return true;
+        foreach (var d in _dispatchers)
+            if (d.HasLocalWork || d.Waitset.AnyPending()) return true;
+        return false;
+    }
+
+    readonly struct WorkProbe(CpuDriverThread driver) : IWorkProbe
+    {
+        public bool HasWork() => driver.AnyWork();
+    }
+
+    [Conditional("DEBUG")]
+    void AssertInvariants()
+    {
+        Debug.Assert(_current == null, $"core {Core}: {_current?.Name} is still current between rounds");
+        foreach (var d in _dispatchers) Debug.Assert(d.IsAdopted && d.Driver == this, $"core {Core}: {d.Name} is in the table but attached elsewhere");
+    }
+
+    public void Dispose()
+    {
+        Notifier.Dispose();
+        Started.Dispose();
+    }
+}

@@ -1,0 +1,56 @@
+using Multikernel.Urpc;
+
+namespace Multikernel.Tests;
+
+public class WaitPolicyTests
+{
+    struct CountingProbe(int workAfter) : IWorkProbe
+    {
+        public int Checks;
+        public bool HasWork() => ++Checks > workAfter;
+    }
+
+    [Fact]
+    public void ReturnsAtOnceWhenThereIsWork()
+    {
+        using var notifier = new Notifier();
+        var state = new WaitState();
+        var probe = new CountingProbe(workAfter: 0);
+        Assert.True(new WaitPolicy(long.MaxValue / 2).Idle(ref state, ref probe, notifier));
+        Assert.Equal(1, probe.Checks);
+        Assert.False(notifier.IsSleeping);
+    }
+
+    [Fact]
+    public void PollsWithinTheBudgetThenSleepsOnceTheBudgetIsSpent()
+    {
+        using var notifier = new Notifier();
+        var policy = new WaitPolicy(pollCycles: 0, spinIterations: 0);
+        var state = new WaitState();
+        var idle = new CountingProbe(workAfter: int.MaxValue);
+        Assert.False(policy.Idle(ref state, ref idle, notifier)); // no budget: announce, re-check, sleep (bounded)
+        Assert.Equal(1, idle.Checks);                                 // only the re-check after announcing sleep
+        Assert.False(notifier.IsSleeping);
+
+        // Work that shows up during the re-check after announcing sleep cancels the sleep.
+        var late = new CountingProbe(workAfter: 0);
+        Assert.True(policy.Idle(ref state, ref late, notifier));
+        Assert.False(notifier.IsSleeping);
+    }
+
+    [Fact]
+    public void TheBudgetCountsFromTheLastProgress()
+    {
+        using var notifier = new Notifier();
+        var policy = WaitPolicy.ForDuration(TimeSpan.FromSeconds(30), spinIterations: 0);
+        var state = new WaitState();
+        var probe = new CountingProbe(workAfter: 3);
+        Assert.True(policy.Idle(ref state, ref probe, notifier)); // found work while polling, long before the budget
+        Assert.Equal(4, probe.Checks);
+        state.Reset();
+        Assert.True(policy.PollCycles > 0);
+        Assert.Throws<ArgumentOutOfRangeException>(() => WaitPolicy.ForDuration(TimeSpan.FromMilliseconds(-1)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new WaitPolicy(-5));
+        Assert.Contains("200000 cycles", WaitPolicy.Default.ToString());
+    }
+}
