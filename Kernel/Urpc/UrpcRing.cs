@@ -58,8 +58,9 @@ public sealed unsafe class UrpcRing : IDisposable
 
     /// <summary>
     /// Allocates a ring whose memory is on <paramref name="receiverNumaNode"/> (-1: first touch). Kernel-internal:
-    /// bindings come from the monitors (<see cref="MultikernelSystem.BindAsync"/>); the channel's own tests and the
-    /// URPC microbenchmarks, which measure the bare ring between two pinned threads, use this hook directly.
+    /// bindings come from the monitors (<see cref="MultikernelSystem.BindAsync"/>); the channel's own tests, the
+    /// URPC microbenchmarks and the bare-ring reference of Fig 1's URPC tables, which measure the bare ring between two
+    /// pinned threads, use this hook directly.
     /// </summary>
     internal static UrpcRing Allocate(int slots, int receiverNumaNode = -1)
     {
