@@ -5,41 +5,22 @@ using Multikernel.Urpc;
 
 namespace Fig1.SharedState;
 
-/// <summary>What one client saw: its timing samples and what its replies said.</summary>
-public sealed class ClientReport
-{
-    /// <summary>Client cycles per completed update in each repetition (round trip when synchronous).</summary>
-    public required double[] CyclesPerOp { get; init; }
-    /// <summary>Updates per second this client completed in each repetition.</summary>
-    public required double[] OpsPerSecond { get; init; }
-    /// <summary>Per repetition: was this client descheduled by the OS during the timed phase.</summary>
-    public required bool[] Disturbed { get; init; }
-    public required long Replies { get; init; }
-    /// <summary>Sum of the applied values (w1) over all replies.</summary>
-    public required ulong ReplyValueSum { get; init; }
-    /// <summary>First inconsistency seen in a reply (wrong tag, lines disagreeing, value not increasing), or null.</summary>
-    public string? Failure { get; init; }
-}
-
 /// <summary>
-/// An MSG client: a dispatcher that, once the host opens its gate, runs its whole measurement in one run upcall.
-/// Each repetition sends warm-up requests, then <c>iterations</c> timed ones, either one at a time (wait for each
-/// reply: <c>window</c> = 1) or keeping up to <c>window</c> requests in flight (pipelined).
-/// <para>Every reply is checked: it answers the oldest outstanding request (replies come back in order on a FIFO
-/// ring), the first and last line carry the same value (the server applied the update to all n lines), and the value
-/// grows from reply to reply (the server serialises updates).</para>
+/// An MSGn-raw client: a dispatcher that, once the host opens its gate, runs its whole measurement in one run upcall
+/// on its raw channel ends. Each repetition sends warm-up requests, then <c>iterations</c> timed ones, either one at
+/// a time (wait for each reply: <c>window</c> = 1) or keeping up to <c>window</c> requests in flight (pipelined),
+/// spinning on its reply ring in between. Every reply is checked (<see cref="ReplyCheck"/>).
 /// </summary>
-public sealed class UpdateClient : GatedMeasurement<ClientReport>
+public sealed class RawUpdateClient : GatedMeasurement<ClientReport>
 {
     readonly UrpcEndpoint _server;
     readonly SweepSize _size;
     readonly int _window;
 
-    ulong _nextTag, _nextReplyTag, _lastValue, _valueSum;
-    long _replies;
-    string? _failure;
+    ulong _nextTag;
+    ReplyCheck _check;
 
-    public UpdateClient(UrpcEndpoint server, SweepSize size, int window, DispatcherOutcome<ClientReport> outcome) : base("fig1-client", outcome)
+    public RawUpdateClient(UrpcEndpoint server, SweepSize size, int window, DispatcherOutcome<ClientReport> outcome) : base("fig1-raw-client", outcome)
     {
         if (window < 1 || window > UpdateProtocol.MaxWindow)
             throw new ArgumentOutOfRangeException(nameof(window), window, $"window must be 1..{UpdateProtocol.MaxWindow}");
@@ -50,6 +31,7 @@ public sealed class UpdateClient : GatedMeasurement<ClientReport>
 
     protected override ClientReport Measure()
     {
+        _check = new ReplyCheck($"{Name} on core {Driver.Core}");
         var cycles = new double[_size.Repetitions];
         var rate = new double[_size.Repetitions];
         var disturbed = new bool[_size.Repetitions];
@@ -64,7 +46,7 @@ public sealed class UpdateClient : GatedMeasurement<ClientReport>
             rate[r] = _size.Iterations * CycleClock.Frequency / (t1 - t0);
             disturbed[r] = ContextSwitches.InvoluntaryOfThisThread() != switches;
         }
-        return new ClientReport { CyclesPerOp = cycles, OpsPerSecond = rate, Disturbed = disturbed, Replies = _replies, ReplyValueSum = _valueSum, Failure = _failure };
+        return new ClientReport { CyclesPerOp = cycles, OpsPerSecond = rate, Disturbed = disturbed, Replies = _check.Replies, ReplyValueSum = _check.ValueSum, Failure = _check.Failure };
     }
 
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
@@ -81,29 +63,11 @@ public sealed class UpdateClient : GatedMeasurement<ClientReport>
             }
             if (_server.Receiver.TryReceive(out UrpcMessage m))
             {
-                Check(in m);
+                _check.Check(in m);
                 received++;
                 guard.Progress();
             }
             else guard.Spin("a reply from the server");
         }
     }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    void Check(in UrpcMessage m)
-    {
-        if (m.Type != UpdateProtocol.Reply.TypeId) { NoteFailure(in m); return; }
-        var reply = UpdateProtocol.Reply.Decode(in m);
-        ulong value = reply.FirstLine;
-        if (reply.Tag != _nextReplyTag || reply.LastLine != value || value <= _lastValue)
-            NoteFailure(in m);
-        _nextReplyTag++;
-        _lastValue = value;
-        _valueSum += value;
-        _replies++;
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    void NoteFailure(in UrpcMessage m) =>
-        _failure ??= $"{Name} on core {Driver.Core}: reply type {m.Type} tag {m[0]} (expected {_nextReplyTag}), first line {m[1]}, last line {m[2]}, previous value {_lastValue}";
 }
