@@ -42,7 +42,7 @@ public static class UrpcVsNative
         double ghz = CycleClock.Frequency / 1e9;
         double Med(IEnumerable<double> v) => SampleSummary.Of(v.ToArray()).Median;
         var n = new PingPongResult(Med(native.Select(x => x.RttMedian)), Med(native.Select(x => x.RttP10)), Med(native.Select(x => x.RttP90)), Med(native.Select(x => x.RttBatchMedian)),
-            Med(native.Select(x => x.OneWayMedian)), Med(native.Select(x => x.MsgsPerKcycle)), double.NaN);
+            Med(native.Select(x => x.OneWayMedian)), Med(native.Select(x => x.MsgsPerKcycle)), double.NaN, native[0].Build);
         var m = new PingPongResult(Med(managed.Select(x => x.RttMedian)), Med(managed.Select(x => x.RttP10)), Med(managed.Select(x => x.RttP90)), Med(managed.Select(x => x.RttBatchMedian)),
             Med(managed.Select(x => x.OneWayMedian)), Med(managed.Select(x => x.MsgsPerKcycle)), Med(managed.Select(x => x.RttReceiveMedian)));
         double ratio = m.RttMedian / n.RttMedian;
@@ -52,7 +52,7 @@ public static class UrpcVsNative
         stdout.WriteLine($"URPC ping-pong, cores {o.Cores.Local}<->{o.Cores.Remote}, 16-slot ring, 7-word messages, {o.Samples} timed round trips per round, {o.Rounds} rounds alternating native/C# (median of round medians); TSC {ghz:F3} GHz");
         stdout.WriteLine($"| Implementation                          | RTT median cycles (ns)  | RTT p10..p90 cycles | RTT batch-of-64 cycles | one-way stamped cycles | throughput msgs/kcycle |");
         stdout.WriteLine($"|-----------------------------------------|-------------------------|---------------------|------------------------|------------------------|------------------------|");
-        stdout.WriteLine(Line("native C (gcc -O3 -march=native)", n, ghz));
+        stdout.WriteLine(Line($"native C ({n.Build})", n, ghz));
         stdout.WriteLine(Line("C# URPC ring, TryReceive + pause", m, ghz));
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {"C# UrpcReceiver.Receive() (SpinWait)",-39} | {m.RttReceiveMedian,8:F0} ({m.RttReceiveMedian / ghz,7:F1} ns)   | {"-",-19} | {"-",-22} | {"-",-22} | {"-",-22} |"));
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Per-round RTT medians: native [{string.Join(", ", native.Select(x => x.RttMedian.ToString("F0", CultureInfo.InvariantCulture)))}], C# [{string.Join(", ", managed.Select(x => x.RttMedian.ToString("F0", CultureInfo.InvariantCulture)))}]"));
@@ -70,6 +70,7 @@ public static class UrpcVsNative
     static void Save(UrpcVsNativeOptions o, PingPongResult n, PingPongResult m, double ratio, double batchRatio, double ghz, int rounds)
     {
         var meta = RunMeta.Describe("urpc-vs-native", [o.Cores.Local, o.Cores.Remote], $"samples={o.Samples};rounds={o.Rounds}");
+        meta.Notes.Add($"native C reference built with {n.Build} (as the binary reports it)");
         string param = $"cores={o.Cores};slots=16;samples={o.Samples};rounds={rounds}";
         ResultRow Row(string series, string metric, string unit, double v, bool cycles, string note = "") => new()
         {
@@ -79,7 +80,7 @@ public static class UrpcVsNative
         };
         var rows = new List<ResultRow>
         {
-            Row("native C", "rtt_cycles", "cycles", n.RttMedian, true),
+            Row("native C", "rtt_cycles", "cycles", n.RttMedian, true, $"built with {n.Build}"),
             Row("C# URPC ring", "rtt_cycles", "cycles", m.RttMedian, true),
             Row("C# UrpcReceiver.Receive()", "rtt_cycles", "cycles", m.RttReceiveMedian, true),
             Row("native C", "rtt_batch64_cycles", "cycles", n.RttBatchMedian, true),

@@ -21,7 +21,8 @@
  *               A->B one-way latency (needs TSCs synchronised across cores: constant_tsc); prints the median.
  *   throughput: A streams messages into the ring while B consumes; messages per 1000 cycles (Table 2's unit),
  *               median over repetitions of a fixed batch.
- * Output: "key value" lines, parsed by `Benchmarks urpc-vs-native`.
+ * Output: "key value" lines, parsed by `Benchmarks urpc-vs-native`; the first say how the binary was built ("march",
+ * compiled in by build.sh from MARCH, and "compiler"), so that results are labelled with the build that made them.
  *
  * Usage: urpc_pingpong [-a coreA] [-b coreB] [-n samples] [-w warmup] [-s slots]
  */
@@ -34,6 +35,10 @@
 #include <string.h>
 #include <unistd.h>
 #include <x86intrin.h>
+
+#ifndef REPRO_MARCH
+#define REPRO_MARCH "unknown"
+#endif
 
 #define SEQ_MASK ((1ULL << 56) - 1)
 #define HEADER_WORD 7
@@ -250,6 +255,8 @@ int main(int argc, char **argv)
     qsort(oneway, samples, sizeof(int64_t), cmp_i64);
     qsort(tput, reps, sizeof(double), cmp_double);
     qsort(rtt_batch, batches, sizeof(double), cmp_double);
+    printf("march %s\n", REPRO_MARCH);
+    printf("compiler gcc %s\n", __VERSION__);
     printf("cores %d,%d\n", core_a, core_b);
     printf("slots %d\n", slots);
     printf("samples %ld\n", samples);
