@@ -42,7 +42,8 @@ dll() { echo "$pl/apps/$1/$(ls "$pl/apps/$1" | grep -E '\.runtimeconfig\.json$' 
 step topology 10 dotnet "$(dll topology)"
 lscpu > "$run/lscpu.txt" 2>&1; cp "$run/topology.log" "$run/topology.txt"
 n=$(nproc); last=$((n - 1))
-[ -d $pl/apps/fig1 ] && step fig1 80 dotnet "$(dll fig1)" --cores "$cores" --out "$run"
+twin=none; [ -x $pl/bin/fig1_twin ] && twin=$pl/bin/fig1_twin
+[ -d $pl/apps/fig1 ] && step fig1 80 dotnet "$(dll fig1)" --cores "$cores" --native "$twin" --out "$run"
 if [ -x $pl/bin/urpc_pingpong ] && [ -d $pl/apps/benchmarks ]; then
   step urpc-vs-native-0-1 25 dotnet "$(dll benchmarks)" urpc-vs-native --cores 0,1 --native $pl/bin/urpc_pingpong --out "$run/urpc-vs-native-0-1"
   [ "$last" -gt 1 ] && step urpc-vs-native-0-$last 25 dotnet "$(dll benchmarks)" urpc-vs-native --cores 0,$last --native $pl/bin/urpc_pingpong --out "$run/urpc-vs-native-0-$last"
