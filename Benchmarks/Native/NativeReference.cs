@@ -10,16 +10,24 @@ public static class NativeReference
     /// <summary>Default location of the binary: Benchmarks/native/urpc_pingpong under the repository root.</summary>
     public static string DefaultPath(string repoRoot) => Path.Combine(repoRoot, "Benchmarks", "native", "urpc_pingpong");
 
-    /// <summary>Builds the binary when it is missing or older than its source; throws <see cref="InvalidOperationException"/> with the build output on failure.</summary>
-    public static void EnsureBuilt(string binary, TextWriter log)
+    /// <summary>The shared library of the native loops (<c>urpc_loops.c</c>) beside <paramref name="binary"/>, for the mixed pairings.</summary>
+    public static string LoopsLibraryBeside(string binary) => Path.Combine(Path.GetDirectoryName(Path.GetFullPath(binary))!, "liburpc_loops.so");
+
+    /// <summary>
+    /// Builds <paramref name="binary"/> from <paramref name="program"/>.c beside it (urpc_pingpong, urpc_loops) when it is
+    /// missing or older than its source or the ring header; throws <see cref="InvalidOperationException"/> with the
+    /// build output on failure.
+    /// </summary>
+    public static void EnsureBuilt(string binary, TextWriter log, string program = "urpc_pingpong")
     {
         string dir = Path.GetDirectoryName(Path.GetFullPath(binary))!;
-        string source = Path.Combine(dir, "urpc_pingpong.c"), script = Path.Combine(dir, "build.sh");
-        if (File.Exists(binary) && (!File.Exists(source) || File.GetLastWriteTimeUtc(binary) >= File.GetLastWriteTimeUtc(source))) return;
+        string source = Path.Combine(dir, program + ".c"), header = Path.Combine(dir, "urpc_ring.h"), script = Path.Combine(dir, "build.sh");
+        DateTime newestSource = new[] { source, header }.Where(File.Exists).Select(File.GetLastWriteTimeUtc).DefaultIfEmpty(DateTime.MinValue).Max();
+        if (File.Exists(binary) && File.GetLastWriteTimeUtc(binary) >= newestSource) return;
         if (!File.Exists(script))
-            throw new InvalidOperationException($"{binary} does not exist and there is no {script} to build it; pass --native PATH to a built urpc_pingpong");
-        log.WriteLine($"building the native reference: {script} {binary}");
-        var (code, output) = Exec("bash", script, "urpc_pingpong", binary);
+            throw new InvalidOperationException($"{binary} does not exist and there is no {script} to build it; pass --native PATH to a built urpc_pingpong (with liburpc_loops.so beside it for --mixed)");
+        log.WriteLine($"building the native reference: {script} {program} {binary}");
+        var (code, output) = Exec("bash", script, program, binary);
         if (code != 0) throw new InvalidOperationException($"{script} failed (exit {code}):\n{output}");
     }
 

@@ -91,11 +91,11 @@ public static class PingPongMeasurement
         }
     }
 
-    const int RttBatch = 64;
+    internal const int RttBatch = 64;
 
     /// <summary>64 round trips timed by one TSC pair; returns the mean cycles per round trip.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static double RoundTripBatch(BenchmarkSender toPeer, UrpcReceiver fromPeer)
+    internal static double RoundTripBatch(BenchmarkSender toPeer, UrpcReceiver fromPeer)
     {
         ulong t0 = CycleClock.Now();
         for (int i = 0; i < RttBatch; i++)

@@ -10,6 +10,7 @@
  *        per update of one thread in one repetition (ShmWorkload.cs).
  *   msg  the server thread on the first core owns the n lines (first touched on its core); one client thread on each
  *        other core, each with its own binding: two one-way rings of 16 slots laid out as Kernel/Urpc/UrpcRing.cs
+ *        (urpc_ring.h)
  *        (64-byte slots, payload words 0..6, header word 7 = sequence << 8 | type; then sender, receiver and credit
  *        blocks of 128 bytes; lazy credit every slots/4 messages; each ring in its own zeroed mapping). Request:
  *        type 40, w0 tag, w1 warm-up flag. Reply: type 41, w0 tag, w1 first line, w2 last line after the update.
@@ -42,6 +43,8 @@
 #include <unistd.h>
 #include <x86intrin.h>
 
+#include "urpc_ring.h"
+
 #ifndef REPRO_MARCH
 #define REPRO_MARCH "unknown"
 #endif
@@ -50,8 +53,6 @@
 #define WORDS_PER_LINE 8
 #define PADDED 128
 #define SLOTS 16
-#define SEQ_MASK ((1ULL << 56) - 1)
-#define HEADER_WORD 7
 #define TYPE_REQUEST 40
 #define TYPE_REPLY 41
 #define STALL_SECONDS 60
@@ -247,73 +248,13 @@ static int run_shm(void)
     return 0;
 }
 
-/* ------------------------------------------------------------------------------------------- URPC ring */
-
-typedef struct {
-    uint64_t *slots;
-    int64_t *sent, *cached_credit; /* sender block */
-    int64_t *next;                 /* receiver block */
-    int64_t *credit;               /* credit block: receiver-written */
-    int64_t mask, nslots, ack_interval;
-} ring_t;
-
-static void ring_init(ring_t *r)
-{
-    uint8_t *b = block_alloc((size_t)SLOTS * 64 + 4 * PADDED);
-    uint8_t *state = b + SLOTS * 64;
-    r->slots = (uint64_t *)b;
-    r->sent = (int64_t *)state;
-    r->cached_credit = (int64_t *)(state + 8);
-    r->next = (int64_t *)(state + PADDED);
-    r->credit = (int64_t *)(state + 2 * PADDED);
-    r->nslots = SLOTS;
-    r->mask = SLOTS - 1;
-    r->ack_interval = SLOTS / 4;
-}
-
-/* UrpcSender.TrySend: room check against the cached credit (refreshed only when the ring looks full), payload words
-   the message sets, then the header with a release store. */
-static inline __attribute__((always_inline)) uint64_t *begin_send(ring_t *r)
-{
-    for (;;) {
-        int64_t sent = *r->sent;
-        if (sent - *r->cached_credit < r->nslots) return r->slots + (sent & r->mask) * 8;
-        int64_t credit = __atomic_load_n(r->credit, __ATOMIC_ACQUIRE);
-        *r->cached_credit = credit;
-        if (sent - credit < r->nslots) return r->slots + (sent & r->mask) * 8;
-        _mm_pause();
-    }
-}
-
-static inline __attribute__((always_inline)) void publish(ring_t *r, uint64_t *slot, uint8_t type)
-{
-    int64_t sent = *r->sent;
-    __atomic_store_n(&slot[HEADER_WORD], ((((uint64_t)sent + 1) & SEQ_MASK) << 8) | type, __ATOMIC_RELEASE);
-    *r->sent = sent + 1;
-}
-
-/* UrpcReader.TryReceive: acquire-load the next slot's header; on the expected sequence copy the 7 words and consume. */
-static inline __attribute__((always_inline)) int try_receive(ring_t *r, uint8_t *type, uint64_t *p)
-{
-    int64_t next = *r->next;
-    uint64_t *slot = r->slots + (next & r->mask) * 8;
-    uint64_t header = __atomic_load_n(&slot[HEADER_WORD], __ATOMIC_ACQUIRE);
-    if ((header >> 8) != (((uint64_t)next + 1) & SEQ_MASK)) return 0;
-    *type = (uint8_t)header;
-    p[0] = slot[0]; p[1] = slot[1]; p[2] = slot[2]; p[3] = slot[3]; p[4] = slot[4]; p[5] = slot[5]; p[6] = slot[6];
-    int64_t consumed = next + 1;
-    *r->next = consumed;
-    if ((consumed & (r->ack_interval - 1)) == 0) __atomic_store_n(r->credit, consumed, __ATOMIC_RELEASE);
-    return 1;
-}
-
 /* ------------------------------------------------------------------------------------------- msg */
 
 /* One client: its rings and where it reports. The server reads the ring fields on every poll, so nothing the client
    writes while it runs lives here: its counters are locals of its thread (reply_check) until it finishes. */
 typedef struct {
-    _Alignas(PADDED) ring_t to_server;
-    ring_t to_client;
+    _Alignas(PADDED) urpc_ring to_server;
+    urpc_ring to_client;
     int core;
     double *cycles;   /* per repetition */
     int *disturbed;   /* per repetition */
@@ -361,13 +302,13 @@ static void __attribute__((noinline)) client_batch(client_t *c, reply_check *k, 
     uint8_t type;
     while (received < count) {
         while (sent < count && sent - received < window_size) {
-            uint64_t *slot = begin_send(&c->to_server);
+            uint64_t *slot = urpc_begin_send(&c->to_server);
             slot[0] = (*tag)++;
             slot[1] = warm ? 1 : 0;
-            publish(&c->to_server, slot, TYPE_REQUEST);
+            urpc_publish(&c->to_server, slot, TYPE_REQUEST);
             sent++;
         }
-        if (try_receive(&c->to_client, &type, p)) {
+        if (urpc_try_receive(&c->to_client, &type, p)) {
             check_reply(k, type, p);
             received++;
             guard_progress(&g);
@@ -418,8 +359,8 @@ static int run_msg(void)
     clients = block_alloc(sizeof(client_t) * (size_t)nclients);
     for (int i = 0; i < nclients; i++) {
         client_t *c = &clients[i];
-        ring_init(&c->to_server);
-        ring_init(&c->to_client);
+        urpc_ring_alloc(&c->to_server, SLOTS);
+        urpc_ring_alloc(&c->to_client, SLOTS);
         c->core = cores[i + 1];
         c->cycles = calloc((size_t)repetitions, sizeof(double));
         c->disturbed = calloc((size_t)repetitions, sizeof(int));
@@ -446,7 +387,7 @@ static int run_msg(void)
         int taken = 0, timed = 0;
         for (int i = 0; i < nclients; i++) {
             client_t *c = &clients[i];
-            if (!try_receive(&c->to_server, &type, p)) continue;
+            if (!urpc_try_receive(&c->to_server, &type, p)) continue;
             if (type != TYPE_REQUEST) {
                 snprintf(failure, sizeof failure, "server: unexpected message type %u from client %d", type, i);
                 printf("check %s\n", failure);
@@ -456,11 +397,11 @@ static int run_msg(void)
             uint64_t tag = p[0];
             int warm = p[1] != 0;
             uint64_t value = apply(server_lines, nlines);
-            uint64_t *slot = begin_send(&c->to_client);
+            uint64_t *slot = urpc_begin_send(&c->to_client);
             slot[0] = tag;
             slot[1] = value;
             slot[2] = (uint64_t)server_lines[(nlines - 1) * WORDS_PER_LINE];
-            publish(&c->to_client, slot, TYPE_REPLY);
+            urpc_publish(&c->to_client, slot, TYPE_REPLY);
             value_sum += value;
             taken++;
             if (!warm) timed++;

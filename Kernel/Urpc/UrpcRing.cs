@@ -38,6 +38,9 @@ public sealed unsafe class UrpcRing : IDisposable
     /// <summary>True once the ring's memory has been freed.</summary>
     public bool IsFreed => _frame.IsFreed;
 
+    /// <summary>The first byte of the ring's frame (the layout above), for the native loops that run on the same ring in the URPC diagnostics.</summary>
+    internal byte* FrameBase => _frame.Base;
+
     internal UrpcRing(UrpcFrame frame, int slots)
     {
         ValidateSlots(slots, nameof(slots));

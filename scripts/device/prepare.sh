@@ -4,8 +4,9 @@
 #   dotnet-runtime.tar.xz  the host's .NET runtime (dotnet muxer, hostfxr, Microsoft.NETCore.App, and
 #                          Microsoft.AspNetCore.App for the Kestrel baseline), about 33 MB
 #   payload.tar.xz         apps/<program>/: framework-dependent linux-x64 Release builds of the experiment programs;
-#                          bin/urpc_pingpong, bin/fig1_twin: the native C references (URPC ping-pong, Fig 1's C
-#                          twin), built for x86-64-v2; tools/: wrk and lighttpd with their
+#                          bin/urpc_pingpong, bin/fig1_twin, bin/liburpc_loops.so: the native C references (URPC
+#                          ping-pong, Fig 1's C twin, the ping-pong loops for the mixed pairings), built for
+#                          x86-64-v2; tools/: wrk and lighttpd with their
 #                          shared libraries (best effort: the device's C library must be at least this machine's)
 #   commit                 the commit the programs were built from
 # One runtime shared by all programs keeps the transfer under its 64 MiB limit (a self-contained single file per
@@ -41,6 +42,7 @@ done
 for native in urpc_pingpong fig1_twin; do
   [ -f "Benchmarks/native/$native.c" ] && MARCH=x86-64-v2 bash Benchmarks/native/build.sh "$native" "$stage/bin/$native"
 done
+[ -f Benchmarks/native/urpc_loops.c ] && MARCH=x86-64-v2 bash Benchmarks/native/build.sh urpc_loops "$stage/bin/liburpc_loops.so"
 for tool in wrk lighttpd; do
   path=$(command -v "$tool" || true)
   [ -n "$path" ] || { echo "note: $tool is not installed here (scripts/install-deps.sh run); the device run will skip its series"; continue; }

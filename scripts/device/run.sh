@@ -45,8 +45,9 @@ n=$(nproc); last=$((n - 1))
 twin=none; [ -x $pl/bin/fig1_twin ] && twin=$pl/bin/fig1_twin
 [ -d $pl/apps/fig1 ] && step fig1 80 dotnet "$(dll fig1)" --cores "$cores" --native "$twin" --out "$run"
 if [ -x $pl/bin/urpc_pingpong ] && [ -d $pl/apps/benchmarks ]; then
-  step urpc-vs-native-0-1 25 dotnet "$(dll benchmarks)" urpc-vs-native --cores 0,1 --native $pl/bin/urpc_pingpong --out "$run/urpc-vs-native-0-1"
-  [ "$last" -gt 1 ] && step urpc-vs-native-0-$last 25 dotnet "$(dll benchmarks)" urpc-vs-native --cores 0,$last --native $pl/bin/urpc_pingpong --out "$run/urpc-vs-native-0-$last"
+  mixed=(); [ -f $pl/bin/liburpc_loops.so ] && mixed=(--mixed) # the four pinger/echo pairings: which side costs the cycles
+  step urpc-vs-native-0-1 35 dotnet "$(dll benchmarks)" urpc-vs-native --cores 0,1 --native $pl/bin/urpc_pingpong "${mixed[@]}" --out "$run/urpc-vs-native-0-1"
+  [ "$last" -gt 1 ] && step urpc-vs-native-0-$last 35 dotnet "$(dll benchmarks)" urpc-vs-native --cores 0,$last --native $pl/bin/urpc_pingpong "${mixed[@]}" --out "$run/urpc-vs-native-0-$last"
 fi
 [ -d $pl/apps/compute ] && step compute 110 dotnet "$(dll compute)" --quick --class A --repetitions 2 --cores "$cores" --out "$run"
 [ -d $pl/apps/fig3 ] && step fig3 60 dotnet "$(dll fig3)" --cores "$cores" --out "$run"
