@@ -8,7 +8,7 @@ namespace Fig1.SharedState;
 /// protocol, ring layout and raw loops written in C, run as a child process on the same cores just before the C#
 /// measurement of each point, so that the point's C#/C ratio compares like with like on the same machine state.
 /// <para>Where the binary comes from: <c>--native PATH</c>, else <c>Benchmarks/native/fig1_twin</c> of the repository
-/// this program runs in, built with <c>Benchmarks/native/build.sh</c> (gcc) when missing or older than its source. The
+/// this program runs in, built with <c>Benchmarks/native/build.sh</c> (gcc) when missing or older than its sources. The
 /// binary prints the <c>-march</c> it was compiled with; rows are labelled with that, not with a guess.</para>
 /// </summary>
 public sealed class NativeTwin
@@ -49,8 +49,9 @@ public sealed class NativeTwin
                 return null;
             }
             binary = Path.Combine(native, "fig1_twin");
-            string source = Path.Combine(native, SourceName);
-            if (!File.Exists(binary) || File.GetLastWriteTimeUtc(binary) < File.GetLastWriteTimeUtc(source))
+            DateTime newestSource = new[] { SourceName, "urpc_ring.h" }.Select(f => Path.Combine(native, f)).Where(File.Exists)
+                .Select(File.GetLastWriteTimeUtc).DefaultIfEmpty(DateTime.MinValue).Max();
+            if (!File.Exists(binary) || File.GetLastWriteTimeUtc(binary) < newestSource)
             {
                 log.WriteLine($"fig1: building the C twin: {Path.Combine(native, "build.sh")} fig1_twin {binary}");
                 var (code, output) = Exec("bash", Path.Combine(native, "build.sh"), "fig1_twin", binary);
