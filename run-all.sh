@@ -217,7 +217,8 @@ fi
 # DIR/runtime     one .NET runtime (muxer, hostfxr, Microsoft.NETCore.App, Microsoft.AspNetCore.App) shared by all
 # DIR/apps/NAME/  each program, framework-dependent (one runtime instead of a self-contained copy per program keeps the
 #                 bundle small enough to carry: scripts/device/prepare.sh packs it for the lent 16-core machine)
-# DIR/bin/NAME    launchers (sh: exec the bundle's runtime on the program), bin/urpc_pingpong (native reference)
+# DIR/bin/NAME    launchers (sh: exec the bundle's runtime on the program); native references: bin/urpc_pingpong,
+#                 bin/liburpc_loops.so, bin/fig1_twin
 # DIR/tools/      wrk and lighttpd of this machine with their libraries, used where the target has none
 # DIR/run-all.sh, experiments.tsv, bundle.manifest, scripts/, docs/
 make_bundle() {
@@ -270,11 +271,15 @@ make_bundle() {
     else say "  $name: no program yet ($(field "$e" 2) has no project): not in the bundle, reported as not run"; fi
   done
   for tool in "${TOOLS[@]}"; do publish "${tool%%|*}" "$here/${tool#*|}" || failed+=("${tool%%|*}"); done
-  # The native C reference of the URPC benchmark (Benchmarks urpc-vs-native), for x86-64-v2 so that it runs on other servers.
-  if command -v gcc >/dev/null 2>&1 && [ -f "$here/Benchmarks/native/urpc_pingpong.c" ]; then
-    gcc -O3 -march=x86-64-v2 -pthread -o "$bundle/bin/urpc_pingpong" "$here/Benchmarks/native/urpc_pingpong.c" >>"$publog" 2>&1 \
-      || say "  note: the native URPC reference did not compile (see $publog)"
-  else say "  note: no gcc here: the bundle has no native URPC reference (Benchmarks urpc-vs-native needs one)"; fi
+  # The native C references for x86-64-v2, so that they run on other servers: the URPC ping-pong (Benchmarks
+  # urpc-vs-native), its loops as a library (urpc-vs-native --mixed) and Fig 1's C twin (fig1 finds bin/fig1_twin).
+  if command -v gcc >/dev/null 2>&1; then
+    for native in urpc_pingpong:urpc_pingpong fig1_twin:fig1_twin urpc_loops:liburpc_loops.so; do
+      [ -f "$here/Benchmarks/native/${native%%:*}.c" ] || continue
+      MARCH=x86-64-v2 bash "$here/Benchmarks/native/build.sh" "${native%%:*}" "$bundle/bin/${native#*:}" >>"$publog" 2>&1 \
+        || say "  note: the native reference ${native%%:*} did not compile (see $publog)"
+    done
+  else say "  note: no gcc here: the bundle has no native references (urpc-vs-native and Fig 1's C rows need them)"; fi
   # wrk and lighttpd with the libraries they need (not the C library itself: the target's must be at least as new)
   for tool in wrk lighttpd; do
     path=$(command -v "$tool" || true); [ -n "$path" ] || [ "$tool" != lighttpd ] || { [ -x /usr/sbin/lighttpd ] && path=/usr/sbin/lighttpd; }

@@ -184,15 +184,20 @@ public static class Program
         var native = new Option<string?>("--native") { Description = "Path of the built native reference (default Benchmarks/native/urpc_pingpong, built with build.sh when missing)" };
         var outDir = new Option<string?>("--out") { Description = "Also write results.csv and meta.json into this folder" };
         var check = new Option<bool>("--check") { Description = "Exit 1 when the C# round trip is more than 20% slower than native" };
+        var mixed = new Option<bool>("--mixed")
+        {
+            Description = "Also run the mixed pairings on one pair of C#-allocated rings: C#/C#, C pinger with C# echo, C# pinger with C echo, C/C " +
+                          "(C = the native loops as liburpc_loops.so beside the native binary, built with build.sh urpc_loops): which side costs the cycles",
+        };
         var cmd = new Command("urpc-vs-native", "URPC round trip of the C# channel against the native C reference of the same protocol, on the same two cores")
         {
-            cores, samples, rounds, native, outDir, check,
+            cores, samples, rounds, native, outDir, check, mixed,
         };
         cmd.SetAction(pr =>
         {
             if (!OutReady(pr.GetValue(outDir))) return CompareRun.ExitBadInput;
             if (Cores(pr.GetValue(cores)) is not { } c) return CompareRun.ExitBadInput;
-            return UrpcVsNative.Execute(new UrpcVsNativeOptions(c, pr.GetValue(samples), pr.GetValue(rounds), pr.GetValue(native), pr.GetValue(outDir), pr.GetValue(check)),
+            return UrpcVsNative.Execute(new UrpcVsNativeOptions(c, pr.GetValue(samples), pr.GetValue(rounds), pr.GetValue(native), pr.GetValue(outDir), pr.GetValue(check), pr.GetValue(mixed)),
                 Console.Out, Console.Error);
         });
         return cmd;

@@ -18,6 +18,10 @@ public sealed record Fig1Settings
     public required string OutDir { get; init; }
     /// <summary>"quick", "default" or "full".</summary>
     public required string Profile { get; init; }
+    /// <summary>The C twin run beside each SHM and MSG point (null: no C rows).</summary>
+    public NativeTwin? Twin { get; init; }
+    /// <summary>What the run says about the C twin (which binary and -march, or why there is none).</summary>
+    public string TwinNote { get; init; } = "C twin not run";
     public bool SharedState { get; init; } = true;
     public bool UrpcTables { get; init; } = true;
 }

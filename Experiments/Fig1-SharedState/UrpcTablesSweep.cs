@@ -54,22 +54,43 @@ public static class UrpcTablesSweep
         foreach (var (a, b, cls) in Pairs(s.Cores, topo))
         {
             string name = ClassName(cls);
-            points.Add(new($"URPC {name} cores={a},{b}", ops * 2500, () =>
+            points.Add(new($"URPC {name} cores={a},{b}", ops * 3500, () =>
             {
+                // The bare-ring reference before and after the dispatcher pair, so that drift in the machine's load
+                // during the point shows on both sides of the comparison.
+                var before = BareRingReference.Measure(a, b, size, topo);
                 var m = UrpcPairBench.Measure(a, b, size);
+                var after = BareRingReference.Measure(a, b, size, topo);
+                double[] bare = [.. before.RoundTrip, .. after.RoundTrip];
+                bool[] bareDisturbed = [.. before.Disturbed, .. after.Disturbed];
                 string verdict = RowFactory.Verdict(m.Failure == null);
                 string fail = m.Failure == null ? "" : $"CHECK FAILED: {m.Failure}; ";
                 string param = $"pair={a},{b};class={name}";
                 var aToB = SampleSummary.Of(m.OneWayAToB).Median;
                 var bToA = SampleSummary.Of(m.OneWayBToA).Median;
+                var roundTrip = rows.Cycles($"URPC round-trip {name}", 2, param, "cycles", m.RoundTrip, m.LatencyDisturbed, verdict,
+                    fail + $"ping from core {a}, echo from core {b}, between two dispatchers over a binding the monitors made; timed per batch: one TSC pair around {size.Iterations} round trips (no clock read per message), mean cycles per round trip; both ends poll with pause");
+                var reference = rows.Cycles($"URPC round-trip {name} (bare ring)", 2, param, "cycles", bare, bareDisturbed, "pass",
+                    $"the reference: the same round-trip loop on two bare rings between two plain threads pinned to cores {a},{b}, no multikernel booted (what urpc-vs-native measures as its C# ring); measured just before and just after the dispatcher pair, both runs pooled");
+                double ratio = roundTrip.Median / reference.Median;
+                bool within = ratio <= BareRingReference.Tolerance;
                 return
                 [
                     rows.Cycles($"URPC one-way {name}", 2, param, "cycles", m.OneWay, m.LatencyDisturbed, verdict,
-                        fail + $"sender's TSC stamp to receiver's TSC read, mean of both directions (cancels any TSC offset between the cores): {a}->{b} median {aToB:0}, {b}->{a} median {bToA:0} cycles; one {UpdateProtocol.RingSlots}-slot ring per direction, receiver polling"),
-                    rows.Cycles($"URPC round-trip {name}", 2, param, "cycles", m.RoundTrip, m.LatencyDisturbed, verdict,
-                        fail + $"ping from core {a}, pong from core {b}, timed on core {a}"),
+                        fail + $"sender's TSC stamp to receiver's TSC read, mean of both directions (cancels any TSC offset between the cores): {a}->{b} median {aToB:0}, {b}->{a} median {bToA:0} cycles; one {UpdateProtocol.RingSlots}-slot ring per direction, receiver polling with pause; the stamp and the read are one clock read each per message"),
+                    roundTrip,
+                    reference,
+                    new ResultRow
+                    {
+                        Experiment = Fig1Settings.UrpcTablesId, Series = $"URPC round-trip {name}", Cores = 2, Param = $"{param};of=dispatchers/bare-ring",
+                        Metric = "harness_ratio", Unit = "x", Median = ratio, CiLow = roundTrip.CiLow / reference.CiHigh, CiHigh = roundTrip.CiHigh / reference.CiLow,
+                        MedianNs = double.NaN, Samples = Math.Min(roundTrip.Samples, reference.Samples),
+                        Verified = RowFactory.Verdict(m.Failure == null && within),
+                        Note = (within ? "" : $"CHECK FAILED: the harness adds more than {BareRingReference.Tolerance - 1:P0}; ") +
+                               $"the table's round trip ({roundTrip.Median:0.#} cycles) over the bare-ring reference ({reference.Median:0.#} cycles): the harness's share of the table's number; checked in every run: at most {BareRingReference.Tolerance:0.00}",
+                    },
                     rows.Other($"URPC throughput {name}", 2, param, "msgs_per_kcycle", "msgs/kcycle", m.MsgsPerKcycle, m.StreamDisturbed, verdict,
-                        fail + $"one-way stream core {a} -> core {b} through a {UpdateProtocol.RingSlots}-slot ring with lazy credit, timed at the receiver from first to last message"),
+                        fail + $"one-way stream core {a} -> core {b} through a {UpdateProtocol.RingSlots}-slot ring with lazy credit, timed at the receiver from the first to the last message (one clock read at each, none in between)"),
                 ];
             }));
         }

@@ -151,8 +151,13 @@ public sealed class CpuDriverThread : IDisposable
     bool AnyWork()
     {
         if (_stopRequested || _starting.Count > 0) return true;
-        foreach (var d in _dispatchers)
-            if (d.HasLocalWork || d.Waitset.AnyPending()) return true;
+        var ds = _dispatchers;
+        // Local work first: a core whose dispatcher reports it goes straight back to its round without scanning every
+        // waitset (the monitor's alone has a ring per other core).
+        foreach (var d in ds)
+            if (d.HasLocalWork) return true;
+        foreach (var d in ds)
+            if (d.Waitset.AnyPending()) return true;
         return false;
     }
 

@@ -45,13 +45,14 @@ public sealed class WaitPolicy
     /// </summary>
     public bool Idle<TProbe>(ref WaitState state, ref TProbe probe, Notifier notifier) where TProbe : struct, IWorkProbe
     {
+        if (probe.HasWork()) return true; // work already pending (a dispatcher with local work): no clock read
         ulong now = CycleClock.Now();
         if (state.IdleSince == 0) state.IdleSince = now;
         ulong end = state.IdleSince + (ulong)PollCycles;
         while (now < end)
         {
-            if (probe.HasWork()) return true;
             if (SpinIterations > 0) Thread.SpinWait(SpinIterations);
+            if (probe.HasWork()) return true;
             now = CycleClock.Now();
         }
         notifier.PrepareToSleep();

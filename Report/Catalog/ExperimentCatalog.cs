@@ -55,6 +55,8 @@ public static class ExperimentCatalog
 
     static bool IsCycles(ResultRow r) => r.Unit.Equals("cycles", StringComparison.OrdinalIgnoreCase);
     static bool IsRatio(ResultRow r) => r.Unit is "x" or "ratio" || r.Metric.Contains("ratio", StringComparison.OrdinalIgnoreCase);
+    /// <summary>A row of Fig 1's C twin (Param impl=c), not the C#/C ratio (impl=csharp/c).</summary>
+    static bool IsCTwin(ResultRow r) => ParamText.Parse(r.Param).TryGetValue("impl", out var impl) && impl == "c";
 
     static readonly FigureSpec Fig1Figure = new(
         "fig1", Fig1Title,
@@ -64,12 +66,15 @@ public static class ExperimentCatalog
         + "update. Second panel: the host's baselines on the same cores (lockn: plain increments under a C# lock; "
         + "spinlockn: a test-and-test-and-set spin lock) and variants of the paper's series (-atomic: atomic increments; "
         + "-pipelined: several requests in flight; -raw: the client and server loop on raw channel ends, bypassing the "
-        + "waitset and the CPU driver's dispatch). Each series' exact method is in its rows' notes (HTML).",
+        + "waitset and the CPU driver's dispatch). \"(C)\": the C twin, the same workloads, rings and loops in C on the same "
+        + "cores, run just before each C# point; the last panel divides each C# point by its C twin. Each series' exact "
+        + "method is in its rows' notes (HTML).",
         "Nothing: the caches, the interconnect and the URPC cache lines are the machine's own.",
         [
             new("As in the paper: SHMn, MSGn, Server", PanelKind.Lines,
                 r => r.Metric == "cycles_per_update" && IsCycles(r) && Fig1PaperSeries.IsMatch(r.Series),
                 CyclesK, 1e-3, [new PaperOverlay("fig3-shared-state", "cycles")]),
+            new("The C twin: the same points in C", PanelKind.Lines, r => r.Metric == "cycles_per_update" && IsCycles(r) && IsCTwin(r), CyclesK, 1e-3),
             new("Baselines and variants", PanelKind.Lines, r => r.Metric == "cycles_per_update" && IsCycles(r), CyclesK, 1e-3),
             new("Updates per second, all MSG clients together", PanelKind.Lines, r => r.Metric == "updates_per_s", "Updates/s (millions)", 1e-6),
             new("C# over the C twin, per point", PanelKind.Lines, IsRatio, "C# / C",
