@@ -1,3 +1,4 @@
+using Multikernel.Capabilities;
 using Multikernel.Hardware;
 using Multikernel.Urpc;
 
@@ -72,13 +73,24 @@ public sealed class CpuDriver : IDisposable
     }
 
     /// <summary>Creates a same-core LRPC binding from <paramref name="caller"/> to <paramref name="callee"/>; both must be dispatchers of this core.</summary>
-    public LrpcBinding BindLrpc(Dispatcher caller, Dispatcher callee)
+    public LrpcBinding BindLrpc(Dispatcher caller, Dispatcher callee) => BindLrpc(caller, callee, endpoint: default, checkEndpoint: false);
+
+    /// <summary>
+    /// Creates a same-core LRPC binding that holds <paramref name="endpoint"/>: a live Endpoint capability with
+    /// <see cref="CapRights.Write"/> (the right to call) that names <paramref name="callee"/>. Deleting or revoking
+    /// that capability stops further calls.
+    /// </summary>
+    public LrpcBinding BindLrpc(Dispatcher caller, Dispatcher callee, CapHandle endpoint) => BindLrpc(caller, callee, endpoint, checkEndpoint: true);
+
+    LrpcBinding BindLrpc(Dispatcher caller, Dispatcher callee, CapHandle endpoint, bool checkEndpoint)
     {
         if (caller.Driver != this || callee.Driver != this)
             throw new ArgumentException($"LRPC binds two dispatchers of the same core; {caller.Name} is on core {caller.Driver.Core}, {callee.Name} on core {callee.Driver.Core}");
         if (callee is not ILrpcServer server)
             throw new ArgumentException($"{callee.Name} does not accept LRPC calls (it is not an {nameof(ILrpcServer)})");
-        return new LrpcBinding(this, caller, callee, server);
+        if (checkEndpoint && endpoint.CheckEndpointFor(callee, CapRights.Write) is var check && check != CapError.Ok)
+            throw new ArgumentException($"LRPC to {callee.Name} needs a live Endpoint capability with the Write right that names it: {check}", nameof(endpoint));
+        return new LrpcBinding(this, caller, callee, server, endpoint);
     }
 
     internal void CurrentDispatcherSwitch(Dispatcher d) => _current = d;

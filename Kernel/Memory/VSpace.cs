@@ -129,14 +129,20 @@ public sealed unsafe class VSpace : IDisposable
     /// Walks the tables as the MMU would (any core, concurrently with the writer): the last-level entry for
     /// <paramref name="va"/> if it is present. An address outside the user half simply has no translation.
     /// </summary>
-    public bool TryWalk(ulong va, out ulong pte)
+    public bool TryWalk(ulong va, out ulong pte) => TryWalk(_memory, Root, va, out pte);
+
+    /// <summary>
+    /// The MMU's walk over any 4-level table tree in <paramref name="memory"/> rooted at <paramref name="root"/>
+    /// (tables built through capability invocations included): the last-level entry for <paramref name="va"/> if present.
+    /// </summary>
+    public static bool TryWalk(PhysicalMemory memory, ulong root, ulong va, out ulong pte)
     {
         pte = 0;
         if (va >= UserTop) return false;
-        ulong table = Root;
+        ulong table = root;
         for (int level = Levels - 1; level >= 0; level--)
         {
-            ulong e = Volatile.Read(ref _memory.FrameWords(table)[IndexAt(va, level)]);
+            ulong e = Volatile.Read(ref memory.FrameWords(table)[IndexAt(va, level)]);
             if (!PageTableEntry.IsPresent(e)) return false;
             if (level == 0) { pte = e; return true; }
             table = PageTableEntry.Address(e);
