@@ -75,6 +75,23 @@ public sealed partial class CapabilityDriver
         return DeleteMatching(key, keep: null);
     }
 
+    /// <summary>
+    /// This core's part of a committed "stop holding" agreement (the delete of its last copy of a shared object):
+    /// deletes every capability to <paramref name="key"/>'s object on this core; its descendants stay and move up.
+    /// Returns how many were deleted.
+    /// </summary>
+    public int DeleteAllCopies(in CapObjectKey key)
+    {
+        AssertOwner();
+        int deleted = 0;
+        for (Cte? run = FindRun(key); run != null; run = FindRun(key))
+        {
+            DeleteOne(run);
+            deleted++;
+        }
+        return deleted;
+    }
+
     /// <summary>The coordinator's part of a committed distributed revoke: revokes locally and deletes any other capability to the object or its descendants on this core, keeping <paramref name="cap"/>.</summary>
     public CapError RevokeAgreed(CSpace cs, Cptr cap)
     {
