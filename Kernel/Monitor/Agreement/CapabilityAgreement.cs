@@ -57,7 +57,9 @@ public sealed class CapabilityAgreement
             done.Completed(new CapOperationResult(CapError.Ok, false, default, sent)); // already a holder: nothing to agree on
             return CapError.Ok;
         }
-        Start(SystemTableUpdates.Holder(SystemTableUpdates.AddHolder, sent.Key, Core, to), new Operation(done, sent), now);
+        // Descendants made here before the object was shared must be on record, or revoking an ancestor elsewhere would miss them.
+        bool descendants = _caps.HasDescendantOverlapping(sent.Key, sent.Key.Base, sent.Key.Size);
+        Start(SystemTableUpdates.Holder(SystemTableUpdates.AddHolder, sent.Key, Core, to, descendants), new Operation(done, sent), now);
         return CapError.Ok;
     }
 

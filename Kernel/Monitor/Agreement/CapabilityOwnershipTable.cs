@@ -4,9 +4,11 @@ using Multikernel.Capabilities;
 namespace Multikernel.Monitor.Agreement;
 
 /// <summary>
-/// Replicated system table: for every object that more than one core knows about (copies on several cores, or
-/// descendants on another core), its owner, its holders and the cores with descendants. An object only one core
-/// knows has no row (it is owned by that core). Changed only by 2PC (<see cref="SystemTableUpdates"/>), so all
+/// Replicated system table: for every object that has ever been shared (a copy sent to another core), its owner,
+/// its holders and the cores that created descendants of it. An object no other core ever knew has no row (it is
+/// owned by the core that has it). A row stays until the object or an ancestor is revoked, even when one holder is
+/// left: it is what tells the core of an ancestor that descendants live elsewhere (Barrelfish's sticky
+/// remote-descendants bit); holders of a row that is no longer shared see no remote relation. Changed only by 2PC (<see cref="SystemTableUpdates"/>), so all
 /// replicas are equal once the agreements have completed; each core's capability driver reads its own replica
 /// through <see cref="MonitorReplica"/> to decide which operations need agreement.
 /// </summary>
@@ -44,10 +46,15 @@ public sealed class CapabilityOwnershipTable
         return r;
     }
 
-    internal void AddHolder(in CapObjectKey key, int from, int to)
+    /// <param name="fromHasDescendants">The sender has descendants of the object (made before it was shared, or while it was its only holder).</param>
+    internal void AddHolder(in CapObjectKey key, int from, int to, bool fromHasDescendants)
     {
         var e = _rows.TryGetValue(key, out var row) ? row : new OwnershipEntry(from, CoreSet.Empty, CoreSet.Empty);
-        _rows[key] = e with { Holders = e.Holders.With(from).With(to) };
+        _rows[key] = e with
+        {
+            Holders = e.Holders.With(from).With(to),
+            DescendantCores = fromHasDescendants ? e.DescendantCores.With(from) : e.DescendantCores,
+        };
     }
 
     internal void DropHolder(in CapObjectKey key, int core)
@@ -55,30 +62,26 @@ public sealed class CapabilityOwnershipTable
         if (!_rows.TryGetValue(key, out var e)) return;
         var holders = e.Holders.Without(core);
         int owner = e.Owner == core && holders.Count > 0 ? holders.ToArray()[0] : e.Owner;
-        Set(key, new OwnershipEntry(owner, holders, e.DescendantCores));
+        _rows[key] = new OwnershipEntry(owner, holders, e.DescendantCores);
     }
 
     internal void AddDescendantCore(in CapObjectKey key, int core)
     {
-        if (!_rows.TryGetValue(key, out var e)) return; // not shared: its descendants are local
-        Set(key, e with { DescendantCores = e.DescendantCores.With(core) });
+        if (!_rows.TryGetValue(key, out var e)) return; // never shared: its descendants are local
+        _rows[key] = e with { DescendantCores = e.DescendantCores.With(core) };
     }
 
-    /// <summary>The object keeps one capability (the revoker's) and loses every descendant: its row and its descendants' rows go.</summary>
-    internal void Revoke(in CapObjectKey key)
+    /// <summary>
+    /// The object keeps one capability, the revoker's on <paramref name="revoker"/>, and loses every descendant:
+    /// its descendants' rows go; its own row (if it was ever shared) stays with the revoker as owner and only
+    /// holder, so that the cores of its ancestors still see where it lives.
+    /// </summary>
+    internal void Revoke(in CapObjectKey key, int revoker)
     {
-        _rows.Remove(key);
         List<CapObjectKey>? drop = null;
         foreach (var k in _rows.Keys) if (k.IsDescendantOf(key)) (drop ??= new()).Add(k);
         if (drop != null) foreach (var k in drop) _rows.Remove(k);
-    }
-
-    /// <summary>Keeps a row only while the object involves more than one core.</summary>
-    void Set(in CapObjectKey key, OwnershipEntry e)
-    {
-        bool single = e.Holders.Count == 0 ? e.DescendantCores.Count == 0
-            : e.Holders.Count == 1 && e.DescendantCores.Without(e.Holders.ToArray()[0]).Count == 0;
-        if (single) _rows.Remove(key); else _rows[key] = e;
+        if (_rows.ContainsKey(key)) _rows[key] = new OwnershipEntry(revoker, CoreSet.Empty.With(revoker), CoreSet.Empty);
     }
 
     /// <summary>The whole table as text, rows in key order (replicas are equal exactly when these are).</summary>

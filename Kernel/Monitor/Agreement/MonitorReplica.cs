@@ -67,14 +67,14 @@ public sealed class MonitorReplica : IAgreementResource, IRemoteCapabilities
         switch (u.Kind)
         {
             case SystemTableUpdates.AddHolder:
-                Capabilities.AddHolder(key, core, SystemTableUpdates.OtherCoreOf(u));
+                Capabilities.AddHolder(key, core, SystemTableUpdates.OtherCoreOf(u), SystemTableUpdates.CoreHasDescendants(u));
                 break;
             case SystemTableUpdates.DropHolder:
                 Capabilities.DropHolder(key, core);
                 if (core == Core) _caps?.DeleteAllCopies(key);
                 break;
             case SystemTableUpdates.RevokeObject:
-                Capabilities.Revoke(key);
+                Capabilities.Revoke(key, core);
                 if (core != Core) _caps?.DeleteCopiesAndDescendants(key); // the revoker keeps its own capability
                 break;
             case SystemTableUpdates.RetypeObject:

@@ -5,7 +5,8 @@ namespace Multikernel.Monitor.Agreement;
 /// <summary>
 /// The updates of the replicated system tables and how they pack into an <see cref="AgreementUpdate"/>'s three
 /// words. Domain placement: Key = domain id, Argument = core. Capability ownership: Argument = cores and types
-/// (bits 7..0 the acting core, 15..8 a second core, 23..16 the object's type, 31..24 a retype's target type),
+/// (bits 7..0 the acting core, 15..8 a second core, 23..16 the object's type, 31..24 a retype's target type, bit 32
+/// for an add-holder: the sending core has descendants of the object),
 /// Key = object base, Value = size in pages and badge (<see cref="CapObjectKey.PackSizeAndBadge"/>); a retype packs
 /// its parent and range in pages instead (Key = parent base | range offset &lt;&lt; 36, Value = parent size | range
 /// size &lt;&lt; 36, offsets and sizes in pages, up to 2^28 pages = 1 TiB each).
@@ -37,8 +38,9 @@ public static class SystemTableUpdates
     public static AgreementUpdate Place(ulong domain, int core) => new(DomainTable, PlaceDomain, (ulong)core, domain, 0);
     public static AgreementUpdate Remove(ulong domain, int core) => new(DomainTable, RemoveDomain, (ulong)core, domain, 0);
 
-    public static AgreementUpdate Holder(byte kind, in CapObjectKey key, int core, int other = 0) =>
-        new(CapabilityTable, kind, (ulong)(byte)core | (ulong)(byte)other << 8 | (ulong)(byte)key.Type << 16, key.Base, key.PackSizeAndBadge());
+    public static AgreementUpdate Holder(byte kind, in CapObjectKey key, int core, int other = 0, bool coreHasDescendants = false) =>
+        new(CapabilityTable, kind, (ulong)(byte)core | (ulong)(byte)other << 8 | (ulong)(byte)key.Type << 16 | (coreHasDescendants ? 1UL << 32 : 0),
+            key.Base, key.PackSizeAndBadge());
 
     public static AgreementUpdate Retype(in CapObjectKey parent, ulong first, ulong bytes, CapType target, int core)
     {
@@ -52,6 +54,7 @@ public static class SystemTableUpdates
     public static int CoreOf(in AgreementUpdate u) => (byte)u.Argument;
     public static int OtherCoreOf(in AgreementUpdate u) => (byte)(u.Argument >> 8);
     public static CapType TargetTypeOf(in AgreementUpdate u) => (CapType)(byte)(u.Argument >> 24);
+    public static bool CoreHasDescendants(in AgreementUpdate u) => (u.Argument & (1UL << 32)) != 0;
 
     /// <summary>The object a capability update names (for a retype: its parent).</summary>
     public static CapObjectKey ObjectOf(in AgreementUpdate u)
