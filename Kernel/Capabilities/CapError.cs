@@ -57,4 +57,8 @@ public enum CapError : byte
     NotAHolder,
     /// <summary>A Dispatcher cap already describes a running dispatcher, or an Endpoint's dispatcher was never set up.</summary>
     DispatcherState,
+    /// <summary>User-level allocator: its RAM is used up (Barrelfish keeps library errors in the same errval_t space: LIB_ERR_RAM_ALLOC).</summary>
+    OutOfRam,
+    /// <summary>User-level allocator: no free capability slot left (LIB_ERR_SLOT_ALLOC).</summary>
+    OutOfSlots,
 }
