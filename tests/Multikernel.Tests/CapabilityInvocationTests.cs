@@ -431,3 +431,33 @@ public class CapabilityInvocationTests
         Assert.Throws<ArgumentException>(() => d.CreateBootCSpace(256 * 1024, 512 * 1024));
     }
 }
+
+/// <summary>The invocation hot path allocates nothing (a property of the code, not a timing).</summary>
+public class CapabilityAllocationTests
+{
+    [Fact]
+    public void MapUnmapCopyDeleteAndRetypeOfAFrameAllocateNothing()
+    {
+        using var t = new CapabilityTestCore();
+        var d = t.Driver; var s = t.Space;
+        CapabilityTestCore.Ok(d.Retype(s, CSpace.BootRam, CapType.VNodePtable, 64 * 1024, 0, 1, Cptr.Root(2)));
+        CapabilityTestCore.Ok(d.Retype(s, CSpace.BootRam, CapType.Frame, 128 * 1024, CapTypeRules.PageSize, 1, Cptr.Root(3)));
+        CapabilityTestCore.Ok(d.Retype(s, CSpace.BootRam, CapType.Ram, 256 * 1024, 16 * CapTypeRules.PageSize, 1, Cptr.Root(4)));
+        void Round()
+        {
+            for (int i = 0; i < 100; i++)
+            {
+                CapabilityTestCore.Ok(d.Map(s, Cptr.Root(2), i, Cptr.Root(3), CapRights.ReadWrite));
+                CapabilityTestCore.Ok(d.Unmap(s, Cptr.Root(2), i));
+                CapabilityTestCore.Ok(d.Copy(s, Cptr.Root(3), Cptr.Root(5)));
+                CapabilityTestCore.Ok(d.Delete(s, Cptr.Root(5)));
+                CapabilityTestCore.Ok(d.Retype(s, Cptr.Root(4), CapType.Frame, (ulong)(i % 16) * CapTypeRules.PageSize, CapTypeRules.PageSize, 1, Cptr.Root(6)));
+                CapabilityTestCore.Ok(d.Delete(s, Cptr.Root(6)));
+            }
+        }
+        for (int w = 0; w < 200; w++) Round(); // past tiered compilation
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int r = 0; r < 20; r++) Round();
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+}
