@@ -35,6 +35,8 @@ public sealed class CpuDriver : IDisposable
     public IReadOnlyList<Dispatcher> Dispatchers => _dispatchers;
     /// <summary>The dispatcher whose upcall is running now (null between upcalls).</summary>
     public Dispatcher? CurrentDispatcher => _current;
+    /// <summary>This core's capability driver: where its dispatchers' capability invocations ("system calls") are checked (null until attached).</summary>
+    public CapabilityDriver? Capabilities { get; private set; }
 
     internal bool IsCurrentThread => _thread != null && Thread.CurrentThread == _thread;
 
@@ -54,6 +56,18 @@ public sealed class CpuDriver : IDisposable
         _dispatchers = [.. _dispatchers, d];
         _starting.Add(d);
         return d.Id;
+    }
+
+    /// <summary>Gives this core its capability driver (before the thread starts, or on this core's thread), which then accepts invocations only from this core's thread.</summary>
+    public void AttachCapabilities(CapabilityDriver capabilities)
+    {
+        ArgumentNullException.ThrowIfNull(capabilities);
+        if (_thread != null && !IsCurrentThread)
+            throw new InvalidOperationException($"core {Core} gets its capability driver at boot or on its own thread, not from another thread");
+        if (Capabilities != null) throw new InvalidOperationException($"core {Core} already has a capability driver");
+        if (capabilities.Core != CoreIndex) throw new ArgumentException($"that capability driver is core #{capabilities.Core}'s, this is core #{CoreIndex}", nameof(capabilities));
+        Capabilities = capabilities;
+        if (IsCurrentThread) capabilities.BindToCurrentThread();
     }
 
     /// <summary>
@@ -112,6 +126,7 @@ public sealed class CpuDriver : IDisposable
         try
         {
             CoreAffinity.PinCurrentThread(Core);
+            Capabilities?.BindToCurrentThread();
             Started.Set();
             while (!_stopRequested)
             {

@@ -94,3 +94,54 @@ public class CapabilityLrpcTests
         if (e != CapError.Ok) throw new InvalidOperationException($"invocation failed: {e}");
     }
 }
+
+/// <summary>The capability driver belongs to its core's CPU driver and is invoked on that core's thread.</summary>
+public class CapabilityCpuDriverTests
+{
+    /// <summary>Boots one core, attaches a capability driver on it and creates a frame there; returns what a test needs.</summary>
+    static async Task<(MultikernelSystem Mk, PhysicalMemory Memory, CapabilityDriver Caps, CSpace Space)> Attached()
+    {
+        var mk = MultikernelSystem.Boot(new MultikernelOptions { Cores = [CoreAffinity.AllowedCpus()[0]] });
+        var memory = new PhysicalMemory(1 << 20);
+        var caps = new CapabilityDriver(0, memory);
+        var driver = await mk.CallOn(0, m => m.Driver);
+        var stranger = Assert.Throws<InvalidOperationException>(() => driver.AttachCapabilities(caps));
+        Assert.Contains("own thread", stranger.Message);
+        var (space, error) = await mk.CallOn(0, m =>
+        {
+            m.Driver.AttachCapabilities(caps);
+            var cs = caps.CreateBootCSpace(0, 512 * 1024);
+            return (cs, caps.Retype(cs, CSpace.BootRam, CapType.Frame, 64 * 1024, 4096, 1, Cptr.Root(1)));
+        });
+        Assert.Equal(CapError.Ok, error);
+        Assert.Same(caps, driver.Capabilities);
+        return (mk, memory, caps, space);
+    }
+
+    [Fact]
+    public async Task TheCoreOwnsItsCapabilityDriverAndInvokesItOnItsThread()
+    {
+        var (mk, memory, caps, space) = await Attached();
+        using (mk) using (memory)
+        {
+            Assert.Equal(CapError.Ok, await mk.CallOn(0, _ => caps.Copy(space, Cptr.Root(1), Cptr.Root(2))));
+            Assert.Throws<InvalidOperationException>(() => mk.CallOn(0, m => { m.Driver.AttachCapabilities(new CapabilityDriver(0, memory)); return 0; }).GetAwaiter().GetResult());
+        }
+    }
+
+    [Fact]
+    public async Task AnInvocationFromAnotherThreadIsCaughtInDebugBuilds()
+    {
+#if DEBUG
+        var (mk, memory, caps, space) = await Attached();
+        using (mk) using (memory)
+        {
+            var e = Assert.Throws<InvalidOperationException>(() => caps.Copy(space, Cptr.Root(1), Cptr.Root(2)));
+            Assert.Contains("another thread", e.Message);
+        }
+#else
+        await Task.CompletedTask;
+        Assert.Skip("the owning-thread check of invocations is a Debug-build assertion (.ci/run runs the kernel tests in Debug too)");
+#endif
+    }
+}
