@@ -298,6 +298,23 @@ public class AgreementProtocolTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void ParticipantsForgetFinishedAgreementsUnderOnePhaseTrafficToo()
+    {
+        var machine = MachineTopology.FromDescription(2, 1, 1, 4);
+        var sim = new AgreementSimulation(machine, 3, new SimulatedFaults { MaxDelay = 5 });
+        var replicas = Enumerable.Range(0, 8).Select(_ => new KeyValueReplica()).ToArray();
+        sim.Build(c => replicas[c], RoutingGrouping.Package, SimOptions);
+        for (int i = 0; i < 2000; i++)
+        {
+            sim.Nodes[i % 2].StartOnePhase(RoutingProtocol.Multicast, CoreSet.FirstN(8), Set(500 + (ulong)(i % 2), (ulong)i), new Recorder(), sim.Now);
+            if (i % 4 == 3) sim.RunToQuiet();
+        }
+        sim.RunToQuiet();
+        Assert.All(sim.Nodes, n => Assert.True(n.Participant.Remembered < 50, $"core {n.Core} remembers {n.Participant.Remembered} agreements"));
+        Assert.All(replicas, r => Assert.Equal(2000, r.Applied.Count));
+    }
+
+    [Fact]
     public void MessagesRoundTripThroughTheirWords()
     {
         var header = new AgreementHeader(new AgreementTag(191, AgreementTag.MaxSequence), 255, RoutingProtocol.NumaAwareMulticast);

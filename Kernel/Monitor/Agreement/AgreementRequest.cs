@@ -4,10 +4,22 @@ namespace Multikernel.Monitor.Agreement;
 
 /// <summary>
 /// An <see cref="AgreementMessageType.Apply"/> (1PC) or <see cref="AgreementMessageType.Prepare"/> (2PC phase 1)
-/// message: w0 header, w1..w3 the participant set (aggregators rebuild the route from it), w4..w6 the update.
+/// message: w0 header, w1..w3 the participant set (aggregators rebuild the route from it), w4..w6 the update. In a
+/// request the header's round byte carries <see cref="WatermarkLag"/> instead: how far below this sequence the
+/// coordinator's low watermark lies (255: 255 or more, unknown), so that participants of 1PC-only traffic can forget
+/// finished agreements too.
 /// </summary>
 public readonly record struct AgreementRequest(byte Type, AgreementHeader Header, CoreSet Participants, AgreementUpdate Update)
 {
+    public const byte LagUnknown = 255;
+
+    /// <summary>Sequence minus the coordinator's low watermark when sent (<see cref="LagUnknown"/>: too far to say).</summary>
+    public byte WatermarkLag => Header.Attempt;
+
+    /// <summary>The header of a request: the round byte holds the watermark lag.</summary>
+    public static AgreementHeader RequestHeader(AgreementTag tag, RoutingProtocol protocol, ulong lowWatermark) =>
+        new(tag, (byte)Math.Min(LagUnknown, tag.Sequence - Math.Min(lowWatermark, tag.Sequence)), protocol);
+
     public UrpcMessage Encode()
     {
         var m = new UrpcMessage { Type = Type };

@@ -101,7 +101,7 @@ public sealed class CommitCoordinator
         t.AcksPending = t.Hops;
         t.Rounds = 1;
         t.Deadline = now + _options.RetransmitInterval;
-        if (t.Hops.Count > 0) SendFirst(t, new AgreementRequest(AgreementMessageType.Apply, Header(t), participants, update).Encode());
+        if (t.Hops.Count > 0) SendFirst(t, new AgreementRequest(AgreementMessageType.Apply, RequestHeader(t), participants, update).Encode());
         else Complete(t, now);
         return t.Tag;
     }
@@ -121,7 +121,7 @@ public sealed class CommitCoordinator
         }
         if (t.Hops.Count == 0) { Decide(t, commit: true, AgreementAbortReason.None, now); return tag; }
         t.PrepareSent = true;
-        SendFirst(t, new AgreementRequest(AgreementMessageType.Prepare, Header(t), participants, update).Encode());
+        SendFirst(t, new AgreementRequest(AgreementMessageType.Prepare, RequestHeader(t), participants, update).Encode());
         return tag;
     }
 
@@ -184,7 +184,7 @@ public sealed class CommitCoordinator
             t.Deadline = now + _options.RetransmitInterval;
             var m = t.TwoPhase
                 ? new AgreementDecision(t.Commit, Header(t), t.Participants, LowWatermark).Encode()
-                : new AgreementRequest(AgreementMessageType.Apply, Header(t), t.Participants, t.Update).Encode();
+                : new AgreementRequest(AgreementMessageType.Apply, RequestHeader(t), t.Participants, t.Update).Encode();
             for (int c = 0; c < t.AcksPending.Bound; c++)
                 if (t.AcksPending.Contains(c)) _transport.Send(c, in m);
         }
@@ -230,6 +230,8 @@ public sealed class CommitCoordinator
     }
 
     static AgreementHeader Header(Transaction t) => new(t.Tag, (byte)Math.Min(t.Rounds, 255), t.Route.Protocol);
+
+    AgreementHeader RequestHeader(Transaction t) => AgreementRequest.RequestHeader(t.Tag, t.Route.Protocol, LowWatermark);
 
     static AgreementOutcome Outcome(Transaction t, long now) =>
         new(t.Tag, t.TwoPhase, t.Commit, t.Reason, t.Refusal, t.StartedAt, t.DecidedAt, now, t.Rounds);

@@ -11,7 +11,7 @@ namespace Multikernel.Monitor.Agreement;
 /// before its prepare leaves a tombstone, so the late prepare is ignored and never locks anything ("a message
 /// delayed past the abort is ignored"). (4) Acks and votes are idempotent: an aggregator tracks which members have
 /// answered (a set, not a count), so a retransmitted decision or a duplicate answer never over-counts. (5) State
-/// for a tag below the coordinator's low watermark (carried by decisions) is forgotten, and any message for such a
+/// for a tag below the coordinator's low watermark (carried by decisions, and as a lag by requests) is forgotten, and any message for such a
 /// tag is ignored, except that a retransmitted apply or decision is acknowledged again.</para>
 /// </summary>
 public sealed class CommitParticipant
@@ -99,6 +99,7 @@ public sealed class CommitParticipant
         var tag = r.Header.Tag;
         var route = _routes.Get(r.Header.Protocol, tag.Coordinator, r.Participants);
         var forward = route.ForwardOf(Core);
+        if (r.WatermarkLag != AgreementRequest.LagUnknown) Advance(tag.Coordinator, tag.Sequence - r.WatermarkLag);
         if (IsForgotten(tag))
         {
             if (r.Type == AgreementMessageType.Apply) Reply(AgreementMessageType.Ack, from, r.Header, 0, 1 + forward.Length);
