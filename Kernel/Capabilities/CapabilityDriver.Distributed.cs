@@ -15,10 +15,8 @@ public sealed partial class CapabilityDriver
     /// </summary>
     public CapError Export(CSpace cs, Cptr cap, CapRights rights, out SerializedCap sent)
     {
-        AssertOwner();
         sent = default;
-        if (cs.Driver != this) return CapError.WrongCore;
-        var e = cs.Lookup(cap, out Cte c);
+        var e = Find(cs, cap, out Cte c);
         if (e != CapError.Ok) return e;
         if (!CapTypeRules.IsTransferable(c.Cap.Type)) return CapError.NotTransferable;
         if ((c.Cap.Rights & CapRights.Grant) == 0) return CapError.MissingRights;
@@ -95,9 +93,7 @@ public sealed partial class CapabilityDriver
     /// <summary>The coordinator's part of a committed distributed revoke: revokes locally and deletes any other capability to the object or its descendants on this core, keeping <paramref name="cap"/>.</summary>
     public CapError RevokeAgreed(CSpace cs, Cptr cap)
     {
-        AssertOwner();
-        if (cs.Driver != this) return CapError.WrongCore;
-        var e = cs.Lookup(cap, out Cte x);
+        var e = Find(cs, cap, out Cte x);
         if (e != CapError.Ok) return e;
         RevokeLocal(x);
         DeleteMatching(x.Cap.Key, keep: x);
@@ -107,9 +103,7 @@ public sealed partial class CapabilityDriver
     /// <summary>Deletes the capability at <paramref name="cap"/> after the monitors agreed (the last copy of a shared object).</summary>
     public CapError DeleteAgreed(CSpace cs, Cptr cap)
     {
-        AssertOwner();
-        if (cs.Driver != this) return CapError.WrongCore;
-        var e = cs.Lookup(cap, out Cte c);
+        var e = Find(cs, cap, out Cte c);
         if (e != CapError.Ok) return e;
         DeleteOne(c);
         return CapError.Ok;

@@ -16,9 +16,7 @@ public sealed unsafe partial class CapabilityDriver
     /// </summary>
     public CapError Map(CSpace cs, Cptr vnode, int entry, Cptr child, CapRights rights)
     {
-        AssertOwner();
-        if (cs.Driver != this) return CapError.WrongCore;
-        var e = cs.Lookup(vnode, out Cte v);
+        var e = Find(cs, vnode, out Cte v);
         if (e != CapError.Ok) return e;
         CapType vt = v.Cap.Type;
         if (!CapTypeRules.IsVNode(vt)) return CapError.WrongType;
@@ -64,9 +62,7 @@ public sealed unsafe partial class CapabilityDriver
     /// </summary>
     public CapError Unmap(CSpace cs, Cptr vnode, int entry)
     {
-        AssertOwner();
-        if (cs.Driver != this) return CapError.WrongCore;
-        var e = cs.Lookup(vnode, out Cte v);
+        var e = Find(cs, vnode, out Cte v);
         if (e != CapError.Ok) return e;
         if (!CapTypeRules.IsVNode(v.Cap.Type)) return CapError.WrongType;
         if ((v.Cap.Rights & CapRights.Write) == 0) return CapError.MissingRights;

@@ -57,6 +57,14 @@ public sealed unsafe partial class CapabilityDriver
     /// <summary>Names the calling thread (the core's CPU-driver thread) as the only one allowed to invoke.</summary>
     public void BindToCurrentThread() => _owner = Thread.CurrentThread;
 
+    /// <summary>The common start of an invocation: on the owning thread (Debug), the CSpace is this core's, the address names a capability.</summary>
+    CapError Find(CSpace cs, Cptr cap, out Cte slot)
+    {
+        AssertOwner();
+        if (cs.Driver != this) { slot = null!; return CapError.WrongCore; }
+        return cs.Lookup(cap, out slot);
+    }
+
     [Conditional("DEBUG")]
     void AssertOwner()
     {
@@ -101,10 +109,8 @@ public sealed unsafe partial class CapabilityDriver
     /// <summary>Creates a CSpace (for another dispatcher on this core) whose root is a copy of the CNode capability at <paramref name="cnode"/>.</summary>
     public CapError CreateCSpace(CSpace cs, Cptr cnode, out CSpace space)
     {
-        AssertOwner();
         space = null!;
-        if (cs.Driver != this) return CapError.WrongCore;
-        var e = cs.Lookup(cnode, out Cte c);
+        var e = Find(cs, cnode, out Cte c);
         if (e != CapError.Ok) return e;
         if (c.Cap.Type != CapType.CNode) return CapError.WrongType;
         if (c.Cap.Size < CapTypeRules.CNodeGranule) return CapError.InvalidSize;
@@ -128,10 +134,8 @@ public sealed unsafe partial class CapabilityDriver
     /// <summary>Describes the capability at <paramref name="cap"/>: its object, rights and owning core.</summary>
     public CapError Identify(CSpace cs, Cptr cap, out CapIdentity identity)
     {
-        AssertOwner();
         identity = default;
-        if (cs.Driver != this) return CapError.WrongCore;
-        var e = cs.Lookup(cap, out Cte c);
+        var e = Find(cs, cap, out Cte c);
         if (e != CapError.Ok) return e;
         var key = c.Cap.Key;
         identity = new CapIdentity(key, c.Cap.Rights, _remote.OwnerOf(key, Core));
@@ -193,9 +197,7 @@ public sealed unsafe partial class CapabilityDriver
     /// </summary>
     public CapError Delete(CSpace cs, Cptr cap)
     {
-        AssertOwner();
-        if (cs.Driver != this) return CapError.WrongCore;
-        var e = cs.Lookup(cap, out Cte c);
+        var e = Find(cs, cap, out Cte c);
         if (e != CapError.Ok) return e;
         var rel = _remote.RelationsOf(c.Cap.Key, Core);
         if ((rel & RemoteRelations.Locked) != 0) return CapError.Locked;
@@ -211,9 +213,7 @@ public sealed unsafe partial class CapabilityDriver
     /// </summary>
     public CapError Revoke(CSpace cs, Cptr cap)
     {
-        AssertOwner();
-        if (cs.Driver != this) return CapError.WrongCore;
-        var e = cs.Lookup(cap, out Cte c);
+        var e = Find(cs, cap, out Cte c);
         if (e != CapError.Ok) return e;
         var rel = _remote.RelationsOf(c.Cap.Key, Core);
         if ((rel & RemoteRelations.Locked) != 0) return CapError.Locked;
@@ -225,10 +225,8 @@ public sealed unsafe partial class CapabilityDriver
     /// <summary>A reference to the capability at <paramref name="cap"/> that notices its deletion (for bindings the kernel keeps).</summary>
     public CapError GetHandle(CSpace cs, Cptr cap, out CapHandle handle)
     {
-        AssertOwner();
         handle = default;
-        if (cs.Driver != this) return CapError.WrongCore;
-        var e = cs.Lookup(cap, out Cte c);
+        var e = Find(cs, cap, out Cte c);
         if (e != CapError.Ok) return e;
         handle = new CapHandle(c);
         return CapError.Ok;
@@ -240,10 +238,8 @@ public sealed unsafe partial class CapabilityDriver
     /// </summary>
     public CapError SetupDispatcher(CSpace cs, Cptr dispatcher, object running)
     {
-        AssertOwner();
         ArgumentNullException.ThrowIfNull(running);
-        if (cs.Driver != this) return CapError.WrongCore;
-        var e = cs.Lookup(dispatcher, out Cte c);
+        var e = Find(cs, dispatcher, out Cte c);
         if (e != CapError.Ok) return e;
         if (c.Cap.Type != CapType.Dispatcher) return CapError.WrongType;
         if (c.Cap.Object != null) return CapError.DispatcherState;

@@ -15,9 +15,7 @@ public readonly record struct AgreementDecision(bool Commit, AgreementHeader Hea
     {
         var m = new UrpcMessage { Type = Type };
         m.Payload[0] = Header.Pack();
-        m.Payload[1] = Participants.Word0;
-        m.Payload[2] = Participants.Word1;
-        m.Payload[3] = Participants.Word2;
+        AgreementRequest.WriteParticipants(ref m.Payload, Participants);
         m.Payload[4] = LowWatermark;
         return m;
     }
@@ -26,6 +24,6 @@ public readonly record struct AgreementDecision(bool Commit, AgreementHeader Hea
     {
         if (m.Type is not (AgreementMessageType.Commit or AgreementMessageType.Abort))
             throw new ArgumentException($"message type {m.Type} is not an agreement commit or abort", nameof(m));
-        return new AgreementDecision(m.Type == AgreementMessageType.Commit, AgreementHeader.Unpack(m[0]), new CoreSet(m[1], m[2], m[3]), m[4]);
+        return new AgreementDecision(m.Type == AgreementMessageType.Commit, AgreementHeader.Unpack(m[0]), AgreementRequest.ParticipantsOf(in m), m[4]);
     }
 }

@@ -67,7 +67,7 @@ public sealed class AgreementNode
     {
         if (m.Type is not (AgreementMessageType.Apply or AgreementMessageType.Prepare or AgreementMessageType.Commit or AgreementMessageType.Abort))
             throw new InvalidOperationException($"core #{Core}: message type {m.Type} in core #{from}'s broadcast buffer is not an agreement request");
-        if (!new CoreSet(m[1], m[2], m[3]).Contains(Core)) return;
+        if (!AgreementRequest.ParticipantsOf(in m).Contains(Core)) return;
         OnMessage(from, in m, now);
     }
 

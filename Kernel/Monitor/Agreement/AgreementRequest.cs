@@ -24,9 +24,7 @@ public readonly record struct AgreementRequest(byte Type, AgreementHeader Header
     {
         var m = new UrpcMessage { Type = Type };
         m.Payload[0] = Header.Pack();
-        m.Payload[1] = Participants.Word0;
-        m.Payload[2] = Participants.Word1;
-        m.Payload[3] = Participants.Word2;
+        WriteParticipants(ref m.Payload, Participants);
         m.Payload[4] = Update.Word0;
         m.Payload[5] = Update.Key;
         m.Payload[6] = Update.Value;
@@ -37,7 +35,16 @@ public readonly record struct AgreementRequest(byte Type, AgreementHeader Header
     {
         if (m.Type is not (AgreementMessageType.Apply or AgreementMessageType.Prepare))
             throw new ArgumentException($"message type {m.Type} is not an agreement apply or prepare", nameof(m));
-        return new AgreementRequest(m.Type, AgreementHeader.Unpack(m[0]), new CoreSet(m[1], m[2], m[3]),
-            AgreementUpdate.FromWords(m[4], m[5], m[6]));
+        return new AgreementRequest(m.Type, AgreementHeader.Unpack(m[0]), ParticipantsOf(in m), AgreementUpdate.FromWords(m[4], m[5], m[6]));
     }
+
+    /// <summary>Words 1..3 of every request and decision: the participant set.</summary>
+    internal static void WriteParticipants(ref UrpcPayload p, CoreSet participants)
+    {
+        p[1] = participants.Word0;
+        p[2] = participants.Word1;
+        p[3] = participants.Word2;
+    }
+
+    internal static CoreSet ParticipantsOf(in UrpcMessage m) => new(m[1], m[2], m[3]);
 }
