@@ -21,8 +21,8 @@ namespace Multikernel.Memory;
 ///     entries are published with release stores (a new table page is zeroed before it is linked) and read with
 ///     acquire loads, so a walk sees either the old or the new entry, never a half-initialised table.
 /// (4) <see cref="MappedPages"/> equals the number of present last-level entries.</para>
-/// Capabilities plug in here later: Map will take a Frame capability (the right to map <c>pa</c>) and the table pages
-/// will be VNode capabilities retyped from the domain's RAM; the checks stay where the address checks are now.
+/// <see cref="Pmap"/> is the same structure built through capability invocations (tables retyped from the domain's RAM,
+/// Frame capabilities mapped by VNode Map); this class remains for the code that does not hold capabilities yet.
 /// </summary>
 public sealed unsafe class VSpace : IDisposable
 {
