@@ -314,6 +314,59 @@ public class AgreementProtocolTests(ITestOutputHelper output)
         Assert.All(replicas, r => Assert.Equal(2000, r.Applied.Count));
     }
 
+    /// <summary>
+    /// The replicated domain-placement table on every core's <see cref="MonitorReplica"/>: each core changes the rows of
+    /// its own domains by 1PC (one update at a time per row, as a home core would), and all cores race 2PC updates on
+    /// shared rows, under message loss and reordering. Afterwards every replica is equal, and the 1PC rows are what
+    /// their writers last set.
+    /// </summary>
+    [Fact]
+    public void ReplicatedDomainTableIsEqualOnEveryCoreAfterRacingAgreements()
+    {
+        var machine = MachineTopology.FromDescription(2, 1, 1, 4);
+        int committed2 = 0, aborted2 = 0;
+        for (int seed = 1; seed <= 40; seed++)
+        {
+            var sim = new AgreementSimulation(machine, seed, new SimulatedFaults { Drop = 0.05, MaxDelay = 30 });
+            var replicas = Enumerable.Range(0, 8).Select(c => new MonitorReplica(c)).ToArray();
+            sim.Build(c => replicas[c], RoutingGrouping.Package, new AgreementOptions { VoteTimeout = 400, RetransmitInterval = 150 });
+            var all = CoreSet.FirstN(8);
+            var expected = new Dictionary<(ulong Domain, int Core), bool>();
+            for (int c = 0; c < 8; c++)
+            {
+                int core = c, left = 12;
+                var rng = new Random(seed * 100 + c);
+                void Next()
+                {
+                    if (left-- == 0) return;
+                    ulong domain = (ulong)(core * 10 + rng.Next(3));
+                    int where = rng.Next(8);
+                    bool place = rng.Next(3) != 0;
+                    expected[(domain, where)] = place;
+                    var r = new Recorder { OnCompleted = _ => sim.Schedule(sim.Now + rng.Next(20), Next) };
+                    sim.Nodes[core].StartOnePhase(RoutingProtocol.NumaAwareMulticast, all,
+                        place ? SystemTableUpdates.Place(domain, where) : SystemTableUpdates.Remove(domain, where), r, sim.Now);
+                }
+                Next();
+                for (int k = 0; k < 4; k++) // 2PC on shared rows 1000..1003
+                {
+                    ulong domain = 1000 + (ulong)rng.Next(4);
+                    var u = rng.Next(2) == 0 ? SystemTableUpdates.Place(domain, rng.Next(8)) : SystemTableUpdates.Remove(domain, rng.Next(8));
+                    var r = new Recorder { OnCompleted = o => { if (o.Committed) committed2++; else aborted2++; } };
+                    sim.Schedule(rng.Next(3000), () => sim.Nodes[core].StartTwoPhase(RoutingProtocol.Multicast, all, u, r, sim.Now));
+                }
+            }
+            sim.RunToQuiet();
+            string table = replicas[0].Domains.Describe();
+            Assert.All(replicas, r => Assert.Equal(table, r.Domains.Describe()));
+            Assert.All(replicas, r => Assert.Equal(0, r.LocksHeld));
+            foreach (var ((domain, where), placed) in expected)
+                Assert.Equal(placed, replicas[0].Domains.CoresOf(domain).Contains(where));
+        }
+        output.WriteLine($"{committed2} racing 2PCs committed, {aborted2} aborted; every replica equal");
+        Assert.True(committed2 > 300 && aborted2 > 30, $"{committed2} racing 2PCs committed, {aborted2} aborted");
+    }
+
     [Fact]
     public void MessagesRoundTripThroughTheirWords()
     {
