@@ -5,8 +5,9 @@ namespace Multikernel.Monitor.Agreement;
 /// <summary>
 /// Replicated system table: which domains run on which cores. Every monitor holds a replica; it changes only by an
 /// agreement (<see cref="SystemTableUpdates.PlaceDomain"/>, <see cref="SystemTableUpdates.RemoveDomain"/>), so all
-/// replicas are equal once the agreements that touched them have completed. Placing and removing (domain, core)
-/// pairs commute, so a domain's home core may change its own row by 1PC; concurrent writers use 2PC.
+/// replicas are equal once the agreements that touched them have completed. Updates of different (domain, core) pairs
+/// commute, so a domain's home core may change its own rows by 1PC, one update of a pair at a time; rows that several
+/// cores change use 2PC.
 /// </summary>
 public sealed class DomainPlacementTable
 {
