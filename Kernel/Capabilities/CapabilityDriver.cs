@@ -6,9 +6,10 @@ namespace Multikernel.Capabilities;
 
 /// <summary>
 /// The capability half of one core's CPU driver: it owns the core's mapping database and checks every capability
-/// invocation ("system call") made on the core. It allocates nothing on an invocation and decides nothing on its
-/// own: user code names every object, slot and size, and the driver only checks that the operation is correct and
-/// applies it. Operations on objects that other cores hold copies or descendants of are refused with
+/// invocation ("system call") made on the core. It decides nothing on its own: user code names every object, slot and
+/// size, and the driver only checks that the operation is correct and applies it. It allocates nothing on an
+/// invocation, except the managed shadow of a new CNode (its slots) or VNode (its per-entry record) at retype: the
+/// object's memory itself is the RAM the caller retyped. Operations on objects that other cores hold copies or descendants of are refused with
 /// <see cref="CapError.NeedsAgreement"/>: the monitors run them as an agreement and then call the <c>*Agreed</c>
 /// methods (see <see cref="IRemoteCapabilities"/>).
 /// <para>Derivation semantics (seL4's, with Barrelfish's revoke): Retype and a badging Mint create child objects;
