@@ -1,5 +1,6 @@
 using Report.Catalog;
 using Report.Charts;
+using Report.History;
 using Report.Html;
 using Report.Input;
 using Report.Paper;
@@ -8,17 +9,19 @@ using Report.Sections;
 namespace Report;
 
 /// <summary>
-/// Two runs side by side (e.g. a 2-core machine against a 16-core one): the machines in two columns, and for
-/// each figure run A's chart beside run B's on the same axis ranges, with their key numbers beneath.
+/// Two runs side by side (e.g. a 2-core machine against a 16-core one), A4 landscape: the machines, the claims'
+/// verdicts and the figure readings of both on the first page, then for each panel run A's beside run B's on the same
+/// axes, with the tables of A and then B beneath (a many-core run's tables need the page's width).
 /// </summary>
 public static class CompareDocument
 {
-    public static string Build(RunFolder a, RunFolder b, PaperValues paper)
+    public static string Build(RunFolder a, RunFolder b, PaperValues paper, string outputDir, HistoryInput? history = null)
     {
         var w = new HtmlWriter();
         Title(w, a, b, paper.Source);
         foreach (var name in ReportDocument.Ordered(a.Experiments.Select(e => e.Name).Concat(b.Experiments.Select(e => e.Name))))
-            Experiment(w, ExperimentCatalog.For(name), a, b, paper);
+            Chapter(w, ExperimentCatalog.For(name), a.Find(name), b.Find(name), paper, outputDir);
+        if (history is not null) HistorySection.Write(w, history.Entries, history.Source, 2 * PageLayout.HalfLandscapeWidth + PageLayout.PanelGap);
         NotRun(w, a, b);
         return PageLayout.Wrap($"Multikernel reproduction: {a.Name} vs {b.Name}", w.ToString(), landscape: true);
     }
@@ -27,74 +30,88 @@ public static class CompareDocument
     {
         w.Open("section", "title-page", "title");
         w.H1("Multikernel reproduction: two runs compared");
-        w.P($"Run A: {a.Name} ({a.Path}). Run B: {b.Name} ({b.Path}). Generated {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC.");
+        w.P($"Run A: {a.Name} ({TitlePage.Shown(a.Path)}). Run B: {b.Name} ({TitlePage.Shown(b.Path)}). Generated {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC.");
         var fa = TitlePage.MachineFacts(TitlePage.Describing(a), a.RunMeta);
         var fb = TitlePage.MachineFacts(TitlePage.Describing(b), b.RunMeta);
         var labels = fa.Select(f => f.Label).Concat(fb.Select(f => f.Label)).Distinct();
-        w.H2("Machines");
         w.Table(["", $"A: {a.Name}", $"B: {b.Name}"], labels.Select(l => (IReadOnlyList<string>)
-            [l, fa.FirstOrDefault(f => f.Label == l).Value ?? "", fb.FirstOrDefault(f => f.Label == l).Value ?? ""]));
-        w.H2("Experiments");
+            [l, fa.FirstOrDefault(f => f.Label == l).Value ?? "", fb.FirstOrDefault(f => f.Label == l).Value ?? ""]), "compact machine");
+        ClaimsTable.WritePair(w, a, b);
+        w.H2("The figures at a glance");
+        var ra = TitlePage.Readings(a);
+        var rb = TitlePage.Readings(b);
+        var headings = ra.Select(r => r.Heading).Concat(rb.Select(r => r.Heading)).Distinct();
+        w.Table(["Figure", "A", "B"], headings.Select(h => (IReadOnlyList<string>)
+            [h, ra.FirstOrDefault(r => r.Heading == h).Reading ?? "not in this run", rb.FirstOrDefault(r => r.Heading == h).Reading ?? "not in this run"]), "claims");
+        w.H3("Experiments");
         var names = ReportDocument.Ordered(a.Experiments.Select(e => e.Name).Concat(b.Experiments.Select(e => e.Name)));
         w.Table(["Experiment", "A: status, profile, cores", "B: status, profile, cores"], names.Select(n => (IReadOnlyList<string>)
-            [n, Summary(a.Find(n)), Summary(b.Find(n))]));
+            [n, Summary(a.Find(n)), Summary(b.Find(n))]), "compact");
         w.P($"Paper values: {paperSource}.", "muted");
         w.Close("section");
     }
 
     static string Summary(ExperimentResult? e) =>
-        e is null ? "not run" : $"{e.Meta.Status}, {e.Meta.Profile}, cores {e.Meta.CoresUsed}, {e.Rows.Count} rows";
+        e is null ? "not run" : $"{e.Meta.Status}, {e.Meta.Profile}, cores {e.Meta.CoresUsed}, {TitlePage.RowCounts(e)} rows";
 
-    static void Experiment(HtmlWriter w, FigureSpec spec, RunFolder a, RunFolder b, PaperValues paper)
+    static void Chapter(HtmlWriter w, ChapterSpec chapter, ExperimentResult? ea, ExperimentResult? eb, PaperValues paper, string outputDir)
     {
-        var ea = a.Find(spec.Experiment);
-        var eb = b.Find(spec.Experiment);
-        w.Open("section", "figure", spec.Experiment);
-        w.H2(spec.Heading);
-        w.P($"Experiment folder: {spec.Experiment}", "muted folder");
-        Pair(w, ea, eb, (x, e) => { if (e is not null) ExperimentNotices.Incomplete(x, e); });
-        if (spec.Presentation == Presentation.Charts)
+        var fa = ea is null ? [] : ChapterContent.Of(chapter, ea.Rows);
+        var fb = eb is null ? [] : ChapterContent.Of(chapter, eb.Rows);
+        var ids = fa.Select(f => f.Spec.Id).Concat(fb.Select(f => f.Spec.Id)).Distinct().ToList();
+        var specs = ids.Select(id => (fa.FirstOrDefault(f => f.Spec.Id == id) ?? fb.First(f => f.Spec.Id == id)).Spec).ToList();
+        string heading = chapter.HeadingFor(specs);
+        w.Open("section", "chapter", chapter.Folder);
+        w.H2(heading);
+        Pair(w, ea, eb, (x, e) => { if (e is null) x.P("Not in this run."); else { ChapterSection.DataLine(x, e, outputDir); ExperimentNotices.Incomplete(x, e); } }, "pair tables");
+        string machine = $"A: {(ea is null ? "-" : ChapterSection.Machine(ea.Meta))}; B: {(eb is null ? "-" : ChapterSection.Machine(eb.Meta))}";
+        foreach (var spec in specs)
         {
-            var ga = ea is null ? [] : ChartGroup.Of(spec, ea.Rows, paper);
-            var gb = eb is null ? [] : ChartGroup.Of(spec, eb.Rows, paper);
-            foreach (var id in ga.Select(g => g.Id).Concat(gb.Select(g => g.Id)).Distinct())
+            var left = fa.FirstOrDefault(f => f.Spec.Id == spec.Id);
+            var right = fb.FirstOrDefault(f => f.Spec.Id == spec.Id);
+            w.Open("div", "figure", spec.Id);
+            if (specs.Count > 1 || spec.Title.Heading != heading) w.H3(spec.Title.Heading);
+            var pa = left is null ? [] : left.Panels.SelectMany(p => PanelData.Of(p.Spec, p.Rows, paper)).ToList();
+            var pb = right is null ? [] : right.Panels.SelectMany(p => PanelData.Of(p.Spec, p.Rows, paper)).ToList();
+            var plans = new List<(PanelData, AxisPlan)>();
+            foreach (var id in pa.Select(p => p.Id).Concat(pb.Select(p => p.Id)).Distinct())
             {
-                var left = ga.FirstOrDefault(g => g.Id == id);
-                var right = gb.FirstOrDefault(g => g.Id == id);
-                AxisRange? range = null;
-                foreach (var g in new[] { left, right })
-                    if (g is not null)
-                    {
-                        var r = ScalingChart.Extent(g.Spec, g.Series, g.Overlay);
-                        range = range is { } have ? have.Union(r) : r;
-                    }
-                var colours = new[] { left, right }.Where(g => g is not null).SelectMany(g => g!.Series.Select(s => s.Name)).Distinct().ToList();
-                Pair(w, left, right, (x, g) =>
+                var l = pa.FirstOrDefault(p => p.Id == id);
+                var r = pb.FirstOrDefault(p => p.Id == id);
+                var both = new[] { l, r }.Where(p => p is not null).Select(p => p!).ToList();
+                var plan = AxisPlan.For(both);
+                plans.Add((both[0], plan));
+                Pair(w, l, r, (x, d) =>
                 {
-                    if (g is null) { x.P("Not measured in this run."); return; }
-                    x.Open("div", "chart").Raw(ScalingChart.ToHtml(ScalingChart.Build(g.Spec, g.Series, g.Overlay, PageLayout.HalfLandscapeWidth, 360, range, colours))).Close("div");
+                    if (d is null) x.P("Not measured in this run.");
+                    else ChapterSection.Panel(x, d, plan, PageLayout.HalfLandscapeWidth);
                 });
-                Pair(w, left, right, (x, g) => { if (g is not null) RowTables.KeyNumbers(x, g); }, "pair tables");
             }
+            var tables = spec.Panels.Where(p => p.Kind == PanelKind.Table).ToList();
+            foreach (var t in tables)
+                Stack(w, left, right, (x, f) => RowTables.Compact(x, f!.Panels.First(p => p.Spec.Title == t.Title).Rows),
+                    f => f is not null && f.Panels.Any(p => p.Spec.Title == t.Title && p.Rows.Any(RowStatus.IsMeasured)));
+            ChapterSection.Caption(w, spec, plans, machine);
+            // Tables of the two runs one after the other: a many-core run's table needs the full width.
+            Stack(w, pa, pb, (x, side) => { x.Open("div", "table-row"); foreach (var d in side) RowTables.Plotted(x, d); x.Close("div"); }, side => side.Count > 0);
+            Stack(w, left, right, (x, f) => RowTables.NotMeasured(x, f!.Rows.ToList()), f => f is not null && f.Rows.Any(r => !RowStatus.IsMeasured(r)));
+            RowTables.Paper(w, ChapterSection.PaperValuesOf(spec, paper), paper.Source);
+            if (left is not null) ChapterSection.RowsDetails(w, left.Rows.ToList(), $"A: all {left.Rows.Count()} rows, with their notes");
+            if (right is not null) ChapterSection.RowsDetails(w, right.Rows.ToList(), $"B: all {right.Rows.Count()} rows, with their notes");
+            w.Close("div");
         }
-        else
-        {
-            Pair(w, ea, eb, (x, e) =>
+        foreach (var (label, e) in new[] { ("A", ea), ("B", eb) })
+            if (e is not null)
             {
-                if (e is null || e.Rows.Count == 0) { x.P("No rows in this run."); return; }
-                RowTables.All(x, e.Rows.Where(r => r.Verified != "fail"));
-            });
-        }
-        FigureSection.Caption(w, spec, overlaid: spec.Presentation == Presentation.Charts
-            && new[] { ea, eb }.Any(e => e is not null && ChartGroup.Of(spec, e.Rows, paper).Any(g => g.Overlay.Count > 0)));
-        Pair(w, ea, eb, (x, e) => { if (e is not null) RowTables.Failures(x, e.Rows.Where(r => r.Verified == "fail").ToList()); });
-        RowTables.Paper(w, paper.Values.Where(v => spec.PaperFigures.Contains(v.Figure)).ToList(), paper.Source);
+                ExperimentNotices.Notes(w, e);
+                w.P($"{label}: " + ExperimentNotices.ProvenanceText(e), "muted");
+            }
         w.Close("section");
     }
 
     /// <summary>
     /// Two columns, A then B; <paramref name="body"/> writes one side. Class "pair" keeps both on one page (charts);
-    /// "pair tables" may break across pages (long tables).
+    /// "pair tables" may break across pages (long tables). Nothing is written when both sides are empty.
     /// </summary>
     static void Pair<T>(HtmlWriter w, T left, T right, Action<HtmlWriter, T> body, string cssClass = "pair")
     {
@@ -102,14 +119,25 @@ public static class CompareDocument
         var r = new HtmlWriter(); body(r, right);
         if (l.ToString().Length == 0 && r.ToString().Length == 0) return;
         w.Open("div", cssClass)
-            .Open("div").Element("p", "A", "muted").Raw(l.ToString()).Close("div")
-            .Open("div").Element("p", "B", "muted").Raw(r.ToString()).Close("div")
+            .Open("div").Element("p", "A", "muted side").Raw(l.ToString()).Close("div")
+            .Open("div").Element("p", "B", "muted side").Raw(r.ToString()).Close("div")
             .Close("div");
+    }
+
+    /// <summary>Run A's part, then run B's, each under its letter; a side for which <paramref name="has"/> is false is left out.</summary>
+    static void Stack<T>(HtmlWriter w, T left, T right, Action<HtmlWriter, T> body, Func<T, bool> has)
+    {
+        foreach (var (label, side) in new[] { ("A", left), ("B", right) })
+        {
+            if (!has(side)) continue;
+            w.Element("p", label, "muted side");
+            body(w, side);
+        }
     }
 
     static void NotRun(HtmlWriter w, RunFolder a, RunFolder b)
     {
-        w.Open("section", "not-run", "not-run");
+        w.Open("section", "not-run chapter", "not-run");
         w.H2("Experiments not run or incomplete");
         Pair(w, a, b, (x, run) =>
         {
@@ -118,8 +146,8 @@ public static class CompareDocument
             if (entries.Count == 0 && incomplete.Count == 0) { x.P($"{run.Name}: every experiment ran and finished."); return; }
             x.P(run.Name);
             x.Table(["Experiment", "Why"], entries.Select(e => (IReadOnlyList<string>)[e.Experiment, e.Reason])
-                .Concat(incomplete.Select(n => (IReadOnlyList<string>)[n, "incomplete (see its section)"])));
-        });
+                .Concat(incomplete.Select(n => (IReadOnlyList<string>)[n, "incomplete (see its chapter)"])));
+        }, "pair tables");
         w.Close("section");
     }
 }

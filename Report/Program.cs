@@ -1,16 +1,19 @@
 using System.CommandLine;
 using Report;
+using Report.History;
 using Report.Input;
 using Report.Paper;
 using Report.Pdf;
 
-// report --run DIR [--out DIR] [--paper-values PATH] [--no-pdf]
-// report --compare RUN_A RUN_B [--out DIR] [--paper-values PATH] [--no-pdf]
+// report --run DIR [--out DIR] [--history CSV] [--paper-values PATH] [--no-pdf]
+// report --compare RUN_A RUN_B [--out DIR] [--history CSV] [--paper-values PATH] [--no-pdf]
+// report --history CSV --out DIR [--no-pdf]
 // Exit codes: 0 written; 1 bad input (message names the path and the problem; nothing is changed);
-// 2 bad command line; 3 report.html written but no PDF (Chromium missing or failed).
+// 2 bad command line or an output folder that cannot be written (one line naming the path); 3 report.html written
+// but no PDF (Chromium missing or failed).
 
 var run = new Option<string?>("--run") { Description = "run folder to report on: Results/<host>-<timestamp>/ with one sub-folder per experiment" };
-var outDir = new Option<string?>("--out") { Description = "folder for report.html and report.pdf (default: the run folder; with --compare: <parent of RUN_A>/compare-<A>-vs-<B>)" };
+var outDir = new Option<string?>("--out") { Description = "folder for report.html and report.pdf (default: the run folder; with --compare: <parent of RUN_A>/compare-<A>-vs-<B>; required with --history alone)" };
 var paperValues = new Option<string?>("--paper-values") { Description = $"paper-values.csv to overlay (default: {PaperValues.SharedRelativePath} beside the repository if present, else the copy built into this program)" };
 var compare = new Option<string[]>("--compare")
 {
@@ -18,36 +21,51 @@ var compare = new Option<string[]>("--compare")
     Arity = new ArgumentArity(2, 2),
     AllowMultipleArgumentsPerToken = true,
 };
+var history = new Option<string?>("--history") { Description = "URPC latency history CSV (Results/urpc-history.csv, or urpc-history.csv of the CI's bench-history branch): adds a chapter with its chart per commit" };
 var noPdf = new Option<bool>("--no-pdf") { Description = "write report.html only (no Chromium needed)" };
 
 var root = new RootCommand("Builds the report of a run of the Multikernel reproduction suite: report.html (offline, plotly.js inlined) and report.pdf (headless Chromium).");
-foreach (var o in new Option[] { run, outDir, paperValues, compare, noPdf }) root.Options.Add(o);
+foreach (var o in new Option[] { run, outDir, paperValues, compare, history, noPdf }) root.Options.Add(o);
 root.Validators.Add(r =>
 {
     // GetResult, not GetValue: a value that failed its own arity check must not be converted here.
-    bool hasRun = r.GetResult(run) is not null, hasCompare = r.GetResult(compare) is not null;
+    bool hasRun = r.GetResult(run) is not null, hasCompare = r.GetResult(compare) is not null, hasHistory = r.GetResult(history) is not null;
     if (hasRun && hasCompare) r.AddError("--run and --compare exclude each other: give one run folder with --run, or two with --compare RUN_A RUN_B");
-    else if (!hasRun && !hasCompare) r.AddError("missing --run DIR (or --compare RUN_A RUN_B)");
+    else if (!hasRun && !hasCompare && !hasHistory) r.AddError("missing --run DIR (or --compare RUN_A RUN_B, or --history CSV --out DIR)");
+    else if (!hasRun && !hasCompare && r.GetResult(outDir) is null) r.AddError("--history without --run or --compare needs --out DIR (the folder for its report)");
 });
 root.SetAction(pr =>
 {
+    string? outArg = pr.GetValue(outDir);
+    if (outArg is not null && string.IsNullOrWhiteSpace(outArg))
+        return Fail(2, "--out: empty path; give the folder for report.html and report.pdf");
     try
     {
         var paper = PaperValues.Load(pr.GetValue(paperValues));
-        string html, target;
+        var hist = pr.GetValue(history) is { } h ? HistoryInput.Load(h) : null;
+        string target;
+        Func<string, string> build;
         if (pr.GetValue(compare) is { Length: 2 } pair)
         {
             var a = RunFolder.Load(pair[0]);
             var b = RunFolder.Load(pair[1]);
-            html = CompareDocument.Build(a, b, paper);
-            target = pr.GetValue(outDir) ?? Path.Combine(Path.GetDirectoryName(a.Path)!, $"compare-{a.Name}-vs-{b.Name}");
+            target = Path.GetFullPath(outArg ?? Path.Combine(Path.GetDirectoryName(a.Path)!, $"compare-{a.Name}-vs-{b.Name}"));
+            build = dir => CompareDocument.Build(a, b, paper, dir, hist);
+        }
+        else if (pr.GetValue(run) is { } runDir)
+        {
+            var r = RunFolder.Load(runDir);
+            target = Path.GetFullPath(outArg ?? r.Path);
+            build = dir => ReportDocument.Build(r, paper, dir, hist);
         }
         else
         {
-            var r = RunFolder.Load(pr.GetValue(run)!);
-            html = ReportDocument.Build(r, paper);
-            target = pr.GetValue(outDir) ?? r.Path;
+            target = Path.GetFullPath(outArg!);
+            build = _ => ReportDocument.BuildHistoryOnly(hist!);
         }
+        if (OutputFolder.Problem(target, "--out") is { } problem) return Fail(2, problem);
+        string html = build(target);
+
         ChromiumPdfPrinter? printer = null;
         string? noPrinter = null;
         if (!pr.GetValue(noPdf))
@@ -58,7 +76,12 @@ root.SetAction(pr =>
                     + "install it with scripts/install-deps.sh run (as root), or pass --no-pdf";
             else printer = new ChromiumPdfPrinter(chromium, TimeSpan.FromMinutes(3));
         }
-        var written = ReportOutput.Write(Path.GetFullPath(target), html, printer);
+        ReportOutput.Result written;
+        try { written = ReportOutput.Write(target, html, printer); }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            return Fail(2, $"cannot write the report into {target} ({e.Message.TrimEnd('.')})");
+        }
         Console.WriteLine($"report: wrote {written.HtmlPath}");
         if (written.PdfPath is not null) Console.WriteLine($"report: wrote {written.PdfPath}");
         if (noPrinter is not null)
@@ -80,11 +103,20 @@ root.SetAction(pr =>
         return 3;
     }
 });
+// "--out=" with nothing after it is an empty path, not a missing value: the same one-line error as --out "".
+if (args.Any(a => a.StartsWith("--out=", StringComparison.Ordinal) && string.IsNullOrWhiteSpace(a["--out=".Length..])))
+    return Fail(2, "--out: empty path; give the folder for report.html and report.pdf");
 var parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)
 {
     foreach (var e in parsed.Errors) Console.Error.WriteLine($"report: error: {e.Message}");
-    Console.Error.WriteLine("usage: report --run DIR [--out DIR] [--paper-values PATH] [--no-pdf] | report --compare RUN_A RUN_B [--out DIR] ...  (report --help)");
+    Console.Error.WriteLine("usage: report --run DIR [--out DIR] [--history CSV] [--paper-values PATH] [--no-pdf] | report --compare RUN_A RUN_B [--out DIR] ... | report --history CSV --out DIR  (report --help)");
     return 2;
 }
 return parsed.Invoke();
+
+static int Fail(int code, string message)
+{
+    Console.Error.WriteLine($"report: error: {message}");
+    return code;
+}

@@ -1,4 +1,5 @@
 using Report.Catalog;
+using Report.History;
 using Report.Html;
 using Report.Input;
 using Report.Paper;
@@ -6,17 +7,34 @@ using Report.Sections;
 
 namespace Report;
 
-/// <summary>The HTML report of one run: title page, the known experiments in paper order, any others, what did not run.</summary>
+/// <summary>
+/// The HTML report of one run: the first page (machine, the paper's claims with verdicts, one reading per figure),
+/// the known experiments in paper order, any others, the URPC history if given, and what did not run.
+/// </summary>
 public static class ReportDocument
 {
-    public static string Build(RunFolder run, PaperValues paper)
+    /// <param name="outputDir">Where report.html will be written (links to the CSV files are relative to it).</param>
+    public static string Build(RunFolder run, PaperValues paper, string outputDir, HistoryInput? history = null)
     {
         var w = new HtmlWriter();
         TitlePage.Write(w, run, paper.Source);
         foreach (var e in Ordered(run.Experiments.Select(e => e.Name)).Select(n => run.Find(n)!))
-            FigureSection.Write(w, ExperimentCatalog.For(e.Name), e, paper);
+            ChapterSection.Write(w, e, paper, outputDir);
+        if (history is not null) HistorySection.Write(w, history.Entries, history.Source, PageLayout.PortraitWidth);
         NotRunSection.Write(w, run);
         return PageLayout.Wrap($"Multikernel reproduction: {run.Name}", w.ToString(), landscape: false);
+    }
+
+    /// <summary>A report of the URPC history alone (report --history FILE --out DIR, without a run).</summary>
+    public static string BuildHistoryOnly(HistoryInput history)
+    {
+        var w = new HtmlWriter();
+        w.Open("section", "title-page", "title");
+        w.H1("Multikernel reproduction: URPC latency history");
+        w.P($"From {history.Source}; report generated {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC.");
+        w.Close("section");
+        HistorySection.Write(w, history.Entries, history.Source, PageLayout.PortraitWidth);
+        return PageLayout.Wrap("Multikernel reproduction: URPC latency history", w.ToString(), landscape: false);
     }
 
     /// <summary>Known experiments in the catalog's order, then the others alphabetically.</summary>

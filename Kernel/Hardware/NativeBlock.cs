@@ -3,43 +3,85 @@ using System.Runtime.InteropServices;
 namespace Multikernel.Hardware;
 
 /// <summary>
-/// Unmanaged memory aligned to a cache line, zeroed, optionally bound to a NUMA node (mbind, best effort: on a
-/// single-node machine or where the call is refused the memory stays where first touch puts it).
-/// The owner frees it exactly once with <see cref="Free"/>.
+/// Unmanaged memory in whole pages, zeroed, optionally placed on a NUMA node. The owner frees it exactly once with
+/// <see cref="Free"/>.
+/// <para>Invariant: every block is a fresh anonymous mapping of its own (mmap), so a node request is honoured for
+/// every page: the policy (mbind, MPOL_PREFERRED) is set before any page is touched, then every page is touched
+/// once here, so no page fault is left for the hot path. (Memory from malloc would break this: a reused heap page
+/// keeps the node where it was first touched, and mbind without MPOL_MF_MOVE does not move it; the emulated
+/// multi-socket check in scripts/numa-vm found 40% of ring pages on the wrong node that way.) On a single-node
+/// machine, or where mbind is refused, the pages stay where first touch puts them.</para>
 /// </summary>
 public static unsafe partial class NativeBlock
 {
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial long syscall(long number, nint addr, nuint len, int mode, ulong* nodemask, nuint maxnode, uint flags);
-
-    const long SYS_mbind = 237; // x86-64
+    const int PageSize = 4096;
+    const int PROT_READ = 1, PROT_WRITE = 2, MAP_PRIVATE = 2, MAP_ANONYMOUS = 0x20;
+    const long SYS_mbind = 237, SYS_move_pages = 279; // x86-64
     const int MPOL_PREFERRED = 1;
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial nint mmap(nint addr, nuint length, int prot, int flags, int fd, nint offset);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int munmap(nint addr, nuint length);
+
+    [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
+    private static partial long Mbind(long number, nint addr, nuint len, int mode, ulong* nodemask, nuint maxnode, uint flags);
+
+    [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
+    private static partial long MovePages(long number, int pid, nuint count, void** pages, int* nodes, int* status, int flags);
 
     static long s_liveBytes;
 
     /// <summary>Bytes allocated through this type and not yet freed (used by tests to detect leaks).</summary>
     public static long LiveBytes => Interlocked.Read(ref s_liveBytes);
 
+    static nuint Pages(nuint bytes) => (bytes + PageSize - 1) & ~(nuint)(PageSize - 1);
+
+    /// <summary>Allocates at least <paramref name="bytes"/> bytes (whole pages, page-aligned, zeroed), on
+    /// <paramref name="numaNode"/> where the machine has several NUMA nodes (-1: wherever first touch puts them).</summary>
     public static void* Alloc(nuint bytes, int numaNode = -1)
     {
-        nuint size = (bytes + 4095) & ~(nuint)4095; // whole pages so mbind covers only ours
-        void* p = NativeMemory.AlignedAlloc(size, 4096);
+        nuint size = Pages(bytes == 0 ? 1 : bytes);
+        nint p = mmap(0, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == -1)
+            throw new OutOfMemoryException($"mmap of {size} bytes failed (errno {Marshal.GetLastSystemError()})");
         if (numaNode >= 0 && numaNode < 64 && RuntimeInformation.ProcessArchitecture == Architecture.X64
             && MachineTopology.Current.NumaNodes.Count > 1)
         {
             ulong mask = 1UL << numaNode;
-            syscall(SYS_mbind, (nint)p, size, MPOL_PREFERRED, &mask, 64, 0); // best effort, before first touch
+            Mbind(SYS_mbind, p, size, MPOL_PREFERRED, &mask, 64, 0); // best effort, before first touch
         }
-        NativeMemory.Clear(p, size);
+        NativeMemory.Clear((void*)p, size); // fault every page in now, under the policy just set
         Interlocked.Add(ref s_liveBytes, (long)size);
-        return p;
+        return (void*)p;
     }
 
     public static void Free(void* p, nuint bytes)
     {
         if (p == null) return;
-        nuint size = (bytes + 4095) & ~(nuint)4095;
-        NativeMemory.AlignedFree(p);
+        nuint size = Pages(bytes == 0 ? 1 : bytes);
+        if (munmap((nint)p, size) != 0)
+            throw new InvalidOperationException($"munmap of {size} bytes at 0x{(nint)p:x} failed (errno {Marshal.GetLastSystemError()}): not a block of this size from NativeBlock.Alloc");
         Interlocked.Add(ref s_liveBytes, -(long)size);
+    }
+
+    /// <summary>
+    /// The NUMA node each page of [<paramref name="p"/>, p + <paramref name="bytes"/>) is on now (move_pages query,
+    /// nothing moves); a negative entry is the kernel's error for that page (e.g. -2: not present). Null where the
+    /// query is not available (not x86-64 Linux).
+    /// </summary>
+    public static int[]? NodesOfPages(void* p, nuint bytes)
+    {
+        if (RuntimeInformation.ProcessArchitecture != Architecture.X64 || !OperatingSystem.IsLinux()) return null;
+        nuint first = (nuint)p & ~(nuint)(PageSize - 1);
+        int count = (int)(Pages((nuint)p + bytes - first) / PageSize);
+        var pages = new void*[count];
+        var status = new int[count];
+        for (int i = 0; i < count; i++) pages[i] = (void*)(first + (nuint)(i * PageSize));
+        fixed (void** pp = pages)
+        fixed (int* st = status)
+            if (MovePages(SYS_move_pages, 0, (nuint)count, pp, null, st, 0) != 0) return null;
+        return status;
     }
 }

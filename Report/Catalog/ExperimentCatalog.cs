@@ -1,12 +1,14 @@
+using System.Text.RegularExpressions;
 using Experiments.Common;
-using Report.Charts;
 
 namespace Report.Catalog;
 
 /// <summary>
-/// The experiments the suite knows, in report order, and how each maps onto the paper. An experiment folder
-/// not listed here still gets a section (<see cref="Generic"/>): one chart per metric against cores.
-/// To add an experiment: add a <see cref="FigureSpec"/> here and a line to the table in run-all.sh.
+/// The experiments the suite knows, in report order, and how each maps onto the paper: every title (with the seed's
+/// and the paper's figure numbers) and every figure's panels are defined here and nowhere else. An experiment folder
+/// not listed here still gets a chapter (<see cref="GenericFigures"/>), and rows of a known folder that no panel
+/// selects are drawn in an "other rows" figure at the end of its chapter.
+/// To add an experiment: a <see cref="ChapterSpec"/> here and a line in run-all.sh's table.
 /// </summary>
 public static class ExperimentCatalog
 {
@@ -16,107 +18,159 @@ public static class ExperimentCatalog
     public const string Compute = "compute";
     public const string IoWebserver = "io-webserver";
 
-    public static readonly IReadOnlyList<FigureSpec> Known =
+    // ---- Titles: the seed's figure number, the paper's, the subject (one place; the experiment registry can supply them later).
+    public static readonly FigureTitle Fig1Title = new("1", "Fig 3", "updating shared state: shared memory vs messages");
+    public static readonly FigureTitle UrpcTitle = new(null, "Tables 1-3", "LRPC and URPC latency and throughput");
+    public static readonly FigureTitle TlbChapterTitle = new("3", "Figs 6-7", "TLB shootdown and unmap");
+    public static readonly FigureTitle Fig6Title = new("3", "Fig 6", "TLB shootdown protocols");
+    public static readonly FigureTitle Fig7Title = new("3", "Fig 7", "unmap latency, multikernel vs Linux");
+    public static readonly FigureTitle AgreementTitle = new(null, null, "Monitor agreement and capabilities (beyond the paper)");
+    public static readonly FigureTitle ComputeChapterTitle = new("4-8", "Fig 9", "compute-bound workloads");
+    public static readonly FigureTitle IoTitle = new(null, "Section 5.4", "network I/O and the web server");
+
+    const string CyclesK = "Latency (cycles x 1000)";
+
+    // ---- Series names the figures, readings and claims rely on.
+    public static readonly Regex Fig1PaperSeries = new(@"^(SHM[1248]|MSG[18]|Server\d*)$", RegexOptions.CultureInvariant);
+    public static readonly string[] Protocols = ["Broadcast", "Unicast", "Multicast", "NUMA-aware multicast"];
+    public const string MkUnmap = "Multikernel unmap";
+    public const string LinuxMprotect = "Linux mprotect";
+    public const string LinuxMunmap = "Linux munmap";
+    public static readonly string[] UnmapSeries = [MkUnmap, LinuxMprotect, LinuxMunmap];
+    public static readonly Regex AgreementSeries = new(@"^[12]PC\b", RegexOptions.CultureInvariant);
+    public static readonly Regex CapabilityOperation = new(@"retype|mint|copy|delete|revoke|transfer|invoc|invoke|capabilit", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
+
+    /// <summary>The paper's IO series and the bars of ours they stand for.</summary>
+    static readonly Dictionary<string, string> IoPaperSeries = new()
+    {
+        ["Barrelfish"] = "mk", ["Barrelfish + SQLite"] = "mk", ["lighttpd on Linux"] = "lighttpd",
+    };
+
+    static bool IsCycles(ResultRow r) => r.Unit.Equals("cycles", StringComparison.OrdinalIgnoreCase);
+    static bool IsRatio(ResultRow r) => r.Unit is "x" or "ratio" || r.Metric.Contains("ratio", StringComparison.OrdinalIgnoreCase);
+
+    static readonly FigureSpec Fig1Figure = new(
+        "fig1", Fig1Title,
+        "Cycles per update of n shared cache lines (lines=n) against the number of cores k. SHMn: k threads update "
+        + "the same lines directly in shared memory. MSGn: one server core owns the lines and k-1 client cores send it each "
+        + "update as a URPC message and wait for the reply (the client's round trip); Server: the server's own cycles per "
+        + "update. Second panel: the host's baselines on the same cores (lockn: plain increments under a C# lock; "
+        + "spinlockn: a test-and-test-and-set spin lock) and variants of the paper's series (-atomic: atomic increments; "
+        + "-pipelined: several requests in flight; -raw: the client and server loop on raw channel ends, bypassing the "
+        + "waitset and the CPU driver's dispatch). Each series' exact method is in its rows' notes (HTML).",
+        "Nothing: the caches, the interconnect and the URPC cache lines are the machine's own.",
+        [
+            new("As in the paper: SHMn, MSGn, Server", PanelKind.Lines,
+                r => r.Metric == "cycles_per_update" && IsCycles(r) && Fig1PaperSeries.IsMatch(r.Series),
+                CyclesK, 1e-3, [new PaperOverlay("fig3-shared-state", "cycles")]),
+            new("Baselines and variants", PanelKind.Lines, r => r.Metric == "cycles_per_update" && IsCycles(r), CyclesK, 1e-3),
+            new("Updates per second, all MSG clients together", PanelKind.Lines, r => r.Metric == "updates_per_s", "Updates/s (millions)", 1e-6),
+            new("C# over the C twin, per point", PanelKind.Lines, IsRatio, "C# / C",
+                References: [ReferenceLine.Horizontal(1.0, "1.0"), ReferenceLine.Horizontal(1.10, "target 1.10")]),
+        ],
+        ["fig3-shared-state"], FigureReadings.Fig1);
+
+    static readonly FigureSpec UrpcFigure = new(
+        "urpc", UrpcTitle,
+        "Same-core LRPC (a call between two dispatchers on one core), and URPC between two cores: one-way latency, round "
+        + "trip and pipelined throughput of 64-byte cache-line messages, per pair of cores. Rows marked (processes) run the "
+        + "two ends in separate processes.",
+        "LRPC's kernel crossing is modelled: a \"system call\" is a method call through the CPU driver (the binding and "
+        + "the core are checked per call), so it omits the trap and address-space switch of the paper's LRPC. URPC is real "
+        + "shared memory.",
+        [new("Our measurements", PanelKind.Table, _ => true)],
+        ["table1-lrpc", "table2-urpc", "table3-urpc-vs-l4"], FigureReadings.Urpc);
+
+    static readonly FigureSpec Fig6Figure = new(
+        "fig6", Fig6Title,
+        "Latency of a TLB shootdown (one message round from the initiating core to every other core and back) with the "
+        + "broadcast, unicast, multicast and NUMA-aware multicast routing of the monitors, against the number of cores.",
+        "Where Param says mmu=modelled (or gives no mmu), each core's TLB is a software translation cache; with "
+        + "mmu=hardware each core process changes its own page table with mprotect/munmap. The messages and the cores are real.",
+        [
+            new("Shootdown latency per protocol", PanelKind.Lines,
+                r => Protocols.Contains(r.Series) && IsCycles(r), CyclesK, 1e-3, [new PaperOverlay("fig6-tlb-protocols", "cycles")]),
+            new("Other counts per protocol", PanelKind.Lines, r => Protocols.Contains(r.Series)),
+        ],
+        ["fig6-tlb-protocols"], FigureReadings.Fig6);
+
+    static readonly FigureSpec Fig7Figure = new(
+        "fig7", Fig7Title,
+        "End-to-end latency of unmapping a page that is mapped on k cores: the multikernel (page-table change, then a "
+        + "shootdown to every core that may cache it) against the host OS's mprotect and munmap on the same cores (real "
+        + "system calls; Linux flushes remote TLBs with inter-processor interrupts). The paper's Barrelfish, Linux and "
+        + "Windows values are drawn as open markers.",
+        "Where Param says mmu=modelled (or gives no mmu), the multikernel's page tables and TLBs are software models, "
+        + "so its curve does not include a hardware page-table change or TLB flush; mmu=hardware rows do.",
+        [
+            new("Unmap latency", PanelKind.Lines,
+                r => UnmapSeries.Contains(r.Series) && IsCycles(r), CyclesK, 1e-3,
+                [new PaperOverlay("fig7-unmap", "cycles", new Dictionary<string, string> { ["Barrelfish"] = MkUnmap })]),
+            new("TLB-shootdown interrupts and other counts", PanelKind.Lines, r => UnmapSeries.Contains(r.Series)),
+        ],
+        ["fig7-unmap"], FigureReadings.Fig7);
+
+    static readonly FigureSpec AgreementFigure = new(
+        "agreement", AgreementTitle,
+        "One-phase (1PC) and two-phase (2PC) commit among the monitors over each routing protocol, against the number of "
+        + "cores, and the cost of capability operations (local invocation, retype, copy, delete, cross-core transfer, revoke). "
+        + "The paper gives no figure for these.",
+        "Capabilities are checked by the CPU driver on the owning core; there is no hardware privilege boundary behind them.",
+        [
+            new("Agreement: 1PC and 2PC", PanelKind.Lines, r => AgreementSeries.IsMatch(r.Series) && IsCycles(r), CyclesK, 1e-3),
+            new("Capability operations", PanelKind.Table,
+                r => CapabilityOperation.IsMatch(r.Series) || CapabilityOperation.IsMatch(r.Metric)),
+        ],
+        [], FigureReadings.Agreement);
+
+    static readonly FigureSpec IoFigure = new(
+        "io", IoTitle,
+        "UDP echo (packets per second, payload and flows in Param) and the web server (requests per second for a static "
+        + "page and for SQLite-backed dynamic pages) of the multikernel (mk) against the host's plain socket loop, "
+        + "Kestrel and lighttpd on the same cores, each loaded by our generator or wrk; latency percentiles as reported by "
+        + "the load generator. stack=user: the multikernel's own network stack; stack=kernel: the host kernel's sockets.",
+        "The NIC is modelled (a frame ring or a socket stands in for the e1000); the paper's numbers were bound by a "
+        + "real gigabit NIC, so its values are a different regime, drawn for scale.",
+        [
+            new("UDP echo throughput", PanelKind.Bars, r => r.Series.StartsWith("UDP echo/", StringComparison.Ordinal) && r.Metric == "packets_per_s",
+                "Packets/s (thousands)", 1e-3),
+            new("Web server throughput", PanelKind.Bars, r => r.Series.StartsWith("web ", StringComparison.Ordinal) && r.Metric == "requests_per_s",
+                "Requests/s (thousands)", 1e-3,
+                [new PaperOverlay("io-web-static", "requests/s", IoPaperSeries, "web static"), new PaperOverlay("io-web-dynamic", "requests/s", IoPaperSeries, "web dynamic")]),
+            new("UDP echo latency", PanelKind.Bars, r => r.Series.StartsWith("UDP echo/", StringComparison.Ordinal) && r.Metric.EndsWith("_latency_us", StringComparison.Ordinal),
+                "Latency (µs)", Category: r => LatencyCategory(r)),
+            new("Web server latency", PanelKind.Bars, r => r.Series.StartsWith("web ", StringComparison.Ordinal) && r.Metric.EndsWith("_latency_us", StringComparison.Ordinal),
+                "Latency (µs)", Category: r => LatencyCategory(r)),
+            new("Throughput in Mbit/s", PanelKind.Listed, r => r.Metric == "mbit_per_s"),
+        ],
+        ["io-loopback", "io-udp-echo", "io-web-static", "io-web-dynamic"], FigureReadings.Io);
+
+    // Declared after the figures: static fields are initialised in textual order.
+    public static readonly IReadOnlyList<ChapterSpec> Known =
     [
-        new(Fig1,
-            "Paper Fig. 3: cost of updating shared state (SHM vs MSG)",
-            "Cycles per update of n shared cache lines (lines=n) against the number of cores k. SHMn: k threads update "
-            + "the same lines directly in shared memory (one atomic add per line). MSGn: one server core owns the lines and "
-            + "k-1 client cores send it each update as a URPC message and wait for the reply (the client's round trip; "
-            + "-pipelined: several requests in flight); Server: the server's own cycles per update. lockn / spinlockn: the "
-            + "host baseline, plain increments under a C# lock or a test-and-test-and-set spin lock on the same cores. "
-            + "updates_per_s: all MSG clients together.",
-            "Nothing: the caches, the interconnect and the URPC cache lines are the machine's own. The paper's machine "
-            + "(4x4-core AMD, 2.5 GHz) is not this one: the overlaid paper values show shape and order of magnitude, "
-            + "not numbers this machine should match.",
-            Presentation.Charts,
-            r => r.Metric,
-            (metric, unit) => IsCycles(unit)
-                ? new ChartSpec($"Fig. 3: {metric}", "Cores", "Latency (cycles x 1000)", 1e-3, "fig3-shared-state", "cycles")
-                : ChartSpec.Plain($"Fig. 3: {metric}", metric, unit),
-            ["fig3-shared-state"]),
-
-        new(UrpcTables,
-            "Paper Tables 1-3: LRPC and URPC latency and throughput",
-            "Same-core LRPC (a call between two dispatchers on one core), and URPC between two cores: one-way latency "
-            + "and pipelined throughput of 64-byte cache-line messages, per pair of cores.",
-            "LRPC's kernel crossing is modelled: a \"system call\" is a method call that checks capabilities, so it "
-            + "omits the trap and address-space switch of the paper's LRPC. URPC is real shared memory.",
-            Presentation.Tables,
-            r => r.Metric,
-            (metric, unit) => ChartSpec.Plain(metric, metric, unit),
-            ["table1-lrpc", "table2-urpc", "table3-urpc-vs-l4"]),
-
-        new(Fig3Tlb,
-            "Paper Figs. 6-7: TLB shootdown protocols and unmap latency",
-            "Fig. 6: latency of a TLB shootdown over URPC with the broadcast, unicast, multicast and NUMA-aware "
-            + "multicast protocols, against the number of cores. Fig. 7: end-to-end latency of unmapping a page, "
-            + "the multikernel against the host OS's mprotect/munmap on the same cores.",
-            "The TLB is a software translation cache per core and the IPI a futex/eventfd wake-up; the messages "
-            + "and the cores are real. The host OS numbers are real system calls.",
-            Presentation.Charts,
-            r => r.Metric,
-            (metric, unit) => !IsCycles(unit)
-                ? ChartSpec.Plain(metric, metric, unit)
-                : metric.StartsWith("unmap", StringComparison.OrdinalIgnoreCase)
-                    ? new ChartSpec($"Fig. 7: {metric}", "Cores", "Latency (cycles x 1000)", 1e-3, "fig7-unmap", "cycles")
-                    : new ChartSpec($"Fig. 6: {metric}", "Cores", "Latency (cycles x 1000)", 1e-3, "fig6-tlb-protocols", "cycles"),
-            ["fig6-tlb-protocols", "fig7-unmap"]),
-
-        new(Compute,
-            "Paper Fig. 9: compute-bound workloads (NAS CG, FT, IS; SPLASH-2)",
-            "Wall-clock time of each benchmark against the number of cores, on the multikernel's user-level threads "
-            + "and on .NET threads of the host OS, same inputs, same cores; results are checked against the "
-            + "official verification values and failed runs are listed, never plotted.",
-            "Nothing in the computation is modelled. The paper ran OpenMP builds on Barrelfish and Linux; the "
-            + "paper's curves are not overlaid (it gives no numbers, only plots).",
-            Presentation.Charts,
-            r => $"{Benchmark(r)}|{r.Metric}",
-            (key, unit) =>
-            {
-                var parts = key.Split('|');
-                string y = parts[1] == "seconds" || unit == "s" ? "Time (s)" : $"{parts[1]} ({unit})";
-                return new ChartSpec($"Fig. 9: {parts[0]}", "Cores", y, 1.0, null, null);
-            },
-            []),
-
-        new(IoWebserver,
-            "Paper Section 5.4: network I/O and the web server",
-            "UDP echo throughput, and requests per second of the web server for static pages and SQLite-backed "
-            + "dynamic pages, against the host's Kestrel and lighttpd on the same cores.",
-            "The NIC is modelled: a socket owned by the driver core stands in for the e1000; the paper's numbers "
-            + "were NIC-bound on real gigabit hardware.",
-            Presentation.Tables,
-            r => r.Metric,
-            (metric, unit) => ChartSpec.Plain(metric, metric, unit),
-            ["io-loopback", "io-udp-echo", "io-web-static", "io-web-dynamic"]),
+        new(Fig1, Fig1Title, _ => [Fig1Figure]),
+        new(UrpcTables, UrpcTitle, _ => [UrpcFigure]),
+        new(Fig3Tlb, TlbChapterTitle, _ => [Fig6Figure, Fig7Figure, AgreementFigure]),
+        new(Compute, ComputeChapterTitle, ComputeBenchmarks.FiguresFor, ComputeBenchmarks.Intro),
+        new(IoWebserver, IoTitle, _ => [IoFigure]),
     ];
 
-    public static IReadOnlyList<string> KnownNames => Known.Select(k => k.Experiment).ToList();
-
-    public static FigureSpec? Find(string experiment) => Known.FirstOrDefault(k => k.Experiment == experiment);
-
-    /// <summary>The section of an experiment the catalog does not know: one chart per metric, no overlay.</summary>
-    public static FigureSpec Generic(string experiment) => new(
-        experiment,
-        $"Experiment {experiment}",
-        "As described by the experiment's meta.json notes.",
-        "Not described in the report's catalog (Report/Catalog/ExperimentCatalog.cs).",
-        Presentation.Charts,
-        r => r.Metric,
-        (metric, unit) => ChartSpec.Plain(metric, metric, unit),
-        []);
-
-    public static FigureSpec For(string experiment) => Find(experiment) ?? Generic(experiment);
-
-    static bool IsCycles(string unit) => unit.Equals("cycles", StringComparison.OrdinalIgnoreCase);
-
-    /// <summary>The benchmark a compute row belongs to: its Param "bench=..." (plus "class=..."), else the Series before '/'.</summary>
-    public static string Benchmark(ResultRow r)
+    /// <summary>"static p99" for a web row of metric p99_latency_us, "p99" for a UDP echo row.</summary>
+    static string LatencyCategory(ResultRow r)
     {
-        var p = ParamText.Parse(r.Param);
-        string bench = p.TryGetValue("bench", out var b) ? b.ToUpperInvariant()
-            : r.Series.Contains('/') ? r.Series[..r.Series.IndexOf('/')] : r.Series;
-        return p.TryGetValue("class", out var c) ? $"{bench} class {c}" : bench;
+        string percentile = r.Metric.Replace("_latency_us", "", StringComparison.Ordinal);
+        string workload = SeriesName.Group(r.Series);
+        return workload.StartsWith("web ", StringComparison.Ordinal) ? $"{workload[4..]} {percentile}" : percentile;
     }
+
+
+    public static IReadOnlyList<string> KnownNames => Known.Select(k => k.Folder).ToList();
+
+    public static ChapterSpec? Find(string folder) => Known.FirstOrDefault(k => k.Folder == folder);
+
+    /// <summary>The chapter of a folder the catalog does not know: its rows drawn by <see cref="GenericFigures"/>.</summary>
+    public static ChapterSpec Generic(string folder) =>
+        new(folder, new FigureTitle(null, null, $"Experiment {folder}"), rows => [GenericFigures.For(folder, $"Experiment {folder}", rows)]);
+
+    public static ChapterSpec For(string folder) => Find(folder) ?? Generic(folder);
 }

@@ -1,20 +1,17 @@
-using Experiments.Common;
-using Report.Charts;
+using Report.Input;
 
 namespace Report.Catalog;
 
 /// <summary>
-/// What the report knows about one experiment folder: the paper figure it reproduces, the caption (what is
-/// measured, what is modelled), how its rows split into charts and how each chart is drawn.
-/// Rows with the same <see cref="ChartKey"/> share a chart; <see cref="ChartFor"/> gets that key and the unit
-/// of the rows (a chart holds one unit) and gives the axes and the paper overlay.
+/// One figure of the report: its title (seed and paper numbers), its panels (the paper's series first, extra
+/// series in a second panel), the caption (what is measured, what is modelled), the paper-values.csv figures listed
+/// beneath it, and its one-line reading for the first page, computed from its rows (null: nothing to say).
 /// </summary>
 public sealed record FigureSpec(
-    string Experiment,
-    string Heading,
+    string Id,
+    FigureTitle Title,
     string Measured,
     string Modelled,
-    Presentation Presentation,
-    Func<ResultRow, string> ChartKey,
-    Func<string, string, ChartSpec> ChartFor,
-    IReadOnlyList<string> PaperFigures);
+    IReadOnlyList<PanelSpec> Panels,
+    IReadOnlyList<string> PaperFigures,
+    Func<RowSet, string?> Reading);

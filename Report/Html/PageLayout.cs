@@ -3,15 +3,18 @@ using Report.Charts;
 namespace Report.Html;
 
 /// <summary>
-/// The page around the sections: print CSS (A4, one section per page, charts never split) and plotly.js
-/// inlined once in the head, so the file works offline and prints the same in headless Chromium.
+/// The page around the chapters: print CSS (A4, each chapter from a new page, a row of panels never split, the
+/// HTML-only details hidden in print) and plotly.js inlined once in the head, so the file works offline and prints
+/// the same in headless Chromium.
 /// </summary>
 public static class PageLayout
 {
-    /// <summary>Content width in CSS pixels of a chart that spans the page (A4 portrait less 12 mm margins).</summary>
+    /// <summary>Content width in CSS pixels of a row of panels on A4 portrait less 12 mm margins.</summary>
     public const int PortraitWidth = 700;
-    /// <summary>Content width of one of two side-by-side charts (A4 landscape less margins, halved).</summary>
-    public const int HalfLandscapeWidth = 510;
+    /// <summary>Content width of one side of a comparison (A4 landscape less margins, halved).</summary>
+    public const int HalfLandscapeWidth = 505;
+    /// <summary>Space between two panels of a row.</summary>
+    public const int PanelGap = 10;
 
     public static string Wrap(string title, string body, bool landscape)
     {
@@ -24,29 +27,52 @@ public static class PageLayout
 
     const string Css = """
         @page { size: __SIZE__; margin: 12mm; }
-        body { font-family: "DejaVu Sans", Arial, sans-serif; font-size: 10pt; color: #222; margin: 0; }
-        section { break-before: page; }
-        section:first-of-type { break-before: auto; }
-        h1 { font-size: 20pt; margin: 0 0 6mm 0; }
-        h2 { font-size: 14pt; margin: 0 0 3mm 0; border-bottom: 1px solid #888; }
-        h3 { font-size: 11pt; margin: 4mm 0 2mm 0; }
-        p { margin: 1.5mm 0; line-height: 1.35; }
-        .chart { break-inside: avoid; margin: 2mm 0; }
+        body { font-family: "DejaVu Sans", Arial, sans-serif; font-size: 9.5pt; color: #222; margin: 0; }
+        section.chapter { break-before: page; }
+        h1 { font-size: 19pt; margin: 0 0 3mm 0; }
+        h2 { font-size: 15pt; margin: 0 0 2mm 0; border-bottom: 1px solid #888; break-after: avoid; }
+        h3 { font-size: 11pt; margin: 4mm 0 1.5mm 0; break-after: avoid; }
+        p { margin: 1.2mm 0; line-height: 1.3; }
+        a { color: #1a4f8a; }
+        .panel-row { display: flex; gap: 10px; break-inside: avoid; margin: 1mm 0; }
         .pair { display: flex; gap: 4mm; break-inside: avoid; }
         .pair > div { flex: 1; min-width: 0; }
         .pair.tables { break-inside: auto; }
-        table { border-collapse: collapse; margin: 2mm 0; font-size: 8.5pt; break-inside: auto; }
-        th, td { border: 1px solid #bbb; padding: 1px 5px; text-align: left; vertical-align: top; }
+        table { border-collapse: collapse; margin: 1.5mm 0; font-size: 7.5pt; break-inside: auto; }
+        th, td { border: 1px solid #bbb; padding: 1px 4px; text-align: left; vertical-align: top; }
         th { background: #eee; }
         td:first-child, .folder { white-space: nowrap; }
+        table.plotted td:not(:first-child) { text-align: right; }
+        table { max-width: 100%; }
+        table.compact td { overflow-wrap: anywhere; }
+        table.machine th { background: none; font-weight: bold; white-space: nowrap; }
+        table.claims { width: 100%; font-size: 7.5pt; }
+        table.claims td:first-child { white-space: normal; width: 34%; }
+        table.claims .rule, table.claims .reason { color: #555; font-size: 6.8pt; margin-top: 0.5mm; }
+        td.verdict { white-space: nowrap; font-weight: bold; }
+        td.verdict.holds { background: #dff2df; }
+        td.verdict.fails { background: #f8dcdc; }
+        td.verdict.untestable { background: #ececec; }
+        td.verdict.unmeasured { background: #f6f6f6; font-weight: normal; }
+        ul.glance { margin: 1mm 0; padding-left: 5mm; }
+        ul.glance li { margin: 0.8mm 0; line-height: 1.25; }
         tr.has-note td { border-bottom: none; }
-        tr.note td { white-space: normal; color: #555; font-size: 7.5pt; border-top: none; padding-left: 14px; }
+        tr.note td { white-space: normal; color: #555; font-size: 7pt; border-top: none; padding-left: 14px; }
         table.all-rows td:nth-child(5) { white-space: nowrap; }
         tr { break-inside: avoid; }
-        .warning { border: 2px solid #666; border-left: 8px solid #444; background: #fff6e0; padding: 2mm 3mm; margin: 2mm 0; }
-        .failure { border: 2px solid #222; border-left: 8px solid #000; background: #fde8e8; padding: 2mm 3mm; margin: 2mm 0; }
-        .caption { font-size: 9pt; color: #333; }
-        .muted { color: #666; font-size: 8.5pt; }
+        .table-title { font-weight: bold; font-size: 7.5pt; margin: 1.5mm 0 0 0; }
+        .tbl table { margin-top: 0.5mm; }
+        .warning { border: 2px solid #666; border-left: 8px solid #444; background: #fff6e0; padding: 1.5mm 3mm; margin: 2mm 0; }
+        .failure { border: 2px solid #222; border-left: 8px solid #000; background: #fde8e8; padding: 1.5mm 3mm; margin: 2mm 0; }
+        .caption { font-size: 8.5pt; color: #333; }
+        .muted { color: #666; font-size: 8pt; }
+        details { margin: 1.5mm 0; }
+        summary { cursor: pointer; color: #1a4f8a; font-size: 8.5pt; }
         pre { font-size: 7.5pt; background: #f6f6f6; padding: 2mm; white-space: pre-wrap; }
+        .side { flex: 1; min-width: 0; }
+        .side table { font-size: 7pt; }
+        .table-row { display: flex; flex-wrap: wrap; gap: 0 12px; align-items: flex-start; }
+        .intro { font-size: 8.5pt; color: #333; }
+        @media print { details, .modebar-container { display: none; } }
         """;
 }

@@ -6,7 +6,7 @@ namespace Report.Input;
 /// <summary>
 /// Reads an experiment's results.csv and refuses anything half-written: a missing column, a short or
 /// badly quoted record, a number that does not parse. (The lenient defaults of the CSV reader would turn
-/// a truncated last line into a row of zeros.)
+/// a truncated last line into a row of zeros.) "NaN" parses: it is how a skipped or failed point has no value.
 /// </summary>
 public static class StrictResultsReader
 {
@@ -49,14 +49,16 @@ public static class StrictResultsReader
         }
     }
 
-    /// <summary>Checks what the CSV layer cannot: a row names its series and metric, and its numbers are finite.</summary>
+    /// <summary>
+    /// Checks what the CSV layer cannot: a row names its series and metric. A median that is not a finite number is
+    /// allowed: skipped and failed points are written that way, and the report shows them as such (<see cref="RowStatus"/>).
+    /// </summary>
     static void Validate(string path, int line, ResultRow row)
     {
         string where = $"{path}: record {line - 1} (line {line}, series '{row.Series}')";
         if (string.IsNullOrWhiteSpace(row.Series)) throw new ReportInputException($"{where}: empty Series");
         if (string.IsNullOrWhiteSpace(row.Metric)) throw new ReportInputException($"{where}: empty Metric");
         if (row.Cores < 0) throw new ReportInputException($"{where}: Cores = {row.Cores} is negative");
-        if (!double.IsFinite(row.Median)) throw new ReportInputException($"{where}: Median is {row.Median}, not a finite number");
         if (row.Verified is not ("" or "pass" or "fail"))
             throw new ReportInputException($"{where}: Verified is '{row.Verified}'; allowed: pass, fail or empty");
     }

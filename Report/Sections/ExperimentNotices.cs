@@ -17,15 +17,19 @@ public static class ExperimentNotices
         w.Close("div");
     }
 
+    /// <summary>The experiment's own notes (meta.json), collapsed; the HTML only (print hides it).</summary>
     public static void Notes(HtmlWriter w, ExperimentResult e)
     {
         if (e.Meta.Notes.Count == 0) return;
-        w.H3("Notes from the experiment");
+        w.Raw("<details class=\"notes\"><summary>").Text($"Notes from the experiment ({e.Meta.Notes.Count})").Raw("</summary>\n");
         w.List(e.Meta.Notes);
+        w.Raw("</details>\n");
     }
 
-    public static void Provenance(HtmlWriter w, ExperimentResult e) =>
-        w.P($"Run: profile '{e.Meta.Profile}', cores {e.Meta.CoresUsed}, started {e.Meta.Started:u}"
-            + (e.Meta.Finished is { } f ? $", finished {f:u}" : ", not finished")
-            + $"; command: {e.Meta.Command}", "muted");
+    public static void Provenance(HtmlWriter w, ExperimentResult e) => w.P(ProvenanceText(e), "muted");
+
+    public static string ProvenanceText(ExperimentResult e) =>
+        $"Run: profile '{e.Meta.Profile}', cores {e.Meta.CoresUsed}, started {e.Meta.Started:u}"
+        + (e.Meta.Finished is { } f ? $", finished {f:u}" : ", not finished")
+        + $"; command: {e.Meta.Command}";
 }

@@ -17,15 +17,15 @@ public static class NotRunSection
         var entries = new List<Entry>();
         foreach (var spec in ExperimentCatalog.Known)
         {
-            if (run.Find(spec.Experiment) is not null) continue;
-            var failed = run.Failed.FirstOrDefault(f => f.Name == spec.Experiment);
-            var recorded = run.RunMeta?.ForFolder(spec.Experiment);
+            if (run.Find(spec.Folder) is not null) continue;
+            var failed = run.Failed.FirstOrDefault(f => f.Name == spec.Folder);
+            var recorded = run.RunMeta?.ForFolder(spec.Folder);
             string reason = failed is not null
                 ? $"ran but wrote no results; log: {failed.LogPath}" + (recorded is { ExitCode: { } code } ? $" (exit code {code})" : "")
                 : recorded is not null
                     ? Describe(recorded)
                     : "not run: this run folder has no such experiment folder";
-            entries.Add(new Entry(spec.Experiment, spec.Heading, reason, failed?.LogTail ?? []));
+            entries.Add(new Entry(spec.Folder, spec.Title.Heading, reason, failed?.LogTail ?? []));
         }
         foreach (var f in run.Failed.Where(f => ExperimentCatalog.Find(f.Name) is null))
             entries.Add(new Entry(f.Name, $"Experiment {f.Name}", $"ran but wrote no results; log: {f.LogPath}", f.LogTail));
@@ -51,14 +51,14 @@ public static class NotRunSection
     {
         var entries = Entries(run);
         var incomplete = run.Experiments.Where(e => e.IsIncomplete).ToList();
-        w.Open("section", "not-run", "not-run");
+        w.Open("section", "not-run chapter", "not-run");
         w.H2("Experiments not run or incomplete");
         if (entries.Count == 0 && incomplete.Count == 0)
             w.P("Every experiment of the suite ran and finished.");
         if (entries.Count > 0)
         {
             w.P("These experiments have no results in this run; the report draws nothing for them.");
-            w.Table(["Experiment", "Paper", "Why"], entries.Select(e => (IReadOnlyList<string>)[e.Experiment, e.Heading, e.Reason]));
+            w.Table(["Experiment", "Figure", "Why"], entries.Select(e => (IReadOnlyList<string>)[e.Experiment, e.Heading, e.Reason]));
             foreach (var e in entries.Where(e => e.LogTail.Count > 0))
             {
                 w.H3($"Last lines of the log of {e.Experiment}");

@@ -1,4 +1,5 @@
 using Experiments.Common;
+using Report.Catalog;
 using Report.Html;
 using Report.Input;
 
@@ -57,23 +58,104 @@ public static class TitlePage
     {
         w.Open("section", "title-page", "title");
         w.H1("Multikernel reproduction: results");
-        w.P($"Run {run.Name} ({run.Path}); report generated {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC.");
-        w.P("A reproduction of Baumann et al., \"The Multikernel: A new OS architecture for scalable multicore systems\" (SOSP 2009), "
-            + "as one .NET process on a real multicore machine. Each section is one figure or table of the paper: our measurements "
-            + "drawn on the paper's axes, the paper's values overlaid, and what was measured and what is modelled.");
-        w.H2("Machine");
-        w.Table(["", ""], MachineFacts(Describing(run), run.RunMeta).Select(f => (IReadOnlyList<string>)[f.Label, f.Value]));
+        w.P($"Run {run.Name} ({Shown(run.Path)}); report generated {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC. A reproduction of Baumann et al., "
+            + "\"The Multikernel: A new OS architecture for scalable multicore systems\" (SOSP 2009) on a real multicore machine. "
+            + "Each chapter is one figure or table of the paper: our measurements with the paper's values on the same axes, and what is measured and what is modelled.");
+        MachineTable(w, MachineFacts(Describing(run), run.RunMeta));
         foreach (var d in Disagreements(run)) w.Open("div", "warning").Text(d).Close("div");
-        w.H2("Experiments in this run");
+        ClaimsTable.Write(w, run);
+        w.H2("The figures at a glance");
+        Glance(w, run);
+        w.H3("Experiments in this run");
         w.Table(["Experiment", "Status", "Profile", "Cores used", "Started (UTC)", "Duration", "Rows"],
             run.Experiments.Select(e => (IReadOnlyList<string>)
             [
                 e.Name, e.Meta.Status, e.Meta.Profile, e.Meta.CoresUsed, e.Meta.Started.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss"),
-                e.Meta.Finished is { } f ? $"{(f - e.Meta.Started).TotalSeconds:0} s" : "not finished", e.Rows.Count.ToString(),
-            ]).Concat(run.Failed.Select(f => (IReadOnlyList<string>)[f.Name, "failed: no results", "", "", "", "", "0"])));
+                e.Meta.Finished is { } f ? $"{(f - e.Meta.Started).TotalSeconds:0} s" : "not finished", RowCounts(e),
+            ]).Concat(run.Failed.Select(f => (IReadOnlyList<string>)[f.Name, "failed: no results", "", "", "", "", "0"])), "compact");
         if (run.RunMeta is { } rm)
             w.P($"run-all.sh: profile {rm.Profile}, cores {rm.Cores}, started {rm.Started}, finished {rm.Finished}; command: {rm.Command}", "muted");
         w.P($"Paper values: {paperSource}.", "muted");
         w.Close("section");
+    }
+
+    /// <summary>A run folder as the report names it: relative to the repository when it lies inside the checkout that holds this program.</summary>
+    public static string Shown(string path)
+    {
+        string? root = Paper.RepositoryRoot.Find();
+        if (root is null) return path;
+        string rel = Path.GetRelativePath(root, path);
+        return rel.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(rel) ? path : rel;
+    }
+
+    /// <summary>"27", or "27 (3 skipped, 1 failed)".</summary>
+    public static string RowCounts(ExperimentResult e)
+    {
+        int skipped = e.Rows.Count(r => RowStatus.Of(r) == RowKind.Skipped);
+        int failed = e.Rows.Count(r => RowStatus.Of(r) == RowKind.Failed);
+        int noValue = e.Rows.Count(r => RowStatus.Of(r) == RowKind.NoValue);
+        var extra = new List<string>();
+        if (skipped > 0) extra.Add($"{skipped} skipped");
+        if (failed > 0) extra.Add($"{failed} failed");
+        if (noValue > 0) extra.Add($"{noValue} without a value");
+        return extra.Count == 0 ? $"{e.Rows.Count}" : $"{e.Rows.Count} ({string.Join(", ", extra)})";
+    }
+
+    /// <summary>The machine facts in two label/value column pairs, to keep the first page short.</summary>
+    public static void MachineTable(HtmlWriter w, IReadOnlyList<(string Label, string Value)> facts)
+    {
+        int half = (facts.Count + 1) / 2;
+        w.Open("table", "machine").Open("tbody");
+        for (int i = 0; i < half; i++)
+        {
+            w.Open("tr").Element("th", facts[i].Label).Element("td", facts[i].Value);
+            if (i + half < facts.Count) w.Element("th", facts[i + half].Label).Element("td", facts[i + half].Value);
+            w.Close("tr");
+        }
+        w.Close("tbody").Close("table");
+    }
+
+    /// <summary>One line per figure of the run: its heading and its reading, computed from its rows.</summary>
+    public static IReadOnlyList<(string Heading, string Reading)> Readings(RunFolder run)
+    {
+        var lines = new List<(string, string)>();
+        foreach (var name in ReportDocument.Ordered(run.Experiments.Select(e => e.Name)))
+        {
+            var e = run.Find(name)!;
+            var chapter = ExperimentCatalog.For(name);
+            foreach (var f in ChapterContent.Of(chapter, e.Rows))
+            {
+                var set = new RowSet(f.Rows);
+                string reading = set.IsEmpty
+                    ? $"no measured point ({DescribeUnmeasured(f.Rows.ToList())})"
+                    : f.Spec.Reading(set) ?? $"{set.Rows.Count} measured rows (see the chapter).";
+                lines.Add((f.Spec.Title.Heading, reading));
+            }
+        }
+        return lines;
+    }
+
+    static string DescribeUnmeasured(IReadOnlyList<ResultRow> rows)
+    {
+        int skipped = rows.Count(r => RowStatus.Of(r) == RowKind.Skipped), failed = rows.Count(r => RowStatus.Of(r) == RowKind.Failed);
+        var first = rows.FirstOrDefault(r => RowStatus.Of(r) == RowKind.Skipped);
+        return string.Join(", ", new[]
+        {
+            skipped > 0 ? $"{skipped} skipped" + (first is null ? "" : $": {RowStatus.Reason(first)}") : null,
+            failed > 0 ? $"{failed} failed verification" : null,
+        }.Where(x => x is not null)) is { Length: > 0 } t ? t : "no rows";
+    }
+
+    static void Glance(HtmlWriter w, RunFolder run)
+    {
+        var lines = Readings(run);
+        if (lines.Count == 0) { w.P("No experiment of this run produced results."); return; }
+        w.Open("ul", "glance");
+        foreach (var (heading, reading) in lines)
+            w.Open("li").Open("strong").Text(heading + ".").Close("strong").Text(" " + reading).Close("li");
+        w.Close("ul");
+        var notRun = NotRunSection.Entries(run);
+        if (notRun.Count > 0)
+            w.P("Not in this run: " + string.Join("; ", notRun.Select(e => $"{e.Heading} ({e.Reason})")) + ".", "muted");
     }
 }

@@ -1,32 +1,43 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 
 namespace Report.Tests;
 
-/// <summary>The traces of the Plotly charts in a report page, read back from each chart's "var data = [...]".</summary>
-public sealed record ChartTrace(string Name, double[] X, double[] Y)
+/// <summary>One trace of a Plotly chart in a report page: its name, x values as text (cores or categories), y values.</summary>
+public sealed record ChartTrace(string Name, string[] X, double[] Y, JsonElement Raw)
 {
-    public static IReadOnlyList<IReadOnlyList<ChartTrace>> Charts(string html) =>
-        Regex.Matches(html, @"var data = (\[.*?\]);\r?\n").Select(m => Parse(m.Groups[1].Value)).ToList();
-
-    static IReadOnlyList<ChartTrace> Parse(string json)
-    {
-        using var doc = JsonDocument.Parse(json);
-        return doc.RootElement.EnumerateArray().Select(t => new ChartTrace(
-            t.GetProperty("name").GetString()!,
-            t.GetProperty("x").EnumerateArray().Select(e => e.GetDouble()).ToArray(),
-            t.GetProperty("y").EnumerateArray().Select(e => e.GetDouble()).ToArray())).ToList();
-    }
+    public double[] XNumbers => X.Select(x => double.Parse(x, CultureInfo.InvariantCulture)).ToArray();
+    public bool ShownInLegend => !Raw.TryGetProperty("showlegend", out var s) || s.GetBoolean();
+    public string? Dash => Raw.TryGetProperty("line", out var l) && l.TryGetProperty("dash", out var d) ? d.GetString() : null;
+    public string? Colour => Raw.TryGetProperty("marker", out var m) && m.TryGetProperty("color", out var c) ? c.GetString() : null;
 }
 
-/// <summary>The axis ranges of each chart's layout ("var layout = {...}").</summary>
-public static class ChartLayouts
+/// <summary>A chart of a report page, read back from its "var data = [...]" and "var layout = {...}".</summary>
+public sealed record ChartPanel(string Title, IReadOnlyList<ChartTrace> Traces, JsonElement Layout)
 {
-    public static IReadOnlyList<(double[] X, double[] Y)> Ranges(string html) =>
-        Regex.Matches(html, @"var layout = (\{.*?\});\r?\n").Select(m =>
+    public ChartTrace Trace(string name) => Traces.Single(t => t.Name == name);
+    public IEnumerable<string> Names => Traces.Select(t => t.Name);
+    public string? AxisType(string axis) => Layout.GetProperty(axis).TryGetProperty("type", out var t) ? t.GetString() : null;
+    public double[] Range(string axis) => Layout.GetProperty(axis).GetProperty("range").EnumerateArray().Select(e => e.GetDouble()).ToArray();
+
+    /// <summary>Every chart of the page, in order.</summary>
+    public static IReadOnlyList<ChartPanel> All(string html)
+    {
+        var data = Regex.Matches(html, @"var data = (\[.*?\]);\r?\n").Select(m => m.Groups[1].Value).ToList();
+        var layouts = Regex.Matches(html, @"var layout = (\{.*?\});\r?\n").Select(m => m.Groups[1].Value).ToList();
+        Assert.Equal(data.Count, layouts.Count);
+        return data.Zip(layouts, (d, l) =>
         {
-            using var doc = JsonDocument.Parse(m.Groups[1].Value);
-            double[] R(string axis) => doc.RootElement.GetProperty(axis).GetProperty("range").EnumerateArray().Select(e => e.GetDouble()).ToArray();
-            return (R("xaxis"), R("yaxis"));
+            var layout = JsonDocument.Parse(l).RootElement.Clone();
+            var traces = JsonDocument.Parse(d).RootElement.Clone().EnumerateArray().Select(t => new ChartTrace(
+                t.GetProperty("name").GetString()!,
+                t.GetProperty("x").EnumerateArray().Select(e => e.ValueKind == JsonValueKind.Number ? e.GetDouble().ToString(CultureInfo.InvariantCulture) : e.GetString()!).ToArray(),
+                t.GetProperty("y").EnumerateArray().Select(e => e.GetDouble()).ToArray(), t)).ToList();
+            string title = layout.GetProperty("title").GetProperty("text").GetString()!;
+            return new ChartPanel(title, traces, layout);
         }).ToList();
+    }
+
+    public static ChartPanel Titled(string html, string titleStart) => All(html).Single(c => c.Title.StartsWith(titleStart, StringComparison.Ordinal));
 }

@@ -62,7 +62,7 @@ public class CommandLineTests
         Assert.Equal(0, r.ExitCode);
         string html = Path.Combine(fx.RunDir, "report.html");
         Assert.Contains(html, r.Stdout);
-        Assert.Contains("Paper Fig. 3", File.ReadAllText(html));
+        Assert.Contains("Fig 1 (paper Fig 3)", File.ReadAllText(html));
         Assert.Empty(Directory.GetFiles(fx.RunDir, ".*"));
     }
 
@@ -85,6 +85,84 @@ public class CommandLineTests
         fx.WithFig1();
         string missing = Path.Combine(fx.Root, "paper.csv");
         var r = ReportProcess.Run("--run", fx.RunDir, "--no-pdf", "--paper-values", missing);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains(missing, r.Stderr);
+    }
+
+    static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+    [Fact]
+    public void Out_naming_a_file_is_a_one_line_error_naming_it_with_exit_2()
+    {
+        using var fx = new FixtureRun();
+        fx.WithFig1();
+        string file = Path.Combine(fx.Root, "not-a-folder.txt");
+        File.WriteAllText(file, "x");
+        var r = ReportProcess.Run("--run", fx.RunDir, "--out", file, "--no-pdf");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Single(Lines(r.Stderr));
+        Assert.Contains(file, r.Stderr);
+        Assert.Contains("is a file", r.Stderr);
+        Assert.Equal("x", File.ReadAllText(file));
+        Assert.False(File.Exists(Path.Combine(fx.RunDir, "report.html")));
+    }
+
+    [Fact]
+    public void Out_below_a_file_is_a_one_line_error_with_exit_2()
+    {
+        using var fx = new FixtureRun();
+        fx.WithFig1();
+        string file = Path.Combine(fx.Root, "file");
+        File.WriteAllText(file, "x");
+        var r = ReportProcess.Run("--run", fx.RunDir, "--out", Path.Combine(file, "sub"), "--no-pdf");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Single(Lines(r.Stderr));
+        Assert.Contains(file, r.Stderr);
+    }
+
+    [Theory]
+    [InlineData("--out", "")]
+    [InlineData("--out=", null)]
+    [InlineData("--out", "   ")]
+    public void Empty_out_is_a_one_line_error_with_exit_2(string option, string? value)
+    {
+        using var fx = new FixtureRun();
+        fx.WithFig1();
+        var args = new List<string> { "--run", fx.RunDir, "--no-pdf", option };
+        if (value is not null) args.Add(value);
+        var r = ReportProcess.Run(args.ToArray());
+        Assert.Equal(2, r.ExitCode);
+        Assert.Single(Lines(r.Stderr));
+        Assert.Contains("--out", r.Stderr);
+        Assert.Contains("empty", r.Stderr);
+        Assert.False(File.Exists(Path.Combine(fx.RunDir, "report.html")));
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void Unwritable_run_folder_is_a_one_line_error_naming_it_with_exit_2()
+    {
+        using var fx = new FixtureRun();
+        fx.WithFig1();
+        using var locked = ReadOnlyFolder.Lock(fx.RunDir);
+        Assert.SkipUnless(locked.Locked, locked.Why);
+        var r = ReportProcess.Run("--run", fx.RunDir, "--no-pdf");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Single(Lines(r.Stderr));
+        Assert.Contains(fx.RunDir, r.Stderr);
+        Assert.Contains("cannot write", r.Stderr);
+        Assert.False(File.Exists(Path.Combine(fx.RunDir, "report.html")));
+    }
+
+    [Fact]
+    public void History_alone_needs_out_and_a_missing_history_file_is_an_input_error()
+    {
+        var usage = ReportProcess.Run("--history", "whatever.csv");
+        Assert.Equal(2, usage.ExitCode);
+        Assert.Contains("--out", usage.Stderr);
+        using var fx = new FixtureRun();
+        string missing = Path.Combine(fx.Root, "nope.csv");
+        var r = ReportProcess.Run("--history", missing, "--out", Path.Combine(fx.Root, "out"), "--no-pdf");
         Assert.Equal(1, r.ExitCode);
         Assert.Contains(missing, r.Stderr);
     }

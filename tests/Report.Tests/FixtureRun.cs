@@ -51,6 +51,30 @@ public sealed class FixtureRun : IDisposable
         MedianNs = unit == "cycles" ? median / 2.5 : double.NaN, Samples = 11, Verified = verified, Note = note,
     };
 
+    /// <summary>A row as the experiments write a point that could not run here: no value, no samples, the reason in the note.</summary>
+    public static ResultRow Skipped(string experiment, string series, int cores, string metric, string unit, string reason, string param = "") => new()
+    {
+        Experiment = experiment, Series = series, Cores = cores, Param = param, Metric = metric, Unit = unit,
+        Median = double.NaN, CiLow = double.NaN, CiHigh = double.NaN, MedianNs = double.NaN, Samples = 0, Verified = "", Note = "skipped: " + reason,
+    };
+
+    /// <summary>A row as the compute experiment writes a point that failed verification: NaN values, Verified = fail.</summary>
+    public static ResultRow FailedNaN(string experiment, string series, int cores, string metric, string unit, string note, string param = "") => new()
+    {
+        Experiment = experiment, Series = series, Cores = cores, Param = param, Metric = metric, Unit = unit,
+        Median = double.NaN, CiLow = double.NaN, CiHigh = double.NaN, MedianNs = double.NaN, Samples = 3, Verified = "fail", Note = note,
+    };
+
+    /// <summary>Describes a machine with <paramref name="packages"/> packages and NUMA nodes (for claims that depend on it).</summary>
+    public static RunMeta MetaOn(string experiment, int packages, int cpus)
+    {
+        var m = Meta(experiment);
+        m.Packages = packages;
+        m.NumaNodes = packages;
+        m.LogicalCpus = cpus;
+        return m;
+    }
+
     public string Write(string experiment, IEnumerable<ResultRow> rows, RunMeta? meta = null)
     {
         string dir = Path.Combine(RunDir, experiment);

@@ -8,22 +8,24 @@ namespace Report.Tests;
 
 public class ReportDocumentTests
 {
-    static string Build(FixtureRun fx) => ReportDocument.Build(RunFolder.Load(fx.RunDir), PaperValues.BuiltIn());
+    internal static string Build(FixtureRun fx) => ReportDocument.Build(RunFolder.Load(fx.RunDir), PaperValues.BuiltIn(), fx.RunDir);
 
     [Fact]
-    public void Names_every_figure_section_and_lists_missing_experiments_as_not_run()
+    public void Names_every_chapter_with_seed_and_paper_numbers_and_lists_missing_experiments_as_not_run()
     {
         using var fx = new FixtureRun();
         fx.WithFig1().WithCompute().WithUrpcTables();
         string html = Build(fx);
-        Assert.Contains("Paper Fig. 3", html);
-        Assert.Contains("Paper Tables 1-3", html);
-        Assert.Contains("Paper Fig. 9", html);
-        Assert.Contains("id=\"not-run\"", html);
+        Assert.Contains("Fig 1 (paper Fig 3): updating shared state", html);
+        Assert.Contains("Paper Tables 1-3: LRPC and URPC", html);
+        Assert.Contains("Figs 4-6 (paper Fig 9): compute-bound workloads", html); // CG and IS only: not "Figs 4-8"
+        Assert.Contains("Fig 4 (paper Fig 9): NAS CG (conjugate gradient), class S", html);
+        Assert.Contains("Fig 6 (paper Fig 9): NAS IS (integer sort), class S", html);
+        Assert.DoesNotContain("SPLASH-2", html); // no SPLASH-2 title without SPLASH-2 rows
         var notRun = html[html.IndexOf("id=\"not-run\"", StringComparison.Ordinal)..];
         Assert.Contains(ExperimentCatalogNames.Fig3Tlb, notRun);
         Assert.Contains(ExperimentCatalogNames.IoWebserver, notRun);
-        Assert.DoesNotContain("id=\"fig3-tlb\"", html); // a missing experiment gets no figure section
+        Assert.DoesNotContain("id=\"fig3-tlb\"", html); // a missing experiment gets no chapter
     }
 
     [Fact]
@@ -37,6 +39,21 @@ public class ReportDocumentTests
     }
 
     [Fact]
+    public void Title_page_has_the_claims_and_a_reading_per_figure_computed_from_the_rows()
+    {
+        using var fx = new FixtureRun();
+        fx.WithFig1();
+        string html = Build(fx);
+        string title = html[..html.IndexOf("class=\"chapter\"", StringComparison.Ordinal)];
+        Assert.Contains("The paper&#39;s claims in this run", title);
+        Assert.Contains("Message passing beats shared memory", title);
+        // WithFig1: SHM8 = 300 + 750 c, MSG8 = 300 + 1250 c: at 2 cores 1,800 vs 2,800 cycles.
+        Assert.Contains("at 2 cores MSG8 2,800 vs SHM8 1,800 cycles per update", title);
+        Assert.Contains("The figures at a glance", title);
+        Assert.Contains("At 2 cores MSG8 costs 2,800 cycles per update against SHM8&#39;s 1,800 (messages dearer)", title);
+    }
+
+    [Fact]
     public void Plotly_js_is_inlined_exactly_once_and_nothing_is_loaded_from_the_network()
     {
         using var fx = new FixtureRun();
@@ -47,39 +64,55 @@ public class ReportDocumentTests
         string ours = html.Replace(PlotlyScript.Source, ""); // plotly.js itself names its CDN in config defaults it never uses here
         Assert.DoesNotMatch(@"<script[^>]+src=", ours);
         Assert.DoesNotMatch(@"https?://", ours);
-        Assert.True(ChartTrace.Charts(html).Count >= 3); // fig 1 + CG + IS
+        Assert.True(ChartPanel.All(html).Count >= 3); // fig 1 + CG + IS
     }
 
     [Fact]
-    public void Fig1_chart_uses_the_papers_axes_and_overlays_the_papers_values()
+    public void Fig1_puts_the_papers_series_in_one_panel_and_the_rest_beside_it()
     {
         using var fx = new FixtureRun();
         fx.WithFig1();
         string html = Build(fx);
-        var charts = ChartTrace.Charts(html);
-        Assert.Equal(2, charts.Count); // on the paper's axes, then fitted to our (much smaller) data
-        var chart = charts[0];
-        Assert.Contains("Latency (cycles x 1000)", html);
-        var shm8 = chart.Single(t => t.Name == "SHM8");
-        Assert.Equal([1.0, 2.0], shm8.X);
-        Assert.Equal([(300 + 250 * 3) / 1000.0, (300 + 250 * 3 * 2) / 1000.0], shm8.Y); // cycles shown in thousands
-        var paper = chart.Single(t => t.Name == "paper: SHM8");
-        Assert.Equal([16.0], paper.X);
-        Assert.Equal([12.0], paper.Y); // 12,000 cycles in paper-values.csv
-        Assert.Contains(chart, t => t.Name == "paper: SHM (any)");
-        // The zoomed chart keeps our curves and the paper's 1-core value, drops the 16-core one outside its range.
-        Assert.Contains("axes fitted to our data", html);
-        Assert.Equal(shm8.Y, charts[1].Single(t => t.Name == "SHM8").Y);
-        Assert.Contains(charts[1], t => t.Name == "paper: SHM (any)");
-        Assert.DoesNotContain(charts[1], t => t.Name == "paper: SHM8");
+        var charts = ChartPanel.All(html);
+        Assert.Equal(2, charts.Count); // no second, "fitted" copy of the chart
+        var paper = ChartPanel.Titled(html, "As in the paper");
+        Assert.Equal(["SHM1", "SHM2", "SHM4", "SHM8", "MSG1", "MSG8", "Server"], paper.Names.Where(n => !n.StartsWith("paper", StringComparison.Ordinal)));
+        var variants = ChartPanel.Titled(html, "Baselines and variants");
+        Assert.Equal(["HostLock"], variants.Names);
+        var shm8 = paper.Trace("SHM8");
+        Assert.Equal([1.0, 2.0], shm8.XNumbers);
+        Assert.Equal([(300 + 250 * 3) / 1000.0, (300 + 250 * 3 * 2) / 1000.0], shm8.Y); // cycles shown in thousands, as the paper
     }
 
     [Fact]
-    public void No_zoomed_chart_when_our_data_fills_the_papers_axes()
+    public void Paper_values_far_outside_our_range_share_the_axes_on_log_scales_and_the_caption_says_so()
+    {
+        using var fx = new FixtureRun();
+        // A 2-core machine: every curve below 500 cycles, the paper's SHM8 at 12,000.
+        fx.Write(ExperimentCatalogNames.Fig1, new[] { ("SHM1", 36.0), ("SHM8", 483.0), ("MSG8", 364.0), ("Server8", 34.0) }
+            .SelectMany(p => new[] { 1, 2 }.Select(c => FixtureRun.Row(ExperimentCatalogNames.Fig1, p.Item1, c, p.Item2 * c / 2))));
+        string html = Build(fx);
+        var paper = ChartPanel.Titled(html, "As in the paper");
+        // The paper's SHM8 (12,000 cycles at 16 cores) is on the same axes as our 2-core curves.
+        var marks = paper.Traces.Where(t => t.Name.StartsWith("paper", StringComparison.Ordinal)).ToList();
+        Assert.Contains(marks, t => t.XNumbers.Contains(16.0) && t.Y.Contains(12.0));
+        Assert.Contains(marks, t => t.XNumbers.Contains(1.0) && t.Y.Contains(0.03)); // "SHM (any)": under 30 cycles at 1 core
+        Assert.Equal("log", paper.AxisType("yaxis"));
+        Assert.Equal("log", paper.AxisType("xaxis"));
+        Assert.Contains("is logarithmic so that the paper&#39;s values", html);
+        Assert.Contains("measured on 4x4-core AMD 2.5GHz", html);
+        Assert.Contains("ours measured on Fixture CPU model 9000", html);
+    }
+
+    [Fact]
+    public void Axes_stay_linear_when_our_data_reaches_the_papers_range()
     {
         using var fx = new FixtureRun();
         fx.Write(ExperimentCatalogNames.Fig1, Enumerable.Range(1, 16).Select(c => FixtureRun.Row(ExperimentCatalogNames.Fig1, "SHM8", c, 800.0 * c)));
-        Assert.Single(ChartTrace.Charts(Build(fx)));
+        var chart = Assert.Single(ChartPanel.All(Build(fx)));
+        Assert.Null(chart.AxisType("yaxis"));
+        Assert.Null(chart.AxisType("xaxis"));
+        Assert.Equal(0, chart.Range("yaxis")[0]);
     }
 
     [Fact]
@@ -87,23 +120,21 @@ public class ReportDocumentTests
     {
         using var fx = new FixtureRun();
         fx.Write(ExperimentCatalogNames.Fig1, [FixtureRun.Row(ExperimentCatalogNames.Fig1, "SHM1", 1, 55, unit: "ns"), FixtureRun.Row(ExperimentCatalogNames.Fig1, "SHM1", 2, 80, unit: "ns")]);
-        var chart = Assert.Single(ChartTrace.Charts(Build(fx)));
-        Assert.DoesNotContain(chart, t => t.Name.StartsWith("paper:"));
+        var chart = Assert.Single(ChartPanel.All(Build(fx)));
+        Assert.DoesNotContain(chart.Names, n => n.StartsWith("paper", StringComparison.Ordinal));
     }
 
     [Fact]
-    public void Compute_gets_one_chart_per_benchmark_and_failed_rows_are_listed_never_plotted()
+    public void Compute_gets_a_figure_per_benchmark_with_runtimes_as_series_and_failed_rows_listed_never_plotted()
     {
         using var fx = new FixtureRun();
         fx.WithCompute();
         string html = Build(fx);
-        var charts = ChartTrace.Charts(html);
-        Assert.Equal(2, charts.Count);
-        Assert.Contains("Fig. 9: CG class S", html);
-        Assert.Contains("Fig. 9: IS class S", html);
-        Assert.All(charts, c => Assert.Equal(2, c.Count)); // mk and host
-        Assert.DoesNotContain(charts.SelectMany(c => c).SelectMany(t => t.Y), y => y == FixtureRun.FailedMedian);
-        Assert.DoesNotContain(charts.SelectMany(c => c).SelectMany(t => t.X), x => x == 3);
+        var charts = ChartPanel.All(html);
+        Assert.Equal(2, charts.Count); // CG time, IS time (the fixture has no speedup rows)
+        Assert.All(charts, c => Assert.Equal(["mk", "host"], c.Names));
+        Assert.DoesNotContain(charts.SelectMany(c => c.Traces).SelectMany(t => t.Y), y => y == FixtureRun.FailedMedian);
+        Assert.DoesNotContain(charts.SelectMany(c => c.Traces).SelectMany(t => t.XNumbers), x => x == 3);
         var failures = html[html.IndexOf("Verification failed", StringComparison.Ordinal)..];
         Assert.Contains("<td>777</td>", failures); // the failed point's median, in the failure table
         Assert.Contains("checksum differs", failures);
@@ -157,8 +188,34 @@ public class ReportDocumentTests
         fx.Write("fig99-new", [FixtureRun.Row("fig99-new", "A", 1, 10, "widgets", "count"), FixtureRun.Row("fig99-new", "A", 2, 20, "widgets", "count")]);
         string html = Build(fx);
         Assert.Contains("Experiment fig99-new", html);
-        var chart = Assert.Single(ChartTrace.Charts(html));
-        Assert.Equal([10.0, 20.0], chart.Single(t => t.Name == "A").Y);
+        var chart = Assert.Single(ChartPanel.All(html));
+        Assert.Equal([10.0, 20.0], chart.Trace("A").Y);
+    }
+
+    [Fact]
+    public void Rows_no_figure_selects_are_drawn_in_an_other_rows_figure()
+    {
+        using var fx = new FixtureRun();
+        fx.Write(ExperimentCatalogNames.Fig3Tlb,
+        [
+            FixtureRun.Row(ExperimentCatalogNames.Fig3Tlb, "Broadcast", 2, 1300, "cycles", param: "protocol=broadcast"),
+            FixtureRun.Row(ExperimentCatalogNames.Fig3Tlb, "Mystery", 1, 5, "widgets", "count"),
+            FixtureRun.Row(ExperimentCatalogNames.Fig3Tlb, "Mystery", 2, 7, "widgets", "count"),
+        ]);
+        string html = Build(fx);
+        Assert.Contains("Other rows of fig3-tlb", html);
+        Assert.Equal([5.0, 7.0], ChartPanel.Titled(html, "widgets").Trace("Mystery").Y);
+    }
+
+    [Fact]
+    public void Each_chapter_links_its_csv_and_the_full_rows_are_in_the_html_only()
+    {
+        using var fx = new FixtureRun();
+        fx.WithFig1();
+        string html = Build(fx);
+        Assert.Contains("<a href=\"fig1-shared-state/results.csv\">", html);
+        Assert.Contains("<details class=\"rows\">", html);
+        Assert.Contains("@media print { details", html); // hidden in the PDF
     }
 
     [Fact]
@@ -172,15 +229,17 @@ public class ReportDocumentTests
     }
 
     [Fact]
-    public void Series_with_several_params_become_separate_curves()
+    public void Series_with_several_params_at_one_core_count_become_separate_curves_named_by_the_differing_key()
     {
         var rows = new[]
         {
-            FixtureRun.Row("x", "SHM1", 1, 1, param: "lines=1"), FixtureRun.Row("x", "SHM1", 2, 2, param: "lines=1"),
-            FixtureRun.Row("x", "SHM1", 1, 3, param: "lines=8"), FixtureRun.Row("x", "SHM1", 2, 4, param: "lines=8"),
+            FixtureRun.Row("x", "SHM1", 1, 1, param: "lines=1;cores=0"), FixtureRun.Row("x", "SHM1", 2, 2, param: "lines=1;cores=0,1"),
+            FixtureRun.Row("x", "SHM1", 1, 3, param: "lines=8;cores=0"), FixtureRun.Row("x", "SHM1", 2, 4, param: "lines=8;cores=0,1"),
         };
         var curves = SeriesPoints.From(rows);
         Assert.Equal(["SHM1 [lines=1]", "SHM1 [lines=8]"], curves.Select(c => c.Name));
+        // A key that changes only with the core count does not split a curve.
+        Assert.Single(SeriesPoints.From(rows.Where(r => r.Param.StartsWith("lines=1", StringComparison.Ordinal))));
     }
 
     [Fact]
@@ -191,15 +250,27 @@ public class ReportDocumentTests
     }
 
     [Fact]
-    public void Tlb_metrics_map_onto_paper_figures_6_and_7()
+    public void Tlb_rows_go_to_paper_figures_6_and_7_and_agreement_rows_to_their_own_figure()
     {
-        var spec = ExperimentCatalog.Find(ExperimentCatalogNames.Fig3Tlb)!;
-        Assert.Equal("fig6-tlb-protocols", spec.ChartFor("shootdown_latency", "cycles").PaperFigure);
-        Assert.Equal("fig7-unmap", spec.ChartFor("unmap_latency", "cycles").PaperFigure);
-        Assert.Null(spec.ChartFor("unmap_latency", "ns").PaperFigure);
+        string F = ExperimentCatalogNames.Fig3Tlb;
+        var rows = new[]
+        {
+            FixtureRun.Row(F, "Broadcast", 2, 1300, "cycles"),
+            FixtureRun.Row(F, "Multikernel unmap", 2, 1400, "unmap_cycles"),
+            FixtureRun.Row(F, "Linux mprotect", 2, 7000, "unmap_cycles"),
+            FixtureRun.Row(F, "1PC", 2, 1200, "cycles", param: "protocol=broadcast"),
+        };
+        var figures = ChapterContent.Of(ExperimentCatalog.For(F), rows);
+        Assert.Equal(["fig6", "fig7", "agreement"], figures.Select(f => f.Spec.Id));
+        Assert.Equal(["Paper Fig 6", "Paper Fig 7"], figures.Take(2).Select(f => $"Paper {f.Spec.Title.Paper}"));
+        Assert.Equal("Monitor agreement and capabilities (beyond the paper)", figures[2].Spec.Title.Heading);
+        Assert.Equal(rows.Length, figures.Sum(f => f.Rows.Count())); // every row in exactly one panel
     }
 
     [Fact]
-    public void The_pdf_checker_counts_the_reports_own_series_colours() =>
-        Assert.Equal(ScalingChart.Palette, PdfCheck.PageStats.SeriesColours);
+    public void The_pdf_checker_knows_the_reports_series_colours_and_plot_background()
+    {
+        Assert.Equal(SeriesStyles.Palette, PdfCheck.PageStats.SeriesColours);
+        Assert.Equal(PanelChart.PlotBackground, PdfCheck.PanelFinder.PlotBackground);
+    }
 }

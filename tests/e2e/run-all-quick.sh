@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # End-to-end check of the main job: ./run-all.sh --quick into a fresh folder, then its report.pdf is checked as a
-# reader would see it (tests/e2e/PdfCheck, with poppler-utils): page count, the text layer names the title page,
-# every experiment that produced results and the not-run section, every page is non-blank, and each figure's page
-# shows plotted data. Needs chromium and poppler-utils: scripts/install-deps.sh test (as root).
+# reader would see it (tests/e2e/PdfCheck, with poppler-utils): page count, the text layer names the title page with
+# the claims, every experiment that produced results and the not-run section, every page is non-blank, every chart
+# panel of report.html is found on the pages with plotted data in its plot area, and no page is more than half
+# empty unless it is the last of a chapter. Needs chromium and poppler-utils: scripts/install-deps.sh test (as root).
 # Usage: tests/e2e/run-all-quick.sh [extra run-all.sh options, e.g. --cores 0-1]
 # Ends with "N passed, N failed" (the checks of this script); exit 0 only if run-all.sh succeeded and every check passed.
 set -uo pipefail
@@ -23,22 +24,24 @@ check $? "./run-all.sh --quick exited 0"
 [ -f "$out/meta.json" ]; check $? "run-all wrote the run-level meta.json"
 [ -f "$out/report.pdf" ] || finish
 
-# What to expect in the PDF for each experiment folder that holds results: its heading; for figures, a chart.
-#   folder | heading text | 1 if the section draws charts
+# What to expect in the PDF for each experiment folder that holds results: its chapter heading (Report/Catalog/
+# ExperimentCatalog.cs); for chapters of charts, plotted data on the chapter's first page.
+#   folder | heading text | 1 if the chapter draws charts
 SECTIONS=(
-  "fig1-shared-state|Paper Fig. 3|1"
+  "fig1-shared-state|Fig 1 (paper Fig 3)|1"
   "urpc-tables|Paper Tables 1-3|0"
-  "fig3-tlb|Paper Figs. 6-7|1"
-  "compute|Paper Fig. 9|1"
+  "fig3-tlb|Fig 3 (paper Figs 6-7)|1"
+  "compute|(paper Fig 9): compute-bound workloads|1"
   "io-webserver|Paper Section 5.4|0"
 )
-args=(--min-pages 2 --expect "Multikernel reproduction" --expect "Experiments not run" --png-dir "$tmp/png")
+args=(--min-pages 2 --expect "Multikernel reproduction" --expect "The paper's claims in this run" --expect "Experiments not run"
+  --html "$out/report.html" --png-dir "$tmp/png")
 ran=0
 for s in "${SECTIONS[@]}"; do
   IFS='|' read -r folder heading charts <<<"$s"
   if [ -f "$out/$folder/results.csv" ]; then
     ran=$((ran + 1)); args+=(--expect "$heading" --expect "Experiment folder: $folder")
-    [ "$charts" = 1 ] && args+=(--chart "$heading")
+    [ "$charts" = 1 ] && args+=(--chart "Experiment folder: $folder")
   else
     args+=(--expect "$folder")   # listed in the not-run section
   fi

@@ -33,6 +33,7 @@ public sealed class PdfInspection
         if (!m.Success) throw new InvalidDataException($"pdfinfo {pdf}: no page count in its output:\n{info}");
         int pages = int.Parse(m.Groups[1].Value);
         Directory.CreateDirectory(pngDir);
+        foreach (var stale in Directory.GetFiles(pngDir, "page-*.png")) File.Delete(stale); // from an earlier check into the same folder
         string prefix = Path.Combine(pngDir, "page");
         Tool("pdftoppm", "-png", "-r", dpi.ToString(), pdf, prefix);
         var pngs = Directory.GetFiles(pngDir, "page-*.png").OrderBy(p => int.Parse(Regex.Match(Path.GetFileName(p), @"(\d+)").Value)).ToList();
@@ -41,9 +42,25 @@ public sealed class PdfInspection
         for (int i = 0; i < pages; i++)
         {
             string text = Tool("pdftotext", "-f", $"{i + 1}", "-l", $"{i + 1}", "-layout", pdf, "-");
-            stats.Add(PdfCheck.PageStats.Of(i + 1, PngImage.Load(pngs[i]), new FileInfo(pngs[i]).Length, text));
+            string boxes = Tool("pdftotext", "-f", $"{i + 1}", "-l", $"{i + 1}", "-bbox", pdf, "-");
+            stats.Add(PdfCheck.PageStats.Of(i + 1, PngImage.Load(pngs[i]), new FileInfo(pngs[i]).Length, text, FirstLineHeight(boxes)));
         }
         return new PdfInspection(pdf, pages, stats, pngDir);
+    }
+
+    /// <summary>The chart panels a report.html draws (each is a div with class "panel" and a data-panel attribute).</summary>
+    public static int PanelsIn(string html) => Regex.Matches(html, "<div class=\"panel\" data-panel=").Count;
+
+    /// <summary>Height in points of the topmost word of a page in pdftotext -bbox output (0 when the page has no text).</summary>
+    public static double FirstLineHeight(string bboxHtml)
+    {
+        var words = Regex.Matches(bboxHtml, @"<word xMin=""([\d.]+)"" yMin=""([\d.]+)"" xMax=""([\d.]+)"" yMax=""([\d.]+)"">")
+            .Select(m => (Top: double.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture),
+                          Bottom: double.Parse(m.Groups[4].Value, System.Globalization.CultureInfo.InvariantCulture)))
+            .ToList();
+        if (words.Count == 0) return 0;
+        double top = words.Min(w => w.Top);
+        return words.Where(w => w.Top <= top + 1).Max(w => w.Bottom - w.Top);
     }
 
     /// <summary>All text with whitespace removed, so that a heading broken across lines still matches.</summary>

@@ -1,0 +1,229 @@
+using System.Diagnostics;
+
+namespace Multikernel.Net.Wire;
+
+/// <summary>
+/// The experiment's own virtual wire: two network namespaces made for this process and a veth pair between them.
+/// <list type="bullet">
+/// <item>The <b>server</b> namespace holds <see cref="ServerInterface"/>, where the NIC driver opens its AF_PACKET
+/// ring. The kernel there has no IPv4 address on it and IPv6 address generation is off, so the kernel neither answers
+/// nor sends on it: <see cref="ServerAddress"/> belongs to the user-level stack alone (until
+/// <see cref="AssignServerAddressToKernel"/> lends it to the kernel for a baseline).</item>
+/// <item>The <b>far</b> namespace holds <see cref="FarInterface"/> with <see cref="FarAddress"/>, configured in the
+/// kernel: the load generators and test clients run there, on the host's own TCP/IP stack. Its transmit path is
+/// limited to one segment per GSO packet, so the far kernel puts MTU-sized frames on the wire as a NIC with TSO
+/// would, instead of 64 KiB super-frames that only exist inside one host.</item>
+/// </list>
+/// Only link-local addresses (169.254.SUBNET.1 and .2, /24) are used, and only inside these namespaces: nothing is
+/// routed, nothing leaves the machine. Both MAC addresses are locally administered (02:...).
+/// <para>Lifetime: <see cref="Create"/> removes namespaces left by dead processes, then builds the wire (rolling
+/// back what it made if a step fails); <see cref="Dispose"/> deletes the veth pair and both namespaces. A wire that
+/// is not disposed is removed at process exit, on Ctrl-C and on SIGTERM/SIGHUP/SIGQUIT (<see cref="WireRegistry"/>).
+/// Names carry the creating process's pid and start time (<c>mkn-PID-START-N-s</c>, <c>-f</c>), which is how
+/// <see cref="RemoveStale"/> tells a dead owner from a live one.</para>
+/// <para>Tool: iproute2's <c>ip</c> (see <see cref="IpCommand"/>); entering a namespace: <see cref="NetNamespace"/>.</para>
+/// </summary>
+public sealed class VethWire : IDisposable
+{
+    public const string NamePrefix = "mkn-";
+    public const string ServerInterface = "mkn0";
+    public const string FarInterface = "mkn1";
+    public const int PrefixLength = 24;
+    public const int Mtu = 1500;
+
+    static int s_sequence;
+    static readonly (int Pid, long Start) s_self = (Environment.ProcessId, StartTime(Environment.ProcessId) ?? 0);
+
+    readonly object _lock = new();
+    bool _serverAddressLent;
+    bool _disposed;
+
+    public string ServerNamespace { get; }
+    public string FarNamespace { get; }
+    /// <summary>The address the user-level stack answers on (not configured in any kernel unless lent).</summary>
+    public Ipv4Address ServerAddress { get; }
+    /// <summary>The far side's kernel address (the load generators' source).</summary>
+    public Ipv4Address FarAddress { get; }
+    public MacAddress ServerMac { get; }
+    public MacAddress FarMac { get; }
+
+    VethWire(byte subnet, int sequence)
+    {
+        string stem = $"{NamePrefix}{s_self.Pid}-{s_self.Start}-{sequence}";
+        ServerNamespace = stem + "-s";
+        FarNamespace = stem + "-f";
+        ServerAddress = new Ipv4Address(169, 254, subnet, 1);
+        FarAddress = new Ipv4Address(169, 254, subnet, 2);
+        ServerMac = new MacAddress(0x02_6d_6b_4e_00_01UL | (ulong)subnet << 8);
+        FarMac = new MacAddress(0x02_6d_6b_4e_00_02UL | (ulong)subnet << 8);
+    }
+
+    /// <summary>
+    /// Builds a wire on link-local subnet 169.254.<paramref name="subnet"/>.0/24. Throws <see cref="WireException"/>
+    /// when this process lacks the privileges or the <c>ip</c> command (the message says what to run), or when a step
+    /// fails (the message names the command and the kernel's answer).
+    /// </summary>
+    public static VethWire Create(byte subnet = 77)
+    {
+        if (subnet is 0 or 255) throw new ArgumentOutOfRangeException(nameof(subnet), subnet, "RFC 3927 reserves 169.254.0.0/24 and 169.254.255.0/24; use 1..254");
+        if (WirePrerequisites.Missing is { } missing) throw new WireException($"cannot build the veth wire: {missing}");
+        RemoveStale();
+        var wire = new VethWire(subnet, Interlocked.Increment(ref s_sequence));
+        WireRegistry.Add(wire);
+        try
+        {
+            wire.Build();
+            return wire;
+        }
+        catch
+        {
+            try { wire.Dispose(); } catch (WireException) { }
+            throw;
+        }
+    }
+
+    void Build()
+    {
+        string s = ServerNamespace, f = FarNamespace;
+        IpCommand.Run("netns", "add", s);
+        IpCommand.Run("netns", "add", f);
+        IpCommand.Run("-n", s, "link", "add", "name", ServerInterface, "address", ServerMac.ToString(), "mtu", Mtu.ToString(),
+            "type", "veth", "peer", "name", FarInterface, "address", FarMac.ToString(), "mtu", Mtu.ToString(), "netns", f);
+        // No IPv6 link-local address on either end: the kernels stay silent on the wire (no ND, no MLD).
+        IpCommand.Run("-n", s, "link", "set", "dev", ServerInterface, "addrgenmode", "none");
+        IpCommand.Run("-n", f, "link", "set", "dev", FarInterface, "addrgenmode", "none");
+        // One MSS per GSO packet on the far side: frames on the wire stay within the MTU, as a NIC's TSO would cut them.
+        IpCommand.Run("-n", f, "link", "set", "dev", FarInterface, "gso_max_segs", "1");
+        IpCommand.Run("-n", f, "address", "add", $"{FarAddress}/{PrefixLength}", "dev", FarInterface);
+        IpCommand.Run("-n", f, "link", "set", "dev", FarInterface, "up");
+        IpCommand.Run("-n", s, "link", "set", "dev", ServerInterface, "up");
+    }
+
+    /// <summary>Runs <paramref name="body"/> inside the server namespace (e.g. to open the AF_PACKET ring on <see cref="ServerInterface"/>).</summary>
+    public T RunInServerNamespace<T>(Func<T> body) => NetNamespace.Run(LiveName(ServerNamespace), body);
+
+    /// <summary>Runs <paramref name="body"/> inside the far namespace (e.g. to create a client socket that then works from any thread).</summary>
+    public T RunInFarNamespace<T>(Func<T> body) => NetNamespace.Run(LiveName(FarNamespace), body);
+
+    /// <summary>A process start description that runs <paramref name="program"/> in the far namespace (<c>ip netns exec</c>), for external load generators such as wrk.</summary>
+    public ProcessStartInfo FarProcess(string program, params string[] arguments)
+    {
+        var psi = new ProcessStartInfo(IpCommand.Path!) { UseShellExecute = false };
+        foreach (string a in (string[])["netns", "exec", LiveName(FarNamespace), program, .. arguments]) psi.ArgumentList.Add(a);
+        return psi;
+    }
+
+    /// <summary>
+    /// Configures <see cref="ServerAddress"/> on the server interface in the kernel, for a baseline that runs the
+    /// host's own stack (lighttpd, Kestrel) over the same wire. The user-level stack must not run on the wire meanwhile:
+    /// both would answer. Undo with <see cref="RemoveServerAddressFromKernel"/>.
+    /// </summary>
+    public void AssignServerAddressToKernel()
+    {
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_serverAddressLent) return;
+            IpCommand.Run("-n", ServerNamespace, "address", "add", $"{ServerAddress}/{PrefixLength}", "dev", ServerInterface);
+            _serverAddressLent = true;
+        }
+    }
+
+    /// <summary>Takes <see cref="ServerAddress"/> back from the kernel (see <see cref="AssignServerAddressToKernel"/>).</summary>
+    public void RemoveServerAddressFromKernel()
+    {
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (!_serverAddressLent) return;
+            IpCommand.Run("-n", ServerNamespace, "address", "del", $"{ServerAddress}/{PrefixLength}", "dev", ServerInterface);
+            _serverAddressLent = false;
+        }
+    }
+
+    string LiveName(string ns)
+    {
+        lock (_lock) ObjectDisposedException.ThrowIf(_disposed, this);
+        return ns;
+    }
+
+    /// <summary>
+    /// Deletes the veth pair and both namespaces. Tries every step even when one fails, then throws
+    /// <see cref="WireException"/> listing the failures. Sockets still open in a namespace keep the (now unnamed)
+    /// namespace alive until they close, but the veth pair is gone at once.
+    /// </summary>
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            if (_disposed) return;
+            _disposed = true;
+        }
+        WireRegistry.Remove(this);
+        var errors = new List<string>();
+        if (NetNamespace.Exists(ServerNamespace))
+        {
+            try { IpCommand.Run("-n", ServerNamespace, "link", "del", "dev", ServerInterface); }
+            catch (WireException e) when (!InterfaceExists(ServerNamespace, ServerInterface)) { _ = e; }
+            catch (WireException e) { errors.Add(e.Message); }
+        }
+        foreach (string ns in (string[])[ServerNamespace, FarNamespace])
+        {
+            if (!NetNamespace.Exists(ns)) continue;
+            try { IpCommand.Run("netns", "del", ns); }
+            catch (WireException e) { errors.Add(e.Message); }
+        }
+        if (errors.Count > 0) throw new WireException("removing the veth wire failed: " + string.Join("; ", errors));
+    }
+
+    static bool InterfaceExists(string ns, string name)
+    {
+        try { return IpCommand.Run("-n", ns, "-o", "link", "show", "dev", name).Length > 0; }
+        catch (WireException) { return false; }
+    }
+
+    /// <summary>
+    /// Removes the namespaces (and with them their veth ends) that a process which has exited left behind: names
+    /// <c>mkn-PID-START-...</c> whose PID is not running or is running with another start time. Wires of live
+    /// processes, this one included, are left alone. Returns how many namespaces it removed.
+    /// </summary>
+    public static int RemoveStale()
+    {
+        if (!Directory.Exists(NetNamespace.Root) || IpCommand.Path == null) return 0;
+        int removed = 0;
+        foreach (string path in Directory.GetFiles(NetNamespace.Root, NamePrefix + "*"))
+        {
+            string name = System.IO.Path.GetFileName(path);
+            string[] parts = name[NamePrefix.Length..].Split('-');
+            if (parts.Length != 4 || !int.TryParse(parts[0], out int pid) || !long.TryParse(parts[1], out long start)) continue;
+            if (StartTime(pid) == start) continue; // its owner still runs
+            try
+            {
+                IpCommand.Run("netns", "del", name);
+                removed++;
+            }
+            catch (WireException e) { Console.Error.WriteLine($"stale wire {name}: {e.Message}"); }
+        }
+        return removed;
+    }
+
+    /// <summary>Names of namespaces this process's wires still hold (for checks that a test left nothing behind).</summary>
+    public static string[] NamespacesOfThisProcess() =>
+        !Directory.Exists(NetNamespace.Root) ? []
+        : Directory.GetFiles(NetNamespace.Root, $"{NamePrefix}{s_self.Pid}-{s_self.Start}-*").Select(p => System.IO.Path.GetFileName(p)).ToArray();
+
+    /// <summary>Field 22 of /proc/PID/stat (start time in clock ticks since boot), or null when no such process runs.</summary>
+    static long? StartTime(int pid)
+    {
+        try
+        {
+            string stat = File.ReadAllText($"/proc/{pid}/stat");
+            string[] fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return long.Parse(fields[22 - 3]);
+        }
+        catch (IOException) { return null; }
+        catch (UnauthorizedAccessException) { return null; }
+    }
+
+    public override string ToString() => $"veth wire {ServerNamespace}/{ServerInterface} {ServerAddress} <-> {FarNamespace}/{FarInterface} {FarAddress}";
+}

@@ -1,0 +1,269 @@
+using Experiments.Common;
+using Report.Catalog;
+using Report.Html;
+using Report.Input;
+
+namespace Report.Claims;
+
+/// <summary>
+/// The paper's claims that a run can test, each with the rule that decides it from the run's CSV rows, and the
+/// reproduction's own targets (<see cref="Checks"/>). Only measured rows count (failed and skipped points never do);
+/// where a claim's rows are missing the verdict says "not measured in this run" and why.
+/// </summary>
+public static class PaperClaims
+{
+    static string N(double v) => NumberText.Format(v);
+
+    public static readonly IReadOnlyList<Claim> All =
+    [
+        new("msg-beats-shm",
+            "Message passing beats shared memory for updating 8 shared cache lines once enough cores take part",
+            "paper Fig 3",
+            "MSG8's client latency is below SHM8's at the largest core count measured; the crossover is the first core count from which it stays below",
+            MsgBeatsShm),
+        new("server-flat",
+            "The server's cost per update does not depend on the number of clients",
+            "paper Fig 3 (Server)",
+            "the largest and smallest Server8 median over the client counts measured differ by at most 25%",
+            ServerFlat),
+        new("numa-multicast-fastest",
+            "NUMA-aware multicast is the fastest TLB shootdown protocol at the largest core count",
+            "paper Fig 6",
+            "its median is the lowest of the four protocols at the largest core count, or within the lowest one's 95% CI",
+            NumaMulticastFastest),
+        new("unmap-beats-linux",
+            "The multikernel's unmap beats Linux's from some number of cores on",
+            "paper Fig 7",
+            "with real page tables (mmu=hardware), the multikernel unmap is below Linux mprotect from some core count up to the largest measured; the crossover is that core count",
+            UnmapBeatsLinux),
+        new("compute-on-par",
+            "Compute-bound workloads run as fast on the multikernel as on the host OS (within 5%)",
+            "paper Fig 9",
+            "at every core count of every benchmark, mk's median time is at most 1.05 x the best host runtime's (host, pinned, host-spin)",
+            ComputeOnPar),
+        new("web-static",
+            "The multikernel's static web server is at least as fast as lighttpd",
+            "paper Section 5.4",
+            "web static/mk requests per second at least lighttpd's (medians)",
+            WebStatic),
+        new("udp-echo",
+            "UDP echo throughput of the multikernel is on par with the host's",
+            "paper Section 5.4",
+            "UDP echo/mk packets per second at least 0.9 x the host loop's (medians)",
+            UdpEcho),
+    ];
+
+    /// <summary>Targets of the reproduction itself (from the project's issues, not the paper).</summary>
+    public static readonly IReadOnlyList<Claim> Checks =
+    [
+        new("c-twin",
+            "Fig 1 in C# costs at most 10% more than its C twin at every point",
+            "issue 12",
+            "every C#/C ratio row of fig1-shared-state at most 1.10",
+            CTwin),
+        new("urpc-vs-native",
+            "A URPC round trip in C# costs at most 5% more than the same protocol in C, on any pair of cores",
+            "issue 12",
+            "every rtt_ratio row (C#/native) of the urpc-vs-native folders at most 1.05",
+            UrpcVsNative),
+    ];
+
+    // ---------------------------------------------------------------------------------------------------------
+
+    /// <summary>The measured rows of a folder, or the reason there are none.</summary>
+    static RowSet? Rows(RunFolder run, string folder, out string reason)
+    {
+        var e = run.Find(folder);
+        if (e is null)
+        {
+            reason = $"{folder} is not in this run";
+            return null;
+        }
+        reason = "";
+        return new RowSet(e.Rows);
+    }
+
+    /// <summary>Why a run has no measured rows of <paramref name="series"/>: their skip reason or failure, if they are there.</summary>
+    static string Missing(RunFolder run, string folder, Func<ResultRow, bool> which, string what)
+    {
+        var rows = run.Find(folder)?.Rows.Where(which).ToList() ?? [];
+        var skipped = rows.FirstOrDefault(r => RowStatus.Of(r) == RowKind.Skipped);
+        if (skipped is not null) return $"{what}: skipped ({RowStatus.Reason(skipped)})";
+        if (rows.Any(r => RowStatus.Of(r) == RowKind.Failed)) return $"{what}: failed verification";
+        return $"{what}: no rows in {folder}";
+    }
+
+    static int CoresOf(RunFolder run, string folder) => run.Find(folder)?.Rows.Select(r => r.Cores).DefaultIfEmpty(0).Max() ?? 0;
+
+    static ClaimResult MsgBeatsShm(RunFolder run)
+    {
+        const string m = "cycles_per_update";
+        if (Rows(run, ExperimentCatalog.Fig1, out var why) is not { } s) return ClaimResult.NotMeasured(why);
+        var shm = s.Curve("SHM8", m);
+        var msg = s.Curve("MSG8", m);
+        if (shm.Count == 0) return ClaimResult.NotMeasured(Missing(run, ExperimentCatalog.Fig1, r => r.Series == "SHM8", "SHM8"));
+        if (msg.Count == 0)
+            return CoresOf(run, ExperimentCatalog.Fig1) < 2
+                ? ClaimResult.NotTestable("message passing needs a server core and a client core; this run used 1 core")
+                : ClaimResult.NotMeasured(Missing(run, ExperimentCatalog.Fig1, r => r.Series == "MSG8", "MSG8"));
+        var common = msg.Where(p => shm.Any(q => q.Cores == p.Cores)).ToList();
+        if (common.Count == 0) return ClaimResult.NotMeasured("SHM8 and MSG8 have no core count in common");
+        var last = common[^1];
+        var shmLast = shm.First(q => q.Cores == last.Cores);
+        var below = common.Where(p => p.Median < shm.First(q => q.Cores == p.Cores).Median).Select(p => p.Cores).ToList();
+        string numbers = $"at {last.Cores} cores MSG8 {N(last.Median)} vs SHM8 {N(shmLast.Median)} cycles per update; MSG8 below SHM8 at "
+            + (below.Count == 0 ? "no core count" : $"{Cores(below)} cores")
+            + (common.Count < 3 ? $" (only {Cores(common.Select(p => p.Cores))} cores measured)" : "");
+        return Crossover.From(msg, shm) is { } from
+            ? ClaimResult.Holds($"crossover at {FigureReadings.Cores(from)}; {numbers}")
+            : ClaimResult.DoesNotHold(numbers);
+    }
+
+    static ClaimResult ServerFlat(RunFolder run)
+    {
+        const string m = "cycles_per_update";
+        if (Rows(run, ExperimentCatalog.Fig1, out var why) is not { } s) return ClaimResult.NotMeasured(why);
+        string series = s.Has("Server8", m) ? "Server8" : "Server";
+        var server = s.Curve(series, m);
+        if (server.Count == 0)
+            return CoresOf(run, ExperimentCatalog.Fig1) < 2
+                ? ClaimResult.NotTestable("the server needs a core of its own and a client core; this run used 1 core")
+                : ClaimResult.NotMeasured(Missing(run, ExperimentCatalog.Fig1, r => r.Series.StartsWith("Server", StringComparison.Ordinal), "Server8"));
+        if (server.Count < 2)
+            return ClaimResult.NotTestable($"needs at least two client counts (3 cores or more); this run measured the server only at {server[0].Cores} cores",
+                $"{series}: {N(server[0].Median)} cycles per update with {Clients(server[0])}");
+        var lo = server.MinBy(r => r.Median)!;
+        var hi = server.MaxBy(r => r.Median)!;
+        double ratio = hi.Median / lo.Median;
+        string numbers = $"{series}: {N(server[0].Median)} cycles per update with {Clients(server[0])}, {N(server[^1].Median)} with {Clients(server[^1])}; "
+            + $"range {N(lo.Median)} ({Clients(lo)}) to {N(hi.Median)} ({Clients(hi)}), {ratio:0.00}x";
+        return ratio <= 1.25 ? ClaimResult.Holds(numbers) : ClaimResult.DoesNotHold(numbers);
+    }
+
+    static string Clients(ResultRow r) => r.Cores - 1 == 1 ? "1 client" : $"{r.Cores - 1} clients";
+
+    static ClaimResult NumaMulticastFastest(RunFolder run)
+    {
+        if (Rows(run, ExperimentCatalog.Fig3Tlb, out var why) is not { } s) return ClaimResult.NotMeasured(why);
+        var rows = FigureReadings.Preferred(s.Where(r => ExperimentCatalog.Protocols.Contains(r.Series) && r.Unit == "cycles"));
+        if (rows.IsEmpty)
+            return CoresOf(run, ExperimentCatalog.Fig3Tlb) < 2
+                ? ClaimResult.NotTestable("a shootdown needs a core besides the initiator; this run used 1 core")
+                : ClaimResult.NotMeasured(Missing(run, ExperimentCatalog.Fig3Tlb, r => ExperimentCatalog.Protocols.Contains(r.Series), "the protocol series"));
+        int k = rows.Rows.Max(r => r.Cores);
+        var at = rows.Rows.Where(r => r.Cores == k).OrderBy(r => r.Median).ToList();
+        var numa = at.FirstOrDefault(r => r.Series == "NUMA-aware multicast");
+        string numbers = $"at {k} cores: " + string.Join(", ", at.Select(r => $"{r.Series} {N(r.Median)}")) + " cycles";
+        var meta = run.Find(ExperimentCatalog.Fig3Tlb)!.Meta;
+        if (meta.Packages <= 1 && meta.NumaNodes <= 1)
+            return ClaimResult.NotTestable($"this machine has one package and one NUMA node ({meta.CpuModel}), so the multicast trees have a single group and NUMA-aware multicast does the same as multicast", numbers);
+        if (numa is null) return ClaimResult.NotMeasured($"no NUMA-aware multicast point at {k} cores");
+        var best = at[0];
+        if (best == numa) return ClaimResult.Holds(numbers);
+        bool tied = double.IsFinite(numa.CiLow) && double.IsFinite(best.CiHigh) && numa.CiLow <= best.CiHigh;
+        return tied ? ClaimResult.Holds($"{numbers}; tied with {best.Series} within the 95% CIs") : ClaimResult.DoesNotHold(numbers);
+    }
+
+    static ClaimResult UnmapBeatsLinux(RunFolder run)
+    {
+        if (Rows(run, ExperimentCatalog.Fig3Tlb, out var why) is not { } s) return ClaimResult.NotMeasured(why);
+        var (mk, linux, mmu) = FigureReadings.UnmapCurves(s);
+        if (mk.Count == 0 || linux.Count == 0)
+            return ClaimResult.NotMeasured(Missing(run, ExperimentCatalog.Fig3Tlb,
+                r => r.Series is ExperimentCatalog.MkUnmap or ExperimentCatalog.LinuxMprotect, "multikernel unmap or Linux mprotect"));
+        var last = mk[^1];
+        var linuxLast = linux.FirstOrDefault(r => r.Cores == last.Cores);
+        var first = Crossover.First(mk, linux);
+        var from = Crossover.From(mk, linux);
+        string numbers = (linuxLast is null ? "" : $"at {last.Cores} cores multikernel {N(last.Median)} vs Linux mprotect {N(linuxLast.Median)} cycles; ")
+            + (first is { } f ? $"multikernel first faster at {FigureReadings.Cores(f)}" + (from is { } fr && fr != f ? $", faster from {FigureReadings.Cores(fr)} on" : "") : "multikernel not faster at any core count")
+            + $"; MMU: {mmu}";
+        if (s.WithParam("mmu", "hardware").IsEmpty)
+            return ClaimResult.NotTestable("the multikernel's MMU in this run is modelled (software TLB: no page-table change or TLB flush in hardware), "
+                + "so it is not like for like with Linux's real mprotect; the crossover with real page tables needs mmu=hardware rows", numbers);
+        return from is not null ? ClaimResult.Holds($"crossover at {FigureReadings.Cores(from.Value)}; {numbers}") : ClaimResult.DoesNotHold(numbers);
+    }
+
+    static ClaimResult ComputeOnPar(RunFolder run)
+    {
+        if (Rows(run, ExperimentCatalog.Compute, out var why) is not { } s) return ClaimResult.NotMeasured(why);
+        var time = s.Where(r => r.Metric == "seconds");
+        var worst = new List<(string Bench, int Cores, double Ratio, ResultRow Mk, ResultRow Host)>();
+        foreach (var bench in time.Rows.GroupBy(ComputeBenchmarks.KeyOf))
+            foreach (var point in bench.GroupBy(r => r.Cores))
+            {
+                var mk = point.FirstOrDefault(r => SeriesName.Member(r.Series) == ComputeBenchmarks.Multikernel);
+                var host = point.Where(r => ComputeBenchmarks.HostRuntimes.Contains(SeriesName.Member(r.Series))).MinBy(r => r.Median);
+                if (mk is not null && host is not null && host.Median > 0) worst.Add((bench.Key, point.Key, mk.Median / host.Median, mk, host));
+            }
+        if (worst.Count == 0)
+            return ClaimResult.NotMeasured(Missing(run, ExperimentCatalog.Compute, r => r.Metric == "seconds", "mk and host times at the same core count"));
+        var perBench = worst.GroupBy(w => w.Bench).Select(g => g.MaxBy(w => w.Ratio)).ToList();
+        var top = worst.MaxBy(w => w.Ratio);
+        string numbers = "worst mk / best host per benchmark: " + string.Join(", ", perBench.Select(w => $"{w.Bench} {w.Ratio:0.00} ({FigureReadings.Cores(w.Cores)})"))
+            + $"; worst {top.Bench} at {FigureReadings.Cores(top.Cores)}: mk {N(top.Mk.Median)} s vs {SeriesName.Member(top.Host.Series)} {N(top.Host.Median)} s";
+        int failed = run.Find(ExperimentCatalog.Compute)!.Rows.Count(r => RowStatus.Of(r) == RowKind.Failed && r.Metric == "seconds");
+        if (failed > 0) numbers += $"; {failed} point(s) failed verification and are not counted";
+        return top.Ratio <= 1.05 ? ClaimResult.Holds(numbers) : ClaimResult.DoesNotHold(numbers);
+    }
+
+    static ClaimResult WebStatic(RunFolder run) => MkAgainst(run, "web static", "requests_per_s", "requests/s", "lighttpd", 1.0);
+
+    static ClaimResult UdpEcho(RunFolder run) => MkAgainst(run, "UDP echo", "packets_per_s", "packets/s", "host", 0.9);
+
+    /// <summary>An IO workload: the multikernel's rate holds the claim when it is at least <paramref name="factor"/> x the baseline's.</summary>
+    static ClaimResult MkAgainst(RunFolder run, string workload, string metric, string unit, string baseline, double factor)
+    {
+        if (Rows(run, ExperimentCatalog.IoWebserver, out var why) is not { } s) return ClaimResult.NotMeasured(why);
+        var mk = FigureReadings.MkRow(s, workload, metric);
+        var other = s.Rows.FirstOrDefault(r => r.Series == $"{workload}/{baseline}" && r.Metric == metric);
+        if (mk is null) return ClaimResult.NotMeasured(Missing(run, ExperimentCatalog.IoWebserver, r => r.Series == $"{workload}/mk", $"{workload}/mk"));
+        if (other is null) return ClaimResult.NotMeasured(Missing(run, ExperimentCatalog.IoWebserver, r => r.Series == $"{workload}/{baseline}", $"{workload}/{baseline}"));
+        string numbers = $"mk {N(mk.Median)} vs {baseline} {N(other.Median)} {unit} ({mk.Median / other.Median:0.00}x)" + LoadNote(mk);
+        return mk.Median >= factor * other.Median ? ClaimResult.Holds(numbers) : ClaimResult.DoesNotHold(numbers);
+    }
+
+    /// <summary>Where the load generator ran, from the row's note, when it shared the server's cores (that costs the server).</summary>
+    static string LoadNote(ResultRow r)
+    {
+        int i = r.Note.IndexOf("load generator", StringComparison.OrdinalIgnoreCase);
+        if (i < 0) return "";
+        string rest = r.Note[i..];
+        if (rest.Contains("not used by the server", StringComparison.OrdinalIgnoreCase)) return "";
+        int depth = 0, end = rest.Length;
+        for (int k = 0; k < rest.Length; k++)
+        {
+            char c = rest[k];
+            if (c == '(') depth++;
+            else if (c == ')') depth = Math.Max(0, depth - 1);
+            else if (depth == 0 && c is ';' or ':' or '"') { end = k; break; }
+        }
+        return $"; {rest[..end].Trim()}";
+    }
+
+    static ClaimResult CTwin(RunFolder run)
+    {
+        if (Rows(run, ExperimentCatalog.Fig1, out var why) is not { } s) return ClaimResult.NotMeasured(why);
+        var ratios = s.Where(r => r.Metric.Contains("ratio", StringComparison.OrdinalIgnoreCase) || r.Unit is "x" or "ratio").Rows;
+        if (ratios.Count == 0) return ClaimResult.NotMeasured("fig1-shared-state has no C#/C ratio rows (the C twin did not run)");
+        var worst = ratios.MaxBy(r => r.Median)!;
+        string numbers = $"{ratios.Count} points, worst {worst.Series} at {worst.Cores} cores: {worst.Median:0.00}";
+        return worst.Median <= 1.10 ? ClaimResult.Holds(numbers) : ClaimResult.DoesNotHold(numbers);
+    }
+
+    static ClaimResult UrpcVsNative(RunFolder run)
+    {
+        var ratios = run.Experiments.Where(e => e.Name.StartsWith("urpc-vs-native", StringComparison.Ordinal))
+            .SelectMany(e => new RowSet(e.Rows).Rows.Where(r => r.Metric == "rtt_ratio").Select(r => (e.Name, Row: r))).ToList();
+        if (ratios.Count == 0) return ClaimResult.NotMeasured("no urpc-vs-native folder with an rtt_ratio row in this run");
+        var worst = ratios.MaxBy(x => x.Row.Median);
+        string numbers = string.Join(", ", ratios.Select(x => $"{ParamText.Parse(x.Row.Param).GetValueOrDefault("cores", x.Name)}: {x.Row.Median:0.00}"));
+        return worst.Row.Median <= 1.05 ? ClaimResult.Holds(numbers) : ClaimResult.DoesNotHold(numbers);
+    }
+
+    static string Cores(IEnumerable<int> cores)
+    {
+        var list = cores.ToList();
+        return list.Count <= 1 ? string.Join("", list) : string.Join(", ", list[..^1]) + " and " + list[^1];
+    }
+}

@@ -1,0 +1,57 @@
+namespace Report.History;
+
+/// <summary>One run of one benchmark in the history as plotted: the value, its CI (NaN if the file has none), and the band of the runs before it.</summary>
+public sealed record HistoryPoint(HistoryEntry Entry, double Value, double CiLow, double CiHigh, double BandLow, double BandHigh, int BandRuns)
+{
+    public bool HasBand => BandRuns > 0;
+    /// <summary>Worse than every one of the previous runs the band is made of (slower, or lower throughput).</summary>
+    public bool WorseThanBand(bool higherIsBetter) => HasBand && (higherIsBetter ? Value < BandLow : Value > BandHigh);
+}
+
+/// <summary>The runs of one host (and profile) for one benchmark, in date order.</summary>
+public sealed record HistorySeries(string Name, IReadOnlyList<HistoryPoint> Points);
+
+/// <summary>
+/// One benchmark's history: a series per host (and per profile where a host has several), each point with the band
+/// of the previous <see cref="Window"/> runs of its series: their range (min to max), which a next run from the same
+/// distribution falls outside with probability 2/(n+1) for n runs, so a point outside it stands out without a tuned
+/// threshold. Values in cycles where every run has them, else in ns; throughput as messages per kcycle (or per µs).
+/// </summary>
+public sealed record HistoryPanel(string Benchmark, string YTitle, bool HigherIsBetter, IReadOnlyList<HistorySeries> Series)
+{
+    public const int Window = 20;
+    public const int MinBandRuns = 5;
+
+    public static IReadOnlyList<HistoryPanel> Of(IReadOnlyList<HistoryEntry> entries) =>
+        entries.GroupBy(e => e.Benchmark).Select(g => Panel(g.Key, g.ToList())).ToList();
+
+    static HistoryPanel Panel(string benchmark, IReadOnlyList<HistoryEntry> entries)
+    {
+        bool cycles = entries.All(e => double.IsFinite(e.MedianCycles) && e.MedianCycles > 0);
+        bool throughput = benchmark.Contains("Throughput", StringComparison.OrdinalIgnoreCase);
+        string title = throughput ? (cycles ? "Messages per kcycle" : "Messages per µs") : (cycles ? "Cycles per operation" : "ns per operation");
+        double Value(double ns, double cyc) => throughput ? 1000.0 / (cycles ? cyc : ns) : cycles ? cyc : ns;
+        bool manyProfiles = entries.GroupBy(e => e.Host).Any(h => h.Select(e => e.Profile).Distinct().Count() > 1);
+        var series = entries
+            .GroupBy(e => manyProfiles ? $"{e.Host} ({e.Profile})" : e.Host)
+            .Select(g =>
+            {
+                var points = new List<HistoryPoint>();
+                var ordered = g.OrderBy(e => e.Date).ThenBy(e => e.Line).ToList();
+                for (int i = 0; i < ordered.Count; i++)
+                {
+                    var e = ordered[i];
+                    double v = Value(e.MedianNs, e.MedianCycles);
+                    double lo = cycles ? Value(e.CiLowNs, e.CiLowCycles) : Value(e.CiLowNs, double.NaN);
+                    double hi = cycles ? Value(e.CiHighNs, e.CiHighCycles) : Value(e.CiHighNs, double.NaN);
+                    if (throughput) (lo, hi) = (hi, lo); // 1/x turns the interval round
+                    var previous = points.Skip(Math.Max(0, points.Count - Window)).Select(p => p.Value).ToList();
+                    bool band = previous.Count >= MinBandRuns;
+                    points.Add(new HistoryPoint(e, v, lo, hi, band ? previous.Min() : double.NaN, band ? previous.Max() : double.NaN, band ? previous.Count : 0));
+                }
+                return new HistorySeries(g.Key, points);
+            })
+            .ToList();
+        return new HistoryPanel(benchmark, title, throughput, series);
+    }
+}

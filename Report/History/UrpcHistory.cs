@@ -1,0 +1,69 @@
+using System.Globalization;
+using CsvHelper;
+using Report.Input;
+
+namespace Report.History;
+
+/// <summary>
+/// Reads the URPC latency history CSV written by `Benchmarks run --history` (columns of Benchmarks/History/
+/// HistoryRecord). Required: Commit, Date, Host, Benchmark, MedianNs; optional: Cpu, MedianCycles, Samples, Profile,
+/// Cores, and, where a newer writer adds them, CiLowNs/CiHighNs/CiLowCycles/CiHighCycles (the run's 95% CI) and
+/// Verdict (the comparer's: slower, faster, same, unknown). A file that is not such a CSV is an input error naming it.
+/// </summary>
+public static class UrpcHistory
+{
+    static readonly string[] Required = ["Commit", "Date", "Host", "Benchmark", "MedianNs"];
+
+    public static IReadOnlyList<HistoryEntry> Read(string path)
+    {
+        string full = Path.GetFullPath(path);
+        if (Directory.Exists(full)) throw new ReportInputException($"--history: {full} is a folder; expected the history CSV (e.g. Results/urpc-history.csv)");
+        if (!File.Exists(full)) throw new ReportInputException($"--history: {full} does not exist");
+        try
+        {
+            using var r = CsvReader.FromFile(full, new CsvReaderOptions
+            {
+                MalformedData = CsvMalformedDataHandling.Throw,
+                FieldCountMismatch = CsvFieldCountHandling.Throw,
+                FormatProvider = CultureInfo.InvariantCulture,
+            });
+            var headers = r.Headers.Select(h => h.Trim()).ToList();
+            var missing = Required.Where(c => !headers.Contains(c, StringComparer.OrdinalIgnoreCase)).ToList();
+            if (missing.Count > 0)
+                throw new ReportInputException($"{full}: not a URPC history CSV: header lacks {string.Join(", ", missing)} (expected the columns of Benchmarks/History/HistoryRecord)");
+            int Index(string name) => headers.FindIndex(h => h.Equals(name, StringComparison.OrdinalIgnoreCase));
+            var entries = new List<HistoryEntry>();
+            int line = 1;
+            while (r.Read())
+            {
+                line++;
+                string Text(string name) => Index(name) is int i && i >= 0 && i < r.FieldCount ? r.GetString(i).Trim() : "";
+                double Number(string name, bool required)
+                {
+                    string t = Text(name);
+                    if (t.Length == 0 && !required) return double.NaN;
+                    if (double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out double v)) return v;
+                    throw new ReportInputException($"{full}: line {line}: {name} '{t}' is not a number");
+                }
+                string date = Text("Date");
+                if (!DateTimeOffset.TryParse(date, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var when))
+                    throw new ReportInputException($"{full}: line {line}: Date '{date}' is not an ISO 8601 time");
+                string bench = Text("Benchmark");
+                if (bench.Length == 0) throw new ReportInputException($"{full}: line {line}: empty Benchmark");
+                entries.Add(new HistoryEntry(line, Text("Commit"), when, Text("Host"), Text("Cpu"), bench,
+                    Number("MedianNs", true), Number("MedianCycles", false),
+                    int.TryParse(Text("Samples"), NumberStyles.Integer, CultureInfo.InvariantCulture, out int n) ? n : 0,
+                    Text("Profile"), Text("Cores"),
+                    Number("CiLowNs", false), Number("CiHighNs", false), Number("CiLowCycles", false), Number("CiHighCycles", false),
+                    Text("Verdict")));
+            }
+            return entries;
+        }
+        catch (ReportInputException) { throw; }
+        catch (IOException e) { throw new ReportInputException($"{full}: cannot be read ({e.Message})", e); }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            throw new ReportInputException($"{full}: not a valid URPC history CSV ({e.GetType().Name}: {e.Message})", e);
+        }
+    }
+}

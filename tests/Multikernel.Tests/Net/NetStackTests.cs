@@ -1,0 +1,265 @@
+using System.Buffers.Binary;
+using Multikernel.Net;
+using Multikernel.Net.Stack;
+
+namespace Multikernel.Tests.Net;
+
+/// <summary>Ethernet, ARP, IPv4, ICMP and UDP of the user-level stack, driven frame by frame (no wire, no root needed).</summary>
+public class NetStackTests
+{
+    sealed class UdpEcho : IUdpReceiver
+    {
+        public int Count;
+        public void OnDatagram(NetStack stack, in UdpDatagram d, ReadOnlySpan<byte> payload)
+        {
+            Count++;
+            stack.SendUdp(d.Source, d.DestinationPort, d.SourcePort, payload);
+        }
+    }
+
+    [Fact]
+    public void AnswersArpRequestForItsAddressAndLearnsTheAsker()
+    {
+        using var h = new StackHarness();
+        h.Deliver(TestFrames.Ethernet(MacAddress.Broadcast, StackHarness.PeerMac, TestFrames.Arp,
+            TestFrames.ArpPacket(1, StackHarness.PeerMac, StackHarness.PeerIp, MacAddress.Zero, StackHarness.StackIp)));
+        var reply = Assert.Single(h.Tx.Drain());
+        Assert.Equal(TestFrames.Arp, reply.EtherType);
+        Assert.Equal(StackHarness.PeerMac, reply.Destination);
+        Assert.Equal(StackHarness.StackMac, reply.Source);
+        Assert.Equal(2, BinaryPrimitives.ReadUInt16BigEndian(reply.L3[6..]));                 // a reply
+        Assert.Equal(StackHarness.StackMac, MacAddress.Read(reply.L3[8..]));                  // sender: us
+        Assert.Equal(StackHarness.StackIp, Ipv4Address.Read(reply.L3[14..]));
+        Assert.Equal(StackHarness.PeerMac, MacAddress.Read(reply.L3[18..]));                  // target: the asker
+        Assert.Equal(StackHarness.PeerIp, Ipv4Address.Read(reply.L3[24..]));
+        Assert.True(h.Stack.TryGetArpEntry(StackHarness.PeerIp, out var mac));
+        Assert.Equal(StackHarness.PeerMac, mac);
+        Assert.Equal(1, h.Counters.ArpRequestsAnswered);
+    }
+
+    [Fact]
+    public void IgnoresArpForOtherAddressesAndDoesNotLearnFromThem()
+    {
+        using var h = new StackHarness();
+        h.Deliver(TestFrames.Ethernet(MacAddress.Broadcast, StackHarness.PeerMac, TestFrames.Arp,
+            TestFrames.ArpPacket(1, StackHarness.PeerMac, StackHarness.PeerIp, MacAddress.Zero, new Ipv4Address(169, 254, 1, 9))));
+        Assert.Empty(h.Tx.Drain());
+        Assert.False(h.Stack.TryGetArpEntry(StackHarness.PeerIp, out _));
+    }
+
+    [Fact]
+    public void AsksByArpBeforeSendingToAnUnknownAddressAndSendsOnceAnswered()
+    {
+        using var h = new StackHarness();
+        Assert.False(h.Stack.SendUdp(StackHarness.PeerIp, 9, 9, [1, 2, 3]));
+        var request = Assert.Single(h.Tx.Drain());
+        Assert.Equal(MacAddress.Broadcast, request.Destination);
+        Assert.Equal(1, BinaryPrimitives.ReadUInt16BigEndian(request.L3[6..]));
+        Assert.Equal(StackHarness.PeerIp, Ipv4Address.Read(request.L3[24..]));
+        // A second miss within the interval sends no second request.
+        Assert.False(h.Stack.SendUdp(StackHarness.PeerIp, 9, 9, [1, 2, 3]));
+        Assert.Empty(h.Tx.Drain());
+        h.Deliver(TestFrames.Ethernet(StackHarness.StackMac, StackHarness.PeerMac, TestFrames.Arp,
+            TestFrames.ArpPacket(2, StackHarness.PeerMac, StackHarness.PeerIp, StackHarness.StackMac, StackHarness.StackIp)));
+        Assert.True(h.Stack.SendUdp(StackHarness.PeerIp, 9, 9, [1, 2, 3]));
+        var sent = Assert.Single(h.Tx.Drain());
+        Assert.Equal(StackHarness.PeerMac, sent.Destination);
+        Assert.Equal(2, h.Counters.ArpMisses);
+        Assert.Equal(1, h.Counters.ArpRequestsSent);
+    }
+
+    [Fact]
+    public void AnswersPingWithTheSameIdentifierSequenceAndData()
+    {
+        using var h = new StackHarness();
+        h.Introduce();
+        byte[] data = Enumerable.Range(0, 56).Select(i => (byte)i).ToArray();
+        h.Deliver(h.IpFrame(1, TestFrames.Icmp(8, 0x1234, 7, data)));
+        var reply = Assert.Single(h.Tx.Drain());
+        Assert.True(reply.IpChecksumOk);
+        Assert.Equal(1, reply.IpProtocol);
+        Assert.Equal(StackHarness.PeerIp, reply.IpDestination);
+        var icmp = reply.L4;
+        Assert.Equal(0, icmp[0]);                                        // echo reply
+        Assert.Equal(0, TestFrames.InternetChecksum(icmp));
+        Assert.Equal(0x1234, BinaryPrimitives.ReadUInt16BigEndian(icmp[4..]));
+        Assert.Equal(7, BinaryPrimitives.ReadUInt16BigEndian(icmp[6..]));
+        Assert.Equal(data, icmp[8..].ToArray());
+    }
+
+    [Fact]
+    public void EchoesUdpWithAValidChecksumAndSwappedPorts()
+    {
+        using var h = new StackHarness();
+        var echo = new UdpEcho();
+        h.Stack.BindUdp(7, echo);
+        h.Introduce();
+        byte[] data = "hello, multikernel"u8.ToArray();
+        h.Deliver(h.IpFrame(17, TestFrames.Udp(StackHarness.PeerIp, StackHarness.StackIp, 40000, 7, data)));
+        var reply = Assert.Single(h.Tx.Drain());
+        Assert.True(reply.IpChecksumOk);
+        Assert.True(reply.L4ChecksumOk);
+        Assert.Equal(7, BinaryPrimitives.ReadUInt16BigEndian(reply.L4));
+        Assert.Equal(40000, BinaryPrimitives.ReadUInt16BigEndian(reply.L4[2..]));
+        Assert.Equal(data, reply.L4[8..].ToArray());
+        Assert.Equal(60, reply.Bytes.Length); // padded to the Ethernet minimum
+        // No checksum (0) is allowed for UDP over IPv4; the datagram is still delivered.
+        h.Deliver(h.IpFrame(17, TestFrames.Udp(StackHarness.PeerIp, StackHarness.StackIp, 40000, 7, data, checksum: false)));
+        Assert.Equal(2, echo.Count);
+        // Nothing bound: counted, not answered.
+        h.Deliver(h.IpFrame(17, TestFrames.Udp(StackHarness.PeerIp, StackHarness.StackIp, 40000, 8, data)));
+        Assert.Equal(1, h.Counters.UdpNoPort);
+    }
+
+    [Fact]
+    public void FramesWithPartialChecksumFromTheRingAreNotRejected()
+    {
+        // The far side's kernel leaves TCP/UDP checksums to the "NIC" on veth; the ring marks such frames.
+        using var h = new StackHarness();
+        var echo = new UdpEcho();
+        h.Stack.BindUdp(7, echo);
+        h.Introduce();
+        byte[] udp = TestFrames.Udp(StackHarness.PeerIp, StackHarness.StackIp, 40000, 7, [1, 2, 3]);
+        udp[6] ^= 0x55; // what a partial (pseudo-header only) checksum looks like to a verifier: wrong
+        h.Stack.ReceiveFrame(h.IpFrame(17, udp), RxFrameFlags.ChecksumPartial);
+        Assert.Equal(1, echo.Count);
+        h.Stack.ReceiveFrame(h.IpFrame(17, udp));
+        Assert.Equal(1, echo.Count);
+        Assert.Equal(1, h.Counters.UdpChecksumErrors);
+    }
+
+    [Fact]
+    public void MalformedFramesAreCountedAndDroppedWithoutAnAnswer()
+    {
+        using var h = new StackHarness();
+        var echo = new UdpEcho();
+        h.Stack.BindUdp(7, echo);
+        h.Introduce();
+        byte[] good = h.IpFrame(17, TestFrames.Udp(StackHarness.PeerIp, StackHarness.StackIp, 40000, 7, [9, 9, 9, 9]));
+        var bad = new List<byte[]>();
+        // Truncated at every length below the full frame (Ethernet, IP and UDP headers cut short).
+        for (int n = 0; n < good.Length; n++) bad.Add(good[..n]);
+        // IP header checksum wrong.
+        var b = (byte[])good.Clone(); b[14 + 10] ^= 1; bad.Add(b);
+        // UDP checksum wrong.
+        b = (byte[])good.Clone(); b[14 + 20 + 6] ^= 1; bad.Add(b);
+        // IP total length larger than the frame, and smaller than the header.
+        b = (byte[])good.Clone(); BinaryPrimitives.WriteUInt16BigEndian(b.AsSpan(16), 200); Refix(b); bad.Add(b);
+        b = (byte[])good.Clone(); BinaryPrimitives.WriteUInt16BigEndian(b.AsSpan(16), 10); Refix(b); bad.Add(b);
+        // UDP length larger than the IP payload, and smaller than its header.
+        b = (byte[])good.Clone(); BinaryPrimitives.WriteUInt16BigEndian(b.AsSpan(14 + 20 + 4), 100); bad.Add(b);
+        b = (byte[])good.Clone(); BinaryPrimitives.WriteUInt16BigEndian(b.AsSpan(14 + 20 + 4), 4); bad.Add(b);
+        // IHL below 5, version 6.
+        b = (byte[])good.Clone(); b[14] = 0x44; Refix(b); bad.Add(b);
+        b = (byte[])good.Clone(); b[14] = 0x65; Refix(b); bad.Add(b);
+        // A fragment (more-fragments bit) and a later fragment (offset): never reassembled.
+        bad.Add(TestFrames.Ethernet(StackHarness.StackMac, StackHarness.PeerMac, TestFrames.Ipv4,
+            TestFrames.Ip(StackHarness.PeerIp, StackHarness.StackIp, 17, TestFrames.Udp(StackHarness.PeerIp, StackHarness.StackIp, 1, 7, [1]), flagsFragment: 0x2000)));
+        bad.Add(TestFrames.Ethernet(StackHarness.StackMac, StackHarness.PeerMac, TestFrames.Ipv4,
+            TestFrames.Ip(StackHarness.PeerIp, StackHarness.StackIp, 17, TestFrames.Udp(StackHarness.PeerIp, StackHarness.StackIp, 1, 7, [1]), flagsFragment: 0x0010)));
+        // Longer than the MTU allows.
+        bad.Add(TestFrames.Ethernet(StackHarness.StackMac, StackHarness.PeerMac, TestFrames.Ipv4,
+            TestFrames.Ip(StackHarness.PeerIp, StackHarness.StackIp, 17, TestFrames.Udp(StackHarness.PeerIp, StackHarness.StackIp, 1, 7, new byte[1600]))));
+        // ARP with a wrong hardware length.
+        var arp = TestFrames.ArpPacket(1, StackHarness.PeerMac, StackHarness.PeerIp, MacAddress.Zero, StackHarness.StackIp);
+        arp[4] = 8;
+        bad.Add(TestFrames.Ethernet(MacAddress.Broadcast, StackHarness.PeerMac, TestFrames.Arp, arp));
+        // ICMP echo with a wrong checksum.
+        var icmp = TestFrames.Icmp(8, 1, 1, [1, 2, 3]);
+        icmp[2] ^= 0xFF;
+        bad.Add(h.IpFrame(1, icmp));
+
+        foreach (var f in bad) h.Deliver(f);
+        Assert.Empty(h.Tx.Drain());
+        Assert.Equal(0, echo.Count);
+        var c = h.Counters;
+        Assert.Equal(bad.Count, c.Malformed + c.IpChecksumErrors + c.UdpChecksumErrors + c.IpFragmentsDropped + c.IcmpChecksumErrors);
+        Assert.Equal(2, c.IpFragmentsDropped);
+        Assert.Equal(1, c.UdpChecksumErrors);
+        Assert.Equal(1, c.IcmpChecksumErrors);
+
+        // And the stack still answers a good one.
+        h.Deliver(good);
+        Assert.Single(h.Tx.Drain());
+        Assert.Equal(1, echo.Count);
+    }
+
+    static void Refix(byte[] frame)
+    {
+        int hl = Math.Max(20, (frame[14] & 0xF) * 4);
+        frame[24] = frame[25] = 0;
+        BinaryPrimitives.WriteUInt16BigEndian(frame.AsSpan(24), TestFrames.InternetChecksum(frame.AsSpan(14, Math.Min(hl, frame.Length - 14))));
+    }
+
+    [Fact]
+    public void IpOptionsAreSkippedAndThePacketServed()
+    {
+        using var h = new StackHarness();
+        var echo = new UdpEcho();
+        h.Stack.BindUdp(7, echo);
+        h.Introduce();
+        byte[] options = [0x94, 0x04, 0x00, 0x00]; // Router Alert
+        h.Deliver(TestFrames.Ethernet(StackHarness.StackMac, StackHarness.PeerMac, TestFrames.Ipv4,
+            TestFrames.Ip(StackHarness.PeerIp, StackHarness.StackIp, 17, TestFrames.Udp(StackHarness.PeerIp, StackHarness.StackIp, 5, 7, [4, 2]), options)));
+        var reply = Assert.Single(h.Tx.Drain());
+        Assert.Equal(new byte[] { 4, 2 }, reply.L4[8..].ToArray());
+        Assert.Equal(1, h.Counters.IpOptionsSkipped);
+    }
+
+    [Fact]
+    public void FramesForOtherMacOrIpAddressesAreIgnored()
+    {
+        using var h = new StackHarness();
+        var echo = new UdpEcho();
+        h.Stack.BindUdp(7, echo);
+        h.Introduce();
+        byte[] udp = TestFrames.Udp(StackHarness.PeerIp, new Ipv4Address(169, 254, 1, 3), 5, 7, [1]);
+        h.Deliver(TestFrames.Ethernet(StackHarness.StackMac, StackHarness.PeerMac, TestFrames.Ipv4, TestFrames.Ip(StackHarness.PeerIp, new Ipv4Address(169, 254, 1, 3), 17, udp)));
+        h.Deliver(TestFrames.Ethernet(MacAddress.Parse("02:00:00:00:00:09"), StackHarness.PeerMac, TestFrames.Ipv4,
+            TestFrames.Ip(StackHarness.PeerIp, StackHarness.StackIp, 17, TestFrames.Udp(StackHarness.PeerIp, StackHarness.StackIp, 5, 7, [1]))));
+        h.Deliver(TestFrames.Ethernet(StackHarness.StackMac, StackHarness.PeerMac, 0x86DD, new byte[40])); // IPv6
+        Assert.Empty(h.Tx.Drain());
+        Assert.Equal(3, h.Counters.NotForUs);
+        Assert.Equal(0, echo.Count);
+    }
+
+    [Fact]
+    public void SendUdpRefusesADatagramLargerThanTheMtu()
+    {
+        using var h = new StackHarness();
+        h.Introduce();
+        var e = Assert.Throws<ArgumentException>(() => h.Stack.SendUdp(StackHarness.PeerIp, 1, 2, new byte[1473]));
+        Assert.Contains("does not fragment", e.Message);
+        Assert.True(h.Stack.SendUdp(StackHarness.PeerIp, 1, 2, new byte[1472]));
+    }
+
+    [Fact]
+    public void OptionsAreValidatedWithTheRuleInTheMessage()
+    {
+        var tx = new CaptureTransmitter(1);
+        var bad = new NetStackOptions { Mac = StackHarness.StackMac, Address = StackHarness.StackIp, ReceiveBufferBytes = 70000 };
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new NetStack(bad, tx));
+        Assert.Contains("65535", e.Message);
+        Assert.Throws<ArgumentException>(() => new NetStack(bad with { ReceiveBufferBytes = 8192, Address = Ipv4Address.Broadcast }, tx));
+    }
+
+    [Fact]
+    public void UdpEchoAllocatesNothingPerPacketInSteadyState()
+    {
+        using var h = new StackHarness(txSlots: 64);
+        var echo = new UdpEcho();
+        h.Stack.BindUdp(7, echo);
+        h.Introduce();
+        byte[] frame = h.IpFrame(17, TestFrames.Udp(StackHarness.PeerIp, StackHarness.StackIp, 40000, 7, new byte[64]));
+        for (int i = 0; i < 1000; i++) { h.Stack.ReceiveFrame(frame); h.Tx.Discard(); } // warm up (tiered JIT)
+        var probe = new Multikernel.Drivers.AllocationProbe(1000, 11_000);
+        for (int i = 0; i <= 11_000; i++)
+        {
+            h.Stack.ReceiveFrame(frame);
+            h.Tx.Discard();
+            probe.Observe(i);
+        }
+        Assert.Equal(0, probe.Bytes);
+        Assert.Equal(12_001, echo.Count);
+    }
+}

@@ -1,0 +1,400 @@
+using Multikernel.Net.Stack;
+using static Multikernel.Tests.Net.TestFrames;
+
+namespace Multikernel.Tests.Net;
+
+/// <summary>The TCP state machine of the user-level stack against a scripted peer, with a test-controlled clock.</summary>
+public class TcpTests
+{
+    static (StackHarness H, TcpTestPeer P, TcpSocket S) Connected(Func<NetStackOptions, NetStackOptions>? configure = null, ushort port = 5000)
+    {
+        var h = new StackHarness(configure);
+        h.Tcp.Listen(80);
+        h.Introduce();
+        var p = new TcpTestPeer(h, port);
+        p.Handshake();
+        Assert.True(h.Tcp.TryAccept(80, out var s));
+        return (h, p, s);
+    }
+
+    [Fact]
+    public void HandshakeAnnouncesMssAndTheReceiveBufferAsWindow()
+    {
+        using var h = new StackHarness(o => o with { ReceiveBufferBytes = 8192 });
+        h.Tcp.Listen(80);
+        h.Introduce();
+        var p = new TcpTestPeer(h, 5000);
+        Assert.False(h.Tcp.TryAccept(80, out _));
+        var synAck = p.Handshake();
+        Assert.Equal(1460, synAck.MssOption);
+        Assert.Equal(8192, synAck.Window);
+        Assert.True(synAck.IpChecksumOk && synAck.L4ChecksumOk);
+        Assert.True(h.Tcp.TryAccept(80, out var s));
+        Assert.Equal(TcpState.Established, h.Tcp.State(s));
+        Assert.Equal((StackHarness.PeerIp, (ushort)5000), h.Tcp.RemoteEndPoint(s));
+        Assert.Equal(1, h.Tcp.ConnectionsInUse);
+    }
+
+    [Fact]
+    public void RequestAndResponseShareOneSegmentWithTheAck()
+    {
+        var (h, p, s) = Connected();
+        using var _ = h;
+        p.Send("GET / HTTP/1.1\r\n\r\n"u8);
+        Assert.True(h.Tcp.TryGetReady(out var ready));
+        Assert.Equal(s, ready);
+        var buf = new byte[100];
+        int n = h.Tcp.Receive(s, buf);
+        Assert.Equal("GET / HTTP/1.1\r\n\r\n", System.Text.Encoding.ASCII.GetString(buf, 0, n));
+        Assert.Equal(18, h.Tcp.Send(s, "HTTP/1.1 200 OK\r\n\r\n"u8[..18]));
+        var frames = p.Absorb(h.Flush());
+        var seg = Assert.Single(frames);                  // the response carries the ACK: no separate pure ACK
+        Assert.Equal(p.SndNxt, seg.AckNumber);
+        Assert.Equal(18, seg.TcpPayload.Length);
+        Assert.True(seg.Has(Psh));
+    }
+
+    [Fact]
+    public void DataWithoutAResponseIsAcknowledgedAtTheNextFlush()
+    {
+        var (h, p, _) = Connected();
+        using var __ = h;
+        p.Send(new byte[100]);
+        var ack = Assert.Single(p.Absorb(h.Flush()));
+        Assert.Equal(p.SndNxt, ack.AckNumber);
+        Assert.Equal(8192 - 100, ack.Window);
+        Assert.Empty(ack.TcpPayload.ToArray());
+    }
+
+    [Fact]
+    public void SegmentsForNoConnectionAreAnsweredWithReset()
+    {
+        using var h = new StackHarness();
+        h.Tcp.Listen(80);
+        h.Introduce();
+        var closedPort = new TcpTestPeer(h, 5000, serverPort: 81);
+        h.Deliver(closedPort.Syn());
+        var rst = Assert.Single(h.Tx.Drain());
+        Assert.True(rst.Has(Rst) && rst.Has(Ack));
+        Assert.Equal(closedPort.Iss + 1, rst.AckNumber);
+        // A stray ACK: RST with the ACK's number as sequence, no ACK bit.
+        var stray = new TcpTestPeer(h, 5001);
+        h.Deliver(stray.Segment(7, 123456, Ack));
+        rst = Assert.Single(h.Tx.Drain());
+        Assert.True(rst.Has(Rst) && !rst.Has(Ack));
+        Assert.Equal(123456u, rst.Seq);
+        // A RST for no connection is never answered.
+        h.Deliver(stray.Segment(7, 0, Rst));
+        Assert.Empty(h.Tx.Drain());
+    }
+
+    [Fact]
+    public void AFullTableRefusesWithResetAndAcceptsAgainAfterAClose()
+    {
+        using var h = new StackHarness(o => o with { MaxConnections = 4 });
+        h.Tcp.Listen(80);
+        h.Introduce();
+        var peers = Enumerable.Range(0, 4).Select(i => new TcpTestPeer(h, (ushort)(6000 + i))).ToList();
+        foreach (var p in peers) p.Handshake();
+        var extra = new TcpTestPeer(h, 6100);
+        h.Deliver(extra.Syn());
+        var rst = Assert.Single(extra.Mine(h.Tx.Drain()));
+        Assert.True(rst.Has(Rst));
+        Assert.Equal(1, h.Counters.TcpRefused);
+        // The application closes one and the peer finishes the close: the slot is free again.
+        Assert.True(h.Tcp.TryAccept(80, out var s));
+        h.Tcp.Close(s);
+        var fin = Assert.Single(peers[0].Absorb(h.Flush()));
+        Assert.True(fin.Has(Fin));
+        peers[0].AckAll();
+        peers[0].SendFin();
+        h.Flush();
+        Assert.Equal(1, h.Tcp.TimeWait);
+        Assert.Equal(4, h.Tcp.ConnectionsInUse);
+        h.Deliver(extra.Syn()); // a full table recycles TIME_WAIT before refusing
+        Assert.Contains(extra.Mine(h.Flush()), f => f.Has(Syn) && f.Has(Ack));
+    }
+
+    [Fact]
+    public void OutOfOrderSegmentsAreHeldAndDuplicatesAcknowledged()
+    {
+        var (h, p, s) = Connected();
+        using var _ = h;
+        byte[] data = Enumerable.Range(0, 3000).Select(i => (byte)(i * 7)).ToArray();
+        uint start = p.SndNxt;
+        // Second and third segments first: each earns an immediate duplicate ACK for the first byte.
+        h.Deliver(p.Segment(start + 1000, p.RcvNxt, Ack, data.AsSpan(1000, 1000)));
+        h.Deliver(p.Segment(start + 2000, p.RcvNxt, Ack, data.AsSpan(2000, 1000)));
+        var dupAcks = p.Absorb(h.Tx.Drain());
+        Assert.Equal(2, dupAcks.Count);
+        Assert.All(dupAcks, a => Assert.Equal(start, a.AckNumber));
+        Assert.Equal(0, h.Tcp.Available(s));
+        // The hole fills: everything becomes readable at once and the ACK covers all of it.
+        h.Deliver(p.Segment(start, p.RcvNxt, Ack, data.AsSpan(0, 1000)));
+        Assert.Equal(3000, h.Tcp.Available(s));
+        var ack = Assert.Single(p.Absorb(h.Tx.Drain()));
+        Assert.Equal(start + 3000, ack.AckNumber);
+        // A duplicate of old data changes nothing and is acknowledged again.
+        h.Deliver(p.Segment(start + 1000, p.RcvNxt, Ack, data.AsSpan(1000, 1000)));
+        Assert.Equal(start + 3000, Assert.Single(p.Absorb(h.Tx.Drain())).AckNumber);
+        var got = new byte[4000];
+        Assert.Equal(3000, h.Tcp.Receive(s, got));
+        Assert.Equal(data, got[..3000]);
+        Assert.Equal(2, h.Counters.TcpOutOfOrder);
+        Assert.Equal(1, h.Counters.TcpOutOfWindow);
+    }
+
+    [Fact]
+    public void UnacknowledgedDataIsRetransmittedWithExponentialBackoffThenReset()
+    {
+        var (h, p, s) = Connected(o => o with { MaxRetransmissions = 4, InitialRtoMicroseconds = 1_000_000, MinRtoMicroseconds = 200_000 });
+        using var _ = h;
+        h.Tcp.Send(s, new byte[500]);
+        var first = Assert.Single(p.Mine(h.Flush()));
+        long sentAt = h.Now;
+        var times = new List<long>();
+        for (long t = 0; t < 120_000_000 && !p.GotRst; t += 10_000)
+        {
+            h.Advance(10_000);
+            foreach (var f in p.Absorb(h.Flush()).Concat(p.Absorb(h.Tx.Drain())))
+            {
+                if (f.Has(Rst)) break;
+                Assert.Equal(first.Seq, f.Seq);
+                Assert.Equal(500, f.TcpPayload.Length);
+                times.Add(h.Now - sentAt);
+            }
+        }
+        Assert.True(p.GotRst, "the connection was not reset after the last retransmission");
+        Assert.Equal(4, times.Count);
+        // The handshake's RTT sample (0 here) set the RTO to its floor, 200 ms; then it doubles: 200, 400, 800, 1600 ms apart.
+        var gaps = times.Zip(times.Prepend(0L), (t, prev) => t - prev).ToArray();
+        for (int i = 0; i < gaps.Length; i++) Assert.InRange(gaps[i], 200_000L << i, (200_000L << i) + 10_000);
+        Assert.True(h.Tcp.WasReset(s));
+        Assert.Equal(TcpState.Closed, h.Tcp.State(s));
+        Assert.Equal(1, h.Counters.TcpTimeouts);
+        h.Tcp.Close(s);
+        Assert.Equal(0, h.Tcp.ConnectionsInUse);
+    }
+
+    [Fact]
+    public void ThirdDuplicateAckTriggersFastRetransmitBeforeTheTimer()
+    {
+        var (h, p, s) = Connected();
+        using var _ = h;
+        h.Tcp.Send(s, new byte[5 * 1460]);
+        var segs = p.Mine(h.Flush()).ToList();
+        Assert.Equal(5, segs.Count);
+        uint lost = segs[1].Seq;
+        h.Deliver(p.Segment(p.SndNxt, lost, Ack)); // first segment arrived
+        for (int i = 0; i < 3; i++) h.Deliver(p.Segment(p.SndNxt, lost, Ack));
+        var retx = Assert.Single(p.Mine(h.Tx.Drain()));
+        Assert.Equal(lost, retx.Seq);
+        Assert.Equal(1, h.Counters.TcpFastRetransmissions);
+    }
+
+    [Fact]
+    public void PassiveCloseEndsInAFreeSlot()
+    {
+        var (h, p, s) = Connected();
+        using var _ = h;
+        p.Send("bye"u8);
+        p.SendFin();
+        var acks = p.Absorb(h.Flush());
+        Assert.Equal(p.SndNxt, acks[^1].AckNumber);     // the FIN is acknowledged
+        Assert.Equal(TcpState.CloseWait, h.Tcp.State(s));
+        Assert.False(h.Tcp.PeerClosed(s));                   // three bytes are still unread
+        Assert.Equal(3, h.Tcp.Receive(s, new byte[10]));
+        Assert.True(h.Tcp.PeerClosed(s));
+        h.Tcp.Send(s, "ok"u8);
+        h.Tcp.Close(s);
+        var frames = p.Absorb(h.Flush());
+        Assert.True(frames[^1].Has(Fin));
+        Assert.Equal("ok", System.Text.Encoding.ASCII.GetString(p.Received.ToArray()));
+        Assert.Throws<InvalidOperationException>(() => h.Tcp.State(s)); // the handle is gone
+        Assert.Equal(1, h.Tcp.ConnectionsInUse);             // LAST_ACK
+        p.AckAll();
+        Assert.Equal(0, h.Tcp.ConnectionsInUse);
+    }
+
+    [Fact]
+    public void ActiveCloseHoldsTimeWaitForItsBoundedTimeOnly()
+    {
+        var (h, p, s) = Connected(o => o with { TimeWaitMicroseconds = 2_000_000 });
+        using var _ = h;
+        h.Tcp.Close(s);
+        Assert.True(Assert.Single(p.Absorb(h.Flush())).Has(Fin));
+        p.AckAll();                                           // FIN_WAIT_2
+        p.SendFin();                                          // TIME_WAIT
+        var ack = Assert.Single(p.Absorb(h.Flush()));
+        Assert.Equal(p.SndNxt, ack.AckNumber);
+        Assert.Equal(1, h.Tcp.TimeWait);
+        // A retransmitted FIN in TIME_WAIT is acknowledged again.
+        h.Deliver(p.Segment(p.SndNxt - 1, p.RcvNxt, Ack | Fin));
+        Assert.Single(p.Absorb(h.Flush()));
+        h.Advance(1_900_000);
+        Assert.Equal(1, h.Tcp.ConnectionsInUse);
+        h.Advance(200_000);
+        Assert.Equal(0, h.Tcp.ConnectionsInUse);
+        Assert.Equal(0, h.Tcp.TimeWait);
+    }
+
+    [Fact]
+    public void PeerResetClosesTheSocketButAnInWindowGuessOnlyEarnsAChallengeAck()
+    {
+        var (h, p, s) = Connected();
+        using var _ = h;
+        h.Deliver(p.Segment(p.SndNxt + 100, 0, Rst));        // in window, not exact (RFC 5961)
+        Assert.Single(p.Mine(h.Tx.Drain()));
+        Assert.Equal(TcpState.Established, h.Tcp.State(s));
+        h.Deliver(p.Segment(p.SndNxt, 0, Rst));
+        Assert.True(h.Tcp.WasReset(s));
+        Assert.True(h.Tcp.TryGetReady(out var ready));
+        Assert.Equal(s, ready);
+        h.Tcp.Close(s);
+        Assert.Equal(0, h.Tcp.ConnectionsInUse);
+    }
+
+    [Fact]
+    public void ClosingWithUnreadDataResets()
+    {
+        var (h, p, s) = Connected();
+        using var _ = h;
+        p.Send("unread"u8);
+        h.Tcp.Close(s);
+        Assert.Contains(p.Mine(h.Tx.Drain()), f => f.Has(Rst));
+        Assert.Equal(0, h.Tcp.ConnectionsInUse);
+    }
+
+    [Fact]
+    public void AFullReceiveBufferClosesTheWindowAndReadingReopensIt()
+    {
+        var (h, p, s) = Connected(o => o with { ReceiveBufferBytes = 4096 });
+        using var _ = h;
+        p.Send(new byte[1460]);
+        p.Send(new byte[1460]);
+        p.Send(new byte[1176]);
+        var ack = p.Absorb(h.Flush())[^1];
+        Assert.Equal(0, ack.Window);
+        // Beyond the window: not accepted, answered with the same ACK and window 0.
+        h.Deliver(p.Segment(p.SndNxt, p.RcvNxt, Ack, new byte[100]));
+        var probeAck = Assert.Single(p.Absorb(h.Tx.Drain()));
+        Assert.Equal(p.SndNxt, probeAck.AckNumber);
+        Assert.Equal(0, probeAck.Window);
+        Assert.Equal(4096, h.Tcp.Available(s));
+        // Reading a little is not worth a window update; reading half is.
+        h.Tcp.Consume(s, 100);
+        Assert.Empty(h.Flush());
+        h.Tcp.Consume(s, 2000);
+        var update = Assert.Single(p.Absorb(h.Flush()));
+        Assert.Equal(2100, update.Window);
+    }
+
+    [Fact]
+    public void AZeroWindowPeerIsProbedAndGetsTheDataWhenItOpens()
+    {
+        var (h, p, s) = Connected();
+        using var _ = h;
+        p.Window = 0;
+        p.AckAll();                                           // the peer announces window 0
+        h.Tcp.Send(s, "queued"u8);
+        Assert.Empty(h.Flush());                              // nothing may go
+        h.Advance(250_000);                                   // persist timer (RTO floor 200 ms)
+        var probe = Assert.Single(p.Mine(h.Tx.Drain()));
+        Assert.Equal(0, probe.TcpPayload.Length);             // an empty probe just below SND.UNA (as Linux sends)
+        Assert.Equal(p.RcvNxt - 1, probe.Seq);
+        h.Deliver(p.Segment(p.SndNxt, p.RcvNxt, Ack));       // still closed: the answer keeps the connection alive
+        Assert.Empty(h.Flush());
+        h.Advance(450_000);                                   // the next probe comes after a doubled RTO
+        Assert.Single(p.Mine(h.Tx.Drain()));
+        p.Window = 65535;
+        h.Deliver(p.Segment(p.SndNxt, p.RcvNxt, Ack));       // the window opens
+        p.Absorb(h.Flush());
+        Assert.Equal("queued", System.Text.Encoding.ASCII.GetString(p.Received.ToArray()));
+        Assert.Equal(TcpState.Established, h.Tcp.State(s));
+    }
+
+    [Fact]
+    public void ALostSynAckIsSentAgainAndAnUnansweredHandshakeIsDropped()
+    {
+        using var h = new StackHarness(o => o with { SynAckRetries = 2 });
+        h.Tcp.Listen(80);
+        h.Introduce();
+        var p = new TcpTestPeer(h, 5000);
+        h.Deliver(p.Syn());
+        var synAck = Assert.Single(h.Flush());
+        h.Deliver(p.Syn());                                   // the peer retransmits its SYN
+        Assert.Equal(synAck.Seq, Assert.Single(h.Flush()).Seq);
+        h.Advance(1_000_000);
+        Assert.Single(h.Tx.Drain());                          // timer: first retransmission
+        h.Advance(2_000_000);
+        Assert.Single(h.Tx.Drain());                          // second, after a doubled RTO
+        h.Advance(4_000_000);
+        Assert.Empty(h.Tx.Drain());
+        Assert.Equal(0, h.Tcp.ConnectionsInUse);
+        Assert.Equal(1, h.Counters.TcpHalfOpenDropped);
+    }
+
+    [Fact]
+    public void DataArrivingWithTheHandshakeAckIsDelivered()
+    {
+        using var h = new StackHarness();
+        h.Tcp.Listen(80);
+        h.Introduce();
+        var p = new TcpTestPeer(h, 5000);
+        h.Deliver(p.Syn());
+        var synAck = Assert.Single(h.Flush());
+        p.RcvNxt = synAck.Seq + 1;
+        p.Send("GET /"u8);                                   // ACK of the SYN-ACK with data
+        Assert.True(h.Tcp.TryAccept(80, out var s));
+        Assert.True(h.Tcp.TryGetReady(out _));
+        Assert.Equal(5, h.Tcp.Available(s));
+    }
+
+    [Fact]
+    public void StaleHandlesAreRefused()
+    {
+        var (h, _, s) = Connected();
+        using var __ = h;
+        h.Tcp.Abort(s);
+        var e = Assert.Throws<InvalidOperationException>(() => h.Tcp.Send(s, "x"u8));
+        Assert.Contains("no longer open", e.Message);
+        Assert.Throws<InvalidOperationException>(() => h.Tcp.Available(default));
+    }
+
+    [Fact]
+    public void KeepAliveRequestsAllocateNothingPerRequestInSteadyState()
+    {
+        var (h, p, s) = Connected();
+        using var _ = h;
+        byte[] request = "GET / HTTP/1.1\r\nHost: x\r\n\r\n"u8.ToArray();
+        byte[] response = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"u8.ToArray();
+        var buf = new byte[256];
+        // Prebuild the peer's segments (the test's own allocations stay outside the measured window).
+        const int Requests = 3000;
+        var segments = new byte[Requests][];
+        var acks = new byte[Requests][];
+        uint seq = p.SndNxt, serverSeq = p.RcvNxt;
+        for (int i = 0; i < Requests; i++)
+        {
+            segments[i] = p.Segment(seq, serverSeq, Ack | Psh, request);
+            seq += (uint)request.Length;
+            serverSeq += (uint)response.Length;
+            acks[i] = p.Segment(seq, serverSeq, Ack);
+        }
+        long before = 0;
+        for (int i = 0; i < Requests; i++)
+        {
+            if (i == 1000) before = GC.GetAllocatedBytesForCurrentThread();
+            h.Stack.ReceiveFrame(segments[i]);
+            while (h.Tcp.TryGetReady(out var r))
+                if (h.Tcp.Receive(r, buf) > 0) h.Tcp.Send(r, response);
+            h.Stack.Flush();
+            h.Tx.Discard();
+            h.Stack.ReceiveFrame(acks[i]);
+            h.Advance(100);
+        }
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(0, allocated);
+        Assert.Equal(TcpState.Established, h.Tcp.State(s));
+    }
+}

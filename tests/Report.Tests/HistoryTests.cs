@@ -1,0 +1,119 @@
+using System.Globalization;
+using System.Text;
+using Report.History;
+using Report.Input;
+
+namespace Report.Tests;
+
+/// <summary>The URPC latency history (report --history): reading the CI's file, the band of earlier runs, flags, the chapter.</summary>
+public class HistoryTests
+{
+    const string Header = "Commit,Date,Host,Cpu,Benchmark,MedianNs,MedianCycles,Samples,Profile,Cores";
+
+    /// <summary>A history as Benchmarks/History/HistoryFile writes it: <paramref name="cycles"/> per run of RoundTrip, one commit each.</summary>
+    static string Write(string dir, IReadOnlyList<double> cycles, string? extraHeader = null, Func<int, string>? extra = null, string benchmark = "UrpcBenchmarks.RoundTrip")
+    {
+        var b = new StringBuilder(Header + (extraHeader is null ? "" : "," + extraHeader) + "\n");
+        for (int i = 0; i < cycles.Count; i++)
+        {
+            var date = new DateTimeOffset(2026, 11, 1, 12, 0, 0, TimeSpan.Zero).AddDays(i);
+            b.Append(CultureInfo.InvariantCulture, $"c{i:000}abcdef,{date:O},ci-runner,AMD EPYC,{benchmark},{cycles[i] / 2.6:0.###},{cycles[i]},15,short,\"0,1\"");
+            if (extra is not null) b.Append(',').Append(extra(i));
+            b.Append('\n');
+        }
+        string path = Path.Combine(dir, "urpc-history.csv");
+        File.WriteAllText(path, b.ToString());
+        return path;
+    }
+
+    [Fact]
+    public void Reads_the_ci_history_format_with_and_without_the_optional_columns()
+    {
+        using var fx = new FixtureRun();
+        var entries = UrpcHistory.Read(Write(fx.Root, [200, 210, 205]));
+        Assert.Equal(3, entries.Count);
+        Assert.Equal("c001abcdef", entries[1].Commit);
+        Assert.Equal(210, entries[1].MedianCycles);
+        Assert.Equal("0,1", entries[1].Cores);
+        Assert.True(double.IsNaN(entries[1].CiLowCycles));
+        Assert.Equal("", entries[1].Verdict);
+
+        var withVerdicts = UrpcHistory.Read(Write(fx.Root, [200, 400], "CiLowCycles,CiHighCycles,Verdict", i => i == 1 ? "380,420,slower" : "190,210,same"));
+        Assert.True(withVerdicts[1].FlaggedSlower);
+        Assert.Equal(380, withVerdicts[1].CiLowCycles);
+    }
+
+    [Fact]
+    public void A_file_that_is_not_a_history_is_an_input_error_naming_it()
+    {
+        using var fx = new FixtureRun();
+        string path = Path.Combine(fx.Root, "h.csv");
+        File.WriteAllText(path, "a,b\n1,2\n");
+        var e = Assert.Throws<ReportInputException>(() => UrpcHistory.Read(path));
+        Assert.Contains(path, e.Message);
+        Assert.Contains("MedianNs", e.Message);
+        File.WriteAllText(path, Header + "\nabc,yesterday,h,c,B,1,2,3,short,0\n");
+        Assert.Contains("Date 'yesterday'", Assert.Throws<ReportInputException>(() => UrpcHistory.Read(path)).Message);
+    }
+
+    [Fact]
+    public void A_run_slower_than_every_earlier_run_in_the_band_is_marked_and_an_ordinary_one_is_not()
+    {
+        using var fx = new FixtureRun();
+        var steady = Enumerable.Range(0, 12).Select(i => 200.0 + (i % 4)).ToList();
+        var entries = UrpcHistory.Read(Write(fx.Root, [.. steady, 202, 260]));
+        var panel = Assert.Single(HistoryPanel.Of(entries));
+        var points = Assert.Single(panel.Series).Points;
+        Assert.False(points[0].HasBand); // fewer than 5 earlier runs
+        Assert.Equal(12, points[12].BandRuns);
+        Assert.Equal(200, points[12].BandLow);
+        Assert.Equal(203, points[12].BandHigh);
+        Assert.False(points[12].WorseThanBand(panel.HigherIsBetter));
+        Assert.True(points[13].WorseThanBand(panel.HigherIsBetter));
+        Assert.Equal(1, points.Count(p => p.WorseThanBand(panel.HigherIsBetter)));
+    }
+
+    [Fact]
+    public void Throughput_is_drawn_as_messages_per_kcycle_and_a_drop_is_the_worse_direction()
+    {
+        using var fx = new FixtureRun();
+        var entries = UrpcHistory.Read(Write(fx.Root, [.. Enumerable.Repeat(25.0, 6), 50.0], benchmark: "UrpcBenchmarks.Throughput"));
+        var panel = Assert.Single(HistoryPanel.Of(entries));
+        Assert.True(panel.HigherIsBetter);
+        Assert.Equal("Messages per kcycle", panel.YTitle);
+        var last = panel.Series[0].Points[^1];
+        Assert.Equal(20, last.Value); // 1000 / 50 cycles per message
+        Assert.True(last.WorseThanBand(panel.HigherIsBetter));
+    }
+
+    [Fact]
+    public void History_alone_makes_a_report_with_a_panel_per_benchmark_and_the_flags()
+    {
+        using var fx = new FixtureRun();
+        string path = Write(fx.Root, [.. Enumerable.Repeat(200.0, 6), 400], "Verdict", i => i == 6 ? "slower" : "same");
+        string outDir = Path.Combine(fx.Root, "history-report");
+        var r = ReportProcess.Run("--history", path, "--out", outDir, "--no-pdf");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        string html = File.ReadAllText(Path.Combine(outDir, "report.html"));
+        Assert.Contains("URPC latency history per commit", html);
+        var chart = Assert.Single(ChartPanel.All(html));
+        Assert.Equal("UrpcBenchmarks.RoundTrip", chart.Title);
+        Assert.Equal([400.0], chart.Trace("flagged slower by the comparer").Y);
+        Assert.Equal([400.0], chart.Trace("worse than every previous run in the band").Y);
+        Assert.Equal("c006abcdef", chart.Trace("flagged slower by the comparer").X[0]);
+    }
+
+    [Fact]
+    public void History_with_a_run_adds_its_chapter_and_says_when_the_file_records_no_verdicts()
+    {
+        using var fx = new FixtureRun();
+        fx.WithFig1();
+        string path = Write(fx.Root, [200, 201, 202]);
+        var r = ReportProcess.Run("--run", fx.RunDir, "--history", path, "--no-pdf");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        string html = File.ReadAllText(Path.Combine(fx.RunDir, "report.html"));
+        Assert.Contains("id=\"urpc-history\"", html);
+        Assert.Contains("records no comparer verdicts", html);
+        Assert.True(html.IndexOf("id=\"urpc-history\"", StringComparison.Ordinal) < html.IndexOf("id=\"not-run\"", StringComparison.Ordinal));
+    }
+}
