@@ -2,8 +2,9 @@ namespace Multikernel.Memory;
 
 /// <summary>
 /// Hands out the 4 KiB frames of one range of <see cref="PhysicalMemory"/>. It stands in for a RAM capability that
-/// its owner retypes into Frame and page-table (VNode) capabilities; when the capabilities issue lands, allocation
-/// becomes a retype of a RAM cap and <see cref="Release"/> a revoke/delete, with the same accounting.
+/// its owner retypes into Frame and page-table (VNode) capabilities, for the code that does not hold capabilities yet
+/// (<see cref="VSpace"/>, the experiments); <see cref="RamFrameAllocator"/> is the capability-based allocator
+/// (allocation is a retype of a RAM cap, release a delete), with the same accounting.
 /// <para>Invariants: every frame of the range is either free (on the free stack, bit clear) or allocated (bit set),
 /// never both, so the free count plus the allocated count is always <see cref="Capacity"/>; releasing a frame that is
 /// not allocated, or not in the range, throws. One owner: the allocator is used by one thread at a time (the core

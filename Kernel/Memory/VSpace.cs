@@ -21,8 +21,8 @@ namespace Multikernel.Memory;
 ///     entries are published with release stores (a new table page is zeroed before it is linked) and read with
 ///     acquire loads, so a walk sees either the old or the new entry, never a half-initialised table.
 /// (4) <see cref="MappedPages"/> equals the number of present last-level entries.</para>
-/// Capabilities plug in here later: Map will take a Frame capability (the right to map <c>pa</c>) and the table pages
-/// will be VNode capabilities retyped from the domain's RAM; the checks stay where the address checks are now.
+/// <see cref="Pmap"/> is the same structure built through capability invocations (tables retyped from the domain's RAM,
+/// Frame capabilities mapped by VNode Map); this class remains for the code that does not hold capabilities yet.
 /// </summary>
 public sealed unsafe class VSpace : IDisposable
 {
@@ -129,14 +129,20 @@ public sealed unsafe class VSpace : IDisposable
     /// Walks the tables as the MMU would (any core, concurrently with the writer): the last-level entry for
     /// <paramref name="va"/> if it is present. An address outside the user half simply has no translation.
     /// </summary>
-    public bool TryWalk(ulong va, out ulong pte)
+    public bool TryWalk(ulong va, out ulong pte) => TryWalk(_memory, Root, va, out pte);
+
+    /// <summary>
+    /// The MMU's walk over any 4-level table tree in <paramref name="memory"/> rooted at <paramref name="root"/>
+    /// (tables built through capability invocations included): the last-level entry for <paramref name="va"/> if present.
+    /// </summary>
+    public static bool TryWalk(PhysicalMemory memory, ulong root, ulong va, out ulong pte)
     {
         pte = 0;
         if (va >= UserTop) return false;
-        ulong table = Root;
+        ulong table = root;
         for (int level = Levels - 1; level >= 0; level--)
         {
-            ulong e = Volatile.Read(ref _memory.FrameWords(table)[IndexAt(va, level)]);
+            ulong e = Volatile.Read(ref memory.FrameWords(table)[IndexAt(va, level)]);
             if (!PageTableEntry.IsPresent(e)) return false;
             if (level == 0) { pte = e; return true; }
             table = PageTableEntry.Address(e);
