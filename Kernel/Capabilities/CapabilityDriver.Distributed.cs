@@ -11,7 +11,7 @@ public sealed partial class CapabilityDriver
     /// <summary>
     /// Serializes the capability at <paramref name="cap"/> for another core, with <paramref name="rights"/> (a subset
     /// of its own). Needs <see cref="CapRights.Grant"/>; only RAM, Frame and Endpoint capabilities travel. Changes
-    /// nothing here: the monitors then agree to add the receiver as a holder and send a <see cref="CapTransferMessage"/>.
+    /// nothing here: the monitors then agree to add the receiver as a holder and send a <see cref="CapabilityMessages.Transfer"/>.
     /// </summary>
     public CapError Export(CSpace cs, Cptr cap, CapRights rights, out SerializedCap sent)
     {

@@ -13,6 +13,7 @@ public readonly record struct SerializedCap(CapObjectKey Key, CapRights Rights, 
 {
     public const int Words = 3;
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public void Encode(ref UrpcPayload w, int at = 0)
     {
         w[at] = (byte)Key.Type | (ulong)(byte)Rights << 8 | (ulong)(ushort)Owner << 16;
@@ -20,6 +21,7 @@ public readonly record struct SerializedCap(CapObjectKey Key, CapRights Rights, 
         w[at + 2] = Key.PackSizeAndBadge();
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public static SerializedCap Decode(in UrpcPayload w, int at = 0)
     {
         ulong w0 = w[at];

@@ -6,7 +6,7 @@ namespace Multikernel.Monitor.Agreement;
 /// <summary>
 /// One core's agreement protocol: its <see cref="CommitCoordinator"/> and <see cref="CommitParticipant"/> over one
 /// transport and one replica (<see cref="IAgreementResource"/>), sharing a route cache. The monitor hands it every
-/// agreement message (<see cref="AgreementMessageType.IsAgreement"/>) and calls <see cref="OnTimer"/> when
+/// agreement message (<see cref="AgreementMessages.IsAgreement"/>) and calls <see cref="OnTimer"/> when
 /// <see cref="NextDeadline"/> has passed; a simulation does the same with its own clock.
 /// </summary>
 public sealed class AgreementNode
@@ -44,16 +44,16 @@ public sealed class AgreementNode
     {
         switch (m.Type)
         {
-            case AgreementMessageType.Apply:
-            case AgreementMessageType.Prepare:
+            case AgreementMessages.Apply:
+            case AgreementMessages.Prepare:
                 Participant.OnRequest(from, in m);
                 break;
-            case AgreementMessageType.Commit:
-            case AgreementMessageType.Abort:
+            case AgreementMessages.Commit:
+            case AgreementMessages.Abort:
                 Participant.OnDecision(from, in m);
                 break;
-            case AgreementMessageType.Vote:
-            case AgreementMessageType.Ack:
+            case AgreementMessages.Vote:
+            case AgreementMessages.Ack:
                 if (AgreementHeader.Unpack(m[0]).Tag.Coordinator == Core) Coordinator.OnReply(from, in m, now);
                 else Participant.OnReply(from, in m);
                 break;
@@ -65,9 +65,9 @@ public sealed class AgreementNode
     /// <summary>A message read from core <paramref name="from"/>'s broadcast buffer; cores outside its participant set ignore it.</summary>
     public void OnBroadcast(int from, in UrpcMessage m, long now)
     {
-        if (m.Type is not (AgreementMessageType.Apply or AgreementMessageType.Prepare or AgreementMessageType.Commit or AgreementMessageType.Abort))
+        if (m.Type is not (AgreementMessages.Apply or AgreementMessages.Prepare or AgreementMessages.Commit or AgreementMessages.Abort))
             throw new InvalidOperationException($"core #{Core}: message type {m.Type} in core #{from}'s broadcast buffer is not an agreement request");
-        if (!AgreementRequest.ParticipantsOf(in m).Contains(Core)) return;
+        if (!AgreementMessages.ParticipantsOf(in m).Contains(Core)) return;
         OnMessage(from, in m, now);
     }
 

@@ -9,7 +9,7 @@ namespace Multikernel.Monitor.Agreement;
 /// among all monitors, so that no core creates a conflicting descendant or installs a revoked copy meanwhile:
 /// <list type="bullet">
 /// <item>transfer: 2PC "add holder" (the sender checks it still holds the object), then the caller delivers the
-/// serialized capability (<see cref="CapTransferMessage"/>) and the receiver imports it;</item>
+/// serialized capability (<see cref="CapabilityMessages.Transfer"/>) and the receiver imports it;</item>
 /// <item>revoke: 2PC "revoke object": every other core deletes its copies and descendants, the revoker revokes
 /// locally keeping its own capability;</item>
 /// <item>delete of the last copy on this core: 2PC "drop holder";</item>

@@ -101,7 +101,7 @@ public sealed class CommitCoordinator
         t.AcksPending = t.Hops;
         t.Rounds = 1;
         t.Deadline = now + _options.RetransmitInterval;
-        if (t.Hops.Count > 0) SendFirst(t, new AgreementRequest(AgreementMessageType.Apply, RequestHeader(t), participants, update).Encode());
+        if (t.Hops.Count > 0) SendFirst(t, UrpcMessage.From(new AgreementMessages.Request(AgreementMessages.Apply, RequestHeader(t), participants, update)));
         else Complete(t, now);
         return t.Tag;
     }
@@ -121,7 +121,7 @@ public sealed class CommitCoordinator
         }
         if (t.Hops.Count == 0) { Decide(t, commit: true, AgreementAbortReason.None, now); return tag; }
         t.PrepareSent = true;
-        SendFirst(t, new AgreementRequest(AgreementMessageType.Prepare, RequestHeader(t), participants, update).Encode());
+        SendFirst(t, UrpcMessage.From(new AgreementMessages.Request(AgreementMessages.Prepare, RequestHeader(t), participants, update)));
         return tag;
     }
 
@@ -155,9 +155,9 @@ public sealed class CommitCoordinator
     /// <summary>A vote or ack for an agreement this core coordinates, from core <paramref name="from"/>.</summary>
     internal void OnReply(int from, in UrpcMessage m, long now)
     {
-        var r = AgreementReply.Decode(in m);
+        var r = AgreementMessages.Reply.Decode(in m);
         if (!_active.TryGetValue(r.Header.Tag.Sequence, out var t)) return; // finished: a late or duplicate reply
-        if (r.Type == AgreementMessageType.Vote)
+        if (r.Type == AgreementMessages.Vote)
         {
             if (t.Phase != Phase.Voting || !t.VotesPending.Contains(from)) return;
             if (!r.Yes) { t.Refusal = r.Refusal; Decide(t, commit: false, AgreementAbortReason.VotedNo, now); return; }
@@ -183,8 +183,8 @@ public sealed class CommitCoordinator
             Retransmissions++;
             t.Deadline = now + _options.RetransmitInterval;
             var m = t.TwoPhase
-                ? new AgreementDecision(t.Commit, Header(t), t.Participants, LowWatermark).Encode()
-                : new AgreementRequest(AgreementMessageType.Apply, RequestHeader(t), t.Participants, t.Update).Encode();
+                ? UrpcMessage.From(new AgreementMessages.Decision(t.Commit, Header(t), t.Participants, LowWatermark))
+                : UrpcMessage.From(new AgreementMessages.Request(AgreementMessages.Apply, RequestHeader(t), t.Participants, t.Update));
             for (int c = 0; c < t.AcksPending.Bound; c++)
                 if (t.AcksPending.Contains(c)) _transport.Send(c, in m);
         }
@@ -207,7 +207,7 @@ public sealed class CommitCoordinator
         t.Completion.Decided(Outcome(t, now));
         if (!_active.TryGetValue(seq, out var still) || still != t) return;
         if (t.AcksPending.Count == 0) { Complete(t, now); return; }
-        SendFirst(t, new AgreementDecision(commit, Header(t), t.Participants, LowWatermark).Encode());
+        SendFirst(t, UrpcMessage.From(new AgreementMessages.Decision(commit, Header(t), t.Participants, LowWatermark)));
     }
 
     void Complete(Transaction t, long now)
@@ -231,7 +231,7 @@ public sealed class CommitCoordinator
 
     static AgreementHeader Header(Transaction t) => new(t.Tag, (byte)Math.Min(t.Rounds, 255), t.Route.Protocol);
 
-    AgreementHeader RequestHeader(Transaction t) => AgreementRequest.RequestHeader(t.Tag, t.Route.Protocol, LowWatermark);
+    AgreementHeader RequestHeader(Transaction t) => AgreementMessages.Request.HeaderFor(t.Tag, t.Route.Protocol, LowWatermark);
 
     static AgreementOutcome Outcome(Transaction t, long now) =>
         new(t.Tag, t.TwoPhase, t.Commit, t.Reason, t.Refusal, t.StartedAt, t.DecidedAt, now, t.Rounds);

@@ -95,19 +95,19 @@ public sealed class CommitParticipant
 
     internal void OnRequest(int from, in UrpcMessage m)
     {
-        var r = AgreementRequest.Decode(in m);
+        var r = AgreementMessages.Request.Decode(in m);
         var tag = r.Header.Tag;
         var route = _routes.Get(r.Header.Protocol, tag.Coordinator, r.Participants);
         var forward = route.ForwardOf(Core);
-        if (r.WatermarkLag != AgreementRequest.LagUnknown) Advance(tag.Coordinator, tag.Sequence - r.WatermarkLag);
+        if (r.WatermarkLag != AgreementMessages.Request.LagUnknown) Advance(tag.Coordinator, tag.Sequence - r.WatermarkLag);
         if (IsForgotten(tag))
         {
-            if (r.Type == AgreementMessageType.Apply) Reply(AgreementMessageType.Ack, from, r.Header, 0, 1 + forward.Length);
+            if (r.Type == AgreementMessages.Apply) Reply(AgreementMessages.Ack, from, r.Header, 0, 1 + forward.Length);
             else LatePreparesIgnored++;
             return;
         }
         ref var e = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_entries, tag, out bool exists);
-        if (r.Type == AgreementMessageType.Prepare)
+        if (r.Type == AgreementMessages.Prepare)
         {
             if (exists) { LatePreparesIgnored++; return; } // tombstone of an abort that overtook it, or a duplicate
             for (int i = 0; i < forward.Length; i++) _transport.Send(forward[i], in m);
@@ -122,7 +122,7 @@ public sealed class CommitParticipant
             if (vote != 0 || forward.Length == 0)
             {
                 e.VoteSent = true;
-                Reply(AgreementMessageType.Vote, from, r.Header, vote, 1 + forward.Length);
+                Reply(AgreementMessages.Vote, from, r.Header, vote, 1 + forward.Length);
             }
             return;
         }
@@ -141,27 +141,27 @@ public sealed class CommitParticipant
 
     internal void OnDecision(int from, in UrpcMessage m)
     {
-        var d = AgreementDecision.Decode(in m);
+        var d = AgreementMessages.Decision.Decode(in m);
         var tag = d.Header.Tag;
         var route = _routes.Get(d.Header.Protocol, tag.Coordinator, d.Participants);
         var forward = route.ForwardOf(Core);
         Advance(tag.Coordinator, d.LowWatermark);
-        if (IsForgotten(tag)) { Reply(AgreementMessageType.Ack, from, d.Header, 0, 1 + forward.Length); return; }
+        if (IsForgotten(tag)) { Reply(AgreementMessages.Ack, from, d.Header, 0, 1 + forward.Length); return; }
         ref var e = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_entries, tag, out bool exists);
         if (!exists)
         {
             // The prepare has not arrived (delayed, or lost): only an abort can overtake it, and it leaves a tombstone.
-            if (d.Commit) throw new InvalidOperationException($"core #{Core}: commit of {tag} before its prepare (a commit needs every participant's yes vote)");
+            if (d.Commits) throw new InvalidOperationException($"core #{Core}: commit of {tag} before its prepare (a commit needs every participant's yes vote)");
             e.State = State.Aborted;
             e.Group = Set(forward);
             e.AcksPending = e.Group;
         }
         else if (e.State is State.Prepared or State.VotedNo)
         {
-            Finish(ref e, tag, d.Commit);
+            Finish(ref e, tag, d.Commits);
             e.AcksPending = e.Group;
         }
-        else if (e.State == State.Committed != d.Commit && e.State != State.Applied)
+        else if (e.State == State.Committed != d.Commits && e.State != State.Applied)
             throw new InvalidOperationException($"core #{Core}: {tag} decided both ways");
         e.AckReplyTo = from;
         ForwardOrAck(ref e, d.Header, in m);
@@ -170,23 +170,23 @@ public sealed class CommitParticipant
     /// <summary>A vote or ack from a member of this core's group (this core forwarded the request to it).</summary>
     internal void OnReply(int from, in UrpcMessage m)
     {
-        var r = AgreementReply.Decode(in m);
+        var r = AgreementMessages.Reply.Decode(in m);
         var tag = r.Header.Tag;
         if (!_entries.ContainsKey(tag)) return; // forgotten, or never forwarded: nothing to aggregate
         ref var e = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrNullRef(_entries, tag);
-        if (r.Type == AgreementMessageType.Vote)
+        if (r.Type == AgreementMessages.Vote)
         {
             if (e.VoteSent || !e.VotesPending.Contains(from)) return;
             e.VotesPending = e.VotesPending.Without(from);
             if (!r.Yes)
             {
                 e.VoteSent = true;
-                Reply(AgreementMessageType.Vote, e.VoteReplyTo, r.Header, r.Refusal, 1 + e.Group.Count);
+                Reply(AgreementMessages.Vote, e.VoteReplyTo, r.Header, r.Refusal, 1 + e.Group.Count);
             }
             else if (e.VotesPending.Count == 0)
             {
                 e.VoteSent = true;
-                Reply(AgreementMessageType.Vote, e.VoteReplyTo, r.Header, e.LocalVote, 1 + e.Group.Count);
+                Reply(AgreementMessages.Vote, e.VoteReplyTo, r.Header, e.LocalVote, 1 + e.Group.Count);
             }
             return;
         }
@@ -195,7 +195,7 @@ public sealed class CommitParticipant
         if (e.AcksPending.Count == 0)
         {
             e.AckSent = true;
-            Reply(AgreementMessageType.Ack, e.AckReplyTo, r.Header, 0, 1 + e.Group.Count);
+            Reply(AgreementMessages.Ack, e.AckReplyTo, r.Header, 0, 1 + e.Group.Count);
         }
     }
 
@@ -205,7 +205,7 @@ public sealed class CommitParticipant
         if (e.AcksPending.Count == 0)
         {
             e.AckSent = true;
-            Reply(AgreementMessageType.Ack, e.AckReplyTo, header, 0, 1 + e.Group.Count);
+            Reply(AgreementMessages.Ack, e.AckReplyTo, header, 0, 1 + e.Group.Count);
             return;
         }
         e.AckSent = false; // answer (again) once the missing members have
@@ -229,7 +229,7 @@ public sealed class CommitParticipant
     }
 
     void Reply(byte type, int to, AgreementHeader header, byte refusal, int cores) =>
-        _transport.Send(to, new AgreementReply(type, header, refusal, cores).Encode());
+        _transport.Send(to, UrpcMessage.From(new AgreementMessages.Reply(type, header, refusal, cores)));
 
     bool IsForgotten(AgreementTag tag) => tag.Sequence < _watermark[tag.Coordinator];
 
