@@ -91,23 +91,19 @@ public sealed class CpuDriverThread : IDisposable
         if (_current == d) _current = null;
     }
 
-    /// <summary>Creates a same-core LRPC binding from <paramref name="caller"/> to <paramref name="callee"/>; both must be dispatchers of this core.</summary>
-    public LrpcBinding BindLrpc(Dispatcher caller, Dispatcher callee) => BindLrpc(caller, callee, endpoint: default, checkEndpoint: false);
-
     /// <summary>
-    /// Creates a same-core LRPC binding that holds <paramref name="endpoint"/>: a live Endpoint capability with
-    /// <see cref="CapRights.Write"/> (the right to call) that names <paramref name="callee"/>. Deleting or revoking
-    /// that capability stops further calls.
+    /// Creates a same-core LRPC binding from <paramref name="caller"/> to <paramref name="callee"/> (both dispatchers of
+    /// this core) that holds <paramref name="endpoint"/>: a live Endpoint capability with <see cref="CapRights.Write"/>
+    /// (the right to call) that names <paramref name="callee"/>. Deleting or revoking that capability stops further
+    /// calls. (A core's monitor mints such endpoints: <c>MonitorDispatcher.BindLrpc</c>.)
     /// </summary>
-    public LrpcBinding BindLrpc(Dispatcher caller, Dispatcher callee, CapHandle endpoint) => BindLrpc(caller, callee, endpoint, checkEndpoint: true);
-
-    LrpcBinding BindLrpc(Dispatcher caller, Dispatcher callee, CapHandle endpoint, bool checkEndpoint)
+    public LrpcBinding BindLrpc(Dispatcher caller, Dispatcher callee, CapHandle endpoint)
     {
         if (caller.Driver != this || callee.Driver != this)
             throw new ArgumentException($"LRPC binds two dispatchers of the same core; {caller.Name} is on core {caller.Driver.Core}, {callee.Name} on core {callee.Driver.Core}");
         if (callee is not ILrpcServer server)
             throw new ArgumentException($"{callee.Name} does not accept LRPC calls (it is not an {nameof(ILrpcServer)})");
-        if (checkEndpoint && endpoint.CheckEndpointFor(callee, CapRights.Write) is var check && check != CapError.Ok)
+        if (endpoint.CheckEndpointFor(callee, CapRights.Write) is var check && check != CapError.Ok)
             throw new ArgumentException($"LRPC to {callee.Name} needs a live Endpoint capability with the Write right that names it: {check}", nameof(endpoint));
         return new LrpcBinding(this, caller, callee, server, endpoint);
     }
@@ -138,7 +134,7 @@ public sealed class CpuDriverThread : IDisposable
             {
                 if (RunRound()) continue;
                 var idle = new WaitState(); // every idle spell polls the full budget before the first sleep
-                WaitPolicy.Idle(ref idle, ref probe, Notifier);
+                WaitPolicy.Idle(ref idle, ref probe, Notifier, EarliestWakeAt());
             }
             foreach (var d in _dispatchers) { _current = d; d.OnStop(); }
             _current = null;
@@ -173,6 +169,14 @@ public sealed class CpuDriverThread : IDisposable
         _current = null;
         AssertInvariants();
         return progress;
+    }
+
+    /// <summary>The earliest timer of any dispatcher (ulong.MaxValue: none): an idle spell does not sleep past it.</summary>
+    ulong EarliestWakeAt()
+    {
+        ulong at = ulong.MaxValue;
+        foreach (var d in _dispatchers) at = Math.Min(at, d.WakeAt);
+        return at;
     }
 
     bool AnyWork()

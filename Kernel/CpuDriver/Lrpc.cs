@@ -11,11 +11,12 @@ public interface ILrpcServer
 }
 
 /// <summary>
-/// A same-core LRPC binding between two dispatchers of one CPU driver (the paper's Table 1). A call is a "system
-/// call" into the CPU driver, which checks that caller and callee are dispatchers of this core and, for a binding
-/// made with an Endpoint capability, that the capability is still there (revoking or deleting it stops further
-/// calls), then switches directly to the callee's handler and back, without going through the run queue.
-/// Modelled: the privilege switch is a method call; the check and the direct hand-off are real.
+/// A same-core LRPC binding between two dispatchers of one CPU driver (the paper's Table 1). It is made from an
+/// Endpoint capability with the right to call that names the callee (checked when binding); a call is a "system call"
+/// into the CPU driver, which checks that the capability is still there (revoking or deleting it stops further
+/// calls: one generation compare) and that it runs on the binding's core, then switches directly to the callee's
+/// handler and back, without going through the run queue. Modelled: the privilege switch is a method call; the
+/// checks and the direct hand-off are real.
 /// </summary>
 public sealed class LrpcBinding
 {
@@ -23,9 +24,9 @@ public sealed class LrpcBinding
     readonly Dispatcher _caller;
     readonly Dispatcher _callee;
     readonly ILrpcServer _server;
-    readonly CapHandle _endpoint; // unbound: a binding made without a capability (checked by core only)
+    readonly CapHandle _endpoint;
 
-    internal LrpcBinding(CpuDriverThread driver, Dispatcher caller, Dispatcher callee, ILrpcServer server, CapHandle endpoint = default)
+    internal LrpcBinding(CpuDriverThread driver, Dispatcher caller, Dispatcher callee, ILrpcServer server, CapHandle endpoint)
     {
         _driver = driver;
         _caller = caller;
@@ -53,7 +54,7 @@ public sealed class LrpcBinding
     public CapError TryCall(in UrpcPayload args, out UrpcPayload result)
     {
         result = default;
-        if (_endpoint.IsBound && !_endpoint.IsLive) return CapError.Revoked;
+        if (!_endpoint.IsLive) return CapError.Revoked;
         if (!_driver.IsCurrentThread)
             throw new InvalidOperationException($"LRPC to {_callee.Name} called off core {_driver.Core}: LRPC is same-core only; use URPC across cores");
         _driver.CurrentDispatcherSwitch(_callee);

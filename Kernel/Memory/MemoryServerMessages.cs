@@ -13,20 +13,22 @@ namespace Multikernel.Memory;
 public static class MemoryServerMessages
 {
     /// <summary>
-    /// Asks for a RAM capability of 2^<see cref="SizeBits"/> bytes (Barrelfish's <c>allocate</c>); answered by a
-    /// <see cref="RamGrant"/> with the same tag. Words: tag, size bits (7..0) | requesting core (23..8).
+    /// Asks for a RAM capability of at least 2^<see cref="SizeBits"/> bytes (Barrelfish's <c>allocate</c>), to be
+    /// delivered into slot <see cref="Destination"/> of the requesting monitor's CSpace; answered by a
+    /// <see cref="RamGrant"/> with the same tag once it is there. Words: tag, size bits (7..0) | requesting core
+    /// (23..8), destination cptr (<see cref="Cptr.Pack"/>).
     /// </summary>
-    public readonly record struct RamRequest(ulong Tag, int SizeBits, int Core) : IUrpcMessage<RamRequest>
+    public readonly record struct RamRequest(ulong Tag, int SizeBits, int Core, Cptr Destination) : IUrpcMessage<RamRequest>
     {
         public const byte TypeId = 76;
         public byte Type => TypeId;
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Encode(ref UrpcPayload w) { w[0] = Tag; w[1] = (byte)SizeBits | (ulong)(ushort)Core << 8; }
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static RamRequest Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return new(m[0], (byte)m[1], (ushort)(m[1] >> 8)); }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Encode(ref UrpcPayload w) { w[0] = Tag; w[1] = (byte)SizeBits | (ulong)(ushort)Core << 8; w[2] = Destination.Pack(); }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static RamRequest Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return new(m[0], (byte)m[1], (ushort)(m[1] >> 8), Cptr.Unpack(m[2])); }
     }
 
     /// <summary>
-    /// The answer to a <see cref="RamRequest"/>: <see cref="CapError.Ok"/> and the RAM capability (the monitors have
-    /// agreed that the requesting core holds it; it imports it), or the reason there is none (e.g.
+    /// The answer to a <see cref="RamRequest"/>: <see cref="CapError.Ok"/> and the RAM capability, which the monitors
+    /// have given to the requesting core and delivered into the requested slot, or the reason there is none (e.g.
     /// <see cref="CapError.OutOfRam"/>). Words: tag, error, then the three words of the capability.
     /// </summary>
     public readonly record struct RamGrant(ulong Tag, CapError Error, SerializedCap Ram) : IUrpcMessage<RamGrant>
@@ -35,17 +37,5 @@ public static class MemoryServerMessages
         public byte Type => TypeId;
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Encode(ref UrpcPayload w) { w[0] = Tag; w[1] = (byte)Error; Ram.Encode(ref w, 2); }
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static RamGrant Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return new(m[0], (CapError)(byte)m[1], SerializedCap.Decode(in m.Payload, 2)); }
-    }
-
-    /// <summary>
-    /// A RAM cache gives a RAM capability back (Barrelfish's <c>free</c>): it holds no descendant of it any more, and
-    /// the monitors have agreed to give it to the server. Words: tag, then the three words of the capability.
-    /// </summary>
-    public readonly record struct RamReturn(ulong Tag, SerializedCap Ram) : IUrpcMessage<RamReturn>
-    {
-        public const byte TypeId = 78;
-        public byte Type => TypeId;
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Encode(ref UrpcPayload w) { w[0] = Tag; Ram.Encode(ref w, 1); }
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static RamReturn Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return new(m[0], SerializedCap.Decode(in m.Payload, 1)); }
     }
 }

@@ -3,11 +3,10 @@ using Multikernel.Capabilities;
 namespace Multikernel.Memory;
 
 /// <summary>
-/// The frame allocator rebuilt on capabilities: user-level code that holds one RAM capability and hands out
-/// page-sized objects of it (Frames and page tables) by <em>retyping</em> one page at a time into slots from a
-/// <see cref="SlotAllocator"/>, and takes them back by <em>deleting</em> the capability. It stands where
-/// <see cref="FrameAllocator"/> stands for the pre-capability code; the CPU driver checks every retype (the page
-/// must lie in the RAM and overlap no live object), so a bookkeeping error here shows up as
+/// The frame allocator on capabilities: user-level code that holds one RAM capability and hands out page-sized
+/// objects of it (Frames and page tables) by <em>retyping</em> one page at a time into slots from a
+/// <see cref="SlotAllocator"/>, and takes them back by <em>deleting</em> the capability. The CPU driver checks every
+/// retype (the page must lie in the RAM and overlap no live object), so a bookkeeping error here shows up as
 /// <see cref="CapError.RevokeFirst"/>, not as two owners of a page.
 /// <para>Invariants: every page of the RAM is either free here or the object of exactly one capability this
 /// allocator created and has not freed; single user (the dispatcher that owns the CSpace, on its core).</para>

@@ -21,10 +21,10 @@ public class CapabilityInvocationTests
         Ok(d.Retype(s, Ram, CapType.VNodePdir, Free + 2 * Page, 0, 1, Slot(12)));
         Ok(d.Retype(s, Ram, CapType.VNodePtable, Free + 3 * Page, 0, 1, Slot(13)));
         Ok(d.Retype(s, Ram, CapType.Frame, Free + 4 * Page, Page, 1, Slot(14)));
-        Ok(d.Map(s, Slot(10), VSpace.IndexAt(va, 3), Slot(11), CapRights.None));
-        Ok(d.Map(s, Slot(11), VSpace.IndexAt(va, 2), Slot(12), CapRights.None));
-        Ok(d.Map(s, Slot(12), VSpace.IndexAt(va, 1), Slot(13), CapRights.None));
-        Ok(d.Map(s, Slot(13), VSpace.IndexAt(va, 0), Slot(14), rights));
+        Ok(d.Map(s, Slot(10), PageTables.IndexAt(va, 3), Slot(11), CapRights.None));
+        Ok(d.Map(s, Slot(11), PageTables.IndexAt(va, 2), Slot(12), CapRights.None));
+        Ok(d.Map(s, Slot(12), PageTables.IndexAt(va, 1), Slot(13), CapRights.None));
+        Ok(d.Map(s, Slot(13), PageTables.IndexAt(va, 0), Slot(14), rights));
     }
 
     [Fact]
@@ -51,15 +51,15 @@ public class CapabilityInvocationTests
         using var t = new CapabilityTestCore();
         const ulong va = 0x7f12_3456_7000;
         MapOneFrame(t, va);
-        Assert.True(VSpace.TryWalk(t.Memory, t.Space[Slot(10)].Base, va, out ulong pte));
+        Assert.True(PageTables.TryWalk(t.Memory, t.Space[Slot(10)].Base, va, out ulong pte));
         Assert.Equal(Free + 4 * Page, PageTableEntry.Address(pte));
         Assert.True(PageTableEntry.IsWritable(pte));
-        Ok(t.Driver.Unmap(t.Space, Slot(13), VSpace.IndexAt(va, 0)));
-        Assert.False(VSpace.TryWalk(t.Memory, t.Space[Slot(10)].Base, va, out _));
-        Assert.Equal((t.Space[Slot(13)].Base, VSpace.IndexAt(va, 0), 1), Assert.Single(t.Cleared));
+        Ok(t.Driver.Unmap(t.Space, Slot(13), PageTables.IndexAt(va, 0)));
+        Assert.False(PageTables.TryWalk(t.Memory, t.Space[Slot(10)].Base, va, out _));
+        Assert.Equal((t.Space[Slot(13)].Base, PageTables.IndexAt(va, 0), 1), Assert.Single(t.Cleared));
         // The frame capability may be mapped again, read-only this time.
         Ok(t.Driver.Map(t.Space, Slot(13), 7, Slot(14), CapRights.Read));
-        Assert.True(VSpace.TryWalk(t.Memory, t.Space[Slot(10)].Base, (va & ~0x1F_FFFFUL) | 7 * Page, out pte));
+        Assert.True(PageTables.TryWalk(t.Memory, t.Space[Slot(10)].Base, (va & ~0x1F_FFFFUL) | 7 * Page, out pte));
         Assert.False(PageTableEntry.IsWritable(pte));
     }
 
@@ -84,13 +84,13 @@ public class CapabilityInvocationTests
         MapOneFrame(t, va);
         ulong root = t.Space[Slot(10)].Base;
         Ok(t.Driver.Delete(t.Space, Slot(14)));
-        Assert.False(VSpace.TryWalk(t.Memory, root, va, out _));
+        Assert.False(PageTables.TryWalk(t.Memory, root, va, out _));
         Ok(t.Driver.Retype(t.Space, Ram, CapType.Frame, Free + 5 * Page, Page, 1, Slot(14)));
-        Ok(t.Driver.Map(t.Space, Slot(13), VSpace.IndexAt(va, 0), Slot(14), CapRights.Read));
-        Assert.True(VSpace.TryWalk(t.Memory, root, va, out _));
+        Ok(t.Driver.Map(t.Space, Slot(13), PageTables.IndexAt(va, 0), Slot(14), CapRights.Read));
+        Assert.True(PageTables.TryWalk(t.Memory, root, va, out _));
         Ok(t.Driver.Delete(t.Space, Slot(12))); // the page directory: unlinked from the PDPT, its own entries cleared
-        Assert.False(VSpace.TryWalk(t.Memory, root, va, out _));
-        Ok(t.Driver.Unmap(t.Space, Slot(13), VSpace.IndexAt(va, 0))); // the last-level table itself still maps the frame
+        Assert.False(PageTables.TryWalk(t.Memory, root, va, out _));
+        Ok(t.Driver.Unmap(t.Space, Slot(13), PageTables.IndexAt(va, 0))); // the last-level table itself still maps the frame
         Assert.Null(t.Driver.Validate());
     }
 

@@ -22,6 +22,5 @@ public class CapabilityMessageTests
         MessageRoundTripTests.RoundTrips(new CapabilityMessages.Transfer((ulong)n * 7919, (ulong)n, Cptr.At(n % 1000, n % 256), cap))
         && MessageRoundTripTests.RoundTrips(new CapabilityMessages.Delivered((ulong)n, (CapError)(n % 28)))
         && MessageRoundTripTests.RoundTrips(new MemoryServerMessages.RamGrant((ulong)n, (CapError)(n % 20), cap))
-        && MessageRoundTripTests.RoundTrips(new MemoryServerMessages.RamReturn((ulong)n << 3, cap))
-        && MessageRoundTripTests.RoundTrips(new MemoryServerMessages.RamRequest((ulong)n, n % 48, n % 192)));
+        && MessageRoundTripTests.RoundTrips(new MemoryServerMessages.RamRequest((ulong)n, n % 48, n % 192, Cptr.At(n % 1000, n % 256))));
 }

@@ -12,11 +12,11 @@ sealed class CapabilityTestCore : IDisposable
     public readonly CSpace Space;
     public readonly List<(ulong Table, int First, int Count)> Cleared = new();
 
-    public CapabilityTestCore(long memoryBytes = 2 << 20)
+    public CapabilityTestCore(long memoryBytes = 2 << 20, ulong ramBytes = RamBytes)
     {
         Memory = new PhysicalMemory(memoryBytes);
         Driver = new CapabilityDriver(0, Memory) { UnmapObserver = new Recorder(Cleared) };
-        Space = Driver.CreateBootCSpace(0, RamBytes);
+        Space = Driver.CreateBootCSpace(0, ramBytes);
     }
 
     sealed class Recorder(List<(ulong, int, int)> log) : IUnmapObserver

@@ -10,6 +10,8 @@ namespace Multikernel.Monitor.Agreement;
 /// <list type="bullet">
 /// <item>transfer: 2PC "add holder" (the sender checks it still holds the object), then the caller delivers the
 /// serialized capability (<see cref="CapabilityMessages.Transfer"/>) and the receiver imports it;</item>
+/// <item>give: 2PC "give object": the receiver becomes a holder and the sender stops being one, deleting its
+/// copies on commit (Barrelfish's give-away send; the memory server hands out RAM this way);</item>
 /// <item>revoke: 2PC "revoke object": every other core deletes its copies and descendants, the revoker revokes
 /// locally keeping its own capability;</item>
 /// <item>delete of the last copy on this core: 2PC "drop holder";</item>
@@ -60,6 +62,22 @@ public sealed class CapabilityAgreement
         // Descendants made here before the object was shared must be on record, or revoking an ancestor elsewhere would miss them.
         bool descendants = _caps.HasDescendantOverlapping(sent.Key, sent.Key.Base, sent.Key.Size);
         Start(SystemTableUpdates.Holder(SystemTableUpdates.AddHolder, sent.Key, Core, to, descendants), new Operation(done, sent), now);
+        return CapError.Ok;
+    }
+
+    /// <summary>
+    /// Gives the object at <paramref name="cap"/> (with <paramref name="rights"/>) to core <paramref name="to"/>: one
+    /// 2PC makes <paramref name="to"/> a holder and this core no holder; on commit every capability to the object on
+    /// this core is deleted (its descendants here stay and move up). The result carries the capability to deliver.
+    /// </summary>
+    public CapError Give(CSpace cs, Cptr cap, int to, CapRights rights, ICapOperationCompletion done, long now)
+    {
+        ArgumentNullException.ThrowIfNull(done);
+        if (to == Core || !Replicas.Contains(to)) return CapError.WrongCore;
+        var e = _caps.Export(cs, cap, rights, out var sent);
+        if (e != CapError.Ok) return e;
+        bool descendants = _caps.HasDescendantOverlapping(sent.Key, sent.Key.Base, sent.Key.Size);
+        Start(SystemTableUpdates.Holder(SystemTableUpdates.GiveObject, sent.Key, Core, to, descendants), new Operation(done, sent with { Owner = to }), now);
         return CapError.Ok;
     }
 

@@ -7,11 +7,13 @@ namespace Multikernel.Monitor.Agreement;
 /// agreement (<see cref="SystemTableUpdates.PlaceDomain"/>, <see cref="SystemTableUpdates.RemoveDomain"/>), so all
 /// replicas are equal once the agreements that touched them have completed. Updates of different (domain, core) pairs
 /// commute, so a domain's home core may change its own rows by 1PC, one update of a pair at a time; rows that several
-/// cores change use 2PC.
+/// cores change use 2PC. A row's core set is what a TLB shootdown for the domain's address space reaches.
+/// <para>Applying an update allocates nothing once the table has held as many rows (a hash table that reuses freed
+/// entries), so an agreement's apply step stays off the allocator.</para>
 /// </summary>
 public sealed class DomainPlacementTable
 {
-    readonly SortedDictionary<ulong, CoreSet> _rows = new();
+    readonly Dictionary<ulong, CoreSet> _rows = new();
 
     public int Count => _rows.Count;
 
@@ -29,7 +31,7 @@ public sealed class DomainPlacementTable
     public string Describe()
     {
         var sb = new StringBuilder();
-        foreach (var (d, c) in _rows) sb.Append(d).Append(':').Append(c).Append(';');
+        foreach (var (d, c) in _rows.OrderBy(r => r.Key)) sb.Append(d).Append(':').Append(c).Append(';');
         return sb.ToString();
     }
 }

@@ -20,5 +20,9 @@ internal sealed class RegionLocks
 
     public void Add(AgreementTag tag, byte table, ulong first, ulong length) => _held.Add((tag, table, first, length));
 
-    public void Release(AgreementTag tag) => _held.RemoveAll(l => l.Tag == tag);
+    public void Release(AgreementTag tag)
+    {
+        for (int i = _held.Count - 1; i >= 0; i--)
+            if (_held[i].Tag == tag) _held.RemoveAt(i);
+    }
 }

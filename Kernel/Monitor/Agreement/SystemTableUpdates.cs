@@ -3,8 +3,11 @@ using Multikernel.Capabilities;
 namespace Multikernel.Monitor.Agreement;
 
 /// <summary>
-/// The updates of the replicated system tables and how they pack into an <see cref="AgreementUpdate"/>'s three
-/// words. Domain placement: Key = domain id, Argument = core. Capability ownership: Argument = cores and types
+/// The updates of the replicated system tables (and of the other per-core state the monitors keep consistent) and how
+/// they pack into an <see cref="AgreementUpdate"/>'s three words. Domain placement: Key = domain id, Argument = core.
+/// TLBs (1PC only, nothing is stored): Argument = address-space id, Key = first virtual address, Value = pages.
+/// Address spaces (2PC only): Argument = the acting core, Key = address-space id, Value = the root entry (bits 8..0)
+/// and the inserted table's physical address (page-aligned, above). Capability ownership: Argument = cores and types
 /// (bits 7..0 the acting core, 15..8 a second core, 23..16 the object's type, 31..24 a retype's target type, bit 32
 /// for an add-holder: the sending core has descendants of the object),
 /// Key = object base, Value = size in pages and badge (<see cref="CapObjectKey.PackSizeAndBadge"/>); a retype packs
@@ -15,6 +18,19 @@ public static class SystemTableUpdates
 {
     public const byte DomainTable = 1;
     public const byte CapabilityTable = 2;
+    /// <summary>Not a table: every participant invalidates its TLB (the TLB shootdown, a 1PC).</summary>
+    public const byte TlbTable = 3;
+    /// <summary>Which root page-table entries of which shared address space hold a table (changed by 2PC).</summary>
+    public const byte AddressSpaceTable = 4;
+
+    // TLB kinds.
+    public const byte InvalidateRange = 1;
+
+    // Address-space kinds.
+    /// <summary>A page table enters a root entry of a shared address space.</summary>
+    public const byte InsertRootTable = 1;
+    /// <summary>The address space is gone: its rows go.</summary>
+    public const byte ReleaseSpace = 2;
 
     // Domain placement kinds.
     public const byte PlaceDomain = 1;
@@ -29,6 +45,8 @@ public static class SystemTableUpdates
     public const byte RevokeObject = 3;
     /// <summary>A core retypes part of a shared object: every holder checks that no descendant of its own overlaps.</summary>
     public const byte RetypeObject = 4;
+    /// <summary>A core (first) gives the object to another (second): the second becomes a holder, the first stops being one and deletes its copies.</summary>
+    public const byte GiveObject = 5;
 
     const int PageShift = CapTypeRules.PageShift;
     const int RangeShift = 36;
@@ -37,6 +55,20 @@ public static class SystemTableUpdates
 
     public static AgreementUpdate Place(ulong domain, int core) => new(DomainTable, PlaceDomain, (ulong)core, domain, 0);
     public static AgreementUpdate Remove(ulong domain, int core) => new(DomainTable, RemoveDomain, (ulong)core, domain, 0);
+
+    public static AgreementUpdate Invalidate(ulong spaceId, ulong va, long pages) => new(TlbTable, InvalidateRange, spaceId, va, (ulong)pages);
+
+    public static AgreementUpdate InsertRoot(ulong spaceId, int entry, ulong tableBase, int core)
+    {
+        if ((uint)entry >= 512 || (tableBase & 0xFFF) != 0)
+            throw new ArgumentOutOfRangeException(nameof(entry), $"a root entry is 0..511 and a table page-aligned; got {entry}, 0x{tableBase:x}");
+        return new(AddressSpaceTable, InsertRootTable, (ulong)(byte)core, spaceId, tableBase | (uint)entry);
+    }
+
+    public static AgreementUpdate Release(ulong spaceId, int core) => new(AddressSpaceTable, ReleaseSpace, (ulong)(byte)core, spaceId, 0);
+
+    public static int RootEntryOf(in AgreementUpdate u) => (int)(u.Value & 0x1FF);
+    public static ulong RootTableOf(in AgreementUpdate u) => u.Value & ~0xFFFUL;
 
     public static AgreementUpdate Holder(byte kind, in CapObjectKey key, int core, int other = 0, bool coreHasDescendants = false) =>
         new(CapabilityTable, kind, (ulong)(byte)core | (ulong)(byte)other << 8 | (ulong)(byte)key.Type << 16 | (coreHasDescendants ? 1UL << 32 : 0),
