@@ -15,6 +15,10 @@ sealed record SimulatedFaults
     /// <summary>Messages this core sends arrive <see cref="SlowBy"/> steps late (a participant that misses the vote timeout); -1: none.</summary>
     public int SlowCore { get; init; } = -1;
     public int SlowBy { get; init; }
+    /// <summary>Targeted loss: a message (from, to, message) for which this returns true vanishes.</summary>
+    public Func<int, int, UrpcMessage, bool>? DropWhen { get; init; }
+    /// <summary>Targeted duplication: a message for which this returns true arrives twice.</summary>
+    public Func<int, int, UrpcMessage, bool>? DuplicateWhen { get; init; }
 
     public static readonly SimulatedFaults None = new();
 }
@@ -78,6 +82,13 @@ sealed class AgreementSimulation
     }
 
     void Enqueue(int from, int to, bool broadcast, in UrpcMessage m)
+    {
+        if (Faults.DropWhen != null && Faults.DropWhen(from, to, m)) { Dropped++; return; }
+        if (Faults.DuplicateWhen != null && Faults.DuplicateWhen(from, to, m)) EnqueueOnce(from, to, broadcast, m);
+        EnqueueOnce(from, to, broadcast, m);
+    }
+
+    void EnqueueOnce(int from, int to, bool broadcast, in UrpcMessage m)
     {
         if (Faults.Drop > 0 && _rng.NextDouble() < Faults.Drop) { Dropped++; return; }
         long at = Now + 1 + (Faults.MaxDelay > 0 ? _rng.Next(Faults.MaxDelay + 1) : 0);
