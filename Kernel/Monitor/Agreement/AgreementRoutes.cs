@@ -26,12 +26,4 @@ internal sealed class AgreementRoutes
             _trees[key] = tree = Routing.Build(protocol, _topology, _cpuOfCore, participants, initiator, _grouping);
         return tree;
     }
-
-    /// <summary>The cores the initiator sends to first (one per hop; every remote participant for broadcast).</summary>
-    public static CoreSet HopCores(RoutingTree tree)
-    {
-        var s = CoreSet.Empty;
-        foreach (var h in tree.Hops) s = s.With(h.Core);
-        return s;
-    }
 }

@@ -137,7 +137,7 @@ public sealed class CommitCoordinator
         t.Route = _routes.Get(protocol, Core, participants);
         t.Participants = participants;
         t.Update = update;
-        t.Hops = AgreementRoutes.HopCores(t.Route);
+        t.Hops = t.Route.HopCores;
         t.VotesPending = CoreSet.Empty;
         t.AcksPending = CoreSet.Empty;
         t.PrepareSent = false;
