@@ -13,6 +13,7 @@ namespace Benchmarks;
 ///   run             the BenchmarkDotNet suite (add --against REV for a same-machine A/B against a git revision)
 ///   compare         statistical comparison of two BenchmarkDotNet full-JSON results
 ///   urpc-vs-native  C# URPC round trip against the native C reference on the same two cores
+///   cap-ops         local capability invocations (map/unmap, copy, retype, delete) on one pinned core
 /// Exit codes: 0 ok / no regression, 1 regression (or target missed with --check), 2 bad input, 3 incomplete run.
 /// </summary>
 public static class Program
@@ -23,6 +24,7 @@ public static class Program
         root.Subcommands.Add(RunCommand());
         root.Subcommands.Add(CompareCommand());
         root.Subcommands.Add(UrpcVsNativeCommand());
+        root.Subcommands.Add(CapabilityOperationsCommand());
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
@@ -199,6 +201,29 @@ public static class Program
             if (Cores(pr.GetValue(cores)) is not { } c) return CompareRun.ExitBadInput;
             return UrpcVsNative.Execute(new UrpcVsNativeOptions(c, pr.GetValue(samples), pr.GetValue(rounds), pr.GetValue(native), pr.GetValue(outDir), pr.GetValue(check), pr.GetValue(mixed)),
                 Console.Out, Console.Error);
+        });
+        return cmd;
+    }
+
+    static Command CapabilityOperationsCommand()
+    {
+        var core = new Option<int?>("--core") { Description = "CPU to pin the measuring thread to (default: the first allowed CPU)" };
+        var rounds = new Option<int>("--rounds") { Description = "Measured rounds of 256 operations each", DefaultValueFactory = _ => 101 };
+        rounds.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 1 or > 100_000) r.AddError("--rounds must be from 1 to 100000"); });
+        var cmd = new Command("cap-ops", "Median time and allocated bytes of local capability invocations (map/unmap of a frame, copy, retype, delete) on one pinned core")
+        {
+            core, rounds,
+        };
+        cmd.SetAction(pr =>
+        {
+            var allowed = CoreAffinity.AllowedCpus();
+            int cpu = pr.GetValue(core) ?? allowed[0];
+            if (!allowed.Contains(cpu))
+            {
+                Console.Error.WriteLine($"error: --core {cpu} is not a CPU this process may use ({CoreAffinity.FormatList(allowed)})");
+                return CompareRun.ExitBadInput;
+            }
+            return Benchmarks.Capabilities.CapabilityOperations.Execute(cpu, pr.GetValue(rounds), Console.Out);
         });
         return cmd;
     }

@@ -1,11 +1,14 @@
+using Multikernel.Capabilities;
 using Multikernel.CpuDriver;
 using Multikernel.Hardware;
+using Multikernel.Memory;
 using Multikernel.Monitor;
+using Multikernel.Monitor.Agreement;
 using Multikernel.Urpc;
 
 namespace Multikernel;
 
-/// <summary>What to boot: which cores, how big the monitors' rings are, how an idle core waits.</summary>
+/// <summary>What to boot: which cores, how big the monitors' rings are, how an idle core waits, the physical memory the capabilities manage, and how the monitors agree.</summary>
 public sealed record MultikernelOptions
 {
     /// <summary>OS CPU numbers to boot on, in core-index order (index 0 is the bootstrap core). Null: every allowed CPU.</summary>
@@ -19,11 +22,39 @@ public sealed record MultikernelOptions
     /// machine (<see cref="MachineTopology.Current"/>). Tests hand in a made-up machine to check the placement.
     /// </summary>
     public MachineTopology? Topology { get; init; }
+
+    /// <summary>
+    /// Size of the simulated physical memory that capabilities name (a multiple of 4 KiB). Reserved at boot and
+    /// touched only where objects are retyped.
+    /// </summary>
+    public long PhysicalMemoryBytes { get; init; } = 256L << 20;
+    /// <summary>RAM each core's monitor starts with (its first RAM capability, a multiple of 64 KiB); the rest of physical memory goes to the memory server on core 0.</summary>
+    public long CoreRamBytes { get; init; } = 4L << 20;
+    /// <summary>Slots of each core's broadcast buffer (the agreement protocol's broadcast route).</summary>
+    public int BroadcastSlots { get; init; } = 16;
+    /// <summary>What a multicast group is, for the agreement's routes (and so for the TLB shootdown).</summary>
+    public RoutingGrouping Grouping { get; init; } = RoutingGrouping.Package;
+    /// <summary>Entries of each core's software TLB.</summary>
+    public int TlbEntries { get; init; } = 64;
+    /// <summary>The agreement's timeouts, in cycles (null: a 500 ms vote timeout and a 50 ms retransmit interval).</summary>
+    public AgreementOptions? Agreement { get; init; }
+    /// <summary>Fault injection for tests: wraps each core's agreement transport (core index, the real transport). Null: none.</summary>
+    public Func<int, IAgreementTransport, IAgreementTransport>? AgreementTransport { get; init; }
+
+    /// <summary>The default agreement timeouts, in this machine's cycles.</summary>
+    public static AgreementOptions DefaultAgreement() => new()
+    {
+        VoteTimeout = (long)CycleClock.FromNanoseconds(500e6),
+        RetransmitInterval = (long)CycleClock.FromNanoseconds(50e6),
+    };
 }
 
 /// <summary>
-/// A booted multikernel: on every chosen core a pinned CPU driver thread with a monitor dispatcher, the monitors
-/// connected pairwise by URPC bindings. The host process (tests, experiment drivers) is outside the system and
+/// A booted multikernel: on every chosen core a pinned CPU driver thread with its capability driver and a monitor
+/// dispatcher, the monitors connected pairwise by URPC bindings and each with a broadcast buffer read by all others
+/// (their agreement protocol's channels), and one simulated physical memory whose RAM the capabilities divide: each
+/// core's monitor starts with <see cref="MultikernelOptions.CoreRamBytes"/>, the memory server on core 0 with the
+/// rest. The host process (tests, experiment drivers) is outside the system and
 /// talks to it only through a per-core host port: a URPC ring into that core's monitor. Channels between
 /// dispatchers come from the monitors (<see cref="BindAsync"/>, <see cref="BindHostAsync"/>,
 /// <see cref="CreateBroadcastAsync"/>); <see cref="Dispose"/> shuts every core down, joins the threads and then frees
@@ -39,6 +70,8 @@ public sealed class MultikernelSystem : IDisposable
     readonly List<UrpcBinding> _monitorBindings = new();
     readonly UrpcRing[] _hostPorts;
     readonly object[] _hostPortLocks;
+    readonly BroadcastChannel?[] _broadcasts;
+    readonly UrpcBinding[] _memoryServerBindings;
     bool _shutDown;
 
     public IReadOnlyList<int> Cores { get; }
@@ -46,21 +79,63 @@ public sealed class MultikernelSystem : IDisposable
     public MachineTopology Topology { get; }
     /// <summary>How the CPU drivers idle (for experiments' meta.json).</summary>
     public WaitPolicy WaitPolicy { get; }
+    /// <summary>The simulated physical memory every capability names a part of.</summary>
+    public PhysicalMemory Memory { get; }
+    /// <summary>How multicast routes group the cores.</summary>
+    public RoutingGrouping Grouping { get; }
+    /// <summary>The physical range the memory server on core 0 hands out.</summary>
+    public (ulong Base, ulong Bytes) ServerRam { get; }
+    /// <summary>The memory server (a dispatcher on core 0; core-local there).</summary>
+    public MemoryServer MemoryServer { get; }
+
+    /// <summary>Refills of a core's RAM cache, and the memory server's chunks, are 2^20 bytes.</summary>
+    const int RamChunkBits = 20;
 
     MultikernelSystem(IReadOnlyList<int> cores, MultikernelOptions o)
     {
         Cores = cores;
         Topology = o.Topology ?? MachineTopology.Current;
         WaitPolicy = o.WaitPolicy;
+        Grouping = o.Grouping;
         int n = cores.Count;
         _drivers = new CpuDriverThread[n];
         _monitors = new MonitorDispatcher[n];
         _hostPorts = new UrpcRing[n];
         _hostPortLocks = new object[n];
+        // Each core writes one broadcast buffer (slots on its node) that every other core reads (state on the reader's node).
+        _broadcasts = new BroadcastChannel?[n];
+        if (n > 1)
+            for (int w = 0; w < n; w++)
+                _broadcasts[w] = new BroadcastChannel(o.BroadcastSlots, n - 1, Topology.NumaNodeOf(cores[w]),
+                    Enumerable.Range(0, n).Where(r => r != w).Select(r => Topology.NumaNodeOf(cores[r])).ToArray());
+        Memory = new PhysicalMemory(o.PhysicalMemoryBytes);
+        ulong coreRam = (ulong)o.CoreRamBytes;
+        ServerRam = (coreRam * (ulong)n, (ulong)o.PhysicalMemoryBytes - coreRam * (ulong)n);
+        var agreement = o.Agreement ?? MultikernelOptions.DefaultAgreement();
+        // Each core's RAM cache has a binding with the memory server on core 0 (boot makes them: the server exists from boot).
+        _memoryServerBindings = new UrpcBinding[n];
+        for (int i = 0; i < n; i++)
+            _memoryServerBindings[i] = UrpcBinding.Allocate(o.RingSlots, Topology.NumaNodeOf(cores[i]), Topology.NumaNodeOf(cores[0]));
         for (int i = 0; i < n; i++)
         {
             _drivers[i] = new CpuDriverThread(cores[i], i, o.WaitPolicy);
-            _monitors[i] = new MonitorDispatcher(cores, Topology);
+            _drivers[i].AttachCapabilities(new CapabilityDriver(i, Memory));
+            var readers = new BroadcastReceiver?[n];
+            for (int w = 0; w < n; w++)
+                if (w != i) readers[w] = _broadcasts[w]!.Reader(i < w ? i : i - 1);
+            _monitors[i] = new MonitorDispatcher(cores, Topology, new MonitorSetup
+            {
+                RamBase = coreRam * (ulong)i,
+                RamBytes = coreRam,
+                Broadcast = _broadcasts[i],
+                BroadcastReaders = readers,
+                Grouping = o.Grouping,
+                Agreement = agreement,
+                TlbEntries = o.TlbEntries,
+                AgreementTransport = o.AgreementTransport,
+                MemoryServer = _memoryServerBindings[i].Client,
+                RefillBits = RamChunkBits,
+            });
             _drivers[i].Adopt(_monitors[i]);
             _hostPorts[i] = UrpcRing.Allocate(HostPortSlots, Topology.NumaNodeOf(cores[i]));
             _hostPortLocks[i] = new object();
@@ -76,6 +151,8 @@ public sealed class MultikernelSystem : IDisposable
                 _monitors[i].ConnectPeer(j, b.Client);
                 _monitors[j].ConnectPeer(i, b.Server);
             }
+        MemoryServer = new MemoryServer(ServerRam.Base, ServerRam.Bytes, RamChunkBits, _memoryServerBindings.Select(b => (UrpcEndpoint?)b.Server).ToArray());
+        _drivers[0].Adopt(MemoryServer);
     }
 
     /// <summary>
@@ -96,7 +173,21 @@ public sealed class MultikernelSystem : IDisposable
             throw new ArgumentException($"core list {string.Join(',', cores)} names a core twice; each core runs one CPU driver", nameof(options));
         if (!UrpcRing.IsValidSize(o.RingSlots))
             throw new ArgumentException($"RingSlots {o.RingSlots} is not a power of two from {UrpcRing.MinSlots} to {UrpcRing.MaxSlots}", nameof(options));
+        if (!UrpcRing.IsValidSize(o.BroadcastSlots))
+            throw new ArgumentException($"BroadcastSlots {o.BroadcastSlots} is not a power of two from {UrpcRing.MinSlots} to {UrpcRing.MaxSlots}", nameof(options));
         ArgumentNullException.ThrowIfNull(o.WaitPolicy, nameof(options));
+        const long RamGranule = 64 << 10;
+        if (o.CoreRamBytes < RamGranule || o.CoreRamBytes % RamGranule != 0)
+            throw new ArgumentException($"CoreRamBytes {o.CoreRamBytes} must be a positive multiple of {RamGranule} (64 KiB): each core's boot RAM holds its root CNode", nameof(options));
+        if (o.PhysicalMemoryBytes % RamGranule != 0 || o.PhysicalMemoryBytes < o.CoreRamBytes * (cores.Length + 1) || o.PhysicalMemoryBytes > PhysicalMemory.MaxBytes)
+            throw new ArgumentException($"PhysicalMemoryBytes {o.PhysicalMemoryBytes} must be a multiple of 64 KiB, at most {PhysicalMemory.MaxBytes}, and hold every core's boot RAM ({cores.Length} x {o.CoreRamBytes}) plus at least as much again for the memory server", nameof(options));
+        if (o.TlbEntries < 1 || o.TlbEntries > 65536 || (o.TlbEntries & (o.TlbEntries - 1)) != 0)
+            throw new ArgumentException($"TlbEntries {o.TlbEntries} is not a power of two from 1 to 65536", nameof(options));
+        o.Agreement?.Validate();
+        var topology = o.Topology ?? MachineTopology.Current;
+        foreach (int c in cores)
+            if (!topology.Contains(c))
+                throw new ArgumentException($"core {c} is not in the topology ({topology}) that the monitors' routes and channel placement are built from", nameof(options));
 
         var mk = new MultikernelSystem(cores, o);
         try
@@ -247,6 +338,9 @@ public sealed class MultikernelSystem : IDisposable
             throw new TimeoutException($"cores {string.Join(',', stuck)} did not stop within {t.TotalSeconds} s; their memory is not freed");
         foreach (var m in _monitors) m.FreeChannels();
         foreach (var b in _monitorBindings) b.Dispose();
+        foreach (var b in _broadcasts) b?.Dispose();
+        foreach (var b in _memoryServerBindings) b.Dispose();
+        Memory.Dispose();
         foreach (var p in _hostPorts) p.Dispose();
         foreach (var d in _drivers) d.Dispose();
         var faults = _drivers.Where(d => d.Fault != null).ToList();
