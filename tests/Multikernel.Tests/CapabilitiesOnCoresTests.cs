@@ -1,7 +1,5 @@
-using Multikernel.Capabilities;
 using Multikernel.CpuDriver;
 using Multikernel.Domains;
-using Multikernel.Memory;
 using Multikernel.Monitor;
 using Multikernel.Monitor.Agreement;
 
