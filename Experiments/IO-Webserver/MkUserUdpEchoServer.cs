@@ -46,6 +46,9 @@ public sealed class MkUserUdpEchoServer : IUdpEchoServer
 
     public (long? Driver, long? Stack) ProbeAllocations => _cores.ProbeAllocations;
 
+    /// <summary>The stack's counters (read after <see cref="Stop"/>).</summary>
+    public Multikernel.Net.Stack.NetStackCounters StackCounters => _cores.Stack.Stack.Counters;
+
     /// <summary>True (after <see cref="Stop"/>) when every datagram the echo service took was echoed and every frame the stack sent left through the driver's ring.</summary>
     public bool Balanced => _echo.Echoed == _echo.Received && _echo.TxDropped == 0 && _cores.Driver.FramesOut == _cores.Stack.Stack.Counters.FramesOut;
 

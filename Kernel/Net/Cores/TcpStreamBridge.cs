@@ -20,7 +20,7 @@ namespace Multikernel.Net.Cores;
 /// <para>Back-pressure: at most <see cref="RxCreditsPerConnection"/> receive buffers of a connection are out at the
 /// server; at that limit the bridge stops reading the connection, its receive buffer fills and TCP's window closes.
 /// Limits: a connection silent both ways for <see cref="IdleTimeout"/>, or whose received bytes have had no response
-/// for <see cref="RequestTimeout"/>, is reset. Stack core only; nothing allocates per request (a connection's transmit
+/// for <see cref="RequestTimeout"/>, is closed (FIN; RST when unread bytes are left). Stack core only; nothing allocates per request (a connection's transmit
 /// queue is made the first time its slot is used).</para>
 /// </summary>
 public sealed class TcpStreamBridge : INetApplication
@@ -258,7 +258,7 @@ public sealed class TcpStreamBridge : INetApplication
         _toServer.Send(_server.Sender, new Closed(id));
     }
 
-    /// <summary>Resets the connections past <see cref="IdleTimeout"/> or <see cref="RequestTimeout"/>; true if it reset any.
+    /// <summary>Closes the connections past <see cref="IdleTimeout"/> or <see cref="RequestTimeout"/>; true if it closed any.
     /// Compiled optimized from the start: a tier-0 loop's on-stack replacement would allocate on the stack core.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     bool CloseTimedOut(long now)
@@ -272,7 +272,7 @@ public sealed class TcpStreamBridge : INetApplication
             if (stalled || (now - _lastActive[s] > idle && _tx[s]!.Count == 0 && _rxOut[s] == 0))
             {
                 TimedOut++;
-                Finish(s, reset: true);
+                Finish(s, reset: false); // FIN, as close(2) on the socket driver's connection; RST if unread bytes are left
                 any = true;
             }
         }
