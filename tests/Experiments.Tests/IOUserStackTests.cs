@@ -77,4 +77,40 @@ public class IOUserStackTests
         }
         Assert.Equal(before, VethWire.NamespacesOfThisProcess());
     }
+
+    [Fact]
+    public void KeptAliveStaticRequestsAllocateNothingOnTheDriverStackAndHttpCores()
+    {
+        SkipUnlessWire();
+        using var wire = SeriesWire.CreateVeth();
+        using var server = MkUserWebServer.Start(wire, TestCores.First(2), probe: (2_000, 6_000));
+        const int clients = 4, each = 2_000;
+        var connections = Enumerable.Range(0, clients).Select(_ => wire.Connect(server.Port, TimeSpan.FromSeconds(10))).ToArray();
+        try
+        {
+            string request = $"GET {StaticPage.Path} HTTP/1.1\r\nHost: x\r\n\r\n";
+            var problems = new string?[clients];
+            var threads = Enumerable.Range(0, clients).Select(i => new Thread(() =>
+            {
+                for (int k = 0; k < each && problems[i] == null; k++)
+                {
+                    connections[i].Send(request);
+                    problems[i] = WebCheck.PageProblem(connections[i].Read(), StaticPage.Body);
+                }
+            })).ToArray();
+            foreach (var t in threads) t.Start();
+            foreach (var t in threads) Assert.True(t.Join(TimeSpan.FromMinutes(2)), "a client did not finish");
+            Assert.All(problems, p => Assert.Null(p));
+        }
+        finally
+        {
+            foreach (var c in connections) c.Dispose();
+        }
+        string account = server.Stop();
+        var (driver, stack, http) = server.ProbeAllocations;
+        Assert.True(driver.HasValue && stack.HasValue && http.HasValue, $"probe window not reached: {account}");
+        Assert.Equal(0, driver!.Value);
+        Assert.Equal(0, stack!.Value);
+        Assert.Equal(0, http!.Value);
+    }
 }
