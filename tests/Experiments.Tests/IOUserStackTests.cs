@@ -29,17 +29,7 @@ public class IOUserStackTests
         using var server = MkUserUdpEchoServer.Start(wire, TestCores.First(2)[0], TestCores.First(2)[1], 1472, ring: new PacketRingOptions { Version = version });
         using var client = wire.InClientNamespace(() => new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { ReceiveTimeout = 5000 });
         client.Connect(new IPEndPoint(server.Address, server.Port));
-        var rng = new Random(7);
-        var reply = new byte[2000];
-        foreach (int size in new[] { 1, 2, 17, 18, 63, 64, 511, 1024, 1471, 1472 })
-        {
-            var sent = new byte[size];
-            rng.NextBytes(sent);
-            client.Send(sent);
-            int n = client.Receive(reply);
-            Assert.Equal(size, n);
-            Assert.True(sent.AsSpan().SequenceEqual(reply.AsSpan(0, n)), $"echo of {size} bytes differs");
-        }
+        IOUdpEchoTests.AssertEchoesEverySize(client, [1, 2, 17, 18, 63, 64, 511, 1024, 1471, 1472]);
         string account = server.Stop();
         Assert.True(server.Balanced, account);
         Assert.Contains("echoed 10,", account);
