@@ -35,12 +35,14 @@ public sealed class ChildProcess : IDisposable
         _p.ErrorDataReceived += (_, e) => { if (e.Data != null) lock (_lock) _err.AppendLine(e.Data); };
     }
 
-    /// <summary>Starts <paramref name="file"/>, under <c>taskset -c CORES</c> when <paramref name="cores"/> is given.</summary>
-    public static ChildProcess Start(string file, IReadOnlyList<string> args, IReadOnlyList<int>? cores = null, IReadOnlyDictionary<string, string>? env = null)
+    /// <summary>Starts <paramref name="file"/>, under <c>taskset -c CORES</c> when <paramref name="cores"/> is given, and
+    /// inside network namespace <paramref name="netns"/> (<c>ip netns exec</c>, which execs the program) when given.</summary>
+    public static ChildProcess Start(string file, IReadOnlyList<string> args, IReadOnlyList<int>? cores = null, IReadOnlyDictionary<string, string>? env = null, string? netns = null)
     {
-        var c = cores is { Count: > 0 }
-            ? new ChildProcess(Tools.Taskset, ["-c", string.Join(',', cores), file, .. args], env)
-            : new ChildProcess(file, args, env);
+        string[] command = cores is { Count: > 0 } ? [Tools.Taskset, "-c", string.Join(',', cores), file, .. args] : [file, .. args];
+        if (netns != null)
+            command = Multikernel.Net.Wire.NetNamespace.ExecCommand(netns, command);
+        var c = new ChildProcess(command[0], command[1..], env);
         ChildLaunch.Start(c._p);
         c._p.BeginOutputReadLine();
         c._p.BeginErrorReadLine();

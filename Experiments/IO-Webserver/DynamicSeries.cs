@@ -9,7 +9,9 @@ namespace IOWebserver;
 /// </summary>
 public static class DynamicSeries
 {
-    public static IReadOnlyList<ResultRow> Measure(string series, Func<string, IWebServer> start, LoadPlacement load, IoSettings s, string what)
+    /// <param name="stack">"user" or "kernel" for a multikernel series, null for a baseline.</param>
+    /// <param name="veth">True: on the series' own veth wire; false: loopback.</param>
+    public static IReadOnlyList<ResultRow> Measure(string series, string? stack, bool veth, Func<SeriesWire, string, IWebServer> start, LoadPlacement load, IoSettings s, string what)
     {
         using var scratch = ScratchFolder.Create("io-webserver-db");
         string dir = scratch.Path;
@@ -22,7 +24,7 @@ public static class DynamicSeries
               return wrk.format("GET", "{ItemRoute.Prefix}" .. math.random(1, {ItemDatabase.DefaultItems}))
             end
             """));
-        return WebSeries.Measure(series, () => start(db), port => WebCheck.Dynamic(port, db, ItemDatabase.DefaultItems), null, lua, load, s,
+        return WebSeries.Measure(series, stack, veth, wire => start(wire, db), connect => WebCheck.Dynamic(connect, db, ItemDatabase.DefaultItems), null, lua, load, s,
             $"{what}; product-detail query (item JOIN author by id) over {ItemDatabase.DefaultItems} items, ids uniformly random");
     }
 }

@@ -15,15 +15,22 @@ public static class FreePort
     }
 
     /// <summary>Waits until something accepts TCP connections on the port; false on timeout.</summary>
-    public static bool WaitUntilListening(int port, TimeSpan timeout, Func<bool> gaveUp)
+    public static bool WaitUntilListening(int port, TimeSpan timeout, Func<bool> gaveUp) =>
+        WaitUntilListening(() =>
+        {
+            using var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            s.Connect(new IPEndPoint(IPAddress.Loopback, port));
+        }, timeout, gaveUp);
+
+    /// <summary>Waits until <paramref name="connect"/> (one connection attempt) stops throwing <see cref="SocketException"/>; false on timeout.</summary>
+    public static bool WaitUntilListening(Action connect, TimeSpan timeout, Func<bool> gaveUp)
     {
         var end = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < end && !gaveUp())
         {
             try
             {
-                using var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-                s.Connect(new IPEndPoint(IPAddress.Loopback, port));
+                connect();
                 return true;
             }
             catch (SocketException) { Thread.Sleep(50); }

@@ -19,21 +19,28 @@ public sealed class HostUdpEchoServer : IUdpEchoServer
     Exception? _fault;
 
     public int Port { get; }
+    public IPAddress Address { get; }
     public IReadOnlyList<int> Cores { get; }
 
-    HostUdpEchoServer(int core, int maxDatagram)
+    HostUdpEchoServer(int core, int maxDatagram, SeriesWire? wire)
     {
         Cores = [core];
         _maxDatagram = maxDatagram;
-        _socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { ReceiveTimeout = 50 };
-        _socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        Address = wire?.ServerAddress ?? IPAddress.Loopback;
+        // On the veth wire: the server address is lent to the server namespace's kernel, and the socket made there.
+        wire?.Veth?.AssignServerAddressToKernel();
+        _socket = wire == null ? NewSocket() : wire.InServerNamespace(NewSocket);
+        _socket.Bind(new IPEndPoint(Address, 0));
         Port = ((IPEndPoint)_socket.LocalEndPoint!).Port;
         _thread = new Thread(() => Loop(core)) { IsBackground = true, Name = $"host-udp-echo-{core}" };
     }
 
-    public static HostUdpEchoServer Start(int core, int maxDatagram)
+    static Socket NewSocket() => new(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { ReceiveTimeout = 50 };
+
+    /// <param name="wire">The series' wire: null or loopback for 127.0.0.1, veth for the server namespace.</param>
+    public static HostUdpEchoServer Start(int core, int maxDatagram, SeriesWire? wire = null)
     {
-        var s = new HostUdpEchoServer(core, maxDatagram);
+        var s = new HostUdpEchoServer(core, maxDatagram, wire);
         s._thread.Start();
         return s;
     }

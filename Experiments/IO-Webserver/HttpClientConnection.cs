@@ -20,13 +20,16 @@ public sealed class HttpClientConnection : IDisposable
     byte[] _buffer = new byte[64 * 1024];
     int _start, _end;
 
-    public HttpClientConnection(int port, TimeSpan? timeout = null)
+    public HttpClientConnection(int port, TimeSpan? timeout = null) : this(IPAddress.Loopback, port, timeout) { }
+
+    /// <summary>Connects to <paramref name="address"/>:<paramref name="port"/> from the calling thread's network namespace.</summary>
+    public HttpClientConnection(IPAddress address, int port, TimeSpan? timeout = null)
     {
         _socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         int ms = (int)(timeout ?? TimeSpan.FromSeconds(5)).TotalMilliseconds;
         _socket.ReceiveTimeout = ms;
         _socket.SendTimeout = ms;
-        _socket.Connect(new IPEndPoint(IPAddress.Loopback, port));
+        _socket.Connect(new IPEndPoint(address, port));
     }
 
     public void Send(string raw) => Send(Encoding.ASCII.GetBytes(raw));

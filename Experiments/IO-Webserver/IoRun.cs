@@ -25,8 +25,9 @@ public static class IoRun
         meta.PollBudgetCycles["cpu-driver"] = WaitPolicy.Default.PollCycles;
         meta.Notes.Add(string.Create(CultureInfo.InvariantCulture,
             $"duration={s.Duration.TotalSeconds:0.###} s per timed run; repetitions={s.Repetitions}; warmup={s.Warmup.TotalSeconds:0.###} s untimed load per series; one sample = one timed run; rows give the median over runs and its 95% CI"));
-        meta.Notes.Add("all traffic is loopback (127.0.0.1) inside this machine: no NIC, no wire. The multikernel 'NIC' is a socket owned by the driver dispatcher on its own core, polled by it (modelled hardware, real kernel socket I/O); " +
-                       "packet and request bytes cross cores through shared unmanaged buffers, and only descriptors cross by URPC (real messages between pinned cores)");
+        meta.Notes.Add("wire=veth series run on a veth pair between two network namespaces this program makes per series and removes after it (link-local 169.254.77.0/24 only: nothing leaves the machine); " +
+                       "the stack=user multikernel owns an AF_PACKET ring on the server end (NIC driver core) and runs its own Ethernet/ARP/IPv4/UDP/TCP stack (stack core); the host baselines bind the same server address in the server namespace; clients and wrk run in the far namespace on the host kernel's TCP/IP. " +
+                       "wire=loopback series (stack=kernel: the driver dispatcher polls a loopback socket) run on 127.0.0.1 inside this machine. In every multikernel series packet and request bytes cross cores through shared buffers and only descriptors cross by URPC");
         meta.Notes.Add($"load average at start: {LoadAverage.Read()}");
         var points = Plan(s, allowed, meta.Notes, stderr);
         var rec = new ExperimentRecorder(Path.Combine(s.OutDir, IoSettings.ExperimentId), meta, points.Select(p => p.Name));
@@ -42,11 +43,23 @@ public static class IoRun
         Units = "series",
         FailureKind = "a check or a series",
         FormatRow = r => r.Samples == 0
-            ? $"  {r.Series,-22} {r.Metric,-16} {r.Note}"
-            : string.Create(CultureInfo.InvariantCulture, $"  {r.Series,-22} {r.Metric,-16} {r.Median,12:0.##} {r.Unit,-10} [{r.CiLow:0.##}, {r.CiHigh:0.##}] n={r.Samples} {r.Verified}"),
+            ? $"  {Label(r),-22} {r.Metric,-16} {r.Note}"
+            : string.Create(CultureInfo.InvariantCulture, $"  {Label(r),-22} {r.Metric,-16} {r.Median,12:0.##} {r.Unit,-10} [{r.CiLow:0.##}, {r.CiHigh:0.##}] n={r.Samples} {r.Verified}"),
     };
 
-    /// <summary>The series to run, in order. A series that cannot run here becomes a point that records a skip row with the reason.</summary>
+    /// <summary>The series name with its stack (user or kernel) where the row has one, so the two multikernel series tell apart on the console.</summary>
+    static string Label(ResultRow r)
+    {
+        int i = r.Param.IndexOf("stack=", StringComparison.Ordinal);
+        if (i < 0) return r.Series;
+        int end = r.Param.IndexOf(';', i);
+        return $"{r.Series} ({r.Param[(i + 6)..(end < 0 ? r.Param.Length : end)]})";
+    }
+
+    /// <summary>The series to run, in order. A series that cannot run here becomes a point that records a skip row with the reason.
+    /// Each part runs the multikernel on the user-level stack over its own veth wire (stack=user), the multikernel on the
+    /// socket driver over loopback (stack=kernel, an extra series), then the host baselines: over the same veth wire where
+    /// one can be built (wire=veth), else over loopback (wire=loopback).</summary>
     public static List<PlannedPoint> Plan(IoSettings s, IReadOnlyList<int> allowed, List<string> notes, TextWriter stderr)
     {
         var points = new List<PlannedPoint>();
@@ -59,26 +72,40 @@ public static class IoRun
         }
         double runCost = s.Warmup.TotalSeconds + s.Repetitions * s.Duration.TotalSeconds;
         bool two = s.Cores.Length >= 2;
-        void Skip(string name, string series, int cores, string metric, string unit, string reason)
+        string? noWire = SeriesWire.VethMissing;
+        bool veth = noWire == null;
+        if (!veth) notes.Add($"no veth wire here ({noWire}): the stack=user series are skipped and the host baselines run over loopback (wire=loopback)");
+        void Skip(string name, string series, int cores, string param, string metric, string unit, string reason)
         {
-            stderr.WriteLine($"io-webserver: {series} skipped: {reason}");
-            notes.Add($"{series} skipped: {reason}");
-            points.Add(new PlannedPoint(name, 0.01, () => [Rows.Skipped(series, cores, "", metric, unit, reason)]));
+            stderr.WriteLine($"io-webserver: {series}{(param.Length > 0 ? $" [{param}]" : "")} skipped: {reason}");
+            notes.Add($"{series}{(param.Length > 0 ? $" [{param}]" : "")} skipped: {reason}");
+            points.Add(new PlannedPoint(name, 0.01, () => [Rows.Skipped(series, cores, param, metric, unit, reason)]));
         }
+        const string User = "stack=user;wire=veth", Kernel = "stack=kernel;wire=loopback";
         if (s.Only.Contains(IoSettings.Udp))
         {
             var load = LoadPlacement.For(s.Cores, 2, allowed);
             NoteShared("UDP echo", load);
-            if (two)
-                points.Add(new PlannedPoint("udp/mk", runCost, () => UdpEchoSeries.Measure(UdpEchoSeries.MkSeries,
-                    () => MkUdpEchoServer.Start(s.Cores[0], s.Cores[1], s.PayloadBytes), load.Cores[0], s,
-                    $"driver dispatcher on core {s.Cores[0]}, echo stack dispatcher on core {s.Cores[1]}; {load.Description}")));
+            const string pps = "packets_per_s", ppsUnit = "packets/s";
+            if (!two) Skip("udp/mk", UdpEchoSeries.MkSeries, 2, User, pps, ppsUnit, TooFewCores(s, 2, "a driver core and a stack core"));
+            else if (noWire != null) Skip("udp/mk", UdpEchoSeries.MkSeries, 2, User, pps, ppsUnit, noWire);
+            else if (s.PayloadBytes > MaxUserStackPayload) Skip("udp/mk", UdpEchoSeries.MkSeries, 2, User, pps, ppsUnit,
+                $"the user-level stack does not fragment: --payload {s.PayloadBytes} is above {MaxUserStackPayload} B, the largest datagram in one 1500-byte frame; use --payload {MaxUserStackPayload} or less");
             else
-                Skip("udp/mk", UdpEchoSeries.MkSeries, 2, "packets_per_s", "packets/s", TooFewCores(s, 2, "a driver core and a stack core"));
-            points.Add(new PlannedPoint("udp/host", runCost, () => UdpEchoSeries.Measure(UdpEchoSeries.HostSeries,
-                () => HostUdpEchoServer.Start(s.Cores[0], s.PayloadBytes), load.Cores[0], s,
-                $"blocking receive/send loop on one thread pinned to core {s.Cores[0]}; {load.Description}")));
+                points.Add(new PlannedPoint("udp/mk", runCost + 1, () => UdpEchoSeries.Measure(UdpEchoSeries.MkSeries, "user", veth: true,
+                    wire => MkUserUdpEchoServer.Start(wire, s.Cores[0], s.Cores[1], s.PayloadBytes), load.Cores[0], s,
+                    $"NIC driver dispatcher on core {s.Cores[0]} (AF_PACKET ring on the veth end), stack dispatcher on core {s.Cores[1]} (Ethernet/ARP/IPv4/UDP and the echo service); {load.Description}")));
+            if (two)
+                points.Add(new PlannedPoint("udp/mk-kernel", runCost, () => UdpEchoSeries.Measure(UdpEchoSeries.MkSeries, "kernel", veth: false,
+                    _ => MkUdpEchoServer.Start(s.Cores[0], s.Cores[1], s.PayloadBytes), load.Cores[0], s,
+                    $"extra series on the host kernel's UDP: driver dispatcher on core {s.Cores[0]} polling a loopback socket, echo stack dispatcher on core {s.Cores[1]}; {load.Description}")));
+            else
+                Skip("udp/mk-kernel", UdpEchoSeries.MkSeries, 2, Kernel, pps, ppsUnit, TooFewCores(s, 2, "a driver core and a stack core"));
+            points.Add(new PlannedPoint("udp/host", runCost + (veth ? 1 : 0), () => UdpEchoSeries.Measure(UdpEchoSeries.HostSeries, null, veth,
+                wire => HostUdpEchoServer.Start(s.Cores[0], s.PayloadBytes, wire), load.Cores[0], s,
+                $"blocking receive/send loop on one thread pinned to core {s.Cores[0]}{(veth ? ", in the server namespace on the veth wire's server address" : "")}; {load.Description}")));
         }
+        const string rps = "requests_per_s", rpsUnit = "requests/s";
         if (s.Only.Contains(IoSettings.Static))
         {
             // wrk gets up to WrkCores free cores (one wrk thread each), so that on a big machine the load generator is not the bottleneck.
@@ -86,23 +113,31 @@ public static class IoRun
             var server = s.Cores.Take(2).ToArray();
             NoteShared("web static", load);
             string? noWrk = Tools.Wrk == null ? Tools.MissingReason("wrk") : null;
-            if (noWrk != null)
-                Skip("static/mk", WebSeries.StaticMk, 2, "requests_per_s", "requests/s", noWrk);
-            else if (!two)
-                Skip("static/mk", WebSeries.StaticMk, 2, "requests_per_s", "requests/s", TooFewCores(s, 2, "a driver core and an HTTP server core"));
+            string? noUser = noWrk ?? (!two ? TooFewCores(s, 2, "a driver core and a stack/HTTP core") : noWire);
+            if (noUser != null) Skip("static/mk", WebSeries.StaticMk, 2, User, rps, rpsUnit, noUser);
             else
-                points.Add(new PlannedPoint("static/mk", runCost, () => WebSeries.Measure(WebSeries.StaticMk, () => MkWebServer.Start(server), WebCheck.Static, StaticPage.Path, null, load, s,
-                    $"TCP NIC driver dispatcher on core {server[0]} (epoll-polled sockets), HTTP server dispatcher on core {server[1]}")));
-            if (noWrk != null)
-                Skip("static/kestrel", WebSeries.StaticKestrel, server.Length, "requests_per_s", "requests/s", noWrk);
+                points.Add(new PlannedPoint("static/mk", runCost + 1, () => WebSeries.Measure(WebSeries.StaticMk, "user", veth: true, wire => MkUserWebServer.Start(wire, server),
+                    WebCheck.Static, StaticPage.Path, null, load, s,
+                    $"NIC driver dispatcher on core {server[0]} (AF_PACKET ring on the veth end), stack dispatcher (Ethernet/ARP/IPv4/TCP) and HTTP server dispatcher on core {server[1]}")));
+            string? noKernel = noWrk ?? (!two ? TooFewCores(s, 2, "a driver core and an HTTP server core") : null);
+            if (noKernel != null) Skip("static/mk-kernel", WebSeries.StaticMk, 2, Kernel, rps, rpsUnit, noKernel);
             else
-                points.Add(new PlannedPoint("static/kestrel", runCost + 2, () => WebSeries.Measure(WebSeries.StaticKestrel, () => KestrelBaseline.Start(server), WebCheck.Static, StaticPage.Path, null, load, s,
+                points.Add(new PlannedPoint("static/mk-kernel", runCost, () => WebSeries.Measure(WebSeries.StaticMk, "kernel", veth: false, _ => MkWebServer.Start(server),
+                    WebCheck.Static, StaticPage.Path, null, load, s,
+                    $"extra series on the host kernel's TCP: TCP NIC driver dispatcher on core {server[0]} (epoll-polled loopback sockets), HTTP server dispatcher on core {server[1]}")));
+            string baseParam = $"wire={(veth ? "veth" : "loopback")}";
+            if (noWrk != null)
+                Skip("static/kestrel", WebSeries.StaticKestrel, server.Length, baseParam, rps, rpsUnit, noWrk);
+            else
+                points.Add(new PlannedPoint("static/kestrel", runCost + 2, () => WebSeries.Measure(WebSeries.StaticKestrel, null, veth, wire => KestrelBaseline.Start(server, null, wire),
+                    WebCheck.Static, StaticPage.Path, null, load, s,
                     $"ASP.NET Core Kestrel minimal API in a child process pinned with taskset to cores {CoreList.Format(server)}")));
             string? noLighttpd = noWrk ?? (Tools.Lighttpd == null ? Tools.MissingReason("lighttpd") : null);
             if (noLighttpd != null)
-                Skip("static/lighttpd", WebSeries.StaticLighttpd, server.Length, "requests_per_s", "requests/s", noLighttpd);
+                Skip("static/lighttpd", WebSeries.StaticLighttpd, server.Length, baseParam, rps, rpsUnit, noLighttpd);
             else
-                points.Add(new PlannedPoint("static/lighttpd", runCost, () => WebSeries.Measure(WebSeries.StaticLighttpd, () => LighttpdServer.Start(server), WebCheck.Static, StaticPage.Path, null, load, s,
+                points.Add(new PlannedPoint("static/lighttpd", runCost, () => WebSeries.Measure(WebSeries.StaticLighttpd, null, veth, wire => LighttpdServer.Start(server, wire),
+                    WebCheck.Static, StaticPage.Path, null, load, s,
                     $"lighttpd (single-threaded event loop) pinned with taskset to cores {CoreList.Format(server)}")));
         }
         if (s.Only.Contains(IoSettings.Dynamic))
@@ -113,22 +148,29 @@ public static class IoRun
             NoteShared("web dynamic", load);
             string? noWrk = Tools.Wrk == null ? Tools.MissingReason("wrk") : null;
             string dbPlace = server.Length >= 3 ? $"database dispatcher on core {server[2]}" : $"database dispatcher shares core {server[^1]} with the HTTP server (only 2 cores given)";
-            if (noWrk != null)
-                Skip("dynamic/mk", WebSeries.DynamicMk, 2, "requests_per_s", "requests/s", noWrk);
-            else if (!two)
-                Skip("dynamic/mk", WebSeries.DynamicMk, 2, "requests_per_s", "requests/s", TooFewCores(s, 2, "a driver core and an HTTP server core; a third gives the database its own"));
+            string? noUser = noWrk ?? (!two ? TooFewCores(s, 2, "a driver core and a stack/HTTP core; a third gives the database its own") : noWire);
+            if (noUser != null) Skip("dynamic/mk", WebSeries.DynamicMk, 2, User, rps, rpsUnit, noUser);
             else
-                points.Add(new PlannedPoint("dynamic/mk", runCost, () => DynamicSeries.Measure(WebSeries.DynamicMk,
-                    db => MkWebServer.Start(server, (http, txPool) => new DatabaseDispatcher(http, txPool, db)), load, s,
-                    $"TCP NIC driver dispatcher on core {server[0]}, HTTP server dispatcher on core {server[1]}, {dbPlace}; SQLite (Microsoft.Data.Sqlite) opened on the database core")));
-            if (noWrk != null)
-                Skip("dynamic/kestrel", WebSeries.DynamicKestrel, server.Length, "requests_per_s", "requests/s", noWrk);
+                points.Add(new PlannedPoint("dynamic/mk", runCost + 1, () => DynamicSeries.Measure(WebSeries.DynamicMk, "user", veth: true,
+                    (wire, db) => MkUserWebServer.Start(wire, server, (http, txPool) => new DatabaseDispatcher(http, txPool, db)), load, s,
+                    $"NIC driver dispatcher on core {server[0]} (AF_PACKET ring on the veth end), stack and HTTP server dispatchers on core {server[1]}, {dbPlace}; SQLite (Microsoft.Data.Sqlite) opened on the database core")));
+            string? noKernel = noWrk ?? (!two ? TooFewCores(s, 2, "a driver core and an HTTP server core; a third gives the database its own") : null);
+            if (noKernel != null) Skip("dynamic/mk-kernel", WebSeries.DynamicMk, 2, Kernel, rps, rpsUnit, noKernel);
             else
-                points.Add(new PlannedPoint("dynamic/kestrel", runCost + 2, () => DynamicSeries.Measure(WebSeries.DynamicKestrel, db => KestrelBaseline.Start(server, db), load, s,
+                points.Add(new PlannedPoint("dynamic/mk-kernel", runCost, () => DynamicSeries.Measure(WebSeries.DynamicMk, "kernel", veth: false,
+                    (_, db) => MkWebServer.Start(server, (http, txPool) => new DatabaseDispatcher(http, txPool, db)), load, s,
+                    $"extra series on the host kernel's TCP: TCP NIC driver dispatcher on core {server[0]} (loopback sockets), HTTP server dispatcher on core {server[1]}, {dbPlace}; SQLite opened on the database core")));
+            if (noWrk != null)
+                Skip("dynamic/kestrel", WebSeries.DynamicKestrel, server.Length, $"wire={(veth ? "veth" : "loopback")}", rps, rpsUnit, noWrk);
+            else
+                points.Add(new PlannedPoint("dynamic/kestrel", runCost + 2, () => DynamicSeries.Measure(WebSeries.DynamicKestrel, null, veth, (wire, db) => KestrelBaseline.Start(server, db, wire), load, s,
                     $"ASP.NET Core Kestrel minimal API in a child process pinned with taskset to cores {CoreList.Format(server)}, one SQLite connection per thread-pool thread")));
         }
         return points;
     }
+
+    /// <summary>The largest UDP payload the user-level stack echoes: one 1500-byte frame less the IPv4 and UDP headers (it does not fragment).</summary>
+    public const int MaxUserStackPayload = 1500 - 20 - 8;
 
     static string TooFewCores(IoSettings s, int needed, string what) =>
         $"the multikernel variant needs {needed} cores ({what}) and --cores gives {s.Cores.Length} ({CoreList.Format(s.Cores)})";

@@ -19,24 +19,29 @@ public sealed class KestrelBaseline : IWebServer
     bool _stopped;
 
     public int Port { get; }
+    public System.Net.IPAddress Address { get; }
     public IReadOnlyList<int> Cores { get; }
 
-    KestrelBaseline(ChildProcess p, int port, int[] cores)
+    KestrelBaseline(ChildProcess p, int port, int[] cores, System.Net.IPAddress address)
     {
+        Address = address;
         _process = p;
         Port = port;
         Cores = cores;
     }
 
     /// <param name="database">SQLite file for the item pages, or null for static only.</param>
-    public static KestrelBaseline Start(int[] cores, string? database = null)
+    /// <param name="wire">The series' wire: null or loopback for 127.0.0.1; veth: bound to the server address inside the server namespace.</param>
+    public static KestrelBaseline Start(int[] cores, string? database = null, SeriesWire? wire = null)
     {
-        int port = FreePort.Pick();
+        wire ??= SeriesWire.Loopback();
+        wire.LendServerAddressToKernel();
+        int port = wire.PickServerPort();
         var (file, args) = ChildCommand();
-        args.Add(port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        args.Add($"{wire.ServerAddress}:{port.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
         if (database != null) args.Add(database);
-        var p = ChildProcess.Start(file, args, cores, new Dictionary<string, string> { ["DOTNET_gcServer"] = "0", ["ASPNETCORE_ENVIRONMENT"] = "Production" });
-        var k = new KestrelBaseline(p, port, cores);
+        var p = ChildProcess.Start(file, args, cores, new Dictionary<string, string> { ["DOTNET_gcServer"] = "0", ["ASPNETCORE_ENVIRONMENT"] = "Production" }, wire.ServerNamespace);
+        var k = new KestrelBaseline(p, port, cores, wire.ServerAddress);
         if (!p.WaitForLine(Ready, TimeSpan.FromSeconds(30)))
         {
             string why = p.Errors.Trim() + " " + p.Output.Trim();
@@ -86,17 +91,22 @@ public sealed class KestrelBaseline : IWebServer
         _process.Dispose();
     }
 
-    /// <summary>Entry point of the child process: serve until standard input closes. Args: PORT [SQLITE-FILE].</summary>
+    /// <summary>Entry point of the child process: serve until standard input closes. Args: [ADDRESS:]PORT [SQLITE-FILE] (address default 127.0.0.1).</summary>
     public static int ServeChild(string[] args)
     {
-        if (args.Length is < 1 or > 2 || !int.TryParse(args[0], out int port))
+        var address = System.Net.IPAddress.Loopback;
+        int port = 0;
+        int colon = args.Length > 0 ? args[0].LastIndexOf(':') : -1;
+        if (args.Length is < 1 or > 2
+            || (colon >= 0 && !System.Net.IPAddress.TryParse(args[0][..colon], out address))
+            || !int.TryParse(args[0][(colon + 1)..], out port))
         {
-            Console.Error.WriteLine($"usage: IOWebserver {ChildVerb} PORT [SQLITE-FILE]");
+            Console.Error.WriteLine($"usage: IOWebserver {ChildVerb} [ADDRESS:]PORT [SQLITE-FILE]");
             return 2;
         }
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(o => o.Listen(System.Net.IPAddress.Loopback, port));
+        builder.WebHost.ConfigureKestrel(o => o.Listen(address!, port));
         var app = builder.Build();
         byte[] page = StaticPage.Body;
         app.MapGet("/", () => Results.Bytes(page, "text/html"));

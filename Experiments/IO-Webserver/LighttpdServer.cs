@@ -16,28 +16,33 @@ public sealed class LighttpdServer : IWebServer
     bool _stopped;
 
     public int Port { get; }
+    public System.Net.IPAddress Address { get; }
     public IReadOnlyList<int> Cores { get; }
 
-    LighttpdServer(ChildProcess p, ScratchFolder dir, int port, int[] cores)
+    LighttpdServer(ChildProcess p, ScratchFolder dir, int port, int[] cores, System.Net.IPAddress address)
     {
+        Address = address;
         _process = p;
         _dir = dir;
         Port = port;
         Cores = cores;
     }
 
-    public static LighttpdServer Start(int[] cores)
+    /// <param name="wire">The series' wire: null or loopback for 127.0.0.1; veth: bound to the server address inside the server namespace.</param>
+    public static LighttpdServer Start(int[] cores, SeriesWire? wire = null)
     {
+        wire ??= SeriesWire.Loopback();
+        wire.LendServerAddressToKernel();
         string exe = Tools.Lighttpd ?? throw new InvalidOperationException(Tools.MissingReason("lighttpd"));
         var scratch = ScratchFolder.Create("io-webserver-lighttpd");
         string dir = scratch.Path;
         Directory.CreateDirectory(Path.Combine(dir, "www"));
         File.WriteAllBytes(Path.Combine(dir, "www", "index.html"), StaticPage.Body);
-        int port = FreePort.Pick();
+        int port = wire.PickServerPort();
         string conf = Path.Combine(dir, "lighttpd.conf");
         File.WriteAllText(conf, string.Create(CultureInfo.InvariantCulture, $"""
             server.document-root = "{dir}/www"
-            server.bind = "127.0.0.1"
+            server.bind = "{wire.ServerAddress}"
             server.port = {port}
             server.errorlog = "{dir}/error.log"
             server.max-keep-alive-requests = 1000000
@@ -46,9 +51,9 @@ public sealed class LighttpdServer : IWebServer
             index-file.names = ( "index.html" )
             mimetype.assign = ( ".html" => "text/html" )
             """));
-        var p = ChildProcess.Start(exe, ["-D", "-f", conf], cores);
-        var s = new LighttpdServer(p, scratch, port, cores);
-        if (!FreePort.WaitUntilListening(port, TimeSpan.FromSeconds(10), () => p.HasExited))
+        var p = ChildProcess.Start(exe, ["-D", "-f", conf], cores, netns: wire.ServerNamespace);
+        var s = new LighttpdServer(p, scratch, port, cores, wire.ServerAddress);
+        if (!FreePort.WaitUntilListening(() => wire.ConnectOnce(port), TimeSpan.FromSeconds(10), () => p.HasExited))
         {
             string log = File.Exists(Path.Combine(dir, "error.log")) ? File.ReadAllText(Path.Combine(dir, "error.log")) : "";
             s.Dispose();

@@ -14,22 +14,25 @@ public static class UdpEchoSeries
     /// <summary>Upper bound on datagrams per load run, whatever the duration.</summary>
     public const long MaxPacketsPerRun = 50_000_000;
 
-    public static IReadOnlyList<ResultRow> Measure(string series, Func<IUdpEchoServer> start, int loadCore, IoSettings s, string placement)
+    /// <param name="stack">"user" or "kernel" for a multikernel series (Param stack=), null for a host baseline.</param>
+    /// <param name="veth">True: the series runs on its own veth wire (made here, removed after), clients in the far namespace; false: loopback.</param>
+    public static IReadOnlyList<ResultRow> Measure(string series, string? stack, bool veth, Func<SeriesWire, IUdpEchoServer> start, int loadCore, IoSettings s, string placement)
     {
-        using var server = start();
-        var load = new UdpLoadSettings(server.Port, s.PayloadBytes, s.Flows, s.Window, s.Warmup, MaxPacketsPerRun, loadCore);
+        using var wire = veth ? SeriesWire.CreateVeth() : SeriesWire.Loopback();
+        using var server = start(wire);
+        var load = new UdpLoadSettings(server.Port, s.PayloadBytes, s.Flows, s.Window, s.Warmup, MaxPacketsPerRun, loadCore) { Address = server.Address, Namespace = wire.ClientNamespace };
         var warm = UdpLoadGenerator.Run(load);
         var runs = new List<UdpLoadResult>();
         for (int r = 0; r < s.Repetitions; r++) runs.Add(UdpLoadGenerator.Run(load with { Duration = s.Duration }));
         string account = server.Stop();
-        bool balanced = server is not MkUdpEchoServer mk || mk.Balanced;
+        bool balanced = server switch { MkUdpEchoServer mk => mk.Balanced, MkUserUdpEchoServer user => user.Balanced, _ => true };
         bool clean = warm.Clean && runs.All(x => x.Clean) && balanced;
         int cores = server.Cores.Count;
-        string param = string.Create(CultureInfo.InvariantCulture, $"payload={s.PayloadBytes};flows={s.Flows};window={s.Window};duration_s={s.Duration.TotalSeconds:0.###}");
+        string param = string.Create(CultureInfo.InvariantCulture, $"{(stack != null ? $"stack={stack};" : "")}wire={wire.Label};payload={s.PayloadBytes};flows={s.Flows};window={s.Window};duration_s={s.Duration.TotalSeconds:0.###}");
         string failures = string.Join("; ", runs.Where(x => !x.Clean).Select(x => x.Describe()));
         string note = (clean ? "" : $"CHECK FAILED: {(balanced ? "" : "server account unbalanced; ")}{failures}{(warm.Clean ? "" : "; warm-up: " + warm.Describe())}; ") +
                       $"checks: every reply has the right length, flow, next sequence of its flow and intact payload, nothing lost ({runs.Sum(x => x.Received)} replies timed); " +
-                      $"server: {account}; {placement}";
+                      $"server: {account}; {placement}; network: {wire.Describe()}";
         var pps = runs.Select(x => x.PacketsPerSecond).ToArray();
         return
         [

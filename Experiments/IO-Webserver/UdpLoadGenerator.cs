@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using Multikernel.Drivers;
 using Multikernel.Hardware;
+using Multikernel.Net.Wire;
 
 namespace IOWebserver;
 
@@ -17,6 +18,10 @@ public sealed record UdpLoadSettings(int Port, int PayloadBytes, int Flows, int 
     /// <summary>Flow id, sequence number and send timestamp travel in the first bytes of every datagram.</summary>
     public const int HeaderBytes = 24;
     public const int MinPayload = HeaderBytes, MaxPayload = 8192;
+    /// <summary>The server's address (127.0.0.1 unless the series runs on the veth wire).</summary>
+    public IPAddress Address { get; init; } = IPAddress.Loopback;
+    /// <summary>The network namespace the generator's sockets are made in (null: this process's own; the far namespace on the veth wire).</summary>
+    public string? Namespace { get; init; }
 }
 
 /// <summary>What one load run saw. Every reply is checked: right length, right flow, next sequence of its flow, payload intact.</summary>
@@ -71,8 +76,12 @@ public static unsafe class UdpLoadGenerator
         {
             try
             {
-                CoreAffinity.PinCurrentThread(s.Core);
-                result = Loop(s);
+                UdpLoadResult Body()
+                {
+                    CoreAffinity.PinCurrentThread(s.Core);
+                    return Loop(s);
+                }
+                result = s.Namespace == null ? Body() : NetNamespace.Run(s.Namespace, Body);
             }
             catch (Exception e) { fault = e; }
         }) { Name = $"udp-load-{s.Core}", IsBackground = true };
@@ -104,7 +113,7 @@ public static unsafe class UdpLoadGenerator
             for (int f = 0; f < s.Flows; f++)
             {
                 sockets[f] = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-                sockets[f].Connect(new IPEndPoint(IPAddress.Loopback, s.Port));
+                sockets[f].Connect(new IPEndPoint(s.Address, s.Port));
                 fds[f] = (int)sockets[f].Handle;
             }
             long start = Stopwatch.GetTimestamp();

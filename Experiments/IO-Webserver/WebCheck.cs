@@ -9,11 +9,14 @@ namespace IOWebserver;
 public static class WebCheck
 {
     /// <summary>Null when the server answers correctly, else what was wrong.</summary>
-    public static string? Static(int port)
+    public static string? Static(int port) => Static(() => new HttpClientConnection(port));
+
+    /// <summary>Null when the server answers correctly, else what was wrong; <paramref name="connect"/> opens the client connection.</summary>
+    public static string? Static(Func<HttpClientConnection> connect)
     {
         try
         {
-            using var c = new HttpClientConnection(port);
+            using var c = connect();
             c.Send($"GET {StaticPage.Path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\nGET {StaticPage.Path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
             for (int i = 0; i < 2; i++) if (PageProblem(c.Read(), StaticPage.Body) is { } p) return $"pipelined response {i + 1}: {p}";
             c.Send($"GET {StaticPage.Path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
@@ -29,14 +32,17 @@ public static class WebCheck
     /// Null when the server's item pages equal the pages rendered from the database file itself: items 1, 2 and the
     /// last (pipelined), then one from the middle on the kept-alive connection, and 404 for an id past the end.
     /// </summary>
-    public static string? Dynamic(int port, string database, int items)
+    public static string? Dynamic(int port, string database, int items) => Dynamic(() => new HttpClientConnection(port), database, items);
+
+    /// <summary>As <see cref="Dynamic(int, string, int)"/>, over the connection <paramref name="connect"/> opens.</summary>
+    public static string? Dynamic(Func<HttpClientConnection> connect, string database, int items)
     {
         try
         {
             using var db = ItemDatabase.OpenReadOnly(database);
             using var detail = ItemDatabase.PrepareDetail(db);
             byte[] Expected(long id) => ItemPage.Bytes(ItemDatabase.Read(detail, id) ?? throw new InvalidDataException($"item {id} is not in the database"));
-            using var c = new HttpClientConnection(port);
+            using var c = connect();
             long[] ids = [1, 2, items];
             c.Send(string.Concat(ids.Select(id => $"GET {ItemRoute.Prefix}{id} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")));
             foreach (long id in ids)

@@ -16,24 +16,27 @@ public static class WebSeries
 
     /// <param name="check">Correctness check of the running server: null when right, else what is wrong.</param>
     /// <param name="path">Request path for wrk, or null when <paramref name="luaScript"/> makes the requests.</param>
-    public static IReadOnlyList<ResultRow> Measure(string series, Func<IWebServer> start, Func<int, string?> check, string? path, string? luaScript,
-                                                   LoadPlacement load, IoSettings s, string what)
+    /// <param name="stack">"user" or "kernel" for a multikernel series (Param stack=), null for a baseline.</param>
+    /// <param name="veth">True: the series runs on its own veth wire (made here, removed after), wrk and the check in the far namespace; false: loopback.</param>
+    public static IReadOnlyList<ResultRow> Measure(string series, string? stack, bool veth, Func<SeriesWire, IWebServer> start, Func<Func<HttpClientConnection>, string?> check,
+                                                   string? path, string? luaScript, LoadPlacement load, IoSettings s, string what)
     {
-        using var server = start();
-        string? problem = check(server.Port);
-        string url = $"http://127.0.0.1:{server.Port}{path ?? "/"}";
-        var warm = WrkRunner.Run(url, s.Warmup, s.Connections, load.Cores, luaScript);
+        using var wire = veth ? SeriesWire.CreateVeth() : SeriesWire.Loopback();
+        using var server = start(wire);
+        string? problem = check(() => wire.Connect(server.Port));
+        string url = $"http://{server.Address}:{server.Port}{path ?? "/"}";
+        var warm = WrkRunner.Run(url, s.Warmup, s.Connections, load.Cores, luaScript, wire.ClientNamespace);
         var runs = new List<WrkResult>();
-        for (int r = 0; r < s.Repetitions; r++) runs.Add(WrkRunner.Run(url, s.Duration, s.Connections, load.Cores, luaScript));
+        for (int r = 0; r < s.Repetitions; r++) runs.Add(WrkRunner.Run(url, s.Duration, s.Connections, load.Cores, luaScript, wire.ClientNamespace));
         string account = server.Stop();
         // A check after the load would be nicer, but the server is stopped to read its account; the check before
         // the load and wrk's status counts during it are what Verified rests on.
         bool clean = problem == null && runs.All(x => x.Clean);
         int wrkSeconds = Math.Max(1, (int)Math.Round(s.Duration.TotalSeconds));
-        string param = string.Create(CultureInfo.InvariantCulture, $"connections={s.Connections};duration_s={wrkSeconds};wrk_threads={Math.Min(load.Cores.Length, s.Connections)}");
+        string param = string.Create(CultureInfo.InvariantCulture, $"{(stack != null ? $"stack={stack};" : "")}wire={wire.Label};connections={s.Connections};duration_s={wrkSeconds};wrk_threads={Math.Min(load.Cores.Length, s.Connections)}");
         string note = (clean ? "" : $"CHECK FAILED: {problem ?? ""}{string.Join("; ", runs.Where(x => !x.Clean).Select(x => "wrk run: " + x.Describe()))}; ") +
                       $"checks: 200, Content-Length and exact page on a kept-alive connection with pipelining before the load; wrk: {runs.Sum(x => x.Requests)} timed requests, " +
-                      $"{runs.Sum(x => x.Non2xx)} non-2xx, {runs.Sum(x => x.SocketErrors)} socket errors; server: {what}; {account}; {load.Description}";
+                      $"{runs.Sum(x => x.Non2xx)} non-2xx, {runs.Sum(x => x.SocketErrors)} socket errors; server: {what}; {account}; {load.Description}; network: {wire.Describe()}";
         int cores = server.Cores.Count;
         return
         [

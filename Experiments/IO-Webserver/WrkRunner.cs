@@ -16,7 +16,8 @@ public sealed record WrkResult(double RequestsPerSecond, double BytesPerSecond, 
 /// </summary>
 public static partial class WrkRunner
 {
-    public static WrkResult Run(string url, TimeSpan duration, int connections, IReadOnlyList<int> cores, string? luaScript = null)
+    /// <param name="netns">Network namespace to run wrk in (the far end of the veth wire), or null for this one.</param>
+    public static WrkResult Run(string url, TimeSpan duration, int connections, IReadOnlyList<int> cores, string? luaScript = null, string? netns = null)
     {
         string wrk = Tools.Wrk ?? throw new InvalidOperationException(Tools.MissingReason("wrk"));
         var args = new List<string>
@@ -26,7 +27,7 @@ public static partial class WrkRunner
         };
         if (luaScript != null) args.AddRange(["-s", luaScript]);
         args.Add(url);
-        using var p = ChildProcess.Start(wrk, args, cores);
+        using var p = ChildProcess.Start(wrk, args, cores, netns: netns);
         if (!p.WaitForExit(duration + TimeSpan.FromSeconds(20))) throw new TimeoutException($"wrk did not finish: {p.CommandLine}");
         if (p.ExitCode != 0) throw new InvalidOperationException($"wrk exited with {p.ExitCode}: {p.Errors.Trim()} {p.Output.Trim()}");
         return Parse(p.Output);

@@ -50,12 +50,22 @@ public class IOCliTests
             Assert.Equal("pass", host.Verified);
             Assert.True(host.Median > 0);
             Assert.Equal(1, host.Cores);
+            Assert.Contains(SeriesWire.VethMissing == null ? "wire=veth" : "wire=loopback", host.Param);
             if (TestCores.HasTwo)
             {
-                var mk = Assert.Single(rows, r => r.Series == UdpEchoSeries.MkSeries && r.Metric == metric);
-                Assert.Equal("pass", mk.Verified);
-                Assert.True(mk.Median > 0);
-                Assert.Equal(2, mk.Cores);
+                var kernel = Assert.Single(rows, r => r.Series == UdpEchoSeries.MkSeries && r.Metric == metric && r.Param.Contains("stack=kernel"));
+                Assert.Equal("pass", kernel.Verified);
+                Assert.True(kernel.Median > 0);
+                Assert.Equal(2, kernel.Cores);
+                var user = Assert.Single(rows, r => r.Series == UdpEchoSeries.MkSeries && r.Metric == metric && r.Param.Contains("stack=user"));
+                if (SeriesWire.VethMissing is { } missing)
+                    Assert.Equal("skipped: " + missing, user.Note);
+                else
+                {
+                    Assert.True(user.Verified == "pass", user.Note);
+                    Assert.True(user.Median > 0);
+                    Assert.Equal(2, user.Cores);
+                }
             }
         }
         Assert.Contains("[io-webserver] 1/", err);
@@ -67,11 +77,13 @@ public class IOCliTests
         string dir = TestCores.TempDir();
         var (exit, _, err) = Run("--only", "udp", "--duration", "0.3", "--repetitions", "1", "--cores", $"{TestCores.First(1)[0]}", "--out", dir);
         Assert.True(exit == 0, err);
-        Assert.Contains("UDP echo/mk skipped: the multikernel variant needs 2 cores", err);
+        Assert.Contains("UDP echo/mk [stack=user;wire=veth] skipped: the multikernel variant needs 2 cores", err);
+        Assert.Contains("UDP echo/mk [stack=kernel;wire=loopback] skipped: the multikernel variant needs 2 cores", err);
         var rows = ResultsFile.Read(Path.Combine(dir, IoSettings.ExperimentId));
-        var skip = Assert.Single(rows, r => r.Series == UdpEchoSeries.MkSeries);
-        Assert.True(double.IsNaN(skip.Median));
-        Assert.StartsWith("skipped: ", skip.Note);
+        var skips = rows.Where(r => r.Series == UdpEchoSeries.MkSeries).ToList();
+        Assert.Equal(2, skips.Count);
+        Assert.All(skips, skip => Assert.True(double.IsNaN(skip.Median)));
+        Assert.All(skips, skip => Assert.StartsWith("skipped: ", skip.Note));
         Assert.Contains(rows, r => r.Series == UdpEchoSeries.HostSeries && r.Verified == "pass");
     }
 
@@ -90,19 +102,24 @@ public class IOCliTests
         foreach (string series in new[] { WebSeries.StaticKestrel, WebSeries.StaticLighttpd, WebSeries.StaticMk })
         {
             bool missing = Tools.Wrk == null || (series == WebSeries.StaticLighttpd && Tools.Lighttpd == null);
-            if (missing || (series == WebSeries.StaticMk && !TestCores.HasTwo))
+            // The multikernel has two series (stack=user on the veth wire, stack=kernel on loopback); the user one needs root.
+            foreach (string? stack in series == WebSeries.StaticMk ? new[] { "stack=user", "stack=kernel" } : new string?[] { null })
             {
-                var skip = Assert.Single(rows, r => r.Series == series);
-                Assert.True(double.IsNaN(skip.Median));
-                Assert.StartsWith("skipped: ", skip.Note);
-                if (missing) Assert.Contains("scripts/install-deps.sh", skip.Note);
-                continue;
-            }
-            foreach (string metric in new[] { "requests_per_s", "mbit_per_s", "p50_latency_us", "p99_latency_us" })
-            {
-                var row = Assert.Single(rows, r => r.Series == series && r.Metric == metric);
-                Assert.True(row.Verified == "pass", row.Note);
-                Assert.True(row.Median > 0, $"{series} {metric} = {row.Median}");
+                bool Match(ResultRow r) => r.Series == series && (stack == null || r.Param.Contains(stack));
+                if (missing || (series == WebSeries.StaticMk && !TestCores.HasTwo) || (stack == "stack=user" && SeriesWire.VethMissing != null))
+                {
+                    var skip = Assert.Single(rows, Match);
+                    Assert.True(double.IsNaN(skip.Median));
+                    Assert.StartsWith("skipped: ", skip.Note);
+                    if (missing) Assert.Contains("scripts/install-deps.sh", skip.Note);
+                    continue;
+                }
+                foreach (string metric in new[] { "requests_per_s", "mbit_per_s", "p50_latency_us", "p99_latency_us" })
+                {
+                    var row = Assert.Single(rows, r => Match(r) && r.Metric == metric);
+                    Assert.True(row.Verified == "pass", row.Note);
+                    Assert.True(row.Median > 0, $"{series} {stack} {metric} = {row.Median}");
+                }
             }
         }
     }
@@ -117,14 +134,18 @@ public class IOCliTests
         var rows = ResultsFile.Read(Path.Combine(dir, IoSettings.ExperimentId));
         foreach (string series in new[] { WebSeries.DynamicMk, WebSeries.DynamicKestrel })
         {
-            if (Tools.Wrk == null || (series == WebSeries.DynamicMk && !TestCores.HasTwo))
+            foreach (string? stack in series == WebSeries.DynamicMk ? new[] { "stack=user", "stack=kernel" } : new string?[] { null })
             {
-                Assert.StartsWith("skipped: ", Assert.Single(rows, r => r.Series == series).Note);
-                continue;
+                bool Match(ResultRow r) => r.Series == series && (stack == null || r.Param.Contains(stack));
+                if (Tools.Wrk == null || (series == WebSeries.DynamicMk && !TestCores.HasTwo) || (stack == "stack=user" && SeriesWire.VethMissing != null))
+                {
+                    Assert.StartsWith("skipped: ", Assert.Single(rows, Match).Note);
+                    continue;
+                }
+                var row = Assert.Single(rows, r => Match(r) && r.Metric == "requests_per_s");
+                Assert.True(row.Verified == "pass", row.Note);
+                Assert.True(row.Median > 0);
             }
-            var row = Assert.Single(rows, r => r.Series == series && r.Metric == "requests_per_s");
-            Assert.True(row.Verified == "pass", row.Note);
-            Assert.True(row.Median > 0);
         }
     }
 
@@ -140,8 +161,8 @@ public class IOCliTests
         string exp = Path.Combine(dir, IoSettings.ExperimentId);
         var meta = RunMeta.Load(exp);
         Assert.Equal("incomplete", meta.Status);
-        Assert.Equal(["udp/host"], meta.Incomplete);
-        Assert.Contains(meta.Notes, n => n.Contains("interrupted (SIGINT or SIGTERM) after 1 of 2 series"));
+        Assert.Equal(["udp/mk-kernel", "udp/host"], meta.Incomplete);
+        Assert.Contains(meta.Notes, n => n.Contains("interrupted (SIGINT or SIGTERM) after 1 of 3 series"));
         Assert.Contains(ResultsFile.Read(exp), r => r.Series == UdpEchoSeries.MkSeries);
         Assert.DoesNotContain(ResultsFile.Read(exp), r => r.Series == UdpEchoSeries.HostSeries);
     }

@@ -18,6 +18,22 @@ public class IOUdpEchoTests
 
     static IUdpEchoServer Start(string kind, int maxDatagram) => kind == "mk" ? StartMk(maxDatagram) : StartHost(maxDatagram);
 
+    /// <summary>Sends one random datagram of each size on a connected socket and checks that the same bytes come back.</summary>
+    internal static void AssertEchoesEverySize(Socket client, int[] sizes)
+    {
+        var rng = new Random(7);
+        var reply = new byte[sizes.Max() + 10];
+        foreach (int size in sizes)
+        {
+            var sent = new byte[size];
+            rng.NextBytes(sent);
+            client.Send(sent);
+            int n = client.Receive(reply);
+            Assert.Equal(size, n);
+            Assert.True(sent.AsSpan().SequenceEqual(reply.AsSpan(0, n)), $"echo of {size} bytes differs");
+        }
+    }
+
     [Theory]
     [MemberData(nameof(Kinds))]
     public void EveryDatagramOfEverySizeComesBackByteForByte(string kind)
@@ -27,17 +43,7 @@ public class IOUdpEchoTests
         using var server = Start(kind, max);
         using var client = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { ReceiveTimeout = 5000 };
         client.Connect(new IPEndPoint(IPAddress.Loopback, server.Port));
-        var rng = new Random(7);
-        var reply = new byte[max + 10];
-        foreach (int size in new[] { 1, 2, 63, 64, 65, 511, 1024, 1499, max })
-        {
-            var sent = new byte[size];
-            rng.NextBytes(sent);
-            client.Send(sent);
-            int n = client.Receive(reply);
-            Assert.Equal(size, n);
-            Assert.True(sent.AsSpan().SequenceEqual(reply.AsSpan(0, n)), $"echo of {size} bytes differs");
-        }
+        AssertEchoesEverySize(client, [1, 2, 63, 64, 65, 511, 1024, 1499, max]);
         server.Stop();
         if (server is MkUdpEchoServer mk) Assert.True(mk.Balanced, server.Stop());
     }

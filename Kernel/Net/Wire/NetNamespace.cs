@@ -39,6 +39,14 @@ public static class NetNamespace
         return result;
     }
 
+    /// <summary>
+    /// The command line that runs <paramref name="command"/> (program and arguments) inside namespace
+    /// <paramref name="name"/> as a child process: <c>ip netns exec NAME ...</c>, which execs the program, so the child's
+    /// pid is the program's. Throws <see cref="WireException"/> when iproute2's ip is missing.
+    /// </summary>
+    public static string[] ExecCommand(string name, IReadOnlyList<string> command) =>
+        [IpCommand.Path ?? throw new WireException($"running a program in a network namespace needs iproute2's ip: {IpCommand.InstallHint}"), "netns", "exec", name, .. command];
+
     /// <summary>Runs <paramref name="body"/> on a fresh thread inside namespace <paramref name="name"/>.</summary>
     public static void Run(string name, Action body) => Run(name, () => { body(); return 0; });
 

@@ -1,0 +1,114 @@
+using System.Net;
+using Multikernel.CpuDriver;
+using Multikernel.Drivers;
+using Multikernel.Hardware;
+using Multikernel.Net.Cores;
+using Multikernel.Urpc;
+
+namespace IOWebserver;
+
+/// <summary>
+/// The multikernel web server on the user-level stack: the NIC driver dispatcher on the first core (the AF_PACKET ring
+/// on the server's veth end), the stack dispatcher on the second with the TCP stream bridge
+/// (<see cref="TcpStreamBridge"/>) on top, the unchanged HTTP server dispatcher beside it on the same core (as
+/// Barrelfish linked lwIP into the web server's domain) and, for dynamic pages, the database dispatcher on the third
+/// core (or beside the HTTP server when only two cores are given). Request bytes cross from the stack to the HTTP
+/// server in the bridge's receive pool, responses back in the HTTP server's transmit pool, all as descriptors.
+/// </summary>
+public sealed class MkUserWebServer : IWebServer
+{
+    public const ushort HttpPort = 80;
+    /// <summary>The stack's connection table (the HTTP server keeps as many slots).</summary>
+    public const int MaxConnections = TcpNicDriver.MaxConnections;
+
+    readonly UserStackCores _cores;
+    readonly PacketPool _rxPool, _txPool;
+    readonly TcpStreamBridge _bridge;
+    readonly HttpServerDispatcher _http;
+    readonly Dispatcher? _database;
+    readonly int _databaseCoreIndex;
+
+    public int Port => HttpPort;
+    public IPAddress Address => _cores.Wire.ServerAddress;
+    public IReadOnlyList<int> Cores => _cores.Cores;
+
+    MkUserWebServer(UserStackCores cores, Func<UrpcEndpoint, PacketPool, Dispatcher>? database, TimeSpan? idleTimeout, TimeSpan? requestTimeout, (long From, long To)? probe)
+    {
+        _cores = cores;
+        var topo = MachineTopology.Current;
+        _rxPool = new PacketPool(MkWebServer.RxBuffers, MkWebServer.RxBufferBytes, topo.NumaNodeOf(cores.Cores[1]));
+        _txPool = new PacketPool(MkWebServer.TxBuffers, MkWebServer.TxBufferBytes, topo.NumaNodeOf(cores.Cores[1]));
+        var mk = cores.System;
+        // Bindings from the monitors (freed by the system at shutdown): stack to HTTP server (same core), HTTP server to database.
+        var stackHttp = mk.BindAsync(1, 1, MkWebServer.RingSlots).GetAwaiter().GetResult();
+        UrpcBinding? httpDb = null;
+        if (database != null)
+        {
+            _databaseCoreIndex = cores.Cores.Count >= 3 ? 2 : 1;
+            httpDb = mk.BindAsync(1, _databaseCoreIndex, MkWebServer.RingSlots).GetAwaiter().GetResult();
+            _database = database(httpDb.Server, _txPool);
+        }
+        _bridge = new TcpStreamBridge(HttpPort, MaxConnections, _rxPool, _txPool, stackHttp.Client)
+        {
+            IdleTimeout = idleTimeout ?? TimeSpan.FromSeconds(60),
+            RequestTimeout = requestTimeout ?? TimeSpan.FromSeconds(30),
+        };
+        _http = new HttpServerDispatcher(stackHttp.Server, _rxPool, _txPool, httpDb?.Client) { Probe = probe is { } q ? new Multikernel.Drivers.AllocationProbe(q.From, q.To) : null };
+    }
+
+    /// <param name="cores">Driver core, stack and HTTP core, and (for dynamic pages) the database core if given.</param>
+    /// <param name="database">Builds the database dispatcher from its end of the HTTP binding and the HTTP server's transmit pool; null for static only.</param>
+    /// <param name="probe">Optional window (driver and stack: received frames; HTTP server: requests) over which the cores count their allocations.</param>
+    public static MkUserWebServer Start(SeriesWire wire, int[] cores, Func<UrpcEndpoint, PacketPool, Dispatcher>? database = null, (long From, long To)? probe = null,
+        TimeSpan? idleTimeout = null, TimeSpan? requestTimeout = null)
+    {
+        if (cores.Length < 2) throw new ArgumentException($"the multikernel web server needs a driver core and a stack/HTTP core; got {cores.Length} core(s)", nameof(cores));
+        var boot = database != null && cores.Length >= 3 ? cores[..3] : cores[..2];
+        var uc = UserStackCores.Boot(wire, boot);
+        MkUserWebServer? s = null;
+        try
+        {
+            s = new MkUserWebServer(uc, database, idleTimeout, requestTimeout, probe);
+            if (s._database != null) uc.System.SpawnAsync(0, s._databaseCoreIndex, () => s._database).Wait();
+            uc.System.SpawnAsync(0, 1, () => s._http).Wait();
+            uc.Start(s._bridge, MaxConnections, probe);
+            return s;
+        }
+        catch
+        {
+            if (s != null) s.Dispose();
+            else uc.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Bytes the driver's, the stack's and the HTTP server's core threads allocated inside the probe window.</summary>
+    public (long? Driver, long? Stack, long? Http) ProbeAllocations => (_cores.ProbeAllocations.Driver, _cores.ProbeAllocations.Stack, _http.Probe?.Bytes);
+
+    /// <summary>The bridge's account (read after <see cref="Stop"/>).</summary>
+    public TcpStreamBridge Bridge => _bridge;
+    public HttpServerDispatcher Http => _http;
+    public UserStackCores StackCores => _cores;
+
+    public string Stop()
+    {
+        _cores.Stop();
+        var b = _bridge;
+        return $"TCP bridge on the stack core accepted {b.Accepted} connections, closed {b.Closed} ({b.TimedOut} timed out, {b.Resets} reset by the peer), " +
+               $"paused reading {b.Paused} times (back-pressure), received {b.RxBytes} B, sent {b.TxBytes} B; " +
+               $"HTTP server (beside the stack on core {Cores[1]}) parsed {_http.Requests} requests: {_http.StaticResponses} static, {_http.DynamicResponses} dynamic, {_http.Errors} errors, " +
+               $"inboxes in use {_http.InboxesInUse} of {HttpServerDispatcher.Inboxes}" +
+               (_database != null ? $"; database on core {Cores[_databaseCoreIndex]}{(_databaseCoreIndex == 1 ? " (shared with the stack and HTTP server: only 2 cores given)" : "")}" : "") +
+               $"; {_cores.Account()}";
+    }
+
+    public void Dispose()
+    {
+        try { _cores.Dispose(); }
+        finally
+        {
+            _rxPool.Dispose();
+            _txPool.Dispose();
+        }
+    }
+}

@@ -1,0 +1,117 @@
+using Multikernel;
+using Multikernel.Drivers;
+using Multikernel.Hardware;
+using Multikernel.Net.Cores;
+using Multikernel.Net.Nic;
+using Multikernel.Net.Stack;
+using Multikernel.Net.Wire;
+using Multikernel.Urpc;
+
+namespace IOWebserver;
+
+/// <summary>
+/// The multikernel's user-level network path on the series' veth wire: a system booted on the given cores, the NIC
+/// driver dispatcher on the first (it owns the AF_PACKET ring opened on the server's veth end in the server namespace)
+/// and the stack dispatcher (<see cref="NetStackDispatcher"/>) on the second, bound by the monitors
+/// (<see cref="MultikernelSystem.BindAsync"/>). Frames cross between them only as descriptors; the stack builds its
+/// frames in a transmit frame pool on its own NUMA node. The caller adds its server dispatchers and bindings between
+/// <see cref="Boot"/> and <see cref="Start"/>.
+/// </summary>
+public sealed class UserStackCores : IDisposable
+{
+    /// <summary>Transmit frame buffers of the stack core: bounds the frames in flight to the driver.</summary>
+    public const int TxFrames = 1024;
+    /// <summary>URPC ring slots each way between driver and stack: more than the frames that can be in flight (the receive ring's and the pool's).</summary>
+    public const int RingSlots = 4096;
+
+    readonly PacketRing _ring;
+    readonly PacketPool _txFrames;
+    readonly UrpcBinding _driverStack;
+    RingNicDriver? _driver;
+    NetStackDispatcher? _stack;
+    (long Packets, long Drops, long Freezes)? _kernelStatistics;
+    bool _stopped;
+
+    public MultikernelSystem System { get; }
+    public SeriesWire Wire { get; }
+    public IReadOnlyList<int> Cores { get; }
+    public RingNicDriver Driver => _driver ?? throw new InvalidOperationException("the user stack has not been started");
+    public NetStackDispatcher Stack => _stack ?? throw new InvalidOperationException("the user stack has not been started");
+
+    UserStackCores(SeriesWire wire, int[] cores, PacketRingOptions? ringOptions)
+    {
+        if (wire.Veth is not { } veth) throw new ArgumentException("the user-level stack runs on the veth wire, not on loopback", nameof(wire));
+        Wire = wire;
+        Cores = cores;
+        _ring = veth.RunInServerNamespace(() => PacketRing.Open(VethWire.ServerInterface, ringOptions));
+        try
+        {
+            _txFrames = new PacketPool(TxFrames, 2048, MachineTopology.Current.NumaNodeOf(cores[1]));
+            System = MultikernelSystem.Boot(new MultikernelOptions { Cores = cores });
+        }
+        catch
+        {
+            _txFrames?.Dispose();
+            _ring.Dispose();
+            throw;
+        }
+        try { _driverStack = System.BindAsync(0, 1, RingSlots).GetAwaiter().GetResult(); } // the system frees it at shutdown
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    /// <param name="cores">Driver core, stack core, then any further cores the caller's dispatchers use (all booted).</param>
+    public static UserStackCores Boot(SeriesWire wire, int[] cores, PacketRingOptions? ringOptions = null)
+    {
+        if (cores.Length < 2) throw new ArgumentException($"the user-level stack needs a driver core and a stack core; got {cores.Length} core(s)", nameof(cores));
+        return new UserStackCores(wire, cores, ringOptions);
+    }
+
+    /// <summary>Starts the stack dispatcher (with <paramref name="application"/> on top) and then the driver.</summary>
+    /// <param name="probe">Optional window of received frames over which the driver's and the stack's cores count their allocations.</param>
+    public void Start(INetApplication application, int maxConnections, (long From, long To)? probe = null)
+    {
+        var veth = Wire.Veth!;
+        var options = new NetStackOptions { Mac = veth.ServerMac, Address = veth.ServerAddress, Mtu = _ring.Mtu, MaxConnections = maxConnections };
+        _stack = new NetStackDispatcher(options, _ring.ReceiveView, _txFrames, _driverStack.Server, application) { Probe = probe is { } p ? new AllocationProbe(p.From, p.To) : null };
+        _driver = new RingNicDriver(_ring, _txFrames, _driverStack.Client) { Probe = probe is { } q ? new AllocationProbe(q.From, q.To) : null };
+        System.SpawnAsync(0, 1, () => _stack).Wait();
+        System.SpawnAsync(0, 0, () => _driver).Wait();
+    }
+
+    /// <summary>Bytes the driver's and the stack's core threads allocated inside the probe window (null where not reached or not set).</summary>
+    public (long? Driver, long? Stack) ProbeAllocations => (_driver?.Probe?.Bytes, _stack?.Probe?.Bytes);
+
+    /// <summary>Stops every core (idempotent) and reads the ring's kernel counters.</summary>
+    public void Stop()
+    {
+        if (_stopped) return;
+        _stopped = true;
+        System.Shutdown();
+        _kernelStatistics = _ring.ReadKernelStatistics();
+    }
+
+    /// <summary>The driver's and the stack's own account (after <see cref="Stop"/>).</summary>
+    public string Account()
+    {
+        if (_driver is not { } d || _stack is not { } s) return "user stack not started";
+        var c = s.Stack.Counters;
+        string kernel = _kernelStatistics is { } k ? $"kernel ring counters: {k.Packets} frames, {k.Drops} dropped for want of a free block" : "kernel ring counters not read";
+        return $"NIC driver core {Cores[0]}: ring {_ring.Options.Version}, {d.FramesIn} frames in, {d.FramesOut} out, {d.RingFullWaits} waited for a transmit slot, {_ring.Kicks} kicks; {kernel}; " +
+               $"stack core {Cores[1]}: {c.FramesIn} frames in, {c.FramesOut} out, {c.Malformed} malformed, {c.NotForUs} not for us, {c.ArpRequestsAnswered} ARP requests answered, " +
+               $"{c.UdpIn} UDP in, {c.UdpOut} out, {c.TcpAccepted} TCP accepted, {c.TcpRefused} refused, {c.TcpRetransmissions} retransmissions, {c.TxRingFull} times no transmit buffer";
+    }
+
+    public void Dispose()
+    {
+        try { Stop(); }
+        finally
+        {
+            _txFrames.Dispose();
+            _ring.Dispose();
+        }
+    }
+}

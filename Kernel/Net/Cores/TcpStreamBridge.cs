@@ -1,0 +1,281 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using Multikernel.Drivers;
+using Multikernel.Net.Stack;
+using Multikernel.Urpc;
+using static Multikernel.Drivers.NicMessages;
+
+namespace Multikernel.Net.Cores;
+
+/// <summary>
+/// Serves the stack's TCP connections on one port to a server dispatcher on another core (the HTTP server), in the
+/// same descriptor protocol the socket-based <see cref="TcpNicDriver"/> speaks (<see cref="NicMessages"/>): Open when
+/// a connection is accepted, Rx descriptors of stream bytes in a receive pool this bridge owns, RxDone back, Tx
+/// descriptors of responses in the server's transmit pool (copied into the connection's TCP send buffer as it has
+/// room, then TxDone), Close from the server, Closed as the last message of a connection. So the server above runs
+/// unchanged on either stack.
+/// <para>Connection ids are (generation &lt;&lt; 32 | slot) of the stack's <see cref="TcpSocket"/>; the stack's table
+/// (<see cref="NetStackOptions.MaxConnections"/>, at most <see cref="TcpNicDriver.MaxConnections"/>) bounds them and
+/// refuses further SYNs with RST.</para>
+/// <para>Back-pressure: at most <see cref="RxCreditsPerConnection"/> receive buffers of a connection are out at the
+/// server; at that limit the bridge stops reading the connection, its receive buffer fills and TCP's window closes.
+/// Limits: a connection silent both ways for <see cref="IdleTimeout"/>, or whose received bytes have had no response
+/// for <see cref="RequestTimeout"/>, is closed (FIN; RST when unread bytes are left). Stack core only; nothing allocates per request (a connection's transmit
+/// queue is made the first time its slot is used).</para>
+/// </summary>
+public sealed class TcpStreamBridge : INetApplication
+{
+    public const int RxCreditsPerConnection = 4, Batch = 32;
+    const long SweepEveryMs = 100;
+
+    readonly ushort _port;
+    readonly PacketPool _rxPool, _txPool;
+    readonly UrpcEndpoint _server;
+    readonly UrpcBacklog _toServer = new();
+    readonly TcpSocket[] _socket;
+    readonly bool[] _open, _closing, _queued;
+    readonly int[] _rxOut;
+    readonly TxQueue?[] _tx;
+    readonly long[] _lastActive, _unansweredSince;
+    readonly int[] _service;   // slots to look at again (receive credits returned, receive pool was empty)
+    int _serviceHead, _serviceCount;
+    long _nextSweep;
+    NetStack? _stack;
+
+    public long Accepted { get; private set; }
+    public long Closed { get; private set; }
+    public long TimedOut { get; private set; }
+    public long Resets { get; private set; }
+    public long Paused { get; private set; }
+    public long RxBytes { get; private set; }
+    public long TxBytes { get; private set; }
+    public long RxDescriptors { get; private set; }
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(60);
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <param name="port">The TCP port to listen on.</param>
+    /// <param name="maxConnections">The stack's connection table size (<see cref="NetStackOptions.MaxConnections"/>).</param>
+    /// <param name="rxPool">Receive buffers, owned (allocated and freed) by this bridge.</param>
+    /// <param name="txPool">The server's transmit buffers: read here, allocated and freed only by the server.</param>
+    /// <param name="server">The bridge's end of the binding to the server's core.</param>
+    public TcpStreamBridge(ushort port, int maxConnections, PacketPool rxPool, PacketPool txPool, UrpcEndpoint server)
+    {
+        if (maxConnections < 1 || maxConnections > TcpNicDriver.MaxConnections)
+            throw new ArgumentOutOfRangeException(nameof(maxConnections), maxConnections, $"the server above keeps {TcpNicDriver.MaxConnections} connection slots; use 1..{TcpNicDriver.MaxConnections}");
+        _port = port;
+        _rxPool = rxPool;
+        _txPool = txPool;
+        _server = server;
+        _socket = new TcpSocket[maxConnections];
+        _open = new bool[maxConnections];
+        _closing = new bool[maxConnections];
+        _queued = new bool[maxConnections];
+        _rxOut = new int[maxConnections];
+        _tx = new TxQueue?[maxConnections];
+        _lastActive = new long[maxConnections];
+        _unansweredSince = new long[maxConnections];
+        _service = new int[maxConnections];
+    }
+
+    static ulong Id(TcpSocket s) => (ulong)(uint)s.Generation << 32 | (uint)s.Slot;
+    bool Live(ulong id, out int slot)
+    {
+        slot = TcpNicDriver.Slot(id);
+        return (uint)slot < (uint)_open.Length && _open[slot] && Id(_socket[slot]) == id;
+    }
+
+    public bool HasWork => _toServer.Count > 0 || _serviceCount > 0;
+
+    public void OnStart(NetStack stack, Waitset waitset)
+    {
+        if (stack.Options.MaxConnections > _open.Length)
+            throw new ArgumentException($"the stack's table has {stack.Options.MaxConnections} connections and the bridge {_open.Length}");
+        _stack = stack;
+        stack.Tcp.Listen(_port);
+        waitset.Add(_server.Receiver, OnMessage);
+    }
+
+    public bool Run(NetStack stack)
+    {
+        Debug.Assert(stack == _stack);
+        bool progress = _toServer.Count > 0 && _toServer.Flush(_server.Sender) > 0;
+        for (int k = 0; k < Batch && _server.Receiver.TryReceive(out UrpcMessage m); k++)
+        {
+            progress = true;
+            OnMessage(in m);
+        }
+        var tcp = stack.Tcp;
+        while (tcp.TryAccept(_port, out TcpSocket s))
+        {
+            progress = true;
+            OpenConnection(s);
+        }
+        while (tcp.TryGetReady(out TcpSocket s))
+        {
+            if (!Live(Id(s), out int slot)) continue;
+            progress = true;
+            Service(slot);
+        }
+        for (int n = _serviceCount; n > 0; n--)
+        {
+            int slot = _service[_serviceHead];
+            _serviceHead = _serviceHead + 1 == _service.Length ? 0 : _serviceHead + 1;
+            _serviceCount--;
+            _queued[slot] = false;
+            if (_open[slot]) Service(slot);
+            progress = true;
+        }
+        long now = Environment.TickCount64;
+        if (now >= _nextSweep)
+        {
+            _nextSweep = now + SweepEveryMs;
+            progress |= CloseTimedOut(now);
+        }
+        if (_toServer.Count > 0) _toServer.Flush(_server.Sender);
+        return progress;
+    }
+
+    void OpenConnection(TcpSocket s)
+    {
+        int slot = s.Slot;
+        Debug.Assert(!_open[slot], "the stack handed out a slot the bridge still serves");
+        _socket[slot] = s;
+        _open[slot] = true;
+        _closing[slot] = false;
+        _rxOut[slot] = 0;
+        _tx[slot] ??= new TxQueue();
+        _lastActive[slot] = Environment.TickCount64;
+        _unansweredSince[slot] = 0;
+        Accepted++;
+        _toServer.Send(_server.Sender, new Open(Id(s)));
+    }
+
+    void OnMessage(in UrpcMessage m)
+    {
+        switch (m.Type)
+        {
+            case RxDone.TypeId:
+            {
+                var done = RxDone.Decode(in m);
+                _rxPool.Free(done.Buffer);
+                if (Live(done.Flow, out int slot))
+                {
+                    Debug.Assert(_rxOut[slot] > 0, "an RxDone for a connection with no receive buffer out");
+                    _rxOut[slot]--;
+                    Enqueue(slot);
+                }
+                break;
+            }
+            case Tx.TypeId:
+            {
+                var tx = Tx.Decode(in m);
+                if ((ulong)(uint)tx.Offset + (ulong)(uint)tx.Length > (ulong)_txPool.BufferSize || tx.Length <= 0)
+                    throw new InvalidDataException($"TCP stream bridge: bad Tx descriptor (buffer {tx.Buffer}, offset {tx.Offset}, length {tx.Length})");
+                if (!Live(tx.Flow, out int slot) || _closing[slot]) { _toServer.Send(_server.Sender, new TxDone(tx.Buffer, tx.Flow)); break; }
+                var q = _tx[slot]!;
+                q.Enqueue(tx.Buffer, tx.Offset, tx.Length);
+                if (q.Count == 1) Transmit(slot);
+                break;
+            }
+            case Close.TypeId:
+            {
+                if (!Live(Close.Decode(in m).Flow, out int slot)) break;
+                _closing[slot] = true;
+                if (_tx[slot]!.Count == 0) Finish(slot, reset: false);
+                break;
+            }
+            default:
+                throw new InvalidDataException($"TCP stream bridge: unexpected message type {m.Type} from the server");
+        }
+    }
+
+    void Enqueue(int slot)
+    {
+        if (_queued[slot]) return;
+        _queued[slot] = true;
+        _service[(_serviceHead + _serviceCount) % _service.Length] = slot;
+        _serviceCount++;
+    }
+
+    /// <summary>Moves queued responses into the send buffer, reads what arrived, and ends a connection that the peer reset or closed.</summary>
+    void Service(int slot)
+    {
+        var tcp = _stack!.Tcp;
+        var s = _socket[slot];
+        if (tcp.WasReset(s)) { Resets++; Finish(slot, reset: false); return; }
+        Transmit(slot);
+        if (!_open[slot]) return;
+        ulong id = Id(s);
+        while (_rxOut[slot] < RxCreditsPerConnection && tcp.Available(s) > 0)
+        {
+            if (!_rxPool.TryAllocate(out int buffer)) { Enqueue(slot); return; }
+            int n = tcp.Receive(s, _rxPool[buffer]);
+            Debug.Assert(n > 0);
+            RxBytes += n;
+            RxDescriptors++;
+            long now = Environment.TickCount64;
+            _lastActive[slot] = now;
+            if (_unansweredSince[slot] == 0) _unansweredSince[slot] = now;
+            if (++_rxOut[slot] == RxCreditsPerConnection) Paused++;
+            _toServer.Send(_server.Sender, new Rx(buffer, n, id));
+        }
+        if (tcp.PeerClosed(s) && !_closing[slot]) Finish(slot, reset: false); // FIN after every byte was read: as recv() == 0
+    }
+
+    /// <summary>Copies the connection's queued responses into its send buffer as far as there is room, in order.</summary>
+    void Transmit(int slot)
+    {
+        var tcp = _stack!.Tcp;
+        var s = _socket[slot];
+        var q = _tx[slot]!;
+        ulong id = Id(s);
+        while (q.Count > 0)
+        {
+            ref var head = ref q.Head;
+            int n = tcp.Send(s, _txPool[head.Buffer].Slice(head.Offset, head.Length));
+            if (n == 0) break; // the acknowledgment that frees room makes the connection ready again
+            TxBytes += n;
+            _lastActive[slot] = Environment.TickCount64;
+            _unansweredSince[slot] = 0;
+            if (n < head.Length) { head.Offset += n; head.Length -= n; break; }
+            _toServer.Send(_server.Sender, new TxDone(q.Dequeue(), id));
+        }
+        if (q.Count == 0 && _closing[slot]) Finish(slot, reset: false);
+    }
+
+    /// <summary>Ends a connection for the server (queued responses back, then Closed) and for the stack (FIN after
+    /// what is in the send buffer, or RST when <paramref name="reset"/> or unread bytes are left).</summary>
+    void Finish(int slot, bool reset)
+    {
+        var s = _socket[slot];
+        ulong id = Id(s);
+        if (reset) _stack!.Tcp.Abort(s);
+        else _stack!.Tcp.Close(s);
+        var q = _tx[slot]!;
+        while (q.Count > 0) _toServer.Send(_server.Sender, new TxDone(q.Dequeue(), id));
+        _open[slot] = false;
+        Closed++;
+        _toServer.Send(_server.Sender, new Closed(id));
+    }
+
+    /// <summary>Closes the connections past <see cref="IdleTimeout"/> or <see cref="RequestTimeout"/>; true if it closed any.
+    /// Compiled optimized from the start: a tier-0 loop's on-stack replacement would allocate on the stack core.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    bool CloseTimedOut(long now)
+    {
+        long idle = (long)IdleTimeout.TotalMilliseconds, request = (long)RequestTimeout.TotalMilliseconds;
+        bool any = false;
+        for (int s = 0; s < _open.Length; s++)
+        {
+            if (!_open[s] || _closing[s]) continue;
+            bool stalled = _unansweredSince[s] != 0 && now - _unansweredSince[s] > request;
+            if (stalled || (now - _lastActive[s] > idle && _tx[s]!.Count == 0 && _rxOut[s] == 0))
+            {
+                TimedOut++;
+                Finish(s, reset: false); // FIN, as close(2) on the socket driver's connection; RST if unread bytes are left
+                any = true;
+            }
+        }
+        return any;
+    }
+}

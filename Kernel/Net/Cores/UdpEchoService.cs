@@ -1,0 +1,32 @@
+using Multikernel.Net.Stack;
+using Multikernel.Urpc;
+
+namespace Multikernel.Net.Cores;
+
+/// <summary>
+/// UDP echo on the stack core: every datagram to <see cref="Port"/> goes back to its sender, built straight into a
+/// transmit frame while the request still lies in the receive ring. A datagram longer than
+/// <see cref="MaxPayload"/> is dropped and counted, never echoed in part; one that finds no transmit buffer (or no
+/// ARP entry yet) is counted as a transmit drop.
+/// </summary>
+public sealed class UdpEchoService(ushort port, int maxPayload) : INetApplication, IUdpReceiver
+{
+    public ushort Port { get; } = port;
+    public int MaxPayload { get; } = maxPayload;
+    public long Received { get; private set; }
+    public long Echoed { get; private set; }
+    public long TxDropped { get; private set; }
+    public long Oversized { get; private set; }
+
+    public void OnStart(NetStack stack, Waitset waitset) => stack.BindUdp(Port, this);
+    public bool Run(NetStack stack) => false;
+    public bool HasWork => false;
+
+    public void OnDatagram(NetStack stack, in UdpDatagram datagram, ReadOnlySpan<byte> payload)
+    {
+        if (payload.Length > MaxPayload) { Oversized++; return; }
+        Received++;
+        if (stack.SendUdp(datagram.Source, datagram.DestinationPort, datagram.SourcePort, payload)) Echoed++;
+        else TxDropped++;
+    }
+}

@@ -1,0 +1,106 @@
+using System.Net;
+using System.Net.Sockets;
+using IOWebserver;
+using Multikernel.Net.Nic;
+using Multikernel.Net.Wire;
+
+namespace Experiments.Tests;
+
+/// <summary>
+/// The multikernel on the user-level stack end to end, over the experiment's own veth wire: the NIC driver dispatcher
+/// owns the AF_PACKET ring, the stack dispatcher runs the stack, clients run in the far namespace on the host kernel's
+/// own TCP/IP. Needs root and iproute2 (skipped with the reason and the fix otherwise) and two cores.
+/// </summary>
+public class IOUserStackTests
+{
+    internal static void SkipUnlessWire()
+    {
+        Assert.SkipWhen(SeriesWire.VethMissing != null, SeriesWire.VethMissing ?? "");
+        Assert.SkipUnless(TestCores.HasTwo, "the user-stack multikernel needs a driver core and a stack core; this process may use one");
+    }
+
+    [Theory]
+    [InlineData(PacketRingVersion.V3)]
+    [InlineData(PacketRingVersion.V2)]
+    public void UdpEchoOfEverySizeComesBackByteForByteFromTheFarNamespace(PacketRingVersion version)
+    {
+        SkipUnlessWire();
+        using var wire = SeriesWire.CreateVeth();
+        using var server = MkUserUdpEchoServer.Start(wire, TestCores.First(2)[0], TestCores.First(2)[1], 1472, ring: new PacketRingOptions { Version = version });
+        using var client = wire.InClientNamespace(() => new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { ReceiveTimeout = 5000 });
+        client.Connect(new IPEndPoint(server.Address, server.Port));
+        IOUdpEchoTests.AssertEchoesEverySize(client, [1, 2, 17, 18, 63, 64, 511, 1024, 1471, 1472]);
+        string account = server.Stop();
+        Assert.True(server.Balanced, account);
+        Assert.Contains("echoed 10,", account);
+    }
+
+    [Fact]
+    public void ClosedLoopFromTheFarNamespaceLosesNothingAndAllocatesNothingPerPacket()
+    {
+        SkipUnlessWire();
+        using var wire = SeriesWire.CreateVeth();
+        using var server = MkUserUdpEchoServer.Start(wire, TestCores.First(2)[0], TestCores.First(2)[1], 1024, probe: (3_000, 9_000));
+        var r = UdpLoadGenerator.Run(new UdpLoadSettings(server.Port, 1024, Flows: 3, Window: 8, TimeSpan.FromSeconds(30), MaxPackets: 10_000, Core: TestCores.First(2)[^1])
+            { Address = server.Address, Namespace = wire.ClientNamespace });
+        string account = server.Stop();
+        Assert.True(r.Clean, r.Describe() + "; " + account);
+        Assert.Equal(10_000, r.Received);
+        Assert.True(server.Balanced, account);
+        var (driver, stack) = server.ProbeAllocations;
+        Assert.True(driver.HasValue && stack.HasValue, $"probe window not reached: {account}");
+        Assert.Equal(0, driver!.Value);
+        Assert.Equal(0, stack!.Value);
+    }
+
+    [Fact]
+    public void StaticPageIsServedOnAKeptAliveConnectionAndTheWireIsRemovedAfterwards()
+    {
+        SkipUnlessWire();
+        string[] before = VethWire.NamespacesOfThisProcess();
+        using (var wire = SeriesWire.CreateVeth())
+        using (var server = MkUserWebServer.Start(wire, TestCores.First(2)))
+        {
+            Assert.Null(WebCheck.Static(() => wire.Connect(server.Port)));
+            string account = server.Stop();
+            Assert.Contains("parsed 3 requests: 3 static", account);
+        }
+        Assert.Equal(before, VethWire.NamespacesOfThisProcess());
+    }
+
+    [Fact]
+    public void KeptAliveStaticRequestsAllocateNothingOnTheDriverStackAndHttpCores()
+    {
+        SkipUnlessWire();
+        using var wire = SeriesWire.CreateVeth();
+        using var server = MkUserWebServer.Start(wire, TestCores.First(2), probe: (2_000, 6_000));
+        const int clients = 4, each = 2_000;
+        var connections = Enumerable.Range(0, clients).Select(_ => wire.Connect(server.Port, TimeSpan.FromSeconds(10))).ToArray();
+        try
+        {
+            string request = $"GET {StaticPage.Path} HTTP/1.1\r\nHost: x\r\n\r\n";
+            var problems = new string?[clients];
+            var threads = Enumerable.Range(0, clients).Select(i => new Thread(() =>
+            {
+                for (int k = 0; k < each && problems[i] == null; k++)
+                {
+                    connections[i].Send(request);
+                    problems[i] = WebCheck.PageProblem(connections[i].Read(), StaticPage.Body);
+                }
+            })).ToArray();
+            foreach (var t in threads) t.Start();
+            foreach (var t in threads) Assert.True(t.Join(TimeSpan.FromMinutes(2)), "a client did not finish");
+            Assert.All(problems, p => Assert.Null(p));
+        }
+        finally
+        {
+            foreach (var c in connections) c.Dispose();
+        }
+        string account = server.Stop();
+        var (driver, stack, http) = server.ProbeAllocations;
+        Assert.True(driver.HasValue && stack.HasValue && http.HasValue, $"probe window not reached: {account}");
+        Assert.Equal(0, driver!.Value);
+        Assert.Equal(0, stack!.Value);
+        Assert.Equal(0, http!.Value);
+    }
+}
