@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Experiments.Common;
+using Multikernel.Net.Nic;
 
 namespace IOWebserver;
 
@@ -57,13 +58,24 @@ public static class IoCli
             foreach (var p in parts)
                 if (!IoSettings.Parts.Contains(p)) r.AddError($"--only: '{p}' is not a part of this experiment; allowed: {string.Join(", ", IoSettings.Parts)}");
         });
+        var ring = new Option<string>("--ring")
+        {
+            Description = "AF_PACKET ring of the user-level stack's NIC driver core: v2 (one frame per slot, handed over as soon as it is written, like a NIC's descriptor ring) or v3 (blocks of frames, handed over when full or 1 ms after they open: a latency floor for request/response traffic) (default v2)",
+            DefaultValueFactory = _ => "v2",
+        };
+        ring.Validators.Add(r =>
+        {
+            string? v = r.GetValueOrDefault<string>();
+            if (v is not ("v2" or "v3")) r.AddError($"--ring: '{v}' is not a ring version; allowed: v2, v3");
+        });
         var outDir = ExperimentOptions.OutDir(IoSettings.ExperimentId);
         var profiles = new ProfileOptions($"Smoke-test size ({Describe("quick")})", $"Publication size ({Describe("full")})", Describe);
 
         var root = new RootCommand(
-            $"{ExperimentRegistry.Get(IoSettings.ExperimentId).Title}, on loopback: UDP echo and a web server (static page; SQLite-backed dynamic pages) on the multikernel's " +
-            $"driver/stack/server cores against a host socket loop, Kestrel and lighttpd on the same cores. Default size: {Describe("default")}.");
-        foreach (var o in new Option[] { cores, duration, repetitions, payload, flows, window, connections, only, outDir, profiles.Quick, profiles.Full }) root.Options.Add(o);
+            $"{ExperimentRegistry.Get(IoSettings.ExperimentId).Title}: UDP echo and a web server (static page; SQLite-backed dynamic pages) on the multikernel's " +
+            $"NIC driver, user-level stack and server cores over the run's own veth wire (and, as an extra series, on the host kernel's stack over loopback) " +
+            $"against a host socket loop, Kestrel and lighttpd on the same cores and wire. Default size: {Describe("default")}.");
+        foreach (var o in new Option[] { cores, duration, repetitions, payload, flows, window, connections, only, ring, outDir, profiles.Quick, profiles.Full }) root.Options.Add(o);
         profiles.AddCheckTo(root);
 
         root.SetAction(pr =>
@@ -82,6 +94,7 @@ public static class IoCli
                 Only = (pr.GetValue(only) ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToHashSet(),
                 OutDir = pr.GetValue(outDir) ?? ExperimentOptions.DefaultRunFolder(),
                 Profile = profile,
+                Ring = pr.GetValue(ring) == "v3" ? PacketRingVersion.V3 : PacketRingVersion.V2,
             };
             if (!ExperimentOptions.RunFolderReady(settings.OutDir, [IoSettings.ExperimentId], "io-webserver", stderr)) return ExitCode.BadInput;
             return IoRun.Execute(settings, stdout, stderr, cancel);

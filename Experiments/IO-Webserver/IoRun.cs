@@ -81,7 +81,8 @@ public static class IoRun
             notes.Add($"{series}{(param.Length > 0 ? $" [{param}]" : "")} skipped: {reason}");
             points.Add(new PlannedPoint(name, 0.01, () => [Rows.Skipped(series, cores, param, metric, unit, reason)]));
         }
-        const string User = "stack=user;wire=veth", Kernel = "stack=kernel;wire=loopback";
+        string userStack = $"user;ring={s.RingName}", User = $"stack={userStack};wire=veth";
+        const string Kernel = "stack=kernel;wire=loopback";
         if (s.Only.Contains(IoSettings.Udp))
         {
             var load = LoadPlacement.For(s.Cores, 2, allowed);
@@ -92,9 +93,9 @@ public static class IoRun
             else if (s.PayloadBytes > MaxUserStackPayload) Skip("udp/mk", UdpEchoSeries.MkSeries, 2, User, pps, ppsUnit,
                 $"the user-level stack does not fragment: --payload {s.PayloadBytes} is above {MaxUserStackPayload} B, the largest datagram in one 1500-byte frame; use --payload {MaxUserStackPayload} or less");
             else
-                points.Add(new PlannedPoint("udp/mk", runCost + 1, () => UdpEchoSeries.Measure(UdpEchoSeries.MkSeries, "user", veth: true,
-                    wire => MkUserUdpEchoServer.Start(wire, s.Cores[0], s.Cores[1], s.PayloadBytes), load.Cores[0], s,
-                    $"NIC driver dispatcher on core {s.Cores[0]} (AF_PACKET ring on the veth end), stack dispatcher on core {s.Cores[1]} (Ethernet/ARP/IPv4/UDP and the echo service); {load.Description}")));
+                points.Add(new PlannedPoint("udp/mk", runCost + 1, () => UdpEchoSeries.Measure(UdpEchoSeries.MkSeries, userStack, veth: true,
+                    wire => MkUserUdpEchoServer.Start(wire, s.Cores[0], s.Cores[1], s.PayloadBytes, ring: s.RingOptions), load.Cores[0], s,
+                    $"NIC driver dispatcher on core {s.Cores[0]} (AF_PACKET TPACKET_{s.RingName.ToUpperInvariant()} ring on the veth end), stack dispatcher on core {s.Cores[1]} (Ethernet/ARP/IPv4/UDP and the echo service); {load.Description}")));
             if (two)
                 points.Add(new PlannedPoint("udp/mk-kernel", runCost, () => UdpEchoSeries.Measure(UdpEchoSeries.MkSeries, "kernel", veth: false,
                     _ => MkUdpEchoServer.Start(s.Cores[0], s.Cores[1], s.PayloadBytes), load.Cores[0], s,
@@ -116,9 +117,9 @@ public static class IoRun
             string? noUser = noWrk ?? (!two ? TooFewCores(s, 2, "a driver core and a stack/HTTP core") : noWire);
             if (noUser != null) Skip("static/mk", WebSeries.StaticMk, 2, User, rps, rpsUnit, noUser);
             else
-                points.Add(new PlannedPoint("static/mk", runCost + 1, () => WebSeries.Measure(WebSeries.StaticMk, "user", veth: true, wire => MkUserWebServer.Start(wire, server),
+                points.Add(new PlannedPoint("static/mk", runCost + 1, () => WebSeries.Measure(WebSeries.StaticMk, userStack, veth: true, wire => MkUserWebServer.Start(wire, server, ring: s.RingOptions),
                     WebCheck.Static, StaticPage.Path, null, load, s,
-                    $"NIC driver dispatcher on core {server[0]} (AF_PACKET ring on the veth end), stack dispatcher (Ethernet/ARP/IPv4/TCP) and HTTP server dispatcher on core {server[1]}")));
+                    $"NIC driver dispatcher on core {server[0]} (AF_PACKET TPACKET_{s.RingName.ToUpperInvariant()} ring on the veth end), stack dispatcher (Ethernet/ARP/IPv4/TCP) and HTTP server dispatcher on core {server[1]}")));
             string? noKernel = noWrk ?? (!two ? TooFewCores(s, 2, "a driver core and an HTTP server core") : null);
             if (noKernel != null) Skip("static/mk-kernel", WebSeries.StaticMk, 2, Kernel, rps, rpsUnit, noKernel);
             else
@@ -151,9 +152,9 @@ public static class IoRun
             string? noUser = noWrk ?? (!two ? TooFewCores(s, 2, "a driver core and a stack/HTTP core; a third gives the database its own") : noWire);
             if (noUser != null) Skip("dynamic/mk", WebSeries.DynamicMk, 2, User, rps, rpsUnit, noUser);
             else
-                points.Add(new PlannedPoint("dynamic/mk", runCost + 1, () => DynamicSeries.Measure(WebSeries.DynamicMk, "user", veth: true,
-                    (wire, db) => MkUserWebServer.Start(wire, server, (http, txPool) => new DatabaseDispatcher(http, txPool, db)), load, s,
-                    $"NIC driver dispatcher on core {server[0]} (AF_PACKET ring on the veth end), stack and HTTP server dispatchers on core {server[1]}, {dbPlace}; SQLite (Microsoft.Data.Sqlite) opened on the database core")));
+                points.Add(new PlannedPoint("dynamic/mk", runCost + 1, () => DynamicSeries.Measure(WebSeries.DynamicMk, userStack, veth: true,
+                    (wire, db) => MkUserWebServer.Start(wire, server, (http, txPool) => new DatabaseDispatcher(http, txPool, db), ring: s.RingOptions), load, s,
+                    $"NIC driver dispatcher on core {server[0]} (AF_PACKET TPACKET_{s.RingName.ToUpperInvariant()} ring on the veth end), stack and HTTP server dispatchers on core {server[1]}, {dbPlace}; SQLite (Microsoft.Data.Sqlite) opened on the database core")));
             string? noKernel = noWrk ?? (!two ? TooFewCores(s, 2, "a driver core and an HTTP server core; a third gives the database its own") : null);
             if (noKernel != null) Skip("dynamic/mk-kernel", WebSeries.DynamicMk, 2, Kernel, rps, rpsUnit, noKernel);
             else

@@ -1,3 +1,5 @@
+using Multikernel.Net.Nic;
+
 namespace IOWebserver;
 
 /// <summary>One run of the io-webserver program, as the command line asked for it.</summary>
@@ -21,6 +23,12 @@ public sealed class IoSettings
     public required IReadOnlySet<string> Only { get; init; }
     public required string OutDir { get; init; }
     public required string Profile { get; init; }
+    /// <summary>The NIC driver core's AF_PACKET ring version for the stack=user series (v2: one frame per slot, handed over at once, like a NIC's descriptor ring; v3: blocks, handed over when full or after 1 ms).</summary>
+    public PacketRingVersion Ring { get; init; } = PacketRingVersion.V2;
+    /// <summary>"v2" or "v3", as Param and the command line spell it.</summary>
+    public string RingName => Ring == PacketRingVersion.V2 ? "v2" : "v3";
+    /// <summary>The ring the stack=user series' NIC driver core opens.</summary>
+    public PacketRingOptions RingOptions => new() { Version = Ring };
     /// <summary>Untimed load before the first timed run of each series (JIT tiering, socket buffers, caches).</summary>
     public TimeSpan Warmup => TimeSpan.FromSeconds(Math.Min(1.0, Duration.TotalSeconds / 2));
 }

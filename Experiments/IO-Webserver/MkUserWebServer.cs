@@ -3,6 +3,7 @@ using Multikernel.CpuDriver;
 using Multikernel.Drivers;
 using Multikernel.Hardware;
 using Multikernel.Net.Cores;
+using Multikernel.Net.Nic;
 using Multikernel.Urpc;
 
 namespace IOWebserver;
@@ -60,11 +61,11 @@ public sealed class MkUserWebServer : IWebServer
     /// <param name="database">Builds the database dispatcher from its end of the HTTP binding and the HTTP server's transmit pool; null for static only.</param>
     /// <param name="probe">Optional window (driver and stack: received frames; HTTP server: requests) over which the cores count their allocations.</param>
     public static MkUserWebServer Start(SeriesWire wire, int[] cores, Func<UrpcEndpoint, PacketPool, Dispatcher>? database = null, (long From, long To)? probe = null,
-        TimeSpan? idleTimeout = null, TimeSpan? requestTimeout = null)
+        TimeSpan? idleTimeout = null, TimeSpan? requestTimeout = null, PacketRingOptions? ring = null)
     {
         if (cores.Length < 2) throw new ArgumentException($"the multikernel web server needs a driver core and a stack/HTTP core; got {cores.Length} core(s)", nameof(cores));
         var boot = database != null && cores.Length >= 3 ? cores[..3] : cores[..2];
-        var uc = UserStackCores.Boot(wire, boot);
+        var uc = UserStackCores.Boot(wire, boot, ring);
         MkUserWebServer? s = null;
         try
         {

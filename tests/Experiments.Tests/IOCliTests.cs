@@ -17,6 +17,7 @@ public class IOCliTests
     [InlineData("--only", "udp,tcp", "--only", "allowed: udp, static, dynamic")]
     [InlineData("--only", ",", "--only", "allowed: udp, static, dynamic")]
     [InlineData("--connections", "many", "--connections", "not a whole number")]
+    [InlineData("--ring", "v4", "--ring", "allowed: v2, v3")]
     public void BadValueNamesOptionAndAllowedValuesAndExitsWith2(string option, string value, string named, string allowed)
     {
         string dir = TestCores.TempDir();
@@ -77,7 +78,7 @@ public class IOCliTests
         string dir = TestCores.TempDir();
         var (exit, _, err) = Run("--only", "udp", "--duration", "0.3", "--repetitions", "1", "--cores", $"{TestCores.First(1)[0]}", "--out", dir);
         Assert.True(exit == 0, err);
-        Assert.Contains("UDP echo/mk [stack=user;wire=veth] skipped: the multikernel variant needs 2 cores", err);
+        Assert.Contains("UDP echo/mk [stack=user;ring=v2;wire=veth] skipped: the multikernel variant needs 2 cores", err);
         Assert.Contains("UDP echo/mk [stack=kernel;wire=loopback] skipped: the multikernel variant needs 2 cores", err);
         var rows = ResultsFile.Read(Path.Combine(dir, IoSettings.ExperimentId));
         var skips = rows.Where(r => r.Series == UdpEchoSeries.MkSeries).ToList();
