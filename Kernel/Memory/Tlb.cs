@@ -15,7 +15,7 @@ namespace Multikernel.Memory;
 /// non-present one); (3) after <see cref="InvalidatePage"/> / <see cref="InvalidateRange"/> / <see cref="Flush"/>,
 /// no entry covers the invalidated pages until a later walk finds them mapped again.</para>
 /// </summary>
-public sealed class Tlb
+public sealed class Tlb : ICoreMmu
 {
     /// <summary>Largest address-space id a tag can hold (28 bits).</summary>
     public const ulong MaxSpaceId = (1UL << 28) - 1;
@@ -111,6 +111,12 @@ public sealed class Tlb
             if (_tags[slot] == Tag(spaceId, vpn + (ulong)p)) Drop(slot);
         }
     }
+
+    /// <summary>Shootdown step of the modelled MMU: whatever the change, the page tables are shared and already edited, so this core drops its cached entries for the range.</summary>
+    public void Apply(in MmuChange change) => InvalidateRange(change.SpaceId, change.Va, change.Pages);
+
+    /// <summary>Nothing to check beyond the invalidation itself (tests and the workload probe <see cref="Holds"/>).</summary>
+    public void Verify(in MmuChange change) { }
 
     /// <summary>Drops every entry of every space.</summary>
     public void Flush()

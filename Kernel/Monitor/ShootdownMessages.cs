@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using Multikernel.Memory;
 using Multikernel.Urpc;
 
 namespace Multikernel.Monitor;
@@ -28,25 +29,29 @@ public static class ShootdownMessages
     }
 
     /// <summary>
-    /// Invalidate <see cref="Pages"/> pages from <see cref="Va"/> in address space <see cref="SpaceId"/> on the cores of
-    /// <see cref="Participants"/>, routed by <see cref="Protocol"/> (an aggregator rebuilds the route from it).
-    /// Words: tag, space, va, pages (bits 31..0) with the protocol (bits 39..32), then the three words of the core set.
+    /// Apply <see cref="Op"/> to <see cref="Pages"/> pages from <see cref="Va"/> in address space <see cref="SpaceId"/>
+    /// on the cores of <see cref="Participants"/> (with a software TLB: invalidate them), routed by
+    /// <see cref="Protocol"/> (an aggregator rebuilds the route from it). Words: tag, space, va, pages (bits 31..0)
+    /// with the protocol (bits 39..32) and the op (bits 47..40), then the three words of the core set.
     /// </summary>
-    public readonly record struct Request(RequestKind Kind, ulong Tag, ulong SpaceId, ulong Va, int Pages, RoutingProtocol Protocol, CoreSet Participants)
-        : IUrpcMessage<Request>
+    public readonly record struct Request(RequestKind Kind, ulong Tag, ulong SpaceId, ulong Va, int Pages, RoutingProtocol Protocol, CoreSet Participants,
+        MmuOp Op = MmuOp.Invalidate) : IUrpcMessage<Request>
     {
         public byte Type => (byte)Kind;
 
+        /// <summary>The change every participant applies to its own translation state.</summary>
+        public MmuChange Change => new(SpaceId, Va, Pages, Op);
+
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Encode(ref UrpcPayload w)
         {
-            w[0] = Tag; w[1] = SpaceId; w[2] = Va; w[3] = (uint)Pages | (ulong)(byte)Protocol << 32;
+            w[0] = Tag; w[1] = SpaceId; w[2] = Va; w[3] = (uint)Pages | (ulong)(byte)Protocol << 32 | (ulong)(byte)Op << 40;
             w[4] = Participants.Word0; w[5] = Participants.Word1; w[6] = Participants.Word2;
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Request Decode(in UrpcMessage m)
         {
             Debug.Assert(IsRequest(m.Type), $"type {m.Type} is not a shootdown request");
-            return new((RequestKind)m.Type, m[0], m[1], m[2], (int)(uint)m[3], (RoutingProtocol)(byte)(m[3] >> 32), new CoreSet(m[4], m[5], m[6]));
+            return new((RequestKind)m.Type, m[0], m[1], m[2], (int)(uint)m[3], (RoutingProtocol)(byte)(m[3] >> 32), new CoreSet(m[4], m[5], m[6]), (MmuOp)(byte)(m[3] >> 40));
         }
 
         public static bool IsRequest(byte type) => type is (byte)RequestKind.Invalidate or (byte)RequestKind.Forward or (byte)RequestKind.Broadcast;

@@ -7,11 +7,13 @@ using static Multikernel.Monitor.ShootdownMessages;
 namespace Multikernel.Monitor;
 
 /// <summary>
-/// The TLB shootdown protocol state of one core (one-phase: invalidate everywhere, then done). The initiator
-/// invalidates its own TLB, sends the request along the chosen route (<see cref="Routing"/>) and completes when acks
-/// covering every other participant have arrived. A receiving core invalidates its TLB for the range on its own core
-/// and acks to whoever sent it the request; a multicast aggregator first forwards the request to the rest of its group
-/// and sends one ack for the whole group once their acks are in.
+/// The TLB shootdown protocol state of one core (one-phase: apply everywhere, then done). The initiator applies the
+/// change on its own core, sends the request along the chosen route (<see cref="Routing"/>) and completes when acks
+/// covering every other participant have arrived. A receiving core applies the change to its own translation state
+/// (<see cref="ICoreMmu"/>: invalidate its software TLB in thread mode; mprotect/munmap its own page table in process
+/// mode) and acks to whoever sent it the request, then checks the change off the measured path
+/// (<see cref="ICoreMmu.Verify"/>); a multicast aggregator first forwards the request to the rest of its group and
+/// sends one ack for the whole group once their acks are in.
 /// <para>Invariants: (1) all state here belongs to one core and is used only on that core's thread; the only way in
 /// from elsewhere is a message. (2) Every request is identified by its tag (initiator core, initiator's sequence
 /// number), and every piece of pending state is keyed by tag, so concurrent shootdowns from different initiators, and
@@ -34,8 +36,10 @@ public sealed class ShootdownProtocol
 
     /// <summary>This core's index.</summary>
     public int Core { get; }
-    /// <summary>This core's TLB.</summary>
-    public Tlb Tlb { get; }
+    /// <summary>What a shootdown changes on this core: its software TLB (thread mode) or its own page table (process mode).</summary>
+    public ICoreMmu Mmu { get; }
+    /// <summary>This core's software TLB (thread mode); throws where the core has a real page table instead.</summary>
+    public Tlb Tlb => Mmu as Tlb ?? throw new InvalidOperationException($"core #{Core} changes a real page table ({Mmu.GetType().Name}); it has no software TLB");
     public RoutingGrouping Grouping { get; }
     public int CoreCount => _cpuOfCore.Count;
     /// <summary>Shootdowns this core started that have not completed yet.</summary>
@@ -63,12 +67,13 @@ public sealed class ShootdownProtocol
         public int AckTo;
     }
 
-    public ShootdownProtocol(int core, Tlb tlb, IShootdownTransport transport, MachineTopology topology, IReadOnlyList<int> cpuOfCore, RoutingGrouping grouping)
+    public ShootdownProtocol(int core, ICoreMmu mmu, IShootdownTransport transport, MachineTopology topology, IReadOnlyList<int> cpuOfCore, RoutingGrouping grouping)
     {
+        ArgumentNullException.ThrowIfNull(mmu);
         if ((uint)core >= (uint)cpuOfCore.Count) throw new ArgumentOutOfRangeException(nameof(core), core, $"core index must be 0..{cpuOfCore.Count - 1}");
         if (cpuOfCore.Count > CoreSet.Capacity) throw new ArgumentException($"the shootdown service supports at most {CoreSet.Capacity} cores; got {cpuOfCore.Count}", nameof(cpuOfCore));
         Core = core;
-        Tlb = tlb;
+        Mmu = mmu;
         _transport = transport;
         _topology = topology;
         _cpuOfCore = cpuOfCore;
@@ -89,16 +94,27 @@ public sealed class ShootdownProtocol
     /// <paramref name="spaceId"/> on every core of <paramref name="participants"/>; <paramref name="completion"/> is
     /// told on this core when all have invalidated (at once if no other core participates). Returns the tag.
     /// </summary>
-    public ulong Start(RoutingProtocol protocol, CoreSet participants, ulong spaceId, ulong va, int pages, IShootdownCompletion completion)
+    public ulong Start(RoutingProtocol protocol, CoreSet participants, ulong spaceId, ulong va, int pages, IShootdownCompletion completion) =>
+        Start(protocol, participants, new MmuChange(spaceId, va, pages, MmuOp.Invalidate), completion);
+
+    /// <summary>
+    /// Starts a shootdown that applies <paramref name="change"/> on every core of <paramref name="participants"/>. A
+    /// change that edits page tables (process mode: each core's own) is applied here first, then sent, as an unmap
+    /// edits the tables before the shootdown; an invalidation is applied here while the requests travel.
+    /// <paramref name="completion"/> is told on this core when every participant has applied it. Returns the tag.
+    /// </summary>
+    public ulong Start(RoutingProtocol protocol, CoreSet participants, in MmuChange change, IShootdownCompletion completion)
     {
         ArgumentNullException.ThrowIfNull(completion);
-        if (pages < 1) throw new ArgumentOutOfRangeException(nameof(pages), pages, "a shootdown covers at least one page");
+        if (change.Pages < 1) throw new ArgumentOutOfRangeException(nameof(change), change.Pages, "a shootdown covers at least one page");
         ulong started = CycleClock.Now();
+        bool local = participants.Contains(Core);
+        if (local && change.EditsPageTables) Mmu.Apply(in change);
         var route = RouteFor(protocol, Core, participants);
         ulong tag = Tag(Core, ++_nextSequence);
         if (route.RemoteCores > 0)
             _initiated.Add(tag, new Initiated { Remaining = route.RemoteCores, StartedAt = started, Protocol = protocol, Completion = completion });
-        var request = new Request(RequestKind.Broadcast, tag, spaceId, va, pages, protocol, participants);
+        var request = new Request(RequestKind.Broadcast, tag, change.SpaceId, change.Va, change.Pages, protocol, participants, change.Op);
         if (route.ViaBroadcastBuffer)
         {
             if (route.RemoteCores > 0) _transport.Broadcast(UrpcMessage.From(in request));
@@ -115,7 +131,7 @@ public sealed class ShootdownProtocol
             }
         }
         // Our own TLB while the requests travel.
-        if (participants.Contains(Core)) Tlb.InvalidateRange(spaceId, va, pages);
+        if (local && !change.EditsPageTables) Mmu.Apply(in change);
         if (route.RemoteCores == 0)
         {
             Completed++;
@@ -149,8 +165,10 @@ public sealed class ShootdownProtocol
             case (byte)RequestKind.Invalidate:
             {
                 var r = Request.Decode(in m);
-                Serve(r.SpaceId, r.Va, r.Pages);
+                var change = r.Change;
+                Serve(in change);
                 _transport.Send(from, UrpcMessage.From(new Ack(r.Tag, 1)));
+                Mmu.Verify(in change);
                 break;
             }
             case (byte)RequestKind.Forward:
@@ -174,8 +192,10 @@ public sealed class ShootdownProtocol
             throw new InvalidOperationException($"core #{Core}: message type {m.Type} in core #{initiator}'s broadcast buffer is not a shootdown broadcast");
         var r = Request.Decode(in m);
         if (!r.Participants.Contains(Core)) return;
-        Serve(r.SpaceId, r.Va, r.Pages);
+        var change = r.Change;
+        Serve(in change);
         _transport.Send(initiator, UrpcMessage.From(new Ack(r.Tag, 1)));
+        Mmu.Verify(in change);
     }
 
     void OnForward(int from, in Request r)
@@ -187,9 +207,11 @@ public sealed class ShootdownProtocol
             var invalidate = UrpcMessage.From(r with { Kind = RequestKind.Invalidate });
             for (int i = 0; i < forward.Length; i++) _transport.Send(forward[i], in invalidate);
         }
-        Serve(r.SpaceId, r.Va, r.Pages);
+        var change = r.Change;
+        Serve(in change);
         if (forward.Length == 0) _transport.Send(from, UrpcMessage.From(new Ack(r.Tag, 1)));
         else _aggregating.Add(r.Tag, new Aggregation { Remaining = forward.Length, Covered = 1, AckTo = from });
+        Mmu.Verify(in change);
     }
 
     void OnAck(ulong tag, int cores)
@@ -222,9 +244,9 @@ public sealed class ShootdownProtocol
         _transport.Send(agg.AckTo, UrpcMessage.From(new Ack(tag, agg.Covered)));
     }
 
-    void Serve(ulong spaceId, ulong va, int pages)
+    void Serve(in MmuChange change)
     {
-        Tlb.InvalidateRange(spaceId, va, pages);
+        Mmu.Apply(in change);
         RequestsServed++;
     }
 }

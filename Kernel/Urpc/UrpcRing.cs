@@ -37,6 +37,8 @@ public sealed unsafe class UrpcRing : IDisposable
     public int NumaNode => _frame.NumaNode;
     /// <summary>True once the ring's memory has been freed.</summary>
     public bool IsFreed => _frame.IsFreed;
+    /// <summary>The ring's memory.</summary>
+    internal UrpcFrame Frame => _frame;
 
     internal UrpcRing(UrpcFrame frame, int slots)
     {
@@ -67,6 +69,19 @@ public sealed unsafe class UrpcRing : IDisposable
         var frame = UrpcFrame.Allocate(BytesFor(slots), receiverNumaNode);
         try { return new UrpcRing(frame, slots); }
         catch { frame.Dispose(); throw; }
+    }
+
+    /// <summary>
+    /// This process's view of a ring whose memory already exists (process mode: a range of the shared region that
+    /// another process may have allocated). <paramref name="receiverNotifier"/> is the receiving core's notifier as
+    /// this process sees it: the sender wakes it, since the receiver's own waitset cannot reach a sender in another
+    /// process.
+    /// </summary>
+    internal static UrpcRing Over(UrpcFrame frame, int slots, Notifier? receiverNotifier)
+    {
+        var ring = new UrpcRing(frame, slots);
+        ring.Sender.ReceiverNotifier = receiverNotifier;
+        return ring;
     }
 
     /// <summary>True for a ring size the channel accepts: a power of two from <see cref="MinSlots"/> to <see cref="MaxSlots"/>.</summary>

@@ -1,5 +1,6 @@
 using Fig3.TlbShootdown;
 using Multikernel.Monitor;
+using Multikernel.Memory;
 
 namespace Experiments.Tests;
 
