@@ -24,9 +24,13 @@ public static class TlbSweep
     public const string LinuxMprotect = "Linux mprotect";
     public const string LinuxMunmap = "Linux munmap";
 
+    const string Hardware = "real page tables: every core is an OS process of its own, all its threads confined to that core from exec on, so its page table is loaded by that core alone " +
+        "and the host kernel can flush the TLB locally, without an IPI; only the URPC region and the domain's frames are shared between the processes";
+
     const string Modelled = "modelled: each core's TLB is a software translation cache consulted by the VM API; the invalidation is a real URPC message round between pinned cores (each core drops the entry on its own core and acks), not a hardware TLB flush";
 
-    public static List<PlannedPoint> Plan(Fig3Settings s)
+    /// <param name="meta">Where a process-mode point records its boot's startup time (<see cref="RunMeta.CoreProcessStartupMs"/>); null: nowhere.</param>
+    public static List<PlannedPoint> Plan(Fig3Settings s, RunMeta? meta = null)
     {
         var points = new List<PlannedPoint>();
         var size = s.Size;
@@ -38,14 +42,14 @@ public static class TlbSweep
             double ops = size.TotalOps;
             var series = (k >= 2 ? Protocols.Select(p => new ShootdownSeries(p.Series, p.Protocol, Unmap: false)) : [])
                 .Append(new ShootdownSeries(MultikernelUnmap, RoutingProtocol.NumaAwareMulticast, Unmap: true)).ToArray();
-            points.Add(new PlannedPoint($"Multikernel cores={k}", ops * series.Length * (2 + k), () =>
+            if (s.Mmu.HasFlag(MmuSeries.Modelled)) points.Add(new PlannedPoint($"Multikernel cores={k}", ops * series.Length * (2 + k), () =>
             {
                 var measured = ShootdownWorkload.Run(cores, series, s.Grouping, size);
                 var rows = new List<ResultRow>();
                 for (int i = 0; i < series.Length; i++)
                 {
                     var x = series[i];
-                    string param = $"protocol={Name(x.Protocol)};group={group};pages=1";
+                    string param = $"mmu=modelled;protocol={Name(x.Protocol)};group={group};pages=1";
                     string sample = $"sample = median of {size.Iterations} back-to-back operations of one repetition ({size.Warmup} untimed before); " +
                                     $"all {series.Length} multikernel series of cores={k} run in one boot, interleaved by repetition in rotating order";
                     rows.Add(x.Unmap
@@ -56,6 +60,33 @@ public static class TlbSweep
                             $"mapped again after each unmap, untimed; {sample}; {Modelled}")
                         : RowFactory.Latency(x.Name, k, param, RowFactory.ShootdownMetric, measured[i],
                             $"shootdown latency at the initiator (core {cores[0]}) from the start to the last ack, one page, participants: cores {coreText}; {sample}; {Modelled}"));
+                }
+                return rows;
+            }));
+            string hwPoint = $"Multikernel (processes) cores={k}";
+            if (s.Mmu.HasFlag(MmuSeries.Hardware)) points.Add(new PlannedPoint(hwPoint, ops * series.Length * (4 + 2 * k), () =>
+            {
+                var measured = HardwareShootdownWorkload.Run(cores, series, s.Grouping, size);
+                if (meta != null) meta.CoreProcessStartupMs[hwPoint] = Math.Round(measured.StartupMs, 1);
+                var rows = new List<ResultRow>();
+                string startup = $"the {k} core process(es) started in {measured.StartupMs:0} ms";
+                for (int i = 0; i < series.Length; i++)
+                {
+                    var x = series[i];
+                    string param = $"mmu=hardware;protocol={Name(x.Protocol)};group={group};pages=1";
+                    string sample = $"sample = median of {size.Iterations} back-to-back operations of one repetition ({size.Warmup} untimed before); " +
+                                    $"all {series.Length} series of cores={k} run in one boot of {k} core process(es), interleaved by repetition in rotating order; {startup}";
+                    rows.Add(x.Unmap
+                        ? RowFactory.Latency(x.Name, k, param, RowFactory.UnmapMetric, measured.Series[i],
+                            $"end-to-end unmap on core {cores[0]} of a page of a domain mapped at the same address in the core processes of cores {coreText}: " +
+                            "mprotect(PROT_NONE) of the initiator's own mapping (a real page-table change and a local TLB flush by the host kernel)" +
+                            (k > 1 ? ", then a NUMA-aware multicast shootdown over URPC in which every other core process mprotects its own mapping and acks, until the last ack; "
+                                   : "; no other core to reach; ") +
+                            $"restored to read-write after each by a second shootdown, untimed; {sample}; {Hardware}")
+                        : RowFactory.Latency(x.Name, k, param, RowFactory.ShootdownMetric, measured.Series[i],
+                            $"shootdown latency at the initiator (core {cores[0]}) from the start to the last ack, one page: every other core process (cores {CoreList.Format(cores[1..])}) " +
+                            "mprotects its own mapping of the page to PROT_NONE (a real page-table change and a local TLB flush) and acks; the initiator's own mapping is not changed; " +
+                            $"restored after each by a second shootdown, untimed; {sample}; {Hardware}"));
                 }
                 return rows;
             }));

@@ -4,18 +4,21 @@ namespace Multikernel.CoreProcesses;
 /// A block of the shared region as this process sees it: named across processes by its <see cref="Offset"/>, read and
 /// written here through this view (larger arguments and results of requests, a measurement's samples, a start gate).
 /// Words are read and written with acquire/release semantics, so a flag written last publishes what was written
-/// before it.
+/// before it. A view is valid while its region is mapped: after the system has shut down, every access throws
+/// <see cref="ObjectDisposedException"/>.
 /// </summary>
 public readonly unsafe struct SharedBlock
 {
     readonly byte* _at;
+    readonly SharedRegion _region;
 
     /// <summary>Offset in the shared region: the block's name in every process.</summary>
     public long Offset { get; }
     public nuint Bytes { get; }
 
-    internal SharedBlock(byte* at, long offset, nuint bytes)
+    internal SharedBlock(SharedRegion region, byte* at, long offset, nuint bytes)
     {
+        _region = region;
         _at = at;
         Offset = offset;
         Bytes = bytes;
@@ -37,6 +40,15 @@ public readonly unsafe struct SharedBlock
         return new Span<double>(_at + 8L * index, count);
     }
 
+    /// <summary>Bytes from <paramref name="byteOffset"/> on (plain access: publish them with a later <see cref="Write"/>).</summary>
+    public Span<byte> ByteSpan(int byteOffset, int count)
+    {
+        ObjectDisposedException.ThrowIf(_region is null || _region.IsDisposed, typeof(SharedRegion));
+        if (byteOffset < 0 || count < 0 || (ulong)byteOffset + (ulong)count > Bytes)
+            throw new ArgumentOutOfRangeException(nameof(byteOffset), byteOffset, $"bytes {byteOffset}..{byteOffset + count - 1} are outside a shared block of {Bytes} bytes");
+        return new Span<byte>(_at + byteOffset, count);
+    }
+
     /// <summary>The words from <paramref name="index"/> on (plain access: publish them with a later <see cref="Write"/>).</summary>
     public Span<long> Longs(int index, int count)
     {
@@ -52,6 +64,7 @@ public readonly unsafe struct SharedBlock
 
     void CheckWords(int index, int count)
     {
+        ObjectDisposedException.ThrowIf(_region is null || _region.IsDisposed, typeof(SharedRegion));
         if (index < 0 || count < 0 || (long)index + count > Words)
             throw new ArgumentOutOfRangeException(nameof(index), index, $"words {index}..{index + count - 1} are outside a shared block of {Words} words");
     }

@@ -54,6 +54,8 @@ public sealed unsafe partial class SharedRegion : IDisposable
     readonly Notifier?[] _notifiers;
     bool _disposed;
 
+    /// <summary>True once this process has unmapped the region.</summary>
+    public bool IsDisposed => _disposed;
     /// <summary>Number of cores (core processes).</summary>
     public int CoreCount { get; }
     /// <summary>The shared memory object's file descriptor in this process (domains' frames are mapped from it).</summary>
@@ -333,7 +335,7 @@ public sealed unsafe partial class SharedRegion : IDisposable
     public SharedBlock Block(long offset, nuint bytes)
     {
         CheckRange(offset, bytes);
-        return new SharedBlock(_base + offset, offset, bytes);
+        return new SharedBlock(this, _base + offset, offset, bytes);
     }
 
     /// <summary>

@@ -18,6 +18,7 @@ public class Fig3CliTests
     [InlineData("--repetitions", "0", "--repetitions", "allowed: 1 to")]
     [InlineData("--group", "socket", "--group", "allowed: package, l3, or a whole number")]
     [InlineData("--group", "0", "--group", "allowed: package, l3, or a whole number")]
+    [InlineData("--mmu", "tlb", "--mmu", "allowed: hardware, modelled, both")]
     public void BadValueNamesOptionAndAllowedValuesAndExitsWith2(string option, string value, string named, string allowed)
     {
         string dir = TestCores.TempDir();
@@ -44,12 +45,15 @@ public class Fig3CliTests
         Assert.Contains("Broadcast, Unicast, Multicast and NUMA-aware multicast skipped", err);
         string fig = Path.Combine(dir, Fig3Settings.ExperimentId);
         var rows = ResultsFile.Read(fig);
-        Assert.Equal(["Multikernel unmap", "Linux mprotect", "Linux munmap"], rows.Select(r => r.Series));
+        Assert.Equal(["Multikernel unmap", "Multikernel unmap", "Linux mprotect", "Linux munmap"], rows.Select(r => r.Series));
+        Assert.StartsWith("mmu=modelled;", rows[0].Param);
+        Assert.StartsWith("mmu=hardware;", rows[1].Param); // the same series with real page tables, in process mode
         Assert.All(rows, r => Assert.Equal(1, r.Cores));
         Assert.All(rows, r => Assert.Equal("pass", r.Verified));
         var meta = RunMeta.Load(fig);
         Assert.Equal("complete", meta.Status);
         Assert.Contains(meta.Notes, n => n.Contains("skipped") && n.Contains("only 1 core"));
+        Assert.True(meta.CoreProcessStartupMs["Multikernel (processes) cores=1"] > 0); // startup of the process-mode boot, measured
     }
 
     [Fact]
@@ -59,14 +63,17 @@ public class Fig3CliTests
         string dir = TestCores.TempDir();
         var (exit, stdout, err) = Run([.. Tiny, "--cores", string.Join(',', TestCores.UpToTwo), "--out", dir]);
         Assert.True(exit == 0, err);
-        Assert.Contains("[fig3-tlb] 1/6", err); // progress per point: 3 points per core count
+        Assert.Contains("[fig3-tlb] 1/8", err); // progress per point: 4 points per core count
         Assert.Contains("fig3: results in", stdout);
 
         string fig = Path.Combine(dir, Fig3Settings.ExperimentId);
         var rows = ResultsFile.Read(fig);
-        string[] at2 = ["Broadcast", "Unicast", "Multicast", "NUMA-aware multicast", "Multikernel unmap", "Linux mprotect", "Linux munmap"];
+        string[] multikernel = ["Broadcast", "Unicast", "Multicast", "NUMA-aware multicast", "Multikernel unmap"];
+        string[] at2 = [.. multikernel, .. multikernel, "Linux mprotect", "Linux munmap"]; // each multikernel series with mmu=modelled and mmu=hardware
         Assert.Equal(at2.Order(), rows.Where(r => r.Cores == 2).Select(r => r.Series).Order());
-        Assert.Equal(["Multikernel unmap", "Linux mprotect", "Linux munmap"], rows.Where(r => r.Cores == 1).Select(r => r.Series));
+        Assert.Equal(["Multikernel unmap", "Multikernel unmap", "Linux mprotect", "Linux munmap"], rows.Where(r => r.Cores == 1).Select(r => r.Series));
+        foreach (var mmu in new[] { "mmu=modelled;", "mmu=hardware;" })
+            Assert.Equal(multikernel.Order(), rows.Where(r => r.Cores == 2 && r.Param.StartsWith(mmu, StringComparison.Ordinal)).Select(r => r.Series).Order());
         foreach (var r in rows)
         {
             Assert.Equal(Fig3Settings.ExperimentId, r.Experiment);
@@ -77,9 +84,11 @@ public class Fig3CliTests
             Assert.InRange(r.Median, r.CiLow, r.CiHigh);
             Assert.True(r.Median > 0, $"{r.Series} cores={r.Cores}: median {r.Median}");
             Assert.False(double.IsNaN(r.MedianNs));
-            Assert.Contains(r.Series.StartsWith("Linux") ? "real:" : "modelled:", r.Note);
+            Assert.Contains(r.Series.StartsWith("Linux") ? "real:" : r.Param.StartsWith("mmu=hardware", StringComparison.Ordinal) ? "real page tables" : "modelled:", r.Note);
         }
-        Assert.Contains(rows, r => r is { Series: "NUMA-aware multicast", Param: "protocol=numa-aware-multicast;group=package;pages=1" });
+        Assert.Contains(rows, r => r is { Series: "NUMA-aware multicast", Param: "mmu=modelled;protocol=numa-aware-multicast;group=package;pages=1" });
+        Assert.Contains(rows, r => r is { Series: "NUMA-aware multicast", Param: "mmu=hardware;protocol=numa-aware-multicast;group=package;pages=1" });
+        Assert.Contains(rows, r => r.Series == "Multikernel unmap" && r.Param.StartsWith("mmu=hardware") && r.Cores == 2 && r.Note.Contains("TLB-shootdown interrupts the participating cores"));
         Assert.Contains(rows, r => r is { Series: "Linux mprotect", Param: "call=mprotect;pages=1" });
         Assert.Contains(rows, r => r.Series == "Broadcast" && r.Note.Contains("broadcast buffer"));
         var meta = RunMeta.Load(fig);
@@ -99,7 +108,7 @@ public class Fig3CliTests
         Assert.Equal(["Multikernel unmap"], ResultsFile.Read(fig).Select(r => r.Series));
         var meta = RunMeta.Load(fig);
         Assert.Equal("incomplete", meta.Status);
-        Assert.Equal(["Linux mprotect cores=1", "Linux munmap cores=1"], meta.Incomplete);
+        Assert.Equal(["Multikernel (processes) cores=1", "Linux mprotect cores=1", "Linux munmap cores=1"], meta.Incomplete);
         Assert.Contains(meta.Notes, n => n.Contains("interrupted"));
     }
 }

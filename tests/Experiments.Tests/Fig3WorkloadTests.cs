@@ -92,6 +92,39 @@ public unsafe class Fig3WorkloadTests
     }
 
     [Fact]
+    public void ProcessModeRunChangesEveryCoresOwnPageTableAndChecksEachChange()
+    {
+        Assert.SkipUnless(TestCores.HasTwo, "needs two cores; this process may use one");
+        ShootdownSeries[] series =
+        [
+            new("Broadcast", RoutingProtocol.Broadcast, false),
+            new("Multikernel unmap", RoutingProtocol.NumaAwareMulticast, true),
+        ];
+        var m = HardwareShootdownWorkload.Run(TestCores.UpToTwo, series, RoutingGrouping.Package, Small);
+        Assert.True(m.StartupMs > 0);
+        Assert.Equal(2, m.Series.Length);
+        long ops = Small.TotalOps * 2;
+        foreach (var s in m.Series)
+        {
+            Assert.True(s.Failure == null, s.Failure);
+            Assert.Equal(Small.Repetitions, s.Cycles.Length);
+            Assert.All(s.Cycles, c => Assert.True(c > 0));
+            Assert.Contains($"{ops} operations in this boot of 2 core process(es)", s.Facts);
+            Assert.Contains($"every other core applied {2 * ops} changes to its own page table", s.Facts);
+            Assert.Contains($"core {TestCores.UpToTwo[0]}'s own checks of the unmap series passed ({2 * Small.TotalOps})", s.Facts);
+        }
+        Assert.Contains("one write to core", m.Series[0].Facts);
+    }
+
+    [Fact]
+    public void ProcessModeOneCoreUnmapIsALocalMprotect()
+    {
+        var m = HardwareShootdownWorkload.Run(TestCores.First(1), [new("Multikernel unmap", RoutingProtocol.NumaAwareMulticast, true)], RoutingGrouping.Package, Small);
+        Assert.True(m.Series[0].Failure == null, m.Series[0].Failure);
+        Assert.Contains("no remote core", m.Series[0].Facts);
+    }
+
+    [Fact]
     public void InterruptCountsAreReadPerCpuFromTheTlbLine()
     {
         string f = Path.Combine(TestCores.TempDir(), "interrupts");
