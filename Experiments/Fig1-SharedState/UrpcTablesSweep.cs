@@ -35,7 +35,28 @@ public static class UrpcTablesSweep
         return pairs;
     }
 
-    public static List<PlannedPoint> Plan(Fig1Settings s, MachineTopology topo)
+    /// <summary>Series suffix of the rows measured between core processes (process mode); the report reads it.</summary>
+    public const string ProcessesSuffix = " (processes)";
+
+    static ResultRow[] PairRows(RowFactory rows, UrpcPairMeasurement m, int a, int b, string name, string param, string suffix, string mode)
+    {
+        string verdict = RowFactory.Verdict(m.Failure == null);
+        string fail = (m.Failure == null ? "" : $"CHECK FAILED: {m.Failure}; ") + mode;
+        var aToB = SampleSummary.Of(m.OneWayAToB).Median;
+        var bToA = SampleSummary.Of(m.OneWayBToA).Median;
+        return
+        [
+            rows.Cycles($"URPC one-way {name}{suffix}", 2, param, "cycles", m.OneWay, m.LatencyDisturbed, verdict,
+                fail + $"sender's TSC stamp to receiver's TSC read, mean of both directions (cancels any TSC offset between the cores): {a}->{b} median {aToB:0}, {b}->{a} median {bToA:0} cycles; one {UpdateProtocol.RingSlots}-slot ring per direction, receiver polling"),
+            rows.Cycles($"URPC round-trip {name}{suffix}", 2, param, "cycles", m.RoundTrip, m.LatencyDisturbed, verdict,
+                fail + $"ping from core {a}, pong from core {b}, timed on core {a}"),
+            rows.Other($"URPC throughput {name}{suffix}", 2, param, "msgs_per_kcycle", "msgs/kcycle", m.MsgsPerKcycle, m.StreamDisturbed, verdict,
+                fail + $"one-way stream core {a} -> core {b} through a {UpdateProtocol.RingSlots}-slot ring with lazy credit, timed at the receiver from first to last message"),
+        ];
+    }
+
+    /// <param name="meta">Where a process-mode point records its boot's startup time; null: nowhere.</param>
+    public static List<PlannedPoint> Plan(Fig1Settings s, MachineTopology topo, RunMeta? meta = null)
     {
         var rows = new RowFactory(Fig1Settings.UrpcTablesId);
         var size = s.Size;
@@ -54,23 +75,16 @@ public static class UrpcTablesSweep
         foreach (var (a, b, cls) in Pairs(s.Cores, topo))
         {
             string name = ClassName(cls);
-            points.Add(new($"URPC {name} cores={a},{b}", ops * 2500, () =>
+            string param = $"pair={a},{b};class={name}";
+            points.Add(new($"URPC {name} cores={a},{b}", ops * 2500, () => PairRows(rows, UrpcPairBench.Measure(a, b, size), a, b, name, param, "", "")));
+            string processes = $"URPC {name} (processes) cores={a},{b}";
+            points.Add(new(processes, ops * 2500 + 2e6, () =>
             {
-                var m = UrpcPairBench.Measure(a, b, size);
-                string verdict = RowFactory.Verdict(m.Failure == null);
-                string fail = m.Failure == null ? "" : $"CHECK FAILED: {m.Failure}; ";
-                string param = $"pair={a},{b};class={name}";
-                var aToB = SampleSummary.Of(m.OneWayAToB).Median;
-                var bToA = SampleSummary.Of(m.OneWayBToA).Median;
-                return
-                [
-                    rows.Cycles($"URPC one-way {name}", 2, param, "cycles", m.OneWay, m.LatencyDisturbed, verdict,
-                        fail + $"sender's TSC stamp to receiver's TSC read, mean of both directions (cancels any TSC offset between the cores): {a}->{b} median {aToB:0}, {b}->{a} median {bToA:0} cycles; one {UpdateProtocol.RingSlots}-slot ring per direction, receiver polling"),
-                    rows.Cycles($"URPC round-trip {name}", 2, param, "cycles", m.RoundTrip, m.LatencyDisturbed, verdict,
-                        fail + $"ping from core {a}, pong from core {b}, timed on core {a}"),
-                    rows.Other($"URPC throughput {name}", 2, param, "msgs_per_kcycle", "msgs/kcycle", m.MsgsPerKcycle, m.StreamDisturbed, verdict,
-                        fail + $"one-way stream core {a} -> core {b} through a {UpdateProtocol.RingSlots}-slot ring with lazy credit, timed at the receiver from first to last message"),
-                ];
+                var m = UrpcPairBench.MeasureInProcesses(a, b, size, out double startupMs);
+                if (meta != null) meta.CoreProcessStartupMs[processes] = Math.Round(startupMs, 1);
+                return PairRows(rows, m, a, b, name, param, ProcessesSuffix,
+                    $"process mode: core {a} and core {b} are OS processes of their own, each confined to its core, with separate address spaces and GC heaps; " +
+                    $"the rings are in the shared memory region both map, made by their monitors' bind; the two core processes started in {startupMs:0} ms; ");
             }));
         }
         return points;

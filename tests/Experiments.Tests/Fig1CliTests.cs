@@ -106,8 +106,14 @@ public class Fig1CliTests
         Assert.Contains(t, r => r.Series.StartsWith("URPC one-way ") && r.Metric == "cycles");
         Assert.Contains(t, r => r.Series.StartsWith("URPC round-trip ") && r.Metric == "cycles");
         Assert.Contains(t, r => r.Series.StartsWith("URPC throughput ") && r is { Metric: "msgs_per_kcycle", Unit: "msgs/kcycle" });
+        // Every URPC row also measured between two core processes (process mode), with the suffix the report reads.
+        var urpc = t.Where(r => r.Series.StartsWith("URPC ")).ToList();
+        Assert.Equal(urpc.Count / 2, urpc.Count(r => r.Series.EndsWith(UrpcTablesSweep.ProcessesSuffix)));
+        Assert.All(urpc.Where(r => r.Series.EndsWith(UrpcTablesSweep.ProcessesSuffix)), r => Assert.Contains("process mode", r.Note));
         Assert.All(t, r => Assert.Equal("pass", r.Verified));
-        Assert.Equal("complete", RunMeta.Load(tables).Status);
+        var tablesMeta = RunMeta.Load(tables);
+        Assert.Equal("complete", tablesMeta.Status);
+        Assert.NotEmpty(tablesMeta.CoreProcessStartupMs);
     }
 
     /// <summary>A writer that cancels the run once the program reports its first finished point.</summary>
