@@ -15,11 +15,10 @@ namespace Fig3.TlbShootdown;
 /// after acking, and before the next timed operation starts the initiator pings every other core's monitor (which
 /// answers only once its checks are done), so no check overlaps a timed operation. Series are interleaved by
 /// repetition in rotating order, as in the thread-mode loop.
-/// <para>Samples go into the shared result block (<see cref="Layout"/>); word 0 is written last. A shootdown whose
-/// participants are all local completes inside its start: the loop then continues iteratively (a trampoline), so
-/// the stack never grows with the number of operations.</para>
+/// <para>Batches and their order: <see cref="InterleavedShootdownLoop"/>. Samples go into the shared result block
+/// (<see cref="Layout"/>); word 0 is written last.</para>
 /// </summary>
-public sealed class HardwareShootdownLoop : IShootdownCompletion
+public sealed class HardwareShootdownLoop : InterleavedShootdownLoop
 {
     /// <summary>Words of the result block: 0 done (1), 1 operations completed, then samples (doubles) and disturbed flags from <see cref="SamplesAt"/>.</summary>
     public static class Layout
@@ -33,37 +32,26 @@ public sealed class HardwareShootdownLoop : IShootdownCompletion
     readonly MonitorDispatcher _monitor;
     readonly ShootdownProtocol _engine;
     readonly HardwarePageTable _pages;
-    readonly ShootdownSeries[] _series;
     readonly CoreSet _all, _remote;
-    readonly SweepSize _size;
-    readonly SharedBlock _result;
-    readonly CoreReply _reply;
-    readonly ulong[] _latencies;
     readonly int[] _others;
     readonly Action _onPong;
-    int _rep, _position, _op, _pongsMissing;
-    long _completed, _switchesAtBatchStart;
-    ulong _t0;
-    bool _restoring, _issuing, _again, _finished;
+    readonly SharedBlock _result;
+    readonly CoreReply _reply;
+    int _pongsMissing;
 
     public HardwareShootdownLoop(MonitorDispatcher monitor, ShootdownSeries[] series, int cores, SweepSize size, SharedBlock result, CoreReply reply)
+        : base(series, size)
     {
         _monitor = monitor;
-        var engine = ShootdownService.Of(monitor).Protocol;
-        _engine = engine;
+        _engine = ShootdownService.Of(monitor).Protocol;
         _pages = monitor.PageTable;
-        _series = series;
         _all = CoreSet.FirstN(cores);
-        _remote = _all.Without(engine.Core);
-        _size = size;
-        _result = result;
-        _reply = reply;
-        _latencies = new ulong[size.Iterations];
+        _remote = _all.Without(_engine.Core);
         _others = _remote.ToArray();
         _onPong = OnPong;
+        _result = result;
+        _reply = reply;
     }
-
-    int Current => (_rep + _position) % _series.Length;
 
     /// <summary>The page a series changes: the unmap series and the shootdown-only series each have their own.</summary>
     public static ulong PageOf(ShootdownSeries s) => s.Unmap ? Fig3CoreProgram.UnmapVa : Fig3CoreProgram.ShootVa;
@@ -74,83 +62,42 @@ public sealed class HardwareShootdownLoop : IShootdownCompletion
     /// </summary>
     CoreSet ParticipantsOf(ShootdownSeries s) => s.Unmap ? _all : _remote;
 
-    MmuChange ChangeOf(ShootdownSeries s, bool restore) => new(Fig3CoreProgram.Space, PageOf(s), 1, restore ? MmuOp.ProtectReadWrite : MmuOp.ProtectNone);
+    static MmuChange ChangeOf(ShootdownSeries s, bool restore) => new(Fig3CoreProgram.Space, PageOf(s), 1, restore ? MmuOp.ProtectReadWrite : MmuOp.ProtectNone);
 
-    public void Begin()
+    /// <summary>The timed step takes the page's access away; the untimed one gives it back.</summary>
+    protected override void Issue(ShootdownSeries s, bool timedStep)
     {
-        _switchesAtBatchStart = ContextSwitches.InvoluntaryOfThisThread();
-        Pump();
+        var change = ChangeOf(s, restore: !timedStep);
+        _engine.Start(s.Protocol, ParticipantsOf(s), in change, this);
     }
 
-    void Pump()
+    protected override After Completed(ShootdownSeries s, bool timedStep)
     {
-        do
-        {
-            _again = false;
-            _issuing = true;
-            var s = _series[Current];
-            var change = ChangeOf(s, _restoring);
-            if (!_restoring) _t0 = CycleClock.Now();
-            _engine.Start(s.Protocol, ParticipantsOf(s), in change, this);
-            _issuing = false;
-        } while (_again);
-    }
-
-    public void ShootdownCompleted(in ShootdownOutcome outcome)
-    {
-        ulong t1 = CycleClock.Now();
-        if (_finished) return;
-        var s = _series[Current];
-        if (!_restoring)
-        {
-            int timed = _op - _size.Warmup;
-            if (timed >= 0) _latencies[timed] = t1 - _t0;
-            if (s.Unmap) _pages.Verify(ChangeOf(s, restore: false)); // untimed: this core's own mapping is gone
-            _restoring = true;
-        }
-        else
-        {
-            if (s.Unmap) _pages.Verify(ChangeOf(s, restore: true));
-            _restoring = false;
-            _completed++;
-            if (++_op == _size.OpsPerRepetition) EndBatch();
-            if (_finished) return;
-            if (_others.Length > 0)
-            {
-                // Untimed: wait until every other core has finished its checks of the restore before the next timed operation.
-                _pongsMissing = _others.Length;
-                foreach (int c in _others) _monitor.Ping(c, _onPong);
-                return;
-            }
-        }
-        if (_issuing) _again = true;
-        else Pump();
+        if (s.Unmap) _pages.Verify(ChangeOf(s, restore: !timedStep)); // untimed: this core's own mapping
+        if (timedStep) return After.UntimedStep;
+        if (_others.Length == 0) return After.NextOperation;
+        // Untimed: wait until every other core has finished its checks of the restore before the next timed operation.
+        _pongsMissing = _others.Length;
+        foreach (int c in _others) _monitor.Ping(c, _onPong);
+        return After.NextOperationOnResume;
     }
 
     void OnPong()
     {
-        if (--_pongsMissing == 0) Pump();
+        if (--_pongsMissing == 0) Resume();
     }
 
-    void EndBatch()
+    protected override void Finished(double[][] samples, bool[][] disturbed, long completed)
     {
-        int s = Current, n = _series.Length, reps = _size.Repetitions;
-        _result.Write(Layout.Disturbed(n, reps, s, _rep), ContextSwitches.InvoluntaryOfThisThread() != _switchesAtBatchStart ? 1 : 0);
-        Array.Sort(_latencies);
-        _result.Doubles(Layout.Sample(n, reps, s, _rep), 1)[0] = ShootdownLoop.Median(_latencies);
-        _op = 0;
-        if (++_position == n)
-        {
-            _position = 0;
-            if (++_rep == reps)
+        int n = samples.Length, reps = samples[0].Length;
+        for (int s = 0; s < n; s++)
+            for (int r = 0; r < reps; r++)
             {
-                _finished = true;
-                _result.Write(Layout.Completed, _completed);
-                _result.Write(Layout.Done, 1);
-                _reply.Complete(new CoreArgs((ulong)_completed));
-                return;
+                _result.Doubles(Layout.Sample(n, reps, s, r), 1)[0] = samples[s][r];
+                _result.Write(Layout.Disturbed(n, reps, s, r), disturbed[s][r] ? 1 : 0);
             }
-        }
-        _switchesAtBatchStart = ContextSwitches.InvoluntaryOfThisThread();
+        _result.Write(Layout.Completed, completed);
+        _result.Write(Layout.Done, 1);
+        _reply.Complete(new CoreArgs((ulong)completed));
     }
 }

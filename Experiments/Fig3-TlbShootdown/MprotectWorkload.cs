@@ -59,7 +59,7 @@ public static unsafe class MprotectWorkload
                     if (failure != null) break;
                     disturbed[rep] = ContextSwitches.InvoluntaryOfThisThread() != sw;
                     Array.Sort(lat);
-                    samples[rep] = ShootdownLoop.Median(lat);
+                    samples[rep] = InterleavedShootdownLoop.Median(lat);
                     completedReps++;
                 }
             }, TimeSpan.FromMinutes(10));
