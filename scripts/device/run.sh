@@ -48,7 +48,10 @@ if [ -x $pl/bin/urpc_pingpong ] && [ -d $pl/apps/benchmarks ]; then
   [ "$last" -gt 1 ] && step urpc-vs-native-0-$last 25 dotnet "$(dll benchmarks)" urpc-vs-native --cores 0,$last --native $pl/bin/urpc_pingpong --out "$run/urpc-vs-native-0-$last"
 fi
 [ -d $pl/apps/compute ] && step compute 110 dotnet "$(dll compute)" --quick --class A --repetitions 2 --cores "$cores" --out "$run"
-[ -d $pl/apps/fig3 ] && step fig3 60 dotnet "$(dll fig3)" --cores "$cores" --out "$run"
+# fig3 measures the multikernel twice per core count: with real page tables (one core process per core, mmu=hardware;
+# two shootdowns with real mprotects and checks per operation) and with software TLBs (mmu=modelled): 31 repetitions
+# keep it to about a minute on 16 cores (an estimate from the 2-core VM, not yet measured there).
+[ -d $pl/apps/fig3 ] && step fig3 120 dotnet "$(dll fig3)" --cores "$cores" --repetitions 31 --out "$run"
 (wrk --version; lighttpd -v) > "$run/tools.txt" 2>&1
 [ -d $pl/apps/io ] && step io 90 dotnet "$(dll io)" --cores "$cores" --out "$run"
 tar czf "$out/device-run.tar.gz" -C "$(dirname "$run")" "$(basename "$run")"
