@@ -146,16 +146,20 @@ internal sealed class CoreProcessSet
         }
     }
 
-    /// <summary>Waits until <paramref name="condition"/> holds; throws the system's failure (a dead core) or a timeout naming <paramref name="what"/>.</summary>
+    /// <summary>
+    /// Waits until <paramref name="condition"/> holds; throws the system's failure (a dead core) or a timeout naming
+    /// <paramref name="what"/>. It checks often at first and then every <see cref="WatchInterval"/> at most, so a long
+    /// wait (a whole measurement) seldom takes a CPU from a polling core.
+    /// </summary>
     public void WaitFor(Func<bool> condition, TimeSpan timeout, string what)
     {
         var clock = Stopwatch.StartNew();
-        var spin = new SpinWait();
-        while (!condition())
+        for (int round = 0; !condition(); round++)
         {
             ThrowIfFailed();
             if (clock.Elapsed > timeout) throw new TimeoutException($"timed out after {timeout.TotalSeconds:0.#} s waiting for {what}");
-            spin.SpinOnce(sleep1Threshold: 20);
+            if (round < 20) Thread.Yield();
+            else Thread.Sleep(Math.Min((int)WatchInterval.TotalMilliseconds, round - 19));
         }
     }
 
@@ -190,9 +194,11 @@ internal sealed class CoreProcessSet
                     nextWatch = Environment.TickCount64 + (long)WatchInterval.TotalMilliseconds;
                 }
                 if (any) continue;
+                // Block until a core replies (it wakes this notifier) or the next check is due: the supervisor wakes at
+                // most every WatchInterval on its own, so it seldom takes a CPU from a polling core.
                 hostNotifier.PrepareToSleep();
                 if (AnyReply()) { hostNotifier.CancelSleep(); continue; }
-                hostNotifier.Sleep(TimeSpan.FromMilliseconds(1));
+                hostNotifier.SleepUpTo(WatchInterval);
             }
         }
         catch (Exception e)

@@ -69,6 +69,18 @@ public sealed unsafe partial class Notifier : IDisposable
         Volatile.Write(ref *_word, Awake);
     }
 
+    /// <summary>
+    /// Owner side, step 2, for a waiter that is not a core (the process-mode boot process's supervisor): block until
+    /// woken or <paramref name="timeout"/> passes, however long; a wake-up lost to the unfenced sender check then
+    /// costs up to that timeout, which such a waiter accepts in exchange for fewer wake-ups of its own.
+    /// </summary>
+    internal void SleepUpTo(TimeSpan timeout)
+    {
+        Timespec ts = new() { Seconds = (long)timeout.TotalSeconds, Nanoseconds = (long)(timeout.TotalMilliseconds % 1000 * 1_000_000) };
+        if (Volatile.Read(ref *_word) == Sleeping) Futex(_word, _waitOp, Sleeping, &ts);
+        Volatile.Write(ref *_word, Awake);
+    }
+
     public void Dispose()
     {
         if (_disposed) return;
