@@ -231,8 +231,11 @@ public class ProcessModeTests(ITestOutputHelper output)
     static (Process Boot, int[] Cores) StartBootProcess(int[] cpus)
     {
         string dir = AppContext.BaseDirectory;
-        var psi = new ProcessStartInfo(CoreProcessSet.LaunchCommand.DotnetHost(Environment.ProcessPath ?? "")) { RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var a in new[] { "exec", "--runtimeconfig", Path.Combine(dir, "Multikernel.Tests.runtimeconfig.json"), Path.Combine(dir, "Multikernel.Tests.dll") })
+        // A test host started as a background job inherits SIGINT ignored, and so would the boot process: env restores
+        // the default disposition, as a program started at a terminal has it, so that the SIGINT below is a Ctrl-C.
+        var psi = new ProcessStartInfo("env") { RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var a in new[] { "--default-signal=INT", CoreProcessSet.LaunchCommand.DotnetHost(Environment.ProcessPath ?? ""), "exec",
+                     "--runtimeconfig", Path.Combine(dir, "Multikernel.Tests.runtimeconfig.json"), Path.Combine(dir, "Multikernel.Tests.dll") })
             psi.ArgumentList.Add(a);
         psi.ArgumentList.Add(BootAndWait.Flag);
         psi.ArgumentList.Add(string.Join(',', cpus));
