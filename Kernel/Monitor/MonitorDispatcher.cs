@@ -382,7 +382,7 @@ public sealed class MonitorDispatcher : Dispatcher
     {
         private protected override void Send(CoreArgs result, Exception? error)
         {
-            var m = (MonitorDispatcher)Monitor;
+            var m = Monitor;
             int status = error == null ? 0 : m._region!.WriteError(m.CoreIndex, $"{error.GetType().Name}: {error.Message}");
             m._hostReplies!.Send(new HostReply(requestId, status, result));
         }
