@@ -9,17 +9,21 @@
 #   --full         for a many-core server: every core count, full repetitions (see docs/run-all.md for times)
 #   --only NAMES   comma-separated experiments to run: fig1, fig3, compute, io (folder names such as
 #                  fig1-shared-state are accepted too); default: all
-#   --cores LIST   cores to use, e.g. 0-7 or 0-3,8-11 (default: every core this process may run on)
+#   --cores LIST   cores to use, e.g. 0-7 or 0-3,8-11, or all (default: every core this process may run on);
+#                  checked by the programs' own parser (topology --check-cores)
 #   --out DIR      run folder to create (default: Results/<host>-<UTC timestamp>/); an existing folder is
 #                  never reused or overwritten
-#   --bundle DIR   instead of running: publish every program self-contained for linux-x64 (no .NET needed
-#                  on the target) into DIR, with this script, so that DIR/run-all.sh runs the same suite there
+#   --bundle DIR   instead of running: make a portable copy of the suite in DIR for a Linux x86-64 server without
+#                  .NET (the programs, one shared .NET runtime, this script); DIR/run-all.sh runs the same suite there
 #
-# What it does: checks prerequisites (installs missing Debian packages when run as root, else prints the
-# apt-get command), builds Release once, runs each experiment program that exists (stdout/stderr to the
+# What it does: checks the command line and prerequisites (installs missing Debian packages when run as root, else
+# prints the apt-get command), builds Release once, runs each experiment program that exists (stdout/stderr to the
 # terminal and to RUN/<experiment>/log.txt), writes RUN/meta.json, then the report (RUN/report.html and
 # RUN/report.pdf). If an experiment fails the others still run; the exit status is then 1 and a summary names
 # what failed and where its log is. Exit status 2: bad command line.
+# Ctrl-C or SIGTERM: the running experiment is told at once (SIGTERM) and stops after its current point; what
+# finished is kept, RUN/meta.json says "interrupted"; exit status 130 (SIGINT) or 143 (SIGTERM). A second signal
+# aborts the experiment at once. Every program runs in its own process group and is killed if this script dies.
 set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -27,47 +31,76 @@ ORIG_ARGS=("$@")
 manifest="$here/bundle.manifest"   # present only in a bundle made by --bundle
 
 # ---------------------------------------------------------------------------------------------------------
-# The experiments, in run order. To add one: a line here (and a FigureSpec in Report/Catalog/ExperimentCatalog.cs).
+# The experiments, in run order, from the experiment registry (Experiments/Schema/experiments.tsv; a bundle carries
+# a copy beside this script): one line per result folder; the lines of one program are merged here into
 #   name | folders it writes under the run folder | program folder (holding one *.csproj) | estimated seconds
-#   on 2 cores for the quick, default and full profiles (progress display only; measured on a 2-core VM:
-#   fig1 2/7 s, fig3 2/12/40 s, compute 3/60 s (its --full is NPB class B, many minutes), io 22/80 s; each experiment also prints its own per-point progress with time left)
+#   on 2 cores for the quick, default and full profiles (the time-left display only)
 # Contract for a program: `PROGRAM --out RUNDIR --cores LIST [--quick|--full]` writes RUNDIR/<folder>/results.csv
 # and meta.json for each of its folders, and exits non-zero on failure.
-EXPERIMENTS=(
-  "fig1|fig1-shared-state,urpc-tables|Experiments/Fig1-SharedState|10|30|1500"
-  "fig3|fig3-tlb|Experiments/Fig3-TlbShootdown|5|15|45"
-  "compute|compute|Experiments/Fig4-8-Compute|5|70|1800"
-  "io|io-webserver|Experiments/IO-Webserver|25|85|300"
-)
-REPORT_PROJECT=Report/Report.csproj
-TOPOLOGY_PROJECT=Tools/Topology/Topology.csproj
+registry="$here/Experiments/Schema/experiments.tsv"; [ -f "$registry" ] || registry="$here/experiments.tsv"
+EXPERIMENTS=()
+read_registry() {
+  local program folder project seed paper subject quick default full i found
+  [ -f "$registry" ] || { printf '%s\n' "run-all: error: the experiment registry is missing (Experiments/Schema/experiments.tsv)" >&2; exit 1; }
+  while IFS=$'\t' read -r program folder project seed paper subject quick default full; do
+    case "$program" in ''|'#'*) continue ;; esac
+    found=""
+    for i in "${!EXPERIMENTS[@]}"; do
+      if [ "${EXPERIMENTS[$i]%%|*}" = "$program" ]; then
+        local IFS='|'; local -a f; read -r -a f <<<"${EXPERIMENTS[$i]}"; unset IFS
+        EXPERIMENTS[$i]="${f[0]}|${f[1]},$folder|${f[2]}|${f[3]}|${f[4]}|${f[5]}"; found=1
+      fi
+    done
+    [ -n "$found" ] || EXPERIMENTS+=("$program|$folder|$project|$quick|$default|$full")
+  done < "$registry"
+}
+read_registry
+# The programs that are not experiments but travel in a bundle: name | project
+TOOLS=("report|Report/Report.csproj" "topology|Tools/Topology/Topology.csproj" "benchmarks|Benchmarks/Benchmarks.csproj")
 
 say() { printf '%s\n' "run-all: $*"; }
-die_usage() { printf '%s\n' "run-all: error: $*" >&2; printf '%s\n' "usage: ./run-all.sh [--quick|--full] [--only NAMES] [--cores LIST] [--out DIR] | --bundle DIR   (./run-all.sh --help)" >&2; exit 2; }
+usage_line="usage: ./run-all.sh [--quick|--full] [--only NAMES] [--cores LIST] [--out DIR] | --bundle DIR   (./run-all.sh --help)"
+die_usage() { [ -n "${prelog:-}" ] && rm -f "$prelog"; printf '%s\n' "run-all: error: $*" >&2; printf '%s\n' "$usage_line" >&2; exit 2; }
 die() { printf '%s\n' "run-all: error: $*" >&2; exit 1; }
 fmt_time() { local s=${1%.*}; [ -z "$s" ] && s=0; if [ "$s" -ge 3600 ]; then printf '%d:%02d:%02d' $((s/3600)) $((s%3600/60)) $((s%60)); else printf '%02d:%02d' $((s/60)) $((s%60)); fi; }
-json_str() { local s=$1; s=${s//\\/\\\\}; s=${s//\"/\\\"}; s=${s//$'\n'/\\n}; s=${s//$'\t'/\\t}; printf '"%s"' "$s"; }
+json_str() { local s=$1; s=${s//\\/\\\\}; s=${s//\"/\\\"}; s=${s//$'\n'/\\n}; s=${s//$'\t'/\\t}; s=${s//$'\r'/\\r}; printf '"%s"' "$s"; }
 field() { local IFS='|'; local -a f; read -r -a f <<<"$1"; printf '%s' "${f[$2]}"; }
+tool_field() { local t; for t in "${TOOLS[@]}"; do [ "${t%%|*}" = "$1" ] && { printf '%s' "${t#*|}"; return 0; }; done; return 1; }
 
 # ------------------------------------------------------------------------------------------ command line
-profile=default; only=""; cores=""; out=""; bundle=""
+profile=default; only=""; cores=""; out=""; bundle=""; given=" "
+# value OPTION HAVE_VALUE VALUE: the value of an option that needs one, or exit 2 saying what is wrong with it.
+value() {
+  local opt=$1 have=$2 val=${3-} what
+  case $opt in --only) what="a list, e.g. --only fig1,compute" ;; --cores) what="a core list, e.g. --cores 0-3" ;;
+               --out) what="a folder to create, e.g. --out Results/my-run" ;; --bundle) what="a folder to create, e.g. --bundle /tmp/mk-bundle" ;; esac
+  [[ $given == *" $opt "* ]] && die_usage "$opt is given twice; give it once"
+  given+="$opt "
+  [ "$have" -eq 1 ] || die_usage "$opt needs $what"
+  [ -n "$val" ] || die_usage "$opt: empty value; it needs $what"
+  [[ $val == -* ]] && die_usage "$opt: '$val' looks like an option, not a value (was the value left out?); it needs $what"
+  REPLY=$val
+}
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) [ "$profile" = full ] && die_usage "--quick and --full exclude each other"; profile=quick ;;
     --full)  [ "$profile" = quick ] && die_usage "--quick and --full exclude each other"; profile=full ;;
-    --only)  [ $# -ge 2 ] || die_usage "--only needs a list, e.g. --only fig1,compute"; only=$2; shift ;;
-    --only=*) only=${1#--only=} ;;
-    --cores) [ $# -ge 2 ] || die_usage "--cores needs a list, e.g. --cores 0-3"; cores=$2; shift ;;
-    --cores=*) cores=${1#--cores=} ;;
-    --out)   [ $# -ge 2 ] || die_usage "--out needs a folder"; out=$2; shift ;;
-    --out=*) out=${1#--out=} ;;
-    --bundle) [ $# -ge 2 ] || die_usage "--bundle needs a folder"; bundle=$2; shift ;;
-    --bundle=*) bundle=${1#--bundle=} ;;
+    --only|--cores|--out|--bundle)
+             opt=$1; value "$opt" $(( $# >= 2 )) "${2-}"; shift
+             case $opt in --only) only=$REPLY ;; --cores) cores=$REPLY ;; --out) out=$REPLY ;; --bundle) bundle=$REPLY ;; esac ;;
+    --only=*|--cores=*|--out=*|--bundle=*)
+             opt=${1%%=*}; value "$opt" 1 "${1#*=}"
+             case $opt in --only) only=$REPLY ;; --cores) cores=$REPLY ;; --out) out=$REPLY ;; --bundle) bundle=$REPLY ;; esac ;;
     -h|--help) sed -n '2,/^set -uo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) die_usage "unknown option '$1'" ;;
   esac
   shift
 done
+if [ -n "$bundle" ]; then
+  for o in --quick --full --only --cores --out; do
+    case " ${ORIG_ARGS[*]} " in *" $o "*|*" $o="*) die_usage "--bundle makes a copy of the suite and runs nothing: it cannot be combined with $o" ;; esac
+  done
+fi
 
 names=(); for e in "${EXPERIMENTS[@]}"; do names+=("$(field "$e" 0)"); done
 valid_names="${names[*]}"; valid_names=${valid_names// /, }
@@ -80,6 +113,7 @@ if [ -n "$only" ]; then
   [ ${#wanted[@]} -gt 0 ] || die_usage "--only: empty list; valid names: $valid_names"
   for w in "${wanted[@]}"; do
     w=$(printf '%s' "$w" | tr -d '[:space:]'); match=""
+    [ -n "$w" ] || die_usage "--only: empty element in '$only'; valid names: $valid_names"
     for e in "${EXPERIMENTS[@]}"; do
       n=$(field "$e" 0)
       if [ "$w" = "$n" ] || [[ ",$(field "$e" 1)," == *",$w,"* ]]; then match=$n; fi
@@ -91,49 +125,84 @@ else
   selected=("${names[@]}")
 fi
 
-# --cores: syntax, then every core must be one this process may run on
-allowed_list=$(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' /proc/self/status 2>/dev/null)
-[ -n "$allowed_list" ] || allowed_list="0-$(( $(getconf _NPROCESSORS_ONLN) - 1 ))"
-expand_cores() { # prints one core per line, or returns 1 with a message on stderr
-  local list=$1 item lo hi c
-  IFS=, read -r -a items <<<"$list"
-  [ ${#items[@]} -gt 0 ] || { echo "empty list" >&2; return 1; }
-  for item in "${items[@]}"; do
-    if [[ $item =~ ^[0-9]+$ ]]; then echo "$item"
-    elif [[ $item =~ ^([0-9]+)-([0-9]+)$ ]]; then
-      lo=${BASH_REMATCH[1]}; hi=${BASH_REMATCH[2]}
-      [ "$lo" -le "$hi" ] || { echo "'$item' is not a range lo-hi with lo <= hi" >&2; return 1; }
-      for ((c = lo; c <= hi; c++)); do echo "$c"; done
-    else echo "'$item' is not a core number or range (use e.g. 0-3,8)" >&2; return 1; fi
-  done
+# --out / --bundle: a new folder whose nearest existing parent is a writable folder (checked again when it is made)
+check_new_folder() { # option path
+  local opt=$1 p=$2 a
+  [ -e "$p" ] || [ -L "$p" ] && { [ "$opt" = --out ] && die_usage "--out: $p already exists; a run folder is never reused or overwritten (choose a new one)"
+                                  [ -d "$p" ] && [ -z "$(ls -A "$p" 2>/dev/null)" ] && return 0
+                                  die_usage "$opt: $p exists and is not an empty folder; choose a new folder"; }
+  a=$(dirname -- "$p")
+  while [ ! -e "$a" ]; do a=$(dirname -- "$a"); done
+  [ -d "$a" ] || die_usage "$opt: cannot create $p: $a is not a folder"
+  [ -w "$a" ] && [ -x "$a" ] || die_usage "$opt: cannot create $p: $a is not writable"
 }
-allowed=$(expand_cores "$allowed_list") || die "cannot read this process's CPU list ('$allowed_list')"
-if [ -n "$cores" ]; then
-  requested=$(expand_cores "$cores" 2>&1) || die_usage "--cores: $requested (available cores: $allowed_list)"
-  for c in $requested; do
-    grep -qx "$c" <<<"$allowed" || die_usage "--cores: core $c does not exist on this machine or is not available to this process (available cores: $allowed_list)"
-  done
-  dups=$(sort -n <<<"$requested" | uniq -d | tr '\n' ' ')
-  [ -z "$dups" ] || die_usage "--cores: core(s) ${dups% } listed twice in '$cores'"
-else
-  cores=$allowed_list
-fi
-ncores=$(expand_cores "$cores" | wc -l)
+[ -n "$out" ] && check_new_folder --out "$out"
+[ -n "$bundle" ] && check_new_folder --bundle "$bundle"
 
 # ------------------------------------------------------------------------------------------ mode: repo or bundle
 if [ -f "$manifest" ]; then
   mode=bundle
-  commit=$(sed -n 's/^commit=//p' "$manifest")
+  commit=$(sed -n 's/^commit=//p' "$manifest"); source_state=$(sed -n 's/^source_state=//p' "$manifest")
   program_of() { local rel; rel=$(sed -n "s/^$1=//p" "$manifest"); [ -n "$rel" ] && [ -x "$here/$rel" ] && printf '%s' "$here/$rel"; }
+  # wrk and lighttpd carried in the bundle: used only where this machine has none (its own are preferred)
+  [ -d "$here/tools/bin" ] && PATH="$PATH:$here/tools/bin"
 else
   mode=repo
-  commit=$(git -C "$here" rev-parse --short HEAD 2>/dev/null || echo unknown)
-  [ "$commit" != unknown ] && [ -n "$(git -C "$here" status --porcelain 2>/dev/null)" ] && commit="$commit-dirty"
+  IFS=$'\t' read -r commit source_state < <("$here/scripts/source-state.sh" "$here")
 fi
+export REPRO_COMMIT=$commit REPRO_SOURCE_STATE=$source_state
 project_of() { # the one *.csproj directly in an experiment's program folder, if any
   local dir="$here/$1" p
   for p in "$dir"/*.csproj; do [ -f "$p" ] && { printf '%s' "$p"; return 0; }; done
   return 1
+}
+
+# ------------------------------------------------------------------------------------------ child processes
+# Every program runs in its own process group (setsid) and gets SIGKILL if this script dies (setpriv --pdeathsig,
+# kept across exec). Signals to this script reach the program at once as SIGTERM (SIGINT would not do: a
+# non-interactive shell starts background programs with SIGINT ignored); the programs stop after their current point.
+launch=()
+command -v setsid >/dev/null 2>&1 && launch+=(setsid)
+if command -v setpriv >/dev/null 2>&1 && setpriv --pdeathsig KILL -- true 2>/dev/null; then launch+=(setpriv --pdeathsig KILL --)
+else say "warning: setpriv (util-linux) is missing: a program would outlive this script if it were killed with SIGKILL"; fi
+child_pid=""; stop_signal=""; current=""
+on_signal() { # INT | TERM | HUP
+  if [ -z "$stop_signal" ]; then
+    stop_signal=$1
+    printf '\n' >&2
+    say "SIG$1: stopping${current:+; $current stops after its current point (signal again to abort it at once)}" >&2
+  else
+    say "SIG$1 again: aborting${current:+ $current} at once" >&2
+  fi
+  [ -n "$child_pid" ] && kill -TERM "$child_pid" 2>/dev/null
+}
+trap 'on_signal INT' INT; trap 'on_signal TERM' TERM; trap 'on_signal HUP' HUP
+# spawn program|build LOGFILE COMMAND...: runs COMMAND as above and returns its exit status. program: output to the
+# terminal and LOGFILE, and afterwards nothing of its process group is left running (a tool it started, say). build:
+# output to LOGFILE only, and the build servers it leaves for the next build (MSBuild nodes, the compiler) are kept.
+spawn() {
+  local how=$1 log=$2 rc; shift 2
+  if [ "$how" = program ]; then
+    "${launch[@]}" "$@" > >(trap '' INT TERM HUP; exec tee -a "$log") 2>&1 &
+  else
+    "${launch[@]}" "$@" >>"$log" 2>&1 &
+  fi
+  child_pid=$!
+  while :; do
+    wait "$child_pid"; rc=$?
+    [ "$rc" -eq 127 ] && ! kill -0 "$child_pid" 2>/dev/null && break
+    kill -0 "$child_pid" 2>/dev/null || break    # a trapped signal ends `wait` early: wait again while it runs
+  done
+  [ "$how" = program ] && [[ " ${launch[*]} " == *" setsid "* ]] && kill -KILL -- "-$child_pid" 2>/dev/null
+  child_pid=""
+  wait 2>/dev/null   # the tee of its output
+  return "$rc"
+}
+stop_if_signalled() { # exits with 128+signal when a signal asked to stop
+  [ -n "$stop_signal" ] || return 0
+  local code=130; [ "$stop_signal" = TERM ] && code=143; [ "$stop_signal" = HUP ] && code=129
+  [ "$(type -t finish_interrupted)" = function ] && finish_interrupted
+  exit $code
 }
 
 # ------------------------------------------------------------------------------------------ prerequisites
@@ -141,56 +210,137 @@ if [ "$mode" = repo ]; then
   command -v dotnet >/dev/null 2>&1 || die "dotnet not found: install the .NET 10 SDK (https://dot.net) or run a bundle made with --bundle, which needs no .NET"
 fi
 if [ -z "$bundle" ] && [ -x "$here/scripts/install-deps.sh" ]; then
-  "$here/scripts/install-deps.sh" run || say "warning: missing Debian packages (see above): the experiments run, but the PDF report will not be made"
+  "$here/scripts/install-deps.sh" run || say "warning: missing Debian packages (see above): the experiments that need them report a skip, and without chromium the report is HTML only"
 fi
 
 # ------------------------------------------------------------------------------------------ --bundle
-if [ -n "$bundle" ]; then
+# DIR/runtime     one .NET runtime (muxer, hostfxr, Microsoft.NETCore.App, Microsoft.AspNetCore.App) shared by all
+# DIR/apps/NAME/  each program, framework-dependent (one runtime instead of a self-contained copy per program keeps the
+#                 bundle small enough to carry: scripts/device/prepare.sh packs it for the lent 16-core machine)
+# DIR/bin/NAME    launchers (sh: exec the bundle's runtime on the program); native references: bin/urpc_pingpong,
+#                 bin/liburpc_loops.so, bin/fig1_twin
+# DIR/tools/      wrk and lighttpd of this machine with their libraries, used where the target has none
+# DIR/run-all.sh, experiments.tsv, bundle.manifest, scripts/, docs/
+make_bundle() {
   [ "$mode" = repo ] || die "--bundle must run in a source checkout (this is already a bundle)"
-  if [ -e "$bundle" ] && [ -n "$(ls -A "$bundle" 2>/dev/null)" ]; then die "--bundle: $bundle exists and is not empty; choose a new folder"; fi
-  mkdir -p "$bundle/bin" "$bundle/scripts" || die "--bundle: cannot create $bundle"
+  local t0 publog dotnet_root ver fxr name proj asm failed=() e tool path size_kb
+  t0=$(date +%s)
+  mkdir -p "$bundle" || die_usage "--bundle: cannot create $bundle"
   bundle=$(cd "$bundle" && pwd)
-  publog="$bundle/publish.log"
-  say "publishing self-contained linux-x64 programs into $bundle (log: $publog)"
+  mkdir -p "$bundle"/{apps,bin,runtime,scripts,docs,tools/bin,tools/libexec,tools/lib} || die "--bundle: cannot write in $bundle"
+  publog="$bundle/publish.log"; : > "$publog"
+  dotnet_root=$(dirname "$(readlink -f "$(command -v dotnet)")")
+  ver=$(ls "$dotnet_root/shared/Microsoft.NETCore.App" 2>/dev/null | grep -E '^10\.' | sort -V | tail -1)
+  fxr=$(ls "$dotnet_root/host/fxr" 2>/dev/null | sort -V | tail -1)
+  [ -n "$ver" ] && [ -n "$fxr" ] && [ -d "$dotnet_root/shared/Microsoft.AspNetCore.App/$ver" ] \
+    || die "--bundle: no .NET 10 runtime with ASP.NET Core next to $dotnet_root/dotnet (found: ${ver:-none})"
+  say "bundle: .NET runtime $ver from $dotnet_root"
+  mkdir -p "$bundle/runtime/host/fxr" "$bundle/runtime/shared/Microsoft.NETCore.App" "$bundle/runtime/shared/Microsoft.AspNetCore.App"
+  cp -a "$dotnet_root/dotnet" "$bundle/runtime/" && cp -a "$dotnet_root/host/fxr/$fxr" "$bundle/runtime/host/fxr/" \
+    && cp -a "$dotnet_root/shared/Microsoft.NETCore.App/$ver" "$bundle/runtime/shared/Microsoft.NETCore.App/" \
+    && cp -a "$dotnet_root/shared/Microsoft.AspNetCore.App/$ver" "$bundle/runtime/shared/Microsoft.AspNetCore.App/" \
+    || die "--bundle: copying the .NET runtime failed"
+  cp "$dotnet_root"/LICENSE.txt "$dotnet_root"/ThirdPartyNotices.txt "$bundle/runtime/" 2>/dev/null
   {
-    echo "# made by run-all.sh --bundle on $(hostname) at $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+    echo "# made by run-all.sh --bundle on $(hostname) at $(date -u +%Y-%m-%dT%H:%M:%SZ); name=launcher lines list the programs"
     echo "commit=$commit"
+    echo "source_state=$source_state"
+    echo "runtime=$ver"
   } > "$bundle/bundle.manifest.tmp"
   publish() { # name project
     local name=$1 proj=$2 asm
-    asm=$(dotnet msbuild "$proj" -getProperty:AssemblyName 2>>"$publog") || return 1
+    asm=$(dotnet msbuild "$proj" -getProperty:AssemblyName 2>>"$publog" | tr -d '\r') || return 1
     say "  publish $name ($proj)"
-    dotnet publish "$proj" -c Release -r linux-x64 --self-contained true -p:PublishSingleFile=true \
-      -p:InvariantGlobalization=true -p:EnableCompressionInSingleFile=true -p:DebugType=none -nologo -v q -o "$bundle/bin/$name" >>"$publog" 2>&1 || return 1
-    [ -x "$bundle/bin/$name/$asm" ] || { echo "no executable $bundle/bin/$name/$asm after publish" >>"$publog"; return 1; }
-    echo "$name=bin/$name/$asm" >> "$bundle/bundle.manifest.tmp"
+    echo "=== $name: dotnet publish $proj" >>"$publog"
+    # Same Release settings as a build (no property that would rebuild the libraries differently in their bin/ folders)
+    spawn build "$publog" dotnet publish "$proj" -c Release -r linux-x64 --self-contained false -p:UseAppHost=false \
+      -p:SatelliteResourceLanguages=en -nologo -v q -o "$bundle/apps/$name" || return 1
+    stop_if_signalled
+    find "$bundle/apps/$name" -name '*.pdb' -delete   # debug symbols are not needed to run
+    [ -f "$bundle/apps/$name/$asm.dll" ] || { echo "no $bundle/apps/$name/$asm.dll after publish" >>"$publog"; return 1; }
+    printf '%s\n' '#!/bin/sh' "# The suite's $name program on this bundle's own .NET runtime (no .NET installation needed)." \
+      'b=$(CDPATH= cd -- "$(dirname -- "$0")/.." && pwd)' \
+      'export DOTNET_ROOT="$b/runtime" DOTNET_MULTILEVEL_LOOKUP=0 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1' \
+      "exec \"\$b/runtime/dotnet\" \"\$b/apps/$name/$asm.dll\" \"\$@\"" > "$bundle/bin/$name"
+    chmod +x "$bundle/bin/$name"
+    echo "$name=bin/$name" >> "$bundle/bundle.manifest.tmp"
   }
-  failed_pub=()
   for e in "${EXPERIMENTS[@]}"; do
-    n=$(field "$e" 0)
-    if proj=$(project_of "$(field "$e" 2)"); then publish "$n" "$proj" || failed_pub+=("$n")
-    else say "  $n: no program yet ($(field "$e" 2) has no project): not in the bundle, reported as not run"; fi
+    name=$(field "$e" 0)
+    if proj=$(project_of "$(field "$e" 2)"); then publish "$name" "$proj" || failed+=("$name")
+    else say "  $name: no program yet ($(field "$e" 2) has no project): not in the bundle, reported as not run"; fi
   done
-  publish report "$here/$REPORT_PROJECT" || failed_pub+=(report)
-  publish topology "$here/$TOPOLOGY_PROJECT" || failed_pub+=(topology)
-  cp "$here/run-all.sh" "$bundle/run-all.sh" && cp "$here/scripts/install-deps.sh" "$bundle/scripts/install-deps.sh"
-  [ -d "$here/docs" ] && mkdir -p "$bundle/docs" && cp "$here"/docs/*.md "$bundle/docs/" 2>/dev/null
+  for tool in "${TOOLS[@]}"; do publish "${tool%%|*}" "$here/${tool#*|}" || failed+=("${tool%%|*}"); done
+  # The native C references for x86-64-v2, so that they run on other servers: the URPC ping-pong (Benchmarks
+  # urpc-vs-native), its loops as a library (urpc-vs-native --mixed) and Fig 1's C twin (fig1 finds bin/fig1_twin).
+  if command -v gcc >/dev/null 2>&1; then
+    for native in urpc_pingpong:urpc_pingpong fig1_twin:fig1_twin urpc_loops:liburpc_loops.so; do
+      [ -f "$here/Benchmarks/native/${native%%:*}.c" ] || continue
+      MARCH=x86-64-v2 bash "$here/Benchmarks/native/build.sh" "${native%%:*}" "$bundle/bin/${native#*:}" >>"$publog" 2>&1 \
+        || say "  note: the native reference ${native%%:*} did not compile (see $publog)"
+    done
+  else say "  note: no gcc here: the bundle has no native references (urpc-vs-native and Fig 1's C rows need them)"; fi
+  # wrk and lighttpd with the libraries they need (not the C library itself: the target's must be at least as new)
+  for tool in wrk lighttpd; do
+    path=$(command -v "$tool" || true); [ -n "$path" ] || [ "$tool" != lighttpd ] || { [ -x /usr/sbin/lighttpd ] && path=/usr/sbin/lighttpd; }
+    if [ -z "$path" ]; then say "  note: $tool is not installed here: the bundle does not carry it (the web series skip where the target lacks it too)"; continue; fi
+    cp -L "$path" "$bundle/tools/libexec/$tool"
+    ldd "$path" 2>/dev/null | awk '/=> \//{print $3}' | grep -vE '/(libc|libm|libpthread|libdl|librt|ld-linux[^/]*)\.so' | xargs -r -I{} cp -L {} "$bundle/tools/lib/"
+    printf '%s\n' '#!/bin/sh' "# $tool carried from the machine that made this bundle; run-all.sh puts it on PATH only where the target has none." \
+      't=$(CDPATH= cd -- "$(dirname -- "$0")/.." && pwd)' \
+      "LD_LIBRARY_PATH=\"\$t/lib\${LD_LIBRARY_PATH:+:\$LD_LIBRARY_PATH}\" exec \"\$t/libexec/$tool\" \"\$@\"" > "$bundle/tools/bin/$tool"
+    chmod +x "$bundle/tools/bin/$tool"
+  done
+  cp "$here/run-all.sh" "$bundle/run-all.sh" && cp "$registry" "$bundle/experiments.tsv" && cp "$here/scripts/install-deps.sh" "$bundle/scripts/install-deps.sh" \
+    && cp "$here"/docs/*.md "$bundle/docs/" && cp "$here/README.md" "$bundle/README.md" || die "--bundle: copying the scripts failed"
   mv "$bundle/bundle.manifest.tmp" "$bundle/bundle.manifest"
-  if [ ${#failed_pub[@]} -gt 0 ]; then die "publishing failed for: ${failed_pub[*]} (see $publog)"; fi
-  say "bundle ready: copy $bundle to a Linux x86-64 server and run ./run-all.sh there (no .NET needed; as root it installs chromium for the PDF)"
-  exit 0
+  [ ${#failed[@]} -eq 0 ] || die "publishing failed for: ${failed[*]} (see $publog)"
+  size_kb=$(du -sk "$bundle" | cut -f1)
+  say "bundle ready in $bundle: $((size_kb / 1024)) MiB, made in $(fmt_time $(( $(date +%s) - t0 ))) (mm:ss)"
+  say "copy it to a Linux x86-64 server and run ./run-all.sh there: no .NET needed; as root it installs chromium (PDF), wrk and lighttpd"
+}
+if [ -n "$bundle" ]; then make_bundle; exit 0; fi
+
+# ------------------------------------------------------------------------------------------ --cores
+# One parser for core lists: the programs' own (Experiments/Common/CoreList), asked through the topology tool.
+topology_cmd=(); prelog=""
+if [ "$mode" = bundle ]; then
+  if p=$(program_of topology); then topology_cmd=("$p"); fi
+else
+  prelog=$(mktemp "${TMPDIR:-/tmp}/run-all-build.XXXXXX")
+  say "building the topology tool (checks --cores; log: $prelog)"
+  spawn build "$prelog" dotnet build "$here/$(tool_field topology)" -c Release -nologo -v q; rc=$?
+  stop_if_signalled
+  if [ $rc -eq 0 ] && dll=$(dotnet msbuild "$here/$(tool_field topology)" -getProperty:TargetPath -p:Configuration=Release 2>>"$prelog" | tr -d '\r') && [ -f "$dll" ]; then
+    topology_cmd=(dotnet "$dll")
+  fi
 fi
+[ ${#topology_cmd[@]} -gt 0 ] || die "cannot check --cores: the topology tool is not available (${prelog:+did not build; see $prelog}${prelog:-missing from this bundle})"
+checked=$("${topology_cmd[@]}" --check-cores "${cores:-all}" 2>&1); rc=$?
+case $rc in
+  0) read -r ncores cores_canonical <<<"$checked" ;;
+  2) die_usage "$checked" ;;
+  *) die "cannot check --cores: topology --check-cores failed (exit $rc): $checked" ;;
+esac
+[ -n "$cores" ] || cores=$cores_canonical
 
 # ------------------------------------------------------------------------------------------ run folder
 host=$(hostname -s 2>/dev/null || hostname)
 if [ -z "$out" ]; then out="$here/Results/$host-$(date -u +%Y%m%dT%H%M%SZ)"; fi
 if [ -e "$out" ]; then die_usage "--out: $out already exists; a run folder is never reused or overwritten (choose a new one)"; fi
-mkdir -p "$out" || die "--out: cannot create $out"
+mkdir -p "$out" 2>/dev/null || die_usage "--out: cannot create $out"
 out=$(cd "$out" && pwd)
+{ : > "$out/.write-probe.$$" && rm -f "$out/.write-probe.$$"; } 2>/dev/null || die_usage "--out: cannot write in $out"
+buildlog="$out/build.log"
+: > "$buildlog"; [ -n "$prelog" ] && cat "$prelog" >> "$buildlog" && rm -f "$prelog"
 run_started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 cpu_model=$(sed -n 's/^model name[[:space:]]*:[[:space:]]*//p' /proc/cpuinfo 2>/dev/null | head -1)
 machine="$host (${cpu_model:-unknown CPU}, $(getconf _NPROCESSORS_ONLN) logical cpus)"
 command_line=$(printf '%q ' "$0" "${ORIG_ARGS[@]}"); command_line=${command_line% }
+# Who writes this run folder: a reader that finds "state": "running" can tell whether this process still runs
+# (Experiments.Schema.ProcessIdentity: same host and boot, the pid exists and started at the same tick).
+boot_id=$(cat /proc/sys/kernel/random/boot_id 2>/dev/null || echo unknown)
+pid_start=$(sed 's/^.*) //' "/proc/$$/stat" 2>/dev/null | cut -d' ' -f20); pid_start=${pid_start:-0}
 
 declare -A status exitcode seconds logpath reason
 for n in "${names[@]}"; do status[$n]=pending; exitcode[$n]=""; seconds[$n]=0; logpath[$n]=""; reason[$n]=""; done
@@ -198,9 +348,9 @@ for n in "${names[@]}"; do status[$n]=pending; exitcode[$n]=""; seconds[$n]=0; l
 write_run_meta() { # $1: running|finished|interrupted
   local tmp="$out/.meta.json.$$" first=1 e n fs f
   {
-    printf '{\n  "kind": "run",\n  "state": %s,\n  "host": %s,\n  "machine": %s,\n  "profile": %s,\n  "cores": %s,\n  "command": %s,\n  "commit": %s,\n  "mode": %s,\n  "started": %s,\n  "finished": %s,\n  "experiments": [\n' \
-      "$(json_str "$1")" "$(json_str "$host")" "$(json_str "$machine")" "$(json_str "$profile")" "$(json_str "$cores")" "$(json_str "$command_line")" \
-      "$(json_str "$commit")" "$(json_str "$mode")" "$(json_str "$run_started")" "$(json_str "$([ "$1" = running ] || date -u +%Y-%m-%dT%H:%M:%SZ)")"
+    printf '{\n  "kind": "run",\n  "state": %s,\n  "host": %s,\n  "bootId": %s,\n  "pid": %s,\n  "pidStart": %s,\n  "machine": %s,\n  "profile": %s,\n  "cores": %s,\n  "command": %s,\n  "commit": %s,\n  "sourceState": %s,\n  "mode": %s,\n  "started": %s,\n  "finished": %s,\n  "experiments": [\n' \
+      "$(json_str "$1")" "$(json_str "$host")" "$(json_str "$boot_id")" "$$" "$pid_start" "$(json_str "$machine")" "$(json_str "$profile")" "$(json_str "$cores")" "$(json_str "$command_line")" \
+      "$(json_str "$commit")" "$(json_str "$source_state")" "$(json_str "$mode")" "$(json_str "$run_started")" "$(json_str "$([ "$1" = running ] || date -u +%Y-%m-%dT%H:%M:%SZ)")"
     for e in "${EXPERIMENTS[@]}"; do
       n=$(field "$e" 0); IFS=, read -r -a fs <<<"$(field "$e" 1)"
       [ $first -eq 1 ] || printf ',\n'; first=0
@@ -213,25 +363,19 @@ write_run_meta() { # $1: running|finished|interrupted
   } > "$tmp" && mv -f "$tmp" "$out/meta.json"
 }
 
-current=""
-on_interrupt() {
-  [ -n "$current" ] && { status[$current]=failed; reason[$current]="interrupted"; }
+report_hint="dotnet run --project Report -c Release -- --run $out"
+finish_interrupted() {
   for n in "${names[@]}"; do [ "${status[$n]}" = pending ] && { status[$n]=not-run; reason[$n]="run interrupted before it started"; }; done
   write_run_meta interrupted
-  printf '\n%s\n' "run-all: interrupted; results so far are kept in $out (make the report with: $report_hint)" >&2
-  exit 130
+  printf '\n%s\n' "run-all: interrupted (SIG$stop_signal); finished results are kept in $out (make the report with: $report_hint)" >&2
 }
-report_hint="dotnet run --project Report -c Release -- --run $out"
-trap on_interrupt INT TERM
 write_run_meta running
 
 say "run folder $out"
-say "profile $profile, cores $cores ($ncores), commit $commit, mode $mode"
+say "profile $profile, cores $cores ($ncores), commit $commit ($source_state), mode $mode"
 
 # ------------------------------------------------------------------------------------------ build (repo mode)
-declare -A program   # experiment -> its .dll (repo mode) or its self-contained executable (bundle mode)
-run_program() { local p=$1; shift; if [[ $p == *.dll ]]; then REPRO_COMMIT=$commit dotnet "$p" "$@"; else REPRO_COMMIT=$commit "$p" "$@"; fi; }
-buildlog="$out/build.log"
+declare -A program   # experiment -> its .dll (repo mode) or its launcher (bundle mode)
 for e in "${EXPERIMENTS[@]}"; do
   n=$(field "$e" 0); dir=$(field "$e" 2)
   if [[ " ${selected[*]} " != *" $n "* ]]; then status[$n]=not-selected; reason[$n]="not in --only $only"; continue; fi
@@ -242,36 +386,39 @@ for e in "${EXPERIMENTS[@]}"; do
     status[$n]=not-present; reason[$n]="$dir has no project yet"
   fi
 done
-report_cmd=(); topology_cmd=()
+report_cmd=()
 if [ "$mode" = repo ]; then
   to_build=()
   for e in "${EXPERIMENTS[@]}"; do n=$(field "$e" 0); [ "${status[$n]}" = pending ] && to_build+=("$n"); done
   say "building Release (log: $buildlog)"
-  build_one() { # project -> prints the dll path
-    local proj=$1
-    dotnet build "$proj" -c Release -nologo -v q >>"$buildlog" 2>&1 || return 1
-    dotnet msbuild "$proj" -getProperty:TargetPath -p:Configuration=Release 2>>"$buildlog" | tr -d '\r'
+  build_one() { # project -> sets built_dll (not in a $(...) subshell: signals must reach this script's trap at once)
+    local proj=$1; built_dll=""
+    spawn build "$buildlog" dotnet build "$proj" -c Release -nologo -v q || return 1
+    built_dll=$(dotnet msbuild "$proj" -getProperty:TargetPath -p:Configuration=Release 2>>"$buildlog" | tr -d '\r')
+    [ -f "$built_dll" ]
   }
   for n in "${to_build[@]}"; do
     for e in "${EXPERIMENTS[@]}"; do [ "$(field "$e" 0)" = "$n" ] && dir=$(field "$e" 2); done
     proj=$(project_of "$dir")
-    if dll=$(build_one "$proj") && [ -f "$dll" ]; then program[$n]=$dll
-    else status[$n]=build-failed; reason[$n]="$proj did not build"; logpath[$n]=$buildlog; say "  $n: BUILD FAILED (see $buildlog)"; fi
+    if build_one "$proj"; then program[$n]=$built_dll
+    else stop_if_signalled; status[$n]=build-failed; reason[$n]="$proj did not build"; logpath[$n]=$buildlog; say "  $n: BUILD FAILED (see $buildlog)"; fi
+    stop_if_signalled
   done
-  if dll=$(build_one "$here/$REPORT_PROJECT") && [ -f "$dll" ]; then report_cmd=(dotnet "$dll")
-  else say "  report: BUILD FAILED (see $buildlog)"; fi
-  if dll=$(build_one "$here/$TOPOLOGY_PROJECT") && [ -f "$dll" ]; then topology_cmd=(dotnet "$dll"); fi
+  if build_one "$here/$(tool_field report)"; then report_cmd=(dotnet "$built_dll")
+  else stop_if_signalled; say "  report: BUILD FAILED (see $buildlog)"; fi
+  stop_if_signalled
 else
   if p=$(program_of report); then report_cmd=("$p"); fi
-  if p=$(program_of topology); then topology_cmd=("$p"); fi
 fi
 # The machine as the kernel sees it (cores, packages, NUMA nodes, L3 groups, TSC), kept beside the results.
-if [ ${#topology_cmd[@]} -gt 0 ]; then
-  "${topology_cmd[@]}" > "$out/topology.txt" 2>&1 || say "warning: topology failed (see $out/topology.txt)"
-fi
+"${topology_cmd[@]}" > "$out/topology.txt" 2>&1 || say "warning: topology failed (see $out/topology.txt)"
 report_hint="${report_cmd[*]:-report} --run $out"
 
 # ------------------------------------------------------------------------------------------ run
+run_program() { # experiment-name args...: the program, in its own process group, output to the terminal and its log
+  local p=${program[$1]} log=${logpath[$1]}; shift
+  if [[ $p == *.dll ]]; then spawn program "$log" dotnet "$p" "$@"; else spawn program "$log" "$p" "$@"; fi
+}
 runnable=(); total_est=0
 for e in "${EXPERIMENTS[@]}"; do
   n=$(field "$e" 0)
@@ -294,23 +441,24 @@ for e in "${EXPERIMENTS[@]}"; do
   # remaining = estimates of this and the later experiments, scaled by how the finished ones compared with theirs
   left_est=$((total_est - done_est))
   if [ $done_est -gt 0 ]; then left=$(( left_est * elapsed / done_est )); else left=$left_est; fi
-  mkdir -p "$out/${fs[0]}"; log="$out/${fs[0]}/log.txt"; logpath[$n]=$log
+  mkdir -p "$out/${fs[0]}"; logpath[$n]="$out/${fs[0]}/log.txt"
   echo
   say "[$i/${#runnable[@]}] $n -> ${fs[*]}   elapsed $(fmt_time $elapsed), estimated time left $(fmt_time $left) (this one ~$(fmt_time $est))"
   status[$n]=running; write_run_meta running
   t0=$(date +%s)
-  run_program "${program[$n]}" --out "$out" --cores "$cores" "${flag[@]}" 2>&1 | tee "$log"
-  rc=${PIPESTATUS[0]}
+  run_program "$n" --out "$out" --cores "$cores" "${flag[@]}"; rc=$?
   seconds[$n]=$(( $(date +%s) - t0 )); exitcode[$n]=$rc; done_est=$((done_est + est))
   missing=()
   for f in "${fs[@]}"; do [ -f "$out/$f/results.csv" ] && [ -f "$out/$f/meta.json" ] || missing+=("$f"); done
-  if [ "$rc" -ne 0 ]; then status[$n]=failed; reason[$n]="exit code $rc"
+  if [ -n "$stop_signal" ] && [ "$rc" -ne 0 ]; then status[$n]=interrupted; reason[$n]="stopped by SIG$stop_signal (exit code $rc); finished points are kept, its meta.json lists the missing ones"
+  elif [ "$rc" -ne 0 ]; then status[$n]=failed; reason[$n]="exit code $rc"
   elif [ ${#missing[@]} -gt 0 ]; then status[$n]=no-results; reason[$n]="exited 0 but wrote no results.csv + meta.json in: ${missing[*]}"
   else status[$n]=ok; fi
   say "$n: ${status[$n]} in $(fmt_time "${seconds[$n]}")${reason[$n]:+ (${reason[$n]})}"
   write_run_meta running
+  current=""
+  stop_if_signalled
 done
-current=""
 write_run_meta finished
 
 # ------------------------------------------------------------------------------------------ report
@@ -322,7 +470,10 @@ elif [ ${#report_cmd[@]} -eq 0 ]; then
   say "report: program not available (build failed or missing from the bundle)"; report_rc=1
 else
   say "report: ${report_cmd[*]} --run $out"
-  "${report_cmd[@]}" --run "$out"; report_rc=$?
+  current=report
+  spawn program "$out/report.log" "${report_cmd[@]}" --run "$out"; report_rc=$?
+  current=""
+  stop_if_signalled
 fi
 
 # ------------------------------------------------------------------------------------------ summary
@@ -339,8 +490,11 @@ for n in "${names[@]}"; do
 done
 case $report_rc in
   0) say "  report: $out/report.html, $out/report.pdf" ;;
-  3) failures=$((failures + 1)); say "  report: FAILED to make the PDF (HTML is at $out/report.html); install chromium: scripts/install-deps.sh run" ;;
-  *) failures=$((failures + 1)); say "  report: FAILED (exit $report_rc)" ;;
+  3) failures=$((failures + 1))
+     say "  report: FAILED to make the PDF; the HTML report is at $out/report.html (log: $out/report.log)"
+     say "          for the PDF: install chromium here (scripts/install-deps.sh run, as root) and run: $report_hint"
+     say "          or copy $out to a machine with chromium and run there: report --run <folder> (in a checkout: dotnet run --project Report -c Release -- --run <folder>)" ;;
+  *) failures=$((failures + 1)); say "  report: FAILED (exit $report_rc; log: $out/report.log)" ;;
 esac
 [ $failures -eq 0 ] || { say "$failures failure(s)"; exit 1; }
 exit 0

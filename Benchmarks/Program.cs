@@ -3,6 +3,7 @@ using Benchmarks.Comparison;
 using Benchmarks.Native;
 using Benchmarks.Runs;
 using Benchmarks.Suite;
+using Experiments.Common;
 using Multikernel.Hardware;
 
 namespace Benchmarks;
@@ -12,6 +13,7 @@ namespace Benchmarks;
 ///   run             the BenchmarkDotNet suite (add --against REV for a same-machine A/B against a git revision)
 ///   compare         statistical comparison of two BenchmarkDotNet full-JSON results
 ///   urpc-vs-native  C# URPC round trip against the native C reference on the same two cores
+///   cap-ops         local capability invocations (map/unmap, copy, retype, delete) on one pinned core
 /// Exit codes: 0 ok / no regression, 1 regression (or target missed with --check), 2 bad input, 3 incomplete run.
 /// </summary>
 public static class Program
@@ -22,6 +24,7 @@ public static class Program
         root.Subcommands.Add(RunCommand());
         root.Subcommands.Add(CompareCommand());
         root.Subcommands.Add(UrpcVsNativeCommand());
+        root.Subcommands.Add(CapabilityOperationsCommand());
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
@@ -63,6 +66,43 @@ public static class Program
         }
     }
 
+    /// <summary>Checks an --out folder before anything runs: not empty, not a file, creatable and writable, and not
+    /// holding results already (a run never overwrites them); on a problem writes it and returns false.</summary>
+    static bool OutReady(string? outDir)
+    {
+        if (outDir == null) return true;
+        string? problem;
+        if (string.IsNullOrWhiteSpace(outDir)) problem = "--out: the folder must not be empty";
+        else if (File.Exists(outDir)) problem = $"--out: '{outDir}' is a file; give a folder (it is created if missing)";
+        else
+        {
+            string full;
+            try { full = Path.GetFullPath(outDir); }
+            catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException) { full = ""; Console.Error.WriteLine($"error: --out: '{outDir}' is not a usable path: {e.Message}"); return false; }
+            string leaf = Path.GetFileName(full.TrimEnd('/'));
+            problem = leaf.Length == 0 ? $"--out: '{outDir}' is the root folder; give a folder of its own"
+                : ExperimentOptions.PrepareRunFolder(Path.GetDirectoryName(full.TrimEnd('/'))!, [leaf]);
+        }
+        if (problem != null) Console.Error.WriteLine($"error: {problem}");
+        return problem == null;
+    }
+
+    /// <summary>Checks --history before the suite runs: a file (or a new one) in a writable folder.</summary>
+    static bool HistoryReady(string? path)
+    {
+        if (path == null) return true;
+        string? problem = null;
+        if (string.IsNullOrWhiteSpace(path)) problem = "--history: the file name must not be empty";
+        else if (Directory.Exists(path)) problem = $"--history: '{path}' is a folder; give the CSV file to append to";
+        else
+        {
+            string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
+            if (dir == null || !Directory.Exists(dir)) problem = $"--history: the folder of '{path}' does not exist";
+        }
+        if (problem != null) Console.Error.WriteLine($"error: {problem}");
+        return problem == null;
+    }
+
     static Command RunCommand()
     {
         var shortOpt = new Option<bool>("--short") { Description = "CI profile: 3 warm-up + 15 measured iterations of 25 ms per benchmark (the suite takes about 10 s)" };
@@ -95,6 +135,7 @@ public static class Program
         };
         cmd.SetAction(pr =>
         {
+            if (!OutReady(pr.GetValue(outDir)) || !HistoryReady(pr.GetValue(history))) return CompareRun.ExitBadInput;
             if (Cores(pr.GetValue(cores)) is not { } c) return CompareRun.ExitBadInput;
             var profile = pr.GetValue(shortOpt) ? SuiteProfile.Short : SuiteProfile.Full;
             string? hist = pr.GetValue(history);
@@ -145,15 +186,44 @@ public static class Program
         var native = new Option<string?>("--native") { Description = "Path of the built native reference (default Benchmarks/native/urpc_pingpong, built with build.sh when missing)" };
         var outDir = new Option<string?>("--out") { Description = "Also write results.csv and meta.json into this folder" };
         var check = new Option<bool>("--check") { Description = "Exit 1 when the C# round trip is more than 20% slower than native" };
+        var mixed = new Option<bool>("--mixed")
+        {
+            Description = "Also run the mixed pairings on one pair of C#-allocated rings: C#/C#, C pinger with C# echo, C# pinger with C echo, C/C " +
+                          "(C = the native loops as liburpc_loops.so beside the native binary, built with build.sh urpc_loops): which side costs the cycles",
+        };
         var cmd = new Command("urpc-vs-native", "URPC round trip of the C# channel against the native C reference of the same protocol, on the same two cores")
         {
-            cores, samples, rounds, native, outDir, check,
+            cores, samples, rounds, native, outDir, check, mixed,
         };
         cmd.SetAction(pr =>
         {
+            if (!OutReady(pr.GetValue(outDir))) return CompareRun.ExitBadInput;
             if (Cores(pr.GetValue(cores)) is not { } c) return CompareRun.ExitBadInput;
-            return UrpcVsNative.Execute(new UrpcVsNativeOptions(c, pr.GetValue(samples), pr.GetValue(rounds), pr.GetValue(native), pr.GetValue(outDir), pr.GetValue(check)),
+            return UrpcVsNative.Execute(new UrpcVsNativeOptions(c, pr.GetValue(samples), pr.GetValue(rounds), pr.GetValue(native), pr.GetValue(outDir), pr.GetValue(check), pr.GetValue(mixed)),
                 Console.Out, Console.Error);
+        });
+        return cmd;
+    }
+
+    static Command CapabilityOperationsCommand()
+    {
+        var core = new Option<int?>("--core") { Description = "CPU to pin the measuring thread to (default: the first allowed CPU)" };
+        var rounds = new Option<int>("--rounds") { Description = "Measured rounds of 256 operations each", DefaultValueFactory = _ => 101 };
+        rounds.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 1 or > 100_000) r.AddError("--rounds must be from 1 to 100000"); });
+        var cmd = new Command("cap-ops", "Median time and allocated bytes of local capability invocations (map/unmap of a frame, copy, retype, delete) on one pinned core")
+        {
+            core, rounds,
+        };
+        cmd.SetAction(pr =>
+        {
+            var allowed = CoreAffinity.AllowedCpus();
+            int cpu = pr.GetValue(core) ?? allowed[0];
+            if (!allowed.Contains(cpu))
+            {
+                Console.Error.WriteLine($"error: --core {cpu} is not a CPU this process may use ({CoreAffinity.FormatList(allowed)})");
+                return CompareRun.ExitBadInput;
+            }
+            return Benchmarks.Capabilities.CapabilityOperations.Execute(cpu, pr.GetValue(rounds), Console.Out);
         });
         return cmd;
     }

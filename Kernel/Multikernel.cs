@@ -1,8 +1,11 @@
 using System.Diagnostics;
+using Multikernel.Capabilities;
 using Multikernel.CoreProcesses;
 using Multikernel.CpuDriver;
 using Multikernel.Hardware;
+using Multikernel.Memory;
 using Multikernel.Monitor;
+using Multikernel.Monitor.Agreement;
 using Multikernel.Urpc;
 
 namespace Multikernel;
@@ -19,7 +22,7 @@ public enum BootMode
     ProcessPerCore,
 }
 
-/// <summary>What to boot: which cores, how big the monitors' rings are, how an idle core waits.</summary>
+/// <summary>What to boot: which cores, how big the monitors' rings are, how an idle core waits, the physical memory the capabilities manage, and how the monitors agree.</summary>
 public sealed record MultikernelOptions
 {
     /// <summary>OS CPU numbers to boot on, in core-index order (index 0 is the bootstrap core). Null: every allowed CPU.</summary>
@@ -45,11 +48,39 @@ public sealed record MultikernelOptions
     public long ArenaBytesPerCore { get; init; } = 8L << 20;
     /// <summary>Process mode: bytes of domains' frames in the shared region (reserved, touched only as used).</summary>
     public long FrameBytes { get; init; } = 16L << 20;
+
+    /// <summary>
+    /// Size of the simulated physical memory that capabilities name (a multiple of 4 KiB). Reserved at boot and
+    /// touched only where objects are retyped.
+    /// </summary>
+    public long PhysicalMemoryBytes { get; init; } = 256L << 20;
+    /// <summary>RAM each core's monitor starts with (its first RAM capability, a multiple of 64 KiB); the rest of physical memory goes to the memory server on core 0.</summary>
+    public long CoreRamBytes { get; init; } = 4L << 20;
+    /// <summary>Slots of each core's broadcast buffer (the agreement protocol's broadcast route).</summary>
+    public int BroadcastSlots { get; init; } = 16;
+    /// <summary>What a multicast group is, for the agreement's routes (and so for the TLB shootdown).</summary>
+    public RoutingGrouping Grouping { get; init; } = RoutingGrouping.Package;
+    /// <summary>Entries of each core's software TLB.</summary>
+    public int TlbEntries { get; init; } = 64;
+    /// <summary>The agreement's timeouts, in cycles (null: a 500 ms vote timeout and a 50 ms retransmit interval).</summary>
+    public AgreementOptions? Agreement { get; init; }
+    /// <summary>Fault injection for tests: wraps each core's agreement transport (core index, the real transport). Null: none.</summary>
+    public Func<int, IAgreementTransport, IAgreementTransport>? AgreementTransport { get; init; }
+
+    /// <summary>The default agreement timeouts, in this machine's cycles.</summary>
+    public static AgreementOptions DefaultAgreement() => new()
+    {
+        VoteTimeout = (long)CycleClock.FromNanoseconds(500e6),
+        RetransmitInterval = (long)CycleClock.FromNanoseconds(50e6),
+    };
 }
 
 /// <summary>
-/// A booted multikernel: on every chosen core a pinned CPU driver thread with a monitor dispatcher, the monitors
-/// connected pairwise by URPC bindings. The host process (tests, experiment drivers) is outside the system and
+/// A booted multikernel: on every chosen core a pinned CPU driver thread with its capability driver and a monitor
+/// dispatcher, the monitors connected pairwise by URPC bindings and each with a broadcast buffer read by all others
+/// (their agreement protocol's channels), and one simulated physical memory whose RAM the capabilities divide: each
+/// core's monitor starts with <see cref="MultikernelOptions.CoreRamBytes"/>, the memory server on core 0 with the
+/// rest. The host process (tests, experiment drivers) is outside the system and
 /// talks to it only through a per-core host port: a URPC ring into that core's monitor. Channels between
 /// dispatchers come from the monitors (<see cref="BindAsync"/>, <see cref="BindHostAsync"/>,
 /// <see cref="CreateBroadcastAsync"/>); <see cref="Dispose"/> shuts every core down, joins the threads and then frees
@@ -73,6 +104,10 @@ public sealed class MultikernelSystem : IDisposable
     readonly object[] _hostPortLocks;
     readonly CoreProgram? _program;
     readonly CoreProcessSet? _processes;
+    readonly BroadcastChannel?[] _broadcasts;
+    readonly UrpcBinding[] _memoryServerBindings;
+    readonly PhysicalMemory? _memory;
+    readonly MemoryServer? _memoryServer;
     bool _shutDown, _failureThrown;
 
     public IReadOnlyList<int> Cores { get; }
@@ -90,18 +125,33 @@ public sealed class MultikernelSystem : IDisposable
     /// <summary>Process mode: why the system failed (a core process that died), or null.</summary>
     public Exception? Failure => _processes?.Failure;
 
+    /// <summary>The simulated physical memory every capability names a part of (thread mode: process mode has no capabilities).</summary>
+    public PhysicalMemory Memory => _memory ?? throw ThreadModeOnlyException("the simulated physical memory (capabilities)");
+    /// <summary>How multicast routes group the cores.</summary>
+    public RoutingGrouping Grouping { get; }
+    /// <summary>The physical range the memory server on core 0 hands out.</summary>
+    public (ulong Base, ulong Bytes) ServerRam { get; }
+    /// <summary>The memory server (a dispatcher on core 0; core-local there; thread mode only).</summary>
+    public MemoryServer MemoryServer => _memoryServer ?? throw ThreadModeOnlyException("the memory server");
+
+    /// <summary>Refills of a core's RAM cache, and the memory server's chunks, are 2^20 bytes.</summary>
+    const int RamChunkBits = 20;
+
     MultikernelSystem(IReadOnlyList<int> cores, MultikernelOptions o, CoreProcessSet processes)
     {
         Cores = cores;
         Topology = MachineTopology.Current;
         WaitPolicy = o.WaitPolicy;
         Mode = BootMode.ProcessPerCore;
+        Grouping = o.Grouping;
         _program = o.Program;
         _processes = processes;
         _drivers = [];
         _monitors = [];
         _hostPorts = [];
         _hostPortLocks = [];
+        _broadcasts = [];
+        _memoryServerBindings = [];
     }
 
     MultikernelSystem(IReadOnlyList<int> cores, MultikernelOptions o)
@@ -111,15 +161,47 @@ public sealed class MultikernelSystem : IDisposable
         WaitPolicy = o.WaitPolicy;
         Mode = BootMode.Threads;
         _program = o.Program;
+        Grouping = o.Grouping;
         int n = cores.Count;
         _drivers = new CpuDriverThread[n];
         _monitors = new MonitorDispatcher[n];
         _hostPorts = new UrpcRing[n];
         _hostPortLocks = new object[n];
+        // Each core writes one broadcast buffer (slots on its node) that every other core reads (state on the reader's node).
+        _broadcasts = new BroadcastChannel?[n];
+        if (n > 1)
+            for (int w = 0; w < n; w++)
+                _broadcasts[w] = new BroadcastChannel(o.BroadcastSlots, n - 1, Topology.NumaNodeOf(cores[w]),
+                    Enumerable.Range(0, n).Where(r => r != w).Select(r => Topology.NumaNodeOf(cores[r])).ToArray());
+        _memory = new PhysicalMemory(o.PhysicalMemoryBytes);
+        ulong coreRam = (ulong)o.CoreRamBytes;
+        ServerRam = (coreRam * (ulong)n, (ulong)o.PhysicalMemoryBytes - coreRam * (ulong)n);
+        var agreement = o.Agreement ?? MultikernelOptions.DefaultAgreement();
+        // Each core's RAM cache has a binding with the memory server on core 0 (boot makes them: the server exists from boot).
+        _memoryServerBindings = new UrpcBinding[n];
+        for (int i = 0; i < n; i++)
+            _memoryServerBindings[i] = UrpcBinding.Allocate(o.RingSlots, Topology.NumaNodeOf(cores[i]), Topology.NumaNodeOf(cores[0]));
         for (int i = 0; i < n; i++)
         {
             _drivers[i] = new CpuDriverThread(cores[i], i, o.WaitPolicy);
-            _monitors[i] = new MonitorDispatcher(cores, Topology, o.Program);
+            _drivers[i].AttachCapabilities(new CapabilityDriver(i, Memory));
+            var readers = new BroadcastReceiver?[n];
+            for (int w = 0; w < n; w++)
+                if (w != i) readers[w] = _broadcasts[w]!.Reader(i < w ? i : i - 1);
+            _monitors[i] = new MonitorDispatcher(cores, Topology, new MonitorSetup
+            {
+                Program = o.Program,
+                RamBase = coreRam * (ulong)i,
+                RamBytes = coreRam,
+                Broadcast = _broadcasts[i],
+                BroadcastReaders = readers,
+                Grouping = o.Grouping,
+                Agreement = agreement,
+                TlbEntries = o.TlbEntries,
+                AgreementTransport = o.AgreementTransport,
+                MemoryServer = _memoryServerBindings[i].Client,
+                RefillBits = RamChunkBits,
+            });
             _drivers[i].Adopt(_monitors[i]);
             _hostPorts[i] = UrpcRing.Allocate(HostPortSlots, Topology.NumaNodeOf(cores[i]));
             _hostPortLocks[i] = new object();
@@ -135,6 +217,8 @@ public sealed class MultikernelSystem : IDisposable
                 _monitors[i].ConnectPeer(j, b.Client);
                 _monitors[j].ConnectPeer(i, b.Server);
             }
+        _memoryServer = new MemoryServer(ServerRam.Base, ServerRam.Bytes, RamChunkBits, _memoryServerBindings.Select(b => (UrpcEndpoint?)b.Server).ToArray());
+        _drivers[0].Adopt(MemoryServer);
     }
 
     /// <summary>
@@ -155,7 +239,21 @@ public sealed class MultikernelSystem : IDisposable
             throw new ArgumentException($"core list {string.Join(',', cores)} names a core twice; each core runs one CPU driver", nameof(options));
         if (!UrpcRing.IsValidSize(o.RingSlots))
             throw new ArgumentException($"RingSlots {o.RingSlots} is not a power of two from {UrpcRing.MinSlots} to {UrpcRing.MaxSlots}", nameof(options));
+        if (!UrpcRing.IsValidSize(o.BroadcastSlots))
+            throw new ArgumentException($"BroadcastSlots {o.BroadcastSlots} is not a power of two from {UrpcRing.MinSlots} to {UrpcRing.MaxSlots}", nameof(options));
         ArgumentNullException.ThrowIfNull(o.WaitPolicy, nameof(options));
+        const long RamGranule = 64 << 10;
+        if (o.CoreRamBytes < RamGranule || o.CoreRamBytes % RamGranule != 0)
+            throw new ArgumentException($"CoreRamBytes {o.CoreRamBytes} must be a positive multiple of {RamGranule} (64 KiB): each core's boot RAM holds its root CNode", nameof(options));
+        if (o.PhysicalMemoryBytes % RamGranule != 0 || o.PhysicalMemoryBytes < o.CoreRamBytes * (cores.Length + 1) || o.PhysicalMemoryBytes > PhysicalMemory.MaxBytes)
+            throw new ArgumentException($"PhysicalMemoryBytes {o.PhysicalMemoryBytes} must be a multiple of 64 KiB, at most {PhysicalMemory.MaxBytes}, and hold every core's boot RAM ({cores.Length} x {o.CoreRamBytes}) plus at least as much again for the memory server", nameof(options));
+        if (o.TlbEntries < 1 || o.TlbEntries > 65536 || (o.TlbEntries & (o.TlbEntries - 1)) != 0)
+            throw new ArgumentException($"TlbEntries {o.TlbEntries} is not a power of two from 1 to 65536", nameof(options));
+        o.Agreement?.Validate();
+        var topology = o.Topology ?? MachineTopology.Current;
+        foreach (int c in cores)
+            if (!topology.Contains(c))
+                throw new ArgumentException($"core {c} is not in the topology ({topology}) that the monitors' routes and channel placement are built from", nameof(options));
         if (o.Mode == BootMode.ProcessPerCore) return BootProcesses(cores, o);
         if (o.Mode != BootMode.Threads) throw new ArgumentException($"boot mode {o.Mode} is not one of: {string.Join(", ", Enum.GetNames<BootMode>())}", nameof(options));
 
@@ -195,9 +293,12 @@ public sealed class MultikernelSystem : IDisposable
             throw new ArgumentException("process mode places and routes by this machine's own topology: a made-up MultikernelOptions.Topology works in thread mode only", nameof(o));
         if (o.ArenaBytesPerCore < 64 << 10 || o.FrameBytes < 4096)
             throw new ArgumentException($"ArenaBytesPerCore must be at least 64 KiB (got {o.ArenaBytesPerCore}) and FrameBytes at least one page (got {o.FrameBytes})", nameof(o));
+        if (o.AgreementTransport != null)
+            throw new ArgumentException("MultikernelOptions.AgreementTransport (fault injection) works in thread mode only: in process mode the agreement runs in the core processes", nameof(o));
         var clock = Stopwatch.StartNew();
         var topology = MachineTopology.Current;
-        var layout = new SharedRegion.Layout(cores, cores.Select(topology.NumaNodeOf).ToArray(), o.ArenaBytesPerCore, o.FrameBytes, o.RingSlots, HostPortSlots, o.WaitPolicy);
+        var layout = new SharedRegion.Layout(cores, cores.Select(topology.NumaNodeOf).ToArray(), o.ArenaBytesPerCore, o.FrameBytes, o.RingSlots, HostPortSlots,
+            o.BroadcastSlots, o.Grouping, o.Agreement ?? MultikernelOptions.DefaultAgreement(), o.WaitPolicy);
         var mk = new MultikernelSystem(cores, o, CoreProcessSet.Start(layout, o.Program, o.BootTimeout));
         try
         {
@@ -213,6 +314,46 @@ public sealed class MultikernelSystem : IDisposable
             mk.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Where the rings boot made are now: every monitor-to-monitor ring ("monitor i->j", asked for core j's node) and
+    /// every host port ("host->i", core i's node). For checking NUMA placement on a multi-socket machine.
+    /// </summary>
+    public IReadOnlyList<(string Ring, RingPlacement Placement)> BootRingPlacements()
+    {
+        if (_processes != null) throw ThreadModeOnlyException("the placement of boot's rings (they live in the shared region, each core's in its arena)");
+        ObjectDisposedException.ThrowIf(_shutDown, this);
+        var list = new List<(string, RingPlacement)>();
+        int k = 0;
+        for (int i = 0; i < CoreCount; i++)
+            for (int j = i + 1; j < CoreCount; j++, k++)
+            {
+                var (intoServer, intoClient) = _monitorBindings[k].Placement();
+                list.Add(($"monitor {i}->{j}", intoServer));
+                list.Add(($"monitor {j}->{i}", intoClient));
+            }
+        for (int i = 0; i < CoreCount; i++) list.Add(($"host->{i}", _hostPorts[i].Placement()));
+        return list;
+    }
+
+    /// <summary>
+    /// Messages each monitor has sent to each other monitor so far: [from, to] by core index (read without stopping
+    /// the cores, so exact only while the monitors are quiet). Tells which route a many-core protocol really took.
+    /// </summary>
+    public long[,] MonitorMessagesSent()
+    {
+        if (_processes != null) throw ThreadModeOnlyException("counting the monitors' messages from the host");
+        ObjectDisposedException.ThrowIf(_shutDown, this);
+        var sent = new long[CoreCount, CoreCount];
+        int k = 0;
+        for (int i = 0; i < CoreCount; i++)
+            for (int j = i + 1; j < CoreCount; j++, k++)
+            {
+                sent[i, j] = _monitorBindings[k].ToServer.Sender.Sent;
+                sent[j, i] = _monitorBindings[k].ToClient.Sender.Sent;
+            }
+        return sent;
     }
 
     /// <summary>Runs <paramref name="call"/> on the monitor of core index <paramref name="coreIndex"/> and returns its result to the host.</summary>
@@ -350,6 +491,9 @@ public sealed class MultikernelSystem : IDisposable
                                             "register a request or an image in the CoreProgram and use RequestAsync or SpawnAsync(core, name, args)");
     }
 
+    NotSupportedException ThreadModeOnlyException(string what) =>
+        new($"{what}: thread mode only; this system runs one process per core, and capabilities, the memory server and the boot process's view of the monitors' rings exist in thread mode only");
+
     void CheckCore(int coreIndex, string paramName)
     {
         if ((uint)coreIndex >= (uint)CoreCount) throw new ArgumentOutOfRangeException(paramName, coreIndex, $"core index must be 0..{CoreCount - 1}");
@@ -378,6 +522,9 @@ public sealed class MultikernelSystem : IDisposable
             throw new TimeoutException($"cores {string.Join(',', stuck)} did not stop within {t.TotalSeconds} s; their memory is not freed");
         foreach (var m in _monitors) m.FreeChannels();
         foreach (var b in _monitorBindings) b.Dispose();
+        foreach (var b in _broadcasts) b?.Dispose();
+        foreach (var b in _memoryServerBindings) b.Dispose();
+        _memory?.Dispose();
         foreach (var p in _hostPorts) p.Dispose();
         foreach (var d in _drivers) d.Dispose();
         var faults = _drivers.Where(d => d.Fault != null).ToList();

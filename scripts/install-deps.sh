@@ -5,6 +5,7 @@
 #          test    run + poppler-utils (pdfinfo/pdftotext/pdftoppm for the PDF tests)
 #          all     every group (the default)
 #   --check  install nothing; exit 0 if everything is there, 1 (printing the apt-get command) if not.
+#            REPRO_NO_INSTALL=1 in the environment has the same effect (e.g. on a machine whose packages you manage).
 # As root it runs `apt-get update` once (only if something is missing) and installs quietly.
 # As another user it prints the exact command to run and exits 1.
 # To add a dependency: add a "group:command:package" line to NEEDS below.
@@ -28,11 +29,12 @@ for a in "$@"; do
   case "$a" in
     --check) check_only=1 ;;
     run|test|all) groups+=("$a") ;;
-    -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "install-deps.sh: unknown argument '$a' (allowed: --check, run, test, all)" >&2; exit 2 ;;
   esac
 done
 [ ${#groups[@]} -eq 0 ] && groups=(all)
+[ "${REPRO_NO_INSTALL:-0}" = 1 ] && check_only=1
 
 missing=()
 for need in "${NEEDS[@]}"; do

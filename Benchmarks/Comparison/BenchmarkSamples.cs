@@ -18,12 +18,5 @@ public sealed class BenchmarkSamples(string name)
 
     public void AddAllocation(double bytesPerOp) => BytesAllocatedPerOp = Math.Max(BytesAllocatedPerOp ?? 0, bytesPerOp);
 
-    public double Median()
-    {
-        if (_nanosecondsPerOp.Count == 0) return double.NaN;
-        var s = _nanosecondsPerOp.ToArray();
-        Array.Sort(s);
-        int n = s.Length;
-        return n % 2 == 1 ? s[n / 2] : 0.5 * (s[n / 2 - 1] + s[n / 2]);
-    }
+    public double Median() => SampleSummary.MedianOf(_nanosecondsPerOp);
 }

@@ -23,11 +23,28 @@ public static class CompareRun
 {
     public const int ExitOk = 0, ExitRegression = 1, ExitBadInput = 2;
 
-    /// <summary>Parses a threshold such as "5%" or "2ns"; throws <see cref="FormatException"/> saying what is allowed.</summary>
+    /// <summary>Largest relative threshold: a gate that lets a benchmark become more than twice as slow is no gate.</summary>
+    public const double MaxRelativePercent = 100;
+    /// <summary>Largest absolute threshold, in nanoseconds (1 s).</summary>
+    public const double MaxAbsoluteNs = 1e9;
+
+    static readonly System.Text.RegularExpressions.Regex ThresholdText =
+        new(@"^([0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)\s*(%|ns|us|μs|ms|s)$", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+    /// <summary>Parses a threshold such as "5%" or "2ns" and checks its range (more than 0, at most
+    /// <see cref="MaxRelativePercent"/>% or <see cref="MaxAbsoluteNs"/> ns); throws <see cref="FormatException"/> saying what is allowed.</summary>
     public static Threshold ParseThreshold(string text)
     {
-        if (!string.IsNullOrWhiteSpace(text) && Threshold.TryParse(text.Trim(), out var t) && t != null) return t;
-        throw new FormatException($"--threshold '{text}': not a threshold; use a relative one such as 5% or an absolute time such as 2ns");
+        const string allowed = "use a relative threshold above 0% and at most 100% (such as 5%) or an absolute time above 0 and at most 1s (such as 2ns)";
+        var m = ThresholdText.Match(text?.Trim() ?? "");
+        if (!m.Success) throw new FormatException($"--threshold '{text}': not a threshold; {allowed}");
+        double value = double.Parse(m.Groups[1].Value, NumberStyles.Float, CultureInfo.InvariantCulture);
+        string unit = m.Groups[2].Value;
+        double ns = unit switch { "%" => double.NaN, "ns" => value, "us" or "μs" => value * 1e3, "ms" => value * 1e6, _ => value * 1e9 };
+        bool inRange = unit == "%" ? value > 0 && value <= MaxRelativePercent : ns > 0 && ns <= MaxAbsoluteNs;
+        if (!double.IsFinite(value) || !inRange) throw new FormatException($"--threshold '{text}': out of range; {allowed}");
+        if (Threshold.TryParse(m.Value, out var t) && t != null) return t;
+        throw new FormatException($"--threshold '{text}': not a threshold; {allowed}");
     }
 
     public static int Execute(CompareOptions options, TextWriter stdout, TextWriter stderr) => Execute(options, stdout, stderr, out _);

@@ -51,7 +51,7 @@ public sealed class SampleComparer(Threshold threshold, SignificanceLevel alpha)
 
     public BenchmarkComparison Compare(string name, IReadOnlyList<double> baseline, IReadOnlyList<double> current)
     {
-        double mb = Median(baseline), mc = Median(current);
+        double mb = SampleSummary.MedianOf(baseline), mc = SampleSummary.MedianOf(current);
         int nb = baseline.Count, nc = current.Count;
         if (nb < MinSamplesPerSide || nc < MinSamplesPerSide)
             return new BenchmarkComparison(name, mb, mc, Verdict.Unknown, nb, nc, double.NaN, double.NaN, double.NaN,
@@ -99,13 +99,4 @@ public sealed class SampleComparer(Threshold threshold, SignificanceLevel alpha)
 
     static bool IsMultimodal(Sample s) =>
         s.Size >= 10 && s.Values.Max() > s.Values.Min() && LowlandModalityDetector.Instance.DetectModes(s).Modality > 1;
-
-    static double Median(IReadOnlyList<double> v)
-    {
-        if (v.Count == 0) return double.NaN;
-        var s = v.ToArray();
-        Array.Sort(s);
-        int n = s.Length;
-        return n % 2 == 1 ? s[n / 2] : 0.5 * (s[n / 2 - 1] + s[n / 2]);
-    }
 }

@@ -9,7 +9,7 @@ namespace Benchmarks.History;
 [CsvRecord]
 public sealed partial class HistoryRecord
 {
-    /// <summary>Commit the measured build came from (short hash; "+dirty" when the working tree had changes).</summary>
+    /// <summary>Commit the measured build came from (short hash; "-dirty" when the sources differed from it, see Experiments.Common.SourceRevision).</summary>
     public string Commit { get; set; } = "";
     /// <summary>UTC time the run finished, ISO 8601.</summary>
     public string Date { get; set; } = "";

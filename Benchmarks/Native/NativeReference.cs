@@ -10,16 +10,24 @@ public static class NativeReference
     /// <summary>Default location of the binary: Benchmarks/native/urpc_pingpong under the repository root.</summary>
     public static string DefaultPath(string repoRoot) => Path.Combine(repoRoot, "Benchmarks", "native", "urpc_pingpong");
 
-    /// <summary>Builds the binary when it is missing or older than its source; throws <see cref="InvalidOperationException"/> with the build output on failure.</summary>
-    public static void EnsureBuilt(string binary, TextWriter log)
+    /// <summary>The shared library of the native loops (<c>urpc_loops.c</c>) beside <paramref name="binary"/>, for the mixed pairings.</summary>
+    public static string LoopsLibraryBeside(string binary) => Path.Combine(Path.GetDirectoryName(Path.GetFullPath(binary))!, "liburpc_loops.so");
+
+    /// <summary>
+    /// Builds <paramref name="binary"/> from <paramref name="program"/>.c beside it (urpc_pingpong, urpc_loops) when it is
+    /// missing or older than its source or the ring header; throws <see cref="InvalidOperationException"/> with the
+    /// build output on failure.
+    /// </summary>
+    public static void EnsureBuilt(string binary, TextWriter log, string program = "urpc_pingpong")
     {
         string dir = Path.GetDirectoryName(Path.GetFullPath(binary))!;
-        string source = Path.Combine(dir, "urpc_pingpong.c"), script = Path.Combine(dir, "build.sh");
-        if (File.Exists(binary) && (!File.Exists(source) || File.GetLastWriteTimeUtc(binary) >= File.GetLastWriteTimeUtc(source))) return;
+        string source = Path.Combine(dir, program + ".c"), header = Path.Combine(dir, "urpc_ring.h"), script = Path.Combine(dir, "build.sh");
+        DateTime newestSource = new[] { source, header }.Where(File.Exists).Select(File.GetLastWriteTimeUtc).DefaultIfEmpty(DateTime.MinValue).Max();
+        if (File.Exists(binary) && File.GetLastWriteTimeUtc(binary) >= newestSource) return;
         if (!File.Exists(script))
-            throw new InvalidOperationException($"{binary} does not exist and there is no {script} to build it; pass --native PATH to a built urpc_pingpong");
-        log.WriteLine($"building the native reference: {script} {binary}");
-        var (code, output) = Exec("bash", script, binary);
+            throw new InvalidOperationException($"{binary} does not exist and there is no {script} to build it; pass --native PATH to a built urpc_pingpong (with liburpc_loops.so beside it for --mixed)");
+        log.WriteLine($"building the native reference: {script} {program} {binary}");
+        var (code, output) = Exec("bash", script, program, binary);
         if (code != 0) throw new InvalidOperationException($"{script} failed (exit {code}):\n{output}");
     }
 
@@ -31,26 +39,37 @@ public static class NativeReference
         return Parse(output, binary);
     }
 
-    /// <summary>Parses the reference's output; throws <see cref="FormatException"/> naming a missing or bad key.</summary>
+    /// <summary>
+    /// Parses the reference's output; throws <see cref="FormatException"/> naming a missing or bad key. The build label
+    /// (<see cref="PingPongResult.Build"/>) is what the binary says it was built with ("gcc 12.2.0 -O3 -march=native"),
+    /// "unknown build" for a binary that does not say.
+    /// </summary>
     public static PingPongResult Parse(string output, string source)
     {
         var values = new Dictionary<string, double>(StringComparer.Ordinal);
+        string? march = null, compiler = null;
         foreach (var line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             int sp = line.IndexOf(' ');
-            if (sp > 0 && double.TryParse(line[(sp + 1)..], NumberStyles.Float, CultureInfo.InvariantCulture, out double v)) values[line[..sp]] = v;
+            if (sp <= 0) continue;
+            string key = line[..sp], rest = line[(sp + 1)..];
+            if (key == "march") march = rest;
+            else if (key == "compiler") compiler = rest;
+            else if (double.TryParse(rest, NumberStyles.Float, CultureInfo.InvariantCulture, out double v)) values[key] = v;
         }
         double Get(string key) => values.TryGetValue(key, out double v) ? v
             : throw new FormatException($"{source}: output has no '{key} <number>' line:\n{output}");
         return new PingPongResult(Get("rtt_median_cycles"), Get("rtt_p10_cycles"), Get("rtt_p90_cycles"), Get("rtt_batch_median_cycles"),
-            Get("oneway_median_cycles"), Get("throughput_msgs_per_kcycle"), double.NaN);
+            Get("oneway_median_cycles"), Get("throughput_msgs_per_kcycle"), double.NaN,
+            march == null ? "unknown build" : $"{compiler ?? "gcc"} -O3 -march={march}");
     }
 
     static (int Code, string Output) Exec(string file, params string[] args)
     {
         var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
+        using var p = new Process { StartInfo = psi };
+        Experiments.Common.ChildLaunch.Start(p); // dies with this program, however that ends
         var err = p.StandardError.ReadToEndAsync();
         string o = p.StandardOutput.ReadToEnd();
         p.WaitForExit();

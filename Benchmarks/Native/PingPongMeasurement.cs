@@ -7,7 +7,8 @@ namespace Benchmarks.Native;
 
 /// <summary>Medians of one ping-pong measurement (cycles, TSC), as the native reference prints them.</summary>
 /// <param name="RttBatchMedian">Median over batches of 64 round trips of the mean round trip (one TSC pair per batch).</param>
-public sealed record PingPongResult(double RttMedian, double RttP10, double RttP90, double RttBatchMedian, double OneWayMedian, double MsgsPerKcycle, double RttReceiveMedian);
+/// <param name="Build">For the native reference: the compiler and -march the binary reports it was built with.</param>
+public sealed record PingPongResult(double RttMedian, double RttP10, double RttP90, double RttBatchMedian, double OneWayMedian, double MsgsPerKcycle, double RttReceiveMedian, string? Build = null);
 
 /// <summary>
 /// The C# twin of <c>native/urpc_pingpong.c</c>: the same phases, sample counts and statistics on the kernel's
@@ -90,11 +91,11 @@ public static class PingPongMeasurement
         }
     }
 
-    const int RttBatch = 64;
+    internal const int RttBatch = 64;
 
     /// <summary>64 round trips timed by one TSC pair; returns the mean cycles per round trip.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static double RoundTripBatch(BenchmarkSender toPeer, UrpcReceiver fromPeer)
+    internal static double RoundTripBatch(BenchmarkSender toPeer, UrpcReceiver fromPeer)
     {
         ulong t0 = CycleClock.Now();
         for (int i = 0; i < RttBatch; i++)

@@ -7,7 +7,7 @@ using Multikernel.Hardware;
 namespace Benchmarks.Native;
 
 /// <summary>What <c>urpc-vs-native</c> was asked to do.</summary>
-public sealed record UrpcVsNativeOptions(BenchmarkCores Cores, int Samples, int Rounds, string? NativePath, string? OutDir, bool Check);
+public sealed record UrpcVsNativeOptions(BenchmarkCores Cores, int Samples, int Rounds, string? NativePath, string? OutDir, bool Check, bool Mixed = false);
 
 /// <summary>
 /// The issue-2 performance check: the C# URPC round trip against the native C implementation of the same protocol,
@@ -22,7 +22,12 @@ public static class UrpcVsNative
     public static int Execute(UrpcVsNativeOptions o, TextWriter stdout, TextWriter stderr)
     {
         string binary = o.NativePath ?? NativeReference.DefaultPath(RepoPaths.Root());
-        try { NativeReference.EnsureBuilt(binary, stderr); }
+        string library = NativeReference.LoopsLibraryBeside(binary);
+        try
+        {
+            NativeReference.EnsureBuilt(binary, stderr);
+            if (o.Mixed) NativeReference.EnsureBuilt(library, stderr, "urpc_loops");
+        }
         catch (InvalidOperationException e) { stderr.WriteLine($"error: {e.Message}"); return 2; }
 
         var native = new List<PingPongResult>();
@@ -42,7 +47,7 @@ public static class UrpcVsNative
         double ghz = CycleClock.Frequency / 1e9;
         double Med(IEnumerable<double> v) => SampleSummary.Of(v.ToArray()).Median;
         var n = new PingPongResult(Med(native.Select(x => x.RttMedian)), Med(native.Select(x => x.RttP10)), Med(native.Select(x => x.RttP90)), Med(native.Select(x => x.RttBatchMedian)),
-            Med(native.Select(x => x.OneWayMedian)), Med(native.Select(x => x.MsgsPerKcycle)), double.NaN);
+            Med(native.Select(x => x.OneWayMedian)), Med(native.Select(x => x.MsgsPerKcycle)), double.NaN, native[0].Build);
         var m = new PingPongResult(Med(managed.Select(x => x.RttMedian)), Med(managed.Select(x => x.RttP10)), Med(managed.Select(x => x.RttP90)), Med(managed.Select(x => x.RttBatchMedian)),
             Med(managed.Select(x => x.OneWayMedian)), Med(managed.Select(x => x.MsgsPerKcycle)), Med(managed.Select(x => x.RttReceiveMedian)));
         double ratio = m.RttMedian / n.RttMedian;
@@ -52,7 +57,7 @@ public static class UrpcVsNative
         stdout.WriteLine($"URPC ping-pong, cores {o.Cores.Local}<->{o.Cores.Remote}, 16-slot ring, 7-word messages, {o.Samples} timed round trips per round, {o.Rounds} rounds alternating native/C# (median of round medians); TSC {ghz:F3} GHz");
         stdout.WriteLine($"| Implementation                          | RTT median cycles (ns)  | RTT p10..p90 cycles | RTT batch-of-64 cycles | one-way stamped cycles | throughput msgs/kcycle |");
         stdout.WriteLine($"|-----------------------------------------|-------------------------|---------------------|------------------------|------------------------|------------------------|");
-        stdout.WriteLine(Line("native C (gcc -O3 -march=native)", n, ghz));
+        stdout.WriteLine(Line($"native C ({n.Build})", n, ghz));
         stdout.WriteLine(Line("C# URPC ring, TryReceive + pause", m, ghz));
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {"C# UrpcReceiver.Receive() (SpinWait)",-39} | {m.RttReceiveMedian,8:F0} ({m.RttReceiveMedian / ghz,7:F1} ns)   | {"-",-19} | {"-",-22} | {"-",-22} | {"-",-22} |"));
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Per-round RTT medians: native [{string.Join(", ", native.Select(x => x.RttMedian.ToString("F0", CultureInfo.InvariantCulture)))}], C# [{string.Join(", ", managed.Select(x => x.RttMedian.ToString("F0", CultureInfo.InvariantCulture)))}]"));
@@ -60,16 +65,33 @@ public static class UrpcVsNative
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"C#/native round-trip ratio (medians of per-round-trip samples): {ratio:F3} (target <= {Target:F2}: {(met ? "met" : "NOT met")})"));
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"C#/native round-trip ratio (batch-of-64 means, free of TSC granularity): {batchRatio:F3}"));
 
-        if (o.OutDir != null) Save(o, n, m, ratio, batchRatio, ghz, native.Count);
+        MixedResult? mixed = null;
+        if (o.Mixed)
+        {
+            int batches = Math.Max(100, o.Samples / PingPongMeasurement.RttBatch / 4);
+            stderr.WriteLine($"[urpc-vs-native] mixed pairings on one pair of C#-allocated rings: {o.Rounds} rounds x 4 pairings x {batches} batches of {PingPongMeasurement.RttBatch} round trips");
+            mixed = MixedPingPong.Run(library, o.Cores, batches, o.Rounds);
+            stdout.WriteLine();
+            stdout.WriteLine($"Mixed pairings on the same C#-allocated rings (C = native/urpc_loops.c in this process), median of {PingPongMeasurement.RttBatch}-round-trip batch means, cycles:");
+            stdout.WriteLine($"| pinger \\ echo | C# echo | C echo |");
+            stdout.WriteLine($"|---------------|---------|--------|");
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| C# pinger     | {mixed.CsPingerCsEcho,7:F1} | {mixed.CsPingerCEcho,6:F1} |"));
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| C pinger      | {mixed.CPingerCsEcho,7:F1} | {mixed.CPingerCEcho,6:F1} |"));
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"C/C in this process over the stand-alone native program's batch figure: {mixed.CPingerCEcho / n.RttBatchMedian:F3} (above 1: the .NET process or the C#-allocated rings cost; near 1 with C# pairings slower: the C# code does)"));
+        }
+
+        if (o.OutDir != null) Save(o, n, m, ratio, batchRatio, ghz, native.Count, mixed);
         return o.Check && !met ? 1 : 0;
     }
 
     static string Line(string name, PingPongResult r, double ghz) => string.Create(CultureInfo.InvariantCulture,
         $"| {name,-39} | {r.RttMedian,8:F0} ({r.RttMedian / ghz,7:F1} ns)   | {r.RttP10,8:F0} .. {r.RttP90,-7:F0} | {r.RttBatchMedian,22:F1} | {r.OneWayMedian,22:F0} | {r.MsgsPerKcycle,22:F2} |");
 
-    static void Save(UrpcVsNativeOptions o, PingPongResult n, PingPongResult m, double ratio, double batchRatio, double ghz, int rounds)
+    static void Save(UrpcVsNativeOptions o, PingPongResult n, PingPongResult m, double ratio, double batchRatio, double ghz, int rounds, MixedResult? mixed)
     {
         var meta = RunMeta.Describe("urpc-vs-native", [o.Cores.Local, o.Cores.Remote], $"samples={o.Samples};rounds={o.Rounds}");
+        meta.Notes.Add($"native C reference built with {n.Build} (as the binary reports it)");
         string param = $"cores={o.Cores};slots=16;samples={o.Samples};rounds={rounds}";
         ResultRow Row(string series, string metric, string unit, double v, bool cycles, string note = "") => new()
         {
@@ -79,7 +101,7 @@ public static class UrpcVsNative
         };
         var rows = new List<ResultRow>
         {
-            Row("native C", "rtt_cycles", "cycles", n.RttMedian, true),
+            Row("native C", "rtt_cycles", "cycles", n.RttMedian, true, $"built with {n.Build}"),
             Row("C# URPC ring", "rtt_cycles", "cycles", m.RttMedian, true),
             Row("C# UrpcReceiver.Receive()", "rtt_cycles", "cycles", m.RttReceiveMedian, true),
             Row("native C", "rtt_batch64_cycles", "cycles", n.RttBatchMedian, true),
@@ -91,6 +113,14 @@ public static class UrpcVsNative
             Row("C# URPC ring", "msgs_per_kcycle", "msgs/kcycle", m.MsgsPerKcycle, false),
             Row("C#/native", "rtt_ratio", "ratio", ratio, false, $"target <= {Target}"),
         };
+        if (mixed != null)
+        {
+            const string Mixed = "mixed pairing on one pair of C#-allocated rings (C = native/urpc_loops.c loaded into this process), median of 64-round-trip batch means";
+            rows.Add(Row("mixed C# pinger, C# echo", "rtt_batch64_cycles", "cycles", mixed.CsPingerCsEcho, true, Mixed));
+            rows.Add(Row("mixed C pinger, C# echo", "rtt_batch64_cycles", "cycles", mixed.CPingerCsEcho, true, Mixed));
+            rows.Add(Row("mixed C# pinger, C echo", "rtt_batch64_cycles", "cycles", mixed.CsPingerCEcho, true, Mixed));
+            rows.Add(Row("mixed C pinger, C echo", "rtt_batch64_cycles", "cycles", mixed.CPingerCEcho, true, Mixed));
+        }
         ResultsFile.Write(o.OutDir!, rows);
         meta.Status = "complete";
         meta.Finished = DateTimeOffset.UtcNow;

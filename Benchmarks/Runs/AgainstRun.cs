@@ -32,7 +32,9 @@ public static class AgainstRun
         try { baseline = o.BaselineBuild != null ? RevisionBuild.Prebuilt(o.BaselineBuild) : RevisionBuild.Make(repo, o.Revision, stderr); }
         catch (RevisionBuildException e) { stderr.WriteLine($"error: {e.Message}"); return CompareRun.ExitBadInput; }
 
-        string currentDll = typeof(AgainstRun).Assembly.Location;
+        // This build's assembly, run again as the "current" side (an A/B needs the suite as a .dll, not a single-file app).
+        string currentDll = Path.Combine(AppContext.BaseDirectory, typeof(AgainstRun).Assembly.GetName().Name + ".dll");
+        if (!File.Exists(currentDll)) { stderr.WriteLine($"error: --against needs this program as a .dll beside its dependencies ({currentDll} is missing)"); return CompareRun.ExitBadInput; }
         string currentCommit = RepoPaths.DescribeHead(repo);
         var sides = new[]
         {
@@ -133,7 +135,7 @@ public static class AgainstRun
         using var p = new Process { StartInfo = psi };
         p.OutputDataReceived += (_, e) => { if (e.Data != null) lock (log) log.WriteLine(e.Data); };
         p.ErrorDataReceived += (_, e) => { if (e.Data != null) lock (log) log.WriteLine(e.Data); };
-        p.Start();
+        ChildLaunch.Start(p); // a side's suite run dies with this program, however that ends
         p.BeginOutputReadLine();
         p.BeginErrorReadLine();
         p.WaitForExit();

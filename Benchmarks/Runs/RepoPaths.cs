@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using Experiments.Common;
 
 namespace Benchmarks.Runs;
 
@@ -17,28 +17,10 @@ public static class RepoPaths
     public static string DefaultRunFolder() =>
         Path.Combine(Root(), "Results", $"{Environment.MachineName}-{DateTime.UtcNow:yyyyMMdd-HHmmss}", "urpc-bench");
 
-    /// <summary>Runs git in <paramref name="dir"/>; returns (exit code, stdout trimmed, stderr trimmed).</summary>
-    public static (int Code, string Out, string Err) Git(string dir, params string[] args)
-    {
-        var psi = new ProcessStartInfo("git") { WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        try
-        {
-            using var p = Process.Start(psi)!;
-            var err = p.StandardError.ReadToEndAsync();
-            string o = p.StandardOutput.ReadToEnd();
-            p.WaitForExit();
-            return (p.ExitCode, o.Trim(), err.Result.Trim());
-        }
-        catch (System.ComponentModel.Win32Exception e) { return (127, "", $"git not runnable: {e.Message}"); }
-    }
+    /// <summary>Runs git in <paramref name="dir"/>; returns (exit code, stdout without trailing blanks, stderr trimmed).</summary>
+    public static (int Code, string Out, string Err) Git(string dir, params string[] args) => SourceRevision.Git(dir, args);
 
-    /// <summary>Short hash of HEAD in <paramref name="dir"/>, with "+dirty" when tracked files have uncommitted changes; "unknown" outside git.</summary>
-    public static string DescribeHead(string dir)
-    {
-        var (code, sha, _) = Git(dir, "rev-parse", "--short", "HEAD");
-        if (code != 0) return "unknown";
-        var (c2, status, _) = Git(dir, "status", "--porcelain", "--untracked-files=no");
-        return c2 == 0 && status.Length > 0 ? sha + "+dirty" : sha;
-    }
+    /// <summary>Short hash of HEAD in <paramref name="dir"/>, "-dirty" when the sources differ from it (the suite's one
+    /// provenance rule, <see cref="SourceRevision"/>); "unknown" outside git.</summary>
+    public static string DescribeHead(string dir) => SourceRevision.Describe(dir).Commit;
 }

@@ -31,7 +31,6 @@ public static class SuiteRun
         Directory.CreateDirectory(o.OutDir);
         string profile = o.Profile == SuiteProfile.Short ? "short" : "full";
         var meta = RunMeta.Describe(Experiment, [o.Cores.Local, o.Cores.Remote], profile);
-        meta.Commit = Environment.GetEnvironmentVariable("REPRO_COMMIT") ?? RepoPaths.DescribeHead(RepoPaths.Root());
         meta.PollBudgetCycles["cpu-driver"] = UrpcBenchmarks.DriverWaitPolicy.PollCycles; // LrpcCpuDriver's one-core system
         if (PlantedSendDelay.Cycles != 0)
         {

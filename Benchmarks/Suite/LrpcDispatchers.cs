@@ -1,6 +1,7 @@
 using Experiments.Common;
 using Multikernel.CpuDriver;
 using Multikernel.Hardware;
+using Multikernel.Monitor;
 using Multikernel.Urpc;
 
 namespace Benchmarks.Suite;
@@ -30,7 +31,7 @@ public sealed class LrpcBatchCaller : Dispatcher
 
     protected internal override void OnStart()
     {
-        _binding = Driver.BindLrpc(this, _server);
+        _binding = MonitorDispatcher.On(Driver).BindLrpc(this, _server); // an Endpoint capability with the right to call, minted by the monitor
         Waitset.Add(_host.Receiver, OnRequest);
         ObservedCpu = CoreAffinity.CurrentCpu();
     }

@@ -29,6 +29,11 @@ public sealed class PeerRings : IDisposable
     /// <summary>Peer thread: answers.</summary>
     public BenchmarkSender PeerOutbox => new(_fromPeer.Sender);
 
+    /// <summary>The ring into the peer, for the native loops of the mixed pairings (its state lives in its frame).</summary>
+    internal UrpcRing ToPeerRing => _toPeer;
+    /// <summary>The ring from the peer, for the native loops of the mixed pairings.</summary>
+    internal UrpcRing FromPeerRing => _fromPeer;
+
     public void Dispose()
     {
         _toPeer.Dispose();

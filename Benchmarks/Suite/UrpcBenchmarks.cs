@@ -227,7 +227,7 @@ public class UrpcBenchmarks
 
     /// <summary>
     /// Same-core LRPC through the CPU driver (the kernel's real LRPC path, paper Table 1): a caller dispatcher calls a
-    /// server dispatcher on the same core via <c>LrpcBinding.Call</c> (capability check, direct switch to the callee's
+    /// server dispatcher on the same core via <c>LrpcBinding.Call</c> (binding and core checked per call, direct switch to the callee's
     /// handler and back). One operation is one call; each invocation asks the caller, by one URPC message, for a batch
     /// of 4096 calls and waits for its answer (that one round trip per batch stays in the result, &lt; 0.5%).
     /// Returns the number of wrong results (0).

@@ -1,12 +1,28 @@
 #!/usr/bin/env bash
-# Builds the native URPC reference (urpc_pingpong.c) next to this script: gcc -O3 -pthread.
-# Usage: Benchmarks/native/build.sh [output path]   (default: Benchmarks/native/urpc_pingpong)
+# Builds one of the native C references next to this script: gcc -O3 -march=$MARCH -pthread.
+# Usage: Benchmarks/native/build.sh [PROGRAM] [OUT]
+#   PROGRAM  urpc_pingpong (default; the URPC reference of `Benchmarks urpc-vs-native`), fig1_twin (the C twin of
+#            the Fig 1 experiment, run by the fig1 program) or urpc_loops (urpc_pingpong's loops as a shared library,
+#            liburpc_loops.so, for `urpc-vs-native --mixed`); OUT defaults to Benchmarks/native/PROGRAM (or
+#            Benchmarks/native/liburpc_loops.so).
+#   A single argument that is not a program name is taken as OUT for urpc_pingpong.
+#   MARCH    the target architecture (default: native). run-all.sh --bundle builds with MARCH=x86-64-v2 so
+#            that the binary runs on the lent machine. The value is compiled into the program, which prints it as
+#            "march <value>", and the results are labelled with what the binary says, never with a guess.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-out="${1:-$here/urpc_pingpong}"
+program=urpc_pingpong
+case "${1:-}" in
+  urpc_pingpong|fig1_twin|urpc_loops) program=$1; shift ;;
+esac
+shared=()
+default_out="$here/$program"
+if [ "$program" = urpc_loops ]; then shared=(-shared -fPIC); default_out="$here/liburpc_loops.so"; fi
+out="${1:-$default_out}"
+march="${MARCH:-native}"
 if ! command -v gcc >/dev/null; then
   echo "error: gcc not found; install a C compiler (e.g. apt-get install gcc) to build the native reference" >&2
   exit 2
 fi
-gcc -O3 -march=native -pthread -Wall -Wextra -Werror -o "$out" "$here/urpc_pingpong.c"
-echo "built $out"
+gcc -O3 "-march=$march" "-DREPRO_MARCH=\"$march\"" -pthread -Wall -Wextra -Werror "${shared[@]}" -I "$here" -o "$out" "$here/$program.c"
+echo "built $out (gcc -O3 -march=$march)"

@@ -19,6 +19,6 @@ public static class ClockOverhead
             d[i] = b - a;
         }
         Array.Sort(d);
-        return d[samples / 2];
+        return SampleSummary.MedianOfSorted<double>(d);
     }
 }

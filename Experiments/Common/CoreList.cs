@@ -1,15 +1,24 @@
+using System.Globalization;
 using Multikernel.Hardware;
 
 namespace Experiments.Common;
 
-/// <summary>Parses core lists such as "0-3,8,10-11" or "all" and checks them against the cores this process may use.</summary>
+/// <summary>
+/// Parses core lists such as "0-3,8,10-11" or "all" and checks them against the cores this process may use. The one
+/// parser of the suite: the programs' --cores use it, and run-all.sh asks it through <c>topology --check-cores</c>.
+/// Rules: "all" (any case), or comma-separated elements, each a core number or a range lo-hi with lo &lt;= hi, written
+/// in decimal digits only (leading zeros allowed: "00" is core 0; spaces around an element are ignored); every core must
+/// be in <c>allowed</c> and listed once; an empty list or element is refused.
+/// </summary>
 public static class CoreList
 {
     /// <summary>Parses <paramref name="text"/>; throws <see cref="FormatException"/> naming the bad token and what is allowed.</summary>
     public static int[] Parse(string text, IReadOnlyList<int> allowed, string optionName = "--cores")
     {
         string allowedText = Format(allowed);
-        if (string.IsNullOrWhiteSpace(text) || text.Trim().Equals("all", StringComparison.OrdinalIgnoreCase))
+        if (string.IsNullOrWhiteSpace(text))
+            throw new FormatException($"{optionName}: empty list; give 'all' or a list such as 0-3,8 (allowed cores: {allowedText})");
+        if (text.Trim().Equals("all", StringComparison.OrdinalIgnoreCase))
             return allowed.ToArray();
         var result = new List<int>();
         foreach (var raw in text.Split(',', StringSplitOptions.TrimEntries))
@@ -19,10 +28,10 @@ public static class CoreList
             int lo, hi;
             if (dash < 0)
             {
-                if (!int.TryParse(raw, out lo) || lo < 0) throw new FormatException($"{optionName}: '{raw}' is not a core number; use a list such as 0-3,8 (allowed cores: {allowedText})");
+                if (!Number(raw, out lo)) throw new FormatException($"{optionName}: '{raw}' is not a core number; use a list such as 0-3,8 (allowed cores: {allowedText})");
                 hi = lo;
             }
-            else if (!int.TryParse(raw[..dash], out lo) || !int.TryParse(raw[(dash + 1)..], out hi) || lo < 0 || hi < lo)
+            else if (!Number(raw[..dash], out lo) || !Number(raw[(dash + 1)..], out hi) || hi < lo)
                 throw new FormatException($"{optionName}: '{raw}' is not a range lo-hi with 0 <= lo <= hi (allowed cores: {allowedText})");
             for (int c = lo; c <= hi; c++)
             {
@@ -33,6 +42,9 @@ public static class CoreList
         }
         return result.ToArray();
     }
+
+    static bool Number(string s, out int value) =>
+        int.TryParse(s.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out value);
 
     /// <summary>Formats a list of cores compactly, e.g. [0,1,2,3,8] -> "0-3,8".</summary>
     public static string Format(IReadOnlyList<int> cores) => CoreAffinity.FormatList(cores.Order().ToArray());

@@ -9,6 +9,6 @@ public static class ExitCode
     public const int Failed = 1;
     /// <summary>The command line was refused.</summary>
     public const int BadInput = 2;
-    /// <summary>Stopped by Ctrl-C before every point was measured (128 + SIGINT).</summary>
+    /// <summary>Stopped by SIGINT (Ctrl-C) or SIGTERM before every point was measured (128 + SIGINT).</summary>
     public const int Interrupted = 130;
 }

@@ -62,9 +62,48 @@ public static class ExperimentOptions
         {
             string? v = r.GetValueOrDefault<string>();
             if (string.IsNullOrWhiteSpace(v)) r.AddError("--out: the run folder must not be empty");
+            else if (v.StartsWith('-')) r.AddError($"--out: '{v}' looks like an option, not a folder (was the folder left out?); for a folder of that name write ./{v}");
             else if (File.Exists(v)) r.AddError($"--out: '{v}' is a file; give a folder (it is created if missing)");
         });
         return outDir;
+    }
+
+    /// <summary>Makes the run folder ready (<see cref="PrepareRunFolder"/>); if it cannot be, prints the reason as one
+    /// line starting with <paramref name="program"/> and returns false (the program then exits with <see cref="ExitCode.BadInput"/>).</summary>
+    public static bool RunFolderReady(string outDir, IEnumerable<string> experimentIds, string program, TextWriter stderr)
+    {
+        string? problem = PrepareRunFolder(outDir, experimentIds);
+        if (problem != null) stderr.WriteLine($"{program}: {problem}");
+        return problem == null;
+    }
+
+    /// <summary>
+    /// Makes the run folder ready before anything is measured: creates it (and its parents) if missing, checks that a
+    /// file can be written in it, and that none of <paramref name="experimentIds"/> already holds results there (a run
+    /// never overwrites finished results). Returns the one-line --out error to print (the program then exits with
+    /// <see cref="ExitCode.BadInput"/>), or null when the folder is ready.
+    /// </summary>
+    public static string? PrepareRunFolder(string outDir, IEnumerable<string> experimentIds)
+    {
+        try
+        {
+            foreach (var id in experimentIds)
+            {
+                string dir = Path.Combine(outDir, id);
+                if (File.Exists(dir)) return $"--out: '{dir}' is a file; the results of {id} go into a folder of that name: choose another run folder";
+                if (File.Exists(Path.Combine(dir, ResultsFile.FileName)) || File.Exists(Path.Combine(dir, RunMeta.FileName)))
+                    return $"--out: '{dir}' already holds results of an earlier run, and a run never overwrites finished results: choose a new run folder (or move that one away)";
+            }
+            Directory.CreateDirectory(outDir);
+            string probe = Path.Combine(outDir, $".write-probe.{Environment.ProcessId}");
+            File.WriteAllText(probe, "");
+            File.Delete(probe);
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            return $"--out: cannot create or write the run folder '{outDir}': {e.Message}";
+        }
     }
 
     /// <summary>The run folder when --out is not given: Results/&lt;host&gt;-&lt;local timestamp&gt;.</summary>

@@ -20,6 +20,8 @@ public sealed class ExperimentRecorder
     /// <param name="plannedPoints">Names of every point the sweep will measure, in order.</param>
     public ExperimentRecorder(string directory, RunMeta meta, IEnumerable<string> plannedPoints)
     {
+        if (File.Exists(Path.Combine(directory, ResultsFile.FileName)) || File.Exists(Path.Combine(directory, RunMeta.FileName)))
+            throw new IOException($"{directory} already holds results of an earlier run; a run never overwrites finished results");
         Directory = directory;
         Meta = meta;
         _remaining = plannedPoints.ToList();

@@ -22,13 +22,24 @@ public sealed class SweepRunner
     /// <summary>Measures <paramref name="points"/> (all planned in <paramref name="rec"/>) and finishes the recorder.</summary>
     public (bool Failed, bool Interrupted) Run(ExperimentRecorder rec, IReadOnlyList<PlannedPoint> points, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
     {
+        try { return RunPoints(rec, points, stdout, stderr, cancel); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The results folder became unwritable (removed, read-only, disk full): say so in one line and fail.
+            stderr.WriteLine($"{Program}: cannot write the results in {rec.Directory}: {e.Message}");
+            return (true, false);
+        }
+    }
+
+    (bool Failed, bool Interrupted) RunPoints(ExperimentRecorder rec, IReadOnlyList<PlannedPoint> points, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
+    {
         var progress = new SweepProgress(rec.Meta.Experiment, points.Select(p => p.Cost).ToArray(), stderr);
         bool failed = false;
         foreach (var p in points)
         {
             if (cancel.IsCancellationRequested)
             {
-                rec.Finish($"interrupted (Ctrl-C) after {points.Count - rec.Remaining.Count} of {points.Count} {Units}");
+                rec.Finish($"interrupted (SIGINT or SIGTERM) after {points.Count - rec.Remaining.Count} of {points.Count} {Units}");
                 return (failed, true);
             }
             progress.Begin(p.Name);

@@ -30,16 +30,28 @@ public static class Fig1Cli
         var repetitions = ExperimentOptions.Int("--repetitions", "Repetitions per point; each thread or client gives one sample per repetition (default: set by the profile)", 1, MaxRepetitions);
         var window = ExperimentOptions.Int("--window", $"Requests each client keeps in flight in the pipelined MSG variant (default 8)", 1, UpdateProtocol.MaxWindow);
         var outDir = ExperimentOptions.OutDir(Fig1Settings.SharedStateId, Fig1Settings.UrpcTablesId);
+        var native = new Option<string>("--native")
+        {
+            Description = "The C twin of the SHM and MSG points (Benchmarks/native/fig1_twin, built by Benchmarks/native/build.sh), run before each such point on the same cores for the C#/C ratio; " +
+                          "'none' runs without it (default: the repository's, built with gcc when missing; without gcc the run has no C rows and says so)",
+        };
+        native.Validators.Add(r =>
+        {
+            string? v = r.GetValueOrDefault<string>();
+            if (string.IsNullOrWhiteSpace(v)) r.AddError("--native: give the path of a built fig1_twin, or 'none'");
+            else if (v != "none" && !File.Exists(v)) r.AddError($"--native: '{v}' does not exist; build it with Benchmarks/native/build.sh fig1_twin PATH, or pass 'none'");
+        });
         var profiles = new ProfileOptions(
             $"Small sweep for a smoke test ({Describe("quick")}; core counts 1, 2, 4, ...)",
             $"Large sweep for publication ({Describe("full")})",
             Describe);
+        // The folders this program writes, as the experiment registry lists them.
+        string[] experiments = ["all", .. ExperimentRegistry.OfProgram(Fig1Settings.Program).Select(e => e.Folder)];
         var experiment = new Option<string>("--experiment")
         {
-            Description = $"Which experiment to run: all, {Fig1Settings.SharedStateId} or {Fig1Settings.UrpcTablesId} (default: all)",
+            Description = $"Which experiment to run: {string.Join(", ", experiments)} (default: all)",
             DefaultValueFactory = _ => "all",
         };
-        string[] experiments = ["all", Fig1Settings.SharedStateId, Fig1Settings.UrpcTablesId];
         experiment.Validators.Add(r =>
         {
             string? v = r.GetValueOrDefault<string>();
@@ -47,9 +59,9 @@ public static class Fig1Cli
         });
 
         var root = new RootCommand(
-            "Paper Fig 3 (shared-state update cost: SHMn vs MSGn vs the server, with host lock baselines) and the paper's " +
-            $"Tables 1-2 (same-core LRPC, URPC latency and throughput) on real pinned cores. Default size: {Describe("default")}.");
-        foreach (var o in new Option[] { cores, iterations, repetitions, window, outDir, profiles.Quick, profiles.Full, experiment }) root.Options.Add(o);
+            $"{ExperimentRegistry.Get(Fig1Settings.SharedStateId).Title} (SHMn vs MSGn vs the server, with host lock baselines and a C twin), and " +
+            $"{ExperimentRegistry.Get(Fig1Settings.UrpcTablesId).Title} (same-core LRPC, URPC between cores), on real pinned cores. Default size: {Describe("default")}.");
+        foreach (var o in new Option[] { cores, iterations, repetitions, window, outDir, native, profiles.Quick, profiles.Full, experiment }) root.Options.Add(o);
         profiles.AddCheckTo(root);
 
         root.SetAction(pr =>
@@ -57,6 +69,24 @@ public static class Fig1Cli
             string profile = profiles.Chosen(pr);
             var (defIter, defReps) = Profiles[profile];
             string which = pr.GetValue(experiment)!;
+            string? nativePath = pr.GetValue(native);
+            NativeTwin? twin = null;
+            string twinNote;
+            bool sharedState = which is "all" or Fig1Settings.SharedStateId;
+            if (nativePath == "none") twinNote = "C twin not run (--native none)";
+            else if (!sharedState) twinNote = "C twin not needed (no fig1-shared-state points)";
+            else
+            {
+                twin = NativeTwin.Locate(nativePath, stderr, out string why);
+                if (twin == null && nativePath != null)
+                {
+                    stderr.WriteLine($"fig1: --native: {why}");
+                    return ExitCode.BadInput;
+                }
+                twinNote = twin != null
+                    ? $"C twin: {twin.Binary} ({twin.Label}), run on the same cores just before each SHM and MSG point; C rows have Param impl=c, C#/C ratio rows Metric cycles_ratio"
+                    : $"C twin not run: {why}";
+            }
             var settings = new Fig1Settings
             {
                 Cores = CoreList.Parse(pr.GetValue(cores) ?? "all", allowed),
@@ -64,9 +94,13 @@ public static class Fig1Cli
                 Window = pr.GetValue(window) ?? 8,
                 OutDir = pr.GetValue(outDir) ?? ExperimentOptions.DefaultRunFolder(),
                 Profile = profile,
-                SharedState = which is "all" or Fig1Settings.SharedStateId,
+                Twin = twin,
+                TwinNote = twinNote,
+                SharedState = sharedState,
                 UrpcTables = which is "all" or Fig1Settings.UrpcTablesId,
             };
+            var written = experiments.Skip(1).Where(f => which == "all" || f == which);
+            if (!ExperimentOptions.RunFolderReady(settings.OutDir, written, "fig1", stderr)) return ExitCode.BadInput;
             return Fig1Run.Execute(settings, stdout, stderr, cancel);
         });
 

@@ -34,6 +34,8 @@ public static class Fig1Run
             meta.PollBudgetCycles["cpu-driver"] = WaitPolicy.Default.PollCycles;
             meta.Notes.AddRange(common);
             meta.Notes.Add($"MSG: {UpdateProtocol.RingSlots}-slot URPC ring per client and direction; pipelined window={s.Window}; MSG points start at 2 cores (one server core plus at least one client core)");
+            meta.Notes.Add(s.TwinNote);
+            if (s.Twin == null) stderr.WriteLine($"fig1: {s.TwinNote}");
             var points = SharedStateSweep.Plan(s, clockOverhead);
             var rec = new ExperimentRecorder(Path.Combine(s.OutDir, Fig1Settings.SharedStateId), meta, points.Select(p => p.Name));
             if (s.Cores.Length < 2)
@@ -70,7 +72,7 @@ public static class Fig1Run
         {
             var meta = RunMeta.Describe(Fig1Settings.UrpcTablesId, s.Cores, s.Profile);
             var rec = new ExperimentRecorder(Path.Combine(s.OutDir, Fig1Settings.UrpcTablesId), meta, UrpcTablesSweep.Plan(s, topo).Select(p => p.Name));
-            rec.Finish("interrupted (Ctrl-C) before this experiment started");
+            rec.Finish("interrupted (SIGINT or SIGTERM) before this experiment started");
         }
 
         return Runner.Conclude(failed, interrupted, s.OutDir, stdout, stderr);
@@ -80,7 +82,10 @@ public static class Fig1Run
     static readonly SweepRunner Runner = new()
     {
         Program = "fig1",
-        FormatRow = r => string.Create(CultureInfo.InvariantCulture,
-            $"  {r.Series,-24} cores={r.Cores} {r.Param,-26} {r.Metric,-17} {r.Median,12:0.0} {r.Unit,-11} [{r.CiLow:0.0}, {r.CiHigh:0.0}]{(double.IsNaN(r.MedianNs) ? "" : $" = {r.MedianNs:0.0} ns")} n={r.Samples} {r.Verified}"),
+        FormatRow = r => r.Unit == "x"
+            ? string.Create(CultureInfo.InvariantCulture,
+                $"  {r.Series,-24} cores={r.Cores} {r.Param,-26} {r.Metric,-17} {r.Median,12:0.000} {r.Unit,-11} [{r.CiLow:0.000}, {r.CiHigh:0.000}] n={r.Samples} {r.Verified}")
+            : string.Create(CultureInfo.InvariantCulture,
+                $"  {r.Series,-24} cores={r.Cores} {r.Param,-26} {r.Metric,-17} {r.Median,12:0.0} {r.Unit,-11} [{r.CiLow:0.0}, {r.CiHigh:0.0}]{(double.IsNaN(r.MedianNs) ? "" : $" = {r.MedianNs:0.0} ns")} n={r.Samples} {r.Verified}"),
     };
 }

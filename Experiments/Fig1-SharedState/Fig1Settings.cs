@@ -3,6 +3,9 @@ namespace Fig1.SharedState;
 /// <summary>A validated run configuration (built by <see cref="Fig1Cli"/> from the command line).</summary>
 public sealed record Fig1Settings
 {
+    /// <summary>This program's name in the experiment registry (run-all.sh --only).</summary>
+    public const string Program = "fig1";
+    /// <summary>The result folders it writes (registered in Experiments/Schema/experiments.tsv).</summary>
     public const string SharedStateId = "fig1-shared-state";
     public const string UrpcTablesId = "urpc-tables";
 
@@ -15,6 +18,10 @@ public sealed record Fig1Settings
     public required string OutDir { get; init; }
     /// <summary>"quick", "default" or "full".</summary>
     public required string Profile { get; init; }
+    /// <summary>The C twin run beside each SHM and MSG point (null: no C rows).</summary>
+    public NativeTwin? Twin { get; init; }
+    /// <summary>What the run says about the C twin (which binary and -march, or why there is none).</summary>
+    public string TwinNote { get; init; } = "C twin not run";
     public bool SharedState { get; init; } = true;
     public bool UrpcTables { get; init; } = true;
 }

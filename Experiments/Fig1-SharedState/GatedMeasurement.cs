@@ -15,9 +15,9 @@ public abstract class GatedMeasurement<T> : Dispatcher
 
     protected GatedMeasurement(string name, IMeasurementOutcome<T> outcome) : base(name) => _outcome = outcome;
 
-    protected sealed override bool HasLocalWork => _outcome.IsOpen && !_finished;
+    protected internal sealed override bool HasLocalWork => _outcome.IsOpen && !_finished;
 
-    protected sealed override bool Run()
+    protected internal sealed override bool Run()
     {
         if (_finished || !_outcome.IsOpen) return false;
         _finished = true;

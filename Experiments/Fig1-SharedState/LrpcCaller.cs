@@ -3,12 +3,13 @@ using Experiments.Common;
 using Multikernel;
 using Multikernel.CpuDriver;
 using Multikernel.Hardware;
+using Multikernel.Monitor;
 using Multikernel.Urpc;
 
 namespace Fig1.SharedState;
 
 /// <summary>
-/// The caller: binds to the callee through the CPU driver (both on one core) and, once the host opens its gate,
+/// The caller: binds to the callee through the CPU driver with an Endpoint capability its core's monitor mints (both on one core) and, once the host opens its gate,
 /// times repetitions of <c>iterations</c> calls from one run upcall. Every result is checked (argument + 1).
 /// </summary>
 public sealed class LrpcCaller : GatedMeasurement<PointMeasurement>
@@ -24,7 +25,7 @@ public sealed class LrpcCaller : GatedMeasurement<PointMeasurement>
 
     protected override PointMeasurement Measure()
     {
-        var binding = Driver.BindLrpc(this, _callee);
+        var binding = MonitorDispatcher.On(Driver).BindLrpc(this, _callee);
         var samples = new double[_size.Repetitions];
         long wrong = 0;
         var disturbed = new bool[_size.Repetitions];

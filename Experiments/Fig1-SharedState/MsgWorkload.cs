@@ -1,4 +1,5 @@
 using Multikernel;
+using Multikernel.CpuDriver;
 
 namespace Fig1.SharedState;
 
@@ -9,7 +10,7 @@ public sealed class MsgMeasurement
     public required double[] ClientCyclesPerOp { get; init; }
     /// <summary>Updates per second of all clients together, one sample per repetition (sum of the clients' rates).</summary>
     public required double[] UpdatesPerSecond { get; init; }
-    /// <summary>Server handler cycles per update.</summary>
+    /// <summary>Server cycles per update (<see cref="ServerCostMeter"/>).</summary>
     public required double[] ServerCyclesPerOp { get; init; }
     public string? Failure { get; init; }
     public bool Verified => Failure == null;
@@ -27,18 +28,28 @@ public sealed class MsgMeasurement
     public required ulong ClientReplyValueSum { get; init; }
 }
 
+/// <summary>Which code the MSG server and clients run.</summary>
+public enum MsgPath
+{
+    /// <summary>The kernel's normal path: waitset poll by the CPU driver, message-handler upcall, reply (<see cref="UpdateServer"/>, <see cref="UpdateClient"/>).</summary>
+    Kernel,
+    /// <summary>MSGn-raw: one run upcall per participant spinning on its raw channel ends (<see cref="RawUpdateServer"/>, <see cref="RawUpdateClient"/>).</summary>
+    Raw,
+}
+
 /// <summary>
 /// MSGn on a booted multikernel: the server dispatcher on the first core owns the n lines; one client dispatcher on
 /// each other core sends one-line URPC requests over its own binding and waits for the replies (or keeps a window
-/// of them in flight). The host only asks the monitors for the bindings (each client core binds to the server core),
-/// spawns the dispatchers through the monitors, opens their start gates and collects their reports.
+/// of them in flight), on the kernel's normal path or on raw channel ends (<see cref="MsgPath"/>). The host only asks
+/// the monitors for the bindings (each client core binds to the server core), spawns the dispatchers through the
+/// monitors, opens their start gates and collects their reports.
 /// <para>Check afterwards: the server served exactly clients x repetitions x (warm-up + iterations) requests, every
 /// line holds that count, the clients received that many replies, and the values the server replied with add up to
 /// what the clients received and to 1 + 2 + ... + total (each applied state reported once).</para>
 /// </summary>
 public static class MsgWorkload
 {
-    public static MsgMeasurement Run(IReadOnlyList<int> cores, int lines, SweepSize size, int window)
+    public static MsgMeasurement Run(IReadOnlyList<int> cores, int lines, SweepSize size, int window, MsgPath path = MsgPath.Kernel)
     {
         if (cores.Count < 2)
             throw new ArgumentException("MSG needs at least two cores: one server core and one or more client cores", nameof(cores));
@@ -56,12 +67,16 @@ public static class MsgWorkload
             var clientOutcomes = new DispatcherOutcome<ClientReport>[clients];
             var serverEnds = bindings.Select(b => Wait(b, "a binding from the monitors").Server).ToArray();
             int serverNode = mk.Topology.NumaNodeOf(cores[0]);
-            Wait(mk.SpawnAsync(0, 0, () => new UpdateServer(serverEnds, lines, expected, size.Iterations, serverNode, serverOutcome)), "spawn the server");
+            Wait(mk.SpawnAsync(0, 0, () => path == MsgPath.Raw
+                ? (Dispatcher)new RawUpdateServer(serverEnds, lines, expected, size.Iterations, serverNode, serverOutcome)
+                : new UpdateServer(serverEnds, lines, expected, size.Iterations, serverNode, serverOutcome)), "spawn the server");
             for (int i = 0; i < clients; i++)
             {
                 var outcome = clientOutcomes[i] = new DispatcherOutcome<ClientReport>();
                 var end = bindings[i].Result.Client;
-                Wait(mk.SpawnAsync(0, i + 1, () => new UpdateClient(end, size, window, outcome)), $"spawn client {i + 1}");
+                Wait(mk.SpawnAsync(0, i + 1, () => path == MsgPath.Raw
+                    ? (Dispatcher)new RawUpdateClient(end, size, window, outcome)
+                    : new UpdateClient(end, size, window, outcome)), $"spawn client {i + 1}");
             }
             serverOutcome.Open();
             foreach (var o in clientOutcomes) o.Open();
@@ -78,7 +93,7 @@ public static class MsgWorkload
             {
                 ClientCyclesPerOp = reports.SelectMany(r => r.CyclesPerOp).ToArray(),
                 UpdatesPerSecond = rates,
-                ServerCyclesPerOp = server.HandlerCycles,
+                ServerCyclesPerOp = server.CyclesPerUpdate,
                 Failure = Verify(expected, server, reports),
                 RepetitionDisturbed = Enumerable.Range(0, size.Repetitions).Select(r => reports.Any(c => c.Disturbed[r])).ToArray(),
                 ServerDescheduled = server.Descheduled,

@@ -5,12 +5,22 @@ using Multikernel.Urpc;
 namespace Fig1.SharedState;
 
 /// <summary>
-/// The pair benchmark's protocol between the pinger on core A and the ponger on core B: latency phase
-/// <see cref="Ping"/> / <see cref="Pong"/>, then per repetition a stream of <see cref="Stream"/> messages that B
-/// acknowledges with one <see cref="StreamDone"/>.
+/// The pair benchmark's protocol between the pinger on core A and the ponger on core B: round trips of
+/// <see cref="Echo"/> (B answers each with the same message), stamped one-way latency <see cref="Ping"/> /
+/// <see cref="Pong"/>, then per repetition a stream of <see cref="Stream"/> messages that B acknowledges with one
+/// <see cref="StreamDone"/>.
 /// </summary>
 public static class PairProtocol
 {
+    /// <summary>A to B and back unchanged: round trip <see cref="Value"/> (its index in the batch).</summary>
+    public readonly record struct Echo(ulong Value) : IUrpcMessage<Echo>
+    {
+        public const byte TypeId = 54;
+        public byte Type => TypeId;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Encode(ref UrpcPayload w) => w[0] = Value;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Echo Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return new(m[0]); }
+    }
+
     /// <summary>A to B: A's TSC just before sending, the repetition, and whether it is warm-up.</summary>
     public readonly record struct Ping(ulong SentAt, int Repetition, bool Warmup) : IUrpcMessage<Ping>
     {

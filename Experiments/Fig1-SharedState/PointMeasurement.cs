@@ -12,6 +12,8 @@ public sealed class PointMeasurement
     public required bool[] RepetitionDisturbed { get; init; }
     public string? Failure { get; init; }
     public bool Verified => Failure == null;
+    /// <summary>Racy workloads only (plain SHM on several cores): the fraction of planned updates the lines do not show.</summary>
+    public double LostUpdates { get; init; }
 
     /// <summary>Folds one flag per (thread, repetition), at <c>thread * reps + rep</c>, into one flag per repetition.</summary>
     public static bool[] PerRepetition(bool[] perThreadRep, int reps)

@@ -18,6 +18,29 @@ public sealed class RowFactory(string experiment)
     public ResultRow Other(string series, int cores, string param, string metric, string unit, ReadOnlySpan<double> samples, bool[]? repDisturbed, string verified, string note) =>
         Make(series, cores, param, metric, unit, samples, repDisturbed, verified, note, toNs: false);
 
+    /// <summary>
+    /// The C#/C ratio of one point: <paramref name="csharp"/>'s median over <paramref name="c"/>'s (the C twin's row of
+    /// the same point), Series as the C# row, Metric "cycles_ratio", Unit "x", Param with "impl=csharp/c". The interval
+    /// is bounded by the two medians' 95% CIs (C# low / C high, C# high / C low). Verified only if both rows are.
+    /// </summary>
+    public ResultRow Ratio(string series, int cores, string param, ResultRow csharp, ResultRow c) => new()
+    {
+        Experiment = experiment,
+        Series = series,
+        Cores = cores,
+        Param = $"{param};impl=csharp/c",
+        Metric = "cycles_ratio",
+        Unit = "x",
+        Median = csharp.Median / c.Median,
+        CiLow = csharp.CiLow / c.CiHigh,
+        CiHigh = csharp.CiHigh / c.CiLow,
+        MedianNs = double.NaN,
+        Samples = Math.Min(csharp.Samples, c.Samples),
+        Verified = csharp.Verified == "pass" && c.Verified == "pass" ? "pass" : "fail",
+        Note = string.Create(CultureInfo.InvariantCulture,
+            $"C# {csharp.Series} median {csharp.Median:0.#} cycles over the C twin's {c.Series} median {c.Median:0.#} cycles, same cores, C run just before C#; interval from the two medians' 95% CIs; target at most 1.10"),
+    };
+
     ResultRow Make(string series, int cores, string param, string metric, string unit, ReadOnlySpan<double> samples, bool[]? repDisturbed, string verified, string note, bool toNs)
     {
         var s = SampleSummary.Of(samples);

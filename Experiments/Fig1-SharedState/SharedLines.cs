@@ -29,11 +29,27 @@ public sealed unsafe class SharedLines : IDisposable
 
     public long this[int line] => Volatile.Read(ref Base[line * WordsPerLine]);
 
+    /// <summary>The value of every counter now.</summary>
+    public long[] Snapshot()
+    {
+        var values = new long[Count];
+        for (int i = 0; i < Count; i++) values[i] = this[i];
+        return values;
+    }
+
     /// <summary>Null if every counter holds <paramref name="expected"/>, else a description of the first that does not.</summary>
     public string? CheckAll(long expected)
     {
         for (int i = 0; i < Count; i++)
             if (this[i] != expected) return $"line {i} holds {this[i]}, expected {expected}";
+        return null;
+    }
+
+    /// <summary>Null if every counter holds a value in [<paramref name="min"/>, <paramref name="max"/>], else a description of the first that does not.</summary>
+    public string? CheckWithin(long min, long max)
+    {
+        for (int i = 0; i < Count; i++)
+            if (this[i] < min || this[i] > max) return $"line {i} holds {this[i]}, outside [{min}, {max}]";
         return null;
     }
 

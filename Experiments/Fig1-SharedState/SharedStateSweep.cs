@@ -4,8 +4,12 @@ namespace Fig1.SharedState;
 
 /// <summary>
 /// The points of the paper's Fig 3 experiment (our fig1-shared-state), for each core count k of the sweep:
-/// SHM1/2/4/8, the host lock baselines (lock1/8, spinlock1/8) and, from k = 2, MSG1/8 synchronous (with the server's
-/// cost, Server1/8) and pipelined. The cores of a point are the first k of the chosen cores.
+/// SHM1/2/4/8 (plain, as in the paper) and SHM1/2/4/8-atomic, the host lock baselines (lock1/8, spinlock1/8) and, from
+/// k = 2, MSG1/8 on the kernel's normal path with the server's cost (Server1/8), the same on raw channel ends
+/// (MSG1/8-raw, Server1/8-raw), and MSG1/8 pipelined. The cores of a point are the first k of the chosen cores.
+/// <para>With a C twin (<see cref="NativeTwin"/>), every SHM and MSG point first runs the twin on the same cores, then
+/// the C# measurement, and adds the C rows (Series "... (C)", Param "impl=c") and one C#/C ratio row per C# series
+/// that has a C counterpart (Metric "cycles_ratio", Unit "x", Param "impl=csharp/c").</para>
 /// </summary>
 public static class SharedStateSweep
 {
@@ -17,54 +21,101 @@ public static class SharedStateSweep
     {
         var rows = new RowFactory(Fig1Settings.SharedStateId);
         var size = s.Size;
+        var twin = s.Twin;
+        double twinFactor = twin == null ? 1 : 2;
         var points = new List<PlannedPoint>();
         foreach (int k in CoreList.SweepCounts(s.Cores.Length, quick: s.Profile == "quick"))
         {
             int[] cores = s.Cores[..k];
-            string coreText = CoreList.Format(cores);
             double ops = (double)size.OpsPerThread;
             foreach (int n in ShmLines)
-                points.Add(new PlannedPoint($"SHM{n} cores={k}", ops * (k > 1 ? 60 * n : 10 + n), () =>
-                {
-                    var m = ShmWorkload.Run(cores, n, size);
-                    return [rows.Cycles($"SHM{n}", k, $"lines={n}", "cycles_per_update", m.CyclesPerOp, m.RepetitionDisturbed, RowFactory.Verdict(m.Verified),
-                        Note(m, $"{k} thread(s) pinned to cores {coreText}; each update is one atomic increment (lock xadd) of each of {n} shared line(s)"))];
-                }));
+                foreach (var update in new[] { ShmUpdate.Plain, ShmUpdate.Atomic })
+                    points.Add(new PlannedPoint($"{ShmSeries(n, update)} cores={k}", twinFactor * ops * (k > 1 ? 60 * n : 10 + n),
+                        () => Shm(rows, twin, cores, n, size, update)));
             foreach (var (kind, series, what) in new[] { (HostLock.DotNetLock, "lock", "a C# lock statement on System.Threading.Lock"), (HostLock.SpinLock, "spinlock", "a test-and-test-and-set spin lock") })
                 foreach (int n in LockLines)
                     points.Add(new PlannedPoint($"{series}{n} cores={k}", ops * (k > 1 ? 120 + 10 * n : 20 + n), () =>
                     {
                         var m = LockWorkload.Run(cores, n, size, kind);
                         return [rows.Cycles($"{series}{n}", k, $"lines={n}", "cycles_per_update", m.CyclesPerOp, m.RepetitionDisturbed, RowFactory.Verdict(m.Verified),
-                            Note(m, $"{k} thread(s) pinned to cores {coreText}; plain increments of {n} shared line(s) under {what}"))];
+                            Note(m.Failure, $"{k} thread(s) pinned to cores {CoreList.Format(cores)}; plain increments of {n} shared line(s) under {what}"))];
                     }));
             if (k < 2) continue;
             foreach (int n in MsgLines)
             {
-                points.Add(new PlannedPoint($"MSG{n} cores={k}", ops * (k - 1) * 800, () => Msg(rows, cores, n, size, window: 1, clockOverhead)));
-                points.Add(new PlannedPoint($"MSG{n}-pipelined cores={k} window={s.Window}", ops * (k - 1) * 300, () => Msg(rows, cores, n, size, s.Window, clockOverhead)));
+                points.Add(new PlannedPoint($"MSG{n} cores={k}", (1 + twinFactor) * ops * (k - 1) * 800, () => Msg(rows, twin, cores, n, size, clockOverhead)));
+                points.Add(new PlannedPoint($"MSG{n}-pipelined cores={k} window={s.Window}", ops * (k - 1) * 300, () => Pipelined(rows, cores, n, size, s.Window)));
             }
         }
         return points;
     }
 
-    static ResultRow[] Msg(RowFactory rows, int[] cores, int n, SweepSize size, int window, double clockOverhead)
+    static string ShmSeries(int n, ShmUpdate update) => update == ShmUpdate.Plain ? $"SHM{n}" : $"SHM{n}-atomic";
+
+    static ResultRow[] Shm(RowFactory rows, NativeTwin? twin, int[] cores, int n, SweepSize size, ShmUpdate update)
     {
         int k = cores.Length;
-        var m = MsgWorkload.Run(cores, n, size, window);
+        string series = ShmSeries(n, update), param = $"lines={n}";
+        var c = twin?.Shm(cores, n, size, update); // the C twin first, then C#, on the same cores
+        var m = ShmWorkload.Run(cores, n, size, update);
+        string how = update == ShmUpdate.Atomic
+            ? $"each update is one atomic increment (lock-prefixed) of each of {n} shared line(s)"
+            : $"each update is a plain load, add and store of each of {n} shared line(s), no lock prefix (as in the paper)" +
+              (k == 1 ? "" : $"; racy by design: concurrent increments can be lost, so the final count is only checked to lie within [1, total], not for exactness ({m.LostUpdates:P1} of the updates lost here)");
+        var cs = rows.Cycles(series, k, param, "cycles_per_update", m.CyclesPerOp, m.RepetitionDisturbed, RowFactory.Verdict(m.Verified),
+            Note(m.Failure, $"{k} thread(s) pinned to cores {CoreList.Format(cores)}; {how}"));
+        if (c == null || twin == null) return [cs];
+        var cRow = rows.Cycles($"{series} (C)", k, $"{param};impl=c", "cycles_per_update", c.CyclesPerOp, PointMeasurement.PerRepetition(c.Disturbed, size.Repetitions),
+            RowFactory.Verdict(c.Failure == null), Note(c.Failure, $"the C twin of {series} ({twin.Label}) on the same cores, run just before the C# point; {how.Split(';')[0]}"));
+        return [cs, cRow, rows.Ratio(series, k, param, cs, cRow)];
+    }
+
+    static ResultRow[] Msg(RowFactory rows, NativeTwin? twin, int[] cores, int n, SweepSize size, double clockOverhead)
+    {
+        int k = cores.Length;
+        string param = $"lines={n}";
+        var c = twin?.Msg(cores, n, size); // the C twin first, then the two C# variants, on the same cores
+        var kernel = MsgWorkload.Run(cores, n, size, window: 1, MsgPath.Kernel);
+        var raw = MsgWorkload.Run(cores, n, size, window: 1, MsgPath.Raw);
+        string where = $"server on core {cores[0]}, {k - 1} client(s) on cores {CoreList.Format(cores[1..])}, one URPC binding ({UpdateProtocol.RingSlots}-slot rings) per client, one request in flight per client";
+        string kernelPath = "server and clients are dispatchers on the kernel's normal path: the CPU driver polls their waitsets each round and upcalls a message handler per request (server: update, reply) and per reply (client: check, next request); while a point runs they report local work, so their cores keep polling instead of idling under the wait policy";
+        string rawPath = "server and clients each spin in one run upcall on their raw channel ends (no waitset, no CPU-driver dispatch per message)";
+        string serverCost = $"server cycles per update from taking the request from its ring (the receive's cache miss included) to its reply being published: one TSC read at the end of each polling round, a round that took timed requests costs its cycles / the requests it took (clock read back-to-back: {clockOverhead:0} cycles, once per round)";
+        string Descheduled(MsgMeasurement m) => $"server thread descheduled {m.ServerDescheduled} time(s) while serving (not attributed to repetitions)";
+        var list = new List<ResultRow>();
+        var msgK = rows.Cycles($"MSG{n}", k, param, "cycles_per_update", kernel.ClientCyclesPerOp, kernel.RepetitionDisturbed, RowFactory.Verdict(kernel.Verified),
+            Note(kernel.Failure, $"client round trip per update; {kernelPath}; {where}; {Descheduled(kernel)}"));
+        var serverK = rows.Cycles($"Server{n}", k, param, "cycles_per_update", kernel.ServerCyclesPerOp, null, RowFactory.Verdict(kernel.Verified),
+            Note(kernel.Failure, $"{serverCost}; on the kernel path a round is one CPU-driver round (its idle check, the monitor's and this dispatcher's waitset polls, the handlers); {where}"));
+        var msgR = rows.Cycles($"MSG{n}-raw", k, param, "cycles_per_update", raw.ClientCyclesPerOp, raw.RepetitionDisturbed, RowFactory.Verdict(raw.Verified),
+            Note(raw.Failure, $"client round trip per update; {rawPath}; {where}; {Descheduled(raw)}"));
+        var serverR = rows.Cycles($"Server{n}-raw", k, param, "cycles_per_update", raw.ServerCyclesPerOp, null, RowFactory.Verdict(raw.Verified),
+            Note(raw.Failure, $"{serverCost}; on the raw path a round is one pass over the client rings; {where}"));
+        list.Add(msgK);
+        list.Add(rows.Other($"MSG{n}", k, param, "updates_per_s", "updates/s", kernel.UpdatesPerSecond, kernel.RepetitionDisturbed, RowFactory.Verdict(kernel.Verified),
+            Note(kernel.Failure, $"all clients together (sum of client rates per repetition); {kernelPath}; {where}")));
+        list.Add(serverK);
+        list.Add(msgR);
+        list.Add(serverR);
+        if (c == null || twin == null) return [.. list];
+        string cWhat = $"the C twin ({twin.Label}) on the same cores, run just before the C# variants: the raw loops and the same ring layout and protocol in C";
+        var msgC = rows.Cycles($"MSG{n} (C)", k, $"{param};impl=c", "cycles_per_update", c.CyclesPerOp, PointMeasurement.PerRepetition(c.Disturbed, size.Repetitions),
+            RowFactory.Verdict(c.Failure == null), Note(c.Failure, $"client round trip per update; {cWhat}; {where}"));
+        var serverC = rows.Cycles($"Server{n} (C)", k, $"{param};impl=c", "cycles_per_update", c.ServerCyclesPerOp, null,
+            RowFactory.Verdict(c.Failure == null), Note(c.Failure, $"{serverCost}; {cWhat}"));
+        list.AddRange([msgC, serverC,
+            rows.Ratio($"MSG{n}", k, param, msgK, msgC), rows.Ratio($"MSG{n}-raw", k, param, msgR, msgC),
+            rows.Ratio($"Server{n}", k, param, serverK, serverC), rows.Ratio($"Server{n}-raw", k, param, serverR, serverC)]);
+        return [.. list];
+    }
+
+    static ResultRow[] Pipelined(RowFactory rows, int[] cores, int n, SweepSize size, int window)
+    {
+        int k = cores.Length;
+        var m = MsgWorkload.Run(cores, n, size, window, MsgPath.Kernel);
         string verdict = RowFactory.Verdict(m.Verified);
-        string where = $"server dispatcher on core {cores[0]}, {k - 1} client dispatcher(s) on cores {CoreList.Format(cores[1..])}, one URPC binding ({UpdateProtocol.RingSlots} slots) per client; " +
+        string where = $"kernel path as MSG{n}; server on core {cores[0]}, {k - 1} client(s) on cores {CoreList.Format(cores[1..])}, one URPC binding ({UpdateProtocol.RingSlots}-slot rings) per client; " +
                        $"server thread descheduled {m.ServerDescheduled} time(s) while serving (not attributed to repetitions)";
-        if (window == 1)
-            return
-            [
-                rows.Cycles($"MSG{n}", k, $"lines={n}", "cycles_per_update", m.ClientCyclesPerOp, m.RepetitionDisturbed, verdict,
-                    Note(m.Failure, $"client round trip per update (one request in flight); {where}")),
-                rows.Other($"MSG{n}", k, $"lines={n}", "updates_per_s", "updates/s", m.UpdatesPerSecond, m.RepetitionDisturbed, verdict,
-                    Note(m.Failure, $"all clients together (sum of client rates per repetition), one request in flight per client; {where}")),
-                rows.Cycles($"Server{n}", k, $"lines={n}", "cycles_per_update", m.ServerCyclesPerOp, null, verdict,
-                    Note(m.Failure, $"server handler per update: apply to {n} line(s) + send reply, excluding time requests waited in the ring; timed with two TSC reads per update, which do not serialise, so a handler this short is measured near the clock's resolution (back-to-back reads: {clockOverhead:0} cycles); {where}")),
-            ];
         string param = $"lines={n};window={window}";
         return
         [
@@ -75,6 +126,5 @@ public static class SharedStateSweep
         ];
     }
 
-    static string Note(PointMeasurement m, string what) => Note(m.Failure, what);
     static string Note(string? failure, string what) => failure == null ? what : $"CHECK FAILED: {failure}; {what}";
 }

@@ -1,109 +1,109 @@
-using System.Runtime.CompilerServices;
 using Experiments.Common;
+using Multikernel.CpuDriver;
 using Multikernel.Hardware;
 using Multikernel.Urpc;
 
 namespace Fig1.SharedState;
 
-/// <summary>What one client saw: its timing samples and what its replies said.</summary>
-public sealed class ClientReport
-{
-    /// <summary>Client cycles per completed update in each repetition (round trip when synchronous).</summary>
-    public required double[] CyclesPerOp { get; init; }
-    /// <summary>Updates per second this client completed in each repetition.</summary>
-    public required double[] OpsPerSecond { get; init; }
-    /// <summary>Per repetition: was this client descheduled by the OS during the timed phase.</summary>
-    public required bool[] Disturbed { get; init; }
-    public required long Replies { get; init; }
-    /// <summary>Sum of the applied values (w1) over all replies.</summary>
-    public required ulong ReplyValueSum { get; init; }
-    /// <summary>First inconsistency seen in a reply (wrong tag, lines disagreeing, value not increasing), or null.</summary>
-    public string? Failure { get; init; }
-}
-
 /// <summary>
-/// An MSG client: a dispatcher that, once the host opens its gate, runs its whole measurement in one run upcall.
-/// Each repetition sends warm-up requests, then <c>iterations</c> timed ones, either one at a time (wait for each
-/// reply: <c>window</c> = 1) or keeping up to <c>window</c> requests in flight (pipelined).
-/// <para>Every reply is checked: it answers the oldest outstanding request (replies come back in order on a FIFO
-/// ring), the first and last line carry the same value (the server applied the update to all n lines), and the value
-/// grows from reply to reply (the server serialises updates).</para>
+/// An MSGn client on the kernel's normal path: a dispatcher with its reply ring in its waitset. Once the host opens
+/// its gate, its run upcall sends the first requests; from then on everything happens in the message upcall
+/// (<see cref="OnReply"/>) the CPU driver makes for each reply: check it (<see cref="ReplyCheck"/>), send the next
+/// request, and at the end of a batch start the next. Each repetition is a warm-up batch, then <c>iterations</c>
+/// timed requests, one at a time (<c>window</c> = 1) or up to <c>window</c> in flight; the timed batch runs from
+/// before its first request to the upcall of its last reply. While it measures the dispatcher reports local work,
+/// so its core keeps polling rather than idling under the wait policy.
 /// </summary>
-public sealed class UpdateClient : GatedMeasurement<ClientReport>
+public sealed class UpdateClient : Dispatcher
 {
     readonly UrpcEndpoint _server;
     readonly SweepSize _size;
     readonly int _window;
+    readonly DispatcherOutcome<ClientReport> _outcome;
+    readonly double[] _cycles, _rate;
+    readonly bool[] _disturbed;
+    ReplyCheck _check;
+    ulong _nextTag, _t0;
+    long _switches;
+    int _rep, _count, _sent, _received;
+    bool _timedBatch, _started, _done;
 
-    ulong _nextTag, _nextReplyTag, _lastValue, _valueSum;
-    long _replies;
-    string? _failure;
-
-    public UpdateClient(UrpcEndpoint server, SweepSize size, int window, DispatcherOutcome<ClientReport> outcome) : base("fig1-client", outcome)
+    public UpdateClient(UrpcEndpoint server, SweepSize size, int window, DispatcherOutcome<ClientReport> outcome) : base("fig1-client")
     {
         if (window < 1 || window > UpdateProtocol.MaxWindow)
             throw new ArgumentOutOfRangeException(nameof(window), window, $"window must be 1..{UpdateProtocol.MaxWindow}");
         _server = server;
         _size = size;
         _window = window;
+        _outcome = outcome;
+        _cycles = new double[size.Repetitions];
+        _rate = new double[size.Repetitions];
+        _disturbed = new bool[size.Repetitions];
     }
 
-    protected override ClientReport Measure()
+    protected internal override void OnStart() => Waitset.Add(_server.Receiver, OnReply);
+
+    protected internal override bool HasLocalWork => _outcome.IsOpen && !_done;
+
+    protected internal override bool Run()
     {
-        var cycles = new double[_size.Repetitions];
-        var rate = new double[_size.Repetitions];
-        var disturbed = new bool[_size.Repetitions];
-        for (int r = 0; r < _size.Repetitions; r++)
+        if (_started || !_outcome.IsOpen) return false;
+        _started = true;
+        _check = new ReplyCheck($"{Name} on core {Driver.Core}");
+        Begin(timed: false);
+        return true;
+    }
+
+    /// <summary>The message upcall: check the reply, then keep the window full or end the batch.</summary>
+    void OnReply(in UrpcMessage m)
+    {
+        if (_done) return;
+        _check.Check(in m);
+        if (++_received == _count) End();
+        else if (_sent < _count) SendOne();
+    }
+
+    void SendOne()
+    {
+        _server.Sender.Send(new UpdateProtocol.Request(_nextTag++, !_timedBatch));
+        _sent++;
+    }
+
+    void Begin(bool timed)
+    {
+        _timedBatch = timed;
+        _count = timed ? _size.Iterations : _size.Warmup;
+        _sent = _received = 0;
+        if (timed)
         {
-            Batch(_size.Warmup, warmup: true);
-            long switches = ContextSwitches.InvoluntaryOfThisThread();
-            ulong t0 = CycleClock.Now();
-            Batch(_size.Iterations, warmup: false);
-            ulong t1 = CycleClock.Now();
-            cycles[r] = (double)(t1 - t0) / _size.Iterations;
-            rate[r] = _size.Iterations * CycleClock.Frequency / (t1 - t0);
-            disturbed[r] = ContextSwitches.InvoluntaryOfThisThread() != switches;
+            _switches = ContextSwitches.InvoluntaryOfThisThread();
+            _t0 = CycleClock.Now();
         }
-        return new ClientReport { CyclesPerOp = cycles, OpsPerSecond = rate, Disturbed = disturbed, Replies = _replies, ReplyValueSum = _valueSum, Failure = _failure };
+        if (_count == 0) { End(); return; }
+        while (_sent < _count && _sent < _window) SendOne();
     }
 
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    void Batch(int count, bool warmup)
+    void End()
     {
-        var guard = new StallGuard();
-        int sent = 0, received = 0;
-        while (received < count)
+        if (!_timedBatch)
         {
-            while (sent < count && sent - received < _window)
-            {
-                _server.Sender.Send(new UpdateProtocol.Request(_nextTag++, warmup));
-                sent++;
-            }
-            if (_server.Receiver.TryReceive(out UrpcMessage m))
-            {
-                Check(in m);
-                received++;
-                guard.Progress();
-            }
-            else guard.Spin("a reply from the server");
+            Begin(timed: true);
+            return;
         }
+        ulong t1 = CycleClock.Now();
+        _cycles[_rep] = (double)(t1 - _t0) / _size.Iterations;
+        _rate[_rep] = _size.Iterations * CycleClock.Frequency / (t1 - _t0);
+        _disturbed[_rep] = ContextSwitches.InvoluntaryOfThisThread() != _switches;
+        if (++_rep < _size.Repetitions)
+        {
+            Begin(timed: false);
+            return;
+        }
+        _done = true;
+        _outcome.Succeed(new ClientReport
+        {
+            CyclesPerOp = _cycles, OpsPerSecond = _rate, Disturbed = _disturbed,
+            Replies = _check.Replies, ReplyValueSum = _check.ValueSum, Failure = _check.Failure,
+        });
     }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    void Check(in UrpcMessage m)
-    {
-        if (m.Type != UpdateProtocol.Reply.TypeId) { NoteFailure(in m); return; }
-        var reply = UpdateProtocol.Reply.Decode(in m);
-        ulong value = reply.FirstLine;
-        if (reply.Tag != _nextReplyTag || reply.LastLine != value || value <= _lastValue)
-            NoteFailure(in m);
-        _nextReplyTag++;
-        _lastValue = value;
-        _valueSum += value;
-        _replies++;
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    void NoteFailure(in UrpcMessage m) =>
-        _failure ??= $"{Name} on core {Driver.Core}: reply type {m.Type} tag {m[0]} (expected {_nextReplyTag}), first line {m[1]}, last line {m[2]}, previous value {_lastValue}";
 }

@@ -1,111 +1,106 @@
 using System.Runtime.CompilerServices;
 using Experiments.Common;
-using Multikernel.Hardware;
+using Multikernel.CpuDriver;
 using Multikernel.Urpc;
 
 namespace Fig1.SharedState;
 
-/// <summary>What the server did: its timing samples and the state it ended with.</summary>
-public sealed class ServerReport
-{
-    /// <summary>Mean handler cycles per timed update, one sample per <c>iterations</c> timed updates.</summary>
-    public required double[] HandlerCycles { get; init; }
-    public required long Served { get; init; }
-    /// <summary>Sum of the values the server put in its replies (w1).</summary>
-    public required ulong ReplyValueSum { get; init; }
-    /// <summary>Final value of every line.</summary>
-    public required long[] FinalLines { get; init; }
-    /// <summary>Times the OS descheduled the server's thread while it served (involuntary context switches).</summary>
-    public required long Descheduled { get; init; }
-}
-
 /// <summary>
-/// The MSG server: a dispatcher that owns the n shared lines (allocated on its own core) and applies every update
-/// locally. Once the host opens its gate it serves all clients from one run upcall, polling each client's request
-/// ring in turn, until it has served the planned number of requests.
-/// <para>Per request it times the handler only (apply the update to all n lines, send the reply), not the time the
-/// request waited in the ring: that is the paper's "Server" cost.</para>
+/// The MSGn server on the kernel's normal path: a dispatcher that owns the n shared lines (allocated on its own core)
+/// and has every client's request ring in its waitset. The CPU driver polls the waitset each round and upcalls
+/// <see cref="OnRequest"/> for each request taken, which applies the update and sends the reply. Once the host opens
+/// its gate the dispatcher reports local work until it has served the planned number of requests, so its core keeps
+/// polling rather than idling under the wait policy.
+/// <para>Server cost: <see cref="ServerCostMeter"/>, read in the run upcall, which the CPU driver makes right after
+/// polling this dispatcher's waitset: a round's cost therefore includes the CPU driver's idle check, the monitor's
+/// poll and this waitset's poll as well as the receive (its cache miss included), the update and the reply.</para>
 /// </summary>
-public sealed unsafe class UpdateServer : GatedMeasurement<ServerReport>
+public sealed unsafe class UpdateServer : Dispatcher
 {
     readonly UrpcEndpoint[] _clients;
     readonly int _lines;
     readonly long _expected;
-    readonly int _batch;
-    readonly double[] _samples;
     readonly SharedLines _state;
+    readonly DispatcherOutcome<ServerReport> _outcome;
+    ServerCostMeter _meter;
+    long _served, _switches;
+    ulong _valueSum;
+    int _taken, _timed;
+    bool _started, _done;
 
     /// <param name="clients">The server's end of each client binding.</param>
     /// <param name="expected">Total requests all clients will send.</param>
-    /// <param name="batch">Timed updates per handler-cost sample.</param>
+    /// <param name="batch">Timed updates per server-cost sample.</param>
     public UpdateServer(UrpcEndpoint[] clients, int lines, long expected, int batch, int numaNode, DispatcherOutcome<ServerReport> outcome)
-        : base("fig1-server", outcome)
+        : base("fig1-server")
     {
         _clients = clients;
         _lines = lines;
         _expected = expected;
-        _batch = batch;
-        _samples = new double[(int)(expected / batch) + 1];
+        _outcome = outcome;
+        _meter = new ServerCostMeter(expected, batch);
         _state = new SharedLines(lines, numaNode); // the constructor runs on the server's core: first touch is local
     }
 
-    protected override void AfterMeasure() => _state.Dispose();
+    protected internal override void OnStart() => Waitset.AddPeers(_clients, OnRequest);
 
-    protected override ServerReport Measure()
+    protected internal override bool HasLocalWork => _outcome.IsOpen && !_done;
+
+    /// <summary>The message upcall: apply the update to every line, reply with the state it produced.</summary>
+    void OnRequest(int from, in UrpcMessage m)
     {
-        long served = 0;
-        ulong valueSum = 0;
-        int nSamples = 0;
-        ulong acc = 0;
-        int inBatch = 0;
-        long* lines = _state.Base;
-        var clients = _clients;
-        var guard = new StallGuard();
-        long switches = ContextSwitches.InvoluntaryOfThisThread();
-        while (served < _expected)
+        if (_done) return;
+        if (m.Type != UpdateProtocol.Request.TypeId)
         {
-            bool any = false;
-            for (int c = 0; c < clients.Length; c++)
-            {
-                if (!clients[c].Receiver.TryReceive(out UrpcMessage m)) continue;
-                any = true;
-                if (m.Type != UpdateProtocol.Request.TypeId) throw new InvalidDataException($"MSG server: unexpected message type {m.Type} from client {c}");
-                var request = UpdateProtocol.Request.Decode(in m);
-                ulong t0 = CycleClock.Now();
-                ulong value = Apply(lines, _lines);
-                clients[c].Sender.Send(new UpdateProtocol.Reply(request.Tag, value, (ulong)lines[(_lines - 1) * SharedLines.WordsPerLine]));
-                ulong t1 = CycleClock.Now();
-                served++;
-                valueSum += value;
-                if (!request.Warmup)
-                {
-                    acc += t1 - t0;
-                    if (++inBatch == _batch)
-                    {
-                        _samples[nSamples++] = (double)acc / inBatch;
-                        acc = 0;
-                        inBatch = 0;
-                    }
-                }
-            }
-            if (any) guard.Progress();
-            else guard.Spin("client requests");
+            Finish(new InvalidDataException($"MSG server: unexpected message type {m.Type} from client {from}"));
+            return;
         }
-        var final = new long[_lines];
-        for (int i = 0; i < _lines; i++) final[i] = _state[i];
-        return new ServerReport
+        var request = UpdateProtocol.Request.Decode(in m);
+        long* lines = _state.Base;
+        ulong value = Apply(lines, _lines);
+        _clients[from].Sender.Send(new UpdateProtocol.Reply(request.Tag, value, (ulong)lines[(_lines - 1) * SharedLines.WordsPerLine]));
+        _valueSum += value;
+        _served++;
+        _taken++;
+        if (!request.Warmup) _timed++;
+    }
+
+    protected internal override bool Run()
+    {
+        if (_done || !_outcome.IsOpen) return false;
+        if (!_started)
         {
-            HandlerCycles = _samples.AsSpan(0, nSamples).ToArray(),
-            Served = served,
-            ReplyValueSum = valueSum,
-            FinalLines = final,
-            Descheduled = ContextSwitches.InvoluntaryOfThisThread() - switches,
-        };
+            _started = true;
+            _switches = ContextSwitches.InvoluntaryOfThisThread();
+            _meter.Start();
+            _taken = _timed = 0;
+            return true;
+        }
+        _meter.EndRound(_taken, _timed);
+        _taken = _timed = 0;
+        if (_served >= _expected) Finish(null);
+        return false;
+    }
+
+    void Finish(Exception? failure)
+    {
+        _done = true;
+        if (failure != null) _outcome.Fail(failure);
+        else
+            _outcome.Succeed(new ServerReport
+            {
+                CyclesPerUpdate = _meter.Samples(),
+                Served = _served,
+                ReplyValueSum = _valueSum,
+                FinalLines = _state.Snapshot(),
+                Descheduled = ContextSwitches.InvoluntaryOfThisThread() - _switches,
+            });
+        _state.Dispose();
     }
 
     /// <summary>The update: increment every line (plain stores: only this core touches them). Returns line 0's new value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static ulong Apply(long* lines, int n)
+    internal static ulong Apply(long* lines, int n)
     {
         for (int j = 0; j < n; j++) lines[j * SharedLines.WordsPerLine]++;
         return (ulong)lines[0];

@@ -5,7 +5,10 @@ using Multikernel.Urpc;
 
 namespace Fig1.SharedState;
 
-/// <summary>Core A: sends pings and waits for each pong, then streams messages to B.</summary>
+/// <summary>
+/// Core A: per repetition a batch of round trips (timed as a whole: <see cref="PairLoops.RoundTrips"/>), then stamped
+/// pings for the one-way latency, then streams messages to B.
+/// </summary>
 public sealed class UrpcPinger : GatedMeasurement<PairSideReport>
 {
     readonly UrpcEndpoint _b;
@@ -26,12 +29,17 @@ public sealed class UrpcPinger : GatedMeasurement<PairSideReport>
         var dStream = new bool[reps];
         for (int r = 0; r < reps; r++)
         {
-            PingPong(r, _size.Warmup, true, out _, out _);
+            PairLoops.RoundTrips(_b.Sender, _b.Receiver, _size.Warmup);
             long switches = ContextSwitches.InvoluntaryOfThisThread();
-            PingPong(r, _size.Iterations, false, out ulong rttSum, out ulong backSum);
+            rtt[r] = (double)PairLoops.RoundTrips(_b.Sender, _b.Receiver, _size.Iterations) / _size.Iterations;
             dLat[r] = ContextSwitches.InvoluntaryOfThisThread() != switches;
-            rtt[r] = (double)rttSum / _size.Iterations;
-            bToA[r] = (double)(long)backSum / _size.Iterations;
+        }
+        for (int r = 0; r < reps; r++)
+        {
+            Stamped(r, _size.Warmup, true);
+            long switches = ContextSwitches.InvoluntaryOfThisThread();
+            bToA[r] = (double)(long)Stamped(r, _size.Iterations, false) / _size.Iterations;
+            dLat[r] |= ContextSwitches.InvoluntaryOfThisThread() != switches;
         }
         for (int r = 0; r < reps; r++)
         {
@@ -43,24 +51,27 @@ public sealed class UrpcPinger : GatedMeasurement<PairSideReport>
         return new PairSideReport { Latency = bToA, Other = rtt, DisturbedLatency = dLat, DisturbedStream = dStream };
     }
 
+    /// <summary>Stamped pings: each carries A's TSC before the send; returns the sum over the pongs of (A's TSC on arrival - B's stamp).</summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    void PingPong(int rep, int count, bool warm, out ulong rttSum, out ulong backSum)
+    ulong Stamped(int rep, int count, bool warm)
     {
-        rttSum = 0;
-        backSum = 0;
+        ulong backSum = 0;
         var guard = new StallGuard();
         for (int i = 0; i < count; i++)
         {
-            ulong t0 = CycleClock.Now();
-            _b.Sender.Send(new PairProtocol.Ping(t0, rep, warm));
+            _b.Sender.Send(new PairProtocol.Ping(CycleClock.Now(), rep, warm));
             UrpcMessage m;
-            while (!_b.Receiver.TryReceive(out m)) guard.Spin("a pong");
+            while (!_b.Receiver.TryReceive(out m))
+            {
+                PairLoops.Pause();
+                guard.Spin("a pong");
+            }
             ulong t2 = CycleClock.Now();
             guard.Progress();
             if (m.Type != PairProtocol.Pong.TypeId) throw new InvalidDataException($"pinger expected a pong, got type {m.Type}");
-            rttSum += t2 - t0;
             backSum += t2 - PairProtocol.Pong.Decode(in m).SentAt; // wraps to a small negative number if B's TSC runs ahead; cast back when averaged
         }
+        return backSum;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
@@ -69,7 +80,11 @@ public sealed class UrpcPinger : GatedMeasurement<PairSideReport>
         var guard = new StallGuard();
         for (int i = 0; i < count; i++) _b.Sender.Send(new PairProtocol.Stream(i, warm));
         UrpcMessage m;
-        while (!_b.Receiver.TryReceive(out m)) guard.Spin("the end of a stream");
+        while (!_b.Receiver.TryReceive(out m))
+        {
+            PairLoops.Pause();
+            guard.Spin("the end of a stream");
+        }
         if (m.Type != PairProtocol.StreamDone.TypeId || PairProtocol.StreamDone.Decode(in m).Count != count)
             throw new InvalidDataException($"stream {rep}: receiver acknowledged type {m.Type} count {m[0]}, expected {count} messages");
     }

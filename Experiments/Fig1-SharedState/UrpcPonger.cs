@@ -5,7 +5,7 @@ using Multikernel.Urpc;
 
 namespace Fig1.SharedState;
 
-/// <summary>Core B: answers pings with pongs, then receives the streams and times them.</summary>
+/// <summary>Core B: echoes the round trips, answers stamped pings with stamped pongs, then receives the streams and times them.</summary>
 public sealed class UrpcPonger : GatedMeasurement<PairSideReport>
 {
     readonly UrpcEndpoint _a;
@@ -27,10 +27,17 @@ public sealed class UrpcPonger : GatedMeasurement<PairSideReport>
         string? failure = null;
         for (int r = 0; r < reps; r++)
         {
+            PairLoops.Echoes(_a.Sender, _a.Receiver, _size.Warmup);
+            long switches = ContextSwitches.InvoluntaryOfThisThread();
+            PairLoops.Echoes(_a.Sender, _a.Receiver, _size.Iterations);
+            dLat[r] = ContextSwitches.InvoluntaryOfThisThread() != switches;
+        }
+        for (int r = 0; r < reps; r++)
+        {
             Pong(_size.Warmup);
             long switches = ContextSwitches.InvoluntaryOfThisThread();
             aToB[r] = (double)(long)Pong(_size.Iterations) / _size.Iterations;
-            dLat[r] = ContextSwitches.InvoluntaryOfThisThread() != switches;
+            dLat[r] |= ContextSwitches.InvoluntaryOfThisThread() != switches;
         }
         for (int r = 0; r < reps; r++)
         {
@@ -42,6 +49,7 @@ public sealed class UrpcPonger : GatedMeasurement<PairSideReport>
         return new PairSideReport { Latency = aToB, Other = rate, DisturbedLatency = dLat, DisturbedStream = dStream, Failure = failure };
     }
 
+    /// <summary>Answers stamped pings; returns the sum over them of (B's TSC on arrival - A's stamp).</summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     ulong Pong(int count)
     {
@@ -50,7 +58,11 @@ public sealed class UrpcPonger : GatedMeasurement<PairSideReport>
         for (int i = 0; i < count; i++)
         {
             UrpcMessage m;
-            while (!_a.Receiver.TryReceive(out m)) guard.Spin("a ping");
+            while (!_a.Receiver.TryReceive(out m))
+            {
+                PairLoops.Pause();
+                guard.Spin("a ping");
+            }
             ulong t1 = CycleClock.Now();
             guard.Progress();
             if (m.Type != PairProtocol.Ping.TypeId) throw new InvalidDataException($"ponger expected a ping, got type {m.Type}");
@@ -60,23 +72,30 @@ public sealed class UrpcPonger : GatedMeasurement<PairSideReport>
         return sum;
     }
 
-    /// <summary>Receives one stream of <paramref name="count"/> messages, checking their sequence; rate from first to last arrival.</summary>
+    /// <summary>
+    /// Receives one stream of <paramref name="count"/> messages, checking their sequence; the rate runs from the
+    /// first arrival to the last, with one clock read at each (none per message in between).
+    /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     string? Drain(int count, bool warm, out double msgsPerKcycle)
     {
         var guard = new StallGuard();
-        ulong first = 0, last = 0;
+        ulong first = 0;
         string? failure = null;
         for (int i = 0; i < count; i++)
         {
             UrpcMessage m;
-            while (!_a.Receiver.TryReceive(out m)) guard.Spin("a stream message");
-            last = CycleClock.Now();
-            if (i == 0) first = last;
+            while (!_a.Receiver.TryReceive(out m))
+            {
+                PairLoops.Pause();
+                guard.Spin("a stream message");
+            }
+            if (i == 0) first = CycleClock.Now();
             guard.Progress();
             if (m.Type != PairProtocol.Stream.TypeId || PairProtocol.Stream.Decode(in m) is var s && (s.Sequence != i || s.Warmup != warm))
                 failure ??= $"stream message {i}: type {m.Type}, sequence {m[0]}, warm flag {m[1]}";
         }
+        ulong last = CycleClock.Now();
         _a.Sender.Send(new PairProtocol.StreamDone(count));
         msgsPerKcycle = count > 1 && last > first ? (count - 1) * 1000.0 / (last - first) : double.NaN;
         return failure;

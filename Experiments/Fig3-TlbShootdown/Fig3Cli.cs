@@ -57,7 +57,7 @@ public static class Fig3Cli
             Describe);
 
         var root = new RootCommand(
-            "Paper Figs 6-7: TLB shootdown latency of the four protocols (broadcast, unicast, multicast, NUMA-aware multicast) over the monitors' URPC " +
+            $"{ExperimentRegistry.Get(Fig3Settings.ExperimentId).Title}: TLB shootdown latency of the four protocols (broadcast, unicast, multicast, NUMA-aware multicast) over the monitors' URPC " +
             $"channels, and end-to-end unmap latency against the host's real mprotect/munmap, on real pinned cores. Default size: {Describe("default")}.");
         foreach (var o in new Option[] { cores, iterations, repetitions, group, mmu, outDir, profiles.Quick, profiles.Full }) root.Options.Add(o);
         profiles.AddCheckTo(root);
@@ -76,6 +76,7 @@ public static class Fig3Cli
                 Profile = profile,
                 Mmu = ParseMmu(pr.GetValue(mmu))!.Value,
             };
+            if (!ExperimentOptions.RunFolderReady(settings.OutDir, [Fig3Settings.ExperimentId], "fig3", stderr)) return ExitCode.BadInput;
             return Fig3Run.Execute(settings, stdout, stderr, cancel);
         });
 

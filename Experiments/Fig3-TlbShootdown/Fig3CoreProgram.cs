@@ -7,8 +7,8 @@ namespace Fig3.TlbShootdown;
 
 /// <summary>
 /// What the fig3 program does in its core processes (process mode, real page tables): map the domain's two pages,
-/// run the measuring loop on the initiator, report each core's counts. Every core process runs this program (see
-/// Program.cs), so each knows these requests by name.
+/// run the measuring loop on the initiator, report each core's counts and replica. Every core process runs this
+/// program (see Program.cs), so each knows these requests by name.
 /// </summary>
 public static class Fig3CoreProgram
 {
@@ -19,6 +19,8 @@ public static class Fig3CoreProgram
     public const int Pages = 2;
     /// <summary>What the first core writes at the start of each page and every other core must read there (one frame, many page tables).</summary>
     public const ulong Marker = 0x5EED_F00D_CAFE_0003;
+    /// <summary>Bytes of each text the state request writes (the first failed check, the replica of the system tables).</summary>
+    public const int StateTextBytes = 2048;
 
     public static CoreProgram Instance { get; } = new CoreProgram(typeof(Fig3CoreProgram).Assembly)
         // W0: frames' offset in the memory object, W1: 1 on the first core (writes the marker), 0 elsewhere (checks it).
@@ -34,47 +36,51 @@ public static class Fig3CoreProgram
                 }
             reply.Complete();
         })
-        // On the initiator. W0: result block, W1: the series (count in bits 7..0, then a byte each: protocol, bit 3 = unmap),
+        // On the initiator. W0: result block (HardwareShootdownLoop.Layout; the host wrote the series into it), W1: series,
         // W2: iterations (bits 31..0) and repetitions (63..32), W3: warm-up operations, W4: cores.
         .AddRequest(LoopRequest, static (m, a, reply) =>
         {
-            var series = DecodeSeries(a.W1);
+            int n = (int)a.W1;
             var size = new SweepSize((int)(uint)a.W2, (int)(a.W2 >> 32), (int)a.W3);
-            var block = m.Region!.Block((long)a.W0, (nuint)(8 * HardwareShootdownLoop.Layout.Words(series.Length, size.Repetitions)));
+            var block = m.Region!.Block((long)a.W0, (nuint)(8 * HardwareShootdownLoop.Layout.Words(n, size.Repetitions)));
+            var series = new ShootdownSeries[n];
+            for (int i = 0; i < n; i++) series[i] = DecodeSeries(block.Read(HardwareShootdownLoop.Layout.SeriesAt + i));
             new HardwareShootdownLoop(m, series, (int)a.W4, size, block, reply).Begin();
         })
-        // W0/W1: a block for the first failed check's text. Answers requests served, changes applied, checks passed, checks failed, shootdowns in flight.
+        // W0: a block of 2 x StateTextBytes: the first failed check's text, then this core's replica of the system tables.
+        // Answers TLB updates applied by the replica, page-table changes applied, checks passed, checks failed, and
+        // agreements in flight (bits 15..0), prepared (31..16) and locks held (47..32).
         .AddRequest(StateRequest, static (m, a, reply) =>
         {
             var t = m.PageTable;
-            var p = ShootdownService.Of(m).Protocol;
-            if (t.FirstFailure is { } text)
-            {
-                var block = m.Region!.Block((long)a.W0, (nuint)a.W1);
-                var bytes = Encoding.UTF8.GetBytes(text);
-                int n = Math.Min(bytes.Length, (int)a.W1 - 8);
-                bytes.AsSpan(0, n).CopyTo(block.ByteSpan(8, n));
-                block.Write(0, n);
-            }
-            reply.Complete(new CoreArgs((ulong)p.RequestsServed, (ulong)t.ChangesApplied, (ulong)t.ChecksPassed, (ulong)t.ChecksFailed, (ulong)p.InFlight));
+            var agreement = m.Agreement;
+            var block = m.Region!.Block((long)a.W0, 2 * StateTextBytes);
+            WriteText(block, 0, StateTextBytes, t.FirstFailure ?? "");
+            WriteText(block, StateTextBytes / 8, StateTextBytes, agreement.Replica.Describe());
+            ulong busy = (ulong)(ushort)agreement.Node.Coordinator.Active | (ulong)(ushort)agreement.Node.Participant.PreparedCount << 16
+                         | (ulong)(ushort)agreement.Replica.LocksHeld << 32;
+            reply.Complete(new CoreArgs((ulong)agreement.Replica.InvalidationsApplied, (ulong)t.ChangesApplied, (ulong)t.ChecksPassed, (ulong)t.ChecksFailed, busy));
         });
 
-    public static ulong EncodeSeries(IReadOnlyList<ShootdownSeries> series)
+    /// <summary>Writes <paramref name="text"/> at word <paramref name="word"/> of <paramref name="block"/>: its length in bytes, then UTF-8, cut to fit <paramref name="bytes"/>.</summary>
+    public static void WriteText(SharedBlock block, int word, int bytes, string text)
     {
-        if (series.Count is < 1 or > 7) throw new ArgumentException($"the loop runs 1 to 7 series; got {series.Count}", nameof(series));
-        ulong w = (ulong)series.Count;
-        for (int i = 0; i < series.Count; i++) w |= ((ulong)series[i].Protocol | (series[i].Unmap ? 8UL : 0)) << (8 * (i + 1));
-        return w;
+        var utf8 = Encoding.UTF8.GetBytes(text);
+        int n = Math.Min(utf8.Length, bytes - 8);
+        utf8.AsSpan(0, n).CopyTo(block.ByteSpan(8 * word + 8, n));
+        block.Write(word, n);
     }
 
-    static ShootdownSeries[] DecodeSeries(ulong w)
+    /// <summary>The text <see cref="WriteText"/> wrote at word <paramref name="word"/>.</summary>
+    public static string ReadText(SharedBlock block, int word) => Encoding.UTF8.GetString(block.ByteSpan(8 * word + 8, (int)block.Read(word)));
+
+    /// <summary>One series as a result-block word: protocol | kind &lt;&lt; 8.</summary>
+    public static long EncodeSeries(ShootdownSeries s) => (long)s.Protocol | (long)s.Kind << 8;
+
+    static ShootdownSeries DecodeSeries(long w)
     {
-        var series = new ShootdownSeries[(int)(w & 0xff)];
-        for (int i = 0; i < series.Length; i++)
-        {
-            ulong b = w >> (8 * (i + 1));
-            series[i] = new ShootdownSeries("", (RoutingProtocol)(b & 7), Unmap: (b & 8) != 0);
-        }
-        return series;
+        var protocol = (RoutingProtocol)(byte)w;
+        var kind = (SeriesKind)(byte)(w >> 8);
+        return new ShootdownSeries($"{kind}/{protocol}", protocol, kind);
     }
 }

@@ -59,7 +59,7 @@ public static unsafe class MprotectWorkload
                     if (failure != null) break;
                     disturbed[rep] = ContextSwitches.InvoluntaryOfThisThread() != sw;
                     Array.Sort(lat);
-                    samples[rep] = InterleavedShootdownLoop.Median(lat);
+                    samples[rep] = SampleSummary.MedianOfSorted<ulong>(lat);
                     completedReps++;
                 }
             }, TimeSpan.FromMinutes(10));

@@ -75,7 +75,7 @@ public static unsafe class MunmapWorkload
                     if (failure != null) break;
                     disturbed[rep] = ContextSwitches.InvoluntaryOfThisThread() != sw;
                     Array.Sort(lat);
-                    samples[rep] = InterleavedShootdownLoop.Median(lat);
+                    samples[rep] = SampleSummary.MedianOfSorted<ulong>(lat);
                     completedReps++;
                 }
                 if (failure == null) LinuxVm.munmap(target, page);

@@ -37,6 +37,23 @@ public static class RowFactory
         };
     }
 
+    /// <summary>A row of bytes allocated per operation (one value: the total over every timed operation divided by their number).</summary>
+    public static ResultRow Allocation(string series, int cores, string param, double bytesPerOp, int samples, string note) => new()
+    {
+        Experiment = Fig3Settings.ExperimentId,
+        Series = series,
+        Cores = cores,
+        Param = param,
+        Metric = "allocated_bytes_per_op",
+        Unit = "bytes",
+        Median = bytesPerOp,
+        CiLow = bytesPerOp,
+        CiHigh = bytesPerOp,
+        Samples = samples,
+        Verified = "pass",
+        Note = note,
+    };
+
     static string DisturbanceNote(double[] samples, bool[] disturbed)
     {
         int hit = disturbed.Count(d => d);

@@ -1,50 +1,59 @@
-using Multikernel.Memory;
+using Multikernel.Capabilities;
 using Multikernel.Monitor;
+using Multikernel.Memory;
+using Multikernel.Monitor.Agreement;
 
 namespace Fig3.TlbShootdown;
 
-/// <summary>What a <see cref="ShootdownLoop"/> measured on the initiator's core, by series then repetition.</summary>
-public sealed record ShootdownLoopReport(double[][] Cycles, bool[][] Disturbed, long Completed, string? Failure);
-
 /// <summary>
-/// The thread-mode loop (software TLBs; see <see cref="InterleavedShootdownLoop"/> for the batches and their order).
-/// A shootdown-only operation invalidates a page that is no longer mapped; an unmap operation first clears the page's
-/// entry in the page tables and is followed, untimed, by mapping the page again.
+/// The thread-mode loop (software TLBs; see <see cref="InterleavedShootdownLoop"/> for the batches, their order and
+/// the 1PC/2PC series). A shootdown invalidates a page that is no longer mapped (the monitors' 1PC whose apply step
+/// invalidates each participant's TLB); an unmap first clears the page's entry by a VNode Unmap invocation, then
+/// shoots it down, and is followed, untimed, by mapping the page again.
 /// </summary>
 public sealed class ShootdownLoop : InterleavedShootdownLoop
 {
-    readonly ShootdownProtocol _engine;
     readonly CoreSet _participants;
-    readonly VSpace _space;
-    readonly ulong _shootVa, _unmapVa, _frame;
+    readonly Pmap _space;
+    readonly ulong _shootVa, _unmapVa;
+    readonly Cptr _unmapFrame;
     readonly Action<ShootdownLoopReport> _done;
 
-    /// <param name="shootVa">Page the shootdown-only series invalidate (unmapped before the run).</param>
-    /// <param name="unmapVa">Page the unmap series unmap and map again (mapped to <paramref name="frame"/> before the run).</param>
-    public ShootdownLoop(ShootdownProtocol engine, ShootdownSeries[] series, CoreSet participants, VSpace space,
-        ulong shootVa, ulong unmapVa, ulong frame, SweepSize size, Action<ShootdownLoopReport> done) : base(series, size)
+    /// <param name="shootVa">Page the shootdown series invalidate (unmapped before the run).</param>
+    /// <param name="unmapVa">Page the unmap series unmaps and maps again (mapped to <paramref name="unmapFrame"/> before the run).</param>
+    public ShootdownLoop(AgreementService agreement, ShootdownSeries[] series, CoreSet participants, Pmap space,
+        ulong shootVa, ulong unmapVa, Cptr unmapFrame, SweepSize size, Action<ShootdownLoopReport> done)
+        : base(agreement, series, participants, size)
     {
-        _engine = engine;
         _participants = participants;
         _space = space;
         _shootVa = shootVa;
         _unmapVa = unmapVa;
-        _frame = frame;
+        _unmapFrame = unmapFrame;
         _done = done;
     }
 
-    protected override void Issue(ShootdownSeries s, bool timedStep)
+    protected override string? IssueTranslation(ShootdownSeries s, bool timedStep)
     {
-        if (s.Unmap) _engine.Unmap(_space, _participants, _unmapVa, 1, this, s.Protocol);
-        else _engine.Start(s.Protocol, _participants, _space.Id, _shootVa, 1, this);
+        if (s.Kind == SeriesKind.Shootdown)
+        {
+            Agreement.Coherence.Shootdown(s.Protocol, _participants, _space.Id, _shootVa, 1, this);
+            return null;
+        }
+        var e = Agreement.Coherence.Unmap(_space, _participants, _unmapVa, 1, this, s.Protocol);
+        return e == CapError.Ok ? null : $"unmap failed: {e}";
     }
 
-    protected override After Completed(ShootdownSeries s, bool timedStep)
+    protected override After TranslationCompleted(ShootdownSeries s, bool timedStep, out string? failure)
     {
-        if (s.Unmap) _space.Map(_unmapVa, _frame, PageRights.ReadWrite); // untimed: restore for the next unmap
+        failure = null;
+        if (s.Kind == SeriesKind.Unmap) // untimed: map the page again for the next unmap
+        {
+            var e = _space.Map(_unmapVa, _unmapFrame, CapRights.ReadWrite);
+            if (e != CapError.Ok) failure = $"mapping the unmapped page again failed: {e}";
+        }
         return After.NextOperation;
     }
 
-    protected override void Finished(double[][] samples, bool[][] disturbed, long completed) =>
-        _done(new ShootdownLoopReport(samples, disturbed, completed, null));
+    protected override void Finished(ShootdownLoopReport report) => _done(report);
 }

@@ -1,20 +1,29 @@
 using Multikernel;
+using Multikernel.Capabilities;
+using Multikernel.Domains;
+using Multikernel.Hardware;
 using Multikernel.Memory;
 using Multikernel.Monitor;
+using Multikernel.Monitor.Agreement;
 using Multikernel.Urpc;
 
 namespace Fig3.TlbShootdown;
 
 /// <summary>
-/// The multikernel side of one core count k: boots a CPU driver and monitor on each of the k cores, installs the
-/// shootdown service, maps two pages of a VSpace shared by a domain spanning all k cores and has every core translate
-/// both (each TLB now caches them), unmaps the first page from the tables, then runs a <see cref="ShootdownLoop"/> on the
-/// first core over the given series, interleaved by repetition: shootdowns of the first page with each protocol
-/// (paper Fig 6), end-to-end unmaps of the second page (page-table update + shootdown, paper Fig 7).
-/// <para>Checks afterwards: every operation completed once; every remote core served exactly one request per
-/// operation; nothing is pending on any core; every core's TLB dropped both entries it had cached and holds neither;
-/// the page tables end with the second page mapped at its frame, the first unmapped, and as many page-table pages as
-/// before thousands of unmap/map cycles.</para>
+/// The multikernel side of one core count k: boots a CPU driver and monitor on each of the k cores and a domain that
+/// spans them (its address space built by capability invocations on the first core; the monitors place the domain on
+/// all k cores in their replicated placement table), maps two pages of that address space (a root-table insert is
+/// the monitors' 2PC when k &gt; 1) and has every core translate both (each TLB now caches them), unmaps the first page
+/// by a VNode Unmap invocation, then runs a <see cref="ShootdownLoop"/> on the first core over the given series,
+/// interleaved by repetition: shootdowns of the first page with each protocol (paper Fig 6; each a 1PC whose apply
+/// invalidates the TLB), end-to-end unmaps of the second page (invocation + shootdown, paper Fig 7), and 1PC and 2PC
+/// updates of a replicated table with each protocol. The participants are the domain's cores as the first core's
+/// replica of the placement table lists them.
+/// <para>Checks afterwards: every operation completed once and no 2PC aborted; every core applied exactly one
+/// invalidation per shootdown and unmap (the first core's own included); nothing is in flight, prepared or locked on
+/// any core; every core's TLB dropped both entries it had cached and holds neither; every core's replica of the
+/// system tables is equal, and lists the toggled rows as the loop left them; the page tables end with the second page
+/// mapped at its frame, the first unmapped, and as many page tables as before thousands of unmap/map cycles.</para>
 /// </summary>
 public static class ShootdownWorkload
 {
@@ -23,85 +32,132 @@ public static class ShootdownWorkload
     const ulong ShootVa = 0x6000_0000, UnmapVa = 0x6000_1000;
     static readonly TimeSpan Stall = TimeSpan.FromMinutes(2);
 
+    /// <summary>
+    /// The agreement's timeouts here: a 2PC aborts only if a vote is 5 s late, a decision is resent after 1 s, so that
+    /// a core the host deschedules for a while does not turn into an abort or a retransmission in the measurement.
+    /// </summary>
+    public static AgreementOptions Timeouts() => new()
+    {
+        VoteTimeout = (long)CycleClock.FromNanoseconds(5e9),
+        RetransmitInterval = (long)CycleClock.FromNanoseconds(1e9),
+    };
+
     /// <summary>Per series (same order as given): samples, disturbed repetitions, the run's check outcome and what was checked.</summary>
     public static LatencySamples[] Run(int[] cores, ShootdownSeries[] series, RoutingGrouping grouping, SweepSize size)
     {
         int k = cores.Length;
-        if (k < 2 && series.Any(s => !s.Unmap)) throw new ArgumentException("a shootdown protocol needs at least one core besides the initiator", nameof(cores));
-        bool shoot = series.Any(s => !s.Unmap), unmap = series.Any(s => s.Unmap);
+        if (k < 2 && series.Any(s => s.Kind != SeriesKind.Unmap)) throw new ArgumentException("a shootdown protocol or an agreement needs at least one core besides the initiator", nameof(cores));
+        int shootdowns = series.Count(s => s.Kind is SeriesKind.Shootdown or SeriesKind.Unmap);
+        bool shoot = series.Any(s => s.Kind == SeriesKind.Shootdown), unmap = series.Any(s => s.Kind == SeriesKind.Unmap);
         ulong[] used = [.. shoot ? [ShootVa] : Array.Empty<ulong>(), .. unmap ? [UnmapVa] : Array.Empty<ulong>()];
-        using var memory = new PhysicalMemory(1L << 20);
-        var frames = new FrameAllocator(memory);
-        using var space = new VSpace(frames);
-        ulong frame = frames.Alloc();
-        foreach (ulong va in used) space.Map(va, frame, PageRights.ReadWrite);
-        int tablesBefore = space.PageTablePages;
 
-        using var mk = MultikernelSystem.Boot(new MultikernelOptions { Cores = cores, WaitPolicy = WaitPolicy });
-        var tlb = ShootdownInstallation.Install(mk, new ShootdownOptions { Grouping = grouping });
-        var domain = CoreSet.FirstN(k);
+        using var mk = MultikernelSystem.Boot(new MultikernelOptions { Cores = cores, WaitPolicy = WaitPolicy, Grouping = grouping, Agreement = Timeouts() });
+        using var domain = Wait(Domain.CreateAsync(mk), "the domain");
+        var space = domain.AddressSpace;
+        var setup = Wait(mk.CallOnAsync<(string? Failure, Cptr Frame, ulong Pa, CoreSet Participants, int Tables)>(0, (m, done) =>
+            MapPages(m, domain, used, done)), "mapping the pages");
+        if (setup.Failure != null) throw new InvalidOperationException(setup.Failure);
+        var participants = setup.Participants;
+        int tablesBefore = setup.Tables;
+
         var fills = new Task<bool>[k];
         for (int c = 0; c < k; c++)
-        {
-            int core = c;
-            fills[c] = mk.CallOn(c, _ =>
+            fills[c] = mk.CallOn(c, m =>
             {
-                var t = tlb.On(core).Tlb;
+                var t = m.Agreement.Coherence.Tlb;
                 foreach (ulong va in used)
                     if (!t.TryTranslate(space, va, write: true, out ulong _) || !t.Holds(space.Id, va)) return false;
                 return true;
             });
-        }
         if (!Task.WaitAll(fills, Stall) || fills.Any(f => !f.Result))
             throw new InvalidOperationException("a core could not translate the shared pages through its TLB before the run");
-        if (shoot) space.Unmap(ShootVa); // gone from the tables; every TLB still caches it until the first shootdown
+        if (shoot && Wait(mk.CallOn(0, _ => space.Unmap(ShootVa)), "unmapping the first page") != CapError.Ok) // gone from the tables; every TLB still caches it until the first shootdown
+            throw new InvalidOperationException("could not unmap the first page");
 
+        ShootdownLoop? loop = null;
         var report = Wait(mk.CallOnAsync<ShootdownLoopReport>(0, (m, done) =>
-            new ShootdownLoop(tlb.On(0).Protocol, series, domain, space, ShootVa, UnmapVa, frame, size, done).Begin()), "the initiator's loop");
+            (loop = new ShootdownLoop(m.Agreement, series, participants, space, ShootVa, UnmapVa, setup.Frame, size, done)).Begin()), "the initiator's loop");
 
-        var state = new (long Served, int InFlight, long Invalidated, bool Holds)[k];
+        var state = new CoreState[k];
         for (int c = 0; c < k; c++)
-        {
-            int core = c;
-            state[c] = Wait(mk.CallOn(c, _ =>
+            state[c] = Wait(mk.CallOn(c, m =>
             {
-                var s = tlb.On(core);
-                return (s.Protocol.RequestsServed, s.Protocol.InFlight, s.Tlb.EntriesInvalidated, used.Any(va => s.Tlb.Holds(space.Id, va)));
+                var a = m.Agreement;
+                return new CoreState(a.Replica.InvalidationsApplied, a.Node.Coordinator.Active, a.Node.Participant.PreparedCount, a.Replica.LocksHeld,
+                    used.Any(va => a.Coherence.Tlb.Holds(space.Id, va)), a.Replica.Describe());
             }), $"core #{c}'s state");
-        }
-        mk.Shutdown();
+        string? toggled = Wait(mk.CallOn(0, _ => loop!.ToggledRowsFailure()), "the toggled rows");
+        var tables = Wait(mk.CallOn(0, _ => (space.Tables, space.TryTranslate(UnmapVa, out ulong pa, out PageRights _) ? pa : ulong.MaxValue, space.TryWalk(ShootVa, out ulong _))), "the page tables");
 
         long ops = size.TotalOps * series.Length;
-        string? failure = report.Failure ?? Verify(state, ops, report.Completed, used.Length);
+        long invalidations = size.TotalOps * shootdowns;
+        string? failure = report.Failure ?? Verify(state, ops, report.Completed, invalidations) ?? toggled;
         if (failure == null)
         {
-            bool unmapPageBack = !unmap || (space.TryTranslate(UnmapVa, out ulong pa, out _) && pa == frame);
-            if (space.MappedPages != (unmap ? 1 : 0) || !unmapPageBack || space.TryWalk(ShootVa, out _))
-                failure = $"after the run the page tables map {space.MappedPages} page(s); expected {(unmap ? "only the unmapped-and-remapped page, at its frame" : "none")}";
-            else if (space.PageTablePages != tablesBefore)
-                failure = $"page-table pages went from {tablesBefore} to {space.PageTablePages} over the run's unmap/map cycles";
+            if (unmap && tables.Item2 != setup.Pa) failure = $"after the run the unmapped-and-remapped page translates to 0x{tables.Item2:x}, not its frame 0x{setup.Pa:x}";
+            else if (shoot && tables.Item3) failure = "after the run the first page is mapped again";
+            else if (tables.Tables != tablesBefore) failure = $"page tables went from {tablesBefore} to {tables.Tables} over the run's unmap/map cycles";
         }
+        var cpus = mk.Cores;
+        string placed = k > 1 ? $"the domain is placed on cores {participants} in every replica; " : "";
         return series.Select((s, i) => new LatencySamples
         {
             Cycles = report.Cycles[i],
             Disturbed = report.Disturbed[i],
             Failure = failure,
-            Facts = $"{ops} operations in this boot ({string.Join(", ", series.Select(x => x.Name))}, interleaved by repetition), each completed once; " +
-                    $"every remote core served {ops} requests; every TLB dropped the {used.Length} entr{(used.Length == 1 ? "y" : "ies")} it cached; page tables: {space.PageTablePages} table pages before and after; " +
-                    $"route from core {cores[0]}: {Describe(Routing.Build(s.Protocol, tlb.Topology, tlb.CpuOfCore, domain, 0, grouping), cores)}",
+            Facts = $"{ops} operations in this boot ({string.Join(", ", series.Select(x => x.Name + (x.Kind is SeriesKind.OnePhase or SeriesKind.TwoPhase ? $"/{TlbSweep.Name(x.Protocol)}" : "")))}, interleaved by repetition), each completed once, no 2PC aborted; " +
+                    $"every core applied {invalidations} invalidations (shootdowns and unmaps); nothing in flight, prepared or locked afterwards; every TLB dropped the {used.Length} entr{(used.Length == 1 ? "y" : "ies")} it cached; " +
+                    $"{placed}every core's replica of the system tables equal at the end; page tables: {tablesBefore} tables before and after; " +
+                    $"route from core {cores[0]}: {Describe(Routing.Build(s.Protocol, mk.Topology, cpus, participants, 0, grouping), cores)}",
         }).ToArray();
     }
 
-    static string? Verify((long Served, int InFlight, long Invalidated, bool Holds)[] state, long ops, long completed, int pages)
+    /// <summary>On the first core: maps a frame of dispatcher 0's RAM at each page (a copy of the capability each: a capability maps once).</summary>
+    static void MapPages(MonitorDispatcher m, Domain domain, ulong[] vas, Action<(string?, Cptr, ulong, CoreSet, int)> done)
+    {
+        var memory = domain.Dispatchers[0].Memory!;
+        var participants = m.Agreement.Replica.Domains.CoresOf((ulong)domain.Id);
+        if (participants != domain.CoreSet) { done(($"the placement table lists the domain on {participants}, not {domain.CoreSet}", default, 0, default, 0)); return; }
+        var e = memory.Frames.TryAlloc(CapType.Frame, out var frame);
+        if (e != CapError.Ok) { done(($"no frame: {e}", default, 0, default, 0)); return; }
+        memory.Driver.Identify(memory.Space, frame, out var id);
+        var caps = new Cptr[vas.Length];
+        for (int i = 0; i < vas.Length; i++)
+        {
+            if (i == 0) { caps[i] = frame; continue; }
+            if (!memory.Slots.TryAlloc(out caps[i]) || memory.Driver.Copy(memory.Space, frame, caps[i]) != CapError.Ok)
+            {
+                done(("could not copy the frame capability", default, 0, default, 0));
+                return;
+            }
+        }
+        int next = 0;
+        void MapNext()
+        {
+            if (next == vas.Length) { done((null, caps[^1], id.Base, participants, domain.AddressSpace.Tables)); return; }
+            int i = next++;
+            var r = m.Agreement.Coherence.Map(domain.AddressSpace, participants, vas[i], caps[i], CapRights.ReadWrite, new Then(result =>
+            {
+                if (result.Error != CapError.Ok) done(($"mapping 0x{vas[i]:x} failed: {result.Error}", default, 0, default, 0));
+                else MapNext();
+            }));
+            if (r != CapError.Ok) done(($"mapping 0x{vas[i]:x} failed: {r}", default, 0, default, 0));
+        }
+        MapNext();
+    }
+
+    readonly record struct CoreState(long Applied, int Active, int Prepared, int Locks, bool Holds, string Tables);
+
+    static string? Verify(CoreState[] state, long ops, long completed, long invalidations)
     {
         if (completed != ops) return $"{completed} operations completed, expected {ops}";
         for (int c = 0; c < state.Length; c++)
         {
             var s = state[c];
-            if (s.InFlight != 0) return $"core #{c} still has {s.InFlight} shootdown(s) in flight";
-            if (c > 0 && s.Served != ops) return $"core #{c} served {s.Served} requests, expected {ops}";
-            if (s.Invalidated < pages) return $"core #{c}'s TLB dropped {s.Invalidated} cached entries, expected {pages}";
+            if (s.Active != 0 || s.Prepared != 0 || s.Locks != 0) return $"core #{c} still has {s.Active} agreement(s) in flight, {s.Prepared} prepared, {s.Locks} lock(s)";
+            if (s.Applied != invalidations) return $"core #{c} applied {s.Applied} invalidations, expected {invalidations}";
             if (s.Holds) return $"core #{c}'s TLB still caches a page after the run";
+            if (s.Tables != state[0].Tables) return $"core #{c}'s replica of the system tables differs from core #0's: {s.Tables} vs {state[0].Tables}";
         }
         return null;
     }
@@ -114,9 +170,9 @@ public static class ShootdownWorkload
         return route.ViaBroadcastBuffer ? $"one write to core {cores[0]}'s broadcast buffer, acks from {hops}" : hops;
     }
 
-    static T Wait<T>(Task<T> task, string what)
+    internal static T Wait<T>(Task<T> task, string what)
     {
-        if (!task.Wait(Stall)) throw new TimeoutException($"timed out after {Stall.TotalSeconds:0} s waiting for {what} (a lost message would stall a shootdown forever)");
+        if (!task.Wait(Stall)) throw new TimeoutException($"timed out after {Stall.TotalSeconds:0} s waiting for {what} (a lost message would stall an agreement until its retransmission)");
         return task.Result;
     }
 }

@@ -6,9 +6,11 @@ namespace Fig3.TlbShootdown;
 
 /// <summary>
 /// The points of the paper's Figs 6-7 (our fig3-tlb), for each core count k of the sweep (the first k chosen cores):
-/// one multikernel point (one boot) measuring, interleaved, the four shootdown protocols (Fig 6, from k = 2) and the
-/// end-to-end unmap (Fig 7, from k = 1); then the host's mprotect and munmap (Fig 7). At k = 1 the protocols have no
-/// remote core to reach and are skipped.
+/// one multikernel point (one boot) measuring, interleaved, the four shootdown protocols (Fig 6, from k = 2), the
+/// end-to-end unmap (Fig 7, from k = 1), and 1PC and 2PC among the monitors over each protocol (beyond the paper,
+/// from k = 2); then the host's mprotect and munmap (Fig 7); then the capability operations that span cores
+/// (transfer, revoke with copies on k cores; from k = 2). Once, on the first core: local capability invocations. At
+/// k = 1 the protocols have no remote core to reach and are skipped.
 /// </summary>
 public static class TlbSweep
 {
@@ -21,6 +23,8 @@ public static class TlbSweep
     ];
 
     public const string MultikernelUnmap = "Multikernel unmap";
+    public const string OnePhase = "1PC";
+    public const string TwoPhase = "2PC";
     public const string LinuxMprotect = "Linux mprotect";
     public const string LinuxMunmap = "Linux munmap";
 
@@ -40,55 +44,18 @@ public static class TlbSweep
             int[] cores = s.Cores[..k];
             string coreText = CoreList.Format(cores);
             double ops = size.TotalOps;
-            var series = (k >= 2 ? Protocols.Select(p => new ShootdownSeries(p.Series, p.Protocol, Unmap: false)) : [])
-                .Append(new ShootdownSeries(MultikernelUnmap, RoutingProtocol.NumaAwareMulticast, Unmap: true)).ToArray();
+            var series = (k >= 2 ? Protocols.Select(p => new ShootdownSeries(p.Series, p.Protocol, SeriesKind.Shootdown)) : [])
+                .Append(new ShootdownSeries(MultikernelUnmap, RoutingProtocol.NumaAwareMulticast, SeriesKind.Unmap))
+                .Concat(k >= 2 ? Protocols.Select(p => new ShootdownSeries(OnePhase, p.Protocol, SeriesKind.OnePhase)) : [])
+                .Concat(k >= 2 ? Protocols.Select(p => new ShootdownSeries(TwoPhase, p.Protocol, SeriesKind.TwoPhase)) : []).ToArray();
             if (s.Mmu.HasFlag(MmuSeries.Modelled)) points.Add(new PlannedPoint($"Multikernel cores={k}", ops * series.Length * (2 + k), () =>
-            {
-                var measured = ShootdownWorkload.Run(cores, series, s.Grouping, size);
-                var rows = new List<ResultRow>();
-                for (int i = 0; i < series.Length; i++)
-                {
-                    var x = series[i];
-                    string param = $"mmu=modelled;protocol={Name(x.Protocol)};group={group};pages=1";
-                    string sample = $"sample = median of {size.Iterations} back-to-back operations of one repetition ({size.Warmup} untimed before); " +
-                                    $"all {series.Length} multikernel series of cores={k} run in one boot, interleaved by repetition in rotating order";
-                    rows.Add(x.Unmap
-                        ? RowFactory.Latency(x.Name, k, param, RowFactory.UnmapMetric, measured[i],
-                            $"end-to-end unmap on core {cores[0]} of a page of a VSpace shared by a domain on cores {coreText}: clear the entry in the 4-level page table " +
-                            (k > 1 ? "(real data in simulated physical memory), then a NUMA-aware multicast shootdown, until the last ack; "
-                                   : "(real data in simulated physical memory) and drop it from the local TLB: no other core to reach; ") +
-                            $"mapped again after each unmap, untimed; {sample}; {Modelled}")
-                        : RowFactory.Latency(x.Name, k, param, RowFactory.ShootdownMetric, measured[i],
-                            $"shootdown latency at the initiator (core {cores[0]}) from the start to the last ack, one page, participants: cores {coreText}; {sample}; {Modelled}"));
-                }
-                return rows;
-            }));
+                Rows(cores, series, ShootdownWorkload.Run(cores, series, s.Grouping, size), size, group, hardware: false, "")));
             string hwPoint = $"Multikernel (processes) cores={k}";
             if (s.Mmu.HasFlag(MmuSeries.Hardware)) points.Add(new PlannedPoint(hwPoint, ops * series.Length * (4 + 2 * k), () =>
             {
                 var measured = HardwareShootdownWorkload.Run(cores, series, s.Grouping, size);
                 if (meta != null) meta.CoreProcessStartupMs[hwPoint] = Math.Round(measured.StartupMs, 1);
-                var rows = new List<ResultRow>();
-                string startup = $"the {k} core process(es) started in {measured.StartupMs:0} ms";
-                for (int i = 0; i < series.Length; i++)
-                {
-                    var x = series[i];
-                    string param = $"mmu=hardware;protocol={Name(x.Protocol)};group={group};pages=1";
-                    string sample = $"sample = median of {size.Iterations} back-to-back operations of one repetition ({size.Warmup} untimed before); " +
-                                    $"all {series.Length} series of cores={k} run in one boot of {k} core process(es), interleaved by repetition in rotating order; {startup}";
-                    rows.Add(x.Unmap
-                        ? RowFactory.Latency(x.Name, k, param, RowFactory.UnmapMetric, measured.Series[i],
-                            $"end-to-end unmap on core {cores[0]} of a page of a domain mapped at the same address in the core processes of cores {coreText}: " +
-                            "mprotect(PROT_NONE) of the initiator's own mapping (a real page-table change and a local TLB flush by the host kernel)" +
-                            (k > 1 ? ", then a NUMA-aware multicast shootdown over URPC in which every other core process mprotects its own mapping and acks, until the last ack; "
-                                   : "; no other core to reach; ") +
-                            $"restored to read-write after each by a second shootdown, untimed; {sample}; {Hardware}")
-                        : RowFactory.Latency(x.Name, k, param, RowFactory.ShootdownMetric, measured.Series[i],
-                            $"shootdown latency at the initiator (core {cores[0]}) from the start to the last ack, one page: every other core process (cores {CoreList.Format(cores[1..])}) " +
-                            "mprotects its own mapping of the page to PROT_NONE (a real page-table change and a local TLB flush) and acks; the initiator's own mapping is not changed; " +
-                            $"restored after each by a second shootdown, untimed; {sample}; {Hardware}"));
-                }
-                return rows;
+                return Rows(cores, series, measured.Series, size, group, hardware: true, $"; the {k} core process(es) started in {measured.StartupMs:0} ms");
             }));
             points.Add(new PlannedPoint($"{LinuxMprotect} cores={k}", ops * (20 + 5 * k), () =>
             {
@@ -107,7 +74,69 @@ public static class TlbSweep
                     $"sample = median of {size.Iterations} calls of one repetition")];
             }));
         }
+        foreach (int k in CoreList.SweepCounts(s.Cores.Length, quick: s.Profile == "quick").Where(k => k >= 2))
+        {
+            int[] cores = s.Cores[..k];
+            var capSize = CapabilityWorkload.SizeFor(size);
+            points.Add(new PlannedPoint($"Capabilities cores={k}", capSize.TotalOps * (2 + k) * 4.0, () => CapabilityWorkload.CrossCoreRows(cores, s.Grouping, capSize)));
+        }
+        points.Add(new PlannedPoint("Capability invocations cores=1", 2e5 * Math.Min(size.Repetitions, 31), () => CapabilityWorkload.LocalRows(s.Cores[0], Math.Min(size.Repetitions, 31))));
         return points;
+    }
+
+    /// <summary>The rows of one multikernel point (one boot): thread mode with software TLBs, or process mode with real page tables.</summary>
+    static List<ResultRow> Rows(int[] cores, ShootdownSeries[] series, LatencySamples[] measured, SweepSize size, string group, bool hardware, string boot)
+    {
+        int k = cores.Length;
+        string coreText = CoreList.Format(cores);
+        var rows = new List<ResultRow>();
+        for (int i = 0; i < series.Length; i++)
+        {
+            var x = series[i];
+            string param = $"mmu={(hardware ? "hardware" : "modelled")};protocol={Name(x.Protocol)};group={group};pages=1";
+            string sample = $"sample = median of {size.Iterations} back-to-back operations of one repetition ({size.Warmup} untimed before); " +
+                            $"all {series.Length} multikernel series of cores={k} run in one boot{(hardware ? $" of {k} core process(es)" : "")}, interleaved by repetition in rotating order{boot}";
+            string mmu = hardware ? Hardware : Modelled;
+            rows.Add(x.Kind switch
+            {
+                SeriesKind.Unmap when hardware => RowFactory.Latency(x.Name, k, param, RowFactory.UnmapMetric, measured[i],
+                    $"end-to-end unmap on core {cores[0]} of a page of a domain mapped at the same address in the core processes of cores {coreText}: " +
+                    "mprotect(PROT_NONE) of the initiator's own mapping (a real page-table change and a local TLB flush by the host kernel)" +
+                    (k > 1 ? ", then a NUMA-aware multicast shootdown (the monitors' 1PC over URPC) in which every other core process mprotects its own mapping and acks, until the last ack; "
+                           : "; no other core to reach; ") +
+                    $"restored to read-write after each by a second shootdown, untimed; {sample}; {mmu}"),
+                SeriesKind.Unmap => RowFactory.Latency(x.Name, k, param, RowFactory.UnmapMetric, measured[i],
+                    $"end-to-end unmap on core {cores[0]} of a page of the address space of a domain on cores {coreText}: a VNode Unmap invocation clears the entry in the 4-level page table " +
+                    (k > 1 ? "(real data in simulated physical memory), then a NUMA-aware multicast shootdown (the monitors' 1PC), until the last ack; "
+                           : "(real data in simulated physical memory) and the local TLB drops it: no other core to reach; ") +
+                    $"mapped again after each unmap, untimed; {sample}; {mmu}"),
+                SeriesKind.Shootdown when hardware => RowFactory.Latency(x.Name, k, param, RowFactory.ShootdownMetric, measured[i],
+                    $"shootdown latency at the initiator (core {cores[0]}) from the start to the last ack, one page: the monitors' 1PC whose apply step, in every other core process (cores {CoreList.Format(cores[1..])}), " +
+                    "mprotects its own mapping of the page to PROT_NONE (a real page-table change and a local TLB flush) before it acks; the initiator's own mapping is not changed; " +
+                    $"restored after each by a second shootdown, untimed; {sample}; {mmu}"),
+                SeriesKind.Shootdown => RowFactory.Latency(x.Name, k, param, RowFactory.ShootdownMetric, measured[i],
+                    $"shootdown latency at the initiator (core {cores[0]}) from the start to the last ack, one page, participants: cores {coreText}; the shootdown is the monitors' 1PC whose apply step invalidates the TLB; {sample}; {mmu}"),
+                _ => RowFactory.Latency(x.Name, k, param + ";update=domain-placement", RowFactory.ShootdownMetric, measured[i],
+                    (x.Kind == SeriesKind.OnePhase
+                        ? "one-phase commit (apply, ack) among the monitors of cores " + coreText + ": the initiator applies, sends the update along the route, every participant applies it to its replica and acks (aggregators ack for their group); "
+                        : "two-phase commit (prepare and lock, vote, commit, ack) among the monitors of cores " + coreText + ": every participant locks the row and votes, the initiator decides and sends the commit, every participant applies it to its replica and acks; ") +
+                    $"the update toggles a row of the replicated domain-placement table that only this initiator writes; timed at the initiator (core {cores[0]}) from the start until every participant acknowledged; " +
+                    Versus(x, series, measured, i) + $"{sample}; real: messages between pinned cores, replicas in each monitor" +
+                    (hardware ? ", each monitor in a core process of its own" : "")),
+            });
+        }
+        return rows;
+    }
+
+    /// <summary>What a 1PC row's note says about the shootdown on the same route, and a 2PC row's about the 1PC (medians of this boot).</summary>
+    static string Versus(ShootdownSeries x, ShootdownSeries[] series, LatencySamples[] measured, int i)
+    {
+        var other = x.Kind == SeriesKind.OnePhase ? SeriesKind.Shootdown : SeriesKind.OnePhase;
+        int j = Array.FindIndex(series, y => y.Kind == other && y.Protocol == x.Protocol);
+        if (j < 0) return "";
+        double ratio = SampleSummary.Of(measured[i].Cycles).Median / SampleSummary.Of(measured[j].Cycles).Median;
+        string what = other == SeriesKind.Shootdown ? "the TLB shootdown on the same route" : "the 1PC on the same route";
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"median / median of {what} in this boot = {ratio:0.00}; ");
     }
 
     /// <summary>The protocol's name in result parameters, e.g. "numa-aware-multicast".</summary>

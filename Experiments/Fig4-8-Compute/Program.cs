@@ -1,3 +1,7 @@
 using Compute.Cli;
+using Experiments.Common;
 
-return ComputeCommand.Build().Parse(args).Invoke();
+// Ctrl-C or SIGTERM stops the sweep after its current point (finished points stay on disk, meta.json says what is
+// missing); a second signal ends the process at once.
+using var stop = StopSignals.StopsAfterCurrent("compute", "point");
+return ComputeCommand.Run(args, Console.Out, Console.Error, stop.Token);

@@ -1,11 +1,13 @@
 using System.Diagnostics;
 using System.Text;
+using Experiments.Common;
 
 namespace IOWebserver;
 
 /// <summary>
 /// An external program run by the experiment (wrk, lighttpd, the Kestrel child), optionally pinned to cores with
-/// taskset. Its output is collected; <see cref="Dispose"/> kills it (and its children) if it still runs.
+/// taskset. Its output is collected; <see cref="Dispose"/> kills it (and its children) if it still runs, and it dies
+/// with this process however that ends (<see cref="ChildLaunch"/>).
 /// </summary>
 public sealed class ChildProcess : IDisposable
 {
@@ -39,7 +41,7 @@ public sealed class ChildProcess : IDisposable
         var c = cores is { Count: > 0 }
             ? new ChildProcess(Tools.Taskset, ["-c", string.Join(',', cores), file, .. args], env)
             : new ChildProcess(file, args, env);
-        c._p.Start();
+        ChildLaunch.Start(c._p);
         c._p.BeginOutputReadLine();
         c._p.BeginErrorReadLine();
         return c;

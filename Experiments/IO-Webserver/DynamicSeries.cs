@@ -11,25 +11,18 @@ public static class DynamicSeries
 {
     public static IReadOnlyList<ResultRow> Measure(string series, Func<string, IWebServer> start, LoadPlacement load, IoSettings s, string what)
     {
-        string dir = Path.Combine(Path.GetTempPath(), "io-webserver-db-" + Guid.NewGuid().ToString("N")[..12]);
-        Directory.CreateDirectory(dir);
-        try
-        {
-            string db = Path.Combine(dir, "tpcw-items.sqlite");
-            ItemDatabase.Create(db, ItemDatabase.DefaultItems);
-            string lua = Path.Combine(dir, "items.lua");
-            File.WriteAllText(lua, string.Create(CultureInfo.InvariantCulture, $"""
-                math.randomseed(2009)
-                request = function()
-                  return wrk.format("GET", "{ItemRoute.Prefix}" .. math.random(1, {ItemDatabase.DefaultItems}))
-                end
-                """));
-            return WebSeries.Measure(series, () => start(db), port => WebCheck.Dynamic(port, db, ItemDatabase.DefaultItems), null, lua, load, s,
-                $"{what}; product-detail query (item JOIN author by id) over {ItemDatabase.DefaultItems} items, ids uniformly random");
-        }
-        finally
-        {
-            try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
-        }
+        using var scratch = ScratchFolder.Create("io-webserver-db");
+        string dir = scratch.Path;
+        string db = Path.Combine(dir, "tpcw-items.sqlite");
+        ItemDatabase.Create(db, ItemDatabase.DefaultItems);
+        string lua = Path.Combine(dir, "items.lua");
+        File.WriteAllText(lua, string.Create(CultureInfo.InvariantCulture, $"""
+            math.randomseed(2009)
+            request = function()
+              return wrk.format("GET", "{ItemRoute.Prefix}" .. math.random(1, {ItemDatabase.DefaultItems}))
+            end
+            """));
+        return WebSeries.Measure(series, () => start(db), port => WebCheck.Dynamic(port, db, ItemDatabase.DefaultItems), null, lua, load, s,
+            $"{what}; product-detail query (item JOIN author by id) over {ItemDatabase.DefaultItems} items, ids uniformly random");
     }
 }

@@ -6,7 +6,8 @@ namespace IOWebserver;
 
 /// <summary>
 /// The host baseline: what a programmer writes on Linux. One thread pinned to one core runs a plain blocking
-/// receive-from / send-to loop on a UDP socket (allocation-free span and SocketAddress overloads).
+/// receive-from / send-to loop on a UDP socket (allocation-free span and SocketAddress overloads). A datagram longer
+/// than the largest payload is dropped and counted, never echoed in part: the same policy as the multikernel's driver.
 /// </summary>
 public sealed class HostUdpEchoServer : IUdpEchoServer
 {
@@ -14,7 +15,7 @@ public sealed class HostUdpEchoServer : IUdpEchoServer
     readonly Thread _thread;
     readonly int _maxDatagram;
     volatile bool _stop;
-    long _received, _sent;
+    long _received, _sent, _oversized;
     Exception? _fault;
 
     public int Port { get; }
@@ -42,13 +43,15 @@ public sealed class HostUdpEchoServer : IUdpEchoServer
         try
         {
             CoreAffinity.PinCurrentThread(core);
-            var buffer = new byte[_maxDatagram + 1];
+            var buffer = new byte[_maxDatagram + 1]; // one byte more: a datagram that fills it was longer than allowed
             var peer = new SocketAddress(AddressFamily.InterNetwork);
             while (!_stop)
             {
                 int n;
                 try { n = _socket.ReceiveFrom(buffer, SocketFlags.None, peer); }
                 catch (SocketException e) when (e.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock) { continue; }
+                catch (SocketException e) when (e.SocketErrorCode is SocketError.MessageSize) { _oversized++; continue; }
+                if (n > _maxDatagram) { _oversized++; continue; }
                 _received++;
                 _socket.SendTo(buffer.AsSpan(0, n), SocketFlags.None, peer);
                 _sent++;
@@ -62,7 +65,7 @@ public sealed class HostUdpEchoServer : IUdpEchoServer
         _stop = true;
         if (!_thread.Join(TimeSpan.FromSeconds(5))) throw new TimeoutException("host UDP echo thread did not stop within 5 s");
         if (_fault != null) throw new InvalidOperationException($"host UDP echo loop failed: {_fault.Message}", _fault);
-        return $"host loop received {_received}, sent {_sent}";
+        return $"host loop received {_received}, sent {_sent}, oversized (dropped, not echoed) {_oversized}";
     }
 
     public void Dispose()

@@ -19,17 +19,38 @@ public enum ParseResult { Complete, Incomplete, Malformed }
 /// headers up to the blank line, Connection and Content-Length (a body is skipped), Transfer-Encoding refused.
 /// It never reads past the bytes it is given, so a request split across packets is simply Incomplete until the rest
 /// arrives, and pipelined requests are parsed one after another from the same inbox.
+/// <para>Line ends (RFC 9112 section 2.2): CRLF, or a bare LF, which a recipient may accept as a line terminator; a
+/// bare CR anywhere in the head is refused, as are whitespace between a field name and its colon (section 5.1) and
+/// obsolete line folding (section 5.2). Empty lines before the request line are skipped (section 2.2).</para>
 /// </summary>
 public static class HttpRequestParser
 {
     public static ParseResult TryParse(ReadOnlySpan<byte> data, out HttpRequest request)
     {
         request = default;
-        int headEnd = data.IndexOf("\r\n\r\n"u8);
+        int start = 0;
+        while (true) // skip empty lines before the request line
+        {
+            if (start < data.Length && data[start] == (byte)'\n') start++;
+            else if (start + 1 < data.Length && data[start] == (byte)'\r' && data[start + 1] == (byte)'\n') start += 2;
+            else break;
+        }
+        // The head ends at the first empty line: LF LF, LF CR LF.
+        int headEnd = -1, bodyStart = -1;
+        for (int i = data[start..].IndexOf((byte)'\n'); i >= 0; )
+        {
+            int at = start + i;
+            if (at + 1 < data.Length && data[at + 1] == (byte)'\n') { headEnd = at + 1; bodyStart = at + 2; break; }
+            if (at + 2 < data.Length && data[at + 1] == (byte)'\r' && data[at + 2] == (byte)'\n') { headEnd = at + 1; bodyStart = at + 3; break; }
+            if (at + 2 >= data.Length) break;
+            int next = data[(at + 1)..].IndexOf((byte)'\n');
+            i = next < 0 ? -1 : i + 1 + next;
+        }
         if (headEnd < 0) return ParseResult.Incomplete;
-        var head = data[..headEnd];
-        int lineEnd = head.IndexOf("\r\n"u8);
-        var line = lineEnd < 0 ? head : head[..lineEnd];
+        var head = data[start..headEnd]; // every line of it ends in LF
+        int lineEnd = head.IndexOf((byte)'\n');
+        var line = TrimCr(head[..lineEnd]);
+        if (line.IndexOf((byte)'\r') >= 0) return ParseResult.Malformed;
         int sp1 = line.IndexOf((byte)' ');
         if (sp1 <= 0) return ParseResult.Malformed;
         int sp2 = line[(sp1 + 1)..].IndexOf((byte)' ');
@@ -41,23 +62,26 @@ public static class HttpRequestParser
         else if (version.SequenceEqual("HTTP/1.0"u8)) http11 = false;
         else return ParseResult.Malformed;
         request.IsGet = line[..sp1].SequenceEqual("GET"u8);
-        request.TargetStart = sp1 + 1;
+        request.TargetStart = start + sp1 + 1;
         request.TargetLength = sp2 - sp1 - 1;
-        if (request.TargetLength == 0 || line[request.TargetStart] != (byte)'/') return ParseResult.Malformed;
+        if (request.TargetLength == 0 || line[sp1 + 1] != (byte)'/') return ParseResult.Malformed;
 
         bool close = false, keepAlive = false;
-        long contentLength = 0;
-        int pos = lineEnd < 0 ? head.Length : lineEnd + 2;
+        long contentLength = -1;
+        int pos = lineEnd + 1;
         while (pos < head.Length)
         {
             var rest = head[pos..];
-            int end = rest.IndexOf("\r\n"u8);
-            var h = end < 0 ? rest : rest[..end];
-            pos += end < 0 ? rest.Length : end + 2;
+            int end = rest.IndexOf((byte)'\n');
+            var h = TrimCr(rest[..end]);
+            pos += end + 1;
+            if (h.IndexOf((byte)'\r') >= 0) return ParseResult.Malformed;       // bare CR
+            if (h.Length > 0 && h[0] is (byte)' ' or (byte)'\t') return ParseResult.Malformed; // obs-fold
             int colon = h.IndexOf((byte)':');
             if (colon <= 0) return ParseResult.Malformed;
             var name = h[..colon];
-            var value = h[(colon + 1)..].Trim((byte)' ');
+            if (name.IndexOfAny((byte)' ', (byte)'\t') >= 0) return ParseResult.Malformed; // whitespace before the colon
+            var value = h[(colon + 1)..].Trim(" \t"u8);
             if (name.NameIs("connection"))
             {
                 if (Contains(value, "close")) close = true;
@@ -65,18 +89,21 @@ public static class HttpRequestParser
             }
             else if (name.NameIs("content-length"))
             {
-                if (!TryParseNumber(value, out contentLength)) return ParseResult.Malformed;
+                if (!TryParseNumber(value, out long n) || (contentLength >= 0 && n != contentLength)) return ParseResult.Malformed;
+                contentLength = n;
             }
             else if (name.NameIs("transfer-encoding"))
                 return ParseResult.Malformed; // chunked request bodies are not supported by this server
         }
         request.KeepAlive = http11 ? !close : keepAlive && !close;
-        long total = headEnd + 4 + contentLength;
+        long total = bodyStart + Math.Max(contentLength, 0);
         if (total > int.MaxValue) return ParseResult.Malformed;
         if (data.Length < total) return ParseResult.Incomplete;
         request.Length = (int)total;
         return ParseResult.Complete;
     }
+
+    static ReadOnlySpan<byte> TrimCr(ReadOnlySpan<byte> line) => line.Length > 0 && line[^1] == (byte)'\r' ? line[..^1] : line;
 
     static bool Contains(ReadOnlySpan<byte> value, string token)
     {

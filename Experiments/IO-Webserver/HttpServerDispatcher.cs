@@ -14,23 +14,36 @@ namespace IOWebserver;
 /// response to the driver as a Tx descriptor. Responses of a connection leave in request order.
 /// <para>Invariants: only this dispatcher allocates and frees transmit buffers; a buffer is free, out at the
 /// driver (Tx until TxDone) or out at the database (Query until Result). A connection is served only between its
-/// Open and Closed messages, matched by id.</para>
+/// Open and Closed messages, matched by id. A receive buffer is returned (RxDone) once its bytes are in the
+/// connection's inbox, or dropped; until then it counts against the connection's receive credits at the driver, which
+/// stops reading the connection when they are used up: a client that pipelines faster than the responses can leave
+/// (no free transmit buffer, a database query outstanding, a full inbox) is held back by TCP, not dropped.</para>
+/// <para>Memory: the connection objects exist once per slot of the driver's table; inboxes come from a fixed
+/// <see cref="InboxPool"/> and only while a connection has unanswered bytes.</para>
+/// <para>Requests: lines may end in CRLF or, as RFC 9112 section 2.2 allows a recipient to accept, in a bare LF; a
+/// bare CR, whitespace before a header's colon and obsolete line folding are refused with 400; a request head that
+/// does not fit in an inbox gets 431.</para>
 /// </summary>
 public sealed class HttpServerDispatcher : Dispatcher
 {
     public const int Batch = 32;
+    /// <summary>Inboxes in the pool: connections that can hold unanswered bytes at once (4 MiB of 16 KiB inboxes).</summary>
+    public const int Inboxes = 256;
 
     readonly UrpcEndpoint _driver;
     readonly UrpcEndpoint? _database;
     readonly PacketPool _rxPool, _txPool;
     readonly UrpcBacklog _toDriver = new(), _toDatabase = new();
-    readonly HttpConnection?[] _connections = new HttpConnection?[TcpNicDriver.MaxConnections];
-    readonly Queue<int> _waitingForBuffer = new();
+    readonly HttpConnection[] _connections = new HttpConnection[TcpNicDriver.MaxConnections];
+    readonly InboxPool _inboxes = new(Inboxes);
+    readonly Queue<int> _waitingForBuffer = new(TcpNicDriver.MaxConnections), _waitingForInbox = new(TcpNicDriver.MaxConnections);
 
     public long Requests { get; private set; }
     public long StaticResponses { get; private set; }
     public long DynamicResponses { get; private set; }
     public long Errors { get; private set; }
+    /// <summary>Inboxes lent to connections now (read it after the server stopped).</summary>
+    public int InboxesInUse => _inboxes.Count - _inboxes.Available;
     /// <summary>Optional: measures this core's allocations over a window of parsed requests (set before the server starts).</summary>
     public Multikernel.Drivers.AllocationProbe? Probe { get; init; }
 
@@ -41,6 +54,7 @@ public sealed class HttpServerDispatcher : Dispatcher
         _rxPool = rxPool;
         _txPool = txPool;
         _database = database;
+        for (int i = 0; i < _connections.Length; i++) _connections[i] = new HttpConnection();
     }
 
     protected override void OnStart()
@@ -70,14 +84,18 @@ public sealed class HttpServerDispatcher : Dispatcher
             case Open.TypeId:
             {
                 ulong id = Open.Decode(in m).Flow;
-                (_connections[TcpNicDriver.Slot(id)] ??= new HttpConnection()).Reset(id);
+                _connections[TcpNicDriver.Slot(id)].Reset(id);
                 break;
             }
             case Closed.TypeId:
             {
                 ulong id = Closed.Decode(in m).Flow;
                 var c = _connections[TcpNicDriver.Slot(id)];
-                if (c != null && c.Id == id) c.Open = false;
+                if (c.Id != id) break;
+                c.Open = false;
+                ReturnPending(c);
+                c.Length = 0;
+                ReleaseInbox(c);
                 break;
             }
             case Rx.TypeId:
@@ -101,49 +119,82 @@ public sealed class HttpServerDispatcher : Dispatcher
     void OnBytes(int buffer, int length, ulong id)
     {
         var c = _connections[TcpNicDriver.Slot(id)];
-        if (c == null || c.Id != id || !c.Open || c.Closing)
+        if (c.Id != id || !c.Open || c.Closing)
         {
             ToDriver(new RxDone(buffer, id));
             return;
         }
-        if (c.Length + length > c.Inbox.Length)
-        {
-            // A request head larger than the inbox: refuse it and close.
-            ToDriver(new RxDone(buffer, id));
-            Errors++;
-            c.Length = 0;
-            Respond(c, HttpResponses.BadRequest, keepAlive: false);
-            return;
-        }
-        _rxPool[buffer][..length].CopyTo(c.Inbox.AsSpan(c.Length));
-        c.Length += length;
-        ToDriver(new RxDone(buffer, id));
+        c.AddPending(buffer, length);
         Serve(c);
     }
 
-    /// <summary>Answers the complete requests at the front of the inbox, in order, while transmit buffers last.</summary>
+    /// <summary>Copies pending receive buffers into the connection's inbox as far as there is room (taking an inbox
+    /// from the pool first if it has none), returning each to the driver once wholly copied; false if it has to wait
+    /// for an inbox.</summary>
+    bool Fill(HttpConnection c)
+    {
+        while (c.PendingCount > 0)
+        {
+            if (c.Inbox == null)
+            {
+                if (!_inboxes.TryTake(out var inbox))
+                {
+                    if (!c.WaitingForInbox) { c.WaitingForInbox = true; _waitingForInbox.Enqueue(TcpNicDriver.Slot(c.Id)); }
+                    return false;
+                }
+                c.Inbox = inbox;
+            }
+            var (buffer, length) = c.PendingHead;
+            int n = Math.Min(length - c.PendingCopied, c.Room);
+            if (n == 0) return true;
+            _rxPool[buffer].Slice(c.PendingCopied, n).CopyTo(c.Inbox.AsSpan(c.Length));
+            c.Length += n;
+            c.PendingCopied += n;
+            if (c.PendingCopied < length) return true;
+            c.DropPendingHead();
+            ToDriver(new RxDone(buffer, c.Id));
+        }
+        return true;
+    }
+
+    /// <summary>Returns the connection's pending receive buffers to the driver unread (it is closing or closed).</summary>
+    void ReturnPending(HttpConnection c)
+    {
+        while (c.PendingCount > 0) { ToDriver(new RxDone(c.PendingHead.Buffer, c.Id)); c.DropPendingHead(); }
+    }
+
+    /// <summary>Answers the complete requests at the front of the inbox, in order, while transmit buffers last, and
+    /// keeps the inbox filled from the pending receive buffers.</summary>
     void Serve(HttpConnection c)
     {
-        while (c.Open && !c.Closing && !c.AwaitingDatabase && c.Length > 0)
+        while (c.Open && !c.Closing && !c.AwaitingDatabase && Fill(c) && c.Length > 0)
         {
             if (_txPool.Available == 0)
             {
                 if (!c.WaitingForBuffer) { c.WaitingForBuffer = true; _waitingForBuffer.Enqueue(TcpNicDriver.Slot(c.Id)); }
-                return;
+                break;
             }
             var result = HttpRequestParser.TryParse(c.Inbox.AsSpan(0, c.Length), out HttpRequest r);
-            if (result == ParseResult.Incomplete) return;
+            if (result == ParseResult.Incomplete)
+            {
+                // More bytes can still come unless the inbox is full: then the request is larger than this server accepts.
+                if (c.Length < HttpConnection.InboxBytes) break;
+                Errors++;
+                c.Length = 0;
+                Respond(c, HttpResponses.HeadTooLarge, keepAlive: false);
+                break;
+            }
             if (result == ParseResult.Malformed)
             {
                 Errors++;
                 c.Length = 0;
                 Respond(c, HttpResponses.BadRequest, keepAlive: false);
-                return;
+                break;
             }
             Requests++;
             var target = c.Inbox.AsSpan(r.TargetStart, r.TargetLength);
             bool keepAlive = r.KeepAlive;
-            if (!r.IsGet) { c.Consume(r.Length); Errors++; Respond(c, HttpResponses.MethodNotAllowed, keepAlive: false); return; }
+            if (!r.IsGet) { c.Consume(r.Length); Errors++; Respond(c, HttpResponses.MethodNotAllowed, keepAlive: false); break; }
             if (target.SequenceEqual("/index.html"u8) || target.SequenceEqual("/"u8))
             {
                 c.Consume(r.Length);
@@ -162,6 +213,27 @@ public sealed class HttpServerDispatcher : Dispatcher
                 c.Consume(r.Length);
                 Respond(c, keepAlive ? HttpResponses.NotFoundKeepAlive : HttpResponses.NotFoundClose, keepAlive);
             }
+        }
+        if (c.Closing)
+        {
+            // Nothing more is read from a closing connection: its pending buffers go back now.
+            ReturnPending(c);
+            c.Length = 0;
+        }
+        if (c.Length == 0 && c.PendingCount == 0) ReleaseInbox(c);
+    }
+
+    /// <summary>Gives an empty connection's inbox back to the pool and lets a connection that waits for one go on.</summary>
+    void ReleaseInbox(HttpConnection c)
+    {
+        if (c.Inbox == null) return;
+        _inboxes.Return(c.Inbox);
+        c.Inbox = null;
+        while (_waitingForInbox.Count > 0 && _inboxes.Available > 0)
+        {
+            var w = _connections[_waitingForInbox.Dequeue()];
+            w.WaitingForInbox = false;
+            if (w.Open) Serve(w);
         }
     }
 
@@ -183,7 +255,7 @@ public sealed class HttpServerDispatcher : Dispatcher
     void OnDatabaseResult(in DatabaseMessages.Result r)
     {
         var c = _connections[TcpNicDriver.Slot(r.Connection)];
-        if (c == null || c.Id != r.Connection || !c.Open)
+        if (c.Id != r.Connection || !c.Open)
         {
             _txPool.Free(r.Buffer);
             return;
@@ -201,9 +273,8 @@ public sealed class HttpServerDispatcher : Dispatcher
         while (_waitingForBuffer.Count > 0 && _txPool.Available > 0)
         {
             var c = _connections[_waitingForBuffer.Dequeue()];
-            if (c == null) continue;
             c.WaitingForBuffer = false;
-            Serve(c);
+            if (c.Open) Serve(c);
         }
     }
 

@@ -61,7 +61,7 @@ public static class IoCli
         var profiles = new ProfileOptions($"Smoke-test size ({Describe("quick")})", $"Publication size ({Describe("full")})", Describe);
 
         var root = new RootCommand(
-            "Paper Section 5.4 on loopback: UDP echo and a web server (static page; SQLite-backed dynamic pages) on the multikernel's " +
+            $"{ExperimentRegistry.Get(IoSettings.ExperimentId).Title}, on loopback: UDP echo and a web server (static page; SQLite-backed dynamic pages) on the multikernel's " +
             $"driver/stack/server cores against a host socket loop, Kestrel and lighttpd on the same cores. Default size: {Describe("default")}.");
         foreach (var o in new Option[] { cores, duration, repetitions, payload, flows, window, connections, only, outDir, profiles.Quick, profiles.Full }) root.Options.Add(o);
         profiles.AddCheckTo(root);
@@ -83,6 +83,7 @@ public static class IoCli
                 OutDir = pr.GetValue(outDir) ?? ExperimentOptions.DefaultRunFolder(),
                 Profile = profile,
             };
+            if (!ExperimentOptions.RunFolderReady(settings.OutDir, [IoSettings.ExperimentId], "io-webserver", stderr)) return ExitCode.BadInput;
             return IoRun.Execute(settings, stdout, stderr, cancel);
         });
 

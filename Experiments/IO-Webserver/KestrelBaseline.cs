@@ -32,10 +32,10 @@ public sealed class KestrelBaseline : IWebServer
     public static KestrelBaseline Start(int[] cores, string? database = null)
     {
         int port = FreePort.Pick();
-        string dll = typeof(KestrelBaseline).Assembly.Location;
-        var args = new List<string> { dll, ChildVerb, port.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        var (file, args) = ChildCommand();
+        args.Add(port.ToString(System.Globalization.CultureInfo.InvariantCulture));
         if (database != null) args.Add(database);
-        var p = ChildProcess.Start(DotnetHost(), args, cores, new Dictionary<string, string> { ["DOTNET_gcServer"] = "0", ["ASPNETCORE_ENVIRONMENT"] = "Production" });
+        var p = ChildProcess.Start(file, args, cores, new Dictionary<string, string> { ["DOTNET_gcServer"] = "0", ["ASPNETCORE_ENVIRONMENT"] = "Production" });
         var k = new KestrelBaseline(p, port, cores);
         if (!p.WaitForLine(Ready, TimeSpan.FromSeconds(30)))
         {
@@ -44,6 +44,19 @@ public sealed class KestrelBaseline : IWebServer
             throw new InvalidOperationException($"the Kestrel child did not start on port {port}: {why}");
         }
         return k;
+    }
+
+    /// <summary>
+    /// The command that runs this program in its Kestrel-child role: <c>dotnet IOWebserver.dll serve-kestrel</c> where
+    /// the program is a .dll beside its dependencies (a build, a framework-dependent publish, a test host), or the
+    /// executable itself (<see cref="Environment.ProcessPath"/>) where it was published as a single file and no .dll exists.
+    /// </summary>
+    static (string File, List<string> Args) ChildCommand()
+    {
+        string dll = Path.Combine(AppContext.BaseDirectory, typeof(KestrelBaseline).Assembly.GetName().Name + ".dll");
+        if (File.Exists(dll)) return (DotnetHost(), [dll, ChildVerb]);
+        string self = Environment.ProcessPath ?? throw new InvalidOperationException("cannot start the Kestrel child: the path of this executable is unknown");
+        return (self, [ChildVerb]);
     }
 
     /// <summary>The dotnet muxer that runs this program (also when it runs under a test host).</summary>

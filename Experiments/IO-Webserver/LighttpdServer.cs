@@ -1,4 +1,5 @@
 using System.Globalization;
+using Experiments.Common;
 
 namespace IOWebserver;
 
@@ -11,13 +12,13 @@ namespace IOWebserver;
 public sealed class LighttpdServer : IWebServer
 {
     readonly ChildProcess _process;
-    readonly string _dir;
+    readonly ScratchFolder _dir;
     bool _stopped;
 
     public int Port { get; }
     public IReadOnlyList<int> Cores { get; }
 
-    LighttpdServer(ChildProcess p, string dir, int port, int[] cores)
+    LighttpdServer(ChildProcess p, ScratchFolder dir, int port, int[] cores)
     {
         _process = p;
         _dir = dir;
@@ -28,7 +29,8 @@ public sealed class LighttpdServer : IWebServer
     public static LighttpdServer Start(int[] cores)
     {
         string exe = Tools.Lighttpd ?? throw new InvalidOperationException(Tools.MissingReason("lighttpd"));
-        string dir = Path.Combine(Path.GetTempPath(), "io-webserver-lighttpd-" + Guid.NewGuid().ToString("N")[..12]);
+        var scratch = ScratchFolder.Create("io-webserver-lighttpd");
+        string dir = scratch.Path;
         Directory.CreateDirectory(Path.Combine(dir, "www"));
         File.WriteAllBytes(Path.Combine(dir, "www", "index.html"), StaticPage.Body);
         int port = FreePort.Pick();
@@ -45,7 +47,7 @@ public sealed class LighttpdServer : IWebServer
             mimetype.assign = ( ".html" => "text/html" )
             """));
         var p = ChildProcess.Start(exe, ["-D", "-f", conf], cores);
-        var s = new LighttpdServer(p, dir, port, cores);
+        var s = new LighttpdServer(p, scratch, port, cores);
         if (!FreePort.WaitUntilListening(port, TimeSpan.FromSeconds(10), () => p.HasExited))
         {
             string log = File.Exists(Path.Combine(dir, "error.log")) ? File.ReadAllText(Path.Combine(dir, "error.log")) : "";
@@ -66,6 +68,6 @@ public sealed class LighttpdServer : IWebServer
     public void Dispose()
     {
         Stop();
-        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
+        _dir.Dispose();
     }
 }

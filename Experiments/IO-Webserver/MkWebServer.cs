@@ -31,7 +31,7 @@ public sealed class MkWebServer : IWebServer
     public int Port { get; }
     public IReadOnlyList<int> Cores { get; }
 
-    MkWebServer(int[] cores, Func<UrpcEndpoint, PacketPool, Dispatcher>? database, (long From, long To)? probe)
+    MkWebServer(int[] cores, Func<UrpcEndpoint, PacketPool, Dispatcher>? database, (long From, long To)? probe, TimeSpan? idleTimeout, TimeSpan? requestTimeout)
     {
         if (cores.Length < 2) throw new ArgumentException($"the multikernel web server needs a driver core and an HTTP core; got {cores.Length} core(s)", nameof(cores));
         var bootCores = database != null && cores.Length >= 3 ? cores[..3] : cores[..2];
@@ -55,7 +55,12 @@ public sealed class MkWebServer : IWebServer
                 httpDb = _mk.BindAsync(1, _databaseCoreIndex, RingSlots).GetAwaiter().GetResult();
                 _database = database(httpDb.Server, _txPool);
             }
-            _driver = new TcpNicDriver(_listener, _rxPool, _txPool, driverHttp.Client) { Probe = probe is { } p ? new AllocationProbe(p.From, p.To) : null };
+            _driver = new TcpNicDriver(_listener, _rxPool, _txPool, driverHttp.Client)
+            {
+                Probe = probe is { } p ? new AllocationProbe(p.From, p.To) : null,
+                IdleTimeout = idleTimeout ?? TimeSpan.FromSeconds(60),
+                RequestTimeout = requestTimeout ?? TimeSpan.FromSeconds(30),
+            };
             _http = new HttpServerDispatcher(driverHttp.Server, _rxPool, _txPool, httpDb?.Client) { Probe = probe is { } q ? new AllocationProbe(q.From, q.To) : null };
         }
         catch
@@ -68,9 +73,12 @@ public sealed class MkWebServer : IWebServer
     /// <param name="cores">Driver core, HTTP core, and (for dynamic pages) the database core if given.</param>
     /// <param name="database">Builds the database dispatcher from its end of the HTTP binding and the HTTP server's transmit pool (it renders pages into it); null for a static-only server.</param>
     /// <param name="probe">Optional window (driver: receive descriptors; HTTP server: requests) over which both cores count their allocations.</param>
-    public static MkWebServer Start(int[] cores, Func<UrpcEndpoint, PacketPool, Dispatcher>? database = null, (long From, long To)? probe = null)
+    /// <param name="idleTimeout">Close a connection silent this long in both directions (default 60 s).</param>
+    /// <param name="requestTimeout">Close a connection whose received bytes have had no response this long (default 30 s).</param>
+    public static MkWebServer Start(int[] cores, Func<UrpcEndpoint, PacketPool, Dispatcher>? database = null, (long From, long To)? probe = null,
+        TimeSpan? idleTimeout = null, TimeSpan? requestTimeout = null)
     {
-        var s = new MkWebServer(cores, database, probe);
+        var s = new MkWebServer(cores, database, probe, idleTimeout, requestTimeout);
         try
         {
             if (s._database != null) s._mk.SpawnAsync(0, s._databaseCoreIndex, () => s._database).Wait();
@@ -95,8 +103,10 @@ public sealed class MkWebServer : IWebServer
             _stopped = true;
             _mk.Shutdown();
         }
-        return $"driver accepted {_driver.Accepted} connections, closed {_driver.Closed}, refused {_driver.Refused}, received {_driver.RxBytes} B, sent {_driver.TxBytes} B; " +
-               $"HTTP server parsed {_http.Requests} requests: {_http.StaticResponses} static, {_http.DynamicResponses} dynamic, {_http.Errors} errors" +
+        return $"driver accepted {_driver.Accepted} connections, closed {_driver.Closed} ({_driver.TimedOut} timed out, {_driver.Evicted} evicted when the table was full), refused {_driver.Refused}, " +
+               $"paused reading {_driver.Paused} times (back-pressure), received {_driver.RxBytes} B, sent {_driver.TxBytes} B; " +
+               $"HTTP server parsed {_http.Requests} requests: {_http.StaticResponses} static, {_http.DynamicResponses} dynamic, {_http.Errors} errors, " +
+               $"inboxes in use {_http.InboxesInUse} of {HttpServerDispatcher.Inboxes}" +
                (_database != null ? $"; database on core {Cores[_databaseCoreIndex]}{(_databaseCoreIndex == 1 ? " (shared with the HTTP server: only 2 cores given)" : "")}" : "");
     }
 

@@ -5,7 +5,7 @@ using IOWebserver;
 if (args.Length > 0 && args[0] == KestrelBaseline.ChildVerb)
     return KestrelBaseline.ServeChild(args[1..]);
 
-// Ctrl-C stops the run before its next series (finished series stay on disk, meta.json says what is missing);
-// a second Ctrl-C ends the process at once.
-using var cancel = CtrlC.StopsAfterCurrent("io-webserver", "series");
-return IoCli.Run(args, Console.Out, Console.Error, cancel.Token);
+// SIGINT (Ctrl-C) or SIGTERM stops the run before its next series (finished series stay on disk, meta.json says what is missing);
+// a second signal ends the process at once.
+using var stop = StopSignals.StopsAfterCurrent("io-webserver", "series");
+return IoCli.Run(args, Console.Out, Console.Error, stop.Token);

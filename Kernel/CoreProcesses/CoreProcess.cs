@@ -82,7 +82,18 @@ public static partial class CoreProcess
         var topology = MachineTopology.FromSysfs("/", cpus);
 
         using var driver = new CpuDriverThread(cpu, core, region.WaitPolicy, region.NotifierOf(core));
-        var monitor = new MonitorDispatcher(cpus, topology, program, region);
+        var readers = new BroadcastReceiver?[n];
+        for (int writer = 0; writer < n; writer++)
+            if (writer != core) readers[writer] = region.OpenBroadcastReader(region.BroadcastOf(writer), core);
+        var monitor = new MonitorDispatcher(cpus, topology, new MonitorSetup
+        {
+            Program = program,
+            Region = region,
+            Broadcast = n > 1 ? region.OpenBroadcastWriter(region.BroadcastOf(core)) : null,
+            BroadcastReaders = readers,
+            Grouping = region.Grouping,
+            Agreement = region.Agreement,
+        });
         driver.Adopt(monitor);
         for (int peer = 0; peer < n; peer++)
             if (peer != core)

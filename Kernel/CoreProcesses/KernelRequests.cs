@@ -27,6 +27,5 @@ internal static class KernelRequests
             var (w0, w1, w2) = name.Encode();
             reply.Complete(new CoreArgs(w0, w1, w2));
         }));
-        ShootdownInstallation.AddRequestsTo(program);
     }
 }

@@ -1,6 +1,8 @@
 using System.Runtime.InteropServices;
 using System.Text;
 using Multikernel.Hardware;
+using Multikernel.Monitor;
+using Multikernel.Monitor.Agreement;
 using Multikernel.Urpc;
 
 namespace Multikernel.CoreProcesses;
@@ -10,7 +12,7 @@ namespace Multikernel.CoreProcesses;
 /// created by the boot process. Its first part, the channel part, is mapped read-write by every process (at whatever
 /// address the kernel picks: every cross-process name is an offset into it, never a pointer) and holds everything
 /// the cores share: the header and core table, one notifier word per core (the futex a sender wakes), error text,
-/// the boot table (the monitors' rings and the host ports) and the arenas that URPC rings and broadcast buffers are
+/// the boot table (the monitors' rings, the host ports and the monitors' broadcast buffers) and the arenas that URPC rings and broadcast buffers are
 /// allocated from. Its second part holds the frames of domains' memory; no process maps it whole, each core process
 /// maps frames only where a domain's page table says (<see cref="Memory.HardwarePageTable"/>).
 /// <para>Placement: one arena per core, placed on that core's NUMA node (<c>mbind</c> of the range before anything
@@ -40,7 +42,8 @@ public sealed unsafe partial class SharedRegion : IDisposable
     // Fixed header fields (byte offsets).
     const int HMagic = 0, HCores = 8, HChannelBytes = 16, HFramesOffset = 24, HFramesBytes = 32, HFramesNext = 40,
         HPollCycles = 48, HSpinIterations = 56, HBootPid = 64, HMonitorSlots = 72, HHostPortSlots = 80,
-        HEntries = 88, HNotifiers = 96, HErrors = 104, HTable = 112, FixedBytes = 128;
+        HEntries = 88, HNotifiers = 96, HErrors = 104, HTable = 112, HBroadcastSlots = 120, HGroupingKind = 128, HGroupingSize = 136,
+        HVoteTimeout = 144, HRetransmitInterval = 152, FixedBytes = 192;
 
     // Entry fields (one entry per core, then the host's), byte offsets within the entry.
     const int ECpu = 0, EState = 8, EPid = 16, EArenaOffset = 24, EArenaBytes = 32, EArenaNext = 40, EErrorCount = 48, ENode = 56;
@@ -71,6 +74,10 @@ public sealed unsafe partial class SharedRegion : IDisposable
     public int BootPid => (int)Read(HBootPid);
     /// <summary>How the core processes' CPU drivers idle.</summary>
     internal WaitPolicy WaitPolicy => new(Read(HPollCycles), (int)Read(HSpinIterations));
+    /// <summary>How the agreement's multicast routes group the cores (the same in every core process).</summary>
+    internal RoutingGrouping Grouping => new((RoutingGroupKind)Read(HGroupingKind), (int)Read(HGroupingSize));
+    /// <summary>The agreement's timeouts, in cycles.</summary>
+    internal AgreementOptions Agreement => new() { VoteTimeout = Read(HVoteTimeout), RetransmitInterval = Read(HRetransmitInterval) };
 
     SharedRegion(byte* at, nuint mapped, int fd, int cores, string objectName)
     {
@@ -83,12 +90,14 @@ public sealed unsafe partial class SharedRegion : IDisposable
     }
 
     /// <summary>Sizes of one region (what boot asks for).</summary>
-    internal readonly record struct Layout(int[] Cpus, int[] Nodes, long ArenaBytesPerCore, long FrameBytes, int MonitorSlots, int HostPortSlots, WaitPolicy WaitPolicy);
+    internal readonly record struct Layout(int[] Cpus, int[] Nodes, long ArenaBytesPerCore, long FrameBytes, int MonitorSlots, int HostPortSlots,
+        int BroadcastSlots, RoutingGrouping Grouping, AgreementOptions Agreement, WaitPolicy WaitPolicy);
 
     /// <summary>
     /// Boot process: creates the memory object, lays out the header, arenas and boot table, places each core's arena on
-    /// its NUMA node, and allocates the monitors' rings (one per ordered pair of cores, in the receiver's arena) and the
-    /// host ports (host to core in the core's arena, core to host in the host's).
+    /// its NUMA node, and allocates the monitors' rings (one per ordered pair of cores, in the receiver's arena), the
+    /// host ports (host to core in the core's arena, core to host in the host's) and each monitor's broadcast buffer
+    /// (the agreement's broadcast route: written by its core, read by every other).
     /// </summary>
     internal static SharedRegion Create(Layout l)
     {
@@ -98,7 +107,7 @@ public sealed unsafe partial class SharedRegion : IDisposable
         long notifiers = entries + (n + 1) * EntryBytes;
         long errors = notifiers + (n + 1) * EntryBytes;
         long table = errors + (long)n * ErrorSlots * ErrorSlotBytes;
-        long tableBytes = 8L * (n * n + 2 * n);
+        long tableBytes = 8L * (n * n + 3 * n);
         long hostArena = RoundUp(table + tableBytes, PageSize);
         long hostArenaBytes = RoundUp(HostArenaFloor + 4L * n * (long)UrpcRingBytes(l.HostPortSlots), PageSize);
         long coreArenas = hostArena + hostArenaBytes;
@@ -128,6 +137,11 @@ public sealed unsafe partial class SharedRegion : IDisposable
             r.Write(HNotifiers, notifiers);
             r.Write(HErrors, errors);
             r.Write(HTable, table);
+            r.Write(HBroadcastSlots, l.BroadcastSlots);
+            r.Write(HGroupingKind, (long)l.Grouping.Kind);
+            r.Write(HGroupingSize, l.Grouping.Size);
+            r.Write(HVoteTimeout, l.Agreement.VoteTimeout);
+            r.Write(HRetransmitInterval, l.Agreement.RetransmitInterval);
             for (int c = 0; c <= n; c++)
             {
                 byte* e = r.Entry(c);
@@ -142,6 +156,7 @@ public sealed unsafe partial class SharedRegion : IDisposable
                     if (i != j) r.TableSlot(i * n + j) = r.AllocateRaw(j, UrpcRing.BytesFor(l.MonitorSlots));
                 r.TableSlot(n * n + i) = r.AllocateRaw(i, UrpcRing.BytesFor(l.HostPortSlots));
                 r.TableSlot(n * n + n + i) = r.AllocateRaw(n, UrpcRing.BytesFor(l.HostPortSlots));
+                if (n > 1) r.TableSlot(n * n + 2 * n + i) = r.AllocateBroadcast(i, Enumerable.Range(0, n).Where(c => c != i).ToArray(), l.BroadcastSlots);
             }
             *(ulong*)(r._base + HMagic) = Magic;
             return r;
@@ -246,6 +261,9 @@ public sealed unsafe partial class SharedRegion : IDisposable
 
     /// <summary>The reply port from core <paramref name="core"/>'s monitor to the host.</summary>
     internal UrpcRing HostPortFrom(int core) => OpenRing(TableSlot(CoreCount * CoreCount + CoreCount + CheckCore(core)), HostPortSlots, -1);
+
+    /// <summary>The directory of core <paramref name="core"/>'s broadcast buffer (allocated at boot; 0 on a one-core system, which has none).</summary>
+    internal long BroadcastOf(int core) => TableSlot(CoreCount * CoreCount + 2 * CoreCount + CheckCore(core));
 
     /// <summary>
     /// Allocates the two rings of a binding between <paramref name="client"/> and <paramref name="server"/> (core

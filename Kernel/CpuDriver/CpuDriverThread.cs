@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Multikernel.Capabilities;
 using Multikernel.Hardware;
 using Multikernel.Urpc;
 
@@ -38,6 +39,8 @@ public sealed class CpuDriverThread : IDisposable
     public IReadOnlyList<Dispatcher> Dispatchers => _dispatchers;
     /// <summary>The dispatcher whose upcall is running now (null between upcalls).</summary>
     public Dispatcher? CurrentDispatcher => _current;
+    /// <summary>This core's capability driver: where its dispatchers' capability invocations ("system calls") are checked (null until attached).</summary>
+    public CapabilityDriver? Capabilities { get; private set; }
 
     internal bool IsCurrentThread => _thread != null && Thread.CurrentThread == _thread;
 
@@ -64,6 +67,18 @@ public sealed class CpuDriverThread : IDisposable
         return d.Id;
     }
 
+    /// <summary>Gives this core its capability driver (before the thread starts, or on this core's thread), which then accepts invocations only from this core's thread.</summary>
+    public void AttachCapabilities(CapabilityDriver capabilities)
+    {
+        ArgumentNullException.ThrowIfNull(capabilities);
+        if (_thread != null && !IsCurrentThread)
+            throw new InvalidOperationException($"core {Core} gets its capability driver at boot or on its own thread, not from another thread");
+        if (Capabilities != null) throw new InvalidOperationException($"core {Core} already has a capability driver");
+        if (capabilities.Core != CoreIndex) throw new ArgumentException($"that capability driver is core #{capabilities.Core}'s, this is core #{CoreIndex}", nameof(capabilities));
+        Capabilities = capabilities;
+        if (IsCurrentThread) capabilities.BindToCurrentThread();
+    }
+
     /// <summary>
     /// Removes a dispatcher from this core (its domain is being torn down). Called on this core's thread, typically
     /// from the dispatcher's own run upcall once it has released its channels; it gets no further upcalls (not even
@@ -80,14 +95,21 @@ public sealed class CpuDriverThread : IDisposable
         if (_current == d) _current = null;
     }
 
-    /// <summary>Creates a same-core LRPC binding from <paramref name="caller"/> to <paramref name="callee"/>; both must be dispatchers of this core.</summary>
-    public LrpcBinding BindLrpc(Dispatcher caller, Dispatcher callee)
+    /// <summary>
+    /// Creates a same-core LRPC binding from <paramref name="caller"/> to <paramref name="callee"/> (both dispatchers of
+    /// this core) that holds <paramref name="endpoint"/>: a live Endpoint capability with <see cref="CapRights.Write"/>
+    /// (the right to call) that names <paramref name="callee"/>. Deleting or revoking that capability stops further
+    /// calls. (A core's monitor mints such endpoints: <c>MonitorDispatcher.BindLrpc</c>.)
+    /// </summary>
+    public LrpcBinding BindLrpc(Dispatcher caller, Dispatcher callee, CapHandle endpoint)
     {
         if (caller.Driver != this || callee.Driver != this)
             throw new ArgumentException($"LRPC binds two dispatchers of the same core; {caller.Name} is on core {caller.Driver.Core}, {callee.Name} on core {callee.Driver.Core}");
         if (callee is not ILrpcServer server)
             throw new ArgumentException($"{callee.Name} does not accept LRPC calls (it is not an {nameof(ILrpcServer)})");
-        return new LrpcBinding(this, caller, callee, server);
+        if (endpoint.CheckEndpointFor(callee, CapRights.Write) is var check && check != CapError.Ok)
+            throw new ArgumentException($"LRPC to {callee.Name} needs a live Endpoint capability with the Write right that names it: {check}", nameof(endpoint));
+        return new LrpcBinding(this, caller, callee, server, endpoint);
     }
 
     internal void CurrentDispatcherSwitch(Dispatcher d) => _current = d;
@@ -109,13 +131,14 @@ public sealed class CpuDriverThread : IDisposable
         try
         {
             CoreAffinity.PinCurrentThread(Core);
+            Capabilities?.BindToCurrentThread();
             Started.Set();
             var probe = new WorkProbe(this);
             while (!_stopRequested)
             {
                 if (RunRound()) continue;
                 var idle = new WaitState(); // every idle spell polls the full budget before the first sleep
-                WaitPolicy.Idle(ref idle, ref probe, Notifier);
+                WaitPolicy.Idle(ref idle, ref probe, Notifier, EarliestWakeAt());
             }
             foreach (var d in _dispatchers) { _current = d; d.OnStop(); }
             _current = null;
@@ -152,11 +175,24 @@ public sealed class CpuDriverThread : IDisposable
         return progress;
     }
 
+    /// <summary>The earliest timer of any dispatcher (ulong.MaxValue: none): an idle spell does not sleep past it.</summary>
+    ulong EarliestWakeAt()
+    {
+        ulong at = ulong.MaxValue;
+        foreach (var d in _dispatchers) at = Math.Min(at, d.WakeAt);
+        return at;
+    }
+
     bool AnyWork()
     {
         if (_stopRequested || _starting.Count > 0) return true;
-        foreach (var d in _dispatchers)
-            if (d.HasLocalWork || d.Waitset.AnyPending()) return true;
+        var ds = _dispatchers;
+        // Local work first: a core whose dispatcher reports it goes straight back to its round without scanning every
+        // waitset (the monitor's alone has a ring per other core).
+        foreach (var d in ds)
+            if (d.HasLocalWork) return true;
+        foreach (var d in ds)
+            if (d.Waitset.AnyPending()) return true;
         return false;
     }
 

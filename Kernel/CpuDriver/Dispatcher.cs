@@ -45,6 +45,13 @@ public abstract class Dispatcher
     /// <summary>True when the dispatcher has local work that needs no message (e.g. runnable threads); keeps the core from sleeping.</summary>
     protected internal virtual bool HasLocalWork => false;
 
+    /// <summary>
+    /// Cycle-counter time by which the dispatcher needs a run upcall even if no message arrives (a protocol timer);
+    /// ulong.MaxValue: none. An idle core never sleeps past the earliest one; <see cref="HasLocalWork"/> should report
+    /// work once it has passed.
+    /// </summary>
+    protected internal virtual ulong WakeAt => ulong.MaxValue;
+
     /// <summary>Upcall: the core is shutting down.</summary>
     protected internal virtual void OnStop() { }
 

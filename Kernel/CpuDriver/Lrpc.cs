@@ -1,3 +1,4 @@
+using Multikernel.Capabilities;
 using Multikernel.Urpc;
 
 namespace Multikernel.CpuDriver;
@@ -10,10 +11,12 @@ public interface ILrpcServer
 }
 
 /// <summary>
-/// A same-core LRPC binding between two dispatchers of one CPU driver (the paper's Table 1). A call is a "system
-/// call" into the CPU driver, which checks that caller and callee are dispatchers of this core and that the binding
-/// is live, then switches directly to the callee's handler and back, without going through the run queue.
-/// Modelled: the privilege switch is a method call; the check and the direct hand-off are real.
+/// A same-core LRPC binding between two dispatchers of one CPU driver (the paper's Table 1). It is made from an
+/// Endpoint capability with the right to call that names the callee (checked when binding); a call is a "system call"
+/// into the CPU driver, which checks that the capability is still there (revoking or deleting it stops further
+/// calls: one generation compare) and that it runs on the binding's core, then switches directly to the callee's
+/// handler and back, without going through the run queue. Modelled: the privilege switch is a method call; the
+/// checks and the direct hand-off are real.
 /// </summary>
 public sealed class LrpcBinding
 {
@@ -21,14 +24,15 @@ public sealed class LrpcBinding
     readonly Dispatcher _caller;
     readonly Dispatcher _callee;
     readonly ILrpcServer _server;
-    bool _revoked;
+    readonly CapHandle _endpoint;
 
-    internal LrpcBinding(CpuDriverThread driver, Dispatcher caller, Dispatcher callee, ILrpcServer server)
+    internal LrpcBinding(CpuDriverThread driver, Dispatcher caller, Dispatcher callee, ILrpcServer server, CapHandle endpoint)
     {
         _driver = driver;
         _caller = caller;
         _callee = callee;
         _server = server;
+        _endpoint = endpoint;
     }
 
     public Dispatcher Caller => _caller;
@@ -37,15 +41,25 @@ public sealed class LrpcBinding
     /// <summary>Calls the callee on this core and returns its result words. Only the caller, on its core, may call.</summary>
     public UrpcPayload Call(in UrpcPayload args)
     {
-        if (_revoked) throw new InvalidOperationException($"LRPC binding {_caller.Name} -> {_callee.Name} has been revoked");
-        if (!_driver.IsCurrentThread)
-            throw new InvalidOperationException($"LRPC to {_callee.Name} called off core {_driver.Core}: LRPC is same-core only; use URPC across cores");
-        UrpcPayload result = default;
-        _driver.CurrentDispatcherSwitch(_callee);
-        try { _server.OnLrpc(in args, ref result); }
-        finally { _driver.CurrentDispatcherSwitch(_caller); }
+        var e = TryCall(in args, out var result);
+        if (e != CapError.Ok)
+            throw new InvalidOperationException($"LRPC {_caller.Name} -> {_callee.Name} refused: {e} (its Endpoint capability was deleted or revoked)");
         return result;
     }
 
-    internal void Revoke() => _revoked = true;
+    /// <summary>
+    /// Calls the callee unless the binding's Endpoint capability is gone (<see cref="CapError.Revoked"/>); the
+    /// check is one generation compare. Only the caller, on its core, may call.
+    /// </summary>
+    public CapError TryCall(in UrpcPayload args, out UrpcPayload result)
+    {
+        result = default;
+        if (!_endpoint.IsLive) return CapError.Revoked;
+        if (!_driver.IsCurrentThread)
+            throw new InvalidOperationException($"LRPC to {_callee.Name} called off core {_driver.Core}: LRPC is same-core only; use URPC across cores");
+        _driver.CurrentDispatcherSwitch(_callee);
+        try { _server.OnLrpc(in args, ref result); }
+        finally { _driver.CurrentDispatcherSwitch(_caller); }
+        return CapError.Ok;
+    }
 }

@@ -1,3 +1,7 @@
+using Multikernel.Capabilities;
+using Multikernel.Memory;
+using Multikernel.Monitor;
+using Multikernel.Monitor.Agreement;
 using Multikernel.Threads;
 using Multikernel.Urpc;
 
@@ -10,6 +14,11 @@ namespace Multikernel.Domains;
 /// messages (wake-ups, thread creation) and those of layers above the domain (fork-join work and completions).
 /// Pairwise rather than a star through dispatcher 0: a mutex or barrier wakes a thread on any dispatcher from any
 /// other, and dynamic fork-join steals between any two, so a star would relay most of these through one core.
+/// <para>Memory: every dispatcher has a CSpace with RAM of its own from its core's RAM cache; the domain's address
+/// space (<see cref="AddressSpace"/>) is built by dispatcher 0 from its RAM through capability invocations, and every
+/// core of the domain walks it through its own TLB. The monitors record the domain in their replicated placement
+/// table (a 1PC from the home core, dispatcher 0's), which is what a TLB shootdown of the domain's address space
+/// reaches; a new table in the root page table of a domain on several cores needs their 2PC.</para>
 /// <para>This object is the host's handle (the host is outside the system): it starts a main user thread on
 /// dispatcher 0 through the domain's host port (a host binding the monitor of dispatcher 0's core made) and tears the
 /// domain down. The layers attached to the domain (<see cref="Layer{T}"/>) are domain-wide data in its address space,
@@ -24,6 +33,7 @@ public sealed class Domain : IAsyncDisposable, IDisposable
     readonly UrpcSender _hostPort;
     readonly object _hostPortLock = new();
     readonly DomainDispatcher?[] _dispatchers;
+    readonly MultikernelSystem _system;
     LayerTable _layers = LayerTable.Empty;
     int _disposed;
 
@@ -33,12 +43,17 @@ public sealed class Domain : IAsyncDisposable, IDisposable
     public int DispatcherCount => CoreIndices.Count;
     /// <summary>How the domain's dispatchers wait (for experiments' meta.json).</summary>
     public WaitPolicy WaitPolicy => _options.WaitPolicy;
+    /// <summary>The domain's address space: page tables retyped from dispatcher 0's RAM, on dispatcher 0's core (core-local there; walked by every core of the domain).</summary>
+    public Pmap AddressSpace { get; private set; } = null!;
+    /// <summary>The domain's cores as a set of core indices (the placement the monitors agreed on).</summary>
+    public CoreSet CoreSet => CoreSet.Of(CoreIndices);
 
     /// <summary>The domain whose dispatcher runs the caller (null outside any domain).</summary>
     public static Domain? Current => DomainDispatcher.Current?.Domain;
 
-    Domain(IReadOnlyList<int> coreIndices, DomainOptions options, UrpcBinding hostBinding, UrpcEndpoint?[][] peers, IEnumerable<UrpcBinding> bindings)
+    Domain(MultikernelSystem system, IReadOnlyList<int> coreIndices, DomainOptions options, UrpcBinding hostBinding, UrpcEndpoint?[][] peers, IEnumerable<UrpcBinding> bindings)
     {
+        _system = system;
         _options = options;
         Id = Interlocked.Increment(ref s_nextId);
         CoreIndices = coreIndices;
@@ -72,6 +87,8 @@ public sealed class Domain : IAsyncDisposable, IDisposable
         if (!UrpcRing.IsValidSize(o.RingSlots))
             throw new ArgumentException($"RingSlots {o.RingSlots} is not a power of two from {UrpcRing.MinSlots} to {UrpcRing.MaxSlots}", nameof(options));
         if (o.WaitPolicy == null) throw new ArgumentException("WaitPolicy is null; a domain's dispatchers need one", nameof(options));
+        if (o.RamBytes == 0 || o.RamBytes % CapTypeRules.PageSize != 0)
+            throw new ArgumentException($"RamBytes {o.RamBytes} must be a positive multiple of {CapTypeRules.PageSize}", nameof(options));
 
         // Bindings from the monitors: dispatcher i is the client of its binding with every j > i.
         int k = cores.Length;
@@ -88,7 +105,20 @@ public sealed class Domain : IAsyncDisposable, IDisposable
             peers[i][j] = b.Result.Client;
             peers[j][i] = b.Result.Server;
         }
-        var domain = new Domain(cores, o, host.Result, peers, pairs.Select(p => p.Binding.Result));
+        var domain = new Domain(system, cores, o, host.Result, peers, pairs.Select(p => p.Binding.Result));
+
+        // Each core's RAM cache must hold a dispatcher's CSpace and RAM before the dispatcher starts (refilled by the memory server if not).
+        ulong need = RamCache.SpaceBytes(o.RamBytes);
+        var ram = await Task.WhenAll(cores.Select(c => system.CallOnAsync<CapError>(c, (m, done) =>
+        {
+            if (m.Ram == null) done(CapError.WrongCore); else m.Ram.WhenAvailable(need, done);
+        }))).ConfigureAwait(false);
+        for (int i = 0; i < k; i++)
+            if (ram[i] != CapError.Ok)
+            {
+                foreach (var b in domain._bindings) b.Dispose();
+                throw new InvalidOperationException($"core #{cores[i]} cannot give a dispatcher {o.RamBytes} bytes of RAM: {ram[i]}");
+            }
 
         var spawns = new Task[k];
         for (int i = 0; i < k; i++)
@@ -96,10 +126,57 @@ public sealed class Domain : IAsyncDisposable, IDisposable
             int index = i;
             // The image runs on the target core: the dispatcher is made there, with its ends of the bindings.
             spawns[i] = system.SpawnAsync(cores[0], cores[i], () => domain._dispatchers[index] =
-                new DomainDispatcher(domain, index, domain.Peers[index], index == 0 ? host.Result.Server.Receiver : null, o.WaitPolicy));
+                new DomainDispatcher(domain, index, domain.Peers[index], index == 0 ? host.Result.Server.Receiver : null, o.WaitPolicy, o.RamBytes));
         }
         await Task.WhenAll(spawns).ConfigureAwait(false);
+        // Each dispatcher made its CSpace in its start upcall, which ran before any later call on its core.
+        var memory = await Task.WhenAll(cores.Select((c, i) => system.CallOn(c, _ => domain._dispatchers[i]!.MemoryError))).ConfigureAwait(false);
+        string? failed = null;
+        for (int i = 0; i < k && failed == null; i++)
+            if (memory[i] != CapError.Ok) failed = $"dispatcher {i} on core #{cores[i]} got no CSpace and RAM: {memory[i]}";
+        if (failed == null)
+        {
+            var settled = await system.CallOnAsync<string?>(cores[0], (m, done) => domain.Settle(m, done)).ConfigureAwait(false);
+            failed = settled;
+        }
+        if (failed != null)
+        {
+            await domain.DisposeAsync().ConfigureAwait(false);
+            throw new InvalidOperationException($"domain {domain.Id}: {failed}");
+        }
         return domain;
+    }
+
+    /// <summary>
+    /// On the home core, once every dispatcher has its memory: builds the address space from dispatcher 0's RAM and
+    /// places the domain on its cores in every monitor's placement table (1PC from the home core, the rows' only
+    /// writer). <paramref name="done"/> gets null, or what failed.
+    /// </summary>
+    void Settle(MonitorDispatcher home, Action<string?> done)
+    {
+        var memory = _dispatchers[0]!.Memory!;
+        try { AddressSpace = new Pmap(memory.Frames) { SharedRoot = CoreIndices.Count > 1 }; }
+        catch (InvalidOperationException e) { done(e.Message); return; }
+        var placed = new Countdown(CoreIndices.Count, () => done(null));
+        foreach (int c in CoreIndices)
+            home.Agreement.StartOnePhase(RoutingProtocol.NumaAwareMulticast, home.Agreement.AllCores, SystemTableUpdates.Place((ulong)Id, c), placed);
+    }
+
+    /// <summary>On the home core, at teardown: the domain leaves the placement table (1PC) and its address space's rows leave the address-space table (2PC).</summary>
+    void Unsettle(MonitorDispatcher home, Action<bool> done)
+    {
+        var all = home.Agreement.AllCores;
+        var removed = new Countdown(CoreIndices.Count + (AddressSpace != null ? 1 : 0), () => done(true));
+        foreach (int c in CoreIndices)
+            home.Agreement.StartOnePhase(RoutingProtocol.NumaAwareMulticast, all, SystemTableUpdates.Remove((ulong)Id, c), removed);
+        if (AddressSpace != null) home.Agreement.Coherence.Release(AddressSpace, all, removed);
+    }
+
+    /// <summary>Runs an action once a number of agreements have completed (setup and teardown only: it allocates).</summary>
+    sealed class Countdown(int count, Action done) : IAgreementCompletion
+    {
+        public void Decided(in AgreementOutcome outcome) { }
+        public void Completed(in AgreementOutcome outcome) { if (--count == 0) done(); }
     }
 
     /// <summary>The domain's dispatchers, for statistics and tests; their state belongs to their cores.</summary>
@@ -163,6 +240,9 @@ public sealed class Domain : IAsyncDisposable, IDisposable
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         if (!_dispatchers.Any(d => d is { SystemStopped: true }))
         {
+            var unsettled = _system.CallOnAsync<bool>(CoreIndices[0], (m, done) => Unsettle(m, done));
+            if (await Task.WhenAny(unsettled, Task.Delay(_options.StopTimeout)).ConfigureAwait(false) != unsettled)
+                throw new TimeoutException($"domain {Id}: the monitors did not remove it from their tables within {_options.StopTimeout.TotalSeconds} s");
             var left = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             var message = new DomainMessages.HostStop(ObjectHandle.Pass(left));
             lock (_hostPortLock) _hostPort.Send(in message);

@@ -1,5 +1,8 @@
+using Multikernel.Capabilities;
 using Multikernel.CpuDriver;
 using Multikernel.Hardware;
+using Multikernel.Memory;
+using Multikernel.Monitor;
 using Multikernel.Threads;
 using Multikernel.Urpc;
 using static Multikernel.Domains.DomainMessages;
@@ -9,7 +12,9 @@ namespace Multikernel.Domains;
 /// <summary>
 /// A domain's dispatcher on one core: runs the domain's user threads on that core (its <see cref="Scheduler"/>),
 /// hands messages of layers above the domain (fork-join loops) to them, and talks to the domain's other dispatchers
-/// only by URPC, one binding per pair. Dispatcher 0 also owns the domain's host port.
+/// only by URPC, one binding per pair. Dispatcher 0 also owns the domain's host port. Each dispatcher has a CSpace
+/// of its own with RAM from its core's RAM cache (<see cref="Memory"/>, made when it starts, given back when it
+/// leaves); its memory operations are capability invocations checked by its core's CPU driver.
 /// <para>Invariant: every member is used on this core's thread only (message handlers and upcalls), except
 /// <see cref="HasLeft"/> and <see cref="SystemStopped"/>, which the host reads. While one of its handlers or upcalls
 /// runs, its scheduler is the core thread's <see cref="Scheduler.Current"/>.</para>
@@ -20,6 +25,7 @@ public sealed class DomainDispatcher : Dispatcher, IThreadDispatcher
     readonly UrpcOutbox _outbox;
     readonly UrpcReceiver? _hostPort;
     readonly WaitPolicy _waitPolicy;
+    readonly ulong _ramBytes;
     readonly List<MainThreadRequest> _mains = new();
     ulong _hotUntil;
     bool _stopRequested;
@@ -32,6 +38,10 @@ public sealed class DomainDispatcher : Dispatcher, IThreadDispatcher
     /// <summary>This dispatcher's index within its domain (0 = the first, which runs the main thread).</summary>
     public int Index { get; }
     public Scheduler Scheduler { get; }
+    /// <summary>This dispatcher's CSpace, slots and RAM (from its start upcall until it leaves; core-local).</summary>
+    public DispatcherMemory? Memory { get; private set; }
+    /// <summary>Why the dispatcher has no <see cref="Memory"/> (Ok when it has).</summary>
+    public CapError MemoryError { get; private set; }
 
     /// <summary>The domain dispatcher whose handler or upcall runs now on this core thread (null outside any).</summary>
     public static DomainDispatcher? Current => Scheduler.Current?.Owner as DomainDispatcher;
@@ -46,9 +56,10 @@ public sealed class DomainDispatcher : Dispatcher, IThreadDispatcher
 
     /// <param name="peers">This dispatcher's end of the binding with each other dispatcher, by index (null for itself).</param>
     /// <param name="hostPort">Dispatcher 0 only: the receiving end of the host's port.</param>
-    internal DomainDispatcher(Domain domain, int index, UrpcEndpoint?[] peers, UrpcReceiver? hostPort, WaitPolicy waitPolicy)
+    internal DomainDispatcher(Domain domain, int index, UrpcEndpoint?[] peers, UrpcReceiver? hostPort, WaitPolicy waitPolicy, ulong ramBytes)
         : base($"domain {domain.Id} dispatcher {index}")
     {
+        _ramBytes = ramBytes;
         Domain = domain;
         Index = index;
         _peers = peers;
@@ -62,6 +73,12 @@ public sealed class DomainDispatcher : Dispatcher, IThreadDispatcher
     {
         Waitset.AddPeers(_peers, OnPeerMessage);
         if (_hostPort != null) Waitset.Add(_hostPort, OnHostMessage);
+        var monitor = MonitorDispatcher.On(Driver);
+        if (monitor.Ram is not { } ram) { MemoryError = CapError.WrongCore; return; }
+        MemoryError = ram.CreateSpace(_ramBytes, out var memory);
+        if (MemoryError != CapError.Ok) return;
+        Memory = memory;
+        monitor.RegisterCSpace(Id, memory.Space);
     }
 
     protected internal override bool HasLocalWork =>
@@ -211,6 +228,14 @@ public sealed class DomainDispatcher : Dispatcher, IThreadDispatcher
         if (_hostPort != null) Waitset.Remove(_hostPort);
         _outbox.Discard();
         _stopRequested = false;
+        var monitor = MonitorDispatcher.On(Driver);
+        monitor.RevokeEndpoints(this);
+        if (Memory != null)
+        {
+            monitor.UnregisterCSpace(Id);
+            Memory.Dispose();
+            Memory = null;
+        }
         if (Index != 0) _peers[0]!.Sender.Send(new Stopped());   // dispatcher 0 keeps polling until this arrives
         else FailMains(new ObjectDisposedException(Name, "the domain was torn down before its main thread finished"));
         Driver.Retire(this);

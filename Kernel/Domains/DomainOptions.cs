@@ -19,6 +19,12 @@ public sealed record DomainOptions
     /// </summary>
     public WaitPolicy WaitPolicy { get; init; } = WaitPolicy.ForDuration(DefaultPollBudget, spinIterations: 0);
 
+    /// <summary>
+    /// RAM each dispatcher gets from its core's RAM cache, in its own CSpace (a multiple of 4 KiB): what it retypes
+    /// into frames and page tables (dispatcher 0's builds the domain's address space).
+    /// </summary>
+    public ulong RamBytes { get; init; } = 256 * 1024;
+
     /// <summary>How long <see cref="Domain.DisposeAsync"/> waits for every dispatcher to leave its core.</summary>
     public TimeSpan StopTimeout { get; init; } = TimeSpan.FromSeconds(10);
 }

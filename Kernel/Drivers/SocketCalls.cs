@@ -9,7 +9,7 @@ namespace Multikernel.Drivers;
 /// </summary>
 public static unsafe partial class SocketCalls
 {
-    public const int MSG_DONTWAIT = 0x40, MSG_NOSIGNAL = 0x4000;
+    public const int MSG_DONTWAIT = 0x40, MSG_NOSIGNAL = 0x4000, MSG_TRUNC = 0x20;
     public const int EAGAIN = 11, EINTR = 4;
     /// <summary>Room for any socket address this suite uses (sockaddr_in6 is 28 bytes).</summary>
     public const int AddressBytes = 32;
@@ -82,13 +82,14 @@ public static unsafe partial class SocketCalls
         return 0;
     }
 
-    /// <summary>Receives one datagram without blocking. Returns its length, or -1 when none is queued; throws on a real error.</summary>
+    /// <summary>Receives one datagram without blocking. Returns its full length (MSG_TRUNC: more than <paramref name="length"/>
+    /// when it did not fit, and then only <paramref name="length"/> bytes were stored), or -1 when none is queued; throws on a real error.</summary>
     /// <param name="address">At least <see cref="AddressBytes"/> bytes: receives the sender's address.</param>
     /// <param name="addressLength">Receives the address length.</param>
     public static int TryReceiveFrom(int fd, byte* buffer, int length, byte* address, out int addressLength)
     {
         uint alen = AddressBytes;
-        nint n = recvfrom(fd, buffer, (nuint)length, MSG_DONTWAIT, address, &alen);
+        nint n = recvfrom(fd, buffer, (nuint)length, MSG_DONTWAIT | MSG_TRUNC, address, &alen);
         addressLength = (int)alen;
         return n >= 0 ? (int)n : Failed("recvfrom");
     }

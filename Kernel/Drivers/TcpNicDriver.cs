@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Net.Sockets;
 using Multikernel.CpuDriver;
 using Multikernel.Urpc;
@@ -17,10 +19,22 @@ namespace Multikernel.Drivers;
 /// Per connection, Rx descriptors leave in arrival order and <see cref="NicMessages.Closed"/> is the last message
 /// for that id; Tx descriptors are written in the order they arrived. Only this dispatcher touches the sockets,
 /// the epoll instance, the receive pool's free list and the connection table.</para>
+/// <para>Back-pressure: at most <see cref="RxCreditsPerConnection"/> receive buffers of one connection are out at the
+/// server at a time; at that limit the driver stops reading the connection (no EPOLLIN) until an RxDone for it
+/// comes back, so a client that sends faster than the server answers is slowed by TCP's own window, and one
+/// connection cannot take the whole receive pool.</para>
+/// <para>Limits: a connection silent in both directions for <see cref="IdleTimeout"/>, or whose received bytes have
+/// had no response for <see cref="RequestTimeout"/> (a request never completed), is closed. When the table is full,
+/// a new connection takes the slot of the connection that has been quiet longest (nothing queued in either
+/// direction); only if every connection is busy is the new one refused.</para>
 /// </summary>
 public sealed unsafe class TcpNicDriver : Dispatcher
 {
     public const int Batch = 32, MaxConnections = 4096;
+    /// <summary>Receive buffers of one connection that may be out at the server before the driver stops reading it.</summary>
+    public const int RxCreditsPerConnection = 4;
+    /// <summary>How often (milliseconds) the driver looks for connections past their timeouts.</summary>
+    const long SweepEveryMs = 100;
     const ulong ListenToken = ulong.MaxValue;
 
     readonly Socket _listener;
@@ -36,12 +50,26 @@ public sealed unsafe class TcpNicDriver : Dispatcher
     readonly bool[] _wantsOut = new bool[MaxConnections];
     readonly TxQueue?[] _tx = new TxQueue?[MaxConnections];
     readonly int[] _freeSlots = new int[MaxConnections];
+    readonly int[] _rxOut = new int[MaxConnections];          // receive buffers of the connection out at the server
+    readonly long[] _lastActive = new long[MaxConnections];   // ms: accept, last bytes received or sent
+    readonly long[] _unansweredSince = new long[MaxConnections]; // ms: first bytes received after the last send; 0 if none
     int _freeCount;
+    long _nextSweep;
     bool _stopped;
 
     public long Accepted { get; private set; }
     public long Closed { get; private set; }
     public long Refused { get; private set; }
+    /// <summary>Connections closed by <see cref="IdleTimeout"/> or <see cref="RequestTimeout"/>.</summary>
+    public long TimedOut { get; private set; }
+    /// <summary>Quiet connections closed to make room for a new one when the table was full.</summary>
+    public long Evicted { get; private set; }
+    /// <summary>Times the driver stopped reading a connection because its receive credits were used up.</summary>
+    public long Paused { get; private set; }
+    /// <summary>Close a connection after this long without a byte in either direction (default 60 s).</summary>
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(60);
+    /// <summary>Close a connection whose received bytes have had no response for this long (default 30 s).</summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
     public long RxBytes { get; private set; }
     public long TxBytes { get; private set; }
     /// <summary>Receive descriptors handed to the server so far.</summary>
@@ -80,6 +108,8 @@ public sealed unsafe class TcpNicDriver : Dispatcher
             progress = true;
             Handle(in m);
         }
+        long now = Environment.TickCount64;
+        if (now >= _nextSweep) { _nextSweep = now + SweepEveryMs; progress |= CloseTimedOut(now); }
         int n = _epoll.Wait(_events, 0);
         for (int i = 0; i < n; i++)
         {
@@ -101,8 +131,17 @@ public sealed unsafe class TcpNicDriver : Dispatcher
         switch (m.Type)
         {
             case RxDone.TypeId:
-                _rxPool.Free(RxDone.Decode(in m).Buffer);
+            {
+                var done = RxDone.Decode(in m);
+                _rxPool.Free(done.Buffer);
+                if (Live(done.Flow))
+                {
+                    int slot = Slot(done.Flow);
+                    Debug.Assert(_rxOut[slot] > 0, "an RxDone for a connection with no receive buffer out");
+                    if (_rxOut[slot]-- == RxCreditsPerConnection) UpdateInterest(slot); // read it again
+                }
                 break;
+            }
             case Tx.TypeId:
             {
                 var tx = Tx.Decode(in m);
@@ -134,11 +173,14 @@ public sealed unsafe class TcpNicDriver : Dispatcher
         {
             int fd = SocketCalls.TryAccept(_listenFd);
             if (fd < 0) return;
-            if (_freeCount == 0) { SocketCalls.Close(fd); Refused++; continue; }
+            if (_freeCount == 0 && !EvictQuietest()) { SocketCalls.Close(fd); Refused++; continue; }
             int slot = _freeSlots[--_freeCount];
             _fd[slot] = fd;
             _closing[slot] = false;
             _wantsOut[slot] = false;
+            _rxOut[slot] = 0;
+            _lastActive[slot] = Environment.TickCount64;
+            _unansweredSince[slot] = 0;
             _tx[slot] ??= new TxQueue();
             ulong id = ConnectionId(slot, _gen[slot]);
             _epoll.Add(fd, Epoll.In | Epoll.RdHup, id);
@@ -152,6 +194,7 @@ public sealed unsafe class TcpNicDriver : Dispatcher
         ulong id = ConnectionId(slot, _gen[slot]);
         for (int k = 0; k < 4; k++)
         {
+            if (_rxOut[slot] >= RxCreditsPerConnection) return; // paused: UpdateInterest took EPOLLIN away
             if (!_rxPool.TryAllocate(out int buffer)) return; // level-triggered: the socket is reported again next round
             int n;
             try { n = SocketCalls.TryReceive(_fd[slot], _rxPool.Address(buffer), _rxPool.BufferSize); }
@@ -160,6 +203,10 @@ public sealed unsafe class TcpNicDriver : Dispatcher
             if (n == 0) { _rxPool.Free(buffer); CloseConnection(slot); return; }
             RxBytes += n;
             RxDescriptors++;
+            long now = Environment.TickCount64;
+            _lastActive[slot] = now;
+            if (_unansweredSince[slot] == 0) _unansweredSince[slot] = now;
+            if (++_rxOut[slot] == RxCreditsPerConnection) { Paused++; UpdateInterest(slot); }
             _toServer.Send(_server.Sender, new Rx(buffer, n, id));
             if (n < _rxPool.BufferSize) return;
         }
@@ -177,6 +224,8 @@ public sealed unsafe class TcpNicDriver : Dispatcher
             catch (SocketCallException) { CloseConnection(slot); return; }
             if (n < 0) break;
             TxBytes += n;
+            _lastActive[slot] = Environment.TickCount64;
+            _unansweredSince[slot] = 0;
             if (n < head.Length) { head.Offset += n; head.Length -= n; break; }
             _toServer.Send(_server.Sender, new TxDone(q.Dequeue(), id));
         }
@@ -184,9 +233,54 @@ public sealed unsafe class TcpNicDriver : Dispatcher
         if (wants != _wantsOut[slot])
         {
             _wantsOut[slot] = wants;
-            _epoll.Modify(_fd[slot], wants ? Epoll.In | Epoll.RdHup | Epoll.Out : Epoll.In | Epoll.RdHup, id);
+            UpdateInterest(slot);
         }
         if (!wants && _closing[slot]) CloseConnection(slot);
+    }
+
+    /// <summary>Tells epoll what the driver waits for on a connection: bytes to read unless its receive credits are
+    /// used up, and room to send while transmits are queued.</summary>
+    void UpdateInterest(int slot)
+    {
+        uint events = (_rxOut[slot] < RxCreditsPerConnection ? Epoll.In | Epoll.RdHup : 0) | (_wantsOut[slot] ? Epoll.Out : 0);
+        _epoll.Modify(_fd[slot], events, ConnectionId(slot, _gen[slot]));
+    }
+
+    /// <summary>Closes the connections past <see cref="IdleTimeout"/> or <see cref="RequestTimeout"/>; true if it closed any.
+    /// Compiled optimized from the start: a tier-0 loop's on-stack replacement would allocate on the driver's core.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    bool CloseTimedOut(long now)
+    {
+        long idle = (long)IdleTimeout.TotalMilliseconds, request = (long)RequestTimeout.TotalMilliseconds;
+        bool any = false;
+        for (int s = 0; s < MaxConnections; s++)
+        {
+            if (_fd[s] < 0 || _closing[s]) continue;
+            bool stalled = _unansweredSince[s] != 0 && now - _unansweredSince[s] > request;
+            if (stalled || (now - _lastActive[s] > idle && _tx[s]!.Count == 0 && _rxOut[s] == 0))
+            {
+                TimedOut++;
+                CloseConnection(s);
+                any = true;
+            }
+        }
+        return any;
+    }
+
+    /// <summary>Table full: closes the connection that has been quiet longest (nothing queued either way) to free its
+    /// slot; false when every connection is busy.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    bool EvictQuietest()
+    {
+        int best = -1;
+        for (int s = 0; s < MaxConnections; s++)
+            if (_fd[s] >= 0 && !_closing[s] && _tx[s]!.Count == 0 && _rxOut[s] == 0 && _unansweredSince[s] == 0
+                && (best < 0 || _lastActive[s] < _lastActive[best]))
+                best = s;
+        if (best < 0) return false;
+        Evicted++;
+        CloseConnection(best);
+        return true;
     }
 
     void CloseConnection(int slot)

@@ -14,7 +14,7 @@ namespace Multikernel.Drivers;
 /// which the driver transmits to the datagram's sender and frees.
 /// <para>Invariants: only this dispatcher touches the socket, the pool's free list and the per-buffer peer
 /// addresses. A buffer is either free, or out at the stack (exactly one descriptor in flight). A datagram longer
-/// than a buffer is truncated by the kernel and counted in <see cref="Truncated"/>. When every buffer is out the
+/// than a buffer is dropped (never passed on in part) and counted in <see cref="Oversized"/>. When every buffer is out the
 /// driver stops reading the socket (back-pressure), as a NIC whose RX ring is full.</para>
 /// </summary>
 public sealed unsafe class UdpNicDriver : Dispatcher
@@ -35,7 +35,8 @@ public sealed unsafe class UdpNicDriver : Dispatcher
     public long Transmitted { get; private set; }
     /// <summary>Replies the socket refused (send buffer full): dropped, as a NIC drops on a full TX ring.</summary>
     public long TxDropped { get; private set; }
-    public long Truncated { get; private set; }
+    /// <summary>Datagrams longer than a buffer: dropped, not passed to the stack (so never echoed in part).</summary>
+    public long Oversized { get; private set; }
     /// <summary>Optional: measures this core's allocations over a window of received datagrams (set before the driver starts).</summary>
     public AllocationProbe? Probe { get; init; }
 
@@ -80,8 +81,8 @@ public sealed unsafe class UdpNicDriver : Dispatcher
             int n = SocketCalls.TryReceiveFrom(_fd, _pool.Address(buffer), _pool.BufferSize, _peers + buffer * SocketCalls.AddressBytes, out _peerLength[buffer]);
             if (n < 0) { _pool.Free(buffer); break; }
             progress = true;
+            if (n > _pool.BufferSize) { Oversized++; _pool.Free(buffer); continue; }
             Received++;
-            if (n == _pool.BufferSize) Truncated++;
             _toStack.Send(_stack.Sender, new Rx(buffer, n, (ulong)buffer));
         }
         Probe?.Observe(Received);

@@ -32,8 +32,13 @@ public sealed class MachineTopology
     public IReadOnlyList<int> L3Domains { get; }
     public string CpuModel { get; }
 
-    public MachineTopology(IEnumerable<CoreInfo> cores, string cpuModel = "unknown")
+    readonly IReadOnlyDictionary<(int From, int To), int>? _nodeDistances;
+
+    /// <param name="nodeDistances">The SLIT distances between NUMA nodes as the firmware gives them (10 = local), keyed by
+    /// (from node, to node); null where unknown (then <see cref="NodeDistance"/> says 10 within a node, 20 across).</param>
+    public MachineTopology(IEnumerable<CoreInfo> cores, string cpuModel = "unknown", IReadOnlyDictionary<(int From, int To), int>? nodeDistances = null)
     {
+        _nodeDistances = nodeDistances;
         Cores = cores.OrderBy(c => c.Cpu).ToArray();
         if (Cores.Count == 0) throw new ArgumentException("a topology needs at least one core", nameof(cores));
         _byCpu = Cores.ToDictionary(c => c.Cpu);
@@ -57,6 +62,17 @@ public sealed class MachineTopology
     /// The NUMA node of core <paramref name="cpu"/> (an OS CPU number), or -1 for a CPU outside this topology, which
     /// memory placement reads as "wherever first touch puts it". The one place that answers this question.
     /// </summary>
+    /// <summary>
+    /// The relative memory-access distance from NUMA node <paramref name="fromNode"/> to <paramref name="toNode"/>
+    /// (the ACPI SLIT: 10 = local, larger = farther), read from sysfs; where the machine gave none, 10 within a node
+    /// and 20 across nodes (Linux's defaults).
+    /// </summary>
+    public int NodeDistance(int fromNode, int toNode) =>
+        _nodeDistances != null && _nodeDistances.TryGetValue((fromNode, toNode), out int d) ? d : fromNode == toNode ? 10 : 20;
+
+    /// <summary>True when <see cref="NodeDistance"/> comes from the machine's own table (sysfs), not the defaults.</summary>
+    public bool HasNodeDistances => _nodeDistances != null;
+
     public int NumaNodeOf(int cpu) => _byCpu.TryGetValue(cpu, out var c) ? c.NumaNode : -1;
 
     public CorePairDistance Distance(int a, int b)
@@ -75,7 +91,8 @@ public sealed class MachineTopology
     /// nodes, each node with <paramref name="l3PerNode"/> L3 domains of <paramref name="coresPerL3"/> cores. CPUs are
     /// numbered in order, one hardware thread per core.
     /// </summary>
-    public static MachineTopology FromDescription(int packages, int nodesPerPackage, int l3PerNode, int coresPerL3, string model = "modelled")
+    public static MachineTopology FromDescription(int packages, int nodesPerPackage, int l3PerNode, int coresPerL3, string model = "modelled",
+        IReadOnlyDictionary<(int From, int To), int>? nodeDistances = null)
     {
         if (packages < 1 || nodesPerPackage < 1 || l3PerNode < 1 || coresPerL3 < 1)
             throw new ArgumentException("every count of a machine description must be at least 1");
@@ -86,7 +103,7 @@ public sealed class MachineTopology
                 for (int l = 0; l < l3PerNode; l++)
                     for (int c = 0; c < coresPerL3; c++, cpu++)
                         cores.Add(new CoreInfo(cpu, p, p * nodesPerPackage + n, (p * nodesPerPackage + n) * l3PerNode + l, cpu));
-        return new MachineTopology(cores, model);
+        return new MachineTopology(cores, model, nodeDistances);
     }
 
     /// <summary>
@@ -105,10 +122,18 @@ public sealed class MachineTopology
                 .Where(s => int.TryParse(s, out _)).Select(int.Parse).Order().ToList();
 
         var nodeOf = new Dictionary<int, int>();
+        var distanceRows = new Dictionary<int, int[]>();
         if (Directory.Exists(nodeDir))
             foreach (var d in Directory.GetDirectories(nodeDir, "node*"))
-                if (int.TryParse(Path.GetFileName(d)[4..], out int node) && File.Exists(Path.Combine(d, "cpulist")))
+            {
+                if (!int.TryParse(Path.GetFileName(d)[4..], out int node)) continue;
+                if (File.Exists(Path.Combine(d, "cpulist")))
                     foreach (int c in ParseCpuList(File.ReadAllText(Path.Combine(d, "cpulist")))) nodeOf[c] = node;
+                if (File.Exists(Path.Combine(d, "distance")))
+                    distanceRows[node] = File.ReadAllText(Path.Combine(d, "distance"))
+                        .Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                        .Select(x => int.Parse(x, CultureInfo.InvariantCulture)).ToArray();
+            }
 
         var l3Ids = new Dictionary<string, int>();
         var cores = new List<CoreInfo>();
@@ -133,7 +158,24 @@ public sealed class MachineTopology
             cores.Add(new CoreInfo(cpu, package, node, l3, package * 100000 + coreId));
         }
         if (cores.Count == 0) throw new InvalidDataException($"no allowed online CPUs found under {cpuDir}");
-        return new MachineTopology(cores, ReadCpuModel(Path.Combine(root, "proc/cpuinfo")));
+        return new MachineTopology(cores, ReadCpuModel(Path.Combine(root, "proc/cpuinfo")), DistanceTable(distanceRows));
+    }
+
+    /// <summary>
+    /// The SLIT as sysfs gives it: nodeN/distance lists the distance from node N to every node, in the order of the
+    /// node numbers. Null if any row is missing or has the wrong length (then the defaults apply).
+    /// </summary>
+    static Dictionary<(int, int), int>? DistanceTable(Dictionary<int, int[]> rows)
+    {
+        if (rows.Count == 0) return null;
+        var nodes = rows.Keys.Order().ToArray();
+        var table = new Dictionary<(int, int), int>();
+        foreach (int from in nodes)
+        {
+            if (rows[from].Length != nodes.Length) return null;
+            for (int k = 0; k < nodes.Length; k++) table[(from, nodes[k])] = rows[from][k];
+        }
+        return table;
     }
 
     /// <summary>Parses a Linux CPU list such as "0-3,8,10-11".</summary>

@@ -9,14 +9,14 @@ namespace Multikernel.Memory;
 /// confined to its core, this page table is loaded by that core alone, so a change made here with <c>mprotect</c> or
 /// <c>munmap</c> is a real page-table edit followed by a real TLB invalidation that the host kernel can do locally,
 /// without an IPI. A domain that runs on several cores is mapped at the same address in each of their processes; a
-/// shootdown tells every other core to apply the same change to its own table (<see cref="ICoreMmu"/>).
+/// shootdown tells every other core to apply the same change to its own table (<see cref="ITranslationInvalidator"/>).
 /// <para>Checks (<see cref="Verify"/>) ask the host kernel, without faulting, whether the page is readable and writable
 /// in this address space (<see cref="PageAccessProbe"/>: a byte copied through a pipe fails with EFAULT).</para>
 /// <para>Invariants: used only on its core's thread (checked in Debug builds after <see cref="BindToCurrentThread"/>);
 /// mappings never overlap one another (MAP_FIXED_NOREPLACE refuses an address already in use, in this process, by
 /// anything); every range a change names lies inside one mapping made by <see cref="Map"/>.</para>
 /// </summary>
-public sealed unsafe partial class HardwarePageTable : ICoreMmu, IDisposable
+public sealed unsafe partial class HardwarePageTable : ITranslationInvalidator, IDisposable
 {
     const int PROT_NONE = 0, PROT_READ = 1, PROT_WRITE = 2;
     const int MAP_SHARED = 0x01, MAP_FIXED_NOREPLACE = 0x100000;
@@ -92,7 +92,7 @@ public sealed unsafe partial class HardwarePageTable : ICoreMmu, IDisposable
         ref var m = ref Find(change);
         nint at = (nint)change.Va;
         nuint len = (nuint)change.Pages * PageSize;
-        int first = (int)((change.Va - m.Va) / PageSize);
+        long first = (long)((change.Va - m.Va) / PageSize);
         switch (change.Op)
         {
             case MmuOp.ProtectNone or MmuOp.ProtectRead or MmuOp.ProtectReadWrite:
@@ -156,7 +156,7 @@ public sealed unsafe partial class HardwarePageTable : ICoreMmu, IDisposable
         throw new ArgumentException($"0x{c.Va:x} + {c.Pages} page(s) of space {c.SpaceId} is not inside a mapping of this core's page table", nameof(c));
     }
 
-    void MapFixed(ulong va, int pages, long fileOffset, int prot)
+    void MapFixed(ulong va, long pages, long fileOffset, int prot)
     {
         nint p = mmap((nint)va, (nuint)pages * PageSize, prot, MAP_SHARED | MAP_FIXED_NOREPLACE, _memoryFd, fileOffset);
         if (p == -1)

@@ -4,7 +4,7 @@ namespace Multikernel.Memory;
 /// One change to the translations of <see cref="Pages"/> pages from <see cref="Va"/> in address space
 /// <see cref="SpaceId"/>, as a shootdown carries it to every participating core (see <see cref="MmuOp"/>).
 /// </summary>
-public readonly record struct MmuChange(ulong SpaceId, ulong Va, int Pages, MmuOp Op)
+public readonly record struct MmuChange(ulong SpaceId, ulong Va, long Pages, MmuOp Op)
 {
     /// <summary>True when the change edits page tables (every op but <see cref="MmuOp.Invalidate"/>).</summary>
     public bool EditsPageTables => Op != MmuOp.Invalidate;

@@ -1,7 +1,7 @@
 namespace Multikernel.Memory;
 
 /// <summary>
-/// What a TLB shootdown asks each participating core to do to its own translation state (<see cref="ICoreMmu"/>).
+/// What a TLB shootdown asks each participating core to do to its own translation state (<see cref="ITranslationInvalidator"/>).
 /// With a software TLB (thread mode) every op is an invalidation: the page tables are shared and already changed.
 /// With real page tables (process mode) each core's page table is its own, so the op says what to change.
 /// </summary>

@@ -4,8 +4,9 @@ namespace Multikernel.Memory;
 
 /// <summary>
 /// The machine's simulated physical memory: one zeroed region allocated once, divided into 4 KiB frames. A physical
-/// address is a byte offset into the region, so address 0 is the first frame. Page tables (and, later, every frame a
-/// capability names) live here; <see cref="FrameAllocator"/> hands out frames of it.
+/// address is a byte offset into the region, so address 0 is the first frame. Every frame, page table and other
+/// memory object a capability names lives here; RAM capabilities divide it among the cores (boot) and the memory
+/// server, and user code retypes them into frames and tables (<see cref="RamFrameAllocator"/>).
 /// <para>Invariant: the region never moves and is freed only by <see cref="Dispose"/>, which the owner calls after
 /// every core that could read it (a page walk on a TLB miss) has stopped.</para>
 /// </summary>

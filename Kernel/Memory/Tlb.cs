@@ -5,9 +5,9 @@ namespace Multikernel.Memory;
 
 /// <summary>
 /// One core's translation lookaside buffer, in software: a small direct-mapped cache of last-level page-table entries
-/// tagged by address space (<see cref="VSpace.Id"/>) and virtual page number. The VM API on a core translates through
+/// tagged by address space (<see cref="Pmap.Id"/>) and virtual page number. The VM API on a core translates through
 /// its TLB: a hit answers from the cache without reading the page tables; a miss walks the tables
-/// (<see cref="VSpace.TryWalk"/>) and fills the entry. Like a hardware TLB it is not coherent with the page tables:
+/// (<see cref="PageTables.TryWalk"/>) and fills the entry. Like a hardware TLB it is not coherent with the page tables:
 /// after a mapping is removed or its rights shrink, the entry stays until this core invalidates it, which is what a
 /// TLB shootdown asks every core to do.
 /// <para>Invariants: (1) touched only by its core's thread (checked in Debug builds once <see cref="BindToCurrentThread"/>
@@ -15,7 +15,7 @@ namespace Multikernel.Memory;
 /// non-present one); (3) after <see cref="InvalidatePage"/> / <see cref="InvalidateRange"/> / <see cref="Flush"/>,
 /// no entry covers the invalidated pages until a later walk finds them mapped again.</para>
 /// </summary>
-public sealed class Tlb : ICoreMmu
+public sealed class Tlb : ITranslationInvalidator
 {
     /// <summary>Largest address-space id a tag can hold (28 bits).</summary>
     public const ulong MaxSpaceId = (1UL << 28) - 1;
@@ -54,14 +54,14 @@ public sealed class Tlb : ICoreMmu
     /// else by a page walk that fills the entry. False (a page fault) when there is no mapping, or when a write hits a
     /// read-only one.
     /// </summary>
-    public bool TryTranslate(VSpace space, ulong va, bool write, out ulong pa)
+    public bool TryTranslate(Pmap space, ulong va, bool write, out ulong pa)
     {
         AssertOwner();
-        ulong vpn = va >> VSpace.PageShift;
+        ulong vpn = va >> PageTables.PageShift;
         ulong tag = Tag(space.Id, vpn);
         int slot = Slot(space.Id, vpn);
         ulong pte;
-        if (_tags[slot] == tag && va < VSpace.UserTop)
+        if (_tags[slot] == tag && va < PageTables.UserTop)
         {
             Hits++;
             pte = _ptes[slot];
@@ -73,7 +73,7 @@ public sealed class Tlb : ICoreMmu
             _tags[slot] = tag;
             _ptes[slot] = pte;
         }
-        pa = PageTableEntry.Address(pte) | (va & (VSpace.PageSize - 1));
+        pa = PageTableEntry.Address(pte) | (va & (PageTables.PageSize - 1));
         return !write || PageTableEntry.IsWritable(pte);
     }
 
@@ -81,7 +81,7 @@ public sealed class Tlb : ICoreMmu
     public bool Holds(ulong spaceId, ulong va)
     {
         AssertOwner();
-        ulong vpn = va >> VSpace.PageShift;
+        ulong vpn = va >> PageTables.PageShift;
         return _tags[Slot(spaceId, vpn)] == Tag(spaceId, vpn);
     }
 
@@ -97,7 +97,7 @@ public sealed class Tlb : ICoreMmu
     {
         AssertOwner();
         InvalidationRequests++;
-        ulong vpn = va >> VSpace.PageShift;
+        ulong vpn = va >> PageTables.PageShift;
         if (pages >= Entries)
         {
             ulong prefix = Valid | spaceId << VpnBits;

@@ -1,7 +1,9 @@
+using Multikernel.Capabilities;
 using Multikernel.CoreProcesses;
 using Multikernel.CpuDriver;
 using Multikernel.Hardware;
 using Multikernel.Memory;
+using Multikernel.Monitor.Agreement;
 using Multikernel.Urpc;
 using static Multikernel.Monitor.MonitorMessages;
 
@@ -11,13 +13,18 @@ namespace Multikernel.Monitor;
 /// The monitor: a dispatcher on every core that owns the core's share of system state and talks to the other
 /// monitors only by URPC (one binding per pair of cores). At another monitor's request it starts dispatchers on its
 /// core and serves binds (it allocates the rings of a new binding, each on its receiver's NUMA node, as Barrelfish's
-/// monitors do for <c>ump_chan_bind</c>/<c>accept</c>); services register extra message types with
-/// <see cref="RegisterHandler"/> and extra event sources in its <see cref="Dispatcher.Waitset"/>.
+/// monitors do for <c>ump_chan_bind</c>/<c>accept</c>); it hosts the agreement protocol (<see cref="Agreement"/>:
+/// 1PC/2PC over its bindings and its broadcast buffer, its replica of the system tables, capability operations
+/// across cores, the TLB shootdown) and delivers capabilities sent to dispatchers of its core
+/// (<see cref="SendCapability"/>); services register extra message types with <see cref="RegisterHandler"/> and extra
+/// event sources in its <see cref="Dispatcher.Waitset"/>.
 /// <para>Two boot modes. Thread mode: every core is a thread of one process; the host's calls, spawned images and
 /// bind replies are objects passed by GC handle. Process mode: every core is a process of its own
 /// (<see cref="CoreProcesses.CoreProcess"/>) with this monitor in it; channel memory comes from the shared region
 /// (<see cref="Region"/>), the host asks by registered name (<see cref="MonitorMessages.HostRequest"/>,
-/// <see cref="MonitorMessages.HostSpawn"/>) and answers on its reply port, and a bind is answered with ring offsets.</para>
+/// <see cref="MonitorMessages.HostSpawn"/>) and answers on its reply port, a bind is answered with ring offsets, and
+/// the TLB shootdown's apply step changes the core process's own page table (<see cref="PageTable"/>); the core has no
+/// capability driver (capabilities and the memory server are thread mode only).</para>
 /// <para>Invariants: all fields are core-local. A send that finds a peer's ring full is queued in the
 /// <see cref="UrpcOutbox"/> and retried from the run upcall, so a monitor never spins on a full ring while a peer
 /// spins on its own (no send deadlock). Every binding and broadcast buffer this monitor allocated is in its lists
@@ -36,9 +43,11 @@ public sealed class MonitorDispatcher : Dispatcher
     readonly MonitorHandler?[] _handlers = new MonitorHandler?[256];
     readonly List<UrpcBinding> _bindings = new();
     readonly List<BroadcastChannel> _broadcasts = new();
-    readonly Dictionary<Type, object> _services = new();
-    readonly SharedRegion? _region;
-    readonly CoreProgram? _program;
+    readonly MonitorSetup _setup;
+    readonly Dictionary<ulong, CSpace> _spaces = new();
+    readonly Dictionary<ulong, ICapOperationCompletion> _pendingDeliveries = new();
+    readonly Dictionary<Dispatcher, DispatcherCaps> _dispatcherCaps = new();
+    AgreementService? _agreement;
     UrpcReceiver? _hostPort;
     UrpcSender? _hostReplies;
     HardwarePageTable? _pageTable;
@@ -51,18 +60,34 @@ public sealed class MonitorDispatcher : Dispatcher
     /// <summary>The machine's shape the monitors route and place memory by.</summary>
     public MachineTopology Topology => _topology;
     /// <summary>Process mode: the shared region this core process maps (channel memory, blocks); null in thread mode.</summary>
-    public SharedRegion? Region => _region;
+    public SharedRegion? Region => _setup.Region;
     /// <summary>The images and requests this core knows by name (null in thread mode when the system was booted without one).</summary>
-    public CoreProgram? Program => _program;
+    public CoreProgram? Program => _setup.Program;
 
-    internal MonitorDispatcher(IReadOnlyList<int> cores, MachineTopology topology, CoreProgram? program = null, SharedRegion? region = null) : base("monitor")
+    /// <summary>The agreement protocol on this core: its node, replica, capability operations across cores and TLB coherence (from the start upcall on).</summary>
+    public AgreementService Agreement => _agreement ?? throw new InvalidOperationException($"the monitor on core #{CoreIndex} has not started yet");
+
+    /// <summary>The monitor's own CSpace: this core's boot RAM and what the monitor made of it (null when the core has no capability driver).</summary>
+    public CSpace? CSpace { get; private set; }
+
+    /// <summary>This core's RAM cache (in the monitor's CSpace): where the core's dispatchers get memory (null when the core has no capability driver).</summary>
+    public RamCache? Ram { get; private set; }
+
+    /// <summary>The monitor of the core whose CPU driver is <paramref name="driver"/> (call on that core: it is core-local).</summary>
+    public static MonitorDispatcher On(CpuDriverThread driver)
     {
+        foreach (var d in driver.Dispatchers)
+            if (d is MonitorDispatcher m) { m.AssertOnCore(); return m; }
+        throw new InvalidOperationException($"core #{driver.CoreIndex} has no monitor");
+    }
+
+    internal MonitorDispatcher(IReadOnlyList<int> cores, MachineTopology topology, MonitorSetup setup) : base("monitor")
+    {
+        _setup = setup;
         _peers = new UrpcEndpoint?[cores.Count];
         _peerSenders = new UrpcSender?[cores.Count];
         _outbox = new UrpcOutbox(_peerSenders);
         _topology = topology;
-        _program = program;
-        _region = region;
         Cores = cores;
     }
 
@@ -79,35 +104,19 @@ public sealed class MonitorDispatcher : Dispatcher
     /// <summary>Boot only (process mode): the sending end of this monitor's reply port to the host.</summary>
     internal void ConnectHostReplies(UrpcSender replies) => _hostReplies = replies;
 
-    /// <summary>Registers a core-local service layered on this monitor (one per type), e.g. the TLB shootdown service.</summary>
-    public void AddService<T>(T service) where T : class
-    {
-        AssertOnCore();
-        ArgumentNullException.ThrowIfNull(service);
-        if (!_services.TryAdd(typeof(T), service)) throw new InvalidOperationException($"core #{CoreIndex} already has a {typeof(T).Name}");
-    }
-
-    /// <summary>The core-local service of type <typeparamref name="T"/> on this core, or null.</summary>
-    public T? Service<T>() where T : class
-    {
-        AssertOnCore();
-        return _services.TryGetValue(typeof(T), out var s) ? (T)s : null;
-    }
-
     /// <summary>
-    /// Process mode: this core process's own page table for domains' memory (created on first use). Thread mode has
-    /// none: its page tables are the shared <see cref="VSpace"/> and its TLBs software models.
+    /// Process mode: this core process's own page table for domains' memory, which the TLB shootdown's apply step
+    /// changes (<see cref="PageTableCoherence.Apply"/>; from the start upcall on). Thread mode has none: its page
+    /// tables are shared (<see cref="Pmap"/>) and its TLBs software models.
     /// </summary>
     public HardwarePageTable PageTable
     {
         get
         {
             AssertOnCore();
-            if (_pageTable != null) return _pageTable;
-            if (_region == null) throw new InvalidOperationException("a core has a real page table only in process mode (MultikernelOptions.Mode = BootMode.ProcessPerCore)");
-            _pageTable = new HardwarePageTable(_region.MemoryFd);
-            _pageTable.BindToCurrentThread();
-            return _pageTable;
+            return _pageTable ?? throw new InvalidOperationException(Region == null
+                ? "a core has a real page table only in process mode (MultikernelOptions.Mode = BootMode.ProcessPerCore)"
+                : $"the monitor on core #{CoreIndex} has not started yet");
         }
     }
 
@@ -118,19 +127,200 @@ public sealed class MonitorDispatcher : Dispatcher
     {
         Waitset.AddPeers(_peers, OnPeerMessage);
         if (_hostPort != null) Waitset.Add(_hostPort, OnHostMessage);
+        var caps = Driver.Capabilities;
+        if (caps != null && _setup.RamBytes > 0)
+        {
+            CSpace = caps.CreateBootCSpace(_setup.RamBase, _setup.RamBytes);
+            _spaces[Id.Pack()] = CSpace;
+            Ram = new RamCache(caps, CSpace, CapTypeRules.CNodeGranule, _setup.MemoryServer, _setup.RefillBits);
+            if (Ram.ServerReplies is { } replies) Waitset.Add(replies, (in UrpcMessage m) => Ram.OnServerMessage(in m));
+        }
+        var tlb = new Tlb(_setup.TlbEntries);
+        tlb.BindToCurrentThread();
+        _agreement = new AgreementService(this, _setup.Broadcast, _topology, _setup.Grouping, _setup.Agreement, caps, tlb, _setup.AgreementTransport);
+        if (Region is { } region)
+        {
+            _pageTable = new HardwarePageTable(region.MemoryFd);
+            _pageTable.BindToCurrentThread();
+            _agreement.Coherence.Apply = _pageTable;
+        }
+        var readers = _setup.BroadcastReaders;
+        for (int c = 0; c < readers.Length; c++)
+        {
+            if (readers[c] is not { } reader) continue;
+            int writer = c;
+            Waitset.Add(reader, (in UrpcMessage m) => _agreement.OnBroadcast(writer, in m));
+        }
+        Waitset.Add(_agreement);
     }
 
-    protected internal override bool HasLocalWork => _outbox.Pending > 0;
+    protected internal override bool HasLocalWork => _outbox.Pending > 0 || (Ram != null && Ram.HasPendingSends)
+        || (_agreement != null && (ulong)_agreement.NextDeadline <= CycleClock.Now());
 
-    protected internal override bool Run() => _outbox.Flush();
+    protected internal override ulong WakeAt => _agreement == null ? ulong.MaxValue : (ulong)_agreement.NextDeadline;
+
+    protected internal override bool Run() => _outbox.Flush() | (Ram != null && Ram.Flush()) | (_agreement != null && _agreement.OnTimer());
+
+    /// <summary>
+    /// Registers the CSpace of dispatcher <paramref name="owner"/> of this core, so that capabilities sent to that
+    /// dispatcher (<see cref="SendCapability"/>) can be delivered into it.
+    /// </summary>
+    public void RegisterCSpace(DispatcherId owner, CSpace space)
+    {
+        AssertOnCore();
+        ArgumentNullException.ThrowIfNull(space);
+        if (owner.CoreIndex != CoreIndex || space.Core != CoreIndex)
+            throw new ArgumentException($"a monitor registers CSpaces of its own core #{CoreIndex}; got dispatcher {owner} with a CSpace of core #{space.Core}", nameof(owner));
+        _spaces[owner.Pack()] = space;
+    }
+
+    /// <summary>Forgets a CSpace registered with <see cref="RegisterCSpace"/> (its dispatcher is leaving).</summary>
+    public void UnregisterCSpace(DispatcherId owner)
+    {
+        AssertOnCore();
+        _spaces.Remove(owner.Pack());
+    }
+
+    /// <summary>
+    /// Sends the capability at <paramref name="cap"/> of <paramref name="cs"/> (a CSpace of this core), with
+    /// <paramref name="rights"/>, to slot <paramref name="destination"/> of the CSpace of dispatcher
+    /// <paramref name="to"/> on another core: the monitors agree (2PC) that <paramref name="to"/>'s core becomes a holder
+    /// (and, if <paramref name="give"/>, that this core stops being one and deletes its copies), then this monitor
+    /// sends the serialized capability to the receiving monitor, which imports it. <paramref name="done"/> is told here
+    /// once, with the import's result (or the agreement's refusal). Returns an error, having changed nothing and told
+    /// nobody, when the capability cannot be sent at all.
+    /// </summary>
+    public CapError SendCapability(CSpace cs, Cptr cap, DispatcherId to, Cptr destination, CapRights rights, ICapOperationCompletion done, bool give = false)
+    {
+        AssertOnCore();
+        ArgumentNullException.ThrowIfNull(done);
+        var ops = Agreement.Capabilities ?? throw new InvalidOperationException($"core #{CoreIndex} has no capability driver");
+        if ((uint)to.CoreIndex >= (uint)CoreCount) return CapError.WrongCore;
+        if (to.CoreIndex == CoreIndex) return MoveLocal(cs, cap, to, destination, rights, done, give);
+        var delivery = new Delivery(this, to, destination, done);
+        return give ? ops.Give(cs, cap, to.CoreIndex, rights, delivery, AgreementService.Now)
+            : ops.Transfer(cs, cap, to.CoreIndex, rights, delivery, AgreementService.Now);
+    }
+
+    /// <summary>A dispatcher's capabilities in the monitor's CSpace: its Dispatcher capability, the unbadged Endpoint retyped from it, and the badged endpoints minted from that.</summary>
+    sealed record DispatcherCaps(Cptr Dispatcher, ulong Base, Cptr Endpoint, List<Cptr> Minted);
+
+    /// <summary>
+    /// Binds <paramref name="caller"/> to <paramref name="callee"/>, dispatchers of this core, for same-core LRPC: the
+    /// monitor makes the callee's Dispatcher capability (retyped from this core's RAM cache) and its Endpoint the first
+    /// time, mints a badged copy with the right to call (held in the monitor's CSpace on the caller's behalf), and the
+    /// CPU driver binds the call to it. <see cref="RevokeEndpoints"/> stops every binding to the callee.
+    /// </summary>
+    public LrpcBinding BindLrpc(Dispatcher caller, Dispatcher callee)
+    {
+        AssertOnCore();
+        ArgumentNullException.ThrowIfNull(caller);
+        ArgumentNullException.ThrowIfNull(callee);
+        if (caller.Driver != Driver || callee.Driver != Driver)
+            throw new ArgumentException($"LRPC binds two dispatchers of the same core; {caller.Name} is on core {caller.Driver.Core}, {callee.Name} on core {callee.Driver.Core}");
+        var e = MintEndpoint(callee, CapRights.Write, out var handle);
+        if (e != CapError.Ok) throw new InvalidOperationException($"core #{CoreIndex} cannot make an Endpoint capability for {callee.Name}: {e}");
+        return Driver.BindLrpc(caller, callee, handle);
+    }
+
+    /// <summary>Mints a badged Endpoint capability to <paramref name="callee"/> with <paramref name="rights"/> (in the monitor's CSpace) and returns a handle to it.</summary>
+    public CapError MintEndpoint(Dispatcher callee, CapRights rights, out CapHandle handle)
+    {
+        AssertOnCore();
+        handle = default;
+        var caps = Driver.Capabilities;
+        if (caps == null || Ram == null || CSpace == null) return CapError.WrongCore;
+        if (!_dispatcherCaps.TryGetValue(callee, out var dc))
+        {
+            if (!Ram.TryTakeSlot(out var dslot)) return CapError.OutOfSlots;
+            if (!Ram.TryTakeSlot(out var eslot)) { Ram.ReturnSlot(dslot); return CapError.OutOfSlots; }
+            var r = Ram.TryRetype(CapType.Dispatcher, 0, 1, CSpace, dslot, out ulong @base);
+            if (r == CapError.Ok) r = caps.SetupDispatcher(CSpace, dslot, callee);
+            if (r == CapError.Ok) r = caps.Retype(CSpace, dslot, CapType.Endpoint, 0, 0, 1, eslot);
+            if (r != CapError.Ok)
+            {
+                if (!CSpace[dslot].IsNull) { caps.Delete(CSpace, dslot); Ram.Release(@base, CapTypeRules.PageSize); }
+                Ram.ReturnSlot(dslot);
+                Ram.ReturnSlot(eslot);
+                return r;
+            }
+            _dispatcherCaps[callee] = dc = new DispatcherCaps(dslot, @base, eslot, new List<Cptr>());
+        }
+        if (!Ram.TryTakeSlot(out var slot)) return CapError.OutOfSlots;
+        var m = caps.Mint(CSpace, dc.Endpoint, slot, rights, badge: (uint)(dc.Minted.Count + 1) & CapObjectKey.MaxBadge);
+        if (m != CapError.Ok) { Ram.ReturnSlot(slot); return m; }
+        dc.Minted.Add(slot);
+        return caps.GetHandle(CSpace, slot, out handle);
+    }
+
+    /// <summary>
+    /// Revokes every endpoint to <paramref name="callee"/> and deletes its Dispatcher capability (the dispatcher is
+    /// leaving, or its callers must stop): LRPC bindings to it refuse further calls with <see cref="CapError.Revoked"/>.
+    /// </summary>
+    public void RevokeEndpoints(Dispatcher callee)
+    {
+        AssertOnCore();
+        if (!_dispatcherCaps.Remove(callee, out var dc)) return;
+        var caps = Driver.Capabilities!;
+        caps.Revoke(CSpace!, dc.Dispatcher);  // the endpoint and every badged copy
+        caps.Delete(CSpace!, dc.Dispatcher);
+        Ram!.Release(dc.Base, CapTypeRules.PageSize);
+        Ram.ReturnSlot(dc.Dispatcher);
+        Ram.ReturnSlot(dc.Endpoint);
+        foreach (var slot in dc.Minted) Ram.ReturnSlot(slot);
+    }
+
+    /// <summary>A capability for a dispatcher of this core: a copy into its CSpace (and, to give, the source deleted); no other core is involved.</summary>
+    CapError MoveLocal(CSpace cs, Cptr cap, DispatcherId to, Cptr destination, CapRights rights, ICapOperationCompletion done, bool give)
+    {
+        var caps = Driver.Capabilities!;
+        if (!_spaces.TryGetValue(to.Pack(), out var dest)) return CapError.InvalidAddress;
+        var e = caps.Export(cs, cap, rights, out var sent);
+        if (e != CapError.Ok) return e;
+        e = caps.Mint(cs, cap, dest, destination, rights, 0);
+        if (e != CapError.Ok) return e;
+        if (give) caps.Delete(cs, cap);
+        done.Completed(new CapOperationResult(CapError.Ok, false, default, sent));
+        return CapError.Ok;
+    }
+
+    /// <summary>After the agreement on a transfer: sends the capability on, or reports the refusal.</summary>
+    sealed class Delivery(MonitorDispatcher monitor, DispatcherId to, Cptr destination, ICapOperationCompletion done) : ICapOperationCompletion
+    {
+        public void Completed(in CapOperationResult result)
+        {
+            if (result.Error != CapError.Ok) { done.Completed(result); return; }
+            ulong tag = ++monitor._nextRequest;
+            monitor._pendingDeliveries[tag] = new Delivered(done, result);
+            monitor.SendTo(to.CoreIndex, new CapabilityMessages.Transfer(tag, to.Pack(), destination, result.Sent));
+        }
+    }
+
+    /// <summary>Waits for the receiving monitor's answer, then completes the transfer with the import's result.</summary>
+    sealed class Delivered(ICapOperationCompletion done, CapOperationResult agreed) : ICapOperationCompletion
+    {
+        public void Completed(in CapOperationResult result) => done.Completed(agreed with { Error = result.Error });
+    }
+
+    void OnCapabilityTransfer(int from, in UrpcMessage m)
+    {
+        var t = CapabilityMessages.Transfer.Decode(in m);
+        var caps = Driver.Capabilities;
+        CapError e = caps == null ? CapError.WrongCore
+            : !_spaces.TryGetValue(t.Space, out var space) ? CapError.InvalidAddress
+            : caps.Import(space, t.Destination, t.Cap);
+        SendTo(from, new CapabilityMessages.Delivered(t.Tag, e));
+    }
 
     protected internal override void OnStop() => _pageTable?.Dispose();
 
-    /// <summary>Registers the handler for an extension message type (≥ <see cref="MonitorMessages.FirstExtension"/>).</summary>
+    /// <summary>Registers the handler for an extension message type (≥ <see cref="MonitorMessages.FirstExtension"/>, except the agreement's and the capability transfer's).</summary>
     public void RegisterHandler(byte type, MonitorHandler handler)
     {
         AssertOnCore();
         if (type < FirstExtension) throw new ArgumentOutOfRangeException(nameof(type), type, $"types below {FirstExtension} belong to the monitor protocol");
+        if (AgreementMessages.IsAgreement(type) || type is CapabilityMessages.Transfer.TypeId or CapabilityMessages.Delivered.TypeId)
+            throw new ArgumentOutOfRangeException(nameof(type), type, "the monitor handles the agreement protocol (64..69) and capability transfers (72, 73) itself");
         if (_handlers[type] != null) throw new InvalidOperationException($"message type {type} already has a handler on core #{CoreIndex}");
         _handlers[type] = handler;
     }
@@ -232,7 +422,7 @@ public sealed class MonitorDispatcher : Dispatcher
         foreach (int r in readers)
             if ((uint)r >= (uint)CoreCount || r == CoreIndex)
                 throw new ArgumentOutOfRangeException(nameof(readers), r, $"a reader is another booted core: 0..{CoreCount - 1} without the writer #{CoreIndex}");
-        if (_region != null) return _region.OpenBroadcastWriter(CreateSharedBroadcast(readers, slots));
+        if (Region != null) return Region.OpenBroadcastWriter(CreateSharedBroadcast(readers, slots));
         var nodes = new int[readers.Count];
         for (int i = 0; i < nodes.Length; i++) nodes[i] = NodeOfCore(readers[i]);
         var channel = new BroadcastChannel(slots, readers.Count, NodeOfCore(CoreIndex), nodes);
@@ -248,11 +438,11 @@ public sealed class MonitorDispatcher : Dispatcher
     internal long CreateSharedBroadcast(IReadOnlyList<int> readers, int slots)
     {
         AssertOnCore();
-        if (_region == null) throw new InvalidOperationException("a broadcast buffer has a name across processes only in process mode");
+        if (Region == null) throw new InvalidOperationException("a broadcast buffer has a name across processes only in process mode");
         foreach (int r in readers)
             if ((uint)r >= (uint)CoreCount || r == CoreIndex)
                 throw new ArgumentOutOfRangeException(nameof(readers), r, $"a reader is another booted core: 0..{CoreCount - 1} without the writer #{CoreIndex}");
-        return _region.AllocateBroadcast(CoreIndex, readers, slots);
+        return Region.AllocateBroadcast(CoreIndex, readers, slots);
     }
 
     /// <summary>The one place a monitor allocates a binding's memory (the seam where the rings become Frame capabilities).</summary>
@@ -260,7 +450,7 @@ public sealed class MonitorDispatcher : Dispatcher
     {
         try
         {
-            var b = _region != null ? _region.AllocateBinding(slots, client, CoreIndex)
+            var b = Region != null ? Region.AllocateBinding(slots, client, CoreIndex)
                 : UrpcBinding.Allocate(slots, NodeOfCore(client), NodeOfCore(CoreIndex));
             if (_bindings.Count >= 64) _bindings.RemoveAll(static x => x.IsFreed); // holders that freed theirs early
             _bindings.Add(b);
@@ -306,10 +496,10 @@ public sealed class MonitorDispatcher : Dispatcher
             {
                 var request = BindRequest.Decode(in m);
                 var r = AllocateBinding(from, request.Slots);
-                if (_region != null)
+                if (Region != null)
                     SendTo(from, r.Ok
                         ? new RegionBindReply(request.RequestId, r.Value!.Name!.Value.ToServer, r.Value.Name.Value.ToClient, request.Slots, 0)
-                        : new RegionBindReply(request.RequestId, 0, 0, request.Slots, _region.WriteError(CoreIndex, r.Error!.Message)));
+                        : new RegionBindReply(request.RequestId, 0, 0, request.Slots, Region.WriteError(CoreIndex, r.Error!.Message)));
                 else
                     SendTo(from, r.Ok ? new BindReply(request.RequestId, ObjectHandle.Pass(r.Value!), 0) : new BindReply(request.RequestId, 0, ObjectHandle.Pass(r.Error!)));
                 break;
@@ -319,8 +509,8 @@ public sealed class MonitorDispatcher : Dispatcher
                 var reply = RegionBindReply.Decode(in m);
                 if (!_pendingBinds.Remove(reply.RequestId, out var onBound)) break;
                 onBound(reply.Status == 0
-                    ? new(_region!.OpenBinding(new UrpcBindingName(reply.ToServer, reply.ToClient, reply.Slots, CoreIndex, from)), null)
-                    : new(null, new InvalidOperationException($"core #{from}: {_region!.ReadError(from, reply.Status)}")));
+                    ? new(Region!.OpenBinding(new UrpcBindingName(reply.ToServer, reply.ToClient, reply.Slots, CoreIndex, from)), null)
+                    : new(null, new InvalidOperationException($"core #{from}: {Region!.ReadError(from, reply.Status)}")));
                 break;
             }
             case BindReply.TypeId:
@@ -328,6 +518,18 @@ public sealed class MonitorDispatcher : Dispatcher
                 var reply = BindReply.Decode(in m);
                 if (!_pendingBinds.Remove(reply.RequestId, out var onBound)) break;
                 onBound(reply.Error == 0 ? new(ObjectHandle.Take<UrpcBinding>(reply.Binding), null) : new(null, ObjectHandle.Take<Exception>(reply.Error)));
+                break;
+            }
+            case >= AgreementMessages.Apply and <= AgreementMessages.Ack:
+                Agreement.OnMessage(from, in m);
+                break;
+            case CapabilityMessages.Transfer.TypeId:
+                OnCapabilityTransfer(from, in m);
+                break;
+            case CapabilityMessages.Delivered.TypeId:
+            {
+                var d = CapabilityMessages.Delivered.Decode(in m);
+                if (_pendingDeliveries.Remove(d.Tag, out var waiting)) waiting.Completed(new CapOperationResult(d.Error, true, default, default));
                 break;
             }
             default:
@@ -383,7 +585,7 @@ public sealed class MonitorDispatcher : Dispatcher
         private protected override void Send(CoreArgs result, Exception? error)
         {
             var m = Monitor;
-            int status = error == null ? 0 : m._region!.WriteError(m.CoreIndex, $"{error.GetType().Name}: {error.Message}");
+            int status = error == null ? 0 : m.Region!.WriteError(m.CoreIndex, $"{error.GetType().Name}: {error.Message}");
             m._hostReplies!.Send(new HostReply(requestId, status, result));
         }
     }

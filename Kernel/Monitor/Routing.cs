@@ -37,9 +37,10 @@ public static class Routing
     /// Groups the remote participants; the initiator serves its own group directly (one hop per member), every other
     /// group gets one hop to its aggregator (its lowest core index) carrying the rest of the group as the forward
     /// list (a group of one is a plain hop). Plain multicast sends in group-key order, the own group's members in
-    /// their group's place. NUMA-aware multicast sends to the most distant first: all hops ordered by
-    /// <see cref="MachineTopology.Distance"/> from the initiator to the hop's core, descending; ties: the hop covering
-    /// more cores first, then the lower core index. On a real topology (package or L3 groups) this puts the other
+    /// their group's place. NUMA-aware multicast sends to the most distant first: all hops ordered by the NUMA
+    /// distance (the machine's SLIT, <see cref="MachineTopology.NodeDistance"/>) from the initiator's node to the hop's
+    /// node, descending, then by <see cref="MachineTopology.Distance"/> (package, node, L3), descending; ties: the hop
+    /// covering more cores first, then the lower core index. On a real topology (package or L3 groups) this puts the other
     /// packages first and the initiator's own group last.
     /// </summary>
     static RoutingHop[] Multicast(MachineTopology topology, IReadOnlyList<int> cpuOfCore, int[] remote, int initiator,
@@ -62,8 +63,12 @@ public static class Routing
         if (numaAware)
         {
             int from = cpuOfCore[initiator];
+            int fromNode = topology.NumaNodeOf(from);
             hops.Sort((a, b) =>
             {
+                int na = topology.NodeDistance(fromNode, topology.NumaNodeOf(cpuOfCore[a.Core]));
+                int nb = topology.NodeDistance(fromNode, topology.NumaNodeOf(cpuOfCore[b.Core]));
+                if (na != nb) return nb.CompareTo(na);
                 var da = topology.Distance(from, cpuOfCore[a.Core]);
                 var db = topology.Distance(from, cpuOfCore[b.Core]);
                 if (da != db) return db.CompareTo(da);

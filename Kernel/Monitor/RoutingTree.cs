@@ -21,6 +21,8 @@ public sealed class RoutingTree
     public IReadOnlyList<RoutingHop> Hops => _hops;
     /// <summary>Cores other than the initiator that the message reaches (the acks the initiator waits for).</summary>
     public int RemoteCores { get; }
+    /// <summary>The cores the initiator sends to first, as a set (one per hop; every remote participant for broadcast).</summary>
+    public CoreSet HopCores { get; }
     /// <summary>True when the first hop is a single write to the initiator's broadcast buffer rather than one message per hop.</summary>
     public bool ViaBroadcastBuffer => Protocol == RoutingProtocol.Broadcast;
 
@@ -37,6 +39,7 @@ public sealed class RoutingTree
         {
             _forwardOf[h.Core] = h.Forward;
             RemoteCores += h.CoresCovered;
+            HopCores = HopCores.With(h.Core);
         }
     }
 

@@ -41,6 +41,9 @@ public sealed unsafe partial class Notifier : IDisposable
     /// <summary>Number of futex wake calls made for this notifier (senders that found the receiver asleep).</summary>
     public long Wakeups => Interlocked.Read(ref _wakeups);
 
+    /// <summary>The futex word itself (alone on its padded line), for a sender that checks it after every publish.</summary>
+    internal int* Word => _word;
+
     /// <summary>True when the owner is (about to be) blocked; read by senders after each publish.</summary>
     public bool IsSleeping => Volatile.Read(ref *_word) == Sleeping;
 

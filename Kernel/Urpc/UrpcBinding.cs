@@ -20,6 +20,8 @@ public sealed class UrpcBinding : IDisposable
     internal UrpcRing ToServer => _toServer;
     /// <summary>The ring the server sends on (placed on the client's NUMA node).</summary>
     internal UrpcRing ToClient => _toClient;
+    /// <summary>Where the ring into the server (asked for the server's node) and the ring into the client (the client's node) are now.</summary>
+    public (RingPlacement IntoServer, RingPlacement IntoClient) Placement() => (_toServer.Placement(), _toClient.Placement());
     /// <summary>True once both rings have been freed.</summary>
     public bool IsFreed => _toServer.IsFreed && _toClient.IsFreed;
     /// <summary>

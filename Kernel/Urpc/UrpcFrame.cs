@@ -46,6 +46,13 @@ public sealed unsafe class UrpcFrame : IDisposable
     internal static UrpcFrame InRegion(byte* at, nuint bytes, long regionOffset, int numaNode) =>
         new(at, bytes, numaNode, regionOffset);
 
+    /// <summary>Where the frame's pages are now (a move_pages query; nothing moves).</summary>
+    public RingPlacement Placement()
+    {
+        ObjectDisposedException.ThrowIf(IsFreed, this);
+        return new RingPlacement(NumaNode, NativeBlock.NodesOfPages(Base, Bytes));
+    }
+
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _freed, 1) != 0) return;

@@ -37,8 +37,11 @@ public sealed unsafe class UrpcRing : IDisposable
     public int NumaNode => _frame.NumaNode;
     /// <summary>True once the ring's memory has been freed.</summary>
     public bool IsFreed => _frame.IsFreed;
-    /// <summary>The ring's memory.</summary>
-    internal UrpcFrame Frame => _frame;
+    /// <summary>Where the ring's pages are now, against the node they were asked for.</summary>
+    public RingPlacement Placement() => _frame.Placement();
+
+    /// <summary>The first byte of the ring's frame (the layout above), for the native loops that run on the same ring in the URPC diagnostics.</summary>
+    internal byte* FrameBase => _frame.Base;
 
     internal UrpcRing(UrpcFrame frame, int slots)
     {
@@ -60,8 +63,9 @@ public sealed unsafe class UrpcRing : IDisposable
 
     /// <summary>
     /// Allocates a ring whose memory is on <paramref name="receiverNumaNode"/> (-1: first touch). Kernel-internal:
-    /// bindings come from the monitors (<see cref="MultikernelSystem.BindAsync"/>); the channel's own tests and the
-    /// URPC microbenchmarks, which measure the bare ring between two pinned threads, use this hook directly.
+    /// bindings come from the monitors (<see cref="MultikernelSystem.BindAsync"/>); the channel's own tests, the
+    /// URPC microbenchmarks and the bare-ring reference of Fig 1's URPC tables, which measure the bare ring between two
+    /// pinned threads, use this hook directly.
     /// </summary>
     internal static UrpcRing Allocate(int slots, int receiverNumaNode = -1)
     {

@@ -8,7 +8,9 @@ namespace Multikernel.Urpc;
 /// messages into the ring's slots and can do nothing else (it has no receive operation).
 /// <para>Invariants (checked in Debug builds by <see cref="AssertInvariants"/>): 0 ≤ sent − cached credit ≤ Slots;
 /// the cached credit never exceeds the credit the receiver published (credit only grows). The sender's state and the
-/// slot pointer are fields of this object, so a send touches this object and the ring memory, nothing else.</para>
+/// slot pointer are fields of this object, so a send touches this object, the ring memory and, once a waitset has
+/// attached the receiving core's notifier, that notifier's futex word (alone on its own padded line, written only when
+/// the receiver goes to sleep), nothing else.</para>
 /// </summary>
 public sealed unsafe class UrpcSender
 {
@@ -19,6 +21,7 @@ public sealed unsafe class UrpcSender
     readonly int _mask;
     readonly int _slotCount;
     Notifier? _receiverNotifier;
+    nint _receiverSleepWord;       // the notifier's futex word (0: no notifier), so a send reads one native word, not the object
 
     internal UrpcSender(ulong* slots, int slotCount, long* sent, long* cachedCredit, long* credit)
     {
@@ -39,7 +42,24 @@ public sealed unsafe class UrpcSender
     /// The receiving core's notifier, attached by the receiver's waitset: once set, every send checks whether the
     /// receiver sleeps and wakes it.
     /// </summary>
-    internal Notifier? ReceiverNotifier { get => Volatile.Read(ref _receiverNotifier); set => Volatile.Write(ref _receiverNotifier, value); }
+    internal Notifier? ReceiverNotifier
+    {
+        get => Volatile.Read(ref _receiverNotifier);
+        set
+        {
+            // Attach: the notifier before its word; detach: the word first. A sender that sees the word sees the notifier.
+            if (value != null)
+            {
+                Volatile.Write(ref _receiverNotifier, value);
+                Volatile.Write(ref _receiverSleepWord, (nint)value.Word);
+            }
+            else
+            {
+                Volatile.Write(ref _receiverSleepWord, 0);
+                Volatile.Write(ref _receiverNotifier, null);
+            }
+        }
+    }
 
     /// <summary>Encodes <paramref name="message"/> into the next slot and publishes it if the ring has room; false when full.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -84,10 +104,13 @@ public sealed unsafe class UrpcSender
     {
         Volatile.Write(ref slot[UrpcRing.HeaderWord], ((((ulong)sent + 1) & UrpcRing.SeqMask) << 8) | type);
         *_sent = sent + 1;
-        var n = _receiverNotifier;
-        if (n != null && n.IsSleeping) n.Wake();
+        int* sleepWord = (int*)_receiverSleepWord;
+        if (sleepWord != null && Volatile.Read(ref *sleepWord) == Notifier.Sleeping) WakeReceiver();
         AssertInvariants();
     }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    void WakeReceiver() => Volatile.Read(ref _receiverNotifier)?.Wake();
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     bool RefreshCredit(long sent)

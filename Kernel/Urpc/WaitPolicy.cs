@@ -40,27 +40,32 @@ public sealed class WaitPolicy
     /// <summary>
     /// One idle step: polls <paramref name="probe"/> until it reports work or the budget (counted in
     /// <paramref name="state"/> since the last progress) is spent; then announces sleep on
-    /// <paramref name="notifier"/>, checks once more and sleeps until woken or <see cref="Notifier.MaxSleep"/>.
-    /// Returns true when the probe reported work; false after a sleep (the caller re-checks its work either way).
+    /// <paramref name="notifier"/>, checks once more and sleeps until woken, until <see cref="Notifier.MaxSleep"/>, or
+    /// until the cycle-counter time <paramref name="wakeAt"/> (a timer of the caller: the sleep never passes it).
+    /// Returns true when the probe reported work or <paramref name="wakeAt"/> has come; false after a sleep (the caller
+    /// re-checks its work either way).
     /// </summary>
-    public bool Idle<TProbe>(ref WaitState state, ref TProbe probe, Notifier notifier) where TProbe : struct, IWorkProbe
+    public bool Idle<TProbe>(ref WaitState state, ref TProbe probe, Notifier notifier, ulong wakeAt = ulong.MaxValue) where TProbe : struct, IWorkProbe
     {
+        if (probe.HasWork()) return true; // work already pending (a dispatcher with local work): no clock read
         ulong now = CycleClock.Now();
         if (state.IdleSince == 0) state.IdleSince = now;
-        ulong end = state.IdleSince + (ulong)PollCycles;
+        ulong end = Math.Min(state.IdleSince + (ulong)PollCycles, wakeAt);
         while (now < end)
         {
-            if (probe.HasWork()) return true;
             if (SpinIterations > 0) Thread.SpinWait(SpinIterations);
+            if (probe.HasWork()) return true;
             now = CycleClock.Now();
         }
+        if (now >= wakeAt) return true;
         notifier.PrepareToSleep();
         if (probe.HasWork())
         {
             notifier.CancelSleep();
             return true;
         }
-        notifier.Sleep();
+        if (wakeAt == ulong.MaxValue) notifier.Sleep();
+        else notifier.Sleep(TimeSpan.FromMilliseconds(Math.Max(0.001, CycleClock.ToNanoseconds(wakeAt - now) / 1e6)));
         return false;
     }
 

@@ -1,4 +1,4 @@
-using Experiments.Common;
+using Experiments.Schema;
 
 namespace Report.Catalog;
 

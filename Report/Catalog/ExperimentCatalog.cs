@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using Experiments.Common;
+using Experiments.Schema;
 
 namespace Report.Catalog;
 
@@ -8,7 +8,8 @@ namespace Report.Catalog;
 /// and the paper's figure numbers) and every figure's panels are defined here and nowhere else. An experiment folder
 /// not listed here still gets a chapter (<see cref="GenericFigures"/>), and rows of a known folder that no panel
 /// selects are drawn in an "other rows" figure at the end of its chapter.
-/// To add an experiment: a <see cref="ChapterSpec"/> here and a line in run-all.sh's table.
+/// The chapter titles come from the experiment registry (Experiments/Schema/experiments.tsv,
+/// <see cref="ExperimentRegistry"/>). To add an experiment: a line in the registry and a <see cref="ChapterSpec"/> here.
 /// </summary>
 public static class ExperimentCatalog
 {
@@ -18,15 +19,21 @@ public static class ExperimentCatalog
     public const string Compute = "compute";
     public const string IoWebserver = "io-webserver";
 
-    // ---- Titles: the seed's figure number, the paper's, the subject (one place; the experiment registry can supply them later).
-    public static readonly FigureTitle Fig1Title = new("1", "Fig 3", "updating shared state: shared memory vs messages");
-    public static readonly FigureTitle UrpcTitle = new(null, "Tables 1-3", "LRPC and URPC latency and throughput");
-    public static readonly FigureTitle TlbChapterTitle = new("3", "Figs 6-7", "TLB shootdown and unmap");
+    // ---- Titles: the seed's figure number, the paper's, the subject; a chapter's from the experiment registry.
+    public static readonly FigureTitle Fig1Title = Registered(Fig1);
+    public static readonly FigureTitle UrpcTitle = Registered(UrpcTables);
+    public static readonly FigureTitle TlbChapterTitle = Registered(Fig3Tlb);
     public static readonly FigureTitle Fig6Title = new("3", "Fig 6", "TLB shootdown protocols");
     public static readonly FigureTitle Fig7Title = new("3", "Fig 7", "unmap latency, multikernel vs Linux");
     public static readonly FigureTitle AgreementTitle = new(null, null, "Monitor agreement and capabilities (beyond the paper)");
-    public static readonly FigureTitle ComputeChapterTitle = new("4-8", "Fig 9", "compute-bound workloads");
-    public static readonly FigureTitle IoTitle = new(null, "Section 5.4", "network I/O and the web server");
+    public static readonly FigureTitle ComputeChapterTitle = Registered(Compute);
+    public static readonly FigureTitle IoTitle = Registered(IoWebserver);
+
+    static FigureTitle Registered(string folder)
+    {
+        var e = ExperimentRegistry.Get(folder);
+        return new FigureTitle(e.SeedFigure, e.PaperFigure, e.Subject);
+    }
 
     const string CyclesK = "Latency (cycles x 1000)";
 
@@ -48,6 +55,8 @@ public static class ExperimentCatalog
 
     static bool IsCycles(ResultRow r) => r.Unit.Equals("cycles", StringComparison.OrdinalIgnoreCase);
     static bool IsRatio(ResultRow r) => r.Unit is "x" or "ratio" || r.Metric.Contains("ratio", StringComparison.OrdinalIgnoreCase);
+    /// <summary>A row of Fig 1's C twin (Param impl=c), not the C#/C ratio (impl=csharp/c).</summary>
+    static bool IsCTwin(ResultRow r) => ParamText.Parse(r.Param).TryGetValue("impl", out var impl) && impl == "c";
 
     static readonly FigureSpec Fig1Figure = new(
         "fig1", Fig1Title,
@@ -57,12 +66,15 @@ public static class ExperimentCatalog
         + "update. Second panel: the host's baselines on the same cores (lockn: plain increments under a C# lock; "
         + "spinlockn: a test-and-test-and-set spin lock) and variants of the paper's series (-atomic: atomic increments; "
         + "-pipelined: several requests in flight; -raw: the client and server loop on raw channel ends, bypassing the "
-        + "waitset and the CPU driver's dispatch). Each series' exact method is in its rows' notes (HTML).",
+        + "waitset and the CPU driver's dispatch). \"(C)\": the C twin, the same workloads, rings and loops in C on the same "
+        + "cores, run just before each C# point; the last panel divides each C# point by its C twin. Each series' exact "
+        + "method is in its rows' notes (HTML).",
         "Nothing: the caches, the interconnect and the URPC cache lines are the machine's own.",
         [
             new("As in the paper: SHMn, MSGn, Server", PanelKind.Lines,
                 r => r.Metric == "cycles_per_update" && IsCycles(r) && Fig1PaperSeries.IsMatch(r.Series),
                 CyclesK, 1e-3, [new PaperOverlay("fig3-shared-state", "cycles")]),
+            new("The C twin: the same points in C", PanelKind.Lines, r => r.Metric == "cycles_per_update" && IsCycles(r) && IsCTwin(r), CyclesK, 1e-3),
             new("Baselines and variants", PanelKind.Lines, r => r.Metric == "cycles_per_update" && IsCycles(r), CyclesK, 1e-3),
             new("Updates per second, all MSG clients together", PanelKind.Lines, r => r.Metric == "updates_per_s", "Updates/s (millions)", 1e-6),
             new("C# over the C twin, per point", PanelKind.Lines, IsRatio, "C# / C",

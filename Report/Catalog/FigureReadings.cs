@@ -1,4 +1,4 @@
-using Experiments.Common;
+using Experiments.Schema;
 using Report.Html;
 using Report.Input;
 

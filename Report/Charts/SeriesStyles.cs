@@ -49,7 +49,7 @@ public static class SeriesStyles
     /// <summary>Line dash of a known variant; the others get the next dash in order of appearance.</summary>
     static readonly Dictionary<string, string> VariantDash = new(StringComparer.OrdinalIgnoreCase)
     {
-        ["atomic"] = "dash", ["pipelined"] = "dot", ["raw"] = "dashdot", ["processes"] = "dash",
+        ["atomic"] = "dash", ["pipelined"] = "dot", ["raw"] = "dashdot", ["processes"] = "dash", ["C"] = "dot",
         ["mmu=modelled"] = "dash", ["mmu=hardware"] = "solid", ["stack=kernel"] = "dash", ["stack=user"] = "solid",
     };
 

@@ -1,6 +1,6 @@
 using System.Text.Json;
-using Experiments.Common;
-using ExperimentMeta = Experiments.Common.RunMeta;
+using Experiments.Schema;
+using ExperimentMeta = Experiments.Schema.RunMeta;
 
 namespace Report.Input;
 

@@ -1,5 +1,5 @@
 using CsvHelper;
-using Experiments.Common;
+using Experiments.Schema;
 
 namespace Report.Input;
 

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Experiments.Common;
+using Experiments.Schema;
 using Report.Catalog;
 using Report.Charts;
 using Report.Html;

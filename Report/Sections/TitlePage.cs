@@ -1,4 +1,4 @@
-using Experiments.Common;
+using Experiments.Schema;
 using Report.Catalog;
 using Report.Html;
 using Report.Input;

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Experiments.Common;
 using Multikernel.Hardware;
 
 // topology: prints what the multikernel sees of this machine, so a user can check a server before a long run.
@@ -8,11 +9,31 @@ var sysfsRoot = new Option<string>("--sysfs-root")
     DefaultValueFactory = _ => "/",
 };
 var all = new Option<bool>("--all-cpus") { Description = "Show every online CPU, not only those in this process's affinity mask" };
+var checkCores = new Option<string>("--check-cores")
+{
+    Description = "Only check a core list by the rules of every experiment program's --cores (what run-all.sh uses): " +
+                  "print '<count> <list>' (e.g. '4 0-3') and exit 0, or print why it is refused and exit 2",
+};
 var root = new RootCommand("Print the cores, packages, NUMA nodes, L3 groups and TSC frequency the multikernel sees");
 root.Options.Add(sysfsRoot);
 root.Options.Add(all);
+root.Options.Add(checkCores);
 root.SetAction(pr =>
 {
+    if (pr.GetResult(checkCores) != null)
+    {
+        try
+        {
+            var cores = CoreList.Parse(pr.GetValue(checkCores) ?? "", CoreList.Allowed());
+            Console.WriteLine($"{cores.Length} {CoreList.Format(cores)}");
+            return 0;
+        }
+        catch (FormatException e)
+        {
+            Console.Error.WriteLine(e.Message);
+            return 2;
+        }
+    }
     string r = pr.GetValue(sysfsRoot)!;
     if (!Directory.Exists(Path.Combine(r, "sys/devices/system/cpu")))
     {
@@ -32,6 +53,14 @@ root.SetAction(pr =>
     foreach (var c in topo.Cores)
         Console.WriteLine($"{c.Cpu,3}  {c.Package,7}  {c.NumaNode,4}  {c.L3Domain,2}  {c.CoreId % 100000,4}");
     Console.WriteLine();
+    if (topo.NumaNodes.Count > 1)
+    {
+        Console.WriteLine($"NUMA distances ({(topo.HasNodeDistances ? "the machine's SLIT" : "none given: Linux defaults")}):");
+        Console.WriteLine("node " + string.Concat(topo.NumaNodes.Select(n => $"{n,5}")));
+        foreach (int a in topo.NumaNodes)
+            Console.WriteLine($"{a,4} " + string.Concat(topo.NumaNodes.Select(b => $"{topo.NodeDistance(a, b),5}")));
+        Console.WriteLine();
+    }
     foreach (int p in topo.Packages)
     {
         Console.WriteLine($"package {p}:");
@@ -44,4 +73,4 @@ root.SetAction(pr =>
     }
     return 0;
 });
-return root.Parse(args).Invoke();
+return ExperimentOptions.ParseAndInvoke(root, args, "topology", Console.Out, Console.Error);

@@ -1,48 +1,22 @@
 #!/usr/bin/env bash
 # Prepares .device/carry/ (git-ignored), the one folder a run on a lent many-core machine (no .NET, no network)
 # needs besides the work tree; carry it and run scripts/device/run.sh there. It holds:
-#   dotnet-runtime.tar.xz  the host's .NET runtime (dotnet muxer, hostfxr, Microsoft.NETCore.App, and
-#                          Microsoft.AspNetCore.App for the Kestrel baseline), about 33 MB
-#   payload.tar.xz         apps/<program>/: framework-dependent linux-x64 Release builds of the experiment programs;
-#                          bin/urpc_pingpong: the native C URPC reference; tools/: wrk and lighttpd with their
-#                          shared libraries (best effort: the device's C library must be at least this machine's)
-#   commit                 the commit the programs were built from
-# One runtime shared by all programs keeps the transfer under its 64 MiB limit (a self-contained single file per
-# program would not fit). Usage: scripts/device/prepare.sh
+#   bundle.tar.xz   the suite's bundle, made by ./run-all.sh --bundle (the one way to package the suite): one shared
+#                   .NET runtime, the programs framework-dependent, launchers in bin/, the native URPC reference,
+#                   wrk and lighttpd with their libraries; xz-compressed
+# The lent machine accepts at most 64 MiB of carried files in all: this script fails if the archive is larger.
+# Usage: scripts/device/prepare.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 dev=.device; carry=$dev/carry; stage=$dev/stage
-rm -rf "$stage"; mkdir -p "$carry" "$stage/apps" "$stage/bin" "$stage/tools/bin" "$stage/tools/lib"
-dotnet_root=$(dirname "$(readlink -f "$(command -v dotnet)")")
-ver=$(basename "$(ls -d "$dotnet_root"/shared/Microsoft.NETCore.App/10.* | sort -V | tail -1)")
-if [ ! -f "$carry/dotnet-runtime.tar.xz" ] || [ "$(cat "$dev/runtime-version" 2>/dev/null)" != "$ver" ]; then
-  echo "packing .NET runtime $ver"
-  tar cJf "$carry/dotnet-runtime.tar.xz" -C "$dotnet_root" dotnet host/fxr \
-    "shared/Microsoft.NETCore.App/$ver" "shared/Microsoft.AspNetCore.App/$ver"
-  echo "$ver" > "$dev/runtime-version"
-fi
-programs=(
-  "topology:Tools/Topology/Topology.csproj"
-  "fig1:Experiments/Fig1-SharedState/Fig1.SharedState.csproj"
-  "fig3:Experiments/Fig3-TlbShootdown/Fig3.TlbShootdown.csproj"
-  "compute:Experiments/Fig4-8-Compute/Fig4_8.Compute.csproj"
-  "io:Experiments/IO-Webserver/IOWebserver.csproj"
-  "benchmarks:Benchmarks/Benchmarks.csproj"
-)
-for p in "${programs[@]}"; do
-  name=${p%%:*}; proj=${p#*:}
-  [ -f "$proj" ] || { echo "skip $name: $proj not present"; continue; }
-  dotnet publish "$proj" -c Release -r linux-x64 --self-contained false -p:UseAppHost=false \
-    -o "$stage/apps/$name" -nologo -v q
-done
-[ -f Benchmarks/native/urpc_pingpong.c ] && gcc -O3 -march=x86-64-v2 -pthread -o "$stage/bin/urpc_pingpong" Benchmarks/native/urpc_pingpong.c
-for tool in wrk lighttpd; do
-  path=$(command -v "$tool" || true)
-  [ -n "$path" ] || { echo "note: $tool is not installed here (scripts/install-deps.sh run); the device run will skip its series"; continue; }
-  cp "$path" "$stage/tools/bin/"
-  ldd "$path" | awk '/=> \//{print $3}' | grep -vE '/(libc|libm|libpthread|libdl|librt)\.so' | xargs -r -I{} cp -L {} "$stage/tools/lib/"
-done
-tar cJf "$carry/payload.tar.xz" -C "$stage" .
-git rev-parse --short HEAD > "$carry/commit"
+limit_mib=64
+rm -rf "$stage" "$carry"; mkdir -p "$carry" "$stage"
+t0=$(date +%s)
+./run-all.sh --bundle "$stage/bundle"
+t1=$(date +%s)
+tar -C "$stage" -cf - bundle | xz -T0 -6 > "$carry/bundle.tar.xz"
+t2=$(date +%s)
+bytes=$(stat -c %s "$carry/bundle.tar.xz")
+echo "prepare: bundle $(du -sm "$stage/bundle" | cut -f1) MiB made in $((t1 - t0)) s; $carry/bundle.tar.xz $((bytes / 1048576)) MiB ($bytes bytes) compressed in $((t2 - t1)) s"
 rm -rf "$stage"
-du -sh "$carry"/*
+[ "$bytes" -le $((limit_mib * 1048576)) ] || { echo "prepare: error: $carry/bundle.tar.xz is over the ${limit_mib} MiB a lent machine accepts" >&2; exit 1; }

@@ -35,8 +35,8 @@ done
 
 echo "== 2. the suite's own checks (numa-check)"
 bundle=/suite/bundle
-if [ -x "$bundle/numa-check" ]; then
-  "$bundle/numa-check" --sockets "$sockets" --cores-per-socket "$cores" --order "$order" --distances "$distances" \
+if [ -x "$bundle/bin/numa-check" ]; then
+  "$bundle/bin/numa-check" --sockets "$sockets" --cores-per-socket "$cores" --order "$order" --distances "$distances" \
     --checks "$checks" > "$out/numa-check.log" 2>&1
   rc=$?; cat "$out/numa-check.log"
   [ $rc -eq 0 ] || [ $rc -eq 1 ] || fail numa-check "exited $rc (see numa-check.log)"

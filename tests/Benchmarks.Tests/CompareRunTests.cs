@@ -194,6 +194,16 @@ public class CompareRunTests : IDisposable
     [Theory]
     [InlineData("abc")]
     [InlineData("")]
+    [InlineData("-5%")]
+    [InlineData("0%")]
+    [InlineData("150%")]
+    [InlineData("1e400%")]
+    [InlineData("Infinity%")]
+    [InlineData("NaN%")]
+    [InlineData("0ns")]
+    [InlineData("-2ns")]
+    [InlineData("2s")]
+    [InlineData("5")]
     public void Bad_threshold_exits_2(string threshold)
     {
         var (code, _, err) = Run(_files.Write("a", Suite(100, 10, 1)), _files.Write("b", Suite(100, 10, 3)), threshold);
@@ -222,4 +232,14 @@ public class CompareRunTests : IDisposable
         slow[RoundTrip] = SyntheticResults.Normal(200, 2, 20, 7);
         Assert.Equal(1, Program.Main(["compare", "--baseline", _files.Write("a", Suite(100, 10, 1)), "--current", _files.Write("b", slow), "--threshold", "10%"]));
     }
+
+    [Theory]
+    [InlineData("5%")]
+    [InlineData("0.5%")]
+    [InlineData("100%")]
+    [InlineData("2ns")]
+    [InlineData("1.5us")]
+    [InlineData("1ms")]
+    [InlineData("1s")]
+    public void Thresholds_in_range_are_accepted(string threshold) => Assert.NotNull(CompareRun.ParseThreshold(threshold));
 }

@@ -48,6 +48,14 @@ public class HistoryAndNativeTests : IDisposable
         Assert.Equal(240.5, r.RttBatchMedian);
         Assert.Equal(118, r.OneWayMedian);
         Assert.Equal(45.011, r.MsgsPerKcycle);
+        Assert.Equal("unknown build", r.Build); // an old binary that does not say how it was built is not labelled with a guess
+    }
+
+    [Fact]
+    public void Native_build_label_is_what_the_binary_reports()
+    {
+        var r = NativeReference.Parse("march x86-64-v2\ncompiler gcc 12.2.0\ncores 0,1\nrtt_median_cycles 234\nrtt_p10_cycles 182\nrtt_p90_cycles 312\nrtt_batch_median_cycles 240.5\noneway_median_cycles 118\nthroughput_msgs_per_kcycle 45.011\n", "test");
+        Assert.Equal("gcc 12.2.0 -O3 -march=x86-64-v2", r.Build);
     }
 
     [Fact]

@@ -1,4 +1,3 @@
-using System.CommandLine;
 using Compute.Cli;
 using Compute.Runtimes;
 using Compute.Sweep;
@@ -7,45 +6,63 @@ using Npb;
 
 namespace Compute.Tests;
 
-/// <summary>The experiment's command line: bad values give a clear error and a non-zero exit; a small run writes verified rows.</summary>
+/// <summary>The experiment's command line: bad input is refused with exit 2 and a message naming the option and what is allowed; a small run writes verified rows.</summary>
 public class ComputeCliTests
 {
     static (int Exit, string Out, string Err) Invoke(params string[] args)
     {
         var output = new StringWriter();
         var error = new StringWriter();
-        int exit = ComputeCommand.Build().Parse(args).Invoke(new InvocationConfiguration { Output = output, Error = error });
+        int exit = ComputeCommand.Run(args, output, error, CancellationToken.None);
         return (exit, output.ToString(), error.ToString());
     }
 
-    [Theory]
-    [InlineData(new[] { "--class", "X" }, "--class", "S, W, A, B")]
-    [InlineData(new[] { "--class", "AA" }, "--class", "S, W, A, B")]
-    [InlineData(new[] { "--bench", "cg,lu" }, "'lu'", "cg, ft, is")]
-    [InlineData(new[] { "--bench", "cg,,ft" }, "--bench", "empty element")]
-    [InlineData(new[] { "--bench", "cg,CG" }, "--bench", "twice")]
-    [InlineData(new[] { "--runtime", "openmp" }, "'openmp'", "pinned")]
-    [InlineData(new[] { "--repetitions", "0" }, "--repetitions", "at least 1")]
-    [InlineData(new[] { "--repetitions", "many" }, "--repetitions", "whole number")]
-    [InlineData(new[] { "--cores", "4096" }, "--cores", "affinity mask")]
-    [InlineData(new[] { "--cores", "3-1" }, "--cores", "lo-hi")]
-    [InlineData(new[] { "--frobnicate" }, "--frobnicate", "")]
-    public void Bad_values_are_rejected_with_a_clear_message(string[] args, string mentions, string allowed)
+    /// <summary>Each bad input, the option its message must name and what it must say is allowed.</summary>
+    public static TheoryData<string[], string, string> BadInputs => new()
     {
-        var (exit, _, err) = Invoke(args);
-        Assert.NotEqual(0, exit);
-        Assert.Contains(mentions, err);
+        { ["--class", "X"], "--class", "S, W, A, B" },
+        { ["--class", "AA"], "--class", "S, W, A, B" },
+        { ["--class", ""], "--class", "S, W, A, B" },
+        { ["--bench", "cg,lu"], "--bench", "cg, ft, is, barnes, radiosity" },
+        { ["--bench", "cg,,ft"], "--bench", "empty element" },
+        { ["--bench", ""], "--bench", "empty element" },
+        { ["--bench", "cg,CG"], "--bench", "twice" },
+        { ["--runtime", "openmp"], "--runtime", "host-spin" },
+        { ["--runtime", "mk,"], "--runtime", "empty element" },
+        { ["--runtime", "mk,MK"], "--runtime", "twice" },
+        { ["--repetitions", "0"], "--repetitions", "1 to 1000" },
+        { ["--repetitions", "1000000000"], "--repetitions", "1 to 1000" },
+        { ["--repetitions", "-3"], "--repetitions", "1 to 1000" },
+        { ["--repetitions", "many"], "--repetitions", "1 to 1000" },
+        { ["--repetitions", "99999999999999999999"], "--repetitions", "1 to 1000" },
+        { ["--cores", "4096"], "--cores", "" },
+        { ["--cores", "3-1"], "--cores", "" },
+        { ["--out", ""], "--out", "must not be empty" },
+        { ["--quick", "--full"], "--quick and --full", "choose one profile" },
+        { ["--frobnicate"], "--frobnicate", "--help" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadInputs))]
+    public void Bad_input_is_refused_with_exit_2_naming_the_option_and_what_is_allowed(string[] args, string option, string allowed)
+    {
+        var (exit, output, err) = Invoke(args);
+        Assert.Equal(ExitCode.BadInput, exit);
+        Assert.Contains(option, err);
         Assert.Contains(allowed, err);
+        Assert.DoesNotContain("[compute]", err); // nothing ran
+        Assert.Equal("", output);
     }
 
     [Fact]
-    public void Out_naming_an_existing_file_is_rejected()
+    public void Out_naming_an_existing_file_is_refused()
     {
         string file = Path.GetTempFileName();
         try
         {
             var (exit, _, err) = Invoke("--out", file, "--quick");
-            Assert.NotEqual(0, exit);
+            Assert.Equal(ExitCode.BadInput, exit);
+            Assert.Contains("--out", err);
             Assert.Contains("is a file", err);
         }
         finally { File.Delete(file); }
@@ -54,9 +71,36 @@ public class ComputeCliTests
     [Theory]
     [InlineData("host", new[] { RuntimeKind.Host })]
     [InlineData("pinned,host", new[] { RuntimeKind.Pinned, RuntimeKind.Host })]
-    [InlineData("HOST, pinned", new[] { RuntimeKind.Host, RuntimeKind.Pinned })]
+    [InlineData("HOST, host-spin", new[] { RuntimeKind.Host, RuntimeKind.HostSpin })]
+    [InlineData("both", new[] { RuntimeKind.Mk, RuntimeKind.Host })]
+    [InlineData("all", new[] { RuntimeKind.Mk, RuntimeKind.Host, RuntimeKind.Pinned, RuntimeKind.HostSpin })]
+    [InlineData("pinned,all", new[] { RuntimeKind.Pinned, RuntimeKind.Mk, RuntimeKind.Host, RuntimeKind.HostSpin })]
     public void Runtime_lists_parse_in_order(string text, RuntimeKind[] expected) =>
         Assert.Equal(expected, ComputeArguments.ParseRuntimes(text));
+
+    [Theory]
+    [InlineData(null, "default", 5)]
+    [InlineData("--quick", "quick", 1)]
+    [InlineData("--full", "full", 5)]
+    public void Profiles_have_their_names_and_repetitions(string? flag, string profile, int repetitions)
+    {
+        Assert.Equal(repetitions, ComputeProfile.Repetitions(profile));
+        string dir = Path.Combine(Path.GetTempPath(), $"compute-profile-{Guid.NewGuid():N}");
+        try
+        {
+            // IS class S on one runtime and one core: fast in every profile; the recorded profile is what was chosen.
+            var args = new List<string> { "--bench", "is", "--class", "S", "--runtime", "pinned", "--repetitions", "1",
+                "--cores", CoreList.Format(TestRuntimes.Cores(1)), "--out", dir };
+            if (flag is not null) args.Add(flag);
+            var (exit, _, err) = Invoke([.. args]);
+            Assert.True(exit == 0, err);
+            Assert.Equal(profile, RunMeta.Load(Path.Combine(dir, "compute")).Profile);
+        }
+        finally
+        {
+            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        }
+    }
 
     [Fact]
     public void A_small_run_writes_verified_rows_and_a_complete_meta()
@@ -65,31 +109,38 @@ public class ComputeCliTests
         try
         {
             var cores = TestRuntimes.Cores(Math.Min(2, CoreList.Allowed().Count)).Distinct().ToArray();
-            var (exit, output, err) = Invoke("--bench", "is", "--class", "S", "--runtime", "pinned,host",
+            var (exit, output, err) = Invoke("--bench", "is,barnes", "--class", "S", "--quick", "--runtime", "pinned,host",
                 "--repetitions", "2", "--cores", CoreList.Format(cores), "--out", dir);
             Assert.True(exit == 0, err);
             Assert.Contains("IS.S pinned cores=1", err); // progress line per point
-            Assert.Contains("verified", output);
+            Assert.Contains("BARNES.quick host cores=1", err);
+            Assert.Contains("pass", output);
 
             string exp = Path.Combine(dir, "compute");
             var rows = ResultsFile.Read(exp);
-            int points = 2 * CoreList.SweepCounts(cores.Length, quick: false).Length;
-            Assert.Equal(points, rows.Count(r => r.Metric == "seconds"));
+            int points = 2 * CoreList.SweepCounts(cores.Length, quick: true).Length;
+            foreach (var bench in new[] { "IS", "BARNES" })
+            {
+                Assert.Equal(points, rows.Count(r => r.Series.StartsWith(bench + "/") && r.Metric == "seconds"));
+                Assert.Equal(points, rows.Count(r => r.Series.StartsWith(bench + "/") && r.Metric == "speedup"));
+            }
             Assert.Equal(points, rows.Count(r => r.Metric == "mops"));
-            Assert.Equal(points, rows.Count(r => r.Metric == "speedup"));
             Assert.All(rows, r =>
             {
                 Assert.Equal("compute", r.Experiment);
                 Assert.Equal("pass", r.Verified);
-                Assert.Equal("bench=is;class=S", r.Param);
-                Assert.Contains(r.Series, new[] { "IS/pinned", "IS/host" });
+                Assert.Contains(r.Param, new[] { "bench=is;class=S", "bench=barnes;input=quick;bodies=2048;steps=4" });
+                Assert.Contains(r.Series, new[] { "IS/pinned", "IS/host", "BARNES/pinned", "BARNES/host" });
                 Assert.Equal(2, r.Samples);
                 Assert.True(r.Median > 0 && r.CiLow <= r.Median && r.Median <= r.CiHigh, $"{r.Metric} {r.Median} [{r.CiLow}, {r.CiHigh}]");
             });
             Assert.All(rows.Where(r => r.Metric == "speedup" && r.Cores == 1), r => Assert.Equal(1.0, r.Median, 12));
+            Assert.All(rows.Where(r => r.Series.StartsWith("BARNES/") && r.Metric == "seconds"),
+                r => Assert.Contains("force-loop allocations 0 B", r.Note));
 
             var meta = RunMeta.Load(exp);
             Assert.Equal("complete", meta.Status);
+            Assert.Equal("quick", meta.Profile);
             Assert.Empty(meta.Incomplete);
             Assert.Equal(CoreList.Format(cores), meta.CoresUsed);
         }
@@ -102,13 +153,9 @@ public class ComputeCliTests
     [Fact]
     public void A_point_that_failed_verification_is_recorded_as_fail_without_a_timing()
     {
-        var p = new SweepPoint("cg", ProblemClass.S, RuntimeKind.Pinned, 2);
-        var runs = new[]
-        {
-            new NpbResult("CG", ProblemClass.S, 2, 0.5, 100, true, "ok"),
-            new NpbResult("CG", ProblemClass.S, 2, 0.4, 120, false, "zeta=1 ref=8.59 rel_err=8.8E-001"),
-        };
-        var rows = PointRows.From(p, runs, oneCoreSeconds: 1.0);
+        var p = new SweepPoint(new NpbBench("cg", ProblemClass.S), RuntimeKind.Pinned, 2);
+        var outcome = new PointOutcome([0.5, 0.4], [100, 120], false, "verification failed in 1 of 2 runs: zeta=1 ref=8.59 rel_err=8.8E-001");
+        var rows = PointRows.From(p, outcome, oneCoreSeconds: 1.0);
         Assert.Equal(["seconds", "mops"], rows.Select(r => r.Metric));
         Assert.All(rows, r =>
         {
@@ -122,13 +169,26 @@ public class ComputeCliTests
     [Fact]
     public void Speedup_is_one_core_time_over_this_time()
     {
-        var p = new SweepPoint("ft", ProblemClass.W, RuntimeKind.Host, 2);
-        var runs = new[] { 1.0, 1.2, 0.8 }.Select(t => new NpbResult("FT", ProblemClass.W, 2, t, 1 / t, true, "ok")).ToArray();
-        var rows = PointRows.From(p, runs, oneCoreSeconds: 2.0);
+        var p = new SweepPoint(new NpbBench("ft", ProblemClass.W), RuntimeKind.Host, 2);
+        var outcome = new PointOutcome([1.0, 1.2, 0.8], [1.0, 1 / 1.2, 1 / 0.8], true, "ok");
+        var rows = PointRows.From(p, outcome, oneCoreSeconds: 2.0);
         var speedup = Assert.Single(rows, r => r.Metric == "speedup");
         Assert.Equal(2.0, speedup.Median, 12);
         Assert.Equal("x", speedup.Unit);
         Assert.Equal("FT/host", speedup.Series);
         Assert.Equal("bench=ft;class=W", speedup.Param);
+    }
+
+    [Fact]
+    public void Splash_rows_have_seconds_and_speedup_but_no_mops()
+    {
+        var p = new SweepPoint(new BarnesBench(Splash.Barnes.BarnesInput.Standard), RuntimeKind.Mk, 2);
+        var rows = PointRows.From(p, new PointOutcome([0.2, 0.25, 0.22], null, true, "all checks passed"), oneCoreSeconds: 0.4);
+        Assert.Equal(["seconds", "speedup"], rows.Select(r => r.Metric));
+        Assert.All(rows, r =>
+        {
+            Assert.Equal("BARNES/mk", r.Series);
+            Assert.Equal("bench=barnes;input=standard;bodies=16384;steps=4", r.Param);
+        });
     }
 }

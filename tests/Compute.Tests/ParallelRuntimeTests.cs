@@ -150,6 +150,18 @@ public class ParallelRuntimeTests
         CoreAffinity.UnpinCurrentThread();
     }
 
+    [Theory]
+    [InlineData(WaitPolicy.Blocking, "pinned")]
+    [InlineData(WaitPolicy.SpinThenBlock, "host-spin")]
+    public void Runtime_kinds_map_to_their_names_and_wait_policies(WaitPolicy policy, string name)
+    {
+        using var rt = new PinnedThreadsRuntime(TestRuntimes.Cores(2), policy);
+        Assert.Equal(name, rt.Name);
+        Assert.Equal(policy, rt.Policy);
+        var kind = name == "pinned" ? RuntimeKind.Pinned : RuntimeKind.HostSpin;
+        Assert.Equal(name, RuntimeFactory.NameOf(kind));
+    }
+
     [Fact]
     public void Pinned_runtime_refuses_loops_from_another_thread()
     {
@@ -166,9 +178,8 @@ public class ParallelRuntimeTests
     }
 
     [Fact]
-    public void Mk_runtime_is_available_and_runs_a_whole_benchmark_on_the_master_dispatcher()
+    public void Mk_runtime_runs_a_whole_benchmark_on_the_master_dispatcher()
     {
-        Assert.True(RuntimeFactory.IsAvailable(RuntimeKind.Mk, out _));
         using var rt = (MultikernelThreadsRuntime)RuntimeFactory.Create(RuntimeKind.Mk, TestRuntimes.Cores(2).Distinct().ToArray());
         var r = rt.Execute(() => NpbSuite.Create("is", ProblemClass.S).Run(rt));
         Assert.True(r.Verified, r.Detail);

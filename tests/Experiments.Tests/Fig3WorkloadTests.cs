@@ -66,29 +66,48 @@ public unsafe class Fig3WorkloadTests
         Assert.SkipUnless(TestCores.HasTwo, "needs two cores; this process may use one");
         ShootdownSeries[] series =
         [
-            new("Unicast", RoutingProtocol.Unicast, false),
-            new("Broadcast", RoutingProtocol.Broadcast, false),
-            new("Multikernel unmap", RoutingProtocol.NumaAwareMulticast, true),
+            new("Unicast", RoutingProtocol.Unicast, SeriesKind.Shootdown),
+            new("Broadcast", RoutingProtocol.Broadcast, SeriesKind.Shootdown),
+            new("Multikernel unmap", RoutingProtocol.NumaAwareMulticast, SeriesKind.Unmap),
+            new("1PC", RoutingProtocol.Multicast, SeriesKind.OnePhase),
+            new("2PC", RoutingProtocol.Broadcast, SeriesKind.TwoPhase),
         ];
         var m = ShootdownWorkload.Run(TestCores.UpToTwo, series, RoutingGrouping.Package, Small);
-        Assert.Equal(3, m.Length);
+        Assert.Equal(5, m.Length);
         foreach (var s in m)
         {
             Assert.Null(s.Failure);
             Assert.Equal(Small.Repetitions, s.Cycles.Length);
             Assert.All(s.Cycles, c => Assert.True(c > 0));
-            Assert.Contains($"every remote core served {Small.TotalOps * 3} requests", s.Facts);
+            Assert.Contains($"every core applied {Small.TotalOps * 3} invalidations", s.Facts); // the shootdowns and the unmaps, not the 1PC and 2PC
+            Assert.Contains("replica of the system tables equal", s.Facts);
         }
         Assert.Contains("one write to core", m[1].Facts);
+        Assert.Contains("one write to core", m[4].Facts);
     }
 
     [Fact]
     public void OneCoreUnmapNeedsNoMessages()
     {
-        var m = ShootdownWorkload.Run(TestCores.First(1), [new("Multikernel unmap", RoutingProtocol.NumaAwareMulticast, true)], RoutingGrouping.Package, Small);
+        var m = ShootdownWorkload.Run(TestCores.First(1), [new("Multikernel unmap", RoutingProtocol.NumaAwareMulticast, SeriesKind.Unmap)], RoutingGrouping.Package, Small);
         Assert.Null(m[0].Failure);
         Assert.Contains("no remote core", m[0].Facts);
-        Assert.Throws<ArgumentException>(() => ShootdownWorkload.Run(TestCores.First(1), [new("Unicast", RoutingProtocol.Unicast, false)], RoutingGrouping.Package, Small));
+        Assert.Throws<ArgumentException>(() => ShootdownWorkload.Run(TestCores.First(1), [new("Unicast", RoutingProtocol.Unicast, SeriesKind.Shootdown)], RoutingGrouping.Package, Small));
+        Assert.Throws<ArgumentException>(() => ShootdownWorkload.Run(TestCores.First(1), [new("1PC", RoutingProtocol.Unicast, SeriesKind.OnePhase)], RoutingGrouping.Package, Small));
+    }
+
+    [Fact]
+    public void CapabilityOperationsAcrossCoresSucceedAndLocalInvocationsAllocateNothing()
+    {
+        var local = CapabilityWorkload.LocalRows(TestCores.First(1)[0], rounds: 3);
+        Assert.Contains(local, r => r.Series == "Invocation: map one 4 KiB frame (VNode.Map)" && r.Metric == "cycles" && r.Median > 0);
+        Assert.All(local.Where(r => r.Metric == "allocated_bytes_per_op" && !r.Series.Contains("retype", StringComparison.Ordinal)), r => Assert.Equal(0, r.Median));
+        Assert.SkipUnless(TestCores.HasTwo, "the cross-core operations need two cores; this process may use one");
+        var rows = CapabilityWorkload.CrossCoreRows(TestCores.UpToTwo, RoutingGrouping.Package, new SweepSize(Iterations: 10, Repetitions: 2, Warmup: 2));
+        Assert.Equal(["Capability transfer to another core", "Capability revoke with copies on 2 cores"], rows.Select(r => r.Series));
+        Assert.All(rows, r => Assert.Equal("pass", r.Verified));
+        Assert.All(rows, r => Assert.True(r.Median > 0));
+        Assert.Contains("20 transfers", rows[0].Note);
     }
 
     [Fact]
@@ -97,21 +116,24 @@ public unsafe class Fig3WorkloadTests
         Assert.SkipUnless(TestCores.HasTwo, "needs two cores; this process may use one");
         ShootdownSeries[] series =
         [
-            new("Broadcast", RoutingProtocol.Broadcast, false),
-            new("Multikernel unmap", RoutingProtocol.NumaAwareMulticast, true),
+            new("Broadcast", RoutingProtocol.Broadcast, SeriesKind.Shootdown),
+            new("Multikernel unmap", RoutingProtocol.NumaAwareMulticast, SeriesKind.Unmap),
+            new("1PC", RoutingProtocol.Multicast, SeriesKind.OnePhase),
+            new("2PC", RoutingProtocol.Unicast, SeriesKind.TwoPhase),
         ];
         var m = HardwareShootdownWorkload.Run(TestCores.UpToTwo, series, RoutingGrouping.Package, Small);
         Assert.True(m.StartupMs > 0);
-        Assert.Equal(2, m.Series.Length);
-        long ops = Small.TotalOps * 2;
+        Assert.Equal(4, m.Series.Length);
+        long ops = Small.TotalOps * 4, translations = Small.TotalOps * 2;
         foreach (var s in m.Series)
         {
             Assert.True(s.Failure == null, s.Failure);
             Assert.Equal(Small.Repetitions, s.Cycles.Length);
             Assert.All(s.Cycles, c => Assert.True(c > 0));
             Assert.Contains($"{ops} operations in this boot of 2 core process(es)", s.Facts);
-            Assert.Contains($"every other core applied {2 * ops} changes to its own page table", s.Facts);
+            Assert.Contains($"every other core applied {2 * translations} changes to its own page table", s.Facts); // shootdowns and unmaps, not the 1PC and 2PC
             Assert.Contains($"core {TestCores.UpToTwo[0]}'s own checks of the unmap series passed ({2 * Small.TotalOps})", s.Facts);
+            Assert.Contains("replica of the system tables equal", s.Facts);
         }
         Assert.Contains("one write to core", m.Series[0].Facts);
     }
@@ -119,7 +141,7 @@ public unsafe class Fig3WorkloadTests
     [Fact]
     public void ProcessModeOneCoreUnmapIsALocalMprotect()
     {
-        var m = HardwareShootdownWorkload.Run(TestCores.First(1), [new("Multikernel unmap", RoutingProtocol.NumaAwareMulticast, true)], RoutingGrouping.Package, Small);
+        var m = HardwareShootdownWorkload.Run(TestCores.First(1), [new("Multikernel unmap", RoutingProtocol.NumaAwareMulticast, SeriesKind.Unmap)], RoutingGrouping.Package, Small);
         Assert.True(m.Series[0].Failure == null, m.Series[0].Failure);
         Assert.Contains("no remote core", m.Series[0].Facts);
     }

@@ -141,7 +141,7 @@ public class IOCliTests
         var meta = RunMeta.Load(exp);
         Assert.Equal("incomplete", meta.Status);
         Assert.Equal(["udp/host"], meta.Incomplete);
-        Assert.Contains(meta.Notes, n => n.Contains("interrupted (Ctrl-C) after 1 of 2 series"));
+        Assert.Contains(meta.Notes, n => n.Contains("interrupted (SIGINT or SIGTERM) after 1 of 2 series"));
         Assert.Contains(ResultsFile.Read(exp), r => r.Series == UdpEchoSeries.MkSeries);
         Assert.DoesNotContain(ResultsFile.Read(exp), r => r.Series == UdpEchoSeries.HostSeries);
     }

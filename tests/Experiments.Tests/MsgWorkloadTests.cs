@@ -6,28 +6,31 @@ using Multikernel.Urpc;
 namespace Experiments.Tests;
 
 /// <summary>
-/// MSG: the server applies every request exactly once and its replies report exactly the states it applied;
-/// the client's reply check catches a server that does not.
+/// MSG, on the kernel path and raw: the server applies every request exactly once and its replies report exactly the
+/// states it applied; the client's reply check catches a server that does not.
 /// </summary>
 public class MsgWorkloadTests
 {
     static readonly SweepSize Small = new(Iterations: 2_000, Repetitions: 3, Warmup: 100);
 
     [Theory]
-    [InlineData(1, 1)]
-    [InlineData(8, 1)]
-    [InlineData(1, 8)]
-    [InlineData(8, 8)]
-    [InlineData(8, UpdateProtocol.MaxWindow)]
-    public void ServerAppliesEachRequestOnceAndRepliesWithTheAppliedState(int lines, int window)
+    [InlineData(1, 1, MsgPath.Kernel)]
+    [InlineData(8, 1, MsgPath.Kernel)]
+    [InlineData(1, 8, MsgPath.Kernel)]
+    [InlineData(8, 8, MsgPath.Kernel)]
+    [InlineData(8, UpdateProtocol.MaxWindow, MsgPath.Kernel)]
+    [InlineData(1, 1, MsgPath.Raw)]
+    [InlineData(8, 1, MsgPath.Raw)]
+    [InlineData(8, UpdateProtocol.MaxWindow, MsgPath.Raw)]
+    public void ServerAppliesEachRequestOnceAndRepliesWithTheAppliedState(int lines, int window, MsgPath path)
     {
         if (!TestCores.HasTwo)
         {
-            Assert.Throws<ArgumentException>(() => MsgWorkload.Run(TestCores.First(1), lines, Small, window));
+            Assert.Throws<ArgumentException>(() => MsgWorkload.Run(TestCores.First(1), lines, Small, window, path));
             return;
         }
         var cores = TestCores.UpToTwo;
-        var m = MsgWorkload.Run(cores, lines, Small, window);
+        var m = MsgWorkload.Run(cores, lines, Small, window, path);
         long expected = (cores.Length - 1) * (long)Small.Repetitions * (Small.Iterations + Small.Warmup);
         Assert.Equal(expected, m.Expected);
         Assert.Equal(expected, m.Served);
@@ -41,7 +44,9 @@ public class MsgWorkloadTests
         Assert.Null(m.Failure);
         Assert.Equal((cores.Length - 1) * Small.Repetitions, m.ClientCyclesPerOp.Length);
         Assert.Equal(Small.Repetitions, m.UpdatesPerSecond.Length);
-        Assert.NotEmpty(m.ServerCyclesPerOp);
+        // One server-cost sample per `iterations` timed requests taken in counted rounds: at least one per repetition's worth.
+        Assert.InRange(m.ServerCyclesPerOp.Length, 1, (cores.Length - 1) * Small.Repetitions);
+        Assert.All(m.ServerCyclesPerOp, c => Assert.True(c > 0, $"server cost sample {c}"));
     }
 
     [Fact]
@@ -88,11 +93,15 @@ public class MsgWorkloadTests
     }
 
     [Theory]
-    [InlineData(Fault.None)]
-    [InlineData(Fault.LinesDisagree)]
-    [InlineData(Fault.ValueRepeated)]
-    [InlineData(Fault.WrongTag)]
-    public async Task ClientDetectsRepliesThatDoNotMatchAnAppliedState(Fault fault)
+    [InlineData(Fault.None, MsgPath.Kernel)]
+    [InlineData(Fault.LinesDisagree, MsgPath.Kernel)]
+    [InlineData(Fault.ValueRepeated, MsgPath.Kernel)]
+    [InlineData(Fault.WrongTag, MsgPath.Kernel)]
+    [InlineData(Fault.None, MsgPath.Raw)]
+    [InlineData(Fault.LinesDisagree, MsgPath.Raw)]
+    [InlineData(Fault.ValueRepeated, MsgPath.Raw)]
+    [InlineData(Fault.WrongTag, MsgPath.Raw)]
+    public async Task ClientDetectsRepliesThatDoNotMatchAnAppliedState(Fault fault, MsgPath path)
     {
         Assert.SkipUnless(TestCores.HasTwo, "needs two cores; this process may use one (the faulty server would hold the only core while the client waits on it)");
         var cores = TestCores.UpToTwo;
@@ -102,7 +111,9 @@ public class MsgWorkloadTests
         var server = new FaultyServer(binding.Server, size.OpsPerThread, fault);
         var outcome = new DispatcherOutcome<ClientReport>();
         await mk.SpawnAsync(0, 0, () => server);
-        await mk.SpawnAsync(0, cores.Length - 1, () => new UpdateClient(binding.Client, size, window: 1, outcome));
+        await mk.SpawnAsync(0, cores.Length - 1, () => path == MsgPath.Raw
+            ? new RawUpdateClient(binding.Client, size, window: 1, outcome)
+            : new UpdateClient(binding.Client, size, window: 1, outcome));
         server.Go = true;
         outcome.Open();
         var report = await outcome.Completion.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
@@ -110,5 +121,25 @@ public class MsgWorkloadTests
         Assert.Equal(size.OpsPerThread, report.Replies);
         if (fault == Fault.None) Assert.Null(report.Failure);
         else Assert.Contains("reply type", report.Failure);
+    }
+
+    /// <summary>The server-cost meter counts only rounds that took timed requests and cuts a sample per batch of them.</summary>
+    [Fact]
+    public void ServerCostMeterCountsOnlyRoundsWithTimedRequests()
+    {
+        var meter = new ServerCostMeter(expected: 100, batch: 10);
+        meter.Start();
+        for (int i = 0; i < 50; i++) meter.EndRound(0, 0); // waiting: not cost
+        Assert.Empty(meter.Samples());
+        for (int i = 0; i < 5; i++) meter.EndRound(3, 0);  // warm-up requests only: not counted
+        Assert.Empty(meter.Samples());
+        for (int i = 0; i < 9; i++) meter.EndRound(1, 1);
+        Assert.Empty(meter.Samples());                     // 9 requests: no batch yet
+        meter.EndRound(2, 1);                              // 11 requests, a mixed round counts whole
+        var samples = meter.Samples();
+        Assert.Single(samples);
+        Assert.True(samples[0] >= 0);
+        for (int i = 0; i < 200; i++) meter.EndRound(1, 1); // more batches than expected/batch + 1: bounded, never throws
+        Assert.Equal(100 / 10 + 1, meter.Samples().Length);
     }
 }

@@ -23,12 +23,51 @@ public class SharedStateWorkloadTests
     public void ShmAtomicUpdatesLoseNothing(int lines, int cores)
     {
         using var shared = new SharedLines(lines);
-        var m = ShmWorkload.Run(TestCores.First(cores), shared, Small);
+        var m = ShmWorkload.Run(TestCores.First(cores), shared, Small, ShmUpdate.Atomic);
         long expected = cores * (long)Small.Repetitions * (Small.Iterations + Small.Warmup);
         for (int i = 0; i < lines; i++) Assert.Equal(expected, shared[i]);
         Assert.Null(m.Failure);
+        Assert.Equal(0, m.LostUpdates);
         Assert.Equal(cores * Small.Repetitions, m.CyclesPerOp.Length);
         Assert.Equal(Small.Repetitions, m.RepetitionDisturbed.Length);
+    }
+
+    /// <summary>
+    /// Plain SHM (the paper's): exact on one core; on several cores racy by design, so every line holds between 1 and
+    /// the planned total, and the reported loss is what the lines show.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(LinesAndCores))]
+    public void ShmPlainUpdatesAreExactAloneAndWithinTheTotalWhenRacing(int lines, int cores)
+    {
+        using var shared = new SharedLines(lines);
+        var m = ShmWorkload.Run(TestCores.First(cores), shared, Small, ShmUpdate.Plain);
+        long expected = cores * (long)Small.Repetitions * (Small.Iterations + Small.Warmup);
+        Assert.Null(m.Failure);
+        Assert.Equal(cores * Small.Repetitions, m.CyclesPerOp.Length);
+        if (cores == 1)
+        {
+            for (int i = 0; i < lines; i++) Assert.Equal(expected, shared[i]);
+            Assert.Equal(0, m.LostUpdates);
+            return;
+        }
+        for (int i = 0; i < lines; i++) Assert.InRange(shared[i], 1, expected);
+        double lost = Enumerable.Range(0, lines).Sum(i => (double)(expected - shared[i])) / lines / expected;
+        Assert.Equal(lost, m.LostUpdates, 12);
+        Assert.InRange(m.LostUpdates, 0, 1);
+    }
+
+    [Fact]
+    public unsafe void CheckWithinNamesTheFirstLineOutsideTheRange()
+    {
+        using var shared = new SharedLines(3);
+        for (int i = 0; i < 3; i++) shared.Base[i * SharedLines.WordsPerLine] = 5;
+        Assert.Null(shared.CheckWithin(1, 5));
+        shared.Base[1 * SharedLines.WordsPerLine] = 0; // every update of line 1 lost: impossible for a racy increment
+        Assert.Equal("line 1 holds 0, outside [1, 5]", shared.CheckWithin(1, 5));
+        shared.Base[1 * SharedLines.WordsPerLine] = 6; // more increments than were made
+        Assert.Equal("line 1 holds 6, outside [1, 5]", shared.CheckWithin(1, 5));
+        Assert.Equal([5L, 6L, 5L], shared.Snapshot());
     }
 
     [Theory]

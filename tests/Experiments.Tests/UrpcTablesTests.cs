@@ -26,6 +26,18 @@ public class UrpcTablesTests
         Assert.Equal(Small.Repetitions, m.RoundTrip.Length);
         Assert.Equal(Small.Repetitions, m.OneWay.Length);
         Assert.Equal(Small.Repetitions, m.MsgsPerKcycle.Length);
+        Assert.All(m.RoundTrip, c => Assert.True(c > 0));
+    }
+
+    [Fact]
+    public void BareRingReferenceEchoesEveryRoundTrip()
+    {
+        Assert.SkipUnless(TestCores.HasTwo, "needs two cores; this process may use one");
+        var c = TestCores.UpToTwo;
+        var (rtt, disturbed) = BareRingReference.Measure(c[0], c[1], Small, MachineTopology.Current);
+        Assert.Equal(Small.Repetitions, rtt.Length);
+        Assert.Equal(Small.Repetitions, disturbed.Length);
+        Assert.All(rtt, x => Assert.True(x > 0));
     }
 
     [Fact]

@@ -119,7 +119,7 @@ public class BootTests
         await mk.SpawnAsync(0, 0, () => client);
         var (sum, inCallee, callerAfter) = (await mk.CallOn(0, m =>
         {
-            var b = m.Driver.BindLrpc(client, adder);
+            var b = m.BindLrpc(client, adder);
             UrpcPayload a = default;
             a[0] = 40; a[1] = 2;
             var r = b.Call(a);
@@ -140,7 +140,7 @@ public class BootTests
         var client = new Client();
         await mk.SpawnAsync(0, 0, () => adder);
         await mk.SpawnAsync(0, 1, () => client);
-        var e = await Assert.ThrowsAsync<ArgumentException>(() => mk.CallOn(0, m => m.Driver.BindLrpc(client, adder)));
+        var e = await Assert.ThrowsAsync<ArgumentException>(() => mk.CallOn(0, m => m.BindLrpc(client, adder)));
         Assert.Contains("same core", e.Message);
     }
 }

@@ -71,23 +71,6 @@ public class MessageRoundTripTests
         && RoundTrips(new Drivers.NicMessages.Closed(flow))
         && RoundTrips(new Drivers.NicMessages.Close(flow));
 
-    [Property]
-    public Property ShootdownMessages()
-    {
-        var gen =
-            from kind in Gen.Elements(Monitor.ShootdownMessages.RequestKind.Invalidate, Monitor.ShootdownMessages.RequestKind.Forward, Monitor.ShootdownMessages.RequestKind.Broadcast)
-            from tag in ArbMap.Default.GeneratorFor<ulong>()
-            from space in ArbMap.Default.GeneratorFor<ulong>()
-            from va in ArbMap.Default.GeneratorFor<ulong>()
-            from pages in ArbMap.Default.GeneratorFor<int>()
-            from protocol in Gen.Elements(Enum.GetValues<RoutingProtocol>())
-            from w in Gen.ArrayOf(ArbMap.Default.GeneratorFor<ulong>(), 3)
-            from cores in ArbMap.Default.GeneratorFor<int>()
-            select (Request: new Monitor.ShootdownMessages.Request(kind, tag, space, va, pages, protocol, new CoreSet(w[0], w[1], w[2])),
-                    Ack: new Monitor.ShootdownMessages.Ack(tag, cores));
-        return Prop.ForAll(gen.ToArbitrary(), m => RoundTrips(m.Request) && RoundTrips(m.Ack));
-    }
-
     /// <summary>Every message type in <paramref name="assembly"/> whose Encode or Decode the JIT would be free not to inline.</summary>
     internal static IEnumerable<string> NotInlined(System.Reflection.Assembly assembly) =>
         from t in assembly.GetTypes()
@@ -106,14 +89,16 @@ public class MessageRoundTripTests
     {
         byte[] monitor = [Monitor.MonitorMessages.Ping.TypeId, Monitor.MonitorMessages.Pong.TypeId, Monitor.MonitorMessages.SpawnRequest.TypeId,
             Monitor.MonitorMessages.SpawnReply.TypeId, Monitor.MonitorMessages.BindRequest.TypeId, Monitor.MonitorMessages.BindReply.TypeId];
-        byte[] shootdown = [(byte)Monitor.ShootdownMessages.RequestKind.Invalidate, (byte)Monitor.ShootdownMessages.RequestKind.Forward,
-            (byte)Monitor.ShootdownMessages.RequestKind.Broadcast, Monitor.ShootdownMessages.Ack.TypeId];
+        // The monitor's extensions: the agreement (whose 1PC is also the TLB shootdown) and capability delivery.
+        byte[] extensions = [Monitor.Agreement.AgreementMessages.Apply, Monitor.Agreement.AgreementMessages.Prepare, Monitor.Agreement.AgreementMessages.Commit,
+            Monitor.Agreement.AgreementMessages.Abort, Monitor.Agreement.AgreementMessages.Vote, Monitor.Agreement.AgreementMessages.Ack,
+            Capabilities.CapabilityMessages.Transfer.TypeId, Capabilities.CapabilityMessages.Delivered.TypeId];
         byte[] domain = [Domains.DomainMessages.Wake.TypeId, Domains.DomainMessages.SpawnThread.TypeId, Domains.DomainMessages.Stop.TypeId, Domains.DomainMessages.Stopped.TypeId];
         var forkJoin = ParallelLoops.ForkJoinMessages.Types.ToArray();
         // Monitor bindings carry the monitor protocol and its extensions; domain bindings carry the domain's and its layers'.
-        Assert.Equal(monitor.Length + shootdown.Length, monitor.Concat(shootdown).Distinct().Count());
+        Assert.Equal(monitor.Length + extensions.Length, monitor.Concat(extensions).Distinct().Count());
         Assert.All(monitor, t => Assert.True(t < Monitor.MonitorMessages.FirstExtension));
-        Assert.All(shootdown, t => Assert.True(t >= Monitor.MonitorMessages.FirstExtension));
+        Assert.All(extensions, t => Assert.True(t >= Monitor.MonitorMessages.FirstExtension));
         Assert.Equal(domain.Length + forkJoin.Length, domain.Concat(forkJoin).Distinct().Count());
         Assert.All(domain, t => Assert.True(t < Domains.DomainMessages.FirstLayerType));
         Assert.All(forkJoin, t => Assert.True(t >= Domains.DomainMessages.FirstLayerType));

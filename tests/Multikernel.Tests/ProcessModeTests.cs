@@ -135,7 +135,6 @@ public class ProcessModeTests(ITestOutputHelper output)
     {
         var cores = TwoCores();
         using var mk = Boot(cores);
-        ShootdownInstallation.Install(mk);
         const ulong Va = 0x3f00_0000_0000UL;
         long frames = mk.Region!.AllocateFrames(2);
         for (int c = 0; c < 2; c++) Await(mk, mk.RequestAsync(c, TestCoreProgram.MapPages, new CoreArgs(Va, (ulong)frames, 2)), "map");
@@ -152,7 +151,7 @@ public class ProcessModeTests(ITestOutputHelper output)
         void Change(MmuOp op, RoutingProtocol protocol, ulong va = Va)
         {
             var done = Await(mk, mk.RequestAsync(0, TestCoreProgram.Change, new CoreArgs(va, 1, (ulong)op, (ulong)protocol, both)), $"{op}");
-            Assert.Equal(1UL, done.W0); // the other core acknowledged
+            Assert.Equal(1UL, done.W0); // every participant acknowledged the 1PC
         }
 
         foreach (var protocol in new[] { RoutingProtocol.Unicast, RoutingProtocol.Broadcast, RoutingProtocol.NumaAwareMulticast })
@@ -177,6 +176,44 @@ public class ProcessModeTests(ITestOutputHelper output)
         Assert.Equal(11UL, remote.W1);
         Assert.Equal(0UL, remote.W2);
         Assert.Equal(11UL, remote.W3);
+        mk.Shutdown();
+    }
+
+    [Fact]
+    public void ProcessModeMonitorsAgreeByOneAndTwoPhaseCommitAcrossProcesses()
+    {
+        var cores = TwoCores();
+        using var mk = Boot(cores);
+        const ulong Domain = 77;
+        var protocols = new[] { RoutingProtocol.Unicast, RoutingProtocol.Broadcast, RoutingProtocol.Multicast, RoutingProtocol.NumaAwareMulticast };
+        string[] Replicas()
+        {
+            var text = new string[2];
+            for (int c = 0; c < 2; c++)
+            {
+                var block = mk.Region!.AllocateHostBlock(4096);
+                var busy = Await(mk, mk.RequestAsync(c, TestCoreProgram.Tables, new CoreArgs((ulong)block.Offset, 4096)), "tables");
+                Assert.Equal((0UL, 0UL, 0UL), (busy.W0, busy.W1, busy.W2)); // nothing in flight, prepared or locked
+                text[c] = System.Text.Encoding.UTF8.GetString(block.ByteSpan(8, (int)block.Read(0)));
+            }
+            return text;
+        }
+        foreach (var protocol in protocols)
+            foreach (bool twoPhase in new[] { false, true })
+                for (int initiator = 0; initiator < 2; initiator++)
+                {
+                    // Core `initiator` places the domain on itself, then removes it: each an agreement among both core processes.
+                    var placed = Await(mk, mk.RequestAsync(initiator, TestCoreProgram.Place, new CoreArgs(Domain, 1, (ulong)protocol, twoPhase ? 1UL : 0)), "place");
+                    Assert.Equal(1UL, placed.W0);
+                    var replicas = Replicas();
+                    Assert.Equal(replicas[0], replicas[1]);
+                    Assert.Contains($"domains {Domain}:", replicas[0]);
+                    var removed = Await(mk, mk.RequestAsync(initiator, TestCoreProgram.Place, new CoreArgs(Domain, 0, (ulong)protocol, twoPhase ? 1UL : 0)), "remove");
+                    Assert.Equal(1UL, removed.W0);
+                    replicas = Replicas();
+                    Assert.Equal(replicas[0], replicas[1]);
+                    Assert.DoesNotContain($"{Domain}:", replicas[0]);
+                }
         mk.Shutdown();
     }
 

@@ -72,6 +72,20 @@ public class RoutingTests
     }
 
     [Fact]
+    public void NumaAwareMulticastSendsToTheFarthestNodeOfTheSlitFirst()
+    {
+        // 4 sockets x 2 cores, nodes in a square: 0-1 and 0-2 one hop (16), 0-3 diagonal (22).
+        int[,] slit = { { 10, 16, 16, 22 }, { 16, 10, 22, 16 }, { 16, 22, 10, 16 }, { 22, 16, 16, 10 } };
+        var distances = new Dictionary<(int, int), int>();
+        for (int a = 0; a < 4; a++) for (int b = 0; b < 4; b++) distances[(a, b)] = slit[a, b];
+        var square = MachineTopology.FromDescription(4, 1, 1, 2, nodeDistances: distances);
+        Assert.Equal("6>[7] 2>[3] 4>[5] 1", Render(Build(RoutingProtocol.NumaAwareMulticast, square, CoreSet.FirstN(8), 0)));
+        Assert.Equal("0>[1] 2>[3] 4>[5] 7", Render(Build(RoutingProtocol.NumaAwareMulticast, square, CoreSet.FirstN(8), 6)));
+        // Without a SLIT every other package is equally far: lower core index first.
+        Assert.Equal("2>[3] 4>[5] 6>[7] 1", Render(Build(RoutingProtocol.NumaAwareMulticast, MachineTopology.FromDescription(4, 1, 1, 2), CoreSet.FirstN(8), 0)));
+    }
+
+    [Fact]
     public void NumaAwareBreaksDistanceTiesByLargerGroupFirst()
     {
         var participants = CoreSet.Of([0, 4, 8, 9, 10, 12, 13]);

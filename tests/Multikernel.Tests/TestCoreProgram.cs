@@ -5,6 +5,7 @@ using Multikernel.CpuDriver;
 using Multikernel.Hardware;
 using Multikernel.Memory;
 using Multikernel.Monitor;
+using Multikernel.Monitor.Agreement;
 using Multikernel.Urpc;
 
 namespace Multikernel.Tests;
@@ -17,7 +18,7 @@ public static class TestCoreProgram
 {
     public const string StreamSender = "test.stream-sender", StreamReceiver = "test.stream-receiver";
     public const string Where = "test.where", MapPages = "test.map-pages", Change = "test.change", Probe = "test.probe",
-        MmuState = "test.mmu-state", Fail = "test.fail", WriteWord = "test.write-word", ReadWord = "test.read-word";
+        MmuState = "test.mmu-state", Place = "test.place", Tables = "test.tables", Fail = "test.fail", WriteWord = "test.write-word", ReadWord = "test.read-word";
     /// <summary>The address space id the tests' domain memory is mapped under.</summary>
     public const ulong Space = 1;
 
@@ -39,11 +40,32 @@ public static class TestCoreProgram
             m.PageTable.Map(Space, a.W0, (long)a.W1, (int)a.W2, PageRights.ReadWrite);
             reply.Complete();
         })
-        // On the initiator: W0 va, W1 pages, W2 op, W3 protocol, W4 participant set (word 0); answers when every participant has applied it.
+        // On the initiator: W0 va, W1 pages, W2 op, W3 protocol, W4 participant set (word 0); a shootdown (the monitors' 1PC)
+        // that answers when every participant has applied the change: committed (1), rounds.
         .AddRequest(Change, (m, a, reply) =>
         {
-            var change = new MmuChange(Space, a.W0, (int)a.W1, (MmuOp)a.W2);
-            ShootdownService.Of(m).Protocol.Start((RoutingProtocol)a.W3, new CoreSet(a.W4, 0, 0), in change, new ReplyOnCompletion(reply));
+            var change = new MmuChange(Space, a.W0, (long)a.W1, (MmuOp)a.W2);
+            m.Agreement.Coherence.Shootdown((RoutingProtocol)a.W3, new CoreSet(a.W4, 0, 0), in change, new ReplyOnCompletion(reply));
+        })
+        // On the initiator: W0 domain id, W1 1 to place it on this core, 0 to remove it, W2 protocol, W3 1 for a 2PC, 0 for a 1PC,
+        // among every core; answers committed (1/0), rounds.
+        .AddRequest(Place, (m, a, reply) =>
+        {
+            var a1 = m.Agreement;
+            var update = a.W1 == 1 ? SystemTableUpdates.Place(a.W0, m.CoreIndex) : SystemTableUpdates.Remove(a.W0, m.CoreIndex);
+            if (a.W3 == 1) a1.StartTwoPhase((RoutingProtocol)a.W2, a1.AllCores, update, new ReplyOnCompletion(reply));
+            else a1.StartOnePhase((RoutingProtocol)a.W2, a1.AllCores, update, new ReplyOnCompletion(reply));
+        })
+        // W0/W1: a block for the text; writes this core's replica of the system tables there (length in word 0), answers agreements in flight, prepared, locks.
+        .AddRequest(Tables, (m, a, reply) =>
+        {
+            var text = System.Text.Encoding.UTF8.GetBytes(m.Agreement.Replica.Describe());
+            var block = m.Region!.Block((long)a.W0, (nuint)a.W1);
+            int n = Math.Min(text.Length, (int)a.W1 - 8);
+            text.AsSpan(0, n).CopyTo(block.ByteSpan(8, n));
+            block.Write(0, n);
+            var node = m.Agreement.Node;
+            reply.Complete(new CoreArgs((ulong)node.Coordinator.Active, (ulong)node.Participant.PreparedCount, (ulong)m.Agreement.Replica.LocksHeld));
         })
         // W0: va; answers readable, writable (1/0).
         .AddRequest(Probe, (m, a, reply) =>
@@ -51,11 +73,11 @@ public static class TestCoreProgram
             bool readable = m.PageTable.IsReadable(a.W0);
             reply.Complete(new CoreArgs(readable ? 1UL : 0, readable && m.PageTable.IsWritable(a.W0) ? 1UL : 0));
         })
-        // Changes applied, checks passed, checks failed, requests served by the shootdown service.
+        // Changes applied, checks passed, checks failed, TLB updates the monitor's replica applied.
         .AddRequest(MmuState, (m, _, reply) =>
         {
             var t = m.PageTable;
-            reply.Complete(new CoreArgs((ulong)t.ChangesApplied, (ulong)t.ChecksPassed, (ulong)t.ChecksFailed, (ulong)ShootdownService.Of(m).Protocol.RequestsServed));
+            reply.Complete(new CoreArgs((ulong)t.ChangesApplied, (ulong)t.ChecksPassed, (ulong)t.ChecksFailed, (ulong)m.Agreement.Replica.InvalidationsApplied));
         })
         .AddRequest(Fail, (_, _, _) => throw new InvalidOperationException("asked to fail"))
         .AddRequest(WriteWord, (m, a, reply) =>
@@ -68,9 +90,10 @@ public static class TestCoreProgram
             unsafe { reply.Complete(new CoreArgs(*(ulong*)a.W0)); }
         });
 
-    sealed class ReplyOnCompletion(CoreReply reply) : IShootdownCompletion
+    sealed class ReplyOnCompletion(CoreReply reply) : IAgreementCompletion
     {
-        public void ShootdownCompleted(in ShootdownOutcome outcome) => reply.Complete(new CoreArgs((ulong)outcome.CoresAcknowledged, outcome.Cycles));
+        public void Decided(in AgreementOutcome outcome) { }
+        public void Completed(in AgreementOutcome outcome) => reply.Complete(new CoreArgs(outcome.Committed ? 1UL : 0, (ulong)outcome.Rounds));
     }
 
     /// <summary>One message of the stream: its sequence number and six words derived from it, so a torn or stale slot shows.</summary>

@@ -1,4 +1,6 @@
+using Multikernel.Capabilities;
 using Multikernel.Memory;
+using static Multikernel.Tests.CapabilityTestCore;
 
 namespace Multikernel.Tests;
 
@@ -6,24 +8,19 @@ namespace Multikernel.Tests;
 public sealed class TlbTests : IDisposable
 {
     const ulong Va = 0x10_0000;
-    readonly PhysicalMemory _mem = new(1L << 20);
-    readonly FrameAllocator _frames;
-    readonly VSpace _vs;
+    readonly PmapFixture _f = new();
+    readonly Pmap _vs;
+    readonly Cptr _frameCap;
     readonly ulong _frame;
 
     public TlbTests()
     {
-        _frames = new FrameAllocator(_mem);
-        _vs = new VSpace(_frames);
-        _frame = _frames.Alloc();
-        _vs.Map(Va, _frame, PageRights.ReadWrite);
+        _vs = _f.Space;
+        (_frameCap, _frame) = _f.NewFrame();
+        Ok(_vs.Map(Va, _frameCap, CapRights.ReadWrite));
     }
 
-    public void Dispose()
-    {
-        _vs.Dispose();
-        _mem.Dispose();
-    }
+    public void Dispose() => _f.Dispose();
 
     [Fact]
     public void MissWalksAndFillsThenHits()
@@ -37,8 +34,8 @@ public sealed class TlbTests : IDisposable
         Assert.True(tlb.TryTranslate(_vs, Va + 20, write: true, out pa));
         Assert.Equal(_frame + 20, pa);
         Assert.Equal((1, 1), (tlb.Hits, tlb.Misses));
-        Assert.False(tlb.TryTranslate(_vs, Va + VSpace.PageSize, write: false, out _)); // unmapped: a fault, nothing cached
-        Assert.False(tlb.Holds(_vs.Id, Va + VSpace.PageSize));
+        Assert.False(tlb.TryTranslate(_vs, Va + PageTables.PageSize, write: false, out _)); // unmapped: a fault, nothing cached
+        Assert.False(tlb.Holds(_vs.Id, Va + PageTables.PageSize));
     }
 
     [Fact]
@@ -46,7 +43,7 @@ public sealed class TlbTests : IDisposable
     {
         var tlb = new Tlb();
         Assert.True(tlb.TryTranslate(_vs, Va, false, out _));
-        _vs.Unmap(Va);
+        Ok(_vs.Unmap(Va));
         // Not coherent: the cached entry still answers, as a hardware TLB would.
         Assert.True(tlb.TryTranslate(_vs, Va, false, out ulong stale));
         Assert.Equal(_frame, stale);
@@ -55,7 +52,6 @@ public sealed class TlbTests : IDisposable
         Assert.False(tlb.TryTranslate(_vs, Va, false, out _));
         Assert.Equal(1, tlb.EntriesInvalidated);
         Assert.Equal(1, tlb.InvalidationRequests);
-        _vs.Map(Va, _frame, PageRights.ReadWrite);
     }
 
     [Fact]
@@ -63,20 +59,19 @@ public sealed class TlbTests : IDisposable
     {
         var tlb = new Tlb();
         Assert.True(tlb.TryTranslate(_vs, Va, write: true, out _));
-        _vs.Protect(Va, PageRights.ReadOnly);
+        Ok(_vs.Unmap(Va));                                            // shrink the rights: map a read-only copy instead
+        Ok(_vs.Map(Va, _f.Mint(_frameCap, CapRights.Read), CapRights.Read));
         Assert.True(tlb.TryTranslate(_vs, Va, write: true, out _));   // stale read-write entry
         tlb.InvalidatePage(_vs.Id, Va);
         Assert.False(tlb.TryTranslate(_vs, Va, write: true, out _));  // refilled read-only: write faults
         Assert.True(tlb.TryTranslate(_vs, Va, write: false, out _));
-        _vs.Protect(Va, PageRights.ReadWrite);
     }
 
     [Fact]
     public void EntriesAreTaggedByAddressSpace()
     {
-        using var other = new VSpace(_frames);
-        ulong f2 = _frames.Alloc();
-        other.Map(Va, f2, PageRights.ReadOnly);
+        var other = new Pmap(_f.Frames);
+        ulong f2 = _f.NewFrame() is var (c2, p2) && other.Map(Va, c2, CapRights.Read) == CapError.Ok ? p2 : throw new InvalidOperationException("map failed");
         var tlb = new Tlb();
         Assert.True(tlb.TryTranslate(_vs, Va, false, out ulong a));
         Assert.True(tlb.TryTranslate(other, Va, false, out ulong b));
@@ -86,26 +81,24 @@ public sealed class TlbTests : IDisposable
         Assert.False(tlb.Holds(other.Id, Va));
         Assert.True(tlb.TryTranslate(_vs, Va, false, out a));
         Assert.Equal(_frame, a);
-        other.Unmap(Va);
     }
 
     [Fact]
     public void LargeRangeFlushesOnlyThatSpace()
     {
-        using var other = new VSpace(_frames);
+        var other = new Pmap(_f.Frames);
         var tlb = new Tlb(entries: 8);
-        for (int p = 0; p < 4; p++) other.Map(0x4000_0000 + (ulong)p * VSpace.PageSize, _frame, PageRights.ReadOnly);
-        for (int p = 0; p < 4; p++) Assert.True(tlb.TryTranslate(other, 0x4000_0000 + (ulong)p * VSpace.PageSize, false, out _));
+        for (int p = 0; p < 4; p++) Ok(other.Map(0x4000_0000 + (ulong)p * PageTables.PageSize, _f.Mint(_frameCap, CapRights.Read), CapRights.Read));
+        for (int p = 0; p < 4; p++) Assert.True(tlb.TryTranslate(other, 0x4000_0000 + (ulong)p * PageTables.PageSize, false, out _));
         Assert.True(tlb.TryTranslate(_vs, Va, false, out _));
-        int held = Enumerable.Range(0, 4).Count(p => tlb.Holds(other.Id, 0x4000_0000 + (ulong)p * VSpace.PageSize));
+        int held = Enumerable.Range(0, 4).Count(p => tlb.Holds(other.Id, 0x4000_0000 + (ulong)p * PageTables.PageSize));
         Assert.True(held >= 1);
         bool ownHeld = tlb.Holds(_vs.Id, Va);
         tlb.InvalidateRange(other.Id, 0, pages: 1 << 20); // larger than the TLB: drop every entry of that space
-        Assert.Equal(0, Enumerable.Range(0, 4).Count(p => tlb.Holds(other.Id, 0x4000_0000 + (ulong)p * VSpace.PageSize)));
+        Assert.Equal(0, Enumerable.Range(0, 4).Count(p => tlb.Holds(other.Id, 0x4000_0000 + (ulong)p * PageTables.PageSize)));
         Assert.Equal(ownHeld, tlb.Holds(_vs.Id, Va));
         tlb.Flush();
         Assert.False(tlb.Holds(_vs.Id, Va));
-        for (int p = 0; p < 4; p++) other.Unmap(0x4000_0000 + (ulong)p * VSpace.PageSize);
     }
 
     [Theory]

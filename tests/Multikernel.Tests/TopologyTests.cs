@@ -89,6 +89,31 @@ public sealed class TopologyTests : IDisposable
     }
 
     [Fact]
+    public void NodeDistancesComeFromTheSlitInSysfs()
+    {
+        MakeMachine(packages: 4, nodesPerPackage: 1, coresPerNode: 2, threads: 1);
+        string[] rows = ["10 16 16 22", "16 10 22 16", "16 22 10 16", "22 16 16 10"];
+        for (int n = 0; n < 4; n++) Write($"sys/devices/system/node/node{n}/distance", rows[n]);
+        var t = MachineTopology.FromSysfs(_root);
+        Assert.True(t.HasNodeDistances);
+        Assert.Equal(10, t.NodeDistance(2, 2));
+        Assert.Equal(22, t.NodeDistance(0, 3));
+        Assert.Equal(16, t.NodeDistance(3, 1));
+    }
+
+    [Fact]
+    public void WithoutAUsableSlitTheDefaultsApply()
+    {
+        MakeMachine(packages: 2, nodesPerPackage: 1, coresPerNode: 2, threads: 1);
+        Write("sys/devices/system/node/node0/distance", "10 21");
+        Write("sys/devices/system/node/node1/distance", "21");   // a short row: the table is not used
+        var t = MachineTopology.FromSysfs(_root);
+        Assert.False(t.HasNodeDistances);
+        Assert.Equal(10, t.NodeDistance(1, 1));
+        Assert.Equal(20, t.NodeDistance(0, 1));
+    }
+
+    [Fact]
     public void MissingTreeIsAClearError()
     {
         var e = Assert.Throws<DirectoryNotFoundException>(() => MachineTopology.FromSysfs(_root));

@@ -138,6 +138,31 @@ public class UrpcRingTests
         Assert.Contains(slots.ToString(), e.Message);
     }
 
+    /// <summary>
+    /// A send wakes a receiver that sleeps on its notifier, and only then; once the notifier is detached, sends no
+    /// longer look at it (the sender reads the notifier's word, not the notifier object).
+    /// </summary>
+    [Fact]
+    public void SendWakesASleepingReceiverOnlyWhileItsNotifierIsAttached()
+    {
+        using var ring = UrpcRing.Allocate(4);
+        using var n = new Notifier();
+        ring.Receiver.Notifier = n;
+        Assert.True(ring.Sender.TrySend(new Probe(1)));
+        Assert.Equal(0, n.Wakeups); // awake: no wake-up
+        n.PrepareToSleep();
+        Assert.True(ring.Sender.TrySend(new Probe(2)));
+        Assert.False(n.IsSleeping);
+        Assert.Equal(1, n.Wakeups);
+        ring.Receiver.Notifier = null;
+        n.PrepareToSleep();
+        Assert.True(ring.Sender.TrySend(new Probe(3)));
+        Assert.True(n.IsSleeping); // detached: the sender leaves it alone
+        Assert.Equal(1, n.Wakeups);
+        n.CancelSleep();
+        for (ulong s = 1; s <= 3; s++) Assert.True(ring.Receiver.TryReceive(out var m) && Probe.Intact(in m, s));
+    }
+
     [Fact]
     public void DisposeFreesRingMemoryOnce()
     {

@@ -29,7 +29,7 @@ public class WaitPolicyTests
         var state = new WaitState();
         var idle = new CountingProbe(workAfter: int.MaxValue);
         Assert.False(policy.Idle(ref state, ref idle, notifier)); // no budget: announce, re-check, sleep (bounded)
-        Assert.Equal(1, idle.Checks);                                 // only the re-check after announcing sleep
+        Assert.Equal(2, idle.Checks);                                 // the check on entry and the re-check after announcing sleep
         Assert.False(notifier.IsSleeping);
 
         // Work that shows up during the re-check after announcing sleep cancels the sleep.

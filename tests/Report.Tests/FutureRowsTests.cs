@@ -1,4 +1,4 @@
-using Experiments.Common;
+using Experiments.Schema;
 using Report.Charts;
 
 namespace Report.Tests;
@@ -47,6 +47,9 @@ public class FutureRowsTests
                 rows.Add(FixtureRun.Row(F1, s, c, 100.0 * c + s.Length));
         rows.Add(FixtureRun.Row(F1, "SHM8", 2, 1.05, "cycles_ratio", "x", "impl=csharp/c"));
         rows.Add(FixtureRun.Row(F1, "MSG8", 2, 1.08, "cycles_ratio", "x", "impl=csharp/c"));
+        foreach (var s in new[] { "SHM8 (C)", "MSG8 (C)" })
+            for (int c = 1; c <= 2; c++)
+                rows.Add(FixtureRun.Row(F1, s, c, 90.0 * c, param: "lines=8;impl=c"));
         fx.Write(F1, rows);
         string html = ReportDocumentTests.Build(fx);
         var paper = ChartPanel.Titled(html, "As in the paper");
@@ -56,6 +59,10 @@ public class FutureRowsTests
         Assert.Equal(paper.Trace("SHM8").Colour, variants.Trace("SHM8-atomic").Colour);
         Assert.Equal("dash", variants.Trace("SHM8-atomic").Dash);
         Assert.Equal("dashdot", variants.Trace("MSG8-raw").Dash);
+        var twin = ChartPanel.Titled(html, "The C twin");
+        Assert.Equal(["SHM8 (C)", "MSG8 (C)"], twin.Names); // the C rows have their own panel, not the variants'
+        Assert.Equal(paper.Trace("SHM8").Colour, twin.Trace("SHM8 (C)").Colour); // in the colour of the series they twin
+        Assert.Equal("dot", twin.Trace("MSG8 (C)").Dash);
         var ratio = ChartPanel.Titled(html, "C# over the C twin");
         Assert.Equal([1.05], ratio.Trace("SHM8").Y);
         Assert.Contains("target 1.10", ratio.Title);

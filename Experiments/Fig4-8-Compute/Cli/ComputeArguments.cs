@@ -4,18 +4,21 @@ using Npb;
 namespace Compute.Cli;
 
 /// <summary>
-/// Parses the compute experiment's option values. Each parser throws <see cref="FormatException"/> whose message
+/// Parses the compute experiment's list options. Each parser throws <see cref="FormatException"/> whose message
 /// names the option, the bad value and what is allowed.
 /// </summary>
 public static class ComputeArguments
 {
-    /// <summary>"cg,ft,is" (any subset, any order, any case) -> the names in the order given.</summary>
+    public const string AllowedRuntimes =
+        "mk, host (Parallel.For / unpinned threads), pinned (pinned threads + blocking Barrier), host-spin (pinned threads + spin-then-block barrier), both (= mk,host), all (= every runtime)";
+
+    /// <summary>"cg,ft,is,barnes,radiosity" (any subset, any order, any case) -> the names in the order given.</summary>
     public static string[] ParseBenchmarks(string text)
     {
-        var names = SplitList(text, "--bench", "cg,ft,is");
+        var names = SplitList(text, "--bench", string.Join(",", ComputeProfile.Benchmarks));
         foreach (var n in names)
-            if (!NpbSuite.Names.Contains(n))
-                throw new FormatException($"--bench: '{n}' is not a benchmark; allowed: {string.Join(", ", NpbSuite.Names)} (comma-separated)");
+            if (!ComputeProfile.Benchmarks.Contains(n))
+                throw new FormatException($"--bench: '{n}' is not a benchmark; allowed: {string.Join(", ", ComputeProfile.Benchmarks)} (comma-separated)");
         return names;
     }
 
@@ -24,40 +27,27 @@ public static class ComputeArguments
             ? cls
             : throw new FormatException($"--class: '{text}' is not a problem class; allowed: S, W, A, B");
 
-    /// <summary>
-    /// Runtimes: a comma-separated list of mk, host (Parallel.For), pinned (pinned threads + Barrier), or the
-    /// shorthands both (= mk,host: the multikernel and the host baseline, as in the paper) and all (= mk,host,pinned).
-    /// Every runtime must be available in this build.
-    /// </summary>
+    /// <summary>Runtimes: a comma-separated list of mk, host, pinned, host-spin, or the shorthands both (= mk,host) and all.</summary>
     public static RuntimeKind[] ParseRuntimes(string text)
     {
-        const string allowed = "mk, host (Parallel.For), pinned (pinned threads + Barrier), both (= mk,host), all (= mk,host,pinned)";
         var result = new List<RuntimeKind>();
-        foreach (var name in SplitList(text, "--runtime", allowed))
+        foreach (var name in SplitList(text, "--runtime", AllowedRuntimes))
         {
-            RuntimeKind[] kinds = name switch
+            IReadOnlyList<RuntimeKind> kinds = name switch
             {
                 "mk" => [RuntimeKind.Mk],
                 "host" => [RuntimeKind.Host],
                 "pinned" => [RuntimeKind.Pinned],
+                "host-spin" => [RuntimeKind.HostSpin],
                 "both" => [RuntimeKind.Mk, RuntimeKind.Host],
-                "all" => [RuntimeKind.Mk, RuntimeKind.Host, RuntimeKind.Pinned],
-                _ => throw new FormatException($"--runtime: '{name}' is not a runtime; allowed: {allowed}"),
+                "all" => RuntimeFactory.All,
+                _ => throw new FormatException($"--runtime: '{name}' is not a runtime; allowed: {AllowedRuntimes}"),
             };
             foreach (var k in kinds)
-            {
-                if (!RuntimeFactory.IsAvailable(k, out var reason))
-                    throw new FormatException($"--runtime {name}: {reason}");
                 if (!result.Contains(k)) result.Add(k);
-            }
         }
         return result.ToArray();
     }
-
-    public static int ParseRepetitions(string text) =>
-        int.TryParse(text, out int n) && n >= 1
-            ? n
-            : throw new FormatException($"--repetitions: '{text}' is not a whole number of at least 1");
 
     static string[] SplitList(string text, string option, string allowed)
     {
@@ -66,7 +56,7 @@ public static class ComputeArguments
             throw new FormatException($"{option}: '{text}' has an empty element; give a comma-separated list of {allowed}");
         var names = parts.Select(p => p.ToLowerInvariant()).ToArray();
         var dup = names.GroupBy(n => n).FirstOrDefault(g => g.Count() > 1);
-        if (dup is not null) throw new FormatException($"{option}: '{dup.Key}' is listed twice in '{text}'");
+        if (dup is not null) throw new FormatException($"{option}: '{dup.Key}' is listed twice in '{text}'; allowed: {allowed}");
         return names;
     }
 }

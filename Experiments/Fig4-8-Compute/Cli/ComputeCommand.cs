@@ -8,116 +8,73 @@ using Npb;
 namespace Compute.Cli;
 
 /// <summary>
-/// The command line of the compute experiment (paper Fig 9: NAS CG, FT, IS on the multikernel threads and on host
-/// threads). Bad values are reported with the option, the value and what is allowed, and exit non-zero.
-/// Exit codes: 0 all points verified, 1 bad arguments or a failure while running, 2 some point failed NPB
-/// verification (its rows say Verified=fail), 130 interrupted (results so far are kept, meta.json says incomplete).
+/// The command line of the compute experiment (paper Fig 9: NAS CG, FT, IS and SPLASH-2 BARNES and RADIOSITY on the
+/// multikernel's threads and on host threads). A bad value ends with a message naming the option, what was wrong and
+/// what is allowed, and exit code 2 (<see cref="ExitCode.BadInput"/>). Other exit codes: 0 every point verified,
+/// 1 a point failed or failed its checks, 130 interrupted (results so far are kept, meta.json says what is missing).
 /// </summary>
 public static class ComputeCommand
 {
-    public const int ExitVerificationFailed = 2;
-    public const int ExitInterrupted = 130;
+    public const int MaxRepetitions = 1000;
 
-    public static RootCommand Build()
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
     {
-        var bench = new Option<string[]>("--bench")
+        var allowed = CoreList.Allowed();
+        var bench = new Option<string>("--bench")
         {
-            Description = "Benchmarks to run, comma-separated: cg, ft, is",
-            DefaultValueFactory = _ => [.. NpbSuite.Names],
-            CustomParser = r => Parse(r, ComputeArguments.ParseBenchmarks) ?? [],
-            Arity = ArgumentArity.ExactlyOne,
+            Description = $"Benchmarks to run, comma-separated: {string.Join(", ", ComputeProfile.Benchmarks)} (default: all)",
+            DefaultValueFactory = _ => string.Join(",", ComputeProfile.Benchmarks),
         };
-        var cls = new Option<ProblemClass?>("--class")
+        bench.Validators.Add(r => Check(r, ComputeArguments.ParseBenchmarks));
+        var cls = new Option<string?>("--class")
         {
-            Description = "NPB problem class: S, W, A or B (default A; S with --quick, B with --full)",
-            CustomParser = r => Parse(r, s => (ProblemClass?)ComputeArguments.ParseClass(s)),
-            Arity = ArgumentArity.ExactlyOne,
+            Description = "NPB problem class for cg, ft, is: S, W, A or B (default: set by the profile, A)",
         };
-        var cores = new Option<int[]>("--cores")
+        cls.Validators.Add(r => Check(r, ComputeArguments.ParseClass));
+        var cores = ExperimentOptions.Cores(allowed, "Cores to use", "0-7",
+            "The sweep uses the first k listed cores for k in 1, 2, 3, 4, 6, ... (1, 2, 4, ... with --quick) and the total.");
+        var runtime = new Option<string>("--runtime")
         {
-            Description = "Cores to use, e.g. 0-7 or 0,2,4 (default: all allowed). The sweep uses the first k listed cores for k in 1, 2, 3, 4, 6, ... (1, 2, 4, ... with --quick) and the total",
-            DefaultValueFactory = _ => [.. CoreList.Allowed()],
-            CustomParser = r => Parse(r, s => CoreList.Parse(s, CoreList.Allowed())) ?? [],
-            Arity = ArgumentArity.ExactlyOne,
+            Description = $"Runtimes, comma-separated: {ComputeArguments.AllowedRuntimes} (default: all)",
+            DefaultValueFactory = _ => "all",
         };
-        var runtime = new Option<RuntimeKind[]>("--runtime")
-        {
-            Description = "Runtimes, comma-separated: mk (multikernel threads), host (Parallel.For), pinned (pinned threads + Barrier); " +
-                          "both = mk,host; all = mk,host,pinned (default all)",
-            DefaultValueFactory = _ => [RuntimeKind.Mk, RuntimeKind.Host, RuntimeKind.Pinned],
-            CustomParser = r => Parse(r, ComputeArguments.ParseRuntimes) ?? [],
-            Arity = ArgumentArity.ExactlyOne,
-        };
-        var reps = new Option<int?>("--repetitions")
-        {
-            Description = "Runs per point; the median and its 95% CI are reported (default 3; 1 with --quick, 5 with --full)",
-            CustomParser = r => Parse(r, s => (int?)ComputeArguments.ParseRepetitions(s)),
-            Arity = ArgumentArity.ExactlyOne,
-        };
-        var outDir = new Option<string>("--out")
-        {
-            Description = "Run folder; results go to OUT/compute/results.csv and meta.json (default Results/<host>-<timestamp>)",
-            DefaultValueFactory = _ => Path.Combine("Results", $"{Environment.MachineName}-{DateTime.UtcNow:yyyyMMdd-HHmmss}"),
-            Arity = ArgumentArity.ExactlyOne,
-        };
-        outDir.Validators.Add(r =>
-        {
-            string? v = r.GetValueOrDefault<string>();
-            if (string.IsNullOrWhiteSpace(v)) r.AddError("--out: the folder name is empty");
-            else if (File.Exists(v)) r.AddError($"--out: '{v}' is a file; give a folder");
-        });
-        var quick = new Option<bool>("--quick")
-        {
-            Description = "Short run: class S, 1 repetition and a power-of-two core sweep unless given otherwise",
-        };
+        runtime.Validators.Add(r => Check(r, ComputeArguments.ParseRuntimes));
+        var reps = ExperimentOptions.Int("--repetitions",
+            "Timed runs per point; the median and its 95% CI are reported (default: set by the profile, 5; 1 with --quick)", 1, MaxRepetitions);
+        var outDir = ExperimentOptions.OutDir(PointRows.Experiment);
+        var profiles = new ProfileOptions(
+            $"Short run: {ComputeProfile.Describe("quick")}; core counts 1, 2, 4, ...",
+            $"Many-core server run: {ComputeProfile.Describe("full")}",
+            ComputeProfile.Describe);
 
-        var full = new Option<bool>("--full")
-        {
-            Description = "Many-core server run: class B, 5 repetitions, every core count of the sweep unless given otherwise",
-        };
-        full.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<bool>() && r.Parent?.GetResult(quick) is { } qr && qr.GetValueOrDefault<bool>())
-                r.AddError("--quick and --full exclude each other: choose one profile");
-        });
+        var root = new RootCommand(
+            "Paper Fig 9: NAS CG, FT, IS (verified against the official values) and SPLASH-2 BARNES and RADIOSITY (verified against the " +
+            $"original programs' results) on the multikernel's threads and on host threads, swept over cores. Default size: {ComputeProfile.Describe("default")}.");
+        foreach (var o in new Option[] { bench, cls, cores, runtime, reps, outDir, profiles.Quick, profiles.Full }) root.Options.Add(o);
+        profiles.AddCheckTo(root);
 
-        var root = new RootCommand("Paper Fig 9: NAS Parallel Benchmarks CG, FT, IS (verified) on the multikernel threads and on host threads, swept over cores");
-        foreach (var o in new Option[] { bench, cls, cores, runtime, reps, outDir, quick, full }) root.Options.Add(o);
         root.SetAction(pr =>
         {
-            bool q = pr.GetValue(quick), f = pr.GetValue(full);
+            string profile = profiles.Chosen(pr);
             var settings = new ComputeSettings(
-                pr.GetValue(bench)!,
-                pr.GetValue(cls) ?? (q ? ProblemClass.S : f ? ProblemClass.B : ProblemClass.A),
-                pr.GetValue(cores)!,
-                pr.GetValue(runtime)!,
-                pr.GetValue(reps) ?? (q ? 1 : f ? 5 : 3),
-                pr.GetValue(outDir)!,
-                q);
-            var output = pr.InvocationConfiguration.Output;
-            var error = pr.InvocationConfiguration.Error;
-            try
-            {
-                return new ComputeSweep(settings, output, error).Run();
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or NotSupportedException)
-            {
-                error.WriteLine($"error: {e.Message}");
-                return 1;
-            }
+                ComputeArguments.ParseBenchmarks(pr.GetValue(bench)!),
+                pr.GetValue(cls) is { } c ? ComputeArguments.ParseClass(c) : ComputeProfile.Class(profile),
+                CoreList.Parse(pr.GetValue(cores) ?? "all", allowed),
+                ComputeArguments.ParseRuntimes(pr.GetValue(runtime)!),
+                pr.GetValue(reps) ?? ComputeProfile.Repetitions(profile),
+                pr.GetValue(outDir) ?? ExperimentOptions.DefaultRunFolder(),
+                profile);
+            return new ComputeSweep(settings, stdout, stderr).Run(cancel);
         });
-        return root;
+        return ExperimentOptions.ParseAndInvoke(root, args, "compute", stdout, stderr);
     }
 
-    /// <summary>Runs a parser on the option's single token, turning a FormatException into a parse error.</summary>
-    static T? Parse<T>(ArgumentResult r, Func<string, T> parse)
+    /// <summary>Runs a parser on the option's value, turning a FormatException into a parse error.</summary>
+    static void Check<T>(OptionResult r, Func<string, T> parse)
     {
-        string text = r.Tokens.Count > 0 ? r.Tokens[0].Value : "";
-        try { return parse(text); }
-        catch (FormatException e)
-        {
-            r.AddError(e.Message);
-            return default;
-        }
+        string? text = r.Tokens.Count > 0 ? r.Tokens[0].Value : r.GetValueOrDefault<string>();
+        if (text is null) return;
+        try { parse(text); }
+        catch (FormatException e) { r.AddError(e.Message); }
     }
 }

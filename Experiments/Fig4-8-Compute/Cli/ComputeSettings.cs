@@ -3,7 +3,7 @@ using Npb;
 
 namespace Compute.Cli;
 
-/// <summary>A validated compute experiment: which benchmarks, class, cores, runtimes, repetitions, and where results go.</summary>
+/// <summary>A validated compute experiment: benchmarks, NPB class, cores, runtimes, repetitions, profile and where results go.</summary>
 public sealed record ComputeSettings(
     IReadOnlyList<string> Benchmarks,
     ProblemClass Class,
@@ -11,7 +11,7 @@ public sealed record ComputeSettings(
     IReadOnlyList<RuntimeKind> Runtimes,
     int Repetitions,
     string OutDir,
-    bool Quick)
+    string Profile)
 {
     /// <summary>The experiment's folder: OutDir/compute.</summary>
     public string ExperimentDir => Path.Combine(OutDir, "compute");

@@ -1,21 +1,29 @@
+using System.Runtime.ExceptionServices;
 using Multikernel;
 using Multikernel.Domains;
 using Multikernel.ParallelLoops;
+using Multikernel.Threads;
 using Npb.Runtime;
+using Splash.Team;
 
 namespace Compute.Runtimes;
 
 /// <summary>
 /// The system under test: the multikernel's user-level threads package. Boots a multikernel on the given cores
-/// (a pinned CPU driver and a monitor per core), creates a domain with one dispatcher per core, and runs the
-/// benchmark as the domain's main thread on dispatcher 0 (<see cref="Execute{T}"/>). Each loop is a fork-join
-/// region of <see cref="ForkJoin"/>: the master sends a fork message by URPC to every other dispatcher, runs its
-/// own block, and collects the completion messages by polling its waitset. Worker w is dispatcher w.
+/// (a pinned CPU driver and a monitor per core) and creates a domain with one dispatcher per core.
+/// <para>NAS loops: the benchmark runs as the domain's main thread on dispatcher 0 (<see cref="Execute{T}"/>); each
+/// loop is a fork-join region of <see cref="ForkJoin"/>: the master sends a fork message by URPC to every other
+/// dispatcher, runs its own block, and collects the completion messages by polling its waitset. Worker w is
+/// dispatcher w.</para>
+/// <para>SPLASH teams: worker w is a user thread on dispatcher w (worker 0 is the domain's main thread, the others
+/// are created by URPC spawn messages), synchronising through the threads package's Mutex, CondVar and Barrier.</para>
 /// </summary>
-public sealed class MultikernelThreadsRuntime : ForkJoinRuntime, IHostedRuntime
+public sealed class MultikernelThreadsRuntime : ForkJoinRuntime, IHostedRuntime, IComputeRuntime
 {
     readonly MultikernelSystem _system;
     readonly Domain _domain;
+    readonly MkPause _pause = new();
+    bool _broken;
     bool _disposed;
 
     /// <summary>How the runtime boots the multikernel (its cores are set per run) and makes its domain: the defaults, named here for meta.json.</summary>
@@ -57,6 +65,61 @@ public sealed class MultikernelThreadsRuntime : ForkJoinRuntime, IHostedRuntime
             for (int w = lo; w < hi; w++) task.Run(w);
         }
     }
+
+    /// <summary>
+    /// Runs the team from the host: worker 0 as the domain's main thread on dispatcher 0, worker w as a user thread
+    /// spawned on dispatcher w, and waits until all have finished or one has failed.
+    /// </summary>
+    public void RunTeam(TeamProgram program)
+    {
+        ArgumentNullException.ThrowIfNull(program);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_broken) throw new InvalidOperationException("mk runtime: an earlier team failed and left user threads parked; create a new runtime");
+        var outcome = new TeamOutcome(Workers);
+        var main = _domain.RunMainAsync(() => StartTeam(program, outcome));
+        outcome.Wait();
+        if (outcome.Error is { } error)
+        {
+            _broken = true;
+            ExceptionDispatchInfo.Throw(error);
+        }
+        main.GetAwaiter().GetResult();
+    }
+
+    async UTask StartTeam(TeamProgram program, TeamOutcome outcome)
+    {
+        try
+        {
+            for (int w = 1; w < Workers; w++)
+            {
+                int worker = w;
+                UThread.SpawnOn(worker, () => RunWorker(program, worker, outcome));
+            }
+        }
+        catch (Exception e)
+        {
+            outcome.Fail(e);
+            return;
+        }
+        await RunWorker(program, 0, outcome);
+    }
+
+    static async UTask RunWorker(TeamProgram program, int worker, TeamOutcome outcome)
+    {
+        try { await program.RunWorker(worker); }
+        catch (Exception e)
+        {
+            outcome.Fail(e);
+            return;
+        }
+        outcome.Finished();
+    }
+
+    public TeamLock NewLock() => new MkTeamLock();
+
+    public TeamBarrier NewBarrier() => new MkTeamBarrier(Workers);
+
+    public TeamWait Pause() => new(_pause);
 
     public override void Dispose()
     {

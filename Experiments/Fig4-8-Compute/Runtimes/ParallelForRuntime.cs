@@ -1,17 +1,24 @@
 using System.Runtime.ExceptionServices;
 using Npb.Runtime;
+using Splash.Team;
 
 namespace Compute.Runtimes;
 
 /// <summary>
-/// Host baseline (a): each loop is one <see cref="Parallel.For(int, int, ParallelOptions, Action{int})"/> over the
-/// workers' blocks with MaxDegreeOfParallelism = workers, on the .NET thread pool. Threads are not pinned: the OS
-/// places them on any allowed core, which is what a programmer gets from Parallel.For.
+/// Host baseline (a), what a programmer gets without placing threads:
+/// <para>NAS loops: each loop is one <see cref="Parallel.For(int, int, ParallelOptions, Action{int})"/> over the
+/// workers' blocks with MaxDegreeOfParallelism = workers, on the .NET thread pool.</para>
+/// <para>SPLASH teams: like the original pthreads programs (CREATE / WAIT_FOR_END), each team creates workers - 1 new
+/// OS threads, runs worker 0 on the calling thread and joins them; Monitor locks and a blocking team barrier
+/// (<see cref="HostTeamBarrier"/> with a short spin).</para>
+/// Threads are not pinned: the OS places them on any allowed core.
 /// </summary>
-public sealed class ParallelForRuntime : ForkJoinRuntime
+public sealed class ParallelForRuntime : ForkJoinRuntime, IComputeRuntime
 {
     readonly ParallelOptions _options;
     readonly Action<int> _runWorker;
+    readonly TeamAbort _abort = new();
+    readonly HostPause _pause = new();
     WorkerTask? _task;
 
     public ParallelForRuntime(int workers) : base(workers)
@@ -39,6 +46,39 @@ public sealed class ParallelForRuntime : ForkJoinRuntime
             _task = null;
         }
     }
+
+    public void RunTeam(TeamProgram program)
+    {
+        ArgumentNullException.ThrowIfNull(program);
+        _abort.ThrowIfAborted();
+        var errors = new Exception?[Workers];
+        var threads = new Thread[Workers - 1];
+        for (int w = 1; w < Workers; w++)
+        {
+            int worker = w;
+            threads[w - 1] = new Thread(() => RunOne(program, worker, errors)) { IsBackground = true, Name = $"host-team-{worker}" };
+            threads[w - 1].Start();
+        }
+        RunOne(program, 0, errors);
+        foreach (var t in threads) t.Join();
+        if (HostTeam.RootCause(errors) is { } error) ExceptionDispatchInfo.Throw(error);
+    }
+
+    void RunOne(TeamProgram program, int worker, Exception?[] errors)
+    {
+        try { HostTeam.RunWorker(program, worker); }
+        catch (Exception e)
+        {
+            errors[worker] = e;
+            _abort.Abort();
+        }
+    }
+
+    public TeamLock NewLock() => new HostTeamLock(_abort);
+
+    public TeamBarrier NewBarrier() => new HostTeamBarrier(Workers, SpinThenBlockBarrier.ShortSpinBudget, _abort);
+
+    public TeamWait Pause() => new(_pause);
 
     public override void Dispose() { }
 }

@@ -1,142 +1,79 @@
+using System.Globalization;
 using Compute.Cli;
 using Compute.Runtimes;
 using Experiments.Common;
-using Npb;
 
 namespace Compute.Sweep;
 
 /// <summary>
 /// Runs the compute experiment: for each benchmark, each core count of the sweep and each runtime (interleaved, so
-/// runtimes at one core count run back to back on the same cores), the benchmark is run <c>Repetitions</c> times.
-/// After every point results.csv and meta.json are rewritten atomically, meta.json listing the points not yet run,
-/// so an interrupted run keeps what it measured and says what is missing.
+/// runtimes at one core count run back to back on the same cores), one point. After every point results.csv and
+/// meta.json are rewritten atomically, meta.json listing the points not yet run, so an interrupted run keeps what it
+/// measured and says what is missing. Exit codes as every experiment program: 0 all verified, 1 a point failed or
+/// failed its checks, 130 interrupted (Ctrl-C stops after the current point).
 /// </summary>
 public sealed class ComputeSweep(ComputeSettings settings, TextWriter output, TextWriter error)
 {
-    volatile bool _interrupted;
+    readonly Dictionary<string, double> _oneCore = new();
+    ComputeBench? _current;
 
-    public int Run()
+    public int Run(CancellationToken cancel)
     {
         var s = settings;
-        int[] counts = CoreList.SweepCounts(s.Cores.Count, s.Quick);
+        int[] counts = CoreList.SweepCounts(s.Cores.Count, s.Profile == "quick");
+        var benches = s.Benchmarks.Select(b => ComputeProfile.CreateBench(b, s)).ToList();
         var points = new List<SweepPoint>();
-        foreach (var bench in s.Benchmarks)
+        foreach (var bench in benches)
             foreach (int c in counts)
                 foreach (var rt in s.Runtimes)
-                    points.Add(new SweepPoint(bench, s.Class, rt, c));
+                    points.Add(new SweepPoint(bench, rt, c));
 
-        var meta = RunMeta.Describe(PointRows.Experiment, s.Cores, s.Quick ? "quick" : "full");
+        var meta = RunMeta.Describe(PointRows.Experiment, s.Cores, s.Profile);
         meta.PollBudgetCycles["cpu-driver"] = MultikernelThreadsRuntime.SystemOptions.WaitPolicy.PollCycles;
         meta.PollBudgetCycles["domain"] = MultikernelThreadsRuntime.DomainOptions.WaitPolicy.PollCycles;
-        meta.Notes.Add($"NAS Parallel Benchmarks {string.Join(",", s.Benchmarks.Select(b => b.ToUpperInvariant()))} class {s.Class}, " +
-                       $"{s.Repetitions} repetition(s) per point; timed region and Mop/s as NPB 3.3; every run verified against the official NPB values");
-        meta.Notes.Add("runtimes: host = Parallel.For over the workers' static blocks (MaxDegreeOfParallelism = cores; thread-pool threads, not pinned); " +
-                       "pinned = one .NET thread per core pinned with sched_setaffinity, fork-join with System.Threading.Barrier (calling thread is worker 0); " +
-                       "mk = multikernel threads package");
+        meta.Notes.Add($"profile {s.Profile}: {s.Repetitions} timed repetition(s) per point");
+        foreach (var b in benches) meta.Notes.Add($"{b.Label}: {b.Description}");
+        meta.Notes.Add("runtimes: mk = the multikernel's threads package (NAS loops: fork-join by URPC messages between the dispatchers; " +
+                       "SPLASH teams: a user thread per dispatcher with the package's Mutex, CondVar and Barrier); " +
+                       "host = Parallel.For over the workers' static blocks (thread-pool threads; SPLASH teams on new unpinned threads per run, as pthreads), " +
+                       "pinned = one .NET thread per core pinned with sched_setaffinity, fork-join with System.Threading.Barrier, team barriers spinning 20 us then sleeping (blocking); " +
+                       $"host-spin = the same pinned threads with a spin-then-block barrier (spin up to {Splash.Team.SpinThenBlockBarrier.DefaultSpinBudget.TotalMilliseconds} ms, OpenMP's active wait; " +
+                       "the multikernel's dispatchers poll as long after a region); host locks are Monitor locks in all three");
         meta.Notes.Add("JIT: tiered compilation is off for this program, so every method runs fully optimised from its first call");
         meta.Notes.Add($"sweep: first k cores of {CoreList.Format(s.Cores)} for k in {string.Join(",", counts)}");
+        meta.Notes.Add($"load average at start: {LoadAverage.Read()}");
 
-        var rows = new List<ResultRow>();
-        var oneCore = new Dictionary<string, double>();
-        var costs = points.Select(Cost).ToArray();
-        var progress = new SweepProgress(PointRows.Experiment, costs, error);
-        var failedPoints = new List<string>();
-        string dir = s.ExperimentDir;
-        Save(dir, rows, meta, points, 0);
-
-        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; _interrupted = true; };
-        Console.CancelKeyPress += onCancel;
-        int done = 0;
-        try
+        var rec = new ExperimentRecorder(s.ExperimentDir, meta, points.Select(p => p.Label));
+        var planned = points.Select(p => new PlannedPoint(p.Label, s.Repetitions * p.Bench.Weight / p.Cores, () => Measure(p))).ToList();
+        var runner = new SweepRunner
         {
-            INpbBenchmark? bench = null;
-            for (; done < points.Count && !_interrupted; done++)
-            {
-                var p = points[done];
-                if (bench is null || !bench.Name.Equals(p.Bench, StringComparison.OrdinalIgnoreCase))
-                {
-                    bench = null;
-                    GC.Collect(); // release the previous benchmark's arrays before allocating the next
-                    bench = NpbSuite.Create(p.Bench, p.Class);
-                }
-
-                progress.Begin(p.Label);
-                var runs = Measure(bench, p);
-                if (runs is null) break; // interrupted inside the point: it stays listed as incomplete
-                oneCore.TryGetValue(p.Series, out double t1);
-                var pointRows = PointRows.From(p, runs, t1 > 0 ? t1 : null);
-                if (p.Cores == 1 && pointRows[0].Verified == "pass") oneCore[p.Series] = pointRows[0].Median;
-                rows.AddRange(pointRows);
-                progress.End(costs[done]);
-
-                Report(p, pointRows);
-                if (pointRows[0].Verified != "pass")
-                {
-                    failedPoints.Add(p.Label);
-                    meta.Notes.Add($"verification failed: {p.Label}: {pointRows[0].Note}");
-                }
-                Save(dir, rows, meta, points, done + 1);
-            }
-        }
-        finally
-        {
-            Console.CancelKeyPress -= onCancel;
-        }
-
-        meta.Finished = DateTimeOffset.UtcNow;
-        if (done == points.Count) meta.Status = "complete";
-        Save(dir, rows, meta, points, done);
-        output.WriteLine($"results: {Path.Combine(dir, ResultsFile.FileName)}");
-
-        if (done < points.Count)
-        {
-            error.WriteLine($"interrupted: {points.Count - done} of {points.Count} points not run; they are listed as incomplete in {Path.Combine(dir, RunMeta.FileName)}");
-            return ComputeCommand.ExitInterrupted;
-        }
-        if (failedPoints.Count > 0)
-        {
-            error.WriteLine($"verification FAILED at {failedPoints.Count} point(s): {string.Join("; ", failedPoints)}; their rows say Verified=fail");
-            return ComputeCommand.ExitVerificationFailed;
-        }
-        return 0;
+            Program = "compute",
+            FailureKind = "a verification check or a point",
+            FormatRow = r => string.Create(CultureInfo.InvariantCulture,
+                $"  {r.Series,-18} cores={r.Cores,-3} {r.Metric,-8} {r.Median,10:G5} {r.Unit,-5} [{r.CiLow:G5}, {r.CiHigh:G5}] n={r.Samples} {r.Verified}"),
+        };
+        error.WriteLine($"compute: {points.Count} points ({string.Join(", ", benches.Select(b => b.Label))} x runtimes {string.Join(",", s.Runtimes.Select(RuntimeFactory.NameOf))} x cores {string.Join(",", counts)}), " +
+                        $"{s.Repetitions} repetition(s) each; output {Path.GetFullPath(s.OutDir)}");
+        var (failed, interrupted) = runner.Run(rec, planned, output, error, cancel);
+        _current?.Release();
+        return runner.Conclude(failed, interrupted, s.OutDir, output, error);
     }
 
-    /// <summary>The point's runs, or null if interrupted before all repetitions ran.</summary>
-    List<NpbResult>? Measure(INpbBenchmark bench, SweepPoint p)
+    IReadOnlyList<ResultRow> Measure(SweepPoint p)
     {
+        if (!ReferenceEquals(_current, p.Bench))
+        {
+            _current?.Release();
+            _current = p.Bench;
+            GC.Collect(); // release the previous benchmark's arrays before the next allocates its own
+        }
         var cores = settings.Cores.Take(p.Cores).ToArray();
-        using var runtime = RuntimeFactory.Create(p.Runtime, cores);
-        var runs = new List<NpbResult>(settings.Repetitions);
-        for (int r = 0; r < settings.Repetitions && !_interrupted; r++)
-            runs.Add(runtime is IHostedRuntime hosted ? hosted.Execute(() => bench.Run(runtime)) : bench.Run(runtime));
-        return runs.Count == settings.Repetitions ? runs : null;
-    }
-
-    void Report(SweepPoint p, List<ResultRow> rows)
-    {
-        var sec = rows[0];
-        if (sec.Verified != "pass")
-        {
-            output.WriteLine($"{p.Label}: FAILED verification ({sec.Note})");
-            return;
-        }
-        var mops = rows[1];
-        string speedup = rows.Count > 2 ? $", speedup {rows[2].Median:F2}" : "";
-        output.WriteLine($"{p.Label}: {sec.Median:F4} s [{sec.CiLow:F4}, {sec.CiHigh:F4}], {mops.Median:F1} Mop/s{speedup}, verified");
-    }
-
-    /// <summary>Writes results and meta; points from <paramref name="next"/> on are listed as incomplete.</summary>
-    static void Save(string dir, List<ResultRow> rows, RunMeta meta, List<SweepPoint> points, int next)
-    {
-        meta.Incomplete = points.Skip(next).Select(p => p.Label).ToList();
-        ResultsFile.Write(dir, rows);
-        meta.Save(dir);
-    }
-
-    /// <summary>Relative cost of a point for the time-left estimate: repetitions x a per-benchmark weight / cores.</summary>
-    double Cost(SweepPoint p)
-    {
-        double weight = p.Bench switch { "cg" => 1.0, "ft" => 2.0, _ => 0.5 };
-        return settings.Repetitions * weight / p.Cores;
+        PointOutcome outcome;
+        using (var runtime = RuntimeFactory.Create(p.Runtime, cores))
+            outcome = p.Bench.Measure(runtime, settings.Repetitions);
+        _oneCore.TryGetValue(p.Series, out double t1);
+        var rows = PointRows.From(p, outcome, t1 > 0 ? t1 : null);
+        if (p.Cores == 1 && rows[0].Verified == "pass") _oneCore[p.Series] = rows[0].Median;
+        return rows;
     }
 }

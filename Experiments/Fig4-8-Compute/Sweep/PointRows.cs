@@ -1,12 +1,11 @@
 using Experiments.Common;
-using Npb;
 
 namespace Compute.Sweep;
 
 /// <summary>
-/// Turns the runs of one sweep point into result rows: seconds (NPB's timed region), Mop/s (NPB's operation count)
-/// and speedup versus the same series at one core, each a median with a 95% CI over the repetitions. A point with
-/// any run that failed verification gets rows with Verified=fail and NaN values, so it can never be read as a timing.
+/// Turns a measured point into result rows: seconds (the benchmark's timed region), Mop/s where the benchmark counts
+/// operations (NPB), and speedup versus the same series at one core, each a median with a 95% CI over the repetitions.
+/// A point that failed a check gets rows with Verified=fail and NaN values, so it can never be read as a timing.
 /// </summary>
 public static class PointRows
 {
@@ -14,28 +13,26 @@ public static class PointRows
 
     /// <param name="oneCoreSeconds">Median seconds of the same series at one core, if that point verified (for a
     /// one-core point itself, its own median is used).</param>
-    public static List<ResultRow> From(SweepPoint p, IReadOnlyList<NpbResult> runs, double? oneCoreSeconds)
+    public static List<ResultRow> From(SweepPoint p, PointOutcome outcome, double? oneCoreSeconds)
     {
         var rows = new List<ResultRow>();
-        var failed = runs.Where(r => !r.Verified).ToList();
-        if (failed.Count > 0)
+        int samples = outcome.Seconds.Count;
+        if (!outcome.Verified || samples == 0)
         {
-            string note = $"verification failed in {failed.Count} of {runs.Count} runs: {failed[0].Detail}";
-            rows.Add(Row(p, "seconds", "s", null, runs.Count, "fail", note));
-            rows.Add(Row(p, "mops", "Mop/s", null, runs.Count, "fail", note));
+            string note = outcome.Verified ? "no timed run" : outcome.Note;
+            rows.Add(Row(p, "seconds", "s", null, samples, "fail", note));
+            if (outcome.Mops is not null) rows.Add(Row(p, "mops", "Mop/s", null, samples, "fail", note));
             return rows;
         }
 
-        var seconds = SampleSummary.Of(runs.Select(r => r.Seconds).ToArray());
-        var mops = SampleSummary.Of(runs.Select(r => r.Mops).ToArray());
-        string detail = runs[^1].Detail;
-        rows.Add(Row(p, "seconds", "s", seconds, runs.Count, "pass", detail));
-        rows.Add(Row(p, "mops", "Mop/s", mops, runs.Count, "pass", detail));
+        var seconds = SampleSummary.Of(outcome.Seconds.ToArray());
+        rows.Add(Row(p, "seconds", "s", seconds, samples, "pass", outcome.Note));
+        if (outcome.Mops is { } mops) rows.Add(Row(p, "mops", "Mop/s", SampleSummary.Of(mops.ToArray()), samples, "pass", outcome.Note));
         if ((oneCoreSeconds ?? (p.Cores == 1 ? seconds.Median : null)) is double t1)
         {
             // Speedup = t(1 core) / t(n cores); the interval maps the n-core interval, taking t(1) as exact.
             var speedup = new SampleSummary(t1 / seconds.Median, t1 / seconds.CiHigh, t1 / seconds.CiLow, seconds.Count);
-            rows.Add(Row(p, "speedup", "x", speedup, runs.Count, "pass", $"vs median at 1 core = {t1:G6} s"));
+            rows.Add(Row(p, "speedup", "x", speedup, samples, "pass", $"vs median at 1 core = {t1:G6} s"));
         }
         return rows;
     }

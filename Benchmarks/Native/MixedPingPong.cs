@@ -1,0 +1,94 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using Benchmarks.Suite;
+using Multikernel.Hardware;
+using Multikernel.Urpc;
+
+namespace Benchmarks.Native;
+
+/// <summary>Median round trip (cycles, mean of a batch of 64) of each pairing of pinger and echo implementations.</summary>
+public sealed record MixedResult(double CsPingerCsEcho, double CPingerCsEcho, double CsPingerCEcho, double CPingerCEcho);
+
+/// <summary>
+/// The diagnostic of <c>urpc-vs-native --mixed</c>: on one pair of rings allocated by C# (<see cref="PeerRings"/>), the
+/// batch round trip with the pinger of one implementation against the echo of the other: C#/C#, C/C#, C#/C and C/C,
+/// where C is <c>native/urpc_loops.c</c> (the loops of the native reference, loaded as a shared library). The ring
+/// state lives in the ring's frame in both implementations, so they can take turns on the same rings, and the four
+/// pairings share one physical placement. Which pairing is slow says which side's code costs the cycles; C/C against
+/// the stand-alone native program says whether the .NET process itself costs anything.
+/// </summary>
+public static unsafe class MixedPingPong
+{
+    const int WarmupBatches = 300;
+
+    /// <summary>Runs every pairing <paramref name="rounds"/> times, interleaved; returns each pairing's median batch mean.</summary>
+    public static MixedResult Run(string library, BenchmarkCores cores, int batches, int rounds)
+    {
+        nint lib = NativeLibrary.Load(library);
+        try
+        {
+            var roundTrips = (delegate* unmanaged<byte*, byte*, long, byte, long, ulong>)NativeLibrary.GetExport(lib, "urpc_c_round_trips");
+            var echoes = (delegate* unmanaged<byte*, byte*, long, long, void>)NativeLibrary.GetExport(lib, "urpc_c_echoes");
+            CoreAffinity.PinCurrentThread(cores.Local);
+            try
+            {
+                using var rings = new PeerRings(16);
+                var samples = new List<double>[4];
+                for (int p = 0; p < 4; p++) samples[p] = [];
+                for (int r = 0; r < rounds; r++)
+                    for (int p = 0; p < 4; p++)
+                        samples[p].AddRange(Pairing(rings, cores.Remote, pingerInC: p is 1 or 3, echoInC: p is 2 or 3, batches, roundTrips, echoes));
+                double Median(List<double> v) { v.Sort(); return v[v.Count / 2]; }
+                return new MixedResult(Median(samples[0]), Median(samples[1]), Median(samples[2]), Median(samples[3]));
+            }
+            finally { CoreAffinity.UnpinCurrentThread(); }
+        }
+        finally { NativeLibrary.Free(lib); }
+    }
+
+    static double[] Pairing(PeerRings rings, int remote, bool pingerInC, bool echoInC, int batches,
+        delegate* unmanaged<byte*, byte*, long, byte, long, ulong> roundTrips, delegate* unmanaged<byte*, byte*, long, long, void> echoes)
+    {
+        long total = (long)(WarmupBatches + batches) * PingPongMeasurement.RttBatch;
+        byte* toPeer = rings.ToPeerRing.FrameBase, fromPeer = rings.FromPeerRing.FrameBase;
+        long slots = rings.ToPeerRing.Slots;
+        Exception? failure = null;
+        var peer = new Thread(() =>
+        {
+            try
+            {
+                CoreAffinity.PinCurrentThread(remote);
+                if (echoInC) echoes(fromPeer, toPeer, slots, total);
+                else EchoInCSharp(rings.PeerOutbox, rings.PeerInbox, total);
+            }
+            catch (Exception e) { failure = e; }
+        }) { IsBackground = true, Name = $"urpc-mixed-echo@{remote}" };
+        peer.Start();
+        var result = new double[batches];
+        var toPeerSender = rings.ToPeer;
+        var fromPeerReceiver = rings.FromPeer;
+        for (int b = -WarmupBatches; b < batches; b++)
+        {
+            double cycles = pingerInC
+                ? (double)roundTrips(toPeer, fromPeer, slots, PeerMessages.Echo.TypeId, PingPongMeasurement.RttBatch) / PingPongMeasurement.RttBatch
+                : PingPongMeasurement.RoundTripBatch(toPeerSender, fromPeerReceiver);
+            if (cycles == 0) throw new InvalidOperationException("the C pinger got a wrong echo back");
+            if (b >= 0) result[b] = cycles;
+        }
+        if (!peer.Join(TimeSpan.FromSeconds(30))) throw new InvalidOperationException($"the mixed-pairing echo thread on core {remote} did not finish");
+        if (failure != null) throw new InvalidOperationException($"the mixed-pairing echo thread failed: {failure.Message}", failure);
+        return result;
+    }
+
+    /// <summary>The C# echo of the mixed pairings: answers <paramref name="count"/> messages with themselves (UrpcPeer's echo branch).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    static void EchoInCSharp(BenchmarkSender outbox, UrpcReceiver inbox, long count)
+    {
+        for (long i = 0; i < count; i++)
+        {
+            UrpcMessage m;
+            while (!inbox.TryReceive(out m)) Poll.Pause();
+            outbox.Send(in m);
+        }
+    }
+}

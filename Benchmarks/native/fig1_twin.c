@@ -1,0 +1,506 @@
+/*
+ * The C twin of the Fig 1 experiment (Experiments/Fig1-SharedState, paper Fig 3): the same workloads, message
+ * protocol, memory layout and loops as the C# code, so that the fig1 program can run both on the same cores, one
+ * after the other for every point, and report the C#/C ratio per point.
+ *
+ *   shm  k threads, one pinned to each given core, update the same n shared lines: one 64-bit counter at the start of
+ *        each 64-byte line of a page-aligned block. Plain: one read-modify-write instruction per line (incq, no
+ *        lock prefix, as the JIT emits for the C# loop; the paper's SHMn, racy by design: concurrent increments may
+ *        be lost). Atomic (-a): one lock-prefixed add per line. Per repetition: barrier, warm-up updates, barrier, timed updates between two rdtsc. One sample = cycles
+ *        per update of one thread in one repetition (ShmWorkload.cs).
+ *   msg  the server thread on the first core owns the n lines (first touched on its core); one client thread on each
+ *        other core, each with its own binding: two one-way rings of 16 slots laid out as Kernel/Urpc/UrpcRing.cs
+ *        (urpc_ring.h)
+ *        (64-byte slots, payload words 0..6, header word 7 = sequence << 8 | type; then sender, receiver and credit
+ *        blocks of 128 bytes; lazy credit every slots/4 messages; each ring in its own zeroed mapping). Request:
+ *        type 40, w0 tag, w1 warm-up flag. Reply: type 41, w0 tag, w1 first line, w2 last line after the update.
+ *        Client (RawUpdateClient.cs): per repetition a warm-up batch, then a timed batch of `iterations` requests,
+ *        one in flight (or -W in flight), spinning on its reply ring without pause between polls; every reply is
+ *        checked (ReplyCheck.cs). Server (RawUpdateServer.cs): rounds over the client rings, taking at most one
+ *        request from each, applying it and replying; one rdtsc at the end of each round; a round that took timed
+ *        requests costs (its end - the previous round's end) / requests taken (ServerCostMeter.cs); one sample per
+ *        `iterations` such requests.
+ *
+ * Output: "key value ..." lines: twin, march, compiler, mode, then sample lists (cycles, "%.3f") and "check ok" or
+ * "check <what failed>". Exit 0 after a run (even one whose check failed: the caller reads "check"), 2 on bad
+ * arguments, 1 when the machine refused (pinning, memory) or a participant stalled for 60 s.
+ *
+ * Usage: fig1_twin shm -c CORES -l LINES -i ITERATIONS -r REPETITIONS -w WARMUP [-a]
+ *        fig1_twin msg -c CORES -l LINES -i ITERATIONS -r REPETITIONS -w WARMUP [-W WINDOW]
+ * CORES: a comma-separated list such as 0,1,2 (the first is the MSG server's).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+#include <x86intrin.h>
+
+#include "urpc_ring.h"
+
+#ifndef REPRO_MARCH
+#define REPRO_MARCH "unknown"
+#endif
+
+#define MAX_CORES 1024
+#define WORDS_PER_LINE 8
+#define PADDED 128
+#define SLOTS 16
+#define TYPE_REQUEST 40
+#define TYPE_REPLY 41
+#define STALL_SECONDS 60
+
+/* ------------------------------------------------------------------------------------------- support */
+
+static void die(const char *what)
+{
+    fprintf(stderr, "fig1_twin: %s\n", what);
+    exit(1);
+}
+
+static void *block_alloc(size_t bytes)
+{
+    size_t size = (bytes + 4095) & ~(size_t)4095;
+    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) die("mmap failed");
+    memset(p, 0, size); /* fault every page in now, on the calling thread's core (NativeBlock.Alloc) */
+    return p;
+}
+
+static void pin(int cpu)
+{
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    if (sched_setaffinity(0, sizeof set, &set) != 0) {
+        fprintf(stderr, "fig1_twin: cannot pin to core %d (sched_setaffinity: %s)\n", cpu, strerror(errno));
+        exit(1);
+    }
+}
+
+static long involuntary_switches(void)
+{
+    struct rusage u;
+    return getrusage(RUSAGE_THREAD, &u) == 0 ? u.ru_nivcsw : -1;
+}
+
+static double now_seconds(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + t.tv_nsec * 1e-9;
+}
+
+/* StallGuard.cs: an endless spin becomes an error; the clock is read every 65536 empty polls. */
+typedef struct { unsigned spins; double deadline; } stall_guard;
+
+static inline void guard_progress(stall_guard *g) { g->spins = 0; }
+
+static inline void guard_spin(stall_guard *g, const char *waiting_for)
+{
+    if ((++g->spins & 0xFFFF) != 0) return;
+    double now = now_seconds();
+    if (g->spins == 0x10000 || g->deadline == 0) g->deadline = now + STALL_SECONDS;
+    else if (now > g->deadline) {
+        fprintf(stderr, "fig1_twin: no progress for %d s while waiting for %s\n", STALL_SECONDS, waiting_for);
+        exit(1);
+    }
+}
+
+/* SpinBarrier.cs: sense-reversing, arrival count and phase on their own 128-byte blocks; used between timed phases. */
+typedef struct {
+    _Alignas(PADDED) long arrived;
+    _Alignas(PADDED) long phase;
+    _Alignas(PADDED) int participants;
+} spin_barrier;
+
+static void barrier_wait(spin_barrier *b)
+{
+    long phase = __atomic_load_n(&b->phase, __ATOMIC_ACQUIRE);
+    if (__atomic_add_fetch(&b->arrived, 1, __ATOMIC_SEQ_CST) == b->participants) {
+        __atomic_store_n(&b->arrived, 0, __ATOMIC_RELAXED);
+        __atomic_add_fetch(&b->phase, 1, __ATOMIC_SEQ_CST);
+        return;
+    }
+    for (unsigned spins = 0; __atomic_load_n(&b->phase, __ATOMIC_ACQUIRE) == phase; spins++) {
+        if (spins < 1000) _mm_pause();
+        else sched_yield();
+    }
+}
+
+static void print_samples(const char *key, const double *v, long n)
+{
+    printf("%s", key);
+    for (long i = 0; i < n; i++) printf(" %.3f", v[i]);
+    printf("\n");
+}
+
+static void print_flags(const char *key, const int *v, long n)
+{
+    printf("%s", key);
+    for (long i = 0; i < n; i++) printf(" %d", v[i]);
+    printf("\n");
+}
+
+/* ------------------------------------------------------------------------------------------- settings */
+
+static int cores[MAX_CORES], ncores, nlines, window_size = 1, atomic_updates;
+static long iterations, repetitions, warmup;
+
+static int parse_cores(const char *text)
+{
+    int n = 0;
+    const char *p = text;
+    while (*p) {
+        char *end;
+        long c = strtol(p, &end, 10);
+        if (end == p || c < 0 || c >= 1 << 20 || n == MAX_CORES) return -1;
+        cores[n++] = (int)c;
+        if (*end == ',') p = end + 1;
+        else if (*end == 0) p = end;
+        else return -1;
+    }
+    return n;
+}
+
+/* ------------------------------------------------------------------------------------------- shm */
+
+static int64_t *shared_lines;
+static spin_barrier shm_barrier;
+static double *shm_samples;
+static int *shm_disturbed;
+
+/* One plain read-modify-write per line: the instruction the .NET JIT emits for the C# loop (inc qword ptr [line]),
+   no lock prefix. Written as asm so that the C loop keeps the C# order (all n lines once, then again; gcc -O3 would
+   otherwise unroll and jam the outer loop, incrementing each line twice in a row, which halves the line transfers
+   when cores race) and the same instruction. */
+static void __attribute__((noinline)) update_plain(int64_t *p, int lines, long updates)
+{
+    for (long i = 0; i < updates; i++)
+        for (int j = 0; j < lines; j++)
+            __asm__ volatile("incq %0" : "+m"(p[j * WORDS_PER_LINE]) : : "memory");
+}
+
+static void __attribute__((noinline)) update_atomic(int64_t *p, int lines, long updates)
+{
+    for (long i = 0; i < updates; i++)
+        for (int j = 0; j < lines; j++)
+            __atomic_fetch_add(p + j * WORDS_PER_LINE, 1, __ATOMIC_SEQ_CST);
+}
+
+static void *shm_thread(void *arg)
+{
+    int w = (int)(intptr_t)arg;
+    pin(cores[w]);
+    for (long r = 0; r < repetitions; r++) {
+        barrier_wait(&shm_barrier);
+        if (atomic_updates) update_atomic(shared_lines, nlines, warmup);
+        else update_plain(shared_lines, nlines, warmup);
+        barrier_wait(&shm_barrier);
+        long switches = involuntary_switches();
+        uint64_t t0 = __rdtsc();
+        if (atomic_updates) update_atomic(shared_lines, nlines, iterations);
+        else update_plain(shared_lines, nlines, iterations);
+        uint64_t t1 = __rdtsc();
+        shm_samples[w * repetitions + r] = (double)(t1 - t0) / iterations;
+        shm_disturbed[w * repetitions + r] = involuntary_switches() != switches;
+    }
+    return NULL;
+}
+
+static int run_shm(void)
+{
+    pin(cores[0]);
+    shared_lines = block_alloc((size_t)nlines * 64);
+    shm_barrier.participants = ncores;
+    shm_samples = calloc((size_t)ncores * repetitions, sizeof(double));
+    shm_disturbed = calloc((size_t)ncores * repetitions, sizeof(int));
+    if (!shm_samples || !shm_disturbed) die("out of memory");
+    pthread_t t[MAX_CORES];
+    for (int i = 0; i < ncores; i++)
+        if (pthread_create(&t[i], NULL, shm_thread, (void *)(intptr_t)i) != 0) die("pthread_create failed");
+    for (int i = 0; i < ncores; i++) pthread_join(t[i], NULL);
+
+    long expected = (long)ncores * repetitions * (warmup + iterations);
+    printf("mode %s\n", atomic_updates ? "shm-atomic" : "shm-plain");
+    print_samples("cycles_per_update", shm_samples, (long)ncores * repetitions);
+    print_flags("disturbed", shm_disturbed, (long)ncores * repetitions);
+    printf("final_lines");
+    for (int j = 0; j < nlines; j++) printf(" %lld", (long long)shared_lines[j * WORDS_PER_LINE]);
+    printf("\nexpected %ld\n", expected);
+    /* The check: exact where nothing can be lost (atomic, or one thread), else within [1, expected]. */
+    int exact = atomic_updates || ncores == 1;
+    for (int j = 0; j < nlines; j++) {
+        int64_t v = shared_lines[j * WORDS_PER_LINE];
+        if (exact ? v != expected : (v < 1 || v > expected)) {
+            printf("check line %d holds %lld, expected %s%ld\n", j, (long long)v, exact ? "" : "at most ", expected);
+            return 0;
+        }
+    }
+    printf("check ok\n");
+    return 0;
+}
+
+/* ------------------------------------------------------------------------------------------- msg */
+
+/* One client: its rings and where it reports. The server reads the ring fields on every poll, so nothing the client
+   writes while it runs lives here: its counters are locals of its thread (reply_check) until it finishes. */
+typedef struct {
+    _Alignas(PADDED) urpc_ring to_server;
+    urpc_ring to_client;
+    int core;
+    double *cycles;   /* per repetition */
+    int *disturbed;   /* per repetition */
+    long replies;     /* written once, at the end */
+    uint64_t value_sum;
+    char failure[256];
+} client_t;
+
+static client_t *clients;
+static int nclients;
+static int64_t *server_lines;
+static volatile int go;
+
+/* ReplyCheck.cs: a client's running check of its replies, on its own thread's stack. */
+typedef struct {
+    uint64_t next_tag, last_value, value_sum;
+    long replies;
+    int core;
+    char failure[256];
+} reply_check;
+
+static void __attribute__((noinline)) note_failure(reply_check *k, uint8_t type, const uint64_t *p)
+{
+    if (k->failure[0] == 0)
+        snprintf(k->failure, sizeof k->failure, "client on core %d: reply type %u tag %llu (expected %llu), first line %llu, last line %llu, previous value %llu",
+                 k->core, type, (unsigned long long)p[0], (unsigned long long)k->next_tag, (unsigned long long)p[1], (unsigned long long)p[2],
+                 (unsigned long long)k->last_value);
+}
+
+static inline __attribute__((always_inline)) void check_reply(reply_check *k, uint8_t type, const uint64_t *p)
+{
+    if (type != TYPE_REPLY) { note_failure(k, type, p); return; }
+    if (p[0] != k->next_tag || p[2] != p[1] || p[1] <= k->last_value) note_failure(k, type, p);
+    k->next_tag++;
+    k->last_value = p[1];
+    k->value_sum += p[1];
+    k->replies++;
+}
+
+static void __attribute__((noinline)) client_batch(client_t *c, reply_check *k, uint64_t *tag, long count, int warm)
+{
+    stall_guard g = {0, 0};
+    long sent = 0, received = 0;
+    uint64_t p[7];
+    uint8_t type;
+    while (received < count) {
+        while (sent < count && sent - received < window_size) {
+            uint64_t *slot = urpc_begin_send(&c->to_server);
+            slot[0] = (*tag)++;
+            slot[1] = warm ? 1 : 0;
+            urpc_publish(&c->to_server, slot, TYPE_REQUEST);
+            sent++;
+        }
+        if (urpc_try_receive(&c->to_client, &type, p)) {
+            check_reply(k, type, p);
+            received++;
+            guard_progress(&g);
+        } else guard_spin(&g, "a reply from the server");
+    }
+}
+
+static void *client_thread(void *arg)
+{
+    client_t *c = arg;
+    pin(c->core);
+    while (!go) _mm_pause();
+    reply_check k;
+    memset(&k, 0, sizeof k);
+    k.core = c->core;
+    uint64_t tag = 0;
+    for (long r = 0; r < repetitions; r++) {
+        client_batch(c, &k, &tag, warmup, 1);
+        long switches = involuntary_switches();
+        uint64_t t0 = __rdtsc();
+        client_batch(c, &k, &tag, iterations, 0);
+        uint64_t t1 = __rdtsc();
+        c->cycles[r] = (double)(t1 - t0) / iterations;
+        c->disturbed[r] = involuntary_switches() != switches;
+    }
+    c->replies = k.replies;
+    c->value_sum = k.value_sum;
+    memcpy(c->failure, k.failure, sizeof c->failure);
+    return NULL;
+}
+
+/* UpdateServer.Apply: increment every line with plain scalar stores (only this core touches them). */
+static inline __attribute__((always_inline)) uint64_t apply(int64_t *lines, int n)
+{
+    for (int j = 0; j < n; j++) {
+        volatile int64_t *line = lines + j * WORDS_PER_LINE;
+        *line = *line + 1;
+    }
+    return (uint64_t)lines[0];
+}
+
+static int run_msg(void)
+{
+    if (ncores < 2) { fprintf(stderr, "fig1_twin: msg needs at least two cores (a server and a client)\n"); return 2; }
+    nclients = ncores - 1;
+    pin(cores[0]); /* the server's core allocates and first-touches everything, as the server's monitor does */
+    server_lines = block_alloc((size_t)nlines * 64);
+    clients = block_alloc(sizeof(client_t) * (size_t)nclients);
+    for (int i = 0; i < nclients; i++) {
+        client_t *c = &clients[i];
+        urpc_ring_alloc(&c->to_server, SLOTS);
+        urpc_ring_alloc(&c->to_client, SLOTS);
+        c->core = cores[i + 1];
+        c->cycles = calloc((size_t)repetitions, sizeof(double));
+        c->disturbed = calloc((size_t)repetitions, sizeof(int));
+        if (!c->cycles || !c->disturbed) die("out of memory");
+    }
+    long expected = (long)nclients * repetitions * (warmup + iterations);
+    double *server_samples = calloc((size_t)(expected / iterations + 1), sizeof(double));
+    if (!server_samples) die("out of memory");
+    pthread_t t[MAX_CORES];
+    for (int i = 0; i < nclients; i++)
+        if (pthread_create(&t[i], NULL, client_thread, &clients[i]) != 0) die("pthread_create failed");
+
+    /* The server, on this thread. */
+    long served = 0, nsamples = 0, batch_taken = 0;
+    uint64_t value_sum = 0, busy = 0;
+    uint64_t p[7];
+    uint8_t type;
+    char failure[256] = "";
+    stall_guard g = {0, 0};
+    long switches = involuntary_switches();
+    go = 1;
+    uint64_t last = __rdtsc();
+    while (served < expected) {
+        int taken = 0, timed = 0;
+        for (int i = 0; i < nclients; i++) {
+            client_t *c = &clients[i];
+            if (!urpc_try_receive(&c->to_server, &type, p)) continue;
+            if (type != TYPE_REQUEST) {
+                snprintf(failure, sizeof failure, "server: unexpected message type %u from client %d", type, i);
+                printf("check %s\n", failure);
+                fflush(stdout);
+                exit(1);
+            }
+            uint64_t tag = p[0];
+            int warm = p[1] != 0;
+            uint64_t value = apply(server_lines, nlines);
+            uint64_t *slot = urpc_begin_send(&c->to_client);
+            slot[0] = tag;
+            slot[1] = value;
+            slot[2] = (uint64_t)server_lines[(nlines - 1) * WORDS_PER_LINE];
+            urpc_publish(&c->to_client, slot, TYPE_REPLY);
+            value_sum += value;
+            taken++;
+            if (!warm) timed++;
+        }
+        uint64_t now = __rdtsc();
+        if (timed > 0) {
+            busy += now - last;
+            batch_taken += taken;
+            if (batch_taken >= iterations) {
+                server_samples[nsamples++] = (double)busy / batch_taken;
+                busy = 0;
+                batch_taken = 0;
+            }
+        }
+        last = now;
+        if (taken > 0) { served += taken; guard_progress(&g); }
+        else guard_spin(&g, "client requests");
+    }
+    long descheduled = involuntary_switches() - switches;
+    for (int i = 0; i < nclients; i++) pthread_join(t[i], NULL);
+
+    /* MsgWorkload.Verify */
+    long replies = 0;
+    uint64_t client_sum = 0;
+    for (int i = 0; i < nclients; i++) {
+        replies += clients[i].replies;
+        client_sum += clients[i].value_sum;
+        if (!failure[0] && clients[i].failure[0]) snprintf(failure, sizeof failure, "%s", clients[i].failure);
+    }
+    for (int j = 0; j < nlines && !failure[0]; j++)
+        if (server_lines[j * WORDS_PER_LINE] != expected)
+            snprintf(failure, sizeof failure, "server line %d holds %lld, expected %ld", j, (long long)server_lines[j * WORDS_PER_LINE], expected);
+    uint64_t triangle = (uint64_t)expected * (uint64_t)(expected + 1) / 2;
+    if (!failure[0] && replies != expected) snprintf(failure, sizeof failure, "clients received %ld replies, expected %ld", replies, expected);
+    if (!failure[0] && client_sum != value_sum)
+        snprintf(failure, sizeof failure, "clients received reply values summing to %llu, the server sent %llu", (unsigned long long)client_sum, (unsigned long long)value_sum);
+    if (!failure[0] && value_sum != triangle)
+        snprintf(failure, sizeof failure, "reply values sum to %llu, expected 1+...+%ld = %llu", (unsigned long long)value_sum, expected, (unsigned long long)triangle);
+
+    printf("mode msg\n");
+    printf("window %d\n", window_size);
+    printf("client_cycles_per_update");
+    for (int i = 0; i < nclients; i++)
+        for (long r = 0; r < repetitions; r++) printf(" %.3f", clients[i].cycles[r]);
+    printf("\nclient_disturbed");
+    for (int i = 0; i < nclients; i++)
+        for (long r = 0; r < repetitions; r++) printf(" %d", clients[i].disturbed[r]);
+    printf("\n");
+    print_samples("server_cycles_per_update", server_samples, nsamples);
+    printf("server_descheduled %ld\n", descheduled);
+    printf("served %ld\nexpected %ld\n", served, expected);
+    printf("check %s\n", failure[0] ? failure : "ok");
+    return 0;
+}
+
+/* ------------------------------------------------------------------------------------------- main */
+
+static int usage(const char *prog, const char *why)
+{
+    fprintf(stderr, "fig1_twin: %s\nusage: %s shm -c CORES -l LINES -i ITERATIONS -r REPETITIONS -w WARMUP [-a]\n"
+                    "       %s msg -c CORES -l LINES -i ITERATIONS -r REPETITIONS -w WARMUP [-W WINDOW]\n"
+                    "CORES: comma-separated, e.g. 0,1,2 (msg: the first is the server's); LINES 1..64; ITERATIONS 10..10^8;\n"
+                    "REPETITIONS 1..10000; WARMUP 0..10^8; WINDOW 1..%d\n", why, prog, prog, SLOTS - SLOTS / 4);
+    return 2;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) return usage(argv[0], "no mode given (shm or msg)");
+    const char *mode = argv[1];
+    int is_shm = strcmp(mode, "shm") == 0, is_msg = strcmp(mode, "msg") == 0;
+    if (!is_shm && !is_msg) return usage(argv[0], "the mode must be shm or msg");
+    int opt;
+    optind = 2;
+    ncores = 0; nlines = 0; iterations = 0; repetitions = 0; warmup = -1;
+    while ((opt = getopt(argc, argv, "c:l:i:r:w:W:a")) != -1) {
+        switch (opt) {
+        case 'c': ncores = parse_cores(optarg); if (ncores < 1) return usage(argv[0], "-c: not a list of core numbers such as 0,1,2"); break;
+        case 'l': nlines = atoi(optarg); break;
+        case 'i': iterations = atol(optarg); break;
+        case 'r': repetitions = atol(optarg); break;
+        case 'w': warmup = atol(optarg); break;
+        case 'W': window_size = atoi(optarg); break;
+        case 'a': atomic_updates = 1; break;
+        default: return usage(argv[0], "unknown option");
+        }
+    }
+    if (ncores < 1) return usage(argv[0], "-c is required");
+    if (nlines < 1 || nlines > 64) return usage(argv[0], "-l must be 1..64");
+    if (iterations < 10 || iterations > 100000000) return usage(argv[0], "-i must be 10..10^8");
+    if (repetitions < 1 || repetitions > 10000) return usage(argv[0], "-r must be 1..10000");
+    if (warmup < 0 || warmup > 100000000) return usage(argv[0], "-w must be 0..10^8");
+    if (window_size < 1 || window_size > SLOTS - SLOTS / 4) return usage(argv[0], "-W is out of range");
+    for (int i = 0; i < ncores; i++)
+        for (int j = 0; j < i; j++)
+            if (cores[i] == cores[j]) return usage(argv[0], "-c names a core twice");
+    printf("twin fig1\nmarch %s\ncompiler gcc %s\n", REPRO_MARCH, __VERSION__);
+    printf("cores");
+    for (int i = 0; i < ncores; i++) printf("%s%d", i ? "," : " ", cores[i]);
+    printf("\nlines %d\niterations %ld\nrepetitions %ld\nwarmup %ld\n", nlines, iterations, repetitions, warmup);
+    return is_shm ? run_shm() : run_msg();
+}

@@ -1,0 +1,45 @@
+using System.Runtime.InteropServices;
+
+namespace Experiments.Common;
+
+/// <summary>
+/// How a sweep program stops on SIGINT (Ctrl-C) or SIGTERM (what run-all.sh forwards, and what `timeout` or a
+/// shutdown sends): the first signal cancels <see cref="Token"/> (the sweep stops before its next point, finished
+/// points stay on disk, meta.json says what is missing); a second one ends the process at once (the default action
+/// of the signal). Child processes started through <see cref="ChildLaunch"/> die with the process either way.
+/// </summary>
+public sealed class StopSignals : IDisposable
+{
+    readonly CancellationTokenSource _cancel = new();
+    readonly PosixSignalRegistration[] _registrations;
+    readonly string _program, _unit;
+
+    StopSignals(string program, string unit)
+    {
+        _program = program;
+        _unit = unit;
+        _registrations = [PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal), PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal)];
+    }
+
+    /// <summary>Cancelled by the first SIGINT or SIGTERM.</summary>
+    public CancellationToken Token => _cancel.Token;
+
+    /// <param name="program">The program's name as its messages start, e.g. "fig1".</param>
+    /// <param name="unit">What the sweep finishes before stopping, e.g. "point" or "series".</param>
+    public static StopSignals StopsAfterCurrent(string program, string unit) => new(program, unit);
+
+    void OnSignal(PosixSignalContext context)
+    {
+        if (_cancel.IsCancellationRequested) return; // second signal: the default action ends the process
+        context.Cancel = true;
+        string name = context.Signal == PosixSignal.SIGINT ? "Ctrl-C (SIGINT)" : "SIGTERM";
+        Console.Error.WriteLine($"{_program}: {name}: stopping after the current {_unit} (signal again to abort at once)");
+        _cancel.Cancel();
+    }
+
+    public void Dispose()
+    {
+        foreach (var r in _registrations) r.Dispose();
+        _cancel.Dispose();
+    }
+}

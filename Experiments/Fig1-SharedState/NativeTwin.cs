@@ -1,0 +1,169 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace Fig1.SharedState;
+
+/// <summary>
+/// The C twin of this experiment (<c>Benchmarks/native/fig1_twin.c</c>): the same SHM workloads and the same MSG
+/// protocol, ring layout and raw loops written in C, run as a child process on the same cores just before the C#
+/// measurement of each point, so that the point's C#/C ratio compares like with like on the same machine state.
+/// <para>Where the binary comes from: <c>--native PATH</c>, else <c>Benchmarks/native/fig1_twin</c> of the repository
+/// this program runs in, built with <c>Benchmarks/native/build.sh</c> (gcc) when missing or older than its sources,
+/// else (a bundle made by <c>run-all.sh --bundle</c>, which has no sources) the bundle's <c>bin/fig1_twin</c>. The
+/// binary prints the <c>-march</c> it was compiled with; rows are labelled with that, not with a guess.</para>
+/// </summary>
+public sealed class NativeTwin
+{
+    public const string SourceName = "fig1_twin.c";
+
+    /// <summary>Path of the binary.</summary>
+    public string Binary { get; }
+    /// <summary>The -march the binary was built with, as it reports it.</summary>
+    public string March { get; }
+    /// <summary>The compiler it was built with, as it reports it.</summary>
+    public string Compiler { get; }
+
+    NativeTwin(string binary, string march, string compiler)
+    {
+        Binary = binary;
+        March = march;
+        Compiler = compiler;
+    }
+
+    /// <summary>"gcc 12.2.0 -O3 -march=native" for notes and labels.</summary>
+    public string Label => $"{Compiler} -O3 -march={March}";
+
+    /// <summary>
+    /// The twin at <paramref name="explicitPath"/> (which must exist), or the repository's, built when needed. Null with
+    /// <paramref name="why"/> when there is none to run (no repository around this program, no gcc, a failed build,
+    /// a binary that does not answer): the caller then runs without C rows and says so.
+    /// </summary>
+    public static NativeTwin? Locate(string? explicitPath, TextWriter log, out string why)
+    {
+        string? binary = explicitPath;
+        if (binary == null)
+        {
+            string? native = FindNativeFolder();
+            string bundled = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "bin", "fig1_twin"));
+            if (native == null && File.Exists(bundled)) binary = bundled;
+            else if (native == null)
+            {
+                why = $"no Benchmarks/native/{SourceName} above the working directory or the program's folder (pass --native PATH to a built fig1_twin)";
+                return null;
+            }
+            else
+            {
+                binary = Path.Combine(native, "fig1_twin");
+                DateTime newestSource = new[] { SourceName, "urpc_ring.h" }.Select(f => Path.Combine(native, f)).Where(File.Exists)
+                    .Select(File.GetLastWriteTimeUtc).DefaultIfEmpty(DateTime.MinValue).Max();
+                if (!File.Exists(binary) || File.GetLastWriteTimeUtc(binary) < newestSource)
+                {
+                    log.WriteLine($"fig1: building the C twin: {Path.Combine(native, "build.sh")} fig1_twin {binary}");
+                    var (code, output) = Exec("bash", Path.Combine(native, "build.sh"), "fig1_twin", binary);
+                    if (code != 0)
+                    {
+                        why = $"building the C twin failed (exit {code}): {output.Trim()}";
+                        return null;
+                    }
+                }
+            }
+        }
+        if (!File.Exists(binary))
+        {
+            why = $"{binary} does not exist";
+            return null;
+        }
+        // A tiny run tells what the binary is (and that it runs here at all: a -march this CPU lacks dies on SIGILL).
+        var (rc, text) = Exec(binary, "shm", "-c", "0", "-l", "1", "-i", "10", "-r", "1", "-w", "0");
+        var probe = Parse(text);
+        if (rc != 0 || !probe.TryGetValue("march", out var march))
+        {
+            why = $"{binary} did not run (exit {rc}): {text.Trim()}";
+            return null;
+        }
+        why = "";
+        return new NativeTwin(binary, march, probe.GetValueOrDefault("compiler", "unknown compiler"));
+    }
+
+    /// <summary>SHM in C: the samples are laid out as in <see cref="ShmWorkload"/>.</summary>
+    public TwinRun Shm(IReadOnlyList<int> cores, int lines, SweepSize size, ShmUpdate update)
+    {
+        var args = Common("shm", cores, lines, size);
+        if (update == ShmUpdate.Atomic) args.Add("-a");
+        return Run(args, "cycles_per_update", "disturbed", null);
+    }
+
+    /// <summary>MSG in C (one request in flight per client): client round trips (client-major) and server cost samples.</summary>
+    public TwinRun Msg(IReadOnlyList<int> cores, int lines, SweepSize size)
+    {
+        var args = Common("msg", cores, lines, size);
+        return Run(args, "client_cycles_per_update", "client_disturbed", "server_cycles_per_update");
+    }
+
+    static List<string> Common(string mode, IReadOnlyList<int> cores, int lines, SweepSize size) =>
+    [
+        mode, "-c", string.Join(',', cores), "-l", lines.ToString(CultureInfo.InvariantCulture),
+        "-i", size.Iterations.ToString(CultureInfo.InvariantCulture), "-r", size.Repetitions.ToString(CultureInfo.InvariantCulture),
+        "-w", size.Warmup.ToString(CultureInfo.InvariantCulture),
+    ];
+
+    TwinRun Run(List<string> args, string samplesKey, string disturbedKey, string? serverKey)
+    {
+        var (code, text) = Exec(Binary, [.. args]);
+        if (code != 0) throw new InvalidOperationException($"the C twin failed (exit {code}): {Binary} {string.Join(' ', args)}\n{text.Trim()}");
+        var values = Parse(text);
+        string Get(string key) => values.TryGetValue(key, out var v) ? v
+            : throw new FormatException($"the C twin's output has no '{key}' line: {Binary} {string.Join(' ', args)}\n{text.Trim()}");
+        string check = Get("check");
+        return new TwinRun
+        {
+            CyclesPerOp = Numbers(Get(samplesKey)),
+            Disturbed = Numbers(Get(disturbedKey)).Select(d => d != 0).ToArray(),
+            ServerCyclesPerOp = serverKey == null ? [] : Numbers(Get(serverKey)),
+            Failure = check == "ok" ? null : check,
+        };
+    }
+
+    /// <summary>"key rest of line" pairs of the twin's output (the first occurrence of a key wins).</summary>
+    public static Dictionary<string, string> Parse(string output)
+    {
+        var d = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            int sp = line.IndexOf(' ');
+            if (sp > 0) d.TryAdd(line[..sp], line[(sp + 1)..]);
+            else d.TryAdd(line, "");
+        }
+        return d;
+    }
+
+    static double[] Numbers(string text) =>
+        text.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(s => double.Parse(s, NumberStyles.Float, CultureInfo.InvariantCulture)).ToArray();
+
+    /// <summary>The repository's Benchmarks/native folder holding the twin's source, searched upwards from the working directory and from this program's folder.</summary>
+    static string? FindNativeFolder()
+    {
+        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+            for (var d = new DirectoryInfo(start); d != null; d = d.Parent)
+            {
+                string native = Path.Combine(d.FullName, "Benchmarks", "native");
+                if (File.Exists(Path.Combine(native, SourceName)) && File.Exists(Path.Combine(native, "build.sh"))) return native;
+            }
+        return null;
+    }
+
+    static (int Code, string Output) Exec(string file, params string[] args)
+    {
+        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        try
+        {
+            using var p = Process.Start(psi)!;
+            var err = p.StandardError.ReadToEndAsync();
+            string o = p.StandardOutput.ReadToEnd();
+            p.WaitForExit();
+            return (p.ExitCode, o + err.Result);
+        }
+        catch (System.ComponentModel.Win32Exception e) { return (127, $"cannot start {file}: {e.Message}"); }
+    }
+}

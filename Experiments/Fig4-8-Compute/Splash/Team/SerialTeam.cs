@@ -1,0 +1,20 @@
+namespace Splash.Team;
+
+/// <summary>A team of one worker on the calling thread: the reference for what a team program computes.</summary>
+public sealed class SerialTeam : ITeamRuntime
+{
+    readonly TeamAbort _abort = new();
+    readonly HostPause _pause = new();
+
+    public string Name => "serial";
+
+    public int Workers => 1;
+
+    public void RunTeam(TeamProgram program) => HostTeam.RunWorker(program, 0);
+
+    public TeamLock NewLock() => new HostTeamLock(_abort);
+
+    public TeamBarrier NewBarrier() => new HostTeamBarrier(1, TimeSpan.Zero, _abort);
+
+    public TeamWait Pause() => new(_pause);
+}

@@ -1,0 +1,28 @@
+using Compute.Runtimes;
+
+namespace Compute.Sweep;
+
+/// <summary>One benchmark of the compute sweep with its input: what its rows are called and how a point is measured.</summary>
+public abstract class ComputeBench
+{
+    /// <summary>Series prefix, e.g. "CG", "BARNES".</summary>
+    public abstract string Name { get; }
+
+    /// <summary>The rows' Param, e.g. "bench=cg;class=A" or "bench=barnes;input=standard;bodies=16384;steps=4".</summary>
+    public abstract string Param { get; }
+
+    /// <summary>How the point names it, e.g. "CG.A", "BARNES.standard".</summary>
+    public abstract string Label { get; }
+
+    /// <summary>The input in words, for meta.json.</summary>
+    public abstract string Description { get; }
+
+    /// <summary>Relative cost of one run on one core, for the time-left estimate.</summary>
+    public abstract double Weight { get; }
+
+    /// <summary>Runs the benchmark <paramref name="repetitions"/> times on <paramref name="runtime"/> (plus any warm-up) and verifies every run.</summary>
+    public abstract PointOutcome Measure(IComputeRuntime runtime, int repetitions);
+
+    /// <summary>Drops what the benchmark keeps between points (its arrays), before the next benchmark allocates its own.</summary>
+    public virtual void Release() { }
+}

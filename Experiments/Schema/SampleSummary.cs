@@ -1,0 +1,50 @@
+using System.Numerics;
+using Perfolizer.Mathematics.Common;
+using Perfolizer.Mathematics.QuantileEstimators;
+using Pragmastat;
+
+namespace Experiments.Schema;
+
+/// <summary>
+/// Median of a sample with a 95% confidence interval for the median (Harrell-Davis, Perfolizer). The suite's one
+/// median: every program, the benchmark comparer and the report take medians through <see cref="Of"/>,
+/// <see cref="MedianOf"/> or <see cref="MedianOfSorted{T}"/>, so "median" means the same thing everywhere (the middle
+/// value, or the mean of the two middle values of an even-sized sample).
+/// </summary>
+public readonly record struct SampleSummary(double Median, double CiLow, double CiHigh, int Count)
+{
+    public static SampleSummary Of(ReadOnlySpan<double> values)
+    {
+        if (values.Length == 0) throw new ArgumentException("cannot summarise an empty sample", nameof(values));
+        var sorted = values.ToArray();
+        Array.Sort(sorted);
+        int n = sorted.Length;
+        double median = MedianOfSorted<double>(sorted);
+        if (n < 3 || sorted[0] == sorted[n - 1]) return new SampleSummary(median, sorted[0], sorted[n - 1], n);
+        var ci = HarrellDavisQuantileEstimator.Instance
+            .QuantileConfidenceIntervalEstimator(new Sample(sorted), 0.5)
+            .ConfidenceInterval(ConfidenceLevel.L95);
+        // The HD interval is centred on the HD estimate; clamp it to the observed range and make sure it holds the median.
+        double lo = Math.Max(sorted[0], Math.Min(ci.Lower, median));
+        double hi = Math.Min(sorted[n - 1], Math.Max(ci.Upper, median));
+        return new SampleSummary(median, lo, hi, n);
+    }
+
+    /// <summary>The median of <paramref name="values"/> in any order (sorts a copy); NaN for an empty sample.</summary>
+    public static double MedianOf(IReadOnlyCollection<double> values)
+    {
+        if (values.Count == 0) return double.NaN;
+        var sorted = values.ToArray();
+        Array.Sort(sorted);
+        return MedianOfSorted<double>(sorted);
+    }
+
+    /// <summary>The median of an ascending, non-empty sample, without allocating.</summary>
+    public static double MedianOfSorted<T>(ReadOnlySpan<T> sorted) where T : INumberBase<T>
+    {
+        int n = sorted.Length;
+        if (n == 0) throw new ArgumentException("cannot take the median of an empty sample", nameof(sorted));
+        double upper = double.CreateTruncating(sorted[n / 2]);
+        return n % 2 == 1 ? upper : 0.5 * (double.CreateTruncating(sorted[n / 2 - 1]) + upper);
+    }
+}

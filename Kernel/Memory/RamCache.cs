@@ -1,0 +1,245 @@
+using Multikernel.Capabilities;
+using Multikernel.Urpc;
+using static Multikernel.Memory.MemoryServerMessages;
+
+namespace Multikernel.Memory;
+
+/// <summary>
+/// One core's cache of RAM capabilities, kept by its monitor in the monitor's CSpace (Barrelfish's per-core
+/// <c>mem_serv</c> part): the core's boot RAM, and RAM the memory server on the boot core has given to this core. It
+/// hands memory to the dispatchers of its core by <em>retyping</em> a free part of one of its RAM capabilities into
+/// the dispatcher's CSpace (a CSpace of its own: <see cref="CreateSpace"/>; or any object: <see cref="TryRetype"/>),
+/// and asks the memory server for more by URPC when it runs low or a request does not fit.
+/// <para>It only remembers which parts it handed out; the CPU driver checks every retype, so handing out a part that
+/// is still in use fails with <see cref="CapError.RevokeFirst"/> and never gives one page two owners.</para>
+/// <para>Invariants: core-local (the monitor's core); every page of its RAM capabilities is in exactly one free range
+/// or one handed-out part; free ranges of one capability are disjoint and sorted; at most one request to the server is
+/// in flight, and waiters are served in order.</para>
+/// </summary>
+public sealed class RamCache
+{
+    sealed class Chunk(Cptr slot, ulong @base, ulong bytes)
+    {
+        public readonly Cptr Slot = slot;
+        public readonly ulong Base = @base;
+        public readonly ulong Bytes = bytes;
+        public readonly List<(ulong Offset, ulong Bytes)> Free = new();
+    }
+
+    readonly CapabilityDriver _caps;
+    readonly CSpace _space;
+    readonly UrpcEndpoint? _server;
+    readonly UrpcBacklog _backlog = new();
+    readonly List<Chunk> _chunks = new();
+    readonly Stack<int> _freeRootSlots = new();
+    readonly Queue<(ulong Bytes, Action<CapError> Ready)> _waiting = new();
+    ulong _requestTag;
+    Cptr _requestSlot;
+    bool _requesting;
+
+    /// <summary>Size of each refill the cache asks for (2^bits bytes).</summary>
+    public int RefillBits { get; }
+    /// <summary>Below this many free bytes the cache asks for a refill before it runs out.</summary>
+    public ulong LowWater { get; }
+    public int Core => _caps.Core;
+    public ulong FreeBytes { get; private set; }
+    public ulong TotalBytes { get; private set; }
+    /// <summary>Refills the memory server has granted this cache.</summary>
+    public int Refills { get; private set; }
+
+    /// <param name="space">The monitor's CSpace: its RAM capability in <see cref="CSpace.BootRam"/>, the rest of its root slots free.</param>
+    /// <param name="reserved">Bytes at the start of the boot RAM already in use (the root CNode).</param>
+    /// <param name="server">This core's end of the binding with the memory server (null: no server, the boot RAM is all there is).</param>
+    public RamCache(CapabilityDriver caps, CSpace space, ulong reserved, UrpcEndpoint? server, int refillBits = 20)
+    {
+        ArgumentNullException.ThrowIfNull(caps);
+        ArgumentNullException.ThrowIfNull(space);
+        if (caps.Identify(space, CSpace.BootRam, out var ram) != CapError.Ok || ram.Type != CapType.Ram)
+            throw new ArgumentException("the CSpace holds no RAM capability in its boot slot", nameof(space));
+        if (refillBits < CapTypeRules.PageShift || refillBits > 40) throw new ArgumentOutOfRangeException(nameof(refillBits), refillBits, "a refill is 2^12 to 2^40 bytes");
+        _caps = caps;
+        _space = space;
+        _server = server;
+        RefillBits = refillBits;
+        LowWater = 1UL << refillBits;
+        for (int i = space.RootSlots - 1; i >= 1; i--) _freeRootSlots.Push(i);
+        var boot = new Chunk(CSpace.BootRam, ram.Base, ram.Size);
+        if (reserved < ram.Size) boot.Free.Add((reserved, ram.Size - reserved));
+        Add(boot);
+    }
+
+    void Add(Chunk c)
+    {
+        _chunks.Add(c);
+        TotalBytes += c.Bytes;
+        foreach (var f in c.Free) FreeBytes += f.Bytes;
+    }
+
+    /// <summary>
+    /// Retypes <paramref name="count"/> objects of <paramref name="type"/>, <paramref name="objectBytes"/> each, from
+    /// one free part of the cache's RAM into consecutive slots from <paramref name="dest"/> of
+    /// <paramref name="destSpace"/> (a CSpace of this core). <see cref="CapError.OutOfRam"/> when no free part is large
+    /// enough (<see cref="WhenAvailable"/> refills). The part stays handed out until <see cref="Release"/>.
+    /// </summary>
+    public CapError TryRetype(CapType type, ulong objectBytes, int count, CSpace destSpace, Cptr dest, out ulong @base)
+    {
+        @base = 0;
+        if (!CapTypeRules.TryObjectSize(type, objectBytes, out ulong bytes) || count < 1) return CapError.InvalidSize;
+        ulong total = bytes * (ulong)count;
+        foreach (var c in _chunks)
+            for (int i = 0; i < c.Free.Count; i++)
+            {
+                var (offset, free) = c.Free[i];
+                if (free < total) continue;
+                var e = _caps.Retype(_space, c.Slot, type, offset, objectBytes, count, destSpace, dest);
+                if (e != CapError.Ok) return e;
+                if (free == total) c.Free.RemoveAt(i); else c.Free[i] = (offset + total, free - total);
+                FreeBytes -= total;
+                @base = c.Base + offset;
+                if (FreeBytes < LowWater) Refill();
+                return CapError.Ok;
+            }
+        if (FreeBytes < LowWater + total) Refill();
+        return CapError.OutOfRam;
+    }
+
+    /// <summary>Takes back a part handed out by <see cref="TryRetype"/> (its holder has deleted every capability to it).</summary>
+    public void Release(ulong @base, ulong bytes)
+    {
+        foreach (var c in _chunks)
+        {
+            if (@base < c.Base || @base + bytes > c.Base + c.Bytes) continue;
+            ulong offset = @base - c.Base;
+            int i = 0;
+            while (i < c.Free.Count && c.Free[i].Offset < offset) i++;
+            if ((i > 0 && c.Free[i - 1].Offset + c.Free[i - 1].Bytes > offset) || (i < c.Free.Count && offset + bytes > c.Free[i].Offset))
+                throw new InvalidOperationException($"core #{Core}: RAM 0x{@base:x}+0x{bytes:x} released twice (it overlaps a free range)");
+            c.Free.Insert(i, (offset, bytes));
+            if (i + 1 < c.Free.Count && offset + bytes == c.Free[i + 1].Offset)
+            {
+                c.Free[i] = (offset, bytes + c.Free[i + 1].Bytes);
+                c.Free.RemoveAt(i + 1);
+            }
+            if (i > 0 && c.Free[i - 1].Offset + c.Free[i - 1].Bytes == offset)
+            {
+                c.Free[i - 1] = (c.Free[i - 1].Offset, c.Free[i - 1].Bytes + c.Free[i].Bytes);
+                c.Free.RemoveAt(i);
+            }
+            FreeBytes += bytes;
+            return;
+        }
+        throw new ArgumentException($"core #{Core}: RAM 0x{@base:x}+0x{bytes:x} is not this cache's", nameof(@base));
+    }
+
+    /// <summary>
+    /// Calls <paramref name="ready"/> (on this core) with <see cref="CapError.Ok"/> once a free part of
+    /// <paramref name="bytes"/> bytes exists, asking the memory server for RAM if needed; with the server's refusal, or
+    /// <see cref="CapError.OutOfRam"/> when there is no server or the request is larger than a refill. At once when it
+    /// already fits.
+    /// </summary>
+    public void WhenAvailable(ulong bytes, Action<CapError> ready)
+    {
+        ArgumentNullException.ThrowIfNull(ready);
+        if (Fits(bytes) && _waiting.Count == 0) { ready(CapError.Ok); return; }
+        if (_server == null || bytes > 1UL << RefillBits) { ready(CapError.OutOfRam); return; }
+        _waiting.Enqueue((bytes, ready));
+        Refill();
+    }
+
+    bool Fits(ulong bytes)
+    {
+        foreach (var c in _chunks)
+            foreach (var f in c.Free)
+                if (f.Bytes >= bytes) return true;
+        return false;
+    }
+
+    /// <summary>A free root slot of the monitor's CSpace (the cache and the monitor share them); false when none is left.</summary>
+    public bool TryTakeSlot(out Cptr slot)
+    {
+        if (_freeRootSlots.Count == 0) { slot = default; return false; }
+        slot = Cptr.Root(_freeRootSlots.Pop());
+        return true;
+    }
+
+    /// <summary>Gives back a root slot taken with <see cref="TryTakeSlot"/> (empty again).</summary>
+    public void ReturnSlot(Cptr slot) => _freeRootSlots.Push(slot.L1);
+
+    /// <summary>Asks the memory server for one refill unless a request is in flight (or there is no server or no free root slot).</summary>
+    void Refill()
+    {
+        if (_requesting || _server == null || _freeRootSlots.Count == 0) return;
+        _requesting = true;
+        _requestSlot = Cptr.Root(_freeRootSlots.Pop());
+        _backlog.Send(_server.Sender, new RamRequest(++_requestTag, RefillBits, Core, _requestSlot));
+    }
+
+    /// <summary>Sends what found the ring to the server full; true if anything went out.</summary>
+    public bool Flush() => _server != null && _backlog.Count > 0 && _backlog.Flush(_server.Sender) > 0;
+
+    public bool HasPendingSends => _backlog.Count > 0;
+
+    /// <summary>The receiving end of the binding with the server (the monitor polls it and hands its messages to <see cref="OnServerMessage"/>).</summary>
+    public UrpcReceiver? ServerReplies => _server?.Receiver;
+
+    /// <summary>A message from the memory server: a grant (the RAM is already in the requested slot of this CSpace).</summary>
+    public void OnServerMessage(in UrpcMessage m)
+    {
+        if (m.Type != RamGrant.TypeId) throw new InvalidOperationException($"core #{Core}: message type {m.Type} from the memory server is not a RAM grant");
+        var g = RamGrant.Decode(in m);
+        if (!_requesting || g.Tag != _requestTag) throw new InvalidOperationException($"core #{Core}: RAM grant {g.Tag} answers no request in flight");
+        _requesting = false;
+        if (g.Error != CapError.Ok)
+        {
+            _freeRootSlots.Push(_requestSlot.L1);
+            while (_waiting.Count > 0) _waiting.Dequeue().Ready(g.Error);
+            return;
+        }
+        if (_caps.Identify(_space, _requestSlot, out var id) != CapError.Ok || id.Key != g.Ram.Key)
+            throw new InvalidOperationException($"core #{Core}: granted RAM {g.Ram.Key} is not in {_requestSlot}");
+        var chunk = new Chunk(_requestSlot, id.Base, id.Size);
+        chunk.Free.Add((0, id.Size));
+        Add(chunk);
+        Refills++;
+        while (_waiting.Count > 0 && Fits(_waiting.Peek().Bytes)) _waiting.Dequeue().Ready(CapError.Ok);
+        if (_waiting.Count > 0 || FreeBytes < LowWater) Refill();
+    }
+
+    /// <summary>
+    /// A CSpace for a dispatcher of this core, with <paramref name="ramBytes"/> of RAM of its own: a root CNode, an L2
+    /// CNode for its slots (root slot 1) and a RAM capability (<see cref="CSpace.BootRam"/>), all retyped from this
+    /// cache's RAM; the monitor keeps no capability to them. <see cref="CapError.OutOfRam"/> (and nothing handed out)
+    /// when they do not fit now: call <see cref="WhenAvailable"/> with <see cref="SpaceBytes"/> first.
+    /// </summary>
+    public CapError CreateSpace(ulong ramBytes, out DispatcherMemory memory)
+    {
+        memory = null!;
+        if (ramBytes == 0 || ramBytes % CapTypeRules.PageSize != 0) return CapError.InvalidSize;
+        if (_freeRootSlots.Count == 0) return CapError.OutOfSlots;
+        int temp = _freeRootSlots.Pop();
+        try
+        {
+            var e = TryRetype(CapType.CNode, CapTypeRules.CNodeGranule, 1, _space, Cptr.Root(temp), out ulong rootBase);
+            if (e != CapError.Ok) return e;
+            e = _caps.CreateCSpace(_space, Cptr.Root(temp), out var space);
+            if (e != CapError.Ok) { _caps.Delete(_space, Cptr.Root(temp)); Release(rootBase, CapTypeRules.CNodeGranule); return e; }
+            _caps.Delete(_space, Cptr.Root(temp)); // the dispatcher's root stays the only capability to its CNode
+            e = TryRetype(CapType.CNode, CapTypeRules.CNodeGranule, 1, space, DispatcherMemory.SlotsCNode, out ulong l2Base);
+            if (e != CapError.Ok) { _caps.DestroyCSpace(space); Release(rootBase, CapTypeRules.CNodeGranule); return e; }
+            e = TryRetype(CapType.Ram, ramBytes, 1, space, CSpace.BootRam, out ulong ramBase);
+            if (e != CapError.Ok)
+            {
+                _caps.DestroyCSpace(space);
+                Release(rootBase, CapTypeRules.CNodeGranule);
+                Release(l2Base, CapTypeRules.CNodeGranule);
+                return e;
+            }
+            memory = new DispatcherMemory(this, _caps, space, [(rootBase, CapTypeRules.CNodeGranule), (l2Base, CapTypeRules.CNodeGranule), (ramBase, ramBytes)]);
+            return CapError.Ok;
+        }
+        finally { _freeRootSlots.Push(temp); }
+    }
+
+    /// <summary>What <see cref="CreateSpace"/> of <paramref name="ramBytes"/> takes from the cache, at most (for <see cref="WhenAvailable"/>).</summary>
+    public static ulong SpaceBytes(ulong ramBytes) => ramBytes + 2 * CapTypeRules.CNodeGranule;
+}

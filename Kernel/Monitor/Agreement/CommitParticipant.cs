@@ -1,0 +1,254 @@
+using Multikernel.Urpc;
+
+namespace Multikernel.Monitor.Agreement;
+
+/// <summary>
+/// The participant side of 1PC and 2PC on one core, including the multicast aggregator role: a core that receives a
+/// request forwards it to the rest of its group (from the route) and answers for the whole group once every member
+/// has answered.
+/// <para>Invariants: (1) core-local: used only on its core's thread. (2) Per tag, the resource sees at most one
+/// Prepare, and Commit or Abort only after a Prepare that voted yes; Apply at most once. (3) An abort that arrives
+/// before its prepare leaves a tombstone, so the late prepare is ignored and never locks anything ("a message
+/// delayed past the abort is ignored"). (4) Acks and votes are idempotent: an aggregator tracks which members have
+/// answered (a set, not a count), so a retransmitted decision or a duplicate answer never over-counts. (5) State
+/// for a tag below the coordinator's low watermark (carried by decisions, and as a lag by requests) is forgotten, and any message for such a
+/// tag is ignored, except that a retransmitted apply or decision is acknowledged again.</para>
+/// </summary>
+public sealed class CommitParticipant
+{
+    enum State : byte { Prepared, VotedNo, Committed, Aborted, Applied }
+
+    struct Entry
+    {
+        public State State;
+        public AgreementUpdate Update;
+        // Aggregator role (empty sets when this core forwards to nobody).
+        public CoreSet VotesPending;
+        public int VoteReplyTo;
+        public bool VoteSent;
+        public byte LocalVote;
+        public CoreSet AcksPending;
+        public int AckReplyTo;
+        public bool AckSent;
+        public CoreSet Group;
+    }
+
+    readonly IAgreementTransport _transport;
+    readonly IAgreementResource _resource;
+    readonly AgreementRoutes _routes;
+    readonly Dictionary<AgreementTag, Entry> _entries = new();
+    readonly ulong[] _watermark; // by coordinator: tags below it are finished everywhere
+    readonly List<AgreementTag> _drop = new(); // reused by Advance: forgetting allocates nothing in the steady state
+
+    public int Core { get; }
+    /// <summary>Prepares the resource saw (for tests: a late prepare after its abort never gets here).</summary>
+    public long Prepares { get; private set; }
+    /// <summary>Prepares ignored because their abort (or watermark) had already arrived.</summary>
+    public long LatePreparesIgnored { get; private set; }
+    /// <summary>Tags with state on this core (prepared, decided or tombstoned, not yet forgotten).</summary>
+    public int Remembered => _entries.Count;
+    /// <summary>Prepared updates not yet committed or aborted (locks held in the resource).</summary>
+    public int PreparedCount
+    {
+        get
+        {
+            int n = 0;
+            foreach (var e in _entries.Values) if (e.State == State.Prepared) n++;
+            return n;
+        }
+    }
+
+    internal CommitParticipant(int core, IAgreementTransport transport, IAgreementResource resource, AgreementRoutes routes)
+    {
+        Core = core;
+        _transport = transport;
+        _resource = resource;
+        _routes = routes;
+        _watermark = new ulong[routes.CoreCount];
+    }
+
+    // ------------------------------------------------------------ the coordinator's own participation (no messages)
+
+    internal byte PrepareLocal(AgreementTag tag, in AgreementUpdate update)
+    {
+        byte vote = _resource.Prepare(tag, update);
+        Prepares++;
+        _entries[tag] = new Entry { State = vote == 0 ? State.Prepared : State.VotedNo, Update = update };
+        return vote;
+    }
+
+    internal void DecideLocal(AgreementTag tag, bool commit)
+    {
+        ref var e = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_entries, tag, out bool exists);
+        if (!exists) { e.State = State.Aborted; return; }
+        Finish(ref e, tag, commit);
+    }
+
+    internal void ApplyLocal(AgreementTag tag, in AgreementUpdate update)
+    {
+        _resource.Apply(tag, update);
+        _entries[tag] = new Entry { State = State.Applied, Update = update };
+    }
+
+    internal void Forget(AgreementTag tag) => _entries.Remove(tag);
+
+    // ------------------------------------------------------------ messages
+
+    internal void OnRequest(int from, in UrpcMessage m)
+    {
+        var r = AgreementMessages.Request.Decode(in m);
+        var tag = r.Header.Tag;
+        var route = _routes.Get(r.Header.Protocol, tag.Coordinator, r.Participants);
+        var forward = route.ForwardOf(Core);
+        if (r.WatermarkLag != AgreementMessages.Request.LagUnknown) Advance(tag.Coordinator, tag.Sequence - r.WatermarkLag);
+        if (IsForgotten(tag))
+        {
+            if (r.Type == AgreementMessages.Apply) Reply(AgreementMessages.Ack, from, r.Header, 0, 1 + forward.Length);
+            else LatePreparesIgnored++;
+            return;
+        }
+        ref var e = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_entries, tag, out bool exists);
+        if (r.Type == AgreementMessages.Prepare)
+        {
+            if (exists) { LatePreparesIgnored++; return; } // tombstone of an abort that overtook it, or a duplicate
+            for (int i = 0; i < forward.Length; i++) _transport.Send(forward[i], in m);
+            byte vote = _resource.Prepare(tag, r.Update);
+            Prepares++;
+            e.State = vote == 0 ? State.Prepared : State.VotedNo;
+            e.Update = r.Update;
+            e.LocalVote = vote;
+            e.Group = Set(forward);
+            e.VotesPending = e.Group;
+            e.VoteReplyTo = from;
+            if (vote != 0 || forward.Length == 0)
+            {
+                e.VoteSent = true;
+                Reply(AgreementMessages.Vote, from, r.Header, vote, 1 + forward.Length);
+            }
+            return;
+        }
+        // Apply (1PC): idempotent; forward to the members that have not acknowledged yet.
+        if (!exists)
+        {
+            _resource.Apply(tag, r.Update);
+            e.State = State.Applied;
+            e.Update = r.Update;
+            e.Group = Set(forward);
+            e.AcksPending = e.Group;
+        }
+        e.AckReplyTo = from;
+        ForwardOrAck(ref e, r.Header, in m);
+    }
+
+    internal void OnDecision(int from, in UrpcMessage m)
+    {
+        var d = AgreementMessages.Decision.Decode(in m);
+        var tag = d.Header.Tag;
+        var route = _routes.Get(d.Header.Protocol, tag.Coordinator, d.Participants);
+        var forward = route.ForwardOf(Core);
+        Advance(tag.Coordinator, d.LowWatermark);
+        if (IsForgotten(tag)) { Reply(AgreementMessages.Ack, from, d.Header, 0, 1 + forward.Length); return; }
+        ref var e = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_entries, tag, out bool exists);
+        if (!exists)
+        {
+            // The prepare has not arrived (delayed, or lost): only an abort can overtake it, and it leaves a tombstone.
+            if (d.Commits) throw new InvalidOperationException($"core #{Core}: commit of {tag} before its prepare (a commit needs every participant's yes vote)");
+            e.State = State.Aborted;
+            e.Group = Set(forward);
+            e.AcksPending = e.Group;
+        }
+        else if (e.State is State.Prepared or State.VotedNo)
+        {
+            Finish(ref e, tag, d.Commits);
+            e.AcksPending = e.Group;
+        }
+        else if (e.State == State.Committed != d.Commits && e.State != State.Applied)
+            throw new InvalidOperationException($"core #{Core}: {tag} decided both ways");
+        e.AckReplyTo = from;
+        ForwardOrAck(ref e, d.Header, in m);
+    }
+
+    /// <summary>A vote or ack from a member of this core's group (this core forwarded the request to it).</summary>
+    internal void OnReply(int from, in UrpcMessage m)
+    {
+        var r = AgreementMessages.Reply.Decode(in m);
+        var tag = r.Header.Tag;
+        if (!_entries.ContainsKey(tag)) return; // forgotten, or never forwarded: nothing to aggregate
+        ref var e = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrNullRef(_entries, tag);
+        if (r.Type == AgreementMessages.Vote)
+        {
+            if (e.VoteSent || !e.VotesPending.Contains(from)) return;
+            e.VotesPending = e.VotesPending.Without(from);
+            if (!r.Yes)
+            {
+                e.VoteSent = true;
+                Reply(AgreementMessages.Vote, e.VoteReplyTo, r.Header, r.Refusal, 1 + e.Group.Count);
+            }
+            else if (e.VotesPending.Count == 0)
+            {
+                e.VoteSent = true;
+                Reply(AgreementMessages.Vote, e.VoteReplyTo, r.Header, e.LocalVote, 1 + e.Group.Count);
+            }
+            return;
+        }
+        if (e.AckSent || !e.AcksPending.Contains(from)) return;
+        e.AcksPending = e.AcksPending.Without(from);
+        if (e.AcksPending.Count == 0)
+        {
+            e.AckSent = true;
+            Reply(AgreementMessages.Ack, e.AckReplyTo, r.Header, 0, 1 + e.Group.Count);
+        }
+    }
+
+    /// <summary>Acks to whoever sent the apply or decision if the group has answered; else (again) forwards <paramref name="m"/> to the members still missing.</summary>
+    void ForwardOrAck(ref Entry e, AgreementHeader header, in UrpcMessage m)
+    {
+        if (e.AcksPending.Count == 0)
+        {
+            e.AckSent = true;
+            Reply(AgreementMessages.Ack, e.AckReplyTo, header, 0, 1 + e.Group.Count);
+            return;
+        }
+        e.AckSent = false; // answer (again) once the missing members have
+        for (int c = 0; c < e.AcksPending.Bound; c++)
+            if (e.AcksPending.Contains(c)) _transport.Send(c, in m);
+    }
+
+    void Finish(ref Entry e, AgreementTag tag, bool commit)
+    {
+        if (e.State == State.Prepared)
+        {
+            if (commit) _resource.Commit(tag, e.Update);
+            else _resource.Abort(tag, e.Update);
+            e.State = commit ? State.Committed : State.Aborted;
+        }
+        else if (e.State == State.VotedNo)
+        {
+            if (commit) throw new InvalidOperationException($"core #{Core}: {tag} committed although this core voted no");
+            e.State = State.Aborted;
+        }
+    }
+
+    void Reply(byte type, int to, AgreementHeader header, byte refusal, int cores) =>
+        _transport.Send(to, UrpcMessage.From(new AgreementMessages.Reply(type, header, refusal, cores)));
+
+    bool IsForgotten(AgreementTag tag) => tag.Sequence < _watermark[tag.Coordinator];
+
+    void Advance(int coordinator, ulong watermark)
+    {
+        if (watermark <= _watermark[coordinator]) return;
+        _watermark[coordinator] = watermark;
+        foreach (var (tag, e) in _entries)
+            if (tag.Coordinator == coordinator && tag.Sequence < watermark && e.State != State.Prepared)
+                _drop.Add(tag);
+        foreach (var t in _drop) _entries.Remove(t);
+        _drop.Clear();
+    }
+
+    static CoreSet Set(ReadOnlySpan<int> cores)
+    {
+        var s = CoreSet.Empty;
+        foreach (int c in cores) s = s.With(c);
+        return s;
+    }
+}

@@ -1,0 +1,25 @@
+namespace Multikernel.Monitor.Agreement;
+
+/// <summary>
+/// What a participant agrees about: its replica of the system tables (and, through them, its core's capabilities).
+/// Called only on the participant's core, at most once per tag for each of Prepare / Commit / Abort / Apply, in an
+/// order the protocol guarantees: Commit or Abort only after a Prepare that voted yes.
+/// </summary>
+public interface IAgreementResource
+{
+    /// <summary>
+    /// 2PC phase 1: validate the update and lock what it touches. 0 votes yes (the lock is then held until Commit or
+    /// Abort); any other value votes no and says why, in the resource's own codes (reported to the coordinator in
+    /// <see cref="AgreementOutcome.Refusal"/>), and must leave nothing locked.
+    /// </summary>
+    byte Prepare(AgreementTag tag, in AgreementUpdate update);
+
+    /// <summary>2PC: apply the prepared update and release its lock.</summary>
+    void Commit(AgreementTag tag, in AgreementUpdate update);
+
+    /// <summary>2PC: release the lock of a prepared update without applying it.</summary>
+    void Abort(AgreementTag tag, in AgreementUpdate update);
+
+    /// <summary>1PC: apply the update (updates sent by 1PC must commute or have a single writer).</summary>
+    void Apply(AgreementTag tag, in AgreementUpdate update);
+}

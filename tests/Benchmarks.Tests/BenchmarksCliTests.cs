@@ -1,0 +1,59 @@
+namespace Benchmarks.Tests;
+
+/// <summary>The benchmark program's output options: odd or unwritable paths are refused with one line naming the
+/// option and exit code 2, before anything runs, and a folder that holds results is never written over.</summary>
+public class BenchmarksCliTests : IDisposable
+{
+    readonly string _dir = Path.Combine(Path.GetTempPath(), "bench-cli-tests", Guid.NewGuid().ToString("N"));
+
+    public BenchmarksCliTests() => Directory.CreateDirectory(_dir);
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    (int Code, string Err) Main(params string[] args)
+    {
+        var err = new StringWriter();
+        var saved = Console.Error;
+        Console.SetError(err);
+        try { return (Program.Main(args), err.ToString()); }
+        finally { Console.SetError(saved); }
+    }
+
+    public static TheoryData<string, string, string> BadOut => new()
+    {
+        { "run", "FILE", "is a file" },
+        { "urpc-vs-native", "FILE", "is a file" },
+        { "run", "", "must not be empty" },
+        { "run", "/proc/no-such-folder/out", "cannot create or write" },
+        { "urpc-vs-native", "FILE/sub", "cannot create or write" },
+        { "run", "/", "root folder" },
+        { "run", "HAS-RESULTS", "already holds results" },
+        { "urpc-vs-native", "HAS-RESULTS", "already holds results" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadOut))]
+    public void Bad_out_folder_is_refused_before_anything_runs(string command, string outDir, string why)
+    {
+        string file = Path.Combine(_dir, "a-file");
+        File.WriteAllText(file, "x");
+        string done = Path.Combine(_dir, "done");
+        Directory.CreateDirectory(done);
+        File.WriteAllText(Path.Combine(done, "results.csv"), "kept");
+        string path = outDir.Replace("HAS-RESULTS", done).Replace("FILE", file);
+        var (code, err) = Main(command, "--out", path);
+        Assert.Equal(2, code);
+        Assert.Contains("--out", err);
+        Assert.Contains(why, err);
+        Assert.Single(err.Trim().Split('\n'));
+        Assert.Equal("kept", File.ReadAllText(Path.Combine(done, "results.csv")));
+    }
+
+    [Fact]
+    public void History_that_is_a_folder_is_refused()
+    {
+        var (code, err) = Main("run", "--history", _dir);
+        Assert.Equal(2, code);
+        Assert.Contains("--history", err);
+    }
+}

@@ -1,0 +1,191 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using IOWebserver;
+
+namespace Experiments.Tests;
+
+/// <summary>
+/// The servers under odd clients, on loopback, bounded in count and time: deep pipelining (back-pressure instead of
+/// a crash), requests with bare-LF line ends, bad line syntax, idle and stalled connections (timeouts), more
+/// connections than the table holds, and datagrams larger than the echo servers take.
+/// </summary>
+public class IOServerRobustnessTests
+{
+    const string Get = "GET /index.html HTTP/1.1\r\nHost: x\r\n\r\n";
+    static readonly TimeSpan Generous = TimeSpan.FromSeconds(60);
+
+    /// <summary>Sends <paramref name="requests"/> pipelined GETs in one stream from a writer thread while this thread
+    /// reads every response; returns the first problem, or null.</summary>
+    static string? Pipeline(int port, int requests)
+    {
+        using var c = new HttpClientConnection(port, Generous);
+        var all = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat(Get, requests)));
+        Exception? writeError = null;
+        var writer = new Thread(() => { try { c.Send(all); } catch (Exception e) { writeError = e; } }) { IsBackground = true };
+        writer.Start();
+        for (int i = 0; i < requests; i++)
+        {
+            string? p;
+            try { p = WebCheck.PageProblem(c.Read(), StaticPage.Body); }
+            catch (Exception e) { return $"response {i + 1} of {requests}: {e.GetType().Name}: {e.Message}"; }
+            if (p != null) return $"response {i + 1} of {requests}: {p}";
+        }
+        if (!writer.Join(Generous)) return "the writer did not finish";
+        return writeError?.Message;
+    }
+
+    [Fact]
+    public void TenThousandPipelinedRequestsOnOneConnectionAreAllAnsweredInOrder()
+    {
+        Assert.SkipUnless(TestCores.HasTwo, "the multikernel server needs two cores; this process may use one");
+        using var server = MkWebServer.Start(TestCores.First(2));
+        Assert.Null(Pipeline(server.Port, 10_000));
+        Assert.Null(WebCheck.Static(server.Port)); // and it still serves a new client
+        string account = server.Stop();
+        AssertAllStatic(account, atLeast: 10_000);
+    }
+
+    [Fact]
+    public async Task ThirtyTwoConnectionsPipeliningAtOnceAreAllAnswered()
+    {
+        Assert.SkipUnless(TestCores.HasTwo, "the multikernel server needs two cores; this process may use one");
+        const int connections = 32, each = 10_000;
+        using var server = MkWebServer.Start(TestCores.First(2));
+        var problems = await Task.WhenAll(Enumerable.Range(0, connections).Select(_ => Task.Run(() => Pipeline(server.Port, each))));
+        Assert.All(problems, p => Assert.Null(p));
+        string account = server.Stop();
+        AssertAllStatic(account, atLeast: connections * each);
+        Assert.Contains("inboxes in use 0 of", account);
+    }
+
+    [Theory]
+    [InlineData("GET /index.html HTTP/1.1\nHost: x\n\n")]
+    [InlineData("GET /index.html HTTP/1.1\r\nHost: x\n\r\n")]
+    [InlineData("\r\nGET /index.html HTTP/1.1\nHost: x\r\n\n")]
+    public void BareLfLineEndsAreAcceptedAsRfc9112Allows(string request)
+    {
+        Assert.SkipUnless(TestCores.HasTwo, "the multikernel server needs two cores; this process may use one");
+        using var server = MkWebServer.Start(TestCores.First(2));
+        using var c = new HttpClientConnection(server.Port, TimeSpan.FromSeconds(20));
+        c.Send(request + request);
+        Assert.Null(WebCheck.PageProblem(c.Read(), StaticPage.Body));
+        Assert.Null(WebCheck.PageProblem(c.Read(), StaticPage.Body));
+    }
+
+    [Theory]
+    [InlineData("GET /index.html HTTP/1.1\rHost: x\r\n\r\n", 400)]       // bare CR
+    [InlineData("GET /index.html HTTP/1.1\r\nHost : x\r\n\r\n", 400)]     // whitespace before the colon
+    [InlineData("GET /index.html HTTP/1.1\r\nX-A: 1\r\n  folded\r\n\r\n", 400)] // obsolete line folding
+    [InlineData("GET /index.html HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", 400)]
+    public void BadLineSyntaxIsRefusedAndTheConnectionClosed(string request, int status)
+    {
+        Assert.SkipUnless(TestCores.HasTwo, "the multikernel server needs two cores; this process may use one");
+        using var server = MkWebServer.Start(TestCores.First(2));
+        using var c = new HttpClientConnection(server.Port, TimeSpan.FromSeconds(20));
+        c.Send(request);
+        Assert.Equal(status, c.Read().Status);
+        Assert.True(c.ClosedByServer());
+    }
+
+    [Fact]
+    public void ARequestHeadLargerThanTheInboxGets431AndNotAHang()
+    {
+        Assert.SkipUnless(TestCores.HasTwo, "the multikernel server needs two cores; this process may use one");
+        using var server = MkWebServer.Start(TestCores.First(2));
+        using var c = new HttpClientConnection(server.Port, TimeSpan.FromSeconds(20));
+        c.Send("GET /index.html HTTP/1.1\r\nX-Big: " + new string('a', HttpConnection.InboxBytes) + "\r\n\r\n");
+        Assert.Equal(431, c.Read().Status);
+        Assert.True(c.ClosedByServer());
+        Assert.Null(WebCheck.Static(server.Port));
+    }
+
+    [Fact]
+    public void IdleAndStalledConnectionsAreClosedByTheirTimeouts()
+    {
+        Assert.SkipUnless(TestCores.HasTwo, "the multikernel server needs two cores; this process may use one");
+        using var server = MkWebServer.Start(TestCores.First(2), idleTimeout: TimeSpan.FromSeconds(1), requestTimeout: TimeSpan.FromSeconds(1));
+        using var idle = new HttpClientConnection(server.Port, Generous);
+        using var stalled = new HttpClientConnection(server.Port, Generous);
+        using var kept = new HttpClientConnection(server.Port, Generous);
+        kept.Send(Get);
+        Assert.Equal(200, kept.Read().Status);
+        stalled.Send("GET /index.html HTTP/1.1\r\nHost:"); // never completed
+        var clock = Stopwatch.StartNew();
+        Assert.True(idle.ClosedByServer(), "an idle connection was not closed");
+        Assert.True(stalled.ClosedByServer(), "a connection with an unfinished request was not closed");
+        Assert.True(kept.ClosedByServer(), "an idle keep-alive connection was not closed");
+        Assert.True(clock.Elapsed < Generous, $"closing took {clock.Elapsed}");
+        Assert.Null(WebCheck.Static(server.Port)); // new clients are still served
+        Assert.Contains("3 timed out", server.Stop());
+    }
+
+    [Fact]
+    public void MoreConnectionsThanTheTableHoldsDoNotLockNewClientsOut()
+    {
+        Assert.SkipUnless(TestCores.HasTwo, "the multikernel server needs two cores; this process may use one");
+        int extra = 4, total = Multikernel.Drivers.TcpNicDriver.MaxConnections + extra; // 4,100
+        Assert.SkipWhen(OpenFileLimit() < 2 * total + 200, $"needs {2 * total + 200} open files (client and server side in this process); the limit here is {OpenFileLimit()}");
+        using var server = MkWebServer.Start(TestCores.First(2));
+        var idle = new List<Socket>(total);
+        try
+        {
+            for (int i = 0; i < total; i++)
+            {
+                var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                s.Connect(new IPEndPoint(IPAddress.Loopback, server.Port));
+                idle.Add(s);
+            }
+            // A client that arrives now is served: the connections quiet longest made room for it.
+            Assert.Null(WebCheck.Static(server.Port));
+        }
+        finally
+        {
+            foreach (var s in idle) s.Dispose();
+        }
+        string account = server.Stop();
+        Assert.Contains("refused 0", account);
+        Assert.Matches(@"\((0 timed out, )?[1-9]\d* evicted", account);
+        Assert.Contains("inboxes in use 0 of", account); // idle connections hold no inbox
+    }
+
+    public static TheoryData<string> EchoKinds => new() { "mk", "host" };
+
+    [Theory]
+    [MemberData(nameof(EchoKinds))]
+    public void ADatagramLargerThanTheServerTakesIsDroppedAndCountedNeverEchoedInPart(string kind)
+    {
+        Assert.SkipWhen(kind == "mk" && !TestCores.HasTwo, "the multikernel side needs two cores; this process may use one");
+        const int max = 1400;
+        using IUdpEchoServer server = kind == "mk" ? MkUdpEchoServer.Start(TestCores.First(2)[0], TestCores.First(2)[1], max) : HostUdpEchoServer.Start(TestCores.First(1)[0], max);
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { ReceiveTimeout = 2000 };
+        client.Connect(new IPEndPoint(IPAddress.Loopback, server.Port));
+        client.Send(new byte[65_507]); // the largest UDP payload over IPv4
+        var small = Encoding.ASCII.GetBytes("after the big one");
+        client.Send(small);
+        var reply = new byte[70_000];
+        int n = client.Receive(reply); // the first reply is the small datagram's: the big one was not echoed
+        Assert.Equal(small.Length, n);
+        Assert.True(small.AsSpan().SequenceEqual(reply.AsSpan(0, n)));
+        Assert.Contains("oversized (dropped, not echoed) 1", server.Stop());
+    }
+
+    /// <summary>The server's account says it parsed at least <paramref name="atLeast"/> requests, all static, no errors.</summary>
+    static void AssertAllStatic(string account, int atLeast)
+    {
+        var m = System.Text.RegularExpressions.Regex.Match(account, @"parsed (\d+) requests: (\d+) static, 0 dynamic, 0 errors");
+        Assert.True(m.Success && m.Groups[1].Value == m.Groups[2].Value && long.Parse(m.Groups[1].Value) >= atLeast, account);
+    }
+
+    static long OpenFileLimit()
+    {
+        foreach (var line in File.ReadLines("/proc/self/limits"))
+            if (line.StartsWith("Max open files", StringComparison.Ordinal))
+            {
+                var f = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                return long.TryParse(f[3], out long v) ? v : long.MaxValue;
+            }
+        return 0;
+    }
+}

@@ -1,0 +1,93 @@
+using Fig1.SharedState;
+
+namespace Experiments.Tests;
+
+/// <summary>
+/// The C twin of Fig 1: its output is read correctly, a failed check in C reaches the row, and the real twin (built
+/// with gcc where there is one) measures and checks the same workloads as the C# code. Timings are not checked.
+/// </summary>
+public class NativeTwinTests
+{
+    static readonly SweepSize Small = new(Iterations: 500, Repetitions: 3, Warmup: 50);
+
+    static bool HasGcc => (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => File.Exists(Path.Combine(d, "gcc")));
+
+    static NativeTwin RealTwin()
+    {
+        Assert.SkipUnless(HasGcc, "needs gcc to build Benchmarks/native/fig1_twin.c (the fig1 program then runs without C rows and says so)");
+        var twin = NativeTwin.Locate(null, TextWriter.Null, out string why);
+        Assert.True(twin != null, why);
+        return twin;
+    }
+
+    /// <summary>A stand-in twin: a shell script printing <paramref name="body"/> after the header the probe needs.</summary>
+    static string FakeTwin(string body, int exit = 0)
+    {
+        string path = Path.Combine(TestCores.TempDir(), "fake_twin");
+        File.WriteAllText(path, $"#!/bin/sh\nprintf 'twin fig1\\nmarch test-arch\\ncompiler gcc test\\n{body}'\nexit {exit}\n");
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        return path;
+    }
+
+    [Fact]
+    public void OutputIsReadAsKeyAndRestOfLine()
+    {
+        var d = NativeTwin.Parse("twin fig1\nmarch x86-64-v2\ncycles_per_update 1.5 2.5\ncheck line 0 holds 3, expected 4\ncheck ok\nflag\n");
+        Assert.Equal("x86-64-v2", d["march"]);
+        Assert.Equal("1.5 2.5", d["cycles_per_update"]);
+        Assert.Equal("line 0 holds 3, expected 4", d["check"]); // the first occurrence wins
+        Assert.Equal("", d["flag"]);
+    }
+
+    [Fact]
+    public void AFailedCheckInCReachesTheRunAndTheLabelIsWhatTheBinarySays()
+    {
+        string path = FakeTwin("cycles_per_update 10.0 11.0 12.0\\ndisturbed 0 1 0\\ncheck line 2 holds 5, expected 6\\n");
+        var twin = NativeTwin.Locate(path, TextWriter.Null, out string why);
+        Assert.True(twin != null, why);
+        Assert.Equal("test-arch", twin.March);
+        Assert.Contains("-march=test-arch", twin.Label);
+        var run = twin.Shm([0], 1, Small, ShmUpdate.Plain);
+        Assert.Equal([10.0, 11.0, 12.0], run.CyclesPerOp);
+        Assert.Equal([false, true, false], run.Disturbed);
+        Assert.Equal("line 2 holds 5, expected 6", run.Failure);
+    }
+
+    [Fact]
+    public void MissingOutputOrAFailingBinaryIsAnErrorNamingWhatIsMissing()
+    {
+        var noSamples = NativeTwin.Locate(FakeTwin("check ok\\n"), TextWriter.Null, out _)!;
+        var e = Assert.Throws<FormatException>(() => noSamples.Shm([0], 1, Small, ShmUpdate.Atomic));
+        Assert.Contains("'cycles_per_update'", e.Message);
+        Assert.Null(NativeTwin.Locate(FakeTwin("", exit: 3), TextWriter.Null, out string why));
+        Assert.Contains("exit 3", why);
+    }
+
+    [Fact]
+    public void TheRealTwinRunsBothShmModesWithTheSameCheckAsCSharp()
+    {
+        var twin = RealTwin();
+        Assert.False(string.IsNullOrWhiteSpace(twin.March));
+        foreach (var update in new[] { ShmUpdate.Plain, ShmUpdate.Atomic })
+        {
+            var cores = TestCores.UpToTwo;
+            var run = twin.Shm(cores, 4, Small, update);
+            Assert.Null(run.Failure);
+            Assert.Equal(cores.Length * Small.Repetitions, run.CyclesPerOp.Length);
+            Assert.Equal(run.CyclesPerOp.Length, run.Disturbed.Length);
+            Assert.All(run.CyclesPerOp, c => Assert.True(c > 0));
+        }
+    }
+
+    [Fact]
+    public void TheRealTwinRunsMsgAndChecksEveryReply()
+    {
+        Assert.SkipUnless(TestCores.HasTwo, "needs two cores: MSG has a server core and a client core");
+        var twin = RealTwin();
+        var run = twin.Msg(TestCores.UpToTwo, 8, Small);
+        Assert.Null(run.Failure);
+        Assert.Equal(Small.Repetitions, run.CyclesPerOp.Length); // one client
+        Assert.NotEmpty(run.ServerCyclesPerOp);
+        Assert.All(run.ServerCyclesPerOp, c => Assert.True(c > 0));
+    }
+}

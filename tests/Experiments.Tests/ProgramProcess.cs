@@ -1,0 +1,113 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace Experiments.Tests;
+
+/// <summary>
+/// An experiment program run as a real process in a process group of its own (started through <c>setsid</c>, so its
+/// pid is also its group id), for tests that signal it and then check that nothing of the group is left running.
+/// </summary>
+sealed partial class ProgramProcess : IDisposable
+{
+    public const int SIGINT = 2, SIGKILL = 9, SIGTERM = 15;
+
+    readonly Process _p;
+    readonly StringBuilder _output = new();
+    readonly object _lock = new();
+
+    public int Pid => _p.Id;
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int kill(int pid, int sig);
+
+    ProgramProcess(Process p) => _p = p;
+
+    /// <summary>Starts <c>dotnet DLL ARGS</c> (the dll beside the test assembly) in a new session and process group.</summary>
+    public static ProgramProcess Start(string dll, params string[] args)
+    {
+        var psi = new ProcessStartInfo("setsid") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in (string[])["dotnet", Path.Combine(AppContext.BaseDirectory, dll), .. args]) psi.ArgumentList.Add(a);
+        var p = new Process { StartInfo = psi };
+        var pp = new ProgramProcess(p);
+        p.OutputDataReceived += (_, e) => { if (e.Data != null) lock (pp._lock) pp._output.AppendLine(e.Data); };
+        p.ErrorDataReceived += (_, e) => { if (e.Data != null) lock (pp._lock) pp._output.AppendLine(e.Data); };
+        p.Start();
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
+        return pp;
+    }
+
+    public string Output { get { lock (_lock) return _output.ToString(); } }
+
+    /// <summary>Waits until the output (stdout and stderr) contains <paramref name="text"/>; false on timeout or exit.</summary>
+    public bool WaitFor(string text, TimeSpan timeout)
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < timeout)
+        {
+            if (Output.Contains(text, StringComparison.Ordinal)) return true;
+            if (_p.HasExited) return Output.Contains(text, StringComparison.Ordinal);
+            Thread.Sleep(50);
+        }
+        return false;
+    }
+
+    public void Signal(int sig)
+    {
+        if (kill(_p.Id, sig) != 0) throw new InvalidOperationException($"kill({_p.Id}, {sig}) failed: errno {Marshal.GetLastPInvokeError()}");
+    }
+
+    /// <summary>Waits for the exit; the exit code (128 + the signal where a signal ended it), or null on timeout.</summary>
+    public int? WaitForExit(TimeSpan timeout)
+    {
+        if (!_p.WaitForExit(timeout)) return null;
+        _p.WaitForExit();
+        return _p.ExitCode;
+    }
+
+    /// <summary>The processes of the group <paramref name="pgid"/> still alive (zombies excluded), from /proc.</summary>
+    public static List<string> GroupMembers(int pgid)
+    {
+        var members = new List<string>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out _)) continue;
+            string stat;
+            try { stat = File.ReadAllText(Path.Combine(dir, "stat")); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { continue; }
+            int close = stat.LastIndexOf(')');
+            var f = stat[(close + 2)..].Split(' '); // fields from 3 on: state, ppid, pgrp, ...
+            if (f.Length > 2 && f[0] != "Z" && f[2] == pgid.ToString(CultureInfo.InvariantCulture))
+                members.Add($"{Path.GetFileName(dir)} {stat[(stat.IndexOf('(') + 1)..close]}");
+        }
+        return members;
+    }
+
+    /// <summary>Waits up to <paramref name="timeout"/> for the group to be empty; returns what is still running.</summary>
+    public static List<string> WaitForEmptyGroup(int pgid, TimeSpan timeout)
+    {
+        var clock = Stopwatch.StartNew();
+        List<string> left;
+        while ((left = GroupMembers(pgid)).Count > 0 && clock.Elapsed < timeout) Thread.Sleep(100);
+        return left;
+    }
+
+    /// <summary>Whether this process ignores SIGINT (started in the background by a non-interactive shell): its
+    /// children then inherit the ignored SIGINT and a SIGINT test has nothing to test.</summary>
+    public static bool SigIntIgnoredHere()
+    {
+        foreach (var line in File.ReadLines("/proc/self/status"))
+            if (line.StartsWith("SigIgn:", StringComparison.Ordinal))
+                return (ulong.Parse(line[7..].Trim(), NumberStyles.HexNumber, CultureInfo.InvariantCulture) & (1UL << (SIGINT - 1))) != 0;
+        return false;
+    }
+
+    public void Dispose()
+    {
+        try { if (!_p.HasExited) { kill(-_p.Id, SIGKILL); _p.WaitForExit(5000); } }
+        catch (InvalidOperationException) { }
+        _p.Dispose();
+    }
+}

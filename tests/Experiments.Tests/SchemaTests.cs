@@ -1,0 +1,88 @@
+using FsCheck.Xunit;
+
+namespace Experiments.Tests;
+
+/// <summary>The results schema library: its one median routine, and that it stands without the kernel.</summary>
+public class SchemaTests
+{
+    /// <summary>Property: the median is the middle of the sorted sample (mean of the two middle values for an even
+    /// size), whatever the order the values come in, for every entry point (Of, MedianOf, MedianOfSorted).</summary>
+    [Property(MaxTest = 200)]
+    public void EveryMedianEntryPointAgreesWithTheDefinition(int[] raw)
+    {
+        if (raw.Length == 0)
+        {
+            Assert.True(double.IsNaN(SampleSummary.MedianOf(Array.Empty<double>())));
+            Assert.Throws<ArgumentException>(() => SampleSummary.Of(ReadOnlySpan<double>.Empty));
+            return;
+        }
+        var values = raw.Select(v => (double)v).ToArray();
+        var sorted = values.Order().ToArray();
+        int n = sorted.Length;
+        double expected = n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+        Assert.Equal(expected, SampleSummary.MedianOf(values));
+        Assert.Equal(expected, SampleSummary.MedianOfSorted<double>(sorted));
+        var s = SampleSummary.Of(values);
+        Assert.Equal(expected, s.Median);
+        Assert.True(s.CiLow <= s.Median && s.Median <= s.CiHigh, $"CI [{s.CiLow}, {s.CiHigh}] must hold the median {s.Median}");
+        Assert.Equal(n, s.Count);
+        var unsigned = raw.Select(v => (ulong)(uint)v).Order().ToArray();
+        double expectedUnsigned = n % 2 == 1 ? unsigned[n / 2] : (unsigned[n / 2 - 1] + (double)unsigned[n / 2]) / 2;
+        Assert.Equal(expectedUnsigned, SampleSummary.MedianOfSorted<ulong>(unsigned));
+    }
+
+    [Fact]
+    public void SchemaLibraryDoesNotReferenceTheKernel()
+    {
+        var refs = typeof(ResultRow).Assembly.GetReferencedAssemblies().Select(a => a.Name).ToList();
+        Assert.DoesNotContain("Multikernel", refs);
+        Assert.DoesNotContain("Experiments.Common", refs);
+    }
+
+    [Fact]
+    public void RegistryListsEveryFolderOnceWithBothFigureNumbersInItsTitle()
+    {
+        var all = ExperimentRegistry.All;
+        Assert.Equal(["fig1-shared-state", "urpc-tables", "fig3-tlb", "compute", "io-webserver"], all.Select(e => e.Folder));
+        Assert.Equal("Fig 1 (paper Fig 3): updating shared state: shared memory vs messages", ExperimentRegistry.Get("fig1-shared-state").Title);
+        Assert.Equal("Paper Tables 1-3: LRPC and URPC latency and throughput", ExperimentRegistry.Get("urpc-tables").Title);
+        Assert.Equal("Figs 4-8 (paper Fig 9): compute-bound workloads", ExperimentRegistry.Get("compute").Title);
+        foreach (var e in all)
+        {
+            Assert.Contains($"paper {e.PaperFigure}", e.Title, StringComparison.OrdinalIgnoreCase);
+            Assert.EndsWith($": {e.Subject}", e.Title);
+            if (e.SeedFigure != null) Assert.Matches($"^Figs? {e.SeedFigure} ", e.Title);
+            Assert.True(Directory.Exists(Path.Combine(RepoRoot(), e.Project)), $"{e.Folder}: program folder {e.Project} does not exist");
+        }
+    }
+
+    [Fact]
+    public void ProgramsWriteOnlyRegisteredFolders()
+    {
+        Assert.Equal([Fig1.SharedState.Fig1Settings.SharedStateId, Fig1.SharedState.Fig1Settings.UrpcTablesId],
+            ExperimentRegistry.OfProgram(Fig1.SharedState.Fig1Settings.Program).Select(e => e.Folder));
+        Assert.Equal("fig3", ExperimentRegistry.Get(Fig3.TlbShootdown.Fig3Settings.ExperimentId).Program);
+        Assert.Equal("io", ExperimentRegistry.Get(IOWebserver.IoSettings.ExperimentId).Program);
+        var e = Assert.Throws<KeyNotFoundException>(() => ExperimentRegistry.Get("fig2"));
+        Assert.Contains("fig1-shared-state", e.Message);
+    }
+
+    [Theory]
+    [InlineData("a\tb\tc", "line 2", "need 9")]
+    [InlineData("p\tf\tproj\t1\tFig 3\tx\t1\t2\t3\textra", "line 2", "need 9")]
+    [InlineData("p\tf\tproj\t-\tFig 3\tx\t1\t\t3", "line 2", "need 9 non-empty")]
+    [InlineData("p\tf\tproj\t-\tX\tx\t1\t2\t3\np\tf\tproj\t-\tX\ty\t-\t-\t-", "line 3", "listed twice")]
+    public void MalformedRegistryLinesAreRefusedNamingTheLine(string text, string line, string expected)
+    {
+        var e = Assert.Throws<FormatException>(() => ExperimentRegistry.Parse("# comment\n" + text));
+        Assert.Contains(line, e.Message);
+        Assert.Contains(expected, e.Message);
+    }
+
+    static string RepoRoot()
+    {
+        var d = new DirectoryInfo(AppContext.BaseDirectory);
+        while (d != null && !File.Exists(Path.Combine(d.FullName, "Repro.sln"))) d = d.Parent;
+        return d?.FullName ?? throw new InvalidOperationException("no Repro.sln above " + AppContext.BaseDirectory);
+    }
+}

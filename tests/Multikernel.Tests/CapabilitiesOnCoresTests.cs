@@ -1,0 +1,221 @@
+using Multikernel.Capabilities;
+using Multikernel.CpuDriver;
+using Multikernel.Domains;
+using Multikernel.Memory;
+using Multikernel.Monitor;
+using Multikernel.Monitor.Agreement;
+
+namespace Multikernel.Tests;
+
+/// <summary>
+/// Capabilities across the cores of a booted multikernel: transfer, give, revoke, last-copy delete and shared retype
+/// through the monitors' agreement; the memory server refilling a core's RAM cache; domains whose dispatchers hold
+/// CSpaces with RAM, placed in every monitor's replica, whose address space inserts root tables by 2PC.
+/// </summary>
+public sealed class CapabilitiesOnCoresTests
+{
+    static T Wait<T>(Task<T> t)
+    {
+        Assert.True(t.Wait(TimeSpan.FromSeconds(60)), "timed out waiting for the cores");
+        return t.Result;
+    }
+
+    sealed class Then(Action<CapOperationResult> next) : ICapOperationCompletion
+    {
+        public void Completed(in CapOperationResult result) => next(result);
+    }
+
+    static CapOperationResult Run(MultikernelSystem mk, int core, Func<MonitorDispatcher, ICapOperationCompletion, CapError> start) =>
+        Wait(mk.CallOnAsync<CapOperationResult>(core, (m, done) =>
+        {
+            var e = start(m, new Then(done));
+            if (e != CapError.Ok) done(new CapOperationResult(e, false, default, default));
+        }));
+
+    /// <summary>Every core's replica of the system tables, as text.</summary>
+    static string[] Tables(MultikernelSystem mk) =>
+        Enumerable.Range(0, mk.CoreCount).Select(c => Wait(mk.CallOn(c, m => m.Agreement.Replica.Describe()))).ToArray();
+
+    static CapType TypeAt(MultikernelSystem mk, Domain domain, int index, Cptr slot) =>
+        Wait(mk.CallOn(domain.CoreIndices[index], _ => domain.Dispatchers[index].Memory!.Space[slot].Type));
+
+    static Cptr TakeSlot(MultikernelSystem mk, Domain domain, int index) =>
+        Wait(mk.CallOn(domain.CoreIndices[index], _ => domain.Dispatchers[index].Memory!.Slots.TryAlloc(out var s) ? s : throw new InvalidOperationException("no slot")));
+
+    [Fact]
+    public void TransferRevokeAndLastCopyDeleteRunThroughTheMonitors()
+    {
+        using var mk = MultikernelSystem.Boot();
+        Assert.SkipWhen(mk.CoreCount < 2, "needs two cores; this process may use one");
+        using var domain = Wait(Domain.CreateAsync(mk));
+        var d0 = domain.Dispatchers[0];
+        var d1 = domain.Dispatchers[1];
+        var frame = Wait(mk.CallOn(0, _ => d0.Memory!.Frames.TryAlloc(CapType.Frame, out var f) == CapError.Ok ? f : throw new InvalidOperationException("no frame")));
+        var dest = TakeSlot(mk, domain, 1);
+
+        // Transfer: 2PC among all monitors, then delivery into dispatcher 1's CSpace.
+        var sent = Run(mk, 0, (m, done) => m.SendCapability(d0.Memory!.Space, frame, d1.Id, dest, CapRights.ReadWrite, done));
+        Assert.Equal(CapError.Ok, sent.Error);
+        Assert.True(sent.Distributed && sent.Agreement.Committed && sent.Agreement.TwoPhase);
+        Assert.Equal(CapType.Frame, TypeAt(mk, domain, 1, dest));
+        Assert.Equal((CapRights.ReadWrite, sent.Sent.Key), Wait(mk.CallOn(1, _ => (d1.Memory!.Space[dest].Rights, d1.Memory.Space[dest].Key))));
+        var tables = Tables(mk);
+        Assert.All(tables, t => Assert.Equal(tables[0], t));
+        Assert.Contains("holders {0,1}", tables[0]);
+
+        // The receiver's delete of its only copy of a shared object is a 2PC too (it stops being a holder).
+        Assert.Equal(CapError.NeedsAgreement, Wait(mk.CallOn(1, _ => d1.Memory!.Driver.Delete(d1.Memory.Space, dest))));
+        var deleted = Run(mk, 1, (m, done) => m.Agreement.Capabilities!.Delete(d1.Memory!.Space, dest, done, AgreementService.Now));
+        Assert.Equal(CapError.Ok, deleted.Error);
+        Assert.Equal(CapType.Null, TypeAt(mk, domain, 1, dest));
+        tables = Tables(mk);
+        Assert.All(tables, t => Assert.Equal(tables[0], t));
+        Assert.Contains("holders {0}", tables[0]);
+
+        // Send it again, then revoke from the sender: every other copy goes, the sender keeps its own.
+        Assert.Equal(CapError.Ok, Run(mk, 0, (m, done) => m.SendCapability(d0.Memory!.Space, frame, d1.Id, dest, CapRights.Read, done)).Error);
+        Assert.Equal(CapType.Frame, TypeAt(mk, domain, 1, dest));
+        var revoked = Run(mk, 0, (m, done) => m.Agreement.Capabilities!.Revoke(d0.Memory!.Space, frame, done, AgreementService.Now));
+        Assert.Equal(CapError.Ok, revoked.Error);
+        Assert.True(revoked.Distributed);
+        Assert.Equal(CapType.Null, TypeAt(mk, domain, 1, dest));
+        Assert.Equal(CapType.Frame, TypeAt(mk, domain, 0, frame));
+        tables = Tables(mk);
+        Assert.All(tables, t => Assert.Equal(tables[0], t));
+        Assert.Null(Wait(mk.CallOn(0, _ => d0.Memory!.Driver.Validate())));
+        Assert.Null(Wait(mk.CallOn(1, _ => d1.Memory!.Driver.Validate())));
+    }
+
+    [Fact]
+    public void AGiftLeavesTheSenderWithoutACopyAndARetypeOfSharedRamAsksEveryHolder()
+    {
+        using var mk = MultikernelSystem.Boot();
+        Assert.SkipWhen(mk.CoreCount < 2, "needs two cores; this process may use one");
+        using var domain = Wait(Domain.CreateAsync(mk));
+        var d0 = domain.Dispatchers[0];
+        var d1 = domain.Dispatchers[1];
+        // A 64 KiB RAM object retyped from dispatcher 0's RAM.
+        var ram = TakeSlot(mk, domain, 0);
+        Assert.Equal(CapError.Ok, Wait(mk.CallOn(0, _ => d0.Memory!.Driver.Retype(d0.Memory.Space, CSpace.BootRam, CapType.Ram, 128 * 1024, 64 * 1024, 1, ram))));
+        var copy = TakeSlot(mk, domain, 1);
+        Assert.Equal(CapError.Ok, Run(mk, 0, (m, done) => m.SendCapability(d0.Memory!.Space, ram, d1.Id, copy, CapRights.All, done)).Error);
+
+        // Core 1 retypes a frame from its copy: a retype of a shared object, so every holder checks its descendants first.
+        var frame1 = TakeSlot(mk, domain, 1);
+        var r1 = Run(mk, 1, (m, done) => m.Agreement.Capabilities!.Retype(d1.Memory!.Space, copy, CapType.Frame, 0, 4096, 1, frame1, done, AgreementService.Now));
+        Assert.Equal(CapError.Ok, r1.Error);
+        Assert.True(r1.Distributed);
+        Assert.Equal(CapType.Frame, TypeAt(mk, domain, 1, frame1));
+        // Core 0 asks for an overlapping frame: core 1 votes no (its frame overlaps), nothing is created.
+        var frame0 = TakeSlot(mk, domain, 0);
+        var r0 = Run(mk, 0, (m, done) => m.Agreement.Capabilities!.Retype(d0.Memory!.Space, ram, CapType.Frame, 0, 4096, 1, frame0, done, AgreementService.Now));
+        Assert.Equal(CapError.RevokeFirst, r0.Error);
+        Assert.Equal(CapType.Null, TypeAt(mk, domain, 0, frame0));
+        // A range nobody uses is fine.
+        Assert.Equal(CapError.Ok, Run(mk, 0, (m, done) => m.Agreement.Capabilities!.Retype(d0.Memory!.Space, ram, CapType.Frame, 4096, 4096, 1, frame0, done, AgreementService.Now)).Error);
+
+        // Give: core 1's frame goes to dispatcher 0, and core 1 keeps no capability to it.
+        var gift = TakeSlot(mk, domain, 0);
+        var g = Run(mk, 1, (m, done) => m.SendCapability(d1.Memory!.Space, frame1, d0.Id, gift, CapRights.ReadWrite, done, give: true));
+        Assert.Equal(CapError.Ok, g.Error);
+        Assert.Equal(CapType.Null, TypeAt(mk, domain, 1, frame1));
+        Assert.Equal(CapType.Frame, TypeAt(mk, domain, 0, gift));
+        var tables = Tables(mk);
+        Assert.All(tables, t => Assert.Equal(tables[0], t));
+    }
+
+    [Fact]
+    public void TheMemoryServerRefillsACoresRamCacheThroughTheMonitors()
+    {
+        using var mk = MultikernelSystem.Boot(new MultikernelOptions { CoreRamBytes = 256 * 1024 });
+        int core = mk.CoreCount - 1; // the boot core's cache works the same way, its delivery is a local move
+        var before = Wait(mk.CallOn(0, _ => (mk.MemoryServer.FreeChunks, mk.MemoryServer.Granted)));
+        var (error, refills, total) = Wait(mk.CallOnAsync<(CapError, int, ulong)>(core, (m, done) =>
+            m.Ram!.WhenAvailable(512 * 1024, e => done((e, m.Ram.Refills, m.Ram.TotalBytes)))));
+        Assert.Equal(CapError.Ok, error);
+        Assert.Equal(1, refills);
+        Assert.Equal(256 * 1024 + (1UL << 20), total);
+        var after = Wait(mk.CallOn(0, _ => (mk.MemoryServer.FreeChunks, mk.MemoryServer.Granted)));
+        Assert.Equal((before.FreeChunks - 1, before.Granted + 1), after);
+        // Now the cache can hand out more than its boot RAM held.
+        Assert.Equal(CapError.Ok, Wait(mk.CallOn(core, m =>
+        {
+            var e = m.Ram!.CreateSpace(512 * 1024, out var memory);
+            if (e == CapError.Ok) memory.Dispose();
+            return e;
+        })));
+        var tables = Tables(mk);
+        Assert.All(tables, t => Assert.Equal(tables[0], t));
+        if (core != 0) Assert.Contains($"holders {{{core}}}", tables[0]); // given: the server's core holds no copy
+    }
+
+    [Fact]
+    public void DomainsHoldCSpacesArePlacedInEveryReplicaAndInsertRootTablesByAgreement()
+    {
+        using var mk = MultikernelSystem.Boot();
+        int n = mk.CoreCount;
+        ulong id;
+        Pmap space;
+        using (var domain = Wait(Domain.CreateAsync(mk, options: new DomainOptions { RamBytes = 128 * 1024 })))
+        {
+            id = (ulong)domain.Id;
+            space = domain.AddressSpace;
+            for (int i = 0; i < n; i++)
+            {
+                int index = i;
+                Assert.Equal(128 * 1024UL, Wait(mk.CallOn(i, _ => domain.Dispatchers[index].Memory!.RamBytes)));
+            }
+            Assert.All(Enumerable.Range(0, n), c => Assert.Equal(CoreSet.FirstN(n), Wait(mk.CallOn(c, m => m.Agreement.Replica.Domains.CoresOf(id)))));
+            Assert.Equal(n > 1, space.SharedRoot);
+            // Two pages under two different root entries: with several cores each new root table is a 2PC.
+            foreach (ulong va in new ulong[] { 0x1000, 1UL << 39 })
+            {
+                var r = Run(mk, 0, (m, done) =>
+                {
+                    var mem = domain.Dispatchers[0].Memory!;
+                    if (mem.Frames.TryAlloc(CapType.Frame, out var f) != CapError.Ok) return CapError.OutOfRam;
+                    return m.Agreement.Coherence.Map(space, domain.CoreSet, va, f, CapRights.ReadWrite, done);
+                });
+                Assert.Equal(CapError.Ok, r.Error);
+                Assert.Equal(n > 1, r.Distributed);
+                Assert.True(Wait(mk.CallOn(0, _ => space.TryWalk(va, out ulong _))));
+            }
+            var rows = Enumerable.Range(0, n).Select(c => Wait(mk.CallOn(c, m => m.Agreement.Replica.AddressSpaces.Describe()))).ToArray();
+            Assert.All(rows, r => Assert.Equal(rows[0], r));
+            if (n > 1)
+            {
+                Assert.Contains($"{space.Id}[0]=", rows[0]);
+                Assert.Contains($"{space.Id}[1]=", rows[0]);
+                // A second insert into an occupied root entry is refused by the replicas.
+                var conflict = Wait(mk.CallOnAsync<AgreementOutcome>(1, (m, done) => m.Agreement.StartTwoPhase(RoutingProtocol.Unicast, domain.CoreSet,
+                    SystemTableUpdates.InsertRoot(space.Id, 0, 0x1234_5000, 1), new Done(done))));
+                Assert.False(conflict.Committed);
+                Assert.Equal((byte)CapError.VNodeSlotInUse, conflict.Refusal);
+            }
+        }
+        // Gone from every replica after the domain's teardown.
+        Assert.All(Enumerable.Range(0, n), c => Assert.Equal(0, Wait(mk.CallOn(c, m => m.Agreement.Replica.Domains.CoresOf(id).Count))));
+        Assert.All(Enumerable.Range(0, n), c => Assert.DoesNotContain($"{space.Id}[", Wait(mk.CallOn(c, m => m.Agreement.Replica.AddressSpaces.Describe()))));
+    }
+
+    sealed class Done(Action<AgreementOutcome> done) : IAgreementCompletion
+    {
+        public void Decided(in AgreementOutcome o) { }
+        public void Completed(in AgreementOutcome o) => done(o);
+    }
+
+    [Fact]
+    public void ADispatcherThatLeavesGivesItsMemoryBack()
+    {
+        using var mk = MultikernelSystem.Boot();
+        var free = Enumerable.Range(0, mk.CoreCount).Select(c => Wait(mk.CallOn(c, m => m.Ram!.FreeBytes))).ToArray();
+        for (int round = 0; round < 3; round++)
+        {
+            var domain = Wait(Domain.CreateAsync(mk));
+            Assert.True(Enumerable.Range(0, mk.CoreCount).All(c => Wait(mk.CallOn(c, m => m.Ram!.FreeBytes)) < free[c]));
+            domain.Dispose();
+        }
+        Assert.Equal(free, Enumerable.Range(0, mk.CoreCount).Select(c => Wait(mk.CallOn(c, m => m.Ram!.FreeBytes))).ToArray());
+        Assert.All(Enumerable.Range(0, mk.CoreCount), c => Assert.Null(Wait(mk.CallOn(c, m => m.Driver.Capabilities!.Validate()))));
+    }
+}

@@ -1,0 +1,100 @@
+using Multikernel.Capabilities;
+using Multikernel.Memory;
+using static Multikernel.Tests.CapabilityTestCore;
+
+namespace Multikernel.Tests;
+
+/// <summary>Memory management on capabilities: a frame allocator that retypes RAM, and an address space built by invocations.</summary>
+public class CapabilityMemoryTests
+{
+    const ulong Page = CapTypeRules.PageSize;
+
+    /// <summary>An L2 CNode in root slot 1 for the slot allocator, and a 64-page RAM cap in root slot 2 for the frame allocator.</summary>
+    static (RamFrameAllocator Alloc, SlotAllocator Slots) Setup(CapabilityTestCore t, int pages = 64)
+    {
+        Ok(t.Driver.Retype(t.Space, CSpace.BootRam, CapType.CNode, 64 * 1024, CapTypeRules.CNodeGranule, 1, Slot(1)));
+        Ok(t.Driver.Retype(t.Space, CSpace.BootRam, CapType.Ram, 128 * 1024, (ulong)pages * Page, 1, Slot(2)));
+        var slots = new SlotAllocator(1);
+        return (new RamFrameAllocator(t.Driver, t.Space, Slot(2), slots), slots);
+    }
+
+    [Fact]
+    public void FramesAreRetypedFromRamAndComeBackWhenDeleted()
+    {
+        using var t = new CapabilityTestCore();
+        var (alloc, slots) = Setup(t, pages: 4);
+        var frames = new List<Cptr>();
+        for (int i = 0; i < 4; i++)
+        {
+            Ok(alloc.TryAlloc(CapType.Frame, out var f));
+            frames.Add(f);
+        }
+        Assert.Equal(CapError.OutOfRam, alloc.TryAlloc(CapType.Frame, out _));
+        Assert.Equal(4, frames.Select(f => t.Space[f].Base).Distinct().Count());
+        Assert.All(frames, f => Assert.InRange(t.Space[f].Base, 128 * 1024UL, 128 * 1024UL + 3 * Page));
+        Ok(alloc.Free(frames[2]));
+        Assert.Equal(1, alloc.FreePages);
+        Ok(alloc.TryAlloc(CapType.VNodePtable, out var table)); // the freed page again, now a page table
+        Assert.Equal(CapType.VNodePtable, t.Space[table].Type);
+        Assert.Equal(Cptr.L2Slots - 4, slots.FreeSlots);
+        Assert.Null(t.Driver.Validate());
+    }
+
+    [Fact]
+    public void APmapBuildsX86TablesByInvocationsAndAWalkFollowsThem()
+    {
+        using var t = new CapabilityTestCore();
+        var (alloc, _) = Setup(t);
+        var pmap = new Pmap(alloc);
+        var vas = new ulong[] { 0x1000, 0x2000, 0x7f00_0020_0000, 0x4000_0000_0000 };
+        var frames = new Dictionary<ulong, ulong>();
+        foreach (var va in vas)
+        {
+            Ok(alloc.TryAlloc(CapType.Frame, out var f));
+            Ok(pmap.Map(va, f, CapRights.ReadWrite));
+            frames[va] = t.Space[f].Base;
+        }
+        Assert.Equal(1 + 3 + 2 * 3, pmap.Tables); // the PML4, one chain for the two low pages, one chain each for the others
+        foreach (var va in vas)
+        {
+            Assert.True(pmap.TryWalk(va | 0x123, out ulong pte));
+            Assert.Equal(frames[va], PageTableEntry.Address(pte));
+        }
+        Assert.False(pmap.TryWalk(0x3000, out _));
+        Ok(pmap.Unmap(0x2000));
+        Assert.False(pmap.TryWalk(0x2000, out _));
+        Assert.True(pmap.TryWalk(0x1000, out _));
+        Assert.Equal(CapError.VNodeSlotEmpty, pmap.Unmap(0x5000_0000_0000));
+        Assert.Null(t.Driver.Validate());
+    }
+
+    [Fact]
+    public void FreeingAMappedFrameUnmapsItAndTellsTheObserver()
+    {
+        using var t = new CapabilityTestCore();
+        var (alloc, _) = Setup(t);
+        var pmap = new Pmap(alloc);
+        Ok(alloc.TryAlloc(CapType.Frame, out var f));
+        Ok(pmap.Map(0x10_0000, f, CapRights.Read));
+        Assert.True(pmap.TryWalk(0x10_0000, out _));
+        Ok(alloc.Free(f));
+        Assert.False(pmap.TryWalk(0x10_0000, out _));
+        Assert.Single(t.Cleared); // the shootdown a TLB would need
+    }
+
+    [Fact]
+    public void RevokingTheAllocatorsRamTakesBackEveryFrameAndTable()
+    {
+        using var t = new CapabilityTestCore();
+        var (alloc, _) = Setup(t);
+        var pmap = new Pmap(alloc);
+        for (int i = 0; i < 10; i++)
+        {
+            Ok(alloc.TryAlloc(CapType.Frame, out var f));
+            Ok(pmap.Map(0x40_0000 + (ulong)i * Page, f, CapRights.ReadWrite));
+        }
+        Ok(t.Driver.Revoke(t.Space, Slot(2)));
+        Assert.DoesNotContain(t.Driver.Snapshot(), r => r.Key.Type == CapType.Frame || CapTypeRules.IsVNode(r.Key.Type));
+        Assert.Null(t.Driver.Validate());
+    }
+}

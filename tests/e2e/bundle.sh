@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# End-to-end check of the portable bundle: makes one with ./run-all.sh --bundle (printing its size and the time it
+# took), then runs it as on a server without .NET: `env -i PATH=/usr/bin:/bin` (DOTNET_ROOT unset) and, where this
+# machine allows it (root, unshare), with the host's .NET installation hidden behind an empty folder, so that only the
+# bundle's own runtime can run the programs. Runs --quick --only fig1,fig3 and checks the results, the run meta and
+# the report (HTML and PDF); then once more without chromium on PATH, which must still give the HTML report and say
+# how to get the PDF.
+# Usage: tests/e2e/bundle.sh     Ends with "N passed, N failed" (the checks of this script); exit 0 only if all passed.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/bundle-e2e.XXXXXX")
+passed=0; failed=0
+check() { if [ "$1" -eq 0 ]; then passed=$((passed + 1)); echo "bundle-e2e: ok: $2"; else failed=$((failed + 1)); echo "bundle-e2e: FAIL: $2"; fi; }
+finish() {
+  if [ "$failed" -eq 0 ]; then rm -rf "$tmp"; else echo "bundle-e2e: bundle, logs and run folders kept in $tmp"; fi
+  echo "$passed passed, $failed failed"
+  [ "$failed" -eq 0 ]; exit $?
+}
+
+t0=$(date +%s)
+./run-all.sh --bundle "$tmp/bundle" > "$tmp/make.log" 2>&1
+rc=$?; seconds=$(( $(date +%s) - t0 ))
+tail -3 "$tmp/make.log"
+check $rc "./run-all.sh --bundle exited 0 (log: $tmp/make.log)"
+[ $rc -eq 0 ] || finish
+size_mib=$(du -sm "$tmp/bundle" | cut -f1)
+echo "bundle-e2e: bundle size ${size_mib} MiB, made in ${seconds} s (this machine, this load)"
+for p in fig1 fig3 compute io report topology benchmarks; do
+  [ -x "$tmp/bundle/bin/$p" ] && grep -q "^$p=bin/$p$" "$tmp/bundle/bundle.manifest"; check $? "bundle has the $p launcher in bin/ and its manifest"
+done
+[ -x "$tmp/bundle/runtime/dotnet" ] && [ -d "$tmp/bundle/runtime/shared/Microsoft.AspNetCore.App" ]; check $? "bundle carries one .NET runtime with ASP.NET Core"
+
+# The host's .NET: hidden where a private mount namespace is possible, else only kept off PATH.
+dotnet_root=$(dirname "$(readlink -f "$(command -v dotnet)")")
+mkdir -p "$tmp/empty"
+hide=()
+if [ "$(id -u)" -eq 0 ] && unshare --mount --propagation private true 2>/dev/null; then
+  hide=(unshare --mount --propagation private sh -c 'mount --bind "$0" "$1" && shift && exec "$@"' "$tmp/empty" "$dotnet_root")
+  echo "bundle-e2e: the host's .NET ($dotnet_root) is hidden behind an empty folder for the bundle's runs"
+else
+  echo "bundle-e2e: cannot hide $dotnet_root here (not root or no unshare): the runs only have no dotnet on PATH and DOTNET_ROOT unset"
+fi
+run_bundle() { # PATH-value run-folder args...
+  local path=$1 outdir=$2; shift 2
+  "${hide[@]}" env -i PATH="$path" HOME="$tmp" REPRO_NO_INSTALL=1 "$tmp/bundle/run-all.sh" --out "$outdir" "$@"
+}
+if [ ${#hide[@]} -gt 0 ]; then
+  "${hide[@]}" env -i PATH=/usr/bin:/bin sh -c 'dotnet --version' >/dev/null 2>&1; [ $? -ne 0 ]; check $? "inside the check, the host's dotnet does not run"
+fi
+
+out="$tmp/run"
+run_bundle /usr/bin:/bin "$out" --quick --only fig1,fig3 > "$tmp/run.log" 2>&1
+check $? "bundle run-all.sh --quick --only fig1,fig3 exited 0 without .NET (log: $tmp/run.log)"
+for f in fig1-shared-state urpc-tables fig3-tlb; do
+  [ -s "$out/$f/results.csv" ] && grep -q '"status": "complete"' "$out/$f/meta.json"; check $? "$f: results.csv and a complete meta.json"
+done
+grep -q '"mode": "bundle"' "$out/meta.json" && grep -q '"state": "finished"' "$out/meta.json"; check $? "run meta says mode bundle, state finished"
+commit=$(sed -n 's/^commit=//p' "$tmp/bundle/bundle.manifest")
+grep -q "\"commit\": \"$commit\"" "$out/fig3-tlb/meta.json"; check $? "experiment meta records the bundle's commit ($commit)"
+[ -s "$out/report.html" ] && [ -s "$out/report.pdf" ]; check $? "report.html and report.pdf written"
+
+# Without chromium: HTML only, and the summary says how to get the PDF.
+mkdir -p "$tmp/path-no-chromium"
+for d in /usr/bin /bin; do
+  for f in "$d"/*; do
+    name=$(basename "$f")
+    case $name in chromium*|google-chrome*) continue ;; esac
+    [ -e "$tmp/path-no-chromium/$name" ] || ln -s "$f" "$tmp/path-no-chromium/$name"
+  done
+done
+out2="$tmp/run-no-chromium"
+run_bundle "$tmp/path-no-chromium" "$out2" --quick --only fig3 > "$tmp/run-no-chromium.log" 2>&1; rc=$?
+[ $rc -eq 1 ]; check $? "without chromium the run ends with exit 1 (got $rc; log: $tmp/run-no-chromium.log)"
+[ -s "$out2/report.html" ] && [ ! -e "$out2/report.pdf" ]; check $? "without chromium report.html is still written (and no PDF)"
+grep -q "report --run" "$tmp/run-no-chromium.log"; check $? "without chromium the summary says how to get the PDF (report --run)"
+finish
