@@ -123,7 +123,7 @@ public sealed unsafe partial class SharedRegion : IDisposable
                 throw new InvalidOperationException($"sizing the shared region to {channelBytes + frames} bytes failed: errno {Marshal.GetLastPInvokeError()}");
             var r = new SharedRegion(Map(fd, (nuint)channelBytes), (nuint)channelBytes, fd, n, $"/memfd:{name}");
             if (MachineTopology.Current.NumaNodes.Count > 1)
-                for (int c = 0; c < n; c++) PreferNode(r._base + coreArenas + c * arena, (nuint)arena, l.Nodes[c]);
+                for (int c = 0; c < n; c++) LinuxVm.PreferNode((nint)(r._base + coreArenas + c * arena), (nuint)arena, l.Nodes[c]);
             r.Write(HCores, n);
             r.Write(HChannelBytes, channelBytes);
             r.Write(HFramesOffset, channelBytes);
@@ -163,7 +163,7 @@ public sealed unsafe partial class SharedRegion : IDisposable
         }
         catch
         {
-            close(fd);
+            LinuxVm.close(fd);
             throw;
         }
     }
@@ -184,7 +184,7 @@ public sealed unsafe partial class SharedRegion : IDisposable
         }
         catch
         {
-            close(fd);
+            LinuxVm.close(fd);
             throw;
         }
     }
@@ -417,16 +417,9 @@ public sealed unsafe partial class SharedRegion : IDisposable
 
     static byte* Map(int fd, nuint bytes)
     {
-        nint p = mmap(0, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        nint p = LinuxVm.mmap(0, bytes, LinuxVm.PROT_READ | LinuxVm.PROT_WRITE, LinuxVm.MAP_SHARED, fd, 0);
         if (p == -1) throw new InvalidOperationException($"mapping the shared region ({bytes} bytes) failed: errno {Marshal.GetLastPInvokeError()}");
         return (byte*)p;
-    }
-
-    static void PreferNode(byte* at, nuint bytes, int node)
-    {
-        if (node < 0 || node >= 64 || RuntimeInformation.ProcessArchitecture != Architecture.X64) return;
-        ulong mask = 1UL << node;
-        Mbind(SYS_mbind, (nint)at, bytes, MPOL_PREFERRED, &mask, 64, 0); // best effort, before first touch
     }
 
     /// <summary>Unmaps the region and closes this process's descriptor (the object goes when every process has done so).</summary>
@@ -435,12 +428,11 @@ public sealed unsafe partial class SharedRegion : IDisposable
         if (_disposed) return;
         _disposed = true;
         foreach (var n in _notifiers) n?.Dispose();
-        munmap((nint)_base, _mapped);
-        close(_fd);
+        LinuxVm.munmap((nint)_base, _mapped);
+        LinuxVm.close(_fd);
     }
 
-    const int PROT_READ = 1, PROT_WRITE = 2, MAP_SHARED = 1, MFD_CLOEXEC = 1, O_RDWR = 2, O_CLOEXEC = 0x80000, MPOL_PREFERRED = 1;
-    const long SYS_mbind = 237;
+    const int MFD_CLOEXEC = 1, O_RDWR = 2, O_CLOEXEC = 0x80000;
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int memfd_create(string name, uint flags);
@@ -453,16 +445,4 @@ public sealed unsafe partial class SharedRegion : IDisposable
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial nint pread(int fd, void* buffer, nuint count, long offset);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int close(int fd);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial nint mmap(nint addr, nuint length, int prot, int flags, int fd, long offset);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int munmap(nint addr, nuint length);
-
-    [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
-    private static partial long Mbind(long number, nint addr, nuint len, int mode, ulong* nodemask, nuint maxnode, uint flags);
 }

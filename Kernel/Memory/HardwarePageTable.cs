@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using Multikernel.Hardware;
 
 namespace Multikernel.Memory;
 
@@ -16,20 +17,10 @@ namespace Multikernel.Memory;
 /// mappings never overlap one another (MAP_FIXED_NOREPLACE refuses an address already in use, in this process, by
 /// anything); every range a change names lies inside one mapping made by <see cref="Map"/>.</para>
 /// </summary>
-public sealed unsafe partial class HardwarePageTable : ITranslationInvalidator, IDisposable
+public sealed class HardwarePageTable : ITranslationInvalidator, IDisposable
 {
-    const int PROT_NONE = 0, PROT_READ = 1, PROT_WRITE = 2;
-    const int MAP_SHARED = 0x01, MAP_FIXED_NOREPLACE = 0x100000;
+    const int PROT_NONE = LinuxVm.PROT_NONE, PROT_READ = LinuxVm.PROT_READ, PROT_WRITE = LinuxVm.PROT_WRITE;
     const int PageSize = 4096;
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial nint mmap(nint addr, nuint length, int prot, int flags, int fd, long offset);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int munmap(nint addr, nuint length);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int mprotect(nint addr, nuint length, int prot);
 
     struct Mapping
     {
@@ -100,11 +91,11 @@ public sealed unsafe partial class HardwarePageTable : ITranslationInvalidator, 
                 int prot = change.Op switch { MmuOp.ProtectNone => PROT_NONE, MmuOp.ProtectRead => PROT_READ, _ => PROT_READ | PROT_WRITE };
                 for (int p = 0; p < change.Pages; p++)
                     if (!m.Present[first + p]) throw new InvalidOperationException($"{change.Op} of 0x{change.Va:x}: page {first + p} of the mapping is unmapped (remap it first)");
-                if (mprotect(at, len, prot) != 0) throw Failed("mprotect", change);
+                if (LinuxVm.mprotect(at, len, prot) != 0) throw Failed("mprotect", change);
                 break;
             }
             case MmuOp.Unmap:
-                if (munmap(at, len) != 0) throw Failed("munmap", change);
+                if (LinuxVm.munmap(at, len) != 0) throw Failed("munmap", change);
                 for (int p = 0; p < change.Pages; p++) m.Present[first + p] = false;
                 break;
             case MmuOp.Remap:
@@ -158,7 +149,7 @@ public sealed unsafe partial class HardwarePageTable : ITranslationInvalidator, 
 
     void MapFixed(ulong va, long pages, long fileOffset, int prot)
     {
-        nint p = mmap((nint)va, (nuint)pages * PageSize, prot, MAP_SHARED | MAP_FIXED_NOREPLACE, _memoryFd, fileOffset);
+        nint p = LinuxVm.mmap((nint)va, (nuint)pages * PageSize, prot, LinuxVm.MAP_SHARED | LinuxVm.MAP_FIXED_NOREPLACE, _memoryFd, (nint)fileOffset);
         if (p == -1)
         {
             int errno = Marshal.GetLastPInvokeError();
@@ -166,7 +157,7 @@ public sealed unsafe partial class HardwarePageTable : ITranslationInvalidator, 
         }
         if ((ulong)p != va)
         {
-            munmap(p, (nuint)pages * PageSize);
+            LinuxVm.munmap(p, (nuint)pages * PageSize);
             throw new InvalidOperationException($"the kernel placed a fixed mapping for 0x{va:x} at 0x{p:x} (MAP_FIXED_NOREPLACE needs Linux 4.17 or later)");
         }
     }
@@ -188,7 +179,7 @@ public sealed unsafe partial class HardwarePageTable : ITranslationInvalidator, 
         _disposed = true;
         foreach (var m in _mappings)
             for (int p = 0; p < m.Pages; p++)
-                if (m.Present[p]) munmap((nint)(m.Va + (ulong)p * PageSize), PageSize);
+                if (m.Present[p]) LinuxVm.munmap((nint)(m.Va + (ulong)p * PageSize), PageSize);
         _mappings = [];
         _probe.Dispose();
     }

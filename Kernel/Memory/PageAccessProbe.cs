@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Multikernel.Hardware;
 
 namespace Multikernel.Memory;
 
@@ -9,29 +10,15 @@ namespace Multikernel.Memory;
 /// byte the page already holds, so a writable page keeps its content.
 /// <para>Invariant: the pipe is empty between probes (a failed copy is drained), so each probe sees only its own byte.</para>
 /// </summary>
-public sealed unsafe partial class PageAccessProbe : IDisposable
+public sealed unsafe class PageAccessProbe : IDisposable
 {
-    const int O_NONBLOCK = 0x800, O_CLOEXEC = 0x80000, EFAULT = 14;
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int pipe2(int* fds, int flags);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial nint read(int fd, void* buffer, nuint count);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial nint write(int fd, void* buffer, nuint count);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int close(int fd);
-
     readonly int _readEnd, _writeEnd;
     bool _disposed;
 
     public PageAccessProbe()
     {
         int* fds = stackalloc int[2];
-        if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) != 0)
+        if (LinuxVm.pipe2(fds, LinuxVm.O_NONBLOCK | LinuxVm.O_CLOEXEC) != 0)
             throw new InvalidOperationException($"pipe2 failed: errno {Marshal.GetLastPInvokeError()}");
         _readEnd = fds[0];
         _writeEnd = fds[1];
@@ -40,26 +27,26 @@ public sealed unsafe partial class PageAccessProbe : IDisposable
     /// <summary>True when the kernel can read a byte at <paramref name="address"/> on this process's behalf.</summary>
     public bool IsReadable(nint address)
     {
-        nint n = write(_writeEnd, (void*)address, 1);
+        nint n = LinuxVm.write(_writeEnd, (void*)address, 1);
         if (n == 1) { Drain(); return true; }
         int errno = Marshal.GetLastPInvokeError();
-        return errno == EFAULT ? false : throw new InvalidOperationException($"probe write failed: errno {errno}");
+        return errno == LinuxVm.EFAULT ? false : throw new InvalidOperationException($"probe write failed: errno {errno}");
     }
 
     /// <summary>Reads 8 bytes at <paramref name="address"/> through the kernel; false (no fault) when they cannot be read.</summary>
     public bool TryReadLong(nint address, out long value)
     {
         value = 0;
-        nint n = write(_writeEnd, (void*)address, 8);
+        nint n = LinuxVm.write(_writeEnd, (void*)address, 8);
         if (n != 8)
         {
             int errno = Marshal.GetLastPInvokeError();
-            if (n < 0 && errno == EFAULT) return false;
+            if (n < 0 && errno == LinuxVm.EFAULT) return false;
             Drain();
             throw new InvalidOperationException($"probe write of 8 bytes returned {n}: errno {errno}");
         }
         long v;
-        if (read(_readEnd, &v, 8) != 8) throw new InvalidOperationException($"probe read failed: errno {Marshal.GetLastPInvokeError()}");
+        if (LinuxVm.read(_readEnd, &v, 8) != 8) throw new InvalidOperationException($"probe read failed: errno {Marshal.GetLastPInvokeError()}");
         value = v;
         return true;
     }
@@ -68,25 +55,25 @@ public sealed unsafe partial class PageAccessProbe : IDisposable
     public bool IsWritable(nint address)
     {
         byte current = *(byte*)address;
-        if (write(_writeEnd, &current, 1) != 1) throw new InvalidOperationException($"probe write failed: errno {Marshal.GetLastPInvokeError()}");
-        nint n = read(_readEnd, (void*)address, 1);
+        if (LinuxVm.write(_writeEnd, &current, 1) != 1) throw new InvalidOperationException($"probe write failed: errno {Marshal.GetLastPInvokeError()}");
+        nint n = LinuxVm.read(_readEnd, (void*)address, 1);
         if (n == 1) return true;
         int errno = Marshal.GetLastPInvokeError();
         Drain();
-        return errno == EFAULT ? false : throw new InvalidOperationException($"probe read failed: errno {errno}");
+        return errno == LinuxVm.EFAULT ? false : throw new InvalidOperationException($"probe read failed: errno {errno}");
     }
 
     void Drain()
     {
         byte b;
-        while (read(_readEnd, &b, 1) == 1) { }
+        while (LinuxVm.read(_readEnd, &b, 1) == 1) { }
     }
 
     public void Dispose()
     {
         if (_disposed) return;
         _disposed = true;
-        close(_readEnd);
-        close(_writeEnd);
+        LinuxVm.close(_readEnd);
+        LinuxVm.close(_writeEnd);
     }
 }

@@ -1,6 +1,7 @@
 using Fig3.TlbShootdown;
-using Multikernel.Monitor;
+using Multikernel.Hardware;
 using Multikernel.Memory;
+using Multikernel.Monitor;
 
 namespace Experiments.Tests;
 
