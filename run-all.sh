@@ -56,7 +56,7 @@ read_registry() {
 }
 read_registry
 # The programs that are not experiments but travel in a bundle: name | project
-TOOLS=("report|Report/Report.csproj" "topology|Tools/Topology/Topology.csproj" "benchmarks|Benchmarks/Benchmarks.csproj")
+TOOLS=("report|Report/Report.csproj" "topology|Tools/Topology/Topology.csproj" "benchmarks|Benchmarks/Benchmarks.csproj" "numa-check|Tools/NumaCheck/NumaCheck.csproj")
 
 say() { printf '%s\n' "run-all: $*"; }
 usage_line="usage: ./run-all.sh [--quick|--full] [--only NAMES] [--cores LIST] [--out DIR] | --bundle DIR   (./run-all.sh --help)"

@@ -2,7 +2,6 @@ using Report.Catalog;
 using Report.Charts;
 using Report.History;
 using Report.Html;
-using Report.Input;
 using Report.Paper;
 using Report.Sections;
 

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using Report;
 using Report.History;
-using Report.Input;
 using Report.Paper;
 using Report.Pdf;
 

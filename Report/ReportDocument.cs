@@ -1,7 +1,6 @@
 using Report.Catalog;
 using Report.History;
 using Report.Html;
-using Report.Input;
 using Report.Paper;
 using Report.Sections;
 

@@ -1,4 +1,3 @@
-using Experiments.Schema;
 using Report.Pdf;
 
 namespace Report;

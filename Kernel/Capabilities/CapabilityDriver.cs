@@ -198,10 +198,8 @@ public sealed unsafe partial class CapabilityDriver
     /// </summary>
     public CapError Delete(CSpace cs, Cptr cap)
     {
-        var e = Find(cs, cap, out Cte c);
+        var e = FindUnlocked(cs, cap, out Cte c, out var rel);
         if (e != CapError.Ok) return e;
-        var rel = _remote.RelationsOf(c.Cap.Key, Core);
-        if ((rel & RemoteRelations.Locked) != 0) return CapError.Locked;
         if ((rel & RemoteRelations.Copies) != 0 && !MappingDatabase.HasRunMate(c)) return CapError.NeedsAgreement;
         DeleteOne(c);
         return CapError.Ok;
@@ -214,13 +212,24 @@ public sealed unsafe partial class CapabilityDriver
     /// </summary>
     public CapError Revoke(CSpace cs, Cptr cap)
     {
-        var e = Find(cs, cap, out Cte c);
+        var e = FindUnlocked(cs, cap, out Cte c, out var rel);
         if (e != CapError.Ok) return e;
-        var rel = _remote.RelationsOf(c.Cap.Key, Core);
-        if ((rel & RemoteRelations.Locked) != 0) return CapError.Locked;
         if ((rel & (RemoteRelations.Copies | RemoteRelations.Descendants)) != 0) return CapError.NeedsAgreement;
         RevokeLocal(c);
         return CapError.Ok;
+    }
+
+    /// <summary>
+    /// The slot at <paramref name="cap"/> and what other cores hold of its object; <see cref="CapError.Locked"/> while a
+    /// distributed operation on the object is prepared and not yet decided (nothing local may change it meanwhile).
+    /// </summary>
+    CapError FindUnlocked(CSpace cs, Cptr cap, out Cte c, out RemoteRelations remote)
+    {
+        remote = RemoteRelations.None;
+        var e = Find(cs, cap, out c);
+        if (e != CapError.Ok) return e;
+        remote = _remote.RelationsOf(c.Cap.Key, Core);
+        return (remote & RemoteRelations.Locked) != 0 ? CapError.Locked : CapError.Ok;
     }
 
     /// <summary>A reference to the capability at <paramref name="cap"/> that notices its deletion (for bindings the kernel keeps).</summary>

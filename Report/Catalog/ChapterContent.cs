@@ -1,5 +1,3 @@
-using Experiments.Schema;
-
 namespace Report.Catalog;
 
 /// <summary>A panel and the rows of one run it took (every kind: measured, failed, skipped).</summary>

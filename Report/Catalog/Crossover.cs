@@ -1,5 +1,3 @@
-using Experiments.Schema;
-
 namespace Report.Catalog;
 
 /// <summary>Where one curve (lower is better) first beats another, comparing medians at the core counts both have.</summary>

@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using Experiments.Schema;
 
 namespace Report.Catalog;
 

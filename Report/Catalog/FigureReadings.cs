@@ -1,6 +1,4 @@
-using Experiments.Schema;
 using Report.Html;
-using Report.Input;
 
 namespace Report.Catalog;
 

@@ -1,5 +1,3 @@
-using Report.Input;
-
 namespace Report.Catalog;
 
 /// <summary>

@@ -1,6 +1,3 @@
-using Experiments.Schema;
-using Report.Input;
-
 namespace Report.Catalog;
 
 /// <summary>

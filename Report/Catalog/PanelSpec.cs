@@ -1,5 +1,3 @@
-using Experiments.Schema;
-
 namespace Report.Catalog;
 
 /// <summary>

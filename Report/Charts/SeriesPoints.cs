@@ -1,6 +1,4 @@
-using Experiments.Schema;
 using Report.Catalog;
-using Report.Input;
 
 namespace Report.Charts;
 

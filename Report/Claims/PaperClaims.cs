@@ -1,7 +1,5 @@
-using Experiments.Schema;
 using Report.Catalog;
 using Report.Html;
-using Report.Input;
 
 namespace Report.Claims;
 

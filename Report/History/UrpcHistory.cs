@@ -1,6 +1,5 @@
 using System.Globalization;
 using CsvHelper;
-using Report.Input;
 
 namespace Report.History;
 

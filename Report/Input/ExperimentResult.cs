@@ -1,5 +1,3 @@
-using Experiments.Schema;
-
 namespace Report.Input;
 
 /// <summary>One experiment folder of a run that holds both a parsed results.csv and meta.json.</summary>

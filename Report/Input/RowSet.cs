@@ -1,4 +1,3 @@
-using Experiments.Schema;
 using Report.Catalog;
 
 namespace Report.Input;

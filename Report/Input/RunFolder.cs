@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Experiments.Schema;
 using ExperimentMeta = Experiments.Schema.RunMeta;
 
 namespace Report.Input;

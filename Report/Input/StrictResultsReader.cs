@@ -1,5 +1,4 @@
 using CsvHelper;
-using Experiments.Schema;
 
 namespace Report.Input;
 

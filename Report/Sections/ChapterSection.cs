@@ -1,8 +1,6 @@
-using Experiments.Schema;
 using Report.Catalog;
 using Report.Charts;
 using Report.Html;
-using Report.Input;
 using Report.Paper;
 
 namespace Report.Sections;

@@ -1,6 +1,5 @@
 using Report.Claims;
 using Report.Html;
-using Report.Input;
 
 namespace Report.Sections;
 

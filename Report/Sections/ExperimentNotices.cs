@@ -1,5 +1,4 @@
 using Report.Html;
-using Report.Input;
 
 namespace Report.Sections;
 

@@ -1,6 +1,5 @@
 using Report.Catalog;
 using Report.Html;
-using Report.Input;
 
 namespace Report.Sections;
 

@@ -1,9 +1,7 @@
 using System.Globalization;
-using Experiments.Schema;
 using Report.Catalog;
 using Report.Charts;
 using Report.Html;
-using Report.Input;
 using Report.Paper;
 
 namespace Report.Sections;

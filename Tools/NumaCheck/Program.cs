@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Multikernel;
 using Multikernel.Hardware;
+using Multikernel.Monitor.Agreement;
 using NumaCheck;
 
 // numa-check: checks that the suite sees and uses a multi-socket machine as built (scripts/numa-vm): topology,
@@ -33,7 +34,15 @@ root.SetAction(pr =>
     MultikernelSystem? mk = null;
     log.Run("boot", () =>
     {
-        mk = MultikernelSystem.Boot(new MultikernelOptions { Cores = topo.Cores.Select(x => x.Cpu).ToArray() });
+        // The message-count checks need every agreement to finish in one round: under emulation (TCG) a message can
+        // take longer than the default 50 ms retransmit interval, and a resent request adds messages the route does
+        // not prescribe. These timeouts are far beyond any delivery time, so only a lost message would exceed them.
+        var patient = new AgreementOptions
+        {
+            VoteTimeout = (long)CycleClock.FromNanoseconds(120e9),
+            RetransmitInterval = (long)CycleClock.FromNanoseconds(60e9),
+        };
+        mk = MultikernelSystem.Boot(new MultikernelOptions { Cores = topo.Cores.Select(x => x.Cpu).ToArray(), Agreement = patient });
         return (true, $"booted on {mk.CoreCount} cores");
     });
     if (mk != null)

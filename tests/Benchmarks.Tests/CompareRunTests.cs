@@ -18,6 +18,14 @@ public class CompareRunTests : IDisposable
         return (code, o.ToString(), e.ToString());
     }
 
+    /// <summary>Runs a comparison that must be refused as bad input (exit code 2); returns what it wrote to stderr.</summary>
+    string Refused(string baseline, string current, string threshold = "5%")
+    {
+        var (code, _, err) = Run(baseline, current, threshold);
+        Assert.Equal(2, code);
+        return err;
+    }
+
     Dictionary<string, double[]> Suite(double rtt, double tput, int seed) => new()
     {
         [RoundTrip] = SyntheticResults.Normal(rtt, rtt * 0.01, 20, seed),
@@ -29,12 +37,8 @@ public class CompareRunTests : IDisposable
     {
         var (code, output, _) = Run(_files.Write("a", Suite(100, 10, 1)), _files.Write("b", Suite(100, 10, 3)));
         Assert.Equal(0, code);
-        Assert.Contains("| UrpcBenchmarks.RoundTrip", output);
-        Assert.Contains("| UrpcBenchmarks.Throughput", output);
-        Assert.Contains("same", output);
-        Assert.Contains("p(slower)=", output);
-        Assert.Contains("n=20/20", output);
-        Assert.Contains("0 slower", output);
+        foreach (var fragment in new[] { "| UrpcBenchmarks.RoundTrip", "| UrpcBenchmarks.Throughput", "same", "p(slower)=", "n=20/20", "0 slower" })
+            Assert.Contains(fragment, output);
     }
 
     [Fact]
@@ -87,8 +91,7 @@ public class CompareRunTests : IDisposable
     public void Missing_file_exits_2_naming_it()
     {
         string missing = Path.Combine(_files.Dir, "nope.json");
-        var (code, _, err) = Run(missing, _files.Write("b", Suite(100, 10, 1)));
-        Assert.Equal(2, code);
+        string err = Refused(missing, _files.Write("b", Suite(100, 10, 1)));
         Assert.Contains(missing, err);
         Assert.Contains("no such file", err);
     }
@@ -97,8 +100,7 @@ public class CompareRunTests : IDisposable
     public void Malformed_json_exits_2_naming_the_file()
     {
         string bad = _files.WriteRaw("bad-report-full.json", "{ \"Benchmarks\": [ { \"FullName\": ");
-        var (code, _, err) = Run(_files.Write("a", Suite(100, 10, 1)), bad);
-        Assert.Equal(2, code);
+        string err = Refused(_files.Write("a", Suite(100, 10, 1)), bad);
         Assert.Contains(bad, err);
         Assert.Contains("malformed JSON", err);
     }
@@ -107,8 +109,7 @@ public class CompareRunTests : IDisposable
     public void Json_that_is_not_a_benchmark_report_exits_2()
     {
         string other = _files.WriteRaw("other.json", "{ \"hello\": 1 }");
-        var (code, _, err) = Run(other, _files.Write("b", Suite(100, 10, 1)));
-        Assert.Equal(2, code);
+        string err = Refused(other, _files.Write("b", Suite(100, 10, 1)));
         Assert.Contains("not a BenchmarkDotNet full-JSON report", err);
     }
 
@@ -117,8 +118,7 @@ public class CompareRunTests : IDisposable
     {
         string brief = _files.WriteRaw("brief.json",
             "{ \"HostEnvironmentInfo\": { \"ProcessorName\": \"AMD EPYC\" }, \"Benchmarks\": [ { \"FullName\": \"A.B.C\", \"Statistics\": {} } ] }");
-        var (code, _, err) = Run(brief, _files.Write("b", Suite(100, 10, 1)));
-        Assert.Equal(2, code);
+        string err = Refused(brief, _files.Write("b", Suite(100, 10, 1)));
         Assert.Contains("no 'Measurements'", err);
     }
 
@@ -127,8 +127,7 @@ public class CompareRunTests : IDisposable
     {
         string empty = Path.Combine(_files.Dir, "empty");
         Directory.CreateDirectory(empty);
-        var (code, _, err) = Run(empty, _files.Write("b", Suite(100, 10, 1)));
-        Assert.Equal(2, code);
+        string err = Refused(empty, _files.Write("b", Suite(100, 10, 1)));
         Assert.Contains("no BenchmarkDotNet full-JSON report", err);
     }
 
@@ -137,8 +136,7 @@ public class CompareRunTests : IDisposable
     {
         var a = new Dictionary<string, double[]> { ["A.B.RoundTrip"] = SyntheticResults.Normal(100, 1, 20, 1) };
         var b = new Dictionary<string, double[]> { ["A.B.Other"] = SyntheticResults.Normal(100, 1, 20, 2) };
-        var (code, _, err) = Run(_files.Write("a", a), _files.Write("b", b));
-        Assert.Equal(2, code);
+        string err = Refused(_files.Write("a", a), _files.Write("b", b));
         Assert.Contains("no common benchmarks", err);
         Assert.Contains("A.B.RoundTrip", err);
         Assert.Contains("A.B.Other", err);
@@ -157,8 +155,7 @@ public class CompareRunTests : IDisposable
     [Fact]
     public void Different_cpu_is_refused_with_exit_2()
     {
-        var (code, _, err) = Run(_files.Write("a", Suite(100, 10, 1)), _files.Write("b", Suite(100, 10, 3), processor: "Intel Xeon Gold 6248"));
-        Assert.Equal(2, code);
+        string err = Refused(_files.Write("a", Suite(100, 10, 1)), _files.Write("b", Suite(100, 10, 3), processor: "Intel Xeon Gold 6248"));
         Assert.Contains("different machines", err);
         Assert.Contains("Intel Xeon Gold 6248", err);
         Assert.Contains("--allow-cross-machine", err);
@@ -167,8 +164,7 @@ public class CompareRunTests : IDisposable
     [Fact]
     public void Different_host_from_meta_json_is_refused()
     {
-        var (code, _, err) = Run(_files.Write("a", Suite(100, 10, 1), host: "ci-runner-1"), _files.Write("b", Suite(100, 10, 3), host: "laptop"));
-        Assert.Equal(2, code);
+        string err = Refused(_files.Write("a", Suite(100, 10, 1), host: "ci-runner-1"), _files.Write("b", Suite(100, 10, 3), host: "laptop"));
         Assert.Contains("host 'ci-runner-1' vs 'laptop'", err);
     }
 
@@ -186,8 +182,7 @@ public class CompareRunTests : IDisposable
     {
         _files.Write(Path.Combine("mixed", "r1"), Suite(100, 10, 1));
         _files.Write(Path.Combine("mixed", "r2"), Suite(100, 10, 2), processor: "Other CPU");
-        var (code, _, err) = Run(Path.Combine(_files.Dir, "mixed"), _files.Write("b", Suite(100, 10, 3)));
-        Assert.Equal(2, code);
+        string err = Refused(Path.Combine(_files.Dir, "mixed"), _files.Write("b", Suite(100, 10, 3)));
         Assert.Contains("different machines", err);
     }
 
@@ -206,8 +201,7 @@ public class CompareRunTests : IDisposable
     [InlineData("5")]
     public void Bad_threshold_exits_2(string threshold)
     {
-        var (code, _, err) = Run(_files.Write("a", Suite(100, 10, 1)), _files.Write("b", Suite(100, 10, 3)), threshold);
-        Assert.Equal(2, code);
+        string err = Refused(_files.Write("a", Suite(100, 10, 1)), _files.Write("b", Suite(100, 10, 3)), threshold);
         Assert.Contains("--threshold", err);
     }
 

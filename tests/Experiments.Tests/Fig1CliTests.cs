@@ -74,7 +74,10 @@ public class Fig1CliTests
         Assert.SkipUnless(TestCores.HasTwo, "needs two cores; this process may use one (the one-core test covers machines with one core)");
         string dir = TestCores.TempDir();
         var (exit, _, err) = Run([.. Tiny, "--cores", string.Join(',', TestCores.UpToTwo), "--window", "4", "--out", dir]);
-        Assert.True(exit == 0, err);
+        // The harness-overhead check (harness_ratio, below) is a timing check: on a loaded machine it may fail, and
+        // then the run says so and exits with Failed; every other check must pass.
+        bool harnessMissed = ResultsFile.Read(Path.Combine(dir, Fig1Settings.UrpcTablesId)).Any(r => r is { Metric: "harness_ratio", Verified: "fail" });
+        Assert.True(exit == (harnessMissed ? ExitCode.Failed : ExitCode.Ok), err);
         Assert.Contains("[fig1-shared-state] 1/28", err); // progress per point
 
         string fig = Path.Combine(dir, Fig1Settings.SharedStateId);

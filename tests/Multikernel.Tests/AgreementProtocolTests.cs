@@ -75,6 +75,15 @@ public class AgreementProtocolTests(ITestOutputHelper output)
 
     static readonly AgreementOptions SimOptions = new() { VoteTimeout = 120, RetransmitInterval = 60 };
 
+    /// <summary>A simulation of <paramref name="machine"/> with a key-value replica on every core, built with <see cref="SimOptions"/> (by package unless <paramref name="grouping"/> says otherwise).</summary>
+    static (AgreementSimulation Sim, KeyValueReplica[] Replicas) KeyValueSimulation(MachineTopology machine, int seed, SimulatedFaults? faults = null, RoutingGrouping? grouping = null)
+    {
+        var sim = new AgreementSimulation(machine, seed, faults);
+        var replicas = Enumerable.Range(0, machine.Cores.Count).Select(_ => new KeyValueReplica()).ToArray();
+        sim.Build(c => replicas[c], grouping ?? RoutingGrouping.Package, SimOptions);
+        return (sim, replicas);
+    }
+
     static AgreementUpdate Set(ulong key, ulong value) => new(TestTable, 1, 0, key, value);
 
     sealed record Trial(int Transactions, int Committed, int TimedOut, int VotedNo, int Partial, long LatePrepares, List<string> Errors);
@@ -98,9 +107,7 @@ public class AgreementProtocolTests(ITestOutputHelper output)
             SlowCore = rng.Next(4) == 0 ? rng.Next(n) : -1,
             SlowBy = 200 + rng.Next(200), // past the vote timeout
         };
-        var sim = new AgreementSimulation(machine, seed, faults);
-        var replicas = Enumerable.Range(0, n).Select(_ => new KeyValueReplica()).ToArray();
-        sim.Build(c => replicas[c], grouping, SimOptions);
+        var (sim, replicas) = KeyValueSimulation(machine, seed, faults, grouping);
         bool twoPhase = rng.Next(5) != 0;
         int k = 1 + rng.Next(4);
         var txs = new List<(AgreementTag Tag, CoreSet Participants, Recorder Done, int Coordinator)>();
@@ -197,9 +204,7 @@ public class AgreementProtocolTests(ITestOutputHelper output)
         var machine = MachineTopology.FromDescription(2, 1, 1, 4);
         for (int seed = 1; seed <= 300; seed++)
         {
-            var sim = new AgreementSimulation(machine, seed, new SimulatedFaults { MaxDelay = 10 });
-            var replicas = Enumerable.Range(0, 8).Select(_ => new KeyValueReplica()).ToArray();
-            sim.Build(c => replicas[c], RoutingGrouping.Package, SimOptions);
+            var (sim, replicas) = KeyValueSimulation(machine, seed, new SimulatedFaults { MaxDelay = 10 });
             var all = CoreSet.FirstN(8);
             int bothCommittedFirstTry = 0, attempts = 0;
             var first = new List<bool>();
@@ -237,9 +242,7 @@ public class AgreementProtocolTests(ITestOutputHelper output)
     public void AParticipantThatDoesNotVoteInTimeMakesTheCoordinatorAbortAndItsLatePrepareIsIgnored()
     {
         var machine = MachineTopology.FromDescription(1, 1, 1, 4);
-        var sim = new AgreementSimulation(machine, 5);
-        var replicas = Enumerable.Range(0, 4).Select(_ => new KeyValueReplica()).ToArray();
-        sim.Build(c => replicas[c], RoutingGrouping.Package, SimOptions);
+        var (sim, replicas) = KeyValueSimulation(machine, 5);
         var done = new Recorder();
         var tag = sim.Nodes[0].StartTwoPhase(RoutingProtocol.Unicast, CoreSet.FirstN(4), Set(1, 42), done, sim.Now);
         var held = Assert.Single(sim.Withhold(3, AgreementMessages.Prepare)); // core 3 never hears in time
@@ -262,9 +265,7 @@ public class AgreementProtocolTests(ITestOutputHelper output)
     public void ALostDecisionIsResentUntilEveryParticipantAcknowledged()
     {
         var machine = MachineTopology.FromDescription(2, 1, 1, 4);
-        var sim = new AgreementSimulation(machine, 9);
-        var replicas = Enumerable.Range(0, 8).Select(_ => new KeyValueReplica()).ToArray();
-        sim.Build(c => replicas[c], RoutingGrouping.Package, SimOptions);
+        var (sim, replicas) = KeyValueSimulation(machine, 9);
         var done = new Recorder();
         sim.Nodes[0].StartTwoPhase(RoutingProtocol.Multicast, CoreSet.FirstN(8), Set(3, 9), done, sim.Now);
         while (sim.Nodes[0].Coordinator.Committed == 0) Assert.True(sim.Step());
@@ -284,9 +285,7 @@ public class AgreementProtocolTests(ITestOutputHelper output)
         var machine = MachineTopology.FromDescription(8, 1, 1, 4);
         foreach (var (protocol, coordinatorMessages) in new[] { (RoutingProtocol.Unicast, 4 * 31), (RoutingProtocol.NumaAwareMulticast, 4 * 10) })
         {
-            var sim = new AgreementSimulation(machine, 1);
-            var replicas = Enumerable.Range(0, 32).Select(_ => new KeyValueReplica()).ToArray();
-            sim.Build(c => replicas[c], RoutingGrouping.Package, SimOptions);
+            var (sim, replicas) = KeyValueSimulation(machine, 1);
             var done = new Recorder();
             sim.Nodes[0].StartTwoPhase(protocol, CoreSet.FirstN(32), Set(1, 1), done, sim.Now);
             sim.RunToQuiet();
@@ -301,9 +300,7 @@ public class AgreementProtocolTests(ITestOutputHelper output)
     public void ParticipantsForgetFinishedAgreementsUnderOnePhaseTrafficToo()
     {
         var machine = MachineTopology.FromDescription(2, 1, 1, 4);
-        var sim = new AgreementSimulation(machine, 3, new SimulatedFaults { MaxDelay = 5 });
-        var replicas = Enumerable.Range(0, 8).Select(_ => new KeyValueReplica()).ToArray();
-        sim.Build(c => replicas[c], RoutingGrouping.Package, SimOptions);
+        var (sim, replicas) = KeyValueSimulation(machine, 3, new SimulatedFaults { MaxDelay = 5 });
         for (int i = 0; i < 2000; i++)
         {
             sim.Nodes[i % 2].StartOnePhase(RoutingProtocol.Multicast, CoreSet.FirstN(8), Set(500 + (ulong)(i % 2), (ulong)i), new Recorder(), sim.Now);

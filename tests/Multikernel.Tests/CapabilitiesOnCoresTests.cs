@@ -1,7 +1,5 @@
-using Multikernel.Capabilities;
 using Multikernel.CpuDriver;
 using Multikernel.Domains;
-using Multikernel.Memory;
 using Multikernel.Monitor;
 using Multikernel.Monitor.Agreement;
 
@@ -42,14 +40,22 @@ public sealed class CapabilitiesOnCoresTests
     static Cptr TakeSlot(MultikernelSystem mk, Domain domain, int index) =>
         Wait(mk.CallOn(domain.CoreIndices[index], _ => domain.Dispatchers[index].Memory!.Slots.TryAlloc(out var s) ? s : throw new InvalidOperationException("no slot")));
 
+    /// <summary>Boots every allowed core; with fewer than two the system is shut down again and the test skipped.</summary>
+    static MultikernelSystem BootAtLeastTwoCores()
+    {
+        var mk = MultikernelSystem.Boot();
+        bool enough = mk.CoreCount >= 2;
+        if (!enough) mk.Dispose();
+        Assert.SkipUnless(enough, "needs two cores; this process may use one");
+        return mk;
+    }
+
     [Fact]
     public void TransferRevokeAndLastCopyDeleteRunThroughTheMonitors()
     {
-        using var mk = MultikernelSystem.Boot();
-        Assert.SkipWhen(mk.CoreCount < 2, "needs two cores; this process may use one");
+        using var mk = BootAtLeastTwoCores();
         using var domain = Wait(Domain.CreateAsync(mk));
-        var d0 = domain.Dispatchers[0];
-        var d1 = domain.Dispatchers[1];
+        var (d0, d1) = (domain.Dispatchers[0], domain.Dispatchers[1]);
         var frame = Wait(mk.CallOn(0, _ => d0.Memory!.Frames.TryAlloc(CapType.Frame, out var f) == CapError.Ok ? f : throw new InvalidOperationException("no frame")));
         var dest = TakeSlot(mk, domain, 1);
 
@@ -89,11 +95,9 @@ public sealed class CapabilitiesOnCoresTests
     [Fact]
     public void AGiftLeavesTheSenderWithoutACopyAndARetypeOfSharedRamAsksEveryHolder()
     {
-        using var mk = MultikernelSystem.Boot();
-        Assert.SkipWhen(mk.CoreCount < 2, "needs two cores; this process may use one");
+        using var mk = BootAtLeastTwoCores();
         using var domain = Wait(Domain.CreateAsync(mk));
-        var d0 = domain.Dispatchers[0];
-        var d1 = domain.Dispatchers[1];
+        var (d0, d1) = (domain.Dispatchers[0], domain.Dispatchers[1]);
         // A 64 KiB RAM object retyped from dispatcher 0's RAM.
         var ram = TakeSlot(mk, domain, 0);
         Assert.Equal(CapError.Ok, Wait(mk.CallOn(0, _ => d0.Memory!.Driver.Retype(d0.Memory.Space, CSpace.BootRam, CapType.Ram, 128 * 1024, 64 * 1024, 1, ram))));

@@ -1,5 +1,3 @@
-using Multikernel.Capabilities;
-using Multikernel.Memory;
 using static Multikernel.Tests.CapabilityTestCore;
 
 namespace Multikernel.Tests;
@@ -225,6 +223,13 @@ public class CapabilityInvocationTests
         Ok(t.Driver.Retype(t.Space, Ram, CapType.Frame, Free + Page, Page, 1, Slot(3)));
     }
 
+    /// <summary>Set-up: <see cref="FrameAndTable"/>, then a copy of <paramref name="source"/> minted into <paramref name="target"/> with <paramref name="rights"/>.</summary>
+    static Action<CapabilityTestCore> FrameAndTableMinting(Cptr source, Cptr target, CapRights rights) => t =>
+    {
+        FrameAndTable(t);
+        Ok(t.Driver.Mint(t.Space, source, target, rights));
+    };
+
     [Fact]
     public void MappingARamCapAsAFrameIsWrongType() =>
         Refused(CapError.WrongType, FrameAndTable, t => t.Driver.Map(t.Space, Slot(2), 0, Ram, CapRights.Read));
@@ -247,35 +252,23 @@ public class CapabilityInvocationTests
 
     [Fact]
     public void AWritableMappingOfAReadOnlyFrameIsMissingRights() =>
-        Refused(CapError.MissingRights, t =>
-        {
-            FrameAndTable(t);
-            Ok(t.Driver.Mint(t.Space, Slot(3), Slot(4), CapRights.Read));
-        }, t => t.Driver.Map(t.Space, Slot(2), 0, Slot(4), CapRights.ReadWrite));
+        Refused(CapError.MissingRights, FrameAndTableMinting(Slot(3), Slot(4), CapRights.Read),
+            t => t.Driver.Map(t.Space, Slot(2), 0, Slot(4), CapRights.ReadWrite));
 
     [Fact]
     public void MappingThroughAReadOnlyTableCapIsMissingRights() =>
-        Refused(CapError.MissingRights, t =>
-        {
-            FrameAndTable(t);
-            Ok(t.Driver.Mint(t.Space, Slot(2), Slot(5), CapRights.Read));
-        }, t => t.Driver.Map(t.Space, Slot(5), 0, Slot(3), CapRights.Read));
+        Refused(CapError.MissingRights, FrameAndTableMinting(Slot(2), Slot(5), CapRights.Read),
+            t => t.Driver.Map(t.Space, Slot(5), 0, Slot(3), CapRights.Read));
 
     [Fact]
     public void ExportingWithoutGrantIsMissingRights() =>
-        Refused(CapError.MissingRights, t =>
-        {
-            FrameAndTable(t);
-            Ok(t.Driver.Mint(t.Space, Slot(3), Slot(4), CapRights.ReadWrite));
-        }, t => t.Driver.Export(t.Space, Slot(4), CapRights.Read, out _));
+        Refused(CapError.MissingRights, FrameAndTableMinting(Slot(3), Slot(4), CapRights.ReadWrite),
+            t => t.Driver.Export(t.Space, Slot(4), CapRights.Read, out _));
 
     [Fact]
     public void MintingMoreRightsThanTheSourceIsRightsNotSubset() =>
-        Refused(CapError.RightsNotSubset, t =>
-        {
-            FrameAndTable(t);
-            Ok(t.Driver.Mint(t.Space, Slot(3), Slot(4), CapRights.Read));
-        }, t => t.Driver.Mint(t.Space, Slot(4), Slot(5), CapRights.ReadWrite));
+        Refused(CapError.RightsNotSubset, FrameAndTableMinting(Slot(3), Slot(4), CapRights.Read),
+            t => t.Driver.Mint(t.Space, Slot(4), Slot(5), CapRights.ReadWrite));
 
     [Fact]
     public void CopyingFromAnEmptySlotIsEmptySlot() =>

@@ -1,7 +1,5 @@
-using Multikernel.Capabilities;
 using Multikernel.CpuDriver;
 using Multikernel.Hardware;
-using Multikernel.Memory;
 using Multikernel.Monitor;
 using Multikernel.Urpc;
 
@@ -33,22 +31,42 @@ public class CapabilityLrpcTests
         return memory;
     }
 
+    /// <summary>Boots one core and spawns <paramref name="dispatchers"/> on it, in order.</summary>
+    static async Task<MultikernelSystem> BootWith(params Dispatcher[] dispatchers)
+    {
+        var mk = MultikernelSystem.Boot(new MultikernelOptions { Cores = [CoreAffinity.AllowedCpus()[0]] });
+        try
+        {
+            foreach (var d in dispatchers) await mk.SpawnAsync(0, 0, () => d);
+            return mk;
+        }
+        catch
+        {
+            mk.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Retypes a Dispatcher capability describing <paramref name="server"/> into root slot 2, and an Endpoint from it into root slot 3.</summary>
+    static void EndpointOf(CapabilityDriver caps, CSpace cs, Dispatcher server)
+    {
+        Check(caps.Retype(cs, CSpace.BootRam, CapType.Dispatcher, 64 * 1024, 0, 1, Cptr.Root(2)));
+        Check(caps.SetupDispatcher(cs, Cptr.Root(2), server));
+        Check(caps.Retype(cs, Cptr.Root(2), CapType.Endpoint, 0, 0, 1, Cptr.Root(3)));
+    }
+
     [Fact]
     public async Task RevokingTheEndpointStopsFurtherCalls()
     {
-        using var mk = MultikernelSystem.Boot(new MultikernelOptions { Cores = [CoreAffinity.AllowedCpus()[0]] });
         var adder = new Adder();
         var client = new Client();
-        await mk.SpawnAsync(0, 0, () => adder);
-        await mk.SpawnAsync(0, 0, () => client);
+        using var mk = await BootWith(adder, client);
         var outcome = await mk.CallOn(0, m =>
         {
             var caps = m.Driver.Capabilities!;
             using var memory = NewSpace(m);
             var cs = memory.Space;
-            Check(caps.Retype(cs, CSpace.BootRam, CapType.Dispatcher, 64 * 1024, 0, 1, Cptr.Root(2)));
-            Check(caps.SetupDispatcher(cs, Cptr.Root(2), adder));
-            Check(caps.Retype(cs, Cptr.Root(2), CapType.Endpoint, 0, 0, 1, Cptr.Root(3)));
+            EndpointOf(caps, cs, adder);
             Check(caps.Mint(cs, Cptr.Root(3), Cptr.Root(4), CapRights.Write, badge: 5)); // the client's endpoint
             Check(caps.Mint(cs, Cptr.Root(3), Cptr.Root(5), CapRights.Read)); // one without the right to call
             Check(caps.GetHandle(cs, Cptr.Root(4), out var callRight));
@@ -75,21 +93,16 @@ public class CapabilityLrpcTests
     [Fact]
     public async Task AnEndpointForAnotherDispatcherCannotBindTheCall()
     {
-        using var mk = MultikernelSystem.Boot(new MultikernelOptions { Cores = [CoreAffinity.AllowedCpus()[0]] });
         var adder = new Adder();
         var other = new Adder();
         var client = new Client();
-        await mk.SpawnAsync(0, 0, () => adder);
-        await mk.SpawnAsync(0, 0, () => other);
-        await mk.SpawnAsync(0, 0, () => client);
+        using var mk = await BootWith(adder, other, client);
         var message = await mk.CallOn(0, m =>
         {
             var caps = m.Driver.Capabilities!;
             using var memory = NewSpace(m);
             var cs = memory.Space;
-            Check(caps.Retype(cs, CSpace.BootRam, CapType.Dispatcher, 64 * 1024, 0, 1, Cptr.Root(2)));
-            Check(caps.SetupDispatcher(cs, Cptr.Root(2), other));
-            Check(caps.Retype(cs, Cptr.Root(2), CapType.Endpoint, 0, 0, 1, Cptr.Root(3)));
+            EndpointOf(caps, cs, other);
             Check(caps.GetHandle(cs, Cptr.Root(3), out var h));
             return Assert.Throws<ArgumentException>(() => m.Driver.BindLrpc(client, adder, h)).Message;
         });
@@ -99,11 +112,9 @@ public class CapabilityLrpcTests
     [Fact]
     public async Task TheMonitorMintsTheEndpointAndRevokingItStopsTheBinding()
     {
-        using var mk = MultikernelSystem.Boot(new MultikernelOptions { Cores = [CoreAffinity.AllowedCpus()[0]] });
         var adder = new Adder();
         var client = new Client();
-        await mk.SpawnAsync(0, 0, () => adder);
-        await mk.SpawnAsync(0, 0, () => client);
+        using var mk = await BootWith(adder, client);
         var (sum, after, slotsBack) = await mk.CallOn(0, m =>
         {
             int free = FreeRootSlots(m);

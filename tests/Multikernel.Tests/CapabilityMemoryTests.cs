@@ -1,5 +1,3 @@
-using Multikernel.Capabilities;
-using Multikernel.Memory;
 using static Multikernel.Tests.CapabilityTestCore;
 
 namespace Multikernel.Tests;
@@ -16,6 +14,21 @@ public class CapabilityMemoryTests
         Ok(t.Driver.Retype(t.Space, CSpace.BootRam, CapType.Ram, 128 * 1024, (ulong)pages * Page, 1, Slot(2)));
         var slots = new SlotAllocator(1);
         return (new RamFrameAllocator(t.Driver, t.Space, Slot(2), slots), slots);
+    }
+
+    /// <summary><see cref="Setup"/>'s frame allocator and a pmap whose page tables come from it.</summary>
+    static (RamFrameAllocator Alloc, Pmap Pmap) SetupPmap(CapabilityTestCore t)
+    {
+        var (alloc, _) = Setup(t);
+        return (alloc, new Pmap(alloc));
+    }
+
+    /// <summary>Allocates a frame and maps it at <paramref name="va"/> with <paramref name="rights"/>; returns the frame's slot.</summary>
+    static Cptr MapNewFrame(RamFrameAllocator alloc, Pmap pmap, ulong va, CapRights rights)
+    {
+        Ok(alloc.TryAlloc(CapType.Frame, out var f));
+        Ok(pmap.Map(va, f, rights));
+        return f;
     }
 
     [Fact]
@@ -44,16 +57,11 @@ public class CapabilityMemoryTests
     public void APmapBuildsX86TablesByInvocationsAndAWalkFollowsThem()
     {
         using var t = new CapabilityTestCore();
-        var (alloc, _) = Setup(t);
-        var pmap = new Pmap(alloc);
+        var (alloc, pmap) = SetupPmap(t);
         var vas = new ulong[] { 0x1000, 0x2000, 0x7f00_0020_0000, 0x4000_0000_0000 };
         var frames = new Dictionary<ulong, ulong>();
         foreach (var va in vas)
-        {
-            Ok(alloc.TryAlloc(CapType.Frame, out var f));
-            Ok(pmap.Map(va, f, CapRights.ReadWrite));
-            frames[va] = t.Space[f].Base;
-        }
+            frames[va] = t.Space[MapNewFrame(alloc, pmap, va, CapRights.ReadWrite)].Base;
         Assert.Equal(1 + 3 + 2 * 3, pmap.Tables); // the PML4, one chain for the two low pages, one chain each for the others
         foreach (var va in vas)
         {
@@ -72,10 +80,8 @@ public class CapabilityMemoryTests
     public void FreeingAMappedFrameUnmapsItAndTellsTheObserver()
     {
         using var t = new CapabilityTestCore();
-        var (alloc, _) = Setup(t);
-        var pmap = new Pmap(alloc);
-        Ok(alloc.TryAlloc(CapType.Frame, out var f));
-        Ok(pmap.Map(0x10_0000, f, CapRights.Read));
+        var (alloc, pmap) = SetupPmap(t);
+        var f = MapNewFrame(alloc, pmap, 0x10_0000, CapRights.Read);
         Assert.True(pmap.TryWalk(0x10_0000, out _));
         Ok(alloc.Free(f));
         Assert.False(pmap.TryWalk(0x10_0000, out _));
@@ -86,13 +92,9 @@ public class CapabilityMemoryTests
     public void RevokingTheAllocatorsRamTakesBackEveryFrameAndTable()
     {
         using var t = new CapabilityTestCore();
-        var (alloc, _) = Setup(t);
-        var pmap = new Pmap(alloc);
+        var (alloc, pmap) = SetupPmap(t);
         for (int i = 0; i < 10; i++)
-        {
-            Ok(alloc.TryAlloc(CapType.Frame, out var f));
-            Ok(pmap.Map(0x40_0000 + (ulong)i * Page, f, CapRights.ReadWrite));
-        }
+            MapNewFrame(alloc, pmap, 0x40_0000 + (ulong)i * Page, CapRights.ReadWrite);
         Ok(t.Driver.Revoke(t.Space, Slot(2)));
         Assert.DoesNotContain(t.Driver.Snapshot(), r => r.Key.Type == CapType.Frame || CapTypeRules.IsVNode(r.Key.Type));
         Assert.Null(t.Driver.Validate());

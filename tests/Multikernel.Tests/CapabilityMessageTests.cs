@@ -1,7 +1,5 @@
 using FsCheck;
 using FsCheck.Fluent;
-using Multikernel.Capabilities;
-using Multikernel.Memory;
 
 namespace Multikernel.Tests;
 

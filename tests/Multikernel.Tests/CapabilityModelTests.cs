@@ -1,8 +1,6 @@
 using FsCheck;
 using FsCheck.Fluent;
-using Multikernel.Capabilities;
 using Multikernel.Hardware;
-using Multikernel.Memory;
 using Multikernel.Monitor;
 using Multikernel.Monitor.Agreement;
 

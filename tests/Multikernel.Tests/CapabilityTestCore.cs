@@ -1,5 +1,3 @@
-using Multikernel.Capabilities;
-using Multikernel.Memory;
 
 namespace Multikernel.Tests;
 

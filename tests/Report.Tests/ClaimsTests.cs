@@ -13,7 +13,13 @@ public class ClaimsTests
 {
     const string F1 = ExperimentCatalogNames.Fig1, Tlb = ExperimentCatalogNames.Fig3Tlb, Cmp = ExperimentCatalogNames.Compute, Io = ExperimentCatalogNames.IoWebserver;
 
-    static ClaimResult Judge(FixtureRun fx, string id) => PaperClaims.All.Concat(PaperClaims.Checks).Single(c => c.Id == id).Evaluate(RunFolder.Load(fx.RunDir));
+    /// <summary>Judges claim <paramref name="id"/> on the fixture's run, asserts its verdict and returns the result for the rest of the checks.</summary>
+    static ClaimResult Judged(FixtureRun fx, string id, Verdict expected)
+    {
+        var r = PaperClaims.All.Concat(PaperClaims.Checks).Single(c => c.Id == id).Evaluate(RunFolder.Load(fx.RunDir));
+        Assert.Equal(expected, r.Verdict);
+        return r;
+    }
 
     static IEnumerable<ResultRow> Curve(string experiment, string series, string metric, Func<int, double> value, int maxCores, string param = "", string unit = "cycles") =>
         Enumerable.Range(1, maxCores).Select(c => FixtureRun.Row(experiment, series, c, value(c), metric, unit, param));
@@ -23,8 +29,7 @@ public class ClaimsTests
     {
         using var fx = new FixtureRun();
         fx.Write(F1, Curve(F1, "SHM8", "cycles_per_update", c => 300.0 * c, 8).Concat(Curve(F1, "MSG8", "cycles_per_update", c => 1000 + 50.0 * c, 8).Skip(1)));
-        var r = Judge(fx, "msg-beats-shm");
-        Assert.Equal(Verdict.Holds, r.Verdict);
+        var r = Judged(fx, "msg-beats-shm", Verdict.Holds);
         Assert.Contains("crossover at 5 cores", r.Numbers); // at 4 cores 1,200 is not below 1,200; at 5, 1,250 < 1,500
     }
 
@@ -33,8 +38,7 @@ public class ClaimsTests
     {
         using var fx = new FixtureRun();
         fx.Write(F1, Curve(F1, "SHM8", "cycles_per_update", c => 1000 + 100.0 * c, 16).Concat(Curve(F1, "MSG8", "cycles_per_update", c => 330.0 * c, 16).Skip(1)));
-        var r = Judge(fx, "msg-beats-shm");
-        Assert.Equal(Verdict.DoesNotHold, r.Verdict);
+        var r = Judged(fx, "msg-beats-shm", Verdict.DoesNotHold);
         Assert.Contains("at 16 cores MSG8 5,280 vs SHM8 2,600", r.Numbers);
         Assert.Contains("MSG8 below SHM8 at 2, 3 and 4 cores", r.Numbers);
     }
@@ -44,11 +48,9 @@ public class ClaimsTests
     {
         using var fx = new FixtureRun();
         fx.Write(F1, [FixtureRun.Row(F1, "SHM8", 1, 100), FixtureRun.Skipped(F1, "MSG8", 1, "cycles_per_update", "cycles", "message passing needs two cores")]);
-        var r = Judge(fx, "msg-beats-shm");
-        Assert.Equal(Verdict.NotTestable, r.Verdict);
+        var r = Judged(fx, "msg-beats-shm", Verdict.NotTestable);
         Assert.Contains("1 core", r.Reason);
-        var io = Judge(fx, "web-static");
-        Assert.Equal(Verdict.NotMeasured, io.Verdict);
+        var io = Judged(fx, "web-static", Verdict.NotMeasured);
         Assert.Contains("io-webserver is not in this run", io.Reason);
         Assert.Equal("not measured in this run", io.Label);
     }
@@ -58,16 +60,14 @@ public class ClaimsTests
     {
         using var flat = new FixtureRun();
         flat.Write(F1, Curve(F1, "Server8", "cycles_per_update", c => 260 + c, 16).Skip(1));
-        Assert.Equal(Verdict.Holds, Judge(flat, "server-flat").Verdict);
+        Judged(flat, "server-flat", Verdict.Holds);
         using var growing = new FixtureRun();
         growing.Write(F1, Curve(F1, "Server8", "cycles_per_update", c => 80.0 * c, 4).Skip(1));
-        var r = Judge(growing, "server-flat");
-        Assert.Equal(Verdict.DoesNotHold, r.Verdict);
+        var r = Judged(growing, "server-flat", Verdict.DoesNotHold);
         Assert.Contains("160 cycles per update with 1 client, 320 with 3 clients", r.Numbers);
         using var twoCores = new FixtureRun();
         twoCores.Write(F1, [FixtureRun.Row(F1, "Server8", 2, 34)]);
-        var t = Judge(twoCores, "server-flat");
-        Assert.Equal(Verdict.NotTestable, t.Verdict);
+        var t = Judged(twoCores, "server-flat", Verdict.NotTestable);
         Assert.Contains("two client counts", t.Reason);
     }
 
@@ -78,15 +78,14 @@ public class ClaimsTests
         IEnumerable<ResultRow> Rows(double numa) => protocols.Select((p, i) => FixtureRun.Row(Tlb, p, 32, p == "NUMA-aware multicast" ? numa : 10000 + 1000 * i, "cycles"));
         using var one = new FixtureRun();
         one.Write(Tlb, Rows(3000), FixtureRun.MetaOn(Tlb, 1, 32));
-        var r = Judge(one, "numa-multicast-fastest");
-        Assert.Equal(Verdict.NotTestable, r.Verdict);
+        var r = Judged(one, "numa-multicast-fastest", Verdict.NotTestable);
         Assert.Contains("one package and one NUMA node", r.Reason);
         using var four = new FixtureRun();
         four.Write(Tlb, Rows(3000), FixtureRun.MetaOn(Tlb, 4, 32));
-        Assert.Equal(Verdict.Holds, Judge(four, "numa-multicast-fastest").Verdict);
+        Judged(four, "numa-multicast-fastest", Verdict.Holds);
         using var slow = new FixtureRun();
         slow.Write(Tlb, Rows(20000), FixtureRun.MetaOn(Tlb, 4, 32));
-        Assert.Equal(Verdict.DoesNotHold, Judge(slow, "numa-multicast-fastest").Verdict);
+        Judged(slow, "numa-multicast-fastest", Verdict.DoesNotHold);
     }
 
     [Fact]
@@ -95,8 +94,7 @@ public class ClaimsTests
         IEnumerable<ResultRow> Linux() => Curve(Tlb, "Linux mprotect", "unmap_cycles", c => 2000.0 * c, 16, "call=mprotect;pages=1");
         using var modelled = new FixtureRun();
         modelled.Write(Tlb, Curve(Tlb, "Multikernel unmap", "unmap_cycles", c => 500.0 * c, 16, "pages=1").Concat(Linux()));
-        var m = Judge(modelled, "unmap-beats-linux");
-        Assert.Equal(Verdict.NotTestable, m.Verdict);
+        var m = Judged(modelled, "unmap-beats-linux", Verdict.NotTestable);
         Assert.Contains("modelled", m.Reason);
         Assert.Contains("first faster at 1 core", m.Numbers);
 
@@ -104,8 +102,7 @@ public class ClaimsTests
         hardware.Write(Tlb, Curve(Tlb, "Multikernel unmap", "unmap_cycles", c => 12000 + 500.0 * c, 16, "mmu=hardware;pages=1")
             .Concat(Curve(Tlb, "Multikernel unmap", "unmap_cycles", c => 100.0 * c, 16, "mmu=modelled;pages=1"))
             .Concat(Linux()));
-        var h = Judge(hardware, "unmap-beats-linux");
-        Assert.Equal(Verdict.Holds, h.Verdict);
+        var h = Judged(hardware, "unmap-beats-linux", Verdict.Holds);
         Assert.Contains("crossover at 9 cores", h.Numbers); // 12000 + 500k < 2000k from k = 9 (16,500 < 18,000)
         Assert.Contains("mmu=hardware", h.Numbers);
     }
@@ -120,15 +117,13 @@ public class ClaimsTests
                 for (int c = 1; c <= 4; c *= 2)
                     rows.Add(FixtureRun.Row(Cmp, $"{bench}/{rt}", c, t / c, "seconds", "s", $"bench={bench.ToLowerInvariant()}", "pass"));
         fx.Write(Cmp, rows);
-        var r = Judge(fx, "compute-on-par");
-        Assert.Equal(Verdict.Holds, r.Verdict);
+        var r = Judged(fx, "compute-on-par", Verdict.Holds);
         Assert.Contains("BARNES 1.04", r.Numbers);
         Assert.Contains("host-spin", r.Numbers);
 
         using var slow = new FixtureRun();
         slow.Write(Cmp, rows.Select(x => x.Series == "BARNES/mk" && x.Cores == 4 ? FixtureRun.Row(Cmp, x.Series, 4, 0.4, "seconds", "s", x.Param, "pass") : x));
-        var s = Judge(slow, "compute-on-par");
-        Assert.Equal(Verdict.DoesNotHold, s.Verdict);
+        var s = Judged(slow, "compute-on-par", Verdict.DoesNotHold);
         Assert.Contains("worst BARNES at 4 cores", s.Numbers);
     }
 
@@ -144,11 +139,9 @@ public class ClaimsTests
             FixtureRun.Row(Io, "UDP echo/mk", 3, 200_000, "packets_per_s", "packets/s", "stack=user"),
             FixtureRun.Skipped(Io, "UDP echo/host", 3, "packets_per_s", "packets/s", "the host loop needs the veth pair (run as root)"),
         ]);
-        var web = Judge(fx, "web-static");
-        Assert.Equal(Verdict.Holds, web.Verdict);
+        var web = Judged(fx, "web-static", Verdict.Holds);
         Assert.Contains("mk 150,000 vs lighttpd 140,000", web.Numbers);
-        var udp = Judge(fx, "udp-echo");
-        Assert.Equal(Verdict.NotMeasured, udp.Verdict);
+        var udp = Judged(fx, "udp-echo", Verdict.NotMeasured);
         Assert.Contains("skipped (the host loop needs the veth pair (run as root))", udp.Reason);
     }
 
@@ -158,11 +151,9 @@ public class ClaimsTests
         using var fx = new FixtureRun();
         fx.Write(F1, [FixtureRun.Row(F1, "SHM8 C#/C", 2, 1.04, "cycles_ratio", "x"), FixtureRun.Row(F1, "MSG8 C#/C", 2, 1.12, "cycles_ratio", "x")]);
         fx.Write("urpc-vs-native-0-1", [FixtureRun.Row("urpc-vs-native", "C#/native", 2, 1.03, "rtt_ratio", "x", "cores=0,1;slots=16")]);
-        var twin = Judge(fx, "c-twin");
-        Assert.Equal(Verdict.DoesNotHold, twin.Verdict);
+        var twin = Judged(fx, "c-twin", Verdict.DoesNotHold);
         Assert.Contains("worst MSG8 C#/C at 2 cores: 1.12", twin.Numbers);
-        var native = Judge(fx, "urpc-vs-native");
-        Assert.Equal(Verdict.Holds, native.Verdict);
+        var native = Judged(fx, "urpc-vs-native", Verdict.Holds);
         Assert.Contains("0,1: 1.03", native.Numbers);
     }
 }

@@ -17,8 +17,7 @@ public class CommandLineTests
     [Fact]
     public void Half_written_folder_exits_1_and_leaves_the_run_folder_as_it_was()
     {
-        using var fx = new FixtureRun();
-        fx.WithFig1();
+        using var fx = new FixtureRun().WithFig1();
         File.WriteAllText(Path.Combine(fx.RunDir, "report.html"), "earlier report");
         File.Delete(Path.Combine(fx.RunDir, ExperimentCatalogNames.Fig1, "meta.json"));
         var before = Directory.GetFiles(fx.RunDir, "*", SearchOption.AllDirectories).Order().ToList();
@@ -56,8 +55,7 @@ public class CommandLineTests
     [Fact]
     public void Html_only_report_is_written_into_the_run_folder_without_temporary_files()
     {
-        using var fx = new FixtureRun();
-        fx.WithFig1();
+        using var fx = new FixtureRun().WithFig1();
         var r = ReportProcess.Run("--run", fx.RunDir, "--no-pdf");
         Assert.Equal(0, r.ExitCode);
         string html = Path.Combine(fx.RunDir, "report.html");
@@ -69,8 +67,7 @@ public class CommandLineTests
     [Fact]
     public void Missing_chromium_still_writes_html_and_exits_3_saying_how_to_install_it()
     {
-        using var fx = new FixtureRun();
-        fx.WithFig1();
+        using var fx = new FixtureRun().WithFig1();
         var r = ReportProcess.Run(new Dictionary<string, string> { ["REPRO_CHROMIUM"] = Path.Combine(fx.Root, "no-chromium") }, "--run", fx.RunDir);
         Assert.Equal(3, r.ExitCode);
         Assert.Contains("install-deps.sh", r.Stderr);
@@ -81,8 +78,7 @@ public class CommandLineTests
     [Fact]
     public void Missing_paper_values_file_is_an_input_error()
     {
-        using var fx = new FixtureRun();
-        fx.WithFig1();
+        using var fx = new FixtureRun().WithFig1();
         string missing = Path.Combine(fx.Root, "paper.csv");
         var r = ReportProcess.Run("--run", fx.RunDir, "--no-pdf", "--paper-values", missing);
         Assert.Equal(1, r.ExitCode);
@@ -94,8 +90,7 @@ public class CommandLineTests
     [Fact]
     public void Out_naming_a_file_is_a_one_line_error_naming_it_with_exit_2()
     {
-        using var fx = new FixtureRun();
-        fx.WithFig1();
+        using var fx = new FixtureRun().WithFig1();
         string file = Path.Combine(fx.Root, "not-a-folder.txt");
         File.WriteAllText(file, "x");
         var r = ReportProcess.Run("--run", fx.RunDir, "--out", file, "--no-pdf");
@@ -110,8 +105,7 @@ public class CommandLineTests
     [Fact]
     public void Out_below_a_file_is_a_one_line_error_with_exit_2()
     {
-        using var fx = new FixtureRun();
-        fx.WithFig1();
+        using var fx = new FixtureRun().WithFig1();
         string file = Path.Combine(fx.Root, "file");
         File.WriteAllText(file, "x");
         var r = ReportProcess.Run("--run", fx.RunDir, "--out", Path.Combine(file, "sub"), "--no-pdf");
@@ -126,8 +120,7 @@ public class CommandLineTests
     [InlineData("--out", "   ")]
     public void Empty_out_is_a_one_line_error_with_exit_2(string option, string? value)
     {
-        using var fx = new FixtureRun();
-        fx.WithFig1();
+        using var fx = new FixtureRun().WithFig1();
         var args = new List<string> { "--run", fx.RunDir, "--no-pdf", option };
         if (value is not null) args.Add(value);
         var r = ReportProcess.Run(args.ToArray());
@@ -142,8 +135,7 @@ public class CommandLineTests
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     public void Unwritable_run_folder_is_a_one_line_error_naming_it_with_exit_2()
     {
-        using var fx = new FixtureRun();
-        fx.WithFig1();
+        using var fx = new FixtureRun().WithFig1();
         using var locked = ReadOnlyFolder.Lock(fx.RunDir);
         Assert.SkipUnless(locked.Locked, locked.Why);
         var r = ReportProcess.Run("--run", fx.RunDir, "--no-pdf");

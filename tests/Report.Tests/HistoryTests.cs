@@ -106,8 +106,7 @@ public class HistoryTests
     [Fact]
     public void History_with_a_run_adds_its_chapter_and_says_when_the_file_records_no_verdicts()
     {
-        using var fx = new FixtureRun();
-        fx.WithFig1();
+        using var fx = new FixtureRun().WithFig1();
         string path = Write(fx.Root, [200, 201, 202]);
         var r = ReportProcess.Run("--run", fx.RunDir, "--history", path, "--no-pdf");
         Assert.True(r.ExitCode == 0, r.Stderr);

@@ -26,8 +26,7 @@ public class PdfReportTests
     public void Pdf_of_a_run_names_every_figure_and_every_panel_shows_plotted_data()
     {
         RequireTools();
-        using var fx = new FixtureRun();
-        fx.WithFig1().WithCompute().WithUrpcTables();
+        using var fx = new FixtureRun().WithFig1().WithCompute().WithUrpcTables();
         var r = ReportProcess.Run("--run", fx.RunDir);
         Assert.True(r.ExitCode == 0, r.Stderr);
         string pdf = Path.Combine(fx.RunDir, "report.pdf");

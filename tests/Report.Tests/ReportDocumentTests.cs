@@ -13,8 +13,7 @@ public class ReportDocumentTests
     [Fact]
     public void Names_every_chapter_with_seed_and_paper_numbers_and_lists_missing_experiments_as_not_run()
     {
-        using var fx = new FixtureRun();
-        fx.WithFig1().WithCompute().WithUrpcTables();
+        using var fx = new FixtureRun().WithFig1().WithCompute().WithUrpcTables();
         string html = Build(fx);
         Assert.Contains("Fig 1 (paper Fig 3): updating shared state", html);
         Assert.Contains("Paper Tables 1-3: LRPC and URPC", html);
@@ -31,8 +30,7 @@ public class ReportDocumentTests
     [Fact]
     public void Title_page_describes_the_machine_from_meta_json()
     {
-        using var fx = new FixtureRun();
-        fx.WithFig1();
+        using var fx = new FixtureRun().WithFig1();
         string html = Build(fx);
         foreach (var fact in new[] { "Fixture CPU model 9000", "fixturehost", "6.1.0-fixture", "fix1234", "2.5 GHz", "L3 groups", "NUMA nodes", "Sockets" })
             Assert.Contains(fact, html);
@@ -41,8 +39,7 @@ public class ReportDocumentTests
     [Fact]
     public void Title_page_has_the_claims_and_a_reading_per_figure_computed_from_the_rows()
     {
-        using var fx = new FixtureRun();
-        fx.WithFig1();
+        using var fx = new FixtureRun().WithFig1();
         string html = Build(fx);
         string title = html[..html.IndexOf("class=\"chapter\"", StringComparison.Ordinal)];
         Assert.Contains("The paper&#39;s claims in this run", title);
@@ -56,8 +53,7 @@ public class ReportDocumentTests
     [Fact]
     public void Plotly_js_is_inlined_exactly_once_and_nothing_is_loaded_from_the_network()
     {
-        using var fx = new FixtureRun();
-        fx.WithFig1().WithCompute();
+        using var fx = new FixtureRun().WithFig1().WithCompute();
         string html = Build(fx);
         Assert.Single(Regex.Matches(html, Regex.Escape(PlotlyScript.Source[..200])));
         Assert.True(PlotlyScript.Source.Length > 1_000_000, "plotly.js should be the full bundle");
@@ -70,8 +66,7 @@ public class ReportDocumentTests
     [Fact]
     public void Fig1_puts_the_papers_series_in_one_panel_and_the_rest_beside_it()
     {
-        using var fx = new FixtureRun();
-        fx.WithFig1();
+        using var fx = new FixtureRun().WithFig1();
         string html = Build(fx);
         var charts = ChartPanel.All(html);
         Assert.Equal(2, charts.Count); // no second, "fitted" copy of the chart
@@ -127,8 +122,7 @@ public class ReportDocumentTests
     [Fact]
     public void Compute_gets_a_figure_per_benchmark_with_runtimes_as_series_and_failed_rows_listed_never_plotted()
     {
-        using var fx = new FixtureRun();
-        fx.WithCompute();
+        using var fx = new FixtureRun().WithCompute();
         string html = Build(fx);
         var charts = ChartPanel.All(html);
         Assert.Equal(2, charts.Count); // CG time, IS time (the fixture has no speedup rows)
@@ -155,8 +149,7 @@ public class ReportDocumentTests
     [Fact]
     public void Failed_experiment_shows_its_log_in_the_not_run_section()
     {
-        using var fx = new FixtureRun();
-        fx.WithFig1();
+        using var fx = new FixtureRun().WithFig1();
         string dir = Path.Combine(fx.RunDir, ExperimentCatalogNames.Compute);
         Directory.CreateDirectory(dir);
         File.WriteAllText(Path.Combine(dir, "log.txt"), "Unhandled exception: the log line\n");
@@ -169,8 +162,7 @@ public class ReportDocumentTests
     [Fact]
     public void Run_level_meta_gives_the_reason_an_experiment_did_not_run()
     {
-        using var fx = new FixtureRun();
-        fx.WithFig1();
+        using var fx = new FixtureRun().WithFig1();
         File.WriteAllText(Path.Combine(fx.RunDir, "meta.json"), """
             {"kind":"run","host":"fixturehost","profile":"quick","cores":"0-1","command":"./run-all.sh --quick","commit":"fix1234",
              "started":"2026-01-01T10:00:00Z","finished":"2026-01-01T10:03:00Z",
@@ -210,8 +202,7 @@ public class ReportDocumentTests
     [Fact]
     public void Each_chapter_links_its_csv_and_the_full_rows_are_in_the_html_only()
     {
-        using var fx = new FixtureRun();
-        fx.WithFig1();
+        using var fx = new FixtureRun().WithFig1();
         string html = Build(fx);
         Assert.Contains("<a href=\"fig1-shared-state/results.csv\">", html);
         Assert.Contains("<details class=\"rows\">", html);

@@ -16,6 +16,18 @@ public class RunFolderTests
         return e;
     }
 
+    /// <summary>
+    /// A run folder with the Fig1 experiment whose <paramref name="file"/> (in the Fig1 folder) <paramref name="spoil"/>
+    /// then damages: returns that file's path and the error that loading the folder throws (having written nothing).
+    /// </summary>
+    static (string Path, ReportInputException Error) Fig1WithSpoiled(string file, Action<string> spoil)
+    {
+        using var fx = new FixtureRun().WithFig1();
+        string path = Path.Combine(fx.RunDir, ExperimentCatalogNames.Fig1, file);
+        spoil(path);
+        return (path, Rejects(fx));
+    }
+
     [Fact]
     public void Missing_run_folder_is_named_in_the_error()
     {
@@ -38,11 +50,7 @@ public class RunFolderTests
     [Fact]
     public void Results_without_meta_is_a_half_written_folder()
     {
-        using var fx = new FixtureRun();
-        fx.WithFig1();
-        string meta = Path.Combine(fx.RunDir, ExperimentCatalogNames.Fig1, "meta.json");
-        File.Delete(meta);
-        var e = Rejects(fx);
+        var (meta, e) = Fig1WithSpoiled("meta.json", File.Delete);
         Assert.Contains(meta, e.Message);
         Assert.Contains("half-written", e.Message);
     }
@@ -50,11 +58,7 @@ public class RunFolderTests
     [Fact]
     public void Complete_meta_without_results_is_a_half_written_folder()
     {
-        using var fx = new FixtureRun();
-        fx.WithFig1();
-        string results = Path.Combine(fx.RunDir, ExperimentCatalogNames.Fig1, "results.csv");
-        File.Delete(results);
-        var e = Rejects(fx);
+        var (results, e) = Fig1WithSpoiled("results.csv", File.Delete);
         Assert.Contains(results, e.Message);
         Assert.Contains("complete", e.Message);
     }
@@ -62,37 +66,31 @@ public class RunFolderTests
     [Fact]
     public void Truncated_results_file_is_rejected_with_its_path()
     {
-        using var fx = new FixtureRun();
-        fx.WithFig1();
-        string results = Path.Combine(fx.RunDir, ExperimentCatalogNames.Fig1, "results.csv");
-        string text = File.ReadAllText(results);
-        File.WriteAllText(results, text[..(text.Length - 25)]); // the last record loses its last fields
-        var e = Rejects(fx);
+        var (results, e) = Fig1WithSpoiled("results.csv", p =>
+        {
+            string text = File.ReadAllText(p);
+            File.WriteAllText(p, text[..(text.Length - 25)]); // the last record loses its last fields
+        });
         Assert.Contains(results, e.Message);
     }
 
     [Fact]
     public void Results_file_with_a_non_number_median_is_rejected()
     {
-        using var fx = new FixtureRun();
-        fx.WithFig1();
-        string results = Path.Combine(fx.RunDir, ExperimentCatalogNames.Fig1, "results.csv");
-        var lines = File.ReadAllLines(results);
-        lines[1] = lines[1].Replace(",300,", ",three hundred,");
-        Assert.Contains("three hundred", lines[1]);
-        File.WriteAllLines(results, lines);
-        var e = Rejects(fx);
+        var (results, e) = Fig1WithSpoiled("results.csv", p =>
+        {
+            var lines = File.ReadAllLines(p);
+            lines[1] = lines[1].Replace(",300,", ",three hundred,");
+            Assert.Contains("three hundred", lines[1]);
+            File.WriteAllLines(p, lines);
+        });
         Assert.Contains(results, e.Message);
     }
 
     [Fact]
     public void Results_file_missing_a_column_is_rejected_naming_the_column()
     {
-        using var fx = new FixtureRun();
-        fx.WithFig1();
-        string results = Path.Combine(fx.RunDir, ExperimentCatalogNames.Fig1, "results.csv");
-        File.WriteAllText(results, "Experiment,Series,Cores\nfig1-shared-state,SHM1,1\n");
-        var e = Rejects(fx);
+        var (results, e) = Fig1WithSpoiled("results.csv", p => File.WriteAllText(p, "Experiment,Series,Cores\nfig1-shared-state,SHM1,1\n"));
         Assert.Contains(results, e.Message);
         Assert.Contains("Median", e.Message);
     }
@@ -100,11 +98,7 @@ public class RunFolderTests
     [Fact]
     public void Empty_results_file_is_rejected()
     {
-        using var fx = new FixtureRun();
-        fx.WithFig1();
-        string results = Path.Combine(fx.RunDir, ExperimentCatalogNames.Fig1, "results.csv");
-        File.WriteAllText(results, "");
-        var e = Rejects(fx);
+        var (results, e) = Fig1WithSpoiled("results.csv", p => File.WriteAllText(p, ""));
         Assert.Contains(results, e.Message);
         Assert.Contains("empty", e.Message);
     }
@@ -112,19 +106,14 @@ public class RunFolderTests
     [Fact]
     public void Garbage_meta_json_is_rejected_with_its_path()
     {
-        using var fx = new FixtureRun();
-        fx.WithFig1();
-        string meta = Path.Combine(fx.RunDir, ExperimentCatalogNames.Fig1, "meta.json");
-        File.WriteAllText(meta, "{ \"status\": \"compl");
-        var e = Rejects(fx);
+        var (meta, e) = Fig1WithSpoiled("meta.json", p => File.WriteAllText(p, "{ \"status\": \"compl"));
         Assert.Contains(meta, e.Message);
     }
 
     [Fact]
     public void Every_bad_folder_is_reported_not_only_the_first()
     {
-        using var fx = new FixtureRun();
-        fx.WithFig1().WithCompute();
+        using var fx = new FixtureRun().WithFig1().WithCompute();
         File.Delete(Path.Combine(fx.RunDir, ExperimentCatalogNames.Fig1, "meta.json"));
         File.WriteAllText(Path.Combine(fx.RunDir, ExperimentCatalogNames.Compute, "results.csv"), "");
         var e = Rejects(fx);
@@ -135,8 +124,7 @@ public class RunFolderTests
     [Fact]
     public void Folder_with_only_a_log_is_a_failed_experiment_not_an_error()
     {
-        using var fx = new FixtureRun();
-        fx.WithFig1();
+        using var fx = new FixtureRun().WithFig1();
         string dir = Path.Combine(fx.RunDir, ExperimentCatalogNames.Compute);
         Directory.CreateDirectory(dir);
         File.WriteAllLines(Path.Combine(dir, "log.txt"), ["starting", "Unhandled exception: boom"]);
@@ -162,8 +150,7 @@ public class RunFolderTests
     [Fact]
     public void Rows_read_back_equal_rows_written()
     {
-        using var fx = new FixtureRun();
-        fx.WithCompute();
+        using var fx = new FixtureRun().WithCompute();
         var written = ResultsFile.Read(Path.Combine(fx.RunDir, ExperimentCatalogNames.Compute));
         var read = RunFolder.Load(fx.RunDir).Find(ExperimentCatalogNames.Compute)!.Rows;
         Assert.Equal(written.Count, read.Count);

@@ -75,8 +75,6 @@ public static class BarnesVerifier
 
         var energies = new WorstError("reference energies and angular momentum", SummationTolerance, relative: true);
         var cube = new WorstError("reference bounding cubes", DigitsTolerance, relative: true);
-        bool countsEqual = true;
-        string counts = "";
         for (int s = 0; s < BarnesReference.Steps.Count; s++)
         {
             var a = run.Steps[s];
@@ -87,18 +85,13 @@ public static class BarnesVerifier
             Vector(noise, $"step {s} cm_vel", a.CentreOfMassVelocity, e.CentreOfMassVelocity);
             cube.Add($"step {s} rsize", a.RootSize, e.RootSize);
             Vector(cube, $"step {s} rmin", a.RootMin, e.RootMin);
-            if (countsEqual && CountMismatch(a, e) is { } mismatch)
-            {
-                countsEqual = false;
-                counts = mismatch;
-            }
         }
         energies.Into(checks);
         noise.Into(checks);
         cube.Into(checks);
-        checks.Add("reference counts", countsEqual, countsEqual
-            ? $"interactions, self-interactions missed, cells, leaves and root cost of all {BarnesReference.Steps.Count} steps equal"
-            : counts);
+        var counts = FirstCountMismatch(run.Steps, BarnesReference.Steps);
+        checks.Add("reference counts", counts is null,
+            counts ?? $"interactions, self-interactions missed, cells, leaves and root cost of all {BarnesReference.Steps.Count} steps equal");
     }
 
     static void Conservation(BarnesRun run, CheckList checks)
@@ -122,24 +115,22 @@ public static class BarnesVerifier
             return;
         }
         var energies = new WorstError($"independent of cores ({run.Workers} vs 1)", CrossCoreTolerance, relative: true);
-        bool countsEqual = true;
-        string where = "";
         for (int s = 0; s < run.Steps.Count; s++)
-        {
-            var a = run.Steps[s];
-            var e = reference.Steps[s];
-            Energies(energies, a, e);
-            if (countsEqual && CountMismatch(a, e) is { } mismatch)
-            {
-                countsEqual = false;
-                where = mismatch;
-            }
-        }
+            Energies(energies, run.Steps[s], reference.Steps[s]);
         energies.Add("final sum_r2", run.Final.SumR2, reference.Final.SumR2);
         energies.Add("final sum_v2", run.Final.SumV2, reference.Final.SumV2);
         energies.Into(checks);
-        checks.Add($"counts independent of cores ({run.Workers} vs 1)", countsEqual,
-            countsEqual ? "every step's interactions, self-interactions missed, cells, leaves and root cost equal" : where);
+        var counts = FirstCountMismatch(run.Steps, reference.Steps);
+        checks.Add($"counts independent of cores ({run.Workers} vs 1)", counts is null,
+            counts ?? "every step's interactions, self-interactions missed, cells, leaves and root cost equal");
+    }
+
+    /// <summary>How the first step whose counts differ differs (see <see cref="CountMismatch"/>), or null when every step of <paramref name="actual"/> has the counts of <paramref name="expected"/>.</summary>
+    static string? FirstCountMismatch(IReadOnlyList<StepDiagnostics> actual, IReadOnlyList<StepDiagnostics> expected)
+    {
+        for (int s = 0; s < actual.Count; s++)
+            if (CountMismatch(actual[s], expected[s]) is { } mismatch) return mismatch;
+        return null;
     }
 
     /// <summary>How a step's counts differ (body-body, body-cell, self-interactions missed, cells, leaves, root cost), or null.</summary>
