@@ -6,9 +6,10 @@ namespace Fig3.TlbShootdown;
 
 /// <summary>
 /// The points of the paper's Figs 6-7 (our fig3-tlb), for each core count k of the sweep (the first k chosen cores):
-/// one multikernel point (one boot) measuring, interleaved, the four shootdown protocols (Fig 6, from k = 2), the
-/// end-to-end unmap (Fig 7, from k = 1), and 1PC and 2PC among the monitors over each protocol (beyond the paper,
-/// from k = 2); then the host's mprotect and munmap (Fig 7); then the capability operations that span cores
+/// a multikernel point (one boot) per MMU asked for (<see cref="MmuSeries"/>: software TLBs in thread mode, rows
+/// mmu=modelled; real page tables in process mode, rows mmu=hardware), each measuring, interleaved, the four shootdown
+/// protocols (Fig 6, from k = 2), the end-to-end unmap (Fig 7, from k = 1), and 1PC and 2PC among the monitors over
+/// each protocol (beyond the paper, from k = 2); then the host's mprotect and munmap (Fig 7); then the capability operations that span cores
 /// (transfer, revoke with copies on k cores; from k = 2). Once, on the first core: local capability invocations. At
 /// k = 1 the protocols have no remote core to reach and are skipped.
 /// </summary>
