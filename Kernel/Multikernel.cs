@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using Multikernel.Capabilities;
+using Multikernel.CoreProcesses;
 using Multikernel.CpuDriver;
 using Multikernel.Hardware;
 using Multikernel.Memory;
@@ -7,6 +9,18 @@ using Multikernel.Monitor.Agreement;
 using Multikernel.Urpc;
 
 namespace Multikernel;
+
+/// <summary>How the cores of a multikernel are made.</summary>
+public enum BootMode
+{
+    /// <summary>Every core is a pinned thread of this process: one address space, one GC heap (the default; kept where an experiment needs one shared heap).</summary>
+    Threads,
+    /// <summary>
+    /// Every core is a process of its own, confined to its core from exec on, running the same program
+    /// (<see cref="MultikernelOptions.Program"/>); only the shared region (URPC memory and domains' frames) is shared.
+    /// </summary>
+    ProcessPerCore,
+}
 
 /// <summary>What to boot: which cores, how big the monitors' rings are, how an idle core waits, the physical memory the capabilities manage, and how the monitors agree.</summary>
 public sealed record MultikernelOptions
@@ -22,6 +36,18 @@ public sealed record MultikernelOptions
     /// machine (<see cref="MachineTopology.Current"/>). Tests hand in a made-up machine to check the placement.
     /// </summary>
     public MachineTopology? Topology { get; init; }
+    /// <summary>Threads (default) or one process per core.</summary>
+    public BootMode Mode { get; init; } = BootMode.Threads;
+    /// <summary>
+    /// The program and the images and requests it knows by name. Required in process mode (it is the executable every
+    /// core process runs); optional in thread mode, where it serves <see cref="MultikernelSystem.RequestAsync"/> and the
+    /// named <see cref="MultikernelSystem.SpawnAsync(int, string, CoreArgs)"/>.
+    /// </summary>
+    public CoreProgram? Program { get; init; }
+    /// <summary>Process mode: bytes of each core's arena in the shared region (its rings and buffers; reserved, touched only as used).</summary>
+    public long ArenaBytesPerCore { get; init; } = 8L << 20;
+    /// <summary>Process mode: bytes of domains' frames in the shared region (reserved, touched only as used).</summary>
+    public long FrameBytes { get; init; } = 16L << 20;
 
     /// <summary>
     /// Size of the simulated physical memory that capabilities name (a multiple of 4 KiB). Reserved at boot and
@@ -59,6 +85,12 @@ public sealed record MultikernelOptions
 /// dispatchers come from the monitors (<see cref="BindAsync"/>, <see cref="BindHostAsync"/>,
 /// <see cref="CreateBroadcastAsync"/>); <see cref="Dispose"/> shuts every core down, joins the threads and then frees
 /// all channel memory the monitors allocated.
+/// <para>In process mode (<see cref="BootMode.ProcessPerCore"/>) the CPU drivers and monitors run in one core process
+/// per core (<see cref="CoreProcess"/>) and this process only boots and asks: nothing managed crosses, so the calls
+/// that take a closure (<see cref="CallOn{T}"/>, <see cref="CallOnAsync{T}"/>, <see cref="SpawnAsync(int, int, Func{Dispatcher})"/>)
+/// are thread mode only; <see cref="RequestAsync"/> and <see cref="SpawnAsync(int, string, CoreArgs)"/> name a request
+/// or an image registered in the <see cref="CoreProgram"/> and work in both modes. A core process that dies fails the
+/// system: every pending and later call throws a <see cref="CoreProcessExitedException"/> naming the core.</para>
 /// </summary>
 public sealed class MultikernelSystem : IDisposable
 {
@@ -70,32 +102,65 @@ public sealed class MultikernelSystem : IDisposable
     readonly List<UrpcBinding> _monitorBindings = new();
     readonly UrpcRing[] _hostPorts;
     readonly object[] _hostPortLocks;
+    readonly CoreProgram? _program;
+    readonly CoreProcessSet? _processes;
     readonly BroadcastChannel?[] _broadcasts;
     readonly UrpcBinding[] _memoryServerBindings;
-    bool _shutDown;
+    readonly PhysicalMemory? _memory;
+    readonly MemoryServer? _memoryServer;
+    bool _shutDown, _failureThrown;
 
     public IReadOnlyList<int> Cores { get; }
     public int CoreCount => Cores.Count;
     public MachineTopology Topology { get; }
     /// <summary>How the CPU drivers idle (for experiments' meta.json).</summary>
     public WaitPolicy WaitPolicy { get; }
-    /// <summary>The simulated physical memory every capability names a part of.</summary>
-    public PhysicalMemory Memory { get; }
+    public BootMode Mode { get; }
+    /// <summary>Process mode: the shared region as this (the boot) process maps it; null in thread mode.</summary>
+    public SharedRegion? Region => _processes?.Region;
+    /// <summary>Process mode: the core processes' ids by core index; empty in thread mode.</summary>
+    public IReadOnlyList<int> CoreProcessIds => _processes?.ProcessIds ?? [];
+    /// <summary>From the start of the boot until every monitor had answered the bootstrap monitor (for meta.json).</summary>
+    public TimeSpan StartupTime { get; private set; }
+    /// <summary>Process mode: why the system failed (a core process that died), or null.</summary>
+    public Exception? Failure => _processes?.Failure;
+
+    /// <summary>The simulated physical memory every capability names a part of (thread mode: process mode has no capabilities).</summary>
+    public PhysicalMemory Memory => _memory ?? throw ThreadModeOnlyException("the simulated physical memory (capabilities)");
     /// <summary>How multicast routes group the cores.</summary>
     public RoutingGrouping Grouping { get; }
     /// <summary>The physical range the memory server on core 0 hands out.</summary>
     public (ulong Base, ulong Bytes) ServerRam { get; }
-    /// <summary>The memory server (a dispatcher on core 0; core-local there).</summary>
-    public MemoryServer MemoryServer { get; }
+    /// <summary>The memory server (a dispatcher on core 0; core-local there; thread mode only).</summary>
+    public MemoryServer MemoryServer => _memoryServer ?? throw ThreadModeOnlyException("the memory server");
 
     /// <summary>Refills of a core's RAM cache, and the memory server's chunks, are 2^20 bytes.</summary>
     const int RamChunkBits = 20;
+
+    MultikernelSystem(IReadOnlyList<int> cores, MultikernelOptions o, CoreProcessSet processes)
+    {
+        Cores = cores;
+        Topology = MachineTopology.Current;
+        WaitPolicy = o.WaitPolicy;
+        Mode = BootMode.ProcessPerCore;
+        Grouping = o.Grouping;
+        _program = o.Program;
+        _processes = processes;
+        _drivers = [];
+        _monitors = [];
+        _hostPorts = [];
+        _hostPortLocks = [];
+        _broadcasts = [];
+        _memoryServerBindings = [];
+    }
 
     MultikernelSystem(IReadOnlyList<int> cores, MultikernelOptions o)
     {
         Cores = cores;
         Topology = o.Topology ?? MachineTopology.Current;
         WaitPolicy = o.WaitPolicy;
+        Mode = BootMode.Threads;
+        _program = o.Program;
         Grouping = o.Grouping;
         int n = cores.Count;
         _drivers = new CpuDriverThread[n];
@@ -108,7 +173,7 @@ public sealed class MultikernelSystem : IDisposable
             for (int w = 0; w < n; w++)
                 _broadcasts[w] = new BroadcastChannel(o.BroadcastSlots, n - 1, Topology.NumaNodeOf(cores[w]),
                     Enumerable.Range(0, n).Where(r => r != w).Select(r => Topology.NumaNodeOf(cores[r])).ToArray());
-        Memory = new PhysicalMemory(o.PhysicalMemoryBytes);
+        _memory = new PhysicalMemory(o.PhysicalMemoryBytes);
         ulong coreRam = (ulong)o.CoreRamBytes;
         ServerRam = (coreRam * (ulong)n, (ulong)o.PhysicalMemoryBytes - coreRam * (ulong)n);
         var agreement = o.Agreement ?? MultikernelOptions.DefaultAgreement();
@@ -125,6 +190,7 @@ public sealed class MultikernelSystem : IDisposable
                 if (w != i) readers[w] = _broadcasts[w]!.Reader(i < w ? i : i - 1);
             _monitors[i] = new MonitorDispatcher(cores, Topology, new MonitorSetup
             {
+                Program = o.Program,
                 RamBase = coreRam * (ulong)i,
                 RamBytes = coreRam,
                 Broadcast = _broadcasts[i],
@@ -151,7 +217,7 @@ public sealed class MultikernelSystem : IDisposable
                 _monitors[i].ConnectPeer(j, b.Client);
                 _monitors[j].ConnectPeer(i, b.Server);
             }
-        MemoryServer = new MemoryServer(ServerRam.Base, ServerRam.Bytes, RamChunkBits, _memoryServerBindings.Select(b => (UrpcEndpoint?)b.Server).ToArray());
+        _memoryServer = new MemoryServer(ServerRam.Base, ServerRam.Bytes, RamChunkBits, _memoryServerBindings.Select(b => (UrpcEndpoint?)b.Server).ToArray());
         _drivers[0].Adopt(MemoryServer);
     }
 
@@ -188,7 +254,10 @@ public sealed class MultikernelSystem : IDisposable
         foreach (int c in cores)
             if (!topology.Contains(c))
                 throw new ArgumentException($"core {c} is not in the topology ({topology}) that the monitors' routes and channel placement are built from", nameof(options));
+        if (o.Mode == BootMode.ProcessPerCore) return BootProcesses(cores, o);
+        if (o.Mode != BootMode.Threads) throw new ArgumentException($"boot mode {o.Mode} is not one of: {string.Join(", ", Enum.GetNames<BootMode>())}", nameof(options));
 
+        var clock = Stopwatch.StartNew();
         var mk = new MultikernelSystem(cores, o);
         try
         {
@@ -206,10 +275,42 @@ public sealed class MultikernelSystem : IDisposable
             });
             if (!allAnswered.Wait(o.BootTimeout))
                 throw new InvalidOperationException($"not every monitor answered the bootstrap monitor within {o.BootTimeout.TotalSeconds} s");
+            mk.StartupTime = clock.Elapsed;
             return mk;
         }
         catch
         {
+            mk.Dispose();
+            throw;
+        }
+    }
+
+    static MultikernelSystem BootProcesses(int[] cores, MultikernelOptions o)
+    {
+        if (o.Program == null)
+            throw new ArgumentException("process mode needs MultikernelOptions.Program: the program every core process runs, whose Main calls CoreProcess.Run when CoreProcess.IsRequested(args)", nameof(o));
+        if (o.Topology != null)
+            throw new ArgumentException("process mode places and routes by this machine's own topology: a made-up MultikernelOptions.Topology works in thread mode only", nameof(o));
+        if (o.ArenaBytesPerCore < 64 << 10 || o.FrameBytes < 4096)
+            throw new ArgumentException($"ArenaBytesPerCore must be at least 64 KiB (got {o.ArenaBytesPerCore}) and FrameBytes at least one page (got {o.FrameBytes})", nameof(o));
+        if (o.AgreementTransport != null)
+            throw new ArgumentException("MultikernelOptions.AgreementTransport (fault injection) works in thread mode only: in process mode the agreement runs in the core processes", nameof(o));
+        var clock = Stopwatch.StartNew();
+        var topology = MachineTopology.Current;
+        var layout = new SharedRegion.Layout(cores, cores.Select(topology.NumaNodeOf).ToArray(), o.ArenaBytesPerCore, o.FrameBytes, o.RingSlots, HostPortSlots,
+            o.BroadcastSlots, o.Grouping, o.Agreement ?? MultikernelOptions.DefaultAgreement(), o.WaitPolicy);
+        var mk = new MultikernelSystem(cores, o, CoreProcessSet.Start(layout, o.Program, o.BootTimeout));
+        try
+        {
+            var pinged = mk.RequestAsync(0, KernelRequests.PingPeers, default);
+            mk.WaitFor(() => pinged.IsCompleted, o.BootTimeout, "every monitor to answer the bootstrap monitor");
+            pinged.GetAwaiter().GetResult();
+            mk.StartupTime = clock.Elapsed;
+            return mk;
+        }
+        catch
+        {
+            mk._failureThrown = true;
             mk.Dispose();
             throw;
         }
@@ -221,6 +322,7 @@ public sealed class MultikernelSystem : IDisposable
     /// </summary>
     public IReadOnlyList<(string Ring, RingPlacement Placement)> BootRingPlacements()
     {
+        if (_processes != null) throw ThreadModeOnlyException("the placement of boot's rings (they live in the shared region, each core's in its arena)");
         ObjectDisposedException.ThrowIf(_shutDown, this);
         var list = new List<(string, RingPlacement)>();
         int k = 0;
@@ -241,6 +343,7 @@ public sealed class MultikernelSystem : IDisposable
     /// </summary>
     public long[,] MonitorMessagesSent()
     {
+        if (_processes != null) throw ThreadModeOnlyException("counting the monitors' messages from the host");
         ObjectDisposedException.ThrowIf(_shutDown, this);
         var sent = new long[CoreCount, CoreCount];
         int k = 0;
@@ -263,6 +366,7 @@ public sealed class MultikernelSystem : IDisposable
     /// </summary>
     public Task<T> CallOnAsync<T>(int coreIndex, Action<MonitorDispatcher, Action<T>> start)
     {
+        ThreadModeOnly(nameof(CallOnAsync));
         CheckCore(coreIndex, nameof(coreIndex));
         ObjectDisposedException.ThrowIf(_shutDown, this);
         var call = new HostCall<T>(start);
@@ -274,6 +378,7 @@ public sealed class MultikernelSystem : IDisposable
     /// <summary>Asks the monitor of <paramref name="fromCore"/> to start a dispatcher on <paramref name="toCore"/> (core indices) and waits for the reply.</summary>
     public Task<DispatcherId> SpawnAsync(int fromCore, int toCore, Func<Dispatcher> image)
     {
+        ThreadModeOnly(nameof(SpawnAsync) + " with a closure");
         CheckCore(toCore, nameof(toCore));
         return CallOnAsync<MonitorReply<DispatcherId>>(fromCore, (m, done) => m.SpawnOn(toCore, image, done))
             .ContinueWith(t => t.Result.ValueOrThrow($"spawning on core #{toCore}"), TaskContinuationOptions.ExecuteSynchronously);
@@ -291,6 +396,9 @@ public sealed class MultikernelSystem : IDisposable
         CheckCore(clientCore, nameof(clientCore));
         CheckCore(serverCore, nameof(serverCore));
         UrpcRing.ValidateSlots(slots, nameof(slots));
+        if (_processes != null)
+            return RequestAsync(clientCore, KernelRequests.Bind, new CoreArgs((ulong)serverCore, (ulong)slots))
+                .ContinueWith(t => _processes.Region.OpenBinding(UrpcBindingName.Decode(t.Result.W0, t.Result.W1, t.Result.W2)), TaskContinuationOptions.ExecuteSynchronously);
         return CallOnAsync<MonitorReply<UrpcBinding>>(clientCore, (m, done) => m.Bind(serverCore, slots, done))
             .ContinueWith(t => t.Result.ValueOrThrow($"binding core #{clientCore} to core #{serverCore}"), TaskContinuationOptions.ExecuteSynchronously);
     }
@@ -303,6 +411,7 @@ public sealed class MultikernelSystem : IDisposable
     /// </summary>
     public Task<UrpcBinding> BindHostAsync(int core, int slots = 16)
     {
+        ThreadModeOnly(nameof(BindHostAsync));
         UrpcRing.ValidateSlots(slots, nameof(slots));
         return CallOn(core, m => m.BindHost(slots));
     }
@@ -314,11 +423,76 @@ public sealed class MultikernelSystem : IDisposable
     /// </summary>
     public Task<BroadcastChannel> CreateBroadcastAsync(int writerCore, IReadOnlyList<int> readerCores, int slots = 16)
     {
+        ThreadModeOnly(nameof(CreateBroadcastAsync));
         ArgumentNullException.ThrowIfNull(readerCores);
         UrpcRing.ValidateSlots(slots, nameof(slots));
         var readers = readerCores.ToArray();
         return CallOn(writerCore, m => m.CreateBroadcast(readers, slots));
     }
+
+    /// <summary>
+    /// Runs the request registered as <paramref name="name"/> in the <see cref="CoreProgram"/> on the monitor of core
+    /// index <paramref name="core"/> with <paramref name="args"/>; the task completes with the handler's five result
+    /// words, or fails with its error (naming the core), or with the system's failure if a core process dies.
+    /// </summary>
+    public Task<CoreArgs> RequestAsync(int core, string name, CoreArgs args)
+    {
+        CheckCore(core, nameof(core));
+        ObjectDisposedException.ThrowIf(_shutDown, this);
+        if (_processes != null) return _processes.Request(core, name, args);
+        var program = _program ?? throw new InvalidOperationException("this system was booted without a CoreProgram (MultikernelOptions.Program): it knows no request by name");
+        if (!program.HasRequest(name)) throw new ArgumentException($"no request '{name}' is registered in {program.Assembly.GetName().Name}'s core program", nameof(name));
+        var call = new NamedRequestCall(core, name, args, program);
+        var message = new MonitorMessages.HostCall(ObjectHandle.Pass(call));
+        lock (_hostPortLocks[core]) _hostPorts[core].Sender.Send(in message);
+        return call.Task;
+    }
+
+    /// <summary>
+    /// Starts a dispatcher on core index <paramref name="core"/> from the image registered as <paramref name="image"/>
+    /// in the <see cref="CoreProgram"/>, made there from <paramref name="args"/>; the task completes with its id.
+    /// </summary>
+    public Task<DispatcherId> SpawnAsync(int core, string image, CoreArgs args)
+    {
+        CheckCore(core, nameof(core));
+        ObjectDisposedException.ThrowIf(_shutDown, this);
+        if (_processes != null) return _processes.Spawn(core, image, args);
+        var program = _program ?? throw new InvalidOperationException("this system was booted without a CoreProgram (MultikernelOptions.Program): it knows no image by name");
+        if (!program.HasImage(image)) throw new ArgumentException($"no dispatcher image '{image}' is registered in {program.Assembly.GetName().Name}'s core program", nameof(image));
+        ulong id = CoreProgram.IdOf(image);
+        return CallOn(core, m => m.SpawnNamed(id, args));
+    }
+
+    /// <summary>
+    /// Waits until <paramref name="condition"/> holds (e.g. a done word in a shared block); throws a
+    /// <see cref="TimeoutException"/> naming <paramref name="what"/>, or at once the system's failure if a core process dies.
+    /// </summary>
+    public void WaitFor(Func<bool> condition, TimeSpan timeout, string what)
+    {
+        ArgumentNullException.ThrowIfNull(condition);
+        if (_processes != null)
+        {
+            _processes.WaitFor(condition, timeout, what);
+            return;
+        }
+        var clock = Stopwatch.StartNew();
+        var spin = new SpinWait();
+        while (!condition())
+        {
+            if (clock.Elapsed > timeout) throw new TimeoutException($"timed out after {timeout.TotalSeconds:0.#} s waiting for {what}");
+            spin.SpinOnce(sleep1Threshold: 20);
+        }
+    }
+
+    void ThreadModeOnly(string what)
+    {
+        if (_processes != null)
+            throw new NotSupportedException($"{what} works in thread mode only: in process mode a closure or an object cannot cross into a core process; " +
+                                            "register a request or an image in the CoreProgram and use RequestAsync or SpawnAsync(core, name, args)");
+    }
+
+    NotSupportedException ThreadModeOnlyException(string what) =>
+        new($"{what}: thread mode only; this system runs one process per core, and capabilities, the memory server and the boot process's view of the monitors' rings exist in thread mode only");
 
     void CheckCore(int coreIndex, string paramName)
     {
@@ -331,6 +505,16 @@ public sealed class MultikernelSystem : IDisposable
         if (_shutDown) return;
         _shutDown = true;
         var t = timeout ?? TimeSpan.FromSeconds(10);
+        if (_processes != null)
+        {
+            var failure = _processes.Shutdown(t);
+            if (failure != null && !_failureThrown)
+            {
+                _failureThrown = true;
+                throw failure;
+            }
+            return;
+        }
         for (int i = 0; i < _drivers.Length; i++)
             lock (_hostPortLocks[i]) _hostPorts[i].Sender.Send(new MonitorMessages.Shutdown());
         var stuck = _drivers.Where(d => !d.Join(t)).Select(d => d.Core).ToList();
@@ -340,7 +524,7 @@ public sealed class MultikernelSystem : IDisposable
         foreach (var b in _monitorBindings) b.Dispose();
         foreach (var b in _broadcasts) b?.Dispose();
         foreach (var b in _memoryServerBindings) b.Dispose();
-        Memory.Dispose();
+        _memory?.Dispose();
         foreach (var p in _hostPorts) p.Dispose();
         foreach (var d in _drivers) d.Dispose();
         var faults = _drivers.Where(d => d.Fault != null).ToList();
@@ -348,7 +532,38 @@ public sealed class MultikernelSystem : IDisposable
             throw new AggregateException("CPU drivers faulted", faults.Select(d => d.Fault!));
     }
 
-    public void Dispose() => Shutdown();
+    /// <summary>
+    /// Shuts down (see <see cref="Shutdown"/>). In process mode a failure (a dead core) that a call has already thrown
+    /// is not thrown again, so that a <c>using</c> does not hide the first report.
+    /// </summary>
+    public void Dispose()
+    {
+        if (_processes is { FailureDelivered: true }) _failureThrown = true;
+        Shutdown();
+    }
+
+    /// <summary>Thread mode: a named request run through the host call path, answered through a task.</summary>
+    sealed class NamedRequestCall(int core, string name, CoreArgs args, CoreProgram program) : HostCallRequest
+    {
+        readonly TaskCompletionSource<CoreArgs> _tcs = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public Task<CoreArgs> Task => _tcs.Task;
+
+        public override void Execute(MonitorDispatcher monitor)
+        {
+            var reply = new TaskReply(monitor, core, name, _tcs);
+            try { program.Request(CoreProgram.IdOf(name)).Handler(monitor, args, reply); }
+            catch (Exception e) when (!reply.Answered) { reply.Fail(e); }
+        }
+    }
+
+    sealed class TaskReply(MonitorDispatcher monitor, int core, string name, TaskCompletionSource<CoreArgs> tcs) : CoreReply(monitor)
+    {
+        private protected override void Send(CoreArgs result, Exception? error)
+        {
+            if (error == null) tcs.TrySetResult(result);
+            else tcs.TrySetException(new InvalidOperationException($"request '{name}' on core #{core} failed: {error.Message}", error));
+        }
+    }
 
     sealed class HostCall<T>(Action<MonitorDispatcher, Action<T>> start) : HostCallRequest
     {

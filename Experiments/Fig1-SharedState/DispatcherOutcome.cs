@@ -6,7 +6,7 @@ namespace Fig1.SharedState;
 /// <para>The gate is the only thing the host writes; the dispatcher reads it from its run upcall. Results are
 /// published through the task, after the dispatcher is done with them.</para>
 /// </summary>
-public sealed class DispatcherOutcome<T>
+public sealed class DispatcherOutcome<T> : IMeasurementOutcome<T>
 {
     readonly TaskCompletionSource<T> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
     volatile bool _open;

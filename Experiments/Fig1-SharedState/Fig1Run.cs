@@ -51,7 +51,10 @@ public static class Fig1Run
             var meta = RunMeta.Describe(Fig1Settings.UrpcTablesId, s.Cores, s.Profile);
             meta.PollBudgetCycles["cpu-driver"] = WaitPolicy.Default.PollCycles;
             meta.Notes.AddRange(common);
-            var points = UrpcTablesSweep.Plan(s, topo);
+            meta.Notes.Add("rows whose Series ends in (processes): process mode, the two cores of the pair are OS processes of their own (each confined to its core from exec on, " +
+                           "separate address spaces and GC heaps) and the rings are in a shared memory region both map; the other rows run both cores as threads of one process. " +
+                           "Startup of the two core processes per boot: coreProcessStartupMs.");
+            var points = UrpcTablesSweep.Plan(s, topo, meta);
             var rec = new ExperimentRecorder(Path.Combine(s.OutDir, Fig1Settings.UrpcTablesId), meta, points.Select(p => p.Name));
             var classes = UrpcTablesSweep.Pairs(s.Cores, topo).Select(p => $"{UrpcTablesSweep.ClassName(p.Class)} ({p.A},{p.B})").ToList();
             if (classes.Count == 0)

@@ -4,15 +4,16 @@ namespace Fig1.SharedState;
 
 /// <summary>
 /// A measurement dispatcher that runs once: it keeps its core awake until the host opens the gate of its
-/// <see cref="DispatcherOutcome{T}"/>, then runs <see cref="Measure"/> inside one run upcall (owning its core for
-/// the whole measurement) and publishes the result or the exception through the outcome.
+/// outcome (<see cref="IMeasurementOutcome{T}"/>: a task in thread mode, a shared block in process mode), then runs
+/// <see cref="Measure"/> inside one run upcall (owning its core for the whole measurement) and publishes the result or
+/// the exception through the outcome.
 /// </summary>
 public abstract class GatedMeasurement<T> : Dispatcher
 {
-    readonly DispatcherOutcome<T> _outcome;
+    readonly IMeasurementOutcome<T> _outcome;
     bool _finished;
 
-    protected GatedMeasurement(string name, DispatcherOutcome<T> outcome) : base(name) => _outcome = outcome;
+    protected GatedMeasurement(string name, IMeasurementOutcome<T> outcome) : base(name) => _outcome = outcome;
 
     protected internal sealed override bool HasLocalWork => _outcome.IsOpen && !_finished;
 

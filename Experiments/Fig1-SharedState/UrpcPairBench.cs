@@ -1,4 +1,5 @@
 using Multikernel;
+using Multikernel.CoreProcesses;
 
 namespace Fig1.SharedState;
 
@@ -38,7 +39,42 @@ public sealed class PairSideReport
 /// <summary>Boots the pair of cores (A first) and runs the pinger on A and the ponger on B.</summary>
 public static class UrpcPairBench
 {
-    public static UrpcPairMeasurement Measure(int coreA, int coreB, SweepSize size)
+    /// <summary>Thread mode: both cores are threads of this process.</summary>
+    public static UrpcPairMeasurement Measure(int coreA, int coreB, SweepSize size) => Measure(coreA, coreB, size, out _);
+
+    /// <summary>
+    /// Process mode: each core is a process of its own, confined to its core; the binding's rings are in the shared
+    /// region the two map, made by their monitors; each side reports through a block of that region.
+    /// <paramref name="startupMs"/> is how long the two core processes took to boot.
+    /// </summary>
+    public static UrpcPairMeasurement MeasureInProcesses(int coreA, int coreB, SweepSize size, out double startupMs)
+    {
+        using var mk = MultikernelSystem.Boot(new MultikernelOptions { Cores = [coreA, coreB], Mode = BootMode.ProcessPerCore, Program = Fig1CoreProgram.Instance });
+        startupMs = mk.StartupTime.TotalMilliseconds;
+        var binding = Wait(mk, mk.BindAsync(0, 1, UpdateProtocol.RingSlots), "the bind");
+        var region = mk.Region!;
+        var pingerBlock = region.AllocateHostBlock(SharedPairOutcome.BytesFor(size.Repetitions));
+        var pongerBlock = region.AllocateHostBlock(SharedPairOutcome.BytesFor(size.Repetitions));
+        var pinger = new SharedPairOutcome(pingerBlock);
+        var ponger = new SharedPairOutcome(pongerBlock);
+        Wait(mk, mk.SpawnAsync(1, Fig1CoreProgram.Ponger, Fig1CoreProgram.Args(binding.Name!.Value, size, pongerBlock)), "the ponger's spawn");
+        Wait(mk, mk.SpawnAsync(0, Fig1CoreProgram.Pinger, Fig1CoreProgram.Args(binding.Name!.Value, size, pingerBlock)), "the pinger's spawn");
+        ponger.Open();
+        pinger.Open();
+        mk.WaitFor(() => pinger.IsDone && ponger.IsDone, UpdateProtocol.Stall + TimeSpan.FromSeconds(30), $"the URPC pair benchmark on cores {coreA},{coreB} (processes)");
+        var a = pinger.Read("pinger");
+        var b = ponger.Read("ponger");
+        mk.Shutdown();
+        return Combine(a, b, size);
+    }
+
+    static T Wait<T>(MultikernelSystem mk, Task<T> task, string what)
+    {
+        mk.WaitFor(() => task.IsCompleted, TimeSpan.FromMinutes(2), what);
+        return task.GetAwaiter().GetResult();
+    }
+
+    static UrpcPairMeasurement Measure(int coreA, int coreB, SweepSize size, out double startupMs)
     {
         using var mk = MultikernelSystem.Boot(new MultikernelOptions { Cores = [coreA, coreB] });
         var binding = mk.BindAsync(0, 1, UpdateProtocol.RingSlots).GetAwaiter().GetResult(); // freed by the system at shutdown
@@ -52,7 +88,13 @@ public static class UrpcPairBench
             throw new TimeoutException($"URPC pair benchmark on cores {coreA},{coreB} did not finish");
         var a = pinger.Completion.Result;
         var b = ponger.Completion.Result;
+        startupMs = mk.StartupTime.TotalMilliseconds;
         mk.Shutdown();
+        return Combine(a, b, size);
+    }
+
+    static UrpcPairMeasurement Combine(PairSideReport a, PairSideReport b, SweepSize size)
+    {
         int reps = size.Repetitions;
         return new UrpcPairMeasurement
         {

@@ -14,7 +14,7 @@ public sealed class UrpcPinger : GatedMeasurement<PairSideReport>
     readonly UrpcEndpoint _b;
     readonly SweepSize _size;
 
-    public UrpcPinger(UrpcEndpoint b, SweepSize size, DispatcherOutcome<PairSideReport> outcome) : base("urpc-pinger", outcome)
+    public UrpcPinger(UrpcEndpoint b, SweepSize size, IMeasurementOutcome<PairSideReport> outcome) : base("urpc-pinger", outcome)
     {
         _b = b;
         _size = size;

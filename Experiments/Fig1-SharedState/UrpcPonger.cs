@@ -11,7 +11,7 @@ public sealed class UrpcPonger : GatedMeasurement<PairSideReport>
     readonly UrpcEndpoint _a;
     readonly SweepSize _size;
 
-    public UrpcPonger(UrpcEndpoint a, SweepSize size, DispatcherOutcome<PairSideReport> outcome) : base("urpc-ponger", outcome)
+    public UrpcPonger(UrpcEndpoint a, SweepSize size, IMeasurementOutcome<PairSideReport> outcome) : base("urpc-ponger", outcome)
     {
         _a = a;
         _size = size;

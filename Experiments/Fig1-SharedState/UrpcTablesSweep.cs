@@ -35,7 +35,27 @@ public static class UrpcTablesSweep
         return pairs;
     }
 
-    public static List<PlannedPoint> Plan(Fig1Settings s, MachineTopology topo)
+    /// <summary>Series suffix of the rows measured between core processes (process mode); the report reads it.</summary>
+    public const string ProcessesSuffix = " (processes)";
+
+    /// <summary>One-way, round-trip and throughput rows of one pair (<paramref name="suffix"/>: "" or <see cref="ProcessesSuffix"/>; <paramref name="mode"/>: what the notes say first).</summary>
+    static (ResultRow OneWay, ResultRow RoundTrip, ResultRow Throughput) PairRows(RowFactory rows, UrpcPairMeasurement m, int a, int b, string name, string param, string suffix, string mode, SweepSize size)
+    {
+        string verdict = RowFactory.Verdict(m.Failure == null);
+        string fail = (m.Failure == null ? "" : $"CHECK FAILED: {m.Failure}; ") + mode;
+        var aToB = SampleSummary.Of(m.OneWayAToB).Median;
+        var bToA = SampleSummary.Of(m.OneWayBToA).Median;
+        return (
+            rows.Cycles($"URPC one-way {name}{suffix}", 2, param, "cycles", m.OneWay, m.LatencyDisturbed, verdict,
+                fail + $"sender's TSC stamp to receiver's TSC read, mean of both directions (cancels any TSC offset between the cores): {a}->{b} median {aToB:0}, {b}->{a} median {bToA:0} cycles; one {UpdateProtocol.RingSlots}-slot ring per direction, receiver polling with pause; the stamp and the read are one clock read each per message"),
+            rows.Cycles($"URPC round-trip {name}{suffix}", 2, param, "cycles", m.RoundTrip, m.LatencyDisturbed, verdict,
+                fail + $"ping from core {a}, echo from core {b}, between two dispatchers over a binding the monitors made; timed per batch: one TSC pair around {size.Iterations} round trips (no clock read per message), mean cycles per round trip; both ends poll with pause"),
+            rows.Other($"URPC throughput {name}{suffix}", 2, param, "msgs_per_kcycle", "msgs/kcycle", m.MsgsPerKcycle, m.StreamDisturbed, verdict,
+                fail + $"one-way stream core {a} -> core {b} through a {UpdateProtocol.RingSlots}-slot ring with lazy credit, timed at the receiver from the first to the last message (one clock read at each, none in between)"));
+    }
+
+    /// <param name="meta">Where a process-mode point records its boot's startup time; null: nowhere.</param>
+    public static List<PlannedPoint> Plan(Fig1Settings s, MachineTopology topo, RunMeta? meta = null)
     {
         var rows = new RowFactory(Fig1Settings.UrpcTablesId);
         var size = s.Size;
@@ -54,6 +74,7 @@ public static class UrpcTablesSweep
         foreach (var (a, b, cls) in Pairs(s.Cores, topo))
         {
             string name = ClassName(cls);
+            string param = $"pair={a},{b};class={name}";
             points.Add(new($"URPC {name} cores={a},{b}", ops * 3500, () =>
             {
                 // The bare-ring reference before and after the dispatcher pair, so that drift in the machine's load
@@ -63,21 +84,14 @@ public static class UrpcTablesSweep
                 var after = BareRingReference.Measure(a, b, size, topo);
                 double[] bare = [.. before.RoundTrip, .. after.RoundTrip];
                 bool[] bareDisturbed = [.. before.Disturbed, .. after.Disturbed];
-                string verdict = RowFactory.Verdict(m.Failure == null);
-                string fail = m.Failure == null ? "" : $"CHECK FAILED: {m.Failure}; ";
-                string param = $"pair={a},{b};class={name}";
-                var aToB = SampleSummary.Of(m.OneWayAToB).Median;
-                var bToA = SampleSummary.Of(m.OneWayBToA).Median;
-                var roundTrip = rows.Cycles($"URPC round-trip {name}", 2, param, "cycles", m.RoundTrip, m.LatencyDisturbed, verdict,
-                    fail + $"ping from core {a}, echo from core {b}, between two dispatchers over a binding the monitors made; timed per batch: one TSC pair around {size.Iterations} round trips (no clock read per message), mean cycles per round trip; both ends poll with pause");
+                var (oneWay, roundTrip, throughput) = PairRows(rows, m, a, b, name, param, "", "", size);
                 var reference = rows.Cycles($"URPC round-trip {name} (bare ring)", 2, param, "cycles", bare, bareDisturbed, "pass",
                     $"the reference: the same round-trip loop on two bare rings between two plain threads pinned to cores {a},{b}, no multikernel booted (what urpc-vs-native measures as its C# ring); measured just before and just after the dispatcher pair, both runs pooled");
                 double ratio = roundTrip.Median / reference.Median;
                 bool within = ratio <= BareRingReference.Tolerance;
                 return
                 [
-                    rows.Cycles($"URPC one-way {name}", 2, param, "cycles", m.OneWay, m.LatencyDisturbed, verdict,
-                        fail + $"sender's TSC stamp to receiver's TSC read, mean of both directions (cancels any TSC offset between the cores): {a}->{b} median {aToB:0}, {b}->{a} median {bToA:0} cycles; one {UpdateProtocol.RingSlots}-slot ring per direction, receiver polling with pause; the stamp and the read are one clock read each per message"),
+                    oneWay,
                     roundTrip,
                     reference,
                     new ResultRow
@@ -89,9 +103,18 @@ public static class UrpcTablesSweep
                         Note = (within ? "" : $"CHECK FAILED: the harness adds more than {BareRingReference.Tolerance - 1:P0}; ") +
                                $"the table's round trip ({roundTrip.Median:0.#} cycles) over the bare-ring reference ({reference.Median:0.#} cycles): the harness's share of the table's number; checked in every run: at most {BareRingReference.Tolerance:0.00}",
                     },
-                    rows.Other($"URPC throughput {name}", 2, param, "msgs_per_kcycle", "msgs/kcycle", m.MsgsPerKcycle, m.StreamDisturbed, verdict,
-                        fail + $"one-way stream core {a} -> core {b} through a {UpdateProtocol.RingSlots}-slot ring with lazy credit, timed at the receiver from the first to the last message (one clock read at each, none in between)"),
+                    throughput,
                 ];
+            }));
+            string processes = $"URPC {name} (processes) cores={a},{b}";
+            points.Add(new(processes, ops * 2500 + 2e6, () =>
+            {
+                var m = UrpcPairBench.MeasureInProcesses(a, b, size, out double startupMs);
+                if (meta != null) meta.CoreProcessStartupMs[processes] = Math.Round(startupMs, 1);
+                var (oneWay, roundTrip, throughput) = PairRows(rows, m, a, b, name, param, ProcessesSuffix,
+                    $"process mode: core {a} and core {b} are OS processes of their own, each confined to its core, with separate address spaces and GC heaps; " +
+                    $"the rings are in the shared memory region both map, made by their monitors' bind; the two core processes started in {startupMs:0} ms; ", size);
+                return [oneWay, roundTrip, throughput];
             }));
         }
         return points;

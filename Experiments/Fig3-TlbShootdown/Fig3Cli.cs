@@ -39,6 +39,17 @@ public static class Fig3Cli
             string? v = r.GetValueOrDefault<string>();
             if (!RoutingGrouping.TryParse(v, out _)) r.AddError($"--group: '{v}' is not a grouping; allowed: package, l3, or a whole number of cores from 1 up");
         });
+        var mmu = new Option<string>("--mmu")
+        {
+            Description = "Which multikernel series to measure: 'hardware' (one process per core, each changing its own page table with mprotect: rows with mmu=hardware), " +
+                          "'modelled' (one thread per core, software TLBs: mmu=modelled) or 'both' (default: both)",
+            DefaultValueFactory = _ => "both",
+        };
+        mmu.Validators.Add(r =>
+        {
+            string? v = r.GetValueOrDefault<string>();
+            if (ParseMmu(v) == null) r.AddError($"--mmu: '{v}' is not allowed; allowed: hardware, modelled, both");
+        });
         var outDir = ExperimentOptions.OutDir(Fig3Settings.ExperimentId);
         var profiles = new ProfileOptions(
             $"Small sweep for a smoke test ({Describe("quick")}; core counts 1, 2, 4, ...)",
@@ -48,7 +59,7 @@ public static class Fig3Cli
         var root = new RootCommand(
             $"{ExperimentRegistry.Get(Fig3Settings.ExperimentId).Title}: TLB shootdown latency of the four protocols (broadcast, unicast, multicast, NUMA-aware multicast) over the monitors' URPC " +
             $"channels, and end-to-end unmap latency against the host's real mprotect/munmap, on real pinned cores. Default size: {Describe("default")}.");
-        foreach (var o in new Option[] { cores, iterations, repetitions, group, outDir, profiles.Quick, profiles.Full }) root.Options.Add(o);
+        foreach (var o in new Option[] { cores, iterations, repetitions, group, mmu, outDir, profiles.Quick, profiles.Full }) root.Options.Add(o);
         profiles.AddCheckTo(root);
 
         root.SetAction(pr =>
@@ -63,6 +74,7 @@ public static class Fig3Cli
                 Grouping = grouping,
                 OutDir = pr.GetValue(outDir) ?? ExperimentOptions.DefaultRunFolder(),
                 Profile = profile,
+                Mmu = ParseMmu(pr.GetValue(mmu))!.Value,
             };
             if (!ExperimentOptions.RunFolderReady(settings.OutDir, [Fig3Settings.ExperimentId], "fig3", stderr)) return ExitCode.BadInput;
             return Fig3Run.Execute(settings, stdout, stderr, cancel);
@@ -70,6 +82,14 @@ public static class Fig3Cli
 
         return ExperimentOptions.ParseAndInvoke(root, args, "fig3", stdout, stderr);
     }
+
+    static MmuSeries? ParseMmu(string? text) => text?.Trim().ToLowerInvariant() switch
+    {
+        "hardware" => MmuSeries.Hardware,
+        "modelled" or "modeled" => MmuSeries.Modelled,
+        "both" => MmuSeries.Both,
+        _ => null,
+    };
 
     static string Describe(string profile) =>
         $"{Profiles[profile].Iterations} timed ops x {Profiles[profile].Repetitions} repetitions per point";

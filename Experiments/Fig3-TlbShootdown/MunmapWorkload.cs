@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using Experiments.Common;
 using Multikernel.Hardware;
+using Multikernel.Memory;
 
 namespace Fig3.TlbShootdown;
 

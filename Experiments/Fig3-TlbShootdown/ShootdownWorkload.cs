@@ -86,17 +86,7 @@ public static class ShootdownWorkload
                 return new CoreState(a.Replica.InvalidationsApplied, a.Node.Coordinator.Active, a.Node.Participant.PreparedCount, a.Replica.LocksHeld,
                     used.Any(va => a.Coherence.Tlb.Holds(space.Id, va)), a.Replica.Describe());
             }), $"core #{c}'s state");
-        string? toggled = Wait(mk.CallOn(0, m =>
-        {
-            var placed = loop!.PlacedRows.ToHashSet();
-            for (int i = 0; i < series.Length; i++)
-            {
-                ulong row = ShootdownLoop.ToggledRows + (ulong)i;
-                if (m.Agreement.Replica.Domains.CoresOf(row).Contains(0) != placed.Contains(row))
-                    return $"the placement row toggled by {series[i].Name} does not say what its last update did";
-            }
-            return null;
-        }), "the toggled rows");
+        string? toggled = Wait(mk.CallOn(0, _ => loop!.ToggledRowsFailure()), "the toggled rows");
         var tables = Wait(mk.CallOn(0, _ => (space.Tables, space.TryTranslate(UnmapVa, out ulong pa, out PageRights _) ? pa : ulong.MaxValue, space.TryWalk(ShootVa, out ulong _))), "the page tables");
 
         long ops = size.TotalOps * series.Length;

@@ -31,11 +31,11 @@ public static class TlbShootdownInterrupts
     }
 
     /// <summary>"TLB-shootdown interrupts received during the point: core 1: 51234, ..." or why they are unknown.</summary>
-    public static string Describe(Dictionary<int, long>? before, Dictionary<int, long>? after, IReadOnlyList<int> cores, string calls)
+    public static string Describe(Dictionary<int, long>? before, Dictionary<int, long>? after, IReadOnlyList<int> cores, string calls, string who = "the other cores")
     {
         if (cores.Count == 0) return "no other core";
         if (before == null || after == null) return "TLB-shootdown interrupt counts unavailable (no TLB line in /proc/interrupts)";
         var parts = cores.Select(c => before.TryGetValue(c, out long b) && after.TryGetValue(c, out long a) ? $"core {c}: {a - b}" : $"core {c}: unknown");
-        return $"TLB-shootdown interrupts the other cores received during the point's {calls} (/proc/interrupts, from any process): {string.Join(", ", parts)}";
+        return $"TLB-shootdown interrupts {who} received during the point's {calls} (/proc/interrupts, from any process): {string.Join(", ", parts)}";
     }
 }

@@ -6,9 +6,10 @@ namespace Fig3.TlbShootdown;
 
 /// <summary>
 /// The points of the paper's Figs 6-7 (our fig3-tlb), for each core count k of the sweep (the first k chosen cores):
-/// one multikernel point (one boot) measuring, interleaved, the four shootdown protocols (Fig 6, from k = 2), the
-/// end-to-end unmap (Fig 7, from k = 1), and 1PC and 2PC among the monitors over each protocol (beyond the paper,
-/// from k = 2); then the host's mprotect and munmap (Fig 7); then the capability operations that span cores
+/// a multikernel point (one boot) per MMU asked for (<see cref="MmuSeries"/>: software TLBs in thread mode, rows
+/// mmu=modelled; real page tables in process mode, rows mmu=hardware), each measuring, interleaved, the four shootdown
+/// protocols (Fig 6, from k = 2), the end-to-end unmap (Fig 7, from k = 1), and 1PC and 2PC among the monitors over
+/// each protocol (beyond the paper, from k = 2); then the host's mprotect and munmap (Fig 7); then the capability operations that span cores
 /// (transfer, revoke with copies on k cores; from k = 2). Once, on the first core: local capability invocations. At
 /// k = 1 the protocols have no remote core to reach and are skipped.
 /// </summary>
@@ -28,9 +29,13 @@ public static class TlbSweep
     public const string LinuxMprotect = "Linux mprotect";
     public const string LinuxMunmap = "Linux munmap";
 
+    const string Hardware = "real page tables: every core is an OS process of its own, all its threads confined to that core from exec on, so its page table is loaded by that core alone " +
+        "and the host kernel can flush the TLB locally, without an IPI; only the URPC region and the domain's frames are shared between the processes";
+
     const string Modelled = "modelled: each core's TLB is a software translation cache consulted by the VM API; the invalidation is a real URPC message round between pinned cores (each core drops the entry on its own core and acks), not a hardware TLB flush";
 
-    public static List<PlannedPoint> Plan(Fig3Settings s)
+    /// <param name="meta">Where a process-mode point records its boot's startup time (<see cref="RunMeta.CoreProcessStartupMs"/>); null: nowhere.</param>
+    public static List<PlannedPoint> Plan(Fig3Settings s, RunMeta? meta = null)
     {
         var points = new List<PlannedPoint>();
         var size = s.Size;
@@ -44,34 +49,14 @@ public static class TlbSweep
                 .Append(new ShootdownSeries(MultikernelUnmap, RoutingProtocol.NumaAwareMulticast, SeriesKind.Unmap))
                 .Concat(k >= 2 ? Protocols.Select(p => new ShootdownSeries(OnePhase, p.Protocol, SeriesKind.OnePhase)) : [])
                 .Concat(k >= 2 ? Protocols.Select(p => new ShootdownSeries(TwoPhase, p.Protocol, SeriesKind.TwoPhase)) : []).ToArray();
-            points.Add(new PlannedPoint($"Multikernel cores={k}", ops * series.Length * (2 + k), () =>
+            if (s.Mmu.HasFlag(MmuSeries.Modelled)) points.Add(new PlannedPoint($"Multikernel cores={k}", ops * series.Length * (2 + k), () =>
+                Rows(cores, series, ShootdownWorkload.Run(cores, series, s.Grouping, size), size, group, hardware: false, "")));
+            string hwPoint = $"Multikernel (processes) cores={k}";
+            if (s.Mmu.HasFlag(MmuSeries.Hardware)) points.Add(new PlannedPoint(hwPoint, ops * series.Length * (4 + 2 * k), () =>
             {
-                var measured = ShootdownWorkload.Run(cores, series, s.Grouping, size);
-                var rows = new List<ResultRow>();
-                for (int i = 0; i < series.Length; i++)
-                {
-                    var x = series[i];
-                    string param = $"protocol={Name(x.Protocol)};group={group};pages=1";
-                    string sample = $"sample = median of {size.Iterations} back-to-back operations of one repetition ({size.Warmup} untimed before); " +
-                                    $"all {series.Length} multikernel series of cores={k} run in one boot, interleaved by repetition in rotating order";
-                    rows.Add(x.Kind switch
-                    {
-                        SeriesKind.Unmap => RowFactory.Latency(x.Name, k, param, RowFactory.UnmapMetric, measured[i],
-                            $"end-to-end unmap on core {cores[0]} of a page of the address space of a domain on cores {coreText}: a VNode Unmap invocation clears the entry in the 4-level page table " +
-                            (k > 1 ? "(real data in simulated physical memory), then a NUMA-aware multicast shootdown (the monitors' 1PC), until the last ack; "
-                                   : "(real data in simulated physical memory) and the local TLB drops it: no other core to reach; ") +
-                            $"mapped again after each unmap, untimed; {sample}; {Modelled}"),
-                        SeriesKind.Shootdown => RowFactory.Latency(x.Name, k, param, RowFactory.ShootdownMetric, measured[i],
-                            $"shootdown latency at the initiator (core {cores[0]}) from the start to the last ack, one page, participants: cores {coreText}; the shootdown is the monitors' 1PC whose apply step invalidates the TLB; {sample}; {Modelled}"),
-                        _ => RowFactory.Latency(x.Name, k, param + ";update=domain-placement", RowFactory.ShootdownMetric, measured[i],
-                            (x.Kind == SeriesKind.OnePhase
-                                ? "one-phase commit (apply, ack) among the monitors of cores " + coreText + ": the initiator applies, sends the update along the route, every participant applies it to its replica and acks (aggregators ack for their group); "
-                                : "two-phase commit (prepare and lock, vote, commit, ack) among the monitors of cores " + coreText + ": every participant locks the row and votes, the initiator decides and sends the commit, every participant applies it to its replica and acks; ") +
-                            $"the update toggles a row of the replicated domain-placement table that only this initiator writes; timed at the initiator (core {cores[0]}) from the start until every participant acknowledged; " +
-                            Versus(x, series, measured, i) + $"{sample}; real: messages between pinned cores, replicas in each monitor"),
-                    });
-                }
-                return rows;
+                var measured = HardwareShootdownWorkload.Run(cores, series, s.Grouping, size);
+                if (meta != null) meta.CoreProcessStartupMs[hwPoint] = Math.Round(measured.StartupMs, 1);
+                return Rows(cores, series, measured.Series, size, group, hardware: true, $"; the {k} core process(es) started in {measured.StartupMs:0} ms");
             }));
             points.Add(new PlannedPoint($"{LinuxMprotect} cores={k}", ops * (20 + 5 * k), () =>
             {
@@ -98,6 +83,50 @@ public static class TlbSweep
         }
         points.Add(new PlannedPoint("Capability invocations cores=1", 2e5 * Math.Min(size.Repetitions, 31), () => CapabilityWorkload.LocalRows(s.Cores[0], Math.Min(size.Repetitions, 31))));
         return points;
+    }
+
+    /// <summary>The rows of one multikernel point (one boot): thread mode with software TLBs, or process mode with real page tables.</summary>
+    static List<ResultRow> Rows(int[] cores, ShootdownSeries[] series, LatencySamples[] measured, SweepSize size, string group, bool hardware, string boot)
+    {
+        int k = cores.Length;
+        string coreText = CoreList.Format(cores);
+        var rows = new List<ResultRow>();
+        for (int i = 0; i < series.Length; i++)
+        {
+            var x = series[i];
+            string param = $"mmu={(hardware ? "hardware" : "modelled")};protocol={Name(x.Protocol)};group={group};pages=1";
+            string sample = $"sample = median of {size.Iterations} back-to-back operations of one repetition ({size.Warmup} untimed before); " +
+                            $"all {series.Length} multikernel series of cores={k} run in one boot{(hardware ? $" of {k} core process(es)" : "")}, interleaved by repetition in rotating order{boot}";
+            string mmu = hardware ? Hardware : Modelled;
+            rows.Add(x.Kind switch
+            {
+                SeriesKind.Unmap when hardware => RowFactory.Latency(x.Name, k, param, RowFactory.UnmapMetric, measured[i],
+                    $"end-to-end unmap on core {cores[0]} of a page of a domain mapped at the same address in the core processes of cores {coreText}: " +
+                    "mprotect(PROT_NONE) of the initiator's own mapping (a real page-table change and a local TLB flush by the host kernel)" +
+                    (k > 1 ? ", then a NUMA-aware multicast shootdown (the monitors' 1PC over URPC) in which every other core process mprotects its own mapping and acks, until the last ack; "
+                           : "; no other core to reach; ") +
+                    $"restored to read-write after each by a second shootdown, untimed; {sample}; {mmu}"),
+                SeriesKind.Unmap => RowFactory.Latency(x.Name, k, param, RowFactory.UnmapMetric, measured[i],
+                    $"end-to-end unmap on core {cores[0]} of a page of the address space of a domain on cores {coreText}: a VNode Unmap invocation clears the entry in the 4-level page table " +
+                    (k > 1 ? "(real data in simulated physical memory), then a NUMA-aware multicast shootdown (the monitors' 1PC), until the last ack; "
+                           : "(real data in simulated physical memory) and the local TLB drops it: no other core to reach; ") +
+                    $"mapped again after each unmap, untimed; {sample}; {mmu}"),
+                SeriesKind.Shootdown when hardware => RowFactory.Latency(x.Name, k, param, RowFactory.ShootdownMetric, measured[i],
+                    $"shootdown latency at the initiator (core {cores[0]}) from the start to the last ack, one page: the monitors' 1PC whose apply step, in every other core process (cores {CoreList.Format(cores[1..])}), " +
+                    "mprotects its own mapping of the page to PROT_NONE (a real page-table change and a local TLB flush) before it acks; the initiator's own mapping is not changed; " +
+                    $"restored after each by a second shootdown, untimed; {sample}; {mmu}"),
+                SeriesKind.Shootdown => RowFactory.Latency(x.Name, k, param, RowFactory.ShootdownMetric, measured[i],
+                    $"shootdown latency at the initiator (core {cores[0]}) from the start to the last ack, one page, participants: cores {coreText}; the shootdown is the monitors' 1PC whose apply step invalidates the TLB; {sample}; {mmu}"),
+                _ => RowFactory.Latency(x.Name, k, param + ";update=domain-placement", RowFactory.ShootdownMetric, measured[i],
+                    (x.Kind == SeriesKind.OnePhase
+                        ? "one-phase commit (apply, ack) among the monitors of cores " + coreText + ": the initiator applies, sends the update along the route, every participant applies it to its replica and acks (aggregators ack for their group); "
+                        : "two-phase commit (prepare and lock, vote, commit, ack) among the monitors of cores " + coreText + ": every participant locks the row and votes, the initiator decides and sends the commit, every participant applies it to its replica and acks; ") +
+                    $"the update toggles a row of the replicated domain-placement table that only this initiator writes; timed at the initiator (core {cores[0]}) from the start until every participant acknowledged; " +
+                    Versus(x, series, measured, i) + $"{sample}; real: messages between pinned cores, replicas in each monitor" +
+                    (hardware ? ", each monitor in a core process of its own" : "")),
+            });
+        }
+        return rows;
     }
 
     /// <summary>What a 1PC row's note says about the shootdown on the same route, and a 2PC row's about the 1PC (medians of this boot).</summary>

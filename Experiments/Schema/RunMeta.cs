@@ -44,6 +44,11 @@ public sealed class RunMeta
     /// after a fork-join region). Empty for a program that boots no multikernel.
     /// </summary>
     public Dictionary<string, long> PollBudgetCycles { get; set; } = new();
+    /// <summary>
+    /// Process mode: for each boot of a process-per-core multikernel (by point name), milliseconds from the start of
+    /// the boot until every core process's monitor had answered the bootstrap monitor. Empty where no point booted one.
+    /// </summary>
+    public Dictionary<string, double> CoreProcessStartupMs { get; set; } = new();
 
     static readonly JsonSerializerOptions Json = new()
     {

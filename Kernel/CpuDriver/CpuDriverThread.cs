@@ -29,7 +29,7 @@ public sealed class CpuDriverThread : IDisposable
     public int Core { get; }
     /// <summary>Index of this core among the booted cores (0 = bootstrap core).</summary>
     public int CoreIndex { get; }
-    public Notifier Notifier { get; } = new();
+    public Notifier Notifier { get; }
     /// <summary>How the core idles when a round finds nothing to do.</summary>
     public WaitPolicy WaitPolicy { get; }
     /// <summary>Set once the thread has pinned itself and is about to enter its loop.</summary>
@@ -44,12 +44,16 @@ public sealed class CpuDriverThread : IDisposable
 
     internal bool IsCurrentThread => _thread != null && Thread.CurrentThread == _thread;
 
-    public CpuDriverThread(int core, int coreIndex, WaitPolicy waitPolicy)
+    public CpuDriverThread(int core, int coreIndex, WaitPolicy waitPolicy) : this(core, coreIndex, waitPolicy, new Notifier()) { }
+
+    /// <summary>A CPU driver whose notifier is given: in process mode, the view of this core's word in the shared region.</summary>
+    internal CpuDriverThread(int core, int coreIndex, WaitPolicy waitPolicy, Notifier notifier)
     {
         ArgumentNullException.ThrowIfNull(waitPolicy);
         Core = core;
         CoreIndex = coreIndex;
         WaitPolicy = waitPolicy;
+        Notifier = notifier;
     }
 
     /// <summary>Adds a dispatcher to this core; its <see cref="Dispatcher.OnStart"/> upcall runs at the top of the next round.</summary>

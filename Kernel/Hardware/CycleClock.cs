@@ -17,6 +17,11 @@ public static unsafe partial class CycleClock
     public static readonly double Frequency;
     /// <summary>"tsc" or "stopwatch".</summary>
     public static readonly string Source;
+    /// <summary>
+    /// Environment variable through which a process-mode boot process hands its calibrated TSC frequency to the core
+    /// processes it starts: they skip the 60 ms calibration and convert cycles exactly as the boot process does.
+    /// </summary>
+    public const string FrequencyVariable = "MULTIKERNEL_TSC_HZ";
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial nint mmap(nint addr, nuint length, int prot, int flags, int fd, nint offset);
@@ -32,7 +37,8 @@ public static unsafe partial class CycleClock
             s_rdtsc = MakeRdtscStub();
             if (s_rdtsc != null)
             {
-                Frequency = Calibrate();
+                Frequency = double.TryParse(Environment.GetEnvironmentVariable(FrequencyVariable), System.Globalization.NumberStyles.Float,
+                    System.Globalization.CultureInfo.InvariantCulture, out double given) && given > 1e6 ? given : Calibrate();
                 Source = "tsc";
                 return;
             }

@@ -15,18 +15,7 @@ namespace Multikernel.Hardware;
 public static unsafe partial class NativeBlock
 {
     const int PageSize = 4096;
-    const int PROT_READ = 1, PROT_WRITE = 2, MAP_PRIVATE = 2, MAP_ANONYMOUS = 0x20;
-    const long SYS_mbind = 237, SYS_move_pages = 279; // x86-64
-    const int MPOL_PREFERRED = 1;
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial nint mmap(nint addr, nuint length, int prot, int flags, int fd, nint offset);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int munmap(nint addr, nuint length);
-
-    [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
-    private static partial long Mbind(long number, nint addr, nuint len, int mode, ulong* nodemask, nuint maxnode, uint flags);
+    const long SYS_move_pages = 279; // x86-64
 
     [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
     private static partial long MovePages(long number, int pid, nuint count, void** pages, int* nodes, int* status, int flags);
@@ -43,15 +32,10 @@ public static unsafe partial class NativeBlock
     public static void* Alloc(nuint bytes, int numaNode = -1)
     {
         nuint size = Pages(bytes == 0 ? 1 : bytes);
-        nint p = mmap(0, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        nint p = LinuxVm.mmap(0, size, LinuxVm.PROT_READ | LinuxVm.PROT_WRITE, LinuxVm.MAP_PRIVATE | LinuxVm.MAP_ANONYMOUS, -1, 0);
         if (p == -1)
             throw new OutOfMemoryException($"mmap of {size} bytes failed (errno {Marshal.GetLastSystemError()})");
-        if (numaNode >= 0 && numaNode < 64 && RuntimeInformation.ProcessArchitecture == Architecture.X64
-            && MachineTopology.Current.NumaNodes.Count > 1)
-        {
-            ulong mask = 1UL << numaNode;
-            Mbind(SYS_mbind, p, size, MPOL_PREFERRED, &mask, 64, 0); // best effort, before first touch
-        }
+        if (MachineTopology.Current.NumaNodes.Count > 1) LinuxVm.PreferNode(p, size, numaNode); // best effort, before first touch
         NativeMemory.Clear((void*)p, size); // fault every page in now, under the policy just set
         Interlocked.Add(ref s_liveBytes, (long)size);
         return (void*)p;
@@ -61,7 +45,7 @@ public static unsafe partial class NativeBlock
     {
         if (p == null) return;
         nuint size = Pages(bytes == 0 ? 1 : bytes);
-        if (munmap((nint)p, size) != 0)
+        if (LinuxVm.munmap((nint)p, size) != 0)
             throw new InvalidOperationException($"munmap of {size} bytes at 0x{(nint)p:x} failed (errno {Marshal.GetLastSystemError()}): not a block of this size from NativeBlock.Alloc");
         Interlocked.Add(ref s_liveBytes, -(long)size);
     }

@@ -112,6 +112,12 @@ public sealed class Tlb : ITranslationInvalidator
         }
     }
 
+    /// <summary>Shootdown step of the modelled MMU: whatever the change, the page tables are shared and already edited, so this core drops its cached entries for the range.</summary>
+    public void Apply(in MmuChange change) => InvalidateRange(change.SpaceId, change.Va, change.Pages);
+
+    /// <summary>Nothing to check beyond the invalidation itself (tests and the workload probe <see cref="Holds"/>).</summary>
+    public void Verify(in MmuChange change) { }
+
     /// <summary>Drops every entry of every space.</summary>
     public void Flush()
     {

@@ -1,4 +1,5 @@
 using Multikernel.Capabilities;
+using Multikernel.CoreProcesses;
 using Multikernel.CpuDriver;
 using Multikernel.Hardware;
 using Multikernel.Memory;
@@ -17,10 +18,18 @@ namespace Multikernel.Monitor;
 /// across cores, the TLB shootdown) and delivers capabilities sent to dispatchers of its core
 /// (<see cref="SendCapability"/>); services register extra message types with <see cref="RegisterHandler"/> and extra
 /// event sources in its <see cref="Dispatcher.Waitset"/>.
+/// <para>Two boot modes. Thread mode: every core is a thread of one process; the host's calls, spawned images and
+/// bind replies are objects passed by GC handle. Process mode: every core is a process of its own
+/// (<see cref="CoreProcesses.CoreProcess"/>) with this monitor in it; channel memory comes from the shared region
+/// (<see cref="Region"/>), the host asks by registered name (<see cref="MonitorMessages.HostRequest"/>,
+/// <see cref="MonitorMessages.HostSpawn"/>) and answers on its reply port, a bind is answered with ring offsets, and
+/// the TLB shootdown's apply step changes the core process's own page table (<see cref="PageTable"/>); the core has no
+/// capability driver (capabilities and the memory server are thread mode only).</para>
 /// <para>Invariants: all fields are core-local. A send that finds a peer's ring full is queued in the
 /// <see cref="UrpcOutbox"/> and retried from the run upcall, so a monitor never spins on a full ring while a peer
 /// spins on its own (no send deadlock). Every binding and broadcast buffer this monitor allocated is in its lists
-/// until the system frees them, after every core has stopped.</para>
+/// until the system frees them, after every core has stopped. In process mode no message this monitor sends holds a
+/// GC handle.</para>
 /// </summary>
 public sealed class MonitorDispatcher : Dispatcher
 {
@@ -40,12 +49,20 @@ public sealed class MonitorDispatcher : Dispatcher
     readonly Dictionary<Dispatcher, DispatcherCaps> _dispatcherCaps = new();
     AgreementService? _agreement;
     UrpcReceiver? _hostPort;
+    UrpcSender? _hostReplies;
+    HardwarePageTable? _pageTable;
     ulong _nextRequest;
 
     public int CoreIndex => Driver.CoreIndex;
     public int CoreCount => _peers.Length;
     /// <summary>The OS core numbers of all booted cores, by core index (read-only, identical on every monitor).</summary>
     public IReadOnlyList<int> Cores { get; }
+    /// <summary>The machine's shape the monitors route and place memory by.</summary>
+    public MachineTopology Topology => _topology;
+    /// <summary>Process mode: the shared region this core process maps (channel memory, blocks); null in thread mode.</summary>
+    public SharedRegion? Region => _setup.Region;
+    /// <summary>The images and requests this core knows by name (null in thread mode when the system was booted without one).</summary>
+    public CoreProgram? Program => _setup.Program;
 
     /// <summary>The agreement protocol on this core: its node, replica, capability operations across cores and TLB coherence (from the start upcall on).</summary>
     public AgreementService Agreement => _agreement ?? throw new InvalidOperationException($"the monitor on core #{CoreIndex} has not started yet");
@@ -84,6 +101,25 @@ public sealed class MonitorDispatcher : Dispatcher
     /// <summary>Boot only: the receiving end of the host's port into this monitor.</summary>
     internal void ConnectHost(UrpcReceiver hostPort) => _hostPort = hostPort;
 
+    /// <summary>Boot only (process mode): the sending end of this monitor's reply port to the host.</summary>
+    internal void ConnectHostReplies(UrpcSender replies) => _hostReplies = replies;
+
+    /// <summary>
+    /// Process mode: this core process's own page table for domains' memory, which the TLB shootdown's apply step
+    /// changes (<see cref="PageTableCoherence.Apply"/>; from the start upcall on). Thread mode has none: its page
+    /// tables are shared (<see cref="Pmap"/>) and its TLBs software models.
+    /// </summary>
+    public HardwarePageTable PageTable
+    {
+        get
+        {
+            AssertOnCore();
+            return _pageTable ?? throw new InvalidOperationException(Region == null
+                ? "a core has a real page table only in process mode (MultikernelOptions.Mode = BootMode.ProcessPerCore)"
+                : $"the monitor on core #{CoreIndex} has not started yet");
+        }
+    }
+
     /// <summary>NUMA node of core index <paramref name="coreIndex"/> (-1 for the host, which is no core of the system).</summary>
     int NodeOfCore(int coreIndex) => coreIndex < 0 ? -1 : _topology.NumaNodeOf(Cores[coreIndex]);
 
@@ -102,6 +138,12 @@ public sealed class MonitorDispatcher : Dispatcher
         var tlb = new Tlb(_setup.TlbEntries);
         tlb.BindToCurrentThread();
         _agreement = new AgreementService(this, _setup.Broadcast, _topology, _setup.Grouping, _setup.Agreement, caps, tlb, _setup.AgreementTransport);
+        if (Region is { } region)
+        {
+            _pageTable = new HardwarePageTable(region.MemoryFd);
+            _pageTable.BindToCurrentThread();
+            _agreement.Coherence.Apply = _pageTable;
+        }
         var readers = _setup.BroadcastReaders;
         for (int c = 0; c < readers.Length; c++)
         {
@@ -270,6 +312,8 @@ public sealed class MonitorDispatcher : Dispatcher
         SendTo(from, new CapabilityMessages.Delivered(t.Tag, e));
     }
 
+    protected internal override void OnStop() => _pageTable?.Dispose();
+
     /// <summary>Registers the handler for an extension message type (≥ <see cref="MonitorMessages.FirstExtension"/>, except the agreement's and the capability transfer's).</summary>
     public void RegisterHandler(byte type, MonitorHandler handler)
     {
@@ -378,6 +422,7 @@ public sealed class MonitorDispatcher : Dispatcher
         foreach (int r in readers)
             if ((uint)r >= (uint)CoreCount || r == CoreIndex)
                 throw new ArgumentOutOfRangeException(nameof(readers), r, $"a reader is another booted core: 0..{CoreCount - 1} without the writer #{CoreIndex}");
+        if (Region != null) return Region.OpenBroadcastWriter(CreateSharedBroadcast(readers, slots));
         var nodes = new int[readers.Count];
         for (int i = 0; i < nodes.Length; i++) nodes[i] = NodeOfCore(readers[i]);
         var channel = new BroadcastChannel(slots, readers.Count, NodeOfCore(CoreIndex), nodes);
@@ -385,12 +430,28 @@ public sealed class MonitorDispatcher : Dispatcher
         return channel;
     }
 
+    /// <summary>
+    /// Process mode: allocates a broadcast buffer written by this core and read by <paramref name="readers"/> in the
+    /// shared region (slots on this core's node, each reader's state on its own) and returns its name across
+    /// processes, which the writer and every reader open (<see cref="SharedRegion.OpenBroadcastWriter"/>, ...Reader).
+    /// </summary>
+    internal long CreateSharedBroadcast(IReadOnlyList<int> readers, int slots)
+    {
+        AssertOnCore();
+        if (Region == null) throw new InvalidOperationException("a broadcast buffer has a name across processes only in process mode");
+        foreach (int r in readers)
+            if ((uint)r >= (uint)CoreCount || r == CoreIndex)
+                throw new ArgumentOutOfRangeException(nameof(readers), r, $"a reader is another booted core: 0..{CoreCount - 1} without the writer #{CoreIndex}");
+        return Region.AllocateBroadcast(CoreIndex, readers, slots);
+    }
+
     /// <summary>The one place a monitor allocates a binding's memory (the seam where the rings become Frame capabilities).</summary>
     MonitorReply<UrpcBinding> AllocateBinding(int client, int slots)
     {
         try
         {
-            var b = UrpcBinding.Allocate(slots, NodeOfCore(client), NodeOfCore(CoreIndex));
+            var b = Region != null ? Region.AllocateBinding(slots, client, CoreIndex)
+                : UrpcBinding.Allocate(slots, NodeOfCore(client), NodeOfCore(CoreIndex));
             if (_bindings.Count >= 64) _bindings.RemoveAll(static x => x.IsFreed); // holders that freed theirs early
             _bindings.Add(b);
             return new(b, null);
@@ -435,7 +496,21 @@ public sealed class MonitorDispatcher : Dispatcher
             {
                 var request = BindRequest.Decode(in m);
                 var r = AllocateBinding(from, request.Slots);
-                SendTo(from, r.Ok ? new BindReply(request.RequestId, ObjectHandle.Pass(r.Value!), 0) : new BindReply(request.RequestId, 0, ObjectHandle.Pass(r.Error!)));
+                if (Region != null)
+                    SendTo(from, r.Ok
+                        ? new RegionBindReply(request.RequestId, r.Value!.Name!.Value.ToServer, r.Value.Name.Value.ToClient, request.Slots, 0)
+                        : new RegionBindReply(request.RequestId, 0, 0, request.Slots, Region.WriteError(CoreIndex, r.Error!.Message)));
+                else
+                    SendTo(from, r.Ok ? new BindReply(request.RequestId, ObjectHandle.Pass(r.Value!), 0) : new BindReply(request.RequestId, 0, ObjectHandle.Pass(r.Error!)));
+                break;
+            }
+            case RegionBindReply.TypeId:
+            {
+                var reply = RegionBindReply.Decode(in m);
+                if (!_pendingBinds.Remove(reply.RequestId, out var onBound)) break;
+                onBound(reply.Status == 0
+                    ? new(Region!.OpenBinding(new UrpcBindingName(reply.ToServer, reply.ToClient, reply.Slots, CoreIndex, from)), null)
+                    : new(null, new InvalidOperationException($"core #{from}: {Region!.ReadError(from, reply.Status)}")));
                 break;
             }
             case BindReply.TypeId:
@@ -475,8 +550,43 @@ public sealed class MonitorDispatcher : Dispatcher
             case Shutdown.TypeId:
                 Driver.RequestStop();
                 break;
+            case HostRequest.TypeId:
+            {
+                var request = HostRequest.Decode(in m);
+                var reply = new RegionReply(this, request.RequestId);
+                try { Program!.Request(request.Name).Handler(this, request.Args, reply); }
+                catch (Exception e) when (!reply.Answered) { reply.Fail(e); }
+                break;
+            }
+            case HostSpawn.TypeId:
+            {
+                var spawn = HostSpawn.Decode(in m);
+                var reply = new RegionReply(this, spawn.RequestId);
+                try { reply.Complete(new CoreArgs(SpawnNamed(spawn.Image, spawn.Args).Pack())); }
+                catch (Exception e) when (!reply.Answered) { reply.Fail(e); }
+                break;
+            }
             default:
                 throw new InvalidOperationException($"monitor on core #{CoreIndex} got message type {m.Type} on its host port");
+        }
+    }
+
+    /// <summary>Starts a dispatcher on this core from the image registered as <paramref name="image"/> (its id) in the core program.</summary>
+    internal DispatcherId SpawnNamed(ulong image, CoreArgs args)
+    {
+        AssertOnCore();
+        var program = Program ?? throw new InvalidOperationException("this system was booted without a CoreProgram (MultikernelOptions.Program): it knows no image by name");
+        return Driver.Adopt(program.Image(image).Image(this, args));
+    }
+
+    /// <summary>Process mode: an answer to the host on this monitor's reply port (an error as the code of a text kept in the region).</summary>
+    sealed class RegionReply(MonitorDispatcher monitor, ulong requestId) : CoreReply(monitor)
+    {
+        private protected override void Send(CoreArgs result, Exception? error)
+        {
+            var m = Monitor;
+            int status = error == null ? 0 : m.Region!.WriteError(m.CoreIndex, $"{error.GetType().Name}: {error.Message}");
+            m._hostReplies!.Send(new HostReply(requestId, status, result));
         }
     }
 

@@ -1,3 +1,4 @@
+using Multikernel.CoreProcesses;
 using Multikernel.Monitor.Agreement;
 using Multikernel.Urpc;
 
@@ -6,7 +7,7 @@ namespace Multikernel.Monitor;
 /// <summary>
 /// What boot hands one monitor besides its bindings: the RAM its core starts with, its broadcast buffer and its
 /// readers of the other cores' buffers (the agreement protocol's broadcast route), and how the agreement and the TLB
-/// are set up. Made by <see cref="MultikernelSystem"/> before the cores start.
+/// are set up. Made by <see cref="MultikernelSystem"/> (thread mode) or the core process (process mode) before the core starts.
 /// </summary>
 internal sealed record MonitorSetup
 {
@@ -26,4 +27,8 @@ internal sealed record MonitorSetup
     public int RefillBits { get; init; } = 20;
     /// <summary>Wraps the agreement transport (fault injection in tests); null: none.</summary>
     public Func<int, IAgreementTransport, IAgreementTransport>? AgreementTransport { get; init; }
+    /// <summary>The images and requests the core knows by name (null: none).</summary>
+    public CoreProgram? Program { get; init; }
+    /// <summary>Process mode: the shared region the core process maps (channel memory; its page table maps domains' frames from it). Null in thread mode.</summary>
+    public SharedRegion? Region { get; init; }
 }

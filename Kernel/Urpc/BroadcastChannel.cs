@@ -48,13 +48,42 @@ public sealed unsafe class BroadcastChannel : IDisposable
         _slotCount = slots;
         _mask = slots - 1;
         AckInterval = Math.Max(1, slots / 4);
-        _frame = UrpcFrame.Allocate((nuint)(slots * CacheLine.Size + CacheLine.PaddedSize), writerNode);
+        _frame = UrpcFrame.Allocate(SlotFrameBytes(slots), writerNode);
         _slots = (ulong*)_frame.Base;
         _sent = (long*)(_frame.Base + slots * CacheLine.Size);
         _minCredit = _sent + 1;
         _readers = new BroadcastReceiver[readers];
         for (int r = 0; r < readers; r++) _readers[r] = BroadcastReceiver.Allocate(_slots, slots, AckInterval, readerNodes?[r] ?? -1);
     }
+
+    /// <summary>
+    /// This process's writing end of a buffer whose memory already exists (process mode: ranges of the shared region):
+    /// the slots and writer state in <paramref name="slotFrame"/>, each reader's cursor and credit in its
+    /// <paramref name="readerStates"/> frame; <paramref name="readerNotifiers"/> are the reader cores' notifiers as this
+    /// process sees them (the writer wakes them; a reader in another process cannot attach its own to this view).
+    /// </summary>
+    internal BroadcastChannel(UrpcFrame slotFrame, int slots, IReadOnlyList<UrpcFrame> readerStates, IReadOnlyList<Notifier?> readerNotifiers)
+    {
+        UrpcRing.ValidateSlots(slots, nameof(slots));
+        if (readerStates.Count < 1 || readerNotifiers.Count != readerStates.Count)
+            throw new ArgumentException($"a broadcast channel needs at least one reader and one notifier per reader; got {readerStates.Count} and {readerNotifiers.Count}", nameof(readerStates));
+        _slotCount = slots;
+        _mask = slots - 1;
+        AckInterval = Math.Max(1, slots / 4);
+        _frame = slotFrame;
+        _slots = (ulong*)_frame.Base;
+        _sent = (long*)(_frame.Base + slots * CacheLine.Size);
+        _minCredit = _sent + 1;
+        _readers = new BroadcastReceiver[readerStates.Count];
+        for (int r = 0; r < _readers.Length; r++)
+        {
+            _readers[r] = BroadcastReceiver.Over(_slots, slots, AckInterval, readerStates[r]);
+            _readers[r].Notifier = readerNotifiers[r];
+        }
+    }
+
+    /// <summary>Bytes of the frame that holds a buffer's slots and its writer's state.</summary>
+    internal static nuint SlotFrameBytes(int slots) => (nuint)(slots * CacheLine.Size + CacheLine.PaddedSize);
 
     /// <summary>The reading end of reader <paramref name="index"/> (0-based); used only by that reader's core.</summary>
     public BroadcastReceiver Reader(int index) => _readers[index];

@@ -15,8 +15,15 @@ public sealed unsafe class BroadcastReceiver : UrpcReader
     BroadcastReceiver(ulong* slots, int slotCount, int ackInterval, UrpcFrame state)
         : base(slots, slotCount, ackInterval, (long*)state.Base, (long*)(state.Base + CacheLine.PaddedSize)) => _state = state;
 
+    /// <summary>Bytes of a reader's state: its cursor and its credit line, each in a 128-byte block.</summary>
+    internal const int StateBytes = 2 * CacheLine.PaddedSize;
+
     internal static BroadcastReceiver Allocate(ulong* slots, int slotCount, int ackInterval, int numaNode) =>
-        new(slots, slotCount, ackInterval, UrpcFrame.Allocate(2 * CacheLine.PaddedSize, numaNode));
+        new(slots, slotCount, ackInterval, UrpcFrame.Allocate(StateBytes, numaNode));
+
+    /// <summary>A view of a reader whose state already exists (process mode: a range of the shared region).</summary>
+    internal static BroadcastReceiver Over(ulong* slots, int slotCount, int ackInterval, UrpcFrame state) =>
+        new(slots, slotCount, ackInterval, state);
 
     /// <summary>Read by the writer after every publish: it wakes this reader's core when it finds it asleep.</summary>
     internal override Notifier? Notifier { get => Volatile.Read(ref _notifier); set => Volatile.Write(ref _notifier, value); }

@@ -24,11 +24,18 @@ public sealed class UrpcBinding : IDisposable
     public (RingPlacement IntoServer, RingPlacement IntoClient) Placement() => (_toServer.Placement(), _toClient.Placement());
     /// <summary>True once both rings have been freed.</summary>
     public bool IsFreed => _toServer.IsFreed && _toClient.IsFreed;
+    /// <summary>
+    /// Process mode: the binding's name across processes (its rings' offsets in the shared region), which a request or
+    /// a spawn passes to the core processes that open its two ends. Null in thread mode, where the rings are host memory
+    /// of one process.
+    /// </summary>
+    public UrpcBindingName? Name { get; }
 
-    UrpcBinding(UrpcRing toServer, UrpcRing toClient)
+    UrpcBinding(UrpcRing toServer, UrpcRing toClient, UrpcBindingName? name = null)
     {
         _toServer = toServer;
         _toClient = toClient;
+        Name = name;
         Client = new UrpcEndpoint(toServer.Sender, toClient.Receiver);
         Server = new UrpcEndpoint(toClient.Sender, toServer.Receiver);
     }
@@ -40,6 +47,9 @@ public sealed class UrpcBinding : IDisposable
         try { return new UrpcBinding(toServer, UrpcRing.Allocate(slots, clientNode)); }
         catch { toServer.Dispose(); throw; }
     }
+
+    /// <summary>This process's view of a binding in the shared region (process mode), named by <paramref name="name"/>.</summary>
+    internal static UrpcBinding Over(UrpcRing toServer, UrpcRing toClient, UrpcBindingName name) => new(toServer, toClient, name);
 
     /// <summary>Frees both rings. Only once no core uses either end any more; a second call does nothing.</summary>
     public void Dispose()

@@ -75,6 +75,19 @@ public sealed unsafe class UrpcRing : IDisposable
         catch { frame.Dispose(); throw; }
     }
 
+    /// <summary>
+    /// This process's view of a ring whose memory already exists (process mode: a range of the shared region that
+    /// another process may have allocated). <paramref name="receiverNotifier"/> is the receiving core's notifier as
+    /// this process sees it: the sender wakes it, since the receiver's own waitset cannot reach a sender in another
+    /// process.
+    /// </summary>
+    internal static UrpcRing Over(UrpcFrame frame, int slots, Notifier? receiverNotifier)
+    {
+        var ring = new UrpcRing(frame, slots);
+        ring.Sender.ReceiverNotifier = receiverNotifier;
+        return ring;
+    }
+
     /// <summary>True for a ring size the channel accepts: a power of two from <see cref="MinSlots"/> to <see cref="MaxSlots"/>.</summary>
     public static bool IsValidSize(int slots) => slots >= MinSlots && slots <= MaxSlots && BitOperations.IsPow2(slots);
 

@@ -113,10 +113,17 @@ public class Fig1CliTests
         Assert.Contains(t, r => r.Series.StartsWith("URPC round-trip ") && r.Series.EndsWith(" (bare ring)") && r.Metric == "cycles");
         Assert.Contains(t, r => r.Series.StartsWith("URPC round-trip ") && r is { Metric: "harness_ratio", Unit: "x" });
         Assert.Contains(t, r => r.Series.StartsWith("URPC throughput ") && r is { Metric: "msgs_per_kcycle", Unit: "msgs/kcycle" });
+        // Every URPC row of the tables also measured between two core processes (process mode), with the suffix the report reads.
+        var inProcesses = t.Where(r => r.Series.EndsWith(UrpcTablesSweep.ProcessesSuffix)).ToList();
+        var inThreads = t.Where(r => r.Series.StartsWith("URPC ") && !r.Series.EndsWith(UrpcTablesSweep.ProcessesSuffix) && !r.Series.EndsWith("(bare ring)") && r.Metric != "harness_ratio");
+        Assert.Equal(inThreads.Select(r => r.Series + UrpcTablesSweep.ProcessesSuffix).Order(), inProcesses.Select(r => r.Series).Order());
+        Assert.All(inProcesses, r => Assert.Contains("process mode", r.Note));
         // The harness-overhead check is a timing check: on a loaded machine it may fail, and then says so; every other row must pass.
         Assert.All(t.Where(r => r.Metric != "harness_ratio"), r => Assert.Equal("pass", r.Verified));
         Assert.All(t.Where(r => r.Metric == "harness_ratio"), r => Assert.Equal(r.Median <= BareRingReference.Tolerance ? "pass" : "fail", r.Verified));
-        Assert.Equal("complete", RunMeta.Load(tables).Status);
+        var tablesMeta = RunMeta.Load(tables);
+        Assert.Equal("complete", tablesMeta.Status);
+        Assert.NotEmpty(tablesMeta.CoreProcessStartupMs);
     }
 
     /// <summary>With the C twin, every SHM and MSG point has C rows (impl=c) and C#/C ratio rows, all checked.</summary>

@@ -18,6 +18,7 @@ public class Fig3CliTests
     [InlineData("--repetitions", "0", "--repetitions", "allowed: 1 to")]
     [InlineData("--group", "socket", "--group", "allowed: package, l3, or a whole number")]
     [InlineData("--group", "0", "--group", "allowed: package, l3, or a whole number")]
+    [InlineData("--mmu", "tlb", "--mmu", "allowed: hardware, modelled, both")]
     public void BadValueNamesOptionAndAllowedValuesAndExitsWith2(string option, string value, string named, string allowed)
     {
         string dir = TestCores.TempDir();
@@ -44,13 +45,16 @@ public class Fig3CliTests
         Assert.Contains("Broadcast, Unicast, Multicast and NUMA-aware multicast skipped", err);
         string fig = Path.Combine(dir, Fig3Settings.ExperimentId);
         var rows = ResultsFile.Read(fig);
-        Assert.Equal(["Multikernel unmap", "Linux mprotect", "Linux munmap"], rows.Take(3).Select(r => r.Series));
-        Assert.All(rows.Skip(3), r => Assert.StartsWith("Invocation: ", r.Series)); // local capability invocations need no second core
+        Assert.Equal(["Multikernel unmap", "Multikernel unmap", "Linux mprotect", "Linux munmap"], rows.Take(4).Select(r => r.Series));
+        Assert.StartsWith("mmu=modelled;", rows[0].Param);
+        Assert.StartsWith("mmu=hardware;", rows[1].Param); // the same series with real page tables, in process mode
+        Assert.All(rows.Skip(4), r => Assert.StartsWith("Invocation: ", r.Series)); // local capability invocations need no second core
         Assert.All(rows, r => Assert.Equal(1, r.Cores));
         Assert.All(rows, r => Assert.Equal("pass", r.Verified));
         var meta = RunMeta.Load(fig);
         Assert.Equal("complete", meta.Status);
         Assert.Contains(meta.Notes, n => n.Contains("skipped") && n.Contains("only 1 core"));
+        Assert.True(meta.CoreProcessStartupMs["Multikernel (processes) cores=1"] > 0); // startup of the process-mode boot, measured
     }
 
     [Fact]
@@ -60,15 +64,17 @@ public class Fig3CliTests
         string dir = TestCores.TempDir();
         var (exit, stdout, err) = Run([.. Tiny, "--cores", string.Join(',', TestCores.UpToTwo), "--out", dir]);
         Assert.True(exit == 0, err);
-        Assert.Contains("[fig3-tlb] 1/8", err); // progress per point: 3 points per core count, capabilities at 2 cores, local invocations
+        Assert.Contains("[fig3-tlb] 1/10", err); // progress per point: 4 points per core count, capabilities at 2 cores, local invocations
         Assert.Contains("fig3: results in", stdout);
 
         string fig = Path.Combine(dir, Fig3Settings.ExperimentId);
         var rows = ResultsFile.Read(fig);
-        string[] at2 = ["Broadcast", "Unicast", "Multicast", "NUMA-aware multicast", "Multikernel unmap", "Linux mprotect", "Linux munmap",
-            "1PC", "1PC", "1PC", "1PC", "2PC", "2PC", "2PC", "2PC", "Capability transfer to another core", "Capability revoke with copies on 2 cores"];
+        string[] multikernel = ["Broadcast", "Unicast", "Multicast", "NUMA-aware multicast", "Multikernel unmap", "1PC", "1PC", "1PC", "1PC", "2PC", "2PC", "2PC", "2PC"];
+        string[] at2 = [.. multikernel, .. multikernel, "Linux mprotect", "Linux munmap", "Capability transfer to another core", "Capability revoke with copies on 2 cores"]; // each multikernel series with mmu=modelled and mmu=hardware
         Assert.Equal(at2.Order(), rows.Where(r => r.Cores == 2).Select(r => r.Series).Order());
-        Assert.Equal(["Multikernel unmap", "Linux mprotect", "Linux munmap"], rows.Where(r => r.Cores == 1).Take(3).Select(r => r.Series));
+        Assert.Equal(["Multikernel unmap", "Multikernel unmap", "Linux mprotect", "Linux munmap"], rows.Where(r => r.Cores == 1).Take(4).Select(r => r.Series));
+        foreach (var mmu in new[] { "mmu=modelled;", "mmu=hardware;" })
+            Assert.Equal(multikernel.Order(), rows.Where(r => r.Cores == 2 && r.Param.StartsWith(mmu, StringComparison.Ordinal)).Select(r => r.Series).Order());
         foreach (var r in rows.Where(r => r.Unit == "cycles"))
         {
             Assert.Equal(Fig3Settings.ExperimentId, r.Experiment);
@@ -79,15 +85,18 @@ public class Fig3CliTests
             Assert.True(r.Median > 0, $"{r.Series} cores={r.Cores}: median {r.Median}");
             Assert.False(double.IsNaN(r.MedianNs));
             bool real = r.Series.StartsWith("Linux") || r.Series is "1PC" or "2PC" || r.Series.StartsWith("Capability ");
-            Assert.Contains(real ? "real:" : "modelled:", r.Note);
+            Assert.Contains(real ? "real:" : r.Param.StartsWith("mmu=hardware", StringComparison.Ordinal) ? "real page tables" : "modelled:", r.Note);
         }
         Assert.All(rows.Where(r => r.Unit != "cycles"), r => Assert.Equal(("allocated_bytes_per_op", "bytes"), (r.Metric, r.Unit)));
-        foreach (var p in new[] { "broadcast", "unicast", "multicast", "numa-aware-multicast" })
-        {
-            Assert.Contains(rows, r => r is { Series: "1PC", Cores: 2 } && r.Param == $"protocol={p};group=package;pages=1;update=domain-placement" && r.Note.Contains("TLB shootdown on the same route"));
-            Assert.Contains(rows, r => r is { Series: "2PC", Cores: 2 } && r.Param == $"protocol={p};group=package;pages=1;update=domain-placement" && r.Note.Contains("the 1PC on the same route"));
-        }
-        Assert.Contains(rows, r => r is { Series: "NUMA-aware multicast", Param: "protocol=numa-aware-multicast;group=package;pages=1" });
+        foreach (var mmu in new[] { "modelled", "hardware" })
+            foreach (var p in new[] { "broadcast", "unicast", "multicast", "numa-aware-multicast" })
+            {
+                Assert.Contains(rows, r => r is { Series: "1PC", Cores: 2 } && r.Param == $"mmu={mmu};protocol={p};group=package;pages=1;update=domain-placement" && r.Note.Contains("TLB shootdown on the same route"));
+                Assert.Contains(rows, r => r is { Series: "2PC", Cores: 2 } && r.Param == $"mmu={mmu};protocol={p};group=package;pages=1;update=domain-placement" && r.Note.Contains("the 1PC on the same route"));
+            }
+        Assert.Contains(rows, r => r is { Series: "NUMA-aware multicast", Param: "mmu=modelled;protocol=numa-aware-multicast;group=package;pages=1" });
+        Assert.Contains(rows, r => r is { Series: "NUMA-aware multicast", Param: "mmu=hardware;protocol=numa-aware-multicast;group=package;pages=1" });
+        Assert.Contains(rows, r => r.Series == "Multikernel unmap" && r.Param.StartsWith("mmu=hardware") && r.Cores == 2 && r.Note.Contains("TLB-shootdown interrupts the participating cores"));
         Assert.Contains(rows, r => r is { Series: "Linux mprotect", Param: "call=mprotect;pages=1" });
         Assert.Contains(rows, r => r.Series == "Broadcast" && r.Note.Contains("broadcast buffer"));
         var meta = RunMeta.Load(fig);
@@ -107,7 +116,7 @@ public class Fig3CliTests
         Assert.Equal(["Multikernel unmap"], ResultsFile.Read(fig).Select(r => r.Series));
         var meta = RunMeta.Load(fig);
         Assert.Equal("incomplete", meta.Status);
-        Assert.Equal(["Linux mprotect cores=1", "Linux munmap cores=1", "Capability invocations cores=1"], meta.Incomplete);
+        Assert.Equal(["Multikernel (processes) cores=1", "Linux mprotect cores=1", "Linux munmap cores=1", "Capability invocations cores=1"], meta.Incomplete);
         Assert.Contains(meta.Notes, n => n.Contains("interrupted"));
     }
 }

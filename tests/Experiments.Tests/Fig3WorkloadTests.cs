@@ -1,4 +1,6 @@
 using Fig3.TlbShootdown;
+using Multikernel.Hardware;
+using Multikernel.Memory;
 using Multikernel.Monitor;
 
 namespace Experiments.Tests;
@@ -107,6 +109,42 @@ public unsafe class Fig3WorkloadTests
         Assert.All(rows, r => Assert.Equal("pass", r.Verified));
         Assert.All(rows, r => Assert.True(r.Median > 0));
         Assert.Contains("20 transfers", rows[0].Note);
+    }
+
+    [Fact]
+    public void ProcessModeRunChangesEveryCoresOwnPageTableAndChecksEachChange()
+    {
+        Assert.SkipUnless(TestCores.HasTwo, "needs two cores; this process may use one");
+        ShootdownSeries[] series =
+        [
+            new("Broadcast", RoutingProtocol.Broadcast, SeriesKind.Shootdown),
+            new("Multikernel unmap", RoutingProtocol.NumaAwareMulticast, SeriesKind.Unmap),
+            new("1PC", RoutingProtocol.Multicast, SeriesKind.OnePhase),
+            new("2PC", RoutingProtocol.Unicast, SeriesKind.TwoPhase),
+        ];
+        var m = HardwareShootdownWorkload.Run(TestCores.UpToTwo, series, RoutingGrouping.Package, Small);
+        Assert.True(m.StartupMs > 0);
+        Assert.Equal(4, m.Series.Length);
+        long ops = Small.TotalOps * 4, translations = Small.TotalOps * 2;
+        foreach (var s in m.Series)
+        {
+            Assert.True(s.Failure == null, s.Failure);
+            Assert.Equal(Small.Repetitions, s.Cycles.Length);
+            Assert.All(s.Cycles, c => Assert.True(c > 0));
+            Assert.Contains($"{ops} operations in this boot of 2 core process(es)", s.Facts);
+            Assert.Contains($"every other core applied {2 * translations} changes to its own page table", s.Facts); // shootdowns and unmaps, not the 1PC and 2PC
+            Assert.Contains($"core {TestCores.UpToTwo[0]}'s own checks of the unmap series passed ({2 * Small.TotalOps})", s.Facts);
+            Assert.Contains("replica of the system tables equal", s.Facts);
+        }
+        Assert.Contains("one write to core", m.Series[0].Facts);
+    }
+
+    [Fact]
+    public void ProcessModeOneCoreUnmapIsALocalMprotect()
+    {
+        var m = HardwareShootdownWorkload.Run(TestCores.First(1), [new("Multikernel unmap", RoutingProtocol.NumaAwareMulticast, SeriesKind.Unmap)], RoutingGrouping.Package, Small);
+        Assert.True(m.Series[0].Failure == null, m.Series[0].Failure);
+        Assert.Contains("no remote core", m.Series[0].Facts);
     }
 
     [Fact]

@@ -41,6 +41,19 @@ public class UrpcTablesTests
     }
 
     [Fact]
+    public void UrpcPairAcrossCoreProcessesDeliversPingsPongsAndStreamsInOrder()
+    {
+        Assert.SkipUnless(TestCores.HasTwo, "needs two cores; this process may use one");
+        var c = TestCores.UpToTwo;
+        var m = UrpcPairBench.MeasureInProcesses(c[0], c[1], Small, out double startupMs);
+        Assert.True(m.Failure == null, m.Failure);
+        Assert.True(startupMs > 0);
+        Assert.Equal(Small.Repetitions, m.RoundTrip.Length);
+        Assert.All(m.RoundTrip, x => Assert.True(x > 0));
+        Assert.All(m.MsgsPerKcycle, x => Assert.True(x > 0));
+    }
+
+    [Fact]
     public void PairsHaveOneRepresentativePerDistanceClass()
     {
         // 2 packages x 2 nodes x 2 L3 x 2 cores: from core 0 every class but SMT sibling is present.

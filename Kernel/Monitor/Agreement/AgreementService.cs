@@ -72,9 +72,17 @@ public sealed class AgreementService : IAgreementTransport, IEventSource
     public AgreementTag StartTwoPhase(RoutingProtocol protocol, CoreSet participants, in AgreementUpdate update, IAgreementCompletion completion) =>
         Node.StartTwoPhase(protocol, participants, update, completion, Now);
 
-    internal void OnMessage(int from, in UrpcMessage m) => Node.OnMessage(from, in m, Now);
+    internal void OnMessage(int from, in UrpcMessage m)
+    {
+        Node.OnMessage(from, in m, Now);
+        Replica.VerifyApplied();
+    }
 
-    internal void OnBroadcast(int from, in UrpcMessage m) => Node.OnBroadcast(from, in m, Now);
+    internal void OnBroadcast(int from, in UrpcMessage m)
+    {
+        Node.OnBroadcast(from, in m, Now);
+        Replica.VerifyApplied();
+    }
 
     void IAgreementTransport.Send(int to, in UrpcMessage message) => _monitor.SendTo(to, in message);
 

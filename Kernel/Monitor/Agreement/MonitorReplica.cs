@@ -9,7 +9,8 @@ namespace Multikernel.Monitor.Agreement;
 /// the resource its agreement participant prepares, commits, aborts and applies, and the view its core's capability
 /// driver asks about other cores (<see cref="IRemoteCapabilities"/>). A committed capability update also carries out
 /// this core's part: deleting its copies and descendants of a revoked object, or its copies of an object it stops
-/// holding. An applied TLB update (the shootdown, a 1PC) is handed to the core's <see cref="ITranslationInvalidator"/>.
+/// holding. An applied TLB update (the shootdown, a 1PC) is handed to the core's <see cref="ITranslationInvalidator"/>,
+/// and checked there after this core has answered (<see cref="VerifyApplied"/>).
 /// <para>Invariants: (1) core-local. (2) The tables change only in <see cref="Commit"/> and <see cref="Apply"/>, i.e.
 /// only by agreement. (3) A lock is held exactly from a yes vote to the decision. Refusal codes are
 /// <see cref="CapError"/> values: Locked (a conflicting update is prepared), Revoked (the sender no longer holds the
@@ -31,6 +32,8 @@ public sealed class MonitorReplica : IAgreementResource, IRemoteCapabilities
     public ITranslationInvalidator? Translations { get; set; }
     /// <summary>TLB updates this core has applied.</summary>
     public long InvalidationsApplied { get; private set; }
+    /// <summary>TLB updates from other cores' shootdowns applied here and not yet checked (<see cref="VerifyApplied"/>).</summary>
+    readonly Queue<MmuChange> _unverified = new();
 
     /// <param name="capabilities">This core's capability driver (null: a replica of the tables only).</param>
     /// <param name="translations">This core's TLB (null: no TLB updates here).</param>
@@ -117,8 +120,10 @@ public sealed class MonitorReplica : IAgreementResource, IRemoteCapabilities
         {
             case SystemTableUpdates.TlbTable:
                 var tlb = Translations ?? throw new InvalidOperationException($"core #{Core} has no TLB to apply a shootdown to");
-                tlb.InvalidateRange(u.Argument, u.Key, (long)u.Value);
+                var change = SystemTableUpdates.TranslationOf(u);
+                tlb.Apply(in change);
                 InvalidationsApplied++;
+                if (tag.Coordinator != Core) _unverified.Enqueue(change); // the initiator checks its own change once the shootdown completes
                 return;
             case SystemTableUpdates.DomainTable:
                 Domains.Apply(u);
@@ -126,6 +131,16 @@ public sealed class MonitorReplica : IAgreementResource, IRemoteCapabilities
             default:
                 throw new InvalidOperationException($"core #{Core}: table {u.Table} changes only by two-phase commit; 1PC carries domain placement and TLB updates");
         }
+    }
+
+    /// <summary>
+    /// Checks (<see cref="ITranslationInvalidator.Verify"/>) the TLB updates of other cores' shootdowns applied since
+    /// the last call. The monitor calls it after each agreement message, once the acknowledgement or forward the
+    /// message caused has gone out, so a check never lies on a shootdown's path.
+    /// </summary>
+    public void VerifyApplied()
+    {
+        while (_unverified.TryDequeue(out var change)) Translations!.Verify(in change);
     }
 
     public RemoteRelations RelationsOf(in CapObjectKey key, int core)

@@ -9,8 +9,8 @@ namespace Multikernel.Monitor.Agreement;
 /// (apply = invalidate locally, then ack); inserting a page table into the root page table is a two-phase commit of
 /// a row of the replicated <see cref="AddressSpaceTable"/>, so no two cores link different tables into one root entry.
 /// <para>The apply step is a seam: <see cref="Apply"/> is this core's software <see cref="Memory.Tlb"/> unless the
-/// system sets another <see cref="ITranslationInvalidator"/> for the core (a process per core unprotects its own
-/// mapping instead). The shootdown is not a protocol of its own: it is <see cref="AgreementService.StartOnePhase"/>
+/// system sets another <see cref="ITranslationInvalidator"/> for the core (process mode: the core process's own
+/// <see cref="HardwarePageTable"/>, which protects, unmaps or remaps its own mapping). The shootdown is not a protocol of its own: it is <see cref="AgreementService.StartOnePhase"/>
 /// with a TLB update (<see cref="SystemTableUpdates.Invalidate"/>), over the same routes.</para>
 /// <para>Invariant: core-local (created by and used on its core's thread). A shootdown's completion runs when every
 /// participant has applied it: no participant translates the range through a stale entry after that.</para>
@@ -37,7 +37,9 @@ public sealed class PageTableCoherence : ITranslationInvalidator
         _apply = tlb;
     }
 
-    void ITranslationInvalidator.InvalidateRange(ulong spaceId, ulong va, long pages) => _apply.InvalidateRange(spaceId, va, pages);
+    void ITranslationInvalidator.Apply(in MmuChange change) => _apply.Apply(in change);
+
+    void ITranslationInvalidator.Verify(in MmuChange change) => _apply.Verify(in change);
 
     /// <summary>Invalidations applied on this core (by shootdowns from any core, this one's included).</summary>
     public long Applied => _agreement.Replica.InvalidationsApplied;
@@ -47,10 +49,19 @@ public sealed class PageTableCoherence : ITranslationInvalidator
     /// <paramref name="spaceId"/> on every core of <paramref name="participants"/> (this one applies it at once);
     /// <paramref name="done"/> learns on this core when every participant has applied it.
     /// </summary>
-    public AgreementTag Shootdown(RoutingProtocol protocol, CoreSet participants, ulong spaceId, ulong va, long pages, IAgreementCompletion done)
+    public AgreementTag Shootdown(RoutingProtocol protocol, CoreSet participants, ulong spaceId, ulong va, long pages, IAgreementCompletion done) =>
+        Shootdown(protocol, participants, new MmuChange(spaceId, va, pages, MmuOp.Invalidate), done);
+
+    /// <summary>
+    /// A shootdown that carries <paramref name="change"/> to every core of <paramref name="participants"/>, each
+    /// applying it to its own translations (<see cref="Apply"/>; this core at once, before the messages go out). With
+    /// real page tables (process mode: each core process's own) a change that protects, unmaps or remaps is the page
+    /// table edit itself, made by each core on its own table.
+    /// </summary>
+    public AgreementTag Shootdown(RoutingProtocol protocol, CoreSet participants, in MmuChange change, IAgreementCompletion done)
     {
-        if (pages < 1) throw new ArgumentOutOfRangeException(nameof(pages), pages, "a shootdown covers at least one page");
-        return _agreement.StartOnePhase(protocol, participants, SystemTableUpdates.Invalidate(spaceId, va, pages), done);
+        if (change.Pages < 1) throw new ArgumentOutOfRangeException(nameof(change), change.Pages, "a shootdown covers at least one page");
+        return _agreement.StartOnePhase(protocol, participants, SystemTableUpdates.Translation(in change), done);
     }
 
     /// <summary>

@@ -1,11 +1,13 @@
 using Multikernel.Capabilities;
+using Multikernel.Memory;
 
 namespace Multikernel.Monitor.Agreement;
 
 /// <summary>
 /// The updates of the replicated system tables (and of the other per-core state the monitors keep consistent) and how
 /// they pack into an <see cref="AgreementUpdate"/>'s three words. Domain placement: Key = domain id, Argument = core.
-/// TLBs (1PC only, nothing is stored): Argument = address-space id, Key = first virtual address, Value = pages.
+/// TLBs (1PC only, nothing is stored): Kind = 1 + the <see cref="MmuOp"/>, Argument = address-space id, Key = first
+/// virtual address, Value = pages.
 /// Address spaces (2PC only): Argument = the acting core, Key = address-space id, Value = the root entry (bits 8..0)
 /// and the inserted table's physical address (page-aligned, above). Capability ownership: Argument = cores and types
 /// (bits 7..0 the acting core, 15..8 a second core, 23..16 the object's type, 31..24 a retype's target type, bit 32
@@ -18,13 +20,13 @@ public static class SystemTableUpdates
 {
     public const byte DomainTable = 1;
     public const byte CapabilityTable = 2;
-    /// <summary>Not a table: every participant invalidates its TLB (the TLB shootdown, a 1PC).</summary>
+    /// <summary>Not a table: every participant applies a translation change, e.g. invalidates its TLB (the TLB shootdown, a 1PC).</summary>
     public const byte TlbTable = 3;
     /// <summary>Which root page-table entries of which shared address space hold a table (changed by 2PC).</summary>
     public const byte AddressSpaceTable = 4;
 
-    // TLB kinds.
-    public const byte InvalidateRange = 1;
+    // TLB kinds: 1 + the MmuOp (what each participant does to its own translations).
+    public const byte InvalidateRange = 1 + (byte)MmuOp.Invalidate;
 
     // Address-space kinds.
     /// <summary>A page table enters a root entry of a shared address space.</summary>
@@ -56,7 +58,18 @@ public static class SystemTableUpdates
     public static AgreementUpdate Place(ulong domain, int core) => new(DomainTable, PlaceDomain, (ulong)core, domain, 0);
     public static AgreementUpdate Remove(ulong domain, int core) => new(DomainTable, RemoveDomain, (ulong)core, domain, 0);
 
-    public static AgreementUpdate Invalidate(ulong spaceId, ulong va, long pages) => new(TlbTable, InvalidateRange, spaceId, va, (ulong)pages);
+    public static AgreementUpdate Invalidate(ulong spaceId, ulong va, long pages) => Translation(new MmuChange(spaceId, va, pages, MmuOp.Invalidate));
+
+    /// <summary>A translation change every participant applies to its own translations (process mode: its own page table).</summary>
+    public static AgreementUpdate Translation(in MmuChange change)
+    {
+        if (change.SpaceId > AgreementUpdate.MaxArgument || !Enum.IsDefined(change.Op))
+            throw new ArgumentOutOfRangeException(nameof(change), change, $"an address-space id fits 48 bits and the op is one of {string.Join(", ", Enum.GetNames<MmuOp>())}");
+        return new(TlbTable, (byte)(1 + (byte)change.Op), change.SpaceId, change.Va, (ulong)change.Pages);
+    }
+
+    /// <summary>The translation change a TLB update carries.</summary>
+    public static MmuChange TranslationOf(in AgreementUpdate u) => new(u.Argument, u.Key, (long)u.Value, (MmuOp)(u.Kind - 1));
 
     public static AgreementUpdate InsertRoot(ulong spaceId, int entry, ulong tableBase, int core)
     {

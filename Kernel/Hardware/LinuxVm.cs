@@ -1,15 +1,21 @@
 using System.Runtime.InteropServices;
 
-namespace Fig3.TlbShootdown;
+namespace Multikernel.Hardware;
 
-/// <summary>The Linux memory and pipe calls the host baselines use (x86-64 / aarch64 Linux constants).</summary>
+/// <summary>
+/// The Linux memory, pipe and NUMA-policy calls the kernel's host-facing parts (process mode's shared region and page
+/// tables, page probes, native blocks) and the host baselines use (x86-64 / aarch64 Linux constants; the mbind
+/// system call number is x86-64's, and <see cref="PreferNode"/> does nothing elsewhere).
+/// </summary>
 public static unsafe partial class LinuxVm
 {
     public const int PROT_NONE = 0, PROT_READ = 1, PROT_WRITE = 2;
-    public const int MAP_PRIVATE = 0x02, MAP_ANONYMOUS = 0x20, MAP_POPULATE = 0x8000;
+    public const int MAP_SHARED = 0x01, MAP_PRIVATE = 0x02, MAP_ANONYMOUS = 0x20, MAP_POPULATE = 0x8000, MAP_FIXED_NOREPLACE = 0x100000;
     public const int O_NONBLOCK = 0x800, O_CLOEXEC = 0x80000;
     public const int EFAULT = 14, EAGAIN = 11;
     public static readonly nint MapFailed = -1;
+    const long SYS_mbind = 237; // x86-64
+    const int MPOL_PREFERRED = 1;
 
     [LibraryImport("libc", SetLastError = true)]
     public static partial nint mmap(nint addr, nuint length, int prot, int flags, int fd, nint offset);
@@ -32,6 +38,9 @@ public static unsafe partial class LinuxVm
     [LibraryImport("libc", SetLastError = true)]
     public static partial int close(int fd);
 
+    [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
+    private static partial long Mbind(long number, nint addr, nuint len, int mode, ulong* nodemask, nuint maxnode, uint flags);
+
     public static int PageSize => Environment.SystemPageSize;
 
     /// <summary>Maps <paramref name="pages"/> private anonymous read-write pages, populated; throws with errno on failure.</summary>
@@ -40,5 +49,17 @@ public static unsafe partial class LinuxVm
         nint p = mmap(0, (nuint)(pages * PageSize), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
         if (p == MapFailed) throw new InvalidOperationException($"mmap of {pages} page(s) failed: errno {Marshal.GetLastPInvokeError()}");
         return p;
+    }
+
+    /// <summary>
+    /// Best effort, before first touch: asks that the pages of [<paramref name="at"/>, +<paramref name="bytes"/>) come
+    /// from NUMA node <paramref name="node"/> (mbind, MPOL_PREFERRED). Does nothing for node -1, a node above 63, or
+    /// on an architecture other than x86-64.
+    /// </summary>
+    public static void PreferNode(nint at, nuint bytes, int node)
+    {
+        if (node < 0 || node >= 64 || RuntimeInformation.ProcessArchitecture != Architecture.X64) return;
+        ulong mask = 1UL << node;
+        Mbind(SYS_mbind, at, bytes, MPOL_PREFERRED, &mask, 64, 0);
     }
 }

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
+using Multikernel.Hardware;
 
-namespace Fig3.TlbShootdown;
+namespace Multikernel.Memory;
 
 /// <summary>
 /// Asks the kernel, without ever faulting this process, whether a page is readable or writable: it makes the kernel
