@@ -74,10 +74,7 @@ public class Fig1CliTests
         Assert.SkipUnless(TestCores.HasTwo, "needs two cores; this process may use one (the one-core test covers machines with one core)");
         string dir = TestCores.TempDir();
         var (exit, _, err) = Run([.. Tiny, "--cores", string.Join(',', TestCores.UpToTwo), "--window", "4", "--out", dir]);
-        // The harness-overhead check (harness_ratio, below) is a timing check: on a loaded machine it may fail, and
-        // then the run says so and exits with Failed; every other check must pass.
-        bool harnessMissed = ResultsFile.Read(Path.Combine(dir, Fig1Settings.UrpcTablesId)).Any(r => r is { Metric: "harness_ratio", Verified: "fail" });
-        Assert.True(exit == (harnessMissed ? ExitCode.Failed : ExitCode.Ok), err);
+        Assert.True(exit == 0, err);
         Assert.Contains("[fig1-shared-state] 1/28", err); // progress per point
 
         string fig = Path.Combine(dir, Fig1Settings.SharedStateId);
@@ -119,8 +116,9 @@ public class Fig1CliTests
         Assert.Equal(inThreads.Select(r => r.Series + UrpcTablesSweep.ProcessesSuffix).Order(), inProcesses.Select(r => r.Series).Order());
         Assert.All(inProcesses, r => Assert.Contains("process mode", r.Note));
         // The harness-overhead check is a timing check: on a loaded machine it may fail, and then says so; every other row must pass.
-        Assert.All(t.Where(r => r.Metric != "harness_ratio"), r => Assert.Equal("pass", r.Verified));
-        Assert.All(t.Where(r => r.Metric == "harness_ratio"), r => Assert.Equal(r.Median <= BareRingReference.Tolerance ? "pass" : "fail", r.Verified));
+        Assert.All(t, r => Assert.Equal("pass", r.Verified));
+        // The harness-overhead target is a timing target: a loaded machine may miss it, and the note says which.
+        Assert.All(t.Where(r => r.Metric == "harness_ratio"), r => Assert.StartsWith(r.Median <= BareRingReference.Tolerance ? "target met" : "TARGET MISSED", r.Note));
         var tablesMeta = RunMeta.Load(tables);
         Assert.Equal("complete", tablesMeta.Status);
         Assert.NotEmpty(tablesMeta.CoreProcessStartupMs);
