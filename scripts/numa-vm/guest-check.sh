@@ -44,16 +44,18 @@ else
   fail numa-check "the bundle has no numa-check program"
 fi
 
-# Under TCG every timing is meaningless and an operation costs milliseconds, so stage 3 checks function, not speed:
-# fig1 through run-all (its quick profile), fig3 straight from its launcher at a tiny size (every series, both MMUs,
-# at 1, 2, 4, ... cores), then the report. Rows whose check is a timing target (the harness overhead, harness_ratio,
-# and the C#/C ratio, cycles_ratio) are listed but not judged here; every other row must pass.
-echo "== 3. the suite from the bundle: run-all.sh --quick --only fig1, fig3 at a tiny size, the report"
+# Under TCG every timing is meaningless and an operation costs milliseconds (fig1's quick profile alone took 19 min on
+# 8 emulated cores), so stage 3 checks function, not speed: fig1 and fig3 straight from their launchers at a tiny size
+# (every series; fig3 with both MMUs; at 1, 2, 4, ... cores), then the report. The run-all path of a bundle is
+# checked by tests/e2e/bundle.sh in CI. Rows whose check is a timing target (the harness overhead, harness_ratio, and
+# the C#/C ratio, cycles_ratio) are listed but not judged here; every other row must pass.
+echo "== 3. the suite from the bundle: fig1 and fig3 at a tiny size, the report"
 t0=$(date +%s)
-"$bundle/run-all.sh" --quick --only fig1 --out "$out/run" > "$out/run-all.log" 2>&1
-rc=$?
-tail -5 "$out/run-all.log"
-echo "run-all: exit $rc after $(( $(date +%s) - t0 )) s"
+"$bundle/bin/fig1" --iterations 50 --repetitions 3 --out "$out/run" > "$out/fig1.log" 2>&1
+rc1=$?
+tail -3 "$out/fig1.log"
+[ $rc1 -le 1 ] && pass fig1-ran "fig1 (50 ops x 3 repetitions per point, with its C twin) finished in $(( $(date +%s) - t0 )) s, exit $rc1" \
+  || fail fig1-ran "fig1 exit $rc1 after $(( $(date +%s) - t0 )) s (see fig1.log)"
 t1=$(date +%s)
 "$bundle/bin/fig3" --iterations 10 --repetitions 3 --out "$out/run" > "$out/fig3.log" 2>&1
 rc3=$?
