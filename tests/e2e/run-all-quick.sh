@@ -11,7 +11,7 @@ cd "$(dirname "$0")/../.."
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/run-all-quick.XXXXXX")
 out="$tmp/run"
 passed=0; failed=0
-check() { if [ "$1" -eq 0 ]; then passed=$((passed + 1)); echo "e2e: ok: $2"; else failed=$((failed + 1)); echo "e2e: FAIL: $2"; fi; }
+check() { if [ "$1" -eq 0 ]; then passed=$((passed + 1)); echo "e2e: ok: $2"; else failed=$((failed + 1)); echo "e2e: FAIL (got $1): $2"; fi; }
 finish() {
   if [ "$failed" -eq 0 ]; then rm -rf "$tmp"; else echo "e2e: run folder and rendered pages kept in $tmp"; fi
   echo "$passed passed, $failed failed"
