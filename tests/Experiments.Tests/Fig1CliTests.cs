@@ -1,4 +1,3 @@
-using Experiments.Common;
 using Fig1.SharedState;
 
 namespace Experiments.Tests;

@@ -1,5 +1,3 @@
-using Experiments.Common;
-using IOWebserver;
 
 namespace Experiments.Tests;
 

@@ -1,7 +1,4 @@
 using System.Diagnostics;
-using Multikernel.CpuDriver;
-using Multikernel.Hardware;
-using Multikernel.Urpc;
 
 namespace Multikernel.Tests;
 

@@ -1,7 +1,3 @@
-using Multikernel.CpuDriver;
-using Multikernel.Hardware;
-using Multikernel.Monitor;
-using Multikernel.Urpc;
 
 namespace Multikernel.Tests;
 
