@@ -147,21 +147,10 @@ public static class SuiteRun
         ]);
     }
 
-    static ResultRow Row(string series, int cores, string param, string metric, string unit, SampleSummary s, double medianNs, string note) => new()
-    {
-        Experiment = Experiment,
-        Series = series,
-        Cores = cores,
-        Param = param,
-        Metric = metric,
-        Unit = unit,
-        Median = Math.Round(s.Median, 3),
-        CiLow = Math.Round(s.CiLow, 3),
-        CiHigh = Math.Round(s.CiHigh, 3),
-        MedianNs = double.IsNaN(medianNs) ? double.NaN : Math.Round(medianNs, 3),
-        Samples = s.Count,
-        Note = note,
-    };
+    /// <summary>A suite row; the median, CI and nanoseconds rounded to three decimals.</summary>
+    static ResultRow Row(string series, int cores, string param, string metric, string unit, SampleSummary s, double medianNs, string note) =>
+        ResultRow.Summarising(new SampleSummary(Math.Round(s.Median, 3), Math.Round(s.CiLow, 3), Math.Round(s.CiHigh, 3), s.Count),
+            Experiment, series, cores, param, metric, unit, double.IsNaN(medianNs) ? double.NaN : Math.Round(medianNs, 3), "", note);
 
     static void PrintSummary(TextWriter w, List<string[]> lines, SuiteRunOptions o, RunMeta meta)
     {

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 
 namespace Experiments.Common;
 
@@ -44,19 +43,11 @@ public static class SourceRevision
     static string List(IReadOnlyList<string> paths) =>
         string.Join(", ", paths.Take(3)) + (paths.Count > 3 ? $" and {paths.Count - 3} more" : "");
 
-    /// <summary>Runs git in <paramref name="dir"/>; (exit code, stdout without trailing blanks, stderr trimmed); 127 where git cannot run.</summary>
+    /// <summary>Runs git in <paramref name="dir"/>; (exit code, stdout without trailing blanks, stderr trimmed);
+    /// <see cref="ToolProcess.NotStarted"/> where git cannot run.</summary>
     public static (int Code, string Out, string Err) Git(string dir, params string[] args)
     {
-        var psi = new ProcessStartInfo("git") { WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        try
-        {
-            using var p = Process.Start(psi)!;
-            var err = p.StandardError.ReadToEndAsync();
-            string o = p.StandardOutput.ReadToEnd();
-            p.WaitForExit();
-            return (p.ExitCode, o.TrimEnd(), err.Result.Trim());
-        }
-        catch (System.ComponentModel.Win32Exception e) { return (127, "", $"git not runnable: {e.Message}"); }
+        var (code, o, err) = ToolProcess.Capture("git", dir, args);
+        return (code, o.TrimEnd(), err.Trim());
     }
 }

@@ -28,6 +28,16 @@ public sealed class StopSignals : IDisposable
     /// <param name="unit">What the sweep finishes before stopping, e.g. "point" or "series".</param>
     public static StopSignals StopsAfterCurrent(string program, string unit) => new(program, unit);
 
+    /// <summary>
+    /// A program's command line run under these signals: <paramref name="commandLine"/> gets the console and a token
+    /// the first signal cancels; returns its exit code.
+    /// </summary>
+    public static int Run(string program, string unit, string[] args, Func<string[], TextWriter, TextWriter, CancellationToken, int> commandLine)
+    {
+        using var stop = StopsAfterCurrent(program, unit);
+        return commandLine(args, Console.Out, Console.Error, stop.Token);
+    }
+
     void OnSignal(PosixSignalContext context)
     {
         if (_cancel.IsCancellationRequested) return; // second signal: the default action ends the process

@@ -26,8 +26,8 @@ public static class Fig1Cli
         var allowed = CoreList.Allowed();
         var cores = ExperimentOptions.Cores(allowed, "Cores to use", "0-3,8",
             "The first core hosts the MSG server; a sweep over k cores uses the first k.");
-        var iterations = ExperimentOptions.Int("--iterations", "Timed operations per thread (or client) per repetition (default: set by the profile)", MinIterations, MaxIterations);
-        var repetitions = ExperimentOptions.Int("--repetitions", "Repetitions per point; each thread or client gives one sample per repetition (default: set by the profile)", 1, MaxRepetitions);
+        var size = new SweepSizeOptions(Profiles, "per thread", "Timed operations per thread (or client) per repetition (default: set by the profile)", MinIterations, MaxIterations,
+            "Repetitions per point; each thread or client gives one sample per repetition (default: set by the profile)", MaxRepetitions);
         var window = ExperimentOptions.Int("--window", $"Requests each client keeps in flight in the pipelined MSG variant (default 8)", 1, UpdateProtocol.MaxWindow);
         var outDir = ExperimentOptions.OutDir(Fig1Settings.SharedStateId, Fig1Settings.UrpcTablesId);
         var native = new Option<string>("--native")
@@ -41,10 +41,6 @@ public static class Fig1Cli
             if (string.IsNullOrWhiteSpace(v)) r.AddError("--native: give the path of a built fig1_twin, or 'none'");
             else if (v != "none" && !File.Exists(v)) r.AddError($"--native: '{v}' does not exist; build it with Benchmarks/native/build.sh fig1_twin PATH, or pass 'none'");
         });
-        var profiles = new ProfileOptions(
-            $"Small sweep for a smoke test ({Describe("quick")}; core counts 1, 2, 4, ...)",
-            $"Large sweep for publication ({Describe("full")})",
-            Describe);
         // The folders this program writes, as the experiment registry lists them.
         string[] experiments = ["all", .. ExperimentRegistry.OfProgram(Fig1Settings.Program).Select(e => e.Folder)];
         var experiment = new Option<string>("--experiment")
@@ -60,14 +56,13 @@ public static class Fig1Cli
 
         var root = new RootCommand(
             $"{ExperimentRegistry.Get(Fig1Settings.SharedStateId).Title} (SHMn vs MSGn vs the server, with host lock baselines and a C twin), and " +
-            $"{ExperimentRegistry.Get(Fig1Settings.UrpcTablesId).Title} (same-core LRPC, URPC between cores), on real pinned cores. Default size: {Describe("default")}.");
-        foreach (var o in new Option[] { cores, iterations, repetitions, window, outDir, native, profiles.Quick, profiles.Full, experiment }) root.Options.Add(o);
-        profiles.AddCheckTo(root);
+            $"{ExperimentRegistry.Get(Fig1Settings.UrpcTablesId).Title} (same-core LRPC, URPC between cores), on real pinned cores. Default size: {size.Describe("default")}.");
+        foreach (var o in new Option[] { cores, size.Iterations, size.Repetitions, window, outDir, native, size.Profiles.Quick, size.Profiles.Full, experiment }) root.Options.Add(o);
+        size.Profiles.AddCheckTo(root);
 
         root.SetAction(pr =>
         {
-            string profile = profiles.Chosen(pr);
-            var (defIter, defReps) = Profiles[profile];
+            var (profile, iterations, repetitions) = size.Chosen(pr);
             string which = pr.GetValue(experiment)!;
             string? nativePath = pr.GetValue(native);
             NativeTwin? twin = null;
@@ -90,7 +85,7 @@ public static class Fig1Cli
             var settings = new Fig1Settings
             {
                 Cores = CoreList.Parse(pr.GetValue(cores) ?? "all", allowed),
-                Size = SweepSize.For(pr.GetValue(iterations) ?? defIter, pr.GetValue(repetitions) ?? defReps),
+                Size = SweepSize.For(iterations, repetitions),
                 Window = pr.GetValue(window) ?? 8,
                 OutDir = pr.GetValue(outDir) ?? ExperimentOptions.DefaultRunFolder(),
                 Profile = profile,
@@ -106,7 +101,4 @@ public static class Fig1Cli
 
         return ExperimentOptions.ParseAndInvoke(root, args, "fig1", stdout, stderr);
     }
-
-    static string Describe(string profile) =>
-        $"{Profiles[profile].Iterations} timed ops x {Profiles[profile].Repetitions} repetitions per thread";
 }

@@ -16,15 +16,15 @@ public static class Fig1Run
 
     public static int Execute(Fig1Settings s, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
     {
-        var topo = MachineTopology.Current;
-        double clockOverhead = ClockOverhead.MedianCycles();
-        stderr.WriteLine($"fig1: cores {CoreList.Format(s.Cores)} ({topo}); TSC {CycleClock.Frequency / 1e9:0.000} GHz ({CycleClock.Source}); " +
+        var start = MachineAtStart.Measure();
+        var topo = start.Topology;
+        stderr.WriteLine($"fig1: {start.Describe(s.Cores)}; " +
                          $"profile {s.Profile}: {s.Size.Iterations} timed ops x {s.Size.Repetitions} repetitions per thread, {s.Size.Warmup} warm-up ops per repetition; output {Path.GetFullPath(s.OutDir)}");
         var common = new List<string>
         {
             $"iterations={s.Size.Iterations}; repetitions={s.Size.Repetitions}; warmup={s.Size.Warmup} untimed ops before each repetition; one sample = mean cost per op of one thread/client in one repetition",
-            $"clock: CycleClock.Now() back-to-back median {clockOverhead:0} cycles ({CycleClock.Source}, {CycleClock.Frequency / 1e9:0.0000} GHz)",
-            $"load average at start: {LoadAverage.Read()}",
+            start.ClockNote,
+            start.LoadNote,
         };
 
         bool failed = false, interrupted = false;
@@ -36,7 +36,7 @@ public static class Fig1Run
             meta.Notes.Add($"MSG: {UpdateProtocol.RingSlots}-slot URPC ring per client and direction; pipelined window={s.Window}; MSG points start at 2 cores (one server core plus at least one client core)");
             meta.Notes.Add(s.TwinNote);
             if (s.Twin == null) stderr.WriteLine($"fig1: {s.TwinNote}");
-            var points = SharedStateSweep.Plan(s, clockOverhead);
+            var points = SharedStateSweep.Plan(s, start.ClockOverheadCycles);
             var rec = new ExperimentRecorder(Path.Combine(s.OutDir, Fig1Settings.SharedStateId), meta, points.Select(p => p.Name));
             if (s.Cores.Length < 2)
             {

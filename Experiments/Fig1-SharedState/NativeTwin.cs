@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using System.Globalization;
+using Experiments.Common;
 
 namespace Fig1.SharedState;
 
@@ -152,18 +152,10 @@ public sealed class NativeTwin
         return null;
     }
 
+    /// <summary>Runs a tool to completion: its exit code and its stdout followed by its stderr.</summary>
     static (int Code, string Output) Exec(string file, params string[] args)
     {
-        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        try
-        {
-            using var p = Process.Start(psi)!;
-            var err = p.StandardError.ReadToEndAsync();
-            string o = p.StandardOutput.ReadToEnd();
-            p.WaitForExit();
-            return (p.ExitCode, o + err.Result);
-        }
-        catch (System.ComponentModel.Win32Exception e) { return (127, $"cannot start {file}: {e.Message}"); }
+        var (code, o, err) = ToolProcess.Capture(file, null, args);
+        return (code, o + err);
     }
 }

@@ -7,5 +7,4 @@ if (CoreProcess.IsRequested(args)) return CoreProcess.Run(args, Fig1CoreProgram.
 
 // SIGINT (Ctrl-C) or SIGTERM stops the sweep before its next point (finished points stay on disk, meta.json says what is missing);
 // a second signal ends the process at once.
-using var stop = StopSignals.StopsAfterCurrent("fig1", "point");
-return Fig1Cli.Run(args, Console.Out, Console.Error, stop.Token);
+return StopSignals.Run("fig1", "point", args, Fig1Cli.Run);

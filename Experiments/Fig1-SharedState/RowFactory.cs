@@ -45,22 +45,8 @@ public sealed class RowFactory(string experiment)
     {
         var s = SampleSummary.Of(samples);
         if (repDisturbed != null) note += "; " + DisturbanceNote(samples, repDisturbed, unit);
-        return new ResultRow
-        {
-            Experiment = experiment,
-            Series = series,
-            Cores = cores,
-            Param = param,
-            Metric = metric,
-            Unit = unit,
-            Median = s.Median,
-            CiLow = s.CiLow,
-            CiHigh = s.CiHigh,
-            MedianNs = toNs ? CycleClock.ToNanoseconds(s.Median) : double.NaN,
-            Samples = s.Count,
-            Verified = verified,
-            Note = note,
-        };
+        return ResultRow.Summarising(s, experiment, series, cores, param, metric, unit,
+            toNs ? CycleClock.ToNanoseconds(s.Median) : double.NaN, verified, note);
     }
 
     static string DisturbanceNote(ReadOnlySpan<double> samples, bool[] repDisturbed, string unit)

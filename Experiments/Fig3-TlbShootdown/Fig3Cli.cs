@@ -27,8 +27,8 @@ public static class Fig3Cli
         var allowed = CoreList.Allowed();
         var cores = ExperimentOptions.Cores(allowed, "Cores to use", "0-3,8",
             "The first core initiates every shootdown and unmap and runs the Linux baselines' measuring thread; a sweep over k cores uses the first k.");
-        var iterations = ExperimentOptions.Int("--iterations", "Timed operations (shootdowns, unmaps, mprotect or munmap calls) per repetition (default: set by the profile)", MinIterations, MaxIterations);
-        var repetitions = ExperimentOptions.Int("--repetitions", "Repetitions per point; each gives one sample, the median of its timed operations (default: set by the profile)", 1, MaxRepetitions);
+        var size = new SweepSizeOptions(Profiles, "per point", "Timed operations (shootdowns, unmaps, mprotect or munmap calls) per repetition (default: set by the profile)", MinIterations, MaxIterations,
+            "Repetitions per point; each gives one sample, the median of its timed operations (default: set by the profile)", MaxRepetitions);
         var group = new Option<string>("--group")
         {
             Description = "What a multicast group is: 'package' (as in the paper), 'l3' (shared L3 domain) or a whole number n (groups of n consecutive cores: a modelled hierarchy for a flat machine) (default: package)",
@@ -51,26 +51,21 @@ public static class Fig3Cli
             if (ParseMmu(v) == null) r.AddError($"--mmu: '{v}' is not allowed; allowed: hardware, modelled, both");
         });
         var outDir = ExperimentOptions.OutDir(Fig3Settings.ExperimentId);
-        var profiles = new ProfileOptions(
-            $"Small sweep for a smoke test ({Describe("quick")}; core counts 1, 2, 4, ...)",
-            $"Large sweep for publication ({Describe("full")})",
-            Describe);
 
         var root = new RootCommand(
             $"{ExperimentRegistry.Get(Fig3Settings.ExperimentId).Title}: TLB shootdown latency of the four protocols (broadcast, unicast, multicast, NUMA-aware multicast) over the monitors' URPC " +
-            $"channels, and end-to-end unmap latency against the host's real mprotect/munmap, on real pinned cores. Default size: {Describe("default")}.");
-        foreach (var o in new Option[] { cores, iterations, repetitions, group, mmu, outDir, profiles.Quick, profiles.Full }) root.Options.Add(o);
-        profiles.AddCheckTo(root);
+            $"channels, and end-to-end unmap latency against the host's real mprotect/munmap, on real pinned cores. Default size: {size.Describe("default")}.");
+        foreach (var o in new Option[] { cores, size.Iterations, size.Repetitions, group, mmu, outDir, size.Profiles.Quick, size.Profiles.Full }) root.Options.Add(o);
+        size.Profiles.AddCheckTo(root);
 
         root.SetAction(pr =>
         {
-            string profile = profiles.Chosen(pr);
-            var (defIter, defReps) = Profiles[profile];
+            var (profile, iterations, repetitions) = size.Chosen(pr);
             RoutingGrouping.TryParse(pr.GetValue(group), out var grouping);
             var settings = new Fig3Settings
             {
                 Cores = CoreList.Parse(pr.GetValue(cores) ?? "all", allowed),
-                Size = SweepSize.For(pr.GetValue(iterations) ?? defIter, pr.GetValue(repetitions) ?? defReps),
+                Size = SweepSize.For(iterations, repetitions),
                 Grouping = grouping,
                 OutDir = pr.GetValue(outDir) ?? ExperimentOptions.DefaultRunFolder(),
                 Profile = profile,
@@ -90,7 +85,4 @@ public static class Fig3Cli
         "both" => MmuSeries.Both,
         _ => null,
     };
-
-    static string Describe(string profile) =>
-        $"{Profiles[profile].Iterations} timed ops x {Profiles[profile].Repetitions} repetitions per point";
 }

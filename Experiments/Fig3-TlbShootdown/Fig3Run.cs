@@ -16,10 +16,9 @@ public static class Fig3Run
 
     public static int Execute(Fig3Settings s, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
     {
-        var topo = MachineTopology.Current;
-        double clockOverhead = ClockOverhead.MedianCycles();
-        string groups = TlbSweep.DescribeGroups(s.Cores, s.Grouping, topo);
-        stderr.WriteLine($"fig3: cores {CoreList.Format(s.Cores)} ({topo}); TSC {CycleClock.Frequency / 1e9:0.000} GHz ({CycleClock.Source}); " +
+        var start = MachineAtStart.Measure();
+        string groups = TlbSweep.DescribeGroups(s.Cores, s.Grouping, start.Topology);
+        stderr.WriteLine($"fig3: {start.Describe(s.Cores)}; " +
                          $"profile {s.Profile}: {s.Size.Iterations} timed ops x {s.Size.Repetitions} repetitions per point, {s.Size.Warmup} warm-up ops per repetition; " +
                          $"multicast groups by {s.Grouping}: {groups}; output {Path.GetFullPath(s.OutDir)}");
 
@@ -29,8 +28,8 @@ public static class Fig3Run
         meta.Notes.AddRange(
         [
             $"iterations={s.Size.Iterations}; repetitions={s.Size.Repetitions}; warmup={s.Size.Warmup} untimed ops before each repetition; one sample = median latency of one repetition's timed ops",
-            $"clock: CycleClock.Now() back-to-back median {clockOverhead:0} cycles ({CycleClock.Source}, {CycleClock.Frequency / 1e9:0.0000} GHz); not subtracted",
-            $"load average at start: {LoadAverage.Read()}",
+            start.ClockNote + "; not subtracted",
+            start.LoadNote,
             $"multicast groups by {s.Grouping} over the chosen cores: {groups}",
             "multikernel rows with mmu=modelled (Broadcast, Unicast, Multicast, NUMA-aware multicast, Multikernel unmap; thread mode): modelled TLB, real messages. Each core's TLB is a software " +
             "translation cache consulted by the VM API on that core; a shootdown is a real one-phase URPC message round between cores pinned one thread each " +

@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using Experiments.Common;
 using Multikernel.Hardware;
 using Multikernel.Memory;
 
@@ -15,37 +14,27 @@ namespace Fig3.TlbShootdown;
 /// the value written before the munmap: the old page is gone. If another thread of the runtime took the freed address
 /// first (the kernel hands out the newest hole), the check for that operation is impossible and is counted, not
 /// failed (unless the address still holds the value written before the munmap: then the munmap did nothing), and the
-/// next operation uses a fresh page.</para>
+/// next operation uses a fresh page. The frame (touchers, interrupt counts, repetitions): <see cref="HostBaseline"/>.</para>
 /// </summary>
 public static unsafe class MunmapWorkload
 {
-    public const int RegionPages = 16;
+    public const int RegionPages = HostBaseline.RegionPages;
     const int MAP_FIXED_NOREPLACE = 0x100000;
 
     public static LatencySamples Run(int[] cores, SweepSize size)
     {
-        nint region = LinuxVm.MapAnonymous(RegionPages);
-        nuint page = (nuint)LinuxVm.PageSize;
-        var samples = new double[size.Repetitions];
-        var disturbed = new bool[size.Repetitions];
-        string? failure = null;
         long checkedOps = 0, taken = 0;
-        int completedReps = 0;
-        PageTouchers? touchers = null;
-        long[] sweeps = [], switches = [];
-        Dictionary<int, long>? irqBefore = null, irqAfter = null;
-        try
-        {
-            touchers = cores.Length > 1 ? PageTouchers.Start(cores[1..], region, RegionPages) : null;
-            irqBefore = TlbShootdownInterrupts.Snapshot();
-            PinnedThreadGroup.Run([cores[0]], (_, _) =>
+        return HostBaseline.Run("Linux munmap", cores, size, "a separate", $"{size.TotalOps} munmap calls",
+            (_, reps) =>
             {
+                nuint page = (nuint)LinuxVm.PageSize;
+                string? failure = null;
                 using var probe = new PageAccessProbe();
                 var lat = new ulong[size.Iterations];
                 nint target = Fresh(page, ref failure);
                 for (int rep = 0; rep < size.Repetitions && failure == null; rep++)
                 {
-                    long sw = ContextSwitches.InvoluntaryOfThisThread();
+                    reps.Begin();
                     for (int i = 0; i < size.OpsPerRepetition && failure == null; i++)
                     {
                         long marker = (long)rep << 32 | (uint)(i + 1);
@@ -73,28 +62,12 @@ public static unsafe class MunmapWorkload
                         target = Fresh(page, ref failure);
                     }
                     if (failure != null) break;
-                    disturbed[rep] = ContextSwitches.InvoluntaryOfThisThread() != sw;
-                    Array.Sort(lat);
-                    samples[rep] = SampleSummary.MedianOfSorted<ulong>(lat);
-                    completedReps++;
+                    reps.End(lat);
                 }
                 if (failure == null) LinuxVm.munmap(target, page);
-            }, TimeSpan.FromMinutes(10));
-        }
-        finally
-        {
-            irqAfter = TlbShootdownInterrupts.Snapshot();
-            if (touchers != null) (sweeps, switches) = touchers.Stop();
-            LinuxVm.munmap(region, (nuint)RegionPages * page);
-        }
-        if (failure == null && sweeps.Any(s => s < 2)) failure = "a toucher thread did not keep reading the region during the run";
-        if (completedReps == 0) throw new InvalidOperationException($"Linux munmap: no repetition completed: {failure}");
-        string facts = (cores.Length > 1
-            ? $"{cores.Length - 1} toucher thread(s) on cores {CoreList.Format(cores[1..])} read a separate {RegionPages}-page region {string.Join('/', sweeps)} times, descheduled {string.Join('/', switches)} time(s)"
-              + "; " + TlbShootdownInterrupts.Describe(irqBefore, irqAfter, cores[1..], $"{size.TotalOps} munmap calls")
-            : "no other core runs this process: the kernel flushes only the local TLB") +
-            $"; {checkedOps} munmaps verified (the address could be mapped again and the new page read zero); {taken} not checkable (another mapping took the freed address first)";
-        return new LatencySamples { Cycles = samples[..completedReps], Disturbed = disturbed[..completedReps], Failure = failure, Facts = facts };
+                return failure;
+            },
+            () => $"{checkedOps} munmaps verified (the address could be mapped again and the new page read zero); {taken} not checkable (another mapping took the freed address first)");
     }
 
     static nint Fresh(nuint page, ref string? failure)

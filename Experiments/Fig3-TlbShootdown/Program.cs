@@ -7,5 +7,4 @@ if (CoreProcess.IsRequested(args)) return CoreProcess.Run(args, Fig3CoreProgram.
 
 // SIGINT (Ctrl-C) or SIGTERM stops the sweep before its next point (finished points stay on disk, meta.json says what is missing);
 // a second signal ends the process at once.
-using var stop = StopSignals.StopsAfterCurrent("fig3", "point");
-return Fig3Cli.Run(args, Console.Out, Console.Error, stop.Token);
+return StopSignals.Run("fig3", "point", args, Fig3Cli.Run);

@@ -19,22 +19,8 @@ public static class RowFactory
     {
         var s = SampleSummary.Of(m.Cycles);
         string note = (m.Failure == null ? "" : $"CHECK FAILED: {m.Failure}; ") + what + "; checks: " + m.Facts + "; " + DisturbanceNote(m.Cycles, m.Disturbed);
-        return new ResultRow
-        {
-            Experiment = Fig3Settings.ExperimentId,
-            Series = series,
-            Cores = cores,
-            Param = param,
-            Metric = metric,
-            Unit = "cycles",
-            Median = s.Median,
-            CiLow = s.CiLow,
-            CiHigh = s.CiHigh,
-            MedianNs = CycleClock.ToNanoseconds(s.Median),
-            Samples = s.Count,
-            Verified = m.Verified ? "pass" : "fail",
-            Note = note,
-        };
+        return ResultRow.Summarising(s, Fig3Settings.ExperimentId, series, cores, param, metric, "cycles",
+            CycleClock.ToNanoseconds(s.Median), m.Verified ? "pass" : "fail", note);
     }
 
     /// <summary>A row of bytes allocated per operation (one value: the total over every timed operation divided by their number).</summary>

@@ -3,5 +3,4 @@ using Experiments.Common;
 
 // Ctrl-C or SIGTERM stops the sweep after its current point (finished points stay on disk, meta.json says what is
 // missing); a second signal ends the process at once.
-using var stop = StopSignals.StopsAfterCurrent("compute", "point");
-return ComputeCommand.Run(args, Console.Out, Console.Error, stop.Token);
+return StopSignals.Run("compute", "point", args, ComputeCommand.Run);

@@ -7,5 +7,4 @@ if (args.Length > 0 && args[0] == KestrelBaseline.ChildVerb)
 
 // SIGINT (Ctrl-C) or SIGTERM stops the run before its next series (finished series stay on disk, meta.json says what is missing);
 // a second signal ends the process at once.
-using var stop = StopSignals.StopsAfterCurrent("io-webserver", "series");
-return IoCli.Run(args, Console.Out, Console.Error, stop.Token);
+return StopSignals.Run("io-webserver", "series", args, IoCli.Run);

@@ -12,15 +12,8 @@ public static class Rows
     public static ResultRow Unchecked(string series, int cores, string param, string metric, string unit, double[] samples, string note) =>
         Summarised(series, cores, param, metric, unit, samples, "", note);
 
-    static ResultRow Summarised(string series, int cores, string param, string metric, string unit, double[] samples, string verified, string note)
-    {
-        var s = SampleSummary.Of(samples);
-        return new ResultRow
-        {
-            Experiment = IoSettings.ExperimentId, Series = series, Cores = cores, Param = param, Metric = metric, Unit = unit,
-            Median = s.Median, CiLow = s.CiLow, CiHigh = s.CiHigh, Samples = s.Count, Verified = verified, Note = note,
-        };
-    }
+    static ResultRow Summarised(string series, int cores, string param, string metric, string unit, double[] samples, string verified, string note) =>
+        ResultRow.Summarising(SampleSummary.Of(samples), IoSettings.ExperimentId, series, cores, param, metric, unit, double.NaN, verified, note);
 
     /// <summary>A series that could not run here: no number, and the reason (with the fix) in the note.</summary>
     public static ResultRow Skipped(string series, int cores, string param, string metric, string unit, string reason) => new()

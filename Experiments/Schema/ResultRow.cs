@@ -33,4 +33,26 @@ public sealed partial class ResultRow
     /// <summary>"pass" / "fail" for verified computations, "" where verification does not apply.</summary>
     public string Verified { get; set; } = "";
     public string Note { get; set; } = "";
+
+    /// <summary>
+    /// The row of one point whose value is <paramref name="summary"/>: its median, 95% CI and sample count.
+    /// <paramref name="medianNs"/> is the median in nanoseconds where the unit is cycles, NaN otherwise.
+    /// </summary>
+    public static ResultRow Summarising(SampleSummary summary, string experiment, string series, int cores, string param,
+        string metric, string unit, double medianNs, string verified, string note) => new()
+    {
+        Experiment = experiment,
+        Series = series,
+        Cores = cores,
+        Param = param,
+        Metric = metric,
+        Unit = unit,
+        Median = summary.Median,
+        CiLow = summary.CiLow,
+        CiHigh = summary.CiHigh,
+        MedianNs = medianNs,
+        Samples = summary.Count,
+        Verified = verified,
+        Note = note,
+    };
 }

@@ -1,4 +1,3 @@
-using Experiments.Common;
 using Fig1.SharedState;
 
 namespace Experiments.Tests;
@@ -38,9 +37,7 @@ public class Fig1CliTests
     public void UnknownOptionAndFileAsOutAreRefused()
     {
         ProgramRun.AssertRefused(Fig1Cli.Run, ["--colour", "red"]);
-        string file = Path.Combine(TestCores.TempDir(), "a-file");
-        File.WriteAllText(file, "x");
-        ProgramRun.AssertRefused(Fig1Cli.Run, ["--out", file], "--out");
+        string file = ProgramRun.AssertFileAsOutRefused(Fig1Cli.Run);
         Assert.False(File.Exists(Path.Combine(file, "fig1-shared-state", "results.csv")));
     }
 
@@ -164,17 +161,9 @@ public class Fig1CliTests
     [Fact]
     public void InterruptedRunKeepsFinishedPointsAndListsTheMissingOnes()
     {
-        string dir = TestCores.TempDir();
-        using var cts = new CancellationTokenSource();
-        int exit = Fig1Cli.Run([.. Tiny, "--cores", $"{TestCores.First(1)[0]}", "--out", dir], new CancelAfterFirstPoint(cts), new StringWriter(), cts.Token);
-        Assert.Equal(Fig1Run.Interrupted, exit);
-
-        string fig = Path.Combine(dir, Fig1Settings.SharedStateId);
-        Assert.Equal(["SHM1"], ResultsFile.Read(fig).Select(r => r.Series));
-        var meta = RunMeta.Load(fig);
-        Assert.Equal("incomplete", meta.Status);
+        var (dir, rows, meta) = ProgramRun.RunInterruptedAfterFirstPoint(Fig1Cli.Run, Tiny, Fig1Settings.SharedStateId, Fig1Run.Interrupted);
+        Assert.Equal(["SHM1"], rows.Select(r => r.Series));
         Assert.Equal(ShmAndLocks.Skip(1).Select(s => $"{s} cores=1"), meta.Incomplete);
-        Assert.Contains(meta.Notes, n => n.Contains("interrupted"));
 
         var tables = RunMeta.Load(Path.Combine(dir, Fig1Settings.UrpcTablesId));
         Assert.Equal("incomplete", tables.Status);

@@ -1,4 +1,3 @@
-using Experiments.Common;
 using Fig3.TlbShootdown;
 
 namespace Experiments.Tests;
@@ -20,20 +19,14 @@ public class Fig3CliTests
     [InlineData("--group", "0", "--group", "allowed: package, l3, or a whole number")]
     [InlineData("--mmu", "tlb", "--mmu", "allowed: hardware, modelled, both")]
     public void BadValueNamesOptionAndAllowedValuesAndExitsWith2(string option, string value, string named, string allowed)
-    {
-        string dir = TestCores.TempDir();
-        ProgramRun.AssertRefused(Fig3Cli.Run, [option, value, "--out", dir], named, allowed);
-        Assert.False(Directory.Exists(Path.Combine(dir, Fig3Settings.ExperimentId)));
-    }
+        => ProgramRun.AssertRefusedWritingNothing(Fig3Cli.Run, Fig3Settings.ExperimentId, option, value, named, allowed);
 
     [Fact]
     public void QuickAndFullTogetherUnknownOptionAndFileAsOutAreRefused()
     {
         ProgramRun.AssertRefused(Fig3Cli.Run, ["--quick", "--full", "--out", TestCores.TempDir()], "--quick and --full cannot be combined");
         ProgramRun.AssertRefused(Fig3Cli.Run, ["--colour", "red"]);
-        string file = Path.Combine(TestCores.TempDir(), "a-file");
-        File.WriteAllText(file, "x");
-        ProgramRun.AssertRefused(Fig3Cli.Run, ["--out", file], "--out");
+        ProgramRun.AssertFileAsOutRefused(Fig3Cli.Run);
     }
 
     [Fact]
@@ -108,15 +101,8 @@ public class Fig3CliTests
     [Fact]
     public void InterruptedRunKeepsFinishedPointsAndListsTheMissingOnes()
     {
-        string dir = TestCores.TempDir();
-        using var cts = new CancellationTokenSource();
-        int exit = Fig3Cli.Run([.. Tiny, "--cores", $"{TestCores.First(1)[0]}", "--out", dir], new CancelAfterFirstPoint(cts), new StringWriter(), cts.Token);
-        Assert.Equal(Fig3Run.Interrupted, exit);
-        string fig = Path.Combine(dir, Fig3Settings.ExperimentId);
-        Assert.Equal(["Multikernel unmap"], ResultsFile.Read(fig).Select(r => r.Series));
-        var meta = RunMeta.Load(fig);
-        Assert.Equal("incomplete", meta.Status);
+        var (_, rows, meta) = ProgramRun.RunInterruptedAfterFirstPoint(Fig3Cli.Run, Tiny, Fig3Settings.ExperimentId, Fig3Run.Interrupted);
+        Assert.Equal(["Multikernel unmap"], rows.Select(r => r.Series));
         Assert.Equal(["Multikernel (processes) cores=1", "Linux mprotect cores=1", "Linux munmap cores=1", "Capability invocations cores=1"], meta.Incomplete);
-        Assert.Contains(meta.Notes, n => n.Contains("interrupted"));
     }
 }

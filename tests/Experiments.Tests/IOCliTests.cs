@@ -1,5 +1,3 @@
-using Experiments.Common;
-using IOWebserver;
 
 namespace Experiments.Tests;
 
@@ -19,19 +17,13 @@ public class IOCliTests
     [InlineData("--connections", "many", "--connections", "not a whole number")]
     [InlineData("--ring", "v4", "--ring", "allowed: v2, v3")]
     public void BadValueNamesOptionAndAllowedValuesAndExitsWith2(string option, string value, string named, string allowed)
-    {
-        string dir = TestCores.TempDir();
-        ProgramRun.AssertRefused(IoCli.Run, [option, value, "--out", dir], named, allowed);
-        Assert.False(Directory.Exists(Path.Combine(dir, IoSettings.ExperimentId)));
-    }
+        => ProgramRun.AssertRefusedWritingNothing(IoCli.Run, IoSettings.ExperimentId, option, value, named, allowed);
 
     [Fact]
     public void QuickAndFullTogetherAndFileAsOutAreRefused()
     {
         ProgramRun.AssertRefused(IoCli.Run, ["--quick", "--full", "--out", TestCores.TempDir()], "--quick and --full cannot be combined");
-        string file = Path.Combine(TestCores.TempDir(), "a-file");
-        File.WriteAllText(file, "x");
-        ProgramRun.AssertRefused(IoCli.Run, ["--out", file], "--out");
+        ProgramRun.AssertFileAsOutRefused(IoCli.Run);
     }
 
     [Fact]

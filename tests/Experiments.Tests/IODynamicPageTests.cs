@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
-using IOWebserver;
 using Microsoft.Data.Sqlite;
 
 namespace Experiments.Tests;

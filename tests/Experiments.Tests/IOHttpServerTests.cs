@@ -1,5 +1,4 @@
 using System.Text;
-using IOWebserver;
 
 namespace Experiments.Tests;
 

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using IOWebserver;
 using Multikernel.Drivers;
 
 namespace Experiments.Tests;

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using IOWebserver;
 using Multikernel.Net.Nic;
 using Multikernel.Net.Wire;
 

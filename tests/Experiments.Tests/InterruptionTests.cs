@@ -1,4 +1,3 @@
-using Experiments.Common;
 
 namespace Experiments.Tests;
 

@@ -2,7 +2,6 @@ using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
 using Fig1.SharedState;
-using IOWebserver;
 using Multikernel.Urpc;
 
 namespace Experiments.Tests;

@@ -1,6 +1,5 @@
 using Fig1.SharedState;
 using Fig3.TlbShootdown;
-using IOWebserver;
 
 namespace Experiments.Tests;
 

@@ -22,6 +22,47 @@ static class ProgramRun
         Assert.Equal(2, exit);
         foreach (var m in mentions) Assert.Contains(m, err);
     }
+
+    /// <summary>Asserts that <paramref name="program"/> refuses <paramref name="option"/> <paramref name="value"/>
+    /// (<see cref="AssertRefused"/>, naming <paramref name="named"/> and <paramref name="allowed"/>) and creates no
+    /// <paramref name="experimentFolder"/> in the run folder it was given.</summary>
+    public static void AssertRefusedWritingNothing(Entry program, string experimentFolder, string option, string value, string named, string allowed)
+    {
+        string dir = TestCores.TempDir();
+        AssertRefused(program, [option, value, "--out", dir], named, allowed);
+        Assert.False(Directory.Exists(Path.Combine(dir, experimentFolder)));
+    }
+
+    /// <summary>Asserts that <paramref name="program"/> refuses a file given as its --out run folder (naming --out);
+    /// returns the file.</summary>
+    public static string AssertFileAsOutRefused(Entry program)
+    {
+        string file = Path.Combine(TestCores.TempDir(), "a-file");
+        File.WriteAllText(file, "x");
+        AssertRefused(program, ["--out", file], "--out");
+        return file;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="program"/> with <paramref name="args"/> on one core and a stdout that cancels after the
+    /// first finished point (<see cref="CancelAfterFirstPoint"/>); asserts it exits with <paramref name="interruptedExit"/> (the
+    /// program's own constant, which must be the suite's 130) and that
+    /// <paramref name="experimentFolder"/>'s meta.json says incomplete with an "interrupted" note.
+    /// Returns the run folder, the experiment's rows and its meta.
+    /// </summary>
+    public static (string Dir, List<ResultRow> Rows, RunMeta Meta) RunInterruptedAfterFirstPoint(Entry program, string[] args, string experimentFolder, int interruptedExit)
+    {
+        string dir = TestCores.TempDir();
+        using var cts = new CancellationTokenSource();
+        int exit = program([.. args, "--cores", $"{TestCores.First(1)[0]}", "--out", dir], new CancelAfterFirstPoint(cts), new StringWriter(), cts.Token);
+        Assert.Equal(ExitCode.Interrupted, interruptedExit);
+        Assert.Equal(interruptedExit, exit);
+        string fig = Path.Combine(dir, experimentFolder);
+        var meta = RunMeta.Load(fig);
+        Assert.Equal("incomplete", meta.Status);
+        Assert.Contains(meta.Notes, n => n.Contains("interrupted"));
+        return (dir, ResultsFile.Read(fig).ToList(), meta);
+    }
 }
 
 /// <summary>A stdout that cancels <paramref name="cts"/> at the first line written: the programs print a point's rows

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Experiments.Common;
 
 namespace Experiments.Tests;
 

@@ -1,9 +1,3 @@
-using FsCheck;
-using FsCheck.Fluent;
-using Multikernel.Hardware;
-using Multikernel.Monitor;
-using Multikernel.Monitor.Agreement;
-using Multikernel.Urpc;
 
 namespace Multikernel.Tests;
 

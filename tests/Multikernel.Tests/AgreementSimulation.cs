@@ -1,7 +1,3 @@
-using Multikernel.Hardware;
-using Multikernel.Monitor;
-using Multikernel.Monitor.Agreement;
-using Multikernel.Urpc;
 
 namespace Multikernel.Tests;
 

@@ -1,6 +1,4 @@
 using System.Runtime.CompilerServices;
-using Multikernel.Hardware;
-using Multikernel.Urpc;
 
 namespace Multikernel.Tests;
 

@@ -1,7 +1,4 @@
 using System.Diagnostics;
-using Multikernel.CpuDriver;
-using Multikernel.Hardware;
-using Multikernel.Urpc;
 
 namespace Multikernel.Tests;
 
@@ -92,18 +89,6 @@ public class BootTests
         Assert.Contains("not a power of two", Assert.Throws<ArgumentException>(() => MultikernelSystem.Boot(new MultikernelOptions { RingSlots = 10 })).Message);
     }
 
-    sealed class Adder : Dispatcher, ILrpcServer
-    {
-        public Adder() : base("adder") { }
-        public int Calls;
-        public void OnLrpc(in UrpcPayload args, ref UrpcPayload result)
-        {
-            Calls++;
-            result[0] = args[0] + args[1];
-            result[1] = (ulong)(Driver.CurrentDispatcher == this ? 1 : 0);
-        }
-    }
-
     sealed class Client : Dispatcher
     {
         public Client() : base("client") { }
@@ -113,7 +98,7 @@ public class BootTests
     public async Task SameCoreLrpcSwitchesToCalleeAndBack()
     {
         using var mk = MultikernelSystem.Boot(new MultikernelOptions { Cores = [CoreAffinity.AllowedCpus()[0]] });
-        var adder = new Adder();
+        var adder = new AddingLrpcServer();
         var client = new Client();
         await mk.SpawnAsync(0, 0, () => adder);
         await mk.SpawnAsync(0, 0, () => client);
@@ -136,7 +121,7 @@ public class BootTests
     {
         Assert.SkipWhen(CoreAffinity.AllowedCpus().Count < 2, "needs two cores; this process may use one");
         using var mk = MultikernelSystem.Boot();
-        var adder = new Adder();
+        var adder = new AddingLrpcServer();
         var client = new Client();
         await mk.SpawnAsync(0, 0, () => adder);
         await mk.SpawnAsync(0, 1, () => client);

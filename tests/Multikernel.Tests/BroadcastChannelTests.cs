@@ -1,8 +1,4 @@
 using System.Runtime.CompilerServices;
-using FsCheck;
-using FsCheck.Fluent;
-using Multikernel.Hardware;
-using Multikernel.Urpc;
 
 namespace Multikernel.Tests;
 

@@ -1,7 +1,3 @@
-using Multikernel.CpuDriver;
-using Multikernel.Domains;
-using Multikernel.Monitor;
-using Multikernel.Monitor.Agreement;
 
 namespace Multikernel.Tests;
 

@@ -1,24 +1,9 @@
-using Multikernel.CpuDriver;
-using Multikernel.Hardware;
-using Multikernel.Monitor;
-using Multikernel.Urpc;
 
 namespace Multikernel.Tests;
 
 /// <summary>Same-core LRPC bound to an Endpoint capability: a call needs a live endpoint with the right to call, and revoking it stops further calls.</summary>
 public class CapabilityLrpcTests
 {
-    sealed class Adder : Dispatcher, ILrpcServer
-    {
-        public Adder() : base("adder") { }
-        public int Calls;
-        public void OnLrpc(in UrpcPayload args, ref UrpcPayload result)
-        {
-            Calls++;
-            result[0] = args[0] + args[1];
-        }
-    }
-
     sealed class Client : Dispatcher
     {
         public Client() : base("client") { }
@@ -58,7 +43,7 @@ public class CapabilityLrpcTests
     [Fact]
     public async Task RevokingTheEndpointStopsFurtherCalls()
     {
-        var adder = new Adder();
+        var adder = new AddingLrpcServer();
         var client = new Client();
         using var mk = await BootWith(adder, client);
         var outcome = await mk.CallOn(0, m =>
@@ -93,8 +78,8 @@ public class CapabilityLrpcTests
     [Fact]
     public async Task AnEndpointForAnotherDispatcherCannotBindTheCall()
     {
-        var adder = new Adder();
-        var other = new Adder();
+        var adder = new AddingLrpcServer();
+        var other = new AddingLrpcServer();
         var client = new Client();
         using var mk = await BootWith(adder, other, client);
         var message = await mk.CallOn(0, m =>
@@ -112,7 +97,7 @@ public class CapabilityLrpcTests
     [Fact]
     public async Task TheMonitorMintsTheEndpointAndRevokingItStopsTheBinding()
     {
-        var adder = new Adder();
+        var adder = new AddingLrpcServer();
         var client = new Client();
         using var mk = await BootWith(adder, client);
         var (sum, after, slotsBack) = await mk.CallOn(0, m =>

@@ -1,5 +1,3 @@
-using FsCheck;
-using FsCheck.Fluent;
 
 namespace Multikernel.Tests;
 

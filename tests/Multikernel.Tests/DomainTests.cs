@@ -1,6 +1,3 @@
-using Multikernel.Domains;
-using Multikernel.Hardware;
-using Multikernel.ParallelLoops;
 using Multikernel.Threads;
 
 namespace Multikernel.Tests;

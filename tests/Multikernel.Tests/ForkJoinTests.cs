@@ -1,8 +1,5 @@
 using System.Diagnostics;
 using FsCheck.Xunit;
-using Multikernel.Domains;
-using Multikernel.Hardware;
-using Multikernel.ParallelLoops;
 using Multikernel.Threads;
 
 namespace Multikernel.Tests;

@@ -1,4 +1,3 @@
-using Multikernel.Hardware;
 
 namespace Multikernel.Tests;
 

@@ -1,12 +1,5 @@
-using FsCheck;
-using FsCheck.Fluent;
 using FsCheck.Xunit;
-using Multikernel.CpuDriver;
-using Multikernel.Domains;
 using Multikernel.Drivers;
-using Multikernel.Monitor;
-using Multikernel.ParallelLoops;
-using Multikernel.Urpc;
 
 namespace Multikernel.Tests;
 

@@ -1,5 +1,3 @@
-using Multikernel.Hardware;
-using Multikernel.Monitor;
 using NumaCheck;
 
 namespace Multikernel.Tests;

@@ -1,5 +1,3 @@
-using Multikernel.Capabilities;
-using Multikernel.Memory;
 using static Multikernel.Tests.CapabilityTestCore;
 
 namespace Multikernel.Tests;

@@ -1,10 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using Multikernel.CoreProcesses;
-using Multikernel.Hardware;
-using Multikernel.Memory;
-using Multikernel.Monitor;
-using Multikernel.Urpc;
 using Xunit.Sdk;
 
 namespace Multikernel.Tests;

@@ -1,4 +1,3 @@
-using Multikernel.CoreProcesses;
 
 namespace Multikernel.Tests;
 

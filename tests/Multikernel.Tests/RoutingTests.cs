@@ -1,7 +1,3 @@
-using FsCheck;
-using FsCheck.Fluent;
-using Multikernel.Hardware;
-using Multikernel.Monitor;
 
 namespace Multikernel.Tests;
 

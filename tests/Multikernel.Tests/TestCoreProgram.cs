@@ -1,12 +1,5 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
-using Multikernel.CoreProcesses;
-using Multikernel.CpuDriver;
-using Multikernel.Hardware;
-using Multikernel.Memory;
-using Multikernel.Monitor;
-using Multikernel.Monitor.Agreement;
-using Multikernel.Urpc;
 
 namespace Multikernel.Tests;
 

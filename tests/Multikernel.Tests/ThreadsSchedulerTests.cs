@@ -1,5 +1,3 @@
-using Multikernel.Domains;
-using Multikernel.ParallelLoops;
 using Multikernel.Threads;
 
 namespace Multikernel.Tests;

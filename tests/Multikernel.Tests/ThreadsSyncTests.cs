@@ -1,5 +1,4 @@
 using FsCheck.Xunit;
-using Multikernel.ParallelLoops;
 using Multikernel.Threads;
 using Barrier = Multikernel.Threads.Barrier;
 using Mutex = Multikernel.Threads.Mutex;

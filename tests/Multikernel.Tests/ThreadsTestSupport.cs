@@ -1,5 +1,3 @@
-using Multikernel.Domains;
-using Multikernel.Hardware;
 
 namespace Multikernel.Tests;
 

@@ -1,10 +1,3 @@
-using FsCheck;
-using FsCheck.Fluent;
-using Multikernel.Capabilities;
-using Multikernel.Hardware;
-using Multikernel.Memory;
-using Multikernel.Monitor;
-using Multikernel.Monitor.Agreement;
 using static Multikernel.Tests.CapabilityTestCore;
 
 namespace Multikernel.Tests;

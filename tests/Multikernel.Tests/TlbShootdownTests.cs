@@ -1,9 +1,3 @@
-using Multikernel.Capabilities;
-using Multikernel.Domains;
-using Multikernel.Hardware;
-using Multikernel.Memory;
-using Multikernel.Monitor;
-using Multikernel.Monitor.Agreement;
 
 namespace Multikernel.Tests;
 

@@ -1,4 +1,3 @@
-using Multikernel.Urpc;
 
 namespace Multikernel.Tests;
 

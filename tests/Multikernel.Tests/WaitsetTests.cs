@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using Multikernel.Urpc;
 
 namespace Multikernel.Tests;
 

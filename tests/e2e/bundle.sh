@@ -9,13 +9,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/bundle-e2e.XXXXXX")
-passed=0; failed=0
-check() { if [ "$1" -eq 0 ]; then passed=$((passed + 1)); echo "bundle-e2e: ok: $2"; else failed=$((failed + 1)); echo "bundle-e2e: FAIL (got $1): $2"; fi; }
-finish() {
-  if [ "$failed" -eq 0 ]; then rm -rf "$tmp"; else echo "bundle-e2e: bundle, logs and run folders kept in $tmp"; fi
-  echo "$passed passed, $failed failed"
-  [ "$failed" -eq 0 ]; exit $?
-}
+e2e_name=bundle-e2e; e2e_kept="bundle, logs and run folders"
+source tests/e2e/tally.sh
 
 t0=$(date +%s)
 ./run-all.sh --bundle "$tmp/bundle" > "$tmp/make.log" 2>&1

@@ -8,8 +8,9 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/run-all-cli.XXXXXX")
-passed=0; failed=0; bad_tried=0; bad_ok=0; int_tried=0; int_ok=0
-check() { if [ "$1" -eq 0 ]; then passed=$((passed + 1)); echo "run-all-cli: ok: $2"; else failed=$((failed + 1)); echo "run-all-cli: FAIL: $2"; fi; return "$1"; }
+e2e_name=run-all-cli; e2e_kept="logs and run folders"
+source tests/e2e/tally.sh
+bad_tried=0; bad_ok=0; int_tried=0; int_ok=0
 
 # ------------------------------------------------------------------------------------------ bad command lines
 touch "$tmp/a-file"; mkdir -p "$tmp/existing" "$tmp/full-bundle"; touch "$tmp/full-bundle/x"
@@ -147,6 +148,4 @@ if wait_for "[fig3-tlb] 2/" 300; then
 else check 1 "$name: fig3 did not reach its second point (log: $tmp/$name.log)"; fi
 
 echo "run-all-cli: bad command lines tried $bad_tried, handled cleanly $bad_ok; interruption scenarios tried $int_tried, correct $int_ok"
-if [ "$failed" -eq 0 ]; then rm -rf "$tmp"; else echo "run-all-cli: logs and run folders kept in $tmp"; fi
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

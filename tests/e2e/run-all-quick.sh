@@ -10,13 +10,8 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/run-all-quick.XXXXXX")
 out="$tmp/run"
-passed=0; failed=0
-check() { if [ "$1" -eq 0 ]; then passed=$((passed + 1)); echo "e2e: ok: $2"; else failed=$((failed + 1)); echo "e2e: FAIL (got $1): $2"; fi; }
-finish() {
-  if [ "$failed" -eq 0 ]; then rm -rf "$tmp"; else echo "e2e: run folder and rendered pages kept in $tmp"; fi
-  echo "$passed passed, $failed failed"
-  [ "$failed" -eq 0 ]; exit $?
-}
+e2e_name=e2e; e2e_kept="run folder and rendered pages"
+source tests/e2e/tally.sh
 
 ./run-all.sh --quick --out "$out" "$@"
 check $? "./run-all.sh --quick exited 0"

@@ -1,7 +1,3 @@
-using FsCheck;
-using FsCheck.Fluent;
-using Multikernel.Net;
-using Multikernel.Net.Stack;
 
 namespace Multikernel.Tests.Net;
 

@@ -1,5 +1,4 @@
 using System.Text;
-using Multikernel.Net.Stack;
 
 namespace Multikernel.Tests.Net;
 

@@ -1,6 +1,4 @@
 using System.Buffers.Binary;
-using Multikernel.Net;
-using Multikernel.Net.Stack;
 
 namespace Multikernel.Tests.Net;
 

@@ -1,4 +1,3 @@
-using Multikernel.Net.Nic;
 
 namespace Multikernel.Tests.Net;
 

@@ -1,5 +1,3 @@
-using Multikernel.Net;
-using Multikernel.Net.Stack;
 
 namespace Multikernel.Tests.Net;
 

@@ -1,9 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using Multikernel.Net;
-using Multikernel.Net.Nic;
-using Multikernel.Net.Stack;
-using Multikernel.Net.Wire;
 
 namespace Multikernel.Tests.Net;
 

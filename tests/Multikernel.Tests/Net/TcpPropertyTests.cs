@@ -1,6 +1,3 @@
-using FsCheck;
-using FsCheck.Fluent;
-using Multikernel.Net.Stack;
 using static Multikernel.Tests.Net.TestFrames;
 
 namespace Multikernel.Tests.Net;

@@ -1,4 +1,3 @@
-using Multikernel.Net.Stack;
 using static Multikernel.Tests.Net.TestFrames;
 
 namespace Multikernel.Tests.Net;

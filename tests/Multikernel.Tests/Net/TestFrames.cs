@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using Multikernel.Net;
 
 namespace Multikernel.Tests.Net;
 

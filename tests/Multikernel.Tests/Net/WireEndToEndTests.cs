@@ -2,10 +2,6 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
-using Multikernel.Net;
-using Multikernel.Net.Nic;
-using Multikernel.Net.Stack;
-using Multikernel.Net.Wire;
 
 namespace Multikernel.Tests.Net;
 
