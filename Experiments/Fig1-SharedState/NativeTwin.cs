@@ -40,34 +40,9 @@ public sealed class NativeTwin
     /// </summary>
     public static NativeTwin? Locate(string? explicitPath, TextWriter log, out string why)
     {
-        string? binary = explicitPath;
-        if (binary == null)
-        {
-            string? native = FindNativeFolder();
-            string bundled = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "bin", "fig1_twin"));
-            if (native == null && File.Exists(bundled)) binary = bundled;
-            else if (native == null)
-            {
-                why = $"no Benchmarks/native/{SourceName} above the working directory or the program's folder (pass --native PATH to a built fig1_twin)";
-                return null;
-            }
-            else
-            {
-                binary = Path.Combine(native, "fig1_twin");
-                DateTime newestSource = new[] { SourceName, "urpc_ring.h" }.Select(f => Path.Combine(native, f)).Where(File.Exists)
-                    .Select(File.GetLastWriteTimeUtc).DefaultIfEmpty(DateTime.MinValue).Max();
-                if (!File.Exists(binary) || File.GetLastWriteTimeUtc(binary) < newestSource)
-                {
-                    log.WriteLine($"fig1: building the C twin: {Path.Combine(native, "build.sh")} fig1_twin {binary}");
-                    var (code, output) = Exec("bash", Path.Combine(native, "build.sh"), "fig1_twin", binary);
-                    if (code != 0)
-                    {
-                        why = $"building the C twin failed (exit {code}): {output.Trim()}";
-                        return null;
-                    }
-                }
-            }
-        }
+        why = "";
+        string? binary = explicitPath ?? DefaultBinary(log, out why);
+        if (binary == null) return null;
         if (!File.Exists(binary))
         {
             why = $"{binary} does not exist";
@@ -83,6 +58,32 @@ public sealed class NativeTwin
         }
         why = "";
         return new NativeTwin(binary, march, probe.GetValueOrDefault("compiler", "unknown compiler"));
+    }
+
+    /// <summary>
+    /// The repository's <c>Benchmarks/native/fig1_twin</c>, built when missing or older than its sources; outside a
+    /// repository, a bundle's <c>bin/fig1_twin</c>. Null with <paramref name="why"/> when neither is there or the build failed.
+    /// </summary>
+    static string? DefaultBinary(TextWriter log, out string why)
+    {
+        why = "";
+        string? native = FindNativeFolder();
+        if (native == null)
+        {
+            string bundled = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "bin", "fig1_twin"));
+            if (File.Exists(bundled)) return bundled;
+            why = $"no Benchmarks/native/{SourceName} above the working directory or the program's folder (pass --native PATH to a built fig1_twin)";
+            return null;
+        }
+        string binary = Path.Combine(native, "fig1_twin");
+        DateTime newestSource = new[] { SourceName, "urpc_ring.h" }.Select(f => Path.Combine(native, f)).Where(File.Exists)
+            .Select(File.GetLastWriteTimeUtc).DefaultIfEmpty(DateTime.MinValue).Max();
+        if (File.Exists(binary) && File.GetLastWriteTimeUtc(binary) >= newestSource) return binary;
+        log.WriteLine($"fig1: building the C twin: {Path.Combine(native, "build.sh")} fig1_twin {binary}");
+        var (code, output) = Exec("bash", Path.Combine(native, "build.sh"), "fig1_twin", binary);
+        if (code == 0) return binary;
+        why = $"building the C twin failed (exit {code}): {output.Trim()}";
+        return null;
     }
 
     /// <summary>SHM in C: the samples are laid out as in <see cref="ShmWorkload"/>.</summary>
