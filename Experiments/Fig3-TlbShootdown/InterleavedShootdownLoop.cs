@@ -50,6 +50,12 @@ public abstract class InterleavedShootdownLoop : IAgreementCompletion
     ulong _t0;
     bool _timedStep = true, _issuing, _again, _finished;
 
+    /// <summary>
+    /// Operations completed so far. Written only by the loop's core, readable from any thread: a watcher tells a slow
+    /// run (an emulated machine) from a stalled one by whether this still grows.
+    /// </summary>
+    public long OperationsCompleted => Volatile.Read(ref _completed);
+
     /// <summary>This core's agreement protocol (its monitor's).</summary>
     protected AgreementService Agreement { get; }
     /// <summary>The cores the 1PC and 2PC series agree among.</summary>
@@ -185,7 +191,7 @@ public abstract class InterleavedShootdownLoop : IAgreementCompletion
             return;
         }
         _timedStep = true;
-        _completed++;
+        Volatile.Write(ref _completed, _completed + 1);
         if (++_op == _size.OpsPerRepetition) EndBatch();
         if (_finished || next == After.NextOperationOnResume) return;
         Continue();

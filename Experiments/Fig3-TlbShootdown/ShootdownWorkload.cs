@@ -75,8 +75,13 @@ public static class ShootdownWorkload
             throw new InvalidOperationException("could not unmap the first page");
 
         ShootdownLoop? loop = null;
-        var report = Wait(mk.CallOnAsync<ShootdownLoopReport>(0, (m, done) =>
-            (loop = new ShootdownLoop(m.Agreement, series, participants, space, ShootVa, UnmapVa, setup.Frame, size, done)).Begin()), "the initiator's loop");
+        var report = WaitWhileProgressing(mk.CallOnAsync<ShootdownLoopReport>(0, (m, done) =>
+            {
+                var l = new ShootdownLoop(m.Agreement, series, participants, space, ShootVa, UnmapVa, setup.Frame, size, done);
+                Volatile.Write(ref loop, l);
+                l.Begin();
+            }),
+            () => Volatile.Read(ref loop)?.OperationsCompleted ?? 0, "the initiator's loop", Stall);
 
         var state = new CoreState[k];
         for (int c = 0; c < k; c++)
@@ -168,6 +173,23 @@ public static class ShootdownWorkload
         if (route.Hops.Count == 0) return "no remote core";
         string hops = string.Join(" ", route.Hops.Select(h => h.Forward.Length == 0 ? $"{cores[h.Core]}" : $"{cores[h.Core]}>[{string.Join(',', h.Forward.Select(f => cores[f]))}]"));
         return route.ViaBroadcastBuffer ? $"one write to core {cores[0]}'s broadcast buffer, acks from {hops}" : hops;
+    }
+
+    /// <summary>
+    /// Waits for a task that reports its progress: it times out only when <paramref name="progress"/> stands still for
+    /// <paramref name="stall"/>, so a whole loop may take as long as the machine needs (on an emulated machine an
+    /// operation costs milliseconds), while a lost message still ends the run.
+    /// </summary>
+    public static T WaitWhileProgressing<T>(Task<T> task, Func<long> progress, string what, TimeSpan stall)
+    {
+        long last = progress();
+        while (!task.Wait(stall))
+        {
+            long now = progress();
+            if (now == last) throw new TimeoutException($"no progress for {stall.TotalSeconds:0.#} s (still at {now} operations) waiting for {what} (a lost message would stall an agreement until its retransmission)");
+            last = now;
+        }
+        return task.Result;
     }
 
     internal static T Wait<T>(Task<T> task, string what)

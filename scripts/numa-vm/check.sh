@@ -103,7 +103,7 @@ for topo in "${topos[@]}"; do
     total=$(wc -l < "$res/console.log")
     if [ "$total" -gt "$seen" ]; then
       # progress: the guest's own markers and the check's step lines
-      sed -n "$((seen + 1)),${total}p" "$res/console.log" | tr -d '\r' | grep -E '^(NUMA-VM|== |CHECK |run-all:)' \
+      sed -n "$((seen + 1)),${total}p" "$res/console.log" | tr -d '\r' | grep -E '^(NUMA-VM|== |CHECK |PROGRESS |run-all:)' \
         | sed "s/^/numa-vm: [$name] $(printf '%4ds' $(( $(date +%s) - t0 ))) /"
       seen=$total
     fi
