@@ -50,18 +50,18 @@ fi
 # checked by tests/e2e/bundle.sh in CI. Rows whose check is a timing target (the harness overhead, harness_ratio, and
 # the C#/C ratio, cycles_ratio) are listed but not judged here; every other row must pass.
 echo "== 3. the suite from the bundle: fig1 and fig3 at a tiny size, the report"
-t0=$(date +%s)
-"$bundle/bin/fig1" --iterations 50 --repetitions 3 --out "$out/run" > "$out/fig1.log" 2>&1
-rc1=$?
-tail -3 "$out/fig1.log"
-[ $rc1 -le 1 ] && pass fig1-ran "fig1 (50 ops x 3 repetitions per point, with its C twin) finished in $(( $(date +%s) - t0 )) s, exit $rc1" \
-  || fail fig1-ran "fig1 exit $rc1 after $(( $(date +%s) - t0 )) s (see fig1.log)"
-t1=$(date +%s)
-"$bundle/bin/fig3" --iterations 10 --repetitions 3 --out "$out/run" > "$out/fig3.log" 2>&1
-rc3=$?
-tail -3 "$out/fig3.log"
-[ $rc3 -le 1 ] && pass fig3-ran "fig3 (10 ops x 3 repetitions per point) finished in $(( $(date +%s) - t1 )) s, exit $rc3" \
-  || fail fig3-ran "fig3 exit $rc3 after $(( $(date +%s) - t1 )) s (see fig3.log)"
+# run_program NAME ITERATIONS WHAT: runs the bundle's NAME at ITERATIONS ops x 3 repetitions per point into the run
+# folder; exit 0 or 1 (a failed row, judged below) passes NAME-ran, any other exit fails it.
+run_program() {
+  local name=$1 iterations=$2 what=$3 t=$(date +%s) rc
+  "$bundle/bin/$name" --iterations "$iterations" --repetitions 3 --out "$out/run" > "$out/$name.log" 2>&1
+  rc=$?
+  tail -3 "$out/$name.log"
+  [ $rc -le 1 ] && pass "$name-ran" "$name ($iterations ops x 3 repetitions per point$what) finished in $(( $(date +%s) - t )) s, exit $rc" \
+    || fail "$name-ran" "$name exit $rc after $(( $(date +%s) - t )) s (see $name.log)"
+}
+run_program fig1 50 ", with its C twin"
+run_program fig3 10 ""
 # A failed timing-target row: the metric, then Unit, Median, CiLow, CiHigh, MedianNs, Samples, then Verified = fail.
 timing_fail=',(harness_ratio|cycles_ratio),[^,]*,[^,]*,[^,]*,[^,]*,[^,]*,[^,]*,fail,'
 for csv in "$out/run/fig1-shared-state/results.csv" "$out/run/urpc-tables/results.csv" "$out/run/fig3-tlb/results.csv"; do
