@@ -440,8 +440,7 @@ public sealed class MultikernelSystem : IDisposable
         CheckCore(core, nameof(core));
         ObjectDisposedException.ThrowIf(_shutDown, this);
         if (_processes != null) return _processes.Request(core, name, args);
-        var program = _program ?? throw new InvalidOperationException("this system was booted without a CoreProgram (MultikernelOptions.Program): it knows no request by name");
-        if (!program.HasRequest(name)) throw new ArgumentException($"no request '{name}' is registered in {program.Assembly.GetName().Name}'s core program", nameof(name));
+        var program = ProgramRegistering(name, nameof(name), image: false);
         var call = new NamedRequestCall(core, name, args, program);
         var message = new MonitorMessages.HostCall(ObjectHandle.Pass(call));
         lock (_hostPortLocks[core]) _hostPorts[core].Sender.Send(in message);
@@ -457,10 +456,22 @@ public sealed class MultikernelSystem : IDisposable
         CheckCore(core, nameof(core));
         ObjectDisposedException.ThrowIf(_shutDown, this);
         if (_processes != null) return _processes.Spawn(core, image, args);
-        var program = _program ?? throw new InvalidOperationException("this system was booted without a CoreProgram (MultikernelOptions.Program): it knows no image by name");
-        if (!program.HasImage(image)) throw new ArgumentException($"no dispatcher image '{image}' is registered in {program.Assembly.GetName().Name}'s core program", nameof(image));
+        ProgramRegistering(image, nameof(image), image: true);
         ulong id = CoreProgram.IdOf(image);
         return CallOn(core, m => m.SpawnNamed(id, args));
+    }
+
+    /// <summary>
+    /// The <see cref="CoreProgram"/> this system was booted with, which must register <paramref name="name"/> as a
+    /// dispatcher image (<paramref name="image"/>) or a request; otherwise the error names what is missing.
+    /// </summary>
+    CoreProgram ProgramRegistering(string name, string paramName, bool image)
+    {
+        string kind = image ? "dispatcher image" : "request";
+        var program = _program ?? throw new InvalidOperationException($"this system was booted without a CoreProgram (MultikernelOptions.Program): it knows no {(image ? "image" : "request")} by name");
+        if (!(image ? program.HasImage(name) : program.HasRequest(name)))
+            throw new ArgumentException($"no {kind} '{name}' is registered in {program.Assembly.GetName().Name}'s core program", paramName);
+        return program;
     }
 
     /// <summary>

@@ -5,26 +5,26 @@ namespace Experiments.Common;
 /// <summary>
 /// How big a point sweep is, from the command line: --iterations (timed operations per repetition), --repetitions,
 /// and the --quick/--full profiles whose sizes fill in whichever of the two is not given. The sizes of each profile
-/// belong to the program; a bad value names the option and its range (<see cref="ExperimentOptions.Int"/>).
+/// and the ranges belong to the program (<see cref="SweepProfiles"/>); a bad value names the option and its range
+/// (<see cref="ExperimentOptions.Int"/>).
 /// </summary>
 public sealed class SweepSizeOptions
 {
-    readonly IReadOnlyDictionary<string, (int Iterations, int Repetitions)> _sizes;
+    readonly SweepProfiles _sizes;
     readonly string _per;
 
     public Option<int?> Iterations { get; }
     public Option<int?> Repetitions { get; }
     public ProfileOptions Profiles { get; }
 
-    /// <param name="sizes">Timed operations per repetition and repetitions, for "quick", "default" and "full".</param>
+    /// <param name="sizes">The program's profiles and ranges.</param>
     /// <param name="per">What one repetition's timed operations belong to, e.g. "per thread" or "per point".</param>
-    public SweepSizeOptions(IReadOnlyDictionary<string, (int Iterations, int Repetitions)> sizes, string per,
-        string iterationsDescription, int minIterations, int maxIterations, string repetitionsDescription, int maxRepetitions)
+    public SweepSizeOptions(SweepProfiles sizes, string per, string iterationsDescription, string repetitionsDescription)
     {
         _sizes = sizes;
         _per = per;
-        Iterations = ExperimentOptions.Int("--iterations", iterationsDescription, minIterations, maxIterations);
-        Repetitions = ExperimentOptions.Int("--repetitions", repetitionsDescription, 1, maxRepetitions);
+        Iterations = ExperimentOptions.Int("--iterations", iterationsDescription, sizes.MinIterations, sizes.MaxIterations);
+        Repetitions = ExperimentOptions.Int("--repetitions", repetitionsDescription, 1, sizes.MaxRepetitions);
         Profiles = new ProfileOptions(
             $"Small sweep for a smoke test ({Describe("quick")}; core counts 1, 2, 4, ...)",
             $"Large sweep for publication ({Describe("full")})",

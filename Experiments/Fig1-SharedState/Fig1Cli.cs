@@ -5,31 +5,17 @@ namespace Fig1.SharedState;
 
 /// <summary>
 /// The command line of the fig1 program. Bad values end with a message naming the option, what was wrong and what is
-/// allowed, and exit code <see cref="BadInput"/>.
+/// allowed, and exit code <see cref="ExitCode.BadInput"/>.
 /// </summary>
 public static class Fig1Cli
 {
-    public const int BadInput = ExitCode.BadInput;
-
-    /// <summary>Sizes of the three profiles: timed ops per thread per repetition, and repetitions.</summary>
-    public static readonly IReadOnlyDictionary<string, (int Iterations, int Repetitions)> Profiles = new Dictionary<string, (int, int)>
-    {
-        ["quick"] = (1_000, 15),
-        ["default"] = (2_000, 151),
-        ["full"] = (10_000, 501),
-    };
-
-    const int MinIterations = 10, MaxIterations = 100_000_000, MaxRepetitions = 10_000;
-
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
     {
-        var allowed = CoreList.Allowed();
-        var cores = ExperimentOptions.Cores(allowed, "Cores to use", "0-3,8",
-            "The first core hosts the MSG server; a sweep over k cores uses the first k.");
-        var size = new SweepSizeOptions(Profiles, "per thread", "Timed operations per thread (or client) per repetition (default: set by the profile)", MinIterations, MaxIterations,
-            "Repetitions per point; each thread or client gives one sample per repetition (default: set by the profile)", MaxRepetitions);
+        var commandLine = new SweepCommandLine("fig1", "The first core hosts the MSG server; a sweep over k cores uses the first k.",
+            new SweepSizeOptions(SweepSize.Profiles, "per thread", "Timed operations per thread (or client) per repetition (default: set by the profile)",
+                "Repetitions per point; each thread or client gives one sample per repetition (default: set by the profile)"),
+            Fig1Settings.SharedStateId, Fig1Settings.UrpcTablesId);
         var window = ExperimentOptions.Int("--window", $"Requests each client keeps in flight in the pipelined MSG variant (default 8)", 1, UpdateProtocol.MaxWindow);
-        var outDir = ExperimentOptions.OutDir(Fig1Settings.SharedStateId, Fig1Settings.UrpcTablesId);
         var native = new Option<string>("--native")
         {
             Description = "The C twin of the SHM and MSG points (Benchmarks/native/fig1_twin, built by Benchmarks/native/build.sh), run before each such point on the same cores for the C#/C ratio; " +
@@ -54,15 +40,13 @@ public static class Fig1Cli
             if (!experiments.Contains(v)) r.AddError($"--experiment: '{v}' is not an experiment of this program; allowed: {string.Join(", ", experiments)}");
         });
 
-        var root = new RootCommand(
+        var root = commandLine.Root(
             $"{ExperimentRegistry.Get(Fig1Settings.SharedStateId).Title} (SHMn vs MSGn vs the server, with host lock baselines and a C twin), and " +
-            $"{ExperimentRegistry.Get(Fig1Settings.UrpcTablesId).Title} (same-core LRPC, URPC between cores), on real pinned cores. Default size: {size.Describe("default")}.");
-        foreach (var o in new Option[] { cores, size.Iterations, size.Repetitions, window, outDir, native, size.Profiles.Quick, size.Profiles.Full, experiment }) root.Options.Add(o);
-        size.Profiles.AddCheckTo(root);
+            $"{ExperimentRegistry.Get(Fig1Settings.UrpcTablesId).Title} (same-core LRPC, URPC between cores), on real pinned cores. Default size: {commandLine.Size.Describe("default")}.",
+            window, native, experiment);
 
         root.SetAction(pr =>
         {
-            var (profile, iterations, repetitions) = size.Chosen(pr);
             string which = pr.GetValue(experiment)!;
             string? nativePath = pr.GetValue(native);
             NativeTwin? twin = null;
@@ -82,23 +66,19 @@ public static class Fig1Cli
                     ? $"C twin: {twin.Binary} ({twin.Label}), run on the same cores just before each SHM and MSG point; C rows have Param impl=c, C#/C ratio rows Metric cycles_ratio"
                     : $"C twin not run: {why}";
             }
-            var settings = new Fig1Settings
+            var settings = new Fig1Settings(commandLine.Chosen(pr))
             {
-                Cores = CoreList.Parse(pr.GetValue(cores) ?? "all", allowed),
-                Size = SweepSize.For(iterations, repetitions),
                 Window = pr.GetValue(window) ?? 8,
-                OutDir = pr.GetValue(outDir) ?? ExperimentOptions.DefaultRunFolder(),
-                Profile = profile,
                 Twin = twin,
                 TwinNote = twinNote,
                 SharedState = sharedState,
                 UrpcTables = which is "all" or Fig1Settings.UrpcTablesId,
             };
             var written = experiments.Skip(1).Where(f => which == "all" || f == which);
-            if (!ExperimentOptions.RunFolderReady(settings.OutDir, written, "fig1", stderr)) return ExitCode.BadInput;
+            if (!commandLine.RunFolderReady(settings.OutDir, written, stderr)) return ExitCode.BadInput;
             return Fig1Run.Execute(settings, stdout, stderr, cancel);
         });
 
-        return ExperimentOptions.ParseAndInvoke(root, args, "fig1", stdout, stderr);
+        return commandLine.Invoke(root, args, stdout, stderr);
     }
 }

@@ -12,8 +12,6 @@ namespace Fig1.SharedState;
 /// </summary>
 public static class Fig1Run
 {
-    public const int Interrupted = ExitCode.Interrupted;
-
     public static int Execute(Fig1Settings s, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
     {
         var start = MachineAtStart.Measure();

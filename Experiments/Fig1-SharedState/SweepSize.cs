@@ -1,3 +1,5 @@
+using Experiments.Common;
+
 namespace Fig1.SharedState;
 
 /// <summary>
@@ -7,6 +9,9 @@ namespace Fig1.SharedState;
 /// </summary>
 public readonly record struct SweepSize(int Iterations, int Repetitions, int Warmup)
 {
+    /// <summary>The sizes of the three profiles (timed ops per thread per repetition, and repetitions) and the ranges the command line allows.</summary>
+    public static readonly SweepProfiles Profiles = new(Quick: (1_000, 15), Default: (2_000, 151), Full: (10_000, 501), MinIterations: 10, MaxIterations: 100_000_000, MaxRepetitions: 10_000);
+
     public static SweepSize For(int iterations, int repetitions) =>
         new(iterations, repetitions, Math.Max(50, iterations / 10));
 

@@ -1,8 +1,4 @@
-using Multikernel.Capabilities;
 using Multikernel.CpuDriver;
-using Multikernel.Hardware;
-using Multikernel.Memory;
-using Multikernel.Monitor;
 using Multikernel.Monitor.Agreement;
 
 namespace Fig3.TlbShootdown;
@@ -15,35 +11,21 @@ namespace Fig3.TlbShootdown;
 /// of one frame that was first transferred (untimed) to a dispatcher on every other core.
 /// One sample per repetition and operation: the median of the timed operations.
 /// </summary>
-sealed class CapabilityLoop
+sealed class CapabilityLoop(MonitorDispatcher monitor, DispatcherMemory sender, DispatcherId[] receivers, Cptr[][] slots, SweepSize size, Action<CapabilityLoop.Report> done)
 {
     public sealed record Report(double[] Transfer, double[] Revoke, long Transfers, long Revokes, string? Failure);
 
-    readonly MonitorDispatcher _monitor;
-    readonly DispatcherMemory _sender;
-    readonly DispatcherId[] _receivers;
-    readonly Cptr[][] _slots;
-    readonly SweepSize _size;
-    readonly Action<Report> _done;
-    readonly double[] _transfer, _revoke, _lat;
-    readonly int _cores;
+    readonly MonitorDispatcher _monitor = monitor;
+    readonly DispatcherMemory _sender = sender;
+    readonly DispatcherId[] _receivers = receivers;
+    readonly Cptr[][] _slots = slots;
+    readonly SweepSize _size = size;
+    readonly Action<Report> _done = done;
+    readonly double[] _transfer = new double[size.Repetitions], _revoke = new double[size.Repetitions], _lat = new double[size.Iterations];
+    readonly int _cores = receivers.Length;
     int _rep, _op;
     long _transfers, _revokes;
     bool _finished;
-
-    public CapabilityLoop(MonitorDispatcher monitor, DispatcherMemory sender, DispatcherId[] receivers, Cptr[][] slots, SweepSize size, Action<Report> done)
-    {
-        _monitor = monitor;
-        _sender = sender;
-        _receivers = receivers;
-        _slots = slots;
-        _size = size;
-        _done = done;
-        _cores = receivers.Length;
-        _transfer = new double[size.Repetitions];
-        _revoke = new double[size.Repetitions];
-        _lat = new double[size.Iterations];
-    }
 
     CapabilityAgreement Ops => _monitor.Agreement.Capabilities!;
     static long Now => AgreementService.Now;

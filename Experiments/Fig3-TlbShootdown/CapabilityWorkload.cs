@@ -1,11 +1,5 @@
 using System.Globalization;
-using Experiments.Common;
-using Multikernel;
-using Multikernel.Capabilities;
 using Multikernel.Domains;
-using Multikernel.Hardware;
-using Multikernel.Memory;
-using Multikernel.Monitor;
 
 namespace Fig3.TlbShootdown;
 

@@ -1,7 +1,5 @@
 using System.Text;
 using Multikernel.CoreProcesses;
-using Multikernel.Memory;
-using Multikernel.Monitor;
 
 namespace Fig3.TlbShootdown;
 

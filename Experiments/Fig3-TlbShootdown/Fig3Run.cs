@@ -1,7 +1,4 @@
 using System.Globalization;
-using Experiments.Common;
-using Multikernel.Hardware;
-using Multikernel.Monitor;
 
 namespace Fig3.TlbShootdown;
 
@@ -12,8 +9,6 @@ namespace Fig3.TlbShootdown;
 /// </summary>
 public static class Fig3Run
 {
-    public const int Interrupted = ExitCode.Interrupted;
-
     public static int Execute(Fig3Settings s, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
     {
         var start = MachineAtStart.Measure();

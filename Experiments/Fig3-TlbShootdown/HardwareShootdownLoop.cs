@@ -1,8 +1,4 @@
-using Experiments.Common;
 using Multikernel.CoreProcesses;
-using Multikernel.Hardware;
-using Multikernel.Memory;
-using Multikernel.Monitor;
 
 namespace Fig3.TlbShootdown;
 

@@ -1,6 +1,4 @@
-using Multikernel;
 using Multikernel.CoreProcesses;
-using Multikernel.Monitor;
 
 namespace Fig3.TlbShootdown;
 

@@ -1,7 +1,3 @@
-using Experiments.Common;
-using Multikernel.Hardware;
-using Multikernel.Memory;
-
 namespace Fig3.TlbShootdown;
 
 /// <summary>
@@ -16,24 +12,35 @@ static class HostBaseline
     public const int RegionPages = 16;
 
     /// <summary>
-    /// The per-repetition samples of the measuring thread: <see cref="Begin"/> before a repetition's operations,
-    /// <see cref="End"/> after them with its timed latencies (sorted in place; the sample is their median).
+    /// The per-repetition samples of the measuring thread: <see cref="Begin"/> before a repetition's
+    /// <see cref="SweepSize.OpsPerRepetition"/> operations, <see cref="Record"/> after each (the first
+    /// <see cref="SweepSize.Warmup"/> are warm-up and dropped), <see cref="End"/> after them: the sample is the median
+    /// of the timed latencies. Called only outside the timed calls.
     /// </summary>
-    public sealed class Repetitions(int count)
+    public sealed class Repetitions(SweepSize size)
     {
-        readonly double[] _samples = new double[count];
-        readonly bool[] _disturbed = new bool[count];
+        readonly double[] _samples = new double[size.Repetitions];
+        readonly bool[] _disturbed = new bool[size.Repetitions];
+        readonly ulong[] _latencies = new ulong[size.Iterations];
+        readonly int _warmup = size.Warmup;
         long _switchesAtBegin;
 
         public int Completed { get; private set; }
 
         public void Begin() => _switchesAtBegin = ContextSwitches.InvoluntaryOfThisThread();
 
-        public void End(ulong[] latencies)
+        /// <summary>Operation <paramref name="op"/> of this repetition (0 = the first warm-up one) took <paramref name="cycles"/>.</summary>
+        public void Record(int op, ulong cycles)
+        {
+            int timed = op - _warmup;
+            if (timed >= 0) _latencies[timed] = cycles;
+        }
+
+        public void End()
         {
             _disturbed[Completed] = ContextSwitches.InvoluntaryOfThisThread() != _switchesAtBegin;
-            Array.Sort(latencies);
-            _samples[Completed] = SampleSummary.MedianOfSorted<ulong>(latencies);
+            Array.Sort(_latencies);
+            _samples[Completed] = SampleSummary.MedianOfSorted<ulong>(_latencies);
             Completed++;
         }
 
@@ -50,7 +57,7 @@ static class HostBaseline
         Func<nint, Repetitions, string?> measure, Func<string> checkedFacts)
     {
         nint region = LinuxVm.MapAnonymous(RegionPages);
-        var reps = new Repetitions(size.Repetitions);
+        var reps = new Repetitions(size);
         string? failure = null;
         PageTouchers? touchers = null;
         long[] sweeps = [], switches = [];

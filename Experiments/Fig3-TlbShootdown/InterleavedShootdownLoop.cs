@@ -1,6 +1,3 @@
-using Experiments.Common;
-using Multikernel.Hardware;
-using Multikernel.Monitor;
 using Multikernel.Monitor.Agreement;
 
 namespace Fig3.TlbShootdown;

@@ -1,11 +1,9 @@
 using System.Runtime.InteropServices;
-using Multikernel.Hardware;
-using Multikernel.Memory;
 
 namespace Fig3.TlbShootdown;
 
 /// <summary>
-/// The host baseline for paper Fig 7, real: a region of <see cref="RegionPages"/> populated pages; k-1 host threads
+/// The host baseline for paper Fig 7, real: a region of <see cref="HostBaseline.RegionPages"/> populated pages; k-1 host threads
 /// pinned to the other cores keep reading it (<see cref="PageTouchers"/>); a measuring thread pinned to the first core
 /// times <c>mprotect(PROT_READ)</c> on the region's first page, which the kernel must follow with a TLB shootdown by
 /// IPI to every core running this process, then restores read-write, untimed (the frame: <see cref="HostBaseline"/>).
@@ -14,7 +12,6 @@ namespace Fig3.TlbShootdown;
 /// </summary>
 public static unsafe class MprotectWorkload
 {
-    public const int RegionPages = HostBaseline.RegionPages;
     const long Marker = 0x5EED_F00D_CAFE_0001;
 
     public static LatencySamples Run(int[] cores, SweepSize size)
@@ -26,7 +23,6 @@ public static unsafe class MprotectWorkload
                 nuint page = (nuint)LinuxVm.PageSize;
                 *(long*)region = Marker;
                 using var probe = new PageAccessProbe();
-                var lat = new ulong[size.Iterations];
                 for (int rep = 0; rep < size.Repetitions; rep++)
                 {
                     reps.Begin();
@@ -36,15 +32,14 @@ public static unsafe class MprotectWorkload
                         int rc = LinuxVm.mprotect(region, page, LinuxVm.PROT_READ);
                         ulong t1 = CycleClock.Now();
                         if (rc != 0) return $"mprotect(PROT_READ) failed: errno {Marshal.GetLastPInvokeError()}";
-                        int timed = i - size.Warmup;
-                        if (timed >= 0) lat[timed] = t1 - t0;
+                        reps.Record(i, t1 - t0);
                         if (probe.IsWritable(region)) return "after mprotect(PROT_READ) the page was still writable";
                         if (LinuxVm.mprotect(region, page, LinuxVm.PROT_READ | LinuxVm.PROT_WRITE) != 0) return $"restoring read-write failed: errno {Marshal.GetLastPInvokeError()}";
                         if (!probe.IsWritable(region)) return "after restoring PROT_READ|PROT_WRITE the page was not writable";
                         if (*(long*)region != Marker) return "the page's content changed";
                         probes += 2;
                     }
-                    reps.End(lat);
+                    reps.End();
                 }
                 return null;
             },

@@ -1,6 +1,4 @@
 using System.Runtime.InteropServices;
-using Multikernel.Hardware;
-using Multikernel.Memory;
 
 namespace Fig3.TlbShootdown;
 
@@ -18,7 +16,6 @@ namespace Fig3.TlbShootdown;
 /// </summary>
 public static unsafe class MunmapWorkload
 {
-    public const int RegionPages = HostBaseline.RegionPages;
     const int MAP_FIXED_NOREPLACE = 0x100000;
 
     public static LatencySamples Run(int[] cores, SweepSize size)
@@ -30,7 +27,6 @@ public static unsafe class MunmapWorkload
                 nuint page = (nuint)LinuxVm.PageSize;
                 string? failure = null;
                 using var probe = new PageAccessProbe();
-                var lat = new ulong[size.Iterations];
                 nint target = Fresh(page, ref failure);
                 for (int rep = 0; rep < size.Repetitions && failure == null; rep++)
                 {
@@ -43,8 +39,7 @@ public static unsafe class MunmapWorkload
                         int rc = LinuxVm.munmap(target, page);
                         ulong t1 = CycleClock.Now();
                         if (rc != 0) { failure = $"munmap failed: errno {Marshal.GetLastPInvokeError()}"; break; }
-                        int timed = i - size.Warmup;
-                        if (timed >= 0) lat[timed] = t1 - t0;
+                        reps.Record(i, t1 - t0);
                         nint again = LinuxVm.mmap(target, page, LinuxVm.PROT_READ | LinuxVm.PROT_WRITE, LinuxVm.MAP_PRIVATE | LinuxVm.MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
                         if (again == target)
                         {
@@ -62,7 +57,7 @@ public static unsafe class MunmapWorkload
                         target = Fresh(page, ref failure);
                     }
                     if (failure != null) break;
-                    reps.End(lat);
+                    reps.End();
                 }
                 if (failure == null) LinuxVm.munmap(target, page);
                 return failure;

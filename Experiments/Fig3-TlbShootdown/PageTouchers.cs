@@ -1,6 +1,3 @@
-using Experiments.Common;
-using Multikernel.Hardware;
-
 namespace Fig3.TlbShootdown;
 
 /// <summary>

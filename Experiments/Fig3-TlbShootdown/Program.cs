@@ -1,4 +1,3 @@
-using Experiments.Common;
 using Fig3.TlbShootdown;
 using Multikernel.CoreProcesses;
 

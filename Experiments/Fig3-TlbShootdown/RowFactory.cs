@@ -1,6 +1,4 @@
 using System.Globalization;
-using Experiments.Common;
-using Multikernel.Hardware;
 
 namespace Fig3.TlbShootdown;
 

@@ -1,6 +1,3 @@
-using Multikernel.Capabilities;
-using Multikernel.Monitor;
-using Multikernel.Memory;
 using Multikernel.Monitor.Agreement;
 
 namespace Fig3.TlbShootdown;
@@ -11,27 +8,17 @@ namespace Fig3.TlbShootdown;
 /// invalidates each participant's TLB); an unmap first clears the page's entry by a VNode Unmap invocation, then
 /// shoots it down, and is followed, untimed, by mapping the page again.
 /// </summary>
-public sealed class ShootdownLoop : InterleavedShootdownLoop
+/// <param name="shootVa">Page the shootdown series invalidate (unmapped before the run).</param>
+/// <param name="unmapVa">Page the unmap series unmaps and maps again (mapped to <paramref name="unmapFrame"/> before the run).</param>
+public sealed class ShootdownLoop(AgreementService agreement, ShootdownSeries[] series, CoreSet participants, Pmap space,
+    ulong shootVa, ulong unmapVa, Cptr unmapFrame, SweepSize size, Action<ShootdownLoopReport> done)
+    : InterleavedShootdownLoop(agreement, series, participants, size)
 {
-    readonly CoreSet _participants;
-    readonly Pmap _space;
-    readonly ulong _shootVa, _unmapVa;
-    readonly Cptr _unmapFrame;
-    readonly Action<ShootdownLoopReport> _done;
-
-    /// <param name="shootVa">Page the shootdown series invalidate (unmapped before the run).</param>
-    /// <param name="unmapVa">Page the unmap series unmaps and maps again (mapped to <paramref name="unmapFrame"/> before the run).</param>
-    public ShootdownLoop(AgreementService agreement, ShootdownSeries[] series, CoreSet participants, Pmap space,
-        ulong shootVa, ulong unmapVa, Cptr unmapFrame, SweepSize size, Action<ShootdownLoopReport> done)
-        : base(agreement, series, participants, size)
-    {
-        _participants = participants;
-        _space = space;
-        _shootVa = shootVa;
-        _unmapVa = unmapVa;
-        _unmapFrame = unmapFrame;
-        _done = done;
-    }
+    readonly CoreSet _participants = participants;
+    readonly Pmap _space = space;
+    readonly ulong _shootVa = shootVa, _unmapVa = unmapVa;
+    readonly Cptr _unmapFrame = unmapFrame;
+    readonly Action<ShootdownLoopReport> _done = done;
 
     protected override string? IssueTranslation(ShootdownSeries s, bool timedStep)
     {

@@ -1,5 +1,3 @@
-using Multikernel.Monitor;
-
 namespace Fig3.TlbShootdown;
 
 /// <summary>What one operation of a multikernel series is.</summary>

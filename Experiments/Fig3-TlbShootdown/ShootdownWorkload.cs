@@ -1,9 +1,4 @@
-using Multikernel;
-using Multikernel.Capabilities;
 using Multikernel.Domains;
-using Multikernel.Hardware;
-using Multikernel.Memory;
-using Multikernel.Monitor;
 using Multikernel.Monitor.Agreement;
 using Multikernel.Urpc;
 

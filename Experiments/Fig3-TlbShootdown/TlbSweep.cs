@@ -1,7 +1,3 @@
-using Experiments.Common;
-using Multikernel.Hardware;
-using Multikernel.Monitor;
-
 namespace Fig3.TlbShootdown;
 
 /// <summary>
@@ -58,22 +54,12 @@ public static class TlbSweep
                 if (meta != null) meta.CoreProcessStartupMs[hwPoint] = Math.Round(measured.StartupMs, 1);
                 return Rows(cores, series, measured.Series, size, group, hardware: true, $"; the {k} core process(es) started in {measured.StartupMs:0} ms");
             }));
-            points.Add(new PlannedPoint($"{LinuxMprotect} cores={k}", ops * (20 + 5 * k), () =>
-            {
-                var m = MprotectWorkload.Run(cores, size);
-                return [RowFactory.Latency(LinuxMprotect, k, "call=mprotect;pages=1", RowFactory.UnmapMetric, m,
-                    $"real: one mprotect(PROT_READ) syscall on a page of a {MprotectWorkload.RegionPages}-page region, timed on core {cores[0]} (P/Invoke included); " +
-                    "the Linux kernel changes the page-table entry and flushes the TLB of every core running this process with real IPIs and hardware TLB invalidations; restored to read-write between samples, untimed; " +
-                    $"sample = median of {size.Iterations} calls of one repetition")];
-            }));
-            points.Add(new PlannedPoint($"{LinuxMunmap} cores={k}", ops * (30 + 5 * k), () =>
-            {
-                var m = MunmapWorkload.Run(cores, size);
-                return [RowFactory.Latency(LinuxMunmap, k, "call=munmap;pages=1", RowFactory.UnmapMetric, m,
-                    $"real: one munmap syscall of a freshly mapped and written page, timed on core {cores[0]} (P/Invoke included; includes freeing the page); " +
-                    "the Linux kernel removes the mapping and flushes the TLB of every core running this process with real IPIs; a fresh page is mapped before each sample, untimed; " +
-                    $"sample = median of {size.Iterations} calls of one repetition")];
-            }));
+            points.Add(LinuxBaselinePoint(LinuxMprotect, "mprotect", k, ops * (20 + 5 * k), size, () => MprotectWorkload.Run(cores, size),
+                $"real: one mprotect(PROT_READ) syscall on a page of a {HostBaseline.RegionPages}-page region, timed on core {cores[0]} (P/Invoke included); " +
+                "the Linux kernel changes the page-table entry and flushes the TLB of every core running this process with real IPIs and hardware TLB invalidations; restored to read-write between samples, untimed"));
+            points.Add(LinuxBaselinePoint(LinuxMunmap, "munmap", k, ops * (30 + 5 * k), size, () => MunmapWorkload.Run(cores, size),
+                $"real: one munmap syscall of a freshly mapped and written page, timed on core {cores[0]} (P/Invoke included; includes freeing the page); " +
+                "the Linux kernel removes the mapping and flushes the TLB of every core running this process with real IPIs; a fresh page is mapped before each sample, untimed"));
         }
         foreach (int k in CoreList.SweepCounts(s.Cores.Length, quick: s.Profile == "quick").Where(k => k >= 2))
         {
@@ -84,6 +70,14 @@ public static class TlbSweep
         points.Add(new PlannedPoint("Capability invocations cores=1", 2e5 * Math.Min(size.Repetitions, 31), () => CapabilityWorkload.LocalRows(s.Cores[0], Math.Min(size.Repetitions, 31))));
         return points;
     }
+
+    /// <summary>
+    /// The point of one Linux baseline (<see cref="HostBaseline"/>) at <paramref name="k"/> cores: one row, whose samples
+    /// are the medians of each repetition's timed <paramref name="call"/> calls; <paramref name="how"/> says what one call does.
+    /// </summary>
+    static PlannedPoint LinuxBaselinePoint(string series, string call, int k, double cost, SweepSize size, Func<LatencySamples> measure, string how) =>
+        new($"{series} cores={k}", cost, () => [RowFactory.Latency(series, k, $"call={call};pages=1", RowFactory.UnmapMetric, measure(),
+            $"{how}; sample = median of {size.Iterations} calls of one repetition")]);
 
     /// <summary>The rows of one multikernel point (one boot): thread mode with software TLBs, or process mode with real page tables.</summary>
     static List<ResultRow> Rows(int[] cores, ShootdownSeries[] series, LatencySamples[] measured, SweepSize size, string group, bool hardware, string boot)

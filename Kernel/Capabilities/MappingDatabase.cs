@@ -24,35 +24,26 @@ internal sealed class MappingDatabase
     public Cte? First => _head;
     public Cte? Last => _tail;
 
-    public void Append(Cte node, int depth)
-    {
-        Debug.Assert(node.Prev == null && node.Next == null && node != _head);
-        node.Depth = depth;
-        node.Prev = _tail;
-        if (_tail != null) _tail.Next = node; else _head = node;
-        _tail = node;
-        Count++;
-    }
+    public void Append(Cte node, int depth) => Link(_tail, node, depth);
 
-    public void InsertAfter(Cte anchor, Cte node, int depth)
-    {
-        Debug.Assert(node.Prev == null && node.Next == null && node != _head);
-        node.Depth = depth;
-        node.Prev = anchor;
-        node.Next = anchor.Next;
-        if (anchor.Next != null) anchor.Next.Prev = node; else _tail = node;
-        anchor.Next = node;
-        Count++;
-    }
+    public void InsertAfter(Cte anchor, Cte node, int depth) => Link(anchor, node, depth);
 
     public void InsertBefore(Cte anchor, Cte node, int depth)
     {
+        Debug.Assert((anchor.Prev == null ? _head : anchor.Prev.Next) == anchor);
+        Link(anchor.Prev, node, depth);
+    }
+
+    /// <summary>Links the unlinked <paramref name="node"/> right after <paramref name="prev"/>, or first when it is null.</summary>
+    void Link(Cte? prev, Cte node, int depth)
+    {
         Debug.Assert(node.Prev == null && node.Next == null && node != _head);
+        var next = prev == null ? _head : prev.Next;
         node.Depth = depth;
-        node.Next = anchor;
-        node.Prev = anchor.Prev;
-        if (anchor.Prev != null) anchor.Prev.Next = node; else _head = node;
-        anchor.Prev = node;
+        node.Prev = prev;
+        node.Next = next;
+        if (prev != null) prev.Next = node; else _head = node;
+        if (next != null) next.Prev = node; else _tail = node;
         Count++;
     }
 

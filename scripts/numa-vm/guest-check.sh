@@ -12,9 +12,9 @@ n=$((sockets * cores))
 # logged LOG CMD...: runs CMD with its output in LOG, passes its progress lines ("[experiment] i/n ...") to the console
 # as "PROGRESS ..." for the host to show, and returns CMD's exit code.
 logged() {
-  log=$1; shift
-  { "$@"; echo $? > "$log.rc"; } 2>&1 | tee "$log" | grep --line-buffered '^\[' | sed -u 's/^/PROGRESS /'
-  rc=$(cat "$log.rc"); rm -f "$log.rc"; return "$rc"
+  logged_file=$1; shift
+  { "$@"; echo $? > "$logged_file.rc"; } 2>&1 | tee "$logged_file" | grep --line-buffered '^\[' | sed -u 's/^/PROGRESS /'
+  logged_rc=$(cat "$logged_file.rc"); rm -f "$logged_file.rc"; return "$logged_rc"
 }
 
 echo "== 1. the emulated machine (sysfs as the guest kernel shows it)"
@@ -60,26 +60,25 @@ fi
 # timing target (the harness overhead, harness_ratio, and the C#/C ratio, cycles_ratio) never fail (their note says
 # whether the target was met: meaningless here); every program must exit 0 and every row must pass.
 echo "== 3. the suite from the bundle: fig1 and fig3 at a tiny size, the report"
-t0=$(date +%s)
-logged "$out/fig1.log" "$bundle/bin/fig1" --iterations 50 --repetitions 3 --out "$out/run"
-rc1=$?
-tail -3 "$out/fig1.log"
-[ $rc1 -eq 0 ] && pass fig1-ran "fig1 (50 ops x 3 repetitions per point, with its C twin) finished in $(( $(date +%s) - t0 )) s, exit $rc1" \
-  || fail fig1-ran "fig1 exit $rc1 after $(( $(date +%s) - t0 )) s (see fig1.log)"
-t1=$(date +%s)
-logged "$out/fig3.log" "$bundle/bin/fig3" --mmu modelled --iterations 10 --repetitions 3 --out "$out/run"
-rc3=$?
-tail -3 "$out/fig3.log"
-[ $rc3 -eq 0 ] && pass fig3-ran "fig3 --mmu modelled (10 ops x 3 repetitions per point, 1 to $n cores) finished in $(( $(date +%s) - t1 )) s, exit $rc3" \
-  || fail fig3-ran "fig3 --mmu modelled exit $rc3 after $(( $(date +%s) - t1 )) s (see fig3.log)"
+# run_program CHECK LOG WHAT PROGRAM ARGS...: runs the bundle's PROGRAM with ARGS, its output in LOG; exit 0 passes
+# CHECK, any other exit fails it.
+run_program() {
+  check=$1 name=$2 what=$3 prog=$4; shift 4
+  t=$(date +%s)
+  logged "$out/$name" "$bundle/bin/$prog" "$@"
+  rc=$?
+  tail -3 "$out/$name"
+  [ $rc -eq 0 ] && pass "$check" "$what finished in $(( $(date +%s) - t )) s, exit 0" \
+    || fail "$check" "$what: exit $rc after $(( $(date +%s) - t )) s (see $name)"
+}
+run_program fig1-ran fig1.log "fig1 (50 ops x 3 repetitions per point, with its C twin)" \
+  fig1 --iterations 50 --repetitions 3 --out "$out/run"
+run_program fig3-ran fig3.log "fig3 --mmu modelled (10 ops x 3 repetitions per point, 1 to $n cores)" \
+  fig3 --mmu modelled --iterations 10 --repetitions 3 --out "$out/run"
 # The first cpu of socket 1: the process-mode point at 2 cores crosses sockets.
 if [ "$order" = interleaved ]; then far=1; else far=$cores; fi
-t2=$(date +%s)
-logged "$out/fig3-hw.log" "$bundle/bin/fig3" --mmu hardware --cores "0,$far" --iterations 10 --repetitions 3 --out "$out/run-hw"
-rc4=$?
-tail -3 "$out/fig3-hw.log"
-[ $rc4 -eq 0 ] && pass fig3-hw-ran "fig3 --mmu hardware --cores 0,$far (core processes with real page tables, 10 ops x 3 repetitions per point) finished in $(( $(date +%s) - t2 )) s, exit $rc4" \
-  || fail fig3-hw-ran "fig3 --mmu hardware --cores 0,$far exit $rc4 after $(( $(date +%s) - t2 )) s (see fig3-hw.log)"
+run_program fig3-hw-ran fig3-hw.log "fig3 --mmu hardware --cores 0,$far (core processes with real page tables, 10 ops x 3 repetitions per point)" \
+  fig3 --mmu hardware --cores "0,$far" --iterations 10 --repetitions 3 --out "$out/run-hw"
 for csv in "$out/run/fig1-shared-state/results.csv" "$out/run/urpc-tables/results.csv" "$out/run/fig3-tlb/results.csv" "$out/run-hw/fig3-tlb/results.csv"; do
   name=$(basename "$(dirname "$csv")"); [ "${csv#"$out/run-hw/"}" != "$csv" ] && name=$name-hardware
   if [ ! -f "$csv" ]; then fail "rows-$name" "no $name/results.csv"; continue; fi

@@ -2,7 +2,7 @@ using Fig1.SharedState;
 
 namespace Experiments.Tests;
 
-/// <summary>The fig1 program end to end at a tiny size: what it writes, how it refuses bad input, how it stops.</summary>
+/// <summary>The fig1 program end to end at a tiny size: what it writes and how it stops (its bad input: <see cref="ProgramBadInputTests"/>).</summary>
 public class Fig1CliTests
 {
     static (int Exit, string Out, string Err) Run(params string[] args) => ProgramRun.Invoke(Fig1Cli.Run, args);
@@ -11,35 +11,6 @@ public class Fig1CliTests
     static readonly string[] Tiny = ["--iterations", "50", "--repetitions", "3", "--native", "none"];
 
     static readonly string[] ShmAndLocks = ["SHM1", "SHM1-atomic", "SHM2", "SHM2-atomic", "SHM4", "SHM4-atomic", "SHM8", "SHM8-atomic", "lock1", "lock8", "spinlock1", "spinlock8"];
-
-    [Theory]
-    [InlineData("--cores", "9999", "--cores", "allowed cores")]
-    [InlineData("--cores", "1-0", "--cores", "allowed cores")]
-    [InlineData("--cores", "zero", "--cores", "allowed cores")]
-    [InlineData("--iterations", "0", "--iterations", "allowed: 10 to")]
-    [InlineData("--iterations", "many", "--iterations", "not a whole number")]
-    [InlineData("--repetitions", "-1", "--repetitions", "allowed: 1 to")]
-    [InlineData("--window", "13", "--window", "allowed: 1 to 12")]
-    [InlineData("--experiment", "fig9", "--experiment", "allowed: all, fig1-shared-state, urpc-tables")]
-    [InlineData("--native", "/no/such/fig1_twin", "--native", "build it with Benchmarks/native/build.sh")]
-    public void BadValueNamesOptionAndAllowedValuesAndExitsWith2(string option, string value, string named, string allowed)
-    {
-        ProgramRun.AssertRefused(Fig1Cli.Run, [option, value, "--out", TestCores.TempDir()], named, allowed);
-    }
-
-    [Fact]
-    public void QuickAndFullTogetherIsRefused()
-    {
-        ProgramRun.AssertRefused(Fig1Cli.Run, ["--quick", "--full", "--out", TestCores.TempDir()], "--quick and --full cannot be combined");
-    }
-
-    [Fact]
-    public void UnknownOptionAndFileAsOutAreRefused()
-    {
-        ProgramRun.AssertRefused(Fig1Cli.Run, ["--colour", "red"]);
-        string file = ProgramRun.AssertFileAsOutRefused(Fig1Cli.Run);
-        Assert.False(File.Exists(Path.Combine(file, "fig1-shared-state", "results.csv")));
-    }
 
     [Fact]
     public void OneCoreRunsShmAndLocksAndSaysWhyMsgIsSkipped()
@@ -161,7 +132,7 @@ public class Fig1CliTests
     [Fact]
     public void InterruptedRunKeepsFinishedPointsAndListsTheMissingOnes()
     {
-        var (dir, rows, meta) = ProgramRun.RunInterruptedAfterFirstPoint(Fig1Cli.Run, Tiny, Fig1Settings.SharedStateId, Fig1Run.Interrupted);
+        var (dir, rows, meta) = ProgramRun.RunInterruptedAfterFirstPoint(Fig1Cli.Run, Tiny, Fig1Settings.SharedStateId, ExitCode.Interrupted);
         Assert.Equal(["SHM1"], rows.Select(r => r.Series));
         Assert.Equal(ShmAndLocks.Skip(1).Select(s => $"{s} cores=1"), meta.Incomplete);
 

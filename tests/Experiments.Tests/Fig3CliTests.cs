@@ -2,32 +2,12 @@ using Fig3.TlbShootdown;
 
 namespace Experiments.Tests;
 
-/// <summary>The fig3 program end to end at a tiny size: what it writes, how it refuses bad input, how it stops.</summary>
+/// <summary>The fig3 program end to end at a tiny size: what it writes and how it stops (its bad input: <see cref="ProgramBadInputTests"/>).</summary>
 public class Fig3CliTests
 {
     static (int Exit, string Out, string Err) Run(params string[] args) => ProgramRun.Invoke(Fig3Cli.Run, args);
 
     static readonly string[] Tiny = ["--iterations", "20", "--repetitions", "3"];
-
-    [Theory]
-    [InlineData("--cores", "9999", "--cores", "allowed cores")]
-    [InlineData("--cores", "3-1", "--cores", "allowed cores")]
-    [InlineData("--iterations", "5", "--iterations", "allowed: 10 to")]
-    [InlineData("--iterations", "lots", "--iterations", "not a whole number")]
-    [InlineData("--repetitions", "0", "--repetitions", "allowed: 1 to")]
-    [InlineData("--group", "socket", "--group", "allowed: package, l3, or a whole number")]
-    [InlineData("--group", "0", "--group", "allowed: package, l3, or a whole number")]
-    [InlineData("--mmu", "tlb", "--mmu", "allowed: hardware, modelled, both")]
-    public void BadValueNamesOptionAndAllowedValuesAndExitsWith2(string option, string value, string named, string allowed)
-        => ProgramRun.AssertRefusedWritingNothing(Fig3Cli.Run, Fig3Settings.ExperimentId, option, value, named, allowed);
-
-    [Fact]
-    public void QuickAndFullTogetherUnknownOptionAndFileAsOutAreRefused()
-    {
-        ProgramRun.AssertRefused(Fig3Cli.Run, ["--quick", "--full", "--out", TestCores.TempDir()], "--quick and --full cannot be combined");
-        ProgramRun.AssertRefused(Fig3Cli.Run, ["--colour", "red"]);
-        ProgramRun.AssertFileAsOutRefused(Fig3Cli.Run);
-    }
 
     [Fact]
     public void OneCoreMeasuresUnmapAndHostCallsAndSaysWhyProtocolsAreSkipped()
@@ -101,7 +81,7 @@ public class Fig3CliTests
     [Fact]
     public void InterruptedRunKeepsFinishedPointsAndListsTheMissingOnes()
     {
-        var (_, rows, meta) = ProgramRun.RunInterruptedAfterFirstPoint(Fig3Cli.Run, Tiny, Fig3Settings.ExperimentId, Fig3Run.Interrupted);
+        var (_, rows, meta) = ProgramRun.RunInterruptedAfterFirstPoint(Fig3Cli.Run, Tiny, Fig3Settings.ExperimentId, ExitCode.Interrupted);
         Assert.Equal(["Multikernel unmap"], rows.Select(r => r.Series));
         Assert.Equal(["Multikernel (processes) cores=1", "Linux mprotect cores=1", "Linux munmap cores=1", "Capability invocations cores=1"], meta.Incomplete);
     }

@@ -35,16 +35,26 @@ public unsafe class Fig3WorkloadTests
         Assert.False(probe.IsReadable(second));
     }
 
+    /// <summary>The series a workload test runs, each named by its kind and route (the workloads do not read the names).</summary>
+    static ShootdownSeries[] Series(params (SeriesKind Kind, RoutingProtocol Protocol)[] series) =>
+        [.. series.Select(s => new ShootdownSeries($"{s.Kind}/{s.Protocol}", s.Protocol, s.Kind))];
+
+    /// <summary>Asserts that a Linux baseline passed its checks and gave one positive sample per repetition; returns it.</summary>
+    static LatencySamples AssertEveryRepetitionMeasured(LatencySamples m)
+    {
+        Assert.True(m.Failure == null, m.Failure);
+        Assert.Equal(Small.Repetitions, m.Cycles.Length);
+        Assert.All(m.Cycles, c => Assert.True(c > 0));
+        return m;
+    }
+
     public static TheoryData<int> CoreCounts() => TestCores.HasTwo ? new TheoryData<int> { 1, 2 } : new TheoryData<int> { 1 };
 
     [Theory]
     [MemberData(nameof(CoreCounts))]
     public void MprotectBaselineLeavesThePageReadOnlyAfterEachCallAndRestoresIt(int cores)
     {
-        var m = MprotectWorkload.Run(TestCores.First(cores), Small);
-        Assert.Null(m.Failure);
-        Assert.Equal(Small.Repetitions, m.Cycles.Length);
-        Assert.All(m.Cycles, c => Assert.True(c > 0));
+        var m = AssertEveryRepetitionMeasured(MprotectWorkload.Run(TestCores.First(cores), Small));
         Assert.Contains($"{Small.TotalOps * 2} page-state probes passed", m.Facts);
         if (cores == 2) Assert.Contains("1 toucher thread(s)", m.Facts);
     }
@@ -53,9 +63,7 @@ public unsafe class Fig3WorkloadTests
     [MemberData(nameof(CoreCounts))]
     public void MunmapBaselineRemovesEachPage(int cores)
     {
-        var m = MunmapWorkload.Run(TestCores.First(cores), Small);
-        Assert.Null(m.Failure);
-        Assert.Equal(Small.Repetitions, m.Cycles.Length);
+        var m = AssertEveryRepetitionMeasured(MunmapWorkload.Run(TestCores.First(cores), Small));
         Assert.Contains("munmaps verified", m.Facts);
         long verified = long.Parse(m.Facts.Split("; ")[^2].Split(' ')[0]);
         Assert.True(verified > Small.TotalOps / 2, m.Facts); // nearly every munmap checked, the rest counted
@@ -65,14 +73,8 @@ public unsafe class Fig3WorkloadTests
     public void MultikernelRunServesEveryRequestOnceOnEveryCore()
     {
         Assert.SkipUnless(TestCores.HasTwo, "needs two cores; this process may use one");
-        ShootdownSeries[] series =
-        [
-            new("Unicast", RoutingProtocol.Unicast, SeriesKind.Shootdown),
-            new("Broadcast", RoutingProtocol.Broadcast, SeriesKind.Shootdown),
-            new("Multikernel unmap", RoutingProtocol.NumaAwareMulticast, SeriesKind.Unmap),
-            new("1PC", RoutingProtocol.Multicast, SeriesKind.OnePhase),
-            new("2PC", RoutingProtocol.Broadcast, SeriesKind.TwoPhase),
-        ];
+        var series = Series((SeriesKind.Shootdown, RoutingProtocol.Unicast), (SeriesKind.Shootdown, RoutingProtocol.Broadcast),
+            (SeriesKind.Unmap, RoutingProtocol.NumaAwareMulticast), (SeriesKind.OnePhase, RoutingProtocol.Multicast), (SeriesKind.TwoPhase, RoutingProtocol.Broadcast));
         var m = ShootdownWorkload.Run(TestCores.UpToTwo, series, RoutingGrouping.Package, Small);
         Assert.Equal(5, m.Length);
         foreach (var s in m)
@@ -90,11 +92,11 @@ public unsafe class Fig3WorkloadTests
     [Fact]
     public void OneCoreUnmapNeedsNoMessages()
     {
-        var m = ShootdownWorkload.Run(TestCores.First(1), [new("Multikernel unmap", RoutingProtocol.NumaAwareMulticast, SeriesKind.Unmap)], RoutingGrouping.Package, Small);
+        var m = ShootdownWorkload.Run(TestCores.First(1), Series((SeriesKind.Unmap, RoutingProtocol.NumaAwareMulticast)), RoutingGrouping.Package, Small);
         Assert.Null(m[0].Failure);
         Assert.Contains("no remote core", m[0].Facts);
-        Assert.Throws<ArgumentException>(() => ShootdownWorkload.Run(TestCores.First(1), [new("Unicast", RoutingProtocol.Unicast, SeriesKind.Shootdown)], RoutingGrouping.Package, Small));
-        Assert.Throws<ArgumentException>(() => ShootdownWorkload.Run(TestCores.First(1), [new("1PC", RoutingProtocol.Unicast, SeriesKind.OnePhase)], RoutingGrouping.Package, Small));
+        Assert.Throws<ArgumentException>(() => ShootdownWorkload.Run(TestCores.First(1), Series((SeriesKind.Shootdown, RoutingProtocol.Unicast)), RoutingGrouping.Package, Small));
+        Assert.Throws<ArgumentException>(() => ShootdownWorkload.Run(TestCores.First(1), Series((SeriesKind.OnePhase, RoutingProtocol.Unicast)), RoutingGrouping.Package, Small));
     }
 
     [Fact]
@@ -115,13 +117,8 @@ public unsafe class Fig3WorkloadTests
     public void ProcessModeRunChangesEveryCoresOwnPageTableAndChecksEachChange()
     {
         Assert.SkipUnless(TestCores.HasTwo, "needs two cores; this process may use one");
-        ShootdownSeries[] series =
-        [
-            new("Broadcast", RoutingProtocol.Broadcast, SeriesKind.Shootdown),
-            new("Multikernel unmap", RoutingProtocol.NumaAwareMulticast, SeriesKind.Unmap),
-            new("1PC", RoutingProtocol.Multicast, SeriesKind.OnePhase),
-            new("2PC", RoutingProtocol.Unicast, SeriesKind.TwoPhase),
-        ];
+        var series = Series((SeriesKind.Shootdown, RoutingProtocol.Broadcast), (SeriesKind.Unmap, RoutingProtocol.NumaAwareMulticast),
+            (SeriesKind.OnePhase, RoutingProtocol.Multicast), (SeriesKind.TwoPhase, RoutingProtocol.Unicast));
         var m = HardwareShootdownWorkload.Run(TestCores.UpToTwo, series, RoutingGrouping.Package, Small);
         Assert.True(m.StartupMs > 0);
         Assert.Equal(4, m.Series.Length);
@@ -142,7 +139,7 @@ public unsafe class Fig3WorkloadTests
     [Fact]
     public void ProcessModeOneCoreUnmapIsALocalMprotect()
     {
-        var m = HardwareShootdownWorkload.Run(TestCores.First(1), [new("Multikernel unmap", RoutingProtocol.NumaAwareMulticast, SeriesKind.Unmap)], RoutingGrouping.Package, Small);
+        var m = HardwareShootdownWorkload.Run(TestCores.First(1), Series((SeriesKind.Unmap, RoutingProtocol.NumaAwareMulticast)), RoutingGrouping.Package, Small);
         Assert.True(m.Series[0].Failure == null, m.Series[0].Failure);
         Assert.Contains("no remote core", m.Series[0].Facts);
     }

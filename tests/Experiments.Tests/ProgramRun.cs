@@ -46,7 +46,7 @@ static class ProgramRun
     /// <summary>
     /// Runs <paramref name="program"/> with <paramref name="args"/> on one core and a stdout that cancels after the
     /// first finished point (<see cref="CancelAfterFirstPoint"/>); asserts it exits with <paramref name="interruptedExit"/> (the
-    /// program's own constant, which must be the suite's 130) and that
+    /// suite's <see cref="ExitCode.Interrupted"/>, 130, or a program's own constant, which must equal it) and that
     /// <paramref name="experimentFolder"/>'s meta.json says incomplete with an "interrupted" note.
     /// Returns the run folder, the experiment's rows and its meta.
     /// </summary>

@@ -25,6 +25,13 @@ public class CapabilityInvocationTests
         Ok(d.Map(s, Slot(13), PageTables.IndexAt(va, 0), Slot(14), rights));
     }
 
+    /// <summary>Retypes <paramref name="bytes"/> of the boot RAM at <see cref="Free"/> into a RAM capability in slot 2 and copies it to slot 3.</summary>
+    static void RamAndACopy(CapabilityTestCore t, ulong bytes)
+    {
+        Ok(t.Driver.Retype(t.Space, Ram, CapType.Ram, Free, bytes, 1, Slot(2)));
+        Ok(t.Driver.Copy(t.Space, Slot(2), Slot(3)));
+    }
+
     [Fact]
     public void RetypeCreatesChildObjectsWithTheSourcesRights()
     {
@@ -96,8 +103,7 @@ public class CapabilityInvocationTests
     public void CopiesShareTheObjectAndTheLastDeleteLiftsItsDescendants()
     {
         using var t = new CapabilityTestCore();
-        Ok(t.Driver.Retype(t.Space, Ram, CapType.Ram, Free, 16 * Page, 1, Slot(2)));
-        Ok(t.Driver.Copy(t.Space, Slot(2), Slot(3)));
+        RamAndACopy(t, 16 * Page);
         Ok(t.Driver.Retype(t.Space, Slot(3), CapType.Frame, 0, Page, 2, Slot(4)));
         Assert.Equal(CapError.RevokeFirst, t.Driver.Retype(t.Space, Slot(2), CapType.Frame, Page, Page, 1, Slot(6))); // the copy's children are the object's
         Ok(t.Driver.Delete(t.Space, Slot(2)));
@@ -111,8 +117,7 @@ public class CapabilityInvocationTests
     public void RevokeDeletesCopiesAndDescendantsAndFreesTheRangeForRetype()
     {
         using var t = new CapabilityTestCore();
-        Ok(t.Driver.Retype(t.Space, Ram, CapType.Ram, Free, 64 * Page, 1, Slot(2)));
-        Ok(t.Driver.Copy(t.Space, Slot(2), Slot(3)));
+        RamAndACopy(t, 64 * Page);
         Ok(t.Driver.Retype(t.Space, Slot(2), CapType.Ram, 0, 8 * Page, 2, Slot(4)));
         Ok(t.Driver.Retype(t.Space, Slot(4), CapType.Frame, 0, Page, 8, Slot(10)));
         Ok(t.Driver.Copy(t.Space, Slot(10), Slot(20)));

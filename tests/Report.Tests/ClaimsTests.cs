@@ -1,4 +1,5 @@
 using Experiments.Schema;
+using Report.Catalog;
 using Report.Claims;
 using Report.Input;
 
@@ -11,7 +12,7 @@ namespace Report.Tests;
 /// </summary>
 public class ClaimsTests
 {
-    const string F1 = ExperimentCatalogNames.Fig1, Tlb = ExperimentCatalogNames.Fig3Tlb, Cmp = ExperimentCatalogNames.Compute, Io = ExperimentCatalogNames.IoWebserver;
+    const string F1 = ExperimentCatalog.Fig1, Tlb = ExperimentCatalog.Fig3Tlb, Cmp = ExperimentCatalog.Compute, Io = ExperimentCatalog.IoWebserver;
 
     /// <summary>Judges claim <paramref name="id"/> on the fixture's run, asserts its verdict and returns the result for the rest of the checks.</summary>
     static ClaimResult Judged(FixtureRun fx, string id, Verdict expected)

@@ -1,3 +1,5 @@
+using Report.Catalog;
+
 namespace Report.Tests;
 
 public class CommandLineTests
@@ -19,7 +21,7 @@ public class CommandLineTests
     {
         using var fx = new FixtureRun().WithFig1();
         File.WriteAllText(Path.Combine(fx.RunDir, "report.html"), "earlier report");
-        File.Delete(Path.Combine(fx.RunDir, ExperimentCatalogNames.Fig1, "meta.json"));
+        File.Delete(Path.Combine(fx.RunDir, ExperimentCatalog.Fig1, "meta.json"));
         var before = Directory.GetFiles(fx.RunDir, "*", SearchOption.AllDirectories).Order().ToList();
         var r = ReportProcess.Run("--run", fx.RunDir, "--no-pdf");
         Assert.Equal(1, r.ExitCode);

@@ -1,3 +1,4 @@
+using Report.Catalog;
 using Report.Input;
 using Report.Paper;
 
@@ -11,7 +12,7 @@ public class CompareDocumentTests
         using var small = new FixtureRun("small-2core");
         using var big = new FixtureRun("big-16core");
         small.WithFig1().WithCompute();
-        big.Write(ExperimentCatalogNames.Fig1, Enumerable.Range(1, 16).Select(c => FixtureRun.Row(ExperimentCatalogNames.Fig1, "SHM8", c, 1000.0 * c)));
+        big.Write(ExperimentCatalog.Fig1, Enumerable.Range(1, 16).Select(c => FixtureRun.Row(ExperimentCatalog.Fig1, "SHM8", c, 1000.0 * c)));
         string html = CompareDocument.Build(RunFolder.Load(small.RunDir), RunFolder.Load(big.RunDir), PaperValues.BuiltIn(), small.Root);
 
         Assert.Contains("small-2core", html);

@@ -1,4 +1,5 @@
 using Experiments.Schema;
+using Report.Catalog;
 
 namespace Report.Tests;
 
@@ -90,8 +91,8 @@ public sealed class FixtureRun : IDisposable
         string[] series = ["SHM1", "SHM2", "SHM4", "SHM8", "MSG1", "MSG8", "Server", "HostLock"];
         for (int s = 0; s < series.Length; s++)
             for (int c = 1; c <= 2; c++)
-                rows.Add(Row(ExperimentCatalogNames.Fig1, series[s], c, 300 + 250 * s * c));
-        Write(ExperimentCatalogNames.Fig1, rows);
+                rows.Add(Row(ExperimentCatalog.Fig1, series[s], c, 300 + 250 * s * c));
+        Write(ExperimentCatalog.Fig1, rows);
         return this;
     }
 
@@ -104,20 +105,20 @@ public sealed class FixtureRun : IDisposable
         foreach (var bench in new[] { "cg", "is" })
             foreach (var rt in new[] { "mk", "host" })
                 for (int c = 1; c <= 2; c++)
-                    rows.Add(Row(ExperimentCatalogNames.Compute, $"{bench.ToUpperInvariant()}/{rt}", c, (rt == "mk" ? 4.0 : 3.0) / c,
+                    rows.Add(Row(ExperimentCatalog.Compute, $"{bench.ToUpperInvariant()}/{rt}", c, (rt == "mk" ? 4.0 : 3.0) / c,
                         "seconds", "s", $"class=S;bench={bench}", "pass"));
-        rows.Add(Row(ExperimentCatalogNames.Compute, "IS/host", 3, FailedMedian, "seconds", "s", "class=S;bench=is", "fail", "checksum differs"));
-        Write(ExperimentCatalogNames.Compute, rows);
+        rows.Add(Row(ExperimentCatalog.Compute, "IS/host", 3, FailedMedian, "seconds", "s", "class=S;bench=is", "fail", "checksum differs"));
+        Write(ExperimentCatalog.Compute, rows);
         return this;
     }
 
     public FixtureRun WithUrpcTables()
     {
-        Write(ExperimentCatalogNames.UrpcTables,
+        Write(ExperimentCatalog.UrpcTables,
         [
-            Row(ExperimentCatalogNames.UrpcTables, "LRPC same-core", 1, 901, "latency"),
-            Row(ExperimentCatalogNames.UrpcTables, "URPC latency", 2, 455, "latency"),
-            Row(ExperimentCatalogNames.UrpcTables, "URPC throughput", 2, 3.3, "throughput", "msgs/kcycle"),
+            Row(ExperimentCatalog.UrpcTables, "LRPC same-core", 1, 901, "latency"),
+            Row(ExperimentCatalog.UrpcTables, "URPC latency", 2, 455, "latency"),
+            Row(ExperimentCatalog.UrpcTables, "URPC throughput", 2, 3.3, "throughput", "msgs/kcycle"),
         ]);
         return this;
     }
@@ -126,14 +127,4 @@ public sealed class FixtureRun : IDisposable
     {
         try { Directory.Delete(Root, recursive: true); } catch (IOException) { }
     }
-}
-
-/// <summary>The experiment folder names, spelled out here so a rename in the catalog breaks a test.</summary>
-public static class ExperimentCatalogNames
-{
-    public const string Fig1 = "fig1-shared-state";
-    public const string UrpcTables = "urpc-tables";
-    public const string Fig3Tlb = "fig3-tlb";
-    public const string Compute = "compute";
-    public const string IoWebserver = "io-webserver";
 }

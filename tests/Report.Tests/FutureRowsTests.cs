@@ -1,4 +1,5 @@
 using Experiments.Schema;
+using Report.Catalog;
 using Report.Charts;
 
 namespace Report.Tests;
@@ -10,7 +11,7 @@ namespace Report.Tests;
 /// </summary>
 public class FutureRowsTests
 {
-    const string F1 = ExperimentCatalogNames.Fig1, Tlb = ExperimentCatalogNames.Fig3Tlb, Cmp = ExperimentCatalogNames.Compute, Io = ExperimentCatalogNames.IoWebserver;
+    const string F1 = ExperimentCatalog.Fig1, Tlb = ExperimentCatalog.Fig3Tlb, Cmp = ExperimentCatalog.Compute, Io = ExperimentCatalog.IoWebserver;
 
     [Fact]
     public void Splash2_benchmarks_get_their_own_figures_with_all_four_runtimes()
@@ -121,10 +122,10 @@ public class FutureRowsTests
     public void Urpc_rows_across_processes_and_io_rows_per_stack_are_shown()
     {
         using var fx = new FixtureRun();
-        fx.Write(ExperimentCatalogNames.UrpcTables,
+        fx.Write(ExperimentCatalog.UrpcTables,
         [
-            FixtureRun.Row(ExperimentCatalogNames.UrpcTables, "URPC one-way same-L3", 2, 150, "cycles", param: "pair=0,1"),
-            FixtureRun.Row(ExperimentCatalogNames.UrpcTables, "URPC one-way same-L3 (processes)", 2, 155, "cycles", param: "pair=0,1"),
+            FixtureRun.Row(ExperimentCatalog.UrpcTables, "URPC one-way same-L3", 2, 150, "cycles", param: "pair=0,1"),
+            FixtureRun.Row(ExperimentCatalog.UrpcTables, "URPC one-way same-L3 (processes)", 2, 155, "cycles", param: "pair=0,1"),
         ]);
         fx.Write(Io,
         [

@@ -22,8 +22,8 @@ public class ReportDocumentTests
         Assert.Contains("Fig 6 (paper Fig 9): NAS IS (integer sort), class S", html);
         Assert.DoesNotContain("SPLASH-2", html); // no SPLASH-2 title without SPLASH-2 rows
         var notRun = html[html.IndexOf("id=\"not-run\"", StringComparison.Ordinal)..];
-        Assert.Contains(ExperimentCatalogNames.Fig3Tlb, notRun);
-        Assert.Contains(ExperimentCatalogNames.IoWebserver, notRun);
+        Assert.Contains(ExperimentCatalog.Fig3Tlb, notRun);
+        Assert.Contains(ExperimentCatalog.IoWebserver, notRun);
         Assert.DoesNotContain("id=\"fig3-tlb\"", html); // a missing experiment gets no chapter
     }
 
@@ -84,8 +84,8 @@ public class ReportDocumentTests
     {
         using var fx = new FixtureRun();
         // A 2-core machine: every curve below 500 cycles, the paper's SHM8 at 12,000.
-        fx.Write(ExperimentCatalogNames.Fig1, new[] { ("SHM1", 36.0), ("SHM8", 483.0), ("MSG8", 364.0), ("Server8", 34.0) }
-            .SelectMany(p => new[] { 1, 2 }.Select(c => FixtureRun.Row(ExperimentCatalogNames.Fig1, p.Item1, c, p.Item2 * c / 2))));
+        fx.Write(ExperimentCatalog.Fig1, new[] { ("SHM1", 36.0), ("SHM8", 483.0), ("MSG8", 364.0), ("Server8", 34.0) }
+            .SelectMany(p => new[] { 1, 2 }.Select(c => FixtureRun.Row(ExperimentCatalog.Fig1, p.Item1, c, p.Item2 * c / 2))));
         string html = Build(fx);
         var paper = ChartPanel.Titled(html, "As in the paper");
         // The paper's SHM8 (12,000 cycles at 16 cores) is on the same axes as our 2-core curves.
@@ -103,7 +103,7 @@ public class ReportDocumentTests
     public void Axes_stay_linear_when_our_data_reaches_the_papers_range()
     {
         using var fx = new FixtureRun();
-        fx.Write(ExperimentCatalogNames.Fig1, Enumerable.Range(1, 16).Select(c => FixtureRun.Row(ExperimentCatalogNames.Fig1, "SHM8", c, 800.0 * c)));
+        fx.Write(ExperimentCatalog.Fig1, Enumerable.Range(1, 16).Select(c => FixtureRun.Row(ExperimentCatalog.Fig1, "SHM8", c, 800.0 * c)));
         var chart = Assert.Single(ChartPanel.All(Build(fx)));
         Assert.Null(chart.AxisType("yaxis"));
         Assert.Null(chart.AxisType("xaxis"));
@@ -114,7 +114,7 @@ public class ReportDocumentTests
     public void Paper_values_in_other_units_are_not_overlaid()
     {
         using var fx = new FixtureRun();
-        fx.Write(ExperimentCatalogNames.Fig1, [FixtureRun.Row(ExperimentCatalogNames.Fig1, "SHM1", 1, 55, unit: "ns"), FixtureRun.Row(ExperimentCatalogNames.Fig1, "SHM1", 2, 80, unit: "ns")]);
+        fx.Write(ExperimentCatalog.Fig1, [FixtureRun.Row(ExperimentCatalog.Fig1, "SHM1", 1, 55, unit: "ns"), FixtureRun.Row(ExperimentCatalog.Fig1, "SHM1", 2, 80, unit: "ns")]);
         var chart = Assert.Single(ChartPanel.All(Build(fx)));
         Assert.DoesNotContain(chart.Names, n => n.StartsWith("paper", StringComparison.Ordinal));
     }
@@ -138,8 +138,8 @@ public class ReportDocumentTests
     public void Incomplete_experiment_is_shown_with_a_warning_listing_its_missing_points()
     {
         using var fx = new FixtureRun();
-        fx.Write(ExperimentCatalogNames.Fig1, [FixtureRun.Row(ExperimentCatalogNames.Fig1, "SHM1", 1, 100)],
-            FixtureRun.Meta(ExperimentCatalogNames.Fig1, "incomplete", "SHM8 at 2 cores", "MSG8 at 2 cores"));
+        fx.Write(ExperimentCatalog.Fig1, [FixtureRun.Row(ExperimentCatalog.Fig1, "SHM1", 1, 100)],
+            FixtureRun.Meta(ExperimentCatalog.Fig1, "incomplete", "SHM8 at 2 cores", "MSG8 at 2 cores"));
         string html = Build(fx);
         Assert.Contains("Incomplete run", html);
         Assert.Contains("SHM8 at 2 cores", html);
@@ -150,7 +150,7 @@ public class ReportDocumentTests
     public void Failed_experiment_shows_its_log_in_the_not_run_section()
     {
         using var fx = new FixtureRun().WithFig1();
-        string dir = Path.Combine(fx.RunDir, ExperimentCatalogNames.Compute);
+        string dir = Path.Combine(fx.RunDir, ExperimentCatalog.Compute);
         Directory.CreateDirectory(dir);
         File.WriteAllText(Path.Combine(dir, "log.txt"), "Unhandled exception: the log line\n");
         string html = Build(fx);
@@ -188,11 +188,11 @@ public class ReportDocumentTests
     public void Rows_no_figure_selects_are_drawn_in_an_other_rows_figure()
     {
         using var fx = new FixtureRun();
-        fx.Write(ExperimentCatalogNames.Fig3Tlb,
+        fx.Write(ExperimentCatalog.Fig3Tlb,
         [
-            FixtureRun.Row(ExperimentCatalogNames.Fig3Tlb, "Broadcast", 2, 1300, "cycles", param: "protocol=broadcast"),
-            FixtureRun.Row(ExperimentCatalogNames.Fig3Tlb, "Mystery", 1, 5, "widgets", "count"),
-            FixtureRun.Row(ExperimentCatalogNames.Fig3Tlb, "Mystery", 2, 7, "widgets", "count"),
+            FixtureRun.Row(ExperimentCatalog.Fig3Tlb, "Broadcast", 2, 1300, "cycles", param: "protocol=broadcast"),
+            FixtureRun.Row(ExperimentCatalog.Fig3Tlb, "Mystery", 1, 5, "widgets", "count"),
+            FixtureRun.Row(ExperimentCatalog.Fig3Tlb, "Mystery", 2, 7, "widgets", "count"),
         ]);
         string html = Build(fx);
         Assert.Contains("Other rows of fig3-tlb", html);
@@ -213,7 +213,7 @@ public class ReportDocumentTests
     public void Text_from_results_is_escaped()
     {
         using var fx = new FixtureRun();
-        fx.Write(ExperimentCatalogNames.UrpcTables, [FixtureRun.Row(ExperimentCatalogNames.UrpcTables, "<b>LRPC</b>", 1, 900, "latency")]);
+        fx.Write(ExperimentCatalog.UrpcTables, [FixtureRun.Row(ExperimentCatalog.UrpcTables, "<b>LRPC</b>", 1, 900, "latency")]);
         string html = Build(fx);
         Assert.Contains("&lt;b&gt;LRPC&lt;/b&gt;", html);
         Assert.DoesNotContain("<b>LRPC</b>", html);
@@ -236,14 +236,14 @@ public class ReportDocumentTests
     [Fact]
     public void The_catalog_covers_the_known_experiment_set_in_paper_order()
     {
-        Assert.Equal([ExperimentCatalogNames.Fig1, ExperimentCatalogNames.UrpcTables, ExperimentCatalogNames.Fig3Tlb, ExperimentCatalogNames.Compute, ExperimentCatalogNames.IoWebserver],
+        Assert.Equal([ExperimentCatalog.Fig1, ExperimentCatalog.UrpcTables, ExperimentCatalog.Fig3Tlb, ExperimentCatalog.Compute, ExperimentCatalog.IoWebserver],
             ExperimentCatalog.KnownNames);
     }
 
     [Fact]
     public void Tlb_rows_go_to_paper_figures_6_and_7_and_agreement_rows_to_their_own_figure()
     {
-        string F = ExperimentCatalogNames.Fig3Tlb;
+        string F = ExperimentCatalog.Fig3Tlb;
         var rows = new[]
         {
             FixtureRun.Row(F, "Broadcast", 2, 1300, "cycles"),

@@ -1,4 +1,5 @@
 using Experiments.Schema;
+using Report.Catalog;
 using Report.Input;
 
 namespace Report.Tests;
@@ -23,7 +24,7 @@ public class RunFolderTests
     static (string Path, ReportInputException Error) Fig1WithSpoiled(string file, Action<string> spoil)
     {
         using var fx = new FixtureRun().WithFig1();
-        string path = Path.Combine(fx.RunDir, ExperimentCatalogNames.Fig1, file);
+        string path = Path.Combine(fx.RunDir, ExperimentCatalog.Fig1, file);
         spoil(path);
         return (path, Rejects(fx));
     }
@@ -114,23 +115,23 @@ public class RunFolderTests
     public void Every_bad_folder_is_reported_not_only_the_first()
     {
         using var fx = new FixtureRun().WithFig1().WithCompute();
-        File.Delete(Path.Combine(fx.RunDir, ExperimentCatalogNames.Fig1, "meta.json"));
-        File.WriteAllText(Path.Combine(fx.RunDir, ExperimentCatalogNames.Compute, "results.csv"), "");
+        File.Delete(Path.Combine(fx.RunDir, ExperimentCatalog.Fig1, "meta.json"));
+        File.WriteAllText(Path.Combine(fx.RunDir, ExperimentCatalog.Compute, "results.csv"), "");
         var e = Rejects(fx);
-        Assert.Contains(ExperimentCatalogNames.Fig1, e.Message);
-        Assert.Contains(ExperimentCatalogNames.Compute, e.Message);
+        Assert.Contains(ExperimentCatalog.Fig1, e.Message);
+        Assert.Contains(ExperimentCatalog.Compute, e.Message);
     }
 
     [Fact]
     public void Folder_with_only_a_log_is_a_failed_experiment_not_an_error()
     {
         using var fx = new FixtureRun().WithFig1();
-        string dir = Path.Combine(fx.RunDir, ExperimentCatalogNames.Compute);
+        string dir = Path.Combine(fx.RunDir, ExperimentCatalog.Compute);
         Directory.CreateDirectory(dir);
         File.WriteAllLines(Path.Combine(dir, "log.txt"), ["starting", "Unhandled exception: boom"]);
         var run = RunFolder.Load(fx.RunDir);
         var failed = Assert.Single(run.Failed);
-        Assert.Equal(ExperimentCatalogNames.Compute, failed.Name);
+        Assert.Equal(ExperimentCatalog.Compute, failed.Name);
         Assert.Contains("Unhandled exception: boom", failed.LogTail);
         Assert.Single(run.Experiments);
     }
@@ -139,8 +140,8 @@ public class RunFolderTests
     public void Incomplete_meta_without_results_is_shown_as_incomplete_with_no_rows()
     {
         using var fx = new FixtureRun();
-        string dir = Path.Combine(fx.RunDir, ExperimentCatalogNames.Compute);
-        FixtureRun.Meta(ExperimentCatalogNames.Compute, "incomplete", "CG class S at 1 core").Save(dir);
+        string dir = Path.Combine(fx.RunDir, ExperimentCatalog.Compute);
+        FixtureRun.Meta(ExperimentCatalog.Compute, "incomplete", "CG class S at 1 core").Save(dir);
         var run = RunFolder.Load(fx.RunDir);
         var e = Assert.Single(run.Experiments);
         Assert.True(e.IsIncomplete);
@@ -151,8 +152,8 @@ public class RunFolderTests
     public void Rows_read_back_equal_rows_written()
     {
         using var fx = new FixtureRun().WithCompute();
-        var written = ResultsFile.Read(Path.Combine(fx.RunDir, ExperimentCatalogNames.Compute));
-        var read = RunFolder.Load(fx.RunDir).Find(ExperimentCatalogNames.Compute)!.Rows;
+        var written = ResultsFile.Read(Path.Combine(fx.RunDir, ExperimentCatalog.Compute));
+        var read = RunFolder.Load(fx.RunDir).Find(ExperimentCatalog.Compute)!.Rows;
         Assert.Equal(written.Count, read.Count);
         for (int i = 0; i < read.Count; i++)
         {

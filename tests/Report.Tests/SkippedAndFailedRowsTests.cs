@@ -1,3 +1,4 @@
+using Report.Catalog;
 using Report.Input;
 
 namespace Report.Tests;
@@ -8,7 +9,7 @@ namespace Report.Tests;
 /// </summary>
 public class SkippedAndFailedRowsTests
 {
-    const string Io = ExperimentCatalogNames.IoWebserver, Cmp = ExperimentCatalogNames.Compute;
+    const string Io = ExperimentCatalog.IoWebserver, Cmp = ExperimentCatalog.Compute;
 
     static FixtureRun IoRunWithoutTools()
     {

@@ -87,10 +87,8 @@ public sealed class CapabilityAgreement
         ArgumentNullException.ThrowIfNull(done);
         var e = _caps.Revoke(cs, cap);
         if (e != CapError.NeedsAgreement) return Local(e, done);
-        _caps.Identify(cs, cap, out var id);
-        Start(SystemTableUpdates.Holder(SystemTableUpdates.RevokeObject, id.Key, Core), new Operation(done, default, (op, commit) =>
+        return StartHolderUpdate(SystemTableUpdates.RevokeObject, cs, cap, new Operation(done, default, (op, commit) =>
             op.LocalResult = commit ? _caps.RevokeAgreed(cs, cap) : CapError.Ok), now);
-        return CapError.Ok;
     }
 
     /// <summary>Deletes the capability at <paramref name="cap"/>; if it is this core's last copy of a shared object, the monitors agree first.</summary>
@@ -99,8 +97,14 @@ public sealed class CapabilityAgreement
         ArgumentNullException.ThrowIfNull(done);
         var e = _caps.Delete(cs, cap);
         if (e != CapError.NeedsAgreement) return Local(e, done);
+        return StartHolderUpdate(SystemTableUpdates.DropHolder, cs, cap, new Operation(done, default), now); // the commit deletes it here
+    }
+
+    /// <summary>Starts the agreement on a holder update of kind <paramref name="kind"/> for the object at <paramref name="cap"/>, from this core.</summary>
+    CapError StartHolderUpdate(byte kind, CSpace cs, Cptr cap, Operation op, long now)
+    {
         _caps.Identify(cs, cap, out var id);
-        Start(SystemTableUpdates.Holder(SystemTableUpdates.DropHolder, id.Key, Core), new Operation(done, default), now); // the commit deletes it here
+        Start(SystemTableUpdates.Holder(kind, id.Key, Core), op, now);
         return CapError.Ok;
     }
 
