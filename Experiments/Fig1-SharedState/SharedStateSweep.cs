@@ -89,7 +89,7 @@ public static class SharedStateSweep
         var msgK = rows.Cycles($"MSG{n}", k, param, "cycles_per_update", kernel.ClientCyclesPerOp, kernel.RepetitionDisturbed, RowFactory.Verdict(kernel.Verified),
             Note(kernel.Failure, $"client round trip per update; {kernelPath}; {where}; {Descheduled(kernel)}"));
         var serverK = rows.Cycles($"Server{n}", k, param, "cycles_per_update", kernel.ServerCyclesPerOp, null, RowFactory.Verdict(kernel.Verified),
-            Note(kernel.Failure, $"{serverCost}; on the kernel path a round is one CPU-driver round (its idle check, the monitor's and this dispatcher's waitset polls, the handlers); {where}"));
+            Note(kernel.Failure, $"{serverCost}; on the kernel path a round is one CPU-driver round (this dispatcher's waitset poll and handlers, its run upcall, the local-work check after an empty round, and every " + Multikernel.CpuDriver.CpuDriverThread.BlockedVisitInterval + "th round the visits of the blocked monitor and memory server); {where}"));
         var msgR = rows.Cycles($"MSG{n}-raw", k, param, "cycles_per_update", raw.ClientCyclesPerOp, raw.RepetitionDisturbed, RowFactory.Verdict(raw.Verified),
             Note(raw.Failure, $"client round trip per update; {rawPath}; {where}; {Descheduled(raw)}"));
         var serverR = rows.Cycles($"Server{n}-raw", k, param, "cycles_per_update", raw.ServerCyclesPerOp, null, RowFactory.Verdict(raw.Verified),
