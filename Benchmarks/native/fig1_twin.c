@@ -20,13 +20,22 @@
  *        request from each, applying it and replying; one rdtsc at the end of each round; a round that took timed
  *        requests costs (its end - the previous round's end) / requests taken (ServerCostMeter.cs); one sample per
  *        `iterations` such requests.
+ *        -k: the kernel's normal path instead of the raw loops (UpdateServer.cs, UpdateClient.cs, the CPU driver's
+ *        round and Waitset.Poll): each participant is a dispatcher with a waitset (its receiving ring ends, each with
+ *        a handler called through a function pointer, polled in rotating order, one message per ring per poll) and
+ *        run / local-work upcalls through function pointers; its core's loop polls the waitset, makes the run upcall
+ *        and, after a round that handled nothing, asks for local work. The server's handler applies the update and
+ *        replies, its run upcall is the meter's round end; the client's handler checks the reply and sends the next
+ *        request (or ends the batch and starts the next), its run upcall sends the first request. Not modelled: the
+ *        other dispatchers of a core (the monitor, the memory server), which the C# CPU driver visits only every
+ *        CpuDriverThread.BlockedVisitInterval-th round while a dispatcher is runnable.
  *
  * Output: "key value ..." lines: twin, march, compiler, mode, then sample lists (cycles, "%.3f") and "check ok" or
  * "check <what failed>". Exit 0 after a run (even one whose check failed: the caller reads "check"), 2 on bad
  * arguments, 1 when the machine refused (pinning, memory) or a participant stalled for 60 s.
  *
  * Usage: fig1_twin shm -c CORES -l LINES -i ITERATIONS -r REPETITIONS -w WARMUP [-a]
- *        fig1_twin msg -c CORES -l LINES -i ITERATIONS -r REPETITIONS -w WARMUP [-W WINDOW]
+ *        fig1_twin msg -c CORES -l LINES -i ITERATIONS -r REPETITIONS -w WARMUP [-W WINDOW] [-k]
  * CORES: a comma-separated list such as 0,1,2 (the first is the MSG server's).
  */
 #define _GNU_SOURCE
@@ -151,7 +160,7 @@ static void print_flags(const char *key, const int *v, long n)
 
 /* ------------------------------------------------------------------------------------------- settings */
 
-static int cores[MAX_CORES], ncores, nlines, window_size = 1, atomic_updates;
+static int cores[MAX_CORES], ncores, nlines, window_size = 1, atomic_updates, kernel_path;
 static long iterations, repetitions, warmup;
 
 static int parse_cores(const char *text)
@@ -350,6 +359,224 @@ static inline __attribute__((always_inline)) uint64_t apply(int64_t *lines, int 
     return (uint64_t)lines[0];
 }
 
+
+/* ------------------------------------------------------------------------------------------- msg, kernel path */
+
+/* Waitset.cs: receiving ring ends with their handlers, polled in rotating order, at most one message per ring. */
+typedef void (*msg_handler)(void *owner, int from, uint8_t type, const uint64_t *p);
+typedef struct { urpc_ring *ring; msg_handler handler; void *owner; int from; } ws_receiver;
+typedef struct { ws_receiver *receivers; int n, start; } waitset;
+
+static int __attribute__((noinline)) waitset_poll(waitset *ws)
+{
+    int n = ws->n, start = ws->start, handled = 0;
+    uint64_t p[7];
+    uint8_t type;
+    for (int k = 0; k < n; k++) {
+        int i = start + k;
+        if (i >= n) i -= n;
+        ws_receiver *r = &ws->receivers[i];
+        if (!urpc_try_receive(r->ring, &type, p)) continue;
+        handled++;
+        r->handler(r->owner, r->from, type, p);
+    }
+    int next = start + 1 >= n ? 0 : start + 1;
+    if (next != start) ws->start = next;
+    return handled;
+}
+
+/* Dispatcher.cs: the upcalls a CPU driver makes. */
+typedef struct dispatcher {
+    waitset ws;
+    int (*run)(struct dispatcher *);
+    int (*has_local_work)(struct dispatcher *);
+    volatile int done;
+} dispatcher;
+
+/* CpuDriverThread.RunRound on a core whose one runnable dispatcher is d, until d is done. */
+static void __attribute__((noinline)) cpu_driver_loop(dispatcher *d)
+{
+    while (!d->done) {
+        int handled = waitset_poll(&d->ws) > 0;
+        if (d->run(d)) handled = 1;
+        if (!handled) (void)d->has_local_work(d);
+    }
+}
+
+/* UpdateServer.cs */
+typedef struct {
+    dispatcher d;          /* first: the upcalls get the dispatcher */
+    int64_t *lines;
+    int n;
+    long served, expected, nsamples, batch_taken;
+    int taken, timed;
+    uint64_t value_sum, busy, last;
+    double *samples;
+    stall_guard guard;
+} kernel_server;
+
+static void __attribute__((noinline)) server_on_request(void *owner, int from, uint8_t type, const uint64_t *p)
+{
+    kernel_server *s = owner;
+    if (type != TYPE_REQUEST) {
+        printf("check server: unexpected message type %u from client %d\n", type, from);
+        fflush(stdout);
+        exit(1);
+    }
+    uint64_t tag = p[0];
+    int warm = p[1] != 0;
+    uint64_t value = apply(s->lines, s->n);
+    urpc_ring *reply = &clients[from].to_client;
+    uint64_t *slot = urpc_begin_send(reply);
+    slot[0] = tag;
+    slot[1] = value;
+    slot[2] = (uint64_t)s->lines[(s->n - 1) * WORDS_PER_LINE];
+    urpc_publish(reply, slot, TYPE_REPLY);
+    s->value_sum += value;
+    s->served++;
+    s->taken++;
+    if (!warm) s->timed++;
+}
+
+/* The run upcall: the end of a round for the server cost meter (ServerCostMeter.EndRound). */
+static int __attribute__((noinline)) server_run(dispatcher *d)
+{
+    kernel_server *s = (kernel_server *)d;
+    uint64_t now = __rdtsc();
+    if (s->timed > 0) {
+        s->busy += now - s->last;
+        s->batch_taken += s->taken;
+        if (s->batch_taken >= iterations) {
+            s->samples[s->nsamples++] = (double)s->busy / s->batch_taken;
+            s->busy = 0;
+            s->batch_taken = 0;
+        }
+    }
+    s->last = now;
+    if (s->taken > 0) guard_progress(&s->guard);
+    s->taken = s->timed = 0;
+    if (s->served >= s->expected) d->done = 1;
+    return 0;
+}
+
+static int __attribute__((noinline)) server_has_local_work(dispatcher *d)
+{
+    guard_spin(&((kernel_server *)d)->guard, "client requests");
+    return !d->done;
+}
+
+/* UpdateClient.cs */
+typedef struct {
+    dispatcher d;
+    client_t *c;
+    reply_check k;
+    uint64_t tag, t0;
+    long rep, count, sent, received, switches;
+    int timed_batch, started;
+    stall_guard guard;
+} kernel_client;
+
+static void client_end(kernel_client *kc);
+
+static inline void client_send_one(kernel_client *kc)
+{
+    uint64_t *slot = urpc_begin_send(&kc->c->to_server);
+    slot[0] = kc->tag++;
+    slot[1] = kc->timed_batch ? 0 : 1;
+    urpc_publish(&kc->c->to_server, slot, TYPE_REQUEST);
+    kc->sent++;
+}
+
+static void client_begin(kernel_client *kc, int timed)
+{
+    kc->timed_batch = timed;
+    kc->count = timed ? iterations : warmup;
+    kc->sent = kc->received = 0;
+    if (timed) {
+        kc->switches = involuntary_switches();
+        kc->t0 = __rdtsc();
+    }
+    if (kc->count == 0) { client_end(kc); return; }
+    while (kc->sent < kc->count && kc->sent < window_size) client_send_one(kc);
+}
+
+static void client_end(kernel_client *kc)
+{
+    if (!kc->timed_batch) { client_begin(kc, 1); return; }
+    uint64_t t1 = __rdtsc();
+    kc->c->cycles[kc->rep] = (double)(t1 - kc->t0) / iterations;
+    kc->c->disturbed[kc->rep] = involuntary_switches() != kc->switches;
+    if (++kc->rep < repetitions) { client_begin(kc, 0); return; }
+    kc->d.done = 1;
+}
+
+static void __attribute__((noinline)) client_on_reply(void *owner, int from, uint8_t type, const uint64_t *p)
+{
+    (void)from;
+    kernel_client *kc = owner;
+    check_reply(&kc->k, type, p);
+    guard_progress(&kc->guard);
+    if (++kc->received == kc->count) client_end(kc);
+    else if (kc->sent < kc->count) client_send_one(kc);
+}
+
+static int __attribute__((noinline)) client_run(dispatcher *d)
+{
+    kernel_client *kc = (kernel_client *)d;
+    if (kc->started) return 0;
+    kc->started = 1;
+    client_begin(kc, 0);
+    return 1;
+}
+
+static int __attribute__((noinline)) client_has_local_work(dispatcher *d)
+{
+    guard_spin(&((kernel_client *)d)->guard, "a reply from the server");
+    return !d->done;
+}
+
+static void *kernel_client_thread(void *arg)
+{
+    client_t *c = arg;
+    pin(c->core);
+    /* Allocated on its own core, like a dispatcher its core's monitor spawns. */
+    kernel_client *kc = block_alloc(sizeof *kc);
+    ws_receiver *r = block_alloc(sizeof *r);
+    *r = (ws_receiver){ &c->to_client, client_on_reply, kc, 0 };
+    kc->d.ws = (waitset){ r, 1, 0 };
+    kc->d.run = client_run;
+    kc->d.has_local_work = client_has_local_work;
+    kc->c = c;
+    kc->k.core = c->core;
+    while (!go) _mm_pause();
+    cpu_driver_loop(&kc->d);
+    c->replies = kc->k.replies;
+    c->value_sum = kc->k.value_sum;
+    memcpy(c->failure, kc->k.failure, sizeof c->failure);
+    return NULL;
+}
+
+/* The kernel-path server on the calling thread (pinned to the server's core). */
+static long run_kernel_server(long expected, double *samples, uint64_t *value_sum, long *served)
+{
+    kernel_server *s = block_alloc(sizeof *s);
+    ws_receiver *r = block_alloc(sizeof *r * (size_t)nclients);
+    for (int i = 0; i < nclients; i++) r[i] = (ws_receiver){ &clients[i].to_server, server_on_request, s, i };
+    s->d.ws = (waitset){ r, nclients, 0 };
+    s->d.run = server_run;
+    s->d.has_local_work = server_has_local_work;
+    s->lines = server_lines;
+    s->n = nlines;
+    s->expected = expected;
+    s->samples = samples;
+    go = 1;
+    s->last = __rdtsc();
+    cpu_driver_loop(&s->d);
+    *value_sum = s->value_sum;
+    *served = s->served;
+    return s->nsamples;
+}
+
 static int run_msg(void)
 {
     if (ncores < 2) { fprintf(stderr, "fig1_twin: msg needs at least two cores (a server and a client)\n"); return 2; }
@@ -371,7 +598,7 @@ static int run_msg(void)
     if (!server_samples) die("out of memory");
     pthread_t t[MAX_CORES];
     for (int i = 0; i < nclients; i++)
-        if (pthread_create(&t[i], NULL, client_thread, &clients[i]) != 0) die("pthread_create failed");
+        if (pthread_create(&t[i], NULL, kernel_path ? kernel_client_thread : client_thread, &clients[i]) != 0) die("pthread_create failed");
 
     /* The server, on this thread. */
     long served = 0, nsamples = 0, batch_taken = 0;
@@ -381,6 +608,9 @@ static int run_msg(void)
     char failure[256] = "";
     stall_guard g = {0, 0};
     long switches = involuntary_switches();
+    if (kernel_path) {
+        nsamples = run_kernel_server(expected, server_samples, &value_sum, &served);
+    }
     go = 1;
     uint64_t last = __rdtsc();
     while (served < expected) {
@@ -441,7 +671,7 @@ static int run_msg(void)
     if (!failure[0] && value_sum != triangle)
         snprintf(failure, sizeof failure, "reply values sum to %llu, expected 1+...+%ld = %llu", (unsigned long long)value_sum, expected, (unsigned long long)triangle);
 
-    printf("mode msg\n");
+    printf("mode %s\n", kernel_path ? "msg-kernel" : "msg");
     printf("window %d\n", window_size);
     printf("client_cycles_per_update");
     for (int i = 0; i < nclients; i++)
@@ -462,9 +692,9 @@ static int run_msg(void)
 static int usage(const char *prog, const char *why)
 {
     fprintf(stderr, "fig1_twin: %s\nusage: %s shm -c CORES -l LINES -i ITERATIONS -r REPETITIONS -w WARMUP [-a]\n"
-                    "       %s msg -c CORES -l LINES -i ITERATIONS -r REPETITIONS -w WARMUP [-W WINDOW]\n"
+                    "       %s msg -c CORES -l LINES -i ITERATIONS -r REPETITIONS -w WARMUP [-W WINDOW] [-k]\n"
                     "CORES: comma-separated, e.g. 0,1,2 (msg: the first is the server's); LINES 1..64; ITERATIONS 10..10^8;\n"
-                    "REPETITIONS 1..10000; WARMUP 0..10^8; WINDOW 1..%d\n", why, prog, prog, SLOTS - SLOTS / 4);
+                    "REPETITIONS 1..10000; WARMUP 0..10^8; WINDOW 1..%d; -k: the kernel path (waitset, handler upcalls) instead of the raw loops\n", why, prog, prog, SLOTS - SLOTS / 4);
     return 2;
 }
 
@@ -477,7 +707,7 @@ int main(int argc, char **argv)
     int opt;
     optind = 2;
     ncores = 0; nlines = 0; iterations = 0; repetitions = 0; warmup = -1;
-    while ((opt = getopt(argc, argv, "c:l:i:r:w:W:a")) != -1) {
+    while ((opt = getopt(argc, argv, "c:l:i:r:w:W:ak")) != -1) {
         switch (opt) {
         case 'c': ncores = parse_cores(optarg); if (ncores < 1) return usage(argv[0], "-c: not a list of core numbers such as 0,1,2"); break;
         case 'l': nlines = atoi(optarg); break;
@@ -486,6 +716,7 @@ int main(int argc, char **argv)
         case 'w': warmup = atol(optarg); break;
         case 'W': window_size = atoi(optarg); break;
         case 'a': atomic_updates = 1; break;
+        case 'k': kernel_path = 1; break;
         default: return usage(argv[0], "unknown option");
         }
     }
@@ -495,6 +726,8 @@ int main(int argc, char **argv)
     if (repetitions < 1 || repetitions > 10000) return usage(argv[0], "-r must be 1..10000");
     if (warmup < 0 || warmup > 100000000) return usage(argv[0], "-w must be 0..10^8");
     if (window_size < 1 || window_size > SLOTS - SLOTS / 4) return usage(argv[0], "-W is out of range");
+    if (kernel_path && !is_msg) return usage(argv[0], "-k applies to msg only");
+    if (atomic_updates && !is_shm) return usage(argv[0], "-a applies to shm only");
     for (int i = 0; i < ncores; i++)
         for (int j = 0; j < i; j++)
             if (cores[i] == cores[j]) return usage(argv[0], "-c names a core twice");

@@ -5,7 +5,7 @@ namespace Fig1.SharedState;
 
 /// <summary>
 /// The C twin of this experiment (<c>Benchmarks/native/fig1_twin.c</c>): the same SHM workloads and the same MSG
-/// protocol, ring layout and raw loops written in C, run as a child process on the same cores just before the C#
+/// protocol, ring layout, kernel path (waitset, handler upcalls) and raw loops written in C, run as a child process on the same cores just before the C#
 /// measurement of each point, so that the point's C#/C ratio compares like with like on the same machine state.
 /// <para>Where the binary comes from: <c>--native PATH</c>, else <c>Benchmarks/native/fig1_twin</c> of the repository
 /// this program runs in, built with <c>Benchmarks/native/build.sh</c> (gcc) when missing or older than its sources,
@@ -94,10 +94,15 @@ public sealed class NativeTwin
         return Run(args, "cycles_per_update", "disturbed", null);
     }
 
-    /// <summary>MSG in C (one request in flight per client): client round trips (client-major) and server cost samples.</summary>
-    public TwinRun Msg(IReadOnlyList<int> cores, int lines, SweepSize size)
+    /// <summary>
+    /// MSG in C (one request in flight per client) on the path of <paramref name="path"/>: the kernel path's twin
+    /// (waitset, handler upcalls through function pointers: <c>fig1_twin msg -k</c>) or the raw loops. Client round
+    /// trips (client-major) and server cost samples.
+    /// </summary>
+    public TwinRun Msg(IReadOnlyList<int> cores, int lines, SweepSize size, MsgPath path)
     {
         var args = Common("msg", cores, lines, size);
+        if (path == MsgPath.Kernel) args.Add("-k");
         return Run(args, "client_cycles_per_update", "client_disturbed", "server_cycles_per_update");
     }
 

@@ -7,9 +7,10 @@ namespace Fig1.SharedState;
 /// SHM1/2/4/8 (plain, as in the paper) and SHM1/2/4/8-atomic, the host lock baselines (lock1/8, spinlock1/8) and, from
 /// k = 2, MSG1/8 on the kernel's normal path with the server's cost (Server1/8), the same on raw channel ends
 /// (MSG1/8-raw, Server1/8-raw), and MSG1/8 pipelined. The cores of a point are the first k of the chosen cores.
-/// <para>With a C twin (<see cref="NativeTwin"/>), every SHM and MSG point first runs the twin on the same cores, then
-/// the C# measurement, and adds the C rows (Series "... (C)", Param "impl=c") and one C#/C ratio row per C# series
-/// that has a C counterpart (Metric "cycles_ratio", Unit "x", Param "impl=csharp/c").</para>
+/// <para>With a C twin (<see cref="NativeTwin"/>), every SHM point first runs the twin on the same cores, then the C#
+/// measurement; every MSG point runs the C twin of the kernel path, the C# kernel path, the C twin of the raw loops,
+/// the C# raw loops. Each adds the C rows (Series "... (C)", Param "impl=c") and one C#/C ratio row per C# series
+/// over its own twin (Metric "cycles_ratio", Unit "x", Param "impl=csharp/c").</para>
 /// </summary>
 public static class SharedStateSweep
 {
@@ -43,7 +44,7 @@ public static class SharedStateSweep
             if (k < 2) continue;
             foreach (int n in MsgLines)
             {
-                points.Add(new PlannedPoint($"MSG{n} cores={k}", (1 + twinFactor) * ops * (k - 1) * 800, () => Msg(rows, twin, cores, n, size, clockOverhead)));
+                points.Add(new PlannedPoint($"MSG{n} cores={k}", 2 * twinFactor * ops * (k - 1) * 800, () => Msg(rows, twin, cores, n, size, clockOverhead)));
                 points.Add(new PlannedPoint($"MSG{n}-pipelined cores={k} window={s.Window}", ops * (k - 1) * 300, () => Pipelined(rows, cores, n, size, s.Window)));
             }
         }
@@ -74,11 +75,13 @@ public static class SharedStateSweep
     {
         int k = cores.Length;
         string param = $"lines={n}";
-        var c = twin?.Msg(cores, n, size); // the C twin first, then the two C# variants, on the same cores
+        // Each path's C twin just before its C# run, on the same cores: C kernel, C# kernel, C raw, C# raw.
+        var cKernel = twin?.Msg(cores, n, size, MsgPath.Kernel);
         var kernel = MsgWorkload.Run(cores, n, size, window: 1, MsgPath.Kernel);
+        var cRaw = twin?.Msg(cores, n, size, MsgPath.Raw);
         var raw = MsgWorkload.Run(cores, n, size, window: 1, MsgPath.Raw);
         string where = $"server on core {cores[0]}, {k - 1} client(s) on cores {CoreList.Format(cores[1..])}, one URPC binding ({UpdateProtocol.RingSlots}-slot rings) per client, one request in flight per client";
-        string kernelPath = "server and clients are dispatchers on the kernel's normal path: the CPU driver polls their waitsets each round and upcalls a message handler per request (server: update, reply) and per reply (client: check, next request); while a point runs they report local work, so their cores keep polling instead of idling under the wait policy";
+        string kernelPath = "server and clients are dispatchers on the kernel's normal path: the CPU driver polls their waitsets each round and upcalls a message handler per request (server: update, reply) and per reply (client: check, next request); while a point runs they report local work, so their cores keep polling instead of idling under the wait policy, and the cores' other dispatchers (monitor, memory server), blocked, are visited every " + Multikernel.CpuDriver.CpuDriverThread.BlockedVisitInterval + "th round";
         string rawPath = "server and clients each spin in one run upcall on their raw channel ends (no waitset, no CPU-driver dispatch per message)";
         string serverCost = $"server cycles per update from taking the request from its ring (the receive's cache miss included) to its reply being published: one TSC read at the end of each polling round, a round that took timed requests costs its cycles / the requests it took (clock read back-to-back: {clockOverhead:0} cycles, once per round)";
         string Descheduled(MsgMeasurement m) => $"server thread descheduled {m.ServerDescheduled} time(s) while serving (not attributed to repetitions)";
@@ -86,7 +89,7 @@ public static class SharedStateSweep
         var msgK = rows.Cycles($"MSG{n}", k, param, "cycles_per_update", kernel.ClientCyclesPerOp, kernel.RepetitionDisturbed, RowFactory.Verdict(kernel.Verified),
             Note(kernel.Failure, $"client round trip per update; {kernelPath}; {where}; {Descheduled(kernel)}"));
         var serverK = rows.Cycles($"Server{n}", k, param, "cycles_per_update", kernel.ServerCyclesPerOp, null, RowFactory.Verdict(kernel.Verified),
-            Note(kernel.Failure, $"{serverCost}; on the kernel path a round is one CPU-driver round (its idle check, the monitor's and this dispatcher's waitset polls, the handlers); {where}"));
+            Note(kernel.Failure, $"{serverCost}; on the kernel path a round is one CPU-driver round (this dispatcher's waitset poll and handlers, its run upcall, the local-work check after an empty round, and every " + Multikernel.CpuDriver.CpuDriverThread.BlockedVisitInterval + "th round the visits of the blocked monitor and memory server); {where}"));
         var msgR = rows.Cycles($"MSG{n}-raw", k, param, "cycles_per_update", raw.ClientCyclesPerOp, raw.RepetitionDisturbed, RowFactory.Verdict(raw.Verified),
             Note(raw.Failure, $"client round trip per update; {rawPath}; {where}; {Descheduled(raw)}"));
         var serverR = rows.Cycles($"Server{n}-raw", k, param, "cycles_per_update", raw.ServerCyclesPerOp, null, RowFactory.Verdict(raw.Verified),
@@ -97,15 +100,20 @@ public static class SharedStateSweep
         list.Add(serverK);
         list.Add(msgR);
         list.Add(serverR);
-        if (c == null || twin == null) return [.. list];
-        string cWhat = $"the C twin ({twin.Label}) on the same cores, run just before the C# variants: the raw loops and the same ring layout and protocol in C";
-        var msgC = rows.Cycles($"MSG{n} (C)", k, $"{param};impl=c", "cycles_per_update", c.CyclesPerOp, PointMeasurement.PerRepetition(c.Disturbed, size.Repetitions),
-            RowFactory.Verdict(c.Failure == null), Note(c.Failure, $"client round trip per update; {cWhat}; {where}"));
-        var serverC = rows.Cycles($"Server{n} (C)", k, $"{param};impl=c", "cycles_per_update", c.ServerCyclesPerOp, null,
-            RowFactory.Verdict(c.Failure == null), Note(c.Failure, $"{serverCost}; {cWhat}"));
-        list.AddRange([msgC, serverC,
-            rows.Ratio($"MSG{n}", k, param, msgK, msgC), rows.Ratio($"MSG{n}-raw", k, param, msgR, msgC),
-            rows.Ratio($"Server{n}", k, param, serverK, serverC), rows.Ratio($"Server{n}-raw", k, param, serverR, serverC)]);
+        if (cKernel == null || cRaw == null || twin == null) return [.. list];
+        string cKernelWhat = $"the C twin of the kernel path ({twin.Label}, fig1_twin msg -k) on the same cores, run just before the C# kernel path: " +
+                             "the same ring layout and protocol in C, each participant a dispatcher whose core loop polls its waitset (handlers called through function pointers, rotating order), " +
+                             "makes its run upcall and asks for local work after an empty round; the cores' other dispatchers (monitor, memory server) are not modelled";
+        string cRawWhat = $"the C twin of the raw loops ({twin.Label}) on the same cores, run just before the C# raw path: the raw loops and the same ring layout and protocol in C";
+        ResultRow CRow(string series, double[] samples, bool[]? disturbed, TwinRun c, string what) =>
+            rows.Cycles(series, k, $"{param};impl=c", "cycles_per_update", samples, disturbed, RowFactory.Verdict(c.Failure == null), Note(c.Failure, what));
+        var msgC = CRow($"MSG{n} (C)", cKernel.CyclesPerOp, PointMeasurement.PerRepetition(cKernel.Disturbed, size.Repetitions), cKernel, $"client round trip per update; {cKernelWhat}; {where}");
+        var serverC = CRow($"Server{n} (C)", cKernel.ServerCyclesPerOp, null, cKernel, $"{serverCost}; {cKernelWhat}");
+        var msgRC = CRow($"MSG{n}-raw (C)", cRaw.CyclesPerOp, PointMeasurement.PerRepetition(cRaw.Disturbed, size.Repetitions), cRaw, $"client round trip per update; {cRawWhat}; {where}");
+        var serverRC = CRow($"Server{n}-raw (C)", cRaw.ServerCyclesPerOp, null, cRaw, $"{serverCost}; {cRawWhat}");
+        list.AddRange([msgC, serverC, msgRC, serverRC,
+            rows.Ratio($"MSG{n}", k, param, msgK, msgC), rows.Ratio($"MSG{n}-raw", k, param, msgR, msgRC),
+            rows.Ratio($"Server{n}", k, param, serverK, serverC), rows.Ratio($"Server{n}-raw", k, param, serverR, serverRC)]);
         return [.. list];
     }
 

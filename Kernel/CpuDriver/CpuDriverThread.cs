@@ -7,16 +7,27 @@ namespace Multikernel.CpuDriver;
 
 /// <summary>
 /// The CPU driver of one core: a single OS thread pinned to that core running an event loop that schedules the
-/// core's dispatchers by upcall. Each round it polls every dispatcher's waitset and gives each a run upcall; when a
-/// whole round finds nothing to do it idles under its <see cref="WaitPolicy"/>: keeps polling for the policy's budget,
-/// then blocks on the core's notifier (the modelled IPI) until a message arrives.
+/// core's dispatchers by upcall. Each round it visits the dispatchers in turn: polls a dispatcher's waitset (message
+/// upcalls) and gives it a run upcall. When a whole round finds nothing to do and no dispatcher reports local work it
+/// idles under its <see cref="WaitPolicy"/>: keeps polling for the policy's budget, then blocks on the core's notifier
+/// (the modelled IPI) until a message arrives.
+/// <para>Blocked dispatchers: a dispatcher whose last visit handled nothing and which reports no local work waits on
+/// its waitset (Barrelfish: it has yielded the CPU). While another dispatcher of the core is runnable, the driver
+/// visits a blocked one only every <see cref="BlockedVisitInterval"/>-th round, so a runnable dispatcher's message
+/// path does not pay for polling every other dispatcher's channels on every round (a Barrelfish dispatcher keeps the
+/// CPU for its time slice; it does not poll the monitor's channels). While no dispatcher is runnable every round
+/// visits all of them.</para>
 /// <para>Invariants: the dispatcher table, the run loop and everything reached from them are touched only by this
 /// core's thread, with one exception made at boot: <see cref="Adopt"/> may be called before the thread starts.
 /// Between rounds no dispatcher is current; every dispatcher in the table is attached to this driver (checked in
-/// Debug builds).</para>
+/// Debug builds). A blocked dispatcher goes at most <see cref="BlockedVisitInterval"/> rounds without a visit, and
+/// none while no dispatcher was runnable in the previous round.</para>
 /// </summary>
 public sealed class CpuDriverThread : IDisposable
 {
+    /// <summary>While a dispatcher of the core is runnable, a blocked one is visited every this many rounds (a power of two).</summary>
+    public const int BlockedVisitInterval = 16;
+
     Dispatcher[] _dispatchers = [];
     readonly List<Dispatcher> _starting = new();
     Thread? _thread;
@@ -24,6 +35,8 @@ public sealed class CpuDriverThread : IDisposable
     Exception? _fault;
     Dispatcher? _current;
     int _nextSlot;
+    uint _round;
+    bool _runnable; // some dispatcher handled something or reported local work in the last round
 
     /// <summary>The OS CPU number this driver is pinned to.</summary>
     public int Core { get; }
@@ -136,7 +149,8 @@ public sealed class CpuDriverThread : IDisposable
             var probe = new WorkProbe(this);
             while (!_stopRequested)
             {
-                if (RunRound()) continue;
+                // Progress, or a dispatcher with local work: straight back to the round (the idle probe would say so).
+                if (RunRound() || _runnable) continue;
                 var idle = new WaitState(); // every idle spell polls the full budget before the first sleep
                 WaitPolicy.Idle(ref idle, ref probe, Notifier, EarliestWakeAt());
             }
@@ -151,7 +165,11 @@ public sealed class CpuDriverThread : IDisposable
         }
     }
 
-    /// <summary>One scheduling round over all dispatchers. Returns true if anything made progress.</summary>
+    /// <summary>
+    /// One scheduling round: visits every dispatcher that is not blocked, and the blocked ones too when no dispatcher
+    /// was runnable in the last round or every <see cref="BlockedVisitInterval"/>-th round. Returns true if anything
+    /// made progress; sets <see cref="_runnable"/>.
+    /// </summary>
     bool RunRound()
     {
         bool progress = false;
@@ -159,17 +177,25 @@ public sealed class CpuDriverThread : IDisposable
         {
             var starting = _starting.ToArray();
             _starting.Clear();
-            foreach (var d in starting) { _current = d; d.OnStart(); }
+            foreach (var d in starting) { _current = d; d.Blocked = false; d.OnStart(); }
             progress = true;
         }
         var ds = _dispatchers;
+        bool visitBlocked = !_runnable || (++_round & (BlockedVisitInterval - 1)) == 0;
+        bool runnable = false;
         for (int i = 0; i < ds.Length; i++)
         {
             var d = ds[i];
+            if (d.Blocked && !visitBlocked) continue;
             _current = d;
-            if (d.Waitset.Poll() > 0) progress = true;
-            if (d.Run()) progress = true;
+            bool handled = d.Waitset.Poll() > 0;
+            if (d.Run()) handled = true;
+            if (handled) progress = true;
+            bool blocked = !handled && !d.HasLocalWork;
+            d.Blocked = blocked;
+            runnable |= !blocked;
         }
+        _runnable = runnable;
         _current = null;
         AssertInvariants();
         return progress;

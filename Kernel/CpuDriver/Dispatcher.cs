@@ -28,6 +28,12 @@ public abstract class Dispatcher
 
     public bool IsAdopted => _driver != null;
 
+    /// <summary>
+    /// Set by the CPU driver after a visit that handled nothing while the dispatcher reported no local work: it waits on
+    /// its waitset, and the driver may visit it less often while another dispatcher of the core is runnable. Core-local.
+    /// </summary>
+    internal bool Blocked;
+
     internal void Attach(CpuDriverThread driver, int slot)
     {
         if (_driver != null) throw new InvalidOperationException($"{Name} already runs on core {_driver.Core}");

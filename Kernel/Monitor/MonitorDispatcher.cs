@@ -155,7 +155,7 @@ public sealed class MonitorDispatcher : Dispatcher
     }
 
     protected internal override bool HasLocalWork => _outbox.Pending > 0 || (Ram != null && Ram.HasPendingSends)
-        || (_agreement != null && (ulong)_agreement.NextDeadline <= CycleClock.Now());
+        || (_agreement != null && _agreement.TimerDue);
 
     protected internal override ulong WakeAt => _agreement == null ? ulong.MaxValue : (ulong)_agreement.NextDeadline;
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 
 namespace Multikernel.Urpc;
 
@@ -106,6 +107,7 @@ public sealed class Waitset
     }
 
     /// <summary>One pass over all sources, handling at most one event from each. Returns how many were handled.</summary>
+    [SkipLocalsInit] // the message buffer is written by TryReceive before any read: no zeroing on every poll
     public int Poll()
     {
         var receivers = _receivers;
@@ -123,8 +125,10 @@ public sealed class Waitset
                 if (r.PeerHandler != null) r.PeerHandler(r.From, in m);
                 else r.Handler!(in m);
             }
-            // A handler may have removed receivers: keep the start inside the current set.
-            _start = start + 1 >= _receivers.Length ? 0 : start + 1;
+            // A handler may have removed receivers: keep the start inside the current set. Written only when it
+            // changes, so that polling a set of one receiver writes nothing.
+            int next = start + 1 >= _receivers.Length ? 0 : start + 1;
+            if (next != start) _start = next;
         }
         var others = _others;
         for (int i = 0; i < others.Length; i++)

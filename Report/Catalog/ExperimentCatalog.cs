@@ -65,8 +65,8 @@ public static class ExperimentCatalog
         + "update. Second panel: the host's baselines on the same cores (lockn: plain increments under a C# lock; "
         + "spinlockn: a test-and-test-and-set spin lock) and variants of the paper's series (-atomic: atomic increments; "
         + "-pipelined: several requests in flight; -raw: the client and server loop on raw channel ends, bypassing the "
-        + "waitset and the CPU driver's dispatch). \"(C)\": the C twin, the same workloads, rings and loops in C on the same "
-        + "cores, run just before each C# point; the last panel divides each C# point by its C twin. Each series' exact "
+        + "waitset and the CPU driver's dispatch). \"(C)\": the C twin, the same workloads, rings, kernel path and raw loops "
+        + "in C on the same cores, run just before each C# point; the last panel divides each C# point by its own C twin. Each series' exact "
         + "method is in its rows' notes (HTML).",
         "Nothing: the caches, the interconnect and the URPC cache lines are the machine's own.",
         [

@@ -79,12 +79,15 @@ public class NativeTwinTests
         }
     }
 
-    [Fact]
-    public void TheRealTwinRunsMsgAndChecksEveryReply()
+    /// <summary>Both MSG paths of the twin: the kernel path's (waitset, handler upcalls: msg -k) and the raw loops.</summary>
+    [Theory]
+    [InlineData(MsgPath.Kernel)]
+    [InlineData(MsgPath.Raw)]
+    public void TheRealTwinRunsMsgAndChecksEveryReply(MsgPath path)
     {
         Assert.SkipUnless(TestCores.HasTwo, "needs two cores: MSG has a server core and a client core");
         var twin = RealTwin();
-        var run = twin.Msg(TestCores.UpToTwo, 8, Small);
+        var run = twin.Msg(TestCores.UpToTwo, 8, Small, path);
         Assert.Null(run.Failure);
         Assert.Equal(Small.Repetitions, run.CyclesPerOp.Length); // one client
         Assert.NotEmpty(run.ServerCyclesPerOp);

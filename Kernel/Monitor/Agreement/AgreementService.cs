@@ -58,10 +58,22 @@ public sealed class AgreementService : IAgreementTransport, IEventSource
     /// <summary>Runs the coordinator's timers if their deadline has passed; true when it did.</summary>
     public bool OnTimer()
     {
+        long deadline = Node.NextDeadline;
+        if (deadline == long.MaxValue) return false; // nothing pending: no clock read (called on every CPU-driver visit)
         long now = Now;
-        if (Node.NextDeadline > now) return false;
+        if (deadline > now) return false;
         Node.OnTimer(now);
         return true;
+    }
+
+    /// <summary>True when a timer is pending and its deadline has passed (reads the clock only while one is pending).</summary>
+    public bool TimerDue
+    {
+        get
+        {
+            long deadline = Node.NextDeadline;
+            return deadline != long.MaxValue && deadline <= Now;
+        }
     }
 
     /// <summary>Starts a 1PC of <paramref name="update"/> among <paramref name="participants"/> from this core.</summary>

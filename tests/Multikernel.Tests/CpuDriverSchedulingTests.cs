@@ -1,0 +1,129 @@
+using System.Runtime.CompilerServices;
+
+namespace Multikernel.Tests;
+
+/// <summary>
+/// The CPU driver's visits: a blocked dispatcher (nothing handled, no local work) is visited every
+/// <see cref="CpuDriverThread.BlockedVisitInterval"/>-th round while another dispatcher of the core is runnable, every
+/// round while none is, and never starves: its messages are handled while a neighbour spins.
+/// </summary>
+public class CpuDriverSchedulingTests
+{
+    /// <summary>Always has local work (a polling driver, a measuring dispatcher); counts its run upcalls.</summary>
+    sealed class Spinner : Dispatcher
+    {
+        public long Runs;
+        public volatile bool Stop;
+        public Spinner() : base("spinner") { }
+        protected internal override bool HasLocalWork => !Stop;
+        protected internal override bool Run()
+        {
+            Runs++;
+            return false;
+        }
+    }
+
+    /// <summary>Never has local work; handles messages from one ring; counts its run upcalls and messages.</summary>
+    sealed class Listener(UrpcReceiver? receiver) : Dispatcher("listener")
+    {
+        public long Runs, Handled, OutOfOrder;
+        public long HandledSoFar => Volatile.Read(ref Handled);
+        protected internal override void OnStart()
+        {
+            if (receiver != null)
+                Waitset.Add(receiver, (in UrpcMessage m) =>
+                {
+                    if ((long)m[0] != Handled) OutOfOrder++;
+                    Volatile.Write(ref Handled, Handled + 1);
+                });
+        }
+        protected internal override bool Run()
+        {
+            Runs++;
+            return false;
+        }
+    }
+
+    readonly record struct Numbered(long N) : IUrpcMessage<Numbered>
+    {
+        public byte Type => 1;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Encode(ref UrpcPayload w) => w[0] = (ulong)N;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Numbered Decode(in UrpcMessage m) => new((long)m[0]);
+    }
+
+    static int FirstCore => CoreAffinity.AllowedCpus()[0];
+
+    static void RunFor(CpuDriverThread driver, Func<bool> until, TimeSpan timeout)
+    {
+        driver.Start("sched-test");
+        Assert.True(driver.Started.Wait(timeout), "the CPU driver did not start");
+        var deadline = DateTime.UtcNow + timeout;
+        while (!until() && DateTime.UtcNow < deadline) Thread.Sleep(1);
+        driver.RequestStop();
+        Assert.True(driver.Join(timeout), "the CPU driver did not stop");
+        Assert.Null(driver.Fault);
+    }
+
+    [Fact]
+    public void BlockedDispatcherIsVisitedEveryIntervalWhileANeighbourIsRunnable()
+    {
+        using var driver = new CpuDriverThread(FirstCore, 0, WaitPolicy.Default);
+        var spinner = new Spinner();
+        var listener = new Listener(null);
+        driver.Adopt(listener);
+        driver.Adopt(spinner);
+        RunFor(driver, () => Volatile.Read(ref spinner.Runs) >= 50_000, TimeSpan.FromSeconds(60));
+        // Round 1 visits both; from then on the spinner is runnable every round and the listener is blocked, so the
+        // listener's run upcalls are one per BlockedVisitInterval rounds (plus that first one).
+        long expected = spinner.Runs / CpuDriverThread.BlockedVisitInterval;
+        Assert.True(spinner.Runs >= 50_000, $"the spinner ran only {spinner.Runs} times");
+        Assert.InRange(listener.Runs, expected - 1, expected + 2);
+    }
+
+    [Fact]
+    public void EveryDispatcherIsVisitedEveryRoundWhileNoneIsRunnable()
+    {
+        // A short poll budget: the core idles (polls, then sleeps) between rounds; every round still visits both.
+        using var driver = new CpuDriverThread(FirstCore, 0, new WaitPolicy(2_000));
+        var a = new Listener(null);
+        var b = new Listener(null);
+        driver.Adopt(a);
+        driver.Adopt(b);
+        RunFor(driver, () => Volatile.Read(ref b.Runs) >= 200, TimeSpan.FromSeconds(60));
+        Assert.True(b.Runs >= 200, $"only {b.Runs} rounds ran");
+        Assert.Equal(a.Runs, b.Runs);
+    }
+
+    [Fact]
+    public void BlockedDispatcherGetsEveryMessageWhileANeighbourSpins()
+    {
+        const int Messages = 20_000;
+        using var ring = UrpcRing.Allocate(16);
+        using var driver = new CpuDriverThread(FirstCore, 0, WaitPolicy.Default);
+        var spinner = new Spinner();
+        var listener = new Listener(ring.Receiver);
+        driver.Adopt(spinner);
+        driver.Adopt(listener);
+        var sender = new Thread(() =>
+        {
+            for (int i = 0; i < Messages; i++)
+            {
+                ring.Sender.Send(new Numbered(i));
+                if (i % 1000 == 999) Thread.Sleep(1); // let the listener block between bursts
+            }
+        }) { IsBackground = true };
+        driver.Start("sched-test");
+        Assert.True(driver.Started.Wait(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken));
+        sender.Start();
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (listener.HandledSoFar < Messages && DateTime.UtcNow < deadline) Thread.Sleep(1);
+        Assert.True(sender.Join(TimeSpan.FromMinutes(1)), "the sender is stuck: the listener stopped draining its ring");
+        spinner.Stop = true;
+        driver.RequestStop();
+        Assert.True(driver.Join(TimeSpan.FromMinutes(1)));
+        Assert.Null(driver.Fault);
+        Assert.Equal(Messages, listener.Handled);
+        Assert.Equal(0, listener.OutOfOrder);
+        Assert.True(spinner.Runs > 0);
+    }
+}
