@@ -33,6 +33,8 @@ public sealed class NetStackDispatcher : Dispatcher
 
     public NetStack Stack { get; }
     public long FramesIn { get; private set; }
+    /// <summary>RxRelease messages sent (each hands back a batch of received frames).</summary>
+    public long ReleaseMessages { get; private set; }
     /// <summary>Optional: measures this core's allocations over a window of received frames (set before the stack starts).</summary>
     public AllocationProbe? Probe { get; init; }
 
@@ -115,6 +117,7 @@ public sealed class NetStackDispatcher : Dispatcher
     {
         _toDriver.Send(_driver.Sender, new FrameMessages.RxRelease(_releases));
         _releases.Clear();
+        ReleaseMessages++;
     }
 
     protected internal override void OnStop() => Stack.Dispose();

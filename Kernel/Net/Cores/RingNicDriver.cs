@@ -36,6 +36,8 @@ public sealed class RingNicDriver : Dispatcher
 
     public long FramesIn { get; private set; }
     public long FramesOut { get; private set; }
+    /// <summary>TxDone messages sent (each hands back a batch of buffers).</summary>
+    public long TxDoneMessages { get; private set; }
     /// <summary>Transmit descriptors that found the ring full and waited for a slot.</summary>
     public long RingFullWaits { get; private set; }
     /// <summary>Optional: measures this core's allocations over a window of received frames (set before the driver starts).</summary>
@@ -153,6 +155,7 @@ public sealed class RingNicDriver : Dispatcher
     {
         _toStack.Send(_stack.Sender, new FrameMessages.TxDone(_txDone));
         _txDone.Clear();
+        TxDoneMessages++;
     }
 
     protected internal override void OnStop()
