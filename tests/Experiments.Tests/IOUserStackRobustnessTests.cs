@@ -2,7 +2,6 @@ using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using Multikernel.Net;
 using Multikernel.Net.Nic;
 using Multikernel.Net.Wire;
 

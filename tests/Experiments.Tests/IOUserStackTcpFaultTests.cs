@@ -1,7 +1,6 @@
 using System.Text;
 using FsCheck;
 using FsCheck.Fluent;
-using Multikernel.Net;
 using Multikernel.Net.Nic;
 using Multikernel.Net.Wire;
 
@@ -242,8 +241,8 @@ public class IOUserStackTcpFaultTests
                 Send(_frames.ArpReply(frame), lossless: true);
                 return;
             }
-            if (!_frames.TryParseTcp(frame, port, out var s)) return;
-            if (!s.ChecksumsOk) { _problem ??= "the server sent a segment with a wrong checksum"; return; }
+            if (_frames.TcpToUs(frame, port) is not { } s) return;
+            if (!s.IpChecksumOk || !s.L4ChecksumOk) { _problem ??= "the server sent a segment with a wrong checksum"; return; }
             if (handshake)
             {
                 if ((s.Flags & (Syn | Ack)) == (Syn | Ack) && s.AckNumber == _iss + 1) { _irs = s.Seq; _window = s.Window; }
@@ -260,11 +259,11 @@ public class IOUserStackTcpFaultTests
                 if (acked > _acked) _acked = acked;
                 _window = s.Window;
             }
-            if (s.Payload.Length == 0) return;
+            if (s.TcpPayload.Length == 0) return;
             _needAck = true; // in order, out of order or old: every data segment is acknowledged (duplicate ACKs too)
             int offset = (int)(RcvNxt - s.Seq); // how much of this segment we already have
-            if (offset < 0 || offset >= s.Payload.Length) return;
-            foreach (byte b in s.Payload[offset..]) _received.Add(b);
+            if (offset < 0 || offset >= s.TcpPayload.Length) return;
+            foreach (byte b in s.TcpPayload[offset..]) _received.Add(b);
         }
 
         void Shuffle(List<byte[]> list)

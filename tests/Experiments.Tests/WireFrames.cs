@@ -1,5 +1,5 @@
 using System.Buffers.Binary;
-using Multikernel.Net;
+using Multikernel.Tests.Net;
 
 namespace Experiments.Tests;
 
@@ -9,15 +9,7 @@ namespace Experiments.Tests;
 /// </summary>
 internal sealed class WireFrames(MacAddress src, MacAddress dst, Ipv4Address from, Ipv4Address to)
 {
-    public byte[] Ethernet(ushort type, ReadOnlySpan<byte> payload)
-    {
-        var b = new byte[14 + payload.Length];
-        dst.Write(b);
-        src.Write(b.AsSpan(6));
-        BinaryPrimitives.WriteUInt16BigEndian(b.AsSpan(12), type);
-        payload.CopyTo(b.AsSpan(14));
-        return b;
-    }
+    public byte[] Ethernet(ushort type, ReadOnlySpan<byte> payload) => TestFrames.Ethernet(dst, src, type, payload);
 
     byte[] Ip(byte protocol, ReadOnlySpan<byte> payload, Ipv4Address source, int options = 0)
     {
@@ -64,22 +56,9 @@ internal sealed class WireFrames(MacAddress src, MacAddress dst, Ipv4Address fro
     }
 
     /// <summary>A TCP segment with the given sequence and acknowledgment numbers, flags, window and payload (and an MSS option if given).</summary>
-    public byte[] Tcp(ushort sourcePort, ushort port, uint seq, uint ack, byte flags, ushort window, ReadOnlySpan<byte> data, int mss = 0)
-    {
-        int header = mss > 0 ? 24 : 20;
-        var t = new byte[header + data.Length];
-        BinaryPrimitives.WriteUInt16BigEndian(t, sourcePort);
-        BinaryPrimitives.WriteUInt16BigEndian(t.AsSpan(2), port);
-        BinaryPrimitives.WriteUInt32BigEndian(t.AsSpan(4), seq);
-        BinaryPrimitives.WriteUInt32BigEndian(t.AsSpan(8), ack);
-        t[12] = (byte)(header / 4 << 4);
-        t[13] = flags;
-        BinaryPrimitives.WriteUInt16BigEndian(t.AsSpan(14), window);
-        if (mss > 0) { t[20] = 2; t[21] = 4; BinaryPrimitives.WriteUInt16BigEndian(t.AsSpan(22), (ushort)mss); }
-        data.CopyTo(t.AsSpan(header));
-        BinaryPrimitives.WriteUInt16BigEndian(t.AsSpan(16), Sum(t, Pseudo(from, 6, t.Length)));
-        return Ip(6, t, from);
-    }
+    public byte[] Tcp(ushort sourcePort, ushort port, uint seq, uint ack, byte flags, ushort window, ReadOnlySpan<byte> data, int mss = 0) =>
+        Ip(6, TestFrames.Tcp(from, to, sourcePort, port, seq, ack, flags, window, data,
+            mss > 0 ? TestFrames.MssOption((ushort)mss) : default), from);
 
     /// <summary>Recomputes the TCP checksum of a frame built by <see cref="Tcp(ushort, ushort, uint, uint, byte, ushort, ReadOnlySpan{byte}, int)"/> after a header field changed.</summary>
     public void ResumTcp(byte[] frame)
@@ -90,23 +69,8 @@ internal sealed class WireFrames(MacAddress src, MacAddress dst, Ipv4Address fro
     }
 
     /// <summary>An ARP request "who has <paramref name="target"/>, tell (our address)", broadcast.</summary>
-    public byte[] ArpRequest(Ipv4Address target)
-    {
-        var a = new byte[28];
-        BinaryPrimitives.WriteUInt16BigEndian(a, 1);          // Ethernet
-        BinaryPrimitives.WriteUInt16BigEndian(a.AsSpan(2), 0x0800);
-        a[4] = 6; a[5] = 4;
-        BinaryPrimitives.WriteUInt16BigEndian(a.AsSpan(6), 1); // request
-        src.Write(a.AsSpan(8));
-        from.Write(a.AsSpan(14));
-        target.Write(a.AsSpan(24));
-        var b = new byte[14 + 28];
-        MacAddress.Broadcast.Write(b);
-        src.Write(b.AsSpan(6));
-        BinaryPrimitives.WriteUInt16BigEndian(b.AsSpan(12), 0x0806);
-        a.CopyTo(b.AsSpan(14));
-        return b;
-    }
+    public byte[] ArpRequest(Ipv4Address target) =>
+        TestFrames.Ethernet(MacAddress.Broadcast, src, TestFrames.Arp, TestFrames.ArpPacket(1, src, from, MacAddress.Zero, target));
 
     public static bool IsArpRequestFor(ReadOnlySpan<byte> frame, Ipv4Address address) =>
         frame.Length >= 14 + 28 && BinaryPrimitives.ReadUInt16BigEndian(frame[12..]) == 0x0806 &&
@@ -115,35 +79,17 @@ internal sealed class WireFrames(MacAddress src, MacAddress dst, Ipv4Address fro
     /// <summary>The reply to an ARP request for our address: our MAC, to the asker.</summary>
     public byte[] ArpReply(ReadOnlySpan<byte> request)
     {
-        var b = new byte[14 + 28];
-        request[..(14 + 28)].CopyTo(b);
-        var a = b.AsSpan(14);
-        BinaryPrimitives.WriteUInt16BigEndian(a[6..], 2); // reply
-        request.Slice(14 + 8, 10).CopyTo(a[18..]);          // target = the asker's MAC and address
-        src.Write(a[8..]);
-        from.Write(a[14..]);
-        request.Slice(6, 6).CopyTo(b);                     // Ethernet: to the asker, from us
-        src.Write(b.AsSpan(6));
-        return b;
+        var askerMac = MacAddress.Read(request[(14 + 8)..]);
+        return TestFrames.Ethernet(askerMac, src, TestFrames.Arp, TestFrames.ArpPacket(2, src, from, askerMac, Ipv4Address.Read(request[(14 + 14)..])));
     }
 
-    /// <summary>Reads a TCP segment from the server (<c>to</c>) to our address (<c>from</c>) and <paramref name="port"/>; false for any other frame.</summary>
-    public bool TryParseTcp(ReadOnlySpan<byte> frame, ushort port, out TcpSegmentView segment)
+    /// <summary>A TCP segment from the server (<c>to</c>) to our address (<c>from</c>) and <paramref name="port"/>, read with the stack tests' reader; null for any other frame.</summary>
+    public SentFrame? TcpToUs(ReadOnlySpan<byte> frame, ushort port)
     {
-        segment = default;
-        if (frame.Length < 14 + 20 + 20 || BinaryPrimitives.ReadUInt16BigEndian(frame[12..]) != 0x0800) return false;
-        var ip = frame[14..];
-        int ihl = (ip[0] & 0xF) * 4, total = BinaryPrimitives.ReadUInt16BigEndian(ip[2..]);
-        if (ip[0] >> 4 != 4 || ihl < 20 || total > ip.Length || total < ihl + 20 || ip[9] != 6) return false;
-        if (Ipv4Address.Read(ip[12..]) != to || Ipv4Address.Read(ip[16..]) != from) return false;
-        var t = ip[ihl..total];
-        if (BinaryPrimitives.ReadUInt16BigEndian(t[2..]) != port) return false;
-        int offset = (t[12] >> 4) * 4;
-        if (offset < 20 || offset > t.Length) return false;
-        bool ok = Sum(ip[..ihl], 0) == 0 && Sum(t, Pseudo(from, 6, t.Length)) == 0; // the pseudo-header sums the same both ways
-        segment = new TcpSegmentView(BinaryPrimitives.ReadUInt32BigEndian(t[4..]), BinaryPrimitives.ReadUInt32BigEndian(t[8..]), t[13],
-            BinaryPrimitives.ReadUInt16BigEndian(t[14..]), t[offset..], ok);
-        return true;
+        if (frame.Length < 14 + 20 + 20) return null;
+        var f = new SentFrame(frame.ToArray());
+        if (!f.IsTcp || (f.Bytes[14] & 0xF) < 5 || f.IpTotalLength > frame.Length - 14) return null;
+        return f.IpSource == to && f.IpDestination == from && f.TcpDestinationPort == port ? f : null;
     }
 
     public byte[] Corrupt(byte[] frame, int at) { frame[at] ^= 0x5A; return frame; }
@@ -176,15 +122,4 @@ internal sealed class WireFrames(MacAddress src, MacAddress dst, Ipv4Address fro
         while (sum >> 16 != 0) sum = (sum & 0xFFFF) + (sum >> 16);
         return (ushort)~sum;
     }
-}
-
-/// <summary>A TCP segment read by <see cref="WireFrames.TryParseTcp"/>: header fields, payload in place, whether the IP and TCP checksums hold.</summary>
-internal readonly ref struct TcpSegmentView(uint seq, uint ackNumber, byte flags, ushort window, ReadOnlySpan<byte> payload, bool checksumsOk)
-{
-    public uint Seq { get; } = seq;
-    public uint AckNumber { get; } = ackNumber;
-    public byte Flags { get; } = flags;
-    public ushort Window { get; } = window;
-    public ReadOnlySpan<byte> Payload { get; } = payload;
-    public bool ChecksumsOk { get; } = checksumsOk;
 }
