@@ -23,6 +23,11 @@ public sealed class UserStackCores : IDisposable
     public const int TxFrames = 1024;
     /// <summary>URPC ring slots each way between driver and stack: more than the frames that can be in flight (the receive ring's and the pool's).</summary>
     public const int RingSlots = 4096;
+    /// <summary>
+    /// The stack's delayed ACK: a request's ACK waits this long for the response to ride on (the HTTP server answers
+    /// from the same core within a round or two), so a kept-alive request costs one frame (a pure ACK) fewer.
+    /// </summary>
+    public const long DelayedAckMicroseconds = 500;
 
     readonly PacketRing _ring;
     readonly PacketPool _txFrames;
@@ -75,7 +80,7 @@ public sealed class UserStackCores : IDisposable
     public void Start(INetApplication application, int maxConnections, (long From, long To)? probe = null)
     {
         var veth = Wire.Veth!;
-        var options = new NetStackOptions { Mac = veth.ServerMac, Address = veth.ServerAddress, Mtu = _ring.Mtu, MaxConnections = maxConnections };
+        var options = new NetStackOptions { Mac = veth.ServerMac, Address = veth.ServerAddress, Mtu = _ring.Mtu, MaxConnections = maxConnections, DelayedAckMicroseconds = DelayedAckMicroseconds };
         _stack = new NetStackDispatcher(options, _ring.ReceiveView, _txFrames, _driverStack.Server, application) { Probe = probe is { } p ? new AllocationProbe(p.From, p.To) : null };
         _driver = new RingNicDriver(_ring, _txFrames, _driverStack.Client) { Probe = probe is { } q ? new AllocationProbe(q.From, q.To) : null };
         System.SpawnAsync(0, 1, () => _stack).Wait();
@@ -100,8 +105,8 @@ public sealed class UserStackCores : IDisposable
         if (_driver is not { } d || _stack is not { } s) return "user stack not started";
         var c = s.Stack.Counters;
         string kernel = _kernelStatistics is { } k ? $"kernel ring counters: {k.Packets} frames, {k.Drops} dropped for want of a free block" : "kernel ring counters not read";
-        return $"NIC driver core {Cores[0]}: ring {_ring.Options.Version}, {d.FramesIn} frames in, {d.FramesOut} out, {d.RingFullWaits} waited for a transmit slot, {_ring.Kicks} kicks; {kernel}; " +
-               $"stack core {Cores[1]}: {c.FramesIn} frames in, {c.FramesOut} out, {c.Malformed} malformed, {c.NotForUs} not for us, {c.ArpRequestsAnswered} ARP requests answered, " +
+        return $"NIC driver core {Cores[0]}: ring {_ring.Options.Version}, {d.FramesIn} frames in, {d.FramesOut} out, {d.RingFullWaits} waited for a transmit slot, {_ring.Kicks} kicks, {d.TxDoneMessages} TxDone messages; {kernel}; " +
+               $"stack core {Cores[1]}: {c.FramesIn} frames in, {c.FramesOut} out, {s.ReleaseMessages} RxRelease messages, {c.Malformed} malformed, {c.NotForUs} not for us, {c.ArpRequestsAnswered} ARP requests answered, " +
                $"{c.UdpIn} UDP in, {c.UdpOut} out, {c.TcpAccepted} TCP accepted, {c.TcpRefused} refused, {c.TcpRetransmissions} retransmissions, {c.TxRingFull} times no transmit buffer";
     }
 

@@ -2,7 +2,6 @@ using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using Multikernel.Net;
 using Multikernel.Net.Nic;
 using Multikernel.Net.Wire;
 
@@ -31,7 +30,7 @@ public class IOUserStackRobustnessTests
         Assert.Equal(6, client.Receive(reply));
         ushort clientPort = (ushort)((IPEndPoint)client.LocalEndPoint!).Port;
 
-        var f = new Frames(veth.FarMac, veth.ServerMac, veth.FarAddress, veth.ServerAddress);
+        var f = new WireFrames(veth.FarMac, veth.ServerMac, veth.FarAddress, veth.ServerAddress);
         byte[] good = f.Udp(clientPort, MkUserUdpEchoServer.EchoPort, "options"u8, ipOptions: 8);
         var malformed = new List<byte[]>
         {
@@ -85,7 +84,7 @@ public class IOUserStackRobustnessTests
         Assert.Null(WebCheck.Static(() => wire.Connect(server.Port)));
 
         // A bounded SYN flood from 200 spoofed link-local addresses nobody answers ARP for: half-open connections stay bounded.
-        var f = new Frames(veth.FarMac, veth.ServerMac, veth.FarAddress, veth.ServerAddress);
+        var f = new WireFrames(veth.FarMac, veth.ServerMac, veth.FarAddress, veth.ServerAddress);
         using (var ring = veth.RunInFarNamespace(() => PacketRing.Open(VethWire.FarInterface)))
         {
             for (int i = 0; i < 3000; i++)
@@ -160,94 +159,5 @@ public class IOUserStackRobustnessTests
         frame.CopyTo(slot);
         if (frame.Length < 14) slot[frame.Length..14].Clear();
         ring.CommitFrame(length);
-    }
-
-    /// <summary>Frames from the far end to the server, written field by field (RFC 791, 768, 793).</summary>
-    sealed class Frames(MacAddress src, MacAddress dst, Ipv4Address from, Ipv4Address to)
-    {
-        public byte[] Ethernet(ushort type, ReadOnlySpan<byte> payload)
-        {
-            var b = new byte[14 + payload.Length];
-            dst.Write(b);
-            src.Write(b.AsSpan(6));
-            BinaryPrimitives.WriteUInt16BigEndian(b.AsSpan(12), type);
-            payload.CopyTo(b.AsSpan(14));
-            return b;
-        }
-
-        byte[] Ip(byte protocol, ReadOnlySpan<byte> payload, Ipv4Address source, int options = 0)
-        {
-            int header = 20 + options;
-            var ip = new byte[header + payload.Length];
-            ip[0] = (byte)(0x40 | header / 4);
-            BinaryPrimitives.WriteUInt16BigEndian(ip.AsSpan(2), (ushort)ip.Length);
-            ip[6] = 0x40; // DF
-            ip[8] = 64;
-            ip[9] = protocol;
-            source.Write(ip.AsSpan(12));
-            to.Write(ip.AsSpan(16));
-            for (int i = 20; i < header; i++) ip[i] = 1; // NOP options
-            BinaryPrimitives.WriteUInt16BigEndian(ip.AsSpan(10), Sum(ip.AsSpan(0, header), 0));
-            payload.CopyTo(ip.AsSpan(header));
-            return Ethernet(0x0800, ip);
-        }
-
-        public byte[] Udp(ushort sourcePort, ushort port, ReadOnlySpan<byte> data, int ipOptions = 0)
-        {
-            var u = new byte[8 + data.Length];
-            BinaryPrimitives.WriteUInt16BigEndian(u, sourcePort);
-            BinaryPrimitives.WriteUInt16BigEndian(u.AsSpan(2), port);
-            BinaryPrimitives.WriteUInt16BigEndian(u.AsSpan(4), (ushort)u.Length);
-            data.CopyTo(u.AsSpan(8));
-            ushort sum = Sum(u, Pseudo(from, 17, u.Length));
-            BinaryPrimitives.WriteUInt16BigEndian(u.AsSpan(6), sum == 0 ? (ushort)0xFFFF : sum);
-            return Ip(17, u, from, ipOptions);
-        }
-
-        public byte[] Tcp(ushort sourcePort, int port, byte flags, Ipv4Address? source = null)
-        {
-            var t = new byte[24];
-            BinaryPrimitives.WriteUInt16BigEndian(t, sourcePort);
-            BinaryPrimitives.WriteUInt16BigEndian(t.AsSpan(2), (ushort)port);
-            BinaryPrimitives.WriteUInt32BigEndian(t.AsSpan(4), 0x1000_0000u + sourcePort);
-            t[12] = 6 << 4;
-            t[13] = flags;
-            BinaryPrimitives.WriteUInt16BigEndian(t.AsSpan(14), 65535);
-            t[20] = 2; t[21] = 4; BinaryPrimitives.WriteUInt16BigEndian(t.AsSpan(22), 1460); // MSS option
-            var s = source ?? from;
-            BinaryPrimitives.WriteUInt16BigEndian(t.AsSpan(16), Sum(t, Pseudo(s, 6, t.Length)));
-            return Ip(6, t, s);
-        }
-
-        public byte[] Corrupt(byte[] frame, int at) { frame[at] ^= 0x5A; return frame; }
-
-        /// <summary>Changes IP header fields after the fact and recomputes the header checksum, so only the named field is wrong.</summary>
-        public byte[] SetIp(byte[] frame, int? totalLength = null, byte? versionIhl = null)
-        {
-            var ip = frame.AsSpan(14);
-            if (totalLength is { } l) BinaryPrimitives.WriteUInt16BigEndian(ip[2..], (ushort)l);
-            if (versionIhl is { } v) ip[0] = v;
-            ip[10] = ip[11] = 0;
-            BinaryPrimitives.WriteUInt16BigEndian(ip[10..], Sum(ip[..20], 0));
-            return frame;
-        }
-
-        public byte[] SetUdpLength(byte[] frame, int length)
-        {
-            BinaryPrimitives.WriteUInt16BigEndian(frame.AsSpan(14 + 20 + 4), (ushort)length);
-            return frame;
-        }
-
-        uint Pseudo(Ipv4Address source, byte protocol, int length) => Pseudo(source.Value) + protocol + (uint)length;
-        uint Pseudo(uint source) => (source >> 16) + (source & 0xFFFF) + (to.Value >> 16) + (to.Value & 0xFFFF);
-
-        static ushort Sum(ReadOnlySpan<byte> data, uint start)
-        {
-            ulong sum = start;
-            for (int i = 0; i + 1 < data.Length; i += 2) sum += BinaryPrimitives.ReadUInt16BigEndian(data[i..]);
-            if (data.Length % 2 == 1) sum += (uint)data[^1] << 8;
-            while (sum >> 16 != 0) sum = (sum & 0xFFFF) + (sum >> 16);
-            return (ushort)~sum;
-        }
     }
 }

@@ -64,6 +64,29 @@ public class MessageRoundTripTests
         && RoundTrips(new Drivers.NicMessages.Closed(flow))
         && RoundTrips(new Drivers.NicMessages.Close(flow));
 
+    [Property]
+    public bool FrameMessages(int block, int offset, int length, byte flags, int buffer, int[] indices)
+    {
+        var batch = new Multikernel.Net.Cores.FrameIndexBatch();
+        foreach (int i in indices.Take(Multikernel.Net.Cores.FrameIndexBatch.Capacity)) batch.Add(i & int.MaxValue);
+        return RoundTrips(new Multikernel.Net.Cores.FrameMessages.Rx(new Multikernel.Net.Nic.RxFrame(block, offset, length, (Multikernel.Net.RxFrameFlags)flags)))
+            && RoundTrips(new Multikernel.Net.Cores.FrameMessages.Tx(buffer, length))
+            && RoundTrips(new Multikernel.Net.Cores.FrameMessages.RxRelease(batch))
+            && RoundTrips(new Multikernel.Net.Cores.FrameMessages.TxDone(batch))
+            && RoundTrips(new Multikernel.Net.Cores.FrameMessages.TxDone(new Multikernel.Net.Cores.FrameIndexBatch()));
+    }
+
+    [Fact]
+    public void AFrameIndexBatchRefusesAnIndexBeyondItsCapacity()
+    {
+        var batch = new Multikernel.Net.Cores.FrameIndexBatch();
+        for (int i = 0; i < Multikernel.Net.Cores.FrameIndexBatch.Capacity; i++) Assert.True(batch.Add(i));
+        Assert.True(batch.IsFull);
+        Assert.False(batch.Add(99));
+        Assert.Equal(Multikernel.Net.Cores.FrameIndexBatch.Capacity, batch.Count);
+        Assert.Equal(Multikernel.Net.Cores.FrameIndexBatch.Capacity - 1, batch[Multikernel.Net.Cores.FrameIndexBatch.Capacity - 1]);
+    }
+
     /// <summary>Every message type in <paramref name="assembly"/> whose Encode or Decode the JIT would be free not to inline.</summary>
     internal static IEnumerable<string> NotInlined(System.Reflection.Assembly assembly) =>
         from t in assembly.GetTypes()

@@ -12,7 +12,8 @@ namespace Multikernel.Net.Cores;
 /// slot or block goes back to the kernel when the stack's <see cref="FrameMessages.RxRelease"/> arrives. Frames to
 /// send arrive as <see cref="FrameMessages.Tx"/> descriptors into the stack's transmit frame pool; the driver copies
 /// each into the next transmit ring slot (this copy stands for the NIC's DMA from the buffer a descriptor names),
-/// answers <see cref="FrameMessages.TxDone"/> and kicks the ring once per round.
+/// answers <see cref="FrameMessages.TxDone"/> (a batch per round, or per <see cref="FrameIndexBatch.Capacity"/>
+/// buffers) and kicks the ring once per round.
 /// <para>Invariants: only this dispatcher calls the ring (take, release, begin/commit, kick); a transmit descriptor that
 /// finds the ring full waits in a FIFO of fixed size (the stack's pool size) and is sent in order before any later one.
 /// It polls all the time (<see cref="HasLocalWork"/> is true while running), as Barrelfish's polling e1000 driver does:
@@ -30,10 +31,13 @@ public sealed class RingNicDriver : Dispatcher
     readonly ReceiveRingSource _source;
     readonly int[] _waitBuffer, _waitLength;
     int _waitHead, _waitCount;
+    FrameIndexBatch _txDone; // buffers copied into the ring this round, not yet handed back
     bool _stopped;
 
     public long FramesIn { get; private set; }
     public long FramesOut { get; private set; }
+    /// <summary>TxDone messages sent (each hands back a batch of buffers).</summary>
+    public long TxDoneMessages { get; private set; }
     /// <summary>Transmit descriptors that found the ring full and waited for a slot.</summary>
     public long RingFullWaits { get; private set; }
     /// <summary>Optional: measures this core's allocations over a window of received frames (set before the driver starts).</summary>
@@ -77,6 +81,7 @@ public sealed class RingNicDriver : Dispatcher
             _waitCount--;
             progress = true;
         }
+        if (_txDone.Count > 0) SendTxDone();
         if (_ring.KickNeeded)
         {
             _ring.Kick();
@@ -106,8 +111,11 @@ public sealed class RingNicDriver : Dispatcher
         switch (m.Type)
         {
             case FrameMessages.RxRelease.TypeId:
-                _ring.Release(FrameMessages.RxRelease.Decode(in m).Frame);
+            {
+                var blocks = FrameMessages.RxRelease.Decode(in m).Blocks;
+                for (int i = 0; i < blocks.Count; i++) _ring.Release(new RxFrame(blocks[i], 0, 0, default));
                 break;
+            }
             case FrameMessages.Tx.TypeId:
             {
                 var tx = FrameMessages.Tx.Decode(in m);
@@ -138,8 +146,16 @@ public sealed class RingNicDriver : Dispatcher
         _txFrames[buffer][..length].CopyTo(slot);
         _ring.CommitFrame(length);
         FramesOut++;
-        _toStack.Send(_stack.Sender, new FrameMessages.TxDone(buffer));
+        _txDone.Add(buffer);
+        if (_txDone.IsFull) SendTxDone();
         return true;
+    }
+
+    void SendTxDone()
+    {
+        _toStack.Send(_stack.Sender, new FrameMessages.TxDone(_txDone));
+        _txDone.Clear();
+        TxDoneMessages++;
     }
 
     protected internal override void OnStop()

@@ -29,6 +29,13 @@ public sealed record NetStackOptions
     public int SynAckRetries { get; init; } = 4;
     /// <summary>How long a connection stays in TIME_WAIT (RFC 793's 2 MSL is 4 minutes; this is a benchmark's link, and the slot counts against the table).</summary>
     public long TimeWaitMicroseconds { get; init; } = 2_000_000;
+    /// <summary>
+    /// Delayed ACK (RFC 1122 4.2.3.2, RFC 5681 4.2): how long the ACK of in-order data may wait for data of ours to ride
+    /// on (a server's response). At least every second segment is acknowledged at once, and so are out-of-order data,
+    /// filled holes, FINs and window updates. 0 (the default) sends the ACK at the next <c>Flush</c>, i.e. in the same
+    /// round as the application's reply or without one.
+    /// </summary>
+    public long DelayedAckMicroseconds { get; init; }
     /// <summary>How long FIN_WAIT_2 waits for the peer's FIN after the application closed.</summary>
     public long FinWait2TimeoutMicroseconds { get; init; } = 10_000_000;
 
@@ -58,6 +65,7 @@ public sealed record NetStackOptions
             nameof(InitialRtoMicroseconds), InitialRtoMicroseconds, "1 ms <= MinRto <= InitialRto <= MaxRto");
         Check(MaxRetransmissions is >= 1 and <= 30, nameof(MaxRetransmissions), MaxRetransmissions, "1 to 30");
         Check(SynAckRetries is >= 0 and <= 10, nameof(SynAckRetries), SynAckRetries, "0 to 10");
+        Check(DelayedAckMicroseconds is >= 0 and <= 500_000, nameof(DelayedAckMicroseconds), DelayedAckMicroseconds, "0 (off) to 500,000 (RFC 1122's limit)");
         Check(TimeWaitMicroseconds >= 0, nameof(TimeWaitMicroseconds), TimeWaitMicroseconds, "0 or more");
         Check(FinWait2TimeoutMicroseconds > 0, nameof(FinWait2TimeoutMicroseconds), FinWait2TimeoutMicroseconds, "more than 0");
         Check(ArpCacheEntries is >= 1 and <= 4096, nameof(ArpCacheEntries), ArpCacheEntries, "1 to 4096");

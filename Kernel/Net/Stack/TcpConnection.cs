@@ -41,6 +41,11 @@ internal sealed class TcpConnection
     public uint PeerFinSeq;
     public bool PeerFinReceived;  // ... and every byte before it too: RCV.NXT is past it
     public bool AckPending;
+    /// <summary>Segments of in-order data since the last ACK we sent (the second one is acknowledged at once).</summary>
+    public int SegmentsUnacked;
+    /// <summary>The slot is in the delayed-ACK FIFO (until that entry is taken out, even across a reuse of the slot); its entry's deadline.</summary>
+    public bool InDelayedAckQueue;
+    public long AckDeadline;
 
     // Timers (microseconds; 0 = off).
     public long RtoDeadline, StateDeadline;

@@ -45,6 +45,9 @@ public sealed unsafe class TcpLayer : IDisposable
 
     readonly int[] _ready, _output;
     int _readyHead, _readyCount, _outputHead, _outputCount;
+    // Delayed ACKs: slots in deadline order (all wait the same time); each slot at most once (InDelayedAckQueue).
+    readonly int[] _delayedAck;
+    int _delayedAckHead, _delayedAckCount;
     readonly int[] _agingHead = [-1, -1], _agingTail = [-1, -1], _agingCount = new int[2];
 
     ulong _isnState;
@@ -82,6 +85,7 @@ public sealed unsafe class TcpLayer : IDisposable
         _acceptCount = new int[o.MaxTcpListeners];
         _ready = new int[n];
         _output = new int[n];
+        _delayedAck = new int[n];
         _isnState = o.IsnSeed ?? (ulong)System.Security.Cryptography.RandomNumberGenerator.GetInt32(int.MaxValue) << 32 | (uint)Environment.TickCount64;
         if (_isnState == 0) _isnState = 0x9E3779B97F4A7C15UL;
     }
@@ -345,6 +349,7 @@ public sealed unsafe class TcpLayer : IDisposable
         c.PeerFinSeen = c.PeerFinReceived = false;
         c.CloseRequested = false;
         c.AckPending = false;
+        c.SegmentsUnacked = 0;
         c.Iss = NextIsn();
         c.SndUna = c.Iss;
         c.SndNxt = c.SndMax = c.Iss + 1;
@@ -455,7 +460,12 @@ public sealed unsafe class TcpLayer : IDisposable
             {
                 NotifyReady(c);
                 if (hadHoles) SendAckNow(c);          // filled (part of) a hole: ACK at once (RFC 5681 4.2)
-                else { c.AckPending = true; QueueOutput(c); }
+                else
+                {
+                    c.AckPending = true;
+                    if (_o.DelayedAckMicroseconds == 0 || ++c.SegmentsUnacked >= 2) QueueOutput(c);
+                    else DelayAck(c);
+                }
             }
             else
             {
@@ -723,6 +733,7 @@ public sealed unsafe class TcpLayer : IDisposable
         if ((flags & TcpAck) != 0)
         {
             c.AckPending = false;
+            c.SegmentsUnacked = 0;
             c.RcvAdvertised = ackNumber + (uint)window;
         }
         if ((flags & TcpRst) != 0) _counters.TcpResetsSent++;
@@ -768,9 +779,34 @@ public sealed unsafe class TcpLayer : IDisposable
         if (deadline < _nextTimer) _nextTimer = deadline;
     }
 
+    /// <summary>The ACK of in-order data waits until <see cref="NetStackOptions.DelayedAckMicroseconds"/> from now for data to ride on.</summary>
+    void DelayAck(TcpConnection c)
+    {
+        if (c.InDelayedAckQueue) return; // an earlier deadline stands
+        c.InDelayedAckQueue = true;
+        c.AckDeadline = _now + _o.DelayedAckMicroseconds;
+        _delayedAck[(_delayedAckHead + _delayedAckCount++) % _delayedAck.Length] = c.Slot;
+    }
+
+    /// <summary>
+    /// The deadline (stack clock, microseconds) of the oldest delayed-ACK entry, long.MaxValue when none: a caller that
+    /// sleeps should not sleep past it. The entry may be stale (its ACK already rode on data); it then costs one round.
+    /// </summary>
+    public long NextDelayedAck => _delayedAckCount > 0 ? _conns[_delayedAck[_delayedAckHead]].AckDeadline : long.MaxValue;
+
     internal void RunTimers(long now)
     {
         _now = now;
+        while (_delayedAckCount > 0)
+        {
+            var d = _conns[_delayedAck[_delayedAckHead]];
+            Debug.Assert(d.InDelayedAckQueue);
+            if (now < d.AckDeadline) break;
+            _delayedAckHead = (_delayedAckHead + 1) % _delayedAck.Length;
+            _delayedAckCount--;
+            d.InDelayedAckQueue = false;
+            if (d.InUse && d.AckPending) QueueOutput(d); // nothing rode on it in time: a pure ACK at the next Flush
+        }
         if (now < _nextTimer) return;
         long next = long.MaxValue;
         foreach (var c in _conns)

@@ -72,7 +72,8 @@ public class TcpPropertyTests
     /// Property, end to end through frames: a peer sends a reference stream to the stack in random segments with
     /// random loss, duplication and reordering; the application reads random amounts and echoes what it reads; the
     /// stack's own frames are lost at random too, so its retransmission timer (driven by a test clock) and the
-    /// peer's go-back-N both have to work. The peer receives exactly the reference stream back, in order.
+    /// peer's go-back-N both have to work, with the delayed ACK off, short or long. The peer receives exactly the
+    /// reference stream back, in order.
     /// </summary>
     [FsCheck.Xunit.Property(MaxTest = 60)]
     public Property EchoOverALossyReorderingLinkReturnsTheReferenceStream()
@@ -83,11 +84,12 @@ public class TcpPropertyTests
             from lossPercent in Gen.Choose(0, 25)
             from receiveBuffer in Gen.Choose(1460, 8192)
             from sendBuffer in Gen.Choose(1460, 16384)
-            select (seed, length, lossPercent, receiveBuffer, sendBuffer);
-        return Prop.ForAll(gen.ToArbitrary(), c => EchoRun(c.seed, c.length, c.lossPercent, c.receiveBuffer, c.sendBuffer));
+            from delayedAck in Gen.Elements(0L, 500L, 200_000L)
+            select (seed, length, lossPercent, receiveBuffer, sendBuffer, delayedAck);
+        return Prop.ForAll(gen.ToArbitrary(), c => EchoRun(c.seed, c.length, c.lossPercent, c.receiveBuffer, c.sendBuffer, c.delayedAck));
     }
 
-    static bool EchoRun(int seed, int length, int lossPercent, int receiveBuffer, int sendBuffer)
+    static bool EchoRun(int seed, int length, int lossPercent, int receiveBuffer, int sendBuffer, long delayedAck)
     {
         var rng = new Random(seed);
         byte[] stream = new byte[length];
@@ -95,7 +97,7 @@ public class TcpPropertyTests
         using var h = new StackHarness(o => o with
         {
             ReceiveBufferBytes = receiveBuffer, SendBufferBytes = sendBuffer, IsnSeed = (ulong)seed + 1,
-            MaxRetransmissions = 30, MaxRtoMicroseconds = 2_000_000,
+            MaxRetransmissions = 30, MaxRtoMicroseconds = 2_000_000, DelayedAckMicroseconds = delayedAck,
         });
         h.Tcp.Listen(80);
         h.Introduce();

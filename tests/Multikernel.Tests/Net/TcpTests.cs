@@ -66,6 +66,56 @@ public class TcpTests
     }
 
     [Fact]
+    public void ADelayedAckWaitsForTheResponseAndOtherwiseGoesAtItsDeadline()
+    {
+        var (h, p, s) = Connected(o => o with { DelayedAckMicroseconds = 500 });
+        using var _ = h;
+        // A request answered before the deadline: the response carries the ACK; no pure ACK goes out before it.
+        p.Send("GET / HTTP/1.1\r\n\r\n"u8);
+        Assert.Empty(p.Absorb(h.Flush()));
+        h.Advance(100);
+        Assert.Empty(p.Absorb(h.Flush()));
+        var buf = new byte[100];
+        Assert.Equal(18, h.Tcp.Receive(s, buf));
+        Assert.Equal(4, h.Tcp.Send(s, "done"u8));
+        var response = Assert.Single(p.Absorb(h.Flush()));
+        Assert.Equal(p.SndNxt, response.AckNumber);
+        Assert.Equal(4, response.TcpPayload.Length);
+        h.Advance(1_000);
+        Assert.Empty(p.Absorb(h.Flush()));               // the ACK went with the response: nothing left to send
+        // Data nobody answers: the pure ACK goes once the deadline has passed, not before.
+        p.Send(new byte[100]);
+        h.Advance(499);
+        Assert.Empty(p.Absorb(h.Flush()));
+        h.Advance(1);
+        var ack = Assert.Single(p.Absorb(h.Flush()));
+        Assert.Equal(p.SndNxt, ack.AckNumber);
+        Assert.Empty(ack.TcpPayload.ToArray());
+    }
+
+    [Fact]
+    public void WithDelayedAcksEverySecondSegmentAndOutOfOrderDataAreAcknowledgedAtOnce()
+    {
+        var (h, p, _) = Connected(o => o with { DelayedAckMicroseconds = 500 });
+        using var __ = h;
+        p.Send(new byte[100]);
+        Assert.Empty(p.Absorb(h.Flush()));
+        p.Send(new byte[100]);                                 // the second segment: ACK now (RFC 5681 4.2)
+        var ack = Assert.Single(p.Absorb(h.Flush()));
+        Assert.Equal(p.SndNxt, ack.AckNumber);
+        uint expected = p.SndNxt;
+        h.Deliver(p.Segment(p.SndNxt + 50, p.RcvNxt, Ack | Psh, new byte[10])); // a hole before it: duplicate ACK at once
+        var dup = Assert.Single(p.Absorb(h.Flush()));
+        Assert.Equal(expected, dup.AckNumber);
+        h.Advance(1_000);
+        Assert.Empty(p.Absorb(h.Flush()));                    // nothing was left delayed
+    }
+
+    [Fact]
+    public void ADelayedAckLongerThanRfc1122AllowsIsRefused() =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => new StackHarness(o => o with { DelayedAckMicroseconds = 500_001 }));
+
+    [Fact]
     public void SegmentsForNoConnectionAreAnsweredWithReset()
     {
         using var h = new StackHarness();
