@@ -15,6 +15,49 @@ public class ThreadsSyncTests(BootedSystem booted) : IClassFixture<BootedSystem>
     /// so that threads of the same core and of the other core contend: no update is lost and no two threads are ever
     /// inside together.
     /// </summary>
+    /// <summary>
+    /// Property: for any number of threads per dispatcher, critical-section lengths (from a few instructions, which
+    /// lockers on other dispatchers wait out by polling, to longer than the adaptive wait's budget and sections that
+    /// yield, which make them queue and park) and either domain wait option, no two threads are ever inside together,
+    /// no update is lost and every thread finishes.
+    /// </summary>
+    [Property(MaxTest = 25)]
+    public void MutexAdaptiveWaitKeepsMutualExclusion(int threadsSeed, int sectionSeed, bool pollWhileThreadsWait)
+    {
+        int perDispatcher = Clamp(threadsSeed, 1, 4), longSpin = Clamp(sectionSeed, 0, 20_000);
+        const int Iterations = 400;
+        using var domain = booted.NewDomain(options: new DomainOptions { PollWhileThreadsWait = pollWhileThreadsWait });
+        int k = domain.DispatcherCount;
+        long counter = 0;
+        int inside = 0, overlaps = 0;
+        BootedSystem.Wait(domain.RunMainAsync(async () =>
+        {
+            var mutex = new Mutex();
+            var threads = new List<UThread>();
+            for (int i = 0; i < k * perDispatcher; i++)
+            {
+                int id = i;
+                threads.Add(UThread.SpawnOn(i % k, async () =>
+                {
+                    for (int n = 0; n < Iterations; n++)
+                    {
+                        await mutex.LockAsync();
+                        if (Interlocked.Increment(ref inside) != 1) Interlocked.Increment(ref overlaps);
+                        long v = counter;
+                        if ((n + id) % 11 == 0) Thread.SpinWait(longSpin);
+                        else if ((n + id) % 13 == 0) await UThread.Yield();
+                        counter = v + 1;
+                        Interlocked.Decrement(ref inside);
+                        mutex.Unlock();
+                    }
+                }));
+            }
+            foreach (var t in threads) await t.Join();
+        }), seconds: 120);
+        Assert.Equal(0, overlaps);
+        Assert.Equal((long)k * perDispatcher * Iterations, counter);
+    }
+
     [Fact]
     public void MutexGivesMutualExclusionUnderStressOnAllCores()
     {
