@@ -53,23 +53,38 @@ public sealed class Mutex
         return free;
     }
 
-    /// <summary>Releases the mutex; the longest waiter, if any, now holds it and is woken.</summary>
+    /// <summary>
+    /// Releases the mutex; the longest waiter, if any, now holds it and is woken. Only its holder may call this: the
+    /// holder must be the thread its dispatcher runs now, which refuses an unlock by another thread of that dispatcher
+    /// or while the holder waits, without looking up the caller (a thread-local read); Debug builds also check that the
+    /// caller is the holder.
+    /// </summary>
     public void Unlock()
     {
-        var me = UThread.Current ?? throw UThread.NotInThread();
-        var s = me.Home!;
         _lock.Enter();
-        if (!_held || !ReferenceEquals(_owner, me))
+        var me = _owner;
+        var s = me?.Home;
+        if (s == null || !ReferenceEquals(s.CurrentThread, me))
         {
             _lock.Exit();
-            throw new SynchronizationLockException("a mutex is unlocked only by the user thread that holds it");
+            throw NotHolder();
         }
         var next = _waiters.Dequeue();
         if (next == null) { _held = false; _owner = null; }
         else _owner = next;
         AssertInvariants();
         _lock.Exit();
+        AssertCallerWas(me!);
         if (next != null) s.Wake(next);
+    }
+
+    static SynchronizationLockException NotHolder() => new("a mutex is unlocked only by the user thread that holds it");
+
+    /// <summary>Debug builds: the thread that unlocked is the caller (on its own dispatcher's core).</summary>
+    [Conditional("DEBUG")]
+    static void AssertCallerWas(UThread holder)
+    {
+        if (!ReferenceEquals(UThread.Current, holder)) throw NotHolder();
     }
 
     /// <summary>
