@@ -126,7 +126,7 @@ public sealed class Domain : IAsyncDisposable, IDisposable
             int index = i;
             // The image runs on the target core: the dispatcher is made there, with its ends of the bindings.
             spawns[i] = system.SpawnAsync(cores[0], cores[i], () => domain._dispatchers[index] =
-                new DomainDispatcher(domain, index, domain.Peers[index], index == 0 ? host.Result.Server.Receiver : null, o.WaitPolicy, o.RamBytes));
+                new DomainDispatcher(domain, index, domain.Peers[index], index == 0 ? host.Result.Server.Receiver : null, o.WaitPolicy, o.PollWhileThreadsWait, o.RamBytes));
         }
         await Task.WhenAll(spawns).ConfigureAwait(false);
         // Each dispatcher made its CSpace in its start upcall, which ran before any later call on its core.

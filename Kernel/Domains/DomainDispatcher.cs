@@ -25,6 +25,7 @@ public sealed class DomainDispatcher : Dispatcher, IThreadDispatcher
     readonly UrpcOutbox _outbox;
     readonly UrpcReceiver? _hostPort;
     readonly WaitPolicy _waitPolicy;
+    readonly bool _pollWhileThreadsWait;
     readonly ulong _ramBytes;
     readonly List<MainThreadRequest> _mains = new();
     ulong _hotUntil;
@@ -56,7 +57,7 @@ public sealed class DomainDispatcher : Dispatcher, IThreadDispatcher
 
     /// <param name="peers">This dispatcher's end of the binding with each other dispatcher, by index (null for itself).</param>
     /// <param name="hostPort">Dispatcher 0 only: the receiving end of the host's port.</param>
-    internal DomainDispatcher(Domain domain, int index, UrpcEndpoint?[] peers, UrpcReceiver? hostPort, WaitPolicy waitPolicy, ulong ramBytes)
+    internal DomainDispatcher(Domain domain, int index, UrpcEndpoint?[] peers, UrpcReceiver? hostPort, WaitPolicy waitPolicy, bool pollWhileThreadsWait, ulong ramBytes)
         : base($"domain {domain.Id} dispatcher {index}")
     {
         _ramBytes = ramBytes;
@@ -66,6 +67,7 @@ public sealed class DomainDispatcher : Dispatcher, IThreadDispatcher
         _outbox = new UrpcOutbox(peers.Select(p => p?.Sender).ToArray());
         _hostPort = hostPort;
         _waitPolicy = waitPolicy;
+        _pollWhileThreadsWait = pollWhileThreadsWait;
         Scheduler = new Scheduler(this);
     }
 
@@ -90,7 +92,11 @@ public sealed class DomainDispatcher : Dispatcher, IThreadDispatcher
         try
         {
             bool progress = _outbox.Flush();
-            if (Scheduler.RunReady() > 0) progress = true;
+            if (Scheduler.RunReady() > 0)
+            {
+                progress = true;
+                if (_pollWhileThreadsWait && Scheduler.LiveThreads > Scheduler.ReadyThreads) KeepHot();
+            }
             if (_stopRequested && TryLeave()) progress = true;
             return progress;
         }

@@ -20,6 +20,15 @@ public sealed record DomainOptions
     public WaitPolicy WaitPolicy { get; init; } = WaitPolicy.ForDuration(DefaultPollBudget, spinIterations: 0);
 
     /// <summary>
+    /// When true, a dispatcher whose user threads wait on a threads-package primitive (a mutex, condition variable,
+    /// barrier or join) keeps its core polling for the <see cref="WaitPolicy"/>'s budget after it last ran one of them,
+    /// as after a fork-join region, so a wake-up message from another core finds it awake instead of asleep on its
+    /// notifier: the active wait of OpenMP runtimes and of the host-spin baseline's barriers. False (the default): the
+    /// core idles under its CPU driver's policy once nothing is ready.
+    /// </summary>
+    public bool PollWhileThreadsWait { get; init; }
+
+    /// <summary>
     /// RAM each dispatcher gets from its core's RAM cache, in its own CSpace (a multiple of 4 KiB): what it retypes
     /// into frames and page tables (dispatcher 0's builds the domain's address space).
     /// </summary>

@@ -26,9 +26,13 @@ public sealed class CondVar
         if (t != null) Hand(t, s);
     }
 
-    /// <summary>Wakes every waiter.</summary>
+    /// <summary>Wakes every waiter. With none queued it only looks (no dispatcher lookup: a thread-local read).</summary>
     public void Broadcast()
     {
+        _lock.Enter();
+        bool none = _waiters.IsEmpty;
+        _lock.Exit();
+        if (none) return;
         var s = Scheduler.CurrentOrThrow;
         _lock.Enter();
         var chain = _waiters.TakeAll();

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using Multikernel.Hardware;
 
 namespace Multikernel.Threads;
 
@@ -7,6 +8,12 @@ namespace Multikernel.Threads;
 /// A mutual-exclusion lock for the user threads of one domain, on any of its dispatchers. Unlocking hands the lock
 /// directly to the longest waiter (FIFO, no barging), so waiters acquire it in the order they queued; a waiter on
 /// another dispatcher is woken by a URPC message to that dispatcher.
+/// <para>Adaptive wait: a locker that finds the mutex held by a thread of <em>another</em> dispatcher, with nobody
+/// queued, first polls it for up to <see cref="SpinBudgetNanoseconds"/> (the holder is running on its own core, and a
+/// short critical section ends sooner than a park, a wake-up message and a switch would take); it takes the mutex if
+/// it becomes free in that time, else queues and parks. A holder on the locker's own dispatcher cannot run while the
+/// locker polls, so that locker parks at once, and a locker that finds threads queued queues behind them (no barging,
+/// so the order of queued waiters is kept).</para>
 /// <para>Invariant: <c>_held</c>, <c>_owner</c> and the waiter queue change only under <c>_lock</c>; while the
 /// queue is non-empty the mutex is held.</para>
 /// </summary>
@@ -46,35 +53,103 @@ public sealed class Mutex
         return free;
     }
 
-    /// <summary>Releases the mutex; the longest waiter, if any, now holds it and is woken.</summary>
+    /// <summary>
+    /// Releases the mutex; the longest waiter, if any, now holds it and is woken. Only its holder may call this: the
+    /// holder must be the thread its dispatcher runs now, which refuses an unlock by another thread of that dispatcher
+    /// or while the holder waits, without looking up the caller (a thread-local read); Debug builds also check that the
+    /// caller is the holder.
+    /// </summary>
     public void Unlock()
     {
-        var me = UThread.Current ?? throw UThread.NotInThread();
-        var s = me.Home!;
         _lock.Enter();
-        if (!_held || !ReferenceEquals(_owner, me))
+        var me = _owner;
+        var s = me?.Home;
+        if (s == null || !ReferenceEquals(s.CurrentThread, me))
         {
             _lock.Exit();
-            throw new SynchronizationLockException("a mutex is unlocked only by the user thread that holds it");
+            throw NotHolder();
         }
         var next = _waiters.Dequeue();
         if (next == null) { _held = false; _owner = null; }
         else _owner = next;
         AssertInvariants();
         _lock.Exit();
+        AssertCallerWas(me!);
         if (next != null) s.Wake(next);
     }
 
-    /// <summary>Acquires for <paramref name="t"/> or queues it; true if acquired.</summary>
-    bool AcquireOrQueue(UThread t)
+    static SynchronizationLockException NotHolder() => new("a mutex is unlocked only by the user thread that holds it");
+
+    /// <summary>Debug builds: the thread that unlocked is the caller (on its own dispatcher's core).</summary>
+    [Conditional("DEBUG")]
+    static void AssertCallerWas(UThread holder)
+    {
+        if (!ReferenceEquals(UThread.Current, holder)) throw NotHolder();
+    }
+
+    /// <summary>
+    /// How long a locker polls a mutex held by a running thread of another dispatcher before it parks: 2 µs, a few
+    /// times a short critical section and about what a park, a URPC wake-up message and the switch back take.
+    /// </summary>
+    public const int SpinBudgetNanoseconds = 2000;
+
+    static readonly ulong s_spinCycles = (ulong)CycleClock.FromNanoseconds(SpinBudgetNanoseconds);
+
+    /// <summary>
+    /// Acquires for <paramref name="t"/> or queues it; true if acquired. With <paramref name="adaptive"/> (a locker
+    /// waiting for itself) it may first poll a mutex held on another dispatcher; a signalled condition-variable waiter
+    /// is queued at once (its signaller, not the waiter, runs this, and may itself hold the mutex).
+    /// </summary>
+    bool AcquireOrQueue(UThread t, bool adaptive)
     {
         _lock.Enter();
-        bool free = !_held;
-        if (free) { _held = true; _owner = t; }
-        else _waiters.Enqueue(t);
+        if (!_held)
+        {
+            _held = true;
+            _owner = t;
+            AssertInvariants();
+            _lock.Exit();
+            return true;
+        }
+        if (adaptive && _waiters.IsEmpty && !ReferenceEquals(_owner!.Home, t.Home))
+        {
+            _lock.Exit();
+            return SpinThenAcquireOrQueue(t);
+        }
+        _waiters.Enqueue(t);
         AssertInvariants();
         _lock.Exit();
-        return free;
+        return false;
+    }
+
+    /// <summary>
+    /// The adaptive wait (called without the lock): polls the mutex while a thread of another dispatcher holds it and
+    /// nobody is queued, for at most <see cref="SpinBudgetNanoseconds"/>; takes it if it is freed, else queues
+    /// <paramref name="t"/>. True if acquired.
+    /// </summary>
+    bool SpinThenAcquireOrQueue(UThread t)
+    {
+        ulong deadline = CycleClock.Now() + s_spinCycles;
+        for (int i = 1; ; i++)
+        {
+            bool late = (i & 15) == 0 && CycleClock.Now() >= deadline;
+            if (late || !Volatile.Read(ref _held))
+            {
+                _lock.Enter();
+                bool free = !_held;
+                if (free) { _held = true; _owner = t; }
+                else if (late || !_waiters.IsEmpty || ReferenceEquals(_owner!.Home, t.Home)) _waiters.Enqueue(t);
+                else
+                {
+                    _lock.Exit();   // taken by another locker meanwhile: keep polling until the deadline
+                    continue;
+                }
+                AssertInvariants();
+                _lock.Exit();
+                return free;
+            }
+            Thread.SpinWait(4);
+        }
     }
 
     /// <summary>Under the lock: held exactly when it has an owner, and held whenever threads wait (checked in Debug builds).</summary>
@@ -88,7 +163,7 @@ public sealed class Mutex
     /// </summary>
     internal void AcquireOrQueueSignalled(UThread t, Scheduler waker)
     {
-        if (AcquireOrQueue(t)) waker.Wake(t);
+        if (AcquireOrQueue(t, adaptive: false)) waker.Wake(t);
     }
 
     /// <summary>Awaitable of <see cref="LockAsync"/>.</summary>
@@ -97,8 +172,8 @@ public sealed class Mutex
         readonly Mutex _mutex;
         internal LockAwaitable(Mutex mutex) => _mutex = mutex;
         public LockAwaitable GetAwaiter() => this;
-        /// <summary>Takes the mutex if free; otherwise queues the current thread (awaiting then parks it).</summary>
-        public bool IsCompleted => _mutex.AcquireOrQueue(UThread.CurrentForWait());
+        /// <summary>Takes the mutex if free (after the adaptive wait if it is held on another dispatcher); otherwise queues the current thread (awaiting then parks it).</summary>
+        public bool IsCompleted => _mutex.AcquireOrQueue(UThread.CurrentForWait(), adaptive: true);
         public void GetResult() { }
         public void OnCompleted(Action continuation) => Scheduler.CurrentOrThrow.Park(continuation);
         public void UnsafeOnCompleted(Action continuation) => Scheduler.CurrentOrThrow.Park(continuation);

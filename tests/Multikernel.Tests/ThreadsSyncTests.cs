@@ -10,6 +10,49 @@ public class ThreadsSyncTests(BootedSystem booted) : IClassFixture<BootedSystem>
 {
     static int Clamp(int x, int lo, int hi) => lo + (int)((uint)x % (uint)(hi - lo + 1));
 
+    /// <summary>What thread <c>id</c> does inside its <c>n</c>-th critical section: nothing, yield, or spin.</summary>
+    enum Dawdle { None, Yield, Spin }
+
+    /// <summary>
+    /// <paramref name="perDispatcher"/> threads on every dispatcher of <paramref name="domain"/> each increment a plain
+    /// counter <paramref name="iterations"/> times under one mutex, dawdling inside as <paramref name="dawdle"/> says
+    /// (spinning <paramref name="spin"/> iterations); returns the counter and how often two threads were inside together.
+    /// </summary>
+    static (long Counter, int Overlaps) CountUnderMutex(Domain domain, int perDispatcher, int iterations, Func<int, int, Dawdle> dawdle, int spin = 0)
+    {
+        int k = domain.DispatcherCount;
+        long counter = 0;
+        int inside = 0, overlaps = 0;
+        BootedSystem.Wait(domain.RunMainAsync(async () =>
+        {
+            var mutex = new Mutex();
+            var threads = new List<UThread>();
+            for (int i = 0; i < k * perDispatcher; i++)
+            {
+                int id = i;
+                threads.Add(UThread.SpawnOn(i % k, async () =>
+                {
+                    for (int n = 0; n < iterations; n++)
+                    {
+                        await mutex.LockAsync();
+                        if (Interlocked.Increment(ref inside) != 1) Interlocked.Increment(ref overlaps);
+                        long v = counter;
+                        switch (dawdle(n, id))
+                        {
+                            case Dawdle.Yield: await UThread.Yield(); break;
+                            case Dawdle.Spin: Thread.SpinWait(spin); break;
+                        }
+                        counter = v + 1;
+                        Interlocked.Decrement(ref inside);
+                        mutex.Unlock();
+                    }
+                }));
+            }
+            foreach (var t in threads) await t.Join();
+        }), seconds: 120);
+        return (counter, overlaps);
+    }
+
     /// <summary>
     /// Many threads on every dispatcher increment a plain counter under a mutex, yielding inside the critical section
     /// so that threads of the same core and of the other core contend: no update is lost and no two threads are ever
@@ -20,31 +63,27 @@ public class ThreadsSyncTests(BootedSystem booted) : IClassFixture<BootedSystem>
     {
         const int ThreadsPerDispatcher = 32, Iterations = 300;
         using var domain = booted.NewDomain();
-        int k = domain.DispatcherCount;
-        long counter = 0;
-        int inside = 0, overlaps = 0;
-        BootedSystem.Wait(domain.RunMainAsync(async () =>
-        {
-            var mutex = new Mutex();
-            var threads = new List<UThread>();
-            for (int i = 0; i < k * ThreadsPerDispatcher; i++)
-                threads.Add(UThread.SpawnOn(i % k, async () =>
-                {
-                    for (int n = 0; n < Iterations; n++)
-                    {
-                        await mutex.LockAsync();
-                        if (Interlocked.Increment(ref inside) != 1) Interlocked.Increment(ref overlaps);
-                        long v = counter;
-                        if (n % 3 == 0) await UThread.Yield();
-                        counter = v + 1;
-                        Interlocked.Decrement(ref inside);
-                        mutex.Unlock();
-                    }
-                }));
-            foreach (var t in threads) await t.Join();
-        }));
+        var (counter, overlaps) = CountUnderMutex(domain, ThreadsPerDispatcher, Iterations, (n, _) => n % 3 == 0 ? Dawdle.Yield : Dawdle.None);
         Assert.Equal(0, overlaps);
-        Assert.Equal((long)k * ThreadsPerDispatcher * Iterations, counter);
+        Assert.Equal((long)domain.DispatcherCount * ThreadsPerDispatcher * Iterations, counter);
+    }
+
+    /// <summary>
+    /// Property: for any number of threads per dispatcher, critical-section lengths (from a few instructions, which
+    /// lockers on other dispatchers wait out by polling, to longer than the adaptive wait's budget and sections that
+    /// yield, which make them queue and park) and either domain wait option, no two threads are ever inside together,
+    /// no update is lost and every thread finishes.
+    /// </summary>
+    [Property(MaxTest = 25)]
+    public void MutexAdaptiveWaitKeepsMutualExclusion(int threadsSeed, int sectionSeed, bool pollWhileThreadsWait)
+    {
+        int perDispatcher = Clamp(threadsSeed, 1, 4), longSpin = Clamp(sectionSeed, 0, 20_000);
+        const int Iterations = 400;
+        using var domain = booted.NewDomain(options: new DomainOptions { PollWhileThreadsWait = pollWhileThreadsWait });
+        var (counter, overlaps) = CountUnderMutex(domain, perDispatcher, Iterations,
+            (n, id) => (n + id) % 11 == 0 ? Dawdle.Spin : (n + id) % 13 == 0 ? Dawdle.Yield : Dawdle.None, longSpin);
+        Assert.Equal(0, overlaps);
+        Assert.Equal((long)domain.DispatcherCount * perDispatcher * Iterations, counter);
     }
 
     [Fact]

@@ -26,9 +26,14 @@ public sealed class MultikernelThreadsRuntime : ForkJoinRuntime, IHostedRuntime,
     bool _broken;
     bool _disposed;
 
-    /// <summary>How the runtime boots the multikernel (its cores are set per run) and makes its domain: the defaults, named here for meta.json.</summary>
+    /// <summary>
+    /// How the runtime boots the multikernel (its cores are set per run) and makes its domain, named here for meta.json:
+    /// the defaults, except that a dispatcher whose user threads wait on a primitive keeps its core polling for the
+    /// domain's wait-policy budget (2 ms), as the host-spin baseline's threads spin at a barrier and as dispatchers poll
+    /// after a fork-join region.
+    /// </summary>
     public static readonly MultikernelOptions SystemOptions = new();
-    public static readonly DomainOptions DomainOptions = new();
+    public static readonly DomainOptions DomainOptions = new() { PollWhileThreadsWait = true };
 
     public MultikernelThreadsRuntime(IReadOnlyList<int> cores) : base(cores.Count)
     {

@@ -34,7 +34,8 @@ public sealed class ComputeSweep(ComputeSettings settings, TextWriter output, Te
         meta.Notes.Add($"profile {s.Profile}: {s.Repetitions} timed repetition(s) per point");
         foreach (var b in benches) meta.Notes.Add($"{b.Label}: {b.Description}");
         meta.Notes.Add("runtimes: mk = the multikernel's threads package (NAS loops: fork-join by URPC messages between the dispatchers; " +
-                       "SPLASH teams: a user thread per dispatcher with the package's Mutex, CondVar and Barrier); " +
+                       "SPLASH teams: a user thread per dispatcher with the package's Mutex (adaptive: a short poll of a mutex held on another core, then park), CondVar and Barrier; " +
+                       "a dispatcher whose threads wait keeps polling for the domain's budget before it may sleep); " +
                        "host = Parallel.For over the workers' static blocks (thread-pool threads; SPLASH teams on new unpinned threads per run, as pthreads), " +
                        "pinned = one .NET thread per core pinned with sched_setaffinity, fork-join with System.Threading.Barrier, team barriers spinning 20 us then sleeping (blocking); " +
                        $"host-spin = the same pinned threads with a spin-then-block barrier (spin up to {Splash.Team.SpinThenBlockBarrier.DefaultSpinBudget.TotalMilliseconds} ms, OpenMP's active wait; " +
