@@ -159,16 +159,19 @@ public sealed class AgreementOnCoresTests(ITestOutputHelper output)
             int both = 0, one = 0, none = 0;
             for (int round = 0; round < 200; round++)
             {
-                using var go = new ManualResetEventSlim();
+                // Both coordinators have started (each prepared its own replica: row 7 locked there) before either core
+                // returns to its event loop and reads the other's prepare, so the two really overlap. Released at
+                // once but not held, a descheduled core could start only after the other's 2PC had finished, and then
+                // both commit legitimately, one after the other.
+                using var together = new System.Threading.Barrier(2);
                 Task<AgreementOutcome> Start(int core) => mk.CallOnAsync<AgreementOutcome>(core, (m, done) =>
                 {
-                    go.Wait(); // both cores start together
+                    together.SignalAndWait();
                     m.Agreement.StartTwoPhase(RoutingProtocol.Broadcast, all, SystemTableUpdates.Place(7, core), new Outcome(done));
+                    together.SignalAndWait();
                 });
                 var a = Start(0);
                 var b = Start(1);
-                Thread.Sleep(1);
-                go.Set();
                 bool ca = Wait(a).Committed, cb = Wait(b).Committed;
                 if (ca && cb) both++; else if (ca || cb) one++; else none++;
                 Wait(mk.CallOnAsync<AgreementOutcome>(0, (m, done) => m.Agreement.StartTwoPhase(RoutingProtocol.Unicast, all, SystemTableUpdates.Remove(7, 0), new Outcome(done))));
