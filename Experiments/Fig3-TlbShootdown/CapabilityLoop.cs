@@ -10,10 +10,17 @@ namespace Fig3.TlbShootdown;
 /// pool the frames came from (untimed: every copy goes) and a retype of fresh frames; then warm-up then timed revokes
 /// of one frame that was first transferred (untimed) to a dispatcher on every other core.
 /// One sample per repetition and operation: the median of the timed operations.
+/// <para>An operation refused with <see cref="CapError.Locked"/> (its 2PC aborted on a conflict or a vote timeout: the
+/// agreement's "try again") is started again, up to <see cref="MaxAttempts"/> times in all; a timed one is timed from
+/// its successful start. Nothing else runs capability operations here, so on a real machine this never happens; on an
+/// emulated one a vote can take longer than the timeout.</para>
 /// </summary>
 sealed class CapabilityLoop(MonitorDispatcher monitor, DispatcherMemory sender, DispatcherId[] receivers, Cptr[][] slots, SweepSize size, Action<CapabilityLoop.Report> done)
 {
-    public sealed record Report(double[] Transfer, double[] Revoke, long Transfers, long Revokes, string? Failure);
+    public sealed record Report(double[] Transfer, double[] Revoke, long Transfers, long Revokes, long Retries, string? Failure);
+
+    /// <summary>Starts of one operation at most: the first and the retries after a Locked refusal.</summary>
+    public const int MaxAttempts = 4;
 
     readonly MonitorDispatcher _monitor = monitor;
     readonly DispatcherMemory _sender = sender;
@@ -23,9 +30,12 @@ sealed class CapabilityLoop(MonitorDispatcher monitor, DispatcherMemory sender, 
     readonly Action<Report> _done = done;
     readonly double[] _transfer = new double[size.Repetitions], _revoke = new double[size.Repetitions], _lat = new double[size.Iterations];
     readonly int _cores = receivers.Length;
-    int _rep, _op;
-    long _transfers, _revokes;
+    int _rep, _op, _attempts;
+    long _transfers, _revokes, _retries, _completed;
     bool _finished;
+
+    /// <summary>Operations completed so far (timed or not). Written only by the loop's core, readable from any thread.</summary>
+    public long OperationsCompleted => Volatile.Read(ref _completed);
 
     CapabilityAgreement Ops => _monitor.Agreement.Capabilities!;
     static long Now => AgreementService.Now;
@@ -53,7 +63,7 @@ sealed class CapabilityLoop(MonitorDispatcher monitor, DispatcherMemory sender, 
         Start(_monitor.SendCapability(_sender.Space, Frame(frame), _receivers[1], i < 0 ? _slots[1][0] : _slots[1][i], CapRights.ReadWrite, new Then(r =>
         {
             ulong t1 = CycleClock.Now();
-            if (!Ok(r.Error, "a transfer")) return;
+            if (!Succeeded(r.Error, "a transfer", NextTransfer)) return;
             _op++;
             if (i < 0) { ResetPool(NextTransfer); return; } // the warm-up copy goes, so slot 0 is free for the timed batch
             _lat[i] = t1 - t0;
@@ -66,7 +76,7 @@ sealed class CapabilityLoop(MonitorDispatcher monitor, DispatcherMemory sender, 
     void ResetPool(Action then) =>
         Start(Ops.Revoke(_sender.Space, CapabilityWorkload.Pool, new Then(r =>
         {
-            if (!Ok(r.Error, "the pool's revoke") || !Ok(CapabilityWorkload.RetypeFrames(_sender, _size.Iterations + 1), "the pool's retype")) return;
+            if (!Succeeded(r.Error, "the pool's revoke", () => ResetPool(then)) || !Ok(CapabilityWorkload.RetypeFrames(_sender, _size.Iterations + 1), "the pool's retype")) return;
             then();
         }), Now));
 
@@ -91,7 +101,7 @@ sealed class CapabilityLoop(MonitorDispatcher monitor, DispatcherMemory sender, 
         if (core == _cores) { TimedRevoke(); return; }
         Start(_monitor.SendCapability(_sender.Space, Frame(0), _receivers[core], _slots[core][0], CapRights.ReadWrite, new Then(r =>
         {
-            if (Ok(r.Error, $"the transfer to core #{core} before a revoke")) SpreadFrom(core + 1);
+            if (Succeeded(r.Error, $"the transfer to core #{core} before a revoke", () => SpreadFrom(core))) SpreadFrom(core + 1);
         })));
     }
 
@@ -102,7 +112,7 @@ sealed class CapabilityLoop(MonitorDispatcher monitor, DispatcherMemory sender, 
         Start(Ops.Revoke(_sender.Space, Frame(0), new Then(r =>
         {
             ulong t1 = CycleClock.Now();
-            if (!Ok(r.Error, "a revoke")) return;
+            if (!Succeeded(r.Error, "a revoke", TimedRevoke)) return;
             _monitor.Driver.Capabilities!.Identify(_sender.Space, Frame(0), out var id);
             for (int c = 1; c < _cores; c++)
                 if (_monitor.Agreement.Replica.IsHolder(id.Key, c)) { Finish($"after a revoke core #{c} is still a holder of {id.Key}"); return; }
@@ -113,6 +123,25 @@ sealed class CapabilityLoop(MonitorDispatcher monitor, DispatcherMemory sender, 
     }
 
     void Start(CapError e) => Ok(e, "starting an operation");
+
+    /// <summary>
+    /// True when the operation completed Ok. A Locked refusal with attempts left starts it again by
+    /// <paramref name="again"/> and returns false; any other error (or the last attempt refused) ends the loop.
+    /// </summary>
+    bool Succeeded(CapError e, string what, Action again)
+    {
+        if (e == CapError.Locked && _attempts + 1 < MaxAttempts)
+        {
+            _attempts++;
+            _retries++;
+            again();
+            return false;
+        }
+        _attempts = 0;
+        if (!Ok(e, what)) return false;
+        Volatile.Write(ref _completed, _completed + 1);
+        return true;
+    }
 
     bool Ok(CapError e, string what)
     {
@@ -125,7 +154,7 @@ sealed class CapabilityLoop(MonitorDispatcher monitor, DispatcherMemory sender, 
     {
         if (_finished) return;
         _finished = true;
-        _done(new Report(_transfer, _revoke, _transfers, _revokes, failure));
+        _done(new Report(_transfer, _revoke, _transfers, _revokes, _retries, failure));
     }
 
     static double Median(double[] values)

@@ -80,22 +80,29 @@ public static class CapabilityWorkload
             return memory;
         }), "the sender's CSpace");
 
-        var result = ShootdownWorkload.Wait(mk.CallOnAsync<CapabilityLoop.Report>(0, (m, done) =>
-            new CapabilityLoop(m, sender, receivers, slots, size, done).Begin()), "the capability operations");
+        CapabilityLoop? loop = null;
+        var result = ShootdownWorkload.WaitWhileProgressing(mk.CallOnAsync<CapabilityLoop.Report>(0, (m, done) =>
+            {
+                var l = new CapabilityLoop(m, sender, receivers, slots, size, done);
+                Volatile.Write(ref loop, l);
+                l.Begin();
+            }),
+            () => Volatile.Read(ref loop)?.OperationsCompleted ?? 0, "the capability operations", ShootdownWorkload.Stall);
         ShootdownWorkload.Wait(mk.CallOn(0, _ => { sender.Dispose(); return true; }), "the sender's cleanup");
         if (result.Failure != null) throw new InvalidOperationException(result.Failure);
         var (transfer, revoke, transfers, revokes) = (result.Transfer, result.Revoke, result.Transfers, result.Revokes);
 
         string param = $"protocol=numa-aware-multicast;group={grouping}";
+        string retried = result.Retries == 0 ? "" : $"; {result.Retries} operation(s) refused Locked (a 2PC aborted on a vote timeout) and started again";
         string sample = $"sample = median of {batch} operations of one repetition ({size.Warmup} untimed before), each timed on core {cores[0]} from its start until its completion there; " +
                         $"operations run one at a time, each started by the previous one's completion on core {cores[0]}; real: messages between pinned cores, the capability checks as in the CPU driver";
         return
         [
             RowFactory.Latency("Capability transfer to another core", k, param, RowFactory.ShootdownMetric,
-                new LatencySamples { Cycles = transfer, Disturbed = new bool[transfer.Length], Facts = $"{transfers} transfers to core {cores[1]}, each Ok; after each repetition core {cores[1]} held every frame" },
+                new LatencySamples { Cycles = transfer, Disturbed = new bool[transfer.Length], Facts = $"{transfers} transfers to core {cores[1]}, each Ok; after each repetition core {cores[1]} held every frame{retried}" },
                 $"cross-core transfer of a frame capability from core {cores[0]} to a dispatcher on core {cores[1]} of a {k}-core system: 2PC among all {k} monitors (the receiver becomes a holder), then the serialized capability to the receiving monitor, its import, and its answer; {sample}"),
             RowFactory.Latency($"Capability revoke with copies on {k} cores", k, param, RowFactory.ShootdownMetric,
-                new LatencySamples { Cycles = revoke, Disturbed = new bool[revoke.Length], Facts = $"{revokes} revokes, each Ok, each after transfers of the frame to the {k - 1} other cores (untimed); after each no other core held a copy" },
+                new LatencySamples { Cycles = revoke, Disturbed = new bool[revoke.Length], Facts = $"{revokes} revokes, each Ok, each after transfers of the frame to the {k - 1} other cores (untimed); after each no other core held a copy{retried}" },
                 $"revoke, on core {cores[0]}, of a frame capability that every other core holds a copy of ({k} cores in all): 2PC among all {k} monitors, on commit every other core deletes its copy; {sample}"),
         ];
     }

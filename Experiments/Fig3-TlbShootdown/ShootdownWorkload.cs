@@ -25,7 +25,8 @@ public static class ShootdownWorkload
     /// <summary>How an idle core waits: it polls 200 million cycles before it sleeps, long enough that no core sleeps between two operations.</summary>
     public static readonly WaitPolicy WaitPolicy = new(200_000_000);
     const ulong ShootVa = 0x6000_0000, UnmapVa = 0x6000_1000;
-    static readonly TimeSpan Stall = TimeSpan.FromMinutes(2);
+    /// <summary>How long a run may go without completing an operation before it counts as stalled.</summary>
+    internal static readonly TimeSpan Stall = TimeSpan.FromMinutes(2);
 
     /// <summary>
     /// The agreement's timeouts here: a 2PC aborts only if a vote is 5 s late, a decision is resent after 1 s, so that
