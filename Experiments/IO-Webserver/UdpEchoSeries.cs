@@ -29,8 +29,10 @@ public static class UdpEchoSeries
         bool clean = warm.Clean && runs.All(x => x.Clean) && balanced;
         int cores = server.Cores.Count;
         string param = string.Create(CultureInfo.InvariantCulture, $"{(stack != null ? $"stack={stack};" : "")}wire={wire.Label};payload={s.PayloadBytes};flows={s.Flows};window={s.Window};duration_s={s.Duration.TotalSeconds:0.###}");
-        string failures = string.Join("; ", runs.Where(x => !x.Clean).Select(x => x.Describe()));
-        string note = (clean ? "" : $"CHECK FAILED: {(balanced ? "" : "server account unbalanced; ")}{failures}{(warm.Clean ? "" : "; warm-up: " + warm.Describe())}; ") +
+        var problems = (balanced ? [] : new[] { "server account unbalanced" })
+            .Concat(warm.Clean ? [] : ["warm-up: " + warm.Describe()])
+            .Concat(runs.Where(x => !x.Clean).Select(x => "run: " + x.Describe()));
+        string note = (clean ? "" : $"CHECK FAILED: {string.Join("; ", problems)}; ") +
                       $"checks: every reply has the right length, flow, next sequence of its flow and intact payload, nothing lost ({runs.Sum(x => x.Received)} replies timed); " +
                       $"server: {account}; {placement}; network: {wire.Describe()}";
         var pps = runs.Select(x => x.PacketsPerSecond).ToArray();

@@ -55,14 +55,16 @@ public sealed class UdpLoadResult
 /// The UDP load generator: one thread pinned to one core, a connected non-blocking socket per flow (drained without
 /// blocking; when none has a reply the thread blocks in poll(2) for at most 1 ms), a closed loop of
 /// <c>Window</c> datagrams in flight per flow. It stops sending at the duration or the packet bound, whichever comes
-/// first, then collects the outstanding replies; a flow that hears nothing for <see cref="ReplyTimeout"/> ends the run
-/// (the rest count as lost). Datagram i of a flow carries (flow, i, send TSC) and a payload pattern that depends on i,
+/// first, then collects the outstanding replies; a run that hears nothing for <see cref="ReplyTimeout"/> ends (the rest
+/// count as lost), except before its first reply, which may take up to <see cref="FirstReplyTimeout"/> (a server thread
+/// just started, neighbour resolution on a wire just made, a loaded machine). Datagram i of a flow carries (flow, i, send TSC) and a payload pattern that depends on i,
 /// so a reply that is late, duplicated, from another flow or altered is caught.
 /// </summary>
 public static unsafe class UdpLoadGenerator
 {
     public const int MaxLatencySamples = 1 << 21;
     public static readonly TimeSpan ReplyTimeout = TimeSpan.FromSeconds(1);
+    public static readonly TimeSpan FirstReplyTimeout = TimeSpan.FromSeconds(10);
     const int Patterns = 256;
 
     public static UdpLoadResult Run(UdpLoadSettings s)
@@ -119,6 +121,7 @@ public static unsafe class UdpLoadGenerator
             long start = Stopwatch.GetTimestamp();
             long deadline = start + (long)(s.Duration.TotalSeconds * Stopwatch.Frequency);
             long timeout = (long)(ReplyTimeout.TotalSeconds * Stopwatch.Frequency);
+            long firstTimeout = (long)(FirstReplyTimeout.TotalSeconds * Stopwatch.Frequency);
             long lastReply = start, lastProgress = start;
             var waits = new SocketCalls.PollFd[s.Flows];
             for (int f = 0; f < s.Flows; f++) waits[f] = new SocketCalls.PollFd { Fd = fds[f], Events = SocketCalls.POLLIN };
@@ -152,7 +155,7 @@ public static unsafe class UdpLoadGenerator
                     }
                     long t = Stopwatch.GetTimestamp();
                     if (progress) { lastReply = t; lastProgress = t; }
-                    else if (t - lastProgress > timeout) break;
+                    else if (t - lastProgress > (received == 0 ? firstTimeout : timeout)) break;
                     // Nothing arrived: block in poll(2) (as wrk blocks in epoll) so that a server sharing this core can run.
                     else SocketCalls.Poll(wait, s.Flows, 1);
                     if (sending && t >= deadline) sending = false;
