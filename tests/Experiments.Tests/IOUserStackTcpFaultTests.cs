@@ -27,8 +27,7 @@ public class IOUserStackTcpFaultTests
     [Fact]
     public void PipelinedRequestsOverALossyReorderingLinkWithMalformedSegmentsGetExactlyTheResponseStream()
     {
-        IOUserStackTests.SkipUnlessWire();
-        using var wire = SeriesWire.CreateVeth();
+        using var wire = IOUserStackTests.VethWireOrSkip();
         var veth = wire.Veth!;
         using var server = MkUserWebServer.Start(wire, TestCores.First(2));
         Assert.Null(WebCheck.Static(() => wire.Connect(server.Port)));
