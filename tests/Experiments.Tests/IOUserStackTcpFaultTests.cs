@@ -27,8 +27,7 @@ public class IOUserStackTcpFaultTests
     [Fact]
     public void PipelinedRequestsOverALossyReorderingLinkWithMalformedSegmentsGetExactlyTheResponseStream()
     {
-        using var wire = IOUserStackTests.VethWireOrSkip();
-        var veth = wire.Veth!;
+        using var wire = IOUserStackTests.VethWireOrSkip(out var veth);
         using var server = MkUserWebServer.Start(wire, TestCores.First(2));
         Assert.Null(WebCheck.Static(() => wire.Connect(server.Port)));
         using var ring = veth.RunInFarNamespace(() => PacketRing.Open(VethWire.FarInterface));
