@@ -22,6 +22,7 @@ public sealed class MkUdpEchoServer : MkSocketServer, IUdpEchoServer
     readonly PacketPool _pool;
     readonly UdpNicDriver _driver;
     readonly UdpEchoStack _stack;
+
     MkUdpEchoServer(int driverCore, int stackCore, int maxDatagram, (long From, long To)? probe)
     {
         Cores = [driverCore, stackCore];
