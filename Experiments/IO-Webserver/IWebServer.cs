@@ -1,13 +1,4 @@
 namespace IOWebserver;
 
-/// <summary>A running web server on 127.0.0.1 (multikernel, Kestrel or lighttpd).</summary>
-public interface IWebServer : IDisposable
-{
-    int Port { get; }
-    /// <summary>Where clients connect (127.0.0.1 unless the server runs on the veth wire).</summary>
-    System.Net.IPAddress Address => System.Net.IPAddress.Loopback;
-    /// <summary>Cores the server side runs on (OS CPU numbers).</summary>
-    IReadOnlyList<int> Cores { get; }
-    /// <summary>Stops the server; returns its own account of what it did, for the notes.</summary>
-    string Stop();
-}
+/// <summary>A running web server on 127.0.0.1 (multikernel, Kestrel or lighttpd), or on the veth wire.</summary>
+public interface IWebServer : IRunningServer;

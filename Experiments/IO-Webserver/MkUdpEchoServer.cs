@@ -11,7 +11,7 @@ namespace IOWebserver;
 /// socket, polls it), the echo stack dispatcher on the second, one URPC binding between them (the driver's core binds
 /// to the stack's through the monitors) and one shared packet pool owned by the driver.
 /// </summary>
-public sealed class MkUdpEchoServer : IUdpEchoServer
+public sealed class MkUdpEchoServer : MkSocketServer, IUdpEchoServer
 {
     /// <summary>Receive buffers in the driver's pool: bounds the datagrams in flight between driver and stack.</summary>
     public const int PoolBuffers = 256;
@@ -20,13 +20,8 @@ public sealed class MkUdpEchoServer : IUdpEchoServer
 
     readonly Socket _socket;
     readonly PacketPool _pool;
-    readonly MultikernelSystem _mk;
     readonly UdpNicDriver _driver;
     readonly UdpEchoStack _stack;
-    bool _stopped;
-
-    public int Port { get; }
-    public IReadOnlyList<int> Cores { get; }
 
     MkUdpEchoServer(int driverCore, int stackCore, int maxDatagram, (long From, long To)? probe)
     {
@@ -36,16 +31,16 @@ public sealed class MkUdpEchoServer : IUdpEchoServer
         Port = ((IPEndPoint)_socket.LocalEndPoint!).Port;
         // A datagram longer than a buffer is dropped by the driver and counted (UdpNicDriver.Oversized), never echoed in part.
         _pool = new PacketPool(PoolBuffers, maxDatagram, MachineTopology.Current.NumaNodeOf(driverCore));
-        _mk = MultikernelSystem.Boot(new MultikernelOptions { Cores = [driverCore, stackCore] });
+        Mk = MultikernelSystem.Boot(new MultikernelOptions { Cores = [driverCore, stackCore] });
         try
         {
-            var binding = _mk.BindAsync(0, 1, RingSlots).GetAwaiter().GetResult(); // the system frees it at shutdown
+            var binding = Mk.BindAsync(0, 1, RingSlots).GetAwaiter().GetResult(); // the system frees it at shutdown
             _driver = new UdpNicDriver(_socket, _pool, binding.Client) { Probe = probe is { } p ? new AllocationProbe(p.From, p.To) : null };
             _stack = new UdpEchoStack(binding.Server, _pool.BufferSize) { Probe = probe is { } q ? new AllocationProbe(q.From, q.To) : null };
         }
         catch
         {
-            _mk.Dispose();
+            Mk.Dispose();
             throw;
         }
     }
@@ -54,42 +49,22 @@ public sealed class MkUdpEchoServer : IUdpEchoServer
     public static MkUdpEchoServer Start(int driverCore, int stackCore, int maxDatagram, (long From, long To)? probe = null)
     {
         var s = new MkUdpEchoServer(driverCore, stackCore, maxDatagram, probe);
-        try
-        {
-            s._mk.SpawnAsync(0, 1, () => s._stack).Wait();
-            s._mk.SpawnAsync(0, 0, () => s._driver).Wait();
-            return s;
-        }
-        catch
-        {
-            s.Dispose();
-            throw;
-        }
+        s.Spawn((1, s._stack), (0, s._driver));
+        return s;
     }
 
-    public string Stop()
-    {
-        if (!_stopped)
-        {
-            _stopped = true;
-            _mk.Shutdown();
-        }
-        return $"driver received {_driver.Received}, transmitted {_driver.Transmitted}, tx dropped {_driver.TxDropped}, oversized (dropped, not echoed) {_driver.Oversized}; stack echoed {_stack.Echoed}";
-    }
+    protected override string Account() =>
+        $"driver received {_driver.Received}, transmitted {_driver.Transmitted}, tx dropped {_driver.TxDropped}, oversized (dropped, not echoed) {_driver.Oversized}; stack echoed {_stack.Echoed}";
 
     /// <summary>Bytes the driver's and the stack's core threads allocated inside the probe window (null where it was not reached or not set).</summary>
     public (long? Driver, long? Stack) ProbeAllocations => (_driver.Probe?.Bytes, _stack.Probe?.Bytes);
 
     /// <summary>True when every datagram the driver read came back from the stack and went out: nothing lost inside the multikernel.</summary>
-    public bool Balanced => _stopped && _driver.Received == _stack.Echoed && _driver.Transmitted + _driver.TxDropped <= _driver.Received;
+    public bool Balanced => Stopped && _driver.Received == _stack.Echoed && _driver.Transmitted + _driver.TxDropped <= _driver.Received;
 
-    public void Dispose()
+    protected override void FreeResources()
     {
-        try { Stop(); }
-        finally
-        {
-            _pool.Dispose();
-            _socket.Dispose();
-        }
+        _pool.Dispose();
+        _socket.Dispose();
     }
 }

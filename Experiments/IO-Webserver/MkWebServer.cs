@@ -15,21 +15,16 @@ namespace IOWebserver;
 /// talks by one URPC binding that the monitors make; request bytes sit in the driver's receive pool, responses in the
 /// HTTP server's transmit pool.
 /// </summary>
-public sealed class MkWebServer : IWebServer
+public sealed class MkWebServer : MkSocketServer, IWebServer
 {
     public const int RxBuffers = 512, RxBufferBytes = 4096, TxBuffers = 512, TxBufferBytes = 8192, RingSlots = 4096;
 
     readonly Socket _listener;
     readonly PacketPool _rxPool, _txPool;
-    readonly MultikernelSystem _mk;
     readonly TcpNicDriver _driver;
     readonly HttpServerDispatcher _http;
     readonly Dispatcher? _database;
     readonly int _databaseCoreIndex;
-    bool _stopped;
-
-    public int Port { get; }
-    public IReadOnlyList<int> Cores { get; }
 
     MkWebServer(int[] cores, Func<UrpcEndpoint, PacketPool, Dispatcher>? database, (long From, long To)? probe, TimeSpan? idleTimeout, TimeSpan? requestTimeout)
     {
@@ -43,16 +38,16 @@ public sealed class MkWebServer : IWebServer
         Port = ((IPEndPoint)_listener.LocalEndPoint!).Port;
         _rxPool = new PacketPool(RxBuffers, RxBufferBytes, topo.NumaNodeOf(bootCores[0]));
         _txPool = new PacketPool(TxBuffers, TxBufferBytes, topo.NumaNodeOf(bootCores[1]));
-        _mk = MultikernelSystem.Boot(new MultikernelOptions { Cores = bootCores });
+        Mk = MultikernelSystem.Boot(new MultikernelOptions { Cores = bootCores });
         try
         {
             // Bindings from the monitors (the system frees them at shutdown): driver to HTTP server, HTTP server to database.
-            var driverHttp = _mk.BindAsync(0, 1, RingSlots).GetAwaiter().GetResult();
+            var driverHttp = Mk.BindAsync(0, 1, RingSlots).GetAwaiter().GetResult();
             UrpcBinding? httpDb = null;
             if (database != null)
             {
                 _databaseCoreIndex = bootCores.Length >= 3 ? 2 : 1;
-                httpDb = _mk.BindAsync(1, _databaseCoreIndex, RingSlots).GetAwaiter().GetResult();
+                httpDb = Mk.BindAsync(1, _databaseCoreIndex, RingSlots).GetAwaiter().GetResult();
                 _database = database(httpDb.Server, _txPool);
             }
             _driver = new TcpNicDriver(_listener, _rxPool, _txPool, driverHttp.Client)
@@ -65,7 +60,7 @@ public sealed class MkWebServer : IWebServer
         }
         catch
         {
-            _mk.Dispose();
+            Mk.Dispose();
             throw;
         }
     }
@@ -79,45 +74,25 @@ public sealed class MkWebServer : IWebServer
         TimeSpan? idleTimeout = null, TimeSpan? requestTimeout = null)
     {
         var s = new MkWebServer(cores, database, probe, idleTimeout, requestTimeout);
-        try
-        {
-            if (s._database != null) s._mk.SpawnAsync(0, s._databaseCoreIndex, () => s._database).Wait();
-            s._mk.SpawnAsync(0, 1, () => s._http).Wait();
-            s._mk.SpawnAsync(0, 0, () => s._driver).Wait();
-            return s;
-        }
-        catch
-        {
-            s.Dispose();
-            throw;
-        }
+        if (s._database != null) s.Spawn((s._databaseCoreIndex, s._database));
+        s.Spawn((1, s._http), (0, s._driver));
+        return s;
     }
 
     /// <summary>Bytes the driver's and the HTTP server's core threads allocated inside the probe window (null where not reached or not set).</summary>
     public (long? Driver, long? Http) ProbeAllocations => (_driver.Probe?.Bytes, _http.Probe?.Bytes);
 
-    public string Stop()
-    {
-        if (!_stopped)
-        {
-            _stopped = true;
-            _mk.Shutdown();
-        }
-        return $"driver accepted {_driver.Accepted} connections, closed {_driver.Closed} ({_driver.TimedOut} timed out, {_driver.Evicted} evicted when the table was full), refused {_driver.Refused}, " +
+    protected override string Account() =>
+        $"driver accepted {_driver.Accepted} connections, closed {_driver.Closed} ({_driver.TimedOut} timed out, {_driver.Evicted} evicted when the table was full), refused {_driver.Refused}, " +
                $"paused reading {_driver.Paused} times (back-pressure), received {_driver.RxBytes} B, sent {_driver.TxBytes} B; " +
                $"HTTP server parsed {_http.Requests} requests: {_http.StaticResponses} static, {_http.DynamicResponses} dynamic, {_http.Errors} errors, " +
                $"inboxes in use {_http.InboxesInUse} of {HttpServerDispatcher.Inboxes}" +
                (_database != null ? $"; database on core {Cores[_databaseCoreIndex]}{(_databaseCoreIndex == 1 ? " (shared with the HTTP server: only 2 cores given)" : "")}" : "");
-    }
 
-    public void Dispose()
+    protected override void FreeResources()
     {
-        try { Stop(); }
-        finally
-        {
-            _rxPool.Dispose();
-            _txPool.Dispose();
-            _listener.Dispose();
-        }
+        _rxPool.Dispose();
+        _txPool.Dispose();
+        _listener.Dispose();
     }
 }

@@ -1,3 +1,4 @@
+using Multikernel.ParallelLoops;
 using Compute.Runtimes;
 using Multikernel.Hardware;
 using Npb.Runtime;
@@ -65,7 +66,7 @@ public class ParallelRuntimeTests
                 Assert.Equal(i >= from && i < to ? 1 : 0, visits[i]);
             for (int i = from; i < to; i++)
             {
-                var (lo, hi) = StaticPartition.Block(from, to, workers, byWorker[i]);
+                var (lo, hi) = BlockPartition.Block(from, to, workers, byWorker[i]);
                 Assert.InRange(i, lo, hi - 1);
             }
         }
@@ -97,7 +98,7 @@ public class ParallelRuntimeTests
         double expected = 0;
         for (int w = 0; w < workers; w++)
         {
-            var (lo, hi) = StaticPartition.Block(0, v.Length, workers, w);
+            var (lo, hi) = BlockPartition.Block(0, v.Length, workers, w);
             double part = 0;
             for (int i = lo; i < hi; i++) part += v[i];
             expected += part;

@@ -6,6 +6,15 @@ public class IOCliTests
 {
     static (int Exit, string Out, string Err) Run(params string[] args) => ProgramRun.Invoke(IoCli.Run, args);
 
+    /// <summary>A quick run of one web part (1 s, one repetition, 4 connections) that must exit 0; its result rows.</summary>
+    static IReadOnlyList<ResultRow> QuickWebRun(string part)
+    {
+        string dir = TestCores.TempDir();
+        var (exit, _, err) = Run("--quick", "--only", part, "--duration", "1", "--repetitions", "1", "--connections", "4", "--cores", CoreList.Format(TestCores.UpToTwo), "--out", dir);
+        Assert.True(exit == 0, err);
+        return ResultsFile.Read(Path.Combine(dir, IoSettings.ExperimentId));
+    }
+
     [Theory]
     [InlineData("--cores", "9999", "--cores", "allowed cores")]
     [InlineData("--duration", "fast", "--duration", "allowed: 0.2 to 600")]
@@ -88,10 +97,7 @@ public class IOCliTests
     [Fact]
     public void StaticQuickRunMeasuresEveryServerOrSaysWhichToolIsMissing()
     {
-        string dir = TestCores.TempDir();
-        var (exit, _, err) = Run("--quick", "--only", "static", "--duration", "1", "--repetitions", "1", "--connections", "4", "--cores", CoreList.Format(TestCores.UpToTwo), "--out", dir);
-        Assert.True(exit == 0, err);
-        var rows = ResultsFile.Read(Path.Combine(dir, IoSettings.ExperimentId));
+        var rows = QuickWebRun("static");
         foreach (string series in new[] { WebSeries.StaticKestrel, WebSeries.StaticLighttpd, WebSeries.StaticMk })
         {
             bool missing = Tools.Wrk == null || (series == WebSeries.StaticLighttpd && Tools.Lighttpd == null);
@@ -121,10 +127,7 @@ public class IOCliTests
     [Fact]
     public void DynamicQuickRunMeasuresBothServersOrSaysWhyNot()
     {
-        string dir = TestCores.TempDir();
-        var (exit, _, err) = Run("--quick", "--only", "dynamic", "--duration", "1", "--repetitions", "1", "--connections", "4", "--cores", CoreList.Format(TestCores.UpToTwo), "--out", dir);
-        Assert.True(exit == 0, err);
-        var rows = ResultsFile.Read(Path.Combine(dir, IoSettings.ExperimentId));
+        var rows = QuickWebRun("dynamic");
         foreach (string series in new[] { WebSeries.DynamicMk, WebSeries.DynamicKestrel })
         {
             foreach (string? stack in series == WebSeries.DynamicMk ? new[] { "stack=user", "stack=kernel" } : new string?[] { null })

@@ -19,9 +19,7 @@ public class IOUserStackRobustnessTests
     [Fact]
     public void MalformedFramesAreCountedAndDroppedAndTheEchoKeepsServing()
     {
-        IOUserStackTests.SkipUnlessWire();
-        using var wire = SeriesWire.CreateVeth();
-        var veth = wire.Veth!;
+        using var wire = IOUserStackTests.VethWireOrSkip(out var veth);
         using var server = MkUserUdpEchoServer.Start(wire, TestCores.First(2)[0], TestCores.First(2)[1], 1472);
         using var client = wire.InClientNamespace(() => new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { ReceiveTimeout = 5000 });
         client.Connect(new IPEndPoint(server.Address, server.Port));
@@ -77,9 +75,7 @@ public class IOUserStackRobustnessTests
     [Fact]
     public void UnderASynFloodIdleConnectionsSlowlorisAndAHugeHeaderAGoodClientIsStillServed()
     {
-        IOUserStackTests.SkipUnlessWire();
-        using var wire = SeriesWire.CreateVeth();
-        var veth = wire.Veth!;
+        using var wire = IOUserStackTests.VethWireOrSkip(out var veth);
         using var server = MkUserWebServer.Start(wire, TestCores.First(2), requestTimeout: TimeSpan.FromSeconds(2));
         Assert.Null(WebCheck.Static(() => wire.Connect(server.Port)));
 

@@ -27,9 +27,7 @@ public class IOUserStackTcpFaultTests
     [Fact]
     public void PipelinedRequestsOverALossyReorderingLinkWithMalformedSegmentsGetExactlyTheResponseStream()
     {
-        IOUserStackTests.SkipUnlessWire();
-        using var wire = SeriesWire.CreateVeth();
-        var veth = wire.Veth!;
+        using var wire = IOUserStackTests.VethWireOrSkip(out var veth);
         using var server = MkUserWebServer.Start(wire, TestCores.First(2));
         Assert.Null(WebCheck.Static(() => wire.Connect(server.Port)));
         using var ring = veth.RunInFarNamespace(() => PacketRing.Open(VethWire.FarInterface));

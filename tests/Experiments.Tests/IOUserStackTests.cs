@@ -18,13 +18,21 @@ public class IOUserStackTests
         Assert.SkipUnless(TestCores.HasTwo, "the user-stack multikernel needs a driver core and a stack core; this process may use one");
     }
 
+    /// <summary>A fresh veth wire for one test, and its <paramref name="veth"/> pair; the test is skipped, with the reason, where <see cref="SkipUnlessWire"/> says so.</summary>
+    internal static SeriesWire VethWireOrSkip(out VethWire veth)
+    {
+        SkipUnlessWire();
+        var wire = SeriesWire.CreateVeth();
+        veth = wire.Veth!;
+        return wire;
+    }
+
     [Theory]
     [InlineData(PacketRingVersion.V3)]
     [InlineData(PacketRingVersion.V2)]
     public void UdpEchoOfEverySizeComesBackByteForByteFromTheFarNamespace(PacketRingVersion version)
     {
-        SkipUnlessWire();
-        using var wire = SeriesWire.CreateVeth();
+        using var wire = VethWireOrSkip(out _);
         using var server = MkUserUdpEchoServer.Start(wire, TestCores.First(2)[0], TestCores.First(2)[1], 1472, ring: new PacketRingOptions { Version = version });
         using var client = wire.InClientNamespace(() => new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { ReceiveTimeout = 5000 });
         client.Connect(new IPEndPoint(server.Address, server.Port));
@@ -37,8 +45,7 @@ public class IOUserStackTests
     [Fact]
     public void ClosedLoopFromTheFarNamespaceLosesNothingAndAllocatesNothingPerPacket()
     {
-        SkipUnlessWire();
-        using var wire = SeriesWire.CreateVeth();
+        using var wire = VethWireOrSkip(out _);
         using var server = MkUserUdpEchoServer.Start(wire, TestCores.First(2)[0], TestCores.First(2)[1], 1024, probe: (3_000, 9_000));
         var r = UdpLoadGenerator.Run(new UdpLoadSettings(server.Port, 1024, Flows: 3, Window: 8, TimeSpan.FromSeconds(30), MaxPackets: 10_000, Core: TestCores.First(2)[^1])
             { Address = server.Address, Namespace = wire.ClientNamespace });
@@ -70,8 +77,7 @@ public class IOUserStackTests
     [Fact]
     public void KeptAliveStaticRequestsAllocateNothingOnTheDriverStackAndHttpCores()
     {
-        SkipUnlessWire();
-        using var wire = SeriesWire.CreateVeth();
+        using var wire = VethWireOrSkip(out _);
         using var server = MkUserWebServer.Start(wire, TestCores.First(2), probe: (2_000, 6_000));
         const int clients = 4, each = 2_000;
         var connections = Enumerable.Range(0, clients).Select(_ => wire.Connect(server.Port, TimeSpan.FromSeconds(10))).ToArray();

@@ -15,6 +15,16 @@ public class NetStackTests
         }
     }
 
+    /// <summary>A harness whose stack echoes UDP port 7 through <paramref name="echo"/> and already knows the peer (ARP done).</summary>
+    static StackHarness EchoingOnPort7(out UdpEcho echo, int txSlots = 4096)
+    {
+        var h = new StackHarness(txSlots: txSlots);
+        echo = new UdpEcho();
+        h.Stack.BindUdp(7, echo);
+        h.Introduce();
+        return h;
+    }
+
     [Fact]
     public void AnswersArpRequestForItsAddressAndLearnsTheAsker()
     {
@@ -88,10 +98,7 @@ public class NetStackTests
     [Fact]
     public void EchoesUdpWithAValidChecksumAndSwappedPorts()
     {
-        using var h = new StackHarness();
-        var echo = new UdpEcho();
-        h.Stack.BindUdp(7, echo);
-        h.Introduce();
+        using var h = EchoingOnPort7(out var echo);
         byte[] data = "hello, multikernel"u8.ToArray();
         h.Deliver(h.IpFrame(17, TestFrames.Udp(StackHarness.PeerIp, StackHarness.StackIp, 40000, 7, data)));
         var reply = Assert.Single(h.Tx.Drain());
@@ -113,10 +120,7 @@ public class NetStackTests
     public void FramesWithPartialChecksumFromTheRingAreNotRejected()
     {
         // The far side's kernel leaves TCP/UDP checksums to the "NIC" on veth; the ring marks such frames.
-        using var h = new StackHarness();
-        var echo = new UdpEcho();
-        h.Stack.BindUdp(7, echo);
-        h.Introduce();
+        using var h = EchoingOnPort7(out var echo);
         byte[] udp = TestFrames.Udp(StackHarness.PeerIp, StackHarness.StackIp, 40000, 7, [1, 2, 3]);
         udp[6] ^= 0x55; // what a partial (pseudo-header only) checksum looks like to a verifier: wrong
         h.Stack.ReceiveFrame(h.IpFrame(17, udp), RxFrameFlags.ChecksumPartial);
@@ -129,10 +133,7 @@ public class NetStackTests
     [Fact]
     public void MalformedFramesAreCountedAndDroppedWithoutAnAnswer()
     {
-        using var h = new StackHarness();
-        var echo = new UdpEcho();
-        h.Stack.BindUdp(7, echo);
-        h.Introduce();
+        using var h = EchoingOnPort7(out var echo);
         byte[] good = h.IpFrame(17, TestFrames.Udp(StackHarness.PeerIp, StackHarness.StackIp, 40000, 7, [9, 9, 9, 9]));
         var bad = new List<byte[]>();
         // Truncated at every length below the full frame (Ethernet, IP and UDP headers cut short).
@@ -192,10 +193,7 @@ public class NetStackTests
     [Fact]
     public void IpOptionsAreSkippedAndThePacketServed()
     {
-        using var h = new StackHarness();
-        var echo = new UdpEcho();
-        h.Stack.BindUdp(7, echo);
-        h.Introduce();
+        using var h = EchoingOnPort7(out var echo);
         byte[] options = [0x94, 0x04, 0x00, 0x00]; // Router Alert
         h.Deliver(TestFrames.Ethernet(StackHarness.StackMac, StackHarness.PeerMac, TestFrames.Ipv4,
             TestFrames.Ip(StackHarness.PeerIp, StackHarness.StackIp, 17, TestFrames.Udp(StackHarness.PeerIp, StackHarness.StackIp, 5, 7, [4, 2]), options)));
@@ -207,10 +205,7 @@ public class NetStackTests
     [Fact]
     public void FramesForOtherMacOrIpAddressesAreIgnored()
     {
-        using var h = new StackHarness();
-        var echo = new UdpEcho();
-        h.Stack.BindUdp(7, echo);
-        h.Introduce();
+        using var h = EchoingOnPort7(out var echo);
         byte[] udp = TestFrames.Udp(StackHarness.PeerIp, new Ipv4Address(169, 254, 1, 3), 5, 7, [1]);
         h.Deliver(TestFrames.Ethernet(StackHarness.StackMac, StackHarness.PeerMac, TestFrames.Ipv4, TestFrames.Ip(StackHarness.PeerIp, new Ipv4Address(169, 254, 1, 3), 17, udp)));
         h.Deliver(TestFrames.Ethernet(MacAddress.Parse("02:00:00:00:00:09"), StackHarness.PeerMac, TestFrames.Ipv4,
@@ -244,10 +239,7 @@ public class NetStackTests
     [Fact]
     public void UdpEchoAllocatesNothingPerPacketInSteadyState()
     {
-        using var h = new StackHarness(txSlots: 64);
-        var echo = new UdpEcho();
-        h.Stack.BindUdp(7, echo);
-        h.Introduce();
+        using var h = EchoingOnPort7(out var echo, txSlots: 64);
         byte[] frame = h.IpFrame(17, TestFrames.Udp(StackHarness.PeerIp, StackHarness.StackIp, 40000, 7, new byte[64]));
         for (int i = 0; i < 1000; i++) { h.Stack.ReceiveFrame(frame); h.Tx.Discard(); } // warm up (tiered JIT)
         var probe = new Multikernel.Drivers.AllocationProbe(1000, 11_000);

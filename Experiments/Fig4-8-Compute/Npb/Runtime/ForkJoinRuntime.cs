@@ -1,3 +1,4 @@
+using Multikernel.ParallelLoops;
 using System.Runtime.CompilerServices;
 
 namespace Npb.Runtime;
@@ -84,7 +85,7 @@ public abstract class ForkJoinRuntime : IParallelRuntime
 
     public abstract void Dispose();
 
-    /// <summary>A static-schedule loop: worker w runs block w of <see cref="StaticPartition"/>.</summary>
+    /// <summary>A static-schedule loop: worker w runs block w of <see cref="BlockPartition"/>.</summary>
     sealed class StaticTask<TBody> : WorkerTask where TBody : struct, IRangeBody
     {
         [ThreadStatic] static StaticTask<TBody>? t_free;
@@ -105,7 +106,7 @@ public abstract class ForkJoinRuntime : IParallelRuntime
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public override void Run(int worker)
         {
-            var (lo, hi) = StaticPartition.Block(_from, _to, _parts, worker);
+            var (lo, hi) = BlockPartition.Block(_from, _to, _parts, worker);
             if (lo >= hi) return;
             TBody body = _body;
             body.Execute(lo, hi, worker);
@@ -176,7 +177,7 @@ public abstract class ForkJoinRuntime : IParallelRuntime
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public override void Run(int worker)
         {
-            var (lo, hi) = StaticPartition.Block(_from, _to, _parts, worker);
+            var (lo, hi) = BlockPartition.Block(_from, _to, _parts, worker);
             SumPair s = default;
             if (lo < hi)
             {

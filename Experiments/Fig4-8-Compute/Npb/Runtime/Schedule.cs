@@ -1,3 +1,5 @@
+using Multikernel.ParallelLoops;
+
 namespace Npb.Runtime;
 
 /// <summary>How a parallel loop's iterations are shared among the workers (OpenMP's schedule clause).</summary>
@@ -5,7 +7,7 @@ public enum Schedule
 {
     /// <summary>
     /// The range is cut into <see cref="IParallelRuntime.Workers"/> contiguous blocks of near-equal size
-    /// (<see cref="StaticPartition"/>); block w runs once, as one call with worker = w. The same range and worker
+    /// (<see cref="BlockPartition"/>); block w runs once, as one call with worker = w. The same range and worker
     /// count always give the same blocks, so state indexed by worker carries over between static loops.
     /// </summary>
     Static,
