@@ -19,6 +19,9 @@ public static class PanelChart
     /// <summary>Height of the plot area of a panel in a row of two, and of a panel alone in its row (full width).</summary>
     public const int PlotHeight = 215, WidePlotHeight = 250;
 
+    /// <summary>Pixels left of the plot area (the y axis's ticks and title); the legend below starts at this offset.</summary>
+    const int LeftMargin = 58;
+
     /// <summary>The legend entry of every paper value drawn in the colour of the series of ours it stands for.</summary>
     public const string MatchedPaperLegend = "paper (◇)";
 
@@ -82,7 +85,7 @@ public static class PanelChart
     {
         if (names.Count == 0) return 0;
         var widths = names.Select(n => 45 + (int)Math.Ceiling(6.2 * n.Length)).ToList();
-        int avail = width - 70; // the plot area's width: a conservative bound on the legend's
+        int avail = width - LeftMargin; // a legend below the plot area starts at its left edge and may run to the figure's right edge
         if (widths.Sum() <= avail) return 1;
         int columns = Math.Max(1, avail / widths.Max());
         return (names.Count + columns - 1) / columns;
@@ -185,7 +188,7 @@ public static class PanelChart
         l.SetProperty("paper_bgcolor", "white");
         l.SetProperty("plot_bgcolor", PlotBackground);
         l.SetProperty("font", new Dictionary<string, object> { ["family"] = "DejaVu Sans, Arial, sans-serif", ["size"] = 10, ["color"] = "#222" });
-        l.SetProperty("margin", new Dictionary<string, object> { ["l"] = 58, ["r"] = 12, ["t"] = 30, ["b"] = bottom });
+        l.SetProperty("margin", new Dictionary<string, object> { ["l"] = LeftMargin, ["r"] = 12, ["t"] = 30, ["b"] = bottom });
         l.SetProperty("showlegend", true);
         l.SetProperty("legend", new Dictionary<string, object>
         {
