@@ -27,11 +27,6 @@ public class IOUserStackTcpFaultTests
     [Fact]
     public void PipelinedRequestsOverALossyReorderingLinkWithMalformedSegmentsGetExactlyTheResponseStream()
     {
-        // Open finding (issue 14): on main at aa28116 one case stalled with every request byte acknowledged and
-        // 18,890 of 21,038 response bytes received (replay: 10530695987955283875,4895989724523053897,60; FaultCase
-        // Seed 969125639, 6 requests, 12% loss, 3% duplicates, reordering, 6% malformed): the server's retransmission
-        // of lost response segments under loss is under investigation, so the property is skipped until it is fixed.
-        Assert.Skip("open finding of issue 14: a response stream stalled under 12% loss (replay 10530695987955283875,4895989724523053897,60); skipped until the server's retransmission under loss is fixed");
         using var wire = IOUserStackTests.VethWireOrSkip(out var veth);
         using var server = MkUserWebServer.Start(wire, TestCores.First(2));
         Assert.Null(WebCheck.Static(() => wire.Connect(server.Port)));
@@ -44,7 +39,8 @@ public class IOUserStackTcpFaultTests
             from duplicatePercent in Gen.Choose(0, 15)
             from reorder in Gen.Elements(false, true)
             from malformedPercent in Gen.Choose(0, 15)
-            select new FaultCase(seed, requests, lossPercent, duplicatePercent, reorder, malformedPercent);
+            from coalescedAcks in Gen.Elements(false, true)
+            select new FaultCase(seed, requests, lossPercent, duplicatePercent, reorder, malformedPercent, coalescedAcks);
         int cases = 0;
         long malformedSent = 0;
         var property = Prop.ForAll(gen.ToArbitrary(), c =>
@@ -70,13 +66,40 @@ public class IOUserStackTcpFaultTests
             $"{stack.Tcp.BufferBytesHeld} B held in connection buffers after {cases} cases; {account}");
     }
 
-    internal sealed record FaultCase(int Seed, int Requests, int LossPercent, int DuplicatePercent, bool Reorder, int MalformedPercent);
+    /// <summary>
+    /// The case the property once found stalled (every request byte acknowledged, 18,890 of 21,038 response bytes
+    /// received after 60 s): with every response byte already sent once, no ACK gave an RTT sample, so each timeout
+    /// doubled the RTO of the last (0.35, 0.7, ... 22 s). An ACK of new data now ends the backoff, as lwIP does. On
+    /// failure the client's receive trace is printed.
+    /// </summary>
+    [Fact]
+    public void TheHeavyLossCaseThatOnceStalledGetsTheWholeResponseStream()
+    {
+        using var wire = IOUserStackTests.VethWireOrSkip(out var veth);
+        using var server = MkUserWebServer.Start(wire, TestCores.First(2));
+        Assert.Null(WebCheck.Static(() => wire.Connect(server.Port)));
+        using var ring = veth.RunInFarNamespace(() => PacketRing.Open(VethWire.FarInterface));
+        var c = new FaultCase(Seed: 969125639, Requests: 6, LossPercent: 12, DuplicatePercent: 3, Reorder: true, MalformedPercent: 6, CoalescedAcks: true);
+        var client = new RawTcpClient(ring, veth.FarMac, veth.ServerMac, new Ipv4Address(169, 254, SeriesWire.Subnet, 250), veth.ServerAddress,
+            30_000, (ushort)server.Port, c);
+        string? problem = client.Run(TimeSpan.FromSeconds(60));
+        var n = server.StackCores.Stack.Stack.Counters;
+        TestContext.Current.TestOutputHelper?.WriteLine($"{n.TcpRetransmissions} retransmissions ({n.TcpFastRetransmissions} fast)");
+        Assert.True(problem == null, $"{problem}; segments the client received:\n{string.Join("\n", client.Trace)}");
+        server.Stop(); // throws if any core faulted
+    }
+
+    /// <param name="CoalescedAcks">One ACK per 2 ms receive pass instead of one per data segment (a duplicate ACK for
+    /// every out-of-order one): few duplicate ACKs, so lost segments come back by the retransmission timer, not by fast
+    /// retransmit.</param>
+    internal sealed record FaultCase(int Seed, int Requests, int LossPercent, int DuplicatePercent, bool Reorder, int MalformedPercent, bool CoalescedAcks);
 
     /// <summary>
     /// A TCP client of just enough RFC 793 for this test, on a raw ring: active open with the MSS option, a request
     /// stream sent go-back-N from the acknowledged point within the server's window (again after 20 ms without
-    /// progress), in-order receive with a duplicate ACK for every out-of-order segment (so the server's fast
-    /// retransmit can work), a 65535-byte window and an RST at the end. Answers ARP for its address. The faults of
+    /// progress), in-order receive with an ACK for every data segment, so a duplicate ACK for every out-of-order
+    /// one (the server's fast retransmit can work), or one ACK per receive pass (<see cref="FaultCase.CoalescedAcks"/>),
+    /// a 65535-byte window and an RST at the end. Answers ARP for its address. The faults of
     /// its <see cref="FaultCase"/> apply to every segment it sends and to every segment of the server it receives.
     /// </summary>
     sealed class RawTcpClient(PacketRing ring, MacAddress mac, MacAddress serverMac, Ipv4Address address, Ipv4Address server, ushort port, ushort serverPort, FaultCase c)
@@ -90,10 +113,13 @@ public class IOUserStackTcpFaultTests
         int _acked;   // request bytes the server has acknowledged
         int _window;  // the server's last advertised window
         bool _reset;
-        bool _needAck;
+        int _acksDue; // data segments received since the last ACKs went out
         string? _problem;
 
         public long MalformedSent { get; private set; }
+        /// <summary>Every server segment the client saw: ms since start, relative seq and ack, length, flags, window, whether the fault lost it.</summary>
+        public List<string> Trace { get; } = [];
+        readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
 
         uint RcvNxt => _irs + 1 + (uint)_received.Count;
 
@@ -127,11 +153,9 @@ public class IOUserStackTcpFaultTests
                 Receive(TimeSpan.FromMilliseconds(2), handshake: false);
                 if (_problem != null) return _problem;
                 if (_reset) return "the server reset the connection";
-                if (_needAck)
-                {
-                    _needAck = false;
+                for (int i = c.CoalescedAcks ? Math.Min(_acksDue, 1) : _acksDue; i > 0; i--)
                     Send(_frames.Tcp(port, serverPort, _iss + 1 + (uint)_acked, RcvNxt, Ack, 65535, []), lossless: false);
-                }
+                _acksDue = 0;
             }
             Receive(TimeSpan.FromMilliseconds(20), handshake: false); // anything beyond the expected stream would show now
             if (_problem != null) return _problem;
@@ -252,9 +276,11 @@ public class IOUserStackTcpFaultTests
                 else if ((s.Flags & Rst) != 0) _problem ??= "the server refused the connection";
                 return;
             }
-            if (_rng.Next(100) < c.LossPercent) return; // lost on the way
+            bool lost = _rng.Next(100) < c.LossPercent;
+            Trace.Add($"{_clock.Elapsed.TotalMilliseconds:F1} rx seq {s.Seq - _irs - 1} len {s.TcpPayload.Length} ack {s.AckNumber - _iss - 1} fl {s.Flags:x} win {s.Window} {(lost ? "LOST" : "")} have {_received.Count}");
+            if (lost) return; // lost on the way
             if ((s.Flags & Rst) != 0) { _reset = true; return; }
-            if ((s.Flags & Syn) != 0) { _needAck = true; return; } // a retransmitted SYN-ACK: our ACK was lost
+            if ((s.Flags & Syn) != 0) { _acksDue++; return; } // a retransmitted SYN-ACK: our ACK was lost
             if ((s.Flags & Fin) != 0) { _problem ??= "the server closed the connection"; return; }
             if ((s.Flags & Ack) != 0)
             {
@@ -263,7 +289,7 @@ public class IOUserStackTcpFaultTests
                 _window = s.Window;
             }
             if (s.TcpPayload.Length == 0) return;
-            _needAck = true; // in order, out of order or old: every data segment is acknowledged (duplicate ACKs too)
+            _acksDue++; // in order, out of order or old: every data segment is acknowledged (duplicate ACKs too)
             int offset = (int)(RcvNxt - s.Seq); // how much of this segment we already have
             if (offset < 0 || offset >= s.TcpPayload.Length) return;
             foreach (byte b in s.TcpPayload[offset..]) _received.Add(b);

@@ -13,8 +13,8 @@ namespace Multikernel.Net.Stack;
 /// SACK, no timestamps); sequence and acknowledgment processing; a receive window equal to the free space of the
 /// connection's receive buffer, whose right edge never moves left; out-of-order segments kept in place (at most
 /// <see cref="TcpReceiveBuffer.MaxIntervals"/> holes) and answered with an immediate duplicate ACK; a retransmission
-/// timer per connection (RTT estimate per RFC 6298 with Karn's rule, exponential backoff up to MaxRto, reset after
-/// MaxRetransmissions), go-back-N on a timeout, fast retransmit on the third duplicate ACK, slow start and congestion
+/// timer per connection (RTT estimate per RFC 6298 with Karn's rule, exponential backoff up to MaxRto while no new
+/// data is acknowledged, back to the estimate on an ACK of new data as lwIP does, reset after MaxRetransmissions), go-back-N on a timeout, fast retransmit on the third duplicate ACK, slow start and congestion
 /// avoidance; zero-window probing; FIN in both directions with every closing state; RST on segments for no
 /// connection; challenge ACKs for in-window RSTs and SYNs; TIME_WAIT for a bounded time; half-open connections
 /// bounded (the oldest is evicted); the table refusing SYNs with RST when full (after recycling TIME_WAIT slots).</para>
@@ -550,6 +550,7 @@ public sealed unsafe class TcpLayer : IDisposable
         if (Lt(c.SndNxt, ack)) c.SndNxt = ack;
         c.DupAcks = 0;
         if (c.Timing && Ge(ack, c.TimedSeq)) SampleRtt(c);
+        else c.Rto = EstimatedRto(c); // new data got through: the backoff of earlier timeouts ends (as lwIP's tcp_receive)
         // Congestion window (RFC 5681): slow start below ssthresh, then about one MSS per round trip.
         c.Cwnd = c.Cwnd < c.Ssthresh ? c.Cwnd + Math.Min((int)acked, c.SndMss) : c.Cwnd + Math.Max(1, c.SndMss * c.SndMss / c.Cwnd);
         c.Cwnd = Math.Min(c.Cwnd, 1 << 24);
@@ -572,8 +573,12 @@ public sealed unsafe class TcpLayer : IDisposable
             c.Rttvar = (3 * c.Rttvar + Math.Abs(c.Srtt - r)) / 4;
             c.Srtt = (7 * c.Srtt + r) / 8;
         }
-        c.Rto = Math.Clamp(c.Srtt + Math.Max(1000, 4 * c.Rttvar), _o.MinRtoMicroseconds, _o.MaxRtoMicroseconds);
+        c.Rto = EstimatedRto(c);
     }
+
+    /// <summary>RFC 6298's RTO from the connection's RTT estimate (SRTT + max(G, 4 RTTVAR), G = 1 ms), without backoff; the initial RTO before any sample.</summary>
+    long EstimatedRto(TcpConnection c) =>
+        c.RttMeasured ? Math.Clamp(c.Srtt + Math.Max(1000, 4 * c.Rttvar), _o.MinRtoMicroseconds, _o.MaxRtoMicroseconds) : _o.InitialRtoMicroseconds;
 
     void FastRetransmit(TcpConnection c)
     {

@@ -226,6 +226,44 @@ public class TcpTests
     }
 
     [Fact]
+    public void AnAckOfNewDataEndsTheBackoffOfEarlierTimeouts()
+    {
+        // Every byte already sent once, so no later ACK can give an RTT sample (Karn): without ending the backoff here,
+        // each further loss would wait twice as long as the last (this stalled a transfer for a minute under 12% loss).
+        var (h, p, s) = Connected(o => o with { InitialRtoMicroseconds = 1_000_000, MinRtoMicroseconds = 200_000 });
+        using var _ = h;
+        h.Tcp.Send(s, new byte[3 * 1460]);
+        var segs = p.Mine(h.Flush()).ToList();
+        Assert.Equal(3, segs.Count);
+        long lastSent = h.Now;
+        var gaps = new List<long>();
+        while (gaps.Count < 3) // three timeouts in a row: 200, 400, 800 ms
+        {
+            h.Advance(10_000);
+            foreach (var f in p.Mine(h.Flush()).Concat(p.Mine(h.Tx.Drain())))
+            {
+                Assert.Equal(segs[0].Seq, f.Seq);
+                gaps.Add(h.Now - lastSent);
+                lastSent = h.Now;
+            }
+        }
+        for (int i = 0; i < 3; i++) Assert.InRange(gaps[i], 200_000L << i, (200_000L << i) + 10_000);
+        h.Deliver(p.Segment(p.SndNxt, segs[1].Seq, Ack)); // the first segment's retransmission got through
+        h.Flush();
+        h.Tx.Drain();
+        long ackedAt = h.Now;
+        long next = 0;
+        for (long t = 0; next == 0 && t < 5_000_000; t += 10_000)
+        {
+            h.Advance(10_000);
+            foreach (var f in p.Mine(h.Flush()).Concat(p.Mine(h.Tx.Drain())))
+                if (f.Seq == segs[1].Seq && next == 0) next = h.Now - ackedAt;
+        }
+        // The next timeout is the RTT estimate's 200 ms again, not the 1,600 ms the backoff had reached.
+        Assert.InRange(next, 200_000L, 210_000L);
+    }
+
+    [Fact]
     public void ThirdDuplicateAckTriggersFastRetransmitBeforeTheTimer()
     {
         var (h, p, s) = Connected();
