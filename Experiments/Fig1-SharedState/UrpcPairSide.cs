@@ -13,6 +13,7 @@ namespace Fig1.SharedState;
 public abstract class UrpcPairSide : GatedMeasurement<PairSideReport>
 {
     readonly SweepSize _size;
+    string? _failure;
 
     /// <summary>This side's end of the binding to the other core.</summary>
     protected readonly UrpcEndpoint Peer;
@@ -23,54 +24,49 @@ public abstract class UrpcPairSide : GatedMeasurement<PairSideReport>
         _size = size;
     }
 
-    /// <summary><paramref name="count"/> round trips; cycles per round trip where this side times them (A), else NaN.</summary>
-    protected abstract double RoundTrips(int count);
+    /// <summary>A batch of <paramref name="count"/> round trips; cycles per round trip where this side times them (A), else NaN.</summary>
+    protected abstract double RoundTrips(int rep, int count, bool warmup);
 
-    /// <summary><paramref name="count"/> stamped messages each way; the mean one-way cycles towards this side.</summary>
+    /// <summary>A batch of <paramref name="count"/> stamped messages each way; the mean one-way cycles towards this side.</summary>
     protected abstract double OneWay(int rep, int count, bool warmup);
 
     /// <summary>One stream of <paramref name="count"/> messages; its rate in messages per 1000 cycles where this side
-    /// times it (B), else NaN. A side that finds a wrong message sets <paramref name="failure"/> (the first one stays).</summary>
-    protected abstract double Stream(int rep, int count, bool warmup, ref string? failure);
+    /// times it (B), else NaN. A side that finds a wrong message reports it with <see cref="NoteFailure"/>.</summary>
+    protected abstract double Stream(int rep, int count, bool warmup);
 
     /// <summary>Which of the side's own figures the report carries besides the latency (<see cref="PairSideReport.Other"/>):
     /// the round trips (A) or the stream rate (B).</summary>
     protected abstract bool ReportsRoundTrips { get; }
 
+    /// <summary>Records what was wrong (the first report stays); null records nothing.</summary>
+    protected void NoteFailure(string? failure) => _failure ??= failure;
+
     protected sealed override PairSideReport Measure()
     {
-        int reps = _size.Repetitions;
-        var roundTrip = new double[reps];
-        var oneWay = new double[reps];
-        var stream = new double[reps];
-        var disturbedLatency = new bool[reps];
-        var disturbedStream = new bool[reps];
-        string? failure = null;
-        for (int r = 0; r < reps; r++)
-        {
-            RoundTrips(_size.Warmup);
-            long switches = ContextSwitches.InvoluntaryOfThisThread();
-            roundTrip[r] = RoundTrips(_size.Iterations);
-            disturbedLatency[r] = ContextSwitches.InvoluntaryOfThisThread() != switches;
-        }
-        for (int r = 0; r < reps; r++)
-        {
-            OneWay(r, _size.Warmup, warmup: true);
-            long switches = ContextSwitches.InvoluntaryOfThisThread();
-            oneWay[r] = OneWay(r, _size.Iterations, warmup: false);
-            disturbedLatency[r] |= ContextSwitches.InvoluntaryOfThisThread() != switches;
-        }
-        for (int r = 0; r < reps; r++)
-        {
-            Stream(r, _size.Warmup, warmup: true, ref failure);
-            long switches = ContextSwitches.InvoluntaryOfThisThread();
-            stream[r] = Stream(r, _size.Iterations, warmup: false, ref failure);
-            disturbedStream[r] = ContextSwitches.InvoluntaryOfThisThread() != switches;
-        }
+        var disturbedLatency = new bool[_size.Repetitions];
+        var disturbedStream = new bool[_size.Repetitions];
+        double[] roundTrip = Phase(RoundTrips, disturbedLatency);
+        double[] oneWay = Phase(OneWay, disturbedLatency);
+        double[] stream = Phase(Stream, disturbedStream);
         return new PairSideReport
         {
             Latency = oneWay, Other = ReportsRoundTrips ? roundTrip : stream,
-            DisturbedLatency = disturbedLatency, DisturbedStream = disturbedStream, Failure = failure,
+            DisturbedLatency = disturbedLatency, DisturbedStream = disturbedStream, Failure = _failure,
         };
+    }
+
+    /// <summary>One phase: per repetition a warm-up batch, then a timed one. Returns the timed batches' figures and ORs
+    /// into <paramref name="disturbed"/> whether the OS descheduled this thread during each.</summary>
+    double[] Phase(Func<int, int, bool, double> batch, bool[] disturbed)
+    {
+        var figures = new double[_size.Repetitions];
+        for (int r = 0; r < figures.Length; r++)
+        {
+            batch(r, _size.Warmup, true);
+            long switches = ContextSwitches.InvoluntaryOfThisThread();
+            figures[r] = batch(r, _size.Iterations, false);
+            disturbed[r] |= ContextSwitches.InvoluntaryOfThisThread() != switches;
+        }
+        return figures;
     }
 }

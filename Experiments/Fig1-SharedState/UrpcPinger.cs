@@ -14,11 +14,11 @@ public sealed class UrpcPinger(UrpcEndpoint b, SweepSize size, IMeasurementOutco
 {
     protected override bool ReportsRoundTrips => true;
 
-    protected override double RoundTrips(int count) => (double)PairLoops.RoundTrips(Peer.Sender, Peer.Receiver, count) / count;
+    protected override double RoundTrips(int rep, int count, bool warmup) => (double)PairLoops.RoundTrips(Peer.Sender, Peer.Receiver, count) / count;
 
     protected override double OneWay(int rep, int count, bool warmup) => (double)(long)Stamped(rep, count, warmup) / count;
 
-    protected override double Stream(int rep, int count, bool warmup, ref string? failure)
+    protected override double Stream(int rep, int count, bool warmup)
     {
         SendStream(rep, count, warmup);
         return double.NaN; // B times the stream

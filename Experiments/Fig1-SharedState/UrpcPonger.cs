@@ -11,7 +11,7 @@ public sealed class UrpcPonger(UrpcEndpoint a, SweepSize size, IMeasurementOutco
 {
     protected override bool ReportsRoundTrips => false;
 
-    protected override double RoundTrips(int count)
+    protected override double RoundTrips(int rep, int count, bool warmup)
     {
         PairLoops.Echoes(Peer.Sender, Peer.Receiver, count);
         return double.NaN; // A times the round trips
@@ -19,10 +19,9 @@ public sealed class UrpcPonger(UrpcEndpoint a, SweepSize size, IMeasurementOutco
 
     protected override double OneWay(int rep, int count, bool warmup) => (double)(long)Pong(count) / count;
 
-    protected override double Stream(int rep, int count, bool warmup, ref string? failure)
+    protected override double Stream(int rep, int count, bool warmup)
     {
-        string? wrong = Drain(count, warmup, out double msgsPerKcycle); // drained even after a failure: A waits for the end
-        failure ??= wrong;
+        NoteFailure(Drain(count, warmup, out double msgsPerKcycle)); // drained even after a failure: A waits for the end
         return msgsPerKcycle;
     }
 
