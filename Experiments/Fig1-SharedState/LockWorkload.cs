@@ -1,6 +1,4 @@
 using System.Runtime.CompilerServices;
-using Experiments.Common;
-using Multikernel.Hardware;
 
 namespace Fig1.SharedState;
 
@@ -19,70 +17,49 @@ public enum HostLock
 /// </summary>
 public static unsafe class LockWorkload
 {
-    public static PointMeasurement Run(IReadOnlyList<int> cores, int lines, SweepSize size, HostLock kind)
-    {
-        using var shared = new SharedLines(lines);
-        return Run(cores, shared, size, kind);
-    }
-
-    /// <summary>Runs on caller-owned lines (which must start at zero), so a test can inspect them afterwards.</summary>
+    /// <summary>Runs on the caller's lines, which must start at zero (the check counts from there); a test can inspect them afterwards.</summary>
     public static PointMeasurement Run(IReadOnlyList<int> cores, SharedLines shared, SweepSize size, HostLock kind)
     {
-        int k = cores.Count, lines = shared.Count;
         using var spin = new TtasSpinLock();
-        var gate = new Lock();
-        long* p = shared.Base;
-        var samples = new double[k * size.Repetitions];
-        var disturbed = new bool[k * size.Repetitions];
-        PinnedThreadGroup.Run(cores, (w, barrier) =>
-        {
-            for (int r = 0; r < size.Repetitions; r++)
-            {
-                barrier.SignalAndWait();
-                Run(kind, gate, spin, p, lines, size.Warmup);
-                barrier.SignalAndWait();
-                long switches = ContextSwitches.InvoluntaryOfThisThread();
-                ulong t0 = CycleClock.Now();
-                Run(kind, gate, spin, p, lines, size.Iterations);
-                ulong t1 = CycleClock.Now();
-                samples[w * size.Repetitions + r] = (double)(t1 - t0) / size.Iterations;
-                disturbed[w * size.Repetitions + r] = ContextSwitches.InvoluntaryOfThisThread() != switches;
-            }
-        }, TimeSpan.FromMinutes(5));
+        var (samples, disturbed) = kind == HostLock.DotNetLock
+            ? SharedLinesTimer.Run(cores, shared, size, new UnderLock(new Lock()))
+            : SharedLinesTimer.Run(cores, shared, size, new UnderSpinLock(spin));
         return new PointMeasurement
         {
             CyclesPerOp = samples,
-            Failure = shared.CheckAll(k * size.OpsPerThread),
-            RepetitionDisturbed = PointMeasurement.PerRepetition(disturbed, size.Repetitions),
+            Failure = shared.CheckAll(cores.Count * size.OpsPerThread),
+            RepetitionDisturbed = disturbed,
         };
     }
 
-    static void Run(HostLock kind, Lock gate, TtasSpinLock spin, long* p, int lines, int updates)
+    /// <summary>Each update of all lines inside one <c>lock</c> statement.</summary>
+    readonly struct UnderLock(Lock gate) : ISharedLinesUpdate
     {
-        if (kind == HostLock.DotNetLock) UnderLock(gate, p, lines, updates);
-        else UnderSpinLock(spin, p, lines, updates);
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    static void UnderLock(Lock gate, long* p, int lines, int updates)
-    {
-        for (int i = 0; i < updates; i++)
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        public void Apply(long* p, int lines, int updates)
         {
-            lock (gate)
+            for (int i = 0; i < updates; i++)
             {
-                for (int j = 0; j < lines; j++) p[j * SharedLines.WordsPerLine]++;
+                lock (gate)
+                {
+                    for (int j = 0; j < lines; j++) p[j * SharedLines.WordsPerLine]++;
+                }
             }
         }
     }
 
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    static void UnderSpinLock(TtasSpinLock spin, long* p, int lines, int updates)
+    /// <summary>Each update of all lines inside one hold of the TTAS spin lock.</summary>
+    readonly struct UnderSpinLock(TtasSpinLock spin) : ISharedLinesUpdate
     {
-        for (int i = 0; i < updates; i++)
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        public void Apply(long* p, int lines, int updates)
         {
-            spin.Enter();
-            for (int j = 0; j < lines; j++) p[j * SharedLines.WordsPerLine]++;
-            spin.Exit();
+            for (int i = 0; i < updates; i++)
+            {
+                spin.Enter();
+                for (int j = 0; j < lines; j++) p[j * SharedLines.WordsPerLine]++;
+                spin.Exit();
+            }
         }
     }
 }

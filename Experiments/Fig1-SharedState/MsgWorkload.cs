@@ -53,8 +53,7 @@ public static class MsgWorkload
     {
         if (cores.Count < 2)
             throw new ArgumentException("MSG needs at least two cores: one server core and one or more client cores", nameof(cores));
-        if (window < 1 || window > UpdateProtocol.MaxWindow)
-            throw new ArgumentOutOfRangeException(nameof(window), window, $"window must be 1..{UpdateProtocol.MaxWindow}");
+        UpdateProtocol.CheckWindow(window);
         int clients = cores.Count - 1;
         long expected = clients * size.OpsPerThread;
 

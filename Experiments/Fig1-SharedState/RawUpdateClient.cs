@@ -22,8 +22,7 @@ public sealed class RawUpdateClient : GatedMeasurement<ClientReport>
 
     public RawUpdateClient(UrpcEndpoint server, SweepSize size, int window, DispatcherOutcome<ClientReport> outcome) : base("fig1-raw-client", outcome)
     {
-        if (window < 1 || window > UpdateProtocol.MaxWindow)
-            throw new ArgumentOutOfRangeException(nameof(window), window, $"window must be 1..{UpdateProtocol.MaxWindow}");
+        UpdateProtocol.CheckWindow(window);
         _server = server;
         _size = size;
         _window = window;

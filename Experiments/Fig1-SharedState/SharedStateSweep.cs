@@ -37,7 +37,8 @@ public static class SharedStateSweep
                 foreach (int n in LockLines)
                     points.Add(new PlannedPoint($"{series}{n} cores={k}", ops * (k > 1 ? 120 + 10 * n : 20 + n), () =>
                     {
-                        var m = LockWorkload.Run(cores, n, size, kind);
+                        using var shared = new SharedLines(n);
+                        var m = LockWorkload.Run(cores, shared, size, kind);
                         return [rows.Cycles($"{series}{n}", k, $"lines={n}", "cycles_per_update", m.CyclesPerOp, m.RepetitionDisturbed, RowFactory.Verdict(m.Verified),
                             Note(m.Failure, $"{k} thread(s) pinned to cores {CoreList.Format(cores)}; plain increments of {n} shared line(s) under {what}"))];
                     }));
@@ -58,7 +59,8 @@ public static class SharedStateSweep
         int k = cores.Length;
         string series = ShmSeries(n, update), param = $"lines={n}";
         var c = twin?.Shm(cores, n, size, update); // the C twin first, then C#, on the same cores
-        var m = ShmWorkload.Run(cores, n, size, update);
+        using var shared = new SharedLines(n);
+        var m = ShmWorkload.Run(cores, shared, size, update);
         string how = update == ShmUpdate.Atomic
             ? $"each update is one atomic increment (lock-prefixed) of each of {n} shared line(s)"
             : $"each update is a plain load, add and store of each of {n} shared line(s), no lock prefix (as in the paper)" +

@@ -1,6 +1,4 @@
 using System.Runtime.CompilerServices;
-using Experiments.Common;
-using Multikernel.Hardware;
 
 namespace Fig1.SharedState;
 
@@ -26,44 +24,20 @@ public enum ShmUpdate
 /// </summary>
 public static unsafe class ShmWorkload
 {
-    public static PointMeasurement Run(IReadOnlyList<int> cores, int lines, SweepSize size, ShmUpdate update)
-    {
-        using var shared = new SharedLines(lines);
-        return Run(cores, shared, size, update);
-    }
-
-    /// <summary>Runs on caller-owned lines (which must start at zero), so a test can inspect them afterwards.</summary>
+    /// <summary>Runs on the caller's lines, which must start at zero (the check counts from there); a test can inspect them afterwards.</summary>
     public static PointMeasurement Run(IReadOnlyList<int> cores, SharedLines shared, SweepSize size, ShmUpdate update)
     {
-        int k = cores.Count, lines = shared.Count;
-        long* p = shared.Base;
-        var samples = new double[k * size.Repetitions];
-        var disturbed = new bool[k * size.Repetitions];
         bool atomic = update == ShmUpdate.Atomic;
-        PinnedThreadGroup.Run(cores, (w, barrier) =>
-        {
-            for (int r = 0; r < size.Repetitions; r++)
-            {
-                barrier.SignalAndWait();
-                if (atomic) UpdateAtomic(p, lines, size.Warmup);
-                else UpdatePlain(p, lines, size.Warmup);
-                barrier.SignalAndWait();
-                long switches = ContextSwitches.InvoluntaryOfThisThread();
-                ulong t0 = CycleClock.Now();
-                if (atomic) UpdateAtomic(p, lines, size.Iterations);
-                else UpdatePlain(p, lines, size.Iterations);
-                ulong t1 = CycleClock.Now();
-                samples[w * size.Repetitions + r] = (double)(t1 - t0) / size.Iterations;
-                disturbed[w * size.Repetitions + r] = ContextSwitches.InvoluntaryOfThisThread() != switches;
-            }
-        }, TimeSpan.FromMinutes(5));
-        long expected = k * size.OpsPerThread;
-        bool exact = atomic || k == 1;
+        var (samples, disturbed) = atomic
+            ? SharedLinesTimer.Run(cores, shared, size, new AtomicIncrements())
+            : SharedLinesTimer.Run(cores, shared, size, new PlainIncrements());
+        long expected = cores.Count * size.OpsPerThread;
+        bool exact = atomic || cores.Count == 1;
         return new PointMeasurement
         {
             CyclesPerOp = samples,
             Failure = exact ? shared.CheckAll(expected) : shared.CheckWithin(1, expected),
-            RepetitionDisturbed = PointMeasurement.PerRepetition(disturbed, size.Repetitions),
+            RepetitionDisturbed = disturbed,
             LostUpdates = exact ? 0 : LostFraction(shared, expected),
         };
     }
@@ -76,26 +50,32 @@ public static unsafe class ShmWorkload
         return lost / shared.Count / expected;
     }
 
-    /// <summary>The measured loop of SHMn: <paramref name="updates"/> updates, each a plain load, add and store of every line.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    static void UpdatePlain(long* p, int lines, int updates)
+    /// <summary>The measured loop of SHMn: each update a plain load, add and store of every line.</summary>
+    readonly struct PlainIncrements : ISharedLinesUpdate
     {
-        // Volatile: every update really loads and stores each line (no register caching across iterations); on x86
-        // these are ordinary mov instructions, no fence and no lock prefix.
-        for (int i = 0; i < updates; i++)
-            for (int j = 0; j < lines; j++)
-            {
-                ref long line = ref p[j * SharedLines.WordsPerLine];
-                Volatile.Write(ref line, Volatile.Read(ref line) + 1);
-            }
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        public void Apply(long* p, int lines, int updates)
+        {
+            // Volatile: every update really loads and stores each line (no register caching across iterations); on x86
+            // these are ordinary mov instructions, no fence and no lock prefix.
+            for (int i = 0; i < updates; i++)
+                for (int j = 0; j < lines; j++)
+                {
+                    ref long line = ref p[j * SharedLines.WordsPerLine];
+                    Volatile.Write(ref line, Volatile.Read(ref line) + 1);
+                }
+        }
     }
 
-    /// <summary>The measured loop of SHMn-atomic: <paramref name="updates"/> updates, each an atomic increment of every line.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    static void UpdateAtomic(long* p, int lines, int updates)
+    /// <summary>The measured loop of SHMn-atomic: each update an atomic increment (<c>lock xadd</c>) of every line.</summary>
+    readonly struct AtomicIncrements : ISharedLinesUpdate
     {
-        for (int i = 0; i < updates; i++)
-            for (int j = 0; j < lines; j++)
-                Interlocked.Increment(ref p[j * SharedLines.WordsPerLine]);
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        public void Apply(long* p, int lines, int updates)
+        {
+            for (int i = 0; i < updates; i++)
+                for (int j = 0; j < lines; j++)
+                    Interlocked.Increment(ref p[j * SharedLines.WordsPerLine]);
+        }
     }
 }

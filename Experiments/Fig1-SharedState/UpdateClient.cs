@@ -30,8 +30,7 @@ public sealed class UpdateClient : Dispatcher
 
     public UpdateClient(UrpcEndpoint server, SweepSize size, int window, DispatcherOutcome<ClientReport> outcome) : base("fig1-client")
     {
-        if (window < 1 || window > UpdateProtocol.MaxWindow)
-            throw new ArgumentOutOfRangeException(nameof(window), window, $"window must be 1..{UpdateProtocol.MaxWindow}");
+        UpdateProtocol.CheckWindow(window);
         _server = server;
         _size = size;
         _window = window;

@@ -19,6 +19,13 @@ public static class UpdateProtocol
     /// </summary>
     public const int MaxWindow = RingSlots - RingSlots / 4;
 
+    /// <summary>Throws unless <paramref name="window"/> (requests a client keeps in flight) is 1..<see cref="MaxWindow"/>.</summary>
+    public static void CheckWindow(int window)
+    {
+        if (window < 1 || window > MaxWindow)
+            throw new ArgumentOutOfRangeException(nameof(window), window, $"window must be 1..{MaxWindow}");
+    }
+
     /// <summary>How long a participant waits without progress before it gives up (a peer died or a bug).</summary>
     public static readonly TimeSpan Stall = TimeSpan.FromSeconds(60);
 

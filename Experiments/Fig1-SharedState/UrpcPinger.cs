@@ -9,46 +9,19 @@ namespace Fig1.SharedState;
 /// Core A: per repetition a batch of round trips (timed as a whole: <see cref="PairLoops.RoundTrips"/>), then stamped
 /// pings for the one-way latency, then streams messages to B.
 /// </summary>
-public sealed class UrpcPinger : GatedMeasurement<PairSideReport>
+public sealed class UrpcPinger(UrpcEndpoint b, SweepSize size, IMeasurementOutcome<PairSideReport> outcome)
+    : UrpcPairSide("urpc-pinger", b, size, outcome)
 {
-    readonly UrpcEndpoint _b;
-    readonly SweepSize _size;
+    protected override bool ReportsRoundTrips => true;
 
-    public UrpcPinger(UrpcEndpoint b, SweepSize size, IMeasurementOutcome<PairSideReport> outcome) : base("urpc-pinger", outcome)
-    {
-        _b = b;
-        _size = size;
-    }
+    protected override double RoundTrips(int rep, int count, bool warmup) => (double)PairLoops.RoundTrips(Peer.Sender, Peer.Receiver, count) / count;
 
-    protected override PairSideReport Measure()
+    protected override double OneWay(int rep, int count, bool warmup) => (double)(long)Stamped(rep, count, warmup) / count;
+
+    protected override double Stream(int rep, int count, bool warmup)
     {
-        int reps = _size.Repetitions;
-        var rtt = new double[reps];
-        var bToA = new double[reps];
-        var dLat = new bool[reps];
-        var dStream = new bool[reps];
-        for (int r = 0; r < reps; r++)
-        {
-            PairLoops.RoundTrips(_b.Sender, _b.Receiver, _size.Warmup);
-            long switches = ContextSwitches.InvoluntaryOfThisThread();
-            rtt[r] = (double)PairLoops.RoundTrips(_b.Sender, _b.Receiver, _size.Iterations) / _size.Iterations;
-            dLat[r] = ContextSwitches.InvoluntaryOfThisThread() != switches;
-        }
-        for (int r = 0; r < reps; r++)
-        {
-            Stamped(r, _size.Warmup, true);
-            long switches = ContextSwitches.InvoluntaryOfThisThread();
-            bToA[r] = (double)(long)Stamped(r, _size.Iterations, false) / _size.Iterations;
-            dLat[r] |= ContextSwitches.InvoluntaryOfThisThread() != switches;
-        }
-        for (int r = 0; r < reps; r++)
-        {
-            Stream(r, _size.Warmup, true);
-            long switches = ContextSwitches.InvoluntaryOfThisThread();
-            Stream(r, _size.Iterations, false);
-            dStream[r] = ContextSwitches.InvoluntaryOfThisThread() != switches;
-        }
-        return new PairSideReport { Latency = bToA, Other = rtt, DisturbedLatency = dLat, DisturbedStream = dStream };
+        SendStream(rep, count, warmup);
+        return double.NaN; // B times the stream
     }
 
     /// <summary>Stamped pings: each carries A's TSC before the send; returns the sum over the pongs of (A's TSC on arrival - B's stamp).</summary>
@@ -59,9 +32,9 @@ public sealed class UrpcPinger : GatedMeasurement<PairSideReport>
         var guard = new StallGuard();
         for (int i = 0; i < count; i++)
         {
-            _b.Sender.Send(new PairProtocol.Ping(CycleClock.Now(), rep, warm));
+            Peer.Sender.Send(new PairProtocol.Ping(CycleClock.Now(), rep, warm));
             UrpcMessage m;
-            while (!_b.Receiver.TryReceive(out m))
+            while (!Peer.Receiver.TryReceive(out m))
             {
                 PairLoops.Pause();
                 guard.Spin("a pong");
@@ -74,13 +47,14 @@ public sealed class UrpcPinger : GatedMeasurement<PairSideReport>
         return backSum;
     }
 
+    /// <summary>Streams <paramref name="count"/> messages to B and waits for its acknowledgment of all of them.</summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    void Stream(int rep, int count, bool warm)
+    void SendStream(int rep, int count, bool warm)
     {
         var guard = new StallGuard();
-        for (int i = 0; i < count; i++) _b.Sender.Send(new PairProtocol.Stream(i, warm));
+        for (int i = 0; i < count; i++) Peer.Sender.Send(new PairProtocol.Stream(i, warm));
         UrpcMessage m;
-        while (!_b.Receiver.TryReceive(out m))
+        while (!Peer.Receiver.TryReceive(out m))
         {
             PairLoops.Pause();
             guard.Spin("the end of a stream");

@@ -6,47 +6,23 @@ using Multikernel.Urpc;
 namespace Fig1.SharedState;
 
 /// <summary>Core B: echoes the round trips, answers stamped pings with stamped pongs, then receives the streams and times them.</summary>
-public sealed class UrpcPonger : GatedMeasurement<PairSideReport>
+public sealed class UrpcPonger(UrpcEndpoint a, SweepSize size, IMeasurementOutcome<PairSideReport> outcome)
+    : UrpcPairSide("urpc-ponger", a, size, outcome)
 {
-    readonly UrpcEndpoint _a;
-    readonly SweepSize _size;
+    protected override bool ReportsRoundTrips => false;
 
-    public UrpcPonger(UrpcEndpoint a, SweepSize size, IMeasurementOutcome<PairSideReport> outcome) : base("urpc-ponger", outcome)
+    protected override double RoundTrips(int rep, int count, bool warmup)
     {
-        _a = a;
-        _size = size;
+        PairLoops.Echoes(Peer.Sender, Peer.Receiver, count);
+        return double.NaN; // A times the round trips
     }
 
-    protected override PairSideReport Measure()
+    protected override double OneWay(int rep, int count, bool warmup) => (double)(long)Pong(count) / count;
+
+    protected override double Stream(int rep, int count, bool warmup)
     {
-        int reps = _size.Repetitions;
-        var aToB = new double[reps];
-        var rate = new double[reps];
-        var dLat = new bool[reps];
-        var dStream = new bool[reps];
-        string? failure = null;
-        for (int r = 0; r < reps; r++)
-        {
-            PairLoops.Echoes(_a.Sender, _a.Receiver, _size.Warmup);
-            long switches = ContextSwitches.InvoluntaryOfThisThread();
-            PairLoops.Echoes(_a.Sender, _a.Receiver, _size.Iterations);
-            dLat[r] = ContextSwitches.InvoluntaryOfThisThread() != switches;
-        }
-        for (int r = 0; r < reps; r++)
-        {
-            Pong(_size.Warmup);
-            long switches = ContextSwitches.InvoluntaryOfThisThread();
-            aToB[r] = (double)(long)Pong(_size.Iterations) / _size.Iterations;
-            dLat[r] |= ContextSwitches.InvoluntaryOfThisThread() != switches;
-        }
-        for (int r = 0; r < reps; r++)
-        {
-            failure ??= Drain(_size.Warmup, true, out _);
-            long switches = ContextSwitches.InvoluntaryOfThisThread();
-            failure ??= Drain(_size.Iterations, false, out rate[r]);
-            dStream[r] = ContextSwitches.InvoluntaryOfThisThread() != switches;
-        }
-        return new PairSideReport { Latency = aToB, Other = rate, DisturbedLatency = dLat, DisturbedStream = dStream, Failure = failure };
+        NoteFailure(Drain(count, warmup, out double msgsPerKcycle)); // drained even after a failure: A waits for the end
+        return msgsPerKcycle;
     }
 
     /// <summary>Answers stamped pings; returns the sum over them of (B's TSC on arrival - A's stamp).</summary>
@@ -58,7 +34,7 @@ public sealed class UrpcPonger : GatedMeasurement<PairSideReport>
         for (int i = 0; i < count; i++)
         {
             UrpcMessage m;
-            while (!_a.Receiver.TryReceive(out m))
+            while (!Peer.Receiver.TryReceive(out m))
             {
                 PairLoops.Pause();
                 guard.Spin("a ping");
@@ -67,7 +43,7 @@ public sealed class UrpcPonger : GatedMeasurement<PairSideReport>
             guard.Progress();
             if (m.Type != PairProtocol.Ping.TypeId) throw new InvalidDataException($"ponger expected a ping, got type {m.Type}");
             sum += t1 - PairProtocol.Ping.Decode(in m).SentAt;
-            _a.Sender.Send(new PairProtocol.Pong(CycleClock.Now()));
+            Peer.Sender.Send(new PairProtocol.Pong(CycleClock.Now()));
         }
         return sum;
     }
@@ -85,7 +61,7 @@ public sealed class UrpcPonger : GatedMeasurement<PairSideReport>
         for (int i = 0; i < count; i++)
         {
             UrpcMessage m;
-            while (!_a.Receiver.TryReceive(out m))
+            while (!Peer.Receiver.TryReceive(out m))
             {
                 PairLoops.Pause();
                 guard.Spin("a stream message");
@@ -96,7 +72,7 @@ public sealed class UrpcPonger : GatedMeasurement<PairSideReport>
                 failure ??= $"stream message {i}: type {m.Type}, sequence {m[0]}, warm flag {m[1]}";
         }
         ulong last = CycleClock.Now();
-        _a.Sender.Send(new PairProtocol.StreamDone(count));
+        Peer.Sender.Send(new PairProtocol.StreamDone(count));
         msgsPerKcycle = count > 1 && last > first ? (count - 1) * 1000.0 / (last - first) : double.NaN;
         return failure;
     }

@@ -8,7 +8,7 @@ namespace IOWebserver;
 /// consumed as complete requests (in an inbox lent from the server's <see cref="InboxPool"/> only while there are
 /// such bytes), the receive descriptors not yet copied into the inbox, and whether a response is still being produced
 /// elsewhere (a database query), in which case later pipelined requests wait so that responses leave in request order.
-/// <para>Invariants: at most <see cref="TcpNicDriver.RxCreditsPerConnection"/> receive descriptors are pending (the
+/// <para>Invariants: at most <see cref="ServedConnection.RxCredits"/> receive descriptors are pending (the
 /// driver sends no more until one is returned); <see cref="Inbox"/> is null whenever <see cref="Length"/> is 0 and
 /// nothing is pending, outside the server's handling of one message.</para>
 /// </summary>
@@ -30,7 +30,7 @@ public sealed class HttpConnection
     /// <summary>Queued for an inbox (the pool was empty when bytes arrived).</summary>
     public bool WaitingForInbox;
 
-    readonly (int Buffer, int Length)[] _pending = new (int, int)[TcpNicDriver.RxCreditsPerConnection];
+    readonly (int Buffer, int Length)[] _pending = new (int, int)[ServedConnection.RxCredits];
     int _pendingHead, _pendingCount;
 
     /// <summary>Receive descriptors not yet (wholly) copied into the inbox.</summary>

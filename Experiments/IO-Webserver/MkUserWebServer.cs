@@ -94,9 +94,9 @@ public sealed class MkUserWebServer : IWebServer
     public string Stop()
     {
         _cores.Stop();
-        var b = _bridge;
-        return $"TCP bridge on the stack core accepted {b.Accepted} connections, closed {b.Closed} ({b.TimedOut} timed out, {b.Resets} reset by the peer), " +
-               $"paused reading {b.Paused} times (back-pressure), received {b.RxBytes} B, sent {b.TxBytes} B; " +
+        var b = _bridge.Counters;
+        return $"TCP bridge on the stack core accepted {b.Accepted} connections, closed {b.Closed} ({b.TimedOut} timed out, {_bridge.Resets} reset by the peer), " +
+               $"{b.Traffic()}; " +
                $"HTTP server (beside the stack on core {Cores[1]}) parsed {_http.Requests} requests: {_http.StaticResponses} static, {_http.DynamicResponses} dynamic, {_http.Errors} errors, " +
                $"inboxes in use {_http.InboxesInUse} of {HttpServerDispatcher.Inboxes}" +
                (_database != null ? $"; database on core {Cores[_databaseCoreIndex]}{(_databaseCoreIndex == 1 ? " (shared with the stack and HTTP server: only 2 cores given)" : "")}" : "") +

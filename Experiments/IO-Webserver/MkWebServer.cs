@@ -83,8 +83,8 @@ public sealed class MkWebServer : MkSocketServer, IWebServer
     public (long? Driver, long? Http) ProbeAllocations => (_driver.Probe?.Bytes, _http.Probe?.Bytes);
 
     protected override string Account() =>
-        $"driver accepted {_driver.Accepted} connections, closed {_driver.Closed} ({_driver.TimedOut} timed out, {_driver.Evicted} evicted when the table was full), refused {_driver.Refused}, " +
-               $"paused reading {_driver.Paused} times (back-pressure), received {_driver.RxBytes} B, sent {_driver.TxBytes} B; " +
+        $"driver accepted {_driver.Counters.Accepted} connections, closed {_driver.Counters.Closed} ({_driver.Counters.TimedOut} timed out, {_driver.Evicted} evicted when the table was full), refused {_driver.Refused}, " +
+               $"{_driver.Counters.Traffic()}; " +
                $"HTTP server parsed {_http.Requests} requests: {_http.StaticResponses} static, {_http.DynamicResponses} dynamic, {_http.Errors} errors, " +
                $"inboxes in use {_http.InboxesInUse} of {HttpServerDispatcher.Inboxes}" +
                (_database != null ? $"; database on core {Cores[_databaseCoreIndex]}{(_databaseCoreIndex == 1 ? " (shared with the HTTP server: only 2 cores given)" : "")}" : "");

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Net.Sockets;
 using Multikernel.CpuDriver;
@@ -19,7 +18,7 @@ namespace Multikernel.Drivers;
 /// Per connection, Rx descriptors leave in arrival order and <see cref="NicMessages.Closed"/> is the last message
 /// for that id; Tx descriptors are written in the order they arrived. Only this dispatcher touches the sockets,
 /// the epoll instance, the receive pool's free list and the connection table.</para>
-/// <para>Back-pressure: at most <see cref="RxCreditsPerConnection"/> receive buffers of one connection are out at the
+/// <para>Back-pressure: at most <see cref="ServedConnection.RxCredits"/> receive buffers of one connection are out at the
 /// server at a time; at that limit the driver stops reading the connection (no EPOLLIN) until an RxDone for it
 /// comes back, so a client that sends faster than the server answers is slowed by TCP's own window, and one
 /// connection cannot take the whole receive pool.</para>
@@ -31,8 +30,6 @@ namespace Multikernel.Drivers;
 public sealed unsafe class TcpNicDriver : Dispatcher
 {
     public const int Batch = 32, MaxConnections = 4096;
-    /// <summary>Receive buffers of one connection that may be out at the server before the driver stops reading it.</summary>
-    public const int RxCreditsPerConnection = 4;
     /// <summary>How often (milliseconds) the driver looks for connections past their timeouts.</summary>
     const long SweepEveryMs = 100;
     const ulong ListenToken = ulong.MaxValue;
@@ -46,34 +43,24 @@ public sealed unsafe class TcpNicDriver : Dispatcher
     readonly Epoll.Event[] _events = new Epoll.Event[64];
     readonly int[] _fd = new int[MaxConnections];
     readonly uint[] _gen = new uint[MaxConnections];
-    readonly bool[] _closing = new bool[MaxConnections];
     readonly bool[] _wantsOut = new bool[MaxConnections];
-    readonly TxQueue?[] _tx = new TxQueue?[MaxConnections];
+    readonly ServedConnection[] _conn = new ServedConnection[MaxConnections];
     readonly int[] _freeSlots = new int[MaxConnections];
-    readonly int[] _rxOut = new int[MaxConnections];          // receive buffers of the connection out at the server
-    readonly long[] _lastActive = new long[MaxConnections];   // ms: accept, last bytes received or sent
-    readonly long[] _unansweredSince = new long[MaxConnections]; // ms: first bytes received after the last send; 0 if none
     int _freeCount;
     long _nextSweep;
     bool _stopped;
+    ServedConnectionCounters _counters;
 
-    public long Accepted { get; private set; }
-    public long Closed { get; private set; }
+    /// <summary>A snapshot of the driver's counters (<see cref="ServedConnectionCounters.TimedOut"/>: closed by
+    /// <see cref="IdleTimeout"/> or <see cref="RequestTimeout"/>).</summary>
+    public ServedConnectionCounters Counters => _counters;
     public long Refused { get; private set; }
-    /// <summary>Connections closed by <see cref="IdleTimeout"/> or <see cref="RequestTimeout"/>.</summary>
-    public long TimedOut { get; private set; }
     /// <summary>Quiet connections closed to make room for a new one when the table was full.</summary>
     public long Evicted { get; private set; }
-    /// <summary>Times the driver stopped reading a connection because its receive credits were used up.</summary>
-    public long Paused { get; private set; }
     /// <summary>Close a connection after this long without a byte in either direction (default 60 s).</summary>
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(60);
     /// <summary>Close a connection whose received bytes have had no response for this long (default 30 s).</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
-    public long RxBytes { get; private set; }
-    public long TxBytes { get; private set; }
-    /// <summary>Receive descriptors handed to the server so far.</summary>
-    public long RxDescriptors { get; private set; }
     /// <summary>Optional: measures this core's allocations over a window of receive descriptors (set before the driver starts).</summary>
     public AllocationProbe? Probe { get; init; }
 
@@ -122,7 +109,7 @@ public sealed unsafe class TcpNicDriver : Dispatcher
             if ((ev & Epoll.Out) != 0) Transmit(slot);
             if (_fd[slot] >= 0 && (ev & (Epoll.In | Epoll.Hup | Epoll.Err | Epoll.RdHup)) != 0) Receive(slot);
         }
-        Probe?.Observe(RxDescriptors);
+        Probe?.Observe(_counters.RxDescriptors);
         return progress;
     }
 
@@ -134,12 +121,7 @@ public sealed unsafe class TcpNicDriver : Dispatcher
             {
                 var done = RxDone.Decode(in m);
                 _rxPool.Free(done.Buffer);
-                if (Live(done.Flow))
-                {
-                    int slot = Slot(done.Flow);
-                    Debug.Assert(_rxOut[slot] > 0, "an RxDone for a connection with no receive buffer out");
-                    if (_rxOut[slot]-- == RxCreditsPerConnection) UpdateInterest(slot); // read it again
-                }
+                if (Live(done.Flow) && _conn[Slot(done.Flow)].Returned()) UpdateInterest(Slot(done.Flow)); // read it again
                 break;
             }
             case Tx.TypeId:
@@ -147,9 +129,9 @@ public sealed unsafe class TcpNicDriver : Dispatcher
                 var tx = Tx.Decode(in m);
                 if ((ulong)(uint)tx.Offset + (ulong)(uint)tx.Length > (ulong)_txPool.BufferSize || tx.Length <= 0)
                     throw new InvalidDataException($"TCP NIC driver: bad Tx descriptor (buffer {tx.Buffer}, offset {tx.Offset}, length {tx.Length})");
-                if (!Live(tx.Flow) || _closing[Slot(tx.Flow)]) { _toServer.Send(_server.Sender, new TxDone(tx.Buffer, tx.Flow)); break; }
+                if (!Live(tx.Flow) || _conn[Slot(tx.Flow)].Closing) { _toServer.Send(_server.Sender, new TxDone(tx.Buffer, tx.Flow)); break; }
                 int slot = Slot(tx.Flow);
-                var q = _tx[slot]!;
+                var q = _conn[slot].Tx!;
                 q.Enqueue(tx.Buffer, tx.Offset, tx.Length);
                 if (q.Count == 1) Transmit(slot);
                 break;
@@ -158,8 +140,9 @@ public sealed unsafe class TcpNicDriver : Dispatcher
             {
                 ulong id = Close.Decode(in m).Flow;
                 if (!Live(id)) break;
-                _closing[Slot(id)] = true;
-                if (_tx[Slot(id)]!.Count == 0) CloseConnection(Slot(id));
+                ref var c = ref _conn[Slot(id)];
+                c.Closing = true;
+                if (c.Tx!.Count == 0) CloseConnection(Slot(id));
                 break;
             }
             default:
@@ -176,15 +159,11 @@ public sealed unsafe class TcpNicDriver : Dispatcher
             if (_freeCount == 0 && !EvictQuietest()) { SocketCalls.Close(fd); Refused++; continue; }
             int slot = _freeSlots[--_freeCount];
             _fd[slot] = fd;
-            _closing[slot] = false;
             _wantsOut[slot] = false;
-            _rxOut[slot] = 0;
-            _lastActive[slot] = Environment.TickCount64;
-            _unansweredSince[slot] = 0;
-            _tx[slot] ??= new TxQueue();
+            _conn[slot].Open(Environment.TickCount64);
             ulong id = ConnectionId(slot, _gen[slot]);
             _epoll.Add(fd, Epoll.In | Epoll.RdHup, id);
-            Accepted++;
+            _counters.Accepted++;
             _toServer.Send(_server.Sender, new Open(id));
         }
     }
@@ -192,21 +171,19 @@ public sealed unsafe class TcpNicDriver : Dispatcher
     void Receive(int slot)
     {
         ulong id = ConnectionId(slot, _gen[slot]);
+        ref var c = ref _conn[slot];
         for (int k = 0; k < 4; k++)
         {
-            if (_rxOut[slot] >= RxCreditsPerConnection) return; // paused: UpdateInterest took EPOLLIN away
+            if (!c.HasRxCredit) return; // paused: UpdateInterest took EPOLLIN away
             if (!_rxPool.TryAllocate(out int buffer)) return; // level-triggered: the socket is reported again next round
             int n;
             try { n = SocketCalls.TryReceive(_fd[slot], _rxPool.Address(buffer), _rxPool.BufferSize); }
             catch (SocketCallException) { n = 0; } // reset by the peer: same as a close
             if (n < 0) { _rxPool.Free(buffer); return; }
             if (n == 0) { _rxPool.Free(buffer); CloseConnection(slot); return; }
-            RxBytes += n;
-            RxDescriptors++;
-            long now = Environment.TickCount64;
-            _lastActive[slot] = now;
-            if (_unansweredSince[slot] == 0) _unansweredSince[slot] = now;
-            if (++_rxOut[slot] == RxCreditsPerConnection) { Paused++; UpdateInterest(slot); }
+            _counters.RxBytes += n;
+            _counters.RxDescriptors++;
+            if (c.Received(Environment.TickCount64)) { _counters.Paused++; UpdateInterest(slot); }
             _toServer.Send(_server.Sender, new Rx(buffer, n, id));
             if (n < _rxPool.BufferSize) return;
         }
@@ -214,7 +191,8 @@ public sealed unsafe class TcpNicDriver : Dispatcher
 
     void Transmit(int slot)
     {
-        var q = _tx[slot]!;
+        ref var c = ref _conn[slot];
+        var q = c.Tx!;
         ulong id = ConnectionId(slot, _gen[slot]);
         while (q.Count > 0)
         {
@@ -223,9 +201,8 @@ public sealed unsafe class TcpNicDriver : Dispatcher
             try { n = SocketCalls.TrySend(_fd[slot], _txPool.Address(head.Buffer) + head.Offset, head.Length); }
             catch (SocketCallException) { CloseConnection(slot); return; }
             if (n < 0) break;
-            TxBytes += n;
-            _lastActive[slot] = Environment.TickCount64;
-            _unansweredSince[slot] = 0;
+            _counters.TxBytes += n;
+            c.Sent(Environment.TickCount64);
             if (n < head.Length) { head.Offset += n; head.Length -= n; break; }
             _toServer.Send(_server.Sender, new TxDone(q.Dequeue(), id));
         }
@@ -235,14 +212,14 @@ public sealed unsafe class TcpNicDriver : Dispatcher
             _wantsOut[slot] = wants;
             UpdateInterest(slot);
         }
-        if (!wants && _closing[slot]) CloseConnection(slot);
+        if (!wants && c.Closing) CloseConnection(slot);
     }
 
     /// <summary>Tells epoll what the driver waits for on a connection: bytes to read unless its receive credits are
     /// used up, and room to send while transmits are queued.</summary>
     void UpdateInterest(int slot)
     {
-        uint events = (_rxOut[slot] < RxCreditsPerConnection ? Epoll.In | Epoll.RdHup : 0) | (_wantsOut[slot] ? Epoll.Out : 0);
+        uint events = (_conn[slot].HasRxCredit ? Epoll.In | Epoll.RdHup : 0) | (_wantsOut[slot] ? Epoll.Out : 0);
         _epoll.Modify(_fd[slot], events, ConnectionId(slot, _gen[slot]));
     }
 
@@ -255,11 +232,9 @@ public sealed unsafe class TcpNicDriver : Dispatcher
         bool any = false;
         for (int s = 0; s < MaxConnections; s++)
         {
-            if (_fd[s] < 0 || _closing[s]) continue;
-            bool stalled = _unansweredSince[s] != 0 && now - _unansweredSince[s] > request;
-            if (stalled || (now - _lastActive[s] > idle && _tx[s]!.Count == 0 && _rxOut[s] == 0))
+            if (_fd[s] >= 0 && !_conn[s].Closing && _conn[s].IsTimedOut(now, idle, request))
             {
-                TimedOut++;
+                _counters.TimedOut++;
                 CloseConnection(s);
                 any = true;
             }
@@ -274,8 +249,7 @@ public sealed unsafe class TcpNicDriver : Dispatcher
     {
         int best = -1;
         for (int s = 0; s < MaxConnections; s++)
-            if (_fd[s] >= 0 && !_closing[s] && _tx[s]!.Count == 0 && _rxOut[s] == 0 && _unansweredSince[s] == 0
-                && (best < 0 || _lastActive[s] < _lastActive[best]))
+            if (_fd[s] >= 0 && !_conn[s].Closing && _conn[s].IsQuiet && (best < 0 || _conn[s].LastActive < _conn[best].LastActive))
                 best = s;
         if (best < 0) return false;
         Evicted++;
@@ -289,11 +263,11 @@ public sealed unsafe class TcpNicDriver : Dispatcher
         _epoll.Remove(_fd[slot]);
         SocketCalls.Close(_fd[slot]);
         _fd[slot] = -1;
-        var q = _tx[slot]!;
+        var q = _conn[slot].Tx!;
         while (q.Count > 0) _toServer.Send(_server.Sender, new TxDone(q.Dequeue(), id));
         _gen[slot]++;
         _freeSlots[_freeCount++] = slot;
-        Closed++;
+        _counters.Closed++;
         _toServer.Send(_server.Sender, new Closed(id));
     }
 

@@ -57,6 +57,17 @@ public static class ExperimentCatalog
     /// <summary>A row of Fig 1's C twin (Param impl=c), not the C#/C ratio (impl=csharp/c).</summary>
     static bool IsCTwin(ResultRow r) => ParamText.Parse(r.Param).TryGetValue("impl", out var impl) && impl == "c";
 
+    /// <summary>Lines of the selected rows that are in cycles, on the paper's axis (thousands of cycles).</summary>
+    static PanelSpec CyclesLines(string title, Func<ResultRow, bool> selects, IReadOnlyList<PaperOverlay>? overlays = null) =>
+        new(title, PanelKind.Lines, r => selects(r) && IsCycles(r), CyclesK, 1e-3, overlays);
+
+    /// <summary>A set of series: its latency in cycles with the paper's values, then its other rows (counts) in a panel of their own.</summary>
+    static PanelSpec[] LatencyThenCounts(string latencyTitle, string countsTitle, IReadOnlyCollection<string> series, PaperOverlay paper) =>
+    [
+        CyclesLines(latencyTitle, r => series.Contains(r.Series), [paper]),
+        new(countsTitle, PanelKind.Lines, r => series.Contains(r.Series)),
+    ];
+
     static readonly FigureSpec Fig1Figure = new(
         "fig1", Fig1Title,
         "Cycles per update of n shared cache lines (lines=n) against the number of cores k. SHMn: k threads update "
@@ -70,11 +81,10 @@ public static class ExperimentCatalog
         + "method is in its rows' notes (HTML).",
         "Nothing: the caches, the interconnect and the URPC cache lines are the machine's own.",
         [
-            new("As in the paper: SHMn, MSGn, Server", PanelKind.Lines,
-                r => r.Metric == "cycles_per_update" && IsCycles(r) && Fig1PaperSeries.IsMatch(r.Series),
-                CyclesK, 1e-3, [new PaperOverlay("fig3-shared-state", "cycles")]),
-            new("The C twin: the same points in C", PanelKind.Lines, r => r.Metric == "cycles_per_update" && IsCycles(r) && IsCTwin(r), CyclesK, 1e-3),
-            new("Baselines and variants", PanelKind.Lines, r => r.Metric == "cycles_per_update" && IsCycles(r), CyclesK, 1e-3),
+            CyclesLines("As in the paper: SHMn, MSGn, Server", r => r.Metric == "cycles_per_update" && Fig1PaperSeries.IsMatch(r.Series),
+                [new PaperOverlay("fig3-shared-state", "cycles")]),
+            CyclesLines("The C twin: the same points in C", r => r.Metric == "cycles_per_update" && IsCTwin(r)),
+            CyclesLines("Baselines and variants", r => r.Metric == "cycles_per_update"),
             new("Updates per second, all MSG clients together", PanelKind.Lines, r => r.Metric == "updates_per_s", "Updates/s (millions)", 1e-6),
             new("C# over the C twin, per point", PanelKind.Lines, IsRatio, "C# / C",
                 References: [ReferenceLine.Horizontal(1.0, "1.0"), ReferenceLine.Horizontal(1.10, "target 1.10")]),
@@ -98,11 +108,7 @@ public static class ExperimentCatalog
         + "broadcast, unicast, multicast and NUMA-aware multicast routing of the monitors, against the number of cores.",
         "Where Param says mmu=modelled (or gives no mmu), each core's TLB is a software translation cache; with "
         + "mmu=hardware each core process changes its own page table with mprotect/munmap. The messages and the cores are real.",
-        [
-            new("Shootdown latency per protocol", PanelKind.Lines,
-                r => Protocols.Contains(r.Series) && IsCycles(r), CyclesK, 1e-3, [new PaperOverlay("fig6-tlb-protocols", "cycles")]),
-            new("Other counts per protocol", PanelKind.Lines, r => Protocols.Contains(r.Series)),
-        ],
+        LatencyThenCounts("Shootdown latency per protocol", "Other counts per protocol", Protocols, new PaperOverlay("fig6-tlb-protocols", "cycles")),
         ["fig6-tlb-protocols"], FigureReadings.Fig6);
 
     static readonly FigureSpec Fig7Figure = new(
@@ -113,12 +119,8 @@ public static class ExperimentCatalog
         + "Windows values are drawn as open markers.",
         "Where Param says mmu=modelled (or gives no mmu), the multikernel's page tables and TLBs are software models, "
         + "so its curve does not include a hardware page-table change or TLB flush; mmu=hardware rows do.",
-        [
-            new("Unmap latency", PanelKind.Lines,
-                r => UnmapSeries.Contains(r.Series) && IsCycles(r), CyclesK, 1e-3,
-                [new PaperOverlay("fig7-unmap", "cycles", new Dictionary<string, string> { ["Barrelfish"] = MkUnmap })]),
-            new("TLB-shootdown interrupts and other counts", PanelKind.Lines, r => UnmapSeries.Contains(r.Series)),
-        ],
+        LatencyThenCounts("Unmap latency", "TLB-shootdown interrupts and other counts", UnmapSeries,
+            new PaperOverlay("fig7-unmap", "cycles", new Dictionary<string, string> { ["Barrelfish"] = MkUnmap })),
         ["fig7-unmap"], FigureReadings.Fig7);
 
     static readonly FigureSpec AgreementFigure = new(
@@ -128,7 +130,7 @@ public static class ExperimentCatalog
         + "The paper gives no figure for these.",
         "Capabilities are checked by the CPU driver on the owning core; there is no hardware privilege boundary behind them.",
         [
-            new("Agreement: 1PC and 2PC", PanelKind.Lines, r => AgreementSeries.IsMatch(r.Series) && IsCycles(r), CyclesK, 1e-3),
+            CyclesLines("Agreement: 1PC and 2PC", r => AgreementSeries.IsMatch(r.Series)),
             new("Capability operations", PanelKind.Table,
                 r => CapabilityOperation.IsMatch(r.Series) || CapabilityOperation.IsMatch(r.Metric)),
         ],

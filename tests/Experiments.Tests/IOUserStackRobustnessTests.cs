@@ -140,8 +140,8 @@ public class IOUserStackRobustnessTests
         var stack = server.StackCores.Stack.Stack;
         Assert.True(stack.Counters.TcpIn >= 3000, $"the flood did not reach the stack: {stack.Counters.TcpIn} TCP segments in; {account}");
         Assert.True(stack.Tcp.HalfOpen <= stack.Options.MaxHalfOpen, $"{stack.Tcp.HalfOpen} half-open; {account}");
-        Assert.True(server.Bridge.Accepted >= 2000 + 3 + 1 + 2, account);
-        Assert.True(server.Bridge.TimedOut >= 3, account);
+        Assert.True(server.Bridge.Counters.Accepted >= 2000 + 3 + 1 + 2, account);
+        Assert.True(server.Bridge.Counters.TimedOut >= 3, account);
         Assert.True(server.Http.InboxesInUse <= HttpServerDispatcher.Inboxes, account);
         Assert.True(stack.Tcp.BufferBytesHeld < 64L * 1024 * 1024, $"{stack.Tcp.BufferBytesHeld} B held in connection buffers; {account}");
     }

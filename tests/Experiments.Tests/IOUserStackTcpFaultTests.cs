@@ -60,7 +60,7 @@ public class IOUserStackTcpFaultTests
         TestContext.Current.TestOutputHelper?.WriteLine($"{cases} cases, {malformedSent} malformed segments sent; stack: {n.TcpOutOfOrder} out-of-order segments, " +
             $"{n.TcpOutOfWindow} out of window, {n.TcpRetransmissions} retransmissions ({n.TcpFastRetransmissions} fast), {n.TcpChecksumErrors} TCP checksum errors, {n.Malformed} malformed; {account}");
         Assert.True(n.TcpChecksumErrors + n.Malformed >= malformedSent, $"{malformedSent} malformed segments sent, {n.TcpChecksumErrors} TCP checksum errors and {n.Malformed} malformed counted; {account}");
-        Assert.True(server.Bridge.Accepted >= cases + 1, account);
+        Assert.True(server.Bridge.Counters.Accepted >= cases + 1, account);
         Assert.True(server.Http.InboxesInUse <= HttpServerDispatcher.Inboxes, account);
         Assert.True(stack.Tcp.BufferBytesHeld <= (long)(cases + 2) * (stack.Options.ReceiveBufferBytes + stack.Options.SendBufferBytes),
             $"{stack.Tcp.BufferBytesHeld} B held in connection buffers after {cases} cases; {account}");

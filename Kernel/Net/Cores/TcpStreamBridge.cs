@@ -17,7 +17,7 @@ namespace Multikernel.Net.Cores;
 /// <para>Connection ids are (generation &lt;&lt; 32 | slot) of the stack's <see cref="TcpSocket"/>; the stack's table
 /// (<see cref="NetStackOptions.MaxConnections"/>, at most <see cref="TcpNicDriver.MaxConnections"/>) bounds them and
 /// refuses further SYNs with RST.</para>
-/// <para>Back-pressure: at most <see cref="RxCreditsPerConnection"/> receive buffers of a connection are out at the
+/// <para>Back-pressure: at most <see cref="ServedConnection.RxCredits"/> receive buffers of a connection are out at the
 /// server; at that limit the bridge stops reading the connection, its receive buffer fills and TCP's window closes.
 /// Limits: a connection silent both ways for <see cref="IdleTimeout"/>, or whose received bytes have had no response
 /// for <see cref="RequestTimeout"/>, is closed (FIN; RST when unread bytes are left). Stack core only; nothing allocates per request (a connection's transmit
@@ -25,7 +25,7 @@ namespace Multikernel.Net.Cores;
 /// </summary>
 public sealed class TcpStreamBridge : INetApplication
 {
-    public const int RxCreditsPerConnection = 4, Batch = 32;
+    public const int Batch = 32;
     const long SweepEveryMs = 100;
 
     readonly ushort _port;
@@ -33,23 +33,19 @@ public sealed class TcpStreamBridge : INetApplication
     readonly UrpcEndpoint _server;
     readonly UrpcBacklog _toServer = new();
     readonly TcpSocket[] _socket;
-    readonly bool[] _open, _closing, _queued;
-    readonly int[] _rxOut;
-    readonly TxQueue?[] _tx;
-    readonly long[] _lastActive, _unansweredSince;
+    readonly bool[] _open, _queued;
+    readonly ServedConnection[] _conn;
     readonly int[] _service;   // slots to look at again (receive credits returned, receive pool was empty)
     int _serviceHead, _serviceCount;
     long _nextSweep;
     NetStack? _stack;
+    ServedConnectionCounters _counters;
 
-    public long Accepted { get; private set; }
-    public long Closed { get; private set; }
-    public long TimedOut { get; private set; }
+    /// <summary>A snapshot of the bridge's counters (<see cref="ServedConnectionCounters.TimedOut"/>: closed by
+    /// <see cref="IdleTimeout"/> or <see cref="RequestTimeout"/>).</summary>
+    public ServedConnectionCounters Counters => _counters;
+    /// <summary>Connections the peer reset.</summary>
     public long Resets { get; private set; }
-    public long Paused { get; private set; }
-    public long RxBytes { get; private set; }
-    public long TxBytes { get; private set; }
-    public long RxDescriptors { get; private set; }
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(60);
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
@@ -68,12 +64,8 @@ public sealed class TcpStreamBridge : INetApplication
         _server = server;
         _socket = new TcpSocket[maxConnections];
         _open = new bool[maxConnections];
-        _closing = new bool[maxConnections];
         _queued = new bool[maxConnections];
-        _rxOut = new int[maxConnections];
-        _tx = new TxQueue?[maxConnections];
-        _lastActive = new long[maxConnections];
-        _unansweredSince = new long[maxConnections];
+        _conn = new ServedConnection[maxConnections];
         _service = new int[maxConnections];
     }
 
@@ -141,12 +133,8 @@ public sealed class TcpStreamBridge : INetApplication
         Debug.Assert(!_open[slot], "the stack handed out a slot the bridge still serves");
         _socket[slot] = s;
         _open[slot] = true;
-        _closing[slot] = false;
-        _rxOut[slot] = 0;
-        _tx[slot] ??= new TxQueue();
-        _lastActive[slot] = Environment.TickCount64;
-        _unansweredSince[slot] = 0;
-        Accepted++;
+        _conn[slot].Open(Environment.TickCount64);
+        _counters.Accepted++;
         _toServer.Send(_server.Sender, new Open(Id(s)));
     }
 
@@ -160,8 +148,7 @@ public sealed class TcpStreamBridge : INetApplication
                 _rxPool.Free(done.Buffer);
                 if (Live(done.Flow, out int slot))
                 {
-                    Debug.Assert(_rxOut[slot] > 0, "an RxDone for a connection with no receive buffer out");
-                    _rxOut[slot]--;
+                    _conn[slot].Returned();
                     Enqueue(slot);
                 }
                 break;
@@ -171,8 +158,8 @@ public sealed class TcpStreamBridge : INetApplication
                 var tx = Tx.Decode(in m);
                 if ((ulong)(uint)tx.Offset + (ulong)(uint)tx.Length > (ulong)_txPool.BufferSize || tx.Length <= 0)
                     throw new InvalidDataException($"TCP stream bridge: bad Tx descriptor (buffer {tx.Buffer}, offset {tx.Offset}, length {tx.Length})");
-                if (!Live(tx.Flow, out int slot) || _closing[slot]) { _toServer.Send(_server.Sender, new TxDone(tx.Buffer, tx.Flow)); break; }
-                var q = _tx[slot]!;
+                if (!Live(tx.Flow, out int slot) || _conn[slot].Closing) { _toServer.Send(_server.Sender, new TxDone(tx.Buffer, tx.Flow)); break; }
+                var q = _conn[slot].Tx!;
                 q.Enqueue(tx.Buffer, tx.Offset, tx.Length);
                 if (q.Count == 1) Transmit(slot);
                 break;
@@ -180,8 +167,9 @@ public sealed class TcpStreamBridge : INetApplication
             case Close.TypeId:
             {
                 if (!Live(Close.Decode(in m).Flow, out int slot)) break;
-                _closing[slot] = true;
-                if (_tx[slot]!.Count == 0) Finish(slot, reset: false);
+                ref var c = ref _conn[slot];
+                c.Closing = true;
+                if (c.Tx!.Count == 0) Finish(slot, reset: false);
                 break;
             }
             default:
@@ -206,20 +194,18 @@ public sealed class TcpStreamBridge : INetApplication
         Transmit(slot);
         if (!_open[slot]) return;
         ulong id = Id(s);
-        while (_rxOut[slot] < RxCreditsPerConnection && tcp.Available(s) > 0)
+        ref var c = ref _conn[slot];
+        while (c.HasRxCredit && tcp.Available(s) > 0)
         {
             if (!_rxPool.TryAllocate(out int buffer)) { Enqueue(slot); return; }
             int n = tcp.Receive(s, _rxPool[buffer]);
             Debug.Assert(n > 0);
-            RxBytes += n;
-            RxDescriptors++;
-            long now = Environment.TickCount64;
-            _lastActive[slot] = now;
-            if (_unansweredSince[slot] == 0) _unansweredSince[slot] = now;
-            if (++_rxOut[slot] == RxCreditsPerConnection) Paused++;
+            _counters.RxBytes += n;
+            _counters.RxDescriptors++;
+            if (c.Received(Environment.TickCount64)) _counters.Paused++;
             _toServer.Send(_server.Sender, new Rx(buffer, n, id));
         }
-        if (tcp.PeerClosed(s) && !_closing[slot]) Finish(slot, reset: false); // FIN after every byte was read: as recv() == 0
+        if (tcp.PeerClosed(s) && !c.Closing) Finish(slot, reset: false); // FIN after every byte was read: as recv() == 0
     }
 
     /// <summary>Copies the connection's queued responses into its send buffer as far as there is room, in order.</summary>
@@ -227,20 +213,20 @@ public sealed class TcpStreamBridge : INetApplication
     {
         var tcp = _stack!.Tcp;
         var s = _socket[slot];
-        var q = _tx[slot]!;
+        ref var c = ref _conn[slot];
+        var q = c.Tx!;
         ulong id = Id(s);
         while (q.Count > 0)
         {
             ref var head = ref q.Head;
             int n = tcp.Send(s, _txPool[head.Buffer].Slice(head.Offset, head.Length));
             if (n == 0) break; // the acknowledgment that frees room makes the connection ready again
-            TxBytes += n;
-            _lastActive[slot] = Environment.TickCount64;
-            _unansweredSince[slot] = 0;
+            _counters.TxBytes += n;
+            c.Sent(Environment.TickCount64);
             if (n < head.Length) { head.Offset += n; head.Length -= n; break; }
             _toServer.Send(_server.Sender, new TxDone(q.Dequeue(), id));
         }
-        if (q.Count == 0 && _closing[slot]) Finish(slot, reset: false);
+        if (q.Count == 0 && c.Closing) Finish(slot, reset: false);
     }
 
     /// <summary>Ends a connection for the server (queued responses back, then Closed) and for the stack (FIN after
@@ -251,10 +237,10 @@ public sealed class TcpStreamBridge : INetApplication
         ulong id = Id(s);
         if (reset) _stack!.Tcp.Abort(s);
         else _stack!.Tcp.Close(s);
-        var q = _tx[slot]!;
+        var q = _conn[slot].Tx!;
         while (q.Count > 0) _toServer.Send(_server.Sender, new TxDone(q.Dequeue(), id));
         _open[slot] = false;
-        Closed++;
+        _counters.Closed++;
         _toServer.Send(_server.Sender, new Closed(id));
     }
 
@@ -267,11 +253,9 @@ public sealed class TcpStreamBridge : INetApplication
         bool any = false;
         for (int s = 0; s < _open.Length; s++)
         {
-            if (!_open[s] || _closing[s]) continue;
-            bool stalled = _unansweredSince[s] != 0 && now - _unansweredSince[s] > request;
-            if (stalled || (now - _lastActive[s] > idle && _tx[s]!.Count == 0 && _rxOut[s] == 0))
+            if (_open[s] && !_conn[s].Closing && _conn[s].IsTimedOut(now, idle, request))
             {
-                TimedOut++;
+                _counters.TimedOut++;
                 Finish(s, reset: false); // FIN, as close(2) on the socket driver's connection; RST if unread bytes are left
                 any = true;
             }

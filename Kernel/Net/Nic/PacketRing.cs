@@ -279,7 +279,7 @@ public sealed unsafe class PacketRing : IFrameTransmitter, IDisposable
     /// turns a descriptor into the frame's bytes and holds nothing of the driver's state, as a NIC's receive buffers
     /// are readable by whoever the driver hands a descriptor to.
     /// </summary>
-    public RxRingView ReceiveView => new(_rx, _v3, _rxBlockSize, _rxBlockCount, _rxFrameSize, _rxFramesPerBlock);
+    public RxRingView ReceiveView => new(_rx, Options);
 
     /// <summary>Gives a frame back: a V2 slot returns to the kernel at once, a V3 block when the last of its frames has been given back.</summary>
     public void Release(in RxFrame frame)

@@ -11,23 +11,25 @@ public readonly unsafe struct RxRingView
 {
     readonly byte* _rx;
     readonly bool _v3;
-    readonly int _blockSize, _blockCount, _frameSize, _framesPerBlock;
+    readonly int _blockSize, _frameSize, _framesPerBlock;
+    readonly int _units, _unitSize; // what a descriptor's Block and Offset + Length may address: V3 blocks, V2 slots
 
-    internal RxRingView(byte* rx, bool v3, int blockSize, int blockCount, int frameSize, int framesPerBlock)
+    /// <summary>The receive ring at <paramref name="rx"/> laid out by <paramref name="options"/> (as the ring lays it out).</summary>
+    internal RxRingView(byte* rx, PacketRingOptions options)
     {
         _rx = rx;
-        _v3 = v3;
-        _blockSize = blockSize;
-        _blockCount = blockCount;
-        _frameSize = frameSize;
-        _framesPerBlock = framesPerBlock;
+        _v3 = options.Version == PacketRingVersion.V3;
+        _blockSize = options.RxBlockSize;
+        _frameSize = options.RxFrameSize;
+        _framesPerBlock = _blockSize / _frameSize;
+        _units = _v3 ? options.RxBlockCount : options.RxBlockCount * _framesPerBlock;
+        _unitSize = _v3 ? _blockSize : _frameSize;
     }
 
     /// <summary>The frame's bytes; throws when the descriptor points outside the ring (a corrupt message).</summary>
     public ReadOnlySpan<byte> Frame(in RxFrame frame)
     {
-        int units = _v3 ? _blockCount : _blockCount * _framesPerBlock, unitSize = _v3 ? _blockSize : _frameSize;
-        if ((uint)frame.Block >= (uint)units || frame.Offset < 0 || frame.Length < 0 || (long)frame.Offset + frame.Length > unitSize)
+        if ((uint)frame.Block >= (uint)_units || frame.Offset < 0 || frame.Length < 0 || (long)frame.Offset + frame.Length > _unitSize)
             throw new InvalidDataException($"receive descriptor outside the ring: {(_v3 ? "block" : "slot")} {frame.Block}, offset {frame.Offset}, length {frame.Length}");
         byte* unit = _v3
             ? _rx + (nint)frame.Block * _blockSize

@@ -25,20 +25,8 @@ public static class NpbRandom
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static double Randlc(ref double x, double a)
     {
-        // a = 2^23 * a1 + a2, x = 2^23 * x1 + x2.
-        double t1 = R23 * a;
-        double a1 = Math.Truncate(t1);
-        double a2 = a - T23 * a1;
-        t1 = R23 * x;
-        double x1 = Math.Truncate(t1);
-        double x2 = x - T23 * x1;
-        // z = a1 * x2 + a2 * x1 mod 2^23; then x = 2^23 * z + a2 * x2 mod 2^46.
-        t1 = a1 * x2 + a2 * x1;
-        double t2 = Math.Truncate(R23 * t1);
-        double z = t1 - T23 * t2;
-        double t3 = T23 * z + a2 * x2;
-        double t4 = Math.Truncate(R46 * t3);
-        x = t3 - T46 * t4;
+        var (a1, a2) = Halves(a);
+        x = MultiplyMod46(a1, a2, x);
         return R46 * x;
     }
 
@@ -46,24 +34,37 @@ public static class NpbRandom
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Vranlc(ref double x, double a, Span<double> y)
     {
-        double t1 = R23 * a;
-        double a1 = Math.Truncate(t1);
-        double a2 = a - T23 * a1;
+        var (a1, a2) = Halves(a);
         double xl = x;
         for (int i = 0; i < y.Length; i++)
         {
-            t1 = R23 * xl;
-            double x1 = Math.Truncate(t1);
-            double x2 = xl - T23 * x1;
-            t1 = a1 * x2 + a2 * x1;
-            double t2 = Math.Truncate(R23 * t1);
-            double z = t1 - T23 * t2;
-            double t3 = T23 * z + a2 * x2;
-            double t4 = Math.Truncate(R46 * t3);
-            xl = t3 - T46 * t4;
+            xl = MultiplyMod46(a1, a2, xl);
             y[i] = R46 * xl;
         }
         x = xl;
+    }
+
+    /// <summary>a = 2^23 * a1 + a2.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static (double A1, double A2) Halves(double a)
+    {
+        double a1 = Math.Truncate(R23 * a);
+        return (a1, a - T23 * a1);
+    }
+
+    /// <summary>a * x mod 2^46 for a = 2^23 * a1 + a2, exactly (NPB's randlc step, shared with vranlc's loop).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static double MultiplyMod46(double a1, double a2, double x)
+    {
+        // x = 2^23 * x1 + x2; z = a1 * x2 + a2 * x1 mod 2^23; then a * x mod 2^46 = 2^23 * z + a2 * x2 mod 2^46.
+        double x1 = Math.Truncate(R23 * x);
+        double x2 = x - T23 * x1;
+        double t1 = a1 * x2 + a2 * x1;
+        double t2 = Math.Truncate(R23 * t1);
+        double z = t1 - T23 * t2;
+        double t3 = T23 * z + a2 * x2;
+        double t4 = Math.Truncate(R46 * t3);
+        return t3 - T46 * t4;
     }
 
     /// <summary>a^exponent mod 2^46 by repeated squaring with <see cref="Randlc"/> (NPB's ipow46); 1 for exponent 0.</summary>

@@ -98,38 +98,26 @@ public sealed partial class HierarchicalRadiosity
         while (true)
         {
             int crossing = PatchIntersection(in _patches[parent].Plane, in _patches[patch].P1, in _patches[patch].P2, in _patches[patch].P3);
-            if (PositiveSide(crossing))
-            {
-                if (_patches[parent].BspPositive == NoPatch)
-                {
-                    _patches[parent].BspPositive = patch;
-                    _patches[patch].BspParent = parent;
-                    await AttachElement(patch);
-                    _bspLock.Unlock();
-                    await RefineAgainstEarlier(w, _bspRoot, patch);
-                    return;
-                }
-                parent = _patches[parent].BspPositive;
-            }
-            else if (NegativeSide(crossing))
-            {
-                if (_patches[parent].BspNegative == NoPatch)
-                {
-                    _patches[parent].BspNegative = patch;
-                    _patches[patch].BspParent = parent;
-                    await AttachElement(patch);
-                    _bspLock.Unlock();
-                    await RefineAgainstEarlier(w, _bspRoot, patch);
-                    return;
-                }
-                parent = _patches[parent].BspNegative;
-            }
-            else
+            bool positive = PositiveSide(crossing);
+            if (!positive && !NegativeSide(crossing))
             {
                 _bspLock.Unlock();
                 await SplitPatch(w, patch, parent, crossing);
                 return;
             }
+            int child = positive ? _patches[parent].BspPositive : _patches[parent].BspNegative;
+            if (child != NoPatch)
+            {
+                parent = child;
+                continue;
+            }
+            if (positive) _patches[parent].BspPositive = patch;
+            else _patches[parent].BspNegative = patch;
+            _patches[patch].BspParent = parent;
+            await AttachElement(patch);
+            _bspLock.Unlock();
+            await RefineAgainstEarlier(w, _bspRoot, patch);
+            return;
         }
     }
 

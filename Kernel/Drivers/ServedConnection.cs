@@ -1,0 +1,84 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+
+namespace Multikernel.Drivers;
+
+/// <summary>
+/// One slot of a TCP connection table served in the descriptor protocol (<see cref="NicMessages"/>): the state the
+/// socket driver (<see cref="TcpNicDriver"/>) and the user-level stack's bridge (<c>Net.Cores.TcpStreamBridge</c>)
+/// both keep per connection, and the rules for it: receive credits out at the server, the transmit queue, whether the
+/// server asked to close, and the two clocks of the timeouts. A table is an array of these indexed by slot, so a
+/// lookup is one array element and nothing is allocated per connection after a slot's first use (its
+/// <see cref="TxQueue"/> is made then and kept for every later connection in the slot). Owner core only.
+/// <para>Invariants: 0 &lt;= <see cref="RxOut"/> &lt;= <see cref="RxCredits"/>; <see cref="UnansweredSince"/> is 0 or
+/// at least the time of the first bytes received since the last bytes sent.</para>
+/// </summary>
+public struct ServedConnection
+{
+    /// <summary>Receive buffers of one connection that may be out at the server before its owner stops reading it.</summary>
+    public const int RxCredits = 4;
+
+    /// <summary>Responses still to write, in order (made the first time the slot is used).</summary>
+    public TxQueue? Tx;
+    /// <summary>Receive buffers of the connection out at the server.</summary>
+    public int RxOut;
+    /// <summary>The server sent Close: the connection ends once its queued responses are written.</summary>
+    public bool Closing;
+    /// <summary>Milliseconds (<see cref="Environment.TickCount64"/>): accept, last bytes received or sent.</summary>
+    public long LastActive;
+    /// <summary>Milliseconds: first bytes received after the last bytes sent; 0 if none are waiting for an answer.</summary>
+    public long UnansweredSince;
+
+    /// <summary>A connection the server has not been told to read from yet: no credits out, nothing queued.</summary>
+    public void Open(long now)
+    {
+        Tx ??= new TxQueue();
+        Debug.Assert(Tx.Count == 0, "a slot reopened with transmits still queued");
+        RxOut = 0;
+        Closing = false;
+        LastActive = now;
+        UnansweredSince = 0;
+    }
+
+    /// <summary>True while another receive buffer may go to the server.</summary>
+    public readonly bool HasRxCredit => RxOut < RxCredits;
+
+    /// <summary>A receive buffer of bytes went to the server; true when that used the last credit (stop reading).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool Received(long now)
+    {
+        Debug.Assert(RxOut < RxCredits, "bytes read past the connection's receive credits");
+        LastActive = now;
+        if (UnansweredSince == 0) UnansweredSince = now;
+        return ++RxOut == RxCredits;
+    }
+
+    /// <summary>The server returned a receive buffer; true when that ended a pause (read the connection again).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool Returned()
+    {
+        Debug.Assert(RxOut > 0, "an RxDone for a connection with no receive buffer out");
+        return RxOut-- == RxCredits;
+    }
+
+    /// <summary>Bytes of a response were written to the connection: it is active and nothing received waits.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Sent(long now)
+    {
+        LastActive = now;
+        UnansweredSince = 0;
+    }
+
+    /// <summary>Nothing queued either way and no bytes waiting for an answer: the one to evict when the table is full.</summary>
+    public readonly bool IsQuiet => Tx!.Count == 0 && RxOut == 0 && UnansweredSince == 0;
+
+    /// <summary>
+    /// Past a timeout at <paramref name="now"/>: received bytes have waited longer than <paramref name="requestMs"/>
+    /// for an answer (a request never completed), or nothing moved for <paramref name="idleMs"/> with nothing queued.
+    /// </summary>
+    public readonly bool IsTimedOut(long now, long idleMs, long requestMs)
+    {
+        bool stalled = UnansweredSince != 0 && now - UnansweredSince > requestMs;
+        return stalled || (now - LastActive > idleMs && Tx!.Count == 0 && RxOut == 0);
+    }
+}
