@@ -27,10 +27,8 @@ public class IOUserStackTcpFaultTests
     [Fact]
     public void PipelinedRequestsOverALossyReorderingLinkWithMalformedSegmentsGetExactlyTheResponseStream()
     {
-        using var wire = IOUserStackTests.VethWireOrSkip(out var veth);
-        using var server = MkUserWebServer.Start(wire, TestCores.First(2));
-        Assert.Null(WebCheck.Static(() => wire.Connect(server.Port)));
-        using var ring = veth.RunInFarNamespace(() => PacketRing.Open(VethWire.FarInterface));
+        using var bench = new FaultBench();
+        var server = bench.Server;
 
         var gen =
             from seed in Gen.Choose(0, int.MaxValue)
@@ -45,11 +43,10 @@ public class IOUserStackTcpFaultTests
         long malformedSent = 0;
         var property = Prop.ForAll(gen.ToArbitrary(), c =>
         {
-            var client = new RawTcpClient(ring, veth.FarMac, veth.ServerMac, new Ipv4Address(169, 254, SeriesWire.Subnet, 250), veth.ServerAddress,
-                (ushort)(30_000 + cases++), (ushort)server.Port, c);
+            var client = bench.Client(c, (ushort)(30_000 + cases++));
             string? problem = client.Run(TimeSpan.FromSeconds(60));
             malformedSent += client.MalformedSent;
-            problem ??= WebCheck.Static(() => wire.Connect(server.Port)) is { } p ? $"a good kernel client after the case: {p}" : null;
+            problem ??= bench.CheckWithKernelClient() is { } p ? $"a good kernel client after the case: {p}" : null;
             return (problem == null).Label($"{c}: {problem}");
         });
         Check.One(Config.QuickThrowOnFailure.WithMaxTest(10), property);
@@ -75,18 +72,66 @@ public class IOUserStackTcpFaultTests
     [Fact]
     public void TheHeavyLossCaseThatOnceStalledGetsTheWholeResponseStream()
     {
-        using var wire = IOUserStackTests.VethWireOrSkip(out var veth);
-        using var server = MkUserWebServer.Start(wire, TestCores.First(2));
-        Assert.Null(WebCheck.Static(() => wire.Connect(server.Port)));
-        using var ring = veth.RunInFarNamespace(() => PacketRing.Open(VethWire.FarInterface));
+        using var bench = new FaultBench();
+        var server = bench.Server;
         var c = new FaultCase(Seed: 969125639, Requests: 6, LossPercent: 12, DuplicatePercent: 3, Reorder: true, MalformedPercent: 6, CoalescedAcks: true);
-        var client = new RawTcpClient(ring, veth.FarMac, veth.ServerMac, new Ipv4Address(169, 254, SeriesWire.Subnet, 250), veth.ServerAddress,
-            30_000, (ushort)server.Port, c);
+        var client = bench.Client(c, 30_000);
         string? problem = client.Run(TimeSpan.FromSeconds(60));
         var n = server.StackCores.Stack.Stack.Counters;
         TestContext.Current.TestOutputHelper?.WriteLine($"{n.TcpRetransmissions} retransmissions ({n.TcpFastRetransmissions} fast)");
         Assert.True(problem == null, $"{problem}; segments the client received:\n{string.Join("\n", client.Trace)}");
         server.Stop(); // throws if any core faulted
+    }
+
+    /// <summary>
+    /// The user-stack web server on two cores over a veth wire of the test's own (skipped without root or iproute2),
+    /// checked with a kernel client once, and an AF_PACKET ring on the far end for <see cref="RawTcpClient"/>s.
+    /// </summary>
+    sealed class FaultBench : IDisposable
+    {
+        readonly SeriesWire _wire;
+        readonly VethWire _veth;
+        readonly PacketRing _ring;
+
+        public MkUserWebServer Server { get; }
+
+        public FaultBench()
+        {
+            _wire = IOUserStackTests.VethWireOrSkip(out _veth);
+            try
+            {
+                Server = MkUserWebServer.Start(_wire, TestCores.First(2));
+            }
+            catch
+            {
+                _wire.Dispose();
+                throw;
+            }
+            try
+            {
+                Assert.Null(CheckWithKernelClient());
+                _ring = _veth.RunInFarNamespace(() => PacketRing.Open(VethWire.FarInterface));
+            }
+            catch
+            {
+                Server.Dispose();
+                _wire.Dispose();
+                throw;
+            }
+        }
+
+        /// <summary>The static page check with a kernel TCP client on a good connection; null when it passes.</summary>
+        public string? CheckWithKernelClient() => WebCheck.Static(() => _wire.Connect(Server.Port));
+
+        public RawTcpClient Client(FaultCase c, ushort port) =>
+            new(_ring, _veth.FarMac, _veth.ServerMac, new Ipv4Address(169, 254, SeriesWire.Subnet, 250), _veth.ServerAddress, port, (ushort)Server.Port, c);
+
+        public void Dispose()
+        {
+            _ring.Dispose();
+            Server.Dispose();
+            _wire.Dispose();
+        }
     }
 
     /// <param name="CoalescedAcks">One ACK per 2 ms receive pass instead of one per data segment (a duplicate ACK for
