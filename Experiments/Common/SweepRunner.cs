@@ -2,7 +2,8 @@ namespace Experiments.Common;
 
 /// <summary>
 /// Runs one experiment's points in order into its <see cref="ExperimentRecorder"/>. A cancellation stops before the
-/// next point and records the interruption; a point that throws is noted (results.csv keeps the other points) and
+/// next point (or within one, where the point throws <see cref="OperationCanceledException"/> on it; that point stays
+/// missing) and records the interruption; a point that throws is noted (results.csv keeps the other points) and
 /// makes the run failed, as does any row with Verified "fail". Progress goes to stderr (<see cref="SweepProgress"/>),
 /// each finished row to stdout in the program's own format.
 /// </summary>
@@ -45,6 +46,12 @@ public sealed class SweepRunner
             progress.Begin(p.Name);
             IReadOnlyList<ResultRow> rows;
             try { rows = p.Measure(); }
+            catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+            {
+                // A point that stops on the cancellation is not a failure: it stays on the missing list.
+                progress.End(p.Cost);
+                continue;
+            }
             catch (Exception e)
             {
                 failed = true;

@@ -16,6 +16,7 @@ namespace Fig3.TlbShootdown;
 /// emulated one a vote can take longer than the timeout.</para>
 /// </summary>
 sealed class CapabilityLoop(MonitorDispatcher monitor, DispatcherMemory sender, DispatcherId[] receivers, Cptr[][] slots, SweepSize size, Action<CapabilityLoop.Report> done)
+    : IOperationLoop
 {
     public sealed record Report(double[] Transfer, double[] Revoke, long Transfers, long Revokes, long Retries, string? Failure);
 

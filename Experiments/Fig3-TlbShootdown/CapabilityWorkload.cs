@@ -80,14 +80,8 @@ public static class CapabilityWorkload
             return memory;
         }), "the sender's CSpace");
 
-        CapabilityLoop? loop = null;
-        var result = ShootdownWorkload.WaitWhileProgressing(mk.CallOnAsync<CapabilityLoop.Report>(0, (m, done) =>
-            {
-                var l = new CapabilityLoop(m, sender, receivers, slots, size, done);
-                Volatile.Write(ref loop, l);
-                l.Begin();
-            }),
-            () => Volatile.Read(ref loop)?.OperationsCompleted ?? 0, "the capability operations", ShootdownWorkload.Stall);
+        var (result, _) = ProgressWait.RunLoop<CapabilityLoop, CapabilityLoop.Report>(mk, (m, done) =>
+            new CapabilityLoop(m, sender, receivers, slots, size, done), "the capability operations");
         ShootdownWorkload.Wait(mk.CallOn(0, _ => { sender.Dispose(); return true; }), "the sender's cleanup");
         if (result.Failure != null) throw new InvalidOperationException(result.Failure);
         var (transfer, revoke, transfers, revokes) = (result.Transfer, result.Revoke, result.Transfers, result.Revokes);

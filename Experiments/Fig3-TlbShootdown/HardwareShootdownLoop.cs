@@ -17,7 +17,8 @@ namespace Fig3.TlbShootdown;
 public sealed class HardwareShootdownLoop : InterleavedShootdownLoop
 {
     /// <summary>
-    /// Words of the result block for <c>series</c> series of <c>repetitions</c>: 0 done (1), 1 operations completed,
+    /// Words of the result block for <c>series</c> series of <c>repetitions</c>: 0 done (1), 1 operations completed
+    /// (so far while the loop runs: the host's stall watch reads it),
     /// then from <see cref="SeriesAt"/> one word per series (protocol | kind &lt;&lt; 8, written by the host), the samples
     /// (doubles), the disturbed flags, and a text (its length in bytes, then UTF-8): why the loop failed, or empty.
     /// </summary>
@@ -51,6 +52,9 @@ public sealed class HardwareShootdownLoop : InterleavedShootdownLoop
         _result = result;
         _reply = reply;
     }
+
+    /// <summary>Publishes the count for the host, which tells a slow run from a stalled one by it (<see cref="ProgressWait"/>).</summary>
+    protected override void Progressed(long completed) => _result.Write(Layout.Completed, completed);
 
     /// <summary>The page a series changes: the unmap series and the shootdown series each have their own.</summary>
     public static ulong PageOf(ShootdownSeries s) => s.Kind == SeriesKind.Unmap ? Fig3CoreProgram.UnmapVa : Fig3CoreProgram.ShootVa;

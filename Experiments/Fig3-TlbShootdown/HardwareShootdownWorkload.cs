@@ -22,8 +22,6 @@ public sealed record HardwarePoint(LatencySamples[] Series, double StartupMs);
 /// </summary>
 public static class HardwareShootdownWorkload
 {
-    static readonly TimeSpan Stall = TimeSpan.FromMinutes(10);
-
     public static HardwarePoint Run(int[] cores, ShootdownSeries[] series, RoutingGrouping grouping, SweepSize size)
     {
         int k = cores.Length;
@@ -47,7 +45,9 @@ public static class HardwareShootdownWorkload
         var before = TlbShootdownInterrupts.Snapshot();
         var loop = mk.RequestAsync(0, Fig3CoreProgram.LoopRequest, new CoreArgs(
             (ulong)result.Offset, (ulong)n, (uint)size.Iterations | (ulong)(uint)reps << 32, (ulong)size.Warmup, (ulong)k));
-        Wait(mk, loop, "the initiator's loop");
+        ProgressWait.Until(time => WaitUpTo(mk, loop, time, "the initiator's loop"),
+            () => result.Read(HardwareShootdownLoop.Layout.Completed), "the initiator's loop", ShootdownWorkload.Stall);
+        loop.GetAwaiter().GetResult();
         var after = TlbShootdownInterrupts.Snapshot();
 
         var states = new CoreState[k];
@@ -133,9 +133,18 @@ public static class HardwareShootdownWorkload
         return null;
     }
 
+    /// <summary>One request to a core process: its answer, a <see cref="TimeoutException"/> after <see cref="ShootdownWorkload.Stall"/>, or at once the failure of a dead core.</summary>
     static T Wait<T>(MultikernelSystem mk, Task<T> task, string what)
     {
-        mk.WaitFor(() => task.IsCompleted, Stall, what);
+        mk.WaitFor(() => task.IsCompleted, ShootdownWorkload.Stall, what);
         return task.GetAwaiter().GetResult();
+    }
+
+    /// <summary>Waits up to <paramref name="time"/> for <paramref name="task"/>; true if it has completed. Throws at once the failure of a dead core.</summary>
+    static bool WaitUpTo(MultikernelSystem mk, Task task, TimeSpan time, string what)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        mk.WaitFor(() => task.IsCompleted || clock.Elapsed >= time, time + time, what);
+        return task.IsCompleted;
     }
 }

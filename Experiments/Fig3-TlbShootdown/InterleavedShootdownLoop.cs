@@ -20,7 +20,7 @@ public sealed record ShootdownLoopReport(double[][] Cycles, bool[][] Disturbed, 
 /// <para>A step with no remote participant completes inside its own start; the loop then continues iteratively (a
 /// trampoline), so the stack never grows with the number of operations. The timed path allocates nothing.</para>
 /// </summary>
-public abstract class InterleavedShootdownLoop : IAgreementCompletion
+public abstract class InterleavedShootdownLoop : IAgreementCompletion, IOperationLoop
 {
     /// <summary>Placement-table rows the 1PC and 2PC series toggle: this plus the series index (no domain has such an id).</summary>
     public const ulong ToggledRows = 1UL << 40;
@@ -87,6 +87,13 @@ public abstract class InterleavedShootdownLoop : IAgreementCompletion
 
     /// <summary>A step of a shootdown or unmap operation has completed (untimed work here does not count); <paramref name="failure"/>: why the loop must stop, or null.</summary>
     protected abstract After TranslationCompleted(ShootdownSeries series, bool timedStep, out string? failure);
+
+    /// <summary>
+    /// An operation has completed, <paramref name="completed"/> so far (after its timed step, before the next one
+    /// starts). A subclass whose watcher cannot read <see cref="OperationsCompleted"/> (it is in another process)
+    /// publishes the count here.
+    /// </summary>
+    protected virtual void Progressed(long completed) { }
 
     /// <summary>Every repetition of every series is done, or the loop failed.</summary>
     protected abstract void Finished(ShootdownLoopReport report);
@@ -189,6 +196,7 @@ public abstract class InterleavedShootdownLoop : IAgreementCompletion
         }
         _timedStep = true;
         Volatile.Write(ref _completed, _completed + 1);
+        Progressed(_completed);
         if (++_op == _size.OpsPerRepetition) EndBatch();
         if (_finished || next == After.NextOperationOnResume) return;
         Continue();

@@ -25,7 +25,7 @@ public static class ShootdownWorkload
     /// <summary>How an idle core waits: it polls 200 million cycles before it sleeps, long enough that no core sleeps between two operations.</summary>
     public static readonly WaitPolicy WaitPolicy = new(200_000_000);
     const ulong ShootVa = 0x6000_0000, UnmapVa = 0x6000_1000;
-    /// <summary>How long a run may go without completing an operation before it counts as stalled.</summary>
+    /// <summary>How long a run may go without completing an operation before it counts as stalled (<see cref="ProgressWait"/>), and how long one request may take.</summary>
     internal static readonly TimeSpan Stall = TimeSpan.FromMinutes(2);
 
     /// <summary>
@@ -70,14 +70,8 @@ public static class ShootdownWorkload
         if (shoot && Wait(mk.CallOn(0, _ => space.Unmap(ShootVa)), "unmapping the first page") != CapError.Ok) // gone from the tables; every TLB still caches it until the first shootdown
             throw new InvalidOperationException("could not unmap the first page");
 
-        ShootdownLoop? loop = null;
-        var report = WaitWhileProgressing(mk.CallOnAsync<ShootdownLoopReport>(0, (m, done) =>
-            {
-                var l = new ShootdownLoop(m.Agreement, series, participants, space, ShootVa, UnmapVa, setup.Frame, size, done);
-                Volatile.Write(ref loop, l);
-                l.Begin();
-            }),
-            () => Volatile.Read(ref loop)?.OperationsCompleted ?? 0, "the initiator's loop", Stall);
+        var (report, loop) = ProgressWait.RunLoop<ShootdownLoop, ShootdownLoopReport>(mk, (m, done) =>
+            new ShootdownLoop(m.Agreement, series, participants, space, ShootVa, UnmapVa, setup.Frame, size, done), "the initiator's loop");
 
         var state = new CoreState[k];
         for (int c = 0; c < k; c++)
@@ -87,7 +81,7 @@ public static class ShootdownWorkload
                 return new CoreState(a.Replica.InvalidationsApplied, a.Node.Coordinator.Active, a.Node.Participant.PreparedCount, a.Replica.LocksHeld,
                     used.Any(va => a.Coherence.Tlb.Holds(space.Id, va)), a.Replica.Describe());
             }), $"core #{c}'s state");
-        string? toggled = Wait(mk.CallOn(0, _ => loop!.ToggledRowsFailure()), "the toggled rows");
+        string? toggled = Wait(mk.CallOn(0, _ => loop.ToggledRowsFailure()), "the toggled rows");
         var tables = Wait(mk.CallOn(0, _ => (space.Tables, space.TryTranslate(UnmapVa, out ulong pa, out PageRights _) ? pa : ulong.MaxValue, space.TryWalk(ShootVa, out ulong _))), "the page tables");
 
         long ops = size.TotalOps * series.Length;
@@ -169,23 +163,6 @@ public static class ShootdownWorkload
         if (route.Hops.Count == 0) return "no remote core";
         string hops = string.Join(" ", route.Hops.Select(h => h.Forward.Length == 0 ? $"{cores[h.Core]}" : $"{cores[h.Core]}>[{string.Join(',', h.Forward.Select(f => cores[f]))}]"));
         return route.ViaBroadcastBuffer ? $"one write to core {cores[0]}'s broadcast buffer, acks from {hops}" : hops;
-    }
-
-    /// <summary>
-    /// Waits for a task that reports its progress: it times out only when <paramref name="progress"/> stands still for
-    /// <paramref name="stall"/>, so a whole loop may take as long as the machine needs (on an emulated machine an
-    /// operation costs milliseconds), while a lost message still ends the run.
-    /// </summary>
-    public static T WaitWhileProgressing<T>(Task<T> task, Func<long> progress, string what, TimeSpan stall)
-    {
-        long last = progress();
-        while (!task.Wait(stall))
-        {
-            long now = progress();
-            if (now == last) throw new TimeoutException($"no progress for {stall.TotalSeconds:0.#} s (still at {now} operations) waiting for {what} (a lost message would stall an agreement until its retransmission)");
-            last = now;
-        }
-        return task.Result;
     }
 
     internal static T Wait<T>(Task<T> task, string what)

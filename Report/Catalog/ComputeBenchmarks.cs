@@ -26,13 +26,13 @@ public static class ComputeBenchmarks
     public static readonly string[] HostRuntimes = ["host", "pinned", "host-spin"];
 
     /// <summary>What every compute figure shares, said once at the top of the chapter.</summary>
-    public const string Intro = "Each figure: wall-clock time of the benchmark's timed region against the number of cores, and the speedup "
-        + "over one core of the same runtime, for each runtime on the same inputs and the same cores. mk: the multikernel's user-level "
-        + "threads on its dispatchers (one per core); host: Parallel.For on .NET's thread pool (unpinned); pinned: one pinned host "
-        + "thread per core joined by System.Threading.Barrier (blocking); host-spin: pinned host threads with a spin-then-block "
-        + "barrier (the active wait OpenMP runtimes use). A point that failed its check is listed, never plotted. Nothing in the "
-        + "computation is modelled. The paper ran OpenMP builds on Barrelfish and Linux and gives only plots, no numbers, so none are "
-        + "overlaid; Mop/s rows are in the HTML's full rows.";
+    public const string Intro = "Each figure: wall-clock time (median) of the benchmark's timed region against the number of cores, and the speedup over one "
+        + "core of the same runtime, on the same inputs and cores. The runtimes run interleaved: each repetition runs each once, on a runtime "
+        + "made for that run, in a balanced Latin square's order (meta.json; rows whose notes give no run order come from an older sweep that "
+        + "ran them back to back). mk: the multikernel's user-level threads, a dispatcher per core; host: unpinned threads (NAS: Parallel.For "
+        + "on the thread pool; SPLASH: new threads per run); pinned: a pinned thread per core, blocking barriers; host-spin: the same with a "
+        + "spin-then-block barrier (OpenMP's active wait). A point that failed its check is listed, never plotted. Nothing in the "
+        + "computation is modelled. The paper gives only plots, so no numbers are overlaid; Mop/s rows are in the HTML's full rows.";
 
     /// <summary>The benchmark key of a row: Param "bench=" (upper case), else the Series before '/'.</summary>
     public static string KeyOf(ResultRow r)

@@ -103,22 +103,25 @@ public class ComputeCliTests
     }
 
     [Fact]
-    public void A_small_run_writes_verified_rows_and_a_complete_meta()
+    public void A_small_run_interleaves_every_runtime_and_writes_verified_rows_and_a_complete_meta()
     {
         string dir = Path.Combine(Path.GetTempPath(), $"compute-cli-{Guid.NewGuid():N}");
         try
         {
             var cores = TestRuntimes.Cores(Math.Min(2, CoreList.Allowed().Count)).Distinct().ToArray();
-            var (exit, output, err) = Invoke("--bench", "is,barnes", "--class", "S", "--quick", "--runtime", "pinned,host",
+            var (exit, output, err) = Invoke("--bench", "is,barnes", "--class", "S", "--quick", "--runtime", "all",
                 "--repetitions", "2", "--cores", CoreList.Format(cores), "--out", dir);
             Assert.True(exit == 0, err);
-            Assert.Contains("IS.S pinned cores=1", err); // progress line per point
-            Assert.Contains("BARNES.quick host cores=1", err);
+            Assert.Contains("IS.S cores=1", err); // progress line per group
+            Assert.Contains("BARNES.quick cores=1", err);
+            Assert.Matches(@"repetition 1/2: mk \S+ s host \S+ s host-spin \S+ s pinned \S+ s", err); // a line per repetition, in its run order
+            Assert.Matches(@"repetition 2/2: host \S+ s pinned \S+ s mk \S+ s host-spin \S+ s", err);
             Assert.Contains("pass", output);
 
             string exp = Path.Combine(dir, "compute");
             var rows = ResultsFile.Read(exp);
-            int points = 2 * CoreList.SweepCounts(cores.Length, quick: true).Length;
+            string[] runtimes = ["mk", "host", "pinned", "host-spin"];
+            int points = runtimes.Length * CoreList.SweepCounts(cores.Length, quick: true).Length;
             foreach (var bench in new[] { "IS", "BARNES" })
             {
                 Assert.Equal(points, rows.Count(r => r.Series.StartsWith(bench + "/") && r.Metric == "seconds"));
@@ -130,19 +133,23 @@ public class ComputeCliTests
                 Assert.Equal("compute", r.Experiment);
                 Assert.Equal("pass", r.Verified);
                 Assert.Contains(r.Param, new[] { "bench=is;class=S", "bench=barnes;input=quick;bodies=2048;steps=4" });
-                Assert.Contains(r.Series, new[] { "IS/pinned", "IS/host", "BARNES/pinned", "BARNES/host" });
+                Assert.Contains(r.Series, runtimes.SelectMany(rt => new[] { $"IS/{rt}", $"BARNES/{rt}" }));
                 Assert.Equal(2, r.Samples);
                 Assert.True(r.Median > 0 && r.CiLow <= r.Median && r.Median <= r.CiHigh, $"{r.Metric} {r.Median} [{r.CiLow}, {r.CiHigh}]");
             });
             Assert.All(rows.Where(r => r.Metric == "speedup" && r.Cores == 1), r => Assert.Equal(1.0, r.Median, 12));
             Assert.All(rows.Where(r => r.Series.StartsWith("BARNES/") && r.Metric == "seconds"),
                 r => Assert.Contains("force-loop allocations 0 B", r.Note));
+            // Each row says where its runs stood: the first two rows of the 4-runtime Williams square (mk,host,host-spin,pinned; host,pinned,mk,host-spin).
+            var expectedOrder = new Dictionary<string, string> { ["mk"] = "1,3", ["host"] = "2,1", ["pinned"] = "4,2", ["host-spin"] = "3,4" };
+            Assert.All(rows, r => Assert.Contains($"run order: positions {expectedOrder[r.Series.Split('/')[1]]} of 4 in repetitions 1-2", r.Note));
 
             var meta = RunMeta.Load(exp);
             Assert.Equal("complete", meta.Status);
             Assert.Equal("quick", meta.Profile);
             Assert.Empty(meta.Incomplete);
             Assert.Equal(CoreList.Format(cores), meta.CoresUsed);
+            Assert.Contains(meta.Notes, n => n.Contains("repetition 1: mk,host,host-spin,pinned; repetition 2: host,pinned,mk,host-spin", StringComparison.Ordinal));
         }
         finally
         {

@@ -3,7 +3,7 @@ namespace Compute.Runtimes;
 /// <summary>Creates the runtime for a sweep point: the multikernel threads package or one of the host baselines.</summary>
 public static class RuntimeFactory
 {
-    /// <summary>Every runtime, in the order a sweep runs them at one core count.</summary>
+    /// <summary>Every runtime, in the order of the sweep's rows (the order each repetition runs them in is <c>Compute.Sweep.RuntimeOrder</c>'s).</summary>
     public static readonly IReadOnlyList<RuntimeKind> All = [RuntimeKind.Mk, RuntimeKind.Host, RuntimeKind.Pinned, RuntimeKind.HostSpin];
 
     /// <summary>A runtime with one worker per core in <paramref name="cores"/> (worker w on cores[w] where the runtime pins).</summary>

@@ -6,10 +6,10 @@ using Splash.Team;
 namespace Compute.Sweep;
 
 /// <summary>
-/// SPLASH-2 BARNES on one input. A point builds the simulation for the runtime's team, runs it once untimed (warm-up:
-/// first touch of the pools) and then <c>repetitions</c> timed runs, each from the same initial conditions; every run
-/// is verified (<see cref="BarnesVerifier"/>) against the reference (standard input), conservation, and a one-worker
-/// run of this code made once per sweep. The note also gives the bytes allocated in the force loops.
+/// SPLASH-2 BARNES on one input. A repetition builds the simulation for the runtime's team, runs it once untimed
+/// (warm-up: first touch of the pools) and then once timed, each from the same initial conditions; every run is
+/// verified (<see cref="BarnesVerifier"/>) against the reference (standard input), conservation, and a one-worker run
+/// of this code made once per sweep. The note also gives the bytes allocated in the force loops.
 /// </summary>
 public sealed class BarnesBench(BarnesInput input) : ComputeBench
 {
@@ -26,27 +26,21 @@ public sealed class BarnesBench(BarnesInput input) : ComputeBench
     /// <summary>The one-worker run every point is compared with (made on first use, on a serial team).</summary>
     public BarnesRun OneWorker => _oneWorker ??= new BarnesHut(input, new SerialTeam()).Run();
 
-    public override PointOutcome Measure(IComputeRuntime runtime, int repetitions)
+    public override BenchRun RunOnce(IComputeRuntime runtime)
     {
         var reference = OneWorker;
         var sim = new BarnesHut(input, runtime);
-        var warmUp = sim.Run();
-        var first = BarnesVerifier.Verify(input, warmUp, reference);
-        if (!first.Passed) return new PointOutcome([], null, false, $"warm-up run: {first.Summary()}");
-        var seconds = new List<double>(repetitions);
-        long bytes = 0;
-        Splash.Verification.CheckList last = first;
-        for (int r = 0; r < repetitions; r++)
-        {
-            var run = sim.Run();
-            last = BarnesVerifier.Verify(input, run, reference);
-            if (!last.Passed) return new PointOutcome(seconds, null, false, $"run {r + 1}: {last.Summary()}");
-            seconds.Add(run.Seconds);
-            bytes += run.ForceLoopBytes;
-        }
-        var energy = last.Checks.First(c => c.Name == "energy conservation");
-        return new PointOutcome(seconds, null, true, string.Create(CultureInfo.InvariantCulture,
-            $"{last.Summary()} in every run ({string.Join("; ", last.Checks.Select(c => c.Name))}); {energy.Detail}; " +
-            $"force-loop allocations {bytes} B over {repetitions} runs; 1 untimed warm-up run"));
+        var warmUp = BarnesVerifier.Verify(input, sim.Run(), reference);
+        if (!warmUp.Passed) return BenchRun.Failed($"warm-up run: {warmUp.Summary()}");
+        var run = sim.Run();
+        var checks = BarnesVerifier.Verify(input, run, reference);
+        if (!checks.Passed) return BenchRun.Failed(checks.Summary());
+        var energy = checks.Checks.First(c => c.Name == "energy conservation");
+        return new BenchRun(true, run.Seconds, null,
+            $"{checks.Summary()} in every run ({string.Join("; ", checks.Checks.Select(c => c.Name))}); {energy.Detail}", run.ForceLoopBytes);
     }
+
+    public override string Summarize(IReadOnlyList<BenchRun> runs) => string.Create(CultureInfo.InvariantCulture,
+        $"{runs[^1].Detail}; force-loop allocations {runs.Sum(r => r.AllocatedBytes)} B over {runs.Count} runs; " +
+        $"1 untimed warm-up run before each timed run");
 }

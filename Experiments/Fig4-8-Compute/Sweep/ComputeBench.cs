@@ -20,8 +20,17 @@ public abstract class ComputeBench
     /// <summary>Relative cost of one run on one core, for the time-left estimate.</summary>
     public abstract double Weight { get; }
 
-    /// <summary>Runs the benchmark <paramref name="repetitions"/> times on <paramref name="runtime"/> (plus any warm-up) and verifies every run.</summary>
-    public abstract PointOutcome Measure(IComputeRuntime runtime, int repetitions);
+    /// <summary>Whether its runs give a work rate (NPB's Mop/s), so that its points have "mops" rows.</summary>
+    public virtual bool CountsOperations => false;
+
+    /// <summary>
+    /// One repetition on <paramref name="runtime"/>, which the sweep creates for this repetition alone: any untimed
+    /// warm-up the benchmark needs, then one timed run, verified.
+    /// </summary>
+    public abstract BenchRun RunOnce(IComputeRuntime runtime);
+
+    /// <summary>The note of a point whose runs all passed (what was checked, allocations, warm-up).</summary>
+    public abstract string Summarize(IReadOnlyList<BenchRun> runs);
 
     /// <summary>Drops what the benchmark keeps between points (its arrays), before the next benchmark allocates its own.</summary>
     public virtual void Release() { }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using Compute.Cli;
 using Compute.Runtimes;
 using Experiments.Common;
@@ -6,11 +7,14 @@ using Experiments.Common;
 namespace Compute.Sweep;
 
 /// <summary>
-/// Runs the compute experiment: for each benchmark, each core count of the sweep and each runtime (interleaved, so
-/// runtimes at one core count run back to back on the same cores), one point. After every point results.csv and
-/// meta.json are rewritten atomically, meta.json listing the points not yet run, so an interrupted run keeps what it
-/// measured and says what is missing. Exit codes as every experiment program: 0 all verified, 1 a point failed or
-/// failed its checks, 130 interrupted (Ctrl-C stops after the current point).
+/// Runs the compute experiment: for each benchmark and each core count of the sweep, one group (<see cref="SweepGroup"/>)
+/// that measures every runtime on the same cores, interleaved: each repetition runs every runtime once, in the order
+/// <see cref="RuntimeOrder"/> gives that repetition, so that drifts of the machine (clock, heat, caches, the heap) fall
+/// on every runtime alike. Each run gets a runtime of its own, created after a full collection and disposed after the
+/// run, so no other runtime's threads exist while one is timed. After every group results.csv and meta.json are
+/// rewritten atomically, meta.json listing the groups not yet run, so an interrupted run keeps what it measured and
+/// says what is missing. Exit codes as every experiment program: 0 all verified, 1 a point failed or failed its
+/// checks, 130 interrupted (Ctrl-C stops after the current run; the group it was in is not recorded).
 /// </summary>
 public sealed class ComputeSweep(ComputeSettings settings, TextWriter output, TextWriter error)
 {
@@ -22,11 +26,10 @@ public sealed class ComputeSweep(ComputeSettings settings, TextWriter output, Te
         var s = settings;
         int[] counts = CoreList.SweepCounts(s.Cores.Count, s.Profile == "quick");
         var benches = s.Benchmarks.Select(b => ComputeProfile.CreateBench(b, s)).ToList();
-        var points = new List<SweepPoint>();
+        var groups = new List<SweepGroup>();
         foreach (var bench in benches)
             foreach (int c in counts)
-                foreach (var rt in s.Runtimes)
-                    points.Add(new SweepPoint(bench, rt, c));
+                groups.Add(new SweepGroup(bench, c));
 
         var meta = RunMeta.Describe(PointRows.Experiment, s.Cores, s.Profile);
         meta.PollBudgetCycles["cpu-driver"] = MultikernelThreadsRuntime.SystemOptions.WaitPolicy.PollCycles;
@@ -40,12 +43,18 @@ public sealed class ComputeSweep(ComputeSettings settings, TextWriter output, Te
                        "pinned = one .NET thread per core pinned with sched_setaffinity, fork-join with System.Threading.Barrier, team barriers spinning 20 us then sleeping (blocking); " +
                        $"host-spin = the same pinned threads with a spin-then-block barrier (spin up to {Splash.Team.SpinThenBlockBarrier.DefaultSpinBudget.TotalMilliseconds} ms, OpenMP's active wait; " +
                        "the multikernel's dispatchers poll as long after a region); host locks are Monitor locks in all three");
+        meta.Notes.Add($"run order: {RuntimeOrder.Scheme}; here: {DescribeOrders(s.Runtimes, s.Repetitions)}; " +
+                       "each row's note gives the positions its runs had");
+        meta.Notes.Add("each run creates its runtime afresh (the multikernel booted with its domain, or the host threads started) after a full " +
+                       "blocking garbage collection, and disposes it after the run, all outside the timed region, so no other runtime's threads " +
+                       "exist while one is timed; SPLASH benchmarks run one untimed warm-up run on that runtime before the timed run; " +
+                       "a point's rows give the median and its 95% CI over the repetitions");
         meta.Notes.Add("JIT: tiered compilation is off for this program, so every method runs fully optimised from its first call");
         meta.Notes.Add($"sweep: first k cores of {CoreList.Format(s.Cores)} for k in {string.Join(",", counts)}");
         meta.Notes.Add($"load average at start: {LoadAverage.Read()}");
 
-        var rec = new ExperimentRecorder(s.ExperimentDir, meta, points.Select(p => p.Label));
-        var planned = points.Select(p => new PlannedPoint(p.Label, s.Repetitions * p.Bench.Weight / p.Cores, () => Measure(p))).ToList();
+        var rec = new ExperimentRecorder(s.ExperimentDir, meta, groups.Select(g => g.Label));
+        var planned = groups.Select(g => new PlannedPoint(g.Label, s.Repetitions * s.Runtimes.Count * g.Bench.Weight / g.Cores, () => Measure(g, cancel))).ToList();
         var runner = new SweepRunner
         {
             Program = "compute",
@@ -53,28 +62,96 @@ public sealed class ComputeSweep(ComputeSettings settings, TextWriter output, Te
             FormatRow = r => string.Create(CultureInfo.InvariantCulture,
                 $"  {r.Series,-18} cores={r.Cores,-3} {r.Metric,-8} {r.Median,10:G5} {r.Unit,-5} [{r.CiLow:G5}, {r.CiHigh:G5}] n={r.Samples} {r.Verified}"),
         };
-        error.WriteLine($"compute: {points.Count} points ({string.Join(", ", benches.Select(b => b.Label))} x runtimes {string.Join(",", s.Runtimes.Select(RuntimeFactory.NameOf))} x cores {string.Join(",", counts)}), " +
-                        $"{s.Repetitions} repetition(s) each; output {Path.GetFullPath(s.OutDir)}");
+        error.WriteLine($"compute: {groups.Count} groups ({string.Join(", ", benches.Select(b => b.Label))} x cores {string.Join(",", counts)}), " +
+                        $"each runtime {string.Join(",", s.Runtimes.Select(RuntimeFactory.NameOf))} {s.Repetitions} time(s) interleaved; output {Path.GetFullPath(s.OutDir)}");
         var (failed, interrupted) = runner.Run(rec, planned, output, error, cancel);
         _current?.Release();
         return runner.Conclude(failed, interrupted, s.OutDir, output, error);
     }
 
-    IReadOnlyList<ResultRow> Measure(SweepPoint p)
+    /// <summary>The orders one period of repetitions uses, e.g. "repetition 1: mk,host,host-spin,pinned; ...".</summary>
+    static string DescribeOrders(IReadOnlyList<RuntimeKind> runtimes, int repetitions)
     {
-        if (!ReferenceEquals(_current, p.Bench))
+        int period = RuntimeOrder.Period(runtimes.Count);
+        var rows = Enumerable.Range(0, Math.Min(repetitions, period))
+            .Select(r => $"repetition {r + 1}: {string.Join(",", RuntimeOrder.Of(r, runtimes.Count).Select(i => RuntimeFactory.NameOf(runtimes[i])))}");
+        string text = string.Join("; ", rows);
+        return repetitions > period ? $"{text}; and so on, repeating every {period} repetitions" : text;
+    }
+
+    IReadOnlyList<ResultRow> Measure(SweepGroup g, CancellationToken cancel)
+    {
+        if (!ReferenceEquals(_current, g.Bench))
         {
             _current?.Release();
-            _current = p.Bench;
+            _current = g.Bench;
             GC.Collect(); // release the previous benchmark's arrays before the next allocates its own
         }
-        var cores = settings.Cores.Take(p.Cores).ToArray();
-        PointOutcome outcome;
-        using (var runtime = RuntimeFactory.Create(p.Runtime, cores))
-            outcome = p.Bench.Measure(runtime, settings.Repetitions);
-        _oneCore.TryGetValue(p.Series, out double t1);
-        var rows = PointRows.From(p, outcome, t1 > 0 ? t1 : null);
-        if (p.Cores == 1 && rows[0].Verified == "pass") _oneCore[p.Series] = rows[0].Median;
+        var cores = settings.Cores.Take(g.Cores).ToArray();
+        var kinds = settings.Runtimes;
+        int k = kinds.Count, repetitions = settings.Repetitions;
+        var runs = new List<BenchRun>[k];
+        var positions = new List<int>[k];
+        var failures = new string?[k];
+        for (int i = 0; i < k; i++) (runs[i], positions[i]) = (new List<BenchRun>(repetitions), new List<int>(repetitions));
+
+        for (int r = 0; r < repetitions; r++)
+        {
+            var order = RuntimeOrder.Of(r, k);
+            var line = new StringBuilder(string.Create(CultureInfo.InvariantCulture, $"  repetition {r + 1}/{repetitions}:"));
+            for (int p = 0; p < k; p++)
+            {
+                int i = order[p];
+                if (failures[i] is not null) continue;
+                cancel.ThrowIfCancellationRequested();
+                positions[i].Add(p + 1);
+                var run = RunOnce(g.Bench, kinds[i], cores);
+                if (run.Verified) runs[i].Add(run);
+                else failures[i] = $"repetition {r + 1}: {run.Detail}";
+                line.Append(string.Create(CultureInfo.InvariantCulture,
+                    $" {RuntimeFactory.NameOf(kinds[i])} {(run.Verified ? $"{run.Seconds:G4} s" : "FAILED")}"));
+            }
+            error.WriteLine(line.ToString());
+        }
+
+        var rows = new List<ResultRow>();
+        for (int i = 0; i < k; i++)
+        {
+            var point = new SweepPoint(g.Bench, kinds[i], g.Cores);
+            string order = (positions[i].Count == 1
+                ? $"run order: position {positions[i][0]} of {k} in repetition 1"
+                : $"run order: positions {string.Join(",", positions[i])} of {k} in repetitions 1-{positions[i].Count}") + " (balanced Latin square, meta.json)";
+            var seconds = runs[i].Select(x => x.Seconds).ToArray();
+            var mops = g.Bench.CountsOperations ? runs[i].Select(x => x.Mops ?? double.NaN).ToArray() : null;
+            var outcome = failures[i] is { } failure
+                ? new PointOutcome(seconds, mops, false, failure, order)
+                : new PointOutcome(seconds, mops, true, runs[i].Count > 0 ? g.Bench.Summarize(runs[i]) : "", order);
+            _oneCore.TryGetValue(point.Series, out double t1);
+            var pointRows = PointRows.From(point, outcome, t1 > 0 ? t1 : null);
+            if (point.Cores == 1 && pointRows[0].Verified == "pass") _oneCore[point.Series] = pointRows[0].Median;
+            rows.AddRange(pointRows);
+        }
         return rows;
+    }
+
+    /// <summary>
+    /// One repetition of <paramref name="bench"/> on a runtime of its own: a full collection first (the previous run's
+    /// garbage is not collected inside this one's timed region), then the runtime, the run, and the runtime's disposal.
+    /// A run that throws is a failed run whose detail is the exception.
+    /// </summary>
+    static BenchRun RunOnce(ComputeBench bench, RuntimeKind kind, int[] cores)
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        try
+        {
+            using var runtime = RuntimeFactory.Create(kind, cores);
+            return bench.RunOnce(runtime);
+        }
+        catch (Exception e)
+        {
+            var root = e is AggregateException { InnerException: { } inner } ? inner : e;
+            return BenchRun.Failed($"{root.GetType().Name}: {root.Message}");
+        }
     }
 }

@@ -5,8 +5,8 @@ using Splash.Radiosity;
 namespace Compute.Sweep;
 
 /// <summary>
-/// SPLASH-2 RADIOSITY on one input. A point builds the program for the runtime's team, runs it once untimed (warm-up:
-/// its object arenas reach their size) and then <c>repetitions</c> timed runs; every run is verified
+/// SPLASH-2 RADIOSITY on one input. A repetition builds the program for the runtime's team, runs it once untimed
+/// (warm-up: its object arenas reach their size) and then once timed; every run is verified
 /// (<see cref="RadiosityVerifier"/>). The note gives the result (elements, interactions, iterations) and the bytes
 /// allocated during the iterations on the workers' threads.
 /// </summary>
@@ -21,27 +21,21 @@ public sealed class RadiosityBench(RadiosityInput input) : ComputeBench
         "verified against the original's statistics and energy trace (1 worker) or its band (more workers)";
     public override double Weight => input.Name == "base" ? 300 : 1;
 
-    public override PointOutcome Measure(IComputeRuntime runtime, int repetitions)
+    public override BenchRun RunOnce(IComputeRuntime runtime)
     {
         var program = new HierarchicalRadiosity(input, runtime);
-        var warmUp = program.Run();
-        var first = RadiosityVerifier.Verify(input, warmUp);
-        if (!first.Passed) return new PointOutcome([], null, false, $"warm-up run: {first.Summary()}");
-        var seconds = new List<double>(repetitions);
-        long bytes = 0;
-        RadiosityRun last = warmUp;
-        for (int r = 0; r < repetitions; r++)
-        {
-            last = program.Run();
-            var checks = RadiosityVerifier.Verify(input, last);
-            if (!checks.Passed) return new PointOutcome(seconds, null, false, $"run {r + 1}: {checks.Summary()}");
-            seconds.Add(last.Seconds);
-            bytes += last.RefinementBytes;
-        }
-        var s = last.Statistics;
-        return new PointOutcome(seconds, null, true, string.Create(CultureInfo.InvariantCulture,
-            $"all checks passed in every run; last run: {last.Iterations} iterations, {s.Patches} patches, {s.Elements} elements, " +
-            $"{s.Interactions} interactions ({s.Visible} visible, {s.Invisible} invisible, {s.PartiallyVisible} partial); " +
-            $"iteration-phase allocations {bytes} B over {repetitions} runs; 1 untimed warm-up run"));
+        var warmUp = RadiosityVerifier.Verify(input, program.Run());
+        if (!warmUp.Passed) return BenchRun.Failed($"warm-up run: {warmUp.Summary()}");
+        var run = program.Run();
+        var checks = RadiosityVerifier.Verify(input, run);
+        if (!checks.Passed) return BenchRun.Failed(checks.Summary());
+        var s = run.Statistics;
+        return new BenchRun(true, run.Seconds, null, string.Create(CultureInfo.InvariantCulture,
+            $"all checks passed in every run; last run: {run.Iterations} iterations, {s.Patches} patches, {s.Elements} elements, " +
+            $"{s.Interactions} interactions ({s.Visible} visible, {s.Invisible} invisible, {s.PartiallyVisible} partial)"), run.RefinementBytes);
     }
+
+    public override string Summarize(IReadOnlyList<BenchRun> runs) => string.Create(CultureInfo.InvariantCulture,
+        $"{runs[^1].Detail}; iteration-phase allocations {runs.Sum(r => r.AllocatedBytes)} B over {runs.Count} runs; " +
+        $"1 untimed warm-up run before each timed run");
 }

@@ -1,0 +1,55 @@
+namespace Experiments.Tests;
+
+/// <summary>How the sweep runner records a point stopped by the cancellation: missing, not failed.</summary>
+public class SweepRunnerTests
+{
+    static ResultRow Row(string series) => new() { Experiment = "x", Series = series, Cores = 1, Metric = "m", Unit = "u", Median = 1, CiLow = 1, CiHigh = 1, Samples = 1, Verified = "pass" };
+
+    static SweepRunner Runner() => new() { Program = "test", FormatRow = r => r.Series };
+
+    [Fact]
+    public void A_point_that_stops_on_the_cancellation_stays_missing_and_the_run_is_interrupted_not_failed()
+    {
+        string dir = Path.Combine(TestCores.TempDir(), "cancel");
+        var rec = new ExperimentRecorder(dir, RunMeta.Describe("x", [0], "test"), ["a", "b", "c"]);
+        using var cancel = new CancellationTokenSource();
+        var points = new List<PlannedPoint>
+        {
+            new("a", 1, () => [Row("A")]),
+            new("b", 1, () =>
+            {
+                cancel.Cancel(); // e.g. Ctrl-C in the middle of the point
+                cancel.Token.ThrowIfCancellationRequested();
+                return [Row("B")];
+            }),
+            new("c", 1, () => [Row("C")]),
+        };
+        var err = new StringWriter();
+        var (failed, interrupted) = Runner().Run(rec, points, new StringWriter(), err, cancel.Token);
+        Assert.False(failed, err.ToString());
+        Assert.True(interrupted);
+        Assert.Equal(["A"], ResultsFile.Read(dir).Select(r => r.Series));
+        var meta = RunMeta.Load(dir);
+        Assert.Equal("incomplete", meta.Status);
+        Assert.Equal(["b", "c"], meta.Incomplete);
+        Assert.DoesNotContain(meta.Notes, n => n.Contains("failed", StringComparison.Ordinal));
+        Assert.Contains(meta.Notes, n => n.Contains("interrupted", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_point_that_throws_a_cancellation_nobody_asked_for_is_a_failure()
+    {
+        string dir = Path.Combine(TestCores.TempDir(), "not-cancelled");
+        var rec = new ExperimentRecorder(dir, RunMeta.Describe("x", [0], "test"), ["a", "b"]);
+        var points = new List<PlannedPoint>
+        {
+            new("a", 1, () => throw new OperationCanceledException("a timeout inside the point")),
+            new("b", 1, () => [Row("B")]),
+        };
+        var (failed, interrupted) = Runner().Run(rec, points, new StringWriter(), new StringWriter(), CancellationToken.None);
+        Assert.True(failed);
+        Assert.False(interrupted);
+        Assert.Equal(["B"], ResultsFile.Read(dir).Select(r => r.Series));
+        Assert.Contains(RunMeta.Load(dir).Notes, n => n.Contains("point a failed", StringComparison.Ordinal));
+    }
+}
