@@ -5,7 +5,8 @@ namespace Experiments.Common;
 /// next point (or within one, where the point throws <see cref="OperationCanceledException"/> on it; that point stays
 /// missing) and records the interruption; a point that throws is noted (results.csv keeps the other points) and
 /// makes the run failed, as does any row with Verified "fail". Progress goes to stderr (<see cref="SweepProgress"/>),
-/// each finished row to stdout in the program's own format.
+/// each finished row to stdout in the program's own format. Before the first point of each <see cref="PlannedPoint.WarmUp"/>
+/// kind its JIT warm-up runs (untimed, noted in meta.json); a warm-up that throws fails that point.
 /// </summary>
 public sealed class SweepRunner
 {
@@ -36,6 +37,7 @@ public sealed class SweepRunner
     {
         var progress = new SweepProgress(rec.Meta.Experiment, points.Select(p => p.Cost).ToArray(), stderr);
         bool failed = false;
+        var warmed = new HashSet<string>(); // the JIT warm-up kinds already run
         foreach (var p in points)
         {
             if (cancel.IsCancellationRequested)
@@ -45,7 +47,16 @@ public sealed class SweepRunner
             }
             progress.Begin(p.Name);
             IReadOnlyList<ResultRow> rows;
-            try { rows = p.Measure(); }
+            try
+            {
+                if (p.WarmUp is { } warmUp && warmed.Add(warmUp.Kind))
+                {
+                    var settled = warmUp.Settle();
+                    rec.AddNote(settled.Describe(warmUp.Kind));
+                    stderr.WriteLine($"  {settled.Describe(warmUp.Kind)}");
+                }
+                rows = p.Measure();
+            }
             catch (OperationCanceledException) when (cancel.IsCancellationRequested)
             {
                 // A point that stops on the cancellation is not a failure: it stays on the missing list.

@@ -11,12 +11,17 @@ namespace Fig1.SharedState;
 /// measurement; every MSG point runs the C twin of the kernel path, the C# kernel path, the C twin of the raw loops,
 /// the C# raw loops. Each adds the C rows (Series "... (C)", Param "impl=c") and one C#/C ratio row per C# series
 /// over its own twin (Metric "cycles_ratio", Unit "x", Param "impl=csharp/c").</para>
+/// <para>The MSG points run the kernel: the first MSG point and the first pipelined one are preceded by a JIT warm-up
+/// (<see cref="JitWarmUp"/>), so that they are not measured on tier-0 code (the SHM and lock loops are one method
+/// each, optimised by on-stack replacement within their warm-up operations).</para>
 /// </summary>
 public static class SharedStateSweep
 {
     static readonly int[] ShmLines = [1, 2, 4, 8];
     static readonly int[] LockLines = [1, 8];
     static readonly int[] MsgLines = [1, 8];
+    /// <summary>The size of a JIT warm-up run (<see cref="JitWarmUp"/>): a few repetitions, results discarded.</summary>
+    internal static readonly SweepSize WarmUpSize = SweepSize.For(200, 3);
 
     public static List<PlannedPoint> Plan(Fig1Settings s, double clockOverhead)
     {
@@ -45,11 +50,22 @@ public static class SharedStateSweep
             if (k < 2) continue;
             foreach (int n in MsgLines)
             {
-                points.Add(new PlannedPoint($"MSG{n} cores={k}", 2 * twinFactor * ops * (k - 1) * 800, () => Msg(rows, twin, cores, n, size, clockOverhead)));
-                points.Add(new PlannedPoint($"MSG{n}-pipelined cores={k} window={s.Window}", ops * (k - 1) * 300, () => Pipelined(rows, cores, n, size, s.Window)));
+                points.Add(new PlannedPoint($"MSG{n} cores={k}", 2 * twinFactor * ops * (k - 1) * 800, () => Msg(rows, twin, cores, n, size, clockOverhead))
+                {
+                    WarmUp = new("MSG on the kernel path and on raw channel ends", () =>
+                    {
+                        MsgWorkload.Run(cores, n, WarmUpSize, window: 1, MsgPath.Kernel);
+                        MsgWorkload.Run(cores, n, WarmUpSize, window: 1, MsgPath.Raw);
+                    }),
+                });
+                points.Add(new PlannedPoint($"MSG{n}-pipelined cores={k} window={s.Window}", ops * (k - 1) * 300, () => Pipelined(rows, cores, n, size, s.Window))
+                {
+                    WarmUp = new("MSG pipelined", () => MsgWorkload.Run(cores, n, WarmUpSize, s.Window, MsgPath.Kernel)),
+                });
             }
         }
-        return points;
+        // --quick is a smoke test: its numbers are not read, so it skips the JIT warm-ups (each takes seconds).
+        return s.Profile == "quick" ? [.. points.Select(p => p with { WarmUp = null })] : points;
     }
 
     static string ShmSeries(int n, ShmUpdate update) => update == ShmUpdate.Plain ? $"SHM{n}" : $"SHM{n}-atomic";

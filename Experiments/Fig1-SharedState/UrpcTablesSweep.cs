@@ -69,7 +69,10 @@ public static class UrpcTablesSweep
                 return [rows.Cycles("LRPC same-core", 1, $"core={c0}", "cycles", m.CyclesPerOp, m.RepetitionDisturbed, RowFactory.Verdict(m.Verified),
                     (m.Failure == null ? "" : $"CHECK FAILED: {m.Failure}; ") +
                     $"call + return between two dispatchers on core {c0} through the CPU driver (binding and core checked per call); the privilege and context switch are modelled as a method call, so this is not comparable with the paper's kernel-mediated LRPC")];
-            }),
+            })
+            {
+                WarmUp = new("LRPC", () => LrpcCaller.Measure(c0, SharedStateSweep.WarmUpSize)),
+            },
         };
         foreach (var (a, b, cls) in Pairs(s.Cores, topo))
         {
@@ -107,7 +110,14 @@ public static class UrpcTablesSweep
                     },
                     throughput,
                 ];
-            }));
+            })
+            {
+                WarmUp = new("URPC between dispatchers and bare rings", () =>
+                {
+                    BareRingReference.Measure(a, b, SharedStateSweep.WarmUpSize, topo);
+                    UrpcPairBench.Measure(a, b, SharedStateSweep.WarmUpSize);
+                }),
+            });
             string processes = $"URPC {name} (processes) cores={a},{b}";
             points.Add(new(processes, ops * 2500 + 2e6, () =>
             {
@@ -119,6 +129,7 @@ public static class UrpcTablesSweep
                 return [oneWay, roundTrip, throughput];
             }));
         }
-        return points;
+        // --quick is a smoke test: its numbers are not read, so it skips the JIT warm-ups (each takes seconds).
+        return s.Profile == "quick" ? [.. points.Select(p => p with { WarmUp = null })] : points;
     }
 }
