@@ -10,7 +10,7 @@ namespace Experiments.Common;
 /// optimised only after about 30 calls counted once the JIT has been idle for 100 ms (framework methods go through an
 /// instrumented tier first, so a hot path takes several such steps). A point of a few hundred
 /// milliseconds that runs paths no earlier point ran (the first MSG point, the capability operations) was otherwise
-/// measured partly on tier-0 code: on the 2-core VM its cost was 2-7x its steady state.</para>
+/// measured partly on tier-0 code: on the 2-core VM its cost was 2-12x its steady state.</para>
 /// <para>One round is a run, then a wait until no method has been compiled for <see cref="Quiet"/> (at most
 /// <see cref="MaxWait"/>); the warm-up ends after the first round that compiled nothing, or after
 /// <see cref="MaxRounds"/> rounds (then <see cref="JitWarmUpResult.Settled"/> is false and the note says so).
