@@ -6,7 +6,8 @@ namespace Experiments.Common;
 /// missing) and records the interruption; a point that throws is noted (results.csv keeps the other points) and
 /// makes the run failed, as does any row with Verified "fail". Progress goes to stderr (<see cref="SweepProgress"/>),
 /// each finished row to stdout in the program's own format. Before the first point of each <see cref="PlannedPoint.WarmUp"/>
-/// kind its JIT warm-up runs (untimed, noted in meta.json); a warm-up that throws fails that point.
+/// kind its JIT warm-up runs (untimed, noted in meta.json), except in the quick profile; a warm-up that throws fails
+/// that point.
 /// </summary>
 public sealed class SweepRunner
 {
@@ -38,6 +39,9 @@ public sealed class SweepRunner
         var progress = new SweepProgress(rec.Meta.Experiment, points.Select(p => p.Cost).ToArray(), stderr);
         bool failed = false;
         var warmed = new HashSet<string>(); // the JIT warm-up kinds already run
+        // --quick is a smoke test whose numbers are not read: it skips the JIT warm-ups (each takes seconds).
+        bool warmUps = rec.Meta.Profile != "quick";
+        if (!warmUps && points.Any(p => p.WarmUp != null)) rec.AddNote("quick profile: no JIT warm-ups, so the first points of a kind may run partly on unoptimised (tier-0) code");
         foreach (var p in points)
         {
             if (cancel.IsCancellationRequested)
@@ -49,7 +53,7 @@ public sealed class SweepRunner
             IReadOnlyList<ResultRow> rows;
             try
             {
-                if (p.WarmUp is { } warmUp && warmed.Add(warmUp.Kind))
+                if (warmUps && p.WarmUp is { } warmUp && warmed.Add(warmUp.Kind))
                 {
                     var settled = warmUp.Settle();
                     rec.AddNote(settled.Describe(warmUp.Kind));

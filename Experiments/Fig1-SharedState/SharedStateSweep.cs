@@ -64,8 +64,7 @@ public static class SharedStateSweep
                 });
             }
         }
-        // --quick is a smoke test: its numbers are not read, so it skips the JIT warm-ups (each takes seconds).
-        return s.Profile == "quick" ? [.. points.Select(p => p with { WarmUp = null })] : points;
+        return points;
     }
 
     static string ShmSeries(int n, ShmUpdate update) => update == ShmUpdate.Plain ? $"SHM{n}" : $"SHM{n}-atomic";

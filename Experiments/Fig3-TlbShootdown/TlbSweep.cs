@@ -30,7 +30,6 @@ public static class TlbSweep
 
     const string Modelled = "modelled: each core's TLB is a software translation cache consulted by the VM API; the invalidation is a real URPC message round between pinned cores (each core drops the entry on its own core and acks), not a hardware TLB flush";
 
-    /// <param name="meta">Where a process-mode point records its boot's startup time (<see cref="RunMeta.CoreProcessStartupMs"/>); null: nowhere.</param>
     /// <summary>
     /// The size of a JIT warm-up run (<see cref="JitWarmUp"/>) before the first modelled-multikernel and capability point:
     /// those paths run the kernel's agreement and capability code, which no earlier point ran, so without it they were
@@ -39,6 +38,7 @@ public static class TlbSweep
     /// </summary>
     internal static readonly SweepSize WarmUpSize = SweepSize.For(50, 3);
 
+    /// <param name="meta">Where a process-mode point records its boot's startup time (<see cref="RunMeta.CoreProcessStartupMs"/>); null: nowhere.</param>
     public static List<PlannedPoint> Plan(Fig3Settings s, RunMeta? meta = null)
     {
         var points = new List<PlannedPoint>();
@@ -86,8 +86,7 @@ public static class TlbSweep
         {
             WarmUp = new("capability invocations", () => CapabilityWorkload.LocalRows(s.Cores[0], 2)),
         });
-        // --quick is a smoke test: its numbers are not read, so it skips the JIT warm-ups (each takes seconds).
-        return s.Profile == "quick" ? [.. points.Select(p => p with { WarmUp = null })] : points;
+        return points;
     }
 
     /// <summary>

@@ -79,6 +79,22 @@ public class JitWarmUpTests
     }
 
     [Fact]
+    public void The_quick_profile_skips_the_warm_ups_and_says_so()
+    {
+        string dir = Path.Combine(TestCores.TempDir(), "warm-up-quick");
+        var rec = new ExperimentRecorder(dir, RunMeta.Describe("x", [0], "quick"), ["a"]);
+        bool warmed = false;
+        var points = new List<PlannedPoint> { new("a", 1, () => [Row("A")]) { WarmUp = new("kind one", () => warmed = true) } };
+        var (failed, _) = new SweepRunner { Program = "test", FormatRow = r => r.Series }.Run(rec, points, new StringWriter(), new StringWriter(), CancellationToken.None);
+        Assert.False(failed);
+        Assert.False(warmed);
+        Assert.Equal(["A"], ResultsFile.Read(dir).Select(r => r.Series));
+        var notes = RunMeta.Load(dir).Notes;
+        Assert.Contains(notes, n => n.StartsWith("quick profile: no JIT warm-ups", StringComparison.Ordinal));
+        Assert.DoesNotContain(notes, n => n.StartsWith("JIT warm-up of", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void A_warm_up_that_throws_fails_its_point_only()
     {
         string dir = Path.Combine(TestCores.TempDir(), "warm-up-throws");

@@ -14,8 +14,8 @@ namespace Multikernel.Net.Stack;
 /// connection's receive buffer, whose right edge never moves left; out-of-order segments kept in place (at most
 /// <see cref="TcpReceiveBuffer.MaxIntervals"/> holes) and answered with an immediate duplicate ACK; a retransmission
 /// timer per connection (RTT estimate per RFC 6298 with Karn's rule, exponential backoff up to MaxRto while no new
-/// data is acknowledged, back to the estimate on an ACK of new data as lwIP does, reset after MaxRetransmissions), go-back-N on a timeout, fast retransmit on the third duplicate ACK, slow start and congestion
-/// avoidance; zero-window probing; FIN in both directions with every closing state; RST on segments for no
+/// data is acknowledged, back to the estimate on an ACK of new data as lwIP does, reset after MaxRetransmissions),
+/// go-back-N on a timeout, fast retransmit on the third duplicate ACK, slow start and congestion avoidance; zero-window probing; FIN in both directions with every closing state; RST on segments for no
 /// connection; challenge ACKs for in-window RSTs and SYNs; TIME_WAIT for a bounded time; half-open connections
 /// bounded (the oldest is evicted); the table refusing SYNs with RST when full (after recycling TIME_WAIT slots).</para>
 /// <para>Memory: all connection slots and their buffers are made at construction (one anonymous mapping, touched
