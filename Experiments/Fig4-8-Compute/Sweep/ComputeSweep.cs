@@ -83,9 +83,8 @@ public sealed class ComputeSweep(ComputeSettings settings, TextWriter output, Te
     {
         if (!ReferenceEquals(_current, g.Bench))
         {
-            _current?.Release();
+            _current?.Release(); // its arrays go in the full collection that starts the next run (RunOnce)
             _current = g.Bench;
-            GC.Collect(); // release the previous benchmark's arrays before the next allocates its own
         }
         var cores = settings.Cores.Take(g.Cores).ToArray();
         var kinds = settings.Runtimes;
