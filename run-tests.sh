@@ -37,5 +37,6 @@ if [ "$n_trx" -lt "$n_proj" ]; then
   echo "only $n_trx of $n_proj test projects produced results (a test host crashed?)"; failed=$((failed + n_proj - n_trx)); status=1
 fi
 [ "$failed" -gt 0 ] && status=1
+scripts/failed-tests.sh "$results"/*.trx
 echo "$passed passed, $failed failed, $skipped skipped"
 exit $status

@@ -46,6 +46,8 @@ public sealed class RamCache
     public ulong TotalBytes { get; private set; }
     /// <summary>Refills the memory server has granted this cache.</summary>
     public int Refills { get; private set; }
+    /// <summary>A request to the memory server is in flight (at most one is): its give may still be under way.</summary>
+    public bool RefillInFlight => _requesting;
 
     /// <param name="space">The monitor's CSpace: its RAM capability in <see cref="CSpace.BootRam"/>, the rest of its root slots free.</param>
     /// <param name="reserved">Bytes at the start of the boot RAM already in use (the root CNode).</param>

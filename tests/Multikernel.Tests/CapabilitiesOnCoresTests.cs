@@ -1,3 +1,4 @@
+using System.Diagnostics;
 
 namespace Multikernel.Tests;
 
@@ -26,9 +27,22 @@ public sealed class CapabilitiesOnCoresTests
             if (e != CapError.Ok) done(new CapOperationResult(e, false, default, default));
         }));
 
-    /// <summary>Every core's replica of the system tables, as text.</summary>
-    static string[] Tables(MultikernelSystem mk) =>
-        Enumerable.Range(0, mk.CoreCount).Select(c => Wait(mk.CallOn(c, m => m.Agreement.Replica.Describe()))).ToArray();
+    /// <summary>
+    /// Every core's replica of the system tables, as text, read once the system is settled: no agreement is still
+    /// coordinated on any core (every participant has acknowledged, so applied, every decision) and no RAM cache
+    /// waits for a refill (a retype that takes a cache below its low-water mark asks for one in the background, and
+    /// its give changes the tables). Replicas read one core after another while either is under way may differ.
+    /// </summary>
+    static string[] Tables(MultikernelSystem mk)
+    {
+        var settle = Stopwatch.StartNew();
+        while (Enumerable.Range(0, mk.CoreCount).Any(c => Wait(mk.CallOn(c, m => m.Agreement.Node.Coordinator.Active != 0 || m.Ram is { RefillInFlight: true }))))
+        {
+            Assert.True(settle.Elapsed < TimeSpan.FromSeconds(30), "the cores did not settle (agreements or refills still under way) within 30 s");
+            Thread.Sleep(1);
+        }
+        return Enumerable.Range(0, mk.CoreCount).Select(c => Wait(mk.CallOn(c, m => m.Agreement.Replica.Describe()))).ToArray();
+    }
 
     static CapType TypeAt(MultikernelSystem mk, Domain domain, int index, Cptr slot) =>
         Wait(mk.CallOn(domain.CoreIndices[index], _ => domain.Dispatchers[index].Memory!.Space[slot].Type));
@@ -138,13 +152,16 @@ public sealed class CapabilitiesOnCoresTests
         var after = Wait(mk.CallOn(0, _ => (mk.MemoryServer.FreeChunks, mk.MemoryServer.Granted)));
         Assert.Equal((before.FreeChunks - 1, before.Granted + 1), after);
         // Now the cache can hand out more than its boot RAM held.
-        Assert.Equal(CapError.Ok, Wait(mk.CallOn(core, m =>
+        // Handing out 512 KiB takes the cache below its low-water mark (one refill), so it asks for a second refill in
+        // the background.
+        Assert.Equal((CapError.Ok, true), Wait(mk.CallOn(core, m =>
         {
             var e = m.Ram!.CreateSpace(512 * 1024, out var memory);
             if (e == CapError.Ok) memory.Dispose();
-            return e;
+            return (e, m.Ram.RefillInFlight);
         })));
-        var tables = Tables(mk);
+        var tables = Tables(mk); // after the second refill's give (Tables waits for it)
+        Assert.Equal(2, Wait(mk.CallOn(core, m => m.Ram!.Refills)));
         Assert.All(tables, t => Assert.Equal(tables[0], t));
         if (core != 0) Assert.Contains($"holders {{{core}}}", tables[0]); // given: the server's core holds no copy
     }
