@@ -27,8 +27,9 @@
  *        and, after a round that handled nothing, asks for local work. The server's handler applies the update and
  *        replies, its run upcall is the meter's round end; the client's handler checks the reply and sends the next
  *        request (or ends the batch and starts the next), its run upcall sends the first request. Not modelled: the
- *        other dispatchers of a core (the monitor, the memory server), which the C# CPU driver visits only every
- *        CpuDriverThread.BlockedVisitInterval-th round while a dispatcher is runnable.
+ *        other dispatchers of a core (the monitor, the memory server), which the C# CPU driver visits only on a
+ *        CpuDriverThread.BlockedVisitInterval-th round at least CpuDriverThread.BlockedVisitSlice (10 us) after the
+ *        last such visit while a dispatcher is runnable.
  *
  * Output: "key value ..." lines: twin, march, compiler, mode, then sample lists (cycles, "%.3f") and "check ok" or
  * "check <what failed>". Exit 0 after a run (even one whose check failed: the caller reads "check"), 2 on bad

@@ -13,8 +13,9 @@ namespace Fig1.SharedState;
 /// polling rather than idling under the wait policy.
 /// <para>Server cost: <see cref="ServerCostMeter"/>, read in the run upcall, which the CPU driver makes right after
 /// polling this dispatcher's waitset: a round's cost therefore includes the CPU driver's round (its local-work check
-/// after an empty round, and on every <see cref="CpuDriverThread.BlockedVisitInterval"/>-th round its visits of the
-/// core's blocked dispatchers, the monitor and the memory server) and this waitset's poll as well as the receive (its
+/// after an empty round, and on a <see cref="CpuDriverThread.BlockedVisitInterval"/>-th round at least a
+/// <see cref="CpuDriverThread.BlockedVisitSlice"/> after the last such visit its visits of the core's blocked
+/// dispatchers, the monitor and the memory server) and this waitset's poll as well as the receive (its
 /// cache miss included), the update and the reply.</para>
 /// </summary>
 public sealed unsafe class UpdateServer : Dispatcher

@@ -13,30 +13,36 @@ namespace Multikernel.CpuDriver;
 /// (the modelled IPI) until a message arrives.
 /// <para>Blocked dispatchers: a dispatcher whose last visit handled nothing and which reports no local work waits on
 /// its waitset (Barrelfish: it has yielded the CPU). While another dispatcher of the core is runnable, the driver
-/// visits a blocked one only every <see cref="BlockedVisitInterval"/>-th round, so a runnable dispatcher's message
-/// path does not pay for polling every other dispatcher's channels on every round (a Barrelfish dispatcher keeps the
-/// CPU for its time slice; it does not poll the monitor's channels). While no dispatcher is runnable every round
-/// visits all of them.</para>
+/// visits the blocked ones only on a <see cref="BlockedVisitInterval"/>-th round at least <see cref="BlockedVisitSlice"/>
+/// after the last such visit (the clock is read on those rounds only), so a runnable dispatcher's message path does
+/// not pay for polling every other dispatcher's channels (a monitor has two per other core) on its short rounds: a
+/// Barrelfish dispatcher keeps the CPU for its time slice and does not poll the monitor's channels. While no
+/// dispatcher is runnable every round visits all of them.</para>
 /// <para>Invariants: the dispatcher table, the run loop and everything reached from them are touched only by this
 /// core's thread, with one exception made at boot: <see cref="Adopt"/> may be called before the thread starts.
 /// Between rounds no dispatcher is current; every dispatcher in the table is attached to this driver (checked in
-/// Debug builds). A blocked dispatcher goes at most <see cref="BlockedVisitInterval"/> rounds without a visit, and
-/// none while no dispatcher was runnable in the previous round.</para>
+/// Debug builds). A blocked dispatcher goes without a visit for at most <see cref="BlockedVisitSlice"/> and then
+/// <see cref="BlockedVisitInterval"/> rounds, and for no round that follows a round in which no dispatcher was
+/// runnable.</para>
 /// </summary>
 public sealed class CpuDriverThread : IDisposable
 {
-    /// <summary>While a dispatcher of the core is runnable, a blocked one is visited every this many rounds (a power of two).</summary>
+    /// <summary>While a dispatcher of the core is runnable, blocked ones are visited at most every this many rounds (a power of two).</summary>
     public const int BlockedVisitInterval = 16;
+    /// <summary>The default <see cref="BlockedVisitSlice"/>: 10 µs, a short time slice (Barrelfish's are milliseconds).</summary>
+    public static readonly TimeSpan DefaultBlockedVisitSlice = TimeSpan.FromMicroseconds(10);
 
     Dispatcher[] _dispatchers = [];
     readonly List<Dispatcher> _starting = new();
     Thread? _thread;
     volatile bool _stopRequested;
     Exception? _fault;
-    Dispatcher? _current;
+    int _current = -1; // index in _dispatchers of the dispatcher whose upcall runs (-1: none); an int, so switching costs no GC write barrier
     int _nextSlot;
     uint _round;
     bool _runnable; // some dispatcher handled something or reported local work in the last round
+    readonly ulong _sliceCycles; // BlockedVisitSlice in cycles (0: every BlockedVisitInterval-th round)
+    ulong _lastSliceVisit; // cycle time of the last visit of the blocked dispatchers made on the slice rule
 
     /// <summary>The OS CPU number this driver is pinned to.</summary>
     public int Core { get; }
@@ -45,28 +51,36 @@ public sealed class CpuDriverThread : IDisposable
     public Notifier Notifier { get; }
     /// <summary>How the core idles when a round finds nothing to do.</summary>
     public WaitPolicy WaitPolicy { get; }
+    /// <summary>While a dispatcher is runnable, the blocked ones are visited at most once per this time (and only on a <see cref="BlockedVisitInterval"/>-th round); zero: on every such round.</summary>
+    public TimeSpan BlockedVisitSlice { get; }
     /// <summary>Set once the thread has pinned itself and is about to enter its loop.</summary>
     public ManualResetEventSlim Started { get; } = new(false);
     /// <summary>The exception that ended the loop, if one did.</summary>
     public Exception? Fault => _fault;
     public IReadOnlyList<Dispatcher> Dispatchers => _dispatchers;
     /// <summary>The dispatcher whose upcall is running now (null between upcalls).</summary>
-    public Dispatcher? CurrentDispatcher => _current;
+    public Dispatcher? CurrentDispatcher => _current >= 0 ? _dispatchers[_current] : null;
     /// <summary>This core's capability driver: where its dispatchers' capability invocations ("system calls") are checked (null until attached).</summary>
     public CapabilityDriver? Capabilities { get; private set; }
 
     internal bool IsCurrentThread => _thread != null && Thread.CurrentThread == _thread;
 
-    public CpuDriverThread(int core, int coreIndex, WaitPolicy waitPolicy) : this(core, coreIndex, waitPolicy, new Notifier()) { }
+    /// <param name="blockedVisitSlice">See <see cref="BlockedVisitSlice"/> (default <see cref="DefaultBlockedVisitSlice"/>).</param>
+    public CpuDriverThread(int core, int coreIndex, WaitPolicy waitPolicy, TimeSpan? blockedVisitSlice = null)
+        : this(core, coreIndex, waitPolicy, new Notifier(), blockedVisitSlice) { }
 
     /// <summary>A CPU driver whose notifier is given: in process mode, the view of this core's word in the shared region.</summary>
-    internal CpuDriverThread(int core, int coreIndex, WaitPolicy waitPolicy, Notifier notifier)
+    internal CpuDriverThread(int core, int coreIndex, WaitPolicy waitPolicy, Notifier notifier, TimeSpan? blockedVisitSlice = null)
     {
         ArgumentNullException.ThrowIfNull(waitPolicy);
+        var slice = blockedVisitSlice ?? DefaultBlockedVisitSlice;
+        ArgumentOutOfRangeException.ThrowIfLessThan(slice, TimeSpan.Zero, nameof(blockedVisitSlice));
         Core = core;
         CoreIndex = coreIndex;
         WaitPolicy = waitPolicy;
         Notifier = notifier;
+        BlockedVisitSlice = slice;
+        _sliceCycles = (ulong)CycleClock.FromNanoseconds(slice.TotalNanoseconds);
     }
 
     /// <summary>Adds a dispatcher to this core; its <see cref="Dispatcher.OnStart"/> upcall runs at the top of the next round.</summary>
@@ -75,6 +89,7 @@ public sealed class CpuDriverThread : IDisposable
         if (_thread != null && !IsCurrentThread)
             throw new InvalidOperationException($"dispatchers join core {Core} only through its monitor (a URPC request), not from another thread");
         d.Attach(this, _nextSlot++);
+        d.TableIndex = _dispatchers.Length;
         _dispatchers = [.. _dispatchers, d];
         _starting.Add(d);
         return d.Id;
@@ -104,8 +119,11 @@ public sealed class CpuDriverThread : IDisposable
         int i = Array.IndexOf(_dispatchers, d);
         if (i < 0) throw new ArgumentException($"{d.Name} is not a dispatcher of core {Core}", nameof(d));
         _dispatchers = [.. _dispatchers[..i], .. _dispatchers[(i + 1)..]];
+        for (int j = i; j < _dispatchers.Length; j++) _dispatchers[j].TableIndex = j;
+        d.TableIndex = -1;
         _starting.Remove(d);
-        if (_current == d) _current = null;
+        if (_current == i) _current = -1;
+        else if (_current > i) _current--;
     }
 
     /// <summary>
@@ -125,7 +143,7 @@ public sealed class CpuDriverThread : IDisposable
         return new LrpcBinding(this, caller, callee, server, endpoint);
     }
 
-    internal void CurrentDispatcherSwitch(Dispatcher d) => _current = d;
+    internal void CurrentDispatcherSwitch(Dispatcher d) => _current = d.TableIndex;
 
     public void Start(string name)
     {
@@ -154,21 +172,21 @@ public sealed class CpuDriverThread : IDisposable
                 var idle = new WaitState(); // every idle spell polls the full budget before the first sleep
                 WaitPolicy.Idle(ref idle, ref probe, Notifier, EarliestWakeAt());
             }
-            foreach (var d in _dispatchers) { _current = d; d.OnStop(); }
-            _current = null;
+            foreach (var d in _dispatchers) { _current = d.TableIndex; d.OnStop(); }
+            _current = -1;
         }
         catch (Exception e)
         {
             _fault = e;
-            Console.Error.WriteLine($"CPU driver on core {Core} stopped by an unhandled exception in {_current?.Name ?? "the driver"}: {e}");
+            Console.Error.WriteLine($"CPU driver on core {Core} stopped by an unhandled exception in {CurrentDispatcher?.Name ?? "the driver"}: {e}");
             Started.Set();
         }
     }
 
     /// <summary>
     /// One scheduling round: visits every dispatcher that is not blocked, and the blocked ones too when no dispatcher
-    /// was runnable in the last round or every <see cref="BlockedVisitInterval"/>-th round. Returns true if anything
-    /// made progress; sets <see cref="_runnable"/>.
+    /// was runnable in the last round, or on a <see cref="BlockedVisitInterval"/>-th round once a
+    /// <see cref="BlockedVisitSlice"/> has passed. Returns true if anything made progress; sets <see cref="_runnable"/>.
     /// </summary>
     bool RunRound()
     {
@@ -177,17 +195,17 @@ public sealed class CpuDriverThread : IDisposable
         {
             var starting = _starting.ToArray();
             _starting.Clear();
-            foreach (var d in starting) { _current = d; d.Blocked = false; d.OnStart(); }
+            foreach (var d in starting) { _current = d.TableIndex; d.Blocked = false; d.OnStart(); }
             progress = true;
         }
         var ds = _dispatchers;
-        bool visitBlocked = !_runnable || (++_round & (BlockedVisitInterval - 1)) == 0;
+        bool visitBlocked = !_runnable || ((++_round & (BlockedVisitInterval - 1)) == 0 && SliceOver());
         bool runnable = false;
         for (int i = 0; i < ds.Length; i++)
         {
             var d = ds[i];
             if (d.Blocked && !visitBlocked) continue;
-            _current = d;
+            _current = d.TableIndex;
             bool handled = d.Waitset.Poll() > 0;
             if (d.Run()) handled = true;
             if (handled) progress = true;
@@ -196,9 +214,19 @@ public sealed class CpuDriverThread : IDisposable
             runnable |= !blocked;
         }
         _runnable = runnable;
-        _current = null;
+        _current = -1;
         AssertInvariants();
         return progress;
+    }
+
+    /// <summary>On a <see cref="BlockedVisitInterval"/>-th round of a runnable core: has a slice passed since the last visit it allowed? Reads the clock.</summary>
+    bool SliceOver()
+    {
+        if (_sliceCycles == 0) return true;
+        ulong now = CycleClock.Now();
+        if (now - _lastSliceVisit < _sliceCycles) return false;
+        _lastSliceVisit = now;
+        return true;
     }
 
     /// <summary>The earliest timer of any dispatcher (ulong.MaxValue: none): an idle spell does not sleep past it.</summary>
@@ -230,8 +258,13 @@ public sealed class CpuDriverThread : IDisposable
     [Conditional("DEBUG")]
     void AssertInvariants()
     {
-        Debug.Assert(_current == null, $"core {Core}: {_current?.Name} is still current between rounds");
-        foreach (var d in _dispatchers) Debug.Assert(d.IsAdopted && d.Driver == this, $"core {Core}: {d.Name} is in the table but attached elsewhere");
+        Debug.Assert(_current == -1, $"core {Core}: {CurrentDispatcher?.Name} is still current between rounds");
+        for (int i = 0; i < _dispatchers.Length; i++)
+        {
+            var d = _dispatchers[i];
+            Debug.Assert(d.IsAdopted && d.Driver == this, $"core {Core}: {d.Name} is in the table but attached elsewhere");
+            Debug.Assert(d.TableIndex == i, $"core {Core}: {d.Name} is at index {i} of the table but records {d.TableIndex}");
+        }
     }
 
     public void Dispose()

@@ -34,6 +34,9 @@ public abstract class Dispatcher
     /// </summary>
     internal bool Blocked;
 
+    /// <summary>This dispatcher's index in its CPU driver's table (-1 while in none). Core-local, kept by the driver.</summary>
+    internal int TableIndex = -1;
+
     internal void Attach(CpuDriverThread driver, int slot)
     {
         if (_driver != null) throw new InvalidOperationException($"{Name} already runs on core {_driver.Core}");

@@ -3,9 +3,10 @@ using System.Runtime.CompilerServices;
 namespace Multikernel.Tests;
 
 /// <summary>
-/// The CPU driver's visits: a blocked dispatcher (nothing handled, no local work) is visited every
-/// <see cref="CpuDriverThread.BlockedVisitInterval"/>-th round while another dispatcher of the core is runnable, every
-/// round while none is, and never starves: its messages are handled while a neighbour spins.
+/// The CPU driver's visits: a blocked dispatcher (nothing handled, no local work) is visited on a
+/// <see cref="CpuDriverThread.BlockedVisitInterval"/>-th round while another dispatcher of the core is runnable, at most
+/// once per <see cref="CpuDriverThread.BlockedVisitSlice"/>, every round while none is, and never starves: its messages
+/// are handled while a neighbour spins.
 /// </summary>
 public class CpuDriverSchedulingTests
 {
@@ -67,7 +68,7 @@ public class CpuDriverSchedulingTests
     [Fact]
     public void BlockedDispatcherIsVisitedEveryIntervalWhileANeighbourIsRunnable()
     {
-        using var driver = new CpuDriverThread(FirstCore, 0, WaitPolicy.Default);
+        using var driver = new CpuDriverThread(FirstCore, 0, WaitPolicy.Default, blockedVisitSlice: TimeSpan.Zero); // the round rule alone
         var spinner = new Spinner();
         var listener = new Listener(null);
         driver.Adopt(listener);
@@ -79,6 +80,32 @@ public class CpuDriverSchedulingTests
         Assert.True(spinner.Runs >= 50_000, $"the spinner ran only {spinner.Runs} times");
         Assert.InRange(listener.Runs, expected - 1, expected + 2);
     }
+
+    [Fact]
+    public void WithATimeSliceABlockedDispatcherIsVisitedAtMostOncePerSliceWhileANeighbourIsRunnable()
+    {
+        var slice = TimeSpan.FromMilliseconds(2);
+        using var driver = new CpuDriverThread(FirstCore, 0, WaitPolicy.Default, blockedVisitSlice: slice);
+        Assert.Equal(slice, driver.BlockedVisitSlice);
+        var spinner = new Spinner();
+        var listener = new Listener(null);
+        driver.Adopt(listener);
+        driver.Adopt(spinner);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        RunFor(driver, () => clock.Elapsed >= TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(60));
+        var elapsed = clock.Elapsed; // from before the driver started to after it stopped: covers every visit
+        // Visits on the slice rule are at least one slice apart; round 1 visits both, and the first slice visit may come
+        // on the 16th round. However the machine schedules the core, there cannot be more.
+        long most = (long)(elapsed / slice) + 2;
+        Assert.InRange(listener.Runs, 2, most);
+        // Far fewer visits than the round rule alone would make: the spinner ran many rounds per slice.
+        Assert.True(spinner.Runs / CpuDriverThread.BlockedVisitInterval > 4 * listener.Runs,
+            $"the spinner ran {spinner.Runs} rounds and the listener {listener.Runs} in {elapsed.TotalMilliseconds:F0} ms");
+    }
+
+    [Fact]
+    public void ANegativeSliceIsRefused() =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => new CpuDriverThread(FirstCore, 0, WaitPolicy.Default, blockedVisitSlice: TimeSpan.FromTicks(-1)));
 
     [Fact]
     public void EveryDispatcherIsVisitedEveryRoundWhileNoneIsRunnable()

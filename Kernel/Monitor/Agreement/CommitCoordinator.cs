@@ -74,6 +74,7 @@ public sealed class CommitCoordinator
         get
         {
             ulong low = _lastSequence + 1;
+            if (_active.Count == 0) return low; // no enumerator: read on every visit of the monitor
             foreach (var seq in _active.Keys) if (seq < low) low = seq;
             return low;
         }
@@ -85,6 +86,7 @@ public sealed class CommitCoordinator
         get
         {
             long d = long.MaxValue;
+            if (_active.Count == 0) return d; // no enumerator: read on every visit of the monitor
             foreach (var t in _active.Values) if (t.Deadline < d) d = t.Deadline;
             return d;
         }
