@@ -36,12 +36,21 @@ public class CycleClockTests
     [Fact]
     public void ClockAdvancesAtItsCalibratedRate()
     {
-        ulong t0 = CycleClock.Now();
-        var sw = System.Diagnostics.Stopwatch.StartNew();
+        // Each cycle-clock read is bracketed by two Stopwatch reads, so the time between the two cycle-clock reads is
+        // known to lie between the brackets' inner and outer distances however the thread is descheduled around them.
+        static (ulong Cycles, long Before, long After) Read()
+        {
+            long before = System.Diagnostics.Stopwatch.GetTimestamp();
+            ulong cycles = CycleClock.Now();
+            return (cycles, before, System.Diagnostics.Stopwatch.GetTimestamp());
+        }
+        var r0 = Read();
         Thread.Sleep(50);
-        ulong t1 = CycleClock.Now();
-        double measured = (t1 - t0) / sw.Elapsed.TotalSeconds;
-        Assert.InRange(measured / CycleClock.Frequency, 0.8, 1.25);
+        var r1 = Read();
+        double perSecond = System.Diagnostics.Stopwatch.Frequency;
+        double shortest = (r1.Before - r0.After) / perSecond, longest = (r1.After - r0.Before) / perSecond;
+        double byCycles = (r1.Cycles - r0.Cycles) / CycleClock.Frequency;
+        Assert.InRange(byCycles, shortest * 0.8, longest * 1.25);
         Assert.True(CycleClock.Source is "tsc" or "stopwatch");
     }
 }
