@@ -14,6 +14,7 @@ namespace Benchmarks;
 ///   compare         statistical comparison of two BenchmarkDotNet full-JSON results
 ///   urpc-vs-native  C# URPC round trip against the native C reference on the same two cores
 ///   cap-ops         local capability invocations (map/unmap, copy, retype, delete) on one pinned core
+///   cpu-rounds      one CPU-driver round with a runnable dispatcher, the blocked ones visited by slice or by round count
 /// Exit codes: 0 ok / no regression, 1 regression (or target missed with --check), 2 bad input, 3 incomplete run.
 /// </summary>
 public static class Program
@@ -25,6 +26,7 @@ public static class Program
         root.Subcommands.Add(CompareCommand());
         root.Subcommands.Add(UrpcVsNativeCommand());
         root.Subcommands.Add(CapabilityOperationsCommand());
+        root.Subcommands.Add(DriverRoundsCommand());
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
@@ -201,6 +203,31 @@ public static class Program
             if (Cores(pr.GetValue(cores)) is not { } c) return CompareRun.ExitBadInput;
             return UrpcVsNative.Execute(new UrpcVsNativeOptions(c, pr.GetValue(samples), pr.GetValue(rounds), pr.GetValue(native), pr.GetValue(outDir), pr.GetValue(check), pr.GetValue(mixed)),
                 Console.Out, Console.Error);
+        });
+        return cmd;
+    }
+
+    static Command DriverRoundsCommand()
+    {
+        var cores = new Option<string>("--cores") { Description = "Cores to boot, a list such as 0-3 or 'all' (default: all allowed); the rounds are timed on the first", DefaultValueFactory = _ => "all" };
+        var batches = new Option<int>("--batches") { Description = "Timed batches per setting (1 to 1000)", DefaultValueFactory = _ => 21 };
+        batches.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 1 or > 1000) r.AddError("--batches must be from 1 to 1000"); });
+        var rounds = new Option<long>("--rounds") { Description = "Rounds per batch (1000 to 10^9)", DefaultValueFactory = _ => 2_000_000 };
+        rounds.Validators.Add(r => { if (r.GetValueOrDefault<long>() is < 1000 or > 1_000_000_000) r.AddError("--rounds must be from 1000 to 1000000000"); });
+        var cmd = new Command("cpu-rounds", "Median cycles of one CPU-driver round with one runnable dispatcher while the core's monitor and memory server are blocked, visited once per time slice (default) or every 16th round")
+        {
+            cores, batches, rounds,
+        };
+        cmd.SetAction(pr =>
+        {
+            int[] cpus;
+            try { cpus = CoreList.Parse(pr.GetValue(cores)!, CoreAffinity.AllowedCpus()); }
+            catch (FormatException e)
+            {
+                Console.Error.WriteLine($"error: {e.Message}");
+                return CompareRun.ExitBadInput;
+            }
+            return Benchmarks.CpuDriver.DriverRounds.Execute(cpus, pr.GetValue(batches), pr.GetValue(rounds), Console.Out);
         });
         return cmd;
     }

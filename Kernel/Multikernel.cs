@@ -30,6 +30,12 @@ public sealed record MultikernelOptions
     public int RingSlots { get; init; } = 16;
     /// <summary>How an idle CPU driver waits: its poll budget before it blocks on its notifier.</summary>
     public WaitPolicy WaitPolicy { get; init; } = WaitPolicy.Default;
+    /// <summary>
+    /// While a dispatcher of a core is runnable, the core's blocked dispatchers (its monitor, the memory server) are
+    /// visited at most once per this time (<see cref="CpuDriverThread.BlockedVisitSlice"/>); zero: on every
+    /// <see cref="CpuDriverThread.BlockedVisitInterval"/>-th round.
+    /// </summary>
+    public TimeSpan BlockedVisitSlice { get; init; } = CpuDriverThread.DefaultBlockedVisitSlice;
     public TimeSpan BootTimeout { get; init; } = TimeSpan.FromSeconds(30);
     /// <summary>
     /// The machine's shape the monitors place channel memory by (each ring on its receiver's NUMA node). Null: this
@@ -183,7 +189,7 @@ public sealed class MultikernelSystem : IDisposable
             _memoryServerBindings[i] = UrpcBinding.Allocate(o.RingSlots, Topology.NumaNodeOf(cores[i]), Topology.NumaNodeOf(cores[0]));
         for (int i = 0; i < n; i++)
         {
-            _drivers[i] = new CpuDriverThread(cores[i], i, o.WaitPolicy);
+            _drivers[i] = new CpuDriverThread(cores[i], i, o.WaitPolicy, o.BlockedVisitSlice);
             _drivers[i].AttachCapabilities(new CapabilityDriver(i, Memory));
             var readers = new BroadcastReceiver?[n];
             for (int w = 0; w < n; w++)
@@ -242,6 +248,8 @@ public sealed class MultikernelSystem : IDisposable
         if (!UrpcRing.IsValidSize(o.BroadcastSlots))
             throw new ArgumentException($"BroadcastSlots {o.BroadcastSlots} is not a power of two from {UrpcRing.MinSlots} to {UrpcRing.MaxSlots}", nameof(options));
         ArgumentNullException.ThrowIfNull(o.WaitPolicy, nameof(options));
+        if (o.BlockedVisitSlice < TimeSpan.Zero || o.BlockedVisitSlice > TimeSpan.FromSeconds(1))
+            throw new ArgumentException($"BlockedVisitSlice {o.BlockedVisitSlice} must be from zero to one second", nameof(options));
         const long RamGranule = 64 << 10;
         if (o.CoreRamBytes < RamGranule || o.CoreRamBytes % RamGranule != 0)
             throw new ArgumentException($"CoreRamBytes {o.CoreRamBytes} must be a positive multiple of {RamGranule} (64 KiB): each core's boot RAM holds its root CNode", nameof(options));
@@ -298,7 +306,7 @@ public sealed class MultikernelSystem : IDisposable
         var clock = Stopwatch.StartNew();
         var topology = MachineTopology.Current;
         var layout = new SharedRegion.Layout(cores, cores.Select(topology.NumaNodeOf).ToArray(), o.ArenaBytesPerCore, o.FrameBytes, o.RingSlots, HostPortSlots,
-            o.BroadcastSlots, o.Grouping, o.Agreement ?? MultikernelOptions.DefaultAgreement(), o.WaitPolicy);
+            o.BroadcastSlots, o.Grouping, o.Agreement ?? MultikernelOptions.DefaultAgreement(), o.WaitPolicy, o.BlockedVisitSlice);
         var mk = new MultikernelSystem(cores, o, CoreProcessSet.Start(layout, o.Program, o.BootTimeout));
         try
         {

@@ -81,7 +81,7 @@ public static partial class CoreProcess
             throw new InvalidOperationException($"started with affinity {CoreAffinity.FormatList(allowed)}; a core process must be confined to its core (CPU {cpu}) from exec on");
         var topology = MachineTopology.FromSysfs("/", cpus);
 
-        using var driver = new CpuDriverThread(cpu, core, region.WaitPolicy, region.NotifierOf(core));
+        using var driver = new CpuDriverThread(cpu, core, region.WaitPolicy, region.NotifierOf(core), region.BlockedVisitSlice);
         var readers = new BroadcastReceiver?[n];
         for (int writer = 0; writer < n; writer++)
             if (writer != core) readers[writer] = region.OpenBroadcastReader(region.BroadcastOf(writer), core);

@@ -43,7 +43,7 @@ public sealed unsafe partial class SharedRegion : IDisposable
     const int HMagic = 0, HCores = 8, HChannelBytes = 16, HFramesOffset = 24, HFramesBytes = 32, HFramesNext = 40,
         HPollCycles = 48, HSpinIterations = 56, HBootPid = 64, HMonitorSlots = 72, HHostPortSlots = 80,
         HEntries = 88, HNotifiers = 96, HErrors = 104, HTable = 112, HBroadcastSlots = 120, HGroupingKind = 128, HGroupingSize = 136,
-        HVoteTimeout = 144, HRetransmitInterval = 152, FixedBytes = 192;
+        HVoteTimeout = 144, HRetransmitInterval = 152, HBlockedVisitSliceTicks = 160, FixedBytes = 192;
 
     // Entry fields (one entry per core, then the host's), byte offsets within the entry.
     const int ECpu = 0, EState = 8, EPid = 16, EArenaOffset = 24, EArenaBytes = 32, EArenaNext = 40, EErrorCount = 48, ENode = 56;
@@ -74,6 +74,7 @@ public sealed unsafe partial class SharedRegion : IDisposable
     public int BootPid => (int)Read(HBootPid);
     /// <summary>How the core processes' CPU drivers idle.</summary>
     internal WaitPolicy WaitPolicy => new(Read(HPollCycles), (int)Read(HSpinIterations));
+    internal TimeSpan BlockedVisitSlice => TimeSpan.FromTicks(Read(HBlockedVisitSliceTicks));
     /// <summary>How the agreement's multicast routes group the cores (the same in every core process).</summary>
     internal RoutingGrouping Grouping => new((RoutingGroupKind)Read(HGroupingKind), (int)Read(HGroupingSize));
     /// <summary>The agreement's timeouts, in cycles.</summary>
@@ -91,7 +92,7 @@ public sealed unsafe partial class SharedRegion : IDisposable
 
     /// <summary>Sizes of one region (what boot asks for).</summary>
     internal readonly record struct Layout(int[] Cpus, int[] Nodes, long ArenaBytesPerCore, long FrameBytes, int MonitorSlots, int HostPortSlots,
-        int BroadcastSlots, RoutingGrouping Grouping, AgreementOptions Agreement, WaitPolicy WaitPolicy);
+        int BroadcastSlots, RoutingGrouping Grouping, AgreementOptions Agreement, WaitPolicy WaitPolicy, TimeSpan BlockedVisitSlice);
 
     /// <summary>
     /// Boot process: creates the memory object, lays out the header, arenas and boot table, places each core's arena on
@@ -130,6 +131,7 @@ public sealed unsafe partial class SharedRegion : IDisposable
             r.Write(HFramesBytes, frames);
             r.Write(HPollCycles, l.WaitPolicy.PollCycles);
             r.Write(HSpinIterations, l.WaitPolicy.SpinIterations);
+            r.Write(HBlockedVisitSliceTicks, l.BlockedVisitSlice.Ticks);
             r.Write(HBootPid, Environment.ProcessId);
             r.Write(HMonitorSlots, l.MonitorSlots);
             r.Write(HHostPortSlots, l.HostPortSlots);

@@ -53,6 +53,9 @@ if [ -x "$b/bin/urpc_pingpong" ] && has benchmarks; then
   step urpc-vs-native-0-1 35 "$b/bin/benchmarks" urpc-vs-native --cores 0,1 --native "$b/bin/urpc_pingpong" "${mixed[@]}" --out "$run/urpc-vs-native-0-1"
   [ "$last" -gt 1 ] && step urpc-vs-native-0-$last 35 "$b/bin/benchmarks" urpc-vs-native --cores 0,$last --native "$b/bin/urpc_pingpong" "${mixed[@]}" --out "$run/urpc-vs-native-0-$last"
 fi
+# One CPU-driver round on core 0 of a system booted on every core (each monitor then polls about two channels per
+# other core on a visit of its blocked dispatchers): the default time slice against a visit every 16th round.
+has benchmarks && step cpu-rounds 15 "$b/bin/benchmarks" cpu-rounds --cores "$cores" --batches 9 --rounds 1000000
 # Each repetition runs every runtime once on a fresh runtime (SPLASH: after an untimed warm-up run of its own).
 has compute && step compute 130 "$b/bin/compute" --quick --class A --repetitions 2 --cores "$cores" --out "$run"
 # fig3 measures the multikernel twice per core count: with real page tables (one core process per core, mmu=hardware;

@@ -89,6 +89,21 @@ public class BootTests
         Assert.Contains("not a power of two", Assert.Throws<ArgumentException>(() => MultikernelSystem.Boot(new MultikernelOptions { RingSlots = 10 })).Message);
     }
 
+    [Theory]
+    [InlineData(-1L)]
+    [InlineData(10_000_001L)] // just over one second, in ticks
+    public void ABlockedVisitSliceOutsideZeroToOneSecondIsAClearError(long ticks) =>
+        Assert.Contains("BlockedVisitSlice", Assert.Throws<ArgumentException>(() => MultikernelSystem.Boot(new MultikernelOptions { BlockedVisitSlice = TimeSpan.FromTicks(ticks) })).Message);
+
+    [Fact]
+    public void EveryCoreRunsWithTheBootsBlockedVisitSlice()
+    {
+        var slice = TimeSpan.FromMicroseconds(250);
+        using var mk = MultikernelSystem.Boot(new MultikernelOptions { BlockedVisitSlice = slice });
+        var slices = Enumerable.Range(0, mk.CoreCount).Select(c => mk.CallOn(c, m => m.Driver.BlockedVisitSlice).Result).ToArray();
+        Assert.All(slices, s => Assert.Equal(slice, s));
+    }
+
     sealed class Client : Dispatcher
     {
         public Client() : base("client") { }

@@ -213,6 +213,19 @@ public class ProcessModeTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void EveryCoreProcessRunsWithTheBootsBlockedVisitSlice()
+    {
+        var slice = TimeSpan.FromMicroseconds(250);
+        using var mk = MultikernelSystem.Boot(new MultikernelOptions
+        {
+            Cores = TwoCores(), Mode = BootMode.ProcessPerCore, Program = TestCoreProgram.Instance, WaitPolicy = new WaitPolicy(20_000), BlockedVisitSlice = slice,
+        });
+        for (int c = 0; c < 2; c++)
+            Assert.Equal((ulong)slice.Ticks, Await(mk, mk.RequestAsync(c, TestCoreProgram.Where, default), "where").W4);
+        mk.Shutdown();
+    }
+
+    [Fact]
     public void ProcessModeRequestsNameTheFailingCoreAndClosuresAreRefused()
     {
         var cores = TwoCores();

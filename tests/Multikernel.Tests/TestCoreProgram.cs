@@ -21,11 +21,13 @@ public static class TestCoreProgram
         .AddImage(StreamSender, (m, a) => new StreamSenderDispatcher(m.Region!.OpenBinding(UrpcBindingName.Decode(a.W0, a.W1, a.W2)).Client, (long)a.W3))
         .AddImage(StreamReceiver, (m, a) => new StreamReceiverDispatcher(m.Region!.OpenBinding(UrpcBindingName.Decode(a.W0, a.W1, a.W2)).Server, (long)a.W3,
             m.Region.Block((long)a.W4, StreamReceiverDispatcher.ResultBytes)))
-        // W0: the CPU the monitor's thread runs on, W1: pid, W2: CPUs this process may use, W3: threads of this process.
+        // W0: the CPU the monitor's thread runs on, W1: pid, W2: CPUs this process may use, W3: threads of this process,
+        // W4: the CPU driver's blocked-visit slice in ticks.
         .AddRequest(Where, (m, _, reply) =>
         {
             using var self = Process.GetCurrentProcess();
-            reply.Complete(new CoreArgs((ulong)CoreAffinity.CurrentCpu(), (ulong)Environment.ProcessId, (ulong)CoreAffinity.AllowedCpus().Count, (ulong)self.Threads.Count));
+            reply.Complete(new CoreArgs((ulong)CoreAffinity.CurrentCpu(), (ulong)Environment.ProcessId, (ulong)CoreAffinity.AllowedCpus().Count, (ulong)self.Threads.Count,
+                (ulong)m.Driver.BlockedVisitSlice.Ticks));
         })
         // W0: va, W1: frame offset in the region's memory object, W2: pages.
         .AddRequest(MapPages, (m, a, reply) =>
