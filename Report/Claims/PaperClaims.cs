@@ -37,7 +37,8 @@ public static class PaperClaims
         new("compute-on-par",
             "Compute-bound workloads run as fast on the multikernel as on the host OS (within 5%)",
             "paper Fig 9",
-            "at every core count of every benchmark, mk's median time is at most 1.05 x the best host runtime's (host, pinned, host-spin)",
+            "at every core count of every benchmark, mk's median time is at most 1.05 x the best host runtime's (host, pinned, host-spin); "
+            + "it does not hold where mk's 95% CI lies wholly above 1.05 x the best host's; where a median misses but the CIs reach the margin, this run cannot decide it",
             ComputeOnPar),
         new("web-static",
             "The multikernel's static web server is at least as fast as lighttpd",
@@ -199,11 +200,29 @@ public static class PaperClaims
         var perBench = worst.GroupBy(w => w.Bench).Select(g => g.MaxBy(w => w.Ratio)).ToList();
         var top = worst.MaxBy(w => w.Ratio);
         string numbers = "worst mk / best host per benchmark: " + string.Join(", ", perBench.Select(w => $"{w.Bench} {w.Ratio:0.00} ({FigureReadings.Cores(w.Cores)})"))
-            + $"; worst {top.Bench} at {FigureReadings.Cores(top.Cores)}: mk {N(top.Mk.Median)} s vs {SeriesName.Member(top.Host.Series)} {N(top.Host.Median)} s";
+            + $"; worst {top.Bench} at {FigureReadings.Cores(top.Cores)}: mk {N(top.Mk.Median)} s {Ci(top.Mk)} vs {SeriesName.Member(top.Host.Series)} {N(top.Host.Median)} s {Ci(top.Host)}";
         int failed = run.Find(ExperimentCatalog.Compute)!.Rows.Count(r => RowStatus.Of(r) == RowKind.Failed && r.Metric == "seconds");
         if (failed > 0) numbers += $"; {failed} point(s) failed verification and are not counted";
-        return top.Ratio <= 1.05 ? ClaimResult.Holds(numbers) : ClaimResult.DoesNotHold(numbers);
+        if (top.Ratio <= OnParFactor) return ClaimResult.Holds(numbers);
+        // A median over the margin is a miss only if the CIs say so: the best of three host runtimes' medians is biased
+        // low by their noise, and the worst of many points biased high, so equal runtimes miss a 5% margin by chance
+        // when the CIs are wider than it.
+        var missed = worst.Where(w => w.Ratio > OnParFactor).ToList();
+        var clear = missed.Where(w => Low(w.Mk) > OnParFactor * High(w.Host)).ToList();
+        if (clear.Count > 0)
+            return ClaimResult.DoesNotHold(numbers + "; beyond the 95% CIs at " + string.Join(", ", clear.Select(w => $"{w.Bench} {FigureReadings.Cores(w.Cores)}")));
+        return ClaimResult.NotTestable(
+            $"mk's median is over {OnParFactor:0.00} x the best host's at {string.Join(", ", missed.Select(w => $"{w.Bench} {FigureReadings.Cores(w.Cores)} ({w.Ratio:0.000})"))}, "
+            + "but at each the 95% CIs reach the margin: this run's precision cannot decide a 5% difference (more repetitions, or a quieter machine, can)",
+            numbers);
+
+        static double Low(ResultRow r) => double.IsFinite(r.CiLow) ? r.CiLow : r.Median;
+        static double High(ResultRow r) => double.IsFinite(r.CiHigh) ? r.CiHigh : r.Median;
+        static string Ci(ResultRow r) => double.IsFinite(r.CiLow) && double.IsFinite(r.CiHigh) ? $"[{N(r.CiLow)}, {N(r.CiHigh)}]" : "(no CI)";
     }
+
+    /// <summary>The compute claim's margin: mk at most 5% slower than the best host runtime.</summary>
+    const double OnParFactor = 1.05;
 
     static ClaimResult WebStatic(RunFolder run) => MkAgainst(run, "web static", "requests_per_s", "requests/s", "lighttpd", 1.0);
 

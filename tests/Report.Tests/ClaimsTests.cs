@@ -126,6 +126,32 @@ public class ClaimsTests
         slow.Write(Cmp, rows.Select(x => x.Series == "BARNES/mk" && x.Cores == 4 ? FixtureRun.Row(Cmp, x.Series, 4, 0.4, "seconds", "s", x.Param, "pass") : x));
         var s = Judged(slow, "compute-on-par", Verdict.DoesNotHold);
         Assert.Contains("worst BARNES at 4 cores", s.Numbers);
+        Assert.Contains("beyond the 95% CIs at BARNES 4 cores", s.Numbers);
+    }
+
+    [Fact]
+    public void Compute_on_par_cannot_be_decided_when_a_median_misses_within_the_cis()
+    {
+        // mk 8% over the best host at one point, with CIs of +-5% each: mk's CI [1.026, 1.134] reaches 1.05 x the
+        // host's upper bound 1.05: the miss may be noise, and the run says it cannot decide.
+        static ResultRow Point(string rt, double t, double half)
+        {
+            var row = FixtureRun.Row(Cmp, $"CG/{rt}", 2, t, "seconds", "s", "bench=cg", "pass");
+            row.CiLow = t * (1 - half);
+            row.CiHigh = t * (1 + half);
+            return row;
+        }
+        using var fx = new FixtureRun();
+        fx.Write(Cmp, [Point("mk", 1.08, 0.05), Point("host", 1.0, 0.05), Point("pinned", 1.1, 0.05), Point("host-spin", 1.2, 0.05)]);
+        var r = Judged(fx, "compute-on-par", Verdict.NotTestable);
+        Assert.Contains("CG 2 cores (1.080)", r.Reason);
+        Assert.Contains("cannot decide a 5% difference", r.Reason);
+        Assert.Contains("mk 1.08 s [1.026, 1.134]", r.Numbers);
+
+        // The same medians with CIs of +-1%: mk's lower bound 1.069 is above 1.05 x 1.01, so it does not hold.
+        using var tight = new FixtureRun();
+        tight.Write(Cmp, [Point("mk", 1.08, 0.01), Point("host", 1.0, 0.01), Point("pinned", 1.1, 0.01), Point("host-spin", 1.2, 0.01)]);
+        Assert.Contains("beyond the 95% CIs at CG 2 cores", Judged(tight, "compute-on-par", Verdict.DoesNotHold).Numbers);
     }
 
     [Fact]
