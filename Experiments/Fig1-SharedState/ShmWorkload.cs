@@ -56,14 +56,13 @@ public static unsafe class ShmWorkload
         [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
         public void Apply(long* p, int lines, int updates)
         {
-            // Volatile: every update really loads and stores each line (no register caching across iterations); on x86
-            // these are ordinary mov instructions, no fence and no lock prefix.
+            // Volatile: every update really loads and stores each line (no register caching across iterations); the JIT
+            // emits one inc qword ptr [line], no fence and no lock prefix. The inner loop walks a pointer, as the C twin's
+            // does (inc, add, cmp/jne): an indexed loop had two more instructions per line.
+            long* end = p + (long)lines * SharedLines.WordsPerLine;
             for (int i = 0; i < updates; i++)
-                for (int j = 0; j < lines; j++)
-                {
-                    ref long line = ref p[j * SharedLines.WordsPerLine];
-                    Volatile.Write(ref line, Volatile.Read(ref line) + 1);
-                }
+                for (long* line = p; line < end; line += SharedLines.WordsPerLine)
+                    Volatile.Write(ref *line, Volatile.Read(ref *line) + 1);
         }
     }
 
@@ -73,9 +72,10 @@ public static unsafe class ShmWorkload
         [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
         public void Apply(long* p, int lines, int updates)
         {
+            long* end = p + (long)lines * SharedLines.WordsPerLine;
             for (int i = 0; i < updates; i++)
-                for (int j = 0; j < lines; j++)
-                    Interlocked.Increment(ref p[j * SharedLines.WordsPerLine]);
+                for (long* line = p; line < end; line += SharedLines.WordsPerLine)
+                    Interlocked.Increment(ref *line);
         }
     }
 }
