@@ -18,7 +18,7 @@ public static class Fig1Cli
         var window = ExperimentOptions.Int("--window", $"Requests each client keeps in flight in the pipelined MSG variant (default 8)", 1, UpdateProtocol.MaxWindow);
         var native = new Option<string>("--native")
         {
-            Description = "The C twin of the SHM and MSG points (Benchmarks/native/fig1_twin, built by Benchmarks/native/build.sh), run before each such point on the same cores for the C#/C ratio; " +
+            Description = "The C twin of the SHM and MSG points (Benchmarks/native/fig1_twin, built by Benchmarks/native/build.sh), run on the same cores interleaved with each such point (blocks of repetitions: C, then C#) for the C#/C ratio; " +
                           "'none' runs without it (default: the repository's, built with gcc when missing; without gcc the run has no C rows and says so)",
         };
         native.Validators.Add(r =>
@@ -63,7 +63,7 @@ public static class Fig1Cli
                     return ExitCode.BadInput;
                 }
                 twinNote = twin != null
-                    ? $"C twin: {twin.Binary} ({twin.Label}), run on the same cores just before each SHM and MSG point; C rows have Param impl=c, C#/C ratio rows Metric cycles_ratio"
+                    ? $"C twin: {twin.Binary} ({twin.Label}), run on the same cores interleaved with each SHM and MSG point in blocks of repetitions (each block: C, then C#); C rows have Param impl=c, C#/C ratio rows Metric cycles_ratio"
                     : $"C twin not run: {why}";
             }
             var settings = new Fig1Settings(commandLine.Chosen(pr))

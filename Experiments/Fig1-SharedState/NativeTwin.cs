@@ -5,8 +5,9 @@ namespace Fig1.SharedState;
 
 /// <summary>
 /// The C twin of this experiment (<c>Benchmarks/native/fig1_twin.c</c>): the same SHM workloads and the same MSG
-/// protocol, ring layout, kernel path (waitset, handler upcalls) and raw loops written in C, run as a child process on the same cores just before the C#
-/// measurement of each point, so that the point's C#/C ratio compares like with like on the same machine state.
+/// protocol, ring layout, kernel path (waitset, handler upcalls) and raw loops written in C, run as a child process on the same cores, interleaved with the
+/// C# measurement of each point in blocks of repetitions (<see cref="TwinBlocks"/>), so that the point's C#/C ratio
+/// compares like with like on the same machine state.
 /// <para>Where the binary comes from: <c>--native PATH</c>, else <c>Benchmarks/native/fig1_twin</c> of the repository
 /// this program runs in, built with <c>Benchmarks/native/build.sh</c> (gcc) when missing or older than its sources,
 /// else (a bundle made by <c>run-all.sh --bundle</c>, which has no sources) the bundle's <c>bin/fig1_twin</c>. The

@@ -19,27 +19,46 @@ public sealed class RowFactory(string experiment)
         Make(series, cores, param, metric, unit, samples, repDisturbed, verified, note, toNs: false);
 
     /// <summary>
-    /// The C#/C ratio of one point: <paramref name="csharp"/>'s median over <paramref name="c"/>'s (the C twin's row of
-    /// the same point), Series as the C# row, Metric "cycles_ratio", Unit "x", Param with "impl=csharp/c". The interval
-    /// is bounded by the two medians' 95% CIs (C# low / C high, C# high / C low). Verified only if both rows are.
+    /// The C#/C ratio of one point: Series as the C# row, Metric "cycles_ratio", Unit "x", Param with "impl=csharp/c";
+    /// verified only if both rows are. With one block (<see cref="TwinBlocks"/>) it is <paramref name="csharp"/>'s median
+    /// over <paramref name="c"/>'s (the C twin's row of the same point), its interval bounded by the two medians' 95% CIs
+    /// (C# low / C high, C# high / C low). With several, it is the median of <paramref name="blockRatios"/> (each block's
+    /// C# median over its C median, the C run just before the C# run) with that median's 95% CI.
     /// </summary>
-    public ResultRow Ratio(string series, int cores, string param, ResultRow csharp, ResultRow c) => new()
+    public ResultRow Ratio(string series, int cores, string param, ResultRow csharp, ResultRow c, IReadOnlyList<double> blockRatios)
     {
-        Experiment = experiment,
-        Series = series,
-        Cores = cores,
-        Param = $"{param};impl=csharp/c",
-        Metric = "cycles_ratio",
-        Unit = "x",
-        Median = csharp.Median / c.Median,
-        CiLow = csharp.CiLow / c.CiHigh,
-        CiHigh = csharp.CiHigh / c.CiLow,
-        MedianNs = double.NaN,
-        Samples = Math.Min(csharp.Samples, c.Samples),
-        Verified = csharp.Verified == "pass" && c.Verified == "pass" ? "pass" : "fail",
-        Note = string.Create(CultureInfo.InvariantCulture,
-            $"C# {csharp.Series} median {csharp.Median:0.#} cycles over the C twin's {c.Series} median {c.Median:0.#} cycles, same cores, C run just before C#; interval from the two medians' 95% CIs; target at most 1.10"),
-    };
+        string head = string.Create(CultureInfo.InvariantCulture,
+            $"C# {csharp.Series} median {csharp.Median:0.#} cycles, the C twin's {c.Series} median {c.Median:0.#} cycles, same cores");
+        SampleSummary s;
+        string how;
+        if (blockRatios.Count < 3)
+        {
+            s = new SampleSummary(csharp.Median / c.Median, csharp.CiLow / c.CiHigh, csharp.CiHigh / c.CiLow, Math.Min(csharp.Samples, c.Samples));
+            how = "C run just before C#; the ratio of the two medians, interval from the two medians' 95% CIs";
+        }
+        else
+        {
+            s = SampleSummary.Of(blockRatios.ToArray());
+            how = string.Create(CultureInfo.InvariantCulture,
+                $"C and C# interleaved in {blockRatios.Count} blocks of repetitions (each block: C, then C#); the median over the blocks of the block's C# median / C median (blocks {blockRatios.Min():0.###} to {blockRatios.Max():0.###}), with its 95% CI");
+        }
+        return new()
+        {
+            Experiment = experiment,
+            Series = series,
+            Cores = cores,
+            Param = $"{param};impl=csharp/c",
+            Metric = "cycles_ratio",
+            Unit = "x",
+            Median = s.Median,
+            CiLow = s.CiLow,
+            CiHigh = s.CiHigh,
+            MedianNs = double.NaN,
+            Samples = s.Count,
+            Verified = csharp.Verified == "pass" && c.Verified == "pass" ? "pass" : "fail",
+            Note = $"{head}; {how}; target at most 1.10",
+        };
+    }
 
     ResultRow Make(string series, int cores, string param, string metric, string unit, ReadOnlySpan<double> samples, bool[]? repDisturbed, string verified, string note, bool toNs)
     {

@@ -7,9 +7,9 @@ namespace Fig1.SharedState;
 /// SHM1/2/4/8 (plain, as in the paper) and SHM1/2/4/8-atomic, the host lock baselines (lock1/8, spinlock1/8) and, from
 /// k = 2, MSG1/8 on the kernel's normal path with the server's cost (Server1/8), the same on raw channel ends
 /// (MSG1/8-raw, Server1/8-raw), and MSG1/8 pipelined. The cores of a point are the first k of the chosen cores.
-/// <para>With a C twin (<see cref="NativeTwin"/>), every SHM point first runs the twin on the same cores, then the C#
-/// measurement; every MSG point runs the C twin of the kernel path, the C# kernel path, the C twin of the raw loops,
-/// the C# raw loops. Each adds the C rows (Series "... (C)", Param "impl=c") and one C#/C ratio row per C# series
+/// <para>With a C twin (<see cref="NativeTwin"/>), every SHM point runs, per block of its repetitions
+/// (<see cref="TwinBlocks"/>), the twin on the same cores, then the C# measurement; every MSG point runs per block the C
+/// twin of the kernel path, the C# kernel path, the C twin of the raw loops, the C# raw loops. Each adds the C rows (Series "... (C)", Param "impl=c") and one C#/C ratio row per C# series
 /// over its own twin (Metric "cycles_ratio", Unit "x", Param "impl=csharp/c").</para>
 /// <para>The MSG points run the kernel: the first MSG point and the first pipelined one are preceded by a JIT warm-up
 /// (<see cref="JitWarmUp"/>), so that they are not measured on tier-0 code (the SHM and lock loops are one method
@@ -73,9 +73,19 @@ public static class SharedStateSweep
     {
         int k = cores.Length;
         string series = ShmSeries(n, update), param = $"lines={n}";
-        var c = twin?.Shm(cores, n, size, update); // the C twin first, then C#, on the same cores
-        using var shared = new SharedLines(n);
-        var m = ShmWorkload.Run(cores, shared, size, update);
+        // Per block of repetitions, the C twin first, then C#, on the same cores (TwinBlocks).
+        int[] reps = twin == null ? [size.Repetitions] : TwinBlocks.Split(size.Repetitions);
+        var cRuns = new List<TwinRun>();
+        var csRuns = new List<PointMeasurement>();
+        foreach (int r in reps)
+        {
+            var block = size with { Repetitions = r };
+            if (twin != null) cRuns.Add(twin.Shm(cores, n, block, update));
+            using var shared = new SharedLines(n);
+            csRuns.Add(ShmWorkload.Run(cores, shared, block, update));
+        }
+        var m = TwinBlocks.Join(csRuns, reps);
+        var c = twin == null ? null : TwinBlocks.Join(cRuns, reps);
         string how = update == ShmUpdate.Atomic
             ? $"each update is one atomic increment (lock-prefixed) of each of {n} shared line(s)"
             : $"each update is a plain load, add and store of each of {n} shared line(s), no lock prefix (as in the paper)" +
@@ -84,19 +94,32 @@ public static class SharedStateSweep
             Note(m.Failure, $"{k} thread(s) pinned to cores {CoreList.Format(cores)}; {how}"));
         if (c == null || twin == null) return [cs];
         var cRow = rows.Cycles($"{series} (C)", k, $"{param};impl=c", "cycles_per_update", c.CyclesPerOp, PointMeasurement.PerRepetition(c.Disturbed, size.Repetitions),
-            RowFactory.Verdict(c.Failure == null), Note(c.Failure, $"the C twin of {series} ({twin.Label}) on the same cores, run just before the C# point; {how.Split(';')[0]}"));
-        return [cs, cRow, rows.Ratio(series, k, param, cs, cRow)];
+            RowFactory.Verdict(c.Failure == null), Note(c.Failure, $"the C twin of {series} ({twin.Label}) on the same cores, {Interleaved(reps)}; {how.Split(';')[0]}"));
+        var ratios = reps.Select((_, b) => TwinBlocks.BlockRatio(csRuns[b].CyclesPerOp, cRuns[b].CyclesPerOp)).ToArray();
+        return [cs, cRow, rows.Ratio(series, k, param, cs, cRow, ratios)];
     }
 
     static ResultRow[] Msg(RowFactory rows, NativeTwin? twin, int[] cores, int n, SweepSize size, double clockOverhead)
     {
         int k = cores.Length;
         string param = $"lines={n}";
-        // Each path's C twin just before its C# run, on the same cores: C kernel, C# kernel, C raw, C# raw.
-        var cKernel = twin?.Msg(cores, n, size, MsgPath.Kernel);
-        var kernel = MsgWorkload.Run(cores, n, size, window: 1, MsgPath.Kernel);
-        var cRaw = twin?.Msg(cores, n, size, MsgPath.Raw);
-        var raw = MsgWorkload.Run(cores, n, size, window: 1, MsgPath.Raw);
+        // Per block of repetitions (TwinBlocks), each path's C twin just before its C# run, on the same cores: C kernel,
+        // C# kernel, C raw, C# raw.
+        int[] reps = twin == null ? [size.Repetitions] : TwinBlocks.Split(size.Repetitions);
+        List<TwinRun> cKernels = [], cRaws = [];
+        List<MsgMeasurement> kernels = [], raws = [];
+        foreach (int r in reps)
+        {
+            var block = size with { Repetitions = r };
+            if (twin != null) cKernels.Add(twin.Msg(cores, n, block, MsgPath.Kernel));
+            kernels.Add(MsgWorkload.Run(cores, n, block, window: 1, MsgPath.Kernel));
+            if (twin != null) cRaws.Add(twin.Msg(cores, n, block, MsgPath.Raw));
+            raws.Add(MsgWorkload.Run(cores, n, block, window: 1, MsgPath.Raw));
+        }
+        var kernel = TwinBlocks.Join(kernels, reps);
+        var raw = TwinBlocks.Join(raws, reps);
+        var cKernel = twin == null ? null : TwinBlocks.Join(cKernels, reps);
+        var cRaw = twin == null ? null : TwinBlocks.Join(cRaws, reps);
         string where = $"server on core {cores[0]}, {k - 1} client(s) on cores {CoreList.Format(cores[1..])}, one URPC binding ({UpdateProtocol.RingSlots}-slot rings) per client, one request in flight per client";
         string kernelPath = "server and clients are dispatchers on the kernel's normal path: the CPU driver polls their waitsets each round and upcalls a message handler per request (server: update, reply) and per reply (client: check, next request); while a point runs they report local work, so their cores keep polling instead of idling under the wait policy, and the cores' other dispatchers (monitor, memory server), blocked, are visited on a " + Multikernel.CpuDriver.CpuDriverThread.BlockedVisitInterval + "th round at least " + Multikernel.CpuDriver.CpuDriverThread.DefaultBlockedVisitSlice.TotalMicroseconds + " µs after the last such visit";
         string rawPath = "server and clients each spin in one run upcall on their raw channel ends (no waitset, no CPU-driver dispatch per message)";
@@ -118,10 +141,10 @@ public static class SharedStateSweep
         list.Add(msgR);
         list.Add(serverR);
         if (cKernel == null || cRaw == null || twin == null) return [.. list];
-        string cKernelWhat = $"the C twin of the kernel path ({twin.Label}, fig1_twin msg -k) on the same cores, run just before the C# kernel path: " +
+        string cKernelWhat = $"the C twin of the kernel path ({twin.Label}, fig1_twin msg -k) on the same cores, {Interleaved(reps)}: " +
                              "the same ring layout and protocol in C, each participant a dispatcher whose core loop polls its waitset (handlers called through function pointers, rotating order), " +
                              "makes its run upcall and asks for local work after an empty round; the cores' other dispatchers (monitor, memory server) are not modelled";
-        string cRawWhat = $"the C twin of the raw loops ({twin.Label}) on the same cores, run just before the C# raw path: the raw loops and the same ring layout and protocol in C";
+        string cRawWhat = $"the C twin of the raw loops ({twin.Label}) on the same cores, {Interleaved(reps)}: the raw loops and the same ring layout and protocol in C";
         ResultRow CRow(string series, double[] samples, bool[]? disturbed, TwinRun c, string what) =>
             rows.Cycles(series, k, $"{param};impl=c", "cycles_per_update", samples, disturbed, RowFactory.Verdict(c.Failure == null), Note(c.Failure, what));
         var msgC = CRow($"MSG{n} (C)", cKernel.CyclesPerOp, PointMeasurement.PerRepetition(cKernel.Disturbed, size.Repetitions), cKernel, $"client round trip per update; {cKernelWhat}; {where}");
@@ -129,8 +152,10 @@ public static class SharedStateSweep
         var msgRC = CRow($"MSG{n}-raw (C)", cRaw.CyclesPerOp, PointMeasurement.PerRepetition(cRaw.Disturbed, size.Repetitions), cRaw, $"client round trip per update; {cRawWhat}; {where}");
         var serverRC = CRow($"Server{n}-raw (C)", cRaw.ServerCyclesPerOp, null, cRaw, $"{serverCost}; {cRawWhat}");
         list.AddRange([msgC, serverC, msgRC, serverRC,
-            rows.Ratio($"MSG{n}", k, param, msgK, msgC), rows.Ratio($"MSG{n}-raw", k, param, msgR, msgRC),
-            rows.Ratio($"Server{n}", k, param, serverK, serverC), rows.Ratio($"Server{n}-raw", k, param, serverR, serverRC)]);
+            rows.Ratio($"MSG{n}", k, param, msgK, msgC, BlockRatios(kernels, cKernels, m => m.ClientCyclesPerOp, c => c.CyclesPerOp)),
+            rows.Ratio($"MSG{n}-raw", k, param, msgR, msgRC, BlockRatios(raws, cRaws, m => m.ClientCyclesPerOp, c => c.CyclesPerOp)),
+            rows.Ratio($"Server{n}", k, param, serverK, serverC, BlockRatios(kernels, cKernels, m => m.ServerCyclesPerOp, c => c.ServerCyclesPerOp)),
+            rows.Ratio($"Server{n}-raw", k, param, serverR, serverRC, BlockRatios(raws, cRaws, m => m.ServerCyclesPerOp, c => c.ServerCyclesPerOp))]);
         return [.. list];
     }
 
@@ -150,6 +175,13 @@ public static class SharedStateSweep
                 Note(m.Failure, $"all clients together (sum of client rates per repetition), up to {window} requests in flight per client; {where}")),
         ];
     }
+
+    static double[] BlockRatios(List<MsgMeasurement> csharp, List<TwinRun> c, Func<MsgMeasurement, double[]> csharpSamples, Func<TwinRun, double[]> cSamples) =>
+        csharp.Select((m, b) => TwinBlocks.BlockRatio(csharpSamples(m), cSamples(c[b]))).ToArray();
+
+    static string Interleaved(int[] reps) => reps.Length == 1
+        ? "run just before the C# point"
+        : $"interleaved with the C# point in {reps.Length} blocks of {reps.Min()}-{reps.Max()} repetitions (each block: C, then C#)";
 
     static string Note(string? failure, string what) => failure == null ? what : $"CHECK FAILED: {failure}; {what}";
 }

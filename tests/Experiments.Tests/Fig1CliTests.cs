@@ -134,6 +134,30 @@ public class Fig1CliTests
         Assert.Contains(RunMeta.Load(fig).Notes, n => n.StartsWith("C twin: ") && n.Contains("-march="));
     }
 
+    /// <summary>With 36 repetitions every twin point runs in 3 interleaved blocks, and each ratio is the median of the blocks' ratios.</summary>
+    [Fact]
+    public void TheCTwinInterleavesWithCSharpInBlocks()
+    {
+        Assert.SkipUnless((Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => File.Exists(Path.Combine(d, "gcc"))),
+            "needs gcc to build the C twin (without it the program runs without C rows and says so)");
+        string dir = TestCores.TempDir();
+        var (exit, _, err) = Run(["--iterations", "50", "--repetitions", "36", "--cores", string.Join(',', TestCores.UpToTwo), "--experiment", "fig1-shared-state", "--out", dir]);
+        Assert.True(exit == 0, err);
+        var rows = ResultsFile.Read(Path.Combine(dir, Fig1Settings.SharedStateId));
+        var ratios = rows.Where(r => r.Metric == "cycles_ratio").ToList();
+        Assert.NotEmpty(ratios);
+        Assert.All(ratios, r =>
+        {
+            Assert.Contains("interleaved in 3 blocks", r.Note);
+            Assert.Equal(3, r.Samples);
+            Assert.InRange(r.Median, r.CiLow, r.CiHigh);
+        });
+        var c = rows.Where(r => r.Series.EndsWith(" (C)")).ToList();
+        Assert.All(c, r => Assert.Contains("in 3 blocks of 12-12 repetitions", r.Note));
+        // The pooled rows still hold every repetition of every participant.
+        Assert.All(rows.Where(r => r.Series is "SHM1" or "SHM1 (C)" && r.Metric == "cycles_per_update"), r => Assert.Equal(36 * r.Cores, r.Samples));
+    }
+
     /// <summary>A writer that cancels the run once the program reports its first finished point.</summary>
     [Fact]
     public void InterruptedRunKeepsFinishedPointsAndListsTheMissingOnes()

@@ -1,0 +1,136 @@
+using FsCheck;
+using FsCheck.Fluent;
+using FsCheck.Xunit;
+using Fig1.SharedState;
+
+namespace Experiments.Tests;
+
+/// <summary>How a point with a C twin is split into interleaved blocks, joined again, and turned into its C#/C ratio.</summary>
+public class TwinBlocksTests
+{
+    [Theory]
+    [InlineData(1, new[] { 1 })]
+    [InlineData(3, new[] { 3 })]
+    [InlineData(23, new[] { 23 })]
+    [InlineData(24, new[] { 12, 12 })]
+    [InlineData(38, new[] { 13, 13, 12 })]
+    [InlineData(151, new[] { 13, 13, 13, 13, 13, 13, 13, 12, 12, 12, 12, 12 })]
+    public void RepetitionsSplitIntoAtMostTwelveBlocksOfAtLeastTwelve(int repetitions, int[] expected) =>
+        Assert.Equal(expected, TwinBlocks.Split(repetitions));
+
+    [Property]
+    public bool BlocksAddUpAndDifferByAtMostOne(PositiveInt repetitions)
+    {
+        int r = Math.Min(repetitions.Get, 100_000);
+        var sizes = TwinBlocks.Split(r);
+        return sizes.Sum() == r && sizes.Max() - sizes.Min() <= 1 && sizes.Length <= TwinBlocks.MaxBlocks
+               && (sizes.Length == 1 || sizes.Min() >= TwinBlocks.MinRepetitionsPerBlock);
+    }
+
+    [Fact]
+    public void NoRepetitionsIsRefused() => Assert.Throws<ArgumentOutOfRangeException>(() => TwinBlocks.Split(0));
+
+    /// <summary>Pooled samples are laid out as one run over all repetitions: participant p's repetition r at p * R + r.</summary>
+    [Property]
+    public bool PoolingKeepsEachParticipantsRepetitionsInOrder(PositiveInt participantCount, PositiveInt repetitions)
+    {
+        int participants = 1 + participantCount.Get % 5, total = 1 + repetitions.Get % 200;
+        var reps = TwinBlocks.Split(total);
+        // Sample value = participant * 1000 + its repetition index over the whole point.
+        var blocks = new List<int[]>();
+        int offset = 0;
+        foreach (int r in reps)
+        {
+            var b = new int[participants * r];
+            for (int p = 0; p < participants; p++)
+                for (int i = 0; i < r; i++) b[p * r + i] = p * 1000 + offset + i;
+            blocks.Add(b);
+            offset += r;
+        }
+        var pooled = TwinBlocks.Pool(blocks, reps);
+        return pooled.Length == participants * total
+               && Enumerable.Range(0, pooled.Length).All(i => pooled[i] == i / total * 1000 + i % total);
+    }
+
+    [Fact]
+    public void ABlockOfTheWrongSizeIsAnError()
+    {
+        var e = Assert.Throws<ArgumentException>(() => TwinBlocks.Pool([new double[4], new double[3]], [2, 2]));
+        Assert.Contains("block 2 of 2 has 3 samples", e.Message);
+    }
+
+    [Fact]
+    public void JoinedRunsKeepTheFirstFailingBlockAndAddTheCounts()
+    {
+        TwinRun Twin(double v, string? failure) => new() { CyclesPerOp = [v, v], Disturbed = [false, v > 1], ServerCyclesPerOp = [v], Failure = failure };
+        var twin = TwinBlocks.Join([Twin(1, null), Twin(2, "check line 0 holds 3"), Twin(3, "later")], [1, 1, 1]);
+        Assert.Equal([1, 2, 3, 1, 2, 3], twin.CyclesPerOp);
+        Assert.Equal([false, false, false, false, true, true], twin.Disturbed);
+        Assert.Equal([1, 2, 3], twin.ServerCyclesPerOp);
+        Assert.Equal("block 2 of 3: check line 0 holds 3", twin.Failure);
+        Assert.Null(TwinBlocks.Join([Twin(1, null)], [1]).Failure);
+        Assert.Equal("only", TwinBlocks.Join([Twin(1, "only")], [1]).Failure);
+
+        PointMeasurement Shm(double lost, int reps) => new() { CyclesPerOp = new double[reps], RepetitionDisturbed = new bool[reps], LostUpdates = lost };
+        Assert.Equal(0.2, TwinBlocks.Join([Shm(0.1, 3), Shm(0.5, 1)], [3, 1]).LostUpdates, 12); // weighted by repetitions: (0.1 * 3 + 0.5) / 4
+    }
+
+    [Fact]
+    public void MsgRunsJoinTheirChecksByAddingThem()
+    {
+        MsgMeasurement Msg(long n) => new()
+        {
+            ClientCyclesPerOp = [n], UpdatesPerSecond = [n], ServerCyclesPerOp = [n, n], RepetitionDisturbed = [false],
+            ServerDescheduled = 1, Expected = n, Served = n, ServerFinalLines = [n, n], RepliesReceived = n,
+            ServerReplyValueSum = (ulong)n, ClientReplyValueSum = (ulong)n,
+        };
+        var m = TwinBlocks.Join([Msg(10), Msg(20)], [1, 1]);
+        Assert.Equal(30, m.Expected);
+        Assert.Equal(30, m.Served);
+        Assert.Equal([30L, 30L], m.ServerFinalLines);
+        Assert.Equal(30, m.RepliesReceived);
+        Assert.Equal(30UL, m.ServerReplyValueSum);
+        Assert.Equal(2, m.ServerDescheduled);
+        Assert.Equal([10.0, 10, 20, 20], m.ServerCyclesPerOp);
+        Assert.True(m.Verified);
+    }
+
+    /// <summary>
+    /// With several blocks the ratio is the median of the per-block ratios, so a block where both implementations ran
+    /// slower (the machine changed) does not skew it; the pooled medians would.
+    /// </summary>
+    [Fact]
+    public void TheRatioOfSeveralBlocksIsTheMedianOfTheBlocksRatios()
+    {
+        var rows = new RowFactory("fig1-shared-state");
+        // Blocks 1-3 on a fast placement, 4-5 on a slow one; in every block C# is 1.1x C.
+        double[] blockRatios = [1.1, 1.1, 1.1, 1.1, 1.1];
+        var cs = rows.Cycles("MSG1", 2, "lines=1", "cycles_per_update", [110, 110, 110, 990, 990], null, "pass", "");
+        var c = rows.Cycles("MSG1 (C)", 2, "lines=1;impl=c", "cycles_per_update", [100, 100, 900, 900, 900], null, "pass", "");
+        var ratio = rows.Ratio("MSG1", 2, "lines=1", cs, c, blockRatios);
+        Assert.Equal(1.1, ratio.Median, 12);
+        Assert.Equal(5, ratio.Samples);
+        Assert.Contains("interleaved in 5 blocks", ratio.Note);
+        Assert.Equal("pass", ratio.Verified);
+        Assert.InRange(cs.Median / c.Median, 0.12, 0.13); // what the pooled medians would have said
+
+        var spread = rows.Ratio("MSG1", 2, "lines=1", cs, c, [0.9, 1.0, 1.2, 1.3, 1.05, 1.1]);
+        Assert.Equal(1.075, spread.Median, 12);
+        Assert.InRange(spread.CiLow, 0.9, spread.Median);
+        Assert.InRange(spread.CiHigh, spread.Median, 1.3);
+    }
+
+    [Fact]
+    public void WithFewerThanThreeBlocksTheRatioIsOfThePooledMediansWithinTheirIntervals()
+    {
+        var rows = new RowFactory("fig1-shared-state");
+        var cs = rows.Cycles("SHM1", 1, "lines=1", "cycles_per_update", [10, 11, 12, 13, 14], null, "pass", "");
+        var c = rows.Cycles("SHM1 (C)", 1, "lines=1;impl=c", "cycles_per_update", [9, 10, 11, 12, 13], null, "fail", "");
+        var ratio = rows.Ratio("SHM1", 1, "lines=1", cs, c, [1.09]);
+        Assert.Equal(cs.Median / c.Median, ratio.Median, 12);
+        Assert.Equal(cs.CiLow / c.CiHigh, ratio.CiLow, 12);
+        Assert.Equal(cs.CiHigh / c.CiLow, ratio.CiHigh, 12);
+        Assert.Contains("C run just before C#", ratio.Note);
+        Assert.Equal("fail", ratio.Verified);
+    }
+}
