@@ -126,7 +126,7 @@ public class ClaimsTests
         slow.Write(Cmp, rows.Select(x => x.Series == "BARNES/mk" && x.Cores == 4 ? FixtureRun.Row(Cmp, x.Series, 4, 0.4, "seconds", "s", x.Param, "pass") : x));
         var s = Judged(slow, "compute-on-par", Verdict.DoesNotHold);
         Assert.Contains("worst BARNES at 4 cores", s.Numbers);
-        Assert.Contains("beyond the 95% CIs at BARNES 4 cores", s.Numbers);
+        Assert.Contains("over 1.05 beyond the 95% CI: BARNES 4 cores (", s.Numbers);
     }
 
     [Fact]
@@ -144,14 +144,14 @@ public class ClaimsTests
         using var fx = new FixtureRun();
         fx.Write(Cmp, [Point("mk", 1.08, 0.05), Point("host", 1.0, 0.05), Point("pinned", 1.1, 0.05), Point("host-spin", 1.2, 0.05)]);
         var r = Judged(fx, "compute-on-par", Verdict.NotTestable);
-        Assert.Contains("CG 2 cores (1.080)", r.Reason);
-        Assert.Contains("cannot decide a 5% difference", r.Reason);
+        Assert.Contains("CG 2 cores (1.080 [0.977, 1.194])", r.Reason); // 1.026 / 1.05, 1.134 / 0.95
+        Assert.Contains("but each 95% CI reaches 1.05: this run's precision cannot decide it", r.Reason);
         Assert.Contains("mk 1.08 s [1.026, 1.134]", r.Numbers);
 
         // The same medians with CIs of +-1%: mk's lower bound 1.069 is above 1.05 x 1.01, so it does not hold.
         using var tight = new FixtureRun();
         tight.Write(Cmp, [Point("mk", 1.08, 0.01), Point("host", 1.0, 0.01), Point("pinned", 1.1, 0.01), Point("host-spin", 1.2, 0.01)]);
-        Assert.Contains("beyond the 95% CIs at CG 2 cores", Judged(tight, "compute-on-par", Verdict.DoesNotHold).Numbers);
+        Assert.Contains("over 1.05 beyond the 95% CI: CG 2 cores (", Judged(tight, "compute-on-par", Verdict.DoesNotHold).Numbers);
     }
 
     [Fact]
@@ -195,7 +195,7 @@ public class ClaimsTests
         using var tight = new FixtureRun();
         tight.Write(F1, [Tight(FixtureRun.Row(F1, "MSG8 C#/C", 2, 1.12, "cycles_ratio", "x"))]);
         tight.Write("urpc-vs-native-0-15", [Tight(FixtureRun.Row("urpc-vs-native", "C#/native", 2, 1.18, "rtt_ratio", "x", "cores=0,15;slots=16"))]);
-        Assert.Contains("over 1.10 beyond the 95% CI: MSG8 C#/C at 2 cores 1.12 [1.11, 1.13]", Judged(tight, "c-twin", Verdict.DoesNotHold).Numbers);
-        Assert.Contains("over 1.05 beyond the 95% CI: 0,15 1.18", Judged(tight, "urpc-vs-native", Verdict.DoesNotHold).Numbers);
+        Assert.Contains("over 1.10 beyond the 95% CI: MSG8 C#/C at 2 cores (1.12 [1.11, 1.13])", Judged(tight, "c-twin", Verdict.DoesNotHold).Numbers);
+        Assert.Contains("over 1.05 beyond the 95% CI: 0,15 (1.18", Judged(tight, "urpc-vs-native", Verdict.DoesNotHold).Numbers);
     }
 }
