@@ -116,8 +116,8 @@ public sealed class CpuDriverThread : IDisposable
     {
         if (!IsCurrentThread)
             throw new InvalidOperationException($"a dispatcher leaves core {Core} only from that core's own thread");
-        int i = Array.IndexOf(_dispatchers, d);
-        if (i < 0) throw new ArgumentException($"{d.Name} is not a dispatcher of core {Core}", nameof(d));
+        int i = d.TableIndex; // the dispatcher's index in this core's table (Adopt, and renumbered here), -1 once retired
+        if ((uint)i >= (uint)_dispatchers.Length || _dispatchers[i] != d) throw new ArgumentException($"{d.Name} is not a dispatcher of core {Core}", nameof(d));
         _dispatchers = [.. _dispatchers[..i], .. _dispatchers[(i + 1)..]];
         for (int j = i; j < _dispatchers.Length; j++) _dispatchers[j].TableIndex = j;
         d.TableIndex = -1;

@@ -103,6 +103,53 @@ public class CpuDriverSchedulingTests
             $"the spinner ran {spinner.Runs} rounds and the listener {listener.Runs} in {elapsed.TotalMilliseconds:F0} ms");
     }
 
+    /// <summary>Retires a dispatcher of its core from its first run upcall, then tries the same again and keeps what the second try said.</summary>
+    sealed class Retirer(Dispatcher victim) : Dispatcher("retirer")
+    {
+        public volatile bool Done;
+        public Exception? SecondTry;
+        protected internal override bool HasLocalWork => !Done;
+        protected internal override bool Run()
+        {
+            if (Done) return false;
+            Driver.Retire(victim);
+            try { Driver.Retire(victim); }
+            catch (ArgumentException e) { SecondTry = e; }
+            Done = true;
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Retiring the middle dispatcher of a core's table removes it alone: the dispatchers after it keep their upcalls
+    /// (their table indexes move down), and retiring it again is refused.
+    /// </summary>
+    [Fact]
+    public void ARetiredDispatcherGetsNoUpcallsTheOthersKeepTheirsAndASecondRetireIsRefused()
+    {
+        using var driver = new CpuDriverThread(FirstCore, 0, WaitPolicy.Default);
+        var first = new Spinner();
+        var middle = new Spinner();
+        var retirer = new Retirer(middle);
+        var last = new Spinner();
+        driver.Adopt(first);
+        driver.Adopt(middle);
+        driver.Adopt(retirer);
+        driver.Adopt(last);
+        long middleRunsAtRetire = -1, lastRunsAtRetire = -1;
+        RunFor(driver, () =>
+        {
+            if (!retirer.Done) return false;
+            if (middleRunsAtRetire < 0) { Thread.Sleep(20); middleRunsAtRetire = Volatile.Read(ref middle.Runs); lastRunsAtRetire = Volatile.Read(ref last.Runs); }
+            return Volatile.Read(ref last.Runs) > lastRunsAtRetire + 1000;
+        }, TimeSpan.FromSeconds(30));
+        Assert.Equal(middleRunsAtRetire, middle.Runs);
+        Assert.True(last.Runs > lastRunsAtRetire + 1000, $"the last dispatcher made {last.Runs - lastRunsAtRetire} run upcalls after the retire");
+        Assert.True(first.Runs > 0);
+        var e = Assert.IsType<ArgumentException>(retirer.SecondTry);
+        Assert.Contains("is not a dispatcher of core", e.Message);
+    }
+
     [Fact]
     public void ANegativeSliceIsRefused() =>
         Assert.Throws<ArgumentOutOfRangeException>(() => new CpuDriverThread(FirstCore, 0, WaitPolicy.Default, blockedVisitSlice: TimeSpan.FromTicks(-1)));
