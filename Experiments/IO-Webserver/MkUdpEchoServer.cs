@@ -57,7 +57,7 @@ public sealed class MkUdpEchoServer : MkSocketServer, IUdpEchoServer
         $"driver received {_driver.Received}, transmitted {_driver.Transmitted}, tx dropped {_driver.TxDropped}, oversized (dropped, not echoed) {_driver.Oversized}; stack echoed {_stack.Echoed}";
 
     /// <summary>Bytes the driver's and the stack's core threads allocated inside the probe window (null where it was not reached or not set).</summary>
-    public (long? Driver, long? Stack) ProbeAllocations => (_driver.Probe?.Bytes, _stack.Probe?.Bytes);
+    public (AllocationProbe? Driver, AllocationProbe? Stack) ProbeAllocations => (_driver.Probe, _stack.Probe);
 
     /// <summary>True when every datagram the driver read came back from the stack and went out: nothing lost inside the multikernel.</summary>
     public bool Balanced => Stopped && _driver.Received == _stack.Echoed && _driver.Transmitted + _driver.TxDropped <= _driver.Received;

@@ -1,6 +1,7 @@
 using System.Net;
 using Multikernel.Net.Cores;
 using Multikernel.Net.Nic;
+using Multikernel.Drivers;
 
 namespace IOWebserver;
 
@@ -44,7 +45,7 @@ public sealed class MkUserUdpEchoServer : IUdpEchoServer
         }
     }
 
-    public (long? Driver, long? Stack) ProbeAllocations => _cores.ProbeAllocations;
+    public (AllocationProbe? Driver, AllocationProbe? Stack) ProbeAllocations => _cores.ProbeAllocations;
 
     /// <summary>The stack's counters (read after <see cref="Stop"/>).</summary>
     public Multikernel.Net.Stack.NetStackCounters StackCounters => _cores.Stack.Stack.Counters;

@@ -80,7 +80,7 @@ public sealed class MkWebServer : MkSocketServer, IWebServer
     }
 
     /// <summary>Bytes the driver's and the HTTP server's core threads allocated inside the probe window (null where not reached or not set).</summary>
-    public (long? Driver, long? Http) ProbeAllocations => (_driver.Probe?.Bytes, _http.Probe?.Bytes);
+    public (AllocationProbe? Driver, AllocationProbe? Http) ProbeAllocations => (_driver.Probe, _http.Probe);
 
     protected override string Account() =>
         $"driver accepted {_driver.Counters.Accepted} connections, closed {_driver.Counters.Closed} ({_driver.Counters.TimedOut} timed out, {_driver.Evicted} evicted when the table was full), refused {_driver.Refused}, " +

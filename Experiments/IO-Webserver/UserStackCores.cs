@@ -88,7 +88,7 @@ public sealed class UserStackCores : IDisposable
     }
 
     /// <summary>Bytes the driver's and the stack's core threads allocated inside the probe window (null where not reached or not set).</summary>
-    public (long? Driver, long? Stack) ProbeAllocations => (_driver?.Probe?.Bytes, _stack?.Probe?.Bytes);
+    public (AllocationProbe? Driver, AllocationProbe? Stack) ProbeAllocations => (_driver?.Probe, _stack?.Probe);
 
     /// <summary>Stops every core (idempotent) and reads the ring's kernel counters.</summary>
     public void Stop()

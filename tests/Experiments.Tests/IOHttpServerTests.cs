@@ -156,9 +156,8 @@ public class IOHttpServerTests
             }
         string account = server.Stop();
         var (driver, http) = server.ProbeAllocations;
-        Assert.True(driver != null && http != null, $"probe window not reached: driver {driver}, http {http}; {account}");
-        Assert.Equal(0L, driver);
-        Assert.Equal(0L, http);
+        SteadyStateAllocation.IsNone("NIC driver", driver, account);
+        SteadyStateAllocation.IsNone("HTTP server", http, account);
     }
 
     [Theory]

@@ -121,7 +121,7 @@ public class IOUdpEchoTests
         server.Stop();
         Assert.True(r.Clean, r.Describe());
         var (driver, stack) = server.ProbeAllocations;
-        Assert.Equal(0L, driver);
-        Assert.Equal(0L, stack);
+        SteadyStateAllocation.IsNone("NIC driver", driver, r.Describe());
+        SteadyStateAllocation.IsNone("echo stack", stack, r.Describe());
     }
 }
