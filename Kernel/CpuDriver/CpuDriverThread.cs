@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using Multikernel.Capabilities;
 using Multikernel.Hardware;
 using Multikernel.Urpc;
@@ -37,12 +38,9 @@ public sealed class CpuDriverThread : IDisposable
     Thread? _thread;
     volatile bool _stopRequested;
     Exception? _fault;
-    int _current = -1; // index in _dispatchers of the dispatcher whose upcall runs (-1: none); an int, so switching costs no GC write barrier
+    RoundState _state = new() { Current = -1 };
     int _nextSlot;
-    uint _round;
-    bool _runnable; // some dispatcher handled something or reported local work in the last round
     readonly ulong _sliceCycles; // BlockedVisitSlice in cycles (0: every BlockedVisitInterval-th round)
-    ulong _lastSliceVisit; // cycle time of the last visit of the blocked dispatchers made on the slice rule
 
     /// <summary>The OS CPU number this driver is pinned to.</summary>
     public int Core { get; }
@@ -59,7 +57,7 @@ public sealed class CpuDriverThread : IDisposable
     public Exception? Fault => _fault;
     public IReadOnlyList<Dispatcher> Dispatchers => _dispatchers;
     /// <summary>The dispatcher whose upcall is running now (null between upcalls).</summary>
-    public Dispatcher? CurrentDispatcher => _current >= 0 ? _dispatchers[_current] : null;
+    public Dispatcher? CurrentDispatcher => _state.Current >= 0 ? _dispatchers[_state.Current] : null;
     /// <summary>This core's capability driver: where its dispatchers' capability invocations ("system calls") are checked (null until attached).</summary>
     public CapabilityDriver? Capabilities { get; private set; }
 
@@ -122,8 +120,8 @@ public sealed class CpuDriverThread : IDisposable
         for (int j = i; j < _dispatchers.Length; j++) _dispatchers[j].TableIndex = j;
         d.TableIndex = -1;
         _starting.Remove(d);
-        if (_current == i) _current = -1;
-        else if (_current > i) _current--;
+        if (_state.Current == i) _state.Current = -1;
+        else if (_state.Current > i) _state.Current--;
     }
 
     /// <summary>
@@ -143,7 +141,7 @@ public sealed class CpuDriverThread : IDisposable
         return new LrpcBinding(this, caller, callee, server, endpoint);
     }
 
-    internal void CurrentDispatcherSwitch(Dispatcher d) => _current = d.TableIndex;
+    internal void CurrentDispatcherSwitch(Dispatcher d) => _state.Current = d.TableIndex;
 
     public void Start(string name)
     {
@@ -168,12 +166,12 @@ public sealed class CpuDriverThread : IDisposable
             while (!_stopRequested)
             {
                 // Progress, or a dispatcher with local work: straight back to the round (the idle probe would say so).
-                if (RunRound() || _runnable) continue;
+                if (RunRound() || _state.Runnable) continue;
                 var idle = new WaitState(); // every idle spell polls the full budget before the first sleep
                 WaitPolicy.Idle(ref idle, ref probe, Notifier, EarliestWakeAt());
             }
-            foreach (var d in _dispatchers) { _current = d.TableIndex; d.OnStop(); }
-            _current = -1;
+            foreach (var d in _dispatchers) { _state.Current = d.TableIndex; d.OnStop(); }
+            _state.Current = -1;
         }
         catch (Exception e)
         {
@@ -186,7 +184,7 @@ public sealed class CpuDriverThread : IDisposable
     /// <summary>
     /// One scheduling round: visits every dispatcher that is not blocked, and the blocked ones too when no dispatcher
     /// was runnable in the last round, or on a <see cref="BlockedVisitInterval"/>-th round once a
-    /// <see cref="BlockedVisitSlice"/> has passed. Returns true if anything made progress; sets <see cref="_runnable"/>.
+    /// <see cref="BlockedVisitSlice"/> has passed. Returns true if anything made progress; sets the round state's Runnable.
     /// </summary>
     bool RunRound()
     {
@@ -195,26 +193,26 @@ public sealed class CpuDriverThread : IDisposable
         {
             var starting = _starting.ToArray();
             _starting.Clear();
-            foreach (var d in starting) { _current = d.TableIndex; d.Blocked = false; d.OnStart(); }
+            foreach (var d in starting) { _state.Current = d.TableIndex; d.Blocked = false; d.OnStart(); }
             progress = true;
         }
         var ds = _dispatchers;
-        bool visitBlocked = !_runnable || ((++_round & (BlockedVisitInterval - 1)) == 0 && SliceOver());
+        bool visitBlocked = !_state.Runnable || ((++_state.Round & (BlockedVisitInterval - 1)) == 0 && SliceOver());
         bool runnable = false;
         for (int i = 0; i < ds.Length; i++)
         {
             var d = ds[i];
             if (d.Blocked && !visitBlocked) continue;
-            _current = d.TableIndex;
+            _state.Current = d.TableIndex;
             bool handled = d.Waitset.Poll() > 0;
             if (d.Run()) handled = true;
             if (handled) progress = true;
             bool blocked = !handled && !d.HasLocalWork;
-            d.Blocked = blocked;
+            if (d.Blocked != blocked) d.Blocked = blocked; // written only when it changes: a running dispatcher's object line stays clean
             runnable |= !blocked;
         }
-        _runnable = runnable;
-        _current = -1;
+        _state.Runnable = runnable;
+        _state.Current = -1;
         AssertInvariants();
         return progress;
     }
@@ -224,8 +222,8 @@ public sealed class CpuDriverThread : IDisposable
     {
         if (_sliceCycles == 0) return true;
         ulong now = CycleClock.Now();
-        if (now - _lastSliceVisit < _sliceCycles) return false;
-        _lastSliceVisit = now;
+        if (now - _state.LastSliceVisit < _sliceCycles) return false;
+        _state.LastSliceVisit = now;
         return true;
     }
 
@@ -258,7 +256,7 @@ public sealed class CpuDriverThread : IDisposable
     [Conditional("DEBUG")]
     void AssertInvariants()
     {
-        Debug.Assert(_current == -1, $"core {Core}: {CurrentDispatcher?.Name} is still current between rounds");
+        Debug.Assert(_state.Current == -1, $"core {Core}: {CurrentDispatcher?.Name} is still current between rounds");
         for (int i = 0; i < _dispatchers.Length; i++)
         {
             var d = _dispatchers[i];
@@ -271,5 +269,25 @@ public sealed class CpuDriverThread : IDisposable
     {
         Notifier.Dispose();
         Started.Dispose();
+    }
+
+    /// <summary>
+    /// What every round writes, on cache lines of its own: the drivers of all cores are made by one thread at boot, so
+    /// without the padding a core's round state could share a line with another core's objects, and every round would
+    /// take that line from the other core. 64 bytes of padding before the fields and more after them keep every line the
+    /// fields touch inside this struct, wherever the runtime places it in the object.
+    /// </summary>
+    [StructLayout(LayoutKind.Explicit, Size = 3 * CacheLine)]
+    struct RoundState
+    {
+        const int CacheLine = 64;
+        /// <summary>Index in the dispatcher table of the dispatcher whose upcall runs (-1: none); an int, so switching costs no GC write barrier.</summary>
+        [FieldOffset(CacheLine)] public int Current;
+        /// <summary>Rounds so far (wraps).</summary>
+        [FieldOffset(CacheLine + 4)] public uint Round;
+        /// <summary>Cycle time of the last visit of the blocked dispatchers made on the slice rule.</summary>
+        [FieldOffset(CacheLine + 8)] public ulong LastSliceVisit;
+        /// <summary>Some dispatcher handled something or reported local work in the last round.</summary>
+        [FieldOffset(CacheLine + 16)] public bool Runnable;
     }
 }
