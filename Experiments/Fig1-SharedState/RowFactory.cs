@@ -34,7 +34,8 @@ public sealed class RowFactory(string experiment)
         if (blockRatios.Count < 3)
         {
             s = new SampleSummary(csharp.Median / c.Median, csharp.CiLow / c.CiHigh, csharp.CiHigh / c.CiLow, Math.Min(csharp.Samples, c.Samples));
-            how = "C run just before C#; the ratio of the two medians, interval from the two medians' 95% CIs";
+            how = (blockRatios.Count == 1 ? "C run just before C#" : "C and C# interleaved in 2 blocks of repetitions (too few for a median of the blocks' ratios)")
+                  + "; the ratio of the two medians, interval from the two medians' 95% CIs";
         }
         else
         {

@@ -9,8 +9,9 @@ namespace Fig1.SharedState;
 /// (MSG1/8-raw, Server1/8-raw), and MSG1/8 pipelined. The cores of a point are the first k of the chosen cores.
 /// <para>With a C twin (<see cref="NativeTwin"/>), every SHM point runs, per block of its repetitions
 /// (<see cref="TwinBlocks"/>), the twin on the same cores, then the C# measurement; every MSG point runs per block the C
-/// twin of the kernel path, the C# kernel path, the C twin of the raw loops, the C# raw loops. Each adds the C rows (Series "... (C)", Param "impl=c") and one C#/C ratio row per C# series
-/// over its own twin (Metric "cycles_ratio", Unit "x", Param "impl=csharp/c").</para>
+/// twin of the kernel path, the C# kernel path, the C twin of the raw loops, the C# raw loops. Each adds the C rows
+/// (Series "... (C)", Param "impl=c") and one C#/C ratio row per C# series over its own twin (Metric "cycles_ratio",
+/// Unit "x", Param "impl=csharp/c").</para>
 /// <para>The MSG points run the kernel: the first MSG point and the first pipelined one are preceded by a JIT warm-up
 /// (<see cref="JitWarmUp"/>), so that they are not measured on tier-0 code (the SHM and lock loops are one method
 /// each, optimised by on-stack replacement within their warm-up operations).</para>
