@@ -132,5 +132,8 @@ public class TwinBlocksTests
         Assert.Equal(cs.CiHigh / c.CiLow, ratio.CiHigh, 12);
         Assert.Contains("C run just before C#", ratio.Note);
         Assert.Equal("fail", ratio.Verified);
+        var two = rows.Ratio("SHM1", 1, "lines=1", cs, c, [1.09, 1.2]);
+        Assert.Equal(cs.Median / c.Median, two.Median, 12);
+        Assert.Contains("interleaved in 2 blocks", two.Note);
     }
 }
