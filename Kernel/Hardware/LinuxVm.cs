@@ -26,6 +26,12 @@ public static unsafe partial class LinuxVm
     [LibraryImport("libc", SetLastError = true)]
     public static partial int mprotect(nint addr, nuint length, int prot);
 
+    /// <summary>madvise advice: fault every page of the range in as writable, in the kernel (Linux 5.14 and later; EINVAL before).</summary>
+    public const int MADV_POPULATE_WRITE = 23;
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int madvise(nint addr, nuint length, int advice);
+
     [LibraryImport("libc", SetLastError = true)]
     public static partial int pipe2(int* fds, int flags);
 

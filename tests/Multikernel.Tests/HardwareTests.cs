@@ -69,11 +69,12 @@ public class NativeBlockTests
             nuint bytes = (nuint)(100 + i * 1500);
             byte* p = (byte*)NativeBlock.Alloc(bytes, node);
             Assert.Equal(0, (long)p % 4096);
-            for (nuint k = 0; k < bytes; k++) Assert.Equal(0, p[k]);
-            new Span<byte>(p, (int)bytes).Fill(0xAB);
+            // Before this test touches a byte: every page is already resident (no negative status) and on the node.
             var nodes = NativeBlock.NodesOfPages(p, bytes);
             Assert.NotNull(nodes);
-            Assert.All(nodes!, n => Assert.Equal(node, n)); // resident (no negative status) and on the node
+            Assert.All(nodes!, n => Assert.Equal(node, n));
+            for (nuint k = 0; k < bytes; k++) Assert.Equal(0, p[k]);
+            new Span<byte>(p, (int)bytes).Fill(0xAB);
             if (i % 3 == 0) kept.Add(((nint)p, bytes));
             else NativeBlock.Free(p, bytes);
         }
