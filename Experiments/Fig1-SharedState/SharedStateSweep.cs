@@ -96,8 +96,7 @@ public static class SharedStateSweep
         if (c == null || twin == null) return [cs];
         var cRow = rows.Cycles($"{series} (C)", k, $"{param};impl=c", "cycles_per_update", c.CyclesPerOp, PointMeasurement.PerRepetition(c.Disturbed, size.Repetitions),
             RowFactory.Verdict(c.Failure == null), Note(c.Failure, $"the C twin of {series} ({twin.Label}) on the same cores, {Interleaved(reps)}; {how.Split(';')[0]}"));
-        var ratios = reps.Select((_, b) => TwinBlocks.BlockRatio(csRuns[b].CyclesPerOp, cRuns[b].CyclesPerOp)).ToArray();
-        return [cs, cRow, rows.Ratio(series, k, param, cs, cRow, ratios)];
+        return [cs, cRow, rows.Ratio(series, k, param, cs, cRow, BlockRatios(csRuns, cRuns, m => m.CyclesPerOp, c => c.CyclesPerOp))];
     }
 
     static ResultRow[] Msg(RowFactory rows, NativeTwin? twin, int[] cores, int n, SweepSize size, double clockOverhead)
@@ -177,7 +176,8 @@ public static class SharedStateSweep
         ];
     }
 
-    static double[] BlockRatios(List<MsgMeasurement> csharp, List<TwinRun> c, Func<MsgMeasurement, double[]> csharpSamples, Func<TwinRun, double[]> cSamples) =>
+    /// <summary>Each block's C#/C ratio of one series (<see cref="TwinBlocks.BlockRatio"/>), block b of C# over block b of C.</summary>
+    static double[] BlockRatios<T>(List<T> csharp, List<TwinRun> c, Func<T, double[]> csharpSamples, Func<TwinRun, double[]> cSamples) =>
         csharp.Select((m, b) => TwinBlocks.BlockRatio(csharpSamples(m), cSamples(c[b]))).ToArray();
 
     static string Interleaved(int[] reps) => reps.Length == 1

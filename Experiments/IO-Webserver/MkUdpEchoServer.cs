@@ -56,7 +56,7 @@ public sealed class MkUdpEchoServer : MkSocketServer, IUdpEchoServer
     protected override string Account() =>
         $"driver received {_driver.Received}, transmitted {_driver.Transmitted}, tx dropped {_driver.TxDropped}, oversized (dropped, not echoed) {_driver.Oversized}; stack echoed {_stack.Echoed}";
 
-    /// <summary>Bytes the driver's and the stack's core threads allocated inside the probe window (null where it was not reached or not set).</summary>
+    /// <summary>The allocation probes of the driver's and the stack's core threads (null where not set).</summary>
     public (AllocationProbe? Driver, AllocationProbe? Stack) ProbeAllocations => (_driver.Probe, _stack.Probe);
 
     /// <summary>True when every datagram the driver read came back from the stack and went out: nothing lost inside the multikernel.</summary>

@@ -83,7 +83,7 @@ public sealed class MkUserWebServer : IWebServer
         }
     }
 
-    /// <summary>Bytes the driver's, the stack's and the HTTP server's core threads allocated inside the probe window.</summary>
+    /// <summary>The allocation probes of the driver's, the stack's and the HTTP server's core threads (null where not set).</summary>
     public (AllocationProbe? Driver, AllocationProbe? Stack, AllocationProbe? Http) ProbeAllocations => (_cores.ProbeAllocations.Driver, _cores.ProbeAllocations.Stack, _http.Probe);
 
     /// <summary>The bridge's account (read after <see cref="Stop"/>).</summary>

@@ -79,7 +79,7 @@ public sealed class MkWebServer : MkSocketServer, IWebServer
         return s;
     }
 
-    /// <summary>Bytes the driver's and the HTTP server's core threads allocated inside the probe window (null where not reached or not set).</summary>
+    /// <summary>The allocation probes of the driver's and the HTTP server's core threads (null where not set).</summary>
     public (AllocationProbe? Driver, AllocationProbe? Http) ProbeAllocations => (_driver.Probe, _http.Probe);
 
     protected override string Account() =>

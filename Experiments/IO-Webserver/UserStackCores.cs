@@ -87,7 +87,7 @@ public sealed class UserStackCores : IDisposable
         System.SpawnAsync(0, 0, () => _driver).Wait();
     }
 
-    /// <summary>Bytes the driver's and the stack's core threads allocated inside the probe window (null where not reached or not set).</summary>
+    /// <summary>The allocation probes of the driver's and the stack's core threads (null where not set).</summary>
     public (AllocationProbe? Driver, AllocationProbe? Stack) ProbeAllocations => (_driver?.Probe, _stack?.Probe);
 
     /// <summary>Stops every core (idempotent) and reads the ring's kernel counters.</summary>

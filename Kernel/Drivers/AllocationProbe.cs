@@ -11,7 +11,7 @@ namespace Multikernel.Drivers;
 /// </summary>
 public sealed class AllocationProbe
 {
-    long _start = -1, _middle = -1;
+    long _start = -1;
     bool _split; // the middle was observed before the end
 
     public long From { get; }
@@ -41,11 +41,10 @@ public sealed class AllocationProbe
     {
         if (Bytes != null || count < From) return;
         if (_start < 0) { _start = GC.GetAllocatedBytesForCurrentThread(); return; }
-        if (_middle < 0)
+        if (FirstHalfBytes is null)
         {
             if (count < Middle) return;
-            _middle = GC.GetAllocatedBytesForCurrentThread();
-            FirstHalfBytes = _middle - _start;
+            FirstHalfBytes = GC.GetAllocatedBytesForCurrentThread() - _start;
             _split = count < To;
             if (_split) return;
         }

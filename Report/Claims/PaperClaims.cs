@@ -203,9 +203,10 @@ public static class PaperClaims
             + $"; worst {top.Bench} at {FigureReadings.Cores(top.Cores)}: mk {N(top.Mk.Median)} s {Ci(top.Mk)} vs {SeriesName.Member(top.Host.Series)} {N(top.Host.Median)} s {Ci(top.Host)}";
         int failed = run.Find(ExperimentCatalog.Compute)!.Rows.Count(r => RowStatus.Of(r) == RowKind.Failed && r.Metric == "seconds");
         if (failed > 0) numbers += $"; {failed} point(s) failed verification and are not counted";
-        // The ratio's interval from the two CIs (mk low / host high, mk high / host low; none where either row has none): a
-        // median over the margin is a miss only if that interval says so, since the best of three host runtimes' medians is biased low by their noise and
-        // the worst of many points biased high, so equal runtimes miss a 5% margin by chance when the CIs are wider than it.
+        // The ratio's interval from the two CIs (mk low / host high, mk high / host low; none where either row has none):
+        // a median over the margin is a miss only if that interval says so, since the best of three host runtimes'
+        // medians is biased low by their noise and the worst of many points biased high, so equal runtimes miss a 5%
+        // margin by chance when the CIs are wider than it.
         return RatioLimit(worst.Select(w => new RatioPoint($"{w.Bench} {FigureReadings.Cores(w.Cores)}", w.Ratio,
             w.Mk.CiLow / w.Host.CiHigh, w.Mk.CiHigh / w.Host.CiLow)).ToList(), OnParFactor, numbers);
 
@@ -285,11 +286,11 @@ public static class PaperClaims
     static ClaimResult UrpcVsNative(RunFolder run)
     {
         var ratios = run.Experiments.Where(e => e.Name.StartsWith("urpc-vs-native", StringComparison.Ordinal))
-            .SelectMany(e => new RowSet(e.Rows).Rows.Where(r => r.Metric == "rtt_ratio").Select(r => (e.Name, Row: r))).ToList();
+            .SelectMany(e => new RowSet(e.Rows).Rows.Where(r => r.Metric == "rtt_ratio")
+                .Select(r => new RatioPoint(ParamText.Parse(r.Param).GetValueOrDefault("cores", e.Name), r))).ToList();
         if (ratios.Count == 0) return ClaimResult.NotMeasured("no urpc-vs-native folder with an rtt_ratio row in this run");
-        var worst = ratios.MaxBy(x => x.Row.Median);
-        string numbers = string.Join(", ", ratios.Select(x => $"{ParamText.Parse(x.Row.Param).GetValueOrDefault("cores", x.Name)}: {x.Row.Median:0.00}"));
-        return RatioLimit(ratios.Select(x => new RatioPoint(ParamText.Parse(x.Row.Param).GetValueOrDefault("cores", x.Name), x.Row)).ToList(), 1.05, numbers);
+        string numbers = string.Join(", ", ratios.Select(p => $"{p.Label}: {p.Median:0.00}"));
+        return RatioLimit(ratios, 1.05, numbers);
     }
 
     static string Cores(IEnumerable<int> cores)
