@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Multikernel.Net.Wire;
 
 namespace Experiments.Common;
 
@@ -7,6 +8,9 @@ namespace Experiments.Common;
 /// shutdown sends): the first signal cancels <see cref="Token"/> (the sweep stops before its next point, finished
 /// points stay on disk, meta.json says what is missing); a second one ends the process at once (the default action
 /// of the signal). Child processes started through <see cref="ChildLaunch"/> die with the process either way.
+/// <para>The experiment's veth wires (<see cref="VethWire"/>) follow the same rule: while these signals are registered,
+/// the first signal leaves them up (the unit in progress may be measuring over one; the program disposes them as it
+/// ends), and the second removes them before the process ends.</para>
 /// </summary>
 public sealed class StopSignals : IDisposable
 {
@@ -19,6 +23,7 @@ public sealed class StopSignals : IDisposable
         _program = program;
         _unit = unit;
         _registrations = [PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal), PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal)];
+        VethWire.StopSignalsLeftToProgram = true;
     }
 
     /// <summary>Cancelled by the first SIGINT or SIGTERM.</summary>
@@ -40,7 +45,11 @@ public sealed class StopSignals : IDisposable
 
     void OnSignal(PosixSignalContext context)
     {
-        if (_cancel.IsCancellationRequested) return; // second signal: the default action ends the process
+        if (_cancel.IsCancellationRequested)
+        {
+            VethWire.RemoveUndisposed(); // second signal: the default action ends the process, without exit handlers
+            return;
+        }
         context.Cancel = true;
         string name = context.Signal == PosixSignal.SIGINT ? "Ctrl-C (SIGINT)" : "SIGTERM";
         Console.Error.WriteLine($"{_program}: {name}: stopping after the current {_unit} (signal again to abort at once)");
@@ -50,6 +59,7 @@ public sealed class StopSignals : IDisposable
     public void Dispose()
     {
         foreach (var r in _registrations) r.Dispose();
+        VethWire.StopSignalsLeftToProgram = false;
         _cancel.Dispose();
     }
 }

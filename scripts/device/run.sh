@@ -34,8 +34,9 @@ step() {
   echo "== $name (up to ${secs}s): $*"
   local t0=$(date +%s)
   # --foreground: SIGTERM to the program only (it stops after its current point; its own children, wrk or lighttpd,
-  # die with it), not to timeout's whole process group, which would break the point in progress.
-  timeout --foreground -s TERM -k 10 "$secs" "$@" 2>&1 | tee "$run/$name.log"
+  # die with it), not to timeout's whole process group, which would break the point in progress. -k 20: the point in
+  # progress gets 20 s to finish before SIGKILL (an io series takes about 12 s: 1 s warm-up and 5 runs of 2 s).
+  timeout --foreground -s TERM -k 20 "$secs" "$@" 2>&1 | tee "$run/$name.log"
   echo "== $name: exit ${PIPESTATUS[0]} after $(( $(date +%s) - t0 ))s"
 }
 has() { grep -q "^$1=" "$b/bundle.manifest"; }

@@ -1,3 +1,4 @@
+using Multikernel.Net.Wire;
 
 namespace Experiments.Tests;
 
@@ -75,6 +76,71 @@ public class InterruptionTests
         Assert.True(exit is not (null or 0 or ExitCode.Interrupted), $"exit {exit}:\n{p.Output}");
         Assert.Equal("incomplete", RunMeta.Load(Path.Combine(outDir, "fig3-tlb")).Status);
         Assert.Empty(ProgramProcess.WaitForEmptyGroup(p.Pid, TimeSpan.FromSeconds(30)));
+    }
+
+    /// <summary>
+    /// A stop signal while the user-stack UDP series measures over the run's veth wire: the wire stays up until the
+    /// series has finished (removing it under the series would fail it with "Network is down"), so the series passes,
+    /// the run ends as interrupted, and the program removes the wire as it ends.
+    /// </summary>
+    [Theory]
+    [InlineData(ProgramProcess.SIGTERM)]
+    [InlineData(ProgramProcess.SIGINT)]
+    public void AStopSignalDuringASeriesOnTheWireLetsItFinishAndThenRemovesTheWire(int signal)
+    {
+        Assert.SkipUnless(TestCores.HasTwo, "the io program's user-stack series needs two cores; this process may use one");
+        Assert.SkipWhen(SeriesWire.VethMissing is not null, SeriesWire.VethMissing ?? "");
+        Assert.SkipWhen(signal == ProgramProcess.SIGINT && ProgramProcess.SigIntIgnoredHere(),
+            "SIGINT is ignored by this test process (started in the background), so a child would ignore it too");
+        string outDir = Path.Combine(TestCores.TempDir(), "run");
+        using var p = ProgramProcess.Start("IOWebserver.dll", "--only", "udp", "--duration", "1", "--repetitions", "3",
+            "--cores", string.Join(',', TestCores.UpToTwo), "--out", outDir);
+        Assert.True(p.WaitFor("[io-webserver] 1/3 udp/mk", Generous), p.Output);
+        Assert.True(WaitForWire(p.Pid, present: true, Generous), $"no wire of pid {p.Pid} appeared:\n{p.Output}");
+        Thread.Sleep(800); // inside the series: 0.5 s warm-up, then 3 timed runs of 1 s
+        p.Signal(signal);
+        Assert.Equal(ExitCode.Interrupted, p.WaitForExit(Generous));
+        Assert.DoesNotContain("Network is down", p.Output);
+        Assert.DoesNotContain("unhandled exception", p.Output);
+        string dir = Path.Combine(outDir, IoSettings.ExperimentId);
+        var rate = Assert.Single(ResultsFile.Read(dir), r => r.Series == UdpEchoSeries.MkSeries && r.Param.Contains("stack=user") && r.Metric == "packets_per_s");
+        Assert.True(rate.Verified == "pass", rate.Note);
+        Assert.Equal(3, rate.Samples);
+        Assert.Equal(["udp/mk-kernel", "udp/host"], RunMeta.Load(dir).Incomplete);
+        Assert.True(WaitForWire(p.Pid, present: false, TimeSpan.FromSeconds(10)), $"the wire of pid {p.Pid} was left behind");
+    }
+
+    /// <summary>A second SIGTERM during a series on the wire ends the program at once and removes the wire first.</summary>
+    [Fact]
+    public void ASecondSigtermDuringASeriesOnTheWireRemovesTheWireAsTheProgramEnds()
+    {
+        Assert.SkipUnless(TestCores.HasTwo, "the io program's user-stack series needs two cores; this process may use one");
+        Assert.SkipWhen(SeriesWire.VethMissing is not null, SeriesWire.VethMissing ?? "");
+        string outDir = Path.Combine(TestCores.TempDir(), "run");
+        using var p = ProgramProcess.Start("IOWebserver.dll", "--only", "udp", "--duration", "5", "--repetitions", "5",
+            "--cores", string.Join(',', TestCores.UpToTwo), "--out", outDir);
+        Assert.True(WaitForWire(p.Pid, present: true, Generous), $"no wire of pid {p.Pid} appeared:\n{p.Output}");
+        p.Signal(ProgramProcess.SIGTERM);
+        Assert.True(p.WaitFor("SIGTERM: stopping after the current series", Generous), p.Output);
+        Assert.True(WaitForWire(p.Pid, present: true, TimeSpan.Zero), "the first SIGTERM removed the wire under the series");
+        p.Signal(ProgramProcess.SIGTERM);
+        int? exit = p.WaitForExit(TimeSpan.FromSeconds(30)); // the series alone would take 27 s more
+        Assert.True(exit is not (null or 0 or ExitCode.Interrupted), $"exit {exit}:\n{p.Output}");
+        Assert.False(WaitForWire(p.Pid, present: true, TimeSpan.Zero), $"the wire of pid {p.Pid} was left behind");
+        Assert.Empty(ProgramProcess.WaitForEmptyGroup(p.Pid, TimeSpan.FromSeconds(30)));
+    }
+
+    /// <summary>Waits until a wire namespace of process <paramref name="pid"/> exists (or none does); true if it came to be.</summary>
+    static bool WaitForWire(int pid, bool present, TimeSpan timeout)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            bool any = Directory.Exists(NetNamespace.Root) && Directory.GetFiles(NetNamespace.Root, $"{VethWire.NamePrefix}{pid}-*").Length > 0;
+            if (any == present) return true;
+            if (clock.Elapsed >= timeout) return false;
+            Thread.Sleep(50);
+        }
     }
 
     [Fact]

@@ -18,7 +18,8 @@ namespace Multikernel.Net.Wire;
 /// routed, nothing leaves the machine. Both MAC addresses are locally administered (02:...).
 /// <para>Lifetime: <see cref="Create"/> removes namespaces left by dead processes, then builds the wire (rolling
 /// back what it made if a step fails); <see cref="Dispose"/> deletes the veth pair and both namespaces. A wire that
-/// is not disposed is removed at process exit, on Ctrl-C and on SIGTERM/SIGHUP/SIGQUIT (<see cref="WireRegistry"/>).
+/// is not disposed is removed at process exit and on SIGINT/SIGTERM/SIGHUP/SIGQUIT (<see cref="WireRegistry"/>; a
+/// program that stops gracefully on SIGINT and SIGTERM takes those two over: <see cref="StopSignalsLeftToProgram"/>).
 /// Names carry the creating process's pid and start time (<c>mkn-PID-START-N-s</c>, <c>-f</c>), which is how
 /// <see cref="RemoveStale"/> tells a dead owner from a live one.</para>
 /// <para>Tool: iproute2's <c>ip</c> (see <see cref="IpCommand"/>); entering a namespace: <see cref="NetNamespace"/>.</para>
@@ -146,6 +147,21 @@ public sealed class VethWire : IDisposable
         lock (_lock) ObjectDisposedException.ThrowIf(_disposed, this);
         return ns;
     }
+
+    /// <summary>
+    /// Set by a program that handles SIGINT and SIGTERM itself by finishing what it is doing and then disposing its
+    /// wires (the experiment programs, on the first such signal): while true, those signals leave the wires up, and the
+    /// program calls <see cref="RemoveUndisposed"/> when a signal is about to end it at once. Exit, SIGHUP and SIGQUIT
+    /// still remove them.
+    /// </summary>
+    public static bool StopSignalsLeftToProgram
+    {
+        get => WireRegistry.StopSignalsLeftToProgram;
+        set => WireRegistry.StopSignalsLeftToProgram = value;
+    }
+
+    /// <summary>Removes every wire this process built and has not disposed (a failure is written to stderr, not thrown).</summary>
+    public static void RemoveUndisposed() => WireRegistry.RemoveAll();
 
     /// <summary>
     /// Deletes the veth pair and both namespaces. Tries every step even when one fails, then throws
