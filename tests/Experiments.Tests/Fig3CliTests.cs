@@ -13,9 +13,12 @@ public class Fig3CliTests
     public void OneCoreMeasuresUnmapAndHostCallsAndSaysWhyProtocolsAreSkipped()
     {
         string dir = TestCores.TempDir();
-        var (exit, _, err) = Run([.. Tiny, "--cores", $"{TestCores.First(1)[0]}", "--out", dir]);
+        var (exit, stdout, err) = Run([.. Tiny, "--cores", $"{TestCores.First(1)[0]}", "--out", dir]);
         Assert.True(exit == 0, err);
         Assert.Contains("Broadcast, Unicast, Multicast and NUMA-aware multicast skipped", err);
+        // The progress lines print each row in its unit: the invocations' allocation rows as bytes, never as cycles.
+        Assert.Contains(stdout.Split('\n'), l => l.Contains("Invocation: ") && l.Contains(" bytes [") && l.Contains("allocated_bytes_per_op"));
+        Assert.DoesNotContain("NaN", stdout);
         string fig = Path.Combine(dir, Fig3Settings.ExperimentId);
         var rows = ResultsFile.Read(fig);
         Assert.Equal(["Multikernel unmap", "Multikernel unmap", "Linux mprotect", "Linux munmap"], rows.Take(4).Select(r => r.Series));
