@@ -55,7 +55,7 @@ public sealed unsafe class UpdateServer : Dispatcher
         if (_done) return;
         if (m.Type != UpdateProtocol.Request.TypeId)
         {
-            Finish(new InvalidDataException($"MSG server: unexpected message type {m.Type} from client {from}"));
+            FailUnexpected(from, m.Type);
             return;
         }
         var request = UpdateProtocol.Request.Decode(in m);
@@ -84,6 +84,10 @@ public sealed unsafe class UpdateServer : Dispatcher
         if (_served >= _expected) Finish(null);
         return false;
     }
+
+    /// <summary>The cold path out of the upcall, so that its message formatting adds nothing to the upcall's frame.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    void FailUnexpected(int from, byte type) => Finish(new InvalidDataException($"MSG server: unexpected message type {type} from client {from}"));
 
     void Finish(Exception? failure)
     {

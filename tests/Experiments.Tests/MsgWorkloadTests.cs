@@ -123,6 +123,43 @@ public class MsgWorkloadTests
         else Assert.Contains("reply type", report.Failure);
     }
 
+    /// <summary>A client that sends one message of a type the update protocol does not have.</summary>
+    sealed class StrayClient(UrpcEndpoint server) : Dispatcher("stray-client")
+    {
+        public volatile bool Go;
+        bool _sent;
+        protected override bool HasLocalWork => Go && !_sent;
+        protected override bool Run()
+        {
+            if (!Go || _sent) return false;
+            _sent = true;
+            server.Sender.Send(new UpdateProtocol.Reply(7, 1, 1)); // a reply where the server takes only requests
+            return true;
+        }
+    }
+
+    [Theory]
+    [InlineData(MsgPath.Kernel)]
+    [InlineData(MsgPath.Raw)]
+    public async Task ServerFailsOnAMessageThatIsNotARequestAndSaysFromWhom(MsgPath path)
+    {
+        Assert.SkipUnless(TestCores.HasTwo, "needs two cores; this process may use one");
+        var cores = TestCores.UpToTwo;
+        using var mk = MultikernelSystem.Boot(new MultikernelOptions { Cores = cores });
+        var binding = await mk.BindAsync(cores.Length - 1, 0, UpdateProtocol.RingSlots);
+        var outcome = new DispatcherOutcome<ServerReport>();
+        await mk.SpawnAsync(0, 0, () => path == MsgPath.Raw
+            ? new RawUpdateServer([binding.Server], lines: 2, expected: 10, batch: 10, numaNode: -1, outcome)
+            : new UpdateServer([binding.Server], lines: 2, expected: 10, batch: 10, numaNode: -1, outcome));
+        var client = new StrayClient(binding.Client);
+        await mk.SpawnAsync(0, cores.Length - 1, () => client);
+        outcome.Open();
+        client.Go = true;
+        var e = await Assert.ThrowsAsync<InvalidDataException>(() => outcome.Completion.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken));
+        mk.Shutdown();
+        Assert.Contains($"unexpected message type {UpdateProtocol.Reply.TypeId} from client 0", e.Message);
+    }
+
     /// <summary>The server-cost meter counts only rounds that took timed requests and cuts a sample per batch of them.</summary>
     [Fact]
     public void ServerCostMeterCountsOnlyRoundsWithTimedRequests()
