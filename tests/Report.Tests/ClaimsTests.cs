@@ -45,6 +45,21 @@ public class ClaimsTests
     }
 
     [Fact]
+    public void Messages_that_never_win_below_the_papers_scale_cannot_refute_the_claim()
+    {
+        Assert.Equal(16, PaperScale.SharedStateCores); // the paper's SHM8 statement: almost 12,000 extra cycles at 16 cores
+        using var two = new FixtureRun();
+        two.Write(F1, [FixtureRun.Row(F1, "SHM8", 2, 541), FixtureRun.Row(F1, "MSG8", 2, 926)]);
+        var r = Judged(two, "msg-beats-shm", Verdict.NotTestable);
+        Assert.Contains("up to the 2 cores measured", r.Reason);
+        Assert.Contains("the paper states the contrast at 16 cores", r.Reason);
+        Assert.Contains("at 2 cores MSG8 926 vs SHM8 541", r.Numbers);
+        using var eight = new FixtureRun();
+        eight.Write(F1, Curve(F1, "SHM8", "cycles_per_update", c => 100.0 * c, 8).Concat(Curve(F1, "MSG8", "cycles_per_update", c => 1000.0, 8).Skip(1)));
+        Assert.Contains("up to the 8 cores measured", Judged(eight, "msg-beats-shm", Verdict.NotTestable).Reason);
+    }
+
+    [Fact]
     public void One_core_cannot_test_message_passing_and_a_missing_experiment_is_not_measured()
     {
         using var fx = new FixtureRun();
@@ -109,6 +124,25 @@ public class ClaimsTests
     }
 
     [Fact]
+    public void An_unmap_that_never_wins_is_refuted_only_from_the_papers_crossover_on()
+    {
+        // The paper's own Fig 7 readings: Barrelfish 10,300 vs Linux 5,200 cycles at 2 cores, 17,500 vs 29,500 at 32:
+        // straight lines through them cross at 2 + 5,100 x 30 / 17,100 = 10.9 cores.
+        Assert.Equal(11, PaperScale.UnmapCrossoverCores);
+        IEnumerable<ResultRow> Run(int cores) => Curve(Tlb, "Multikernel unmap", "unmap_cycles", c => 9000 + 3000.0 * c, cores, "mmu=hardware;pages=1")
+            .Concat(Curve(Tlb, "Linux mprotect", "unmap_cycles", c => 2000.0 * c, cores, "call=mprotect;pages=1"));
+        using var two = new FixtureRun();
+        two.Write(Tlb, Run(2));
+        var t = Judged(two, "unmap-beats-linux", Verdict.NotTestable);
+        Assert.Contains("not faster up to the 2 cores measured", t.Reason);
+        Assert.Contains("cross only at about 11 cores (Barrelfish 10,300 vs Linux 2.6.26 5,200 cycles at 2 cores, 17,500 vs 29,500 at 32", t.Reason);
+        Assert.Contains("multikernel not faster at any core count", t.Numbers);
+        using var sixteen = new FixtureRun();
+        sixteen.Write(Tlb, Run(16));
+        Judged(sixteen, "unmap-beats-linux", Verdict.DoesNotHold);
+    }
+
+    [Fact]
     public void Compute_on_par_counts_every_runtime_of_the_host_including_host_spin_and_splash2()
     {
         using var fx = new FixtureRun();
@@ -170,6 +204,26 @@ public class ClaimsTests
         Assert.Contains("mk 150,000 vs lighttpd 140,000", web.Numbers);
         var udp = Judged(fx, "udp-echo", Verdict.NotMeasured);
         Assert.Contains("skipped (the host loop needs the veth pair (run as root))", udp.Reason);
+    }
+
+    [Fact]
+    public void Io_claims_cannot_be_tested_when_the_load_generator_shares_the_servers_cores()
+    {
+        const string shares = "load generator SHARES core 1 with the server (server cores 0-1; this machine has no other allowed core): throughput is lower";
+        const string apart = "load generator on core(s) 3, not used by the server (server cores 0-2)";
+        using var fx = new FixtureRun();
+        fx.Write(Io,
+        [
+            FixtureRun.Row(Io, "web static/mk", 2, 43_596, "requests_per_s", "requests/s", "stack=user", note: "checks: 200; " + shares),
+            FixtureRun.Row(Io, "web static/lighttpd", 2, 80_295, "requests_per_s", "requests/s", note: shares),
+            FixtureRun.Row(Io, "UDP echo/mk", 2, 134_711, "packets_per_s", "packets/s", "stack=user", note: apart),
+            FixtureRun.Row(Io, "UDP echo/host", 2, 180_160, "packets_per_s", "packets/s", note: apart),
+        ]);
+        var web = Judged(fx, "web-static", Verdict.NotTestable);
+        Assert.Contains("the load generator shares the server's cores", web.Reason);
+        Assert.Contains("mk 43,596 vs lighttpd 80,295 requests/s (0.54x); load generator SHARES core 1 with the server (server cores 0-1", web.Numbers);
+        var udp = Judged(fx, "udp-echo", Verdict.DoesNotHold); // its load had a core of its own: the claim is tested
+        Assert.Equal("mk 134,711 vs host 180,160 packets/s (0.75x)", udp.Numbers);
     }
 
     [Fact]
