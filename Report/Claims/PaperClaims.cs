@@ -275,7 +275,9 @@ public static class PaperClaims
     {
         public RatioPoint(string label, ResultRow row) : this(label, row.Median, row.CiLow, row.CiHigh) { }
         public bool HasCi => double.IsFinite(CiLow) && double.IsFinite(CiHigh);
-        public string Text(string format) => $"{Label} ({Median.ToString(format)} " + (HasCi ? $"[{CiLow.ToString(format)}, {CiHigh.ToString(format)}])" : "(no CI))");
+        public string Text(string format) => HasCi
+            ? $"{Label} ({Median.ToString(format)} [{CiLow.ToString(format)}, {CiHigh.ToString(format)}])"
+            : $"{Label} ({Median.ToString(format)}, no CI)";
     }
 
     /// <summary>

@@ -251,5 +251,12 @@ public class ClaimsTests
         tight.Write("urpc-vs-native-0-15", [Tight(FixtureRun.Row("urpc-vs-native", "C#/native", 2, 1.18, "rtt_ratio", "x", "cores=0,15;slots=16"))]);
         Assert.Contains("over 1.10 beyond the 95% CI: MSG8 C#/C at 2 cores (1.12 [1.11, 1.13])", Judged(tight, "c-twin", Verdict.DoesNotHold).Numbers);
         Assert.Contains("over 1.05 beyond the 95% CI: 0,15 (1.18", Judged(tight, "urpc-vs-native", Verdict.DoesNotHold).Numbers);
+
+        // A ratio row without a CI (one sample) counts by its median, and the text says it has none.
+        using var single = new FixtureRun();
+        var lone = FixtureRun.Row("urpc-vs-native", "C#/native", 2, 1.18, "rtt_ratio", "x", "cores=0,15;slots=16");
+        lone.CiLow = lone.CiHigh = double.NaN;
+        single.Write("urpc-vs-native-0-15", [lone]);
+        Assert.Contains("over 1.05 beyond the 95% CI: 0,15 (1.18, no CI)", Judged(single, "urpc-vs-native", Verdict.DoesNotHold).Numbers);
     }
 }
