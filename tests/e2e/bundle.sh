@@ -4,7 +4,7 @@
 # machine allows it (root, unshare), with the host's .NET installation hidden behind an empty folder, so that only the
 # bundle's own runtime can run the programs. Runs --quick --only fig1,fig3 and checks the results, the run meta and
 # the report (HTML and PDF); then once more without chromium on PATH, which must still give the HTML report and say
-# how to get the PDF.
+# how to get the PDF; and scripts/device/run.sh, the lent-machine script, on the same bundle with a short budget.
 # Usage: tests/e2e/bundle.sh     Ends with "N passed, N failed" (the checks of this script); exit 0 only if all passed.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -53,6 +53,23 @@ grep -q '"mode": "bundle"' "$out/meta.json" && grep -q '"state": "finished"' "$o
 commit=$(sed -n 's/^commit=//p' "$tmp/bundle/bundle.manifest")
 grep -q "\"commit\": \"$commit\"" "$out/fig3-tlb/meta.json"; check $? "experiment meta records the bundle's commit ($commit)"
 [ -s "$out/report.html" ] && [ -s "$out/report.pdf" ]; check $? "report.html and report.pdf written"
+
+# The lent-machine script (scripts/device/run.sh) on this bundle, in a scratch tree of its own (a developer's
+# .device/carry is left alone), under a short total budget: it unpacks the carried archive, runs its steps in
+# priority order within their budgets (stopping one with SIGTERM when its time runs out), skips what no longer fits,
+# and packs the run into $OUT/device-run.tar.gz. xz -0 here: only the format matters, not the size.
+dev="$tmp/device-tree"; mkdir -p "$dev/scripts/device" "$dev/.device/carry" "$tmp/device-out"
+cp scripts/device/run.sh "$dev/scripts/device/run.sh"
+tar -C "$tmp" -cf - bundle | xz -T0 -0 > "$dev/.device/carry/bundle.tar.xz"
+budget=60; t0=$(date +%s)
+"${hide[@]}" env -i PATH=/usr/bin:/bin HOME="$tmp" OUT="$tmp/device-out" "$dev/scripts/device/run.sh" $budget > "$tmp/device.log" 2>&1
+rc=$?; took=$(( $(date +%s) - t0 ))
+check $rc "scripts/device/run.sh $budget exited 0 on the bundle (log: $tmp/device.log)"
+[ "$took" -le $(( budget + 40 )) ]; check $? "scripts/device/run.sh kept to its ${budget} s budget (took ${took} s; each step may overrun by its 20 s grace before SIGKILL)"
+grep -q "^== topology: exit 0" "$tmp/device-out/device-run.log"; check $? "device run: the topology step ran and exited 0"
+grep -q "^== fig1: exit \(0\|124\) " "$tmp/device-out/device-run.log"; check $? "device run: fig1 ran and ended (0, or 124 where its budget ran out)"
+grep -q "^== io: skipped, no time left" "$tmp/device-out/device-run.log"; check $? "device run: the last step is skipped when no time is left"
+tar -tzf "$tmp/device-out/device-run.tar.gz" 2>/dev/null | grep "/fig1-shared-state/meta.json$" >/dev/null; check $? "device run: device-run.tar.gz holds fig1's meta.json"
 
 # Without chromium: HTML only, and the summary says how to get the PDF.
 mkdir -p "$tmp/path-no-chromium"
