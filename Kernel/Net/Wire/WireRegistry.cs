@@ -5,13 +5,14 @@ namespace Multikernel.Net.Wire;
 /// <summary>
 /// The wires this process has built and not yet removed, so that they are removed when the process ends without
 /// disposing them: on normal exit (ProcessExit) and on SIGINT, SIGTERM, SIGHUP and SIGQUIT (handlers registered here;
-/// the signal then takes its default course, which in .NET 10 ends the process without raising ProcessExit). A process killed outright (SIGKILL, a
-/// crash) leaves its namespaces behind; <see cref="VethWire.RemoveStale"/> removes them at the next start.
+/// the signal then takes its default course, which in .NET 10 ends the process without raising ProcessExit). A process
+/// killed outright (SIGKILL, a crash) leaves its namespaces behind; <see cref="VethWire.RemoveStale"/> removes them at
+/// the next start.
 /// <para>A program that stops gracefully on SIGINT and SIGTERM (finishes what it is doing, then disposes its wires)
 /// sets <see cref="StopSignalsLeftToProgram"/>: the handlers here then leave the wires up on those two signals, since a
 /// wire removed under a running measurement fails it, and the program removes them (<see cref="RemoveAll"/>) when a
-/// signal is about to end it at once. The handlers of one signal run in no defined order, so this cannot be left to a check of
-/// <see cref="PosixSignalContext.Cancel"/>.</para>
+/// signal is about to end it at once. The handlers of one signal run in no defined order, so this cannot be left to a
+/// check of <see cref="PosixSignalContext.Cancel"/>.</para>
 /// </summary>
 internal static class WireRegistry
 {
