@@ -65,8 +65,8 @@ public class MsgWorkloadTests
 
     public enum Fault { None, LinesDisagree, ValueRepeated, WrongTag }
 
-    /// <summary>A server that replies like the real one, except that its 5th reply is wrong in the chosen way.</summary>
-    sealed class FaultyServer(UrpcEndpoint client, long requests, Fault fault) : Dispatcher("faulty-server")
+    /// <summary>A test dispatcher that does its work once, in its first run upcall after the test sets <see cref="Go"/>.</summary>
+    abstract class OneShot(string name) : Dispatcher(name)
     {
         public volatile bool Go;
         bool _done;
@@ -75,6 +75,17 @@ public class MsgWorkloadTests
         {
             if (!Go || _done) return false;
             _done = true;
+            Act();
+            return true;
+        }
+        protected abstract void Act();
+    }
+
+    /// <summary>A server that replies like the real one, except that its 5th reply is wrong in the chosen way.</summary>
+    sealed class FaultyServer(UrpcEndpoint client, long requests, Fault fault) : OneShot("faulty-server")
+    {
+        protected override void Act()
+        {
             ulong value = 0;
             for (long i = 0; i < requests; i++)
             {
@@ -88,7 +99,6 @@ public class MsgWorkloadTests
                 }
                 client.Sender.Send(new UpdateProtocol.Reply(tag, first, last));
             }
-            return true;
         }
     }
 
@@ -124,18 +134,9 @@ public class MsgWorkloadTests
     }
 
     /// <summary>A client that sends one message of a type the update protocol does not have.</summary>
-    sealed class StrayClient(UrpcEndpoint server) : Dispatcher("stray-client")
+    sealed class StrayClient(UrpcEndpoint server) : OneShot("stray-client")
     {
-        public volatile bool Go;
-        bool _sent;
-        protected override bool HasLocalWork => Go && !_sent;
-        protected override bool Run()
-        {
-            if (!Go || _sent) return false;
-            _sent = true;
-            server.Sender.Send(new UpdateProtocol.Reply(7, 1, 1)); // a reply where the server takes only requests
-            return true;
-        }
+        protected override void Act() => server.Sender.Send(new UpdateProtocol.Reply(7, 1, 1)); // a reply where the server takes only requests
     }
 
     [Theory]
