@@ -23,13 +23,15 @@
  *        -k: the kernel's normal path instead of the raw loops (UpdateServer.cs, UpdateClient.cs, the CPU driver's
  *        round and Waitset.Poll): each participant is a dispatcher with a waitset (its receiving ring ends, each with
  *        a handler called through a function pointer, polled in rotating order, one message per ring per poll) and
- *        run / local-work upcalls through function pointers; its core's loop polls the waitset, makes the run upcall
- *        and, after a round that handled nothing, asks for local work. The server's handler applies the update and
- *        replies, its run upcall is the meter's round end; the client's handler checks the reply and sends the next
- *        request (or ends the batch and starts the next), its run upcall sends the first request. Not modelled: the
- *        other dispatchers of a core (the monitor, the memory server), which the C# CPU driver visits only on a
- *        CpuDriverThread.BlockedVisitInterval-th round at least CpuDriverThread.BlockedVisitSlice (10 us) after the
- *        last such visit while a dispatcher is runnable.
+ *        run / local-work upcalls through function pointers. Each core's loop is CpuDriverThread's round over its
+ *        dispatcher table: the core's monitor (on the server's core also the memory server), idle and blocked while
+ *        the experiment measures, with waitsets of idle rings, then the measuring dispatcher; a round polls each
+ *        dispatcher that is not blocked (waitset, run upcall, and after a round that handled nothing the local-work
+ *        question) and the blocked ones only when nothing was runnable in the last round, or on every 16th round once
+ *        -s SLICE cycles (CpuDriverThread.BlockedVisitSlice, given by the fig1 program) have passed since the last
+ *        such visit. The server's handler applies the update and replies, its run upcall is the meter's round end;
+ *        the client's handler checks the reply and sends the next request (or ends the batch and starts the next),
+ *        its run upcall sends the first request.
  *
  * Output: "key value ..." lines: twin, march, compiler, mode, then sample lists (cycles, "%.3f") and "check ok" or
  * "check <what failed>". Exit 0 after a run (even one whose check failed: the caller reads "check"), 2 on bad
@@ -389,21 +391,76 @@ static int __attribute__((noinline)) waitset_poll(waitset *ws)
     return handled;
 }
 
-/* Dispatcher.cs: the upcalls a CPU driver makes. */
+/* Dispatcher.cs: the upcalls a CPU driver makes, and whether the driver last found it blocked. */
 typedef struct dispatcher {
     waitset ws;
     int (*run)(struct dispatcher *);
     int (*has_local_work)(struct dispatcher *);
+    int blocked;
     volatile int done;
 } dispatcher;
 
-/* CpuDriverThread.RunRound on a core whose one runnable dispatcher is d, until d is done. */
-static void __attribute__((noinline)) cpu_driver_loop(dispatcher *d)
+/* A core's other dispatchers (its monitor; on the server's core also the memory server): nothing is sent to them
+ * while the experiment measures, so the driver finds them blocked and visits them only as CpuDriverThread does. Their
+ * waitsets hold idle rings, as many as the C# ones have on two cores (monitor: the other monitor's, the host port,
+ * the memory server's replies, the other core's broadcast; memory server: one per core's monitor); a visit polls
+ * them and asks for local work. Not modelled: the agreement service's event source in the monitor's waitset. */
+static void idle_on_message(void *owner, int from, uint8_t type, const uint64_t *p)
 {
-    while (!d->done) {
-        int handled = waitset_poll(&d->ws) > 0;
-        if (d->run(d)) handled = 1;
-        if (!handled) (void)d->has_local_work(d);
+    (void)owner; (void)p;
+    printf("check an idle dispatcher got message type %u on ring %d\n", type, from);
+    fflush(stdout);
+    exit(1);
+}
+static int idle_run(struct dispatcher *d) { (void)d; return 0; }
+static int idle_has_local_work(struct dispatcher *d) { (void)d; return 0; }
+
+static dispatcher *idle_dispatcher(int rings)
+{
+    dispatcher *d = block_alloc(sizeof *d);
+    ws_receiver *r = block_alloc(sizeof *r * (size_t)rings);
+    for (int i = 0; i < rings; i++) {
+        urpc_ring *ring = block_alloc(sizeof *ring);
+        urpc_ring_alloc(ring, 16);
+        r[i] = (ws_receiver){ ring, idle_on_message, d, i };
+    }
+    d->ws = (waitset){ r, rings, 0 };
+    d->run = idle_run;
+    d->has_local_work = idle_has_local_work;
+    d->blocked = 1;
+    return d;
+}
+
+#define MONITOR_RINGS 4
+#define MEMORY_SERVER_RINGS 2
+#define BLOCKED_VISIT_INTERVAL 16 /* CpuDriverThread.BlockedVisitInterval */
+static uint64_t slice_cycles;     /* CpuDriverThread.BlockedVisitSlice in TSC cycles (-s); 0: every interval-th round */
+
+/* CpuDriverThread.Loop and RunRound over a core's dispatcher table, until `measured` is done: a round visits every
+ * dispatcher that is not blocked, and the blocked ones too when no dispatcher was runnable in the last round, or on
+ * a BLOCKED_VISIT_INTERVAL-th round once a slice has passed since the last such visit (one rdtsc on those rounds). */
+static void __attribute__((noinline)) cpu_driver_loop(dispatcher **table, int n, dispatcher *measured)
+{
+    uint32_t round = 0;
+    uint64_t last_slice_visit = 0;
+    int runnable = 0;
+    while (!measured->done) {
+        int visit_blocked = !runnable;
+        if (!visit_blocked && (++round & (BLOCKED_VISIT_INTERVAL - 1)) == 0) {
+            uint64_t now = slice_cycles ? __rdtsc() : 0;
+            if (!slice_cycles || now - last_slice_visit >= slice_cycles) { last_slice_visit = now; visit_blocked = 1; }
+        }
+        int any = 0;
+        for (int i = 0; i < n; i++) {
+            dispatcher *d = table[i];
+            if (d->blocked && !visit_blocked) continue;
+            int handled = waitset_poll(&d->ws) > 0;
+            if (d->run(d)) handled = 1;
+            int blocked = !handled && !d->has_local_work(d);
+            if (d->blocked != blocked) d->blocked = blocked;
+            any |= !blocked;
+        }
+        runnable = any;
     }
 }
 
@@ -552,8 +609,9 @@ static void *kernel_client_thread(void *arg)
     kc->d.has_local_work = client_has_local_work;
     kc->c = c;
     kc->k.core = c->core;
+    dispatcher *table[2] = { idle_dispatcher(MONITOR_RINGS), &kc->d }; /* the core's monitor first, as adopted at boot */
     while (!go) _mm_pause();
-    cpu_driver_loop(&kc->d);
+    cpu_driver_loop(table, 2, &kc->d);
     c->replies = kc->k.replies;
     c->value_sum = kc->k.value_sum;
     memcpy(c->failure, kc->k.failure, sizeof c->failure);
@@ -573,9 +631,10 @@ static long run_kernel_server(long expected, double *samples, uint64_t *value_su
     s->n = nlines;
     s->expected = expected;
     s->samples = samples;
+    dispatcher *table[3] = { idle_dispatcher(MONITOR_RINGS), idle_dispatcher(MEMORY_SERVER_RINGS), &s->d };
     go = 1;
     s->last = __rdtsc();
-    cpu_driver_loop(&s->d);
+    cpu_driver_loop(table, 3, &s->d);
     *value_sum = s->value_sum;
     *served = s->served;
     return s->nsamples;
@@ -677,6 +736,7 @@ static int run_msg(void)
 
     printf("mode %s\n", kernel_path ? "msg-kernel" : "msg");
     printf("window %d\n", window_size);
+    if (kernel_path) printf("slice_cycles %llu\n", (unsigned long long)slice_cycles);
     printf("client_cycles_per_update");
     for (int i = 0; i < nclients; i++)
         for (long r = 0; r < repetitions; r++) printf(" %.3f", clients[i].cycles[r]);
@@ -696,9 +756,10 @@ static int run_msg(void)
 static int usage(const char *prog, const char *why)
 {
     fprintf(stderr, "fig1_twin: %s\nusage: %s shm -c CORES -l LINES -i ITERATIONS -r REPETITIONS -w WARMUP [-a]\n"
-                    "       %s msg -c CORES -l LINES -i ITERATIONS -r REPETITIONS -w WARMUP [-W WINDOW] [-k]\n"
+                    "       %s msg -c CORES -l LINES -i ITERATIONS -r REPETITIONS -w WARMUP [-W WINDOW] [-k [-s SLICE]]\n"
                     "CORES: comma-separated, e.g. 0,1,2 (msg: the first is the server's); LINES 1..64; ITERATIONS 10..10^8;\n"
-                    "REPETITIONS 1..10000; WARMUP 0..10^8; WINDOW 1..%d; -k: the kernel path (waitset, handler upcalls) instead of the raw loops\n", why, prog, prog, SLOTS - SLOTS / 4);
+                    "REPETITIONS 1..10000; WARMUP 0..10^8; WINDOW 1..%d; -k: the kernel path (waitset, handler upcalls) instead of the raw loops;\n"
+                    "SLICE: with -k, the CPU driver's blocked-visit slice in TSC cycles (default 0: every 16th round)\n", why, prog, prog, SLOTS - SLOTS / 4);
     return 2;
 }
 
@@ -708,10 +769,10 @@ int main(int argc, char **argv)
     const char *mode = argv[1];
     int is_shm = strcmp(mode, "shm") == 0, is_msg = strcmp(mode, "msg") == 0;
     if (!is_shm && !is_msg) return usage(argv[0], "the mode must be shm or msg");
-    int opt;
+    int opt, has_slice = 0;
     optind = 2;
     ncores = 0; nlines = 0; iterations = 0; repetitions = 0; warmup = -1;
-    while ((opt = getopt(argc, argv, "c:l:i:r:w:W:ak")) != -1) {
+    while ((opt = getopt(argc, argv, "c:l:i:r:w:W:aks:")) != -1) {
         switch (opt) {
         case 'c': ncores = parse_cores(optarg); if (ncores < 1) return usage(argv[0], "-c: not a list of core numbers such as 0,1,2"); break;
         case 'l': nlines = atoi(optarg); break;
@@ -721,6 +782,9 @@ int main(int argc, char **argv)
         case 'W': window_size = atoi(optarg); break;
         case 'a': atomic_updates = 1; break;
         case 'k': kernel_path = 1; break;
+        case 's': { char *end; errno = 0; unsigned long long v = strtoull(optarg, &end, 10);
+                    if (errno || *end || end == optarg || v > 1000000000000ULL) return usage(argv[0], "-s must be 0..10^12 cycles");
+                    slice_cycles = v; has_slice = 1; break; }
         default: return usage(argv[0], "unknown option");
         }
     }
@@ -731,6 +795,7 @@ int main(int argc, char **argv)
     if (warmup < 0 || warmup > 100000000) return usage(argv[0], "-w must be 0..10^8");
     if (window_size < 1 || window_size > SLOTS - SLOTS / 4) return usage(argv[0], "-W is out of range");
     if (kernel_path && !is_msg) return usage(argv[0], "-k applies to msg only");
+    if (has_slice && !kernel_path) return usage(argv[0], "-s applies to the kernel path (-k) only");
     if (atomic_updates && !is_shm) return usage(argv[0], "-a applies to shm only");
     for (int i = 0; i < ncores; i++)
         for (int j = 0; j < i; j++)

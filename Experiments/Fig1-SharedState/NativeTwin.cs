@@ -1,5 +1,7 @@
 using System.Globalization;
 using Experiments.Common;
+using Multikernel;
+using Multikernel.Hardware;
 
 namespace Fig1.SharedState;
 
@@ -97,15 +99,19 @@ public sealed class NativeTwin
 
     /// <summary>
     /// MSG in C (one request in flight per client) on the path of <paramref name="path"/>: the kernel path's twin
-    /// (waitset, handler upcalls through function pointers: <c>fig1_twin msg -k</c>) or the raw loops. Client round
-    /// trips (client-major) and server cost samples.
+    /// (<c>fig1_twin msg -k</c>: the CPU driver's round over each core's dispatcher table, waitsets, handler upcalls
+    /// through function pointers, with the blocked-visit slice of the C# boot, <see cref="KernelSliceCycles"/>) or the
+    /// raw loops. Client round trips (client-major) and server cost samples.
     /// </summary>
     public TwinRun Msg(IReadOnlyList<int> cores, int lines, SweepSize size, MsgPath path)
     {
         var args = Common("msg", cores, lines, size);
-        if (path == MsgPath.Kernel) args.Add("-k");
+        if (path == MsgPath.Kernel) args.AddRange(["-k", "-s", KernelSliceCycles.ToString(CultureInfo.InvariantCulture)]);
         return Run(args, "client_cycles_per_update", "client_disturbed", "server_cycles_per_update");
     }
+
+    /// <summary>The CPU driver's blocked-visit slice of the C# MSG boot (the default), in this machine's TSC cycles.</summary>
+    public static ulong KernelSliceCycles => (ulong)CycleClock.FromNanoseconds(new MultikernelOptions().BlockedVisitSlice.TotalNanoseconds);
 
     static List<string> Common(string mode, IReadOnlyList<int> cores, int lines, SweepSize size) =>
     [

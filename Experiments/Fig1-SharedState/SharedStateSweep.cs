@@ -143,7 +143,8 @@ public static class SharedStateSweep
         if (cKernel == null || cRaw == null || twin == null) return [.. list];
         string cKernelWhat = $"the C twin of the kernel path ({twin.Label}, fig1_twin msg -k) on the same cores, {Interleaved(reps)}: " +
                              "the same ring layout and protocol in C, each participant a dispatcher whose core loop polls its waitset (handlers called through function pointers, rotating order), " +
-                             "makes its run upcall and asks for local work after an empty round; the cores' other dispatchers (monitor, memory server) are not modelled";
+                             "makes its run upcall and asks for local work after an empty round, in the CPU driver's round over each core's dispatcher table: the core's monitor (and the server core's memory server), blocked, " +
+                             "with waitsets of idle rings, visited on the same rule as in C# (16th round, " + Multikernel.CpuDriver.CpuDriverThread.DefaultBlockedVisitSlice.TotalMicroseconds + " µs slice)";
         string cRawWhat = $"the C twin of the raw loops ({twin.Label}) on the same cores, {Interleaved(reps)}: the raw loops and the same ring layout and protocol in C";
         ResultRow CRow(string series, double[] samples, bool[]? disturbed, TwinRun c, string what) =>
             rows.Cycles(series, k, $"{param};impl=c", "cycles_per_update", samples, disturbed, RowFactory.Verdict(c.Failure == null), Note(c.Failure, what));

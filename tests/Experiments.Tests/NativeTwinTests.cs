@@ -79,6 +79,36 @@ public class NativeTwinTests
         }
     }
 
+    /// <summary>The kernel path's twin takes the CPU driver's blocked-visit slice (-s) and refuses a bad one.</summary>
+    [Fact]
+    public void TheRealTwinTakesTheSliceOfTheKernelPathAndRefusesABadOne()
+    {
+        Assert.SkipUnless(TestCores.HasTwo, "needs two cores: MSG has a server core and a client core");
+        var twin = RealTwin();
+        string cores = string.Join(',', TestCores.UpToTwo);
+        (int Exit, string Out) Twin(params string[] args)
+        {
+            var psi = new System.Diagnostics.ProcessStartInfo(twin.Binary) { RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var a in (string[])["msg", "-c", cores, "-l", "2", "-i", "100", "-r", "2", "-w", "10", .. args]) psi.ArgumentList.Add(a);
+            using var p = System.Diagnostics.Process.Start(psi)!;
+            var err = p.StandardError.ReadToEndAsync();
+            string o = p.StandardOutput.ReadToEnd();
+            Assert.True(p.WaitForExit(60_000), "the twin did not end within 60 s");
+            return (p.ExitCode, o + err.Result);
+        }
+        Assert.True(NativeTwin.KernelSliceCycles > 0);
+        var ok = Twin("-k", "-s", NativeTwin.KernelSliceCycles.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(0, ok.Exit);
+        Assert.Contains($"slice_cycles {NativeTwin.KernelSliceCycles}\n", ok.Out);
+        Assert.Contains("check ok", ok.Out);
+        var bad = Twin("-k", "-s", "10us");
+        Assert.Equal(2, bad.Exit);
+        Assert.Contains("-s must be 0..10^12 cycles", bad.Out);
+        var raw = Twin("-s", "100");
+        Assert.Equal(2, raw.Exit);
+        Assert.Contains("-s applies to the kernel path (-k) only", raw.Out);
+    }
+
     /// <summary>Both MSG paths of the twin: the kernel path's (waitset, handler upcalls: msg -k) and the raw loops.</summary>
     [Theory]
     [InlineData(MsgPath.Kernel)]
