@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Experiments.Common;
 
 /// <summary>
@@ -19,8 +21,18 @@ public sealed class SweepRunner
     public string Units { get; init; } = "points";
     /// <summary>What a failure is, as the FAILED line says it, e.g. "a correctness check or a point".</summary>
     public string FailureKind { get; init; } = "a correctness check or a point";
-    /// <summary>One finished row as printed on stdout.</summary>
-    public required Func<ResultRow, string> FormatRow { get; init; }
+    /// <summary>One finished row as printed on stdout (default: <see cref="Line"/>).</summary>
+    public Func<ResultRow, string> FormatRow { get; init; } = Line;
+
+    /// <summary>
+    /// A row on one line: series, cores, Param, metric, the median in its unit with its 95% CI (ratios, unit "x", to
+    /// three decimals, everything else to one), nanoseconds where the row has them (cycles), samples and verdict.
+    /// </summary>
+    public static string Line(ResultRow r) => r.Unit == "x"
+        ? string.Create(CultureInfo.InvariantCulture,
+            $"  {r.Series,-24} cores={r.Cores} {r.Param,-26} {r.Metric,-17} {r.Median,12:0.000} {r.Unit,-11} [{r.CiLow:0.000}, {r.CiHigh:0.000}] n={r.Samples} {r.Verified}")
+        : string.Create(CultureInfo.InvariantCulture,
+            $"  {r.Series,-24} cores={r.Cores} {r.Param,-26} {r.Metric,-17} {r.Median,12:0.0} {r.Unit,-11} [{r.CiLow:0.0}, {r.CiHigh:0.0}]{(double.IsNaN(r.MedianNs) ? "" : $" = {r.MedianNs:0.0} ns")} n={r.Samples} {r.Verified}");
 
     /// <summary>Measures <paramref name="points"/> (all planned in <paramref name="rec"/>) and finishes the recorder.</summary>
     public (bool Failed, bool Interrupted) Run(ExperimentRecorder rec, IReadOnlyList<PlannedPoint> points, TextWriter stdout, TextWriter stderr, CancellationToken cancel)

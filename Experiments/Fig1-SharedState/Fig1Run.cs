@@ -1,4 +1,3 @@
-using System.Globalization;
 using Experiments.Common;
 using Multikernel.Hardware;
 using Multikernel.Urpc;
@@ -76,14 +75,6 @@ public static class Fig1Run
         return Runner.Conclude(failed, interrupted, s.OutDir, stdout, stderr);
     }
 
-    /// <summary>The sweep loop of both experiments; each row printed on one line with its CI and, for cycles, nanoseconds.</summary>
-    static readonly SweepRunner Runner = new()
-    {
-        Program = "fig1",
-        FormatRow = r => r.Unit == "x"
-            ? string.Create(CultureInfo.InvariantCulture,
-                $"  {r.Series,-24} cores={r.Cores} {r.Param,-26} {r.Metric,-17} {r.Median,12:0.000} {r.Unit,-11} [{r.CiLow:0.000}, {r.CiHigh:0.000}] n={r.Samples} {r.Verified}")
-            : string.Create(CultureInfo.InvariantCulture,
-                $"  {r.Series,-24} cores={r.Cores} {r.Param,-26} {r.Metric,-17} {r.Median,12:0.0} {r.Unit,-11} [{r.CiLow:0.0}, {r.CiHigh:0.0}]{(double.IsNaN(r.MedianNs) ? "" : $" = {r.MedianNs:0.0} ns")} n={r.Samples} {r.Verified}"),
-    };
+    /// <summary>The sweep loop of both experiments; each row printed on one line with its CI and, for cycles, nanoseconds (<see cref="SweepRunner.Line"/>).</summary>
+    static readonly SweepRunner Runner = new() { Program = "fig1" };
 }

@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace Fig3.TlbShootdown;
 
 /// <summary>
@@ -57,17 +55,6 @@ public static class Fig3Run
         return Runner.Conclude(failed, interrupted, rec.Directory, stdout, stderr);
     }
 
-    /// <summary>
-    /// The sweep loop; each row printed as its median with the CI in its unit: a latency in cycles and nanoseconds, any
-    /// other metric (the capability points' allocated bytes per operation) with its metric's name and unit.
-    /// </summary>
-    static readonly SweepRunner Runner = new()
-    {
-        Program = "fig3",
-        FormatRow = r => r.Unit == "cycles"
-            ? string.Create(CultureInfo.InvariantCulture,
-                $"  {r.Series,-22} cores={r.Cores,-3} {r.Median,10:0} cycles [{r.CiLow:0}, {r.CiHigh:0}] = {r.MedianNs,8:0} ns  n={r.Samples} {r.Verified}")
-            : string.Create(CultureInfo.InvariantCulture,
-                $"  {r.Series,-22} cores={r.Cores,-3} {r.Median,10:0.##} {r.Unit} [{r.CiLow:0.##}, {r.CiHigh:0.##}] {r.Metric}  n={r.Samples} {r.Verified}"),
-    };
+    /// <summary>The sweep loop; each row printed in its unit with its CI and, for cycles, nanoseconds (<see cref="SweepRunner.Line"/>).</summary>
+    static readonly SweepRunner Runner = new() { Program = "fig3" };
 }
