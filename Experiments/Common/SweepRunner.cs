@@ -28,11 +28,14 @@ public sealed class SweepRunner
     /// A row on one line: series, cores, Param, metric, the median in its unit with its 95% CI (ratios, unit "x", to
     /// three decimals, everything else to one), nanoseconds where the row has them (cycles), samples and verdict.
     /// </summary>
-    public static string Line(ResultRow r) => r.Unit == "x"
-        ? string.Create(CultureInfo.InvariantCulture,
-            $"  {r.Series,-24} cores={r.Cores} {r.Param,-26} {r.Metric,-17} {r.Median,12:0.000} {r.Unit,-11} [{r.CiLow:0.000}, {r.CiHigh:0.000}] n={r.Samples} {r.Verified}")
-        : string.Create(CultureInfo.InvariantCulture,
-            $"  {r.Series,-24} cores={r.Cores} {r.Param,-26} {r.Metric,-17} {r.Median,12:0.0} {r.Unit,-11} [{r.CiLow:0.0}, {r.CiHigh:0.0}]{(double.IsNaN(r.MedianNs) ? "" : $" = {r.MedianNs:0.0} ns")} n={r.Samples} {r.Verified}");
+    public static string Line(ResultRow r)
+    {
+        bool ratio = r.Unit == "x";
+        string f = ratio ? "0.000" : "0.0";
+        var c = CultureInfo.InvariantCulture;
+        string ns = ratio || double.IsNaN(r.MedianNs) ? "" : string.Create(c, $" = {r.MedianNs:0.0} ns");
+        return string.Create(c, $"  {r.Series,-24} cores={r.Cores} {r.Param,-26} {r.Metric,-17} {r.Median.ToString(f, c),12} {r.Unit,-11} [{r.CiLow.ToString(f, c)}, {r.CiHigh.ToString(f, c)}]{ns} n={r.Samples} {r.Verified}");
+    }
 
     /// <summary>Measures <paramref name="points"/> (all planned in <paramref name="rec"/>) and finishes the recorder.</summary>
     public (bool Failed, bool Interrupted) Run(ExperimentRecorder rec, IReadOnlyList<PlannedPoint> points, TextWriter stdout, TextWriter stderr, CancellationToken cancel)

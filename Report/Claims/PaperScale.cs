@@ -17,8 +17,13 @@ public static class PaperScale
     /// The core count at which the paper states the cost of shared-memory updates (SHM8 "almost 12,000 extra cycles per
     /// update with 16 cores"): the scale of its Fig 3 claim.
     /// </summary>
-    public static int SharedStateCores { get; } = Values.Where(v => v is { Figure: "fig3-shared-state", Series: "SHM8", Cores: not null })
-        .Max(v => v.Cores!.Value);
+    public static int SharedStateCores => SharedStateValue.Cores!.Value;
+
+    /// <summary>The paper's words for that value, for a verdict's reason.</summary>
+    public static string SharedStateStatement => SharedStateValue.Note;
+
+    static readonly PaperValue SharedStateValue = Values.Where(v => v is { Figure: "fig3-shared-state", Series: "SHM8", Cores: not null })
+        .MaxBy(v => v.Cores)!;
 
     /// <summary>
     /// The core count at which the paper's Fig 7 curves cross: Barrelfish's unmap and Linux's, each a straight line
