@@ -26,7 +26,7 @@ public sealed class MkWebServer : MkSocketServer, IWebServer
     readonly Dispatcher? _database;
     readonly int _databaseCoreIndex;
 
-    MkWebServer(int[] cores, Func<UrpcEndpoint, PacketPool, Dispatcher>? database, (long From, long To)? probe, TimeSpan? idleTimeout, TimeSpan? requestTimeout)
+    MkWebServer(int[] cores, Func<UrpcEndpoint, PacketPool, Dispatcher>? database, (long From, long To)? probe, TimeSpan? idleTimeout, TimeSpan? requestTimeout, TimeSpan? lingerTimeout)
     {
         if (cores.Length < 2) throw new ArgumentException($"the multikernel web server needs a driver core and an HTTP core; got {cores.Length} core(s)", nameof(cores));
         var bootCores = database != null && cores.Length >= 3 ? cores[..3] : cores[..2];
@@ -55,6 +55,7 @@ public sealed class MkWebServer : MkSocketServer, IWebServer
                 Probe = probe is { } p ? new AllocationProbe(p.From, p.To) : null,
                 IdleTimeout = idleTimeout ?? TimeSpan.FromSeconds(60),
                 RequestTimeout = requestTimeout ?? TimeSpan.FromSeconds(30),
+                LingerTimeout = lingerTimeout ?? TimeSpan.FromSeconds(2),
             };
             _http = new HttpServerDispatcher(driverHttp.Server, _rxPool, _txPool, httpDb?.Client) { Probe = probe is { } q ? new AllocationProbe(q.From, q.To) : null };
         }
@@ -70,10 +71,11 @@ public sealed class MkWebServer : MkSocketServer, IWebServer
     /// <param name="probe">Optional window (driver: receive descriptors; HTTP server: requests) over which both cores count their allocations.</param>
     /// <param name="idleTimeout">Close a connection silent this long in both directions (default 60 s).</param>
     /// <param name="requestTimeout">Close a connection whose received bytes have had no response this long (default 30 s).</param>
+    /// <param name="lingerTimeout">The longest a connection the server closed reads on to discard before its socket is closed (default 2 s).</param>
     public static MkWebServer Start(int[] cores, Func<UrpcEndpoint, PacketPool, Dispatcher>? database = null, (long From, long To)? probe = null,
-        TimeSpan? idleTimeout = null, TimeSpan? requestTimeout = null)
+        TimeSpan? idleTimeout = null, TimeSpan? requestTimeout = null, TimeSpan? lingerTimeout = null)
     {
-        var s = new MkWebServer(cores, database, probe, idleTimeout, requestTimeout);
+        var s = new MkWebServer(cores, database, probe, idleTimeout, requestTimeout, lingerTimeout);
         if (s._database != null) s.Spawn((s._databaseCoreIndex, s._database));
         s.Spawn((1, s._http), (0, s._driver));
         return s;
@@ -83,7 +85,7 @@ public sealed class MkWebServer : MkSocketServer, IWebServer
     public (AllocationProbe? Driver, AllocationProbe? Http) ProbeAllocations => (_driver.Probe, _http.Probe);
 
     protected override string Account() =>
-        $"driver accepted {_driver.Counters.Accepted} connections, closed {_driver.Counters.Closed} ({_driver.Counters.TimedOut} timed out, {_driver.Evicted} evicted when the table was full), refused {_driver.Refused}, " +
+        $"driver accepted {_driver.Counters.Accepted} connections, closed {_driver.Counters.Closed} ({_driver.Counters.TimedOut} timed out, {_driver.Evicted} evicted when the table was full, {_driver.Lingered} closed by the server after lingering, {_driver.DiscardedBytes} bytes discarded while lingering), refused {_driver.Refused}, " +
                $"{_driver.Counters.Traffic()}; " +
                $"HTTP server parsed {_http.Requests} requests: {_http.StaticResponses} static, {_http.DynamicResponses} dynamic, {_http.Errors} errors, " +
                $"inboxes in use {_http.InboxesInUse} of {HttpServerDispatcher.Inboxes}" +

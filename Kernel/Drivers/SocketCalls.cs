@@ -35,6 +35,9 @@ public static unsafe partial class SocketCalls
     [LibraryImport("libc", SetLastError = true)]
     private static partial int setsockopt(int fd, int level, int name, int* value, uint length);
 
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int shutdown(int fd, int how);
+
     const int SOCK_NONBLOCK = 0x800, SOCK_CLOEXEC = 0x80000, IPPROTO_TCP = 6, TCP_NODELAY = 1;
 
     /// <summary>Accepts one pending connection as a non-blocking descriptor with Nagle off; -1 when none is pending.</summary>
@@ -61,7 +64,18 @@ public static unsafe partial class SocketCalls
     /// <summary>Closes a descriptor this code opened (accept).</summary>
     public static void Close(int fd) => Epoll.close(fd);
 
-    public const int ECONNABORTED = 103;
+    public const int ECONNABORTED = 103, ENOTCONN = 107;
+    const int SHUT_WR = 1;
+
+    /// <summary>Ends the sending side of a stream (shutdown SHUT_WR: the peer reads end-of-stream after the bytes
+    /// already sent) while its receiving side stays open; false when the connection is already gone (reset).</summary>
+    public static bool TryShutdownSend(int fd)
+    {
+        if (shutdown(fd, SHUT_WR) == 0) return true;
+        int errno = Marshal.GetLastPInvokeError();
+        if (errno == ENOTCONN) return false;
+        throw new SocketCallException("shutdown", errno);
+    }
 
     /// <summary>One entry of poll(2): a descriptor and the events asked for / seen.</summary>
     public struct PollFd

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Net.Sockets;
 using Multikernel.CpuDriver;
@@ -24,8 +25,15 @@ namespace Multikernel.Drivers;
 /// connection cannot take the whole receive pool.</para>
 /// <para>Limits: a connection silent in both directions for <see cref="IdleTimeout"/>, or whose received bytes have
 /// had no response for <see cref="RequestTimeout"/> (a request never completed), is closed. When the table is full,
-/// a new connection takes the slot of the connection that has been quiet longest (nothing queued in either
-/// direction); only if every connection is busy is the new one refused.</para>
+/// a new connection takes the slot of a lingering connection (below) or else of the connection that has been quiet
+/// longest (nothing queued in either direction); only if every connection is busy is the new one refused.</para>
+/// <para>Lingering close: when the server closes a connection (<see cref="NicMessages.Close"/>), the driver writes
+/// the queued responses, shuts its sending side (the client reads end-of-stream after the last response) and the
+/// server is told <see cref="NicMessages.Closed"/> at once; the slot then reads and discards what the client still
+/// sends until the client closes or <see cref="LingerTimeout"/> passes, and only then closes the socket. Closing a
+/// socket with unread bytes makes the kernel answer with a reset, which can destroy a response still on its way to
+/// the client (a 431 for a head that did not fit, a response to a request with "Connection: close" followed by more
+/// pipelined bytes); nginx and Apache linger for the same reason.</para>
 /// </summary>
 public sealed unsafe class TcpNicDriver : Dispatcher
 {
@@ -44,6 +52,8 @@ public sealed unsafe class TcpNicDriver : Dispatcher
     readonly int[] _fd = new int[MaxConnections];
     readonly uint[] _gen = new uint[MaxConnections];
     readonly bool[] _wantsOut = new bool[MaxConnections];
+    /// <summary>Per slot: 0, or the time (<see cref="Environment.TickCount64"/> ms) at which a lingering close ends.</summary>
+    readonly long[] _lingerUntil = new long[MaxConnections];
     readonly ServedConnection[] _conn = new ServedConnection[MaxConnections];
     readonly int[] _freeSlots = new int[MaxConnections];
     int _freeCount;
@@ -57,10 +67,16 @@ public sealed unsafe class TcpNicDriver : Dispatcher
     public long Refused { get; private set; }
     /// <summary>Quiet connections closed to make room for a new one when the table was full.</summary>
     public long Evicted { get; private set; }
+    /// <summary>Connections closed by the server that lingered (sending side shut, reading to discard) before the close.</summary>
+    public long Lingered { get; private set; }
+    /// <summary>Bytes the client sent after the server closed, read and discarded while the connection lingered.</summary>
+    public long DiscardedBytes { get; private set; }
     /// <summary>Close a connection after this long without a byte in either direction (default 60 s).</summary>
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(60);
     /// <summary>Close a connection whose received bytes have had no response for this long (default 30 s).</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>The longest a lingering close waits for the client to close its side (default 2 s).</summary>
+    public TimeSpan LingerTimeout { get; init; } = TimeSpan.FromSeconds(2);
     /// <summary>Optional: measures this core's allocations over a window of receive descriptors (set before the driver starts).</summary>
     public AllocationProbe? Probe { get; init; }
 
@@ -106,6 +122,7 @@ public sealed unsafe class TcpNicDriver : Dispatcher
             if (token == ListenToken) { AcceptAll(); continue; }
             if (!Live(token)) continue;
             int slot = Slot(token);
+            if (_lingerUntil[slot] != 0) { Discard(slot); continue; }
             if ((ev & Epoll.Out) != 0) Transmit(slot);
             if (_fd[slot] >= 0 && (ev & (Epoll.In | Epoll.Hup | Epoll.Err | Epoll.RdHup)) != 0) Receive(slot);
         }
@@ -141,8 +158,9 @@ public sealed unsafe class TcpNicDriver : Dispatcher
                 ulong id = Close.Decode(in m).Flow;
                 if (!Live(id)) break;
                 ref var c = ref _conn[Slot(id)];
+                if (c.Closing) break; // already closing or lingering
                 c.Closing = true;
-                if (c.Tx!.Count == 0) CloseConnection(Slot(id));
+                if (c.Tx!.Count == 0) Linger(Slot(id));
                 break;
             }
             default:
@@ -212,13 +230,46 @@ public sealed unsafe class TcpNicDriver : Dispatcher
             _wantsOut[slot] = wants;
             UpdateInterest(slot);
         }
-        if (!wants && c.Closing) CloseConnection(slot);
+        if (!wants && c.Closing) Linger(slot);
+    }
+
+    /// <summary>The server closed the connection and its responses are written: shut the sending side, tell the
+    /// server the connection is closed, and read to discard until the client closes or the linger time passes.</summary>
+    void Linger(int slot)
+    {
+        Debug.Assert(_conn[slot].Closing && _conn[slot].Tx!.Count == 0, "lingering with responses still queued");
+        if (_lingerUntil[slot] != 0) return;
+        if (!SocketCalls.TryShutdownSend(_fd[slot])) { CloseConnection(slot); return; } // reset by the client
+        ulong id = ConnectionId(slot, _gen[slot]);
+        _lingerUntil[slot] = Environment.TickCount64 + (long)LingerTimeout.TotalMilliseconds;
+        _wantsOut[slot] = false;
+        _epoll.Modify(_fd[slot], Epoll.In | Epoll.RdHup, id);
+        Lingered++;
+        _toServer.Send(_server.Sender, new Closed(id));
+    }
+
+    /// <summary>Reads and drops what a lingering connection's client still sends; closes the socket at its end-of-stream
+    /// or reset. Uses a receive buffer only for the moment of the read.</summary>
+    void Discard(int slot)
+    {
+        for (int k = 0; k < 4; k++)
+        {
+            if (!_rxPool.TryAllocate(out int buffer)) return; // level-triggered: reported again next round
+            int n;
+            try { n = SocketCalls.TryReceive(_fd[slot], _rxPool.Address(buffer), _rxPool.BufferSize); }
+            catch (SocketCallException) { n = 0; }
+            _rxPool.Free(buffer);
+            if (n < 0) return;
+            if (n == 0) { Release(slot); return; }
+            DiscardedBytes += n;
+        }
     }
 
     /// <summary>Tells epoll what the driver waits for on a connection: bytes to read unless its receive credits are
     /// used up, and room to send while transmits are queued.</summary>
     void UpdateInterest(int slot)
     {
+        if (_lingerUntil[slot] != 0) return; // reading to discard, nothing to send: set by Linger
         uint events = (_conn[slot].HasRxCredit ? Epoll.In | Epoll.RdHup : 0) | (_wantsOut[slot] ? Epoll.Out : 0);
         _epoll.Modify(_fd[slot], events, ConnectionId(slot, _gen[slot]));
     }
@@ -232,6 +283,7 @@ public sealed unsafe class TcpNicDriver : Dispatcher
         bool any = false;
         for (int s = 0; s < MaxConnections; s++)
         {
+            if (_lingerUntil[s] != 0 && now >= _lingerUntil[s]) { Release(s); any = true; continue; }
             if (_fd[s] >= 0 && !_conn[s].Closing && _conn[s].IsTimedOut(now, idle, request))
             {
                 _counters.TimedOut++;
@@ -247,28 +299,43 @@ public sealed unsafe class TcpNicDriver : Dispatcher
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     bool EvictQuietest()
     {
-        int best = -1;
+        int best = -1, lingering = -1;
         for (int s = 0; s < MaxConnections; s++)
-            if (_fd[s] >= 0 && !_conn[s].Closing && _conn[s].IsQuiet && (best < 0 || _conn[s].LastActive < _conn[best].LastActive))
-                best = s;
+        {
+            if (_fd[s] < 0) continue;
+            if (_lingerUntil[s] != 0) { if (lingering < 0 || _lingerUntil[s] < _lingerUntil[lingering]) lingering = s; }
+            else if (!_conn[s].Closing && _conn[s].IsQuiet && (best < 0 || _conn[s].LastActive < _conn[best].LastActive)) best = s;
+        }
+        if (lingering >= 0) { Release(lingering); return true; } // already closed for the server: no eviction
         if (best < 0) return false;
         Evicted++;
         CloseConnection(best);
         return true;
     }
 
+    /// <summary>Closes a connection the server still holds open: its queued responses go back unsent and the server
+    /// is told <see cref="NicMessages.Closed"/>.</summary>
     void CloseConnection(int slot)
     {
+        Debug.Assert(_lingerUntil[slot] == 0, "a lingering connection was closed for the server a second time");
         ulong id = ConnectionId(slot, _gen[slot]);
+        var q = _conn[slot].Tx!;
+        while (q.Count > 0) _toServer.Send(_server.Sender, new TxDone(q.Dequeue(), id));
+        Release(slot);
+        _toServer.Send(_server.Sender, new Closed(id));
+    }
+
+    /// <summary>Closes the socket and frees the slot under a new generation (descriptors for the old id are stale from now on).</summary>
+    void Release(int slot)
+    {
+        Debug.Assert(_conn[slot].Tx!.Count == 0, "a slot released with transmits still queued");
         _epoll.Remove(_fd[slot]);
         SocketCalls.Close(_fd[slot]);
         _fd[slot] = -1;
-        var q = _conn[slot].Tx!;
-        while (q.Count > 0) _toServer.Send(_server.Sender, new TxDone(q.Dequeue(), id));
+        _lingerUntil[slot] = 0;
         _gen[slot]++;
         _freeSlots[_freeCount++] = slot;
         _counters.Closed++;
-        _toServer.Send(_server.Sender, new Closed(id));
     }
 
     protected internal override void OnStop()

@@ -96,8 +96,44 @@ public class IOServerRobustnessTests
         using var c = new HttpClientConnection(server.Port, TimeSpan.FromSeconds(20));
         c.Send("GET /index.html HTTP/1.1\r\nX-Big: " + new string('a', HttpConnection.InboxBytes) + "\r\n\r\n");
         Assert.Equal(431, c.Read().Status);
-        Assert.True(c.ClosedByServer());
+        Assert.True(c.ClosedByServer(), "the server did not end the connection with end-of-stream (a reset, or more bytes)");
         Assert.Null(WebCheck.Static(server.Port));
+        Assert.Contains("1 closed by the server after lingering", server.Stop());
+    }
+
+    [Fact]
+    public void BytesSentAfterTheServerClosedAreReadAndDroppedNotAnsweredWithAReset()
+    {
+        Assert.SkipUnless(TestCores.HasTwo, "the multikernel server needs two cores; this process may use one");
+        using var server = MkWebServer.Start(TestCores.First(2));
+        using var c = new HttpClientConnection(server.Port, TimeSpan.FromSeconds(20));
+        c.Send("GET /index.html HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        var reply = c.Read();
+        Assert.Equal(200, reply.Status);
+        Assert.Equal("close", reply.Header("Connection"));
+        Assert.True(c.ClosedByServer(), "the server did not end the connection with end-of-stream");
+        // A socket closed outright answers these bytes with a reset, and a later send fails (EPIPE or ECONNRESET);
+        // a lingering one reads and drops them until the client closes.
+        var more = new byte[64 * 1024];
+        for (int i = 0; i < 16; i++) c.Send(more);
+        Assert.Contains("1 closed by the server after lingering", server.Stop());
+    }
+
+    [Fact]
+    public void ALingeringCloseEndsAtItsTimeoutWhenTheClientNeverCloses()
+    {
+        Assert.SkipUnless(TestCores.HasTwo, "the multikernel server needs two cores; this process may use one");
+        using var server = MkWebServer.Start(TestCores.First(2), lingerTimeout: TimeSpan.FromMilliseconds(200));
+        using var c = new HttpClientConnection(server.Port, TimeSpan.FromSeconds(20));
+        c.Send("GET /index.html HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        Assert.Equal(200, c.Read().Status);
+        Assert.True(c.ClosedByServer(), "the server did not end the connection with end-of-stream");
+        Thread.Sleep(1000); // the linger time and a few timeout sweeps (every 100 ms)
+        // The socket is closed now: the first bytes are answered with a reset, and a later send fails.
+        var more = new byte[64 * 1024];
+        Assert.Throws<SocketException>(() => { for (int i = 0; i < 16; i++) c.Send(more); });
+        Assert.Null(WebCheck.Static(server.Port));
+        Assert.Contains("1 closed by the server after lingering", server.Stop());
     }
 
     [Fact]
