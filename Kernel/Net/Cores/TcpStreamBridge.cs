@@ -22,6 +22,11 @@ namespace Multikernel.Net.Cores;
 /// Limits: a connection silent both ways for <see cref="IdleTimeout"/>, or whose received bytes have had no response
 /// for <see cref="RequestTimeout"/>, is closed (FIN; RST when unread bytes are left). Stack core only; nothing allocates per request (a connection's transmit
 /// queue is made the first time its slot is used).</para>
+/// <para>Lingering close, as the socket driver's: when the server closes a connection the peer has not closed, the
+/// bridge sends FIN after the queued responses (<see cref="TcpLayer.ShutdownSend"/>), tells the server Closed at once,
+/// and reads and drops what the peer still sends until the peer closes or <see cref="LingerTimeout"/> passes; only
+/// then does it close the socket. A close with unread bytes would answer with RST, which can destroy the response on
+/// its way.</para>
 /// </summary>
 public sealed class TcpStreamBridge : INetApplication
 {
@@ -36,6 +41,8 @@ public sealed class TcpStreamBridge : INetApplication
     readonly bool[] _open, _queued;
     readonly ServedConnection[] _conn;
     readonly int[] _service;   // slots to look at again (receive credits returned, receive pool was empty)
+    readonly long[] _lingerUntil; // per slot: 0, or when (Environment.TickCount64 ms) its lingering close ends
+    readonly byte[] _discard = new byte[16 * 1024];
     int _serviceHead, _serviceCount;
     long _nextSweep;
     NetStack? _stack;
@@ -48,6 +55,12 @@ public sealed class TcpStreamBridge : INetApplication
     public long Resets { get; private set; }
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(60);
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>The longest a lingering close waits for the peer to close its side (default 2 s).</summary>
+    public TimeSpan LingerTimeout { get; init; } = TimeSpan.FromSeconds(2);
+    /// <summary>Connections closed by the server that lingered (FIN sent, reading to discard) before the close.</summary>
+    public long Lingered { get; private set; }
+    /// <summary>Bytes the peer sent after the server closed, read and dropped while the connection lingered.</summary>
+    public long DiscardedBytes { get; private set; }
 
     /// <param name="port">The TCP port to listen on.</param>
     /// <param name="maxConnections">The stack's connection table size (<see cref="NetStackOptions.MaxConnections"/>).</param>
@@ -67,6 +80,7 @@ public sealed class TcpStreamBridge : INetApplication
         _queued = new bool[maxConnections];
         _conn = new ServedConnection[maxConnections];
         _service = new int[maxConnections];
+        _lingerUntil = new long[maxConnections];
     }
 
     static ulong Id(TcpSocket s) => (ulong)(uint)s.Generation << 32 | (uint)s.Slot;
@@ -168,8 +182,9 @@ public sealed class TcpStreamBridge : INetApplication
             {
                 if (!Live(Close.Decode(in m).Flow, out int slot)) break;
                 ref var c = ref _conn[slot];
+                if (c.Closing) break; // already closing or lingering
                 c.Closing = true;
-                if (c.Tx!.Count == 0) Finish(slot, reset: false);
+                if (c.Tx!.Count == 0) Linger(slot);
                 break;
             }
             default:
@@ -190,6 +205,7 @@ public sealed class TcpStreamBridge : INetApplication
     {
         var tcp = _stack!.Tcp;
         var s = _socket[slot];
+        if (_lingerUntil[slot] != 0) { Discard(slot); return; }
         if (tcp.WasReset(s)) { Resets++; Finish(slot, reset: false); return; }
         Transmit(slot);
         if (!_open[slot]) return;
@@ -226,7 +242,52 @@ public sealed class TcpStreamBridge : INetApplication
             if (n < head.Length) { head.Offset += n; head.Length -= n; break; }
             _toServer.Send(_server.Sender, new TxDone(q.Dequeue(), id));
         }
-        if (q.Count == 0 && c.Closing) Finish(slot, reset: false);
+        if (q.Count == 0 && c.Closing) Linger(slot);
+    }
+
+    /// <summary>The server closed the connection and its responses are in the send buffer: FIN after them, Closed to
+    /// the server, then read to discard until the peer closes or the linger time passes. A peer that has closed or
+    /// reset already needs no lingering.</summary>
+    void Linger(int slot)
+    {
+        Debug.Assert(_conn[slot].Closing && _conn[slot].Tx!.Count == 0, "lingering with responses still queued");
+        if (_lingerUntil[slot] != 0) return;
+        var tcp = _stack!.Tcp;
+        var s = _socket[slot];
+        if (tcp.WasReset(s)) { Finish(slot, reset: false); return; }
+        DiscardUnread(s);
+        if (tcp.PeerClosed(s)) { Finish(slot, reset: false); return; }
+        tcp.ShutdownSend(s);
+        _lingerUntil[slot] = Math.Max(1, Environment.TickCount64 + (long)LingerTimeout.TotalMilliseconds);
+        Lingered++;
+        _toServer.Send(_server.Sender, new Closed(Id(s)));
+    }
+
+    /// <summary>Drops what a lingering connection's peer sent; closes it once the peer has closed or reset.</summary>
+    void Discard(int slot)
+    {
+        var tcp = _stack!.Tcp;
+        var s = _socket[slot];
+        if (!tcp.WasReset(s)) DiscardUnread(s);
+        if (tcp.WasReset(s) || tcp.PeerClosed(s)) EndLinger(slot);
+    }
+
+    void DiscardUnread(TcpSocket s)
+    {
+        var tcp = _stack!.Tcp;
+        while (tcp.Available(s) > 0) DiscardedBytes += tcp.Receive(s, _discard);
+    }
+
+    /// <summary>Closes a lingering connection's socket and frees its slot (the server was told Closed when it began).</summary>
+    void EndLinger(int slot)
+    {
+        var tcp = _stack!.Tcp;
+        var s = _socket[slot];
+        if (!tcp.WasReset(s)) DiscardUnread(s); // whatever came since: a close with unread bytes would reset
+        tcp.Close(s);
+        _lingerUntil[slot] = 0;
+        _open[slot] = false;
+        _counters.Closed++;
     }
 
     /// <summary>Ends a connection for the server (queued responses back, then Closed) and for the stack (FIN after
@@ -253,6 +314,7 @@ public sealed class TcpStreamBridge : INetApplication
         bool any = false;
         for (int s = 0; s < _open.Length; s++)
         {
+            if (_lingerUntil[s] != 0 && now >= _lingerUntil[s]) { EndLinger(s); any = true; continue; }
             if (_open[s] && !_conn[s].Closing && _conn[s].IsTimedOut(now, idle, request))
             {
                 _counters.TimedOut++;

@@ -235,6 +235,12 @@ public sealed unsafe class TcpLayer : IDisposable
         c.Owned = false;
         if (c.State == TcpState.Closed) { Free(c); return; }
         if (c.Receive.Unread > 0) { Reset(c); return; }
+        if (c.State == TcpState.FinWait2)
+        {
+            // After ShutdownSend: the application is gone now, so FIN_WAIT_2 is bounded from here on (as Linux's tcp_fin_timeout).
+            c.StateDeadline = _now + _o.FinWait2TimeoutMicroseconds;
+            ScheduleTimer(c.StateDeadline);
+        }
         if (c.State is TcpState.Established or TcpState.CloseWait)
         {
             c.CloseRequested = true;
@@ -242,6 +248,22 @@ public sealed unsafe class TcpLayer : IDisposable
             c.State = c.State == TcpState.Established ? TcpState.FinWait1 : TcpState.LastAck;
             QueueOutput(c);
         }
+    }
+
+    /// <summary>
+    /// Ends the application's sending side (shutdown SHUT_WR): a FIN follows the queued data, and the application
+    /// still holds the handle and can read what the peer sends until the peer closes too. Once the close has gone as
+    /// far as it can (TIME_WAIT's time passed, or LAST_ACK acknowledged) the connection stays as
+    /// <see cref="TcpState.Closed"/> until the application calls <see cref="Close(TcpSocket)"/>. A second call does nothing.
+    /// </summary>
+    public void ShutdownSend(TcpSocket s)
+    {
+        var c = Get(s);
+        if (c.CloseRequested || c.State is not (TcpState.Established or TcpState.CloseWait)) return;
+        c.CloseRequested = true;
+        c.FinSeq = c.SndUna + (uint)c.Send.Count;
+        c.State = c.State == TcpState.Established ? TcpState.FinWait1 : TcpState.LastAck;
+        QueueOutput(c);
     }
 
     /// <summary>Resets the connection (RST to the peer) and frees it; the handle is invalid from now on.</summary>
@@ -443,7 +465,7 @@ public sealed unsafe class TcpLayer : IDisposable
         else if (!ProcessAck(c, seq, ack, window, data.Length, fin))
             return;
         if (zeroWindowProbe) { SendAckNow(c); return; }
-        if (!c.InUse) return; // LAST_ACK completed
+        if (!c.InUse || c.State == TcpState.Closed) return; // LAST_ACK completed
 
         // 5. Data.
         if (data.Length > 0 && c.State is TcpState.Established or TcpState.FinWait1 or TcpState.FinWait2)
@@ -535,7 +557,7 @@ public sealed unsafe class TcpLayer : IDisposable
                     ScheduleTimer(c.StateDeadline);
                     break;
                 case TcpState.Closing: EnterTimeWait(c); break;
-                case TcpState.LastAck: Free(c); return true;
+                case TcpState.LastAck: Finished(c); return true;
             }
         }
         return true;
@@ -643,6 +665,15 @@ public sealed unsafe class TcpLayer : IDisposable
             SendSegment(c, c.SndMax, 0, TcpRst | TcpAck);
         if (!c.Owned) { Free(c); return; }
         Close(c, reset: true);
+        NotifyReady(c);
+    }
+
+    /// <summary>The close is complete (LAST_ACK acknowledged, TIME_WAIT over): freed, or kept as Closed for an
+    /// application that still holds it after <see cref="ShutdownSend"/>.</summary>
+    void Finished(TcpConnection c)
+    {
+        if (!c.Owned) { Free(c); return; }
+        Close(c, reset: false);
         NotifyReady(c);
     }
 
@@ -819,7 +850,8 @@ public sealed unsafe class TcpLayer : IDisposable
             if (!c.InUse) continue;
             if (c.StateDeadline != 0 && now >= c.StateDeadline)
             {
-                if (c.State == TcpState.TimeWait || c.State == TcpState.FinWait2 && !c.Owned) { Free(c); continue; }
+                if (c.State == TcpState.TimeWait) { Finished(c); continue; }
+                if (c.State == TcpState.FinWait2 && !c.Owned) { Free(c); continue; }
                 c.StateDeadline = 0;
             }
             if (c.RtoDeadline != 0 && now >= c.RtoDeadline) RetransmissionTimeout(c);

@@ -342,6 +342,92 @@ public class TcpTests
     }
 
     [Fact]
+    public void ShutdownSendSendsFinAfterTheDataAndStillReadsUntilThePeerCloses()
+    {
+        var (h, p, s) = Connected(o => o with { TimeWaitMicroseconds = 2_000_000 });
+        using var _ = h;
+        p.Send("request"u8);
+        h.Tcp.Send(s, "431"u8);
+        h.Tcp.ShutdownSend(s);
+        h.Tcp.ShutdownSend(s);                                // a second call does nothing
+        p.Absorb(h.Flush());
+        Assert.True(p.GotFin);
+        Assert.Equal("431", System.Text.Encoding.ASCII.GetString(p.Received.ToArray()));
+        p.AckAll();
+        Assert.Equal(TcpState.FinWait2, h.Tcp.State(s));
+        p.Send(" and more of it"u8);                          // the peer goes on sending: accepted, no reset
+        p.SendFin();
+        Assert.DoesNotContain(p.Absorb(h.Flush()), f => f.Has(Rst));
+        Assert.False(p.GotRst);
+        var read = new byte[64];
+        Assert.Equal(22, h.Tcp.Receive(s, read));
+        Assert.Equal("request and more of it", System.Text.Encoding.ASCII.GetString(read, 0, 22));
+        Assert.True(h.Tcp.PeerClosed(s));
+        Assert.Equal(TcpState.TimeWait, h.Tcp.State(s));
+        h.Tcp.Close(s);
+        Assert.Empty(p.Mine(h.Flush()));                      // nothing unread: no reset
+        h.Advance(2_100_000);
+        Assert.Equal(0, h.Tcp.ConnectionsInUse);
+    }
+
+    [Fact]
+    public void AShutDownSocketWhoseCloseCompletesStaysClosedUntilItsOwnerClosesIt()
+    {
+        // TIME_WAIT over while the owner still holds the socket.
+        var (h, p, s) = Connected(o => o with { TimeWaitMicroseconds = 1_000_000 });
+        using (h)
+        {
+            h.Tcp.ShutdownSend(s);
+            p.Absorb(h.Flush());
+            p.AckAll();
+            p.SendFin();
+            p.Absorb(h.Flush());
+            h.Advance(1_100_000);
+            Assert.Equal(TcpState.Closed, h.Tcp.State(s));   // the handle is still valid
+            Assert.False(h.Tcp.WasReset(s));
+            Assert.True(h.Tcp.PeerClosed(s));
+            Assert.Equal(1, h.Tcp.ConnectionsInUse);
+            h.Tcp.Close(s);
+            Assert.Equal(0, h.Tcp.ConnectionsInUse);
+        }
+        // LAST_ACK acknowledged while the owner still holds the socket (the peer closed first).
+        var (h2, p2, s2) = Connected();
+        using (h2)
+        {
+            p2.SendFin();
+            p2.Absorb(h2.Flush());
+            Assert.Equal(TcpState.CloseWait, h2.Tcp.State(s2));
+            h2.Tcp.ShutdownSend(s2);
+            Assert.Equal(TcpState.LastAck, h2.Tcp.State(s2));
+            p2.Absorb(h2.Flush());
+            Assert.True(p2.GotFin);
+            p2.AckAll();
+            Assert.Equal(TcpState.Closed, h2.Tcp.State(s2));
+            Assert.True(h2.Tcp.TryGetReady(out var ready));  // the owner hears of it
+            Assert.Equal(s2, ready);
+            h2.Tcp.Close(s2);
+            Assert.Equal(0, h2.Tcp.ConnectionsInUse);
+        }
+    }
+
+    [Fact]
+    public void FinWait2AfterShutdownIsBoundedOnceTheOwnerCloses()
+    {
+        var (h, p, s) = Connected(o => o with { FinWait2TimeoutMicroseconds = 1_000_000 });
+        using var _ = h;
+        h.Tcp.ShutdownSend(s);
+        p.Absorb(h.Flush());
+        p.AckAll();
+        h.Advance(3_000_000);                                 // the owner may read for as long as it holds the socket
+        Assert.Equal(TcpState.FinWait2, h.Tcp.State(s));
+        h.Tcp.Close(s);
+        h.Advance(900_000);
+        Assert.Equal(1, h.Tcp.ConnectionsInUse);
+        h.Advance(200_000);
+        Assert.Equal(0, h.Tcp.ConnectionsInUse);
+    }
+
+    [Fact]
     public void ClosingWithUnreadDataResets()
     {
         var (h, p, s) = Connected();
