@@ -241,13 +241,7 @@ public sealed unsafe class TcpLayer : IDisposable
             c.StateDeadline = _now + _o.FinWait2TimeoutMicroseconds;
             ScheduleTimer(c.StateDeadline);
         }
-        if (c.State is TcpState.Established or TcpState.CloseWait)
-        {
-            c.CloseRequested = true;
-            c.FinSeq = c.SndUna + (uint)c.Send.Count;
-            c.State = c.State == TcpState.Established ? TcpState.FinWait1 : TcpState.LastAck;
-            QueueOutput(c);
-        }
+        SendFinAfterQueuedData(c);
     }
 
     /// <summary>
@@ -258,7 +252,12 @@ public sealed unsafe class TcpLayer : IDisposable
     /// </summary>
     public void ShutdownSend(TcpSocket s)
     {
-        var c = Get(s);
+        SendFinAfterQueuedData(Get(s));
+    }
+
+    /// <summary>ESTABLISHED to FIN_WAIT_1, CLOSE_WAIT to LAST_ACK: a FIN after the data queued now; nothing in any other state.</summary>
+    void SendFinAfterQueuedData(TcpConnection c)
+    {
         if (c.CloseRequested || c.State is not (TcpState.Established or TcpState.CloseWait)) return;
         c.CloseRequested = true;
         c.FinSeq = c.SndUna + (uint)c.Send.Count;
