@@ -122,9 +122,10 @@ public sealed unsafe class TcpNicDriver : Dispatcher
             if (token == ListenToken) { AcceptAll(); continue; }
             if (!Live(token)) continue;
             int slot = Slot(token);
-            if (_lingerUntil[slot] != 0) { Discard(slot); continue; }
-            if ((ev & Epoll.Out) != 0) Transmit(slot);
-            if (_fd[slot] >= 0 && (ev & (Epoll.In | Epoll.Hup | Epoll.Err | Epoll.RdHup)) != 0) Receive(slot);
+            if (_lingerUntil[slot] == 0 && (ev & Epoll.Out) != 0) Transmit(slot); // its last response may begin the lingering
+            if (_fd[slot] < 0) continue;
+            if (_lingerUntil[slot] != 0) Discard(slot); // the server was told Closed: no Rx may follow
+            else if ((ev & (Epoll.In | Epoll.Hup | Epoll.Err | Epoll.RdHup)) != 0) Receive(slot);
         }
         Probe?.Observe(_counters.RxDescriptors);
         return progress;
@@ -188,6 +189,7 @@ public sealed unsafe class TcpNicDriver : Dispatcher
 
     void Receive(int slot)
     {
+        Debug.Assert(_lingerUntil[slot] == 0, "bytes of a lingering connection would reach the server after its Closed");
         ulong id = ConnectionId(slot, _gen[slot]);
         ref var c = ref _conn[slot];
         for (int k = 0; k < 4; k++)

@@ -120,6 +120,33 @@ public class IOServerRobustnessTests
     }
 
     [Fact]
+    public void AClosingResponseQueuedBehindOthersEndsTheStreamAfterEveryResponse()
+    {
+        // 2,000 pipelined responses of 4.1 kB outrun the client's reading, so the driver may write the last ones (the
+        // Connection: close one among them) only as room appears (EPOLLOUT) and begin its lingering there; the bytes
+        // after the last request are read and dropped either way, and the stream ends after every response.
+        Assert.SkipUnless(TestCores.HasTwo, "the multikernel server needs two cores; this process may use one");
+        const int keptAlive = 2000;
+        using var server = MkWebServer.Start(TestCores.First(2));
+        using var c = new HttpClientConnection(server.Port, Generous);
+        var all = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat(Get, keptAlive)) +
+            "GET /index.html HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" + new string('x', 4096));
+        Exception? writeError = null;
+        var writer = new Thread(() => { try { c.Send(all); } catch (Exception e) { writeError = e; } }) { IsBackground = true };
+        writer.Start();
+        for (int i = 0; i < keptAlive; i++) Assert.Null(WebCheck.PageProblem(c.Read(), StaticPage.Body));
+        var last = c.Read();
+        Assert.Equal(200, last.Status);
+        Assert.Equal("close", last.Header("Connection"));
+        Assert.True(c.ClosedByServer(), "the server did not end the connection with end-of-stream after its last response");
+        Assert.True(writer.Join(Generous), "the writer did not finish");
+        Assert.Null(writeError);
+        string account = server.Stop();
+        AssertAllStatic(account, atLeast: keptAlive + 1);
+        Assert.Contains("1 closed by the server after lingering", account);
+    }
+
+    [Fact]
     public void ALingeringCloseEndsAtItsTimeoutWhenTheClientNeverCloses()
     {
         Assert.SkipUnless(TestCores.HasTwo, "the multikernel server needs two cores; this process may use one");

@@ -208,7 +208,7 @@ public sealed class TcpStreamBridge : INetApplication
         if (_lingerUntil[slot] != 0) { Discard(slot); return; }
         if (tcp.WasReset(s)) { Resets++; Finish(slot, reset: false); return; }
         Transmit(slot);
-        if (!_open[slot]) return;
+        if (!_open[slot] || _lingerUntil[slot] != 0) return; // closed, or its last response began the lingering (Closed sent: no Rx may follow)
         ulong id = Id(s);
         ref var c = ref _conn[slot];
         while (c.HasRxCredit && tcp.Available(s) > 0)
