@@ -33,7 +33,7 @@ public sealed class MkUserWebServer : IWebServer
     public IPAddress Address => _cores.Wire.ServerAddress;
     public IReadOnlyList<int> Cores => _cores.Cores;
 
-    MkUserWebServer(UserStackCores cores, Func<UrpcEndpoint, PacketPool, Dispatcher>? database, TimeSpan? idleTimeout, TimeSpan? requestTimeout, (long From, long To)? probe)
+    MkUserWebServer(UserStackCores cores, Func<UrpcEndpoint, PacketPool, Dispatcher>? database, TimeSpan? idleTimeout, TimeSpan? requestTimeout, TimeSpan? lingerTimeout, (long From, long To)? probe)
     {
         _cores = cores;
         var topo = MachineTopology.Current;
@@ -53,6 +53,7 @@ public sealed class MkUserWebServer : IWebServer
         {
             IdleTimeout = idleTimeout ?? TimeSpan.FromSeconds(60),
             RequestTimeout = requestTimeout ?? TimeSpan.FromSeconds(30),
+            LingerTimeout = lingerTimeout ?? TimeSpan.FromSeconds(2),
         };
         _http = new HttpServerDispatcher(stackHttp.Server, _rxPool, _txPool, httpDb?.Client) { Probe = probe is { } q ? new Multikernel.Drivers.AllocationProbe(q.From, q.To) : null };
     }
@@ -60,8 +61,9 @@ public sealed class MkUserWebServer : IWebServer
     /// <param name="cores">Driver core, stack and HTTP core, and (for dynamic pages) the database core if given.</param>
     /// <param name="database">Builds the database dispatcher from its end of the HTTP binding and the HTTP server's transmit pool; null for static only.</param>
     /// <param name="probe">Optional window (driver and stack: received frames; HTTP server: requests) over which the cores count their allocations.</param>
+    /// <param name="lingerTimeout">The longest a connection the server closed reads on to discard before its socket is closed (default 2 s).</param>
     public static MkUserWebServer Start(SeriesWire wire, int[] cores, Func<UrpcEndpoint, PacketPool, Dispatcher>? database = null, (long From, long To)? probe = null,
-        TimeSpan? idleTimeout = null, TimeSpan? requestTimeout = null, PacketRingOptions? ring = null)
+        TimeSpan? idleTimeout = null, TimeSpan? requestTimeout = null, PacketRingOptions? ring = null, TimeSpan? lingerTimeout = null)
     {
         if (cores.Length < 2) throw new ArgumentException($"the multikernel web server needs a driver core and a stack/HTTP core; got {cores.Length} core(s)", nameof(cores));
         var boot = database != null && cores.Length >= 3 ? cores[..3] : cores[..2];
@@ -69,7 +71,7 @@ public sealed class MkUserWebServer : IWebServer
         MkUserWebServer? s = null;
         try
         {
-            s = new MkUserWebServer(uc, database, idleTimeout, requestTimeout, probe);
+            s = new MkUserWebServer(uc, database, idleTimeout, requestTimeout, lingerTimeout, probe);
             if (s._database != null) uc.System.SpawnAsync(0, s._databaseCoreIndex, () => s._database).Wait();
             uc.System.SpawnAsync(0, 1, () => s._http).Wait();
             uc.Start(s._bridge, MaxConnections, probe);
