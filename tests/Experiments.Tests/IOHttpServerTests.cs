@@ -82,11 +82,7 @@ public class IOHttpServerTests
         using var server = Start();
         using (var c = new HttpClientConnection(server.Port))
         {
-            c.Send("GET /index.html HTTP/1.1\r\nConnection: close\r\n\r\n");
-            var r = c.Read();
-            Assert.Equal(200, r.Status);
-            Assert.Equal("close", r.Header("connection"));
-            Assert.True(c.ClosedByServer());
+            ClosingRequest.SendAndExpectThePageThenEndOfStream(c);
         }
         using (var c = new HttpClientConnection(server.Port))
         {

@@ -107,11 +107,7 @@ public class IOServerRobustnessTests
         Assert.SkipUnless(TestCores.HasTwo, "the multikernel server needs two cores; this process may use one");
         using var server = MkWebServer.Start(TestCores.First(2));
         using var c = new HttpClientConnection(server.Port, TimeSpan.FromSeconds(20));
-        c.Send("GET /index.html HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
-        var reply = c.Read();
-        Assert.Equal(200, reply.Status);
-        Assert.Equal("close", reply.Header("Connection"));
-        Assert.True(c.ClosedByServer(), "the server did not end the connection with end-of-stream");
+        ClosingRequest.SendAndExpectThePageThenEndOfStream(c);
         // A socket closed outright answers these bytes with a reset, and a later send fails (EPIPE or ECONNRESET);
         // a lingering one reads and drops them until the client closes.
         var more = new byte[64 * 1024];
@@ -130,7 +126,7 @@ public class IOServerRobustnessTests
         using var server = MkWebServer.Start(TestCores.First(2));
         using var c = new HttpClientConnection(server.Port, Generous);
         var all = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat(Get, keptAlive)) +
-            "GET /index.html HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" + new string('x', 4096));
+            ClosingRequest.Text + new string('x', 4096));
         Exception? writeError = null;
         var writer = new Thread(() => { try { c.Send(all); } catch (Exception e) { writeError = e; } }) { IsBackground = true };
         writer.Start();
@@ -152,9 +148,7 @@ public class IOServerRobustnessTests
         Assert.SkipUnless(TestCores.HasTwo, "the multikernel server needs two cores; this process may use one");
         using var server = MkWebServer.Start(TestCores.First(2), lingerTimeout: TimeSpan.FromMilliseconds(200));
         using var c = new HttpClientConnection(server.Port, TimeSpan.FromSeconds(20));
-        c.Send("GET /index.html HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
-        Assert.Equal(200, c.Read().Status);
-        Assert.True(c.ClosedByServer(), "the server did not end the connection with end-of-stream");
+        ClosingRequest.SendAndExpectThePageThenEndOfStream(c);
         Thread.Sleep(1000); // the linger time and a few timeout sweeps (every 100 ms)
         // The socket is closed now: the first bytes are answered with a reset, and a later send fails.
         var more = new byte[64 * 1024];

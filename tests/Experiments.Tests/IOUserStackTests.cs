@@ -80,11 +80,7 @@ public class IOUserStackTests
         using var wire = SeriesWire.CreateVeth();
         using var server = MkUserWebServer.Start(wire, TestCores.First(2), lingerTimeout: TimeSpan.FromMilliseconds(500));
         using var c = wire.Connect(server.Port, TimeSpan.FromSeconds(20));
-        c.Send("GET /index.html HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
-        var reply = c.Read();
-        Assert.Equal(200, reply.Status);
-        Assert.Equal("close", reply.Header("Connection"));
-        Assert.True(c.ClosedByServer(), "the stack did not end the connection with FIN after the response");
+        ClosingRequest.SendAndExpectThePageThenEndOfStream(c);
         var more = new byte[64 * 1024];
         for (int i = 0; i < 4; i++) c.Send(more); // lingering: read and dropped, no reset
         Thread.Sleep(1500);                       // the linger time and the bridge's timeout sweeps (every 100 ms)
