@@ -97,7 +97,7 @@ public sealed class MkUserWebServer : IWebServer
     {
         _cores.Stop();
         var b = _bridge.Counters;
-        return $"TCP bridge on the stack core accepted {b.Accepted} connections, closed {b.Closed} ({b.TimedOut} timed out, {_bridge.Resets} reset by the peer, {_bridge.Lingered} closed by the server after lingering, {_bridge.DiscardedBytes} bytes discarded while lingering), " +
+        return $"TCP bridge on the stack core accepted {b.Accepted} connections, closed {b.Closed} ({b.TimedOut} timed out, {_bridge.Resets} reset by the peer, {b.Lingering()}), " +
                $"{b.Traffic()}; " +
                $"HTTP server (beside the stack on core {Cores[1]}) parsed {_http.Requests} requests: {_http.StaticResponses} static, {_http.DynamicResponses} dynamic, {_http.Errors} errors, " +
                $"inboxes in use {_http.InboxesInUse} of {HttpServerDispatcher.Inboxes}" +

@@ -85,7 +85,7 @@ public sealed class MkWebServer : MkSocketServer, IWebServer
     public (AllocationProbe? Driver, AllocationProbe? Http) ProbeAllocations => (_driver.Probe, _http.Probe);
 
     protected override string Account() =>
-        $"driver accepted {_driver.Counters.Accepted} connections, closed {_driver.Counters.Closed} ({_driver.Counters.TimedOut} timed out, {_driver.Evicted} evicted when the table was full, {_driver.Lingered} closed by the server after lingering, {_driver.DiscardedBytes} bytes discarded while lingering), refused {_driver.Refused}, " +
+        $"driver accepted {_driver.Counters.Accepted} connections, closed {_driver.Counters.Closed} ({_driver.Counters.TimedOut} timed out, {_driver.Evicted} evicted when the table was full, {_driver.Counters.Lingering()}), refused {_driver.Refused}, " +
                $"{_driver.Counters.Traffic()}; " +
                $"HTTP server parsed {_http.Requests} requests: {_http.StaticResponses} static, {_http.DynamicResponses} dynamic, {_http.Errors} errors, " +
                $"inboxes in use {_http.InboxesInUse} of {HttpServerDispatcher.Inboxes}" +

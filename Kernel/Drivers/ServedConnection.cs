@@ -7,7 +7,7 @@ namespace Multikernel.Drivers;
 /// One slot of a TCP connection table served in the descriptor protocol (<see cref="NicMessages"/>): the state the
 /// socket driver (<see cref="TcpNicDriver"/>) and the user-level stack's bridge (<c>Net.Cores.TcpStreamBridge</c>)
 /// both keep per connection, and the rules for it: receive credits out at the server, the transmit queue, whether the
-/// server asked to close, and the two clocks of the timeouts. A table is an array of these indexed by slot, so a
+/// server asked to close, whether the connection lingers after that close, and the two clocks of the timeouts. A table is an array of these indexed by slot, so a
 /// lookup is one array element and nothing is allocated per connection after a slot's first use (its
 /// <see cref="TxQueue"/> is made then and kept for every later connection in the slot). Owner core only.
 /// <para>Invariants: 0 &lt;= <see cref="RxOut"/> &lt;= <see cref="RxCredits"/>; <see cref="UnansweredSince"/> is 0 or
@@ -28,6 +28,9 @@ public struct ServedConnection
     public long LastActive;
     /// <summary>Milliseconds: first bytes received after the last bytes sent; 0 if none are waiting for an answer.</summary>
     public long UnansweredSince;
+    /// <summary>Milliseconds: 0, or when the lingering close of a connection the server closed ends (its sending side is
+    /// shut, the server was told Closed, and what the client still sends is read and dropped until then).</summary>
+    public long LingerUntil;
 
     /// <summary>A connection the server has not been told to read from yet: no credits out, nothing queued.</summary>
     public void Open(long now)
@@ -38,7 +41,21 @@ public struct ServedConnection
         Closing = false;
         LastActive = now;
         UnansweredSince = 0;
+        LingerUntil = 0;
     }
+
+    /// <summary>The server was told Closed and the owner reads only to drop the bytes: no Rx may follow.</summary>
+    public readonly bool IsLingering => LingerUntil != 0;
+
+    /// <summary>The lingering close starts at <paramref name="now"/> and lasts at most <paramref name="lingerMs"/>.</summary>
+    public void BeginLinger(long now, long lingerMs)
+    {
+        Debug.Assert(Closing && Tx!.Count == 0, "lingering with responses still queued");
+        LingerUntil = Math.Max(1, now + lingerMs);
+    }
+
+    /// <summary>A lingering close whose time is up at <paramref name="now"/>.</summary>
+    public readonly bool LingerOver(long now) => LingerUntil != 0 && now >= LingerUntil;
 
     /// <summary>True while another receive buffer may go to the server.</summary>
     public readonly bool HasRxCredit => RxOut < RxCredits;

@@ -52,8 +52,6 @@ public sealed unsafe class TcpNicDriver : Dispatcher
     readonly int[] _fd = new int[MaxConnections];
     readonly uint[] _gen = new uint[MaxConnections];
     readonly bool[] _wantsOut = new bool[MaxConnections];
-    /// <summary>Per slot: 0, or the time (<see cref="Environment.TickCount64"/> ms) at which a lingering close ends.</summary>
-    readonly long[] _lingerUntil = new long[MaxConnections];
     readonly ServedConnection[] _conn = new ServedConnection[MaxConnections];
     readonly int[] _freeSlots = new int[MaxConnections];
     int _freeCount;
@@ -67,10 +65,6 @@ public sealed unsafe class TcpNicDriver : Dispatcher
     public long Refused { get; private set; }
     /// <summary>Quiet connections closed to make room for a new one when the table was full.</summary>
     public long Evicted { get; private set; }
-    /// <summary>Connections closed by the server that lingered (sending side shut, reading to discard) before the close.</summary>
-    public long Lingered { get; private set; }
-    /// <summary>Bytes the client sent after the server closed, read and discarded while the connection lingered.</summary>
-    public long DiscardedBytes { get; private set; }
     /// <summary>Close a connection after this long without a byte in either direction (default 60 s).</summary>
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(60);
     /// <summary>Close a connection whose received bytes have had no response for this long (default 30 s).</summary>
@@ -122,9 +116,9 @@ public sealed unsafe class TcpNicDriver : Dispatcher
             if (token == ListenToken) { AcceptAll(); continue; }
             if (!Live(token)) continue;
             int slot = Slot(token);
-            if (_lingerUntil[slot] == 0 && (ev & Epoll.Out) != 0) Transmit(slot); // its last response may begin the lingering
+            if (!_conn[slot].IsLingering && (ev & Epoll.Out) != 0) Transmit(slot); // its last response may begin the lingering
             if (_fd[slot] < 0) continue;
-            if (_lingerUntil[slot] != 0) Discard(slot); // the server was told Closed: no Rx may follow
+            if (_conn[slot].IsLingering) Discard(slot); // the server was told Closed: no Rx may follow
             else if ((ev & (Epoll.In | Epoll.Hup | Epoll.Err | Epoll.RdHup)) != 0) Receive(slot);
         }
         Probe?.Observe(_counters.RxDescriptors);
@@ -189,7 +183,7 @@ public sealed unsafe class TcpNicDriver : Dispatcher
 
     void Receive(int slot)
     {
-        Debug.Assert(_lingerUntil[slot] == 0, "bytes of a lingering connection would reach the server after its Closed");
+        Debug.Assert(!_conn[slot].IsLingering, "bytes of a lingering connection would reach the server after its Closed");
         ulong id = ConnectionId(slot, _gen[slot]);
         ref var c = ref _conn[slot];
         for (int k = 0; k < 4; k++)
@@ -239,14 +233,13 @@ public sealed unsafe class TcpNicDriver : Dispatcher
     /// server the connection is closed, and read to discard until the client closes or the linger time passes.</summary>
     void Linger(int slot)
     {
-        Debug.Assert(_conn[slot].Closing && _conn[slot].Tx!.Count == 0, "lingering with responses still queued");
-        if (_lingerUntil[slot] != 0) return;
+        if (_conn[slot].IsLingering) return;
         if (!SocketCalls.TryShutdownSend(_fd[slot])) { CloseConnection(slot); return; } // reset by the client
         ulong id = ConnectionId(slot, _gen[slot]);
-        _lingerUntil[slot] = Environment.TickCount64 + (long)LingerTimeout.TotalMilliseconds;
+        _conn[slot].BeginLinger(Environment.TickCount64, (long)LingerTimeout.TotalMilliseconds);
         _wantsOut[slot] = false;
         _epoll.Modify(_fd[slot], Epoll.In | Epoll.RdHup, id);
-        Lingered++;
+        _counters.Lingered++;
         _toServer.Send(_server.Sender, new Closed(id));
     }
 
@@ -263,7 +256,7 @@ public sealed unsafe class TcpNicDriver : Dispatcher
             _rxPool.Free(buffer);
             if (n < 0) return;
             if (n == 0) { Release(slot); return; }
-            DiscardedBytes += n;
+            _counters.DiscardedBytes += n;
         }
     }
 
@@ -271,7 +264,7 @@ public sealed unsafe class TcpNicDriver : Dispatcher
     /// used up, and room to send while transmits are queued.</summary>
     void UpdateInterest(int slot)
     {
-        if (_lingerUntil[slot] != 0) return; // reading to discard, nothing to send: set by Linger
+        if (_conn[slot].IsLingering) return; // reading to discard, nothing to send: set by Linger
         uint events = (_conn[slot].HasRxCredit ? Epoll.In | Epoll.RdHup : 0) | (_wantsOut[slot] ? Epoll.Out : 0);
         _epoll.Modify(_fd[slot], events, ConnectionId(slot, _gen[slot]));
     }
@@ -285,7 +278,7 @@ public sealed unsafe class TcpNicDriver : Dispatcher
         bool any = false;
         for (int s = 0; s < MaxConnections; s++)
         {
-            if (_lingerUntil[s] != 0 && now >= _lingerUntil[s]) { Release(s); any = true; continue; }
+            if (_conn[s].LingerOver(now)) { Release(s); any = true; continue; }
             if (_fd[s] >= 0 && !_conn[s].Closing && _conn[s].IsTimedOut(now, idle, request))
             {
                 _counters.TimedOut++;
@@ -305,7 +298,7 @@ public sealed unsafe class TcpNicDriver : Dispatcher
         for (int s = 0; s < MaxConnections; s++)
         {
             if (_fd[s] < 0) continue;
-            if (_lingerUntil[s] != 0) { if (lingering < 0 || _lingerUntil[s] < _lingerUntil[lingering]) lingering = s; }
+            if (_conn[s].IsLingering) { if (lingering < 0 || _conn[s].LingerUntil < _conn[lingering].LingerUntil) lingering = s; }
             else if (!_conn[s].Closing && _conn[s].IsQuiet && (best < 0 || _conn[s].LastActive < _conn[best].LastActive)) best = s;
         }
         if (lingering >= 0) { Release(lingering); return true; } // already closed for the server: no eviction
@@ -319,7 +312,7 @@ public sealed unsafe class TcpNicDriver : Dispatcher
     /// is told <see cref="NicMessages.Closed"/>.</summary>
     void CloseConnection(int slot)
     {
-        Debug.Assert(_lingerUntil[slot] == 0, "a lingering connection was closed for the server a second time");
+        Debug.Assert(!_conn[slot].IsLingering, "a lingering connection was closed for the server a second time");
         ulong id = ConnectionId(slot, _gen[slot]);
         var q = _conn[slot].Tx!;
         while (q.Count > 0) _toServer.Send(_server.Sender, new TxDone(q.Dequeue(), id));
@@ -334,7 +327,7 @@ public sealed unsafe class TcpNicDriver : Dispatcher
         _epoll.Remove(_fd[slot]);
         SocketCalls.Close(_fd[slot]);
         _fd[slot] = -1;
-        _lingerUntil[slot] = 0;
+        _conn[slot].LingerUntil = 0;
         _gen[slot]++;
         _freeSlots[_freeCount++] = slot;
         _counters.Closed++;

@@ -87,8 +87,8 @@ public class IOUserStackTests
         // The socket is closed now: the stack answers further bytes with a reset, and a later send fails.
         Assert.Throws<SocketException>(() => { for (int i = 0; i < 64; i++) { c.Send(more); Thread.Sleep(10); } });
         server.Stop();
-        Assert.Equal(1, server.Bridge.Lingered);
-        Assert.True(server.Bridge.DiscardedBytes >= 4 * more.Length, $"{server.Bridge.DiscardedBytes} bytes discarded");
+        Assert.Equal(1, server.Bridge.Counters.Lingered);
+        Assert.True(server.Bridge.Counters.DiscardedBytes >= 4 * more.Length, $"{server.Bridge.Counters.DiscardedBytes} bytes discarded");
     }
 
     [Fact]

@@ -41,7 +41,6 @@ public sealed class TcpStreamBridge : INetApplication
     readonly bool[] _open, _queued;
     readonly ServedConnection[] _conn;
     readonly int[] _service;   // slots to look at again (receive credits returned, receive pool was empty)
-    readonly long[] _lingerUntil; // per slot: 0, or when (Environment.TickCount64 ms) its lingering close ends
     readonly byte[] _discard = new byte[16 * 1024];
     int _serviceHead, _serviceCount;
     long _nextSweep;
@@ -57,10 +56,6 @@ public sealed class TcpStreamBridge : INetApplication
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
     /// <summary>The longest a lingering close waits for the peer to close its side (default 2 s).</summary>
     public TimeSpan LingerTimeout { get; init; } = TimeSpan.FromSeconds(2);
-    /// <summary>Connections closed by the server that lingered (FIN sent, reading to discard) before the close.</summary>
-    public long Lingered { get; private set; }
-    /// <summary>Bytes the peer sent after the server closed, read and dropped while the connection lingered.</summary>
-    public long DiscardedBytes { get; private set; }
 
     /// <param name="port">The TCP port to listen on.</param>
     /// <param name="maxConnections">The stack's connection table size (<see cref="NetStackOptions.MaxConnections"/>).</param>
@@ -80,7 +75,6 @@ public sealed class TcpStreamBridge : INetApplication
         _queued = new bool[maxConnections];
         _conn = new ServedConnection[maxConnections];
         _service = new int[maxConnections];
-        _lingerUntil = new long[maxConnections];
     }
 
     static ulong Id(TcpSocket s) => (ulong)(uint)s.Generation << 32 | (uint)s.Slot;
@@ -205,10 +199,10 @@ public sealed class TcpStreamBridge : INetApplication
     {
         var tcp = _stack!.Tcp;
         var s = _socket[slot];
-        if (_lingerUntil[slot] != 0) { Discard(slot); return; }
+        if (_conn[slot].IsLingering) { Discard(slot); return; }
         if (tcp.WasReset(s)) { Resets++; Finish(slot, reset: false); return; }
         Transmit(slot);
-        if (!_open[slot] || _lingerUntil[slot] != 0) return; // closed, or its last response began the lingering (Closed sent: no Rx may follow)
+        if (!_open[slot] || _conn[slot].IsLingering) return; // closed, or its last response began the lingering (Closed sent: no Rx may follow)
         ulong id = Id(s);
         ref var c = ref _conn[slot];
         while (c.HasRxCredit && tcp.Available(s) > 0)
@@ -250,16 +244,15 @@ public sealed class TcpStreamBridge : INetApplication
     /// reset already needs no lingering.</summary>
     void Linger(int slot)
     {
-        Debug.Assert(_conn[slot].Closing && _conn[slot].Tx!.Count == 0, "lingering with responses still queued");
-        if (_lingerUntil[slot] != 0) return;
+        if (_conn[slot].IsLingering) return;
         var tcp = _stack!.Tcp;
         var s = _socket[slot];
         if (tcp.WasReset(s)) { Finish(slot, reset: false); return; }
         DiscardUnread(s);
         if (tcp.PeerClosed(s)) { Finish(slot, reset: false); return; }
         tcp.ShutdownSend(s);
-        _lingerUntil[slot] = Math.Max(1, Environment.TickCount64 + (long)LingerTimeout.TotalMilliseconds);
-        Lingered++;
+        _conn[slot].BeginLinger(Environment.TickCount64, (long)LingerTimeout.TotalMilliseconds);
+        _counters.Lingered++;
         _toServer.Send(_server.Sender, new Closed(Id(s)));
     }
 
@@ -275,7 +268,7 @@ public sealed class TcpStreamBridge : INetApplication
     void DiscardUnread(TcpSocket s)
     {
         var tcp = _stack!.Tcp;
-        while (tcp.Available(s) > 0) DiscardedBytes += tcp.Receive(s, _discard);
+        while (tcp.Available(s) > 0) _counters.DiscardedBytes += tcp.Receive(s, _discard);
     }
 
     /// <summary>Closes a lingering connection's socket and frees its slot (the server was told Closed when it began).</summary>
@@ -285,7 +278,7 @@ public sealed class TcpStreamBridge : INetApplication
         var s = _socket[slot];
         if (!tcp.WasReset(s)) DiscardUnread(s); // whatever came since: a close with unread bytes would reset
         tcp.Close(s);
-        _lingerUntil[slot] = 0;
+        _conn[slot].LingerUntil = 0;
         _open[slot] = false;
         _counters.Closed++;
     }
@@ -314,7 +307,7 @@ public sealed class TcpStreamBridge : INetApplication
         bool any = false;
         for (int s = 0; s < _open.Length; s++)
         {
-            if (_lingerUntil[s] != 0 && now >= _lingerUntil[s]) { EndLinger(s); any = true; continue; }
+            if (_conn[s].LingerOver(now)) { EndLinger(s); any = true; continue; }
             if (_open[s] && !_conn[s].Closing && _conn[s].IsTimedOut(now, idle, request))
             {
                 _counters.TimedOut++;
