@@ -23,6 +23,8 @@ public sealed class SweepRunner
     public string FailureKind { get; init; } = "a correctness check or a point";
     /// <summary>One finished row as printed on stdout (default: <see cref="Line"/>).</summary>
     public Func<ResultRow, string> FormatRow { get; init; } = Line;
+    /// <summary>How the process's JIT compiles (noted in every run's meta.json; the quick profile's tier-0 note depends on it).</summary>
+    public JitMode Jit { get; init; } = JitMode.Current;
 
     /// <summary>
     /// A row on one line: series, cores, Param, metric, the median in its unit with its 95% CI (ratios, unit "x", to
@@ -56,7 +58,8 @@ public sealed class SweepRunner
         var warmed = new HashSet<string>(); // the JIT warm-up kinds already run
         // --quick is a smoke test whose numbers are not read: it skips the JIT warm-ups (each takes seconds).
         bool warmUps = rec.Meta.Profile != "quick";
-        if (!warmUps && points.Any(p => p.WarmUp != null)) rec.AddNote("quick profile: no JIT warm-ups, so the first points of a kind may run partly on unoptimised (tier-0) code");
+        rec.AddNote(Jit.Describe());
+        if (!warmUps && Jit.Tiered && points.Any(p => p.WarmUp != null)) rec.AddNote("quick profile: no JIT warm-ups, so the first points of a kind may run partly on unoptimised (tier-0) code");
         foreach (var p in points)
         {
             if (cancel.IsCancellationRequested)

@@ -81,17 +81,32 @@ public class JitWarmUpTests
     [Fact]
     public void The_quick_profile_skips_the_warm_ups_and_says_so()
     {
-        string dir = Path.Combine(TestCores.TempDir(), "warm-up-quick");
+        var notes = QuickRun("warm-up-quick", new JitMode(Tiered: true, DynamicPgo: true));
+        Assert.Contains(notes, n => n.StartsWith("quick profile: no JIT warm-ups", StringComparison.Ordinal));
+        Assert.Contains(notes, n => n.StartsWith("JIT: tiered compilation on, with dynamic PGO: ", StringComparison.Ordinal));
+        Assert.DoesNotContain(notes, n => n.StartsWith("JIT warm-up of", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Without_tiered_compilation_the_quick_profile_has_no_tier_0_code_to_warn_of()
+    {
+        var notes = QuickRun("warm-up-quick-no-tiering", new JitMode(Tiered: false, DynamicPgo: false));
+        Assert.DoesNotContain(notes, n => n.StartsWith("quick profile: no JIT warm-ups", StringComparison.Ordinal));
+        Assert.Contains(notes, n => n.StartsWith("JIT: tiered compilation off: every method is compiled fully optimised", StringComparison.Ordinal));
+    }
+
+    /// <summary>A quick-profile sweep of one point with a warm-up; checks the warm-up did not run and returns the run's notes.</summary>
+    static List<string> QuickRun(string name, JitMode jit)
+    {
+        string dir = Path.Combine(TestCores.TempDir(), name);
         var rec = new ExperimentRecorder(dir, RunMeta.Describe("x", [0], "quick"), ["a"]);
         bool warmed = false;
         var points = new List<PlannedPoint> { new("a", 1, () => [Row("A")]) { WarmUp = new("kind one", () => warmed = true) } };
-        var (failed, _) = new SweepRunner { Program = "test", FormatRow = r => r.Series }.Run(rec, points, new StringWriter(), new StringWriter(), CancellationToken.None);
+        var (failed, _) = new SweepRunner { Program = "test", FormatRow = r => r.Series, Jit = jit }.Run(rec, points, new StringWriter(), new StringWriter(), CancellationToken.None);
         Assert.False(failed);
         Assert.False(warmed);
         Assert.Equal(["A"], ResultsFile.Read(dir).Select(r => r.Series));
-        var notes = RunMeta.Load(dir).Notes;
-        Assert.Contains(notes, n => n.StartsWith("quick profile: no JIT warm-ups", StringComparison.Ordinal));
-        Assert.DoesNotContain(notes, n => n.StartsWith("JIT warm-up of", StringComparison.Ordinal));
+        return RunMeta.Load(dir).Notes;
     }
 
     [Fact]
