@@ -77,7 +77,9 @@ public static class ExperimentCatalog
         + "spinlockn: a test-and-test-and-set spin lock) and variants of the paper's series (-atomic: atomic increments; "
         + "-pipelined: several requests in flight; -raw: the client and server loop on raw channel ends, bypassing the "
         + "waitset and the CPU driver's dispatch). \"(C)\": the C twin, the same workloads, rings, kernel path and raw loops "
-        + "in C on the same cores, run just before each C# point; the last panel divides each C# point by its own C twin. Each series' exact "
+        + "in C (gcc -O3) on the same cores, interleaved with each C# point in blocks of repetitions (each block: C, then C#; "
+        + "the experiment's notes say how the JIT compiled the C#); the last panel gives each "
+        + "point's C#/C ratio (the median over the blocks of each block's ratio). Each series' exact "
         + "method is in its rows' notes (HTML).",
         "Nothing: the caches, the interconnect and the URPC cache lines are the machine's own.",
         [
