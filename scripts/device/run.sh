@@ -46,12 +46,13 @@ lscpu > "$run/lscpu.txt" 2>&1; cp "$run/topology.log" "$run/topology.txt"
 n=$(nproc); last=$((n - 1))
 # 51 repetitions (not the default 151): with the C twin (bin/fig1_twin, found by fig1 in the bundle) and both MSG
 # paths a point does about three times the work it did, and 51 x 2000 updates per thread or client still give every
-# point at least 51 samples. Its JIT warm-ups (before the first MSG, pipelined, LRPC and URPC points) took about 20 s
-# on the 2-core VM. 51 repetitions make 4 interleaved C/C# blocks per point (TwinBlocks), so each MSG point boots the
-# multikernel 8 times (2 before the blocks): 18 MSG points on 16 cores, at 0.1-0.25 s a boot (0.3 s or more on 16
-# cores would not surprise), add about 15-50 s to the 42 s fig1 took on the device on 2026-11-26, hence up to 140 s
-# (the steps after it used about 300 s of the 500 there).
-has fig1 && step fig1 140 "$b/bin/fig1" --cores "$cores" --repetitions 51 --out "$run"
+# point at least 51 samples. fig1 runs without tiered compilation, so its JIT warm-ups (before the first MSG, pipelined,
+# LRPC and URPC points) settle after two or three runs: about 3 s on the 2-core VM, where they took about 20 s with
+# tiering (the 42 s fig1 took on the device on 2026-11-26 included them). 51 repetitions make 4 interleaved C/C#
+# blocks per point (TwinBlocks), so each MSG point boots the multikernel 8 times (2 before the blocks): 18 MSG points
+# on 16 cores, at 0.1-0.25 s a boot (0.3 s or more on 16 cores would not surprise), add about 15-50 s, hence up to
+# 120 s (the steps after it used about 300 s of the 500 there); the 20 s saved go to compute.
+has fig1 && step fig1 120 "$b/bin/fig1" --cores "$cores" --repetitions 51 --out "$run"
 if [ -x "$b/bin/urpc_pingpong" ] && has benchmarks; then
   mixed=(); [ -f "$b/bin/liburpc_loops.so" ] && mixed=(--mixed) # the four pinger/echo pairings: which side costs the cycles
   step urpc-vs-native-0-1 35 "$b/bin/benchmarks" urpc-vs-native --cores 0,1 --native "$b/bin/urpc_pingpong" "${mixed[@]}" --out "$run/urpc-vs-native-0-1"
@@ -61,7 +62,7 @@ fi
 # other core on a visit of its blocked dispatchers): the default time slice against a visit every 16th round.
 has benchmarks && step cpu-rounds 15 "$b/bin/benchmarks" cpu-rounds --cores "$cores" --batches 9 --rounds 1000000
 # Each repetition runs every runtime once on a fresh runtime (SPLASH: after an untimed warm-up run of its own).
-has compute && step compute 130 "$b/bin/compute" --quick --class A --repetitions 2 --cores "$cores" --out "$run"
+has compute && step compute 150 "$b/bin/compute" --quick --class A --repetitions 2 --cores "$cores" --out "$run"
 # fig3 measures the multikernel twice per core count: with real page tables (one core process per core, mmu=hardware;
 # two shootdowns with real mprotects and checks per operation) and with software TLBs (mmu=modelled), each with the
 # four shootdown protocols, the unmap, and 1PC and 2PC per protocol: 31 repetitions, to keep it near two minutes on
