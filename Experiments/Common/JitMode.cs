@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Experiments.Common;
 
 /// <summary>
@@ -27,13 +29,11 @@ public readonly record struct JitMode(bool Tiered, bool DynamicPgo)
 
     static bool Setting(string knob, string configName, Func<string, string?> variable, Func<string, bool?> configSwitch)
     {
-        // The runtime reads DOTNET_ first, then COMPlus_; "0" turns a knob off, "1" on (other values are ignored).
+        // The runtime reads DOTNET_ first, then COMPlus_, as a hexadecimal number: 0 turns a knob off, any other number
+        // on; a value that is not a number is ignored.
         foreach (var prefix in new[] { "DOTNET_", "COMPlus_" })
-            switch (variable(prefix + knob)?.Trim())
-            {
-                case "0": return false;
-                case "1": return true;
-            }
+            if (uint.TryParse(variable(prefix + knob)?.Trim(), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out uint value))
+                return value != 0;
         return configSwitch(configName) ?? true;
     }
 

@@ -25,8 +25,15 @@ public class JitModeTests
     }
 
     [Fact]
-    public void An_environment_value_other_than_0_or_1_is_ignored_as_the_runtime_ignores_it() =>
+    public void An_environment_value_that_is_not_a_number_is_ignored_as_the_runtime_ignores_it() =>
         Assert.Equal(new JitMode(false, false), Read(env: new() { ["DOTNET_TieredCompilation"] = "off" }, config: new() { ["System.Runtime.TieredCompilation"] = false }));
+
+    [Fact]
+    public void An_environment_value_is_read_as_the_runtime_reads_it_a_hexadecimal_number_zero_or_not()
+    {
+        Assert.Equal(new JitMode(false, false), Read(env: new() { ["DOTNET_TieredCompilation"] = "00" }));
+        Assert.Equal(new JitMode(true, true), Read(env: new() { ["DOTNET_TieredCompilation"] = "a" }, config: new() { ["System.Runtime.TieredCompilation"] = false }));
+    }
 
     [Fact]
     public void The_note_says_which_mode_ran()
@@ -42,7 +49,8 @@ public class JitModeTests
     {
         // Fig 1 compares its C# with a C twin compiled ahead of time: its runtimeconfig must turn tiering off (see its
         // project file). The program's runtimeconfig is copied beside the test assembly with the program.
-        string config = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Fig1.SharedState.runtimeconfig.json"));
-        Assert.Contains("\"System.Runtime.TieredCompilation\": false", config);
+        using var config = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Fig1.SharedState.runtimeconfig.json")));
+        var tiered = config.RootElement.GetProperty("runtimeOptions").GetProperty("configProperties").GetProperty("System.Runtime.TieredCompilation");
+        Assert.Equal(System.Text.Json.JsonValueKind.False, tiered.ValueKind);
     }
 }
