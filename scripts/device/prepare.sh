@@ -11,6 +11,9 @@ cd "$(dirname "$0")/../.."
 dev=.device; carry=$dev/carry; stage=$dev/stage
 limit_mib=64
 rm -rf "$stage" "$carry"; mkdir -p "$carry" "$stage"
+# The bundle carries wrk and lighttpd only where this machine has them, and the lent machine cannot install them (no
+# network): install them here first (as root; otherwise install-deps.sh prints the command and this script stops).
+scripts/install-deps.sh run || { echo "prepare: error: wrk and lighttpd must be installed here to travel in the bundle (the io experiment's web series need them on the lent machine)" >&2; exit 1; }
 t0=$(date +%s)
 ./run-all.sh --bundle "$stage/bundle"
 t1=$(date +%s)
