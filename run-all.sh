@@ -144,7 +144,7 @@ if [ -f "$manifest" ]; then
   mode=bundle
   commit=$(sed -n 's/^commit=//p' "$manifest"); source_state=$(sed -n 's/^source_state=//p' "$manifest")
   program_of() { local rel; rel=$(sed -n "s/^$1=//p" "$manifest"); [ -n "$rel" ] && [ -x "$here/$rel" ] && printf '%s' "$here/$rel"; }
-  # wrk and lighttpd carried in the bundle: used only where this machine has none (its own are preferred)
+  # wrk, lighttpd and iproute2's ip carried in the bundle: used only where this machine has none (its own are preferred)
   [ -d "$here/tools/bin" ] && PATH="$PATH:$here/tools/bin"
 else
   mode=repo
@@ -219,7 +219,8 @@ fi
 #                 bundle small enough to carry: scripts/device/prepare.sh packs it for the lent 16-core machine)
 # DIR/bin/NAME    launchers (sh: exec the bundle's runtime on the program); native references: bin/urpc_pingpong,
 #                 bin/liburpc_loops.so, bin/fig1_twin
-# DIR/tools/      wrk and lighttpd of this machine with their libraries, used where the target has none
+# DIR/tools/      wrk, lighttpd and ip (iproute2: the io experiment's veth wire) of this machine with their libraries,
+#                 used where the target has none
 # DIR/run-all.sh, experiments.tsv, bundle.manifest, scripts/, docs/
 make_bundle() {
   [ "$mode" = repo ] || die "--bundle must run in a source checkout (this is already a bundle)"
@@ -280,10 +281,12 @@ make_bundle() {
         || say "  note: the native reference ${native%%:*} did not compile (see $publog)"
     done
   else say "  note: no gcc here: the bundle has no native references (urpc-vs-native and Fig 1's C rows need them)"; fi
-  # wrk and lighttpd with the libraries they need (not the C library itself: the target's must be at least as new)
-  for tool in wrk lighttpd; do
-    path=$(command -v "$tool" || true); [ -n "$path" ] || [ "$tool" != lighttpd ] || { [ -x /usr/sbin/lighttpd ] && path=/usr/sbin/lighttpd; }
-    if [ -z "$path" ]; then say "  note: $tool is not installed here: the bundle does not carry it (the web series skip where the target lacks it too)"; continue; fi
+  # wrk, lighttpd and ip with the libraries they need (not the C library itself: the target's must be at least as new).
+  # ip: the io experiment builds its veth wire and namespaces with it; without it the user-level stack's rows skip.
+  for tool in wrk lighttpd ip; do
+    path=$(command -v "$tool" || true)
+    for d in /usr/sbin /sbin; do [ -n "$path" ] || [ ! -x "$d/$tool" ] || path=$d/$tool; done
+    if [ -z "$path" ]; then say "  note: $tool is not installed here: the bundle does not carry it (the series that need it skip where the target lacks it too)"; continue; fi
     cp -L "$path" "$bundle/tools/libexec/$tool"
     ldd "$path" 2>/dev/null | awk '/=> \//{print $3}' | grep -vE '/(libc|libm|libpthread|libdl|librt|ld-linux[^/]*)\.so' | xargs -r -I{} cp -L {} "$bundle/tools/lib/"
     printf '%s\n' '#!/bin/sh' "# $tool carried from the machine that made this bundle; run-all.sh puts it on PATH only where the target has none." \
@@ -297,7 +300,7 @@ make_bundle() {
   [ ${#failed[@]} -eq 0 ] || die "publishing failed for: ${failed[*]} (see $publog)"
   size_kb=$(du -sk "$bundle" | cut -f1)
   say "bundle ready in $bundle: $((size_kb / 1024)) MiB, made in $(fmt_time $(( $(date +%s) - t0 ))) (mm:ss)"
-  say "copy it to a Linux x86-64 server and run ./run-all.sh there: no .NET needed; as root it installs chromium (PDF), wrk and lighttpd"
+  say "copy it to a Linux x86-64 server and run ./run-all.sh there: no .NET needed; as root it installs chromium (PDF), wrk, lighttpd and iproute2"
 }
 if [ -n "$bundle" ]; then make_bundle; exit 0; fi
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the suite needs that are not on the machine yet.
 # Usage: scripts/install-deps.sh [--check] [GROUP...]
-#   GROUP: run     what run-all.sh needs: chromium (report.html -> report.pdf), wrk and lighttpd (io-webserver)
+#   GROUP: run     what run-all.sh needs: chromium (report.html -> report.pdf), wrk, lighttpd and iproute2 (io-webserver)
 #          test    run + poppler-utils (pdfinfo/pdftotext/pdftoppm for the PDF tests)
 #          all     every group (the default)
 #   --check  install nothing; exit 0 if everything is there, 1 (printing the apt-get command) if not.
@@ -15,12 +15,14 @@ NEEDS=(
   "run:chromium:chromium"
   "run:wrk:wrk"
   "run:lighttpd:lighttpd"
+  "run:ip:iproute2"
   "test:chromium:chromium"
   "test:pdfinfo:poppler-utils"
   "test:pdftoppm:poppler-utils"
   "test:pdftotext:poppler-utils"
   "test:wrk:wrk"
   "test:lighttpd:lighttpd"
+  "test:ip:iproute2"
 )
 
 check_only=0

@@ -3,7 +3,7 @@
 # needs besides the work tree; carry it and run scripts/device/run.sh there. It holds:
 #   bundle.tar.xz   the suite's bundle, made by ./run-all.sh --bundle (the one way to package the suite): one shared
 #                   .NET runtime, the programs framework-dependent, launchers in bin/, the native URPC reference,
-#                   wrk and lighttpd with their libraries; xz-compressed
+#                   wrk, lighttpd and ip (iproute2) with their libraries; xz-compressed
 # The lent machine accepts at most 64 MiB of carried files in all: this script fails if the archive is larger.
 # Usage: scripts/device/prepare.sh
 set -euo pipefail
@@ -11,9 +11,9 @@ cd "$(dirname "$0")/../.."
 dev=.device; carry=$dev/carry; stage=$dev/stage
 limit_mib=64
 rm -rf "$stage" "$carry"; mkdir -p "$carry" "$stage"
-# The bundle carries wrk and lighttpd only where this machine has them, and the lent machine cannot install them (no
-# network): install them here first (as root; otherwise install-deps.sh prints the command and this script stops).
-scripts/install-deps.sh run || { echo "prepare: error: wrk and lighttpd must be installed here to travel in the bundle (the io experiment's web series need them on the lent machine)" >&2; exit 1; }
+# The bundle carries wrk, lighttpd and ip only where this machine has them, and the lent machine cannot install them
+# (no network; it had no ip on 2026-12-01): install them here first (as root; otherwise install-deps.sh prints the command and this script stops).
+scripts/install-deps.sh run || { echo "prepare: error: wrk, lighttpd and ip must be installed here to travel in the bundle (the io experiment needs them on the lent machine)" >&2; exit 1; }
 t0=$(date +%s)
 ./run-all.sh --bundle "$stage/bundle"
 t1=$(date +%s)

@@ -17,7 +17,7 @@ exec > >(tee "$out/device-run.log") 2>&1
 unpack=/tmp/mk-bundle; rm -rf "$unpack"; mkdir -p "$unpack"
 tar -xJf .device/carry/bundle.tar.xz -C "$unpack" || { echo "cannot unpack .device/carry/bundle.tar.xz (run scripts/device/prepare.sh first)"; exit 1; }
 b=$unpack/bundle
-export PATH="$PATH:$b/tools/bin"   # the carried wrk and lighttpd, where this machine has none
+export PATH="$PATH:$b/tools/bin"   # the carried wrk, lighttpd and ip, where this machine has none
 model=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
 export REPRO_COMMIT=$(sed -n 's/^commit=//p' "$b/bundle.manifest") REPRO_SOURCE_STATE=$(sed -n 's/^source_state=//p' "$b/bundle.manifest")
 export REPRO_MACHINE="lent device machine: $(nproc) cpus, ${model}" REPRO_COMMAND="scripts/device/run.sh $budget"
