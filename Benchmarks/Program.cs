@@ -15,6 +15,7 @@ namespace Benchmarks;
 ///   urpc-vs-native  C# URPC round trip against the native C reference on the same two cores
 ///   cap-ops         local capability invocations (map/unmap, copy, retype, delete) on one pinned core
 ///   cpu-rounds      one CPU-driver round with a runnable dispatcher, the blocked ones visited by slice or by round count
+///   mutex-contention  a contended short critical section: the threads package's Mutex against a Monitor on pinned threads
 /// Exit codes: 0 ok / no regression, 1 regression (or target missed with --check), 2 bad input, 3 incomplete run.
 /// </summary>
 public static class Program
@@ -27,6 +28,7 @@ public static class Program
         root.Subcommands.Add(UrpcVsNativeCommand());
         root.Subcommands.Add(CapabilityOperationsCommand());
         root.Subcommands.Add(DriverRoundsCommand());
+        root.Subcommands.Add(MutexContentionCommand());
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
@@ -228,6 +230,47 @@ public static class Program
                 return CompareRun.ExitBadInput;
             }
             return Benchmarks.CpuDriver.DriverRounds.Execute(cpus, pr.GetValue(batches), pr.GetValue(rounds), Console.Out);
+        });
+        return cmd;
+    }
+
+    static Command MutexContentionCommand()
+    {
+        var cores = new Option<string>("--cores") { Description = "Cores, a list such as 0-3 or 'all' (default: all allowed; at least 2)", DefaultValueFactory = _ => "all" };
+        var threads = new Option<string>("--threads") { Description = "Threads per core to measure, a comma list of 1 to 64 each (default 1,2,4)", DefaultValueFactory = _ => "1,2,4" };
+        var batches = new Option<int>("--batches") { Description = "Timed batches per setting (1 to 1000)", DefaultValueFactory = _ => 5 };
+        batches.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 1 or > 1000) r.AddError("--batches must be from 1 to 1000"); });
+        var iterations = new Option<int>("--iterations") { Description = "Acquisitions per thread per batch (100 to 10^7)", DefaultValueFactory = _ => 20_000 };
+        iterations.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 100 or > 10_000_000) r.AddError("--iterations must be from 100 to 10000000"); });
+        var cmd = new Command("mutex-contention", "Wall time per acquisition of one lock taken in a loop by T threads on every core: the threads package's Mutex (user threads, one dispatcher per core) against a Monitor on pinned host threads")
+        {
+            cores, threads, batches, iterations,
+        };
+        cmd.SetAction(pr =>
+        {
+            int[] cpus;
+            try { cpus = CoreList.Parse(pr.GetValue(cores)!, CoreAffinity.AllowedCpus()); }
+            catch (FormatException e)
+            {
+                Console.Error.WriteLine($"error: {e.Message}");
+                return CompareRun.ExitBadInput;
+            }
+            if (cpus.Length < 2)
+            {
+                Console.Error.WriteLine($"error: --cores: '{pr.GetValue(cores)}' names {cpus.Length} core; a contended mutex needs at least 2 (e.g. 0-1)");
+                return CompareRun.ExitBadInput;
+            }
+            var perCore = new List<int>();
+            foreach (string part in pr.GetValue(threads)!.Split(','))
+            {
+                if (!int.TryParse(part.Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int t) || t is < 1 or > 64)
+                {
+                    Console.Error.WriteLine($"error: --threads: '{part}' is not a number from 1 to 64 (a comma list such as 1,2,4)");
+                    return CompareRun.ExitBadInput;
+                }
+                perCore.Add(t);
+            }
+            return Benchmarks.Threads.MutexContention.Execute(cpus, perCore.ToArray(), pr.GetValue(batches), pr.GetValue(iterations), Console.Out);
         });
         return cmd;
     }

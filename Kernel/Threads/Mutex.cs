@@ -5,17 +5,22 @@ using Multikernel.Hardware;
 namespace Multikernel.Threads;
 
 /// <summary>
-/// A mutual-exclusion lock for the user threads of one domain, on any of its dispatchers. Unlocking hands the lock
-/// directly to the longest waiter (FIFO, no barging), so waiters acquire it in the order they queued; a waiter on
-/// another dispatcher is woken by a URPC message to that dispatcher.
-/// <para>Adaptive wait: a locker that finds the mutex held by a thread of <em>another</em> dispatcher, with nobody
-/// queued, first polls it for up to <see cref="SpinBudgetNanoseconds"/> (the holder is running on its own core, and a
-/// short critical section ends sooner than a park, a wake-up message and a switch would take); it takes the mutex if
-/// it becomes free in that time, else queues and parks. A holder on the locker's own dispatcher cannot run while the
-/// locker polls, so that locker parks at once, and a locker that finds threads queued queues behind them (no barging,
-/// so the order of queued waiters is kept).</para>
-/// <para>Invariant: <c>_held</c>, <c>_owner</c> and the waiter queue change only under <c>_lock</c>; while the
-/// queue is non-empty the mutex is held.</para>
+/// A mutual-exclusion lock for the user threads of one domain, on any of its dispatchers.
+/// <para>Unlocking with threads queued releases the mutex and wakes the longest waiter to compete for it (a waiter on
+/// another dispatcher is woken by a URPC message; its dispatcher takes the mutex for it before resuming it). A running
+/// locker may take the mutex meanwhile; a woken waiter that loses goes back to the head of the queue, marked, and the
+/// next unlock hands the mutex to it directly, so a waiter loses at most once per wake-up and none starves. Queued
+/// waiters are woken in the order they queued. Handing the mutex over to every queued waiter instead (strict FIFO)
+/// makes a lock convoy on a contended short critical section: once one waiter has parked, every later locker queues
+/// behind it, and each acquisition then waits out a park, a wake-up message and a switch with the mutex idle.</para>
+/// <para>Adaptive wait: a locker that finds the mutex held by a thread of <em>another</em> dispatcher first polls it
+/// for up to <see cref="SpinBudgetNanoseconds"/> (the holder is running on its own core, and a short critical section
+/// ends sooner than a park, a wake-up message and a switch would take); it takes the mutex if it becomes free in that
+/// time, else queues and parks. A holder on the locker's own dispatcher cannot run while the locker polls, so that
+/// locker parks at once.</para>
+/// <para>Invariant: <c>_held</c>, <c>_owner</c> and the waiter queue change only under <c>_lock</c>; the mutex is held
+/// exactly when it has an owner. Threads may be queued while it is free only while a woken waiter is on its way to
+/// compete (it takes the mutex or re-queues while it is held), so no queued thread is left without a wake-up.</para>
 /// </summary>
 public sealed class Mutex
 {
@@ -39,7 +44,7 @@ public sealed class Mutex
         }
     }
 
-    /// <summary>Acquires the mutex, parking the current thread until it is handed over.</summary>
+    /// <summary>Acquires the mutex, parking the current thread until it gets it.</summary>
     public LockAwaitable LockAsync() => new(this);
 
     /// <summary>Acquires the mutex if it is free.</summary>
@@ -54,7 +59,8 @@ public sealed class Mutex
     }
 
     /// <summary>
-    /// Releases the mutex; the longest waiter, if any, now holds it and is woken. Only its holder may call this: the
+    /// Releases the mutex and wakes the longest waiter, if any, to compete for it (or hands it over to that waiter if
+    /// it already lost once). Only its holder may call this: the
     /// holder must be the thread its dispatcher runs now, which refuses an unlock by another thread of that dispatcher
     /// or while the holder waits, without looking up the caller (a thread-local read); Debug builds also check that the
     /// caller is the holder.
@@ -70,12 +76,41 @@ public sealed class Mutex
             throw NotHolder();
         }
         var next = _waiters.Dequeue();
-        if (next == null) { _held = false; _owner = null; }
-        else _owner = next;
+        if (next != null && next.LostMutexRace)
+        {
+            next.LostMutexRace = false;
+            _owner = next;   // hand-over: it was woken once already and a running locker took the mutex first
+        }
+        else
+        {
+            _held = false;
+            _owner = null;
+            if (next != null) next.CompeteFor = this;
+        }
         AssertInvariants();
         _lock.Exit();
         AssertCallerWas(me!);
         if (next != null) s.Wake(next);
+    }
+
+    /// <summary>
+    /// Run by the dispatcher of <paramref name="t"/>, woken by <see cref="Unlock"/> to compete, before it resumes the
+    /// thread: takes the mutex if it is free (true); otherwise puts the thread back at the head of the queue, marked to
+    /// be handed the mutex at the next unlock, and leaves it parked (false).
+    /// </summary>
+    internal bool AcquireOnWake(UThread t)
+    {
+        _lock.Enter();
+        bool free = !_held;
+        if (free) { _held = true; _owner = t; }
+        else
+        {
+            t.LostMutexRace = true;
+            _waiters.EnqueueFront(t);
+        }
+        AssertInvariants();
+        _lock.Exit();
+        return free;
     }
 
     static SynchronizationLockException NotHolder() => new("a mutex is unlocked only by the user thread that holds it");
@@ -111,7 +146,7 @@ public sealed class Mutex
             _lock.Exit();
             return true;
         }
-        if (adaptive && _waiters.IsEmpty && !ReferenceEquals(_owner!.Home, t.Home))
+        if (adaptive && !ReferenceEquals(_owner!.Home, t.Home))
         {
             _lock.Exit();
             return SpinThenAcquireOrQueue(t);
@@ -123,8 +158,8 @@ public sealed class Mutex
     }
 
     /// <summary>
-    /// The adaptive wait (called without the lock): polls the mutex while a thread of another dispatcher holds it and
-    /// nobody is queued, for at most <see cref="SpinBudgetNanoseconds"/>; takes it if it is freed, else queues
+    /// The adaptive wait (called without the lock): polls the mutex while a thread of another dispatcher holds it, for
+    /// at most <see cref="SpinBudgetNanoseconds"/>; takes it if it is freed, else queues
     /// <paramref name="t"/>. True if acquired.
     /// </summary>
     bool SpinThenAcquireOrQueue(UThread t)
@@ -138,7 +173,7 @@ public sealed class Mutex
                 _lock.Enter();
                 bool free = !_held;
                 if (free) { _held = true; _owner = t; }
-                else if (late || !_waiters.IsEmpty || ReferenceEquals(_owner!.Home, t.Home)) _waiters.Enqueue(t);
+                else if (late || ReferenceEquals(_owner!.Home, t.Home)) _waiters.Enqueue(t);
                 else
                 {
                     _lock.Exit();   // taken by another locker meanwhile: keep polling until the deadline
@@ -152,10 +187,10 @@ public sealed class Mutex
         }
     }
 
-    /// <summary>Under the lock: held exactly when it has an owner, and held whenever threads wait (checked in Debug builds).</summary>
+    /// <summary>Under the lock: held exactly when it has an owner (checked in Debug builds).</summary>
     [Conditional("DEBUG")]
     void AssertInvariants() =>
-        Debug.Assert(_held == (_owner != null) && (_held || _waiters.IsEmpty), $"mutex: held={_held}, owner={_owner}, waiters queued={!_waiters.IsEmpty}");
+        Debug.Assert(_held == (_owner != null), $"mutex: held={_held}, owner={_owner}, waiters queued={!_waiters.IsEmpty}");
 
     /// <summary>
     /// Condition-variable hand-over (wait morphing): a signalled thread <paramref name="t"/> goes straight into this

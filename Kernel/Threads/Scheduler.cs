@@ -155,6 +155,14 @@ public sealed class Scheduler
     void Resume(UThread t)
     {
         var k = t.Continuation ?? throw new InvalidOperationException("a user thread was made ready without a continuation (an awaiter was not awaited)");
+        var contested = t.CompeteFor;
+        if (contested != null)
+        {
+            // Woken by an unlock that released the mutex: take it now, or go back to the head of its queue (still
+            // parked, continuation kept) to have it handed over at the next unlock.
+            t.CompeteFor = null;
+            if (!contested.AcquireOnWake(t)) return;
+        }
         t.Continuation = null;
         var previous = CurrentThread;
         CurrentThread = t;

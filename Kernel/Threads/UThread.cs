@@ -30,6 +30,13 @@ public sealed class UThread
     internal UThread? NextWaiter;
     /// <summary>The mutex a thread waiting on a condition variable re-acquires when signalled.</summary>
     internal Mutex? CondVarMutex;
+    /// <summary>
+    /// Set by <see cref="Mutex.Unlock"/> when it wakes this queued thread to compete for the mutex (it released the
+    /// mutex rather than handing it over); the thread's scheduler takes the mutex for it before resuming it.
+    /// </summary>
+    internal Mutex? CompeteFor;
+    /// <summary>This queued thread was woken once and lost the mutex to a running locker: the next unlock hands it over.</summary>
+    internal bool LostMutexRace;
 
     /// <summary>The dispatcher (index within the domain) the thread runs on.</summary>
     public int DispatcherIndex { get; }

@@ -30,6 +30,14 @@ struct WaitQueue
         _tail = t;
     }
 
+    /// <summary>Puts <paramref name="t"/> at the head: it is the next to be dequeued.</summary>
+    public void EnqueueFront(UThread t)
+    {
+        t.NextWaiter = _head;
+        _head = t;
+        _tail ??= t;
+    }
+
     public UThread? Dequeue()
     {
         var t = _head;

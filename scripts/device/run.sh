@@ -58,6 +58,9 @@ if [ -x "$b/bin/urpc_pingpong" ] && has benchmarks; then
   step urpc-vs-native-0-1 35 "$b/bin/benchmarks" urpc-vs-native --cores 0,1 --native "$b/bin/urpc_pingpong" "${mixed[@]}" --out "$run/urpc-vs-native-0-1"
   [ "$last" -gt 1 ] && step urpc-vs-native-0-$last 35 "$b/bin/benchmarks" urpc-vs-native --cores 0,$last --native "$b/bin/urpc_pingpong" "${mixed[@]}" --out "$run/urpc-vs-native-0-$last"
 fi
+# A contended lock on every core: the threads package's Mutex against a Monitor on pinned threads (BARNES on mk ran
+# 1.7-3.0x slower than on host threads here on 2026-12-01 with the mutex's former FIFO hand-over: a lock convoy).
+has benchmarks && step mutex-contention 30 "$b/bin/benchmarks" mutex-contention --cores "$cores" --threads 1,2 --batches 5 --iterations 10000
 # Each repetition runs every runtime once on a fresh runtime (SPLASH: after an untimed warm-up run of its own). SPLASH
 # first, on its standard inputs (the default profile: BARNES 16384 bodies, RADIOSITY the paper's input; core counts 1,
 # 2, 3, 4, 6, ..., 16), since --quick's 2048 bodies are too few to scale to 16 cores; then NPB class A on --quick's

@@ -87,7 +87,7 @@ public class ThreadsSyncTests(BootedSystem booted) : IClassFixture<BootedSystem>
     }
 
     [Fact]
-    public void MutexHandsOverToWaitersInArrivalOrder()
+    public void MutexWakesWaitersInArrivalOrder()
     {
         using var domain = booted.NewDomain(1);
         var order = BootedSystem.Wait(domain.RunMainAsync(async () =>
@@ -112,11 +112,11 @@ public class ThreadsSyncTests(BootedSystem booted) : IClassFixture<BootedSystem>
 
     /// <summary>
     /// Threads on alternating dispatchers queue on a held mutex one after another (each is queued before the next
-    /// is started); they get it in exactly that order, the hand-over to a thread of the other core going by a
-    /// wake-up message.
+    /// is started); with nobody else locking they get it in exactly that order, the wake-up of a thread of the other
+    /// core going by a URPC message.
     /// </summary>
     [Fact]
-    public void MutexHandsOverInQueueOrderAcrossCores()
+    public void MutexWakesInQueueOrderAcrossCores()
     {
         const int Waiters = 20;
         using var domain = booted.NewDomain();
@@ -146,6 +146,38 @@ public class ThreadsSyncTests(BootedSystem booted) : IClassFixture<BootedSystem>
         }));
         Assert.Equal(Enumerable.Range(0, Waiters), order);
         Assert.Equal(Enumerable.Range(0, Waiters).Select(i => i % k), ranOn);
+    }
+
+    /// <summary>
+    /// No convoy, no starvation: an unlock with a waiter queued releases the mutex, so a running locker takes it before
+    /// the woken waiter runs; the waiter, having lost, goes back to the head of the queue and the next unlock hands the
+    /// mutex to it directly, ahead of a thread that queued later.
+    /// </summary>
+    [Fact]
+    public void MutexLetsARunningLockerInAndHandsOverToAWaiterThatLost()
+    {
+        using var domain = booted.NewDomain(1);
+        var (bargedIn, ownerAfterSecondUnlock, a, order) = BootedSystem.Wait(domain.RunMainAsync(async () =>
+        {
+            var mutex = new Mutex();
+            var log = new List<string>();
+            await mutex.LockAsync();
+            var a = UThread.Spawn(async () => { await mutex.LockAsync(); log.Add("a"); mutex.Unlock(); });
+            await UThread.Yield();                 // a runs, finds the mutex held on its own dispatcher, queues and parks
+            mutex.Unlock();                        // releases it and wakes a, which has not run yet
+            bool bargedIn = mutex.TryLock();       // so the running thread gets in first
+            await UThread.Yield();                 // a runs, loses, goes back to the head of the queue, still parked
+            var b = UThread.Spawn(async () => { await mutex.LockAsync(); log.Add("b"); mutex.Unlock(); });
+            await UThread.Yield();                 // b queues behind a
+            mutex.Unlock();                        // hands the mutex to a
+            var owner = mutex.Owner;
+            await a.Join();
+            await b.Join();
+            return (bargedIn, owner, a, log);
+        }));
+        Assert.True(bargedIn, "an unlock with a waiter queued must release the mutex, not hand it over to the parked waiter");
+        Assert.Same(a, ownerAfterSecondUnlock);
+        Assert.Equal(["a", "b"], order);
     }
 
     [Fact]

@@ -5,8 +5,9 @@ using Mutex = Multikernel.Threads.Mutex;
 namespace Compute.Runtimes;
 
 /// <summary>
-/// A team lock on the multikernel's user threads: a threads-package <see cref="Mutex"/> (FIFO hand-over; a waiter
-/// parks and its dispatcher runs other work; a waiter on another core is woken by a URPC message) with a
+/// A team lock on the multikernel's user threads: a threads-package <see cref="Mutex"/> (adaptive poll, then a waiter
+/// parks and its dispatcher runs other work; an unlock wakes the longest waiter to compete, by a URPC message on another
+/// core, and hands the mutex over to a waiter that already lost once) with a
 /// <see cref="CondVar"/> as its condition.
 /// </summary>
 sealed class MkTeamLock : TeamLock

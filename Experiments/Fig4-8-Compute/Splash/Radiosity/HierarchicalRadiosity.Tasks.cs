@@ -111,7 +111,7 @@ public sealed partial class HierarchicalRadiosity
     /// <summary>
     /// peek_dequeue: whether <see cref="Dequeue"/> would find a task now, from the queues' published counts. The
     /// reference takes each queue's lock to look; polling without it keeps idle workers off the locks that the busy
-    /// ones need (with the locks, the threads package's FIFO hand-over queued a busy worker behind the pollers).
+    /// ones need (with the locks, the threads package's mutex, then a FIFO hand-over, queued a busy worker behind the pollers).
     /// </summary>
     bool AnyTask(RadiosityWorker w)
     {
