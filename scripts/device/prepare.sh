@@ -22,4 +22,8 @@ t2=$(date +%s)
 bytes=$(stat -c %s "$carry/bundle.tar.xz")
 echo "prepare: bundle $(du -sm "$stage/bundle" | cut -f1) MiB made in $((t1 - t0)) s; $carry/bundle.tar.xz $((bytes / 1048576)) MiB ($bytes bytes) compressed in $((t2 - t1)) s"
 rm -rf "$stage"
-[ "$bytes" -le $((limit_mib * 1048576)) ] || { echo "prepare: error: $carry/bundle.tar.xz is over the ${limit_mib} MiB a lent machine accepts" >&2; exit 1; }
+# What travels to the lent machine: the tracked and untracked-not-ignored files of this checkout, plus the carried folder.
+tree=$(git ls-files -z --cached --others --exclude-standard | xargs -0 -r stat -c %s 2>/dev/null | awk '{s+=$1} END {print s+0}')
+total=$((tree + bytes))
+echo "prepare: the checkout's files $((tree / 1048576)) MiB + the bundle $((bytes / 1048576)) MiB = $((total / 1048576)) MiB to send (limit ${limit_mib} MiB)"
+[ "$total" -le $((limit_mib * 1048576)) ] || { echo "prepare: error: the checkout's files and $carry/bundle.tar.xz together are over the ${limit_mib} MiB a lent machine accepts; the largest tracked files are usually committed reports (Results/README.md: what main keeps)" >&2; exit 1; }
