@@ -212,8 +212,7 @@ public static class Program
     static Command DriverRoundsCommand()
     {
         var cores = new Option<string>("--cores") { Description = "Cores to boot, a list such as 0-3 or 'all' (default: all allowed); the rounds are timed on the first", DefaultValueFactory = _ => "all" };
-        var batches = new Option<int>("--batches") { Description = "Timed batches per setting (1 to 1000)", DefaultValueFactory = _ => 21 };
-        batches.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 1 or > 1000) r.AddError("--batches must be from 1 to 1000"); });
+        var batches = BatchesOption(21);
         var rounds = new Option<long>("--rounds") { Description = "Rounds per batch (1000 to 10^9)", DefaultValueFactory = _ => 2_000_000 };
         rounds.Validators.Add(r => { if (r.GetValueOrDefault<long>() is < 1000 or > 1_000_000_000) r.AddError("--rounds must be from 1000 to 1000000000"); });
         var cmd = new Command("cpu-rounds", "Median cycles of one CPU-driver round with one runnable dispatcher while the core's monitor and memory server are blocked, visited once per time slice (default) or every 16th round")
@@ -222,24 +221,35 @@ public static class Program
         };
         cmd.SetAction(pr =>
         {
-            int[] cpus;
-            try { cpus = CoreList.Parse(pr.GetValue(cores)!, CoreAffinity.AllowedCpus()); }
-            catch (FormatException e)
-            {
-                Console.Error.WriteLine($"error: {e.Message}");
-                return CompareRun.ExitBadInput;
-            }
+            if (CoreListOrError(pr.GetValue(cores)!) is not { } cpus) return CompareRun.ExitBadInput;
             return Benchmarks.CpuDriver.DriverRounds.Execute(cpus, pr.GetValue(batches), pr.GetValue(rounds), Console.Out);
         });
         return cmd;
+    }
+
+    /// <summary>A core list such as 0-3 or 'all' among the allowed cores, or null after printing why it is not one.</summary>
+    static int[]? CoreListOrError(string text)
+    {
+        try { return CoreList.Parse(text, CoreAffinity.AllowedCpus()); }
+        catch (FormatException e)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return null;
+        }
+    }
+
+    static Option<int> BatchesOption(int byDefault)
+    {
+        var batches = new Option<int>("--batches") { Description = "Timed batches per setting (1 to 1000)", DefaultValueFactory = _ => byDefault };
+        batches.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 1 or > 1000) r.AddError("--batches must be from 1 to 1000"); });
+        return batches;
     }
 
     static Command MutexContentionCommand()
     {
         var cores = new Option<string>("--cores") { Description = "Cores, a list such as 0-3 or 'all' (default: all allowed; at least 2)", DefaultValueFactory = _ => "all" };
         var threads = new Option<string>("--threads") { Description = "Threads per core to measure, a comma list of 1 to 64 each (default 1,2,4)", DefaultValueFactory = _ => "1,2,4" };
-        var batches = new Option<int>("--batches") { Description = "Timed batches per setting (1 to 1000)", DefaultValueFactory = _ => 5 };
-        batches.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 1 or > 1000) r.AddError("--batches must be from 1 to 1000"); });
+        var batches = BatchesOption(5);
         var iterations = new Option<int>("--iterations") { Description = "Acquisitions per thread per batch (100 to 10^7)", DefaultValueFactory = _ => 20_000 };
         iterations.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 100 or > 10_000_000) r.AddError("--iterations must be from 100 to 10000000"); });
         var cmd = new Command("mutex-contention", "Wall time per acquisition of one lock taken in a loop by T threads on every core: the threads package's Mutex (user threads, one dispatcher per core) against a Monitor on pinned host threads")
@@ -248,13 +258,7 @@ public static class Program
         };
         cmd.SetAction(pr =>
         {
-            int[] cpus;
-            try { cpus = CoreList.Parse(pr.GetValue(cores)!, CoreAffinity.AllowedCpus()); }
-            catch (FormatException e)
-            {
-                Console.Error.WriteLine($"error: {e.Message}");
-                return CompareRun.ExitBadInput;
-            }
+            if (CoreListOrError(pr.GetValue(cores)!) is not { } cpus) return CompareRun.ExitBadInput;
             if (cpus.Length < 2)
             {
                 Console.Error.WriteLine($"error: --cores: '{pr.GetValue(cores)}' names {cpus.Length} core; a contended mutex needs at least 2 (e.g. 0-1)");
