@@ -104,6 +104,19 @@ public class BarnesTests
         Assert.True(Math.Abs(separation - d) <= 1e-3 * d, $"separation {separation} vs {d}");
     }
 
+    /// <summary>The phase times are worker 0's wall time, phase by phase: each positive, together within the run's time, and a second run starts from zero.</summary>
+    [Fact]
+    public void Phases_split_the_run_and_start_from_zero_each_run()
+    {
+        var sim = new BarnesHut(Small, new Compute.Runtimes.ParallelForRuntime(2));
+        foreach (var run in new[] { sim.Run(), sim.Run() })
+        {
+            double[] phases = [run.Phases.TreeBuild, run.Phases.CentreOfMass, run.Phases.Partition, run.Phases.Forces, run.Phases.Advance];
+            Assert.All(phases, p => Assert.True(p > 0, run.Phases.Describe()));
+            Assert.True(phases.Sum() <= run.Seconds, $"phases {phases.Sum()} s over the run's {run.Seconds} s: {run.Phases.Describe()}");
+        }
+    }
+
     [Theory]
     [InlineData(2)]
     [InlineData(3)]

@@ -37,7 +37,7 @@ public sealed class BarnesBench(BarnesInput input) : ComputeBench
         if (!checks.Passed) return BenchRun.Failed(checks.Summary());
         var energy = checks.Checks.First(c => c.Name == "energy conservation");
         return new BenchRun(true, run.Seconds, null,
-            $"{checks.Summary()} in every run ({string.Join("; ", checks.Checks.Select(c => c.Name))}); {energy.Detail}", run.ForceLoopBytes);
+            $"{checks.Summary()} in every run ({string.Join("; ", checks.Checks.Select(c => c.Name))}); {energy.Detail}; last run: {run.Phases.Describe()}", run.ForceLoopBytes);
     }
 
     public override string Summarize(IReadOnlyList<BenchRun> runs) => string.Create(CultureInfo.InvariantCulture,

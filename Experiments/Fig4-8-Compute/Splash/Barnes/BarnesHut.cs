@@ -129,7 +129,10 @@ public sealed class BarnesHut : TeamProgram
         double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
         long bytes = 0;
         foreach (var w in _workers) bytes += w.ForceLoopBytes;
-        return new BarnesRun(seconds, _workerCount, _diagnostics.ToArray(), Initial, BodySummary.Of(_points, _s.Velocities), bytes);
+        var t = _workers[0].PhaseTicks;
+        double S(int i) => (double)t[i] / Stopwatch.Frequency;
+        return new BarnesRun(seconds, _workerCount, _diagnostics.ToArray(), Initial, BodySummary.Of(_points, _s.Velocities), bytes,
+            new BarnesPhases(S(0), S(1), S(2), S(3), S(4)));
     }
 
     void Reset()
@@ -141,7 +144,11 @@ public sealed class BarnesHut : TeamProgram
         Array.Fill(_s.Costs, 1L);
         Array.Clear(_s.NextCosts);
         Array.Clear(_diagnostics);
-        foreach (var w in _workers) w.ForceLoopBytes = 0;
+        foreach (var w in _workers)
+        {
+            w.ForceLoopBytes = 0;
+            Array.Clear(w.PhaseTicks);
+        }
 
         // setbound: the first cube from the initial extents.
         var box = BoundingBox.Empty;
@@ -175,12 +182,15 @@ public sealed class BarnesHut : TeamProgram
             await _barStart.SignalAndWaitAsync();
             w.CellCount = worker == 0 ? 1 : 0;
             w.LeafCount = 0;
+            long mark = Stopwatch.GetTimestamp();
 
             // Tree build: insert this worker's bodies.
             for (int i = 0; i < w.BodyCount; i++) await LoadBody(w, w.Bodies[i]);
             await _barTree.SignalAndWaitAsync();
+            mark = Lap(w, 0, mark);
             await CentreOfMass(w);
             await _barCom.SignalAndWaitAsync();
+            mark = Lap(w, 1, mark);
 
             // Cost zones: this worker's share of the root's total cost.
             w.Housekeep();
@@ -189,21 +199,32 @@ public sealed class BarnesHut : TeamProgram
             w.WorkMax = (long)(average * (worker + 1) + (worker == _workerCount - 1 ? 1 : 0));
             w.BodyCount = 0;
             FindZone(w, NodeRef.OfCell(0), 0, CostZoneOrder.Start);
+            mark = Lap(w, 2, mark);
 
             w.ComputeForces(step, _rsize * _rsize);
             await _barAccel.SignalAndWaitAsync();
+            mark = Lap(w, 3, mark);
 
             w.Advance();
             await _countLock.LockAsync();
             _merged.Include(in w.Box);
             _countLock.Unlock();
             await _barPos.SignalAndWaitAsync();
+            Lap(w, 4, mark);
             if (worker == 0)
             {
                 Record(step);
                 SetCube(_merged);
             }
         }
+    }
+
+    /// <summary>Adds the ticks since <paramref name="mark"/> to phase <paramref name="phase"/> of <paramref name="w"/>; returns now.</summary>
+    static long Lap(BarnesWorker w, int phase, long mark)
+    {
+        long now = Stopwatch.GetTimestamp();
+        w.PhaseTicks[phase] += now - mark;
+        return now;
     }
 
     /// <summary>init_root: the root is worker 0's first cell, emptied for the new step.</summary>

@@ -27,6 +27,8 @@ sealed class BarnesWorker
     public BoundingBox Box;
     public long BodyBody, BodyCell, SelfMissed;
     public long ForceLoopBytes;
+    /// <summary>Stopwatch ticks this worker spent in each phase (tree build, centre of mass, cost zones, forces, advance), summed over the steps.</summary>
+    public readonly long[] PhaseTicks = new long[5];
     public double MassTotal, Kinetic, Potential;
     public Vector3d MassPosition, MassVelocity, AngularMomentum;
 
