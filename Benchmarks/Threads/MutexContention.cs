@@ -57,7 +57,7 @@ public static class MutexContention
     }
 
     /// <summary>One batch on the domain's user threads (thread i on dispatcher i mod cores); ns per acquisition.</summary>
-    public static double MultikernelBatch(Domain domain, int threads, int iterations)
+    static double MultikernelBatch(Domain domain, int threads, int iterations)
     {
         int cores = domain.DispatcherCount;
         long counter = 0;
@@ -88,7 +88,7 @@ public static class MutexContention
     }
 
     /// <summary>One batch on pinned host threads with a Monitor; ns per acquisition.</summary>
-    public static double HostBatch(int[] cpus, int threadsPerCore, int iterations)
+    static double HostBatch(int[] cpus, int threadsPerCore, int iterations)
     {
         var gate = new object();
         long counter = 0;

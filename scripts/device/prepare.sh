@@ -4,7 +4,8 @@
 #   bundle.tar.xz   the suite's bundle, made by ./run-all.sh --bundle (the one way to package the suite): one shared
 #                   .NET runtime, the programs framework-dependent, launchers in bin/, the native URPC reference,
 #                   wrk, lighttpd and ip (iproute2) with their libraries; xz-compressed
-# The lent machine accepts at most 64 MiB of carried files in all: this script fails if the archive is larger.
+# The lent machine accepts at most 64 MiB in all (the checkout's files and the carried folder): this script fails if
+# the two together are larger.
 # Usage: scripts/device/prepare.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
