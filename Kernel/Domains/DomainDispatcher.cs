@@ -106,6 +106,7 @@ public sealed class DomainDispatcher : Dispatcher, IThreadDispatcher
     protected internal override void OnStop()
     {
         _systemStopped = true;
+        Scheduler.ReturnIdleFrames();
         FailMains(new OperationCanceledException("the multikernel shut down before the domain's main thread finished"));
     }
 
@@ -245,6 +246,7 @@ public sealed class DomainDispatcher : Dispatcher, IThreadDispatcher
         if (Index != 0) _peers[0]!.Sender.Send(new Stopped());   // dispatcher 0 keeps polling until this arrives
         else FailMains(new ObjectDisposedException(Name, "the domain was torn down before its main thread finished"));
         Driver.Retire(this);
+        Scheduler.ReturnIdleFrames();
         _hasLeft = true;
         _stopReply?.TrySetResult();
         return true;

@@ -22,6 +22,8 @@ public sealed class Scheduler
     UThread?[] _threads = new UThread?[64];
     int[] _freeSlots = new int[64];
     int _freeCount, _slotsUsed;
+    /// <summary>This dispatcher's idle UTask frames, one cache per frame kind (<see cref="FrameKinds"/>).</summary>
+    FrameCache[] _frameCaches = FrameKinds.NewCaches();
 
     /// <summary>The dispatcher this scheduler runs on.</summary>
     internal IThreadDispatcher Owner { get; }
@@ -39,6 +41,23 @@ public sealed class Scheduler
     public long Switches { get; private set; }
 
     internal Scheduler(IThreadDispatcher owner) => Owner = owner;
+
+    /// <summary>This dispatcher's cache of idle frames of kind <paramref name="kind"/> (used on its core only).</summary>
+    internal FrameCache<TFrame> FrameCache<TFrame>(int kind) where TFrame : class
+    {
+        Debug.Assert(ReferenceEquals(t_current, this), "a frame cache is used only on its dispatcher's core, inside its handlers and upcalls");
+        if ((uint)kind >= (uint)_frameCaches.Length) FrameKinds.Extend(ref _frameCaches);
+        return (FrameCache<TFrame>)_frameCaches[kind];
+    }
+
+    /// <summary>
+    /// Hands this dispatcher's idle UTask frames to the process-wide depots; called when the dispatcher leaves its
+    /// core (later dispatchers reuse the frames instead of allocating).
+    /// </summary>
+    internal void ReturnIdleFrames()
+    {
+        foreach (var c in _frameCaches) c.ReturnToDepot();
+    }
 
     /// <summary>The scheduler of the dispatcher whose code runs now on this core thread, if any.</summary>
     internal static Scheduler? Current => t_current;

@@ -4,8 +4,9 @@ namespace Multikernel.Threads;
 
 /// <summary>
 /// Builds <see cref="UTask{T}"/> methods. The state machine runs on the caller's stack until its first suspension;
-/// then it is boxed once into a <see cref="UFrame{T}"/> owned by the current user thread, and every later await
-/// reuses that frame and its cached continuation delegate.
+/// then it is copied once into a <see cref="UFrame{T}"/> owned by the current user thread (an idle frame of its
+/// dispatcher or of the process's depot when there is one), and every later await reuses that frame and its cached
+/// continuation delegate; the frame goes back to the dispatcher's cache once the caller has read the result.
 /// <para>Only threads-package awaiters (<see cref="IUAwaiter"/>) may be awaited: anything else would resume the
 /// method on a thread-pool thread instead of its dispatcher's core, so it is refused with an exception that faults
 /// the UTask.</para>
@@ -34,7 +35,7 @@ public struct UTaskMethodBuilder<T>
         else _frame.SetException(exception);
     }
 
-    public UTask<T> Task => _frame != null ? new UTask<T>(_frame) : new UTask<T>(_result);
+    public UTask<T> Task => _frame != null ? new UTask<T>(_frame, _frame.Version) : new UTask<T>(_result);
 
     public void AwaitOnCompleted<TAwaiter, TStateMachine>(ref TAwaiter awaiter, ref TStateMachine stateMachine)
         where TAwaiter : INotifyCompletion where TStateMachine : IAsyncStateMachine =>
@@ -49,14 +50,15 @@ public struct UTaskMethodBuilder<T>
         {
             var owner = UThread.Current ?? throw new InvalidOperationException(
                 "a UTask method can suspend only inside a user thread on a domain dispatcher (Domain.RunMainAsync, UThread.Spawn)");
-            var box = new UFrame<T, TStateMachine>(owner);
+            var box = UFrame<T, TStateMachine>.Take(owner);
             _frame = box;                     // first, so the boxed copy of the builder points at its own frame
             box.StateMachine = stateMachine;
             try { awaiter.UnsafeOnCompleted(box.MoveNextAction); }
             catch
             {
                 // The wait was refused: the method goes on running on the stack (its catch blocks see the
-                // exception), so the snapshot in the box is stale and must not be resumed later.
+                // exception), so the snapshot in the box is stale and must not be resumed later (the frame is
+                // dropped, not pooled: nothing reads its result).
                 _frame = null;
                 throw;
             }
@@ -86,7 +88,14 @@ public struct UTaskMethodBuilder
 
     public void SetException(Exception exception) => _inner.SetException(exception);
 
-    public UTask Task => new(_inner.Task.Frame);
+    public UTask Task
+    {
+        get
+        {
+            var t = _inner.Task;
+            return new(t.Frame, t.Frame?.Version ?? 0);
+        }
+    }
 
     public void AwaitOnCompleted<TAwaiter, TStateMachine>(ref TAwaiter awaiter, ref TStateMachine stateMachine)
         where TAwaiter : INotifyCompletion where TStateMachine : IAsyncStateMachine =>

@@ -16,7 +16,8 @@ public sealed class UThread
 {
     readonly Func<UTask> _body;
     readonly Action _start;
-    UFrame<VoidResult>? _root;
+    UTask _root;
+    readonly Action _onBodyReturned;
     SpinLockWord _joinLock;
     WaitQueue _joiners;
     volatile bool _done;
@@ -49,6 +50,7 @@ public sealed class UThread
         _body = body;
         DispatcherIndex = dispatcherIndex;
         _start = Start;
+        _onBodyReturned = OnBodyReturned;
     }
 
     /// <summary>The user thread running now on this core thread, or null outside user threads.</summary>
@@ -103,25 +105,24 @@ public sealed class UThread
             Finish(ExceptionDispatchInfo.Capture(e));
             return;
         }
-        var frame = task.Frame;
-        if (frame == null || frame.IsCompleted) { FinishFrom(frame); return; }
-        _root = frame;
-        frame.SetContinuation(OnBodyReturned);
+        if (task.IsCompleted) { FinishFrom(task); return; }
+        _root = task;
+        task.GetAwaiter().UnsafeOnCompleted(_onBodyReturned);
     }
 
     void OnBodyReturned() => FinishFrom(_root);
 
-    void FinishFrom(UFrame<VoidResult>? frame)
+    void FinishFrom(UTask body)
     {
         ExceptionDispatchInfo? fault = null;
-        try { frame?.GetResult(); }
+        try { body.GetAwaiter().GetResult(); }
         catch (Exception e) { fault = ExceptionDispatchInfo.Capture(e); }
         Finish(fault);
     }
 
     void Finish(ExceptionDispatchInfo? fault)
     {
-        _root = null;
+        _root = default;
         _fault = fault;
         var home = Home!;
         home.Release(this);
