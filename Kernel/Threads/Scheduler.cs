@@ -40,6 +40,15 @@ public sealed class Scheduler
     /// <summary>Context switches made (continuations resumed), for tests and statistics.</summary>
     public long Switches { get; private set; }
 
+    /// <summary>Wake-ups sent as URPC messages to threads of other dispatchers (statistics).</summary>
+    public long RemoteWakes { get; private set; }
+
+    /// <summary>
+    /// Threads woken by an unlock to compete for a mutex that found it taken again and went back to its queue
+    /// (statistics: many of them mean a contended mutex is passed around by wake-up messages).
+    /// </summary>
+    public long LostMutexRaces { get; private set; }
+
     internal Scheduler(IThreadDispatcher owner) => Owner = owner;
 
     /// <summary>This dispatcher's cache of idle frames of kind <paramref name="kind"/> (used on its core only).</summary>
@@ -114,6 +123,7 @@ public sealed class Scheduler
         if (home == this) { Enqueue(t); return; }
         if (!home.Owner.SameDomainAs(Owner))
             throw new InvalidOperationException("a primitive is shared by the threads of one domain; a thread of another domain cannot be woken from here");
+        RemoteWakes++;
         Owner.SendWake(home.Owner.Index, t.Slot);
     }
 
@@ -180,7 +190,11 @@ public sealed class Scheduler
             // Woken by an unlock that released the mutex: take it now, or go back to the head of its queue (still
             // parked, continuation kept) to have it handed over at the next unlock.
             t.CompeteFor = null;
-            if (!contested.AcquireOnWake(t)) return;
+            if (!contested.AcquireOnWake(t))
+            {
+                LostMutexRaces++;
+                return;
+            }
         }
         t.Continuation = null;
         var previous = CurrentThread;

@@ -1,3 +1,4 @@
+using Compute.Runtimes;
 using Splash.Radiosity;
 using Splash.Team;
 
@@ -132,8 +133,10 @@ public class RadiosityTests
         {
             var program = new HierarchicalRadiosity(RadiosityInput.Paper, rt);
             for (int i = 0; i < 3; i++) program.Run();
+            var before = ((IThreadActivitySource)rt).ReadActivity();
             var later = Enumerable.Range(0, 6).Select(_ => program.Run().RefinementBytes).ToArray();
             Assert.Contains(0L, later);
+            Assert.True((((IThreadActivitySource)rt).ReadActivity() - before).Switches > 0, "the workers parked or yielded, so there was something to reuse");
         });
     }
 }

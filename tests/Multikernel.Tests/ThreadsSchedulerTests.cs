@@ -174,4 +174,24 @@ public class ThreadsSchedulerTests(BootedSystem booted) : IClassFixture<BootedSy
         Assert.Contains("domain dispatcher", e.Message);
         Assert.Throws<InvalidOperationException>(() => ForkJoin.Workers);
     }
+
+    [Fact]
+    public void AWakeUpOfAThreadOnAnotherDispatcherIsCountedAsAMessage()
+    {
+        Assert.SkipWhen(booted.Cores < 2, "needs two cores: one dispatcher wakes a thread of the other");
+        using var domain = booted.NewDomain(2);
+        BootedSystem.Wait(domain.RunMainAsync(async () =>
+        {
+            var mutex = new Threads.Mutex();
+            await mutex.LockAsync();
+            var waiter = UThread.SpawnOn(1, async () => { await mutex.LockAsync(); mutex.Unlock(); });
+            while (mutex.QueuedWaiters == 0) await UThread.Yield();   // it polled for 2 us, then queued and parked
+            mutex.Unlock();                                           // wakes it on dispatcher 1: one message
+            while (!waiter.IsCompleted) await UThread.Yield();        // so the join below need not park
+            await waiter.Join();
+        }));
+        Assert.Equal(1, domain.Dispatchers[0].Scheduler.RemoteWakes);
+        Assert.Equal(0, domain.Dispatchers[1].Scheduler.RemoteWakes);
+        Assert.Equal(0, domain.Dispatchers[1].Scheduler.LostMutexRaces);
+    }
 }

@@ -178,6 +178,8 @@ public class ThreadsSyncTests(BootedSystem booted) : IClassFixture<BootedSystem>
         Assert.True(bargedIn, "an unlock with a waiter queued must release the mutex, not hand it over to the parked waiter");
         Assert.Same(a, ownerAfterSecondUnlock);
         Assert.Equal(["a", "b"], order);
+        Assert.Equal(1, domain.Dispatchers[0].Scheduler.LostMutexRaces);
+        Assert.Equal(0, domain.Dispatchers[0].Scheduler.RemoteWakes);
     }
 
     [Fact]

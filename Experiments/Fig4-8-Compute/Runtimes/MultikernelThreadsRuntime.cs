@@ -18,7 +18,7 @@ namespace Compute.Runtimes;
 /// <para>SPLASH teams: worker w is a user thread on dispatcher w (worker 0 is the domain's main thread, the others
 /// are created by URPC spawn messages), synchronising through the threads package's Mutex, CondVar and Barrier.</para>
 /// </summary>
-public sealed class MultikernelThreadsRuntime : ForkJoinRuntime, IHostedRuntime, IComputeRuntime
+public sealed class MultikernelThreadsRuntime : ForkJoinRuntime, IHostedRuntime, IComputeRuntime, IThreadActivitySource
 {
     readonly MultikernelSystem _system;
     readonly Domain _domain;
@@ -118,6 +118,23 @@ public sealed class MultikernelThreadsRuntime : ForkJoinRuntime, IHostedRuntime,
             return;
         }
         outcome.Finished();
+    }
+
+    /// <summary>
+    /// The schedulers' counters summed over the domain's dispatchers. Each counter is written only by its dispatcher's
+    /// core thread; a run's end reaches the host through <see cref="RunTeam"/>'s wait, so readings between runs are
+    /// exact (64-bit reads, not torn on x64).
+    /// </summary>
+    public ThreadActivity ReadActivity()
+    {
+        long switches = 0, wakes = 0, lost = 0;
+        foreach (var d in _domain.Dispatchers)
+        {
+            switches += d.Scheduler.Switches;
+            wakes += d.Scheduler.RemoteWakes;
+            lost += d.Scheduler.LostMutexRaces;
+        }
+        return new ThreadActivity(switches, wakes, lost);
     }
 
     public TeamLock NewLock() => new MkTeamLock();
