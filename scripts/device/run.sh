@@ -66,6 +66,15 @@ has benchmarks && step mutex-contention 30 "$b/bin/benchmarks" mutex-contention 
 # 2, 3, 4, 6, ..., 16), since --quick's 2048 bodies are too few to scale to 16 cores; then NPB class A on --quick's
 # core counts (1, 2, 4, 8, 16), after io. Two runs of the program, so two result folders: compute/ (SPLASH), nas/compute/.
 has compute && step compute-splash 90 "$b/bin/compute" --bench barnes,radiosity --repetitions 3 --cores "$cores" --out "$run"
+# The original SPLASH programs on the same machine (when prepare.sh could build them): their one-thread time against
+# the rows above, and RADIOSITY's elements and interactions at 2 to 16 threads on real cores (the verification band was
+# derived on the 2-core VM). 10 runs per program at 1, 2, 4, 8 and 16 threads: about 15 s. Into a dot folder, which the
+# report does not read as an experiment.
+if [ -x .device/carry/splash-originals/BARNES ]; then
+  step splash-originals 30 scripts/device/splash-originals.sh run .device/carry/splash-originals "$run/.splash-originals" 10
+else
+  echo "== splash-originals: skipped, not carried (prepare.sh found no SPLASH-3 sources)"
+fi
 # io before NPB and fig3 (the user-level network stack's 16-core numbers are an open question, NPB's were measured
 # before): 120 s, as its default run took 115 s on the 2-core VM (it measures the same fixed server cores anywhere).
 (wrk --version; lighttpd -v) > "$run/tools.txt" 2>&1

@@ -71,6 +71,21 @@ grep -q "^== fig1: exit \(0\|124\) " "$tmp/device-out/device-run.log"; check $? 
 grep -q "^== io: skipped, no time left" "$tmp/device-out/device-run.log"; check $? "device run: the last step is skipped when no time is left"
 tar -tzf "$tmp/device-out/device-run.tar.gz" 2>/dev/null | grep "/fig1-shared-state/meta.json$" >/dev/null; check $? "device run: device-run.tar.gz holds fig1's meta.json"
 
+# The originals' runner (scripts/device/splash-originals.sh run) on stand-ins that print what the originals print: one
+# CSV row per program, thread count and run, RADIOSITY's statistics parsed, the thread count passed on; bad input refused.
+orig="$tmp/originals"; mkdir -p "$orig/bin"
+printf '#!/bin/sh\necho "NPROC $(tail -1)"\n' > "$orig/bin/BARNES"
+printf '#!/bin/sh\necho "threads $2"\necho "    Iterations to converge:   3 times"\necho "\tTotal number of elements:     2680"\necho "\tTotal number of interactions: 39900"\n' > "$orig/bin/RADIOSITY"
+chmod +x "$orig/bin/BARNES" "$orig/bin/RADIOSITY"; printf '16384\n7\n' > "$orig/bin/barnes.input"; echo stand-in > "$orig/bin/build.txt"
+scripts/device/splash-originals.sh run "$orig/bin" "$orig/out" 2 > "$orig/run.log" 2>&1; check $? "splash-originals run exits 0 (log: $orig/run.log)"
+n=$(nproc); threads=0; for ((k = 1; k <= n; k *= 2)); do threads=$((threads + 1)); done
+[ "$(($(wc -l < "$orig/out/originals.csv") - 1))" -eq $((threads * 2 * 2)) ]; check $? "splash-originals: one row per program, thread count and run ($((threads * 4)) rows)"
+grep -q '^RADIOSITY,1,2,[0-9.]*,0,2680,39900,3$' "$orig/out/originals.csv"; check $? "splash-originals: RADIOSITY's elements, interactions and iterations parsed"
+grep -q '^threads 1$' "$orig/out/logs/RADIOSITY-p1-r1.txt"; check $? "splash-originals: RADIOSITY gets its thread count (-p)"
+grep -q '^NPROC 1$' "$orig/out/logs/BARNES-p1-r1.txt"; check $? "splash-originals: BARNES gets its thread count (the input's last value)"
+scripts/device/splash-originals.sh run "$orig/bin" "$orig/out2" 0 > /dev/null 2>&1; [ $? -eq 2 ]; check $? "splash-originals: 0 repetitions refused with exit 2"
+scripts/device/splash-originals.sh run "$orig/none" "$orig/out3" > /dev/null 2>&1; [ $? -eq 1 ]; check $? "splash-originals: a folder without the programs refused with exit 1"
+
 # Without chromium: HTML only, and the summary says how to get the PDF.
 mkdir -p "$tmp/path-no-chromium"
 for d in /usr/bin /bin; do

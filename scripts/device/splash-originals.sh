@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# The original SPLASH programs (SPLASH-3's pthread BARNES and RADIOSITY, gcc -O3) as the reference the compute
+# experiment's SPLASH rows are checked against on the same machine (issue #13): their one-thread time, and on many
+# cores RADIOSITY's spread of elements and interactions, from which the band of RadiosityReference.cs was derived on the
+# 2-core VM only. Their code is not part of this repository: `build` compiles it from a SPLASH-3 checkout (or a git
+# mirror of one) into a folder that travels to the lent machine; `run` runs it there.
+#
+# Usage: scripts/device/splash-originals.sh build SPLASH3 DEST
+#          SPLASH3: a SPLASH-3 checkout (holding codes/Makefile.config) or a git repository of one (its HEAD is read)
+#          DEST:    gets BARNES, RADIOSITY, barnes.input (the standard input: 16384 bodies) and build.txt
+#        scripts/device/splash-originals.sh run DIR OUT [REPETITIONS]
+#          runs each program REPETITIONS times (default 5) at 1, 2, 4, 8, 16, ... threads up to this machine's CPU
+#          count and writes OUT/originals.csv: program,threads,run,wall_seconds,exit,elements,interactions,iterations
+#          (wall_seconds: the whole process, its start and the original's initialisation included, since the
+#          originals time themselves with time(0), in whole seconds; elements..iterations: RADIOSITY's statistics)
+#          and each run's output in OUT/logs/.
+set -uo pipefail
+
+usage() { sed -n '8,18p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+
+build() {
+  local src=$1 dest=$2 work
+  for tool in gcc m4 make; do
+    command -v "$tool" >/dev/null || { echo "splash-originals: error: $tool not found (apt-get install gcc m4 make)" >&2; return 1; }
+  done
+  work=$(mktemp -d); trap 'rm -rf "$work"' RETURN
+  local parts=(codes/Makefile.config codes/pthread_macros codes/apps/barnes codes/apps/radiosity)
+  if [ -f "$src/codes/Makefile.config" ]; then
+    (cd "$src" && cp -r --parents "${parts[@]}" "$work/")
+    echo "source: $src (a checkout)" > "$work/build.txt"
+  elif git -C "$src" cat-file -e HEAD:codes/Makefile.config 2>/dev/null; then
+    # A mirror may lack the blobs of large files elsewhere in the tree; git archive then complains about them even
+    # though the parts asked for are complete, so its messages are shown only when a needed file did not arrive.
+    git -C "$src" archive HEAD "${parts[@]}" 2> "$work/archive.err" | tar -x -C "$work"
+    [ -f "$work/codes/apps/radiosity/rad_main.c.in" ] && [ -f "$work/codes/apps/barnes/code.c.in" ] \
+      || { cat "$work/archive.err" >&2; echo "splash-originals: error: could not read the sources from $src" >&2; return 1; }
+    echo "source: $src at $(git -C "$src" rev-parse HEAD)" > "$work/build.txt"
+  else
+    echo "splash-originals: error: $src is neither a SPLASH-3 checkout (codes/Makefile.config) nor a git repository of one" >&2
+    return 1
+  fi
+  # The suite's reference build: -O3 instead of the shipped -O2, everything else as shipped.
+  sed -i 's/^CFLAGS := -O2 /CFLAGS := -O3 /' "$work/codes/Makefile.config"
+  grep -q '^CFLAGS := -O3 ' "$work/codes/Makefile.config" || { echo "splash-originals: error: Makefile.config has no 'CFLAGS := -O2' line to raise to -O3" >&2; return 1; }
+  make -s -C "$work/codes/apps/barnes" >/dev/null 2>&1 && make -s -C "$work/codes/apps/radiosity" >/dev/null 2>&1 \
+    || { echo "splash-originals: error: the build failed (make in codes/apps/barnes and codes/apps/radiosity)" >&2; return 1; }
+  mkdir -p "$dest"
+  cp "$work/codes/apps/barnes/BARNES" "$work/codes/apps/radiosity/RADIOSITY" "$dest/"
+  cp "$work/codes/apps/barnes/input" "$dest/barnes.input"
+  { cat "$work/build.txt"; grep '^CFLAGS' "$work/codes/Makefile.config"; gcc --version | head -1; } > "$dest/build.txt"
+  echo "splash-originals: built BARNES and RADIOSITY into $dest ($(tr '\n' ';' < "$dest/build.txt"))"
+}
+
+run() {
+  local dir=$1 out=$2 reps=${3:-5} n k r
+  [ -x "$dir/BARNES" ] && [ -x "$dir/RADIOSITY" ] && [ -f "$dir/barnes.input" ] || { echo "splash-originals: error: $dir lacks BARNES, RADIOSITY or barnes.input (run build first)" >&2; return 1; }
+  [[ "$reps" =~ ^[1-9][0-9]*$ ]] || { echo "splash-originals: error: REPETITIONS must be a positive whole number, got '$reps'" >&2; return 2; }
+  n=$(nproc); mkdir -p "$out/logs"
+  local csv=$out/originals.csv tmp=$out/originals.csv.partial
+  echo "program,threads,run,wall_seconds,exit,elements,interactions,iterations" > "$tmp"
+  for ((k = 1; k <= n; k *= 2)); do
+    for ((r = 1; r <= reps; r++)); do
+      one BARNES "$k" "$r" "$dir" "$out" >> "$tmp"
+      one RADIOSITY "$k" "$r" "$dir" "$out" >> "$tmp"
+      cp "$tmp" "$csv.tmp" && mv "$csv.tmp" "$csv"   # an interrupted run keeps the rows it finished
+    done
+    echo "splash-originals: $k thread(s) done"
+  done
+  mv "$tmp" "$csv"
+  cp "$dir/build.txt" "$out/build.txt" 2>/dev/null
+  echo "splash-originals: $(($(wc -l < "$csv") - 1)) runs in $csv"
+}
+
+# one PROGRAM THREADS RUN DIR OUT: one run, pinned to the first THREADS cores; prints its CSV row.
+one() {
+  local prog=$1 k=$2 r=$3 dir=$4 out=$5 log t0 t1 rc
+  log=$out/logs/$prog-p$k-r$r.txt
+  t0=$(date +%s%N)
+  if [ "$prog" = BARNES ]; then
+    # The standard input with NPROC (its last value) set to k.
+    sed '$ s/.*/'"$k"'/' "$dir/barnes.input" | taskset -c "0-$((k - 1))" "$dir/BARNES" > "$log" 2>&1
+  else
+    taskset -c "0-$((k - 1))" "$dir/RADIOSITY" -p "$k" -ae 5000 -en 0.050 -bf 0.10 -room -batch > "$log" 2>&1
+  fi
+  rc=$?; t1=$(date +%s%N)
+  local el="" inter="" it=""
+  if [ "$prog" = RADIOSITY ]; then
+    el=$(sed -n 's/.*Total number of elements: *\([0-9]*\).*/\1/p' "$log" | head -1)
+    inter=$(sed -n 's/.*Total number of interactions: *\([0-9]*\).*/\1/p' "$log" | head -1)
+    it=$(sed -n 's/.*Iterations to converge: *\([0-9]*\).*/\1/p' "$log" | head -1)
+  fi
+  printf '%s,%d,%d,%s,%d,%s,%s,%s\n' "$prog" "$k" "$r" "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f", (b - a) / 1e9 }')" "$rc" "$el" "$inter" "$it"
+}
+
+case "${1:-}" in
+  build) [ $# -eq 3 ] || usage; build "$2" "$3" ;;
+  run) [ $# -ge 3 ] && [ $# -le 4 ] || usage; run "$2" "$3" "${4:-5}" ;;
+  *) usage ;;
+esac
