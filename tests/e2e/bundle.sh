@@ -72,15 +72,17 @@ grep -q "^== io: skipped, no time left" "$tmp/device-out/device-run.log"; check 
 tar -tzf "$tmp/device-out/device-run.tar.gz" 2>/dev/null | grep "/fig1-shared-state/meta.json$" >/dev/null; check $? "device run: device-run.tar.gz holds fig1's meta.json"
 
 # The originals' runner (scripts/device/splash-originals.sh run) on stand-ins that print what the originals print: one
-# CSV row per program, thread count and run, RADIOSITY's statistics parsed, the thread count passed on; bad input refused.
+# CSV row per program, thread count and run, their own timings (microseconds) and RADIOSITY's statistics parsed, the
+# thread count passed on; bad input refused.
 orig="$tmp/originals"; mkdir -p "$orig/bin"
-printf '#!/bin/sh\necho "NPROC $(tail -1)"\n' > "$orig/bin/BARNES"
-printf '#!/bin/sh\necho "threads $2"\necho "    Iterations to converge:   3 times"\necho "\tTotal number of elements:     2680"\necho "\tTotal number of interactions: 39900"\n' > "$orig/bin/RADIOSITY"
+printf '#!/bin/sh\necho "NPROC $(tail -1)"\necho "COMPUTETIME   =       123456"\n' > "$orig/bin/BARNES"
+printf '#!/bin/sh\necho "threads $2"\necho "\tTotal time without initialization\t              98765"\necho "    Iterations to converge:   3 times"\necho "\tTotal number of elements:     2680"\necho "\tTotal number of interactions: 39900"\n' > "$orig/bin/RADIOSITY"
 chmod +x "$orig/bin/BARNES" "$orig/bin/RADIOSITY"; printf '16384\n7\n' > "$orig/bin/barnes.input"; echo stand-in > "$orig/bin/build.txt"
 scripts/device/splash-originals.sh run "$orig/bin" "$orig/out" 2 > "$orig/run.log" 2>&1; check $? "splash-originals run exits 0 (log: $orig/run.log)"
 n=$(nproc); threads=0; for ((k = 1; k <= n; k *= 2)); do threads=$((threads + 1)); done
 [ "$(($(wc -l < "$orig/out/originals.csv") - 1))" -eq $((threads * 2 * 2)) ]; check $? "splash-originals: one row per program, thread count and run ($((threads * 4)) rows)"
-grep -q '^RADIOSITY,1,2,[0-9.]*,0,2680,39900,3$' "$orig/out/originals.csv"; check $? "splash-originals: RADIOSITY's elements, interactions and iterations parsed"
+grep -q '^RADIOSITY,1,2,0.098765,[0-9.]*,0,2680,39900,3$' "$orig/out/originals.csv"; check $? "splash-originals: RADIOSITY's own time, elements, interactions and iterations parsed"
+grep -q '^BARNES,1,1,0.123456,[0-9.]*,0,,,$' "$orig/out/originals.csv"; check $? "splash-originals: BARNES's COMPUTETIME parsed"
 grep -q '^threads 1$' "$orig/out/logs/RADIOSITY-p1-r1.txt"; check $? "splash-originals: RADIOSITY gets its thread count (-p)"
 grep -q '^NPROC 1$' "$orig/out/logs/BARNES-p1-r1.txt"; check $? "splash-originals: BARNES gets its thread count (the input's last value)"
 scripts/device/splash-originals.sh run "$orig/bin" "$orig/out2" 0 > /dev/null 2>&1; [ $? -eq 2 ]; check $? "splash-originals: 0 repetitions refused with exit 2"
