@@ -6,9 +6,10 @@ namespace Multikernel.Threads;
 /// <summary>
 /// The heap frame of a <see cref="UTask"/> method that has suspended at least once: its state machine, its outcome,
 /// and the continuation of the method that awaits it (its caller, in the same user thread). Frames are reused, as a
-/// threads package reuses its stack memory: reading the result of a completed frame returns it to a pool of its core
-/// thread, and the next suspension of a method of the same type on that core takes it from there, so code that
-/// blocks on the package's primitives allocates only until every frame type it uses has reached its peak count.
+/// threads package reuses its stack memory: reading the result of a completed frame returns it to its dispatcher's
+/// cache, and the next suspension of a method of the same type there takes it back (behind the caches, a depot shared
+/// by all dispatchers: <see cref="UFrame{T, TStateMachine}"/>), so code that blocks on the package's primitives
+/// allocates only until every frame type it uses has reached its peak count.
 /// <para>Invariants: a frame belongs to the user thread that was running when it was taken (<see cref="Owner"/>); it
 /// is resumed, completed and awaited only by that thread, on that thread's dispatcher. Completing a frame runs its
 /// caller's continuation inline, exactly like a return. Each use of a frame has its own <see cref="Version"/>, which
