@@ -27,12 +27,9 @@ static class FrameKinds
     /// <summary>A cache of every kind registered so far, indexed by kind.</summary>
     internal static FrameCache[] NewCaches()
     {
-        lock (s_lock)
-        {
-            var caches = new FrameCache[s_count];
-            for (int k = 0; k < s_count; k++) caches[k] = s_factories[k]();
-            return caches;
-        }
+        FrameCache[] caches = [];
+        Extend(ref caches);
+        return caches;
     }
 
     /// <summary>Extends <paramref name="caches"/> with a cache of every kind registered since it was made.</summary>

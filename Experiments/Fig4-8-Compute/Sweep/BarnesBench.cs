@@ -32,16 +32,13 @@ public sealed class BarnesBench(BarnesInput input) : ComputeBench
         var sim = new BarnesHut(input, runtime);
         var warmUp = BarnesVerifier.Verify(input, sim.Run(), reference);
         if (!warmUp.Passed) return BenchRun.Failed($"warm-up run: {warmUp.Summary()}");
-        var activity = runtime as IThreadActivitySource;
-        var before = activity?.ReadActivity();
-        var run = sim.Run();
-        var threads = activity?.ReadActivity() - before;
+        var run = WithThreadActivity(runtime, sim.Run, out var threadNote);
         var checks = BarnesVerifier.Verify(input, run, reference);
         if (!checks.Passed) return BenchRun.Failed(checks.Summary());
         var energy = checks.Checks.First(c => c.Name == "energy conservation");
         return new BenchRun(true, run.Seconds, null,
-            $"{checks.Summary()} in every run ({string.Join("; ", checks.Checks.Select(c => c.Name))}); {energy.Detail}; last run: {run.Phases.Describe()}" +
-            (threads is { } t ? $"; its user threads: {t.Describe()}" : ""), run.ForceLoopBytes);
+            $"{checks.Summary()} in every run ({string.Join("; ", checks.Checks.Select(c => c.Name))}); {energy.Detail}; last run: {run.Phases.Describe()}{threadNote}",
+            run.ForceLoopBytes);
     }
 
     public override string Summarize(IReadOnlyList<BenchRun> runs) => string.Create(CultureInfo.InvariantCulture,

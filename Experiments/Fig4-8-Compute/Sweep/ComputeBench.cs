@@ -32,6 +32,19 @@ public abstract class ComputeBench
     /// <summary>The note of a point whose runs all passed (what was checked, allocations, warm-up).</summary>
     public abstract string Summarize(IReadOnlyList<BenchRun> runs);
 
+    /// <summary>
+    /// Runs <paramref name="run"/> and, on a runtime that counts what its user threads do (the multikernel's), gives
+    /// their activity during it as a note suffix ("; its user threads: ..."); elsewhere the suffix is empty.
+    /// </summary>
+    protected static T WithThreadActivity<T>(IComputeRuntime runtime, Func<T> run, out string note)
+    {
+        var source = runtime as IThreadActivitySource;
+        var before = source?.ReadActivity();
+        var result = run();
+        note = source is null ? "" : $"; its user threads: {(source.ReadActivity() - before!.Value).Describe()}";
+        return result;
+    }
+
     /// <summary>Drops what the benchmark keeps between points (its arrays), before the next benchmark allocates its own.</summary>
     public virtual void Release() { }
 }

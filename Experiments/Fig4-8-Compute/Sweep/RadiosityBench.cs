@@ -26,14 +26,10 @@ public sealed class RadiosityBench(RadiosityInput input) : ComputeBench
         var program = new HierarchicalRadiosity(input, runtime);
         var warmUp = RadiosityVerifier.Verify(input, program.Run());
         if (!warmUp.Passed) return BenchRun.Failed($"warm-up run: {warmUp.Summary()}");
-        var activity = runtime as IThreadActivitySource;
-        var before = activity?.ReadActivity();
-        var run = program.Run();
-        var threads = activity?.ReadActivity() - before;
+        var run = WithThreadActivity(runtime, program.Run, out var threadNote);
         var checks = RadiosityVerifier.Verify(input, run);
         if (!checks.Passed) return BenchRun.Failed(checks.Summary());
         var s = run.Statistics;
-        string threadNote = threads is { } t ? $"; its user threads: {t.Describe()}" : "";
         return new BenchRun(true, run.Seconds, null, string.Create(CultureInfo.InvariantCulture,
             $"all checks passed in every run; last run: {run.Iterations} iterations, {s.Patches} patches, {s.Elements} elements, " +
             $"{s.Interactions} interactions ({s.Visible} visible, {s.Invisible} invisible, {s.PartiallyVisible} partial){threadNote}"), run.RefinementBytes);
