@@ -25,7 +25,10 @@ public static class IoCli
     {
         var allowed = CoreList.Allowed();
         var cores = ExperimentOptions.Cores(allowed, "Cores for the server side", "0-2",
-            "The first is the driver core, the second the stack/HTTP core, the third the database core; the multikernel UDP and static series need 2, dynamic needs 2 (3 gives the database its own core).");
+            "The first is the driver core, the second the stack/HTTP core, the third the database core (see --server-cores); the multikernel's stack=kernel extra series need 2.");
+        var serverCores = ExperimentOptions.Int("--server-cores",
+            "How many of --cores the server side of each part uses, the same for the multikernel and the host baselines (default: the layout's 2 for UDP and static, 3 for dynamic (the database's own core), "
+            + "less one where that would leave the load generator no core of its own); 1 runs the multikernel's NIC driver, stack, HTTP server and database dispatchers all on one core", 1, 3);
         var duration = new Option<double?>("--duration")
         {
             Description = "Seconds per timed load run (default: set by the profile); 0.2 to 600",
@@ -75,7 +78,7 @@ public static class IoCli
             $"{ExperimentRegistry.Get(IoSettings.ExperimentId).Title}: UDP echo and a web server (static page; SQLite-backed dynamic pages) on the multikernel's " +
             $"NIC driver, user-level stack and server cores over the run's own veth wire (and, as an extra series, on the host kernel's stack over loopback) " +
             $"against a host socket loop, Kestrel and lighttpd on the same cores and wire. Default size: {Describe("default")}.");
-        foreach (var o in new Option[] { cores, duration, repetitions, payload, flows, window, connections, only, ring, outDir, profiles.Quick, profiles.Full }) root.Options.Add(o);
+        foreach (var o in new Option[] { cores, serverCores, duration, repetitions, payload, flows, window, connections, only, ring, outDir, profiles.Quick, profiles.Full }) root.Options.Add(o);
         profiles.AddCheckTo(root);
 
         root.SetAction(pr =>
@@ -85,6 +88,7 @@ public static class IoCli
             var settings = new IoSettings
             {
                 Cores = CoreList.Parse(pr.GetValue(cores) ?? "all", allowed),
+                ServerCores = pr.GetValue(serverCores),
                 Duration = TimeSpan.FromSeconds(pr.GetValue(duration) ?? defDuration),
                 Repetitions = pr.GetValue(repetitions) ?? defReps,
                 PayloadBytes = pr.GetValue(payload) ?? 1024,
@@ -96,6 +100,11 @@ public static class IoCli
                 Profile = profile,
                 Ring = pr.GetValue(ring) == "v3" ? PacketRingVersion.V3 : PacketRingVersion.V2,
             };
+            if (settings.ServerCores > settings.Cores.Length)
+            {
+                stderr.WriteLine($"io-webserver: --server-cores: {settings.ServerCores} is more than the {settings.Cores.Length} core(s) --cores gives ({CoreList.Format(settings.Cores)}); allowed: 1 to {Math.Min(3, settings.Cores.Length)}");
+                return ExitCode.BadInput;
+            }
             if (!ExperimentOptions.RunFolderReady(settings.OutDir, [IoSettings.ExperimentId], "io-webserver", stderr)) return ExitCode.BadInput;
             return IoRun.Execute(settings, stdout, stderr, cancel);
         });

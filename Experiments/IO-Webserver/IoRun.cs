@@ -85,47 +85,51 @@ public static class IoRun
         const string Kernel = "stack=kernel;wire=loopback";
         if (s.Only.Contains(IoSettings.Udp))
         {
-            var load = LoadPlacement.For(s.Cores, 2, allowed);
+            var server = s.ServerCoresFor(IoSettings.UdpLayoutCores, allowed);
+            var load = LoadPlacement.For(s.Cores, server.Length, allowed);
             NoteShared("UDP echo", load);
             const string pps = "packets_per_s", ppsUnit = "packets/s";
-            if (!two) Skip("udp/mk", UdpEchoSeries.MkSeries, 2, User, pps, ppsUnit, TooFewCores(s, 2, "a driver core and a stack core"));
-            else if (noWire != null) Skip("udp/mk", UdpEchoSeries.MkSeries, 2, User, pps, ppsUnit, noWire);
-            else if (s.PayloadBytes > MaxUserStackPayload) Skip("udp/mk", UdpEchoSeries.MkSeries, 2, User, pps, ppsUnit,
+            if (noWire != null) Skip("udp/mk", UdpEchoSeries.MkSeries, server.Length, User, pps, ppsUnit, noWire);
+            else if (s.PayloadBytes > MaxUserStackPayload) Skip("udp/mk", UdpEchoSeries.MkSeries, server.Length, User, pps, ppsUnit,
                 $"the user-level stack does not fragment: --payload {s.PayloadBytes} is above {MaxUserStackPayload} B, the largest datagram in one 1500-byte frame; use --payload {MaxUserStackPayload} or less");
             else
                 points.Add(new PlannedPoint("udp/mk", runCost + 1, () => UdpEchoSeries.Measure(UdpEchoSeries.MkSeries, userStack, veth: true,
-                    wire => MkUserUdpEchoServer.Start(wire, s.Cores[0], s.Cores[1], s.PayloadBytes, ring: s.RingOptions), load.Cores[0], s,
-                    $"NIC driver dispatcher on core {s.Cores[0]} (AF_PACKET TPACKET_{s.RingName.ToUpperInvariant()} ring on the veth end), stack dispatcher on core {s.Cores[1]} (Ethernet/ARP/IPv4/UDP and the echo service); {load.Description}")));
+                    wire => MkUserUdpEchoServer.Start(wire, server, s.PayloadBytes, ring: s.RingOptions), load.Cores[0], s,
+                    $"{UserStackPlacement(server, s, "Ethernet/ARP/IPv4/UDP and the echo service")}; {load.Description}")));
+            // The extra series on the host kernel's sockets keeps its two-core layout (driver, echo stack) whatever the server cores.
+            var kernelLoad = LoadPlacement.For(s.Cores, 2, allowed);
             if (two)
                 points.Add(new PlannedPoint("udp/mk-kernel", runCost, () => UdpEchoSeries.Measure(UdpEchoSeries.MkSeries, "kernel", veth: false,
-                    _ => MkUdpEchoServer.Start(s.Cores[0], s.Cores[1], s.PayloadBytes), load.Cores[0], s,
-                    $"extra series on the host kernel's UDP: driver dispatcher on core {s.Cores[0]} polling a loopback socket, echo stack dispatcher on core {s.Cores[1]}; {load.Description}")));
+                    _ => MkUdpEchoServer.Start(s.Cores[0], s.Cores[1], s.PayloadBytes), kernelLoad.Cores[0], s,
+                    $"extra series on the host kernel's UDP: driver dispatcher on core {s.Cores[0]} polling a loopback socket, echo stack dispatcher on core {s.Cores[1]}; {kernelLoad.Description}")));
             else
                 Skip("udp/mk-kernel", UdpEchoSeries.MkSeries, 2, Kernel, pps, ppsUnit, TooFewCores(s, 2, "a driver core and a stack core"));
             points.Add(new PlannedPoint("udp/host", runCost + (veth ? 1 : 0), () => UdpEchoSeries.Measure(UdpEchoSeries.HostSeries, null, veth,
-                wire => HostUdpEchoServer.Start(s.Cores[0], s.PayloadBytes, wire), load.Cores[0], s,
-                $"blocking receive/send loop on one thread pinned to core {s.Cores[0]}{(veth ? ", in the server namespace on the veth wire's server address" : "")}; {load.Description}")));
+                wire => HostUdpEchoServer.Start(server[0], s.PayloadBytes, wire), load.Cores[0], s,
+                $"blocking receive/send loop on one thread pinned to core {server[0]}{(veth ? ", in the server namespace on the veth wire's server address" : "")}; {load.Description}")));
         }
         const string rps = "requests_per_s", rpsUnit = "requests/s";
         if (s.Only.Contains(IoSettings.Static))
         {
             // wrk gets up to WrkCores free cores (one wrk thread each), so that on a big machine the load generator is not the bottleneck.
-            var load = LoadPlacement.For(s.Cores, 2, allowed, WrkCores);
-            var server = s.Cores.Take(2).ToArray();
+            var server = s.ServerCoresFor(IoSettings.StaticLayoutCores, allowed);
+            var load = LoadPlacement.For(s.Cores, server.Length, allowed, WrkCores);
             NoteShared("web static", load);
             string? noWrk = Tools.Wrk == null ? Tools.MissingReason("wrk") : null;
-            string? noUser = noWrk ?? (!two ? TooFewCores(s, 2, "a driver core and a stack/HTTP core") : noWire);
-            if (noUser != null) Skip("static/mk", WebSeries.StaticMk, 2, User, rps, rpsUnit, noUser);
+            string? noUser = noWrk ?? noWire;
+            if (noUser != null) Skip("static/mk", WebSeries.StaticMk, server.Length, User, rps, rpsUnit, noUser);
             else
                 points.Add(new PlannedPoint("static/mk", runCost + 1, () => WebSeries.Measure(WebSeries.StaticMk, userStack, veth: true, wire => MkUserWebServer.Start(wire, server, ring: s.RingOptions),
-                    WebCheck.Static, StaticPage.Path, null, load, s,
-                    $"NIC driver dispatcher on core {server[0]} (AF_PACKET TPACKET_{s.RingName.ToUpperInvariant()} ring on the veth end), stack dispatcher (Ethernet/ARP/IPv4/TCP) and HTTP server dispatcher on core {server[1]}")));
+                    WebCheck.Static, StaticPage.Path, null, load, s, UserStackPlacement(server, s, "Ethernet/ARP/IPv4/TCP", "the HTTP server dispatcher"))));
+            // The extra series on the host kernel's sockets keeps its two-core layout (driver, HTTP server) whatever the server cores.
+            var kernelCores = s.Cores.Take(2).ToArray();
+            var kernelLoad = LoadPlacement.For(s.Cores, 2, allowed, WrkCores);
             string? noKernel = noWrk ?? (!two ? TooFewCores(s, 2, "a driver core and an HTTP server core") : null);
             if (noKernel != null) Skip("static/mk-kernel", WebSeries.StaticMk, 2, Kernel, rps, rpsUnit, noKernel);
             else
-                points.Add(new PlannedPoint("static/mk-kernel", runCost, () => WebSeries.Measure(WebSeries.StaticMk, "kernel", veth: false, _ => MkWebServer.Start(server),
-                    WebCheck.Static, StaticPage.Path, null, load, s,
-                    $"extra series on the host kernel's TCP: TCP NIC driver dispatcher on core {server[0]} (epoll-polled loopback sockets), HTTP server dispatcher on core {server[1]}")));
+                points.Add(new PlannedPoint("static/mk-kernel", runCost, () => WebSeries.Measure(WebSeries.StaticMk, "kernel", veth: false, _ => MkWebServer.Start(kernelCores),
+                    WebCheck.Static, StaticPage.Path, null, kernelLoad, s,
+                    $"extra series on the host kernel's TCP: TCP NIC driver dispatcher on core {kernelCores[0]} (epoll-polled loopback sockets), HTTP server dispatcher on core {kernelCores[1]}")));
             string baseParam = $"wire={(veth ? "veth" : "loopback")}";
             if (noWrk != null)
                 Skip("static/kestrel", WebSeries.StaticKestrel, server.Length, baseParam, rps, rpsUnit, noWrk);
@@ -143,24 +147,27 @@ public static class IoRun
         }
         if (s.Only.Contains(IoSettings.Dynamic))
         {
-            // The database gets a core of its own when a third is given; on two it shares the HTTP server's core.
-            var server = s.Cores.Take(3).ToArray();
+            // The database gets a core of its own when the server has a third; else it shares the HTTP server's core.
+            var server = s.ServerCoresFor(IoSettings.DynamicLayoutCores, allowed);
             var load = LoadPlacement.For(s.Cores, server.Length, allowed, WrkCores);
             NoteShared("web dynamic", load);
             string? noWrk = Tools.Wrk == null ? Tools.MissingReason("wrk") : null;
-            string dbPlace = server.Length >= 3 ? $"database dispatcher on core {server[2]}" : $"database dispatcher shares core {server[^1]} with the HTTP server (only 2 cores given)";
-            string? noUser = noWrk ?? (!two ? TooFewCores(s, 2, "a driver core and a stack/HTTP core; a third gives the database its own") : noWire);
-            if (noUser != null) Skip("dynamic/mk", WebSeries.DynamicMk, 2, User, rps, rpsUnit, noUser);
+            string? noUser = noWrk ?? noWire;
+            if (noUser != null) Skip("dynamic/mk", WebSeries.DynamicMk, server.Length, User, rps, rpsUnit, noUser);
             else
                 points.Add(new PlannedPoint("dynamic/mk", runCost + 1, () => DynamicSeries.Measure(WebSeries.DynamicMk, userStack, veth: true,
                     (wire, db) => MkUserWebServer.Start(wire, server, (http, txPool) => new DatabaseDispatcher(http, txPool, db), ring: s.RingOptions), load, s,
-                    $"NIC driver dispatcher on core {server[0]} (AF_PACKET TPACKET_{s.RingName.ToUpperInvariant()} ring on the veth end), stack and HTTP server dispatchers on core {server[1]}, {dbPlace}; SQLite (Microsoft.Data.Sqlite) opened on the database core")));
+                    $"{UserStackPlacement(server, s, "Ethernet/ARP/IPv4/TCP", "the HTTP server dispatcher", "the database dispatcher")}; SQLite (Microsoft.Data.Sqlite) opened on the database core")));
+            // The extra series on the host kernel's sockets keeps its layout (driver, HTTP server, database if a third core is given) whatever the server cores.
+            var kernelCores = s.Cores.Take(3).ToArray();
+            var kernelLoad = LoadPlacement.For(s.Cores, kernelCores.Length, allowed, WrkCores);
+            string dbPlace = kernelCores.Length >= 3 ? $"database dispatcher on core {kernelCores[2]}" : $"database dispatcher shares core {kernelCores[^1]} with the HTTP server (only 2 cores given)";
             string? noKernel = noWrk ?? (!two ? TooFewCores(s, 2, "a driver core and an HTTP server core; a third gives the database its own") : null);
             if (noKernel != null) Skip("dynamic/mk-kernel", WebSeries.DynamicMk, 2, Kernel, rps, rpsUnit, noKernel);
             else
                 points.Add(new PlannedPoint("dynamic/mk-kernel", runCost, () => DynamicSeries.Measure(WebSeries.DynamicMk, "kernel", veth: false,
-                    (_, db) => MkWebServer.Start(server, (http, txPool) => new DatabaseDispatcher(http, txPool, db)), load, s,
-                    $"extra series on the host kernel's TCP: TCP NIC driver dispatcher on core {server[0]} (loopback sockets), HTTP server dispatcher on core {server[1]}, {dbPlace}; SQLite opened on the database core")));
+                    (_, db) => MkWebServer.Start(kernelCores, (http, txPool) => new DatabaseDispatcher(http, txPool, db)), kernelLoad, s,
+                    $"extra series on the host kernel's TCP: TCP NIC driver dispatcher on core {kernelCores[0]} (loopback sockets), HTTP server dispatcher on core {kernelCores[1]}, {dbPlace}; SQLite opened on the database core")));
             if (noWrk != null)
                 Skip("dynamic/kestrel", WebSeries.DynamicKestrel, server.Length, $"wire={(veth ? "veth" : "loopback")}", rps, rpsUnit, noWrk);
             else
@@ -168,6 +175,22 @@ public static class IoRun
                     $"ASP.NET Core Kestrel minimal API in a child process pinned with taskset to cores {CoreList.Format(server)}, one SQLite connection per thread-pool thread")));
         }
         return points;
+    }
+
+    /// <summary>
+    /// Where the user-level stack's dispatchers run on <paramref name="server"/>: the NIC driver on the first core, the
+    /// stack (<paramref name="stack"/>: its layers) and <paramref name="beside"/> (dispatchers beside it) on the second,
+    /// a third's dispatcher (<paramref name="third"/>, the database) on the third core or beside the stack.
+    /// </summary>
+    static string UserStackPlacement(int[] server, IoSettings s, string stack, string? beside = null, string? third = null)
+    {
+        string ring = $"AF_PACKET TPACKET_{s.RingName.ToUpperInvariant()} ring on the veth end";
+        string besideText = beside != null ? $" and {beside}" : "";
+        if (server.Length == 1)
+            return $"NIC driver dispatcher ({ring}), stack dispatcher ({stack}){besideText}{(third != null ? $" and {third}" : "")} all on core {server[0]} (one server core, run in turn by its CPU driver)";
+        string text = $"NIC driver dispatcher on core {server[0]} ({ring}), stack dispatcher ({stack}){besideText} on core {server[1]}";
+        if (third != null) text += server.Length >= 3 ? $", {third} on core {server[2]}" : $", {third} beside them on core {server[1]}";
+        return text;
     }
 
     /// <summary>The largest UDP payload the user-level stack echoes: one 1500-byte frame less the IPv4 and UDP headers (it does not fragment).</summary>

@@ -11,6 +11,30 @@ public sealed class IoSettings
 
     /// <summary>Cores in order: the first is the driver core, the second the stack/HTTP core, the third the database core.</summary>
     public required int[] Cores { get; init; }
+    /// <summary>How many of <see cref="Cores"/> the server side of each part uses (--server-cores); null: <see cref="ServerCoresFor"/> chooses.</summary>
+    public int? ServerCores { get; init; }
+
+    /// <summary>The server layouts' core counts: driver and stack (the HTTP server beside the stack), and for dynamic pages the database's own core.</summary>
+    public const int UdpLayoutCores = 2, StaticLayoutCores = 2, DynamicLayoutCores = 3;
+
+    /// <summary>
+    /// The cores the server side of a part uses, the first of <see cref="Cores"/>: <see cref="ServerCores"/> where given
+    /// (at most the cores given), else as many as the part's layout has (<paramref name="layout"/>) less one where that
+    /// would leave the load generator no core of its own (neither a further given core nor another allowed one), so that
+    /// on a small machine the server and its load never share a core. Every series of the part, the multikernel's and
+    /// the host's, runs on these cores.
+    /// </summary>
+    public int[] ServerCoresFor(int layout, IReadOnlyList<int> allowed) => Cores[..ServerCoreCount(layout, Cores, allowed, ServerCores)];
+
+    /// <summary><see cref="ServerCoresFor"/>'s count: of <paramref name="cores"/> (the given ones) with <paramref name="allowed"/> the process's cores.</summary>
+    public static int ServerCoreCount(int layout, IReadOnlyList<int> cores, IReadOnlyList<int> allowed, int? chosen = null)
+    {
+        if (chosen is int n) return Math.Min(n, cores.Count);
+        int server = Math.Min(layout, cores.Count);
+        int spare = cores.Count - server + allowed.Count(c => !cores.Contains(c));
+        if (spare == 0 && server > 1) server--;
+        return server;
+    }
     /// <summary>Length of one timed load run (one repetition).</summary>
     public required TimeSpan Duration { get; init; }
     /// <summary>Timed load runs per series; each gives one sample.</summary>

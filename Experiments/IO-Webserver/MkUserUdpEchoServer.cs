@@ -7,8 +7,9 @@ namespace IOWebserver;
 
 /// <summary>
 /// The multikernel UDP echo server on the user-level stack: the NIC driver dispatcher on the first core owns the
-/// AF_PACKET ring on the server's veth end, the stack dispatcher on the second runs the Ethernet/ARP/IPv4/UDP stack and
-/// the echo service (<see cref="UdpEchoService"/>) at the server address on <see cref="EchoPort"/>.
+/// AF_PACKET ring on the server's veth end, the stack dispatcher on the second (on the first too when one core is
+/// given) runs the Ethernet/ARP/IPv4/UDP stack and the echo service (<see cref="UdpEchoService"/>) at the server
+/// address on <see cref="EchoPort"/>.
 /// </summary>
 public sealed class MkUserUdpEchoServer : IUdpEchoServer
 {
@@ -28,19 +29,20 @@ public sealed class MkUserUdpEchoServer : IUdpEchoServer
     }
 
     /// <param name="wire">A veth wire (the user-level stack needs the ring on its server end).</param>
+    /// <param name="cores">The driver core, then the stack core; one core hosts both.</param>
     /// <param name="probe">Optional window of received frames over which the driver's and the stack's cores count their allocations.</param>
-    public static MkUserUdpEchoServer Start(SeriesWire wire, int driverCore, int stackCore, int maxPayload, (long From, long To)? probe = null, PacketRingOptions? ring = null)
+    public static MkUserUdpEchoServer Start(SeriesWire wire, int[] cores, int maxPayload, (long From, long To)? probe = null, PacketRingOptions? ring = null)
     {
-        var cores = UserStackCores.Boot(wire, [driverCore, stackCore], ring);
+        var stack = UserStackCores.Boot(wire, cores[..Math.Min(2, cores.Length)], ring);
         try
         {
             var echo = new UdpEchoService(EchoPort, maxPayload);
-            cores.Start(echo, maxConnections: 16, probe);
-            return new MkUserUdpEchoServer(cores, echo);
+            stack.Start(echo, maxConnections: 16, probe);
+            return new MkUserUdpEchoServer(stack, echo);
         }
         catch
         {
-            cores.Dispose();
+            stack.Dispose();
             throw;
         }
     }

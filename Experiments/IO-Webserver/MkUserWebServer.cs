@@ -13,7 +13,7 @@ namespace IOWebserver;
 /// on the server's veth end), the stack dispatcher on the second with the TCP stream bridge
 /// (<see cref="TcpStreamBridge"/>) on top, the unchanged HTTP server dispatcher beside it on the same core (as
 /// Barrelfish linked lwIP into the web server's domain) and, for dynamic pages, the database dispatcher on the third
-/// core (or beside the HTTP server when only two cores are given). Request bytes cross from the stack to the HTTP
+/// core (or beside the HTTP server when fewer are given). Given one core, every dispatcher runs on it. Request bytes cross from the stack to the HTTP
 /// server in the bridge's receive pool, responses back in the HTTP server's transmit pool, all as descriptors.
 /// </summary>
 public sealed class MkUserWebServer : IWebServer
@@ -37,16 +37,16 @@ public sealed class MkUserWebServer : IWebServer
     {
         _cores = cores;
         var topo = MachineTopology.Current;
-        _rxPool = new PacketPool(MkWebServer.RxBuffers, MkWebServer.RxBufferBytes, topo.NumaNodeOf(cores.Cores[1]));
-        _txPool = new PacketPool(MkWebServer.TxBuffers, MkWebServer.TxBufferBytes, topo.NumaNodeOf(cores.Cores[1]));
+        _rxPool = new PacketPool(MkWebServer.RxBuffers, MkWebServer.RxBufferBytes, topo.NumaNodeOf(cores.Cores[cores.StackIndex]));
+        _txPool = new PacketPool(MkWebServer.TxBuffers, MkWebServer.TxBufferBytes, topo.NumaNodeOf(cores.Cores[cores.StackIndex]));
         var mk = cores.System;
         // Bindings from the monitors (freed by the system at shutdown): stack to HTTP server (same core), HTTP server to database.
-        var stackHttp = mk.BindAsync(1, 1, MkWebServer.RingSlots).GetAwaiter().GetResult();
+        var stackHttp = mk.BindAsync(cores.StackIndex, cores.StackIndex, MkWebServer.RingSlots).GetAwaiter().GetResult();
         UrpcBinding? httpDb = null;
         if (database != null)
         {
-            _databaseCoreIndex = cores.Cores.Count >= 3 ? 2 : 1;
-            httpDb = mk.BindAsync(1, _databaseCoreIndex, MkWebServer.RingSlots).GetAwaiter().GetResult();
+            _databaseCoreIndex = cores.Cores.Count >= 3 ? 2 : cores.StackIndex;
+            httpDb = mk.BindAsync(cores.StackIndex, _databaseCoreIndex, MkWebServer.RingSlots).GetAwaiter().GetResult();
             _database = database(httpDb.Server, _txPool);
         }
         _bridge = new TcpStreamBridge(HttpPort, MaxConnections, _rxPool, _txPool, stackHttp.Client)
@@ -58,22 +58,22 @@ public sealed class MkUserWebServer : IWebServer
         _http = new HttpServerDispatcher(stackHttp.Server, _rxPool, _txPool, httpDb?.Client) { Probe = probe is { } q ? new Multikernel.Drivers.AllocationProbe(q.From, q.To) : null };
     }
 
-    /// <param name="cores">Driver core, stack and HTTP core, and (for dynamic pages) the database core if given.</param>
+    /// <param name="cores">Driver core, stack and HTTP core, and (for dynamic pages) the database core if given; one core hosts them all.</param>
     /// <param name="database">Builds the database dispatcher from its end of the HTTP binding and the HTTP server's transmit pool; null for static only.</param>
     /// <param name="probe">Optional window (driver and stack: received frames; HTTP server: requests) over which the cores count their allocations.</param>
     /// <param name="lingerTimeout">The longest a connection the server closed reads on to discard before its socket is closed (default 2 s).</param>
     public static MkUserWebServer Start(SeriesWire wire, int[] cores, Func<UrpcEndpoint, PacketPool, Dispatcher>? database = null, (long From, long To)? probe = null,
         TimeSpan? idleTimeout = null, TimeSpan? requestTimeout = null, PacketRingOptions? ring = null, TimeSpan? lingerTimeout = null)
     {
-        if (cores.Length < 2) throw new ArgumentException($"the multikernel web server needs a driver core and a stack/HTTP core; got {cores.Length} core(s)", nameof(cores));
-        var boot = database != null && cores.Length >= 3 ? cores[..3] : cores[..2];
+        if (cores.Length < 1) throw new ArgumentException("the multikernel web server needs at least one core", nameof(cores));
+        var boot = database != null && cores.Length >= 3 ? cores[..3] : cores[..Math.Min(2, cores.Length)];
         var uc = UserStackCores.Boot(wire, boot, ring);
         MkUserWebServer? s = null;
         try
         {
             s = new MkUserWebServer(uc, database, idleTimeout, requestTimeout, lingerTimeout, probe);
             if (s._database != null) uc.System.SpawnAsync(0, s._databaseCoreIndex, () => s._database).Wait();
-            uc.System.SpawnAsync(0, 1, () => s._http).Wait();
+            uc.System.SpawnAsync(0, uc.StackIndex, () => s._http).Wait();
             uc.Start(s._bridge, MaxConnections, probe);
             return s;
         }
@@ -99,9 +99,9 @@ public sealed class MkUserWebServer : IWebServer
         var b = _bridge.Counters;
         return $"TCP bridge on the stack core accepted {b.Accepted} connections, closed {b.Closed} ({b.TimedOut} timed out, {_bridge.Resets} reset by the peer, {b.Lingering()}), " +
                $"{b.Traffic()}; " +
-               $"HTTP server (beside the stack on core {Cores[1]}) parsed {_http.Requests} requests: {_http.StaticResponses} static, {_http.DynamicResponses} dynamic, {_http.Errors} errors, " +
+               $"HTTP server (beside the stack on core {Cores[_cores.StackIndex]}) parsed {_http.Requests} requests: {_http.StaticResponses} static, {_http.DynamicResponses} dynamic, {_http.Errors} errors, " +
                $"inboxes in use {_http.InboxesInUse} of {HttpServerDispatcher.Inboxes}" +
-               (_database != null ? $"; database on core {Cores[_databaseCoreIndex]}{(_databaseCoreIndex == 1 ? " (shared with the stack and HTTP server: only 2 cores given)" : "")}" : "") +
+               (_database != null ? $"; database on core {Cores[_databaseCoreIndex]}{(_databaseCoreIndex == _cores.StackIndex ? $" (shared with the stack and HTTP server: only {Cores.Count} core(s) given)" : "")}" : "") +
                $"; {_cores.Account()}";
     }
 

@@ -12,8 +12,9 @@ namespace IOWebserver;
 /// <summary>
 /// The multikernel's user-level network path on the series' veth wire: a system booted on the given cores, the NIC
 /// driver dispatcher on the first (it owns the AF_PACKET ring opened on the server's veth end in the server namespace)
-/// and the stack dispatcher (<see cref="NetStackDispatcher"/>) on the second, bound by the monitors
-/// (<see cref="MultikernelSystem.BindAsync"/>). Frames cross between them only as descriptors; the stack builds its
+/// and the stack dispatcher (<see cref="NetStackDispatcher"/>) on the second, or on the first as well when the system has
+/// one core (the CPU driver then runs both in its rounds, and the binding between them is a URPC ring within the core),
+/// bound by the monitors (<see cref="MultikernelSystem.BindAsync"/>). Frames cross between them only as descriptors; the stack builds its
 /// frames in a transmit frame pool on its own NUMA node. The caller adds its server dispatchers and bindings between
 /// <see cref="Boot"/> and <see cref="Start"/>.
 /// </summary>
@@ -40,6 +41,14 @@ public sealed class UserStackCores : IDisposable
     public MultikernelSystem System { get; }
     public SeriesWire Wire { get; }
     public IReadOnlyList<int> Cores { get; }
+    /// <summary>The system core index of the NIC driver dispatcher: always the first.</summary>
+    public const int DriverIndex = 0;
+    /// <summary>The system core index of the stack dispatcher: the second core, or the driver's when only one is given.</summary>
+    public int StackIndex => StackIndexFor(Cores.Count);
+    /// <summary>True when driver and stack share one core.</summary>
+    public bool OneCore => Cores.Count == 1;
+
+    static int StackIndexFor(int cores) => cores > 1 ? 1 : 0;
     public RingNicDriver Driver => _driver ?? throw new InvalidOperationException("the user stack has not been started");
     public NetStackDispatcher Stack => _stack ?? throw new InvalidOperationException("the user stack has not been started");
 
@@ -51,7 +60,7 @@ public sealed class UserStackCores : IDisposable
         _ring = veth.RunInServerNamespace(() => PacketRing.Open(VethWire.ServerInterface, ringOptions));
         try
         {
-            _txFrames = new PacketPool(TxFrames, 2048, MachineTopology.Current.NumaNodeOf(cores[1]));
+            _txFrames = new PacketPool(TxFrames, 2048, MachineTopology.Current.NumaNodeOf(cores[StackIndexFor(cores.Length)]));
             System = MultikernelSystem.Boot(new MultikernelOptions { Cores = cores });
         }
         catch
@@ -60,7 +69,7 @@ public sealed class UserStackCores : IDisposable
             _ring.Dispose();
             throw;
         }
-        try { _driverStack = System.BindAsync(0, 1, RingSlots).GetAwaiter().GetResult(); } // the system frees it at shutdown
+        try { _driverStack = System.BindAsync(DriverIndex, StackIndex, RingSlots).GetAwaiter().GetResult(); } // the system frees it at shutdown
         catch
         {
             Dispose();
@@ -68,10 +77,10 @@ public sealed class UserStackCores : IDisposable
         }
     }
 
-    /// <param name="cores">Driver core, stack core, then any further cores the caller's dispatchers use (all booted).</param>
+    /// <param name="cores">Driver core, stack core, then any further cores the caller's dispatchers use (all booted); a single core hosts driver and stack.</param>
     public static UserStackCores Boot(SeriesWire wire, int[] cores, PacketRingOptions? ringOptions = null)
     {
-        if (cores.Length < 2) throw new ArgumentException($"the user-level stack needs a driver core and a stack core; got {cores.Length} core(s)", nameof(cores));
+        if (cores.Length < 1) throw new ArgumentException("the user-level stack needs at least one core", nameof(cores));
         return new UserStackCores(wire, cores, ringOptions);
     }
 
@@ -83,8 +92,8 @@ public sealed class UserStackCores : IDisposable
         var options = new NetStackOptions { Mac = veth.ServerMac, Address = veth.ServerAddress, Mtu = _ring.Mtu, MaxConnections = maxConnections, DelayedAckMicroseconds = DelayedAckMicroseconds };
         _stack = new NetStackDispatcher(options, _ring.ReceiveView, _txFrames, _driverStack.Server, application) { Probe = probe is { } p ? new AllocationProbe(p.From, p.To) : null };
         _driver = new RingNicDriver(_ring, _txFrames, _driverStack.Client) { Probe = probe is { } q ? new AllocationProbe(q.From, q.To) : null };
-        System.SpawnAsync(0, 1, () => _stack).Wait();
-        System.SpawnAsync(0, 0, () => _driver).Wait();
+        System.SpawnAsync(0, StackIndex, () => _stack).Wait();
+        System.SpawnAsync(0, DriverIndex, () => _driver).Wait();
     }
 
     /// <summary>The allocation probes of the driver's and the stack's core threads (null where not set).</summary>
@@ -106,7 +115,7 @@ public sealed class UserStackCores : IDisposable
         var c = s.Stack.Counters;
         string kernel = _kernelStatistics is { } k ? $"kernel ring counters: {k.Packets} frames, {k.Drops} dropped for want of a free block" : "kernel ring counters not read";
         return $"NIC driver core {Cores[0]}: ring {_ring.Options.Version}, {d.FramesIn} frames in, {d.FramesOut} out, {d.RingFullWaits} waited for a transmit slot, {_ring.Kicks} kicks, {d.TxDoneMessages} TxDone messages; {kernel}; " +
-               $"stack core {Cores[1]}: {c.FramesIn} frames in, {c.FramesOut} out, {s.ReleaseMessages} RxRelease messages, {c.Malformed} malformed, {c.NotForUs} not for us, {c.ArpRequestsAnswered} ARP requests answered, " +
+               $"stack core {Cores[StackIndex]}: {c.FramesIn} frames in, {c.FramesOut} out, {s.ReleaseMessages} RxRelease messages, {c.Malformed} malformed, {c.NotForUs} not for us, {c.ArpRequestsAnswered} ARP requests answered, " +
                $"{c.UdpIn} UDP in, {c.UdpOut} out, {c.TcpAccepted} TCP accepted, {c.TcpRefused} refused, {c.TcpRetransmissions} retransmissions, {c.TxRingFull} times no transmit buffer";
     }
 

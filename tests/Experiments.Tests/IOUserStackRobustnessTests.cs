@@ -20,7 +20,7 @@ public class IOUserStackRobustnessTests
     public void MalformedFramesAreCountedAndDroppedAndTheEchoKeepsServing()
     {
         using var wire = IOUserStackTests.VethWireOrSkip(out var veth);
-        using var server = MkUserUdpEchoServer.Start(wire, TestCores.First(2)[0], TestCores.First(2)[1], 1472);
+        using var server = MkUserUdpEchoServer.Start(wire, TestCores.First(2), 1472);
         using var client = wire.InClientNamespace(() => new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { ReceiveTimeout = 5000 });
         client.Connect(new IPEndPoint(server.Address, server.Port));
         var reply = new byte[2000];

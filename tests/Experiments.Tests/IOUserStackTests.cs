@@ -8,7 +8,8 @@ namespace Experiments.Tests;
 /// <summary>
 /// The multikernel on the user-level stack end to end, over the experiment's own veth wire: the NIC driver dispatcher
 /// owns the AF_PACKET ring, the stack dispatcher runs the stack, clients run in the far namespace on the host kernel's
-/// own TCP/IP. Needs root and iproute2 (skipped with the reason and the fix otherwise) and two cores.
+/// own TCP/IP. Needs root and iproute2 (skipped with the reason and the fix otherwise) and two cores (one test runs
+/// every dispatcher on one core).
 /// </summary>
 public class IOUserStackTests
 {
@@ -33,7 +34,7 @@ public class IOUserStackTests
     public void UdpEchoOfEverySizeComesBackByteForByteFromTheFarNamespace(PacketRingVersion version)
     {
         using var wire = VethWireOrSkip(out _);
-        using var server = MkUserUdpEchoServer.Start(wire, TestCores.First(2)[0], TestCores.First(2)[1], 1472, ring: new PacketRingOptions { Version = version });
+        using var server = MkUserUdpEchoServer.Start(wire, TestCores.First(2), 1472, ring: new PacketRingOptions { Version = version });
         using var client = wire.InClientNamespace(() => new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { ReceiveTimeout = 5000 });
         client.Connect(new IPEndPoint(server.Address, server.Port));
         IOUdpEchoTests.AssertEchoesEverySize(client, [1, 2, 17, 18, 63, 64, 511, 1024, 1471, 1472]);
@@ -46,7 +47,7 @@ public class IOUserStackTests
     public void ClosedLoopFromTheFarNamespaceLosesNothingAndAllocatesNothingPerPacket()
     {
         using var wire = VethWireOrSkip(out _);
-        using var server = MkUserUdpEchoServer.Start(wire, TestCores.First(2)[0], TestCores.First(2)[1], 1024, probe: (3_000, 9_000));
+        using var server = MkUserUdpEchoServer.Start(wire, TestCores.First(2), 1024, probe: (3_000, 9_000));
         var r = UdpLoadGenerator.Run(new UdpLoadSettings(server.Port, 1024, Flows: 3, Window: 8, TimeSpan.FromSeconds(30), MaxPackets: 10_000, Core: TestCores.First(2)[^1])
             { Address = server.Address, Namespace = wire.ClientNamespace });
         string account = server.Stop();
@@ -71,6 +72,36 @@ public class IOUserStackTests
             Assert.Contains("parsed 3 requests: 3 static", account);
         }
         Assert.Equal(before, VethWire.NamespacesOfThisProcess());
+    }
+
+    /// <summary>
+    /// The one-core layout (--server-cores 1): NIC driver, stack, HTTP server and database dispatchers all on one core,
+    /// bound to each other by URPC rings within the core, run in turn by its CPU driver. Datagrams of every size, the
+    /// static page and the item pages come back as on separate cores.
+    /// </summary>
+    [Fact]
+    public void OnOneCoreDriverStackHttpServerAndDatabaseServeEverythingTheyServeOnSeveral()
+    {
+        using var wire = VethWireOrSkip(out _);
+        int core = TestCores.First(1)[0];
+        using (var echo = MkUserUdpEchoServer.Start(wire, [core], 1472))
+        {
+            Assert.Equal([core], echo.Cores);
+            using var client = wire.InClientNamespace(() => new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { ReceiveTimeout = 5000 });
+            client.Connect(new IPEndPoint(echo.Address, echo.Port));
+            IOUdpEchoTests.AssertEchoesEverySize(client, [1, 18, 64, 1024, 1472]);
+            string account = echo.Stop();
+            Assert.True(echo.Balanced, account);
+            Assert.Contains($"NIC driver core {core}:", account);
+            Assert.Contains($"stack core {core}:", account);
+        }
+        string db = Path.Combine(TestCores.TempDir(), "items.sqlite");
+        ItemDatabase.Create(db, 50);
+        using var server = MkUserWebServer.Start(wire, [core], (http, pool) => new DatabaseDispatcher(http, pool, db));
+        Assert.Null(WebCheck.Static(() => wire.Connect(server.Port)));
+        Assert.Null(WebCheck.Dynamic(() => wire.Connect(server.Port), db, 50));
+        string web = server.Stop();
+        Assert.Contains($"database on core {core} (shared with the stack and HTTP server: only 1 core(s) given)", web);
     }
 
     [Fact]
