@@ -185,10 +185,14 @@ public static class IoRun
     static string UserStackPlacement(int[] server, IoSettings s, string stack, string? beside = null, string? third = null)
     {
         string ring = $"AF_PACKET TPACKET_{s.RingName.ToUpperInvariant()} ring on the veth end";
-        string besideText = beside != null ? $" and {beside}" : "";
         if (server.Length == 1)
-            return $"NIC driver dispatcher ({ring}), stack dispatcher ({stack}){besideText}{(third != null ? $" and {third}" : "")} all on core {server[0]} (one server core, run in turn by its CPU driver)";
-        string text = $"NIC driver dispatcher on core {server[0]} ({ring}), stack dispatcher ({stack}){besideText} on core {server[1]}";
+        {
+            var all = new List<string> { $"NIC driver dispatcher ({ring})", $"stack dispatcher ({stack})" };
+            if (beside != null) all.Add(beside);
+            if (third != null) all.Add(third);
+            return $"{string.Join(", ", all)}, all on core {server[0]} (one server core, run in turn by its CPU driver)";
+        }
+        string text = $"NIC driver dispatcher on core {server[0]} ({ring}), stack dispatcher ({stack}){(beside != null ? $" and {beside}" : "")} on core {server[1]}";
         if (third != null) text += server.Length >= 3 ? $", {third} on core {server[2]}" : $", {third} beside them on core {server[1]}";
         return text;
     }

@@ -101,7 +101,7 @@ public sealed class MkUserWebServer : IWebServer
                $"{b.Traffic()}; " +
                $"HTTP server (beside the stack on core {Cores[_cores.StackIndex]}) parsed {_http.Requests} requests: {_http.StaticResponses} static, {_http.DynamicResponses} dynamic, {_http.Errors} errors, " +
                $"inboxes in use {_http.InboxesInUse} of {HttpServerDispatcher.Inboxes}" +
-               (_database != null ? $"; database on core {Cores[_databaseCoreIndex]}{(_databaseCoreIndex == _cores.StackIndex ? $" (shared with the stack and HTTP server: only {Cores.Count} core(s) given)" : "")}" : "") +
+               (_database != null ? $"; database on core {Cores[_databaseCoreIndex]}{(_databaseCoreIndex == _cores.StackIndex ? $" (shared with the stack and HTTP server: {(Cores.Count == 1 ? "one server core" : $"{Cores.Count} server cores")})" : "")}" : "") +
                $"; {_cores.Account()}";
     }
 

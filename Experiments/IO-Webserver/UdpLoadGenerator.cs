@@ -65,6 +65,8 @@ public static unsafe class UdpLoadGenerator
     public const int MaxLatencySamples = 1 << 21;
     public static readonly TimeSpan ReplyTimeout = TimeSpan.FromSeconds(1);
     public static readonly TimeSpan FirstReplyTimeout = TimeSpan.FromSeconds(10);
+    /// <summary>How long a run waits for the answer to its first datagram before it opens every flow's window anyway.</summary>
+    public static readonly TimeSpan PrimeTimeout = TimeSpan.FromMilliseconds(100);
     const int Patterns = 256;
 
     public static UdpLoadResult Run(UdpLoadSettings s)
@@ -128,11 +130,16 @@ public static unsafe class UdpLoadGenerator
             fixed (byte* txp = tx, rxp = rx)
             fixed (SocketCalls.PollFd* wait = waits)
             {
-                for (int f = 0; f < s.Flows; f++)
-                    for (int w = 0; w < s.Window && sent < s.MaxPackets; w++)
-                        if (SendNext(fds[f], f, ref nextSend[f], tx, txp, patterns)) sent++;
+                // One datagram first, and the windows only once it is answered (or after PrimeTimeout, for a server that
+                // answers late or not at all): on a wire just made, the client kernel queues datagrams until it knows the
+                // server's MAC and flushes that queue from the CPU that took the ARP reply, while this thread may already
+                // send past it, so datagrams of one flow could pass each other before they reach the server. One
+                // answered datagram resolves the address for every flow.
+                if (s.MaxPackets > 0 && SendNext(fds[0], 0, ref nextSend[0], tx, txp, patterns)) sent++;
+                long primeUntil = start + (long)(PrimeTimeout.TotalSeconds * Stopwatch.Frequency);
+                bool opened = false;
                 bool sending = true;
-                while (received < sent)
+                while (received < sent || !opened && sending)
                 {
                     bool progress = false;
                     for (int f = 0; f < s.Flows; f++)
@@ -154,6 +161,13 @@ public static unsafe class UdpLoadGenerator
                         if (sending && sent < s.MaxPackets && SendNext(fds[f], f, ref nextSend[f], tx, txp, patterns)) sent++;
                     }
                     long t = Stopwatch.GetTimestamp();
+                    if (!opened && sending && (received > 0 || t >= primeUntil))
+                    {
+                        opened = true;
+                        for (int g = 0; g < s.Flows; g++)
+                            for (long w = nextSend[g] - nextExpect[g]; w < s.Window && sent < s.MaxPackets; w++)
+                                if (SendNext(fds[g], g, ref nextSend[g], tx, txp, patterns)) sent++;
+                    }
                     if (progress) { lastReply = t; lastProgress = t; }
                     else if (t - lastProgress > (received == 0 ? firstTimeout : timeout)) break;
                     // Nothing arrived: block in poll(2) (as wrk blocks in epoll) so that a server sharing this core can run.

@@ -101,7 +101,7 @@ public class IOUserStackTests
         Assert.Null(WebCheck.Static(() => wire.Connect(server.Port)));
         Assert.Null(WebCheck.Dynamic(() => wire.Connect(server.Port), db, 50));
         string web = server.Stop();
-        Assert.Contains($"database on core {core} (shared with the stack and HTTP server: only 1 core(s) given)", web);
+        Assert.Contains($"database on core {core} (shared with the stack and HTTP server: one server core)", web);
     }
 
     [Fact]
