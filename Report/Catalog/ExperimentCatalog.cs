@@ -142,8 +142,10 @@ public static class ExperimentCatalog
         "io", IoTitle,
         "UDP echo (packets per second, payload and flows in Param) and the web server (requests per second for a static "
         + "page and for SQLite-backed dynamic pages) of the multikernel (mk) against the host's plain socket loop, "
-        + "Kestrel and lighttpd on the same cores, each loaded by our generator or wrk; latency percentiles as reported by "
-        + "the load generator. stack=user: the multikernel's own network stack; stack=kernel: the host kernel's sockets.",
+        + "Kestrel and lighttpd on the same server cores, each loaded by our generator or wrk on cores of its own where the "
+        + "machine has one (the notes say where it ran); latency percentiles as reported by the load generator. "
+        + "stack=user: the multikernel's own network stack; stack=kernel: the host kernel's sockets (an extra series that "
+        + "keeps its driver and server on two cores).",
         "The NIC is modelled (a frame ring or a socket stands in for the e1000); the paper's numbers were bound by a "
         + "real gigabit NIC, so its values are a different regime, drawn for scale.",
         [
