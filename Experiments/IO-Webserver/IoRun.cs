@@ -99,9 +99,12 @@ public static class IoRun
             // The extra series on the host kernel's sockets keeps its two-core layout (driver, echo stack) whatever the server cores.
             var kernelLoad = LoadPlacement.For(s.Cores, 2, allowed);
             if (two)
+            {
+                NoteShared("UDP echo, stack=kernel extra series", kernelLoad);
                 points.Add(new PlannedPoint("udp/mk-kernel", runCost, () => UdpEchoSeries.Measure(UdpEchoSeries.MkSeries, "kernel", veth: false,
-                    _ => MkUdpEchoServer.Start(s.Cores[0], s.Cores[1], s.PayloadBytes), kernelLoad.Cores[0], s,
-                    $"extra series on the host kernel's UDP: driver dispatcher on core {s.Cores[0]} polling a loopback socket, echo stack dispatcher on core {s.Cores[1]}; {kernelLoad.Description}")));
+                        _ => MkUdpEchoServer.Start(s.Cores[0], s.Cores[1], s.PayloadBytes), kernelLoad.Cores[0], s,
+                        $"extra series on the host kernel's UDP: driver dispatcher on core {s.Cores[0]} polling a loopback socket, echo stack dispatcher on core {s.Cores[1]}; {kernelLoad.Description}")));
+            }
             else
                 Skip("udp/mk-kernel", UdpEchoSeries.MkSeries, 2, Kernel, pps, ppsUnit, TooFewCores(s, 2, "a driver core and a stack core"));
             points.Add(new PlannedPoint("udp/host", runCost + (veth ? 1 : 0), () => UdpEchoSeries.Measure(UdpEchoSeries.HostSeries, null, veth,
@@ -125,6 +128,7 @@ public static class IoRun
             var kernelCores = s.Cores.Take(2).ToArray();
             var kernelLoad = LoadPlacement.For(s.Cores, 2, allowed, WrkCores);
             string? noKernel = noWrk ?? (!two ? TooFewCores(s, 2, "a driver core and an HTTP server core") : null);
+            if (noKernel == null) NoteShared("web static, stack=kernel extra series", kernelLoad);
             if (noKernel != null) Skip("static/mk-kernel", WebSeries.StaticMk, 2, Kernel, rps, rpsUnit, noKernel);
             else
                 points.Add(new PlannedPoint("static/mk-kernel", runCost, () => WebSeries.Measure(WebSeries.StaticMk, "kernel", veth: false, _ => MkWebServer.Start(kernelCores),
@@ -163,6 +167,7 @@ public static class IoRun
             var kernelLoad = LoadPlacement.For(s.Cores, kernelCores.Length, allowed, WrkCores);
             string dbPlace = kernelCores.Length >= 3 ? $"database dispatcher on core {kernelCores[2]}" : $"database dispatcher shares core {kernelCores[^1]} with the HTTP server (only 2 cores given)";
             string? noKernel = noWrk ?? (!two ? TooFewCores(s, 2, "a driver core and an HTTP server core; a third gives the database its own") : null);
+            if (noKernel == null) NoteShared("web dynamic, stack=kernel extra series", kernelLoad);
             if (noKernel != null) Skip("dynamic/mk-kernel", WebSeries.DynamicMk, 2, Kernel, rps, rpsUnit, noKernel);
             else
                 points.Add(new PlannedPoint("dynamic/mk-kernel", runCost, () => DynamicSeries.Measure(WebSeries.DynamicMk, "kernel", veth: false,
