@@ -97,9 +97,9 @@ public static class IoRun
                     wire => MkUserUdpEchoServer.Start(wire, server, s.PayloadBytes, ring: s.RingOptions), load.Cores[0], s,
                     $"{UserStackPlacement(server, s, "Ethernet/ARP/IPv4/UDP and the echo service")}; {load.Description}")));
             // The extra series on the host kernel's sockets keeps its two-core layout (driver, echo stack) whatever the server cores.
-            var kernelLoad = LoadPlacement.For(s.Cores, 2, allowed);
             if (two)
             {
+                var kernelLoad = LoadPlacement.For(s.Cores, 2, allowed);
                 NoteShared("UDP echo, stack=kernel extra series", kernelLoad);
                 points.Add(new PlannedPoint("udp/mk-kernel", runCost, () => UdpEchoSeries.Measure(UdpEchoSeries.MkSeries, "kernel", veth: false,
                         _ => MkUdpEchoServer.Start(s.Cores[0], s.Cores[1], s.PayloadBytes), kernelLoad.Cores[0], s,
@@ -128,12 +128,14 @@ public static class IoRun
             var kernelCores = s.Cores.Take(2).ToArray();
             var kernelLoad = LoadPlacement.For(s.Cores, 2, allowed, WrkCores);
             string? noKernel = noWrk ?? (!two ? TooFewCores(s, 2, "a driver core and an HTTP server core") : null);
-            if (noKernel == null) NoteShared("web static, stack=kernel extra series", kernelLoad);
             if (noKernel != null) Skip("static/mk-kernel", WebSeries.StaticMk, 2, Kernel, rps, rpsUnit, noKernel);
             else
+            {
+                NoteShared("web static, stack=kernel extra series", kernelLoad);
                 points.Add(new PlannedPoint("static/mk-kernel", runCost, () => WebSeries.Measure(WebSeries.StaticMk, "kernel", veth: false, _ => MkWebServer.Start(kernelCores),
                     WebCheck.Static, StaticPage.Path, null, kernelLoad, s,
                     $"extra series on the host kernel's TCP: TCP NIC driver dispatcher on core {kernelCores[0]} (epoll-polled loopback sockets), HTTP server dispatcher on core {kernelCores[1]}")));
+            }
             string baseParam = $"wire={(veth ? "veth" : "loopback")}";
             if (noWrk != null)
                 Skip("static/kestrel", WebSeries.StaticKestrel, server.Length, baseParam, rps, rpsUnit, noWrk);
@@ -167,12 +169,14 @@ public static class IoRun
             var kernelLoad = LoadPlacement.For(s.Cores, kernelCores.Length, allowed, WrkCores);
             string dbPlace = kernelCores.Length >= 3 ? $"database dispatcher on core {kernelCores[2]}" : $"database dispatcher shares core {kernelCores[^1]} with the HTTP server (only 2 cores given)";
             string? noKernel = noWrk ?? (!two ? TooFewCores(s, 2, "a driver core and an HTTP server core; a third gives the database its own") : null);
-            if (noKernel == null) NoteShared("web dynamic, stack=kernel extra series", kernelLoad);
             if (noKernel != null) Skip("dynamic/mk-kernel", WebSeries.DynamicMk, 2, Kernel, rps, rpsUnit, noKernel);
             else
+            {
+                NoteShared("web dynamic, stack=kernel extra series", kernelLoad);
                 points.Add(new PlannedPoint("dynamic/mk-kernel", runCost, () => DynamicSeries.Measure(WebSeries.DynamicMk, "kernel", veth: false,
                     (_, db) => MkWebServer.Start(kernelCores, (http, txPool) => new DatabaseDispatcher(http, txPool, db)), kernelLoad, s,
                     $"extra series on the host kernel's TCP: TCP NIC driver dispatcher on core {kernelCores[0]} (loopback sockets), HTTP server dispatcher on core {kernelCores[1]}, {dbPlace}; SQLite opened on the database core")));
+            }
             if (noWrk != null)
                 Skip("dynamic/kestrel", WebSeries.DynamicKestrel, server.Length, $"wire={(veth ? "veth" : "loopback")}", rps, rpsUnit, noWrk);
             else

@@ -44,11 +44,7 @@ public sealed class UserStackCores : IDisposable
     /// <summary>The system core index of the NIC driver dispatcher: always the first.</summary>
     public const int DriverIndex = 0;
     /// <summary>The system core index of the stack dispatcher: the second core, or the driver's when only one is given.</summary>
-    public int StackIndex => StackIndexFor(Cores.Count);
-    /// <summary>True when driver and stack share one core.</summary>
-    public bool OneCore => Cores.Count == 1;
-
-    static int StackIndexFor(int cores) => cores > 1 ? 1 : 0;
+    public int StackIndex => Cores.Count > 1 ? 1 : 0;
     public RingNicDriver Driver => _driver ?? throw new InvalidOperationException("the user stack has not been started");
     public NetStackDispatcher Stack => _stack ?? throw new InvalidOperationException("the user stack has not been started");
 
@@ -60,7 +56,7 @@ public sealed class UserStackCores : IDisposable
         _ring = veth.RunInServerNamespace(() => PacketRing.Open(VethWire.ServerInterface, ringOptions));
         try
         {
-            _txFrames = new PacketPool(TxFrames, 2048, MachineTopology.Current.NumaNodeOf(cores[StackIndexFor(cores.Length)]));
+            _txFrames = new PacketPool(TxFrames, 2048, MachineTopology.Current.NumaNodeOf(cores[StackIndex]));
             System = MultikernelSystem.Boot(new MultikernelOptions { Cores = cores });
         }
         catch
