@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.CompilerServices;
 
 namespace Multikernel.Threads;
 
@@ -29,7 +28,7 @@ public sealed class Barrier
     }
 
     /// <summary>Arrives and waits until all <see cref="Participants"/> threads have arrived in this generation.</summary>
-    public WaitAwaitable SignalAndWaitAsync() => new(this);
+    public ParkingAwaitable<Arrival> SignalAndWaitAsync() => new(new Arrival(this));
 
     bool ArriveOrQueue(UThread me)
     {
@@ -55,16 +54,11 @@ public sealed class Barrier
     void AssertInvariants() =>
         Debug.Assert(_arrived >= 0 && _arrived < Participants && (_arrived == 0) == _waiters.IsEmpty, $"barrier: {_arrived} of {Participants} arrived");
 
-    /// <summary>Awaitable of <see cref="SignalAndWaitAsync"/>.</summary>
-    public readonly struct WaitAwaitable : ICriticalNotifyCompletion, IUAwaiter
+    /// <summary>The wait of <see cref="SignalAndWaitAsync"/>: arrives; completes for the last arriver (which wakes the rest), else queues.</summary>
+    public readonly struct Arrival : IParkingWait
     {
         readonly Barrier _barrier;
-        internal WaitAwaitable(Barrier barrier) => _barrier = barrier;
-        public WaitAwaitable GetAwaiter() => this;
-        /// <summary>Arrives: true for the last arriver (which wakes the rest), else queues the current thread.</summary>
-        public bool IsCompleted => _barrier.ArriveOrQueue(UThread.CurrentForWait());
-        public void GetResult() { }
-        public void OnCompleted(Action continuation) => Scheduler.CurrentOrThrow.Park(continuation);
-        public void UnsafeOnCompleted(Action continuation) => Scheduler.CurrentOrThrow.Park(continuation);
+        internal Arrival(Barrier barrier) => _barrier = barrier;
+        bool IParkingWait.CompleteOrQueue(UThread current) => _barrier.ArriveOrQueue(current);
     }
 }

@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-
 namespace Multikernel.Threads;
 
 /// <summary>
@@ -14,7 +12,7 @@ public sealed class CondVar
     WaitQueue _waiters;
 
     /// <summary>Releases <paramref name="mutex"/> (which the caller must hold), waits for a signal, re-acquires it.</summary>
-    public WaitAwaitable WaitAsync(Mutex mutex) => new(this, mutex);
+    public ParkingAwaitable<Signalled> WaitAsync(Mutex mutex) => new(new Signalled(this, mutex));
 
     /// <summary>Wakes the longest waiter, if any.</summary>
     public void Signal()
@@ -64,24 +62,16 @@ public sealed class CondVar
         mutex.Unlock();
     }
 
-    /// <summary>Awaitable of <see cref="WaitAsync"/>.</summary>
-    public readonly struct WaitAwaitable : ICriticalNotifyCompletion, IUAwaiter
+    /// <summary>The wait of <see cref="WaitAsync"/>: never completes at once; queues the thread and releases the mutex.</summary>
+    public readonly struct Signalled : IParkingWait
     {
         readonly CondVar _cv;
         readonly Mutex _mutex;
-        internal WaitAwaitable(CondVar cv, Mutex mutex) { _cv = cv; _mutex = mutex; }
-        public WaitAwaitable GetAwaiter() => this;
-        /// <summary>Always waits: queues the current thread and releases the mutex (awaiting then parks it).</summary>
-        public bool IsCompleted
+        internal Signalled(CondVar cv, Mutex mutex) { _cv = cv; _mutex = mutex; }
+        bool IParkingWait.CompleteOrQueue(UThread current)
         {
-            get
-            {
-                _cv.Enqueue(UThread.CurrentForWait(), _mutex);
-                return false;
-            }
+            _cv.Enqueue(current, _mutex);
+            return false;
         }
-        public void GetResult() { }
-        public void OnCompleted(Action continuation) => Scheduler.CurrentOrThrow.Park(continuation);
-        public void UnsafeOnCompleted(Action continuation) => Scheduler.CurrentOrThrow.Park(continuation);
     }
 }

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.CompilerServices;
 using Multikernel.Hardware;
 
 namespace Multikernel.Threads;
@@ -45,7 +44,7 @@ public sealed class Mutex
     }
 
     /// <summary>Acquires the mutex, parking the current thread until it gets it.</summary>
-    public LockAwaitable LockAsync() => new(this);
+    public ParkingAwaitable<Acquisition> LockAsync() => new(new Acquisition(this));
 
     /// <summary>Acquires the mutex if it is free.</summary>
     public bool TryLock()
@@ -201,16 +200,11 @@ public sealed class Mutex
         if (AcquireOrQueue(t, adaptive: false)) waker.Wake(t);
     }
 
-    /// <summary>Awaitable of <see cref="LockAsync"/>.</summary>
-    public readonly struct LockAwaitable : ICriticalNotifyCompletion, IUAwaiter
+    /// <summary>The wait of <see cref="LockAsync"/>: takes the mutex if free (after the adaptive wait if it is held on another dispatcher), else queues.</summary>
+    public readonly struct Acquisition : IParkingWait
     {
         readonly Mutex _mutex;
-        internal LockAwaitable(Mutex mutex) => _mutex = mutex;
-        public LockAwaitable GetAwaiter() => this;
-        /// <summary>Takes the mutex if free (after the adaptive wait if it is held on another dispatcher); otherwise queues the current thread (awaiting then parks it).</summary>
-        public bool IsCompleted => _mutex.AcquireOrQueue(UThread.CurrentForWait(), adaptive: true);
-        public void GetResult() { }
-        public void OnCompleted(Action continuation) => Scheduler.CurrentOrThrow.Park(continuation);
-        public void UnsafeOnCompleted(Action continuation) => Scheduler.CurrentOrThrow.Park(continuation);
+        internal Acquisition(Mutex mutex) => _mutex = mutex;
+        bool IParkingWait.CompleteOrQueue(UThread current) => _mutex.AcquireOrQueue(current, adaptive: true);
     }
 }

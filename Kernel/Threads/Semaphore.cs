@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.CompilerServices;
 
 namespace Multikernel.Threads;
 
@@ -25,7 +24,7 @@ public sealed class Semaphore
     public long CurrentCount => Volatile.Read(ref _count);
 
     /// <summary>Takes one unit, parking the current thread until one is released to it.</summary>
-    public WaitAwaitable WaitAsync() => new(this);
+    public ParkingAwaitable<Take> WaitAsync() => new(new Take(this));
 
     /// <summary>Takes one unit if available.</summary>
     public bool TryWait()
@@ -70,16 +69,11 @@ public sealed class Semaphore
     [Conditional("DEBUG")]
     void AssertInvariants() => Debug.Assert(_count >= 0 && (_count == 0 || _waiters.IsEmpty), $"semaphore: count {_count} with waiters queued");
 
-    /// <summary>Awaitable of <see cref="WaitAsync"/>.</summary>
-    public readonly struct WaitAwaitable : ICriticalNotifyCompletion, IUAwaiter
+    /// <summary>The wait of <see cref="WaitAsync"/>: takes a unit if one is available, else queues.</summary>
+    public readonly struct Take : IParkingWait
     {
-        readonly Semaphore _sem;
-        internal WaitAwaitable(Semaphore sem) => _sem = sem;
-        public WaitAwaitable GetAwaiter() => this;
-        /// <summary>Takes a unit if one is available; otherwise queues the current thread (awaiting then parks it).</summary>
-        public bool IsCompleted => _sem.TakeOrQueue(UThread.CurrentForWait());
-        public void GetResult() { }
-        public void OnCompleted(Action continuation) => Scheduler.CurrentOrThrow.Park(continuation);
-        public void UnsafeOnCompleted(Action continuation) => Scheduler.CurrentOrThrow.Park(continuation);
+        readonly Semaphore _semaphore;
+        internal Take(Semaphore semaphore) => _semaphore = semaphore;
+        bool IParkingWait.CompleteOrQueue(UThread current) => _semaphore.TakeOrQueue(current);
     }
 }
