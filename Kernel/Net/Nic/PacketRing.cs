@@ -17,7 +17,8 @@ namespace Multikernel.Net.Nic;
 /// frame taken from it has been released, in any order.</para>
 /// <para>Transmit: <see cref="BeginFrame"/> hands out the next free slot's buffer, <see cref="CommitFrame"/> marks it
 /// for sending, and <see cref="Kick"/> makes one sendto(NULL) system call that sends every marked slot (batched).
-/// A slot becomes free again when the kernel has released the frame.</para>
+/// A slot becomes free again when the kernel has released the frame. With <see cref="PacketRingOptions.LinearTransmit"/>
+/// each slot's frame follows a virtio_net_hdr that makes the kernel copy it whole into the socket buffer.</para>
 /// <para>Ownership: one thread (the driver's core) calls everything except <see cref="Dispose"/>'s caller, which must
 /// be the same thread or run after it stopped. Nothing here allocates after <see cref="Open"/>.</para>
 /// </summary>
@@ -33,6 +34,7 @@ public sealed unsafe class PacketRing : IFrameTransmitter, IDisposable
     readonly bool _v3;
     readonly int _rxFrameSize, _rxFramesPerBlock, _rxFrameCount;   // V2 receive slots
     readonly int _txStatusOffset, _txLengthOffset;
+    readonly int _vnetBytes;       // the virtio_net_hdr ahead of every frame (PACKET_VNET_HDR), or 0
     // V3: per receive block, frames handed out and not yet released (-1 = owned by the kernel).
     // V2: per receive slot, 1 while handed out, -1 while owned by the kernel.
     readonly int[] _outstanding;
@@ -89,6 +91,7 @@ public sealed unsafe class PacketRing : IFrameTransmitter, IDisposable
         _rxFrameCount = _rxFramesPerBlock * o.RxBlockCount;
         _txStatusOffset = _v3 ? FrameStatusOffset : V2StatusOffset;
         _txLengthOffset = _v3 ? FrameLengthOffset : V2LengthOffset;
+        _vnetBytes = o.LinearTransmit ? VnetHeaderBytes : 0;
         _outstanding = new int[_v3 ? o.RxBlockCount : _rxFrameCount];
         Array.Fill(_outstanding, -1);
     }
@@ -128,6 +131,9 @@ public sealed unsafe class PacketRing : IFrameTransmitter, IDisposable
             SetInt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, 1, "PACKET_IGNORE_OUTGOING");
             SetInt(fd, SOL_PACKET, PACKET_LOSS, 1, "PACKET_LOSS"); // a slot the kernel cannot send is skipped, not a stalled ring
             if (o.BypassQdisc) SetInt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, 1, "PACKET_QDISC_BYPASS");
+            // Before the rings exist (the kernel refuses it after). On receive the header sits before each frame's MAC
+            // offset, which the driver reads from the slot, so only transmit changes.
+            if (o.LinearTransmit) SetInt(fd, SOL_PACKET, PACKET_VNET_HDR, 1, "PACKET_VNET_HDR");
             // Every frame in flight is charged to the socket's send buffer: make room for the whole ring.
             int sndbuf = o.TxFrameCount * o.TxFrameSize * 2;
             if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof(int)) < 0) SetInt(fd, SOL_SOCKET, SO_SNDBUF, sndbuf, "SO_SNDBUF");
@@ -327,7 +333,7 @@ public sealed unsafe class PacketRing : IFrameTransmitter, IDisposable
             return default;
         }
         _txBegun = true;
-        return new Span<byte>(slot + _txDataOffset, MaxFrameLength);
+        return new Span<byte>(slot + _txDataOffset + _vnetBytes, MaxFrameLength);
     }
 
     /// <summary>Marks the slot from the last <see cref="BeginFrame"/> for sending; it leaves with the next <see cref="Kick"/>.</summary>
@@ -337,7 +343,14 @@ public sealed unsafe class PacketRing : IFrameTransmitter, IDisposable
         if ((uint)length > (uint)MaxFrameLength || length < 14) throw new ArgumentOutOfRangeException(nameof(length), length, $"a frame has 14 to {MaxFrameLength} bytes");
         _txBegun = false;
         byte* slot = TxSlot(_txHead);
-        *(uint*)(slot + _txLengthOffset) = (uint)length;
+        if (_vnetBytes != 0)
+        {
+            // No offload (flags, gso_type, gso_size, csum_* zero); hdr_len = the whole frame, so the kernel copies all of it.
+            byte* vnet = slot + _txDataOffset;
+            new Span<byte>(vnet, VnetHeaderBytes).Clear();
+            *(ushort*)(vnet + VnetHeaderLengthOffset) = (ushort)length;
+        }
+        *(uint*)(slot + _txLengthOffset) = (uint)(length + _vnetBytes);
         if (_v3) *(uint*)(slot + FrameNextOffset) = 0;
         Volatile.Write(ref *(uint*)(slot + _txStatusOffset), TP_STATUS_SEND_REQUEST);
         _lastCommitted = _txHead;

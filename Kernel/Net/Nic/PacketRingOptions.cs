@@ -25,6 +25,14 @@ public sealed record PacketRingOptions
     public int TxBlockSize { get; init; } = 64 * 1024;
     /// <summary>Send straight to the device's driver, skipping the qdisc layer (PACKET_QDISC_BYPASS).</summary>
     public bool BypassQdisc { get; init; } = true;
+    /// <summary>
+    /// The kernel copies each transmitted frame whole into its socket buffer's own memory (PACKET_VNET_HDR, each slot's
+    /// virtio_net_hdr saying the whole frame is header: hdr_len = the frame's length; no offload is asked for) instead of
+    /// attaching the ring slot's pages to it. Attached ring pages are zero-copy fragments: a veth that delivers the frame
+    /// to a socket of this host must copy them into fresh pages (skb_copy_ubufs) and free those later, which cost the
+    /// driver's core more than the one copy. False: the kernel's default, the slot's pages attached.
+    /// </summary>
+    public bool LinearTransmit { get; init; } = true;
 
     internal void Validate()
     {

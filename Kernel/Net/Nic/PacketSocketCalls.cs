@@ -14,7 +14,7 @@ internal static unsafe partial class PacketSocketCalls
     public const int SOL_SOCKET = 1, SO_SNDBUF = 7, SO_SNDBUFFORCE = 32;
     public const int SOL_PACKET = 263;
     public const int PACKET_RX_RING = 5, PACKET_STATISTICS = 6, PACKET_VERSION = 10, PACKET_HDRLEN = 11,
-        PACKET_TX_RING = 13, PACKET_LOSS = 14, PACKET_QDISC_BYPASS = 20, PACKET_IGNORE_OUTGOING = 23;
+        PACKET_TX_RING = 13, PACKET_LOSS = 14, PACKET_VNET_HDR = 15, PACKET_QDISC_BYPASS = 20, PACKET_IGNORE_OUTGOING = 23;
     public const int TPACKET_V2 = 1, TPACKET_V3 = 2;
     public const int TPACKET_ALIGNMENT = 16;
 
@@ -24,6 +24,10 @@ internal static unsafe partial class PacketSocketCalls
     public const int FrameNextOffset = 0, FrameSnapLengthOffset = 12, FrameLengthOffset = 16, FrameStatusOffset = 20, FrameMacOffset = 24;
     // tpacket2_hdr.
     public const int V2StatusOffset = 0, V2LengthOffset = 4, V2SnapLengthOffset = 8, V2MacOffset = 12;
+
+    // struct virtio_net_hdr (linux/virtio_net.h, little-endian on x86-64): u8 flags, u8 gso_type, u16 hdr_len,
+    // u16 gso_size, u16 csum_start, u16 csum_offset. With PACKET_VNET_HDR it precedes every frame in both rings.
+    public const int VnetHeaderBytes = 10, VnetHeaderLengthOffset = 2;
 
     // tp_status bits (receive).
     public const uint TP_STATUS_KERNEL = 0, TP_STATUS_USER = 1, TP_STATUS_LOSING = 4, TP_STATUS_CSUMNOTREADY = 8, TP_STATUS_CSUM_VALID = 128;

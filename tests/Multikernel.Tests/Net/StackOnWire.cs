@@ -22,15 +22,16 @@ internal sealed class StackOnWire : IDisposable
     public static void SkipUnlessAvailable() =>
         Assert.SkipWhen(WirePrerequisites.Missing != null, $"end-to-end network test: {WirePrerequisites.Missing}");
 
+    /// <param name="linearTransmit">The ring's <see cref="PacketRingOptions.LinearTransmit"/> (false: the kernel attaches the slots' pages).</param>
     /// <param name="lossPercent">When above 0, the test's own loop drops this share of received frames before the stack
     /// sees them and of the stack's frames before they reach the ring (the kernel here has no netem), seeded for repeatability.</param>
     public StackOnWire(Action<NetStack>? setup = null, Action<NetStack>? application = null, byte subnet = 77, int lossPercent = 0,
-        PacketRingVersion version = PacketRingVersion.V3)
+        PacketRingVersion version = PacketRingVersion.V3, bool linearTransmit = true)
     {
         Wire = VethWire.Create(subnet);
         try
         {
-            Ring = Wire.RunInServerNamespace(() => PacketRing.Open(VethWire.ServerInterface, new PacketRingOptions { Version = version }));
+            Ring = Wire.RunInServerNamespace(() => PacketRing.Open(VethWire.ServerInterface, new PacketRingOptions { Version = version, LinearTransmit = linearTransmit }));
             IFrameTransmitter tx = lossPercent > 0 ? new LossyTransmitter(Ring, lossPercent, seed: 1) : Ring;
             Stack = new NetStack(new NetStackOptions { Mac = Ring.MacAddress, Address = Wire.ServerAddress, MaxConnections = 256 }, tx);
         }

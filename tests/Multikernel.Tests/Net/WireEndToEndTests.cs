@@ -94,12 +94,14 @@ public class WireEndToEndTests
     }
 
     [Theory]
-    [InlineData(PacketRingVersion.V2)]
-    [InlineData(PacketRingVersion.V3)]
-    public void UserStackEchoesUdpDatagramsOfEverySize(PacketRingVersion version)
+    [InlineData(PacketRingVersion.V2, true)]
+    [InlineData(PacketRingVersion.V3, true)]
+    [InlineData(PacketRingVersion.V2, false)]
+    [InlineData(PacketRingVersion.V3, false)]
+    public void UserStackEchoesUdpDatagramsOfEverySize(PacketRingVersion version, bool linearTransmit)
     {
         StackOnWire.SkipUnlessAvailable();
-        using var w = new StackOnWire(setup: s => s.BindUdp(7, new UdpEchoApplication()), version: version);
+        using var w = new StackOnWire(setup: s => s.BindUdp(7, new UdpEchoApplication()), version: version, linearTransmit: linearTransmit);
         using var udp = w.FarSocket(SocketType.Dgram, ProtocolType.Udp);
         var rng = new Random(7);
         var buffer = new byte[2048];
@@ -152,13 +154,15 @@ public class WireEndToEndTests
     }
 
     [Theory]
-    [InlineData(PacketRingVersion.V2)]
-    [InlineData(PacketRingVersion.V3)]
-    public void KernelTcpClientStreamsAMegabyteThroughTheUserStackAndBack(PacketRingVersion version)
+    [InlineData(PacketRingVersion.V2, true)]
+    [InlineData(PacketRingVersion.V3, true)]
+    [InlineData(PacketRingVersion.V2, false)]
+    [InlineData(PacketRingVersion.V3, false)]
+    public void KernelTcpClientStreamsAMegabyteThroughTheUserStackAndBack(PacketRingVersion version, bool linearTransmit)
     {
         StackOnWire.SkipUnlessAvailable();
         var echo = new TcpEchoApplication(7);
-        using var w = new StackOnWire(setup: s => s.Tcp.Listen(7), application: echo.Poll, version: version);
+        using var w = new StackOnWire(setup: s => s.Tcp.Listen(7), application: echo.Poll, version: version, linearTransmit: linearTransmit);
         using var client = w.FarSocket(SocketType.Stream, ProtocolType.Tcp);
         client.Connect(w.ServerEndPoint(7));
         EchoesBack(client, bytes: 1 << 20, seed: 3);
