@@ -67,4 +67,13 @@ public class AllocationTests
         Assert.True(r.Verified, r.Detail);
         Assert.True(allocated < 8 * 1024, $"{allocated} bytes allocated by a CG class S run");
     }
+
+    [Fact]
+    public void ProbeReadingSaysHowManyRunsAllocatedAndTheMostInOne()
+    {
+        static Compute.Sweep.BenchRun Run(long bytes) => new(true, 1.0, null, "", bytes);
+        Assert.Equal("0 B over 3 runs", Compute.Sweep.BenchRun.Allocations([Run(0), Run(0), Run(0)]));
+        Assert.Equal("7000 B over 4 runs (2 of them allocated, at most 5000 B in one)",
+            Compute.Sweep.BenchRun.Allocations([Run(0), Run(5000), Run(0), Run(2000)]));
+    }
 }

@@ -42,6 +42,6 @@ public sealed class BarnesBench(BarnesInput input) : ComputeBench
     }
 
     public override string Summarize(IReadOnlyList<BenchRun> runs) => string.Create(CultureInfo.InvariantCulture,
-        $"{runs[^1].Detail}; force-loop allocations {runs.Sum(r => r.AllocatedBytes)} B over {runs.Count} runs; " +
+        $"{runs[^1].Detail}; force-loop allocations {BenchRun.Allocations(runs)}; " +
         $"1 untimed warm-up run before each timed run");
 }

@@ -36,6 +36,6 @@ public sealed class RadiosityBench(RadiosityInput input) : ComputeBench
     }
 
     public override string Summarize(IReadOnlyList<BenchRun> runs) => string.Create(CultureInfo.InvariantCulture,
-        $"{runs[^1].Detail}; iteration-phase allocations {runs.Sum(r => r.AllocatedBytes)} B over {runs.Count} runs; " +
+        $"{runs[^1].Detail}; iteration-phase allocations {BenchRun.Allocations(runs)}; " +
         $"1 untimed warm-up run before each timed run");
 }
