@@ -23,6 +23,12 @@ public class WireEndToEndTests
         return output;
     }
 
+    /// <summary>Both ring versions, each with the kernel copying transmitted frames (linear) and attaching the slots' pages.</summary>
+    public static TheoryData<PacketRingVersion, bool> RingVariants => new()
+    {
+        { PacketRingVersion.V2, true }, { PacketRingVersion.V3, true }, { PacketRingVersion.V2, false }, { PacketRingVersion.V3, false },
+    };
+
     [Fact]
     public void WireIsBuiltWithLinkLocalAddressesOnlyAndRemovedWithoutLeftovers()
     {
@@ -94,10 +100,7 @@ public class WireEndToEndTests
     }
 
     [Theory]
-    [InlineData(PacketRingVersion.V2, true)]
-    [InlineData(PacketRingVersion.V3, true)]
-    [InlineData(PacketRingVersion.V2, false)]
-    [InlineData(PacketRingVersion.V3, false)]
+    [MemberData(nameof(RingVariants))]
     public void UserStackEchoesUdpDatagramsOfEverySize(PacketRingVersion version, bool linearTransmit)
     {
         StackOnWire.SkipUnlessAvailable();
@@ -154,10 +157,7 @@ public class WireEndToEndTests
     }
 
     [Theory]
-    [InlineData(PacketRingVersion.V2, true)]
-    [InlineData(PacketRingVersion.V3, true)]
-    [InlineData(PacketRingVersion.V2, false)]
-    [InlineData(PacketRingVersion.V3, false)]
+    [MemberData(nameof(RingVariants))]
     public void KernelTcpClientStreamsAMegabyteThroughTheUserStackAndBack(PacketRingVersion version, bool linearTransmit)
     {
         StackOnWire.SkipUnlessAvailable();
