@@ -48,25 +48,36 @@ public sealed class RawUpdateClient : GatedMeasurement<ClientReport>
         return new ClientReport { CyclesPerOp = cycles, OpsPerSecond = rate, Disturbed = disturbed, Replies = _check.Replies, ReplyValueSum = _check.ValueSum, Failure = _check.Failure };
     }
 
+    /// <summary>
+    /// One batch. The tag counter and the reply check live in locals while it runs and go back to the object after it,
+    /// as the C twin keeps them on its thread's stack: the client writes them on every request and reply, and a field
+    /// of this object may share a cache line with an object the server reads on every poll (both on the GC heap).
+    /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     void Batch(int count, bool warmup)
     {
         var guard = new StallGuard();
+        var sender = _server.Sender;
+        var receiver = _server.Receiver;
+        ulong tag = _nextTag;
+        var check = _check;
         int sent = 0, received = 0;
         while (received < count)
         {
             while (sent < count && sent - received < _window)
             {
-                _server.Sender.Send(new UpdateProtocol.Request(_nextTag++, warmup));
+                sender.Send(new UpdateProtocol.Request(tag++, warmup));
                 sent++;
             }
-            if (_server.Receiver.TryReceive(out UrpcMessage m))
+            if (receiver.TryReceive(out UrpcMessage m))
             {
-                _check.Check(in m);
+                check.Check(in m);
                 received++;
                 guard.Progress();
             }
             else guard.Spin("a reply from the server");
         }
+        _nextTag = tag;
+        _check = check;
     }
 }
