@@ -15,8 +15,8 @@ namespace Multikernel.Net.Stack;
 internal static class Checksum
 {
     /// <summary>
-    /// Adds <paramref name="data"/> to a running sum. The bytes are summed as 32-bit words into 64-bit lanes (32 bytes
-    /// at a time with 256-bit vectors where the machine has them, then 8, 4, 2 and 1), which no carry can leave for a
+    /// Adds <paramref name="data"/> to a running sum. The bytes are summed as 32-bit words into 64-bit lanes (64 bytes
+    /// a step, two 256-bit loads, where the machine has such vectors; then 8, 4, 2 and 1), which no carry can leave for a
     /// span below 2^32 words; since 2^16 = 1 modulo 0xFFFF, that total folds to the same 16-bit ones'-complement sum as
     /// RFC 1071's 16-bit words do. It joins <paramref name="sum"/> with an end-around carry.
     /// </summary>

@@ -26,7 +26,7 @@ public class ChecksumTests
         Assert.True(Checksum.Verifies(Checksum.Add(0, header)));
     }
 
-    /// <summary>Property: for any bytes (up to 3000, so that frames take the vector path) split at any even point, the stack's summing (32-bit words in memory order, 32 bytes at a time) matches the word-by-word reference, including odd lengths and a pseudo-header.</summary>
+    /// <summary>Property: for any bytes (up to 3000, so that frames take the vector path) split at any even point, the stack's summing (32-bit words in memory order, 64 bytes a step) matches the word-by-word reference, including odd lengths and a pseudo-header.</summary>
     [FsCheck.Xunit.Property(MaxTest = 300)]
     public Property MatchesWordByWordReference()
     {
