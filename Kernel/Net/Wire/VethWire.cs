@@ -100,6 +100,38 @@ public sealed class VethWire : IDisposable
         IpCommand.Run("-n", s, "link", "set", "dev", ServerInterface, "up");
     }
 
+    /// <summary>The cores each end's kernel receive work was steered to (<see cref="SteerReceive"/>), or null: the veth's default, the sending core.</summary>
+    public (int[] Server, int[] Far)? ReceiveCores { get; private set; }
+
+    /// <summary>
+    /// Steers each end's kernel receive work to cores of its own side with Receive Packet Steering. A veth hands a frame
+    /// to its peer inside the sender's transmit call, so by default the receiving end's work (the host stack's IP, TCP
+    /// and UDP input, or the copy into an AF_PACKET ring) runs in a softirq on the core that sent the frame: the server
+    /// side's on the load generator's cores, the far side's on the server's. After this call frames arriving at the
+    /// server end are processed on <paramref name="serverCores"/> and those arriving at the far end on
+    /// <paramref name="farCores"/> (flows spread over a set by their hash), as on two machines whose NICs interrupt
+    /// their own cores. Written to every receive queue's <c>rps_cpus</c> inside each namespace and read back; throws
+    /// <see cref="WireException"/> when the kernel refuses (no RPS: CONFIG_RPS off) or reads back another set.
+    /// </summary>
+    public void SteerReceive(IReadOnlyList<int> serverCores, IReadOnlyList<int> farCores)
+    {
+        Steer(ServerNamespace, ServerInterface, serverCores);
+        Steer(FarNamespace, FarInterface, farCores);
+        lock (_lock) ReceiveCores = (serverCores.ToArray(), farCores.ToArray());
+    }
+
+    void Steer(string ns, string device, IReadOnlyList<int> cores)
+    {
+        string mask = CpuBitmap.Format(cores);
+        // ip netns exec mounts the namespace's own /sys, where the device is; the queue files exist only with CONFIG_RPS.
+        string script = $"set -e; for q in /sys/class/net/{device}/queues/rx-*; do echo {mask} > $q/rps_cpus; cat $q/rps_cpus; done";
+        string readBack = IpCommand.Run("netns", "exec", LiveName(ns), "sh", "-c", script);
+        var lines = readBack.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var want = cores.Distinct().Order().ToArray();
+        if (lines.Length == 0 || lines.Any(l => !CpuBitmap.Parse(l).SequenceEqual(want)))
+            throw new WireException($"steering receive work on {ns}/{device} to cores {string.Join(',', want)} (rps_cpus {mask}) read back '{readBack.Trim()}'");
+    }
+
     /// <summary>Runs <paramref name="body"/> inside the server namespace (e.g. to open the AF_PACKET ring on <see cref="ServerInterface"/>).</summary>
     public T RunInServerNamespace<T>(Func<T> body) => NetNamespace.Run(LiveName(ServerNamespace), body);
 

@@ -54,6 +54,24 @@ public class WireEndToEndTests
         wire.Dispose(); // a second dispose is harmless
     }
 
+    /// <summary>Receive steering writes each end's rps_cpus inside its own namespace: the server end's to the server cores, the far end's to the load cores.</summary>
+    [Fact]
+    public void SteeringPutsEachEndsReceiveWorkOnItsOwnCores()
+    {
+        StackOnWire.SkipUnlessAvailable();
+        var allowed = CoreAffinity.AllowedCpus();
+        int server = allowed[0], far = allowed[^1];
+        using var wire = VethWire.Create(subnet: 81);
+        Assert.Null(wire.ReceiveCores);
+        string RpsCpus(string ns, string dev) => Ip("netns", "exec", ns, "cat", $"/sys/class/net/{dev}/queues/rx-0/rps_cpus");
+        Assert.Empty(CpuBitmap.Parse(RpsCpus(wire.ServerNamespace, VethWire.ServerInterface))); // the veth's default: no steering
+        wire.SteerReceive([server], [far]);
+        Assert.Equal([server], CpuBitmap.Parse(RpsCpus(wire.ServerNamespace, VethWire.ServerInterface)));
+        Assert.Equal([far], CpuBitmap.Parse(RpsCpus(wire.FarNamespace, VethWire.FarInterface)));
+        Assert.Equal([server], wire.ReceiveCores!.Value.Server);
+        Assert.Equal([far], wire.ReceiveCores!.Value.Far);
+    }
+
     [Fact]
     public void NamespacesLeftByADeadProcessAreRemovedAndLiveOnesKept()
     {
