@@ -50,6 +50,21 @@ public static class ExperimentOptions
         },
     };
 
+    /// <summary>
+    /// An option that takes one of a few words (<paramref name="allowed"/>, the first the default); a bad value names
+    /// the option, the value, what the words name (<paramref name="kind"/>) and the allowed ones.
+    /// </summary>
+    public static Option<string> Choice(string name, string description, string kind, params string[] allowed)
+    {
+        var option = new Option<string>(name) { Description = description, DefaultValueFactory = _ => allowed[0] };
+        option.Validators.Add(r =>
+        {
+            string? v = r.GetValueOrDefault<string>();
+            if (!allowed.Contains(v)) r.AddError($"{name}: '{v}' is not {kind}; allowed: {string.Join(", ", allowed)}");
+        });
+        return option;
+    }
+
     /// <summary>--out: the run folder (not empty, not an existing file); results go to one subfolder per experiment.</summary>
     /// <param name="experimentIds">The subfolders the program writes, as the description lists them.</param>
     public static Option<string> OutDir(params string[] experimentIds)

@@ -61,16 +61,12 @@ public static class IoCli
             foreach (var p in parts)
                 if (!IoSettings.Parts.Contains(p)) r.AddError($"--only: '{p}' is not a part of this experiment; allowed: {string.Join(", ", IoSettings.Parts)}");
         });
-        var ring = new Option<string>("--ring")
-        {
-            Description = "AF_PACKET ring of the user-level stack's NIC driver core: v2 (one frame per slot, handed over as soon as it is written, like a NIC's descriptor ring) or v3 (blocks of frames, handed over when full or 1 ms after they open: a latency floor for request/response traffic) (default v2)",
-            DefaultValueFactory = _ => "v2",
-        };
-        ring.Validators.Add(r =>
-        {
-            string? v = r.GetValueOrDefault<string>();
-            if (v is not ("v2" or "v3")) r.AddError($"--ring: '{v}' is not a ring version; allowed: v2, v3");
-        });
+        var ring = ExperimentOptions.Choice("--ring",
+            "AF_PACKET ring of the user-level stack's NIC driver core: v2 (one frame per slot, handed over as soon as it is written, like a NIC's descriptor ring) or v3 (blocks of frames, handed over when full or 1 ms after they open: a latency floor for request/response traffic)",
+            "a ring version", "v2", "v3");
+        var rxSteering = ExperimentOptions.Choice("--rx-steering",
+            "Where the kernel's receive work for the veth wire runs: sender (the veth's default: each end's on the core that sent the frame, so the server side's on the load generator's cores and the far side's on the server's) or sides (Receive Packet Steering: the server end's on the server's first core, the far end's on the load generator's cores, as with two machines)",
+            "a steering", "sender", "sides");
         var outDir = ExperimentOptions.OutDir(IoSettings.ExperimentId);
         var profiles = new ProfileOptions($"Smoke-test size ({Describe("quick")})", $"Publication size ({Describe("full")})", Describe);
 
@@ -78,7 +74,7 @@ public static class IoCli
             $"{ExperimentRegistry.Get(IoSettings.ExperimentId).Title}: UDP echo and a web server (static page; SQLite-backed dynamic pages) on the multikernel's " +
             $"NIC driver, user-level stack and server cores over the run's own veth wire (and, as an extra series, on the host kernel's stack over loopback) " +
             $"against a host socket loop, Kestrel and lighttpd on the same cores and wire. Default size: {Describe("default")}.");
-        foreach (var o in new Option[] { cores, serverCores, duration, repetitions, payload, flows, window, connections, only, ring, outDir, profiles.Quick, profiles.Full }) root.Options.Add(o);
+        foreach (var o in new Option[] { cores, serverCores, duration, repetitions, payload, flows, window, connections, only, ring, rxSteering, outDir, profiles.Quick, profiles.Full }) root.Options.Add(o);
         profiles.AddCheckTo(root);
 
         root.SetAction(pr =>
@@ -99,6 +95,7 @@ public static class IoCli
                 OutDir = pr.GetValue(outDir) ?? ExperimentOptions.DefaultRunFolder(),
                 Profile = profile,
                 Ring = pr.GetValue(ring) == "v3" ? PacketRingVersion.V3 : PacketRingVersion.V2,
+                RxSteering = pr.GetValue(rxSteering) == "sides" ? ReceiveSteering.Sides : ReceiveSteering.Sender,
             };
             if (settings.ServerCores > settings.Cores.Length)
             {

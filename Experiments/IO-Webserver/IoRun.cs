@@ -28,6 +28,9 @@ public static class IoRun
         meta.Notes.Add("wire=veth series run on a veth pair between two network namespaces this program makes per series and removes after it (link-local 169.254.77.0/24 only: nothing leaves the machine); " +
                        "the stack=user multikernel owns an AF_PACKET ring on the server end (NIC driver core) and runs its own Ethernet/ARP/IPv4/UDP/TCP stack (stack core); the host baselines bind the same server address in the server namespace; clients and wrk run in the far namespace on the host kernel's TCP/IP. " +
                        "wire=loopback series (stack=kernel: the driver dispatcher polls a loopback socket) run on 127.0.0.1 inside this machine. In every multikernel series packet and request bytes cross cores through shared buffers and only descriptors cross by URPC");
+        meta.Notes.Add(s.RxSteering == ReceiveSteering.Sender
+            ? "rx=sender (--rx-steering): the veth's default; the kernel's receive work for a frame runs on the core that sent it, so the server side's (the host baselines' TCP/UDP input, the copy into the user-level stack's AF_PACKET ring) on the load generator's cores and the far side's (wrk's and the UDP generator's input) on the server's core"
+            : "rx=sides (--rx-steering): Receive Packet Steering on both veth ends; the server end's kernel receive work runs on the server's first core (the multikernel's NIC driver core), the far end's on the load generator's cores, as with a server machine and a load machine");
         meta.Notes.Add($"load average at start: {LoadAverage.Read()}");
         var points = Plan(s, allowed, meta.Notes, stderr);
         var rec = new ExperimentRecorder(Path.Combine(s.OutDir, IoSettings.ExperimentId), meta, points.Select(p => p.Name));
@@ -81,7 +84,7 @@ public static class IoRun
             notes.Add($"{series}{(param.Length > 0 ? $" [{param}]" : "")} skipped: {reason}");
             points.Add(new PlannedPoint(name, 0.01, () => [Rows.Skipped(series, cores, param, metric, unit, reason)]));
         }
-        string userStack = $"user;ring={s.RingName}", User = $"stack={userStack};wire=veth";
+        string userStack = $"user;ring={s.RingName}", User = $"stack={userStack};{s.WireParam(veth: true)}";
         const string Kernel = "stack=kernel;wire=loopback";
         if (s.Only.Contains(IoSettings.Udp))
         {
@@ -136,7 +139,7 @@ public static class IoRun
                     WebCheck.Static, StaticPage.Path, null, kernelLoad, s,
                     $"extra series on the host kernel's TCP: TCP NIC driver dispatcher on core {kernelCores[0]} (epoll-polled loopback sockets), HTTP server dispatcher on core {kernelCores[1]}")));
             }
-            string baseParam = $"wire={(veth ? "veth" : "loopback")}";
+            string baseParam = s.WireParam(veth);
             if (noWrk != null)
                 Skip("static/kestrel", WebSeries.StaticKestrel, server.Length, baseParam, rps, rpsUnit, noWrk);
             else
@@ -178,7 +181,7 @@ public static class IoRun
                     $"extra series on the host kernel's TCP: TCP NIC driver dispatcher on core {kernelCores[0]} (loopback sockets), HTTP server dispatcher on core {kernelCores[1]}, {dbPlace}; SQLite opened on the database core")));
             }
             if (noWrk != null)
-                Skip("dynamic/kestrel", WebSeries.DynamicKestrel, server.Length, $"wire={(veth ? "veth" : "loopback")}", rps, rpsUnit, noWrk);
+                Skip("dynamic/kestrel", WebSeries.DynamicKestrel, server.Length, s.WireParam(veth), rps, rpsUnit, noWrk);
             else
                 points.Add(new PlannedPoint("dynamic/kestrel", runCost + 2, () => DynamicSeries.Measure(WebSeries.DynamicKestrel, null, veth, (wire, db) => KestrelBaseline.Start(server, db, wire), load, s,
                     $"ASP.NET Core Kestrel minimal API in a child process pinned with taskset to cores {CoreList.Format(server)}, one SQLite connection per thread-pool thread")));

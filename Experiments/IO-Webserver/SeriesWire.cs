@@ -1,4 +1,5 @@
 using System.Net;
+using Experiments.Common;
 using Multikernel.Net;
 using Multikernel.Net.Wire;
 
@@ -18,18 +19,36 @@ public sealed class SeriesWire : IDisposable
 
     public VethWire? Veth { get; }
 
-    SeriesWire(VethWire? veth) => Veth = veth;
+    /// <summary>Where the veth wire's kernel receive work runs once <see cref="SteerReceive"/> has been called.</summary>
+    public ReceiveSteering Steering { get; }
 
-    public static SeriesWire Loopback() => new(null);
+    SeriesWire(VethWire? veth, ReceiveSteering steering)
+    {
+        Veth = veth;
+        Steering = steering;
+    }
+
+    public static SeriesWire Loopback() => new(null, ReceiveSteering.Sender);
 
     /// <summary>Builds the wire; throws <see cref="WireException"/> (with the fix) when this process cannot.</summary>
-    public static SeriesWire CreateVeth() => new(VethWire.Create(Subnet));
+    public static SeriesWire CreateVeth(ReceiveSteering steering = ReceiveSteering.Sender) => new(VethWire.Create(Subnet), steering);
+
+    /// <summary>
+    /// Applies <see cref="Steering"/> (veth only; call it once the server runs, before any load): with
+    /// <see cref="ReceiveSteering.Sides"/> the server end's receive work goes to the first of
+    /// <paramref name="serverCores"/>, the far end's to <paramref name="loadCores"/>.
+    /// </summary>
+    public void SteerReceive(IReadOnlyList<int> serverCores, IReadOnlyList<int> loadCores)
+    {
+        if (Veth == null || Steering == ReceiveSteering.Sender) return;
+        Veth.SteerReceive([serverCores[0]], loadCores);
+    }
 
     /// <summary>Null when a veth wire can be built here, else why not and how to fix it.</summary>
     public static string? VethMissing => WirePrerequisites.Missing;
 
-    /// <summary>"veth" or "loopback", for Param.</summary>
-    public string Label => Veth == null ? "loopback" : "veth";
+    /// <summary>The wire's Param keys: <c>wire=veth;rx=sender|sides</c> or <c>wire=loopback</c> (as <see cref="IoSettings.WireParam"/>).</summary>
+    public string Param => Veth == null ? "wire=loopback" : $"wire=veth;rx={(Steering == ReceiveSteering.Sender ? "sender" : "sides")}";
 
     /// <summary>Where clients reach the server.</summary>
     public IPAddress ServerAddress => Veth == null ? IPAddress.Loopback : ToIp(Veth.ServerAddress);
@@ -68,7 +87,10 @@ public sealed class SeriesWire : IDisposable
 
     public string Describe() => Veth == null
         ? "loopback (127.0.0.1) inside this machine's own network namespace"
-        : $"{Veth} (link-local addresses only, namespaces made for this series and removed after it); clients in the far namespace";
+        : $"{Veth} (link-local addresses only, namespaces made for this series and removed after it); clients in the far namespace; " +
+          (Veth.ReceiveCores is var (server, far)
+              ? $"kernel receive work steered (RPS): the server end's on core(s) {CoreList.Format(server)}, the far end's on core(s) {CoreList.Format(far)}"
+              : "kernel receive work on the sending core (the veth's default: the server end's on the load cores, the far end's on the server's)");
 
     public static IPAddress ToIp(Ipv4Address a) => new([(byte)(a.Value >> 24), (byte)(a.Value >> 16), (byte)(a.Value >> 8), (byte)a.Value]);
 

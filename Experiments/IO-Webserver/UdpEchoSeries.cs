@@ -18,23 +18,30 @@ public static class UdpEchoSeries
     /// <param name="veth">True: the series runs on its own veth wire (made here, removed after), clients in the far namespace; false: loopback.</param>
     public static IReadOnlyList<ResultRow> Measure(string series, string? stack, bool veth, Func<SeriesWire, IUdpEchoServer> start, int loadCore, IoSettings s, string placement)
     {
-        using var wire = veth ? SeriesWire.CreateVeth() : SeriesWire.Loopback();
+        using var wire = veth ? SeriesWire.CreateVeth(s.RxSteering) : SeriesWire.Loopback();
         using var server = start(wire);
+        wire.SteerReceive(server.Cores, [loadCore]);
         var load = new UdpLoadSettings(server.Port, s.PayloadBytes, s.Flows, s.Window, s.Warmup, MaxPacketsPerRun, loadCore) { Address = server.Address, Namespace = wire.ClientNamespace };
         var warm = UdpLoadGenerator.Run(load);
         var runs = new List<UdpLoadResult>();
-        for (int r = 0; r < s.Repetitions; r++) runs.Add(UdpLoadGenerator.Run(load with { Duration = s.Duration }));
+        var busy = new CoreBusyRecord(server.Cores, [loadCore]);
+        for (int r = 0; r < s.Repetitions; r++)
+        {
+            busy.Begin();
+            runs.Add(UdpLoadGenerator.Run(load with { Duration = s.Duration }));
+            busy.End();
+        }
         string account = server.Stop();
         bool balanced = server switch { MkUdpEchoServer mk => mk.Balanced, MkUserUdpEchoServer user => user.Balanced, _ => true };
         bool clean = warm.Clean && runs.All(x => x.Clean) && balanced;
         int cores = server.Cores.Count;
-        string param = string.Create(CultureInfo.InvariantCulture, $"{(stack != null ? $"stack={stack};" : "")}wire={wire.Label};payload={s.PayloadBytes};flows={s.Flows};window={s.Window};duration_s={s.Duration.TotalSeconds:0.###}");
+        string param = string.Create(CultureInfo.InvariantCulture, $"{(stack != null ? $"stack={stack};" : "")}{wire.Param};payload={s.PayloadBytes};flows={s.Flows};window={s.Window};duration_s={s.Duration.TotalSeconds:0.###}");
         var problems = (balanced ? [] : new[] { "server account unbalanced" })
             .Concat(warm.Clean ? [] : ["warm-up: " + warm.Describe()])
             .Concat(runs.Where(x => !x.Clean).Select(x => "run: " + x.Describe()));
         string note = (clean ? "" : $"CHECK FAILED: {string.Join("; ", problems)}; ") +
                       $"checks: every reply has the right length, flow, next sequence of its flow and intact payload, nothing lost ({runs.Sum(x => x.Received)} replies timed); " +
-                      $"server: {account}; {placement}; network: {wire.Describe()}";
+                      $"server: {account}; {placement}; {busy.Describe()}; network: {wire.Describe()}";
         var pps = runs.Select(x => x.PacketsPerSecond).ToArray();
         return
         [
@@ -42,6 +49,7 @@ public static class UdpEchoSeries
             Rows.Of(series, cores, param, "mbit_per_s", "Mbit/s", pps.Select(p => p * s.PayloadBytes * 8 / 1e6).ToArray(), clean, "payload bits one way (UDP/IP headers not counted); " + note),
             Rows.Of(series, cores, param, "p50_latency_us", "us", runs.Select(x => x.Percentile(0.50) / 1000).ToArray(), clean, "median over repetitions of each run's median round trip; " + note),
             Rows.Of(series, cores, param, "p99_latency_us", "us", runs.Select(x => x.Percentile(0.99) / 1000).ToArray(), clean, "median over repetitions of each run's 99th-percentile round trip; " + note),
+            .. busy.Rows(series, cores, param, note),
         ];
     }
 }

@@ -21,22 +21,29 @@ public static class WebSeries
     public static IReadOnlyList<ResultRow> Measure(string series, string? stack, bool veth, Func<SeriesWire, IWebServer> start, Func<Func<HttpClientConnection>, string?> check,
                                                    string? path, string? luaScript, LoadPlacement load, IoSettings s, string what)
     {
-        using var wire = veth ? SeriesWire.CreateVeth() : SeriesWire.Loopback();
+        using var wire = veth ? SeriesWire.CreateVeth(s.RxSteering) : SeriesWire.Loopback();
         using var server = start(wire);
+        wire.SteerReceive(server.Cores, load.Cores);
         string? problem = check(() => wire.Connect(server.Port));
         string url = $"http://{server.Address}:{server.Port}{path ?? "/"}";
         var warm = WrkRunner.Run(url, s.Warmup, s.Connections, load.Cores, luaScript, wire.ClientNamespace);
         var runs = new List<WrkResult>();
-        for (int r = 0; r < s.Repetitions; r++) runs.Add(WrkRunner.Run(url, s.Duration, s.Connections, load.Cores, luaScript, wire.ClientNamespace));
+        var busy = new CoreBusyRecord(server.Cores, load.Cores);
+        for (int r = 0; r < s.Repetitions; r++)
+        {
+            busy.Begin();
+            runs.Add(WrkRunner.Run(url, s.Duration, s.Connections, load.Cores, luaScript, wire.ClientNamespace));
+            busy.End();
+        }
         string account = server.Stop();
         // A check after the load would be nicer, but the server is stopped to read its account; the check before
         // the load and wrk's status counts during it are what Verified rests on.
         bool clean = problem == null && runs.All(x => x.Clean);
         int wrkSeconds = Math.Max(1, (int)Math.Round(s.Duration.TotalSeconds));
-        string param = string.Create(CultureInfo.InvariantCulture, $"{(stack != null ? $"stack={stack};" : "")}wire={wire.Label};connections={s.Connections};duration_s={wrkSeconds};wrk_threads={Math.Min(load.Cores.Length, s.Connections)}");
+        string param = string.Create(CultureInfo.InvariantCulture, $"{(stack != null ? $"stack={stack};" : "")}{wire.Param};connections={s.Connections};duration_s={wrkSeconds};wrk_threads={Math.Min(load.Cores.Length, s.Connections)}");
         string note = (clean ? "" : $"CHECK FAILED: {problem ?? ""}{string.Join("; ", runs.Where(x => !x.Clean).Select(x => "wrk run: " + x.Describe()))}; ") +
                       $"checks: 200, Content-Length and exact page on a kept-alive connection with pipelining before the load; wrk: {runs.Sum(x => x.Requests)} timed requests, " +
-                      $"{runs.Sum(x => x.Non2xx)} non-2xx, {runs.Sum(x => x.SocketErrors)} socket errors; server: {what}; {account}; {load.Description}; network: {wire.Describe()}";
+                      $"{runs.Sum(x => x.Non2xx)} non-2xx, {runs.Sum(x => x.SocketErrors)} socket errors; server: {what}; {account}; {load.Description}; {busy.Describe()}; network: {wire.Describe()}";
         int cores = server.Cores.Count;
         return
         [
@@ -44,6 +51,7 @@ public static class WebSeries
             Rows.Of(series, cores, param, "mbit_per_s", "Mbit/s", runs.Select(x => x.BytesPerSecond * 8 / 1e6).ToArray(), clean, "wrk Transfer/sec (response heads and bodies); " + note),
             Rows.Of(series, cores, param, "p50_latency_us", "us", runs.Select(x => x.P50Us).ToArray(), clean, "median over runs of wrk's 50% latency; " + note),
             Rows.Of(series, cores, param, "p99_latency_us", "us", runs.Select(x => x.P99Us).ToArray(), clean, "median over runs of wrk's 99% latency; " + note),
+            .. busy.Rows(series, cores, param, note),
         ];
     }
 }

@@ -25,6 +25,7 @@ public class IOCliTests
     [InlineData("--only", ",", "--only", "allowed: udp, static, dynamic")]
     [InlineData("--connections", "many", "--connections", "not a whole number")]
     [InlineData("--ring", "v4", "--ring", "allowed: v2, v3")]
+    [InlineData("--rx-steering", "rss", "--rx-steering", "allowed: sender, sides")]
     public void BadValueNamesOptionAndAllowedValuesAndExitsWith2(string option, string value, string named, string allowed)
         => ProgramRun.AssertRefusedWritingNothing(IoCli.Run, IoSettings.ExperimentId, option, value, named, allowed);
 
@@ -35,11 +36,16 @@ public class IOCliTests
         ProgramRun.AssertFileAsOutRefused(IoCli.Run);
     }
 
+    /// <summary>
+    /// With --rx-steering sides: every series checked, the veth rows say rx=sides and where the receive work went, and
+    /// every series records how busy its server and load cores were (the default, rx=sender, is what the static and
+    /// dynamic quick runs use).
+    /// </summary>
     [Fact]
     public void UdpQuickRunWritesCheckedRowsForBothSeries()
     {
         string dir = TestCores.TempDir();
-        var (exit, _, err) = Run("--quick", "--only", "udp", "--duration", "0.3", "--repetitions", "1", "--cores", CoreList.Format(TestCores.UpToTwo), "--out", dir);
+        var (exit, _, err) = Run("--quick", "--only", "udp", "--duration", "0.3", "--repetitions", "1", "--cores", CoreList.Format(TestCores.UpToTwo), "--rx-steering", "sides", "--out", dir);
         Assert.True(exit == 0, err);
         string exp = Path.Combine(dir, IoSettings.ExperimentId);
         var rows = ResultsFile.Read(exp);
@@ -52,7 +58,8 @@ public class IOCliTests
             Assert.Equal("pass", host.Verified);
             Assert.True(host.Median > 0);
             Assert.Equal(1, host.Cores);
-            Assert.Contains(SeriesWire.VethMissing == null ? "wire=veth" : "wire=loopback", host.Param);
+            Assert.Contains(SeriesWire.VethMissing == null ? "wire=veth;rx=sides" : "wire=loopback", host.Param);
+            if (SeriesWire.VethMissing == null) Assert.Contains("kernel receive work steered (RPS): the server end's on core(s) ", host.Note);
             if (TestCores.HasTwo)
             {
                 var kernel = Assert.Single(rows, r => r.Series == UdpEchoSeries.MkSeries && r.Metric == metric && r.Param.Contains("stack=kernel"));
@@ -71,6 +78,13 @@ public class IOCliTests
                 }
             }
         }
+        foreach (var r in rows.Where(r => r.Samples > 0 && r.Metric == "packets_per_s"))
+            foreach (string metric in new[] { CoreBusyRecord.ServerMetric, CoreBusyRecord.LoadMetric })
+            {
+                var busy = Assert.Single(rows, b => b.Series == r.Series && b.Param == r.Param && b.Metric == metric);
+                Assert.InRange(busy.Median, 0, 100);
+                Assert.Equal("%", busy.Unit);
+            }
         Assert.Contains("[io-webserver] 1/", err);
     }
 
@@ -154,6 +168,13 @@ public class IOCliTests
                     var row = Assert.Single(rows, r => Match(r) && r.Metric == metric);
                     Assert.True(row.Verified == "pass", row.Note);
                     Assert.True(row.Median > 0, $"{series} {stack} {metric} = {row.Median}");
+                }
+                var load = Assert.Single(rows, r => Match(r) && r.Metric == CoreBusyRecord.LoadMetric);
+                Assert.InRange(load.Median, 0, 100);
+                if (stack != "stack=kernel" && SeriesWire.VethMissing == null)
+                {
+                    Assert.Contains("wire=veth;rx=sender", load.Param); // the default
+                    Assert.Contains("kernel receive work on the sending core", load.Note);
                 }
             }
         }
