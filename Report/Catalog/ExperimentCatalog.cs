@@ -145,7 +145,9 @@ public static class ExperimentCatalog
         + "Kestrel and lighttpd on the same server cores, each loaded by our generator or wrk on cores of its own where the "
         + "machine has one (the notes say where it ran); latency percentiles as reported by the load generator. "
         + "stack=user: the multikernel's own network stack; stack=kernel: the host kernel's sockets (an extra series that "
-        + "keeps its driver and server on two cores).",
+        + "keeps its driver and server on two cores). rx=sender: the veth's default, each end's kernel receive work on "
+        + "the core that sent the frame; rx=sides: steered to each side's own cores, as with two machines. The table of "
+        + "busy cores tells a server-bound run from one the load generator limited (its cores at 95% or more).",
         "The NIC is modelled (a frame ring or a socket stands in for the e1000); the paper's numbers were bound by a "
         + "real gigabit NIC, so its values are a different regime, drawn for scale.",
         [
@@ -158,6 +160,8 @@ public static class ExperimentCatalog
                 "Latency (µs)", Category: r => LatencyCategory(r)),
             new("Web server latency", PanelKind.Bars, r => r.Series.StartsWith("web ", StringComparison.Ordinal) && r.Metric.EndsWith("_latency_us", StringComparison.Ordinal),
                 "Latency (µs)", Category: r => LatencyCategory(r)),
+            new("Cores busy during the timed runs (%): server and load generator", PanelKind.Table,
+                r => r.Metric is "server_cores_busy_pct" or "load_cores_busy_pct"),
             new("Throughput in Mbit/s", PanelKind.Listed, r => r.Metric == "mbit_per_s"),
         ],
         ["io-loopback", "io-udp-echo", "io-web-static", "io-web-dynamic"], FigureReadings.Io);

@@ -226,6 +226,56 @@ public class ClaimsTests
         Assert.Equal("mk 134,711 vs host 180,160 packets/s (0.75x)", udp.Numbers);
     }
 
+    /// <summary>
+    /// The load cores' busy time: a baseline whose load generator was saturated measured the generator, not the server
+    /// (not testable, whatever mk did); mk short of the claim with its generator saturated is only a lower bound (not
+    /// testable); short with load to spare, a miss; at or above a server-bound baseline, a hit whatever mk's load did
+    /// (its rate is a lower bound that already reaches the claim).
+    /// </summary>
+    [Fact]
+    public void Io_claims_weigh_a_saturated_load_generator()
+    {
+        ResultRow Busy(string series, int cores, double pct, string param = "") =>
+            FixtureRun.Row(Io, series, cores, pct, "load_cores_busy_pct", "%", param);
+        using var fx = new FixtureRun();
+        fx.Write(Io,
+        [
+            FixtureRun.Row(Io, "web static/mk", 1, 30_000, "requests_per_s", "requests/s", "stack=user;rx=sides"),
+            Busy("web static/mk", 1, 99.2, "stack=user;rx=sides"),
+            FixtureRun.Row(Io, "web static/lighttpd", 1, 36_000, "requests_per_s", "requests/s", "rx=sides"),
+            Busy("web static/lighttpd", 1, 90, "rx=sides"),
+            FixtureRun.Row(Io, "UDP echo/mk", 1, 100_000, "packets_per_s", "packets/s", "stack=user"),
+            Busy("UDP echo/mk", 1, 60, "stack=user"),
+            FixtureRun.Row(Io, "UDP echo/host", 1, 150_000, "packets_per_s", "packets/s"),
+            Busy("UDP echo/host", 1, 99),
+        ]);
+        var web = Judged(fx, "web-static", Verdict.NotTestable);
+        Assert.Contains("load generator's cores were 99% busy while it loaded the multikernel", web.Reason);
+        Assert.Contains("(0.83x); load generator's cores 99% busy against mk, 90% against lighttpd", web.Numbers);
+        var udp = Judged(fx, "udp-echo", Verdict.NotTestable); // the host loop's run measured its load generator
+        Assert.Contains("cores were 99% busy while it loaded host, so host's rate is the load generator's limit", udp.Reason);
+        Assert.Contains("60% busy against mk, 99% against host", udp.Numbers);
+
+        using var miss = new FixtureRun();
+        miss.Write(Io,
+        [
+            FixtureRun.Row(Io, "UDP echo/mk", 1, 100_000, "packets_per_s", "packets/s", "stack=user"),
+            Busy("UDP echo/mk", 1, 60, "stack=user"),
+            FixtureRun.Row(Io, "UDP echo/host", 1, 150_000, "packets_per_s", "packets/s"),
+            Busy("UDP echo/host", 1, 80),
+        ]);
+        Assert.Contains("(0.67x); load generator's cores 60% busy against mk, 80% against host", Judged(miss, "udp-echo", Verdict.DoesNotHold).Numbers);
+
+        using var hit = new FixtureRun();
+        hit.Write(Io,
+        [
+            FixtureRun.Row(Io, "web static/mk", 1, 40_000, "requests_per_s", "requests/s", "stack=user"),
+            Busy("web static/mk", 1, 99, "stack=user"),
+            FixtureRun.Row(Io, "web static/lighttpd", 1, 36_000, "requests_per_s", "requests/s"),
+        ]);
+        Assert.Equal("mk 40,000 vs lighttpd 36,000 requests/s (1.11x)", Judged(hit, "web-static", Verdict.Holds).Numbers); // no baseline busy row: no busy text
+    }
+
     [Fact]
     public void The_c_twin_and_urpc_vs_native_targets_read_the_ratio_rows()
     {
