@@ -84,6 +84,12 @@ public static class IoRun
             notes.Add($"{series}{(param.Length > 0 ? $" [{param}]" : "")} skipped: {reason}");
             points.Add(new PlannedPoint(name, 0.01, () => [Rows.Skipped(series, cores, param, metric, unit, reason)]));
         }
+        // A series that runs, or (missing not null) a skip row that says why not.
+        void Add(string name, string series, int cores, string param, string metric, string unit, string? missing, double cost, Func<IReadOnlyList<ResultRow>> measure)
+        {
+            if (missing != null) Skip(name, series, cores, param, metric, unit, missing);
+            else points.Add(new PlannedPoint(name, cost, measure));
+        }
         string userStack = $"user;ring={s.RingName}", User = $"stack={userStack};{s.WireParam(veth: true)}";
         const string Kernel = "stack=kernel;wire=loopback";
         if (s.Only.Contains(IoSettings.Udp))
@@ -92,99 +98,76 @@ public static class IoRun
             var load = LoadPlacement.For(s.Cores, server.Length, allowed);
             NoteShared("UDP echo", load);
             const string pps = "packets_per_s", ppsUnit = "packets/s";
-            if (noWire != null) Skip("udp/mk", UdpEchoSeries.MkSeries, server.Length, User, pps, ppsUnit, noWire);
-            else if (s.PayloadBytes > MaxUserStackPayload) Skip("udp/mk", UdpEchoSeries.MkSeries, server.Length, User, pps, ppsUnit,
-                $"the user-level stack does not fragment: --payload {s.PayloadBytes} is above {MaxUserStackPayload} B, the largest datagram in one 1500-byte frame; use --payload {MaxUserStackPayload} or less");
-            else
-                points.Add(new PlannedPoint("udp/mk", runCost + 1, () => UdpEchoSeries.Measure(UdpEchoSeries.MkSeries, userStack, veth: true,
-                    wire => MkUserUdpEchoServer.Start(wire, server, s.PayloadBytes, ring: s.RingOptions), load.Cores[0], s,
-                    $"{UserStackPlacement(server, s, "Ethernet/ARP/IPv4/UDP and the echo service")}; {load.Description}")));
+            string? noUser = noWire ?? (s.PayloadBytes > MaxUserStackPayload
+                ? $"the user-level stack does not fragment: --payload {s.PayloadBytes} is above {MaxUserStackPayload} B, the largest datagram in one 1500-byte frame; use --payload {MaxUserStackPayload} or less"
+                : null);
+            Add("udp/mk", UdpEchoSeries.MkSeries, server.Length, User, pps, ppsUnit, noUser, runCost + 1, () => UdpEchoSeries.Measure(UdpEchoSeries.MkSeries, userStack, veth: true,
+                wire => MkUserUdpEchoServer.Start(wire, server, s.PayloadBytes, ring: s.RingOptions), load.Cores[0], s,
+                $"{UserStackPlacement(server, s, "Ethernet/ARP/IPv4/UDP and the echo service")}; {load.Description}"));
             // The extra series on the host kernel's sockets keeps its two-core layout (driver, echo stack) whatever the server cores.
-            if (two)
-            {
-                var kernelLoad = LoadPlacement.For(s.Cores, 2, allowed);
-                NoteShared("UDP echo, stack=kernel extra series", kernelLoad);
-                points.Add(new PlannedPoint("udp/mk-kernel", runCost, () => UdpEchoSeries.Measure(UdpEchoSeries.MkSeries, "kernel", veth: false,
-                        _ => MkUdpEchoServer.Start(s.Cores[0], s.Cores[1], s.PayloadBytes), kernelLoad.Cores[0], s,
-                        $"extra series on the host kernel's UDP: driver dispatcher on core {s.Cores[0]} polling a loopback socket, echo stack dispatcher on core {s.Cores[1]}; {kernelLoad.Description}")));
-            }
-            else
-                Skip("udp/mk-kernel", UdpEchoSeries.MkSeries, 2, Kernel, pps, ppsUnit, TooFewCores(s, 2, "a driver core and a stack core"));
+            var kernelLoad = LoadPlacement.For(s.Cores, 2, allowed);
+            if (two) NoteShared("UDP echo, stack=kernel extra series", kernelLoad);
+            Add("udp/mk-kernel", UdpEchoSeries.MkSeries, 2, Kernel, pps, ppsUnit, two ? null : TooFewCores(s, 2, "a driver core and a stack core"), runCost,
+                () => UdpEchoSeries.Measure(UdpEchoSeries.MkSeries, "kernel", veth: false,
+                    _ => MkUdpEchoServer.Start(s.Cores[0], s.Cores[1], s.PayloadBytes), kernelLoad.Cores[0], s,
+                    $"extra series on the host kernel's UDP: driver dispatcher on core {s.Cores[0]} polling a loopback socket, echo stack dispatcher on core {s.Cores[1]}; {kernelLoad.Description}"));
             points.Add(new PlannedPoint("udp/host", runCost + (veth ? 1 : 0), () => UdpEchoSeries.Measure(UdpEchoSeries.HostSeries, null, veth,
                 wire => HostUdpEchoServer.Start(server[0], s.PayloadBytes, wire), load.Cores[0], s,
                 $"blocking receive/send loop on one thread pinned to core {server[0]}{(veth ? ", in the server namespace on the veth wire's server address" : "")}; {load.Description}")));
         }
         const string rps = "requests_per_s", rpsUnit = "requests/s";
+        string? noWrk = Tools.Wrk == null ? Tools.MissingReason("wrk") : null;
+        string? noWebUser = noWrk ?? noWire;
+        // A web part's server cores, and wrk on up to WrkCores free cores (one wrk thread each), so that on a big machine the load generator is not the bottleneck.
+        (int[] Server, LoadPlacement Load) WebLayout(int layoutCores, string part)
+        {
+            var server = s.ServerCoresFor(layoutCores, allowed);
+            var load = LoadPlacement.For(s.Cores, server.Length, allowed, WrkCores);
+            NoteShared(part, load);
+            return (server, load);
+        }
         if (s.Only.Contains(IoSettings.Static))
         {
-            // wrk gets up to WrkCores free cores (one wrk thread each), so that on a big machine the load generator is not the bottleneck.
-            var server = s.ServerCoresFor(IoSettings.StaticLayoutCores, allowed);
-            var load = LoadPlacement.For(s.Cores, server.Length, allowed, WrkCores);
-            NoteShared("web static", load);
-            string? noWrk = Tools.Wrk == null ? Tools.MissingReason("wrk") : null;
-            string? noUser = noWrk ?? noWire;
-            if (noUser != null) Skip("static/mk", WebSeries.StaticMk, server.Length, User, rps, rpsUnit, noUser);
-            else
-                points.Add(new PlannedPoint("static/mk", runCost + 1, () => WebSeries.Measure(WebSeries.StaticMk, userStack, veth: true, wire => MkUserWebServer.Start(wire, server, ring: s.RingOptions),
-                    WebCheck.Static, StaticPage.Path, null, load, s, UserStackPlacement(server, s, "Ethernet/ARP/IPv4/TCP", "the HTTP server dispatcher"))));
+            var (server, load) = WebLayout(IoSettings.StaticLayoutCores, "web static");
+            Add("static/mk", WebSeries.StaticMk, server.Length, User, rps, rpsUnit, noWebUser, runCost + 1, () => WebSeries.Measure(WebSeries.StaticMk, userStack, veth: true,
+                wire => MkUserWebServer.Start(wire, server, ring: s.RingOptions),
+                WebCheck.Static, StaticPage.Path, null, load, s, UserStackPlacement(server, s, "Ethernet/ARP/IPv4/TCP", "the HTTP server dispatcher")));
             // The extra series on the host kernel's sockets keeps its two-core layout (driver, HTTP server) whatever the server cores.
             var kernelCores = s.Cores.Take(2).ToArray();
             var kernelLoad = LoadPlacement.For(s.Cores, 2, allowed, WrkCores);
             string? noKernel = noWrk ?? (!two ? TooFewCores(s, 2, "a driver core and an HTTP server core") : null);
-            if (noKernel != null) Skip("static/mk-kernel", WebSeries.StaticMk, 2, Kernel, rps, rpsUnit, noKernel);
-            else
-            {
-                NoteShared("web static, stack=kernel extra series", kernelLoad);
-                points.Add(new PlannedPoint("static/mk-kernel", runCost, () => WebSeries.Measure(WebSeries.StaticMk, "kernel", veth: false, _ => MkWebServer.Start(kernelCores),
-                    WebCheck.Static, StaticPage.Path, null, kernelLoad, s,
-                    $"extra series on the host kernel's TCP: TCP NIC driver dispatcher on core {kernelCores[0]} (epoll-polled loopback sockets), HTTP server dispatcher on core {kernelCores[1]}")));
-            }
+            if (noKernel == null) NoteShared("web static, stack=kernel extra series", kernelLoad);
+            Add("static/mk-kernel", WebSeries.StaticMk, 2, Kernel, rps, rpsUnit, noKernel, runCost, () => WebSeries.Measure(WebSeries.StaticMk, "kernel", veth: false,
+                _ => MkWebServer.Start(kernelCores), WebCheck.Static, StaticPage.Path, null, kernelLoad, s,
+                $"extra series on the host kernel's TCP: TCP NIC driver dispatcher on core {kernelCores[0]} (epoll-polled loopback sockets), HTTP server dispatcher on core {kernelCores[1]}"));
             string baseParam = s.WireParam(veth);
-            if (noWrk != null)
-                Skip("static/kestrel", WebSeries.StaticKestrel, server.Length, baseParam, rps, rpsUnit, noWrk);
-            else
-                points.Add(new PlannedPoint("static/kestrel", runCost + 2, () => WebSeries.Measure(WebSeries.StaticKestrel, null, veth, wire => KestrelBaseline.Start(server, null, wire),
-                    WebCheck.Static, StaticPage.Path, null, load, s,
-                    $"ASP.NET Core Kestrel minimal API in a child process pinned with taskset to cores {CoreList.Format(server)}")));
+            Add("static/kestrel", WebSeries.StaticKestrel, server.Length, baseParam, rps, rpsUnit, noWrk, runCost + 2, () => WebSeries.Measure(WebSeries.StaticKestrel, null, veth,
+                wire => KestrelBaseline.Start(server, null, wire), WebCheck.Static, StaticPage.Path, null, load, s,
+                $"ASP.NET Core Kestrel minimal API in a child process pinned with taskset to cores {CoreList.Format(server)}"));
             string? noLighttpd = noWrk ?? (Tools.Lighttpd == null ? Tools.MissingReason("lighttpd") : null);
-            if (noLighttpd != null)
-                Skip("static/lighttpd", WebSeries.StaticLighttpd, server.Length, baseParam, rps, rpsUnit, noLighttpd);
-            else
-                points.Add(new PlannedPoint("static/lighttpd", runCost, () => WebSeries.Measure(WebSeries.StaticLighttpd, null, veth, wire => LighttpdServer.Start(server, wire),
-                    WebCheck.Static, StaticPage.Path, null, load, s,
-                    $"lighttpd (single-threaded event loop) pinned with taskset to cores {CoreList.Format(server)}")));
+            Add("static/lighttpd", WebSeries.StaticLighttpd, server.Length, baseParam, rps, rpsUnit, noLighttpd, runCost, () => WebSeries.Measure(WebSeries.StaticLighttpd, null, veth,
+                wire => LighttpdServer.Start(server, wire), WebCheck.Static, StaticPage.Path, null, load, s,
+                $"lighttpd (single-threaded event loop) pinned with taskset to cores {CoreList.Format(server)}"));
         }
         if (s.Only.Contains(IoSettings.Dynamic))
         {
             // The database gets a core of its own when the server has a third; else it shares the HTTP server's core.
-            var server = s.ServerCoresFor(IoSettings.DynamicLayoutCores, allowed);
-            var load = LoadPlacement.For(s.Cores, server.Length, allowed, WrkCores);
-            NoteShared("web dynamic", load);
-            string? noWrk = Tools.Wrk == null ? Tools.MissingReason("wrk") : null;
-            string? noUser = noWrk ?? noWire;
-            if (noUser != null) Skip("dynamic/mk", WebSeries.DynamicMk, server.Length, User, rps, rpsUnit, noUser);
-            else
-                points.Add(new PlannedPoint("dynamic/mk", runCost + 1, () => DynamicSeries.Measure(WebSeries.DynamicMk, userStack, veth: true,
-                    (wire, db) => MkUserWebServer.Start(wire, server, (http, txPool) => new DatabaseDispatcher(http, txPool, db), ring: s.RingOptions), load, s,
-                    $"{UserStackPlacement(server, s, "Ethernet/ARP/IPv4/TCP", "the HTTP server dispatcher", "the database dispatcher")}; SQLite (Microsoft.Data.Sqlite) opened on the database core")));
+            var (server, load) = WebLayout(IoSettings.DynamicLayoutCores, "web dynamic");
+            Add("dynamic/mk", WebSeries.DynamicMk, server.Length, User, rps, rpsUnit, noWebUser, runCost + 1, () => DynamicSeries.Measure(WebSeries.DynamicMk, userStack, veth: true,
+                (wire, db) => MkUserWebServer.Start(wire, server, (http, txPool) => new DatabaseDispatcher(http, txPool, db), ring: s.RingOptions), load, s,
+                $"{UserStackPlacement(server, s, "Ethernet/ARP/IPv4/TCP", "the HTTP server dispatcher", "the database dispatcher")}; SQLite (Microsoft.Data.Sqlite) opened on the database core"));
             // The extra series on the host kernel's sockets keeps its layout (driver, HTTP server, database if a third core is given) whatever the server cores.
             var kernelCores = s.Cores.Take(3).ToArray();
             var kernelLoad = LoadPlacement.For(s.Cores, kernelCores.Length, allowed, WrkCores);
             string dbPlace = kernelCores.Length >= 3 ? $"database dispatcher on core {kernelCores[2]}" : $"database dispatcher shares core {kernelCores[^1]} with the HTTP server (only 2 cores given)";
             string? noKernel = noWrk ?? (!two ? TooFewCores(s, 2, "a driver core and an HTTP server core; a third gives the database its own") : null);
-            if (noKernel != null) Skip("dynamic/mk-kernel", WebSeries.DynamicMk, 2, Kernel, rps, rpsUnit, noKernel);
-            else
-            {
-                NoteShared("web dynamic, stack=kernel extra series", kernelLoad);
-                points.Add(new PlannedPoint("dynamic/mk-kernel", runCost, () => DynamicSeries.Measure(WebSeries.DynamicMk, "kernel", veth: false,
-                    (_, db) => MkWebServer.Start(kernelCores, (http, txPool) => new DatabaseDispatcher(http, txPool, db)), kernelLoad, s,
-                    $"extra series on the host kernel's TCP: TCP NIC driver dispatcher on core {kernelCores[0]} (loopback sockets), HTTP server dispatcher on core {kernelCores[1]}, {dbPlace}; SQLite opened on the database core")));
-            }
-            if (noWrk != null)
-                Skip("dynamic/kestrel", WebSeries.DynamicKestrel, server.Length, s.WireParam(veth), rps, rpsUnit, noWrk);
-            else
-                points.Add(new PlannedPoint("dynamic/kestrel", runCost + 2, () => DynamicSeries.Measure(WebSeries.DynamicKestrel, null, veth, (wire, db) => KestrelBaseline.Start(server, db, wire), load, s,
-                    $"ASP.NET Core Kestrel minimal API in a child process pinned with taskset to cores {CoreList.Format(server)}, one SQLite connection per thread-pool thread")));
+            if (noKernel == null) NoteShared("web dynamic, stack=kernel extra series", kernelLoad);
+            Add("dynamic/mk-kernel", WebSeries.DynamicMk, 2, Kernel, rps, rpsUnit, noKernel, runCost, () => DynamicSeries.Measure(WebSeries.DynamicMk, "kernel", veth: false,
+                (_, db) => MkWebServer.Start(kernelCores, (http, txPool) => new DatabaseDispatcher(http, txPool, db)), kernelLoad, s,
+                $"extra series on the host kernel's TCP: TCP NIC driver dispatcher on core {kernelCores[0]} (loopback sockets), HTTP server dispatcher on core {kernelCores[1]}, {dbPlace}; SQLite opened on the database core"));
+            Add("dynamic/kestrel", WebSeries.DynamicKestrel, server.Length, s.WireParam(veth), rps, rpsUnit, noWrk, runCost + 2, () => DynamicSeries.Measure(WebSeries.DynamicKestrel, null, veth,
+                (wire, db) => KestrelBaseline.Start(server, db, wire), load, s,
+                $"ASP.NET Core Kestrel minimal API in a child process pinned with taskset to cores {CoreList.Format(server)}, one SQLite connection per thread-pool thread"));
         }
         return points;
     }
