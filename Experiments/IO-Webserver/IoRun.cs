@@ -15,6 +15,8 @@ public static class IoRun
     public const int Interrupted = ExitCode.Interrupted;
     /// <summary>At most this many cores (and wrk threads) for the HTTP load generator.</summary>
     public const int WrkCores = 4;
+    /// <summary>At most this many cores (one generator thread each, at most one per flow) for the UDP load generator.</summary>
+    public const int UdpLoadCores = 4;
 
     public static int Execute(IoSettings s, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
     {
@@ -95,24 +97,24 @@ public static class IoRun
         if (s.Only.Contains(IoSettings.Udp))
         {
             var server = s.ServerCoresFor(IoSettings.UdpLayoutCores, allowed);
-            var load = LoadPlacement.For(s.Cores, server.Length, allowed);
+            var load = LoadPlacement.For(s.Cores, server.Length, allowed, Math.Min(UdpLoadCores, s.Flows));
             NoteShared("UDP echo", load);
             const string pps = "packets_per_s", ppsUnit = "packets/s";
             string? noUser = noWire ?? (s.PayloadBytes > MaxUserStackPayload
                 ? $"the user-level stack does not fragment: --payload {s.PayloadBytes} is above {MaxUserStackPayload} B, the largest datagram in one 1500-byte frame; use --payload {MaxUserStackPayload} or less"
                 : null);
             Add("udp/mk", UdpEchoSeries.MkSeries, server.Length, User, pps, ppsUnit, noUser, runCost + 1, () => UdpEchoSeries.Measure(UdpEchoSeries.MkSeries, userStack, veth: true,
-                wire => MkUserUdpEchoServer.Start(wire, server, s.PayloadBytes, ring: s.RingOptions), load.Cores[0], s,
+                wire => MkUserUdpEchoServer.Start(wire, server, s.PayloadBytes, ring: s.RingOptions), load.Cores, s,
                 $"{UserStackPlacement(server, s, "Ethernet/ARP/IPv4/UDP and the echo service")}; {load.Description}"));
             // The extra series on the host kernel's sockets keeps its two-core layout (driver, echo stack) whatever the server cores.
-            var kernelLoad = LoadPlacement.For(s.Cores, 2, allowed);
+            var kernelLoad = LoadPlacement.For(s.Cores, 2, allowed, Math.Min(UdpLoadCores, s.Flows));
             if (two) NoteShared("UDP echo, stack=kernel extra series", kernelLoad);
             Add("udp/mk-kernel", UdpEchoSeries.MkSeries, 2, Kernel, pps, ppsUnit, two ? null : TooFewCores(s, 2, "a driver core and a stack core"), runCost,
                 () => UdpEchoSeries.Measure(UdpEchoSeries.MkSeries, "kernel", veth: false,
-                    _ => MkUdpEchoServer.Start(s.Cores[0], s.Cores[1], s.PayloadBytes), kernelLoad.Cores[0], s,
+                    _ => MkUdpEchoServer.Start(s.Cores[0], s.Cores[1], s.PayloadBytes), kernelLoad.Cores, s,
                     $"extra series on the host kernel's UDP: driver dispatcher on core {s.Cores[0]} polling a loopback socket, echo stack dispatcher on core {s.Cores[1]}; {kernelLoad.Description}"));
             points.Add(new PlannedPoint("udp/host", runCost + (veth ? 1 : 0), () => UdpEchoSeries.Measure(UdpEchoSeries.HostSeries, null, veth,
-                wire => HostUdpEchoServer.Start(server[0], s.PayloadBytes, wire), load.Cores[0], s,
+                wire => HostUdpEchoServer.Start(server[0], s.PayloadBytes, wire), load.Cores, s,
                 $"blocking receive/send loop on one thread pinned to core {server[0]}{(veth ? ", in the server namespace on the veth wire's server address" : "")}; {load.Description}")));
         }
         const string rps = "requests_per_s", rpsUnit = "requests/s";

@@ -16,15 +16,17 @@ public static class UdpEchoSeries
 
     /// <param name="stack">"user" or "kernel" for a multikernel series (Param stack=), null for a host baseline.</param>
     /// <param name="veth">True: the series runs on its own veth wire (made here, removed after), clients in the far namespace; false: loopback.</param>
-    public static IReadOnlyList<ResultRow> Measure(string series, string? stack, bool veth, Func<SeriesWire, IUdpEchoServer> start, int loadCore, IoSettings s, string placement)
+        /// <param name="loadCores">The load generator's cores: one thread on each of the first min(cores, --flows).</param>
+    public static IReadOnlyList<ResultRow> Measure(string series, string? stack, bool veth, Func<SeriesWire, IUdpEchoServer> start, IReadOnlyList<int> loadCores, IoSettings s, string placement)
     {
         using var wire = veth ? SeriesWire.CreateVeth(s.RxSteering) : SeriesWire.Loopback();
         using var server = start(wire);
-        wire.SteerReceive(server.Cores, [loadCore]);
-        var load = new UdpLoadSettings(server.Port, s.PayloadBytes, s.Flows, s.Window, s.Warmup, MaxPacketsPerRun, loadCore) { Address = server.Address, Namespace = wire.ClientNamespace };
+        var load = new UdpLoadSettings(server.Port, s.PayloadBytes, s.Flows, s.Window, s.Warmup, MaxPacketsPerRun, loadCores) { Address = server.Address, Namespace = wire.ClientNamespace };
+        var generatorCores = loadCores.Take(load.Threads).ToArray();
+        wire.SteerReceive(server.Cores, generatorCores);
         var warm = UdpLoadGenerator.Run(load);
         var runs = new List<UdpLoadResult>();
-        var busy = new CoreBusyRecord(server.Cores, [loadCore]);
+        var busy = new CoreBusyRecord(server.Cores, generatorCores);
         for (int r = 0; r < s.Repetitions; r++)
         {
             busy.Begin();
@@ -35,7 +37,7 @@ public static class UdpEchoSeries
         bool balanced = server switch { MkUdpEchoServer mk => mk.Balanced, MkUserUdpEchoServer user => user.Balanced, _ => true };
         bool clean = warm.Clean && runs.All(x => x.Clean) && balanced;
         int cores = server.Cores.Count;
-        string param = string.Create(CultureInfo.InvariantCulture, $"{(stack != null ? $"stack={stack};" : "")}{wire.Param};payload={s.PayloadBytes};flows={s.Flows};window={s.Window};duration_s={s.Duration.TotalSeconds:0.###}");
+        string param = string.Create(CultureInfo.InvariantCulture, $"{(stack != null ? $"stack={stack};" : "")}{wire.Param};payload={s.PayloadBytes};flows={s.Flows};window={s.Window};duration_s={s.Duration.TotalSeconds:0.###};load_threads={load.Threads}");
         var problems = (balanced ? [] : new[] { "server account unbalanced" })
             .Concat(warm.Clean ? [] : ["warm-up: " + warm.Describe()])
             .Concat(runs.Where(x => !x.Clean).Select(x => "run: " + x.Describe()));

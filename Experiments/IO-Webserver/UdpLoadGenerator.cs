@@ -12,9 +12,13 @@ namespace IOWebserver;
 /// <summary>What one load run asks for.</summary>
 /// <param name="Flows">Client sockets (flows); each keeps <paramref name="Window"/> datagrams outstanding (closed loop).</param>
 /// <param name="MaxPackets">Upper bound on datagrams sent in the run, whatever the duration.</param>
-/// <param name="Core">CPU the generator thread is pinned to.</param>
-public sealed record UdpLoadSettings(int Port, int PayloadBytes, int Flows, int Window, TimeSpan Duration, long MaxPackets, int Core)
+/// <param name="Cores">CPUs of the generator's threads: one thread pinned to each of the first min(cores, flows), the
+/// flows dealt to them in turn (flow f to thread f mod threads).</param>
+public sealed record UdpLoadSettings(int Port, int PayloadBytes, int Flows, int Window, TimeSpan Duration, long MaxPackets, IReadOnlyList<int> Cores)
 {
+    /// <summary>Generator threads: one per core, at most one per flow.</summary>
+    public int Threads => Math.Min(Cores.Count, Flows);
+
     /// <summary>Flow id, sequence number and send timestamp travel in the first bytes of every datagram.</summary>
     public const int HeaderBytes = 24;
     public const int MinPayload = HeaderBytes, MaxPayload = 8192;
@@ -52,9 +56,11 @@ public sealed class UdpLoadResult
 }
 
 /// <summary>
-/// The UDP load generator: one thread pinned to one core, a connected non-blocking socket per flow (drained without
-/// blocking; when none has a reply the thread blocks in poll(2) for at most 1 ms), a closed loop of
-/// <c>Window</c> datagrams in flight per flow. It stops sending at the duration or the packet bound, whichever comes
+/// The UDP load generator: one thread pinned to each of its cores, each with a connected non-blocking socket per flow
+/// of its own (drained without blocking; when none has a reply the thread blocks in poll(2) for at most 1 ms), a closed
+/// loop of <c>Window</c> datagrams in flight per flow. The threads create their sockets, wait for each other, then run
+/// together; the run's time is from the first thread's first send to the last thread's last reply, and its counts and
+/// latencies are all threads' together. It stops sending at the duration or the packet bound, whichever comes
 /// first, then collects the outstanding replies; a run that hears nothing for <see cref="ReplyTimeout"/> ends (the rest
 /// count as lost), except before its first reply, which may take up to <see cref="FirstReplyTimeout"/> (a server thread
 /// just started, neighbour resolution on a wire just made, a loaded machine). Datagram i of a flow carries (flow, i, send TSC) and a payload pattern that depends on i,
@@ -74,59 +80,97 @@ public static unsafe class UdpLoadGenerator
         if (s.PayloadBytes < UdpLoadSettings.MinPayload || s.PayloadBytes > UdpLoadSettings.MaxPayload)
             throw new ArgumentOutOfRangeException(nameof(s), s.PayloadBytes, $"payload must be {UdpLoadSettings.MinPayload} to {UdpLoadSettings.MaxPayload} bytes");
         if (s.Flows < 1 || s.Window < 1) throw new ArgumentOutOfRangeException(nameof(s), "flows and window must be at least 1");
-        UdpLoadResult? result = null;
-        Exception? fault = null;
-        var t = new Thread(() =>
+        if (s.Cores.Count < 1) throw new ArgumentException("the generator needs at least one core", nameof(s));
+        int threads = s.Threads;
+        var parts = new ThreadRun?[threads];
+        var faults = new Exception?[threads];
+        using var ready = new Barrier(threads);
+        var arrived = new bool[threads];
+        var workers = new Thread[threads];
+        for (int k = 0; k < threads; k++)
         {
-            try
+            int index = k, core = s.Cores[k];
+            // Flow f belongs to thread f mod threads; the packet bound and the latency samples are shared out the same way.
+            int[] flows = Enumerable.Range(0, s.Flows).Where(f => f % threads == index).ToArray();
+            long maxPackets = s.MaxPackets / threads + (index < s.MaxPackets % threads ? 1 : 0);
+            workers[k] = new Thread(() =>
             {
-                UdpLoadResult Body()
+                try
                 {
-                    CoreAffinity.PinCurrentThread(s.Core);
-                    return Loop(s);
+                    ThreadRun Body()
+                    {
+                        CoreAffinity.PinCurrentThread(core);
+                        return Loop(s, flows, maxPackets, MaxLatencySamples / threads, () =>
+                        {
+                            arrived[index] = true;
+                            ready.SignalAndWait(FirstReplyTimeout);
+                        });
+                    }
+                    parts[index] = s.Namespace == null ? Body() : NetNamespace.Run(s.Namespace, Body);
                 }
-                result = s.Namespace == null ? Body() : NetNamespace.Run(s.Namespace, Body);
-            }
-            catch (Exception e) { fault = e; }
-        }) { Name = $"udp-load-{s.Core}", IsBackground = true };
-        t.Start();
-        if (!t.Join(s.Duration + TimeSpan.FromSeconds(30))) throw new TimeoutException("UDP load generator did not finish");
-        if (fault != null) throw new InvalidOperationException($"UDP load generator failed: {fault.Message}", fault);
-        return result!;
+                catch (Exception e)
+                {
+                    faults[index] = e;
+                    if (!arrived[index]) ready.RemoveParticipant(); // the others must not wait for a thread that failed before the start
+                }
+            }) { Name = $"udp-load-{core}", IsBackground = true };
+        }
+        foreach (var w in workers) w.Start();
+        var until = DateTime.UtcNow + s.Duration + TimeSpan.FromSeconds(30);
+        foreach (var w in workers)
+            if (!w.Join(until - DateTime.UtcNow > TimeSpan.Zero ? until - DateTime.UtcNow : TimeSpan.Zero))
+                throw new TimeoutException("UDP load generator did not finish");
+        if (faults.FirstOrDefault(f => f != null) is { } fault) throw new InvalidOperationException($"UDP load generator failed: {fault.Message}", fault);
+        var runs = parts.Select(p => p!).ToArray();
+        long start = runs.Min(r => r.Start), lastReply = runs.Max(r => r.LastReply);
+        return new UdpLoadResult
+        {
+            Sent = runs.Sum(r => r.Sent), Received = runs.Sum(r => r.Received),
+            OutOfOrder = runs.Sum(r => r.OutOfOrder), Corrupt = runs.Sum(r => r.Corrupt),
+            Seconds = (double)(lastReply - start) / Stopwatch.Frequency,
+            LatencyNs = runs.SelectMany(r => r.LatencyNs).ToArray(),
+        };
     }
 
-    static UdpLoadResult Loop(UdpLoadSettings s)
+    /// <summary>One thread's share of a run: its counts, its first send and last reply (Stopwatch ticks), its latencies.</summary>
+    sealed record ThreadRun(long Sent, long Received, long OutOfOrder, long Corrupt, long Start, long LastReply, double[] LatencyNs);
+
+    /// <param name="flowIds">This thread's flows (their ids travel in the datagrams).</param>
+    /// <param name="startTogether">Called once the sockets exist; returns when every thread's do (or after a timeout).</param>
+    static ThreadRun Loop(UdpLoadSettings s, int[] flowIds, long maxPackets, int maxSamples, Action startTogether)
     {
         int payload = s.PayloadBytes;
-        var sockets = new Socket[s.Flows];
-        var fds = new int[s.Flows];
-        var nextSend = new long[s.Flows];
-        var nextExpect = new long[s.Flows];
+        int flowCount = flowIds.Length;
+        var sockets = new Socket[flowCount];
+        var fds = new int[flowCount];
+        var nextSend = new long[flowCount];
+        var nextExpect = new long[flowCount];
         var patterns = new byte[Patterns][];
         for (int p = 0; p < Patterns; p++)
         {
             patterns[p] = new byte[payload];
             for (int i = UdpLoadSettings.HeaderBytes; i < payload; i++) patterns[p][i] = (byte)(i * 7 + p * 13 + 1);
         }
-        var latency = new double[(int)Math.Min(MaxLatencySamples, Math.Max(1, s.MaxPackets))];
+        var latency = new double[(int)Math.Min(maxSamples, Math.Max(1, maxPackets))];
         int samples = 0;
         byte[] tx = new byte[payload], rx = new byte[payload + 1];
         long sent = 0, received = 0, outOfOrder = 0, corrupt = 0;
         try
         {
-            for (int f = 0; f < s.Flows; f++)
+            for (int f = 0; f < flowCount; f++)
             {
                 sockets[f] = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
                 sockets[f].Connect(new IPEndPoint(s.Address, s.Port));
                 fds[f] = (int)sockets[f].Handle;
             }
+            startTogether();
             long start = Stopwatch.GetTimestamp();
             long deadline = start + (long)(s.Duration.TotalSeconds * Stopwatch.Frequency);
             long timeout = (long)(ReplyTimeout.TotalSeconds * Stopwatch.Frequency);
             long firstTimeout = (long)(FirstReplyTimeout.TotalSeconds * Stopwatch.Frequency);
             long lastReply = start, lastProgress = start;
-            var waits = new SocketCalls.PollFd[s.Flows];
-            for (int f = 0; f < s.Flows; f++) waits[f] = new SocketCalls.PollFd { Fd = fds[f], Events = SocketCalls.POLLIN };
+            var waits = new SocketCalls.PollFd[flowCount];
+            for (int f = 0; f < flowCount; f++) waits[f] = new SocketCalls.PollFd { Fd = fds[f], Events = SocketCalls.POLLIN };
             fixed (byte* txp = tx, rxp = rx)
             fixed (SocketCalls.PollFd* wait = waits)
             {
@@ -135,14 +179,14 @@ public static unsafe class UdpLoadGenerator
                 // server's MAC and flushes that queue from the CPU that took the ARP reply, while this thread may already
                 // send past it, so datagrams of one flow could pass each other before they reach the server. One
                 // answered datagram resolves the address for every flow.
-                if (s.MaxPackets > 0 && SendNext(fds[0], 0, ref nextSend[0], tx, txp, patterns)) sent++;
+                if (maxPackets > 0 && SendNext(fds[0], flowIds[0], ref nextSend[0], tx, txp, patterns)) sent++;
                 long primeUntil = start + (long)(PrimeTimeout.TotalSeconds * Stopwatch.Frequency);
                 bool opened = false;
                 bool sending = true;
                 while (received < sent || !opened && sending)
                 {
                     bool progress = false;
-                    for (int f = 0; f < s.Flows; f++)
+                    for (int f = 0; f < flowCount; f++)
                     {
                         int n = SocketCalls.TryReceive(fds[f], rxp, rx.Length);
                         if (n < 0) continue;
@@ -151,36 +195,31 @@ public static unsafe class UdpLoadGenerator
                         received++;
                         long seq = BinaryPrimitives.ReadInt64LittleEndian(rx.AsSpan(8));
                         int flow = BinaryPrimitives.ReadInt32LittleEndian(rx);
-                        if (n != payload || flow != f || !rx.AsSpan(UdpLoadSettings.HeaderBytes, payload - UdpLoadSettings.HeaderBytes)
+                        if (n != payload || flow != flowIds[f] || !rx.AsSpan(UdpLoadSettings.HeaderBytes, payload - UdpLoadSettings.HeaderBytes)
                                 .SequenceEqual(patterns[(int)(seq & (Patterns - 1))].AsSpan(UdpLoadSettings.HeaderBytes)))
                             corrupt++;
                         else if (seq != nextExpect[f]) outOfOrder++;
                         nextExpect[f] = seq + 1;
                         if (samples < latency.Length)
                             latency[samples++] = CycleClock.ToNanoseconds(now - BinaryPrimitives.ReadUInt64LittleEndian(rx.AsSpan(16)));
-                        if (sending && sent < s.MaxPackets && SendNext(fds[f], f, ref nextSend[f], tx, txp, patterns)) sent++;
+                        if (sending && sent < maxPackets && SendNext(fds[f], flowIds[f], ref nextSend[f], tx, txp, patterns)) sent++;
                     }
                     long t = Stopwatch.GetTimestamp();
                     if (!opened && sending && (received > 0 || t >= primeUntil))
                     {
                         opened = true;
-                        for (int g = 0; g < s.Flows; g++)
-                            for (long w = nextSend[g] - nextExpect[g]; w < s.Window && sent < s.MaxPackets; w++)
-                                if (SendNext(fds[g], g, ref nextSend[g], tx, txp, patterns)) sent++;
+                        for (int g = 0; g < flowCount; g++)
+                            for (long w = nextSend[g] - nextExpect[g]; w < s.Window && sent < maxPackets; w++)
+                                if (SendNext(fds[g], flowIds[g], ref nextSend[g], tx, txp, patterns)) sent++;
                     }
                     if (progress) { lastReply = t; lastProgress = t; }
                     else if (t - lastProgress > (received == 0 ? firstTimeout : timeout)) break;
                     // Nothing arrived: block in poll(2) (as wrk blocks in epoll) so that a server sharing this core can run.
-                    else SocketCalls.Poll(wait, s.Flows, 1);
+                    else SocketCalls.Poll(wait, flowCount, 1);
                     if (sending && t >= deadline) sending = false;
                 }
             }
-            return new UdpLoadResult
-            {
-                Sent = sent, Received = received, OutOfOrder = outOfOrder, Corrupt = corrupt,
-                Seconds = (double)(lastReply - start) / Stopwatch.Frequency,
-                LatencyNs = latency.AsSpan(0, samples).ToArray(),
-            };
+            return new ThreadRun(sent, received, outOfOrder, corrupt, start, lastReply, latency.AsSpan(0, samples).ToArray());
         }
         finally
         {

@@ -53,7 +53,7 @@ public class IOUdpEchoTests
     {
         Assert.SkipWhen(kind == "mk" && !TestCores.HasTwo, "the multikernel side needs two cores; this process may use one");
         using var server = Start(kind, 1024);
-        var r = UdpLoadGenerator.Run(new UdpLoadSettings(server.Port, 1024, Flows: 3, Window: 8, TimeSpan.FromSeconds(20), MaxPackets: 3000, Core: TestCores.First(2)[^1]));
+        var r = UdpLoadGenerator.Run(new UdpLoadSettings(server.Port, 1024, Flows: 3, Window: 8, TimeSpan.FromSeconds(20), MaxPackets: 3000, Cores: [TestCores.First(2)[^1]]));
         string account = server.Stop();
         Assert.True(r.Clean, r.Describe() + "; " + account);
         Assert.Equal(3000, r.Sent);
@@ -65,6 +65,24 @@ public class IOUdpEchoTests
             Assert.True(mk.Balanced, account);
             Assert.Contains("driver received 3000, transmitted 3000", account);
         }
+    }
+
+    /// <summary>Two generator threads share five flows (3 and 2) and an odd packet bound; their counts and latencies add up, nothing is lost or out of order.</summary>
+    [Fact]
+    public void GeneratorThreadsShareTheFlowsAndTheirCountsAddUp()
+    {
+        using var server = Start("host", 512);
+        int[] cores = [TestCores.First(1)[0], TestCores.UpToTwo[^1]]; // two threads, on one core where only one is allowed
+        var settings = new UdpLoadSettings(server.Port, 512, Flows: 5, Window: 4, TimeSpan.FromSeconds(20), MaxPackets: 3001, Cores: cores);
+        Assert.Equal(2, settings.Threads);
+        var r = UdpLoadGenerator.Run(settings);
+        string account = server.Stop();
+        Assert.True(r.Clean, r.Describe() + "; " + account);
+        Assert.Equal(3001, r.Sent);
+        Assert.Equal(3001, r.Received);
+        Assert.Equal(3001, r.LatencyNs.Length);
+        Assert.True(r.Seconds > 0);
+        Assert.Equal(1, new UdpLoadSettings(1, 64, Flows: 1, Window: 1, TimeSpan.Zero, 1, Cores: [0, 1, 2]).Threads); // never more threads than flows
     }
 
     [Fact]
@@ -91,7 +109,7 @@ public class IOUdpEchoTests
                 heldLen = -1;
             }
         }, TestContext.Current.CancellationToken);
-        var r = UdpLoadGenerator.Run(new UdpLoadSettings(port, 64, Flows: 1, Window: 2, TimeSpan.FromSeconds(20), MaxPackets: 200, Core: TestCores.First(1)[0]));
+        var r = UdpLoadGenerator.Run(new UdpLoadSettings(port, 64, Flows: 1, Window: 2, TimeSpan.FromSeconds(20), MaxPackets: 200, Cores: [TestCores.First(1)[0]]));
         stop.Cancel();
         await serverTask;
         Assert.False(r.Clean);
@@ -117,7 +135,7 @@ public class IOUdpEchoTests
     {
         Assert.SkipUnless(TestCores.HasTwo, "needs two cores; this process may use one");
         using var server = MkUdpEchoServer.Start(TestCores.First(2)[0], TestCores.First(2)[1], 1024, probe: (2_000, 6_000));
-        var r = UdpLoadGenerator.Run(new UdpLoadSettings(server.Port, 1024, Flows: 2, Window: 8, TimeSpan.FromSeconds(20), MaxPackets: 8_000, Core: TestCores.First(2)[^1]));
+        var r = UdpLoadGenerator.Run(new UdpLoadSettings(server.Port, 1024, Flows: 2, Window: 8, TimeSpan.FromSeconds(20), MaxPackets: 8_000, Cores: [TestCores.First(2)[^1]]));
         server.Stop();
         Assert.True(r.Clean, r.Describe());
         var (driver, stack) = server.ProbeAllocations;

@@ -48,7 +48,7 @@ public class IOUserStackTests
     {
         using var wire = VethWireOrSkip(out _);
         using var server = MkUserUdpEchoServer.Start(wire, TestCores.First(2), 1024, probe: (3_000, 9_000));
-        var r = UdpLoadGenerator.Run(new UdpLoadSettings(server.Port, 1024, Flows: 3, Window: 8, TimeSpan.FromSeconds(30), MaxPackets: 10_000, Core: TestCores.First(2)[^1])
+        var r = UdpLoadGenerator.Run(new UdpLoadSettings(server.Port, 1024, Flows: 3, Window: 8, TimeSpan.FromSeconds(30), MaxPackets: 10_000, Cores: [TestCores.First(2)[^1]])
             { Address = server.Address, Namespace = wire.ClientNamespace });
         string account = server.Stop();
         Assert.True(r.Clean, r.Describe() + "; " + account);
