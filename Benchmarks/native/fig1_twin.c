@@ -15,9 +15,10 @@
  *        blocks of 128 bytes; lazy credit every slots/4 messages; each ring in its own zeroed mapping). Request:
  *        type 40, w0 tag, w1 warm-up flag. Reply: type 41, w0 tag, w1 first line, w2 last line after the update.
  *        Client (RawUpdateClient.cs): per repetition a warm-up batch, then a timed batch of `iterations` requests,
- *        one in flight (or -W in flight), spinning on its reply ring without pause between polls; every reply is
- *        checked (ReplyCheck.cs). Server (RawUpdateServer.cs): rounds over the client rings, taking at most one
- *        request from each, applying it and replying; one rdtsc at the end of each round; a round that took timed
+ *        one in flight (or -W in flight), spinning on its reply ring with one pause after each empty poll; every
+ *        reply is checked (ReplyCheck.cs). Server (RawUpdateServer.cs): rounds over the client rings, taking at most
+ *        one request from each, applying it and replying, and one pause after a round that took nothing (without the
+ *        pauses both loops' round trip depended on their code layout: README); one rdtsc at the end of each round; a round that took timed
  *        requests costs (its end - the previous round's end) / requests taken (ServerCostMeter.cs); one sample per
  *        `iterations` such requests.
  *        -k: the kernel's normal path instead of the raw loops (UpdateServer.cs, UpdateClient.cs, the CPU driver's
@@ -327,7 +328,7 @@ static void __attribute__((noinline)) client_batch(client_t *c, reply_check *k, 
             check_reply(k, type, p);
             received++;
             guard_progress(&g);
-        } else guard_spin(&g, "a reply from the server");
+        } else { guard_spin(&g, "a reply from the server"); _mm_pause(); }
     }
 }
 
@@ -711,7 +712,7 @@ static int run_msg(void)
         }
         last = now;
         if (taken > 0) { served += taken; guard_progress(&g); }
-        else guard_spin(&g, "client requests");
+        else { guard_spin(&g, "client requests"); _mm_pause(); }
     }
     long descheduled = involuntary_switches() - switches;
     for (int i = 0; i < nclients; i++) pthread_join(t[i], NULL);

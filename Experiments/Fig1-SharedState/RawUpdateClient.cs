@@ -75,7 +75,11 @@ public sealed class RawUpdateClient : GatedMeasurement<ClientReport>
                 received++;
                 guard.Progress();
             }
-            else guard.Spin("a reply from the server");
+            else
+            {
+                guard.Spin("a reply from the server");
+                PairLoops.Pause();
+            }
         }
         _nextTag = tag;
         _check = check;

@@ -64,7 +64,11 @@ public sealed unsafe class RawUpdateServer : GatedMeasurement<ServerReport>
                 served += taken;
                 guard.Progress();
             }
-            else guard.Spin("client requests");
+            else
+            {
+                guard.Spin("client requests");
+                PairLoops.Pause(); // as the C twin: a spin without it is at the mercy of code layout (README, "Three 2-core VMs")
+            }
         }
         return new ServerReport
         {
