@@ -11,11 +11,6 @@ namespace IOWebserver;
 /// </summary>
 public sealed class CoreBusyRecord(IReadOnlyList<int> serverCores, IReadOnlyList<int> loadCores)
 {
-    /// <summary>Load cores at least this busy (median over the runs) mark the load generator as the run's limit.</summary>
-    public const double SaturatedPercent = 95;
-
-    public const string ServerMetric = "server_cores_busy_pct", LoadMetric = "load_cores_busy_pct";
-
     readonly List<double> _server = [], _load = [];
     CoreTimes? _start;
 
@@ -38,10 +33,10 @@ public sealed class CoreBusyRecord(IReadOnlyList<int> serverCores, IReadOnlyList
     {
         if (_server.Count == 0) yield break;
         string what = "/proc/stat busy time (user, nice, system, irq, softirq) over the time the cores ran, per timed run; ";
-        yield return IOWebserver.Rows.Unchecked(series, cores, param, ServerMetric, "%", _server.ToArray(),
+        yield return IOWebserver.Rows.Unchecked(series, cores, param, CoreBusyMetrics.Server, "%", _server.ToArray(),
             $"{what}server core(s) {CoreList.Format(serverCores)}; {note}");
-        yield return IOWebserver.Rows.Unchecked(series, cores, param, LoadMetric, "%", _load.ToArray(),
-            $"{what}load generator core(s) {CoreList.Format(loadCores)}; at least {SaturatedPercent:0}%: the load generator was the limit; {note}");
+        yield return IOWebserver.Rows.Unchecked(series, cores, param, CoreBusyMetrics.Load, "%", _load.ToArray(),
+            $"{what}load generator core(s) {CoreList.Format(loadCores)}; at least {CoreBusyMetrics.SaturatedPercent:0}%: the load generator was the limit; {note}");
     }
 
     /// <summary>One sentence for the series' notes: the median busy percentages.</summary>

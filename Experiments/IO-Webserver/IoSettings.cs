@@ -55,10 +55,8 @@ public sealed class IoSettings
     public PacketRingOptions RingOptions => new() { Version = Ring };
     /// <summary>Where the veth wire's kernel receive work runs (--rx-steering).</summary>
     public ReceiveSteering RxSteering { get; init; } = ReceiveSteering.Sender;
-    /// <summary>"sender" or "sides", as Param (<c>rx=</c>) and the command line spell it.</summary>
-    public string RxSteeringName => RxSteering == ReceiveSteering.Sender ? "sender" : "sides";
-    /// <summary>The wire's Param keys for a series: <c>wire=veth;rx=...</c> on the veth wire, <c>wire=loopback</c> on loopback.</summary>
-    public string WireParam(bool veth) => veth ? $"wire=veth;rx={RxSteeringName}" : "wire=loopback";
+    /// <summary>The wire's Param keys for a series of this run (<see cref="SeriesWire.ParamFor"/>).</summary>
+    public string WireParam(bool veth) => SeriesWire.ParamFor(veth, RxSteering);
     /// <summary>Untimed load before the first timed run of each series (JIT tiering, socket buffers, caches).</summary>
     public TimeSpan Warmup => TimeSpan.FromSeconds(Math.Min(1.0, Duration.TotalSeconds / 2));
 }

@@ -47,8 +47,12 @@ public sealed class SeriesWire : IDisposable
     /// <summary>Null when a veth wire can be built here, else why not and how to fix it.</summary>
     public static string? VethMissing => WirePrerequisites.Missing;
 
-    /// <summary>The wire's Param keys: <c>wire=veth;rx=sender|sides</c> or <c>wire=loopback</c> (as <see cref="IoSettings.WireParam"/>).</summary>
-    public string Param => Veth == null ? "wire=loopback" : $"wire=veth;rx={(Steering == ReceiveSteering.Sender ? "sender" : "sides")}";
+    /// <summary>The wire's Param keys (<see cref="ParamFor"/>).</summary>
+    public string Param => ParamFor(Veth != null, Steering);
+
+    /// <summary>A wire's Param keys: <c>wire=veth;rx=sender|sides</c> (as --rx-steering spells it) or <c>wire=loopback</c>.</summary>
+    public static string ParamFor(bool veth, ReceiveSteering steering) =>
+        veth ? $"wire=veth;rx={(steering == ReceiveSteering.Sender ? "sender" : "sides")}" : "wire=loopback";
 
     /// <summary>Where clients reach the server.</summary>
     public IPAddress ServerAddress => Veth == null ? IPAddress.Loopback : ToIp(Veth.ServerAddress);

@@ -16,7 +16,7 @@ public static class UdpEchoSeries
 
     /// <param name="stack">"user" or "kernel" for a multikernel series (Param stack=), null for a host baseline.</param>
     /// <param name="veth">True: the series runs on its own veth wire (made here, removed after), clients in the far namespace; false: loopback.</param>
-        /// <param name="loadCores">The load generator's cores: one thread on each of the first min(cores, --flows).</param>
+    /// <param name="loadCores">The load generator's cores: one thread on each of the first min(cores, --flows).</param>
     public static IReadOnlyList<ResultRow> Measure(string series, string? stack, bool veth, Func<SeriesWire, IUdpEchoServer> start, IReadOnlyList<int> loadCores, IoSettings s, string placement)
     {
         using var wire = veth ? SeriesWire.CreateVeth(s.RxSteering) : SeriesWire.Loopback();

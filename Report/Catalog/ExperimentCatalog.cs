@@ -161,7 +161,7 @@ public static class ExperimentCatalog
             new("Web server latency", PanelKind.Bars, r => r.Series.StartsWith("web ", StringComparison.Ordinal) && r.Metric.EndsWith("_latency_us", StringComparison.Ordinal),
                 "Latency (µs)", Category: r => LatencyCategory(r)),
             new("Cores busy during the timed runs (%): server and load generator", PanelKind.Table,
-                r => r.Metric is "server_cores_busy_pct" or "load_cores_busy_pct"),
+                r => r.Metric is CoreBusyMetrics.Server or CoreBusyMetrics.Load),
             new("Throughput in Mbit/s", PanelKind.Listed, r => r.Metric == "mbit_per_s"),
         ],
         ["io-loopback", "io-udp-echo", "io-web-static", "io-web-dynamic"], FigureReadings.Io);

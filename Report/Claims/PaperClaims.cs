@@ -248,22 +248,19 @@ public static class PaperClaims
                 + "so the rates measure how each server shares its cores with the load, not the servers alone; it needs a core for the load beside the server's", numbers);
         // A saturated load generator was the limit of its run: the rate it measured is a lower bound of the server's.
         // The baseline's must be its server's own to compare with; mk's may be a lower bound if it reaches the claim.
-        if (otherLoad >= SaturatedLoadPercent)
+        if (otherLoad >= CoreBusyMetrics.SaturatedPercent)
             return ClaimResult.NotTestable($"the load generator's cores were {otherLoad:0}% busy while it loaded {baseline}, so {baseline}'s rate is the "
                 + "load generator's limit, not the server's; it needs more cores for the load", numbers);
         if (mk.Median >= factor * other.Median) return ClaimResult.Holds(numbers);
-        if (mkLoad >= SaturatedLoadPercent)
+        if (mkLoad >= CoreBusyMetrics.SaturatedPercent)
             return ClaimResult.NotTestable($"the load generator's cores were {mkLoad:0}% busy while it loaded the multikernel, so its rate is the "
                 + "load generator's limit, a lower bound of the server's; it needs more cores for the load", numbers);
         return ClaimResult.DoesNotHold(numbers);
     }
 
-    /// <summary>Load cores at least this busy (median over the runs) were the run's limit (IOWebserver.CoreBusyRecord).</summary>
-    const double SaturatedLoadPercent = 95;
-
     /// <summary>How busy the load generator's cores were in <paramref name="series"/>'s timed runs (median, %), NaN where the run did not record it.</summary>
     static double LoadBusy(RowSet s, ResultRow series) =>
-        s.Rows.FirstOrDefault(r => r.Series == series.Series && r.Param == series.Param && r.Cores == series.Cores && r.Metric == "load_cores_busy_pct")?.Median ?? double.NaN;
+        s.Rows.FirstOrDefault(r => r.Series == series.Series && r.Param == series.Param && r.Cores == series.Cores && r.Metric == CoreBusyMetrics.Load)?.Median ?? double.NaN;
 
     /// <summary>Where the load generator ran, from the row's note, when it shared the server's cores (that costs the server).</summary>
     static string LoadNote(ResultRow r)

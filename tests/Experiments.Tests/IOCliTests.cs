@@ -79,7 +79,7 @@ public class IOCliTests
             }
         }
         foreach (var r in rows.Where(r => r.Samples > 0 && r.Metric == "packets_per_s"))
-            foreach (string metric in new[] { CoreBusyRecord.ServerMetric, CoreBusyRecord.LoadMetric })
+            foreach (string metric in new[] { CoreBusyMetrics.Server, CoreBusyMetrics.Load })
             {
                 var busy = Assert.Single(rows, b => b.Series == r.Series && b.Param == r.Param && b.Metric == metric);
                 Assert.InRange(busy.Median, 0, 100);
@@ -169,7 +169,7 @@ public class IOCliTests
                     Assert.True(row.Verified == "pass", row.Note);
                     Assert.True(row.Median > 0, $"{series} {stack} {metric} = {row.Median}");
                 }
-                var load = Assert.Single(rows, r => Match(r) && r.Metric == CoreBusyRecord.LoadMetric);
+                var load = Assert.Single(rows, r => Match(r) && r.Metric == CoreBusyMetrics.Load);
                 Assert.InRange(load.Median, 0, 100);
                 if (stack != "stack=kernel" && SeriesWire.VethMissing == null)
                 {
