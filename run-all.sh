@@ -280,6 +280,13 @@ make_bundle() {
       MARCH=x86-64-v2 bash "$here/Benchmarks/native/build.sh" "${native%%:*}" "$bundle/bin/${native#*:}" >>"$publog" 2>&1 \
         || say "  note: the native reference ${native%%:*} did not compile (see $publog)"
     done
+    # The same reference with its loops 32- and 64-byte aligned, for urpc-vs-native --layouts (how far the C round
+    # trip moves with code placement alone).
+    for align in 32 64; do
+      [ -f "$here/Benchmarks/native/urpc_pingpong.c" ] || continue
+      ALIGN_LOOPS=$align MARCH=x86-64-v2 bash "$here/Benchmarks/native/build.sh" urpc_pingpong "$bundle/bin/urpc_pingpong-align$align" >>"$publog" 2>&1 \
+        || say "  note: the native reference urpc_pingpong with -falign-loops=$align did not compile (see $publog)"
+    done
   else say "  note: no gcc here: the bundle has no native references (urpc-vs-native and Fig 1's C rows need them)"; fi
   # wrk, lighttpd and ip with the libraries they need (not the C library itself: the target's must be at least as new).
   # ip: the io experiment builds its veth wire and namespaces with it; without it the user-level stack's rows skip.

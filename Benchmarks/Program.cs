@@ -195,15 +195,20 @@ public static class Program
             Description = "Also run the mixed pairings on one pair of C#-allocated rings: C#/C#, C pinger with C# echo, C# pinger with C echo, C/C " +
                           "(C = the native loops as liburpc_loops.so beside the native binary, built with build.sh urpc_loops): which side costs the cycles",
         };
+        var layouts = new Option<bool>("--layouts")
+        {
+            Description = "Also run, in every round, the native reference built with gcc -falign-loops=32 and =64 (urpc_pingpong-align32/-align64 beside " +
+                          "the native binary, built with build.sh when missing): how far the C round trip moves with code placement alone",
+        };
         var cmd = new Command("urpc-vs-native", "URPC round trip of the C# channel against the native C reference of the same protocol, on the same two cores")
         {
-            cores, samples, rounds, native, outDir, check, mixed,
+            cores, samples, rounds, native, outDir, check, mixed, layouts,
         };
         cmd.SetAction(pr =>
         {
             if (!OutReady(pr.GetValue(outDir))) return CompareRun.ExitBadInput;
             if (Cores(pr.GetValue(cores)) is not { } c) return CompareRun.ExitBadInput;
-            return UrpcVsNative.Execute(new UrpcVsNativeOptions(c, pr.GetValue(samples), pr.GetValue(rounds), pr.GetValue(native), pr.GetValue(outDir), pr.GetValue(check), pr.GetValue(mixed)),
+            return UrpcVsNative.Execute(new UrpcVsNativeOptions(c, pr.GetValue(samples), pr.GetValue(rounds), pr.GetValue(native), pr.GetValue(outDir), pr.GetValue(check), pr.GetValue(mixed), pr.GetValue(layouts)),
                 Console.Out, Console.Error);
         });
         return cmd;

@@ -7,13 +7,19 @@ using Multikernel.Hardware;
 namespace Benchmarks.Native;
 
 /// <summary>What <c>urpc-vs-native</c> was asked to do.</summary>
-public sealed record UrpcVsNativeOptions(BenchmarkCores Cores, int Samples, int Rounds, string? NativePath, string? OutDir, bool Check, bool Mixed = false);
+/// <param name="Layouts">Also run the reference built with each of <see cref="NativeReference.LayoutAlignments"/> as gcc's
+/// -falign-loops, in every round, and compare C# with each build.</param>
+public sealed record UrpcVsNativeOptions(BenchmarkCores Cores, int Samples, int Rounds, string? NativePath, string? OutDir, bool Check, bool Mixed = false, bool Layouts = false);
 
 /// <summary>
 /// The issue-2 performance check: the C# URPC round trip against the native C implementation of the same protocol,
 /// on the same two cores, alternating native and C# rounds (N C N C ...) so both see the same machine state.
 /// Prints medians in cycles and ns and the ratio of the round-trip medians (target: at most 1.20). Writes
 /// results.csv and meta.json when --out is given.
+/// <para>With <c>--layouts</c> every round also runs the same C source built with other loop alignments (N N32 N64 C#
+/// ...): the C round trip alone can move by more than a small target with where gcc puts its poll loops, so a C#/C
+/// ratio against one build of the reference is only as good as that build's luck. The rows of the other builds carry
+/// <c>align_loops=N</c> in Param, and their ratio rows the metric <c>rtt_ratio_layout</c>.</para>
 /// </summary>
 public static class UrpcVsNative
 {
@@ -23,22 +29,32 @@ public static class UrpcVsNative
     {
         string binary = o.NativePath ?? NativeReference.DefaultPath(RepoPaths.Root());
         string library = NativeReference.LoopsLibraryBeside(binary);
+        int[] alignments = o.Layouts ? NativeReference.LayoutAlignments : [];
         try
         {
             NativeReference.EnsureBuilt(binary, stderr);
+            foreach (int a in alignments) NativeReference.EnsureBuilt(NativeReference.AlignedBeside(binary, a), stderr, "urpc_pingpong", a);
             if (o.Mixed) NativeReference.EnsureBuilt(library, stderr, "urpc_loops");
         }
         catch (InvalidOperationException e) { stderr.WriteLine($"error: {e.Message}"); return 2; }
 
         var native = new List<PingPongResult>();
         var managed = new List<PingPongResult>();
-        var progress = new SweepProgress("urpc-vs-native", 2 * o.Rounds, stderr);
+        var aligned = alignments.ToDictionary(a => a, _ => new List<PingPongResult>());
+        var progress = new SweepProgress("urpc-vs-native", (2 + alignments.Length) * o.Rounds, stderr);
         for (int r = 1; r <= o.Rounds; r++)
         {
             progress.Begin($"round {r}/{o.Rounds}: native C");
             try { native.Add(NativeReference.Run(binary, o.Cores, o.Samples)); }
             catch (Exception e) when (e is InvalidOperationException or FormatException) { stderr.WriteLine($"error: {e.Message}"); return 2; }
             progress.End();
+            foreach (int a in alignments)
+            {
+                progress.Begin($"round {r}/{o.Rounds}: native C, -falign-loops={a}");
+                try { aligned[a].Add(NativeReference.Run(NativeReference.AlignedBeside(binary, a), o.Cores, o.Samples)); }
+                catch (Exception e) when (e is InvalidOperationException or FormatException) { stderr.WriteLine($"error: {e.Message}"); return 2; }
+                progress.End();
+            }
             progress.Begin($"round {r}/{o.Rounds}: C# URPC ring");
             managed.Add(PingPongMeasurement.Run(o.Cores, o.Samples));
             progress.End();
@@ -46,8 +62,10 @@ public static class UrpcVsNative
 
         double ghz = CycleClock.Frequency / 1e9;
         double Med(IEnumerable<double> v) => SampleSummary.Of(v.ToArray()).Median;
-        var n = new PingPongResult(Med(native.Select(x => x.RttMedian)), Med(native.Select(x => x.RttP10)), Med(native.Select(x => x.RttP90)), Med(native.Select(x => x.RttBatchMedian)),
-            Med(native.Select(x => x.OneWayMedian)), Med(native.Select(x => x.MsgsPerKcycle)), double.NaN, native[0].Build);
+        PingPongResult Native(List<PingPongResult> runs) => new(Med(runs.Select(x => x.RttMedian)), Med(runs.Select(x => x.RttP10)), Med(runs.Select(x => x.RttP90)),
+            Med(runs.Select(x => x.RttBatchMedian)), Med(runs.Select(x => x.OneWayMedian)), Med(runs.Select(x => x.MsgsPerKcycle)), double.NaN, runs[0].Build);
+        var n = Native(native);
+        var layouts = alignments.Select(a => new NativeLayout(a, Native(aligned[a]))).ToList();
         var m = new PingPongResult(Med(managed.Select(x => x.RttMedian)), Med(managed.Select(x => x.RttP10)), Med(managed.Select(x => x.RttP90)), Med(managed.Select(x => x.RttBatchMedian)),
             Med(managed.Select(x => x.OneWayMedian)), Med(managed.Select(x => x.MsgsPerKcycle)), Med(managed.Select(x => x.RttReceiveMedian)));
         double ratio = m.RttMedian / n.RttMedian;
@@ -58,12 +76,22 @@ public static class UrpcVsNative
         stdout.WriteLine($"| Implementation                          | RTT median cycles (ns)  | RTT p10..p90 cycles | RTT batch-of-64 cycles | one-way stamped cycles | throughput msgs/kcycle |");
         stdout.WriteLine($"|-----------------------------------------|-------------------------|---------------------|------------------------|------------------------|------------------------|");
         stdout.WriteLine(Line($"native C ({n.Build})", n, ghz));
+        foreach (var l in layouts) stdout.WriteLine(Line($"native C, -falign-loops={l.AlignLoops}", l.Result, ghz));
         stdout.WriteLine(Line("C# URPC ring, TryReceive + pause", m, ghz));
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {"C# UrpcReceiver.Receive() (SpinWait)",-39} | {m.RttReceiveMedian,8:F0} ({m.RttReceiveMedian / ghz,7:F1} ns)   | {"-",-19} | {"-",-22} | {"-",-22} | {"-",-22} |"));
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Per-round RTT medians: native [{string.Join(", ", native.Select(x => x.RttMedian.ToString("F0", CultureInfo.InvariantCulture)))}], C# [{string.Join(", ", managed.Select(x => x.RttMedian.ToString("F0", CultureInfo.InvariantCulture)))}]"));
         bool met = ratio <= Target;
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"C#/native round-trip ratio (medians of per-round-trip samples): {ratio:F3} (target <= {Target:F2}: {(met ? "met" : "NOT met")})"));
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"C#/native round-trip ratio (batch-of-64 means, free of TSC granularity): {batchRatio:F3}"));
+        if (layouts.Count > 0)
+        {
+            var all = layouts.Select(l => l.Result).Prepend(n).ToList();
+            double spread = all.Max(x => x.RttBatchMedian) / all.Min(x => x.RttBatchMedian);
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"C#/native against the other loop alignments (medians; batch means): {string.Join(", ", layouts.Select(l => $"-falign-loops={l.AlignLoops} {m.RttMedian / l.Result.RttMedian:F3}; {m.RttBatchMedian / l.Result.RttBatchMedian:F3}"))}"));
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"the same C source's round trip (batch means) spans {spread:F3}x across its {all.Count} builds (loop alignment alone): a C#/C target tighter than that cannot be judged against one build"));
+        }
 
         MixedResult? mixed = null;
         if (o.Mixed)
@@ -81,21 +109,25 @@ public static class UrpcVsNative
                 $"C/C in this process over the stand-alone native program's batch figure: {mixed.CPingerCEcho / n.RttBatchMedian:F3} (above 1: the .NET process or the C#-allocated rings cost; near 1 with C# pairings slower: the C# code does)"));
         }
 
-        if (o.OutDir != null) Save(o, n, m, ratio, batchRatio, ghz, native.Count, mixed);
+        if (o.OutDir != null) Save(o, n, layouts, m, ratio, batchRatio, ghz, native.Count, mixed);
         return o.Check && !met ? 1 : 0;
     }
 
     static string Line(string name, PingPongResult r, double ghz) => string.Create(CultureInfo.InvariantCulture,
         $"| {name,-39} | {r.RttMedian,8:F0} ({r.RttMedian / ghz,7:F1} ns)   | {r.RttP10,8:F0} .. {r.RttP90,-7:F0} | {r.RttBatchMedian,22:F1} | {r.OneWayMedian,22:F0} | {r.MsgsPerKcycle,22:F2} |");
 
-    static void Save(UrpcVsNativeOptions o, PingPongResult n, PingPongResult m, double ratio, double batchRatio, double ghz, int rounds, MixedResult? mixed)
+    /// <summary>The reference built with gcc's -falign-loops=<paramref name="AlignLoops"/>, and its medians.</summary>
+    sealed record NativeLayout(int AlignLoops, PingPongResult Result);
+
+    static void Save(UrpcVsNativeOptions o, PingPongResult n, IReadOnlyList<NativeLayout> layouts, PingPongResult m, double ratio, double batchRatio, double ghz, int rounds, MixedResult? mixed)
     {
-        var meta = RunMeta.Describe("urpc-vs-native", [o.Cores.Local, o.Cores.Remote], $"samples={o.Samples};rounds={o.Rounds}");
+        var meta = RunMeta.Describe("urpc-vs-native", [o.Cores.Local, o.Cores.Remote], $"samples={o.Samples};rounds={o.Rounds}{(layouts.Count > 0 ? ";layouts" : "")}");
         meta.Notes.Add($"native C reference built with {n.Build} (as the binary reports it)");
+        foreach (var l in layouts) meta.Notes.Add($"also built with {l.Result.Build} (as the binary reports it): rows with align_loops={l.AlignLoops} in Param");
         string param = $"cores={o.Cores};slots=16;samples={o.Samples};rounds={rounds}";
-        ResultRow Row(string series, string metric, string unit, double v, bool cycles, string note = "") => new()
+        ResultRow Row(string series, string metric, string unit, double v, bool cycles, string note = "", string paramExtra = "") => new()
         {
-            Experiment = "urpc-vs-native", Series = series, Cores = 2, Param = param, Metric = metric, Unit = unit,
+            Experiment = "urpc-vs-native", Series = series, Cores = 2, Param = param + paramExtra, Metric = metric, Unit = unit,
             Median = Math.Round(v, 3), CiLow = double.NaN, CiHigh = double.NaN,
             MedianNs = cycles ? Math.Round(v / ghz, 3) : double.NaN, Samples = o.Samples * rounds, Note = note,
         };
@@ -113,6 +145,14 @@ public static class UrpcVsNative
             Row("C# URPC ring", "msgs_per_kcycle", "msgs/kcycle", m.MsgsPerKcycle, false),
             Row("C#/native", "rtt_ratio", "ratio", ratio, false, $"target <= {Target}"),
         };
+        foreach (var l in layouts)
+        {
+            string extra = $";align_loops={l.AlignLoops}", series = $"native C, -falign-loops={l.AlignLoops}";
+            rows.Add(Row(series, "rtt_cycles", "cycles", l.Result.RttMedian, true, $"built with {l.Result.Build}", extra));
+            rows.Add(Row(series, "rtt_batch64_cycles", "cycles", l.Result.RttBatchMedian, true, paramExtra: extra));
+            rows.Add(Row($"C#/native, -falign-loops={l.AlignLoops}", "rtt_ratio_layout", "ratio", m.RttMedian / l.Result.RttMedian, false,
+                "C# against the same C source built with this loop alignment (the rtt_ratio row is against gcc's default)", extra));
+        }
         if (mixed != null)
         {
             const string Mixed = "mixed pairing on one pair of C#-allocated rings (C = native/urpc_loops.c loaded into this process), median of 64-round-trip batch means";

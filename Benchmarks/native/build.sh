@@ -6,6 +6,8 @@
 #            liburpc_loops.so, for `urpc-vs-native --mixed`); OUT defaults to Benchmarks/native/PROGRAM (or
 #            Benchmarks/native/liburpc_loops.so).
 #   A single argument that is not a program name is taken as OUT for urpc_pingpong.
+#   ALIGN_LOOPS  if set (a power of two, 1 to 64), gcc's -falign-loops=N; compiled in and printed as "align_loops N"
+#            (without it "align_loops default"). `urpc-vs-native --layouts` compares builds that differ only in this.
 #   MARCH    the target architecture (default: native). run-all.sh --bundle builds with MARCH=x86-64-v2 so
 #            that the binary runs on the lent machine. The value is compiled into the program, which prints it as
 #            "march <value>", and the results are labelled with what the binary says, never with a guess.
@@ -24,5 +26,12 @@ if ! command -v gcc >/dev/null; then
   echo "error: gcc not found; install a C compiler (e.g. apt-get install gcc) to build the native reference" >&2
   exit 2
 fi
-gcc -O3 "-march=$march" "-DREPRO_MARCH=\"$march\"" -pthread -Wall -Wextra -Werror "${shared[@]}" -I "$here" -o "$out" "$here/$program.c"
-echo "built $out (gcc -O3 -march=$march)"
+align=()
+if [ -n "${ALIGN_LOOPS:-}" ]; then
+  case "$ALIGN_LOOPS" in
+    1|2|4|8|16|32|64) align=("-falign-loops=$ALIGN_LOOPS" "-DREPRO_ALIGN_LOOPS=\"$ALIGN_LOOPS\"") ;;
+    *) echo "error: ALIGN_LOOPS=$ALIGN_LOOPS: must be a power of two from 1 to 64 (gcc -falign-loops)" >&2; exit 2 ;;
+  esac
+fi
+gcc -O3 "-march=$march" "${align[@]}" "-DREPRO_MARCH=\"$march\"" -pthread -Wall -Wextra -Werror "${shared[@]}" -I "$here" -o "$out" "$here/$program.c"
+echo "built $out (gcc -O3 -march=$march${align:+ ${align[0]}})"

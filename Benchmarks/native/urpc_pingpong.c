@@ -19,7 +19,9 @@
  *   throughput: A streams messages into the ring while B consumes; messages per 1000 cycles (Table 2's unit),
  *               median over repetitions of a fixed batch.
  * Output: "key value" lines, parsed by `Benchmarks urpc-vs-native`; the first say how the binary was built ("march",
- * compiled in by build.sh from MARCH, and "compiler"), so that results are labelled with the build that made them.
+ * compiled in by build.sh from MARCH, "compiler", and "align_loops": gcc's -falign-loops, from ALIGN_LOOPS, or
+ * "default"), so that results are labelled with the build that made them. `urpc-vs-native --layouts` runs builds that
+ * differ only in loop alignment: the round trip of this same source can move with where its poll loops fall.
  *
  * Usage: urpc_pingpong [-a coreA] [-b coreB] [-n samples] [-w warmup] [-s slots]
  */
@@ -35,6 +37,9 @@
 
 #ifndef REPRO_MARCH
 #define REPRO_MARCH "unknown"
+#endif
+#ifndef REPRO_ALIGN_LOOPS
+#define REPRO_ALIGN_LOOPS "default"
 #endif
 
 #include "urpc_ring.h"
@@ -182,6 +187,7 @@ int main(int argc, char **argv)
     qsort(rtt_batch, batches, sizeof(double), cmp_double);
     printf("march %s\n", REPRO_MARCH);
     printf("compiler gcc %s\n", __VERSION__);
+    printf("align_loops %s\n", REPRO_ALIGN_LOOPS);
     printf("cores %d,%d\n", core_a, core_b);
     printf("slots %d\n", slots);
     printf("samples %ld\n", samples);

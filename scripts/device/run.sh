@@ -54,9 +54,11 @@ n=$(nproc); last=$((n - 1))
 # 120 s (the steps after it used about 300 s of the 500 there); the 20 s saved go to compute.
 has fig1 && step fig1 120 "$b/bin/fig1" --cores "$cores" --repetitions 51 --out "$run"
 if [ -x "$b/bin/urpc_pingpong" ] && has benchmarks; then
-  mixed=(); [ -f "$b/bin/liburpc_loops.so" ] && mixed=(--mixed) # the four pinger/echo pairings: which side costs the cycles
-  step urpc-vs-native-0-1 35 "$b/bin/benchmarks" urpc-vs-native --cores 0,1 --native "$b/bin/urpc_pingpong" "${mixed[@]}" --out "$run/urpc-vs-native-0-1"
-  [ "$last" -gt 1 ] && step urpc-vs-native-0-$last 35 "$b/bin/benchmarks" urpc-vs-native --cores 0,$last --native "$b/bin/urpc_pingpong" "${mixed[@]}" --out "$run/urpc-vs-native-0-$last"
+  extra=(); [ -f "$b/bin/liburpc_loops.so" ] && extra=(--mixed) # the four pinger/echo pairings: which side costs the cycles
+  # the reference also built with -falign-loops=32 and =64: how far C alone moves with code placement
+  [ -x "$b/bin/urpc_pingpong-align32" ] && [ -x "$b/bin/urpc_pingpong-align64" ] && extra+=(--layouts)
+  step urpc-vs-native-0-1 35 "$b/bin/benchmarks" urpc-vs-native --cores 0,1 --native "$b/bin/urpc_pingpong" "${extra[@]}" --out "$run/urpc-vs-native-0-1"
+  [ "$last" -gt 1 ] && step urpc-vs-native-0-$last 35 "$b/bin/benchmarks" urpc-vs-native --cores 0,$last --native "$b/bin/urpc_pingpong" "${extra[@]}" --out "$run/urpc-vs-native-0-$last"
 fi
 # A contended lock on every core: the threads package's Mutex against a Monitor on pinned threads (BARNES on mk ran
 # 1.7-3.0x slower than on host threads here on 2026-12-01 with the mutex's former FIFO hand-over: a lock convoy).

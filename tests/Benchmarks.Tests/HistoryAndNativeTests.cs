@@ -59,6 +59,15 @@ public class HistoryAndNativeTests : IDisposable
     }
 
     [Fact]
+    public void Native_build_label_names_a_loop_alignment_and_not_the_default()
+    {
+        const string Rest = "cores 0,1\nrtt_median_cycles 234\nrtt_p10_cycles 182\nrtt_p90_cycles 312\nrtt_batch_median_cycles 240.5\noneway_median_cycles 118\nthroughput_msgs_per_kcycle 45.011\n";
+        Assert.Equal("gcc 12.2.0 -O3 -march=native -falign-loops=64", NativeReference.Parse("march native\ncompiler gcc 12.2.0\nalign_loops 64\n" + Rest, "test").Build);
+        Assert.Equal("gcc 12.2.0 -O3 -march=native", NativeReference.Parse("march native\ncompiler gcc 12.2.0\nalign_loops default\n" + Rest, "test").Build);
+        Assert.EndsWith("urpc_pingpong-align32", NativeReference.AlignedBeside("Benchmarks/native/urpc_pingpong", 32));
+    }
+
+    [Fact]
     public void Native_output_without_a_key_is_an_error_naming_it()
     {
         var e = Assert.Throws<FormatException>(() => NativeReference.Parse("rtt_median_cycles 234\n", "urpc_pingpong"));

@@ -309,4 +309,27 @@ public class ClaimsTests
         single.Write("urpc-vs-native-0-15", [lone]);
         Assert.Contains("over 1.05 beyond the 95% CI: 0,15 (1.18, no CI)", Judged(single, "urpc-vs-native", Verdict.DoesNotHold).Numbers);
     }
+
+    [Theory]
+    [InlineData(1.03, 1.00, 1.04, Verdict.Holds, "")]                      // within 1.05 of every build of the C reference
+    [InlineData(1.15, 1.10, 1.30, Verdict.DoesNotHold, "0,1 (1.10..1.30)")] // over 1.05 of every build
+    [InlineData(1.15, 0.98, 1.20, Verdict.NotTestable, "0,1 (0.98..1.20)")] // within 1.05 of one build and not of another
+    [InlineData(1.02, 1.01, 1.12, Verdict.NotTestable, "0,1 (1.01..1.12)")] // the default build alone would say it holds
+    public void Urpc_vs_native_with_layout_builds_is_judged_against_every_build(double ratio, double align32, double align64, Verdict expected, string band)
+    {
+        using var fx = new FixtureRun();
+        ResultRow Layout(int align, double median)
+        {
+            var r = FixtureRun.Row("urpc-vs-native", $"C#/native, -falign-loops={align}", 2, median, "rtt_ratio_layout", "x", $"cores=0,1;slots=16;align_loops={align}");
+            r.CiLow = r.CiHigh = double.NaN;
+            return r;
+        }
+        var main = FixtureRun.Row("urpc-vs-native", "C#/native", 2, ratio, "rtt_ratio", "x", "cores=0,1;slots=16");
+        main.CiLow = main.CiHigh = double.NaN;
+        fx.Write("urpc-vs-native-0-1", [main, Layout(32, align32), Layout(64, align64)]);
+        var result = Judged(fx, "urpc-vs-native", expected);
+        Assert.Contains(FormattableString.Invariant($"0,1 -falign-loops=64: {align64:0.00}"), result.Numbers);
+        if (expected == Verdict.DoesNotHold) Assert.Contains($"against every build of the C reference: {band}", result.Numbers);
+        if (expected == Verdict.NotTestable) Assert.Contains($"within 1.05 of one build of the C reference and not of another at {band}", result.Reason);
+    }
 }
