@@ -3,26 +3,39 @@ using static Multikernel.Tests.Net.TestFrames;
 namespace Multikernel.Tests.Net;
 
 /// <summary>The TCP state machine of the user-level stack against a scripted peer, with a test-controlled clock.</summary>
-public class TcpTests
+public class TcpTests : IDisposable
 {
-    static (StackHarness H, TcpTestPeer P, TcpSocket S) Connected(Func<NetStackOptions, NetStackOptions>? configure = null, ushort port = 5000)
+    /// <summary>The stacks <see cref="Listening"/> made for the running test, disposed when it ends.</summary>
+    readonly List<StackHarness> _stacks = [];
+
+    /// <summary>A stack listening on port 80 that knows the peer's address, and a scripted peer on <paramref name="port"/> that has sent nothing yet; disposed when the test ends.</summary>
+    (StackHarness H, TcpTestPeer P) Listening(Func<NetStackOptions, NetStackOptions>? configure = null, ushort port = 5000)
     {
         var h = new StackHarness(configure);
+        _stacks.Add(h);
         h.Tcp.Listen(80);
         h.Introduce();
-        var p = new TcpTestPeer(h, port);
+        return (h, new TcpTestPeer(h, port));
+    }
+
+    /// <summary>A <see cref="Listening"/> stack that has accepted the peer's connection.</summary>
+    (StackHarness H, TcpTestPeer P, TcpSocket S) Connected(Func<NetStackOptions, NetStackOptions>? configure = null, ushort port = 5000)
+    {
+        var (h, p) = Listening(configure, port);
         p.Handshake();
         Assert.True(h.Tcp.TryAccept(80, out var s));
         return (h, p, s);
     }
 
+    public void Dispose()
+    {
+        foreach (var h in _stacks) h.Dispose();
+    }
+
     [Fact]
     public void HandshakeAnnouncesMssAndTheReceiveBufferAsWindow()
     {
-        using var h = new StackHarness(o => o with { ReceiveBufferBytes = 8192 });
-        h.Tcp.Listen(80);
-        h.Introduce();
-        var p = new TcpTestPeer(h, 5000);
+        var (h, p) = Listening(o => o with { ReceiveBufferBytes = 8192 });
         Assert.False(h.Tcp.TryAccept(80, out _));
         var synAck = p.Handshake();
         Assert.Equal(1460, synAck.MssOption);
@@ -38,7 +51,6 @@ public class TcpTests
     public void RequestAndResponseShareOneSegmentWithTheAck()
     {
         var (h, p, s) = Connected();
-        using var _ = h;
         p.Send("GET / HTTP/1.1\r\n\r\n"u8);
         Assert.True(h.Tcp.TryGetReady(out var ready));
         Assert.Equal(s, ready);
@@ -57,7 +69,6 @@ public class TcpTests
     public void DataWithoutAResponseIsAcknowledgedAtTheNextFlush()
     {
         var (h, p, _) = Connected();
-        using var __ = h;
         p.Send(new byte[100]);
         var ack = Assert.Single(p.Absorb(h.Flush()));
         Assert.Equal(p.SndNxt, ack.AckNumber);
@@ -69,7 +80,6 @@ public class TcpTests
     public void ADelayedAckWaitsForTheResponseAndOtherwiseGoesAtItsDeadline()
     {
         var (h, p, s) = Connected(o => o with { DelayedAckMicroseconds = 500 });
-        using var _ = h;
         // A request answered before the deadline: the response carries the ACK; no pure ACK goes out before it.
         p.Send("GET / HTTP/1.1\r\n\r\n"u8);
         Assert.Empty(p.Absorb(h.Flush()));
@@ -97,7 +107,6 @@ public class TcpTests
     public void WithDelayedAcksEverySecondSegmentAndOutOfOrderDataAreAcknowledgedAtOnce()
     {
         var (h, p, _) = Connected(o => o with { DelayedAckMicroseconds = 500 });
-        using var __ = h;
         p.Send(new byte[100]);
         Assert.Empty(p.Absorb(h.Flush()));
         p.Send(new byte[100]);                                 // the second segment: ACK now (RFC 5681 4.2)
@@ -168,7 +177,6 @@ public class TcpTests
     public void OutOfOrderSegmentsAreHeldAndDuplicatesAcknowledged()
     {
         var (h, p, s) = Connected();
-        using var _ = h;
         byte[] data = Enumerable.Range(0, 3000).Select(i => (byte)(i * 7)).ToArray();
         uint start = p.SndNxt;
         // Second and third segments first: each earns an immediate duplicate ACK for the first byte.
@@ -197,7 +205,6 @@ public class TcpTests
     public void UnacknowledgedDataIsRetransmittedWithExponentialBackoffThenReset()
     {
         var (h, p, s) = Connected(o => o with { MaxRetransmissions = 4, InitialRtoMicroseconds = 1_000_000, MinRtoMicroseconds = 200_000 });
-        using var _ = h;
         h.Tcp.Send(s, new byte[500]);
         var first = Assert.Single(p.Mine(h.Flush()));
         long sentAt = h.Now;
@@ -231,7 +238,6 @@ public class TcpTests
         // Every byte already sent once, so no later ACK can give an RTT sample (Karn): without ending the backoff here,
         // each further loss would wait twice as long as the last (this stalled a transfer for a minute under 12% loss).
         var (h, p, s) = Connected(o => o with { InitialRtoMicroseconds = 1_000_000, MinRtoMicroseconds = 200_000 });
-        using var _ = h;
         h.Tcp.Send(s, new byte[3 * 1460]);
         var segs = p.Mine(h.Flush()).ToList();
         Assert.Equal(3, segs.Count);
@@ -267,7 +273,6 @@ public class TcpTests
     public void ThirdDuplicateAckTriggersFastRetransmitBeforeTheTimer()
     {
         var (h, p, s) = Connected();
-        using var _ = h;
         h.Tcp.Send(s, new byte[5 * 1460]);
         var segs = p.Mine(h.Flush()).ToList();
         Assert.Equal(5, segs.Count);
@@ -283,7 +288,6 @@ public class TcpTests
     public void PassiveCloseEndsInAFreeSlot()
     {
         var (h, p, s) = Connected();
-        using var _ = h;
         p.Send("bye"u8);
         p.SendFin();
         var acks = p.Absorb(h.Flush());
@@ -307,7 +311,6 @@ public class TcpTests
     public void ActiveCloseHoldsTimeWaitForItsBoundedTimeOnly()
     {
         var (h, p, s) = Connected(o => o with { TimeWaitMicroseconds = 2_000_000 });
-        using var _ = h;
         h.Tcp.Close(s);
         Assert.True(Assert.Single(p.Absorb(h.Flush())).Has(Fin));
         p.AckAll();                                           // FIN_WAIT_2
@@ -329,7 +332,6 @@ public class TcpTests
     public void PeerResetClosesTheSocketButAnInWindowGuessOnlyEarnsAChallengeAck()
     {
         var (h, p, s) = Connected();
-        using var _ = h;
         h.Deliver(p.Segment(p.SndNxt + 100, 0, Rst));        // in window, not exact (RFC 5961)
         Assert.Single(p.Mine(h.Tx.Drain()));
         Assert.Equal(TcpState.Established, h.Tcp.State(s));
@@ -345,7 +347,6 @@ public class TcpTests
     public void ShutdownSendSendsFinAfterTheDataAndStillReadsUntilThePeerCloses()
     {
         var (h, p, s) = Connected(o => o with { TimeWaitMicroseconds = 2_000_000 });
-        using var _ = h;
         p.Send("request"u8);
         h.Tcp.Send(s, "431"u8);
         h.Tcp.ShutdownSend(s);
@@ -375,46 +376,40 @@ public class TcpTests
     {
         // TIME_WAIT over while the owner still holds the socket.
         var (h, p, s) = Connected(o => o with { TimeWaitMicroseconds = 1_000_000 });
-        using (h)
-        {
-            h.Tcp.ShutdownSend(s);
-            p.Absorb(h.Flush());
-            p.AckAll();
-            p.SendFin();
-            p.Absorb(h.Flush());
-            h.Advance(1_100_000);
-            Assert.Equal(TcpState.Closed, h.Tcp.State(s));   // the handle is still valid
-            Assert.False(h.Tcp.WasReset(s));
-            Assert.True(h.Tcp.PeerClosed(s));
-            Assert.Equal(1, h.Tcp.ConnectionsInUse);
-            h.Tcp.Close(s);
-            Assert.Equal(0, h.Tcp.ConnectionsInUse);
-        }
+        h.Tcp.ShutdownSend(s);
+        p.Absorb(h.Flush());
+        p.AckAll();
+        p.SendFin();
+        p.Absorb(h.Flush());
+        h.Advance(1_100_000);
+        Assert.Equal(TcpState.Closed, h.Tcp.State(s));   // the handle is still valid
+        Assert.False(h.Tcp.WasReset(s));
+        Assert.True(h.Tcp.PeerClosed(s));
+        Assert.Equal(1, h.Tcp.ConnectionsInUse);
+        h.Tcp.Close(s);
+        Assert.Equal(0, h.Tcp.ConnectionsInUse);
+
         // LAST_ACK acknowledged while the owner still holds the socket (the peer closed first).
         var (h2, p2, s2) = Connected();
-        using (h2)
-        {
-            p2.SendFin();
-            p2.Absorb(h2.Flush());
-            Assert.Equal(TcpState.CloseWait, h2.Tcp.State(s2));
-            h2.Tcp.ShutdownSend(s2);
-            Assert.Equal(TcpState.LastAck, h2.Tcp.State(s2));
-            p2.Absorb(h2.Flush());
-            Assert.True(p2.GotFin);
-            p2.AckAll();
-            Assert.Equal(TcpState.Closed, h2.Tcp.State(s2));
-            Assert.True(h2.Tcp.TryGetReady(out var ready));  // the owner hears of it
-            Assert.Equal(s2, ready);
-            h2.Tcp.Close(s2);
-            Assert.Equal(0, h2.Tcp.ConnectionsInUse);
-        }
+        p2.SendFin();
+        p2.Absorb(h2.Flush());
+        Assert.Equal(TcpState.CloseWait, h2.Tcp.State(s2));
+        h2.Tcp.ShutdownSend(s2);
+        Assert.Equal(TcpState.LastAck, h2.Tcp.State(s2));
+        p2.Absorb(h2.Flush());
+        Assert.True(p2.GotFin);
+        p2.AckAll();
+        Assert.Equal(TcpState.Closed, h2.Tcp.State(s2));
+        Assert.True(h2.Tcp.TryGetReady(out var ready));  // the owner hears of it
+        Assert.Equal(s2, ready);
+        h2.Tcp.Close(s2);
+        Assert.Equal(0, h2.Tcp.ConnectionsInUse);
     }
 
     [Fact]
     public void FinWait2AfterShutdownIsBoundedOnceTheOwnerCloses()
     {
         var (h, p, s) = Connected(o => o with { FinWait2TimeoutMicroseconds = 1_000_000 });
-        using var _ = h;
         h.Tcp.ShutdownSend(s);
         p.Absorb(h.Flush());
         p.AckAll();
@@ -431,7 +426,6 @@ public class TcpTests
     public void ClosingWithUnreadDataResets()
     {
         var (h, p, s) = Connected();
-        using var _ = h;
         p.Send("unread"u8);
         h.Tcp.Close(s);
         Assert.Contains(p.Mine(h.Tx.Drain()), f => f.Has(Rst));
@@ -442,7 +436,6 @@ public class TcpTests
     public void AFullReceiveBufferClosesTheWindowAndReadingReopensIt()
     {
         var (h, p, s) = Connected(o => o with { ReceiveBufferBytes = 4096 });
-        using var _ = h;
         p.Send(new byte[1460]);
         p.Send(new byte[1460]);
         p.Send(new byte[1176]);
@@ -466,7 +459,6 @@ public class TcpTests
     public void AZeroWindowPeerIsProbedAndGetsTheDataWhenItOpens()
     {
         var (h, p, s) = Connected();
-        using var _ = h;
         p.Window = 0;
         p.AckAll();                                           // the peer announces window 0
         h.Tcp.Send(s, "queued"u8);
@@ -489,10 +481,7 @@ public class TcpTests
     [Fact]
     public void ALostSynAckIsSentAgainAndAnUnansweredHandshakeIsDropped()
     {
-        using var h = new StackHarness(o => o with { SynAckRetries = 2 });
-        h.Tcp.Listen(80);
-        h.Introduce();
-        var p = new TcpTestPeer(h, 5000);
+        var (h, p) = Listening(o => o with { SynAckRetries = 2 });
         h.Deliver(p.Syn());
         var synAck = Assert.Single(h.Flush());
         h.Deliver(p.Syn());                                   // the peer retransmits its SYN
@@ -510,10 +499,7 @@ public class TcpTests
     [Fact]
     public void DataArrivingWithTheHandshakeAckIsDelivered()
     {
-        using var h = new StackHarness();
-        h.Tcp.Listen(80);
-        h.Introduce();
-        var p = new TcpTestPeer(h, 5000);
+        var (h, p) = Listening();
         h.Deliver(p.Syn());
         var synAck = Assert.Single(h.Flush());
         p.RcvNxt = synAck.Seq + 1;
@@ -527,7 +513,6 @@ public class TcpTests
     public void StaleHandlesAreRefused()
     {
         var (h, _, s) = Connected();
-        using var __ = h;
         h.Tcp.Abort(s);
         var e = Assert.Throws<InvalidOperationException>(() => h.Tcp.Send(s, "x"u8));
         Assert.Contains("no longer open", e.Message);
@@ -538,7 +523,6 @@ public class TcpTests
     public void KeepAliveRequestsAllocateNothingPerRequestInSteadyState()
     {
         var (h, p, s) = Connected();
-        using var _ = h;
         byte[] request = "GET / HTTP/1.1\r\nHost: x\r\n\r\n"u8.ToArray();
         byte[] response = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"u8.ToArray();
         var buf = new byte[256];
