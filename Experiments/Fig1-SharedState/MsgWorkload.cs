@@ -4,7 +4,7 @@ using Multikernel.CpuDriver;
 namespace Fig1.SharedState;
 
 /// <summary>Everything one MSG run measured and checked.</summary>
-public sealed class MsgMeasurement
+public sealed class MsgMeasurement : CheckedOutcome
 {
     /// <summary>Client cycles per update, one sample per client and repetition.</summary>
     public required double[] ClientCyclesPerOp { get; init; }
@@ -12,8 +12,6 @@ public sealed class MsgMeasurement
     public required double[] UpdatesPerSecond { get; init; }
     /// <summary>Server cycles per update (<see cref="ServerCostMeter"/>).</summary>
     public required double[] ServerCyclesPerOp { get; init; }
-    public string? Failure { get; init; }
-    public bool Verified => Failure == null;
     /// <summary>Per repetition: was any client descheduled by the OS during its timed phase (the server is not tracked per repetition).</summary>
     public required bool[] RepetitionDisturbed { get; init; }
     /// <summary>Times the server's thread was descheduled while serving.</summary>

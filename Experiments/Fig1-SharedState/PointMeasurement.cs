@@ -5,13 +5,11 @@ namespace Fig1.SharedState;
 /// (sample <c>p * Repetitions + r</c> is participant p's repetition r), which repetitions the OS disturbed, and the
 /// outcome of its correctness check (<see cref="Failure"/> is null when every counter and reply was as expected).
 /// </summary>
-public sealed class PointMeasurement
+public sealed class PointMeasurement : CheckedOutcome
 {
     public required double[] CyclesPerOp { get; init; }
     /// <summary>Per repetition: was any measuring thread descheduled by the OS during its timed phase.</summary>
     public required bool[] RepetitionDisturbed { get; init; }
-    public string? Failure { get; init; }
-    public bool Verified => Failure == null;
     /// <summary>Racy workloads only (plain SHM on several cores): the fraction of planned updates the lines do not show.</summary>
     public double LostUpdates { get; init; }
 

@@ -95,7 +95,7 @@ public static class SharedStateSweep
             Note(m.Failure, $"{k} thread(s) pinned to cores {CoreList.Format(cores)}; {how}"));
         if (c == null || twin == null) return [cs];
         var cRow = rows.Cycles($"{series} (C)", k, $"{param};impl=c", "cycles_per_update", c.CyclesPerOp, PointMeasurement.PerRepetition(c.Disturbed, size.Repetitions),
-            RowFactory.Verdict(c.Failure == null), Note(c.Failure, $"the C twin of {series} ({twin.Label}) on the same cores, {Interleaved(reps)}; {how.Split(';')[0]}"));
+            RowFactory.Verdict(c.Verified), Note(c.Failure, $"the C twin of {series} ({twin.Label}) on the same cores, {Interleaved(reps)}; {how.Split(';')[0]}"));
         return [cs, cRow, rows.Ratio(series, k, param, cs, cRow, BlockRatios(csRuns, cRuns, m => m.CyclesPerOp, c => c.CyclesPerOp))];
     }
 
@@ -147,7 +147,7 @@ public static class SharedStateSweep
                              "with waitsets of idle rings, visited on the same rule as in C# (16th round, " + Multikernel.CpuDriver.CpuDriverThread.DefaultBlockedVisitSlice.TotalMicroseconds + " µs slice)";
         string cRawWhat = $"the C twin of the raw loops ({twin.Label}) on the same cores, {Interleaved(reps)}: the raw loops and the same ring layout and protocol in C";
         ResultRow CRow(string series, double[] samples, bool[]? disturbed, TwinRun c, string what) =>
-            rows.Cycles(series, k, $"{param};impl=c", "cycles_per_update", samples, disturbed, RowFactory.Verdict(c.Failure == null), Note(c.Failure, what));
+            rows.Cycles(series, k, $"{param};impl=c", "cycles_per_update", samples, disturbed, RowFactory.Verdict(c.Verified), Note(c.Failure, what));
         var msgC = CRow($"MSG{n} (C)", cKernel.CyclesPerOp, PointMeasurement.PerRepetition(cKernel.Disturbed, size.Repetitions), cKernel, $"client round trip per update; {cKernelWhat}; {where}");
         var serverC = CRow($"Server{n} (C)", cKernel.ServerCyclesPerOp, null, cKernel, $"{serverCost}; {cKernelWhat}");
         var msgRC = CRow($"MSG{n}-raw (C)", cRaw.CyclesPerOp, PointMeasurement.PerRepetition(cRaw.Disturbed, size.Repetitions), cRaw, $"client round trip per update; {cRawWhat}; {where}");

@@ -4,7 +4,7 @@ using Multikernel.CoreProcesses;
 namespace Fig1.SharedState;
 
 /// <summary>URPC latency and throughput between one pair of cores, measured by two dispatchers.</summary>
-public sealed class UrpcPairMeasurement
+public sealed class UrpcPairMeasurement : CheckedOutcome
 {
     /// <summary>Round-trip cycles per message pair, one sample per repetition (pinger's clock only).</summary>
     public required double[] RoundTrip { get; init; }
@@ -18,7 +18,6 @@ public sealed class UrpcPairMeasurement
     public required double[] OneWayBToA { get; init; }
     /// <summary>Messages per 1000 cycles received in a stream, one sample per repetition.</summary>
     public required double[] MsgsPerKcycle { get; init; }
-    public string? Failure { get; init; }
     /// <summary>Per repetition of the latency phase: was the pinger or ponger descheduled by the OS.</summary>
     public required bool[] LatencyDisturbed { get; init; }
     /// <summary>Per repetition of the stream phase: was the sender or receiver descheduled by the OS.</summary>

@@ -41,7 +41,7 @@ public static class UrpcTablesSweep
     /// <summary>One-way, round-trip and throughput rows of one pair (<paramref name="suffix"/>: "" or <see cref="ProcessesSuffix"/>; <paramref name="mode"/>: what the notes say first).</summary>
     static (ResultRow OneWay, ResultRow RoundTrip, ResultRow Throughput) PairRows(RowFactory rows, UrpcPairMeasurement m, int a, int b, string name, string param, string suffix, string mode, SweepSize size)
     {
-        string verdict = RowFactory.Verdict(m.Failure == null);
+        string verdict = RowFactory.Verdict(m.Verified);
         string fail = (m.Failure == null ? "" : $"CHECK FAILED: {m.Failure}; ") + mode;
         var aToB = SampleSummary.Of(m.OneWayAToB).Median;
         var bToA = SampleSummary.Of(m.OneWayBToA).Median;
