@@ -42,6 +42,32 @@ public class TeamRuntimeTests
         Assert.Equal(20_000L * workers, program.Counter);
     });
 
+    /// <summary>The last worker spins for a while after the others have returned (worker 0 returns at once).</summary>
+    sealed class LateLastWorker(int workers, TimeSpan late) : TeamProgram
+    {
+        public override UTask RunWorker(int worker)
+        {
+            if (worker == workers - 1)
+            {
+                var sw = System.Diagnostics.Stopwatch.StartNew();
+                while (sw.Elapsed < late) Thread.SpinWait(20);
+            }
+            return UTask.CompletedTask;
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(TestRuntimes.All), MemberType = typeof(TestRuntimes))]
+    public void Team_time_is_worker_0s_until_it_has_joined_every_worker(string runtime, int workers) => TeamHarness.With(runtime, workers, rt =>
+    {
+        var late = TimeSpan.FromMilliseconds(30);
+        var outer = System.Diagnostics.Stopwatch.StartNew();
+        var elapsed = rt.RunTeam(new LateLastWorker(workers, late));
+        var around = outer.Elapsed;
+        Assert.True(elapsed >= late, $"{runtime}: team time {elapsed.TotalMilliseconds:F2} ms, but its last worker spun {late.TotalMilliseconds} ms (worker 0 must join it)");
+        Assert.True(elapsed <= around, $"{runtime}: team time {elapsed.TotalMilliseconds:F2} ms exceeds the {around.TotalMilliseconds:F2} ms around RunTeam");
+    });
+
     /// <summary>
     /// Worker 0 completes items in order, each under its item's lock (8 items share a lock, as BARNES's hashed locks
     /// do), and notifies; the others wait for every item on its lock's condition, as BARNES's centre-of-mass pass does.

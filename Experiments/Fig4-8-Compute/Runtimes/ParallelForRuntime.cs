@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 using Npb.Runtime;
 using Splash.Team;
@@ -47,10 +48,11 @@ public sealed class ParallelForRuntime : ForkJoinRuntime, IComputeRuntime
         }
     }
 
-    public void RunTeam(TeamProgram program)
+    public TimeSpan RunTeam(TeamProgram program)
     {
         ArgumentNullException.ThrowIfNull(program);
         _abort.ThrowIfAborted();
+        long start = Stopwatch.GetTimestamp();
         var errors = new Exception?[Workers];
         var threads = new Thread[Workers - 1];
         for (int w = 1; w < Workers; w++)
@@ -61,7 +63,9 @@ public sealed class ParallelForRuntime : ForkJoinRuntime, IComputeRuntime
         }
         RunOne(program, 0, errors);
         foreach (var t in threads) t.Join();
+        var elapsed = Stopwatch.GetElapsedTime(start);
         if (HostTeam.RootCause(errors) is { } error) ExceptionDispatchInfo.Throw(error);
+        return elapsed;
     }
 
     void RunOne(TeamProgram program, int worker, Exception?[] errors)

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 using Multikernel.Hardware;
 using Npb.Runtime;
@@ -120,17 +121,20 @@ public sealed class PinnedThreadsRuntime : ForkJoinRuntime, IComputeRuntime
     }
 
     /// <summary>Runs the team as one task of the pinned threads; a failing worker aborts the others' waits.</summary>
-    public void RunTeam(TeamProgram program)
+    public TimeSpan RunTeam(TeamProgram program)
     {
         ArgumentNullException.ThrowIfNull(program);
         _abort.ThrowIfAborted();
         var task = new TeamTask(program, _abort, Workers);
+        long start = Stopwatch.GetTimestamp(); // on worker 0's thread (RunOnAllWorkers checks that the caller is it)
         try { RunOnAllWorkers(task); }
         catch (Exception) when (task.Errors.Any(e => e is not null))
         {
             // RunOnAllWorkers rethrows the lowest worker's exception; report the root cause instead of an abort it caused.
         }
+        var elapsed = Stopwatch.GetElapsedTime(start);
         if (HostTeam.RootCause(task.Errors) is { } error) ExceptionDispatchInfo.Throw(error);
+        return elapsed;
     }
 
     sealed class TeamTask(TeamProgram program, TeamAbort abort, int workers) : WorkerTask

@@ -12,6 +12,9 @@ sealed class TeamOutcome(int workers)
 
     public Exception? Error => Volatile.Read(ref _error);
 
+    /// <summary>The team's time as worker 0 measured it (set by worker 0 after it joined the others, before its main thread returns).</summary>
+    public TimeSpan Elapsed { get; set; }
+
     public void Finished()
     {
         if (Interlocked.Decrement(ref _running) == 0) _done.Set();

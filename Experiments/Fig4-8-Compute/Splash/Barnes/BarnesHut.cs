@@ -124,9 +124,7 @@ public sealed class BarnesHut : TeamProgram
     public BarnesRun Run()
     {
         Reset();
-        long start = Stopwatch.GetTimestamp();
-        _team.RunTeam(this);
-        double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        double seconds = _team.RunTeam(this).TotalSeconds;
         long bytes = 0;
         foreach (var w in _workers) bytes += w.ForceLoopBytes;
         var t = _workers[0].PhaseTicks;

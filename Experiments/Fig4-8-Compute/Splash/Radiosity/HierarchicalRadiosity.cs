@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Multikernel.Threads;
 using Splash.Team;
 
@@ -104,9 +103,7 @@ public sealed partial class HierarchicalRadiosity : TeamProgram
     public RadiosityRun Run()
     {
         Reset();
-        long start = Stopwatch.GetTimestamp();
-        _team.RunTeam(this);
-        double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        double seconds = _team.RunTeam(this).TotalSeconds;
         long bytes = 0;
         foreach (var w in _workers) bytes += w.RefinementBytes;
         return new RadiosityRun(seconds, _workerCount, _iterations, _trace.AsSpan(0, _traceCount).ToArray(), CountStatistics(), bytes);

@@ -19,7 +19,13 @@ public interface ITeamRuntime
     /// throws, the first exception is rethrown here; waits of the other workers are aborted where the runtime can
     /// (host threads), and the runtime refuses further teams.
     /// </summary>
-    void RunTeam(TeamProgram program);
+    /// <returns>
+    /// The team's run time as worker 0 measures it on its own core, as the SPLASH-2 originals' main process does: from
+    /// its start (it starts the other workers) until it has joined them all. On host threads worker 0 is the calling
+    /// thread; on the multikernel it is a user thread on dispatcher 0, so the host thread that waits for the domain is
+    /// not on the clock.
+    /// </returns>
+    TimeSpan RunTeam(TeamProgram program);
 
     /// <summary>A new lock (with its condition) for this runtime's teams.</summary>
     TeamLock NewLock();

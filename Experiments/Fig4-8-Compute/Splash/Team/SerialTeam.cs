@@ -10,7 +10,12 @@ public sealed class SerialTeam : ITeamRuntime
 
     public int Workers => 1;
 
-    public void RunTeam(TeamProgram program) => HostTeam.RunWorker(program, 0);
+    public TimeSpan RunTeam(TeamProgram program)
+    {
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        HostTeam.RunWorker(program, 0);
+        return System.Diagnostics.Stopwatch.GetElapsedTime(start);
+    }
 
     public TeamLock NewLock() => new HostTeamLock(_abort);
 
