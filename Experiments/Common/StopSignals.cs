@@ -6,8 +6,8 @@ namespace Experiments.Common;
 /// <summary>
 /// How a sweep program stops on SIGINT (Ctrl-C) or SIGTERM (what run-all.sh forwards, and what `timeout` or a
 /// shutdown sends): the first signal cancels <see cref="Token"/> (the sweep stops before its next point, finished
-/// points stay on disk, meta.json says what is missing); a second one ends the process at once (the default action
-/// of the signal). Child processes started through <see cref="ChildLaunch"/> die with the process either way.
+/// points stay on disk, meta.json says what is missing); a second one ends the process at once, with exit code
+/// 128 + the signal's number (130 for SIGINT, 143 for SIGTERM). Child processes started through <see cref="ChildLaunch"/> die with the process either way.
 /// <para>The experiment's veth wires (<see cref="VethWire"/>) follow the same rule: while these signals are registered,
 /// the first signal leaves them up (the unit in progress may be measuring over one; the program disposes them as it
 /// ends), and the second removes them before the process ends.</para>
@@ -17,6 +17,8 @@ public sealed class StopSignals : IDisposable
     readonly CancellationTokenSource _cancel = new();
     readonly PosixSignalRegistration[] _registrations;
     readonly string _program, _unit;
+    readonly ManualResetEventSlim _wiresRemoved = new();
+    volatile int _abortStatus; // 0 until a second signal; then 128 + its number
 
     StopSignals(string program, string unit)
     {
@@ -40,15 +42,32 @@ public sealed class StopSignals : IDisposable
     public static int Run(string program, string unit, string[] args, Func<string[], TextWriter, TextWriter, CancellationToken, int> commandLine)
     {
         using var stop = StopsAfterCurrent(program, unit);
-        return commandLine(args, Console.Out, Console.Error, stop.Token);
+        int code = commandLine(args, Console.Out, Console.Error, stop.Token);
+        return stop.ExitCodeAfter(code);
+    }
+
+    /// <summary>
+    /// The exit code of a command line that returned <paramref name="code"/>: a second signal's status once its handler
+    /// has removed the wires (the command line may return first: its series failed when the wire went), else the code.
+    /// </summary>
+    public int ExitCodeAfter(int code)
+    {
+        if (_abortStatus == 0) return code;
+        _wiresRemoved.Wait();
+        return _abortStatus;
     }
 
     void OnSignal(PosixSignalContext context)
     {
         if (_cancel.IsCancellationRequested)
         {
-            VethWire.RemoveUndisposed(); // second signal: the default action ends the process, without exit handlers
-            return;
+            // Second signal: end at once, with the status a shell gives the signal's end. Removing the wires takes a few
+            // ip commands, and a series on a wire fails as soon as it is gone, so the command line may return first:
+            // Run then waits for the removal and returns the same status (ExitCodeAfter).
+            _abortStatus = 128 + (context.Signal == PosixSignal.SIGINT ? 2 : 15);
+            VethWire.RemoveUndisposed();
+            _wiresRemoved.Set();
+            Environment.Exit(_abortStatus);
         }
         context.Cancel = true;
         string name = context.Signal == PosixSignal.SIGINT ? "Ctrl-C (SIGINT)" : "SIGTERM";

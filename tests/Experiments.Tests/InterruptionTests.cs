@@ -119,7 +119,10 @@ public class InterruptionTests
         string outDir = Path.Combine(TestCores.TempDir(), "run");
         using var p = ProgramProcess.Start("IOWebserver.dll", "--only", "udp", "--duration", "5", "--repetitions", "5",
             "--cores", string.Join(',', TestCores.UpToTwo), "--out", outDir);
+        // The namespaces appear before the wire's link is up: signal only once the series runs on a built wire.
+        Assert.True(p.WaitFor("[io-webserver] 1/3 udp/mk", Generous), p.Output);
         Assert.True(WaitForWire(p.Pid, present: true, Generous), $"no wire of pid {p.Pid} appeared:\n{p.Output}");
+        Thread.Sleep(800); // inside the series: 0.5 s warm-up, then 5 timed runs of 5 s
         p.Signal(ProgramProcess.SIGTERM);
         Assert.True(p.WaitFor("SIGTERM: stopping after the current series", Generous), p.Output);
         Assert.True(WaitForWire(p.Pid, present: true, TimeSpan.Zero), "the first SIGTERM removed the wire under the series");

@@ -36,6 +36,7 @@ public sealed class VethWire : IDisposable
     static readonly (int Pid, long Start) s_self = (Environment.ProcessId, StartTime(Environment.ProcessId) ?? 0);
 
     readonly object _lock = new();
+    readonly object _removal = new(); // held through a removal: see Dispose
     bool _serverAddressLent;
     bool _disposed;
 
@@ -202,11 +203,21 @@ public sealed class VethWire : IDisposable
     /// </summary>
     public void Dispose()
     {
-        lock (_lock)
+        // A second caller (a signal handler's RemoveUndisposed and the program's own using, say) waits here until the
+        // first has removed the wire, so that the wire is gone whenever Dispose returns.
+        lock (_removal)
         {
-            if (_disposed) return;
-            _disposed = true;
+            lock (_lock)
+            {
+                if (_disposed) return;
+                _disposed = true;
+            }
+            Remove();
         }
+    }
+
+    void Remove()
+    {
         WireRegistry.Remove(this);
         var errors = new List<string>();
         if (NetNamespace.Exists(ServerNamespace))

@@ -54,6 +54,32 @@ public class WireEndToEndTests
         wire.Dispose(); // a second dispose is harmless
     }
 
+    /// <summary>
+    /// Two threads dispose one wire at once (a signal handler's cleanup and the program's own using): neither returns
+    /// before the namespaces are gone, so a program that ends right after its own Dispose leaves nothing behind.
+    /// </summary>
+    [Fact]
+    public void ConcurrentDisposesBothReturnOnlyOnceTheWireIsGone()
+    {
+        StackOnWire.SkipUnlessAvailable();
+        for (int round = 0; round < 3; round++)
+        {
+            var wire = VethWire.Create(subnet: 82);
+            string s = wire.ServerNamespace, f = wire.FarNamespace;
+            using var start = new System.Threading.Barrier(2);
+            var leftovers = new string?[2];
+            var threads = Enumerable.Range(0, 2).Select(i => new Thread(() =>
+            {
+                start.SignalAndWait();
+                wire.Dispose();
+                leftovers[i] = NetNamespace.Exists(s) || NetNamespace.Exists(f) ? $"thread {i}: a namespace of the wire existed after its Dispose returned" : null;
+            })).ToArray();
+            foreach (var t in threads) t.Start();
+            foreach (var t in threads) Assert.True(t.Join(TimeSpan.FromSeconds(60)), "a Dispose did not return");
+            Assert.All(leftovers, Assert.Null);
+        }
+    }
+
     /// <summary>Receive steering writes each end's rps_cpus inside its own namespace: the server end's to the server cores, the far end's to the load cores.</summary>
     [Fact]
     public void SteeringPutsEachEndsReceiveWorkOnItsOwnCores()
