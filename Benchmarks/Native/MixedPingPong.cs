@@ -81,7 +81,7 @@ public static unsafe class MixedPingPong
     }
 
     /// <summary>The C# echo of the mixed pairings: answers <paramref name="count"/> messages with themselves (UrpcPeer's echo branch).</summary>
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining)]
     static void EchoInCSharp(BenchmarkSender outbox, UrpcReceiver inbox, long count)
     {
         for (long i = 0; i < count; i++)
