@@ -116,6 +116,10 @@ public static class UrpcVsNative
     static string Line(string name, PingPongResult r, double ghz) => string.Create(CultureInfo.InvariantCulture,
         $"| {name,-39} | {r.RttMedian,8:F0} ({r.RttMedian / ghz,7:F1} ns)   | {r.RttP10,8:F0} .. {r.RttP90,-7:F0} | {r.RttBatchMedian,22:F1} | {r.OneWayMedian,22:F0} | {r.MsgsPerKcycle,22:F2} |");
 
+    /// <summary>How each side was compiled: not alike, and said in every ratio row and in meta.json.</summary>
+    const string JitNote = "C# loops: tiered JIT with dynamic PGO (the .NET default), measured after at least 1 s of warm-up per phase; " +
+                           "C: gcc without profile feedback";
+
     /// <summary>The reference built with gcc's -falign-loops=<paramref name="AlignLoops"/>, and its medians.</summary>
     sealed record NativeLayout(int AlignLoops, PingPongResult Result);
 
@@ -123,6 +127,7 @@ public static class UrpcVsNative
     {
         var meta = RunMeta.Describe("urpc-vs-native", [o.Cores.Local, o.Cores.Remote], $"samples={o.Samples};rounds={o.Rounds}{(layouts.Count > 0 ? ";layouts" : "")}");
         meta.Notes.Add($"native C reference built with {n.Build} (as the binary reports it)");
+        meta.Notes.Add(JitNote);
         foreach (var l in layouts) meta.Notes.Add($"also built with {l.Result.Build} (as the binary reports it): rows with align_loops={l.AlignLoops} in Param");
         string param = $"cores={o.Cores};slots=16;samples={o.Samples};rounds={rounds}";
         ResultRow Row(string series, string metric, string unit, double v, bool cycles, string note = "", string paramExtra = "") => new()
@@ -138,12 +143,12 @@ public static class UrpcVsNative
             Row("C# UrpcReceiver.Receive()", "rtt_cycles", "cycles", m.RttReceiveMedian, true),
             Row("native C", "rtt_batch64_cycles", "cycles", n.RttBatchMedian, true),
             Row("C# URPC ring", "rtt_batch64_cycles", "cycles", m.RttBatchMedian, true),
-            Row("C#/native", "rtt_batch64_ratio", "ratio", batchRatio, false),
+            Row("C#/native", "rtt_batch64_ratio", "ratio", batchRatio, false, JitNote),
             Row("native C", "oneway_stamped_cycles", "cycles", n.OneWayMedian, true),
             Row("C# URPC ring", "oneway_stamped_cycles", "cycles", m.OneWayMedian, true),
             Row("native C", "msgs_per_kcycle", "msgs/kcycle", n.MsgsPerKcycle, false),
             Row("C# URPC ring", "msgs_per_kcycle", "msgs/kcycle", m.MsgsPerKcycle, false),
-            Row("C#/native", "rtt_ratio", "ratio", ratio, false, $"target <= {Target}"),
+            Row("C#/native", "rtt_ratio", "ratio", ratio, false, $"target <= {Target}; {JitNote}"),
         };
         foreach (var l in layouts)
         {
