@@ -38,20 +38,18 @@ public static class UrpcVsNative
         }
         catch (InvalidOperationException e) { stderr.WriteLine($"error: {e.Message}"); return 2; }
 
-        var native = new List<PingPongResult>();
+        // The native builds in the order each round runs them: gcc's default layout first, then each loop alignment.
+        (string Label, string Path)[] builds =
+            [("native C", binary), .. alignments.Select(a => ($"native C, -falign-loops={a}", NativeReference.AlignedBeside(binary, a)))];
+        var nativeRuns = builds.Select(_ => new List<PingPongResult>()).ToArray();
         var managed = new List<PingPongResult>();
-        var aligned = alignments.ToDictionary(a => a, _ => new List<PingPongResult>());
-        var progress = new SweepProgress("urpc-vs-native", (2 + alignments.Length) * o.Rounds, stderr);
+        var progress = new SweepProgress("urpc-vs-native", (builds.Length + 1) * o.Rounds, stderr);
         for (int r = 1; r <= o.Rounds; r++)
         {
-            progress.Begin($"round {r}/{o.Rounds}: native C");
-            try { native.Add(NativeReference.Run(binary, o.Cores, o.Samples)); }
-            catch (Exception e) when (e is InvalidOperationException or FormatException) { stderr.WriteLine($"error: {e.Message}"); return 2; }
-            progress.End();
-            foreach (int a in alignments)
+            for (int b = 0; b < builds.Length; b++)
             {
-                progress.Begin($"round {r}/{o.Rounds}: native C, -falign-loops={a}");
-                try { aligned[a].Add(NativeReference.Run(NativeReference.AlignedBeside(binary, a), o.Cores, o.Samples)); }
+                progress.Begin($"round {r}/{o.Rounds}: {builds[b].Label}");
+                try { nativeRuns[b].Add(NativeReference.Run(builds[b].Path, o.Cores, o.Samples)); }
                 catch (Exception e) when (e is InvalidOperationException or FormatException) { stderr.WriteLine($"error: {e.Message}"); return 2; }
                 progress.End();
             }
@@ -64,8 +62,9 @@ public static class UrpcVsNative
         double Med(IEnumerable<double> v) => SampleSummary.Of(v.ToArray()).Median;
         PingPongResult Native(List<PingPongResult> runs) => new(Med(runs.Select(x => x.RttMedian)), Med(runs.Select(x => x.RttP10)), Med(runs.Select(x => x.RttP90)),
             Med(runs.Select(x => x.RttBatchMedian)), Med(runs.Select(x => x.OneWayMedian)), Med(runs.Select(x => x.MsgsPerKcycle)), double.NaN, runs[0].Build);
+        var native = nativeRuns[0];
         var n = Native(native);
-        var layouts = alignments.Select(a => new NativeLayout(a, Native(aligned[a]))).ToList();
+        var layouts = alignments.Select((a, i) => new NativeLayout(a, Native(nativeRuns[i + 1]))).ToList();
         var m = new PingPongResult(Med(managed.Select(x => x.RttMedian)), Med(managed.Select(x => x.RttP10)), Med(managed.Select(x => x.RttP90)), Med(managed.Select(x => x.RttBatchMedian)),
             Med(managed.Select(x => x.OneWayMedian)), Med(managed.Select(x => x.MsgsPerKcycle)), Med(managed.Select(x => x.RttReceiveMedian)));
         double ratio = m.RttMedian / n.RttMedian;

@@ -50,7 +50,7 @@ public sealed class StopSignals : IDisposable
     /// The exit code of a command line that returned <paramref name="code"/>: a second signal's status once its handler
     /// has removed the wires (the command line may return first: its series failed when the wire went), else the code.
     /// </summary>
-    public int ExitCodeAfter(int code)
+    int ExitCodeAfter(int code)
     {
         if (_abortStatus == 0) return code;
         _wiresRemoved.Wait();

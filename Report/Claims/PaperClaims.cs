@@ -323,6 +323,7 @@ public static class PaperClaims
     /// </summary>
     static ClaimResult UrpcVsNative(RunFolder run)
     {
+        const double Limit = 1.05;
         var folders = run.Experiments.Where(e => e.Name.StartsWith("urpc-vs-native", StringComparison.Ordinal)).ToList();
         string PairOf(ExperimentResult e, ResultRow r) => ParamText.Parse(r.Param).GetValueOrDefault("cores", e.Name);
         var ratios = folders.SelectMany(e => new RowSet(e.Rows).Rows.Where(r => r.Metric == "rtt_ratio").Select(r => new RatioPoint(PairOf(e, r), r))).ToList();
@@ -330,9 +331,8 @@ public static class PaperClaims
         string numbers = string.Join(", ", ratios.Select(p => $"{p.Label}: {p.Median:0.00}"));
         var layouts = folders.SelectMany(e => new RowSet(e.Rows).Rows.Where(r => r.Metric == "rtt_ratio_layout")
             .Select(r => (Label: PairOf(e, r), Align: ParamText.Parse(r.Param).GetValueOrDefault("align_loops", "?"), r.Median))).ToList();
-        if (layouts.Count == 0) return RatioLimit(ratios, 1.05, numbers);
+        if (layouts.Count == 0) return RatioLimit(ratios, Limit, numbers);
 
-        const double Limit = 1.05;
         numbers += "; against the C reference built with other loop alignments: "
                    + string.Join(", ", layouts.Select(l => $"{l.Label} -falign-loops={l.Align}: {l.Median:0.00}"));
         var bands = ratios.Select(p => (p.Label, All: layouts.Where(l => l.Label == p.Label).Select(l => l.Median).Prepend(p.Median).ToList())).ToList();
