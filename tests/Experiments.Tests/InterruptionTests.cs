@@ -1,3 +1,4 @@
+using System.Globalization;
 using Multikernel.Net.Wire;
 
 namespace Experiments.Tests;
@@ -88,16 +89,9 @@ public class InterruptionTests
     [InlineData(ProgramProcess.SIGINT)]
     public void AStopSignalDuringASeriesOnTheWireLetsItFinishAndThenRemovesTheWire(int signal)
     {
-        Assert.SkipUnless(TestCores.HasTwo, "the io program's user-stack series needs two cores; this process may use one");
-        Assert.SkipWhen(SeriesWire.VethMissing is not null, SeriesWire.VethMissing ?? "");
         Assert.SkipWhen(signal == ProgramProcess.SIGINT && ProgramProcess.SigIntIgnoredHere(),
             "SIGINT is ignored by this test process (started in the background), so a child would ignore it too");
-        string outDir = Path.Combine(TestCores.TempDir(), "run");
-        using var p = ProgramProcess.Start("IOWebserver.dll", "--only", "udp", "--duration", "1", "--repetitions", "3",
-            "--cores", string.Join(',', TestCores.UpToTwo), "--out", outDir);
-        Assert.True(p.WaitFor("[io-webserver] 1/3 udp/mk", Generous), p.Output);
-        Assert.True(WaitForWire(p.Pid, present: true, Generous), $"no wire of pid {p.Pid} appeared:\n{p.Output}");
-        Thread.Sleep(800); // inside the series: 0.5 s warm-up, then 3 timed runs of 1 s
+        using var p = StartInsideTheUdpSeriesOnTheWire(durationSeconds: 1, repetitions: 3, out string outDir);
         p.Signal(signal);
         Assert.Equal(ExitCode.Interrupted, p.WaitForExit(Generous));
         Assert.DoesNotContain("Network is down", p.Output);
@@ -114,15 +108,7 @@ public class InterruptionTests
     [Fact]
     public void ASecondSigtermDuringASeriesOnTheWireRemovesTheWireAsTheProgramEnds()
     {
-        Assert.SkipUnless(TestCores.HasTwo, "the io program's user-stack series needs two cores; this process may use one");
-        Assert.SkipWhen(SeriesWire.VethMissing is not null, SeriesWire.VethMissing ?? "");
-        string outDir = Path.Combine(TestCores.TempDir(), "run");
-        using var p = ProgramProcess.Start("IOWebserver.dll", "--only", "udp", "--duration", "5", "--repetitions", "5",
-            "--cores", string.Join(',', TestCores.UpToTwo), "--out", outDir);
-        // The namespaces appear before the wire's link is up: signal only once the series runs on a built wire.
-        Assert.True(p.WaitFor("[io-webserver] 1/3 udp/mk", Generous), p.Output);
-        Assert.True(WaitForWire(p.Pid, present: true, Generous), $"no wire of pid {p.Pid} appeared:\n{p.Output}");
-        Thread.Sleep(800); // inside the series: 0.5 s warm-up, then 5 timed runs of 5 s
+        using var p = StartInsideTheUdpSeriesOnTheWire(durationSeconds: 5, repetitions: 5, out _); // the series: 27 s
         p.Signal(ProgramProcess.SIGTERM);
         Assert.True(p.WaitFor("SIGTERM: stopping after the current series", Generous), p.Output);
         Assert.True(WaitForWire(p.Pid, present: true, TimeSpan.Zero), "the first SIGTERM removed the wire under the series");
@@ -131,6 +117,32 @@ public class InterruptionTests
         Assert.True(exit is not (null or 0 or ExitCode.Interrupted), $"exit {exit}:\n{p.Output}");
         Assert.False(WaitForWire(p.Pid, present: true, TimeSpan.Zero), $"the wire of pid {p.Pid} was left behind");
         Assert.Empty(ProgramProcess.WaitForEmptyGroup(p.Pid, TimeSpan.FromSeconds(30)));
+    }
+
+    /// <summary>
+    /// Starts the io program's UDP series alone and returns once it measures over its veth wire: 800 ms after the wire
+    /// exists, inside the series' 0.5 s warm-up or its first timed run. Skips without two cores or without veth.
+    /// </summary>
+    static ProgramProcess StartInsideTheUdpSeriesOnTheWire(int durationSeconds, int repetitions, out string outDir)
+    {
+        Assert.SkipUnless(TestCores.HasTwo, "the io program's user-stack series needs two cores; this process may use one");
+        Assert.SkipWhen(SeriesWire.VethMissing is not null, SeriesWire.VethMissing ?? "");
+        outDir = Path.Combine(TestCores.TempDir(), "run");
+        var p = ProgramProcess.Start("IOWebserver.dll", "--only", "udp", "--duration", durationSeconds.ToString(CultureInfo.InvariantCulture),
+            "--repetitions", repetitions.ToString(CultureInfo.InvariantCulture), "--cores", string.Join(',', TestCores.UpToTwo), "--out", outDir);
+        try
+        {
+            // The namespaces appear before the wire's link is up: signal only once the series runs on a built wire.
+            Assert.True(p.WaitFor("[io-webserver] 1/3 udp/mk", Generous), p.Output);
+            Assert.True(WaitForWire(p.Pid, present: true, Generous), $"no wire of pid {p.Pid} appeared:\n{p.Output}");
+            Thread.Sleep(800);
+            return p;
+        }
+        catch
+        {
+            p.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Waits until a wire namespace of process <paramref name="pid"/> exists (or none does); true if it came to be.</summary>
