@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace Multikernel.Hardware;
 
 /// <summary>
-/// The Linux memory, pipe and NUMA-policy calls the kernel's host-facing parts (process mode's shared region and page
+/// The Linux memory, file, pipe and NUMA-policy calls the kernel's host-facing parts (process mode's shared region and page
 /// tables, page probes, native blocks) and the host baselines use (x86-64 / aarch64 Linux constants; the mbind
 /// system call number is x86-64's, and <see cref="PreferNode"/> does nothing elsewhere).
 /// </summary>
@@ -43,6 +43,11 @@ public static unsafe partial class LinuxVm
 
     [LibraryImport("libc", SetLastError = true)]
     public static partial int close(int fd);
+
+    public const int O_RDWR = 2;
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int open(string path, int flags);
 
     [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
     private static partial long Mbind(long number, nint addr, nuint len, int mode, ulong* nodemask, nuint maxnode, uint flags);

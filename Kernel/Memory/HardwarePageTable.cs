@@ -11,6 +11,13 @@ namespace Multikernel.Memory;
 /// <c>munmap</c> is a real page-table edit followed by a real TLB invalidation that the host kernel can do locally,
 /// without an IPI. A domain that runs on several cores is mapped at the same address in each of their processes; a
 /// shootdown tells every other core to apply the same change to its own table (<see cref="ITranslationInvalidator"/>).
+/// <para>Every page is a mapping (a VMA) of its own, and no two neighbouring pages are mapped through the same open
+/// file description of the memory object (even pages through one, odd pages through a second, opened from the
+/// first), so the host kernel can never merge two of them into one VMA. A protection change therefore covers whole
+/// VMAs: it rewrites page-table entries and flushes this core's TLB, and never splits or merges a VMA. A split or a
+/// merge of a VMA of a shared file takes that file's mapping lock (<c>i_mmap_rwsem</c>), one lock for every core
+/// process, so the other cores' page-table changes in a shootdown would queue behind one another on it; with one VMA
+/// per page they run in parallel, as per-core page tables do.</para>
 /// <para>Checks (<see cref="Verify"/>) ask the host kernel, without faulting, whether the page is readable and writable
 /// in this address space (<see cref="PageAccessProbe"/>: a byte copied through a pipe fails with EFAULT).</para>
 /// <para>Invariants: used only on its core's thread (checked in Debug builds after <see cref="BindToCurrentThread"/>);
@@ -31,6 +38,7 @@ public sealed class HardwarePageTable : ITranslationInvalidator, IDisposable
     }
 
     readonly int _memoryFd;
+    readonly int _oddPagesFd;   // a second open file description of the memory object: odd pages map through it
     readonly PageAccessProbe _probe = new();
     Mapping[] _mappings = [];
     Thread? _owner;
@@ -46,7 +54,13 @@ public sealed class HardwarePageTable : ITranslationInvalidator, IDisposable
     public string? FirstFailure { get; private set; }
 
     /// <param name="memoryFd">The shared memory object whose frames domains map (the process's own file descriptor for it).</param>
-    public HardwarePageTable(int memoryFd) => _memoryFd = memoryFd;
+    public HardwarePageTable(int memoryFd)
+    {
+        _memoryFd = memoryFd;
+        _oddPagesFd = LinuxVm.open($"/proc/self/fd/{memoryFd}", LinuxVm.O_RDWR | LinuxVm.O_CLOEXEC);
+        if (_oddPagesFd < 0)
+            throw new InvalidOperationException($"reopening the memory object (fd {memoryFd}) through /proc/self/fd failed: errno {Marshal.GetLastPInvokeError()}");
+    }
 
     /// <summary>Names the calling thread (the core's CPU-driver thread) as the only one allowed to change this table.</summary>
     public void BindToCurrentThread() => _owner = Thread.CurrentThread;
@@ -147,18 +161,27 @@ public sealed class HardwarePageTable : ITranslationInvalidator, IDisposable
         throw new ArgumentException($"0x{c.Va:x} + {c.Pages} page(s) of space {c.SpaceId} is not inside a mapping of this core's page table", nameof(c));
     }
 
+    /// <summary>Maps each page as a VMA of its own, through the file description of its parity (see the class remarks);
+    /// on a failure unmaps the pages it mapped and throws.</summary>
     void MapFixed(ulong va, long pages, long fileOffset, int prot)
     {
-        nint p = LinuxVm.mmap((nint)va, (nuint)pages * PageSize, prot, LinuxVm.MAP_SHARED | LinuxVm.MAP_FIXED_NOREPLACE, _memoryFd, (nint)fileOffset);
-        if (p == -1)
+        for (long i = 0; i < pages; i++)
         {
-            int errno = Marshal.GetLastPInvokeError();
-            throw new InvalidOperationException($"mapping {pages} page(s) at 0x{va:x} failed: errno {errno}{(errno == 17 ? " (the address is already in use in this process)" : "")}");
-        }
-        if ((ulong)p != va)
-        {
-            LinuxVm.munmap(p, (nuint)pages * PageSize);
-            throw new InvalidOperationException($"the kernel placed a fixed mapping for 0x{va:x} at 0x{p:x} (MAP_FIXED_NOREPLACE needs Linux 4.17 or later)");
+            ulong at = va + (ulong)i * PageSize;
+            int fd = (at / PageSize) % 2 == 0 ? _memoryFd : _oddPagesFd;
+            nint p = LinuxVm.mmap((nint)at, PageSize, prot, LinuxVm.MAP_SHARED | LinuxVm.MAP_FIXED_NOREPLACE, fd, (nint)(fileOffset + i * PageSize));
+            if (p == -1)
+            {
+                int errno = Marshal.GetLastPInvokeError();
+                LinuxVm.munmap((nint)va, (nuint)i * PageSize);
+                throw new InvalidOperationException($"mapping page {i} of {pages} at 0x{at:x} failed: errno {errno}{(errno == 17 ? " (the address is already in use in this process)" : "")}");
+            }
+            if ((ulong)p != at)
+            {
+                LinuxVm.munmap(p, PageSize);
+                LinuxVm.munmap((nint)va, (nuint)i * PageSize);
+                throw new InvalidOperationException($"the kernel placed a fixed mapping for 0x{at:x} at 0x{p:x} (MAP_FIXED_NOREPLACE needs Linux 4.17 or later)");
+            }
         }
     }
 
@@ -182,5 +205,6 @@ public sealed class HardwarePageTable : ITranslationInvalidator, IDisposable
                 if (m.Present[p]) LinuxVm.munmap((nint)(m.Va + (ulong)p * PageSize), PageSize);
         _mappings = [];
         _probe.Dispose();
+        LinuxVm.close(_oddPagesFd);
     }
 }

@@ -1,0 +1,112 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using Multikernel.Hardware;
+using Multikernel.Memory;
+
+namespace Multikernel.Tests;
+
+/// <summary>
+/// A core process's real page table (<see cref="HardwarePageTable"/>) on a memory object of this test process: every
+/// page is a VMA of its own that the host kernel cannot merge with its neighbours, so protection changes never split
+/// or merge VMAs (which would take the shared object's mapping lock, one for every core process); each page still
+/// maps its own frame of the object.
+/// </summary>
+public sealed unsafe partial class HardwarePageTableTests
+{
+    const int Page = 4096, Pages = 4;
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int memfd_create(string name, uint flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int ftruncate(int fd, long length);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial nint pread(int fd, void* buffer, nuint count, long offset);
+
+    /// <summary>A page-aligned range of <see cref="Pages"/> free pages with a free page on either side.</summary>
+    static ulong FreeRange()
+    {
+        nint p = LinuxVm.mmap(0, (nuint)(Pages + 2) * Page, LinuxVm.PROT_NONE, LinuxVm.MAP_PRIVATE | LinuxVm.MAP_ANONYMOUS, -1, 0);
+        Assert.NotEqual(LinuxVm.MapFailed, p);
+        Assert.Equal(0, LinuxVm.munmap(p, (nuint)(Pages + 2) * Page));
+        return (ulong)p + Page;
+    }
+
+    /// <summary>The VMAs of this process that overlap [va, va + bytes), as /proc/self/maps lists them.</summary>
+    static List<(ulong Start, ulong End, string Perms)> VmasIn(ulong va, ulong bytes)
+    {
+        var found = new List<(ulong, ulong, string)>();
+        foreach (var line in File.ReadLines("/proc/self/maps"))
+        {
+            var fields = line.Split(' ', 3);
+            var range = fields[0].Split('-');
+            ulong start = ulong.Parse(range[0], NumberStyles.HexNumber), end = ulong.Parse(range[1], NumberStyles.HexNumber);
+            if (start < va + bytes && va < end) found.Add((start, end, fields[1]));
+        }
+        return found;
+    }
+
+    [Fact]
+    public void ProtectionChangesNeitherSplitNorMergeVmasAndEachPageMapsItsOwnFrame()
+    {
+        int fd = memfd_create("hardware-page-table-test", 1 /* MFD_CLOEXEC */);
+        Assert.True(fd >= 0, $"memfd_create: errno {Marshal.GetLastPInvokeError()}");
+        try
+        {
+            Assert.Equal(0, ftruncate(fd, 8 * Page));
+            using var table = new HardwarePageTable(fd);
+            ulong va = FreeRange();
+            const long frameOffset = 2 * Page;
+            table.Map(spaceId: 7, va, frameOffset, Pages, PageRights.ReadWrite);
+
+            var mapped = VmasIn(va, Pages * Page);
+            Assert.Equal(Pages, mapped.Count);
+            Assert.All(mapped, v => Assert.Equal((ulong)Page, v.End - v.Start));
+
+            // Each page maps its own frame, the odd ones through the second file description too.
+            for (int p = 0; p < Pages; p++) ((byte*)va)[p * Page] = (byte)(0x40 + p);
+            for (int p = 0; p < Pages; p++)
+            {
+                byte b;
+                Assert.Equal(1, (long)pread(fd, &b, 1, frameOffset + p * Page));
+                Assert.Equal((byte)(0x40 + p), b);
+            }
+
+            var none = new MmuChange(7, va + Page, 1, MmuOp.ProtectNone);
+            table.Apply(none);
+            table.Verify(none);
+            var afterNone = VmasIn(va, Pages * Page);
+            Assert.Equal(mapped.Select(v => (v.Start, v.End)), afterNone.Select(v => (v.Start, v.End)));
+            Assert.StartsWith("---", afterNone[1].Perms);
+            Assert.True(table.IsReadable(va) && table.IsReadable(va + 2 * Page) && !table.IsReadable(va + Page));
+
+            var twoPages = new MmuChange(7, va + Page, 2, MmuOp.ProtectRead);
+            table.Apply(twoPages);
+            table.Verify(twoPages);
+            var restore = new MmuChange(7, va, Pages, MmuOp.ProtectReadWrite);
+            table.Apply(restore);
+            table.Verify(restore);
+            Assert.Equal(mapped.Select(v => (v.Start, v.End)), VmasIn(va, Pages * Page).Select(v => (v.Start, v.End)));
+
+            var unmap = new MmuChange(7, va + 2 * Page, 1, MmuOp.Unmap);
+            table.Apply(unmap);
+            table.Verify(unmap);
+            Assert.Equal(Pages - 1, VmasIn(va, Pages * Page).Count);
+            var remap = new MmuChange(7, va + 2 * Page, 1, MmuOp.Remap);
+            table.Apply(remap);
+            table.Verify(remap);
+            Assert.Equal(mapped.Select(v => (v.Start, v.End)), VmasIn(va, Pages * Page).Select(v => (v.Start, v.End)));
+            Assert.Equal((byte)0x42, ((byte*)va)[2 * Page]); // the same frame again
+
+            Assert.Equal(0, table.ChecksFailed);
+            Assert.Equal(1 + 2 + Pages + 1 + 1, table.ChecksPassed);
+            table.Dispose();
+            Assert.Empty(VmasIn(va, Pages * Page));
+        }
+        finally
+        {
+            LinuxVm.close(fd);
+        }
+    }
+}
