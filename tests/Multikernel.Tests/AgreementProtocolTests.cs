@@ -290,6 +290,46 @@ public class AgreementProtocolTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>A resource that records, at each 1PC apply, how many messages its core had sent and not yet had delivered.</summary>
+    sealed class SendsBeforeApply(AgreementSimulation sim, int core) : IAgreementResource
+    {
+        public int? InFlightAtApply;
+        public byte Prepare(AgreementTag tag, in AgreementUpdate update) => 0;
+        public void Commit(AgreementTag tag, in AgreementUpdate update) { }
+        public void Abort(AgreementTag tag, in AgreementUpdate update) { }
+        public void Apply(AgreementTag tag, in AgreementUpdate update) => InFlightAtApply = sim.InFlightFrom(core);
+    }
+
+    /// <summary>
+    /// In a 1PC (a TLB shootdown) the coordinator sends the apply along the route before it applies locally, and an
+    /// aggregator forwards to its group before it applies, so the cores further down apply while these do; a core
+    /// forwarding to nobody acks only after its apply.
+    /// </summary>
+    [Theory]
+    [InlineData(RoutingProtocol.Unicast)]
+    [InlineData(RoutingProtocol.NumaAwareMulticast)]
+    public void OnePhaseSendsBeforeItAppliesSoTheOtherCoresApplyMeanwhile(RoutingProtocol protocol)
+    {
+        var machine = MachineTopology.FromDescription(4, 1, 1, 4);
+        var sim = new AgreementSimulation(machine, 5);
+        var resources = Enumerable.Range(0, machine.Cores.Count).Select(c => new SendsBeforeApply(sim, c)).ToArray();
+        sim.Build(c => resources[c], RoutingGrouping.Package, SimOptions);
+        var all = CoreSet.FirstN(machine.Cores.Count);
+        var route = Routing.Build(protocol, machine, sim.Cpus, all, 0, RoutingGrouping.Package);
+        var done = new Recorder();
+        sim.Nodes[0].StartOnePhase(protocol, all, Set(1, 1), done, sim.Now);
+        Assert.Equal(route.Hops.Count, resources[0].InFlightAtApply);
+        sim.RunToQuiet();
+        Assert.Equal(1, done.CompletedCount);
+        int aggregators = 0;
+        for (int c = 1; c < resources.Length; c++)
+        {
+            Assert.Equal(route.ForwardOf(c).Length, resources[c].InFlightAtApply);
+            if (route.ForwardOf(c).Length > 0) aggregators++;
+        }
+        Assert.Equal(protocol == RoutingProtocol.Unicast ? 0 : 3, aggregators);
+    }
+
     [Fact]
     public void ParticipantsForgetFinishedAgreementsUnderOnePhaseTrafficToo()
     {

@@ -138,6 +138,9 @@ sealed class AgreementSimulation
 
     public int InFlightCount => _queue.Count;
 
+    /// <summary>Messages <paramref name="from"/> sent that have not been delivered yet.</summary>
+    public int InFlightFrom(int from) => _queue.UnorderedItems.Count(f => f.Element.From == from);
+
     /// <summary>Runs <paramref name="action"/> at time <paramref name="at"/> (a caller's own timer, e.g. a retry after backoff).</summary>
     public void Schedule(long at, Action action) => _scheduled.Enqueue(action, (Math.Max(at, Now), _order++));
 

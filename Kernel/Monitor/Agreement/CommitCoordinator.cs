@@ -12,7 +12,8 @@ namespace Multikernel.Monitor.Agreement;
 /// <see cref="AgreementOptions.VoteTimeout"/> passes. It then applies the decision to its own replica, tells its
 /// completion <see cref="IAgreementCompletion.Decided"/>, and sends the decision until every first hop has
 /// acknowledged it, resending to the silent ones every <see cref="AgreementOptions.RetransmitInterval"/> (a lost
-/// decision must not leave a participant prepared). 1PC: apply locally, send, collect acks the same way.</para>
+/// decision must not leave a participant prepared). 1PC: send the apply along the route, apply locally (while the
+/// others do), collect acks the same way.</para>
 /// <para>Invariants: (1) core-local. (2) A decision is made once per tag and never changes; a commit is decided only
 /// after every participant voted yes, so no participant applies a 2PC update unless all could. (3) Votes and acks
 /// are recorded per first-hop core (a set), so late, duplicated or retransmission-answering replies never
@@ -98,13 +99,15 @@ public sealed class CommitCoordinator
         t.Phase = Phase.Deciding;
         t.Commit = true;
         t.DecidedAt = now;
-        if (participants.Contains(Core)) _local.ApplyLocal(t.Tag, update);
-        t.Completion.Decided(Outcome(t, now));
         t.AcksPending = t.Hops;
         t.Rounds = 1;
         t.Deadline = now + _options.RetransmitInterval;
+        // Send before applying here, so that the other cores apply while this one does (a TLB shootdown's local
+        // page-table change is off the remote cores' path); no reply is taken before this method returns.
         if (t.Hops.Count > 0) SendFirst(t, UrpcMessage.From(new AgreementMessages.Request(AgreementMessages.Apply, RequestHeader(t), participants, update)));
-        else Complete(t, now);
+        if (participants.Contains(Core)) _local.ApplyLocal(t.Tag, update);
+        t.Completion.Decided(Outcome(t, now));
+        if (t.Hops.Count == 0) Complete(t, now);
         return t.Tag;
     }
 

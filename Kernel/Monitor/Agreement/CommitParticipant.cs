@@ -127,16 +127,25 @@ public sealed class CommitParticipant
             }
             return;
         }
-        // Apply (1PC): idempotent; forward to the members that have not acknowledged yet.
+        // Apply (1PC): idempotent; forward to the members that have not acknowledged yet. The first time, forward
+        // before applying, so that the group's members apply while this core does; this core's ack for the group
+        // still follows its own apply and every member's ack.
+        e.AckReplyTo = from;
         if (!exists)
         {
-            _resource.Apply(tag, r.Update);
             e.State = State.Applied;
             e.Update = r.Update;
             e.Group = Set(forward);
             e.AcksPending = e.Group;
+            for (int i = 0; i < forward.Length; i++) _transport.Send(forward[i], in m);
+            _resource.Apply(tag, r.Update);
+            if (forward.Length == 0)
+            {
+                e.AckSent = true;
+                Reply(AgreementMessages.Ack, from, r.Header, 0, 1);
+            }
+            return;
         }
-        e.AckReplyTo = from;
         ForwardOrAck(ref e, r.Header, in m);
     }
 
