@@ -51,9 +51,10 @@ static class HostBaseline
     /// <param name="name">The baseline in messages, e.g. "Linux mprotect".</param>
     /// <param name="touched">How the facts name the region the touchers read, e.g. "the" or "a separate".</param>
     /// <param name="interruptCause">The timed run's calls, as the interrupt facts name them.</param>
+    /// <param name="changingCalls">How many of those calls change a page-table entry (each one the kernel must follow with a shootdown).</param>
     /// <param name="measure">The measuring thread's body, given the region: returns the first failed check, or null.</param>
     /// <param name="checkedFacts">After the run: what the body checked, appended to the facts.</param>
-    public static LatencySamples Run(string name, int[] cores, SweepSize size, string touched, string interruptCause,
+    public static LatencySamples Run(string name, int[] cores, SweepSize size, string touched, string interruptCause, long changingCalls,
         Func<nint, Repetitions, string?> measure, Func<string> checkedFacts)
     {
         nint region = LinuxVm.MapAnonymous(RegionPages);
@@ -81,6 +82,10 @@ static class HostBaseline
               + "; " + TlbShootdownInterrupts.Describe(irqBefore, irqAfter, cores[1..], interruptCause)
             : "no other core runs this process: the kernel flushes only the local TLB") +
             "; " + checkedFacts();
-        return new LatencySamples { Cycles = reps.Samples, Disturbed = reps.Disturbed, Failure = failure, Facts = facts };
+        return new LatencySamples
+        {
+            Cycles = reps.Samples, Disturbed = reps.Disturbed, Failure = failure, Facts = facts,
+            ShootdownInterruptsPerCall = cores.Length > 1 ? TlbShootdownInterrupts.PerCall(irqBefore, irqAfter, cores[1..], changingCalls) : null,
+        };
     }
 }

@@ -11,5 +11,10 @@ public sealed class LatencySamples
     public required bool[] Disturbed { get; init; }
     public string? Failure { get; init; }
     public required string Facts { get; init; }
+    /// <summary>
+    /// Linux baselines: the TLB-shootdown interrupts each other core received per page-table-changing call, averaged
+    /// over those cores (/proc/interrupts, from any process); null where there is no other core or no count.
+    /// </summary>
+    public double? ShootdownInterruptsPerCall { get; init; }
     public bool Verified => Failure == null;
 }

@@ -18,7 +18,7 @@ public static unsafe class MprotectWorkload
     {
         long probes = 0;
         return HostBaseline.Run("Linux mprotect", cores, size, "the", $"{size.TotalOps} mprotect(PROT_READ) and {size.TotalOps} restoring calls",
-            (region, reps) =>
+            2L * size.TotalOps, (region, reps) =>
             {
                 nuint page = (nuint)LinuxVm.PageSize;
                 *(long*)region = Marker;

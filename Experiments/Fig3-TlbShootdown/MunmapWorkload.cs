@@ -22,7 +22,7 @@ public static unsafe class MunmapWorkload
     {
         long checkedOps = 0, taken = 0;
         return HostBaseline.Run("Linux munmap", cores, size, "a separate", $"{size.TotalOps} munmap calls",
-            (_, reps) =>
+            size.TotalOps, (_, reps) =>
             {
                 nuint page = (nuint)LinuxVm.PageSize;
                 string? failure = null;

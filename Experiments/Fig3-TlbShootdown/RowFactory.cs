@@ -21,6 +21,31 @@ public static class RowFactory
             CycleClock.ToNanoseconds(s.Median), m.Verified ? "pass" : "fail", note);
     }
 
+    /// <summary>Metric of a Linux baseline's TLB-shootdown interrupts per call (<see cref="ShootdownInterrupts"/>).</summary>
+    public const string ShootdownInterruptsMetric = "tlb_shootdown_ipis_per_call";
+
+    /// <summary>
+    /// A Linux baseline's TLB-shootdown interrupts per other core per page-table-changing call (one value for the whole
+    /// point, from /proc/interrupts): about 1 where the kernel shot the other cores' TLBs down by IPI, as on bare metal;
+    /// well below 1 where a hypervisor's paravirtual flush spared them.
+    /// </summary>
+    public static ResultRow ShootdownInterrupts(string series, int cores, string param, double perCall, string call) => new()
+    {
+        Experiment = Fig3Settings.ExperimentId,
+        Series = series,
+        Cores = cores,
+        Param = param,
+        Metric = ShootdownInterruptsMetric,
+        Unit = "interrupts",
+        Median = perCall,
+        CiLow = perCall,
+        CiHigh = perCall,
+        Samples = 1,
+        Verified = "pass",
+        Note = $"TLB-shootdown interrupts each other core received per page-table-changing {call} call during the point, averaged over the {cores - 1} other core(s) " +
+               "(/proc/interrupts, which counts interrupts from every process, so an upper bound for this one's); about 1 where every call shot their TLBs down by IPI",
+    };
+
     /// <summary>A row of bytes allocated per operation (one value: the total over every timed operation divided by their number).</summary>
     public static ResultRow Allocation(string series, int cores, string param, double bytesPerOp, int samples, string note) => new()
     {

@@ -30,6 +30,22 @@ public static class TlbShootdownInterrupts
         catch (UnauthorizedAccessException) { return null; }
     }
 
+    /// <summary>
+    /// Interrupts each of <paramref name="cores"/> received per call, averaged over them: 1.0 where the kernel shot every
+    /// other core's TLB down by IPI after each of <paramref name="calls"/> calls; null where a count is missing.
+    /// </summary>
+    public static double? PerCall(Dictionary<int, long>? before, Dictionary<int, long>? after, IReadOnlyList<int> cores, long calls)
+    {
+        if (before == null || after == null || cores.Count == 0 || calls <= 0) return null;
+        long sum = 0;
+        foreach (int c in cores)
+        {
+            if (!before.TryGetValue(c, out long b) || !after.TryGetValue(c, out long a)) return null;
+            sum += a - b;
+        }
+        return (double)sum / cores.Count / calls;
+    }
+
     /// <summary>"TLB-shootdown interrupts received during the point: core 1: 51234, ..." or why they are unknown.</summary>
     public static string Describe(Dictionary<int, long>? before, Dictionary<int, long>? after, IReadOnlyList<int> cores, string calls, string who = "the other cores")
     {

@@ -94,8 +94,14 @@ public static class TlbSweep
     /// are the medians of each repetition's timed <paramref name="call"/> calls; <paramref name="how"/> says what one call does.
     /// </summary>
     static PlannedPoint LinuxBaselinePoint(string series, string call, int k, double cost, SweepSize size, Func<LatencySamples> measure, string how) =>
-        new($"{series} cores={k}", cost, () => [RowFactory.Latency(series, k, $"call={call};pages=1", RowFactory.UnmapMetric, measure(),
-            $"{how}; sample = median of {size.Iterations} calls of one repetition")]);
+        new($"{series} cores={k}", cost, () =>
+        {
+            var m = measure();
+            string param = $"call={call};pages=1";
+            var rows = new List<ResultRow> { RowFactory.Latency(series, k, param, RowFactory.UnmapMetric, m, $"{how}; sample = median of {size.Iterations} calls of one repetition") };
+            if (m.ShootdownInterruptsPerCall is { } perCall) rows.Add(RowFactory.ShootdownInterrupts(series, k, param, perCall, call));
+            return rows;
+        });
 
     /// <summary>The rows of one multikernel point (one boot): thread mode with software TLBs, or process mode with real page tables.</summary>
     static List<ResultRow> Rows(int[] cores, ShootdownSeries[] series, LatencySamples[] measured, SweepSize size, string group, bool hardware, string boot)
@@ -114,9 +120,8 @@ public static class TlbSweep
             {
                 SeriesKind.Unmap when hardware => RowFactory.Latency(x.Name, k, param, RowFactory.UnmapMetric, measured[i],
                     $"end-to-end unmap on core {cores[0]} of a page of a domain mapped at the same address in the core processes of cores {coreText}: " +
-                    "mprotect(PROT_NONE) of the initiator's own mapping (a real page-table change and a local TLB flush by the host kernel)" +
-                    (k > 1 ? ", then a NUMA-aware multicast shootdown (the monitors' 1PC over URPC) in which every other core process mprotects its own mapping and acks, until the last ack; "
-                           : "; no other core to reach; ") +
+                    (k > 1 ? "a NUMA-aware multicast shootdown (the monitors' 1PC over URPC): the request goes out, then the initiator mprotects(PROT_NONE) its own mapping (a real page-table change and a local TLB flush by the host kernel) while every other core process does the same to its own mapping and acks, until the last ack; "
+                           : "mprotect(PROT_NONE) of the initiator's own mapping (a real page-table change and a local TLB flush by the host kernel); no other core to reach; ") +
                     $"restored to read-write after each by a second shootdown, untimed; {sample}; {mmu}"),
                 SeriesKind.Unmap => RowFactory.Latency(x.Name, k, param, RowFactory.UnmapMetric, measured[i],
                     $"end-to-end unmap on core {cores[0]} of a page of the address space of a domain on cores {coreText}: a VNode Unmap invocation clears the entry in the 4-level page table " +

@@ -47,7 +47,11 @@ public class Fig3CliTests
         var rows = ResultsFile.Read(fig);
         string[] multikernel = ["Broadcast", "Unicast", "Multicast", "NUMA-aware multicast", "Multikernel unmap", "1PC", "1PC", "1PC", "1PC", "2PC", "2PC", "2PC", "2PC"];
         string[] at2 = [.. multikernel, .. multikernel, "Linux mprotect", "Linux munmap", "Capability transfer to another core", "Capability revoke with copies on 2 cores"]; // each multikernel series with mmu=modelled and mmu=hardware
-        Assert.Equal(at2.Order(), rows.Where(r => r.Cores == 2).Select(r => r.Series).Order());
+        Assert.Equal(at2.Order(), rows.Where(r => r.Cores == 2 && r.Unit == "cycles").Select(r => r.Series).Order());
+        // Each Linux baseline's TLB-shootdown interrupts per call, where /proc/interrupts has a TLB line.
+        var ipis = rows.Where(r => r.Metric == RowFactory.ShootdownInterruptsMetric).ToList();
+        Assert.Equal(TlbShootdownInterrupts.Snapshot() is null ? [] : ["Linux mprotect", "Linux munmap"], ipis.Select(r => r.Series).Order());
+        Assert.All(ipis, r => Assert.True(r is { Cores: 2, Unit: "interrupts", Samples: 1, Verified: "pass" } && r.Median >= 0 && r.Median == r.CiLow && r.Median == r.CiHigh, r.ToString()));
         Assert.Equal(["Multikernel unmap", "Multikernel unmap", "Linux mprotect", "Linux munmap"], rows.Where(r => r.Cores == 1).Take(4).Select(r => r.Series));
         foreach (var mmu in new[] { "mmu=modelled;", "mmu=hardware;" })
             Assert.Equal(multikernel.Order(), rows.Where(r => r.Cores == 2 && r.Param.StartsWith(mmu, StringComparison.Ordinal)).Select(r => r.Series).Order());
@@ -63,7 +67,7 @@ public class Fig3CliTests
             bool real = r.Series.StartsWith("Linux") || r.Series is "1PC" or "2PC" || r.Series.StartsWith("Capability ");
             Assert.Contains(real ? "real:" : r.Param.StartsWith("mmu=hardware", StringComparison.Ordinal) ? "real page tables" : "modelled:", r.Note);
         }
-        Assert.All(rows.Where(r => r.Unit != "cycles"), r => Assert.Equal(("allocated_bytes_per_op", "bytes"), (r.Metric, r.Unit)));
+        Assert.All(rows.Where(r => r.Unit is not ("cycles" or "interrupts")), r => Assert.Equal(("allocated_bytes_per_op", "bytes"), (r.Metric, r.Unit)));
         foreach (var mmu in new[] { "modelled", "hardware" })
             foreach (var p in new[] { "broadcast", "unicast", "multicast", "numa-aware-multicast" })
             {

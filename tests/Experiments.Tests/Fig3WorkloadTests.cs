@@ -153,6 +153,10 @@ public unsafe class Fig3WorkloadTests
         Assert.Equal(new Dictionary<int, long> { [0] = 139860, [1] = 448203, [3] = 12 }, before);
         var after = new Dictionary<int, long>(before) { [1] = 448303, [3] = 12 };
         Assert.Contains("core 1: 100, core 3: 0", TlbShootdownInterrupts.Describe(before, after, [1, 3], "10 calls"));
+        Assert.Equal(5.0, TlbShootdownInterrupts.PerCall(before, after, [1, 3], 10)); // (100 + 0) / 2 cores / 10 calls
+        Assert.Equal(10.0, TlbShootdownInterrupts.PerCall(before, after, [1], 10));
+        Assert.Null(TlbShootdownInterrupts.PerCall(before, after, [1, 2], 10)); // no count for CPU 2
+        Assert.Null(TlbShootdownInterrupts.PerCall(null, after, [1], 10));
         File.WriteAllText(f, "           CPU0\n  0:         44   IO-APIC   2-edge      timer\n");
         Assert.Null(TlbShootdownInterrupts.Snapshot(f));
         Assert.Contains("unavailable", TlbShootdownInterrupts.Describe(null, null, [1], "10 calls"));

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Experiments.Schema;
 using Report.Catalog;
 using Report.Claims;
@@ -121,6 +122,24 @@ public class ClaimsTests
         var h = Judged(hardware, "unmap-beats-linux", Verdict.Holds);
         Assert.Contains("crossover at 9 cores", h.Numbers); // 12000 + 500k < 2000k from k = 9 (16,500 < 18,000)
         Assert.Contains("mmu=hardware", h.Numbers);
+    }
+
+    [Theory]
+    [InlineData(0.0, Verdict.NotTestable)]
+    [InlineData(0.3, Verdict.NotTestable)]
+    [InlineData(1.0, Verdict.Holds)]
+    public void Unmap_crossover_counts_only_where_linux_shot_the_other_tlbs_down_by_ipi(double ipisPerCall, Verdict expected)
+    {
+        // A guest whose paravirtual flush spares the other vCPUs: Linux's mprotect then pays no IPI, and a multikernel
+        // unmap below it says nothing about messages against IPIs.
+        using var fx = new FixtureRun();
+        fx.Write(Tlb, Curve(Tlb, "Multikernel unmap", "unmap_cycles", c => c == 1 ? 13000 : 20000, 2, "mmu=hardware;pages=1")
+            .Concat(Curve(Tlb, "Linux mprotect", "unmap_cycles", c => c == 1 ? 12000 : 90000, 2, "call=mprotect;pages=1"))
+            .Append(FixtureRun.Row(Tlb, "Linux mprotect", 2, ipisPerCall, "tlb_shootdown_ipis_per_call", "interrupts", "call=mprotect;pages=1")));
+        var r = Judged(fx, "unmap-beats-linux", expected);
+        Assert.Contains(string.Create(CultureInfo.InvariantCulture, $"received {ipisPerCall:0.00} TLB-shootdown interrupts per mprotect at 2 cores"), r.Numbers);
+        if (expected == Verdict.NotTestable) Assert.Contains("did not shoot the other cores' TLBs down by IPI", r.Reason);
+        else Assert.Contains("crossover at 2 cores", r.Numbers);
     }
 
     [Fact]

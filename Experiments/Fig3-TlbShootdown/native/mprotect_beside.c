@@ -1,0 +1,78 @@
+/* What a page-table change costs on one core depending on what another core is doing (the README's "overlapped
+ * page-table changes"): two processes, pinned to cores A and B. Process A times mprotect(PROT_NONE) of one private
+ * page (then restores it, untimed), N times; meanwhile process B
+ *   spin:   polls in user space,
+ *   sleep:  sleeps (usleep 1 ms at a time),
+ *   same:   does the same as A, both starting each call together (a barrier in shared memory).
+ * Prints the median, p10 and p90 in TSC cycles.
+ *
+ *   gcc -O2 -o mprotect_beside mprotect_beside.c && ./mprotect_beside spin 0 1
+ */
+#define _GNU_SOURCE
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <x86intrin.h>
+
+enum { N = 5000 };
+
+static void pin(int cpu)
+{
+    cpu_set_t s;
+    CPU_ZERO(&s);
+    CPU_SET(cpu, &s);
+    if (sched_setaffinity(0, sizeof s, &s) != 0) { perror("sched_setaffinity"); _exit(2); }
+}
+
+static int cmp(const void *a, const void *b)
+{
+    unsigned long x = *(const unsigned long *)a, y = *(const unsigned long *)b;
+    return x < y ? -1 : x > y;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 4 || (strcmp(argv[1], "spin") && strcmp(argv[1], "sleep") && strcmp(argv[1], "same"))) {
+        fprintf(stderr, "usage: %s spin|sleep|same CORE_A CORE_B\n", argv[0]);
+        return 2;
+    }
+    const char *mode = argv[1];
+    int cores[2] = { atoi(argv[2]), atoi(argv[3]) };
+    volatile long *shared = mmap(0, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (shared == MAP_FAILED) { perror("mmap"); return 1; }
+    int same = strcmp(mode, "same") == 0;
+    for (int p = 0; p < 2; p++) {
+        if (fork() != 0) continue;
+        pin(cores[p]);
+        char *page = mmap(0, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        page[0] = 1;
+        if (p == 1 && !same) {
+            while (!shared[1]) if (strcmp(mode, "sleep") == 0) usleep(1000);
+            _exit(0);
+        }
+        static unsigned long t[N];
+        for (int i = 0; i < N; i++) {
+            if (same) {
+                __atomic_add_fetch(&shared[0], 1, __ATOMIC_SEQ_CST);
+                while (shared[0] < 2L * (i + 1)) ;
+            }
+            unsigned long t0 = __rdtsc();
+            mprotect(page, 4096, PROT_NONE);
+            unsigned long t1 = __rdtsc();
+            t[i] = t1 - t0;
+            mprotect(page, 4096, PROT_READ | PROT_WRITE);
+            page[0] = 2;
+        }
+        qsort(t, N, sizeof t[0], cmp);
+        printf("%s: process on core %d: mprotect median %lu p10 %lu p90 %lu cycles\n", mode, cores[p], t[N / 2], t[N / 10], t[9 * N / 10]);
+        fflush(stdout);
+        shared[1] = 1;
+        _exit(0);
+    }
+    while (wait(0) > 0) ;
+    return 0;
+}
