@@ -29,35 +29,27 @@ public static class RowFactory
     /// point, from /proc/interrupts): about 1 where the kernel shot the other cores' TLBs down by IPI, as on bare metal;
     /// well below 1 where a hypervisor's paravirtual flush spared them.
     /// </summary>
-    public static ResultRow ShootdownInterrupts(string series, int cores, string param, double perCall, string call) => new()
-    {
-        Experiment = Fig3Settings.ExperimentId,
-        Series = series,
-        Cores = cores,
-        Param = param,
-        Metric = ShootdownInterruptsMetric,
-        Unit = "interrupts",
-        Median = perCall,
-        CiLow = perCall,
-        CiHigh = perCall,
-        Samples = 1,
-        Verified = "pass",
-        Note = $"TLB-shootdown interrupts each other core received per page-table-changing {call} call during the point, averaged over the {cores - 1} other core(s) " +
-               "(/proc/interrupts, which counts interrupts from every process, so an upper bound for this one's); about 1 where every call shot their TLBs down by IPI",
-    };
+    public static ResultRow ShootdownInterrupts(string series, int cores, string param, double perCall, string call) =>
+        SingleValue(series, cores, param, ShootdownInterruptsMetric, "interrupts", perCall, 1,
+            $"TLB-shootdown interrupts each other core received per page-table-changing {call} call during the point, averaged over the {cores - 1} other core(s) " +
+            "(/proc/interrupts, which counts interrupts from every process, so an upper bound for this one's); about 1 where every call shot their TLBs down by IPI");
 
     /// <summary>A row of bytes allocated per operation (one value: the total over every timed operation divided by their number).</summary>
-    public static ResultRow Allocation(string series, int cores, string param, double bytesPerOp, int samples, string note) => new()
+    public static ResultRow Allocation(string series, int cores, string param, double bytesPerOp, int samples, string note) =>
+        SingleValue(series, cores, param, "allocated_bytes_per_op", "bytes", bytesPerOp, samples, note);
+
+    /// <summary>A row that is one value, not a median over samples (its CI is the value itself).</summary>
+    static ResultRow SingleValue(string series, int cores, string param, string metric, string unit, double value, int samples, string note) => new()
     {
         Experiment = Fig3Settings.ExperimentId,
         Series = series,
         Cores = cores,
         Param = param,
-        Metric = "allocated_bytes_per_op",
-        Unit = "bytes",
-        Median = bytesPerOp,
-        CiLow = bytesPerOp,
-        CiHigh = bytesPerOp,
+        Metric = metric,
+        Unit = unit,
+        Median = value,
+        CiLow = value,
+        CiHigh = value,
         Samples = samples,
         Verified = "pass",
         Note = note,
