@@ -39,21 +39,9 @@ public static class RowFactory
         SingleValue(series, cores, param, "allocated_bytes_per_op", "bytes", bytesPerOp, samples, note);
 
     /// <summary>A row that is one value, not a median over samples (its CI is the value itself).</summary>
-    static ResultRow SingleValue(string series, int cores, string param, string metric, string unit, double value, int samples, string note) => new()
-    {
-        Experiment = Fig3Settings.ExperimentId,
-        Series = series,
-        Cores = cores,
-        Param = param,
-        Metric = metric,
-        Unit = unit,
-        Median = value,
-        CiLow = value,
-        CiHigh = value,
-        Samples = samples,
-        Verified = "pass",
-        Note = note,
-    };
+    static ResultRow SingleValue(string series, int cores, string param, string metric, string unit, double value, int samples, string note) =>
+        ResultRow.Summarising(new SampleSummary(value, value, value, samples), Fig3Settings.ExperimentId, series, cores, param, metric, unit,
+            double.NaN, "pass", note);
 
     static string DisturbanceNote(double[] samples, bool[] disturbed)
     {
