@@ -16,8 +16,8 @@ namespace Multikernel.Memory;
 /// first), so the host kernel can never merge two of them into one VMA. A protection change therefore covers whole
 /// VMAs: it rewrites page-table entries and flushes this core's TLB, and never splits or merges a VMA. A split or a
 /// merge of a VMA of a shared file takes that file's mapping lock (<c>i_mmap_rwsem</c>), one lock for every core
-/// process, so the other cores' page-table changes in a shootdown would queue behind one another on it; with one VMA
-/// per page they run in parallel, as per-core page tables do.</para>
+/// process, so the other cores' page-table changes in a shootdown could queue behind one another on it; with one VMA
+/// per page a protection change splits and merges nothing, so it does not take that lock.</para>
 /// <para>Checks (<see cref="Verify"/>) ask the host kernel, without faulting, whether the page is readable and writable
 /// in this address space (<see cref="PageAccessProbe"/>: a byte copied through a pipe fails with EFAULT).</para>
 /// <para>Invariants: used only on its core's thread (checked in Debug builds after <see cref="BindToCurrentThread"/>);
