@@ -21,16 +21,13 @@ public static class RowFactory
             CycleClock.ToNanoseconds(s.Median), m.Verified ? "pass" : "fail", note);
     }
 
-    /// <summary>Metric of a Linux baseline's TLB-shootdown interrupts per call (<see cref="ShootdownInterrupts"/>).</summary>
-    public const string ShootdownInterruptsMetric = "tlb_shootdown_ipis_per_call";
-
     /// <summary>
     /// A Linux baseline's TLB-shootdown interrupts per other core per page-table-changing call (one value for the whole
     /// point, from /proc/interrupts): about 1 where the kernel shot the other cores' TLBs down by IPI, as on bare metal;
     /// well below 1 where a hypervisor's paravirtual flush spared them.
     /// </summary>
     public static ResultRow ShootdownInterrupts(string series, int cores, string param, double perCall, string call) =>
-        SingleValue(series, cores, param, ShootdownInterruptsMetric, "interrupts", perCall, 1,
+        SingleValue(series, cores, param, ShootdownInterruptMetrics.PerCall, "interrupts", perCall, 1,
             $"TLB-shootdown interrupts each other core received per page-table-changing {call} call during the point, averaged over the {cores - 1} other core(s) " +
             "(/proc/interrupts, which counts interrupts from every process, so an upper bound for this one's); about 1 where every call shot their TLBs down by IPI");
 

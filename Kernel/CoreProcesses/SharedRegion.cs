@@ -174,7 +174,7 @@ public sealed unsafe partial class SharedRegion : IDisposable
     internal static SharedRegion Open(int bootPid, int bootFd)
     {
         string path = $"/proc/{bootPid}/fd/{bootFd}";
-        int fd = open(path, O_RDWR | O_CLOEXEC);
+        int fd = LinuxVm.open(path, LinuxVm.O_RDWR | LinuxVm.O_CLOEXEC);
         if (fd < 0) throw new InvalidOperationException($"opening the shared region {path} failed: errno {Marshal.GetLastPInvokeError()}");
         try
         {
@@ -434,16 +434,13 @@ public sealed unsafe partial class SharedRegion : IDisposable
         LinuxVm.close(_fd);
     }
 
-    const int MFD_CLOEXEC = 1, O_RDWR = 2, O_CLOEXEC = 0x80000;
+    const int MFD_CLOEXEC = 1;
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int memfd_create(string name, uint flags);
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial int ftruncate(int fd, long length);
-
-    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int open(string path, int flags);
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial nint pread(int fd, void* buffer, nuint count, long offset);

@@ -118,7 +118,7 @@ public static class ExperimentCatalog
         "End-to-end latency of unmapping a page that is mapped on k cores: the multikernel (page-table change, then a "
         + "shootdown to every core that may cache it) against the host OS's mprotect and munmap on the same cores (real "
         + "system calls; Linux flushes remote TLBs with inter-processor interrupts, as many per call as the counts panel's "
-        + "tlb_shootdown_ipis_per_call says: about 1 per other core on bare metal, fewer under a hypervisor's paravirtual flush). The paper's Barrelfish, Linux and "
+        + $"{ShootdownInterruptMetrics.PerCall} says: about 1 per other core on bare metal, fewer under a hypervisor's paravirtual flush). The paper's Barrelfish, Linux and "
         + "Windows values are drawn as open markers.",
         "Where Param says mmu=modelled (or gives no mmu), the multikernel's page tables and TLBs are software models, "
         + "so its curve does not include a hardware page-table change or TLB flush; mmu=hardware rows do.",

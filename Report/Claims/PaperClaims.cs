@@ -34,7 +34,7 @@ public static class PaperClaims
             "The multikernel's unmap beats Linux's from some number of cores on",
             "paper Fig 7",
             "with real page tables (mmu=hardware), the multikernel unmap is below Linux mprotect from some core count up to the largest measured; the crossover is that core count; "
-            + "not testable where Linux's other cores received fewer than 0.5 TLB-shootdown interrupts per mprotect at the largest core count (the paper compares messages with IPIs)",
+            + string.Create(CultureInfo.InvariantCulture, $"not testable where Linux's other cores received fewer than {ShootdownInterruptMetrics.MinByIpi} TLB-shootdown interrupts per mprotect at the largest core count (the paper compares messages with IPIs)"),
             UnmapBeatsLinux),
         new("compute-on-par",
             "Compute-bound workloads run as fast on the multikernel as on the host OS (within 5%)",
@@ -173,11 +173,6 @@ public static class PaperClaims
         return tied ? ClaimResult.Holds($"{numbers}; tied with {best.Series} within the 95% CIs") : ClaimResult.DoesNotHold(numbers);
     }
 
-    /// <summary>The metric of Fig 3's Linux baselines that counts TLB-shootdown interrupts per call (Fig3's RowFactory.ShootdownInterruptsMetric).</summary>
-    const string ShootdownInterruptsMetric = "tlb_shootdown_ipis_per_call";
-    /// <summary>Fewer interrupts per call than this, and Linux's shootdown was not by IPI.</summary>
-    const double MinShootdownInterruptsPerCall = 0.5;
-
     static ClaimResult UnmapBeatsLinux(RunFolder run)
     {
         if (Rows(run, ExperimentCatalog.Fig3Tlb, out var why) is not { } s) return ClaimResult.NotMeasured(why);
@@ -195,11 +190,11 @@ public static class PaperClaims
         if (s.WithParam("mmu", "hardware").IsEmpty)
             return ClaimResult.NotTestable("the multikernel's MMU in this run is modelled (software TLB: no page-table change or TLB flush in hardware), "
                 + "so it is not like for like with Linux's real mprotect; the crossover with real page tables needs mmu=hardware rows", numbers);
-        var ipis = s.Rows.FirstOrDefault(r => r.Series == ExperimentCatalog.LinuxMprotect && r.Metric == ShootdownInterruptsMetric && r.Cores == last.Cores);
+        var ipis = s.Rows.FirstOrDefault(r => r.Series == ExperimentCatalog.LinuxMprotect && r.Metric == ShootdownInterruptMetrics.PerCall && r.Cores == last.Cores);
         if (ipis is not null && last.Cores >= 2)
         {
             numbers += string.Create(CultureInfo.InvariantCulture, $"; Linux's other cores received {ipis.Median:0.00} TLB-shootdown interrupts per mprotect at {last.Cores} cores");
-            if (ipis.Median < MinShootdownInterruptsPerCall)
+            if (ipis.Median < ShootdownInterruptMetrics.MinByIpi)
                 return ClaimResult.NotTestable(string.Create(CultureInfo.InvariantCulture,
                     $"Linux's mprotect at {last.Cores} cores did not shoot the other cores' TLBs down by IPI ({ipis.Median:0.00} interrupts per call; a hypervisor's paravirtual flush can spare them), so the run does not compare the multikernel's messages with Linux's IPIs, which is the paper's comparison"), numbers);
         }

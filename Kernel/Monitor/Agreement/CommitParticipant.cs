@@ -139,12 +139,7 @@ public sealed class CommitParticipant
             e.AcksPending = e.Group;
             for (int i = 0; i < forward.Length; i++) _transport.Send(forward[i], in m);
             _resource.Apply(tag, r.Update);
-            if (forward.Length == 0)
-            {
-                e.AckSent = true;
-                Reply(AgreementMessages.Ack, from, r.Header, 0, 1);
-            }
-            return;
+            if (e.AcksPending.Count > 0) return; // the group's acks will complete it (OnReply)
         }
         ForwardOrAck(ref e, r.Header, in m);
     }
