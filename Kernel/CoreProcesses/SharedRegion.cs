@@ -28,7 +28,7 @@ namespace Multikernel.CoreProcesses;
 /// after, except the arenas' and the frames' allocation words (atomic adds) and the per-core state, pid and error
 /// words, each written only by its own core process.</para>
 /// </summary>
-public sealed unsafe partial class SharedRegion : IDisposable
+public sealed unsafe class SharedRegion : IDisposable
 {
     const ulong Magic = 0x4E4F_4947_4552_4B4D; // "MKREGION"
     const int PageSize = 4096;
@@ -116,11 +116,11 @@ public sealed unsafe partial class SharedRegion : IDisposable
         long frames = RoundUp(l.FrameBytes, PageSize);
 
         string name = $"multikernel-{Environment.ProcessId}";
-        int fd = memfd_create(name, MFD_CLOEXEC);
+        int fd = LinuxVm.memfd_create(name, LinuxVm.MFD_CLOEXEC);
         if (fd < 0) throw new InvalidOperationException($"memfd_create failed: errno {Marshal.GetLastPInvokeError()}");
         try
         {
-            if (ftruncate(fd, channelBytes + frames) != 0)
+            if (LinuxVm.ftruncate(fd, channelBytes + frames) != 0)
                 throw new InvalidOperationException($"sizing the shared region to {channelBytes + frames} bytes failed: errno {Marshal.GetLastPInvokeError()}");
             var r = new SharedRegion(Map(fd, (nuint)channelBytes), (nuint)channelBytes, fd, n, $"/memfd:{name}");
             if (MachineTopology.Current.NumaNodes.Count > 1)
@@ -179,9 +179,9 @@ public sealed unsafe partial class SharedRegion : IDisposable
         try
         {
             long head;
-            if (pread(fd, &head, 8, HMagic) != 8 || (ulong)head != Magic) throw new InvalidOperationException($"{path} is not a multikernel shared region (bad magic)");
+            if (LinuxVm.pread(fd, &head, 8, HMagic) != 8 || (ulong)head != Magic) throw new InvalidOperationException($"{path} is not a multikernel shared region (bad magic)");
             long cores, bytes;
-            if (pread(fd, &cores, 8, HCores) != 8 || pread(fd, &bytes, 8, HChannelBytes) != 8) throw new InvalidOperationException($"reading the header of {path} failed");
+            if (LinuxVm.pread(fd, &cores, 8, HCores) != 8 || LinuxVm.pread(fd, &bytes, 8, HChannelBytes) != 8) throw new InvalidOperationException($"reading the header of {path} failed");
             return new SharedRegion(Map(fd, (nuint)bytes), (nuint)bytes, fd, (int)cores, $"/memfd:multikernel-{bootPid}");
         }
         catch
@@ -433,15 +433,4 @@ public sealed unsafe partial class SharedRegion : IDisposable
         LinuxVm.munmap((nint)_base, _mapped);
         LinuxVm.close(_fd);
     }
-
-    const int MFD_CLOEXEC = 1;
-
-    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int memfd_create(string name, uint flags);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int ftruncate(int fd, long length);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial nint pread(int fd, void* buffer, nuint count, long offset);
 }

@@ -49,6 +49,18 @@ public static unsafe partial class LinuxVm
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int open(string path, int flags);
 
+    public const uint MFD_CLOEXEC = 1;
+
+    /// <summary>An anonymous memory object (a file in memory) of size 0, shared with whoever gets its descriptor.</summary>
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int memfd_create(string name, uint flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int ftruncate(int fd, long length);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial nint pread(int fd, void* buffer, nuint count, long offset);
+
     [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
     private static partial long Mbind(long number, nint addr, nuint len, int mode, ulong* nodemask, nuint maxnode, uint flags);
 

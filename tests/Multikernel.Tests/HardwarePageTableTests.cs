@@ -11,18 +11,9 @@ namespace Multikernel.Tests;
 /// or merge VMAs (which would take the shared object's mapping lock, one for every core process); each page still
 /// maps its own frame of the object.
 /// </summary>
-public sealed unsafe partial class HardwarePageTableTests
+public sealed unsafe class HardwarePageTableTests
 {
     const int Page = 4096, Pages = 4;
-
-    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int memfd_create(string name, uint flags);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int ftruncate(int fd, long length);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial nint pread(int fd, void* buffer, nuint count, long offset);
 
     /// <summary>A page-aligned range of <see cref="Pages"/> free pages with a free page on either side.</summary>
     static ulong FreeRange()
@@ -50,11 +41,11 @@ public sealed unsafe partial class HardwarePageTableTests
     [Fact]
     public void ProtectionChangesNeitherSplitNorMergeVmasAndEachPageMapsItsOwnFrame()
     {
-        int fd = memfd_create("hardware-page-table-test", 1 /* MFD_CLOEXEC */);
+        int fd = LinuxVm.memfd_create("hardware-page-table-test", LinuxVm.MFD_CLOEXEC);
         Assert.True(fd >= 0, $"memfd_create: errno {Marshal.GetLastPInvokeError()}");
         try
         {
-            Assert.Equal(0, ftruncate(fd, 8 * Page));
+            Assert.Equal(0, LinuxVm.ftruncate(fd, 8 * Page));
             using var table = new HardwarePageTable(fd);
             ulong va = FreeRange();
             const long frameOffset = 2 * Page;
@@ -69,7 +60,7 @@ public sealed unsafe partial class HardwarePageTableTests
             for (int p = 0; p < Pages; p++)
             {
                 byte b;
-                Assert.Equal(1, (long)pread(fd, &b, 1, frameOffset + p * Page));
+                Assert.Equal(1, (long)LinuxVm.pread(fd, &b, 1, frameOffset + p * Page));
                 Assert.Equal((byte)(0x40 + p), b);
             }
 
