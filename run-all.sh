@@ -4,7 +4,7 @@
 # Usage: ./run-all.sh [--quick | --full] [--only NAMES] [--cores LIST] [--out DIR]
 #        ./run-all.sh --bundle DIR
 #
-#   (no profile)   default profile: about 15 minutes on a 2-core machine
+#   (no profile)   default profile: about 7 minutes on a 2-core machine
 #   --quick        smoke profile: about 2 minutes on 2 cores (fewer points, fewer repetitions)
 #   --full         for a many-core server: every core count, full repetitions (see docs/run-all.md for times)
 #   --only NAMES   comma-separated experiments to run: fig1, fig3, compute, io (folder names such as
