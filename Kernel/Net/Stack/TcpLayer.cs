@@ -522,10 +522,32 @@ public sealed unsafe class TcpLayer : IDisposable
         if (c.Timing) SampleRtt(c);
         c.RtoDeadline = 0;
         int l = c.Listener;
+        if (_acceptCount[l] == _conns.Length) DropStaleAcceptEntries(l);
         int tail = (_acceptHead[l] + _acceptCount[l]) % _conns.Length;
         _acceptSlots[l][tail] = c.Slot;
         _acceptGenerations[l][tail] = c.Generation;
         _acceptCount[l]++;
+    }
+
+    /// <summary>
+    /// Removes from listener <paramref name="l"/>'s accept queue the entries of connections freed before they were
+    /// accepted, keeping the order of the rest. The queue holds one entry per connection that reached ESTABLISHED and
+    /// has not been taken, so after this at most one per other slot in use remains: a full queue always gains room.
+    /// </summary>
+    void DropStaleAcceptEntries(int l)
+    {
+        int[] slots = _acceptSlots[l], generations = _acceptGenerations[l];
+        int kept = 0;
+        for (int k = 0; k < _acceptCount[l]; k++)
+        {
+            int at = (_acceptHead[l] + k) % _conns.Length;
+            var c = _conns[slots[at]];
+            if (!c.InUse || c.Generation != generations[at]) continue;
+            int to = (_acceptHead[l] + kept++) % _conns.Length;
+            slots[to] = slots[at];
+            generations[to] = generations[at];
+        }
+        _acceptCount[l] = kept;
     }
 
     /// <summary>Steps 4 for a synchronized connection. False when the segment must be dropped.</summary>

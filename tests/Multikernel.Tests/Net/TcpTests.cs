@@ -174,6 +174,30 @@ public class TcpTests : IDisposable
     }
 
     [Fact]
+    public void ConnectionsResetBeforeTheyAreAcceptedDoNotOverflowTheAcceptQueue()
+    {
+        // The application does not accept for a while; connections come and are reset by their peers before it does,
+        // more of them over time than the table has slots. Each live connection is handed out once, and only once.
+        using var h = new StackHarness(o => o with { MaxConnections = 2 });
+        h.Tcp.Listen(80);
+        h.Introduce();
+        for (int round = 0; round < 2; round++)
+            foreach (var gone in new[] { new TcpTestPeer(h, (ushort)(6000 + 2 * round)), new TcpTestPeer(h, (ushort)(6001 + 2 * round)) })
+            {
+                gone.Handshake();
+                h.Deliver(gone.Segment(gone.SndNxt, 0, Rst));
+            }
+        Assert.Equal(0, h.Tcp.ConnectionsInUse);
+        var live = new[] { new TcpTestPeer(h, 7000), new TcpTestPeer(h, 7001) };
+        foreach (var p in live) p.Handshake();
+        var accepted = new List<TcpSocket>();
+        while (h.Tcp.TryAccept(80, out var s)) accepted.Add(s);
+        Assert.Equal(2, accepted.Count);
+        Assert.Equal(2, accepted.Distinct().Count());
+        Assert.Equal(2, h.Counters.TcpAccepted);
+    }
+
+    [Fact]
     public void OutOfOrderSegmentsAreHeldAndDuplicatesAcknowledged()
     {
         var (h, p, s) = Connected();
