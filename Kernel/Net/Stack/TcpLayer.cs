@@ -440,6 +440,9 @@ public sealed unsafe class TcpLayer : IDisposable
             {
                 _counters.TcpOutOfWindow++;
                 SendAckNow(c);
+                // The peer's FIN again (it lies just before RCV.NXT, so never in the window): our ACK was lost, and
+                // TIME_WAIT starts over from this ACK (RFC 793, TIME-WAIT, FIN bit).
+                if (fin && c.State == TcpState.TimeWait && seq + (uint)data.Length == c.PeerFinSeq) RestartTimeWait(c);
             }
             return;
         }
@@ -502,12 +505,6 @@ public sealed unsafe class TcpLayer : IDisposable
             c.PeerFinSeq = seq + (uint)data.Length;
         }
         if (c.PeerFinSeen && !c.PeerFinReceived && c.Receive.Next == c.PeerFinSeq) PeerFin(c);
-        else if (fin && c.State == TcpState.TimeWait)
-        {
-            SendAckNow(c);                            // the peer did not get our ACK of its FIN
-            c.StateDeadline = _now + _o.TimeWaitMicroseconds;
-            ScheduleTimer(c.StateDeadline);
-        }
     }
 
     void Established(TcpConnection c, uint seq, uint ack, int window)
@@ -667,9 +664,14 @@ public sealed unsafe class TcpLayer : IDisposable
     {
         c.State = TcpState.TimeWait;
         c.RtoDeadline = 0;
+        RestartTimeWait(c);
+        AgingAdd(c, AgingTimeWait);
+    }
+
+    void RestartTimeWait(TcpConnection c)
+    {
         c.StateDeadline = _now + _o.TimeWaitMicroseconds;
         ScheduleTimer(c.StateDeadline);
-        AgingAdd(c, AgingTimeWait);
     }
 
     void PeerReset(TcpConnection c)

@@ -353,6 +353,26 @@ public class TcpTests : IDisposable
     }
 
     [Fact]
+    public void ARetransmittedFinInTimeWaitRestartsItsTime()
+    {
+        // RFC 793 (TIME-WAIT, FIN bit): acknowledge it and restart the 2 MSL timeout, since the peer did not get our ACK.
+        var (h, p, s) = Connected(o => o with { TimeWaitMicroseconds = 2_000_000 });
+        h.Tcp.Close(s);
+        p.Absorb(h.Flush());
+        p.AckAll();
+        p.SendFin();
+        p.Absorb(h.Flush());
+        Assert.Equal(1, h.Tcp.TimeWait);
+        h.Advance(1_900_000);
+        h.Deliver(p.Segment(p.SndNxt - 1, p.RcvNxt, Ack | Fin));
+        Assert.Equal(p.SndNxt, Assert.Single(p.Absorb(h.Flush())).AckNumber);
+        h.Advance(1_900_000);
+        Assert.Equal(1, h.Tcp.TimeWait);                      // 2 s from the retransmitted FIN, not from the first one
+        h.Advance(200_000);
+        Assert.Equal(0, h.Tcp.ConnectionsInUse);
+    }
+
+    [Fact]
     public void PeerResetClosesTheSocketButAnInWindowGuessOnlyEarnsAChallengeAck()
     {
         var (h, p, s) = Connected();
