@@ -322,7 +322,7 @@ public sealed unsafe class TcpLayer : IDisposable
         var c = Lookup(source, sourcePort, destinationPort);
         if (c != null && c.State == TcpState.TimeWait && (flags & (TcpSyn | TcpAck)) == TcpSyn && Gt(seq, c.AckNumber))
         {
-            Free(c); // RFC 1122 4.2.2.13: a new SYN beyond the old connection's sequence space reopens it
+            Finished(c); // RFC 1122 4.2.2.13: a new SYN beyond the old connection's sequence space reopens it
             c = null;
         }
         if (c == null)
@@ -342,7 +342,8 @@ public sealed unsafe class TcpLayer : IDisposable
         int l = FindListener(localPort);
         if (l < 0) { SendReset(source, localPort, sourcePort, 0, ackForReset, withAck: true); return; }
 
-        if (_freeCount == 0 && _agingCount[AgingTimeWait] > 0) Free(_conns[_agingHead[AgingTimeWait]]);
+        // Recycling ends TIME_WAIT early; a connection whose application still holds it stays, as Closed, until it is closed.
+        while (_freeCount == 0 && _agingCount[AgingTimeWait] > 0) Finished(_conns[_agingHead[AgingTimeWait]]);
         if (_agingCount[AgingHalfOpen] >= _o.HalfOpenLimit || (_freeCount == 0 && _agingCount[AgingHalfOpen] > 0))
         {
             _counters.TcpHalfOpenDropped++;

@@ -451,6 +451,44 @@ public class TcpTests : IDisposable
     }
 
     [Fact]
+    public void EndingAnOwnedTimeWaitEarlyKeepsTheOwnersHandle()
+    {
+        // A full table recycles TIME_WAIT for a new SYN: an owner's connection ends as Closed, its handle still valid.
+        var (h, p, s) = Connected(o => o with { MaxConnections = 1 });
+        h.Tcp.ShutdownSend(s);
+        p.Absorb(h.Flush());
+        p.AckAll();
+        p.SendFin();
+        p.Absorb(h.Flush());
+        Assert.Equal(TcpState.TimeWait, h.Tcp.State(s));
+        var other = new TcpTestPeer(h, 6000);
+        h.Deliver(other.Syn());
+        Assert.Equal(TcpState.Closed, h.Tcp.State(s));
+        Assert.False(h.Tcp.WasReset(s));
+        Assert.True(h.Tcp.PeerClosed(s));
+        Assert.True(Assert.Single(other.Mine(h.Flush())).Has(Rst)); // the owner still holds the only slot
+        h.Tcp.Close(s);
+        Assert.Equal(0, h.Tcp.ConnectionsInUse);
+
+        // A new SYN from the same peer, beyond the old connection's sequence space, reopens it (RFC 1122 4.2.2.13).
+        var (h2, p2, s2) = Connected();
+        h2.Tcp.ShutdownSend(s2);
+        p2.Absorb(h2.Flush());
+        p2.AckAll();
+        p2.SendFin();
+        p2.Absorb(h2.Flush());
+        var again = new TcpTestPeer(h2, 5000, iss: p2.SndNxt + 100_000);
+        h2.Deliver(again.Syn());
+        Assert.Equal(TcpState.Closed, h2.Tcp.State(s2));
+        Assert.False(h2.Tcp.WasReset(s2));
+        var synAck = Assert.Single(again.Mine(h2.Flush()));
+        Assert.True(synAck.Has(Syn) && synAck.Has(Ack));
+        Assert.Equal(again.Iss + 1, synAck.AckNumber);
+        h2.Tcp.Close(s2);
+        Assert.Equal(1, h2.Tcp.ConnectionsInUse);             // the new connection only
+    }
+
+    [Fact]
     public void FinWait2AfterShutdownIsBoundedOnceTheOwnerCloses()
     {
         var (h, p, s) = Connected(o => o with { FinWait2TimeoutMicroseconds = 1_000_000 });
