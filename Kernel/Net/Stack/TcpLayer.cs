@@ -564,7 +564,17 @@ public sealed unsafe class TcpLayer : IDisposable
             c.SndWnd = window;
             c.SndWl1 = seq;
             c.SndWl2 = ack;
-            if (opened) QueueOutput(c);
+            if (opened)
+            {
+                // Nothing in flight: a running timer is the persist timer, and an open window ends it (and its
+                // backoff), so the data sent now gets a whole retransmission timeout from its sending.
+                if (c.SndUna == c.SndMax && c.RtoDeadline != 0)
+                {
+                    c.RtoDeadline = 0;
+                    c.Rto = EstimatedRto(c);
+                }
+                QueueOutput(c);
+            }
         }
         if (c.FinAcked)
         {

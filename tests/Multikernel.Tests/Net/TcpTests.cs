@@ -561,6 +561,29 @@ public class TcpTests : IDisposable
     }
 
     [Fact]
+    public void DataSentWhenAZeroWindowOpensGetsAFullRetransmissionTimeout()
+    {
+        var (h, p, s) = Connected();
+        p.Window = 0;
+        p.AckAll();
+        h.Tcp.Send(s, "queued"u8);
+        Assert.Empty(h.Flush());                              // held back; the persist timer runs (RTO floor 200 ms)
+        h.Advance(150_000);
+        p.Window = 65535;
+        h.Deliver(p.Segment(p.SndNxt, p.RcvNxt, Ack));       // the window opens before the persist timer fires
+        var sent = Assert.Single(p.Mine(h.Flush()));
+        Assert.Equal(6, sent.TcpPayload.Length);
+        // Unacknowledged, the data waits one RTO (200 ms) from its sending before it goes again, not the persist timer's rest.
+        for (int i = 0; i < 19; i++)
+        {
+            h.Advance(10_000);
+            Assert.Empty(p.Mine(h.Flush()).Concat(p.Mine(h.Tx.Drain())));
+        }
+        h.Advance(20_000);
+        Assert.Equal(sent.Seq, Assert.Single(p.Mine(h.Flush()).Concat(p.Mine(h.Tx.Drain()))).Seq);
+    }
+
+    [Fact]
     public void ALostSynAckIsSentAgainAndAnUnansweredHandshakeIsDropped()
     {
         var (h, p) = Listening(o => o with { SynAckRetries = 2 });
