@@ -322,7 +322,7 @@ public sealed unsafe class TcpLayer : IDisposable
         var c = Lookup(source, sourcePort, destinationPort);
         if (c != null && c.State == TcpState.TimeWait && (flags & (TcpSyn | TcpAck)) == TcpSyn && Gt(seq, c.AckNumber))
         {
-            Free(c); // RFC 1122 4.2.2.13: a new SYN beyond the old connection's sequence space reopens it
+            Finished(c); // RFC 1122 4.2.2.13: a new SYN beyond the old connection's sequence space reopens it
             c = null;
         }
         if (c == null)
@@ -342,7 +342,8 @@ public sealed unsafe class TcpLayer : IDisposable
         int l = FindListener(localPort);
         if (l < 0) { SendReset(source, localPort, sourcePort, 0, ackForReset, withAck: true); return; }
 
-        if (_freeCount == 0 && _agingCount[AgingTimeWait] > 0) Free(_conns[_agingHead[AgingTimeWait]]);
+        // Recycling ends TIME_WAIT early; a connection whose application still holds it stays, as Closed, until it is closed.
+        while (_freeCount == 0 && _agingCount[AgingTimeWait] > 0) Finished(_conns[_agingHead[AgingTimeWait]]);
         if (_agingCount[AgingHalfOpen] >= _o.HalfOpenLimit || (_freeCount == 0 && _agingCount[AgingHalfOpen] > 0))
         {
             _counters.TcpHalfOpenDropped++;
@@ -440,6 +441,9 @@ public sealed unsafe class TcpLayer : IDisposable
             {
                 _counters.TcpOutOfWindow++;
                 SendAckNow(c);
+                // The peer's FIN again (it lies just before RCV.NXT, so never in the window): our ACK was lost, and
+                // TIME_WAIT starts over from this ACK (RFC 793, TIME-WAIT, FIN bit).
+                if (fin && c.State == TcpState.TimeWait && seq + (uint)data.Length == c.PeerFinSeq) RestartTimeWait(c);
             }
             return;
         }
@@ -502,12 +506,6 @@ public sealed unsafe class TcpLayer : IDisposable
             c.PeerFinSeq = seq + (uint)data.Length;
         }
         if (c.PeerFinSeen && !c.PeerFinReceived && c.Receive.Next == c.PeerFinSeq) PeerFin(c);
-        else if (fin && c.State == TcpState.TimeWait)
-        {
-            SendAckNow(c);                            // the peer did not get our ACK of its FIN
-            c.StateDeadline = _now + _o.TimeWaitMicroseconds;
-            ScheduleTimer(c.StateDeadline);
-        }
     }
 
     void Established(TcpConnection c, uint seq, uint ack, int window)
@@ -522,10 +520,32 @@ public sealed unsafe class TcpLayer : IDisposable
         if (c.Timing) SampleRtt(c);
         c.RtoDeadline = 0;
         int l = c.Listener;
+        if (_acceptCount[l] == _conns.Length) DropStaleAcceptEntries(l);
         int tail = (_acceptHead[l] + _acceptCount[l]) % _conns.Length;
         _acceptSlots[l][tail] = c.Slot;
         _acceptGenerations[l][tail] = c.Generation;
         _acceptCount[l]++;
+    }
+
+    /// <summary>
+    /// Removes from listener <paramref name="l"/>'s accept queue the entries of connections freed before they were
+    /// accepted, keeping the order of the rest. The queue holds one entry per connection that reached ESTABLISHED and
+    /// has not been taken, so after this at most one per other slot in use remains: a full queue always gains room.
+    /// </summary>
+    void DropStaleAcceptEntries(int l)
+    {
+        int[] slots = _acceptSlots[l], generations = _acceptGenerations[l];
+        int kept = 0;
+        for (int k = 0; k < _acceptCount[l]; k++)
+        {
+            int at = (_acceptHead[l] + k) % _conns.Length;
+            var c = _conns[slots[at]];
+            if (!c.InUse || c.Generation != generations[at]) continue;
+            int to = (_acceptHead[l] + kept++) % _conns.Length;
+            slots[to] = slots[at];
+            generations[to] = generations[at];
+        }
+        _acceptCount[l] = kept;
     }
 
     /// <summary>Steps 4 for a synchronized connection. False when the segment must be dropped.</summary>
@@ -544,7 +564,17 @@ public sealed unsafe class TcpLayer : IDisposable
             c.SndWnd = window;
             c.SndWl1 = seq;
             c.SndWl2 = ack;
-            if (opened) QueueOutput(c);
+            if (opened)
+            {
+                // Nothing in flight: a running timer is the persist timer, and an open window ends it (and its
+                // backoff), so the data sent now gets a whole retransmission timeout from its sending.
+                if (c.SndUna == c.SndMax && c.RtoDeadline != 0)
+                {
+                    c.RtoDeadline = 0;
+                    c.Rto = EstimatedRto(c);
+                }
+                QueueOutput(c);
+            }
         }
         if (c.FinAcked)
         {
@@ -645,9 +675,14 @@ public sealed unsafe class TcpLayer : IDisposable
     {
         c.State = TcpState.TimeWait;
         c.RtoDeadline = 0;
+        RestartTimeWait(c);
+        AgingAdd(c, AgingTimeWait);
+    }
+
+    void RestartTimeWait(TcpConnection c)
+    {
         c.StateDeadline = _now + _o.TimeWaitMicroseconds;
         ScheduleTimer(c.StateDeadline);
-        AgingAdd(c, AgingTimeWait);
     }
 
     void PeerReset(TcpConnection c)

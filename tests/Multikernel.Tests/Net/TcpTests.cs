@@ -174,6 +174,30 @@ public class TcpTests : IDisposable
     }
 
     [Fact]
+    public void ConnectionsResetBeforeTheyAreAcceptedDoNotOverflowTheAcceptQueue()
+    {
+        // The application does not accept for a while; connections come and are reset by their peers before it does,
+        // more of them over time than the table has slots. Each live connection is handed out once, and only once.
+        using var h = new StackHarness(o => o with { MaxConnections = 2 });
+        h.Tcp.Listen(80);
+        h.Introduce();
+        for (int round = 0; round < 2; round++)
+            foreach (var gone in new[] { new TcpTestPeer(h, (ushort)(6000 + 2 * round)), new TcpTestPeer(h, (ushort)(6001 + 2 * round)) })
+            {
+                gone.Handshake();
+                h.Deliver(gone.Segment(gone.SndNxt, 0, Rst));
+            }
+        Assert.Equal(0, h.Tcp.ConnectionsInUse);
+        var live = new[] { new TcpTestPeer(h, 7000), new TcpTestPeer(h, 7001) };
+        foreach (var p in live) p.Handshake();
+        var accepted = new List<TcpSocket>();
+        while (h.Tcp.TryAccept(80, out var s)) accepted.Add(s);
+        Assert.Equal(2, accepted.Count);
+        Assert.Equal(2, accepted.Distinct().Count());
+        Assert.Equal(2, h.Counters.TcpAccepted);
+    }
+
+    [Fact]
     public void OutOfOrderSegmentsAreHeldAndDuplicatesAcknowledged()
     {
         var (h, p, s) = Connected();
@@ -329,6 +353,26 @@ public class TcpTests : IDisposable
     }
 
     [Fact]
+    public void ARetransmittedFinInTimeWaitRestartsItsTime()
+    {
+        // RFC 793 (TIME-WAIT, FIN bit): acknowledge it and restart the 2 MSL timeout, since the peer did not get our ACK.
+        var (h, p, s) = Connected(o => o with { TimeWaitMicroseconds = 2_000_000 });
+        h.Tcp.Close(s);
+        p.Absorb(h.Flush());
+        p.AckAll();
+        p.SendFin();
+        p.Absorb(h.Flush());
+        Assert.Equal(1, h.Tcp.TimeWait);
+        h.Advance(1_900_000);
+        h.Deliver(p.Segment(p.SndNxt - 1, p.RcvNxt, Ack | Fin));
+        Assert.Equal(p.SndNxt, Assert.Single(p.Absorb(h.Flush())).AckNumber);
+        h.Advance(1_900_000);
+        Assert.Equal(1, h.Tcp.TimeWait);                      // 2 s from the retransmitted FIN, not from the first one
+        h.Advance(200_000);
+        Assert.Equal(0, h.Tcp.ConnectionsInUse);
+    }
+
+    [Fact]
     public void PeerResetClosesTheSocketButAnInWindowGuessOnlyEarnsAChallengeAck()
     {
         var (h, p, s) = Connected();
@@ -407,6 +451,44 @@ public class TcpTests : IDisposable
     }
 
     [Fact]
+    public void EndingAnOwnedTimeWaitEarlyKeepsTheOwnersHandle()
+    {
+        // A full table recycles TIME_WAIT for a new SYN: an owner's connection ends as Closed, its handle still valid.
+        var (h, p, s) = Connected(o => o with { MaxConnections = 1 });
+        h.Tcp.ShutdownSend(s);
+        p.Absorb(h.Flush());
+        p.AckAll();
+        p.SendFin();
+        p.Absorb(h.Flush());
+        Assert.Equal(TcpState.TimeWait, h.Tcp.State(s));
+        var other = new TcpTestPeer(h, 6000);
+        h.Deliver(other.Syn());
+        Assert.Equal(TcpState.Closed, h.Tcp.State(s));
+        Assert.False(h.Tcp.WasReset(s));
+        Assert.True(h.Tcp.PeerClosed(s));
+        Assert.True(Assert.Single(other.Mine(h.Flush())).Has(Rst)); // the owner still holds the only slot
+        h.Tcp.Close(s);
+        Assert.Equal(0, h.Tcp.ConnectionsInUse);
+
+        // A new SYN from the same peer, beyond the old connection's sequence space, reopens it (RFC 1122 4.2.2.13).
+        var (h2, p2, s2) = Connected();
+        h2.Tcp.ShutdownSend(s2);
+        p2.Absorb(h2.Flush());
+        p2.AckAll();
+        p2.SendFin();
+        p2.Absorb(h2.Flush());
+        var again = new TcpTestPeer(h2, 5000, iss: p2.SndNxt + 100_000);
+        h2.Deliver(again.Syn());
+        Assert.Equal(TcpState.Closed, h2.Tcp.State(s2));
+        Assert.False(h2.Tcp.WasReset(s2));
+        var synAck = Assert.Single(again.Mine(h2.Flush()));
+        Assert.True(synAck.Has(Syn) && synAck.Has(Ack));
+        Assert.Equal(again.Iss + 1, synAck.AckNumber);
+        h2.Tcp.Close(s2);
+        Assert.Equal(1, h2.Tcp.ConnectionsInUse);             // the new connection only
+    }
+
+    [Fact]
     public void FinWait2AfterShutdownIsBoundedOnceTheOwnerCloses()
     {
         var (h, p, s) = Connected(o => o with { FinWait2TimeoutMicroseconds = 1_000_000 });
@@ -476,6 +558,29 @@ public class TcpTests : IDisposable
         p.Absorb(h.Flush());
         Assert.Equal("queued", System.Text.Encoding.ASCII.GetString(p.Received.ToArray()));
         Assert.Equal(TcpState.Established, h.Tcp.State(s));
+    }
+
+    [Fact]
+    public void DataSentWhenAZeroWindowOpensGetsAFullRetransmissionTimeout()
+    {
+        var (h, p, s) = Connected();
+        p.Window = 0;
+        p.AckAll();
+        h.Tcp.Send(s, "queued"u8);
+        Assert.Empty(h.Flush());                              // held back; the persist timer runs (RTO floor 200 ms)
+        h.Advance(150_000);
+        p.Window = 65535;
+        h.Deliver(p.Segment(p.SndNxt, p.RcvNxt, Ack));       // the window opens before the persist timer fires
+        var sent = Assert.Single(p.Mine(h.Flush()));
+        Assert.Equal(6, sent.TcpPayload.Length);
+        // Unacknowledged, the data waits one RTO (200 ms) from its sending before it goes again, not the persist timer's rest.
+        for (int i = 0; i < 19; i++)
+        {
+            h.Advance(10_000);
+            Assert.Empty(p.Mine(h.Flush()).Concat(p.Mine(h.Tx.Drain())));
+        }
+        h.Advance(20_000);
+        Assert.Equal(sent.Seq, Assert.Single(p.Mine(h.Flush()).Concat(p.Mine(h.Tx.Drain()))).Seq);
     }
 
     [Fact]
