@@ -208,6 +208,27 @@ public class ClaimsTests
     }
 
     [Fact]
+    public void A_ratio_of_too_few_samples_for_a_ci_cannot_be_a_miss()
+    {
+        // Five repetitions (the compute default) or three fig1 blocks have no 95% CI for their medians (NaN): a median
+        // 20% over the margin may be noise, and nothing shows otherwise.
+        static ResultRow Few(ResultRow r, int samples)
+        {
+            r.CiLow = r.CiHigh = double.NaN;
+            r.Samples = samples;
+            return r;
+        }
+        using var fx = new FixtureRun();
+        fx.Write(Cmp, new[] { "mk", "host", "pinned", "host-spin" }.Select(rt =>
+            Few(FixtureRun.Row(Cmp, $"CG/{rt}", 2, rt == "mk" ? 1.2 : 1.0, "seconds", "s", "bench=cg", "pass"), 5)));
+        fx.Write(F1, [Few(FixtureRun.Row(F1, "MSG8 C#/C", 2, 1.2, "cycles_ratio", "x"), 3)]);
+        var compute = Judged(fx, "compute-on-par", Verdict.NotTestable);
+        Assert.Contains("CG 2 cores (1.200, no CI: 5 samples)", compute.Reason);
+        Assert.Contains("too few samples for a 95% CI", compute.Reason);
+        Assert.Contains("MSG8 C#/C at 2 cores (1.200, no CI: 3 samples)", Judged(fx, "c-twin", Verdict.NotTestable).Reason);
+    }
+
+    [Fact]
     public void Web_and_udp_claims_use_the_user_level_stack_rows_and_say_when_the_baseline_was_skipped()
     {
         using var fx = new FixtureRun();
