@@ -106,6 +106,21 @@ public class ClaimsTests
     }
 
     [Fact]
+    public void Numa_aware_multicast_ties_only_within_the_fastest_ones_ci()
+    {
+        // The fastest protocol 10,000 cycles with its CI [9,500, 10,500]: NUMA-aware multicast at 10,800 is outside that
+        // CI, though its own CI [10,260, 11,340] overlaps it; at 10,400 it is inside.
+        string[] protocols = ["Broadcast", "Unicast", "Multicast", "NUMA-aware multicast"];
+        IEnumerable<ResultRow> Rows(double numa) => protocols.Select((p, i) => FixtureRun.Row(Tlb, p, 32, p == "NUMA-aware multicast" ? numa : 10000 + 1000 * i, "cycles"));
+        using var outside = new FixtureRun();
+        outside.Write(Tlb, Rows(10800), FixtureRun.MetaOn(Tlb, 4, 32));
+        Judged(outside, "numa-multicast-fastest", Verdict.DoesNotHold);
+        using var inside = new FixtureRun();
+        inside.Write(Tlb, Rows(10400), FixtureRun.MetaOn(Tlb, 4, 32));
+        Assert.Contains("tied with Broadcast within the 95% CI", Judged(inside, "numa-multicast-fastest", Verdict.Holds).Numbers);
+    }
+
+    [Fact]
     public void Unmap_crossover_is_judged_only_with_real_page_tables()
     {
         IEnumerable<ResultRow> Linux() => Curve(Tlb, "Linux mprotect", "unmap_cycles", c => 2000.0 * c, 16, "call=mprotect;pages=1");
