@@ -10,9 +10,17 @@ namespace Experiments.Schema;
 /// median: every program, the benchmark comparer and the report take medians through <see cref="Of"/>,
 /// <see cref="MedianOf"/> or <see cref="MedianOfSorted{T}"/>, so "median" means the same thing everywhere (the middle
 /// value, or the mean of the two middle values of an even-sized sample).
+/// <para>A sample of fewer than <see cref="MinCountForCi"/> values has no 95% interval for its median: CiLow and CiHigh
+/// are NaN ("no CI"), never a narrower range that would claim 95%.</para>
 /// </summary>
 public readonly record struct SampleSummary(double Median, double CiLow, double CiHigh, int Count)
 {
+    /// <summary>
+    /// The smallest sample with a 95% confidence interval for the median within its observed range: even the widest,
+    /// [min, max], covers the median with probability 1 - 2 x 0.5^n, which is 0.9375 at n = 5 and 0.96875 at n = 6.
+    /// </summary>
+    public const int MinCountForCi = 6;
+
     public static SampleSummary Of(ReadOnlySpan<double> values)
     {
         if (values.Length == 0) throw new ArgumentException("cannot summarise an empty sample", nameof(values));
@@ -20,7 +28,8 @@ public readonly record struct SampleSummary(double Median, double CiLow, double 
         Array.Sort(sorted);
         int n = sorted.Length;
         double median = MedianOfSorted<double>(sorted);
-        if (n < 3 || sorted[0] == sorted[n - 1]) return new SampleSummary(median, sorted[0], sorted[n - 1], n);
+        if (n < MinCountForCi) return new SampleSummary(median, double.NaN, double.NaN, n);
+        if (sorted[0] == sorted[n - 1]) return new SampleSummary(median, sorted[0], sorted[n - 1], n);
         var ci = HarrellDavisQuantileEstimator.Instance
             .QuantileConfidenceIntervalEstimator(new Sample(sorted), 0.5)
             .ConfidenceInterval(ConfidenceLevel.L95);

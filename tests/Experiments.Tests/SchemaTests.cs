@@ -24,11 +24,41 @@ public class SchemaTests
         Assert.Equal(expected, SampleSummary.MedianOfSorted<double>(sorted));
         var s = SampleSummary.Of(values);
         Assert.Equal(expected, s.Median);
-        Assert.True(s.CiLow <= s.Median && s.Median <= s.CiHigh, $"CI [{s.CiLow}, {s.CiHigh}] must hold the median {s.Median}");
+        if (n >= SampleSummary.MinCountForCi)
+            Assert.True(s.CiLow <= s.Median && s.Median <= s.CiHigh, $"CI [{s.CiLow}, {s.CiHigh}] must hold the median {s.Median}");
+        else
+            Assert.True(double.IsNaN(s.CiLow) && double.IsNaN(s.CiHigh), $"{n} values have no 95% CI, not [{s.CiLow}, {s.CiHigh}]");
         Assert.Equal(n, s.Count);
         var unsigned = raw.Select(v => (ulong)(uint)v).Order().ToArray();
         double expectedUnsigned = n % 2 == 1 ? unsigned[n / 2] : (unsigned[n / 2 - 1] + (double)unsigned[n / 2]) / 2;
         Assert.Equal(expectedUnsigned, SampleSummary.MedianOfSorted<ulong>(unsigned));
+    }
+
+    /// <summary>
+    /// Fewer than six values have no 95% interval for the median: the widest one within the data, [min, max], misses it
+    /// when all n values fall on one side, with probability 2 x 0.5^n (a binomial tail), so it covers it with 0.5 at
+    /// n = 2 and 0.9375 at n = 5. Such a sample reports no CI (NaN), not a range that claims 95%.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(5)]
+    public void TooFewValuesForA95PercentIntervalHaveNoCi(int n)
+    {
+        Assert.True(1 - 2 * Math.Pow(0.5, n) < 0.95);
+        var s = SampleSummary.Of(Enumerable.Range(1, n).Select(i => 100.0 + i * i).ToArray());
+        Assert.True(double.IsNaN(s.CiLow) && double.IsNaN(s.CiHigh), $"{n} values: CI [{s.CiLow}, {s.CiHigh}] claims 95%");
+        Assert.Equal(n, s.Count);
+    }
+
+    [Fact]
+    public void SixValuesAreEnoughForA95PercentInterval()
+    {
+        Assert.True(1 - 2 * Math.Pow(0.5, 6) >= 0.95);
+        var s = SampleSummary.Of([101, 104, 109, 116, 125, 136]);
+        Assert.InRange(s.CiLow, 101, s.Median);
+        Assert.InRange(s.CiHigh, s.Median, 136);
     }
 
     [Fact]

@@ -106,6 +106,21 @@ public class ClaimsTests
     }
 
     [Fact]
+    public void Numa_aware_multicast_ties_only_within_the_fastest_ones_ci()
+    {
+        // The fastest protocol 10,000 cycles with its CI [9,500, 10,500]: NUMA-aware multicast at 10,800 is outside that
+        // CI, though its own CI [10,260, 11,340] overlaps it; at 10,400 it is inside.
+        string[] protocols = ["Broadcast", "Unicast", "Multicast", "NUMA-aware multicast"];
+        IEnumerable<ResultRow> Rows(double numa) => protocols.Select((p, i) => FixtureRun.Row(Tlb, p, 32, p == "NUMA-aware multicast" ? numa : 10000 + 1000 * i, "cycles"));
+        using var outside = new FixtureRun();
+        outside.Write(Tlb, Rows(10800), FixtureRun.MetaOn(Tlb, 4, 32));
+        Judged(outside, "numa-multicast-fastest", Verdict.DoesNotHold);
+        using var inside = new FixtureRun();
+        inside.Write(Tlb, Rows(10400), FixtureRun.MetaOn(Tlb, 4, 32));
+        Assert.Contains("tied with Broadcast within the 95% CI", Judged(inside, "numa-multicast-fastest", Verdict.Holds).Numbers);
+    }
+
+    [Fact]
     public void Unmap_crossover_is_judged_only_with_real_page_tables()
     {
         IEnumerable<ResultRow> Linux() => Curve(Tlb, "Linux mprotect", "unmap_cycles", c => 2000.0 * c, 16, "call=mprotect;pages=1");
@@ -205,6 +220,27 @@ public class ClaimsTests
         using var tight = new FixtureRun();
         tight.Write(Cmp, [Point("mk", 1.08, 0.01), Point("host", 1.0, 0.01), Point("pinned", 1.1, 0.01), Point("host-spin", 1.2, 0.01)]);
         Assert.Contains("over 1.05 beyond the 95% CI: CG 2 cores (", Judged(tight, "compute-on-par", Verdict.DoesNotHold).Numbers);
+    }
+
+    [Fact]
+    public void A_ratio_of_too_few_samples_for_a_ci_cannot_be_a_miss()
+    {
+        // Five repetitions (the compute default) or three fig1 blocks have no 95% CI for their medians (NaN): a median
+        // 20% over the margin may be noise, and nothing shows otherwise.
+        static ResultRow Few(ResultRow r, int samples)
+        {
+            r.CiLow = r.CiHigh = double.NaN;
+            r.Samples = samples;
+            return r;
+        }
+        using var fx = new FixtureRun();
+        fx.Write(Cmp, new[] { "mk", "host", "pinned", "host-spin" }.Select(rt =>
+            Few(FixtureRun.Row(Cmp, $"CG/{rt}", 2, rt == "mk" ? 1.2 : 1.0, "seconds", "s", "bench=cg", "pass"), 5)));
+        fx.Write(F1, [Few(FixtureRun.Row(F1, "MSG8 C#/C", 2, 1.2, "cycles_ratio", "x"), 3)]);
+        var compute = Judged(fx, "compute-on-par", Verdict.NotTestable);
+        Assert.Contains("CG 2 cores (1.200, no CI: 5 samples)", compute.Reason);
+        Assert.Contains("too few samples for a 95% CI", compute.Reason);
+        Assert.Contains("MSG8 C#/C at 2 cores (1.200, no CI: 3 samples)", Judged(fx, "c-twin", Verdict.NotTestable).Reason);
     }
 
     [Fact]
