@@ -123,6 +123,49 @@ public sealed class CapabilityRemoteDerivationTests : IDisposable
     }
 
     [Fact]
+    public void ARevokeReachesABadgedEndpointMintedByACoreThatNoLongerHoldsTheEndpoint()
+    {
+        // Core 1's endpoint E goes to core 0, which mints a badged endpoint from it and then deletes its copy of E
+        // (the badged one stays, a descendant of E on core 0).
+        var d1 = _drivers[1];
+        CapabilityTestCore.Ok(d1.Retype(_spaces[1], CSpace.BootRam, CapType.Dispatcher, 16 * Page, 0, 1, Cptr.Root(1)));
+        CapabilityTestCore.Ok(d1.SetupDispatcher(_spaces[1], Cptr.Root(1), new object()));
+        CapabilityTestCore.Ok(d1.Retype(_spaces[1], Cptr.Root(1), CapType.Endpoint, 0, 0, 1, Cptr.Root(2)));
+        var endpoint = _spaces[1][Cptr.Root(2)].Key;
+        Transfer(1, 2, 0, 1);
+        CapabilityTestCore.Ok(_drivers[0].Mint(_spaces[0], Cptr.Root(1), Cptr.Root(2), CapRights.Write, badge: 7));
+        var badged = _spaces[0][Cptr.Root(2)].Key;
+        Delete(0, 1);
+        Assert.Equal(badged, _spaces[0][Cptr.Root(2)].Key);
+
+        // Core 1 revokes E: every descendant of E, on every core, goes.
+        Assert.Equal(CapError.Ok, Through((done, now) => _ops[1].Revoke(_spaces[1], Cptr.Root(2), done, now)).Error);
+        Assert.True(_spaces[0][Cptr.Root(2)].IsNull, $"after revoking {endpoint} on core 1, core 0 still holds its descendant {badged}");
+        Assert.Equal(endpoint, _spaces[1][Cptr.Root(2)].Key);
+        AssertValid();
+    }
+
+    [Fact]
+    public void NoBadgedEndpointIsMintedWhileTheCoreDropsItsLastCopyOfTheEndpoint()
+    {
+        var d1 = _drivers[1];
+        CapabilityTestCore.Ok(d1.Retype(_spaces[1], CSpace.BootRam, CapType.Dispatcher, 16 * Page, 0, 1, Cptr.Root(1)));
+        CapabilityTestCore.Ok(d1.SetupDispatcher(_spaces[1], Cptr.Root(1), new object()));
+        CapabilityTestCore.Ok(d1.Retype(_spaces[1], Cptr.Root(1), CapType.Endpoint, 0, 0, 1, Cptr.Root(2)));
+        Transfer(1, 2, 0, 1);
+        // Core 0 starts dropping its copy of E (the agreement is under way), then mints from it.
+        var dropped = new Recorder();
+        Assert.Equal(CapError.Ok, _ops[0].Delete(_spaces[0], Cptr.Root(1), dropped, _sim.Now));
+        var minted = _drivers[0].Mint(_spaces[0], Cptr.Root(1), Cptr.Root(2), CapRights.Write, badge: 7);
+        _sim.RunToQuiet();
+        Assert.Equal(CapError.Ok, dropped.Result?.Error);
+        Assert.Equal(CapError.Ok, Through((done, now) => _ops[1].Revoke(_spaces[1], Cptr.Root(2), done, now)).Error);
+        Assert.True(_spaces[0][Cptr.Root(2)].IsNull, $"mint during the drop returned {minted}, and its badged endpoint outlived the revoke of the endpoint");
+        Assert.Equal(CapError.Locked, minted);
+        AssertValid();
+    }
+
+    [Fact]
     public void ALocalRetypeRefusesTheRangeOfADescendantThatCameBackFromAnotherCore()
     {
         var (_, frame) = FrameReturnsToTheCoreOfItsRam();
