@@ -31,7 +31,9 @@ public sealed partial class CapabilityDriver
     /// Installs a capability received from another core into the empty slot <paramref name="dest"/>. Refused with
     /// <see cref="CapError.NotAHolder"/> unless the ownership table (as this core's replica has it) lists this core
     /// as a holder: a capability that travelled while its object was revoked is dropped. It joins the object's run
-    /// if this core already has a copy, else it is a root of this core's derivation tree.
+    /// if this core already has a copy; else it goes below the deepest ancestor of its object on this core (a root when
+    /// there is none), and every capability here to an object derived from it moves below it, so that a local revoke
+    /// or retype, which look only at the subtree, see every local descendant.
     /// </summary>
     public CapError Import(CSpace cs, Cptr dest, in SerializedCap cap)
     {
@@ -47,9 +49,50 @@ public sealed partial class CapabilityDriver
         if (!_remote.IsHolder(key, Core)) return CapError.NotAHolder;
         Cte? run = FindRun(key);
         d.Cap = new Capability(key.Type, cap.Rights, key.Base, key.Size, key.Badge, run?.Cap.Object);
-        if (run != null) _mdb.InsertAfter(run, d, run.Depth);
+        if (run != null) { _mdb.InsertAfter(run, d, run.Depth); return CapError.Ok; }
+        if (DeepestAncestor(key) is { } parent) _mdb.InsertAfter(MappingDatabase.SubtreeEnd(MappingDatabase.RunEnd(parent)), d, parent.Depth + 1);
         else _mdb.Append(d, 0);
+        AdoptDescendants(d);
         return CapError.Ok;
+    }
+
+    /// <summary>The deepest capability on this core to an object <paramref name="key"/>'s object derives from (null: none).</summary>
+    Cte? DeepestAncestor(in CapObjectKey key)
+    {
+        Cte? best = null;
+        for (Cte? n = _mdb.First; n != null; n = n.Next)
+            if ((best == null || n.Depth > best.Depth) && key.IsDescendantOf(n.Cap.Key)) best = n;
+        return best;
+    }
+
+    /// <summary>
+    /// Moves every subtree whose root derives from <paramref name="d"/>'s object (and which is not below
+    /// <paramref name="d"/> already) to the end of <paramref name="d"/>'s subtree, one level below it, keeping the
+    /// subtrees' order and shape. <paramref name="d"/> has no run-mates.
+    /// </summary>
+    void AdoptDescendants(Cte d)
+    {
+        var key = d.Cap.Key;
+        Cte last = d; // the last node of d's subtree
+        for (Cte? n = _mdb.First; n != null;)
+        {
+            if (n == d) { n = last.Next; continue; }
+            if (!n.Cap.Key.IsDescendantOf(key)) { n = n.Next; continue; }
+            Cte end = MappingDatabase.SubtreeEnd(n);
+            Cte? after = end.Next;
+            int shift = d.Depth + 1 - n.Depth;
+            for (Cte m = n; ;)
+            {
+                Cte? next = m.Next;
+                int depth = m.Depth + shift;
+                _mdb.Unlink(m);
+                _mdb.InsertAfter(last, m, depth);
+                last = m;
+                if (m == end) break;
+                m = next!;
+            }
+            n = after;
+        }
     }
 
     /// <summary>True when this core has a capability to <paramref name="key"/>'s object.</summary>

@@ -174,6 +174,8 @@ public sealed unsafe partial class CapabilityDriver
             return CapError.Ok;
         }
         if (s.Cap.Type != CapType.Endpoint || s.Cap.Badge != 0 || badge > CapObjectKey.MaxBadge) return CapError.InvalidBadge;
+        // A new child object: not while the monitors decide on the endpoint (a drop-holder records this core's descendants when it starts).
+        if ((_remote.RelationsOf(s.Cap.Key, Core) & RemoteRelations.Locked) != 0) return CapError.Locked;
         var cap = s.Cap.WithBadge(rights, badge);
         // A badged endpoint is a child object of the unbadged one; join its run if it already exists here.
         Cte runEnd = MappingDatabase.RunEnd(s);

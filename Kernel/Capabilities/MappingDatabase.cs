@@ -13,7 +13,9 @@ namespace Multikernel.Capabilities;
 /// (3) the capabilities of one object on this core (its copies) form one run: consecutive nodes of equal key and
 ///     depth; the object's descendants follow the run, deeper;
 /// (4) the parent of a node (the nearest earlier node one level up) names an object the node's object derives from
-///     (<see cref="CapObjectKey.IsDescendantOf"/>).</para>
+///     (<see cref="CapObjectKey.IsDescendantOf"/>);
+/// (5) every capability on this core to an object derived from a run's object lies in the subtree below that run
+///     (so a revoke or retype that looks only at the subtree sees every local descendant).</para>
 /// </summary>
 internal sealed class MappingDatabase
 {
@@ -122,6 +124,12 @@ internal sealed class MappingDatabase
         }
         if (prev != _tail) return "tail pointer wrong";
         if (count != Count) return $"count {Count} but {count} nodes";
+        for (Cte? n = _head; n != null; n = RunEnd(n).Next)
+        {
+            Cte end = SubtreeEnd(RunEnd(n));
+            for (Cte? o = _head; o != null; o = o == n ? end.Next : o.Next)
+                if (o != n && o.Cap.Key.IsDescendantOf(n.Cap.Key)) return $"{Describe(o)} derives from {Describe(n)} but lies outside its subtree";
+        }
         return null;
     }
 

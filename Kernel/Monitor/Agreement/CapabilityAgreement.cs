@@ -14,7 +14,8 @@ namespace Multikernel.Monitor.Agreement;
 /// copies on commit (Barrelfish's give-away send; the memory server hands out RAM this way);</item>
 /// <item>revoke: 2PC "revoke object": every other core deletes its copies and descendants, the revoker revokes
 /// locally keeping its own capability;</item>
-/// <item>delete of the last copy on this core: 2PC "drop holder";</item>
+/// <item>delete of the last copy on this core: 2PC "drop holder" (the core stays on record as having descendants
+/// if it has any);</item>
 /// <item>retype of a shared object: 2PC "retype": every core votes no if one of its descendants overlaps the
 /// range; on commit the retyping core creates the objects.</item>
 /// </list>
@@ -97,7 +98,11 @@ public sealed class CapabilityAgreement
         ArgumentNullException.ThrowIfNull(done);
         var e = _caps.Delete(cs, cap);
         if (e != CapError.NeedsAgreement) return Local(e, done);
-        return StartHolderUpdate(SystemTableUpdates.DropHolder, cs, cap, new Operation(done, default), now); // the commit deletes it here
+        _caps.Identify(cs, cap, out var id);
+        // Its descendants here outlive the last copy: they must stay on record, or a revoke of the object elsewhere would miss them.
+        bool descendants = _caps.HasDescendantOverlapping(id.Key, id.Base, id.Size);
+        Start(SystemTableUpdates.Holder(SystemTableUpdates.DropHolder, id.Key, Core, 0, descendants), new Operation(done, default), now); // the commit deletes it here
+        return CapError.Ok;
     }
 
     /// <summary>Starts the agreement on a holder update of kind <paramref name="kind"/> for the object at <paramref name="cap"/>, from this core.</summary>

@@ -57,12 +57,13 @@ public sealed class CapabilityOwnershipTable
         };
     }
 
-    internal void DropHolder(in CapObjectKey key, int core)
+    /// <param name="hasDescendants">The core keeps descendants of the object after its last copy is gone.</param>
+    internal void DropHolder(in CapObjectKey key, int core, bool hasDescendants)
     {
         if (!_rows.TryGetValue(key, out var e)) return;
         var holders = e.Holders.Without(core);
         int owner = e.Owner == core && holders.Count > 0 ? holders.ToArray()[0] : e.Owner;
-        _rows[key] = new OwnershipEntry(owner, holders, e.DescendantCores);
+        _rows[key] = new OwnershipEntry(owner, holders, hasDescendants ? e.DescendantCores.With(core) : e.DescendantCores);
     }
 
     internal void AddDescendantCore(in CapObjectKey key, int core)

@@ -92,12 +92,12 @@ public sealed class MonitorReplica : IAgreementResource, IRemoteCapabilities
                 Capabilities.AddHolder(key, core, SystemTableUpdates.OtherCoreOf(u), SystemTableUpdates.CoreHasDescendants(u));
                 break;
             case SystemTableUpdates.DropHolder:
-                Capabilities.DropHolder(key, core);
+                Capabilities.DropHolder(key, core, SystemTableUpdates.CoreHasDescendants(u));
                 if (core == Core) _caps?.DeleteAllCopies(key);
                 break;
             case SystemTableUpdates.GiveObject:
                 Capabilities.AddHolder(key, core, SystemTableUpdates.OtherCoreOf(u), SystemTableUpdates.CoreHasDescendants(u));
-                Capabilities.DropHolder(key, core);
+                Capabilities.DropHolder(key, core, hasDescendants: false); // recorded by AddHolder
                 if (core == Core) _caps?.DeleteAllCopies(key);
                 break;
             case SystemTableUpdates.RevokeObject:

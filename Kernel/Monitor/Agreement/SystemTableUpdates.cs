@@ -11,7 +11,7 @@ namespace Multikernel.Monitor.Agreement;
 /// Address spaces (2PC only): Argument = the acting core, Key = address-space id, Value = the root entry (bits 8..0)
 /// and the inserted table's physical address (page-aligned, above). Capability ownership: Argument = cores and types
 /// (bits 7..0 the acting core, 15..8 a second core, 23..16 the object's type, 31..24 a retype's target type, bit 32
-/// for an add-holder: the sending core has descendants of the object),
+/// for an add-holder, give or drop-holder: the acting core has descendants of the object),
 /// Key = object base, Value = size in pages and badge (<see cref="CapObjectKey.PackSizeAndBadge"/>); a retype packs
 /// its parent and range in pages instead (Key = parent base | range offset &lt;&lt; 36, Value = parent size | range
 /// size &lt;&lt; 36, offsets and sizes in pages, up to 2^28 pages = 1 TiB each).
