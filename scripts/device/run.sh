@@ -35,7 +35,7 @@ step() {
   local t0=$(date +%s)
   # --foreground: SIGTERM to the program only (it stops after its current point; its own children, wrk or lighttpd,
   # die with it), not to timeout's whole process group, which would break the point in progress. -k 20: the point in
-  # progress gets 20 s to finish before SIGKILL (an io series takes about 12 s: 1 s warm-up and 5 runs of 2 s).
+  # progress gets 20 s to finish before SIGKILL (an io series takes about 14 s: 1 s warm-up and 6 runs of 2 s).
   timeout --foreground -s TERM -k 20 "$secs" "$@" 2>&1 | tee "$run/$name.log"
   echo "== $name: exit ${PIPESTATUS[0]} after $(( $(date +%s) - t0 ))s"
 }
@@ -65,9 +65,10 @@ fi
 has benchmarks && step mutex-contention 30 "$b/bin/benchmarks" mutex-contention --cores "$cores" --threads 1,2 --batches 5 --iterations 10000
 # Each repetition runs every runtime once on a fresh runtime (SPLASH: after an untimed warm-up run of its own). SPLASH
 # first, on its standard inputs (the default profile: BARNES 16384 bodies, RADIOSITY the paper's input; core counts 1,
-# 2, 3, 4, 6, ..., 16), since --quick's 2048 bodies are too few to scale to 16 cores; then NPB class A on --quick's
-# core counts (1, 2, 4, 8, 16), after io. Two runs of the program, so two result folders: compute/ (SPLASH), nas/compute/.
-has compute && step compute-splash 90 "$b/bin/compute" --bench barnes,radiosity --repetitions 3 --cores "$cores" --out "$run"
+# 2, 3, 4, 6, ..., 16), since --quick's 2048 bodies are too few to scale to 16 cores, 6 repetitions (the fewest with a
+# 95% CI for the median, which the compute claim needs; 3 took 59 s here on 2026-12-01); NPB class A on --quick's core
+# counts (1, 2, 4, 8, 16) comes last. Two runs of the program, so two result folders: compute/ (SPLASH), nas/compute/.
+has compute && step compute-splash 130 "$b/bin/compute" --bench barnes,radiosity --repetitions 6 --cores "$cores" --out "$run"
 # The original SPLASH programs on the same machine (when prepare.sh could build them): their one-thread time against
 # the rows above, and RADIOSITY's elements and interactions at 2 to 16 threads on real cores (the verification band was
 # derived on the 2-core VM). 10 runs per program at 1, 2, 4, 8 and 16 threads: about 15 s. Into a dot folder, which the
@@ -77,23 +78,25 @@ if [ -x .device/carry/splash-originals/BARNES ]; then
 else
   echo "== splash-originals: skipped, not carried (prepare.sh found no SPLASH-3 sources)"
 fi
-# io before NPB and fig3 (the user-level network stack's 16-core numbers are an open question, NPB's were measured
-# before): 120 s, as its default run took 115 s on the 2-core VM (it measures the same fixed server cores anywhere).
+# io before fig3 and NPB (the user-level network stack's 16-core numbers are an open question, NPB's were measured
+# before): 120 s, as its default run took 83 s here on 2026-12-01 (5 runs per series then, 6 now).
 (wrk --version; lighttpd -v) > "$run/tools.txt" 2>&1
 has io && step io 120 "$b/bin/io" --cores "$cores" --out "$run"
+# fig3 measures the multikernel twice per core count: with real page tables (one core process per core, mmu=hardware;
+# two shootdowns with real mprotects and checks per operation) and with software TLBs (mmu=modelled), each with the
+# four shootdown protocols, the unmap, and 1PC and 2PC per protocol (21 repetitions; 89 s here on 2026-12-01); out of
+# budget it stops after the point in progress and keeps the core counts it finished. Before io-sides and NPB: the
+# shootdown and unmap with one VMA per page and overlapped page-table changes have not run on 16 cores yet.
+has fig3 && step fig3 150 "$b/bin/fig3" --cores "$cores" --repetitions 21 --out "$run"
+# One CPU-driver round on core 0 of a system booted on every core (each monitor then polls about two channels per
+# other core on a visit of its blocked dispatchers): the default time slice against a visit every 16th round.
+has benchmarks && step cpu-rounds 15 "$b/bin/benchmarks" cpu-rounds --cores "$cores" --batches 9 --rounds 1000000
 # The same UDP and static parts with each side's kernel receive work on its own cores (--rx-steering sides, RPS on both
 # veth ends), as with a server and a load machine: the faithful setting where the load generator has cores enough for
 # its side's receive work, which the 2-core VM does not have (there every series was load-bound with it). Into a dot
 # folder, which the report does not read as an experiment.
 has io && step io-sides 80 "$b/bin/io" --cores "$cores" --only udp,static --rx-steering sides --out "$run/.io-sides"
+# NPB last, on what is left (its 16-core numbers were measured before; 2 repetitions: no CI).
 has compute && step compute-nas 90 "$b/bin/compute" --bench cg,ft,is --quick --class A --repetitions 2 --cores "$cores" --out "$run/nas"
-# One CPU-driver round on core 0 of a system booted on every core (each monitor then polls about two channels per
-# other core on a visit of its blocked dispatchers): the default time slice against a visit every 16th round.
-has benchmarks && step cpu-rounds 15 "$b/bin/benchmarks" cpu-rounds --cores "$cores" --batches 9 --rounds 1000000
-# fig3 measures the multikernel twice per core count: with real page tables (one core process per core, mmu=hardware;
-# two shootdowns with real mprotects and checks per operation) and with software TLBs (mmu=modelled), each with the
-# four shootdown protocols, the unmap, and 1PC and 2PC per protocol. Last, on what is left of the budget (21
-# repetitions): it stops after the point in progress and keeps the core counts it finished.
-has fig3 && step fig3 150 "$b/bin/fig3" --cores "$cores" --repetitions 21 --out "$run"
 tar czf "$out/device-run.tar.gz" -C "$(dirname "$run")" "$(basename "$run")"
 echo "archive: $(du -h "$out/device-run.tar.gz" | cut -f1); total $(( $(date +%s) - start ))s"

@@ -79,9 +79,9 @@ public class ComputeCliTests
         Assert.Equal(expected, ComputeArguments.ParseRuntimes(text));
 
     [Theory]
-    [InlineData(null, "default", 5)]
+    [InlineData(null, "default", 6)]
     [InlineData("--quick", "quick", 1)]
-    [InlineData("--full", "full", 5)]
+    [InlineData("--full", "full", 6)]
     public void Profiles_have_their_names_and_repetitions(string? flag, string profile, int repetitions)
     {
         Assert.Equal(repetitions, ComputeProfile.Repetitions(profile));
