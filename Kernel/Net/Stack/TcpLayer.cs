@@ -15,7 +15,8 @@ namespace Multikernel.Net.Stack;
 /// <see cref="TcpReceiveBuffer.MaxIntervals"/> holes) and answered with an immediate duplicate ACK; a retransmission
 /// timer per connection (RTT estimate per RFC 6298 with Karn's rule, exponential backoff up to MaxRto while no new
 /// data is acknowledged, back to the estimate on an ACK of new data as lwIP does, reset after MaxRetransmissions),
-/// go-back-N on a timeout, fast retransmit on the third duplicate ACK, slow start and congestion avoidance; zero-window probing; FIN in both directions with every closing state; RST on segments for no
+/// go-back-N on a timeout, fast retransmit on the third duplicate ACK, slow start and congestion avoidance; zero-window probing (for as long as the peer answers while the application
+/// holds the connection, at most MaxRetransmissions probes after it closed it); FIN in both directions with every closing state; RST on segments for no
 /// connection; challenge ACKs for in-window RSTs and SYNs; TIME_WAIT for a bounded time; half-open connections
 /// bounded (the oldest is evicted); the table refusing SYNs with RST when full (after recycling TIME_WAIT slots).</para>
 /// <para>Memory: all connection slots and their buffers are made at construction (one anonymous mapping, touched
@@ -552,12 +553,16 @@ public sealed unsafe class TcpLayer : IDisposable
     bool ProcessAck(TcpConnection c, uint seq, uint ack, int window, int dataLength, bool fin)
     {
         if (Gt(ack, c.SndMax)) { SendAckNow(c); return false; } // acknowledges what was never sent
-        if (Gt(ack, c.SndUna)) AckAdvanced(c, ack);
+        bool advanced = Gt(ack, c.SndUna);
+        if (advanced) AckAdvanced(c, ack);
         else if (ack == c.SndUna && dataLength == 0 && !fin && window == c.SndWnd && c.SndMax != c.SndUna)
         {
             if (++c.DupAcks == 3) FastRetransmit(c);
         }
-        c.Retries = 0; // the peer is alive
+        // The peer is alive. An answer to a window probe that leaves the window shut keeps only an owned connection
+        // probing: once the application has closed it, its probes count towards MaxRetransmissions, so a peer that
+        // never opens its window cannot hold the slot forever (Linux: tcp_orphan_retries).
+        if (c.Owned || advanced || window > 0) c.Retries = 0;
         if (Lt(c.SndWl1, seq) || c.SndWl1 == seq && Le(c.SndWl2, ack))
         {
             bool opened = window > c.SndWnd;

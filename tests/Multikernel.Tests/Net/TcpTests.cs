@@ -560,6 +560,48 @@ public class TcpTests : IDisposable
         Assert.Equal(TcpState.Established, h.Tcp.State(s));
     }
 
+    /// <summary>
+    /// An owned connection probes a closed window for as long as the peer answers (RFC 1122 4.2.2.17); once the
+    /// application has closed it, answered probes no longer reprieve it: after MaxRetransmissions probes it is reset and
+    /// its slot freed, so a peer that keeps its window shut cannot hold connections forever (Linux: tcp_orphan_retries).
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void AnswersToWindowProbesKeepOnlyAnOwnedConnectionAlive(bool closedByTheApplication)
+    {
+        var (h, p, s) = Connected(o => o with { MaxRetransmissions = 3, MaxRtoMicroseconds = 1_000_000 });
+        p.Window = 0;
+        p.AckAll();
+        h.Tcp.Send(s, "queued"u8);
+        if (closedByTheApplication) h.Tcp.Close(s);
+        Assert.Empty(p.Mine(h.Flush()));                      // data (and FIN) held back by the zero window
+        int probes = 0;
+        for (int i = 0; i < 12 && h.Tcp.ConnectionsInUse > 0; i++)
+        {
+            h.Advance(1_000_000);                             // at least one RTO, at its 1 s ceiling
+            foreach (var segment in p.Mine(h.Flush()).Concat(p.Mine(h.Tx.Drain())))
+            {
+                if (segment.Has(Rst)) continue;
+                Assert.Equal(0, segment.TcpPayload.Length);   // a window probe, never data the peer must drop
+                probes++;
+                h.Deliver(p.Segment(p.SndNxt, p.RcvNxt, Ack)); // answered: the window is still 0
+            }
+        }
+        if (closedByTheApplication)
+        {
+            Assert.Equal(3, probes);                          // MaxRetransmissions probes, then the reset
+            Assert.Equal(0, h.Tcp.ConnectionsInUse);
+            Assert.Equal(1, h.Counters.TcpTimeouts);
+        }
+        else
+        {
+            Assert.Equal(12, probes);                         // one per second, for as long as the peer answers
+            Assert.Equal(TcpState.Established, h.Tcp.State(s));
+            Assert.Equal(0, h.Counters.TcpTimeouts);
+        }
+    }
+
     [Fact]
     public void DataSentWhenAZeroWindowOpensGetsAFullRetransmissionTimeout()
     {
