@@ -140,7 +140,7 @@ public static class SuiteRun
             method, cores,
             s.Median.ToString("F2", CultureInfo.InvariantCulture),
             c.Median.ToString("F1", CultureInfo.InvariantCulture),
-            string.Create(CultureInfo.InvariantCulture, $"[{c.CiLow:F1}, {c.CiHigh:F1}]"),
+            SampleSummary.IntervalText(c.CiLow, c.CiHigh, "F1"),
             s.Count.ToString(CultureInfo.InvariantCulture),
             allocText,
             derived,

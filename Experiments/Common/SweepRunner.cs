@@ -36,7 +36,7 @@ public sealed class SweepRunner
         string f = ratio ? "0.000" : "0.0";
         var c = CultureInfo.InvariantCulture;
         string ns = ratio || double.IsNaN(r.MedianNs) ? "" : string.Create(c, $" = {r.MedianNs:0.0} ns");
-        return string.Create(c, $"  {r.Series,-24} cores={r.Cores} {r.Param,-26} {r.Metric,-17} {r.Median.ToString(f, c),12} {r.Unit,-11} [{r.CiLow.ToString(f, c)}, {r.CiHigh.ToString(f, c)}]{ns} n={r.Samples} {r.Verified}");
+        return string.Create(c, $"  {r.Series,-24} cores={r.Cores} {r.Param,-26} {r.Metric,-17} {r.Median.ToString(f, c),12} {r.Unit,-11} {SampleSummary.IntervalText(r.CiLow, r.CiHigh, f)}{ns} n={r.Samples} {r.Verified}");
     }
 
     /// <summary>Measures <paramref name="points"/> (all planned in <paramref name="rec"/>) and finishes the recorder.</summary>

@@ -79,7 +79,7 @@ public sealed class RowFactory(string experiment)
             if (!repDisturbed[i % reps]) clean.Add(samples[i]);
         var c = SampleSummary.Of(clean.ToArray());
         return string.Create(CultureInfo.InvariantCulture,
-            $"{head}; median of the {c.Count} undisturbed samples: {c.Median:0.###} {unit} [{c.CiLow:0.###}, {c.CiHigh:0.###}]");
+            $"{head}; median of the {c.Count} undisturbed samples: {c.Median:0.###} {unit} {SampleSummary.IntervalText(c.CiLow, c.CiHigh, "0.###")}");
     }
 
     public static string Verdict(bool ok) => ok ? "pass" : "fail";

@@ -47,6 +47,6 @@ public static class RowFactory
         if (hit == 0 || hit == disturbed.Length) return head;
         var clean = samples.Where((_, i) => !disturbed[i]).ToArray();
         var c = SampleSummary.Of(clean);
-        return string.Create(CultureInfo.InvariantCulture, $"{head}; median of the {c.Count} undisturbed samples: {c.Median:0.#} cycles [{c.CiLow:0.#}, {c.CiHigh:0.#}]");
+        return string.Create(CultureInfo.InvariantCulture, $"{head}; median of the {c.Count} undisturbed samples: {c.Median:0.#} cycles {SampleSummary.IntervalText(c.CiLow, c.CiHigh, "0.#")}");
     }
 }

@@ -49,7 +49,7 @@ public static class IoRun
         FailureKind = "a check or a series",
         FormatRow = r => r.Samples == 0
             ? $"  {Label(r),-22} {r.Metric,-16} {r.Note}"
-            : string.Create(CultureInfo.InvariantCulture, $"  {Label(r),-22} {r.Metric,-16} {r.Median,12:0.##} {r.Unit,-10} [{r.CiLow:0.##}, {r.CiHigh:0.##}] n={r.Samples} {r.Verified}"),
+            : string.Create(CultureInfo.InvariantCulture, $"  {Label(r),-22} {r.Metric,-16} {r.Median,12:0.##} {r.Unit,-10} {SampleSummary.IntervalText(r.CiLow, r.CiHigh, "0.##")} n={r.Samples} {r.Verified}"),
     };
 
     /// <summary>The series name with its stack (user or kernel) where the row has one, so the two multikernel series tell apart on the console.</summary>

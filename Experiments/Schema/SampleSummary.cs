@@ -21,6 +21,15 @@ public readonly record struct SampleSummary(double Median, double CiLow, double 
     /// </summary>
     public const int MinCountForCi = 6;
 
+    /// <summary>
+    /// A 95% CI as the console and the notes print it: "[low, high]" in <paramref name="format"/> (invariant culture),
+    /// or "[no CI]" where the bounds are NaN (fewer than <see cref="MinCountForCi"/> values).
+    /// </summary>
+    public static string IntervalText(double low, double high, string format) =>
+        double.IsNaN(low) || double.IsNaN(high)
+            ? "[no CI]"
+            : $"[{low.ToString(format, System.Globalization.CultureInfo.InvariantCulture)}, {high.ToString(format, System.Globalization.CultureInfo.InvariantCulture)}]";
+
     public static SampleSummary Of(ReadOnlySpan<double> values)
     {
         if (values.Length == 0) throw new ArgumentException("cannot summarise an empty sample", nameof(values));

@@ -62,6 +62,14 @@ public class SchemaTests
     }
 
     [Fact]
+    public void AnIntervalPrintsItsBoundsOrSaysThereIsNone()
+    {
+        Assert.Equal("[1.5, 2.25]", SampleSummary.IntervalText(1.5, 2.25, "0.##"));
+        var few = SampleSummary.Of([3, 1, 2]);
+        Assert.Equal("[no CI]", SampleSummary.IntervalText(few.CiLow, few.CiHigh, "0.0"));
+    }
+
+    [Fact]
     public void SchemaLibraryDoesNotReferenceTheKernel()
     {
         var refs = typeof(ResultRow).Assembly.GetReferencedAssemblies().Select(a => a.Name).ToList();
