@@ -163,11 +163,14 @@ public sealed class CpuDriverThread : IDisposable
             Capabilities?.BindToCurrentThread();
             Started.Set();
             var probe = new WorkProbe(this);
+            // Counts from the last round that made progress or left a dispatcher runnable: an idle spell polls its
+            // budget once, and after that each bounded sleep that ends with nothing to do is followed by one round and
+            // the next sleep.
+            var idle = new WaitState();
             while (!_stopRequested)
             {
                 // Progress, or a dispatcher with local work: straight back to the round (the idle probe would say so).
-                if (RunRound() || _state.Runnable) continue;
-                var idle = new WaitState(); // every idle spell polls the full budget before the first sleep
+                if (RunRound() || _state.Runnable) { idle.Reset(); continue; }
                 WaitPolicy.Idle(ref idle, ref probe, Notifier, EarliestWakeAt());
             }
             foreach (var d in _dispatchers) { _state.Current = d.TableIndex; d.OnStop(); }

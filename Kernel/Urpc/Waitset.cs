@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using Multikernel.Hardware;
 
 namespace Multikernel.Urpc;
 
@@ -149,22 +150,30 @@ public sealed class Waitset
 
     /// <summary>
     /// Handles at least one event unless <paramref name="deadline"/> passes: polls, and while nothing arrives idles
-    /// under <paramref name="policy"/> (poll budget, then bounded sleeps on the notifier). Returns the number of events
+    /// under <paramref name="policy"/> (poll budget, then bounded sleeps on the notifier; neither runs past the deadline). Returns the number of events
     /// handled (0 on timeout).
     /// </summary>
     public int Wait(WaitPolicy policy, TimeSpan? deadline = null)
     {
         ArgumentNullException.ThrowIfNull(policy);
-        long stopAt = deadline is { } d ? Environment.TickCount64 + (long)d.TotalMilliseconds : long.MaxValue;
+        ulong stopAt = deadline is { } d ? CycleTimeAfter(d) : ulong.MaxValue; // cycle-counter time; the idle steps never pass it
         var state = new WaitState();
         var probe = new PendingProbe(this);
         while (true)
         {
             int h = Poll();
             if (h > 0) return h;
-            if (Environment.TickCount64 >= stopAt) return 0;
-            policy.Idle(ref state, ref probe, Notifier);
+            if (stopAt != ulong.MaxValue && CycleClock.Now() >= stopAt) return 0;
+            policy.Idle(ref state, ref probe, Notifier, stopAt);
         }
+    }
+
+    /// <summary>The cycle-counter time <paramref name="span"/> from now (now for a negative span; ulong.MaxValue, "never", where it would not fit).</summary>
+    static ulong CycleTimeAfter(TimeSpan span)
+    {
+        ulong now = CycleClock.Now();
+        double cycles = Math.Max(0, CycleClock.FromNanoseconds(span.TotalNanoseconds));
+        return cycles >= ulong.MaxValue - now ? ulong.MaxValue : now + (ulong)cycles;
     }
 
     readonly struct PendingProbe(Waitset waitset) : IWorkProbe

@@ -150,6 +150,46 @@ public class CpuDriverSchedulingTests
         Assert.Contains("is not a dispatcher of core", e.Message);
     }
 
+    /// <summary>Never has local work; counts how often the driver asks (each idle check and each visit asks once).</summary>
+    sealed class CountingIdler() : Dispatcher("idler")
+    {
+        long _checks;
+        public long Checks => Volatile.Read(ref _checks);
+        protected internal override bool HasLocalWork
+        {
+            get
+            {
+                Volatile.Write(ref _checks, _checks + 1);
+                return false;
+            }
+        }
+    }
+
+    /// <summary>
+    /// An idle core polls for its budget once since its last progress, then only sleeps: a bounded sleep that ends with
+    /// nothing to do is followed by one round and the next sleep, not by another full poll budget. With a 50 ms budget
+    /// and no work at all, a 300 ms window long after the first budget sees a few checks per 2 ms sleep (hundreds), where
+    /// polling again after every sleep would check millions of times.
+    /// </summary>
+    [Fact]
+    public void AnIdleCoreSpendsItsPollBudgetOncePerIdleSpellNotAfterEverySleep()
+    {
+        using var driver = new CpuDriverThread(FirstCore, 0, WaitPolicy.ForDuration(TimeSpan.FromMilliseconds(50), spinIterations: 0));
+        var idler = new CountingIdler();
+        driver.Adopt(idler);
+        long checksInWindow = 0;
+        RunFor(driver, () =>
+        {
+            Thread.Sleep(200); // the first (and only) poll budget of this idle spell is spent
+            long before = idler.Checks;
+            Thread.Sleep(300);
+            checksInWindow = idler.Checks - before;
+            return true;
+        }, TimeSpan.FromSeconds(30));
+        Assert.True(checksInWindow < 20_000,
+            $"an idle core checked for work {checksInWindow} times in 300 ms, 250 ms after its 50 ms poll budget was spent: it polls again after every bounded sleep");
+    }
+
     [Fact]
     public void ANegativeSliceIsRefused() =>
         Assert.Throws<ArgumentOutOfRangeException>(() => new CpuDriverThread(FirstCore, 0, WaitPolicy.Default, blockedVisitSlice: TimeSpan.FromTicks(-1)));

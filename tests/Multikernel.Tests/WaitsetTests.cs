@@ -70,6 +70,23 @@ public class WaitsetTests
         Assert.True(sw.ElapsedMilliseconds >= 19, $"returned after {sw.ElapsedMilliseconds} ms of a 30 ms deadline");
     }
 
+    /// <summary>
+    /// The deadline bounds the whole wait, the poll budget included: a policy that would poll for 5 s before sleeping
+    /// still returns at a 30 ms deadline.
+    /// </summary>
+    [Fact]
+    public void WaitReturnsAtItsDeadlineWhenThePollBudgetIsLonger()
+    {
+        using var notifier = new Notifier();
+        var ws = new Waitset(notifier);
+        using var ring = UrpcRing.Allocate(4);
+        ws.Add(ring.Receiver, (in UrpcMessage m) => { });
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        Assert.Equal(0, ws.Wait(WaitPolicy.ForDuration(TimeSpan.FromSeconds(5), spinIterations: 0), TimeSpan.FromMilliseconds(30)));
+        Assert.True(sw.ElapsedMilliseconds >= 29, $"returned after {sw.ElapsedMilliseconds} ms of a 30 ms deadline");
+        Assert.True(sw.ElapsedMilliseconds < 1000, $"a 30 ms deadline returned after {sw.ElapsedMilliseconds} ms: the poll budget ran past it");
+    }
+
     /// <summary>A source of another kind: events queued by a test thread, which wakes the waiting core like a sender does.</summary>
     sealed class QueueSource : IEventSource
     {
