@@ -145,6 +145,25 @@ public unsafe class Fig3WorkloadTests
     }
 
     [Fact]
+    public void InterruptCountOfABaselineRunWhoseChecksFailedIsNotAPass()
+    {
+        var run = new LatencySamples
+        {
+            Cycles = [100, 110, 120], Disturbed = new bool[3], Facts = "",
+            Failure = "a toucher thread did not keep reading the region during the run", ShootdownInterruptsPerCall = 0.9,
+        };
+        var row = RowFactory.ShootdownInterrupts(TlbSweep.LinuxMprotect, 2, "call=mprotect;pages=1", run, "mprotect");
+        Assert.Equal("fail", row.Verified);
+        Assert.Contains("CHECK FAILED: a toucher thread", row.Note);
+        Assert.Equal(0.9, row.Median);
+        var passed = RowFactory.ShootdownInterrupts(TlbSweep.LinuxMprotect, 2, "call=mprotect;pages=1", new LatencySamples
+        {
+            Cycles = [100], Disturbed = [false], Facts = "", ShootdownInterruptsPerCall = 1.0,
+        }, "mprotect");
+        Assert.Equal("pass", passed.Verified);
+    }
+
+    [Fact]
     public void InterruptCountsAreReadPerCpuFromTheTlbLine()
     {
         string f = Path.Combine(TestCores.TempDir(), "interrupts");
