@@ -6,7 +6,8 @@ namespace Fig3.TlbShootdown;
 /// Builds fig3-tlb result rows: median and 95% CI (Harrell-Davis) over the per-repetition samples, in cycles and
 /// nanoseconds. Metric <see cref="ShootdownMetric"/> marks a paper Fig 6 row, <see cref="UnmapMetric"/> a Fig 7 row (the
 /// report draws every Metric starting with "unmap" as Fig 7). Given which repetitions the OS disturbed (the measuring thread descheduled during its timed phase),
-/// the note says how many and gives the median of the undisturbed samples beside the main one, which keeps every sample.
+/// the note says how many and gives the median of the undisturbed samples beside the main one, which keeps every sample;
+/// where the run does not track it, the note says so.
 /// </summary>
 public static class RowFactory
 {
@@ -48,8 +49,9 @@ public static class RowFactory
         ResultRow.Summarising(new SampleSummary(value, value, value, samples), Fig3Settings.ExperimentId, series, cores, param, metric, unit,
             double.NaN, verified ? "pass" : "fail", note);
 
-    static string DisturbanceNote(double[] samples, bool[] disturbed)
+    static string DisturbanceNote(double[] samples, bool[]? disturbed)
     {
+        if (disturbed == null) return "OS disturbance: not tracked (this loop does not watch whether the OS descheduled its thread)";
         int hit = disturbed.Count(d => d);
         string head = $"OS disturbance: the measuring thread was descheduled in {hit} of {disturbed.Length} repetitions";
         if (hit == 0 || hit == disturbed.Length) return head;

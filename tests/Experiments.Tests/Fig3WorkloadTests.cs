@@ -114,6 +114,23 @@ public unsafe class Fig3WorkloadTests
     }
 
     [Fact]
+    public void CapabilityRowsClaimNoDisturbanceCountTheyDidNotMeasure()
+    {
+        // The invocation and capability loops do not watch the OS descheduling their thread: their rows must say so,
+        // not report "descheduled in 0 of N repetitions".
+        var local = CapabilityWorkload.LocalRows(TestCores.First(1)[0], rounds: 3).Where(r => r.Metric == RowFactory.ShootdownMetric).ToList();
+        Assert.NotEmpty(local);
+        Assert.All(local, r =>
+        {
+            Assert.DoesNotContain("descheduled in 0 of", r.Note);
+            Assert.Contains("OS disturbance: not tracked", r.Note);
+        });
+        var tracked = RowFactory.Latency("x", 2, "p", RowFactory.ShootdownMetric,
+            new LatencySamples { Cycles = [1, 2, 3], Disturbed = [false, true, false], Facts = "" }, "what");
+        Assert.Contains("descheduled in 1 of 3 repetitions", tracked.Note);
+    }
+
+    [Fact]
     public void ProcessModeRunChangesEveryCoresOwnPageTableAndChecksEachChange()
     {
         Assert.SkipUnless(TestCores.HasTwo, "needs two cores; this process may use one");
