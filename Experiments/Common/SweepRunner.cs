@@ -62,11 +62,7 @@ public sealed class SweepRunner
         if (!warmUps && Jit.Tiered && points.Any(p => p.WarmUp != null)) rec.AddNote("quick profile: no JIT warm-ups, so the first points of a kind may run partly on unoptimised (tier-0) code");
         foreach (var p in points)
         {
-            if (cancel.IsCancellationRequested)
-            {
-                rec.Finish($"interrupted (SIGINT or SIGTERM) after {points.Count - rec.Remaining.Count} of {points.Count} {Units}");
-                return (failed, true);
-            }
+            if (cancel.IsCancellationRequested) return (failed, Interrupt(rec, points.Count));
             progress.Begin(p.Name);
             IReadOnlyList<ResultRow> rows;
             try
@@ -102,8 +98,17 @@ public sealed class SweepRunner
                 stdout.WriteLine(FormatRow(r));
             }
         }
+        // A cancellation that stopped the last point leaves it missing: the run is interrupted, not done.
+        if (cancel.IsCancellationRequested && rec.Remaining.Count > 0) return (failed, Interrupt(rec, points.Count));
         rec.Finish();
         return (failed, false);
+    }
+
+    /// <summary>Records the interruption in the run's notes and marks it incomplete; returns true (interrupted).</summary>
+    bool Interrupt(ExperimentRecorder rec, int planned)
+    {
+        rec.Finish($"interrupted (SIGINT or SIGTERM) after {planned - rec.Remaining.Count} of {planned} {Units}");
+        return true;
     }
 
     /// <summary>Says how the run ended (interrupted, failed or where the results are) and gives its exit code.</summary>

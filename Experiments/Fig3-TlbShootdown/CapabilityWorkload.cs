@@ -41,7 +41,7 @@ public static class CapabilityWorkload
                           $"sample = cycles per operation of one batch of {CapabilityInvocations.Batch} back to back (two cycle-counter reads per batch), after an untimed warm-up pass; " +
                           $"allocated {t.AllocatedPerOp.ToString("0.##", CultureInfo.InvariantCulture)} bytes per operation on the core's thread; modelled: no privilege boundary, the invocation is a checked method call";
             rows.Add(RowFactory.Latency($"Invocation: {t.Name}", 1, $"batch={CapabilityInvocations.Batch}", RowFactory.ShootdownMetric,
-                new LatencySamples { Cycles = t.CyclesPerOp, Disturbed = new bool[t.CyclesPerOp.Length], Facts = $"{t.Operations} operations, each returned Ok" }, what));
+                new LatencySamples { Cycles = t.CyclesPerOp, Disturbed = null, Facts = $"{t.Operations} operations, each returned Ok" }, what));
             rows.Add(RowFactory.Allocation($"Invocation: {t.Name}", 1, $"batch={CapabilityInvocations.Batch}", t.AllocatedPerOp, t.CyclesPerOp.Length,
                 $"bytes allocated per operation on the core's thread over {t.Operations} timed operations ({CapabilityInvocations.Batch} per round): {what}"));
         }
@@ -93,10 +93,10 @@ public static class CapabilityWorkload
         return
         [
             RowFactory.Latency("Capability transfer to another core", k, param, RowFactory.ShootdownMetric,
-                new LatencySamples { Cycles = transfer, Disturbed = new bool[transfer.Length], Facts = $"{transfers} transfers to core {cores[1]}, each Ok; after each repetition core {cores[1]} held every frame{retried}" },
+                new LatencySamples { Cycles = transfer, Disturbed = null, Facts = $"{transfers} transfers to core {cores[1]}, each Ok; after each repetition core {cores[1]} held every frame{retried}" },
                 $"cross-core transfer of a frame capability from core {cores[0]} to a dispatcher on core {cores[1]} of a {k}-core system: 2PC among all {k} monitors (the receiver becomes a holder), then the serialized capability to the receiving monitor, its import, and its answer; {sample}"),
             RowFactory.Latency($"Capability revoke with copies on {k} cores", k, param, RowFactory.ShootdownMetric,
-                new LatencySamples { Cycles = revoke, Disturbed = new bool[revoke.Length], Facts = $"{revokes} revokes, each Ok, each after transfers of the frame to the {k - 1} other cores (untimed); after each no other core held a copy{retried}" },
+                new LatencySamples { Cycles = revoke, Disturbed = null, Facts = $"{revokes} revokes, each Ok, each after transfers of the frame to the {k - 1} other cores (untimed); after each no other core held a copy{retried}" },
                 $"revoke, on core {cores[0]}, of a frame capability that every other core holds a copy of ({k} cores in all): 2PC among all {k} monitors, on commit every other core deletes its copy; {sample}"),
         ];
     }

@@ -8,7 +8,8 @@ namespace Fig3.TlbShootdown;
 public sealed class LatencySamples
 {
     public required double[] Cycles { get; init; }
-    public required bool[] Disturbed { get; init; }
+    /// <summary>Per repetition, whether the OS descheduled the measuring thread in its timed phase; null where the loop does not watch for it.</summary>
+    public required bool[]? Disturbed { get; init; }
     public string? Failure { get; init; }
     public required string Facts { get; init; }
     /// <summary>

@@ -99,7 +99,7 @@ public static class TlbSweep
             var m = measure();
             string param = $"call={call};pages=1";
             var rows = new List<ResultRow> { RowFactory.Latency(series, k, param, RowFactory.UnmapMetric, m, $"{how}; sample = median of {size.Iterations} calls of one repetition") };
-            if (m.ShootdownInterruptsPerCall is { } perCall) rows.Add(RowFactory.ShootdownInterrupts(series, k, param, perCall, call));
+            if (m.ShootdownInterruptsPerCall is not null) rows.Add(RowFactory.ShootdownInterrupts(series, k, param, m, call));
             return rows;
         });
 

@@ -23,6 +23,22 @@ public class RadiosityTests
     }
 
     [Fact]
+    public void Base_band_is_what_its_documented_observations_give()
+    {
+        // Observed with the original at 2-16 threads (RadiosityReference.Base): elements 26280-26292 (26284 at 2 threads),
+        // interactions 13,721,565-15,237,323, iterations 10-11, converged energy 33.957e6-34.704e6. The band widens them
+        // by four subdivisions (16 elements), 2% of interactions and 0.3% of energy.
+        var band = RadiosityReference.Base.ParallelBand;
+        Assert.Equal(26280 - 16, band.MinElements);
+        Assert.Equal(26292 + 16, band.MaxElements);
+        Assert.Equal((long)Math.Ceiling(13_721_565 * 0.98), band.MinInteractions);
+        Assert.Equal((long)Math.Floor(15_237_323 * 1.02), band.MaxInteractions);
+        Assert.Equal((10, 11), (band.MinIterations, band.MaxIterations));
+        Assert.Equal(33.957e6 * 0.997, band.MinEnergy, 0.001e6);
+        Assert.Equal(34.704e6 * 1.003, band.MaxEnergy, 0.001e6);
+    }
+
+    [Fact]
     public void One_worker_reproduces_the_originals_statistics_and_energy_trace_on_the_paper_input()
     {
         var program = new HierarchicalRadiosity(RadiosityInput.Paper, new SerialTeam());

@@ -114,6 +114,23 @@ public unsafe class Fig3WorkloadTests
     }
 
     [Fact]
+    public void CapabilityRowsClaimNoDisturbanceCountTheyDidNotMeasure()
+    {
+        // The invocation and capability loops do not watch the OS descheduling their thread: their rows must say so,
+        // not report "descheduled in 0 of N repetitions".
+        var local = CapabilityWorkload.LocalRows(TestCores.First(1)[0], rounds: 3).Where(r => r.Metric == RowFactory.ShootdownMetric).ToList();
+        Assert.NotEmpty(local);
+        Assert.All(local, r =>
+        {
+            Assert.DoesNotContain("descheduled in 0 of", r.Note);
+            Assert.Contains("OS disturbance: not tracked", r.Note);
+        });
+        var tracked = RowFactory.Latency("x", 2, "p", RowFactory.ShootdownMetric,
+            new LatencySamples { Cycles = [1, 2, 3], Disturbed = [false, true, false], Facts = "" }, "what");
+        Assert.Contains("descheduled in 1 of 3 repetitions", tracked.Note);
+    }
+
+    [Fact]
     public void ProcessModeRunChangesEveryCoresOwnPageTableAndChecksEachChange()
     {
         Assert.SkipUnless(TestCores.HasTwo, "needs two cores; this process may use one");
@@ -142,6 +159,25 @@ public unsafe class Fig3WorkloadTests
         var m = HardwareShootdownWorkload.Run(TestCores.First(1), Series((SeriesKind.Unmap, RoutingProtocol.NumaAwareMulticast)), RoutingGrouping.Package, Small);
         Assert.True(m.Series[0].Failure == null, m.Series[0].Failure);
         Assert.Contains("no remote core", m.Series[0].Facts);
+    }
+
+    [Fact]
+    public void InterruptCountOfABaselineRunWhoseChecksFailedIsNotAPass()
+    {
+        var run = new LatencySamples
+        {
+            Cycles = [100, 110, 120], Disturbed = new bool[3], Facts = "",
+            Failure = "a toucher thread did not keep reading the region during the run", ShootdownInterruptsPerCall = 0.9,
+        };
+        var row = RowFactory.ShootdownInterrupts(TlbSweep.LinuxMprotect, 2, "call=mprotect;pages=1", run, "mprotect");
+        Assert.Equal("fail", row.Verified);
+        Assert.Contains("CHECK FAILED: a toucher thread", row.Note);
+        Assert.Equal(0.9, row.Median);
+        var passed = RowFactory.ShootdownInterrupts(TlbSweep.LinuxMprotect, 2, "call=mprotect;pages=1", new LatencySamples
+        {
+            Cycles = [100], Disturbed = [false], Facts = "", ShootdownInterruptsPerCall = 1.0,
+        }, "mprotect");
+        Assert.Equal("pass", passed.Verified);
     }
 
     [Fact]

@@ -37,6 +37,35 @@ public class SweepRunnerTests
     }
 
     [Fact]
+    public void A_last_point_that_stops_on_the_cancellation_leaves_the_run_interrupted_not_done()
+    {
+        string dir = Path.Combine(TestCores.TempDir(), "cancel-last");
+        var rec = new ExperimentRecorder(dir, RunMeta.Describe("x", [0], "test"), ["a", "b"]);
+        using var cancel = new CancellationTokenSource();
+        var points = new List<PlannedPoint>
+        {
+            new("a", 1, () => [Row("A")]),
+            new("b", 1, () =>
+            {
+                cancel.Cancel(); // Ctrl-C during the last point
+                cancel.Token.ThrowIfCancellationRequested();
+                return [Row("B")];
+            }),
+        };
+        var output = new StringWriter();
+        var err = new StringWriter();
+        var runner = Runner();
+        var (failed, interrupted) = runner.Run(rec, points, output, err, cancel.Token);
+        Assert.False(failed, err.ToString());
+        Assert.True(interrupted);
+        Assert.Equal(ExitCode.Interrupted, runner.Conclude(failed, interrupted, dir, output, err));
+        var meta = RunMeta.Load(dir);
+        Assert.Equal("incomplete", meta.Status);
+        Assert.Equal(["b"], meta.Incomplete);
+        Assert.Contains(meta.Notes, n => n.Contains("interrupted", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void A_point_that_throws_a_cancellation_nobody_asked_for_is_a_failure()
     {
         string dir = Path.Combine(TestCores.TempDir(), "not-cancelled");
