@@ -7,7 +7,7 @@ namespace IOWebserver;
 /// Measures one web server series: start the server, check its answers (<see cref="WebCheck"/>), one untimed wrk
 /// warm-up run, then the timed wrk runs, each a fresh set of keep-alive connections; stop the server.
 /// Rows: requests_per_s, mbit_per_s (wrk's Transfer/sec: response heads and bodies), p50_latency_us, p99_latency_us.
-/// Verified: pass when the check passed and no wrk run saw a non-2xx response or a socket error.
+/// Verified: pass when the check passed and no wrk run, the warm-up included, saw a non-2xx response or a socket error (<see cref="Failure"/>).
 /// </summary>
 public static class WebSeries
 {
@@ -38,12 +38,13 @@ public static class WebSeries
         string account = server.Stop();
         // A check after the load would be nicer, but the server is stopped to read its account; the check before
         // the load and wrk's status counts during it are what Verified rests on.
-        bool clean = problem == null && runs.All(x => x.Clean);
+        string? failure = Failure(problem, warm, runs);
+        bool clean = failure == null;
         int wrkSeconds = Math.Max(1, (int)Math.Round(s.Duration.TotalSeconds));
         string param = string.Create(CultureInfo.InvariantCulture, $"{(stack != null ? $"stack={stack};" : "")}{wire.Param};connections={s.Connections};duration_s={wrkSeconds};wrk_threads={Math.Min(load.Cores.Length, s.Connections)}");
-        string note = (clean ? "" : $"CHECK FAILED: {problem ?? ""}{string.Join("; ", runs.Where(x => !x.Clean).Select(x => "wrk run: " + x.Describe()))}; ") +
+        string note = (clean ? "" : $"CHECK FAILED: {failure}; ") +
                       $"checks: 200, Content-Length and exact page on a kept-alive connection with pipelining before the load; wrk: {runs.Sum(x => x.Requests)} timed requests, " +
-                      $"{runs.Sum(x => x.Non2xx)} non-2xx, {runs.Sum(x => x.SocketErrors)} socket errors; server: {what}; {account}; {load.Description}; {busy.Describe()}; network: {wire.Describe()}";
+                      $"{runs.Sum(x => x.Non2xx)} non-2xx, {runs.Sum(x => x.SocketErrors)} socket errors (warm-up: {warm.Describe()}); server: {what}; {account}; {load.Description}; {busy.Describe()}; network: {wire.Describe()}";
         int cores = server.Cores.Count;
         return
         [
@@ -53,5 +54,18 @@ public static class WebSeries
             Rows.Of(series, cores, param, "p99_latency_us", "us", runs.Select(x => x.P99Us).ToArray(), clean, "median over runs of wrk's 99% latency; " + note),
             .. busy.Rows(series, cores, param, note),
         ];
+    }
+
+    /// <summary>
+    /// What Verified rests on, as text: null when the check before the load passed and every wrk run, the untimed
+    /// warm-up included, got only 2xx responses and no socket error; else what failed.
+    /// </summary>
+    public static string? Failure(string? problem, WrkResult warmup, IReadOnlyList<WrkResult> runs)
+    {
+        var failed = new List<string>();
+        if (problem != null) failed.Add(problem);
+        if (!warmup.Clean) failed.Add("wrk warm-up: " + warmup.Describe());
+        failed.AddRange(runs.Where(x => !x.Clean).Select(x => "wrk run: " + x.Describe()));
+        return failed.Count == 0 ? null : string.Join("; ", failed);
     }
 }

@@ -30,6 +30,15 @@ public class IOCliTests
         => ProgramRun.AssertRefusedWritingNothing(IoCli.Run, IoSettings.ExperimentId, option, value, named, allowed);
 
     [Fact]
+    public void AWebSeriesFailsWhenAnyWrkRunSawErrorsTheWarmUpIncluded()
+    {
+        static WrkResult Wrk(long non2xx, long socketErrors) => new(1000, 1e6, 100, 900, 2000, non2xx, socketErrors, "");
+        Assert.Null(WebSeries.Failure(null, Wrk(0, 0), [Wrk(0, 0), Wrk(0, 0)]));
+        Assert.Equal("wrk warm-up: 2000 requests, 3 non-2xx, 0 socket errors", WebSeries.Failure(null, Wrk(3, 0), [Wrk(0, 0)]));
+        Assert.Equal("page differs; wrk run: 2000 requests, 0 non-2xx, 1 socket errors", WebSeries.Failure("page differs", Wrk(0, 0), [Wrk(0, 0), Wrk(0, 1)]));
+    }
+
+    [Fact]
     public void QuickAndFullTogetherAndFileAsOutAreRefused()
     {
         ProgramRun.AssertRefused(IoCli.Run, ["--quick", "--full", "--out", TestCores.TempDir()], "--quick and --full cannot be combined");
