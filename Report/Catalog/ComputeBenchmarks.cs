@@ -41,8 +41,12 @@ public static class ComputeBenchmarks
         return p.TryGetValue("bench", out var b) ? b.ToUpperInvariant() : SeriesName.Group(r.Series).ToUpperInvariant();
     }
 
-    /// <summary>The input class or size a row names (Param "class="), or null.</summary>
-    public static string? ClassOf(ResultRow r) => ParamText.Parse(r.Param).TryGetValue("class", out var c) ? c : null;
+    /// <summary>The input a row ran on: "class A" (NPB, Param "class="), "input standard" (SPLASH-2, Param "input="), or null.</summary>
+    public static string? InputOf(ResultRow r)
+    {
+        var p = ParamText.Parse(r.Param);
+        return p.TryGetValue("class", out var c) ? $"class {c}" : p.TryGetValue("input", out var i) ? $"input {i}" : null;
+    }
 
     public static IReadOnlyList<FigureSpec> FiguresFor(IReadOnlyList<ResultRow> rows)
     {
@@ -54,11 +58,13 @@ public static class ComputeBenchmarks
     static FigureSpec Figure(string key, IReadOnlyList<ResultRow> rows)
     {
         var known = Known.FirstOrDefault(b => b.Key == key);
-        var classes = rows.Select(ClassOf).Where(c => c is not null).Distinct().ToList();
-        string subject = (known?.Subject ?? key) + (classes.Count > 0 ? $", class {string.Join("/", classes)}" : "");
+        var inputs = rows.Select(InputOf).OfType<string>().Distinct().ToList();
+        string subject = (known?.Subject ?? key) + (inputs.Count > 0 ? $", {string.Join(", ", inputs)}" : "");
         bool Mine(ResultRow r) => KeyOf(r) == key;
+        // The id names the inputs too: a comparison pairs figures by id, and times of different inputs are not like for like.
+        string id = string.Join("-", new[] { "compute", key }.Concat(inputs).Select(x => x.Replace(' ', '-').ToLowerInvariant()));
         return new FigureSpec(
-            $"compute-{key.ToLowerInvariant()}",
+            id,
             new FigureTitle(known?.Seed ?? ExperimentCatalog.ComputeChapterTitle.Seed, "Fig 9", subject),
             $"Time and speedup of {subject}. {known?.Checks ?? "The checks each run passed are in its rows' notes."}",
             "",

@@ -66,13 +66,12 @@ public static class FigureReadings
     {
         var (mk, linux, mmu) = UnmapCurves(s);
         if (mk.Count == 0 || linux.Count == 0) return null;
-        var cross = Crossover.First(mk, linux);
         var last = mk[^1];
         var linuxLast = linux.FirstOrDefault(r => r.Cores == last.Cores);
         var parts = new List<string>();
         if (linuxLast is not null)
             parts.Add($"at {last.Cores} cores the multikernel unmap takes {N(last.Median)} cycles, Linux mprotect {N(linuxLast.Median)}");
-        parts.Add(cross is { } k ? $"the multikernel is first faster at {Cores(k)}" : "the multikernel is not faster than mprotect at any core count measured");
+        parts.Add(Crossover.FirstFasterText(mk, linux) is { } faster ? $"the multikernel is {faster}" : "the multikernel is not faster than mprotect at any core count measured");
         parts.Add($"MMU: {mmu}");
         return Sentence(parts);
     }

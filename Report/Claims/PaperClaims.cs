@@ -183,10 +183,9 @@ public static class PaperClaims
                 r => r.Series is ExperimentCatalog.MkUnmap or ExperimentCatalog.LinuxMprotect, "multikernel unmap or Linux mprotect"));
         var last = mk[^1];
         var linuxLast = linux.FirstOrDefault(r => r.Cores == last.Cores);
-        var first = Crossover.First(mk, linux);
         var from = Crossover.From(mk, linux);
         string numbers = (linuxLast is null ? "" : $"at {last.Cores} cores multikernel {N(last.Median)} vs Linux mprotect {N(linuxLast.Median)} cycles; ")
-            + (first is { } f ? $"multikernel first faster at {FigureReadings.Cores(f)}" + (from is { } fr && fr != f ? $", faster from {FigureReadings.Cores(fr)} on" : "") : "multikernel not faster at any core count")
+            + (Crossover.FirstFasterText(mk, linux) is { } faster ? $"multikernel {faster}" : "multikernel not faster at any core count")
             + $"; MMU: {mmu}";
         if (s.WithParam("mmu", "hardware").IsEmpty)
             return ClaimResult.NotTestable("the multikernel's MMU in this run is modelled (software TLB: no page-table change or TLB flush in hardware), "

@@ -1,6 +1,9 @@
 using Report.Catalog;
 using Report.Input;
+using Experiments.Schema;
 using Report.Paper;
+using System.Net;
+using System.Text.RegularExpressions;
 
 namespace Report.Tests;
 
@@ -31,5 +34,31 @@ public class CompareDocumentTests
         Assert.True(paperPanels[0].Range("yaxis")[1] >= 16.0, "y range covers the 16-core run's 16,000 cycles (shown as 16)");
         Assert.Contains("The paper&#39;s claims in the two runs", html);
         Assert.Contains("id=\"not-run\"", html);
+    }
+
+    [Fact]
+    public void Compute_points_of_different_problem_classes_are_never_paired_on_shared_axes()
+    {
+        // A quick run (class S, 2048 Barnes bodies) against a default one (class A, 16384 bodies): the runtimes of two
+        // different inputs, so each input is its own figure with the other run's side empty.
+        using var quick = new FixtureRun("quick-run");
+        using var standard = new FixtureRun("default-run");
+        static IEnumerable<ResultRow> Cg(string cls, double seconds) => new[] { 1, 2 }.SelectMany(c => new[] { "mk", "host" }.Select(rt =>
+            FixtureRun.Row(ExperimentCatalog.Compute, $"CG/{rt}", c, seconds / c, "seconds", "s", $"bench=cg;class={cls}", "pass")));
+        static IEnumerable<ResultRow> Barnes(string input, int bodies, double seconds) => new[] { 1, 2 }.SelectMany(c => new[] { "mk", "host" }.Select(rt =>
+            FixtureRun.Row(ExperimentCatalog.Compute, $"BARNES/{rt}", c, seconds / c, "seconds", "s", $"bench=barnes;input={input};bodies={bodies};steps=4", "pass")));
+        quick.Write(ExperimentCatalog.Compute, Cg("S", 0.05).Concat(Barnes("quick", 2048, 0.02)));
+        standard.Write(ExperimentCatalog.Compute, Cg("A", 0.7).Concat(Barnes("standard", 16384, 0.3)));
+
+        string html = CompareDocument.Build(RunFolder.Load(quick.RunDir), RunFolder.Load(standard.RunDir), PaperValues.BuiltIn(), quick.Root);
+
+        var headings = Regex.Matches(html, "<h3>([^<]*)</h3>").Select(m => WebUtility.HtmlDecode(m.Groups[1].Value)).ToList();
+        Assert.Contains("Fig 4 (paper Fig 9): NAS CG (conjugate gradient), class S", headings);
+        Assert.Contains("Fig 4 (paper Fig 9): NAS CG (conjugate gradient), class A", headings);
+        Assert.Contains("Fig 7 (paper Fig 9): SPLASH-2 Barnes-Hut, input quick", headings);
+        Assert.Contains("Fig 7 (paper Fig 9): SPLASH-2 Barnes-Hut, input standard", headings);
+        // Each input's time panel stands beside an empty side: a class S time beside a class A one would share one y axis.
+        Assert.Equal(4, ChartPanel.All(html).Count(c => c.Title == "Time"));
+        Assert.Equal(4, Regex.Matches(html, @"Not measured in this run\.").Count);
     }
 }

@@ -119,6 +119,24 @@ public class FutureRowsTests
     }
 
     [Fact]
+    public void An_unmap_faster_only_below_the_largest_core_count_is_not_read_as_a_crossover()
+    {
+        // The 2-core Zen 5 run's shape: faster at 1 core (no other core to reach), slower at 2 cores.
+        using var fx = new FixtureRun();
+        fx.Write(Tlb,
+        [
+            FixtureRun.Row(Tlb, "Multikernel unmap", 1, 12201, "unmap_cycles", param: "mmu=hardware;pages=1"),
+            FixtureRun.Row(Tlb, "Multikernel unmap", 2, 100968, "unmap_cycles", param: "mmu=hardware;pages=1"),
+            FixtureRun.Row(Tlb, "Linux mprotect", 1, 12390, "unmap_cycles", param: "call=mprotect;pages=1"),
+            FixtureRun.Row(Tlb, "Linux mprotect", 2, 94122, "unmap_cycles", param: "call=mprotect;pages=1"),
+        ]);
+        string html = ReportDocumentTests.Build(fx);
+        Assert.DoesNotContain("first faster at 1 core;", html);
+        // Both the figure's reading and the claim's numbers say the largest core count went the other way.
+        Assert.Equal(2, html.Split("first faster at 1 core, but not faster at 2 cores, the largest core count measured").Length - 1);
+    }
+
+    [Fact]
     public void Urpc_rows_across_processes_and_io_rows_per_stack_are_shown()
     {
         using var fx = new FixtureRun();
