@@ -120,9 +120,10 @@ public static class FigureReadings
         {
             var mk = MkRow(s, workload, metric);
             if (mk is null) return null;
-            var versus = others.Select(o => s.Rows.FirstOrDefault(r => r.Series == $"{workload}/{o}" && r.Metric == metric))
+            var versus = others.Select(o => BaselineRow(s, workload, o, metric, mk))
                 .Where(r => r is not null).Select(r => $"{SeriesName.Member(r!.Series)} {N(r.Median)}");
-            return $"{workload}: mk {N(mk.Median)}" + string.Concat(versus.Select(v => $" vs {v}")) + $" {unitLabel}";
+            string label = IsUserStack(mk) ? "mk" : "mk (stack=kernel: Linux's sockets, its user-level stack not measured)";
+            return $"{workload}: {label} {N(mk.Median)}" + string.Concat(versus.Select(v => $" vs {v}")) + $" {unitLabel}";
         }
         foreach (var p in new[]
         {
@@ -139,6 +140,20 @@ public static class FigureReadings
     {
         var mk = s.Where(r => r.Series == $"{workload}/mk" && r.Metric == metric);
         return mk.WithParam("stack", "user").Rows.FirstOrDefault() ?? mk.Rows.FirstOrDefault();
+    }
+
+    /// <summary>True when <paramref name="mk"/> is the multikernel's own user-level stack (stack=user), not its socket-driver variant over Linux's stack.</summary>
+    public static bool IsUserStack(ResultRow mk) => ParamText.Parse(mk.Param).TryGetValue("stack", out var v) && v.Equals("user", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// The <paramref name="baseline"/> row of an IO workload that crossed the same wire as <paramref name="mk"/> (the same
+    /// wire= value; a row without one matches any), or null where every such row crossed another wire.
+    /// </summary>
+    public static ResultRow? BaselineRow(RowSet s, string workload, string baseline, string metric, ResultRow mk)
+    {
+        ParamText.Parse(mk.Param).TryGetValue("wire", out var wire);
+        return s.Rows.FirstOrDefault(r => r.Series == $"{workload}/{baseline}" && r.Metric == metric
+            && (wire is null || !ParamText.Parse(r.Param).TryGetValue("wire", out var w) || w.Equals(wire, StringComparison.OrdinalIgnoreCase)));
     }
 
     /// <summary>Rows with mmu=hardware where there are any, else the others (mmu=modelled or no mmu key).</summary>

@@ -262,6 +262,35 @@ public class ClaimsTests
     }
 
     [Fact]
+    public void Io_claims_need_the_user_level_stack_and_a_baseline_on_the_same_wire()
+    {
+        using var fx = new FixtureRun();
+        fx.Write(Io,
+        [
+            // The user-level stack was skipped: only the socket-driver variant over Linux's stack is left.
+            FixtureRun.Skipped(Io, "web static/mk", 3, "requests_per_s", "requests/s", "no ip command", "stack=user;wire=veth"),
+            FixtureRun.Row(Io, "web static/mk", 3, 150_000, "requests_per_s", "requests/s", "stack=kernel;wire=loopback"),
+            FixtureRun.Row(Io, "web static/lighttpd", 3, 140_000, "requests_per_s", "requests/s", "wire=loopback"),
+            // The user-level stack on the veth wire; the host loop only over loopback, then also on the veth wire.
+            FixtureRun.Row(Io, "UDP echo/mk", 3, 200_000, "packets_per_s", "packets/s", "stack=user;wire=veth"),
+            FixtureRun.Row(Io, "UDP echo/host", 3, 400_000, "packets_per_s", "packets/s", "wire=loopback"),
+            FixtureRun.Row(Io, "UDP echo/host", 3, 190_000, "packets_per_s", "packets/s", "wire=veth"),
+        ]);
+        var web = Judged(fx, "web-static", Verdict.NotTestable);
+        Assert.Contains("stack=user", web.Reason);
+        Assert.Contains("mk (stack=kernel) 150,000 vs lighttpd 140,000", web.Numbers);
+        Assert.Contains("mk 200,000 vs host 190,000", Judged(fx, "udp-echo", Verdict.Holds).Numbers); // the veth host row, not the loopback one
+
+        using var apart = new FixtureRun();
+        apart.Write(Io,
+        [
+            FixtureRun.Row(Io, "UDP echo/mk", 3, 200_000, "packets_per_s", "packets/s", "stack=user;wire=veth"),
+            FixtureRun.Row(Io, "UDP echo/host", 3, 400_000, "packets_per_s", "packets/s", "wire=loopback"),
+        ]);
+        Assert.Contains("another wire", Judged(apart, "udp-echo", Verdict.NotTestable).Reason);
+    }
+
+    [Fact]
     public void Io_claims_cannot_be_tested_when_the_load_generator_shares_the_servers_cores()
     {
         const string shares = "load generator SHARES core 1 with the server (server cores 0-1; this machine has no other allowed core): throughput is lower";
