@@ -104,12 +104,8 @@ public sealed unsafe class SharedRegion : IDisposable
     {
         int n = l.Cpus.Length;
         long arena = RoundUp(l.ArenaBytesPerCore, PageSize);
-        long entries = FixedBytes;
-        long notifiers = entries + (n + 1) * EntryBytes;
-        long errors = notifiers + (n + 1) * EntryBytes;
-        long table = errors + (long)n * ErrorSlots * ErrorSlotBytes;
-        long tableBytes = 8L * (n * n + 3 * n);
-        long hostArena = RoundUp(table + tableBytes, PageSize);
+        var (entries, notifiers, errors, table, tableEnd) = TablesOf(n);
+        long hostArena = RoundUp(tableEnd, PageSize);
         long hostArenaBytes = RoundUp(HostArenaFloor + 4L * n * (long)UrpcRingBytes(l.HostPortSlots), PageSize);
         long coreArenas = hostArena + hostArenaBytes;
         long channelBytes = coreArenas + n * arena;
@@ -178,17 +174,58 @@ public sealed unsafe class SharedRegion : IDisposable
         if (fd < 0) throw new InvalidOperationException($"opening the shared region {path} failed: errno {Marshal.GetLastPInvokeError()}");
         try
         {
-            long head;
-            if (LinuxVm.pread(fd, &head, 8, HMagic) != 8 || (ulong)head != Magic) throw new InvalidOperationException($"{path} is not a multikernel shared region (bad magic)");
-            long cores, bytes;
-            if (LinuxVm.pread(fd, &cores, 8, HCores) != 8 || LinuxVm.pread(fd, &bytes, 8, HChannelBytes) != 8) throw new InvalidOperationException($"reading the header of {path} failed");
-            return new SharedRegion(Map(fd, (nuint)bytes), (nuint)bytes, fd, (int)cores, $"/memfd:multikernel-{bootPid}");
+            long* h = stackalloc long[FixedBytes / 8];
+            if (LinuxVm.pread(fd, h, FixedBytes, 0) != FixedBytes || (ulong)h[HMagic / 8] != Magic) throw new InvalidOperationException($"{path} is not a multikernel shared region (bad magic)");
+            long fileBytes = LinuxVm.lseek(fd, 0, LinuxVm.SEEK_END);
+            if (fileBytes < 0) throw new InvalidOperationException($"sizing the shared region {path} failed: errno {Marshal.GetLastPInvokeError()}");
+            if (HeaderFault(fd, h, fileBytes) is { } fault)
+                throw new InvalidOperationException($"{path} is not a multikernel shared region of {fileBytes} bytes: {fault}");
+            long bytes = h[HChannelBytes / 8];
+            return new SharedRegion(Map(fd, (nuint)bytes), (nuint)bytes, fd, (int)h[HCores / 8], $"/memfd:multikernel-{bootPid}");
         }
         catch
         {
             LinuxVm.close(fd);
             throw;
         }
+    }
+
+    /// <summary>Where the core table, the notifier words, the error slots and the boot table of an <paramref name="n"/>-core region lie (byte offsets; the boot table ends at TableEnd).</summary>
+    static (long Entries, long Notifiers, long Errors, long Table, long TableEnd) TablesOf(long n)
+    {
+        long entries = FixedBytes;
+        long notifiers = entries + (n + 1) * EntryBytes;
+        long errors = notifiers + (n + 1) * EntryBytes;
+        long table = errors + n * ErrorSlots * ErrorSlotBytes;
+        return (entries, notifiers, errors, table, table + 8 * (n * n + 3 * n));
+    }
+
+    /// <summary>
+    /// What makes header <paramref name="h"/> (its <see cref="FixedBytes"/> bytes) not describe a region of
+    /// <paramref name="fileBytes"/> bytes as <see cref="Create"/> lays one out, or null when it does: every offset this
+    /// process later reads through without a range check lies inside the channel part, and the channel part and the
+    /// frames inside the object (a mapped page beyond the object's end faults on first touch).
+    /// </summary>
+    static string? HeaderFault(int fd, long* h, long fileBytes)
+    {
+        long n = h[HCores / 8], channelBytes = h[HChannelBytes / 8];
+        if (n < 1 || n > CoreSet.Capacity) return $"{n} cores (1..{CoreSet.Capacity})";
+        if (channelBytes < FixedBytes || channelBytes > fileBytes) return $"a channel part of {channelBytes} bytes";
+        if (h[HFramesOffset / 8] != channelBytes || h[HFramesBytes / 8] < 0 || h[HFramesBytes / 8] > fileBytes - channelBytes)
+            return $"{h[HFramesBytes / 8]} bytes of frames at offset {h[HFramesOffset / 8]}";
+        var (entries, notifiers, errors, table, tableEnd) = TablesOf(n);
+        if (h[HEntries / 8] != entries || h[HNotifiers / 8] != notifiers || h[HErrors / 8] != errors || h[HTable / 8] != table || tableEnd > channelBytes)
+            return $"its tables are not where {n} cores put them inside a channel part of {channelBytes} bytes";
+        if (!UrpcRing.IsValidSize((int)Math.Clamp(h[HMonitorSlots / 8], 0, int.MaxValue)) || !UrpcRing.IsValidSize((int)Math.Clamp(h[HHostPortSlots / 8], 0, int.MaxValue)))
+            return $"rings of {h[HMonitorSlots / 8]} and {h[HHostPortSlots / 8]} slots";
+        long* e = stackalloc long[EntryBytes / 8];
+        for (long i = 0; i <= n; i++)
+        {
+            if (LinuxVm.pread(fd, e, EntryBytes, entries + i * EntryBytes) != EntryBytes) return $"entry {i} of the core table cannot be read";
+            long at = e[EArenaOffset / 8], bytes = e[EArenaBytes / 8];
+            if (at < tableEnd || bytes < 0 || bytes > channelBytes - at) return $"arena {i} of {bytes} bytes at offset {at}";
+        }
+        return null;
     }
 
     /// <summary>OS CPU of core index <paramref name="core"/>.</summary>
