@@ -114,11 +114,12 @@ public sealed unsafe class SharedRegion : IDisposable
         string name = $"multikernel-{Environment.ProcessId}";
         int fd = LinuxVm.memfd_create(name, LinuxVm.MFD_CLOEXEC);
         if (fd < 0) throw new InvalidOperationException($"memfd_create failed: errno {Marshal.GetLastPInvokeError()}");
+        SharedRegion? r = null; // once mapped, its Dispose releases the mapping and the descriptor
         try
         {
             if (LinuxVm.ftruncate(fd, channelBytes + frames) != 0)
                 throw new InvalidOperationException($"sizing the shared region to {channelBytes + frames} bytes failed: errno {Marshal.GetLastPInvokeError()}");
-            var r = new SharedRegion(Map(fd, (nuint)channelBytes), (nuint)channelBytes, fd, n, $"/memfd:{name}");
+            r = new SharedRegion(Map(fd, (nuint)channelBytes), (nuint)channelBytes, fd, n, $"/memfd:{name}");
             if (MachineTopology.Current.NumaNodes.Count > 1)
                 for (int c = 0; c < n; c++) LinuxVm.PreferNode((nint)(r._base + coreArenas + c * arena), (nuint)arena, l.Nodes[c]);
             r.Write(HCores, n);
@@ -161,7 +162,8 @@ public sealed unsafe class SharedRegion : IDisposable
         }
         catch
         {
-            LinuxVm.close(fd);
+            if (r != null) r.Dispose();
+            else LinuxVm.close(fd);
             throw;
         }
     }

@@ -95,4 +95,27 @@ public sealed unsafe class SharedRegionTests
         }
         finally { LinuxVm.close(fd); }
     }
+
+    /// <summary>This process's mappings and descriptors of the regions it creates (every one is named after this process).</summary>
+    static (int Mappings, int Descriptors) RegionsHeld()
+    {
+        string name = $"/memfd:multikernel-{Environment.ProcessId} ";
+        int mappings = File.ReadLines("/proc/self/maps").Count(l => l.Contains(name, StringComparison.Ordinal));
+        int descriptors = Directory.EnumerateFiles("/proc/self/fd").Count(fd =>
+        {
+            try { return (new FileInfo(fd).LinkTarget + " ").StartsWith(name, StringComparison.Ordinal); }
+            catch (IOException) { return false; }
+        });
+        return (mappings, descriptors);
+    }
+
+    [Fact]
+    public void ACreateThatFailsLeavesNoMappingAndNoDescriptorBehind()
+    {
+        var before = RegionsHeld();
+        // Each monitor ring of 65536 slots is 4 MiB: the boot table cannot be allocated from 64 KiB arenas.
+        var e = Assert.Throws<InvalidOperationException>(() => SharedRegion.Create(TwoCoreLayout(arenaBytesPerCore: 64 << 10, monitorSlots: 65536)));
+        Assert.Contains("is full", e.Message);
+        Assert.Equal(before, RegionsHeld());
+    }
 }
