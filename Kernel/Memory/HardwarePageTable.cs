@@ -39,7 +39,7 @@ public sealed class HardwarePageTable : ITranslationInvalidator, IDisposable
 
     readonly int _memoryFd;
     readonly int _oddPagesFd;   // a second open file description of the memory object: odd pages map through it
-    readonly PageAccessProbe _probe = new();
+    readonly PageAccessProbe _probe;
     Mapping[] _mappings = [];
     Thread? _owner;
     bool _disposed;
@@ -60,6 +60,12 @@ public sealed class HardwarePageTable : ITranslationInvalidator, IDisposable
         _oddPagesFd = LinuxVm.open($"/proc/self/fd/{memoryFd}", LinuxVm.O_RDWR | LinuxVm.O_CLOEXEC);
         if (_oddPagesFd < 0)
             throw new InvalidOperationException($"reopening the memory object (fd {memoryFd}) through /proc/self/fd failed: errno {Marshal.GetLastPInvokeError()}");
+        try { _probe = new PageAccessProbe(); }
+        catch
+        {
+            LinuxVm.close(_oddPagesFd);
+            throw;
+        }
     }
 
     /// <summary>Names the calling thread (the core's CPU-driver thread) as the only one allowed to change this table.</summary>

@@ -130,4 +130,21 @@ public sealed unsafe class HardwarePageTableTests
             LinuxVm.close(fd);
         }
     }
+
+    /// <summary>This process's descriptors that are pipes.</summary>
+    static int PipesHeld() => Directory.EnumerateFiles("/proc/self/fd").Count(fd =>
+    {
+        try { return new FileInfo(fd).LinkTarget?.StartsWith("pipe:", StringComparison.Ordinal) == true; }
+        catch (IOException) { return false; }
+    });
+
+    [Fact]
+    public void ATableThatCannotReopenItsMemoryObjectLeavesNoDescriptorBehind()
+    {
+        int before = PipesHeld();
+        const int NoSuchFd = 1 << 20; // above any descriptor limit: /proc/self/fd has no such entry
+        var e = Assert.Throws<InvalidOperationException>(() => new HardwarePageTable(NoSuchFd));
+        Assert.Contains("reopening the memory object", e.Message);
+        Assert.Equal(before, PipesHeld());
+    }
 }
