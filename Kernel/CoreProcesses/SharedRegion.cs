@@ -22,10 +22,10 @@ namespace Multikernel.CoreProcesses;
 /// <para>Lifetime: the memfd never has a name in any file system, so there is nothing to unlink: the kernel frees it
 /// when the last process holding it (fd or mapping) is gone, which a kill -9 of every process still guarantees.
 /// Memory allocated from an arena is released only with the whole region, when the system shuts down.</para>
-/// <para>Invariants: an arena is a bump allocator advanced with one atomic add, so any process may allocate from any
-/// arena and no two allocations overlap; every allocation is zeroed (fresh pages of the object) and 128-byte
+/// <para>Invariants: an arena is a bump allocator advanced by compare-exchange, so any process may allocate from any
+/// arena, no two allocations overlap, and a refused allocation takes nothing; every allocation is zeroed (fresh pages of the object) and 128-byte
 /// aligned; the header is written once by the boot process before any core process starts and never changes
-/// after, except the arenas' and the frames' allocation words (atomic adds) and the per-core state, pid and error
+/// after, except the arenas' and the frames' allocation words (compare-exchange) and the per-core state, pid and error
 /// words, each written only by its own core process.</para>
 /// </summary>
 public sealed unsafe class SharedRegion : IDisposable
@@ -405,8 +405,7 @@ public sealed unsafe class SharedRegion : IDisposable
     {
         if (pages < 1) throw new ArgumentOutOfRangeException(nameof(pages), pages, "at least one frame");
         long bytes = (long)pages * PageSize;
-        long at = Interlocked.Add(ref *(long*)(_base + HFramesNext), bytes) - bytes;
-        if (at + bytes > Read(HFramesBytes))
+        if (!TryBump(ref *(long*)(_base + HFramesNext), bytes, Read(HFramesBytes), out long at))
             throw new InvalidOperationException($"the shared region's frames ({Read(HFramesBytes)} bytes) are used up: raise MultikernelOptions.FrameBytes");
         return Read(HFramesOffset) + at;
     }
@@ -418,13 +417,29 @@ public sealed unsafe class SharedRegion : IDisposable
     {
         long size = RoundUp((long)Math.Max(bytes, 1), Align);
         byte* e = Entry(arena);
-        long at = Interlocked.Add(ref *(long*)(e + EArenaNext), size) - size;
         long limit = *(long*)(e + EArenaBytes);
-        if (at + size > limit)
+        if (!TryBump(ref *(long*)(e + EArenaNext), size, limit, out long at))
             throw new InvalidOperationException(arena == CoreCount
                 ? $"the shared region's host arena ({limit} bytes) is full"
                 : $"the shared region's arena of core #{arena} ({limit} bytes) is full: raise MultikernelOptions.ArenaBytesPerCore");
         return *(long*)(e + EArenaOffset) + at;
+    }
+
+    /// <summary>
+    /// Advances the allocation word <paramref name="next"/> by <paramref name="size"/> bytes if the result stays within
+    /// <paramref name="limit"/> (one compare-exchange per try, so any process may allocate), returning where the
+    /// allocation starts; a refused allocation leaves the word as it was, so what is left still serves smaller ones.
+    /// </summary>
+    static bool TryBump(ref long next, long size, long limit, out long at)
+    {
+        at = Volatile.Read(ref next);
+        while (true)
+        {
+            if (size > limit - at) return false;
+            long seen = Interlocked.CompareExchange(ref next, at + size, at);
+            if (seen == at) return true;
+            at = seen;
+        }
     }
 
     UrpcRing OpenRing(long offset, int slots, int receiver) =>

@@ -118,4 +118,18 @@ public sealed unsafe class SharedRegionTests
         Assert.Contains("is full", e.Message);
         Assert.Equal(before, RegionsHeld());
     }
+
+    [Fact]
+    public void AnAllocationThatDoesNotFitLeavesTheRestForAllocationsThatDo()
+    {
+        using var region = SharedRegion.Create(TwoCoreLayout()); // 16 frames
+        long first = region.AllocateFrames(10);
+        Assert.Throws<InvalidOperationException>(() => region.AllocateFrames(10));
+        Assert.Equal(first + 10 * Page, region.AllocateFrames(6));
+        Assert.Throws<InvalidOperationException>(() => region.AllocateFrames(1));
+
+        var block = region.AllocateBlock(1, 512 << 10);
+        Assert.Throws<InvalidOperationException>(() => region.AllocateBlock(1, 1 << 30));
+        Assert.Equal(block.Offset + (512 << 10), region.AllocateBlock(1, 128).Offset);
+    }
 }
