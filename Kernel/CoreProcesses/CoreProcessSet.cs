@@ -133,16 +133,34 @@ internal sealed class CoreProcessSet
     }
 
     /// <summary>Writes a message into core <paramref name="core"/>'s host port, waiting while the port is full (and failing if the system fails meanwhile).</summary>
-    void Post(int core, UrpcMessage m)
+    void Post(int core, UrpcMessage m) => TryPost(core, m, Timeout.InfiniteTimeSpan);
+
+    /// <summary>
+    /// Writes a message into core <paramref name="core"/>'s host port, waiting at most <paramref name="within"/>
+    /// (infinite: no bound) for the port's lock and for room in it; false when the port was still taken or full then.
+    /// Throws the system's failure if it fails meanwhile.
+    /// </summary>
+    bool TryPost(int core, UrpcMessage m, TimeSpan within)
     {
-        lock (_ports[core])
+        var clock = Stopwatch.StartNew();
+        bool bounded = within != Timeout.InfiniteTimeSpan;
+        bool taken = false;
+        try
         {
+            System.Threading.Monitor.TryEnter(_ports[core], bounded ? within : Timeout.InfiniteTimeSpan, ref taken);
+            if (!taken) return false;
             var spin = new SpinWait();
             while (!_ports[core].TrySend(in m))
             {
                 ThrowIfFailed();
+                if (bounded && clock.Elapsed >= within) return false;
                 spin.SpinOnce(sleep1Threshold: -1);
             }
+            return true;
+        }
+        finally
+        {
+            if (taken) System.Threading.Monitor.Exit(_ports[core]);
         }
     }
 
@@ -268,13 +286,16 @@ internal sealed class CoreProcessSet
     public Exception? Shutdown(TimeSpan timeout)
     {
         _shuttingDown = true;
+        var clock = Stopwatch.StartNew();
+        // A core whose port stays full (it takes no messages) gets no shutdown message: it is then among the stuck
+        // cores below, killed once the timeout has passed, so no wait here outlasts the timeout.
         if (_failure == null)
             for (int c = 0; c < _ports.Length; c++)
             {
-                try { Post(c, UrpcMessage.From(new Monitor.MonitorMessages.Shutdown())); }
+                var left = timeout - clock.Elapsed;
+                try { TryPost(c, UrpcMessage.From(new Monitor.MonitorMessages.Shutdown()), left > TimeSpan.Zero ? left : TimeSpan.Zero); }
                 catch (CoreProcessExitedException) { break; }
             }
-        var clock = Stopwatch.StartNew();
         var stuck = new List<int>();
         for (int c = 0; c < _processes.Length; c++)
         {

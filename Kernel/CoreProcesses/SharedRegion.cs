@@ -22,10 +22,10 @@ namespace Multikernel.CoreProcesses;
 /// <para>Lifetime: the memfd never has a name in any file system, so there is nothing to unlink: the kernel frees it
 /// when the last process holding it (fd or mapping) is gone, which a kill -9 of every process still guarantees.
 /// Memory allocated from an arena is released only with the whole region, when the system shuts down.</para>
-/// <para>Invariants: an arena is a bump allocator advanced with one atomic add, so any process may allocate from any
-/// arena and no two allocations overlap; every allocation is zeroed (fresh pages of the object) and 128-byte
+/// <para>Invariants: an arena is a bump allocator advanced by compare-exchange, so any process may allocate from any
+/// arena, no two allocations overlap, and a refused allocation takes nothing; every allocation is zeroed (fresh pages of the object) and 128-byte
 /// aligned; the header is written once by the boot process before any core process starts and never changes
-/// after, except the arenas' and the frames' allocation words (atomic adds) and the per-core state, pid and error
+/// after, except the arenas' and the frames' allocation words (compare-exchange) and the per-core state, pid and error
 /// words, each written only by its own core process.</para>
 /// </summary>
 public sealed unsafe class SharedRegion : IDisposable
@@ -104,12 +104,8 @@ public sealed unsafe class SharedRegion : IDisposable
     {
         int n = l.Cpus.Length;
         long arena = RoundUp(l.ArenaBytesPerCore, PageSize);
-        long entries = FixedBytes;
-        long notifiers = entries + (n + 1) * EntryBytes;
-        long errors = notifiers + (n + 1) * EntryBytes;
-        long table = errors + (long)n * ErrorSlots * ErrorSlotBytes;
-        long tableBytes = 8L * (n * n + 3 * n);
-        long hostArena = RoundUp(table + tableBytes, PageSize);
+        var (entries, notifiers, errors, table, tableEnd) = TablesOf(n);
+        long hostArena = RoundUp(tableEnd, PageSize);
         long hostArenaBytes = RoundUp(HostArenaFloor + 4L * n * (long)UrpcRingBytes(l.HostPortSlots), PageSize);
         long coreArenas = hostArena + hostArenaBytes;
         long channelBytes = coreArenas + n * arena;
@@ -118,11 +114,12 @@ public sealed unsafe class SharedRegion : IDisposable
         string name = $"multikernel-{Environment.ProcessId}";
         int fd = LinuxVm.memfd_create(name, LinuxVm.MFD_CLOEXEC);
         if (fd < 0) throw new InvalidOperationException($"memfd_create failed: errno {Marshal.GetLastPInvokeError()}");
+        SharedRegion? r = null; // once mapped, its Dispose releases the mapping and the descriptor
         try
         {
             if (LinuxVm.ftruncate(fd, channelBytes + frames) != 0)
                 throw new InvalidOperationException($"sizing the shared region to {channelBytes + frames} bytes failed: errno {Marshal.GetLastPInvokeError()}");
-            var r = new SharedRegion(Map(fd, (nuint)channelBytes), (nuint)channelBytes, fd, n, $"/memfd:{name}");
+            r = new SharedRegion(Map(fd, (nuint)channelBytes), (nuint)channelBytes, fd, n, $"/memfd:{name}");
             if (MachineTopology.Current.NumaNodes.Count > 1)
                 for (int c = 0; c < n; c++) LinuxVm.PreferNode((nint)(r._base + coreArenas + c * arena), (nuint)arena, l.Nodes[c]);
             r.Write(HCores, n);
@@ -165,7 +162,8 @@ public sealed unsafe class SharedRegion : IDisposable
         }
         catch
         {
-            LinuxVm.close(fd);
+            if (r != null) r.Dispose();
+            else LinuxVm.close(fd);
             throw;
         }
     }
@@ -178,17 +176,58 @@ public sealed unsafe class SharedRegion : IDisposable
         if (fd < 0) throw new InvalidOperationException($"opening the shared region {path} failed: errno {Marshal.GetLastPInvokeError()}");
         try
         {
-            long head;
-            if (LinuxVm.pread(fd, &head, 8, HMagic) != 8 || (ulong)head != Magic) throw new InvalidOperationException($"{path} is not a multikernel shared region (bad magic)");
-            long cores, bytes;
-            if (LinuxVm.pread(fd, &cores, 8, HCores) != 8 || LinuxVm.pread(fd, &bytes, 8, HChannelBytes) != 8) throw new InvalidOperationException($"reading the header of {path} failed");
-            return new SharedRegion(Map(fd, (nuint)bytes), (nuint)bytes, fd, (int)cores, $"/memfd:multikernel-{bootPid}");
+            long* h = stackalloc long[FixedBytes / 8];
+            if (LinuxVm.pread(fd, h, FixedBytes, 0) != FixedBytes || (ulong)h[HMagic / 8] != Magic) throw new InvalidOperationException($"{path} is not a multikernel shared region (bad magic)");
+            long fileBytes = LinuxVm.lseek(fd, 0, LinuxVm.SEEK_END);
+            if (fileBytes < 0) throw new InvalidOperationException($"sizing the shared region {path} failed: errno {Marshal.GetLastPInvokeError()}");
+            if (HeaderFault(fd, h, fileBytes) is { } fault)
+                throw new InvalidOperationException($"{path} is not a multikernel shared region of {fileBytes} bytes: {fault}");
+            long bytes = h[HChannelBytes / 8];
+            return new SharedRegion(Map(fd, (nuint)bytes), (nuint)bytes, fd, (int)h[HCores / 8], $"/memfd:multikernel-{bootPid}");
         }
         catch
         {
             LinuxVm.close(fd);
             throw;
         }
+    }
+
+    /// <summary>Where the core table, the notifier words, the error slots and the boot table of an <paramref name="n"/>-core region lie (byte offsets; the boot table ends at TableEnd).</summary>
+    static (long Entries, long Notifiers, long Errors, long Table, long TableEnd) TablesOf(long n)
+    {
+        long entries = FixedBytes;
+        long notifiers = entries + (n + 1) * EntryBytes;
+        long errors = notifiers + (n + 1) * EntryBytes;
+        long table = errors + n * ErrorSlots * ErrorSlotBytes;
+        return (entries, notifiers, errors, table, table + 8 * (n * n + 3 * n));
+    }
+
+    /// <summary>
+    /// What makes header <paramref name="h"/> (its <see cref="FixedBytes"/> bytes) not describe a region of
+    /// <paramref name="fileBytes"/> bytes as <see cref="Create"/> lays one out, or null when it does: every offset this
+    /// process later reads through without a range check lies inside the channel part, and the channel part and the
+    /// frames inside the object (a mapped page beyond the object's end faults on first touch).
+    /// </summary>
+    static string? HeaderFault(int fd, long* h, long fileBytes)
+    {
+        long n = h[HCores / 8], channelBytes = h[HChannelBytes / 8];
+        if (n < 1 || n > CoreSet.Capacity) return $"{n} cores (1..{CoreSet.Capacity})";
+        if (channelBytes < FixedBytes || channelBytes > fileBytes) return $"a channel part of {channelBytes} bytes";
+        if (h[HFramesOffset / 8] != channelBytes || h[HFramesBytes / 8] < 0 || h[HFramesBytes / 8] > fileBytes - channelBytes)
+            return $"{h[HFramesBytes / 8]} bytes of frames at offset {h[HFramesOffset / 8]}";
+        var (entries, notifiers, errors, table, tableEnd) = TablesOf(n);
+        if (h[HEntries / 8] != entries || h[HNotifiers / 8] != notifiers || h[HErrors / 8] != errors || h[HTable / 8] != table || tableEnd > channelBytes)
+            return $"its tables are not where {n} cores put them inside a channel part of {channelBytes} bytes";
+        if (!UrpcRing.IsValidSize((int)Math.Clamp(h[HMonitorSlots / 8], 0, int.MaxValue)) || !UrpcRing.IsValidSize((int)Math.Clamp(h[HHostPortSlots / 8], 0, int.MaxValue)))
+            return $"rings of {h[HMonitorSlots / 8]} and {h[HHostPortSlots / 8]} slots";
+        long* e = stackalloc long[EntryBytes / 8];
+        for (long i = 0; i <= n; i++)
+        {
+            if (LinuxVm.pread(fd, e, EntryBytes, entries + i * EntryBytes) != EntryBytes) return $"entry {i} of the core table cannot be read";
+            long at = e[EArenaOffset / 8], bytes = e[EArenaBytes / 8];
+            if (at < tableEnd || bytes < 0 || bytes > channelBytes - at) return $"arena {i} of {bytes} bytes at offset {at}";
+        }
+        return null;
     }
 
     /// <summary>OS CPU of core index <paramref name="core"/>.</summary>
@@ -366,8 +405,7 @@ public sealed unsafe class SharedRegion : IDisposable
     {
         if (pages < 1) throw new ArgumentOutOfRangeException(nameof(pages), pages, "at least one frame");
         long bytes = (long)pages * PageSize;
-        long at = Interlocked.Add(ref *(long*)(_base + HFramesNext), bytes) - bytes;
-        if (at + bytes > Read(HFramesBytes))
+        if (!TryBump(ref *(long*)(_base + HFramesNext), bytes, Read(HFramesBytes), out long at))
             throw new InvalidOperationException($"the shared region's frames ({Read(HFramesBytes)} bytes) are used up: raise MultikernelOptions.FrameBytes");
         return Read(HFramesOffset) + at;
     }
@@ -379,13 +417,29 @@ public sealed unsafe class SharedRegion : IDisposable
     {
         long size = RoundUp((long)Math.Max(bytes, 1), Align);
         byte* e = Entry(arena);
-        long at = Interlocked.Add(ref *(long*)(e + EArenaNext), size) - size;
         long limit = *(long*)(e + EArenaBytes);
-        if (at + size > limit)
+        if (!TryBump(ref *(long*)(e + EArenaNext), size, limit, out long at))
             throw new InvalidOperationException(arena == CoreCount
                 ? $"the shared region's host arena ({limit} bytes) is full"
                 : $"the shared region's arena of core #{arena} ({limit} bytes) is full: raise MultikernelOptions.ArenaBytesPerCore");
         return *(long*)(e + EArenaOffset) + at;
+    }
+
+    /// <summary>
+    /// Advances the allocation word <paramref name="next"/> by <paramref name="size"/> bytes if the result stays within
+    /// <paramref name="limit"/> (one compare-exchange per try, so any process may allocate), returning where the
+    /// allocation starts; a refused allocation leaves the word as it was, so what is left still serves smaller ones.
+    /// </summary>
+    static bool TryBump(ref long next, long size, long limit, out long at)
+    {
+        at = Volatile.Read(ref next);
+        while (true)
+        {
+            if (size > limit - at) return false;
+            long seen = Interlocked.CompareExchange(ref next, at + size, at);
+            if (seen == at) return true;
+            at = seen;
+        }
     }
 
     UrpcRing OpenRing(long offset, int slots, int receiver) =>

@@ -61,6 +61,12 @@ public static unsafe partial class LinuxVm
     [LibraryImport("libc", SetLastError = true)]
     public static partial nint pread(int fd, void* buffer, nuint count, long offset);
 
+    public const int SEEK_END = 2;
+
+    /// <summary>With <see cref="SEEK_END"/> and offset 0: the size of the file (or memory object) in bytes; -1 on failure.</summary>
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial long lseek(int fd, long offset, int whence);
+
     [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
     private static partial long Mbind(long number, nint addr, nuint len, int mode, ulong* nodemask, nuint maxnode, uint flags);
 

@@ -39,7 +39,7 @@ public sealed class HardwarePageTable : ITranslationInvalidator, IDisposable
 
     readonly int _memoryFd;
     readonly int _oddPagesFd;   // a second open file description of the memory object: odd pages map through it
-    readonly PageAccessProbe _probe = new();
+    readonly PageAccessProbe _probe;
     Mapping[] _mappings = [];
     Thread? _owner;
     bool _disposed;
@@ -60,6 +60,12 @@ public sealed class HardwarePageTable : ITranslationInvalidator, IDisposable
         _oddPagesFd = LinuxVm.open($"/proc/self/fd/{memoryFd}", LinuxVm.O_RDWR | LinuxVm.O_CLOEXEC);
         if (_oddPagesFd < 0)
             throw new InvalidOperationException($"reopening the memory object (fd {memoryFd}) through /proc/self/fd failed: errno {Marshal.GetLastPInvokeError()}");
+        try { _probe = new PageAccessProbe(); }
+        catch
+        {
+            LinuxVm.close(_oddPagesFd);
+            throw;
+        }
     }
 
     /// <summary>Names the calling thread (the core's CPU-driver thread) as the only one allowed to change this table.</summary>
@@ -155,10 +161,12 @@ public sealed class HardwarePageTable : ITranslationInvalidator, IDisposable
         for (int i = 0; i < _mappings.Length; i++)
         {
             ref var m = ref _mappings[i];
-            if (m.SpaceId == c.SpaceId && c.Va >= m.Va && c.Va + (ulong)c.Pages * PageSize <= m.Va + (ulong)m.Pages * PageSize && c.Pages >= 1)
+            // In pages, not bytes: a page count near 2^52 or more would wrap a byte length around 2^64.
+            if (m.SpaceId == c.SpaceId && c.Pages >= 1 && c.Va >= m.Va && c.Va % PageSize == 0 && (c.Va - m.Va) / PageSize < (ulong)m.Pages
+                && (ulong)c.Pages <= (ulong)m.Pages - (c.Va - m.Va) / PageSize)
                 return ref m;
         }
-        throw new ArgumentException($"0x{c.Va:x} + {c.Pages} page(s) of space {c.SpaceId} is not inside a mapping of this core's page table", nameof(c));
+        throw new ArgumentException($"0x{c.Va:x} + {c.Pages} page(s) of space {c.SpaceId} is not a page-aligned range inside a mapping of this core's page table", nameof(c));
     }
 
     /// <summary>Maps each page as a VMA of its own, through the file description of its parity (see the class remarks);

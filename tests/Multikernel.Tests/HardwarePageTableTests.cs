@@ -100,4 +100,51 @@ public sealed unsafe class HardwarePageTableTests
             LinuxVm.close(fd);
         }
     }
+
+    /// <summary>A change of more pages than a mapping has, whose byte length wraps around 2^64, is refused and changes nothing.</summary>
+    [Theory]
+    [InlineData(MmuOp.Unmap)]
+    [InlineData(MmuOp.ProtectNone)]
+    [InlineData(MmuOp.Remap)]
+    public void AChangeWhosePageCountOverflowsTheAddressRangeIsRefusedAndChangesNothing(MmuOp op)
+    {
+        int fd = LinuxVm.memfd_create("hardware-page-table-test", LinuxVm.MFD_CLOEXEC);
+        Assert.True(fd >= 0, $"memfd_create: errno {Marshal.GetLastPInvokeError()}");
+        try
+        {
+            Assert.Equal(0, LinuxVm.ftruncate(fd, 8 * Page));
+            ulong va = FreeRange();
+            using (var table = new HardwarePageTable(fd))
+            {
+                table.Map(spaceId: 7, va, 0, Pages, PageRights.ReadWrite);
+                // (2^52 + 1) pages of 4 KiB are 2^64 + 4096 bytes: 4096 once the length wraps.
+                var huge = new MmuChange(7, va, (1L << 52) + 1, op);
+                Assert.Throws<ArgumentException>(() => table.Apply(huge));
+                Assert.Equal(Pages, VmasIn(va, Pages * Page).Count);
+                for (int p = 0; p < Pages; p++) Assert.True(table.IsWritable(va + (ulong)p * Page), $"page {p} lost its rights");
+            }
+            Assert.Empty(VmasIn(va, Pages * Page)); // Dispose removed every page it mapped
+        }
+        finally
+        {
+            LinuxVm.close(fd);
+        }
+    }
+
+    /// <summary>This process's descriptors that are pipes.</summary>
+    static int PipesHeld() => Directory.EnumerateFiles("/proc/self/fd").Count(fd =>
+    {
+        try { return new FileInfo(fd).LinkTarget?.StartsWith("pipe:", StringComparison.Ordinal) == true; }
+        catch (IOException) { return false; }
+    });
+
+    [Fact]
+    public void ATableThatCannotReopenItsMemoryObjectLeavesNoDescriptorBehind()
+    {
+        int before = PipesHeld();
+        const int NoSuchFd = 1 << 20; // above any descriptor limit: /proc/self/fd has no such entry
+        var e = Assert.Throws<InvalidOperationException>(() => new HardwarePageTable(NoSuchFd));
+        Assert.Contains("reopening the memory object", e.Message);
+        Assert.Equal(before, PipesHeld());
+    }
 }

@@ -273,6 +273,36 @@ public class ProcessModeTests(ITestOutputHelper output)
         AssertGoneWithin(pids, TimeSpan.FromSeconds(10), "after a core died");
     }
 
+    [Fact]
+    public async Task ShutdownEndsWithinItsTimeoutWhenACoreStoppedTakingRequestsAndItsPortIsFull()
+    {
+        var cores = TwoCores();
+        var mk = Boot(cores);
+        var pids = mk.CoreProcessIds.ToArray();
+        Assert.Equal(0, kill(pids[1], SIGSTOP)); // alive, but its monitor reads its host port no more
+        try
+        {
+            var timeout = TimeSpan.FromSeconds(2);
+            var shutdown = Task.Run(() =>
+            {
+                // One request per slot of core 1's host port (16): none is taken, so the shutdown message finds it full.
+                for (int i = 0; i < 16; i++) _ = mk.RequestAsync(1, TestCoreProgram.Where, default);
+                return Record.Exception(() => mk.Shutdown(timeout));
+            }, TestContext.Current.CancellationToken);
+            bool ended = await Task.WhenAny(shutdown, Task.Delay(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken)) == shutdown;
+            if (!ended) kill(pids[1], SIGKILL); // a dead core fails the system, which ends the stuck shutdown
+            Assert.True(ended, $"Shutdown({timeout.TotalSeconds} s) had not returned after 30 s: it waits for room in the stopped core's full host port");
+            var e = Assert.IsType<TimeoutException>(await shutdown);
+            Assert.Contains("#1", e.Message);
+        }
+        finally
+        {
+            kill(pids[1], SIGKILL);
+            mk.Dispose();
+        }
+        AssertGoneWithin(pids, TimeSpan.FromSeconds(10), "after the shutdown of a stopped core");
+    }
+
     static (Process Boot, int[] Cores) StartBootProcess(int[] cpus)
     {
         string dir = AppContext.BaseDirectory;
@@ -321,7 +351,7 @@ public class ProcessModeTests(ITestOutputHelper output)
         AssertGoneWithin(pids, TimeSpan.FromSeconds(5), "after a kill -9 of the boot process");
     }
 
-    const int SIGINT = 2;
+    const int SIGINT = 2, SIGKILL = 9, SIGSTOP = 19;
 
     [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
     static extern int kill(int pid, int sig);

@@ -1,0 +1,135 @@
+using System.Runtime.InteropServices;
+using Multikernel.CoreProcesses;
+
+namespace Multikernel.Tests;
+
+/// <summary>
+/// The shared region of process mode, opened and created in this test process (no core processes): a core process
+/// opens whatever memory object its command line names, so a header that does not describe the object it sits in must
+/// be refused with a clear error before anything is mapped or read through it.
+/// </summary>
+public sealed unsafe class SharedRegionTests
+{
+    const int Page = 4096;
+    const ulong Magic = 0x4E4F_4947_4552_4B4D; // "MKREGION", the region's first word
+
+    // Header words (byte offsets) as SharedRegion lays them out.
+    const int HCores = 8, HChannelBytes = 16, HFramesOffset = 24, HFramesBytes = 32, HEntries = 88, HNotifiers = 96, HErrors = 104, HTable = 112;
+
+    static SharedRegion.Layout TwoCoreLayout(long arenaBytesPerCore = 1 << 20, int monitorSlots = 64) => new(
+        [0, 1], [0, 0], arenaBytesPerCore, FrameBytes: 16 * Page, monitorSlots, HostPortSlots: 16, BroadcastSlots: 64,
+        Monitor.RoutingGrouping.Package, MultikernelOptions.DefaultAgreement(), new WaitPolicy(20_000), TimeSpan.FromMicroseconds(10));
+
+    /// <summary>A memory object of <paramref name="fileBytes"/> bytes holding a copy of a real region's header, with <paramref name="corrupt"/> applied to its words.</summary>
+    static int ForeignObject(long fileBytes, Action<long[]> corrupt)
+    {
+        long[] header;
+        using (var real = SharedRegion.Create(TwoCoreLayout()))
+        {
+            header = new long[Page / 8];
+            long* at = (long*)LinuxVm.mmap(0, Page, LinuxVm.PROT_READ, LinuxVm.MAP_SHARED, real.MemoryFd, 0);
+            Assert.NotEqual(LinuxVm.MapFailed, (nint)at);
+            new ReadOnlySpan<long>(at, header.Length).CopyTo(header);
+            LinuxVm.munmap((nint)at, Page);
+        }
+        Assert.Equal((long)Magic, header[0]);
+        corrupt(header);
+        int fd = LinuxVm.memfd_create("shared-region-test", LinuxVm.MFD_CLOEXEC);
+        Assert.True(fd >= 0, $"memfd_create: errno {Marshal.GetLastPInvokeError()}");
+        Assert.Equal(0, LinuxVm.ftruncate(fd, fileBytes));
+        long* w = (long*)LinuxVm.mmap(0, Page, LinuxVm.PROT_READ | LinuxVm.PROT_WRITE, LinuxVm.MAP_SHARED, fd, 0);
+        Assert.NotEqual(LinuxVm.MapFailed, (nint)w);
+        header.AsSpan().CopyTo(new Span<long>(w, header.Length));
+        LinuxVm.munmap((nint)w, Page);
+        return fd;
+    }
+
+    public static TheoryData<string> Corruptions => ["channel part beyond the object", "frames beyond the object", "no cores", "more cores than the channel part holds",
+        "core table outside the channel part", "boot table outside the channel part", "error slots overlapping the core table"];
+
+    static void Corrupt(string how, long[] h)
+    {
+        switch (how)
+        {
+            case "channel part beyond the object": h[HChannelBytes / 8] = 1L << 30; h[HFramesOffset / 8] = 1L << 30; break;
+            case "frames beyond the object": h[HFramesBytes / 8] = 1L << 40; break;
+            case "no cores": h[HCores / 8] = 0; break;
+            case "more cores than the channel part holds": h[HCores / 8] = 100_000; break;
+            case "core table outside the channel part": h[HEntries / 8] = h[HChannelBytes / 8] - 64; break;
+            case "boot table outside the channel part": h[HTable / 8] = long.MaxValue - 8; break;
+            case "error slots overlapping the core table": h[HErrors / 8] = h[HNotifiers / 8]; break;
+            default: throw new ArgumentException(how);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Corruptions))]
+    public void OpeningAnObjectWhoseHeaderDoesNotDescribeItFailsWithAClearError(string corruption)
+    {
+        // The object is as large as a real region's channel part and frames, so only the corrupted word is wrong.
+        long fileBytes;
+        using (var real = SharedRegion.Create(TwoCoreLayout())) fileBytes = real.ChannelBytes + 16 * Page;
+        int fd = ForeignObject(fileBytes, h => Corrupt(corruption, h));
+        try
+        {
+            SharedRegion? opened = null;
+            var e = Record.Exception(() => opened = SharedRegion.Open(Environment.ProcessId, fd));
+            opened?.Dispose();
+            Assert.True(e is InvalidOperationException, $"{corruption}: Open gave {(e == null ? "a region" : e.GetType().Name + ": " + e.Message)}, not a refusal");
+            Assert.Contains($"/proc/{Environment.ProcessId}/fd/{fd}", e!.Message);
+        }
+        finally { LinuxVm.close(fd); }
+    }
+
+    [Fact]
+    public void OpeningAnIntactCopyOfTheHeaderSucceeds()
+    {
+        long fileBytes;
+        using (var real = SharedRegion.Create(TwoCoreLayout())) fileBytes = real.ChannelBytes + 16 * Page;
+        int fd = ForeignObject(fileBytes, _ => { });
+        try
+        {
+            using var region = SharedRegion.Open(Environment.ProcessId, fd);
+            Assert.Equal(2, region.CoreCount);
+            Assert.Equal([0, 1], region.Cpus());
+        }
+        finally { LinuxVm.close(fd); }
+    }
+
+    /// <summary>This process's mappings and descriptors of the regions it creates (every one is named after this process).</summary>
+    static (int Mappings, int Descriptors) RegionsHeld()
+    {
+        string name = $"/memfd:multikernel-{Environment.ProcessId} ";
+        int mappings = File.ReadLines("/proc/self/maps").Count(l => l.Contains(name, StringComparison.Ordinal));
+        int descriptors = Directory.EnumerateFiles("/proc/self/fd").Count(fd =>
+        {
+            try { return (new FileInfo(fd).LinkTarget + " ").StartsWith(name, StringComparison.Ordinal); }
+            catch (IOException) { return false; }
+        });
+        return (mappings, descriptors);
+    }
+
+    [Fact]
+    public void ACreateThatFailsLeavesNoMappingAndNoDescriptorBehind()
+    {
+        var before = RegionsHeld();
+        // Each monitor ring of 65536 slots is 4 MiB: the boot table cannot be allocated from 64 KiB arenas.
+        var e = Assert.Throws<InvalidOperationException>(() => SharedRegion.Create(TwoCoreLayout(arenaBytesPerCore: 64 << 10, monitorSlots: 65536)));
+        Assert.Contains("is full", e.Message);
+        Assert.Equal(before, RegionsHeld());
+    }
+
+    [Fact]
+    public void AnAllocationThatDoesNotFitLeavesTheRestForAllocationsThatDo()
+    {
+        using var region = SharedRegion.Create(TwoCoreLayout()); // 16 frames
+        long first = region.AllocateFrames(10);
+        Assert.Throws<InvalidOperationException>(() => region.AllocateFrames(10));
+        Assert.Equal(first + 10 * Page, region.AllocateFrames(6));
+        Assert.Throws<InvalidOperationException>(() => region.AllocateFrames(1));
+
+        var block = region.AllocateBlock(1, 512 << 10);
+        Assert.Throws<InvalidOperationException>(() => region.AllocateBlock(1, 1 << 30));
+        Assert.Equal(block.Offset + (512 << 10), region.AllocateBlock(1, 128).Offset);
+    }
+}
