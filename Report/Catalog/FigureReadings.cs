@@ -40,9 +40,11 @@ public static class FigureReadings
     public static string? Urpc(RowSet s)
     {
         var parts = new List<string>();
+        // The row in the unit its label says (a series also has rows in other units, e.g. the round trip's harness_ratio).
         void Add(string contains, string label, string unitLabel)
         {
-            var r = s.Rows.FirstOrDefault(r => r.Series.Contains(contains, StringComparison.OrdinalIgnoreCase) && !r.Series.Contains("(processes)", StringComparison.Ordinal));
+            var r = s.Rows.FirstOrDefault(r => r.Series.Contains(contains, StringComparison.OrdinalIgnoreCase) && !r.Series.Contains("(processes)", StringComparison.Ordinal)
+                                               && r.Unit == unitLabel);
             if (r is not null) parts.Add($"{label} {N(r.Median)} {unitLabel}");
         }
         Add("LRPC", "same-core LRPC", "cycles");

@@ -1,6 +1,7 @@
 using Experiments.Schema;
 using Report.Catalog;
 using Report.Charts;
+using Report.Input;
 
 namespace Report.Tests;
 
@@ -12,6 +13,22 @@ namespace Report.Tests;
 public class FutureRowsTests
 {
     const string F1 = ExperimentCatalog.Fig1, Tlb = ExperimentCatalog.Fig3Tlb, Cmp = ExperimentCatalog.Compute, Io = ExperimentCatalog.IoWebserver;
+
+    [Fact]
+    public void The_urpc_reading_takes_each_number_in_the_unit_it_names()
+    {
+        const string U = ExperimentCatalog.UrpcTables;
+        var rows = new RowSet(
+        [
+            FixtureRun.Row(U, "URPC round-trip same-L3", 2, 1.011, "harness_ratio", "x"), // before the cycles row
+            FixtureRun.Row(U, "URPC round-trip same-L3", 2, 761, "cycles", "cycles"),
+            FixtureRun.Row(U, "URPC throughput same-L3", 2, 11.1, "msgs_per_kcycle", "msgs/kcycle"),
+        ]);
+        string reading = FigureReadings.Urpc(rows)!;
+        Assert.Contains("round trip 761 cycles", reading, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("1.01", reading);
+        Assert.Contains("pipelined throughput 11.1 msgs/kcycle", reading);
+    }
 
     [Fact]
     public void Splash2_benchmarks_get_their_own_figures_with_all_four_runtimes()
