@@ -122,15 +122,21 @@ public sealed class CapabilityRemoteDerivationTests : IDisposable
         AssertValid();
     }
 
+    /// <summary>A dispatcher in core 1's slot 1 and an endpoint E retyped from it in slot 2.</summary>
+    void EndpointOnCore1()
+    {
+        var d1 = _drivers[1];
+        CapabilityTestCore.Ok(d1.Retype(_spaces[1], CSpace.BootRam, CapType.Dispatcher, 16 * Page, 0, 1, Cptr.Root(1)));
+        CapabilityTestCore.Ok(d1.SetupDispatcher(_spaces[1], Cptr.Root(1), new object()));
+        CapabilityTestCore.Ok(d1.Retype(_spaces[1], Cptr.Root(1), CapType.Endpoint, 0, 0, 1, Cptr.Root(2)));
+    }
+
     [Fact]
     public void ARevokeReachesABadgedEndpointMintedByACoreThatNoLongerHoldsTheEndpoint()
     {
         // Core 1's endpoint E goes to core 0, which mints a badged endpoint from it and then deletes its copy of E
         // (the badged one stays, a descendant of E on core 0).
-        var d1 = _drivers[1];
-        CapabilityTestCore.Ok(d1.Retype(_spaces[1], CSpace.BootRam, CapType.Dispatcher, 16 * Page, 0, 1, Cptr.Root(1)));
-        CapabilityTestCore.Ok(d1.SetupDispatcher(_spaces[1], Cptr.Root(1), new object()));
-        CapabilityTestCore.Ok(d1.Retype(_spaces[1], Cptr.Root(1), CapType.Endpoint, 0, 0, 1, Cptr.Root(2)));
+        EndpointOnCore1();
         var endpoint = _spaces[1][Cptr.Root(2)].Key;
         Transfer(1, 2, 0, 1);
         CapabilityTestCore.Ok(_drivers[0].Mint(_spaces[0], Cptr.Root(1), Cptr.Root(2), CapRights.Write, badge: 7));
@@ -148,10 +154,7 @@ public sealed class CapabilityRemoteDerivationTests : IDisposable
     [Fact]
     public void NoBadgedEndpointIsMintedWhileTheCoreDropsItsLastCopyOfTheEndpoint()
     {
-        var d1 = _drivers[1];
-        CapabilityTestCore.Ok(d1.Retype(_spaces[1], CSpace.BootRam, CapType.Dispatcher, 16 * Page, 0, 1, Cptr.Root(1)));
-        CapabilityTestCore.Ok(d1.SetupDispatcher(_spaces[1], Cptr.Root(1), new object()));
-        CapabilityTestCore.Ok(d1.Retype(_spaces[1], Cptr.Root(1), CapType.Endpoint, 0, 0, 1, Cptr.Root(2)));
+        EndpointOnCore1();
         Transfer(1, 2, 0, 1);
         // Core 0 starts dropping its copy of E (the agreement is under way), then mints from it.
         var dropped = new Recorder();

@@ -27,6 +27,19 @@ public class TcpTests : IDisposable
         return (h, p, s);
     }
 
+    /// <summary>
+    /// Our side closes first (<paramref name="shutdownOnly"/>: only its sending side, so the application keeps the handle),
+    /// the peer acknowledges our FIN and sends its own, which we acknowledge: TIME_WAIT.
+    /// </summary>
+    static void IntoTimeWait(StackHarness h, TcpTestPeer p, TcpSocket s, bool shutdownOnly = false)
+    {
+        if (shutdownOnly) h.Tcp.ShutdownSend(s); else h.Tcp.Close(s);
+        p.Absorb(h.Flush());
+        p.AckAll();
+        p.SendFin();
+        p.Absorb(h.Flush());
+    }
+
     public void Dispose()
     {
         foreach (var h in _stacks) h.Dispose();
@@ -357,11 +370,7 @@ public class TcpTests : IDisposable
     {
         // RFC 793 (TIME-WAIT, FIN bit): acknowledge it and restart the 2 MSL timeout, since the peer did not get our ACK.
         var (h, p, s) = Connected(o => o with { TimeWaitMicroseconds = 2_000_000 });
-        h.Tcp.Close(s);
-        p.Absorb(h.Flush());
-        p.AckAll();
-        p.SendFin();
-        p.Absorb(h.Flush());
+        IntoTimeWait(h, p, s);
         Assert.Equal(1, h.Tcp.TimeWait);
         h.Advance(1_900_000);
         h.Deliver(p.Segment(p.SndNxt - 1, p.RcvNxt, Ack | Fin));
@@ -420,11 +429,7 @@ public class TcpTests : IDisposable
     {
         // TIME_WAIT over while the owner still holds the socket.
         var (h, p, s) = Connected(o => o with { TimeWaitMicroseconds = 1_000_000 });
-        h.Tcp.ShutdownSend(s);
-        p.Absorb(h.Flush());
-        p.AckAll();
-        p.SendFin();
-        p.Absorb(h.Flush());
+        IntoTimeWait(h, p, s, shutdownOnly: true);
         h.Advance(1_100_000);
         Assert.Equal(TcpState.Closed, h.Tcp.State(s));   // the handle is still valid
         Assert.False(h.Tcp.WasReset(s));
@@ -455,11 +460,7 @@ public class TcpTests : IDisposable
     {
         // A full table recycles TIME_WAIT for a new SYN: an owner's connection ends as Closed, its handle still valid.
         var (h, p, s) = Connected(o => o with { MaxConnections = 1 });
-        h.Tcp.ShutdownSend(s);
-        p.Absorb(h.Flush());
-        p.AckAll();
-        p.SendFin();
-        p.Absorb(h.Flush());
+        IntoTimeWait(h, p, s, shutdownOnly: true);
         Assert.Equal(TcpState.TimeWait, h.Tcp.State(s));
         var other = new TcpTestPeer(h, 6000);
         h.Deliver(other.Syn());
