@@ -1,0 +1,76 @@
+using System.Diagnostics;
+
+namespace Experiments.Tests;
+
+/// <summary>The suite's shell scripts on crafted cases: a copy of the script in a scratch tree, with stand-ins for
+/// what it calls (dotnet, the other scripts), so that each case runs in a second.</summary>
+public class ScriptTests
+{
+    static string RepoRoot()
+    {
+        var d = new DirectoryInfo(AppContext.BaseDirectory);
+        while (d != null && !File.Exists(Path.Combine(d.FullName, "Repro.sln"))) d = d.Parent;
+        return d?.FullName ?? throw new InvalidOperationException("no Repro.sln above " + AppContext.BaseDirectory);
+    }
+
+    /// <summary>Runs <paramref name="file"/> with bash in <paramref name="dir"/>; PATH starts with
+    /// <paramref name="pathFirst"/> when given, and <paramref name="env"/> is added to the environment. Returns the exit
+    /// code and stdout + stderr.</summary>
+    static (int Code, string Output) Bash(string dir, string file, string? pathFirst = null, IDictionary<string, string>? env = null)
+    {
+        var psi = new ProcessStartInfo("bash") { WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(file);
+        if (pathFirst != null) psi.Environment["PATH"] = pathFirst + ":" + Environment.GetEnvironmentVariable("PATH");
+        foreach (var (k, v) in env ?? new Dictionary<string, string>()) psi.Environment[k] = v;
+        using var p = Process.Start(psi)!;
+        var err = p.StandardError.ReadToEndAsync();
+        string o = p.StandardOutput.ReadToEnd();
+        if (!p.WaitForExit(60_000)) { p.Kill(entireProcessTree: true); throw new TimeoutException($"{file} did not end within 60 s:\n{o}"); }
+        return (p.ExitCode, o + err.Result);
+    }
+
+    /// <summary>Writes an executable script.</summary>
+    static void Script(string path, string text)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, text);
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+    }
+
+    static void Copy(string rel, string toRoot)
+    {
+        string dest = Path.Combine(toRoot, rel);
+        Directory.CreateDirectory(Path.GetDirectoryName(dest)!);
+        File.Copy(Path.Combine(RepoRoot(), rel), dest);
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(dest, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+    }
+
+    [Fact]
+    public void RunTestsCountsATestProjectWhoseTestHostCrashedAsFailed()
+    {
+        // A test host that crashes (exit 134) leaves a .trx whose counters hold only the tests that finished, none
+        // failed, and the outcome "Failed"; dotnet test exits 1. The summary line must not say "0 failed".
+        string root = TestCores.TempDir();
+        Copy("run-tests.sh", root);
+        Copy("scripts/failed-tests.sh", root);
+        Script(Path.Combine(root, "scripts", "install-deps.sh"), "#!/bin/sh\nexit 0\n");
+        foreach (var t in new[] { "Fine.Tests", "Crashes.Tests" })
+        {
+            Directory.CreateDirectory(Path.Combine(root, "tests", t));
+            File.WriteAllText(Path.Combine(root, "tests", t, t + ".csproj"), "<Project />");
+        }
+        Script(Path.Combine(root, "fake-bin", "dotnet"), """
+            #!/bin/sh
+            [ "$1" = build ] && exit 0
+            name=$(basename "$2" .csproj); dir=""
+            while [ $# -gt 0 ]; do [ "$1" = --results-directory ] && dir=$2; shift; done
+            if [ "$name" = Crashes.Tests ]; then outcome=Failed; rc=1; else outcome=Completed; rc=0; fi
+            printf '<TestRun><ResultSummary outcome="%s">\n<Counters total="3" executed="3" passed="3" failed="0" error="0" />\n</ResultSummary></TestRun>\n' "$outcome" > "$dir/$name.trx"
+            exit $rc
+            """);
+        var (code, output) = Bash(root, "run-tests.sh", Path.Combine(root, "fake-bin"));
+        Assert.Equal(1, code);
+        Assert.EndsWith("6 passed, 1 failed, 0 skipped", output.TrimEnd());
+        Assert.Contains("Crashes.Tests: the test run failed", output);
+    }
+}
