@@ -73,4 +73,36 @@ public class ScriptTests
         Assert.EndsWith("6 passed, 1 failed, 0 skipped", output.TrimEnd());
         Assert.Contains("Crashes.Tests: the test run failed", output);
     }
+    [Fact]
+    public void CiCountsADebugKernelTestRunWhoseTestHostCrashedAsFailed()
+    {
+        // .ci/run with every other stage stubbed (each passes); the Debug kernel tests' host crashes: dotnet test exits 1
+        // and its .trx counts the finished tests only, none failed. CI must fail and count it. The copy writes its logs
+        // into the scratch tree instead of /tmp, so that it cannot touch the logs of a CI run this test is part of.
+        string root = TestCores.TempDir();
+        string ci = File.ReadAllText(Path.Combine(RepoRoot(), ".ci", "run")).Replace("/tmp/ci-", Path.Combine(root, "logs") + "/ci-");
+        Assert.DoesNotContain("/tmp/ci-", ci);
+        Script(Path.Combine(root, ".ci", "run"), ci);
+        Directory.CreateDirectory(Path.Combine(root, "logs"));
+        Copy("scripts/failed-tests.sh", root);
+        Directory.CreateDirectory(Path.Combine(root, "tests", "Multikernel.Tests"));
+        File.WriteAllText(Path.Combine(root, "tests", "Multikernel.Tests", "Multikernel.Tests.csproj"), "<Project />");
+        Script(Path.Combine(root, "run-tests.sh"), "#!/bin/sh\necho \"3 passed, 0 failed, 0 skipped\"\n");
+        foreach (var e in new[] { "run-all-quick", "run-all-cli", "bundle" })
+            Script(Path.Combine(root, "tests", "e2e", e + ".sh"), "#!/bin/sh\necho \"1 passed, 0 failed\"\n");
+        Script(Path.Combine(root, "Benchmarks", "ci-regression.sh"), "#!/bin/sh\necho \"urpc-regression: no regression\"\n");
+        Script(Path.Combine(root, "fake-bin", "dotnet"), """
+            #!/bin/sh
+            [ "$1" = build ] && exit 0
+            dir=""; while [ $# -gt 0 ]; do [ "$1" = --results-directory ] && dir=$2; shift; done
+            mkdir -p "$dir"
+            printf '<TestRun><ResultSummary outcome="Failed">\n<Counters total="3" executed="3" passed="3" failed="0" error="0" />\n</ResultSummary></TestRun>\n' > "$dir/kernel-debug.trx"
+            echo "Passed!  - Failed:     0, Passed:     3"
+            exit 1
+            """);
+        var (code, output) = Bash(root, ".ci/run", Path.Combine(root, "fake-bin"));
+        Assert.Equal(1, code);
+        Assert.EndsWith("10 passed, 1 failed, 0 skipped", output.TrimEnd());
+        Assert.Contains("kernel tests in Debug: the test run failed", output);
+    }
 }
