@@ -105,4 +105,29 @@ public class ScriptTests
         Assert.EndsWith("10 passed, 1 failed, 0 skipped", output.TrimEnd());
         Assert.Contains("kernel tests in Debug: the test run failed", output);
     }
+    [Fact]
+    public void DevicePrepareSizesACheckoutWithADeletedTrackedFile()
+    {
+        // scripts/device/prepare.sh (set -e, pipefail) sums the sizes of the checkout's files; a tracked file deleted from
+        // the work tree (it does not travel) made stat, and so the whole script, fail silently after the bundle was made.
+        foreach (var tool in new[] { "git", "xz" })
+            Assert.SkipWhen(Environment.GetEnvironmentVariable("PATH")?.Split(':').All(d => !File.Exists(Path.Combine(d, tool))) ?? true, $"{tool} is not installed");
+        string root = TestCores.TempDir();
+        Copy("scripts/device/prepare.sh", root);
+        Script(Path.Combine(root, "scripts", "install-deps.sh"), "#!/bin/sh\nexit 0\n");
+        Script(Path.Combine(root, "run-all.sh"), "#!/bin/sh\nmkdir -p \"$2\" && echo bundle > \"$2/file\"\n");   // --bundle DIR
+        File.WriteAllText(Path.Combine(root, ".gitignore"), ".device/\n");
+        File.WriteAllText(Path.Combine(root, "kept.txt"), "kept");
+        File.WriteAllText(Path.Combine(root, "deleted.txt"), "deleted");
+        foreach (var git in new[] { "init -q", "add -A", "-c user.name=t -c user.email=t@t commit -qm one" })
+        {
+            using var p = Process.Start(new ProcessStartInfo("git", git) { WorkingDirectory = root, UseShellExecute = false })!;
+            p.WaitForExit();
+            Assert.Equal(0, p.ExitCode);
+        }
+        File.Delete(Path.Combine(root, "deleted.txt"));
+        var (code, output) = Bash(root, "scripts/device/prepare.sh", env: new Dictionary<string, string> { ["SPLASH3"] = Path.Combine(root, "no-splash") });
+        Assert.True(code == 0, $"prepare.sh exited {code}:\n{output}");
+        Assert.Contains("to send (limit 64 MiB)", output);
+    }
 }
