@@ -130,4 +130,17 @@ public class ScriptTests
         Assert.True(code == 0, $"prepare.sh exited {code}:\n{output}");
         Assert.Contains("to send (limit 64 MiB)", output);
     }
+    [Fact]
+    public void InstallDepsFindsLighttpdInUsrSbinOffAUsersPath()
+    {
+        // Debian installs lighttpd in /usr/sbin only, which a normal user's PATH lacks: install-deps.sh called it missing
+        // (and so did run-tests.sh, which stops there) on a machine that had it; the io experiment finds it there.
+        Assert.SkipUnless(File.Exists("/usr/sbin/lighttpd"), "lighttpd is not installed in /usr/sbin here");
+        string root = TestCores.TempDir();
+        Copy("scripts/install-deps.sh", root);
+        string stubs = Path.Combine(root, "stubs");
+        foreach (var c in new[] { "chromium", "wrk", "ip", "pdfinfo", "pdftoppm", "pdftotext" }) Script(Path.Combine(stubs, c), "#!/bin/sh\n");
+        var (code, output) = Bash(root, "scripts/install-deps.sh", env: new Dictionary<string, string> { ["PATH"] = stubs, ["REPRO_NO_INSTALL"] = "1" });
+        Assert.True(code == 0, $"install-deps.sh exited {code}:\n{output}");
+    }
 }
