@@ -110,6 +110,7 @@ all_folders=(); for e in "${EXPERIMENTS[@]}"; do IFS=, read -r -a fs <<<"$(field
 selected=()
 if [ -n "$only" ]; then
   IFS=, read -r -a wanted <<<"$only"
+  [[ $only == *, ]] && wanted+=("")   # read drops a trailing empty element: 'fig1,' must be refused like 'fig1,,fig3'
   [ ${#wanted[@]} -gt 0 ] || die_usage "--only: empty list; valid names: $valid_names"
   for w in "${wanted[@]}"; do
     w=$(printf '%s' "$w" | tr -d '[:space:]'); match=""

@@ -20,6 +20,7 @@ BAD=(
   "--only: empty value|--only="
   "--only: empty element|--only	,"
   "--only: empty element|--only	fig1,,fig3"
+  "--only: empty element|--only	fig1,"
   "unknown experiment 'nope'|--only	nope"
   "--only is given twice|--only	fig1	--only	fig3"
   "--only needs|--only"
