@@ -201,6 +201,7 @@ spawn() {
 }
 stop_if_signalled() { # exits with 128+signal when a signal asked to stop
   [ -n "$stop_signal" ] || return 0
+  [ -n "${prelog:-}" ] && rm -f "$prelog"   # the topology tool's build log, while no run folder holds it yet
   local code=130; [ "$stop_signal" = TERM ] && code=143; [ "$stop_signal" = HUP ] && code=129
   [ "$(type -t finish_interrupted)" = function ] && finish_interrupted
   exit $code
@@ -343,7 +344,7 @@ mkdir -p "$out" 2>/dev/null || die_usage "--out: cannot create $out"
 out=$(cd "$out" && pwd)
 { : > "$out/.write-probe.$$" && rm -f "$out/.write-probe.$$"; } 2>/dev/null || die_usage "--out: cannot write in $out"
 buildlog="$out/build.log"
-: > "$buildlog"; [ -n "$prelog" ] && cat "$prelog" >> "$buildlog" && rm -f "$prelog"
+: > "$buildlog"; [ -n "$prelog" ] && cat "$prelog" >> "$buildlog" && rm -f "$prelog"; prelog=""
 run_started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 cpu_model=$(sed -n 's/^model name[[:space:]]*:[[:space:]]*//p' /proc/cpuinfo 2>/dev/null | head -1)
 machine="$host (${cpu_model:-unknown CPU}, $(getconf _NPROCESSORS_ONLN) logical cpus)"

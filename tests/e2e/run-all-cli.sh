@@ -123,6 +123,18 @@ scenario sigint INT 1 130
 scenario sigterm TERM 1 143
 scenario sigint-twice INT 2 130
 
+# SIGTERM while run-all builds the topology tool (before the run folder exists): exit 143, no run folder, and the
+# temporary log of that build is not left behind.
+name=sigterm-topology; int_tried=$((int_tried + 1)); ok=0
+start_run "$name" --only fig3
+if wait_for "building the topology tool" 300; then
+  kill -TERM "$runall"; wait "$runall"; rc=$?
+  prelog=$(sed -n 's/.*building the topology tool (checks --cores; log: \(.*\))$/\1/p' "$tmp/$name.log")
+  check $([ "$rc" -eq 143 ]; echo $?) "$name: run-all exited $rc (want 143)" || ok=1
+  check $([ -n "$prelog" ] && [ ! -e "$prelog" ] && [ ! -e "$out" ]; echo $?) "$name: no run folder, and its temporary build log ${prelog:-(not named)} is gone" || ok=1
+  [ $ok -eq 0 ] && int_ok=$((int_ok + 1))
+else check 1 "$name: run-all never started building the topology tool (log: $tmp/$name.log)"; fi
+
 # SIGTERM while run-all builds (before any experiment): it stops at once and says nothing ran.
 name=sigterm-build; int_tried=$((int_tried + 1)); ok=0
 start_run "$name" --only fig3
