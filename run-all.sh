@@ -182,7 +182,7 @@ trap 'on_signal INT' INT; trap 'on_signal TERM' TERM; trap 'on_signal HUP' HUP
 # terminal and LOGFILE, and afterwards nothing of its process group is left running (a tool it started, say). build:
 # output to LOGFILE only, and the build servers it leaves for the next build (MSBuild nodes, the compiler) are kept.
 spawn() {
-  local how=$1 log=$2 rc; shift 2
+  local how=$1 log=$2 rc r; shift 2
   if [ "$how" = program ]; then
     "${launch[@]}" "$@" > >(trap '' INT TERM HUP; exec tee -a "$log") 2>&1 &
   else
@@ -192,7 +192,11 @@ spawn() {
   while :; do
     wait "$child_pid"; rc=$?
     [ "$rc" -eq 127 ] && ! kill -0 "$child_pid" 2>/dev/null && break
-    kill -0 "$child_pid" 2>/dev/null || break    # a trapped signal ends `wait` early: wait again while it runs
+    kill -0 "$child_pid" 2>/dev/null && continue  # a trapped signal ends `wait` early: wait again while it runs
+    # It has ended. If a trapped signal cut `wait` short (status 128+signal), the program's own status is still to be
+    # collected (127: that `wait` had collected it already).
+    if [ "$rc" -gt 128 ]; then wait "$child_pid" 2>/dev/null; r=$?; [ "$r" -ne 127 ] && rc=$r; fi
+    break
   done
   [ "$how" = program ] && [[ " ${launch[*]} " == *" setsid "* ]] && kill -KILL -- "-$child_pid" 2>/dev/null
   child_pid=""
