@@ -110,6 +110,7 @@ all_folders=(); for e in "${EXPERIMENTS[@]}"; do IFS=, read -r -a fs <<<"$(field
 selected=()
 if [ -n "$only" ]; then
   IFS=, read -r -a wanted <<<"$only"
+  [[ $only == *, ]] && wanted+=("")   # read drops a trailing empty element: 'fig1,' must be refused like 'fig1,,fig3'
   [ ${#wanted[@]} -gt 0 ] || die_usage "--only: empty list; valid names: $valid_names"
   for w in "${wanted[@]}"; do
     w=$(printf '%s' "$w" | tr -d '[:space:]'); match=""
@@ -181,7 +182,7 @@ trap 'on_signal INT' INT; trap 'on_signal TERM' TERM; trap 'on_signal HUP' HUP
 # terminal and LOGFILE, and afterwards nothing of its process group is left running (a tool it started, say). build:
 # output to LOGFILE only, and the build servers it leaves for the next build (MSBuild nodes, the compiler) are kept.
 spawn() {
-  local how=$1 log=$2 rc; shift 2
+  local how=$1 log=$2 rc r; shift 2
   if [ "$how" = program ]; then
     "${launch[@]}" "$@" > >(trap '' INT TERM HUP; exec tee -a "$log") 2>&1 &
   else
@@ -191,7 +192,11 @@ spawn() {
   while :; do
     wait "$child_pid"; rc=$?
     [ "$rc" -eq 127 ] && ! kill -0 "$child_pid" 2>/dev/null && break
-    kill -0 "$child_pid" 2>/dev/null || break    # a trapped signal ends `wait` early: wait again while it runs
+    kill -0 "$child_pid" 2>/dev/null && continue  # a trapped signal ends `wait` early: wait again while it runs
+    # It has ended. If a trapped signal cut `wait` short (status 128+signal), the program's own status is still to be
+    # collected (127: that `wait` had collected it already).
+    if [ "$rc" -gt 128 ]; then wait "$child_pid" 2>/dev/null; r=$?; [ "$r" -ne 127 ] && rc=$r; fi
+    break
   done
   [ "$how" = program ] && [[ " ${launch[*]} " == *" setsid "* ]] && kill -KILL -- "-$child_pid" 2>/dev/null
   child_pid=""
@@ -200,6 +205,7 @@ spawn() {
 }
 stop_if_signalled() { # exits with 128+signal when a signal asked to stop
   [ -n "$stop_signal" ] || return 0
+  [ -n "${prelog:-}" ] && rm -f "$prelog"   # the topology tool's build log, while no run folder holds it yet
   local code=130; [ "$stop_signal" = TERM ] && code=143; [ "$stop_signal" = HUP ] && code=129
   [ "$(type -t finish_interrupted)" = function ] && finish_interrupted
   exit $code
@@ -342,7 +348,7 @@ mkdir -p "$out" 2>/dev/null || die_usage "--out: cannot create $out"
 out=$(cd "$out" && pwd)
 { : > "$out/.write-probe.$$" && rm -f "$out/.write-probe.$$"; } 2>/dev/null || die_usage "--out: cannot write in $out"
 buildlog="$out/build.log"
-: > "$buildlog"; [ -n "$prelog" ] && cat "$prelog" >> "$buildlog" && rm -f "$prelog"
+: > "$buildlog"; [ -n "$prelog" ] && cat "$prelog" >> "$buildlog" && rm -f "$prelog"; prelog=""
 run_started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 cpu_model=$(sed -n 's/^model name[[:space:]]*:[[:space:]]*//p' /proc/cpuinfo 2>/dev/null | head -1)
 machine="$host (${cpu_model:-unknown CPU}, $(getconf _NPROCESSORS_ONLN) logical cpus)"

@@ -16,21 +16,32 @@ if ! dotnet build Repro.sln -c Release -nologo -v q; then
   echo "build failed"; echo "0 passed, 1 failed, 0 skipped"; exit 1
 fi
 status=0
+declare -A test_rc   # project -> exit status of its dotnet test
 for proj in tests/*/*.csproj; do
   name=$(basename "$proj" .csproj)
   echo "=== $name"
   dotnet test "$proj" -c Release --no-build -nologo \
     --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=normal" \
-    --results-directory "$results" "$@" || status=1
+    --results-directory "$results" "$@"
+  test_rc[$name]=$?
+  [ "${test_rc[$name]}" -eq 0 ] || status=1
 done
 passed=0; failed=0; skipped=0
 for trx in "$results"/*.trx; do
   [ -f "$trx" ] || continue
   counters=$(grep -o '<Counters [^>]*>' "$trx" | head -1)
+  outcome=$(grep -o '<ResultSummary outcome="[A-Za-z]*"' "$trx" | head -1 | sed 's/.*outcome="//; s/"$//')
   p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters"); f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
   e=$(sed -n 's/.* error="\([0-9]*\)".*/\1/p' <<<"$counters")
   t=$(sed -n 's/.* total="\([0-9]*\)".*/\1/p' <<<"$counters"); x=$(sed -n 's/.* executed="\([0-9]*\)".*/\1/p' <<<"$counters")
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0} + ${e:-0})); skipped=$((skipped + ${t:-0} - ${x:-0}))
+  # A test host that crashed leaves a .trx whose counters hold only the tests that finished (none failed): the run
+  # itself failed, so it counts as one failure.
+  name=$(basename "$trx" .trx)
+  if [ $((${f:-0} + ${e:-0})) -eq 0 ] && { [ "${test_rc[$name]:-0}" -ne 0 ] || [[ $outcome =~ ^(Failed|Aborted|Error|Timeout)$ ]]; }; then
+    echo "$name: the test run failed (dotnet test exit ${test_rc[$name]:-?}, outcome ${outcome:-unknown}) with no failed test counted: a test host crashed or the run aborted (see its output above)"
+    failed=$((failed + 1)); status=1
+  fi
 done
 n_proj=$(ls tests/*/*.csproj | wc -l); n_trx=$(ls "$results"/*.trx 2>/dev/null | wc -l)
 if [ "$n_trx" -lt "$n_proj" ]; then

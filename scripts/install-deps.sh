@@ -44,7 +44,8 @@ for need in "${NEEDS[@]}"; do
   wanted=0
   for g in "${groups[@]}"; do [ "$g" = all ] || [ "$g" = "$group" ] && wanted=1; done
   [ $wanted -eq 1 ] || continue
-  command -v "$cmd" >/dev/null 2>&1 && continue
+  # lighttpd (and ip on some systems) live in /usr/sbin, which is not on a normal user's PATH on Debian
+  command -v "$cmd" >/dev/null 2>&1 || [ -x "/usr/sbin/$cmd" ] || [ -x "/sbin/$cmd" ] && continue
   case " ${missing[*]:-} " in *" $pkg "*) ;; *) missing+=("$pkg") ;; esac
 done
 

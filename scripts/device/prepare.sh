@@ -36,7 +36,8 @@ else
 fi
 bytes=$(du -sb "$carry" | cut -f1)
 # What travels to the lent machine: the tracked and untracked-not-ignored files of this checkout, plus the carried folder.
-tree=$(git ls-files -z --cached --others --exclude-standard | xargs -0 -r stat -c %s 2>/dev/null | awk '{s+=$1} END {print s+0}')
+# A tracked file deleted from the work tree does not travel: stat fails on it, which must not end this script (set -e).
+tree=$(git ls-files -z --cached --others --exclude-standard | { xargs -0 -r stat -c %s 2>/dev/null || true; } | awk '{s+=$1} END {print s+0}')
 total=$((tree + bytes))
 echo "prepare: the checkout's files $((tree / 1048576)) MiB + $carry $((bytes / 1048576)) MiB = $((total / 1048576)) MiB to send (limit ${limit_mib} MiB)"
 [ "$total" -le $((limit_mib * 1048576)) ] || { echo "prepare: error: the checkout's files and $carry together are over the ${limit_mib} MiB a lent machine accepts; the largest tracked files are usually committed reports (Results/README.md: what main keeps)" >&2; exit 1; }

@@ -1,0 +1,146 @@
+using System.Diagnostics;
+
+namespace Experiments.Tests;
+
+/// <summary>The suite's shell scripts on crafted cases: a copy of the script in a scratch tree, with stand-ins for
+/// what it calls (dotnet, the other scripts), so that each case runs in a second.</summary>
+public class ScriptTests
+{
+    static string RepoRoot()
+    {
+        var d = new DirectoryInfo(AppContext.BaseDirectory);
+        while (d != null && !File.Exists(Path.Combine(d.FullName, "Repro.sln"))) d = d.Parent;
+        return d?.FullName ?? throw new InvalidOperationException("no Repro.sln above " + AppContext.BaseDirectory);
+    }
+
+    /// <summary>Runs <paramref name="file"/> with bash in <paramref name="dir"/>; PATH starts with
+    /// <paramref name="pathFirst"/> when given, and <paramref name="env"/> is added to the environment. Returns the exit
+    /// code and stdout + stderr.</summary>
+    static (int Code, string Output) Bash(string dir, string file, string? pathFirst = null, IDictionary<string, string>? env = null)
+    {
+        var psi = new ProcessStartInfo("bash") { WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(file);
+        if (pathFirst != null) psi.Environment["PATH"] = pathFirst + ":" + Environment.GetEnvironmentVariable("PATH");
+        foreach (var (k, v) in env ?? new Dictionary<string, string>()) psi.Environment[k] = v;
+        using var p = Process.Start(psi)!;
+        var err = p.StandardError.ReadToEndAsync();
+        string o = p.StandardOutput.ReadToEnd();
+        if (!p.WaitForExit(60_000)) { p.Kill(entireProcessTree: true); throw new TimeoutException($"{file} did not end within 60 s:\n{o}"); }
+        return (p.ExitCode, o + err.Result);
+    }
+
+    /// <summary>Writes an executable script.</summary>
+    static void Script(string path, string text)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, text);
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+    }
+
+    static void Copy(string rel, string toRoot)
+    {
+        string dest = Path.Combine(toRoot, rel);
+        Directory.CreateDirectory(Path.GetDirectoryName(dest)!);
+        File.Copy(Path.Combine(RepoRoot(), rel), dest);
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(dest, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+    }
+
+    [Fact]
+    public void RunTestsCountsATestProjectWhoseTestHostCrashedAsFailed()
+    {
+        // A test host that crashes (exit 134) leaves a .trx whose counters hold only the tests that finished, none
+        // failed, and the outcome "Failed"; dotnet test exits 1. The summary line must not say "0 failed".
+        string root = TestCores.TempDir();
+        Copy("run-tests.sh", root);
+        Copy("scripts/failed-tests.sh", root);
+        Script(Path.Combine(root, "scripts", "install-deps.sh"), "#!/bin/sh\nexit 0\n");
+        foreach (var t in new[] { "Fine.Tests", "Crashes.Tests" })
+        {
+            Directory.CreateDirectory(Path.Combine(root, "tests", t));
+            File.WriteAllText(Path.Combine(root, "tests", t, t + ".csproj"), "<Project />");
+        }
+        Script(Path.Combine(root, "fake-bin", "dotnet"), """
+            #!/bin/sh
+            [ "$1" = build ] && exit 0
+            name=$(basename "$2" .csproj); dir=""
+            while [ $# -gt 0 ]; do [ "$1" = --results-directory ] && dir=$2; shift; done
+            if [ "$name" = Crashes.Tests ]; then outcome=Failed; rc=1; else outcome=Completed; rc=0; fi
+            printf '<TestRun><ResultSummary outcome="%s">\n<Counters total="3" executed="3" passed="3" failed="0" error="0" />\n</ResultSummary></TestRun>\n' "$outcome" > "$dir/$name.trx"
+            exit $rc
+            """);
+        var (code, output) = Bash(root, "run-tests.sh", Path.Combine(root, "fake-bin"));
+        Assert.Equal(1, code);
+        Assert.EndsWith("6 passed, 1 failed, 0 skipped", output.TrimEnd());
+        Assert.Contains("Crashes.Tests: the test run failed", output);
+    }
+    [Fact]
+    public void CiCountsADebugKernelTestRunWhoseTestHostCrashedAsFailed()
+    {
+        // .ci/run with every other stage stubbed (each passes); the Debug kernel tests' host crashes: dotnet test exits 1
+        // and its .trx counts the finished tests only, none failed. CI must fail and count it. The copy writes its logs
+        // into the scratch tree instead of /tmp, so that it cannot touch the logs of a CI run this test is part of.
+        string root = TestCores.TempDir();
+        string ci = File.ReadAllText(Path.Combine(RepoRoot(), ".ci", "run")).Replace("/tmp/ci-", Path.Combine(root, "logs") + "/ci-");
+        Assert.DoesNotContain("/tmp/ci-", ci);
+        Script(Path.Combine(root, ".ci", "run"), ci);
+        Directory.CreateDirectory(Path.Combine(root, "logs"));
+        Copy("scripts/failed-tests.sh", root);
+        Directory.CreateDirectory(Path.Combine(root, "tests", "Multikernel.Tests"));
+        File.WriteAllText(Path.Combine(root, "tests", "Multikernel.Tests", "Multikernel.Tests.csproj"), "<Project />");
+        Script(Path.Combine(root, "run-tests.sh"), "#!/bin/sh\necho \"3 passed, 0 failed, 0 skipped\"\n");
+        foreach (var e in new[] { "run-all-quick", "run-all-cli", "bundle" })
+            Script(Path.Combine(root, "tests", "e2e", e + ".sh"), "#!/bin/sh\necho \"1 passed, 0 failed\"\n");
+        Script(Path.Combine(root, "Benchmarks", "ci-regression.sh"), "#!/bin/sh\necho \"urpc-regression: no regression\"\n");
+        Script(Path.Combine(root, "fake-bin", "dotnet"), """
+            #!/bin/sh
+            [ "$1" = build ] && exit 0
+            dir=""; while [ $# -gt 0 ]; do [ "$1" = --results-directory ] && dir=$2; shift; done
+            mkdir -p "$dir"
+            printf '<TestRun><ResultSummary outcome="Failed">\n<Counters total="3" executed="3" passed="3" failed="0" error="0" />\n</ResultSummary></TestRun>\n' > "$dir/kernel-debug.trx"
+            echo "Passed!  - Failed:     0, Passed:     3"
+            exit 1
+            """);
+        var (code, output) = Bash(root, ".ci/run", Path.Combine(root, "fake-bin"));
+        Assert.Equal(1, code);
+        Assert.EndsWith("10 passed, 1 failed, 0 skipped", output.TrimEnd());
+        Assert.Contains("kernel tests in Debug: the test run failed", output);
+    }
+    [Fact]
+    public void DevicePrepareSizesACheckoutWithADeletedTrackedFile()
+    {
+        // scripts/device/prepare.sh (set -e, pipefail) sums the sizes of the checkout's files; a tracked file deleted from
+        // the work tree (it does not travel) made stat, and so the whole script, fail silently after the bundle was made.
+        foreach (var tool in new[] { "git", "xz" })
+            Assert.SkipWhen(Environment.GetEnvironmentVariable("PATH")?.Split(':').All(d => !File.Exists(Path.Combine(d, tool))) ?? true, $"{tool} is not installed");
+        string root = TestCores.TempDir();
+        Copy("scripts/device/prepare.sh", root);
+        Script(Path.Combine(root, "scripts", "install-deps.sh"), "#!/bin/sh\nexit 0\n");
+        Script(Path.Combine(root, "run-all.sh"), "#!/bin/sh\nmkdir -p \"$2\" && echo bundle > \"$2/file\"\n");   // --bundle DIR
+        File.WriteAllText(Path.Combine(root, ".gitignore"), ".device/\n");
+        File.WriteAllText(Path.Combine(root, "kept.txt"), "kept");
+        File.WriteAllText(Path.Combine(root, "deleted.txt"), "deleted");
+        foreach (var git in new[] { "init -q", "add -A", "-c user.name=t -c user.email=t@t commit -qm one" })
+        {
+            using var p = Process.Start(new ProcessStartInfo("git", git) { WorkingDirectory = root, UseShellExecute = false })!;
+            p.WaitForExit();
+            Assert.Equal(0, p.ExitCode);
+        }
+        File.Delete(Path.Combine(root, "deleted.txt"));
+        var (code, output) = Bash(root, "scripts/device/prepare.sh", env: new Dictionary<string, string> { ["SPLASH3"] = Path.Combine(root, "no-splash") });
+        Assert.True(code == 0, $"prepare.sh exited {code}:\n{output}");
+        Assert.Contains("to send (limit 64 MiB)", output);
+    }
+    [Fact]
+    public void InstallDepsFindsLighttpdInUsrSbinOffAUsersPath()
+    {
+        // Debian installs lighttpd in /usr/sbin only, which a normal user's PATH lacks: install-deps.sh called it missing
+        // (and so did run-tests.sh, which stops there) on a machine that had it; the io experiment finds it there.
+        Assert.SkipUnless(File.Exists("/usr/sbin/lighttpd"), "lighttpd is not installed in /usr/sbin here");
+        string root = TestCores.TempDir();
+        Copy("scripts/install-deps.sh", root);
+        string stubs = Path.Combine(root, "stubs");
+        foreach (var c in new[] { "chromium", "wrk", "ip", "pdfinfo", "pdftoppm", "pdftotext" }) Script(Path.Combine(stubs, c), "#!/bin/sh\n");
+        var (code, output) = Bash(root, "scripts/install-deps.sh", env: new Dictionary<string, string> { ["PATH"] = stubs, ["REPRO_NO_INSTALL"] = "1" });
+        Assert.True(code == 0, $"install-deps.sh exited {code}:\n{output}");
+    }
+}
