@@ -196,10 +196,11 @@ public sealed unsafe class PacketRing : IFrameTransmitter, IDisposable
 
     /// <summary>True when a received frame is waiting (one acquire load of a status word; no system call).</summary>
     public bool HasReceived => _v3
-        ? _rxLeft > 0 || (Volatile.Read(ref *(uint*)(Block(_rxBlock) + BlockStatusOffset)) & TP_STATUS_USER) != 0
-        : (Volatile.Read(ref *(uint*)(Slot(_rxBlock) + V2StatusOffset)) & TP_STATUS_USER) != 0;
+        ? _rxLeft > 0 || _outstanding[_rxBlock] == -1 && (Volatile.Read(ref *(uint*)(Block(_rxBlock) + BlockStatusOffset)) & TP_STATUS_USER) != 0
+        : _outstanding[_rxBlock] == -1 && (Volatile.Read(ref *(uint*)(Slot(_rxBlock) + V2StatusOffset)) & TP_STATUS_USER) != 0;
 
-    /// <summary>Takes the next received frame; false when the kernel has handed over none. The caller must <see cref="Release"/> it.</summary>
+    /// <summary>Takes the next received frame; false when the kernel has handed over none, or when the next slot (V2)
+    /// or block (V3) is one the driver still holds (every frame in the ring is out). The caller must <see cref="Release"/> it.</summary>
     public bool TryReceive(out RxFrame frame) => _v3 ? TryReceiveV3(out frame) : TryReceiveV2(out frame);
 
     bool TryReceiveV2(out RxFrame frame)
@@ -208,13 +209,19 @@ public sealed unsafe class PacketRing : IFrameTransmitter, IDisposable
         {
             int i = _rxBlock;
             byte* h = Slot(i);
+            // A slot the driver still holds keeps TP_STATUS_USER until its Release: the ring has wrapped to it and
+            // nothing new is behind it (the kernel fills slots in order and stops at one it does not own).
+            if (_outstanding[i] != -1)
+            {
+                frame = default;
+                return false;
+            }
             uint status = Volatile.Read(ref *(uint*)(h + V2StatusOffset));
             if ((status & TP_STATUS_USER) == 0)
             {
                 frame = default;
                 return false;
             }
-            Debug.Assert(_outstanding[i] == -1, "the kernel handed over a slot the driver still holds");
             _rxBlock = i + 1 == _rxFrameCount ? 0 : i + 1;
             uint snap = *(uint*)(h + V2SnapLengthOffset), length = *(uint*)(h + V2LengthOffset);
             int mac = *(ushort*)(h + V2MacOffset);
@@ -241,12 +248,13 @@ public sealed unsafe class PacketRing : IFrameTransmitter, IDisposable
             if (_rxLeft == 0)
             {
                 byte* block = Block(_rxBlock);
-                if ((Volatile.Read(ref *(uint*)(block + BlockStatusOffset)) & TP_STATUS_USER) == 0)
+                // A block with frames still out keeps TP_STATUS_USER until the last of them is released: the ring
+                // has wrapped to it and nothing new is behind it (the kernel fills blocks in order).
+                if (_outstanding[_rxBlock] != -1 || (Volatile.Read(ref *(uint*)(block + BlockStatusOffset)) & TP_STATUS_USER) == 0)
                 {
                     frame = default;
                     return false;
                 }
-                Debug.Assert(_outstanding[_rxBlock] == -1, "the kernel handed over a block the driver still holds");
                 int n = (int)*(uint*)(block + BlockNumPacketsOffset);
                 _outstanding[_rxBlock] = n;
                 if (n == 0) { ReturnBlock(_rxBlock); AdvanceBlock(); continue; }

@@ -25,22 +25,31 @@ internal static class IpCommand
         return null;
     }
 
+    /// <summary>How long one command may run before it is stopped and reported as failed.</summary>
+    public static readonly TimeSpan Limit = TimeSpan.FromSeconds(30);
+
     /// <summary>Runs <c>ip ARGS</c>; returns its standard output; throws <see cref="WireException"/> with the command line and stderr when it fails.</summary>
-    public static string Run(params string[] args)
+    public static string Run(params string[] args) => Run(Limit, args);
+
+    /// <summary>Runs <c>ip ARGS</c>, stopping it after <paramref name="limit"/>; as <see cref="Run(string[])"/> otherwise.</summary>
+    public static string Run(TimeSpan limit, params string[] args)
     {
         string ip = Path ?? throw new WireException($"iproute2's 'ip' command is not installed; install it with: {InstallHint}");
         var psi = new ProcessStartInfo(ip) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (string a in args) psi.ArgumentList.Add(a);
         using var p = Process.Start(psi) ?? throw new WireException($"could not start {ip}");
+        // Both pipes are drained in the background so that the limit bounds the wait even for a command that never
+        // closes its output; a command past the limit is killed with whatever it started.
         var stderr = p.StandardError.ReadToEndAsync();
-        string stdout = p.StandardOutput.ReadToEnd();
-        if (!p.WaitForExit(30_000))
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        if (!p.WaitForExit(limit))
         {
-            p.Kill();
-            throw new WireException($"'ip {string.Join(' ', args)}' did not finish within 30 s");
+            try { p.Kill(entireProcessTree: true); }
+            catch (InvalidOperationException) { } // it ended meanwhile
+            throw new WireException($"'ip {string.Join(' ', args)}' did not finish within {limit.TotalSeconds} s");
         }
         if (p.ExitCode != 0)
             throw new WireException($"'ip {string.Join(' ', args)}' failed (exit {p.ExitCode}): {stderr.Result.Trim()}");
-        return stdout;
+        return stdout.Result;
     }
 }

@@ -36,7 +36,7 @@ public sealed class VethWire : IDisposable
     static readonly (int Pid, long Start) s_self = (Environment.ProcessId, StartTime(Environment.ProcessId) ?? 0);
 
     readonly object _lock = new();
-    readonly object _removal = new(); // held through a removal: see Dispose
+    readonly object _removal = new(); // held through the build and through a removal: see Build and Dispose
     bool _serverAddressLent;
     bool _disposed;
 
@@ -84,7 +84,22 @@ public sealed class VethWire : IDisposable
         }
     }
 
+    /// <summary>
+    /// Makes the namespaces and the veth pair. Holds the removal lock throughout, so that a removal that starts
+    /// meanwhile (a signal handler's) waits for the build and then finds everything it made; a wire removed before its
+    /// build starts is not built.
+    /// </summary>
     void Build()
+    {
+        lock (_removal)
+        {
+            lock (_lock)
+                if (_disposed) throw new WireException($"{this} was removed before it was built");
+            BuildSteps();
+        }
+    }
+
+    void BuildSteps()
     {
         string s = ServerNamespace, f = FarNamespace;
         IpCommand.Run("netns", "add", s);

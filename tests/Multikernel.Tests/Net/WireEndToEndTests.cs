@@ -80,6 +80,32 @@ public class WireEndToEndTests
         }
     }
 
+    /// <summary>
+    /// The process's cleanup (a signal handler's <see cref="VethWire.RemoveUndisposed"/>) runs while a wire is being
+    /// built: whichever comes first, nothing of the wire is left once both have returned. Here the cleanup runs over
+    /// and over on another thread from before the wire is registered until its Create has returned or thrown.
+    /// </summary>
+    [Fact]
+    public void ACleanupThatRunsWhileAWireIsBuiltLeavesNothingBehind()
+    {
+        StackOnWire.SkipUnlessAvailable();
+        var done = new ManualResetEventSlim();
+        var cleanup = new Thread(() => { while (!done.IsSet) VethWire.RemoveUndisposed(); }) { IsBackground = true, Name = "cleanup" };
+        cleanup.Start();
+        try
+        {
+            try { VethWire.Create(subnet: 87); }
+            catch (WireException) { } // a wire removed before it was built may say so
+            finally { done.Set(); }
+            Assert.True(cleanup.Join(TimeSpan.FromSeconds(60)), "the cleanup thread did not stop");
+            Assert.Empty(VethWire.NamespacesOfThisProcess());
+        }
+        finally
+        {
+            foreach (string ns in VethWire.NamespacesOfThisProcess()) Ip("netns", "del", ns);
+        }
+    }
+
     /// <summary>Receive steering writes each end's rps_cpus inside its own namespace: the server end's to the server cores, the far end's to the load cores.</summary>
     [Fact]
     public void SteeringPutsEachEndsReceiveWorkOnItsOwnCores()

@@ -1,0 +1,134 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
+
+namespace Multikernel.Tests.Net;
+
+/// <summary>
+/// The ring's descriptor handling against the real kernel: a tiny receive ring on the server end of a wire in the
+/// test's own namespaces, fed with raw Ethernet frames (local experimental ethertype 0x88B5, each carrying a sequence
+/// number) that a second ring on the far end transmits. Needs root and iproute2; skipped with the fix otherwise.
+/// </summary>
+public class PacketRingOnWireTests
+{
+    const ushort TestEthertype = 0x88B5;
+    static readonly TimeSpan Patience = TimeSpan.FromSeconds(3);
+
+    sealed class TwoRings : IDisposable
+    {
+        public VethWire Wire { get; }
+        public PacketRing Server { get; }
+        public PacketRing Far { get; }
+
+        public TwoRings(byte subnet, PacketRingOptions serverOptions)
+        {
+            Wire = VethWire.Create(subnet);
+            try
+            {
+                Server = Wire.RunInServerNamespace(() => PacketRing.Open(VethWire.ServerInterface, serverOptions));
+                Far = Wire.RunInFarNamespace(() => PacketRing.Open(VethWire.FarInterface, new PacketRingOptions { Version = PacketRingVersion.V2, RxBlockCount = 2 }));
+            }
+            catch
+            {
+                Server?.Dispose();
+                Wire.Dispose();
+                throw;
+            }
+        }
+
+        /// <summary>Sends one 60-byte frame to the server end carrying <paramref name="sequence"/>.</summary>
+        public void Send(int sequence)
+        {
+            Span<byte> f = Far.BeginFrame();
+            Assert.False(f.IsEmpty, "the far ring has no free transmit slot");
+            f[..60].Clear();
+            Wire.ServerMac.Write(f);
+            Wire.FarMac.Write(f[6..]);
+            BinaryPrimitives.WriteUInt16BigEndian(f[12..], TestEthertype);
+            BinaryPrimitives.WriteInt32BigEndian(f[14..], sequence);
+            Far.CommitFrame(60);
+            Far.Kick();
+        }
+
+        /// <summary>The next test frame the server ring hands out (other frames are released unseen), or null after <see cref="Patience"/>.</summary>
+        public (RxFrame Frame, int Sequence)? Receive(TimeSpan? patience = null)
+        {
+            var clock = Stopwatch.StartNew();
+            while (clock.Elapsed < (patience ?? Patience))
+            {
+                if (!Server.TryReceive(out RxFrame frame))
+                {
+                    Thread.Sleep(1);
+                    continue;
+                }
+                ReadOnlySpan<byte> bytes = Server.Frame(frame);
+                if (bytes.Length >= 18 && BinaryPrimitives.ReadUInt16BigEndian(bytes[12..]) == TestEthertype)
+                    return (frame, BinaryPrimitives.ReadInt32BigEndian(bytes[14..]));
+                Server.Release(frame);
+            }
+            return null;
+        }
+
+        public void Dispose()
+        {
+            Far.Dispose();
+            Server.Dispose();
+            Wire.Dispose();
+            Assert.False(NetNamespace.Exists(Wire.ServerNamespace) || NetNamespace.Exists(Wire.FarNamespace), "the wire's namespaces are left behind");
+        }
+    }
+
+    /// <summary>
+    /// V2: the driver holds slot 0's frame while the other three slots come and go. Wrapping around to slot 0, whose
+    /// status word still says TP_STATUS_USER because the driver has not given it back, must not hand out that frame
+    /// a second time; once released, the ring runs on.
+    /// </summary>
+    [Fact]
+    public void AV2SlotStillHeldIsNotHandedOutAgainWhenTheRingWrapsToIt()
+    {
+        StackOnWire.SkipUnlessAvailable();
+        using var rings = new TwoRings(84, new PacketRingOptions { Version = PacketRingVersion.V2, RxBlockSize = 4096, RxFrameSize = 2048, RxBlockCount = 2 });
+        rings.Send(0);
+        var held = rings.Receive() ?? throw new Xunit.Sdk.XunitException("frame 0 never arrived");
+        Assert.Equal(0, held.Sequence);
+        for (int i = 1; i < 4; i++)
+        {
+            rings.Send(i);
+            var f = rings.Receive() ?? throw new Xunit.Sdk.XunitException($"frame {i} never arrived");
+            Assert.Equal(i, f.Sequence);
+            rings.Server.Release(f.Frame);
+        }
+        var again = rings.Receive(TimeSpan.FromMilliseconds(200));
+        Assert.True(again == null, $"frame {again?.Sequence} was handed out again from a slot the driver still holds");
+        Assert.False(rings.Server.HasReceived, "the ring reports a frame while its next slot is still held by the driver");
+        rings.Server.Release(held.Frame);
+        rings.Send(4);
+        Assert.Equal(4, rings.Receive()?.Sequence);
+    }
+
+    /// <summary>
+    /// V3: the driver holds a frame of block 0 while block 1 is taken and given back. Wrapping around to block 0,
+    /// whose block status still says TP_STATUS_USER, must not open it again (handing its frames out twice and
+    /// overwriting the count of frames still out); once released, the ring runs on.
+    /// </summary>
+    [Fact]
+    public void AV3BlockStillHeldIsNotOpenedAgainWhenTheRingWrapsToIt()
+    {
+        StackOnWire.SkipUnlessAvailable();
+        using var rings = new TwoRings(85, new PacketRingOptions { Version = PacketRingVersion.V3, RxBlockSize = 4096, RxBlockCount = 2, RetireTimeoutMs = 1 });
+        rings.Send(0);
+        var held = rings.Receive() ?? throw new Xunit.Sdk.XunitException("frame 0 never arrived");
+        Assert.Equal(0, held.Sequence);
+        Assert.Equal(0, held.Frame.Block);
+        rings.Send(1);
+        var second = rings.Receive() ?? throw new Xunit.Sdk.XunitException("frame 1 never arrived");
+        Assert.Equal(1, second.Sequence);
+        Assert.Equal(1, second.Frame.Block);
+        rings.Server.Release(second.Frame);
+        var again = rings.Receive(TimeSpan.FromMilliseconds(200));
+        Assert.True(again == null, $"frame {again?.Sequence} was handed out again from a block the driver still holds");
+        Assert.False(rings.Server.HasReceived, "the ring reports a frame while its next block is still held by the driver");
+        rings.Server.Release(held.Frame);
+        rings.Send(2);
+        Assert.Equal(2, rings.Receive()?.Sequence);
+    }
+}
