@@ -363,6 +363,8 @@ public sealed class MonitorDispatcher : Dispatcher
     public void SpawnOn(int to, Func<Dispatcher> image, Action<MonitorReply<DispatcherId>> onReply)
     {
         AssertOnCore();
+        // Checked before the image's handle exists: a request that cannot be sent leaves no handle and no pending entry.
+        if ((uint)to >= (uint)CoreCount) throw new ArgumentOutOfRangeException(nameof(to), to, $"core index must be 0..{CoreCount - 1}");
         if (to == CoreIndex)
         {
             onReply(StartLocal(image));
