@@ -312,7 +312,21 @@ public sealed class MonitorDispatcher : Dispatcher
         SendTo(from, new CapabilityMessages.Delivered(t.Tag, e));
     }
 
-    protected internal override void OnStop() => _pageTable?.Dispose();
+    /// <summary>
+    /// The core stops: no reply can be received any more, so every spawn and bind still waiting for one is answered
+    /// here with an error (each requester is told exactly once, by a reply or by this).
+    /// </summary>
+    protected internal override void OnStop()
+    {
+        _pageTable?.Dispose();
+        var stopped = new OperationCanceledException($"core #{CoreIndex} stopped before its request to another monitor was answered");
+        var spawns = _pendingSpawns.Values.ToArray();
+        var binds = _pendingBinds.Values.ToArray();
+        _pendingSpawns.Clear();
+        _pendingBinds.Clear();
+        foreach (var onReply in spawns) onReply(new(default, stopped));
+        foreach (var onBound in binds) onBound(new(null, stopped));
+    }
 
     /// <summary>Registers the handler for an extension message type (≥ <see cref="MonitorMessages.FirstExtension"/>, except the agreement's and the capability transfer's).</summary>
     public void RegisterHandler(byte type, MonitorHandler handler)
@@ -363,6 +377,8 @@ public sealed class MonitorDispatcher : Dispatcher
     public void SpawnOn(int to, Func<Dispatcher> image, Action<MonitorReply<DispatcherId>> onReply)
     {
         AssertOnCore();
+        // Checked before the image's handle exists: a request that cannot be sent leaves no handle and no pending entry.
+        if ((uint)to >= (uint)CoreCount) throw new ArgumentOutOfRangeException(nameof(to), to, $"core index must be 0..{CoreCount - 1}");
         if (to == CoreIndex)
         {
             onReply(StartLocal(image));
