@@ -49,7 +49,7 @@ public static class PingPongMeasurement
             WarmUp(() => Stamped(toPeer, fromPeer, scratchSigned));
             for (int i = 0; i < samples; i += Batch) Stamped(toPeer, fromPeer, oneway.AsSpan(i, Math.Min(Batch, samples - i)));
             WarmUp(() => Pipelined(toPeer, fromPeer));
-            var tput = new double[64];
+            var tput = new double[ThroughputRepetitions];
             for (int r = 0; r < tput.Length; r++) tput[r] = 1000.0 * ThroughputBatch / Pipelined(toPeer, fromPeer);
             WarmUp(() => RoundTripsReceive(toPeer, fromPeer, scratch));
             Fill(rttReceive, toPeer, fromPeer, RoundTripsReceive);
@@ -144,6 +144,8 @@ public static class PingPongMeasurement
     }
 
     const int ThroughputBatch = 4096;
+    /// <summary>Timed throughput batches per round (the native reference's <c>reps</c>).</summary>
+    internal const int ThroughputRepetitions = 64;
 
     /// <summary>One batch of 4096 sink messages closed by an echo; returns its cycles.</summary>
     static double Pipelined(BenchmarkSender toPeer, UrpcReceiver fromPeer)
