@@ -14,7 +14,7 @@ public sealed record PingPongResult(double RttMedian, double RttP10, double RttP
 /// The C# twin of <c>native/urpc_pingpong.c</c>: the same phases, sample counts and statistics on the kernel's
 /// URPC ring (<see cref="PeerRings"/>: <see cref="UrpcSender"/> and <see cref="UrpcReceiver"/>), with the caller pinned
 /// to core a and a <see cref="UrpcPeer"/> pinned to core b.
-/// Each round trip is timed by its own TSC pair, and the median over all samples is reported, exactly as in C.
+/// Each round trip is timed by its own TSC pair, and the median over all samples is reported, as in C (<see cref="Summarise"/>).
 /// Loops run in batches, each phase after a warm-up of at least 1 s and 100 batches, so that tiered compilation has
 /// replaced them by optimized code with dynamic PGO, as in any .NET program. They are not marked
 /// AggressiveOptimization: that compiles them at once but without PGO, and on the Zen 5 VM of 2026-12-01 the round trip
@@ -49,20 +49,31 @@ public static class PingPongMeasurement
             WarmUp(() => Stamped(toPeer, fromPeer, scratchSigned));
             for (int i = 0; i < samples; i += Batch) Stamped(toPeer, fromPeer, oneway.AsSpan(i, Math.Min(Batch, samples - i)));
             WarmUp(() => Pipelined(toPeer, fromPeer));
-            var tput = new double[64];
+            var tput = new double[ThroughputRepetitions];
             for (int r = 0; r < tput.Length; r++) tput[r] = 1000.0 * ThroughputBatch / Pipelined(toPeer, fromPeer);
             WarmUp(() => RoundTripsReceive(toPeer, fromPeer, scratch));
             Fill(rttReceive, toPeer, fromPeer, RoundTripsReceive);
 
-            Array.Sort(rtt);
-            Array.Sort(oneway);
-            Array.Sort(tput);
-            Array.Sort(rttReceive);
-            Array.Sort(batches);
-            return new PingPongResult(rtt[samples / 2], rtt[(int)(0.1 * (samples - 1))], rtt[(int)(0.9 * (samples - 1))], batches[batches.Length / 2],
-                oneway[samples / 2], tput[tput.Length / 2], rttReceive[samples / 2]);
+            return Summarise(rtt, batches, oneway, tput, rttReceive);
         }
         finally { CoreAffinity.UnpinCurrentThread(); }
+    }
+
+    /// <summary>
+    /// The statistics the native reference prints, from the raw samples (sorted in place): medians as the suite's
+    /// median (<see cref="SampleSummary.MedianOfSorted{T}"/>, the mean of the two middle values of an even-sized
+    /// sample, as urpc_pingpong.c's <c>median_*</c>), p10/p90 at rank floor(q (n - 1)), as its <c>pct</c>.
+    /// </summary>
+    internal static PingPongResult Summarise(ulong[] rtt, double[] batches, long[] oneway, double[] tput, ulong[] rttReceive)
+    {
+        Array.Sort(rtt);
+        Array.Sort(oneway);
+        Array.Sort(tput);
+        Array.Sort(rttReceive);
+        Array.Sort(batches);
+        return new PingPongResult(SampleSummary.MedianOfSorted<ulong>(rtt), rtt[(int)(0.1 * (rtt.Length - 1))], rtt[(int)(0.9 * (rtt.Length - 1))],
+            SampleSummary.MedianOfSorted<double>(batches), SampleSummary.MedianOfSorted<long>(oneway), SampleSummary.MedianOfSorted<double>(tput),
+            SampleSummary.MedianOfSorted<ulong>(rttReceive));
     }
 
     delegate void Batcher(BenchmarkSender to, UrpcReceiver from, Span<ulong> dest);
@@ -133,6 +144,8 @@ public static class PingPongMeasurement
     }
 
     const int ThroughputBatch = 4096;
+    /// <summary>Timed throughput batches per round (the native reference's <c>reps</c>).</summary>
+    internal const int ThroughputRepetitions = 64;
 
     /// <summary>One batch of 4096 sink messages closed by an echo; returns its cycles.</summary>
     static double Pipelined(BenchmarkSender toPeer, UrpcReceiver fromPeer)

@@ -95,7 +95,7 @@ public static class UrpcVsNative
         MixedResult? mixed = null;
         if (o.Mixed)
         {
-            int batches = Math.Max(100, o.Samples / PingPongMeasurement.RttBatch / 4);
+            int batches = MixedBatches(o.Samples);
             stderr.WriteLine($"[urpc-vs-native] mixed pairings on one pair of C#-allocated rings: {o.Rounds} rounds x 4 pairings x {batches} batches of {PingPongMeasurement.RttBatch} round trips");
             mixed = MixedPingPong.Run(library, o.Cores, batches, o.Rounds);
             stdout.WriteLine();
@@ -112,6 +112,9 @@ public static class UrpcVsNative
         return o.Check && !met ? 1 : 0;
     }
 
+    /// <summary>Batches of 64 round trips per pairing and round of the mixed diagnostic.</summary>
+    static int MixedBatches(int samples) => Math.Max(100, samples / PingPongMeasurement.RttBatch / 4);
+
     static string Line(string name, PingPongResult r, double ghz) => string.Create(CultureInfo.InvariantCulture,
         $"| {name,-39} | {r.RttMedian,8:F0} ({r.RttMedian / ghz,7:F1} ns)   | {r.RttP10,8:F0} .. {r.RttP90,-7:F0} | {r.RttBatchMedian,22:F1} | {r.OneWayMedian,22:F0} | {r.MsgsPerKcycle,22:F2} |");
 
@@ -120,50 +123,55 @@ public static class UrpcVsNative
                            "C: gcc without profile feedback";
 
     /// <summary>The reference built with gcc's -falign-loops=<paramref name="AlignLoops"/>, and its medians.</summary>
-    sealed record NativeLayout(int AlignLoops, PingPongResult Result);
+    internal sealed record NativeLayout(int AlignLoops, PingPongResult Result);
 
-    static void Save(UrpcVsNativeOptions o, PingPongResult n, IReadOnlyList<NativeLayout> layouts, PingPongResult m, double ratio, double batchRatio, double ghz, int rounds, MixedResult? mixed)
+    internal static void Save(UrpcVsNativeOptions o, PingPongResult n, IReadOnlyList<NativeLayout> layouts, PingPongResult m, double ratio, double batchRatio, double ghz, int rounds, MixedResult? mixed)
     {
         var meta = RunMeta.Describe("urpc-vs-native", [o.Cores.Local, o.Cores.Remote], $"samples={o.Samples};rounds={o.Rounds}{(layouts.Count > 0 ? ";layouts" : "")}");
         meta.Notes.Add($"native C reference built with {n.Build} (as the binary reports it)");
         meta.Notes.Add(JitNote);
         foreach (var l in layouts) meta.Notes.Add($"also built with {l.Result.Build} (as the binary reports it): rows with align_loops={l.AlignLoops} in Param");
         string param = $"cores={o.Cores};slots=16;samples={o.Samples};rounds={rounds}";
-        ResultRow Row(string series, string metric, string unit, double v, bool cycles, string note = "", string paramExtra = "") => new()
+        // Samples: the values behind one row's statistic over all rounds (per-round-trip samples, 64-round-trip
+        // batches, throughput repetitions, or the mixed pairing's batches).
+        int roundTrips = o.Samples * rounds, batchMeans = Math.Max(1, o.Samples / PingPongMeasurement.RttBatch) * rounds;
+        int throughputBatches = PingPongMeasurement.ThroughputRepetitions * rounds;
+        int mixedBatches = mixed == null ? 0 : MixedBatches(o.Samples) * o.Rounds;
+        ResultRow Row(string series, string metric, string unit, double v, bool cycles, string note = "", string paramExtra = "", int? samples = null) => new()
         {
             Experiment = "urpc-vs-native", Series = series, Cores = 2, Param = param + paramExtra, Metric = metric, Unit = unit,
             Median = Math.Round(v, 3), CiLow = double.NaN, CiHigh = double.NaN,
-            MedianNs = cycles ? Math.Round(v / ghz, 3) : double.NaN, Samples = o.Samples * rounds, Note = note,
+            MedianNs = cycles ? Math.Round(v / ghz, 3) : double.NaN, Samples = samples ?? roundTrips, Note = note,
         };
         var rows = new List<ResultRow>
         {
             Row("native C", "rtt_cycles", "cycles", n.RttMedian, true, $"built with {n.Build}"),
             Row("C# URPC ring", "rtt_cycles", "cycles", m.RttMedian, true),
             Row("C# UrpcReceiver.Receive()", "rtt_cycles", "cycles", m.RttReceiveMedian, true),
-            Row("native C", "rtt_batch64_cycles", "cycles", n.RttBatchMedian, true),
-            Row("C# URPC ring", "rtt_batch64_cycles", "cycles", m.RttBatchMedian, true),
-            Row("C#/native", "rtt_batch64_ratio", "ratio", batchRatio, false, JitNote),
+            Row("native C", "rtt_batch64_cycles", "cycles", n.RttBatchMedian, true, samples: batchMeans),
+            Row("C# URPC ring", "rtt_batch64_cycles", "cycles", m.RttBatchMedian, true, samples: batchMeans),
+            Row("C#/native", "rtt_batch64_ratio", "ratio", batchRatio, false, JitNote, samples: batchMeans),
             Row("native C", "oneway_stamped_cycles", "cycles", n.OneWayMedian, true),
             Row("C# URPC ring", "oneway_stamped_cycles", "cycles", m.OneWayMedian, true),
-            Row("native C", "msgs_per_kcycle", "msgs/kcycle", n.MsgsPerKcycle, false),
-            Row("C# URPC ring", "msgs_per_kcycle", "msgs/kcycle", m.MsgsPerKcycle, false),
+            Row("native C", "msgs_per_kcycle", "msgs/kcycle", n.MsgsPerKcycle, false, samples: throughputBatches),
+            Row("C# URPC ring", "msgs_per_kcycle", "msgs/kcycle", m.MsgsPerKcycle, false, samples: throughputBatches),
             Row("C#/native", "rtt_ratio", "ratio", ratio, false, $"target <= {Target}; {JitNote}"),
         };
         foreach (var l in layouts)
         {
             string extra = $";align_loops={l.AlignLoops}", series = $"native C, -falign-loops={l.AlignLoops}";
             rows.Add(Row(series, "rtt_cycles", "cycles", l.Result.RttMedian, true, $"built with {l.Result.Build}", extra));
-            rows.Add(Row(series, "rtt_batch64_cycles", "cycles", l.Result.RttBatchMedian, true, paramExtra: extra));
+            rows.Add(Row(series, "rtt_batch64_cycles", "cycles", l.Result.RttBatchMedian, true, paramExtra: extra, samples: batchMeans));
             rows.Add(Row($"C#/native, -falign-loops={l.AlignLoops}", "rtt_ratio_layout", "ratio", m.RttMedian / l.Result.RttMedian, false,
                 "C# against the same C source built with this loop alignment (the rtt_ratio row is against gcc's default)", extra));
         }
         if (mixed != null)
         {
             const string Mixed = "mixed pairing on one pair of C#-allocated rings (C = native/urpc_loops.c loaded into this process), median of 64-round-trip batch means";
-            rows.Add(Row("mixed C# pinger, C# echo", "rtt_batch64_cycles", "cycles", mixed.CsPingerCsEcho, true, Mixed));
-            rows.Add(Row("mixed C pinger, C# echo", "rtt_batch64_cycles", "cycles", mixed.CPingerCsEcho, true, Mixed));
-            rows.Add(Row("mixed C# pinger, C echo", "rtt_batch64_cycles", "cycles", mixed.CsPingerCEcho, true, Mixed));
-            rows.Add(Row("mixed C pinger, C echo", "rtt_batch64_cycles", "cycles", mixed.CPingerCEcho, true, Mixed));
+            rows.Add(Row("mixed C# pinger, C# echo", "rtt_batch64_cycles", "cycles", mixed.CsPingerCsEcho, true, Mixed, samples: mixedBatches));
+            rows.Add(Row("mixed C pinger, C# echo", "rtt_batch64_cycles", "cycles", mixed.CPingerCsEcho, true, Mixed, samples: mixedBatches));
+            rows.Add(Row("mixed C# pinger, C echo", "rtt_batch64_cycles", "cycles", mixed.CsPingerCEcho, true, Mixed, samples: mixedBatches));
+            rows.Add(Row("mixed C pinger, C echo", "rtt_batch64_cycles", "cycles", mixed.CPingerCEcho, true, Mixed, samples: mixedBatches));
         }
         ResultsFile.Write(o.OutDir!, rows);
         meta.Status = "complete";

@@ -60,7 +60,9 @@ public static class SuiteRun
         meta.Save(o.OutDir);
 
         PrintSummary(stdout, lines, o, meta);
-        if (o.HistoryPath != null && rows.Count > 0)
+        if (o.HistoryPath != null && HistorySkipReason(PlantedSendDelay.Cycles, meta) is { } skip)
+            stdout.WriteLine($"History: not appended ({skip})");
+        else if (o.HistoryPath != null && rows.Count > 0)
         {
             var set = ResultSet.Load(Path.Combine(o.OutDir, BdnFolder));
             var records = HistoryRows(set, meta, profile, o.Cores);
@@ -70,6 +72,15 @@ public static class SuiteRun
         foreach (var i in meta.Incomplete) stderr.WriteLine($"error: {i}");
         return meta.Status == "complete" ? 0 : 3;
     }
+
+    /// <summary>
+    /// Why this run's medians must not enter the history, or null: the history holds only complete runs of the
+    /// unmodified send path (a run with a planted slowdown or an incomplete run is never recorded).
+    /// </summary>
+    public static string? HistorySkipReason(long plantedSendDelayCycles, RunMeta meta) =>
+        plantedSendDelayCycles != 0 ? $"a planted slowdown of {plantedSendDelayCycles} cycles per send was active"
+        : meta.Status != "complete" ? $"the run is {meta.Status}: {string.Join("; ", meta.Incomplete)}"
+        : null;
 
     /// <summary>History lines for one side of a run: pooled medians of each benchmark in <paramref name="set"/>.</summary>
     public static List<HistoryRecord> HistoryRows(ResultSet set, RunMeta meta, string profile, BenchmarkCores cores)

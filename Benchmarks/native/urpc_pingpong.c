@@ -97,6 +97,12 @@ static int cmp_double(const void *x, const void *y)
 
 static uint64_t pct(uint64_t *sorted, long n, double q) { return sorted[(long)(q * (n - 1))]; }
 
+/* Medians of sorted samples as the C# side takes them (SampleSummary.MedianOfSorted): the middle value, or the mean of
+   the two middle values of an even-sized sample. */
+static double median_u64(const uint64_t *s, long n) { return n % 2 ? (double)s[n / 2] : 0.5 * ((double)s[n / 2 - 1] + (double)s[n / 2]); }
+static double median_i64(const int64_t *s, long n) { return n % 2 ? (double)s[n / 2] : 0.5 * ((double)s[n / 2 - 1] + (double)s[n / 2]); }
+static double median_double(const double *s, long n) { return n % 2 ? s[n / 2] : 0.5 * (s[n / 2 - 1] + s[n / 2]); }
+
 int main(int argc, char **argv)
 {
     int core_a = 0, slots = 16;
@@ -191,12 +197,12 @@ int main(int argc, char **argv)
     printf("cores %d,%d\n", core_a, core_b);
     printf("slots %d\n", slots);
     printf("samples %ld\n", samples);
-    printf("rtt_median_cycles %lu\n", (unsigned long)pct(rtt, samples, 0.5));
+    printf("rtt_median_cycles %.1f\n", median_u64(rtt, samples));
     printf("rtt_p10_cycles %lu\n", (unsigned long)pct(rtt, samples, 0.1));
     printf("rtt_p90_cycles %lu\n", (unsigned long)pct(rtt, samples, 0.9));
-    printf("rtt_batch_median_cycles %.1f\n", rtt_batch[batches / 2]);
-    printf("oneway_median_cycles %ld\n", (long)oneway[samples / 2]);
-    printf("throughput_msgs_per_kcycle %.3f\n", tput[reps / 2]);
+    printf("rtt_batch_median_cycles %.1f\n", median_double(rtt_batch, batches));
+    printf("oneway_median_cycles %.1f\n", median_i64(oneway, samples));
+    printf("throughput_msgs_per_kcycle %.3f\n", median_double(tput, reps));
     free(rtt); free(oneway); free(tput); free(rtt_batch);
     return 0;
 }
