@@ -37,6 +37,21 @@ public class ScriptTests
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
     }
 
+    /// <summary>
+    /// A stand-in for dotnet in <paramref name="root"/>/fake-bin: build succeeds; test runs <paramref name="onTest"/>
+    /// with $name (the project's name) and $dir (its --results-directory) set, and a shell function
+    /// <c>trx OUTCOME FILE</c> that writes a .trx of 3 passed tests, none failed, with that outcome.
+    /// </summary>
+    static void FakeDotnet(string root, string onTest) => Script(Path.Combine(root, "fake-bin", "dotnet"), $$"""
+        #!/bin/sh
+        [ "$1" = build ] && exit 0
+        name=$(basename "$2" .csproj); dir=""
+        while [ $# -gt 0 ]; do [ "$1" = --results-directory ] && dir=$2; shift; done
+        mkdir -p "$dir"
+        trx() { printf '<TestRun><ResultSummary outcome="%s">\n<Counters total="3" executed="3" passed="3" failed="0" error="0" />\n</ResultSummary></TestRun>\n' "$1" > "$dir/$2.trx"; }
+        {{onTest}}
+        """);
+
     static void Copy(string rel, string toRoot)
     {
         string dest = Path.Combine(toRoot, rel);
@@ -59,20 +74,16 @@ public class ScriptTests
             Directory.CreateDirectory(Path.Combine(root, "tests", t));
             File.WriteAllText(Path.Combine(root, "tests", t, t + ".csproj"), "<Project />");
         }
-        Script(Path.Combine(root, "fake-bin", "dotnet"), """
-            #!/bin/sh
-            [ "$1" = build ] && exit 0
-            name=$(basename "$2" .csproj); dir=""
-            while [ $# -gt 0 ]; do [ "$1" = --results-directory ] && dir=$2; shift; done
-            if [ "$name" = Crashes.Tests ]; then outcome=Failed; rc=1; else outcome=Completed; rc=0; fi
-            printf '<TestRun><ResultSummary outcome="%s">\n<Counters total="3" executed="3" passed="3" failed="0" error="0" />\n</ResultSummary></TestRun>\n' "$outcome" > "$dir/$name.trx"
-            exit $rc
+        FakeDotnet(root, """
+            if [ "$name" = Crashes.Tests ]; then trx Failed "$name"; exit 1; fi
+            trx Completed "$name"
             """);
         var (code, output) = Bash(root, "run-tests.sh", Path.Combine(root, "fake-bin"));
         Assert.Equal(1, code);
         Assert.EndsWith("6 passed, 1 failed, 0 skipped", output.TrimEnd());
         Assert.Contains("Crashes.Tests: the test run failed", output);
     }
+
     [Fact]
     public void CiCountsADebugKernelTestRunWhoseTestHostCrashedAsFailed()
     {
@@ -91,12 +102,8 @@ public class ScriptTests
         foreach (var e in new[] { "run-all-quick", "run-all-cli", "bundle" })
             Script(Path.Combine(root, "tests", "e2e", e + ".sh"), "#!/bin/sh\necho \"1 passed, 0 failed\"\n");
         Script(Path.Combine(root, "Benchmarks", "ci-regression.sh"), "#!/bin/sh\necho \"urpc-regression: no regression\"\n");
-        Script(Path.Combine(root, "fake-bin", "dotnet"), """
-            #!/bin/sh
-            [ "$1" = build ] && exit 0
-            dir=""; while [ $# -gt 0 ]; do [ "$1" = --results-directory ] && dir=$2; shift; done
-            mkdir -p "$dir"
-            printf '<TestRun><ResultSummary outcome="Failed">\n<Counters total="3" executed="3" passed="3" failed="0" error="0" />\n</ResultSummary></TestRun>\n' > "$dir/kernel-debug.trx"
+        FakeDotnet(root, """
+            trx Failed kernel-debug
             echo "Passed!  - Failed:     0, Passed:     3"
             exit 1
             """);
@@ -105,6 +112,7 @@ public class ScriptTests
         Assert.EndsWith("10 passed, 1 failed, 0 skipped", output.TrimEnd());
         Assert.Contains("kernel tests in Debug: the test run failed", output);
     }
+
     [Fact]
     public void DevicePrepareSizesACheckoutWithADeletedTrackedFile()
     {
@@ -130,6 +138,7 @@ public class ScriptTests
         Assert.True(code == 0, $"prepare.sh exited {code}:\n{output}");
         Assert.Contains("to send (limit 64 MiB)", output);
     }
+
     [Fact]
     public void InstallDepsFindsLighttpdInUsrSbinOffAUsersPath()
     {

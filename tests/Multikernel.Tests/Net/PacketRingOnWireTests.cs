@@ -68,6 +68,29 @@ public class PacketRingOnWireTests
             return null;
         }
 
+        /// <summary>Sends frame <paramref name="sequence"/> from the far end and takes it from the server's ring.</summary>
+        public RxFrame SendAndReceive(int sequence)
+        {
+            Send(sequence);
+            var f = Receive() ?? throw new Xunit.Sdk.XunitException($"frame {sequence} never arrived");
+            Assert.Equal(sequence, f.Sequence);
+            return f.Frame;
+        }
+
+        /// <summary>
+        /// With <paramref name="held"/> still held by the driver and the ring wrapped around to its <paramref name="unit"/>
+        /// (slot or block), nothing is handed out and nothing reported received; once it is released, frame
+        /// <paramref name="next"/> arrives.
+        /// </summary>
+        public void HeldIsNotHandedOutAgainThenTheRingRunsOn(RxFrame held, string unit, int next)
+        {
+            var again = Receive(TimeSpan.FromMilliseconds(200));
+            Assert.True(again == null, $"frame {again?.Sequence} was handed out again from a {unit} the driver still holds");
+            Assert.False(Server.HasReceived, $"the ring reports a frame while its next {unit} is still held by the driver");
+            Server.Release(held);
+            SendAndReceive(next);
+        }
+
         public void Dispose()
         {
             Far.Dispose();
@@ -87,22 +110,9 @@ public class PacketRingOnWireTests
     {
         StackOnWire.SkipUnlessAvailable();
         using var rings = new TwoRings(84, new PacketRingOptions { Version = PacketRingVersion.V2, RxBlockSize = 4096, RxFrameSize = 2048, RxBlockCount = 2 });
-        rings.Send(0);
-        var held = rings.Receive() ?? throw new Xunit.Sdk.XunitException("frame 0 never arrived");
-        Assert.Equal(0, held.Sequence);
-        for (int i = 1; i < 4; i++)
-        {
-            rings.Send(i);
-            var f = rings.Receive() ?? throw new Xunit.Sdk.XunitException($"frame {i} never arrived");
-            Assert.Equal(i, f.Sequence);
-            rings.Server.Release(f.Frame);
-        }
-        var again = rings.Receive(TimeSpan.FromMilliseconds(200));
-        Assert.True(again == null, $"frame {again?.Sequence} was handed out again from a slot the driver still holds");
-        Assert.False(rings.Server.HasReceived, "the ring reports a frame while its next slot is still held by the driver");
-        rings.Server.Release(held.Frame);
-        rings.Send(4);
-        Assert.Equal(4, rings.Receive()?.Sequence);
+        var held = rings.SendAndReceive(0);
+        for (int i = 1; i < 4; i++) rings.Server.Release(rings.SendAndReceive(i));
+        rings.HeldIsNotHandedOutAgainThenTheRingRunsOn(held, "slot", next: 4);
     }
 
     /// <summary>
@@ -115,20 +125,11 @@ public class PacketRingOnWireTests
     {
         StackOnWire.SkipUnlessAvailable();
         using var rings = new TwoRings(85, new PacketRingOptions { Version = PacketRingVersion.V3, RxBlockSize = 4096, RxBlockCount = 2, RetireTimeoutMs = 1 });
-        rings.Send(0);
-        var held = rings.Receive() ?? throw new Xunit.Sdk.XunitException("frame 0 never arrived");
-        Assert.Equal(0, held.Sequence);
-        Assert.Equal(0, held.Frame.Block);
-        rings.Send(1);
-        var second = rings.Receive() ?? throw new Xunit.Sdk.XunitException("frame 1 never arrived");
-        Assert.Equal(1, second.Sequence);
-        Assert.Equal(1, second.Frame.Block);
-        rings.Server.Release(second.Frame);
-        var again = rings.Receive(TimeSpan.FromMilliseconds(200));
-        Assert.True(again == null, $"frame {again?.Sequence} was handed out again from a block the driver still holds");
-        Assert.False(rings.Server.HasReceived, "the ring reports a frame while its next block is still held by the driver");
-        rings.Server.Release(held.Frame);
-        rings.Send(2);
-        Assert.Equal(2, rings.Receive()?.Sequence);
+        var held = rings.SendAndReceive(0);
+        Assert.Equal(0, held.Block);
+        var second = rings.SendAndReceive(1);
+        Assert.Equal(1, second.Block);
+        rings.Server.Release(second);
+        rings.HeldIsNotHandedOutAgainThenTheRingRunsOn(held, "block", next: 2);
     }
 }
