@@ -24,6 +24,26 @@ public sealed unsafe class HardwarePageTableTests
         return (ulong)p + Page;
     }
 
+    /// <summary>
+    /// Maps <see cref="Pages"/> frames from <paramref name="frameOffset"/> read-write for space 7 at a free range and
+    /// returns its address. Another thread of this process (the runtime's) may map into the range between
+    /// <see cref="FreeRange"/> and the map; the map then refuses it (EEXIST, having unmapped what it mapped) and a fresh
+    /// range is tried.
+    /// </summary>
+    static ulong MapAtAFreeRange(HardwarePageTable table, long frameOffset)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            ulong va = FreeRange();
+            try
+            {
+                table.Map(spaceId: 7, va, frameOffset, Pages, PageRights.ReadWrite);
+                return va;
+            }
+            catch (InvalidOperationException e) when (attempt < 5 && e.Message.Contains("errno 17", StringComparison.Ordinal)) { }
+        }
+    }
+
     /// <summary>The VMAs of this process that overlap [va, va + bytes), as /proc/self/maps lists them.</summary>
     static List<(ulong Start, ulong End, string Perms)> VmasIn(ulong va, ulong bytes)
     {
@@ -47,9 +67,8 @@ public sealed unsafe class HardwarePageTableTests
         {
             Assert.Equal(0, LinuxVm.ftruncate(fd, 8 * Page));
             using var table = new HardwarePageTable(fd);
-            ulong va = FreeRange();
             const long frameOffset = 2 * Page;
-            table.Map(spaceId: 7, va, frameOffset, Pages, PageRights.ReadWrite);
+            ulong va = MapAtAFreeRange(table, frameOffset);
 
             var mapped = VmasIn(va, Pages * Page);
             Assert.Equal(Pages, mapped.Count);
@@ -113,10 +132,10 @@ public sealed unsafe class HardwarePageTableTests
         try
         {
             Assert.Equal(0, LinuxVm.ftruncate(fd, 8 * Page));
-            ulong va = FreeRange();
+            ulong va;
             using (var table = new HardwarePageTable(fd))
             {
-                table.Map(spaceId: 7, va, 0, Pages, PageRights.ReadWrite);
+                va = MapAtAFreeRange(table, 0);
                 // (2^52 + 1) pages of 4 KiB are 2^64 + 4096 bytes: 4096 once the length wraps.
                 var huge = new MmuChange(7, va, (1L << 52) + 1, op);
                 Assert.Throws<ArgumentException>(() => table.Apply(huge));
