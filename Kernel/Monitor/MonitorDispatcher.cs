@@ -40,6 +40,7 @@ public sealed class MonitorDispatcher : Dispatcher
     readonly Dictionary<ulong, Action<MonitorReply<DispatcherId>>> _pendingSpawns = new();
     readonly Dictionary<ulong, Action<MonitorReply<UrpcBinding>>> _pendingBinds = new();
     readonly Dictionary<ulong, Action> _pendingPings = new();
+    internal int PendingPings => _pendingPings.Count;
     readonly MonitorHandler?[] _handlers = new MonitorHandler?[256];
     readonly List<UrpcBinding> _bindings = new();
     readonly List<BroadcastChannel> _broadcasts = new();
@@ -363,7 +364,7 @@ public sealed class MonitorDispatcher : Dispatcher
     /// <summary>Pings the monitor on core index <paramref name="to"/>; <paramref name="onPong"/> runs here when it answers.</summary>
     public void Ping(int to, Action onPong)
     {
-        AssertOnCore();
+        AssertPeer(to); // before anything is recorded: a refused ping leaves no pending entry
         ulong token = ++_nextRequest;
         _pendingPings[token] = onPong;
         SendTo(to, new MonitorMessages.Ping(token, CoreIndex));

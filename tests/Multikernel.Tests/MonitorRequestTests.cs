@@ -36,6 +36,19 @@ public class MonitorRequestTests
         Assert.False(image.IsAlive, "the refused spawn left the image's GC handle allocated");
     }
 
+    [Fact]
+    public async Task APingToItsOwnCoreOrOneNotBootedIsRefusedAndLeavesNothingPending()
+    {
+        using var mk = MultikernelSystem.Boot();
+        var pending = await mk.CallOn(0, m =>
+        {
+            Assert.Throws<ArgumentException>(() => m.Ping(m.CoreCount, () => { }));
+            Assert.Throws<ArgumentException>(() => m.Ping(m.CoreIndex, () => { }));
+            return m.PendingPings;
+        });
+        Assert.Equal(0, pending);
+    }
+
     /// <summary>
     /// A spawn or a bind from core 0 whose reply comes only after core 0 has stopped (core 1 is held until then: by the
     /// spawned image itself, or by a host call the bind request queues behind) still completes once the system is down.
