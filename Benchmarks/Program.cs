@@ -158,6 +158,15 @@ public static class Program
                 Console.Error.WriteLine("error: --plant-current-delay only applies with --against; for a plain run set URPC_PLANTED_SEND_DELAY_CYCLES=N in the environment");
                 return CompareRun.ExitBadInput;
             }
+            // A plain run has no second build to interleave with or compare against: these would be ignored.
+            foreach (Option abOnly in new Option[] { rounds, threshold, alpha, confirm })
+            {
+                if (pr.GetResult(abOnly) is { Implicit: false })
+                {
+                    Console.Error.WriteLine($"error: {abOnly.Name} only applies to an A/B run (--against REV or --baseline-build PATH); a plain run measures this build once");
+                    return CompareRun.ExitBadInput;
+                }
+            }
             return SuiteRun.Execute(new SuiteRunOptions(profile, pr.GetValue(filter), c, pr.GetValue(outDir) ?? RepoPaths.DefaultRunFolder(), hist), Console.Out, Console.Error);
         });
         return cmd;

@@ -56,4 +56,21 @@ public class BenchmarksCliTests : IDisposable
         Assert.Equal(2, code);
         Assert.Contains("--history", err);
     }
+
+    /// <summary>Options that only shape an A/B run are refused on a plain run instead of being ignored: a user who
+    /// asks for 5 rounds or a 2% threshold must not get a single run judged by nothing.</summary>
+    [Theory]
+    [InlineData("--rounds", "5")]
+    [InlineData("--threshold", "2%")]
+    [InlineData("--alpha", "0.01")]
+    [InlineData("--confirm-rounds", "3")]
+    public void A_b_only_option_on_a_plain_run_is_refused(string option, string value)
+    {
+        // The filter matches nothing, so a regression of this check costs a BenchmarkDotNet start, not a suite run.
+        var (code, err) = Main("run", "--filter", "NoSuchBenchmark*", "--out", Path.Combine(_dir, "out"), option, value);
+        Assert.Equal(2, code);
+        Assert.Contains(option, err);
+        Assert.Contains("--against", err);
+        Assert.False(Directory.Exists(Path.Combine(_dir, "out")));
+    }
 }
