@@ -116,6 +116,30 @@ public class HistoryAndNativeTests : IDisposable
         }
     }
 
+    /// <summary>The mixed pairings' C# pinger checks every echo as the C pinger does: a batch with one wrong echo is
+    /// reported as 0 (a failure), one with right echoes as a positive mean.</summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Mixed_csharp_pinger_checks_every_echo(bool corruptOne)
+    {
+        using var rings = new PeerRings(16);
+        var echo = new Thread(() =>
+        {
+            for (int i = 0; i < PingPongMeasurement.RttBatch; i++)
+            {
+                var m = rings.PeerInbox.Receive();
+                ulong v = PeerMessages.Echo.Decode(in m).Value;
+                rings.PeerOutbox.Send(new PeerMessages.Echo(corruptOne && i == 37 ? v + 1 : v));
+            }
+        }) { IsBackground = true };
+        echo.Start();
+        double cycles = MixedPingPong.CSharpPingerBatch(rings.ToPeer, rings.FromPeer);
+        Assert.True(echo.Join(TimeSpan.FromSeconds(10)));
+        if (corruptOne) Assert.Equal(0, cycles);
+        else Assert.True(cycles > 0, $"round trip {cycles}");
+    }
+
     /// <summary>Each urpc-vs-native results row counts the values its statistic was taken over, across all rounds.</summary>
     [Fact]
     public void Samples_count_the_values_behind_each_row()
