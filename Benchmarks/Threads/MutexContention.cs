@@ -13,7 +13,8 @@ namespace Benchmarks.Threads;
 /// domain with one dispatcher per core, each thread yielding to its dispatcher every 64 iterations so that the
 /// dispatcher polls its messages) and on pinned host threads (a Monitor, <c>lock</c>). For each T: one untimed batch,
 /// then <c>batches</c> timed ones; prints the median and minimum wall time per acquisition (all threads' acquisitions
-/// over the batch's elapsed time). Shows whether a contended mutex serialises on wake-ups (a lock convoy) rather than
+/// over the batch's elapsed time, timed alike for both: from releasing the created threads together to joining the
+/// last; creating them is not timed). Shows whether a contended mutex serialises on wake-ups (a lock convoy) rather than
 /// on the critical section.
 /// </summary>
 public static class MutexContention
@@ -60,15 +61,18 @@ public static class MutexContention
     static double MultikernelBatch(Domain domain, int threads, int iterations)
     {
         int cores = domain.DispatcherCount;
-        long counter = 0;
-        var sw = Stopwatch.StartNew();
+        long counter = 0, started = 0, finished = 0;
         var run = domain.RunMainAsync(async () =>
         {
             var mutex = new Mutex();
+            // As the host batch: the clock starts when every thread has been created and released together, and
+            // stops when the last one has been joined; spawning is not timed.
+            var start = new Multikernel.Threads.Barrier(threads + 1);
             var all = new List<UThread>(threads);
             for (int i = 0; i < threads; i++)
                 all.Add(UThread.SpawnOn(i % cores, async () =>
                 {
+                    await start.SignalAndWaitAsync();
                     for (int n = 1; n <= iterations; n++)
                     {
                         await mutex.LockAsync();
@@ -79,12 +83,14 @@ public static class MutexContention
                         if (n % YieldEvery == 0) await UThread.Yield();
                     }
                 }));
+            await start.SignalAndWaitAsync();
+            started = Stopwatch.GetTimestamp();
             foreach (var u in all) await u.Join();
+            finished = Stopwatch.GetTimestamp();
         });
         if (!run.Wait(TimeSpan.FromMinutes(2))) throw new TimeoutException("a contended-mutex batch did not finish within 2 minutes (a lost wake-up?)");
-        sw.Stop();
         if (counter != (long)threads * iterations) throw new InvalidOperationException($"mutual exclusion broken: {counter} increments, expected {(long)threads * iterations}");
-        return sw.Elapsed.TotalNanoseconds / counter;
+        return Stopwatch.GetElapsedTime(started, finished).TotalNanoseconds / counter;
     }
 
     /// <summary>One batch on pinned host threads with a Monitor; ns per acquisition.</summary>
