@@ -59,10 +59,6 @@ public sealed class MachineTopology
     public bool Contains(int cpu) => _byCpu.ContainsKey(cpu);
 
     /// <summary>
-    /// The NUMA node of core <paramref name="cpu"/> (an OS CPU number), or -1 for a CPU outside this topology, which
-    /// memory placement reads as "wherever first touch puts it". The one place that answers this question.
-    /// </summary>
-    /// <summary>
     /// The relative memory-access distance from NUMA node <paramref name="fromNode"/> to <paramref name="toNode"/>
     /// (the ACPI SLIT: 10 = local, larger = farther), read from sysfs; where the machine gave none, 10 within a node
     /// and 20 across nodes (Linux's defaults).
@@ -73,6 +69,10 @@ public sealed class MachineTopology
     /// <summary>True when <see cref="NodeDistance"/> comes from the machine's own table (sysfs), not the defaults.</summary>
     public bool HasNodeDistances => _nodeDistances != null;
 
+    /// <summary>
+    /// The NUMA node of core <paramref name="cpu"/> (an OS CPU number), or -1 for a CPU outside this topology, which
+    /// memory placement reads as "wherever first touch puts it". The one place that answers this question.
+    /// </summary>
     public int NumaNodeOf(int cpu) => _byCpu.TryGetValue(cpu, out var c) ? c.NumaNode : -1;
 
     public CorePairDistance Distance(int a, int b)
