@@ -5,7 +5,7 @@ using System.Runtime.InteropServices;
 namespace Multikernel.Hardware;
 
 /// <summary>
-/// A cycle counter: the x86 time-stamp counter read by a 12-byte <c>rdtsc</c> stub called through an
+/// A cycle counter: the x86 time-stamp counter read by a 10-byte <c>rdtsc</c> stub called through an
 /// unmanaged function pointer, calibrated against the monotonic clock at start-up. Where no invariant TSC is
 /// usable (not x86-64, or the CPU lacks constant_tsc), it falls back to <see cref="Stopwatch"/> ticks and says so
 /// in <see cref="Source"/>; <see cref="Frequency"/> is then the Stopwatch frequency.
