@@ -207,6 +207,39 @@ public class ForkJoinTests(BootedSystem booted, ITestOutputHelper output) : ICla
         Assert.Equal(999L * 1000 / 2, after);
     }
 
+    struct CountIterations : IReduceBody<long>
+    {
+        public long Execute(int lo, int hi, int worker) => (long)hi - lo;
+        public long Combine(long left, long right) => left + right;
+    }
+
+    /// <summary>
+    /// A dynamic loop whose chunk grid holds more chunks than an int counts (2^31 chunks of one iteration) is refused
+    /// before it runs, by For and by Reduce, instead of its chunk count wrapping negative and the loop returning
+    /// without running any iteration.
+    /// </summary>
+    [Fact]
+    public void DynamicLoopWithMoreChunksThanAnIntIsRefused()
+    {
+        using var domain = booted.NewDomain(1);
+        var (forOutcome, reduceOutcome) = BootedSystem.Wait(domain.RunOnMasterAsync(() =>
+        {
+            string f, r;
+            try
+            {
+                ForkJoin.For(int.MinValue, 0, new ThrowsAt { Bad = int.MinValue }, LoopSchedule.Dynamic, chunkSize: 1);
+                f = "For returned without running index int.MinValue";
+            }
+            catch (InvalidDataException e) { f = "ran: " + e.Message; }
+            catch (ArgumentOutOfRangeException e) { f = e.Message; }
+            try { r = $"Reduce returned {ForkJoin.Reduce(int.MinValue, 0, 0L, new CountIterations(), LoopSchedule.Dynamic, chunkSize: 1)} iterations"; }
+            catch (ArgumentOutOfRangeException e) { r = e.Message; }
+            return (f, r);
+        }));
+        Assert.Contains("2147483648 chunks, more than 2147483647", forOutcome);
+        Assert.Contains("2147483648 chunks, more than 2147483647", reduceOutcome);
+    }
+
     /// <summary>
     /// ForAsync parks the calling user thread for the join, so another thread of the master dispatcher runs
     /// meanwhile: here the worker's chunk can only finish after that thread has run. The master thread resumes on
