@@ -241,6 +241,28 @@ public class ForkJoinTests(BootedSystem booted, ITestOutputHelper output) : ICla
     }
 
     /// <summary>
+    /// A static loop over fewer iterations than the domain has dispatchers forks only the workers whose block holds
+    /// iterations: a worker with an empty block gets no fork message, so it runs no chunk and sends no completion.
+    /// </summary>
+    [Fact]
+    public void StaticLoopForksOnlyWorkersWhoseBlockHoldsIterations()
+    {
+        Assert.SkipWhen(booted.Cores < 2, "needs two cores; this process may use one");
+        using var domain = booted.NewDomain();
+        int k = domain.DispatcherCount;
+        var count = new long[1];
+        long sum = BootedSystem.Wait(domain.RunOnMasterAsync(() =>
+        {
+            ForkJoin.For(0, 1, new CountWorkers { Count = count });
+            return ForkJoin.Reduce(0, 1, 0L, new CountIterations());
+        }));
+        Assert.Equal(1, count[0]);
+        Assert.Equal(1, sum);
+        Assert.Equal(2, ForkJoin.StatisticsOf(domain.Dispatchers[0]).Chunks);
+        for (int w = 1; w < k; w++) Assert.Equal(0, ForkJoin.StatisticsOf(domain.Dispatchers[w]).Chunks);
+    }
+
+    /// <summary>
     /// ForAsync parks the calling user thread for the join, so another thread of the master dispatcher runs
     /// meanwhile: here the worker's chunk can only finish after that thread has run. The master thread resumes on
     /// its own core.
