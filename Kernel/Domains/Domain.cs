@@ -257,9 +257,23 @@ public sealed class Domain : IAsyncDisposable, IDisposable
                     throw new TimeoutException($"domain {Id}: a dispatcher did not leave within {timeout.TotalSeconds} s; its channel memory is not freed");
                 await Task.Delay(1).ConfigureAwait(false);
             }
+            ReleaseUnreadMessages();
         }
         // Free the rings now rather than when the system shuts down (the monitors that made them skip freed ones).
         foreach (var b in _bindings) b.Dispose();
+    }
+
+    /// <summary>
+    /// Teardown, once every dispatcher has left (nobody reads the domain's rings any more): takes the messages still
+    /// in the rings between dispatchers, which a dispatcher that had left never read, so that the objects they name
+    /// are released (<see cref="DomainDispatcher.ReleaseUnhandled"/>).
+    /// </summary>
+    void ReleaseUnreadMessages()
+    {
+        foreach (var ends in Peers)
+            foreach (var end in ends)
+                if (end != null)
+                    while (end.Receiver.TryReceive(out var m)) DomainDispatcher.ReleaseUnhandled(in m);
     }
 
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
