@@ -209,14 +209,24 @@ public sealed class Domain : IAsyncDisposable, IDisposable
         return RunMainAsync<VoidResult>(async () => { await main(); return default; });
     }
 
-    /// <summary>Runs <paramref name="main"/> as a user thread on dispatcher 0 and returns its result to the host.</summary>
+    /// <summary>
+    /// Runs <paramref name="main"/> as a user thread on dispatcher 0 and returns its result to the host. Throws
+    /// <see cref="ObjectDisposedException"/> once the domain is being disposed or its system has shut down.
+    /// </summary>
     public Task<T> RunMainAsync<T>(Func<UTask<T>> main)
     {
         ArgumentNullException.ThrowIfNull(main);
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         var request = new MainThreadRequest<T>(main);
-        var message = new DomainMessages.HostStartMain(ObjectHandle.Pass(request));
-        lock (_hostPortLock) _hostPort.Send(in message);
+        lock (_hostPortLock)
+        {
+            // Checked under the lock that orders the host port's messages: a request is either ahead of the stop
+            // message in the ring (dispatcher 0 handles it before it leaves) or refused, never left unread.
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+            if (_system.IsShutDown)
+                throw new ObjectDisposedException(ToString(), "the multikernel this domain ran on has shut down (and freed the domain's channels); dispose domains before their system");
+            var message = new DomainMessages.HostStartMain(ObjectHandle.Pass(request));
+            _hostPort.Send(in message);
+        }
         return request.Task;
     }
 
