@@ -518,6 +518,9 @@ public sealed class MultikernelSystem : IDisposable
         if ((uint)coreIndex >= (uint)CoreCount) throw new ArgumentOutOfRangeException(paramName, coreIndex, $"core index must be 0..{CoreCount - 1}");
     }
 
+    /// <summary>True once <see cref="Shutdown"/> has begun: no core will read a new request, and the channels are (being) freed.</summary>
+    internal bool IsShutDown => Volatile.Read(ref _shutDown);
+
     /// <summary>Stops every core, joins its thread and frees all channels. Throws if a core does not stop in time.</summary>
     public void Shutdown(TimeSpan? timeout = null)
     {

@@ -209,14 +209,24 @@ public sealed class Domain : IAsyncDisposable, IDisposable
         return RunMainAsync<VoidResult>(async () => { await main(); return default; });
     }
 
-    /// <summary>Runs <paramref name="main"/> as a user thread on dispatcher 0 and returns its result to the host.</summary>
+    /// <summary>
+    /// Runs <paramref name="main"/> as a user thread on dispatcher 0 and returns its result to the host. Throws
+    /// <see cref="ObjectDisposedException"/> once the domain is being disposed or its system has shut down.
+    /// </summary>
     public Task<T> RunMainAsync<T>(Func<UTask<T>> main)
     {
         ArgumentNullException.ThrowIfNull(main);
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         var request = new MainThreadRequest<T>(main);
-        var message = new DomainMessages.HostStartMain(ObjectHandle.Pass(request));
-        lock (_hostPortLock) _hostPort.Send(in message);
+        lock (_hostPortLock)
+        {
+            // Checked under the lock that orders the host port's messages: a request is either ahead of the stop
+            // message in the ring (dispatcher 0 handles it before it leaves) or refused, never left unread.
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+            if (_system.IsShutDown)
+                throw new ObjectDisposedException(ToString(), "the multikernel this domain ran on has shut down (and freed the domain's channels); dispose domains before their system");
+            var message = new DomainMessages.HostStartMain(ObjectHandle.Pass(request));
+            _hostPort.Send(in message);
+        }
         return request.Task;
     }
 
@@ -257,9 +267,23 @@ public sealed class Domain : IAsyncDisposable, IDisposable
                     throw new TimeoutException($"domain {Id}: a dispatcher did not leave within {timeout.TotalSeconds} s; its channel memory is not freed");
                 await Task.Delay(1).ConfigureAwait(false);
             }
+            ReleaseUnreadMessages();
         }
         // Free the rings now rather than when the system shuts down (the monitors that made them skip freed ones).
         foreach (var b in _bindings) b.Dispose();
+    }
+
+    /// <summary>
+    /// Teardown, once every dispatcher has left (nobody reads the domain's rings any more): takes the messages still
+    /// in the rings between dispatchers, which a dispatcher that had left never read, so that the objects they name
+    /// are released (<see cref="DomainDispatcher.ReleaseUnhandled"/>).
+    /// </summary>
+    void ReleaseUnreadMessages()
+    {
+        foreach (var ends in Peers)
+            foreach (var end in ends)
+                if (end != null)
+                    while (end.Receiver.TryReceive(out var m)) DomainDispatcher.ReleaseUnhandled(in m);
     }
 
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();

@@ -217,6 +217,16 @@ public sealed class DomainDispatcher : Dispatcher, IThreadDispatcher
 
     internal void MainFinished(MainThreadRequest request) => _mains.Remove(request);
 
+    /// <summary>
+    /// Teardown: a message between the domain's dispatchers that will never be handled (dropped from a backlog, or
+    /// left in the ring of a dispatcher that has left) gives up the object it names: a thread spawned too late is
+    /// abandoned with the domain's other threads, and its handle no longer pins it.
+    /// </summary>
+    internal static void ReleaseUnhandled(in UrpcMessage m)
+    {
+        if (m.Type == SpawnThread.TypeId) ObjectHandle.Take<UThread>(SpawnThread.Decode(in m).Thread);
+    }
+
     void FailMains(Exception e)
     {
         foreach (var r in _mains) r.Fail(e);
@@ -233,7 +243,7 @@ public sealed class DomainDispatcher : Dispatcher, IThreadDispatcher
         if (Index == 0 && _stopAcksMissing > 0) return false;
         Waitset.RemovePeers(_peers);
         if (_hostPort != null) Waitset.Remove(_hostPort);
-        _outbox.Discard();
+        _outbox.Discard(static (int _, in UrpcMessage m) => ReleaseUnhandled(in m));
         _stopRequested = false;
         var monitor = MonitorDispatcher.On(Driver);
         monitor.RevokeEndpoints(this);

@@ -35,11 +35,12 @@ public static class ForkJoin
         "fork-join loops are started on a domain dispatcher: from the domain's main thread (Domain.RunMainAsync / RunOnMasterAsync) or another user thread");
 
     /// <summary>Runs <paramref name="body"/> over [from, to) on every dispatcher of the domain and returns when all iterations have run.</summary>
-    /// <param name="chunkSize">Dynamic schedule only: iterations per chunk; 0 means n / (8 x workers), at least 1.</param>
+    /// <param name="chunkSize">Dynamic schedule only: iterations per chunk; 0 means n / (8 x workers), at least 1. The
+    /// range may hold at most <see cref="int.MaxValue"/> chunks (chunk indices are ints).</param>
     public static void For<TBody>(int from, int to, in TBody body, LoopSchedule schedule = LoopSchedule.Static, int chunkSize = 0)
         where TBody : struct, IForBody
     {
-        Validate(schedule, chunkSize);
+        Validate(from, to, schedule, chunkSize);
         if (to <= from) return;
         var d = Current;
         var job = ForJob<TBody>.Rent(body);
@@ -55,7 +56,7 @@ public static class ForkJoin
     public static TAcc Reduce<TBody, TAcc>(int from, int to, TAcc seed, in TBody body, LoopSchedule schedule = LoopSchedule.Static, int chunkSize = 0)
         where TBody : struct, IReduceBody<TAcc>
     {
-        Validate(schedule, chunkSize);
+        Validate(from, to, schedule, chunkSize);
         if (to <= from) return seed;
         var d = Current;
         var job = ReduceJob<TBody, TAcc>.Rent(body);
@@ -79,7 +80,7 @@ public static class ForkJoin
     public static JoinAwaitable ForAsync<TBody>(int from, int to, in TBody body, LoopSchedule schedule = LoopSchedule.Static, int chunkSize = 0)
         where TBody : struct, IForBody
     {
-        Validate(schedule, chunkSize);
+        Validate(from, to, schedule, chunkSize);
         if (to <= from) return default;
         var d = Current;
         UThread.CurrentForWait();
@@ -116,13 +117,18 @@ public static class ForkJoin
         finally { job.Recycle(); }
     }
 
-    static void Validate(LoopSchedule schedule, int chunkSize)
+    static void Validate(int from, int to, LoopSchedule schedule, int chunkSize)
     {
         if (schedule is not (LoopSchedule.Static or LoopSchedule.Dynamic))
             throw new ArgumentOutOfRangeException(nameof(schedule), schedule, "schedule must be Static or Dynamic");
         if (chunkSize < 0) throw new ArgumentOutOfRangeException(nameof(chunkSize), chunkSize, "chunk size must be 0 (default) or positive");
         if (chunkSize > 0 && schedule == LoopSchedule.Static)
             throw new ArgumentException("a chunk size applies to the dynamic schedule; the static schedule gives each dispatcher one block", nameof(chunkSize));
+        // Chunk indices are ints (the job's grid, the fork and steal messages): a grid of more chunks would wrap.
+        long n = (long)to - from;
+        if (chunkSize > 0 && n > 0 && (n + chunkSize - 1) / chunkSize > int.MaxValue)
+            throw new ArgumentOutOfRangeException(nameof(chunkSize), chunkSize,
+                $"[{from}, {to}) in chunks of {chunkSize} makes {(n + chunkSize - 1) / chunkSize} chunks, more than {int.MaxValue}; use a larger chunk size");
     }
 
     /// <summary>The join of <see cref="ForAsync{TBody}"/>: completes when every worker's completion has arrived.</summary>

@@ -45,7 +45,7 @@ sealed class ForkJoinEngine
     internal ForkJoinStatistics Statistics => new(RegionsForked, ChunksRun, StealsGiven, StealsReceived);
 
     /// <summary>
-    /// Master: publishes the job, forks it to the workers whose share is non-empty (all of them when dynamic: an
+    /// Master: publishes the job, forks it to the workers whose share holds iterations (all of them when dynamic: an
     /// empty share can still steal), then runs this dispatcher's own share. The join is the caller's.
     /// </summary>
     internal void Fork(ForkJoinJob job)
@@ -60,8 +60,8 @@ sealed class ForkJoinEngine
         for (int i = 1; i < k; i++)
         {
             int w = me + i < k ? me + i : me + i - k;
+            if (job.HasNothingFor(w)) continue;
             var (first, end) = job.Share(w);
-            if (first == end && !job.Dynamic) continue;
             _self.Send(w, new ForkJoinMessages.Fork(slot, seq, first, end));
             job.Pending++;
         }

@@ -54,6 +54,17 @@ abstract class ForkJoinJob
     internal (int First, int End) Share(int worker) =>
         Dynamic ? BlockPartition.Block(0, Chunks, Workers, worker) : (worker, worker + 1);
 
+    /// <summary>
+    /// True when dispatcher <paramref name="worker"/> has no part in the region: its static block holds no iteration
+    /// (fewer iterations than workers). Under the dynamic schedule every worker takes part: an empty share can still steal.
+    /// </summary>
+    internal bool HasNothingFor(int worker)
+    {
+        if (Dynamic) return false;
+        var (lo, hi) = ChunkRange(worker);
+        return lo >= hi;
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal (int Lo, int Hi) ChunkRange(int chunk)
     {

@@ -6,6 +6,8 @@ namespace Multikernel.Urpc;
 /// An object passed by reference in a URPC message word: in thread mode every core shares one address space, so a
 /// message can name an object (a dispatcher image, a user thread, an exception, a binding) by a GC handle that the
 /// receiver takes exactly once. With capabilities and separate processes these become capability references.
+/// <para>A handle pins its object until it is taken: a message that will never be handled (its receiver has left, or
+/// it was dropped from a backlog at teardown) must still have its handle taken by whoever discards it.</para>
 /// </summary>
 public static class ObjectHandle
 {

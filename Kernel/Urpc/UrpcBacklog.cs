@@ -64,9 +64,14 @@ public sealed class UrpcBacklog
         return sent;
     }
 
-    /// <summary>Drops everything not yet sent (teardown).</summary>
-    public void Clear()
+    /// <summary>
+    /// Drops everything not yet sent (teardown), handing each message, oldest first, to <paramref name="dropped"/> if
+    /// given (a message may name an object by handle, <see cref="ObjectHandle"/>, that only its receiver would free).
+    /// </summary>
+    public void Clear(UrpcHandler? dropped = null)
     {
+        if (dropped != null)
+            for (int i = 0; i < _count; i++) dropped(in _ring[(_head + i) % _ring.Length]);
         _head = 0;
         _count = 0;
     }

@@ -68,10 +68,22 @@ public sealed class UrpcOutbox
         return moved > 0;
     }
 
-    /// <summary>Drops everything not yet sent (teardown).</summary>
-    public void Discard()
+    /// <summary>
+    /// Drops everything not yet sent (teardown), handing each message to <paramref name="dropped"/> if given, with the
+    /// peer it was for (a message may name an object by handle, <see cref="ObjectHandle"/>, that only its receiver would free).
+    /// </summary>
+    public void Discard(UrpcPeerHandler? dropped = null)
     {
-        foreach (var b in _backlogs) b?.Clear();
+        for (int p = 0; p < _backlogs.Length; p++)
+        {
+            if (_backlogs[p] is not { } b) continue;
+            if (dropped == null) b.Clear();
+            else
+            {
+                int peer = p;
+                b.Clear((in UrpcMessage m) => dropped(peer, in m));
+            }
+        }
         _pending = 0;
     }
 

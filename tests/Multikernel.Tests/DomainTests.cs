@@ -80,6 +80,27 @@ public class DomainTests(BootedSystem booted) : IClassFixture<BootedSystem>
         Assert.Throws<ObjectDisposedException>(() => { _ = domain.RunOnMasterAsync(() => 1); });
     }
 
+    /// <summary>
+    /// A domain outlived by its system (shut down without disposing the domain first) refuses a main thread with an
+    /// error: the system freed the domain's host port ring when it shut down, and nobody would ever read the request.
+    /// Disposing the domain afterwards is still fine.
+    /// </summary>
+    [Fact]
+    public void RunMainAfterTheSystemShutDownIsRefused()
+    {
+        var system = MultikernelSystem.Boot(new MultikernelOptions { Cores = [CoreAffinity.AllowedCpus()[0]], WaitPolicy = new Urpc.WaitPolicy(20_000) });
+        Domain domain;
+        try
+        {
+            domain = BootedSystem.Wait(Domain.CreateAsync(system));
+            Assert.Equal(1, BootedSystem.Wait(domain.RunOnMasterAsync(() => 1)));
+        }
+        finally { system.Dispose(); }
+        var e = Assert.Throws<ObjectDisposedException>(() => { _ = domain.RunOnMasterAsync(() => 2); });
+        Assert.Contains("shut down", e.Message);
+        domain.Dispose();
+    }
+
     struct CountChunks : IForBody
     {
         public long[] Count;

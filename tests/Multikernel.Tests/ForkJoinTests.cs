@@ -207,6 +207,61 @@ public class ForkJoinTests(BootedSystem booted, ITestOutputHelper output) : ICla
         Assert.Equal(999L * 1000 / 2, after);
     }
 
+    struct CountIterations : IReduceBody<long>
+    {
+        public long Execute(int lo, int hi, int worker) => (long)hi - lo;
+        public long Combine(long left, long right) => left + right;
+    }
+
+    /// <summary>
+    /// A dynamic loop whose chunk grid holds more chunks than an int counts (2^31 chunks of one iteration) is refused
+    /// before it runs, by For and by Reduce, instead of its chunk count wrapping negative and the loop returning
+    /// without running any iteration.
+    /// </summary>
+    [Fact]
+    public void DynamicLoopWithMoreChunksThanAnIntIsRefused()
+    {
+        using var domain = booted.NewDomain(1);
+        var (forOutcome, reduceOutcome) = BootedSystem.Wait(domain.RunOnMasterAsync(() =>
+        {
+            string f, r;
+            try
+            {
+                ForkJoin.For(int.MinValue, 0, new ThrowsAt { Bad = int.MinValue }, LoopSchedule.Dynamic, chunkSize: 1);
+                f = "For returned without running index int.MinValue";
+            }
+            catch (InvalidDataException e) { f = "ran: " + e.Message; }
+            catch (ArgumentOutOfRangeException e) { f = e.Message; }
+            try { r = $"Reduce returned {ForkJoin.Reduce(int.MinValue, 0, 0L, new CountIterations(), LoopSchedule.Dynamic, chunkSize: 1)} iterations"; }
+            catch (ArgumentOutOfRangeException e) { r = e.Message; }
+            return (f, r);
+        }));
+        Assert.Contains("2147483648 chunks, more than 2147483647", forOutcome);
+        Assert.Contains("2147483648 chunks, more than 2147483647", reduceOutcome);
+    }
+
+    /// <summary>
+    /// A static loop over fewer iterations than the domain has dispatchers forks only the workers whose block holds
+    /// iterations: a worker with an empty block gets no fork message, so it runs no chunk and sends no completion.
+    /// </summary>
+    [Fact]
+    public void StaticLoopForksOnlyWorkersWhoseBlockHoldsIterations()
+    {
+        Assert.SkipWhen(booted.Cores < 2, "needs two cores; this process may use one");
+        using var domain = booted.NewDomain();
+        int k = domain.DispatcherCount;
+        var count = new long[1];
+        long sum = BootedSystem.Wait(domain.RunOnMasterAsync(() =>
+        {
+            ForkJoin.For(0, 1, new CountWorkers { Count = count });
+            return ForkJoin.Reduce(0, 1, 0L, new CountIterations());
+        }));
+        Assert.Equal(1, count[0]);
+        Assert.Equal(1, sum);
+        Assert.Equal(2, ForkJoin.StatisticsOf(domain.Dispatchers[0]).Chunks);
+        for (int w = 1; w < k; w++) Assert.Equal(0, ForkJoin.StatisticsOf(domain.Dispatchers[w]).Chunks);
+    }
+
     /// <summary>
     /// ForAsync parks the calling user thread for the join, so another thread of the master dispatcher runs
     /// meanwhile: here the worker's chunk can only finish after that thread has run. The master thread resumes on

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Multikernel.Threads;
 
 namespace Multikernel.Tests;
@@ -193,5 +194,49 @@ public class ThreadsSchedulerTests(BootedSystem booted) : IClassFixture<BootedSy
         Assert.Equal(1, domain.Dispatchers[0].Scheduler.RemoteWakes);
         Assert.Equal(0, domain.Dispatchers[1].Scheduler.RemoteWakes);
         Assert.Equal(0, domain.Dispatchers[1].Scheduler.LostMutexRaces);
+    }
+    /// <summary>
+    /// Teardown while a thread of dispatcher 0 keeps spawning threads on dispatcher 1: the spawns made after dispatcher 1
+    /// left (at least the one of the round in which dispatcher 0 learns that it left) stay unread in its ring or in
+    /// dispatcher 0's backlog. Teardown releases the object handles those messages hold, so the threads they name
+    /// (and whatever their bodies hold) become garbage instead of being pinned for the life of the process.
+    /// </summary>
+    [Fact]
+    public void TearDownReleasesThreadsSpawnedOnADispatcherThatHadLeft()
+    {
+        Assert.SkipWhen(booted.Cores < 2, "needs two cores; this process may use one");
+        var neverAdopted = SpawnOnDispatcherOneWhileTearingDown();
+        Assert.True(neverAdopted.Count > 0, "every spawn reached dispatcher 1 before it left: the case under test did not arise");
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        int alive = neverAdopted.Count(w => w.TryGetTarget(out _));
+        Assert.True(alive == 0, $"{alive} of the {neverAdopted.Count} threads spawned on dispatcher 1 after it left are still alive after teardown and a full GC: their spawn messages' object handles leaked");
+    }
+
+    /// <summary>The threads spawned too late to be adopted, weakly held (no frame of the caller keeps them alive).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    List<WeakReference<UThread>> SpawnOnDispatcherOneWhileTearingDown()
+    {
+        var domain = booted.NewDomain(2);
+        var spawned = new List<UThread>();   // appended to by dispatcher 0's spawner only; read once it has left
+        var armed = new int[1];
+        BootedSystem.Wait(domain.RunMainAsync(() =>
+        {
+            UThread.Spawn(async () =>
+            {
+                while (true)
+                {
+                    if (Volatile.Read(ref armed[0]) != 0) spawned.Add(UThread.SpawnOn(1, () => UTask.CompletedTask));
+                    await UThread.Yield();
+                }
+            });
+            return UTask.CompletedTask;
+        }));
+        Volatile.Write(ref armed[0], 1);
+        domain.Dispose();                    // the spawner is abandoned with dispatcher 0, still holding the list
+        var late = spawned.Where(t => t.Home == null).Select(t => new WeakReference<UThread>(t)).ToList();
+        spawned.Clear();
+        return late;
     }
 }
