@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Compute.Cli;
 using Compute.Runtimes;
 using Compute.Sweep;
@@ -100,6 +101,19 @@ public class ComputeCliTests
         {
             if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
         }
+    }
+
+    [Fact]
+    public void Help_gives_the_profiles_own_defaults_for_repetitions_and_class()
+    {
+        var (exit, output, _) = Invoke("--help");
+        Assert.Equal(0, exit);
+        string HelpOf(string option) => Regex.Replace(
+            Assert.Single(output.Split("\n  -"), o => o.StartsWith(option, StringComparison.Ordinal)), @"\s+", " ");
+        Assert.Contains($"default: set by the profile: {ComputeProfile.Repetitions("default")}; {ComputeProfile.Repetitions("quick")} with --quick, " +
+                        $"{ComputeProfile.Repetitions("full")} with --full", HelpOf("-repetitions"));
+        Assert.Contains($"default: set by the profile: {ComputeProfile.Class("default")}; {ComputeProfile.Class("quick")} with --quick, " +
+                        $"{ComputeProfile.Class("full")} with --full", HelpOf("-class"));
     }
 
     [Fact]

@@ -28,7 +28,7 @@ public static class ComputeCommand
         bench.Validators.Add(r => Check(r, ComputeArguments.ParseBenchmarks));
         var cls = new Option<string?>("--class")
         {
-            Description = "NPB problem class for cg, ft, is: S, W, A or B (default: set by the profile, A)",
+            Description = $"NPB problem class for cg, ft, is: S, W, A or B (default: set by the profile: {ProfileDefaults(ComputeProfile.Class)})",
         };
         cls.Validators.Add(r => Check(r, ComputeArguments.ParseClass));
         var cores = ExperimentOptions.Cores(allowed, "Cores to use", "0-7",
@@ -40,7 +40,8 @@ public static class ComputeCommand
         };
         runtime.Validators.Add(r => Check(r, ComputeArguments.ParseRuntimes));
         var reps = ExperimentOptions.Int("--repetitions",
-            "Timed runs per point; the median and its 95% CI are reported (default: set by the profile, 5; 1 with --quick)", 1, MaxRepetitions);
+            $"Timed runs per point; the median and its 95% CI are reported (default: set by the profile: {ProfileDefaults(ComputeProfile.Repetitions)})",
+            1, MaxRepetitions);
         var outDir = ExperimentOptions.OutDir(PointRows.Experiment);
         var profiles = new ProfileOptions(
             $"Short run: {ComputeProfile.Describe("quick")}; core counts 1, 2, 4, ...",
@@ -68,6 +69,10 @@ public static class ComputeCommand
         });
         return ExperimentOptions.ParseAndInvoke(root, args, "compute", stdout, stderr);
     }
+
+    /// <summary>A setting's value in each profile, as help text: "A; S with --quick, B with --full".</summary>
+    static string ProfileDefaults<T>(Func<string, T> ofProfile) =>
+        $"{ofProfile("default")}; {ofProfile("quick")} with --quick, {ofProfile("full")} with --full";
 
     /// <summary>Runs a parser on the option's value, turning a FormatException into a parse error.</summary>
     static void Check<T>(OptionResult r, Func<string, T> parse)

@@ -18,6 +18,10 @@ namespace Compute.Sweep;
 /// </summary>
 public sealed class ComputeSweep(ComputeSettings settings, TextWriter output, TextWriter error)
 {
+    /// <summary>What a stop signal lets finish, as its message names it: a cancellation ends <see cref="Measure"/> before
+    /// its next run, so a group with runs left is not recorded.</summary>
+    public const string StopsAfter = "run; a benchmark and core count it leaves unfinished is not recorded";
+
     readonly Dictionary<string, double> _oneCore = new();
     ComputeBench? _current;
 
