@@ -21,7 +21,7 @@
 # terminal and to RUN/<experiment>/log.txt), writes RUN/meta.json, then the report (RUN/report.html and
 # RUN/report.pdf). If an experiment fails the others still run; the exit status is then 1 and a summary names
 # what failed and where its log is. Exit status 2: bad command line.
-# Ctrl-C or SIGTERM: the running experiment is told at once (SIGTERM) and stops after its current point; what
+# Ctrl-C or SIGTERM: the running experiment is told at once (SIGTERM) and stops after its current point (compute: run); what
 # finished is kept, RUN/meta.json says "interrupted"; exit status 130 (SIGINT) or 143 (SIGTERM). A second signal
 # aborts the experiment at once. Every program runs in its own process group and is killed if this script dies.
 set -uo pipefail
@@ -171,7 +171,7 @@ on_signal() { # INT | TERM | HUP
   if [ -z "$stop_signal" ]; then
     stop_signal=$1
     printf '\n' >&2
-    say "SIG$1: stopping${current:+; $current stops after its current point (signal again to abort it at once)}" >&2
+    say "SIG$1: stopping${current:+; $current stops after its current point or run, keeping what it finished (signal again to abort it at once)}" >&2
   else
     say "SIG$1 again: aborting${current:+ $current} at once" >&2
   fi
