@@ -100,6 +100,25 @@ public class RadiosityTests
         Assert.Equal(fab, fba, 12);
     }
 
+    /// <summary>
+    /// A scene of more patches than RADIOSITY holds (1025 coplanar triangles, so nothing refines): the worker that builds
+    /// the model fails while the others wait in the polling barrier for tasks, and the team ends with its error.
+    /// </summary>
+    [Theory]
+    [InlineData("host", 2)]
+    [InlineData("pinned", 2)]
+    [InlineData("host-spin", 2)]
+    [InlineData("mk", 2)]
+    public void A_worker_that_fails_while_the_others_poll_for_tasks_ends_the_team_with_its_error(string runtime, int workers) =>
+        TeamHarness.With(runtime, workers, rt =>
+        {
+            var scene = Enumerable.Range(0, 1025).Select(i => new ScenePolygon(false, new Rgb(0.5f, 0.5f, 0.5f), new Rgb(0, 0, 0),
+                new Vertex(10f * i, 0, 0), new Vertex(10f * i + 5, 0, 0), new Vertex(10f * i, 5, 0))).ToArray();
+            var program = new HierarchicalRadiosity(new RadiosityInput { Scene = scene, Name = "too-many-patches" }, rt);
+            var e = Assert.Throws<InvalidOperationException>(() => program.Run());
+            Assert.Contains("ran out of patches", e.Message);
+        }, seconds: 20);
+
     [Theory]
     [MemberData(nameof(TestRuntimes.All), MemberType = typeof(TestRuntimes))]
     public void Every_runtime_gives_the_originals_results_or_its_band(string runtime, int workers) => TeamHarness.With(runtime, workers, rt =>
