@@ -71,11 +71,13 @@ public sealed class BarnesHut : TeamProgram
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(team);
+        if (input.Bodies < 2) throw new ArgumentException($"BARNES: {input.Bodies} bodies; a run needs at least 2", nameof(input));
         Input = input;
         _team = team;
         _workerCount = team.Workers;
         _bodies = input.Bodies;
         _steps = input.Steps;
+        if (_steps < 1) throw new ArgumentException($"BARNES: stop time {input.StopTime} gives no step (steps run while t < tstop + dt / 10, from t = 0)", nameof(input));
         _dtime = input.TimeStep;
         _dthf = 0.5 * input.TimeStep;
 
