@@ -65,7 +65,8 @@ public sealed class BarnesHut : TeamProgram
 
     /// <summary>
     /// A run from given initial conditions (the reference program's input file) instead of generated ones: positions
-    /// and masses <paramref name="points"/> and velocities <paramref name="velocities"/>, one per body of <paramref name="input"/>.
+    /// and masses <paramref name="points"/> and velocities <paramref name="velocities"/>, one per body of <paramref name="input"/>
+    /// (both given, or both null for the generated ones).
     /// </summary>
     public BarnesHut(BarnesInput input, ITeamRuntime team, BodyPoint[]? points, Vector3d[]? velocities)
     {
@@ -83,6 +84,8 @@ public sealed class BarnesHut : TeamProgram
 
         _initialPoints = new BodyPoint[_bodies];
         _initialVelocities = new Vector3d[_bodies];
+        if (points is null != velocities is null)
+            throw new ArgumentException($"initial conditions need both positions and velocities; {(points is null ? "positions" : "velocities")} missing");
         if (points is null || velocities is null) PlummerModel.Generate(_bodies, input.Seed, _initialPoints, _initialVelocities);
         else
         {
