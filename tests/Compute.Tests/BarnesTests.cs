@@ -117,6 +117,50 @@ public class BarnesTests
         }
     }
 
+    /// <summary>Given initial conditions come as positions and velocities together; one without the other is refused, not replaced by generated bodies.</summary>
+    [Fact]
+    public void Initial_positions_without_velocities_or_velocities_without_positions_are_refused()
+    {
+        var input = BarnesInput.Standard with { Bodies = 2, Name = "pair" };
+        var points = new[] { new BodyPoint { X = -1, Mass = 0.5 }, new BodyPoint { X = 1, Mass = 0.5 } };
+        var velocities = new[] { new Vector3d(0, -0.1, 0), new Vector3d(0, 0.1, 0) };
+        Assert.ThrowsAny<ArgumentException>(() => new BarnesHut(input, new SerialTeam(), points, null));
+        Assert.ThrowsAny<ArgumentException>(() => new BarnesHut(input, new SerialTeam(), null, velocities));
+    }
+
+    /// <summary>
+    /// Inputs that give no run are refused when the simulation is made, with a message, instead of a step loop that never
+    /// ends (a time step of 0 or less, a stop time that is not a number) or a run of no steps whose verification then
+    /// fails on its first step.
+    /// </summary>
+    [Fact]
+    public void Inputs_that_give_no_run_are_refused_with_a_message()
+    {
+        BarnesInput[] bad =
+        [
+            Small with { TimeStep = 0 },
+            Small with { TimeStep = -0.025 },
+            Small with { TimeStep = double.NaN },
+            Small with { StopTime = double.NaN },
+            Small with { StopTime = double.PositiveInfinity },
+            Small with { StopTime = 1e300, TimeStep = 1 },
+            Small with { StopTime = -1 },
+            Small with { Bodies = 1 },
+        ];
+        foreach (var input in bad)
+        {
+            Exception? error = null;
+            var thread = new Thread(() =>
+            {
+                try { _ = new BarnesHut(input, new SerialTeam()); }
+                catch (Exception e) { error = e; }
+            }) { IsBackground = true };
+            thread.Start();
+            Assert.True(thread.Join(TimeSpan.FromSeconds(10)), $"bodies {input.Bodies}, dt {input.TimeStep}, tstop {input.StopTime}: not refused within 10 s");
+            Assert.True(error is ArgumentException, $"bodies {input.Bodies}, dt {input.TimeStep}, tstop {input.StopTime}: {error?.ToString() ?? "accepted"}");
+        }
+    }
+
     [Theory]
     [InlineData(2)]
     [InlineData(3)]

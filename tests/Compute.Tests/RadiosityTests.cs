@@ -100,6 +100,51 @@ public class RadiosityTests
         Assert.Equal(fab, fba, 12);
     }
 
+    /// <summary>
+    /// Inputs whose run could never end are refused when the program is made: a scene without light (its total energy
+    /// stays 0, and the convergence test compares 0 with 0 + 1e-4 for ever), an energy epsilon below 0 or not a number
+    /// (no difference is ever at most it), and fewer than one visibility computation per task (a division by zero in a
+    /// worker).
+    /// </summary>
+    [Fact]
+    public void Inputs_whose_run_could_never_end_are_refused_with_a_message()
+    {
+        var dark = new ScenePolygon(true, new Rgb(0.5f, 0.5f, 0.5f), new Rgb(0, 0, 0), new Vertex(0, 0, 0), new Vertex(100, 0, 0), new Vertex(0, 100, 0));
+        var facing = dark with { P1 = new Vertex(0, 0, 100), P2 = new Vertex(0, 100, 100), P3 = new Vertex(100, 0, 100) };
+        (string What, RadiosityInput Input)[] bad =
+        [
+            ("a scene without light", new RadiosityInput { Scene = [dark, facing], Name = "dark" }),
+            ("an empty scene", new RadiosityInput { Scene = [], Name = "empty" }),
+            ("-en -1", RadiosityInput.Paper with { EnergyEpsilon = -1 }),
+            ("-en NaN", RadiosityInput.Paper with { EnergyEpsilon = float.NaN }),
+            ("-pv 0", RadiosityInput.Paper with { VisibilityPerTask = 0 }),
+        ];
+        foreach (var (what, input) in bad)
+        {
+            var e = Record.Exception(() => new HierarchicalRadiosity(input, new SerialTeam()));
+            Assert.True(e is ArgumentException, $"{what}: {e?.ToString() ?? "accepted"}");
+        }
+    }
+
+    /// <summary>
+    /// A scene of more patches than RADIOSITY holds (1025 coplanar lights, so nothing refines): the worker that builds
+    /// the model fails while the others wait in the polling barrier for tasks, and the team ends with its error.
+    /// </summary>
+    [Theory]
+    [InlineData("host", 2)]
+    [InlineData("pinned", 2)]
+    [InlineData("host-spin", 2)]
+    [InlineData("mk", 2)]
+    public void A_worker_that_fails_while_the_others_poll_for_tasks_ends_the_team_with_its_error(string runtime, int workers) =>
+        TeamHarness.With(runtime, workers, rt =>
+        {
+            var scene = Enumerable.Range(0, 1025).Select(i => new ScenePolygon(false, new Rgb(0.5f, 0.5f, 0.5f), new Rgb(1, 1, 1),
+                new Vertex(10f * i, 0, 0), new Vertex(10f * i + 5, 0, 0), new Vertex(10f * i, 5, 0))).ToArray();
+            var program = new HierarchicalRadiosity(new RadiosityInput { Scene = scene, Name = "too-many-patches" }, rt);
+            var e = Assert.Throws<InvalidOperationException>(() => program.Run());
+            Assert.Contains("ran out of patches", e.Message);
+        }, seconds: 20);
+
     [Theory]
     [MemberData(nameof(TestRuntimes.All), MemberType = typeof(TestRuntimes))]
     public void Every_runtime_gives_the_originals_results_or_its_band(string runtime, int workers) => TeamHarness.With(runtime, workers, rt =>

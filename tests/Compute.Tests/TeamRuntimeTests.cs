@@ -203,6 +203,43 @@ public class TeamRuntimeTests
             Assert.ThrowsAny<Exception>(() => rt.RunTeam(new Phases(rt, 1)));
         });
 
+    /// <summary>Worker 0 polls with pauses for a flag (as RADIOSITY's polling barrier does) that the failing last worker never sets.</summary>
+    sealed class FailingWhileOthersPoll(ITeamRuntime rt) : TeamProgram
+    {
+        readonly TeamLock _lock = rt.NewLock();
+        int _flag;
+
+        public override async UTask RunWorker(int worker)
+        {
+            if (worker == rt.Workers - 1)
+            {
+                Thread.Sleep(20);
+                if (worker > 0) throw new ArithmeticException("the last worker failed before setting the flag");
+                await _lock.LockAsync();
+                _flag = 1;
+                _lock.Unlock();
+                return;
+            }
+            while (true)
+            {
+                await _lock.LockAsync();
+                bool set = _flag != 0;
+                _lock.Unlock();
+                if (set) return;
+                await rt.Pause();
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(TestRuntimes.Parallel), MemberType = typeof(TestRuntimes))]
+    public void A_failing_worker_ends_the_team_while_the_others_poll_with_pauses(string runtime, int workers) =>
+        TeamHarness.With(runtime, workers, rt =>
+        {
+            var e = Assert.Throws<ArithmeticException>(() => rt.RunTeam(new FailingWhileOthersPoll(rt)));
+            Assert.Contains("before setting the flag", e.Message);
+        }, seconds: 20);
+
     [Fact]
     public void Serial_team_runs_worker_0_to_completion() => TeamHarness.With("serial", 1, rt =>
     {

@@ -19,11 +19,12 @@ public sealed class ParallelForRuntime : ForkJoinRuntime, IComputeRuntime
     readonly ParallelOptions _options;
     readonly Action<int> _runWorker;
     readonly TeamAbort _abort = new();
-    readonly HostPause _pause = new();
+    readonly HostPause _pause;
     WorkerTask? _task;
 
     public ParallelForRuntime(int workers) : base(workers)
     {
+        _pause = new HostPause(_abort);
         _options = new ParallelOptions { MaxDegreeOfParallelism = workers };
         _runWorker = w => _task!.Run(w);
     }

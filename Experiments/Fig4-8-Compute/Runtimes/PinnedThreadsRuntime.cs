@@ -25,7 +25,7 @@ public sealed class PinnedThreadsRuntime : ForkJoinRuntime, IComputeRuntime
     readonly Exception?[] _errors;
     readonly int _owner;
     readonly TeamAbort _abort = new();
-    readonly HostPause _pause = new();
+    readonly HostPause _pause;
     WorkerTask? _task;
     volatile bool _stop;
     bool _disposed;
@@ -34,6 +34,7 @@ public sealed class PinnedThreadsRuntime : ForkJoinRuntime, IComputeRuntime
     {
         if (!Enum.IsDefined(policy)) throw new ArgumentOutOfRangeException(nameof(policy), policy, null);
         Policy = policy;
+        _pause = new HostPause(_abort);
         _cores = cores.ToArray();
         _owner = Environment.CurrentManagedThreadId;
         _errors = new Exception?[Workers];

@@ -65,22 +65,27 @@ public sealed class BarnesHut : TeamProgram
 
     /// <summary>
     /// A run from given initial conditions (the reference program's input file) instead of generated ones: positions
-    /// and masses <paramref name="points"/> and velocities <paramref name="velocities"/>, one per body of <paramref name="input"/>.
+    /// and masses <paramref name="points"/> and velocities <paramref name="velocities"/>, one per body of <paramref name="input"/>
+    /// (both given, or both null for the generated ones).
     /// </summary>
     public BarnesHut(BarnesInput input, ITeamRuntime team, BodyPoint[]? points, Vector3d[]? velocities)
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(team);
+        if (input.Bodies < 2) throw new ArgumentException($"BARNES: {input.Bodies} bodies; a run needs at least 2", nameof(input));
         Input = input;
         _team = team;
         _workerCount = team.Workers;
         _bodies = input.Bodies;
         _steps = input.Steps;
+        if (_steps < 1) throw new ArgumentException($"BARNES: stop time {input.StopTime} gives no step (steps run while t < tstop + dt / 10, from t = 0)", nameof(input));
         _dtime = input.TimeStep;
         _dthf = 0.5 * input.TimeStep;
 
         _initialPoints = new BodyPoint[_bodies];
         _initialVelocities = new Vector3d[_bodies];
+        if (points is null != velocities is null)
+            throw new ArgumentException($"initial conditions need both positions and velocities; {(points is null ? "positions" : "velocities")} missing");
         if (points is null || velocities is null) PlummerModel.Generate(_bodies, input.Seed, _initialPoints, _initialVelocities);
         else
         {

@@ -33,15 +33,23 @@ public sealed record BarnesInput
     /// <summary>A larger input for many cores: 65536 bodies and tstop 0.225 (10 steps), otherwise as <see cref="Standard"/>.</summary>
     public static BarnesInput Full => new() { Bodies = 65536, StopTime = 0.225, Name = "full" };
 
-    /// <summary>Steps the run takes: the reference loop <c>while (tnow &lt; tstop + 0.1 * dtime) tnow += dtime</c>.</summary>
-    public int Steps
+    /// <summary>Most steps a run may take (the time loop counts them one by one).</summary>
+    public const int MaxSteps = 1_000_000;
+
+    /// <summary>
+    /// Steps the run takes: the reference loop <c>while (tnow &lt; tstop + 0.1 * dtime) tnow += dtime</c>. Refused
+    /// (<see cref="ArgumentException"/>) where that loop would not end or would run more than <see cref="MaxSteps"/>
+    /// steps: a time step that is not a positive number, a stop time that is not a number.
+    /// </summary>
+    public int Steps => CountSteps() ?? throw new ArgumentException(
+        $"BARNES: time step {TimeStep} and stop time {StopTime} do not give a run of at most {MaxSteps} steps (the time step must be a positive number)");
+
+    int? CountSteps()
     {
-        get
-        {
-            int n = 0;
-            for (double t = 0.0; t < StopTime + 0.1 * TimeStep; t += TimeStep) n++;
-            return n;
-        }
+        if (!(TimeStep > 0) || !double.IsFinite(TimeStep) || !(StopTime / TimeStep < MaxSteps)) return null;
+        int n = 0;
+        for (double t = 0.0; t < StopTime + 0.1 * TimeStep; t += TimeStep) n++;
+        return n;
     }
 
     /// <summary>Leaves allocated in all: fleaves x bodies.</summary>
@@ -51,5 +59,5 @@ public sealed record BarnesInput
     public long MaxCells => (long)(CellsPerLeaf * MaxLeaves);
 
     public override string ToString() =>
-        $"{Name}: {Bodies} bodies, seed {Seed}, dt {TimeStep}, eps {Softening}, tol {Tolerance}, fcells {CellsPerLeaf}, fleaves {LeavesPerBody}, tstop {StopTime} ({Steps} steps)";
+        $"{Name}: {Bodies} bodies, seed {Seed}, dt {TimeStep}, eps {Softening}, tol {Tolerance}, fcells {CellsPerLeaf}, fleaves {LeavesPerBody}, tstop {StopTime} ({(CountSteps() is { } steps ? $"{steps}" : "no valid number of")} steps)";
 }

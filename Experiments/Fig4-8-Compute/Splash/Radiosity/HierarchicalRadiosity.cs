@@ -63,6 +63,7 @@ public sealed partial class HierarchicalRadiosity : TeamProgram
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(team);
+        RefuseEndlessRun(input);
         Input = input;
         _team = team;
         _workerCount = team.Workers;
@@ -98,6 +99,21 @@ public sealed partial class HierarchicalRadiosity : TeamProgram
     }
 
     public RadiosityInput Input { get; }
+
+    /// <summary>
+    /// Refuses an input whose run could never end: a scene that emits no light (its total energy stays 0, and the
+    /// convergence test compares 0 with 0 + 1e-4 every iteration), an energy epsilon below 0 or not a number (no
+    /// difference is ever at most it), fewer than one visibility computation per task.
+    /// </summary>
+    static void RefuseEndlessRun(RadiosityInput input)
+    {
+        if (!input.Scene.Any(p => p.Emittance.R > 0 || p.Emittance.G > 0 || p.Emittance.B > 0))
+            throw new ArgumentException($"RADIOSITY: the scene of {input.Scene.Count} polygons emits no light, so its energy never converges", nameof(input));
+        if (!(input.EnergyEpsilon >= 0))
+            throw new ArgumentException($"RADIOSITY: energy epsilon (-en) {input.EnergyEpsilon} is not a number of at least 0, so the energy never converges", nameof(input));
+        if (input.VisibilityPerTask < 1)
+            throw new ArgumentException($"RADIOSITY: {input.VisibilityPerTask} visibility computations per task (-pv); at least 1", nameof(input));
+    }
 
     /// <summary>Runs the whole program on the team from an empty scene; every run starts afresh.</summary>
     public RadiosityRun Run()

@@ -3,8 +3,14 @@ namespace Splash.Team;
 /// <summary>A team of one worker on the calling thread: the reference for what a team program computes.</summary>
 public sealed class SerialTeam : ITeamRuntime
 {
-    readonly TeamAbort _abort = new();
-    readonly HostPause _pause = new();
+    readonly TeamAbort _abort;
+    readonly HostPause _pause;
+
+    public SerialTeam()
+    {
+        _abort = new TeamAbort();
+        _pause = new HostPause(_abort);
+    }
 
     public string Name => "serial";
 

@@ -3,8 +3,9 @@ namespace Splash.Team;
 /// <summary>
 /// The abort switch of a host team: when one worker fails, <see cref="Abort"/> makes every host-primitive wait of the
 /// other workers (locks, conditions, barriers) end with an <see cref="OperationCanceledException"/> within
-/// <see cref="PollInterval"/>, so a failed team unwinds instead of hanging. Waits poll it only while blocked, so the
-/// uncontended paths never look at it.
+/// <see cref="PollInterval"/>, and so does every pause of a polling loop (<see cref="HostPause"/>), so a failed team
+/// unwinds instead of hanging. Lock, condition and barrier waits poll it only while blocked, so the uncontended paths
+/// never look at it.
 /// </summary>
 public sealed class TeamAbort
 {
