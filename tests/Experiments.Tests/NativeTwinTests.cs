@@ -63,6 +63,53 @@ public class NativeTwinTests
         Assert.Contains("exit 3", why);
     }
 
+    /// <summary>
+    /// Output that parses but cannot be what the twin measured is an error naming the list, not samples: a value that
+    /// is not a finite cycle count (NaN, infinity, negative), a list whose length is not participants x repetitions,
+    /// a disturbed flag other than 0 or 1, an MSG run without server samples.
+    /// </summary>
+    [Theory]
+    [InlineData("cycles_per_update 10.0 nan 12.0\\ndisturbed 0 0 0\\ncheck ok\\n", "'cycles_per_update'", "'nan'")]
+    [InlineData("cycles_per_update 10.0 inf 12.0\\ndisturbed 0 0 0\\ncheck ok\\n", "'cycles_per_update'", "'inf'")]
+    [InlineData("cycles_per_update 10.0 -11.0 12.0\\ndisturbed 0 0 0\\ncheck ok\\n", "'cycles_per_update'", "'-11.0'")]
+    [InlineData("cycles_per_update 10.0 11.0 12.0 13.0 14.0 15.0\\ndisturbed 0 0 0 0 0 0\\ncheck ok\\n", "'cycles_per_update'", "6 values")]
+    [InlineData("cycles_per_update 10.0 11.0\\ndisturbed 0 0\\ncheck ok\\n", "'cycles_per_update'", "2 values")]
+    [InlineData("cycles_per_update 10.0 11.0 12.0\\ndisturbed 0 1\\ncheck ok\\n", "'disturbed'", "2 values")]
+    [InlineData("cycles_per_update 10.0 11.0 12.0\\ndisturbed 0 2 0\\ncheck ok\\n", "'disturbed'", "'2'")]
+    public void ShmOutputThatCannotBeTheMeasurementIsAnError(string body, string key, string what)
+    {
+        var twin = NativeTwin.Locate(FakeTwin(body), TextWriter.Null, out string why);
+        Assert.True(twin != null, why);
+        var e = Assert.Throws<FormatException>(() => twin.Shm([0], 1, Small, ShmUpdate.Plain)); // 1 thread x 3 repetitions
+        Assert.Contains(key, e.Message);
+        Assert.Contains(what, e.Message);
+    }
+
+    [Theory]
+    [InlineData("client_cycles_per_update 10.0 11.0 12.0\\nclient_disturbed 0 0 0\\nserver_cycles_per_update\\ncheck ok\\n", "'server_cycles_per_update'", "no values")]
+    [InlineData("client_cycles_per_update 10.0 11.0 12.0\\nclient_disturbed 0 0 0\\nserver_cycles_per_update 5.0 nan\\ncheck ok\\n", "'server_cycles_per_update'", "'nan'")]
+    [InlineData("client_cycles_per_update 10.0 11.0 12.0 13.0 14.0 15.0\\nclient_disturbed 0 0 0 0 0 0\\nserver_cycles_per_update 5.0\\ncheck ok\\n", "'client_cycles_per_update'", "6 values")]
+    public void MsgOutputThatCannotBeTheMeasurementIsAnError(string body, string key, string what)
+    {
+        var twin = NativeTwin.Locate(FakeTwin(body), TextWriter.Null, out string why);
+        Assert.True(twin != null, why);
+        var e = Assert.Throws<FormatException>(() => twin.Msg([0, 1], 1, Small, MsgPath.Raw)); // 1 client x 3 repetitions
+        Assert.Contains(key, e.Message);
+        Assert.Contains(what, e.Message);
+    }
+
+    [Fact]
+    public void WellFormedMsgOutputIsRead()
+    {
+        var twin = NativeTwin.Locate(FakeTwin("client_cycles_per_update 10.0 11.0 12.0\\nclient_disturbed 0 1 0\\nserver_cycles_per_update 5.5 6.5\\ncheck ok\\n"), TextWriter.Null, out string why);
+        Assert.True(twin != null, why);
+        var run = twin.Msg([0, 1], 1, Small, MsgPath.Kernel);
+        Assert.Equal([10.0, 11.0, 12.0], run.CyclesPerOp);
+        Assert.Equal([false, true, false], run.Disturbed);
+        Assert.Equal([5.5, 6.5], run.ServerCyclesPerOp);
+        Assert.Null(run.Failure);
+    }
+
     [Fact]
     public void TheRealTwinRunsBothShmModesWithTheSameCheckAsCSharp()
     {
