@@ -111,8 +111,10 @@ static double now_seconds(void)
     return (double)t.tv_sec + t.tv_nsec * 1e-9;
 }
 
-/* StallGuard.cs: an endless spin becomes an error; the clock is read every 65536 empty polls. */
-typedef struct { unsigned spins; double deadline; } stall_guard;
+/* StallGuard.cs: an endless spin becomes an error; the clock is read every 65536 empty polls. The first check after
+   progress arms the deadline; the poll counter is 64 bits wide so that it never comes back to that first check while
+   the spin goes on (a 32-bit one would after 2^32 polls, under a minute, and re-arm the deadline for ever). */
+typedef struct { unsigned long long spins; double deadline; } stall_guard;
 
 static inline void guard_progress(stall_guard *g) { g->spins = 0; }
 
