@@ -120,6 +120,9 @@ public sealed class NativeTwin
         "-w", size.Warmup.ToString(CultureInfo.InvariantCulture),
     ];
 
+    /// <summary>The exit codes of a child that SIGINT or SIGTERM ended (128 + the signal's number).</summary>
+    const int SigIntExit = 128 + 2, SigTermExit = 128 + 15;
+
     /// <summary>
     /// Runs the twin and reads its output: <paramref name="participants"/> x <paramref name="repetitions"/> samples and
     /// as many disturbed flags (0 or 1), and for MSG at least one server sample. Every sample must be a positive, finite
@@ -129,6 +132,10 @@ public sealed class NativeTwin
     TwinRun Run(List<string> args, int participants, int repetitions, string samplesKey, string disturbedKey, string? serverKey)
     {
         var (code, text) = Exec(Binary, [.. args]);
+        // Ctrl-C in a terminal (or a signal to the process group) ends the twin as well as asking this program to stop:
+        // the point is interrupted, and the sweep records it as missing, not as failed, when it is stopping.
+        if (code is SigIntExit or SigTermExit)
+            throw new OperationCanceledException($"the C twin was stopped by {(code == SigIntExit ? "SIGINT" : "SIGTERM")} (exit {code}): {Binary} {string.Join(' ', args)}");
         if (code != 0) throw new InvalidOperationException($"the C twin failed (exit {code}): {Binary} {string.Join(' ', args)}\n{text.Trim()}");
         var values = Parse(text);
         string Where() => $"{Binary} {string.Join(' ', args)}\n{text.Trim()}";
