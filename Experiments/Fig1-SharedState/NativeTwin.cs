@@ -52,7 +52,10 @@ public sealed class NativeTwin
             return null;
         }
         // A tiny run tells what the binary is (and that it runs here at all: a -march this CPU lacks dies on SIGILL).
-        var (rc, text) = Exec(binary, "shm", "-c", "0", "-l", "1", "-i", "10", "-r", "1", "-w", "0");
+        // It pins itself to the core given, so that is the one this thread runs on, which this program may use (core 0
+        // need not be: a container's cpuset, for one, may leave it out).
+        string probeCore = CoreAffinity.CurrentCpu().ToString(CultureInfo.InvariantCulture);
+        var (rc, text) = Exec(binary, "shm", "-c", probeCore, "-l", "1", "-i", "10", "-r", "1", "-w", "0");
         var probe = Parse(text);
         if (rc != 0 || !probe.TryGetValue("march", out var march))
         {

@@ -126,6 +126,43 @@ public class NativeTwinTests
         }
     }
 
+    /// <summary>
+    /// The probe that tells what the binary is runs on a core this program may use. In a cpuset without core 0 (a
+    /// container's --cpuset-cpus; here a cpuset cgroup the test makes, which a wrapper script enters before it execs the
+    /// twin, and this thread pinned to the cpuset's core, as every thread of a confined program is), a probe pinned to
+    /// core 0 dies on sched_setaffinity, and a good twin was refused: as bad input with --native, silently (no C rows)
+    /// without it.
+    /// </summary>
+    [Fact]
+    public void TheProbeRunsOnACoreThisProcessMayUse()
+    {
+        Assert.SkipUnless(TestCores.HasTwo, "needs two cores: the cpuset holds the second");
+        const string cpusets = "/sys/fs/cgroup/cpuset";
+        Assert.SkipUnless(Directory.Exists(cpusets) && File.Exists(Path.Combine(cpusets, "cpuset.mems")) && Environment.UserName == "root",
+            "needs root and a cgroup v1 cpuset hierarchy at /sys/fs/cgroup/cpuset to confine the twin to one core");
+        var twin = RealTwin();
+        int core = TestCores.UpToTwo[1];
+        string group = Path.Combine(cpusets, $"fig1-probe-test-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(group);
+        try
+        {
+            File.WriteAllText(Path.Combine(group, "cpuset.cpus"), $"{core}");
+            File.WriteAllText(Path.Combine(group, "cpuset.mems"), File.ReadAllText(Path.Combine(cpusets, "cpuset.mems")).Trim());
+            string confined = Path.Combine(TestCores.TempDir(), "confined_twin");
+            File.WriteAllText(confined, $"#!/bin/sh\necho $$ > '{group}/tasks' || exit 99\nexec '{twin.Binary}' \"$@\"\n");
+            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(confined, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            Multikernel.Hardware.CoreAffinity.PinCurrentThread(core);
+            try
+            {
+                var located = NativeTwin.Locate(confined, TextWriter.Null, out string why);
+                Assert.True(located != null, why);
+                Assert.Equal(twin.March, located.March);
+            }
+            finally { Multikernel.Hardware.CoreAffinity.UnpinCurrentThread(); }
+        }
+        finally { Directory.Delete(group); } // a cgroup directory goes with rmdir once its tasks have ended
+    }
+
     /// <summary>The kernel path's twin takes the CPU driver's blocked-visit slice (-s) and refuses a bad one.</summary>
     [Fact]
     public void TheRealTwinTakesTheSliceOfTheKernelPathAndRefusesABadOne()
