@@ -111,8 +111,10 @@ static double now_seconds(void)
     return (double)t.tv_sec + t.tv_nsec * 1e-9;
 }
 
-/* StallGuard.cs: an endless spin becomes an error; the clock is read every 65536 empty polls. */
-typedef struct { unsigned spins; double deadline; } stall_guard;
+/* StallGuard.cs: an endless spin becomes an error; the clock is read every 65536 empty polls. The first check after
+   progress arms the deadline; the poll counter is 64 bits wide so that it never comes back to that first check while
+   the spin goes on (a 32-bit one would after 2^32 polls, under a minute, and re-arm the deadline for ever). */
+typedef struct { unsigned long long spins; double deadline; } stall_guard;
 
 static inline void guard_progress(stall_guard *g) { g->spins = 0; }
 
@@ -728,7 +730,8 @@ static int run_msg(void)
     for (int j = 0; j < nlines && !failure[0]; j++)
         if (server_lines[j * WORDS_PER_LINE] != expected)
             snprintf(failure, sizeof failure, "server line %d holds %lld, expected %ld", j, (long long)server_lines[j * WORDS_PER_LINE], expected);
-    uint64_t triangle = (uint64_t)expected * (uint64_t)(expected + 1) / 2;
+    /* 1 + ... + expected modulo 2^64, as the sums wrap: halve the even factor first (MsgWorkload.Triangle) */
+    uint64_t triangle = expected % 2 == 0 ? (uint64_t)(expected / 2) * (uint64_t)(expected + 1) : (uint64_t)expected * (uint64_t)((expected + 1) / 2);
     if (!failure[0] && replies != expected) snprintf(failure, sizeof failure, "clients received %ld replies, expected %ld", replies, expected);
     if (!failure[0] && client_sum != value_sum)
         snprintf(failure, sizeof failure, "clients received reply values summing to %llu, the server sent %llu", (unsigned long long)client_sum, (unsigned long long)value_sum);

@@ -105,7 +105,7 @@ public static class MsgWorkload
         finally { mk.Shutdown(); }
     }
 
-    static string? Verify(long expected, ServerReport server, ClientReport[] clients)
+    internal static string? Verify(long expected, ServerReport server, ClientReport[] clients)
     {
         var clientFailure = clients.Select(c => c.Failure).FirstOrDefault(f => f != null);
         if (clientFailure != null) return clientFailure;
@@ -117,10 +117,17 @@ public static class MsgWorkload
         ulong clientSum = 0;
         foreach (var c in clients) clientSum += c.ReplyValueSum;
         if (clientSum != server.ReplyValueSum) return $"clients received reply values summing to {clientSum}, the server sent {server.ReplyValueSum}";
-        ulong triangle = (ulong)expected * (ulong)(expected + 1) / 2;
+        ulong triangle = Triangle(expected);
         if (server.ReplyValueSum != triangle) return $"reply values sum to {server.ReplyValueSum}, expected 1+...+{expected} = {triangle}";
         return null;
     }
+
+    /// <summary>
+    /// 1 + 2 + ... + <paramref name="n"/> modulo 2^64, as the reply-value sums wrap: the even one of n and n + 1 is
+    /// halved before the product, which may wrap (the product n x (n + 1) wraps from n = 2^32 on, and halving a wrapped
+    /// product is not the wrapped half).
+    /// </summary>
+    internal static ulong Triangle(long n) => n % 2 == 0 ? (ulong)(n / 2) * (ulong)(n + 1) : (ulong)n * (ulong)((n + 1) / 2);
 
     static T Wait<T>(Task<T> task, string what)
     {

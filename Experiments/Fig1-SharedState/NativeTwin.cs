@@ -52,7 +52,10 @@ public sealed class NativeTwin
             return null;
         }
         // A tiny run tells what the binary is (and that it runs here at all: a -march this CPU lacks dies on SIGILL).
-        var (rc, text) = Exec(binary, "shm", "-c", "0", "-l", "1", "-i", "10", "-r", "1", "-w", "0");
+        // It pins itself to the core given, so that is the one this thread runs on, which this program may use (core 0
+        // need not be: a container's cpuset, for one, may leave it out).
+        string probeCore = CoreAffinity.CurrentCpu().ToString(CultureInfo.InvariantCulture);
+        var (rc, text) = Exec(binary, "shm", "-c", probeCore, "-l", "1", "-i", "10", "-r", "1", "-w", "0");
         var probe = Parse(text);
         if (rc != 0 || !probe.TryGetValue("march", out var march))
         {
@@ -94,7 +97,7 @@ public sealed class NativeTwin
     {
         var args = Common("shm", cores, lines, size);
         if (update == ShmUpdate.Atomic) args.Add("-a");
-        return Run(args, "cycles_per_update", "disturbed", null);
+        return Run(args, cores.Count, size.Repetitions, "cycles_per_update", "disturbed", null);
     }
 
     /// <summary>
@@ -107,7 +110,7 @@ public sealed class NativeTwin
     {
         var args = Common("msg", cores, lines, size);
         if (path == MsgPath.Kernel) args.AddRange(["-k", "-s", KernelSliceCycles.ToString(CultureInfo.InvariantCulture)]);
-        return Run(args, "client_cycles_per_update", "client_disturbed", "server_cycles_per_update");
+        return Run(args, cores.Count - 1, size.Repetitions, "client_cycles_per_update", "client_disturbed", "server_cycles_per_update");
     }
 
     /// <summary>The CPU driver's blocked-visit slice of the C# MSG boot (the default), in this machine's TSC cycles.</summary>
@@ -120,19 +123,50 @@ public sealed class NativeTwin
         "-w", size.Warmup.ToString(CultureInfo.InvariantCulture),
     ];
 
-    TwinRun Run(List<string> args, string samplesKey, string disturbedKey, string? serverKey)
+    /// <summary>The exit codes of a child that SIGINT or SIGTERM ended (128 + the signal's number).</summary>
+    const int SigIntExit = 128 + 2, SigTermExit = 128 + 15;
+
+    /// <summary>
+    /// Runs the twin and reads its output: <paramref name="participants"/> x <paramref name="repetitions"/> samples and
+    /// as many disturbed flags (0 or 1), and for MSG at least one server sample. Every sample must be a positive, finite
+    /// number of cycles: output that cannot be the measurement (a missing line, a list of another length, NaN) is a
+    /// <see cref="FormatException"/> naming the line, never samples.
+    /// </summary>
+    TwinRun Run(List<string> args, int participants, int repetitions, string samplesKey, string disturbedKey, string? serverKey)
     {
         var (code, text) = Exec(Binary, [.. args]);
+        // Ctrl-C in a terminal (or a signal to the process group) ends the twin as well as asking this program to stop:
+        // the point is interrupted, and the sweep records it as missing, not as failed, when it is stopping.
+        if (code is SigIntExit or SigTermExit)
+            throw new OperationCanceledException($"the C twin was stopped by {(code == SigIntExit ? "SIGINT" : "SIGTERM")} (exit {code}): {Binary} {string.Join(' ', args)}");
         if (code != 0) throw new InvalidOperationException($"the C twin failed (exit {code}): {Binary} {string.Join(' ', args)}\n{text.Trim()}");
         var values = Parse(text);
-        string Get(string key) => values.TryGetValue(key, out var v) ? v
-            : throw new FormatException($"the C twin's output has no '{key}' line: {Binary} {string.Join(' ', args)}\n{text.Trim()}");
-        string check = Get("check");
+        string Where() => $"{Binary} {string.Join(' ', args)}\n{text.Trim()}";
+        string[] Tokens(string key, int? count)
+        {
+            if (!values.TryGetValue(key, out var line)) throw new FormatException($"the C twin's output has no '{key}' line: {Where()}");
+            var tokens = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (count is int n && tokens.Length != n)
+                throw new FormatException($"the C twin's '{key}' line has {tokens.Length} values, expected {n} ({participants} participant(s) x {repetitions} repetition(s)): {Where()}");
+            if (tokens.Length == 0) throw new FormatException($"the C twin's '{key}' line has no values: {Where()}");
+            return tokens;
+        }
+        double[] Cycles(string key, int? count) => Tokens(key, count).Select(t =>
+            double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && double.IsFinite(v) && v > 0 ? v
+                : throw new FormatException($"the C twin's '{key}' line holds '{t}', not a positive, finite number of cycles: {Where()}")).ToArray();
+        bool[] Flags(string key, int count) => Tokens(key, count).Select(t => t switch
+        {
+            "0" => false,
+            "1" => true,
+            _ => throw new FormatException($"the C twin's '{key}' line holds '{t}', not a flag (0 or 1): {Where()}"),
+        }).ToArray();
+        if (!values.TryGetValue("check", out var check) || check.Length == 0) throw new FormatException($"the C twin's output has no 'check' line with a verdict: {Where()}");
+        int samples = participants * repetitions;
         return new TwinRun
         {
-            CyclesPerOp = Numbers(Get(samplesKey)),
-            Disturbed = Numbers(Get(disturbedKey)).Select(d => d != 0).ToArray(),
-            ServerCyclesPerOp = serverKey == null ? [] : Numbers(Get(serverKey)),
+            CyclesPerOp = Cycles(samplesKey, samples),
+            Disturbed = Flags(disturbedKey, samples),
+            ServerCyclesPerOp = serverKey == null ? [] : Cycles(serverKey, null),
             Failure = check == "ok" ? null : check,
         };
     }
@@ -149,9 +183,6 @@ public sealed class NativeTwin
         }
         return d;
     }
-
-    static double[] Numbers(string text) =>
-        text.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(s => double.Parse(s, NumberStyles.Float, CultureInfo.InvariantCulture)).ToArray();
 
     /// <summary>The repository's Benchmarks/native folder holding the twin's source, searched upwards from the working directory and from this program's folder.</summary>
     static string? FindNativeFolder()

@@ -6,10 +6,13 @@ namespace Fig1.SharedState;
 /// Turns an endless spin into an error: a spinning loop calls <see cref="Spin"/> on every empty poll and
 /// <see cref="Progress"/> when something arrives; after <see cref="UpdateProtocol.Stall"/> without progress it throws.
 /// The clock is read only every 65536 empty polls, so the check costs nothing measurable.
+/// <para>The first check after progress arms the deadline. The poll counter is 64 bits wide, so it never comes back
+/// to that first check while the spin goes on (a 32-bit one would after 2^32 polls, under a minute at 14 ns a poll,
+/// and re-arm the deadline for ever).</para>
 /// </summary>
 public struct StallGuard
 {
-    uint _spins;
+    ulong _spins;
     long _deadline;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -158,6 +158,40 @@ public class Fig1CliTests
         Assert.All(rows.Where(r => r.Series is "SHM1" or "SHM1 (C)" && r.Metric == "cycles_per_update"), r => Assert.Equal(36 * r.Cores, r.Samples));
     }
 
+    /// <summary>
+    /// Ctrl-C in a terminal reaches the whole process group, the C twin as well as this program: the twin ends on it
+    /// while the program's handler asks the sweep to stop. The point the twin was in is then interrupted (missing from
+    /// results.csv and listed as such), not a failed point. A script stands in for the twin: it answers the probe, then
+    /// waits for the test's go and sends itself SIGINT.
+    /// </summary>
+    [Fact]
+    public async Task AnInterruptThatEndsTheCTwinLeavesItsPointMissingNotFailed()
+    {
+        Assert.SkipWhen(OperatingSystem.IsWindows(), "a POSIX shell script stands in for the twin");
+        string dir = TestCores.TempDir(), bin = TestCores.TempDir();
+        string started = Path.Combine(bin, "started"), go = Path.Combine(bin, "go"), twin = Path.Combine(bin, "fake_twin");
+        File.WriteAllText(twin, "#!/bin/sh\nprintf 'twin fig1\\nmarch test-arch\\ncompiler gcc test\\n'\n" +
+                                "case \"$*\" in *'-w 0') exit 0 ;; esac\n" + // the probe (no warm-up) ends here
+                                $"touch '{started}'\nwhile [ ! -e '{go}' ]; do sleep 0.05; done\nkill -INT $$\nkill -TERM $$\nsleep 30\n");
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(twin, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        using var cts = new CancellationTokenSource();
+        var stderr = new StringWriter();
+        var run = Task.Run(() => Fig1Cli.Run(["--iterations", "50", "--repetitions", "3", "--native", twin, "--cores", $"{TestCores.First(1)[0]}",
+            "--experiment", Fig1Settings.SharedStateId, "--out", dir], new StringWriter(), stderr, cts.Token), TestContext.Current.CancellationToken);
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (!File.Exists(started) && !run.IsCompleted && waited.Elapsed < TimeSpan.FromSeconds(60)) await Task.Delay(20, TestContext.Current.CancellationToken);
+        Assert.True(File.Exists(started), $"the twin did not start its first point: {stderr}");
+        cts.Cancel();                   // the program's SIGINT handler
+        File.WriteAllText(go, "");      // the twin's SIGINT
+        int exit = await run.WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
+        Assert.Equal(ExitCode.Interrupted, exit);
+        var meta = RunMeta.Load(Path.Combine(dir, Fig1Settings.SharedStateId));
+        Assert.Equal("incomplete", meta.Status);
+        Assert.Contains("SHM1 cores=1", meta.Incomplete);
+        Assert.DoesNotContain(meta.Notes, n => n.Contains("SHM1 cores=1 failed"));
+        Assert.DoesNotContain("failed", stderr.ToString());
+    }
+
     /// <summary>A writer that cancels the run once the program reports its first finished point.</summary>
     [Fact]
     public void InterruptedRunKeepsFinishedPointsAndListsTheMissingOnes()

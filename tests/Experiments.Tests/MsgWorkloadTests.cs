@@ -161,6 +161,25 @@ public class MsgWorkloadTests
         Assert.Contains($"unexpected message type {UpdateProtocol.Reply.TypeId} from client 0", e.Message);
     }
 
+    /// <summary>
+    /// The check that every applied state is reported once: 1 + 2 + ... + total, as the sums of the reply values wrap
+    /// modulo 2^64. Beyond 2^32 requests (e.g. 15 clients x 3 repetitions x 1.1 x 10^8, which the command line allows)
+    /// total x (total + 1) passes 2^64, so the triangle number must be taken without that product wrapping.
+    /// </summary>
+    [Theory]
+    [InlineData(1_000L)]
+    [InlineData((1L << 32) + 1)]
+    [InlineData((1L << 33) + 2)]
+    [InlineData(15L * 3 * 110_000_000)]
+    public void TheReplySumCheckHoldsForEveryTotalTheCommandLineAllows(long expected)
+    {
+        ulong triangle = (ulong)((UInt128)(ulong)expected * (ulong)(expected + 1) / 2); // mod 2^64, as the sums wrap
+        ServerReport Server(ulong sum) => new() { CyclesPerUpdate = [1.0], Served = expected, ReplyValueSum = sum, FinalLines = [expected, expected], Descheduled = 0 };
+        ClientReport Client(ulong sum) => new() { CyclesPerOp = [1.0], OpsPerSecond = [1.0], Disturbed = [false], Replies = expected, ReplyValueSum = sum };
+        Assert.Null(MsgWorkload.Verify(expected, Server(triangle), [Client(triangle)]));
+        Assert.Contains("reply values sum to", MsgWorkload.Verify(expected, Server(triangle + 1), [Client(triangle + 1)]));
+    }
+
     /// <summary>The server-cost meter counts only rounds that took timed requests and cuts a sample per batch of them.</summary>
     [Fact]
     public void ServerCostMeterCountsOnlyRoundsWithTimedRequests()

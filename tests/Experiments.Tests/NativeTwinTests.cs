@@ -63,6 +63,53 @@ public class NativeTwinTests
         Assert.Contains("exit 3", why);
     }
 
+    /// <summary>
+    /// Output that parses but cannot be what the twin measured is an error naming the list, not samples: a value that
+    /// is not a finite cycle count (NaN, infinity, negative), a list whose length is not participants x repetitions,
+    /// a disturbed flag other than 0 or 1, an MSG run without server samples.
+    /// </summary>
+    [Theory]
+    [InlineData("cycles_per_update 10.0 nan 12.0\\ndisturbed 0 0 0\\ncheck ok\\n", "'cycles_per_update'", "'nan'")]
+    [InlineData("cycles_per_update 10.0 inf 12.0\\ndisturbed 0 0 0\\ncheck ok\\n", "'cycles_per_update'", "'inf'")]
+    [InlineData("cycles_per_update 10.0 -11.0 12.0\\ndisturbed 0 0 0\\ncheck ok\\n", "'cycles_per_update'", "'-11.0'")]
+    [InlineData("cycles_per_update 10.0 11.0 12.0 13.0 14.0 15.0\\ndisturbed 0 0 0 0 0 0\\ncheck ok\\n", "'cycles_per_update'", "6 values")]
+    [InlineData("cycles_per_update 10.0 11.0\\ndisturbed 0 0\\ncheck ok\\n", "'cycles_per_update'", "2 values")]
+    [InlineData("cycles_per_update 10.0 11.0 12.0\\ndisturbed 0 1\\ncheck ok\\n", "'disturbed'", "2 values")]
+    [InlineData("cycles_per_update 10.0 11.0 12.0\\ndisturbed 0 2 0\\ncheck ok\\n", "'disturbed'", "'2'")]
+    public void ShmOutputThatCannotBeTheMeasurementIsAnError(string body, string key, string what)
+    {
+        var twin = NativeTwin.Locate(FakeTwin(body), TextWriter.Null, out string why);
+        Assert.True(twin != null, why);
+        var e = Assert.Throws<FormatException>(() => twin.Shm([0], 1, Small, ShmUpdate.Plain)); // 1 thread x 3 repetitions
+        Assert.Contains(key, e.Message);
+        Assert.Contains(what, e.Message);
+    }
+
+    [Theory]
+    [InlineData("client_cycles_per_update 10.0 11.0 12.0\\nclient_disturbed 0 0 0\\nserver_cycles_per_update\\ncheck ok\\n", "'server_cycles_per_update'", "no values")]
+    [InlineData("client_cycles_per_update 10.0 11.0 12.0\\nclient_disturbed 0 0 0\\nserver_cycles_per_update 5.0 nan\\ncheck ok\\n", "'server_cycles_per_update'", "'nan'")]
+    [InlineData("client_cycles_per_update 10.0 11.0 12.0 13.0 14.0 15.0\\nclient_disturbed 0 0 0 0 0 0\\nserver_cycles_per_update 5.0\\ncheck ok\\n", "'client_cycles_per_update'", "6 values")]
+    public void MsgOutputThatCannotBeTheMeasurementIsAnError(string body, string key, string what)
+    {
+        var twin = NativeTwin.Locate(FakeTwin(body), TextWriter.Null, out string why);
+        Assert.True(twin != null, why);
+        var e = Assert.Throws<FormatException>(() => twin.Msg([0, 1], 1, Small, MsgPath.Raw)); // 1 client x 3 repetitions
+        Assert.Contains(key, e.Message);
+        Assert.Contains(what, e.Message);
+    }
+
+    [Fact]
+    public void WellFormedMsgOutputIsRead()
+    {
+        var twin = NativeTwin.Locate(FakeTwin("client_cycles_per_update 10.0 11.0 12.0\\nclient_disturbed 0 1 0\\nserver_cycles_per_update 5.5 6.5\\ncheck ok\\n"), TextWriter.Null, out string why);
+        Assert.True(twin != null, why);
+        var run = twin.Msg([0, 1], 1, Small, MsgPath.Kernel);
+        Assert.Equal([10.0, 11.0, 12.0], run.CyclesPerOp);
+        Assert.Equal([false, true, false], run.Disturbed);
+        Assert.Equal([5.5, 6.5], run.ServerCyclesPerOp);
+        Assert.Null(run.Failure);
+    }
+
     [Fact]
     public void TheRealTwinRunsBothShmModesWithTheSameCheckAsCSharp()
     {
@@ -77,6 +124,43 @@ public class NativeTwinTests
             Assert.Equal(run.CyclesPerOp.Length, run.Disturbed.Length);
             Assert.All(run.CyclesPerOp, c => Assert.True(c > 0));
         }
+    }
+
+    /// <summary>
+    /// The probe that tells what the binary is runs on a core this program may use. In a cpuset without core 0 (a
+    /// container's --cpuset-cpus; here a cpuset cgroup the test makes, which a wrapper script enters before it execs the
+    /// twin, and this thread pinned to the cpuset's core, as every thread of a confined program is), a probe pinned to
+    /// core 0 dies on sched_setaffinity, and a good twin was refused: as bad input with --native, silently (no C rows)
+    /// without it.
+    /// </summary>
+    [Fact]
+    public void TheProbeRunsOnACoreThisProcessMayUse()
+    {
+        Assert.SkipUnless(TestCores.HasTwo, "needs two cores: the cpuset holds the second");
+        const string cpusets = "/sys/fs/cgroup/cpuset";
+        Assert.SkipUnless(Directory.Exists(cpusets) && File.Exists(Path.Combine(cpusets, "cpuset.mems")) && Environment.UserName == "root",
+            "needs root and a cgroup v1 cpuset hierarchy at /sys/fs/cgroup/cpuset to confine the twin to one core");
+        var twin = RealTwin();
+        int core = TestCores.UpToTwo[1];
+        string group = Path.Combine(cpusets, $"fig1-probe-test-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(group);
+        try
+        {
+            File.WriteAllText(Path.Combine(group, "cpuset.cpus"), $"{core}");
+            File.WriteAllText(Path.Combine(group, "cpuset.mems"), File.ReadAllText(Path.Combine(cpusets, "cpuset.mems")).Trim());
+            string confined = Path.Combine(TestCores.TempDir(), "confined_twin");
+            File.WriteAllText(confined, $"#!/bin/sh\necho $$ > '{group}/tasks' || exit 99\nexec '{twin.Binary}' \"$@\"\n");
+            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(confined, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            Multikernel.Hardware.CoreAffinity.PinCurrentThread(core);
+            try
+            {
+                var located = NativeTwin.Locate(confined, TextWriter.Null, out string why);
+                Assert.True(located != null, why);
+                Assert.Equal(twin.March, located.March);
+            }
+            finally { Multikernel.Hardware.CoreAffinity.UnpinCurrentThread(); }
+        }
+        finally { Directory.Delete(group); } // a cgroup directory goes with rmdir once its tasks have ended
     }
 
     /// <summary>The kernel path's twin takes the CPU driver's blocked-visit slice (-s) and refuses a bad one.</summary>
