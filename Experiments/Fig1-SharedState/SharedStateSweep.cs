@@ -1,4 +1,5 @@
 using Experiments.Common;
+using Multikernel.Hardware;
 
 namespace Fig1.SharedState;
 
@@ -43,7 +44,7 @@ public static class SharedStateSweep
                 foreach (int n in LockLines)
                     points.Add(new PlannedPoint($"{series}{n} cores={k}", ops * (k > 1 ? 120 + 10 * n : 20 + n), () =>
                     {
-                        using var shared = new SharedLines(n);
+                        using var shared = new SharedLines(n, MachineTopology.Current.NumaNodeOf(cores[0]));
                         var m = LockWorkload.Run(cores, shared, size, kind);
                         return [rows.Cycles($"{series}{n}", k, $"lines={n}", "cycles_per_update", m.CyclesPerOp, m.RepetitionDisturbed, RowFactory.Verdict(m.Verified),
                             Note(m.Failure, $"{k} thread(s) pinned to cores {CoreList.Format(cores)}; plain increments of {n} shared line(s) under {what}"))];
@@ -82,7 +83,8 @@ public static class SharedStateSweep
         {
             var block = size with { Repetitions = r };
             if (twin != null) cRuns.Add(twin.Shm(cores, n, block, update));
-            using var shared = new SharedLines(n);
+            // On the first core's NUMA node, where the C twin's first touch (on that core) puts its lines.
+            using var shared = new SharedLines(n, MachineTopology.Current.NumaNodeOf(cores[0]));
             csRuns.Add(ShmWorkload.Run(cores, shared, block, update));
         }
         var m = TwinBlocks.Join(csRuns, reps);
