@@ -4,7 +4,8 @@ using static Multikernel.Net.Stack.FrameLayout;
 namespace Multikernel.Net.Stack;
 
 /// <summary>
-/// A user-level network stack for one Ethernet interface and one IPv4 address: Ethernet II, ARP (answers and a cache),
+/// A user-level network stack for one Ethernet interface and one IPv4 address: Ethernet II, ARP (answers, address
+/// probes for its address included, and a cache),
 /// IPv4 (header checksum; no fragmentation and no reassembly: every packet it sends fits the MTU, fragments it
 /// receives are counted and dropped; options are skipped), ICMP echo, UDP and TCP (<see cref="Tcp"/>).
 /// <para>It is driven from outside by three calls, so that any loop or dispatcher can run it:
@@ -245,7 +246,14 @@ public sealed class NetStack : IDisposable
         var senderMac = MacAddress.Read(arp[ArpSenderMac..]);
         var senderIp = Ipv4Address.Read(arp[ArpSenderIp..]);
         var targetIp = Ipv4Address.Read(arp[ArpTargetIp..]);
-        if (senderMac.IsGroup || senderIp == Ipv4Address.Any) return; // probes and nonsense teach nothing
+        if (senderMac.IsGroup) return; // nonsense: no host has a group address
+        if (senderIp == Ipv4Address.Any)
+        {
+            // An address probe (RFC 5227) teaches nothing, but one for our address is answered (to the prober, target
+            // IP 0.0.0.0, as Linux answers it): otherwise the prober finds the address free and takes it.
+            if (op == ArpRequest && targetIp == Address && SendArp(ArpReply, senderMac, senderMac, Ipv4Address.Any)) Counters.ArpRequestsAnswered++;
+            return;
+        }
         bool merged = _arp.Merge(senderIp, senderMac, _now);
         if (targetIp != Address) { Counters.NotForUs++; return; }
         if (!merged) _arp.Learn(senderIp, senderMac, _now);

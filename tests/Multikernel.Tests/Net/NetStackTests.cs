@@ -45,6 +45,37 @@ public class NetStackTests
         Assert.Equal(1, h.Counters.ArpRequestsAnswered);
     }
 
+    /// <summary>
+    /// An address probe (RFC 5227 2.1.1: sender IP 0.0.0.0, target the address a host wants to take, as DHCP clients
+    /// and arping -D send) for the stack's address is answered, to the prober's MAC, so the prober sees the address
+    /// in use (as Linux answers it); being about no sender address, it teaches the cache nothing.
+    /// </summary>
+    [Fact]
+    public void AnswersAnAddressProbeForItsAddressWithoutLearningFromIt()
+    {
+        using var h = new StackHarness();
+        h.Deliver(TestFrames.Ethernet(MacAddress.Broadcast, StackHarness.PeerMac, TestFrames.Arp,
+            TestFrames.ArpPacket(1, StackHarness.PeerMac, Ipv4Address.Any, MacAddress.Zero, StackHarness.StackIp)));
+        var reply = Assert.Single(h.Tx.Drain());
+        Assert.Equal(TestFrames.Arp, reply.EtherType);
+        Assert.Equal(StackHarness.PeerMac, reply.Destination);
+        Assert.Equal(2, BinaryPrimitives.ReadUInt16BigEndian(reply.L3[6..]));                 // a reply
+        Assert.Equal(StackHarness.StackMac, MacAddress.Read(reply.L3[8..]));                  // sender: us, the address in use
+        Assert.Equal(StackHarness.StackIp, Ipv4Address.Read(reply.L3[14..]));
+        Assert.Equal(StackHarness.PeerMac, MacAddress.Read(reply.L3[18..]));                  // target: the prober
+        Assert.Equal(Ipv4Address.Any, Ipv4Address.Read(reply.L3[24..]));
+        Assert.False(h.Stack.TryGetArpEntry(Ipv4Address.Any, out _));
+        Assert.Equal(1, h.Counters.ArpRequestsAnswered);
+
+        // A probe for another address, and a probe's answer (a reply from 0.0.0.0), get nothing.
+        h.Deliver(TestFrames.Ethernet(MacAddress.Broadcast, StackHarness.PeerMac, TestFrames.Arp,
+            TestFrames.ArpPacket(1, StackHarness.PeerMac, Ipv4Address.Any, MacAddress.Zero, new Ipv4Address(169, 254, 1, 9))));
+        h.Deliver(TestFrames.Ethernet(StackHarness.StackMac, StackHarness.PeerMac, TestFrames.Arp,
+            TestFrames.ArpPacket(2, StackHarness.PeerMac, Ipv4Address.Any, StackHarness.StackMac, StackHarness.StackIp)));
+        Assert.Empty(h.Tx.Drain());
+        Assert.Equal(1, h.Counters.ArpRequestsAnswered);
+    }
+
     [Fact]
     public void IgnoresArpForOtherAddressesAndDoesNotLearnFromThem()
     {
