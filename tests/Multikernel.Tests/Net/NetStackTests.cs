@@ -107,6 +107,30 @@ public class NetStackTests
         Assert.Equal(1, h.Counters.ArpRequestsSent);
     }
 
+    /// <summary>
+    /// A full cache of peers that answered keeps them while requests for new addresses go unanswered (the spoofed
+    /// sources of a SYN flood): those requests take no answered peer's entry, and each address is still asked once.
+    /// </summary>
+    [Fact]
+    public void UnansweredArpRequestsDoNotPushAnsweredPeersOutOfAFullCache()
+    {
+        using var h = new StackHarness(o => o with { ArpCacheEntries = 2 });
+        h.Tcp.Listen(80);
+        var second = new Ipv4Address(169, 254, 1, 3);
+        h.Introduce();
+        h.Introduce(second);
+        for (int i = 1; i <= 5; i++)
+        {
+            var spoofed = new TcpTestPeer(h, (ushort)(40000 + i), address: new Ipv4Address(10, 0, 0, (byte)i));
+            h.Deliver(spoofed.Syn());
+            h.Deliver(spoofed.Syn()); // its retransmission: no second request within the interval
+        }
+        h.Flush();
+        Assert.True(h.Stack.TryGetArpEntry(StackHarness.PeerIp, out _), "an answered peer was pushed out by an unanswered request");
+        Assert.True(h.Stack.TryGetArpEntry(second, out _), "an answered peer was pushed out by an unanswered request");
+        Assert.Equal(5, h.Counters.ArpRequestsSent);
+    }
+
     [Fact]
     public void AnswersPingWithTheSameIdentifierSequenceAndData()
     {
