@@ -166,7 +166,7 @@ public sealed class NetStack : IDisposable
     {
         if (icmp.Length < IcmpHeader) { Counters.Malformed++; return; }
         if (!Checksum.Verifies(Checksum.Add(0, icmp))) { Counters.IcmpChecksumErrors++; return; }
-        if (icmp[IcmpType] != IcmpEchoRequest || icmp[IcmpCode] != 0) return;
+        if (icmp[IcmpType] != IcmpEchoRequest || icmp[IcmpCode] != 0) { Counters.IcmpIgnored++; return; }
         if (IpHeader + icmp.Length > Options.Mtu) { Counters.Malformed++; return; }
         Span<byte> frame = BeginIpv4(source);
         if (frame.IsEmpty) return;
@@ -246,12 +246,14 @@ public sealed class NetStack : IDisposable
         var senderMac = MacAddress.Read(arp[ArpSenderMac..]);
         var senderIp = Ipv4Address.Read(arp[ArpSenderIp..]);
         var targetIp = Ipv4Address.Read(arp[ArpTargetIp..]);
-        if (senderMac.IsGroup) return; // nonsense: no host has a group address
+        if (senderMac.IsGroup) { Counters.Malformed++; return; } // no host has a group address
         if (senderIp == Ipv4Address.Any)
         {
             // An address probe (RFC 5227) teaches nothing, but one for our address is answered (to the prober, target
             // IP 0.0.0.0, as Linux answers it): otherwise the prober finds the address free and takes it.
-            if (op == ArpRequest && targetIp == Address && SendArp(ArpReply, senderMac, senderMac, Ipv4Address.Any)) Counters.ArpRequestsAnswered++;
+            if (op != ArpRequest) Counters.Malformed++;        // only a request can come from no address
+            else if (targetIp != Address) Counters.NotForUs++;
+            else if (SendArp(ArpReply, senderMac, senderMac, Ipv4Address.Any)) Counters.ArpRequestsAnswered++;
             return;
         }
         bool merged = _arp.Merge(senderIp, senderMac, _now);

@@ -238,6 +238,38 @@ public class NetStackTests
         Assert.Equal(1, echo.Count);
     }
 
+    /// <summary>
+    /// Every frame the stack drops is counted under its reason (NetStackCounters' promise): well-formed frames it has
+    /// no use for (ICMP other than echo requests, ARP from a group address or about no address) each move a counter
+    /// besides FramesIn, and get no answer.
+    /// </summary>
+    [Fact]
+    public void FramesDroppedForWantOfUseAreCountedToo()
+    {
+        using var h = EchoingOnPort7(out _);
+        var arpFromGroup = TestFrames.ArpPacket(1, MacAddress.Parse("03:00:00:00:00:02"), StackHarness.PeerIp, MacAddress.Zero, StackHarness.StackIp);
+        var probeForAnother = TestFrames.ArpPacket(1, StackHarness.PeerMac, Ipv4Address.Any, MacAddress.Zero, new Ipv4Address(169, 254, 1, 9));
+        var replyFromNoAddress = TestFrames.ArpPacket(2, StackHarness.PeerMac, Ipv4Address.Any, StackHarness.StackMac, StackHarness.StackIp);
+        var unreachable = TestFrames.Icmp(3, 0, 0, new byte[28]); // destination unreachable (id and sequence are unused: zero)
+        var frames = new (string What, byte[] Frame)[]
+        {
+            ("ICMP echo reply", h.IpFrame(1, TestFrames.Icmp(0, 1, 1, [1, 2, 3]))),
+            ("ICMP destination unreachable", h.IpFrame(1, unreachable)),
+            ("ARP from a group MAC", TestFrames.Ethernet(MacAddress.Broadcast, StackHarness.PeerMac, TestFrames.Arp, arpFromGroup)),
+            ("ARP probe for another address", TestFrames.Ethernet(MacAddress.Broadcast, StackHarness.PeerMac, TestFrames.Arp, probeForAnother)),
+            ("ARP reply from 0.0.0.0", TestFrames.Ethernet(StackHarness.StackMac, StackHarness.PeerMac, TestFrames.Arp, replyFromNoAddress)),
+        };
+        var counters = typeof(NetStackCounters).GetProperties().Where(p => p.Name != nameof(NetStackCounters.FramesIn)).ToArray();
+        long[] Snapshot() => counters.Select(p => (long)p.GetValue(h.Counters)!).ToArray();
+        foreach (var (what, frame) in frames)
+        {
+            long[] before = Snapshot();
+            h.Deliver(frame);
+            Assert.True(!before.SequenceEqual(Snapshot()), $"{what}: dropped without a count");
+        }
+        Assert.Empty(h.Tx.Drain());
+    }
+
     static void Refix(byte[] frame)
     {
         int hl = Math.Max(20, (frame[14] & 0xF) * 4);
