@@ -150,7 +150,8 @@ public sealed class NetStack : IDisposable
         if ((BinaryPrimitives.ReadUInt16BigEndian(ip[IpFlagsFragment..]) & (IpMoreFragments | IpFragmentOffsetMask)) != 0) { Counters.IpFragmentsDropped++; return; }
         if (Ipv4Address.Read(ip[IpDestination..]) != Address) { Counters.NotForUs++; return; }
         var source = Ipv4Address.Read(ip[IpSource..]);
-        if (source == Ipv4Address.Any || source == Ipv4Address.Broadcast || source.IsMulticast) { Counters.Malformed++; return; }
+        // Sources no host on a wire can have (RFC 1122 3.2.1.3): discarded, never answered.
+        if (source == Ipv4Address.Any || source == Ipv4Address.Broadcast || source.IsMulticast || source.IsLoopback) { Counters.Malformed++; return; }
         if (headerLength > IpHeader) Counters.IpOptionsSkipped++;
         ReadOnlySpan<byte> payload = ip[headerLength..total];
         switch (ip[IpProtocol])

@@ -303,6 +303,22 @@ public class NetStackTests
         Assert.Equal(0, echo.Count);
     }
 
+    /// <summary>
+    /// A packet from a source no host on a wire can have (RFC 1122 3.2.1.3: 0.0.0.0, the limited broadcast, a multicast
+    /// group, the loopback net 127/8) is dropped silently, counted as malformed: never answered, never a reason to ARP.
+    /// </summary>
+    [Fact]
+    public void PacketsFromAddressesNoHostCanHaveAreDropped()
+    {
+        using var h = EchoingOnPort7(out var echo);
+        Ipv4Address[] sources = [Ipv4Address.Any, Ipv4Address.Broadcast, new(224, 0, 0, 1), new(127, 0, 0, 1), new(127, 1, 2, 3)];
+        foreach (var source in sources)
+            h.Deliver(h.IpFrame(17, TestFrames.Udp(source, StackHarness.StackIp, 5, 7, [1]), source));
+        Assert.Empty(h.Tx.Drain());
+        Assert.Equal(0, echo.Count);
+        Assert.Equal(sources.Length, h.Counters.Malformed);
+    }
+
     [Fact]
     public void SendUdpRefusesADatagramLargerThanTheMtu()
     {
