@@ -16,6 +16,8 @@ public readonly struct Ipv4Address : IEquatable<Ipv4Address>
     /// <summary>169.254.0.0/16 (RFC 3927): never routed off the link.</summary>
     public bool IsLinkLocal => (Value & 0xFFFF_0000) == 0xA9FE_0000;
     public bool IsMulticast => (Value & 0xF000_0000) == 0xE000_0000;
+    /// <summary>127.0.0.0/8 (RFC 1122 3.2.1.3): a host's own loopback net, never seen on a wire.</summary>
+    public bool IsLoopback => (Value & 0xFF00_0000) == 0x7F00_0000;
 
     public static Ipv4Address Read(ReadOnlySpan<byte> bytes) => new(BinaryPrimitives.ReadUInt32BigEndian(bytes));
     public void Write(Span<byte> bytes) => BinaryPrimitives.WriteUInt32BigEndian(bytes, Value);

@@ -4,7 +4,8 @@ using static Multikernel.Net.Stack.FrameLayout;
 namespace Multikernel.Net.Stack;
 
 /// <summary>
-/// A user-level network stack for one Ethernet interface and one IPv4 address: Ethernet II, ARP (answers and a cache),
+/// A user-level network stack for one Ethernet interface and one IPv4 address: Ethernet II, ARP (answers, address
+/// probes for its address included, and a cache),
 /// IPv4 (header checksum; no fragmentation and no reassembly: every packet it sends fits the MTU, fragments it
 /// receives are counted and dropped; options are skipped), ICMP echo, UDP and TCP (<see cref="Tcp"/>).
 /// <para>It is driven from outside by three calls, so that any loop or dispatcher can run it:
@@ -149,7 +150,8 @@ public sealed class NetStack : IDisposable
         if ((BinaryPrimitives.ReadUInt16BigEndian(ip[IpFlagsFragment..]) & (IpMoreFragments | IpFragmentOffsetMask)) != 0) { Counters.IpFragmentsDropped++; return; }
         if (Ipv4Address.Read(ip[IpDestination..]) != Address) { Counters.NotForUs++; return; }
         var source = Ipv4Address.Read(ip[IpSource..]);
-        if (source == Ipv4Address.Any || source == Ipv4Address.Broadcast || source.IsMulticast) { Counters.Malformed++; return; }
+        // Sources no host on a wire can have (RFC 1122 3.2.1.3): discarded, never answered.
+        if (source == Ipv4Address.Any || source == Ipv4Address.Broadcast || source.IsMulticast || source.IsLoopback) { Counters.Malformed++; return; }
         if (headerLength > IpHeader) Counters.IpOptionsSkipped++;
         ReadOnlySpan<byte> payload = ip[headerLength..total];
         switch (ip[IpProtocol])
@@ -165,7 +167,7 @@ public sealed class NetStack : IDisposable
     {
         if (icmp.Length < IcmpHeader) { Counters.Malformed++; return; }
         if (!Checksum.Verifies(Checksum.Add(0, icmp))) { Counters.IcmpChecksumErrors++; return; }
-        if (icmp[IcmpType] != IcmpEchoRequest || icmp[IcmpCode] != 0) return;
+        if (icmp[IcmpType] != IcmpEchoRequest || icmp[IcmpCode] != 0) { Counters.IcmpIgnored++; return; }
         if (IpHeader + icmp.Length > Options.Mtu) { Counters.Malformed++; return; }
         Span<byte> frame = BeginIpv4(source);
         if (frame.IsEmpty) return;
@@ -245,7 +247,16 @@ public sealed class NetStack : IDisposable
         var senderMac = MacAddress.Read(arp[ArpSenderMac..]);
         var senderIp = Ipv4Address.Read(arp[ArpSenderIp..]);
         var targetIp = Ipv4Address.Read(arp[ArpTargetIp..]);
-        if (senderMac.IsGroup || senderIp == Ipv4Address.Any) return; // probes and nonsense teach nothing
+        if (senderMac.IsGroup) { Counters.Malformed++; return; } // no host has a group address
+        if (senderIp == Ipv4Address.Any)
+        {
+            // An address probe (RFC 5227) teaches nothing, but one for our address is answered (to the prober, target
+            // IP 0.0.0.0, as Linux answers it): otherwise the prober finds the address free and takes it.
+            if (op != ArpRequest) Counters.Malformed++;        // only a request can come from no address
+            else if (targetIp != Address) Counters.NotForUs++;
+            else if (SendArp(ArpReply, senderMac, senderMac, Ipv4Address.Any)) Counters.ArpRequestsAnswered++;
+            return;
+        }
         bool merged = _arp.Merge(senderIp, senderMac, _now);
         if (targetIp != Address) { Counters.NotForUs++; return; }
         if (!merged) _arp.Learn(senderIp, senderMac, _now);

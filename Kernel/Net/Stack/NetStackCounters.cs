@@ -5,7 +5,7 @@ public sealed class NetStackCounters
 {
     public long FramesIn { get; internal set; }
     public long FramesOut { get; internal set; }
-    /// <summary>Frames for another MAC address, other EtherTypes, or IP packets for another address.</summary>
+    /// <summary>Frames for another MAC address, other EtherTypes, IP packets for another address, or ARP about another address.</summary>
     public long NotForUs { get; internal set; }
     /// <summary>Frames shorter than their headers or longer than the MTU allows, or whose length or header fields are invalid.</summary>
     public long Malformed { get; internal set; }
@@ -21,6 +21,8 @@ public sealed class NetStackCounters
     public long ArpMisses { get; internal set; }
     public long IcmpEchoReplies { get; internal set; }
     public long IcmpChecksumErrors { get; internal set; }
+    /// <summary>ICMP messages other than echo requests (echo replies, errors): dropped, as this stack sends no echo requests and acts on no ICMP error.</summary>
+    public long IcmpIgnored { get; internal set; }
     public long UdpIn { get; internal set; }
     public long UdpOut { get; internal set; }
     public long UdpChecksumErrors { get; internal set; }

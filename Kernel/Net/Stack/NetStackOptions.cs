@@ -39,6 +39,7 @@ public sealed record NetStackOptions
     /// <summary>How long FIN_WAIT_2 waits for the peer's FIN after the application closed.</summary>
     public long FinWait2TimeoutMicroseconds { get; init; } = 10_000_000;
 
+    /// <summary>Addresses whose MAC is known, kept at most; as many unanswered ARP requests are tracked apart from them.</summary>
     public int ArpCacheEntries { get; init; } = 64;
     /// <summary>At most one ARP request per unresolved address per this interval.</summary>
     public long ArpRequestIntervalMicroseconds { get; init; } = 1_000_000;

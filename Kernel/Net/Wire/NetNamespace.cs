@@ -50,6 +50,41 @@ public static class NetNamespace
     /// <summary>Runs <paramref name="body"/> on a fresh thread inside namespace <paramref name="name"/>.</summary>
     public static void Run(string name, Action body) => Run(name, () => { body(); return 0; });
 
+    /// <summary>
+    /// Marks namespace <paramref name="name"/> as held by this process: a shared flock(2) on its file under
+    /// <see cref="Root"/>, which lasts until the returned descriptor is closed (<see cref="ReleaseHold"/>) or the
+    /// process ends, however it ends. Unlike a pid, the lock means the same in every PID namespace that shares /run/netns.
+    /// The descriptor is close-on-exec, so a child process never keeps the hold after this process is gone.
+    /// </summary>
+    internal static int Hold(string name)
+    {
+        string path = System.IO.Path.Combine(Root, name);
+        int fd = NamespaceCalls.open(path, NamespaceCalls.O_RDONLY | NamespaceCalls.O_CLOEXEC);
+        if (fd < 0) throw new WireException($"open({path}) failed: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
+        int rc;
+        do rc = NamespaceCalls.flock(fd, NamespaceCalls.LOCK_SH);
+        while (rc < 0 && Marshal.GetLastPInvokeError() == NamespaceCalls.EINTR);
+        if (rc < 0)
+        {
+            string error = Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError());
+            NamespaceCalls.close(fd);
+            throw new WireException($"flock({path}, LOCK_SH) failed: {error}");
+        }
+        return fd;
+    }
+
+    /// <summary>Ends a <see cref="Hold"/>.</summary>
+    internal static void ReleaseHold(int fd) => NamespaceCalls.close(fd);
+
+    /// <summary>True when a running process (of any PID namespace) holds namespace <paramref name="name"/> (<see cref="Hold"/>).</summary>
+    internal static bool IsHeld(string name)
+    {
+        int fd = NamespaceCalls.open(System.IO.Path.Combine(Root, name), NamespaceCalls.O_RDONLY | NamespaceCalls.O_CLOEXEC);
+        if (fd < 0) return false;
+        try { return NamespaceCalls.flock(fd, NamespaceCalls.LOCK_EX | NamespaceCalls.LOCK_NB) < 0 && Marshal.GetLastPInvokeError() == NamespaceCalls.EWOULDBLOCK; }
+        finally { NamespaceCalls.close(fd); }
+    }
+
     static void Enter(string path)
     {
         int fd = NamespaceCalls.open(path, NamespaceCalls.O_RDONLY | NamespaceCalls.O_CLOEXEC);

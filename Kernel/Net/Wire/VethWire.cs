@@ -20,8 +20,10 @@ namespace Multikernel.Net.Wire;
 /// back what it made if a step fails); <see cref="Dispose"/> deletes the veth pair and both namespaces. A wire that
 /// is not disposed is removed at process exit and on SIGINT/SIGTERM/SIGHUP/SIGQUIT (<see cref="WireRegistry"/>; a
 /// program that stops gracefully on SIGINT and SIGTERM takes those two over: <see cref="StopSignalsLeftToProgram"/>).
-/// Names carry the creating process's pid and start time (<c>mkn-PID-START-N-s</c>, <c>-f</c>), which is how
-/// <see cref="RemoveStale"/> tells a dead owner from a live one.</para>
+/// Names carry the creating process's pid and start time (<c>mkn-PID-START-N-s</c>, <c>-f</c>), and the process holds
+/// both namespaces (a shared flock on each file, <see cref="NetNamespace.Hold"/>) until it removes them or ends: that
+/// is how <see cref="RemoveStale"/> tells a dead owner from a live one, the lock also for an owner in another PID
+/// namespace (a container sharing /run/netns), whose pid means another process here or none.</para>
 /// <para>Tool: iproute2's <c>ip</c> (see <see cref="IpCommand"/>); entering a namespace: <see cref="NetNamespace"/>.</para>
 /// </summary>
 public sealed class VethWire : IDisposable
@@ -39,6 +41,7 @@ public sealed class VethWire : IDisposable
     readonly object _removal = new(); // held through the build and through a removal: see Build and Dispose
     bool _serverAddressLent;
     bool _disposed;
+    int _serverHold = -1, _farHold = -1; // NetNamespace.Hold descriptors, -1 when not held
 
     public string ServerNamespace { get; }
     public string FarNamespace { get; }
@@ -103,7 +106,9 @@ public sealed class VethWire : IDisposable
     {
         string s = ServerNamespace, f = FarNamespace;
         IpCommand.Run("netns", "add", s);
+        _serverHold = NetNamespace.Hold(s);
         IpCommand.Run("netns", "add", f);
+        _farHold = NetNamespace.Hold(f);
         IpCommand.Run("-n", s, "link", "add", "name", ServerInterface, "address", ServerMac.ToString(), "mtu", Mtu.ToString(),
             "type", "veth", "peer", "name", FarInterface, "address", FarMac.ToString(), "mtu", Mtu.ToString(), "netns", f);
         // No IPv6 link-local address on either end: the kernels stay silent on the wire (no ND, no MLD).
@@ -247,6 +252,10 @@ public sealed class VethWire : IDisposable
             try { IpCommand.Run("netns", "del", ns); }
             catch (WireException e) { errors.Add(e.Message); }
         }
+        // Released only now: until its namespaces are deleted, another process's RemoveStale must see this wire as live.
+        foreach (int fd in (int[])[_serverHold, _farHold])
+            if (fd >= 0) NetNamespace.ReleaseHold(fd);
+        _serverHold = _farHold = -1;
         if (errors.Count > 0) throw new WireException("removing the veth wire failed: " + string.Join("; ", errors));
     }
 
@@ -258,8 +267,9 @@ public sealed class VethWire : IDisposable
 
     /// <summary>
     /// Removes the namespaces (and with them their veth ends) that a process which has exited left behind: names
-    /// <c>mkn-PID-START-...</c> whose PID is not running or is running with another start time. Wires of live
-    /// processes, this one included, are left alone. Returns how many namespaces it removed.
+    /// <c>mkn-PID-START-...</c> whose PID is not running or is running with another start time, and which no running
+    /// process holds (<see cref="NetNamespace.Hold"/>: an owner in another PID namespace). Wires of live processes,
+    /// this one included, are left alone. Returns how many namespaces it removed.
     /// </summary>
     public static int RemoveStale()
     {
@@ -271,6 +281,7 @@ public sealed class VethWire : IDisposable
             string[] parts = name[NamePrefix.Length..].Split('-');
             if (parts.Length != 4 || !int.TryParse(parts[0], out int pid) || !long.TryParse(parts[1], out long start)) continue;
             if (StartTime(pid) == start) continue; // its owner still runs
+            if (NetNamespace.IsHeld(name)) continue; // its owner still runs, in a PID namespace where its pid means another process
             try
             {
                 IpCommand.Run("netns", "del", name);

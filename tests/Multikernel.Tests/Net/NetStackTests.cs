@@ -45,6 +45,37 @@ public class NetStackTests
         Assert.Equal(1, h.Counters.ArpRequestsAnswered);
     }
 
+    /// <summary>
+    /// An address probe (RFC 5227 2.1.1: sender IP 0.0.0.0, target the address a host wants to take, as DHCP clients
+    /// and arping -D send) for the stack's address is answered, to the prober's MAC, so the prober sees the address
+    /// in use (as Linux answers it); being about no sender address, it teaches the cache nothing.
+    /// </summary>
+    [Fact]
+    public void AnswersAnAddressProbeForItsAddressWithoutLearningFromIt()
+    {
+        using var h = new StackHarness();
+        h.Deliver(TestFrames.Ethernet(MacAddress.Broadcast, StackHarness.PeerMac, TestFrames.Arp,
+            TestFrames.ArpPacket(1, StackHarness.PeerMac, Ipv4Address.Any, MacAddress.Zero, StackHarness.StackIp)));
+        var reply = Assert.Single(h.Tx.Drain());
+        Assert.Equal(TestFrames.Arp, reply.EtherType);
+        Assert.Equal(StackHarness.PeerMac, reply.Destination);
+        Assert.Equal(2, BinaryPrimitives.ReadUInt16BigEndian(reply.L3[6..]));                 // a reply
+        Assert.Equal(StackHarness.StackMac, MacAddress.Read(reply.L3[8..]));                  // sender: us, the address in use
+        Assert.Equal(StackHarness.StackIp, Ipv4Address.Read(reply.L3[14..]));
+        Assert.Equal(StackHarness.PeerMac, MacAddress.Read(reply.L3[18..]));                  // target: the prober
+        Assert.Equal(Ipv4Address.Any, Ipv4Address.Read(reply.L3[24..]));
+        Assert.False(h.Stack.TryGetArpEntry(Ipv4Address.Any, out _));
+        Assert.Equal(1, h.Counters.ArpRequestsAnswered);
+
+        // A probe for another address, and a probe's answer (a reply from 0.0.0.0), get nothing.
+        h.Deliver(TestFrames.Ethernet(MacAddress.Broadcast, StackHarness.PeerMac, TestFrames.Arp,
+            TestFrames.ArpPacket(1, StackHarness.PeerMac, Ipv4Address.Any, MacAddress.Zero, new Ipv4Address(169, 254, 1, 9))));
+        h.Deliver(TestFrames.Ethernet(StackHarness.StackMac, StackHarness.PeerMac, TestFrames.Arp,
+            TestFrames.ArpPacket(2, StackHarness.PeerMac, Ipv4Address.Any, StackHarness.StackMac, StackHarness.StackIp)));
+        Assert.Empty(h.Tx.Drain());
+        Assert.Equal(1, h.Counters.ArpRequestsAnswered);
+    }
+
     [Fact]
     public void IgnoresArpForOtherAddressesAndDoesNotLearnFromThem()
     {
@@ -74,6 +105,30 @@ public class NetStackTests
         Assert.Equal(StackHarness.PeerMac, sent.Destination);
         Assert.Equal(2, h.Counters.ArpMisses);
         Assert.Equal(1, h.Counters.ArpRequestsSent);
+    }
+
+    /// <summary>
+    /// A full cache of peers that answered keeps them while requests for new addresses go unanswered (the spoofed
+    /// sources of a SYN flood): those requests take no answered peer's entry, and each address is still asked once.
+    /// </summary>
+    [Fact]
+    public void UnansweredArpRequestsDoNotPushAnsweredPeersOutOfAFullCache()
+    {
+        using var h = new StackHarness(o => o with { ArpCacheEntries = 2 });
+        h.Tcp.Listen(80);
+        var second = new Ipv4Address(169, 254, 1, 3);
+        h.Introduce();
+        h.Introduce(second);
+        for (int i = 1; i <= 5; i++)
+        {
+            var spoofed = new TcpTestPeer(h, (ushort)(40000 + i), address: new Ipv4Address(10, 0, 0, (byte)i));
+            h.Deliver(spoofed.Syn());
+            h.Deliver(spoofed.Syn()); // its retransmission: no second request within the interval
+        }
+        h.Flush();
+        Assert.True(h.Stack.TryGetArpEntry(StackHarness.PeerIp, out _), "an answered peer was pushed out by an unanswered request");
+        Assert.True(h.Stack.TryGetArpEntry(second, out _), "an answered peer was pushed out by an unanswered request");
+        Assert.Equal(5, h.Counters.ArpRequestsSent);
     }
 
     [Fact]
@@ -183,6 +238,38 @@ public class NetStackTests
         Assert.Equal(1, echo.Count);
     }
 
+    /// <summary>
+    /// Every frame the stack drops is counted under its reason (NetStackCounters' promise): well-formed frames it has
+    /// no use for (ICMP other than echo requests, ARP from a group address or about no address) each move a counter
+    /// besides FramesIn, and get no answer.
+    /// </summary>
+    [Fact]
+    public void FramesDroppedForWantOfUseAreCountedToo()
+    {
+        using var h = EchoingOnPort7(out _);
+        var arpFromGroup = TestFrames.ArpPacket(1, MacAddress.Parse("03:00:00:00:00:02"), StackHarness.PeerIp, MacAddress.Zero, StackHarness.StackIp);
+        var probeForAnother = TestFrames.ArpPacket(1, StackHarness.PeerMac, Ipv4Address.Any, MacAddress.Zero, new Ipv4Address(169, 254, 1, 9));
+        var replyFromNoAddress = TestFrames.ArpPacket(2, StackHarness.PeerMac, Ipv4Address.Any, StackHarness.StackMac, StackHarness.StackIp);
+        var unreachable = TestFrames.Icmp(3, 0, 0, new byte[28]); // destination unreachable (id and sequence are unused: zero)
+        var frames = new (string What, byte[] Frame)[]
+        {
+            ("ICMP echo reply", h.IpFrame(1, TestFrames.Icmp(0, 1, 1, [1, 2, 3]))),
+            ("ICMP destination unreachable", h.IpFrame(1, unreachable)),
+            ("ARP from a group MAC", TestFrames.Ethernet(MacAddress.Broadcast, StackHarness.PeerMac, TestFrames.Arp, arpFromGroup)),
+            ("ARP probe for another address", TestFrames.Ethernet(MacAddress.Broadcast, StackHarness.PeerMac, TestFrames.Arp, probeForAnother)),
+            ("ARP reply from 0.0.0.0", TestFrames.Ethernet(StackHarness.StackMac, StackHarness.PeerMac, TestFrames.Arp, replyFromNoAddress)),
+        };
+        var counters = typeof(NetStackCounters).GetProperties().Where(p => p.Name != nameof(NetStackCounters.FramesIn)).ToArray();
+        long[] Snapshot() => counters.Select(p => (long)p.GetValue(h.Counters)!).ToArray();
+        foreach (var (what, frame) in frames)
+        {
+            long[] before = Snapshot();
+            h.Deliver(frame);
+            Assert.True(!before.SequenceEqual(Snapshot()), $"{what}: dropped without a count");
+        }
+        Assert.Empty(h.Tx.Drain());
+    }
+
     static void Refix(byte[] frame)
     {
         int hl = Math.Max(20, (frame[14] & 0xF) * 4);
@@ -214,6 +301,22 @@ public class NetStackTests
         Assert.Empty(h.Tx.Drain());
         Assert.Equal(3, h.Counters.NotForUs);
         Assert.Equal(0, echo.Count);
+    }
+
+    /// <summary>
+    /// A packet from a source no host on a wire can have (RFC 1122 3.2.1.3: 0.0.0.0, the limited broadcast, a multicast
+    /// group, the loopback net 127/8) is dropped silently, counted as malformed: never answered, never a reason to ARP.
+    /// </summary>
+    [Fact]
+    public void PacketsFromAddressesNoHostCanHaveAreDropped()
+    {
+        using var h = EchoingOnPort7(out var echo);
+        Ipv4Address[] sources = [Ipv4Address.Any, Ipv4Address.Broadcast, new(224, 0, 0, 1), new(127, 0, 0, 1), new(127, 1, 2, 3)];
+        foreach (var source in sources)
+            h.Deliver(h.IpFrame(17, TestFrames.Udp(source, StackHarness.StackIp, 5, 7, [1]), source));
+        Assert.Empty(h.Tx.Drain());
+        Assert.Equal(0, echo.Count);
+        Assert.Equal(sources.Length, h.Counters.Malformed);
     }
 
     [Fact]

@@ -147,6 +147,83 @@ public class WireEndToEndTests
         Assert.Empty(VethWire.NamespacesOfThisProcess());
     }
 
+    /// <summary>
+    /// A wire's owner in another PID namespace (a container's process, say, sharing /run/netns) names it with its pid
+    /// there, which here is another process or none: while that owner runs, <see cref="VethWire.RemoveStale"/> must
+    /// leave its namespace. The owner here is pid 1 of a new PID namespace holding its namespace file as every owner
+    /// does (a shared flock); once it is killed the namespace is stale and removed.
+    /// </summary>
+    [Fact]
+    public void ANamespaceWhoseOwnerRunsInAnotherPidNamespaceIsKeptUntilTheOwnerDies()
+    {
+        StackOnWire.SkipUnlessAvailable();
+        string? unshare = Tool("unshare"), flock = Tool("flock");
+        Assert.SkipWhen(unshare == null || flock == null, "needs util-linux's unshare and flock");
+        var psi = new ProcessStartInfo(unshare!) { RedirectStandardInput = true };
+        foreach (string a in (string[])["--pid", "--fork", "--kill-child", "sh", "-c", $"read ns && exec {flock} -s \"$ns\" sleep 120"]) psi.ArgumentList.Add(a);
+        using var owner = Process.Start(psi)!;
+        string? name = null;
+        try
+        {
+            int hostPid = ChildOf(owner.Id);
+            name = $"{VethWire.NamePrefix}1-{StartTime(hostPid)}-1-s"; // pid 1 in its own PID namespace
+            Ip("netns", "add", name);
+            string path = Path.Combine(NetNamespace.Root, name);
+            owner.StandardInput.WriteLine(path);
+            owner.StandardInput.Flush();
+            var until = DateTime.UtcNow.AddSeconds(20);
+            while (Exit(flock!, "-x", "-n", path, "true") == 0)
+            {
+                Assert.True(DateTime.UtcNow < until, "the owner did not take its lock");
+                Thread.Sleep(10);
+            }
+            VethWire.RemoveStale();
+            Assert.True(NetNamespace.Exists(name), "the namespace of a live owner in another PID namespace was removed");
+
+            owner.Kill(entireProcessTree: true);
+            owner.WaitForExit();
+            VethWire.RemoveStale(); // (another test process may get there first: the check is that it is gone)
+            Assert.False(NetNamespace.Exists(name), "the namespace of a dead owner was left");
+        }
+        finally
+        {
+            if (!owner.HasExited) owner.Kill(entireProcessTree: true);
+            if (name != null && NetNamespace.Exists(name)) Ip("netns", "del", name);
+        }
+    }
+
+    static string? Tool(string name) =>
+        new[] { "/usr/bin", "/bin", "/usr/sbin", "/sbin" }.Select(d => Path.Combine(d, name)).FirstOrDefault(File.Exists);
+
+    static int Exit(string program, params string[] args)
+    {
+        var psi = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        p.WaitForExit();
+        return p.ExitCode;
+    }
+
+    /// <summary>The pid (here) of the one child of <paramref name="pid"/>, waiting up to 20 s for it to appear.</summary>
+    static int ChildOf(int pid)
+    {
+        var until = DateTime.UtcNow.AddSeconds(20);
+        while (true)
+        {
+            string children = File.ReadAllText($"/proc/{pid}/task/{pid}/children").Trim();
+            if (children.Length > 0) return int.Parse(children.Split(' ')[0]);
+            Assert.True(DateTime.UtcNow < until, $"process {pid} started no child");
+            Thread.Sleep(10);
+        }
+    }
+
+    /// <summary>Field 22 of /proc/PID/stat: the start time in clock ticks since boot, the same in every PID namespace.</summary>
+    static long StartTime(int pid)
+    {
+        string stat = File.ReadAllText($"/proc/{pid}/stat");
+        return long.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[22 - 3]);
+    }
+
     [Fact]
     public void UserStackAnswersPingAndArpFromTheFarKernel()
     {
