@@ -1,4 +1,6 @@
 using Fig3.TlbShootdown;
+using Multikernel;
+using Multikernel.Capabilities;
 using Multikernel.Hardware;
 using Multikernel.Memory;
 using Multikernel.Monitor;
@@ -111,6 +113,34 @@ public unsafe class Fig3WorkloadTests
         Assert.All(rows, r => Assert.Equal("pass", r.Verified));
         Assert.All(rows, r => Assert.True(r.Median > 0));
         Assert.Contains("20 transfers", rows[0].Note);
+    }
+
+    [Fact]
+    public void TransferRowSaysHowManyFramesTheReceiverWasCheckedToHold()
+    {
+        Assert.SkipUnless(TestCores.HasTwo, "the cross-core operations need two cores; this process may use one");
+        var rows = CapabilityWorkload.CrossCoreRows(TestCores.UpToTwo, RoutingGrouping.Package, new SweepSize(Iterations: 10, Repetitions: 2, Warmup: 2));
+        Assert.Equal("pass", rows[0].Verified);
+        // 10 timed transfers in each of 2 repetitions, each frame looked up in the first core's replica after its repetition.
+        Assert.Contains($"after each repetition the first core's replica listed core {TestCores.UpToTwo[1]} as a holder of every frame transferred in it (20 frames checked)", rows[0].Note);
+    }
+
+    [Fact]
+    public void AFrameTheReceiverIsNotListedAsHoldingFailsTheTransferCheck()
+    {
+        using var mk = MultikernelSystem.Boot(new MultikernelOptions { Cores = TestCores.First(1), CoreRamBytes = 8L << 20 });
+        string? notHeld = ShootdownWorkload.Wait(mk.CallOn(0, m =>
+        {
+            var e = m.Ram!.CreateSpace(4 * CapTypeRules.PageSize, out var memory);
+            if (e != CapError.Ok) throw new InvalidOperationException($"no CSpace: {e}");
+            using (memory)
+            {
+                e = memory.Driver.Retype(memory.Space, CSpace.BootRam, CapType.Frame, 0, CapTypeRules.PageSize, 2, Cptr.At(DispatcherMemory.SlotsCNode.L1, 0));
+                if (e != CapError.Ok) throw new InvalidOperationException($"no frames: {e}");
+                return CapabilityLoop.FrameNotHeld(m, memory, 2, 1); // never transferred: core 1 holds neither
+            }
+        }), "the check on core 0");
+        Assert.StartsWith("after a repetition of transfers core #1 is not listed as a holder of frame 0", notHeld);
     }
 
     [Fact]
