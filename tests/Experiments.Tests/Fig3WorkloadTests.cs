@@ -72,6 +72,36 @@ public unsafe class Fig3WorkloadTests
     }
 
     [Fact]
+    public void ABaselineWhoseCallStopsCompletingEndsWithATimeoutAndNeverUnmapsTheRegionUnderItsThread()
+    {
+        var release = new ManualResetEventSlim();
+        long reads = 0;
+        bool ended = false;
+        var stall = TimeSpan.FromMilliseconds(200);
+        try
+        {
+            // A call that never returns, inside the region: the run must stop on its own, and the thread must still find the region mapped.
+            var e = Assert.Throws<TimeoutException>(() => HostBaseline.Run("Linux test", TestCores.First(1), Small, "the", "calls", 1, (region, _) =>
+            {
+                long sum = 0;
+                while (!release.IsSet)
+                {
+                    sum += Volatile.Read(ref *(long*)region);
+                    Volatile.Write(ref reads, reads + 1);
+                }
+                Volatile.Write(ref ended, true);
+                return sum == 0 ? null : "the region's page was not zero";
+            }, () => "", stall));
+            Assert.Contains("no call completed for 0.2 s", e.Message);
+            Assert.Contains("the measuring thread did not stop, so its region stays mapped", e.Message);
+            long seen = Volatile.Read(ref reads);
+            Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref reads) > seen, TimeSpan.FromSeconds(10)), "the measuring thread stopped reading its region");
+        }
+        finally { release.Set(); }
+        Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref ended), TimeSpan.FromSeconds(10)), "the measuring thread did not end once released");
+    }
+
+    [Fact]
     public void MultikernelRunServesEveryRequestOnceOnEveryCore()
     {
         Assert.SkipUnless(TestCores.HasTwo, "needs two cores; this process may use one");
