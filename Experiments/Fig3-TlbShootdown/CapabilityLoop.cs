@@ -9,7 +9,9 @@ namespace Fig3.TlbShootdown;
 /// repetition, warm-up then timed transfers of one frame each to a dispatcher on the second core, then a revoke of the
 /// pool the frames came from (untimed: every copy goes) and a retype of fresh frames; then warm-up then timed revokes
 /// of one frame that was first transferred (untimed) to a dispatcher on every other core.
-/// One sample per repetition and operation: the median of the timed operations.
+/// One sample per repetition and operation: the median of the timed operations. After each repetition's transfers the
+/// first core's replica must list the second core as a holder of every frame transferred in it, and after each revoke
+/// no other core as a holder of the frame; a frame that is not ends the loop with a failure.
 /// <para>An operation refused with <see cref="CapError.Locked"/> (its 2PC aborted on a conflict or a vote timeout: the
 /// agreement's "try again") is started again, up to <see cref="MaxAttempts"/> times in all; a timed one is timed from
 /// its successful start. Nothing else runs capability operations here, so on a real machine this never happens; on an
@@ -18,7 +20,7 @@ namespace Fig3.TlbShootdown;
 sealed class CapabilityLoop(MonitorDispatcher monitor, DispatcherMemory sender, DispatcherId[] receivers, Cptr[][] slots, SweepSize size, Action<CapabilityLoop.Report> done)
     : IOperationLoop
 {
-    public sealed record Report(double[] Transfer, double[] Revoke, long Transfers, long Revokes, long Retries, string? Failure);
+    public sealed record Report(double[] Transfer, double[] Revoke, long Transfers, long Revokes, long Retries, long HoldersChecked, string? Failure);
 
     /// <summary>Starts of one operation at most: the first and the retries after a Locked refusal.</summary>
     public const int MaxAttempts = 4;
@@ -32,7 +34,7 @@ sealed class CapabilityLoop(MonitorDispatcher monitor, DispatcherMemory sender, 
     readonly double[] _transfer = new double[size.Repetitions], _revoke = new double[size.Repetitions], _lat = new double[size.Iterations];
     readonly int _cores = receivers.Length;
     int _rep, _op, _attempts;
-    long _transfers, _revokes, _retries, _completed;
+    long _transfers, _revokes, _retries, _completed, _holdersChecked;
     bool _finished;
 
     /// <summary>Operations completed so far (timed or not). Written only by the loop's core, readable from any thread.</summary>
@@ -55,6 +57,8 @@ sealed class CapabilityLoop(MonitorDispatcher monitor, DispatcherMemory sender, 
         if (_op == _size.Iterations)
         {
             _transfer[_rep] = Median(_lat);
+            if (FrameNotHeld(_monitor, _sender, _size.Iterations, 1) is { } missing) { Finish(missing); return; }
+            _holdersChecked += _size.Iterations;
             ResetPool(() => { _op = -_size.Warmup; NextRevoke(); });
             return;
         }
@@ -123,6 +127,22 @@ sealed class CapabilityLoop(MonitorDispatcher monitor, DispatcherMemory sender, 
         }), Now));
     }
 
+    /// <summary>
+    /// On the first core, after transfers of the frames in the sender's first <paramref name="frames"/> slots to a
+    /// dispatcher on core <paramref name="core"/>: null when the monitor's replica lists that core as a holder of each
+    /// of them; else which frame it does not.
+    /// </summary>
+    internal static string? FrameNotHeld(MonitorDispatcher monitor, DispatcherMemory sender, int frames, int core)
+    {
+        for (int i = 0; i < frames; i++)
+        {
+            var e = monitor.Driver.Capabilities!.Identify(sender.Space, Frame(i), out var id);
+            if (e != CapError.Ok) return $"after a repetition of transfers frame {i} of the sender could not be identified: {e}";
+            if (!monitor.Agreement.Replica.IsHolder(id.Key, core)) return $"after a repetition of transfers core #{core} is not listed as a holder of frame {i} ({id.Key})";
+        }
+        return null;
+    }
+
     void Start(CapError e) => Ok(e, "starting an operation");
 
     /// <summary>
@@ -155,7 +175,7 @@ sealed class CapabilityLoop(MonitorDispatcher monitor, DispatcherMemory sender, 
     {
         if (_finished) return;
         _finished = true;
-        _done(new Report(_transfer, _revoke, _transfers, _revokes, _retries, failure));
+        _done(new Report(_transfer, _revoke, _transfers, _revokes, _retries, _holdersChecked, failure));
     }
 
     static double Median(double[] values)

@@ -11,7 +11,8 @@ namespace Fig3.TlbShootdown;
 /// a frame with copies on the k-1 other cores (a 2PC after which every core has deleted its copy).
 /// <para>Each cross-core operation is timed on the first core, from just before it starts until its completion runs
 /// there (<see cref="CapabilityLoop"/>). Checks: every operation succeeded; after each revoke the first core's replica
-/// lists no other holder; after each repetition of transfers the receiving core holds every frame.</para>
+/// lists no other holder; after each repetition of transfers the first core's replica lists the receiving core as a
+/// holder of every frame transferred in it.</para>
 /// </summary>
 public static class CapabilityWorkload
 {
@@ -93,7 +94,7 @@ public static class CapabilityWorkload
         return
         [
             RowFactory.Latency("Capability transfer to another core", k, param, RowFactory.ShootdownMetric,
-                new LatencySamples { Cycles = transfer, Disturbed = null, Facts = $"{transfers} transfers to core {cores[1]}, each Ok; after each repetition core {cores[1]} held every frame{retried}" },
+                new LatencySamples { Cycles = transfer, Disturbed = null, Facts = $"{transfers} transfers to core {cores[1]}, each Ok; after each repetition the first core's replica listed core {cores[1]} as a holder of every frame transferred in it ({result.HoldersChecked} frames checked){retried}" },
                 $"cross-core transfer of a frame capability from core {cores[0]} to a dispatcher on core {cores[1]} of a {k}-core system: 2PC among all {k} monitors (the receiver becomes a holder), then the serialized capability to the receiving monitor, its import, and its answer; {sample}"),
             RowFactory.Latency($"Capability revoke with copies on {k} cores", k, param, RowFactory.ShootdownMetric,
                 new LatencySamples { Cycles = revoke, Disturbed = null, Facts = $"{revokes} revokes, each Ok, each after transfers of the frame to the {k - 1} other cores (untimed); after each no other core held a copy{retried}" },

@@ -6,6 +6,10 @@ namespace Fig3.TlbShootdown;
 /// (<see cref="PageTouchers"/>), so the kernel must shoot down their TLBs by IPI; the TLB-shootdown interrupt counts
 /// before and after; and a measuring thread pinned to the first core, whose body times its own calls and hands each
 /// repetition's latencies to <see cref="Repetitions"/>. Nothing of the frame runs inside a timed region.
+/// <para>The run may take as long as the machine needs: it is stopped only when no call has completed for a whole
+/// stall interval (<see cref="ShootdownWorkload.Stall"/>), by asking the measuring thread to stop at its next call.
+/// Invariant: the region is unmapped only once the measuring thread has ended; one that does not end within another
+/// stall interval keeps it mapped (leaked), so it never reads or changes an unmapped region.</para>
 /// </summary>
 static class HostBaseline
 {
@@ -23,9 +27,16 @@ static class HostBaseline
         readonly bool[] _disturbed = new bool[size.Repetitions];
         readonly ulong[] _latencies = new ulong[size.Iterations];
         readonly int _warmup = size.Warmup;
-        long _switchesAtBegin;
+        long _switchesAtBegin, _recorded;
+        volatile bool _stop;
 
         public int Completed { get; private set; }
+
+        /// <summary>Operations recorded so far (warm-up included). Written only by the measuring thread, readable from any thread.</summary>
+        public long Recorded => Volatile.Read(ref _recorded);
+
+        /// <summary>Asks the measuring thread to stop: its next <see cref="Record"/> throws <see cref="OperationCanceledException"/>.</summary>
+        public void Stop() => _stop = true;
 
         public void Begin() => _switchesAtBegin = ContextSwitches.InvoluntaryOfThisThread();
 
@@ -34,6 +45,8 @@ static class HostBaseline
         {
             int timed = op - _warmup;
             if (timed >= 0) _latencies[timed] = cycles;
+            Volatile.Write(ref _recorded, _recorded + 1);
+            if (_stop) throw new OperationCanceledException("the measuring thread was asked to stop: the run stalled");
         }
 
         public void End()
@@ -54,26 +67,52 @@ static class HostBaseline
     /// <param name="changingCalls">How many of those calls change a page-table entry (each one the kernel must follow with a shootdown).</param>
     /// <param name="measure">The measuring thread's body, given the region: returns the first failed check, or null.</param>
     /// <param name="checkedFacts">After the run: what the body checked, appended to the facts.</param>
+    /// <param name="stall">How long no call may complete before the run stops with a <see cref="TimeoutException"/> (default <see cref="ShootdownWorkload.Stall"/>).</param>
     public static LatencySamples Run(string name, int[] cores, SweepSize size, string touched, string interruptCause, long changingCalls,
-        Func<nint, Repetitions, string?> measure, Func<string> checkedFacts)
+        Func<nint, Repetitions, string?> measure, Func<string> checkedFacts, TimeSpan? stall = null)
     {
+        var stallAfter = stall ?? ShootdownWorkload.Stall;
         nint region = LinuxVm.MapAnonymous(RegionPages);
         var reps = new Repetitions(size);
         string? failure = null;
         PageTouchers? touchers = null;
         long[] sweeps = [], switches = [];
         Dictionary<int, long>? irqBefore = null, irqAfter = null;
+        Exception? error = null;
+        var measuring = new Thread(() =>
+        {
+            try
+            {
+                CoreAffinity.PinCurrentThread(cores[0]);
+                failure = measure(region, reps);
+            }
+            catch (Exception e) { error = e; }
+        }) { IsBackground = true, Name = $"measure{cores[0]}" };
+        bool regionInUse = false;
         try
         {
             touchers = cores.Length > 1 ? PageTouchers.Start(cores[1..], region, RegionPages) : null;
             irqBefore = TlbShootdownInterrupts.Snapshot();
-            PinnedThreadGroup.Run([cores[0]], (_, _) => failure = measure(region, reps), TimeSpan.FromMinutes(10));
+            measuring.Start();
+            regionInUse = true;
+            long last = reps.Recorded;
+            while (!measuring.Join(stallAfter))
+            {
+                long now = reps.Recorded;
+                if (now != last) { last = now; continue; }
+                reps.Stop();
+                regionInUse = !measuring.Join(stallAfter);
+                throw new TimeoutException($"{name}: no call completed for {stallAfter.TotalSeconds:0.#} s (still at {now} operations)" +
+                                           (regionInUse ? "; the measuring thread did not stop, so its region stays mapped" : ""));
+            }
+            regionInUse = false;
+            if (error != null) throw new AggregateException($"a measurement thread failed: {error.Message}", error);
         }
         finally
         {
             irqAfter = TlbShootdownInterrupts.Snapshot();
             if (touchers != null) (sweeps, switches) = touchers.Stop();
-            LinuxVm.munmap(region, (nuint)RegionPages * (nuint)LinuxVm.PageSize);
+            if (!regionInUse) LinuxVm.munmap(region, (nuint)RegionPages * (nuint)LinuxVm.PageSize);
         }
         if (failure == null && sweeps.Any(s => s < 2)) failure = "a toucher thread did not keep reading the region during the run";
         if (reps.Completed == 0) throw new InvalidOperationException($"{name}: no repetition completed: {failure}");

@@ -14,7 +14,7 @@ namespace Multikernel.Memory;
 /// is still in use fails with <see cref="CapError.RevokeFirst"/> and never gives one page two owners.</para>
 /// <para>Invariants: core-local (the monitor's core); every page of its RAM capabilities is in exactly one free range
 /// or one handed-out part; free ranges of one capability are disjoint and sorted; at most one request to the server is
-/// in flight, and waiters are served in order.</para>
+/// in flight, waiters are served in order, and a waiter exists only while a request is in flight.</para>
 /// </summary>
 public sealed class RamCache
 {
@@ -136,8 +136,9 @@ public sealed class RamCache
     /// <summary>
     /// Calls <paramref name="ready"/> (on this core) with <see cref="CapError.Ok"/> once a free part of
     /// <paramref name="bytes"/> bytes exists, asking the memory server for RAM if needed; with the server's refusal, or
-    /// <see cref="CapError.OutOfRam"/> when there is no server or the request is larger than a refill. At once when it
-    /// already fits.
+    /// <see cref="CapError.OutOfRam"/> when there is no server or the request is larger than a refill, or
+    /// <see cref="CapError.OutOfSlots"/> when no refill is in flight and the monitor's CSpace has no free root slot to
+    /// receive one in. At once when it already fits or cannot be served.
     /// </summary>
     public void WhenAvailable(ulong bytes, Action<CapError> ready)
     {
@@ -146,6 +147,20 @@ public sealed class RamCache
         if (_server == null || bytes > 1UL << RefillBits) { ready(CapError.OutOfRam); return; }
         _waiting.Enqueue((bytes, ready));
         Refill();
+        RefuseUnservable();
+    }
+
+    /// <summary>
+    /// With no refill in flight (<see cref="Refill"/> found no root slot to receive one in) nothing would ever serve the
+    /// waiters: each is told now, in order, Ok where its part fits after all and <see cref="CapError.OutOfSlots"/> where not.
+    /// </summary>
+    void RefuseUnservable()
+    {
+        while (!_requesting && _waiting.Count > 0)
+        {
+            var (bytes, ready) = _waiting.Dequeue();
+            ready(Fits(bytes) ? CapError.Ok : CapError.OutOfSlots);
+        }
     }
 
     bool Fits(ulong bytes)
@@ -205,6 +220,7 @@ public sealed class RamCache
         Refills++;
         while (_waiting.Count > 0 && Fits(_waiting.Peek().Bytes)) _waiting.Dequeue().Ready(CapError.Ok);
         if (_waiting.Count > 0 || FreeBytes < LowWater) Refill();
+        RefuseUnservable();
     }
 
     /// <summary>

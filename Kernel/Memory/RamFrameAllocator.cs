@@ -9,7 +9,8 @@ namespace Multikernel.Memory;
 /// retype (the page must lie in the RAM and overlap no live object), so a bookkeeping error here shows up as
 /// <see cref="CapError.RevokeFirst"/>, not as two owners of a page.
 /// <para>Invariants: every page of the RAM is either free here or the object of exactly one capability this
-/// allocator created and has not freed; single user (the dispatcher that owns the CSpace, on its core).</para>
+/// allocator created and has not freed (the slot it made it in is remembered: a copy of it names the same page but
+/// is not freed here); single user (the dispatcher that owns the CSpace, on its core).</para>
 /// </summary>
 public sealed class RamFrameAllocator
 {
@@ -20,6 +21,7 @@ public sealed class RamFrameAllocator
     readonly ulong _base;
     readonly Stack<int> _free = new();
     readonly bool[] _allocated;
+    readonly Cptr[] _slotOf; // per allocated page: the slot of the capability this allocator made for it
 
     public int Capacity => _allocated.Length;
     public int FreePages => _free.Count;
@@ -41,6 +43,7 @@ public sealed class RamFrameAllocator
         _slots = slots;
         _base = id.Base;
         _allocated = new bool[id.Size / CapTypeRules.PageSize];
+        _slotOf = new Cptr[_allocated.Length];
         for (int i = _allocated.Length - 1; i >= 0; i--) _free.Push(i);
     }
 
@@ -60,17 +63,23 @@ public sealed class RamFrameAllocator
             return e;
         }
         _allocated[page] = true;
+        _slotOf[page] = slot;
         cap = slot;
         return CapError.Ok;
     }
 
-    /// <summary>Deletes a capability this allocator created (unmapping it if mapped) and takes its page back.</summary>
+    /// <summary>
+    /// Deletes a capability this allocator created (unmapping it if mapped) and takes its page back.
+    /// <see cref="CapError.WrongType"/>, with nothing deleted, for any other capability, a copy of one it created included
+    /// (the page stays in use while the original lives).
+    /// </summary>
     public CapError Free(Cptr cap)
     {
         var e = _caps.Identify(_space, cap, out var id);
         if (e != CapError.Ok) return e;
         ulong offset = id.Base - _base;
-        if (id.Base < _base || id.Size != CapTypeRules.PageSize || offset / CapTypeRules.PageSize >= (ulong)_allocated.Length || !_allocated[offset / CapTypeRules.PageSize])
+        if (id.Base < _base || id.Size != CapTypeRules.PageSize || offset / CapTypeRules.PageSize >= (ulong)_allocated.Length
+            || !_allocated[offset / CapTypeRules.PageSize] || _slotOf[offset / CapTypeRules.PageSize] != cap)
             return CapError.WrongType;
         e = _caps.Delete(_space, cap);
         if (e != CapError.Ok) return e;

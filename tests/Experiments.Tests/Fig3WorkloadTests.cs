@@ -1,4 +1,6 @@
 using Fig3.TlbShootdown;
+using Multikernel;
+using Multikernel.Capabilities;
 using Multikernel.Hardware;
 using Multikernel.Memory;
 using Multikernel.Monitor;
@@ -70,6 +72,36 @@ public unsafe class Fig3WorkloadTests
     }
 
     [Fact]
+    public void ABaselineWhoseCallStopsCompletingEndsWithATimeoutAndNeverUnmapsTheRegionUnderItsThread()
+    {
+        var release = new ManualResetEventSlim();
+        long reads = 0;
+        bool ended = false;
+        var stall = TimeSpan.FromMilliseconds(200);
+        try
+        {
+            // A call that never returns, inside the region: the run must stop on its own, and the thread must still find the region mapped.
+            var e = Assert.Throws<TimeoutException>(() => HostBaseline.Run("Linux test", TestCores.First(1), Small, "the", "calls", 1, (region, _) =>
+            {
+                long sum = 0;
+                while (!release.IsSet)
+                {
+                    sum += Volatile.Read(ref *(long*)region);
+                    Volatile.Write(ref reads, reads + 1);
+                }
+                Volatile.Write(ref ended, true);
+                return sum == 0 ? null : "the region's page was not zero";
+            }, () => "", stall));
+            Assert.Contains("no call completed for 0.2 s", e.Message);
+            Assert.Contains("the measuring thread did not stop, so its region stays mapped", e.Message);
+            long seen = Volatile.Read(ref reads);
+            Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref reads) > seen, TimeSpan.FromSeconds(10)), "the measuring thread stopped reading its region");
+        }
+        finally { release.Set(); }
+        Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref ended), TimeSpan.FromSeconds(10)), "the measuring thread did not end once released");
+    }
+
+    [Fact]
     public void MultikernelRunServesEveryRequestOnceOnEveryCore()
     {
         Assert.SkipUnless(TestCores.HasTwo, "needs two cores; this process may use one");
@@ -111,6 +143,34 @@ public unsafe class Fig3WorkloadTests
         Assert.All(rows, r => Assert.Equal("pass", r.Verified));
         Assert.All(rows, r => Assert.True(r.Median > 0));
         Assert.Contains("20 transfers", rows[0].Note);
+    }
+
+    [Fact]
+    public void TransferRowSaysHowManyFramesTheReceiverWasCheckedToHold()
+    {
+        Assert.SkipUnless(TestCores.HasTwo, "the cross-core operations need two cores; this process may use one");
+        var rows = CapabilityWorkload.CrossCoreRows(TestCores.UpToTwo, RoutingGrouping.Package, new SweepSize(Iterations: 10, Repetitions: 2, Warmup: 2));
+        Assert.Equal("pass", rows[0].Verified);
+        // 10 timed transfers in each of 2 repetitions, each frame looked up in the first core's replica after its repetition.
+        Assert.Contains($"after each repetition the first core's replica listed core {TestCores.UpToTwo[1]} as a holder of every frame transferred in it (20 frames checked)", rows[0].Note);
+    }
+
+    [Fact]
+    public void AFrameTheReceiverIsNotListedAsHoldingFailsTheTransferCheck()
+    {
+        using var mk = MultikernelSystem.Boot(new MultikernelOptions { Cores = TestCores.First(1), CoreRamBytes = 8L << 20 });
+        string? notHeld = ShootdownWorkload.Wait(mk.CallOn(0, m =>
+        {
+            var e = m.Ram!.CreateSpace(4 * CapTypeRules.PageSize, out var memory);
+            if (e != CapError.Ok) throw new InvalidOperationException($"no CSpace: {e}");
+            using (memory)
+            {
+                e = memory.Driver.Retype(memory.Space, CSpace.BootRam, CapType.Frame, 0, CapTypeRules.PageSize, 2, Cptr.At(DispatcherMemory.SlotsCNode.L1, 0));
+                if (e != CapError.Ok) throw new InvalidOperationException($"no frames: {e}");
+                return CapabilityLoop.FrameNotHeld(m, memory, 2, 1); // never transferred: core 1 holds neither
+            }
+        }), "the check on core 0");
+        Assert.StartsWith("after a repetition of transfers core #1 is not listed as a holder of frame 0", notHeld);
     }
 
     [Fact]

@@ -167,6 +167,26 @@ public sealed class CapabilitiesOnCoresTests
     }
 
     [Fact]
+    public void ARamRequestThatNoRefillCanServeIsRefusedNotLeftWaiting()
+    {
+        using var mk = MultikernelSystem.Boot(new MultikernelOptions { CoreRamBytes = 256 * 1024 });
+        int core = mk.CoreCount - 1;
+        var (inFlight, answer) = Wait(mk.CallOn(core, m =>
+        {
+            var ram = m.Ram!;
+            bool busy = ram.RefillInFlight;
+            var taken = new List<Cptr>();
+            while (ram.TryTakeSlot(out var slot)) taken.Add(slot); // no root slot left to receive a refill in
+            CapError? got = null;
+            ram.WhenAvailable(512 * 1024, e => got = e);            // more than the boot RAM: only a refill could serve it
+            foreach (var slot in taken) ram.ReturnSlot(slot);
+            return (busy, got);
+        }));
+        Assert.False(inFlight, "a refill was already in flight after boot: its grant could still serve the request");
+        Assert.Equal(CapError.OutOfSlots, answer); // at once: no grant will ever come for it
+    }
+
+    [Fact]
     public void DomainsHoldCSpacesArePlacedInEveryReplicaAndInsertRootTablesByAgreement()
     {
         using var mk = MultikernelSystem.Boot();

@@ -54,6 +54,28 @@ public class CapabilityMemoryTests
     }
 
     [Fact]
+    public void FreeingACopyOfAFrameIsRefusedAndLeavesItsPageAllocated()
+    {
+        using var t = new CapabilityTestCore();
+        var (alloc, slots) = Setup(t, pages: 2);
+        Ok(alloc.TryAlloc(CapType.Frame, out var frame));
+        Assert.True(slots.TryAlloc(out var copy));
+        Ok(t.Driver.Copy(t.Space, frame, copy));
+        // The copy names the same page but is not the capability the allocator made: the page is still in use.
+        Assert.Equal(CapError.WrongType, alloc.Free(copy));
+        Assert.Equal(1, alloc.FreePages);
+        Assert.Equal(t.Space[frame].Base, t.Space[copy].Base); // nothing was deleted
+        Ok(alloc.TryAlloc(CapType.Frame, out var second));      // the other page, not the one still in use
+        Assert.NotEqual(t.Space[frame].Base, t.Space[second].Base);
+        Ok(t.Driver.Delete(t.Space, copy));
+        slots.Free(copy);
+        Ok(alloc.Free(frame));                                  // the capability it made: its page comes back
+        Assert.Equal(1, alloc.FreePages);
+        Ok(alloc.TryAlloc(CapType.Frame, out _));
+        Assert.Null(t.Driver.Validate());
+    }
+
+    [Fact]
     public void APmapBuildsX86TablesByInvocationsAndAWalkFollowsThem()
     {
         using var t = new CapabilityTestCore();
