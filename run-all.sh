@@ -351,7 +351,11 @@ esac
 host=$(hostname -s 2>/dev/null || hostname)
 if [ -z "$out" ]; then out="$here/Results/$host-$(date -u +%Y%m%dT%H%M%SZ)"; fi
 if [ -e "$out" ]; then die_usage "--out: $out already exists; a run folder is never reused or overwritten (choose a new one)"; fi
-mkdir -p "$out" 2>/dev/null || die_usage "--out: cannot create $out"
+# The run folder itself by a plain mkdir, which fails if it exists: another run given the same --out may have made it
+# since the check above, and a run folder is never shared.
+mkdir -p -- "$(dirname -- "$out")" 2>/dev/null && mkdir -- "$out" 2>/dev/null || {
+  [ -e "$out" ] && die_usage "--out: $out already exists (made by another run since this one checked it); a run folder is never reused or overwritten (choose a new one)"
+  die_usage "--out: cannot create $out"; }
 out=$(cd "$out" && pwd)
 { : > "$out/.write-probe.$$" && rm -f "$out/.write-probe.$$"; } 2>/dev/null || die_usage "--out: cannot write in $out"
 buildlog="$out/build.log"

@@ -93,6 +93,26 @@ public class ScriptTests
     }
 
     [Fact]
+    public void RunAllDoesNotShareARunFolderThatAnotherRunMadeAfterItsCheck()
+    {
+        // Two run-alls given the same --out both passed the "already exists" check before either made the folder, and
+        // both then made it with mkdir -p, which does not fail on an existing folder: the later one wrote its meta.json
+        // and results into the other's run. A stand-in mkdir plays the other run: it makes the folder just before ours.
+        string root = RunAllBundle();
+        string run = Path.Combine(root, "race-run");
+        string realMkdir = File.Exists("/usr/bin/mkdir") ? "/usr/bin/mkdir" : "/bin/mkdir";
+        Script(Path.Combine(root, "fake-bin", "mkdir"), $$"""
+            #!/bin/sh
+            for a; do [ "$a" = "{{run}}" ] && [ ! -e "$a" ] && {{realMkdir}} "$a" && echo '{"kind": "run", "other": true}' > "$a/meta.json"; done
+            exec {{realMkdir}} "$@"
+            """);
+        var (code, output) = Bash(root, "run-all.sh", Path.Combine(root, "fake-bin"), args: ["--only", "fig1", "--out", run]);
+        Assert.True(code == 2, $"run-all.sh exited {code}, expected 2:\n{output}");
+        Assert.Contains("already exists", output);
+        Assert.Equal("{\"kind\": \"run\", \"other\": true}\n", File.ReadAllText(Path.Combine(run, "meta.json")));
+    }
+
+    [Fact]
     public void RunTestsCountsATestProjectWhoseTestHostCrashedAsFailed()
     {
         // A test host that crashes (exit 134) leaves a .trx whose counters hold only the tests that finished, none
