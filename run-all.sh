@@ -63,7 +63,14 @@ usage_line="usage: ./run-all.sh [--quick|--full] [--only NAMES] [--cores LIST] [
 die_usage() { [ -n "${prelog:-}" ] && rm -f "$prelog"; printf '%s\n' "run-all: error: $*" >&2; printf '%s\n' "$usage_line" >&2; exit 2; }
 die() { printf '%s\n' "run-all: error: $*" >&2; exit 1; }
 fmt_time() { local s=${1%.*}; [ -z "$s" ] && s=0; if [ "$s" -ge 3600 ]; then printf '%d:%02d:%02d' $((s/3600)) $((s%3600/60)) $((s%60)); else printf '%02d:%02d' $((s/60)) $((s%60)); fi; }
-json_str() { local s=$1; s=${s//\\/\\\\}; s=${s//\"/\\\"}; s=${s//$'\n'/\\n}; s=${s//$'\t'/\\t}; s=${s//$'\r'/\\r}; printf '"%s"' "$s"; }
+# json_str TEXT: TEXT as a JSON string; every control character is escaped (JSON allows none raw), \n \t \r by name.
+json_str() {
+  local s=$1 c r h i; s=${s//\\/\\\\}; s=${s//\"/\\\"}; s=${s//$'\n'/\\n}; s=${s//$'\t'/\\t}; s=${s//$'\r'/\\r}
+  if [[ $s == *[[:cntrl:]]* ]]; then
+    for ((i = 1; i < 32; i++)); do printf -v h %02x "$i"; printf -v c "\\x$h"; printf -v r '\\u%04x' "$i"; s=${s//"$c"/"$r"}; done
+  fi
+  printf '"%s"' "$s"
+}
 field() { local IFS='|'; local -a f; read -r -a f <<<"$1"; printf '%s' "${f[$2]}"; }
 tool_field() { local t; for t in "${TOOLS[@]}"; do [ "${t%%|*}" = "$1" ] && { printf '%s' "${t#*|}"; return 0; }; done; return 1; }
 
@@ -344,7 +351,11 @@ esac
 host=$(hostname -s 2>/dev/null || hostname)
 if [ -z "$out" ]; then out="$here/Results/$host-$(date -u +%Y%m%dT%H%M%SZ)"; fi
 if [ -e "$out" ]; then die_usage "--out: $out already exists; a run folder is never reused or overwritten (choose a new one)"; fi
-mkdir -p "$out" 2>/dev/null || die_usage "--out: cannot create $out"
+# The run folder itself by a plain mkdir, which fails if it exists: another run given the same --out may have made it
+# since the check above, and a run folder is never shared.
+mkdir -p -- "$(dirname -- "$out")" 2>/dev/null && mkdir -- "$out" 2>/dev/null || {
+  [ -e "$out" ] && die_usage "--out: $out already exists (made by another run since this one checked it); a run folder is never reused or overwritten (choose a new one)"
+  die_usage "--out: cannot create $out"; }
 out=$(cd "$out" && pwd)
 { : > "$out/.write-probe.$$" && rm -f "$out/.write-probe.$$"; } 2>/dev/null || die_usage "--out: cannot write in $out"
 buildlog="$out/build.log"

@@ -30,12 +30,15 @@ public static class HistoryChart
             t.SetProperty("text", s.Points.Select(p => $"{p.Entry.Commit} {p.Entry.Date:yyyy-MM-dd HH:mm} {p.Entry.Cpu} cores {p.Entry.Cores} {p.Entry.Profile}").ToArray());
             t.SetProperty("line", new Dictionary<string, object> { ["color"] = styles[i].Colour, ["width"] = 2 });
             t.SetProperty("marker", new Dictionary<string, object> { ["color"] = styles[i].Colour, ["size"] = 6, ["symbol"] = styles[i].Symbol });
-            if (s.Points.All(p => double.IsFinite(p.CiLow) && double.IsFinite(p.CiHigh)))
+            // Each run's CI as its bar; a run without one (a line written before the history had CI columns) gets NaN,
+            // which plotly.js draws as no bar at that run only.
+            static bool HasCi(HistoryPoint p) => double.IsFinite(p.CiLow) && double.IsFinite(p.CiHigh);
+            if (s.Points.Any(HasCi))
                 t.SetProperty("error_y", new Dictionary<string, object>
                 {
                     ["type"] = "data", ["symmetric"] = false, ["color"] = styles[i].Colour, ["thickness"] = 1.2, ["width"] = 3,
-                    ["array"] = s.Points.Select(p => Math.Max(0, p.CiHigh - p.Value)).ToArray(),
-                    ["arrayminus"] = s.Points.Select(p => Math.Max(0, p.Value - p.CiLow)).ToArray(),
+                    ["array"] = s.Points.Select(p => HasCi(p) ? Math.Max(0, p.CiHigh - p.Value) : double.NaN).ToArray(),
+                    ["arrayminus"] = s.Points.Select(p => HasCi(p) ? Math.Max(0, p.Value - p.CiLow) : double.NaN).ToArray(),
                 });
             traces.Add(t);
             legend.Add(s.Name);

@@ -116,15 +116,20 @@ public static class PanelChart
         return t;
     }
 
+    /// <summary>
+    /// Each point's 95% CI as its error bar; a point without one (NaN bounds: too few samples) gets NaN on both sides,
+    /// which plotly.js draws as no bar at that point only (it draws a zero or null as a bar of zero length).
+    /// </summary>
     static void ErrorBars(Trace t, SeriesPoints s, double scale, string colour)
     {
-        if (!s.Rows.All(r => double.IsFinite(r.CiLow) && double.IsFinite(r.CiHigh))) return;
+        static bool HasCi(ResultRow r) => double.IsFinite(r.CiLow) && double.IsFinite(r.CiHigh);
+        if (!s.Rows.Any(HasCi)) return;
         t.SetProperty("error_y", new Dictionary<string, object>
         {
             ["type"] = "data",
             ["symmetric"] = false,
-            ["array"] = s.Rows.Select(r => Math.Max(0, r.CiHigh - r.Median) * scale).ToArray(),
-            ["arrayminus"] = s.Rows.Select(r => Math.Max(0, r.Median - r.CiLow) * scale).ToArray(),
+            ["array"] = s.Rows.Select(r => HasCi(r) ? Math.Max(0, r.CiHigh - r.Median) * scale : double.NaN).ToArray(),
+            ["arrayminus"] = s.Rows.Select(r => HasCi(r) ? Math.Max(0, r.Median - r.CiLow) * scale : double.NaN).ToArray(),
             ["color"] = colour,
             ["thickness"] = 1.2,
             ["width"] = 3,

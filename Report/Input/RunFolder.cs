@@ -91,6 +91,8 @@ public sealed record RunFolder(
             var m = ExperimentMeta.Load(dir);
             if (m.Status is not ("complete" or "incomplete"))
                 throw new ReportInputException($"{metaPath}: Status is \"{m.Status}\"; allowed: \"complete\" or \"incomplete\"");
+            if (NullFields.First(m) is { } field)
+                throw new ReportInputException($"{metaPath}: \"{field}\" is null; expected a value (\"\" or [] for none)");
             return m;
         }
         catch (JsonException e) { throw new ReportInputException($"{metaPath}: not a valid meta.json ({e.Message})", e); }

@@ -32,6 +32,8 @@ public sealed class RunLevelMeta
             var meta = JsonSerializer.Deserialize<RunLevelMeta>(File.ReadAllText(path), Json);
             if (meta is null || meta.Kind != "run")
                 throw new ReportInputException($"{path}: not a run-level meta.json (expected \"kind\": \"run\", as run-all.sh writes)");
+            if (NullFields.First(meta) is { } field)
+                throw new ReportInputException($"{path}: \"{field}\" is null; expected a value (\"\" or [] for none)");
             return meta;
         }
         catch (JsonException e)

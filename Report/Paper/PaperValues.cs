@@ -86,8 +86,9 @@ public sealed class PaperValues
             var r = raw[i];
             string where = $"{source}: record {i + 1} ({r.Figure}, {r.Series})";
             if (r.Figure.Length == 0 || r.Series.Length == 0) throw new Input.ReportInputException($"{where}: empty figure or series");
-            if (!double.TryParse(r.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out double value))
-                throw new Input.ReportInputException($"{where}: value '{r.Value}' is not a number");
+            // TryParse reads "NaN" and "Infinity" too; a paper value is a finite number, or a chart's axes cannot hold it.
+            if (!double.TryParse(r.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || !double.IsFinite(value))
+                throw new Input.ReportInputException($"{where}: value '{r.Value}' is not a finite number");
             int? cores = null;
             if (r.Cores.Length > 0)
             {

@@ -57,6 +57,7 @@ public sealed class ChromiumPdfPrinter(string chromium, TimeSpan timeout)
             };
             foreach (var a in Arguments(htmlPath, pdfPath, profile)) psi.ArgumentList.Add(a);
             psi.Environment["HOME"] = profile; // keeps Chromium's crash and config folders out of the user's home
+            var clock = Stopwatch.StartNew();
             using var p = Process.Start(psi) ?? throw new PdfException($"could not start {Chromium}");
             var stdout = p.StandardOutput.ReadToEndAsync();
             var stderr = p.StandardError.ReadToEndAsync();
@@ -66,7 +67,12 @@ public sealed class ChromiumPdfPrinter(string chromium, TimeSpan timeout)
                 p.WaitForExit();
                 throw new PdfException($"{Chromium} did not finish within {timeout.TotalSeconds:0} s; killed it. Command: {Describe(htmlPath, pdfPath, profile)}");
             }
-            string output = (stdout.Result + stderr.Result).Trim();
+            // Chromium's helper processes inherit its stdout and stderr and may outlive it: its output is read until
+            // the timeout at most, never until the last of them ends.
+            var left = timeout - clock.Elapsed;
+            string output = Task.WaitAll([stdout, stderr], left > TimeSpan.Zero ? left : TimeSpan.Zero)
+                ? (stdout.Result + stderr.Result).Trim()
+                : "(Chromium's output is not shown: a process it started still holds it open)";
             if (p.ExitCode != 0)
                 throw new PdfException($"{Chromium} exited with code {p.ExitCode}. Command: {Describe(htmlPath, pdfPath, profile)}\n{Last(output, 40)}");
             if (!File.Exists(pdfPath) || new FileInfo(pdfPath).Length < 1000)

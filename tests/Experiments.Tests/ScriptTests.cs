@@ -16,10 +16,11 @@ public class ScriptTests
     /// <summary>Runs <paramref name="file"/> with bash in <paramref name="dir"/>; PATH starts with
     /// <paramref name="pathFirst"/> when given, and <paramref name="env"/> is added to the environment. Returns the exit
     /// code and stdout + stderr.</summary>
-    static (int Code, string Output) Bash(string dir, string file, string? pathFirst = null, IDictionary<string, string>? env = null)
+    static (int Code, string Output) Bash(string dir, string file, string? pathFirst = null, IDictionary<string, string>? env = null, params string[] args)
     {
         var psi = new ProcessStartInfo("bash") { WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         psi.ArgumentList.Add(file);
+        foreach (var a in args) psi.ArgumentList.Add(a);
         if (pathFirst != null) psi.Environment["PATH"] = pathFirst + ":" + Environment.GetEnvironmentVariable("PATH");
         foreach (var (k, v) in env ?? new Dictionary<string, string>()) psi.Environment[k] = v;
         using var p = Process.Start(psi)!;
@@ -58,6 +59,57 @@ public class ScriptTests
         Directory.CreateDirectory(Path.GetDirectoryName(dest)!);
         File.Copy(Path.Combine(RepoRoot(), rel), dest);
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(dest, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+    }
+
+    /// <summary>
+    /// run-all.sh as a bundle (no .NET, no build) in a scratch tree: the registry, a manifest naming a stand-in topology
+    /// tool (it accepts any --check-cores as cores 0-1) and a stand-in fig1 program that exits 0 without results.
+    /// </summary>
+    static string RunAllBundle()
+    {
+        string root = TestCores.TempDir();
+        Copy("run-all.sh", root);
+        File.Copy(Path.Combine(RepoRoot(), "Experiments", "Schema", "experiments.tsv"), Path.Combine(root, "experiments.tsv"));
+        File.WriteAllText(Path.Combine(root, "bundle.manifest"), "commit=abc1234\nsource_state=clean\ntopology=bin/topology\nfig1=bin/fig1\n");
+        Script(Path.Combine(root, "bin", "topology"), "#!/bin/sh\n[ \"$1\" = --check-cores ] && { echo '2 0-1'; exit 0; }\necho 'topology stand-in'\n");
+        Script(Path.Combine(root, "bin", "fig1"), "#!/bin/sh\nexit 0\n");
+        return root;
+    }
+
+    [Fact]
+    public void RunAllWritesValidRunMetaJsonWhatEverControlCharactersItsFieldsHold()
+    {
+        // json_str escaped \n, \t and \r only: a form feed or vertical tab (which --only strips as white space, but the
+        // not-selected reason quotes) or an escape character in the --out path reached meta.json raw, which no JSON
+        // reader accepts, so the report refused the whole run folder.
+        string root = RunAllBundle();
+        string run = Path.Combine(root, "run\u001b1");
+        var (code, output) = Bash(root, "run-all.sh", args: ["--only", "fig1\f\v", "--out", run]);
+        Assert.True(File.Exists(Path.Combine(run, "meta.json")), $"run-all.sh exited {code} without a run meta:\n{output}");
+        using var meta = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "meta.json")));
+        var experiments = meta.RootElement.GetProperty("experiments").EnumerateArray().ToList();
+        Assert.Equal("not in --only fig1\f\v", experiments.Single(e => e.GetProperty("name").GetString() == "fig3").GetProperty("reason").GetString());
+        Assert.Equal(Path.Combine(run, "fig1-shared-state", "log.txt"), experiments.Single(e => e.GetProperty("name").GetString() == "fig1").GetProperty("log").GetString());
+    }
+
+    [Fact]
+    public void RunAllDoesNotShareARunFolderThatAnotherRunMadeAfterItsCheck()
+    {
+        // Two run-alls given the same --out both passed the "already exists" check before either made the folder, and
+        // both then made it with mkdir -p, which does not fail on an existing folder: the later one wrote its meta.json
+        // and results into the other's run. A stand-in mkdir plays the other run: it makes the folder just before ours.
+        string root = RunAllBundle();
+        string run = Path.Combine(root, "race-run");
+        string realMkdir = File.Exists("/usr/bin/mkdir") ? "/usr/bin/mkdir" : "/bin/mkdir";
+        Script(Path.Combine(root, "fake-bin", "mkdir"), $$"""
+            #!/bin/sh
+            for a; do [ "$a" = "{{run}}" ] && [ ! -e "$a" ] && {{realMkdir}} "$a" && echo '{"kind": "run", "other": true}' > "$a/meta.json"; done
+            exec {{realMkdir}} "$@"
+            """);
+        var (code, output) = Bash(root, "run-all.sh", Path.Combine(root, "fake-bin"), args: ["--only", "fig1", "--out", run]);
+        Assert.True(code == 2, $"run-all.sh exited {code}, expected 2:\n{output}");
+        Assert.Contains("already exists", output);
+        Assert.Equal("{\"kind\": \"run\", \"other\": true}\n", File.ReadAllText(Path.Combine(run, "meta.json")));
     }
 
     [Fact]

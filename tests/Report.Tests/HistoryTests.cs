@@ -87,6 +87,22 @@ public class HistoryTests
     }
 
     [Fact]
+    public void Runs_written_before_the_history_had_CIs_do_not_take_the_error_bars_of_the_later_runs()
+    {
+        // The CI columns came with a newer writer: a history that spans it has older lines without a CI. Their runs
+        // get no bar; the later runs keep theirs (the caption says "Error bars: the run's 95% confidence interval").
+        using var fx = new FixtureRun();
+        var entries = UrpcHistory.Read(Write(fx.Root, [200, 210], "CiLowCycles,CiHighCycles", i => i == 0 ? "," : "190,215"));
+        var panel = Assert.Single(HistoryPanel.Of(entries));
+        var trace = Assert.Single(ChartPanel.All(Charts.PanelChart.ToHtml(Charts.HistoryChart.Build(panel, 600)))).Trace("ci-runner");
+        Assert.True(trace.Raw.TryGetProperty("error_y", out var errors), "the runs have no error bars at all");
+        static double? At(System.Text.Json.JsonElement a, int i) =>
+            a[i].ValueKind == System.Text.Json.JsonValueKind.Number ? a[i].GetDouble() : null; // null, "NaN": no bar
+        Assert.Equal([null, 5.0], [At(errors.GetProperty("array"), 0), At(errors.GetProperty("array"), 1)]);
+        Assert.Equal([null, 20.0], [At(errors.GetProperty("arrayminus"), 0), At(errors.GetProperty("arrayminus"), 1)]);
+    }
+
+    [Fact]
     public void History_alone_makes_a_report_with_a_panel_per_benchmark_and_the_flags()
     {
         using var fx = new FixtureRun();

@@ -45,6 +45,20 @@ public class PaperValuesTests
         Assert.Contains("lots", e.Message);
     }
 
+    [Theory]
+    [InlineData("NaN")]
+    [InlineData("Infinity")]
+    [InlineData("-Infinity")]
+    public void A_value_that_is_not_finite_is_rejected_naming_the_source_and_record(string value)
+    {
+        // double.TryParse reads these; one such value in a figure made its panel's y axis 0 to 1 (Math.Max with NaN is
+        // NaN, and AxisPlan falls back to 1), so every value of ours lay off the chart.
+        var e = Assert.Throws<ReportInputException>(() => PaperValues.Parse(
+            $"figure,series,machine,cores,value,unit,precision,note\nfig3-shared-state,SHM8,m,16,{value},cycles,text,\n", "test.csv"));
+        Assert.Contains("test.csv", e.Message);
+        Assert.Contains($"'{value}'", e.Message);
+    }
+
     [Fact]
     public void Comment_lines_and_quoted_notes_are_read()
     {

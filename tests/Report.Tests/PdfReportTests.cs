@@ -91,6 +91,40 @@ public class PdfReportTests
 
     /// <summary>The checks can fail: an empty plot area and a half-empty page in the middle of a chapter are both reported.</summary>
     [Fact]
+    public async Task A_process_Chromium_leaves_behind_with_its_output_open_does_not_hold_the_print_past_its_timeout()
+    {
+        // Chromium's helper processes inherit its stdout and stderr; one that outlives the browser kept Print reading
+        // until it ended, whatever the timeout. A stand-in browser writes the PDF, leaves "sleep 300" behind and exits 0.
+        using var fx = new FixtureRun();
+        string fake = Path.Combine(fx.Root, "fake-chromium"), pidFile = Path.Combine(fx.Root, "helper.pid");
+        File.WriteAllText(fake, $$"""
+            #!/bin/sh
+            for a; do case "$a" in --print-to-pdf=*) pdf="${a#--print-to-pdf=}";; esac; done
+            sleep 300 &
+            echo $! > '{{pidFile}}'
+            { printf '%%PDF-1.4\n'; head -c 2000 /dev/zero | tr '\0' ' '; } > "$pdf"
+            exit 0
+            """);
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(fake, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        string html = Path.Combine(fx.Root, "a.html"), pdf = Path.Combine(fx.Root, "a.pdf");
+        File.WriteAllText(html, "<!DOCTYPE html><html><body>a</body></html>");
+        var print = Task.Run(() => new ChromiumPdfPrinter(fake, TimeSpan.FromSeconds(2)).Print(html, pdf), TestContext.Current.CancellationToken);
+        try
+        {
+            // A bound on a hang, not a timing: the print's own limit is 2 s, the helper lives 300 s.
+            var first = await Task.WhenAny(print, Task.Delay(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken));
+            Assert.True(first == print, "Print still reading Chromium's output 60 s after Chromium exited (timeout 2 s)");
+        }
+        finally
+        {
+            if (File.Exists(pidFile) && int.TryParse(File.ReadAllText(pidFile).Trim(), out int helper))
+                try { System.Diagnostics.Process.GetProcessById(helper).Kill(); } catch (ArgumentException) { } catch (InvalidOperationException) { }
+        }
+        await print;
+        Assert.StartsWith("%PDF-", File.ReadAllText(pdf));
+    }
+
+    [Fact]
     public void The_checker_reports_an_empty_panel_and_a_half_empty_page()
     {
         RequireTools();

@@ -174,6 +174,24 @@ public class ReportDocumentTests
     }
 
     [Fact]
+    public void A_point_without_a_CI_does_not_take_the_error_bars_of_the_other_points_of_its_curve()
+    {
+        using var fx = new FixtureRun();
+        var noCi = FixtureRun.Row("fig99-new", "A", 1, 10, "widgets", "count");
+        noCi.CiLow = noCi.CiHigh = double.NaN; // e.g. a point whose sample was too small for a 95% CI
+        var withCi = FixtureRun.Row("fig99-new", "A", 2, 20, "widgets", "count");
+        withCi.CiLow = 16;
+        withCi.CiHigh = 27;
+        fx.Write("fig99-new", [noCi, withCi]);
+        var trace = Assert.Single(ChartPanel.All(Build(fx))).Trace("A");
+        Assert.True(trace.Raw.TryGetProperty("error_y", out var errors), "the curve has no error bars at all");
+        static double? At(System.Text.Json.JsonElement a, int i) =>
+            a[i].ValueKind == System.Text.Json.JsonValueKind.Number ? a[i].GetDouble() : null; // null, "NaN": no bar
+        Assert.Equal([null, 7.0], [At(errors.GetProperty("array"), 0), At(errors.GetProperty("array"), 1)]);
+        Assert.Equal([null, 4.0], [At(errors.GetProperty("arrayminus"), 0), At(errors.GetProperty("arrayminus"), 1)]);
+    }
+
+    [Fact]
     public void An_experiment_the_catalog_does_not_know_still_gets_a_chart()
     {
         using var fx = new FixtureRun();

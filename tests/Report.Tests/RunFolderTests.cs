@@ -111,6 +111,37 @@ public class RunFolderTests
         Assert.Contains(meta, e.Message);
     }
 
+    [Theory]
+    [InlineData("notes", null)]
+    [InlineData("incomplete", null)]
+    [InlineData("cpuModel", null)]
+    [InlineData("notes", "[\"a note\", null]")]
+    public void Meta_json_with_a_null_where_a_value_belongs_is_rejected_with_its_path(string property, string? json)
+    {
+        var (meta, e) = Fig1WithSpoiled("meta.json", p =>
+        {
+            var obj = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(p))!.AsObject();
+            obj[property] = json is null ? null : System.Text.Json.Nodes.JsonNode.Parse(json);
+            File.WriteAllText(p, obj.ToJsonString());
+        });
+        Assert.Contains(meta, e.Message);
+        Assert.Contains(json is null ? $"\"{property}\" is null" : $"\"{property}[1]\" is null", e.Message);
+    }
+
+    [Theory]
+    [InlineData("\"experiments\":null")]
+    [InlineData("\"experiments\":[{\"name\":\"fig3\",\"folders\":null,\"status\":\"not-present\"}]")]
+    [InlineData("\"experiments\":[{\"name\":\"fig3\",\"folders\":[\"fig3-tlb\"],\"status\":\"not-present\",\"reason\":null}]")]
+    public void Run_level_meta_json_with_a_null_list_is_rejected_with_its_path(string experiments)
+    {
+        using var fx = new FixtureRun().WithFig1();
+        string path = Path.Combine(fx.RunDir, "meta.json");
+        File.WriteAllText(path, $$"""{"kind":"run","host":"fixturehost",{{experiments}}}""");
+        var e = Rejects(fx);
+        Assert.Contains(path, e.Message);
+        Assert.Contains("is null", e.Message);
+    }
+
     [Fact]
     public void Every_bad_folder_is_reported_not_only_the_first()
     {
