@@ -123,6 +123,26 @@ public class ClaimsTests
         Assert.Contains("tied with Broadcast within the 95% CI", Judged(inside, "numa-multicast-fastest", Verdict.Holds).Numbers);
     }
 
+    /// <summary>A protocol missing at the largest core count (its point failed or was not run) does not let
+    /// NUMA-aware multicast win there by being alone: the claim is judged at the largest count where all four ran.</summary>
+    [Fact]
+    public void Numa_aware_multicast_is_judged_where_every_protocol_was_measured()
+    {
+        string[] protocols = ["Broadcast", "Unicast", "Multicast", "NUMA-aware multicast"];
+        var rows = protocols.Select((p, i) => FixtureRun.Row(Tlb, p, 16, p == "NUMA-aware multicast" ? 20000 : 10000 + 1000 * i, "cycles"))
+            .Append(FixtureRun.Row(Tlb, "NUMA-aware multicast", 32, 3000, "cycles"));
+        using var run = new FixtureRun();
+        run.Write(Tlb, rows, FixtureRun.MetaOn(Tlb, 4, 32));
+        var r = Judged(run, "numa-multicast-fastest", Verdict.DoesNotHold);
+        Assert.Contains("at 16 cores", r.Numbers);
+        Assert.Contains("Broadcast, Unicast, Multicast not measured at 32 cores", r.Numbers);
+
+        using var alone = new FixtureRun();
+        alone.Write(Tlb, [FixtureRun.Row(Tlb, "NUMA-aware multicast", 32, 3000, "cycles"), FixtureRun.Row(Tlb, "Unicast", 16, 3000, "cycles")],
+            FixtureRun.MetaOn(Tlb, 4, 32));
+        Assert.Contains("no core count with all four protocols", Judged(alone, "numa-multicast-fastest", Verdict.NotMeasured).Reason);
+    }
+
     [Fact]
     public void Unmap_crossover_is_judged_only_with_real_page_tables()
     {
