@@ -2,7 +2,9 @@ using System.Globalization;
 
 namespace Report.Html;
 
-/// <summary>Formats measured values for tables: thousands separated from 1000 up, three significant digits below.</summary>
+/// <summary>Formats measured values for tables: whole numbers with thousands separated from 1000 up, whole from 100, one
+/// decimal from 10, up to three decimals from 0.001 (so a ratio such as 1.049 keeps the digit its 1.05 margin needs),
+/// three significant digits in E notation below.</summary>
 public static class NumberText
 {
     public static string Format(double v)
