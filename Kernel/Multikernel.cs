@@ -378,8 +378,7 @@ public sealed class MultikernelSystem : IDisposable
         CheckCore(coreIndex, nameof(coreIndex));
         ObjectDisposedException.ThrowIf(_shutDown, this);
         var call = new HostCall<T>(start);
-        var message = new MonitorMessages.HostCall(ObjectHandle.Pass(call));
-        lock (_hostPortLocks[coreIndex]) _hostPorts[coreIndex].Sender.Send(in message);
+        PostHostCall(coreIndex, call);
         return call.Task;
     }
 
@@ -450,10 +449,29 @@ public sealed class MultikernelSystem : IDisposable
         if (_processes != null) return _processes.Request(core, name, args);
         var program = ProgramRegistering(name, nameof(name), image: false);
         var call = new NamedRequestCall(core, name, args, program);
-        var message = new MonitorMessages.HostCall(ObjectHandle.Pass(call));
-        lock (_hostPortLocks[core]) _hostPorts[core].Sender.Send(in message);
+        PostHostCall(core, call);
         return call.Task;
     }
+
+    /// <summary>
+    /// Sends <paramref name="call"/> into core <paramref name="core"/>'s host port, or throws
+    /// <see cref="ObjectDisposedException"/> once <see cref="Shutdown"/> has begun. The check runs under the lock that
+    /// orders the port's messages, and Shutdown sets its flag before it takes that lock to send the stop message: a
+    /// call is either ahead of the stop message in the ring (the monitor runs it before it stops) or refused, never
+    /// left unread behind it nor written into a ring that Shutdown has freed.
+    /// </summary>
+    void PostHostCall(int core, HostCallRequest call)
+    {
+        lock (_hostPortLocks[core])
+        {
+            ObjectDisposedException.ThrowIf(_shutDown, this);
+            var message = new MonitorMessages.HostCall(ObjectHandle.Pass(call));
+            _hostPorts[core].Sender.Send(in message);
+        }
+    }
+
+    /// <summary>The lock that orders core <paramref name="core"/>'s host port messages (thread mode; tests order a call against <see cref="Shutdown"/> with it).</summary>
+    internal object HostPortLock(int core) => _hostPortLocks[core];
 
     /// <summary>
     /// Starts a dispatcher on core index <paramref name="core"/> from the image registered as <paramref name="image"/>
