@@ -123,6 +123,32 @@ public sealed class AgreementOnCoresTests(ITestOutputHelper output)
         public void Completed(in AgreementOutcome o) => done(o);
     }
 
+    /// <summary>
+    /// A host call waiting on an agreement that is still voting when the system shuts down fails with
+    /// <see cref="OperationCanceledException"/> once the cores have stopped, instead of never completing: core 1's
+    /// vote is dropped and the vote timeout is far away, so the coordinator is still waiting when its core stops.
+    /// </summary>
+    [Fact]
+    public void AHostCallWaitingOnAnAgreementFailsWhenTheSystemShutsDown()
+    {
+        var (mk, transports) = Boot(Fast(voteMs: 600_000));
+        Task<AgreementOutcome> pending;
+        try
+        {
+            Assert.SkipWhen(mk.CoreCount < 2, "needs a second core as the silent participant; this process may use one");
+            transports[1].DropIf = m => m.Type == AgreementMessages.Vote;
+            var all = CoreSet.FirstN(mk.CoreCount);
+            pending = mk.CallOnAsync<AgreementOutcome>(0, (m, done) =>
+                m.Agreement.StartTwoPhase(RoutingProtocol.Unicast, all, SystemTableUpdates.Place(42, 1), new Outcome(done)));
+            Assert.Equal(1, Wait(mk.CallOn(0, m => m.Agreement.Node.Coordinator.Active)));
+            Assert.False(pending.IsCompleted);
+        }
+        finally { mk.Dispose(); }
+        Assert.True(((IAsyncResult)pending).AsyncWaitHandle.WaitOne(TimeSpan.FromSeconds(10)), "the host call waiting on the agreement never completed after shutdown");
+        var e = Assert.ThrowsAny<OperationCanceledException>(() => pending.GetAwaiter().GetResult());
+        Assert.Contains("shut down", e.Message);
+    }
+
     [Fact]
     public void AParticipantThatDoesNotVoteMakesTheCoordinatorAbortWithNothingApplied()
     {
