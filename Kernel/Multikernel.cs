@@ -108,6 +108,9 @@ public sealed class MultikernelSystem : IDisposable
     readonly List<UrpcBinding> _monitorBindings = new();
     readonly UrpcRing[] _hostPorts;
     readonly object[] _hostPortLocks;
+    // By core: the host calls sent into its host port whose tasks may still be waiting (guarded by that port's lock);
+    // Shutdown fails those left unanswered once the cores have stopped.
+    readonly List<HostCallRequest>[] _postedCalls;
     readonly CoreProgram? _program;
     readonly CoreProcessSet? _processes;
     readonly BroadcastChannel?[] _broadcasts;
@@ -156,6 +159,7 @@ public sealed class MultikernelSystem : IDisposable
         _monitors = [];
         _hostPorts = [];
         _hostPortLocks = [];
+        _postedCalls = [];
         _broadcasts = [];
         _memoryServerBindings = [];
     }
@@ -173,6 +177,7 @@ public sealed class MultikernelSystem : IDisposable
         _monitors = new MonitorDispatcher[n];
         _hostPorts = new UrpcRing[n];
         _hostPortLocks = new object[n];
+        _postedCalls = new List<HostCallRequest>[n];
         // Each core writes one broadcast buffer (slots on its node) that every other core reads (state on the reader's node).
         _broadcasts = new BroadcastChannel?[n];
         if (n > 1)
@@ -211,6 +216,7 @@ public sealed class MultikernelSystem : IDisposable
             _drivers[i].Adopt(_monitors[i]);
             _hostPorts[i] = UrpcRing.Allocate(HostPortSlots, Topology.NumaNodeOf(cores[i]));
             _hostPortLocks[i] = new object();
+            _postedCalls[i] = new List<HostCallRequest>();
             _monitors[i].ConnectHost(_hostPorts[i].Receiver);
         }
         // The monitors' own bindings exist before any monitor runs, so boot makes them (Barrelfish's boot sets up
@@ -378,8 +384,7 @@ public sealed class MultikernelSystem : IDisposable
         CheckCore(coreIndex, nameof(coreIndex));
         ObjectDisposedException.ThrowIf(_shutDown, this);
         var call = new HostCall<T>(start);
-        var message = new MonitorMessages.HostCall(ObjectHandle.Pass(call));
-        lock (_hostPortLocks[coreIndex]) _hostPorts[coreIndex].Sender.Send(in message);
+        PostHostCall(coreIndex, call);
         return call.Task;
     }
 
@@ -450,10 +455,35 @@ public sealed class MultikernelSystem : IDisposable
         if (_processes != null) return _processes.Request(core, name, args);
         var program = ProgramRegistering(name, nameof(name), image: false);
         var call = new NamedRequestCall(core, name, args, program);
-        var message = new MonitorMessages.HostCall(ObjectHandle.Pass(call));
-        lock (_hostPortLocks[core]) _hostPorts[core].Sender.Send(in message);
+        PostHostCall(core, call);
         return call.Task;
     }
+
+    /// <summary>
+    /// Sends <paramref name="call"/> into core <paramref name="core"/>'s host port, or throws
+    /// <see cref="ObjectDisposedException"/> once <see cref="Shutdown"/> has begun. The check runs under the lock that
+    /// orders the port's messages, and Shutdown sets its flag before it takes that lock to send the stop message: a
+    /// call is either ahead of the stop message in the ring (the monitor runs it before it stops) or refused, never
+    /// left unread behind it nor written into a ring that Shutdown has freed.
+    /// </summary>
+    void PostHostCall(int core, HostCallRequest call)
+    {
+        lock (_hostPortLocks[core])
+        {
+            ObjectDisposedException.ThrowIf(_shutDown, this);
+            var message = new MonitorMessages.HostCall(ObjectHandle.Pass(call));
+            _hostPorts[core].Sender.Send(in message);
+            var posted = _postedCalls[core];
+            if (posted.Count >= PostedCallsPruneAt && posted.Count == posted.Capacity) posted.RemoveAll(static c => c.IsCompleted);
+            posted.Add(call);
+        }
+    }
+
+    /// <summary>Posted calls kept before the completed ones are dropped (then whenever the list would grow).</summary>
+    const int PostedCallsPruneAt = 64;
+
+    /// <summary>The lock that orders core <paramref name="core"/>'s host port messages (thread mode; tests order a call against <see cref="Shutdown"/> with it).</summary>
+    internal object HostPortLock(int core) => _hostPortLocks[core];
 
     /// <summary>
     /// Starts a dispatcher on core index <paramref name="core"/> from the image registered as <paramref name="image"/>
@@ -521,7 +551,11 @@ public sealed class MultikernelSystem : IDisposable
     /// <summary>True once <see cref="Shutdown"/> has begun: no core will read a new request, and the channels are (being) freed.</summary>
     internal bool IsShutDown => Volatile.Read(ref _shutDown);
 
-    /// <summary>Stops every core, joins its thread and frees all channels. Throws if a core does not stop in time.</summary>
+    /// <summary>
+    /// Stops every core, joins its thread and frees all channels. A host call still waiting for its answer when the
+    /// cores have stopped (e.g. on an agreement whose votes had not all arrived) fails with
+    /// <see cref="OperationCanceledException"/>. Throws if a core does not stop in time.
+    /// </summary>
     public void Shutdown(TimeSpan? timeout = null)
     {
         if (_shutDown) return;
@@ -542,6 +576,12 @@ public sealed class MultikernelSystem : IDisposable
         var stuck = _drivers.Where(d => !d.Join(t)).Select(d => d.Core).ToList();
         if (stuck.Count > 0)
             throw new TimeoutException($"cores {string.Join(',', stuck)} did not stop within {t.TotalSeconds} s; their memory is not freed");
+        for (int i = 0; i < _postedCalls.Length; i++)
+        {
+            foreach (var call in _postedCalls[i])
+                call.Abandon(new OperationCanceledException($"the multikernel shut down before core #{i} answered this host call"));
+            _postedCalls[i].Clear();
+        }
         foreach (var m in _monitors) m.FreeChannels();
         foreach (var b in _monitorBindings) b.Dispose();
         foreach (var b in _broadcasts) b?.Dispose();
@@ -569,6 +609,8 @@ public sealed class MultikernelSystem : IDisposable
     {
         readonly TaskCompletionSource<CoreArgs> _tcs = new(TaskCreationOptions.RunContinuationsAsynchronously);
         public Task<CoreArgs> Task => _tcs.Task;
+        public override bool IsCompleted => _tcs.Task.IsCompleted;
+        public override void Abandon(Exception error) => _tcs.TrySetException(error);
 
         public override void Execute(MonitorDispatcher monitor)
         {
@@ -592,6 +634,8 @@ public sealed class MultikernelSystem : IDisposable
         // Continuations run on the thread pool, never on a core's CPU-driver thread.
         readonly TaskCompletionSource<T> _tcs = new(TaskCreationOptions.RunContinuationsAsynchronously);
         public Task<T> Task => _tcs.Task;
+        public override bool IsCompleted => _tcs.Task.IsCompleted;
+        public override void Abandon(Exception error) => _tcs.TrySetException(error);
         public override void Execute(MonitorDispatcher monitor)
         {
             try { start(monitor, r => _tcs.TrySetResult(r)); }

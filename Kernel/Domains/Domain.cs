@@ -162,21 +162,59 @@ public sealed class Domain : IAsyncDisposable, IDisposable
             home.Agreement.StartOnePhase(RoutingProtocol.NumaAwareMulticast, home.Agreement.AllCores, SystemTableUpdates.Place((ulong)Id, c), placed);
     }
 
-    /// <summary>On the home core, at teardown: the domain leaves the placement table (1PC) and its address space's rows leave the address-space table (2PC).</summary>
+    /// <summary>
+    /// On the home core, at teardown: the domain leaves the placement table (1PC) and its address space's rows leave
+    /// the address-space table (2PC, see <see cref="ReleaseRows"/>). <paramref name="done"/> gets whether every
+    /// agreement committed.
+    /// </summary>
     void Unsettle(MonitorDispatcher home, Action<bool> done)
     {
         var all = home.Agreement.AllCores;
-        var removed = new Countdown(CoreIndices.Count + (AddressSpace != null ? 1 : 0), () => done(true));
+        var removed = new Countdown(CoreIndices.Count + (AddressSpace != null ? 1 : 0), () => done(true), () => done(false));
         foreach (int c in CoreIndices)
             home.Agreement.StartOnePhase(RoutingProtocol.NumaAwareMulticast, all, SystemTableUpdates.Remove((ulong)Id, c), removed);
-        if (AddressSpace != null) home.Agreement.Coherence.Release(AddressSpace, all, removed);
+        if (AddressSpace != null) new ReleaseRows(home, AddressSpace, all, removed).Start();
     }
 
-    /// <summary>Runs an action once a number of agreements have completed (setup and teardown only: it allocates).</summary>
-    sealed class Countdown(int count, Action done) : IAgreementCompletion
+    /// <summary>Release 2PCs tried before teardown reports the rows as not released.</summary>
+    internal const int ReleaseAttempts = 8;
+
+    /// <summary>
+    /// The release of an address space's rows, started again while it aborts: its prepare can only be refused for a
+    /// conflicting prepared insert (Locked) or time out, both transient, and the rows of a dead space must not stay
+    /// in the replicas. Reports the last outcome after a commit or <see cref="ReleaseAttempts"/> aborts.
+    /// </summary>
+    sealed class ReleaseRows(MonitorDispatcher home, Pmap space, CoreSet cores, IAgreementCompletion done) : IAgreementCompletion
     {
+        int _attempts;
+
+        public void Start()
+        {
+            _attempts++;
+            home.Agreement.Coherence.Release(space, cores, this);
+        }
+
         public void Decided(in AgreementOutcome outcome) { }
-        public void Completed(in AgreementOutcome outcome) { if (--count == 0) done(); }
+
+        public void Completed(in AgreementOutcome outcome)
+        {
+            if (outcome.Committed || _attempts >= ReleaseAttempts) done.Completed(outcome);
+            else Start();
+        }
+    }
+
+    /// <summary>Runs an action once a number of agreements have completed, the other if any of them aborted (setup and teardown only: it allocates).</summary>
+    sealed class Countdown(int count, Action done, Action? aborted = null) : IAgreementCompletion
+    {
+        bool _anyAborted;
+
+        public void Decided(in AgreementOutcome outcome) { }
+
+        public void Completed(in AgreementOutcome outcome)
+        {
+            _anyAborted |= !outcome.Committed;
+            if (--count == 0) (_anyAborted && aborted != null ? aborted : done)();
+        }
     }
 
     /// <summary>The domain's dispatchers, for statistics and tests; their state belongs to their cores.</summary>
@@ -244,15 +282,19 @@ public sealed class Domain : IAsyncDisposable, IDisposable
     /// Tears the domain down: dispatcher 0 tells the others to leave, each releases its channels and leaves its core
     /// (by URPC, on its own core thread), then the host frees the binding memory. Threads still running are
     /// abandoned and a main thread that has not finished fails. Dispose domains before the system they run on.
+    /// Throws <see cref="InvalidOperationException"/>, once the rest of the teardown is done, if the address space's
+    /// rows could not be released from the monitors' replicas.
     /// </summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        bool rowsReleased = true;
         if (!_dispatchers.Any(d => d is { SystemStopped: true }))
         {
             var unsettled = _system.CallOnAsync<bool>(CoreIndices[0], (m, done) => Unsettle(m, done));
             if (await Task.WhenAny(unsettled, Task.Delay(_options.StopTimeout)).ConfigureAwait(false) != unsettled)
                 throw new TimeoutException($"domain {Id}: the monitors did not remove it from their tables within {_options.StopTimeout.TotalSeconds} s");
+            rowsReleased = await unsettled.ConfigureAwait(false);
             var left = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             var message = new DomainMessages.HostStop(ObjectHandle.Pass(left));
             lock (_hostPortLock) _hostPort.Send(in message);
@@ -271,6 +313,8 @@ public sealed class Domain : IAsyncDisposable, IDisposable
         }
         // Free the rings now rather than when the system shuts down (the monitors that made them skip freed ones).
         foreach (var b in _bindings) b.Dispose();
+        if (!rowsReleased)
+            throw new InvalidOperationException($"domain {Id}: the release of its address space's rows from the monitors' address-space table aborted {ReleaseAttempts} times; the rows stay in every replica");
     }
 
     /// <summary>

@@ -613,4 +613,10 @@ public sealed class MonitorDispatcher : Dispatcher
 internal abstract class HostCallRequest
 {
     public abstract void Execute(MonitorDispatcher monitor);
+
+    /// <summary>True once the host's task has its result or its error.</summary>
+    public abstract bool IsCompleted { get; }
+
+    /// <summary>Fails the host's task with <paramref name="error"/> unless it has completed (the cores stopped with the call unanswered).</summary>
+    public abstract void Abandon(Exception error);
 }

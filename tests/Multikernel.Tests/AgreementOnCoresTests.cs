@@ -123,6 +123,66 @@ public sealed class AgreementOnCoresTests(ITestOutputHelper output)
         public void Completed(in AgreementOutcome o) => done(o);
     }
 
+    /// <summary>
+    /// A host call waiting on an agreement that is still voting when the system shuts down fails with
+    /// <see cref="OperationCanceledException"/> once the cores have stopped, instead of never completing: core 1's
+    /// vote is dropped and the vote timeout is far away, so the coordinator is still waiting when its core stops.
+    /// </summary>
+    [Fact]
+    public void AHostCallWaitingOnAnAgreementFailsWhenTheSystemShutsDown()
+    {
+        var (mk, transports) = Boot(Fast(voteMs: 600_000));
+        Task<AgreementOutcome> pending;
+        try
+        {
+            Assert.SkipWhen(mk.CoreCount < 2, "needs a second core as the silent participant; this process may use one");
+            transports[1].DropIf = m => m.Type == AgreementMessages.Vote;
+            var all = CoreSet.FirstN(mk.CoreCount);
+            pending = mk.CallOnAsync<AgreementOutcome>(0, (m, done) =>
+                m.Agreement.StartTwoPhase(RoutingProtocol.Unicast, all, SystemTableUpdates.Place(42, 1), new Outcome(done)));
+            Assert.Equal(1, Wait(mk.CallOn(0, m => m.Agreement.Node.Coordinator.Active)));
+            Assert.False(pending.IsCompleted);
+        }
+        finally { mk.Dispose(); }
+        Assert.True(((IAsyncResult)pending).AsyncWaitHandle.WaitOne(TimeSpan.FromSeconds(10)), "the host call waiting on the agreement never completed after shutdown");
+        var e = Assert.ThrowsAny<OperationCanceledException>(() => pending.GetAwaiter().GetResult());
+        Assert.Contains("shut down", e.Message);
+    }
+
+    sealed class CapDone(Action<CapOperationResult> next) : ICapOperationCompletion
+    {
+        public void Completed(in CapOperationResult result) => next(result);
+    }
+
+    /// <summary>
+    /// A domain's teardown removes its shared address space's rows from every replica even when the first release
+    /// 2PC aborts (here core 1's vote is lost once, so it times out): the rows of a dead space must not stay behind.
+    /// </summary>
+    [Fact]
+    public void DomainTeardownReleasesItsAddressSpaceRowsEvenIfTheFirstReleaseAborts()
+    {
+        var (mk, transports) = Boot(Fast(voteMs: 50));
+        using (mk)
+        {
+            Assert.SkipWhen(mk.CoreCount < 2, "needs a shared address space on two cores; this process may use one");
+            var domain = Wait(Domain.CreateAsync(mk, [0, 1], new DomainOptions { RamBytes = 128 * 1024 }));
+            var space = domain.AddressSpace;
+            var mapped = Wait(mk.CallOnAsync<CapOperationResult>(0, (m, done) =>
+            {
+                var e = domain.Dispatchers[0].Memory!.Frames.TryAlloc(CapType.Frame, out var f);
+                if (e == CapError.Ok) e = m.Agreement.Coherence.Map(space, domain.CoreSet, 0x1000, f, CapRights.ReadWrite, new CapDone(done));
+                if (e != CapError.Ok) done(new CapOperationResult(e, false, default, default));
+            }));
+            Assert.Equal(CapError.Ok, mapped.Error);
+            Assert.All(Enumerable.Range(0, 2), c => Assert.Contains($"{space.Id}[0]=", Wait(mk.CallOn(c, m => m.Agreement.Replica.AddressSpaces.Describe()))));
+            int votesToDrop = 1; // teardown's only 2PC is the release of the space's rows
+            transports[1].DropIf = m => m.Type == AgreementMessages.Vote && Interlocked.Decrement(ref votesToDrop) >= 0;
+            domain.Dispose();
+            Assert.Equal(1, Interlocked.Read(ref transports[1].Dropped));
+            Assert.All(Enumerable.Range(0, 2), c => Assert.DoesNotContain($"{space.Id}[", Wait(mk.CallOn(c, m => m.Agreement.Replica.AddressSpaces.Describe()))));
+        }
+    }
+
     [Fact]
     public void AParticipantThatDoesNotVoteMakesTheCoordinatorAbortWithNothingApplied()
     {

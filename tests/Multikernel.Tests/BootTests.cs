@@ -72,6 +72,36 @@ public class BootTests
         Assert.Contains("bad image", e.Message);
     }
 
+    /// <summary>
+    /// A host call that passed the shut-down check while <see cref="MultikernelSystem.Shutdown"/> began is refused,
+    /// not sent behind the stop message (where the monitor never reads it and its task never completes) nor into a
+    /// host port that Shutdown frees. The test holds the host port's lock so that the call waits for it after its
+    /// entry and Shutdown has set its flag before either sends.
+    /// </summary>
+    [Fact]
+    public void AHostCallRacingShutdownIsRefusedNotLeftUnread()
+    {
+        var mk = MultikernelSystem.Boot(new MultikernelOptions { Cores = [CoreAffinity.AllowedCpus()[0]], WaitPolicy = new Multikernel.Urpc.WaitPolicy(20_000) });
+        Assert.Equal(1, BootedSystem.Wait(mk.CallOn(0, _ => 1)));   // the call path is compiled before the race
+        Task<int>? call = null;
+        Exception? refused = null, shutdownFault = null;
+        var caller = new Thread(() => { try { call = mk.CallOn(0, _ => 2); } catch (Exception e) { refused = e; } });
+        var stopper = new Thread(() => { try { mk.Shutdown(); } catch (Exception e) { shutdownFault = e; } });
+        lock (mk.HostPortLock(0))
+        {
+            caller.Start();
+            Assert.True(SpinWait.SpinUntil(() => (caller.ThreadState & System.Threading.ThreadState.WaitSleepJoin) != 0, TimeSpan.FromSeconds(10)), "the call never waited for the host port");
+            stopper.Start();
+            Assert.True(SpinWait.SpinUntil(() => mk.IsShutDown, TimeSpan.FromSeconds(10)), "Shutdown never began");
+        }
+        Assert.True(caller.Join(TimeSpan.FromSeconds(10)), "the call did not return");
+        Assert.True(stopper.Join(TimeSpan.FromSeconds(20)), "Shutdown did not return");
+        Assert.Null(shutdownFault);
+        var answered = call is { } t && ((IAsyncResult)t).AsyncWaitHandle.WaitOne(TimeSpan.FromSeconds(2));
+        Assert.True(refused is ObjectDisposedException,
+            $"the call racing Shutdown was {(refused != null ? $"refused with {refused.GetType().Name}" : answered ? "answered" : "sent and never answered")}, not refused with ObjectDisposedException");
+    }
+
     [Fact]
     public void BootOnCoreOutsideMaskIsAClearError()
     {
