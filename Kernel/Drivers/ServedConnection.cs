@@ -91,11 +91,14 @@ public struct ServedConnection
 
     /// <summary>
     /// Past a timeout at <paramref name="now"/>: received bytes have waited longer than <paramref name="requestMs"/>
-    /// for an answer (a request never completed), or nothing moved for <paramref name="idleMs"/> with nothing queued.
+    /// for an answer (a request never completed); responses are queued and nothing moved either way for
+    /// <paramref name="requestMs"/> (a client that does not read them: each holds a transmit buffer of the server's
+    /// pool); or nothing moved for <paramref name="idleMs"/> with nothing queued.
     /// </summary>
     public readonly bool IsTimedOut(long now, long idleMs, long requestMs)
     {
         bool stalled = UnansweredSince != 0 && now - UnansweredSince > requestMs;
-        return stalled || (now - LastActive > idleMs && Tx!.Count == 0 && RxOut == 0);
+        bool unread = Tx!.Count > 0 && now - LastActive > requestMs;
+        return stalled || unread || (now - LastActive > idleMs && Tx.Count == 0 && RxOut == 0);
     }
 }

@@ -23,8 +23,10 @@ namespace Multikernel.Drivers;
 /// server at a time; at that limit the driver stops reading the connection (no EPOLLIN) until an RxDone for it
 /// comes back, so a client that sends faster than the server answers is slowed by TCP's own window, and one
 /// connection cannot take the whole receive pool.</para>
-/// <para>Limits: a connection silent in both directions for <see cref="IdleTimeout"/>, or whose received bytes have
-/// had no response for <see cref="RequestTimeout"/> (a request never completed), is closed. When the table is full,
+/// <para>Limits: a connection silent in both directions for <see cref="IdleTimeout"/>, whose received bytes have
+/// had no response for <see cref="RequestTimeout"/> (a request never completed), or whose queued responses have not
+/// moved for <see cref="RequestTimeout"/> (a client that does not read them, while they hold the server's transmit
+/// buffers) is closed, also when the server has asked to close it after those responses. When the table is full,
 /// a new connection takes the slot of a lingering connection (below) or else of the connection that has been quiet
 /// longest (nothing queued in either direction); only if every connection is busy is the new one refused.</para>
 /// <para>Lingering close: when the server closes a connection (<see cref="NicMessages.Close"/>), the driver writes
@@ -67,7 +69,7 @@ public sealed unsafe class TcpNicDriver : Dispatcher
     public long Evicted { get; private set; }
     /// <summary>Close a connection after this long without a byte in either direction (default 60 s).</summary>
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(60);
-    /// <summary>Close a connection whose received bytes have had no response for this long (default 30 s).</summary>
+    /// <summary>Close a connection whose received bytes have had no response, or whose queued responses have not moved, for this long (default 30 s).</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
     /// <summary>The longest a lingering close waits for the client to close its side (default 2 s).</summary>
     public TimeSpan LingerTimeout { get; init; } = TimeSpan.FromSeconds(2);
@@ -279,7 +281,7 @@ public sealed unsafe class TcpNicDriver : Dispatcher
         for (int s = 0; s < MaxConnections; s++)
         {
             if (_conn[s].LingerOver(now)) { Release(s); any = true; continue; }
-            if (_fd[s] >= 0 && !_conn[s].Closing && _conn[s].IsTimedOut(now, idle, request))
+            if (_fd[s] >= 0 && !_conn[s].IsLingering && _conn[s].IsTimedOut(now, idle, request))
             {
                 _counters.TimedOut++;
                 CloseConnection(s);

@@ -177,6 +177,27 @@ public class IOServerRobustnessTests
         Assert.Contains("3 timed out", server.Stop());
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void AClientThatNeverReadsItsResponsesIsClosedByTheRequestTimeout(bool closingRequestLast)
+    {
+        // 1,200 pipelined GETs (45 kB, all read by the driver within the inbox's and the receive credits' reach) whose
+        // 5 MB of responses are never read: more than the kernel's socket buffers hold on loopback (about 4 MB), so the
+        // last responses stay queued at the driver, each holding one of the server's 512 transmit buffers, after the
+        // last bytes went out. Nothing moves on the connection any more; the request timeout must end it, else those
+        // buffers are held for as long as the client keeps the connection open, and a few such clients hold them all.
+        // With a "Connection: close" request last, the server has asked the driver to close after those responses.
+        Assert.SkipUnless(TestCores.HasTwo, "the multikernel server needs two cores; this process may use one");
+        using var server = MkWebServer.Start(TestCores.First(2), requestTimeout: TimeSpan.FromSeconds(1));
+        using var hog = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        hog.Connect(new IPEndPoint(IPAddress.Loopback, server.Port));
+        hog.Send(Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat(Get, 1200)) + (closingRequestLast ? ClosingRequest.Text : "")));
+        Thread.Sleep(3000); // the responses, then the 1 s timeout and its sweep (every 100 ms)
+        Assert.Null(WebCheck.Static(server.Port)); // others are served
+        Assert.Contains("1 timed out", server.Stop());
+    }
+
     [Fact]
     public void MoreConnectionsThanTheTableHoldsDoNotLockNewClientsOut()
     {
