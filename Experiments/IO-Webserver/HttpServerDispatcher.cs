@@ -22,7 +22,7 @@ namespace IOWebserver;
 /// <see cref="InboxPool"/> and only while a connection has unanswered bytes.</para>
 /// <para>Requests: lines may end in CRLF or, as RFC 9112 section 2.2 allows a recipient to accept, in a bare LF; a
 /// bare CR, whitespace before a header's colon and obsolete line folding are refused with 400; a request head that
-/// does not fit in an inbox gets 431.</para>
+/// does not fit in an inbox gets 431, a request whose Content-Length body does not fit in an inbox with its head 413.</para>
 /// </summary>
 public sealed class HttpServerDispatcher : Dispatcher
 {
@@ -177,11 +177,12 @@ public sealed class HttpServerDispatcher : Dispatcher
             var result = HttpRequestParser.TryParse(c.Inbox.AsSpan(0, c.Length), out HttpRequest r);
             if (result == ParseResult.Incomplete)
             {
-                // More bytes can still come unless the inbox is full: then the request is larger than this server accepts.
+                // More bytes can still come unless the inbox is full: then the request is larger than this server accepts,
+                // its head (431) or, the head complete, its body (413).
                 if (c.Length < HttpConnection.InboxBytes) break;
                 Errors++;
                 c.Length = 0;
-                Respond(c, HttpResponses.HeadTooLarge, keepAlive: false);
+                Respond(c, r.Length > 0 ? HttpResponses.ContentTooLarge : HttpResponses.HeadTooLarge, keepAlive: false);
                 break;
             }
             if (result == ParseResult.Malformed)

@@ -102,6 +102,20 @@ public class IOServerRobustnessTests
     }
 
     [Fact]
+    public void ARequestBodyLargerThanTheInboxGets413NotTheHeadsStatus()
+    {
+        // The head is small and complete; its Content-Length body does not fit in an inbox with it.
+        Assert.SkipUnless(TestCores.HasTwo, "the multikernel server needs two cores; this process may use one");
+        using var server = MkWebServer.Start(TestCores.First(2));
+        using var c = new HttpClientConnection(server.Port, TimeSpan.FromSeconds(20));
+        int body = HttpConnection.InboxBytes + 1024;
+        c.Send($"GET /index.html HTTP/1.1\r\nHost: x\r\nContent-Length: {body}\r\n\r\n" + new string('a', body));
+        Assert.Equal(413, c.Read().Status);
+        Assert.True(c.ClosedByServer(), "the server did not end the connection with end-of-stream (a reset, or more bytes)");
+        Assert.Null(WebCheck.Static(server.Port));
+    }
+
+    [Fact]
     public void BytesSentAfterTheServerClosedAreReadAndDroppedNotAnsweredWithAReset()
     {
         Assert.SkipUnless(TestCores.HasTwo, "the multikernel server needs two cores; this process may use one");
