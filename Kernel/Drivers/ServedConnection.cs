@@ -24,6 +24,8 @@ public struct ServedConnection
     public int RxOut;
     /// <summary>The server sent Close: the connection ends once its queued responses are written.</summary>
     public bool Closing;
+    /// <summary>The peer ended its sending side (the server was told <see cref="NicMessages.ReadEnd"/>): nothing more is read.</summary>
+    public bool PeerDone;
     /// <summary>Milliseconds (<see cref="Environment.TickCount64"/>): accept, last bytes received or sent.</summary>
     public long LastActive;
     /// <summary>Milliseconds: first bytes received after the last bytes sent; 0 if none are waiting for an answer.</summary>
@@ -38,7 +40,7 @@ public struct ServedConnection
         Tx ??= new TxQueue();
         Debug.Assert(Tx.Count == 0, "a slot reopened with transmits still queued");
         RxOut = 0;
-        Closing = false;
+        Closing = PeerDone = false;
         LastActive = now;
         UnansweredSince = 0;
         LingerUntil = 0;

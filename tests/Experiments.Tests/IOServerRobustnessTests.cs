@@ -116,6 +116,27 @@ public class IOServerRobustnessTests
     }
 
     [Fact]
+    public void AClientThatEndsItsSendingSideAfterItsRequestsGetsEveryResponseThenEndOfStream()
+    {
+        // As `printf 'GET ...' | nc -N host port` does: the requests, then shutdown(SHUT_WR), then read to the end.
+        Assert.SkipUnless(TestCores.HasTwo, "the multikernel server needs two cores; this process may use one");
+        using var server = MkWebServer.Start(TestCores.First(2));
+        for (int i = 0; i < 20; i++)
+        {
+            using var c = new HttpClientConnection(server.Port, TimeSpan.FromSeconds(20));
+            c.Send(Get + Get);
+            c.ShutdownSend();
+            string? problem;
+            try { problem = WebCheck.PageProblem(c.Read(), StaticPage.Body) ?? WebCheck.PageProblem(c.Read(), StaticPage.Body); }
+            catch (IOException e) { problem = e.Message; }
+            Assert.True(problem == null, $"connection {i + 1}: {problem}");
+            Assert.True(c.ClosedByServer(), $"connection {i + 1}: the server did not end the connection after answering");
+        }
+        Assert.Null(WebCheck.Static(server.Port));
+        AssertAllStatic(server.Stop(), atLeast: 40);
+    }
+
+    [Fact]
     public void BytesSentAfterTheServerClosedAreReadAndDroppedNotAnsweredWithAReset()
     {
         Assert.SkipUnless(TestCores.HasTwo, "the multikernel server needs two cores; this process may use one");

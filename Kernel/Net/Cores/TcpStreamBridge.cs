@@ -216,7 +216,12 @@ public sealed class TcpStreamBridge : INetApplication
             if (c.Received(Environment.TickCount64)) _counters.Paused++;
             _toServer.Send(_server.Sender, new Rx(buffer, n, id));
         }
-        if (tcp.PeerClosed(s) && !c.Closing) Finish(slot, reset: false); // FIN after every byte was read: as recv() == 0
+        if (tcp.PeerClosed(s) && !c.Closing && !c.PeerDone)
+        {
+            // FIN after every byte was read (as recv() == 0): the server answers what it received, then closes.
+            c.PeerDone = true;
+            _toServer.Send(_server.Sender, new ReadEnd(id));
+        }
     }
 
     /// <summary>Copies the connection's queued responses into its send buffer as far as there is room, in order.</summary>
