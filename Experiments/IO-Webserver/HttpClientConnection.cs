@@ -39,6 +39,9 @@ public sealed class HttpClientConnection : IDisposable
         while (raw.Length > 0) raw = raw[_socket.Send(raw)..];
     }
 
+    /// <summary>Ends the sending side (shutdown SHUT_WR): the server reads end-of-stream after the requests sent.</summary>
+    public void ShutdownSend() => _socket.Shutdown(SocketShutdown.Send);
+
     /// <summary>Reads the next response; throws if the connection closes or times out first.</summary>
     public HttpReply Read()
     {

@@ -29,6 +29,8 @@ public sealed class HttpConnection
     public bool WaitingForBuffer;
     /// <summary>Queued for an inbox (the pool was empty when bytes arrived).</summary>
     public bool WaitingForInbox;
+    /// <summary>The client ended its sending side (ReadEnd): once the requests received are answered, the server closes.</summary>
+    public bool PeerDone;
 
     readonly (int Buffer, int Length)[] _pending = new (int, int)[ServedConnection.RxCredits];
     int _pendingHead, _pendingCount;
@@ -45,7 +47,7 @@ public sealed class HttpConnection
         Id = id;
         Length = 0;
         Open = true;
-        Closing = AwaitingDatabase = WaitingForBuffer = WaitingForInbox = false;
+        Closing = AwaitingDatabase = WaitingForBuffer = WaitingForInbox = PeerDone = false;
     }
 
     public void AddPending(int buffer, int length)

@@ -7,7 +7,8 @@ public struct HttpRequest
     public int TargetStart, TargetLength;
     /// <summary>Keep the connection after the response: HTTP/1.1 unless "Connection: close"; HTTP/1.0 only with "Connection: keep-alive".</summary>
     public bool KeepAlive;
-    /// <summary>Bytes of the whole request: head plus body (Content-Length).</summary>
+    /// <summary>Bytes of the whole request: head plus body (Content-Length). Also set when the result is Incomplete
+    /// with the head complete (only the body is missing); 0 while the head itself is incomplete.</summary>
     public int Length;
 }
 
@@ -98,9 +99,8 @@ public static class HttpRequestParser
         request.KeepAlive = http11 ? !close : keepAlive && !close;
         long total = bodyStart + Math.Max(contentLength, 0);
         if (total > int.MaxValue) return ParseResult.Malformed;
-        if (data.Length < total) return ParseResult.Incomplete;
         request.Length = (int)total;
-        return ParseResult.Complete;
+        return data.Length < total ? ParseResult.Incomplete : ParseResult.Complete;
     }
 
     static ReadOnlySpan<byte> TrimCr(ReadOnlySpan<byte> line) => line.Length > 0 && line[^1] == (byte)'\r' ? line[..^1] : line;

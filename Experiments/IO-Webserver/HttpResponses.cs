@@ -18,6 +18,7 @@ public static class HttpResponses
     public static readonly byte[] MethodNotAllowed = Build(405, "Method Not Allowed", "text/plain", "only GET\n"u8.ToArray(), keepAlive: false);
     public static readonly byte[] BadRequest = Build(400, "Bad Request", "text/plain", "bad request\n"u8.ToArray(), keepAlive: false);
     public static readonly byte[] HeadTooLarge = Build(431, "Request Header Fields Too Large", "text/plain", "request head too large\n"u8.ToArray(), keepAlive: false);
+    public static readonly byte[] ContentTooLarge = Build(413, "Content Too Large", "text/plain", "request body too large\n"u8.ToArray(), keepAlive: false);
 
     public static byte[] Build(int status, string reason, string type, byte[] body, bool keepAlive)
     {

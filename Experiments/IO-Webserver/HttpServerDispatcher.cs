@@ -21,8 +21,9 @@ namespace IOWebserver;
 /// <para>Memory: the connection objects exist once per slot of the driver's table; inboxes come from a fixed
 /// <see cref="InboxPool"/> and only while a connection has unanswered bytes.</para>
 /// <para>Requests: lines may end in CRLF or, as RFC 9112 section 2.2 allows a recipient to accept, in a bare LF; a
-/// bare CR, whitespace before a header's colon and obsolete line folding are refused with 400; a request head that
-/// does not fit in an inbox gets 431.</para>
+/// bare CR, whitespace before a header's colon and obsolete line folding are refused with 400; a client that ends its
+/// sending side after its requests (ReadEnd) gets their responses, then the connection is closed; a request head that
+/// does not fit in an inbox gets 431, a request whose Content-Length body does not fit in an inbox with its head 413.</para>
 /// </summary>
 public sealed class HttpServerDispatcher : Dispatcher
 {
@@ -96,6 +97,15 @@ public sealed class HttpServerDispatcher : Dispatcher
                 ReturnPending(c);
                 c.Length = 0;
                 ReleaseInbox(c);
+                break;
+            }
+            case ReadEnd.TypeId:
+            {
+                ulong id = ReadEnd.Decode(in m).Flow;
+                var c = _connections[TcpNicDriver.Slot(id)];
+                if (c.Id != id || !c.Open || c.Closing) break;
+                c.PeerDone = true;
+                Serve(c);
                 break;
             }
             case Rx.TypeId:
@@ -177,11 +187,12 @@ public sealed class HttpServerDispatcher : Dispatcher
             var result = HttpRequestParser.TryParse(c.Inbox.AsSpan(0, c.Length), out HttpRequest r);
             if (result == ParseResult.Incomplete)
             {
-                // More bytes can still come unless the inbox is full: then the request is larger than this server accepts.
+                // More bytes can still come unless the inbox is full: then the request is larger than this server accepts,
+                // its head (431) or, the head complete, its body (413).
                 if (c.Length < HttpConnection.InboxBytes) break;
                 Errors++;
                 c.Length = 0;
-                Respond(c, HttpResponses.HeadTooLarge, keepAlive: false);
+                Respond(c, r.Length > 0 ? HttpResponses.ContentTooLarge : HttpResponses.HeadTooLarge, keepAlive: false);
                 break;
             }
             if (result == ParseResult.Malformed)
@@ -214,6 +225,10 @@ public sealed class HttpServerDispatcher : Dispatcher
                 Respond(c, keepAlive ? HttpResponses.NotFoundKeepAlive : HttpResponses.NotFoundClose, keepAlive);
             }
         }
+        // A client that ended its sending side is closed once every complete request it sent is answered (what is left
+        // in the inbox is an unfinished request that can no longer complete).
+        if (c.PeerDone && c.Open && !c.Closing && !c.AwaitingDatabase && !c.WaitingForBuffer && !c.WaitingForInbox && c.PendingCount == 0)
+            CloseAfterResponse(c);
         if (c.Closing)
         {
             // Nothing more is read from a closing connection: its pending buffers go back now.

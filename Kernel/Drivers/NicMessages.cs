@@ -70,6 +70,17 @@ public static class NicMessages
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Closed Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return new(m[2]); }
     }
 
+    /// <summary>Driver to stack: the peer of connection <see cref="Flow"/> has ended its sending side (end-of-stream
+    /// after every byte was read); no more <see cref="Rx"/> for it, but responses to the requests already received are
+    /// still written. The stack answers <see cref="Close"/> once it has nothing more to answer.</summary>
+    public readonly record struct ReadEnd(ulong Flow) : IUrpcMessage<ReadEnd>
+    {
+        public const byte TypeId = 8;
+        public byte Type => TypeId;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Encode(ref UrpcPayload w) => w[2] = Flow;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ReadEnd Decode(in UrpcMessage m) { Debug.Assert(m.Type == TypeId); return new(m[2]); }
+    }
+
     /// <summary>Stack to driver: close connection <see cref="Flow"/> after its queued transmits.</summary>
     public readonly record struct Close(ulong Flow) : IUrpcMessage<Close>
     {

@@ -24,6 +24,8 @@ public struct ServedConnection
     public int RxOut;
     /// <summary>The server sent Close: the connection ends once its queued responses are written.</summary>
     public bool Closing;
+    /// <summary>The peer ended its sending side (the server was told <see cref="NicMessages.ReadEnd"/>): nothing more is read.</summary>
+    public bool PeerDone;
     /// <summary>Milliseconds (<see cref="Environment.TickCount64"/>): accept, last bytes received or sent.</summary>
     public long LastActive;
     /// <summary>Milliseconds: first bytes received after the last bytes sent; 0 if none are waiting for an answer.</summary>
@@ -38,7 +40,7 @@ public struct ServedConnection
         Tx ??= new TxQueue();
         Debug.Assert(Tx.Count == 0, "a slot reopened with transmits still queued");
         RxOut = 0;
-        Closing = false;
+        Closing = PeerDone = false;
         LastActive = now;
         UnansweredSince = 0;
         LingerUntil = 0;
@@ -91,11 +93,14 @@ public struct ServedConnection
 
     /// <summary>
     /// Past a timeout at <paramref name="now"/>: received bytes have waited longer than <paramref name="requestMs"/>
-    /// for an answer (a request never completed), or nothing moved for <paramref name="idleMs"/> with nothing queued.
+    /// for an answer (a request never completed); responses are queued and nothing moved either way for
+    /// <paramref name="requestMs"/> (a client that does not read them: each holds a transmit buffer of the server's
+    /// pool); or nothing moved for <paramref name="idleMs"/> with nothing queued.
     /// </summary>
     public readonly bool IsTimedOut(long now, long idleMs, long requestMs)
     {
         bool stalled = UnansweredSince != 0 && now - UnansweredSince > requestMs;
-        return stalled || (now - LastActive > idleMs && Tx!.Count == 0 && RxOut == 0);
+        bool unread = Tx!.Count > 0 && now - LastActive > requestMs;
+        return stalled || unread || (now - LastActive > idleMs && Tx.Count == 0 && RxOut == 0);
     }
 }

@@ -16,15 +16,18 @@ namespace Multikernel.Drivers;
 /// with <see cref="NicMessages.TxDone"/>.
 /// <para>Connection ids are (generation &lt;&lt; 32 | slot): a slot is reused only with a new generation, so a
 /// descriptor for a connection that has since closed is recognised as stale (its buffer goes straight back).
-/// Per connection, Rx descriptors leave in arrival order and <see cref="NicMessages.Closed"/> is the last message
+/// Per connection, Rx descriptors leave in arrival order, <see cref="NicMessages.ReadEnd"/> follows the last of them
+/// when the client ends its sending side (the server still answers, then closes), and <see cref="NicMessages.Closed"/> is the last message
 /// for that id; Tx descriptors are written in the order they arrived. Only this dispatcher touches the sockets,
 /// the epoll instance, the receive pool's free list and the connection table.</para>
 /// <para>Back-pressure: at most <see cref="ServedConnection.RxCredits"/> receive buffers of one connection are out at the
 /// server at a time; at that limit the driver stops reading the connection (no EPOLLIN) until an RxDone for it
 /// comes back, so a client that sends faster than the server answers is slowed by TCP's own window, and one
 /// connection cannot take the whole receive pool.</para>
-/// <para>Limits: a connection silent in both directions for <see cref="IdleTimeout"/>, or whose received bytes have
-/// had no response for <see cref="RequestTimeout"/> (a request never completed), is closed. When the table is full,
+/// <para>Limits: a connection silent in both directions for <see cref="IdleTimeout"/>, whose received bytes have
+/// had no response for <see cref="RequestTimeout"/> (a request never completed), or whose queued responses have not
+/// moved for <see cref="RequestTimeout"/> (a client that does not read them, while they hold the server's transmit
+/// buffers) is closed, also when the server has asked to close it after those responses. When the table is full,
 /// a new connection takes the slot of a lingering connection (below) or else of the connection that has been quiet
 /// longest (nothing queued in either direction); only if every connection is busy is the new one refused.</para>
 /// <para>Lingering close: when the server closes a connection (<see cref="NicMessages.Close"/>), the driver writes
@@ -67,7 +70,7 @@ public sealed unsafe class TcpNicDriver : Dispatcher
     public long Evicted { get; private set; }
     /// <summary>Close a connection after this long without a byte in either direction (default 60 s).</summary>
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(60);
-    /// <summary>Close a connection whose received bytes have had no response for this long (default 30 s).</summary>
+    /// <summary>Close a connection whose received bytes have had no response, or whose queued responses have not moved, for this long (default 30 s).</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
     /// <summary>The longest a lingering close waits for the client to close its side (default 2 s).</summary>
     public TimeSpan LingerTimeout { get; init; } = TimeSpan.FromSeconds(2);
@@ -119,7 +122,7 @@ public sealed unsafe class TcpNicDriver : Dispatcher
             if (!_conn[slot].IsLingering && (ev & Epoll.Out) != 0) Transmit(slot); // its last response may begin the lingering
             if (_fd[slot] < 0) continue;
             if (_conn[slot].IsLingering) Discard(slot); // the server was told Closed: no Rx may follow
-            else if ((ev & (Epoll.In | Epoll.Hup | Epoll.Err | Epoll.RdHup)) != 0) Receive(slot);
+            else if (!_conn[slot].PeerDone && (ev & (Epoll.In | Epoll.Hup | Epoll.Err | Epoll.RdHup)) != 0) Receive(slot);
         }
         Probe?.Observe(_counters.RxDescriptors);
         return progress;
@@ -194,13 +197,24 @@ public sealed unsafe class TcpNicDriver : Dispatcher
             try { n = SocketCalls.TryReceive(_fd[slot], _rxPool.Address(buffer), _rxPool.BufferSize); }
             catch (SocketCallException) { n = 0; } // reset by the peer: same as a close
             if (n < 0) { _rxPool.Free(buffer); return; }
-            if (n == 0) { _rxPool.Free(buffer); CloseConnection(slot); return; }
+            if (n == 0) { _rxPool.Free(buffer); EndRead(slot); return; }
             _counters.RxBytes += n;
             _counters.RxDescriptors++;
             if (c.Received(Environment.TickCount64)) { _counters.Paused++; UpdateInterest(slot); }
             _toServer.Send(_server.Sender, new Rx(buffer, n, id));
             if (n < _rxPool.BufferSize) return;
         }
+    }
+
+    /// <summary>The client ended its sending side: stop reading, and let the server answer what it received and then
+    /// close (<see cref="NicMessages.ReadEnd"/>). A client that sends a request and then shuts its side still gets the response.</summary>
+    void EndRead(int slot)
+    {
+        ref var c = ref _conn[slot];
+        c.PeerDone = true;
+        UpdateInterest(slot);
+        // A closing connection (its responses still queued) ends after them anyway; the server has nothing more to answer.
+        if (!c.Closing) _toServer.Send(_server.Sender, new ReadEnd(ConnectionId(slot, _gen[slot])));
     }
 
     void Transmit(int slot)
@@ -234,6 +248,7 @@ public sealed unsafe class TcpNicDriver : Dispatcher
     void Linger(int slot)
     {
         if (_conn[slot].IsLingering) return;
+        if (_conn[slot].PeerDone) { CloseConnection(slot); return; } // the client has closed its side: nothing to read and drop
         if (!SocketCalls.TryShutdownSend(_fd[slot])) { CloseConnection(slot); return; } // reset by the client
         ulong id = ConnectionId(slot, _gen[slot]);
         _conn[slot].BeginLinger(Environment.TickCount64, (long)LingerTimeout.TotalMilliseconds);
@@ -265,7 +280,7 @@ public sealed unsafe class TcpNicDriver : Dispatcher
     void UpdateInterest(int slot)
     {
         if (_conn[slot].IsLingering) return; // reading to discard, nothing to send: set by Linger
-        uint events = (_conn[slot].HasRxCredit ? Epoll.In | Epoll.RdHup : 0) | (_wantsOut[slot] ? Epoll.Out : 0);
+        uint events = (_conn[slot].HasRxCredit && !_conn[slot].PeerDone ? Epoll.In | Epoll.RdHup : 0) | (_wantsOut[slot] ? Epoll.Out : 0);
         _epoll.Modify(_fd[slot], events, ConnectionId(slot, _gen[slot]));
     }
 
@@ -279,7 +294,7 @@ public sealed unsafe class TcpNicDriver : Dispatcher
         for (int s = 0; s < MaxConnections; s++)
         {
             if (_conn[s].LingerOver(now)) { Release(s); any = true; continue; }
-            if (_fd[s] >= 0 && !_conn[s].Closing && _conn[s].IsTimedOut(now, idle, request))
+            if (_fd[s] >= 0 && !_conn[s].IsLingering && _conn[s].IsTimedOut(now, idle, request))
             {
                 _counters.TimedOut++;
                 CloseConnection(s);

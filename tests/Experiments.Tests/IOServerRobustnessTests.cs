@@ -102,6 +102,41 @@ public class IOServerRobustnessTests
     }
 
     [Fact]
+    public void ARequestBodyLargerThanTheInboxGets413NotTheHeadsStatus()
+    {
+        // The head is small and complete; its Content-Length body does not fit in an inbox with it.
+        Assert.SkipUnless(TestCores.HasTwo, "the multikernel server needs two cores; this process may use one");
+        using var server = MkWebServer.Start(TestCores.First(2));
+        using var c = new HttpClientConnection(server.Port, TimeSpan.FromSeconds(20));
+        int body = HttpConnection.InboxBytes + 1024;
+        c.Send($"GET /index.html HTTP/1.1\r\nHost: x\r\nContent-Length: {body}\r\n\r\n" + new string('a', body));
+        Assert.Equal(413, c.Read().Status);
+        Assert.True(c.ClosedByServer(), "the server did not end the connection with end-of-stream (a reset, or more bytes)");
+        Assert.Null(WebCheck.Static(server.Port));
+    }
+
+    [Fact]
+    public void AClientThatEndsItsSendingSideAfterItsRequestsGetsEveryResponseThenEndOfStream()
+    {
+        // As `printf 'GET ...' | nc -N host port` does: the requests, then shutdown(SHUT_WR), then read to the end.
+        Assert.SkipUnless(TestCores.HasTwo, "the multikernel server needs two cores; this process may use one");
+        using var server = MkWebServer.Start(TestCores.First(2));
+        for (int i = 0; i < 20; i++)
+        {
+            using var c = new HttpClientConnection(server.Port, TimeSpan.FromSeconds(20));
+            c.Send(Get + Get);
+            c.ShutdownSend();
+            string? problem;
+            try { problem = WebCheck.PageProblem(c.Read(), StaticPage.Body) ?? WebCheck.PageProblem(c.Read(), StaticPage.Body); }
+            catch (IOException e) { problem = e.Message; }
+            Assert.True(problem == null, $"connection {i + 1}: {problem}");
+            Assert.True(c.ClosedByServer(), $"connection {i + 1}: the server did not end the connection after answering");
+        }
+        Assert.Null(WebCheck.Static(server.Port));
+        AssertAllStatic(server.Stop(), atLeast: 40);
+    }
+
+    [Fact]
     public void BytesSentAfterTheServerClosedAreReadAndDroppedNotAnsweredWithAReset()
     {
         Assert.SkipUnless(TestCores.HasTwo, "the multikernel server needs two cores; this process may use one");
@@ -175,6 +210,27 @@ public class IOServerRobustnessTests
         Assert.True(clock.Elapsed < Generous, $"closing took {clock.Elapsed}");
         Assert.Null(WebCheck.Static(server.Port)); // new clients are still served
         Assert.Contains("3 timed out", server.Stop());
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void AClientThatNeverReadsItsResponsesIsClosedByTheRequestTimeout(bool closingRequestLast)
+    {
+        // 1,200 pipelined GETs (45 kB, all read by the driver within the inbox's and the receive credits' reach) whose
+        // 5 MB of responses are never read: more than the kernel's socket buffers hold on loopback (about 4 MB), so the
+        // last responses stay queued at the driver, each holding one of the server's 512 transmit buffers, after the
+        // last bytes went out. Nothing moves on the connection any more; the request timeout must end it, else those
+        // buffers are held for as long as the client keeps the connection open, and a few such clients hold them all.
+        // With a "Connection: close" request last, the server has asked the driver to close after those responses.
+        Assert.SkipUnless(TestCores.HasTwo, "the multikernel server needs two cores; this process may use one");
+        using var server = MkWebServer.Start(TestCores.First(2), requestTimeout: TimeSpan.FromSeconds(1));
+        using var hog = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        hog.Connect(new IPEndPoint(IPAddress.Loopback, server.Port));
+        hog.Send(Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat(Get, 1200)) + (closingRequestLast ? ClosingRequest.Text : "")));
+        Thread.Sleep(3000); // the responses, then the 1 s timeout and its sweep (every 100 ms)
+        Assert.Null(WebCheck.Static(server.Port)); // others are served
+        Assert.Contains("1 timed out", server.Stop());
     }
 
     [Fact]

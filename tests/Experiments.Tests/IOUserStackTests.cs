@@ -105,6 +105,25 @@ public class IOUserStackTests
     }
 
     [Fact]
+    public void AClientThatEndsItsSendingSideAfterItsRequestsGetsEveryResponseThenEndOfStream()
+    {
+        using var wire = VethWireOrSkip(out _);
+        using var server = MkUserWebServer.Start(wire, TestCores.First(2));
+        for (int i = 0; i < 5; i++)
+        {
+            using var c = wire.Connect(server.Port, TimeSpan.FromSeconds(20));
+            c.Send("GET /index.html HTTP/1.1\r\nHost: x\r\n\r\nGET /index.html HTTP/1.1\r\nHost: x\r\n\r\n");
+            c.ShutdownSend(); // the stack reads FIN after the requests
+            string? problem;
+            try { problem = WebCheck.PageProblem(c.Read(), StaticPage.Body) ?? WebCheck.PageProblem(c.Read(), StaticPage.Body); }
+            catch (IOException e) { problem = e.Message; }
+            Assert.True(problem == null, $"connection {i + 1}: {problem}");
+            Assert.True(c.ClosedByServer(), $"connection {i + 1}: the server did not end the connection after answering");
+        }
+        Assert.Contains("parsed 10 requests: 10 static", server.Stop());
+    }
+
+    [Fact]
     public void BytesSentAfterTheServerClosedAreDroppedUntilTheLingeringEndsAndResetAfter()
     {
         SkipUnlessWire();

@@ -62,6 +62,7 @@ public class MessageRoundTripTests
         && RoundTrips(new Drivers.NicMessages.TxDone(buffer, flow))
         && RoundTrips(new Drivers.NicMessages.Open(flow))
         && RoundTrips(new Drivers.NicMessages.Closed(flow))
+        && RoundTrips(new Drivers.NicMessages.ReadEnd(flow))
         && RoundTrips(new Drivers.NicMessages.Close(flow));
 
     [Property]

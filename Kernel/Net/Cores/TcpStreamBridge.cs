@@ -19,8 +19,9 @@ namespace Multikernel.Net.Cores;
 /// refuses further SYNs with RST.</para>
 /// <para>Back-pressure: at most <see cref="ServedConnection.RxCredits"/> receive buffers of a connection are out at the
 /// server; at that limit the bridge stops reading the connection, its receive buffer fills and TCP's window closes.
-/// Limits: a connection silent both ways for <see cref="IdleTimeout"/>, or whose received bytes have had no response
-/// for <see cref="RequestTimeout"/>, is closed (FIN; RST when unread bytes are left). Stack core only; nothing allocates per request (a connection's transmit
+/// Limits: a connection silent both ways for <see cref="IdleTimeout"/>, whose received bytes have had no response
+/// for <see cref="RequestTimeout"/>, or whose queued responses have not moved for <see cref="RequestTimeout"/> (a peer
+/// that does not read them, also after the server asked to close) is closed (FIN; RST when unread bytes are left). Stack core only; nothing allocates per request (a connection's transmit
 /// queue is made the first time its slot is used).</para>
 /// <para>Lingering close, as the socket driver's: when the server closes a connection the peer has not closed, the
 /// bridge sends FIN after the queued responses (<see cref="TcpLayer.ShutdownSend"/>), tells the server Closed at once,
@@ -215,7 +216,12 @@ public sealed class TcpStreamBridge : INetApplication
             if (c.Received(Environment.TickCount64)) _counters.Paused++;
             _toServer.Send(_server.Sender, new Rx(buffer, n, id));
         }
-        if (tcp.PeerClosed(s) && !c.Closing) Finish(slot, reset: false); // FIN after every byte was read: as recv() == 0
+        if (tcp.PeerClosed(s) && !c.Closing && !c.PeerDone)
+        {
+            // FIN after every byte was read (as recv() == 0): the server answers what it received, then closes.
+            c.PeerDone = true;
+            _toServer.Send(_server.Sender, new ReadEnd(id));
+        }
     }
 
     /// <summary>Copies the connection's queued responses into its send buffer as far as there is room, in order.</summary>
@@ -308,7 +314,7 @@ public sealed class TcpStreamBridge : INetApplication
         for (int s = 0; s < _open.Length; s++)
         {
             if (_conn[s].LingerOver(now)) { EndLinger(s); any = true; continue; }
-            if (_open[s] && !_conn[s].Closing && _conn[s].IsTimedOut(now, idle, request))
+            if (_open[s] && !_conn[s].IsLingering && _conn[s].IsTimedOut(now, idle, request))
             {
                 _counters.TimedOut++;
                 Finish(s, reset: false); // FIN, as close(2) on the socket driver's connection; RST if unread bytes are left
