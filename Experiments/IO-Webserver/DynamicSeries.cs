@@ -25,6 +25,6 @@ public static class DynamicSeries
             end
             """));
         return WebSeries.Measure(series, stack, veth, wire => start(wire, db), connect => WebCheck.Dynamic(connect, db, ItemDatabase.DefaultItems), null, lua, load, s,
-            $"{what}; product-detail query (item JOIN author by id) over {ItemDatabase.DefaultItems} items, ids uniformly random");
+            $"{what}; product-detail query (item JOIN author by id) over {ItemDatabase.DefaultItems} items, ids uniformly random", WebSeries.DynamicChecks);
     }
 }

@@ -14,12 +14,19 @@ public static class WebSeries
     public const string StaticMk = "web static/mk", StaticKestrel = "web static/kestrel", StaticLighttpd = "web static/lighttpd";
     public const string DynamicMk = "web dynamic/mk", DynamicKestrel = "web dynamic/kestrel";
 
+    /// <summary>What <see cref="WebCheck.Static(Func{HttpClientConnection})"/> checks, for the rows' note.</summary>
+    public const string StaticChecks = "200, Content-Length and exact page on a kept-alive connection with pipelining before the load";
+    /// <summary>What <see cref="WebCheck.Dynamic(Func{HttpClientConnection}, string, int)"/> checks, for the rows' note.</summary>
+    public const string DynamicChecks = "item pages 1, 2 and the last (pipelined), then one from the middle on the kept-alive connection, each equal to the page " +
+                                        "rendered from the database file, and 404 for an id past the end, before the load";
+
     /// <param name="check">Correctness check of the running server: null when right, else what is wrong.</param>
     /// <param name="path">Request path for wrk, or null when <paramref name="luaScript"/> makes the requests.</param>
     /// <param name="stack">"user" or "kernel" for a multikernel series (Param stack=), null for a baseline.</param>
     /// <param name="veth">True: the series runs on its own veth wire (made here, removed after), wrk and the check in the far namespace; false: loopback.</param>
+    /// <param name="checks">What <paramref name="check"/> checks, in words, for the rows' note.</param>
     public static IReadOnlyList<ResultRow> Measure(string series, string? stack, bool veth, Func<SeriesWire, IWebServer> start, Func<Func<HttpClientConnection>, string?> check,
-                                                   string? path, string? luaScript, LoadPlacement load, IoSettings s, string what)
+                                                   string? path, string? luaScript, LoadPlacement load, IoSettings s, string what, string checks = StaticChecks)
     {
         using var wire = veth ? SeriesWire.CreateVeth(s.RxSteering) : SeriesWire.Loopback();
         using var server = start(wire);
@@ -43,7 +50,7 @@ public static class WebSeries
         int wrkSeconds = Math.Max(1, (int)Math.Round(s.Duration.TotalSeconds));
         string param = string.Create(CultureInfo.InvariantCulture, $"{(stack != null ? $"stack={stack};" : "")}{wire.Param};connections={s.Connections};duration_s={wrkSeconds};wrk_threads={Math.Min(load.Cores.Length, s.Connections)}");
         string note = (clean ? "" : $"CHECK FAILED: {failure}; ") +
-                      $"checks: 200, Content-Length and exact page on a kept-alive connection with pipelining before the load; wrk: {runs.Sum(x => x.Requests)} timed requests, " +
+                      $"checks: {checks}; wrk: {runs.Sum(x => x.Requests)} timed requests, " +
                       $"{runs.Sum(x => x.Non2xx)} non-2xx, {runs.Sum(x => x.SocketErrors)} socket errors (warm-up: {warm.Describe()}); server: {what}; {account}; {load.Description}; {busy.Describe()}; network: {wire.Describe()}";
         int cores = server.Cores.Count;
         return

@@ -207,6 +207,7 @@ public class IOCliTests
                 var row = Assert.Single(rows, r => Match(r) && r.Metric == "requests_per_s");
                 Assert.True(row.Verified == "pass", row.Note);
                 Assert.True(row.Median > 0);
+                Assert.Contains("checks: " + WebSeries.DynamicChecks, row.Note); // the dynamic check, not the static page's
             }
         }
     }
