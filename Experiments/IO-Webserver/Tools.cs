@@ -10,7 +10,7 @@ public static class Tools
 
     public static string? Wrk => Find("wrk");
     public static string? Lighttpd => Find("lighttpd") ?? Existing("/usr/sbin/lighttpd");
-    /// <summary>taskset (util-linux) pins a child process to cores; without it children run unpinned.</summary>
+    /// <summary>taskset (util-linux), which pins a child process (wrk, lighttpd, Kestrel) to its cores; throws where it is missing (no child runs unpinned).</summary>
     public static string Taskset => Find("taskset") ?? throw new InvalidOperationException("taskset (util-linux) not found on PATH: it pins wrk, lighttpd and Kestrel to their cores");
 
     public static string MissingReason(string tool) => $"{tool} not found on PATH; {InstallHint}";
