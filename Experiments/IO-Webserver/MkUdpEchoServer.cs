@@ -27,20 +27,23 @@ public sealed class MkUdpEchoServer : MkSocketServer, IUdpEchoServer
     {
         Cores = [driverCore, stackCore];
         _socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        _socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        Port = ((IPEndPoint)_socket.LocalEndPoint!).Port;
-        // A datagram longer than a buffer is dropped by the driver and counted (UdpNicDriver.Oversized), never echoed in part.
-        _pool = new PacketPool(PoolBuffers, maxDatagram, MachineTopology.Current.NumaNodeOf(driverCore));
-        Mk = MultikernelSystem.Boot(new MultikernelOptions { Cores = [driverCore, stackCore] });
         try
         {
+            _socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            Port = ((IPEndPoint)_socket.LocalEndPoint!).Port;
+            // A datagram longer than a buffer is dropped by the driver and counted (UdpNicDriver.Oversized), never echoed in part.
+            _pool = new PacketPool(PoolBuffers, maxDatagram, MachineTopology.Current.NumaNodeOf(driverCore));
+            Mk = MultikernelSystem.Boot(new MultikernelOptions { Cores = [driverCore, stackCore] });
             var binding = Mk.BindAsync(0, 1, RingSlots).GetAwaiter().GetResult(); // the system frees it at shutdown
             _driver = new UdpNicDriver(_socket, _pool, binding.Client) { Probe = probe is { } p ? new AllocationProbe(p.From, p.To) : null };
             _stack = new UdpEchoStack(binding.Server, _pool.BufferSize) { Probe = probe is { } q ? new AllocationProbe(q.From, q.To) : null };
         }
         catch
         {
-            Mk.Dispose();
+            // Whatever was made before the failure: the system, the pool (unmanaged memory) and the socket.
+            Mk?.Dispose();
+            _pool?.Dispose();
+            _socket.Dispose();
             throw;
         }
     }

@@ -33,14 +33,14 @@ public sealed class MkWebServer : MkSocketServer, IWebServer
         Cores = bootCores;
         var topo = MachineTopology.Current;
         _listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        _listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        _listener.Listen(1024);
-        Port = ((IPEndPoint)_listener.LocalEndPoint!).Port;
-        _rxPool = new PacketPool(RxBuffers, RxBufferBytes, topo.NumaNodeOf(bootCores[0]));
-        _txPool = new PacketPool(TxBuffers, TxBufferBytes, topo.NumaNodeOf(bootCores[1]));
-        Mk = MultikernelSystem.Boot(new MultikernelOptions { Cores = bootCores });
         try
         {
+            _listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            _listener.Listen(1024);
+            Port = ((IPEndPoint)_listener.LocalEndPoint!).Port;
+            _rxPool = new PacketPool(RxBuffers, RxBufferBytes, topo.NumaNodeOf(bootCores[0]));
+            _txPool = new PacketPool(TxBuffers, TxBufferBytes, topo.NumaNodeOf(bootCores[1]));
+            Mk = MultikernelSystem.Boot(new MultikernelOptions { Cores = bootCores });
             // Bindings from the monitors (the system frees them at shutdown): driver to HTTP server, HTTP server to database.
             var driverHttp = Mk.BindAsync(0, 1, RingSlots).GetAwaiter().GetResult();
             UrpcBinding? httpDb = null;
@@ -61,7 +61,11 @@ public sealed class MkWebServer : MkSocketServer, IWebServer
         }
         catch
         {
-            Mk.Dispose();
+            // Whatever was made before the failure: the system, the pools (unmanaged memory) and the listening socket.
+            Mk?.Dispose();
+            _txPool?.Dispose();
+            _rxPool?.Dispose();
+            _listener.Dispose();
             throw;
         }
     }

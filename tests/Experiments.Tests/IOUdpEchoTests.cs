@@ -142,4 +142,17 @@ public class IOUdpEchoTests
         SteadyStateAllocation.IsNone("NIC driver", driver, r.Describe());
         SteadyStateAllocation.IsNone("echo stack", stack, r.Describe());
     }
+
+    /// <summary>A multikernel server whose boot fails (a core outside this process's mask) frees what it made before
+    /// the boot: its packet pools' unmanaged memory and its socket.</summary>
+    [Fact]
+    public void A_server_whose_boot_fails_frees_its_pools()
+    {
+        int core = Multikernel.Hardware.CoreAffinity.AllowedCpus()[0];
+        long before = Multikernel.Hardware.NativeBlock.LiveBytes;
+        Assert.ThrowsAny<Exception>(() => IOWebserver.MkUdpEchoServer.Start(core, 100_000, 1500));
+        Assert.Equal(before, Multikernel.Hardware.NativeBlock.LiveBytes);
+        Assert.ThrowsAny<Exception>(() => IOWebserver.MkWebServer.Start([core, 100_000]));
+        Assert.Equal(before, Multikernel.Hardware.NativeBlock.LiveBytes);
+    }
 }
