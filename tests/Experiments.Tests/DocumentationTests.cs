@@ -31,6 +31,25 @@ public partial class DocumentationTests
         Assert.True(unnamed.Length == 0, $"README.md's layout line for Kernel/ does not name {string.Join(", ", unnamed)}: {line.Trim()}");
     }
 
+    /// <summary>docs/architecture.md's list of typed-message families (its paragraph "Messages are typed") names every
+    /// file that declares messages (a file named *Messages.cs or *Protocol.cs with an <c>IUrpcMessage&lt;T&gt;</c>
+    /// record), tests excepted.</summary>
+    [Fact]
+    public void ArchitectureNamesEveryMessageFamily()
+    {
+        string root = RepoRoot();
+        string doc = Read("docs/architecture.md").Split("\n\n").Single(p => p.StartsWith("Messages are typed", StringComparison.Ordinal));
+        var families = new[] { "Kernel", "Experiments", "Benchmarks" }
+            .SelectMany(top => Directory.EnumerateFiles(Path.Combine(root, top), "*.cs", SearchOption.AllDirectories))
+            .Where(f => !f.Contains("/bin/") && !f.Contains("/obj/"))
+            .Where(f => Path.GetFileName(f).EndsWith("Messages.cs", StringComparison.Ordinal) || Path.GetFileName(f).EndsWith("Protocol.cs", StringComparison.Ordinal))
+            .Where(f => File.ReadAllText(f).Contains(": IUrpcMessage<", StringComparison.Ordinal))
+            .Select(Path.GetFileNameWithoutExtension).Order().ToArray();
+        Assert.Contains("MonitorMessages", families);
+        var unnamed = families.Where(f => !doc.Contains($"`{f}`", StringComparison.Ordinal)).ToArray();
+        Assert.True(unnamed.Length == 0, $"docs/architecture.md paragraph \"Messages are typed\" does not name the message families {string.Join(", ", unnamed)}");
+    }
+
     /// <summary>Every repository path that docs/architecture.md cites in backticks (a path under one of the tree's
     /// top folders, a file or a folder, possibly ending in a wildcard <c>*.cs</c>) exists.</summary>
     [Fact]
