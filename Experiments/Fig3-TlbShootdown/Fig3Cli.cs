@@ -12,8 +12,8 @@ public static class Fig3Cli
     {
         var commandLine = new SweepCommandLine("fig3",
             "The first core initiates every shootdown and unmap and runs the Linux baselines' measuring thread; a sweep over k cores uses the first k.",
-            new SweepSizeOptions(SweepSize.Profiles, "per point", "Timed operations (shootdowns, unmaps, mprotect or munmap calls) per repetition (default: set by the profile)",
-                "Repetitions per point; each gives one sample, the median of its timed operations (default: set by the profile)"),
+            new SweepSizeOptions(SweepSize.Profiles, "per point", "Timed operations (shootdowns, unmaps, mprotect or munmap calls) per repetition (default: set by the profile; the cross-core capability points run a tenth, 10 to 200)",
+                "Repetitions per point; each gives one sample, the median of its timed operations (default: set by the profile; the capability points run at most 21 cross-core, 31 local)"),
             Fig3Settings.ExperimentId);
         var group = new Option<string>("--group")
         {
