@@ -31,10 +31,11 @@ public class WaitPolicyTests
         Assert.Equal(2, idle.Checks);                                 // the check on entry and the re-check after announcing sleep
         Assert.False(notifier.IsSleeping);
 
-        // Work that shows up during the re-check after announcing sleep cancels the sleep.
-        var late = new CountingProbe(workAfter: 0);
+        // Work that shows up during the re-check after announcing sleep (not on entry) cancels the sleep.
+        var late = new CountingProbe(workAfter: 1);
         Assert.True(policy.Idle(ref state, ref late, notifier));
-        Assert.False(notifier.IsSleeping);
+        Assert.Equal(2, late.Checks);                                 // none on entry, then work at the re-check
+        Assert.False(notifier.IsSleeping, "work found at the re-check after announcing sleep left the notifier announcing sleep");
     }
 
     [Fact]
