@@ -101,7 +101,7 @@ public class WaitsetTests
 
     /// <summary>
     /// One waitset serves a URPC receiver, a broadcast reader and an event source of another kind, wakes from sleep for
-    /// each, and detaches the notifier of what it removes.
+    /// each, and detaches the notifier of what it removes: a removed receiver or source no longer wakes it.
     /// </summary>
     [Fact]
     public void PollsBroadcastReadersAndOtherEventSourcesToo()
@@ -120,14 +120,19 @@ public class WaitsetTests
         Assert.Throws<ArgumentException>(() => ws.Add(ring.Receiver, (in UrpcMessage m) => { }));
 
         var policy = new WaitPolicy(1000);
+        // Each event is sent once the waitset sleeps: a fixed pause is no such guarantee (the first wait of a process
+        // calibrates the cycle clock for 60 ms, long enough for paused events to arrive before it ever sleeps).
+        void OnceAsleep(Action send)
+        {
+            var until = DateTime.UtcNow.AddSeconds(10);
+            while (!notifier.IsSleeping && DateTime.UtcNow < until) Thread.Sleep(1);
+            send();
+        }
         var producer = new Thread(() =>
         {
-            Thread.Sleep(20);
-            ring.Sender.Send(new Tagged(7, 0));
-            Thread.Sleep(20);
-            broadcast.TrySend(new Tagged(8, 0));
-            Thread.Sleep(20);
-            other.Post(9);
+            OnceAsleep(() => ring.Sender.Send(new Tagged(7, 0)));
+            OnceAsleep(() => broadcast.TrySend(new Tagged(8, 0)));
+            OnceAsleep(() => other.Post(9));
         });
         producer.Start();
         int handled = 0;
@@ -141,7 +146,18 @@ public class WaitsetTests
         ws.Remove(other);
         ws.Remove(ring.Receiver);
         Assert.Equal(1, ws.Count);
+        // What was removed no longer wakes the waitset's core: neither the source nor the ring sees its notifier.
+        long wakeups = notifier.Wakeups;
+        notifier.PrepareToSleep();
         other.Post(10);
+        bool sourceLeftItAsleep = notifier.IsSleeping;
+        notifier.PrepareToSleep();
+        ring.Sender.Send(new Tagged(11, 0));
+        bool ringLeftItAsleep = notifier.IsSleeping;
+        notifier.CancelSleep();
+        Assert.True(sourceLeftItAsleep && ringLeftItAsleep,
+            $"after Remove, the event source woke the waitset's notifier: {!sourceLeftItAsleep}; the URPC receiver woke it: {!ringLeftItAsleep} (Remove left the notifier attached)");
+        Assert.Equal(wakeups, notifier.Wakeups);
         Assert.Equal(0, ws.Poll());
         Assert.False(ws.AnyPending());
     }
