@@ -274,28 +274,30 @@ public class ForkJoinTests(BootedSystem booted, ITestOutputHelper output) : ICla
         using var domain = booted.NewDomain();
         var d0 = domain.Dispatchers[0];
         var flag = new int[1];
-        var (timedOut, onCore) = BootedSystem.Wait(domain.RunMainAsync(async () =>
+        var (timedOut, onCore, saw) = BootedSystem.Wait(domain.RunMainAsync(async () =>
         {
             var setter = UThread.Spawn(() => { Volatile.Write(ref flag[0], 1); return UTask.CompletedTask; });
-            var waits = new WaitForFlag { Flag = flag, TimedOut = new int[1] };
+            var waits = new WaitForFlag { Flag = flag, TimedOut = new int[1], Saw = new int[1] };
             await ForkJoin.ForAsync(0, ForkJoin.Workers, waits);
             bool here = Where.OnCoreOf(d0);
             await setter.Join();
-            return (waits.TimedOut[0], here);
+            return (waits.TimedOut[0], here, waits.Saw[0]);
         }));
         Assert.Equal(0, timedOut);
+        Assert.True(saw >= 1, "no worker besides the master ran its chunk and saw the flag set during the join");
         Assert.True(onCore);
     }
 
     struct WaitForFlag : IForBody
     {
-        public int[] Flag, TimedOut;
+        public int[] Flag, TimedOut, Saw;
         public void Execute(int lo, int hi, int worker)
         {
             if (worker == 0) return;   // the master's share: nothing, so it parks at once
             long end = Stopwatch.GetTimestamp() + 5 * Stopwatch.Frequency;
             while (Volatile.Read(ref Flag[0]) == 0)
                 if (Stopwatch.GetTimestamp() > end) { Interlocked.Increment(ref TimedOut[0]); return; }
+            Interlocked.Increment(ref Saw[0]);
         }
     }
 
