@@ -88,6 +88,20 @@ public class ClaimsTests
         Assert.Contains("two client counts", t.Reason);
     }
 
+    /// <summary>"Flat" is the most expensive client count at most 1.25 x the cheapest: a bar moved either way past 1.2 or 1.3 changes a verdict.</summary>
+    [Theory]
+    [InlineData(1.00, Verdict.Holds)]
+    [InlineData(1.20, Verdict.Holds)]
+    [InlineData(1.25, Verdict.Holds)]
+    [InlineData(1.30, Verdict.DoesNotHold)]
+    public void Server_cost_is_flat_up_to_a_quarter_more_at_its_dearest(double spread, Verdict expected)
+    {
+        using var fx = new FixtureRun();
+        fx.Write(F1, [FixtureRun.Row(F1, "Server8", 2, 400), FixtureRun.Row(F1, "Server8", 3, 400 * spread), FixtureRun.Row(F1, "Server8", 4, 440)]);
+        var r = Judged(fx, "server-flat", expected);
+        Assert.EndsWith($"{Math.Max(spread, 1.1).ToString("0.00", CultureInfo.InvariantCulture)}x", r.Numbers);
+    }
+
     /// <summary>The four shootdown protocols at 32 cores: Broadcast 10,000, Unicast 11,000, Multicast 12,000 cycles, NUMA-aware multicast <paramref name="numa"/>.</summary>
     static IEnumerable<ResultRow> ShootdownRows(double numa)
     {
