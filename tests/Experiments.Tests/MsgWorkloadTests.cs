@@ -24,11 +24,7 @@ public class MsgWorkloadTests
     [InlineData(8, UpdateProtocol.MaxWindow, MsgPath.Raw)]
     public void ServerAppliesEachRequestOnceAndRepliesWithTheAppliedState(int lines, int window, MsgPath path)
     {
-        if (!TestCores.HasTwo)
-        {
-            Assert.Throws<ArgumentException>(() => MsgWorkload.Run(TestCores.First(1), lines, Small, window, path));
-            return;
-        }
+        Assert.SkipUnless(TestCores.HasTwo, "needs two cores: MSG has a server core and a client core (the refusal on one core is MsgOnOneCoreIsRefusedWithReason)");
         var cores = TestCores.UpToTwo;
         var m = MsgWorkload.Run(cores, lines, Small, window, path);
         long expected = (cores.Length - 1) * (long)Small.Repetitions * (Small.Iterations + Small.Warmup);
