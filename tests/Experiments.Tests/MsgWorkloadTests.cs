@@ -24,11 +24,7 @@ public class MsgWorkloadTests
     [InlineData(8, UpdateProtocol.MaxWindow, MsgPath.Raw)]
     public void ServerAppliesEachRequestOnceAndRepliesWithTheAppliedState(int lines, int window, MsgPath path)
     {
-        if (!TestCores.HasTwo)
-        {
-            Assert.Throws<ArgumentException>(() => MsgWorkload.Run(TestCores.First(1), lines, Small, window, path));
-            return;
-        }
+        Assert.SkipUnless(TestCores.HasTwo, "needs two cores: MSG has a server core and a client core (the refusal on one core is MsgOnOneCoreIsRefusedWithReason)");
         var cores = TestCores.UpToTwo;
         var m = MsgWorkload.Run(cores, lines, Small, window, path);
         long expected = (cores.Length - 1) * (long)Small.Repetitions * (Small.Iterations + Small.Warmup);
@@ -59,7 +55,9 @@ public class MsgWorkloadTests
     [Fact]
     public void WindowOutsideTheRingIsRefused()
     {
-        var e = Assert.Throws<ArgumentOutOfRangeException>(() => MsgWorkload.Run(TestCores.UpToTwo, 1, Small, UpdateProtocol.MaxWindow + 1));
+        // The window is refused before any core is used, so two core numbers do on any machine (TestCores.UpToTwo is one
+        // core on a one-core machine, where MSG's own refusal of one core came first and this test failed).
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => MsgWorkload.Run([0, 1], 1, Small, UpdateProtocol.MaxWindow + 1));
         Assert.Contains($"1..{UpdateProtocol.MaxWindow}", e.Message);
     }
 

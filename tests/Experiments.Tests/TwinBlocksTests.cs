@@ -136,4 +136,19 @@ public class TwinBlocksTests
         Assert.Equal(cs.Median / c.Median, two.Median, 12);
         Assert.Contains("interleaved in 2 blocks", two.Note);
     }
+
+    /// <summary>A ratio row is verified only where both of its sides are: a C# run that failed its check fails the ratio whatever C did.</summary>
+    [Theory]
+    [InlineData("pass", "pass", "pass")]
+    [InlineData("fail", "pass", "fail")]
+    [InlineData("pass", "fail", "fail")]
+    [InlineData("fail", "fail", "fail")]
+    public void ARatioIsVerifiedOnlyWhereBothSidesAre(string csharp, string twin, string expected)
+    {
+        var rows = new RowFactory("fig1-shared-state");
+        var cs = rows.Cycles("SHM1", 1, "lines=1", "cycles_per_update", [10, 11, 12, 13, 14], null, csharp, "");
+        var c = rows.Cycles("SHM1 (C)", 1, "lines=1;impl=c", "cycles_per_update", [9, 10, 11, 12, 13], null, twin, "");
+        Assert.Equal(expected, rows.Ratio("SHM1", 1, "lines=1", cs, c, [1.09]).Verified);
+        Assert.Equal(expected, rows.Ratio("SHM1", 1, "lines=1", cs, c, [1.09, 1.1, 1.11]).Verified);
+    }
 }

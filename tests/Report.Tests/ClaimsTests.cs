@@ -88,6 +88,20 @@ public class ClaimsTests
         Assert.Contains("two client counts", t.Reason);
     }
 
+    /// <summary>"Flat" is the most expensive client count at most 1.25 x the cheapest: a bar moved either way past 1.2 or 1.3 changes a verdict.</summary>
+    [Theory]
+    [InlineData(1.00, Verdict.Holds)]
+    [InlineData(1.20, Verdict.Holds)]
+    [InlineData(1.25, Verdict.Holds)]
+    [InlineData(1.30, Verdict.DoesNotHold)]
+    public void Server_cost_is_flat_up_to_a_quarter_more_at_its_dearest(double spread, Verdict expected)
+    {
+        using var fx = new FixtureRun();
+        fx.Write(F1, [FixtureRun.Row(F1, "Server8", 2, 400), FixtureRun.Row(F1, "Server8", 3, 400 * spread), FixtureRun.Row(F1, "Server8", 4, 440)]);
+        var r = Judged(fx, "server-flat", expected);
+        Assert.EndsWith($"{Math.Max(spread, 1.1).ToString("0.00", CultureInfo.InvariantCulture)}x", r.Numbers);
+    }
+
     /// <summary>The four shootdown protocols at 32 cores: Broadcast 10,000, Unicast 11,000, Multicast 12,000 cycles, NUMA-aware multicast <paramref name="numa"/>.</summary>
     static IEnumerable<ResultRow> ShootdownRows(double numa)
     {
@@ -381,6 +395,35 @@ public class ClaimsTests
             FixtureRun.Row(Io, "web static/lighttpd", 1, 36_000, "requests_per_s", "requests/s"),
         ]);
         Assert.Equal("mk 40,000 vs lighttpd 36,000 requests/s (1.11x)", Judged(hit, "web-static", Verdict.Holds).Numbers); // no baseline busy row: no busy text
+    }
+
+    /// <summary>
+    /// Each IO claim's own bar, with the load generator idle enough that the rates are the servers': web static needs mk at
+    /// least lighttpd's rate (1.0 x), UDP echo at least 0.9 x the host loop's. 0.95 x is therefore a miss for the first
+    /// and a hit for the second; a bar swapped between the two, or loosened or tightened past 0.95, changes a verdict.
+    /// </summary>
+    [Theory]
+    [InlineData(100_000, Verdict.Holds, Verdict.Holds)]
+    [InlineData(95_000, Verdict.DoesNotHold, Verdict.Holds)]
+    [InlineData(90_000, Verdict.DoesNotHold, Verdict.Holds)]
+    [InlineData(85_000, Verdict.DoesNotHold, Verdict.DoesNotHold)]
+    public void Io_claims_hold_from_their_own_bar_on(double mkRate, Verdict web, Verdict udp)
+    {
+        using var fx = new FixtureRun();
+        fx.Write(Io,
+        [
+            FixtureRun.Row(Io, "web static/mk", 2, mkRate, "requests_per_s", "requests/s", "stack=user"),
+            FixtureRun.Row(Io, "web static/mk", 2, 50, "load_cores_busy_pct", "%", "stack=user"),
+            FixtureRun.Row(Io, "web static/lighttpd", 2, 100_000, "requests_per_s", "requests/s"),
+            FixtureRun.Row(Io, "web static/lighttpd", 2, 50, "load_cores_busy_pct", "%"),
+            FixtureRun.Row(Io, "UDP echo/mk", 2, mkRate, "packets_per_s", "packets/s", "stack=user"),
+            FixtureRun.Row(Io, "UDP echo/mk", 2, 50, "load_cores_busy_pct", "%", "stack=user"),
+            FixtureRun.Row(Io, "UDP echo/host", 2, 100_000, "packets_per_s", "packets/s"),
+            FixtureRun.Row(Io, "UDP echo/host", 2, 50, "load_cores_busy_pct", "%"),
+        ]);
+        string mk = mkRate.ToString("N0", CultureInfo.InvariantCulture), ratio = (mkRate / 100_000).ToString("0.00", CultureInfo.InvariantCulture);
+        Assert.StartsWith($"mk {mk} vs lighttpd 100,000 requests/s ({ratio}x)", Judged(fx, "web-static", web).Numbers);
+        Assert.StartsWith($"mk {mk} vs host 100,000 packets/s ({ratio}x)", Judged(fx, "udp-echo", udp).Numbers);
     }
 
     [Fact]

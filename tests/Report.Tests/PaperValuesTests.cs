@@ -16,12 +16,21 @@ public class PaperValuesTests
         Assert.Contains(p.ForFigure("io-udp-echo"), v => v.Cores is null);
     }
 
+    [Fact]
+    public void Built_in_copy_is_the_committed_file()
+    {
+        string? root = RepositoryRoot.FindFrom(AppContext.BaseDirectory);
+        Assert.NotNull(root);
+        Assert.Equal(File.ReadAllText(Path.Combine(root!, "Report", "paper-values.csv")), PaperValues.BuiltInText());
+    }
+
     /// <summary>
     /// The built-in copy (Report/paper-values.csv) must equal the team's reference file wherever that is reachable
-    /// (../shared/reference beside the repository, in CI and in the team's checkouts), so the two cannot drift.
+    /// (shared/reference in the repository's folder or one above it, in CI and in the team's checkouts), so the two
+    /// cannot drift. Where it is not reachable the comparison cannot run: the test is skipped and says so.
     /// </summary>
     [Fact]
-    public void Built_in_copy_equals_the_shared_reference_file_when_it_is_there()
+    public void Built_in_copy_equals_the_shared_reference_file()
     {
         string? root = RepositoryRoot.FindFrom(AppContext.BaseDirectory);
         Assert.NotNull(root);
@@ -31,9 +40,8 @@ public class PaperValuesTests
             string c = Path.Combine(d.FullName, "shared", "reference", "paper-values.csv");
             if (File.Exists(c)) shared = c;
         }
-        string committed = File.ReadAllText(Path.Combine(root!, "Report", "paper-values.csv"));
-        Assert.Equal(committed, PaperValues.BuiltInText());
-        if (shared is not null) Assert.Equal(File.ReadAllText(shared), committed);
+        Assert.SkipWhen(shared is null, $"no shared/reference/paper-values.csv in {root} or a folder above it: the built-in copy cannot be compared with the team's file");
+        Assert.Equal(File.ReadAllText(shared!), File.ReadAllText(Path.Combine(root!, "Report", "paper-values.csv")));
     }
 
     [Fact]
