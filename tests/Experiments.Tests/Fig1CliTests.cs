@@ -104,6 +104,7 @@ public class Fig1CliTests
         Assert.True(exit == 0, err);
         string fig = Path.Combine(dir, Fig1Settings.SharedStateId);
         var rows = ResultsFile.Read(fig);
+        Assert.Equal(cores.OrderBy(x => x).Select((_, i) => i + 1), rows.Select(r => r.Cores).Distinct().Order()); // every core count has rows
         Assert.All(rows, r => Assert.Equal("pass", r.Verified));
         var c = rows.Where(r => r.Param.Contains("impl=c") && !r.Param.Contains("impl=csharp/c")).ToList();
         var ratios = rows.Where(r => r is { Metric: "cycles_ratio", Unit: "x" }).ToList();
@@ -155,7 +156,9 @@ public class Fig1CliTests
         var c = rows.Where(r => r.Series.EndsWith(" (C)")).ToList();
         Assert.All(c, r => Assert.Contains("in 3 blocks of 12-12 repetitions", r.Note));
         // The pooled rows still hold every repetition of every participant.
-        Assert.All(rows.Where(r => r.Series is "SHM1" or "SHM1 (C)" && r.Metric == "cycles_per_update"), r => Assert.Equal(36 * r.Cores, r.Samples));
+        var shm1 = rows.Where(r => r.Series is "SHM1" or "SHM1 (C)" && r.Metric == "cycles_per_update").ToList();
+        Assert.Equal(2 * TestCores.UpToTwo.Length, shm1.Count); // C# and C at every core count
+        Assert.All(shm1, r => Assert.Equal(36 * r.Cores, r.Samples));
     }
 
     /// <summary>
