@@ -69,31 +69,23 @@ public class NativeTwinTests
     /// a disturbed flag other than 0 or 1, an MSG run without server samples.
     /// </summary>
     [Theory]
-    [InlineData("cycles_per_update 10.0 nan 12.0\\ndisturbed 0 0 0\\ncheck ok\\n", "'cycles_per_update'", "'nan'")]
-    [InlineData("cycles_per_update 10.0 inf 12.0\\ndisturbed 0 0 0\\ncheck ok\\n", "'cycles_per_update'", "'inf'")]
-    [InlineData("cycles_per_update 10.0 -11.0 12.0\\ndisturbed 0 0 0\\ncheck ok\\n", "'cycles_per_update'", "'-11.0'")]
-    [InlineData("cycles_per_update 10.0 11.0 12.0 13.0 14.0 15.0\\ndisturbed 0 0 0 0 0 0\\ncheck ok\\n", "'cycles_per_update'", "6 values")]
-    [InlineData("cycles_per_update 10.0 11.0\\ndisturbed 0 0\\ncheck ok\\n", "'cycles_per_update'", "2 values")]
-    [InlineData("cycles_per_update 10.0 11.0 12.0\\ndisturbed 0 1\\ncheck ok\\n", "'disturbed'", "2 values")]
-    [InlineData("cycles_per_update 10.0 11.0 12.0\\ndisturbed 0 2 0\\ncheck ok\\n", "'disturbed'", "'2'")]
-    public void ShmOutputThatCannotBeTheMeasurementIsAnError(string body, string key, string what)
+    [InlineData("shm", "cycles_per_update 10.0 nan 12.0\\ndisturbed 0 0 0\\ncheck ok\\n", "'cycles_per_update'", "'nan'")]
+    [InlineData("shm", "cycles_per_update 10.0 inf 12.0\\ndisturbed 0 0 0\\ncheck ok\\n", "'cycles_per_update'", "'inf'")]
+    [InlineData("shm", "cycles_per_update 10.0 -11.0 12.0\\ndisturbed 0 0 0\\ncheck ok\\n", "'cycles_per_update'", "'-11.0'")]
+    [InlineData("shm", "cycles_per_update 10.0 11.0 12.0 13.0 14.0 15.0\\ndisturbed 0 0 0 0 0 0\\ncheck ok\\n", "'cycles_per_update'", "6 values")]
+    [InlineData("shm", "cycles_per_update 10.0 11.0\\ndisturbed 0 0\\ncheck ok\\n", "'cycles_per_update'", "2 values")]
+    [InlineData("shm", "cycles_per_update 10.0 11.0 12.0\\ndisturbed 0 1\\ncheck ok\\n", "'disturbed'", "2 values")]
+    [InlineData("shm", "cycles_per_update 10.0 11.0 12.0\\ndisturbed 0 2 0\\ncheck ok\\n", "'disturbed'", "'2'")]
+    [InlineData("msg", "client_cycles_per_update 10.0 11.0 12.0\\nclient_disturbed 0 0 0\\nserver_cycles_per_update\\ncheck ok\\n", "'server_cycles_per_update'", "no values")]
+    [InlineData("msg", "client_cycles_per_update 10.0 11.0 12.0\\nclient_disturbed 0 0 0\\nserver_cycles_per_update 5.0 nan\\ncheck ok\\n", "'server_cycles_per_update'", "'nan'")]
+    [InlineData("msg", "client_cycles_per_update 10.0 11.0 12.0 13.0 14.0 15.0\\nclient_disturbed 0 0 0 0 0 0\\nserver_cycles_per_update 5.0\\ncheck ok\\n", "'client_cycles_per_update'", "6 values")]
+    public void OutputThatCannotBeTheMeasurementIsAnError(string kind, string body, string key, string what)
     {
         var twin = NativeTwin.Locate(FakeTwin(body), TextWriter.Null, out string why);
         Assert.True(twin != null, why);
-        var e = Assert.Throws<FormatException>(() => twin.Shm([0], 1, Small, ShmUpdate.Plain)); // 1 thread x 3 repetitions
-        Assert.Contains(key, e.Message);
-        Assert.Contains(what, e.Message);
-    }
-
-    [Theory]
-    [InlineData("client_cycles_per_update 10.0 11.0 12.0\\nclient_disturbed 0 0 0\\nserver_cycles_per_update\\ncheck ok\\n", "'server_cycles_per_update'", "no values")]
-    [InlineData("client_cycles_per_update 10.0 11.0 12.0\\nclient_disturbed 0 0 0\\nserver_cycles_per_update 5.0 nan\\ncheck ok\\n", "'server_cycles_per_update'", "'nan'")]
-    [InlineData("client_cycles_per_update 10.0 11.0 12.0 13.0 14.0 15.0\\nclient_disturbed 0 0 0 0 0 0\\nserver_cycles_per_update 5.0\\ncheck ok\\n", "'client_cycles_per_update'", "6 values")]
-    public void MsgOutputThatCannotBeTheMeasurementIsAnError(string body, string key, string what)
-    {
-        var twin = NativeTwin.Locate(FakeTwin(body), TextWriter.Null, out string why);
-        Assert.True(twin != null, why);
-        var e = Assert.Throws<FormatException>(() => twin.Msg([0, 1], 1, Small, MsgPath.Raw)); // 1 client x 3 repetitions
+        var e = Assert.Throws<FormatException>(() => kind == "shm"
+            ? twin.Shm([0], 1, Small, ShmUpdate.Plain)            // 1 thread x 3 repetitions
+            : twin.Msg([0, 1], 1, Small, MsgPath.Raw));           // 1 client x 3 repetitions
         Assert.Contains(key, e.Message);
         Assert.Contains(what, e.Message);
     }

@@ -11,6 +11,13 @@ public sealed record ChartTrace(string Name, string[] X, double[] Y, JsonElement
     public bool ShownInLegend => !Raw.TryGetProperty("showlegend", out var s) || s.GetBoolean();
     public string? Dash => Raw.TryGetProperty("line", out var l) && l.TryGetProperty("dash", out var d) ? d.GetString() : null;
     public string? Colour => Raw.TryGetProperty("marker", out var m) && m.TryGetProperty("color", out var c) ? c.GetString() : null;
+
+    /// <summary>The error bar of each point, up ("array") or down ("arrayminus"); null where the point has none (null or
+    /// "NaN" in the chart); null for the whole trace where it has no error bars at all.</summary>
+    public double?[]? ErrorBars(string side) =>
+        Raw.TryGetProperty("error_y", out var e) && e.TryGetProperty(side, out var a)
+            ? a.EnumerateArray().Select(v => v.ValueKind == JsonValueKind.Number ? v.GetDouble() : (double?)null).ToArray()
+            : null;
 }
 
 /// <summary>A chart of a report page, read back from its "var data = [...]" and "var layout = {...}".</summary>

@@ -7,13 +7,20 @@ public class ServedConnectionTests
 {
     const long Idle = 60_000, Request = 30_000;
 
+    /// <summary>A connection opened at <paramref name="now"/> whose request was read then and handed back (answered).</summary>
+    static ServedConnection ReadAndAnsweredAt(long now)
+    {
+        var c = new ServedConnection();
+        c.Open(now);
+        c.Received(now);
+        c.Returned();
+        return c;
+    }
+
     [Fact]
     public void AnAnsweredKeepAliveConnectionTimesOutOnlyAfterTheIdleTime()
     {
-        var c = new ServedConnection();
-        c.Open(now: 1000);
-        c.Received(now: 1000);
-        c.Returned();
+        var c = ReadAndAnsweredAt(1000);
         c.Sent(now: 1010);
         Assert.False(c.IsTimedOut(1010 + Request + 1, Idle, Request));
         Assert.True(c.IsTimedOut(1010 + Idle + 1, Idle, Request));
@@ -34,10 +41,7 @@ public class ServedConnectionTests
     {
         // Every request was read and answered in part; the rest of the responses wait for room in the socket, which a
         // client that never reads never makes. Those responses hold the server's transmit buffers.
-        var c = new ServedConnection();
-        c.Open(now: 1000);
-        c.Received(now: 1000);
-        c.Returned();
+        var c = ReadAndAnsweredAt(1000);
         c.Tx!.Enqueue(buffer: 7, offset: 0, length: 4096);
         c.Tx.Enqueue(buffer: 8, offset: 0, length: 4096);
         c.Sent(now: 1005); // the first one in part, then the socket is full
@@ -48,10 +52,7 @@ public class ServedConnectionTests
     [Fact]
     public void QueuedResponsesThatKeepMovingDoNotTimeOut()
     {
-        var c = new ServedConnection();
-        c.Open(now: 1000);
-        c.Received(now: 1000);
-        c.Returned();
+        var c = ReadAndAnsweredAt(1000);
         c.Tx!.Enqueue(buffer: 7, offset: 0, length: 4096);
         for (long t = 1000; t <= 3 * Idle; t += 1000) c.Sent(now: t); // a slow reader: a few bytes every second
         Assert.False(c.IsTimedOut(3 * Idle + 500, Idle, Request));

@@ -25,21 +25,27 @@ public class NetStackTests
         return h;
     }
 
-    [Fact]
-    public void AnswersArpRequestForItsAddressAndLearnsTheAsker()
+    /// <summary>An ARP reply from the stack (sender: its MAC and the address in use) to the peer's MAC, whose target
+    /// IP is <paramref name="targetIp"/>.</summary>
+    static void AssertArpReplyToPeer(SentFrame reply, Ipv4Address targetIp)
     {
-        using var h = new StackHarness();
-        h.Deliver(TestFrames.Ethernet(MacAddress.Broadcast, StackHarness.PeerMac, TestFrames.Arp,
-            TestFrames.ArpPacket(1, StackHarness.PeerMac, StackHarness.PeerIp, MacAddress.Zero, StackHarness.StackIp)));
-        var reply = Assert.Single(h.Tx.Drain());
         Assert.Equal(TestFrames.Arp, reply.EtherType);
         Assert.Equal(StackHarness.PeerMac, reply.Destination);
         Assert.Equal(StackHarness.StackMac, reply.Source);
         Assert.Equal(2, BinaryPrimitives.ReadUInt16BigEndian(reply.L3[6..]));                 // a reply
         Assert.Equal(StackHarness.StackMac, MacAddress.Read(reply.L3[8..]));                  // sender: us
         Assert.Equal(StackHarness.StackIp, Ipv4Address.Read(reply.L3[14..]));
-        Assert.Equal(StackHarness.PeerMac, MacAddress.Read(reply.L3[18..]));                  // target: the asker
-        Assert.Equal(StackHarness.PeerIp, Ipv4Address.Read(reply.L3[24..]));
+        Assert.Equal(StackHarness.PeerMac, MacAddress.Read(reply.L3[18..]));                  // target: the peer
+        Assert.Equal(targetIp, Ipv4Address.Read(reply.L3[24..]));
+    }
+
+    [Fact]
+    public void AnswersArpRequestForItsAddressAndLearnsTheAsker()
+    {
+        using var h = new StackHarness();
+        h.Deliver(TestFrames.Ethernet(MacAddress.Broadcast, StackHarness.PeerMac, TestFrames.Arp,
+            TestFrames.ArpPacket(1, StackHarness.PeerMac, StackHarness.PeerIp, MacAddress.Zero, StackHarness.StackIp)));
+        AssertArpReplyToPeer(Assert.Single(h.Tx.Drain()), StackHarness.PeerIp);            // target: the asker
         Assert.True(h.Stack.TryGetArpEntry(StackHarness.PeerIp, out var mac));
         Assert.Equal(StackHarness.PeerMac, mac);
         Assert.Equal(1, h.Counters.ArpRequestsAnswered);
@@ -56,14 +62,7 @@ public class NetStackTests
         using var h = new StackHarness();
         h.Deliver(TestFrames.Ethernet(MacAddress.Broadcast, StackHarness.PeerMac, TestFrames.Arp,
             TestFrames.ArpPacket(1, StackHarness.PeerMac, Ipv4Address.Any, MacAddress.Zero, StackHarness.StackIp)));
-        var reply = Assert.Single(h.Tx.Drain());
-        Assert.Equal(TestFrames.Arp, reply.EtherType);
-        Assert.Equal(StackHarness.PeerMac, reply.Destination);
-        Assert.Equal(2, BinaryPrimitives.ReadUInt16BigEndian(reply.L3[6..]));                 // a reply
-        Assert.Equal(StackHarness.StackMac, MacAddress.Read(reply.L3[8..]));                  // sender: us, the address in use
-        Assert.Equal(StackHarness.StackIp, Ipv4Address.Read(reply.L3[14..]));
-        Assert.Equal(StackHarness.PeerMac, MacAddress.Read(reply.L3[18..]));                  // target: the prober
-        Assert.Equal(Ipv4Address.Any, Ipv4Address.Read(reply.L3[24..]));
+        AssertArpReplyToPeer(Assert.Single(h.Tx.Drain()), Ipv4Address.Any);                // target: the prober, no address yet
         Assert.False(h.Stack.TryGetArpEntry(Ipv4Address.Any, out _));
         Assert.Equal(1, h.Counters.ArpRequestsAnswered);
 
