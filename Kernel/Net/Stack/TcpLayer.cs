@@ -338,7 +338,12 @@ public sealed unsafe class TcpLayer : IDisposable
     {
         if ((flags & TcpRst) != 0) return;
         if ((flags & TcpAck) != 0) { SendReset(source, localPort, sourcePort, ack, 0, withAck: false); return; }
-        if ((flags & TcpSyn) == 0) return;
+        if ((flags & TcpSyn) == 0)
+        {
+            // Neither SYN nor ACK (RFC 9293 3.10.7.1): RST+ACK with sequence 0, acknowledging the segment and its FIN.
+            SendReset(source, localPort, sourcePort, 0, seq + (uint)dataLength + ((flags & TcpFin) != 0 ? 1u : 0u), withAck: true);
+            return;
+        }
         uint ackForReset = seq + 1 + (uint)dataLength;
         int l = FindListener(localPort);
         if (l < 0) { SendReset(source, localPort, sourcePort, 0, ackForReset, withAck: true); return; }

@@ -157,6 +157,13 @@ public class TcpTests : IDisposable
         // A RST for no connection is never answered.
         h.Deliver(stray.Segment(7, 0, Rst));
         Assert.Empty(h.Tx.Drain());
+        // A segment with neither SYN nor ACK (a FIN with 3 data bytes): RST+ACK, sequence 0, acknowledging the segment
+        // with its FIN (RFC 793 3.4 / 9293 3.10.7.1: CLOSED answers every segment but a reset).
+        h.Deliver(stray.Segment(1000, 0, Fin, [1, 2, 3]));
+        rst = Assert.Single(h.Tx.Drain());
+        Assert.True(rst.Has(Rst) && rst.Has(Ack));
+        Assert.Equal(0u, rst.Seq);
+        Assert.Equal(1000u + 3 + 1, rst.AckNumber);
     }
 
     [Fact]
