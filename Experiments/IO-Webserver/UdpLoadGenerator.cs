@@ -58,7 +58,7 @@ public sealed class UdpLoadResult
 /// <summary>
 /// The UDP load generator: one thread pinned to each of its cores, each with a connected non-blocking socket per flow
 /// of its own (drained without blocking; when none has a reply the thread blocks in poll(2) for at most 1 ms), a closed
-/// loop of <c>Window</c> datagrams in flight per flow. The threads create their sockets, wait for each other, then run
+/// loop of <c>Window</c> datagrams in flight per flow (a datagram the socket refuses is owed and sent again until taken). The threads create their sockets, wait for each other, then run
 /// together; the run's time is from the first thread's first send to the last thread's last reply, and its counts and
 /// latencies are all threads' together. It stops sending at the duration or the packet bound, whichever comes
 /// first, then collects the outstanding replies; a run that hears nothing for <see cref="ReplyTimeout"/> ends (the rest
@@ -75,7 +75,11 @@ public static unsafe class UdpLoadGenerator
     public static readonly TimeSpan PrimeTimeout = TimeSpan.FromMilliseconds(100);
     const int Patterns = 256;
 
-    public static UdpLoadResult Run(UdpLoadSettings s)
+    public static UdpLoadResult Run(UdpLoadSettings s) => Run(s, &SocketCalls.TrySend);
+
+    /// <param name="send">Sends one datagram on a connected socket: the bytes sent, or -1 when the socket refused it for
+    /// now (<see cref="SocketCalls.TrySend"/>; a test passes one that refuses some).</param>
+    internal static UdpLoadResult Run(UdpLoadSettings s, delegate*<int, byte*, int, int> send)
     {
         if (s.PayloadBytes < UdpLoadSettings.MinPayload || s.PayloadBytes > UdpLoadSettings.MaxPayload)
             throw new ArgumentOutOfRangeException(nameof(s), s.PayloadBytes, $"payload must be {UdpLoadSettings.MinPayload} to {UdpLoadSettings.MaxPayload} bytes");
@@ -100,7 +104,7 @@ public static unsafe class UdpLoadGenerator
                     ThreadRun Body()
                     {
                         CoreAffinity.PinCurrentThread(core);
-                        return Loop(s, flows, maxPackets, MaxLatencySamples / threads, () =>
+                        return Loop(s, flows, maxPackets, MaxLatencySamples / threads, send, () =>
                         {
                             arrived[index] = true;
                             ready.SignalAndWait(FirstReplyTimeout);
@@ -137,7 +141,7 @@ public static unsafe class UdpLoadGenerator
 
     /// <param name="flowIds">This thread's flows (their ids travel in the datagrams).</param>
     /// <param name="startTogether">Called once the sockets exist; returns when every thread's do (or after a timeout).</param>
-    static ThreadRun Loop(UdpLoadSettings s, int[] flowIds, long maxPackets, int maxSamples, Action startTogether)
+    static ThreadRun Loop(UdpLoadSettings s, int[] flowIds, long maxPackets, int maxSamples, delegate*<int, byte*, int, int> send, Action startTogether)
     {
         int payload = s.PayloadBytes;
         int flowCount = flowIds.Length;
@@ -179,11 +183,14 @@ public static unsafe class UdpLoadGenerator
                 // server's MAC and flushes that queue from the CPU that took the ARP reply, while this thread may already
                 // send past it, so datagrams of one flow could pass each other before they reach the server. One
                 // answered datagram resolves the address for every flow.
-                if (maxPackets > 0 && SendNext(fds[0], flowIds[0], ref nextSend[0], tx, txp, patterns)) sent++;
+                if (maxPackets > 0 && SendNext(send, fds[0], flowIds[0], ref nextSend[0], tx, txp, patterns)) sent++;
                 long primeUntil = start + (long)(PrimeTimeout.TotalSeconds * Stopwatch.Frequency);
                 bool opened = false;
                 bool sending = true;
-                while (received < sent || !opened && sending)
+                // Owed: per flow, datagrams of its window that are due (a reply came back, or the window opened) and not yet sent.
+                var owed = new long[flowCount];
+                long owedTotal = 0;
+                while (received < sent || sending && (!opened || owedTotal > 0 && sent < maxPackets))
                 {
                     bool progress = false;
                     for (int f = 0; f < flowCount; f++)
@@ -202,16 +209,35 @@ public static unsafe class UdpLoadGenerator
                         nextExpect[f] = seq + 1;
                         if (samples < latency.Length)
                             latency[samples++] = CycleClock.ToNanoseconds(now - BinaryPrimitives.ReadUInt64LittleEndian(rx.AsSpan(16)));
-                        if (sending && sent < maxPackets && SendNext(fds[f], flowIds[f], ref nextSend[f], tx, txp, patterns)) sent++;
+                        if (sending)
+                        {
+                            owed[f]++;
+                            owedTotal++;
+                            long k = SendOwed(send, fds[f], flowIds[f], ref nextSend[f], ref owed[f], maxPackets - sent, tx, txp, patterns);
+                            sent += k;
+                            owedTotal -= k;
+                        }
                     }
                     long t = Stopwatch.GetTimestamp();
                     if (!opened && sending && (received > 0 || t >= primeUntil))
                     {
                         opened = true;
                         for (int g = 0; g < flowCount; g++)
-                            for (long w = nextSend[g] - nextExpect[g]; w < s.Window && sent < maxPackets; w++)
-                                if (SendNext(fds[g], flowIds[g], ref nextSend[g], tx, txp, patterns)) sent++;
+                        {
+                            long open = s.Window - (nextSend[g] - nextExpect[g]);
+                            if (open > 0) { owed[g] += open; owedTotal += open; }
+                        }
                     }
+                    // Datagrams a socket refused (full send buffer) are sent as soon as it takes them, so that every flow
+                    // keeps its window: a refused send is not a reply that never comes back.
+                    if (opened && sending && owedTotal > 0)
+                        for (int g = 0; g < flowCount && sent < maxPackets; g++)
+                        {
+                            if (owed[g] == 0) continue;
+                            long k = SendOwed(send, fds[g], flowIds[g], ref nextSend[g], ref owed[g], maxPackets - sent, tx, txp, patterns);
+                            sent += k;
+                            owedTotal -= k;
+                        }
                     if (progress) { lastReply = t; lastProgress = t; }
                     else if (t - lastProgress > (received == 0 ? firstTimeout : timeout)) break;
                     // Nothing arrived: block in poll(2) (as wrk blocks in epoll) so that a server sharing this core can run.
@@ -227,15 +253,24 @@ public static unsafe class UdpLoadGenerator
         }
     }
 
+    /// <summary>Sends up to <paramref name="owed"/> (at most <paramref name="room"/>) datagrams of a flow in order, until
+    /// its socket refuses one; returns how many were sent, which are no longer owed.</summary>
+    static long SendOwed(delegate*<int, byte*, int, int> send, int fd, int flow, ref long seq, ref long owed, long room, byte[] tx, byte* txp, byte[][] patterns)
+    {
+        long k = 0;
+        while (owed > 0 && k < room && SendNext(send, fd, flow, ref seq, tx, txp, patterns)) { owed--; k++; }
+        return k;
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static bool SendNext(int fd, int flow, ref long seq, byte[] tx, byte* txp, byte[][] patterns)
+    static bool SendNext(delegate*<int, byte*, int, int> send, int fd, int flow, ref long seq, byte[] tx, byte* txp, byte[][] patterns)
     {
         patterns[(int)(seq & (Patterns - 1))].AsSpan(UdpLoadSettings.HeaderBytes).CopyTo(tx.AsSpan(UdpLoadSettings.HeaderBytes));
         BinaryPrimitives.WriteInt32LittleEndian(tx, flow);
         BinaryPrimitives.WriteInt64LittleEndian(tx.AsSpan(8), seq);
         BinaryPrimitives.WriteUInt64LittleEndian(tx.AsSpan(16), CycleClock.Now());
-        // A loopback socket with a full send buffer refuses the datagram: it was not sent, so do not count it.
-        if (!SocketCalls.TrySend(fd, txp, tx.Length).Equals(tx.Length)) return false;
+        // A socket with a full send buffer refuses the datagram: it was not sent, so it is not counted (the caller still owes it).
+        if (send(fd, txp, tx.Length) != tx.Length) return false;
         seq++;
         return true;
     }

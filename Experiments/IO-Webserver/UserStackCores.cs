@@ -110,7 +110,7 @@ public sealed class UserStackCores : IDisposable
         if (_driver is not { } d || _stack is not { } s) return "user stack not started";
         var c = s.Stack.Counters;
         string kernel = _kernelStatistics is { } k ? $"kernel ring counters: {k.Packets} frames, {k.Drops} dropped for want of a free block" : "kernel ring counters not read";
-        return $"NIC driver core {Cores[0]}: ring {_ring.Options.Version}, {d.FramesIn} frames in, {d.FramesOut} out, {d.RingFullWaits} waited for a transmit slot, {_ring.Kicks} kicks, {d.TxDoneMessages} TxDone messages; {kernel}; " +
+        return $"NIC driver core {Cores[0]}: ring {_ring.Options.Version}, {d.FramesIn} frames in ({_ring.RxTruncated} truncated and {_ring.RxBlocksCut} blocks cut, dropped), {d.FramesOut} out, {d.RingFullWaits} waited for a transmit slot, {_ring.Kicks} kicks, {d.TxDoneMessages} TxDone messages; {kernel}; " +
                $"stack core {Cores[StackIndex]}: {c.FramesIn} frames in, {c.FramesOut} out, {s.ReleaseMessages} RxRelease messages, {c.Malformed} malformed, {c.NotForUs} not for us, {c.ArpRequestsAnswered} ARP requests answered, " +
                $"{c.UdpIn} UDP in, {c.UdpOut} out, {c.TcpAccepted} TCP accepted, {c.TcpRefused} refused, {c.TcpRetransmissions} retransmissions, {c.TxRingFull} times no transmit buffer";
     }

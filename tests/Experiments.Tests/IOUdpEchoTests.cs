@@ -117,6 +117,29 @@ public class IOUdpEchoTests
         Assert.True(r.Corrupt > 0, r.Describe());
     }
 
+    static int _sendCalls;
+
+    /// <summary>A send that the socket refuses (returns -1, sends nothing) on calls 2 to 9 of a run, as a socket with a
+    /// full send buffer does, and sends normally otherwise.</summary>
+    static unsafe int RefusingCallsTwoToNine(int fd, byte* buffer, int length) =>
+        Interlocked.Increment(ref _sendCalls) is >= 2 and <= 9 ? -1 : SocketCalls.TrySend(fd, buffer, length);
+
+    /// <summary>A datagram the socket refuses is sent again later, so the flow keeps its window: here every send after the
+    /// first is refused for a while (the one answering the first reply and the window's), and the run still sends its
+    /// 500 datagrams instead of ending, "clean", after the first.</summary>
+    [Fact]
+    public unsafe void A_refused_send_is_retried_and_the_window_is_kept()
+    {
+        using var server = Start("host", 64);
+        _sendCalls = 0;
+        var r = UdpLoadGenerator.Run(new UdpLoadSettings(server.Port, 64, Flows: 1, Window: 4, TimeSpan.FromSeconds(20), MaxPackets: 500, Cores: [TestCores.First(1)[0]]),
+            &RefusingCallsTwoToNine);
+        string account = server.Stop();
+        Assert.True(r.Sent == 500, $"{r.Describe()} after {_sendCalls} send calls; {account}");
+        Assert.True(r.Clean, r.Describe() + "; " + account);
+        Assert.Equal(500, r.Received);
+    }
+
     [Fact]
     public void PacketPoolRefusesADoubleFreeAndAForgedDescriptor()
     {

@@ -59,6 +59,9 @@ public sealed unsafe class PacketRing : IFrameTransmitter, IDisposable
     public long Received { get; private set; }
     /// <summary>Frames longer than a receive block could hold (the kernel cut them): skipped, never handed out.</summary>
     public long RxTruncated { get; private set; }
+    /// <summary>V3 blocks whose frame count or header offsets lead outside the block or do not advance: the walk stopped
+    /// there and the block's remaining frames were dropped, never handed out.</summary>
+    public long RxBlocksCut { get; private set; }
     public long Transmitted { get; private set; }
     /// <summary>Times <see cref="BeginFrame"/> found no free transmit slot.</summary>
     public long TxRingFull { get; private set; }
@@ -255,17 +258,38 @@ public sealed unsafe class PacketRing : IFrameTransmitter, IDisposable
                     frame = default;
                     return false;
                 }
-                int n = (int)*(uint*)(block + BlockNumPacketsOffset);
-                _outstanding[_rxBlock] = n;
-                if (n == 0) { ReturnBlock(_rxBlock); AdvanceBlock(); continue; }
-                _rxLeft = n;
-                _rxNext = block + *(uint*)(block + BlockFirstPacketOffset);
+                // The walk reads only headers that lie wholly inside the block, each after the one before: a count or
+                // an offset that breaks this (never written by a sound kernel) cuts the block there.
+                uint n = *(uint*)(block + BlockNumPacketsOffset), first = *(uint*)(block + BlockFirstPacketOffset);
+                if (n == 0 || n > (uint)(_rxBlockSize / FrameHeaderBytes) || first < BlockFirstPacketOffset + 4 || first > (uint)(_rxBlockSize - FrameHeaderBytes))
+                {
+                    if (n != 0) RxBlocksCut++;
+                    ReturnBlock(_rxBlock);
+                    AdvanceBlock();
+                    continue;
+                }
+                _outstanding[_rxBlock] = (int)n;
+                _rxLeft = (int)n;
+                _rxNext = block + first;
             }
             byte* h = _rxNext;
             int blockIndex = _rxBlock;
             uint snap = *(uint*)(h + FrameSnapLengthOffset), length = *(uint*)(h + FrameLengthOffset), status = *(uint*)(h + FrameStatusOffset);
-            int offset = (int)(h - Block(blockIndex)) + *(ushort*)(h + FrameMacOffset);
-            if (--_rxLeft > 0) _rxNext = h + *(uint*)(h + FrameNextOffset);
+            int at = (int)(h - Block(blockIndex));
+            int offset = at + *(ushort*)(h + FrameMacOffset);
+            if (--_rxLeft > 0)
+            {
+                uint next = *(uint*)(h + FrameNextOffset);
+                if (next >= FrameHeaderBytes && at + (long)next <= _rxBlockSize - FrameHeaderBytes) _rxNext = h + next;
+                else
+                {
+                    // This frame is still out (handed out or released below); the ones the count promised after it are not.
+                    RxBlocksCut++;
+                    _outstanding[blockIndex] -= _rxLeft;
+                    _rxLeft = 0;
+                    AdvanceBlock();
+                }
+            }
             else AdvanceBlock();
             if (snap < length || offset + (long)snap > _rxBlockSize)
             {
@@ -294,6 +318,9 @@ public sealed unsafe class PacketRing : IFrameTransmitter, IDisposable
     /// are readable by whoever the driver hands a descriptor to.
     /// </summary>
     public RxRingView ReceiveView => new(_rx, Options);
+
+    /// <summary>The receive ring's first byte (block 0 or slot 0), for a test that writes a descriptor as a faulty kernel would.</summary>
+    internal byte* ReceiveRingStart => _rx;
 
     /// <summary>Gives a frame back: a V2 slot returns to the kernel at once, a V3 block when the last of its frames has been given back.</summary>
     public void Release(in RxFrame frame)

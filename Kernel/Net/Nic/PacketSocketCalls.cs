@@ -22,6 +22,8 @@ internal static unsafe partial class PacketSocketCalls
     public const int BlockStatusOffset = 8, BlockNumPacketsOffset = 12, BlockFirstPacketOffset = 16;
     // tpacket3_hdr.
     public const int FrameNextOffset = 0, FrameSnapLengthOffset = 12, FrameLengthOffset = 16, FrameStatusOffset = 20, FrameMacOffset = 24;
+    /// <summary>sizeof(struct tpacket3_hdr): a frame header takes at least this much of its block.</summary>
+    public const int FrameHeaderBytes = 48;
     // tpacket2_hdr.
     public const int V2StatusOffset = 0, V2LengthOffset = 4, V2SnapLengthOffset = 8, V2MacOffset = 12;
 

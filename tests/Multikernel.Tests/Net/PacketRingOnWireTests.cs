@@ -68,6 +68,22 @@ public class PacketRingOnWireTests
             return null;
         }
 
+        /// <summary>Sends frame <paramref name="sequence"/> and waits until the kernel hands a receive block over (not yet
+        /// taken): returns that block, which the kernel writes nothing into until the driver gives it back.</summary>
+        public unsafe byte* HandedOverBlock(int sequence)
+        {
+            Send(sequence);
+            var clock = Stopwatch.StartNew();
+            while (!Server.HasReceived && clock.Elapsed < Patience) Thread.Sleep(1);
+            Assert.True(Server.HasReceived, $"no block was handed over after frame {sequence}");
+            for (int b = 0; b < Server.Options.RxBlockCount; b++)
+            {
+                byte* block = Server.ReceiveRingStart + (nint)b * Server.Options.RxBlockSize;
+                if ((Volatile.Read(ref *(uint*)(block + 8)) & 1) != 0) return block; // block_status & TP_STATUS_USER
+            }
+            throw new Xunit.Sdk.XunitException("the ring reports a frame but no block is the driver's");
+        }
+
         /// <summary>Sends frame <paramref name="sequence"/> from the far end and takes it from the server's ring.</summary>
         public RxFrame SendAndReceive(int sequence)
         {
@@ -131,5 +147,36 @@ public class PacketRingOnWireTests
         Assert.Equal(1, second.Block);
         rings.Server.Release(second);
         rings.HeldIsNotHandedOutAgainThenTheRingRunsOn(held, "block", next: 2);
+    }
+
+    /// <summary>
+    /// V3: a block whose descriptor is not what a sound kernel writes must not be walked beyond the block's real frames.
+    /// First the last header's next offset is 0 and the count 3 higher: each real frame is handed out once, the rest of
+    /// the block is dropped and counted, and the block goes back when those frames are released. Then a count of
+    /// 100,000 (no 4 KiB block holds that many frames): the whole block is dropped and counted. The ring runs on.
+    /// </summary>
+    [Fact]
+    public unsafe void AV3BlockWhoseDescriptorLeadsNowhereIsCutNotWalkedOnAndTheRingRunsOn()
+    {
+        StackOnWire.SkipUnlessAvailable();
+        using var rings = new TwoRings(83, new PacketRingOptions { Version = PacketRingVersion.V3, RxBlockSize = 4096, RxBlockCount = 2, RetireTimeoutMs = 1 });
+
+        byte* block = rings.HandedOverBlock(0);
+        uint real = *(uint*)(block + 12);                      // num_pkts
+        byte* last = block + *(uint*)(block + 16);             // offset_to_first_pkt
+        for (uint i = 1; i < real; i++) last += *(uint*)last;  // tp_next_offset
+        *(uint*)last = 0;
+        *(uint*)(block + 12) = real + 3;
+        var taken = new List<RxFrame>();
+        while (taken.Count <= real + 3 && rings.Server.TryReceive(out RxFrame f)) taken.Add(f);
+        Assert.True(taken.Count == real, $"the block holds {real} frame(s) and {taken.Count} were handed out");
+        Assert.Equal(1, rings.Server.RxBlocksCut);
+        foreach (var f in taken) rings.Server.Release(f);
+
+        block = rings.HandedOverBlock(1);
+        *(uint*)(block + 12) = 100_000;
+        Assert.False(rings.Server.TryReceive(out RxFrame extra), $"a frame was handed out of a block that claims 100,000 (block {extra.Block}, offset {extra.Offset})");
+        Assert.Equal(2, rings.Server.RxBlocksCut);
+        rings.Server.Release(rings.SendAndReceive(2));
     }
 }
