@@ -136,9 +136,14 @@ sealed class ForkJoinEngine
         }
     }
 
-    /// <summary>Asks every other participant for chunks at once; true if any gave some.</summary>
+    /// <summary>
+    /// Asks every other participant for chunks at once; true if any gave some. Once the domain is being torn down a
+    /// victim may have left its core and never answer: no round starts, and a round under way stops waiting and
+    /// cancels the region (the chunks a late reply gives would never run), so the master's join throws.
+    /// </summary>
     bool StealRound(Participation p)
     {
+        if (_self.StopRequested) return false;
         int me = _self.Index, k = p.Job.Workers;
         for (int i = 1; i < k; i++)
         {
@@ -147,9 +152,20 @@ sealed class ForkJoinEngine
             p.OutstandingSteals++;
         }
         var wait = new WaitState();
-        while (p.OutstandingSteals > 0) _self.WaitStep(ref wait);
+        while (p.OutstandingSteals > 0)
+        {
+            if (_self.StopRequested)
+            {
+                p.Job.Cancel(TornDown());
+                return false;
+            }
+            _self.WaitStep(ref wait);
+        }
         return p.GiftCount > 0;
     }
+
+    ObjectDisposedException TornDown() =>
+        new(_self.Name, "the domain is being torn down: a fork-join region running then does not run to the end");
 
     Participation? Find(int master, int slot, uint seq)
     {
@@ -202,8 +218,12 @@ sealed class ForkJoinEngine
 
     void OnStealReply(in StealReply r)
     {
-        var p = Find(r.Master, r.Slot, r.Seq)
-            ?? throw new InvalidOperationException($"steal reply for a region dispatcher {_self.Index} is not running");
+        var p = Find(r.Master, r.Slot, r.Seq);
+        if (p == null)
+        {
+            if (_self.StopRequested) return;   // a reply to a steal round that stopped waiting at teardown (its region is cancelled)
+            throw new InvalidOperationException($"steal reply for a region dispatcher {_self.Index} is not running");
+        }
         if (r.End > r.First) { p.AddGift(r.First, r.End); StealsReceived++; }
         p.OutstandingSteals--;
         Debug.Assert(p.OutstandingSteals >= 0, "more steal replies than steal requests");

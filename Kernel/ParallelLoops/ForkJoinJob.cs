@@ -86,6 +86,16 @@ abstract class ForkJoinJob
         }
     }
 
+    /// <summary>
+    /// Marks the region as not run to the end (some of its chunks will never run): the chunks not yet started are
+    /// skipped, and the master's join rethrows <paramref name="reason"/> unless a chunk's exception came first.
+    /// </summary>
+    internal void Cancel(Exception reason)
+    {
+        Interlocked.CompareExchange(ref _fault, ExceptionDispatchInfo.Capture(reason), null);
+        _cancelled = true;
+    }
+
     protected abstract void RunChunk(int chunk, int worker);
 
     /// <summary>Master, after the join: rethrows the first exception a chunk threw.</summary>
