@@ -69,11 +69,23 @@ sealed class ForkJoinEngine
         Participate(job, me, slot, seq, own.First, own.End);
     }
 
-    /// <summary>Master, synchronous join: drives this dispatcher's waitset (nested dispatch) until every worker has finished.</summary>
+    /// <summary>
+    /// Master, synchronous join: drives this dispatcher's waitset (nested dispatch) until every worker has finished.
+    /// Once the domain is being torn down a worker may have left its core and never finish: the join stops waiting
+    /// and cancels the region (the job's ThrowIfFaulted throws); the job stays posted, as a worker may still run it.
+    /// </summary>
     internal void JoinSync(ForkJoinJob job)
     {
         var wait = new WaitState();
-        while (job.Pending > 0) _self.WaitStep(ref wait);
+        while (job.Pending > 0)
+        {
+            if (_self.StopRequested)
+            {
+                job.Cancel(TornDown());
+                return;
+            }
+            _self.WaitStep(ref wait);
+        }
         Unpost(job.Slot);
         _self.KeepHot();
     }

@@ -389,6 +389,33 @@ public class ForkJoinTests(BootedSystem booted, ITestOutputHelper output) : ICla
         Assert.Contains("torn down", e.Message);
     }
 
+    /// <summary>
+    /// Teardown while the main thread runs synchronous regions (yielding between them, so that the home core's monitor
+    /// can take the domain out of its tables): the worker leaves its core, and the master's next join would wait for
+    /// ever for its completion. The join stops waiting once the domain is being torn down and the loop throws, so
+    /// every dispatcher leaves and the main thread fails.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void TearDownWhileAMainRunsSynchronousRegionsCompletes(bool reduce)
+    {
+        var (tearDown, main) = TearDownWhileRegionsRun(async regions =>
+        {
+            var count = new long[1];
+            while (true)
+            {
+                if (reduce) ForkJoin.Reduce(0, 64, 0L, new CountIterations());
+                else ForkJoin.For(0, 64, new CountWorkers { Count = count });
+                Interlocked.Increment(ref regions[0]);
+                await UThread.Yield();
+            }
+        });
+        Assert.True(tearDown == null, $"the teardown failed: {tearDown?.GetType().Name}: {tearDown?.Message}");
+        var e = Assert.IsType<ObjectDisposedException>(main);
+        Assert.Contains("torn down", e.Message);
+    }
+
     struct Nothing : IForBody
     {
         public void Execute(int lo, int hi, int worker) { }
