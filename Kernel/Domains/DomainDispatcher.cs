@@ -50,6 +50,11 @@ public sealed class DomainDispatcher : Dispatcher, IThreadDispatcher
     /// <summary>Messages to peers that found the peer's ring full and waited in this dispatcher's backlog.</summary>
     public long MessagesBacklogged => _outbox.EverBacklogged;
 
+    /// <summary>
+    /// Set from the moment this dispatcher learns that the domain is being torn down until it leaves (core-local): its
+    /// peers may leave their cores from then on and answer no message, so a nested wait on them must stop waiting.
+    /// </summary>
+    internal bool StopRequested => _stopRequested;
     /// <summary>Set once this dispatcher has left its core and will touch no channel again.</summary>
     internal bool HasLeft => _hasLeft;
     /// <summary>Set when the whole system shut down under the domain (its core thread has ended).</summary>

@@ -14,6 +14,8 @@ namespace Multikernel.ParallelLoops;
 /// dispatcher do not run meanwhile (as in OpenMP, the master is busy in the region).</para>
 /// <para>Asynchronous form (<see cref="ForAsync{TBody}"/>): the same, but the calling user thread parks for the join,
 /// so the master dispatcher's other threads keep running.</para>
+/// <para>Teardown: a region still running when its domain is torn down does not run to the end (a dispatcher may
+/// have left its core): its master's join stops waiting and the loop throws <see cref="ObjectDisposedException"/>.</para>
 /// <para>The hot path allocates nothing once warm: job descriptors are pooled per body type, bodies are generic
 /// structs (no delegate, no boxing), and fork, steal and completion messages carry indices only.</para>
 /// <para>Layering: fork-join is a layer above the domain (Barrelfish keeps OpenMP in <c>lib/bomp</c>, above its

@@ -69,11 +69,23 @@ sealed class ForkJoinEngine
         Participate(job, me, slot, seq, own.First, own.End);
     }
 
-    /// <summary>Master, synchronous join: drives this dispatcher's waitset (nested dispatch) until every worker has finished.</summary>
+    /// <summary>
+    /// Master, synchronous join: drives this dispatcher's waitset (nested dispatch) until every worker has finished.
+    /// Once the domain is being torn down a worker may have left its core and never finish: the join stops waiting
+    /// and cancels the region (the job's ThrowIfFaulted throws); the job stays posted, as a worker may still run it.
+    /// </summary>
     internal void JoinSync(ForkJoinJob job)
     {
         var wait = new WaitState();
-        while (job.Pending > 0) _self.WaitStep(ref wait);
+        while (job.Pending > 0)
+        {
+            if (_self.StopRequested)
+            {
+                job.Cancel(TornDown());
+                return;
+            }
+            _self.WaitStep(ref wait);
+        }
         Unpost(job.Slot);
         _self.KeepHot();
     }
@@ -136,9 +148,14 @@ sealed class ForkJoinEngine
         }
     }
 
-    /// <summary>Asks every other participant for chunks at once; true if any gave some.</summary>
+    /// <summary>
+    /// Asks every other participant for chunks at once; true if any gave some. Once the domain is being torn down a
+    /// victim may have left its core and never answer: no round starts, and a round under way stops waiting and
+    /// cancels the region (the chunks a late reply gives would never run), so the master's join throws.
+    /// </summary>
     bool StealRound(Participation p)
     {
+        if (_self.StopRequested) return false;
         int me = _self.Index, k = p.Job.Workers;
         for (int i = 1; i < k; i++)
         {
@@ -147,9 +164,20 @@ sealed class ForkJoinEngine
             p.OutstandingSteals++;
         }
         var wait = new WaitState();
-        while (p.OutstandingSteals > 0) _self.WaitStep(ref wait);
+        while (p.OutstandingSteals > 0)
+        {
+            if (_self.StopRequested)
+            {
+                p.Job.Cancel(TornDown());
+                return false;
+            }
+            _self.WaitStep(ref wait);
+        }
         return p.GiftCount > 0;
     }
+
+    ObjectDisposedException TornDown() =>
+        new(_self.Name, "the domain is being torn down: a fork-join region running then does not run to the end");
 
     Participation? Find(int master, int slot, uint seq)
     {
@@ -202,8 +230,12 @@ sealed class ForkJoinEngine
 
     void OnStealReply(in StealReply r)
     {
-        var p = Find(r.Master, r.Slot, r.Seq)
-            ?? throw new InvalidOperationException($"steal reply for a region dispatcher {_self.Index} is not running");
+        var p = Find(r.Master, r.Slot, r.Seq);
+        if (p == null)
+        {
+            if (_self.StopRequested) return;   // a reply to a steal round that stopped waiting at teardown (its region is cancelled)
+            throw new InvalidOperationException($"steal reply for a region dispatcher {_self.Index} is not running");
+        }
         if (r.End > r.First) { p.AddGift(r.First, r.End); StealsReceived++; }
         p.OutstandingSteals--;
         Debug.Assert(p.OutstandingSteals >= 0, "more steal replies than steal requests");

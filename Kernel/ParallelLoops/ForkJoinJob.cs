@@ -86,13 +86,31 @@ abstract class ForkJoinJob
         }
     }
 
+    /// <summary>
+    /// Marks the region as not run to the end (some of its chunks will never run): the chunks not yet started are
+    /// skipped, and the master's join rethrows <paramref name="reason"/> unless a chunk's exception came first.
+    /// </summary>
+    internal void Cancel(Exception reason)
+    {
+        Interlocked.CompareExchange(ref _fault, ExceptionDispatchInfo.Capture(reason), null);
+        _cancelled = true;
+    }
+
     protected abstract void RunChunk(int chunk, int worker);
 
     /// <summary>Master, after the join: rethrows the first exception a chunk threw.</summary>
     internal void ThrowIfFaulted() => Volatile.Read(ref _fault)?.Throw();
 
-    /// <summary>Master, after the join: drops references to the body and returns the descriptor to its pool.</summary>
-    internal abstract void Recycle();
+    /// <summary>
+    /// Master, after the join: drops references to the body and returns the descriptor to its pool; after a join that
+    /// stopped waiting at teardown (<see cref="Pending"/> &gt; 0) a worker may still run it, so it is left as it is.
+    /// </summary>
+    internal void Recycle()
+    {
+        if (Pending == 0) ReturnToPool();
+    }
+
+    protected abstract void ReturnToPool();
 }
 
 /// <summary>A loop whose body is a <typeparamref name="TBody"/>; pooled per body type and core thread.</summary>
@@ -118,7 +136,7 @@ sealed class ForJob<TBody> : ForkJoinJob where TBody : struct, IForBody
         body.Execute(lo, hi, worker);
     }
 
-    internal override void Recycle()
+    protected override void ReturnToPool()
     {
         _body = default;
         t_free ??= this;
@@ -173,7 +191,7 @@ sealed class ReduceJob<TBody, TAcc> : ForkJoinJob where TBody : struct, IReduceB
         return acc;
     }
 
-    internal override void Recycle()
+    protected override void ReturnToPool()
     {
         _body = default;
         if (RuntimeHelpers.IsReferenceOrContainsReferences<TAcc>()) Array.Clear(_partials);

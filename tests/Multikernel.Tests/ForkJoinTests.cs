@@ -331,6 +331,91 @@ public class ForkJoinTests(BootedSystem booted, ITestOutputHelper output) : ICla
         Assert.Equal((Regions + 1000L) * 3 * k, total);
     }
 
+    /// <summary>
+    /// Runs <paramref name="main"/> as the main thread of a domain over two cores of a system of its own until it has
+    /// counted 100 regions, then tears the domain down (default stop timeout). Returns how the teardown and the main thread
+    /// ended. The system is shut down only when the teardown completed (otherwise a core may be stuck for good).
+    /// </summary>
+    static (Exception? TearDown, Exception? Main) TearDownWhileRegionsRun(Func<long[], UTask> main)
+    {
+        var cpus = CoreAffinity.AllowedCpus();
+        Assert.SkipWhen(cpus.Count < 2, "needs two cores; this process may use one");
+        var system = MultikernelSystem.Boot(new MultikernelOptions { Cores = [cpus[0], cpus[1]], WaitPolicy = new WaitPolicy(20_000) });
+        bool coresFree = true;
+        try
+        {
+            var domain = BootedSystem.Wait(Domain.CreateAsync(system));
+            var regions = new long[1];
+            var running = domain.RunMainAsync(() => main(regions));
+            long deadline = Stopwatch.GetTimestamp() + 10 * Stopwatch.Frequency;
+            while (Volatile.Read(ref regions[0]) < 100 && !running.IsCompleted)
+            {
+                if (Stopwatch.GetTimestamp() > deadline) throw new TimeoutException("the main thread did not run 100 regions within 10 s");
+                Thread.Sleep(1);
+            }
+            Exception? tearDown = null, mainOutcome = null;
+            try { BootedSystem.Wait(domain.DisposeAsync().AsTask(), 30); }
+            catch (Exception e) { tearDown = e; coresFree = false; }
+            try { BootedSystem.Wait(running, 10); }
+            catch (Exception e) { mainOutcome = e; }
+            return (tearDown, mainOutcome);
+        }
+        finally
+        {
+            if (coresFree) system.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Teardown while the main thread runs dynamic regions with an asynchronous join: the worker leaves its core after
+    /// its share, and the master, out of chunks in its next region, asks it for some. The steal round stops waiting
+    /// once the domain is being torn down, so every dispatcher leaves and the main thread fails, instead of the
+    /// master's core waiting for ever for a reply from a dispatcher that has left.
+    /// </summary>
+    [Fact]
+    public void TearDownWhileAnAsyncMainRunsDynamicRegionsCompletes()
+    {
+        var (tearDown, main) = TearDownWhileRegionsRun(async regions =>
+        {
+            var count = new long[1];
+            while (true)
+            {
+                await ForkJoin.ForAsync(0, 64, new CountWorkers { Count = count }, LoopSchedule.Dynamic, 1);
+                Interlocked.Increment(ref regions[0]);
+            }
+        });
+        Assert.True(tearDown == null, $"the teardown failed: {tearDown?.GetType().Name}: {tearDown?.Message}");
+        var e = Assert.IsType<ObjectDisposedException>(main);
+        Assert.Contains("torn down", e.Message);
+    }
+
+    /// <summary>
+    /// Teardown while the main thread runs synchronous regions (yielding between them, so that the home core's monitor
+    /// can take the domain out of its tables): the worker leaves its core, and the master's next join would wait for
+    /// ever for its completion. The join stops waiting once the domain is being torn down and the loop throws, so
+    /// every dispatcher leaves and the main thread fails.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void TearDownWhileAMainRunsSynchronousRegionsCompletes(bool reduce)
+    {
+        var (tearDown, main) = TearDownWhileRegionsRun(async regions =>
+        {
+            var count = new long[1];
+            while (true)
+            {
+                if (reduce) ForkJoin.Reduce(0, 64, 0L, new CountIterations());
+                else ForkJoin.For(0, 64, new CountWorkers { Count = count });
+                Interlocked.Increment(ref regions[0]);
+                await UThread.Yield();
+            }
+        });
+        Assert.True(tearDown == null, $"the teardown failed: {tearDown?.GetType().Name}: {tearDown?.Message}");
+        var e = Assert.IsType<ObjectDisposedException>(main);
+        Assert.Contains("torn down", e.Message);
+    }
+
     struct Nothing : IForBody
     {
         public void Execute(int lo, int hi, int worker) { }
