@@ -47,8 +47,7 @@ public static unsafe partial class SocketCalls
         if (fd < 0)
         {
             int errno = Marshal.GetLastPInvokeError();
-            // A connection that was reset before we took it is simply gone.
-            if (errno is EAGAIN or EINTR or ECONNABORTED) return -1;
+            if (errno is EAGAIN or EINTR || PendingConnectionFailed(errno)) return -1;
             throw new SocketCallException("accept4", errno);
         }
         int one = 1;
@@ -60,6 +59,18 @@ public static unsafe partial class SocketCalls
         }
         return fd;
     }
+
+    /// <summary>
+    /// True for an accept4 error that belongs to the pending connection, not to the listening socket: the connection
+    /// was aborted, or (Linux passes a pending network error of the new socket up through accept) the network failed
+    /// under it. accept(2) says to treat these like EAGAIN and try again; the listening socket is still good. Any other
+    /// error (EBADF, EMFILE, ENOBUFS, ...) is the listener's or the process's and ends the accept loop.
+    /// </summary>
+    internal static bool PendingConnectionFailed(int errno) =>
+        errno is ECONNABORTED or ENETDOWN or EPROTO or ENOPROTOOPT or EHOSTDOWN or ENONET or EHOSTUNREACH or EOPNOTSUPP or ENETUNREACH;
+
+    // Linux's errno values (asm-generic/errno.h) of accept(2)'s "treat like EAGAIN" list.
+    const int ENONET = 64, EPROTO = 71, ENOPROTOOPT = 92, EOPNOTSUPP = 95, ENETDOWN = 100, ENETUNREACH = 101, EHOSTDOWN = 112, EHOSTUNREACH = 113;
 
     /// <summary>Closes a descriptor this code opened (accept).</summary>
     public static void Close(int fd) => Epoll.close(fd);
