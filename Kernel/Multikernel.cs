@@ -117,6 +117,9 @@ public sealed class MultikernelSystem : IDisposable
     readonly UrpcBinding[] _memoryServerBindings;
     readonly PhysicalMemory? _memory;
     readonly MemoryServer? _memoryServer;
+    // Held by Shutdown from setting _shutDown until the cores have stopped and the channels are freed, so that a
+    // concurrent Shutdown neither frees anything twice nor returns before that.
+    readonly object _shutdownLock = new();
     bool _shutDown, _failureThrown;
 
     public IReadOnlyList<int> Cores { get; }
@@ -554,13 +557,23 @@ public sealed class MultikernelSystem : IDisposable
     /// <summary>
     /// Stops every core, joins its thread and frees all channels. A host call still waiting for its answer when the
     /// cores have stopped (e.g. on an agreement whose votes had not all arrived) fails with
-    /// <see cref="OperationCanceledException"/>. Throws if a core does not stop in time.
+    /// <see cref="OperationCanceledException"/>. Throws if a core does not stop in time. A call while another is under
+    /// way (a Ctrl-C handler and the program's own end) waits for that one to finish and then returns; a call after
+    /// it returns at once.
     /// </summary>
     public void Shutdown(TimeSpan? timeout = null)
     {
-        if (_shutDown) return;
-        _shutDown = true;
-        var t = timeout ?? TimeSpan.FromSeconds(10);
+        lock (_shutdownLock)
+        {
+            if (_shutDown) return;
+            Volatile.Write(ref _shutDown, true);
+            StopAndFree(timeout ?? TimeSpan.FromSeconds(10));
+        }
+    }
+
+    /// <summary>Shutdown's work, run once, under <see cref="_shutdownLock"/>, after the flag is set.</summary>
+    void StopAndFree(TimeSpan t)
+    {
         if (_processes != null)
         {
             var failure = _processes.Shutdown(t);

@@ -102,6 +102,40 @@ public class BootTests
             $"the call racing Shutdown was {(refused != null ? $"refused with {refused.GetType().Name}" : answered ? "answered" : "sent and never answered")}, not refused with ObjectDisposedException");
     }
 
+    /// <summary>
+    /// A second <see cref="MultikernelSystem.Shutdown"/> while a first is still under way (a Ctrl-C handler and the
+    /// program's own end) returns only once the cores have stopped, not at once while they still run. The test keeps
+    /// the first one waiting by holding core 0 in a host call until the second has had its chance to return.
+    /// </summary>
+    [Fact]
+    public void ASecondShutdownWaitsForTheFirstToStopTheCores()
+    {
+        var mk = MultikernelSystem.Boot(new MultikernelOptions { Cores = [CoreAffinity.AllowedCpus()[0]], WaitPolicy = new Multikernel.Urpc.WaitPolicy(20_000) });
+        using var held = new ManualResetEventSlim(false);
+        using var release = new ManualResetEventSlim(false);
+        var holding = mk.CallOn(0, _ => { held.Set(); release.Wait(); return 0; });
+        Assert.True(held.Wait(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken), "core 0 never ran the host call");
+        Exception? firstFault = null, secondFault = null;
+        bool? coreReleasedWhenSecondReturned = null;
+        var first = new Thread(() => { try { mk.Shutdown(); } catch (Exception e) { firstFault = e; } }) { IsBackground = true };
+        var second = new Thread(() =>
+        {
+            try { mk.Shutdown(); } catch (Exception e) { secondFault = e; }
+            coreReleasedWhenSecondReturned = release.IsSet;
+        }) { IsBackground = true };
+        first.Start();
+        Assert.True(SpinWait.SpinUntil(() => mk.IsShutDown, TimeSpan.FromSeconds(10)), "the first Shutdown never began");
+        second.Start();
+        SpinWait.SpinUntil(() => !second.IsAlive, TimeSpan.FromSeconds(1));
+        release.Set();
+        Assert.True(first.Join(TimeSpan.FromSeconds(20)), "the first Shutdown did not return");
+        Assert.True(second.Join(TimeSpan.FromSeconds(20)), "the second Shutdown did not return");
+        Assert.Null(firstFault);
+        Assert.Null(secondFault);
+        Assert.True(coreReleasedWhenSecondReturned == true, "the second Shutdown returned while core 0 was still running a host call (the first had not stopped the cores yet)");
+        Assert.Equal(0, BootedSystem.Wait(holding, 10));
+    }
+
     [Fact]
     public void BootOnCoreOutsideMaskIsAClearError()
     {
