@@ -181,59 +181,81 @@ public sealed class MultikernelSystem : IDisposable
         _hostPorts = new UrpcRing[n];
         _hostPortLocks = new object[n];
         _postedCalls = new List<HostCallRequest>[n];
+        _memoryServerBindings = new UrpcBinding[n];
         // Each core writes one broadcast buffer (slots on its node) that every other core reads (state on the reader's node).
         _broadcasts = new BroadcastChannel?[n];
-        if (n > 1)
-            for (int w = 0; w < n; w++)
-                _broadcasts[w] = new BroadcastChannel(o.BroadcastSlots, n - 1, Topology.NumaNodeOf(cores[w]),
-                    Enumerable.Range(0, n).Where(r => r != w).Select(r => Topology.NumaNodeOf(cores[r])).ToArray());
-        _memory = new PhysicalMemory(o.PhysicalMemoryBytes);
-        ulong coreRam = (ulong)o.CoreRamBytes;
-        ServerRam = (coreRam * (ulong)n, (ulong)o.PhysicalMemoryBytes - coreRam * (ulong)n);
-        var agreement = o.Agreement ?? MultikernelOptions.DefaultAgreement();
-        // Each core's RAM cache has a binding with the memory server on core 0 (boot makes them: the server exists from boot).
-        _memoryServerBindings = new UrpcBinding[n];
-        for (int i = 0; i < n; i++)
-            _memoryServerBindings[i] = UrpcBinding.Allocate(o.RingSlots, Topology.NumaNodeOf(cores[i]), Topology.NumaNodeOf(cores[0]));
-        for (int i = 0; i < n; i++)
+        try
         {
-            _drivers[i] = new CpuDriverThread(cores[i], i, o.WaitPolicy, o.BlockedVisitSlice);
-            _drivers[i].AttachCapabilities(new CapabilityDriver(i, Memory));
-            var readers = new BroadcastReceiver?[n];
-            for (int w = 0; w < n; w++)
-                if (w != i) readers[w] = _broadcasts[w]!.Reader(i < w ? i : i - 1);
-            _monitors[i] = new MonitorDispatcher(cores, Topology, new MonitorSetup
+            if (n > 1)
+                for (int w = 0; w < n; w++)
+                    _broadcasts[w] = new BroadcastChannel(o.BroadcastSlots, n - 1, Topology.NumaNodeOf(cores[w]),
+                        Enumerable.Range(0, n).Where(r => r != w).Select(r => Topology.NumaNodeOf(cores[r])).ToArray());
+            _memory = new PhysicalMemory(o.PhysicalMemoryBytes);
+            ulong coreRam = (ulong)o.CoreRamBytes;
+            ServerRam = (coreRam * (ulong)n, (ulong)o.PhysicalMemoryBytes - coreRam * (ulong)n);
+            var agreement = o.Agreement ?? MultikernelOptions.DefaultAgreement();
+            // Each core's RAM cache has a binding with the memory server on core 0 (boot makes them: the server exists from boot).
+            for (int i = 0; i < n; i++)
+                _memoryServerBindings[i] = UrpcBinding.Allocate(o.RingSlots, Topology.NumaNodeOf(cores[i]), Topology.NumaNodeOf(cores[0]));
+            for (int i = 0; i < n; i++)
             {
-                Program = o.Program,
-                RamBase = coreRam * (ulong)i,
-                RamBytes = coreRam,
-                Broadcast = _broadcasts[i],
-                BroadcastReaders = readers,
-                Grouping = o.Grouping,
-                Agreement = agreement,
-                TlbEntries = o.TlbEntries,
-                AgreementTransport = o.AgreementTransport,
-                MemoryServer = _memoryServerBindings[i].Client,
-                RefillBits = RamChunkBits,
-            });
-            _drivers[i].Adopt(_monitors[i]);
-            _hostPorts[i] = UrpcRing.Allocate(HostPortSlots, Topology.NumaNodeOf(cores[i]));
-            _hostPortLocks[i] = new object();
-            _postedCalls[i] = new List<HostCallRequest>();
-            _monitors[i].ConnectHost(_hostPorts[i].Receiver);
-        }
-        // The monitors' own bindings exist before any monitor runs, so boot makes them (Barrelfish's boot sets up
-        // the inter-monitor channels the same way); every later binding is a bind served by a monitor.
-        for (int i = 0; i < n; i++)
-            for (int j = i + 1; j < n; j++)
-            {
-                var b = UrpcBinding.Allocate(o.RingSlots, Topology.NumaNodeOf(cores[i]), Topology.NumaNodeOf(cores[j]));
-                _monitorBindings.Add(b);
-                _monitors[i].ConnectPeer(j, b.Client);
-                _monitors[j].ConnectPeer(i, b.Server);
+                _drivers[i] = new CpuDriverThread(cores[i], i, o.WaitPolicy, o.BlockedVisitSlice);
+                _drivers[i].AttachCapabilities(new CapabilityDriver(i, Memory));
+                var readers = new BroadcastReceiver?[n];
+                for (int w = 0; w < n; w++)
+                    if (w != i) readers[w] = _broadcasts[w]!.Reader(i < w ? i : i - 1);
+                _monitors[i] = new MonitorDispatcher(cores, Topology, new MonitorSetup
+                {
+                    Program = o.Program,
+                    RamBase = coreRam * (ulong)i,
+                    RamBytes = coreRam,
+                    Broadcast = _broadcasts[i],
+                    BroadcastReaders = readers,
+                    Grouping = o.Grouping,
+                    Agreement = agreement,
+                    TlbEntries = o.TlbEntries,
+                    AgreementTransport = o.AgreementTransport,
+                    MemoryServer = _memoryServerBindings[i].Client,
+                    RefillBits = RamChunkBits,
+                });
+                _drivers[i].Adopt(_monitors[i]);
+                _hostPorts[i] = UrpcRing.Allocate(HostPortSlots, Topology.NumaNodeOf(cores[i]));
+                _hostPortLocks[i] = new object();
+                _postedCalls[i] = new List<HostCallRequest>();
+                _monitors[i].ConnectHost(_hostPorts[i].Receiver);
             }
-        _memoryServer = new MemoryServer(ServerRam.Base, ServerRam.Bytes, RamChunkBits, _memoryServerBindings.Select(b => (UrpcEndpoint?)b.Server).ToArray());
-        _drivers[0].Adopt(MemoryServer);
+            // The monitors' own bindings exist before any monitor runs, so boot makes them (Barrelfish's boot sets up
+            // the inter-monitor channels the same way); every later binding is a bind served by a monitor.
+            for (int i = 0; i < n; i++)
+                for (int j = i + 1; j < n; j++)
+                {
+                    var b = UrpcBinding.Allocate(o.RingSlots, Topology.NumaNodeOf(cores[i]), Topology.NumaNodeOf(cores[j]));
+                    _monitorBindings.Add(b);
+                    _monitors[i].ConnectPeer(j, b.Client);
+                    _monitors[j].ConnectPeer(i, b.Server);
+                }
+            _memoryServer = new MemoryServer(ServerRam.Base, ServerRam.Bytes, RamChunkBits, _memoryServerBindings.Select(b => (UrpcEndpoint?)b.Server).ToArray());
+            _drivers[0].Adopt(MemoryServer);
+        }
+        catch
+        {
+            FreeUnstarted();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The constructor failed (e.g. the physical memory could not be reserved): frees every ring, buffer, block and
+    /// notifier it had made. No core has started, so nothing else holds them.
+    /// </summary>
+    void FreeUnstarted()
+    {
+        foreach (var b in _monitorBindings) b.Dispose();
+        foreach (var b in _broadcasts) b?.Dispose();
+        foreach (var b in _memoryServerBindings) b?.Dispose();
+        _memory?.Dispose();
+        foreach (var p in _hostPorts) p?.Dispose();
+        foreach (var d in _drivers) d?.Dispose();
     }
 
     /// <summary>

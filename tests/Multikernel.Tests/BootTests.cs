@@ -136,6 +136,25 @@ public class BootTests
         Assert.Equal(0, BootedSystem.Wait(holding, 10));
     }
 
+    /// <summary>
+    /// A boot that fails while it makes the cores' channels and memory (here: this machine will not reserve 2^40 bytes
+    /// of simulated physical memory) fails with the allocation's error and leaves nothing mapped: the broadcast buffers
+    /// made before the physical memory are freed again. Skipped where the host would grant the reservation.
+    /// </summary>
+    [Fact]
+    public unsafe void ABootThatCannotReserveItsPhysicalMemoryLeavesNothingMapped()
+    {
+        var cpus = CoreAffinity.AllowedCpus();
+        Assert.SkipWhen(cpus.Count < 2, "needs two cores: their broadcast buffers are made before the physical memory");
+        nuint bytes = unchecked((nuint)PhysicalMemory.MaxBytes);
+        nint probe = LinuxVm.mmap(0, bytes, LinuxVm.PROT_READ | LinuxVm.PROT_WRITE, LinuxVm.MAP_PRIVATE | LinuxVm.MAP_ANONYMOUS, -1, 0);
+        if (probe != -1) LinuxVm.munmap(probe, bytes);
+        Assert.SkipWhen(probe != -1, "this host grants a 1 TiB private mapping (overcommit), so the boot would not fail where the test needs it to");
+        long before = NativeBlock.LiveBytes;
+        Assert.Throws<OutOfMemoryException>(() => MultikernelSystem.Boot(new MultikernelOptions { Cores = [cpus[0], cpus[1]], PhysicalMemoryBytes = PhysicalMemory.MaxBytes }));
+        Assert.Equal(before, NativeBlock.LiveBytes);
+    }
+
     [Fact]
     public void BootOnCoreOutsideMaskIsAClearError()
     {
