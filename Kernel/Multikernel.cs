@@ -496,8 +496,13 @@ public sealed class MultikernelSystem : IDisposable
         lock (_hostPortLocks[core])
         {
             ObjectDisposedException.ThrowIf(_shutDown, this);
-            var message = new MonitorMessages.HostCall(ObjectHandle.Pass(call));
-            _hostPorts[core].Sender.Send(in message);
+            nint handle = ObjectHandle.Pass(call);
+            var message = new MonitorMessages.HostCall(handle);
+            if (!SendUnlessShutDown(_hostPorts[core].Sender, in message))
+            {
+                ObjectHandle.Take<HostCallRequest>(handle);
+                throw new ObjectDisposedException(nameof(MultikernelSystem), $"the multikernel began to shut down while core #{core}'s host port was full");
+            }
             var posted = _postedCalls[core];
             if (posted.Count >= PostedCallsPruneAt && posted.Count == posted.Capacity) posted.RemoveAll(static c => c.IsCompleted);
             posted.Add(call);
@@ -509,6 +514,44 @@ public sealed class MultikernelSystem : IDisposable
 
     /// <summary>The lock that orders core <paramref name="core"/>'s host port messages (thread mode; tests order a call against <see cref="Shutdown"/> with it).</summary>
     internal object HostPortLock(int core) => _hostPortLocks[core];
+
+    /// <summary>
+    /// Sends <paramref name="message"/> into a ring into a core, waiting while the ring is full, or returns false once
+    /// <see cref="Shutdown"/> has begun (the core may never read again). For senders holding that core's
+    /// <see cref="HostPortLock"/>: Shutdown gives up on a port it cannot use in time and then waits for that lock
+    /// before it frees any ring, so such a sender must let go of it.
+    /// </summary>
+    internal bool SendUnlessShutDown<T>(UrpcSender sender, in T message) where T : struct, IUrpcMessage<T>
+    {
+        while (!sender.TrySend(in message))
+        {
+            if (IsShutDown) return false;
+            Thread.SpinWait(1);
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// Sends the stop message into core <paramref name="core"/>'s host port under its lock, giving up (false) when the
+    /// lock stays taken or the port stays full (the core reads nothing) for <paramref name="within"/>.
+    /// </summary>
+    bool TrySendStop(int core, TimeSpan within)
+    {
+        var clock = Stopwatch.StartNew();
+        if (!System.Threading.Monitor.TryEnter(_hostPortLocks[core], within > TimeSpan.Zero ? within : TimeSpan.Zero)) return false;
+        try
+        {
+            var sender = _hostPorts[core].Sender;
+            var spin = new SpinWait();
+            while (!sender.TrySend(new MonitorMessages.Shutdown()))
+            {
+                if (clock.Elapsed >= within) return false;
+                spin.SpinOnce();
+            }
+            return true;
+        }
+        finally { System.Threading.Monitor.Exit(_hostPortLocks[core]); }
+    }
 
     /// <summary>
     /// Starts a dispatcher on core index <paramref name="core"/> from the image registered as <paramref name="image"/>
@@ -579,7 +622,9 @@ public sealed class MultikernelSystem : IDisposable
     /// <summary>
     /// Stops every core, joins its thread and frees all channels. A host call still waiting for its answer when the
     /// cores have stopped (e.g. on an agreement whose votes had not all arrived) fails with
-    /// <see cref="OperationCanceledException"/>. Throws if a core does not stop in time. A call while another is under
+    /// <see cref="OperationCanceledException"/>. Throws if a core does not stop in time, also when a core reads nothing
+    /// and its host port is full: the stop message is given up after the timeout and the core told to stop directly,
+    /// and a host call waiting for room in that port is refused with <see cref="ObjectDisposedException"/>. A call while another is under
     /// way (a Ctrl-C handler and the program's own end) waits for that one to finish and then returns; a call after
     /// it returns at once.
     /// </summary>
@@ -606,17 +651,27 @@ public sealed class MultikernelSystem : IDisposable
             }
             return;
         }
+        var clock = Stopwatch.StartNew();
         for (int i = 0; i < _drivers.Length; i++)
-            lock (_hostPortLocks[i]) _hostPorts[i].Sender.Send(new MonitorMessages.Shutdown());
+            if (!TrySendStop(i, t - clock.Elapsed))
+            {
+                // The core has read nothing for the whole timeout (its port stayed full, or a sender holding its lock
+                // waited on it): stop it directly; the host calls in its port are abandoned below once it has stopped.
+                _drivers[i].RequestStop();
+                _drivers[i].Notifier.Wake();
+            }
         var stuck = _drivers.Where(d => !d.Join(t)).Select(d => d.Core).ToList();
         if (stuck.Count > 0)
             throw new TimeoutException($"cores {string.Join(',', stuck)} did not stop within {t.TotalSeconds} s; their memory is not freed");
+        // Every sender into a host port holds its lock and lets go once it sees the flag; taking each lock waits for
+        // the last of them, so that no ring is freed under one.
         for (int i = 0; i < _postedCalls.Length; i++)
-        {
-            foreach (var call in _postedCalls[i])
-                call.Abandon(new OperationCanceledException($"the multikernel shut down before core #{i} answered this host call"));
-            _postedCalls[i].Clear();
-        }
+            lock (_hostPortLocks[i])
+            {
+                foreach (var call in _postedCalls[i])
+                    call.Abandon(new OperationCanceledException($"the multikernel shut down before core #{i} answered this host call"));
+                _postedCalls[i].Clear();
+            }
         foreach (var m in _monitors) m.FreeChannels();
         foreach (var b in _monitorBindings) b.Dispose();
         foreach (var b in _broadcasts) b?.Dispose();

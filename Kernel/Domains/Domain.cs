@@ -262,8 +262,12 @@ public sealed class Domain : IAsyncDisposable, IDisposable
             ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
             if (_system.IsShutDown)
                 throw new ObjectDisposedException(ToString(), "the multikernel this domain ran on has shut down (and freed the domain's channels); dispose domains before their system");
-            var message = new DomainMessages.HostStartMain(ObjectHandle.Pass(request));
-            _hostPort.Send(in message);
+            nint handle = ObjectHandle.Pass(request);
+            if (!_system.SendUnlessShutDown(_hostPort, new DomainMessages.HostStartMain(handle)))
+            {
+                ObjectHandle.Take<MainThreadRequest>(handle);
+                throw new ObjectDisposedException(ToString(), "the multikernel this domain runs on began to shut down while the domain's host port was full");
+            }
         }
         return request.Task;
     }
@@ -359,9 +363,10 @@ public sealed class Domain : IAsyncDisposable, IDisposable
         lock (_system.HostPortLock(CoreIndices[0]))
         {
             if (_system.IsShutDown) return false;
-            var message = new DomainMessages.HostStop(ObjectHandle.Pass(left));
-            _hostPort.Send(in message);
-            return true;
+            nint handle = ObjectHandle.Pass(left);
+            if (_system.SendUnlessShutDown(_hostPort, new DomainMessages.HostStop(handle))) return true;
+            ObjectHandle.Take<TaskCompletionSource>(handle);
+            return false;
         }
     }
 

@@ -155,6 +155,42 @@ public class BootTests
         Assert.Equal(before, NativeBlock.LiveBytes);
     }
 
+    /// <summary>
+    /// Shutdown keeps to its timeout when a core reads nothing and its host port is full: a host call that finds the
+    /// port full waits there (holding the port's lock) and the stop message has no room either. Shutdown then stops
+    /// the core directly, the waiting call is refused, and Shutdown reports the core that did not stop in time; the
+    /// core stops as soon as it is free again. The test holds core 0 in a host call and fills its port from a thread.
+    /// </summary>
+    [Fact]
+    public void ShutdownKeepsItsTimeoutWhenACoreReadsNothingAndItsHostPortIsFull()
+    {
+        var mk = MultikernelSystem.Boot(new MultikernelOptions { Cores = [CoreAffinity.AllowedCpus()[0]], WaitPolicy = new Multikernel.Urpc.WaitPolicy(20_000), PhysicalMemoryBytes = 8 << 20 });
+        var held = new ManualResetEventSlim(false);
+        var release = new ManualResetEventSlim(false);   // never disposed: a core may be left waiting on it
+        var holding = mk.CallOn(0, _ => { held.Set(); release.Wait(); return 0; });
+        Assert.True(held.Wait(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken), "core 0 never ran the host call");
+        int posted = 0;
+        Exception? posterFault = null, shutdownFault = null;
+        var poster = new Thread(() =>
+        {
+            try { for (int i = 0; i < 64; i++) { mk.CallOn(0, _ => 1); Interlocked.Increment(ref posted); } }
+            catch (Exception e) { posterFault = e; }
+        }) { IsBackground = true };
+        poster.Start();
+        int last;
+        do { last = Volatile.Read(ref posted); Thread.Sleep(100); } while (Volatile.Read(ref posted) != last);
+        Assert.True(poster.IsAlive && last < 64, $"the host port never filled ({last} calls posted)");
+        var stopper = new Thread(() => { try { mk.Shutdown(TimeSpan.FromSeconds(1)); } catch (Exception e) { shutdownFault = e; } }) { IsBackground = true };
+        stopper.Start();
+        bool returned = stopper.Join(TimeSpan.FromSeconds(20));
+        release.Set();
+        Assert.True(returned, $"Shutdown with a 1 s timeout had not returned after 20 s ({last} calls posted into core 0's full host port)");
+        Assert.True(shutdownFault is TimeoutException, $"Shutdown ended with {shutdownFault?.GetType().Name ?? "no error"}, not a TimeoutException naming the core");
+        Assert.True(poster.Join(TimeSpan.FromSeconds(10)), "the call waiting on the full port never returned");
+        Assert.True(posterFault is ObjectDisposedException, $"the call waiting on the full port ended with {posterFault?.GetType().Name ?? "no error"}, not ObjectDisposedException");
+        Assert.Equal(0, BootedSystem.Wait(holding, 10));
+    }
+
     [Fact]
     public void BootOnCoreOutsideMaskIsAClearError()
     {
