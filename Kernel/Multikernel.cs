@@ -56,8 +56,9 @@ public sealed record MultikernelOptions
     public long FrameBytes { get; init; } = 16L << 20;
 
     /// <summary>
-    /// Size of the simulated physical memory that capabilities name (a multiple of 4 KiB). Reserved at boot and
-    /// touched only where objects are retyped.
+    /// Size of the simulated physical memory that capabilities name (a multiple of 64 KiB). Allocated at boot with
+    /// every page faulted in (a <see cref="NativeBlock"/>, first touched by the booting thread), so a boot commits all
+    /// of it at once, whatever the objects later retyped from it use.
     /// </summary>
     public long PhysicalMemoryBytes { get; init; } = 256L << 20;
     /// <summary>RAM each core's monitor starts with (its first RAM capability, a multiple of 64 KiB); the rest of physical memory goes to the memory server on core 0.</summary>
