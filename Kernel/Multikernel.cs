@@ -56,8 +56,9 @@ public sealed record MultikernelOptions
     public long FrameBytes { get; init; } = 16L << 20;
 
     /// <summary>
-    /// Size of the simulated physical memory that capabilities name (a multiple of 4 KiB). Reserved at boot and
-    /// touched only where objects are retyped.
+    /// Size of the simulated physical memory that capabilities name (a multiple of 64 KiB). Allocated at boot with
+    /// every page faulted in (a <see cref="NativeBlock"/>, first touched by the booting thread), so a boot commits all
+    /// of it at once, whatever the objects later retyped from it use.
     /// </summary>
     public long PhysicalMemoryBytes { get; init; } = 256L << 20;
     /// <summary>RAM each core's monitor starts with (its first RAM capability, a multiple of 64 KiB); the rest of physical memory goes to the memory server on core 0.</summary>
@@ -117,6 +118,9 @@ public sealed class MultikernelSystem : IDisposable
     readonly UrpcBinding[] _memoryServerBindings;
     readonly PhysicalMemory? _memory;
     readonly MemoryServer? _memoryServer;
+    // Held by Shutdown from setting _shutDown until the cores have stopped and the channels are freed, so that a
+    // concurrent Shutdown neither frees anything twice nor returns before that.
+    readonly object _shutdownLock = new();
     bool _shutDown, _failureThrown;
 
     public IReadOnlyList<int> Cores { get; }
@@ -178,59 +182,81 @@ public sealed class MultikernelSystem : IDisposable
         _hostPorts = new UrpcRing[n];
         _hostPortLocks = new object[n];
         _postedCalls = new List<HostCallRequest>[n];
+        _memoryServerBindings = new UrpcBinding[n];
         // Each core writes one broadcast buffer (slots on its node) that every other core reads (state on the reader's node).
         _broadcasts = new BroadcastChannel?[n];
-        if (n > 1)
-            for (int w = 0; w < n; w++)
-                _broadcasts[w] = new BroadcastChannel(o.BroadcastSlots, n - 1, Topology.NumaNodeOf(cores[w]),
-                    Enumerable.Range(0, n).Where(r => r != w).Select(r => Topology.NumaNodeOf(cores[r])).ToArray());
-        _memory = new PhysicalMemory(o.PhysicalMemoryBytes);
-        ulong coreRam = (ulong)o.CoreRamBytes;
-        ServerRam = (coreRam * (ulong)n, (ulong)o.PhysicalMemoryBytes - coreRam * (ulong)n);
-        var agreement = o.Agreement ?? MultikernelOptions.DefaultAgreement();
-        // Each core's RAM cache has a binding with the memory server on core 0 (boot makes them: the server exists from boot).
-        _memoryServerBindings = new UrpcBinding[n];
-        for (int i = 0; i < n; i++)
-            _memoryServerBindings[i] = UrpcBinding.Allocate(o.RingSlots, Topology.NumaNodeOf(cores[i]), Topology.NumaNodeOf(cores[0]));
-        for (int i = 0; i < n; i++)
+        try
         {
-            _drivers[i] = new CpuDriverThread(cores[i], i, o.WaitPolicy, o.BlockedVisitSlice);
-            _drivers[i].AttachCapabilities(new CapabilityDriver(i, Memory));
-            var readers = new BroadcastReceiver?[n];
-            for (int w = 0; w < n; w++)
-                if (w != i) readers[w] = _broadcasts[w]!.Reader(i < w ? i : i - 1);
-            _monitors[i] = new MonitorDispatcher(cores, Topology, new MonitorSetup
+            if (n > 1)
+                for (int w = 0; w < n; w++)
+                    _broadcasts[w] = new BroadcastChannel(o.BroadcastSlots, n - 1, Topology.NumaNodeOf(cores[w]),
+                        Enumerable.Range(0, n).Where(r => r != w).Select(r => Topology.NumaNodeOf(cores[r])).ToArray());
+            _memory = new PhysicalMemory(o.PhysicalMemoryBytes);
+            ulong coreRam = (ulong)o.CoreRamBytes;
+            ServerRam = (coreRam * (ulong)n, (ulong)o.PhysicalMemoryBytes - coreRam * (ulong)n);
+            var agreement = o.Agreement ?? MultikernelOptions.DefaultAgreement();
+            // Each core's RAM cache has a binding with the memory server on core 0 (boot makes them: the server exists from boot).
+            for (int i = 0; i < n; i++)
+                _memoryServerBindings[i] = UrpcBinding.Allocate(o.RingSlots, Topology.NumaNodeOf(cores[i]), Topology.NumaNodeOf(cores[0]));
+            for (int i = 0; i < n; i++)
             {
-                Program = o.Program,
-                RamBase = coreRam * (ulong)i,
-                RamBytes = coreRam,
-                Broadcast = _broadcasts[i],
-                BroadcastReaders = readers,
-                Grouping = o.Grouping,
-                Agreement = agreement,
-                TlbEntries = o.TlbEntries,
-                AgreementTransport = o.AgreementTransport,
-                MemoryServer = _memoryServerBindings[i].Client,
-                RefillBits = RamChunkBits,
-            });
-            _drivers[i].Adopt(_monitors[i]);
-            _hostPorts[i] = UrpcRing.Allocate(HostPortSlots, Topology.NumaNodeOf(cores[i]));
-            _hostPortLocks[i] = new object();
-            _postedCalls[i] = new List<HostCallRequest>();
-            _monitors[i].ConnectHost(_hostPorts[i].Receiver);
-        }
-        // The monitors' own bindings exist before any monitor runs, so boot makes them (Barrelfish's boot sets up
-        // the inter-monitor channels the same way); every later binding is a bind served by a monitor.
-        for (int i = 0; i < n; i++)
-            for (int j = i + 1; j < n; j++)
-            {
-                var b = UrpcBinding.Allocate(o.RingSlots, Topology.NumaNodeOf(cores[i]), Topology.NumaNodeOf(cores[j]));
-                _monitorBindings.Add(b);
-                _monitors[i].ConnectPeer(j, b.Client);
-                _monitors[j].ConnectPeer(i, b.Server);
+                _drivers[i] = new CpuDriverThread(cores[i], i, o.WaitPolicy, o.BlockedVisitSlice);
+                _drivers[i].AttachCapabilities(new CapabilityDriver(i, Memory));
+                var readers = new BroadcastReceiver?[n];
+                for (int w = 0; w < n; w++)
+                    if (w != i) readers[w] = _broadcasts[w]!.Reader(i < w ? i : i - 1);
+                _monitors[i] = new MonitorDispatcher(cores, Topology, new MonitorSetup
+                {
+                    Program = o.Program,
+                    RamBase = coreRam * (ulong)i,
+                    RamBytes = coreRam,
+                    Broadcast = _broadcasts[i],
+                    BroadcastReaders = readers,
+                    Grouping = o.Grouping,
+                    Agreement = agreement,
+                    TlbEntries = o.TlbEntries,
+                    AgreementTransport = o.AgreementTransport,
+                    MemoryServer = _memoryServerBindings[i].Client,
+                    RefillBits = RamChunkBits,
+                });
+                _drivers[i].Adopt(_monitors[i]);
+                _hostPorts[i] = UrpcRing.Allocate(HostPortSlots, Topology.NumaNodeOf(cores[i]));
+                _hostPortLocks[i] = new object();
+                _postedCalls[i] = new List<HostCallRequest>();
+                _monitors[i].ConnectHost(_hostPorts[i].Receiver);
             }
-        _memoryServer = new MemoryServer(ServerRam.Base, ServerRam.Bytes, RamChunkBits, _memoryServerBindings.Select(b => (UrpcEndpoint?)b.Server).ToArray());
-        _drivers[0].Adopt(MemoryServer);
+            // The monitors' own bindings exist before any monitor runs, so boot makes them (Barrelfish's boot sets up
+            // the inter-monitor channels the same way); every later binding is a bind served by a monitor.
+            for (int i = 0; i < n; i++)
+                for (int j = i + 1; j < n; j++)
+                {
+                    var b = UrpcBinding.Allocate(o.RingSlots, Topology.NumaNodeOf(cores[i]), Topology.NumaNodeOf(cores[j]));
+                    _monitorBindings.Add(b);
+                    _monitors[i].ConnectPeer(j, b.Client);
+                    _monitors[j].ConnectPeer(i, b.Server);
+                }
+            _memoryServer = new MemoryServer(ServerRam.Base, ServerRam.Bytes, RamChunkBits, _memoryServerBindings.Select(b => (UrpcEndpoint?)b.Server).ToArray());
+            _drivers[0].Adopt(MemoryServer);
+        }
+        catch
+        {
+            FreeUnstarted();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The constructor failed (e.g. the physical memory could not be reserved): frees every ring, buffer, block and
+    /// notifier it had made. No core has started, so nothing else holds them.
+    /// </summary>
+    void FreeUnstarted()
+    {
+        foreach (var b in _monitorBindings) b.Dispose();
+        foreach (var b in _broadcasts) b?.Dispose();
+        foreach (var b in _memoryServerBindings) b?.Dispose();
+        _memory?.Dispose();
+        foreach (var p in _hostPorts) p?.Dispose();
+        foreach (var d in _drivers) d?.Dispose();
     }
 
     /// <summary>
@@ -471,8 +497,13 @@ public sealed class MultikernelSystem : IDisposable
         lock (_hostPortLocks[core])
         {
             ObjectDisposedException.ThrowIf(_shutDown, this);
-            var message = new MonitorMessages.HostCall(ObjectHandle.Pass(call));
-            _hostPorts[core].Sender.Send(in message);
+            nint handle = ObjectHandle.Pass(call);
+            var message = new MonitorMessages.HostCall(handle);
+            if (!SendUnlessShutDown(_hostPorts[core].Sender, in message))
+            {
+                ObjectHandle.Take<HostCallRequest>(handle);
+                throw new ObjectDisposedException(nameof(MultikernelSystem), $"the multikernel began to shut down while core #{core}'s host port was full");
+            }
             var posted = _postedCalls[core];
             if (posted.Count >= PostedCallsPruneAt && posted.Count == posted.Capacity) posted.RemoveAll(static c => c.IsCompleted);
             posted.Add(call);
@@ -484,6 +515,44 @@ public sealed class MultikernelSystem : IDisposable
 
     /// <summary>The lock that orders core <paramref name="core"/>'s host port messages (thread mode; tests order a call against <see cref="Shutdown"/> with it).</summary>
     internal object HostPortLock(int core) => _hostPortLocks[core];
+
+    /// <summary>
+    /// Sends <paramref name="message"/> into a ring into a core, waiting while the ring is full, or returns false once
+    /// <see cref="Shutdown"/> has begun (the core may never read again). For senders holding that core's
+    /// <see cref="HostPortLock"/>: Shutdown gives up on a port it cannot use in time and then waits for that lock
+    /// before it frees any ring, so such a sender must let go of it.
+    /// </summary>
+    internal bool SendUnlessShutDown<T>(UrpcSender sender, in T message) where T : struct, IUrpcMessage<T>
+    {
+        while (!sender.TrySend(in message))
+        {
+            if (IsShutDown) return false;
+            Thread.SpinWait(1);
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// Sends the stop message into core <paramref name="core"/>'s host port under its lock, giving up (false) when the
+    /// lock stays taken or the port stays full (the core reads nothing) for <paramref name="within"/>.
+    /// </summary>
+    bool TrySendStop(int core, TimeSpan within)
+    {
+        var clock = Stopwatch.StartNew();
+        if (!System.Threading.Monitor.TryEnter(_hostPortLocks[core], within > TimeSpan.Zero ? within : TimeSpan.Zero)) return false;
+        try
+        {
+            var sender = _hostPorts[core].Sender;
+            var spin = new SpinWait();
+            while (!sender.TrySend(new MonitorMessages.Shutdown()))
+            {
+                if (clock.Elapsed >= within) return false;
+                spin.SpinOnce();
+            }
+            return true;
+        }
+        finally { System.Threading.Monitor.Exit(_hostPortLocks[core]); }
+    }
 
     /// <summary>
     /// Starts a dispatcher on core index <paramref name="core"/> from the image registered as <paramref name="image"/>
@@ -554,13 +623,25 @@ public sealed class MultikernelSystem : IDisposable
     /// <summary>
     /// Stops every core, joins its thread and frees all channels. A host call still waiting for its answer when the
     /// cores have stopped (e.g. on an agreement whose votes had not all arrived) fails with
-    /// <see cref="OperationCanceledException"/>. Throws if a core does not stop in time.
+    /// <see cref="OperationCanceledException"/>. Throws if a core does not stop in time, also when a core reads nothing
+    /// and its host port is full: the stop message is given up after the timeout and the core told to stop directly,
+    /// and a host call waiting for room in that port is refused with <see cref="ObjectDisposedException"/>. A call while another is under
+    /// way (a Ctrl-C handler and the program's own end) waits for that one to finish and then returns; a call after
+    /// it returns at once.
     /// </summary>
     public void Shutdown(TimeSpan? timeout = null)
     {
-        if (_shutDown) return;
-        _shutDown = true;
-        var t = timeout ?? TimeSpan.FromSeconds(10);
+        lock (_shutdownLock)
+        {
+            if (_shutDown) return;
+            Volatile.Write(ref _shutDown, true);
+            StopAndFree(timeout ?? TimeSpan.FromSeconds(10));
+        }
+    }
+
+    /// <summary>Shutdown's work, run once, under <see cref="_shutdownLock"/>, after the flag is set.</summary>
+    void StopAndFree(TimeSpan t)
+    {
         if (_processes != null)
         {
             var failure = _processes.Shutdown(t);
@@ -571,17 +652,27 @@ public sealed class MultikernelSystem : IDisposable
             }
             return;
         }
+        var clock = Stopwatch.StartNew();
         for (int i = 0; i < _drivers.Length; i++)
-            lock (_hostPortLocks[i]) _hostPorts[i].Sender.Send(new MonitorMessages.Shutdown());
+            if (!TrySendStop(i, t - clock.Elapsed))
+            {
+                // The core has read nothing for the whole timeout (its port stayed full, or a sender holding its lock
+                // waited on it): stop it directly; the host calls in its port are abandoned below once it has stopped.
+                _drivers[i].RequestStop();
+                _drivers[i].Notifier.Wake();
+            }
         var stuck = _drivers.Where(d => !d.Join(t)).Select(d => d.Core).ToList();
         if (stuck.Count > 0)
             throw new TimeoutException($"cores {string.Join(',', stuck)} did not stop within {t.TotalSeconds} s; their memory is not freed");
+        // Every sender into a host port holds its lock and lets go once it sees the flag; taking each lock waits for
+        // the last of them, so that no ring is freed under one.
         for (int i = 0; i < _postedCalls.Length; i++)
-        {
-            foreach (var call in _postedCalls[i])
-                call.Abandon(new OperationCanceledException($"the multikernel shut down before core #{i} answered this host call"));
-            _postedCalls[i].Clear();
-        }
+            lock (_hostPortLocks[i])
+            {
+                foreach (var call in _postedCalls[i])
+                    call.Abandon(new OperationCanceledException($"the multikernel shut down before core #{i} answered this host call"));
+                _postedCalls[i].Clear();
+            }
         foreach (var m in _monitors) m.FreeChannels();
         foreach (var b in _monitorBindings) b.Dispose();
         foreach (var b in _broadcasts) b?.Dispose();

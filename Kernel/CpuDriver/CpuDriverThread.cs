@@ -150,7 +150,7 @@ public sealed class CpuDriverThread : IDisposable
         _thread.Start();
     }
 
-    /// <summary>Asks the loop to stop after its current round. Called by the monitor on its own core.</summary>
+    /// <summary>Asks the loop to stop after its current round. Called by the monitor on its own core, or by the system's Shutdown from the host when the core has read nothing for its timeout.</summary>
     public void RequestStop() => _stopRequested = true;
 
     public bool Join(TimeSpan timeout) => _thread == null || _thread.Join(timeout);

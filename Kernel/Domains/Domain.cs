@@ -31,7 +31,6 @@ public sealed class Domain : IAsyncDisposable, IDisposable
     readonly DomainOptions _options;
     readonly List<UrpcBinding> _bindings = new();
     readonly UrpcSender _hostPort;
-    readonly object _hostPortLock = new();
     readonly DomainDispatcher?[] _dispatchers;
     readonly MultikernelSystem _system;
     LayerTable _layers = LayerTable.Empty;
@@ -255,15 +254,20 @@ public sealed class Domain : IAsyncDisposable, IDisposable
     {
         ArgumentNullException.ThrowIfNull(main);
         var request = new MainThreadRequest<T>(main);
-        lock (_hostPortLock)
+        // The home core's host port lock orders the domain's host port messages and this check against Shutdown
+        // (see TrySendToHostPort): a request is either ahead of the stop message in the ring (dispatcher 0 handles it
+        // before it leaves) or refused, never left unread nor written into a ring the system has freed.
+        lock (_system.HostPortLock(CoreIndices[0]))
         {
-            // Checked under the lock that orders the host port's messages: a request is either ahead of the stop
-            // message in the ring (dispatcher 0 handles it before it leaves) or refused, never left unread.
             ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
             if (_system.IsShutDown)
                 throw new ObjectDisposedException(ToString(), "the multikernel this domain ran on has shut down (and freed the domain's channels); dispose domains before their system");
-            var message = new DomainMessages.HostStartMain(ObjectHandle.Pass(request));
-            _hostPort.Send(in message);
+            nint handle = ObjectHandle.Pass(request);
+            if (!_system.SendUnlessShutDown(_hostPort, new DomainMessages.HostStartMain(handle)))
+            {
+                ObjectHandle.Take<MainThreadRequest>(handle);
+                throw new ObjectDisposedException(ToString(), "the multikernel this domain runs on began to shut down while the domain's host port was full");
+            }
         }
         return request.Task;
     }
@@ -281,40 +285,107 @@ public sealed class Domain : IAsyncDisposable, IDisposable
     /// <summary>
     /// Tears the domain down: dispatcher 0 tells the others to leave, each releases its channels and leaves its core
     /// (by URPC, on its own core thread), then the host frees the binding memory. Threads still running are
-    /// abandoned and a main thread that has not finished fails. Dispose domains before the system they run on.
+    /// abandoned and a main thread that has not finished fails. Dispose domains before the system they run on; if the
+    /// system shuts down first, or while this runs, the teardown waits until every core of the domain has stopped (or
+    /// its dispatcher has left) and ends without error: the domain went down with its cores, and no ring is freed
+    /// while a core of the domain may still poll it.
     /// Throws <see cref="InvalidOperationException"/>, once the rest of the teardown is done, if the address space's
     /// rows could not be released from the monitors' replicas.
     /// </summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
-        bool rowsReleased = true;
-        if (!_dispatchers.Any(d => d is { SystemStopped: true }))
+        if (_system.IsShutDown)
         {
-            var unsettled = _system.CallOnAsync<bool>(CoreIndices[0], (m, done) => Unsettle(m, done));
-            if (await Task.WhenAny(unsettled, Task.Delay(_options.StopTimeout)).ConfigureAwait(false) != unsettled)
-                throw new TimeoutException($"domain {Id}: the monitors did not remove it from their tables within {_options.StopTimeout.TotalSeconds} s");
-            rowsReleased = await unsettled.ConfigureAwait(false);
-            var left = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            var message = new DomainMessages.HostStop(ObjectHandle.Pass(left));
-            lock (_hostPortLock) _hostPort.Send(in message);
-            var timeout = _options.StopTimeout;
-            if (await Task.WhenAny(left.Task, Task.Delay(timeout)).ConfigureAwait(false) != left.Task)
-                throw new TimeoutException($"domain {Id} did not stop within {timeout.TotalSeconds} s (a dispatcher is stuck in user code?); its channel memory is not freed");
-            // Dispatcher 0 left after every peer said so; wait for each peer's last channel access to be behind it.
-            var deadline = DateTime.UtcNow + timeout;
-            while (!_dispatchers.All(d => d!.HasLeft))
-            {
-                if (DateTime.UtcNow > deadline)
-                    throw new TimeoutException($"domain {Id}: a dispatcher did not leave within {timeout.TotalSeconds} s; its channel memory is not freed");
-                await Task.Delay(1).ConfigureAwait(false);
-            }
-            ReleaseUnreadMessages();
+            await StopWithSystemAsync().ConfigureAwait(false);
+            return;
         }
+        Task<bool> unsettled;
+        try { unsettled = _system.CallOnAsync<bool>(CoreIndices[0], (m, done) => Unsettle(m, done)); }
+        catch (ObjectDisposedException) when (_system.IsShutDown)
+        {
+            await StopWithSystemAsync().ConfigureAwait(false);
+            return;
+        }
+        if (await Task.WhenAny(unsettled, Task.Delay(_options.StopTimeout)).ConfigureAwait(false) != unsettled)
+            throw new TimeoutException($"domain {Id}: the monitors did not remove it from their tables within {_options.StopTimeout.TotalSeconds} s");
+        bool rowsReleased;
+        try { rowsReleased = await unsettled.ConfigureAwait(false); }
+        catch (OperationCanceledException) when (_system.IsShutDown)
+        {
+            await StopWithSystemAsync().ConfigureAwait(false);
+            return;
+        }
+        var left = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!TrySendToHostPort(left))
+        {
+            await StopWithSystemAsync().ConfigureAwait(false);
+            return;
+        }
+        // Dispatcher 0 completes `left` once every peer has said it left; then wait for each peer's last channel
+        // access to be behind it. A shutdown of the system meanwhile stops the cores before they all leave.
+        var timeout = _options.StopTimeout;
+        var deadline = DateTime.UtcNow + timeout;
+        while (!left.Task.IsCompleted || !_dispatchers.All(d => d!.HasLeft))
+        {
+            if (_system.IsShutDown)
+            {
+                await StopWithSystemAsync().ConfigureAwait(false);
+                return;
+            }
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException(left.Task.IsCompleted
+                    ? $"domain {Id}: a dispatcher did not leave within {timeout.TotalSeconds} s; its channel memory is not freed"
+                    : $"domain {Id} did not stop within {timeout.TotalSeconds} s (a dispatcher is stuck in user code?); its channel memory is not freed");
+            if (left.Task.IsCompleted) await Task.Delay(1).ConfigureAwait(false);
+            else await Task.WhenAny(left.Task, Task.Delay(ShutdownCheckInterval)).ConfigureAwait(false);
+        }
+        // Under the home core's host port lock, while the system has not begun to shut down, it cannot free the rings.
+        lock (_system.HostPortLock(CoreIndices[0]))
+            if (!_system.IsShutDown) ReleaseUnreadMessages();
         // Free the rings now rather than when the system shuts down (the monitors that made them skip freed ones).
         foreach (var b in _bindings) b.Dispose();
         if (!rowsReleased)
             throw new InvalidOperationException($"domain {Id}: the release of its address space's rows from the monitors' address-space table aborted {ReleaseAttempts} times; the rows stay in every replica");
+    }
+
+    /// <summary>How often a teardown waiting for dispatcher 0 checks whether the system has begun to shut down.</summary>
+    static readonly TimeSpan ShutdownCheckInterval = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>
+    /// Sends the domain's stop request (completing <paramref name="left"/> when dispatcher 0 has left) into its host
+    /// port, or returns false once the system has begun to shut down. Under the home core's host port lock, which
+    /// Shutdown takes to stop that core after setting its flag: a send that passed the check goes into a ring that
+    /// the system frees only after the core has stopped.
+    /// </summary>
+    bool TrySendToHostPort(TaskCompletionSource left)
+    {
+        lock (_system.HostPortLock(CoreIndices[0]))
+        {
+            if (_system.IsShutDown) return false;
+            nint handle = ObjectHandle.Pass(left);
+            if (_system.SendUnlessShutDown(_hostPort, new DomainMessages.HostStop(handle))) return true;
+            ObjectHandle.Take<TaskCompletionSource>(handle);
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Teardown when the system shuts down under the domain: its cores stop, and the system frees the domain's rings
+    /// once all of them have. Waits until no dispatcher can touch a ring any more (each has left or its core has
+    /// stopped), then frees the rings (the system's free of the same rings is then a no-op, or this one is).
+    /// </summary>
+    async ValueTask StopWithSystemAsync()
+    {
+        var timeout = _options.StopTimeout;
+        var deadline = DateTime.UtcNow + timeout;
+        while (!_dispatchers.All(d => d is null || d.HasLeft || d.SystemStopped))
+        {
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"domain {Id}: the multikernel is shutting down, but a core of the domain did not stop within {timeout.TotalSeconds} s; its channel memory is not freed");
+            await Task.Delay(1).ConfigureAwait(false);
+        }
+        foreach (var b in _bindings) b.Dispose();
     }
 
     /// <summary>

@@ -102,6 +102,95 @@ public class BootTests
             $"the call racing Shutdown was {(refused != null ? $"refused with {refused.GetType().Name}" : answered ? "answered" : "sent and never answered")}, not refused with ObjectDisposedException");
     }
 
+    /// <summary>
+    /// A second <see cref="MultikernelSystem.Shutdown"/> while a first is still under way (a Ctrl-C handler and the
+    /// program's own end) returns only once the cores have stopped, not at once while they still run. The test keeps
+    /// the first one waiting by holding core 0 in a host call until the second has had its chance to return.
+    /// </summary>
+    [Fact]
+    public void ASecondShutdownWaitsForTheFirstToStopTheCores()
+    {
+        var mk = MultikernelSystem.Boot(new MultikernelOptions { Cores = [CoreAffinity.AllowedCpus()[0]], WaitPolicy = new Multikernel.Urpc.WaitPolicy(20_000) });
+        using var held = new ManualResetEventSlim(false);
+        using var release = new ManualResetEventSlim(false);
+        var holding = mk.CallOn(0, _ => { held.Set(); release.Wait(); return 0; });
+        Assert.True(held.Wait(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken), "core 0 never ran the host call");
+        Exception? firstFault = null, secondFault = null;
+        bool? coreReleasedWhenSecondReturned = null;
+        var first = new Thread(() => { try { mk.Shutdown(); } catch (Exception e) { firstFault = e; } }) { IsBackground = true };
+        var second = new Thread(() =>
+        {
+            try { mk.Shutdown(); } catch (Exception e) { secondFault = e; }
+            coreReleasedWhenSecondReturned = release.IsSet;
+        }) { IsBackground = true };
+        first.Start();
+        Assert.True(SpinWait.SpinUntil(() => mk.IsShutDown, TimeSpan.FromSeconds(10)), "the first Shutdown never began");
+        second.Start();
+        SpinWait.SpinUntil(() => !second.IsAlive, TimeSpan.FromSeconds(1));
+        release.Set();
+        Assert.True(first.Join(TimeSpan.FromSeconds(20)), "the first Shutdown did not return");
+        Assert.True(second.Join(TimeSpan.FromSeconds(20)), "the second Shutdown did not return");
+        Assert.Null(firstFault);
+        Assert.Null(secondFault);
+        Assert.True(coreReleasedWhenSecondReturned == true, "the second Shutdown returned while core 0 was still running a host call (the first had not stopped the cores yet)");
+        Assert.Equal(0, BootedSystem.Wait(holding, 10));
+    }
+
+    /// <summary>
+    /// A boot that fails while it makes the cores' channels and memory (here: this machine will not reserve 2^40 bytes
+    /// of simulated physical memory) fails with the allocation's error and leaves nothing mapped: the broadcast buffers
+    /// made before the physical memory are freed again. Skipped where the host would grant the reservation.
+    /// </summary>
+    [Fact]
+    public unsafe void ABootThatCannotReserveItsPhysicalMemoryLeavesNothingMapped()
+    {
+        var cpus = CoreAffinity.AllowedCpus();
+        Assert.SkipWhen(cpus.Count < 2, "needs two cores: their broadcast buffers are made before the physical memory");
+        nuint bytes = unchecked((nuint)PhysicalMemory.MaxBytes);
+        nint probe = LinuxVm.mmap(0, bytes, LinuxVm.PROT_READ | LinuxVm.PROT_WRITE, LinuxVm.MAP_PRIVATE | LinuxVm.MAP_ANONYMOUS, -1, 0);
+        if (probe != -1) LinuxVm.munmap(probe, bytes);
+        Assert.SkipWhen(probe != -1, "this host grants a 1 TiB private mapping (overcommit), so the boot would not fail where the test needs it to");
+        long before = NativeBlock.LiveBytes;
+        Assert.Throws<OutOfMemoryException>(() => MultikernelSystem.Boot(new MultikernelOptions { Cores = [cpus[0], cpus[1]], PhysicalMemoryBytes = PhysicalMemory.MaxBytes }));
+        Assert.Equal(before, NativeBlock.LiveBytes);
+    }
+
+    /// <summary>
+    /// Shutdown keeps to its timeout when a core reads nothing and its host port is full: a host call that finds the
+    /// port full waits there (holding the port's lock) and the stop message has no room either. Shutdown then stops
+    /// the core directly, the waiting call is refused, and Shutdown reports the core that did not stop in time; the
+    /// core stops as soon as it is free again. The test holds core 0 in a host call and fills its port from a thread.
+    /// </summary>
+    [Fact]
+    public void ShutdownKeepsItsTimeoutWhenACoreReadsNothingAndItsHostPortIsFull()
+    {
+        var mk = MultikernelSystem.Boot(new MultikernelOptions { Cores = [CoreAffinity.AllowedCpus()[0]], WaitPolicy = new Multikernel.Urpc.WaitPolicy(20_000), PhysicalMemoryBytes = 8 << 20 });
+        var held = new ManualResetEventSlim(false);
+        var release = new ManualResetEventSlim(false);   // never disposed: a core may be left waiting on it
+        var holding = mk.CallOn(0, _ => { held.Set(); release.Wait(); return 0; });
+        Assert.True(held.Wait(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken), "core 0 never ran the host call");
+        int posted = 0;
+        Exception? posterFault = null, shutdownFault = null;
+        var poster = new Thread(() =>
+        {
+            try { for (int i = 0; i < 64; i++) { mk.CallOn(0, _ => 1); Interlocked.Increment(ref posted); } }
+            catch (Exception e) { posterFault = e; }
+        }) { IsBackground = true };
+        poster.Start();
+        int last;
+        do { last = Volatile.Read(ref posted); Thread.Sleep(100); } while (Volatile.Read(ref posted) != last);
+        Assert.True(poster.IsAlive && last < 64, $"the host port never filled ({last} calls posted)");
+        var stopper = new Thread(() => { try { mk.Shutdown(TimeSpan.FromSeconds(1)); } catch (Exception e) { shutdownFault = e; } }) { IsBackground = true };
+        stopper.Start();
+        bool returned = stopper.Join(TimeSpan.FromSeconds(20));
+        release.Set();
+        Assert.True(returned, $"Shutdown with a 1 s timeout had not returned after 20 s ({last} calls posted into core 0's full host port)");
+        Assert.True(shutdownFault is TimeoutException, $"Shutdown ended with {shutdownFault?.GetType().Name ?? "no error"}, not a TimeoutException naming the core");
+        Assert.True(poster.Join(TimeSpan.FromSeconds(10)), "the call waiting on the full port never returned");
+        Assert.True(posterFault is ObjectDisposedException, $"the call waiting on the full port ended with {posterFault?.GetType().Name ?? "no error"}, not ObjectDisposedException");
+        Assert.Equal(0, BootedSystem.Wait(holding, 10));
+    }
+
     [Fact]
     public void BootOnCoreOutsideMaskIsAClearError()
     {

@@ -101,6 +101,80 @@ public class DomainTests(BootedSystem booted) : IClassFixture<BootedSystem>
         domain.Dispose();
     }
 
+    /// <summary>A system of its own on two cores, with a domain on both (its dispatcher 0 on core index 0).</summary>
+    static (MultikernelSystem System, Domain Domain) TwoCoreDomain()
+    {
+        var cpus = CoreAffinity.AllowedCpus();
+        Assert.SkipWhen(cpus.Count < 2, "needs a domain on two cores; this process may use one");
+        var system = MultikernelSystem.Boot(new MultikernelOptions { Cores = [cpus[0], cpus[1]], WaitPolicy = new Urpc.WaitPolicy(20_000) });
+        try { return (system, BootedSystem.Wait(Domain.CreateAsync(system, [0, 1]))); }
+        catch
+        {
+            system.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// A domain disposed while its system is shutting down, when one of its cores has stopped and another still runs,
+    /// frees no ring the running core's dispatcher still polls: it finishes once that core has stopped too. The test
+    /// holds core 0 in a host call while Shutdown waits for it; core 1 stops. If the rings were freed then, releasing
+    /// core 0 would let it read unmapped memory, so on that failure core 0 is left held.
+    /// </summary>
+    [Fact]
+    public void DisposeWhileShutdownWaitsForACoreFreesNoRingThatCoreStillPolls()
+    {
+        var (system, domain) = TwoCoreDomain();
+        var held = new ManualResetEventSlim(false);
+        var release = new ManualResetEventSlim(false);   // never disposed: a core may be left waiting on it
+        var holding = system.CallOn(0, _ => { held.Set(); release.Wait(); return 0; });
+        Assert.True(held.Wait(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken), "core 0 never ran the host call");
+        Exception? shutdownFault = null;
+        var stopper = new Thread(() => { try { system.Shutdown(); } catch (Exception e) { shutdownFault = e; } }) { IsBackground = true };
+        stopper.Start();
+        Assert.True(SpinWait.SpinUntil(() => domain.Dispatchers[1].SystemStopped, TimeSpan.FromSeconds(10)), "core 1 never stopped");
+        long bytesBefore = NativeBlock.LiveBytes;
+        var disposing = domain.DisposeAsync().AsTask();
+        SpinWait.SpinUntil(() => disposing.IsCompleted, TimeSpan.FromSeconds(1));
+        long freed = bytesBefore - NativeBlock.LiveBytes;
+        if (freed != 0)
+            Assert.Fail($"DisposeAsync {(disposing.IsCompleted ? "returned" : "ran")} and {freed} bytes were freed while core 0, which runs the domain's dispatcher 0, had not stopped (core 0 is left held)");
+        release.Set();
+        Assert.True(stopper.Join(TimeSpan.FromSeconds(20)), "Shutdown did not return");
+        Assert.Null(shutdownFault);
+        BootedSystem.Wait(disposing, 20);
+        Assert.Equal(0, BootedSystem.Wait(holding, 10));
+    }
+
+    /// <summary>
+    /// A domain's teardown that the system's Shutdown overtakes (the monitors' agreement to remove the domain cannot
+    /// finish because the cores stop) ends quietly, as a dispose after the shutdown does: the system frees the domain's
+    /// channels. The test holds core 1 in a host call so that its monitor cannot take part in the agreement until core 0
+    /// (the domain's home) has stopped.
+    /// </summary>
+    [Fact]
+    public void DisposeOvertakenByShutdownEndsQuietly()
+    {
+        var (system, domain) = TwoCoreDomain();
+        var held = new ManualResetEventSlim(false);
+        var release = new ManualResetEventSlim(false);
+        var holding = system.CallOn(1, _ => { held.Set(); release.Wait(); return 0; });
+        Assert.True(held.Wait(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken), "core 1 never ran the host call");
+        var disposing = domain.DisposeAsync().AsTask();
+        Exception? shutdownFault = null;
+        var stopper = new Thread(() => { try { system.Shutdown(); } catch (Exception e) { shutdownFault = e; } }) { IsBackground = true };
+        stopper.Start();
+        Assert.True(SpinWait.SpinUntil(() => domain.Dispatchers[0].SystemStopped, TimeSpan.FromSeconds(10)), "core 0 never stopped");
+        release.Set();
+        Assert.True(stopper.Join(TimeSpan.FromSeconds(20)), "Shutdown did not return");
+        Assert.Null(shutdownFault);
+        var error = Record.Exception(() => BootedSystem.Wait(disposing, 20));
+        Assert.True(error == null, $"DisposeAsync overtaken by Shutdown threw {error?.GetType().Name}: {error?.Message}");
+        Assert.Equal(0, BootedSystem.Wait(holding, 10));
+        release.Dispose();
+        held.Dispose();
+    }
+
     struct CountChunks : IForBody
     {
         public long[] Count;
