@@ -78,9 +78,7 @@ public static class MsgWorkload
             serverOutcome.Open();
             foreach (var o in clientOutcomes) o.Open();
 
-            var reports = new ClientReport[clients];
-            for (int i = 0; i < clients; i++) reports[i] = Wait(clientOutcomes[i].Completion, $"client on core {cores[i + 1]}");
-            var server = Wait(serverOutcome.Completion, $"server on core {cores[0]}");
+            var (server, reports) = Collect(serverOutcome.Completion, clientOutcomes.Select(o => o.Completion).ToArray(), cores, UpdateProtocol.Stall + TimeSpan.FromSeconds(30));
             mk.Shutdown();
 
             var rates = new double[size.Repetitions];
@@ -128,6 +126,35 @@ public static class MsgWorkload
     /// product is not the wrapped half).
     /// </summary>
     internal static ulong Triangle(long n) => n % 2 == 0 ? (ulong)(n / 2) * (ulong)(n + 1) : (ulong)n * (ulong)((n + 1) / 2);
+
+    /// <summary>
+    /// The reports of the server (on <c>cores[0]</c>) and of the clients (on the other cores), waiting for all of them
+    /// together up to <paramref name="timeout"/>. The first failure ends the wait, and a failed server is the one
+    /// reported: its clients then wait for replies that never come, and their giving up is not the cause.
+    /// </summary>
+    internal static (ServerReport Server, ClientReport[] Clients) Collect(Task<ServerReport> server, Task<ClientReport>[] clients, IReadOnlyList<int> cores, TimeSpan timeout)
+    {
+        var all = new Task[clients.Length + 1];
+        all[0] = server;
+        clients.CopyTo(all, 1);
+        long deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+        while (true)
+        {
+            if (server.IsCompleted && !server.IsCompletedSuccessfully) _ = server.Result; // throws the server's exception
+            foreach (var c in clients)
+                if (c.IsCompleted && !c.IsCompletedSuccessfully) _ = c.Result;
+            var pending = all.Where(t => !t.IsCompleted).ToArray();
+            if (pending.Length == 0) break;
+            long left = deadline - Environment.TickCount64;
+            if (left <= 0 || Task.WaitAny(pending, TimeSpan.FromMilliseconds(left)) < 0)
+            {
+                var waitingFor = Enumerable.Range(0, all.Length).Where(i => !all[i].IsCompleted)
+                    .Select(i => i == 0 ? $"server on core {cores[0]}" : $"client on core {cores[i]}");
+                throw new TimeoutException($"MSG: timed out waiting for {string.Join(", ", waitingFor)}");
+            }
+        }
+        return (server.Result, clients.Select(c => c.Result).ToArray());
+    }
 
     static T Wait<T>(Task<T> task, string what)
     {
