@@ -6,13 +6,18 @@ namespace Experiments.Common;
 /// Runs one measurement thread per core, each pinned to its core before it does anything else, and waits for all
 /// of them. The threads share a <see cref="SpinBarrier"/> so a body can line up its timed phases. If one body throws,
 /// the barrier is aborted (so the others do not wait forever) and the first exception is rethrown on the caller.
+/// The wait is bounded by a stall, not by the length of the run: the group is given up on (barrier aborted,
+/// <see cref="TimeoutException"/>) only when a whole <c>stall</c> period passes with a thread unfinished and the
+/// bodies' progress count unchanged.
 /// </summary>
 public static class PinnedThreadGroup
 {
     /// <summary>The work of thread <c>index</c> (0-based, pinned to <c>cores[index]</c>).</summary>
     public delegate void Body(int index, SpinBarrier barrier);
 
-    public static void Run(IReadOnlyList<int> cores, Body body, TimeSpan timeout)
+    /// <param name="stall">How long the count may stand still while a thread is unfinished.</param>
+    /// <param name="progress">The bodies' progress count (e.g. repetitions finished), read from the waiting thread once per <paramref name="stall"/> period: only a change is looked for.</param>
+    public static void Run(IReadOnlyList<int> cores, Body body, TimeSpan stall, Func<long> progress)
     {
         ArgumentNullException.ThrowIfNull(body);
         if (cores.Count == 0) throw new ArgumentException("a thread group needs at least one core", nameof(cores));
@@ -37,14 +42,19 @@ public static class PinnedThreadGroup
             }) { IsBackground = true, Name = $"measure{core}" };
         }
         foreach (var t in threads) t.Start();
-        var deadline = DateTime.UtcNow + timeout;
+        long seen = progress();
         foreach (var t in threads)
         {
-            var left = deadline - DateTime.UtcNow;
-            if (!t.Join(left > TimeSpan.Zero ? left : TimeSpan.Zero))
+            while (!t.Join(stall))
             {
+                long now = progress();
+                if (now != seen)
+                {
+                    seen = now;
+                    continue;
+                }
                 barrier.Abort();
-                throw new TimeoutException($"measurement threads on cores {CoreList.Format(cores)} did not finish within {timeout.TotalSeconds:0} s");
+                throw new TimeoutException($"measurement threads on cores {CoreList.Format(cores)} made no progress for {stall.TotalSeconds:0.###} s");
             }
         }
         // Report the root cause, not the barrier aborts it caused in the other threads.

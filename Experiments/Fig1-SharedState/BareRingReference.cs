@@ -26,6 +26,7 @@ public static class BareRingReference
         int reps = size.Repetitions;
         var rtt = new double[reps];
         var disturbed = new bool[2 * reps];
+        long batches = 0; // warm-up and timed batches finished by both threads: the pair's progress, counted outside the timed batch
         PinnedThreadGroup.Run([coreA, coreB], (w, barrier) =>
         {
             for (int r = 0; r < reps; r++)
@@ -33,19 +34,23 @@ public static class BareRingReference
                 if (w == 0)
                 {
                     PairLoops.RoundTrips(toB.Sender, toA.Receiver, size.Warmup);
+                    Interlocked.Increment(ref batches);
                     long switches = ContextSwitches.InvoluntaryOfThisThread();
                     rtt[r] = (double)PairLoops.RoundTrips(toB.Sender, toA.Receiver, size.Iterations) / size.Iterations;
                     disturbed[r] = ContextSwitches.InvoluntaryOfThisThread() != switches;
+                    Interlocked.Increment(ref batches);
                 }
                 else
                 {
                     PairLoops.Echoes(toA.Sender, toB.Receiver, size.Warmup);
+                    Interlocked.Increment(ref batches);
                     long switches = ContextSwitches.InvoluntaryOfThisThread();
                     PairLoops.Echoes(toA.Sender, toB.Receiver, size.Iterations);
                     disturbed[reps + r] = ContextSwitches.InvoluntaryOfThisThread() != switches;
+                    Interlocked.Increment(ref batches);
                 }
             }
-        }, UpdateProtocol.Stall + TimeSpan.FromSeconds(30));
+        }, UpdateProtocol.Stall + TimeSpan.FromSeconds(30), () => Interlocked.Read(ref batches));
         return (rtt, PointMeasurement.PerRepetition(disturbed, reps));
     }
 }

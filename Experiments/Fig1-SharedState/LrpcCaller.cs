@@ -45,7 +45,7 @@ public sealed class LrpcCaller : GatedMeasurement<PointMeasurement>
         return new PointMeasurement { CyclesPerOp = samples, Failure = failure, RepetitionDisturbed = disturbed };
     }
 
-    /// <summary>Boots one core, spawns callee and caller there, runs the measurement.</summary>
+    /// <summary>Boots one core, spawns callee and caller there, runs the measurement; gives up after <see cref="UpdateProtocol.Stall"/> without a call.</summary>
     public static PointMeasurement Measure(int core, SweepSize size)
     {
         using var mk = MultikernelSystem.Boot(new MultikernelOptions { Cores = [core] });
@@ -54,7 +54,7 @@ public sealed class LrpcCaller : GatedMeasurement<PointMeasurement>
         mk.SpawnAsync(0, 0, () => callee).Wait();
         mk.SpawnAsync(0, 0, () => new LrpcCaller(callee, size, outcome)).Wait();
         outcome.Open();
-        if (!outcome.Completion.Wait(UpdateProtocol.Stall)) throw new TimeoutException("LRPC benchmark did not finish");
-        return outcome.Completion.Result;
+        // Progress is the callee's call count: a long run (large --iterations) is waited for while calls go on.
+        return ProgressWait.Result(outcome.Completion, () => callee.Calls, UpdateProtocol.Stall, "LRPC benchmark");
     }
 }

@@ -64,9 +64,10 @@ public static class MsgWorkload
             var clientOutcomes = new DispatcherOutcome<ClientReport>[clients];
             var serverEnds = bindings.Select(b => Wait(b, "a binding from the monitors").Server).ToArray();
             int serverNode = mk.Topology.NumaNodeOf(cores[0]);
+            UpdateServer? kernelServer = null;
             Wait(mk.SpawnAsync(0, 0, () => path == MsgPath.Raw
                 ? (Dispatcher)new RawUpdateServer(serverEnds, lines, expected, size.Iterations, serverNode, serverOutcome)
-                : new UpdateServer(serverEnds, lines, expected, size.Iterations, serverNode, serverOutcome)), "spawn the server");
+                : kernelServer = new UpdateServer(serverEnds, lines, expected, size.Iterations, serverNode, serverOutcome)), "spawn the server");
             for (int i = 0; i < clients; i++)
             {
                 var outcome = clientOutcomes[i] = new DispatcherOutcome<ClientReport>();
@@ -78,9 +79,8 @@ public static class MsgWorkload
             serverOutcome.Open();
             foreach (var o in clientOutcomes) o.Open();
 
-            var reports = new ClientReport[clients];
-            for (int i = 0; i < clients; i++) reports[i] = Wait(clientOutcomes[i].Completion, $"client on core {cores[i + 1]}");
-            var server = Wait(serverOutcome.Completion, $"server on core {cores[0]}");
+            var (server, reports) = Collect(serverOutcome.Completion, clientOutcomes.Select(o => o.Completion).ToArray(), cores, UpdateProtocol.Stall + TimeSpan.FromSeconds(30),
+                () => clientOutcomes.Sum(o => o.Progress) + (kernelServer?.Served ?? 0));
             mk.Shutdown();
 
             var rates = new double[size.Repetitions];
@@ -128,6 +128,41 @@ public static class MsgWorkload
     /// product is not the wrapped half).
     /// </summary>
     internal static ulong Triangle(long n) => n % 2 == 0 ? (ulong)(n / 2) * (ulong)(n + 1) : (ulong)n * (ulong)((n + 1) / 2);
+
+    /// <summary>
+    /// The reports of the server (on <c>cores[0]</c>) and of the clients (on the other cores), waiting for all of them
+    /// together while they progress: a <see cref="TimeoutException"/> when a whole <paramref name="stall"/> passes with
+    /// none of them finishing and <paramref name="progress"/> (the clients' finished batches, the kernel server's
+    /// served requests) unchanged, so that a run of any length is waited for while it goes on. The first failure ends
+    /// the wait, and a failed server is the one reported: its clients then wait for replies that never come, and their
+    /// giving up is not the cause.
+    /// </summary>
+    internal static (ServerReport Server, ClientReport[] Clients) Collect(Task<ServerReport> server, Task<ClientReport>[] clients, IReadOnlyList<int> cores, TimeSpan stall, Func<long> progress)
+    {
+        var all = new Task[clients.Length + 1];
+        all[0] = server;
+        clients.CopyTo(all, 1);
+        long seen = progress();
+        while (true)
+        {
+            if (server.IsCompleted && !server.IsCompletedSuccessfully) _ = server.Result; // throws the server's exception
+            foreach (var c in clients)
+                if (c.IsCompleted && !c.IsCompletedSuccessfully) _ = c.Result;
+            var pending = all.Where(t => !t.IsCompleted).ToArray();
+            if (pending.Length == 0) break;
+            if (Task.WaitAny(pending, stall) >= 0) continue;
+            long now = progress();
+            if (now != seen)
+            {
+                seen = now;
+                continue;
+            }
+            var waitingFor = Enumerable.Range(0, all.Length).Where(i => !all[i].IsCompleted)
+                .Select(i => i == 0 ? $"server on core {cores[0]}" : $"client on core {cores[i]}");
+            throw new TimeoutException($"MSG: no progress for {stall.TotalSeconds:0.###} s waiting for {string.Join(", ", waitingFor)}");
+        }
+        return (server.Result, clients.Select(c => c.Result).ToArray());
+    }
 
     static T Wait<T>(Task<T> task, string what)
     {

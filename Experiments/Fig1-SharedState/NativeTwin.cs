@@ -11,7 +11,7 @@ namespace Fig1.SharedState;
 /// C# measurement of each point in blocks of repetitions (<see cref="TwinBlocks"/>), so that the point's C#/C ratio
 /// compares like with like on the same machine state.
 /// <para>Where the binary comes from: <c>--native PATH</c>, else <c>Benchmarks/native/fig1_twin</c> of the repository
-/// this program runs in, built with <c>Benchmarks/native/build.sh</c> (gcc) when missing or older than its sources,
+/// this program runs in, built with <c>Benchmarks/native/build.sh</c> (gcc) when missing or older than its sources or build.sh,
 /// else (a bundle made by <c>run-all.sh --bundle</c>, which has no sources) the bundle's <c>bin/fig1_twin</c>. The
 /// binary prints the <c>-march</c> it was compiled with; rows are labelled with that, not with a guess.</para>
 /// </summary>
@@ -67,7 +67,7 @@ public sealed class NativeTwin
     }
 
     /// <summary>
-    /// The repository's <c>Benchmarks/native/fig1_twin</c>, built when missing or older than its sources; outside a
+    /// The repository's <c>Benchmarks/native/fig1_twin</c>, built when missing or older than its sources or build.sh; outside a
     /// repository, a bundle's <c>bin/fig1_twin</c>. Null with <paramref name="why"/> when neither is there or the build failed.
     /// </summary>
     static string? DefaultBinary(TextWriter log, out string why)
@@ -82,14 +82,23 @@ public sealed class NativeTwin
             return null;
         }
         string binary = Path.Combine(native, "fig1_twin");
-        DateTime newestSource = new[] { SourceName, "urpc_ring.h" }.Select(f => Path.Combine(native, f)).Where(File.Exists)
-            .Select(File.GetLastWriteTimeUtc).DefaultIfEmpty(DateTime.MinValue).Max();
-        if (File.Exists(binary) && File.GetLastWriteTimeUtc(binary) >= newestSource) return binary;
+        if (IsUpToDate(native, binary)) return binary;
         log.WriteLine($"fig1: building the C twin: {Path.Combine(native, "build.sh")} fig1_twin {binary}");
         var (code, output) = Exec("bash", Path.Combine(native, "build.sh"), "fig1_twin", binary);
         if (code == 0) return binary;
         why = $"building the C twin failed (exit {code}): {output.Trim()}";
         return null;
+    }
+
+    /// <summary>The files in <c>Benchmarks/native</c> the twin's binary is made from: its sources and the script whose flags compile them.</summary>
+    internal static readonly string[] BuildInputs = [SourceName, "urpc_ring.h", "build.sh"];
+
+    /// <summary>True when <paramref name="binary"/> exists and is at least as new as every one of <see cref="BuildInputs"/> in <paramref name="native"/>.</summary>
+    internal static bool IsUpToDate(string native, string binary)
+    {
+        DateTime newestInput = BuildInputs.Select(f => Path.Combine(native, f)).Where(File.Exists)
+            .Select(File.GetLastWriteTimeUtc).DefaultIfEmpty(DateTime.MinValue).Max();
+        return File.Exists(binary) && File.GetLastWriteTimeUtc(binary) >= newestInput;
     }
 
     /// <summary>SHM in C: the samples are laid out as in <see cref="ShmWorkload"/>.</summary>

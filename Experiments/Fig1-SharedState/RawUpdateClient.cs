@@ -16,6 +16,7 @@ public sealed class RawUpdateClient : GatedMeasurement<ClientReport>
     readonly UrpcEndpoint _server;
     readonly SweepSize _size;
     readonly int _window;
+    readonly DispatcherOutcome<ClientReport> _outcome;
 
     ulong _nextTag;
     ReplyCheck _check;
@@ -26,6 +27,7 @@ public sealed class RawUpdateClient : GatedMeasurement<ClientReport>
         _server = server;
         _size = size;
         _window = window;
+        _outcome = outcome;
     }
 
     protected override ClientReport Measure()
@@ -37,6 +39,7 @@ public sealed class RawUpdateClient : GatedMeasurement<ClientReport>
         for (int r = 0; r < _size.Repetitions; r++)
         {
             Batch(_size.Warmup, warmup: true);
+            _outcome.Advance();
             long switches = ContextSwitches.InvoluntaryOfThisThread();
             ulong t0 = CycleClock.Now();
             Batch(_size.Iterations, warmup: false);
@@ -44,6 +47,7 @@ public sealed class RawUpdateClient : GatedMeasurement<ClientReport>
             cycles[r] = (double)(t1 - t0) / _size.Iterations;
             rate[r] = _size.Iterations * CycleClock.Frequency / (t1 - t0);
             disturbed[r] = ContextSwitches.InvoluntaryOfThisThread() != switches;
+            _outcome.Advance();
         }
         return new ClientReport { CyclesPerOp = cycles, OpsPerSecond = rate, Disturbed = disturbed, Replies = _check.Replies, ReplyValueSum = _check.ValueSum, Failure = _check.Failure };
     }

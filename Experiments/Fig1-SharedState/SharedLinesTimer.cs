@@ -7,7 +7,8 @@ namespace Fig1.SharedState;
 /// Times an <see cref="ISharedLinesUpdate"/> on k threads, one pinned to each core: per repetition all threads meet at
 /// a barrier, run the warm-up updates, meet again, then each times its own <see cref="SweepSize.Iterations"/> updates
 /// (one TSC pair around the batch) and notes whether the OS descheduled it meanwhile. The update is a struct type
-/// argument, so the timed call is a direct call, as if written inline.
+/// argument, so the timed call is a direct call, as if written inline. The host gives up on the threads only when no
+/// thread finished a batch for 5 minutes.
 /// </summary>
 public static unsafe class SharedLinesTimer
 {
@@ -20,12 +21,14 @@ public static unsafe class SharedLinesTimer
         long* p = shared.Base;
         var samples = new double[cores.Count * size.Repetitions];
         var disturbed = new bool[cores.Count * size.Repetitions];
+        long batches = 0; // warm-up and timed batches finished by all threads: the group's progress, counted outside the timed batch
         PinnedThreadGroup.Run(cores, (w, barrier) =>
         {
             for (int r = 0; r < size.Repetitions; r++)
             {
                 barrier.SignalAndWait();
                 update.Apply(p, lines, size.Warmup);
+                Interlocked.Increment(ref batches);
                 barrier.SignalAndWait();
                 long switches = ContextSwitches.InvoluntaryOfThisThread();
                 ulong t0 = CycleClock.Now();
@@ -33,8 +36,9 @@ public static unsafe class SharedLinesTimer
                 ulong t1 = CycleClock.Now();
                 samples[w * size.Repetitions + r] = (double)(t1 - t0) / size.Iterations;
                 disturbed[w * size.Repetitions + r] = ContextSwitches.InvoluntaryOfThisThread() != switches;
+                Interlocked.Increment(ref batches);
             }
-        }, TimeSpan.FromMinutes(5));
+        }, TimeSpan.FromMinutes(5), () => Interlocked.Read(ref batches));
         return (samples, PointMeasurement.PerRepetition(disturbed, size.Repetitions));
     }
 }

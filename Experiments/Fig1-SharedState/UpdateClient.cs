@@ -70,6 +70,7 @@ public sealed class UpdateClient : Dispatcher
 
     void Begin(bool timed)
     {
+        _outcome.Advance();
         _timedBatch = timed;
         _count = timed ? _size.Iterations : _size.Warmup;
         _sent = _received = 0;

@@ -45,6 +45,9 @@ public sealed unsafe class UpdateServer : Dispatcher
         _state = new SharedLines(lines, numaNode); // the constructor runs on the server's core: first touch is local
     }
 
+    /// <summary>Requests served so far, for the host's stall bound (read from another thread: only a change is looked for).</summary>
+    internal long Served => Volatile.Read(ref _served);
+
     protected internal override void OnStart() => Waitset.AddPeers(_clients, OnRequest);
 
     protected internal override bool HasLocalWork => _outcome.IsOpen && !_done;

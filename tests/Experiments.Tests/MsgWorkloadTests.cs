@@ -45,6 +45,72 @@ public class MsgWorkloadTests
         Assert.All(m.ServerCyclesPerOp, c => Assert.True(c > 0, $"server cost sample {c}"));
     }
 
+    /// <summary>
+    /// A server that fails is reported as the cause, at once: its clients then wait for replies that never come (the raw
+    /// ones until their stall guard gives up, the kernel path's until the host's bound), and their timeouts are not
+    /// what went wrong.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void AFailedServerIsReportedAsTheCauseNotTheClientsWaitingForIt(bool clientGaveUp)
+    {
+        var server = new TaskCompletionSource<ServerReport>();
+        var client = new TaskCompletionSource<ClientReport>();
+        server.SetException(new InvalidDataException("MSG server: unexpected message type 7 from client 0"));
+        if (clientGaveUp) client.SetException(new TimeoutException("no progress for 60 s while waiting for a reply from the server"));
+        var e = Record.Exception(() => MsgWorkload.Collect(server.Task, [client.Task], [0, 1], TimeSpan.FromSeconds(5), () => 0));
+        var root = e is AggregateException { InnerException: { } inner } ? inner : e;
+        Assert.True(root is InvalidDataException, $"reported {root?.GetType().Name}: {root?.Message}");
+        Assert.Contains("unexpected message type 7", root!.Message);
+    }
+
+    [Fact]
+    public void CollectReturnsEveryReportOrNamesWhatItWaitedFor()
+    {
+        var server = new TaskCompletionSource<ServerReport>();
+        var done = new TaskCompletionSource<ClientReport>();
+        var silent = new TaskCompletionSource<ClientReport>();
+        var report = new ClientReport { CyclesPerOp = [1], OpsPerSecond = [1], Disturbed = [false], Replies = 1, ReplyValueSum = 1, Failure = null };
+        done.SetResult(report);
+        var e = Assert.Throws<TimeoutException>(() => MsgWorkload.Collect(server.Task, [done.Task, silent.Task], [4, 5, 6], TimeSpan.FromMilliseconds(50), () => 0));
+        Assert.Contains("client on core 6", e.Message);
+        silent.SetResult(report);
+        var serverReport = new ServerReport { CyclesPerUpdate = [1], Served = 2, ReplyValueSum = 3, FinalLines = [2], Descheduled = 0 };
+        server.SetResult(serverReport);
+        var (s, c) = MsgWorkload.Collect(server.Task, [done.Task, silent.Task], [4, 5, 6], TimeSpan.FromSeconds(5), () => 0);
+        Assert.Same(serverReport, s);
+        Assert.Equal([report, report], c);
+    }
+
+    /// <summary>
+    /// The host's bound is on a stall, not on the run: while the participants' progress count keeps changing, a run is
+    /// waited for however long it takes (here five stall periods: the progress source finishes the run on its fifth
+    /// reading); a run of the size the command line allows may take longer than the bound.
+    /// </summary>
+    [Fact]
+    public void CollectWaitsForARunThatKeepsProgressingPastTheStallBound()
+    {
+        var server = new TaskCompletionSource<ServerReport>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var client = new TaskCompletionSource<ClientReport>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var report = new ClientReport { CyclesPerOp = [1], OpsPerSecond = [1], Disturbed = [false], Replies = 1, ReplyValueSum = 1, Failure = null };
+        var serverReport = new ServerReport { CyclesPerUpdate = [1], Served = 1, ReplyValueSum = 1, FinalLines = [1], Descheduled = 0 };
+        long readings = 0;
+        long Progress()
+        {
+            long n = ++readings;
+            if (n == 5)
+            {
+                client.TrySetResult(report);
+                server.TrySetResult(serverReport);
+            }
+            return n;
+        }
+        var (s, c) = MsgWorkload.Collect(server.Task, [client.Task], [0, 1], TimeSpan.FromMilliseconds(20), Progress);
+        Assert.Same(serverReport, s);
+        Assert.Equal([report], c);
+    }
+
     [Fact]
     public void MsgOnOneCoreIsRefusedWithReason()
     {

@@ -29,6 +29,31 @@ public class NativeTwinTests
         return path;
     }
 
+    /// <summary>
+    /// The binary is rebuilt when any file it is made from is newer, build.sh included: its flags (-O3, -march, the
+    /// labels compiled in) are part of what the binary is, and a binary older than them was built with other flags.
+    /// </summary>
+    [Theory]
+    [InlineData(NativeTwin.SourceName)]
+    [InlineData("urpc_ring.h")]
+    [InlineData("build.sh")]
+    public void TheBinaryIsStaleWhenAnyFileItIsMadeFromIsNewer(string changed)
+    {
+        string native = TestCores.TempDir();
+        string binary = Path.Combine(native, "fig1_twin");
+        var built = new DateTime(2026, 1, 1, 12, 0, 0, DateTimeKind.Utc);
+        foreach (var f in new[] { NativeTwin.SourceName, "urpc_ring.h", "build.sh" })
+        {
+            File.WriteAllText(Path.Combine(native, f), "");
+            File.SetLastWriteTimeUtc(Path.Combine(native, f), built.AddMinutes(-1));
+        }
+        File.WriteAllText(binary, "");
+        File.SetLastWriteTimeUtc(binary, built);
+        Assert.True(NativeTwin.IsUpToDate(native, binary), "a binary newer than all its inputs is up to date");
+        File.SetLastWriteTimeUtc(Path.Combine(native, changed), built.AddMinutes(1));
+        Assert.False(NativeTwin.IsUpToDate(native, binary), $"{changed} is newer than the binary, which must be rebuilt");
+    }
+
     [Fact]
     public void OutputIsReadAsKeyAndRestOfLine()
     {

@@ -7,6 +7,35 @@ namespace Experiments.Tests;
 public class StallGuardTests
 {
     /// <summary>
+    /// The host's bound is on a stall, not on the run: a measurement whose progress keeps changing is waited for however
+    /// long it runs (here five stall periods: the progress source completes the run on its fifth reading), and one whose
+    /// progress stands still for a whole stall period is reported as stalled.
+    /// </summary>
+    [Fact]
+    public void TheHostWaitsForAProgressingRunPastTheStallBound()
+    {
+        var run = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        long readings = 0;
+        long Progress()
+        {
+            long n = ++readings;
+            if (n == 5) run.TrySetResult(42);
+            return n;
+        }
+        Assert.Equal(42, ProgressWait.Result(run.Task, Progress, TimeSpan.FromMilliseconds(20), "a test run"));
+        Assert.Equal(5, readings);
+    }
+
+    [Fact]
+    public void TheHostReportsARunWhoseProgressStandsStill()
+    {
+        var run = new TaskCompletionSource<int>();
+        var e = Assert.Throws<TimeoutException>(() => ProgressWait.Result(run.Task, () => 7, TimeSpan.FromMilliseconds(20), "a test run"));
+        Assert.Contains("a test run", e.Message);
+        Assert.Contains("no progress", e.Message);
+    }
+
+    /// <summary>
     /// A guard whose deadline runs out soon, after as many empty polls as its counter held before it went round
     /// (2^32 at about 14 ns a poll is under a minute): the deadline must stay where it was, so that the spin ends in
     /// the error once it has passed. The counter and deadline are set by reflection: reaching 2^32 polls takes seconds.
