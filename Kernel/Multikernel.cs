@@ -661,18 +661,24 @@ public sealed class MultikernelSystem : IDisposable
                 _drivers[i].RequestStop();
                 _drivers[i].Notifier.Wake();
             }
-        var stuck = _drivers.Where(d => !d.Join(t)).Select(d => d.Core).ToList();
-        if (stuck.Count > 0)
-            throw new TimeoutException($"cores {string.Join(',', stuck)} did not stop within {t.TotalSeconds} s; their memory is not freed");
+        var stopped = _drivers.Select(d => d.Join(t)).ToArray();
         // Every sender into a host port holds its lock and lets go once it sees the flag; taking each lock waits for
-        // the last of them, so that no ring is freed under one.
+        // the last of them, so that no ring is freed under one. A stopped core answers nothing more, so its calls are
+        // failed now, also when another core is stuck (a call on a stopped core may wait for the stuck one); a stuck
+        // core keeps its calls, which it may still answer.
         for (int i = 0; i < _postedCalls.Length; i++)
+        {
+            if (!stopped[i]) continue;
             lock (_hostPortLocks[i])
             {
                 foreach (var call in _postedCalls[i])
                     call.Abandon(new OperationCanceledException($"the multikernel shut down before core #{i} answered this host call"));
                 _postedCalls[i].Clear();
             }
+        }
+        var stuck = _drivers.Where((d, i) => !stopped[i]).Select(d => d.Core).ToList();
+        if (stuck.Count > 0)
+            throw new TimeoutException($"cores {string.Join(',', stuck)} did not stop within {t.TotalSeconds} s; their memory is not freed");
         foreach (var m in _monitors) m.FreeChannels();
         foreach (var b in _monitorBindings) b.Dispose();
         foreach (var b in _broadcasts) b?.Dispose();
