@@ -21,7 +21,7 @@ public sealed record RunFolder(
     /// <summary>
     /// Loads <paramref name="path"/>. Throws <see cref="ReportInputException"/> naming the path and the problem when
     /// the folder is missing, holds no experiment folders, or holds a half-written one (results.csv without
-    /// meta.json, meta.json of a complete run without results.csv, a file that does not parse).
+    /// meta.json, meta.json of a complete run without results.csv, a file that cannot be read or does not parse).
     /// </summary>
     public static RunFolder Load(string path)
     {
@@ -97,9 +97,10 @@ public sealed record RunFolder(
         }
         catch (JsonException e) { throw new ReportInputException($"{metaPath}: not a valid meta.json ({e.Message})", e); }
         catch (InvalidDataException e) { throw new ReportInputException(e.Message, e); }
-        catch (IOException e) { throw new ReportInputException($"{metaPath}: cannot be read ({e.Message})", e); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new ReportInputException($"{metaPath}: cannot be read ({e.Message})", e); }
     }
 
+    /// <summary>The last <paramref name="lines"/> lines of the log, or one line saying why it cannot be read.</summary>
     static IReadOnlyList<string> Tail(string path, int lines)
     {
         try
@@ -107,6 +108,6 @@ public sealed record RunFolder(
             var all = File.ReadAllLines(path);
             return all.Skip(Math.Max(0, all.Length - lines)).ToList();
         }
-        catch (IOException) { return []; }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return [$"({path} cannot be read: {e.Message})"]; }
     }
 }
