@@ -69,7 +69,7 @@ public static class UrpcHistory
             return entries;
         }
         catch (ReportInputException) { throw; }
-        catch (IOException e) { throw new ReportInputException($"{full}: cannot be read ({e.Message})", e); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new ReportInputException($"{full}: cannot be read ({e.Message})", e); }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             throw new ReportInputException($"{full}: not a valid URPC history CSV ({e.GetType().Name}: {e.Message})", e);

@@ -90,6 +90,18 @@ public class HistoryTests
     }
 
     [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void A_history_that_cannot_be_read_is_an_input_error_saying_so()
+    {
+        using var fx = new FixtureRun();
+        string path = Write(fx.Root, [200, 210]);
+        if (UnreadableFile.Make(path) is { } why) Assert.Skip(why);
+        var e = Assert.Throws<ReportInputException>(() => UrpcHistory.Read(path));
+        Assert.Contains(path, e.Message);
+        Assert.Contains("cannot be read", e.Message);
+    }
+
+    [Fact]
     public void A_run_slower_than_every_earlier_run_in_the_band_is_marked_and_an_ordinary_one_is_not()
     {
         using var fx = new FixtureRun();
