@@ -63,6 +63,8 @@ public sealed record RunFolder(
         string results = System.IO.Path.Combine(dir, ResultsFile.FileName);
         string meta = System.IO.Path.Combine(dir, ExperimentMeta.FileName);
         string log = System.IO.Path.Combine(dir, LogFileName);
+        foreach (var file in new[] { results, meta })
+            if (Directory.Exists(file)) throw new ReportInputException($"{file}: is a folder; expected the experiment's file of that name");
         bool hasResults = File.Exists(results), hasMeta = File.Exists(meta);
 
         if (!hasResults && !hasMeta)

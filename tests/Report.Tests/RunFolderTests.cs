@@ -188,6 +188,15 @@ public class RunFolderTests
         Assert.Contains(log, Assert.Single(failed.LogTail));
     }
 
+    [Theory]
+    [InlineData("meta.json")]
+    [InlineData("results.csv")]
+    public void An_experiment_file_that_is_a_folder_is_an_input_error_saying_so(string file)
+    {
+        var (path, e) = Fig1WithSpoiled(file, p => { File.Delete(p); Directory.CreateDirectory(p); });
+        Assert.Contains($"{path}: is a folder", e.Message);
+    }
+
     [Fact]
     public void Every_bad_folder_is_reported_not_only_the_first()
     {
