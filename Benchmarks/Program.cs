@@ -102,9 +102,22 @@ public static class Program
         {
             string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
             if (dir == null || !Directory.Exists(dir)) problem = $"--history: the folder of '{path}' does not exist";
+            else problem = ExistingHistoryProblem(path);
         }
         if (problem != null) Console.Error.WriteLine($"error: {problem}");
         return problem == null;
+    }
+
+    /// <summary>Why an existing history file cannot be appended to, or null: checked before the suite runs, not at the append after it.</summary>
+    static string? ExistingHistoryProblem(string path)
+    {
+        try
+        {
+            History.HistoryFile.Read(path);
+            return null;
+        }
+        catch (InvalidDataException e) { return $"--history: {e.Message}"; }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return $"--history: {path}: cannot be read ({e.Message})"; }
     }
 
     static Command RunCommand()

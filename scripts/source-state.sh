@@ -13,7 +13,7 @@ while IFS= read -r line; do
   [ ${#line} -ge 4 ] || continue
   path=${line:3}
   if [ "${line:0:2}" != "??" ]; then tracked+=("$path")
-  elif [[ $path == Results/* ]]; then results+=("$path")
+  elif [[ $path == Results/* || $path == \"Results/* ]]; then results+=("$path")  # git quotes a path with a space or a non-ASCII byte
   else untracked+=("$path"); fi
 done <<<"$status"
 list() { local n=$# out; out=$(printf '%s, ' "${@:1:3}"); out=${out%, }; [ "$n" -gt 3 ] && out="$out and $((n - 3)) more"; printf '%s' "$out"; }

@@ -112,15 +112,19 @@ public sealed class ResultSet
         }
     }
 
-    /// <summary>The suite writes meta.json into the run folder, two levels above the report (run/bdn/results/x.json); look there and in between.</summary>
+    /// <summary>The suite writes meta.json into the run folder, two levels above the report (run/bdn/results/x.json); look there and in between.
+    /// One that cannot be read or is not run metadata is a <see cref="ResultsInputException"/> naming it.</summary>
     static RunMeta? FindMeta(string file)
     {
         var dir = Path.GetDirectoryName(Path.GetFullPath(file));
         for (int up = 0; up < 3 && dir != null; up++, dir = Path.GetDirectoryName(dir))
         {
             if (!File.Exists(Path.Combine(dir, RunMeta.FileName))) continue;
+            string path = Path.Combine(dir, RunMeta.FileName);
             try { return RunMeta.Load(dir); }
-            catch (JsonException e) { throw new ResultsInputException($"{Path.Combine(dir, RunMeta.FileName)}: malformed run metadata: {e.Message}", e); }
+            catch (JsonException e) { throw new ResultsInputException($"{path}: malformed run metadata: {e.Message}", e); }
+            catch (InvalidDataException e) { throw new ResultsInputException(e.Message, e); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new ResultsInputException($"{path}: cannot read: {e.Message}", e); }
         }
         return null;
     }

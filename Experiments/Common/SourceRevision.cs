@@ -24,7 +24,7 @@ public static class SourceRevision
             if (line.Length < 4) continue;
             string path = line[3..];
             if (!line.StartsWith("??", StringComparison.Ordinal)) tracked.Add(path);
-            else if (path.StartsWith("Results/", StringComparison.Ordinal)) results.Add(path);
+            else if (path.StartsWith("Results/", StringComparison.Ordinal) || path.StartsWith("\"Results/", StringComparison.Ordinal)) results.Add(path); // git quotes a path with a space or a non-ASCII byte
             else untracked.Add(path);
         }
         return (tracked.Count + untracked.Count > 0 ? sha + "-dirty" : sha, State(tracked, untracked, results));

@@ -77,12 +77,14 @@ public sealed class Tlb : ITranslationInvalidator
         return !write || PageTableEntry.IsWritable(pte);
     }
 
-    /// <summary>True when a valid entry caches the page of <paramref name="va"/> in space <paramref name="spaceId"/> (a probe: no walk, no fill).</summary>
+    /// <summary>True when a valid entry caches the page of <paramref name="va"/> in space <paramref name="spaceId"/> (a probe: no walk, no fill).
+    /// An address outside the user half or an id above <see cref="MaxSpaceId"/> is never held: no entry caches it, though its
+    /// tag bits may equal a held entry's.</summary>
     public bool Holds(ulong spaceId, ulong va)
     {
         AssertOwner();
         ulong vpn = va >> PageTables.PageShift;
-        return _tags[Slot(spaceId, vpn)] == Tag(spaceId, vpn);
+        return Taggable(spaceId, vpn) && _tags[Slot(spaceId, vpn)] == Tag(spaceId, vpn);
     }
 
     /// <summary>Drops the entry for the page of <paramref name="va"/> in space <paramref name="spaceId"/>, if cached (x86 INVLPG).</summary>
@@ -91,13 +93,15 @@ public sealed class Tlb : ITranslationInvalidator
     /// <summary>
     /// Drops the entries for <paramref name="pages"/> pages from <paramref name="va"/> in space <paramref name="spaceId"/>.
     /// A range at least as large as the TLB drops every entry of that space instead (as an OS flushes the whole TLB
-    /// past a threshold).
+    /// past a threshold). Pages outside the user half, and spaces above <see cref="MaxSpaceId"/>, have no entries to drop.
     /// </summary>
     public void InvalidateRange(ulong spaceId, ulong va, long pages)
     {
         AssertOwner();
         InvalidationRequests++;
         ulong vpn = va >> PageTables.PageShift;
+        if (!Taggable(spaceId, vpn)) return;
+        pages = (long)Math.Min((ulong)Math.Max(pages, 0), UserPages - vpn);
         if (pages >= Entries)
         {
             ulong prefix = Valid | spaceId << VpnBits;
@@ -132,6 +136,12 @@ public sealed class Tlb : ITranslationInvalidator
         _ptes[slot] = 0;
         EntriesInvalidated++;
     }
+
+    /// <summary>Pages of the user half: the page numbers a tag holds (<see cref="VpnBits"/> bits).</summary>
+    const ulong UserPages = PageTables.UserTop >> PageTables.PageShift;
+
+    /// <summary>Whether a tag can hold this space and page: otherwise <see cref="Tag"/> would drop high bits and alias a held entry.</summary>
+    static bool Taggable(ulong spaceId, ulong vpn) => spaceId <= MaxSpaceId && vpn < UserPages;
 
     static ulong Tag(ulong spaceId, ulong vpn) => Valid | spaceId << VpnBits | (vpn & ((1UL << VpnBits) - 1));
 

@@ -7,7 +7,8 @@ namespace Report.History;
 /// Reads the URPC latency history CSV written by `Benchmarks run --history` (columns of Benchmarks/History/
 /// HistoryRecord). Required: Commit, Date, Host, Benchmark, MedianNs; optional: Cpu, MedianCycles, Samples, Profile,
 /// Cores, and, where a newer writer adds them, CiLowNs/CiHighNs/CiLowCycles/CiHighCycles (the run's 95% CI) and
-/// Verdict (the comparer's: slower, faster, same, unknown). A file that is not such a CSV is an input error naming it.
+/// Verdict (the comparer's: slower, faster, same, unknown). A file that is not such a CSV, or a median that is not a
+/// positive, finite time (MedianCycles may be empty or NaN: unknown), is an input error naming it.
 /// </summary>
 public static class UrpcHistory
 {
@@ -44,13 +45,22 @@ public static class UrpcHistory
                     if (double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out double v)) return v;
                     throw new ReportInputException($"{full}: line {line}: {name} '{t}' is not a number");
                 }
+                // A median is a time per operation: positive and finite. Anything else would become a point of its
+                // series and enter the band of the runs after it (a NaN makes that band NaN: no later run is marked).
+                // MedianCycles may be unknown (empty or NaN, as the writer puts it where the TSC rate is unknown).
+                double Median(string name, bool required)
+                {
+                    double v = Number(name, required);
+                    if ((double.IsNaN(v) && !required) || (double.IsFinite(v) && v > 0)) return v;
+                    throw new ReportInputException($"{full}: line {line}: {name} '{Text(name)}' is not a positive, finite time");
+                }
                 string date = Text("Date");
                 if (!DateTimeOffset.TryParse(date, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var when))
                     throw new ReportInputException($"{full}: line {line}: Date '{date}' is not an ISO 8601 time");
                 string bench = Text("Benchmark");
                 if (bench.Length == 0) throw new ReportInputException($"{full}: line {line}: empty Benchmark");
                 entries.Add(new HistoryEntry(line, Text("Commit"), when, Text("Host"), Text("Cpu"), bench,
-                    Number("MedianNs", true), Number("MedianCycles", false),
+                    Median("MedianNs", true), Median("MedianCycles", false),
                     int.TryParse(Text("Samples"), NumberStyles.Integer, CultureInfo.InvariantCulture, out int n) ? n : 0,
                     Text("Profile"), Text("Cores"),
                     Number("CiLowNs", false), Number("CiHighNs", false), Number("CiLowCycles", false), Number("CiHighCycles", false),
@@ -59,7 +69,7 @@ public static class UrpcHistory
             return entries;
         }
         catch (ReportInputException) { throw; }
-        catch (IOException e) { throw new ReportInputException($"{full}: cannot be read ({e.Message})", e); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new ReportInputException($"{full}: cannot be read ({e.Message})", e); }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             throw new ReportInputException($"{full}: not a valid URPC history CSV ({e.GetType().Name}: {e.Message})", e);

@@ -21,7 +21,7 @@ public sealed record RunFolder(
     /// <summary>
     /// Loads <paramref name="path"/>. Throws <see cref="ReportInputException"/> naming the path and the problem when
     /// the folder is missing, holds no experiment folders, or holds a half-written one (results.csv without
-    /// meta.json, meta.json of a complete run without results.csv, a file that does not parse).
+    /// meta.json, meta.json of a complete run without results.csv, a file that cannot be read or does not parse).
     /// </summary>
     public static RunFolder Load(string path)
     {
@@ -63,6 +63,8 @@ public sealed record RunFolder(
         string results = System.IO.Path.Combine(dir, ResultsFile.FileName);
         string meta = System.IO.Path.Combine(dir, ExperimentMeta.FileName);
         string log = System.IO.Path.Combine(dir, LogFileName);
+        foreach (var file in new[] { results, meta })
+            if (Directory.Exists(file)) throw new ReportInputException($"{file}: is a folder; expected the experiment's file of that name");
         bool hasResults = File.Exists(results), hasMeta = File.Exists(meta);
 
         if (!hasResults && !hasMeta)
@@ -97,9 +99,10 @@ public sealed record RunFolder(
         }
         catch (JsonException e) { throw new ReportInputException($"{metaPath}: not a valid meta.json ({e.Message})", e); }
         catch (InvalidDataException e) { throw new ReportInputException(e.Message, e); }
-        catch (IOException e) { throw new ReportInputException($"{metaPath}: cannot be read ({e.Message})", e); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new ReportInputException($"{metaPath}: cannot be read ({e.Message})", e); }
     }
 
+    /// <summary>The last <paramref name="lines"/> lines of the log, or one line saying why it cannot be read.</summary>
     static IReadOnlyList<string> Tail(string path, int lines)
     {
         try
@@ -107,6 +110,6 @@ public sealed record RunFolder(
             var all = File.ReadAllLines(path);
             return all.Skip(Math.Max(0, all.Length - lines)).ToList();
         }
-        catch (IOException) { return []; }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return [$"({path} cannot be read: {e.Message})"]; }
     }
 }

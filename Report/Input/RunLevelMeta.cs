@@ -23,7 +23,8 @@ public sealed class RunLevelMeta
 
     static readonly JsonSerializerOptions Json = new() { PropertyNameCaseInsensitive = true, ReadCommentHandling = JsonCommentHandling.Skip };
 
-    /// <summary>Reads <paramref name="path"/>; null if the file does not exist; throws on a file that is not run-level meta.</summary>
+    /// <summary>Reads <paramref name="path"/>; null if the file does not exist; throws <see cref="ReportInputException"/>
+    /// naming it on a file that cannot be read or is not run-level meta.</summary>
     public static RunLevelMeta? TryLoad(string path)
     {
         if (!File.Exists(path)) return null;
@@ -39,6 +40,10 @@ public sealed class RunLevelMeta
         catch (JsonException e)
         {
             throw new ReportInputException($"{path}: not valid JSON ({e.Message})", e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ReportInputException($"{path}: cannot be read ({e.Message})", e);
         }
     }
 

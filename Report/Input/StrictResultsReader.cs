@@ -18,7 +18,7 @@ public static class StrictResultsReader
         if (!File.Exists(path)) throw new ReportInputException($"{path}: missing (the experiment folder has no results)");
         string[] lines;
         try { lines = File.ReadAllLines(path); }
-        catch (IOException e) { throw new ReportInputException($"{path}: cannot be read ({e.Message})", e); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new ReportInputException($"{path}: cannot be read ({e.Message})", e); }
         if (lines.Length == 0 || lines[0].Trim().Length == 0)
             throw new ReportInputException($"{path}: empty file (no header line); expected columns {string.Join(',', RequiredColumns)}");
         var header = lines[0].Split(',').Select(h => h.Trim().Trim('"')).ToHashSet(StringComparer.OrdinalIgnoreCase);

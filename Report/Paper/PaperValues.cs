@@ -28,11 +28,21 @@ public sealed class PaperValues
         {
             string full = Path.GetFullPath(explicitPath);
             if (!File.Exists(full)) throw new Input.ReportInputException($"--paper-values: {full} does not exist");
-            return new PaperValues(Parse(File.ReadAllText(full), full), full);
+            return new PaperValues(Parse(ReadAll(full), full), full);
         }
         string? shared = FindSharedCopy();
-        if (shared is not null) return new PaperValues(Parse(File.ReadAllText(shared), shared), shared);
+        if (shared is not null) return new PaperValues(Parse(ReadAll(shared), shared), shared);
         return BuiltIn();
+    }
+
+    /// <summary>The text of <paramref name="path"/>; a file that cannot be read is an input error naming it.</summary>
+    static string ReadAll(string path)
+    {
+        try { return File.ReadAllText(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new Input.ReportInputException($"{path}: the paper values cannot be read ({e.Message})", e);
+        }
     }
 
     /// <summary>The copy compiled into the program.</summary>

@@ -57,6 +57,23 @@ public class BenchmarksCliTests : IDisposable
         Assert.Contains("--history", err);
     }
 
+    [Fact]
+    public void History_that_cannot_be_read_as_a_history_is_refused_before_anything_runs()
+    {
+        // Found only at the append, after the suite has run, it was an unhandled exception: exit 1, which
+        // ci-regression.sh reports as "REGRESSION".
+        string history = Path.Combine(_dir, "urpc-history.csv");
+        const string Damaged = "Commit,Date,Host,Cpu,Benchmark,MedianNs,MedianCycles,Samples,Profile,Cores\nabc,2026-01-01T00:00:00Z,h,c,b,not-a-number,1,2,short,0\n";
+        File.WriteAllText(history, Damaged);
+        string outDir = Path.Combine(_dir, "out");
+        var (code, err) = Main("run", "--short", "--filter", "*NoSuchBenchmark*", "--history", history, "--out", outDir);
+        Assert.Equal(2, code);
+        Assert.Contains("--history", err);
+        Assert.Contains(history, err);
+        Assert.False(Directory.Exists(outDir) && Directory.EnumerateFileSystemEntries(outDir).Any(), "the suite ran");
+        Assert.Equal(Damaged, File.ReadAllText(history));
+    }
+
     /// <summary>Options that only shape an A/B run are refused on a plain run instead of being ignored: a user who
     /// asks for 5 rounds or a 2% threshold must not get a single run judged by nothing.</summary>
     [Theory]

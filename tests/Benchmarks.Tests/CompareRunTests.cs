@@ -168,6 +168,20 @@ public class CompareRunTests : IDisposable
         Assert.Contains("host 'ci-runner-1' vs 'laptop'", err);
     }
 
+    [Theory]
+    [InlineData("null")]
+    [InlineData("unreadable")]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void A_meta_json_beside_the_results_that_cannot_be_used_is_bad_input_naming_it(string spoil)
+    {
+        string current = _files.Write("b", Suite(100, 10, 3), host: "ci-runner-1");
+        string meta = Path.Combine(_files.Dir, "b", "meta.json");
+        if (spoil == "null") File.WriteAllText(meta, "null");
+        else if (UnreadableFile.Make(meta) is { } why) Assert.Skip(why);
+        string err = Refused(_files.Write("a", Suite(100, 10, 1), host: "ci-runner-1"), current);
+        Assert.Contains(meta, err);
+    }
+
     [Fact]
     public void Cross_machine_comparison_runs_when_forced_and_warns()
     {

@@ -48,10 +48,17 @@ public class ProvenanceTests
         Directory.CreateDirectory(Path.Combine(repo, "Results", "host-1"));
         File.WriteAllText(Path.Combine(repo, "Results", "host-1", "meta.json"), "{}");
         Expect(sha, "clean (untracked result files under Results/ ignored: 1)");
+        // git quotes a path with a space or a non-ASCII letter ("Results/zen 5/...", "Results/\303\251t\303\251/...").
+        foreach (var run in new[] { "zen 5", "été" })
+        {
+            Directory.CreateDirectory(Path.Combine(repo, "Results", run));
+            File.WriteAllText(Path.Combine(repo, "Results", run, "meta.json"), "{}");
+        }
+        Expect(sha, "clean (untracked result files under Results/ ignored: 3)");
         File.WriteAllText(Path.Combine(repo, "b.cs"), "class B {}");
-        Expect(sha + "-dirty", "dirty: 1 untracked file(s) outside Results/: b.cs (untracked result files under Results/ ignored: 1)");
+        Expect(sha + "-dirty", "dirty: 1 untracked file(s) outside Results/: b.cs (untracked result files under Results/ ignored: 3)");
         File.WriteAllText(Path.Combine(repo, "a.cs"), "class A { int x; }");
-        Expect(sha + "-dirty", "dirty: 1 tracked file(s) changed: a.cs; 1 untracked file(s) outside Results/: b.cs (untracked result files under Results/ ignored: 1)");
+        Expect(sha + "-dirty", "dirty: 1 tracked file(s) changed: a.cs; 1 untracked file(s) outside Results/: b.cs (untracked result files under Results/ ignored: 3)");
         Assert.Equal(("unknown", "not a git checkout (or git is not installed)"), SourceRevision.Describe(Path.GetTempPath()));
     }
 

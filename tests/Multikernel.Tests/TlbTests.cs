@@ -99,6 +99,31 @@ public sealed class TlbTests : IDisposable
         Assert.False(tlb.Holds(_vs.Id, Va));
     }
 
+    /// <summary>Addresses and ids a tag cannot hold but that share a held entry's tag bits: the kernel-half twin of
+    /// <see cref="Va"/> (the same low 35 bits of page number), the first non-canonical address above it, and an
+    /// address-space id 2^28 above this one.</summary>
+    public static TheoryData<ulong, ulong> AliasesOfTheHeldPage => new()
+    {
+        { 0, 0xFFFF_8000_0000_0000 | Va },
+        { 0, PageTables.UserTop << 1 | Va },
+        { Tlb.MaxSpaceId + 1, Va },
+    };
+
+    [Theory]
+    [MemberData(nameof(AliasesOfTheHeldPage))]
+    public void NothingOutsideTheTaggedRangeIsHeldOrDropsAHeldEntry(ulong spaceIdAbove, ulong va)
+    {
+        var tlb = new Tlb();
+        Assert.True(tlb.TryTranslate(_vs, Va, false, out _));
+        Assert.True(tlb.Holds(_vs.Id, Va), "the translation just made is held"); // so the checks below can fail
+        ulong space = _vs.Id + spaceIdAbove;
+        if (va >= PageTables.UserTop) Assert.False(tlb.TryTranslate(_vs, va, false, out _), $"0x{va:x} translated"); // never cached
+        Assert.False(tlb.Holds(space, va), $"space {space}, 0x{va:x} is reported held, though no entry can cache it");
+        tlb.InvalidatePage(space, va);
+        Assert.True(tlb.Holds(_vs.Id, Va), $"invalidating space {space}, 0x{va:x} dropped the entry of space {_vs.Id}, 0x{Va:x}");
+        Assert.Equal(0, tlb.EntriesInvalidated);
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(3)]

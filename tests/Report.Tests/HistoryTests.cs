@@ -56,6 +56,51 @@ public class HistoryTests
         Assert.Contains("Date 'yesterday'", Assert.Throws<ReportInputException>(() => UrpcHistory.Read(path)).Message);
     }
 
+    [Theory]
+    [InlineData("MedianNs", "NaN")]
+    [InlineData("MedianNs", "-76.9")]
+    [InlineData("MedianNs", "0")]
+    [InlineData("MedianNs", "Infinity")]
+    [InlineData("MedianCycles", "-200")]
+    [InlineData("MedianCycles", "Infinity")]
+    public void A_median_that_is_not_a_positive_finite_time_is_an_input_error_naming_the_line(string column, string value)
+    {
+        // Such a median would be a point of its series and enter the band of the next runs: a NaN one makes their
+        // band NaN, so a drop in throughput after it is never marked.
+        using var fx = new FixtureRun();
+        string path = Path.Combine(fx.Root, "h.csv");
+        string ns = column == "MedianNs" ? value : "76.9", cycles = column == "MedianCycles" ? value : "200";
+        File.WriteAllText(path, Header + "\n"
+            + "c000,2026-11-01T12:00:00Z,ci-runner,AMD EPYC,UrpcBenchmarks.Throughput,76.9,200,15,short,\"0,1\"\n"
+            + $"c001,2026-11-02T12:00:00Z,ci-runner,AMD EPYC,UrpcBenchmarks.Throughput,{ns},{cycles},15,short,\"0,1\"\n");
+        var e = Assert.Throws<ReportInputException>(() => UrpcHistory.Read(path));
+        Assert.Contains(path, e.Message);
+        Assert.Contains($"line 3: {column} '{value}'", e.Message);
+    }
+
+    [Fact]
+    public void A_median_in_cycles_may_be_unknown()
+    {
+        using var fx = new FixtureRun();
+        string path = Path.Combine(fx.Root, "h.csv");
+        File.WriteAllText(path, Header + "\nc000,2026-11-01T12:00:00Z,h,c,UrpcBenchmarks.RoundTrip,76.9,NaN,15,short,0\nc001,2026-11-02T12:00:00Z,h,c,UrpcBenchmarks.RoundTrip,77.1,,15,short,0\n");
+        var entries = UrpcHistory.Read(path);
+        Assert.All(entries, e => Assert.True(double.IsNaN(e.MedianCycles)));
+        Assert.Equal("ns per operation", Assert.Single(HistoryPanel.Of(entries)).YTitle);
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void A_history_that_cannot_be_read_is_an_input_error_saying_so()
+    {
+        using var fx = new FixtureRun();
+        string path = Write(fx.Root, [200, 210]);
+        if (UnreadableFile.Make(path) is { } why) Assert.Skip(why);
+        var e = Assert.Throws<ReportInputException>(() => UrpcHistory.Read(path));
+        Assert.Contains(path, e.Message);
+        Assert.Contains("cannot be read", e.Message);
+    }
+
     [Fact]
     public void A_run_slower_than_every_earlier_run_in_the_band_is_marked_and_an_ordinary_one_is_not()
     {

@@ -68,6 +68,19 @@ public class PaperValuesTests
     }
 
     [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void A_paper_values_file_that_cannot_be_read_is_an_input_error_naming_it()
+    {
+        using var fx = new FixtureRun();
+        string path = Path.Combine(fx.Root, "paper-values.csv");
+        File.WriteAllText(path, PaperValues.BuiltInText());
+        if (UnreadableFile.Make(path) is { } why) Assert.Skip(why);
+        var e = Assert.Throws<ReportInputException>(() => PaperValues.Load(path));
+        Assert.Contains(path, e.Message);
+        Assert.Contains("cannot be read", e.Message);
+    }
+
+    [Fact]
     public void Comment_lines_and_quoted_notes_are_read()
     {
         var v = PaperValues.Parse("# comment, with comma\nfigure,series,machine,cores,value,unit,precision,note\nf,S,m,,1.5,x,text,\"a, b\"\n", "t");

@@ -142,6 +142,61 @@ public class RunFolderTests
         Assert.Contains("is null", e.Message);
     }
 
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    static void MakeUnreadable(string path)
+    {
+        if (UnreadableFile.Make(path) is { } why) Assert.Skip(why);
+    }
+
+    [Theory]
+    [InlineData("meta.json")]
+    [InlineData("results.csv")]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void An_experiment_file_that_cannot_be_read_is_an_input_error_naming_it(string file)
+    {
+        var (path, e) = Fig1WithSpoiled(file, MakeUnreadable);
+        Assert.Contains(path, e.Message);
+        Assert.Contains("cannot be read", e.Message);
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void A_run_level_meta_json_that_cannot_be_read_is_an_input_error_naming_it()
+    {
+        using var fx = new FixtureRun().WithFig1();
+        string path = Path.Combine(fx.RunDir, "meta.json");
+        File.WriteAllText(path, """{"kind":"run","host":"fixturehost","experiments":[]}""");
+        MakeUnreadable(path);
+        var e = Rejects(fx);
+        Assert.Contains(path, e.Message);
+        Assert.Contains("cannot be read", e.Message);
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void A_failed_experiment_whose_log_cannot_be_read_is_still_a_failed_experiment()
+    {
+        using var fx = new FixtureRun().WithFig1();
+        string dir = Path.Combine(fx.RunDir, ExperimentCatalog.Compute);
+        Directory.CreateDirectory(dir);
+        string log = Path.Combine(dir, "log.txt");
+        File.WriteAllLines(log, ["starting", "Unhandled exception: boom"]);
+        MakeUnreadable(log);
+        var run = RunFolder.Load(fx.RunDir);
+        var failed = Assert.Single(run.Failed);
+        Assert.Equal(ExperimentCatalog.Compute, failed.Name);
+        Assert.Contains(log, Assert.Single(failed.LogTail));
+    }
+
+    [Theory]
+    [InlineData("meta.json")]
+    [InlineData("results.csv")]
+    public void An_experiment_file_that_is_a_folder_is_an_input_error_saying_so(string file)
+    {
+        var (path, e) = Fig1WithSpoiled(file, p => { File.Delete(p); Directory.CreateDirectory(p); });
+        Assert.Contains($"{path}: is a folder", e.Message);
+    }
+
     [Fact]
     public void Every_bad_folder_is_reported_not_only_the_first()
     {

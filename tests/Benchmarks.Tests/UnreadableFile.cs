@@ -1,0 +1,42 @@
+namespace Benchmarks.Tests;
+
+/// <summary>
+/// Makes a file that opening for reading refuses with "permission denied" (UnauthorizedAccessException), as a file
+/// of another user with mode 0600 is for these programs: not root, the file's mode becomes 0000; as root (who ignores
+/// permission bits) the file is replaced by a symbolic link to a kernel file that refuses reads even to root (a
+/// write-only /proc/sys or /sys control, never written to). <see cref="Make"/> returns why not where neither works here.
+/// </summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+public static class UnreadableFile
+{
+    static readonly string[] WriteOnlyKernelFiles = ["/proc/sys/vm/compact_memory", "/proc/sys/vm/drop_caches", "/sys/bus/pci/rescan"];
+
+    /// <summary>Makes <paramref name="path"/> (an existing file) unreadable; null when done, else why it could not be.</summary>
+    public static string? Make(string path)
+    {
+        if (Environment.UserName != "root")
+        {
+            File.SetUnixFileMode(path, UnixFileMode.None);
+            return Refuses(path) ? null : $"mode 0000 on {path} does not stop this user reading it";
+        }
+        foreach (var target in WriteOnlyKernelFiles)
+        {
+            if (!Refuses(target)) continue;
+            File.Delete(path);
+            File.CreateSymbolicLink(path, target);
+            return null;
+        }
+        return $"running as root and none of {string.Join(", ", WriteOnlyKernelFiles)} refuses reads here: no file root cannot read";
+    }
+
+    static bool Refuses(string path)
+    {
+        try
+        {
+            using var f = File.OpenRead(path);
+            return false;
+        }
+        catch (UnauthorizedAccessException) { return true; }
+        catch (IOException) { return false; }
+    }
+}
