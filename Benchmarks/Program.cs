@@ -16,7 +16,8 @@ namespace Benchmarks;
 ///   cap-ops         local capability invocations (map/unmap, copy, retype, delete) on one pinned core
 ///   cpu-rounds      one CPU-driver round with a runnable dispatcher, the blocked ones visited by slice or by round count
 ///   mutex-contention  a contended short critical section: the threads package's Mutex against a Monitor on pinned threads
-/// Exit codes: 0 ok / no regression, 1 regression (or target missed with --check), 2 bad input, 3 incomplete run.
+/// Exit codes: 0 ok / no regression, 1 regression (or target missed with --check), 2 bad input, 3 incomplete run,
+/// 4 the program failed (an exception; its message and stack trace go to stderr).
 /// </summary>
 public static class Program
 {
@@ -36,7 +37,22 @@ public static class Program
             Console.Error.WriteLine("run with --help for the usage");
             return CompareRun.ExitBadInput;
         }
-        return parsed.Invoke();
+        return Guarded(() => parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false }), Console.Error);
+    }
+
+    /// <summary>
+    /// Runs a command; an exception that escapes it exits <see cref="CompareRun.ExitFailed"/> with the exception on
+    /// <paramref name="stderr"/>. (System.CommandLine's own handler would exit 1, the regression code, so that
+    /// ci-regression.sh would report a crash as a regression.)
+    /// </summary>
+    internal static int Guarded(Func<int> command, TextWriter stderr)
+    {
+        try { return command(); }
+        catch (Exception e)
+        {
+            stderr.WriteLine($"error: the benchmark program failed (exit {CompareRun.ExitFailed}, not a verdict): {e}");
+            return CompareRun.ExitFailed;
+        }
     }
 
     static Option<string?> CoresOption() => new("--cores")

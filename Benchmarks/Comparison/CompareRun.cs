@@ -22,6 +22,8 @@ public sealed record ComparisonReport(IReadOnlyList<BenchmarkComparison> Rows, I
 public static class CompareRun
 {
     public const int ExitOk = 0, ExitRegression = 1, ExitBadInput = 2;
+    /// <summary>The program itself failed (an exception no command turned into a verdict): neither a regression nor bad input.</summary>
+    public const int ExitFailed = 4;
 
     /// <summary>Largest relative threshold: a gate that lets a benchmark become more than twice as slow is no gate.</summary>
     public const double MaxRelativePercent = 100;

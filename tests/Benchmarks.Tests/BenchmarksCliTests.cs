@@ -19,6 +19,18 @@ public class BenchmarksCliTests : IDisposable
         finally { Console.SetError(saved); }
     }
 
+    [Fact]
+    public void A_command_that_throws_exits_with_the_failure_code_not_the_regression_code()
+    {
+        var err = new StringWriter();
+        int code = Program.Guarded(() => throw new IOException("comparison.md: No space left on device"), err);
+        Assert.Equal(Benchmarks.Comparison.CompareRun.ExitFailed, code);
+        Assert.NotEqual(Benchmarks.Comparison.CompareRun.ExitRegression, code);
+        Assert.Contains("No space left on device", err.ToString());
+        Assert.Contains("not a verdict", err.ToString());
+        Assert.Equal(Benchmarks.Comparison.CompareRun.ExitRegression, Program.Guarded(() => 1, err));
+    }
+
     public static TheoryData<string, string, string> BadOut => new()
     {
         { "run", "FILE", "is a file" },
