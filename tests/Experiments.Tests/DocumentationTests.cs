@@ -3,8 +3,8 @@ using System.Text.RegularExpressions;
 namespace Experiments.Tests;
 
 /// <summary>
-/// Claims of the README and docs/architecture.md that can be checked against the tree: what they list must be what
-/// the repository holds. Each test reads files only.
+/// Claims of the README, docs/architecture.md and docs/run-all.md that can be checked against the tree: what they
+/// list must be what the repository holds, and what they state twice they state the same way. Each test reads files only.
 /// </summary>
 public partial class DocumentationTests
 {
@@ -68,6 +68,34 @@ public partial class DocumentationTests
         Assert.True(missing.Length == 0, $"docs/architecture.md cites paths that do not exist: {string.Join(", ", missing)}");
     }
 
+    /// <summary>
+    /// The expected time of each profile is the same in the three places that state it: README.md ("`--quick` (about N
+    /// minutes ...)", "default (about N minutes ...)"), docs/run-all.md's table of profiles and run-all.sh's usage text.
+    /// </summary>
+    [Theory]
+    [InlineData("quick", "`--quick` (", "| `--quick` |", "#   --quick ")]
+    [InlineData("default", "default (", "| default |", "#   (no profile) ")]
+    public void EveryPlaceGivesAProfileTheSameExpectedTime(string profile, string readmeMarker, string docsMarker, string scriptMarker)
+    {
+        string? Minutes(string file, string marker)
+        {
+            string text = Read(file);
+            int at = text.IndexOf(marker, StringComparison.Ordinal);
+            Assert.True(at >= 0, $"{file} does not mention the {profile} profile as '{marker}'");
+            int end = text.IndexOf('\n', at);
+            var m = AboutMinutes().Match(text[at..(end < 0 ? text.Length : end)]);
+            return m.Success ? m.Groups[1].Value : null;
+        }
+        string? docs = Minutes("docs/run-all.md", docsMarker);
+        Assert.NotNull(docs);
+        var stated = new[] { ("README.md", Minutes("README.md", readmeMarker)), ("run-all.sh", Minutes("run-all.sh", scriptMarker)) };
+        var differing = stated.Where(s => s.Item2 != docs).Select(s => $"{s.Item1}: {(s.Item2 is null ? "no 'about N minutes'" : $"about {s.Item2} minutes")}").ToArray();
+        Assert.True(differing.Length == 0, $"docs/run-all.md expects the {profile} profile to take about {docs} minutes, but {string.Join("; ", differing)}");
+    }
+
     [GeneratedRegex(@"`((?:Kernel|Experiments|Benchmarks|Report|Tools|tests|scripts|docs)/[A-Za-z0-9_./*-]*)`")]
     private static partial Regex CitedPath();
+
+    [GeneratedRegex(@"about (\d+(?:\.\d+)?) minutes")]
+    private static partial Regex AboutMinutes();
 }
