@@ -1,4 +1,5 @@
 using Benchmarks.Comparison;
+using TestSupport;
 
 namespace Benchmarks.Tests;
 

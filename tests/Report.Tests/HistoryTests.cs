@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Report.History;
 using Report.Input;
+using TestSupport;
 
 namespace Report.Tests;
 

@@ -1,5 +1,6 @@
 using Report.Input;
 using Report.Paper;
+using TestSupport;
 
 namespace Report.Tests;
 

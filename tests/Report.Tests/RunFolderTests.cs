@@ -1,6 +1,7 @@
 using Experiments.Schema;
 using Report.Catalog;
 using Report.Input;
+using TestSupport;
 
 namespace Report.Tests;
 

@@ -1,8 +1,8 @@
-namespace Report.Tests;
+namespace TestSupport;
 
 /// <summary>
 /// Makes a file that opening for reading refuses with "permission denied" (UnauthorizedAccessException), as a file
-/// of another user with mode 0600 is for the report: not root, the file's mode becomes 0000; as root (who ignores
+/// of another user with mode 0600 is for these programs: not root, the file's mode becomes 0000; as root (who ignores
 /// permission bits) the file is replaced by a symbolic link to a kernel file that refuses reads even to root (a
 /// write-only /proc/sys or /sys control, never written to). <see cref="Make"/> returns why not where neither works here.
 /// </summary>
