@@ -303,9 +303,11 @@ public sealed class MultikernelSystem : IDisposable
         {
             for (int i = 0; i < cores.Length; i++) mk._drivers[i].Start($"cpu{cores[i]}");
             foreach (var d in mk._drivers)
-                if (!d.Started.Wait(o.BootTimeout) || d.Fault != null)
-                    throw new InvalidOperationException($"core {d.Core} did not come up: {d.Fault?.Message ?? "timeout"}");
-            // Every monitor must answer the bootstrap monitor over its URPC binding.
+                if (!d.Started.Wait(o.BootTimeout))
+                    throw new InvalidOperationException($"core {d.Core} did not come up: its CPU driver did not start within {o.BootTimeout.TotalSeconds} s");
+            mk.ThrowIfACoreFaulted();
+            // Every monitor must answer the bootstrap monitor over its URPC binding. A core whose CPU driver faults
+            // (e.g. in its monitor's start upcall, which runs after Started) never answers: the wait checks for that.
             int peers = cores.Length - 1;
             var allAnswered = mk.CallOnAsync<bool>(0, (m, done) =>
             {
@@ -313,15 +315,44 @@ public sealed class MultikernelSystem : IDisposable
                 int answered = 0;
                 for (int p = 1; p < m.CoreCount; p++) m.Ping(p, () => { if (++answered == peers) done(true); });
             });
-            if (!allAnswered.Wait(o.BootTimeout))
-                throw new InvalidOperationException($"not every monitor answered the bootstrap monitor within {o.BootTimeout.TotalSeconds} s");
+            var waited = Stopwatch.StartNew();
+            while (!allAnswered.Wait(BootFaultCheckInterval))
+            {
+                mk.ThrowIfACoreFaulted();
+                if (waited.Elapsed >= o.BootTimeout)
+                    throw new InvalidOperationException($"not every monitor answered the bootstrap monitor within {o.BootTimeout.TotalSeconds} s");
+            }
             mk.StartupTime = clock.Elapsed;
             return mk;
         }
-        catch
+        catch (Exception bootError)
         {
-            mk.Dispose();
+            DisposeAfterFailedBoot(mk, bootError);
             throw;
+        }
+    }
+
+    /// <summary>How often a boot waiting for the monitors' answers checks whether a CPU driver has faulted.</summary>
+    static readonly TimeSpan BootFaultCheckInterval = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>Boot, thread mode: throws the boot's error for the first core whose CPU driver has faulted.</summary>
+    void ThrowIfACoreFaulted()
+    {
+        foreach (var d in _drivers)
+            if (d.Fault is { } fault)
+                throw new InvalidOperationException($"core {d.Core} did not come up: {fault.Message}", fault);
+    }
+
+    /// <summary>
+    /// Shuts down a system whose boot failed. The boot's error is what the caller sees: a failure of this shutdown
+    /// (e.g. the "CPU drivers faulted" of a core that faulted while booting) follows from it and goes to stderr only.
+    /// </summary>
+    static void DisposeAfterFailedBoot(MultikernelSystem mk, Exception bootError)
+    {
+        try { mk.Dispose(); }
+        catch (Exception shutdownError)
+        {
+            Console.Error.WriteLine($"the boot failed ({bootError.Message}); shutting its cores down afterwards failed too: {shutdownError}");
         }
     }
 
@@ -348,10 +379,10 @@ public sealed class MultikernelSystem : IDisposable
             mk.StartupTime = clock.Elapsed;
             return mk;
         }
-        catch
+        catch (Exception bootError)
         {
             mk._failureThrown = true;
-            mk.Dispose();
+            DisposeAfterFailedBoot(mk, bootError);
             throw;
         }
     }

@@ -22,7 +22,15 @@ public sealed class UserStackCores : IDisposable
 {
     /// <summary>Transmit frame buffers of the stack core: bounds the frames in flight to the driver.</summary>
     public const int TxFrames = 1024;
-    /// <summary>URPC ring slots each way between driver and stack: more than the frames that can be in flight (the receive ring's and the pool's).</summary>
+    /// <summary>
+    /// URPC ring slots each way between driver and stack. With a V2 receive ring (1024 slots of the default geometry)
+    /// this is more than the descriptors that can be in flight (the receive ring's frames and the pool's
+    /// <see cref="TxFrames"/>). A V3 ring holds as many frames as fit in its blocks: with the kernel's 82-byte frame
+    /// header, rounded to 16, a 42-byte frame takes 128 bytes, so a 32 KiB block holds 255 of them and the default 64
+    /// blocks over 16,000 (up to 340 and 21,000 for bare headers). Under a burst of small frames more descriptors than
+    /// this can be in flight, and the sender's URPC backlog holds the excess (in order, never dropped; the backlog
+    /// grows by allocating on the sending core).
+    /// </summary>
     public const int RingSlots = 4096;
     /// <summary>
     /// The stack's delayed ACK: a request's ACK waits this long for the response to ride on (the HTTP server answers

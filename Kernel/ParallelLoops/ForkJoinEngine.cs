@@ -27,7 +27,7 @@ sealed class ForkJoinEngine
 
     /// <summary>Regions this dispatcher forked as master.</summary>
     public long RegionsForked { get; private set; }
-    /// <summary>Chunks run here (any master).</summary>
+    /// <summary>Chunks run here (any master); chunks a cancelled region skipped are not counted.</summary>
     public long ChunksRun { get; private set; }
     /// <summary>Ranges this dispatcher gave to thieves / received from victims.</summary>
     public long StealsGiven { get; private set; }
@@ -132,8 +132,7 @@ sealed class ForkJoinEngine
                 while (p.Next < p.End)
                 {
                     int c = p.Next++;
-                    job.RunChunkGuarded(c, me);
-                    ChunksRun++;
+                    if (job.RunChunkGuarded(c, me)) ChunksRun++;
                     if (dynamic) _self.PollOnce();   // answers steal requests between chunks
                 }
                 if (p.TakeGift()) continue;

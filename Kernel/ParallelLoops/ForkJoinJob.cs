@@ -73,10 +73,13 @@ abstract class ForkJoinJob
         return ((int)lo, (int)Math.Min(lo + ChunkSize, To));
     }
 
-    /// <summary>Runs one chunk on the calling dispatcher; an exception cancels the chunks not yet started and is kept for the master.</summary>
-    internal void RunChunkGuarded(int chunk, int worker)
+    /// <summary>
+    /// Runs one chunk on the calling dispatcher; an exception cancels the chunks not yet started and is kept for the
+    /// master. Returns false when the chunk was skipped because the region is cancelled, true when it ran (or threw).
+    /// </summary>
+    internal bool RunChunkGuarded(int chunk, int worker)
     {
-        if (_cancelled) return;
+        if (_cancelled) return false;
         try { RunChunk(chunk, worker); }
         catch (Exception e)
         {
@@ -84,6 +87,7 @@ abstract class ForkJoinJob
             Interlocked.CompareExchange(ref _fault, captured, null);
             _cancelled = true;
         }
+        return true;
     }
 
     /// <summary>

@@ -221,6 +221,27 @@ public class BootTests
         Assert.Equal(0, BootedSystem.Wait(holding, 10));
     }
 
+    /// <summary>
+    /// A core whose CPU driver faults while it comes up (here its monitor's agreement transport cannot be made) fails
+    /// the boot with the boot's own error, which names the core and the fault, not with the "CPU drivers faulted"
+    /// AggregateException of the shutdown that cleans up after it; and the boot says so once the fault is there, not
+    /// after its whole timeout waiting for the faulted monitor's answer.
+    /// </summary>
+    [Fact]
+    public void ACoreThatFaultsAtBootFailsTheBootWithTheBootsOwnError()
+    {
+        int cpu = CoreAffinity.AllowedCpus()[0];
+        var e = Assert.Throws<InvalidOperationException>(() => MultikernelSystem.Boot(new MultikernelOptions
+        {
+            Cores = [cpu],
+            PhysicalMemoryBytes = 8 << 20,
+            BootTimeout = TimeSpan.FromSeconds(20),
+            AgreementTransport = (_, _) => throw new InvalidDataException("no agreement transport on this core"),
+        }));
+        Assert.Contains($"core {cpu} did not come up", e.Message);
+        Assert.Contains("no agreement transport on this core", e.Message);
+    }
+
     [Fact]
     public void BootOnCoreOutsideMaskIsAClearError()
     {

@@ -207,6 +207,24 @@ public class ForkJoinTests(BootedSystem booted, ITestOutputHelper output) : ICla
         Assert.Equal(999L * 1000 / 2, after);
     }
 
+    /// <summary>
+    /// The statistics count the chunks a dispatcher ran: after a body's exception cancels the region, the chunks it
+    /// skips are not counted (one dispatcher, ten chunks of one iteration, the first throws: one chunk ran).
+    /// </summary>
+    [Fact]
+    public void ChunksSkippedAfterAnExceptionAreNotCountedAsRun()
+    {
+        using var domain = booted.NewDomain(1);
+        string message = BootedSystem.Wait(domain.RunOnMasterAsync(() =>
+        {
+            try { ForkJoin.For(0, 10, new ThrowsAt { Bad = 0 }, LoopSchedule.Dynamic, chunkSize: 1); }
+            catch (InvalidDataException e) { return e.Message; }
+            return "the loop did not throw";
+        }));
+        Assert.StartsWith("index 0 failed", message);
+        Assert.Equal(1, ForkJoin.StatisticsOf(domain.Dispatchers[0]).Chunks);
+    }
+
     struct CountIterations : IReduceBody<long>
     {
         public long Execute(int lo, int hi, int worker) => (long)hi - lo;
