@@ -75,10 +75,7 @@ public class PaperValuesTests
         using var fx = new FixtureRun();
         string path = Path.Combine(fx.Root, "paper-values.csv");
         File.WriteAllText(path, PaperValues.BuiltInText());
-        if (UnreadableFile.Make(path) is { } why) Assert.Skip(why);
-        var e = Assert.Throws<ReportInputException>(() => PaperValues.Load(path));
-        Assert.Contains(path, e.Message);
-        Assert.Contains("cannot be read", e.Message);
+        UnreadableFile.AssertRefused<ReportInputException>(path, () => PaperValues.Load(path));
     }
 
     [Fact]

@@ -29,6 +29,20 @@ public static class UnreadableFile
         return $"running as root and none of {string.Join(", ", WriteOnlyKernelFiles)} refuses reads here: no file root cannot read";
     }
 
+    /// <summary>
+    /// Makes <paramref name="path"/> unreadable (the test skips, saying why, where that cannot be done here), then
+    /// asserts that <paramref name="read"/> refuses it with a <typeparamref name="TError"/> that names the file and says
+    /// it cannot be read.
+    /// </summary>
+    public static TError AssertRefused<TError>(string path, Action read) where TError : Exception
+    {
+        if (Make(path) is { } why) Assert.Skip(why);
+        var e = Assert.Throws<TError>(read);
+        Assert.Contains(path, e.Message);
+        Assert.Contains("cannot be read", e.Message);
+        return e;
+    }
+
     static bool Refuses(string path)
     {
         try
