@@ -206,10 +206,11 @@ public sealed class NativeTwin
         return null;
     }
 
-    /// <summary>Runs a tool to completion: its exit code and its stdout followed by its stderr.</summary>
+    /// <summary>Runs a tool (the twin, its build) to completion: its exit code and its stdout followed by its stderr. The
+    /// tool dies with this program, however that ends: a twin left running would go on spinning on the measured cores.</summary>
     static (int Code, string Output) Exec(string file, params string[] args)
     {
-        var (code, o, err) = ToolProcess.Capture(file, null, args);
+        var (code, o, err) = ToolProcess.Capture(file, null, tiedToThisProcess: true, args);
         return (code, o + err);
     }
 }
