@@ -4,7 +4,7 @@ using System.Diagnostics;
 namespace Experiments.Common;
 
 /// <summary>
-/// Starts external programs (wrk, lighttpd, the Kestrel child, the native URPC reference, ...) so that they cannot
+/// Starts external programs (wrk, lighttpd, the Kestrel child, the native URPC reference, Fig 1's C twin, ...) so that they cannot
 /// outlive this process, even when it is killed with SIGKILL: each child runs under <c>setpriv --pdeathsig KILL</c>
 /// (util-linux; where it is missing, children are only killed when this process exits normally), which sets
 /// <c>PR_SET_PDEATHSIG</c> and then executes the program (the setting survives the exec, also through <c>taskset</c>).

@@ -23,6 +23,12 @@ public sealed class SweepRunner
     public string FailureKind { get; init; } = "a correctness check or a point";
     /// <summary>One finished row as printed on stdout (default: <see cref="Line"/>).</summary>
     public Func<ResultRow, string> FormatRow { get; init; } = Line;
+    /// <summary>
+    /// How long a point whose child was stopped by a signal (<see cref="ChildStoppedBySignalException"/>) waits for this
+    /// program's own handler to cancel the sweep before it counts as failed: the handler runs on the thread pool, so
+    /// the child's end can come first.
+    /// </summary>
+    public TimeSpan SignalGrace { get; init; } = TimeSpan.FromSeconds(5);
     /// <summary>How the process's JIT compiles (noted in every run's meta.json; the quick profile's tier-0 note depends on it).</summary>
     public JitMode Jit { get; init; } = JitMode.Current;
 
@@ -75,9 +81,10 @@ public sealed class SweepRunner
                 }
                 rows = p.Measure();
             }
-            catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+            catch (OperationCanceledException e) when (cancel.IsCancellationRequested || e is ChildStoppedBySignalException && cancel.CanBeCanceled && cancel.WaitHandle.WaitOne(SignalGrace))
             {
-                // A point that stops on the cancellation is not a failure: it stays on the missing list.
+                // A point that stops on the cancellation is not a failure: it stays on the missing list. A child that the
+                // same signal stopped may end before this program's handler has cancelled: SignalGrace waits for it.
                 progress.End(p.Cost);
                 continue;
             }

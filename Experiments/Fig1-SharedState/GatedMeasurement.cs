@@ -27,6 +27,9 @@ public abstract class GatedMeasurement<T> : Dispatcher
         return true;
     }
 
+    /// <summary>Counts a finished step of the measurement in the outcome's progress (for the host's stall bound); call it outside timed phases.</summary>
+    protected void AdvanceProgress() => _outcome.Advance();
+
     /// <summary>The whole measurement, on this dispatcher's core.</summary>
     protected abstract T Measure();
 

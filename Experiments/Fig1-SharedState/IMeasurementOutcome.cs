@@ -10,4 +10,8 @@ public interface IMeasurementOutcome<T>
     bool IsOpen { get; }
     void Succeed(T value);
     void Fail(Exception e);
+    /// <summary>Steps (batches) the dispatcher has finished, for the host's stall bound: the host only looks for a change.</summary>
+    long Progress { get; }
+    /// <summary>Counts a finished step; called by the dispatcher outside its timed phases.</summary>
+    void Advance();
 }

@@ -145,9 +145,10 @@ public sealed class NativeTwin
     {
         var (code, text) = Exec(Binary, [.. args]);
         // Ctrl-C in a terminal (or a signal to the process group) ends the twin as well as asking this program to stop:
-        // the point is interrupted, and the sweep records it as missing, not as failed, when it is stopping.
+        // the point is interrupted, and the sweep records it as missing, not as failed, when it is stopping (it waits
+        // briefly for its own handler, which may run after the twin's end is seen).
         if (code is SigIntExit or SigTermExit)
-            throw new OperationCanceledException($"the C twin was stopped by {(code == SigIntExit ? "SIGINT" : "SIGTERM")} (exit {code}): {Binary} {string.Join(' ', args)}");
+            throw new ChildStoppedBySignalException($"the C twin was stopped by {(code == SigIntExit ? "SIGINT" : "SIGTERM")} (exit {code}): {Binary} {string.Join(' ', args)}");
         if (code != 0) throw new InvalidOperationException($"the C twin failed (exit {code}): {Binary} {string.Join(' ', args)}\n{text.Trim()}");
         var values = Parse(text);
         string Where() => $"{Binary} {string.Join(' ', args)}\n{text.Trim()}";
@@ -205,10 +206,11 @@ public sealed class NativeTwin
         return null;
     }
 
-    /// <summary>Runs a tool to completion: its exit code and its stdout followed by its stderr.</summary>
+    /// <summary>Runs a tool (the twin, its build) to completion: its exit code and its stdout followed by its stderr. The
+    /// tool dies with this program, however that ends: a twin left running would go on spinning on the measured cores.</summary>
     static (int Code, string Output) Exec(string file, params string[] args)
     {
-        var (code, o, err) = ToolProcess.Capture(file, null, args);
+        var (code, o, err) = ToolProcess.Capture(file, null, tiedToThisProcess: true, args);
         return (code, o + err);
     }
 }

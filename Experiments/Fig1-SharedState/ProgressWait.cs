@@ -23,4 +23,29 @@ public static class ProgressWait
         }
         return task.Result;
     }
+
+    /// <summary>
+    /// Waits with <paramref name="waitFor"/> (a wait such as MultikernelSystem.WaitFor, which throws a
+    /// <see cref="TimeoutException"/> when its condition does not hold within the time it is given) until
+    /// <paramref name="done"/> holds. Each wait is one <paramref name="stall"/> long; a timeout is passed on, naming
+    /// <paramref name="what"/>, only when <paramref name="progress"/> did not change across it.
+    /// </summary>
+    public static void Until(Action<Func<bool>, TimeSpan, string> waitFor, Func<bool> done, Func<long> progress, TimeSpan stall, string what)
+    {
+        long seen = progress();
+        while (true)
+        {
+            try
+            {
+                waitFor(done, stall, what);
+                return;
+            }
+            catch (TimeoutException)
+            {
+                long now = progress();
+                if (now == seen) throw new TimeoutException($"{what}: no progress for {stall.TotalSeconds:0.###} s");
+                seen = now;
+            }
+        }
+    }
 }

@@ -7,13 +7,14 @@ namespace Fig1.SharedState;
 /// The outcome of one side of the URPC pair benchmark in process mode: a block of the shared region that the host
 /// allocates and names to the side's core process. The host opens the gate by writing word <see cref="Gate"/>; the
 /// side writes its report and then word <see cref="State"/> (1 done, 2 failed) last, so the host reads a complete
-/// report once it sees the state. Layout (8-byte words): state, gate, repetitions, failure text length, then per
+/// report once it sees the state. The side counts its finished batches in word <see cref="ProgressWord"/> (it alone
+/// writes it) for the host's stall bound. Layout (8-byte words): state, gate, repetitions, failure text length, progress, then per
 /// repetition the latency samples, the other samples (doubles), the two disturbed flags (0/1), then the failure
 /// text (UTF-8, at most <see cref="TextBytes"/> bytes).
 /// </summary>
 public sealed class SharedPairOutcome(SharedBlock block) : IMeasurementOutcome<PairSideReport>
 {
-    const int State = 0, Gate = 1, Reps = 2, TextLength = 3, Data = 4;
+    const int State = 0, Gate = 1, Reps = 2, TextLength = 3, ProgressWord = 4, Data = 5;
     const int TextBytes = 1024;
 
     /// <summary>Bytes of a block for <paramref name="repetitions"/> repetitions.</summary>
@@ -23,6 +24,10 @@ public sealed class SharedPairOutcome(SharedBlock block) : IMeasurementOutcome<P
 
     /// <summary>Host: lets the side start measuring.</summary>
     public void Open() => block.Write(Gate, 1);
+
+    public long Progress => block.Read(ProgressWord);
+
+    public void Advance() => block.Write(ProgressWord, block.Read(ProgressWord) + 1);
 
     /// <summary>Host: true once the side has reported.</summary>
     public bool IsDone => block.Read(State) != 0;

@@ -38,6 +38,13 @@ public sealed class PairSideReport
 /// <summary>Boots the pair of cores (A first) and runs the pinger on A and the ponger on B.</summary>
 public static class UrpcPairBench
 {
+    /// <summary>
+    /// How long the host waits for the pair while neither side finishes a batch (the sides count their batches in their
+    /// outcomes' progress): longer than a side's own <see cref="UpdateProtocol.Stall"/>, so that a side that gives up
+    /// waiting for a dead peer reports its error first. A run of any length is waited for while batches finish.
+    /// </summary>
+    static readonly TimeSpan Stall = UpdateProtocol.Stall + TimeSpan.FromSeconds(30);
+
     /// <summary>Thread mode: both cores are threads of this process.</summary>
     public static UrpcPairMeasurement Measure(int coreA, int coreB, SweepSize size) => Measure(coreA, coreB, size, out _);
 
@@ -60,7 +67,8 @@ public static class UrpcPairBench
         Wait(mk, mk.SpawnAsync(0, Fig1CoreProgram.Pinger, Fig1CoreProgram.Args(binding.Name!.Value, size, pingerBlock)), "the pinger's spawn");
         ponger.Open();
         pinger.Open();
-        mk.WaitFor(() => pinger.IsDone && ponger.IsDone, UpdateProtocol.Stall + TimeSpan.FromSeconds(30), $"the URPC pair benchmark on cores {coreA},{coreB} (processes)");
+        ProgressWait.Until(mk.WaitFor, () => pinger.IsDone && ponger.IsDone, () => pinger.Progress + ponger.Progress, Stall,
+            $"the URPC pair benchmark on cores {coreA},{coreB} (processes)");
         var a = pinger.Read("pinger");
         var b = ponger.Read("ponger");
         mk.Shutdown();
@@ -83,8 +91,8 @@ public static class UrpcPairBench
         mk.SpawnAsync(0, 0, () => new UrpcPinger(binding.Client, size, pinger)).Wait();
         ponger.Open();
         pinger.Open();
-        if (!Task.WaitAll([pinger.Completion, ponger.Completion], UpdateProtocol.Stall + TimeSpan.FromSeconds(30)))
-            throw new TimeoutException($"URPC pair benchmark on cores {coreA},{coreB} did not finish");
+        ProgressWait.Result(Task.WhenAll(pinger.Completion, ponger.Completion), () => pinger.Progress + ponger.Progress, Stall,
+            $"URPC pair benchmark on cores {coreA},{coreB}");
         var a = pinger.Completion.Result;
         var b = ponger.Completion.Result;
         startupMs = mk.StartupTime.TotalMilliseconds;

@@ -56,16 +56,19 @@ public abstract class UrpcPairSide : GatedMeasurement<PairSideReport>
     }
 
     /// <summary>One phase: per repetition a warm-up batch, then a timed one. Returns the timed batches' figures and ORs
-    /// into <paramref name="disturbed"/> whether the OS descheduled this thread during each.</summary>
+    /// into <paramref name="disturbed"/> whether the OS descheduled this thread during each. Each finished batch
+    /// advances the outcome's progress, outside the timed batch.</summary>
     double[] Phase(Func<int, int, bool, double> batch, bool[] disturbed)
     {
         var figures = new double[_size.Repetitions];
         for (int r = 0; r < figures.Length; r++)
         {
             batch(r, _size.Warmup, true);
+            AdvanceProgress();
             long switches = ContextSwitches.InvoluntaryOfThisThread();
             figures[r] = batch(r, _size.Iterations, false);
             disturbed[r] |= ContextSwitches.InvoluntaryOfThisThread() != switches;
+            AdvanceProgress();
         }
         return figures;
     }

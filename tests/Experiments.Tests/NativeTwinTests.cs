@@ -78,6 +78,36 @@ public class NativeTwinTests
         Assert.Equal("line 2 holds 5, expected 6", run.Failure);
     }
 
+    /// <summary>
+    /// The twin runs on the measured cores for as long as its run lasts: it must die with this program, however that
+    /// ends (SIGKILL included), as every other child does (ChildLaunch: setpriv --pdeathsig KILL). A stand-in twin in
+    /// Python reads its own parent-death signal (PR_GET_PDEATHSIG) and says in its check line whether it is SIGKILL.
+    /// </summary>
+    [Fact]
+    public void TheTwinDiesWithThisProgramEvenOnSigkill()
+    {
+        string? python = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Select(d => Path.Combine(d, "python3")).FirstOrDefault(File.Exists);
+        Assert.SkipWhen(python is null, "needs python3 for the stand-in twin that reads its parent-death signal");
+        bool setpriv = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => File.Exists(Path.Combine(d, "setpriv")));
+        Assert.SkipUnless(setpriv, "needs setpriv (util-linux): without it children die with this program only when it exits normally");
+        string path = Path.Combine(TestCores.TempDir(), "pdeathsig_twin");
+        File.WriteAllText(path, $$"""
+            #!{{python}}
+            import ctypes
+            sig = ctypes.c_int(0)
+            ctypes.CDLL(None).prctl(2, ctypes.byref(sig))  # PR_GET_PDEATHSIG
+            print("twin fig1\nmarch test-arch\ncompiler gcc test")
+            print("cycles_per_update 10.0 11.0 12.0\ndisturbed 0 0 0")
+            print("check ok" if sig.value == 9 else f"check parent-death signal {sig.value}, not SIGKILL")
+
+            """);
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var twin = NativeTwin.Locate(path, TextWriter.Null, out string why);
+        Assert.True(twin != null, why);
+        var run = twin.Shm([0], 1, Small, ShmUpdate.Plain);
+        Assert.Null(run.Failure);
+    }
+
     [Fact]
     public void MissingOutputOrAFailingBinaryIsAnErrorNamingWhatIsMissing()
     {

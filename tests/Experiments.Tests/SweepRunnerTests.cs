@@ -81,4 +81,51 @@ public class SweepRunnerTests
         Assert.Equal(["B"], ResultsFile.Read(dir).Select(r => r.Series));
         Assert.Contains(RunMeta.Load(dir).Notes, n => n.Contains("point a failed", StringComparison.Ordinal));
     }
+
+    /// <summary>
+    /// Ctrl-C reaches the C twin and the program together; the twin's end (exit 130) can be seen before the program's
+    /// handler, which .NET runs on the thread pool, has cancelled the token. The point is interrupted all the same.
+    /// </summary>
+    [Fact]
+    public void A_point_whose_child_was_stopped_by_the_signal_before_the_handler_ran_stays_missing_not_failed()
+    {
+        string dir = Path.Combine(TestCores.TempDir(), "child-signal-first");
+        var rec = new ExperimentRecorder(dir, RunMeta.Describe("x", [0], "test"), ["a", "b", "c"]);
+        using var cancel = new CancellationTokenSource();
+        var points = new List<PlannedPoint>
+        {
+            new("a", 1, () => [Row("A")]),
+            new("b", 1, () =>
+            {
+                cancel.CancelAfter(TimeSpan.FromMilliseconds(200)); // the program's handler runs a little later
+                throw new ChildStoppedBySignalException("the C twin was stopped by SIGINT (exit 130)");
+            }),
+            new("c", 1, () => [Row("C")]),
+        };
+        var err = new StringWriter();
+        var (failed, interrupted) = Runner().Run(rec, points, new StringWriter(), err, cancel.Token);
+        Assert.False(failed, err.ToString());
+        Assert.True(interrupted);
+        Assert.Equal(["A"], ResultsFile.Read(dir).Select(r => r.Series));
+        Assert.Equal(["b", "c"], RunMeta.Load(dir).Incomplete);
+    }
+
+    [Fact]
+    public void A_point_whose_child_alone_was_stopped_by_a_signal_is_a_failure()
+    {
+        string dir = Path.Combine(TestCores.TempDir(), "child-signal-alone");
+        var rec = new ExperimentRecorder(dir, RunMeta.Describe("x", [0], "test"), ["a", "b"]);
+        using var cancel = new CancellationTokenSource();
+        var points = new List<PlannedPoint>
+        {
+            new("a", 1, () => throw new ChildStoppedBySignalException("the C twin was stopped by SIGTERM (exit 143)")),
+            new("b", 1, () => [Row("B")]),
+        };
+        var runner = new SweepRunner { Program = "test", FormatRow = r => r.Series, SignalGrace = TimeSpan.FromMilliseconds(50) };
+        var (failed, interrupted) = runner.Run(rec, points, new StringWriter(), new StringWriter(), cancel.Token);
+        Assert.True(failed);
+        Assert.False(interrupted);
+        Assert.Equal(["B"], ResultsFile.Read(dir).Select(r => r.Series));
+        Assert.Contains(RunMeta.Load(dir).Notes, n => n.Contains("point a failed", StringComparison.Ordinal));
+    }
 }
