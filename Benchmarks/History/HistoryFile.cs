@@ -6,7 +6,9 @@ namespace Benchmarks.History;
 /// <summary>
 /// The URPC latency history (<c>Results/urpc-history.csv</c>): each tracked run appends its medians. The file is
 /// rewritten atomically (old rows + new rows to a temporary file, then renamed), so an interrupted append leaves the
-/// previous history intact. An unreadable existing file is an error, never silently replaced.
+/// previous history intact. An unreadable existing file is an error, never silently replaced. Every median, read or
+/// appended, obeys the history's one rule (<see cref="HistoryMedian"/>, the report's too): a history the tracker
+/// accepts is one the report can draw.
 /// </summary>
 public static class HistoryFile
 {
@@ -15,19 +17,32 @@ public static class HistoryFile
     public static List<HistoryRecord> Read(string path)
     {
         if (!File.Exists(path)) return new List<HistoryRecord>();
+        List<HistoryRecord> rows;
         try
         {
             using var r = CsvReader.FromFile(path);
-            return r.GetRecords<HistoryRecord>().ToList();
+            rows = r.GetRecords<HistoryRecord>().ToList();
         }
         catch (Exception e) when (e is not IOException)
         {
             throw new InvalidDataException($"{path}: not a readable URPC history CSV ({e.Message}); move it aside or fix it, the tracker will not overwrite it", e);
         }
+        for (int i = 0; i < rows.Count; i++)
+        {
+            // Line 1 is the header; the writer puts one record on each line after it.
+            if (MedianProblem(rows[i]) is { } problem)
+                throw new InvalidDataException($"{path}: line {i + 2}: {problem}; move it aside or fix it, the tracker will not append to it");
+        }
+        return rows;
     }
 
     public static void Append(string path, IReadOnlyCollection<HistoryRecord> records)
     {
+        foreach (var record in records)
+        {
+            if (MedianProblem(record) is { } problem)
+                throw new InvalidDataException($"{path}: not appended: {record.Benchmark}: {problem} (no line of this run was written)");
+        }
         var all = Read(path);
         all.AddRange(records);
         AtomicFile.Write(path, s =>
@@ -36,4 +51,8 @@ public static class HistoryFile
             w.WriteRecords(all);
         });
     }
+
+    static string? MedianProblem(HistoryRecord r) =>
+        HistoryMedian.Problem(nameof(HistoryRecord.MedianNs), r.MedianNs, unknownAllowed: false)
+        ?? HistoryMedian.Problem(nameof(HistoryRecord.MedianCycles), r.MedianCycles, unknownAllowed: true);
 }

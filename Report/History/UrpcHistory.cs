@@ -1,5 +1,6 @@
 using System.Globalization;
 using CsvHelper;
+using Experiments.Schema;
 
 namespace Report.History;
 
@@ -45,13 +46,13 @@ public static class UrpcHistory
                     if (double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out double v)) return v;
                     throw new ReportInputException($"{full}: line {line}: {name} '{t}' is not a number");
                 }
-                // A median is a time per operation: positive and finite. Anything else would become a point of its
-                // series and enter the band of the runs after it (a NaN makes that band NaN: no later run is marked).
-                // MedianCycles may be unknown (empty or NaN, as the writer puts it where the TSC rate is unknown).
+                // The history's rule for a median (Experiments.Schema.HistoryMedian, also held by the tracker): a
+                // positive, finite time; MedianCycles may be unknown (empty or NaN). A NaN that entered a series would
+                // make the band of the runs after it NaN: no later run would be marked.
                 double Median(string name, bool required)
                 {
                     double v = Number(name, required);
-                    if ((double.IsNaN(v) && !required) || (double.IsFinite(v) && v > 0)) return v;
+                    if (HistoryMedian.IsValid(v, unknownAllowed: !required)) return v;
                     throw new ReportInputException($"{full}: line {line}: {name} '{Text(name)}' is not a positive, finite time");
                 }
                 string date = Text("Date");
