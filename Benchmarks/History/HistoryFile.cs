@@ -6,9 +6,9 @@ namespace Benchmarks.History;
 /// <summary>
 /// The URPC latency history (<c>Results/urpc-history.csv</c>): each tracked run appends its medians. The file is
 /// rewritten atomically (old rows + new rows to a temporary file, then renamed), so an interrupted append leaves the
-/// previous history intact. An unreadable existing file is an error, never silently replaced. Every median, read or
-/// appended, obeys the history's one rule (<see cref="HistoryMedian"/>, the report's too): a history the tracker
-/// accepts is one the report can draw.
+/// previous history intact. An unreadable existing file is an error, never silently replaced. Every line, read or
+/// appended, obeys the rules the report reads the history by (<see cref="HistoryDate"/>, a Benchmark name,
+/// <see cref="HistoryMedian"/>): a history the tracker accepts is one the report can draw.
 /// </summary>
 public static class HistoryFile
 {
@@ -30,7 +30,7 @@ public static class HistoryFile
         for (int i = 0; i < rows.Count; i++)
         {
             // Line 1 is the header; the writer puts one record on each line after it.
-            if (MedianProblem(rows[i]) is { } problem)
+            if (LineProblem(rows[i]) is { } problem)
                 throw new InvalidDataException($"{path}: line {i + 2}: {problem}; move it aside or fix it, the tracker will not append to it");
         }
         return rows;
@@ -40,7 +40,7 @@ public static class HistoryFile
     {
         foreach (var record in records)
         {
-            if (MedianProblem(record) is { } problem)
+            if (LineProblem(record) is { } problem)
                 throw new InvalidDataException($"{path}: not appended: {record.Benchmark}: {problem} (no line of this run was written)");
         }
         var all = Read(path);
@@ -52,7 +52,9 @@ public static class HistoryFile
         });
     }
 
-    static string? MedianProblem(HistoryRecord r) =>
-        HistoryMedian.Problem(nameof(HistoryRecord.MedianNs), r.MedianNs, unknownAllowed: false)
-        ?? HistoryMedian.Problem(nameof(HistoryRecord.MedianCycles), r.MedianCycles, unknownAllowed: true);
+    static string? LineProblem(HistoryRecord r) =>
+        !HistoryDate.TryParse(r.Date, out _) ? $"{nameof(HistoryRecord.Date)} '{r.Date}' is not an ISO 8601 time"
+        : string.IsNullOrWhiteSpace(r.Benchmark) ? $"empty {nameof(HistoryRecord.Benchmark)}"
+        : HistoryMedian.Problem(nameof(HistoryRecord.MedianNs), r.MedianNs, unknownAllowed: false)
+          ?? HistoryMedian.Problem(nameof(HistoryRecord.MedianCycles), r.MedianCycles, unknownAllowed: true);
 }

@@ -56,7 +56,7 @@ public static class UrpcHistory
                     throw new ReportInputException($"{full}: line {line}: {name} '{Text(name)}' is not a positive, finite time");
                 }
                 string date = Text("Date");
-                if (!DateTimeOffset.TryParse(date, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var when))
+                if (!HistoryDate.TryParse(date, out var when))
                     throw new ReportInputException($"{full}: line {line}: Date '{date}' is not an ISO 8601 time");
                 string bench = Text("Benchmark");
                 if (bench.Length == 0) throw new ReportInputException($"{full}: line {line}: empty Benchmark");

@@ -64,6 +64,23 @@ public class HistoryAndNativeTests : IDisposable
         Assert.Equal(before, File.ReadAllText(path));
     }
 
+    /// <summary>The report refuses a line whose Date is not an ISO 8601 time or whose Benchmark is empty
+    /// (Report/History/UrpcHistory); the tracker refuses the same lines, naming file and line.</summary>
+    [Theory]
+    [InlineData("yesterday", "b")]
+    [InlineData("", "b")]
+    [InlineData("2026-01-02T00:00:00Z", "")]
+    [InlineData("2026-01-02T00:00:00Z", "  ")]
+    public void History_with_a_date_or_benchmark_the_report_refuses_is_refused_naming_file_and_line(string date, string bench)
+    {
+        string path = _files.WriteRaw("history.csv", "Commit,Date,Host,Cpu,Benchmark,MedianNs,MedianCycles,Samples,Profile,Cores\n"
+            + "a,2026-01-01T00:00:00Z,h,c,b,76.9,200,2,short,0\n"
+            + $"b,{date},h,c,{bench},76.9,200,2,short,0\n");
+        var e = Assert.Throws<InvalidDataException>(() => HistoryFile.Read(path));
+        Assert.Contains(path, e.Message);
+        Assert.Contains("line 3", e.Message);
+    }
+
     [Theory]
     [InlineData(double.NaN, 200)]
     [InlineData(0, 200)]
