@@ -7,8 +7,8 @@ namespace Benchmarks.History;
 /// The URPC latency history (<c>Results/urpc-history.csv</c>): each tracked run appends its medians. The file is
 /// rewritten atomically (old rows + new rows to a temporary file, then renamed), so an interrupted append leaves the
 /// previous history intact. An unreadable existing file is an error, never silently replaced. Every line, read or
-/// appended, obeys the rules the report reads the history by (<see cref="HistoryDate"/>, a Benchmark name,
-/// <see cref="HistoryMedian"/>): a history the tracker accepts is one the report can draw.
+/// appended, obeys the rules the report reads the history by (<see cref="HistoryDate"/>, a Benchmark name, a
+/// Samples count of at least 0, <see cref="HistoryMedian"/>): a history the tracker accepts is one the report can draw.
 /// </summary>
 public static class HistoryFile
 {
@@ -55,6 +55,7 @@ public static class HistoryFile
     static string? LineProblem(HistoryRecord r) =>
         !HistoryDate.TryParse(r.Date, out _) ? $"{nameof(HistoryRecord.Date)} '{r.Date}' is not an ISO 8601 time"
         : string.IsNullOrWhiteSpace(r.Benchmark) ? $"empty {nameof(HistoryRecord.Benchmark)}"
+        : r.Samples < 0 ? $"{nameof(HistoryRecord.Samples)} '{r.Samples}' is not a count of measurements"
         : HistoryMedian.Problem(nameof(HistoryRecord.MedianNs), r.MedianNs, unknownAllowed: false)
           ?? HistoryMedian.Problem(nameof(HistoryRecord.MedianCycles), r.MedianCycles, unknownAllowed: true);
 }

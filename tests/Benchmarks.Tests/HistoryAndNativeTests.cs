@@ -71,11 +71,12 @@ public class HistoryAndNativeTests : IDisposable
     [InlineData("", "b")]
     [InlineData("2026-01-02T00:00:00Z", "")]
     [InlineData("2026-01-02T00:00:00Z", "  ")]
-    public void History_with_a_date_or_benchmark_the_report_refuses_is_refused_naming_file_and_line(string date, string bench)
+    [InlineData("2026-01-02T00:00:00Z", "b", "-3")]
+    public void History_with_a_date_or_benchmark_the_report_refuses_is_refused_naming_file_and_line(string date, string bench, string samples = "2")
     {
         string path = _files.WriteRaw("history.csv", "Commit,Date,Host,Cpu,Benchmark,MedianNs,MedianCycles,Samples,Profile,Cores\n"
             + "a,2026-01-01T00:00:00Z,h,c,b,76.9,200,2,short,0\n"
-            + $"b,{date},h,c,{bench},76.9,200,2,short,0\n");
+            + $"b,{date},h,c,{bench},76.9,200,{samples},short,0\n");
         var e = Assert.Throws<InvalidDataException>(() => HistoryFile.Read(path));
         Assert.Contains(path, e.Message);
         Assert.Contains("line 3", e.Message);
