@@ -1,6 +1,5 @@
 using System.Globalization;
 using CsvHelper;
-using Experiments.Schema;
 
 namespace Report.History;
 
