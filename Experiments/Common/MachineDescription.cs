@@ -21,7 +21,9 @@ public static class MachineDescription
             return new RunMeta
             {
                 Experiment = experiment,
-                Machine = Environment.GetEnvironmentVariable("REPRO_MACHINE") ?? $"{Environment.MachineName} ({topo.CpuModel}, {Environment.ProcessorCount} cpus)",
+                // The count is LogicalCpus's, not Environment.ProcessorCount, which a cgroup CPU quota or
+                // DOTNET_PROCESSOR_COUNT also lowers: one meta.json states one number of CPUs.
+                Machine = Environment.GetEnvironmentVariable("REPRO_MACHINE") ?? $"{Environment.MachineName} ({topo.CpuModel}, {topo.Cores.Count} logical cpus)",
                 Host = Environment.MachineName,
                 CpuModel = topo.CpuModel,
                 Packages = topo.Packages.Count,

@@ -15,12 +15,17 @@ public sealed class RunMeta
 
     public string Experiment { get; set; } = "";
     public string Status { get; set; } = "incomplete";
+    /// <summary>A label for the machine: REPRO_MACHINE where set (e.g. by scripts/device/run.sh), otherwise
+    /// "host (CPU model, N logical cpus)" with N = <see cref="LogicalCpus"/>.</summary>
     public string Machine { get; set; } = "";
     public string Host { get; set; } = "";
     public string CpuModel { get; set; } = "";
     public int Packages { get; set; }
     public int NumaNodes { get; set; }
     public int L3Domains { get; set; }
+    /// <summary>The online logical CPUs this process may run on (its affinity mask, as the kernel's topology reads
+    /// them); a cgroup CPU quota does not lower it. <see cref="Packages"/>, <see cref="NumaNodes"/> and
+    /// <see cref="L3Domains"/> count what those CPUs cover.</summary>
     public int LogicalCpus { get; set; }
     public string CoresUsed { get; set; } = "";
     public double TscGHz { get; set; }

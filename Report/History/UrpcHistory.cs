@@ -7,8 +7,9 @@ namespace Report.History;
 /// Reads the URPC latency history CSV written by `Benchmarks run --history` (columns of Benchmarks/History/
 /// HistoryRecord). Required: Commit, Date, Host, Benchmark, MedianNs; optional: Cpu, MedianCycles, Samples, Profile,
 /// Cores, and, where a newer writer adds them, CiLowNs/CiHighNs/CiLowCycles/CiHighCycles (the run's 95% CI) and
-/// Verdict (the comparer's: slower, faster, same, unknown). A file that is not such a CSV, or a median that is not a
-/// positive, finite time (MedianCycles may be empty or NaN: unknown), is an input error naming it.
+/// Verdict (the comparer's: slower, faster, same, unknown). A file that is not such a CSV, a median that is not a
+/// positive, finite time (MedianCycles may be empty or NaN: unknown), or a Samples that is not a whole number of at
+/// least 0 (empty: 0), is an input error naming it.
 /// </summary>
 public static class UrpcHistory
 {
@@ -45,23 +46,32 @@ public static class UrpcHistory
                     if (double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out double v)) return v;
                     throw new ReportInputException($"{full}: line {line}: {name} '{t}' is not a number");
                 }
-                // A median is a time per operation: positive and finite. Anything else would become a point of its
-                // series and enter the band of the runs after it (a NaN makes that band NaN: no later run is marked).
-                // MedianCycles may be unknown (empty or NaN, as the writer puts it where the TSC rate is unknown).
+                // The history's rule for a median (Experiments.Schema.HistoryMedian, also held by the tracker): a
+                // positive, finite time; MedianCycles may be unknown (empty or NaN). A NaN that entered a series would
+                // make the band of the runs after it NaN: no later run would be marked.
                 double Median(string name, bool required)
                 {
                     double v = Number(name, required);
-                    if ((double.IsNaN(v) && !required) || (double.IsFinite(v) && v > 0)) return v;
+                    if (HistoryMedian.IsValid(v, unknownAllowed: !required)) return v;
                     throw new ReportInputException($"{full}: line {line}: {name} '{Text(name)}' is not a positive, finite time");
                 }
+                // Samples is a count (0 where the file has none): anything else would show as a made-up count in
+                // the table of every line.
+                int Samples()
+                {
+                    string t = Text("Samples");
+                    if (t.Length == 0) return 0;
+                    if (int.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out int n)) return n;
+                    throw new ReportInputException($"{full}: line {line}: Samples '{t}' is not a count of measurements");
+                }
                 string date = Text("Date");
-                if (!DateTimeOffset.TryParse(date, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var when))
+                if (!HistoryDate.TryParse(date, out var when))
                     throw new ReportInputException($"{full}: line {line}: Date '{date}' is not an ISO 8601 time");
                 string bench = Text("Benchmark");
                 if (bench.Length == 0) throw new ReportInputException($"{full}: line {line}: empty Benchmark");
                 entries.Add(new HistoryEntry(line, Text("Commit"), when, Text("Host"), Text("Cpu"), bench,
                     Median("MedianNs", true), Median("MedianCycles", false),
-                    int.TryParse(Text("Samples"), NumberStyles.Integer, CultureInfo.InvariantCulture, out int n) ? n : 0,
+                    Samples(),
                     Text("Profile"), Text("Cores"),
                     Number("CiLowNs", false), Number("CiHighNs", false), Number("CiLowCycles", false), Number("CiHighCycles", false),
                     Text("Verdict")));

@@ -40,6 +40,81 @@ public class HistoryAndNativeTests : IDisposable
         Assert.Equal(before, File.ReadAllText(path));
     }
 
+    /// <summary>The tracker holds a history to the report's rule (Experiments.Schema.HistoryMedian): a median is a
+    /// positive, finite time, MedianCycles may be unknown (NaN). A line that breaks it is refused naming the file and
+    /// line, so the run's pre-check stops before the suite instead of the report refusing the file afterwards.</summary>
+    [Theory]
+    [InlineData("NaN", "200")]
+    [InlineData("0", "200")]
+    [InlineData("-76.9", "200")]
+    [InlineData("Infinity", "200")]
+    [InlineData("76.9", "-200")]
+    [InlineData("76.9", "0")]
+    [InlineData("76.9", "Infinity")]
+    public void History_with_a_median_the_report_refuses_is_refused_naming_file_and_line(string ns, string cycles)
+    {
+        string path = _files.WriteRaw("history.csv", "Commit,Date,Host,Cpu,Benchmark,MedianNs,MedianCycles,Samples,Profile,Cores\n"
+            + "a,2026-01-01T00:00:00Z,h,c,b,76.9,200,2,short,0\n"
+            + $"b,2026-01-02T00:00:00Z,h,c,b,{ns},{cycles},2,short,0\n");
+        string before = File.ReadAllText(path);
+        var e = Assert.Throws<InvalidDataException>(() => HistoryFile.Read(path));
+        Assert.Contains(path, e.Message);
+        Assert.Contains("line 3", e.Message);
+        Assert.Throws<InvalidDataException>(() => HistoryFile.Append(path, [Record("c", "b", 1)]));
+        Assert.Equal(before, File.ReadAllText(path));
+    }
+
+    /// <summary>The report refuses a line whose Date is not an ISO 8601 time or whose Benchmark is empty
+    /// (Report/History/UrpcHistory); the tracker refuses the same lines, naming file and line.</summary>
+    [Theory]
+    [InlineData("yesterday", "b")]
+    [InlineData("", "b")]
+    [InlineData("2026-01-02T00:00:00Z", "")]
+    [InlineData("2026-01-02T00:00:00Z", "  ")]
+    [InlineData("2026-01-02T00:00:00Z", "b", "-3")]
+    public void History_with_a_date_or_benchmark_the_report_refuses_is_refused_naming_file_and_line(string date, string bench, string samples = "2")
+    {
+        string path = _files.WriteRaw("history.csv", "Commit,Date,Host,Cpu,Benchmark,MedianNs,MedianCycles,Samples,Profile,Cores\n"
+            + "a,2026-01-01T00:00:00Z,h,c,b,76.9,200,2,short,0\n"
+            + $"b,{date},h,c,{bench},76.9,200,{samples},short,0\n");
+        var e = Assert.Throws<InvalidDataException>(() => HistoryFile.Read(path));
+        Assert.Contains(path, e.Message);
+        Assert.Contains("line 3", e.Message);
+    }
+
+    [Theory]
+    [InlineData(double.NaN, 200)]
+    [InlineData(0, 200)]
+    [InlineData(-1, 200)]
+    [InlineData(double.PositiveInfinity, 200)]
+    [InlineData(76.9, -200)]
+    [InlineData(76.9, double.NegativeInfinity)]
+    public void History_writer_never_writes_a_median_the_report_refuses(double ns, double cycles)
+    {
+        string path = Path.Combine(_files.Dir, "urpc-history.csv");
+        HistoryFile.Append(path, [Record("aaa", "UrpcBenchmarks.RoundTrip", 90.5)]);
+        string before = File.ReadAllText(path);
+        var bad = Record("bbb", "UrpcBenchmarks.OneWay", 1);
+        bad.MedianNs = ns;
+        bad.MedianCycles = cycles;
+        var e = Assert.Throws<InvalidDataException>(() => HistoryFile.Append(path, [Record("bbb", "UrpcBenchmarks.RoundTrip", 91), bad]));
+        Assert.Contains("UrpcBenchmarks.OneWay", e.Message);
+        Assert.Equal(before, File.ReadAllText(path));
+    }
+
+    [Fact]
+    public void History_keeps_an_unknown_cycles_median()
+    {
+        string path = Path.Combine(_files.Dir, "urpc-history.csv");
+        var unknown = Record("aaa", "UrpcBenchmarks.RoundTrip", 90.5);
+        unknown.MedianCycles = double.NaN;
+        HistoryFile.Append(path, [unknown]);
+        HistoryFile.Append(path, [Record("bbb", "UrpcBenchmarks.RoundTrip", 91)]);
+        var rows = HistoryFile.Read(path);
+        Assert.True(double.IsNaN(rows[0].MedianCycles));
+        Assert.Equal(91 * 2.6, rows[1].MedianCycles, 6);
+    }
+
     [Fact]
     public void Native_output_is_parsed()
     {

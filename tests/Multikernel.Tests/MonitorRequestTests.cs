@@ -69,8 +69,18 @@ public class MonitorRequestTests
         Assert.True(entered.Wait(TimeSpan.FromSeconds(10), ct), "core 1 was not held");
         if (bind)
         {
+            long sentBefore = mk.MonitorMessagesSent()[0, 1];
             request = mk.BindAsync(0, 1);
-            await Task.Delay(100, ct); // core 0 has sent the bind request
+            // The situation under test needs the bind request on its way to core 1 before the shutdown starts: wait
+            // for core 0's monitor to have sent it (its count of messages to core 1 grows), never on a guessed delay.
+            var sentBy = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+            while (mk.MonitorMessagesSent()[0, 1] == sentBefore)
+            {
+                Assert.False(request.IsCompleted, $"the bind ended before core 0 sent its request: {request.Status}");
+                Assert.True(DateTime.UtcNow < sentBy, "core 0 did not send the bind request within 10 s (hang guard)");
+                await Task.Delay(5, ct);
+            }
+            Assert.False(request.IsCompleted, "the bind was answered although core 1 is held");
         }
         var shutdown = Task.Run(mk.Dispose, ct);
         await Task.Delay(300, ct);

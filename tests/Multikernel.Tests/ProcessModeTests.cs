@@ -266,7 +266,9 @@ public class ProcessModeTests(ITestOutputHelper output)
         Assert.Equal(1, e.Core);
         Assert.Contains("core #1", e.Message);
         Assert.Contains("SIGKILL", e.Message);
-        Assert.True(detected < TimeSpan.FromSeconds(5), $"detected after {detected.TotalSeconds:0.0} s; the requirement is 5 s");
+        // The bound is the project's requirement (issue 11, "Lifecycle and faults": a core process killed with kill -9
+        // is detected within 5 s and the run fails naming the core), 500 times the supervisor's 10 ms watch interval.
+        Assert.True(detected < TimeSpan.FromSeconds(5), $"detected after {detected.TotalSeconds:0.0} s; the requirement (issue 11) is 5 s");
         // Every later call fails with it too, never hangs, and the shutdown cleans up the other core.
         Assert.Throws<CoreProcessExitedException>(() => { _ = mk.RequestAsync(0, TestCoreProgram.Where, default); });
         mk.Dispose();

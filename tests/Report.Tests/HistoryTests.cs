@@ -57,6 +57,26 @@ public class HistoryTests
         Assert.Contains("Date 'yesterday'", Assert.Throws<ReportInputException>(() => UrpcHistory.Read(path)).Message);
     }
 
+    /// <summary>Samples is a count: a value that is not a whole number of at least 0 is an input error naming the line,
+    /// not a 0 in the chapter's table of every line; an empty field (a file without the column) reads as 0.</summary>
+    [Theory]
+    [InlineData("many")]
+    [InlineData("15.5")]
+    [InlineData("-3")]
+    public void A_sample_count_that_is_not_a_count_is_an_input_error_naming_the_line(string samples)
+    {
+        using var fx = new FixtureRun();
+        string path = Path.Combine(fx.Root, "h.csv");
+        File.WriteAllText(path, Header + "\n"
+            + "c000,2026-11-01T12:00:00Z,ci-runner,AMD EPYC,UrpcBenchmarks.RoundTrip,76.9,200,15,short,\"0,1\"\n"
+            + $"c001,2026-11-02T12:00:00Z,ci-runner,AMD EPYC,UrpcBenchmarks.RoundTrip,76.9,200,{samples},short,\"0,1\"\n");
+        var e = Assert.Throws<ReportInputException>(() => UrpcHistory.Read(path));
+        Assert.Contains(path, e.Message);
+        Assert.Contains($"line 3: Samples '{samples}'", e.Message);
+        File.WriteAllText(path, Header + "\n" + "c000,2026-11-01T12:00:00Z,ci-runner,AMD EPYC,UrpcBenchmarks.RoundTrip,76.9,200,,short,\"0,1\"\n");
+        Assert.Equal(0, Assert.Single(UrpcHistory.Read(path)).Samples);
+    }
+
     [Theory]
     [InlineData("MedianNs", "NaN")]
     [InlineData("MedianNs", "-76.9")]
