@@ -5,7 +5,8 @@
 # check only if it is slower again. Appends the current build's medians to Results/urpc-history.csv.
 #
 # Exit: 0 no regression beyond the threshold (or nothing to compare: no parent commit), 1 regression,
-#       2 bad input / build failure.
+#       2 bad input / build failure, 3 a benchmark did not complete, 4 the benchmark program failed (an exception;
+#       see Benchmarks/README.md): 2-4 are reported as "could not compare", never as a regression.
 # Environment (all optional):
 #   URPC_CI_AGAINST    baseline revision                         (default HEAD~1)
 #   URPC_CI_THRESHOLD  smallest slowdown that fails the check    (default 25%, see Benchmarks/README.md)
