@@ -7,23 +7,28 @@ public class SweepRunnerTests
 
     static SweepRunner Runner() => new() { Program = "test", FormatRow = r => r.Series };
 
+    /// <summary>A fresh run folder named <paramref name="name"/> and a recorder that plans <paramref name="points"/> in it.</summary>
+    static (string Dir, ExperimentRecorder Recorder) Folder(string name, params string[] points)
+    {
+        string dir = Path.Combine(TestCores.TempDir(), name);
+        return (dir, new ExperimentRecorder(dir, RunMeta.Describe("x", [0], "test"), points));
+    }
+
+    /// <summary>Point a (one row, A), then point b as given, then point c (one row, C).</summary>
+    static List<PlannedPoint> AThenBThenC(Func<IReadOnlyList<ResultRow>> b) =>
+        [new("a", 1, () => [Row("A")]), new("b", 1, b), new("c", 1, () => [Row("C")])];
+
     [Fact]
     public void A_point_that_stops_on_the_cancellation_stays_missing_and_the_run_is_interrupted_not_failed()
     {
-        string dir = Path.Combine(TestCores.TempDir(), "cancel");
-        var rec = new ExperimentRecorder(dir, RunMeta.Describe("x", [0], "test"), ["a", "b", "c"]);
+        var (dir, rec) = Folder("cancel", "a", "b", "c");
         using var cancel = new CancellationTokenSource();
-        var points = new List<PlannedPoint>
+        var points = AThenBThenC(() =>
         {
-            new("a", 1, () => [Row("A")]),
-            new("b", 1, () =>
-            {
-                cancel.Cancel(); // e.g. Ctrl-C in the middle of the point
-                cancel.Token.ThrowIfCancellationRequested();
-                return [Row("B")];
-            }),
-            new("c", 1, () => [Row("C")]),
-        };
+            cancel.Cancel(); // e.g. Ctrl-C in the middle of the point
+            cancel.Token.ThrowIfCancellationRequested();
+            return [Row("B")];
+        });
         var err = new StringWriter();
         var (failed, interrupted) = Runner().Run(rec, points, new StringWriter(), err, cancel.Token);
         Assert.False(failed, err.ToString());
@@ -39,8 +44,7 @@ public class SweepRunnerTests
     [Fact]
     public void A_last_point_that_stops_on_the_cancellation_leaves_the_run_interrupted_not_done()
     {
-        string dir = Path.Combine(TestCores.TempDir(), "cancel-last");
-        var rec = new ExperimentRecorder(dir, RunMeta.Describe("x", [0], "test"), ["a", "b"]);
+        var (dir, rec) = Folder("cancel-last", "a", "b");
         using var cancel = new CancellationTokenSource();
         var points = new List<PlannedPoint>
         {
@@ -68,8 +72,7 @@ public class SweepRunnerTests
     [Fact]
     public void A_point_that_throws_a_cancellation_nobody_asked_for_is_a_failure()
     {
-        string dir = Path.Combine(TestCores.TempDir(), "not-cancelled");
-        var rec = new ExperimentRecorder(dir, RunMeta.Describe("x", [0], "test"), ["a", "b"]);
+        var (dir, rec) = Folder("not-cancelled", "a", "b");
         var points = new List<PlannedPoint>
         {
             new("a", 1, () => throw new OperationCanceledException("a timeout inside the point")),
@@ -89,19 +92,13 @@ public class SweepRunnerTests
     [Fact]
     public void A_point_whose_child_was_stopped_by_the_signal_before_the_handler_ran_stays_missing_not_failed()
     {
-        string dir = Path.Combine(TestCores.TempDir(), "child-signal-first");
-        var rec = new ExperimentRecorder(dir, RunMeta.Describe("x", [0], "test"), ["a", "b", "c"]);
+        var (dir, rec) = Folder("child-signal-first", "a", "b", "c");
         using var cancel = new CancellationTokenSource();
-        var points = new List<PlannedPoint>
+        var points = AThenBThenC(() =>
         {
-            new("a", 1, () => [Row("A")]),
-            new("b", 1, () =>
-            {
-                cancel.CancelAfter(TimeSpan.FromMilliseconds(200)); // the program's handler runs a little later
-                throw new ChildStoppedBySignalException("the C twin was stopped by SIGINT (exit 130)");
-            }),
-            new("c", 1, () => [Row("C")]),
-        };
+            cancel.CancelAfter(TimeSpan.FromMilliseconds(200)); // the program's handler runs a little later
+            throw new ChildStoppedBySignalException("the C twin was stopped by SIGINT (exit 130)");
+        });
         var err = new StringWriter();
         var (failed, interrupted) = Runner().Run(rec, points, new StringWriter(), err, cancel.Token);
         Assert.False(failed, err.ToString());
@@ -113,8 +110,7 @@ public class SweepRunnerTests
     [Fact]
     public void A_point_whose_child_alone_was_stopped_by_a_signal_is_a_failure()
     {
-        string dir = Path.Combine(TestCores.TempDir(), "child-signal-alone");
-        var rec = new ExperimentRecorder(dir, RunMeta.Describe("x", [0], "test"), ["a", "b"]);
+        var (dir, rec) = Folder("child-signal-alone", "a", "b");
         using var cancel = new CancellationTokenSource();
         var points = new List<PlannedPoint>
         {
