@@ -57,46 +57,36 @@ public class HistoryTests
         Assert.Contains("Date 'yesterday'", Assert.Throws<ReportInputException>(() => UrpcHistory.Read(path)).Message);
     }
 
-    /// <summary>Samples is a count: a value that is not a whole number of at least 0 is an input error naming the line,
-    /// not a 0 in the chapter's table of every line; an empty field (a file without the column) reads as 0.</summary>
+    /// <summary>
+    /// A median is a positive, finite time: any other would be a point of its series and enter the band of the next
+    /// runs (a NaN one makes their band NaN, so a drop in throughput after it is never marked). Samples is a count: a
+    /// value that is not a whole number of at least 0 would be shown in the chapter's table as 0. Each is an input
+    /// error naming the file, the line and the field.
+    /// </summary>
     [Theory]
-    [InlineData("many")]
-    [InlineData("15.5")]
-    [InlineData("-3")]
-    public void A_sample_count_that_is_not_a_count_is_an_input_error_naming_the_line(string samples)
+    [InlineData("MedianNs", "NaN"), InlineData("MedianNs", "-76.9"), InlineData("MedianNs", "0"), InlineData("MedianNs", "Infinity")]
+    [InlineData("MedianCycles", "-200"), InlineData("MedianCycles", "Infinity")]
+    [InlineData("Samples", "many"), InlineData("Samples", "15.5"), InlineData("Samples", "-3")]
+    public void A_median_or_sample_count_out_of_its_range_is_an_input_error_naming_the_line(string column, string value)
     {
         using var fx = new FixtureRun();
         string path = Path.Combine(fx.Root, "h.csv");
-        File.WriteAllText(path, Header + "\n"
-            + "c000,2026-11-01T12:00:00Z,ci-runner,AMD EPYC,UrpcBenchmarks.RoundTrip,76.9,200,15,short,\"0,1\"\n"
-            + $"c001,2026-11-02T12:00:00Z,ci-runner,AMD EPYC,UrpcBenchmarks.RoundTrip,76.9,200,{samples},short,\"0,1\"\n");
-        var e = Assert.Throws<ReportInputException>(() => UrpcHistory.Read(path));
-        Assert.Contains(path, e.Message);
-        Assert.Contains($"line 3: Samples '{samples}'", e.Message);
-        File.WriteAllText(path, Header + "\n" + "c000,2026-11-01T12:00:00Z,ci-runner,AMD EPYC,UrpcBenchmarks.RoundTrip,76.9,200,,short,\"0,1\"\n");
-        Assert.Equal(0, Assert.Single(UrpcHistory.Read(path)).Samples);
-    }
-
-    [Theory]
-    [InlineData("MedianNs", "NaN")]
-    [InlineData("MedianNs", "-76.9")]
-    [InlineData("MedianNs", "0")]
-    [InlineData("MedianNs", "Infinity")]
-    [InlineData("MedianCycles", "-200")]
-    [InlineData("MedianCycles", "Infinity")]
-    public void A_median_that_is_not_a_positive_finite_time_is_an_input_error_naming_the_line(string column, string value)
-    {
-        // Such a median would be a point of its series and enter the band of the next runs: a NaN one makes their
-        // band NaN, so a drop in throughput after it is never marked.
-        using var fx = new FixtureRun();
-        string path = Path.Combine(fx.Root, "h.csv");
-        string ns = column == "MedianNs" ? value : "76.9", cycles = column == "MedianCycles" ? value : "200";
+        string ns = column == "MedianNs" ? value : "76.9", cycles = column == "MedianCycles" ? value : "200", samples = column == "Samples" ? value : "15";
         File.WriteAllText(path, Header + "\n"
             + "c000,2026-11-01T12:00:00Z,ci-runner,AMD EPYC,UrpcBenchmarks.Throughput,76.9,200,15,short,\"0,1\"\n"
-            + $"c001,2026-11-02T12:00:00Z,ci-runner,AMD EPYC,UrpcBenchmarks.Throughput,{ns},{cycles},15,short,\"0,1\"\n");
+            + $"c001,2026-11-02T12:00:00Z,ci-runner,AMD EPYC,UrpcBenchmarks.Throughput,{ns},{cycles},{samples},short,\"0,1\"\n");
         var e = Assert.Throws<ReportInputException>(() => UrpcHistory.Read(path));
         Assert.Contains(path, e.Message);
         Assert.Contains($"line 3: {column} '{value}'", e.Message);
+    }
+
+    [Fact]
+    public void An_empty_sample_count_reads_as_zero()
+    {
+        using var fx = new FixtureRun();
+        string path = Path.Combine(fx.Root, "h.csv");
+        File.WriteAllText(path, Header + "\n" + "c000,2026-11-01T12:00:00Z,ci-runner,AMD EPYC,UrpcBenchmarks.RoundTrip,76.9,200,,short,\"0,1\"\n");
+        Assert.Equal(0, Assert.Single(UrpcHistory.Read(path)).Samples);
     }
 
     [Fact]
