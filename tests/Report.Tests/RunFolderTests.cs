@@ -156,6 +156,11 @@ public class RunFolderTests
     public void An_experiment_file_that_cannot_be_read_is_an_input_error_naming_it(string file)
     {
         var (path, e) = Fig1WithSpoiled(file, MakeUnreadable);
+        AssertNamedUnreadable(path, e);
+    }
+
+    static void AssertNamedUnreadable(string path, ReportInputException e)
+    {
         Assert.Contains(path, e.Message);
         Assert.Contains("cannot be read", e.Message);
     }
@@ -168,9 +173,7 @@ public class RunFolderTests
         string path = Path.Combine(fx.RunDir, "meta.json");
         File.WriteAllText(path, """{"kind":"run","host":"fixturehost","experiments":[]}""");
         MakeUnreadable(path);
-        var e = Rejects(fx);
-        Assert.Contains(path, e.Message);
-        Assert.Contains("cannot be read", e.Message);
+        AssertNamedUnreadable(path, Rejects(fx));
     }
 
     [Fact]
