@@ -42,7 +42,7 @@ public static class HistorySection
         w.P(string.Join(" ", new[]
         {
             hasCi ? "Error bars: the run's 95% confidence interval." : "The file carries no confidence interval per run (no CiLowNs/CiHighNs columns), so none is drawn.",
-            $"Dotted grey lines: the range (lowest to highest) of the previous {HistoryPanel.Window} runs of the same host (from {HistoryPanel.MinBandRuns} runs on); "
+            $"Dotted grey lines: the range (lowest to highest) of the previous {HistoryPanel.Window} runs of the same series (one host; one host and profile where a host has runs of several profiles; from {HistoryPanel.MinBandRuns} runs on); "
             + "a run from the same distribution lands outside the range of n earlier runs with probability 2/(n+1) (about 10% for n = 20; 1/(n+1), about 5%, beyond the worse edge alone). "
             + "Ringed: runs worse than every run in that range.",
             hasVerdicts ? "Crossed: runs the comparer flagged as slower than their baseline (Verdict column)."
