@@ -240,16 +240,17 @@ public sealed class MultikernelSystem : IDisposable
         }
         catch
         {
-            FreeUnstarted();
+            // No core has started, so nothing else holds what the constructor made before it failed.
+            FreeBootMade();
             throw;
         }
     }
 
     /// <summary>
-    /// The constructor failed (e.g. the physical memory could not be reserved): frees every ring, buffer, block and
-    /// notifier it had made. No core has started, so nothing else holds them.
+    /// Frees every ring, buffer, block and notifier the constructor made (any it did not get to are null): after a
+    /// failed constructor, and at the end of Shutdown once every core has stopped.
     /// </summary>
-    void FreeUnstarted()
+    void FreeBootMade()
     {
         foreach (var b in _monitorBindings) b.Dispose();
         foreach (var b in _broadcasts) b?.Dispose();
@@ -528,13 +529,8 @@ public sealed class MultikernelSystem : IDisposable
         lock (_hostPortLocks[core])
         {
             ObjectDisposedException.ThrowIf(_shutDown, this);
-            nint handle = ObjectHandle.Pass(call);
-            var message = new MonitorMessages.HostCall(handle);
-            if (!SendUnlessShutDown(_hostPorts[core].Sender, in message))
-            {
-                ObjectHandle.Take<HostCallRequest>(handle);
+            if (!SendPassingUnlessShutDown(_hostPorts[core].Sender, call, static h => new MonitorMessages.HostCall(h)))
                 throw new ObjectDisposedException(nameof(MultikernelSystem), $"the multikernel began to shut down while core #{core}'s host port was full");
-            }
             var posted = _postedCalls[core];
             if (posted.Count >= PostedCallsPruneAt && posted.Count == posted.Capacity) posted.RemoveAll(static c => c.IsCompleted);
             posted.Add(call);
@@ -548,16 +544,23 @@ public sealed class MultikernelSystem : IDisposable
     internal object HostPortLock(int core) => _hostPortLocks[core];
 
     /// <summary>
-    /// Sends <paramref name="message"/> into a ring into a core, waiting while the ring is full, or returns false once
-    /// <see cref="Shutdown"/> has begun (the core may never read again). For senders holding that core's
-    /// <see cref="HostPortLock"/>: Shutdown gives up on a port it cannot use in time and then waits for that lock
-    /// before it frees any ring, so such a sender must let go of it.
+    /// Sends the message <paramref name="message"/> makes from an object handle to <paramref name="passed"/> into a
+    /// ring into a core, waiting while the ring is full, or returns false once <see cref="Shutdown"/> has begun (the
+    /// core may never read again); then the handle is taken back, so nothing stays pinned. For senders holding that
+    /// core's <see cref="HostPortLock"/>: Shutdown gives up on a port it cannot use in time and then waits for that
+    /// lock before it frees any ring, so such a sender must let go of it.
     /// </summary>
-    internal bool SendUnlessShutDown<T>(UrpcSender sender, in T message) where T : struct, IUrpcMessage<T>
+    internal bool SendPassingUnlessShutDown<T>(UrpcSender sender, object passed, Func<nint, T> message) where T : struct, IUrpcMessage<T>
     {
-        while (!sender.TrySend(in message))
+        nint handle = ObjectHandle.Pass(passed);
+        var m = message(handle);
+        while (!sender.TrySend(in m))
         {
-            if (IsShutDown) return false;
+            if (IsShutDown)
+            {
+                ObjectHandle.Take<object>(handle);
+                return false;
+            }
             Thread.SpinWait(1);
         }
         return true;
@@ -711,12 +714,7 @@ public sealed class MultikernelSystem : IDisposable
         if (stuck.Count > 0)
             throw new TimeoutException($"cores {string.Join(',', stuck)} did not stop within {t.TotalSeconds} s; their memory is not freed");
         foreach (var m in _monitors) m.FreeChannels();
-        foreach (var b in _monitorBindings) b.Dispose();
-        foreach (var b in _broadcasts) b?.Dispose();
-        foreach (var b in _memoryServerBindings) b.Dispose();
-        _memory?.Dispose();
-        foreach (var p in _hostPorts) p.Dispose();
-        foreach (var d in _drivers) d.Dispose();
+        FreeBootMade();
         var faults = _drivers.Where(d => d.Fault != null).ToList();
         if (faults.Count > 0)
             throw new AggregateException("CPU drivers faulted", faults.Select(d => d.Fault!));

@@ -262,12 +262,8 @@ public sealed class Domain : IAsyncDisposable, IDisposable
             ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
             if (_system.IsShutDown)
                 throw new ObjectDisposedException(ToString(), "the multikernel this domain ran on has shut down (and freed the domain's channels); dispose domains before their system");
-            nint handle = ObjectHandle.Pass(request);
-            if (!_system.SendUnlessShutDown(_hostPort, new DomainMessages.HostStartMain(handle)))
-            {
-                ObjectHandle.Take<MainThreadRequest>(handle);
+            if (!_system.SendPassingUnlessShutDown(_hostPort, request, static h => new DomainMessages.HostStartMain(h)))
                 throw new ObjectDisposedException(ToString(), "the multikernel this domain runs on began to shut down while the domain's host port was full");
-            }
         }
         return request.Task;
     }
@@ -362,11 +358,7 @@ public sealed class Domain : IAsyncDisposable, IDisposable
     {
         lock (_system.HostPortLock(CoreIndices[0]))
         {
-            if (_system.IsShutDown) return false;
-            nint handle = ObjectHandle.Pass(left);
-            if (_system.SendUnlessShutDown(_hostPort, new DomainMessages.HostStop(handle))) return true;
-            ObjectHandle.Take<TaskCompletionSource>(handle);
-            return false;
+            return !_system.IsShutDown && _system.SendPassingUnlessShutDown(_hostPort, left, static h => new DomainMessages.HostStop(h));
         }
     }
 
