@@ -81,18 +81,13 @@ abstract class ForkJoinJob
     {
         if (_cancelled) return false;
         try { RunChunk(chunk, worker); }
-        catch (Exception e)
-        {
-            var captured = ExceptionDispatchInfo.Capture(e);
-            Interlocked.CompareExchange(ref _fault, captured, null);
-            _cancelled = true;
-        }
+        catch (Exception e) { Cancel(e); }
         return true;
     }
 
     /// <summary>
-    /// Marks the region as not run to the end (some of its chunks will never run): the chunks not yet started are
-    /// skipped, and the master's join rethrows <paramref name="reason"/> unless a chunk's exception came first.
+    /// Marks the region as not run to the end (a chunk threw, or some of its chunks will never run): the chunks not yet
+    /// started are skipped, and the master's join rethrows <paramref name="reason"/> unless an earlier one came first.
     /// </summary>
     internal void Cancel(Exception reason)
     {
