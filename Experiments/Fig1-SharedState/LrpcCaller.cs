@@ -55,6 +55,6 @@ public sealed class LrpcCaller : GatedMeasurement<PointMeasurement>
         mk.SpawnAsync(0, 0, () => new LrpcCaller(callee, size, outcome)).Wait();
         outcome.Open();
         // Progress is the callee's call count: a long run (large --iterations) is waited for while calls go on.
-        return ProgressWait.Result(outcome.Completion, () => callee.Calls, UpdateProtocol.Stall, "LRPC benchmark");
+        return ProgressWait.For(outcome.Completion, () => callee.Calls, "the LRPC benchmark", UpdateProtocol.Stall, counted: "calls");
     }
 }

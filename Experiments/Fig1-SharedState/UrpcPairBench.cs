@@ -1,3 +1,4 @@
+using Experiments.Common;
 using Multikernel;
 using Multikernel.CoreProcesses;
 
@@ -45,6 +46,21 @@ public static class UrpcPairBench
     /// </summary>
     static readonly TimeSpan Stall = UpdateProtocol.Stall + TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// A wait of at most the given time for <paramref name="done"/> through <paramref name="waitFor"/> (such as
+    /// MultikernelSystem.WaitFor, which throws a <see cref="TimeoutException"/> when its condition does not hold within
+    /// the time it is given): false on that timeout, for <see cref="ProgressWait.Until"/>.
+    /// </summary>
+    internal static Func<TimeSpan, bool> Within(Action<Func<bool>, TimeSpan, string> waitFor, Func<bool> done, string what) => time =>
+    {
+        try
+        {
+            waitFor(done, time, what);
+            return true;
+        }
+        catch (TimeoutException) { return false; }
+    };
+
     /// <summary>Thread mode: both cores are threads of this process.</summary>
     public static UrpcPairMeasurement Measure(int coreA, int coreB, SweepSize size) => Measure(coreA, coreB, size, out _);
 
@@ -67,8 +83,8 @@ public static class UrpcPairBench
         Wait(mk, mk.SpawnAsync(0, Fig1CoreProgram.Pinger, Fig1CoreProgram.Args(binding.Name!.Value, size, pingerBlock)), "the pinger's spawn");
         ponger.Open();
         pinger.Open();
-        ProgressWait.Until(mk.WaitFor, () => pinger.IsDone && ponger.IsDone, () => pinger.Progress + ponger.Progress, Stall,
-            $"the URPC pair benchmark on cores {coreA},{coreB} (processes)");
+        string what = $"the URPC pair benchmark on cores {coreA},{coreB} (processes)";
+        ProgressWait.Until(Within(mk.WaitFor, () => pinger.IsDone && ponger.IsDone, what), () => pinger.Progress + ponger.Progress, what, Stall, counted: "batches");
         var a = pinger.Read("pinger");
         var b = ponger.Read("ponger");
         mk.Shutdown();
@@ -91,8 +107,8 @@ public static class UrpcPairBench
         mk.SpawnAsync(0, 0, () => new UrpcPinger(binding.Client, size, pinger)).Wait();
         ponger.Open();
         pinger.Open();
-        ProgressWait.Result(Task.WhenAll(pinger.Completion, ponger.Completion), () => pinger.Progress + ponger.Progress, Stall,
-            $"URPC pair benchmark on cores {coreA},{coreB}");
+        var both = Task.WhenAll(pinger.Completion, ponger.Completion);
+        ProgressWait.Until(both.Wait, () => pinger.Progress + ponger.Progress, $"the URPC pair benchmark on cores {coreA},{coreB}", Stall, counted: "batches");
         var a = pinger.Completion.Result;
         var b = ponger.Completion.Result;
         startupMs = mk.StartupTime.TotalMilliseconds;

@@ -81,7 +81,7 @@ public static class CapabilityWorkload
             return memory;
         }), "the sender's CSpace");
 
-        var (result, _) = ProgressWait.RunLoop<CapabilityLoop, CapabilityLoop.Report>(mk, (m, done) =>
+        var (result, _) = OperationLoopRun.RunLoop<CapabilityLoop, CapabilityLoop.Report>(mk, (m, done) =>
             new CapabilityLoop(m, sender, receivers, slots, size, done), "the capability operations");
         ShootdownWorkload.Wait(mk.CallOn(0, _ => { sender.Dispose(); return true; }), "the sender's cleanup");
         if (result.Failure != null) throw new InvalidOperationException(result.Failure);

@@ -46,7 +46,7 @@ public static class HardwareShootdownWorkload
         var loop = mk.RequestAsync(0, Fig3CoreProgram.LoopRequest, new CoreArgs(
             (ulong)result.Offset, (ulong)n, (uint)size.Iterations | (ulong)(uint)reps << 32, (ulong)size.Warmup, (ulong)k));
         ProgressWait.Until(time => WaitUpTo(mk, loop, time, "the initiator's loop"),
-            () => result.Read(HardwareShootdownLoop.Layout.Completed), "the initiator's loop", ShootdownWorkload.Stall);
+            () => result.Read(HardwareShootdownLoop.Layout.Completed), "the initiator's loop", ShootdownWorkload.Stall, hint: OperationLoopRun.StallHint);
         loop.GetAwaiter().GetResult();
         var after = TlbShootdownInterrupts.Snapshot();
 

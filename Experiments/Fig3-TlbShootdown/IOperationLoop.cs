@@ -2,7 +2,7 @@ namespace Fig3.TlbShootdown;
 
 /// <summary>
 /// A measuring loop that runs on one core inside its monitor, one operation after another, and counts them: what
-/// <see cref="ProgressWait.RunLoop{TLoop, TReport}"/> starts and watches.
+/// <see cref="OperationLoopRun.RunLoop{TLoop, TReport}"/> starts and watches.
 /// </summary>
 public interface IOperationLoop
 {

@@ -70,7 +70,7 @@ public static class ShootdownWorkload
         if (shoot && Wait(mk.CallOn(0, _ => space.Unmap(ShootVa)), "unmapping the first page") != CapError.Ok) // gone from the tables; every TLB still caches it until the first shootdown
             throw new InvalidOperationException("could not unmap the first page");
 
-        var (report, loop) = ProgressWait.RunLoop<ShootdownLoop, ShootdownLoopReport>(mk, (m, done) =>
+        var (report, loop) = OperationLoopRun.RunLoop<ShootdownLoop, ShootdownLoopReport>(mk, (m, done) =>
             new ShootdownLoop(m.Agreement, series, participants, space, ShootVa, UnmapVa, setup.Frame, size, done), "the initiator's loop");
 
         var state = new CoreState[k];

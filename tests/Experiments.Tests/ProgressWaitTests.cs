@@ -1,9 +1,9 @@
-using Fig3.TlbShootdown;
+using Experiments.Common;
 
 namespace Experiments.Tests;
 
 /// <summary>
-/// The fig3 stall watch: a run whose operation count stops growing for a whole stall interval ends with a timeout
+/// The stall watch of the experiments (Fig 1, Fig 3): a run whose operation count stops growing for a whole stall interval ends with a timeout
 /// naming what stalled; a run that keeps completing operations, however slowly, is waited for to the end.
 /// </summary>
 public class ProgressWaitTests

@@ -1,4 +1,5 @@
 using System.Reflection;
+using Experiments.Common;
 using Fig1.SharedState;
 
 namespace Experiments.Tests;
@@ -22,7 +23,7 @@ public class StallGuardTests
             if (n == 5) run.TrySetResult(42);
             return n;
         }
-        Assert.Equal(42, ProgressWait.Result(run.Task, Progress, TimeSpan.FromMilliseconds(20), "a test run"));
+        Assert.Equal(42, ProgressWait.For(run.Task, Progress, "a test run", TimeSpan.FromMilliseconds(20)));
         Assert.Equal(5, readings);
     }
 
@@ -30,7 +31,7 @@ public class StallGuardTests
     public void TheHostReportsARunWhoseProgressStandsStill()
     {
         var run = new TaskCompletionSource<int>();
-        var e = Assert.Throws<TimeoutException>(() => ProgressWait.Result(run.Task, () => 7, TimeSpan.FromMilliseconds(20), "a test run"));
+        var e = Assert.Throws<TimeoutException>(() => ProgressWait.For(run.Task, () => 7, "a test run", TimeSpan.FromMilliseconds(20)));
         Assert.Contains("a test run", e.Message);
         Assert.Contains("no progress", e.Message);
     }

@@ -1,3 +1,4 @@
+using Experiments.Common;
 using Fig1.SharedState;
 using Multikernel;
 
@@ -26,7 +27,7 @@ public class UrpcPairProgressTests
             progress++; // the sides finished a batch during this stall period
             TimesOut(condition, timeout, what);
         }
-        ProgressWait.Until(Wait, () => waits == 4, () => progress, TimeSpan.FromSeconds(90), "a test pair");
+        ProgressWait.Until(UrpcPairBench.Within(Wait, () => waits == 4, "a test pair"), () => progress, "a test pair", TimeSpan.FromSeconds(90));
         Assert.Equal(4, waits);
     }
 
@@ -39,7 +40,7 @@ public class UrpcPairProgressTests
             waits++;
             TimesOut(condition, timeout, what);
         }
-        var e = Assert.Throws<TimeoutException>(() => ProgressWait.Until(Wait, () => false, () => 7, TimeSpan.FromSeconds(90), "a test pair"));
+        var e = Assert.Throws<TimeoutException>(() => ProgressWait.Until(UrpcPairBench.Within(Wait, () => false, "a test pair"), () => 7, "a test pair", TimeSpan.FromSeconds(90)));
         Assert.Contains("a test pair", e.Message);
         Assert.Contains("no progress for 90 s", e.Message);
         Assert.Equal(1, waits);
