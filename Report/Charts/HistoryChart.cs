@@ -4,7 +4,7 @@ using Report.History;
 namespace Report.Charts;
 
 /// <summary>
-/// One benchmark's URPC history as a Plotly chart: x = commit (in date order), y = the run's median with its CI where
+/// One benchmark's URPC history as a Plotly chart: x = the run's slot (its commit; in date order, see <see cref="HistoryPoint.Slot"/>), y = the run's median with its CI where
 /// the file has one; the band of the previous runs as two grey dotted lines; runs worse than the whole band ringed;
 /// runs the comparer flagged as slower crossed. Same plot background and legend placement as <see cref="PanelChart"/>.
 /// </summary>
@@ -15,7 +15,7 @@ public static class HistoryChart
 
     public static GenericChart Build(HistoryPanel panel, int width)
     {
-        var commits = panel.Series.SelectMany(s => s.Points).OrderBy(p => p.Entry.Date).Select(p => Label(p.Entry)).Distinct().ToList();
+        var slots = panel.Series.SelectMany(s => s.Points).OrderBy(p => p.Entry.Date).Select(p => p.Slot).Distinct().ToList();
         var styles = SeriesStyles.For(panel.Series.Select(s => s.Name).ToList());
         var traces = new List<Trace>();
         var legend = new List<string>();
@@ -25,7 +25,7 @@ public static class HistoryChart
             var t = new Trace("scatter");
             t.SetProperty("name", s.Name);
             t.SetProperty("mode", "lines+markers");
-            t.SetProperty("x", s.Points.Select(p => Label(p.Entry)).ToArray());
+            t.SetProperty("x", s.Points.Select(p => p.Slot).ToArray());
             t.SetProperty("y", s.Points.Select(p => p.Value).ToArray());
             t.SetProperty("text", s.Points.Select(p => $"{p.Entry.Commit} {p.Entry.Date:yyyy-MM-dd HH:mm} {p.Entry.Cpu} cores {p.Entry.Cores} {p.Entry.Profile}").ToArray());
             t.SetProperty("line", new Dictionary<string, object> { ["color"] = styles[i].Colour, ["width"] = 2 });
@@ -52,7 +52,7 @@ public static class HistoryChart
                     b.SetProperty("showlegend", edge == "low");
                     b.SetProperty("mode", "lines");
                     b.SetProperty("hoverinfo", "skip");
-                    b.SetProperty("x", banded.Select(p => Label(p.Entry)).ToArray());
+                    b.SetProperty("x", banded.Select(p => p.Slot).ToArray());
                     b.SetProperty("y", banded.Select(pick).ToArray());
                     b.SetProperty("line", new Dictionary<string, object> { ["color"] = "#8a8a8a", ["width"] = 1.1, ["dash"] = "dot", ["shape"] = "hv" });
                     traces.Add(b);
@@ -88,7 +88,7 @@ public static class HistoryChart
         l.SetProperty("xaxis", new Dictionary<string, object>
         {
             ["title"] = new Dictionary<string, object> { ["text"] = "Commit (oldest first)", ["standoff"] = 2 },
-            ["type"] = "category", ["categoryorder"] = "array", ["categoryarray"] = commits.ToArray(),
+            ["type"] = "category", ["categoryorder"] = "array", ["categoryarray"] = slots.ToArray(),
             ["tickangle"] = -45, ["showline"] = true, ["linecolor"] = "#444", ["mirror"] = true, ["gridcolor"] = "#dde3ec", ["automargin"] = false,
         });
         l.SetProperty("yaxis", new Dictionary<string, object>
@@ -103,15 +103,12 @@ public static class HistoryChart
         return GenericChart.setConfig(config, chart);
     }
 
-    /// <summary>The x label of a run: its commit (short), which is how the CI history names runs.</summary>
-    public static string Label(HistoryEntry e) => e.Commit.Length > 12 ? e.Commit[..12] : e.Commit;
-
     static Trace Marks(string name, IReadOnlyList<HistoryPoint> points, string symbol, int size)
     {
         var t = new Trace("scatter");
         t.SetProperty("name", name);
         t.SetProperty("mode", "markers");
-        t.SetProperty("x", points.Select(p => Label(p.Entry)).ToArray());
+        t.SetProperty("x", points.Select(p => p.Slot).ToArray());
         t.SetProperty("y", points.Select(p => p.Value).ToArray());
         t.SetProperty("marker", new Dictionary<string, object> { ["symbol"] = symbol, ["size"] = size, ["color"] = FlagColour, ["line"] = new Dictionary<string, object> { ["width"] = 2, ["color"] = FlagColour } });
         return t;

@@ -1,8 +1,15 @@
 namespace Report.History;
 
-/// <summary>One run of one benchmark in the history as plotted: the value, its CI (NaN if the file has none), and the band of the runs before it.</summary>
-public sealed record HistoryPoint(HistoryEntry Entry, double Value, double CiLow, double CiHigh, double BandLow, double BandHigh, int BandRuns)
+/// <summary>
+/// One run of one benchmark in the history as plotted: the value, its CI (NaN if the file has none), the band of the
+/// runs before it, and its slot on the x axis: the short commit, with " (k)" for the k-th run of that commit in its
+/// series (k &gt;= 2), so a commit tracked twice (a rerun, an A/B check) keeps both runs in date order.
+/// </summary>
+public sealed record HistoryPoint(HistoryEntry Entry, double Value, double CiLow, double CiHigh, double BandLow, double BandHigh, int BandRuns, string Slot)
 {
+    /// <summary>The short form of a commit as the CI history names runs.</summary>
+    public static string ShortCommit(string commit) => commit.Length > 12 ? commit[..12] : commit;
+
     public bool HasBand => BandRuns > 0;
     /// <summary>Worse than every one of the previous runs the band is made of (slower, or lower throughput).</summary>
     public bool WorseThanBand(bool higherIsBetter) => HasBand && (higherIsBetter ? Value < BandLow : Value > BandHigh);
@@ -37,6 +44,7 @@ public sealed record HistoryPanel(string Benchmark, string YTitle, bool HigherIs
             .Select(g =>
             {
                 var points = new List<HistoryPoint>();
+                var runsOfCommit = new Dictionary<string, int>();
                 var ordered = g.OrderBy(e => e.Date).ThenBy(e => e.Line).ToList();
                 for (int i = 0; i < ordered.Count; i++)
                 {
@@ -47,7 +55,10 @@ public sealed record HistoryPanel(string Benchmark, string YTitle, bool HigherIs
                     if (throughput) (lo, hi) = (hi, lo); // 1/x turns the interval round
                     var previous = points.Skip(Math.Max(0, points.Count - Window)).Select(p => p.Value).ToList();
                     bool band = previous.Count >= MinBandRuns;
-                    points.Add(new HistoryPoint(e, v, lo, hi, band ? previous.Min() : double.NaN, band ? previous.Max() : double.NaN, band ? previous.Count : 0));
+                    string commit = HistoryPoint.ShortCommit(e.Commit);
+                    int k = runsOfCommit[commit] = runsOfCommit.GetValueOrDefault(commit) + 1;
+                    string slot = k == 1 ? commit : $"{commit} ({k})";
+                    points.Add(new HistoryPoint(e, v, lo, hi, band ? previous.Min() : double.NaN, band ? previous.Max() : double.NaN, band ? previous.Count : 0, slot));
                 }
                 return new HistorySeries(g.Key, points);
             })

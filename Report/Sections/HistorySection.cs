@@ -38,7 +38,7 @@ public static class HistorySection
         bool hasCi = entries.Any(e => double.IsFinite(e.CiLowNs) || double.IsFinite(e.CiLowCycles));
         bool hasVerdicts = entries.Any(e => e.Verdict.Length > 0);
         w.Labelled("Measured:", "each point is one tracked run's median of the benchmark (BenchmarkDotNet's iterations pooled over the run's rounds), "
-            + "in the order of the runs' dates; the x axis names the commit.", "caption");
+            + "in the order of the runs' dates; the x axis names the commit (a commit tracked again, by a rerun or an A/B check, gets its own slot, marked (2), (3), ...).", "caption");
         w.P(string.Join(" ", new[]
         {
             hasCi ? "Error bars: the run's 95% confidence interval." : "The file carries no confidence interval per run (no CiLowNs/CiHighNs columns), so none is drawn.",
@@ -54,7 +54,7 @@ public static class HistorySection
                 var last = s.Points[^1];
                 return (IReadOnlyList<string>)
                 [
-                    p.Benchmark, s.Name, s.Points.Count.ToString(CultureInfo.InvariantCulture), HistoryChart.Label(last.Entry),
+                    p.Benchmark, s.Name, s.Points.Count.ToString(CultureInfo.InvariantCulture), last.Slot,
                     $"{NumberText.Format(last.Value)} ({p.YTitle.ToLowerInvariant()})",
                     last.HasBand ? $"{NumberText.Format(last.BandLow)} to {NumberText.Format(last.BandHigh)} ({last.BandRuns} runs)" : "fewer than 5 earlier runs",
                     s.Points.Count(x => x.WorseThanBand(p.HigherIsBetter)).ToString(CultureInfo.InvariantCulture),

@@ -154,6 +154,21 @@ public class HistoryTests
     }
 
     [Fact]
+    public void Two_runs_of_one_commit_get_two_slots_in_date_order()
+    {
+        // An A/B check or a rerun tracks the same commit again: c000 on day 0, c001 on day 1, c000 again on day 2. Each
+        // run keeps its own slot on the "Commit (oldest first)" axis, so the line never runs back to an earlier slot.
+        using var fx = new FixtureRun();
+        string path = Write(fx.Root, [200, 210, 220]);
+        File.WriteAllText(path, File.ReadAllText(path).Replace("c002abcdef", "c000abcdef"));
+        var panel = Assert.Single(HistoryPanel.Of(UrpcHistory.Read(path)));
+        var chart = Assert.Single(ChartPanel.All(Charts.PanelChart.ToHtml(Charts.HistoryChart.Build(panel, 600))));
+        var x = chart.Trace("ci-runner").X;
+        Assert.Equal(3, x.Distinct().Count());
+        Assert.Equal(["c000abcdef", "c001abcdef", "c000abcdef (2)"], x);
+    }
+
+    [Fact]
     public void History_alone_makes_a_report_with_a_panel_per_benchmark_and_the_flags()
     {
         using var fx = new FixtureRun();
