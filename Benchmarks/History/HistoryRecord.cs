@@ -4,7 +4,7 @@ namespace Benchmarks.History;
 
 /// <summary>
 /// One line of <c>Results/urpc-history.csv</c>: the median of one benchmark in one tracked run. The report plots
-/// MedianNs / MedianCycles over Date per Benchmark, one series per Host.
+/// MedianNs / MedianCycles over Date per Benchmark, one series per Host, with the CI as error bars and the Verdict as a flag.
 /// </summary>
 [CsvRecord]
 public sealed partial class HistoryRecord
@@ -26,4 +26,20 @@ public sealed partial class HistoryRecord
     public string Profile { get; set; } = "";
     /// <summary>Cores the benchmark ran on, e.g. "0,1".</summary>
     public string Cores { get; set; } = "";
+    /// <summary>The run's 95% confidence interval for MedianNs (Experiments.Schema.SampleSummary over the pooled
+    /// measurements); NaN with fewer than SampleSummary.MinCountForCi measurements. Lines written before these columns
+    /// existed read back as NaN.</summary>
+    [CsvColumn(Optional = true)]
+    public double CiLowNs { get; set; } = double.NaN;
+    [CsvColumn(Optional = true)]
+    public double CiHighNs { get; set; } = double.NaN;
+    /// <summary>The same interval in TSC cycles (NaN where the TSC frequency or the interval is unknown).</summary>
+    [CsvColumn(Optional = true)]
+    public double CiLowCycles { get; set; } = double.NaN;
+    [CsvColumn(Optional = true)]
+    public double CiHighCycles { get; set; } = double.NaN;
+    /// <summary>The comparer's final verdict on this benchmark in an A/B run (<c>run --against</c>; after a
+    /// confirmation, the confirmation's): slower, faster, same or unknown; empty for a run without a baseline.</summary>
+    [CsvColumn(Optional = true)]
+    public string Verdict { get; set; } = "";
 }

@@ -52,6 +52,8 @@ public static class AgainstRun
         var tee = new TeeWriter(stdout, table);
         int exit = CompareRun.Execute(new CompareOptions(Path.Combine(o.OutDir, "baseline"), Path.Combine(o.OutDir, "current"), o.Threshold, o.Alpha), tee, stderr, out var report);
 
+        // Each benchmark's final verdict for the history: the first comparison's, or the confirmation's where one ran.
+        var verdicts = (report?.Rows ?? []).ToDictionary(r => r.Name, r => r.Verdict);
         if (exit == CompareRun.ExitRegression && o.ConfirmRounds > 0 && report != null)
         {
             // A slowdown found on a shared machine may be a burst of load during the current side's rounds. Measure the
@@ -68,6 +70,7 @@ public static class AgainstRun
                 ? $"CONFIRMED regression beyond {o.Threshold}: {string.Join(", ", confirmed)} (exit 1)"
                 : $"not confirmed: no benchmark was slower in both measurements; treated as noise of the shared machine (exit 0)");
             exit = confirmed.Count > 0 ? CompareRun.ExitRegression : CompareRun.ExitOk;
+            foreach (var r in second.Rows.Where(r => flagged.Contains(r.Name))) verdicts[r.Name] = r.Verdict;
         }
         AtomicFile.WriteAllText(Path.Combine(o.OutDir, "comparison.md"), table.ToString());
 
@@ -75,13 +78,13 @@ public static class AgainstRun
         {
             var current = ResultSet.Load(Path.Combine(o.OutDir, "current"));
             var meta = current.Meta ?? RunMeta.Describe(SuiteRun.Experiment, [o.Cores.Local, o.Cores.Remote], ProfileName(o.Profile));
-            var rows = SuiteRun.HistoryRows(current, meta, ProfileName(o.Profile), o.Cores);
+            var rows = SuiteRun.HistoryRows(current, meta, ProfileName(o.Profile), o.Cores, verdicts);
             if (o.PlantCurrentDelayCycles != 0)
                 stdout.WriteLine("History: not appended (the current side carried a planted slowdown)");
             else
             {
                 HistoryFile.Append(o.HistoryPath, rows);
-                stdout.WriteLine($"History: appended {rows.Count} medians of the current build to {o.HistoryPath}");
+                stdout.WriteLine($"History: appended {rows.Count} medians of the current build, with their CIs and verdicts, to {o.HistoryPath}");
             }
         }
         return exit;

@@ -82,23 +82,36 @@ public static class SuiteRun
         : meta.Status != "complete" ? $"the run is {meta.Status}: {string.Join("; ", meta.Incomplete)}"
         : null;
 
-    /// <summary>History lines for one side of a run: pooled medians of each benchmark in <paramref name="set"/>.</summary>
-    public static List<HistoryRecord> HistoryRows(ResultSet set, RunMeta meta, string profile, BenchmarkCores cores)
+    /// <summary>
+    /// History lines for one side of a run: pooled median of each benchmark in <paramref name="set"/> with its 95% CI,
+    /// and the comparer's verdict on it where <paramref name="verdicts"/> (benchmark full name to verdict) has one.
+    /// </summary>
+    public static List<HistoryRecord> HistoryRows(ResultSet set, RunMeta meta, string profile, BenchmarkCores cores, IReadOnlyDictionary<string, Verdict>? verdicts = null)
     {
         double ghz = meta.TscGHz;
         string date = (meta.Finished ?? DateTimeOffset.UtcNow).UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
-        return set.Benchmarks.Values.Where(b => b.NanosecondsPerOp.Count > 0).OrderBy(b => b.Name, StringComparer.Ordinal).Select(b => new HistoryRecord
+        double Cycles(double ns, int digits) => ghz > 0 ? Math.Round(ns * ghz, digits) : double.NaN;
+        return set.Benchmarks.Values.Where(b => b.NanosecondsPerOp.Count > 0).OrderBy(b => b.Name, StringComparer.Ordinal).Select(b =>
         {
-            Commit = meta.Commit,
-            Date = date,
-            Host = meta.Host,
-            Cpu = meta.CpuModel,
-            Benchmark = ComparisonTable.ShortName(b.Name),
-            MedianNs = Math.Round(b.Median(), 4),
-            MedianCycles = ghz > 0 ? Math.Round(b.Median() * ghz, 1) : double.NaN,
-            Samples = b.NanosecondsPerOp.Count,
-            Profile = profile,
-            Cores = cores.ToString(),
+            var summary = SampleSummary.Of([.. b.NanosecondsPerOp]);
+            return new HistoryRecord
+            {
+                Commit = meta.Commit,
+                Date = date,
+                Host = meta.Host,
+                Cpu = meta.CpuModel,
+                Benchmark = ComparisonTable.ShortName(b.Name),
+                MedianNs = Math.Round(summary.Median, 4),
+                MedianCycles = Cycles(summary.Median, 1),
+                Samples = b.NanosecondsPerOp.Count,
+                Profile = profile,
+                Cores = cores.ToString(),
+                CiLowNs = Math.Round(summary.CiLow, 4),
+                CiHighNs = Math.Round(summary.CiHigh, 4),
+                CiLowCycles = Cycles(summary.CiLow, 1),
+                CiHighCycles = Cycles(summary.CiHigh, 1),
+                Verdict = verdicts != null && verdicts.TryGetValue(b.Name, out var v) ? v.ToString().ToLowerInvariant() : "",
+            };
         }).ToList();
     }
 

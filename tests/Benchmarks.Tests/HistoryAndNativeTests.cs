@@ -86,6 +86,45 @@ public class HistoryAndNativeTests : IDisposable
     }
 
     [Fact]
+    public void History_written_before_the_ci_and_verdict_columns_reads_and_appends()
+    {
+        // The CI workflow's bench-history branch holds lines from writers without CiLowNs..Verdict: they read back
+        // with no CI and no verdict, and the new lines keep theirs.
+        string path = _files.WriteRaw("urpc-history.csv", "Commit,Date,Host,Cpu,Benchmark,MedianNs,MedianCycles,Samples,Profile,Cores\n"
+            + "old,2026-01-01T00:00:00Z,h,c,UrpcBenchmarks.RoundTrip,76.9,200,20,short,\"0,1\"\n");
+        var fresh = Record("new", "UrpcBenchmarks.RoundTrip", 80);
+        (fresh.CiLowNs, fresh.CiHighNs, fresh.CiLowCycles, fresh.CiHighCycles, fresh.Verdict) = (78, 83, 202.8, 215.8, "slower");
+        HistoryFile.Append(path, [fresh]);
+        var rows = HistoryFile.Read(path);
+        Assert.Equal(["old", "new"], rows.Select(r => r.Commit));
+        Assert.True(double.IsNaN(rows[0].CiLowNs) && double.IsNaN(rows[0].CiHighCycles));
+        Assert.Equal("", rows[0].Verdict);
+        Assert.Equal((78.0, 83.0, 202.8, 215.8, "slower"), (rows[1].CiLowNs, rows[1].CiHighNs, rows[1].CiLowCycles, rows[1].CiHighCycles, rows[1].Verdict));
+    }
+
+    [Fact]
+    public void History_lines_of_a_run_carry_the_median_ci_and_the_comparers_verdict()
+    {
+        // 20 measurements per benchmark: the 95% CI exists (6 or more) and holds the median; cycles at meta's 2.6 GHz.
+        string dir = Path.GetDirectoryName(Path.GetDirectoryName(Path.GetDirectoryName(_files.Write("run", new Dictionary<string, double[]>
+        {
+            ["Benchmarks.Suite.UrpcBenchmarks.RoundTrip"] = SyntheticResults.Normal(100, 2, 20, 1),
+            ["Benchmarks.Suite.UrpcBenchmarks.OneWay"] = SyntheticResults.Normal(50, 1, 20, 2),
+        }, host: "h"))!)!)!;
+        var set = Benchmarks.Comparison.ResultSet.Load(dir);
+        var verdicts = new Dictionary<string, Benchmarks.Comparison.Verdict> { ["Benchmarks.Suite.UrpcBenchmarks.RoundTrip"] = Benchmarks.Comparison.Verdict.Slower };
+        var rows = Benchmarks.Runs.SuiteRun.HistoryRows(set, set.Meta!, "short", new BenchmarkCores(0, 1), verdicts);
+        var rt = Assert.Single(rows, r => r.Benchmark == "UrpcBenchmarks.RoundTrip");
+        Assert.True(rt.CiLowNs <= rt.MedianNs && rt.MedianNs <= rt.CiHighNs && rt.CiLowNs < rt.CiHighNs, $"CI [{rt.CiLowNs}, {rt.CiHighNs}] around {rt.MedianNs}");
+        Assert.Equal(rt.CiLowNs * 2.6, rt.CiLowCycles, 0);
+        Assert.Equal("slower", rt.Verdict);
+        Assert.Equal("", Assert.Single(rows, r => r.Benchmark == "UrpcBenchmarks.OneWay").Verdict);
+        string path = Path.Combine(_files.Dir, "urpc-history.csv");
+        HistoryFile.Append(path, rows);
+        Assert.Equal("slower", HistoryFile.Read(path).Single(r => r.Benchmark == "UrpcBenchmarks.RoundTrip").Verdict);
+    }
+
+    [Fact]
     public void History_keeps_an_unknown_cycles_median()
     {
         string path = Path.Combine(_files.Dir, "urpc-history.csv");
