@@ -41,12 +41,12 @@ public static class HistorySection
             + "in the order of the runs' dates; the x axis names the commit (a commit tracked again, by a rerun or an A/B check, gets its own slot, marked (2), (3), ...).", "caption");
         w.P(string.Join(" ", new[]
         {
-            hasCi ? "Error bars: the run's 95% confidence interval." : "The file carries no confidence interval per run (no CiLowNs/CiHighNs columns), so none is drawn.",
+            hasCi ? "Error bars: the run's 95% confidence interval." : "The file carries no confidence interval per run (no line has CiLowNs/CiHighNs or CiLowCycles/CiHighCycles: written by an older tracker, or from fewer than 6 measurements), so none is drawn.",
             $"Dotted grey lines: the range (lowest to highest) of the previous {HistoryPanel.Window} runs of the same series (one host; one host and profile where a host has runs of several profiles; from {HistoryPanel.MinBandRuns} runs on); "
             + "a run from the same distribution lands outside the range of n earlier runs with probability 2/(n+1) (about 10% for n = 20; 1/(n+1), about 5%, beyond the worse edge alone). "
             + "Ringed: runs worse than every run in that range.",
             hasVerdicts ? "Crossed: runs the comparer flagged as slower than their baseline (Verdict column)."
-                : "The file records no comparer verdicts (no Verdict column), so the comparer's flags cannot be shown; the rings are computed here from the medians alone.",
+                : "The file records no comparer verdicts (no line has a Verdict: only A/B runs, run --against, record one), so the comparer's flags cannot be shown; the rings are computed here from the medians alone.",
         }), "muted");
         w.Table(["Benchmark", "Host", "Runs", "Latest commit", "Latest", "Range of the runs before it", "Worse than the range", "Flagged slower"],
             panels.SelectMany(p => p.Series.Select(s =>
