@@ -13,7 +13,9 @@ namespace Multikernel.Urpc;
 /// slot and one handler call, as cheap as before the waitset took other kinds of source.</para>
 /// <para>Invariants: owned by one receiving thread; every source in the set has that core's notifier attached, so a
 /// producer that finds the core asleep wakes it; a receiver or source is in the set at most once; 0 ≤ the rotation
-/// start &lt; the number of receivers (0 when there is none).</para>
+/// start &lt; the number of receivers (0 when there is none). Once <see cref="Remove(UrpcReader)"/> or
+/// <see cref="Remove(IEventSource)"/> has returned, the set never polls what it removed, not even later in a pass whose
+/// handler removed it, so its owner may free it at once.</para>
 /// </summary>
 public sealed class Waitset
 {
@@ -116,15 +118,18 @@ public sealed class Waitset
         if (n > 0)
         {
             int start = _start;
+            bool changed = false; // a handler has changed the set: what it removed is not polled in this pass either
             for (int k = 0; k < n; k++)
             {
                 int i = start + k;
                 if (i >= n) i -= n;
                 ref var r = ref receivers[i];
+                if (changed && IndexOf(r.Reader) < 0) continue;
                 if (!r.Reader.TryReceive(out UrpcMessage m)) continue;
                 handled++;
                 if (r.PeerHandler != null) r.PeerHandler(r.From, in m);
                 else r.Handler!(in m);
+                changed |= !ReferenceEquals(receivers, _receivers);
             }
             // A handler may have removed receivers: keep the start inside the current set. Written only when it
             // changes, so that polling a set of one receiver writes nothing.
@@ -133,7 +138,10 @@ public sealed class Waitset
         }
         var others = _others;
         for (int i = 0; i < others.Length; i++)
+        {
+            if (!ReferenceEquals(others, _others) && Array.IndexOf(_others, others[i]) < 0) continue; // removed in this pass
             if (others[i].PollOnce()) handled++;
+        }
         AssertInvariants();
         return handled;
     }

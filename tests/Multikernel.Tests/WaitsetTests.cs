@@ -86,6 +86,8 @@ public class WaitsetTests
         readonly System.Collections.Concurrent.ConcurrentQueue<int> _events = new();
         Notifier? _notifier;
         public readonly List<int> Handled = new();
+        /// <summary>Runs after each event this source handles (as a handler would).</summary>
+        public Action? AfterEach;
         public void Post(int e)
         {
             _events.Enqueue(e);
@@ -96,6 +98,7 @@ public class WaitsetTests
         {
             if (!_events.TryDequeue(out int e)) return false;
             Handled.Add(e);
+            AfterEach?.Invoke();
             return true;
         }
         public bool HasEvent() => !_events.IsEmpty;
@@ -163,5 +166,57 @@ public class WaitsetTests
         Assert.Equal(wakeups, notifier.Wakeups);
         Assert.Equal(0, ws.Poll());
         Assert.False(ws.AnyPending());
+    }
+
+    /// <summary>
+    /// A handler that removes other receivers and sources from the waitset (a service closing channels it then frees):
+    /// the rest of that pass polls none of them and runs none of their handlers, exactly as later passes do not, and
+    /// their messages stay unread.
+    /// </summary>
+    [Fact]
+    public void WhatAHandlerRemovesIsNotPolledLaterInTheSamePass()
+    {
+        using var notifier = new Notifier();
+        var ws = new Waitset(notifier);
+        using var first = UrpcRing.Allocate(4);
+        using var second = UrpcRing.Allocate(4);
+        var other = new QueueSource();
+        var got = new List<string>();
+        ws.Add(first.Receiver, (in UrpcMessage m) =>
+        {
+            got.Add("first");
+            ws.Remove(second.Receiver);
+            ws.Remove(other);
+        });
+        ws.Add(second.Receiver, (in UrpcMessage m) => got.Add("second"));
+        ws.Add(other);
+        first.Sender.Send(new Tagged(1, 0));
+        second.Sender.Send(new Tagged(2, 0));
+        other.Post(3);
+
+        Assert.Equal(1, ws.Poll());
+        Assert.Equal(["first"], got);
+        Assert.Empty(other.Handled);
+        Assert.Equal(0, second.Receiver.Received);
+        Assert.True(second.Receiver.HasMessage(), "the removed receiver's message was taken out of its ring");
+        Assert.Equal(1, ws.Count);
+    }
+
+    /// <summary>The same for an event source whose event handling removes another source.</summary>
+    [Fact]
+    public void WhatAnEventSourceRemovesIsNotPolledLaterInTheSamePass()
+    {
+        using var notifier = new Notifier();
+        var ws = new Waitset(notifier);
+        var closer = new QueueSource();
+        var closed = new QueueSource();
+        ws.Add(closer);
+        ws.Add(closed);
+        closer.AfterEach = () => ws.Remove(closed);
+        closer.Post(4);
+        closed.Post(5);
+        Assert.Equal(1, ws.Poll());
+        Assert.Equal([4], closer.Handled);
+        Assert.Empty(closed.Handled);
     }
 }
