@@ -7,8 +7,8 @@ namespace Experiments.Common;
 /// of them. The threads share a <see cref="SpinBarrier"/> so a body can line up its timed phases. If one body throws,
 /// the barrier is aborted (so the others do not wait forever) and the first exception is rethrown on the caller.
 /// The wait is bounded by a stall, not by the length of the run: the group is given up on (barrier aborted,
-/// <see cref="TimeoutException"/>) only when a whole <c>stall</c> period passes with a thread unfinished and the
-/// bodies' progress count unchanged.
+/// <see cref="TimeoutException"/>) only when a thread is unfinished and the bodies' progress count has stood still for
+/// a whole <c>stall</c> period, or longer where the steps so far were long (<see cref="StallWatch"/>).
 /// </summary>
 public static class PinnedThreadGroup
 {
@@ -16,7 +16,7 @@ public static class PinnedThreadGroup
     public delegate void Body(int index, SpinBarrier barrier);
 
     /// <param name="stall">How long the count may stand still while a thread is unfinished.</param>
-    /// <param name="progress">The bodies' progress count (e.g. repetitions finished), read from the waiting thread once per <paramref name="stall"/> period: only a change is looked for.</param>
+    /// <param name="progress">The bodies' progress count (e.g. repetitions finished), read from the waiting thread about once a second: only a change is looked for.</param>
     public static void Run(IReadOnlyList<int> cores, Body body, TimeSpan stall, Func<long> progress)
     {
         ArgumentNullException.ThrowIfNull(body);
@@ -42,19 +42,14 @@ public static class PinnedThreadGroup
             }) { IsBackground = true, Name = $"measure{core}" };
         }
         foreach (var t in threads) t.Start();
-        long seen = progress();
+        var watch = new StallWatch(progress, stall);
         foreach (var t in threads)
         {
-            while (!t.Join(stall))
+            while (!t.Join(watch.NextWait))
             {
-                long now = progress();
-                if (now != seen)
-                {
-                    seen = now;
-                    continue;
-                }
+                if (!watch.Stalled()) continue;
                 barrier.Abort();
-                throw new TimeoutException($"measurement threads on cores {CoreList.Format(cores)} made no progress for {stall.TotalSeconds:0.###} s");
+                throw new TimeoutException($"measurement threads on cores {CoreList.Format(cores)} made {watch.NoProgressText}");
             }
         }
         // Report the root cause, not the barrier aborts it caused in the other threads.

@@ -1,3 +1,4 @@
+using Experiments.Common;
 using Multikernel;
 using Multikernel.CpuDriver;
 
@@ -131,8 +132,8 @@ public static class MsgWorkload
 
     /// <summary>
     /// The reports of the server (on <c>cores[0]</c>) and of the clients (on the other cores), waiting for all of them
-    /// together while they progress: a <see cref="TimeoutException"/> when a whole <paramref name="stall"/> passes with
-    /// none of them finishing and <paramref name="progress"/> (the clients' finished batches, the kernel server's
+    /// together while they progress: a <see cref="TimeoutException"/> when a whole <paramref name="stall"/> (or longer,
+    /// where the steps so far were long: <see cref="StallWatch"/>) passes with none of them finishing and <paramref name="progress"/> (the clients' finished batches, the kernel server's
     /// served requests) unchanged, so that a run of any length is waited for while it goes on. The first failure ends
     /// the wait, and a failed server is the one reported: its clients then wait for replies that never come, and their
     /// giving up is not the cause.
@@ -142,7 +143,7 @@ public static class MsgWorkload
         var all = new Task[clients.Length + 1];
         all[0] = server;
         clients.CopyTo(all, 1);
-        long seen = progress();
+        var watch = new StallWatch(progress, stall);
         while (true)
         {
             if (server.IsCompleted && !server.IsCompletedSuccessfully) _ = server.Result; // throws the server's exception
@@ -150,16 +151,10 @@ public static class MsgWorkload
                 if (c.IsCompleted && !c.IsCompletedSuccessfully) _ = c.Result;
             var pending = all.Where(t => !t.IsCompleted).ToArray();
             if (pending.Length == 0) break;
-            if (Task.WaitAny(pending, stall) >= 0) continue;
-            long now = progress();
-            if (now != seen)
-            {
-                seen = now;
-                continue;
-            }
+            if (Task.WaitAny(pending, watch.NextWait) >= 0 || !watch.Stalled()) continue;
             var waitingFor = Enumerable.Range(0, all.Length).Where(i => !all[i].IsCompleted)
                 .Select(i => i == 0 ? $"server on core {cores[0]}" : $"client on core {cores[i]}");
-            throw new TimeoutException($"MSG: no progress for {stall.TotalSeconds:0.###} s waiting for {string.Join(", ", waitingFor)}");
+            throw new TimeoutException($"MSG: {watch.NoProgressText} waiting for {string.Join(", ", waitingFor)}");
         }
         return (server.Result, clients.Select(c => c.Result).ToArray());
     }

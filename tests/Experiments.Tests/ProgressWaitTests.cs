@@ -13,17 +13,19 @@ public class ProgressWaitTests
     [Fact]
     public void A_run_that_stops_progressing_times_out_naming_what_stalled_and_where()
     {
+        var clock = new FakeClock();
         long count = 0;
-        int waits = 0;
-        // Progresses through three waits, then stands still; never finishes.
+        TimeSpan lastChange = TimeSpan.Zero;
+        // Progresses through three one-second waits, then stands still; never finishes.
         bool Wait(TimeSpan t)
         {
-            Assert.Equal(Stall, t);
-            if (++waits <= 3) count += 10;
+            Assert.True(t <= StallWatch.Poll, $"waited {t} at once");
+            clock.Advance(t);
+            if (clock.Now <= TimeSpan.FromSeconds(3)) { count += 10; lastChange = clock.Now; }
             return false;
         }
-        var e = Assert.Throws<TimeoutException>(() => ProgressWait.Until(Wait, () => count, "the fake initiator's loop", Stall));
-        Assert.Equal(4, waits); // the first wait without progress ends it
+        var e = Assert.Throws<TimeoutException>(() => ProgressWait.Until(Wait, () => count, "the fake initiator's loop", Stall, clock: clock));
+        Assert.Equal(Stall, clock.Now - lastChange); // ends when the count has stood still for exactly the stall interval
         Assert.Contains("no progress for 120 s", e.Message);
         Assert.Contains("still at 30 operations", e.Message);
         Assert.Contains("waiting for the fake initiator's loop", e.Message);
@@ -32,16 +34,37 @@ public class ProgressWaitTests
     [Fact]
     public void A_run_that_progresses_slowly_is_not_stopped()
     {
+        var clock = new FakeClock();
         long count = 0;
         int waits = 0;
-        // One operation per stall interval, for a thousand intervals (far longer than any fixed whole-run limit), then done.
+        // One operation per wait, for a thousand waits (far longer than any fixed whole-run limit), then done.
         bool Wait(TimeSpan t)
         {
+            clock.Advance(t);
             count++;
             return ++waits == 1000;
         }
-        ProgressWait.Until(Wait, () => count, "the slow loop", Stall);
+        ProgressWait.Until(Wait, () => count, "the slow loop", Stall, clock: clock);
         Assert.Equal(1000, waits);
+    }
+
+    [Fact]
+    public void Steps_longer_than_the_stall_interval_are_waited_for_after_a_shorter_first_step()
+    {
+        // Fig 1 at a large --iterations: a 15 s warm-up batch, then a timed batch ten times as long (150 s, beyond the
+        // 120 s stall interval), and so on for three repetitions. Each step is within 20 times the longest before it.
+        var clock = new FakeClock();
+        var stepEnds = new[] { 15, 165, 180, 330, 345, 495 }.Select(s => TimeSpan.FromSeconds(s)).ToArray();
+        long Count() => stepEnds.Count(end => end <= clock.Now);
+        ProgressWait.Until(t => { clock.Advance(t); return Count() == stepEnds.Length; }, Count, "the long batches", Stall, counted: "batches", clock: clock);
+        Assert.Equal(stepEnds[^1], clock.Now);
+
+        // The same run stopping after its first timed batch is still given up on: after 20 x 150 s without a step.
+        var stopped = new FakeClock();
+        long CountStopped() => stepEnds.Take(2).Count(end => end <= stopped.Now);
+        var e = Assert.Throws<TimeoutException>(() => ProgressWait.Until(t => { stopped.Advance(t); return false; }, CountStopped, "the long batches", Stall, counted: "batches", clock: stopped));
+        Assert.Contains("no progress for 3000 s (still at 2 batches)", e.Message);
+        Assert.Equal(stepEnds[1] + TimeSpan.FromSeconds(3000), stopped.Now);
     }
 
     [Fact]
