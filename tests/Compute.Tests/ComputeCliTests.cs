@@ -142,6 +142,26 @@ public class ComputeCliTests
     }
 
     [Fact]
+    public void Meta_json_names_the_jit_mode_the_process_ran_with_and_no_other()
+    {
+        // The program's project file turns tiering off, but DOTNET_TieredCompilation overrides it (and this test host
+        // tiers): meta.json must say what this process did, once.
+        string dir = Path.Combine(Path.GetTempPath(), $"compute-jit-{Guid.NewGuid():N}");
+        try
+        {
+            var (exit, _, err) = Invoke("--bench", "is", "--class", "S", "--runtime", "pinned", "--repetitions", "1", "--quick",
+                "--cores", CoreList.Format(TestRuntimes.Cores(1)), "--out", dir);
+            Assert.True(exit == 0, err);
+            var jitNotes = RunMeta.Load(Path.Combine(dir, "compute")).Notes.Where(n => n.StartsWith("JIT", StringComparison.Ordinal));
+            Assert.Equal([JitMode.Current.Describe()], jitNotes);
+        }
+        finally
+        {
+            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Help_gives_the_profiles_own_defaults_for_repetitions_and_class()
     {
         var (exit, output, _) = Invoke("--help");
