@@ -69,6 +69,44 @@ public class ComputeCliTests
         finally { File.Delete(file); }
     }
 
+    [Fact]
+    public void Out_whose_compute_folder_holds_an_earlier_runs_results_is_refused_and_left_alone()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), $"compute-rerun-{Guid.NewGuid():N}");
+        string earlier = Path.Combine(dir, "compute", ResultsFile.FileName);
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(earlier)!);
+            File.WriteAllText(earlier, "the earlier run's rows");
+            var (exit, output, err) = Invoke("--bench", "is", "--class", "S", "--runtime", "pinned", "--repetitions", "1",
+                "--cores", CoreList.Format(TestRuntimes.Cores(1)), "--out", dir);
+            Assert.Equal(ExitCode.BadInput, exit);
+            Assert.Contains("--out", err);
+            Assert.Contains("already holds results", err);
+            Assert.Equal("", output);
+            Assert.Equal("the earlier run's rows", File.ReadAllText(earlier));
+        }
+        finally
+        {
+            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Out_that_cannot_be_created_is_refused_with_exit_2()
+    {
+        string parent = Path.GetTempFileName(); // a file: no folder can be made below it
+        try
+        {
+            var (exit, output, err) = Invoke("--bench", "is", "--class", "S", "--runtime", "pinned", "--repetitions", "1",
+                "--cores", CoreList.Format(TestRuntimes.Cores(1)), "--out", Path.Combine(parent, "run"));
+            Assert.Equal(ExitCode.BadInput, exit);
+            Assert.Contains("--out", err);
+            Assert.Equal("", output);
+        }
+        finally { File.Delete(parent); }
+    }
+
     [Theory]
     [InlineData("host", new[] { RuntimeKind.Host })]
     [InlineData("pinned,host", new[] { RuntimeKind.Pinned, RuntimeKind.Host })]
@@ -96,6 +134,26 @@ public class ComputeCliTests
             var (exit, _, err) = Invoke([.. args]);
             Assert.True(exit == 0, err);
             Assert.Equal(profile, RunMeta.Load(Path.Combine(dir, "compute")).Profile);
+        }
+        finally
+        {
+            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Meta_json_names_the_jit_mode_the_process_ran_with_and_no_other()
+    {
+        // The program's project file turns tiering off, but DOTNET_TieredCompilation overrides it (and this test host
+        // tiers): meta.json must say what this process did, once.
+        string dir = Path.Combine(Path.GetTempPath(), $"compute-jit-{Guid.NewGuid():N}");
+        try
+        {
+            var (exit, _, err) = Invoke("--bench", "is", "--class", "S", "--runtime", "pinned", "--repetitions", "1", "--quick",
+                "--cores", CoreList.Format(TestRuntimes.Cores(1)), "--out", dir);
+            Assert.True(exit == 0, err);
+            var jitNotes = RunMeta.Load(Path.Combine(dir, "compute")).Notes.Where(n => n.StartsWith("JIT", StringComparison.Ordinal));
+            Assert.Equal([JitMode.Current.Describe()], jitNotes);
         }
         finally
         {

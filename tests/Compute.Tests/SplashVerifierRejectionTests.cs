@@ -95,6 +95,25 @@ public class SplashVerifierRejectionTests
     }
 
     [Fact]
+    public void Barnes_conservation_checks_every_step_and_a_NaN_fails_them()
+    {
+        // Without reference values and without a one-worker run, conservation is all that guards a run: a NaN or a jump
+        // in any step, not only the last, must fail the check that guards that quantity.
+        var input = BarnesInput.Standard with { Name = "no-reference", Bodies = 1024 };
+        var good = ReferenceBarnesRun();
+        AssertOnlyFails(BarnesVerifier.Verify(input, WithStep(good, 1, s => s with { CentreOfMassVelocity = new Vector3d(double.NaN, 0, 0) }), null),
+            "momentum");
+        AssertOnlyFails(BarnesVerifier.Verify(input, WithStep(good, 1, s => s with { TotalEnergy = double.NaN }), null),
+            "energy conservation");
+        AssertOnlyFails(BarnesVerifier.Verify(input, WithStep(good, 2, s => s with { TotalEnergy = s.TotalEnergy * (1 + 2 * BarnesVerifier.EnergyDrift) }), null),
+            "energy conservation");
+        AssertOnlyFails(BarnesVerifier.Verify(input, WithStep(good, 1, s => s with { AngularMomentum = s.AngularMomentum with { Z = double.NaN } }), null),
+            "angular momentum");
+        AssertOnlyFails(BarnesVerifier.Verify(input, WithStep(good, 2, s => s with { AngularMomentum = s.AngularMomentum with { X = s.AngularMomentum.X * 2 } }), null),
+            "angular momentum");
+    }
+
+    [Fact]
     public void Barnes_verification_rejects_a_run_that_depends_on_the_core_count()
     {
         var input = BarnesInput.Standard with { Name = "no-reference", Bodies = 1024 };

@@ -65,6 +65,8 @@ public static class ComputeCommand
                 pr.GetValue(reps) ?? ComputeProfile.Repetitions(profile),
                 pr.GetValue(outDir) ?? ExperimentOptions.DefaultRunFolder(),
                 profile);
+            // Before anything runs: the folder exists, is writable, and holds no earlier run's compute results.
+            if (!ExperimentOptions.RunFolderReady(settings.OutDir, [PointRows.Experiment], "compute", stderr)) return ExitCode.BadInput;
             return new ComputeSweep(settings, stdout, stderr).Run(cancel);
         });
         return ExperimentOptions.ParseAndInvoke(root, args, "compute", stdout, stderr);

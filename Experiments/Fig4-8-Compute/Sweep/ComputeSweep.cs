@@ -53,7 +53,7 @@ public sealed class ComputeSweep(ComputeSettings settings, TextWriter output, Te
                        "blocking garbage collection, and disposes it after the run, all outside the timed region, so no other runtime's threads " +
                        "exist while one is timed; SPLASH benchmarks run one untimed warm-up run on that runtime before the timed run; " +
                        "a point's rows give the median and its 95% CI over the repetitions");
-        meta.Notes.Add("JIT: tiered compilation is off for this program, so every method runs fully optimised from its first call");
+        // The JIT note is SweepRunner's (JitMode.Current): the project turns tiering off, but DOTNET_TieredCompilation overrides it.
         meta.Notes.Add($"sweep: first k cores of {CoreList.Format(s.Cores)} for k in {string.Join(",", counts)}; mk, pinned and host-spin " +
                        "run worker w on the w-th of them, host runs k unpinned workers wherever the OS puts them among the process's allowed cores");
         meta.Notes.Add($"load average at start: {LoadAverage.Read()}");
