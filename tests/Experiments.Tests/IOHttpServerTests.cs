@@ -165,6 +165,8 @@ public class IOHttpServerTests
     [InlineData("GET / HTTP/1.1\r\nno colon\r\n\r\n", ParseResult.Malformed)]
     [InlineData("GET / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n", ParseResult.Malformed)]
     [InlineData("GET / HTTP/1.1\r\nContent-Length: x1\r\n\r\n", ParseResult.Malformed)]
+    [InlineData("GET / HTTP/1.1\r\nContent-Length: -5\r\n\r\n", ParseResult.Malformed)]
+    [InlineData("GET / HTTP/1.1\r\nContent-Length: 99999999999999999999\r\n\r\n", ParseResult.Incomplete)] // valid, only large
     public void ParserClassifiesRequests(string raw, ParseResult expected) =>
         Assert.Equal(expected, HttpRequestParser.TryParse(Encoding.ASCII.GetBytes(raw), out _));
 
