@@ -7,8 +7,8 @@ public struct HttpRequest
     public int TargetStart, TargetLength;
     /// <summary>Keep the connection after the response: HTTP/1.1 unless "Connection: close"; HTTP/1.0 only with "Connection: keep-alive".</summary>
     public bool KeepAlive;
-    /// <summary>Bytes of the whole request: head plus body (Content-Length). Also set when the result is Incomplete
-    /// with the head complete (only the body is missing); 0 while the head itself is incomplete.</summary>
+    /// <summary>Bytes of the whole request: head plus body (Content-Length), int.MaxValue for a larger request. Also set
+    /// when the result is Incomplete with the head complete (only the body is missing); 0 while the head itself is incomplete.</summary>
     public int Length;
 }
 
@@ -90,16 +90,15 @@ public static class HttpRequestParser
             }
             else if (name.NameIs("content-length"))
             {
-                if (!TryParseNumber(value, out long n) || (contentLength >= 0 && n != contentLength)) return ParseResult.Malformed;
+                if (!TryParseLength(value, out long n) || (contentLength >= 0 && n != contentLength)) return ParseResult.Malformed;
                 contentLength = n;
             }
             else if (name.NameIs("transfer-encoding"))
                 return ParseResult.Malformed; // chunked request bodies are not supported by this server
         }
         request.KeepAlive = http11 ? !close : keepAlive && !close;
-        long total = bodyStart + Math.Max(contentLength, 0);
-        if (total > int.MaxValue) return ParseResult.Malformed;
-        request.Length = (int)total;
+        long total = bodyStart + Math.Max(contentLength, 0); // at most 2^62 + 16 KiB: no overflow
+        request.Length = (int)Math.Min(total, int.MaxValue);
         return data.Length < total ? ParseResult.Incomplete : ParseResult.Complete;
     }
 
@@ -115,14 +114,17 @@ public static class HttpRequestParser
         return lower[..n].IndexOf(t) >= 0;
     }
 
-    static bool TryParseNumber(ReadOnlySpan<byte> s, out long v)
+    /// <summary>A Content-Length value: one or more digits (RFC 9110 section 8.6), however many. A value above 2^62 is
+    /// read as 2^62: valid, and far more than any request this server takes, so it is refused for its size, not its syntax.</summary>
+    static bool TryParseLength(ReadOnlySpan<byte> s, out long v)
     {
+        const long Cap = 1L << 62;
         v = 0;
-        if (s.Length == 0 || s.Length > 12) return false;
+        if (s.Length == 0) return false;
         foreach (byte b in s)
         {
             if (b is < (byte)'0' or > (byte)'9') return false;
-            v = v * 10 + (b - '0');
+            v = v > (Cap - 9) / 10 ? Cap : Math.Min(v * 10 + (b - '0'), Cap);
         }
         return true;
     }

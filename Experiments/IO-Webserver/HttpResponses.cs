@@ -15,22 +15,24 @@ public static class HttpResponses
     public static readonly byte[] StaticClose = Build(200, "OK", "text/html", StaticPage.Body, keepAlive: false);
     public static readonly byte[] NotFoundKeepAlive = Build(404, "Not Found", "text/plain", "not found\n"u8.ToArray(), keepAlive: true);
     public static readonly byte[] NotFoundClose = Build(404, "Not Found", "text/plain", "not found\n"u8.ToArray(), keepAlive: false);
-    public static readonly byte[] MethodNotAllowed = Build(405, "Method Not Allowed", "text/plain", "only GET\n"u8.ToArray(), keepAlive: false);
+    /// <summary>405 names the one method served in Allow, which RFC 9110 (section 15.5.6) requires of every 405.</summary>
+    public static readonly byte[] MethodNotAllowed = Build(405, "Method Not Allowed", "text/plain", "only GET\n"u8.ToArray(), keepAlive: false, extraHeaders: "Allow: GET\r\n");
     public static readonly byte[] BadRequest = Build(400, "Bad Request", "text/plain", "bad request\n"u8.ToArray(), keepAlive: false);
     public static readonly byte[] HeadTooLarge = Build(431, "Request Header Fields Too Large", "text/plain", "request head too large\n"u8.ToArray(), keepAlive: false);
     public static readonly byte[] ContentTooLarge = Build(413, "Content Too Large", "text/plain", "request body too large\n"u8.ToArray(), keepAlive: false);
 
-    public static byte[] Build(int status, string reason, string type, byte[] body, bool keepAlive)
+    /// <param name="extraHeaders">Header lines, each ending in CRLF, after the standard ones.</param>
+    public static byte[] Build(int status, string reason, string type, byte[] body, bool keepAlive, string extraHeaders = "")
     {
-        var head = Head(status, reason, type, body.Length, keepAlive);
+        var head = Head(status, reason, type, body.Length, keepAlive, extraHeaders);
         var all = new byte[head.Length + body.Length];
         head.CopyTo(all, 0);
         body.CopyTo(all, head.Length);
         return all;
     }
 
-    static byte[] Head(int status, string reason, string type, int length, bool keepAlive) => Encoding.ASCII.GetBytes(
-        $"HTTP/1.1 {status} {reason}\r\nServer: multikernel\r\nContent-Type: {type}\r\nContent-Length: {length}\r\n{(keepAlive ? "" : "Connection: close\r\n")}\r\n");
+    static byte[] Head(int status, string reason, string type, int length, bool keepAlive, string extraHeaders) => Encoding.ASCII.GetBytes(
+        $"HTTP/1.1 {status} {reason}\r\nServer: multikernel\r\nContent-Type: {type}\r\nContent-Length: {length}\r\n{(keepAlive ? "" : "Connection: close\r\n")}{extraHeaders}\r\n");
 
     /// <summary>
     /// Writes a response head for a body of <paramref name="bodyLength"/> bytes that already sits at

@@ -23,7 +23,8 @@ namespace IOWebserver;
 /// <para>Requests: lines may end in CRLF or, as RFC 9112 section 2.2 allows a recipient to accept, in a bare LF; a
 /// bare CR, whitespace before a header's colon and obsolete line folding are refused with 400; a client that ends its
 /// sending side after its requests (ReadEnd) gets their responses, then the connection is closed; a request head that
-/// does not fit in an inbox gets 431, a request whose Content-Length body does not fit in an inbox with its head 413.</para>
+/// does not fit in an inbox gets 431, a request whose Content-Length body does not fit in an inbox with its head 413 (as
+/// soon as the head is in, whatever the Content-Length's size).</para>
 /// </summary>
 public sealed class HttpServerDispatcher : Dispatcher
 {
@@ -187,9 +188,11 @@ public sealed class HttpServerDispatcher : Dispatcher
             var result = HttpRequestParser.TryParse(c.Inbox.AsSpan(0, c.Length), out HttpRequest r);
             if (result == ParseResult.Incomplete)
             {
-                // More bytes can still come unless the inbox is full: then the request is larger than this server accepts,
-                // its head (431) or, the head complete, its body (413).
-                if (c.Length < HttpConnection.InboxBytes) break;
+                // More bytes can still come while the inbox has room and the whole request would fit in it. Otherwise the
+                // request is larger than this server accepts: its head (431: the inbox filled before the head ended) or,
+                // the head complete, its body (413, as soon as the head's Content-Length says so: the body would only
+                // fill the inbox first, and a client waiting to send it would wait for the request timeout).
+                if (c.Length < HttpConnection.InboxBytes && r.Length <= HttpConnection.InboxBytes) break;
                 Errors++;
                 c.Length = 0;
                 Respond(c, r.Length > 0 ? HttpResponses.ContentTooLarge : HttpResponses.HeadTooLarge, keepAlive: false);

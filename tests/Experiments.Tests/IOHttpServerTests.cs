@@ -113,6 +113,20 @@ public class IOHttpServerTests
     }
 
     [Fact]
+    public void AMethodOtherThanGetGets405WithAnAllowHeaderNamingGet()
+    {
+        // RFC 9110 section 15.5.6: the origin server MUST send Allow, listing the methods the resource supports, in a 405.
+        Assert.SkipUnless(TestCores.HasTwo, "needs two cores; this process may use one");
+        using var server = Start();
+        using var c = new HttpClientConnection(server.Port);
+        c.Send("DELETE /index.html HTTP/1.1\r\nHost: x\r\n\r\n");
+        var reply = c.Read();
+        Assert.Equal(405, reply.Status);
+        Assert.Equal("GET", reply.Header("allow"));
+        Assert.True(c.ClosedByServer());
+    }
+
+    [Fact]
     public async Task ManyConnectionsAtOnceEachGetEveryAnswer()
     {
         Assert.SkipUnless(TestCores.HasTwo, "needs two cores; this process may use one");
@@ -165,6 +179,8 @@ public class IOHttpServerTests
     [InlineData("GET / HTTP/1.1\r\nno colon\r\n\r\n", ParseResult.Malformed)]
     [InlineData("GET / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n", ParseResult.Malformed)]
     [InlineData("GET / HTTP/1.1\r\nContent-Length: x1\r\n\r\n", ParseResult.Malformed)]
+    [InlineData("GET / HTTP/1.1\r\nContent-Length: -5\r\n\r\n", ParseResult.Malformed)]
+    [InlineData("GET / HTTP/1.1\r\nContent-Length: 99999999999999999999\r\n\r\n", ParseResult.Incomplete)] // valid, only large
     public void ParserClassifiesRequests(string raw, ParseResult expected) =>
         Assert.Equal(expected, HttpRequestParser.TryParse(Encoding.ASCII.GetBytes(raw), out _));
 

@@ -115,6 +115,24 @@ public class IOServerRobustnessTests
         Assert.Null(WebCheck.Static(server.Port));
     }
 
+    [Theory]
+    [InlineData("17408")]                  // the inbox's size and 1 KiB: the body would not fit
+    [InlineData("2147483648")]             // beyond an int
+    [InlineData("99999999999999999999")]   // beyond a long
+    public void AContentLengthTheInboxCannotHoldGets413AsSoonAsTheHeadIsIn(string contentLength)
+    {
+        // The head alone, and no body: a client that waits (Expect: 100-continue, or one that sends slowly) must not
+        // wait for the request timeout, and a huge Content-Length is valid syntax, refused for its size (413), not 400.
+        Assert.SkipUnless(TestCores.HasTwo, "the multikernel server needs two cores; this process may use one");
+        using var server = MkWebServer.Start(TestCores.First(2), requestTimeout: TimeSpan.FromSeconds(60));
+        using var c = new HttpClientConnection(server.Port, TimeSpan.FromSeconds(20));
+        c.Send($"GET /index.html HTTP/1.1\r\nHost: x\r\nContent-Length: {contentLength}\r\n\r\n");
+        Assert.Equal(413, c.Read().Status);
+        c.ShutdownSend();
+        Assert.True(c.ClosedByServer(), "the server did not end the connection with end-of-stream (a reset, or more bytes)");
+        Assert.Null(WebCheck.Static(server.Port));
+    }
+
     [Fact]
     public void AClientThatEndsItsSendingSideAfterItsRequestsGetsEveryResponseThenEndOfStream()
     {
