@@ -30,7 +30,8 @@ public sealed partial class CapabilityDriver
     /// <summary>
     /// Installs a capability received from another core into the empty slot <paramref name="dest"/>. Refused with
     /// <see cref="CapError.NotAHolder"/> unless the ownership table (as this core's replica has it) lists this core
-    /// as a holder: a capability that travelled while its object was revoked is dropped. It joins the object's run
+    /// as a holder: a capability that travelled while its object was revoked is dropped; <see cref="CapError.Locked"/>
+    /// while an agreement on the object is prepared here (try again once it is decided). It joins the object's run
     /// if this core already has a copy; else it goes below the deepest ancestor of its object on this core (a root when
     /// there is none), and every capability here to an object derived from it moves below it, so that a local revoke
     /// or retype, which look only at the subtree, see every local descendant.
@@ -47,6 +48,7 @@ public sealed partial class CapabilityDriver
         if (key.Size == 0 || key.Size % CapTypeRules.PageSize != 0 || key.Base % CapTypeRules.PageSize != 0) return CapError.InvalidSize;
         if (key.Type != CapType.Endpoint && !Memory.Contains(key.Base, key.Size)) return CapError.OutsidePhysicalMemory;
         if (!_remote.IsHolder(key, Core)) return CapError.NotAHolder;
+        if (_remote.IsLocked(key)) return CapError.Locked; // a drop of this core's last copy may commit and delete it
         Cte? run = FindRun(key);
         d.Cap = new Capability(key.Type, cap.Rights, key.Base, key.Size, key.Badge, run?.Cap.Object);
         if (run != null) { _mdb.InsertAfter(run, d, run.Depth); return CapError.Ok; }

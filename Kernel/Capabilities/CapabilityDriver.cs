@@ -167,15 +167,16 @@ public sealed unsafe partial class CapabilityDriver
         if (!d.IsEmpty) return CapError.SlotInUse;
         CapRights rights = mask ?? s.Cap.Rights;
         if ((rights & ~s.Cap.Rights) != 0) return CapError.RightsNotSubset;
+        if (badge != 0 && (s.Cap.Type != CapType.Endpoint || s.Cap.Badge != 0 || badge > CapObjectKey.MaxBadge)) return CapError.InvalidBadge;
+        // Not while the monitors decide on the object: a copy made now would vanish when a drop of this core's last
+        // copy commits, and a badged endpoint (a new child object) would miss a drop-holder's record of descendants.
+        if (_remote.IsLocked(s.Cap.Key)) return CapError.Locked;
         if (badge == 0)
         {
             d.Cap = s.Cap.WithRights(rights);
             _mdb.InsertAfter(s, d, s.Depth); // inside the run: a copy
             return CapError.Ok;
         }
-        if (s.Cap.Type != CapType.Endpoint || s.Cap.Badge != 0 || badge > CapObjectKey.MaxBadge) return CapError.InvalidBadge;
-        // A new child object: not while the monitors decide on the endpoint (a drop-holder records this core's descendants when it starts).
-        if ((_remote.RelationsOf(s.Cap.Key, Core) & RemoteRelations.Locked) != 0) return CapError.Locked;
         var cap = s.Cap.WithBadge(rights, badge);
         // A badged endpoint is a child object of the unbadged one; join its run if it already exists here.
         Cte runEnd = MappingDatabase.RunEnd(s);

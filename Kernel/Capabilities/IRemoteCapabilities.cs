@@ -18,6 +18,12 @@ public interface IRemoteCapabilities
     /// <summary>True when the ownership table lists <paramref name="core"/> as a holder of the object (a transferred capability may be installed).</summary>
     bool IsHolder(in CapObjectKey key, int core);
 
+    /// <summary>
+    /// True while a distributed operation on a range overlapping the object is prepared and not yet decided (the
+    /// <see cref="RemoteRelations.Locked"/> of <see cref="RelationsOf"/>, without the table lookup).
+    /// </summary>
+    bool IsLocked(in CapObjectKey key);
+
     /// <summary>No other cores: nothing is shared, every object is owned by the core that has it, nothing may be imported.</summary>
     public static IRemoteCapabilities None { get; } = new LocalOnly();
 
@@ -26,5 +32,6 @@ public interface IRemoteCapabilities
         public RemoteRelations RelationsOf(in CapObjectKey key, int core) => RemoteRelations.None;
         public int OwnerOf(in CapObjectKey key, int core) => core;
         public bool IsHolder(in CapObjectKey key, int core) => false;
+        public bool IsLocked(in CapObjectKey key) => false;
     }
 }

@@ -70,7 +70,9 @@ public sealed class Domain : IAsyncDisposable, IDisposable
     /// Creates a domain with one dispatcher on each of <paramref name="coreIndices"/> (core indices of the booted
     /// system; null: all of them): asks the monitors for a binding between every pair of its cores and for a host
     /// binding to the first core, then has the monitor of the first core spawn the dispatchers. Dispatcher i runs on
-    /// coreIndices[i].
+    /// coreIndices[i]. Throws <see cref="InvalidOperationException"/> naming what failed when a dispatcher gets no
+    /// CSpace and RAM or the address space cannot be built, once the domain made so far is torn down (if that teardown
+    /// fails too, its exception is the inner one).
     /// </summary>
     public static async Task<Domain> CreateAsync(MultikernelSystem system, IReadOnlyList<int>? coreIndices = null, DomainOptions? options = null)
     {
@@ -140,7 +142,12 @@ public sealed class Domain : IAsyncDisposable, IDisposable
         }
         if (failed != null)
         {
-            await domain.DisposeAsync().ConfigureAwait(false);
+            // What failed is the error; a teardown that fails too is attached to it, never thrown in its place.
+            try { await domain.DisposeAsync().ConfigureAwait(false); }
+            catch (Exception teardown)
+            {
+                throw new InvalidOperationException($"domain {domain.Id}: {failed} (and its teardown failed: {teardown.Message})", teardown);
+            }
             throw new InvalidOperationException($"domain {domain.Id}: {failed}");
         }
         return domain;

@@ -3,6 +3,7 @@ using Multikernel.CpuDriver;
 using Multikernel.Hardware;
 using Multikernel.Memory;
 using Multikernel.Monitor;
+using Multikernel.Monitor.Agreement;
 using Multikernel.Threads;
 using Multikernel.Urpc;
 using static Multikernel.Domains.DomainMessages;
@@ -32,6 +33,7 @@ public sealed class DomainDispatcher : Dispatcher, IThreadDispatcher
     bool _stopRequested;
     int _stopAcksMissing;
     TaskCompletionSource? _stopReply;
+    RamRevoke? _ramRevoke;
     volatile bool _hasLeft;
     volatile bool _systemStopped;
 
@@ -246,11 +248,12 @@ public sealed class DomainDispatcher : Dispatcher, IThreadDispatcher
     bool TryLeave()
     {
         if (Index == 0 && _stopAcksMissing > 0) return false;
+        var monitor = MonitorDispatcher.On(Driver);
+        if (!RamRevoked(monitor)) return false;
         Waitset.RemovePeers(_peers);
         if (_hostPort != null) Waitset.Remove(_hostPort);
         _outbox.Discard(static (int _, in UrpcMessage m) => ReleaseUnhandled(in m));
         _stopRequested = false;
-        var monitor = MonitorDispatcher.On(Driver);
         monitor.RevokeEndpoints(this);
         if (Memory != null)
         {
@@ -265,5 +268,32 @@ public sealed class DomainDispatcher : Dispatcher, IThreadDispatcher
         _hasLeft = true;
         _stopReply?.TrySetResult();
         return true;
+    }
+
+    /// <summary>
+    /// Teardown's first step: revokes the dispatcher's RAM through the monitors (a 2PC when another core holds a frame
+    /// or a copy retyped from it, else locally), so that nothing of it outlives the dispatcher on another core before
+    /// <see cref="DispatcherMemory.Dispose"/> gives it back to the RAM cache: such a capability would stay in the
+    /// ownership table and make every later retype from the cache's RAM need an agreement. True once done; a revoke
+    /// refused with <see cref="CapError.Locked"/> (a conflicting agreement, or a vote timeout) is started again.
+    /// </summary>
+    bool RamRevoked(MonitorDispatcher monitor)
+    {
+        if (Memory == null || monitor.Agreement.Capabilities is not { } ops) return true;
+        if (_ramRevoke == null || _ramRevoke.Result == CapError.Locked)
+        {
+            _ramRevoke = new RamRevoke();
+            var e = ops.Revoke(Memory.Space, CSpace.BootRam, _ramRevoke, AgreementService.Now);
+            if (e != CapError.Ok) _ramRevoke.Result = e;
+        }
+        return _ramRevoke.Result is { } result && result != CapError.Locked;
+    }
+
+    /// <summary>The teardown's revoke of the dispatcher's RAM: its result once the monitors have finished it (null before).</summary>
+    sealed class RamRevoke : ICapOperationCompletion
+    {
+        public CapError? Result;
+
+        public void Completed(in CapOperationResult result) => Result = result.Error;
     }
 }

@@ -8,7 +8,10 @@ namespace Multikernel.Memory;
 /// L2 CNode and a <see cref="RamFrameAllocator"/> that retypes its RAM into frames and page tables. Everything the
 /// dispatcher does with memory is an invocation on this CSpace, checked by its core's CPU driver.
 /// <para>Invariant: used only on its core (the dispatcher's). <see cref="Dispose"/> revokes the RAM (every frame and
-/// table retyped from it goes, mappings cleared), destroys the CSpace and gives the parts back to the cache.</para>
+/// table retyped from it goes, mappings cleared), destroys the CSpace and gives the parts back to the cache. Its
+/// revoke is local: when a frame or copy of the RAM went to another core, revoke it through the monitors first
+/// (<c>CapabilityAgreement.Revoke</c>, as a leaving domain dispatcher does), or what the other core holds stays on
+/// record in the ownership table and every later retype from the cache's RAM there needs an agreement.</para>
 /// </summary>
 public sealed class DispatcherMemory : IDisposable
 {
@@ -41,7 +44,7 @@ public sealed class DispatcherMemory : IDisposable
     {
         if (_disposed) return;
         _disposed = true;
-        _caps.Revoke(Space, CSpace.BootRam); // refused (NeedsAgreement) only if a frame went to another core; then the CSpace's end deletes what is here
+        _caps.Revoke(Space, CSpace.BootRam); // refused (NeedsAgreement) only if something of it is on another core; then the CSpace's end deletes what is here
         _caps.DestroyCSpace(Space);
         foreach (var (b, n) in _parts) _cache.Release(b, n);
     }

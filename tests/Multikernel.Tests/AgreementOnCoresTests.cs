@@ -183,6 +183,36 @@ public sealed class AgreementOnCoresTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>
+    /// A domain whose dispatcher gets no CSpace is torn down by its creation, and that teardown can fail too (here core
+    /// 1 answers no agreement message, so the placement rows are never removed): the creation still reports why the
+    /// domain could not be made, with the teardown's failure attached, not the teardown's timeout alone.
+    /// </summary>
+    [Fact]
+    public void AFailedCreationKeepsItsOwnErrorWhenItsTeardownFailsToo()
+    {
+        var (mk, transports) = Boot(Fast());
+        using (mk)
+        {
+            Assert.SkipWhen(mk.CoreCount < 2, "needs a second core whose silence makes the teardown fail; this process may use one");
+            // Core 0's monitor has no root slot left: its RAM cache makes no CSpace for a dispatcher there.
+            var taken = Wait(mk.CallOn(0, m =>
+            {
+                var slots = new List<Cptr>();
+                while (m.Ram!.TryTakeSlot(out var slot)) slots.Add(slot);
+                return slots;
+            }));
+            transports[1].DropIf = _ => true;
+            var e = Assert.ThrowsAny<Exception>(() => Wait(Domain.CreateAsync(mk, [0], new DomainOptions { StopTimeout = TimeSpan.FromMilliseconds(300) })));
+            transports[1].DropIf = null;
+            Wait(mk.CallOn(0, m => { foreach (var slot in taken) m.Ram!.ReturnSlot(slot); return 0; }));
+            var error = Assert.IsType<InvalidOperationException>(e is AggregateException { InnerExceptions.Count: 1 } a ? a.InnerException : e);
+            Assert.Contains("got no CSpace and RAM: OutOfSlots", error.Message);
+            Assert.IsType<TimeoutException>(error.InnerException);
+            Assert.Contains(error.InnerException!.Message, error.Message);
+        }
+    }
+
     [Fact]
     public void AParticipantThatDoesNotVoteMakesTheCoordinatorAbortWithNothingApplied()
     {

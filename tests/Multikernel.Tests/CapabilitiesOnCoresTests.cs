@@ -102,6 +102,31 @@ public sealed class CapabilitiesOnCoresTests
         Assert.Null(Wait(mk.CallOn(1, _ => d1.Memory!.Driver.Validate())));
     }
 
+    /// <summary>
+    /// A domain whose dispatcher 0 sent a frame of its RAM to dispatcher 1 on another core is torn down: its RAM goes
+    /// back to core 0's RAM cache only once no core holds a frame of it any more, so no ownership row is left naming
+    /// another core, and the cache can hand the RAM out again (a second domain gets its CSpace there).
+    /// </summary>
+    [Fact]
+    public void ATornDownDomainWhoseFrameWentToAnotherCoreLeavesTheRamCacheUsable()
+    {
+        using var mk = BootAtLeastTwoCores();
+        var free = Enumerable.Range(0, mk.CoreCount).Select(c => Wait(mk.CallOn(c, m => m.Ram!.FreeBytes))).ToArray();
+        var domain = Wait(Domain.CreateAsync(mk));
+        var (d0, d1) = (domain.Dispatchers[0], domain.Dispatchers[1]);
+        var frame = Wait(mk.CallOn(0, _ => d0.Memory!.Frames.TryAlloc(CapType.Frame, out var f) == CapError.Ok ? f : throw new InvalidOperationException("no frame")));
+        var dest = TakeSlot(mk, domain, 1);
+        Assert.Equal(CapError.Ok, Run(mk, 0, (m, done) => m.SendCapability(d0.Memory!.Space, frame, d1.Id, dest, CapRights.ReadWrite, done)).Error);
+        domain.Dispose();
+
+        var tables = Tables(mk);
+        Assert.All(tables, t => Assert.Equal(tables[0], t));
+        Assert.DoesNotContain("holders {0,1}", tables[0]);
+        Assert.Equal(free, Enumerable.Range(0, mk.CoreCount).Select(c => Wait(mk.CallOn(c, m => m.Ram!.FreeBytes))).ToArray());
+        using var again = Wait(Domain.CreateAsync(mk));
+        Assert.All(Enumerable.Range(0, mk.CoreCount), c => Assert.Null(Wait(mk.CallOn(c, m => m.Driver.Capabilities!.Validate()))));
+    }
+
     [Fact]
     public void AGiftLeavesTheSenderWithoutACopyAndARetypeOfSharedRamAsksEveryHolder()
     {

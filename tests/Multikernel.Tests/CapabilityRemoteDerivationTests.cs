@@ -168,6 +168,33 @@ public sealed class CapabilityRemoteDerivationTests : IDisposable
         AssertValid();
     }
 
+    /// <summary>
+    /// While core 1's delete of its last copy of R is being agreed, neither a copy made on core 1 nor a copy of R
+    /// arriving there (core 0 sends R again, already knowing core 1 as a holder) may be installed: the delete's commit
+    /// deletes every copy of R on core 1, so such a copy would be reported made and then vanish, an outcome of no
+    /// order of the two operations (either order leaves it).
+    /// </summary>
+    [Fact]
+    public void NoCopyIsMadeOrInstalledWhileTheCoreDropsItsLastCopy()
+    {
+        CapabilityTestCore.Ok(_drivers[0].Retype(_spaces[0], CSpace.BootRam, CapType.Ram, 16 * Page, 16 * Page, 1, Cptr.Root(1)));
+        Transfer(0, 1, 1, 1);
+        var dropped = new Recorder();
+        Assert.Equal(CapError.Ok, _ops[1].Delete(_spaces[1], Cptr.Root(1), dropped, _sim.Now));
+        var copied = _drivers[1].Copy(_spaces[1], Cptr.Root(1), Cptr.Root(2));
+        var minted = _drivers[1].Mint(_spaces[1], Cptr.Root(1), Cptr.Root(3), CapRights.Read);
+        var sent = new Recorder();
+        Assert.Equal(CapError.Ok, _ops[0].Transfer(_spaces[0], Cptr.Root(1), 1, CapRights.All, sent, _sim.Now));
+        Assert.Equal(CapError.Ok, sent.Result?.Error);
+        var imported = _drivers[1].Import(_spaces[1], Cptr.Root(4), sent.Result!.Value.Sent);
+        _sim.RunToQuiet();
+        Assert.Equal(CapError.Ok, dropped.Result?.Error);
+        Assert.Equal((CapError.Locked, CapError.Locked, CapError.Locked), (copied, minted, imported));
+        for (int slot = 1; slot <= 4; slot++) Assert.True(_spaces[1][Cptr.Root(slot)].IsNull);
+        Assert.False(_replicas[0].IsHolder(_spaces[0][Cptr.Root(1)].Key, 1));
+        AssertValid();
+    }
+
     [Fact]
     public void ALocalRetypeRefusesTheRangeOfADescendantThatCameBackFromAnotherCore()
     {

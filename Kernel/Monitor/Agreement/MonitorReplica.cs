@@ -146,9 +146,11 @@ public sealed class MonitorReplica : IAgreementResource, IRemoteCapabilities
     public RemoteRelations RelationsOf(in CapObjectKey key, int core)
     {
         var r = Capabilities.RelationsOf(key, core);
-        if (_locks.Count > 0 && _locks.Overlaps(SystemTableUpdates.CapabilityTable, key.Base, key.Size)) r |= RemoteRelations.Locked;
+        if (IsLocked(key)) r |= RemoteRelations.Locked;
         return r;
     }
+
+    public bool IsLocked(in CapObjectKey key) => _locks.Count > 0 && _locks.Overlaps(SystemTableUpdates.CapabilityTable, key.Base, key.Size);
 
     public int OwnerOf(in CapObjectKey key, int core) => Capabilities.OwnerOf(key, core);
 
