@@ -43,12 +43,21 @@ public sealed class UdpLoadResult
     public bool Clean => Lost == 0 && OutOfOrder == 0 && Corrupt == 0 && Received > 0;
     public double PacketsPerSecond => Seconds > 0 ? Received / Seconds : 0;
 
+    /// <summary>
+    /// The <paramref name="q"/>-quantile of the round trips (0 &lt;= q &lt;= 1), interpolated between the two nearest
+    /// ranks (h = (n - 1) q), so that q = 0.5 is the suite's one median (the mean of the two middle values of an even
+    /// count, Experiments.Schema.SampleSummary); NaN without samples.
+    /// </summary>
     public double Percentile(double q)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(q, 0.0);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(q, 1.0);
         if (LatencyNs.Length == 0) return double.NaN;
         var sorted = (double[])LatencyNs.Clone();
         Array.Sort(sorted);
-        return sorted[Math.Min(sorted.Length - 1, (int)Math.Floor(q * sorted.Length))];
+        double h = (sorted.Length - 1) * q;
+        int lo = (int)Math.Floor(h);
+        return lo + 1 < sorted.Length ? sorted[lo] + (h - lo) * (sorted[lo + 1] - sorted[lo]) : sorted[lo];
     }
 
     public string Describe() =>

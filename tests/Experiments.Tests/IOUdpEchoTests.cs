@@ -17,6 +17,21 @@ public class IOUdpEchoTests
 
     static IUdpEchoServer Start(string kind, int maxDatagram) => kind == "mk" ? StartMk(maxDatagram) : StartHost(maxDatagram);
 
+    [Fact]
+    public void The_load_generators_median_round_trip_is_the_suites_median_and_p99_interpolates()
+    {
+        // Four round trips: the median is the mean of the two middle ones (Experiments.Schema.SampleSummary), not the
+        // upper one; p99 of 1..100 lies between the two top ranks, not on the maximum.
+        var four = new IOWebserver.UdpLoadResult { LatencyNs = [40, 10, 30, 20] };
+        Assert.Equal(Experiments.Schema.SampleSummary.MedianOf(four.LatencyNs), four.Percentile(0.5));
+        Assert.Equal(25, four.Percentile(0.5));
+        var hundred = new IOWebserver.UdpLoadResult { LatencyNs = [.. Enumerable.Range(1, 100).Select(i => (double)i)] };
+        Assert.Equal(99.01, hundred.Percentile(0.99), 9);
+        Assert.Equal(1, hundred.Percentile(0));
+        Assert.Equal(100, hundred.Percentile(1));
+        Assert.True(double.IsNaN(new IOWebserver.UdpLoadResult { LatencyNs = [] }.Percentile(0.5)));
+    }
+
     /// <summary>Sends one random datagram of each size on a connected socket and checks that the same bytes come back.</summary>
     internal static void AssertEchoesEverySize(Socket client, int[] sizes)
     {
