@@ -67,7 +67,7 @@ public static class HttpRequestParser
         request.TargetLength = sp2 - sp1 - 1;
         if (request.TargetLength == 0 || line[sp1 + 1] != (byte)'/') return ParseResult.Malformed;
 
-        bool close = false, keepAlive = false;
+        bool close = false, keepAlive = false, host = false;
         long contentLength = -1;
         int pos = lineEnd + 1;
         while (pos < head.Length)
@@ -93,9 +93,15 @@ public static class HttpRequestParser
                 if (!TryParseLength(value, out long n) || (contentLength >= 0 && n != contentLength)) return ParseResult.Malformed;
                 contentLength = n;
             }
+            else if (name.NameIs("host"))
+            {
+                if (host) return ParseResult.Malformed; // RFC 9112 section 3.2: more than one Host line gets 400
+                host = true;
+            }
             else if (name.NameIs("transfer-encoding"))
                 return ParseResult.Malformed; // chunked request bodies are not supported by this server
         }
+        if (http11 && !host) return ParseResult.Malformed; // RFC 9112 section 3.2: an HTTP/1.1 request without Host gets 400
         request.KeepAlive = http11 ? !close : keepAlive && !close;
         long total = bodyStart + Math.Max(contentLength, 0); // at most 2^62 + 16 KiB: no overflow
         request.Length = (int)Math.Min(total, int.MaxValue);

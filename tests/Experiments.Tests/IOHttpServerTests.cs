@@ -40,7 +40,7 @@ public class IOHttpServerTests
         Assert.SkipUnless(TestCores.HasTwo, "needs two cores; this process may use one");
         using var server = Start();
         using var c = new HttpClientConnection(server.Port);
-        c.Send(Get + "GET / HTTP/1.1\r\nHost: x\r\n\r\n" + "GET /missing HTTP/1.1\r\nHost: x\r\n\r\n" + Get + "GET /index.html HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc" + Get);
+        c.Send(Get + "GET / HTTP/1.1\r\nHost: x\r\n\r\n" + "GET /missing HTTP/1.1\r\nHost: x\r\n\r\n" + Get + "GET /index.html HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc" + Get);
         int[] expected = [200, 200, 404, 200, 200, 200];
         foreach (int status in expected)
         {
@@ -99,7 +99,7 @@ public class IOHttpServerTests
         }
         using (var c = new HttpClientConnection(server.Port))
         {
-            c.Send("POST /index.html HTTP/1.1\r\nContent-Length: 0\r\n\r\n");
+            c.Send("POST /index.html HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
             Assert.Equal(405, c.Read().Status);
             Assert.True(c.ClosedByServer());
         }
@@ -172,26 +172,29 @@ public class IOHttpServerTests
 
     [Theory]
     [InlineData("GET / HTTP/1.1\r\nHost: x\r\n", ParseResult.Incomplete)]
-    [InlineData("GET / HTTP/1.1\r\nContent-Length: 5\r\n\r\nab", ParseResult.Incomplete)]
-    [InlineData("GET / HTTP/1.1\r\n\r\n", ParseResult.Complete)]
+    [InlineData("GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nab", ParseResult.Incomplete)]
+    [InlineData("GET / HTTP/1.1\r\nHost: x\r\n\r\n", ParseResult.Complete)]
+    [InlineData("GET / HTTP/1.1\r\n\r\n", ParseResult.Malformed)]                  // HTTP/1.1 without Host (RFC 9112 3.2)
+    [InlineData("GET / HTTP/1.1\r\nHost: x\r\nhost: y\r\n\r\n", ParseResult.Malformed)] // two Host lines
+    [InlineData("GET / HTTP/1.0\r\n\r\n", ParseResult.Complete)]                   // HTTP/1.0 needs none
     [InlineData("GET / HTTP/2.0\r\n\r\n", ParseResult.Malformed)]
     [InlineData("GET noslash HTTP/1.1\r\n\r\n", ParseResult.Malformed)]
     [InlineData("GET / HTTP/1.1\r\nno colon\r\n\r\n", ParseResult.Malformed)]
     [InlineData("GET / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n", ParseResult.Malformed)]
     [InlineData("GET / HTTP/1.1\r\nContent-Length: x1\r\n\r\n", ParseResult.Malformed)]
     [InlineData("GET / HTTP/1.1\r\nContent-Length: -5\r\n\r\n", ParseResult.Malformed)]
-    [InlineData("GET / HTTP/1.1\r\nContent-Length: 99999999999999999999\r\n\r\n", ParseResult.Incomplete)] // valid, only large
+    [InlineData("GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999\r\n\r\n", ParseResult.Incomplete)] // valid, only large
     public void ParserClassifiesRequests(string raw, ParseResult expected) =>
         Assert.Equal(expected, HttpRequestParser.TryParse(Encoding.ASCII.GetBytes(raw), out _));
 
     [Theory]
-    [InlineData("GET /a HTTP/1.1\r\n\r\n", true)]
-    [InlineData("GET /a HTTP/1.1\r\nconnection: CLOSE\r\n\r\n", false)]
+    [InlineData("GET /a HTTP/1.1\r\nHost: x\r\n\r\n", true)]
+    [InlineData("GET /a HTTP/1.1\r\nHost: x\r\nconnection: CLOSE\r\n\r\n", false)]
     [InlineData("GET /a HTTP/1.0\r\n\r\n", false)]
     [InlineData("GET /a HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", true)]
     public void ParserWorksOutKeepAliveAndLength(string raw, bool keepAlive)
     {
-        var bytes = Encoding.ASCII.GetBytes(raw + "GET /next HTTP/1.1\r\n\r\n");
+        var bytes = Encoding.ASCII.GetBytes(raw + "GET /next HTTP/1.1\r\nHost: x\r\n\r\n");
         Assert.Equal(ParseResult.Complete, HttpRequestParser.TryParse(bytes, out var r));
         Assert.Equal(keepAlive, r.KeepAlive);
         Assert.Equal(raw.Length, r.Length);
