@@ -1,16 +1,5 @@
 namespace Report.History;
 
-/// <summary>One run of one benchmark in the history as plotted: the value, its CI (NaN if the file has none), and the band of the runs before it.</summary>
-public sealed record HistoryPoint(HistoryEntry Entry, double Value, double CiLow, double CiHigh, double BandLow, double BandHigh, int BandRuns)
-{
-    public bool HasBand => BandRuns > 0;
-    /// <summary>Worse than every one of the previous runs the band is made of (slower, or lower throughput).</summary>
-    public bool WorseThanBand(bool higherIsBetter) => HasBand && (higherIsBetter ? Value < BandLow : Value > BandHigh);
-}
-
-/// <summary>The runs of one host (and profile) for one benchmark, in date order.</summary>
-public sealed record HistorySeries(string Name, IReadOnlyList<HistoryPoint> Points);
-
 /// <summary>
 /// One benchmark's history: a series per host (and per profile where a host has several), each point with the band
 /// of the previous <see cref="Window"/> runs of its series: their range (min to max), which a next run from the same
