@@ -4,16 +4,6 @@ using Perfolizer.Metrology;
 
 namespace Benchmarks.Comparison;
 
-/// <summary>What <c>compare</c> was asked to do.</summary>
-public sealed record CompareOptions(string Baseline, string Current, string Threshold = "5%", double Alpha = 0.05, bool AllowCrossMachine = false);
-
-/// <summary>The outcome of a comparison: one row per common benchmark, and the exit code it implies.</summary>
-public sealed record ComparisonReport(IReadOnlyList<BenchmarkComparison> Rows, IReadOnlyList<string> OnlyInBaseline, IReadOnlyList<string> OnlyInCurrent)
-{
-    public bool Regressed => Rows.Any(r => r.Verdict == Verdict.Slower);
-    public int ExitCode => Regressed ? CompareRun.ExitRegression : CompareRun.ExitOk;
-}
-
 /// <summary>
 /// The <c>compare</c> command: loads both sides, refuses results from different machines (unless allowed), compares
 /// every common benchmark with <see cref="SampleComparer"/> and prints a table.

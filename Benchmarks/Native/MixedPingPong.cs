@@ -6,9 +6,6 @@ using Multikernel.Urpc;
 
 namespace Benchmarks.Native;
 
-/// <summary>Median round trip (cycles, mean of a batch of 64) of each pairing of pinger and echo implementations.</summary>
-public sealed record MixedResult(double CsPingerCsEcho, double CPingerCsEcho, double CsPingerCEcho, double CPingerCEcho);
-
 /// <summary>
 /// The diagnostic of <c>urpc-vs-native --mixed</c>: on one pair of rings allocated by C# (<see cref="PeerRings"/>), the
 /// batch round trip with the pinger of one implementation against the echo of the other: C#/C#, C/C#, C#/C and C/C,

@@ -5,11 +5,6 @@ using Multikernel.Urpc;
 
 namespace Benchmarks.Native;
 
-/// <summary>Medians of one ping-pong measurement (cycles, TSC), as the native reference prints them.</summary>
-/// <param name="RttBatchMedian">Median over batches of 64 round trips of the mean round trip (one TSC pair per batch).</param>
-/// <param name="Build">For the native reference: the compiler and -march the binary reports it was built with.</param>
-public sealed record PingPongResult(double RttMedian, double RttP10, double RttP90, double RttBatchMedian, double OneWayMedian, double MsgsPerKcycle, double RttReceiveMedian, string? Build = null);
-
 /// <summary>
 /// The C# twin of <c>native/urpc_pingpong.c</c>: the same phases, sample counts and statistics on the kernel's
 /// URPC ring (<see cref="PeerRings"/>: <see cref="UrpcSender"/> and <see cref="UrpcReceiver"/>), with the caller pinned

@@ -1,15 +1,9 @@
 using System.Globalization;
 using Benchmarks.Runs;
-using Benchmarks.Suite;
 using Experiments.Common;
 using Multikernel.Hardware;
 
 namespace Benchmarks.Native;
-
-/// <summary>What <c>urpc-vs-native</c> was asked to do.</summary>
-/// <param name="Layouts">Also run the reference built with each of <see cref="NativeReference.LayoutAlignments"/> as gcc's
-/// -falign-loops, in every round, and compare C# with each build.</param>
-public sealed record UrpcVsNativeOptions(BenchmarkCores Cores, int Samples, int Rounds, string? NativePath, string? OutDir, bool Check, bool Mixed = false, bool Layouts = false);
 
 /// <summary>
 /// The issue-2 performance check: the C# URPC round trip against the native C implementation of the same protocol,

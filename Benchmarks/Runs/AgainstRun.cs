@@ -6,11 +6,6 @@ using Experiments.Common;
 
 namespace Benchmarks.Runs;
 
-/// <summary>What <c>run --against REV</c> does.</summary>
-public sealed record AgainstRunOptions(
-    string Revision, int Rounds, SuiteProfile Profile, string? Filter, BenchmarkCores Cores, string OutDir,
-    string Threshold, double Alpha, long PlantCurrentDelayCycles, string? HistoryPath, int ConfirmRounds = 0, string? BaselineBuild = null);
-
 /// <summary>
 /// Same-machine A/B: builds the baseline revision (<see cref="RevisionBuild"/>), then runs the baseline and the
 /// current build on this machine in alternation, A B A B ..., each run a fresh process running the suite on the same

@@ -116,6 +116,3 @@ public sealed class RevisionBuild
         return string.Join('\n', all.Skip(Math.Max(0, all.Length - lines)));
     }
 }
-
-/// <summary>The baseline revision could not be resolved or built.</summary>
-public sealed class RevisionBuildException(string message) : Exception(message);

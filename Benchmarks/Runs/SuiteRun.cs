@@ -10,9 +10,6 @@ using Multikernel.Hardware;
 
 namespace Benchmarks.Runs;
 
-/// <summary>What <c>run</c> (without --against) does.</summary>
-public sealed record SuiteRunOptions(SuiteProfile Profile, string? Filter, BenchmarkCores Cores, string OutDir, string? HistoryPath);
-
 /// <summary>
 /// Runs the BenchmarkDotNet suite in this process and writes the run folder: <c>meta.json</c> (machine, cores,
 /// commit, status), <c>results.csv</c> (medians with 95% CI in cycles and ns, the rows the report reads) and

@@ -11,9 +11,6 @@ using Perfolizer.Horology;
 
 namespace Benchmarks.Suite;
 
-/// <summary>How long the suite measures: the full profile for reported numbers, the short one for CI.</summary>
-public enum SuiteProfile { Full, Short }
-
 /// <summary>
 /// The BenchmarkDotNet configuration of the suite. The benchmarks run in-process (InProcessEmitToolchain): the
 /// pinned benchmark thread and the peer thread live in the process that runs the benchmark, no project is generated

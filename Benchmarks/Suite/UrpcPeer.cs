@@ -85,14 +85,3 @@ public sealed class UrpcPeer : IDisposable
             throw new InvalidOperationException($"the URPC peer thread on core {_core} did not stop within 10 s");
     }
 }
-
-/// <summary>The pause between empty polls, the same instruction the native reference uses (<c>_mm_pause</c>).</summary>
-public static class Poll
-{
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Pause()
-    {
-        if (System.Runtime.Intrinsics.X86.X86Base.IsSupported) System.Runtime.Intrinsics.X86.X86Base.Pause();
-        else Thread.SpinWait(1);
-    }
-}

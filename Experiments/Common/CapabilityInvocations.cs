@@ -3,12 +3,6 @@ using Multikernel.Hardware;
 
 namespace Experiments.Common;
 
-/// <summary>One timed local capability invocation: cycles per operation for each round, and bytes allocated over all of them.</summary>
-public sealed record InvocationTiming(string Name, double[] CyclesPerOp, long AllocatedBytes, long Operations)
-{
-    public double AllocatedPerOp => (double)AllocatedBytes / Operations;
-}
-
 /// <summary>
 /// Times local capability invocations on the calling core (the core that owns the CSpace): each operation runs in
 /// batches of <see cref="Batch"/> between two reads of the cycle counter; the whole sequence first runs once untimed

@@ -2,15 +2,6 @@ using System.Runtime.CompilerServices;
 
 namespace Fig1.SharedState;
 
-/// <summary>Which lock guards the host baseline's update.</summary>
-public enum HostLock
-{
-    /// <summary>The C# <c>lock</c> statement on a <see cref="System.Threading.Lock"/> (.NET 9+), what a .NET programmer writes.</summary>
-    DotNetLock,
-    /// <summary>A test-and-test-and-set spin lock (<see cref="TtasSpinLock"/>).</summary>
-    SpinLock,
-}
-
 /// <summary>
 /// The host-OS baseline: the same update of n shared lines as SHMn, but as plain (non-atomic) increments inside a
 /// critical section. The final counters prove mutual exclusion: a lost update would leave a line short.

@@ -4,38 +4,6 @@ using Multikernel.CpuDriver;
 
 namespace Fig1.SharedState;
 
-/// <summary>Everything one MSG run measured and checked.</summary>
-public sealed class MsgMeasurement : CheckedOutcome
-{
-    /// <summary>Client cycles per update, one sample per client and repetition.</summary>
-    public required double[] ClientCyclesPerOp { get; init; }
-    /// <summary>Updates per second of all clients together, one sample per repetition (sum of the clients' rates).</summary>
-    public required double[] UpdatesPerSecond { get; init; }
-    /// <summary>Server cycles per update (<see cref="ServerCostMeter"/>).</summary>
-    public required double[] ServerCyclesPerOp { get; init; }
-    /// <summary>Per repetition: was any client descheduled by the OS during its timed phase (the server is not tracked per repetition).</summary>
-    public required bool[] RepetitionDisturbed { get; init; }
-    /// <summary>Times the server's thread was descheduled while serving.</summary>
-    public long ServerDescheduled { get; init; }
-
-    // The raw facts the check was made from, for tests and diagnostics.
-    public required long Expected { get; init; }
-    public required long Served { get; init; }
-    public required long[] ServerFinalLines { get; init; }
-    public required long RepliesReceived { get; init; }
-    public required ulong ServerReplyValueSum { get; init; }
-    public required ulong ClientReplyValueSum { get; init; }
-}
-
-/// <summary>Which code the MSG server and clients run.</summary>
-public enum MsgPath
-{
-    /// <summary>The kernel's normal path: waitset poll by the CPU driver, message-handler upcall, reply (<see cref="UpdateServer"/>, <see cref="UpdateClient"/>).</summary>
-    Kernel,
-    /// <summary>MSGn-raw: one run upcall per participant spinning on its raw channel ends (<see cref="RawUpdateServer"/>, <see cref="RawUpdateClient"/>).</summary>
-    Raw,
-}
-
 /// <summary>
 /// MSGn on a booted multikernel: the server dispatcher on the first core owns the n lines; one client dispatcher on
 /// each other core sends one-line URPC requests over its own binding and waits for the replies (or keeps a window

@@ -2,18 +2,6 @@ using System.Runtime.CompilerServices;
 
 namespace Fig1.SharedState;
 
-/// <summary>How an SHM thread updates a shared line.</summary>
-public enum ShmUpdate
-{
-    /// <summary>
-    /// The paper's SHMn: a plain read-modify-write of each line (a load and a store, no lock prefix), "without
-    /// locking". Racy by design: concurrent increments of one line can be lost, so the final count is not exact.
-    /// </summary>
-    Plain,
-    /// <summary>SHMn-atomic: one atomic increment (<c>lock inc</c>) per line; nothing is lost.</summary>
-    Atomic,
-}
-
 /// <summary>
 /// SHMn: k threads, one pinned to each of k cores, each repeatedly updates the same n shared cache lines directly,
 /// either with plain loads and stores (<see cref="ShmUpdate.Plain"/>, as in the paper) or with one atomic

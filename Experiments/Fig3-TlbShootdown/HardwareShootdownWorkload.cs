@@ -2,9 +2,6 @@ using Multikernel.CoreProcesses;
 
 namespace Fig3.TlbShootdown;
 
-/// <summary>What a process-mode point measured beyond its samples: the boot's startup time and the facts the rows' notes give.</summary>
-public sealed record HardwarePoint(LatencySamples[] Series, double StartupMs);
-
 /// <summary>
 /// The multikernel with real page tables, one core count k: boots one core process per core (process mode; each
 /// monitor hosts the agreement protocol, whose TLB-shootdown apply step changes the core process's own page table),

@@ -2,9 +2,6 @@ using Multikernel.Monitor.Agreement;
 
 namespace Fig3.TlbShootdown;
 
-/// <summary>What a multikernel loop measured on the initiator's core, by series then repetition.</summary>
-public sealed record ShootdownLoopReport(double[][] Cycles, bool[][] Disturbed, long Completed, string? Failure);
-
 /// <summary>
 /// The measuring loop both multikernel workloads (thread mode and process mode) run on the initiator's core, inside
 /// its monitor: for each repetition, one batch of every series in rotating order (repetition r starts with series

@@ -4,12 +4,6 @@ using System.Text;
 
 namespace IOWebserver;
 
-/// <summary>One HTTP response as read off the wire.</summary>
-public sealed record HttpReply(int Status, IReadOnlyDictionary<string, string> Headers, byte[] Body)
-{
-    public string? Header(string name) => Headers.TryGetValue(name.ToLowerInvariant(), out var v) ? v : null;
-}
-
 /// <summary>
 /// A plain blocking HTTP/1.1 client connection for checks (not for load): sends raw request bytes exactly as given
 /// (so a test can split or pipeline them) and reads responses one by one, framed by Content-Length.

@@ -3,10 +3,6 @@ using Microsoft.Data.Sqlite;
 
 namespace IOWebserver;
 
-/// <summary>One item of the TPC-W-like catalogue with its author, as the product-detail query returns it.</summary>
-public sealed record ItemRow(long Id, string Title, string AuthorFirst, string AuthorLast, string Publisher, string Subject, string Description,
-                             double Cost, double Srp, string Isbn, int Pages, string Backing, string PubDate);
-
 /// <summary>
 /// The database behind the dynamic pages: a small TPC-W-like schema (author, item) generated at start into an
 /// SQLite file from a fixed seed, and the product-detail query (item joined with its author by item id).

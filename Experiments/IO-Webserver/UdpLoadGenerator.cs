@@ -9,61 +9,6 @@ using Multikernel.Net.Wire;
 
 namespace IOWebserver;
 
-/// <summary>What one load run asks for.</summary>
-/// <param name="Flows">Client sockets (flows); each keeps <paramref name="Window"/> datagrams outstanding (closed loop).</param>
-/// <param name="MaxPackets">Upper bound on datagrams sent in the run, whatever the duration.</param>
-/// <param name="Cores">CPUs of the generator's threads: one thread pinned to each of the first min(cores, flows), the
-/// flows dealt to them in turn (flow f to thread f mod threads).</param>
-public sealed record UdpLoadSettings(int Port, int PayloadBytes, int Flows, int Window, TimeSpan Duration, long MaxPackets, IReadOnlyList<int> Cores)
-{
-    /// <summary>Generator threads: one per core, at most one per flow.</summary>
-    public int Threads => Math.Min(Cores.Count, Flows);
-
-    /// <summary>Flow id, sequence number and send timestamp travel in the first bytes of every datagram.</summary>
-    public const int HeaderBytes = 24;
-    public const int MinPayload = HeaderBytes, MaxPayload = 8192;
-    /// <summary>The server's address (127.0.0.1 unless the series runs on the veth wire).</summary>
-    public IPAddress Address { get; init; } = IPAddress.Loopback;
-    /// <summary>The network namespace the generator's sockets are made in (null: this process's own; the far namespace on the veth wire).</summary>
-    public string? Namespace { get; init; }
-}
-
-/// <summary>What one load run saw. Every reply is checked: right length, right flow, next sequence of its flow, payload intact.</summary>
-public sealed class UdpLoadResult
-{
-    public long Sent { get; init; }
-    public long Received { get; init; }
-    public long OutOfOrder { get; init; }
-    public long Corrupt { get; init; }
-    /// <summary>From the first send to the last reply.</summary>
-    public double Seconds { get; init; }
-    /// <summary>Round-trip time of each reply (ns), in arrival order; at most <see cref="UdpLoadGenerator.MaxLatencySamples"/>.</summary>
-    public required double[] LatencyNs { get; init; }
-    public long Lost => Sent - Received;
-    public bool Clean => Lost == 0 && OutOfOrder == 0 && Corrupt == 0 && Received > 0;
-    public double PacketsPerSecond => Seconds > 0 ? Received / Seconds : 0;
-
-    /// <summary>
-    /// The <paramref name="q"/>-quantile of the round trips (0 &lt;= q &lt;= 1), interpolated between the two nearest
-    /// ranks (h = (n - 1) q), so that q = 0.5 is the suite's one median (the mean of the two middle values of an even
-    /// count, Experiments.Schema.SampleSummary); NaN without samples.
-    /// </summary>
-    public double Percentile(double q)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(q, 0.0);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(q, 1.0);
-        if (LatencyNs.Length == 0) return double.NaN;
-        var sorted = (double[])LatencyNs.Clone();
-        Array.Sort(sorted);
-        double h = (sorted.Length - 1) * q;
-        int lo = (int)Math.Floor(h);
-        return lo + 1 < sorted.Length ? sorted[lo] + (h - lo) * (sorted[lo + 1] - sorted[lo]) : sorted[lo];
-    }
-
-    public string Describe() =>
-        $"sent {Sent}, received {Received}, lost {Lost}, out of order {OutOfOrder}, corrupt {Corrupt} in {Seconds:0.000} s";
-}
-
 /// <summary>
 /// The UDP load generator: one thread pinned to each of its cores, each with a connected non-blocking socket per flow
 /// of its own (drained without blocking; when none has a reply the thread blocks in poll(2) for at most 1 ms), a closed

@@ -3,13 +3,6 @@ using System.Text.RegularExpressions;
 
 namespace IOWebserver;
 
-/// <summary>What one wrk run reported.</summary>
-public sealed record WrkResult(double RequestsPerSecond, double BytesPerSecond, double P50Us, double P99Us, long Requests, long Non2xx, long SocketErrors, string Raw)
-{
-    public bool Clean => Requests > 0 && Non2xx == 0 && SocketErrors == 0;
-    public string Describe() => string.Create(CultureInfo.InvariantCulture, $"{Requests} requests, {Non2xx} non-2xx, {SocketErrors} socket errors");
-}
-
 /// <summary>
 /// Runs wrk (pinned with taskset) against a URL for a fixed duration with --latency, and parses its report:
 /// Requests/sec, Transfer/sec, the 50% and 99% latency, request count, non-2xx responses and socket errors.

@@ -1,14 +1,6 @@
 using System.Reflection;
-using Multikernel.CpuDriver;
-using Multikernel.Monitor;
 
 namespace Multikernel.CoreProcesses;
-
-/// <summary>Makes a dispatcher on the core whose monitor runs it, from five argument words.</summary>
-public delegate Dispatcher CoreImage(MonitorDispatcher monitor, CoreArgs args);
-
-/// <summary>Serves a request on the core whose monitor runs it; answers through <paramref name="reply"/>, now or later.</summary>
-public delegate void CoreRequestHandler(MonitorDispatcher monitor, CoreArgs args, CoreReply reply);
 
 /// <summary>
 /// The program every core process runs, and what it knows by name: dispatcher images and request handlers. In process

@@ -142,10 +142,3 @@ public static unsafe partial class SocketCalls
         throw new SocketCallException(call, errno);
     }
 }
-
-/// <summary>A socket system call failed with <see cref="Errno"/> (not EAGAIN/EINTR).</summary>
-public sealed class SocketCallException(string call, int errno)
-    : IOException($"{call} failed: errno {errno} ({Marshal.GetPInvokeErrorMessage(errno)})")
-{
-    public int Errno { get; } = errno;
-}

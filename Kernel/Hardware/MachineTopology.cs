@@ -2,21 +2,6 @@ using System.Globalization;
 
 namespace Multikernel.Hardware;
 
-/// <summary>One logical CPU as the kernel sees it: which package, NUMA node and L3 domain it belongs to.</summary>
-public sealed record CoreInfo(int Cpu, int Package, int NumaNode, int L3Domain, int CoreId);
-
-/// <summary>How far apart two cores are, nearest first. Used to class URPC pairs and to build routing trees.</summary>
-public enum CorePairDistance
-{
-    SameCore = 0,
-    /// <summary>Hyperthreads of one physical core.</summary>
-    SiblingThread = 1,
-    SameL3 = 2,
-    SameNumaNode = 3,
-    SamePackage = 4,
-    OtherPackage = 5,
-}
-
 /// <summary>
 /// The machine's shape: cores grouped into L3 domains, NUMA nodes and packages. Read from sysfs (only the CPUs in
 /// the process affinity mask) or built from a description, so that tests can model machines we do not have.

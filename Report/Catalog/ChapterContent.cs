@@ -1,14 +1,5 @@
 namespace Report.Catalog;
 
-/// <summary>A panel and the rows of one run it took (every kind: measured, failed, skipped).</summary>
-public sealed record AssignedPanel(PanelSpec Spec, IReadOnlyList<ResultRow> Rows);
-
-/// <summary>A figure and its panels' rows in one run.</summary>
-public sealed record AssignedFigure(FigureSpec Spec, IReadOnlyList<AssignedPanel> Panels)
-{
-    public IEnumerable<ResultRow> Rows => Panels.SelectMany(p => p.Rows);
-}
-
 /// <summary>
 /// The rows of one experiment folder dealt out to its chapter's figures and panels: each row to the first panel (in
 /// figure order, then panel order) that selects it; rows no panel selects to an "other rows" figure at the end.

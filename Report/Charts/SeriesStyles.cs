@@ -2,9 +2,6 @@ using Report.Catalog;
 
 namespace Report.Charts;
 
-/// <summary>How one curve is drawn: colour, marker symbol, line dash.</summary>
-public readonly record struct SeriesStyle(string Colour, string Symbol, string Dash);
-
 /// <summary>
 /// The same series looks the same in every figure and every run: a fixed colour and marker per series the report
 /// knows (the multikernel in red everywhere, the host baselines in blues and purples, SHMn in blues, MSGn in reds),

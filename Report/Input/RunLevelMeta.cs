@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 
 namespace Report.Input;
 
@@ -50,16 +49,4 @@ public sealed class RunLevelMeta
     /// <summary>The entry for the experiment that writes folder <paramref name="folder"/>, if run-all recorded one.</summary>
     public RunLevelExperiment? ForFolder(string folder) =>
         Experiments.FirstOrDefault(e => e.Folders.Contains(folder, StringComparer.Ordinal));
-}
-
-public sealed class RunLevelExperiment
-{
-    public string Name { get; set; } = "";
-    public List<string> Folders { get; set; } = new();
-    /// <summary>ok, failed, no-results, build-failed, not-present, not-selected.</summary>
-    public string Status { get; set; } = "";
-    [JsonPropertyName("exitCode")] public int? ExitCode { get; set; }
-    public double? Seconds { get; set; }
-    public string Log { get; set; } = "";
-    public string Reason { get; set; } = "";
 }

@@ -97,5 +97,3 @@ public sealed class ChromiumPdfPrinter(string chromium, TimeSpan timeout)
         return string.Join('\n', all.Skip(Math.Max(0, all.Length - lines)));
     }
 }
-
-public sealed class PdfException(string message) : Exception(message);

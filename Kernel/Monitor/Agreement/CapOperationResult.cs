@@ -7,9 +7,3 @@ namespace Multikernel.Monitor.Agreement;
 /// (and that agreement's outcome), and, for a transfer, the capability to deliver to the receiving core.
 /// </summary>
 public readonly record struct CapOperationResult(CapError Error, bool Distributed, AgreementOutcome Agreement, SerializedCap Sent);
-
-/// <summary>Told once, on the core that asked, when a <see cref="CapabilityAgreement"/> operation has finished.</summary>
-public interface ICapOperationCompletion
-{
-    void Completed(in CapOperationResult result);
-}

@@ -29,6 +29,3 @@ public sealed record BodySummary(Vector3d SumPosition, Vector3d SumVelocity, dou
         return new BodySummary(new Vector3d(px, py, pz), new Vector3d(vx, vy, vz), r2, v2, samples);
     }
 }
-
-/// <summary>One body's position and velocity.</summary>
-public sealed record SampleBody(int Index, Vector3d Position, Vector3d Velocity);

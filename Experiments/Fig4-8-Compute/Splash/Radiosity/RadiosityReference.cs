@@ -57,11 +57,3 @@ public sealed record RadiosityReference(
         && a.TasksPerQueue == b.TasksPerQueue && a.ParallelRefineMinimum == b.ParallelRefineMinimum
         && a.VisibilityPerTask == b.VisibilityPerTask && ReferenceEquals(a.Scene, b.Scene);
 }
-
-/// <summary>
-/// The results the original produces with more than one thread: elements, interactions, iterations and the converged
-/// total energy (R + G + B of the last convergence check) within these bounds.
-/// </summary>
-public sealed record RadiosityBand(
-    int MinElements, int MaxElements, long MinInteractions, long MaxInteractions, int MinIterations, int MaxIterations,
-    double MinEnergy, double MaxEnergy, string Source);

@@ -7,12 +7,3 @@ namespace Splash.Radiosity;
 /// element (<see cref="A"/>, mode <see cref="B"/>).
 /// </summary>
 public readonly record struct RadiosityTask(RadiosityTaskKind Kind, int A, int B = 0, int C = 0);
-
-/// <summary>The kinds of <see cref="RadiosityTask"/>.</summary>
-public enum RadiosityTaskKind : byte
-{
-    FormFactorRefinement = 1,
-    Ray = 2,
-    Visibility = 3,
-    RadiosityAverage = 4,
-}

@@ -3,13 +3,6 @@ using Multikernel.Urpc;
 
 namespace Multikernel.CpuDriver;
 
-/// <summary>A dispatcher that accepts same-core LRPC calls.</summary>
-public interface ILrpcServer
-{
-    /// <summary>Handles one call; arguments and results are register-sized words, as in an LRPC that passes them in registers.</summary>
-    void OnLrpc(in UrpcPayload args, ref UrpcPayload result);
-}
-
 /// <summary>
 /// A same-core LRPC binding between two dispatchers of one CPU driver (the paper's Table 1). It is made from an
 /// Endpoint capability with the right to call that names the callee (checked when binding); a call is a "system call"

@@ -1,0 +1,11 @@
+namespace Multikernel.Monitor.Agreement;
+
+/// <summary>Why a two-phase commit aborted.</summary>
+public enum AgreementAbortReason : byte
+{
+    None = 0,
+    /// <summary>A participant voted no (a conflicting agreement held its lock, or validation failed).</summary>
+    VotedNo,
+    /// <summary>Not every vote arrived before the vote timeout.</summary>
+    Timeout,
+}

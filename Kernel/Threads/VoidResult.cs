@@ -1,0 +1,4 @@
+namespace Multikernel.Threads;
+
+/// <summary>Result type of a <see cref="UTask"/>, which returns nothing.</summary>
+public readonly struct VoidResult;

@@ -1,0 +1,3 @@
+namespace Report.Pdf;
+
+public sealed class PdfException(string message) : Exception(message);
