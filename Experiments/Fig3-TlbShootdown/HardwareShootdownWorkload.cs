@@ -64,8 +64,10 @@ public static class HardwareShootdownWorkload
         var disturbed = new bool[n][];
         for (int i = 0; i < n; i++)
         {
-            samples[i] = Enumerable.Range(0, reps).Select(r => result.Doubles(HardwareShootdownLoop.Layout.Sample(n, reps, i, r), 1)[0]).ToArray();
-            disturbed[i] = Enumerable.Range(0, reps).Select(r => result.Read(HardwareShootdownLoop.Layout.Disturbed(n, reps, i, r)) != 0).ToArray();
+            // Only the batches that ended: a loop that failed part-way left NaN where it measured nothing.
+            var ended = Enumerable.Range(0, reps).Where(r => !double.IsNaN(result.Doubles(HardwareShootdownLoop.Layout.Sample(n, reps, i, r), 1)[0])).ToArray();
+            samples[i] = ended.Select(r => result.Doubles(HardwareShootdownLoop.Layout.Sample(n, reps, i, r), 1)[0]).ToArray();
+            disturbed[i] = ended.Select(r => result.Read(HardwareShootdownLoop.Layout.Disturbed(n, reps, i, r)) != 0).ToArray();
         }
         mk.Shutdown();
 

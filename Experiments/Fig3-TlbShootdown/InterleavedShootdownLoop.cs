@@ -2,7 +2,11 @@ using Multikernel.Monitor.Agreement;
 
 namespace Fig3.TlbShootdown;
 
-/// <summary>What a multikernel loop measured on the initiator's core, by series then repetition.</summary>
+/// <summary>
+/// What a multikernel loop measured on the initiator's core, by series then repetition: one sample per batch that
+/// ended, so a loop that failed part-way has fewer samples for some series (or none) than it was asked for, and never
+/// a sample for a batch it did not run.
+/// </summary>
 public sealed record ShootdownLoopReport(double[][] Cycles, bool[][] Disturbed, long Completed, string? Failure);
 
 /// <summary>
@@ -224,6 +228,26 @@ public abstract class InterleavedShootdownLoop : IAgreementCompletion, IOperatio
     void Finish(string? failure)
     {
         _finished = true;
-        Finished(new ShootdownLoopReport(_samples, _disturbed, _completed, failure));
+        int n = _series.Length;
+        var cycles = new double[n][];
+        var disturbed = new bool[n][];
+        for (int s = 0; s < n; s++)
+        {
+            int ended = BatchesEnded(s);
+            cycles[s] = _samples[s][..ended];
+            disturbed[s] = _disturbed[s][..ended];
+        }
+        Finished(new ShootdownLoopReport(cycles, disturbed, _completed, failure));
+    }
+
+    /// <summary>
+    /// Batches of series <paramref name="s"/> that ended: one per repetition before the current one, and one more if its
+    /// place in the current repetition's rotation (repetition r runs series r mod S first) has passed.
+    /// </summary>
+    int BatchesEnded(int s)
+    {
+        int n = _series.Length;
+        int place = ((s - _rep) % n + n) % n;
+        return _rep + (place < _position ? 1 : 0);
     }
 }
