@@ -265,6 +265,24 @@ public unsafe class Fig3WorkloadTests
     }
 
     [Fact]
+    public void ProcessModeRunHoldsEveryRepetitionTheCommandLineAllowsForEverySeries()
+    {
+        // The result block grows with series x repetitions: 13 series (a 2-core point's count) of 5,200 repetitions
+        // need more than the region's 1 MiB host arena, and the command line allows up to 10,000. One timed unmap per
+        // repetition on one core keeps the run short.
+        const int Count = 13, Repetitions = 5_200;
+        Assert.True(Repetitions <= SweepSize.Profiles.MaxRepetitions);
+        var size = new SweepSize(Iterations: 1, Repetitions, Warmup: 0);
+        var series = Series(Enumerable.Repeat((SeriesKind.Unmap, RoutingProtocol.NumaAwareMulticast), Count).ToArray());
+        var m = HardwareShootdownWorkload.Run(TestCores.First(1), series, RoutingGrouping.Package, size);
+        Assert.All(m.Series, s =>
+        {
+            Assert.True(s.Failure == null, s.Failure);
+            Assert.Equal(Repetitions, s.Cycles.Length);
+        });
+    }
+
+    [Fact]
     public void InterruptCountOfABaselineRunWhoseChecksFailedIsNotAPass()
     {
         var run = new LatencySamples
