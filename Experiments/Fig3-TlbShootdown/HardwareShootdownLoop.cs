@@ -20,7 +20,8 @@ public sealed class HardwareShootdownLoop : InterleavedShootdownLoop
     /// Words of the result block for <c>series</c> series of <c>repetitions</c>: 0 done (1), 1 operations completed
     /// (so far while the loop runs: the host's stall watch reads it),
     /// then from <see cref="SeriesAt"/> one word per series (protocol | kind &lt;&lt; 8, written by the host), the samples
-    /// (doubles), the disturbed flags, and a text (its length in bytes, then UTF-8): why the loop failed, or empty.
+    /// (doubles; NaN for a batch a failed loop did not end), the disturbed flags, and a text (its length in bytes, then
+    /// UTF-8): why the loop failed, or empty.
     /// </summary>
     public static class Layout
     {
@@ -38,6 +39,7 @@ public sealed class HardwareShootdownLoop : InterleavedShootdownLoop
     readonly Action _onPong;
     readonly SharedBlock _result;
     readonly CoreReply _reply;
+    readonly int _repetitions;
     int _pongsMissing;
 
     public HardwareShootdownLoop(MonitorDispatcher monitor, ShootdownSeries[] series, int cores, SweepSize size, SharedBlock result, CoreReply reply)
@@ -51,6 +53,7 @@ public sealed class HardwareShootdownLoop : InterleavedShootdownLoop
         _onPong = OnPong;
         _result = result;
         _reply = reply;
+        _repetitions = size.Repetitions;
     }
 
     /// <summary>Publishes the count for the host, which tells a slow run from a stalled one by it (<see cref="ProgressWait"/>).</summary>
@@ -95,12 +98,13 @@ public sealed class HardwareShootdownLoop : InterleavedShootdownLoop
     protected override void Finished(ShootdownLoopReport report)
     {
         var samples = report.Cycles;
-        int n = samples.Length, reps = samples[0].Length;
+        int n = samples.Length, reps = _repetitions;
         for (int s = 0; s < n; s++)
             for (int r = 0; r < reps; r++)
             {
-                _result.Doubles(Layout.Sample(n, reps, s, r), 1)[0] = samples[s][r];
-                _result.Write(Layout.Disturbed(n, reps, s, r), report.Disturbed[s][r] ? 1 : 0);
+                bool ended = r < samples[s].Length;
+                _result.Doubles(Layout.Sample(n, reps, s, r), 1)[0] = ended ? samples[s][r] : double.NaN;
+                _result.Write(Layout.Disturbed(n, reps, s, r), ended && report.Disturbed[s][r] ? 1 : 0);
             }
         Fig3CoreProgram.WriteText(_result, Layout.Text(n, reps), Layout.TextBytes, report.Failure ?? ToggledRowsFailure() ?? "");
         _result.Write(Layout.Completed, report.Completed);

@@ -23,9 +23,14 @@ public static class HardwareShootdownWorkload
     {
         int k = cores.Length;
         if (k < 2 && series.Any(s => s.Kind != SeriesKind.Unmap)) throw new ArgumentException("a shootdown protocol or an agreement needs at least one core besides the initiator", nameof(cores));
+        int n = series.Length, reps = size.Repetitions;
+        // The result block grows with series x repetitions (2 MB at the command line's 10,000): it lies in the
+        // initiator's arena, which is that much larger than the default.
+        var resultBytes = (nuint)(8L * HardwareShootdownLoop.Layout.Words(n, reps));
         using var mk = MultikernelSystem.Boot(new MultikernelOptions
         {
             Cores = cores,
+            ArenaBytesPerCore = new MultikernelOptions().ArenaBytesPerCore + (long)resultBytes,
             Mode = BootMode.ProcessPerCore,
             Program = Fig3CoreProgram.Instance,
             WaitPolicy = ShootdownWorkload.WaitPolicy,
@@ -36,8 +41,7 @@ public static class HardwareShootdownWorkload
         long frames = region.AllocateFrames(Fig3CoreProgram.Pages);
         for (int c = 0; c < k; c++) Wait(mk, mk.RequestAsync(c, Fig3CoreProgram.MapRequest, new CoreArgs((ulong)frames, c == 0 ? 1UL : 0)), $"core #{c} to map the domain's pages");
 
-        int n = series.Length, reps = size.Repetitions;
-        var result = region.AllocateHostBlock((nuint)(8 * HardwareShootdownLoop.Layout.Words(n, reps)));
+        var result = region.AllocateBlock(0, resultBytes);
         for (int i = 0; i < n; i++) result.Write(HardwareShootdownLoop.Layout.SeriesAt + i, Fig3CoreProgram.EncodeSeries(series[i]));
         var before = TlbShootdownInterrupts.Snapshot();
         var loop = mk.RequestAsync(0, Fig3CoreProgram.LoopRequest, new CoreArgs(
@@ -61,8 +65,10 @@ public static class HardwareShootdownWorkload
         var disturbed = new bool[n][];
         for (int i = 0; i < n; i++)
         {
-            samples[i] = Enumerable.Range(0, reps).Select(r => result.Doubles(HardwareShootdownLoop.Layout.Sample(n, reps, i, r), 1)[0]).ToArray();
-            disturbed[i] = Enumerable.Range(0, reps).Select(r => result.Read(HardwareShootdownLoop.Layout.Disturbed(n, reps, i, r)) != 0).ToArray();
+            // Only the batches that ended: a loop that failed part-way left NaN where it measured nothing.
+            var ended = Enumerable.Range(0, reps).Where(r => !double.IsNaN(result.Doubles(HardwareShootdownLoop.Layout.Sample(n, reps, i, r), 1)[0])).ToArray();
+            samples[i] = ended.Select(r => result.Doubles(HardwareShootdownLoop.Layout.Sample(n, reps, i, r), 1)[0]).ToArray();
+            disturbed[i] = ended.Select(r => result.Read(HardwareShootdownLoop.Layout.Disturbed(n, reps, i, r)) != 0).ToArray();
         }
         mk.Shutdown();
 

@@ -221,6 +221,26 @@ public abstract class InterleavedShootdownLoop : IAgreementCompletion, IOperatio
     void Finish(string? failure)
     {
         _finished = true;
-        Finished(new ShootdownLoopReport(_samples, _disturbed, _completed, failure));
+        int n = _series.Length;
+        var cycles = new double[n][];
+        var disturbed = new bool[n][];
+        for (int s = 0; s < n; s++)
+        {
+            int ended = BatchesEnded(s);
+            cycles[s] = _samples[s][..ended];
+            disturbed[s] = _disturbed[s][..ended];
+        }
+        Finished(new ShootdownLoopReport(cycles, disturbed, _completed, failure));
+    }
+
+    /// <summary>
+    /// Batches of series <paramref name="s"/> that ended: one per repetition before the current one, and one more if its
+    /// place in the current repetition's rotation (repetition r runs series r mod S first) has passed.
+    /// </summary>
+    int BatchesEnded(int s)
+    {
+        int n = _series.Length;
+        int place = ((s - _rep) % n + n) % n;
+        return _rep + (place < _position ? 1 : 0);
     }
 }

@@ -14,9 +14,14 @@ public static class RowFactory
     public const string ShootdownMetric = "cycles";
     public const string UnmapMetric = "unmap_cycles";
 
+    /// <summary>
+    /// The row of one latency series. A series without a sample (its run failed before one batch of it ended) has no
+    /// value: NaN, no samples, and the failure.
+    /// </summary>
     public static ResultRow Latency(string series, int cores, string param, string metric, LatencySamples m, string what)
     {
-        var s = SampleSummary.Of(m.Cycles);
+        if (m.Cycles.Length == 0 && m.Failure == null) throw new ArgumentException("a series whose run passed its checks has samples", nameof(m));
+        var s = m.Cycles.Length == 0 ? new SampleSummary(double.NaN, double.NaN, double.NaN, 0) : SampleSummary.Of(m.Cycles);
         string note = (m.Failure == null ? "" : $"CHECK FAILED: {m.Failure}; ") + what + "; checks: " + m.Facts + "; " + DisturbanceNote(m.Cycles, m.Disturbed);
         return ResultRow.Summarising(s, Fig3Settings.ExperimentId, series, cores, param, metric, "cycles",
             CycleClock.ToNanoseconds(s.Median), m.Verified ? "pass" : "fail", note);

@@ -151,7 +151,7 @@ public static class TlbSweep
     {
         var other = x.Kind == SeriesKind.OnePhase ? SeriesKind.Shootdown : SeriesKind.OnePhase;
         int j = Array.FindIndex(series, y => y.Kind == other && y.Protocol == x.Protocol);
-        if (j < 0) return "";
+        if (j < 0 || measured[i].Cycles.Length == 0 || measured[j].Cycles.Length == 0) return "";
         double ratio = SampleSummary.Of(measured[i].Cycles).Median / SampleSummary.Of(measured[j].Cycles).Median;
         string what = other == SeriesKind.Shootdown ? "the TLB shootdown on the same route" : "the 1PC on the same route";
         return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"median / median of {what} in this boot = {ratio:0.00}; ");

@@ -20,9 +20,13 @@ namespace Multikernel.CoreProcesses;
 /// fails the system: every pending request fails with a <see cref="CoreProcessExitedException"/> naming the core, every
 /// later call throws it, and the remaining core processes are killed, so no wait ever hangs on a dead core. The
 /// supervisor checks every <see cref="WatchInterval"/>.</para>
-/// <para>Invariants: the host ports are written under one lock per port (any host thread may ask); the reply ports
-/// are read only by the supervisor; a request id is in <see cref="_pending"/> until its reply arrives or the system
-/// fails.</para>
+/// <para>Shutdown: once it has begun no request is written into a host port (a call is either ahead of the stop
+/// message or refused with <see cref="ObjectDisposedException"/>); a request still unanswered when the core processes
+/// have exited fails with <see cref="OperationCanceledException"/>, so no caller waits for ever.</para>
+/// <para>Invariants: the host ports are written under one lock per port (any host thread may ask), and never once
+/// shutdown has begun, except for the stop message; the reply ports are read only by the supervisor, and by
+/// <see cref="Shutdown"/> after it has stopped; a request id is in <see cref="_pending"/> until its reply arrives, the
+/// system fails, or the system has shut down.</para>
 /// </summary>
 internal sealed class CoreProcessSet
 {
@@ -132,15 +136,17 @@ internal sealed class CoreProcessSet
         return pending.Done.Task;
     }
 
-    /// <summary>Writes a message into core <paramref name="core"/>'s host port, waiting while the port is full (and failing if the system fails meanwhile).</summary>
-    void Post(int core, UrpcMessage m) => TryPost(core, m, Timeout.InfiniteTimeSpan);
+    /// <summary>Writes a message into core <paramref name="core"/>'s host port, waiting while the port is full (and failing if the system fails or shuts down meanwhile).</summary>
+    void Post(int core, UrpcMessage m) => TryPost(core, m, Timeout.InfiniteTimeSpan, stopMessage: false);
 
     /// <summary>
     /// Writes a message into core <paramref name="core"/>'s host port, waiting at most <paramref name="within"/>
     /// (infinite: no bound) for the port's lock and for room in it; false when the port was still taken or full then.
-    /// Throws the system's failure if it fails meanwhile.
+    /// Throws the system's failure if it fails meanwhile, and <see cref="ObjectDisposedException"/> once shutdown has
+    /// begun unless this is the <paramref name="stopMessage"/> (the check runs under the port's lock, which the
+    /// shutdown takes after setting its flag).
     /// </summary>
-    bool TryPost(int core, UrpcMessage m, TimeSpan within)
+    bool TryPost(int core, UrpcMessage m, TimeSpan within, bool stopMessage)
     {
         var clock = Stopwatch.StartNew();
         bool bounded = within != Timeout.InfiniteTimeSpan;
@@ -149,10 +155,12 @@ internal sealed class CoreProcessSet
         {
             System.Threading.Monitor.TryEnter(_ports[core], bounded ? within : Timeout.InfiniteTimeSpan, ref taken);
             if (!taken) return false;
+            ThrowIfShuttingDown(core, stopMessage);
             var spin = new SpinWait();
             while (!_ports[core].TrySend(in m))
             {
                 ThrowIfFailed();
+                ThrowIfShuttingDown(core, stopMessage);
                 if (bounded && clock.Elapsed >= within) return false;
                 spin.SpinOnce(sleep1Threshold: -1);
             }
@@ -179,6 +187,12 @@ internal sealed class CoreProcessSet
             if (round < 20) Thread.Yield();
             else Thread.Sleep(Math.Min((int)WatchInterval.TotalMilliseconds, round - 19));
         }
+    }
+
+    void ThrowIfShuttingDown(int core, bool stopMessage)
+    {
+        if (_shuttingDown && !stopMessage)
+            throw new ObjectDisposedException(nameof(MultikernelSystem), $"the multikernel is shutting down: core #{core} (CPU {_cpus[core]}) takes no new request");
     }
 
     public void ThrowIfFailed()
@@ -293,7 +307,7 @@ internal sealed class CoreProcessSet
             for (int c = 0; c < _ports.Length; c++)
             {
                 var left = timeout - clock.Elapsed;
-                try { TryPost(c, UrpcMessage.From(new Monitor.MonitorMessages.Shutdown()), left > TimeSpan.Zero ? left : TimeSpan.Zero); }
+                try { TryPost(c, UrpcMessage.From(new Monitor.MonitorMessages.Shutdown()), left > TimeSpan.Zero ? left : TimeSpan.Zero, stopMessage: true); }
                 catch (CoreProcessExitedException) { break; }
             }
         var stuck = new List<int>();
@@ -311,6 +325,19 @@ internal sealed class CoreProcessSet
         Watch(); // a core that exited non-zero during shutdown
         _stopSupervisor = true;
         if (_supervisor.IsAlive) _supervisor.Join();
+        // Answers a core sent before it exited, which the supervisor may have stopped before reading.
+        for (int c = 0; c < _replies.Length; c++)
+            while (_replies[c].TryReceive(out var m)) OnReply(c, in m);
+        foreach (var id in _pending.Keys)
+            if (_pending.TryRemove(id, out var p))
+            {
+                if (_failure != null) _failureDelivered = true;
+                p.Done.TrySetException(_failure ?? new OperationCanceledException($"the multikernel shut down before core #{p.Core} (CPU {_cpus[p.Core]}) answered {p.What}"));
+            }
+        // A sender still inside a port's lock sees the flag and lets go: taking each lock waits for the last of them,
+        // so that nothing writes into the region once it is unmapped.
+        foreach (var port in _ports)
+            lock (port) { }
         foreach (var p in _processes) p?.Dispose();
         _region.Dispose();
         _launched.Dispose();

@@ -83,6 +83,11 @@ public sealed class HardwarePageTable : ITranslationInvalidator, IDisposable
         if (pages < 1) throw new ArgumentOutOfRangeException(nameof(pages), pages, "a mapping covers at least one page");
         if (va % PageSize != 0 || fileOffset % PageSize != 0)
             throw new ArgumentException($"va 0x{va:x} and frame offset 0x{fileOffset:x} must be page-aligned", nameof(va));
+        // The kernel maps frames beyond the object's end too; the first touch of one would be a SIGBUS.
+        long objectBytes = LinuxVm.lseek(_memoryFd, 0, LinuxVm.SEEK_END);
+        if (objectBytes < 0) throw new InvalidOperationException($"sizing the memory object (fd {_memoryFd}) failed: errno {Marshal.GetLastPInvokeError()}");
+        if (fileOffset < 0 || fileOffset > objectBytes || pages > (objectBytes - fileOffset) / PageSize)
+            throw new ArgumentException($"{pages} frame(s) at offset 0x{fileOffset:x} reach beyond the end of the memory object ({objectBytes} bytes)", nameof(fileOffset));
         foreach (var m in _mappings)
             if (va < m.Va + (ulong)m.Pages * PageSize && m.Va < va + (ulong)pages * PageSize)
                 throw new ArgumentException($"0x{va:x} + {pages} pages overlaps the mapping at 0x{m.Va:x} of space {m.SpaceId}", nameof(va));

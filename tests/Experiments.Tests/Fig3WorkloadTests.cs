@@ -190,6 +190,49 @@ public unsafe class Fig3WorkloadTests
         Assert.Contains("descheduled in 1 of 3 repetitions", tracked.Note);
     }
 
+    /// <summary>A loop whose translation steps complete at once (no agreement) and which fails at operation <c>failAt</c>.</summary>
+    sealed class FailingLoop(ShootdownSeries[] series, SweepSize size, long failAt) : InterleavedShootdownLoop(null!, series, default, size)
+    {
+        long _operations;
+        public ShootdownLoopReport? Report { get; private set; }
+
+        protected override string? IssueTranslation(ShootdownSeries s, bool timedStep)
+        {
+            Completed(default);
+            return null;
+        }
+
+        protected override After TranslationCompleted(ShootdownSeries s, bool timedStep, out string? failure)
+        {
+            failure = ++_operations == failAt ? "stopped by the test" : null;
+            return After.NextOperation;
+        }
+
+        protected override void Finished(ShootdownLoopReport report) => Report = report;
+    }
+
+    [Fact]
+    public void ALoopThatFailsMidwayReportsOnlyTheBatchesItMeasuredAndItsRowsNoNumberForASeriesWithNone()
+    {
+        // Two series, 5 operations per batch: repetition 0 runs series 0 then 1, repetition 1 series 1 then 0. Failing at
+        // operation 17 leaves series 1 with two batches, series 0 with one, and no third repetition for either.
+        var size = new SweepSize(Iterations: 4, Repetitions: 3, Warmup: 1);
+        var loop = new FailingLoop(Series((SeriesKind.Shootdown, RoutingProtocol.Broadcast), (SeriesKind.Shootdown, RoutingProtocol.Unicast)), size, failAt: 17);
+        loop.Begin();
+        var report = loop.Report!;
+        Assert.Equal("stopped by the test", report.Failure);
+        Assert.Equal([1, 2], report.Cycles.Select(c => c.Length));
+        Assert.Equal([1, 2], report.Disturbed.Select(d => d.Length));
+
+        var row = RowFactory.Latency("x", 2, "p", RowFactory.ShootdownMetric,
+            new LatencySamples { Cycles = report.Cycles[1], Disturbed = report.Disturbed[1], Failure = report.Failure, Facts = "" }, "what");
+        Assert.Equal(("fail", 2), (row.Verified, row.Samples));
+        // A series that failed before its first batch ended has no sample: its row is failed and has no value.
+        var none = RowFactory.Latency("x", 2, "p", RowFactory.ShootdownMetric, new LatencySamples { Cycles = [], Disturbed = [], Failure = "stopped", Facts = "" }, "what");
+        Assert.Equal(("fail", 0), (none.Verified, none.Samples));
+        Assert.True(double.IsNaN(none.Median) && double.IsNaN(none.MedianNs));
+    }
+
     [Fact]
     public void ProcessModeRunChangesEveryCoresOwnPageTableAndChecksEachChange()
     {
@@ -219,6 +262,24 @@ public unsafe class Fig3WorkloadTests
         var m = HardwareShootdownWorkload.Run(TestCores.First(1), Series((SeriesKind.Unmap, RoutingProtocol.NumaAwareMulticast)), RoutingGrouping.Package, Small);
         Assert.True(m.Series[0].Failure == null, m.Series[0].Failure);
         Assert.Contains("no remote core", m.Series[0].Facts);
+    }
+
+    [Fact]
+    public void ProcessModeRunHoldsEveryRepetitionTheCommandLineAllowsForEverySeries()
+    {
+        // The result block grows with series x repetitions: 13 series (a 2-core point's count) of 5,200 repetitions
+        // need more than the region's 1 MiB host arena, and the command line allows up to 10,000. One timed unmap per
+        // repetition on one core keeps the run short.
+        const int Count = 13, Repetitions = 5_200;
+        Assert.True(Repetitions <= SweepSize.Profiles.MaxRepetitions);
+        var size = new SweepSize(Iterations: 1, Repetitions, Warmup: 0);
+        var series = Series(Enumerable.Repeat((SeriesKind.Unmap, RoutingProtocol.NumaAwareMulticast), Count).ToArray());
+        var m = HardwareShootdownWorkload.Run(TestCores.First(1), series, RoutingGrouping.Package, size);
+        Assert.All(m.Series, s =>
+        {
+            Assert.True(s.Failure == null, s.Failure);
+            Assert.Equal(Repetitions, s.Cycles.Length);
+        });
     }
 
     [Fact]

@@ -150,6 +150,33 @@ public sealed unsafe class HardwarePageTableTests
         }
     }
 
+    /// <summary>
+    /// Frames beyond the end of the memory object are refused when mapped: the kernel would map them, and the first
+    /// touch of such a page kills the core process with SIGBUS instead of failing the request that mapped it.
+    /// </summary>
+    [Fact]
+    public void AMapOfFramesBeyondTheEndOfTheMemoryObjectIsRefusedAndMapsNothing()
+    {
+        int fd = LinuxVm.memfd_create("hardware-page-table-test", LinuxVm.MFD_CLOEXEC);
+        Assert.True(fd >= 0, $"memfd_create: errno {Marshal.GetLastPInvokeError()}");
+        try
+        {
+            Assert.Equal(0, LinuxVm.ftruncate(fd, 2 * Page));
+            using var table = new HardwarePageTable(fd);
+            ulong va = FreeRange();
+            // Frames 1 and 2 of an object of frames 0 and 1: the last page lies beyond its end.
+            var e = Assert.Throws<ArgumentException>(() => table.Map(spaceId: 7, va, Page, 2, PageRights.ReadWrite));
+            Assert.Contains("beyond the end", e.Message);
+            Assert.Empty(VmasIn(va, 2 * Page));
+            Assert.Throws<ArgumentException>(() => table.Map(spaceId: 7, va, -Page, 1, PageRights.ReadWrite));
+            Assert.Empty(VmasIn(va, 2 * Page));
+        }
+        finally
+        {
+            LinuxVm.close(fd);
+        }
+    }
+
     /// <summary>This process's descriptors that are pipes.</summary>
     static int PipesHeld() => Directory.EnumerateFiles("/proc/self/fd").Count(fd =>
     {

@@ -276,6 +276,23 @@ public class ProcessModeTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void ProcessModeShutdownFailsARequestItsCoreNeverAnsweredInsteadOfLeavingItPending()
+    {
+        var cores = TwoCores();
+        var mk = Boot(cores);
+        var pids = mk.CoreProcessIds.ToArray();
+        var unanswered = mk.RequestAsync(1, TestCoreProgram.Unanswered, default);
+        Await(mk, mk.RequestAsync(1, TestCoreProgram.Where, default), "where"); // core #1 has taken the request before this one
+        mk.Shutdown();
+        Assert.True(SpinWait.SpinUntil(() => unanswered.IsCompleted, TimeSpan.FromSeconds(10)),
+            "a request core #1 never answered was still pending 10 s after a clean shutdown: whoever awaits it waits for ever");
+        var e = Assert.ThrowsAny<OperationCanceledException>(() => unanswered.GetAwaiter().GetResult());
+        Assert.Contains("core #1", e.Message);
+        Assert.Throws<ObjectDisposedException>(() => { _ = mk.RequestAsync(0, TestCoreProgram.Where, default); });
+        AssertGoneWithin(pids, TimeSpan.FromSeconds(10), "after the shutdown");
+    }
+
+    [Fact]
     public async Task ShutdownEndsWithinItsTimeoutWhenACoreStoppedTakingRequestsAndItsPortIsFull()
     {
         var cores = TwoCores();

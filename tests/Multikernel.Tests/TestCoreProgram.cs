@@ -11,7 +11,7 @@ public static class TestCoreProgram
 {
     public const string StreamSender = "test.stream-sender", StreamReceiver = "test.stream-receiver";
     public const string Where = "test.where", MapPages = "test.map-pages", Change = "test.change", Probe = "test.probe",
-        MmuState = "test.mmu-state", Place = "test.place", Tables = "test.tables", Fail = "test.fail", WriteWord = "test.write-word", ReadWord = "test.read-word";
+        MmuState = "test.mmu-state", Place = "test.place", Tables = "test.tables", Fail = "test.fail", Unanswered = "test.unanswered", WriteWord = "test.write-word", ReadWord = "test.read-word";
     /// <summary>The address space id the tests' domain memory is mapped under.</summary>
     public const ulong Space = 1;
 
@@ -75,6 +75,8 @@ public static class TestCoreProgram
             reply.Complete(new CoreArgs((ulong)t.ChangesApplied, (ulong)t.ChecksPassed, (ulong)t.ChecksFailed, (ulong)m.Agreement.Replica.InvalidationsApplied));
         })
         .AddRequest(Fail, (_, _, _) => throw new InvalidOperationException("asked to fail"))
+        // Never answers (a request still open when the system shuts down).
+        .AddRequest(Unanswered, (_, _, _) => { })
         .AddRequest(WriteWord, (m, a, reply) =>
         {
             unsafe { *(ulong*)a.W0 = a.W1; }
