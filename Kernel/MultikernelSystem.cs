@@ -584,7 +584,8 @@ public sealed class MultikernelSystem : IDisposable
     /// <summary>
     /// Stops every core, joins its thread and frees all channels. A host call still waiting for its answer when the
     /// cores have stopped (e.g. on an agreement whose votes had not all arrived) fails with
-    /// <see cref="OperationCanceledException"/>. Throws if a core does not stop in time, also when a core reads nothing
+    /// <see cref="OperationCanceledException"/>. Throws if a core does not stop in time (the timeout bounds the stop
+    /// messages to all cores together, then the joins of all cores together, so at most twice the timeout), also when a core reads nothing
     /// and its host port is full: the stop message is given up after the timeout and the core told to stop directly,
     /// and a host call waiting for room in that port is refused with <see cref="ObjectDisposedException"/>. A call while another is under
     /// way (a Ctrl-C handler and the program's own end) waits for that one to finish and then returns; a call after
@@ -599,6 +600,9 @@ public sealed class MultikernelSystem : IDisposable
             StopAndFree(timeout ?? TimeSpan.FromSeconds(10));
         }
     }
+
+    /// <summary>What is left of <paramref name="t"/> on <paramref name="clock"/>, never negative.</summary>
+    static TimeSpan Remaining(TimeSpan t, Stopwatch clock) => t > clock.Elapsed ? t - clock.Elapsed : TimeSpan.Zero;
 
     /// <summary>Shutdown's work, run once, under <see cref="_shutdownLock"/>, after the flag is set.</summary>
     void StopAndFree(TimeSpan t)
@@ -615,14 +619,16 @@ public sealed class MultikernelSystem : IDisposable
         }
         var clock = Stopwatch.StartNew();
         for (int i = 0; i < _drivers.Length; i++)
-            if (!TrySendStop(i, t - clock.Elapsed))
+            if (!TrySendStop(i, Remaining(t, clock)))
             {
                 // The core has read nothing for the whole timeout (its port stayed full, or a sender holding its lock
                 // waited on it): stop it directly; the host calls in its port are abandoned below once it has stopped.
                 _drivers[i].RequestStop();
                 _drivers[i].Notifier.Wake();
             }
-        var stopped = _drivers.Select(d => d.Join(t)).ToArray();
+        // One deadline for all the joins: n stuck cores cost t together, not t each.
+        var joining = Stopwatch.StartNew();
+        var stopped = _drivers.Select(d => d.Join(Remaining(t, joining))).ToArray();
         // Every sender into a host port holds its lock and lets go once it sees the flag; taking each lock waits for
         // the last of them, so that no ring is freed under one. A stopped core answers nothing more, so its calls are
         // failed now, also when another core is stuck (a call on a stopped core may wait for the stuck one); a stuck
