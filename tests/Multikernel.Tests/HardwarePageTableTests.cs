@@ -61,11 +61,8 @@ public sealed unsafe class HardwarePageTableTests
     [Fact]
     public void ProtectionChangesNeitherSplitNorMergeVmasAndEachPageMapsItsOwnFrame()
     {
-        int fd = LinuxVm.memfd_create("hardware-page-table-test", LinuxVm.MFD_CLOEXEC);
-        Assert.True(fd >= 0, $"memfd_create: errno {Marshal.GetLastPInvokeError()}");
-        try
+        WithMemoryObject(8, fd =>
         {
-            Assert.Equal(0, LinuxVm.ftruncate(fd, 8 * Page));
             using var table = new HardwarePageTable(fd);
             const long frameOffset = 2 * Page;
             ulong va = MapAtAFreeRange(table, frameOffset);
@@ -113,11 +110,7 @@ public sealed unsafe class HardwarePageTableTests
             Assert.Equal(1 + 2 + Pages + 1 + 1, table.ChecksPassed);
             table.Dispose();
             Assert.Empty(VmasIn(va, Pages * Page));
-        }
-        finally
-        {
-            LinuxVm.close(fd);
-        }
+        });
     }
 
     /// <summary>A change of more pages than a mapping has, whose byte length wraps around 2^64, is refused and changes nothing.</summary>
@@ -127,11 +120,8 @@ public sealed unsafe class HardwarePageTableTests
     [InlineData(MmuOp.Remap)]
     public void AChangeWhosePageCountOverflowsTheAddressRangeIsRefusedAndChangesNothing(MmuOp op)
     {
-        int fd = LinuxVm.memfd_create("hardware-page-table-test", LinuxVm.MFD_CLOEXEC);
-        Assert.True(fd >= 0, $"memfd_create: errno {Marshal.GetLastPInvokeError()}");
-        try
+        WithMemoryObject(8, fd =>
         {
-            Assert.Equal(0, LinuxVm.ftruncate(fd, 8 * Page));
             ulong va;
             using (var table = new HardwarePageTable(fd))
             {
@@ -143,11 +133,7 @@ public sealed unsafe class HardwarePageTableTests
                 for (int p = 0; p < Pages; p++) Assert.True(table.IsWritable(va + (ulong)p * Page), $"page {p} lost its rights");
             }
             Assert.Empty(VmasIn(va, Pages * Page)); // Dispose removed every page it mapped
-        }
-        finally
-        {
-            LinuxVm.close(fd);
-        }
+        });
     }
 
     /// <summary>
@@ -157,11 +143,8 @@ public sealed unsafe class HardwarePageTableTests
     [Fact]
     public void AMapOfFramesBeyondTheEndOfTheMemoryObjectIsRefusedAndMapsNothing()
     {
-        int fd = LinuxVm.memfd_create("hardware-page-table-test", LinuxVm.MFD_CLOEXEC);
-        Assert.True(fd >= 0, $"memfd_create: errno {Marshal.GetLastPInvokeError()}");
-        try
+        WithMemoryObject(2, fd =>
         {
-            Assert.Equal(0, LinuxVm.ftruncate(fd, 2 * Page));
             using var table = new HardwarePageTable(fd);
             ulong va = FreeRange();
             // Frames 1 and 2 of an object of frames 0 and 1: the last page lies beyond its end.
@@ -170,6 +153,18 @@ public sealed unsafe class HardwarePageTableTests
             Assert.Empty(VmasIn(va, 2 * Page));
             Assert.Throws<ArgumentException>(() => table.Map(spaceId: 7, va, -Page, 1, PageRights.ReadWrite));
             Assert.Empty(VmasIn(va, 2 * Page));
+        });
+    }
+
+    /// <summary>Runs <paramref name="body"/> with a memory object (memfd) of <paramref name="pages"/> pages, closed afterwards.</summary>
+    static void WithMemoryObject(int pages, Action<int> body)
+    {
+        int fd = LinuxVm.memfd_create("hardware-page-table-test", LinuxVm.MFD_CLOEXEC);
+        Assert.True(fd >= 0, $"memfd_create: errno {Marshal.GetLastPInvokeError()}");
+        try
+        {
+            Assert.Equal(0, LinuxVm.ftruncate(fd, pages * Page));
+            body(fd);
         }
         finally
         {
