@@ -60,8 +60,12 @@ public sealed unsafe partial class CapabilityDriver
     /// <paramref name="vnode"/> (all its entries). Other cores may cache the translation until a TLB shootdown has
     /// run (<see cref="UnmapObserver"/> is told). Needs Write on the VNode. Allocates nothing.
     /// </summary>
-    public CapError Unmap(CSpace cs, Cptr vnode, int entry)
+    public CapError Unmap(CSpace cs, Cptr vnode, int entry) => Unmap(cs, vnode, entry, out _);
+
+    /// <summary><see cref="Unmap(CSpace, Cptr, int)"/>, also giving how many entries (pages) the cleared mapping held (0 on an error).</summary>
+    public CapError Unmap(CSpace cs, Cptr vnode, int entry, out int entries)
     {
+        entries = 0;
         var e = Find(cs, vnode, out Cte v);
         if (e != CapError.Ok) return e;
         if (!CapTypeRules.IsVNode(v.Cap.Type)) return CapError.WrongType;
@@ -70,6 +74,7 @@ public sealed unsafe partial class CapabilityDriver
         var table = Unsafe.As<VNodeTable>(v.Cap.Object!);
         Cte? m = table.Mapped[entry];
         if (m == null || m.MappedEntry != entry) return CapError.VNodeSlotEmpty;
+        entries = m.MappedEntries;
         ClearMapping(m);
         return CapError.Ok;
     }

@@ -77,13 +77,17 @@ public sealed class Pmap
     }
 
     /// <summary>Removes the mapping at <paramref name="va"/> (all pages of the frame mapped there; the tables stay).</summary>
-    public CapError Unmap(ulong va)
+    public CapError Unmap(ulong va) => Unmap(va, out _);
+
+    /// <summary><see cref="Unmap(ulong)"/>, also giving how many pages the removed mapping covered from <paramref name="va"/> on (0 on an error).</summary>
+    public CapError Unmap(ulong va, out int pages)
     {
+        pages = 0;
         if (va % PageTables.PageSize != 0 || va >= PageTables.UserTop) return CapError.InvalidMapSlot;
         if (_destroyed) return CapError.Revoked;
         var e = TableFor(va, create: false, out var leaf);
         if (e != CapError.Ok) return e;
-        return _tables.Driver.Unmap(_tables.Space, leaf, PageTables.IndexAt(va, 0));
+        return _tables.Driver.Unmap(_tables.Space, leaf, PageTables.IndexAt(va, 0), out pages);
     }
 
     /// <summary>Before the agreement on a root insert: retypes the table for root entry <paramref name="entry"/> (not linked yet) and returns its physical address.</summary>

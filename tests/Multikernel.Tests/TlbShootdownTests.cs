@@ -92,6 +92,43 @@ public sealed class TlbShootdownTests
         Assert.Equal(before, NativeBlock.LiveBytes); // rings, broadcast buffers and physical memory freed when the cores stopped
     }
 
+    /// <summary>
+    /// Unmapping the first page of a two-page frame removes the whole mapping (a frame maps as one), so the shootdown
+    /// must cover both pages: no core may still translate the second page through its TLB once the unmap has completed.
+    /// </summary>
+    [Fact]
+    public void AnUnmapThatRemovesATwoPageFrameShootsDownBothPages()
+    {
+        using var mk = MultikernelSystem.Boot(new MultikernelOptions());
+        using var domain = Wait(Domain.CreateAsync(mk));
+        var space = domain.AddressSpace;
+        const ulong Page = PageTables.PageSize;
+        ulong pa = Wait(mk.CallOnAsync<ulong>(0, (m, done) =>
+        {
+            // Two pages at the top of dispatcher 0's RAM, which its frame allocator hands out last.
+            var memory = domain.Dispatchers[0].Memory!;
+            if (!memory.Slots.TryAlloc(out var frame)) throw new InvalidOperationException("no slot");
+            var r = memory.Driver.Retype(memory.Space, CSpace.BootRam, CapType.Frame, memory.RamBytes - 2 * Page, 2 * Page, 1, frame);
+            if (r != CapError.Ok) throw new InvalidOperationException($"retype failed: {r}");
+            memory.Driver.Identify(memory.Space, frame, out var id);
+            var e = m.Agreement.Coherence.Map(space, domain.CoreSet, Base, frame, CapRights.ReadWrite, new Then(x =>
+            {
+                if (x.Error != CapError.Ok) throw new InvalidOperationException($"map failed: {x.Error}");
+                done(id.Base);
+            }));
+            if (e != CapError.Ok) throw new InvalidOperationException($"map failed: {e}");
+        }));
+        Assert.All(FillAll(mk, space, Base + Page, pa + Page), Assert.True);
+        var outcome = Wait(mk.CallOnAsync<AgreementOutcome>(0, (m, done) =>
+            Assert.Equal(CapError.Ok, m.Agreement.Coherence.Unmap(space, domain.CoreSet, Base, 1, new ToTask(done)))));
+        Assert.True(outcome.Committed);
+        foreach (var (holds, translates, _) in Probe(mk, space, Base + Page))
+        {
+            Assert.False(holds, "a core's TLB still holds the frame's second page after the unmap completed");
+            Assert.False(translates);
+        }
+    }
+
     /// <summary>Runs <paramref name="count"/> shootdowns back to back from one core, each started from the previous one's completion.</summary>
     sealed class Chain(PageTableCoherence engine, RoutingProtocol protocol, CoreSet participants, ulong space, ulong va, int count, Action<int> done) : IAgreementCompletion
     {

@@ -67,20 +67,27 @@ public sealed class PageTableCoherence : ITranslationInvalidator
     /// <summary>
     /// End-to-end unmap in an address space that the cores <paramref name="cores"/> run: removes the mappings of
     /// <paramref name="pages"/> pages from <paramref name="va"/> (VNode Unmap invocations on this core, which owns the
-    /// space's tables), then shoots the range down on those cores. The frames may be reused only once
-    /// <paramref name="done"/> has been told <see cref="IAgreementCompletion.Completed"/>. Returns the first page's
-    /// invocation error (then nothing was changed and nobody is told); later pages that a multi-page mapping already
-    /// covered are skipped.
+    /// space's tables), then shoots down every page it removed on those cores: a frame mapped at one of those pages is
+    /// removed whole, so the shootdown covers its last page too where that lies beyond <paramref name="pages"/>. The
+    /// frames may be reused only once <paramref name="done"/> has been told <see cref="IAgreementCompletion.Completed"/>.
+    /// Returns the first page's invocation error (then nothing was changed and nobody is told); later pages that a
+    /// multi-page mapping already covered are skipped.
     /// </summary>
     public CapError Unmap(Pmap space, CoreSet cores, ulong va, int pages, IAgreementCompletion done,
         RoutingProtocol protocol = RoutingProtocol.NumaAwareMulticast)
     {
         ArgumentNullException.ThrowIfNull(space);
         if (pages < 1) throw new ArgumentOutOfRangeException(nameof(pages), pages, "an unmap covers at least one page");
-        var e = space.Unmap(va);
+        var e = space.Unmap(va, out int removed);
         if (e != CapError.Ok) return e;
-        for (int p = 1; p < pages; p++) space.Unmap(va + (ulong)p * Memory.PageTables.PageSize);
-        Shootdown(protocol, cores, space.Id, va, pages, done);
+        int covered = removed; // pages from va on that the removed mappings spanned
+        for (int p = removed; p < pages; p++)
+            if (space.Unmap(va + (ulong)p * Memory.PageTables.PageSize, out removed) == CapError.Ok)
+            {
+                covered = p + removed;
+                p += removed - 1;
+            }
+        Shootdown(protocol, cores, space.Id, va, Math.Max(pages, covered), done);
         return CapError.Ok;
     }
 
