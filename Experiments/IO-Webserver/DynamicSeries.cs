@@ -5,7 +5,7 @@ namespace IOWebserver;
 
 /// <summary>
 /// The dynamic web part: a fresh TPC-W-like database file (fixed seed) per series, the answer check against it, and
-/// wrk requesting product-detail pages of uniformly random items (a generated Lua script with a fixed seed).
+/// wrk requesting product-detail pages of uniformly random items (a generated Lua script with a fixed seed per wrk thread).
 /// </summary>
 public static class DynamicSeries
 {
@@ -19,7 +19,16 @@ public static class DynamicSeries
         ItemDatabase.Create(db, ItemDatabase.DefaultItems);
         string lua = Path.Combine(dir, "items.lua");
         File.WriteAllText(lua, string.Create(CultureInfo.InvariantCulture, $"""
-            math.randomseed(2009)
+            -- Each wrk thread has its own Lua state: a seed per thread (2009 + its number), so that threads do not all
+            -- request the same sequence of ids.
+            local threads = 0
+            function setup(thread)
+              thread:set("id", threads)
+              threads = threads + 1
+            end
+            function init(args)
+              math.randomseed(2009 + (id or 0))
+            end
             request = function()
               return wrk.format("GET", "{ItemRoute.Prefix}" .. math.random(1, {ItemDatabase.DefaultItems}))
             end
