@@ -34,7 +34,7 @@ public sealed unsafe class SharedRegion : IDisposable
     const int PageSize = 4096;
     const int Align = CacheLine.PaddedSize;
     const int EntryBytes = CacheLine.PaddedSize;
-    /// <summary>Error texts each core keeps (the reply names the slot).</summary>
+    /// <summary>Error texts each core keeps: the last ones written (a reply names its error by number; error n is in slot (n - 1) mod this).</summary>
     internal const int ErrorSlots = 8;
     const int ErrorSlotBytes = 512;
     const int HostArenaFloor = 1 << 20;
@@ -262,33 +262,44 @@ public sealed unsafe class SharedRegion : IDisposable
     internal int PidOf(int core) => (int)Volatile.Read(ref *(long*)(Entry(CheckCore(core)) + EPid));
     internal void SetPid(int core, int pid) => Volatile.Write(ref *(long*)(Entry(CheckCore(core)) + EPid), pid);
 
-    /// <summary>Core side: keeps <paramref name="text"/> in one of the core's error slots; returns the slot's code (1..<see cref="ErrorSlots"/>).</summary>
+    /// <summary>
+    /// Core side: keeps <paramref name="text"/> as the core's next error and returns its number (1, 2, ...: the code a
+    /// reply carries). A slot holds [number, length, text]; the number is cleared while the text is written and set
+    /// after it, so a reader that sees the same number before and after reading has the whole text of that error.
+    /// </summary>
     internal int WriteError(int core, string text)
     {
         long n = Interlocked.Increment(ref *(long*)(Entry(CheckCore(core)) + EErrorCount));
-        int slot = (int)((n - 1) % ErrorSlots);
-        byte* at = ErrorSlot(core, slot);
+        byte* at = ErrorSlot(core, (int)((n - 1) % ErrorSlots));
+        Volatile.Write(ref *(int*)at, 0);
         var bytes = Encoding.UTF8.GetBytes(text);
-        int len = Math.Min(bytes.Length, ErrorSlotBytes - 4);
-        bytes.AsSpan(0, len).CopyTo(new Span<byte>(at + 4, len));
-        Volatile.Write(ref *(int*)at, len);
-        return slot + 1;
+        int len = Math.Min(bytes.Length, ErrorSlotBytes - 8);
+        bytes.AsSpan(0, len).CopyTo(new Span<byte>(at + 8, len));
+        Volatile.Write(ref *(int*)(at + 4), len);
+        Volatile.Write(ref *(int*)at, (int)n);
+        return (int)n;
     }
 
-    /// <summary>The text a core kept under <paramref name="code"/> (from <see cref="WriteError"/>).</summary>
+    /// <summary>
+    /// The text a core kept as error <paramref name="code"/> (from <see cref="WriteError"/>), or a note saying it was
+    /// overwritten: a core keeps its last <see cref="ErrorSlots"/> texts, and an older one is never read as a newer one's.
+    /// </summary>
     internal string ReadError(int core, int code)
     {
-        if (code < 1 || code > ErrorSlots) return $"error code {code}";
-        byte* at = ErrorSlot(core, code - 1);
-        int len = Volatile.Read(ref *(int*)at);
-        return len <= 0 ? $"error code {code} (no text)" : Encoding.UTF8.GetString(at + 4, Math.Min(len, ErrorSlotBytes - 4));
+        if (code < 1) return $"error code {code}";
+        byte* at = ErrorSlot(core, (code - 1) % ErrorSlots);
+        string overwritten = $"error code {code} (its text was overwritten: more than {ErrorSlots} errors of core #{core} were waiting to be read)";
+        if (Volatile.Read(ref *(int*)at) != code) return overwritten;
+        int len = Volatile.Read(ref *(int*)(at + 4));
+        string text = len <= 0 ? $"error code {code} (no text)" : Encoding.UTF8.GetString(at + 8, Math.Min(len, ErrorSlotBytes - 8));
+        return Volatile.Read(ref *(int*)at) == code ? text : overwritten;
     }
 
     /// <summary>The last error text core <paramref name="core"/> kept, or null.</summary>
     internal string? LastError(int core)
     {
         long n = Volatile.Read(ref *(long*)(Entry(CheckCore(core)) + EErrorCount));
-        return n == 0 ? null : ReadError(core, (int)((n - 1) % ErrorSlots) + 1);
+        return n == 0 ? null : ReadError(core, (int)n);
     }
 
     byte* ErrorSlot(int core, int slot) => _base + Read(HErrors) + ((long)core * ErrorSlots + slot) * ErrorSlotBytes;

@@ -132,4 +132,22 @@ public sealed unsafe class SharedRegionTests
         Assert.Throws<InvalidOperationException>(() => region.AllocateBlock(1, 1 << 30));
         Assert.Equal(block.Offset + (512 << 10), region.AllocateBlock(1, 128).Offset);
     }
+
+    /// <summary>
+    /// A core keeps its last <see cref="SharedRegion.ErrorSlots"/> error texts; a reply names its error by number. An
+    /// error whose slot a later one took is reported as overwritten, never with the later error's text.
+    /// </summary>
+    [Fact]
+    public void AnErrorWhoseSlotALaterErrorTookIsReportedAsOverwrittenNotWithTheLaterText()
+    {
+        using var region = SharedRegion.Create(TwoCoreLayout());
+        var codes = Enumerable.Range(1, SharedRegion.ErrorSlots + 1).Select(i => region.WriteError(0, $"error number {i}")).ToArray();
+        string first = region.ReadError(0, codes[0]);
+        Assert.DoesNotContain($"error number {SharedRegion.ErrorSlots + 1}", first);
+        Assert.Contains("overwritten", first);
+        Assert.Equal("error number 2", region.ReadError(0, codes[1]));
+        Assert.Equal($"error number {SharedRegion.ErrorSlots + 1}", region.ReadError(0, codes[^1]));
+        Assert.Equal($"error number {SharedRegion.ErrorSlots + 1}", region.LastError(0));
+        Assert.Null(region.LastError(1));
+    }
 }
