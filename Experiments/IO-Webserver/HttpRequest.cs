@@ -4,6 +4,7 @@ namespace IOWebserver;
 public struct HttpRequest
 {
     public bool IsGet;
+    /// <summary>The request's path and query in the inbox (origin-form; of an absolute-form target its path, empty where it has none: "/").</summary>
     public int TargetStart, TargetLength;
     /// <summary>Keep the connection after the response: HTTP/1.1 unless "Connection: close"; HTTP/1.0 only with "Connection: keep-alive".</summary>
     public bool KeepAlive;

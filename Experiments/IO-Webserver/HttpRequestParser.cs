@@ -8,7 +8,9 @@ namespace IOWebserver;
 /// <para>Line ends (RFC 9112 section 2.2): CRLF, or a bare LF, which a recipient may accept as a line terminator; a
 /// bare CR anywhere in the head is refused, as are whitespace between a field name and its colon (section 5.1) and
 /// obsolete line folding (section 5.2). Empty lines before the request line are skipped (section 2.2). An HTTP/1.1
-/// request without a Host line, and any request with two, is refused (section 3.2).</para>
+/// request without a Host line, and any request with two, is refused (section 3.2). The target is origin-form
+/// ("/path?query") or absolute-form ("http://host/path", section 3.2.2: the request's target is then its path, empty
+/// where the form has none, which the server reads as "/").</para>
 /// </summary>
 public static class HttpRequestParser
 {
@@ -49,9 +51,22 @@ public static class HttpRequestParser
         else if (version.SequenceEqual("HTTP/1.0"u8)) http11 = false;
         else return ParseResult.Malformed;
         request.IsGet = line[..sp1].SequenceEqual("GET"u8);
-        request.TargetStart = start + sp1 + 1;
-        request.TargetLength = sp2 - sp1 - 1;
-        if (request.TargetLength == 0 || line[sp1 + 1] != (byte)'/') return ParseResult.Malformed;
+        var target = line[(sp1 + 1)..sp2];
+        if (target.IsEmpty) return ParseResult.Malformed;
+        int path = 0; // where the origin-form path starts in the target
+        if (target[0] != (byte)'/')
+        {
+            // Absolute-form (RFC 9112 section 3.2.2: a server MUST accept it): http or https, "://", a non-empty
+            // authority, then the path; an empty path is "/" (the target is left empty, which the server reads as "/").
+            int scheme = StartsWithAscii(target, "http://") ? 7 : StartsWithAscii(target, "https://") ? 8 : -1;
+            if (scheme < 0) return ParseResult.Malformed;
+            int end = target[scheme..].IndexOfAny((byte)'/', (byte)'?');
+            int authority = end < 0 ? target.Length - scheme : end;
+            if (authority == 0) return ParseResult.Malformed;
+            path = scheme + authority;
+        }
+        request.TargetStart = start + sp1 + 1 + path;
+        request.TargetLength = target.Length - path;
 
         bool close = false, keepAlive = false, host = false;
         long contentLength = -1;
@@ -93,6 +108,10 @@ public static class HttpRequestParser
         request.Length = (int)Math.Min(total, int.MaxValue);
         return data.Length < total ? ParseResult.Incomplete : ParseResult.Complete;
     }
+
+    /// <summary>Whether <paramref name="s"/> starts with <paramref name="lowerPrefix"/>, ASCII case-insensitively.</summary>
+    static bool StartsWithAscii(ReadOnlySpan<byte> s, string lowerPrefix) =>
+        s.Length >= lowerPrefix.Length && s[..lowerPrefix.Length].NameIs(lowerPrefix);
 
     static ReadOnlySpan<byte> TrimCr(ReadOnlySpan<byte> line) => line.Length > 0 && line[^1] == (byte)'\r' ? line[..^1] : line;
 

@@ -209,7 +209,7 @@ public sealed class HttpServerDispatcher : Dispatcher
             var target = c.Inbox.AsSpan(r.TargetStart, r.TargetLength);
             bool keepAlive = r.KeepAlive;
             if (!r.IsGet) { c.Consume(r.Length); Errors++; Respond(c, HttpResponses.MethodNotAllowed, keepAlive: false); break; }
-            if (target.SequenceEqual("/index.html"u8) || target.SequenceEqual("/"u8))
+            if (target.SequenceEqual("/index.html"u8) || target.SequenceEqual("/"u8) || target.IsEmpty) // empty: an absolute-form target without a path
             {
                 c.Consume(r.Length);
                 StaticResponses++;

@@ -178,7 +178,9 @@ public class IOHttpServerTests
     [InlineData("GET / HTTP/1.1\r\nHost: x\r\nhost: y\r\n\r\n", ParseResult.Malformed)] // two Host lines
     [InlineData("GET / HTTP/1.0\r\n\r\n", ParseResult.Complete)]                   // HTTP/1.0 needs none
     [InlineData("GET / HTTP/2.0\r\n\r\n", ParseResult.Malformed)]
-    [InlineData("GET noslash HTTP/1.1\r\n\r\n", ParseResult.Malformed)]
+    [InlineData("GET noslash HTTP/1.1\r\nHost: x\r\n\r\n", ParseResult.Malformed)]
+    [InlineData("GET ftp://x/a HTTP/1.1\r\nHost: x\r\n\r\n", ParseResult.Malformed)]   // absolute-form of another scheme
+    [InlineData("GET http:///a HTTP/1.1\r\nHost: x\r\n\r\n", ParseResult.Malformed)]   // absolute-form without an authority
     [InlineData("GET / HTTP/1.1\r\nno colon\r\n\r\n", ParseResult.Malformed)]
     [InlineData("GET / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n", ParseResult.Malformed)]
     [InlineData("GET / HTTP/1.1\r\nContent-Length: x1\r\n\r\n", ParseResult.Malformed)]
@@ -200,6 +202,34 @@ public class IOHttpServerTests
         Assert.Equal(raw.Length, r.Length);
         Assert.True(r.IsGet);
         Assert.Equal("/a", Encoding.ASCII.GetString(bytes, r.TargetStart, r.TargetLength));
+    }
+
+    [Fact]
+    public void AnAbsoluteFormRequestIsServedItsPath()
+    {
+        Assert.SkipUnless(TestCores.HasTwo, "needs two cores; this process may use one");
+        using var server = Start();
+        using var c = new HttpClientConnection(server.Port);
+        c.Send("GET http://127.0.0.1/index.html HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\nGET http://127.0.0.1 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\nGET http://127.0.0.1/missing HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+        foreach (int status in new[] { 200, 200, 404 })
+        {
+            var r = c.Read();
+            Assert.Equal(status, r.Status);
+            if (status == 200) Assert.Equal(StaticPage.Body, r.Body);
+        }
+    }
+
+    [Theory]
+    [InlineData("GET http://127.0.0.1/index.html HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", "/index.html")]
+    [InlineData("GET HTTPS://example.test:8080/item?id=7 HTTP/1.1\r\nHost: example.test\r\n\r\n", "/item?id=7")]
+    [InlineData("GET http://example.test HTTP/1.1\r\nHost: example.test\r\n\r\n", "")]
+    [InlineData("GET http://example.test?x=1 HTTP/1.1\r\nHost: example.test\r\n\r\n", "?x=1")]
+    public void ParserTakesTheAbsoluteFormsPathAsTheTarget(string raw, string path)
+    {
+        // RFC 9112 section 3.2.2: a server MUST accept the absolute-form; its target is the path (empty: "/").
+        var bytes = Encoding.ASCII.GetBytes(raw);
+        Assert.Equal(ParseResult.Complete, HttpRequestParser.TryParse(bytes, out var r));
+        Assert.Equal(path, Encoding.ASCII.GetString(bytes, r.TargetStart, r.TargetLength));
     }
 
     [Fact]
