@@ -13,7 +13,8 @@ namespace IOWebserver;
 /// dynamic item pages by asking the database dispatcher (optional) to render into a transmit buffer; and hands each
 /// response to the driver as a Tx descriptor. Responses of a connection leave in request order.
 /// <para>Invariants: only this dispatcher allocates and frees transmit buffers; a buffer is free, out at the
-/// driver (Tx until TxDone) or out at the database (Query until Result). A connection is served only between its
+/// driver (Tx until TxDone) or out at the database (Query until Result), and each one that comes back free (a TxDone,
+/// or the Result for a connection that closed meanwhile) goes first to the connections waiting for one. A connection is served only between its
 /// Open and Closed messages, matched by id. A receive buffer is returned (RxDone) once its bytes are in the
 /// connection's inbox, or dropped; until then it counts against the connection's receive credits at the driver, which
 /// stops reading the connection when they are used up: a client that pipelines faster than the responses can leave
@@ -275,7 +276,9 @@ public sealed class HttpServerDispatcher : Dispatcher
         var c = _connections[TcpNicDriver.Slot(r.Connection)];
         if (c.Id != r.Connection || !c.Open)
         {
+            // The connection closed while its page was rendered: the buffer is free again, for whoever waits for one.
             _txPool.Free(r.Buffer);
+            ServeWaiting();
             return;
         }
         c.AwaitingDatabase = false;
