@@ -45,12 +45,15 @@ public static class UdpEchoSeries
                       $"checks: every reply has the right length, flow, next sequence of its flow and intact payload, nothing lost ({runs.Sum(x => x.Received)} replies timed); " +
                       $"server: {account}; {placement}; {busy.Describe()}; network: {wire.Describe()}";
         var pps = runs.Select(x => x.PacketsPerSecond).ToArray();
+        string sampled = runs.Any(x => x.LatencyNs.Length < x.Received)
+            ? $" (over a uniform sample of at most {UdpLoadGenerator.MaxLatencySamples} replies per run where a run had more)"
+            : " (over every reply)";
         return
         [
             Rows.Of(series, cores, param, "packets_per_s", "packets/s", pps, clean, note),
             Rows.Of(series, cores, param, "mbit_per_s", "Mbit/s", pps.Select(p => p * s.PayloadBytes * 8 / 1e6).ToArray(), clean, "payload bits one way (UDP/IP headers not counted); " + note),
-            Rows.Of(series, cores, param, "p50_latency_us", "us", runs.Select(x => x.Percentile(0.50) / 1000).ToArray(), clean, "median over repetitions of each run's median round trip; " + note),
-            Rows.Of(series, cores, param, "p99_latency_us", "us", runs.Select(x => x.Percentile(0.99) / 1000).ToArray(), clean, "median over repetitions of each run's 99th-percentile round trip; " + note),
+            Rows.Of(series, cores, param, "p50_latency_us", "us", runs.Select(x => x.Percentile(0.50) / 1000).ToArray(), clean, $"median over repetitions of each run's median round trip{sampled}; " + note),
+            Rows.Of(series, cores, param, "p99_latency_us", "us", runs.Select(x => x.Percentile(0.99) / 1000).ToArray(), clean, $"median over repetitions of each run's 99th-percentile round trip{sampled}; " + note),
             .. busy.Rows(series, cores, param, note),
         ];
     }

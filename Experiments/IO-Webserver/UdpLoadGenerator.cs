@@ -48,7 +48,7 @@ public static unsafe class UdpLoadGenerator
         for (int k = 0; k < threads; k++)
         {
             int index = k, core = s.Cores[k];
-            // Flow f belongs to thread f mod threads; the packet bound and the latency samples are shared out the same way.
+            // Flow f belongs to thread f mod threads; the packet bound and the latency sample's size are shared out the same way.
             int[] flows = Enumerable.Range(0, s.Flows).Where(f => f % threads == index).ToArray();
             long maxPackets = s.MaxPackets / threads + (index < s.MaxPackets % threads ? 1 : 0);
             workers[k] = new Thread(() =>
@@ -109,8 +109,7 @@ public static unsafe class UdpLoadGenerator
             patterns[p] = new byte[payload];
             for (int i = UdpLoadSettings.HeaderBytes; i < payload; i++) patterns[p][i] = (byte)(i * 7 + p * 13 + 1);
         }
-        var latency = new double[(int)Math.Min(maxSamples, Math.Max(1, maxPackets))];
-        int samples = 0;
+        var latency = new LatencyReservoir((int)Math.Min(maxSamples, Math.Max(1, maxPackets)), (ulong)(flowIds.Length > 0 ? flowIds[0] + 1 : 1) * 0x9E3779B97F4A7C15UL);
         byte[] tx = new byte[payload], rx = new byte[payload + 1];
         long sent = 0, received = 0, outOfOrder = 0, corrupt = 0;
         try
@@ -161,8 +160,7 @@ public static unsafe class UdpLoadGenerator
                             corrupt++;
                         else if (seq != nextExpect[f]) outOfOrder++;
                         nextExpect[f] = seq + 1;
-                        if (samples < latency.Length)
-                            latency[samples++] = CycleClock.ToNanoseconds(now - BinaryPrimitives.ReadUInt64LittleEndian(rx.AsSpan(16)));
+                        latency.Add(CycleClock.ToNanoseconds(now - BinaryPrimitives.ReadUInt64LittleEndian(rx.AsSpan(16))));
                         if (sending)
                         {
                             owed[f]++;
@@ -199,7 +197,7 @@ public static unsafe class UdpLoadGenerator
                     if (sending && t >= deadline) sending = false;
                 }
             }
-            return new ThreadRun(sent, received, outOfOrder, corrupt, start, lastReply, latency.AsSpan(0, samples).ToArray());
+            return new ThreadRun(sent, received, outOfOrder, corrupt, start, lastReply, latency.ToArray());
         }
         finally
         {

@@ -9,7 +9,11 @@ public sealed class UdpLoadResult
     public long Corrupt { get; init; }
     /// <summary>From the first send to the last reply.</summary>
     public double Seconds { get; init; }
-    /// <summary>Round-trip time of each reply (ns), in arrival order; at most <see cref="UdpLoadGenerator.MaxLatencySamples"/>.</summary>
+    /// <summary>
+    /// Round-trip times (ns): every reply's while the run's replies number at most
+    /// <see cref="UdpLoadGenerator.MaxLatencySamples"/>; beyond that a uniform sample of that many over the whole run
+    /// (each generator thread keeps a <see cref="LatencyReservoir"/> of its share). Not in arrival order.
+    /// </summary>
     public required double[] LatencyNs { get; init; }
     public long Lost => Sent - Received;
     public bool Clean => Lost == 0 && OutOfOrder == 0 && Corrupt == 0 && Received > 0;
