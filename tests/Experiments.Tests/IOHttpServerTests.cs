@@ -35,18 +35,20 @@ public class IOHttpServerTests
     }
 
     [Fact]
-    public void PipelinedRequestsAreAnsweredInOrder()
+    public void PipelinedRequestsAreAnsweredInOrder() => AssertPipelineAnswers(
+        Get + "GET / HTTP/1.1\r\nHost: x\r\n\r\n" + "GET /missing HTTP/1.1\r\nHost: x\r\n\r\n" + Get + "GET /index.html HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc" + Get,
+        200, 200, 404, 200, 200, 200);
+
+    /// <summary>
+    /// Sends <paramref name="requests"/> in one piece on one connection to a new server and reads one response per
+    /// status, in order: 200 carries the static page, 404 the not-found text.
+    /// </summary>
+    static void AssertPipelineAnswers(string requests, params int[] statuses)
     {
         Assert.SkipUnless(TestCores.HasTwo, "needs two cores; this process may use one");
         using var server = Start();
         using var c = new HttpClientConnection(server.Port);
-        c.Send(Get + "GET / HTTP/1.1\r\nHost: x\r\n\r\n" + "GET /missing HTTP/1.1\r\nHost: x\r\n\r\n" + Get + "GET /index.html HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc" + Get);
-        AssertAnswers(c, 200, 200, 404, 200, 200, 200);
-    }
-
-    /// <summary>Reads one response per status, in order: 200 carries the static page, 404 the not-found text.</summary>
-    static void AssertAnswers(HttpClientConnection c, params int[] statuses)
-    {
+        c.Send(requests);
         foreach (int status in statuses)
         {
             var r = c.Read();
@@ -210,14 +212,9 @@ public class IOHttpServerTests
     }
 
     [Fact]
-    public void AnAbsoluteFormRequestIsServedItsPath()
-    {
-        Assert.SkipUnless(TestCores.HasTwo, "needs two cores; this process may use one");
-        using var server = Start();
-        using var c = new HttpClientConnection(server.Port);
-        c.Send("GET http://127.0.0.1/index.html HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\nGET http://127.0.0.1 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\nGET http://127.0.0.1/missing HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
-        AssertAnswers(c, 200, 200, 404);
-    }
+    public void AnAbsoluteFormRequestIsServedItsPath() => AssertPipelineAnswers(
+        "GET http://127.0.0.1/index.html HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\nGET http://127.0.0.1 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\nGET http://127.0.0.1/missing HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+        200, 200, 404);
 
     [Theory]
     [InlineData("GET http://127.0.0.1/index.html HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", "/index.html")]

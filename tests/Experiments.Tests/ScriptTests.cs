@@ -130,10 +130,7 @@ public class ScriptTests
             if [ "$name" = Crashes.Tests ]; then trx Failed "$name"; exit 1; fi
             trx Completed "$name"
             """);
-        var (code, output) = Bash(root, "run-tests.sh", Path.Combine(root, "fake-bin"));
-        Assert.Equal(1, code);
-        Assert.EndsWith("6 passed, 1 failed, 0 skipped", output.TrimEnd());
-        Assert.Contains("Crashes.Tests: the test run failed", output);
+        AssertFailsCountingTheCrash(root, "run-tests.sh", "6 passed, 1 failed, 0 skipped", "Crashes.Tests: the test run failed");
     }
 
     [Fact]
@@ -159,10 +156,20 @@ public class ScriptTests
             echo "Passed!  - Failed:     0, Passed:     3"
             exit 1
             """);
-        var (code, output) = Bash(root, ".ci/run", Path.Combine(root, "fake-bin"));
+        AssertFailsCountingTheCrash(root, ".ci/run", "10 passed, 1 failed, 0 skipped", "kernel tests in Debug: the test run failed");
+    }
+
+    /// <summary>
+    /// Runs <paramref name="script"/> in <paramref name="root"/> with its fake-bin first on PATH and asserts that the
+    /// crashed test run fails it: exit 1, the last line the <paramref name="summary"/> (which counts the crash as one
+    /// failed), and the <paramref name="failure"/> line naming the run.
+    /// </summary>
+    static void AssertFailsCountingTheCrash(string root, string script, string summary, string failure)
+    {
+        var (code, output) = Bash(root, script, Path.Combine(root, "fake-bin"));
         Assert.Equal(1, code);
-        Assert.EndsWith("10 passed, 1 failed, 0 skipped", output.TrimEnd());
-        Assert.Contains("kernel tests in Debug: the test run failed", output);
+        Assert.EndsWith(summary, output.TrimEnd());
+        Assert.Contains(failure, output);
     }
 
     [Fact]

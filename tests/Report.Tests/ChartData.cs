@@ -18,6 +18,14 @@ public sealed record ChartTrace(string Name, string[] X, double[] Y, JsonElement
         Raw.TryGetProperty("error_y", out var e) && e.TryGetProperty(side, out var a)
             ? a.EnumerateArray().Select(v => v.ValueKind == JsonValueKind.Number ? v.GetDouble() : (double?)null).ToArray()
             : null;
+
+    /// <summary>Asserts the trace's error bars point by point, up and down (null: a point without a bar).</summary>
+    public void AssertErrorBars(double?[] up, double?[] down)
+    {
+        Assert.True(ErrorBars("array") is not null, $"the trace {Name} has no error bars at all");
+        Assert.Equal(up, ErrorBars("array"));
+        Assert.Equal(down, ErrorBars("arrayminus"));
+    }
 }
 
 /// <summary>A chart of a report page, read back from its "var data = [...]" and "var layout = {...}".</summary>

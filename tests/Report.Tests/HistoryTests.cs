@@ -148,9 +148,7 @@ public class HistoryTests
         var entries = UrpcHistory.Read(Write(fx.Root, [200, 210], "CiLowCycles,CiHighCycles", i => i == 0 ? "," : "190,215"));
         var panel = Assert.Single(HistoryPanel.Of(entries));
         var trace = Assert.Single(ChartPanel.All(Charts.PanelChart.ToHtml(Charts.HistoryChart.Build(panel, 600)))).Trace("ci-runner");
-        Assert.True(trace.ErrorBars("array") is not null, "the runs have no error bars at all");
-        Assert.Equal([null, 5.0], trace.ErrorBars("array"));
-        Assert.Equal([null, 20.0], trace.ErrorBars("arrayminus"));
+        trace.AssertErrorBars(up: [null, 5.0], down: [null, 20.0]);
     }
 
     [Fact]

@@ -184,9 +184,7 @@ public class ReportDocumentTests
         withCi.CiHigh = 27;
         fx.Write("fig99-new", [noCi, withCi]);
         var trace = Assert.Single(ChartPanel.All(Build(fx))).Trace("A");
-        Assert.True(trace.ErrorBars("array") is not null, "the curve has no error bars at all");
-        Assert.Equal([null, 7.0], trace.ErrorBars("array"));
-        Assert.Equal([null, 4.0], trace.ErrorBars("arrayminus"));
+        trace.AssertErrorBars(up: [null, 7.0], down: [null, 4.0]);
     }
 
     [Fact]

@@ -40,6 +40,15 @@ public class TcpTests : IDisposable
         p.Absorb(h.Flush());
     }
 
+    /// <summary>The owner hears that <paramref name="s"/> has an event (its connection has ended) and closes it: its slot is free.</summary>
+    static void OwnerHearsOfItAndClosesIt(StackHarness h, TcpSocket s)
+    {
+        Assert.True(h.Tcp.TryGetReady(out var ready));
+        Assert.Equal(s, ready);
+        h.Tcp.Close(s);
+        Assert.Equal(0, h.Tcp.ConnectionsInUse);
+    }
+
     public void Dispose()
     {
         foreach (var h in _stacks) h.Dispose();
@@ -397,10 +406,7 @@ public class TcpTests : IDisposable
         Assert.Equal(TcpState.Established, h.Tcp.State(s));
         h.Deliver(p.Segment(p.SndNxt, 0, Rst));
         Assert.True(h.Tcp.WasReset(s));
-        Assert.True(h.Tcp.TryGetReady(out var ready));
-        Assert.Equal(s, ready);
-        h.Tcp.Close(s);
-        Assert.Equal(0, h.Tcp.ConnectionsInUse);
+        OwnerHearsOfItAndClosesIt(h, s);
     }
 
     [Fact]
@@ -456,10 +462,7 @@ public class TcpTests : IDisposable
         Assert.True(p2.GotFin);
         p2.AckAll();
         Assert.Equal(TcpState.Closed, h2.Tcp.State(s2));
-        Assert.True(h2.Tcp.TryGetReady(out var ready));  // the owner hears of it
-        Assert.Equal(s2, ready);
-        h2.Tcp.Close(s2);
-        Assert.Equal(0, h2.Tcp.ConnectionsInUse);
+        OwnerHearsOfItAndClosesIt(h2, s2);
     }
 
     [Fact]
