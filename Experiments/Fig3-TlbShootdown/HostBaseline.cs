@@ -63,13 +63,15 @@ static class HostBaseline
 
     /// <param name="name">The baseline in messages, e.g. "Linux mprotect".</param>
     /// <param name="touched">How the facts name the region the touchers read, e.g. "the" or "a separate".</param>
-    /// <param name="interruptCause">The timed run's calls, as the interrupt facts name them.</param>
-    /// <param name="changingCalls">How many of those calls change a page-table entry (each one the kernel must follow with a shootdown).</param>
+    /// <param name="interruptCause">After the run: the calls it made, as the interrupt facts name them.</param>
+    /// <param name="changingCalls">After the run: how many of the calls it made changed a page-table entry (each one the kernel
+    /// must follow with a shootdown); a run that failed part-way made fewer than it planned, and its interrupts are divided by these.</param>
     /// <param name="measure">The measuring thread's body, given the region: returns the first failed check, or null.</param>
     /// <param name="checkedFacts">After the run: what the body checked, appended to the facts.</param>
     /// <param name="stall">How long no call may complete before the run stops with a <see cref="TimeoutException"/> (default <see cref="ShootdownWorkload.Stall"/>).</param>
-    public static LatencySamples Run(string name, int[] cores, SweepSize size, string touched, string interruptCause, long changingCalls,
-        Func<nint, Repetitions, string?> measure, Func<string> checkedFacts, TimeSpan? stall = null)
+    /// <param name="interrupts">Where the interrupt counts are read (default /proc/interrupts).</param>
+    public static LatencySamples Run(string name, int[] cores, SweepSize size, string touched, Func<string> interruptCause, Func<long> changingCalls,
+        Func<nint, Repetitions, string?> measure, Func<string> checkedFacts, TimeSpan? stall = null, string interrupts = "/proc/interrupts")
     {
         var stallAfter = stall ?? ShootdownWorkload.Stall;
         nint region = LinuxVm.MapAnonymous(RegionPages);
@@ -92,7 +94,7 @@ static class HostBaseline
         try
         {
             touchers = cores.Length > 1 ? PageTouchers.Start(cores[1..], region, RegionPages) : null;
-            irqBefore = TlbShootdownInterrupts.Snapshot();
+            irqBefore = TlbShootdownInterrupts.Snapshot(interrupts);
             measuring.Start();
             regionInUse = true;
             long last = reps.Recorded;
@@ -110,7 +112,7 @@ static class HostBaseline
         }
         finally
         {
-            irqAfter = TlbShootdownInterrupts.Snapshot();
+            irqAfter = TlbShootdownInterrupts.Snapshot(interrupts);
             if (touchers != null) (sweeps, switches) = touchers.Stop();
             if (!regionInUse) LinuxVm.munmap(region, (nuint)RegionPages * (nuint)LinuxVm.PageSize);
         }
@@ -118,13 +120,13 @@ static class HostBaseline
         if (reps.Completed == 0) throw new InvalidOperationException($"{name}: no repetition completed: {failure}");
         string facts = (cores.Length > 1
             ? $"{cores.Length - 1} toucher thread(s) on cores {CoreList.Format(cores[1..])} read {touched} {RegionPages}-page region {string.Join('/', sweeps)} times, descheduled {string.Join('/', switches)} time(s)"
-              + "; " + TlbShootdownInterrupts.Describe(irqBefore, irqAfter, cores[1..], interruptCause)
+              + "; " + TlbShootdownInterrupts.Describe(irqBefore, irqAfter, cores[1..], interruptCause())
             : "no other core runs this process: the kernel flushes only the local TLB") +
             "; " + checkedFacts();
         return new LatencySamples
         {
             Cycles = reps.Samples, Disturbed = reps.Disturbed, Failure = failure, Facts = facts,
-            ShootdownInterruptsPerCall = cores.Length > 1 ? TlbShootdownInterrupts.PerCall(irqBefore, irqAfter, cores[1..], changingCalls) : null,
+            ShootdownInterruptsPerCall = cores.Length > 1 ? TlbShootdownInterrupts.PerCall(irqBefore, irqAfter, cores[1..], changingCalls()) : null,
         };
     }
 }

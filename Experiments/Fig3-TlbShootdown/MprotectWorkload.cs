@@ -16,9 +16,9 @@ public static unsafe class MprotectWorkload
 
     public static LatencySamples Run(int[] cores, SweepSize size)
     {
-        long probes = 0;
-        return HostBaseline.Run("Linux mprotect", cores, size, "the", $"{size.TotalOps} mprotect(PROT_READ) and {size.TotalOps} restoring calls",
-            2L * size.TotalOps, (region, reps) =>
+        long probes = 0, protects = 0, restores = 0;
+        return HostBaseline.Run("Linux mprotect", cores, size, "the", () => $"{protects} mprotect(PROT_READ) and {restores} restoring calls",
+            () => protects + restores, (region, reps) =>
             {
                 nuint page = (nuint)LinuxVm.PageSize;
                 *(long*)region = Marker;
@@ -32,9 +32,11 @@ public static unsafe class MprotectWorkload
                         int rc = LinuxVm.mprotect(region, page, LinuxVm.PROT_READ);
                         ulong t1 = CycleClock.Now();
                         if (rc != 0) return $"mprotect(PROT_READ) failed: errno {Marshal.GetLastPInvokeError()}";
+                        protects++;
                         reps.Record(i, t1 - t0);
                         if (probe.IsWritable(region)) return "after mprotect(PROT_READ) the page was still writable";
                         if (LinuxVm.mprotect(region, page, LinuxVm.PROT_READ | LinuxVm.PROT_WRITE) != 0) return $"restoring read-write failed: errno {Marshal.GetLastPInvokeError()}";
+                        restores++;
                         if (!probe.IsWritable(region)) return "after restoring PROT_READ|PROT_WRITE the page was not writable";
                         if (*(long*)region != Marker) return "the page's content changed";
                         probes += 2;

@@ -20,9 +20,9 @@ public static unsafe class MunmapWorkload
 
     public static LatencySamples Run(int[] cores, SweepSize size)
     {
-        long checkedOps = 0, taken = 0;
-        return HostBaseline.Run("Linux munmap", cores, size, "a separate", $"{size.TotalOps} munmap calls",
-            size.TotalOps, (_, reps) =>
+        long checkedOps = 0, taken = 0, unmaps = 0;
+        return HostBaseline.Run("Linux munmap", cores, size, "a separate", () => $"{unmaps} munmap calls",
+            () => unmaps, (_, reps) =>
             {
                 nuint page = (nuint)LinuxVm.PageSize;
                 string? failure = null;
@@ -39,6 +39,7 @@ public static unsafe class MunmapWorkload
                         int rc = LinuxVm.munmap(target, page);
                         ulong t1 = CycleClock.Now();
                         if (rc != 0) { failure = $"munmap failed: errno {Marshal.GetLastPInvokeError()}"; break; }
+                        unmaps++;
                         reps.Record(i, t1 - t0);
                         nint again = LinuxVm.mmap(target, page, LinuxVm.PROT_READ | LinuxVm.PROT_WRITE, LinuxVm.MAP_PRIVATE | LinuxVm.MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
                         if (again == target)

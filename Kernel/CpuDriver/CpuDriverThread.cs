@@ -81,7 +81,10 @@ public sealed class CpuDriverThread : IDisposable
         _sliceCycles = (ulong)CycleClock.FromNanoseconds(slice.TotalNanoseconds);
     }
 
-    /// <summary>Adds a dispatcher to this core; its <see cref="Dispatcher.OnStart"/> upcall runs at the top of the next round.</summary>
+    /// <summary>
+    /// Adds a dispatcher to this core; its <see cref="Dispatcher.OnStart"/> upcall runs at the top of the next round, or,
+    /// when a start upcall adopts it, in the same start phase: always before its first message or run upcall.
+    /// </summary>
     public DispatcherId Adopt(Dispatcher d)
     {
         if (_thread != null && !IsCurrentThread)
@@ -173,7 +176,12 @@ public sealed class CpuDriverThread : IDisposable
                 if (RunRound() || _state.Runnable) { idle.Reset(); continue; }
                 WaitPolicy.Idle(ref idle, ref probe, Notifier, EarliestWakeAt());
             }
-            foreach (var d in _dispatchers) { _state.Current = d.TableIndex; d.OnStop(); }
+            foreach (var d in _dispatchers)
+            {
+                if (d.TableIndex < 0) continue; // retired by an earlier stop upcall
+                _state.Current = d.TableIndex;
+                d.OnStop();
+            }
             _state.Current = -1;
         }
         catch (Exception e)
@@ -192,11 +200,15 @@ public sealed class CpuDriverThread : IDisposable
     bool RunRound()
     {
         bool progress = false;
-        if (_starting.Count > 0)
+        // Start upcalls until none is due: one that adopts a dispatcher has it started here, before this round's run
+        // upcalls (the table below holds it); one that retires a dispatcher not yet started takes it off the list.
+        while (_starting.Count > 0)
         {
-            var starting = _starting.ToArray();
-            _starting.Clear();
-            foreach (var d in starting) { _state.Current = d.TableIndex; d.Blocked = false; d.OnStart(); }
+            var d = _starting[0];
+            _starting.RemoveAt(0);
+            _state.Current = d.TableIndex;
+            d.Blocked = false;
+            d.OnStart();
             progress = true;
         }
         var ds = _dispatchers;
@@ -205,11 +217,15 @@ public sealed class CpuDriverThread : IDisposable
         for (int i = 0; i < ds.Length; i++)
         {
             var d = ds[i];
-            if (d.Blocked && !visitBlocked) continue;
+            // The round walks the table as it was when the round began: a dispatcher retired since (TableIndex -1) by an
+            // earlier upcall of this round, or by its own message upcall, gets no further upcall.
+            if (d.TableIndex < 0 || (d.Blocked && !visitBlocked)) continue;
             _state.Current = d.TableIndex;
             bool handled = d.Waitset.Poll() > 0;
-            if (d.Run()) handled = true;
             if (handled) progress = true;
+            if (d.TableIndex < 0) continue;
+            if (d.Run()) handled = progress = true;
+            if (d.TableIndex < 0) continue;
             bool blocked = !handled && !d.HasLocalWork;
             if (d.Blocked != blocked) d.Blocked = blocked; // written only when it changes: a running dispatcher's object line stays clean
             runnable |= !blocked;

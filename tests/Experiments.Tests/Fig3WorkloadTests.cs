@@ -81,7 +81,7 @@ public unsafe class Fig3WorkloadTests
         try
         {
             // A call that never returns, inside the region: the run must stop on its own, and the thread must still find the region mapped.
-            var e = Assert.Throws<TimeoutException>(() => HostBaseline.Run("Linux test", TestCores.First(1), Small, "the", "calls", 1, (region, _) =>
+            var e = Assert.Throws<TimeoutException>(() => HostBaseline.Run("Linux test", TestCores.First(1), Small, "the", () => "calls", () => 1, (region, _) =>
             {
                 long sum = 0;
                 while (!release.IsSet)
@@ -99,6 +99,31 @@ public unsafe class Fig3WorkloadTests
         }
         finally { release.Set(); }
         Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref ended), TimeSpan.FromSeconds(10)), "the measuring thread did not end once released");
+    }
+
+    [Fact]
+    public void ABaselineRunThatFailsPartWayDividesItsInterruptsByTheCallsItMade()
+    {
+        if (!TestCores.HasTwo) Assert.Skip("needs two cores: the interrupt count is taken on the other cores");
+        int[] cores = TestCores.First(2);
+        string header = string.Concat(cores.Select(c => $"   CPU{c}"));
+        string interrupts = Path.Combine(TestCores.TempDir(), "interrupts");
+        File.WriteAllText(interrupts, $"{header}\nTLB: {string.Join(' ', cores.Select(_ => 0))}   TLB shootdowns\n");
+        long made = 0;
+        // One repetition of calls, each answered by one shootdown interrupt on the other core, then a failed check: the
+        // other repetitions' calls are never made.
+        var m = HostBaseline.Run("Linux test", cores, Small, "the", () => $"{made} calls", () => made, (_, reps) =>
+        {
+            reps.Begin();
+            for (int i = 0; i < Small.OpsPerRepetition; i++) { made++; reps.Record(i, 100); }
+            reps.End();
+            File.WriteAllText(interrupts, $"{header}\nTLB: 0 {made}   TLB shootdowns\n");
+            return "a check failed in the second repetition";
+        }, () => "", interrupts: interrupts);
+        Assert.Equal("a check failed in the second repetition", m.Failure);
+        Assert.Single(m.Cycles);
+        Assert.Equal(1.0, m.ShootdownInterruptsPerCall); // one interrupt per call made, not per call planned
+        Assert.Contains($"during the point's {Small.OpsPerRepetition} calls", m.Facts);
     }
 
     [Fact]

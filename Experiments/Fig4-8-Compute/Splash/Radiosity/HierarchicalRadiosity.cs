@@ -230,7 +230,14 @@ public sealed partial class HierarchicalRadiosity : TeamProgram
 
     TeamLock VertexLock(int vertex) => _shared[vertex % SharedLocks];
 
-    bool IsLeaf(int element) => _elements[element].Center == 0;
+    /// <summary>
+    /// True while the element has no children. Read without the element's lock by a ray task (process_rays3) while
+    /// another worker may be subdividing the element as an interaction's source: the acquire read pairs with the release
+    /// write of Center in <see cref="SubdivideElement"/>, so a reader that sees a child sees Top, Left and Right too. On
+    /// x86-64 (TSO) a plain read orders the same way, as the original C relies on; a weakly ordered CPU (ARM64, where
+    /// this program also runs, on Stopwatch time) needs the acquire.
+    /// </summary>
+    bool IsLeaf(int element) => Volatile.Read(ref _elements[element].Center) == 0;
 
     /// <summary>
     /// The interactions of every patch's root element after a run (receiver patch, its area, source patch, form factor,
