@@ -82,14 +82,18 @@ public static class HardwareShootdownWorkload
             $"{expected} operations ({changes} page-table changes by shootdown: each shootdown's and unmap's PROT_NONE and its restore)", "the participating cores")
             + PerChange(before, after, cores, changes);
 
+        string seriesNames = string.Join(", ", series.Select(x => x.Name + (x.Kind is SeriesKind.OnePhase or SeriesKind.TwoPhase ? $"/{TlbSweep.Name(x.Protocol)}" : "")));
         return new HardwarePoint(series.Select((s, i) => new LatencySamples
         {
             Cycles = samples[i],
             Disturbed = disturbed[i],
             Failure = failure,
-            Facts = $"{expected} operations in this boot of {k} core process(es) ({string.Join(", ", series.Select(x => x.Name + (x.Kind is SeriesKind.OnePhase or SeriesKind.TwoPhase ? $"/{TlbSweep.Name(x.Protocol)}" : "")))}, interleaved by repetition), each completed once, no 2PC aborted; " +
+            // A failed run claims none of the passing run's checks, nor an interrupt rate over calls it may not have made.
+            Facts = (failure == null
+                ? $"{expected} operations in this boot of {k} core process(es) ({seriesNames}, interleaved by repetition), each completed once, no 2PC aborted; " +
                     $"every other core applied {(k > 1 ? states[1].Changes : 0)} changes to its own page table, each a 1PC apply step, and its checks after each ack passed (inaccessible after PROT_NONE, writable after the restore, probed through a pipe: EFAULT, no fault); " +
-                    $"core {cores[0]}'s own checks of the unmap series passed ({states[0].Passed}); nothing in flight, prepared or locked afterwards; every core's replica of the system tables equal at the end; {irq}; " +
+                    $"core {cores[0]}'s own checks of the unmap series passed ({states[0].Passed}); nothing in flight, prepared or locked afterwards; every core's replica of the system tables equal at the end; {irq}; "
+                : $"{expected} operations planned in this boot of {k} core process(es) ({seriesNames}, interleaved by repetition); no check is claimed: the run failed (above); ") +
                     $"route from core {cores[0]}: {ShootdownWorkload.Describe(Routing.Build(s.Protocol, mk.Topology, cores, s.Kind == SeriesKind.Shootdown ? CoreSet.FirstN(k).Without(0) : CoreSet.FirstN(k), 0, grouping), cores)}",
         }).ToArray(), mk.StartupTime.TotalMilliseconds);
     }

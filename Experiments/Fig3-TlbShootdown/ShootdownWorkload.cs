@@ -95,14 +95,18 @@ public static class ShootdownWorkload
         }
         var cpus = mk.Cores;
         string placed = k > 1 ? $"the domain is placed on cores {participants} in every replica; " : "";
+        string seriesNames = string.Join(", ", series.Select(x => x.Name + (x.Kind is SeriesKind.OnePhase or SeriesKind.TwoPhase ? $"/{TlbSweep.Name(x.Protocol)}" : "")));
         return series.Select((s, i) => new LatencySamples
         {
             Cycles = report.Cycles[i],
             Disturbed = report.Disturbed[i],
             Failure = failure,
-            Facts = $"{ops} operations in this boot ({string.Join(", ", series.Select(x => x.Name + (x.Kind is SeriesKind.OnePhase or SeriesKind.TwoPhase ? $"/{TlbSweep.Name(x.Protocol)}" : "")))}, interleaved by repetition), each completed once, no 2PC aborted; " +
+            // A failed run claims none of the passing run's checks.
+            Facts = (failure == null
+                ? $"{ops} operations in this boot ({seriesNames}, interleaved by repetition), each completed once, no 2PC aborted; " +
                     $"every core applied {invalidations} invalidations (shootdowns and unmaps); nothing in flight, prepared or locked afterwards; every TLB dropped the {used.Length} entr{(used.Length == 1 ? "y" : "ies")} it cached; " +
-                    $"{placed}every core's replica of the system tables equal at the end; page tables: {tablesBefore} tables before and after; " +
+                    $"{placed}every core's replica of the system tables equal at the end; page tables: {tablesBefore} tables before and after; "
+                : $"{ops} operations planned in this boot ({seriesNames}, interleaved by repetition); no check is claimed: the run failed (above); ") +
                     $"route from core {cores[0]}: {Describe(Routing.Build(s.Protocol, mk.Topology, cpus, participants, 0, grouping), cores)}",
         }).ToArray();
     }
