@@ -164,6 +164,35 @@ public class HistoryAndNativeTests : IDisposable
         Assert.EndsWith("urpc_pingpong-align32", NativeReference.AlignedBeside("Benchmarks/native/urpc_pingpong", 32));
     }
 
+    /// <summary>
+    /// The reference is rebuilt when any file it is made from is newer than the binary, build.sh included: its flags
+    /// (-O3, -march, -falign-loops and the labels compiled in) are part of what the binary is. A stand-in build.sh
+    /// writes what it was asked to build, so the test sees whether it ran.
+    /// </summary>
+    [Theory]
+    [InlineData("urpc_pingpong.c")]
+    [InlineData("urpc_ring.h")]
+    [InlineData("build.sh")]
+    public void Native_reference_is_rebuilt_when_any_file_it_is_made_from_is_newer(string changed)
+    {
+        Assert.SkipWhen(OperatingSystem.IsWindows(), "a bash script stands in for build.sh");
+        string native = Path.Combine(_files.Dir, "native-" + changed);
+        Directory.CreateDirectory(native);
+        string binary = Path.Combine(native, "urpc_pingpong");
+        var built = new DateTime(2026, 1, 1, 12, 0, 0, DateTimeKind.Utc);
+        File.WriteAllText(Path.Combine(native, "build.sh"), "printf 'rebuilt %s' \"$1\" > \"$2\"\n");
+        File.WriteAllText(Path.Combine(native, "urpc_pingpong.c"), "");
+        File.WriteAllText(Path.Combine(native, "urpc_ring.h"), "");
+        foreach (var f in new[] { "urpc_pingpong.c", "urpc_ring.h", "build.sh" }) File.SetLastWriteTimeUtc(Path.Combine(native, f), built.AddMinutes(-1));
+        File.WriteAllText(binary, "old build");
+        File.SetLastWriteTimeUtc(binary, built);
+        NativeReference.EnsureBuilt(binary, TextWriter.Null);
+        Assert.Equal("old build", File.ReadAllText(binary)); // newer than everything it is made from: kept
+        File.SetLastWriteTimeUtc(Path.Combine(native, changed), built.AddMinutes(1));
+        NativeReference.EnsureBuilt(binary, TextWriter.Null);
+        Assert.Equal("rebuilt urpc_pingpong", File.ReadAllText(binary));
+    }
+
     [Fact]
     public void Native_output_without_a_key_is_an_error_naming_it()
     {
