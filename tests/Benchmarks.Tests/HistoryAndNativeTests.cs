@@ -266,6 +266,18 @@ public class HistoryAndNativeTests : IDisposable
         else Assert.True(cycles > 0, $"round trip {cycles}");
     }
 
+    /// <summary>
+    /// The mixed pairings' figure is the suite's median of each pairing's batch means (SampleSummary: the mean of the two
+    /// middle values of an even-sized sample), as every other median the program prints; two rounds of an even number
+    /// of batches give an even-sized sample.
+    /// </summary>
+    [Fact]
+    public void Mixed_pairings_take_the_suites_median_of_their_batch_means()
+    {
+        var r = MixedPingPong.Summarise([[4, 1, 3, 2], [10, 30, 20], [7, 5], [9]]);
+        Assert.Equal(new MixedResult(2.5, 20, 6, 9), r);
+    }
+
     /// <summary>Each urpc-vs-native results row counts the values its statistic was taken over, across all rounds.</summary>
     [Fact]
     public void Samples_count_the_values_behind_each_row()
