@@ -41,9 +41,11 @@ public static class NativeReference
         if (code != 0) throw new InvalidOperationException($"{script} failed (exit {code}):\n{output}");
     }
 
+    /// <summary>Runs the reference at <paramref name="binary"/>, a path (a bare name is the file in the working directory,
+    /// not a program on PATH: the child starts under setpriv, whose exec would search PATH for it).</summary>
     public static PingPongResult Run(string binary, BenchmarkCores cores, int samples)
     {
-        var (code, output) = Exec(binary, [], "-a", cores.Local.ToString(CultureInfo.InvariantCulture), "-b", cores.Remote.ToString(CultureInfo.InvariantCulture),
+        var (code, output) = Exec(Path.GetFullPath(binary), [], "-a", cores.Local.ToString(CultureInfo.InvariantCulture), "-b", cores.Remote.ToString(CultureInfo.InvariantCulture),
             "-n", samples.ToString(CultureInfo.InvariantCulture), "-w", Math.Max(1000, samples / 10).ToString(CultureInfo.InvariantCulture));
         if (code != 0) throw new InvalidOperationException($"{binary} failed (exit {code}):\n{output}");
         return Parse(output, binary);

@@ -193,6 +193,26 @@ public class HistoryAndNativeTests : IDisposable
         Assert.Equal("rebuilt urpc_pingpong", File.ReadAllText(binary));
     }
 
+    /// <summary>
+    /// --native takes a path: a bare file name is that file in the working directory, not a program to look up on PATH
+    /// (the reference starts under setpriv, whose exec looks a bare name up on PATH). A script stands in for it.
+    /// </summary>
+    [Fact]
+    public void Native_reference_given_by_a_bare_file_name_runs_the_file_in_the_working_directory()
+    {
+        Assert.SkipWhen(OperatingSystem.IsWindows(), "a POSIX shell script stands in for the reference");
+        string name = $"fake_pingpong_{Guid.NewGuid():N}";
+        File.WriteAllText(name, "#!/bin/sh\nprintf 'march test\\ncompiler gcc test\\nrtt_median_cycles 234\\nrtt_p10_cycles 182\\nrtt_p90_cycles 312\\n" +
+                                "rtt_batch_median_cycles 240.5\\noneway_median_cycles 118\\nthroughput_msgs_per_kcycle 45.011\\n'\n");
+        try
+        {
+            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(name, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            var r = NativeReference.Run(name, new BenchmarkCores(0, 1), 1000);
+            Assert.Equal(240.5, r.RttBatchMedian);
+        }
+        finally { File.Delete(name); }
+    }
+
     [Fact]
     public void Native_output_without_a_key_is_an_error_naming_it()
     {
