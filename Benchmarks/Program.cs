@@ -225,7 +225,7 @@ public static class Program
         samples.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 1000 or > 50_000_000) r.AddError("--samples must be from 1000 to 50000000"); });
         var rounds = new Option<int>("--rounds") { Description = "Rounds per implementation, alternating native and C#", DefaultValueFactory = _ => 3 };
         rounds.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 1 or > 100) r.AddError("--rounds must be from 1 to 100"); });
-        var native = new Option<string?>("--native") { Description = "Path of the built native reference (default Benchmarks/native/urpc_pingpong, built with build.sh when missing)" };
+        var native = new Option<string?>("--native") { Description = "Path of the built native reference (default Benchmarks/native/urpc_pingpong, built with build.sh when missing or older than its source, urpc_ring.h or build.sh)" };
         var outDir = new Option<string?>("--out") { Description = "Also write results.csv and meta.json into this folder" };
         var check = new Option<bool>("--check") { Description = "Exit 1 when the C# round trip is more than 20% slower than native" };
         var mixed = new Option<bool>("--mixed")

@@ -35,13 +35,17 @@ public static unsafe class MixedPingPong
                 for (int r = 0; r < rounds; r++)
                     for (int p = 0; p < 4; p++)
                         samples[p].AddRange(Pairing(rings, cores.Remote, pingerInC: p is 1 or 3, echoInC: p is 2 or 3, batches, roundTrips, echoes));
-                double Median(List<double> v) { v.Sort(); return v[v.Count / 2]; }
-                return new MixedResult(Median(samples[0]), Median(samples[1]), Median(samples[2]), Median(samples[3]));
+                return Summarise(samples);
             }
             finally { CoreAffinity.UnpinCurrentThread(); }
         }
         finally { NativeLibrary.Free(lib); }
     }
+
+    /// <summary>Each pairing's median batch mean (the suite's median, <see cref="SampleSummary.MedianOf"/>), from its
+    /// batch means in pairing order (C#/C#, C/C#, C#/C, C/C).</summary>
+    internal static MixedResult Summarise(IReadOnlyList<List<double>> samples) =>
+        new(SampleSummary.MedianOf(samples[0]), SampleSummary.MedianOf(samples[1]), SampleSummary.MedianOf(samples[2]), SampleSummary.MedianOf(samples[3]));
 
     static double[] Pairing(PeerRings rings, int remote, bool pingerInC, bool echoInC, int batches,
         delegate* unmanaged<byte*, byte*, long, byte, long, ulong> roundTrips, delegate* unmanaged<byte*, byte*, long, long, void> echoes)

@@ -25,15 +25,15 @@ public static class NativeReference
 
     /// <summary>
     /// Builds <paramref name="binary"/> from <paramref name="program"/>.c beside it (urpc_pingpong, urpc_loops) when it is
-    /// missing or older than its source or the ring header; throws <see cref="InvalidOperationException"/> with the
-    /// build output on failure.
+    /// missing or older than its source, the ring header or build.sh (whose flags are part of what the binary is);
+    /// throws <see cref="InvalidOperationException"/> with the build output on failure.
     /// </summary>
     public static void EnsureBuilt(string binary, TextWriter log, string program = "urpc_pingpong", int? alignLoops = null)
     {
         string dir = Path.GetDirectoryName(Path.GetFullPath(binary))!;
         string source = Path.Combine(dir, program + ".c"), header = Path.Combine(dir, "urpc_ring.h"), script = Path.Combine(dir, "build.sh");
-        DateTime newestSource = new[] { source, header }.Where(File.Exists).Select(File.GetLastWriteTimeUtc).DefaultIfEmpty(DateTime.MinValue).Max();
-        if (File.Exists(binary) && File.GetLastWriteTimeUtc(binary) >= newestSource) return;
+        DateTime newestInput = new[] { source, header, script }.Where(File.Exists).Select(File.GetLastWriteTimeUtc).DefaultIfEmpty(DateTime.MinValue).Max();
+        if (File.Exists(binary) && File.GetLastWriteTimeUtc(binary) >= newestInput) return;
         if (!File.Exists(script))
             throw new InvalidOperationException($"{binary} does not exist and there is no {script} to build it; pass --native PATH to a built urpc_pingpong (with liburpc_loops.so beside it for --mixed)");
         log.WriteLine($"building the native reference: {(alignLoops is { } a ? $"ALIGN_LOOPS={a} " : "")}{script} {program} {binary}");
@@ -41,9 +41,11 @@ public static class NativeReference
         if (code != 0) throw new InvalidOperationException($"{script} failed (exit {code}):\n{output}");
     }
 
+    /// <summary>Runs the reference at <paramref name="binary"/>, a path (a bare name is the file in the working directory,
+    /// not a program on PATH: the child starts under setpriv, whose exec would search PATH for it).</summary>
     public static PingPongResult Run(string binary, BenchmarkCores cores, int samples)
     {
-        var (code, output) = Exec(binary, [], "-a", cores.Local.ToString(CultureInfo.InvariantCulture), "-b", cores.Remote.ToString(CultureInfo.InvariantCulture),
+        var (code, output) = Exec(Path.GetFullPath(binary), [], "-a", cores.Local.ToString(CultureInfo.InvariantCulture), "-b", cores.Remote.ToString(CultureInfo.InvariantCulture),
             "-n", samples.ToString(CultureInfo.InvariantCulture), "-w", Math.Max(1000, samples / 10).ToString(CultureInfo.InvariantCulture));
         if (code != 0) throw new InvalidOperationException($"{binary} failed (exit {code}):\n{output}");
         return Parse(output, binary);

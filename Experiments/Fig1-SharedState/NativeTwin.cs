@@ -44,7 +44,9 @@ public sealed class NativeTwin
     public static NativeTwin? Locate(string? explicitPath, TextWriter log, out string why)
     {
         why = "";
-        string? binary = explicitPath ?? DefaultBinary(log, out why);
+        // A path as --native's check reads it (a bare name is a file in the working directory): the twin starts under
+        // setpriv, whose exec would look a bare name up on PATH instead.
+        string? binary = explicitPath != null ? Path.GetFullPath(explicitPath) : DefaultBinary(log, out why);
         if (binary == null) return null;
         if (!File.Exists(binary))
         {

@@ -23,7 +23,8 @@ public sealed class RowFactory(string experiment)
     /// verified only if both rows are. With one block (<see cref="TwinBlocks"/>) it is <paramref name="csharp"/>'s median
     /// over <paramref name="c"/>'s (the C twin's row of the same point), its interval bounded by the two medians' 95% CIs
     /// (C# low / C high, C# high / C low). With several, it is the median of <paramref name="blockRatios"/> (each block's
-    /// C# median over its C median, the C run just before the C# run) with that median's 95% CI.
+    /// C# median over its C median, the C run just before the C# run) with that median's 95% CI; fewer than
+    /// <see cref="SampleSummary.MinCountForCi"/> blocks (3 to 5) have none (NaN), and the note says so.
     /// </summary>
     public ResultRow Ratio(string series, int cores, string param, ResultRow csharp, ResultRow c, IReadOnlyList<double> blockRatios)
     {
@@ -40,8 +41,11 @@ public sealed class RowFactory(string experiment)
         else
         {
             s = SampleSummary.Of(blockRatios.ToArray());
+            string ci = blockRatios.Count < SampleSummary.MinCountForCi
+                ? $"no 95% CI ({blockRatios.Count} blocks, {SampleSummary.MinCountForCi} needed)"
+                : "with its 95% CI";
             how = string.Create(CultureInfo.InvariantCulture,
-                $"C and C# interleaved in {blockRatios.Count} blocks of repetitions (each block: C, then C#); the median over the blocks of the block's C# median / C median (blocks {blockRatios.Min():0.###} to {blockRatios.Max():0.###}), with its 95% CI");
+                $"C and C# interleaved in {blockRatios.Count} blocks of repetitions (each block: C, then C#); the median over the blocks of the block's C# median / C median (blocks {blockRatios.Min():0.###} to {blockRatios.Max():0.###}), {ci}");
         }
         return new()
         {

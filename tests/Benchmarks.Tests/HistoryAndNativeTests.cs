@@ -164,6 +164,55 @@ public class HistoryAndNativeTests : IDisposable
         Assert.EndsWith("urpc_pingpong-align32", NativeReference.AlignedBeside("Benchmarks/native/urpc_pingpong", 32));
     }
 
+    /// <summary>
+    /// The reference is rebuilt when any file it is made from is newer than the binary, build.sh included: its flags
+    /// (-O3, -march, -falign-loops and the labels compiled in) are part of what the binary is. A stand-in build.sh
+    /// writes what it was asked to build, so the test sees whether it ran.
+    /// </summary>
+    [Theory]
+    [InlineData("urpc_pingpong.c")]
+    [InlineData("urpc_ring.h")]
+    [InlineData("build.sh")]
+    public void Native_reference_is_rebuilt_when_any_file_it_is_made_from_is_newer(string changed)
+    {
+        Assert.SkipWhen(OperatingSystem.IsWindows(), "a bash script stands in for build.sh");
+        string native = Path.Combine(_files.Dir, "native-" + changed);
+        Directory.CreateDirectory(native);
+        string binary = Path.Combine(native, "urpc_pingpong");
+        var built = new DateTime(2026, 1, 1, 12, 0, 0, DateTimeKind.Utc);
+        File.WriteAllText(Path.Combine(native, "build.sh"), "printf 'rebuilt %s' \"$1\" > \"$2\"\n");
+        File.WriteAllText(Path.Combine(native, "urpc_pingpong.c"), "");
+        File.WriteAllText(Path.Combine(native, "urpc_ring.h"), "");
+        foreach (var f in new[] { "urpc_pingpong.c", "urpc_ring.h", "build.sh" }) File.SetLastWriteTimeUtc(Path.Combine(native, f), built.AddMinutes(-1));
+        File.WriteAllText(binary, "old build");
+        File.SetLastWriteTimeUtc(binary, built);
+        NativeReference.EnsureBuilt(binary, TextWriter.Null);
+        Assert.Equal("old build", File.ReadAllText(binary)); // newer than everything it is made from: kept
+        File.SetLastWriteTimeUtc(Path.Combine(native, changed), built.AddMinutes(1));
+        NativeReference.EnsureBuilt(binary, TextWriter.Null);
+        Assert.Equal("rebuilt urpc_pingpong", File.ReadAllText(binary));
+    }
+
+    /// <summary>
+    /// --native takes a path: a bare file name is that file in the working directory, not a program to look up on PATH
+    /// (the reference starts under setpriv, whose exec looks a bare name up on PATH). A script stands in for it.
+    /// </summary>
+    [Fact]
+    public void Native_reference_given_by_a_bare_file_name_runs_the_file_in_the_working_directory()
+    {
+        Assert.SkipWhen(OperatingSystem.IsWindows(), "a POSIX shell script stands in for the reference");
+        string name = $"fake_pingpong_{Guid.NewGuid():N}";
+        File.WriteAllText(name, "#!/bin/sh\nprintf 'march test\\ncompiler gcc test\\nrtt_median_cycles 234\\nrtt_p10_cycles 182\\nrtt_p90_cycles 312\\n" +
+                                "rtt_batch_median_cycles 240.5\\noneway_median_cycles 118\\nthroughput_msgs_per_kcycle 45.011\\n'\n");
+        try
+        {
+            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(name, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            var r = NativeReference.Run(name, new BenchmarkCores(0, 1), 1000);
+            Assert.Equal(240.5, r.RttBatchMedian);
+        }
+        finally { File.Delete(name); }
+    }
+
     [Fact]
     public void Native_output_without_a_key_is_an_error_naming_it()
     {
@@ -235,6 +284,18 @@ public class HistoryAndNativeTests : IDisposable
         Assert.True(echo.Join(TimeSpan.FromSeconds(10)));
         if (corruptOne) Assert.Equal(0, cycles);
         else Assert.True(cycles > 0, $"round trip {cycles}");
+    }
+
+    /// <summary>
+    /// The mixed pairings' figure is the suite's median of each pairing's batch means (SampleSummary: the mean of the two
+    /// middle values of an even-sized sample), as every other median the program prints; two rounds of an even number
+    /// of batches give an even-sized sample.
+    /// </summary>
+    [Fact]
+    public void Mixed_pairings_take_the_suites_median_of_their_batch_means()
+    {
+        var r = MixedPingPong.Summarise([[4, 1, 3, 2], [10, 30, 20], [7, 5], [9]]);
+        Assert.Equal(new MixedResult(2.5, 20, 6, 9), r);
     }
 
     /// <summary>Each urpc-vs-native results row counts the values its statistic was taken over, across all rounds.</summary>

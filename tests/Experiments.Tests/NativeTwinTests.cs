@@ -108,6 +108,28 @@ public class NativeTwinTests
         Assert.Null(run.Failure);
     }
 
+    /// <summary>
+    /// --native takes a path, as the option's check reads it: a bare file name is that file in the working directory,
+    /// not a program to look up on PATH. The twin starts under setpriv (ChildLaunch), which looks a bare name up on PATH.
+    /// </summary>
+    [Fact]
+    public void ABareFileNameIsTheTwinInTheWorkingDirectory()
+    {
+        Assert.SkipWhen(OperatingSystem.IsWindows(), "a POSIX shell script stands in for the twin");
+        string name = $"fake_twin_{Guid.NewGuid():N}";
+        Assert.False(Path.IsPathRooted(name) || name.Contains('/'));
+        File.WriteAllText(name, "#!/bin/sh\nprintf 'twin fig1\\nmarch test-arch\\ncompiler gcc test\\ncycles_per_update 10.0 11.0 12.0\\ndisturbed 0 0 0\\ncheck ok\\n'\n");
+        try
+        {
+            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(name, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            var twin = NativeTwin.Locate(name, TextWriter.Null, out string why);
+            Assert.True(twin != null, why);
+            Assert.Equal(Path.GetFullPath(name), twin.Binary);
+            Assert.Equal([10.0, 11.0, 12.0], twin.Shm([0], 1, Small, ShmUpdate.Plain).CyclesPerOp);
+        }
+        finally { File.Delete(name); }
+    }
+
     [Fact]
     public void MissingOutputOrAFailingBinaryIsAnErrorNamingWhatIsMissing()
     {

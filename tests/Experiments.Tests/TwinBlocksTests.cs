@@ -120,6 +120,28 @@ public class TwinBlocksTests
         Assert.InRange(spread.CiHigh, spread.Median, 1.3);
     }
 
+    /// <summary>
+    /// Three to five blocks give a median of the blocks' ratios, but too few of them for a 95% CI of that median
+    /// (<see cref="Experiments.Schema.SampleSummary.MinCountForCi"/>): the row has none, and its note must not claim one.
+    /// </summary>
+    [Fact]
+    public void ARatioOfTooFewBlocksForACiSaysItHasNone()
+    {
+        var rows = new RowFactory("fig1-shared-state");
+        var cs = rows.Cycles("MSG1", 2, "lines=1", "cycles_per_update", [110, 111, 112, 113, 114, 115], null, "pass", "");
+        var c = rows.Cycles("MSG1 (C)", 2, "lines=1;impl=c", "cycles_per_update", [100, 101, 102, 103, 104, 105], null, "pass", "");
+        foreach (double[] blocks in new[] { new[] { 1.0, 1.1, 1.2 }, [1.0, 1.1, 1.2, 1.3, 1.4] })
+        {
+            var ratio = rows.Ratio("MSG1", 2, "lines=1", cs, c, blocks);
+            Assert.True(double.IsNaN(ratio.CiLow) && double.IsNaN(ratio.CiHigh), $"{blocks.Length} blocks: [{ratio.CiLow}, {ratio.CiHigh}]");
+            Assert.DoesNotContain("95% CI", ratio.Note.Replace("no 95% CI", ""));
+            Assert.Contains($"no 95% CI ({blocks.Length} blocks, {Experiments.Schema.SampleSummary.MinCountForCi} needed)", ratio.Note);
+        }
+        var six = rows.Ratio("MSG1", 2, "lines=1", cs, c, [1.0, 1.1, 1.2, 1.3, 1.4, 1.5]);
+        Assert.False(double.IsNaN(six.CiLow));
+        Assert.Contains("with its 95% CI", six.Note);
+    }
+
     [Fact]
     public void WithFewerThanThreeBlocksTheRatioIsOfThePooledMediansWithinTheirIntervals()
     {
