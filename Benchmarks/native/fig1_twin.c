@@ -12,7 +12,8 @@
  *        other core, each with its own binding: two one-way rings of 16 slots laid out as Kernel/Urpc/UrpcRing.cs
  *        (urpc_ring.h)
  *        (64-byte slots, payload words 0..6, header word 7 = sequence << 8 | type; then sender, receiver and credit
- *        blocks of 128 bytes; lazy credit every slots/4 messages; each ring in its own zeroed mapping). Request:
+ *        blocks of 128 bytes; lazy credit every slots/4 messages; each ring in its own zeroed mapping, first touched on
+ *        its receiver's core: the ring into the server on the server's, the ring into a client on that client's). Request:
  *        type 40, w0 tag, w1 warm-up flag. Reply: type 41, w0 tag, w1 first line, w2 last line after the update.
  *        Client (RawUpdateClient.cs): per repetition a warm-up batch, then a timed batch of `iterations` requests,
  *        one in flight (or -W in flight), spinning on its reply ring with one pause after each empty poll; every
@@ -647,13 +648,17 @@ static int run_msg(void)
 {
     if (ncores < 2) { fprintf(stderr, "fig1_twin: msg needs at least two cores (a server and a client)\n"); return 2; }
     nclients = ncores - 1;
-    pin(cores[0]); /* the server's core allocates and first-touches everything, as the server's monitor does */
+    /* Placement as the server's monitor binds (MonitorDispatcher.AllocateBinding): the server's lines and each ring into
+       the server on the server's node, each ring into a client on that client's node (first touch from its core). */
+    pin(cores[0]);
     server_lines = block_alloc((size_t)nlines * 64);
     clients = block_alloc(sizeof(client_t) * (size_t)nclients);
     for (int i = 0; i < nclients; i++) {
         client_t *c = &clients[i];
         urpc_ring_alloc(&c->to_server, SLOTS);
+        pin(cores[i + 1]);
         urpc_ring_alloc(&c->to_client, SLOTS);
+        pin(cores[0]);
         c->core = cores[i + 1];
         c->cycles = calloc((size_t)repetitions, sizeof(double));
         c->disturbed = calloc((size_t)repetitions, sizeof(int));
