@@ -218,6 +218,28 @@ public class ScriptTests
     }
 
     [Fact]
+    public void DeviceRunLeavesARunFolderTheReportReads()
+    {
+        // The report takes every folder directly in a run folder whose name does not start with '.' for an experiment's
+        // (results.csv and meta.json, or a log.txt) and refuses the whole run for any other. scripts/device/run.sh ran
+        // the NAS benchmarks with --out "$run/nas", so nas/ held only compute/: `report --run` on a device run exited 1
+        // ("nas: neither results.csv nor meta.json (and no log.txt): not an experiment folder").
+        string script = File.ReadAllText(Path.Combine(RepoRoot(), "scripts", "device", "run.sh"));
+        var outs = System.Text.RegularExpressions.Regex.Matches(script, @"^(?<line>[^#\n]*--out ""\$run(?<sub>/[^""]*)?"".*)$",
+            System.Text.RegularExpressions.RegexOptions.Multiline);
+        Assert.True(outs.Count >= 5, $"found {outs.Count} --out \"$run...\" in run.sh");
+        foreach (System.Text.RegularExpressions.Match m in outs)
+        {
+            string sub = m.Groups["sub"].Value.TrimStart('/');
+            if (sub.Length == 0) continue; // the run folder itself: the program writes its experiment folders into it
+            // benchmarks urpc-vs-native writes results.csv and meta.json into --out itself: an experiment folder.
+            bool experimentFolder = m.Groups["line"].Value.Contains(" urpc-vs-native ", StringComparison.Ordinal) && !sub.Contains('/');
+            Assert.True(sub.StartsWith('.') || experimentFolder,
+                $"run.sh writes a run of its own into $run/{sub}, a folder the report reads as an experiment's; use a dot folder:\n{m.Groups["line"].Value.Trim()}");
+        }
+    }
+
+    [Fact]
     public void DevicePrepareSizesACheckoutWithADeletedTrackedFile()
     {
         // scripts/device/prepare.sh (set -e, pipefail) sums the sizes of the checkout's files; a tracked file deleted from
