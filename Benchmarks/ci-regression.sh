@@ -4,8 +4,9 @@
 # Mann-Whitney equivalence test; a benchmark found slower is measured again (confirmation rounds) and fails the
 # check only if it is slower again. Appends the current build's medians to Results/urpc-history.csv.
 #
-# Exit: 0 no regression beyond the threshold (or nothing to compare: no parent commit), 1 regression,
-#       2 bad input / build failure, 3 a benchmark did not complete, 4 the benchmark program failed (an exception;
+# Exit: 0 no regression beyond the threshold (or nothing to compare: the baseline is HEAD~N or HEAD^ and the clone has
+#       no such ancestor, as at the first commit), 1 regression, 2 bad input (e.g. a baseline revision that is not a
+#       commit here) / build failure, 3 a benchmark did not complete, 4 the benchmark program failed (an exception;
 #       see Benchmarks/README.md): 2-4 are reported as "could not compare", never as a regression.
 # Environment (all optional):
 #   URPC_CI_AGAINST    baseline revision                         (default HEAD~1)
@@ -26,8 +27,14 @@ out="${URPC_CI_OUT:-Results/ci-$(date -u +%Y%m%d-%H%M%S)/urpc-ab}"
 history="${URPC_CI_HISTORY-Results/urpc-history.csv}"
 
 if ! git rev-parse --verify --quiet "${against}^{commit}" >/dev/null; then
-  echo "urpc-regression: no baseline revision '${against}' (first commit or shallow clone); nothing to compare, skipping"
-  exit 0
+  # Only an ancestor of HEAD named by HEAD~N / HEAD^ can be missing for want of history (the first commit, a shallow
+  # clone): nothing to compare. Any other revision that is not a commit here is bad input, not a pass.
+  if [[ $against =~ ^HEAD([~^][0-9]*)+$ ]]; then
+    echo "urpc-regression: no baseline revision '${against}' (first commit or shallow clone); nothing to compare, skipping"
+    exit 0
+  fi
+  echo "urpc-regression: could not compare (exit 2): the baseline revision '${against}' (URPC_CI_AGAINST) is not a commit in this clone; name an existing commit, branch or tag (fetch it first in a shallow clone)" >&2
+  exit 2
 fi
 if ! dotnet build Benchmarks/Benchmarks.csproj -c Release -nologo -v q; then
   echo "urpc-regression: the benchmark suite does not build" >&2

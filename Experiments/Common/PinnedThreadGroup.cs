@@ -8,7 +8,8 @@ namespace Experiments.Common;
 /// the barrier is aborted (so the others do not wait forever) and the first exception is rethrown on the caller.
 /// The wait is bounded by a stall, not by the length of the run: the group is given up on (barrier aborted,
 /// <see cref="TimeoutException"/>) only when a thread is unfinished and the bodies' progress count has stood still for
-/// a whole <c>stall</c> period, or longer where the steps so far were long (<see cref="StallWatch"/>).
+/// a whole <c>stall</c> period, or longer where the steps so far were long (<see cref="StallWatch"/>); where a thread
+/// has failed by then (its peers waiting for it outside the barrier), its exception is rethrown instead, naming the stall.
 /// </summary>
 public static class PinnedThreadGroup
 {
@@ -36,7 +37,7 @@ public static class PinnedThreadGroup
                 }
                 catch (Exception e)
                 {
-                    errors[index] = e;
+                    Volatile.Write(ref errors[index], e);
                     barrier.Abort();
                 }
             }) { IsBackground = true, Name = $"measure{core}" };
@@ -49,11 +50,26 @@ public static class PinnedThreadGroup
             {
                 if (!watch.Stalled()) continue;
                 barrier.Abort();
-                throw new TimeoutException($"measurement threads on cores {CoreList.Format(cores)} made {watch.NoProgressText}");
+                string stalled = $"measurement threads on cores {CoreList.Format(cores)} made {watch.NoProgressText}";
+                // A thread that failed is the cause of a stall of the others that wait for it outside the barrier.
+                if (RootCause(errors) is { } cause)
+                    throw new AggregateException($"a measurement thread failed: {cause.Message}; the others did not end ({stalled})", cause);
+                throw new TimeoutException(stalled);
             }
         }
-        // Report the root cause, not the barrier aborts it caused in the other threads.
-        var first = errors.FirstOrDefault(e => e is not null and not OperationCanceledException) ?? errors.FirstOrDefault(e => e != null);
-        if (first != null) throw new AggregateException($"a measurement thread failed: {first.Message}", first);
+        if (RootCause(errors) is { } first) throw new AggregateException($"a measurement thread failed: {first.Message}", first);
+    }
+
+    /// <summary>The first failure that is not a barrier abort (which a failure causes in the other threads), else the first failure; null if none.</summary>
+    static Exception? RootCause(Exception?[] errors)
+    {
+        Exception? any = null;
+        for (int i = 0; i < errors.Length; i++)
+        {
+            var e = Volatile.Read(ref errors[i]);
+            if (e is not null and not OperationCanceledException) return e;
+            any ??= e;
+        }
+        return any;
     }
 }

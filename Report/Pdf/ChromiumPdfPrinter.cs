@@ -58,7 +58,14 @@ public sealed class ChromiumPdfPrinter(string chromium, TimeSpan timeout)
             foreach (var a in Arguments(htmlPath, pdfPath, profile)) psi.ArgumentList.Add(a);
             psi.Environment["HOME"] = profile; // keeps Chromium's crash and config folders out of the user's home
             var clock = Stopwatch.StartNew();
-            using var p = Process.Start(psi) ?? throw new PdfException($"could not start {Chromium}");
+            Process? started;
+            try { started = Process.Start(psi); }
+            catch (System.ComponentModel.Win32Exception e)
+            {
+                // Not executable, not a program, a missing interpreter: no PDF, but the report's HTML still stands.
+                throw new PdfException($"could not start {Chromium} ({e.Message}). Command: {Describe(htmlPath, pdfPath, profile)}");
+            }
+            using var p = started ?? throw new PdfException($"could not start {Chromium}");
             var stdout = p.StandardOutput.ReadToEndAsync();
             var stderr = p.StandardError.ReadToEndAsync();
             if (!p.WaitForExit(timeout))

@@ -172,6 +172,80 @@ public class ScriptTests
         Assert.Contains(failure, output);
     }
 
+    /// <summary>Runs git with <paramref name="args"/> in <paramref name="dir"/> and asserts it succeeded.</summary>
+    static void Git(string dir, string args)
+    {
+        using var p = Process.Start(new ProcessStartInfo("git", args) { WorkingDirectory = dir, UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true })!;
+        p.StandardError.ReadToEndAsync();
+        p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        Assert.True(p.ExitCode == 0, $"git {args} exited {p.ExitCode}");
+    }
+
+    /// <summary>
+    /// Benchmarks/ci-regression.sh in a scratch repository of one commit, with a stand-in dotnet (the build passes; the
+    /// benchmark program says it ran and exits 0): the script's own decision before any benchmark runs.
+    /// </summary>
+    static (int Code, string Output) CiRegression(string? against)
+    {
+        Assert.SkipWhen(Environment.GetEnvironmentVariable("PATH")?.Split(':').All(d => !File.Exists(Path.Combine(d, "git"))) ?? true, "git is not installed");
+        string root = TestCores.TempDir();
+        Copy("Benchmarks/ci-regression.sh", root);
+        Script(Path.Combine(root, "fake-bin", "dotnet"), "#!/bin/sh\n[ \"$1\" = build ] && exit 0\necho \"benchmark program ran: $*\"\nexit 0\n");
+        File.WriteAllText(Path.Combine(root, ".gitignore"), "fake-bin/\n");
+        foreach (var git in new[] { "init -q", "add -A", "-c user.name=t -c user.email=t@t commit -qm one" }) Git(root, git);
+        var env = new Dictionary<string, string> { ["URPC_CI_HISTORY"] = "", ["URPC_CI_OUT"] = Path.Combine(root, "out") };
+        if (against != null) env["URPC_CI_AGAINST"] = against;
+        return Bash(root, "Benchmarks/ci-regression.sh", Path.Combine(root, "fake-bin"), env);
+    }
+
+    [Fact]
+    public void CiRegressionRefusesABaselineRevisionThatDoesNotExist()
+    {
+        // A baseline named in URPC_CI_AGAINST that is not a commit here (a typo, a branch not fetched) was taken for
+        // "no parent commit": the check printed "nothing to compare, skipping" and exited 0, a pass without a comparison.
+        var (code, output) = CiRegression("no-such-branch");
+        Assert.True(code == 2, $"ci-regression.sh exited {code}, expected 2 (could not compare):\n{output}");
+        Assert.Contains("no-such-branch", output);
+        Assert.DoesNotContain("nothing to compare, skipping", output);
+        Assert.DoesNotContain("benchmark program ran", output);
+    }
+
+    [Fact]
+    public void CiRegressionSkipsTheFirstCommitWhichHasNoParent()
+    {
+        // HEAD~1 of the first commit (or of a shallow clone) does not exist: nothing to compare, and that is no failure,
+        // whether the revision is the default or named (the workflow names HEAD~1 on a push).
+        foreach (var against in new[] { null, "HEAD~1", "HEAD^" })
+        {
+            var (code, output) = CiRegression(against);
+            Assert.True(code == 0, $"ci-regression.sh (URPC_CI_AGAINST {against ?? "unset"}) exited {code}, expected 0:\n{output}");
+            Assert.Contains("nothing to compare, skipping", output);
+        }
+    }
+
+    [Fact]
+    public void DeviceRunLeavesARunFolderTheReportReads()
+    {
+        // The report takes every folder directly in a run folder whose name does not start with '.' for an experiment's
+        // (results.csv and meta.json, or a log.txt) and refuses the whole run for any other. scripts/device/run.sh ran
+        // the NAS benchmarks with --out "$run/nas", so nas/ held only compute/: `report --run` on a device run exited 1
+        // ("nas: neither results.csv nor meta.json (and no log.txt): not an experiment folder").
+        string script = File.ReadAllText(Path.Combine(RepoRoot(), "scripts", "device", "run.sh"));
+        var outs = System.Text.RegularExpressions.Regex.Matches(script, @"^(?<line>[^#\n]*--out ""\$run(?<sub>/[^""]*)?"".*)$",
+            System.Text.RegularExpressions.RegexOptions.Multiline);
+        Assert.True(outs.Count >= 5, $"found {outs.Count} --out \"$run...\" in run.sh");
+        foreach (System.Text.RegularExpressions.Match m in outs)
+        {
+            string sub = m.Groups["sub"].Value.TrimStart('/');
+            if (sub.Length == 0) continue; // the run folder itself: the program writes its experiment folders into it
+            // benchmarks urpc-vs-native writes results.csv and meta.json into --out itself: an experiment folder.
+            bool experimentFolder = m.Groups["line"].Value.Contains(" urpc-vs-native ", StringComparison.Ordinal) && !sub.Contains('/');
+            Assert.True(sub.StartsWith('.') || experimentFolder,
+                $"run.sh writes a run of its own into $run/{sub}, a folder the report reads as an experiment's; use a dot folder:\n{m.Groups["line"].Value.Trim()}");
+        }
+    }
+
     [Fact]
     public void DevicePrepareSizesACheckoutWithADeletedTrackedFile()
     {
@@ -186,12 +260,7 @@ public class ScriptTests
         File.WriteAllText(Path.Combine(root, ".gitignore"), ".device/\n");
         File.WriteAllText(Path.Combine(root, "kept.txt"), "kept");
         File.WriteAllText(Path.Combine(root, "deleted.txt"), "deleted");
-        foreach (var git in new[] { "init -q", "add -A", "-c user.name=t -c user.email=t@t commit -qm one" })
-        {
-            using var p = Process.Start(new ProcessStartInfo("git", git) { WorkingDirectory = root, UseShellExecute = false })!;
-            p.WaitForExit();
-            Assert.Equal(0, p.ExitCode);
-        }
+        foreach (var git in new[] { "init -q", "add -A", "-c user.name=t -c user.email=t@t commit -qm one" }) Git(root, git);
         File.Delete(Path.Combine(root, "deleted.txt"));
         var (code, output) = Bash(root, "scripts/device/prepare.sh", env: new Dictionary<string, string> { ["SPLASH3"] = Path.Combine(root, "no-splash") });
         Assert.True(code == 0, $"prepare.sh exited {code}:\n{output}");

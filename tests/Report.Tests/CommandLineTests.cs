@@ -78,6 +78,24 @@ public class CommandLineTests
     }
 
     [Fact]
+    public void Chromium_that_cannot_be_started_still_writes_html_and_exits_3_naming_it()
+    {
+        // REPRO_CHROMIUM naming a file that is not executable: starting it threw a Win32Exception, which no handler
+        // took for a PDF failure, so the report crashed (exit 1, "bad input") and its report.html, printed to a
+        // temporary file first, was deleted with it.
+        using var fx = new FixtureRun().WithFig1();
+        string notExecutable = Path.Combine(fx.Root, "chromium");
+        File.WriteAllText(notExecutable, "not a program\n");
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(notExecutable, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        var r = ReportProcess.Run(new Dictionary<string, string> { ["REPRO_CHROMIUM"] = notExecutable }, "--run", fx.RunDir);
+        Assert.True(r.ExitCode == 3, $"exit {r.ExitCode}, expected 3:\n{r.Stderr}");
+        Assert.Contains(notExecutable, r.Stderr);
+        Assert.True(File.Exists(Path.Combine(fx.RunDir, "report.html")));
+        Assert.False(File.Exists(Path.Combine(fx.RunDir, "report.pdf")));
+        Assert.Empty(Directory.GetFiles(fx.RunDir, ".*"));
+    }
+
+    [Fact]
     public void Missing_paper_values_file_is_an_input_error()
     {
         using var fx = new FixtureRun().WithFig1();
