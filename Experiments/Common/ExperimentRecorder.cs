@@ -53,9 +53,15 @@ public sealed class ExperimentRecorder
         Save();
     }
 
+    /// <summary>
+    /// Order: results.csv, then meta.json, so that a kill between the two leaves rows meta.json still lists as missing,
+    /// never a meta.json that counts rows results.csv lacks; except before results.csv first exists, when meta.json goes
+    /// first (a folder with results.csv alone is half-written, one with meta.json alone an incomplete run).
+    /// </summary>
     void Save()
     {
         Meta.Incomplete = _remaining.ToList();
+        if (!File.Exists(Path.Combine(Directory, ResultsFile.FileName))) Meta.Save(Directory);
         ResultsFile.Write(Directory, _rows);
         Meta.Save(Directory);
     }

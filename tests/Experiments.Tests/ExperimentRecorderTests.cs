@@ -40,4 +40,21 @@ public class ExperimentRecorderTests
         rec2.Finish("interrupted");
         Assert.Equal("incomplete", RunMeta.Load(dir2).Status);
     }
+
+    /// <summary>
+    /// The first save names the run incomplete in meta.json before results.csv exists: a run killed (or failing) while
+    /// it writes its first results.csv leaves a folder the report shows as incomplete, not results.csv alone ("half-written",
+    /// which refuses the whole run) or nothing. Here results.csv cannot be written: its temporary file's path is a folder.
+    /// </summary>
+    [Fact]
+    public void AFirstResultsFileThatCannotBeWrittenLeavesAMetaThatNamesTheRunIncomplete()
+    {
+        string dir = Path.Combine(TestCores.TempDir(), "w");
+        Directory.CreateDirectory(Path.Combine(dir, $".{ResultsFile.FileName}.{Environment.ProcessId}.tmp"));
+        Assert.ThrowsAny<Exception>(() => new ExperimentRecorder(dir, RunMeta.Describe("w", [0], "test"), ["a"]));
+        Assert.False(File.Exists(Path.Combine(dir, ResultsFile.FileName)));
+        var meta = RunMeta.Load(dir);
+        Assert.Equal("incomplete", meta.Status);
+        Assert.Equal(["a"], meta.Incomplete);
+    }
 }
