@@ -1,3 +1,4 @@
+using Experiments.Schema;
 using System.Text.Json;
 
 namespace Report.Input;
@@ -10,7 +11,13 @@ namespace Report.Input;
 public sealed class RunLevelMeta
 {
     public string Kind { get; set; } = "";
+    /// <summary>"running" while run-all.sh runs (and after it was killed), "finished" or "interrupted"; "" in a folder made by hand or by an older run-all.</summary>
+    public string State { get; set; } = "";
     public string Host { get; set; } = "";
+    /// <summary>The run-all.sh process that wrote this file (<see cref="ProcessIdentity"/>): boot id, pid and start tick; "" and 0 where unknown.</summary>
+    public string BootId { get; set; } = "";
+    public int Pid { get; set; }
+    public long PidStart { get; set; }
     public string Machine { get; set; } = "";
     public string Profile { get; set; } = "";
     public string Cores { get; set; } = "";
@@ -43,6 +50,30 @@ public sealed class RunLevelMeta
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new ReportInputException($"{path}: cannot be read ({e.Message})", e);
+        }
+    }
+
+    /// <summary>
+    /// What the report must say about a run that did not end normally, or null: an interrupted run; a run whose file still
+    /// says "running", told apart by asking <see cref="ProcessIdentity.IsRunning"/> whether its run-all.sh still runs
+    /// (in progress), certainly does not (killed: SIGKILL or power loss) or cannot be asked from here (another host).
+    /// </summary>
+    public string? StateWarning()
+    {
+        switch (State)
+        {
+            case "interrupted":
+                return "run-all.sh was interrupted by a signal before every experiment ran: the report shows what finished (experiments cut off are marked incomplete, those not started as not run).";
+            case "running":
+                string who = $"run-all.sh (pid {Pid} on {Host})";
+                return new ProcessIdentity(Host, BootId, Pid, PidStart).IsRunning() switch
+                {
+                    true => $"This run is still in progress: {who} is running. The report shows the experiments finished so far.",
+                    false => $"{who} was killed before it finished (SIGKILL or power loss): its meta.json still says \"state\": \"running\" but that process is gone. The report shows what finished; experiments cut off are marked incomplete.",
+                    null => $"meta.json says \"state\": \"running\", and from this host the report cannot tell whether {who} still runs or was killed: the experiments may be incomplete.",
+                };
+            default:
+                return null;
         }
     }
 

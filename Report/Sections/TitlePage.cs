@@ -59,6 +59,7 @@ public static class TitlePage
         w.P($"Run {run.Name} ({Shown(run.Path)}); report generated {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC. A reproduction of Baumann et al., "
             + "\"The Multikernel: A new OS architecture for scalable multicore systems\" (SOSP 2009) on a real multicore machine. "
             + "Each chapter is one figure or table of the paper: our measurements with the paper's values on the same axes, and what is measured and what is modelled.");
+        if (run.RunMeta?.StateWarning() is { } state) w.Open("div", "warning").Text(state).Close("div");
         MachineTable(w, MachineFacts(Describing(run), run.RunMeta));
         foreach (var d in Disagreements(run)) w.Open("div", "warning").Text(d).Close("div");
         ClaimsTable.Write(w, run);

@@ -173,6 +173,36 @@ public class ReportDocumentTests
         Assert.Contains("no Experiments/Fig3-TlbShootdown project", html);
     }
 
+    /// <summary>
+    /// A run-level meta.json that still says "running" is told apart by asking whether its run-all.sh still runs: this
+    /// test process stands in for a live one; a pid with another start tick for a killed one (a pid reused later);
+    /// another host cannot be asked. An interrupted run says so; a finished one needs no warning.
+    /// </summary>
+    [Theory]
+    [InlineData("running", "live", "This run is still in progress")]
+    [InlineData("running", "killed", "was killed before it finished")]
+    [InlineData("running", "elsewhere", "the report cannot tell whether")]
+    [InlineData("interrupted", "live", "was interrupted by a signal")]
+    [InlineData("finished", "live", null)]
+    public void The_title_page_says_whether_a_run_that_did_not_finish_is_running_was_killed_or_was_interrupted(string state, string process, string? expected)
+    {
+        var me = Experiments.Schema.ProcessIdentity.Current();
+        string host = process == "elsewhere" ? "some-other-host" : me.Host;
+        long start = process == "killed" ? me.StartTicks + 1 : me.StartTicks;
+        using var fx = new FixtureRun().WithFig1();
+        File.WriteAllText(Path.Combine(fx.RunDir, "meta.json"), $$"""
+            {"kind":"run","state":"{{state}}","host":"{{host}}","bootId":"{{me.BootId}}","pid":{{me.Pid}},"pidStart":{{start}},
+             "profile":"quick","cores":"0-1","command":"./run-all.sh --quick","commit":"fix1234","started":"2026-01-01T10:00:00Z","finished":"",
+             "experiments":[]}
+            """);
+        string title = Build(fx);
+        title = title[..title.IndexOf("The figures at a glance", StringComparison.Ordinal)];
+        string[] all = ["This run is still in progress", "was killed before it finished", "the report cannot tell whether", "was interrupted by a signal"];
+        foreach (var phrase in all)
+            if (phrase == expected) Assert.Contains(phrase, title);
+            else Assert.DoesNotContain(phrase, title);
+    }
+
     [Fact]
     public void A_point_without_a_CI_does_not_take_the_error_bars_of_the_other_points_of_its_curve()
     {
