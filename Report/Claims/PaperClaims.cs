@@ -40,8 +40,9 @@ public static class PaperClaims
             "Compute-bound workloads run as fast on the multikernel as on the host OS (within 5%)",
             "paper Fig 9",
             "at every core count of every benchmark, mk's median time is at most 1.05 x the best host runtime's (host, pinned, host-spin); "
-            + "it does not hold where mk's 95% CI lies wholly above 1.05 x the best host's; where a median misses but the CIs reach the margin, or a side has too few repetitions for a 95% CI, this run cannot decide it",
-            ComputeOnPar),
+            + "it does not hold where mk's 95% CI lies wholly above 1.05 x the best host's; where a median misses but the CIs reach the margin, or a side has too few repetitions for a 95% CI, this run cannot decide it; "
+            + "nor where a planned run has no rows (the experiment's meta.json lists it as missing)",
+            run => AtEveryPoint(ComputeOnPar(run), run, name => name == ExperimentCatalog.Compute)),
         new("web-static",
             "The multikernel's static web server is at least as fast as lighttpd",
             "paper Section 5.4",
@@ -62,18 +63,35 @@ public static class PaperClaims
         new("c-twin",
             "Fig 1 in C# costs at most 10% more than its C twin at every point",
             "issue 12",
-            "every C#/C ratio row of fig1-shared-state at most 1.10 (a median over it counts as a miss where its 95% CI lies wholly above it, or where the row gives no CI although it has the samples for one; otherwise the run cannot decide)",
-            CTwin),
+            "every C#/C ratio row of fig1-shared-state at most 1.10 (a median over it counts as a miss where its 95% CI lies wholly above it, or where the row gives no CI although it has the samples for one; otherwise the run cannot decide; "
+            + "nor where a planned point has no rows, e.g. its C run failed)",
+            run => AtEveryPoint(CTwin(run), run, name => name == ExperimentCatalog.Fig1)),
         new("urpc-vs-native",
             "A URPC round trip in C# costs at most 5% more than the same protocol in C, on any pair of cores",
             "issue 12",
-            "every rtt_ratio row (C#/native) of the urpc-vs-native folders at most 1.05 (a median over it counts as a miss where its 95% CI lies wholly above it, or where the row gives no CI, as urpc-vs-native writes its rows; otherwise the run cannot decide)",
-            UrpcVsNative),
+            "every rtt_ratio row (C#/native) of the urpc-vs-native folders at most 1.05 (a median over it counts as a miss where its 95% CI lies wholly above it, or where the row gives no CI, as urpc-vs-native writes its rows; otherwise the run cannot decide; "
+            + "nor where a folder's planned measurement has no rows)",
+            run => AtEveryPoint(UrpcVsNative(run), run, name => name.StartsWith("urpc-vs-native", StringComparison.Ordinal))),
     ];
 
     // ---------------------------------------------------------------------------------------------------------
 
     /// <summary>The measured rows of a folder, or the reason there are none.</summary>
+    /// <summary>
+    /// A claim "at every point" holds only where every planned point was measured: where an experiment it reads is
+    /// incomplete (its meta.json lists points without rows: a failed or interrupted point), a verdict of holds becomes
+    /// not testable, naming them. A miss stays a miss.
+    /// </summary>
+    static ClaimResult AtEveryPoint(ClaimResult r, RunFolder run, Func<string, bool> reads)
+    {
+        if (r.Verdict != Verdict.Holds) return r;
+        var missing = run.Experiments.Where(e => reads(e.Name) && e.IsIncomplete)
+            .Select(e => e.Meta.Incomplete.Count > 0 ? $"{e.Name}: {string.Join(", ", e.Meta.Incomplete)}" : $"{e.Name}: incomplete ({string.Join("; ", e.Meta.Notes.TakeLast(1))})")
+            .ToList();
+        return missing.Count == 0 ? r : ClaimResult.NotTestable(
+            $"every point measured is within the limit, but planned points have no rows ({string.Join("; ", missing)}), so 'at every point' cannot be decided", r.Numbers);
+    }
+
     static RowSet? Rows(RunFolder run, string folder, out string reason)
     {
         var e = run.Find(folder);

@@ -462,6 +462,30 @@ public class ClaimsTests
         Assert.DoesNotContain("beyond the 95% CI", judged);
     }
 
+    /// <summary>
+    /// "At every point" holds only where every planned point was measured: a Fig 1 run whose meta.json lists a point
+    /// without rows (its C run failed) cannot show that point within 1.10, and a compute run missing a core count cannot
+    /// show mk on par there; a miss among the measured points is still a miss.
+    /// </summary>
+    [Fact]
+    public void A_target_at_every_point_is_not_decided_where_a_planned_point_has_no_rows()
+    {
+        static ResultRow Tight(ResultRow r) { r.CiLow = r.Median * 0.99; r.CiHigh = r.Median * 1.01; return r; }
+        using var all = new FixtureRun();
+        all.Write(F1, [Tight(FixtureRun.Row(F1, "SHM8", 2, 1.02, "cycles_ratio", "x"))]);
+        Judged(all, "c-twin", Verdict.Holds);
+
+        using var partial = new FixtureRun();
+        partial.Write(F1, [Tight(FixtureRun.Row(F1, "SHM8", 2, 1.02, "cycles_ratio", "x"))], FixtureRun.Meta(F1, "incomplete", "MSG8 at 2 cores"));
+        var r = Judged(partial, "c-twin", Verdict.NotTestable);
+        Assert.Contains("MSG8 at 2 cores", r.Reason);
+        Assert.Contains("SHM8", r.Numbers);
+
+        using var missed = new FixtureRun();
+        missed.Write(F1, [Tight(FixtureRun.Row(F1, "SHM8", 2, 1.20, "cycles_ratio", "x"))], FixtureRun.Meta(F1, "incomplete", "MSG8 at 2 cores"));
+        Judged(missed, "c-twin", Verdict.DoesNotHold);
+    }
+
     [Theory]
     [InlineData(1.03, 1.00, 1.04, Verdict.Holds, "")]                      // within 1.05 of every build of the C reference
     [InlineData(1.15, 1.10, 1.30, Verdict.DoesNotHold, "0,1 (1.10..1.30)")] // over 1.05 of every build
