@@ -204,4 +204,23 @@ public sealed class CapabilityRemoteDerivationTests : IDisposable
         Assert.True(_spaces[0][Cptr.Root(4)].IsNull, $"a page table was retyped over the live frame {frame}");
         AssertValid();
     }
+
+    /// <summary>
+    /// Core 1's endpoint E goes to core 0 and core 1 deletes its own copy: a second Endpoint retyped from the
+    /// dispatcher is a retype of an object with a remote descendant, agreed by every core, and core 0, which holds E,
+    /// refuses it as the local retype refuses it while E is on core 1 (an Endpoint spans its dispatcher's page).
+    /// </summary>
+    [Fact]
+    public void AnAgreedEndpointRetypeIsRefusedWhereTheDispatchersEndpointLivesOnAnotherCore()
+    {
+        EndpointOnCore1();
+        Assert.Equal(CapError.RevokeFirst, _drivers[1].Retype(_spaces[1], Cptr.Root(1), CapType.Endpoint, 0, 0, 1, Cptr.Root(3)));
+        Transfer(1, 2, 0, 1);
+        Delete(1, 2);
+        var again = Through((done, now) => _ops[1].Retype(_spaces[1], Cptr.Root(1), CapType.Endpoint, 0, 0, 1, Cptr.Root(3), done, now));
+        Assert.True(again.Distributed, $"the retype was not agreed ({again.Error})");
+        Assert.Equal(CapError.RevokeFirst, again.Error);
+        Assert.True(_spaces[1][Cptr.Root(3)].IsNull, "a second Endpoint was retyped from the dispatcher while its first lives on core 0");
+        AssertValid();
+    }
 }
