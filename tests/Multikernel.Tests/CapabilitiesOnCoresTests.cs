@@ -127,6 +127,23 @@ public sealed class CapabilitiesOnCoresTests
         Assert.All(Enumerable.Range(0, mk.CoreCount), c => Assert.Null(Wait(mk.CallOn(c, m => m.Driver.Capabilities!.Validate()))));
     }
 
+    /// <summary>
+    /// While a frame of a dispatcher's RAM on core 0 is held on core 1, core 0's RAM cache still hands out its other
+    /// RAM: a second domain gets its CSpace there (the retype's range overlaps nothing another core holds).
+    /// </summary>
+    [Fact]
+    public void ADomainIsCreatedOnACoreWhoseRamCacheHasAFrameOnAnotherCore()
+    {
+        using var mk = BootAtLeastTwoCores();
+        using var domain = Wait(Domain.CreateAsync(mk));
+        var (d0, d1) = (domain.Dispatchers[0], domain.Dispatchers[1]);
+        var frame = Wait(mk.CallOn(0, _ => d0.Memory!.Frames.TryAlloc(CapType.Frame, out var f) == CapError.Ok ? f : throw new InvalidOperationException("no frame")));
+        var dest = TakeSlot(mk, domain, 1);
+        Assert.Equal(CapError.Ok, Run(mk, 0, (m, done) => m.SendCapability(d0.Memory!.Space, frame, d1.Id, dest, CapRights.ReadWrite, done)).Error);
+        using var second = Wait(Domain.CreateAsync(mk, [0]));
+        Assert.NotNull(Wait(mk.CallOn(0, _ => second.Dispatchers[0].Memory)));
+    }
+
     [Fact]
     public void AGiftLeavesTheSenderWithoutACopyAndARetypeOfSharedRamAsksEveryHolder()
     {

@@ -150,6 +150,13 @@ public sealed class MonitorReplica : IAgreementResource, IRemoteCapabilities
         return r;
     }
 
+    public RemoteRelations RelationsOfRange(in CapObjectKey key, ulong first, ulong bytes, int core)
+    {
+        var r = Capabilities.RelationsOfRange(key, first, bytes, core);
+        if (IsLocked(key)) r |= RemoteRelations.Locked;
+        return r;
+    }
+
     public bool IsLocked(in CapObjectKey key) => _locks.Count > 0 && _locks.Overlaps(SystemTableUpdates.CapabilityTable, key.Base, key.Size);
 
     public int OwnerOf(in CapObjectKey key, int core) => Capabilities.OwnerOf(key, core);
