@@ -14,7 +14,8 @@ public interface IRemoteCapabilities
 
     /// <summary>
     /// <see cref="RelationsOf"/> as a retype of [<paramref name="first"/>, + <paramref name="bytes"/>) of the object
-    /// sees it: descendants on other cores count only where they may overlap that range.
+    /// sees it: descendants on other cores count only where they may overlap that range, and so do the ranges locked
+    /// by prepared operations.
     /// </summary>
     RemoteRelations RelationsOfRange(in CapObjectKey key, ulong first, ulong bytes, int core) => RelationsOf(key, core);
 

@@ -195,6 +195,26 @@ public sealed class CapabilityRemoteDerivationTests : IDisposable
         AssertValid();
     }
 
+    /// <summary>
+    /// While core 0's revoke of a frame F it shared with core 1 is being agreed (F's range locked), core 0 still
+    /// retypes a range of its RAM that F does not overlap; a retype over F's range waits for the agreement (Locked).
+    /// </summary>
+    [Fact]
+    public void ALocalRetypeBesideARangeLockedByAnAgreementIsNotRefused()
+    {
+        CapabilityTestCore.Ok(_drivers[0].Retype(_spaces[0], CSpace.BootRam, CapType.Frame, 16 * Page, Page, 1, Cptr.Root(1)));
+        Transfer(0, 1, 1, 1);
+        var revoked = new Recorder();
+        Assert.Equal(CapError.Ok, _ops[0].Revoke(_spaces[0], Cptr.Root(1), revoked, _sim.Now));
+        var over = _drivers[0].Retype(_spaces[0], CSpace.BootRam, CapType.Frame, 16 * Page, Page, 1, Cptr.Root(2));
+        var beside = _drivers[0].Retype(_spaces[0], CSpace.BootRam, CapType.Frame, 32 * Page, Page, 1, Cptr.Root(3));
+        _sim.RunToQuiet();
+        Assert.Equal(CapError.Ok, revoked.Result?.Error);
+        Assert.Equal((CapError.Locked, CapError.Ok), (over, beside));
+        Assert.True(_spaces[1][Cptr.Root(1)].IsNull);
+        AssertValid();
+    }
+
     [Fact]
     public void ALocalRetypeRefusesTheRangeOfADescendantThatCameBackFromAnotherCore()
     {
