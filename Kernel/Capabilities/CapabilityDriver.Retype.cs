@@ -10,7 +10,9 @@ public sealed unsafe partial class CapabilityDriver
     /// <paramref name="offset"/>, into consecutive empty slots from <paramref name="dest"/> (Barrelfish's
     /// <c>caps_retype</c>). The new objects are children of the source, get its rights, and are zeroed (frames,
     /// tables, dispatcher blocks). Refused with <see cref="CapError.RevokeFirst"/> when the range overlaps a live
-    /// descendant, and with <see cref="CapError.NeedsAgreement"/> when other cores hold copies or descendants.
+    /// descendant, and with <see cref="CapError.NeedsAgreement"/> when other cores hold copies of the object, or
+    /// descendants that may overlap the range (a descendant another core holds elsewhere in the object does not stop
+    /// a retype of a range it cannot overlap).
     /// </summary>
     public CapError Retype(CSpace cs, Cptr src, CapType type, ulong offset, ulong objectBytes, int count, Cptr dest) =>
         RetypeChecked(cs, src, type, offset, objectBytes, count, cs, dest, agreed: false);
@@ -62,7 +64,7 @@ public sealed unsafe partial class CapabilityDriver
         var key = sc.Key;
         if (!agreed)
         {
-            var rel = _remote.RelationsOf(key, Core);
+            var rel = _remote.RelationsOfRange(key, first, total, Core);
             if ((rel & RemoteRelations.Locked) != 0) return CapError.Locked;
             if ((rel & (RemoteRelations.Copies | RemoteRelations.Descendants)) != 0) return CapError.NeedsAgreement;
         }

@@ -12,6 +12,13 @@ public interface IRemoteCapabilities
     /// <summary>Relations of <paramref name="key"/>'s object to other cores, as seen from <paramref name="core"/>.</summary>
     RemoteRelations RelationsOf(in CapObjectKey key, int core);
 
+    /// <summary>
+    /// <see cref="RelationsOf"/> as a retype of [<paramref name="first"/>, + <paramref name="bytes"/>) of the object
+    /// sees it: descendants on other cores count only where they may overlap that range, and so do the ranges locked
+    /// by prepared operations.
+    /// </summary>
+    RemoteRelations RelationsOfRange(in CapObjectKey key, ulong first, ulong bytes, int core) => RelationsOf(key, core);
+
     /// <summary>The core that owns the object (<paramref name="core"/> itself for an object no other core knows).</summary>
     int OwnerOf(in CapObjectKey key, int core);
 

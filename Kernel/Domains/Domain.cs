@@ -70,9 +70,12 @@ public sealed class Domain : IAsyncDisposable, IDisposable
     /// Creates a domain with one dispatcher on each of <paramref name="coreIndices"/> (core indices of the booted
     /// system; null: all of them): asks the monitors for a binding between every pair of its cores and for a host
     /// binding to the first core, then has the monitor of the first core spawn the dispatchers. Dispatcher i runs on
-    /// coreIndices[i]. Throws <see cref="InvalidOperationException"/> naming what failed when a dispatcher gets no
-    /// CSpace and RAM or the address space cannot be built, once the domain made so far is torn down (if that teardown
-    /// fails too, its exception is the inner one).
+    /// coreIndices[i]. Each core's RAM cache first reserves what the dispatcher's CSpace and RAM take (waiting for the
+    /// memory server's refill if need be), and the dispatcher's start upcall makes them from that reservation, so
+    /// domains created at once on one core never count on the same free RAM. Throws
+    /// <see cref="InvalidOperationException"/> naming what failed when a dispatcher gets no CSpace and RAM or the
+    /// address space cannot be built, once the reservations are given back and the domain made so far is torn down (if
+    /// that teardown fails too, its exception is the inner one).
     /// </summary>
     public static async Task<Domain> CreateAsync(MultikernelSystem system, IReadOnlyList<int>? coreIndices = null, DomainOptions? options = null)
     {
@@ -108,28 +111,36 @@ public sealed class Domain : IAsyncDisposable, IDisposable
         }
         var domain = new Domain(system, cores, o, host.Result, peers, pairs.Select(p => p.Binding.Result));
 
-        // Each core's RAM cache must hold a dispatcher's CSpace and RAM before the dispatcher starts (refilled by the memory server if not).
+        // Each core's RAM cache sets aside a dispatcher's CSpace and RAM before the dispatcher starts (refilled by the memory server if need be).
         ulong need = RamCache.SpaceBytes(o.RamBytes);
-        var ram = await Task.WhenAll(cores.Select(c => system.CallOnAsync<CapError>(c, (m, done) =>
+        var ram = await Task.WhenAll(cores.Select(c => system.CallOnAsync<(CapError Error, RamReservation? Reservation)>(c, (m, done) =>
         {
-            if (m.Ram == null) done(CapError.WrongCore); else m.Ram.WhenAvailable(need, done);
+            if (m.Ram == null) done((CapError.WrongCore, null)); else m.Ram.Reserve(need, (e, r) => done((e, r)));
         }))).ConfigureAwait(false);
         for (int i = 0; i < k; i++)
-            if (ram[i] != CapError.Ok)
+            if (ram[i].Error != CapError.Ok)
             {
+                await UnreserveAsync(system, cores, ram.Select(r => r.Reservation).ToArray()).ConfigureAwait(false);
                 foreach (var b in domain._bindings) b.Dispose();
-                throw new InvalidOperationException($"core #{cores[i]} cannot give a dispatcher {o.RamBytes} bytes of RAM: {ram[i]}");
+                throw new InvalidOperationException($"core #{cores[i]} cannot give a dispatcher {o.RamBytes} bytes of RAM: {ram[i].Error}");
             }
 
         var spawns = new Task[k];
         for (int i = 0; i < k; i++)
         {
             int index = i;
+            var reservation = ram[i].Reservation!;
             // The image runs on the target core: the dispatcher is made there, with its ends of the bindings.
             spawns[i] = system.SpawnAsync(cores[0], cores[i], () => domain._dispatchers[index] =
-                new DomainDispatcher(domain, index, domain.Peers[index], index == 0 ? host.Result.Server.Receiver : null, o.WaitPolicy, o.PollWhileThreadsWait, o.RamBytes));
+                new DomainDispatcher(domain, index, domain.Peers[index], index == 0 ? host.Result.Server.Receiver : null, o.WaitPolicy, o.PollWhileThreadsWait, o.RamBytes, reservation));
         }
-        await Task.WhenAll(spawns).ConfigureAwait(false);
+        try { await Task.WhenAll(spawns).ConfigureAwait(false); }
+        catch
+        {
+            // A dispatcher that never started never used its reservation.
+            await UnreserveAsync(system, cores, ram.Select(r => r.Reservation).ToArray()).ConfigureAwait(false);
+            throw;
+        }
         // Each dispatcher made its CSpace in its start upcall, which ran before any later call on its core.
         var memory = await Task.WhenAll(cores.Select((c, i) => system.CallOn(c, _ => domain._dispatchers[i]!.MemoryError))).ConfigureAwait(false);
         string? failed = null;
@@ -151,6 +162,23 @@ public sealed class Domain : IAsyncDisposable, IDisposable
             throw new InvalidOperationException($"domain {domain.Id}: {failed}");
         }
         return domain;
+    }
+
+    /// <summary>
+    /// Gives back, each on its core, the reservations that no dispatcher used (a used one is left alone); nothing once
+    /// the system has shut down, which took the RAM caches with it.
+    /// </summary>
+    static async Task UnreserveAsync(MultikernelSystem system, int[] cores, RamReservation?[] reservations)
+    {
+        var giving = new List<Task<bool>>();
+        for (int i = 0; i < cores.Length; i++)
+            if (reservations[i] is { } r)
+            {
+                try { giving.Add(system.CallOn(cores[i], m => { m.Ram!.Unreserve(r); return true; })); }
+                catch (ObjectDisposedException) when (system.IsShutDown) { return; }
+            }
+        try { await Task.WhenAll(giving).ConfigureAwait(false); }
+        catch (OperationCanceledException) when (system.IsShutDown) { }
     }
 
     /// <summary>

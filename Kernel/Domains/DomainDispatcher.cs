@@ -28,6 +28,7 @@ public sealed class DomainDispatcher : Dispatcher, IThreadDispatcher
     readonly WaitPolicy _waitPolicy;
     readonly bool _pollWhileThreadsWait;
     readonly ulong _ramBytes;
+    readonly RamReservation _ram;
     readonly List<MainThreadRequest> _mains = new();
     ulong _hotUntil;
     bool _stopRequested;
@@ -64,10 +65,12 @@ public sealed class DomainDispatcher : Dispatcher, IThreadDispatcher
 
     /// <param name="peers">This dispatcher's end of the binding with each other dispatcher, by index (null for itself).</param>
     /// <param name="hostPort">Dispatcher 0 only: the receiving end of the host's port.</param>
-    internal DomainDispatcher(Domain domain, int index, UrpcEndpoint?[] peers, UrpcReceiver? hostPort, WaitPolicy waitPolicy, bool pollWhileThreadsWait, ulong ramBytes)
+    /// <param name="ram">RAM its core's cache set aside for its CSpace and <paramref name="ramBytes"/> of RAM (<see cref="RamCache.SpaceBytes"/>); the start upcall uses it.</param>
+    internal DomainDispatcher(Domain domain, int index, UrpcEndpoint?[] peers, UrpcReceiver? hostPort, WaitPolicy waitPolicy, bool pollWhileThreadsWait, ulong ramBytes, RamReservation ram)
         : base($"domain {domain.Id} dispatcher {index}")
     {
         _ramBytes = ramBytes;
+        _ram = ram;
         Domain = domain;
         Index = index;
         _peers = peers;
@@ -83,8 +86,8 @@ public sealed class DomainDispatcher : Dispatcher, IThreadDispatcher
         Waitset.AddPeers(_peers, OnPeerMessage);
         if (_hostPort != null) Waitset.Add(_hostPort, OnHostMessage);
         var monitor = MonitorDispatcher.On(Driver);
-        if (monitor.Ram is not { } ram) { MemoryError = CapError.WrongCore; return; }
-        MemoryError = ram.CreateSpace(_ramBytes, out var memory);
+        if (monitor.Ram != _ram.Cache) { MemoryError = CapError.WrongCore; return; }
+        MemoryError = _ram.Cache.CreateSpace(_ram, _ramBytes, out var memory);
         if (MemoryError != CapError.Ok) return;
         Memory = memory;
         monitor.RegisterCSpace(Id, memory.Space);

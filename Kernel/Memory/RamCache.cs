@@ -8,13 +8,16 @@ namespace Multikernel.Memory;
 /// One core's cache of RAM capabilities, kept by its monitor in the monitor's CSpace (Barrelfish's per-core
 /// <c>mem_serv</c> part): the core's boot RAM, and RAM the memory server on the boot core has given to this core. It
 /// hands memory to the dispatchers of its core by <em>retyping</em> a free part of one of its RAM capabilities into
-/// the dispatcher's CSpace (a CSpace of its own: <see cref="CreateSpace"/>; or any object: <see cref="TryRetype"/>),
-/// and asks the memory server for more by URPC when it runs low or a request does not fit.
+/// the dispatcher's CSpace (a CSpace of its own: <see cref="CreateSpace(ulong, out DispatcherMemory)"/>; or any
+/// object: <see cref="TryRetype"/>), sets parts aside for later (<see cref="Reserve"/>), and asks the memory server
+/// for more by URPC when it runs low or a request does not fit.
 /// <para>It only remembers which parts it handed out; the CPU driver checks every retype, so handing out a part that
 /// is still in use fails with <see cref="CapError.RevokeFirst"/> and never gives one page two owners.</para>
-/// <para>Invariants: core-local (the monitor's core); every page of its RAM capabilities is in exactly one free range
-/// or one handed-out part; free ranges of one capability are disjoint and sorted; at most one request to the server is
-/// in flight, waiters are served in order, and a waiter exists only while a request is in flight.</para>
+/// <para>Invariants: core-local (the monitor's core); every page of its RAM capabilities is in exactly one free range,
+/// one held <see cref="RamReservation"/> or one handed-out part; free ranges of one capability are disjoint and sorted;
+/// at most one request to the server is in flight, waiters are served in order, and a waiter exists only while a
+/// request is in flight. A reservation is carved out of the free ranges when its requester is answered, so an answer
+/// Ok is never a promise that a later retype or reservation can break.</para>
 /// </summary>
 public sealed class RamCache
 {
@@ -32,7 +35,7 @@ public sealed class RamCache
     readonly UrpcBacklog _backlog = new();
     readonly List<Chunk> _chunks = new();
     readonly Stack<int> _freeRootSlots = new();
-    readonly Queue<(ulong Bytes, Action<CapError> Ready)> _waiting = new();
+    readonly Queue<(ulong Bytes, Action<CapError, RamReservation?> Ready)> _waiting = new();
     ulong _requestTag;
     Cptr _requestSlot;
     bool _requesting;
@@ -43,11 +46,15 @@ public sealed class RamCache
     public ulong LowWater { get; }
     public int Core => _caps.Core;
     public ulong FreeBytes { get; private set; }
+    /// <summary>Bytes set aside by reservations still held (in neither <see cref="FreeBytes"/> nor a handed-out part).</summary>
+    public ulong ReservedBytes { get; private set; }
     public ulong TotalBytes { get; private set; }
     /// <summary>Refills the memory server has granted this cache.</summary>
     public int Refills { get; private set; }
     /// <summary>A request to the memory server is in flight (at most one is): its give may still be under way.</summary>
     public bool RefillInFlight => _requesting;
+    /// <summary>Requests waiting for a refill (for tests).</summary>
+    internal int WaitingRequests => _waiting.Count;
 
     /// <param name="space">The monitor's CSpace: its RAM capability in <see cref="CSpace.BootRam"/>, the rest of its root slots free.</param>
     /// <param name="reserved">Bytes at the start of the boot RAM already in use (the root CNode).</param>
@@ -81,7 +88,7 @@ public sealed class RamCache
     /// Retypes <paramref name="count"/> objects of <paramref name="type"/>, <paramref name="objectBytes"/> each, from
     /// one free part of the cache's RAM into consecutive slots from <paramref name="dest"/> of
     /// <paramref name="destSpace"/> (a CSpace of this core). <see cref="CapError.OutOfRam"/> when no free part is large
-    /// enough (<see cref="WhenAvailable"/> refills). The part stays handed out until <see cref="Release"/>.
+    /// enough (<see cref="Reserve"/> refills). The part stays handed out until <see cref="Release"/>.
     /// </summary>
     public CapError TryRetype(CapType type, ulong objectBytes, int count, CSpace destSpace, Cptr dest, out ulong @base)
     {
@@ -134,40 +141,67 @@ public sealed class RamCache
     }
 
     /// <summary>
-    /// Calls <paramref name="ready"/> (on this core) with <see cref="CapError.Ok"/> once a free part of
-    /// <paramref name="bytes"/> bytes exists, asking the memory server for RAM if needed; with the server's refusal, or
-    /// <see cref="CapError.OutOfRam"/> when there is no server or the request is larger than a refill, or
-    /// <see cref="CapError.OutOfSlots"/> when no refill is in flight and the monitor's CSpace has no free root slot to
-    /// receive one in. At once when it already fits or cannot be served.
+    /// Calls <paramref name="ready"/> (on this core) with <see cref="CapError.Ok"/> and a reservation of
+    /// <paramref name="bytes"/> contiguous bytes once a free part that large exists, asking the memory server for RAM if
+    /// needed; with no reservation and the server's refusal, or <see cref="CapError.OutOfRam"/> when there is no server
+    /// or the request is larger than a refill, or <see cref="CapError.OutOfSlots"/> when no refill is in flight and the
+    /// monitor's CSpace has no free root slot to receive one in, or <see cref="CapError.InvalidSize"/> for a size that
+    /// is not a positive multiple of a page. At once when it can be reserved now (and no earlier request waits) or
+    /// cannot be served. The caller must end the reservation: use it
+    /// (<see cref="CreateSpace(RamReservation, ulong, out DispatcherMemory)"/>) or give it back (<see cref="Unreserve"/>).
     /// </summary>
-    public void WhenAvailable(ulong bytes, Action<CapError> ready)
+    public void Reserve(ulong bytes, Action<CapError, RamReservation?> ready)
     {
         ArgumentNullException.ThrowIfNull(ready);
-        if (Fits(bytes) && _waiting.Count == 0) { ready(CapError.Ok); return; }
-        if (_server == null || bytes > 1UL << RefillBits) { ready(CapError.OutOfRam); return; }
+        if (bytes == 0 || bytes % CapTypeRules.PageSize != 0) { ready(CapError.InvalidSize, null); return; }
+        if (_waiting.Count == 0 && TryCarve(bytes, out var reservation)) { ready(CapError.Ok, reservation); return; }
+        if (_server == null || bytes > 1UL << RefillBits) { ready(CapError.OutOfRam, null); return; }
         _waiting.Enqueue((bytes, ready));
         Refill();
         RefuseUnservable();
     }
 
+    /// <summary>Gives a held reservation's bytes back to the free ranges; nothing for one already used or given back.</summary>
+    public void Unreserve(RamReservation reservation)
+    {
+        ArgumentNullException.ThrowIfNull(reservation);
+        if (reservation.Cache != this) throw new ArgumentException($"core #{Core}: the reservation is core #{reservation.Cache.Core}'s", nameof(reservation));
+        if (!reservation.IsHeld) return;
+        reservation.IsHeld = false;
+        ReservedBytes -= reservation.Bytes;
+        Release(reservation.Base, reservation.Bytes);
+    }
+
     /// <summary>
     /// With no refill in flight (<see cref="Refill"/> found no root slot to receive one in) nothing would ever serve the
-    /// waiters: each is told now, in order, Ok where its part fits after all and <see cref="CapError.OutOfSlots"/> where not.
+    /// waiters: each is told now, in order, Ok with its reservation where its part fits after all and
+    /// <see cref="CapError.OutOfSlots"/> where not.
     /// </summary>
     void RefuseUnservable()
     {
         while (!_requesting && _waiting.Count > 0)
         {
             var (bytes, ready) = _waiting.Dequeue();
-            ready(Fits(bytes) ? CapError.Ok : CapError.OutOfSlots);
+            if (TryCarve(bytes, out var reservation)) ready(CapError.Ok, reservation);
+            else ready(CapError.OutOfSlots, null);
         }
     }
 
-    bool Fits(ulong bytes)
+    /// <summary>Takes <paramref name="bytes"/> from the start of the first free range that holds them, as a reservation; false when none does.</summary>
+    bool TryCarve(ulong bytes, out RamReservation reservation)
     {
         foreach (var c in _chunks)
-            foreach (var f in c.Free)
-                if (f.Bytes >= bytes) return true;
+            for (int i = 0; i < c.Free.Count; i++)
+            {
+                var (offset, free) = c.Free[i];
+                if (free < bytes) continue;
+                if (free == bytes) c.Free.RemoveAt(i); else c.Free[i] = (offset + bytes, free - bytes);
+                FreeBytes -= bytes;
+                ReservedBytes += bytes;
+                reservation = new RamReservation(this, c.Base + offset, bytes);
+                return true;
+            }
+        reservation = null!;
         return false;
     }
 
@@ -209,7 +243,7 @@ public sealed class RamCache
         if (g.Error != CapError.Ok)
         {
             _freeRootSlots.Push(_requestSlot.L1);
-            while (_waiting.Count > 0) _waiting.Dequeue().Ready(g.Error);
+            while (_waiting.Count > 0) _waiting.Dequeue().Ready(g.Error, null);
             return;
         }
         if (_caps.Identify(_space, _requestSlot, out var id) != CapError.Ok || id.Key != g.Ram.Key)
@@ -218,7 +252,7 @@ public sealed class RamCache
         chunk.Free.Add((0, id.Size));
         Add(chunk);
         Refills++;
-        while (_waiting.Count > 0 && Fits(_waiting.Peek().Bytes)) _waiting.Dequeue().Ready(CapError.Ok);
+        while (_waiting.Count > 0 && TryCarve(_waiting.Peek().Bytes, out var reservation)) _waiting.Dequeue().Ready(CapError.Ok, reservation);
         if (_waiting.Count > 0 || FreeBytes < LowWater) Refill();
         RefuseUnservable();
     }
@@ -227,7 +261,8 @@ public sealed class RamCache
     /// A CSpace for a dispatcher of this core, with <paramref name="ramBytes"/> of RAM of its own: a root CNode, an L2
     /// CNode for its slots (root slot 1) and a RAM capability (<see cref="CSpace.BootRam"/>), all retyped from this
     /// cache's RAM; the monitor keeps no capability to them. <see cref="CapError.OutOfRam"/> (and nothing handed out)
-    /// when they do not fit now: call <see cref="WhenAvailable"/> with <see cref="SpaceBytes"/> first.
+    /// when they do not fit now: to wait for them, <see cref="Reserve"/> <see cref="SpaceBytes"/> and create the space
+    /// from the reservation.
     /// </summary>
     public CapError CreateSpace(ulong ramBytes, out DispatcherMemory memory)
     {
@@ -258,6 +293,19 @@ public sealed class RamCache
         finally { _freeRootSlots.Push(temp); }
     }
 
-    /// <summary>What <see cref="CreateSpace"/> of <paramref name="ramBytes"/> takes from the cache, at most (for <see cref="WhenAvailable"/>).</summary>
+    /// <summary>
+    /// <see cref="CreateSpace(ulong, out DispatcherMemory)"/> from RAM reserved for it: the reservation ends (its bytes
+    /// go back to the free ranges) and the space is created at once, so a reservation of at least
+    /// <see cref="SpaceBytes"/>(<paramref name="ramBytes"/>) leaves no part of the space without free RAM to come from.
+    /// </summary>
+    public CapError CreateSpace(RamReservation reservation, ulong ramBytes, out DispatcherMemory memory)
+    {
+        ArgumentNullException.ThrowIfNull(reservation);
+        if (!reservation.IsHeld) throw new InvalidOperationException($"core #{Core}: the reservation of 0x{reservation.Bytes:x} bytes at 0x{reservation.Base:x} was already used or given back");
+        Unreserve(reservation);
+        return CreateSpace(ramBytes, out memory);
+    }
+
+    /// <summary>What <see cref="CreateSpace(ulong, out DispatcherMemory)"/> of <paramref name="ramBytes"/> takes from the cache, at most (what to <see cref="Reserve"/> for it).</summary>
     public static ulong SpaceBytes(ulong ramBytes) => ramBytes + 2 * CapTypeRules.CNodeGranule;
 }

@@ -47,18 +47,33 @@ public sealed class RamFrameAllocator
         for (int i = _allocated.Length - 1; i >= 0; i--) _free.Push(i);
     }
 
-    /// <summary>Retypes one free page into a <paramref name="type"/> object (Frame or a VNode type) and returns its slot.</summary>
+    /// <summary>
+    /// Retypes one free page into a <paramref name="type"/> object (Frame or a VNode type) and returns its slot. A free
+    /// page whose retype is refused with <see cref="CapError.RevokeFirst"/> (a copy of the capability freed there still
+    /// names it) is passed over for the next free page, and stays free here for later requests; the refusal is the
+    /// answer only when every free page is refused.
+    /// </summary>
     public CapError TryAlloc(CapType type, out Cptr cap)
     {
         cap = default;
         if (type != CapType.Frame && !CapTypeRules.IsVNode(type)) return CapError.InvalidRetype;
         if (_free.Count == 0) return CapError.OutOfRam;
         if (!_slots.TryAlloc(out var slot)) return CapError.OutOfSlots;
-        int page = _free.Pop();
-        var e = _caps.Retype(_space, _ram, type, (ulong)page * CapTypeRules.PageSize, type == CapType.Frame ? CapTypeRules.PageSize : 0, 1, slot);
+        List<int>? stillHeld = null;
+        int page;
+        CapError e;
+        do
+        {
+            page = _free.Pop();
+            e = _caps.Retype(_space, _ram, type, (ulong)page * CapTypeRules.PageSize, type == CapType.Frame ? CapTypeRules.PageSize : 0, 1, slot);
+            if (e == CapError.RevokeFirst) (stillHeld ??= new()).Add(page);
+        }
+        while (e == CapError.RevokeFirst && _free.Count > 0);
+        if (stillHeld != null)
+            for (int i = stillHeld.Count - 1; i >= 0; i--) _free.Push(stillHeld[i]);
         if (e != CapError.Ok)
         {
-            _free.Push(page);
+            if (e != CapError.RevokeFirst) _free.Push(page);
             _slots.Free(slot);
             return e;
         }

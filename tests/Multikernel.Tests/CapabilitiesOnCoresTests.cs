@@ -127,6 +127,23 @@ public sealed class CapabilitiesOnCoresTests
         Assert.All(Enumerable.Range(0, mk.CoreCount), c => Assert.Null(Wait(mk.CallOn(c, m => m.Driver.Capabilities!.Validate()))));
     }
 
+    /// <summary>
+    /// While a frame of a dispatcher's RAM on core 0 is held on core 1, core 0's RAM cache still hands out its other
+    /// RAM: a second domain gets its CSpace there (the retype's range overlaps nothing another core holds).
+    /// </summary>
+    [Fact]
+    public void ADomainIsCreatedOnACoreWhoseRamCacheHasAFrameOnAnotherCore()
+    {
+        using var mk = BootAtLeastTwoCores();
+        using var domain = Wait(Domain.CreateAsync(mk));
+        var (d0, d1) = (domain.Dispatchers[0], domain.Dispatchers[1]);
+        var frame = Wait(mk.CallOn(0, _ => d0.Memory!.Frames.TryAlloc(CapType.Frame, out var f) == CapError.Ok ? f : throw new InvalidOperationException("no frame")));
+        var dest = TakeSlot(mk, domain, 1);
+        Assert.Equal(CapError.Ok, Run(mk, 0, (m, done) => m.SendCapability(d0.Memory!.Space, frame, d1.Id, dest, CapRights.ReadWrite, done)).Error);
+        using var second = Wait(Domain.CreateAsync(mk, [0]));
+        Assert.NotNull(Wait(mk.CallOn(0, _ => second.Dispatchers[0].Memory)));
+    }
+
     [Fact]
     public void AGiftLeavesTheSenderWithoutACopyAndARetypeOfSharedRamAsksEveryHolder()
     {
@@ -170,7 +187,11 @@ public sealed class CapabilitiesOnCoresTests
         int core = mk.CoreCount - 1; // the boot core's cache works the same way, its delivery is a local move
         var before = Wait(mk.CallOn(0, _ => (mk.MemoryServer.FreeChunks, mk.MemoryServer.Granted)));
         var (error, refills, total) = Wait(mk.CallOnAsync<(CapError, int, ulong)>(core, (m, done) =>
-            m.Ram!.WhenAvailable(512 * 1024, e => done((e, m.Ram.Refills, m.Ram.TotalBytes)))));
+            m.Ram!.Reserve(512 * 1024, (e, r) =>
+            {
+                if (r != null) m.Ram.Unreserve(r);
+                done((e, m.Ram.Refills, m.Ram.TotalBytes));
+            })));
         Assert.Equal(CapError.Ok, error);
         Assert.Equal(1, refills);
         Assert.Equal(256 * 1024 + (1UL << 20), total);
@@ -203,12 +224,69 @@ public sealed class CapabilitiesOnCoresTests
             var taken = new List<Cptr>();
             while (ram.TryTakeSlot(out var slot)) taken.Add(slot); // no root slot left to receive a refill in
             CapError? got = null;
-            ram.WhenAvailable(512 * 1024, e => got = e);            // more than the boot RAM: only a refill could serve it
+            ram.Reserve(512 * 1024, (e, _) => got = e);             // more than the boot RAM: only a refill could serve it
             foreach (var slot in taken) ram.ReturnSlot(slot);
             return (busy, got);
         }));
         Assert.False(inFlight, "a refill was already in flight after boot: its grant could still serve the request");
         Assert.Equal(CapError.OutOfSlots, answer); // at once: no grant will ever come for it
+    }
+
+    /// <summary>
+    /// Two domains created at once on a core whose RAM cache has room for neither: both wait for the memory server
+    /// (held back here until both wait), whose refill has room for one dispatcher's CSpace and RAM; the RAM set aside
+    /// for the first is not promised to the second, which waits for a second refill instead of failing with OutOfRam.
+    /// </summary>
+    [Fact]
+    public void TwoDomainsCreatedAtOnceOnOneCoreEachGetTheRamTheyWaitedFor()
+    {
+        using var mk = MultikernelSystem.Boot(new MultikernelOptions { CoreRamBytes = 256 * 1024 });
+        Assert.SkipUnless(mk.CoreCount >= 2, "needs two cores (the memory server's and another); this process may use one");
+        const int core = 1;
+        var options = new DomainOptions { RamBytes = 768 * 1024 }; // 800 KiB with its CNodes: a 1 MiB refill holds one, not two
+        using var held = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        var holding = mk.CallOn(0, _ => { held.Set(); release.Wait(); return 0; }); // the memory server's core answers no request meanwhile
+        Task<Domain>[] creating;
+        try
+        {
+            Assert.True(held.Wait(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken), "core 0 did not run the call that holds it");
+            creating = [Domain.CreateAsync(mk, [core], options), Domain.CreateAsync(mk, [core], options)];
+            var waiting = Stopwatch.StartNew();
+            while (Wait(mk.CallOn(core, m => m.Ram!.WaitingRequests)) < 2)
+            {
+                Assert.True(waiting.Elapsed < TimeSpan.FromSeconds(30), "the two creations did not both wait for RAM within 30 s");
+                Thread.Sleep(1);
+            }
+        }
+        finally { release.Set(); }
+        Wait(holding);
+        Wait(Task.WhenAll(creating).ContinueWith(_ => 0, TaskScheduler.Default));
+        var failed = creating.Where(t => t.IsFaulted).Select(t => t.Exception!.InnerException!.Message).ToArray();
+        foreach (var t in creating) if (t.IsCompletedSuccessfully) Wait(t).Dispose();
+        Assert.True(failed.Length == 0, string.Join("; ", failed));
+        Assert.Equal(0UL, Wait(mk.CallOn(core, m => m.Ram!.ReservedBytes)));
+        Assert.Null(Wait(mk.CallOn(core, m => m.Driver.Capabilities!.Validate())));
+    }
+
+    /// <summary>
+    /// A domain whose second core cannot give a dispatcher its RAM (its cache is taken, and the request is larger than
+    /// any refill) is not created, and the RAM the first core's cache set aside for it is free again.
+    /// </summary>
+    [Fact]
+    public void ADomainThatOneCoreCannotServeGivesBackWhatTheOthersReserved()
+    {
+        using var mk = BootAtLeastTwoCores();
+        var taken = Wait(mk.CallOn(1, m => m.Ram!.CreateSpace(3UL << 20, out var memory) == CapError.Ok ? memory : throw new InvalidOperationException("core 1's cache has no 3 MiB")));
+        try
+        {
+            var free = Wait(mk.CallOn(0, m => m.Ram!.FreeBytes));
+            var create = Domain.CreateAsync(mk, [0, 1], new DomainOptions { RamBytes = 2UL << 20 }); // more than a refill
+            var e = Assert.Throws<AggregateException>(() => create.Wait(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken));
+            Assert.Contains("core #1 cannot give a dispatcher", Assert.IsType<InvalidOperationException>(e.InnerException).Message);
+            Assert.Equal((free, 0UL), Wait(mk.CallOn(0, m => (m.Ram!.FreeBytes, m.Ram.ReservedBytes))));
+        }
+        finally { Wait(mk.CallOn(1, _ => { taken.Dispose(); return 0; })); }
     }
 
     [Fact]

@@ -75,6 +75,31 @@ public class CapabilityMemoryTests
         Assert.Null(t.Driver.Validate());
     }
 
+    /// <summary>
+    /// The frame the allocator made is freed while a copy of it lives: its page is still in use, so a retype of it is
+    /// refused, and the allocator hands out another free page instead of answering every later request with that refusal.
+    /// </summary>
+    [Fact]
+    public void APageStillHeldByACopyIsPassedOverNotRetriedForEveryAllocation()
+    {
+        using var t = new CapabilityTestCore();
+        var (alloc, slots) = Setup(t, pages: 2);
+        Ok(alloc.TryAlloc(CapType.Frame, out var frame));
+        ulong held = t.Space[frame].Base;
+        Assert.True(slots.TryAlloc(out var copy));
+        Ok(t.Driver.Copy(t.Space, frame, copy));
+        Ok(alloc.Free(frame));                                  // the page comes back while the copy still names it
+        Ok(alloc.TryAlloc(CapType.Frame, out var other));
+        Assert.NotEqual(held, t.Space[other].Base);
+        Assert.Equal(CapError.RevokeFirst, alloc.TryAlloc(CapType.Frame, out _)); // only the held page is left
+        Ok(t.Driver.Delete(t.Space, copy));
+        slots.Free(copy);
+        Ok(alloc.TryAlloc(CapType.Frame, out var again));       // now it is free
+        Assert.Equal(held, t.Space[again].Base);
+        Assert.Equal(0, alloc.FreePages);
+        Assert.Null(t.Driver.Validate());
+    }
+
     [Fact]
     public void APmapBuildsX86TablesByInvocationsAndAWalkFollowsThem()
     {

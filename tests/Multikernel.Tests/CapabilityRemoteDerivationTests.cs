@@ -195,6 +195,26 @@ public sealed class CapabilityRemoteDerivationTests : IDisposable
         AssertValid();
     }
 
+    /// <summary>
+    /// While core 0's revoke of a frame F it shared with core 1 is being agreed (F's range locked), core 0 still
+    /// retypes a range of its RAM that F does not overlap; a retype over F's range waits for the agreement (Locked).
+    /// </summary>
+    [Fact]
+    public void ALocalRetypeBesideARangeLockedByAnAgreementIsNotRefused()
+    {
+        CapabilityTestCore.Ok(_drivers[0].Retype(_spaces[0], CSpace.BootRam, CapType.Frame, 16 * Page, Page, 1, Cptr.Root(1)));
+        Transfer(0, 1, 1, 1);
+        var revoked = new Recorder();
+        Assert.Equal(CapError.Ok, _ops[0].Revoke(_spaces[0], Cptr.Root(1), revoked, _sim.Now));
+        var over = _drivers[0].Retype(_spaces[0], CSpace.BootRam, CapType.Frame, 16 * Page, Page, 1, Cptr.Root(2));
+        var beside = _drivers[0].Retype(_spaces[0], CSpace.BootRam, CapType.Frame, 32 * Page, Page, 1, Cptr.Root(3));
+        _sim.RunToQuiet();
+        Assert.Equal(CapError.Ok, revoked.Result?.Error);
+        Assert.Equal((CapError.Locked, CapError.Ok), (over, beside));
+        Assert.True(_spaces[1][Cptr.Root(1)].IsNull);
+        AssertValid();
+    }
+
     [Fact]
     public void ALocalRetypeRefusesTheRangeOfADescendantThatCameBackFromAnotherCore()
     {
@@ -202,6 +222,25 @@ public sealed class CapabilityRemoteDerivationTests : IDisposable
         // A page table over the frame's page would alias a mappable frame: the retype must be refused.
         Assert.Equal(CapError.RevokeFirst, _drivers[0].Retype(_spaces[0], Cptr.Root(1), CapType.VNodePtable, 4 * Page, 0, 1, Cptr.Root(4)));
         Assert.True(_spaces[0][Cptr.Root(4)].IsNull, $"a page table was retyped over the live frame {frame}");
+        AssertValid();
+    }
+
+    /// <summary>
+    /// Core 1's endpoint E goes to core 0 and core 1 deletes its own copy: a second Endpoint retyped from the
+    /// dispatcher is a retype of an object with a remote descendant, agreed by every core, and core 0, which holds E,
+    /// refuses it as the local retype refuses it while E is on core 1 (an Endpoint spans its dispatcher's page).
+    /// </summary>
+    [Fact]
+    public void AnAgreedEndpointRetypeIsRefusedWhereTheDispatchersEndpointLivesOnAnotherCore()
+    {
+        EndpointOnCore1();
+        Assert.Equal(CapError.RevokeFirst, _drivers[1].Retype(_spaces[1], Cptr.Root(1), CapType.Endpoint, 0, 0, 1, Cptr.Root(3)));
+        Transfer(1, 2, 0, 1);
+        Delete(1, 2);
+        var again = Through((done, now) => _ops[1].Retype(_spaces[1], Cptr.Root(1), CapType.Endpoint, 0, 0, 1, Cptr.Root(3), done, now));
+        Assert.True(again.Distributed, $"the retype was not agreed ({again.Error})");
+        Assert.Equal(CapError.RevokeFirst, again.Error);
+        Assert.True(_spaces[1][Cptr.Root(3)].IsNull, "a second Endpoint was retyped from the dispatcher while its first lives on core 0");
         AssertValid();
     }
 }

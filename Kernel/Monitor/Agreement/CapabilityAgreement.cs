@@ -121,6 +121,7 @@ public sealed class CapabilityAgreement
         if (e != CapError.NeedsAgreement) return Local(e, done);
         _caps.Identify(cs, src, out var id);
         if (!CapTypeRules.TryObjectSize(type, objectBytes, out ulong bytes)) return CapError.InvalidSize;
+        if (type == CapType.Endpoint) bytes = id.Size; // an Endpoint spans its dispatcher's object (the driver's retype checks that range too)
         var update = SystemTableUpdates.Retype(id.Key, id.Base + offset, (ulong)count * bytes, type, Core);
         Start(update, new Operation(done, default, (op, commit) =>
             op.LocalResult = commit ? _caps.RetypeAgreed(cs, src, type, offset, objectBytes, count, dest) : CapError.Ok), now);

@@ -46,6 +46,32 @@ public sealed class CapabilityOwnershipTable
         return r;
     }
 
+    /// <summary>
+    /// <see cref="RelationsOf"/> for a retype of [<paramref name="first"/>, + <paramref name="bytes"/>) of the object:
+    /// copies of the object and remote descendants recorded on its own row count wherever they are, a shared
+    /// descendant's row only where its range overlaps the retyped one. Sound because whatever another core has of
+    /// something derived from the object lies within the range of a row: the object's own, or that of the shared
+    /// descendant it came from (a core derives only from what it holds).
+    /// </summary>
+    public RemoteRelations RelationsOfRange(in CapObjectKey key, ulong first, ulong bytes, int core)
+    {
+        var r = RemoteRelations.None;
+        if (_rows.Count == 0) return r;
+        if (_rows.TryGetValue(key, out var e))
+        {
+            if (e.Holders.Without(core).Count > 0) r |= RemoteRelations.Copies;
+            if (e.DescendantCores.Without(core).Count > 0) r |= RemoteRelations.Descendants;
+        }
+        if ((r & RemoteRelations.Descendants) == 0)
+            foreach (var (k, row) in _rows)
+                if (k.Overlaps(first, bytes) && k.IsDescendantOf(key) && (row.Holders.Without(core).Count > 0 || row.DescendantCores.Without(core).Count > 0))
+                {
+                    r |= RemoteRelations.Descendants;
+                    break;
+                }
+        return r;
+    }
+
     /// <param name="fromHasDescendants">The sender has descendants of the object (made before it was shared, or while it was its only holder).</param>
     internal void AddHolder(in CapObjectKey key, int from, int to, bool fromHasDescendants)
     {

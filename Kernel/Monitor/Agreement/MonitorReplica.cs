@@ -150,6 +150,15 @@ public sealed class MonitorReplica : IAgreementResource, IRemoteCapabilities
         return r;
     }
 
+    public RemoteRelations RelationsOfRange(in CapObjectKey key, ulong first, ulong bytes, int core)
+    {
+        var r = Capabilities.RelationsOfRange(key, first, bytes, core);
+        // A prepared operation on the object or an ancestor locks the object's whole range, one on a descendant only
+        // the descendant's: a lock the retyped range does not overlap is on nothing the retype touches.
+        if (_locks.Count > 0 && _locks.Overlaps(SystemTableUpdates.CapabilityTable, first, bytes)) r |= RemoteRelations.Locked;
+        return r;
+    }
+
     public bool IsLocked(in CapObjectKey key) => _locks.Count > 0 && _locks.Overlaps(SystemTableUpdates.CapabilityTable, key.Base, key.Size);
 
     public int OwnerOf(in CapObjectKey key, int core) => Capabilities.OwnerOf(key, core);
