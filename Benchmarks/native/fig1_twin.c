@@ -37,7 +37,8 @@
  *
  * Output: "key value ..." lines: twin, march, compiler, mode, then sample lists (cycles, "%.3f") and "check ok" or
  * "check <what failed>". Exit 0 after a run (even one whose check failed: the caller reads "check"), 2 on bad
- * arguments, 1 when the machine refused (pinning, memory) or a participant stalled for 60 s.
+ * arguments, 1 when the machine refused (pinning, memory), a participant stalled for 60 s, or a message of an
+ * unexpected type arrived (after printing "check <which>").
  *
  * Usage: fig1_twin shm -c CORES -l LINES -i ITERATIONS -r REPETITIONS -w WARMUP [-a]
  *        fig1_twin msg -c CORES -l LINES -i ITERATIONS -r REPETITIONS -w WARMUP [-W WINDOW] [-k]
@@ -408,7 +409,8 @@ typedef struct dispatcher {
  * while the experiment measures, so the driver finds them blocked and visits them only as CpuDriverThread does. Their
  * waitsets hold idle rings, as many as the C# ones have on two cores (monitor: the other monitor's, the host port,
  * the memory server's replies, the other core's broadcast; memory server: one per core's monitor); a visit polls
- * them and asks for local work. Not modelled: the agreement service's event source in the monitor's waitset. */
+ * them and asks for local work. Not modelled: the agreement service's event source in the monitor's waitset, and the
+ * C# sender's read of the receiving core's notifier word after each publish (UrpcSender; a cache hit, about a cycle). */
 static void idle_on_message(void *owner, int from, uint8_t type, const uint64_t *p)
 {
     (void)owner; (void)p;

@@ -21,7 +21,7 @@ public static class UrpcTablesSweep
         _ => "same-core",
     };
 
-    /// <summary>For each distance class present, the pair (first core, nearest-numbered core of that class).</summary>
+    /// <summary>For each distance class present, the pair (first core, the first core of that class in the given order).</summary>
     public static List<(int A, int B, CorePairDistance Class)> Pairs(IReadOnlyList<int> cores, MachineTopology topo)
     {
         var pairs = new List<(int, int, CorePairDistance)>();
