@@ -6,7 +6,8 @@
 #
 #   (no profile)   default profile: about 7 minutes on a 2-core machine
 #   --quick        smoke profile: about 2 minutes on 2 cores (fewer points, fewer repetitions)
-#   --full         for a many-core server: every core count, full repetitions (see docs/run-all.md for times)
+#   --full         for a many-core server: larger sizes and inputs, more repetitions (compute: the same 6), over
+#                  the default's core counts (1, 2, 3, 4, 6, 8, 10, 12, 15, ... and all; docs/run-all.md for times)
 #   --only NAMES   comma-separated experiments to run: fig1, fig3, compute, io (folder names such as
 #                  fig1-shared-state are accepted too); default: all
 #   --cores LIST   cores to use, e.g. 0-7 or 0-3,8-11, or all (default: every core this process may run on);
