@@ -766,7 +766,10 @@ public sealed unsafe class TcpLayer : IDisposable
                 int usable = (int)(c.SndUna + (uint)limit - c.SndNxt);
                 if (force && usable < 1) usable = 1;
                 int len = Math.Min(unsent, Math.Min(c.SndMss, Math.Max(usable, 0)));
-                bool fin = c.CloseRequested && c.SndNxt + (uint)len == c.FinSeq;
+                // The FIN takes a sequence number, so it goes only inside the peer's window (a peer whose window is
+                // shut drops it, RFC 9293 3.10.7.4); held back, it waits behind the persist timer's probes and goes
+                // when the window opens. A timeout's retransmission (force) sends it regardless, as it does data.
+                bool fin = c.CloseRequested && c.SndNxt + (uint)len == c.FinSeq && (force || (int)(c.SndUna + (uint)c.SndWnd - c.SndNxt) > len);
                 if (len == 0 && !fin) break;
                 bool retransmission = Lt(c.SndNxt, c.SndMax);
                 if (!SendSegment(c, c.SndNxt, len, (byte)(TcpAck | (fin ? TcpFin : 0) | (len > 0 && len == unsent ? TcpPsh : 0))))

@@ -636,6 +636,66 @@ public class TcpTests : IDisposable
         Assert.Equal(sent.Seq, Assert.Single(p.Mine(h.Flush()).Concat(p.Mine(h.Tx.Drain()))).Seq);
     }
 
+    /// <summary>
+    /// A FIN takes a sequence number, so a peer whose window is 0 drops it (RFC 9293 3.10.7.4). A FIN closed into a shut
+    /// window waits behind window probes and goes at the first segment that opens the window, not into the shut window
+    /// and then again only when its backed-off retransmission timeout runs out.
+    /// </summary>
+    [Fact]
+    public void AFinQueuedWhileThePeersWindowIsShutGoesWhenTheWindowOpens()
+    {
+        var (h, p, s) = Connected(o => o with { MaxRtoMicroseconds = 10_000_000 });
+        p.Window = 0;
+        p.AckAll();
+        h.Tcp.ShutdownSend(s);
+        var sent = p.Mine(h.Flush()).ToList();
+        for (int i = 0; i < 4; i++)
+        {
+            h.Advance(1_000_000);
+            sent.AddRange(p.Mine(h.Flush()).Concat(p.Mine(h.Tx.Drain())));
+            h.Deliver(p.Segment(p.SndNxt, p.RcvNxt, Ack));   // window 0: anything that took a sequence number is dropped
+        }
+        Assert.DoesNotContain(sent, f => f.Has(Fin));
+        Assert.NotEmpty(sent);                                // window probes
+        p.Window = 65535;
+        h.Deliver(p.Segment(p.SndNxt, p.RcvNxt, Ack));       // the window opens
+        var fin = Assert.Single(p.Absorb(h.Flush()));
+        Assert.True(fin.Has(Fin));
+        Assert.True(p.GotFin);
+        p.AckAll();
+        Assert.Equal(TcpState.FinWait2, h.Tcp.State(s));
+    }
+
+    /// <summary>Data and a FIN queued behind a zero window: a window that opens just wide enough for the data takes the data alone, the FIN follows once there is room for it.</summary>
+    [Fact]
+    public void DataAndFinQueuedBehindAZeroWindowGoInOrderAsTheWindowAllows()
+    {
+        var (h, p, s) = Connected(o => o with { MaxRtoMicroseconds = 10_000_000 });
+        p.Window = 0;
+        p.AckAll();
+        h.Tcp.Send(s, "queued"u8);
+        h.Tcp.Close(s);
+        Assert.Empty(p.Mine(h.Flush()));
+        p.Window = 6;
+        h.Deliver(p.Segment(p.SndNxt, p.RcvNxt, Ack));       // room for the six bytes, not for the FIN
+        var data = Assert.Single(p.Absorb(h.Flush()));
+        Assert.Equal(6, data.TcpPayload.Length);
+        Assert.False(data.Has(Fin));
+        p.Window = 0;
+        p.AckAll();                                           // the data is in; the window is shut again
+        for (int i = 0; i < 3; i++)
+        {
+            h.Advance(1_000_000);
+            Assert.DoesNotContain(p.Mine(h.Flush()).Concat(p.Mine(h.Tx.Drain())), f => f.Has(Fin));
+            h.Deliver(p.Segment(p.SndNxt, p.RcvNxt, Ack));
+        }
+        p.Window = 65535;
+        h.Deliver(p.Segment(p.SndNxt, p.RcvNxt, Ack));
+        Assert.True(Assert.Single(p.Absorb(h.Flush())).Has(Fin));
+        Assert.Equal("queued", System.Text.Encoding.ASCII.GetString(p.Received.ToArray()));
+        Assert.True(p.GotFin);
+    }
+
     [Fact]
     public void ALostSynAckIsSentAgainAndAnUnansweredHandshakeIsDropped()
     {
