@@ -285,6 +285,30 @@ public class TcpTests : IDisposable
         Assert.Equal(0, h.Tcp.ConnectionsInUse);
     }
 
+    /// <summary>
+    /// MaxRetransmissions bounds the retransmissions of data that is never acknowledged also while the peer keeps
+    /// talking: its segments that acknowledge nothing new through an open window (here its own data) are no answer to
+    /// our data and do not reprieve the connection (only answers to window probes do).
+    /// </summary>
+    [Fact]
+    public void DataNeverAcknowledgedThroughAnOpenWindowIsResetAlsoWhileThePeerTalks()
+    {
+        var (h, p, s) = Connected(o => o with { MaxRetransmissions = 3, MaxRtoMicroseconds = 1_000_000 });
+        h.Tcp.Send(s, new byte[500]);
+        var sent = p.Mine(h.Flush()).ToList();                // lost on its way, every time
+        for (int i = 0; i < 12 && !sent.Any(f => f.Has(Rst)); i++)
+        {
+            h.Advance(1_000_000);                             // a timeout each time (RTO at its 1 s ceiling at most)
+            sent.AddRange(p.Mine(h.Tx.Drain()));
+            p.Send("x"u8);                                    // the peer's own data, acknowledging none of ours
+            sent.AddRange(p.Mine(h.Flush()));
+        }
+        Assert.Contains(sent, f => f.Has(Rst));
+        Assert.Equal(3, sent.Count(f => f.TcpPayload.Length == 500) - 1);
+        Assert.True(h.Tcp.WasReset(s));
+        Assert.Equal(1, h.Counters.TcpTimeouts);
+    }
+
     [Fact]
     public void AnAckOfNewDataEndsTheBackoffOfEarlierTimeouts()
     {
