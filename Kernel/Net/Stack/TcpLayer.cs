@@ -564,10 +564,14 @@ public sealed unsafe class TcpLayer : IDisposable
         {
             if (++c.DupAcks == 3) FastRetransmit(c);
         }
-        // The peer is alive. An answer to a window probe that leaves the window shut keeps only an owned connection
-        // probing: once the application has closed it, its probes count towards MaxRetransmissions, so a peer that
-        // never opens its window cannot hold the slot forever (Linux: tcp_orphan_retries).
-        if (c.Owned || advanced || window > 0) c.Retries = 0;
+        // An ACK of new data ends the count of retransmissions. Otherwise the segment answers our data only while
+        // the window is shut or nothing is in flight (an answer to a window probe): data in flight through an open
+        // window that the peer does not acknowledge keeps counting towards MaxRetransmissions however much the peer
+        // talks (Linux: only an ACK of new data clears icsk_retransmits). An answer to a probe that leaves the window
+        // shut keeps only an owned connection probing: once the application has closed it, its probes count towards
+        // MaxRetransmissions, so a peer that never opens its window cannot hold the slot forever (Linux: tcp_orphan_retries).
+        bool probeAnswer = c.SndUna == c.SndMax || window == 0;
+        if (advanced || probeAnswer && (c.Owned || window > 0)) c.Retries = 0;
         if (Lt(c.SndWl1, seq) || c.SndWl1 == seq && Le(c.SndWl2, ack))
         {
             bool opened = window > c.SndWnd;
@@ -766,7 +770,10 @@ public sealed unsafe class TcpLayer : IDisposable
                 int usable = (int)(c.SndUna + (uint)limit - c.SndNxt);
                 if (force && usable < 1) usable = 1;
                 int len = Math.Min(unsent, Math.Min(c.SndMss, Math.Max(usable, 0)));
-                bool fin = c.CloseRequested && c.SndNxt + (uint)len == c.FinSeq;
+                // The FIN takes a sequence number, so it goes only inside the peer's window (a peer whose window is
+                // shut drops it, RFC 9293 3.10.7.4); held back, it waits behind the persist timer's probes and goes
+                // when the window opens. A timeout's retransmission (force) sends it regardless, as it does data.
+                bool fin = c.CloseRequested && c.SndNxt + (uint)len == c.FinSeq && (force || (int)(c.SndUna + (uint)c.SndWnd - c.SndNxt) > len);
                 if (len == 0 && !fin) break;
                 bool retransmission = Lt(c.SndNxt, c.SndMax);
                 if (!SendSegment(c, c.SndNxt, len, (byte)(TcpAck | (fin ? TcpFin : 0) | (len > 0 && len == unsent ? TcpPsh : 0))))

@@ -285,6 +285,30 @@ public class TcpTests : IDisposable
         Assert.Equal(0, h.Tcp.ConnectionsInUse);
     }
 
+    /// <summary>
+    /// MaxRetransmissions bounds the retransmissions of data that is never acknowledged also while the peer keeps
+    /// talking: its segments that acknowledge nothing new through an open window (here its own data) are no answer to
+    /// our data and do not reprieve the connection (only answers to window probes do).
+    /// </summary>
+    [Fact]
+    public void DataNeverAcknowledgedThroughAnOpenWindowIsResetAlsoWhileThePeerTalks()
+    {
+        var (h, p, s) = Connected(o => o with { MaxRetransmissions = 3, MaxRtoMicroseconds = 1_000_000 });
+        h.Tcp.Send(s, new byte[500]);
+        var sent = p.Mine(h.Flush()).ToList();                // lost on its way, every time
+        for (int i = 0; i < 12 && !sent.Any(f => f.Has(Rst)); i++)
+        {
+            h.Advance(1_000_000);                             // a timeout each time (RTO at its 1 s ceiling at most)
+            sent.AddRange(p.Mine(h.Tx.Drain()));
+            p.Send("x"u8);                                    // the peer's own data, acknowledging none of ours
+            sent.AddRange(p.Mine(h.Flush()));
+        }
+        Assert.Contains(sent, f => f.Has(Rst));
+        Assert.Equal(3, sent.Count(f => f.TcpPayload.Length == 500) - 1);
+        Assert.True(h.Tcp.WasReset(s));
+        Assert.Equal(1, h.Counters.TcpTimeouts);
+    }
+
     [Fact]
     public void AnAckOfNewDataEndsTheBackoffOfEarlierTimeouts()
     {
@@ -634,6 +658,128 @@ public class TcpTests : IDisposable
         }
         h.Advance(20_000);
         Assert.Equal(sent.Seq, Assert.Single(p.Mine(h.Flush()).Concat(p.Mine(h.Tx.Drain()))).Seq);
+    }
+
+    /// <summary>
+    /// A FIN takes a sequence number, so a peer whose window is 0 drops it (RFC 9293 3.10.7.4). A FIN closed into a shut
+    /// window waits behind window probes and goes at the first segment that opens the window, not into the shut window
+    /// and then again only when its backed-off retransmission timeout runs out.
+    /// </summary>
+    [Fact]
+    public void AFinQueuedWhileThePeersWindowIsShutGoesWhenTheWindowOpens()
+    {
+        var (h, p, s) = Connected(o => o with { MaxRtoMicroseconds = 10_000_000 });
+        p.Window = 0;
+        p.AckAll();
+        h.Tcp.ShutdownSend(s);
+        var sent = p.Mine(h.Flush()).ToList();
+        for (int i = 0; i < 4; i++)
+        {
+            h.Advance(1_000_000);
+            sent.AddRange(p.Mine(h.Flush()).Concat(p.Mine(h.Tx.Drain())));
+            h.Deliver(p.Segment(p.SndNxt, p.RcvNxt, Ack));   // window 0: anything that took a sequence number is dropped
+        }
+        Assert.DoesNotContain(sent, f => f.Has(Fin));
+        Assert.NotEmpty(sent);                                // window probes
+        p.Window = 65535;
+        h.Deliver(p.Segment(p.SndNxt, p.RcvNxt, Ack));       // the window opens
+        var fin = Assert.Single(p.Absorb(h.Flush()));
+        Assert.True(fin.Has(Fin));
+        Assert.True(p.GotFin);
+        p.AckAll();
+        Assert.Equal(TcpState.FinWait2, h.Tcp.State(s));
+    }
+
+    /// <summary>Data and a FIN queued behind a zero window: a window that opens just wide enough for the data takes the data alone, the FIN follows once there is room for it.</summary>
+    [Fact]
+    public void DataAndFinQueuedBehindAZeroWindowGoInOrderAsTheWindowAllows()
+    {
+        var (h, p, s) = Connected(o => o with { MaxRtoMicroseconds = 10_000_000 });
+        p.Window = 0;
+        p.AckAll();
+        h.Tcp.Send(s, "queued"u8);
+        h.Tcp.Close(s);
+        Assert.Empty(p.Mine(h.Flush()));
+        p.Window = 6;
+        h.Deliver(p.Segment(p.SndNxt, p.RcvNxt, Ack));       // room for the six bytes, not for the FIN
+        var data = Assert.Single(p.Absorb(h.Flush()));
+        Assert.Equal(6, data.TcpPayload.Length);
+        Assert.False(data.Has(Fin));
+        p.Window = 0;
+        p.AckAll();                                           // the data is in; the window is shut again
+        for (int i = 0; i < 3; i++)
+        {
+            h.Advance(1_000_000);
+            Assert.DoesNotContain(p.Mine(h.Flush()).Concat(p.Mine(h.Tx.Drain())), f => f.Has(Fin));
+            h.Deliver(p.Segment(p.SndNxt, p.RcvNxt, Ack));
+        }
+        p.Window = 65535;
+        h.Deliver(p.Segment(p.SndNxt, p.RcvNxt, Ack));
+        Assert.True(Assert.Single(p.Absorb(h.Flush())).Has(Fin));
+        Assert.Equal("queued", System.Text.Encoding.ASCII.GetString(p.Received.ToArray()));
+        Assert.True(p.GotFin);
+    }
+
+    /// <summary>
+    /// Both sequence spaces cross 2^32 within the connection (the stack's ISS from a seed chosen for it, the peer's ISS
+    /// 1000 below the wrap): reassembly, ACK acceptability, trimming of the retransmission queue, go-back-N, the window
+    /// update rule and TIME_WAIT's test for a new SYN all compare modulo 2^32.
+    /// </summary>
+    [Fact]
+    public void SequenceNumbersWrapOnBothSidesOfAConnection()
+    {
+        var (h, _) = Listening(o => o with { IsnSeed = 3284011, TimeWaitMicroseconds = 2_000_000 });
+        var p = new TcpTestPeer(h, 5000, iss: uint.MaxValue - 1000);
+        p.Handshake();
+        Assert.True(p.ServerIss > uint.MaxValue - 3000, $"the seed no longer puts the stack's ISS near 2^32: {p.ServerIss}");
+        Assert.True(h.Tcp.TryAccept(80, out var s));
+        // The peer's data crosses its wrap (at its byte 1000), the first segment arriving last.
+        byte[] request = Enumerable.Range(0, 3000).Select(i => (byte)(i * 7)).ToArray();
+        uint start = p.SndNxt;
+        h.Deliver(p.Segment(start + 1460, p.RcvNxt, Ack, request.AsSpan(1460, 1460)));
+        h.Deliver(p.Segment(start + 2920, p.RcvNxt, Ack, request.AsSpan(2920)));
+        p.Window = 0;                                         // an old window: the segments after the wrap announced a later one
+        h.Deliver(p.Segment(start, p.RcvNxt, Ack, request.AsSpan(0, 1460)));
+        p.Window = 65535;
+        p.SndNxt = start + 3000;
+        var got = new byte[4000];
+        Assert.Equal(3000, h.Tcp.Receive(s, got));
+        Assert.Equal(request, got[..3000]);
+        // The stack's data crosses its wrap.
+        byte[] response = Enumerable.Range(0, 4000).Select(i => (byte)(i * 13)).ToArray();
+        Assert.Equal(4000, h.Tcp.Send(s, response));
+        p.Absorb(h.Flush());
+        Assert.Equal(response, p.Received.ToArray());
+        uint end = p.RcvNxt;
+        Assert.True(end < 4000, "the stack's data did not cross 2^32");
+        int fullSpace = 16384;
+        Assert.Equal(fullSpace - 4000, h.Tcp.SendSpace(s));
+        // An ACK of the first 2920 bytes (past the wrap) trims exactly them; an older one and one beyond SND.MAX change nothing.
+        uint partial = p.ServerIss + 1 + 2920;
+        h.Deliver(p.Segment(p.SndNxt, partial, Ack));
+        Assert.Equal(fullSpace - 1080, h.Tcp.SendSpace(s));
+        h.Deliver(p.Segment(p.SndNxt, p.ServerIss + 1 + 100, Ack));
+        h.Deliver(p.Segment(p.SndNxt, end + 10, Ack));
+        var challenge = Assert.Single(p.Mine(h.Flush()));
+        Assert.Equal(end, challenge.Seq);
+        Assert.Equal(fullSpace - 1080, h.Tcp.SendSpace(s));
+        // The timeout sends again from the first unacknowledged byte, the one after the wrap.
+        h.Advance(250_000);
+        var again = p.Mine(h.Flush()).Concat(p.Mine(h.Tx.Drain())).Where(f => f.TcpPayload.Length > 0).ToList();
+        Assert.Equal(partial, Assert.Single(again).Seq);
+        Assert.Equal(1080, again[0].TcpPayload.Length);       // the whole rest: the window is open
+        Assert.Equal(response.AsSpan(2920, again[0].TcpPayload.Length).ToArray(), again[0].TcpPayload.ToArray());
+        p.AckAll();
+        Assert.Equal(fullSpace, h.Tcp.SendSpace(s));
+        // Close into TIME_WAIT: a SYN numbered before the wrap is old, one after the old connection's space reopens it.
+        IntoTimeWait(h, p, s);
+        Assert.Equal(1, h.Tcp.TimeWait);
+        h.Deliver(p.Segment(uint.MaxValue - 10, 0, Syn, default, MssOption(1460)));
+        Assert.DoesNotContain(p.Mine(h.Flush()).Concat(p.Mine(h.Tx.Drain())), f => f.Has(Syn));
+        Assert.Equal(1, h.Tcp.TimeWait);
+        h.Deliver(p.Segment(p.SndNxt + 100_000, 0, Syn, default, MssOption(1460)));
+        Assert.Contains(p.Mine(h.Tx.Drain()), f => f.Has(Syn) && f.Has(Ack));
+        Assert.Equal(0, h.Tcp.TimeWait);
     }
 
     [Fact]
