@@ -48,6 +48,9 @@ public sealed record NetStackOptions
     /// <summary>Seed of the initial-sequence-number generator; null draws one from the OS (tests fix it).</summary>
     public ulong? IsnSeed { get; init; }
 
+    /// <summary>The most address space the connections' buffers may reserve (<see cref="Validate"/>).</summary>
+    public const long MaxBufferSlabBytes = 64L << 30;
+
     internal int Mss => Mtu - 40;
     internal int HalfOpenLimit => Math.Min(MaxHalfOpen, MaxConnections);
 
@@ -62,6 +65,10 @@ public sealed record NetStackOptions
         Check(MaxHalfOpen >= 1, nameof(MaxHalfOpen), MaxHalfOpen, "at least 1");
         Check(ReceiveBufferBytes >= Mss && ReceiveBufferBytes <= 65535, nameof(ReceiveBufferBytes), ReceiveBufferBytes, $"MSS ({Mss}) to 65535 bytes (no window scaling)");
         Check(SendBufferBytes >= Mss && SendBufferBytes <= 1 << 24, nameof(SendBufferBytes), SendBufferBytes, $"MSS ({Mss}) to 16 MiB");
+        // TcpLayer reserves every connection's buffers in one slab at construction (pages mapped on first write).
+        long slab = (long)MaxConnections * ((long)ReceiveBufferBytes + SendBufferBytes);
+        Check(slab <= MaxBufferSlabBytes, nameof(MaxConnections), MaxConnections,
+            $"MaxConnections x (ReceiveBufferBytes + SendBufferBytes) at most {MaxBufferSlabBytes >> 30} GiB (the buffer slab reserved at start; {slab >> 20} MiB asked)");
         Check(MinRtoMicroseconds >= 1000 && MinRtoMicroseconds <= InitialRtoMicroseconds && InitialRtoMicroseconds <= MaxRtoMicroseconds,
             nameof(InitialRtoMicroseconds), InitialRtoMicroseconds, "1 ms <= MinRto <= InitialRto <= MaxRto");
         Check(MaxRetransmissions is >= 1 and <= 30, nameof(MaxRetransmissions), MaxRetransmissions, "1 to 30");

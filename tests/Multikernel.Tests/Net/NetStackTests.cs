@@ -336,6 +336,11 @@ public class NetStackTests
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => new NetStack(bad, tx));
         Assert.Contains("65535", e.Message);
         Assert.Throws<ArgumentException>(() => new NetStack(bad with { ReceiveBufferBytes = 8192, Address = Ipv4Address.Broadcast }, tx));
+        // Each option within its own range, but together a buffer slab of about 16 TiB: a clear refusal, not an
+        // OutOfMemoryException from the allocation.
+        var huge = bad with { ReceiveBufferBytes = 65535, SendBufferBytes = 1 << 24, MaxConnections = 1 << 20 };
+        var big = Assert.Throws<ArgumentOutOfRangeException>(() => new NetStack(huge, tx));
+        Assert.Contains("64 GiB", big.Message);
     }
 
     [Fact]
