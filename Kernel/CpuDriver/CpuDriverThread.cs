@@ -144,7 +144,19 @@ public sealed class CpuDriverThread : IDisposable
         return new LrpcBinding(this, caller, callee, server, endpoint);
     }
 
-    internal void CurrentDispatcherSwitch(Dispatcher d) => _state.Current = d.TableIndex;
+    /// <summary>Makes <paramref name="d"/> current (an LRPC's direct switch); returns the dispatcher that was (null: none), for <see cref="CurrentDispatcherRestore"/>.</summary>
+    internal Dispatcher? CurrentDispatcherSwitch(Dispatcher d)
+    {
+        var previous = CurrentDispatcher;
+        _state.Current = d.TableIndex;
+        return previous;
+    }
+
+    /// <summary>
+    /// Makes <paramref name="previous"/> current again after an LRPC, at its index now: a call that retired a
+    /// dispatcher has renumbered the table, and one that retired <paramref name="previous"/> leaves none current.
+    /// </summary>
+    internal void CurrentDispatcherRestore(Dispatcher? previous) => _state.Current = previous?.TableIndex ?? -1;
 
     public void Start(string name)
     {
