@@ -53,7 +53,7 @@ public sealed class CpuDriverThread : IDisposable
     public TimeSpan BlockedVisitSlice { get; }
     /// <summary>Set once the thread has pinned itself and is about to enter its loop.</summary>
     public ManualResetEventSlim Started { get; } = new(false);
-    /// <summary>The exception that ended the loop, if one did.</summary>
+    /// <summary>The exception that ended the loop, if one did (the core's dispatchers then had their stop upcall).</summary>
     public Exception? Fault => _fault;
     public IReadOnlyList<Dispatcher> Dispatchers => _dispatchers;
     /// <summary>The dispatcher whose upcall is running now (null between upcalls).</summary>
@@ -144,7 +144,19 @@ public sealed class CpuDriverThread : IDisposable
         return new LrpcBinding(this, caller, callee, server, endpoint);
     }
 
-    internal void CurrentDispatcherSwitch(Dispatcher d) => _state.Current = d.TableIndex;
+    /// <summary>Makes <paramref name="d"/> current (an LRPC's direct switch); returns the dispatcher that was (null: none), for <see cref="CurrentDispatcherRestore"/>.</summary>
+    internal Dispatcher? CurrentDispatcherSwitch(Dispatcher d)
+    {
+        var previous = CurrentDispatcher;
+        _state.Current = d.TableIndex;
+        return previous;
+    }
+
+    /// <summary>
+    /// Makes <paramref name="previous"/> current again after an LRPC, at its index now: a call that retired a
+    /// dispatcher has renumbered the table, and one that retired <paramref name="previous"/> leaves none current.
+    /// </summary>
+    internal void CurrentDispatcherRestore(Dispatcher? previous) => _state.Current = previous?.TableIndex ?? -1;
 
     public void Start(string name)
     {
@@ -188,8 +200,30 @@ public sealed class CpuDriverThread : IDisposable
         {
             _fault = e;
             Console.Error.WriteLine($"CPU driver on core {Core} stopped by an unhandled exception in {CurrentDispatcher?.Name ?? "the driver"}: {e}");
+            StopAfterFault();
             Started.Set();
         }
+    }
+
+    /// <summary>
+    /// The loop has ended on <see cref="Fault"/>: every started dispatcher still in the table gets its stop upcall, as at
+    /// a shutdown, so that what waits on this core is told that it will answer nothing more (a domain's main thread
+    /// fails, a monitor answers the requests it sent). A stop upcall that throws too is reported and does not keep
+    /// the others from theirs.
+    /// </summary>
+    void StopAfterFault()
+    {
+        foreach (var d in _dispatchers)
+        {
+            if (d.TableIndex < 0 || _starting.Contains(d)) continue; // retired meanwhile, or never started
+            _state.Current = d.TableIndex;
+            try { d.OnStop(); }
+            catch (Exception stopError)
+            {
+                Console.Error.WriteLine($"CPU driver on core {Core}: the stop upcall of {d.Name} after the fault threw too: {stopError}");
+            }
+        }
+        _state.Current = -1;
     }
 
     /// <summary>

@@ -61,7 +61,7 @@ public abstract class Dispatcher
     /// </summary>
     protected internal virtual ulong WakeAt => ulong.MaxValue;
 
-    /// <summary>Upcall: the core is shutting down.</summary>
+    /// <summary>Upcall: the core is shutting down, or its CPU driver has stopped on an unhandled exception (<see cref="CpuDriverThread.Fault"/>); no upcall follows.</summary>
     protected internal virtual void OnStop() { }
 
     /// <summary>Debug-build check that the caller runs on this dispatcher's core thread.</summary>

@@ -31,7 +31,7 @@ public sealed class LrpcBinding
     public Dispatcher Caller => _caller;
     public Dispatcher Callee => _callee;
 
-    /// <summary>Calls the callee on this core and returns its result words. Only the caller, on its core, may call.</summary>
+    /// <summary>Calls the callee on this core and returns its result words. Only code on the binding's core may call (checked).</summary>
     public UrpcPayload Call(in UrpcPayload args)
     {
         var e = TryCall(in args, out var result);
@@ -42,7 +42,9 @@ public sealed class LrpcBinding
 
     /// <summary>
     /// Calls the callee unless the binding's Endpoint capability is gone (<see cref="CapError.Revoked"/>); the
-    /// check is one generation compare. Only the caller, on its core, may call.
+    /// check is one generation compare. Only code on the binding's core may call (checked). The callee is the core's current
+    /// dispatcher during the call; after it, the dispatcher whose upcall made the call is current again (a monitor's
+    /// upcall that calls through a client's binding stays the monitor's).
     /// </summary>
     public CapError TryCall(in UrpcPayload args, out UrpcPayload result)
     {
@@ -50,9 +52,9 @@ public sealed class LrpcBinding
         if (!_endpoint.IsLive) return CapError.Revoked;
         if (!_driver.IsCurrentThread)
             throw new InvalidOperationException($"LRPC to {_callee.Name} called off core {_driver.Core}: LRPC is same-core only; use URPC across cores");
-        _driver.CurrentDispatcherSwitch(_callee);
+        var calling = _driver.CurrentDispatcherSwitch(_callee);
         try { _server.OnLrpc(in args, ref result); }
-        finally { _driver.CurrentDispatcherSwitch(_caller); }
+        finally { _driver.CurrentDispatcherRestore(calling); }
         return CapError.Ok;
     }
 }

@@ -60,7 +60,7 @@ public sealed class DomainDispatcher : Dispatcher, IThreadDispatcher
     internal bool StopRequested => _stopRequested;
     /// <summary>Set once this dispatcher has left its core and will touch no channel again.</summary>
     internal bool HasLeft => _hasLeft;
-    /// <summary>Set when the whole system shut down under the domain (its core thread has ended).</summary>
+    /// <summary>Set when the whole system shut down under the domain, or its core's CPU driver faulted (its core thread has ended).</summary>
     internal bool SystemStopped => _systemStopped;
 
     /// <param name="peers">This dispatcher's end of the binding with each other dispatcher, by index (null for itself).</param>
@@ -117,7 +117,9 @@ public sealed class DomainDispatcher : Dispatcher, IThreadDispatcher
     {
         _systemStopped = true;
         Scheduler.ReturnIdleFrames();
-        FailMains(new OperationCanceledException("the multikernel shut down before the domain's main thread finished"));
+        FailMains(Driver.Fault is { } fault
+            ? new OperationCanceledException($"core #{Driver.CoreIndex}'s CPU driver stopped on an unhandled exception before the domain's main thread finished: {fault.GetType().Name}: {fault.Message}", fault)
+            : new OperationCanceledException("the multikernel shut down before the domain's main thread finished"));
     }
 
     // ---- the threads package's view (IThreadDispatcher) ------------------------------------------------------

@@ -3,9 +3,20 @@ using Multikernel.Hardware;
 
 namespace Multikernel.Monitor;
 
-/// <summary>How multicast routes group cores; the same on every core, so every core builds the same tree.</summary>
+/// <summary>
+/// How multicast routes group cores; the same on every core, so every core builds the same tree.
+/// <para>Invariant: <see cref="Kind"/> is a defined kind, and a <see cref="RoutingGroupKind.FixedSize"/> grouping
+/// has a <see cref="Size"/> of at least one core (checked when it is made, not by the first route a core builds).</para>
+/// </summary>
 public readonly record struct RoutingGrouping(RoutingGroupKind Kind, int Size = 0)
 {
+    public RoutingGroupKind Kind { get; init; } = Enum.IsDefined(Kind) ? Kind
+        : throw new ArgumentOutOfRangeException(nameof(Kind), Kind, $"unknown grouping kind; one of: {string.Join(", ", Enum.GetNames<RoutingGroupKind>())}");
+
+    /// <summary>Cores per group of a <see cref="RoutingGroupKind.FixedSize"/> grouping (ignored by the other kinds).</summary>
+    public int Size { get; init; } = Kind != RoutingGroupKind.FixedSize || Size >= 1 ? Size
+        : throw new ArgumentOutOfRangeException(nameof(Size), Size, "a fixed multicast group needs at least one core");
+
     public static readonly RoutingGrouping Package = new(RoutingGroupKind.Package);
     public static readonly RoutingGrouping L3Domain = new(RoutingGroupKind.L3Domain);
 

@@ -101,6 +101,44 @@ public class DomainTests(BootedSystem booted) : IClassFixture<BootedSystem>
         domain.Dispose();
     }
 
+    /// <summary>A dispatcher whose start upcall throws: it faults its core's CPU driver.</summary>
+    sealed class FaultsOnStart() : Dispatcher("faults on start")
+    {
+        protected internal override void OnStart() => throw new InvalidDataException("injected fault");
+    }
+
+    /// <summary>
+    /// A core whose CPU driver stops on an unhandled exception (here another dispatcher's start upcall) gives its
+    /// dispatchers their stop upcall: the domain's main thread parked there fails, naming the fault, instead of never
+    /// finishing, and the domain's teardown after the system's shutdown ends instead of waiting for a core that will
+    /// never say it stopped.
+    /// </summary>
+    [Fact]
+    public void ACoreThatFaultsFailsTheMainThreadItRanAndLetsItsDomainGo()
+    {
+        var system = MultikernelSystem.Boot(new MultikernelOptions { Cores = [CoreAffinity.AllowedCpus()[0]] });
+        Domain domain;
+        try { domain = BootedSystem.Wait(Domain.CreateAsync(system, [0], new DomainOptions { StopTimeout = TimeSpan.FromSeconds(5) })); }
+        catch
+        {
+            system.Dispose();
+            throw;
+        }
+        var parked = new ManualResetEventSlim(false);
+        var never = new Threads.Semaphore(0);
+        var main = domain.RunMainAsync(async () => { parked.Set(); await never.WaitAsync(); });
+        Assert.True(parked.Wait(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken), "the main thread never ran");
+        BootedSystem.Wait(system.SpawnAsync(0, 0, () => new FaultsOnStart()));
+        bool ended = SpinWait.SpinUntil(() => main.IsCompleted, TimeSpan.FromSeconds(10));
+        var shutdown = Record.Exception(() => system.Shutdown());
+        var teardown = Record.Exception(() => BootedSystem.Wait(domain.DisposeAsync().AsTask(), 20));
+        Assert.True(ended, "the main thread parked on the faulted core never finished");
+        var error = Assert.IsType<OperationCanceledException>(main.Exception!.InnerException);
+        Assert.Contains("injected fault", error.Message);
+        Assert.Contains("CPU drivers faulted", Assert.IsType<AggregateException>(shutdown).Message);
+        Assert.True(teardown == null, $"the domain's teardown after the shutdown threw {teardown?.GetType().Name}: {teardown?.Message}");
+    }
+
     /// <summary>A system of its own on two cores, with a domain on both (its dispatcher 0 on core index 0).</summary>
     static (MultikernelSystem System, Domain Domain) TwoCoreDomain()
     {

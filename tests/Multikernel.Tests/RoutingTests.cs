@@ -203,6 +203,22 @@ public class RoutingTests
         Assert.Equal(new RoutingGrouping(kind, size), g);
     }
 
+    /// <summary>
+    /// A grouping that cannot group is refused when it is made: a fixed grouping of no cores, made with the record's
+    /// constructor rather than <see cref="RoutingGrouping.Fixed"/>, divided by zero in the first multicast route a core
+    /// built, and an unknown kind threw there too.
+    /// </summary>
+    [Fact]
+    public void AGroupingThatCannotGroupIsRefusedWhenMade()
+    {
+        var noSize = Assert.Throws<ArgumentOutOfRangeException>(() => new RoutingGrouping(RoutingGroupKind.FixedSize));
+        Assert.Contains("at least one core", noSize.Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new RoutingGrouping(RoutingGroupKind.FixedSize, -2));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new RoutingGrouping((RoutingGroupKind)7));
+        Assert.Equal(RoutingGrouping.Package, default);
+        Assert.Equal(RoutingGrouping.Fixed(4), new RoutingGrouping(RoutingGroupKind.FixedSize, 4));
+    }
+
     [Theory]
     [InlineData("socket")]
     [InlineData("0")]
