@@ -55,6 +55,9 @@ public sealed unsafe class SharedRegion : IDisposable
     readonly nuint _mapped;
     readonly int _fd;
     readonly Notifier?[] _notifiers;
+    // Held while a binding is opened and while the region is unmapped: a binding answered as the system shuts down is
+    // opened on a thread-pool thread, so it either reads the mapped region or sees it disposed, never unmapped memory.
+    readonly object _unmapLock = new();
     bool _disposed;
 
     /// <summary>True once this process has unmapped the region.</summary>
@@ -329,13 +332,22 @@ public sealed unsafe class SharedRegion : IDisposable
         return OpenBinding(new UrpcBindingName(toServer, toClient, slots, client, server));
     }
 
-    /// <summary>This process's view of the binding <paramref name="name"/>: give its Client end to the client core's dispatcher and its Server end to the server core's.</summary>
+    /// <summary>
+    /// This process's view of the binding <paramref name="name"/>: give its Client end to the client core's dispatcher
+    /// and its Server end to the server core's. Throws <see cref="ObjectDisposedException"/> once this process has
+    /// unmapped the region (the multikernel shut down).
+    /// </summary>
     public UrpcBinding OpenBinding(UrpcBindingName name)
     {
         UrpcRing.ValidateSlots(name.Slots, nameof(name));
         if (name.ClientCore < -1 || name.ClientCore >= CoreCount || name.ServerCore < -1 || name.ServerCore >= CoreCount)
             throw new ArgumentOutOfRangeException(nameof(name), name, $"a binding joins cores 0..{CoreCount - 1} or the host (-1)");
-        return UrpcBinding.Over(OpenRing(name.ToServer, name.Slots, name.ServerCore), OpenRing(name.ToClient, name.Slots, name.ClientCore), name);
+        lock (_unmapLock)
+        {
+            if (_disposed)
+                throw new ObjectDisposedException(nameof(SharedRegion), $"the shared region is unmapped (the multikernel shut down): binding {name} cannot be opened");
+            return UrpcBinding.Over(OpenRing(name.ToServer, name.Slots, name.ServerCore), OpenRing(name.ToClient, name.Slots, name.ClientCore), name);
+        }
     }
 
     /// <summary>
@@ -492,10 +504,13 @@ public sealed unsafe class SharedRegion : IDisposable
     /// <summary>Unmaps the region and closes this process's descriptor (the object goes when every process has done so).</summary>
     public void Dispose()
     {
-        if (_disposed) return;
-        _disposed = true;
-        foreach (var n in _notifiers) n?.Dispose();
-        LinuxVm.munmap((nint)_base, _mapped);
-        LinuxVm.close(_fd);
+        lock (_unmapLock)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            foreach (var n in _notifiers) n?.Dispose();
+            LinuxVm.munmap((nint)_base, _mapped);
+            LinuxVm.close(_fd);
+        }
     }
 }
