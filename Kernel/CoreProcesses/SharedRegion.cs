@@ -275,6 +275,10 @@ public sealed unsafe class SharedRegion : IDisposable
         long n = Interlocked.Increment(ref *(long*)(Entry(CheckCore(core)) + EErrorCount));
         byte* at = ErrorSlot(core, (int)((n - 1) % ErrorSlots));
         Volatile.Write(ref *(int*)at, 0);
+        // A full fence, as a seqlock writer's: the cleared number is visible before any byte of the new text (a
+        // release store orders only what comes before it; on a weak memory model such as ARM64 the text could
+        // otherwise overtake it).
+        Interlocked.MemoryBarrier();
         var bytes = Encoding.UTF8.GetBytes(text);
         int len = Math.Min(bytes.Length, ErrorSlotBytes - 8);
         bytes.AsSpan(0, len).CopyTo(new Span<byte>(at + 8, len));
@@ -295,6 +299,9 @@ public sealed unsafe class SharedRegion : IDisposable
         if (Volatile.Read(ref *(int*)at) != code) return overwritten;
         int len = Volatile.Read(ref *(int*)(at + 4));
         string text = len <= 0 ? $"error code {code} (no text)" : Encoding.UTF8.GetString(at + 8, Math.Min(len, ErrorSlotBytes - 8));
+        // A full fence, as a seqlock reader's: the text is read before the number is checked again (an acquire load
+        // orders only what comes after it; on ARM64 the text reads could otherwise complete after the check).
+        Interlocked.MemoryBarrier();
         return Volatile.Read(ref *(int*)at) == code ? text : overwritten;
     }
 
