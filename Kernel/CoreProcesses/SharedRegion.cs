@@ -352,7 +352,7 @@ public sealed unsafe class SharedRegion : IDisposable
         lock (_unmapLock)
         {
             if (_disposed)
-                throw new ObjectDisposedException(nameof(SharedRegion), $"the shared region is unmapped (the multikernel shut down): binding {name} cannot be opened");
+                throw new ObjectDisposedException(nameof(SharedRegion), $"the shared region is unmapped in this process (the multikernel shut down): binding {name} cannot be opened");
             return UrpcBinding.Over(OpenRing(name.ToServer, name.Slots, name.ServerCore), OpenRing(name.ToClient, name.Slots, name.ClientCore), name);
         }
     }
@@ -487,14 +487,27 @@ public sealed unsafe class SharedRegion : IDisposable
 
     byte* Entry(int i) => _base + Read(HEntries) + (long)i * EntryBytes;
 
-    long Read(int field) => *(long*)(_base + field);
+    // Every read through the region's address starts here, at Entry, TableSlot or CheckRange, which all come through
+    // Read or check first: none touches the region once this process has unmapped it.
+    long Read(int field)
+    {
+        ThrowIfUnmapped();
+        return *(long*)(_base + field);
+    }
+
     void Write(int field, long value) => *(long*)(_base + field) = value;
+
+    void ThrowIfUnmapped()
+    {
+        if (_disposed) throw new ObjectDisposedException(nameof(SharedRegion), "the shared region is unmapped in this process (the multikernel shut down)");
+    }
 
     int CheckCore(int core) => (uint)core < (uint)CoreCount ? core
         : throw new ArgumentOutOfRangeException(nameof(core), core, $"core index must be 0..{CoreCount - 1}");
 
     void CheckRange(long offset, nuint bytes)
     {
+        ThrowIfUnmapped();
         if (offset < FixedBytes || (ulong)offset + bytes > _mapped)
             throw new ArgumentOutOfRangeException(nameof(offset), offset, $"{bytes} bytes at offset {offset} are not inside the shared region's channel part ({_mapped} bytes)");
     }
