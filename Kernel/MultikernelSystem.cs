@@ -56,7 +56,7 @@ public sealed class MultikernelSystem : IDisposable
     /// <summary>How the CPU drivers idle (for experiments' meta.json).</summary>
     public WaitPolicy WaitPolicy { get; }
     public BootMode Mode { get; }
-    /// <summary>Process mode: the shared region as this (the boot) process maps it; null in thread mode.</summary>
+    /// <summary>Process mode: the shared region as this (the boot) process maps it (once the system has shut down, every use throws <see cref="ObjectDisposedException"/>); null in thread mode.</summary>
     public SharedRegion? Region => _processes?.Region;
     /// <summary>Process mode: the core processes' ids by core index; empty in thread mode.</summary>
     public IReadOnlyList<int> CoreProcessIds => _processes?.ProcessIds ?? [];

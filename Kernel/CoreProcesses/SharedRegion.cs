@@ -55,6 +55,9 @@ public sealed unsafe class SharedRegion : IDisposable
     readonly nuint _mapped;
     readonly int _fd;
     readonly Notifier?[] _notifiers;
+    // Held while a binding is opened and while the region is unmapped: a binding answered as the system shuts down is
+    // opened on a thread-pool thread, so it either reads the mapped region or sees it disposed, never unmapped memory.
+    readonly object _unmapLock = new();
     bool _disposed;
 
     /// <summary>True once this process has unmapped the region.</summary>
@@ -272,6 +275,10 @@ public sealed unsafe class SharedRegion : IDisposable
         long n = Interlocked.Increment(ref *(long*)(Entry(CheckCore(core)) + EErrorCount));
         byte* at = ErrorSlot(core, (int)((n - 1) % ErrorSlots));
         Volatile.Write(ref *(int*)at, 0);
+        // A full fence, as a seqlock writer's: the cleared number is visible before any byte of the new text (a
+        // release store orders only what comes before it; on a weak memory model such as ARM64 the text could
+        // otherwise overtake it).
+        Interlocked.MemoryBarrier();
         var bytes = Encoding.UTF8.GetBytes(text);
         int len = Math.Min(bytes.Length, ErrorSlotBytes - 8);
         bytes.AsSpan(0, len).CopyTo(new Span<byte>(at + 8, len));
@@ -292,6 +299,9 @@ public sealed unsafe class SharedRegion : IDisposable
         if (Volatile.Read(ref *(int*)at) != code) return overwritten;
         int len = Volatile.Read(ref *(int*)(at + 4));
         string text = len <= 0 ? $"error code {code} (no text)" : Encoding.UTF8.GetString(at + 8, Math.Min(len, ErrorSlotBytes - 8));
+        // A full fence, as a seqlock reader's: the text is read before the number is checked again (an acquire load
+        // orders only what comes after it; on ARM64 the text reads could otherwise complete after the check).
+        Interlocked.MemoryBarrier();
         return Volatile.Read(ref *(int*)at) == code ? text : overwritten;
     }
 
@@ -329,13 +339,22 @@ public sealed unsafe class SharedRegion : IDisposable
         return OpenBinding(new UrpcBindingName(toServer, toClient, slots, client, server));
     }
 
-    /// <summary>This process's view of the binding <paramref name="name"/>: give its Client end to the client core's dispatcher and its Server end to the server core's.</summary>
+    /// <summary>
+    /// This process's view of the binding <paramref name="name"/>: give its Client end to the client core's dispatcher
+    /// and its Server end to the server core's. Throws <see cref="ObjectDisposedException"/> once this process has
+    /// unmapped the region (the multikernel shut down).
+    /// </summary>
     public UrpcBinding OpenBinding(UrpcBindingName name)
     {
         UrpcRing.ValidateSlots(name.Slots, nameof(name));
         if (name.ClientCore < -1 || name.ClientCore >= CoreCount || name.ServerCore < -1 || name.ServerCore >= CoreCount)
             throw new ArgumentOutOfRangeException(nameof(name), name, $"a binding joins cores 0..{CoreCount - 1} or the host (-1)");
-        return UrpcBinding.Over(OpenRing(name.ToServer, name.Slots, name.ServerCore), OpenRing(name.ToClient, name.Slots, name.ClientCore), name);
+        lock (_unmapLock)
+        {
+            if (_disposed)
+                throw new ObjectDisposedException(nameof(SharedRegion), $"the shared region is unmapped in this process (the multikernel shut down): binding {name} cannot be opened");
+            return UrpcBinding.Over(OpenRing(name.ToServer, name.Slots, name.ServerCore), OpenRing(name.ToClient, name.Slots, name.ClientCore), name);
+        }
     }
 
     /// <summary>
@@ -468,14 +487,27 @@ public sealed unsafe class SharedRegion : IDisposable
 
     byte* Entry(int i) => _base + Read(HEntries) + (long)i * EntryBytes;
 
-    long Read(int field) => *(long*)(_base + field);
+    // Every read through the region's address starts here, at Entry, TableSlot or CheckRange, which all come through
+    // Read or check first: none touches the region once this process has unmapped it.
+    long Read(int field)
+    {
+        ThrowIfUnmapped();
+        return *(long*)(_base + field);
+    }
+
     void Write(int field, long value) => *(long*)(_base + field) = value;
+
+    void ThrowIfUnmapped()
+    {
+        if (_disposed) throw new ObjectDisposedException(nameof(SharedRegion), "the shared region is unmapped in this process (the multikernel shut down)");
+    }
 
     int CheckCore(int core) => (uint)core < (uint)CoreCount ? core
         : throw new ArgumentOutOfRangeException(nameof(core), core, $"core index must be 0..{CoreCount - 1}");
 
     void CheckRange(long offset, nuint bytes)
     {
+        ThrowIfUnmapped();
         if (offset < FixedBytes || (ulong)offset + bytes > _mapped)
             throw new ArgumentOutOfRangeException(nameof(offset), offset, $"{bytes} bytes at offset {offset} are not inside the shared region's channel part ({_mapped} bytes)");
     }
@@ -492,10 +524,13 @@ public sealed unsafe class SharedRegion : IDisposable
     /// <summary>Unmaps the region and closes this process's descriptor (the object goes when every process has done so).</summary>
     public void Dispose()
     {
-        if (_disposed) return;
-        _disposed = true;
-        foreach (var n in _notifiers) n?.Dispose();
-        LinuxVm.munmap((nint)_base, _mapped);
-        LinuxVm.close(_fd);
+        lock (_unmapLock)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            foreach (var n in _notifiers) n?.Dispose();
+            LinuxVm.munmap((nint)_base, _mapped);
+            LinuxVm.close(_fd);
+        }
     }
 }

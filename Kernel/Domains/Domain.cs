@@ -290,8 +290,9 @@ public sealed class Domain : IAsyncDisposable, IDisposable
         ArgumentNullException.ThrowIfNull(main);
         var request = new MainThreadRequest<T>(main);
         // The home core's host port lock orders the domain's host port messages and this check against Shutdown
-        // (see TrySendToHostPort): a request is either ahead of the stop message in the ring (dispatcher 0 handles it
-        // before it leaves) or refused, never left unread nor written into a ring the system has freed.
+        // (see TrySendToHostPort): a request is either sent before the stop message goes into the monitor's port
+        // (dispatcher 0 starts it, or fails it when its core stops with the request unread) or refused, never left
+        // pending nor written into a ring the system has freed.
         lock (_system.HostPortLock(CoreIndices[0]))
         {
             ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);

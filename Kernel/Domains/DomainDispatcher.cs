@@ -115,11 +115,30 @@ public sealed class DomainDispatcher : Dispatcher, IThreadDispatcher
 
     protected internal override void OnStop()
     {
-        _systemStopped = true;
         Scheduler.ReturnIdleFrames();
         FailMains(Driver.Fault is { } fault
             ? new OperationCanceledException($"core #{Driver.CoreIndex}'s CPU driver stopped on an unhandled exception before the domain's main thread finished: {fault.GetType().Name}: {fault.Message}", fault)
             : new OperationCanceledException("the multikernel shut down before the domain's main thread finished"));
+        FailUnreadHostMessages();
+        _systemStopped = true; // last: from here on the host may free the domain's rings (Domain.StopWithSystemAsync)
+    }
+
+    /// <summary>
+    /// The core stopped (the system shut down): the host port is another ring than the monitor's, so requests sent
+    /// into it before the stop message may be unread. A main thread's request fails (its host would wait for ever),
+    /// and a stop request's handle is released (its teardown sees the shutdown itself).
+    /// </summary>
+    void FailUnreadHostMessages()
+    {
+        if (_hostPort == null) return;
+        while (_hostPort.TryReceive(out var m))
+        {
+            if (m.Type == HostStartMain.TypeId)
+                ObjectHandle.Take<MainThreadRequest>(HostStartMain.Decode(in m).Request)
+                    .Fail(new OperationCanceledException("the multikernel shut down before the domain's dispatcher 0 started this main thread"));
+            else if (m.Type == HostStop.TypeId)
+                ObjectHandle.Take<TaskCompletionSource>(HostStop.Decode(in m).Completion);
+        }
     }
 
     // ---- the threads package's view (IThreadDispatcher) ------------------------------------------------------

@@ -1,3 +1,4 @@
+using System.Reflection;
 using Multikernel.Threads;
 
 namespace Multikernel.Tests;
@@ -137,6 +138,43 @@ public class DomainTests(BootedSystem booted) : IClassFixture<BootedSystem>
         Assert.Contains("injected fault", error.Message);
         Assert.Contains("CPU drivers faulted", Assert.IsType<AggregateException>(shutdown).Message);
         Assert.True(teardown == null, $"the domain's teardown after the shutdown threw {teardown?.GetType().Name}: {teardown?.Message}");
+    }
+
+    /// <summary>
+    /// A main thread sent into the domain's host port just before the system shuts down fails (the core stopped
+    /// before dispatcher 0 read it) instead of leaving its task pending for ever. The port is another ring than the
+    /// monitor's, and a dispatcher that had nothing to do is skipped in rounds after one that made progress: here the
+    /// monitor handles two host calls in a row, the second holding the core until the main thread's request and the
+    /// stop message are both in their rings, so the monitor reads the stop before dispatcher 0 polls its port again.
+    /// </summary>
+    [Fact]
+    public void AMainThreadSentJustBeforeTheSystemShutsDownFailsInsteadOfWaitingForEver()
+    {
+        var system = MultikernelSystem.Boot(new MultikernelOptions { Cores = [CoreAffinity.AllowedCpus()[0]], WaitPolicy = new Urpc.WaitPolicy(20_000) });
+        var hostPortField = typeof(MonitorDispatcher).GetField("_hostPort", BindingFlags.NonPublic | BindingFlags.Instance)!;
+        var secondPosted = new ManualResetEventSlim(false);
+        var inSecond = new ManualResetEventSlim(false);
+        Domain domain;
+        Task<int> main;
+        try
+        {
+            domain = BootedSystem.Wait(Domain.CreateAsync(system));
+            var first = system.CallOn(0, _ => secondPosted.Wait(TimeSpan.FromSeconds(10)));
+            var second = system.CallOn(0, m =>
+            {
+                var port = (UrpcReceiver)hostPortField.GetValue(m)!;
+                inSecond.Set();
+                return SpinWait.SpinUntil(port.HasMessage, TimeSpan.FromSeconds(10)); // the stop message
+            });
+            secondPosted.Set();
+            Assert.True(inSecond.Wait(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken), "core 0 never ran the second host call");
+            main = domain.RunOnMasterAsync(() => 1);
+        }
+        finally { system.Dispose(); }
+        Assert.True(SpinWait.SpinUntil(() => main.IsCompleted, TimeSpan.FromSeconds(10)),
+            "a main thread sent before the shutdown was still pending 10 s after it: the request was left unread in the domain's host port");
+        Assert.ThrowsAny<OperationCanceledException>(() => main.GetAwaiter().GetResult());
+        domain.Dispose();
     }
 
     /// <summary>A system of its own on two cores, with a domain on both (its dispatcher 0 on core index 0).</summary>

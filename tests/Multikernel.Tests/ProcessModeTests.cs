@@ -225,6 +225,54 @@ public class ProcessModeTests(ITestOutputHelper output)
         mk.Shutdown();
     }
 
+    /// <summary>
+    /// A bind whose binding is opened only after the system has shut down fails with
+    /// <see cref="ObjectDisposedException"/> instead of reading the unmapped shared region (a SIGSEGV that ends the
+    /// whole process): BindAsync opens the binding in a continuation of the core's answer, which runs on a scheduler
+    /// after the supervisor has taken the answer, so a shutdown can unmap the region in between. Here that
+    /// continuation runs on a scheduler that holds it until the shutdown has returned.
+    /// </summary>
+    [Fact]
+    public void ProcessModeBindOpenedAfterTheShutdownFailsInsteadOfReadingTheUnmappedRegion()
+    {
+        var cores = TwoCores();
+        var mk = Boot(cores);
+        var held = new HeldTaskScheduler();
+        Task<UrpcBinding>? bind = null;
+        Task.Factory.StartNew(() => bind = mk.BindAsync(0, 1), CancellationToken.None, TaskCreationOptions.None, held);
+        held.RunQueued(); // BindAsync runs with `held` as the current scheduler: its continuation is queued there
+        Assert.NotNull(bind);
+        Assert.True(SpinWait.SpinUntil(() => held.Queued > 0, Generous), "core #0 never answered the bind");
+        mk.Shutdown();
+        Assert.True(mk.Region!.IsDisposed);
+        held.RunQueued();
+        var e = Assert.Throws<ObjectDisposedException>(() => bind!.GetAwaiter().GetResult());
+        Assert.Contains("shut down", e.Message);
+    }
+
+    /// <summary>A scheduler that runs its tasks only when asked, on the asking thread.</summary>
+    sealed class HeldTaskScheduler : TaskScheduler
+    {
+        readonly List<Task> _tasks = new();
+
+        public int Queued { get { lock (_tasks) return _tasks.Count; } }
+
+        public void RunQueued()
+        {
+            Task[] tasks;
+            lock (_tasks)
+            {
+                tasks = _tasks.ToArray();
+                _tasks.Clear();
+            }
+            foreach (var t in tasks) TryExecuteTask(t);
+        }
+
+        protected override void QueueTask(Task task) { lock (_tasks) _tasks.Add(task); }
+        protected override bool TryExecuteTaskInline(Task task, bool taskWasPreviouslyQueued) => false;
+        protected override IEnumerable<Task> GetScheduledTasks() { lock (_tasks) return _tasks.ToArray(); }
+    }
+
     [Fact]
     public void ProcessModeRequestsNameTheFailingCoreAndClosuresAreRefused()
     {

@@ -134,6 +134,30 @@ public sealed unsafe class SharedRegionTests
     }
 
     /// <summary>
+    /// Once unmapped (the system shut down), the region refuses every use with <see cref="ObjectDisposedException"/>,
+    /// as its blocks do, instead of reading the unmapped memory (an access violation that ends the whole process).
+    /// </summary>
+    [Fact]
+    public void AnUnmappedRegionRefusesEveryUseWithObjectDisposedException()
+    {
+        var region = SharedRegion.Create(TwoCoreLayout());
+        long offset = region.AllocateHostBlock(64).Offset;
+        region.Dispose();
+        Assert.True(region.IsDisposed);
+        Assert.Throws<ObjectDisposedException>(() => region.ChannelBytes);
+        Assert.Throws<ObjectDisposedException>(() => region.BootPid);
+        Assert.Throws<ObjectDisposedException>(() => region.CpuOf(0));
+        Assert.Throws<ObjectDisposedException>(() => region.Cpus());
+        Assert.Throws<ObjectDisposedException>(() => region.NodeOf(1));
+        Assert.Throws<ObjectDisposedException>(() => region.AllocateHostBlock(64));
+        Assert.Throws<ObjectDisposedException>(() => region.AllocateBlock(0, 64));
+        Assert.Throws<ObjectDisposedException>(() => region.Block(offset, 64));
+        Assert.Throws<ObjectDisposedException>(() => region.AllocateFrames(1));
+        Assert.Throws<ObjectDisposedException>(() => region.ReadError(0, 1));
+        region.Dispose(); // a second dispose is harmless
+    }
+
+    /// <summary>
     /// A core keeps its last <see cref="SharedRegion.ErrorSlots"/> error texts; a reply names its error by number. An
     /// error whose slot a later one took is reported as overwritten, never with the later error's text.
     /// </summary>
