@@ -27,24 +27,7 @@ public sealed class CapabilityOwnershipTable
     public bool IsHolder(in CapObjectKey key, int core) => _rows.TryGetValue(key, out var e) && e.Holders.Contains(core);
 
     /// <summary>What cores other than <paramref name="core"/> hold of the object: copies, or descendants (of it, or of anything derived from it).</summary>
-    public RemoteRelations RelationsOf(in CapObjectKey key, int core)
-    {
-        var r = RemoteRelations.None;
-        if (_rows.Count == 0) return r;
-        if (_rows.TryGetValue(key, out var e))
-        {
-            if (e.Holders.Without(core).Count > 0) r |= RemoteRelations.Copies;
-            if (e.DescendantCores.Without(core).Count > 0) r |= RemoteRelations.Descendants;
-        }
-        if ((r & RemoteRelations.Descendants) == 0)
-            foreach (var (k, row) in _rows)
-                if (k.IsDescendantOf(key) && (row.Holders.Without(core).Count > 0 || row.DescendantCores.Without(core).Count > 0))
-                {
-                    r |= RemoteRelations.Descendants;
-                    break;
-                }
-        return r;
-    }
+    public RemoteRelations RelationsOf(in CapObjectKey key, int core) => Relations(key, core, range: null);
 
     /// <summary>
     /// <see cref="RelationsOf"/> for a retype of [<paramref name="first"/>, + <paramref name="bytes"/>) of the object:
@@ -53,7 +36,10 @@ public sealed class CapabilityOwnershipTable
     /// something derived from the object lies within the range of a row: the object's own, or that of the shared
     /// descendant it came from (a core derives only from what it holds).
     /// </summary>
-    public RemoteRelations RelationsOfRange(in CapObjectKey key, ulong first, ulong bytes, int core)
+    public RemoteRelations RelationsOfRange(in CapObjectKey key, ulong first, ulong bytes, int core) => Relations(key, core, (first, bytes));
+
+    /// <summary>The relations of the object; with <paramref name="range"/>, a shared descendant's row counts only where it overlaps it.</summary>
+    RemoteRelations Relations(in CapObjectKey key, int core, (ulong First, ulong Bytes)? range)
     {
         var r = RemoteRelations.None;
         if (_rows.Count == 0) return r;
@@ -64,7 +50,8 @@ public sealed class CapabilityOwnershipTable
         }
         if ((r & RemoteRelations.Descendants) == 0)
             foreach (var (k, row) in _rows)
-                if (k.Overlaps(first, bytes) && k.IsDescendantOf(key) && (row.Holders.Without(core).Count > 0 || row.DescendantCores.Without(core).Count > 0))
+                if ((range is not { } x || k.Overlaps(x.First, x.Bytes)) && k.IsDescendantOf(key)
+                    && (row.Holders.Without(core).Count > 0 || row.DescendantCores.Without(core).Count > 0))
                 {
                     r |= RemoteRelations.Descendants;
                     break;
