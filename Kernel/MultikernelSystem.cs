@@ -151,6 +151,8 @@ public sealed class MultikernelSystem : IDisposable
                 _hostPortLocks[i] = new object();
                 _postedCalls[i] = new List<HostCallRequest>();
                 _monitors[i].ConnectHost(_hostPorts[i].Receiver);
+                int index = i;
+                _drivers[i].Faulted = fault => AbandonCallsOfFaultedCore(index, fault);
             }
             // The monitors' own bindings exist before any monitor runs, so boot makes them (Barrelfish's boot sets up
             // the inter-monitor channels the same way); every later binding is a bind served by a monitor.
@@ -456,11 +458,30 @@ public sealed class MultikernelSystem : IDisposable
         lock (_hostPortLocks[core])
         {
             ObjectDisposedException.ThrowIf(_shutDown, this);
+            if (_drivers[core].Fault is { } fault) throw FaultedCore(core, fault);
             if (!SendPassingUnlessShutDown(_hostPorts[core].Sender, call, static h => new MonitorMessages.HostCall(h)))
                 throw new ObjectDisposedException(nameof(MultikernelSystem), $"the multikernel began to shut down while core #{core}'s host port was full");
             var posted = _postedCalls[core];
             if (posted.Count >= PostedCallsPruneAt && posted.Count == posted.Capacity) posted.RemoveAll(static c => c.IsCompleted);
             posted.Add(call);
+        }
+    }
+
+    static InvalidOperationException FaultedCore(int core, Exception fault) =>
+        new($"core #{core}'s CPU driver stopped on an unhandled exception ({fault.GetType().Name}: {fault.Message}); it answers no host call", fault);
+
+    /// <summary>
+    /// On core <paramref name="core"/>'s thread after its CPU driver faulted: the calls posted to it fail now, not at
+    /// <see cref="Shutdown"/>. Under the port's lock, and the fault is set before: a call is either posted before this
+    /// (failed here) or refused by <see cref="PostHostCall"/>. A sender that holds the lock while the dead core's port
+    /// is full keeps it until Shutdown begins; this waits for it.
+    /// </summary>
+    void AbandonCallsOfFaultedCore(int core, Exception fault)
+    {
+        lock (_hostPortLocks[core])
+        {
+            foreach (var call in _postedCalls[core]) call.Abandon(FaultedCore(core, fault));
+            _postedCalls[core].Clear();
         }
     }
 

@@ -55,6 +55,13 @@ public sealed class CpuDriverThread : IDisposable
     public ManualResetEventSlim Started { get; } = new(false);
     /// <summary>The exception that ended the loop, if one did (the core's dispatchers then had their stop upcall).</summary>
     public Exception? Fault => _fault;
+
+    /// <summary>
+    /// Called on this core's thread once the loop has ended on <see cref="Fault"/> and the dispatchers have had their stop
+    /// upcalls: the system fails what the host has posted to this core, which will read nothing more. Set before
+    /// <see cref="Start"/>.
+    /// </summary>
+    internal Action<Exception>? Faulted { get; set; }
     public IReadOnlyList<Dispatcher> Dispatchers => _dispatchers;
     /// <summary>The dispatcher whose upcall is running now (null between upcalls).</summary>
     public Dispatcher? CurrentDispatcher => _state.Current >= 0 ? _dispatchers[_state.Current] : null;
@@ -201,6 +208,8 @@ public sealed class CpuDriverThread : IDisposable
             _fault = e;
             Console.Error.WriteLine($"CPU driver on core {Core} stopped by an unhandled exception in {CurrentDispatcher?.Name ?? "the driver"}: {e}");
             StopAfterFault();
+            try { Faulted?.Invoke(e); }
+            catch (Exception hookError) { Console.Error.WriteLine($"CPU driver on core {Core}: failing the host's calls after the fault threw: {hookError}"); }
             Started.Set();
         }
     }

@@ -141,6 +141,28 @@ public class DomainTests(BootedSystem booted) : IClassFixture<BootedSystem>
     }
 
     /// <summary>
+    /// A host call posted to a core whose CPU driver then faults fails when it faults, naming the fault, instead of
+    /// waiting for <see cref="MultikernelSystem.Shutdown"/>; a call posted after the fault is refused at once.
+    /// </summary>
+    [Fact]
+    public void HostCallsToACoreThatFaultsFailNamingTheFault()
+    {
+        var system = MultikernelSystem.Boot(new MultikernelOptions { Cores = [CoreAffinity.AllowedCpus()[0]] });
+        try
+        {
+            var neverAnswered = system.CallOnAsync<int>(0, (_, _) => { }); // its start returns without answering
+            BootedSystem.Wait(system.SpawnAsync(0, 0, () => new FaultsOnStart()));
+            Assert.True(SpinWait.SpinUntil(() => neverAnswered.IsCompleted, TimeSpan.FromSeconds(10)),
+                "a call posted to the core before it faulted was still pending 10 s after the fault");
+            var failed = Assert.IsType<InvalidOperationException>(neverAnswered.Exception!.InnerException);
+            Assert.Contains("injected fault", failed.Message);
+            var refused = Assert.Throws<InvalidOperationException>(() => { _ = system.CallOn(0, _ => 1); });
+            Assert.Contains("answers no host call", refused.Message);
+        }
+        finally { Record.Exception(() => system.Dispose()); }
+    }
+
+    /// <summary>
     /// A main thread sent into the domain's host port just before the system shuts down fails (the core stopped
     /// before dispatcher 0 read it) instead of leaving its task pending for ever. The port is another ring than the
     /// monitor's, and a dispatcher that had nothing to do is skipped in rounds after one that made progress: here the
