@@ -238,19 +238,28 @@ public sealed class MultikernelSystem : IDisposable
             mk.ThrowIfACoreFaulted();
             // Every monitor must answer the bootstrap monitor over its URPC binding. A core whose CPU driver faults
             // (e.g. in its monitor's start upcall, which runs after Started) never answers: the wait checks for that.
+            // A fault also fails the host's call posted to that core (or refuses it): the boot's own error names the core.
             int peers = cores.Length - 1;
-            var allAnswered = mk.CallOnAsync<bool>(0, (m, done) =>
+            try
             {
-                if (peers == 0) { done(true); return; }
-                int answered = 0;
-                for (int p = 1; p < m.CoreCount; p++) m.Ping(p, () => { if (++answered == peers) done(true); });
-            });
-            var waited = Stopwatch.StartNew();
-            while (!allAnswered.Wait(BootFaultCheckInterval))
+                var allAnswered = mk.CallOnAsync<bool>(0, (m, done) =>
+                {
+                    if (peers == 0) { done(true); return; }
+                    int answered = 0;
+                    for (int p = 1; p < m.CoreCount; p++) m.Ping(p, () => { if (++answered == peers) done(true); });
+                });
+                var waited = Stopwatch.StartNew();
+                while (!allAnswered.Wait(BootFaultCheckInterval))
+                {
+                    mk.ThrowIfACoreFaulted();
+                    if (waited.Elapsed >= o.BootTimeout)
+                        throw new InvalidOperationException($"not every monitor answered the bootstrap monitor within {o.BootTimeout.TotalSeconds} s");
+                }
+            }
+            catch (Exception e) when (e is AggregateException or InvalidOperationException && mk._drivers.Any(d => d.Fault != null))
             {
                 mk.ThrowIfACoreFaulted();
-                if (waited.Elapsed >= o.BootTimeout)
-                    throw new InvalidOperationException($"not every monitor answered the bootstrap monitor within {o.BootTimeout.TotalSeconds} s");
+                throw;
             }
             mk.StartupTime = clock.Elapsed;
             return mk;
