@@ -44,12 +44,17 @@ public sealed unsafe class HardwarePageTableTests
         }
     }
 
-    /// <summary>The VMAs of this process that overlap [va, va + bytes), as /proc/self/maps lists them.</summary>
+    /// <summary>
+    /// The VMAs of this class's memory object (<see cref="WithMemoryObject"/>) that overlap [va, va + bytes), as
+    /// /proc/self/maps lists them. Other mappings are left out: test classes run in parallel, and another one's mmap
+    /// may take addresses a table here has just given back.
+    /// </summary>
     static List<(ulong Start, ulong End, string Perms)> VmasIn(ulong va, ulong bytes)
     {
         var found = new List<(ulong, ulong, string)>();
         foreach (var line in File.ReadLines("/proc/self/maps"))
         {
+            if (!line.Contains("/memfd:" + MemoryObjectName, StringComparison.Ordinal)) continue;
             var fields = line.Split(' ', 3);
             var range = fields[0].Split('-');
             ulong start = ulong.Parse(range[0], NumberStyles.HexNumber), end = ulong.Parse(range[1], NumberStyles.HexNumber);
@@ -57,6 +62,9 @@ public sealed unsafe class HardwarePageTableTests
         }
         return found;
     }
+
+    /// <summary>The name of the memory objects this class maps (memfd_create's name; /proc/self/maps shows it as /memfd:NAME).</summary>
+    const string MemoryObjectName = "hardware-page-table-test";
 
     [Fact]
     public void ProtectionChangesNeitherSplitNorMergeVmasAndEachPageMapsItsOwnFrame()
@@ -159,7 +167,7 @@ public sealed unsafe class HardwarePageTableTests
     /// <summary>Runs <paramref name="body"/> with a memory object (memfd) of <paramref name="pages"/> pages, closed afterwards.</summary>
     static void WithMemoryObject(int pages, Action<int> body)
     {
-        int fd = LinuxVm.memfd_create("hardware-page-table-test", LinuxVm.MFD_CLOEXEC);
+        int fd = LinuxVm.memfd_create(MemoryObjectName, LinuxVm.MFD_CLOEXEC);
         Assert.True(fd >= 0, $"memfd_create: errno {Marshal.GetLastPInvokeError()}");
         try
         {
