@@ -50,6 +50,20 @@ public sealed class CapabilitiesOnCoresTests
     static Cptr TakeSlot(MultikernelSystem mk, Domain domain, int index) =>
         Wait(mk.CallOn(domain.CoreIndices[index], _ => domain.Dispatchers[index].Memory!.Slots.TryAlloc(out var s) ? s : throw new InvalidOperationException("no slot")));
 
+    static Cptr AllocFrame(MultikernelSystem mk, Domain domain, int index) =>
+        Wait(mk.CallOn(domain.CoreIndices[index], _ => domain.Dispatchers[index].Memory!.Frames.TryAlloc(CapType.Frame, out var f) == CapError.Ok ? f : throw new InvalidOperationException("no frame")));
+
+    /// <summary>A domain on every core whose dispatcher 0 has sent a read-write copy of a frame of its RAM to dispatcher 1.</summary>
+    static Domain CreateDomainWithAFrameSentToDispatcher1(MultikernelSystem mk)
+    {
+        var domain = Wait(Domain.CreateAsync(mk));
+        var (d0, d1) = (domain.Dispatchers[0], domain.Dispatchers[1]);
+        var frame = AllocFrame(mk, domain, 0);
+        var dest = TakeSlot(mk, domain, 1);
+        Assert.Equal(CapError.Ok, Run(mk, 0, (m, done) => m.SendCapability(d0.Memory!.Space, frame, d1.Id, dest, CapRights.ReadWrite, done)).Error);
+        return domain;
+    }
+
     /// <summary>Boots every allowed core; with fewer than two the system is shut down again and the test skipped.</summary>
     static MultikernelSystem BootAtLeastTwoCores()
     {
@@ -66,7 +80,7 @@ public sealed class CapabilitiesOnCoresTests
         using var mk = BootAtLeastTwoCores();
         using var domain = Wait(Domain.CreateAsync(mk));
         var (d0, d1) = (domain.Dispatchers[0], domain.Dispatchers[1]);
-        var frame = Wait(mk.CallOn(0, _ => d0.Memory!.Frames.TryAlloc(CapType.Frame, out var f) == CapError.Ok ? f : throw new InvalidOperationException("no frame")));
+        var frame = AllocFrame(mk, domain, 0);
         var dest = TakeSlot(mk, domain, 1);
 
         // Transfer: 2PC among all monitors, then delivery into dispatcher 1's CSpace.
@@ -112,11 +126,7 @@ public sealed class CapabilitiesOnCoresTests
     {
         using var mk = BootAtLeastTwoCores();
         var free = Enumerable.Range(0, mk.CoreCount).Select(c => Wait(mk.CallOn(c, m => m.Ram!.FreeBytes))).ToArray();
-        var domain = Wait(Domain.CreateAsync(mk));
-        var (d0, d1) = (domain.Dispatchers[0], domain.Dispatchers[1]);
-        var frame = Wait(mk.CallOn(0, _ => d0.Memory!.Frames.TryAlloc(CapType.Frame, out var f) == CapError.Ok ? f : throw new InvalidOperationException("no frame")));
-        var dest = TakeSlot(mk, domain, 1);
-        Assert.Equal(CapError.Ok, Run(mk, 0, (m, done) => m.SendCapability(d0.Memory!.Space, frame, d1.Id, dest, CapRights.ReadWrite, done)).Error);
+        var domain = CreateDomainWithAFrameSentToDispatcher1(mk);
         domain.Dispose();
 
         var tables = Tables(mk);
@@ -135,11 +145,7 @@ public sealed class CapabilitiesOnCoresTests
     public void ADomainIsCreatedOnACoreWhoseRamCacheHasAFrameOnAnotherCore()
     {
         using var mk = BootAtLeastTwoCores();
-        using var domain = Wait(Domain.CreateAsync(mk));
-        var (d0, d1) = (domain.Dispatchers[0], domain.Dispatchers[1]);
-        var frame = Wait(mk.CallOn(0, _ => d0.Memory!.Frames.TryAlloc(CapType.Frame, out var f) == CapError.Ok ? f : throw new InvalidOperationException("no frame")));
-        var dest = TakeSlot(mk, domain, 1);
-        Assert.Equal(CapError.Ok, Run(mk, 0, (m, done) => m.SendCapability(d0.Memory!.Space, frame, d1.Id, dest, CapRights.ReadWrite, done)).Error);
+        using var domain = CreateDomainWithAFrameSentToDispatcher1(mk);
         using var second = Wait(Domain.CreateAsync(mk, [0]));
         Assert.NotNull(Wait(mk.CallOn(0, _ => second.Dispatchers[0].Memory)));
     }

@@ -16,6 +16,16 @@ public class CapabilityMemoryTests
         return (new RamFrameAllocator(t.Driver, t.Space, Slot(2), slots), slots);
     }
 
+    /// <summary>A two-page <see cref="Setup"/> whose allocator has made one frame, and a copy of that frame in a slot of its own.</summary>
+    static (RamFrameAllocator Alloc, SlotAllocator Slots, Cptr Frame, Cptr Copy) SetupAFrameAndACopyOfIt(CapabilityTestCore t)
+    {
+        var (alloc, slots) = Setup(t, pages: 2);
+        Ok(alloc.TryAlloc(CapType.Frame, out var frame));
+        Assert.True(slots.TryAlloc(out var copy));
+        Ok(t.Driver.Copy(t.Space, frame, copy));
+        return (alloc, slots, frame, copy);
+    }
+
     /// <summary><see cref="Setup"/>'s frame allocator and a pmap whose page tables come from it.</summary>
     static (RamFrameAllocator Alloc, Pmap Pmap) SetupPmap(CapabilityTestCore t)
     {
@@ -57,10 +67,7 @@ public class CapabilityMemoryTests
     public void FreeingACopyOfAFrameIsRefusedAndLeavesItsPageAllocated()
     {
         using var t = new CapabilityTestCore();
-        var (alloc, slots) = Setup(t, pages: 2);
-        Ok(alloc.TryAlloc(CapType.Frame, out var frame));
-        Assert.True(slots.TryAlloc(out var copy));
-        Ok(t.Driver.Copy(t.Space, frame, copy));
+        var (alloc, slots, frame, copy) = SetupAFrameAndACopyOfIt(t);
         // The copy names the same page but is not the capability the allocator made: the page is still in use.
         Assert.Equal(CapError.WrongType, alloc.Free(copy));
         Assert.Equal(1, alloc.FreePages);
@@ -83,11 +90,8 @@ public class CapabilityMemoryTests
     public void APageStillHeldByACopyIsPassedOverNotRetriedForEveryAllocation()
     {
         using var t = new CapabilityTestCore();
-        var (alloc, slots) = Setup(t, pages: 2);
-        Ok(alloc.TryAlloc(CapType.Frame, out var frame));
+        var (alloc, slots, frame, copy) = SetupAFrameAndACopyOfIt(t);
         ulong held = t.Space[frame].Base;
-        Assert.True(slots.TryAlloc(out var copy));
-        Ok(t.Driver.Copy(t.Space, frame, copy));
         Ok(alloc.Free(frame));                                  // the page comes back while the copy still names it
         Ok(alloc.TryAlloc(CapType.Frame, out var other));
         Assert.NotEqual(held, t.Space[other].Base);

@@ -84,8 +84,7 @@ public class CommandLineTests
         // took for a PDF failure, so the report crashed (exit 1, "bad input") and its report.html, printed to a
         // temporary file first, was deleted with it.
         using var fx = new FixtureRun().WithFig1();
-        string notExecutable = Path.Combine(fx.Root, "chromium");
-        File.WriteAllText(notExecutable, "not a program\n");
+        string notExecutable = fx.WriteFile("chromium", "not a program\n");
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(notExecutable, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         var r = ReportProcess.Run(new Dictionary<string, string> { ["REPRO_CHROMIUM"] = notExecutable }, "--run", fx.RunDir);
         Assert.True(r.ExitCode == 3, $"exit {r.ExitCode}, expected 3:\n{r.Stderr}");
@@ -111,8 +110,7 @@ public class CommandLineTests
     public void Out_naming_a_file_is_a_one_line_error_naming_it_with_exit_2()
     {
         using var fx = new FixtureRun().WithFig1();
-        string file = Path.Combine(fx.Root, "not-a-folder.txt");
-        File.WriteAllText(file, "x");
+        string file = fx.WriteFile("not-a-folder.txt", "x");
         var r = ReportProcess.Run("--run", fx.RunDir, "--out", file, "--no-pdf");
         Assert.Equal(2, r.ExitCode);
         Assert.Single(Lines(r.Stderr));
@@ -126,8 +124,7 @@ public class CommandLineTests
     public void Out_below_a_file_is_a_one_line_error_with_exit_2()
     {
         using var fx = new FixtureRun().WithFig1();
-        string file = Path.Combine(fx.Root, "file");
-        File.WriteAllText(file, "x");
+        string file = fx.WriteFile("file", "x");
         var r = ReportProcess.Run("--run", fx.RunDir, "--out", Path.Combine(file, "sub"), "--no-pdf");
         Assert.Equal(2, r.ExitCode);
         Assert.Single(Lines(r.Stderr));

@@ -84,6 +84,14 @@ public sealed class FixtureRun : IDisposable
         return dir;
     }
 
+    /// <summary>Writes <paramref name="text"/> to a file named <paramref name="name"/> in <see cref="Root"/>, beside the run folder; returns its path.</summary>
+    public string WriteFile(string name, string text)
+    {
+        string path = Path.Combine(Root, name);
+        File.WriteAllText(path, text);
+        return path;
+    }
+
     /// <summary>Fig 1 on a 2-core machine: every series of paper Fig. 3 at 1 and 2 cores.</summary>
     public FixtureRun WithFig1()
     {

@@ -48,8 +48,7 @@ public class HistoryTests
     public void A_file_that_is_not_a_history_is_an_input_error_naming_it()
     {
         using var fx = new FixtureRun();
-        string path = Path.Combine(fx.Root, "h.csv");
-        File.WriteAllText(path, "a,b\n1,2\n");
+        string path = fx.WriteFile("h.csv", "a,b\n1,2\n");
         var e = Assert.Throws<ReportInputException>(() => UrpcHistory.Read(path));
         Assert.Contains(path, e.Message);
         Assert.Contains("MedianNs", e.Message);
@@ -84,8 +83,7 @@ public class HistoryTests
     public void An_empty_sample_count_reads_as_zero()
     {
         using var fx = new FixtureRun();
-        string path = Path.Combine(fx.Root, "h.csv");
-        File.WriteAllText(path, Header + "\n" + "c000,2026-11-01T12:00:00Z,ci-runner,AMD EPYC,UrpcBenchmarks.RoundTrip,76.9,200,,short,\"0,1\"\n");
+        string path = fx.WriteFile("h.csv", Header + "\n" + "c000,2026-11-01T12:00:00Z,ci-runner,AMD EPYC,UrpcBenchmarks.RoundTrip,76.9,200,,short,\"0,1\"\n");
         Assert.Equal(0, Assert.Single(UrpcHistory.Read(path)).Samples);
     }
 
@@ -93,8 +91,7 @@ public class HistoryTests
     public void A_median_in_cycles_may_be_unknown()
     {
         using var fx = new FixtureRun();
-        string path = Path.Combine(fx.Root, "h.csv");
-        File.WriteAllText(path, Header + "\nc000,2026-11-01T12:00:00Z,h,c,UrpcBenchmarks.RoundTrip,76.9,NaN,15,short,0\nc001,2026-11-02T12:00:00Z,h,c,UrpcBenchmarks.RoundTrip,77.1,,15,short,0\n");
+        string path = fx.WriteFile("h.csv", Header + "\nc000,2026-11-01T12:00:00Z,h,c,UrpcBenchmarks.RoundTrip,76.9,NaN,15,short,0\nc001,2026-11-02T12:00:00Z,h,c,UrpcBenchmarks.RoundTrip,77.1,,15,short,0\n");
         var entries = UrpcHistory.Read(path);
         Assert.All(entries, e => Assert.True(double.IsNaN(e.MedianCycles)));
         Assert.Equal("ns per operation", Assert.Single(HistoryPanel.Of(entries)).YTitle);

@@ -73,8 +73,7 @@ public class PaperValuesTests
     public void A_paper_values_file_that_cannot_be_read_is_an_input_error_naming_it()
     {
         using var fx = new FixtureRun();
-        string path = Path.Combine(fx.Root, "paper-values.csv");
-        File.WriteAllText(path, PaperValues.BuiltInText());
+        string path = fx.WriteFile("paper-values.csv", PaperValues.BuiltInText());
         UnreadableFile.AssertRefused<ReportInputException>(path, () => PaperValues.Load(path));
     }
 
