@@ -7,7 +7,8 @@ namespace Multikernel.Tests.Net;
 /// A real wire for an end-to-end test: a <see cref="VethWire"/> in the test's own namespaces, the AF_PACKET ring on
 /// its server end and the user-level stack behind it, run by a <see cref="RingStackLoop"/> on a thread of its own.
 /// The test talks to it from the far namespace with the kernel's own stack (.NET sockets created there).
-/// Dispose stops the loop and removes the wire, then checks that nothing of it is left.
+/// Dispose stops the loop and removes the wire, then checks that nothing of it is left and reports a failure of the
+/// loop that <see cref="Stop"/> has not already reported.
 /// </summary>
 internal sealed class StackOnWire : IDisposable
 {
@@ -17,6 +18,7 @@ internal sealed class StackOnWire : IDisposable
     readonly CancellationTokenSource _stop = new();
     readonly Thread _thread;
     Exception? _failure;
+    bool _failureReported;
 
     /// <summary>Skips the calling test (visibly, with the fix) where a wire cannot be built.</summary>
     public static void SkipUnlessAvailable() =>
@@ -96,7 +98,14 @@ internal sealed class StackOnWire : IDisposable
     {
         _stop.Cancel();
         _thread.Join();
-        if (_failure != null) throw new Xunit.Sdk.XunitException($"the ring/stack loop failed: {_failure}");
+        ThrowIfFailed();
+    }
+
+    void ThrowIfFailed()
+    {
+        if (_failure == null || _failureReported) return;
+        _failureReported = true;
+        throw new Xunit.Sdk.XunitException($"the ring/stack loop failed: {_failure}");
     }
 
     public void Dispose()
@@ -107,6 +116,7 @@ internal sealed class StackOnWire : IDisposable
         Wire.Dispose();
         Assert.False(NetNamespace.Exists(Wire.ServerNamespace) || NetNamespace.Exists(Wire.FarNamespace), "the wire's namespaces are left behind");
         Assert.Empty(VethWire.NamespacesOfThisProcess());
+        ThrowIfFailed();
     }
 }
 

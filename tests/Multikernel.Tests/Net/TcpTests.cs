@@ -320,8 +320,11 @@ public class TcpTests : IDisposable
         Assert.Equal(3, segs.Count);
         long lastSent = h.Now;
         var gaps = new List<long>();
-        while (gaps.Count < 3) // three timeouts in a row: 200, 400, 800 ms
+        // Three timeouts in a row: 200, 400, 800 ms. Bounded in simulated time, so that a stack that stops
+        // retransmitting fails the test instead of spinning it for ever.
+        for (long t = 0; gaps.Count < 3; t += 10_000)
         {
+            Assert.True(t < 10_000_000, $"{gaps.Count} retransmission(s) of the first segment in 10 s, expected 3 (200, 400, 800 ms apart)");
             h.Advance(10_000);
             foreach (var f in p.Mine(h.Flush()).Concat(p.Mine(h.Tx.Drain())))
             {

@@ -362,6 +362,26 @@ public class WireEndToEndTests
         Assert.Equal(data, received);
     }
 
+    /// <summary>
+    /// A failure of the ring/stack loop fails the test also where the test never calls <see cref="StackOnWire.Stop"/>
+    /// (as <see cref="ClosedPortsAreRefusedWithReset"/> does not): Dispose removes the wire, then reports it.
+    /// </summary>
+    [Fact]
+    public void ALoopFailureIsReportedByDisposeWhereTheTestDidNotStopTheLoop()
+    {
+        StackOnWire.SkipUnlessAvailable();
+        using var failed = new ManualResetEventSlim();
+        var w = new StackOnWire(application: _ =>
+        {
+            failed.Set();
+            throw new InvalidOperationException("the application failed on the loop's thread");
+        });
+        Assert.True(failed.Wait(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken), "the loop never ran the application");
+        var e = Assert.ThrowsAny<Exception>(w.Dispose);
+        Assert.Contains("the application failed on the loop's thread", e.Message);
+        Assert.Empty(VethWire.NamespacesOfThisProcess());
+    }
+
     [Fact]
     public void ClosedPortsAreRefusedWithReset()
     {
