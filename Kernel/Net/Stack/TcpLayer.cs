@@ -750,8 +750,9 @@ public sealed unsafe class TcpLayer : IDisposable
             if (!c.InUse) continue;
             if (!Output(c, force: false))
             {
-                QueueOutput(c); // the transmitter is full: try again next time
-                return;
+                QueueOutput(c); // try again next time
+                // An unresolved peer (its ARP request is out) holds back only its own segments; a full transmitter ends the round.
+                if (_stack.TryGetArpEntry(c.RemoteAddress, out _)) return;
             }
         }
     }

@@ -226,6 +226,36 @@ public class TcpTests : IDisposable
         Assert.Equal(2, h.Counters.TcpAccepted);
     }
 
+    /// <summary>
+    /// A connection whose peer's MAC is no longer known (its ARP entry was pushed out; a request goes out) holds back
+    /// only its own segments: the connections queued behind it in the same flush still send theirs.
+    /// </summary>
+    [Fact]
+    public void AnUnresolvedPeerDoesNotHoldBackTheOtherConnectionsOutput()
+    {
+        var (h, gone) = Listening(o => o with { ArpCacheEntries = 1 });
+        gone.Handshake();
+        var second = new Ipv4Address(169, 254, 1, 3);
+        h.Introduce(second);                                  // the one-entry cache now knows only the second peer
+        Assert.False(h.Stack.TryGetArpEntry(StackHarness.PeerIp, out _));
+        var reachable = new TcpTestPeer(h, 5001, address: second);
+        reachable.Handshake();
+        Assert.True(h.Tcp.TryAccept(80, out var first));
+        Assert.True(h.Tcp.TryAccept(80, out var other));
+        h.Tcp.Send(first, "to the unresolved peer"u8);       // queued first
+        h.Tcp.Send(other, "to the reachable peer"u8);
+        var frames = h.Flush();
+        Assert.Empty(gone.Mine(frames));
+        Assert.Contains(frames, f => f.EtherType == Arp);    // the stack asks for the unresolved peer
+        reachable.Absorb(frames);
+        Assert.Equal("to the reachable peer", System.Text.Encoding.ASCII.GetString(reachable.Received.ToArray()));
+        // Once the peer answers, its data goes at the next flush.
+        h.Deliver(Ethernet(StackHarness.StackMac, StackHarness.PeerMac, Arp,
+            ArpPacket(2, StackHarness.PeerMac, StackHarness.PeerIp, StackHarness.StackMac, StackHarness.StackIp)));
+        gone.Absorb(h.Flush());
+        Assert.Equal("to the unresolved peer", System.Text.Encoding.ASCII.GetString(gone.Received.ToArray()));
+    }
+
     [Fact]
     public void OutOfOrderSegmentsAreHeldAndDuplicatesAcknowledged()
     {
