@@ -655,11 +655,14 @@ public sealed unsafe class TcpLayer : IDisposable
         SendFromUna(c);
     }
 
-    /// <summary>Sends one segment starting at SND.UNA (up to an MSS of data, with the FIN if it is next), ignoring the window.</summary>
+    /// <summary>
+    /// Sends one segment starting at SND.UNA (up to an MSS of data, ignoring the window), with the FIN if it is next and
+    /// inside the peer's window (a FIN beyond it is dropped there, and would then wait for the retransmission timer).
+    /// </summary>
     void SendFromUna(TcpConnection c)
     {
         int len = Math.Min(c.Send.Count, c.SndMss);
-        bool fin = c.CloseRequested && c.SndUna + (uint)len == c.FinSeq;
+        bool fin = c.CloseRequested && c.SndUna + (uint)len == c.FinSeq && c.SndWnd > len;
         if (len == 0 && !fin) return;
         if (SendSegment(c, c.SndUna, len, (byte)(TcpAck | (fin ? TcpFin : 0) | (len > 0 ? TcpPsh : 0))))
         {

@@ -391,6 +391,36 @@ public class TcpTests : IDisposable
         Assert.Equal(1, h.Counters.TcpFastRetransmissions);
     }
 
+    /// <summary>
+    /// A fast retransmission sends the segment at SND.UNA again whatever the window, but a FIN queued behind it only
+    /// inside the peer's window, as every other segment but a timeout's carries it: a peer whose window held exactly the
+    /// data drops the FIN (RFC 9293 3.10.7.4), and a FIN counted as sent would then wait for the retransmission timer
+    /// instead of going when the data's ACK opens the window.
+    /// </summary>
+    [Fact]
+    public void AFastRetransmissionCarriesTheFinOnlyInsideThePeersWindow()
+    {
+        var (h, p, s) = Connected();
+        p.Window = 1460;
+        p.AckAll();                                           // room for exactly one full segment
+        h.Tcp.Send(s, new byte[1460]);
+        h.Tcp.ShutdownSend(s);
+        var data = Assert.Single(p.Mine(h.Flush()));
+        Assert.Equal(1460, data.TcpPayload.Length);
+        Assert.False(data.Has(Fin));                          // no room for the FIN
+        for (int i = 0; i < 3; i++) p.AckAll();               // three duplicate ACKs: the segment looks lost
+        var retransmission = Assert.Single(p.Mine(h.Tx.Drain()));
+        Assert.Equal(1, h.Counters.TcpFastRetransmissions);
+        Assert.Equal(data.Seq, retransmission.Seq);
+        Assert.Equal(1460, retransmission.TcpPayload.Length);
+        Assert.False(retransmission.Has(Fin), "the fast retransmission carried the FIN beyond the peer's window");
+        p.Absorb([retransmission]);
+        p.AckAll();                                           // the data is in; the window is open again
+        var fin = Assert.Single(p.Absorb(h.Flush()));
+        Assert.True(fin.Has(Fin));
+        Assert.True(p.GotFin);
+    }
+
     [Fact]
     public void PassiveCloseEndsInAFreeSlot()
     {
