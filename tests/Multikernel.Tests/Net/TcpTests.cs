@@ -256,6 +256,52 @@ public class TcpTests : IDisposable
         Assert.Equal("to the unresolved peer", System.Text.Encoding.ASCII.GetString(gone.Received.ToArray()));
     }
 
+    /// <summary>
+    /// Malformed TCP segments on an established connection and to the listener (issue 14's robustness list): a header
+    /// cut short, a data offset below 5 or beyond the segment, ports 0, SYN with FIN or RST, and bad checksums on data,
+    /// a RST and a SYN. Each is counted and dropped without an answer and without effect (no data delivered, no reset,
+    /// no half-open connection); a good segment padded to the Ethernet minimum delivers its one byte, not the padding.
+    /// </summary>
+    [Fact]
+    public void MalformedTcpSegmentsAreCountedAndDroppedWithoutEffect()
+    {
+        var (h, p, s) = Connected();
+        byte[] Raw(ushort sourcePort, ushort destinationPort, uint seq, uint ack, byte flags, ReadOnlySpan<byte> data = default) =>
+            Tcp(p.Address, StackHarness.StackIp, sourcePort, destinationPort, seq, ack, flags, 65535, data);
+        byte[] Resum(byte[] t)
+        {
+            t[16] = t[17] = 0;
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(t.AsSpan(16), InternetChecksum(t, Pseudo(p.Address, StackHarness.StackIp, 6, t.Length)));
+            return t;
+        }
+        var malformed = new List<byte[]>();
+        malformed.Add(Raw(p.Port, 80, p.SndNxt, p.RcvNxt, Ack)[..19]);                            // header cut short
+        var t = Raw(p.Port, 80, p.SndNxt, p.RcvNxt, Ack | Psh, [1, 2, 3, 4]); t[12] = 0x40; malformed.Add(Resum(t)); // data offset 4
+        t = Raw(p.Port, 80, p.SndNxt, p.RcvNxt, Ack | Psh, [1, 2, 3, 4]); t[12] = 0xF0; malformed.Add(Resum(t));     // 60-byte header in 24 bytes
+        malformed.Add(Raw(0, 80, p.SndNxt, p.RcvNxt, Ack | Psh, [1]));                            // source port 0
+        malformed.Add(Raw(p.Port, 0, p.SndNxt, p.RcvNxt, Ack | Psh, [1]));                        // destination port 0
+        malformed.Add(Raw(5100, 80, 1, 0, Syn | Fin));                                            // SYN+FIN to the listener
+        malformed.Add(Raw(5101, 80, 1, 0, Syn | Rst));                                            // SYN+RST to the listener
+        var badSum = new List<byte[]>();
+        t = Raw(p.Port, 80, p.SndNxt, p.RcvNxt, Ack | Psh, [1, 2, 3]); t[^1] ^= 0x55; badSum.Add(t); // data corrupted
+        t = Raw(p.Port, 80, p.SndNxt, 0, Rst); t[16] ^= 1; badSum.Add(t);                         // a reset at RCV.NXT
+        t = Raw(5102, 80, 1, 0, Syn); t[17] ^= 1; badSum.Add(t);                                  // a SYN to the listener
+        foreach (var segment in malformed.Concat(badSum)) h.Deliver(h.IpFrame(6, segment, p.Address));
+        Assert.Empty(h.Tx.Drain());
+        Assert.Empty(h.Flush());
+        Assert.Equal(malformed.Count, h.Counters.Malformed);
+        Assert.Equal(badSum.Count, h.Counters.TcpChecksumErrors);
+        Assert.Equal(0, h.Tcp.Available(s));
+        Assert.Equal(TcpState.Established, h.Tcp.State(s));
+        Assert.Equal(0, h.Tcp.HalfOpen);
+        Assert.Equal(1, h.Tcp.ConnectionsInUse);
+        // A one-byte segment in a frame padded to the Ethernet minimum: the IP length, not the frame, bounds it.
+        byte[] padded = h.IpFrame(6, Raw(p.Port, 80, p.SndNxt, p.RcvNxt, Ack | Psh, [42]), p.Address);
+        Assert.True(padded.Length < 60);
+        h.Deliver([.. padded, .. new byte[60 - padded.Length]]);
+        Assert.Equal(1, h.Tcp.Available(s));
+    }
+
     [Fact]
     public void OutOfOrderSegmentsAreHeldAndDuplicatesAcknowledged()
     {
