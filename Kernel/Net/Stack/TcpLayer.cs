@@ -955,7 +955,7 @@ public sealed unsafe class TcpLayer : IDisposable
         c.Cwnd = c.SndMss;
         c.SndNxt = c.SndUna; // go back: everything from SND.UNA is sent again as the window allows
         _counters.TcpRetransmissions++;
-        Output(c, force: true);
+        if (!Output(c, force: true)) QueueOutput(c); // no transmit buffer (or no MAC): the next Flush sends from SND.UNA
         Arm(c, _now + c.Rto);
     }
 

@@ -330,6 +330,27 @@ public class TcpTests : IDisposable
         Assert.Equal(1, h.Counters.TcpOutOfWindow);
     }
 
+    /// <summary>
+    /// A retransmission timeout that finds the transmitter full (every buffer out at the driver) sends at the next
+    /// flush that has room, not one doubled timeout later: the frame the timeout could not build is retried as the
+    /// counter TxRingFull promises.
+    /// </summary>
+    [Fact]
+    public void ATimeoutsRetransmissionThatFindsTheTransmitterFullGoesAtTheNextFlush()
+    {
+        var (h, p, s) = Connected();
+        h.Tcp.Send(s, "lost on the way"u8);
+        var sent = Assert.Single(p.Mine(h.Flush()));          // never reaches the peer
+        h.Tx.Limit = 0;                                       // the transmit ring is full when the timer fires
+        h.Advance(250_000);                                   // past the 200 ms RTO
+        Assert.Equal(0, h.Tx.Pending);
+        Assert.Equal(1, h.Counters.TxRingFull);
+        h.Tx.Limit = null;                                    // room again
+        var retransmission = Assert.Single(p.Mine(h.Flush()));
+        Assert.Equal(sent.Seq, retransmission.Seq);
+        Assert.Equal(sent.TcpPayload.ToArray(), retransmission.TcpPayload.ToArray());
+    }
+
     [Fact]
     public void UnacknowledgedDataIsRetransmittedWithExponentialBackoffThenReset()
     {
