@@ -656,12 +656,15 @@ public sealed unsafe class TcpLayer : IDisposable
     }
 
     /// <summary>
-    /// Sends one segment starting at SND.UNA (up to an MSS of data, ignoring the window), with the FIN if it is next and
-    /// inside the peer's window (a FIN beyond it is dropped there, and would then wait for the retransmission timer).
+    /// Sends one segment starting at SND.UNA: up to an MSS of the data sent before (ignoring the window: the peer may
+    /// have shrunk it), or of what the peer's window holds if that is more, never bytes beyond both; with the FIN if it
+    /// is next and inside the peer's window. Bytes or a FIN beyond the window are dropped there, and counted as sent
+    /// they would wait for the retransmission timer instead of going when the window opens.
     /// </summary>
     void SendFromUna(TcpConnection c)
     {
-        int len = Math.Min(c.Send.Count, c.SndMss);
+        int sentData = (int)(c.SndMax - c.SndUna) - (c.FinSent ? 1 : 0);
+        int len = Math.Min(Math.Min(c.Send.Count, c.SndMss), Math.Max(sentData, c.SndWnd));
         bool fin = c.CloseRequested && c.SndUna + (uint)len == c.FinSeq && c.SndWnd > len;
         if (len == 0 && !fin) return;
         if (SendSegment(c, c.SndUna, len, (byte)(TcpAck | (fin ? TcpFin : 0) | (len > 0 ? TcpPsh : 0))))

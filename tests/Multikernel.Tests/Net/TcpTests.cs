@@ -488,6 +488,33 @@ public class TcpTests : IDisposable
         Assert.True(p.GotFin);
     }
 
+    /// <summary>
+    /// A fast retransmission resends the segment that looks lost, not bytes the peer's window never let out: beyond
+    /// the window they are dropped, yet counted as sent they would wait for the retransmission timer instead of going
+    /// when the window opens.
+    /// </summary>
+    [Fact]
+    public void AFastRetransmissionSendsNoDataBeyondThePeersWindow()
+    {
+        var (h, p, s) = Connected();
+        p.Window = 100;
+        p.AckAll();
+        var data = Enumerable.Range(0, 1000).Select(i => (byte)i).ToArray();
+        h.Tcp.Send(s, data);
+        var first = Assert.Single(p.Mine(h.Flush()));
+        Assert.Equal(100, first.TcpPayload.Length);           // the window lets 100 bytes out
+        for (int i = 0; i < 3; i++) p.AckAll();               // three duplicate ACKs
+        var retransmission = Assert.Single(p.Mine(h.Tx.Drain()));
+        Assert.Equal(1, h.Counters.TcpFastRetransmissions);
+        Assert.Equal(first.Seq, retransmission.Seq);
+        Assert.Equal(100, retransmission.TcpPayload.Length);
+        p.Absorb([retransmission]);
+        p.Window = 65535;
+        p.AckAll();                                           // the 100 bytes are in and the window opens
+        p.Absorb(h.Flush());
+        Assert.Equal(data, p.Received.ToArray());             // the rest goes now, not after a timeout
+    }
+
     [Fact]
     public void PassiveCloseEndsInAFreeSlot()
     {
