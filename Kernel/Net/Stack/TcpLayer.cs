@@ -655,11 +655,17 @@ public sealed unsafe class TcpLayer : IDisposable
         SendFromUna(c);
     }
 
-    /// <summary>Sends one segment starting at SND.UNA (up to an MSS of data, with the FIN if it is next), ignoring the window.</summary>
+    /// <summary>
+    /// Sends one segment starting at SND.UNA: up to an MSS of the data sent before (ignoring the window: the peer may
+    /// have shrunk it), or of what the peer's window holds if that is more, never bytes beyond both; with the FIN if it
+    /// is next and inside the peer's window. Bytes or a FIN beyond the window are dropped there, and counted as sent
+    /// they would wait for the retransmission timer instead of going when the window opens.
+    /// </summary>
     void SendFromUna(TcpConnection c)
     {
-        int len = Math.Min(c.Send.Count, c.SndMss);
-        bool fin = c.CloseRequested && c.SndUna + (uint)len == c.FinSeq;
+        int sentData = (int)(c.SndMax - c.SndUna) - (c.FinSent ? 1 : 0);
+        int len = Math.Min(Math.Min(c.Send.Count, c.SndMss), Math.Max(sentData, c.SndWnd));
+        bool fin = c.CloseRequested && c.SndUna + (uint)len == c.FinSeq && c.SndWnd > len;
         if (len == 0 && !fin) return;
         if (SendSegment(c, c.SndUna, len, (byte)(TcpAck | (fin ? TcpFin : 0) | (len > 0 ? TcpPsh : 0))))
         {
@@ -750,8 +756,9 @@ public sealed unsafe class TcpLayer : IDisposable
             if (!c.InUse) continue;
             if (!Output(c, force: false))
             {
-                QueueOutput(c); // the transmitter is full: try again next time
-                return;
+                QueueOutput(c); // try again next time
+                // An unresolved peer (its ARP request is out) holds back only its own segments; a full transmitter ends the round.
+                if (_stack.TryGetArpEntry(c.RemoteAddress, out _)) return;
             }
         }
     }
@@ -951,7 +958,7 @@ public sealed unsafe class TcpLayer : IDisposable
         c.Cwnd = c.SndMss;
         c.SndNxt = c.SndUna; // go back: everything from SND.UNA is sent again as the window allows
         _counters.TcpRetransmissions++;
-        Output(c, force: true);
+        if (!Output(c, force: true)) QueueOutput(c); // no transmit buffer (or no MAC): the next Flush sends from SND.UNA
         Arm(c, _now + c.Rto);
     }
 

@@ -226,6 +226,82 @@ public class TcpTests : IDisposable
         Assert.Equal(2, h.Counters.TcpAccepted);
     }
 
+    /// <summary>
+    /// A connection whose peer's MAC is no longer known (its ARP entry was pushed out; a request goes out) holds back
+    /// only its own segments: the connections queued behind it in the same flush still send theirs.
+    /// </summary>
+    [Fact]
+    public void AnUnresolvedPeerDoesNotHoldBackTheOtherConnectionsOutput()
+    {
+        var (h, gone) = Listening(o => o with { ArpCacheEntries = 1 });
+        gone.Handshake();
+        var second = new Ipv4Address(169, 254, 1, 3);
+        h.Introduce(second);                                  // the one-entry cache now knows only the second peer
+        Assert.False(h.Stack.TryGetArpEntry(StackHarness.PeerIp, out _));
+        var reachable = new TcpTestPeer(h, 5001, address: second);
+        reachable.Handshake();
+        Assert.True(h.Tcp.TryAccept(80, out var first));
+        Assert.True(h.Tcp.TryAccept(80, out var other));
+        h.Tcp.Send(first, "to the unresolved peer"u8);       // queued first
+        h.Tcp.Send(other, "to the reachable peer"u8);
+        var frames = h.Flush();
+        Assert.Empty(gone.Mine(frames));
+        Assert.Contains(frames, f => f.EtherType == Arp);    // the stack asks for the unresolved peer
+        reachable.Absorb(frames);
+        Assert.Equal("to the reachable peer", System.Text.Encoding.ASCII.GetString(reachable.Received.ToArray()));
+        // Once the peer answers, its data goes at the next flush.
+        h.Deliver(Ethernet(StackHarness.StackMac, StackHarness.PeerMac, Arp,
+            ArpPacket(2, StackHarness.PeerMac, StackHarness.PeerIp, StackHarness.StackMac, StackHarness.StackIp)));
+        gone.Absorb(h.Flush());
+        Assert.Equal("to the unresolved peer", System.Text.Encoding.ASCII.GetString(gone.Received.ToArray()));
+    }
+
+    /// <summary>
+    /// Malformed TCP segments on an established connection and to the listener (issue 14's robustness list): a header
+    /// cut short, a data offset below 5 or beyond the segment, ports 0, SYN with FIN or RST, and bad checksums on data,
+    /// a RST and a SYN. Each is counted and dropped without an answer and without effect (no data delivered, no reset,
+    /// no half-open connection); a good segment padded to the Ethernet minimum delivers its one byte, not the padding.
+    /// </summary>
+    [Fact]
+    public void MalformedTcpSegmentsAreCountedAndDroppedWithoutEffect()
+    {
+        var (h, p, s) = Connected();
+        byte[] Raw(ushort sourcePort, ushort destinationPort, uint seq, uint ack, byte flags, ReadOnlySpan<byte> data = default) =>
+            Tcp(p.Address, StackHarness.StackIp, sourcePort, destinationPort, seq, ack, flags, 65535, data);
+        byte[] Resum(byte[] t)
+        {
+            t[16] = t[17] = 0;
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(t.AsSpan(16), InternetChecksum(t, Pseudo(p.Address, StackHarness.StackIp, 6, t.Length)));
+            return t;
+        }
+        var malformed = new List<byte[]>();
+        malformed.Add(Raw(p.Port, 80, p.SndNxt, p.RcvNxt, Ack)[..19]);                            // header cut short
+        var t = Raw(p.Port, 80, p.SndNxt, p.RcvNxt, Ack | Psh, [1, 2, 3, 4]); t[12] = 0x40; malformed.Add(Resum(t)); // data offset 4
+        t = Raw(p.Port, 80, p.SndNxt, p.RcvNxt, Ack | Psh, [1, 2, 3, 4]); t[12] = 0xF0; malformed.Add(Resum(t));     // 60-byte header in 24 bytes
+        malformed.Add(Raw(0, 80, p.SndNxt, p.RcvNxt, Ack | Psh, [1]));                            // source port 0
+        malformed.Add(Raw(p.Port, 0, p.SndNxt, p.RcvNxt, Ack | Psh, [1]));                        // destination port 0
+        malformed.Add(Raw(5100, 80, 1, 0, Syn | Fin));                                            // SYN+FIN to the listener
+        malformed.Add(Raw(5101, 80, 1, 0, Syn | Rst));                                            // SYN+RST to the listener
+        var badSum = new List<byte[]>();
+        t = Raw(p.Port, 80, p.SndNxt, p.RcvNxt, Ack | Psh, [1, 2, 3]); t[^1] ^= 0x55; badSum.Add(t); // data corrupted
+        t = Raw(p.Port, 80, p.SndNxt, 0, Rst); t[16] ^= 1; badSum.Add(t);                         // a reset at RCV.NXT
+        t = Raw(5102, 80, 1, 0, Syn); t[17] ^= 1; badSum.Add(t);                                  // a SYN to the listener
+        foreach (var segment in malformed.Concat(badSum)) h.Deliver(h.IpFrame(6, segment, p.Address));
+        Assert.Empty(h.Tx.Drain());
+        Assert.Empty(h.Flush());
+        Assert.Equal(malformed.Count, h.Counters.Malformed);
+        Assert.Equal(badSum.Count, h.Counters.TcpChecksumErrors);
+        Assert.Equal(0, h.Tcp.Available(s));
+        Assert.Equal(TcpState.Established, h.Tcp.State(s));
+        Assert.Equal(0, h.Tcp.HalfOpen);
+        Assert.Equal(1, h.Tcp.ConnectionsInUse);
+        // A one-byte segment in a frame padded to the Ethernet minimum: the IP length, not the frame, bounds it.
+        byte[] padded = h.IpFrame(6, Raw(p.Port, 80, p.SndNxt, p.RcvNxt, Ack | Psh, [42]), p.Address);
+        Assert.True(padded.Length < 60);
+        h.Deliver([.. padded, .. new byte[60 - padded.Length]]);
+        Assert.Equal(1, h.Tcp.Available(s));
+    }
+
     [Fact]
     public void OutOfOrderSegmentsAreHeldAndDuplicatesAcknowledged()
     {
@@ -252,6 +328,27 @@ public class TcpTests : IDisposable
         Assert.Equal(data, got[..3000]);
         Assert.Equal(2, h.Counters.TcpOutOfOrder);
         Assert.Equal(1, h.Counters.TcpOutOfWindow);
+    }
+
+    /// <summary>
+    /// A retransmission timeout that finds the transmitter full (every buffer out at the driver) sends at the next
+    /// flush that has room, not one doubled timeout later: the frame the timeout could not build is retried as the
+    /// counter TxRingFull promises.
+    /// </summary>
+    [Fact]
+    public void ATimeoutsRetransmissionThatFindsTheTransmitterFullGoesAtTheNextFlush()
+    {
+        var (h, p, s) = Connected();
+        h.Tcp.Send(s, "lost on the way"u8);
+        var sent = Assert.Single(p.Mine(h.Flush()));          // never reaches the peer
+        h.Tx.Limit = 0;                                       // the transmit ring is full when the timer fires
+        h.Advance(250_000);                                   // past the 200 ms RTO
+        Assert.Equal(0, h.Tx.Pending);
+        Assert.Equal(1, h.Counters.TxRingFull);
+        h.Tx.Limit = null;                                    // room again
+        var retransmission = Assert.Single(p.Mine(h.Flush()));
+        Assert.Equal(sent.Seq, retransmission.Seq);
+        Assert.Equal(sent.TcpPayload.ToArray(), retransmission.TcpPayload.ToArray());
     }
 
     [Fact]
@@ -362,6 +459,63 @@ public class TcpTests : IDisposable
         var retx = Assert.Single(p.Mine(h.Tx.Drain()));
         Assert.Equal(lost, retx.Seq);
         Assert.Equal(1, h.Counters.TcpFastRetransmissions);
+    }
+
+    /// <summary>
+    /// A fast retransmission sends the segment at SND.UNA again whatever the window, but a FIN queued behind it only
+    /// inside the peer's window, as every other segment but a timeout's carries it: a peer whose window held exactly the
+    /// data drops the FIN (RFC 9293 3.10.7.4), and a FIN counted as sent would then wait for the retransmission timer
+    /// instead of going when the data's ACK opens the window.
+    /// </summary>
+    [Fact]
+    public void AFastRetransmissionCarriesTheFinOnlyInsideThePeersWindow()
+    {
+        var (h, p, s) = Connected();
+        p.Window = 1460;
+        p.AckAll();                                           // room for exactly one full segment
+        h.Tcp.Send(s, new byte[1460]);
+        h.Tcp.ShutdownSend(s);
+        var data = Assert.Single(p.Mine(h.Flush()));
+        Assert.Equal(1460, data.TcpPayload.Length);
+        Assert.False(data.Has(Fin));                          // no room for the FIN
+        for (int i = 0; i < 3; i++) p.AckAll();               // three duplicate ACKs: the segment looks lost
+        var retransmission = Assert.Single(p.Mine(h.Tx.Drain()));
+        Assert.Equal(1, h.Counters.TcpFastRetransmissions);
+        Assert.Equal(data.Seq, retransmission.Seq);
+        Assert.Equal(1460, retransmission.TcpPayload.Length);
+        Assert.False(retransmission.Has(Fin), "the fast retransmission carried the FIN beyond the peer's window");
+        p.Absorb([retransmission]);
+        p.AckAll();                                           // the data is in; the window is open again
+        var fin = Assert.Single(p.Absorb(h.Flush()));
+        Assert.True(fin.Has(Fin));
+        Assert.True(p.GotFin);
+    }
+
+    /// <summary>
+    /// A fast retransmission resends the segment that looks lost, not bytes the peer's window never let out: beyond
+    /// the window they are dropped, yet counted as sent they would wait for the retransmission timer instead of going
+    /// when the window opens.
+    /// </summary>
+    [Fact]
+    public void AFastRetransmissionSendsNoDataBeyondThePeersWindow()
+    {
+        var (h, p, s) = Connected();
+        p.Window = 100;
+        p.AckAll();
+        var data = Enumerable.Range(0, 1000).Select(i => (byte)i).ToArray();
+        h.Tcp.Send(s, data);
+        var first = Assert.Single(p.Mine(h.Flush()));
+        Assert.Equal(100, first.TcpPayload.Length);           // the window lets 100 bytes out
+        for (int i = 0; i < 3; i++) p.AckAll();               // three duplicate ACKs
+        var retransmission = Assert.Single(p.Mine(h.Tx.Drain()));
+        Assert.Equal(1, h.Counters.TcpFastRetransmissions);
+        Assert.Equal(first.Seq, retransmission.Seq);
+        Assert.Equal(100, retransmission.TcpPayload.Length);
+        p.Absorb([retransmission]);
+        p.Window = 65535;
+        p.AckAll();                                           // the 100 bytes are in and the window opens
+        p.Absorb(h.Flush());
+        Assert.Equal(data, p.Received.ToArray());             // the rest goes now, not after a timeout
     }
 
     [Fact]
