@@ -39,23 +39,42 @@ public sealed class MkUserWebServer : IWebServer
         var topo = MachineTopology.Current;
         _rxPool = new PacketPool(MkWebServer.RxBuffers, MkWebServer.RxBufferBytes, topo.NumaNodeOf(cores.Cores[cores.StackIndex]));
         _txPool = new PacketPool(MkWebServer.TxBuffers, MkWebServer.TxBufferBytes, topo.NumaNodeOf(cores.Cores[cores.StackIndex]));
+        try
+        {
+            (_bridge, _http, _database, _databaseCoreIndex) = Build(cores, database, idleTimeout, requestTimeout, lingerTimeout, probe);
+        }
+        catch
+        {
+            // The caller disposes the cores; the pools are this constructor's own.
+            _rxPool.Dispose();
+            _txPool.Dispose();
+            throw;
+        }
+    }
+
+    (TcpStreamBridge, HttpServerDispatcher, Dispatcher?, int) Build(UserStackCores cores, Func<UrpcEndpoint, PacketPool, Dispatcher>? database,
+        TimeSpan? idleTimeout, TimeSpan? requestTimeout, TimeSpan? lingerTimeout, (long From, long To)? probe)
+    {
         var mk = cores.System;
         // Bindings from the monitors (freed by the system at shutdown): stack to HTTP server (same core), HTTP server to database.
         var stackHttp = mk.BindAsync(cores.StackIndex, cores.StackIndex, MkWebServer.RingSlots).GetAwaiter().GetResult();
         UrpcBinding? httpDb = null;
+        Dispatcher? db = null;
+        int dbCore = 0;
         if (database != null)
         {
-            _databaseCoreIndex = cores.Cores.Count >= 3 ? 2 : cores.StackIndex;
-            httpDb = mk.BindAsync(cores.StackIndex, _databaseCoreIndex, MkWebServer.RingSlots).GetAwaiter().GetResult();
-            _database = database(httpDb.Server, _txPool);
+            dbCore = cores.Cores.Count >= 3 ? 2 : cores.StackIndex;
+            httpDb = mk.BindAsync(cores.StackIndex, dbCore, MkWebServer.RingSlots).GetAwaiter().GetResult();
+            db = database(httpDb.Server, _txPool);
         }
-        _bridge = new TcpStreamBridge(HttpPort, MaxConnections, _rxPool, _txPool, stackHttp.Client)
+        var bridge = new TcpStreamBridge(HttpPort, MaxConnections, _rxPool, _txPool, stackHttp.Client)
         {
             IdleTimeout = idleTimeout ?? TimeSpan.FromSeconds(60),
             RequestTimeout = requestTimeout ?? TimeSpan.FromSeconds(30),
             LingerTimeout = lingerTimeout ?? TimeSpan.FromSeconds(2),
         };
-        _http = new HttpServerDispatcher(stackHttp.Server, _rxPool, _txPool, httpDb?.Client) { Probe = probe is { } q ? new Multikernel.Drivers.AllocationProbe(q.From, q.To) : null };
+        var http = new HttpServerDispatcher(stackHttp.Server, _rxPool, _txPool, httpDb?.Client) { Probe = probe is { } q ? new Multikernel.Drivers.AllocationProbe(q.From, q.To) : null };
+        return (bridge, http, db, dbCore);
     }
 
     /// <param name="cores">Driver core, stack and HTTP core, and (for dynamic pages) the database core if given; one core hosts them all.</param>

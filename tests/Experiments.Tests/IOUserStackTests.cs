@@ -28,6 +28,19 @@ public class IOUserStackTests
         return wire;
     }
 
+    /// <summary>A web server whose construction fails after its packet pools were made (here the database dispatcher's
+    /// factory throws) frees everything it made: the pools' unmanaged memory as well as the booted cores.</summary>
+    [Fact]
+    public void AWebServerWhoseConstructionFailsFreesItsPacketPools()
+    {
+        using var wire = VethWireOrSkip(out _);
+        long before = Multikernel.Hardware.NativeBlock.LiveBytes;
+        var e = Assert.Throws<InvalidOperationException>(() =>
+            MkUserWebServer.Start(wire, TestCores.First(2), (_, _) => throw new InvalidOperationException("planted: no database")));
+        Assert.Equal("planted: no database", e.Message);
+        Assert.Equal(before, Multikernel.Hardware.NativeBlock.LiveBytes);
+    }
+
     [Theory]
     [InlineData(PacketRingVersion.V3)]
     [InlineData(PacketRingVersion.V2)]
