@@ -113,6 +113,11 @@ public sealed class DomainDispatcher : Dispatcher, IThreadDispatcher
         finally { Scheduler.Exit(previous); }
     }
 
+    /// <summary>
+    /// The core stopped under the domain: main threads fail, and what this dispatcher will never send (its backlog) or
+    /// read (its host port; its peer rings once every dispatcher is quiet, <see cref="Domain.DispatcherQuiet"/>) gives
+    /// up the objects it names.
+    /// </summary>
     protected internal override void OnStop()
     {
         Scheduler.ReturnIdleFrames();
@@ -120,6 +125,8 @@ public sealed class DomainDispatcher : Dispatcher, IThreadDispatcher
             ? new OperationCanceledException($"core #{Driver.CoreIndex}'s CPU driver stopped on an unhandled exception before the domain's main thread finished: {fault.GetType().Name}: {fault.Message}", fault)
             : new OperationCanceledException("the multikernel shut down before the domain's main thread finished"));
         FailUnreadHostMessages();
+        _outbox.Discard(static (int _, in UrpcMessage m) => ReleaseUnhandled(in m));
+        Domain.DispatcherQuiet();
         _systemStopped = true; // last: from here on the host may free the domain's rings (Domain.StopWithSystemAsync)
     }
 
@@ -287,6 +294,7 @@ public sealed class DomainDispatcher : Dispatcher, IThreadDispatcher
         }
         if (Index != 0) _peers[0]!.Sender.Send(new Stopped());   // dispatcher 0 keeps polling until this arrives
         else FailMains(new ObjectDisposedException(Name, "the domain was torn down before its main thread finished"));
+        Domain.DispatcherQuiet();   // its last ring access is behind it; before HasLeft, after which the host may free the rings
         Driver.Retire(this);
         Scheduler.ReturnIdleFrames();
         _hasLeft = true;
