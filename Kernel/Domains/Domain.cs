@@ -429,6 +429,9 @@ public sealed class Domain : IAsyncDisposable, IDisposable
         if (Interlocked.Increment(ref _quietDispatchers) == DispatcherCount) ReleaseUnreadMessages();
     }
 
+    /// <summary>True once a dispatcher of the domain has left its core or stopped with it: it answers no message any more.</summary>
+    internal bool AnyDispatcherQuiet => Volatile.Read(ref _quietDispatchers) != 0;
+
     /// <summary>
     /// Teardown, once every dispatcher has left or stopped (nobody reads the domain's rings any more): takes the
     /// messages still in the rings between dispatchers, which a dispatcher that had left or stopped never read, so

@@ -54,10 +54,12 @@ public sealed class DomainDispatcher : Dispatcher, IThreadDispatcher
     public long MessagesBacklogged => _outbox.EverBacklogged;
 
     /// <summary>
-    /// Set from the moment this dispatcher learns that the domain is being torn down until it leaves (core-local): its
-    /// peers may leave their cores from then on and answer no message, so a nested wait on them must stop waiting.
+    /// Set from the moment this dispatcher learns that the domain is being torn down, or that a dispatcher of the
+    /// domain has left its core or stopped with it (the system shut down under the domain, or a core faulted): a peer
+    /// may answer no message from then on, so a nested wait on the peers must stop waiting (else this core would never
+    /// return to its loop, and so never read its own stop message).
     /// </summary>
-    internal bool StopRequested => _stopRequested;
+    internal bool StopRequested => _stopRequested || Domain.AnyDispatcherQuiet;
     /// <summary>Set once this dispatcher has left its core and will touch no channel again.</summary>
     internal bool HasLeft => _hasLeft;
     /// <summary>Set when the whole system shut down under the domain, or its core's CPU driver faulted (its core thread has ended).</summary>
