@@ -662,7 +662,8 @@ public sealed class MultikernelSystem : IDisposable
         // Every sender into a host port holds its lock and lets go once it sees the flag; taking each lock waits for
         // the last of them, so that no ring is freed under one. A stopped core answers nothing more, so its calls are
         // failed now, also when another core is stuck (a call on a stopped core may wait for the stuck one); a stuck
-        // core keeps its calls, which it may still answer.
+        // core keeps its calls, which it may still answer. A stopped core reads its port no more: the calls it left
+        // unread there (a core that faulted, or one stopped directly) give up their handles here.
         for (int i = 0; i < _postedCalls.Length; i++)
         {
             if (!stopped[i]) continue;
@@ -671,16 +672,29 @@ public sealed class MultikernelSystem : IDisposable
                 foreach (var call in _postedCalls[i])
                     call.Abandon(new OperationCanceledException($"the multikernel shut down before core #{i} answered this host call"));
                 _postedCalls[i].Clear();
+                ReleaseUnread(_hostPorts[i].Receiver);
             }
         }
         var stuck = _drivers.Where((d, i) => !stopped[i]).Select(d => d.Core).ToList();
         if (stuck.Count > 0)
             throw new TimeoutException($"cores {string.Join(',', stuck)} did not stop within {t.TotalSeconds} s; their memory is not freed");
+        // Every core has stopped: what one monitor sent another too late to be read gives up its handle too.
+        foreach (var b in _monitorBindings)
+        {
+            ReleaseUnread(b.ToServer.Receiver);
+            ReleaseUnread(b.ToClient.Receiver);
+        }
         foreach (var m in _monitors) m.FreeChannels();
         FreeBootMade();
         var faults = _drivers.Where(d => d.Fault != null).ToList();
         if (faults.Count > 0)
             throw new AggregateException("CPU drivers faulted", faults.Select(d => d.Fault!));
+    }
+
+    /// <summary>Takes every message left in a ring whose receiving core has stopped, releasing the object handles they hold.</summary>
+    static void ReleaseUnread(UrpcReceiver ring)
+    {
+        while (ring.TryReceive(out var m)) MonitorDispatcher.ReleaseUnhandled(in m);
     }
 
     /// <summary>

@@ -55,7 +55,7 @@ public enum CapError : byte
     NotTransferable,
     /// <summary>The monitors' ownership table does not list this core as a holder: the object was revoked while the capability travelled.</summary>
     NotAHolder,
-    /// <summary>A Dispatcher cap already describes a running dispatcher, or an Endpoint's dispatcher was never set up.</summary>
+    /// <summary>A Dispatcher cap already describes a running dispatcher, an Endpoint's dispatcher was never set up, or an LRPC's callee has left its core.</summary>
     DispatcherState,
     /// <summary>User-level allocator: its RAM is used up (Barrelfish keeps library errors in the same errval_t space: LIB_ERR_RAM_ALLOC).</summary>
     OutOfRam,

@@ -302,13 +302,15 @@ internal sealed class CoreProcessSet
         _shuttingDown = true;
         var clock = Stopwatch.StartNew();
         // A core whose port stays full (it takes no messages) gets no shutdown message: it is then among the stuck
-        // cores below, killed once the timeout has passed, so no wait here outlasts the timeout.
+        // cores below, killed once the timeout has passed, so no wait here outlasts the timeout. A post fails only with
+        // the system's failure (whatever it is: a dead core, the supervisor's end, a bad reply), which has killed the
+        // core processes already: the rest of the shutdown still runs, and returns it.
         if (_failure == null)
             for (int c = 0; c < _ports.Length; c++)
             {
                 var left = timeout - clock.Elapsed;
                 try { TryPost(c, UrpcMessage.From(new Monitor.MonitorMessages.Shutdown()), left > TimeSpan.Zero ? left : TimeSpan.Zero, stopMessage: true); }
-                catch (CoreProcessExitedException) { break; }
+                catch (Exception e) when (ReferenceEquals(e, _failure)) { break; }
             }
         var stuck = new List<int>();
         for (int c = 0; c < _processes.Length; c++)

@@ -7,9 +7,10 @@ namespace Multikernel.CpuDriver;
 /// A same-core LRPC binding between two dispatchers of one CPU driver (the paper's Table 1). It is made from an
 /// Endpoint capability with the right to call that names the callee (checked when binding); a call is a "system call"
 /// into the CPU driver, which checks that the capability is still there (revoking or deleting it stops further
-/// calls: one generation compare) and that it runs on the binding's core, then switches directly to the callee's
-/// handler and back, without going through the run queue. Modelled: the privilege switch is a method call; the
-/// checks and the direct hand-off are real.
+/// calls: one generation compare), that it runs on the binding's core and that the callee is still one of the core's
+/// dispatchers (a retired one gets no further upcall), then switches directly to the callee's handler and back,
+/// without going through the run queue. Modelled: the privilege switch is a method call; the checks and the direct
+/// hand-off are real.
 /// </summary>
 public sealed class LrpcBinding
 {
@@ -36,13 +37,16 @@ public sealed class LrpcBinding
     {
         var e = TryCall(in args, out var result);
         if (e != CapError.Ok)
-            throw new InvalidOperationException($"LRPC {_caller.Name} -> {_callee.Name} refused: {e} (its Endpoint capability was deleted or revoked)");
+            throw new InvalidOperationException($"LRPC {_caller.Name} -> {_callee.Name} refused: {e} " + (e == CapError.DispatcherState
+                ? $"({_callee.Name} has left core {_driver.Core})"
+                : "(its Endpoint capability was deleted or revoked)"));
         return result;
     }
 
     /// <summary>
-    /// Calls the callee unless the binding's Endpoint capability is gone (<see cref="CapError.Revoked"/>); the
-    /// check is one generation compare. Only code on the binding's core may call (checked). The callee is the core's current
+    /// Calls the callee unless the binding's Endpoint capability is gone (<see cref="CapError.Revoked"/>; the
+    /// check is one generation compare) or the callee has left its core (<see cref="CapError.DispatcherState"/>:
+    /// retired, e.g. without its endpoints revoked). Only code on the binding's core may call (checked). The callee is the core's current
     /// dispatcher during the call; after it, the dispatcher whose upcall made the call is current again (a monitor's
     /// upcall that calls through a client's binding stays the monitor's).
     /// </summary>
@@ -52,6 +56,7 @@ public sealed class LrpcBinding
         if (!_endpoint.IsLive) return CapError.Revoked;
         if (!_driver.IsCurrentThread)
             throw new InvalidOperationException($"LRPC to {_callee.Name} called off core {_driver.Core}: LRPC is same-core only; use URPC across cores");
+        if (_callee.TableIndex < 0) return CapError.DispatcherState;
         var calling = _driver.CurrentDispatcherSwitch(_callee);
         try { _server.OnLrpc(in args, ref result); }
         finally { _driver.CurrentDispatcherRestore(calling); }

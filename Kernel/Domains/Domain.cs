@@ -35,6 +35,7 @@ public sealed class Domain : IAsyncDisposable, IDisposable
     readonly MultikernelSystem _system;
     LayerTable _layers = LayerTable.Empty;
     int _disposed;
+    int _quietDispatchers; // dispatchers that will touch none of the domain's rings again (left, or their core stopped)
 
     public int Id { get; }
     /// <summary>Core indices (of the booted system) of the domain's dispatchers, in dispatcher order.</summary>
@@ -417,9 +418,24 @@ public sealed class Domain : IAsyncDisposable, IDisposable
     }
 
     /// <summary>
-    /// Teardown, once every dispatcher has left (nobody reads the domain's rings any more): takes the messages still
-    /// in the rings between dispatchers, which a dispatcher that had left never read, so that the objects they name
-    /// are released (<see cref="DomainDispatcher.ReleaseUnhandled"/>).
+    /// Called on its core thread by each dispatcher once it will touch none of the domain's rings again: it has left
+    /// its core, or its core has stopped (the system shut down under the domain, or the core faulted). The last of them
+    /// takes the messages no dispatcher will read any more (<see cref="ReleaseUnreadMessages"/>); the count's full
+    /// fence orders every other dispatcher's last ring access before that. Each calls this before it says that it has
+    /// left or stopped, so no ring is freed under the drain.
+    /// </summary>
+    internal void DispatcherQuiet()
+    {
+        if (Interlocked.Increment(ref _quietDispatchers) == DispatcherCount) ReleaseUnreadMessages();
+    }
+
+    /// <summary>True once a dispatcher of the domain has left its core or stopped with it: it answers no message any more.</summary>
+    internal bool AnyDispatcherQuiet => Volatile.Read(ref _quietDispatchers) != 0;
+
+    /// <summary>
+    /// Teardown, once every dispatcher has left or stopped (nobody reads the domain's rings any more): takes the
+    /// messages still in the rings between dispatchers, which a dispatcher that had left or stopped never read, so
+    /// that the objects they name are released (<see cref="DomainDispatcher.ReleaseUnhandled"/>).
     /// </summary>
     void ReleaseUnreadMessages()
     {

@@ -54,10 +54,12 @@ public sealed class DomainDispatcher : Dispatcher, IThreadDispatcher
     public long MessagesBacklogged => _outbox.EverBacklogged;
 
     /// <summary>
-    /// Set from the moment this dispatcher learns that the domain is being torn down until it leaves (core-local): its
-    /// peers may leave their cores from then on and answer no message, so a nested wait on them must stop waiting.
+    /// Set from the moment this dispatcher learns that the domain is being torn down, or that a dispatcher of the
+    /// domain has left its core or stopped with it (the system shut down under the domain, or a core faulted): a peer
+    /// may answer no message from then on, so a nested wait on the peers must stop waiting (else this core would never
+    /// return to its loop, and so never read its own stop message).
     /// </summary>
-    internal bool StopRequested => _stopRequested;
+    internal bool StopRequested => _stopRequested || Domain.AnyDispatcherQuiet;
     /// <summary>Set once this dispatcher has left its core and will touch no channel again.</summary>
     internal bool HasLeft => _hasLeft;
     /// <summary>Set when the whole system shut down under the domain, or its core's CPU driver faulted (its core thread has ended).</summary>
@@ -113,6 +115,11 @@ public sealed class DomainDispatcher : Dispatcher, IThreadDispatcher
         finally { Scheduler.Exit(previous); }
     }
 
+    /// <summary>
+    /// The core stopped under the domain: main threads fail, and what this dispatcher will never send (its backlog) or
+    /// read (its host port; its peer rings once every dispatcher is quiet, <see cref="Domain.DispatcherQuiet"/>) gives
+    /// up the objects it names.
+    /// </summary>
     protected internal override void OnStop()
     {
         Scheduler.ReturnIdleFrames();
@@ -120,6 +127,8 @@ public sealed class DomainDispatcher : Dispatcher, IThreadDispatcher
             ? new OperationCanceledException($"core #{Driver.CoreIndex}'s CPU driver stopped on an unhandled exception before the domain's main thread finished: {fault.GetType().Name}: {fault.Message}", fault)
             : new OperationCanceledException("the multikernel shut down before the domain's main thread finished"));
         FailUnreadHostMessages();
+        _outbox.Discard(static (int _, in UrpcMessage m) => ReleaseUnhandled(in m));
+        Domain.DispatcherQuiet();
         _systemStopped = true; // last: from here on the host may free the domain's rings (Domain.StopWithSystemAsync)
     }
 
@@ -287,6 +296,7 @@ public sealed class DomainDispatcher : Dispatcher, IThreadDispatcher
         }
         if (Index != 0) _peers[0]!.Sender.Send(new Stopped());   // dispatcher 0 keeps polling until this arrives
         else FailMains(new ObjectDisposedException(Name, "the domain was torn down before its main thread finished"));
+        Domain.DispatcherQuiet();   // its last ring access is behind it; before HasLeft, after which the host may free the rings
         Driver.Retire(this);
         Scheduler.ReturnIdleFrames();
         _hasLeft = true;

@@ -315,10 +315,12 @@ public sealed class MonitorDispatcher : Dispatcher
 
     /// <summary>
     /// The core stops: no reply can be received any more, so every spawn and bind still waiting for one is answered
-    /// here with an error (each requester is told exactly once, by a reply or by this).
+    /// here with an error (each requester is told exactly once, by a reply or by this). Messages still waiting in the
+    /// backlog for room in a peer's ring will never be sent: the objects their handles name are released.
     /// </summary>
     protected internal override void OnStop()
     {
+        _outbox.Discard(static (int _, in UrpcMessage m) => ReleaseUnhandled(in m));
         _pageTable?.Dispose();
         var stopped = new OperationCanceledException($"core #{CoreIndex} stopped before its request to another monitor was answered");
         var spawns = _pendingSpawns.Values.ToArray();
@@ -327,6 +329,37 @@ public sealed class MonitorDispatcher : Dispatcher
         _pendingBinds.Clear();
         foreach (var onReply in spawns) onReply(new(default, stopped));
         foreach (var onBound in binds) onBound(new(null, stopped));
+    }
+
+    /// <summary>
+    /// A monitor message that will never be handled (left in a ring or a backlog when the cores stopped) gives up the
+    /// object its handle names, which would otherwise stay pinned for the life of the process: a spawn's image, a spawn's
+    /// error, a bind's binding or error, a host call. Messages without a handle are dropped as they are.
+    /// </summary>
+    internal static void ReleaseUnhandled(in UrpcMessage m)
+    {
+        switch (m.Type)
+        {
+            case SpawnRequest.TypeId:
+                ObjectHandle.Take<object>(SpawnRequest.Decode(in m).Image);
+                break;
+            case SpawnReply.TypeId:
+            {
+                nint error = SpawnReply.Decode(in m).Error;
+                if (error != 0) ObjectHandle.Take<object>(error);
+                break;
+            }
+            case BindReply.TypeId:
+            {
+                var reply = BindReply.Decode(in m);
+                if (reply.Binding != 0) ObjectHandle.Take<object>(reply.Binding);
+                if (reply.Error != 0) ObjectHandle.Take<object>(reply.Error);
+                break;
+            }
+            case HostCall.TypeId:
+                ObjectHandle.Take<object>(HostCall.Decode(in m).Call);
+                break;
+        }
     }
 
     /// <summary>Registers the handler for an extension message type (≥ <see cref="MonitorMessages.FirstExtension"/>, except the agreement's and the capability transfer's).</summary>

@@ -71,7 +71,7 @@ sealed class ForkJoinEngine
 
     /// <summary>
     /// Master, synchronous join: drives this dispatcher's waitset (nested dispatch) until every worker has finished.
-    /// Once the domain is being torn down a worker may have left its core and never finish: the join stops waiting
+    /// Once the domain is being torn down (or a core of it has stopped) a worker may have left its core and never finish: the join stops waiting
     /// and cancels the region (the job's ThrowIfFaulted throws); the job stays posted, as a worker may still run it.
     /// </summary>
     internal void JoinSync(ForkJoinJob job)
@@ -148,8 +148,8 @@ sealed class ForkJoinEngine
     }
 
     /// <summary>
-    /// Asks every other participant for chunks at once; true if any gave some. Once the domain is being torn down a
-    /// victim may have left its core and never answer: no round starts, and a round under way stops waiting and
+    /// Asks every other participant for chunks at once; true if any gave some. Once the domain is being torn down (or a
+    /// core of it has stopped) a victim may have left its core and never answer: no round starts, and a round under way stops waiting and
     /// cancels the region (the chunks a late reply gives would never run), so the master's join throws.
     /// </summary>
     bool StealRound(Participation p)
@@ -176,7 +176,7 @@ sealed class ForkJoinEngine
     }
 
     ObjectDisposedException TornDown() =>
-        new(_self.Name, "the domain is being torn down: a fork-join region running then does not run to the end");
+        new(_self.Name, "the domain is being torn down, or a core of it has stopped: a fork-join region running then does not run to the end");
 
     Participation? Find(int master, int slot, uint seq)
     {

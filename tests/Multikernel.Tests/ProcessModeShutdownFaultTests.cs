@@ -1,0 +1,72 @@
+using System.Diagnostics;
+using Multikernel.Monitor;
+
+namespace Multikernel.Tests;
+
+/// <summary>Process mode: a failure of the system that arrives while Shutdown is sending its stop messages (fault injection).</summary>
+public class ProcessModeShutdownFaultTests
+{
+    const int SIGKILL = 9, SIGSTOP = 19;
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    static extern int kill(int pid, int sig);
+
+    static bool IsRunning(int pid)
+    {
+        try
+        {
+            string stat = File.ReadAllText($"/proc/{pid}/stat");
+            char state = stat[stat.LastIndexOf(')') + 2];
+            return state is not ('Z' or 'X');
+        }
+        catch (IOException) { return false; }
+        catch (UnauthorizedAccessException) { return false; }
+    }
+
+    /// <summary>
+    /// Core 1 is stopped (SIGSTOP) with its host port full, so Shutdown waits for room for core 1's stop message; then
+    /// the system fails for another reason than a core process's exit (here: a message that is no reply on core 0's
+    /// reply port, which core 0 left behind). Shutdown still finishes its work: it returns the failure as its error,
+    /// with every core process gone and the shared region unmapped, instead of throwing out of the stop loop and leaving
+    /// the region mapped and the supervisor thread running.
+    /// </summary>
+    [Fact]
+    public async Task AFailureWhileShutdownWaitsForAFullPortStillEndsTheShutdown()
+    {
+        var cpus = CoreAffinity.AllowedCpus();
+        Assert.SkipWhen(cpus.Count < 2, "process mode across cores needs two allowed CPUs");
+        var ct = TestContext.Current.CancellationToken;
+        var mk = MultikernelSystem.Boot(new MultikernelOptions
+        {
+            Cores = [cpus[0], cpus[1]],
+            Mode = BootMode.ProcessPerCore,
+            Program = TestCoreProgram.Instance,
+            WaitPolicy = new WaitPolicy(20_000),
+        });
+        var region = mk.Region!;
+        var pids = mk.CoreProcessIds.ToArray();
+        Assert.Equal(0, kill(pids[1], SIGSTOP));
+        try
+        {
+            for (int i = 0; i < 16; i++) _ = mk.RequestAsync(1, TestCoreProgram.Where, default); // fills core 1's host port
+            var shutdown = Task.Run(() => Record.Exception(() => mk.Shutdown(TimeSpan.FromSeconds(30))), ct);
+            // Core 0 exits once it has its stop message: Shutdown is then waiting for room in core 1's port.
+            var clock = Stopwatch.StartNew();
+            while (IsRunning(pids[0]) && clock.Elapsed < TimeSpan.FromSeconds(20)) await Task.Delay(10, ct);
+            Assert.False(IsRunning(pids[0]), "core 0 did not exit after its stop message within 20 s");
+            Assert.False(shutdown.IsCompleted, "Shutdown ended before the failure was injected");
+            Assert.True(region.HostPortFrom(0).Sender.TrySend(new MonitorMessages.Ping(1, 0)), "core 0's reply port had no room for the injected message");
+            bool ended = await Task.WhenAny(shutdown, Task.Delay(TimeSpan.FromSeconds(25), ct)) == shutdown;
+            Assert.True(ended, "Shutdown had not returned 25 s after the system failed");
+            var error = await shutdown;
+            Assert.True(error is InvalidOperationException && error.Message.Contains("reply port", StringComparison.Ordinal),
+                $"Shutdown ended with {error?.GetType().Name ?? "no error"} ({error?.Message}), not the system's failure");
+            Assert.True(region.IsDisposed, "Shutdown threw the failure out of its stop loop: the shared region is still mapped (and the supervisor still runs)");
+        }
+        finally
+        {
+            kill(pids[1], SIGKILL);
+            mk.Dispose();
+        }
+    }
+}
