@@ -28,8 +28,8 @@ public class StallGuardTests
     }
 
     /// <summary>
-    /// A guard whose deadline runs out soon, after as many empty polls as its counter held before it went round
-    /// (2^32 at about 14 ns a poll is under a minute): the deadline must stay where it was, so that the spin ends in
+    /// A guard armed, then polled empty as many times as a 32-bit counter holds before it goes round (2^32 at about
+    /// 14 ns a poll is under a minute): the deadline must stay where it was (not re-armed), so that the spin ends in
     /// the error once it has passed. The counter and deadline are set by reflection: reaching 2^32 polls takes seconds.
     /// </summary>
     [Fact]
@@ -39,10 +39,14 @@ public class StallGuardTests
         var spins = typeof(StallGuard).GetField("_spins", BindingFlags.NonPublic | BindingFlags.Instance)!;
         var deadline = typeof(StallGuard).GetField("_deadline", BindingFlags.NonPublic | BindingFlags.Instance)!;
         spins.SetValue(boxed, Convert.ChangeType(uint.MaxValue, spins.FieldType));
-        deadline.SetValue(boxed, Environment.TickCount64 + 200);
+        long armed = Environment.TickCount64 + 600_000; // far enough that no descheduling of this thread reaches it
+        deadline.SetValue(boxed, armed);
         var guard = (StallGuard)boxed;
         for (int i = 0; i < 0x10001; i++) guard.Spin("a test"); // past 2^32 polls and on to the next check
-        Thread.Sleep(400);                                     // the deadline has passed, nothing arrived
+        boxed = guard;
+        Assert.Equal(armed, (long)deadline.GetValue(boxed)!);  // not re-armed on the way past 2^32
+        deadline.SetValue(boxed, Environment.TickCount64 - 1); // the deadline has passed, nothing arrived
+        guard = (StallGuard)boxed;
         var e = Assert.Throws<TimeoutException>(() =>
         {
             for (int i = 0; i < 0x10000; i++) guard.Spin("a test");
