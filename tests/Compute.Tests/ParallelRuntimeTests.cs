@@ -174,7 +174,7 @@ public class ParallelRuntimeTests
             catch (Exception e) { seen = e; }
         });
         t.Start();
-        t.Join();
+        Assert.True(t.Join(TimeSpan.FromSeconds(60)), "a loop from another thread neither ran nor was refused within 60 s");
         Assert.IsType<InvalidOperationException>(seen);
     }
 

@@ -270,7 +270,7 @@ public class BootTests
     {
         var slice = TimeSpan.FromMicroseconds(250);
         using var mk = MultikernelSystem.Boot(new MultikernelOptions { BlockedVisitSlice = slice });
-        var slices = Enumerable.Range(0, mk.CoreCount).Select(c => mk.CallOn(c, m => m.Driver.BlockedVisitSlice).Result).ToArray();
+        var slices = Enumerable.Range(0, mk.CoreCount).Select(c => mk.CallOn(c, m => m.Driver.BlockedVisitSlice).WaitAsync(TimeSpan.FromSeconds(30)).GetAwaiter().GetResult()).ToArray();
         Assert.All(slices, s => Assert.Equal(slice, s));
     }
 
