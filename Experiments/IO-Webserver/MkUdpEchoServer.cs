@@ -62,7 +62,10 @@ public sealed class MkUdpEchoServer : MkSocketServer, IUdpEchoServer
     /// <summary>The allocation probes of the driver's and the stack's core threads (null where not set).</summary>
     public (AllocationProbe? Driver, AllocationProbe? Stack) ProbeAllocations => (_driver.Probe, _stack.Probe);
 
-    /// <summary>True when every datagram the driver read came back from the stack and went out: nothing lost inside the multikernel.</summary>
+    /// <summary>True when the stack echoed every datagram the driver read, and the driver sent (or, at a full socket,
+    /// dropped and counted) no more replies than that: nothing lost or made up between driver and stack. Replies still in
+    /// the stack-to-driver ring when the server stopped count as neither sent nor lost; the load generator's own count of
+    /// answers checks what went out.</summary>
     public bool Balanced => Stopped && _driver.Received == _stack.Echoed && _driver.Transmitted + _driver.TxDropped <= _driver.Received;
 
     protected override void FreeResources()
