@@ -40,6 +40,8 @@ public class ComputeCliTests
         { ["--cores", "3-1"], "--cores", "" },
         { ["--out", ""], "--out", "must not be empty" },
         { ["--quick", "--full"], "--quick and --full", "choose one profile" },
+        { ["--bench", "barnes,radiosity", "--class", "B"], "--class", "cg, ft, is" },
+        { ["--bench", "radiosity", "--class", "S", "--quick"], "--class", "cg, ft, is" },
         { ["--frobnicate"], "--frobnicate", "--help" },
     };
 
