@@ -32,6 +32,8 @@ root.Validators.Add(r =>
     if (hasRun && hasCompare) r.AddError("--run and --compare exclude each other: give one run folder with --run, or two with --compare RUN_A RUN_B");
     else if (!hasRun && !hasCompare && !hasHistory) r.AddError("missing --run DIR (or --compare RUN_A RUN_B, or --history CSV --out DIR)");
     else if (!hasRun && !hasCompare && r.GetResult(outDir) is null) r.AddError("--history without --run or --compare needs --out DIR (the folder for its report)");
+    else if (!hasRun && !hasCompare && r.GetResult(paperValues) is not null)
+        r.AddError("--paper-values: the history-only report (--history without --run or --compare) has no figures to overlay the paper's values on; drop --paper-values, or add --run DIR");
 });
 root.SetAction(pr =>
 {

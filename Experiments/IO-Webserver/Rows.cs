@@ -15,6 +15,13 @@ public static class Rows
     static ResultRow Summarised(string series, int cores, string param, string metric, string unit, double[] samples, string verified, string note) =>
         ResultRow.Summarising(SampleSummary.Of(samples), IoSettings.ExperimentId, series, cores, param, metric, unit, double.NaN, verified, note);
 
+    /// <summary>A metric of a series that ran but gave no sample of it: no number (NaN, 0 samples), the note says why.</summary>
+    public static ResultRow Unmeasured(string series, int cores, string param, string metric, string unit, bool verified, string note) => new()
+    {
+        Experiment = IoSettings.ExperimentId, Series = series, Cores = cores, Param = param, Metric = metric, Unit = unit,
+        Median = double.NaN, CiLow = double.NaN, CiHigh = double.NaN, MedianNs = double.NaN, Samples = 0, Verified = verified ? "pass" : "fail", Note = note,
+    };
+
     /// <summary>A series that could not run here: no number, and the reason (with the fix) in the note.</summary>
     public static ResultRow Skipped(string series, int cores, string param, string metric, string unit, string reason) => new()
     {

@@ -52,9 +52,23 @@ public static class UdpEchoSeries
         [
             Rows.Of(series, cores, param, "packets_per_s", "packets/s", pps, clean, note),
             Rows.Of(series, cores, param, "mbit_per_s", "Mbit/s", pps.Select(p => p * s.PayloadBytes * 8 / 1e6).ToArray(), clean, "payload bits one way (UDP/IP headers not counted); " + note),
-            Rows.Of(series, cores, param, "p50_latency_us", "us", runs.Select(x => x.Percentile(0.50) / 1000).ToArray(), clean, $"median over repetitions of each run's median round trip{sampled}; " + note),
-            Rows.Of(series, cores, param, "p99_latency_us", "us", runs.Select(x => x.Percentile(0.99) / 1000).ToArray(), clean, $"median over repetitions of each run's 99th-percentile round trip{sampled}; " + note),
+            LatencyRow(series, cores, param, "p50_latency_us", 0.50, runs, clean, $"median over repetitions of each run's median round trip{sampled}; " + note),
+            LatencyRow(series, cores, param, "p99_latency_us", 0.99, runs, clean, $"median over repetitions of each run's 99th-percentile round trip{sampled}; " + note),
             .. busy.Rows(series, cores, param, note),
         ];
+    }
+
+    /// <summary>
+    /// A latency row (µs): the median over the runs of each run's <paramref name="q"/>-quantile round trip. A run without
+    /// replies has no round trip (and fails the series' checks): it is left out and the note says how many were; where
+    /// no run had a reply the row has no number (NaN, 0 samples).
+    /// </summary>
+    public static ResultRow LatencyRow(string series, int cores, string param, string metric, double q, IReadOnlyList<UdpLoadResult> runs, bool clean, string note)
+    {
+        var perRun = runs.Where(x => x.LatencyNs.Length > 0).Select(x => x.Percentile(q) / 1000).ToArray();
+        int without = runs.Count - perRun.Length;
+        if (without > 0) note = $"{without} of {runs.Count} runs had no reply and so no round trip: not in the median; " + note;
+        return perRun.Length > 0 ? Rows.Of(series, cores, param, metric, "us", perRun, clean, note)
+            : Rows.Unmeasured(series, cores, param, metric, "us", clean, note);
     }
 }

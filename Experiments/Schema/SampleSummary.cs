@@ -12,6 +12,8 @@ namespace Experiments.Schema;
 /// value, or the mean of the two middle values of an even-sized sample).
 /// <para>A sample of fewer than <see cref="MinCountForCi"/> values has no 95% interval for its median: CiLow and CiHigh
 /// are NaN ("no CI"), never a narrower range that would claim 95%.</para>
+/// <para>A value of a sample is a measurement: NaN (no measurement) is refused with an <see cref="ArgumentException"/>
+/// naming its position, since sorting would put it first and shift the median and the interval.</para>
 /// </summary>
 public readonly record struct SampleSummary(double Median, double CiLow, double CiHigh, int Count)
 {
@@ -33,6 +35,7 @@ public readonly record struct SampleSummary(double Median, double CiLow, double 
     public static SampleSummary Of(ReadOnlySpan<double> values)
     {
         if (values.Length == 0) throw new ArgumentException("cannot summarise an empty sample", nameof(values));
+        RefuseNaN(values, nameof(values));
         var sorted = values.ToArray();
         Array.Sort(sorted);
         int n = sorted.Length;
@@ -48,13 +51,21 @@ public readonly record struct SampleSummary(double Median, double CiLow, double 
         return new SampleSummary(median, lo, hi, n);
     }
 
-    /// <summary>The median of <paramref name="values"/> in any order (sorts a copy); NaN for an empty sample.</summary>
+    /// <summary>The median of <paramref name="values"/> in any order (sorts a copy); NaN for an empty sample; a NaN value is refused.</summary>
     public static double MedianOf(IReadOnlyCollection<double> values)
     {
         if (values.Count == 0) return double.NaN;
         var sorted = values.ToArray();
+        RefuseNaN(sorted, nameof(values));
         Array.Sort(sorted);
         return MedianOfSorted<double>(sorted);
+    }
+
+    static void RefuseNaN(ReadOnlySpan<double> values, string name)
+    {
+        for (int i = 0; i < values.Length; i++)
+            if (double.IsNaN(values[i]))
+                throw new ArgumentException($"value {i + 1} of the {values.Length} of the sample is NaN, not a measurement; a median over it would be wrong", name);
     }
 
     /// <summary>The median of an ascending, non-empty sample, without allocating.</summary>

@@ -9,8 +9,8 @@
 #          SPLASH3: a SPLASH-3 checkout (holding codes/Makefile.config) or a git repository of one (its HEAD is read)
 #          DEST:    gets BARNES, RADIOSITY, barnes.input (the standard input: 16384 bodies) and build.txt
 #        scripts/device/splash-originals.sh run DIR OUT [REPETITIONS]
-#          runs each program REPETITIONS times (default 5) at 1, 2, 4, 8, 16, ... threads up to this machine's CPU
-#          count and writes OUT/originals.csv:
+#          runs each program REPETITIONS times (default 5) at 1, 2, 4, 8, 16, ... threads up to the number of CPUs it may
+#          run on, k threads pinned to the first k of those CPUs, and writes OUT/originals.csv:
 #          program,threads,run,seconds,wall_seconds,exit,elements,interactions,iterations
 #          (seconds: the original's own timing, BARNES's COMPUTETIME and RADIOSITY's "time without initialization",
 #          the regions the compute experiment's rows time; wall_seconds: the whole process; elements..iterations:
@@ -68,13 +68,18 @@ run() {
   local dir=$1 out=$2 reps=${3:-5} n k r
   [ -x "$dir/BARNES" ] && [ -x "$dir/RADIOSITY" ] && [ -f "$dir/barnes.input" ] || { echo "splash-originals: error: $dir lacks BARNES, RADIOSITY or barnes.input (run build first)" >&2; return 1; }
   [[ "$reps" =~ ^[1-9][0-9]*$ ]] || { echo "splash-originals: error: REPETITIONS must be a positive whole number, got '$reps'" >&2; return 2; }
-  n=$(nproc); mkdir -p "$out/logs"
+  # The CPUs this process may run on (its affinity mask, which taskset or a cgroup cpuset narrows), not 0..nproc-1.
+  local cpus; cpus=$(allowed_cpus) \
+    || { echo "splash-originals: error: cannot read the CPUs this process may run on (Cpus_allowed_list in /proc/self/status)" >&2; return 1; }
+  read -ra cpus <<< "$cpus"
+  n=${#cpus[@]}; mkdir -p "$out/logs"
+  echo "splash-originals: $n CPU(s) allowed: ${cpus[*]}; k threads run pinned to the first k of them"
   local csv=$out/originals.csv tmp=$out/originals.csv.partial
   echo "program,threads,run,seconds,wall_seconds,exit,elements,interactions,iterations" > "$tmp"
   for ((k = 1; k <= n; k *= 2)); do
     for ((r = 1; r <= reps; r++)); do
-      one BARNES "$k" "$r" "$dir" "$out" >> "$tmp"
-      one RADIOSITY "$k" "$r" "$dir" "$out" >> "$tmp"
+      one BARNES "$k" "$r" "$dir" "$out" "$(IFS=,; echo "${cpus[*]:0:k}")" >> "$tmp"
+      one RADIOSITY "$k" "$r" "$dir" "$out" "$(IFS=,; echo "${cpus[*]:0:k}")" >> "$tmp"
       cp "$tmp" "$csv.tmp" && mv "$csv.tmp" "$csv"   # an interrupted run keeps the rows it finished
     done
     echo "splash-originals: $k thread(s) done"
@@ -84,16 +89,26 @@ run() {
   echo "splash-originals: $(($(wc -l < "$csv") - 1)) runs in $csv"
 }
 
-# one PROGRAM THREADS RUN DIR OUT: one run, pinned to the first THREADS cores; prints its CSV row.
+# allowed_cpus: the CPUs this process may run on, ascending, separated by spaces (from "0-3,8,10-11").
+allowed_cpus() {
+  local list part
+  list=$(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' /proc/self/status)
+  [[ "$list" =~ ^[0-9]+(-[0-9]+)?(,[0-9]+(-[0-9]+)?)*$ ]] || return 1
+  for part in ${list//,/ }; do
+    if [[ "$part" == *-* ]]; then seq -s ' ' "${part%-*}" "${part#*-}"; else echo "$part"; fi
+  done | tr '\n' ' '
+}
+
+# one PROGRAM THREADS RUN DIR OUT CPUS: one run, pinned to CPUS (a comma-separated list of THREADS CPUs); prints its CSV row.
 one() {
-  local prog=$1 k=$2 r=$3 dir=$4 out=$5 log t0 t1 rc
+  local prog=$1 k=$2 r=$3 dir=$4 out=$5 cpus=$6 log t0 t1 rc
   log=$out/logs/$prog-p$k-r$r.txt
   t0=$(date +%s%N)
   if [ "$prog" = BARNES ]; then
     # The standard input with NPROC (its last value) set to k.
-    sed '$ s/.*/'"$k"'/' "$dir/barnes.input" | taskset -c "0-$((k - 1))" "$dir/BARNES" > "$log" 2>&1
+    sed '$ s/.*/'"$k"'/' "$dir/barnes.input" | taskset -c "$cpus" "$dir/BARNES" > "$log" 2>&1
   else
-    taskset -c "0-$((k - 1))" "$dir/RADIOSITY" -p "$k" -ae 5000 -en 0.050 -bf 0.10 -room -batch > "$log" 2>&1
+    taskset -c "$cpus" "$dir/RADIOSITY" -p "$k" -ae 5000 -en 0.050 -bf 0.10 -room -batch > "$log" 2>&1
   fi
   rc=$?; t1=$(date +%s%N)
   local us el="" inter="" it=""

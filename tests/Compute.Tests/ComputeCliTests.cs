@@ -40,6 +40,8 @@ public class ComputeCliTests
         { ["--cores", "3-1"], "--cores", "" },
         { ["--out", ""], "--out", "must not be empty" },
         { ["--quick", "--full"], "--quick and --full", "choose one profile" },
+        { ["--bench", "barnes,radiosity", "--class", "B"], "--class", "cg, ft, is" },
+        { ["--bench", "radiosity", "--class", "S", "--quick"], "--class", "cg, ft, is" },
         { ["--frobnicate"], "--frobnicate", "--help" },
     };
 
@@ -53,6 +55,30 @@ public class ComputeCliTests
         Assert.Contains(allowed, err);
         Assert.DoesNotContain("[compute]", err); // nothing ran
         Assert.Equal("", output);
+    }
+
+    [Fact]
+    public void Meta_json_names_the_cores_in_the_order_the_sweep_takes_them()
+    {
+        // The sweep runs a k-core point on the first k cores as listed; meta.json's note, the only record of which cores
+        // a point used, sorted them: with --cores 1,0 it said "first k cores of 0-1" while the one-core point ran on core 1.
+        Assert.SkipUnless(TestRuntimes.HasCores(2), "needs two cores to list them out of order");
+        var cores = TestRuntimes.Cores(2);
+        string listed = $"{cores[1]},{cores[0]}";
+        string dir = Path.Combine(Path.GetTempPath(), $"compute-order-{Guid.NewGuid():N}");
+        try
+        {
+            using var stopped = new CancellationTokenSource();
+            stopped.Cancel(); // the sweep writes its meta.json, then stops before its first run
+            int exit = ComputeCommand.Run(["--quick", "--bench", "is", "--runtime", "host", "--cores", listed, "--out", dir], new StringWriter(), new StringWriter(), stopped.Token);
+            Assert.Equal(ExitCode.Interrupted, exit);
+            var notes = RunMeta.Load(Path.Combine(dir, "compute")).Notes;
+            Assert.StartsWith($"sweep: first k cores of {listed} for k in 1,2;", Assert.Single(notes, n => n.StartsWith("sweep:", StringComparison.Ordinal)));
+        }
+        finally
+        {
+            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        }
     }
 
     [Fact]

@@ -32,6 +32,27 @@ public class IOUdpEchoTests
         Assert.True(double.IsNaN(new IOWebserver.UdpLoadResult { LatencyNs = [] }.Percentile(0.5)));
     }
 
+    [Fact]
+    public void A_run_without_replies_is_left_out_of_the_latency_median_and_the_note_says_so()
+    {
+        // A run whose replies were all lost has no round trip (Percentile: NaN). Its NaN went into the median over the
+        // runs, where sorting put it first: the p50 row of runs with medians 10..50 us and one without replies read 25 us.
+        static IOWebserver.UdpLoadResult Run(params double[] ns) => new() { Sent = ns.Length, Received = ns.Length, LatencyNs = ns };
+        var runs = new[] { Run(10_000), Run(20_000), Run(), Run(30_000), Run(40_000), Run(50_000) };
+        var row = IOWebserver.UdpEchoSeries.LatencyRow("UDP echo/host", 1, "p", "p50_latency_us", 0.5, runs, clean: false, "the note");
+        Assert.Equal(30, row.Median);
+        Assert.Equal(5, row.Samples);
+        Assert.Equal("fail", row.Verified);
+        Assert.StartsWith("1 of 6 runs had no reply", row.Note);
+        Assert.EndsWith("the note", row.Note);
+
+        var none = IOWebserver.UdpEchoSeries.LatencyRow("UDP echo/host", 1, "p", "p99_latency_us", 0.99, [Run(), Run()], clean: false, "the note");
+        Assert.True(double.IsNaN(none.Median) && double.IsNaN(none.CiLow) && double.IsNaN(none.CiHigh), $"{none.Median} [{none.CiLow}, {none.CiHigh}]");
+        Assert.Equal(0, none.Samples);
+        Assert.Equal("fail", none.Verified);
+        Assert.StartsWith("2 of 2 runs had no reply", none.Note);
+    }
+
     /// <summary>Sends one random datagram of each size on a connected socket and checks that the same bytes come back.</summary>
     internal static void AssertEchoesEverySize(Socket client, int[] sizes)
     {

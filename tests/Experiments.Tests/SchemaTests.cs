@@ -34,6 +34,19 @@ public class SchemaTests
         Assert.Equal(expectedUnsigned, SampleSummary.MedianOfSorted<ulong>(unsigned));
     }
 
+    [Fact]
+    public void ASampleHoldingNaNIsRefusedNotSummarisedWithTheNaNSortedFirst()
+    {
+        // Array.Sort puts NaN first: [NaN, 10, 20, 30, 40, 50] had the median 25, a number none of the measurements gives
+        // (the five measurements' median is 30), and a CI that silently became "no CI". A NaN is no measurement: refused.
+        double[] sample = [10, 20, double.NaN, 30, 40, 50];
+        var e = Assert.Throws<ArgumentException>(() => SampleSummary.Of(sample));
+        Assert.Contains("value 3 of the 6", e.Message);
+        Assert.Contains("NaN", e.Message);
+        Assert.Throws<ArgumentException>(() => SampleSummary.MedianOf(sample));
+        Assert.Equal(30, SampleSummary.Of(sample.Where(v => !double.IsNaN(v)).ToArray()).Median);
+    }
+
     /// <summary>
     /// Fewer than six values have no 95% interval for the median: the widest one within the data, [min, max], misses it
     /// when all n values fall on one side, with probability 2 x 0.5^n (a binomial tail), so it covers it with 0.5 at

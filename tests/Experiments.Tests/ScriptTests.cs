@@ -247,6 +247,31 @@ public class ScriptTests
     }
 
     [Fact]
+    public void SplashOriginalsPinsItsRunsToTheCpusItMayRunOn()
+    {
+        // `splash-originals.sh run` pinned k threads to CPUs 0..k-1 (taskset -c 0-(k-1)) whatever CPUs it was given: run
+        // under taskset (or in a cgroup cpuset) on CPUs 1.. it pinned its one-thread runs to CPU 0, outside its mask (in a
+        // cpuset, taskset fails). The stand-ins print the CPUs they may run on into their logs.
+        var allowed = Multikernel.Hardware.CoreAffinity.AllowedCpus();
+        Assert.SkipUnless(allowed.Count >= 2, "needs two CPUs to run the script on one that is not the first");
+        Assert.SkipWhen(Environment.GetEnvironmentVariable("PATH")?.Split(':').All(d => !File.Exists(Path.Combine(d, "taskset"))) ?? true, "taskset is not installed");
+        int cpu = allowed[^1];
+        string root = TestCores.TempDir();
+        Copy("scripts/device/splash-originals.sh", root);
+        string bin = Path.Combine(root, "bin");
+        Script(Path.Combine(bin, "BARNES"), "#!/bin/sh\ngrep Cpus_allowed_list /proc/self/status\necho 'COMPUTETIME   =       123456'\n");
+        Script(Path.Combine(bin, "RADIOSITY"), "#!/bin/sh\ngrep Cpus_allowed_list /proc/self/status\nprintf '\\tTotal time without initialization\\t 98765\\n'\n");
+        File.WriteAllText(Path.Combine(bin, "barnes.input"), "16384\n7\n");
+        Script(Path.Combine(root, "on-one-cpu.sh"), $"#!/bin/sh\nexec taskset -c {cpu} bash \"$@\"\n");
+        var (code, output) = Bash(root, "on-one-cpu.sh", args: ["scripts/device/splash-originals.sh", "run", bin, Path.Combine(root, "out"), "1"]);
+        Assert.True(code == 0, $"splash-originals.sh run exited {code}:\n{output}");
+        Assert.Equal(["program,threads,run,seconds,wall_seconds,exit,elements,interactions,iterations", "BARNES,1,1,0.123456", "RADIOSITY,1,1,0.098765"],
+            File.ReadAllLines(Path.Combine(root, "out", "originals.csv")).Select(l => l.StartsWith("program", StringComparison.Ordinal) ? l : string.Join(',', l.Split(',').Take(4))));
+        foreach (var log in new[] { "BARNES-p1-r1.txt", "RADIOSITY-p1-r1.txt" })
+            Assert.Contains($"Cpus_allowed_list:\t{cpu}\n", File.ReadAllText(Path.Combine(root, "out", "logs", log)));
+    }
+
+    [Fact]
     public void DevicePrepareSizesACheckoutWithADeletedTrackedFile()
     {
         // scripts/device/prepare.sh (set -e, pipefail) sums the sizes of the checkout's files; a tracked file deleted from

@@ -175,4 +175,21 @@ public class CommandLineTests
         Assert.Equal(1, r.ExitCode);
         Assert.Contains(missing, r.Stderr);
     }
+
+    [Fact]
+    public void Paper_values_with_history_alone_is_refused_not_ignored()
+    {
+        // The history-only report has no figures: --paper-values was loaded, checked and then not used (exit 0).
+        using var fx = new FixtureRun();
+        string csv = Path.Combine(fx.Root, "history.csv");
+        File.WriteAllText(csv, "Commit,Date,Host,Benchmark,MedianNs\nabc1234,2026-12-01T00:00:00Z,h,RoundTrip,100\n");
+        string paper = Path.Combine(fx.Root, "paper-values.csv");
+        File.WriteAllText(paper, Report.Paper.PaperValues.BuiltInText());
+        string outDir = Path.Combine(fx.Root, "out");
+        var r = ReportProcess.Run("--history", csv, "--out", outDir, "--paper-values", paper, "--no-pdf");
+        Assert.True(r.ExitCode == 2, $"exit {r.ExitCode}: {r.Stdout}{r.Stderr}");
+        Assert.Contains("--paper-values", r.Stderr);
+        Assert.Contains("--run", r.Stderr);
+        Assert.False(File.Exists(Path.Combine(outDir, "report.html")));
+    }
 }

@@ -53,6 +53,18 @@ public static class ComputeCommand
             $"original programs' results) on the multikernel's threads and on host threads, swept over cores. Default size: {ComputeProfile.Describe("default")}.");
         foreach (var o in new Option[] { bench, cls, cores, runtime, reps, outDir, profiles.Quick, profiles.Full }) root.Options.Add(o);
         profiles.AddCheckTo(root);
+        root.Validators.Add(r =>
+        {
+            // --class sizes the NAS benchmarks only: given with none of them selected it would be ignored.
+            // Without --bench every benchmark runs (its default is not applied yet when this runs).
+            if (r.GetValue(cls) is null || r.GetValue(bench) is not { } benches) return;
+            string[] names;
+            try { names = ComputeArguments.ParseBenchmarks(benches); }
+            catch (FormatException) { return; } // --bench's own validator reports it
+            if (!names.Any(NpbSuite.Names.Contains))
+                r.AddError($"--class: applies to the NAS benchmarks ({string.Join(", ", NpbSuite.Names)}) only, and --bench '{benches}' selects none of them; " +
+                           "drop --class or add one of them to --bench");
+        });
 
         root.SetAction(pr =>
         {

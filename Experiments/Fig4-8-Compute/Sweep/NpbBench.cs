@@ -5,8 +5,9 @@ namespace Compute.Sweep;
 
 /// <summary>
 /// A NAS kernel (CG, FT, IS) of one class: the benchmark object is created once and reused by every point; each
-/// repetition is one run, NPB's timed region, verified against the official values. No warm-up run (the program runs
-/// without tiered compilation, so the first run is fully optimised).
+/// repetition is one run, NPB's timed region, verified against the official values. No warm-up run: the program runs
+/// without tiered compilation, so the first run is fully optimised, and each run's untimed part runs every loop of its
+/// timed region first, so none is compiled while timed (<see cref="INpbBenchmark.InTimedRegion"/>).
 /// </summary>
 public sealed class NpbBench(string bench, ProblemClass cls) : ComputeBench
 {

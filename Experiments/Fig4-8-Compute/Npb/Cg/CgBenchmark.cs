@@ -35,6 +35,8 @@ public sealed class CgBenchmark : INpbBenchmark
 
     public CgParameters Parameters => _p;
 
+    public bool InTimedRegion { get; private set; }
+
     /// <summary>The matrix, generated once per instance (untimed, as in NPB); the timed region only reads it.</summary>
     public SparseMatrix Matrix => _matrix.Value;
 
@@ -56,10 +58,12 @@ public sealed class CgBenchmark : INpbBenchmark
 
         rt.For(0, n, new Fill(_x, 1.0));
         double zeta = 0;
+        InTimedRegion = true;
         long start = Stopwatch.GetTimestamp();
         for (int it = 1; it <= _p.Niter; it++)
             zeta = PowerStep(rt, a);
         double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        InTimedRegion = false;
 
         double err = Math.Abs(zeta - _p.ZetaVerify) / _p.ZetaVerify;
         bool ok = err <= CgParameters.Epsilon;

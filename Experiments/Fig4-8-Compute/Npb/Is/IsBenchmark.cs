@@ -42,6 +42,8 @@ public sealed class IsBenchmark : INpbBenchmark
 
     public IsParameters Parameters => _p;
 
+    public bool InTimedRegion { get; private set; }
+
     public NpbResult Run(IParallelRuntime rt)
     {
         EnsureBlocks(rt.Workers);
@@ -51,10 +53,12 @@ public sealed class IsBenchmark : INpbBenchmark
         Rank(rt, 1); // untimed, as NPB
 
         Array.Clear(_failedChecks);
+        InTimedRegion = true;
         long start = Stopwatch.GetTimestamp();
         for (int it = 1; it <= IsParameters.Iterations; it++)
             _failedChecks[it] = Rank(rt, it);
         double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        InTimedRegion = false;
 
         int partialExpected = IsParameters.TestKeys * IsParameters.Iterations;
         int partialPassed = partialExpected;
