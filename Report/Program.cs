@@ -36,8 +36,8 @@ root.Validators.Add(r =>
 root.SetAction(pr =>
 {
     string? outArg = pr.GetValue(outDir);
-    if (outArg is not null && string.IsNullOrWhiteSpace(outArg))
-        return Fail(2, "--out: empty path; give the folder for report.html and report.pdf");
+    foreach (var (option, value, what) in PathValues(pr))
+        if (string.IsNullOrWhiteSpace(value)) return Fail(2, $"{option}: empty path; give {what}");
     try
     {
         var paper = PaperValues.Load(pr.GetValue(paperValues));
@@ -113,6 +113,16 @@ if (parsed.Errors.Count > 0)
     return 2;
 }
 return parsed.Invoke();
+
+// Each path option given, with its value and what it names: --compare gives two.
+IEnumerable<(string Option, string Value, string What)> PathValues(ParseResult pr)
+{
+    if (pr.GetValue(run) is { } r) yield return ("--run", r, "the run folder to report on");
+    foreach (var c in pr.GetValue(compare) ?? []) yield return ("--compare", c, "two run folders: --compare RUN_A RUN_B");
+    if (pr.GetValue(outDir) is { } o) yield return ("--out", o, "the folder for report.html and report.pdf");
+    if (pr.GetValue(paperValues) is { } p) yield return ("--paper-values", p, "the paper-values.csv to overlay, or leave the option out for the default");
+    if (pr.GetValue(history) is { } h) yield return ("--history", h, "the history CSV (e.g. Results/urpc-history.csv)");
+}
 
 static int Fail(int code, string message)
 {

@@ -178,4 +178,32 @@ public class CommandLineTests
         Assert.Equal(1, r.ExitCode);
         Assert.Contains(missing, r.Stderr);
     }
+
+    /// <summary>The command line of each case: RUN stands for the fixture's run folder, HIST for a history CSV.</summary>
+    public static TheoryData<string[], string> EmptyPathValues => new()
+    {
+        { ["--run", ""], "--run" },
+        { ["--run", "   "], "--run" },
+        { ["--compare", "", "RUN"], "--compare" },
+        { ["--compare", "RUN", ""], "--compare" },
+        { ["--run", "RUN", "--paper-values", ""], "--paper-values" },
+        { ["--run", "RUN", "--history", ""], "--history" },
+        { ["--history", "", "--out", "RUN"], "--history" },
+    };
+
+    [Theory]
+    [MemberData(nameof(EmptyPathValues))]
+    public void An_empty_path_value_is_a_one_line_error_naming_the_option_with_exit_2(string[] args, string option)
+    {
+        // An empty --run, --compare, --paper-values or --history reached Path.GetFullPath and ended in an unhandled
+        // ArgumentException: a stack trace and exit 1, where --out "" was a one-line usage error.
+        using var fx = new FixtureRun().WithFig1();
+        var r = ReportProcess.Run([.. args.Select(a => a == "RUN" ? fx.RunDir : a), "--no-pdf"]);
+        Assert.True(r.ExitCode == 2, $"exit {r.ExitCode}, expected 2:\n{r.Stderr}");
+        Assert.Single(Lines(r.Stderr));
+        Assert.Contains(option, r.Stderr);
+        Assert.Contains("empty", r.Stderr);
+        Assert.DoesNotContain("Unhandled exception", r.Stderr);
+        Assert.False(File.Exists(Path.Combine(fx.RunDir, "report.html")));
+    }
 }
