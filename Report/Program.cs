@@ -37,7 +37,12 @@ root.SetAction(pr =>
 {
     string? outArg = pr.GetValue(outDir);
     foreach (var (option, value, what) in PathValues(pr))
+    {
         if (string.IsNullOrWhiteSpace(value)) return Fail(2, $"{option}: empty path; give {what}");
+        // The parser hands an option whose value was left out the next token, even another option ("--out --no-pdf").
+        if (value.StartsWith('-'))
+            return Fail(2, $"{option}: '{value}' looks like an option, not a path (was the path left out?); it needs {what}; for a path of that name write ./{value}");
+    }
     try
     {
         var paper = PaperValues.Load(pr.GetValue(paperValues));

@@ -206,4 +206,31 @@ public class CommandLineTests
         Assert.DoesNotContain("Unhandled exception", r.Stderr);
         Assert.False(File.Exists(Path.Combine(fx.RunDir, "report.html")));
     }
+
+    [Theory]
+    [InlineData("--out")]
+    [InlineData("--paper-values")]
+    [InlineData("--history")]
+    public void A_path_option_whose_value_was_left_out_does_not_take_the_next_option_as_its_path(string option)
+    {
+        // "report --run RUN --out --no-pdf" wrote the report, PDF included, into a new folder named "--no-pdf"; with
+        // --paper-values or --history the next option became a file name that "does not exist" (exit 1).
+        using var fx = new FixtureRun().WithFig1();
+        var r = ReportProcess.RunIn(fx.Root, null, "--run", fx.RunDir, option, "--no-pdf");
+        Assert.True(r.ExitCode == 2, $"exit {r.ExitCode}, expected 2:\n{r.Stdout}{r.Stderr}");
+        Assert.Single(Lines(r.Stderr));
+        Assert.Contains($"{option}: '--no-pdf' looks like an option", r.Stderr);
+        Assert.False(Directory.Exists(Path.Combine(fx.Root, "--no-pdf")));
+        Assert.False(File.Exists(Path.Combine(fx.RunDir, "report.html")));
+    }
+
+    [Fact]
+    public void A_run_option_whose_value_was_left_out_does_not_take_the_next_option_as_its_folder()
+    {
+        using var fx = new FixtureRun().WithFig1();
+        var r = ReportProcess.RunIn(fx.Root, null, "--run", "--no-pdf");
+        Assert.True(r.ExitCode == 2, $"exit {r.ExitCode}, expected 2:\n{r.Stderr}");
+        Assert.Single(Lines(r.Stderr));
+        Assert.Contains("--run: '--no-pdf' looks like an option", r.Stderr);
+    }
 }
