@@ -76,8 +76,7 @@ root.SetAction(pr =>
         {
             string? chromium = ChromiumPdfPrinter.Find();
             if (chromium is null)
-                noPrinter = $"no Chromium found (looked for ${ChromiumPdfPrinter.ChromiumVariable}, then chromium, chromium-browser, google-chrome on PATH); "
-                    + "install it with scripts/install-deps.sh run (as root), or pass --no-pdf";
+                noPrinter = $"{ChromiumPdfPrinter.NotFoundReason()}; install Chromium with scripts/install-deps.sh run (as root), or pass --no-pdf";
             else printer = new ChromiumPdfPrinter(chromium, TimeSpan.FromMinutes(3));
         }
         ReportOutput.Result written;

@@ -78,6 +78,19 @@ public class CommandLineTests
     }
 
     [Fact]
+    public void A_missing_chromium_named_by_the_variable_is_named_in_the_message_not_reported_as_none_on_path()
+    {
+        // With $REPRO_CHROMIUM naming no file the report does not look on PATH, but said it had: "no Chromium found
+        // (looked for $REPRO_CHROMIUM, then chromium, chromium-browser, google-chrome on PATH)", with chromium on PATH.
+        using var fx = new FixtureRun().WithFig1();
+        string missing = Path.Combine(fx.Root, "no-chromium");
+        var r = ReportProcess.Run(new Dictionary<string, string> { ["REPRO_CHROMIUM"] = missing }, "--run", fx.RunDir);
+        Assert.Equal(3, r.ExitCode);
+        Assert.Contains($"$REPRO_CHROMIUM names {missing}", r.Stderr);
+        Assert.DoesNotContain("then chromium", r.Stderr);
+    }
+
+    [Fact]
     public void Chromium_that_cannot_be_started_still_writes_html_and_exits_3_naming_it()
     {
         // REPRO_CHROMIUM naming a file that is not executable: starting it threw a Win32Exception, which no handler
