@@ -55,6 +55,20 @@ public class CommandLineTests
     }
 
     [Fact]
+    public void Compare_writes_beside_run_a_also_when_its_path_ends_in_a_slash()
+    {
+        // "--compare A/ B/" (as tab completion writes them) took A itself for the parent of A: the comparison went into
+        // A/compare-A-vs-B/, a folder that is no experiment's, so that "report --run A" refused A from then on (exit 1).
+        using var a = new FixtureRun("run-a").WithFig1();
+        using var b = new FixtureRun("run-b").WithFig1();
+        var r = ReportProcess.Run("--compare", a.RunDir + "/", b.RunDir + "/", "--no-pdf");
+        Assert.True(r.ExitCode == 0, $"exit {r.ExitCode}:\n{r.Stderr}");
+        Assert.True(File.Exists(Path.Combine(a.Root, "compare-run-a-vs-run-b", "report.html")), r.Stdout);
+        Assert.False(Directory.Exists(Path.Combine(a.RunDir, "compare-run-a-vs-run-b")));
+        Assert.Equal(0, ReportProcess.Run("--run", a.RunDir, "--no-pdf").ExitCode);
+    }
+
+    [Fact]
     public void Html_only_report_is_written_into_the_run_folder_without_temporary_files()
     {
         using var fx = new FixtureRun().WithFig1();
