@@ -49,24 +49,30 @@ root.SetAction(pr =>
         var hist = pr.GetValue(history) is { } h ? HistoryInput.Load(h) : null;
         string target;
         Func<string, string> build;
+        IReadOnlyList<RunFolder> read;
         if (pr.GetValue(compare) is { Length: 2 } pair)
         {
             var a = RunFolder.Load(pair[0]);
             var b = RunFolder.Load(pair[1]);
             target = Path.GetFullPath(outArg ?? Path.Combine(Path.GetDirectoryName(a.Path)!, $"compare-{a.Name}-vs-{b.Name}"));
             build = dir => CompareDocument.Build(a, b, paper, dir, hist);
+            read = [a, b];
         }
         else if (pr.GetValue(run) is { } runDir)
         {
             var r = RunFolder.Load(runDir);
             target = Path.GetFullPath(outArg ?? r.Path);
             build = dir => ReportDocument.Build(r, paper, dir, hist);
+            read = [r];
         }
         else
         {
             target = Path.GetFullPath(outArg!);
             build = _ => ReportDocument.BuildHistoryOnly(hist!);
+            read = [];
         }
+        foreach (var runFolder in read)
+            if (OutputFolder.InsideRun(target, runFolder.Path) is { } inside) return Fail(2, inside);
         if (OutputFolder.Problem(target, "--out") is { } problem) return Fail(2, problem);
         string html = build(target);
 

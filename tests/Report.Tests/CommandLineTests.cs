@@ -68,6 +68,29 @@ public class CommandLineTests
         Assert.Equal(0, ReportProcess.Run("--run", a.RunDir, "--no-pdf").ExitCode);
     }
 
+    [Theory]
+    [InlineData("--run")]
+    [InlineData("--compare")]
+    public void Out_in_a_subfolder_of_a_run_is_refused_as_it_would_make_the_run_unreadable(string mode)
+    {
+        // "report --run RUN --out RUN/html" wrote RUN/html/report.html; from then on every report of RUN, the same
+        // command included, exited 1: "RUN/html: neither results.csv nor meta.json (and no log.txt): not an experiment folder".
+        using var a = new FixtureRun("run-a").WithFig1();
+        using var b = new FixtureRun("run-b").WithFig1();
+        string inside = Path.Combine(a.RunDir, "html");
+        var r = mode == "--run"
+            ? ReportProcess.Run("--run", a.RunDir, "--out", inside, "--no-pdf")
+            : ReportProcess.Run("--compare", b.RunDir, a.RunDir, "--out", inside, "--no-pdf");
+        Assert.True(r.ExitCode == 2, $"exit {r.ExitCode}, expected 2:\n{r.Stdout}{r.Stderr}");
+        Assert.Single(Lines(r.Stderr));
+        Assert.Contains(inside, r.Stderr);
+        Assert.False(Directory.Exists(inside));
+        Assert.Equal(0, ReportProcess.Run("--run", a.RunDir, "--no-pdf").ExitCode);
+        // A dot folder is no experiment's (the report skips it): allowed.
+        Assert.Equal(0, ReportProcess.Run("--run", a.RunDir, "--out", Path.Combine(a.RunDir, ".html"), "--no-pdf").ExitCode);
+        Assert.Equal(0, ReportProcess.Run("--run", a.RunDir, "--no-pdf").ExitCode);
+    }
+
     [Fact]
     public void Html_only_report_is_written_into_the_run_folder_without_temporary_files()
     {
