@@ -197,6 +197,8 @@ spawn() {
     "${launch[@]}" "$@" >>"$log" 2>&1 &
   fi
   child_pid=$!
+  # A signal that came while no program ran (between two steps) found no child to tell: this one is told at once.
+  [ -n "$stop_signal" ] && kill -TERM "$child_pid" 2>/dev/null
   while :; do
     wait "$child_pid"; rc=$?
     [ "$rc" -eq 127 ] && ! kill -0 "$child_pid" 2>/dev/null && break
@@ -441,6 +443,7 @@ fi
 # The machine as the kernel sees it (cores, packages, NUMA nodes, L3 groups, TSC), kept beside the results.
 "${topology_cmd[@]}" > "$out/topology.txt" 2>&1 || say "warning: topology failed (see $out/topology.txt)"
 report_hint="${report_cmd[*]:-report} --run $out"
+stop_if_signalled
 
 # ------------------------------------------------------------------------------------------ run
 run_program() { # experiment-name args...: the program, in its own process group, output to the terminal and its log
@@ -462,6 +465,7 @@ say "${#runnable[@]} experiment(s) to run: ${runnable[*]:-none}; estimated $(fmt
 run_t0=$(date +%s); done_est=0; i=0
 for e in "${EXPERIMENTS[@]}"; do
   n=$(field "$e" 0); [ "${status[$n]}" = pending ] || continue
+  stop_if_signalled   # a signal between two experiments: the next one does not start
   i=$((i + 1)); current=$n
   IFS=, read -r -a fs <<<"$(field "$e" 1)"
   case $profile in quick) est=$(field "$e" 3); flag=(--quick) ;; default) est=$(field "$e" 4); flag=() ;; full) est=$(field "$e" 5); flag=(--full) ;; esac

@@ -86,6 +86,15 @@ public static class Program
         }
     }
 
+    /// <summary>
+    /// The error for a path option whose value starts with '-', or null. System.CommandLine hands an option whose value
+    /// was left out the next token, even another option ("--out --short"), which would then name a file or folder.
+    /// </summary>
+    static string? LooksLikeAnOption(string option, string? value, string what) =>
+        value is not null && value.StartsWith('-')
+            ? $"{option}: '{value}' looks like an option, not {what} (was the {what[(what.IndexOf(' ') + 1)..]} left out?); for one of that name write ./{value}"
+            : null;
+
     /// <summary>Checks an --out folder before anything runs: not empty, not a file, creatable and writable, and not
     /// holding results already (a run never overwrites them); on a problem writes it and returns false.</summary>
     static bool OutReady(string? outDir)
@@ -93,6 +102,7 @@ public static class Program
         if (outDir == null) return true;
         string? problem;
         if (string.IsNullOrWhiteSpace(outDir)) problem = "--out: the folder must not be empty";
+        else if (LooksLikeAnOption("--out", outDir, "a folder") is { } optionLike) problem = optionLike;
         else if (File.Exists(outDir)) problem = $"--out: '{outDir}' is a file; give a folder (it is created if missing)";
         else
         {
@@ -113,6 +123,7 @@ public static class Program
         if (path == null) return true;
         string? problem = null;
         if (string.IsNullOrWhiteSpace(path)) problem = "--history: the file name must not be empty";
+        else if (LooksLikeAnOption("--history", path, "a file") is { } optionLike) problem = optionLike;
         else if (Directory.Exists(path)) problem = $"--history: '{path}' is a folder; give the CSV file to append to";
         else
         {
@@ -169,6 +180,11 @@ public static class Program
         cmd.SetAction(pr =>
         {
             if (!OutReady(pr.GetValue(outDir)) || !HistoryReady(pr.GetValue(history))) return CompareRun.ExitBadInput;
+            if (LooksLikeAnOption("--baseline-build", pr.GetValue(baselineBuild), "a build") is { } badBuild)
+            {
+                Console.Error.WriteLine($"error: {badBuild}");
+                return CompareRun.ExitBadInput;
+            }
             if (Cores(pr.GetValue(cores)) is not { } c) return CompareRun.ExitBadInput;
             var profile = pr.GetValue(shortOpt) ? SuiteProfile.Short : SuiteProfile.Full;
             string? hist = pr.GetValue(history);
@@ -245,6 +261,11 @@ public static class Program
         cmd.SetAction(pr =>
         {
             if (!OutReady(pr.GetValue(outDir))) return CompareRun.ExitBadInput;
+            if (LooksLikeAnOption("--native", pr.GetValue(native), "a file") is { } badNative)
+            {
+                Console.Error.WriteLine($"error: {badNative}");
+                return CompareRun.ExitBadInput;
+            }
             if (Cores(pr.GetValue(cores)) is not { } c) return CompareRun.ExitBadInput;
             return UrpcVsNative.Execute(new UrpcVsNativeOptions(c, pr.GetValue(samples), pr.GetValue(rounds), pr.GetValue(native), pr.GetValue(outDir), pr.GetValue(check), pr.GetValue(mixed), pr.GetValue(layouts)),
                 Console.Out, Console.Error);

@@ -7,6 +7,21 @@ namespace Report;
 /// </summary>
 public static class OutputFolder
 {
+    /// <summary>
+    /// Null unless <paramref name="target"/> lies below the run folder <paramref name="runPath"/> in a folder whose name
+    /// does not start with '.': the report reads every such folder of a run as an experiment's, so a report written
+    /// there would make every later report of the run refuse it. The run folder itself and dot folders in it are fine.
+    /// </summary>
+    public static string? InsideRun(string target, string runPath)
+    {
+        string rel = Path.GetRelativePath(runPath, target);
+        if (rel == "." || Path.IsPathRooted(rel) || rel == ".." || rel.StartsWith(".." + Path.DirectorySeparatorChar, StringComparison.Ordinal)) return null;
+        string first = rel.Split(Path.DirectorySeparatorChar)[0];
+        if (first.StartsWith('.')) return null;
+        return $"--out {target}: inside the run folder {runPath}, where every later report would take {first}/ for an experiment's folder and refuse the run; "
+            + $"write the report into the run folder itself (the default for --run), a dot folder in it (e.g. {Path.Combine(runPath, "." + first)}) or outside it";
+    }
+
     /// <summary>Null when <paramref name="path"/> can take report.html and report.pdf; otherwise what is wrong.</summary>
     public static string? Problem(string path, string option)
     {

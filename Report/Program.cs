@@ -38,32 +38,43 @@ root.Validators.Add(r =>
 root.SetAction(pr =>
 {
     string? outArg = pr.GetValue(outDir);
-    if (outArg is not null && string.IsNullOrWhiteSpace(outArg))
-        return Fail(2, "--out: empty path; give the folder for report.html and report.pdf");
+    foreach (var (option, value, what) in PathValues(pr))
+    {
+        if (string.IsNullOrWhiteSpace(value)) return Fail(2, $"{option}: empty path; give {what}");
+        // The parser hands an option whose value was left out the next token, even another option ("--out --no-pdf").
+        if (value.StartsWith('-'))
+            return Fail(2, $"{option}: '{value}' looks like an option, not a path (was the path left out?); it needs {what}; for a path of that name write ./{value}");
+    }
     try
     {
         var paper = PaperValues.Load(pr.GetValue(paperValues));
         var hist = pr.GetValue(history) is { } h ? HistoryInput.Load(h) : null;
         string target;
         Func<string, string> build;
+        IReadOnlyList<RunFolder> read;
         if (pr.GetValue(compare) is { Length: 2 } pair)
         {
             var a = RunFolder.Load(pair[0]);
             var b = RunFolder.Load(pair[1]);
             target = Path.GetFullPath(outArg ?? Path.Combine(Path.GetDirectoryName(a.Path)!, $"compare-{a.Name}-vs-{b.Name}"));
             build = dir => CompareDocument.Build(a, b, paper, dir, hist);
+            read = [a, b];
         }
         else if (pr.GetValue(run) is { } runDir)
         {
             var r = RunFolder.Load(runDir);
             target = Path.GetFullPath(outArg ?? r.Path);
             build = dir => ReportDocument.Build(r, paper, dir, hist);
+            read = [r];
         }
         else
         {
             target = Path.GetFullPath(outArg!);
             build = _ => ReportDocument.BuildHistoryOnly(hist!);
+            read = [];
         }
+        foreach (var runFolder in read)
+            if (OutputFolder.InsideRun(target, runFolder.Path) is { } inside) return Fail(2, inside);
         if (OutputFolder.Problem(target, "--out") is { } problem) return Fail(2, problem);
         string html = build(target);
 
@@ -73,8 +84,7 @@ root.SetAction(pr =>
         {
             string? chromium = ChromiumPdfPrinter.Find();
             if (chromium is null)
-                noPrinter = $"no Chromium found (looked for ${ChromiumPdfPrinter.ChromiumVariable}, then chromium, chromium-browser, google-chrome on PATH); "
-                    + "install it with scripts/install-deps.sh run (as root), or pass --no-pdf";
+                noPrinter = $"{ChromiumPdfPrinter.NotFoundReason()}; install Chromium with scripts/install-deps.sh run (as root), or pass --no-pdf";
             else printer = new ChromiumPdfPrinter(chromium, TimeSpan.FromMinutes(3));
         }
         ReportOutput.Result written;
@@ -115,6 +125,16 @@ if (parsed.Errors.Count > 0)
     return 2;
 }
 return parsed.Invoke();
+
+// Each path option given, with its value and what it names: --compare gives two.
+IEnumerable<(string Option, string Value, string What)> PathValues(ParseResult pr)
+{
+    if (pr.GetValue(run) is { } r) yield return ("--run", r, "the run folder to report on");
+    foreach (var c in pr.GetValue(compare) ?? []) yield return ("--compare", c, "two run folders: --compare RUN_A RUN_B");
+    if (pr.GetValue(outDir) is { } o) yield return ("--out", o, "the folder for report.html and report.pdf");
+    if (pr.GetValue(paperValues) is { } p) yield return ("--paper-values", p, "the paper-values.csv to overlay, or leave the option out for the default");
+    if (pr.GetValue(history) is { } h) yield return ("--history", h, "the history CSV (e.g. Results/urpc-history.csv)");
+}
 
 static int Fail(int code, string message)
 {

@@ -25,7 +25,8 @@ public sealed record RunFolder(
     /// </summary>
     public static RunFolder Load(string path)
     {
-        string full = System.IO.Path.GetFullPath(path);
+        // No trailing separator ("Results/x/" is Results/x): the parent of the folder is then the folder above it.
+        string full = System.IO.Path.TrimEndingDirectorySeparator(System.IO.Path.GetFullPath(path));
         if (File.Exists(full)) throw new ReportInputException($"{full}: is a file; --run expects a run folder (Results/<host>-<timestamp>/)");
         if (!Directory.Exists(full)) throw new ReportInputException($"{full}: run folder does not exist");
 
@@ -54,7 +55,7 @@ public sealed record RunFolder(
             throw new ReportInputException(problems.Count == 1
                 ? problems[0]
                 : $"{problems.Count} experiment folders in {full} cannot be used:\n  " + string.Join("\n  ", problems));
-        return new RunFolder(full, System.IO.Path.GetFileName(full.TrimEnd('/')), experiments, failed, runMeta);
+        return new RunFolder(full, System.IO.Path.GetFileName(full), experiments, failed, runMeta);
     }
 
     static (ExperimentResult? Result, FailedExperiment? Failure) LoadExperiment(string dir)

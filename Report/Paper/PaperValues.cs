@@ -27,6 +27,7 @@ public sealed class PaperValues
         if (explicitPath is not null)
         {
             string full = Path.GetFullPath(explicitPath);
+            if (Directory.Exists(full)) throw new Input.ReportInputException($"--paper-values: {full} is a folder; give the paper-values.csv file");
             if (!File.Exists(full)) throw new Input.ReportInputException($"--paper-values: {full} does not exist");
             return new PaperValues(Parse(ReadAll(full), full), full);
         }

@@ -29,6 +29,16 @@ public sealed class ChromiumPdfPrinter(string chromium, TimeSpan timeout)
         return null;
     }
 
+    /// <summary>Why <see cref="Find"/> found no browser, in the words of what it looked at: the file $REPRO_CHROMIUM
+    /// names when it is set (PATH is then not searched), else the names on PATH.</summary>
+    public static string NotFoundReason()
+    {
+        string? env = Environment.GetEnvironmentVariable(ChromiumVariable);
+        return !string.IsNullOrWhiteSpace(env)
+            ? $"${ChromiumVariable} names {env}, which does not exist (while it is set, PATH is not searched): point it at a Chromium or unset it"
+            : $"no Chromium found ({string.Join(", ", Candidates)} on PATH; or name one with ${ChromiumVariable})";
+    }
+
     /// <summary>The arguments, one per element (also shown in error messages so the call can be repeated by hand).</summary>
     public static IReadOnlyList<string> Arguments(string htmlPath, string pdfPath, string profileDir) =>
     [

@@ -102,4 +102,39 @@ public class BenchmarksCliTests : IDisposable
         Assert.Contains("--against", err);
         Assert.False(Directory.Exists(Path.Combine(_dir, "out")));
     }
+
+    /// <summary>A path option whose value was left out: System.CommandLine hands it the next token, even another option.</summary>
+    public static TheoryData<string[], string> OptionTakenAsPath => new()
+    {
+        { ["run", "--filter", "NoSuchBenchmark*", "--out", "--short"], "--out" },
+        { ["run", "--filter", "NoSuchBenchmark*", "--out", "OUT", "--history", "--short"], "--history" },
+        { ["urpc-vs-native", "--native", "NO-NATIVE", "--out", "--check"], "--out" },
+        { ["urpc-vs-native", "--native", "--check", "--out", "OUT"], "--native" },
+    };
+
+    [Theory]
+    [MemberData(nameof(OptionTakenAsPath))]
+    public void A_path_option_followed_by_another_option_is_refused_not_taken_as_the_path(string[] args, string option)
+    {
+        // "run --out --short" ran the full suite (not the short one) into a new folder "--short" in the current folder;
+        // "run --history --short" would append to a file of that name, "urpc-vs-native --out --check" wrote into "--check".
+        string outDir = Path.Combine(_dir, "out");
+        string[] argv = args.Select(a => a.Replace("NO-NATIVE", Path.Combine(_dir, "no-native")).Replace("OUT", outDir)).ToArray();
+        string[] optionLike = argv.Where(a => a.StartsWith("--") && !Path.Exists(a)).ToArray();
+        try
+        {
+            var (code, err) = Main(argv);
+            Assert.Equal(2, code);
+            Assert.Contains($"{option}: '--", err);
+            Assert.Contains("looks like an option", err);
+            Assert.Single(err.Trim().Split('\n'));
+            Assert.False(Directory.Exists(outDir) && Directory.EnumerateFileSystemEntries(outDir).Any(), "the suite ran");
+        }
+        finally
+        {
+            foreach (string a in optionLike)
+                if (Directory.Exists(a)) Directory.Delete(a, recursive: true);
+                else if (File.Exists(a)) File.Delete(a);
+        }
+    }
 }

@@ -93,6 +93,26 @@ public class ScriptTests
     }
 
     [Fact]
+    public void RunAllStartsNoExperimentAfterASignalThatCameBetweenTwoSteps()
+    {
+        // A signal while no program ran found no child to tell: SIGTERM during the topology step let the next experiment
+        // start and run to its end (fig1 --quick: all its points, 15 s) before run-all looked at the request. The
+        // stand-in topology tool sends it to run-all (its parent) while run-all writes topology.txt.
+        string root = RunAllBundle();
+        string started = Path.Combine(root, "fig1-started");
+        Script(Path.Combine(root, "bin", "topology"), "#!/bin/sh\n[ \"$1\" = --check-cores ] && { echo '2 0-1'; exit 0; }\nkill -TERM $PPID\necho 'topology stand-in'\n");
+        Script(Path.Combine(root, "bin", "fig1"), $"#!/bin/sh\ntouch '{started}'\nexit 0\n");
+        string run = Path.Combine(root, "run");
+        var (code, output) = Bash(root, "run-all.sh", args: ["--only", "fig1", "--out", run]);
+        Assert.True(code == 143, $"run-all.sh exited {code}, expected 143:\n{output}");
+        Assert.False(File.Exists(started), $"fig1 started after the signal:\n{output}");
+        using var meta = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "meta.json")));
+        Assert.Equal("interrupted", meta.RootElement.GetProperty("state").GetString());
+        var fig1 = meta.RootElement.GetProperty("experiments").EnumerateArray().Single(e => e.GetProperty("name").GetString() == "fig1");
+        Assert.Equal("not-run", fig1.GetProperty("status").GetString());
+    }
+
+    [Fact]
     public void RunAllDoesNotShareARunFolderThatAnotherRunMadeAfterItsCheck()
     {
         // Two run-alls given the same --out both passed the "already exists" check before either made the folder, and

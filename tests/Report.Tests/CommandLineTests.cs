@@ -55,6 +55,43 @@ public class CommandLineTests
     }
 
     [Fact]
+    public void Compare_writes_beside_run_a_also_when_its_path_ends_in_a_slash()
+    {
+        // "--compare A/ B/" (as tab completion writes them) took A itself for the parent of A: the comparison went into
+        // A/compare-A-vs-B/, a folder that is no experiment's, so that "report --run A" refused A from then on (exit 1).
+        using var a = new FixtureRun("run-a").WithFig1();
+        using var b = new FixtureRun("run-b").WithFig1();
+        var r = ReportProcess.Run("--compare", a.RunDir + "/", b.RunDir + "/", "--no-pdf");
+        Assert.True(r.ExitCode == 0, $"exit {r.ExitCode}:\n{r.Stderr}");
+        Assert.True(File.Exists(Path.Combine(a.Root, "compare-run-a-vs-run-b", "report.html")), r.Stdout);
+        Assert.False(Directory.Exists(Path.Combine(a.RunDir, "compare-run-a-vs-run-b")));
+        Assert.Equal(0, ReportProcess.Run("--run", a.RunDir, "--no-pdf").ExitCode);
+    }
+
+    [Theory]
+    [InlineData("--run")]
+    [InlineData("--compare")]
+    public void Out_in_a_subfolder_of_a_run_is_refused_as_it_would_make_the_run_unreadable(string mode)
+    {
+        // "report --run RUN --out RUN/html" wrote RUN/html/report.html; from then on every report of RUN, the same
+        // command included, exited 1: "RUN/html: neither results.csv nor meta.json (and no log.txt): not an experiment folder".
+        using var a = new FixtureRun("run-a").WithFig1();
+        using var b = new FixtureRun("run-b").WithFig1();
+        string inside = Path.Combine(a.RunDir, "html");
+        var r = mode == "--run"
+            ? ReportProcess.Run("--run", a.RunDir, "--out", inside, "--no-pdf")
+            : ReportProcess.Run("--compare", b.RunDir, a.RunDir, "--out", inside, "--no-pdf");
+        Assert.True(r.ExitCode == 2, $"exit {r.ExitCode}, expected 2:\n{r.Stdout}{r.Stderr}");
+        Assert.Single(Lines(r.Stderr));
+        Assert.Contains(inside, r.Stderr);
+        Assert.False(Directory.Exists(inside));
+        Assert.Equal(0, ReportProcess.Run("--run", a.RunDir, "--no-pdf").ExitCode);
+        // A dot folder is no experiment's (the report skips it): allowed.
+        Assert.Equal(0, ReportProcess.Run("--run", a.RunDir, "--out", Path.Combine(a.RunDir, ".html"), "--no-pdf").ExitCode);
+        Assert.Equal(0, ReportProcess.Run("--run", a.RunDir, "--no-pdf").ExitCode);
+    }
+
+    [Fact]
     public void Html_only_report_is_written_into_the_run_folder_without_temporary_files()
     {
         using var fx = new FixtureRun().WithFig1();
@@ -75,6 +112,19 @@ public class CommandLineTests
         Assert.Contains("install-deps.sh", r.Stderr);
         Assert.True(File.Exists(Path.Combine(fx.RunDir, "report.html")));
         Assert.False(File.Exists(Path.Combine(fx.RunDir, "report.pdf")));
+    }
+
+    [Fact]
+    public void A_missing_chromium_named_by_the_variable_is_named_in_the_message_not_reported_as_none_on_path()
+    {
+        // With $REPRO_CHROMIUM naming no file the report does not look on PATH, but said it had: "no Chromium found
+        // (looked for $REPRO_CHROMIUM, then chromium, chromium-browser, google-chrome on PATH)", with chromium on PATH.
+        using var fx = new FixtureRun().WithFig1();
+        string missing = Path.Combine(fx.Root, "no-chromium");
+        var r = ReportProcess.Run(new Dictionary<string, string> { ["REPRO_CHROMIUM"] = missing }, "--run", fx.RunDir);
+        Assert.Equal(3, r.ExitCode);
+        Assert.Contains($"$REPRO_CHROMIUM names {missing}", r.Stderr);
+        Assert.DoesNotContain("then chromium", r.Stderr);
     }
 
     [Fact]
@@ -191,5 +241,60 @@ public class CommandLineTests
         Assert.Contains("--paper-values", r.Stderr);
         Assert.Contains("--run", r.Stderr);
         Assert.False(File.Exists(Path.Combine(outDir, "report.html")));
+    }
+
+    /// <summary>The command line of each case: RUN stands for the fixture's run folder, HIST for a history CSV.</summary>
+    public static TheoryData<string[], string> EmptyPathValues => new()
+    {
+        { ["--run", ""], "--run" },
+        { ["--run", "   "], "--run" },
+        { ["--compare", "", "RUN"], "--compare" },
+        { ["--compare", "RUN", ""], "--compare" },
+        { ["--run", "RUN", "--paper-values", ""], "--paper-values" },
+        { ["--run", "RUN", "--history", ""], "--history" },
+        { ["--history", "", "--out", "RUN"], "--history" },
+    };
+
+    [Theory]
+    [MemberData(nameof(EmptyPathValues))]
+    public void An_empty_path_value_is_a_one_line_error_naming_the_option_with_exit_2(string[] args, string option)
+    {
+        // An empty --run, --compare, --paper-values or --history reached Path.GetFullPath and ended in an unhandled
+        // ArgumentException: a stack trace and exit 1, where --out "" was a one-line usage error.
+        using var fx = new FixtureRun().WithFig1();
+        var r = ReportProcess.Run([.. args.Select(a => a == "RUN" ? fx.RunDir : a), "--no-pdf"]);
+        Assert.True(r.ExitCode == 2, $"exit {r.ExitCode}, expected 2:\n{r.Stderr}");
+        Assert.Single(Lines(r.Stderr));
+        Assert.Contains(option, r.Stderr);
+        Assert.Contains("empty", r.Stderr);
+        Assert.DoesNotContain("Unhandled exception", r.Stderr);
+        Assert.False(File.Exists(Path.Combine(fx.RunDir, "report.html")));
+    }
+
+    [Theory]
+    [InlineData("--out")]
+    [InlineData("--paper-values")]
+    [InlineData("--history")]
+    public void A_path_option_whose_value_was_left_out_does_not_take_the_next_option_as_its_path(string option)
+    {
+        // "report --run RUN --out --no-pdf" wrote the report, PDF included, into a new folder named "--no-pdf"; with
+        // --paper-values or --history the next option became a file name that "does not exist" (exit 1).
+        using var fx = new FixtureRun().WithFig1();
+        var r = ReportProcess.RunIn(fx.Root, null, "--run", fx.RunDir, option, "--no-pdf");
+        Assert.True(r.ExitCode == 2, $"exit {r.ExitCode}, expected 2:\n{r.Stdout}{r.Stderr}");
+        Assert.Single(Lines(r.Stderr));
+        Assert.Contains($"{option}: '--no-pdf' looks like an option", r.Stderr);
+        Assert.False(Directory.Exists(Path.Combine(fx.Root, "--no-pdf")));
+        Assert.False(File.Exists(Path.Combine(fx.RunDir, "report.html")));
+    }
+
+    [Fact]
+    public void A_run_option_whose_value_was_left_out_does_not_take_the_next_option_as_its_folder()
+    {
+        using var fx = new FixtureRun().WithFig1();
+        var r = ReportProcess.RunIn(fx.Root, null, "--run", "--no-pdf");
+        Assert.True(r.ExitCode == 2, $"exit {r.ExitCode}, expected 2:\n{r.Stderr}");
+        Assert.Single(Lines(r.Stderr));
+        Assert.Contains("--run: '--no-pdf' looks like an option", r.Stderr);
     }
 }

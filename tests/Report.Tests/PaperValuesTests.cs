@@ -78,6 +78,21 @@ public class PaperValuesTests
     }
 
     [Fact]
+    public void A_folder_given_as_the_paper_values_is_refused_as_a_folder_not_as_missing()
+    {
+        // "report --paper-values DIR" said "--paper-values: DIR does not exist" of a folder that exists.
+        string dir = Directory.CreateTempSubdirectory("paper-values-dir-").FullName;
+        try
+        {
+            var e = Assert.Throws<ReportInputException>(() => PaperValues.Load(dir));
+            Assert.Contains(dir, e.Message);
+            Assert.Contains("is a folder", e.Message);
+            Assert.DoesNotContain("does not exist", e.Message);
+        }
+        finally { Directory.Delete(dir); }
+    }
+
+    [Fact]
     public void Comment_lines_and_quoted_notes_are_read()
     {
         var v = PaperValues.Parse("# comment, with comma\nfigure,series,machine,cores,value,unit,precision,note\nf,S,m,,1.5,x,text,\"a, b\"\n", "t");

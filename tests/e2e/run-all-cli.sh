@@ -137,6 +137,33 @@ spawn_ok=0
 for ((i = 0; i < 10; i++)); do [ "$(bash "$tmp/spawn-status.sh" 2>/dev/null)" = "status 7" ] && spawn_ok=$((spawn_ok + 1)); done
 check $([ $spawn_ok -eq 10 ]; echo $?) "spawn gives the exit status of a program that ends at once on SIGTERM (7), not the signal's ($spawn_ok of 10)"
 
+# A signal that came between two steps, while no program ran, found no child to tell: the next program started and
+# ran to its end (fig1, 15 s, after SIGTERM during the topology step). spawn tells a program started after a stop request
+# at once: the function itself, with the request already made (the program would end by itself, with 0, after 5 s).
+cat > "$tmp/spawn-after-signal.sh" <<'EOF2'
+launch=(setsid); child_pid=""; stop_signal=TERM
+eval "$(sed -n '/^spawn() {/,/^}/p' run-all.sh)"
+spawn program /dev/null bash -c 'trap "exit 7" TERM; for i in $(seq 50); do sleep 0.1; done; exit 0'
+echo "status $?"
+EOF2
+got=$(bash "$tmp/spawn-after-signal.sh" 2>/dev/null)
+# 7 from its TERM handler, or 143 where the signal came before the handler was set; 0 (it ran to its end) is the fault
+check $([ "$got" = "status 7" ] || [ "$got" = "status 143" ]; echo $?) "spawn tells a program it starts after a stop request to stop (want status 7 or 143; got '$got')"
+
+# SIGTERM while run-all writes topology.txt (after the build, before the first experiment): no experiment runs to its end.
+name=sigterm-topology-run; int_tried=$((int_tried + 1)); ok=0
+start_run "$name" --only fig3
+for ((i = 0; i < 3000; i++)); do [ -e "$out/topology.txt" ] && break; kill -0 "$runall" 2>/dev/null || break; sleep 0.1; done
+if [ -e "$out/topology.txt" ]; then
+  kill -TERM "$runall"; wait "$runall"; rc=$?
+  check $([ "$rc" -eq 143 ]; echo $?) "$name: run-all exited $rc (want 143)" || ok=1
+  # not-run when the signal came during the topology step; interrupted if fig3 had started already
+  check $([ "$(json state "$out/meta.json")" = interrupted ] && { [ "$(fig3_status)" = not-run ] || [ "$(fig3_status)" = interrupted ]; }; echo $?) \
+    "$name: run meta interrupted, fig3 $(fig3_status) (want not-run, or interrupted if it had started)" || ok=1
+  check $([ "$(json status "$out/fig3-tlb/meta.json" 2>/dev/null)" != complete ]; echo $?) "$name: fig3 did not run to its end" || ok=1
+  [ $ok -eq 0 ] && int_ok=$((int_ok + 1))
+else check 1 "$name: run-all never wrote topology.txt (log: $tmp/$name.log)"; fi
+
 # SIGTERM while run-all builds the topology tool (before the run folder exists): exit 143, no run folder, and the
 # temporary log of that build is not left behind.
 name=sigterm-topology; int_tried=$((int_tried + 1)); ok=0
