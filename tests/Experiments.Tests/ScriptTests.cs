@@ -244,6 +244,37 @@ public class ScriptTests
         }
     }
 
+    [Theory]
+    [InlineData("abc")]
+    [InlineData("--help-me")]
+    [InlineData("12")]
+    [InlineData("100000")]
+    [InlineData("-5")]
+    public void DeviceRunRefusesABudgetThatIsNotSecondsBeforeTouchingAnything(string budget)
+    {
+        // A budget that was not a number (run.sh abc, run.sh --help) went into each step's arithmetic: every step was
+        // skipped and the script exited 0, after removing /tmp/mk-bundle. It is refused first now, with exit 2.
+        string root = TestCores.TempDir();
+        Copy("scripts/device/run.sh", root);
+        string outDir = Path.Combine(root, "out");
+        var (code, output) = Bash(root, "scripts/device/run.sh", env: new Dictionary<string, string> { ["OUT"] = outDir }, args: [budget]);
+        Assert.True(code == 2, $"exit {code}:\n{output}");
+        Assert.Contains($"not '{budget}'", output);
+        Assert.Contains("60 to 86400", output);
+        Assert.False(Directory.Exists(outDir), "run.sh made its output folder before refusing the budget");
+    }
+
+    [Fact]
+    public void DeviceRunHelpPrintsItsUsage()
+    {
+        string root = TestCores.TempDir();
+        Copy("scripts/device/run.sh", root);
+        var (code, output) = Bash(root, "scripts/device/run.sh", env: new Dictionary<string, string> { ["OUT"] = Path.Combine(root, "out") }, args: ["--help"]);
+        Assert.True(code == 0, $"exit {code}:\n{output}");
+        Assert.Contains("usage: scripts/device/run.sh [TOTAL_BUDGET_SECONDS]", output);
+        Assert.False(Directory.Exists(Path.Combine(root, "out")));
+    }
+
     [Fact]
     public void DeviceRunLeavesARunFolderTheReportReads()
     {
