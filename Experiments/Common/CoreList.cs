@@ -46,8 +46,12 @@ public static class CoreList
     static bool Number(string s, out int value) =>
         int.TryParse(s.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out value);
 
-    /// <summary>Formats a list of cores compactly, e.g. [0,1,2,3,8] -> "0-3,8".</summary>
-    public static string Format(IReadOnlyList<int> cores) => CoreAffinity.FormatList(cores.Order().ToArray());
+    /// <summary>
+    /// Formats a list of cores in the order given, runs of consecutive cores compactly: [0,1,2,3,8] -> "0-3,8",
+    /// [1,0] -> "1,0". The order is kept because the programs give roles by position (the first core is Fig 1's server
+    /// and Fig 3's initiator; a k-core point runs on the first k), and <see cref="Parse"/> reads it back the same.
+    /// </summary>
+    public static string Format(IReadOnlyList<int> cores) => CoreAffinity.FormatList(cores);
 
     /// <summary>The core counts of a scaling sweep over <paramref name="cores"/>: 1, 2, 4, ... and the total.</summary>
     public static int[] SweepCounts(int total, bool quick)

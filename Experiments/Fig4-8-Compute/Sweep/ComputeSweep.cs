@@ -54,9 +54,8 @@ public sealed class ComputeSweep(ComputeSettings settings, TextWriter output, Te
                        "exist while one is timed; SPLASH benchmarks run one untimed warm-up run on that runtime before the timed run; " +
                        "a point's rows give the median and its 95% CI over the repetitions");
         // The JIT note is SweepRunner's (JitMode.Current): the project turns tiering off, but DOTNET_TieredCompilation overrides it.
-        // In the order the sweep takes them (CoreList.Format sorts): the k-core point runs on the first k as listed.
-        string order = s.Cores.SequenceEqual(s.Cores.Order()) ? CoreList.Format(s.Cores) : string.Join(",", s.Cores);
-        meta.Notes.Add($"sweep: first k cores of {order} for k in {string.Join(",", counts)}; mk, pinned and host-spin " +
+        // In the order the sweep takes them (CoreList.Format keeps it): the k-core point runs on the first k as listed.
+        meta.Notes.Add($"sweep: first k cores of {CoreList.Format(s.Cores)} for k in {string.Join(",", counts)}; mk, pinned and host-spin " +
                        "run worker w on the w-th of them, host runs k unpinned workers wherever the OS puts them among the process's allowed cores");
         meta.Notes.Add($"load average at start: {LoadAverage.Read()}");
 
