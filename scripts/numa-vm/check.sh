@@ -13,6 +13,7 @@
 # Results: .numa-vm/results/<topology>/ (guest.log, checks.txt, the run folder); exit 0 only if every check of every
 # topology passed, 1 if one failed, 2 on bad input. Needs root (build-image.sh). Ctrl-C kills the guest.
 set -uo pipefail
+caller=$PWD   # a relative --bundle is the caller's, not the repository root's
 cd "$(dirname "$0")/../.."
 here=scripts/numa-vm
 cache=.numa-vm
@@ -21,7 +22,8 @@ usage() { echo "usage: scripts/numa-vm/check.sh [--bundle DIR] [--topology NAME]
 known=$(grep -v '^#' "$here/topologies.tsv" | cut -f1 | tr '\n' ' ')
 while [ $# -gt 0 ]; do
   case "$1" in
-    --bundle) [ $# -ge 2 ] || { echo "check.sh: --bundle needs a folder" >&2; usage; }; bundle=$2; shift ;;
+    --bundle) [ $# -ge 2 ] && [ -n "$2" ] || { echo "check.sh: --bundle needs a folder" >&2; usage; }
+      case "$2" in /*) bundle=$2 ;; *) bundle=$caller/$2 ;; esac; shift ;;
     --topology) [ $# -ge 2 ] || { echo "check.sh: --topology needs a name (one of: $known)" >&2; usage; }
       grep -q "^$2	" "$here/topologies.tsv" || { echo "check.sh: --topology '$2' is unknown; allowed: $known" >&2; exit 2; }
       topos+=("$2"); shift ;;
@@ -35,6 +37,8 @@ while [ $# -gt 0 ]; do
   shift
 done
 [ ${#topos[@]} -eq 0 ] && read -r -a topos <<<"$known"
+# A given bundle is checked now, not after the guest image is built (minutes).
+[ -z "$bundle" ] || [ -x "$bundle/run-all.sh" ] || { echo "check.sh: --bundle '$bundle' holds no run-all.sh; make one with ./run-all.sh --bundle DIR" >&2; exit 2; }
 [ "$(id -u)" -eq 0 ] || { echo "check.sh: needs root (the guest image is built with debootstrap); run: sudo $0" >&2; exit 2; }
 
 t_all=$(date +%s)

@@ -275,6 +275,24 @@ public class ScriptTests
         Assert.False(Directory.Exists(Path.Combine(root, "out")));
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData("no-such-bundle")]
+    public void NumaVmCheckRefusesABundleWithoutRunAllBeforeBuildingTheGuestImage(string bundle)
+    {
+        // An empty --bundle silently made a new bundle, and a wrong one was found only after the guest image was
+        // built (minutes of debootstrap); a relative one was taken from the repository root, not the caller's folder.
+        // A stand-in build-image.sh fails loudly, so reaching it fails the test.
+        string root = TestCores.TempDir();
+        Copy("scripts/numa-vm/check.sh", root);
+        File.Copy(Path.Combine(RepoRoot(), "scripts", "numa-vm", "topologies.tsv"), Path.Combine(root, "scripts", "numa-vm", "topologies.tsv"));
+        Script(Path.Combine(root, "scripts", "numa-vm", "build-image.sh"), "#!/bin/sh\necho 'build-image.sh reached'\nexit 7\n");
+        var (code, output) = Bash(root, "scripts/numa-vm/check.sh", args: ["--bundle", bundle, "--topology", "4s2c"]);
+        Assert.True(code == 2, $"exit {code}:\n{output}");
+        Assert.DoesNotContain("build-image.sh reached", output);
+        if (bundle.Length > 0) Assert.Contains($"'{Path.Combine(root, bundle)}' holds no run-all.sh", output);
+    }
+
     [Fact]
     public void DeviceRunLeavesARunFolderTheReportReads()
     {
