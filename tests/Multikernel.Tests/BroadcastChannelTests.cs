@@ -98,6 +98,99 @@ public class BroadcastChannelTests
         Assert.Equal(1, n.Wakeups);
     }
 
+    /// <summary>
+    /// Three reader threads, one of which stops after <c>stallAfter</c> messages: the other two keep receiving every
+    /// message the writer publishes, in order; the writer publishes exactly up to the stalled reader's published credit
+    /// plus the ring size and then finds the ring full however long it retries (never overwriting a slot the stalled
+    /// reader has not read); once that reader resumes, every reader receives all messages, in order, intact. The
+    /// interleaving varies; the verdict does not. Bounded: waits give up after 30 s and report what they waited for.
+    /// </summary>
+    [Theory]
+    [InlineData(2, 1)]
+    [InlineData(4, 3)]
+    [InlineData(8, 5)]
+    [InlineData(16, 13)]
+    [InlineData(64, 40)]
+    public void AStalledReaderHoldsTheWriterBackAndLosesNothing(int slots, int stallAfter)
+    {
+        const int Readers = 3, N = 5_000;
+        using var ch = new BroadcastChannel(slots, Readers);
+        var errors = new string?[Readers];
+        using var stalled = new ManualResetEventSlim();
+        using var resume = new ManualResetEventSlim();
+        var bound = TimeSpan.FromSeconds(30);
+        var threads = Enumerable.Range(0, Readers).Select(r => new Thread(() =>
+        {
+            var reader = ch.Reader(r);
+            var deadline = DateTime.UtcNow + bound;
+            for (long i = 0; i < N; i++)
+            {
+                if (r == 0 && i == stallAfter)
+                {
+                    stalled.Set();
+                    if (!resume.WaitHandle.WaitOne(bound)) { errors[r] = "reader 0 was never resumed"; return; }
+                }
+                UrpcMessage m;
+                var spin = new SpinWait();
+                while (!reader.TryReceive(out m))
+                {
+                    if (DateTime.UtcNow > deadline) { errors[r] = $"reader {r}: message {i} never arrived ({ch.Sent} sent)"; return; }
+                    spin.SpinOnce();
+                }
+                if (m[0] != (ulong)i || m[1] != (ulong)i * 3 || m[6] != ~(ulong)i || m.Type != (byte)(i % 200 + 1))
+                {
+                    errors[r] = $"reader {r}: message {i} arrived as {m[0]}/{m[1]}/{m[6]}/{m.Type}";
+                    return;
+                }
+            }
+        }) { IsBackground = true }).ToArray();
+        foreach (var t in threads) t.Start();
+
+        long credit = stallAfter / ch.AckInterval * ch.AckInterval; // what the stalled reader has published
+        long limit = credit + slots;
+        long sent = 0;
+        var sendSpin = new SpinWait();
+        var until = DateTime.UtcNow + bound;
+        // Publish until the stalled reader's credit stops the writer (the fast readers' lag only delays it).
+        while (sent < limit && DateTime.UtcNow < until)
+        {
+            if (ch.TrySend(Raw((byte)(sent % 200 + 1), (ulong)sent, (ulong)sent * 3, 0, ~(ulong)sent)))
+            {
+                sent++;
+                sendSpin.Reset();
+                long behind = sent - ch.Reader(0).Received;
+                Assert.True(behind <= slots, $"the writer published message {sent} with reader 0 {behind} messages behind on a ring of {slots} slots");
+            }
+            else sendSpin.SpinOnce();
+        }
+        Assert.Equal(limit, sent);
+        Assert.True(stalled.WaitHandle.WaitOne(bound), "reader 0 never reached its stall point");
+        // Once the fast readers have taken everything, only the stalled reader holds the writer back: still full.
+        while ((ch.Reader(1).Received < sent || ch.Reader(2).Received < sent) && DateTime.UtcNow < until) Thread.Yield();
+        Assert.All(errors, Assert.Null);
+        Assert.Equal(sent, ch.Reader(1).Received);
+        Assert.Equal(sent, ch.Reader(2).Received);
+        for (int k = 0; k < 1000; k++)
+            Assert.False(ch.TrySend(Raw(1, ulong.MaxValue, 0, 0, 0)), $"the writer published message {sent + 1} over a slot reader 0 has not read ({stallAfter} read)");
+        Assert.Equal(stallAfter, ch.Reader(0).Received);
+
+        resume.Set();
+        until = DateTime.UtcNow + bound;
+        while (sent < N && DateTime.UtcNow < until)
+        {
+            if (ch.TrySend(Raw((byte)(sent % 200 + 1), (ulong)sent, (ulong)sent * 3, 0, ~(ulong)sent))) { sent++; sendSpin.Reset(); }
+            else sendSpin.SpinOnce();
+        }
+        Assert.Equal(N, sent);
+        foreach (var t in threads) Assert.True(t.Join(bound), "a reader did not finish");
+        Assert.All(errors, Assert.Null);
+        for (int r = 0; r < Readers; r++)
+        {
+            Assert.Equal(N, ch.Reader(r).Received);
+            Assert.False(ch.Reader(r).HasMessage(), $"reader {r} found a message beyond the last one sent");
+        }
+    }
+
     [Fact]
     public void MemoryIsFreedAndBadSizesRefused()
     {
