@@ -48,9 +48,12 @@ public static class WebSeries
         string? failure = Failure(problem, warm, runs);
         bool clean = failure == null;
         int wrkSeconds = Math.Max(1, (int)Math.Round(s.Duration.TotalSeconds));
-        string param = string.Create(CultureInfo.InvariantCulture, $"{(stack != null ? $"stack={stack};" : "")}{wire.Param};connections={s.Connections};duration_s={wrkSeconds};wrk_threads={Math.Min(load.Cores.Length, s.Connections)}");
+        int threads = WrkRunner.Threads(load.Cores.Length, s.Connections), connections = WrkRunner.OpenConnections(load.Cores.Length, s.Connections);
+        string param = string.Create(CultureInfo.InvariantCulture, $"{(stack != null ? $"stack={stack};" : "")}{wire.Param};connections={connections};duration_s={wrkSeconds};wrk_threads={threads}");
+        string rounded = connections == s.Connections ? ""
+            : $"wrk kept {connections} connections open, not the {s.Connections} asked: it opens {s.Connections}/{threads} (rounded down) on each of its {threads} threads; ";
         string note = (clean ? "" : $"CHECK FAILED: {failure}; ") +
-                      $"checks: {checks}; wrk: {runs.Sum(x => x.Requests)} timed requests, " +
+                      $"checks: {checks}; {rounded}wrk: {runs.Sum(x => x.Requests)} timed requests, " +
                       $"{runs.Sum(x => x.Non2xx)} non-2xx, {runs.Sum(x => x.SocketErrors)} socket errors (warm-up: {warm.Describe()}); server: {what}; {account}; {load.Description}; {busy.Describe()}; network: {wire.Describe()}";
         int cores = server.Cores.Count;
         return
