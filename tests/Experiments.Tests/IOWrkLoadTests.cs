@@ -31,6 +31,28 @@ public class IOWrkLoadTests
         Assert.Contains("wrk kept 3 connections open, not the 4 asked", rps.Note);
     }
 
+    /// <summary>
+    /// One connection on two load cores: wrk runs one thread, so the load generator is that thread's core. The
+    /// load-core busy rows (whose 95% marks the load generator as a run's limit) must be over that core alone, not
+    /// averaged with a core wrk never ran on, and the wire's receive work is steered there.
+    /// </summary>
+    [Fact]
+    public void FewerConnectionsThanLoadCoresRunWrkAndMeasureBusyOnItsThreadsCoresOnly()
+    {
+        Assert.SkipWhen(Tools.Wrk == null, Tools.MissingReason("wrk"));
+        int[] cores = TestCores.FirstOrSkip(2);
+        var load = new LoadPlacement(cores, false, "load generator on two cores");
+        var settings = new IoSettings
+        {
+            Cores = [cores[0]], Duration = TimeSpan.FromSeconds(1), Repetitions = 1, PayloadBytes = 64, Flows = 1, Window = 1, Connections = 1,
+            Only = new HashSet<string> { IoSettings.Static }, OutDir = TestCores.TempDir(), Profile = "quick",
+        };
+        var rows = WebSeries.Measure("web static/test", null, veth: false, _ => new CountingHttpServer(cores[0]), _ => null, "/", null, load, settings, "a counting test server");
+        var busy = Assert.Single(rows, r => r.Metric == CoreBusyMetrics.Load);
+        Assert.Contains("wrk_threads=1", busy.Param);
+        Assert.Contains($"load generator core(s) {cores[0]};", busy.Note);
+    }
+
     /// <summary>A keep-alive HTTP/1.1 server on 127.0.0.1 that answers every request with a 2-byte body and counts the connections open at once.</summary>
     sealed class CountingHttpServer : IWebServer
     {
