@@ -8,6 +8,10 @@ namespace IOWebserver;
 /// An external program run by the experiment (wrk, lighttpd, the Kestrel child), optionally pinned to cores with
 /// taskset. Its output is collected; <see cref="Dispose"/> kills it (and its children) if it still runs, and it dies
 /// with this process however that ends (<see cref="ChildLaunch"/>).
+/// <para>Invariant: the child runs in a session and process group of its own (<c>setsid</c>). A terminal's Ctrl-C
+/// signals its whole foreground process group (and <c>timeout</c> its own group): on the first signal this program
+/// finishes the series in progress, which its wrk, lighttpd or Kestrel must outlive, so the signal reaches this program
+/// alone; on the second it ends and its children die with it.</para>
 /// </summary>
 public sealed class ChildProcess : IDisposable
 {
@@ -35,13 +39,17 @@ public sealed class ChildProcess : IDisposable
         _p.ErrorDataReceived += (_, e) => { if (e.Data != null) lock (_lock) _err.AppendLine(e.Data); };
     }
 
-    /// <summary>Starts <paramref name="file"/>, under <c>taskset -c CORES</c> when <paramref name="cores"/> is given, and
-    /// inside network namespace <paramref name="netns"/> (<c>ip netns exec</c>, which execs the program) when given.</summary>
+    /// <summary>Starts <paramref name="file"/> in a process group of its own (<c>setsid</c>), under <c>taskset -c CORES</c>
+    /// when <paramref name="cores"/> is given, and inside network namespace <paramref name="netns"/> (<c>ip netns exec</c>,
+    /// which execs the program) when given.</summary>
     public static ChildProcess Start(string file, IReadOnlyList<string> args, IReadOnlyList<int>? cores = null, IReadOnlyDictionary<string, string>? env = null, string? netns = null)
     {
         string[] command = cores is { Count: > 0 } ? [Tools.Taskset, "-c", string.Join(',', cores), file, .. args] : [file, .. args];
         if (netns != null)
             command = Multikernel.Net.Wire.NetNamespace.ExecCommand(netns, command);
+        // setsid execs the command in place (the forked child is no group leader, so setsid need not fork): the pid
+        // started here stays the program's, and so does the parent-death signal ChildLaunch sets.
+        command = [Tools.Setsid, .. command];
         var c = new ChildProcess(command[0], command[1..], env);
         ChildLaunch.Start(c._p);
         c._p.BeginOutputReadLine();

@@ -48,7 +48,7 @@ public static class IoCli
         var payload = ExperimentOptions.Int("--payload", "UDP echo payload bytes per datagram (default 1024)", UdpLoadSettings.MinPayload, UdpLoadSettings.MaxPayload);
         var flows = ExperimentOptions.Int("--flows", "UDP client sockets (flows) in the load generator (default 4)", 1, 256);
         var window = ExperimentOptions.Int("--window", "UDP datagrams each flow keeps outstanding (default 8)", 1, 64);
-        var connections = ExperimentOptions.Int("--connections", "HTTP connections the load generator keeps open (default 32)", 1, 1000);
+        var connections = ExperimentOptions.Int("--connections", "HTTP connections the load generator keeps open (default 32); wrk opens as many on each of its threads (one per load core, up to 4), so the count is rounded down to a multiple of them", 1, 1000);
         var only = new Option<string>("--only")
         {
             Description = $"Parts to run, comma-separated: {string.Join(", ", IoSettings.Parts)} (default: all)",

@@ -120,11 +120,12 @@ public static class IoRun
         const string rps = "requests_per_s", rpsUnit = "requests/s";
         string? noWrk = Tools.Wrk == null ? Tools.MissingReason("wrk") : null;
         string? noWebUser = noWrk ?? noWire;
-        // A web part's server cores, and wrk on up to WrkCores free cores (one wrk thread each), so that on a big machine the load generator is not the bottleneck.
+        // A web part's server cores, and wrk on up to WrkCores free cores (one wrk thread each, at most one per connection), so that on a big machine the load generator is not the bottleneck.
+        int wrkCores = Math.Min(WrkCores, s.Connections);
         (int[] Server, LoadPlacement Load) WebLayout(int layoutCores, string part)
         {
             var server = s.ServerCoresFor(layoutCores, allowed);
-            var load = LoadPlacement.For(s.Cores, server.Length, allowed, WrkCores);
+            var load = LoadPlacement.For(s.Cores, server.Length, allowed, wrkCores);
             NoteShared(part, load);
             return (server, load);
         }
@@ -136,7 +137,7 @@ public static class IoRun
                 WebCheck.Static, StaticPage.Path, null, load, s, UserStackPlacement(server, s, "Ethernet/ARP/IPv4/TCP", "the HTTP server dispatcher")));
             // The extra series on the host kernel's sockets keeps its two-core layout (driver, HTTP server) whatever the server cores.
             var kernelCores = s.Cores.Take(2).ToArray();
-            var kernelLoad = LoadPlacement.For(s.Cores, 2, allowed, WrkCores);
+            var kernelLoad = LoadPlacement.For(s.Cores, 2, allowed, wrkCores);
             string? noKernel = noWrk ?? (!two ? TooFewCores(s, 2, "a driver core and an HTTP server core") : null);
             if (noKernel == null) NoteShared("web static, stack=kernel extra series", kernelLoad);
             Add("static/mk-kernel", WebSeries.StaticMk, 2, Kernel, rps, rpsUnit, noKernel, runCost, () => WebSeries.Measure(WebSeries.StaticMk, "kernel", veth: false,
@@ -160,7 +161,7 @@ public static class IoRun
                 $"{UserStackPlacement(server, s, "Ethernet/ARP/IPv4/TCP", "the HTTP server dispatcher", "the database dispatcher")}; SQLite (Microsoft.Data.Sqlite) opened on the database core"));
             // The extra series on the host kernel's sockets keeps its layout (driver, HTTP server, database if a third core is given) whatever the server cores.
             var kernelCores = s.Cores.Take(3).ToArray();
-            var kernelLoad = LoadPlacement.For(s.Cores, kernelCores.Length, allowed, WrkCores);
+            var kernelLoad = LoadPlacement.For(s.Cores, kernelCores.Length, allowed, wrkCores);
             string dbPlace = kernelCores.Length >= 3 ? $"database dispatcher on core {kernelCores[2]}" : $"database dispatcher shares core {kernelCores[^1]} with the HTTP server (only 2 cores given)";
             string? noKernel = noWrk ?? (!two ? TooFewCores(s, 2, "a driver core and an HTTP server core; a third gives the database its own") : null);
             if (noKernel == null) NoteShared("web dynamic, stack=kernel extra series", kernelLoad);

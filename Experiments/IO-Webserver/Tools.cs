@@ -13,6 +13,9 @@ public static class Tools
     /// <summary>taskset (util-linux), which pins a child process (wrk, lighttpd, Kestrel) to its cores; throws where it is missing (no child runs unpinned).</summary>
     public static string Taskset => Find("taskset") ?? throw new InvalidOperationException("taskset (util-linux) not found on PATH: it pins wrk, lighttpd and Kestrel to their cores");
 
+    /// <summary>setsid (util-linux), which starts a child (wrk, lighttpd, Kestrel) in a session and process group of its own; throws where it is missing.</summary>
+    public static string Setsid => Find("setsid") ?? throw new InvalidOperationException("setsid (util-linux) not found on PATH: it keeps wrk, lighttpd and Kestrel out of this program's process group, which a Ctrl-C signals");
+
     public static string MissingReason(string tool) => $"{tool} not found on PATH; {InstallHint}";
 
     static string? Existing(string path) => File.Exists(path) ? path : null;

@@ -46,7 +46,7 @@ public static class UdpEchoSeries
                       $"server: {account}; {placement}; {busy.Describe()}; network: {wire.Describe()}";
         var pps = runs.Select(x => x.PacketsPerSecond).ToArray();
         string sampled = runs.Any(x => x.LatencyNs.Length < x.Received)
-            ? $" (over a uniform sample of at most {UdpLoadGenerator.MaxLatencySamples} replies per run where a run had more)"
+            ? $" (over a uniform sample of at most {UdpLoadGenerator.MaxLatencySamples} replies per run where a generator thread saw more than its share of them)"
             : " (over every reply)";
         return
         [

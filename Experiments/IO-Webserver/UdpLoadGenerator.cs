@@ -58,7 +58,7 @@ public static unsafe class UdpLoadGenerator
                     ThreadRun Body()
                     {
                         CoreAffinity.PinCurrentThread(core);
-                        return Loop(s, flows, maxPackets, MaxLatencySamples / threads, send, () =>
+                        return Loop(s, flows, maxPackets, Math.Max(1, s.LatencySamples / threads), send, () =>
                         {
                             arrived[index] = true;
                             ready.SignalAndWait(FirstReplyTimeout);
@@ -86,11 +86,12 @@ public static unsafe class UdpLoadGenerator
             Sent = runs.Sum(r => r.Sent), Received = runs.Sum(r => r.Received),
             OutOfOrder = runs.Sum(r => r.OutOfOrder), Corrupt = runs.Sum(r => r.Corrupt),
             Seconds = (double)(lastReply - start) / Stopwatch.Frequency,
-            LatencyNs = runs.SelectMany(r => r.LatencyNs).ToArray(),
+            LatencyNs = LatencyReservoir.Merge(runs.Select(r => (r.LatencyNs, r.Received)).ToArray(), seed: (ulong)runs.Sum(r => r.Received)),
         };
     }
 
-    /// <summary>One thread's share of a run: its counts, its first send and last reply (Stopwatch ticks), its latencies.</summary>
+    /// <summary>One thread's share of a run: its counts, its first send and last reply (Stopwatch ticks), its latencies
+    /// (a sample of one per reply received, <see cref="LatencyReservoir"/>).</summary>
     sealed record ThreadRun(long Sent, long Received, long OutOfOrder, long Corrupt, long Start, long LastReply, double[] LatencyNs);
 
     /// <param name="flowIds">This thread's flows (their ids travel in the datagrams).</param>

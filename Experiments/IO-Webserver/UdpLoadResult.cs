@@ -10,9 +10,10 @@ public sealed class UdpLoadResult
     /// <summary>From the first send to the last reply.</summary>
     public double Seconds { get; init; }
     /// <summary>
-    /// Round-trip times (ns): every reply's while the run's replies number at most
-    /// <see cref="UdpLoadGenerator.MaxLatencySamples"/>; beyond that a uniform sample of that many over the whole run
-    /// (each generator thread keeps a <see cref="LatencyReservoir"/> of its share). Not in arrival order.
+    /// Round-trip times (ns): every reply's while each generator thread's replies fit its share of
+    /// <see cref="UdpLoadSettings.LatencySamples"/>; beyond that a uniform sample of at most that many over the whole run
+    /// (each thread keeps a <see cref="LatencyReservoir"/> of its share, and the run takes from each in proportion to the
+    /// replies it saw: <see cref="LatencyReservoir.Merge"/>). Not in arrival order.
     /// </summary>
     public required double[] LatencyNs { get; init; }
     public long Lost => Sent - Received;

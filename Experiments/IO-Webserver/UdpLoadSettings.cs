@@ -17,6 +17,8 @@ public sealed record UdpLoadSettings(int Port, int PayloadBytes, int Flows, int 
     public const int MinPayload = HeaderBytes, MaxPayload = 8192;
     /// <summary>The server's address (127.0.0.1 unless the series runs on the veth wire).</summary>
     public IPAddress Address { get; init; } = IPAddress.Loopback;
+    /// <summary>The most round trips a run keeps for its percentiles; beyond them a uniform sample of this many.</summary>
+    public int LatencySamples { get; init; } = UdpLoadGenerator.MaxLatencySamples;
     /// <summary>The network namespace the generator's sockets are made in (null: this process's own; the far namespace on the veth wire).</summary>
     public string? Namespace { get; init; }
 }

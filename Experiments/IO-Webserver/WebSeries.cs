@@ -30,16 +30,18 @@ public static class WebSeries
     {
         using var wire = veth ? SeriesWire.CreateVeth(s.RxSteering) : SeriesWire.Loopback();
         using var server = start(wire);
-        wire.SteerReceive(server.Cores, load.Cores);
+        // wrk runs one thread per core, at most one per connection: with fewer connections than load cores, on the first ones.
+        var wrkCores = load.Cores[..WrkRunner.Threads(load.Cores.Length, s.Connections)];
+        wire.SteerReceive(server.Cores, wrkCores);
         string? problem = check(() => wire.Connect(server.Port));
         string url = $"http://{server.Address}:{server.Port}{path ?? "/"}";
-        var warm = WrkRunner.Run(url, s.Warmup, s.Connections, load.Cores, luaScript, wire.ClientNamespace);
+        var warm = WrkRunner.Run(url, s.Warmup, s.Connections, wrkCores, luaScript, wire.ClientNamespace);
         var runs = new List<WrkResult>();
-        var busy = new CoreBusyRecord(server.Cores, load.Cores);
+        var busy = new CoreBusyRecord(server.Cores, wrkCores);
         for (int r = 0; r < s.Repetitions; r++)
         {
             busy.Begin();
-            runs.Add(WrkRunner.Run(url, s.Duration, s.Connections, load.Cores, luaScript, wire.ClientNamespace));
+            runs.Add(WrkRunner.Run(url, s.Duration, s.Connections, wrkCores, luaScript, wire.ClientNamespace));
             busy.End();
         }
         string account = server.Stop();
@@ -48,9 +50,12 @@ public static class WebSeries
         string? failure = Failure(problem, warm, runs);
         bool clean = failure == null;
         int wrkSeconds = Math.Max(1, (int)Math.Round(s.Duration.TotalSeconds));
-        string param = string.Create(CultureInfo.InvariantCulture, $"{(stack != null ? $"stack={stack};" : "")}{wire.Param};connections={s.Connections};duration_s={wrkSeconds};wrk_threads={Math.Min(load.Cores.Length, s.Connections)}");
+        int threads = wrkCores.Length, connections = WrkRunner.OpenConnections(wrkCores.Length, s.Connections);
+        string param = string.Create(CultureInfo.InvariantCulture, $"{(stack != null ? $"stack={stack};" : "")}{wire.Param};connections={connections};duration_s={wrkSeconds};wrk_threads={threads}");
+        string rounded = connections == s.Connections ? ""
+            : $"wrk kept {connections} connections open, not the {s.Connections} asked: it opens {s.Connections}/{threads} (rounded down) on each of its {threads} threads; ";
         string note = (clean ? "" : $"CHECK FAILED: {failure}; ") +
-                      $"checks: {checks}; wrk: {runs.Sum(x => x.Requests)} timed requests, " +
+                      $"checks: {checks}; {rounded}wrk: {runs.Sum(x => x.Requests)} timed requests, " +
                       $"{runs.Sum(x => x.Non2xx)} non-2xx, {runs.Sum(x => x.SocketErrors)} socket errors (warm-up: {warm.Describe()}); server: {what}; {account}; {load.Description}; {busy.Describe()}; network: {wire.Describe()}";
         int cores = server.Cores.Count;
         return

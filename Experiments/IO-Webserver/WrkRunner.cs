@@ -4,7 +4,8 @@ using System.Text.RegularExpressions;
 namespace IOWebserver;
 
 /// <summary>
-/// Runs wrk (pinned with taskset) against a URL for a fixed duration with --latency, and parses its report:
+/// Runs wrk (pinned with taskset) against a URL for a fixed duration with --latency, with <see cref="Threads"/> threads and
+/// <see cref="OpenConnections"/> connections, and parses its report:
 /// Requests/sec, Transfer/sec, the 50% and 99% latency, request count, non-2xx responses and socket errors.
 /// </summary>
 public static partial class WrkRunner
@@ -15,7 +16,7 @@ public static partial class WrkRunner
         string wrk = Tools.Wrk ?? throw new InvalidOperationException(Tools.MissingReason("wrk"));
         var args = new List<string>
         {
-            "-t", Math.Min(cores.Count, connections).ToString(CultureInfo.InvariantCulture), "-c", connections.ToString(CultureInfo.InvariantCulture),
+            "-t", Threads(cores.Count, connections).ToString(CultureInfo.InvariantCulture), "-c", OpenConnections(cores.Count, connections).ToString(CultureInfo.InvariantCulture),
             "-d", string.Create(CultureInfo.InvariantCulture, $"{Math.Max(1, (int)Math.Round(duration.TotalSeconds))}s"), "--latency", "--timeout", "5s",
         };
         if (luaScript != null) args.AddRange(["-s", luaScript]);
@@ -24,6 +25,20 @@ public static partial class WrkRunner
         if (!p.WaitForExit(duration + TimeSpan.FromSeconds(20))) throw new TimeoutException($"wrk did not finish: {p.CommandLine}");
         if (p.ExitCode != 0) throw new InvalidOperationException($"wrk exited with {p.ExitCode}: {p.Errors.Trim()} {p.Output.Trim()}");
         return Parse(p.Output);
+    }
+
+    /// <summary>wrk's threads for a load on <paramref name="cores"/> cores: one per core, at most one per connection.</summary>
+    public static int Threads(int cores, int connections) => Math.Min(cores, connections);
+
+    /// <summary>
+    /// The connections wrk keeps open when <paramref name="connections"/> are asked on <paramref name="cores"/> cores: it
+    /// opens connections / threads (rounded down) on each of its <see cref="Threads"/>, so a count that is not a multiple
+    /// of the threads is rounded down to one (32 on 3 threads: 30).
+    /// </summary>
+    public static int OpenConnections(int cores, int connections)
+    {
+        int threads = Threads(cores, connections);
+        return connections / threads * threads;
     }
 
     public static WrkResult Parse(string output)

@@ -176,6 +176,49 @@ public class IOUdpEchoTests
         Assert.Equal(500, r.Received);
     }
 
+    static long _markedSends, _sends;
+
+    /// <summary>How far back the marked flows' send timestamps are set: their round trips read as seconds, the others' never (a reply is awaited 1 s at most).</summary>
+    const ulong MarkCycles = 1UL << 36;
+
+    /// <summary>A send that sets the timestamp of the even flows' datagrams <see cref="MarkCycles"/> back, so that their
+    /// round trips tell apart in the sample, and counts the sends of each kind.</summary>
+    static unsafe int MarkingEvenFlows(int fd, byte* buffer, int length)
+    {
+        bool marked = *(int*)buffer % 2 == 0;
+        if (marked) *(ulong*)(buffer + 16) -= MarkCycles;
+        int n = SocketCalls.TrySend(fd, buffer, length);
+        if (marked) *(ulong*)(buffer + 16) += MarkCycles;
+        if (n == length)
+        {
+            Interlocked.Increment(ref _sends);
+            if (marked) Interlocked.Increment(ref _markedSends);
+        }
+        return n;
+    }
+
+    /// <summary>
+    /// Three flows on two generator threads: the first thread has flows 0 and 2, the second flow 1, so the first sees
+    /// about twice the replies. Beyond the sample's size the run's round trips must be sampled uniformly: the first
+    /// thread's share of the sample is its share of the replies, not half (each thread's own reservoir is equally big).
+    /// </summary>
+    [Fact]
+    public unsafe void Beyond_the_sample_size_every_threads_round_trips_count_by_their_share_of_the_run()
+    {
+        int[] cores = TestCores.FirstOrSkip(2);
+        using var server = Start("host", 64);
+        _markedSends = _sends = 0;
+        var settings = new UdpLoadSettings(server.Port, 64, Flows: 3, Window: 4, TimeSpan.FromSeconds(0.5), MaxPackets: 10_000_000, Cores: cores) { LatencySamples = 1000 };
+        var r = UdpLoadGenerator.Run(settings, &MarkingEvenFlows);
+        string account = server.Stop();
+        Assert.True(r.Clean, r.Describe() + "; " + account);
+        Assert.True(r.Received > 4 * settings.LatencySamples, $"too few replies to sample: {r.Describe()}");
+        double share = (double)_markedSends / _sends;
+        double sampled = (double)r.LatencyNs.Count(ns => ns > 2e9) / r.LatencyNs.Length;
+        Assert.True(Math.Abs(sampled - share) < 0.02, $"the even flows' thread had {share:P1} of the replies and {sampled:P1} of the sample ({r.LatencyNs.Length} round trips); {r.Describe()}");
+        Assert.True(r.LatencyNs.Length <= settings.LatencySamples, $"{r.LatencyNs.Length} round trips kept, more than {settings.LatencySamples}");
+    }
+
     [Fact]
     public void PacketPoolRefusesADoubleFreeAndAForgedDescriptor()
     {

@@ -37,6 +37,20 @@ public class LatencyReservoirTests
             Assert.InRange(perDecile.GetValueOrDefault(d), 65, 135);
     }
 
+    /// <summary>
+    /// A run's sample from two threads' reservoirs: one saw 1,000 values and kept 100, the other saw 100 and kept them
+    /// all. Each value of the run must be kept with the same probability (100 / 1,000), so the second gives 10, not
+    /// its 100; where neither thread had to sample, every value is kept.
+    /// </summary>
+    [Fact]
+    public void AMergedSampleTakesFromEachThreadInProportionToWhatItSaw()
+    {
+        var merged = LatencyReservoir.Merge([(Enumerable.Repeat(1.0, 100).ToArray(), 1000), (Enumerable.Repeat(2.0, 100).ToArray(), 100)], seed: 7);
+        Assert.Equal(100, merged.Count(v => v == 1.0));
+        Assert.Equal(10, merged.Count(v => v == 2.0));
+        Assert.Equal([1.0, 2, 3], LatencyReservoir.Merge([([1.0, 2], 2), ([3.0], 1), ([], 0)], seed: 7));
+    }
+
     [Fact]
     public void RefusesAnEmptyCapacity() =>
         Assert.Throws<ArgumentOutOfRangeException>(() => new LatencyReservoir(0, seed: 1));

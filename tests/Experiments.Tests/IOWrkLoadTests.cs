@@ -1,0 +1,131 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Experiments.Tests;
+
+/// <summary>A web series' load as wrk really runs it: the rows say how many connections wrk kept open.</summary>
+public class IOWrkLoadTests
+{
+    /// <summary>
+    /// wrk opens connections / threads (rounded down) on each of its threads. With three load cores (three wrk threads)
+    /// and 4 connections asked it keeps 3 open; the rows' Param must say the number wrk kept, which the server counts.
+    /// </summary>
+    [Fact]
+    public void TheRowsNameTheConnectionsWrkKeptOpen()
+    {
+        Assert.SkipWhen(Tools.Wrk == null, Tools.MissingReason("wrk"));
+        int core = TestCores.First(1)[0];
+        var load = new LoadPlacement([core, core, core], false, "load generator on three wrk threads");
+        var settings = new IoSettings
+        {
+            Cores = [core], Duration = TimeSpan.FromSeconds(1), Repetitions = 1, PayloadBytes = 64, Flows = 1, Window = 1, Connections = 4,
+            Only = new HashSet<string> { IoSettings.Static }, OutDir = TestCores.TempDir(), Profile = "quick",
+        };
+        CountingHttpServer? server = null;
+        var rows = WebSeries.Measure("web static/test", null, veth: false, _ => server = new CountingHttpServer(core), _ => null, "/", null, load, settings, "a counting test server");
+        var rps = Assert.Single(rows, r => r.Metric == "requests_per_s");
+        Assert.True(rps.Verified == "pass", rps.Note);
+        Assert.Contains($"connections={server!.MostOpen};", rps.Param);
+        Assert.Equal(3, server.MostOpen);
+        Assert.Contains("wrk kept 3 connections open, not the 4 asked", rps.Note);
+    }
+
+    /// <summary>
+    /// One connection on two load cores: wrk runs one thread, so the load generator is that thread's core. The
+    /// load-core busy rows (whose 95% marks the load generator as a run's limit) must be over that core alone, not
+    /// averaged with a core wrk never ran on, and the wire's receive work is steered there.
+    /// </summary>
+    [Fact]
+    public void FewerConnectionsThanLoadCoresRunWrkAndMeasureBusyOnItsThreadsCoresOnly()
+    {
+        Assert.SkipWhen(Tools.Wrk == null, Tools.MissingReason("wrk"));
+        int[] cores = TestCores.FirstOrSkip(2);
+        var load = new LoadPlacement(cores, false, "load generator on two cores");
+        var settings = new IoSettings
+        {
+            Cores = [cores[0]], Duration = TimeSpan.FromSeconds(1), Repetitions = 1, PayloadBytes = 64, Flows = 1, Window = 1, Connections = 1,
+            Only = new HashSet<string> { IoSettings.Static }, OutDir = TestCores.TempDir(), Profile = "quick",
+        };
+        var rows = WebSeries.Measure("web static/test", null, veth: false, _ => new CountingHttpServer(cores[0]), _ => null, "/", null, load, settings, "a counting test server");
+        var busy = Assert.Single(rows, r => r.Metric == CoreBusyMetrics.Load);
+        Assert.Contains("wrk_threads=1", busy.Param);
+        Assert.Contains($"load generator core(s) {cores[0]};", busy.Note);
+    }
+
+    /// <summary>A keep-alive HTTP/1.1 server on 127.0.0.1 that answers every request with a 2-byte body and counts the connections open at once.</summary>
+    sealed class CountingHttpServer : IWebServer
+    {
+        static readonly byte[] Response = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"u8.ToArray();
+        readonly Socket _listener = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        readonly Thread _acceptor;
+        long _accepted;
+        int _open, _mostOpen;
+
+        public CountingHttpServer(int core)
+        {
+            Cores = [core];
+            _listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            _listener.Listen(64);
+            Port = ((IPEndPoint)_listener.LocalEndPoint!).Port;
+            _acceptor = new Thread(Accept) { IsBackground = true };
+            _acceptor.Start();
+        }
+
+        public int Port { get; }
+        public IPAddress Address => IPAddress.Loopback;
+        public IReadOnlyList<int> Cores { get; }
+        public long Accepted => Interlocked.Read(ref _accepted);
+        /// <summary>The most connections open at one time.</summary>
+        public int MostOpen => Volatile.Read(ref _mostOpen);
+
+        void Accept()
+        {
+            try
+            {
+                while (true)
+                {
+                    var c = _listener.Accept();
+                    Interlocked.Increment(ref _accepted);
+                    int open = Interlocked.Increment(ref _open);
+                    for (int most = Volatile.Read(ref _mostOpen); open > most; most = Volatile.Read(ref _mostOpen))
+                        Interlocked.CompareExchange(ref _mostOpen, open, most);
+                    new Thread(() => Serve(c)) { IsBackground = true }.Start();
+                }
+            }
+            catch (SocketException) { } // the listener closed
+            catch (ObjectDisposedException) { }
+        }
+
+        void Serve(Socket c)
+        {
+            using (c)
+            {
+                var buffer = new byte[8192];
+                var pending = new StringBuilder();
+                try
+                {
+                    int n;
+                    while ((n = c.Receive(buffer)) > 0)
+                    {
+                        pending.Append(Encoding.ASCII.GetString(buffer, 0, n));
+                        string text = pending.ToString();
+                        int end, answered = 0;
+                        while ((end = text.IndexOf("\r\n\r\n", answered, StringComparison.Ordinal)) >= 0)
+                        {
+                            c.Send(Response);
+                            answered = end + 4;
+                        }
+                        pending.Remove(0, answered);
+                    }
+                }
+                catch (SocketException) { } // the client went
+                finally { Interlocked.Decrement(ref _open); }
+            }
+        }
+
+        public string Stop() { _listener.Dispose(); return $"accepted {Accepted} connections"; }
+
+        public void Dispose() => _listener.Dispose();
+    }
+}
