@@ -19,7 +19,8 @@
  *        one in flight (or -W in flight), spinning on its reply ring with one pause after each empty poll; every
  *        reply is checked (ReplyCheck.cs). Server (RawUpdateServer.cs): rounds over the client rings, taking at most
  *        one request from each, applying it and replying, and one pause after a round that took nothing (without the
- *        pauses both loops' round trip depended on their code layout: README); one rdtsc at the end of each round; a round that took timed
+ *        pauses both loops' round trip depended on their code layout: README); one rdtsc at the end of each round, after
+ *        its pause if it took nothing (the wait is not the next round's cost); a round that took timed
  *        requests costs (its end - the previous round's end) / requests taken (ServerCostMeter.cs); one sample per
  *        `iterations` such requests.
  *        -k: the kernel's normal path instead of the raw loops (UpdateServer.cs, UpdateClient.cs, the CPU driver's
@@ -709,6 +710,9 @@ static int run_msg(void)
             taken++;
             if (!warm) timed++;
         }
+        if (taken > 0) { served += taken; guard_progress(&g); }
+        else { guard_spin(&g, "client requests"); _mm_pause(); }
+        /* The round's end, after its pause if it took nothing: that wait is not the next round's cost. */
         uint64_t now = __rdtsc();
         if (timed > 0) {
             busy += now - last;
@@ -720,8 +724,6 @@ static int run_msg(void)
             }
         }
         last = now;
-        if (taken > 0) { served += taken; guard_progress(&g); }
-        else { guard_spin(&g, "client requests"); _mm_pause(); }
     }
     long descheduled = involuntary_switches() - switches;
     for (int i = 0; i < nclients; i++) pthread_join(t[i], NULL);
