@@ -102,4 +102,30 @@ public class BenchmarksCliTests : IDisposable
         Assert.Contains("--against", err);
         Assert.False(Directory.Exists(Path.Combine(_dir, "out")));
     }
+
+    /// <summary>
+    /// A number option given something that is not a number is bad input (exit 2, naming the option), like any other
+    /// parse error: the range checks read the option's value, which threw while the command line was parsed, so the
+    /// program died with an unhandled exception (exit 134 from the shell), which ci-regression.sh can only call
+    /// "could not compare (exit 134)".
+    /// </summary>
+    [Theory]
+    [InlineData("run", "--rounds")]
+    [InlineData("run", "--confirm-rounds")]
+    [InlineData("run", "--plant-current-delay")]
+    [InlineData("urpc-vs-native", "--samples")]
+    [InlineData("urpc-vs-native", "--rounds")]
+    [InlineData("cpu-rounds", "--rounds")]
+    [InlineData("cpu-rounds", "--batches")]
+    [InlineData("mutex-contention", "--iterations")]
+    [InlineData("cap-ops", "--rounds")]
+    public void A_number_option_given_a_word_is_bad_input_not_a_crash(string command, string option)
+    {
+        string[] outOption = command is "run" or "urpc-vs-native" ? ["--out", Path.Combine(_dir, "out")] : [];
+        var (code, err) = Main([command, option, "abc", .. outOption]);
+        Assert.Equal(2, code);
+        Assert.Contains(option, err);
+        Assert.Contains("abc", err);
+        Assert.False(Directory.Exists(Path.Combine(_dir, "out")));
+    }
 }
