@@ -77,11 +77,22 @@ public static class Program
         DefaultValueFactory = _ => "5%",
     };
 
-    static Option<double> AlphaOption() => new("--alpha")
+    /// <summary>--alpha, checked with the rest of the command line (as the comparer checks it), so that an A/B run with
+    /// a bad level is refused before its baseline is built and its rounds run.</summary>
+    static Option<double> AlphaOption()
     {
-        Description = "Significance level of the one-sided Mann-Whitney tests",
-        DefaultValueFactory = _ => 0.05,
-    };
+        var alpha = new Option<double>("--alpha")
+        {
+            Description = "Significance level of the one-sided Mann-Whitney tests",
+            DefaultValueFactory = _ => 0.05,
+        };
+        alpha.Validators.Add(r =>
+        {
+            if (Parsed<double>(r) is { } a && !(a > 0 && a < 0.5))
+                r.AddError($"--alpha {a.ToString(System.Globalization.CultureInfo.InvariantCulture)}: the significance level must be between 0 and 0.5 (e.g. 0.05)");
+        });
+        return alpha;
+    }
 
     /// <summary>Parses --cores or picks the default; on bad input writes the error and returns null.</summary>
     static BenchmarkCores? Cores(string? text)

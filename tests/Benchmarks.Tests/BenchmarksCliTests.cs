@@ -128,4 +128,25 @@ public class BenchmarksCliTests : IDisposable
         Assert.Contains("abc", err);
         Assert.False(Directory.Exists(Path.Combine(_dir, "out")));
     }
+
+    /// <summary>
+    /// An A/B run's significance level is checked with the rest of its command line, before the baseline is built or
+    /// any round runs: it was checked only by the comparison at the end, so `run --against REV --alpha 2` built the
+    /// baseline and measured every round (minutes on a CI machine) and only then said that 2 is no significance level.
+    /// Here the baseline is this suite, prebuilt, with a filter no benchmark matches, so the old order costs one start.
+    /// </summary>
+    [Theory]
+    [InlineData("2")]
+    [InlineData("0")]
+    [InlineData("NaN")]
+    public void An_a_b_runs_bad_alpha_is_refused_before_any_round_runs(string alpha)
+    {
+        string outDir = Path.Combine(_dir, "ab");
+        var (code, err) = Main("run", "--short", "--baseline-build", Path.Combine(AppContext.BaseDirectory, "Benchmarks.dll"),
+            "--filter", "*NoSuchBenchmark*", "--rounds", "1", "--alpha", alpha, "--out", outDir);
+        Assert.Equal(2, code);
+        Assert.Contains("--alpha", err);
+        Assert.Contains("between 0 and 0.5", err);
+        Assert.False(Directory.Exists(outDir), "a round ran before the bad --alpha was refused");
+    }
 }
