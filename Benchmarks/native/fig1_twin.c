@@ -47,6 +47,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdint.h>
@@ -186,6 +187,16 @@ static int parse_cores(const char *text)
         else return -1;
     }
     return n;
+}
+
+/* An option's text as a whole decimal number, or -1 when it is not one (text after the digits, no digits, beyond
+   INT_MAX): the range checks in main then refuse it, where atol would read "100x" as 100 and atoi "4294967298" as 2. */
+static long whole_number(const char *text)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(text, &end, 10);
+    return errno || end == text || *end || v < 0 || v > INT_MAX ? -1 : v;
 }
 
 /* ------------------------------------------------------------------------------------------- shm */
@@ -788,11 +799,11 @@ int main(int argc, char **argv)
     while ((opt = getopt(argc, argv, "c:l:i:r:w:W:aks:")) != -1) {
         switch (opt) {
         case 'c': ncores = parse_cores(optarg); if (ncores < 1) return usage(argv[0], "-c: not a list of core numbers such as 0,1,2"); break;
-        case 'l': nlines = atoi(optarg); break;
-        case 'i': iterations = atol(optarg); break;
-        case 'r': repetitions = atol(optarg); break;
-        case 'w': warmup = atol(optarg); break;
-        case 'W': window_size = atoi(optarg); break;
+        case 'l': nlines = (int)whole_number(optarg); break;
+        case 'i': iterations = whole_number(optarg); break;
+        case 'r': repetitions = whole_number(optarg); break;
+        case 'w': warmup = whole_number(optarg); break;
+        case 'W': window_size = (int)whole_number(optarg); break;
         case 'a': atomic_updates = 1; break;
         case 'k': kernel_path = 1; break;
         case 's': { char *end; errno = 0; unsigned long long v = strtoull(optarg, &end, 10);
