@@ -55,6 +55,17 @@ public static class Program
         }
     }
 
+    /// <summary>
+    /// A number option's value for its range check, or null when its text is not a number of that type: the parser
+    /// reports that itself (exit 2, naming the option and the text), where reading the value would throw while the
+    /// command line is parsed, outside <see cref="Guarded"/>.
+    /// </summary>
+    static T? Parsed<T>(System.CommandLine.Parsing.OptionResult r) where T : struct
+    {
+        try { return r.GetValueOrDefault<T>(); }
+        catch (InvalidOperationException) { return null; }
+    }
+
     static Option<string?> CoresOption() => new("--cores")
     {
         Description = "Two different cores 'a,b': the benchmark thread's and the peer thread's (default: the first two allowed cores)",
@@ -66,11 +77,22 @@ public static class Program
         DefaultValueFactory = _ => "5%",
     };
 
-    static Option<double> AlphaOption() => new("--alpha")
+    /// <summary>--alpha, checked with the rest of the command line (as the comparer checks it), so that an A/B run with
+    /// a bad level is refused before its baseline is built and its rounds run.</summary>
+    static Option<double> AlphaOption()
     {
-        Description = "Significance level of the one-sided Mann-Whitney tests",
-        DefaultValueFactory = _ => 0.05,
-    };
+        var alpha = new Option<double>("--alpha")
+        {
+            Description = "Significance level of the one-sided Mann-Whitney tests",
+            DefaultValueFactory = _ => 0.05,
+        };
+        alpha.Validators.Add(r =>
+        {
+            if (Parsed<double>(r) is { } a && !(a > 0 && a < 0.5))
+                r.AddError($"--alpha {a.ToString(System.Globalization.CultureInfo.InvariantCulture)}: the significance level must be between 0 and 0.5 (e.g. 0.05)");
+        });
+        return alpha;
+    }
 
     /// <summary>Parses --cores or picks the default; on bad input writes the error and returns null.</summary>
     static BenchmarkCores? Cores(string? text)
@@ -160,19 +182,19 @@ public static class Program
             Description = "A/B against an already built suite (its Benchmarks.dll or folder) instead of building --against; e.g. a copy of this build for unchanged-vs-unchanged trials",
         };
         var rounds = new Option<int>("--rounds") { Description = "With --against: interleaved rounds per side", DefaultValueFactory = _ => 2 };
-        rounds.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 1 or > 100) r.AddError("--rounds must be from 1 to 100"); });
+        rounds.Validators.Add(r => { if (Parsed<int>(r) is < 1 or > 100) r.AddError("--rounds must be from 1 to 100"); });
         var threshold = ThresholdOption();
         var alpha = AlphaOption();
         var plant = new Option<long>("--plant-current-delay")
         {
             Description = "With --against: make every URPC send of the CURRENT build spin this many extra cycles (URPC_PLANTED_SEND_DELAY_CYCLES), to prove a slowdown is caught",
         };
-        plant.Validators.Add(r => { if (r.GetValueOrDefault<long>() < 0) r.AddError("--plant-current-delay must be >= 0 cycles"); });
+        plant.Validators.Add(r => { if (Parsed<long>(r) < 0) r.AddError("--plant-current-delay must be >= 0 cycles"); });
         var confirm = new Option<int>("--confirm-rounds")
         {
             Description = "With --against: when a benchmark is slower, measure it again in this many fresh interleaved rounds and fail only if it is slower again (0: no confirmation)",
         };
-        confirm.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 0 or > 100) r.AddError("--confirm-rounds must be from 0 to 100"); });
+        confirm.Validators.Add(r => { if (Parsed<int>(r) is < 0 or > 100) r.AddError("--confirm-rounds must be from 0 to 100"); });
         var cmd = new Command("run", "Run the URPC BenchmarkDotNet suite (round trip, one-way, throughput, same-core LRPC) on two pinned cores")
         {
             shortOpt, filter, cores, outDir, history, against, baselineBuild, rounds, threshold, alpha, plant, confirm,
@@ -238,9 +260,9 @@ public static class Program
     {
         var cores = CoresOption();
         var samples = new Option<int>("--samples") { Description = "Timed round trips per round", DefaultValueFactory = _ => 200_000 };
-        samples.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 1000 or > 50_000_000) r.AddError("--samples must be from 1000 to 50000000"); });
+        samples.Validators.Add(r => { if (Parsed<int>(r) is < 1000 or > 50_000_000) r.AddError("--samples must be from 1000 to 50000000"); });
         var rounds = new Option<int>("--rounds") { Description = "Rounds per implementation, alternating native and C#", DefaultValueFactory = _ => 3 };
-        rounds.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 1 or > 100) r.AddError("--rounds must be from 1 to 100"); });
+        rounds.Validators.Add(r => { if (Parsed<int>(r) is < 1 or > 100) r.AddError("--rounds must be from 1 to 100"); });
         var native = new Option<string?>("--native") { Description = "Path of the built native reference (default Benchmarks/native/urpc_pingpong, built with build.sh when missing or older than its source, urpc_ring.h or build.sh)" };
         var outDir = new Option<string?>("--out") { Description = "Also write results.csv and meta.json into this folder" };
         var check = new Option<bool>("--check") { Description = "Exit 1 when the C# round trip is more than 20% slower than native" };
@@ -278,7 +300,7 @@ public static class Program
         var cores = new Option<string>("--cores") { Description = "Cores to boot, a list such as 0-3 or 'all' (default: all allowed); the rounds are timed on the first", DefaultValueFactory = _ => "all" };
         var batches = BatchesOption(21);
         var rounds = new Option<long>("--rounds") { Description = "Rounds per batch (1000 to 10^9)", DefaultValueFactory = _ => 2_000_000 };
-        rounds.Validators.Add(r => { if (r.GetValueOrDefault<long>() is < 1000 or > 1_000_000_000) r.AddError("--rounds must be from 1000 to 1000000000"); });
+        rounds.Validators.Add(r => { if (Parsed<long>(r) is < 1000 or > 1_000_000_000) r.AddError("--rounds must be from 1000 to 1000000000"); });
         var cmd = new Command("cpu-rounds", "Median cycles of one CPU-driver round with one runnable dispatcher while the core's monitor and memory server are blocked, visited once per time slice (default) or every 16th round")
         {
             cores, batches, rounds,
@@ -305,7 +327,7 @@ public static class Program
     static Option<int> BatchesOption(int byDefault)
     {
         var batches = new Option<int>("--batches") { Description = "Timed batches per setting (1 to 1000)", DefaultValueFactory = _ => byDefault };
-        batches.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 1 or > 1000) r.AddError("--batches must be from 1 to 1000"); });
+        batches.Validators.Add(r => { if (Parsed<int>(r) is < 1 or > 1000) r.AddError("--batches must be from 1 to 1000"); });
         return batches;
     }
 
@@ -315,7 +337,7 @@ public static class Program
         var threads = new Option<string>("--threads") { Description = "Threads per core to measure, a comma list of 1 to 64 each (default 1,2,4)", DefaultValueFactory = _ => "1,2,4" };
         var batches = BatchesOption(5);
         var iterations = new Option<int>("--iterations") { Description = "Acquisitions per thread per batch (100 to 10^7)", DefaultValueFactory = _ => 20_000 };
-        iterations.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 100 or > 10_000_000) r.AddError("--iterations must be from 100 to 10000000"); });
+        iterations.Validators.Add(r => { if (Parsed<int>(r) is < 100 or > 10_000_000) r.AddError("--iterations must be from 100 to 10000000"); });
         var cmd = new Command("mutex-contention", "Wall time per acquisition of one lock taken in a loop by T threads on every core: the threads package's Mutex (user threads, one dispatcher per core) against a Monitor on pinned host threads")
         {
             cores, threads, batches, iterations,
@@ -347,7 +369,7 @@ public static class Program
     {
         var core = new Option<int?>("--core") { Description = "CPU to pin the measuring thread to (default: the first allowed CPU)" };
         var rounds = new Option<int>("--rounds") { Description = "Measured rounds of 256 operations each", DefaultValueFactory = _ => 101 };
-        rounds.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 1 or > 100_000) r.AddError("--rounds must be from 1 to 100000"); });
+        rounds.Validators.Add(r => { if (Parsed<int>(r) is < 1 or > 100_000) r.AddError("--rounds must be from 1 to 100000"); });
         var cmd = new Command("cap-ops", "Median time and allocated bytes of local capability invocations (map/unmap of a frame, copy, retype, delete) on one pinned core")
         {
             core, rounds,

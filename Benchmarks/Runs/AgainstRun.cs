@@ -16,7 +16,9 @@ namespace Benchmarks.Runs;
 /// <para>The "current" build is the one running this command. The planted slowdown, when asked for, is set for the
 /// current side only; neither side inherits URPC_PLANTED_SEND_DELAY_CYCLES from this process otherwise.</para>
 /// <para>Folder: OutDir/baseline/round-N/, OutDir/current/round-N/ (each a suite run folder with its log),
-/// OutDir/confirm/... (the confirmation rounds, when asked for and needed), OutDir/comparison.md. Exit code: the comparer's (0, 1, 2), or 2 when a build or a round fails.</para>
+/// OutDir/confirm/... (the confirmation rounds, when asked for and needed), OutDir/comparison.md. Exit code: the
+/// comparer's (0, 1, 2); when a round fails, the side's own code where it says what went wrong (3: a benchmark did not
+/// complete, 4: the program failed), else 2 (the baseline did not build, or a side could not run or wrote no results).</para>
 /// </summary>
 public static class AgainstRun
 {
@@ -37,7 +39,8 @@ public static class AgainstRun
             new Side("current", currentDll, currentCommit, o.PlantCurrentDelayCycles),
         };
         Directory.CreateDirectory(o.OutDir);
-        if (!RunRounds(sides, o.OutDir, o.Rounds, o.Filter, o, repo, stderr)) return CompareRun.ExitBadInput;
+        int failed = RunRounds(sides, o.OutDir, o.Rounds, o.Filter, o, repo, stderr);
+        if (failed != CompareRun.ExitOk) return failed;
 
         stdout.WriteLine();
         stdout.WriteLine($"A/B on this machine: baseline {o.Revision} ({baseline.Sha}) vs current ({currentCommit}), {o.Rounds} interleaved rounds, cores {o.Cores}"
@@ -57,7 +60,8 @@ public static class AgainstRun
             tee.WriteLine();
             tee.WriteLine($"Confirmation: measuring the {flagged.Count} slower benchmark(s) again in {o.ConfirmRounds} fresh interleaved rounds");
             string confirmDir = Path.Combine(o.OutDir, "confirm");
-            if (!RunRounds(sides, confirmDir, o.ConfirmRounds, string.Join(',', flagged), o, repo, stderr)) return CompareRun.ExitBadInput;
+            failed = RunRounds(sides, confirmDir, o.ConfirmRounds, string.Join(',', flagged), o, repo, stderr);
+            if (failed != CompareRun.ExitOk) return failed;
             int again = CompareRun.Execute(new CompareOptions(Path.Combine(confirmDir, "baseline"), Path.Combine(confirmDir, "current"), o.Threshold, o.Alpha), tee, stderr, out var second);
             if (again == CompareRun.ExitBadInput || second == null) return CompareRun.ExitBadInput;
             var confirmed = second.Rows.Where(r => r.Verdict == Verdict.Slower && flagged.Contains(r.Name)).Select(r => ComparisonTable.ShortName(r.Name)).ToList();
@@ -87,8 +91,12 @@ public static class AgainstRun
 
     sealed record Side(string Name, string Dll, string Commit, long Plant);
 
-    /// <summary>Runs <paramref name="rounds"/> interleaved rounds (baseline, current, baseline, ...) into dir/side/round-N.</summary>
-    static bool RunRounds(Side[] sides, string dir, int rounds, string? filter, AgainstRunOptions o, string repo, TextWriter stderr)
+    /// <summary>
+    /// Runs <paramref name="rounds"/> interleaved rounds (baseline, current, baseline, ...) into dir/side/round-N. Returns
+    /// 0, or at the first round that fails the code the A/B ends with: the side's own where it is
+    /// <see cref="SuiteRun.ExitIncomplete"/> or <see cref="CompareRun.ExitFailed"/>, else <see cref="CompareRun.ExitBadInput"/>.
+    /// </summary>
+    static int RunRounds(Side[] sides, string dir, int rounds, string? filter, AgainstRunOptions o, string repo, TextWriter stderr)
     {
         var progress = new SweepProgress("urpc-bench A/B", sides.Length * rounds, stderr);
         for (int round = 1; round <= rounds; round++)
@@ -103,16 +111,16 @@ public static class AgainstRun
                 {
                     stderr.WriteLine($"error: the {side.Name} suite ({side.Commit}) failed in round {round} (exit {code}); its output: {Path.Combine(roundDir, "run.log")}");
                     stderr.WriteLine(RevisionBuild.Tail(SafeRead(Path.Combine(roundDir, "run.log")), 25));
-                    return false;
+                    return code is SuiteRun.ExitIncomplete or CompareRun.ExitFailed ? code : CompareRun.ExitBadInput;
                 }
                 if (Directory.GetFiles(roundDir, "*" + ResultSet.FullJsonSuffix, SearchOption.AllDirectories).Length == 0)
                 {
                     stderr.WriteLine($"error: the {side.Name} build ({side.Commit}) ran but wrote no BenchmarkDotNet results in round {round} (does its `run` command exist and take --short/--cores/--out?); its output: {Path.Combine(roundDir, "run.log")}");
-                    return false;
+                    return CompareRun.ExitBadInput;
                 }
             }
         }
-        return true;
+        return CompareRun.ExitOk;
     }
 
     static string ProfileName(SuiteProfile p) => p == SuiteProfile.Short ? "short" : "full";

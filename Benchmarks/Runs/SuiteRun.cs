@@ -20,6 +20,8 @@ public static class SuiteRun
 {
     public const string Experiment = "urpc-bench";
     public const string BdnFolder = "bdn";
+    /// <summary>The exit code of a run in which a benchmark did not complete (failed, or none matched the filter).</summary>
+    public const int ExitIncomplete = 3;
 
     public static int Execute(SuiteRunOptions o, TextWriter stdout, TextWriter stderr)
     {
@@ -67,7 +69,7 @@ public static class SuiteRun
             stdout.WriteLine($"History: appended {records.Count} medians to {o.HistoryPath}");
         }
         foreach (var i in meta.Incomplete) stderr.WriteLine($"error: {i}");
-        return meta.Status == "complete" ? 0 : 3;
+        return meta.Status == "complete" ? 0 : ExitIncomplete;
     }
 
     /// <summary>

@@ -19,7 +19,8 @@
  *        one in flight (or -W in flight), spinning on its reply ring with one pause after each empty poll; every
  *        reply is checked (ReplyCheck.cs). Server (RawUpdateServer.cs): rounds over the client rings, taking at most
  *        one request from each, applying it and replying, and one pause after a round that took nothing (without the
- *        pauses both loops' round trip depended on their code layout: README); one rdtsc at the end of each round; a round that took timed
+ *        pauses both loops' round trip depended on their code layout: README); one rdtsc at the end of each round, after
+ *        its pause if it took nothing (the wait is not the next round's cost); a round that took timed
  *        requests costs (its end - the previous round's end) / requests taken (ServerCostMeter.cs); one sample per
  *        `iterations` such requests.
  *        -k: the kernel's normal path instead of the raw loops (UpdateServer.cs, UpdateClient.cs, the CPU driver's
@@ -46,6 +47,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdint.h>
@@ -185,6 +187,16 @@ static int parse_cores(const char *text)
         else return -1;
     }
     return n;
+}
+
+/* An option's text as a whole decimal number, or -1 when it is not one (text after the digits, no digits, beyond
+   INT_MAX): the range checks in main then refuse it, where atol would read "100x" as 100 and atoi "4294967298" as 2. */
+static long whole_number(const char *text)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(text, &end, 10);
+    return errno || end == text || *end || v < 0 || v > INT_MAX ? -1 : v;
 }
 
 /* ------------------------------------------------------------------------------------------- shm */
@@ -709,6 +721,9 @@ static int run_msg(void)
             taken++;
             if (!warm) timed++;
         }
+        if (taken > 0) { served += taken; guard_progress(&g); }
+        else { guard_spin(&g, "client requests"); _mm_pause(); }
+        /* The round's end, after its pause if it took nothing: that wait is not the next round's cost. */
         uint64_t now = __rdtsc();
         if (timed > 0) {
             busy += now - last;
@@ -720,8 +735,6 @@ static int run_msg(void)
             }
         }
         last = now;
-        if (taken > 0) { served += taken; guard_progress(&g); }
-        else { guard_spin(&g, "client requests"); _mm_pause(); }
     }
     long descheduled = involuntary_switches() - switches;
     for (int i = 0; i < nclients; i++) pthread_join(t[i], NULL);
@@ -786,11 +799,11 @@ int main(int argc, char **argv)
     while ((opt = getopt(argc, argv, "c:l:i:r:w:W:aks:")) != -1) {
         switch (opt) {
         case 'c': ncores = parse_cores(optarg); if (ncores < 1) return usage(argv[0], "-c: not a list of core numbers such as 0,1,2"); break;
-        case 'l': nlines = atoi(optarg); break;
-        case 'i': iterations = atol(optarg); break;
-        case 'r': repetitions = atol(optarg); break;
-        case 'w': warmup = atol(optarg); break;
-        case 'W': window_size = atoi(optarg); break;
+        case 'l': nlines = (int)whole_number(optarg); break;
+        case 'i': iterations = whole_number(optarg); break;
+        case 'r': repetitions = whole_number(optarg); break;
+        case 'w': warmup = whole_number(optarg); break;
+        case 'W': window_size = (int)whole_number(optarg); break;
         case 'a': atomic_updates = 1; break;
         case 'k': kernel_path = 1; break;
         case 's': { char *end; errno = 0; unsigned long long v = strtoull(optarg, &end, 10);

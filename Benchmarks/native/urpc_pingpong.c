@@ -26,6 +26,8 @@
  * Usage: urpc_pingpong [-a coreA] [-b coreB] [-n samples] [-w warmup] [-s slots]
  */
 #define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdint.h>
@@ -103,6 +105,16 @@ static double median_u64(const uint64_t *s, long n) { return n % 2 ? (double)s[n
 static double median_i64(const int64_t *s, long n) { return n % 2 ? (double)s[n / 2] : 0.5 * ((double)s[n / 2 - 1] + (double)s[n / 2]); }
 static double median_double(const double *s, long n) { return n % 2 ? s[n / 2] : 0.5 * (s[n / 2 - 1] + s[n / 2]); }
 
+/* An option's text as a whole decimal number, or -1 when it is not one (text after the digits, no digits, beyond
+   INT_MAX): the checks in main then refuse it, where atoi would read "1x" as core 1 and atol "2000x" as 2000. */
+static long whole_number(const char *text)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(text, &end, 10);
+    return errno || end == text || *end || v < 0 || v > INT_MAX ? -1 : v;
+}
+
 int main(int argc, char **argv)
 {
     int core_a = 0, slots = 16;
@@ -111,11 +123,11 @@ int main(int argc, char **argv)
     int opt;
     while ((opt = getopt(argc, argv, "a:b:n:w:s:")) != -1) {
         switch (opt) {
-        case 'a': core_a = atoi(optarg); break;
-        case 'b': core_b = atoi(optarg); break;
-        case 'n': samples = atol(optarg); break;
-        case 'w': warmup = atol(optarg); break;
-        case 's': slots = atoi(optarg); break;
+        case 'a': core_a = (int)whole_number(optarg); if (core_a < 0) { fprintf(stderr, "error: -a %s: not a core number\n", optarg); return 2; } break;
+        case 'b': core_b = (int)whole_number(optarg); if (core_b < 0) { fprintf(stderr, "error: -b %s: not a core number\n", optarg); return 2; } break;
+        case 'n': samples = whole_number(optarg); break;
+        case 'w': warmup = whole_number(optarg); break;
+        case 's': slots = (int)whole_number(optarg); if (slots < 0) { fprintf(stderr, "error: -s %s: the ring size must be a power of two from 2 to 65536\n", optarg); return 2; } break;
         default:
             fprintf(stderr, "usage: %s [-a coreA] [-b coreB] [-n samples] [-w warmup] [-s slots (power of two, 2..65536)]\n", argv[0]);
             return 2;

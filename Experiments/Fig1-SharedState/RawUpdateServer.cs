@@ -8,12 +8,12 @@ namespace Fig1.SharedState;
 /// opens its gate, serves all clients from one run upcall on the raw channel ends, polling each client's request ring
 /// in turn (a round), applying each request and replying, until it has served the planned number of requests. The
 /// waitset and the CPU driver's dispatch are not on this path (compare <see cref="UpdateServer"/>).
-/// <para>Server cost: <see cref="ServerCostMeter"/>, one TSC read at the end of each round.</para>
+/// <para>Server cost: <see cref="ServerCostMeter"/>, one TSC read at the end of each round, after the round's pause
+/// where it took nothing, so that a round that takes a request is timed from its own poll on.</para>
 /// </summary>
 public sealed unsafe class RawUpdateServer : GatedMeasurement<ServerReport>
 {
     readonly UrpcEndpoint[] _clients;
-    readonly int _lines;
     readonly long _expected;
     readonly int _batch;
     readonly SharedLines _state;
@@ -25,7 +25,6 @@ public sealed unsafe class RawUpdateServer : GatedMeasurement<ServerReport>
         : base("fig1-raw-server", outcome)
     {
         _clients = clients;
-        _lines = lines;
         _expected = expected;
         _batch = batch;
         _state = new SharedLines(lines, numaNode); // the constructor runs on the server's core: first touch is local
@@ -33,18 +32,24 @@ public sealed unsafe class RawUpdateServer : GatedMeasurement<ServerReport>
 
     protected override void AfterMeasure() => _state.Dispose();
 
-    protected override ServerReport Measure()
+    protected override ServerReport Measure() => Serve<TscPolling>(_clients, _state, _expected, _batch);
+
+    /// <summary>
+    /// The server's loop, on the calling thread, until it has served <paramref name="expected"/> requests on
+    /// <paramref name="clients"/>' request rings, updating <paramref name="state"/>; <typeparamref name="TPolling"/>
+    /// gives the clock and the wait after an empty round (<see cref="TscPolling"/> in a run).
+    /// </summary>
+    internal static ServerReport Serve<TPolling>(UrpcEndpoint[] clients, SharedLines state, long expected, int batch) where TPolling : struct, IServerPolling
     {
         long served = 0;
         ulong valueSum = 0;
-        long* lines = _state.Base;
-        int n = _lines;
-        var clients = _clients;
-        var meter = new ServerCostMeter(_expected, _batch);
+        long* lines = state.Base;
+        int n = state.Count;
+        var meter = new ServerCostMeter(expected, batch);
         var guard = new StallGuard();
         long switches = ContextSwitches.InvoluntaryOfThisThread();
-        meter.Start();
-        while (served < _expected)
+        meter.Start(TPolling.Now());
+        while (served < expected)
         {
             int taken = 0, timed = 0;
             for (int c = 0; c < clients.Length; c++)
@@ -58,7 +63,6 @@ public sealed unsafe class RawUpdateServer : GatedMeasurement<ServerReport>
                 taken++;
                 if (!request.Warmup) timed++;
             }
-            meter.EndRound(taken, timed);
             if (taken > 0)
             {
                 served += taken;
@@ -67,15 +71,17 @@ public sealed unsafe class RawUpdateServer : GatedMeasurement<ServerReport>
             else
             {
                 guard.Spin("client requests");
-                PairLoops.Pause(); // as the C twin: a spin without it is at the mercy of code layout (README, "Three 2-core VMs")
+                TPolling.Idle(); // as the C twin: a spin without a pause is at the mercy of code layout (README, "Three 2-core VMs")
             }
+            // The round's end, after its pause if it took nothing: that wait is not the next round's cost.
+            meter.EndRound(taken, timed, TPolling.Now());
         }
         return new ServerReport
         {
             CyclesPerUpdate = meter.Samples(),
             Served = served,
             ReplyValueSum = valueSum,
-            FinalLines = _state.Snapshot(),
+            FinalLines = state.Snapshot(),
             Descheduled = ContextSwitches.InvoluntaryOfThisThread() - switches,
         };
     }

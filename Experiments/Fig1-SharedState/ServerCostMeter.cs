@@ -8,8 +8,9 @@ namespace Fig1.SharedState;
 /// receive included) to its reply being published. Both servers poll in rounds (the raw server: one pass over its
 /// client rings; the kernel server: one CPU-driver round) and the meter reads the TSC once per round, at its end:
 /// a round that took timed requests costs (its end - the previous round's end) / (requests it took). A round that
-/// took nothing is waiting, not cost, and is not counted. One TSC read per round, none per request, so the timing
-/// adds one clock read to a round and nothing to a request beyond it.
+/// took nothing is waiting, not cost, and is not counted; a server that pauses after such a round ends it after the
+/// pause, so that the wait is not charged to the next round either. One TSC read per round, none per request, so the
+/// timing adds one clock read to a round and nothing to a request beyond it.
 /// <para>One sample per <c>batch</c> requests taken in counted rounds: their rounds' cycles over their number.</para>
 /// </summary>
 public struct ServerCostMeter
@@ -30,13 +31,19 @@ public struct ServerCostMeter
     }
 
     /// <summary>Marks the start of the first round.</summary>
-    public void Start() => _last = CycleClock.Now();
+    public void Start() => Start(CycleClock.Now());
+
+    /// <summary>Marks the start of the first round, at <paramref name="now"/> cycles.</summary>
+    public void Start(ulong now) => _last = now;
 
     /// <summary>Ends a round that took <paramref name="taken"/> requests, <paramref name="timed"/> of them outside warm-up.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void EndRound(int taken, int timed)
+    public void EndRound(int taken, int timed) => EndRound(taken, timed, CycleClock.Now());
+
+    /// <summary>Ends, at <paramref name="now"/> cycles, a round that took <paramref name="taken"/> requests, <paramref name="timed"/> of them outside warm-up.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void EndRound(int taken, int timed, ulong now)
     {
-        ulong now = CycleClock.Now();
         if (timed > 0)
         {
             _busy += now - _last;

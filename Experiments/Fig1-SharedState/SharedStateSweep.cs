@@ -135,7 +135,7 @@ public static class SharedStateSweep
         var msgR = rows.Cycles($"MSG{n}-raw", k, param, "cycles_per_update", raw.ClientCyclesPerOp, raw.RepetitionDisturbed, RowFactory.Verdict(raw.Verified),
             Note(raw.Failure, $"client round trip per update; {rawPath}; {where}; {Descheduled(raw)}"));
         var serverR = rows.Cycles($"Server{n}-raw", k, param, "cycles_per_update", raw.ServerCyclesPerOp, null, RowFactory.Verdict(raw.Verified),
-            Note(raw.Failure, $"{serverCost}; on the raw path a round is one pass over the client rings; {where}"));
+            Note(raw.Failure, $"{serverCost}; on the raw path a round is one pass over the client rings (one that took nothing ends after its pause: that wait is not the next round's cost); {where}"));
         list.Add(msgK);
         list.Add(rows.Other($"MSG{n}", k, param, "updates_per_s", "updates/s", kernel.UpdatesPerSecond, kernel.RepetitionDisturbed, RowFactory.Verdict(kernel.Verified),
             Note(kernel.Failure, $"all clients together (sum of client rates per repetition); {kernelPath}; {where}")));

@@ -137,4 +137,51 @@ public class BenchmarksCliTests : IDisposable
                 else if (File.Exists(a)) File.Delete(a);
         }
     }
+
+    /// <summary>
+    /// A number option given something that is not a number is bad input (exit 2, naming the option), like any other
+    /// parse error: the range checks read the option's value, which threw while the command line was parsed, so the
+    /// program died with an unhandled exception (exit 134 from the shell), which ci-regression.sh can only call
+    /// "could not compare (exit 134)".
+    /// </summary>
+    [Theory]
+    [InlineData("run", "--rounds")]
+    [InlineData("run", "--confirm-rounds")]
+    [InlineData("run", "--plant-current-delay")]
+    [InlineData("urpc-vs-native", "--samples")]
+    [InlineData("urpc-vs-native", "--rounds")]
+    [InlineData("cpu-rounds", "--rounds")]
+    [InlineData("cpu-rounds", "--batches")]
+    [InlineData("mutex-contention", "--iterations")]
+    [InlineData("cap-ops", "--rounds")]
+    public void A_number_option_given_a_word_is_bad_input_not_a_crash(string command, string option)
+    {
+        string[] outOption = command is "run" or "urpc-vs-native" ? ["--out", Path.Combine(_dir, "out")] : [];
+        var (code, err) = Main([command, option, "abc", .. outOption]);
+        Assert.Equal(2, code);
+        Assert.Contains(option, err);
+        Assert.Contains("abc", err);
+        Assert.False(Directory.Exists(Path.Combine(_dir, "out")));
+    }
+
+    /// <summary>
+    /// An A/B run's significance level is checked with the rest of its command line, before the baseline is built or
+    /// any round runs: it was checked only by the comparison at the end, so `run --against REV --alpha 2` built the
+    /// baseline and measured every round (minutes on a CI machine) and only then said that 2 is no significance level.
+    /// Here the baseline is this suite, prebuilt, with a filter no benchmark matches, so the old order costs one start.
+    /// </summary>
+    [Theory]
+    [InlineData("2")]
+    [InlineData("0")]
+    [InlineData("NaN")]
+    public void An_a_b_runs_bad_alpha_is_refused_before_any_round_runs(string alpha)
+    {
+        string outDir = Path.Combine(_dir, "ab");
+        var (code, err) = Main("run", "--short", "--baseline-build", Path.Combine(AppContext.BaseDirectory, "Benchmarks.dll"),
+            "--filter", "*NoSuchBenchmark*", "--rounds", "1", "--alpha", alpha, "--out", outDir);
+        Assert.Equal(2, code);
+        Assert.Contains("--alpha", err);
+        Assert.Contains("between 0 and 0.5", err);
+        Assert.False(Directory.Exists(outDir), "a round ran before the bad --alpha was refused");
+    }
 }

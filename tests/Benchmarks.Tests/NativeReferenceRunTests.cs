@@ -43,4 +43,36 @@ public class NativeReferenceRunTests
         Assert.EndsWith("-falign-loops=64", r.Build);
         Assert.True(r.RttMedian > 0 && r.RttBatchMedian > 0, $"round trip {r.RttMedian}, batch {r.RttBatchMedian}");
     }
+
+    /// <summary>
+    /// The reference takes its numbers whole: text after the digits is refused (exit 2, naming the option) instead of
+    /// being read as far as it goes (atoi's "1x" is core 1, atol's "2000x" 2000 samples), so that a mistyped option
+    /// never runs another measurement than the one asked for.
+    /// </summary>
+    [Theory]
+    [InlineData("-n", "2000x")]
+    [InlineData("-w", "100w")]
+    [InlineData("-s", "16.5")]
+    [InlineData("-b", "1x")]
+    [InlineData("-a", "0x")]
+    public void TheReferenceRefusesANumberWithTextAfterIt(string option, string value)
+    {
+        var cores = TwoCoresWithGcc();
+        string binary = NativeReference.DefaultPath(RepoPaths.Root());
+        NativeReference.EnsureBuilt(binary, TextWriter.Null);
+        (int Exit, string Err) Reference(params string[] args)
+        {
+            var psi = new System.Diagnostics.ProcessStartInfo(binary) { RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var a in args) psi.ArgumentList.Add(a);
+            using var p = System.Diagnostics.Process.Start(psi)!;
+            var err = p.StandardError.ReadToEndAsync();
+            p.StandardOutput.ReadToEnd();
+            Assert.True(p.WaitForExit(60_000), "the reference did not end within 60 s");
+            return (p.ExitCode, err.Result);
+        }
+        var run = Reference("-a", cores.Local.ToString(System.Globalization.CultureInfo.InvariantCulture), "-b", cores.Remote.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "-n", "2000", "-w", "100", option, value);
+        Assert.True(run.Exit == 2, $"{option} {value}: exit {run.Exit}, expected 2 (bad arguments); stderr: {run.Err}");
+        Assert.Contains($"{option} ", run.Err);
+    }
 }

@@ -244,6 +244,78 @@ public class MsgWorkloadTests
         Assert.Contains("reply values sum to", MsgWorkload.Verify(expected, Server(triangle + 1), [Client(triangle + 1)]));
     }
 
+    /// <summary>
+    /// The raw server's polling in <see cref="TheRawServersCostLeavesOutItsWaitAfterAnEmptyRound"/>: a clock of the server
+    /// thread's own that each read advances by one cycle and each wait after an empty round by <see cref="IdleCycles"/>,
+    /// and a count of those waits that the test's client watches.
+    /// </summary>
+    readonly struct SteppedPolling : IServerPolling
+    {
+        public const ulong IdleCycles = 1_000_000;
+        [ThreadStatic] static ulong t_now;
+        static long s_idles;
+        public static long Idles => Interlocked.Read(ref s_idles);
+        public static ulong Now() => ++t_now;
+        public static void Idle()
+        {
+            t_now += IdleCycles;
+            Interlocked.Increment(ref s_idles);
+        }
+    }
+
+    /// <summary>
+    /// The server's cost runs from taking a request from its ring to publishing its reply: the pause after an empty
+    /// round is waiting, not part of the next round's cost. The client sends each request only once the server has
+    /// waited after an empty round, so every round that takes one follows such a wait; with the round's end read
+    /// before the pause, each sample was that pause (1,000,001 cycles of the test's clock) instead of the round alone (1).
+    /// </summary>
+    [Fact]
+    public async Task TheRawServersCostLeavesOutItsWaitAfterAnEmptyRound()
+    {
+        Assert.SkipUnless(TestCores.HasTwo, "needs two cores for the binding the monitors make between a client core and the server core");
+        const int Requests = 20;
+        var cores = TestCores.UpToTwo;
+        using var mk = MultikernelSystem.Boot(new MultikernelOptions { Cores = cores });
+        var binding = await mk.BindAsync(cores.Length - 1, 0, UpdateProtocol.RingSlots);
+        using var state = new SharedLines(2);
+        ServerReport? report = null;
+        Exception? failure = null;
+        long idles = SteppedPolling.Idles;
+        var server = new Thread(() =>
+        {
+            try { report = RawUpdateServer.Serve<SteppedPolling>([binding.Server], state, Requests, batch: 1); }
+            catch (Exception e) { failure = e; }
+        }) { IsBackground = true, Name = "raw-server" };
+        server.Start();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        void WaitFor(Func<bool> condition, string what)
+        {
+            while (!condition())
+            {
+                if (failure != null) throw new InvalidOperationException($"the server failed while the client waited for {what}", failure);
+                if (DateTime.UtcNow > deadline) throw new TimeoutException($"the client waited 30 s for {what}");
+                Thread.Yield();
+            }
+        }
+        for (ulong tag = 0; tag < Requests; tag++)
+        {
+            WaitFor(() => SteppedPolling.Idles > idles, "the server to wait after an empty round");
+            binding.Client.Sender.Send(new UpdateProtocol.Request(tag, Warmup: false));
+            UrpcMessage m = default;
+            WaitFor(() => binding.Client.Receiver.TryReceive(out m), $"the reply to request {tag}");
+            Assert.Equal(tag, UpdateProtocol.Reply.Decode(in m).Tag);
+            idles = SteppedPolling.Idles;
+        }
+        Assert.True(server.Join(TimeSpan.FromSeconds(30)), "the server did not end after its last request");
+        mk.Shutdown();
+        Assert.Null(failure);
+        Assert.NotNull(report);
+        Assert.Equal(Requests, report.Served);
+        Assert.Equal(Requests, report.CyclesPerUpdate.Length);
+        Assert.All(report.CyclesPerUpdate, c => Assert.True(c == 1,
+            $"a round that took one request cost {c} cycles of the test's clock, where only its own end is a step (1); a wait after an empty round is {SteppedPolling.IdleCycles}"));
+    }
+
     /// <summary>The server-cost meter counts only rounds that took timed requests and cuts a sample per batch of them.</summary>
     [Fact]
     public void ServerCostMeterCountsOnlyRoundsWithTimedRequests()

@@ -262,6 +262,36 @@ public class NativeTwinTests
         Assert.Contains("-s applies to the kernel path (-k) only", raw.Out);
     }
 
+    /// <summary>
+    /// The twin takes its numbers whole: text after the digits, or a number too large for its type, is refused (exit 2,
+    /// naming the option) instead of being read as far as it goes (atol's "100x" is 100) or wrapped (atoi's
+    /// "4294967298" is 2), which ran a point of another size than the one asked for.
+    /// </summary>
+    [Theory]
+    [InlineData("-l", "2.5")]
+    [InlineData("-l", "4294967298")]
+    [InlineData("-i", "100x")]
+    [InlineData("-r", "2r")]
+    [InlineData("-w", "10abc")]
+    [InlineData("-W", "1w")]
+    public void TheRealTwinRefusesANumberWithTextAfterItOrTooLarge(string option, string value)
+    {
+        var twin = RealTwin();
+        (int Exit, string Out, string Err) Twin(params string[] args)
+        {
+            var psi = new System.Diagnostics.ProcessStartInfo(twin.Binary) { RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var a in args) psi.ArgumentList.Add(a);
+            using var p = System.Diagnostics.Process.Start(psi)!;
+            var err = p.StandardError.ReadToEndAsync();
+            string o = p.StandardOutput.ReadToEnd();
+            Assert.True(p.WaitForExit(60_000), "the twin did not end within 60 s");
+            return (p.ExitCode, o, err.Result);
+        }
+        var run = Twin("shm", "-c", TestCores.First(1)[0].ToString(System.Globalization.CultureInfo.InvariantCulture), "-l", "1", "-i", "100", "-r", "2", "-w", "10", option, value);
+        Assert.True(run.Exit == 2, $"{option} {value}: exit {run.Exit}, expected 2 (bad arguments); output: {run.Out}{run.Err}");
+        Assert.Contains($"{option} ", run.Err);
+    }
+
     /// <summary>Both MSG paths of the twin: the kernel path's (waitset, handler upcalls: msg -k) and the raw loops.</summary>
     [Theory]
     [InlineData(MsgPath.Kernel)]
