@@ -16,6 +16,10 @@ namespace Fig3.TlbShootdown;
 /// failure. The shootdown and unmap series are the subclass's (<see cref="IssueTranslation"/>).</para>
 /// <para>A step with no remote participant completes inside its own start; the loop then continues iteratively (a
 /// trampoline), so the stack never grows with the number of operations. The timed path allocates nothing.</para>
+/// <para>Every step is one agreement started by this core, one at a time, so each completion must be of the step in
+/// flight, and its tag's sequence above every earlier completion's; a completion that is not (delivered twice, or of
+/// nothing this loop started) ends the loop with a failure, or, once the loop has finished, is kept in
+/// <see cref="CompletionFailure"/>.</para>
 /// </summary>
 public abstract class InterleavedShootdownLoop : IAgreementCompletion, IOperationLoop
 {
@@ -41,14 +45,17 @@ public abstract class InterleavedShootdownLoop : IAgreementCompletion, IOperatio
     readonly bool[] _placed;
     int _rep, _position, _op;
     long _completed, _switchesAtBatchStart;
-    ulong _t0;
-    bool _timedStep = true, _issuing, _again, _finished;
+    ulong _t0, _lastSequence;
+    bool _timedStep = true, _issuing, _again, _finished, _stepInFlight;
 
     /// <summary>
     /// Operations completed so far. Written only by the loop's core, readable from any thread: a watcher tells a slow
     /// run (an emulated machine) from a stalled one by whether this still grows.
     /// </summary>
     public long OperationsCompleted => Volatile.Read(ref _completed);
+
+    /// <summary>The first completion that was not of the step in flight (see the class remarks), or null.</summary>
+    public string? CompletionFailure { get; private set; }
 
     /// <summary>This core's agreement protocol (its monitor's).</summary>
     protected AgreementService Agreement { get; }
@@ -126,6 +133,7 @@ public abstract class InterleavedShootdownLoop : IAgreementCompletion, IOperatio
             _issuing = true;
             int s = Current;
             var x = _series[s];
+            _stepInFlight = true;
             if (_timedStep) _t0 = CycleClock.Now();
             switch (x.Kind)
             {
@@ -136,11 +144,11 @@ public abstract class InterleavedShootdownLoop : IAgreementCompletion, IOperatio
                     Agreement.StartTwoPhase(x.Protocol, AgreementParticipants, Toggle(s), this);
                     break;
                 default:
-                    if (IssueTranslation(x, _timedStep) is { } failure) { Finish(failure); return; }
+                    if (IssueTranslation(x, _timedStep) is { } failure) { _stepInFlight = false; Finish(failure); return; }
                     break;
             }
             _issuing = false;
-        } while (_again);
+        } while (_again && !_finished);
     }
 
     void Continue()
@@ -161,7 +169,14 @@ public abstract class InterleavedShootdownLoop : IAgreementCompletion, IOperatio
     public void Completed(in AgreementOutcome outcome)
     {
         ulong t1 = CycleClock.Now();
-        if (_finished) return; // cannot happen: every step completes once, and the last one ends the loop
+        if (!_stepInFlight || outcome.Tag.Sequence <= _lastSequence)
+        {
+            CompletionFailure ??= $"agreement {outcome.Tag} completed when no step of the loop was waiting for it (a step completed twice, or an agreement the loop did not start)";
+            if (!_finished) Finish(CompletionFailure);
+            return;
+        }
+        _stepInFlight = false;
+        _lastSequence = outcome.Tag.Sequence;
         int s = Current;
         var x = _series[s];
         if (outcome.TwoPhase && !outcome.Committed)

@@ -81,7 +81,7 @@ public static class ShootdownWorkload
                 return new CoreState(a.Replica.InvalidationsApplied, a.Node.Coordinator.Active, a.Node.Participant.PreparedCount, a.Replica.LocksHeld,
                     used.Any(va => a.Coherence.Tlb.Holds(space.Id, va)), a.Replica.Describe());
             }), $"core #{c}'s state");
-        string? toggled = Wait(mk.CallOn(0, _ => loop.ToggledRowsFailure()), "the toggled rows");
+        string? toggled = Wait(mk.CallOn(0, _ => loop.CompletionFailure ?? loop.ToggledRowsFailure()), "the loop's completions and toggled rows");
         var tables = Wait(mk.CallOn(0, _ => (space.Tables, space.TryTranslate(UnmapVa, out ulong pa, out PageRights _) ? pa : ulong.MaxValue, space.TryWalk(ShootVa, out ulong _))), "the page tables");
 
         long ops = size.TotalOps * series.Length;

@@ -136,7 +136,7 @@ public static class TlbSweep
                     $"shootdown latency at the initiator (core {cores[0]}) from the start to the last ack, one page, participants: cores {coreText}; the shootdown is the monitors' 1PC whose apply step invalidates the TLB; {sample}; {mmu}"),
                 _ => RowFactory.Latency(x.Name, k, param + ";update=domain-placement", RowFactory.ShootdownMetric, measured[i],
                     (x.Kind == SeriesKind.OnePhase
-                        ? "one-phase commit (apply, ack) among the monitors of cores " + coreText + ": the initiator applies, sends the update along the route, every participant applies it to its replica and acks (aggregators ack for their group); "
+                        ? "one-phase commit (apply, ack) among the monitors of cores " + coreText + ": the initiator sends the update along the route, then applies it to its own replica while every other participant applies it to its replica and acks (aggregators forward it to their group first and ack for it); "
                         : "two-phase commit (prepare and lock, vote, commit, ack) among the monitors of cores " + coreText + ": every participant locks the row and votes, the initiator decides and sends the commit, every participant applies it to its replica and acks; ") +
                     $"the update toggles a row of the replicated domain-placement table that only this initiator writes; timed at the initiator (core {cores[0]}) from the start until every participant acknowledged; " +
                     Versus(x, series, measured, i) + $"{sample}; real: messages between pinned cores, replicas in each monitor" +

@@ -22,7 +22,9 @@ namespace Multikernel.Memory;
 /// in this address space (<see cref="PageAccessProbe"/>: a byte copied through a pipe fails with EFAULT).</para>
 /// <para>Invariants: used only on its core's thread (checked in Debug builds after <see cref="BindToCurrentThread"/>);
 /// mappings never overlap one another (MAP_FIXED_NOREPLACE refuses an address already in use, in this process, by
-/// anything); every range a change names lies inside one mapping made by <see cref="Map"/>.</para>
+/// anything); every range a change names lies inside one mapping made by <see cref="Map"/>; a protect or unmap names
+/// only pages that are mapped (the address of an unmapped page may hold another mapping of the process), a remap only
+/// pages that are not.</para>
 /// </summary>
 public sealed class HardwarePageTable : ITranslationInvalidator, IDisposable
 {
@@ -120,6 +122,9 @@ public sealed class HardwarePageTable : ITranslationInvalidator, IDisposable
                 break;
             }
             case MmuOp.Unmap:
+                // The address of a page unmapped before may hold another mapping of this process by now: never munmap it.
+                for (int p = 0; p < change.Pages; p++)
+                    if (!m.Present[first + p]) throw new InvalidOperationException($"{change.Op} of 0x{change.Va:x}: page {first + p} of the mapping is already unmapped");
                 if (LinuxVm.munmap(at, len) != 0) throw Failed("munmap", change);
                 for (int p = 0; p < change.Pages; p++) m.Present[first + p] = false;
                 break;

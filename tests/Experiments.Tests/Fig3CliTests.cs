@@ -74,6 +74,8 @@ public class Fig3CliTests
                 Assert.Contains(rows, r => r is { Series: "1PC", Cores: 2 } && r.Param == $"mmu={mmu};protocol={p};group=package;pages=1;update=domain-placement" && r.Note.Contains("TLB shootdown on the same route"));
                 Assert.Contains(rows, r => r is { Series: "2PC", Cores: 2 } && r.Param == $"mmu={mmu};protocol={p};group=package;pages=1;update=domain-placement" && r.Note.Contains("the 1PC on the same route"));
             }
+        // The 1PC sends before it applies (CommitCoordinator.StartOnePhase), so the other cores apply while the initiator does.
+        Assert.All(rows.Where(r => r.Series == "1PC"), r => Assert.Contains("the initiator sends the update along the route, then applies it to its own replica", r.Note));
         Assert.Contains(rows, r => r is { Series: "NUMA-aware multicast", Param: "mmu=modelled;protocol=numa-aware-multicast;group=package;pages=1" });
         Assert.Contains(rows, r => r is { Series: "NUMA-aware multicast", Param: "mmu=hardware;protocol=numa-aware-multicast;group=package;pages=1" });
         Assert.Contains(rows, r => r.Series == "Multikernel unmap" && r.Param.StartsWith("mmu=hardware") && r.Cores == 2 && r.Note.Contains("TLB-shootdown interrupts the participating cores"));

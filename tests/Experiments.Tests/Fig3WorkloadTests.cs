@@ -4,6 +4,7 @@ using Multikernel.Capabilities;
 using Multikernel.Hardware;
 using Multikernel.Memory;
 using Multikernel.Monitor;
+using Multikernel.Monitor.Agreement;
 
 namespace Experiments.Tests;
 
@@ -219,11 +220,12 @@ public unsafe class Fig3WorkloadTests
     sealed class FailingLoop(ShootdownSeries[] series, SweepSize size, long failAt) : InterleavedShootdownLoop(null!, series, default, size)
     {
         long _operations;
+        ulong _sequence;
         public ShootdownLoopReport? Report { get; private set; }
 
         protected override string? IssueTranslation(ShootdownSeries s, bool timedStep)
         {
-            Completed(default);
+            Completed(new AgreementOutcome(new AgreementTag(0, ++_sequence), false, true, default, 0, 0, 0, 0, 1));
             return null;
         }
 
@@ -234,6 +236,57 @@ public unsafe class Fig3WorkloadTests
         }
 
         protected override void Finished(ShootdownLoopReport report) => Report = report;
+    }
+
+    /// <summary>
+    /// A loop whose steps are agreements that complete at once, one of them (the <c>at</c>-th) twice: at once
+    /// (<c>late</c> false), or again just before the next step's own completion.
+    /// </summary>
+    sealed class TwiceCompletingLoop(ShootdownSeries[] series, SweepSize size, int at, bool late) : InterleavedShootdownLoop(null!, series, default, size)
+    {
+        ulong _sequence;
+        AgreementOutcome _twice;
+        public ShootdownLoopReport? Report { get; private set; }
+
+        protected override string? IssueTranslation(ShootdownSeries s, bool timedStep)
+        {
+            var outcome = new AgreementOutcome(new AgreementTag(0, ++_sequence), false, true, default, 0, 0, 0, 0, 1);
+            if (late && (int)_sequence == at + 1) Completed(_twice);
+            Completed(outcome);
+            if ((int)_sequence == at)
+            {
+                if (late) _twice = outcome;
+                else Completed(outcome);
+            }
+            return null;
+        }
+
+        protected override After TranslationCompleted(ShootdownSeries s, bool timedStep, out string? failure)
+        {
+            failure = null;
+            return After.NextOperation;
+        }
+
+        protected override void Finished(ShootdownLoopReport report) => Report ??= report;
+    }
+
+    /// <summary>
+    /// A step whose agreement completes twice fails the loop: the run's check that every operation completed once
+    /// cannot see it in the count of completions, which the loop ends at exactly the planned number.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void AStepThatCompletesTwiceFailsTheLoop(bool late)
+    {
+        var size = new SweepSize(Iterations: 4, Repetitions: 3, Warmup: 1);
+        var loop = new TwiceCompletingLoop(Series((SeriesKind.Shootdown, RoutingProtocol.Broadcast), (SeriesKind.Unmap, RoutingProtocol.Unicast)), size, at: 7, late);
+        loop.Begin();
+        var report = loop.Report!;
+        Assert.NotNull(report.Failure);
+        Assert.Contains("agreement #0.7 completed when no step of the loop was waiting for it", report.Failure);
+        Assert.Equal(report.Failure, loop.CompletionFailure);
+        Assert.True(report.Completed < size.TotalOps * 2, $"{report.Completed} operations reported completed");
     }
 
     [Fact]

@@ -48,6 +48,8 @@ public class AgreementProtocolTests(ITestOutputHelper output)
             Values[u.Key] = u.Value;
             Applied.Add(tag);
         }
+
+        public void Answered(AgreementTag tag) { }
     }
 
     sealed class Recorder : IAgreementCompletion
@@ -298,6 +300,7 @@ public class AgreementProtocolTests(ITestOutputHelper output)
         public void Commit(AgreementTag tag, in AgreementUpdate update) { }
         public void Abort(AgreementTag tag, in AgreementUpdate update) { }
         public void Apply(AgreementTag tag, in AgreementUpdate update) => InFlightAtApply = sim.InFlightFrom(core);
+        public void Answered(AgreementTag tag) { }
     }
 
     /// <summary>

@@ -145,6 +145,42 @@ public sealed unsafe class HardwarePageTableTests
     }
 
     /// <summary>
+    /// An unmap of a page this table has already unmapped is refused and changes nothing: the freed address may hold
+    /// another mapping of the process by then (the runtime's, here one the test makes), which a second <c>munmap</c>
+    /// would remove.
+    /// </summary>
+    [Fact]
+    public void AnUnmapOfAPageAlreadyUnmappedIsRefusedAndLeavesWhatNowLiesThereMapped()
+    {
+        WithMemoryObject(8, fd =>
+        {
+            using var table = new HardwarePageTable(fd);
+            ulong va = MapAtAFreeRange(table, 0);
+            ulong hole = va + Page;
+            var unmap = new MmuChange(7, hole, 1, MmuOp.Unmap);
+            table.Apply(unmap);
+            nint other = LinuxVm.mmap((nint)hole, Page, LinuxVm.PROT_READ | LinuxVm.PROT_WRITE,
+                LinuxVm.MAP_PRIVATE | LinuxVm.MAP_ANONYMOUS | LinuxVm.MAP_FIXED_NOREPLACE, -1, 0);
+            Assert.Equal((nint)hole, other);
+            try
+            {
+                *(long*)other = 0x5EED;
+                var e = Assert.Throws<InvalidOperationException>(() => table.Apply(unmap));
+                Assert.Contains("already unmapped", e.Message);
+                Assert.Throws<InvalidOperationException>(() => table.Apply(unmap with { Va = va, Pages = 2 })); // one of its pages is
+                Assert.True(table.IsWritable(hole), "the mapping that took the freed address was removed");
+                Assert.Equal(0x5EED, *(long*)other);
+                Assert.True(table.IsWritable(va), "a refused unmap removed a page it covers");
+                Assert.Equal(1, table.ChangesApplied);
+            }
+            finally
+            {
+                LinuxVm.munmap(other, Page);
+            }
+        });
+    }
+
+    /// <summary>
     /// Frames beyond the end of the memory object are refused when mapped: the kernel would map them, and the first
     /// touch of such a page kills the core process with SIGBUS instead of failing the request that mapped it.
     /// </summary>

@@ -147,6 +147,59 @@ public class TlbShootdownSimulationTests
         Assert.Equal(0, sim.Nodes[0].Coordinator.Active);
     }
 
+    /// <summary>An apply step that records, in one log shared by every core, when its core applied and checked a change.</summary>
+    sealed class LoggedTranslations(int core, List<string> log) : ITranslationInvalidator
+    {
+        public void Apply(in MmuChange change) => log.Add($"apply {core}");
+        public void Verify(in MmuChange change) => log.Add($"check {core}");
+    }
+
+    /// <summary>
+    /// A core checks a shootdown's change only once its ack has gone out, an aggregator too: its ack for the group waits
+    /// for the members' acks, and a check made before then would lie on the shootdown's path. Each core's replica is
+    /// asked to check after every message it handles, as its monitor's agreement service does.
+    /// </summary>
+    [Theory]
+    [InlineData(RoutingProtocol.Multicast)]
+    [InlineData(RoutingProtocol.NumaAwareMulticast)]
+    [InlineData(RoutingProtocol.Unicast)]
+    public void EveryCoreChecksItsChangeOnlyAfterItsAckHasGoneOutAggregatorsToo(RoutingProtocol protocol)
+    {
+        // Two packages of two cores: from core 0, core 1 is served directly and core 2 aggregates for core 3 (multicast).
+        var machine = MachineTopology.FromDescription(2, 1, 1, 2);
+        var log = new List<string>();
+        var sim = new AgreementSimulation(machine, 1, new SimulatedFaults
+        {
+            DropWhen = (from, to, m) =>
+            {
+                if (m.Type == AgreementMessages.Ack) log.Add($"ack {from}");
+                return false;
+            },
+        });
+        var replicas = Enumerable.Range(0, 4).Select(c => new MonitorReplica(c, null, new LoggedTranslations(c, log))).ToArray();
+        sim.Build(c => replicas[c], RoutingGrouping.Package, SimOptions);
+        var done = new Completions();
+        sim.Nodes[0].StartOnePhase(protocol, CoreSet.FirstN(4), SystemTableUpdates.Translation(new MmuChange(1, Base, 1, MmuOp.ProtectNone)), done, sim.Now);
+        while (sim.Step())
+            foreach (var r in replicas) r.VerifyApplied();
+        Assert.Equal(1, done.Count);
+        for (int c = 1; c < 4; c++)
+        {
+            int ack = log.IndexOf($"ack {c}"), check = log.IndexOf($"check {c}");
+            Assert.True(ack >= 0 && check > ack, $"core {c} checked its change before its ack went out: {string.Join(", ", log)}");
+            Assert.Single(log, $"check {c}");
+        }
+        if (protocol != RoutingProtocol.Unicast)
+            Assert.True(log.IndexOf("apply 3") < log.IndexOf("ack 2"), $"core 2 did not aggregate for core 3: {string.Join(", ", log)}");
+    }
+
+    sealed class Completions : IAgreementCompletion
+    {
+        public int Count;
+        public void Decided(in AgreementOutcome o) { }
+        public void Completed(in AgreementOutcome o) => Count++;
+    }
+
     [Fact]
     public void WithoutRemoteParticipantsTheShootdownCompletesAtOnce()
     {

@@ -233,8 +233,11 @@ public sealed class CommitParticipant
         }
     }
 
-    void Reply(byte type, int to, AgreementHeader header, byte refusal, int cores) =>
+    void Reply(byte type, int to, AgreementHeader header, byte refusal, int cores)
+    {
         _transport.Send(to, UrpcMessage.From(new AgreementMessages.Reply(type, header, refusal, cores)));
+        if (type == AgreementMessages.Ack) _resource.Answered(header.Tag);
+    }
 
     bool IsForgotten(AgreementTag tag) => tag.Sequence < _watermark[tag.Coordinator];
 

@@ -22,4 +22,11 @@ public interface IAgreementResource
 
     /// <summary>1PC: apply the update (updates sent by 1PC must commute or have a single writer).</summary>
     void Apply(AgreementTag tag, in AgreementUpdate update);
+
+    /// <summary>
+    /// This core's acknowledgement of <paramref name="tag"/> has gone out (after its own apply or decision and, as an
+    /// aggregator, every member's ack); from now on nothing this core does is on that agreement's path. Called after
+    /// every ack it sends, a resent one too.
+    /// </summary>
+    void Answered(AgreementTag tag);
 }

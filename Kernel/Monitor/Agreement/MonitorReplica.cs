@@ -10,7 +10,8 @@ namespace Multikernel.Monitor.Agreement;
 /// driver asks about other cores (<see cref="IRemoteCapabilities"/>). A committed capability update also carries out
 /// this core's part: deleting its copies and descendants of a revoked object, or its copies of an object it stops
 /// holding. An applied TLB update (the shootdown, a 1PC) is handed to the core's <see cref="ITranslationInvalidator"/>,
-/// and checked there after this core has answered (<see cref="VerifyApplied"/>).
+/// and checked there once this core's ack for it has gone out (<see cref="VerifyApplied"/>), which for a multicast
+/// aggregator is only after every member of its group has acked.
 /// <para>Invariants: (1) core-local. (2) The tables change only in <see cref="Commit"/> and <see cref="Apply"/>, i.e.
 /// only by agreement. (3) A lock is held exactly from a yes vote to the decision. Refusal codes are
 /// <see cref="CapError"/> values: Locked (a conflicting update is prepared), Revoked (the sender no longer holds the
@@ -32,8 +33,9 @@ public sealed class MonitorReplica : IAgreementResource, IRemoteCapabilities
     public ITranslationInvalidator? Translations { get; set; }
     /// <summary>TLB updates this core has applied.</summary>
     public long InvalidationsApplied { get; private set; }
-    /// <summary>TLB updates from other cores' shootdowns applied here and not yet checked (<see cref="VerifyApplied"/>).</summary>
-    readonly Queue<MmuChange> _unverified = new();
+    /// <summary>TLB updates from other cores' shootdowns applied here and not yet checked (<see cref="VerifyApplied"/>), in
+    /// the order applied, each with whether this core's ack for it has gone out (<see cref="Answered"/>).</summary>
+    readonly List<(AgreementTag Tag, MmuChange Change, bool Answered)> _unverified = new();
 
     /// <param name="capabilities">This core's capability driver (null: a replica of the tables only).</param>
     /// <param name="translations">This core's TLB (null: no TLB updates here).</param>
@@ -123,7 +125,7 @@ public sealed class MonitorReplica : IAgreementResource, IRemoteCapabilities
                 var change = SystemTableUpdates.TranslationOf(u);
                 tlb.Apply(in change);
                 InvalidationsApplied++;
-                if (tag.Coordinator != Core) _unverified.Enqueue(change); // the initiator checks its own change once the shootdown completes
+                if (tag.Coordinator != Core) _unverified.Add((tag, change, false)); // the initiator checks its own change once the shootdown completes
                 return;
             case SystemTableUpdates.DomainTable:
                 Domains.Apply(u);
@@ -133,14 +135,28 @@ public sealed class MonitorReplica : IAgreementResource, IRemoteCapabilities
         }
     }
 
+    public void Answered(AgreementTag tag)
+    {
+        for (int i = 0; i < _unverified.Count; i++)
+            if (_unverified[i].Tag == tag) _unverified[i] = _unverified[i] with { Answered = true };
+    }
+
     /// <summary>
-    /// Checks (<see cref="ITranslationInvalidator.Verify"/>) the TLB updates of other cores' shootdowns applied since
-    /// the last call. The monitor calls it after each agreement message, once the acknowledgement or forward the
-    /// message caused has gone out, so a check never lies on a shootdown's path.
+    /// Checks (<see cref="ITranslationInvalidator.Verify"/>) the TLB updates of other cores' shootdowns that this core
+    /// has applied and acknowledged since the last call; one whose ack has not gone out yet (an aggregator waiting for
+    /// its group) stays for a later call. The monitor calls it after each agreement message, once the acknowledgement
+    /// or forward the message caused has gone out, so a check never lies on a shootdown's path.
     /// </summary>
     public void VerifyApplied()
     {
-        while (_unverified.TryDequeue(out var change)) Translations!.Verify(in change);
+        int kept = 0;
+        for (int i = 0; i < _unverified.Count; i++)
+        {
+            var u = _unverified[i];
+            if (u.Answered) Translations!.Verify(in u.Change);
+            else _unverified[kept++] = u;
+        }
+        _unverified.RemoveRange(kept, _unverified.Count - kept);
     }
 
     public RemoteRelations RelationsOf(in CapObjectKey key, int core)

@@ -46,7 +46,7 @@ public sealed class PageTableCoherence : ITranslationInvalidator
 
     /// <summary>
     /// TLB shootdown: a 1PC that invalidates <paramref name="pages"/> pages from <paramref name="va"/> of address space
-    /// <paramref name="spaceId"/> on every core of <paramref name="participants"/> (this one applies it at once);
+    /// <paramref name="spaceId"/> on every core of <paramref name="participants"/> (this one applies it at once, once the messages are out);
     /// <paramref name="done"/> learns on this core when every participant has applied it.
     /// </summary>
     public AgreementTag Shootdown(RoutingProtocol protocol, CoreSet participants, ulong spaceId, ulong va, long pages, IAgreementCompletion done) =>
@@ -54,7 +54,7 @@ public sealed class PageTableCoherence : ITranslationInvalidator
 
     /// <summary>
     /// A shootdown that carries <paramref name="change"/> to every core of <paramref name="participants"/>, each
-    /// applying it to its own translations (<see cref="Apply"/>; this core at once, before the messages go out). With
+    /// applying it to its own translations (<see cref="Apply"/>; this core at once, right after the messages go out). With
     /// real page tables (process mode: each core process's own) a change that protects, unmaps or remaps is the page
     /// table edit itself, made by each core on its own table.
     /// </summary>
