@@ -11,18 +11,6 @@ public class ProcessModeShutdownFaultTests
     [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
     static extern int kill(int pid, int sig);
 
-    static bool IsRunning(int pid)
-    {
-        try
-        {
-            string stat = File.ReadAllText($"/proc/{pid}/stat");
-            char state = stat[stat.LastIndexOf(')') + 2];
-            return state is not ('Z' or 'X');
-        }
-        catch (IOException) { return false; }
-        catch (UnauthorizedAccessException) { return false; }
-    }
-
     /// <summary>
     /// Core 1 is stopped (SIGSTOP) with its host port full, so Shutdown waits for room for core 1's stop message; then
     /// the system fails for another reason than a core process's exit (here: a message that is no reply on core 0's
@@ -52,8 +40,8 @@ public class ProcessModeShutdownFaultTests
             var shutdown = Task.Run(() => Record.Exception(() => mk.Shutdown(TimeSpan.FromSeconds(30))), ct);
             // Core 0 exits once it has its stop message: Shutdown is then waiting for room in core 1's port.
             var clock = Stopwatch.StartNew();
-            while (IsRunning(pids[0]) && clock.Elapsed < TimeSpan.FromSeconds(20)) await Task.Delay(10, ct);
-            Assert.False(IsRunning(pids[0]), "core 0 did not exit after its stop message within 20 s");
+            while (ProcessModeTests.IsRunning(pids[0]) && clock.Elapsed < TimeSpan.FromSeconds(20)) await Task.Delay(10, ct);
+            Assert.False(ProcessModeTests.IsRunning(pids[0]), "core 0 did not exit after its stop message within 20 s");
             Assert.False(shutdown.IsCompleted, "Shutdown ended before the failure was injected");
             Assert.True(region.HostPortFrom(0).Sender.TrySend(new MonitorMessages.Ping(1, 0)), "core 0's reply port had no room for the injected message");
             bool ended = await Task.WhenAny(shutdown, Task.Delay(TimeSpan.FromSeconds(25), ct)) == shutdown;

@@ -35,7 +35,7 @@ public class ProcessModeTests(ITestOutputHelper output)
     }
 
     /// <summary>Alive and not a zombie.</summary>
-    static bool IsRunning(int pid)
+    internal static bool IsRunning(int pid)
     {
         try
         {
