@@ -62,6 +62,7 @@ public class InterruptionTests
             Assert.Contains(signal == ProgramProcess.SIGINT ? "Ctrl-C (SIGINT): stopping after the current" : "SIGTERM: stopping after the current", p.Output);
         }
         Assert.Empty(ProgramProcess.WaitForEmptyGroup(p.Pid, TimeSpan.FromSeconds(30)));
+        Assert.Empty(p.WaitForDescendantsGone(TimeSpan.FromSeconds(30))); // children in sessions of their own (wrk, lighttpd, Kestrel) too
     }
 
     [Fact]
@@ -77,6 +78,7 @@ public class InterruptionTests
         Assert.True(exit is not (null or 0 or ExitCode.Interrupted), $"exit {exit}:\n{p.Output}");
         Assert.Equal("incomplete", RunMeta.Load(Path.Combine(outDir, "fig3-tlb")).Status);
         Assert.Empty(ProgramProcess.WaitForEmptyGroup(p.Pid, TimeSpan.FromSeconds(30)));
+        Assert.Empty(p.WaitForDescendantsGone(TimeSpan.FromSeconds(30))); // children in sessions of their own (wrk, lighttpd, Kestrel) too
     }
 
     /// <summary>
@@ -117,6 +119,7 @@ public class InterruptionTests
         Assert.True(exit is not (null or 0 or ExitCode.Interrupted), $"exit {exit}:\n{p.Output}");
         Assert.False(WaitForWire(p.Pid, present: true, TimeSpan.Zero), $"the wire of pid {p.Pid} was left behind");
         Assert.Empty(ProgramProcess.WaitForEmptyGroup(p.Pid, TimeSpan.FromSeconds(30)));
+        Assert.Empty(p.WaitForDescendantsGone(TimeSpan.FromSeconds(30))); // children in sessions of their own (wrk, lighttpd, Kestrel) too
     }
 
     /// <summary>
@@ -168,13 +171,14 @@ public class InterruptionTests
         using var p = ProgramProcess.Start("IOWebserver.dll", "--only", "static", "--duration", "3", "--repetitions", "3", "--cores", string.Join(',', TestCores.UpToTwo), "--out", outDir);
         Assert.True(p.WaitFor("static/lighttpd", Generous), p.Output);
         Thread.Sleep(1000); // lighttpd is up and under load
-        var lighttpd = ProgramProcess.GroupMembers(p.Pid).Where(m => m.Contains("lighttpd", StringComparison.Ordinal)).ToList();
+        var lighttpd = p.LiveDescendants().Where(m => m.Contains("lighttpd", StringComparison.Ordinal)).ToList(); // in a session of its own
         Assert.NotEmpty(lighttpd);
         var scratch = Directory.GetDirectories(Path.GetTempPath(), $"io-webserver-lighttpd-{p.Pid}-*");
         Assert.NotEmpty(scratch);
         p.Signal(ProgramProcess.SIGKILL);
         Assert.Equal(128 + 9, p.WaitForExit(Generous));
-        Assert.Empty(ProgramProcess.WaitForEmptyGroup(p.Pid, TimeSpan.FromSeconds(30))); // lighttpd died with it
+        Assert.Empty(ProgramProcess.WaitForEmptyGroup(p.Pid, TimeSpan.FromSeconds(30)));
+        Assert.Empty(p.WaitForDescendantsGone(TimeSpan.FromSeconds(30))); // lighttpd died with it
         Assert.True(ScratchFolder.RemoveStale("io-webserver-lighttpd") >= 1);
         Assert.All(scratch, d => Assert.False(Directory.Exists(d), $"{d} left behind"));
     }

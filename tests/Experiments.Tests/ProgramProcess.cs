@@ -7,7 +7,9 @@ namespace Experiments.Tests;
 
 /// <summary>
 /// An experiment program run as a real process in a process group of its own (started through <c>setsid</c>, so its
-/// pid is also its group id), for tests that signal it and then check that nothing of the group is left running.
+/// pid is also its group id), for tests that signal it and then check that nothing of it is left running: neither its
+/// group nor any process that was ever its descendant (wrk, lighttpd and Kestrel run in sessions of their own, so the
+/// group alone does not hold them). Descendants are sampled from /proc every 20 ms while the program runs.
 /// </summary>
 sealed partial class ProgramProcess : IDisposable
 {
@@ -16,6 +18,8 @@ sealed partial class ProgramProcess : IDisposable
     readonly Process _p;
     readonly StringBuilder _output = new();
     readonly object _lock = new();
+    readonly Dictionary<int, (string Comm, ulong Start)> _descendants = new(); // every descendant seen, under _lock
+    Timer? _sampler;
 
     public int Pid => _p.Id;
 
@@ -36,7 +40,58 @@ sealed partial class ProgramProcess : IDisposable
         p.Start();
         p.BeginOutputReadLine();
         p.BeginErrorReadLine();
+        pp._sampler = new Timer(_ => pp.SampleDescendants(), null, 0, 20);
         return pp;
+    }
+
+    /// <summary>One line of /proc/PID/stat: parent, state and start time (clock ticks after boot); null if gone.</summary>
+    static (int PPid, char State, string Comm, ulong Start)? Stat(int pid)
+    {
+        string stat;
+        try { stat = File.ReadAllText($"/proc/{pid}/stat"); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
+        int close = stat.LastIndexOf(')');
+        var f = stat[(close + 2)..].Split(' '); // fields from 3 on: state, ppid, pgrp, ...; starttime is field 22
+        return (int.Parse(f[1], CultureInfo.InvariantCulture), f[0][0], stat[(stat.IndexOf('(') + 1)..close],
+                ulong.Parse(f[19], CultureInfo.InvariantCulture));
+    }
+
+    void SampleDescendants()
+    {
+        if (_p.HasExited) { _sampler?.Dispose(); return; }
+        var children = new Dictionary<int, List<int>>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out int pid)) continue;
+            if (Stat(pid) is not { } st) continue;
+            if (!children.TryGetValue(st.PPid, out var list)) children[st.PPid] = list = new();
+            list.Add(pid);
+        }
+        var todo = new Stack<int>([_p.Id]);
+        while (todo.Count > 0)
+            foreach (int c in children.GetValueOrDefault(todo.Pop()) ?? [])
+            {
+                todo.Push(c);
+                if (Stat(c) is { } st) lock (_lock) _descendants.TryAdd(c, (st.Comm, st.Start));
+            }
+    }
+
+    /// <summary>The program's descendants seen so far that are still alive (same start time, not a zombie): "PID COMM".</summary>
+    public List<string> LiveDescendants()
+    {
+        KeyValuePair<int, (string Comm, ulong Start)>[] seen;
+        lock (_lock) seen = _descendants.ToArray();
+        return seen.Where(d => Stat(d.Key) is { } st && st.Start == d.Value.Start && st.State is not ('Z' or 'X'))
+                   .Select(d => $"{d.Key} {d.Value.Comm}").ToList();
+    }
+
+    /// <summary>Waits up to <paramref name="timeout"/> until no descendant the program ever had is alive; returns those still running.</summary>
+    public List<string> WaitForDescendantsGone(TimeSpan timeout)
+    {
+        var clock = Stopwatch.StartNew();
+        List<string> left;
+        while ((left = LiveDescendants()).Count > 0 && clock.Elapsed < timeout) Thread.Sleep(100);
+        return left;
     }
 
     public string Output { get { lock (_lock) return _output.ToString(); } }
@@ -106,8 +161,10 @@ sealed partial class ProgramProcess : IDisposable
 
     public void Dispose()
     {
+        _sampler?.Dispose();
         try { if (!_p.HasExited) { kill(-_p.Id, SIGKILL); _p.WaitForExit(5000); } }
         catch (InvalidOperationException) { }
+        foreach (string d in LiveDescendants()) kill(int.Parse(d[..d.IndexOf(' ')], CultureInfo.InvariantCulture), SIGKILL); // a failed test leaves nothing
         _p.Dispose();
     }
 }
