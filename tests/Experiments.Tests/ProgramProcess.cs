@@ -18,7 +18,7 @@ sealed partial class ProgramProcess : IDisposable
     readonly Process _p;
     readonly StringBuilder _output = new();
     readonly object _lock = new();
-    readonly Dictionary<int, (string Comm, ulong Start)> _descendants = new(); // every descendant seen, under _lock
+    readonly Dictionary<int, ulong> _descendants = new(); // every descendant seen (pid, start time), under _lock
     Timer? _sampler;
 
     public int Pid => _p.Id;
@@ -72,17 +72,22 @@ sealed partial class ProgramProcess : IDisposable
             foreach (int c in children.GetValueOrDefault(todo.Pop()) ?? [])
             {
                 todo.Push(c);
-                if (Stat(c) is { } st) lock (_lock) _descendants.TryAdd(c, (st.Comm, st.Start));
+                if (Stat(c) is { } st) lock (_lock) _descendants.TryAdd(c, st.Start);
             }
     }
 
-    /// <summary>The program's descendants seen so far that are still alive (same start time, not a zombie): "PID COMM".</summary>
+    /// <summary>The program's descendants seen so far that are still alive (same start time, not a zombie): "PID COMM"
+    /// with the name they have now (a child seen while still in setpriv, setsid or taskset has exec'd its program since;
+    /// an exec keeps the pid and the start time).</summary>
     public List<string> LiveDescendants()
     {
-        KeyValuePair<int, (string Comm, ulong Start)>[] seen;
-        lock (_lock) seen = _descendants.ToArray();
-        return seen.Where(d => Stat(d.Key) is { } st && st.Start == d.Value.Start && st.State is not ('Z' or 'X'))
-                   .Select(d => $"{d.Key} {d.Value.Comm}").ToList();
+        SampleDescendants(); // now, too: the timer's last sample may be 20 ms old, or late on a loaded machine
+        KeyValuePair<int, ulong>[] seen;
+        lock (_lock) seen = _descendants.Select(d => KeyValuePair.Create(d.Key, d.Value)).ToArray();
+        var live = new List<string>();
+        foreach (var (pid, start) in seen)
+            if (Stat(pid) is { } st && st.Start == start && st.State is not ('Z' or 'X')) live.Add($"{pid} {st.Comm}");
+        return live;
     }
 
     /// <summary>Waits up to <paramref name="timeout"/> until no descendant the program ever had is alive; returns those still running.</summary>
