@@ -58,7 +58,9 @@ sealed partial class ProgramProcess : IDisposable
 
     void SampleDescendants()
     {
-        if (_p.HasExited) { _sampler?.Dispose(); return; }
+        // A timer callback may still run after Dispose: a disposed Process throws, and a throw here would end the test host.
+        try { if (_p.HasExited) { _sampler?.Dispose(); return; } }
+        catch (InvalidOperationException) { return; }
         var children = new Dictionary<int, List<int>>();
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
         {
