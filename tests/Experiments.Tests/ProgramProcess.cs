@@ -20,8 +20,11 @@ sealed partial class ProgramProcess : IDisposable
     readonly object _lock = new();
     readonly Dictionary<int, ulong> _descendants = new(); // every descendant seen (pid, start time), under _lock
     Timer? _sampler;
+    int _pid;                // the program's pid, kept so that sampling never touches the Process object
+    ulong? _start;           // its start time (clock ticks after boot): a later process with the same pid is not it
+    Exception? _samplerFault; // the first exception a timer sample threw, under _lock; LiveDescendants rethrows it
 
-    public int Pid => _p.Id;
+    public int Pid => _pid;
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial int kill(int pid, int sig);
@@ -40,7 +43,9 @@ sealed partial class ProgramProcess : IDisposable
         p.Start();
         p.BeginOutputReadLine();
         p.BeginErrorReadLine();
-        pp._sampler = new Timer(_ => pp.SampleDescendants(), null, 0, 20);
+        pp._pid = p.Id;
+        pp._start = Stat(p.Id)?.Start; // null: it has already gone, and there is nothing to sample
+        pp._sampler = new Timer(_ => pp.SampleOnTimer(), null, 0, 20);
         return pp;
     }
 
@@ -56,11 +61,20 @@ sealed partial class ProgramProcess : IDisposable
                 ulong.Parse(f[19], CultureInfo.InvariantCulture));
     }
 
+    /// <summary>The timer's sample. An exception thrown on a timer thread would end the test host, so it is kept and
+    /// rethrown by the next <see cref="LiveDescendants"/> on the test's own thread.</summary>
+    void SampleOnTimer()
+    {
+        try { SampleDescendants(); }
+        catch (Exception e) { lock (_lock) _samplerFault ??= e; }
+    }
+
+    /// <summary>Adds every current descendant of the program to the set seen. Reads only /proc and the pid, never the
+    /// Process object; once the program itself has gone (or is a zombie) its children have been re-parented and
+    /// nothing more can be learned.</summary>
     void SampleDescendants()
     {
-        // A timer callback may still run after Dispose: a disposed Process throws, and a throw here would end the test host.
-        try { if (_p.HasExited) { _sampler?.Dispose(); return; } }
-        catch (InvalidOperationException) { return; }
+        if (_start is not { } start || Stat(_pid) is not { } self || self.Start != start || self.State is 'Z' or 'X') return;
         var children = new Dictionary<int, List<int>>();
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
         {
@@ -69,7 +83,7 @@ sealed partial class ProgramProcess : IDisposable
             if (!children.TryGetValue(st.PPid, out var list)) children[st.PPid] = list = new();
             list.Add(pid);
         }
-        var todo = new Stack<int>([_p.Id]);
+        var todo = new Stack<int>([_pid]);
         while (todo.Count > 0)
             foreach (int c in children.GetValueOrDefault(todo.Pop()) ?? [])
             {
@@ -82,6 +96,13 @@ sealed partial class ProgramProcess : IDisposable
     /// with the name they have now (a child seen while still in setpriv, setsid or taskset has exec'd its program since;
     /// an exec keeps the pid and the start time).</summary>
     public List<string> LiveDescendants()
+    {
+        lock (_lock)
+            if (_samplerFault is { } fault) throw new InvalidOperationException("sampling the program's descendants failed", fault);
+        return LiveDescendantsSeen();
+    }
+
+    List<string> LiveDescendantsSeen()
     {
         SampleDescendants(); // now, too: the timer's last sample may be 20 ms old, or late on a loaded machine
         KeyValuePair<int, ulong>[] seen;
@@ -118,7 +139,7 @@ sealed partial class ProgramProcess : IDisposable
 
     public void Signal(int sig)
     {
-        if (kill(_p.Id, sig) != 0) throw new InvalidOperationException($"kill({_p.Id}, {sig}) failed: errno {Marshal.GetLastPInvokeError()}");
+        if (kill(_pid, sig) != 0) throw new InvalidOperationException($"kill({_pid}, {sig}) failed: errno {Marshal.GetLastPInvokeError()}");
     }
 
     /// <summary>Waits for the exit; the exit code (128 + the signal where a signal ended it), or null on timeout.</summary>
@@ -168,10 +189,16 @@ sealed partial class ProgramProcess : IDisposable
 
     public void Dispose()
     {
-        _sampler?.Dispose();
+        if (_sampler is { } sampler)
+        {
+            // Timer.Dispose() alone lets a callback already running go on; wait for it so that none runs after Dispose.
+            using var done = new ManualResetEvent(false);
+            if (sampler.Dispose(done)) done.WaitOne(TimeSpan.FromSeconds(10));
+            _sampler = null;
+        }
         try { if (!_p.HasExited) { kill(-_p.Id, SIGKILL); _p.WaitForExit(5000); } }
         catch (InvalidOperationException) { }
-        foreach (string d in LiveDescendants()) kill(int.Parse(d[..d.IndexOf(' ')], CultureInfo.InvariantCulture), SIGKILL); // a failed test leaves nothing
+        foreach (string d in LiveDescendantsSeen()) kill(int.Parse(d[..d.IndexOf(' ')], CultureInfo.InvariantCulture), SIGKILL); // a failed test leaves nothing
         _p.Dispose();
     }
 }
