@@ -152,7 +152,11 @@ public sealed class MultikernelSystem : IDisposable
                 _postedCalls[i] = new List<HostCallRequest>();
                 _monitors[i].ConnectHost(_hostPorts[i].Receiver);
                 int index = i;
-                _drivers[i].Faulted = fault => AbandonCallsOfFaultedCore(index, fault);
+                _drivers[i].Faulted = fault =>
+                {
+                    AbandonCallsOfFaultedCore(index, fault);
+                    TellMonitorsOfFault(index, fault);
+                };
             }
             // The monitors' own bindings exist before any monitor runs, so boot makes them (Barrelfish's boot sets up
             // the inter-monitor channels the same way); every later binding is a bind served by a monitor.
@@ -491,6 +495,22 @@ public sealed class MultikernelSystem : IDisposable
         {
             foreach (var call in _postedCalls[core]) call.Abandon(FaultedCore(core, fault));
             _postedCalls[core].Clear();
+        }
+    }
+
+    /// <summary>
+    /// On core <paramref name="core"/>'s thread after its CPU driver faulted: every other live monitor is told
+    /// (<see cref="MonitorDispatcher.PeerFaulted"/>), so that its spawns and binds sent to the dead monitor fail instead
+    /// of waiting forever for its reply. Nothing once the system has begun to shut down, or for a core that faulted too.
+    /// </summary>
+    void TellMonitorsOfFault(int core, Exception fault)
+    {
+        for (int c = 0; c < _drivers.Length; c++)
+        {
+            if (c == core) continue;
+            try { PostHostCall(c, new HostCall<bool>((m, done) => { m.PeerFaulted(core, fault); done(true); })); }
+            catch (ObjectDisposedException) { return; } // shutting down: the system stops every core anyway
+            catch (InvalidOperationException) { } // core c faulted too: it answers nothing either
         }
     }
 

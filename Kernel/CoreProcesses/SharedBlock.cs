@@ -5,7 +5,9 @@ namespace Multikernel.CoreProcesses;
 /// written here through this view (larger arguments and results of requests, a measurement's samples, a start gate).
 /// Words are read and written with acquire/release semantics, so a flag written last publishes what was written
 /// before it. A view is valid while its region is mapped: after the system has shut down, every access throws
-/// <see cref="ObjectDisposedException"/>.
+/// <see cref="ObjectDisposedException"/>; a word read or write that races with the unmap (another thread shutting the
+/// system down) either completes before it or throws. A span taken from a block (<see cref="Doubles"/>,
+/// <see cref="Longs"/>, <see cref="ByteSpan"/>) is checked only when it is taken: use it only while the system runs.
 /// </summary>
 public readonly unsafe struct SharedBlock
 {
@@ -27,11 +29,11 @@ public readonly unsafe struct SharedBlock
     /// <summary>Number of 8-byte words in the block.</summary>
     public int Words => (int)(Bytes / 8);
 
-    /// <summary>Reads word <paramref name="index"/> (acquire).</summary>
-    public long Read(int index) => Volatile.Read(ref *Word(index));
+    /// <summary>Reads word <paramref name="index"/> (acquire); throws <see cref="ObjectDisposedException"/> once the region is unmapped, even when the unmap races with the read.</summary>
+    public long Read(int index) => _region.ReadWord(Word(index));
 
-    /// <summary>Writes word <paramref name="index"/> (release).</summary>
-    public void Write(int index, long value) => Volatile.Write(ref *Word(index), value);
+    /// <summary>Writes word <paramref name="index"/> (release); throws <see cref="ObjectDisposedException"/> once the region is unmapped, even when the unmap races with the write.</summary>
+    public void Write(int index, long value) => _region.WriteWord(Word(index), value);
 
     /// <summary>The words from <paramref name="index"/> on as doubles (plain access: publish them with a later <see cref="Write"/>).</summary>
     public Span<double> Doubles(int index, int count)

@@ -55,8 +55,9 @@ public sealed unsafe class SharedRegion : IDisposable
     readonly nuint _mapped;
     readonly int _fd;
     readonly Notifier?[] _notifiers;
-    // Held while a binding is opened and while the region is unmapped: a binding answered as the system shuts down is
-    // opened on a thread-pool thread, so it either reads the mapped region or sees it disposed, never unmapped memory.
+    // Held while a binding is opened, while a block's word is read or written, and while the region is unmapped: a
+    // binding answered as the system shuts down is opened on a thread-pool thread, and a host thread may read a block
+    // while another shuts the system down, so each either reads the mapped region or sees it disposed, never unmapped memory.
     readonly object _unmapLock = new();
     bool _disposed;
 
@@ -496,6 +497,30 @@ public sealed unsafe class SharedRegion : IDisposable
     }
 
     void Write(int field, long value) => *(long*)(_base + field) = value;
+
+    /// <summary>
+    /// A <see cref="SharedBlock"/> word read (acquire), under the unmap lock: a read that passed the check completes
+    /// before <see cref="Dispose"/> can unmap the memory under it (a lock-free check would let the unmap land between
+    /// the check and the load, an access violation that ends the process).
+    /// </summary>
+    internal long ReadWord(long* at)
+    {
+        lock (_unmapLock)
+        {
+            ThrowIfUnmapped();
+            return Volatile.Read(ref *at);
+        }
+    }
+
+    /// <summary>A <see cref="SharedBlock"/> word write (release), under the unmap lock as <see cref="ReadWord"/>.</summary>
+    internal void WriteWord(long* at, long value)
+    {
+        lock (_unmapLock)
+        {
+            ThrowIfUnmapped();
+            Volatile.Write(ref *at, value);
+        }
+    }
 
     void ThrowIfUnmapped()
     {

@@ -37,8 +37,10 @@ public sealed class MonitorDispatcher : Dispatcher
     readonly UrpcSender?[] _peerSenders;
     readonly UrpcOutbox _outbox;
     readonly MachineTopology _topology;
-    readonly Dictionary<ulong, Action<MonitorReply<DispatcherId>>> _pendingSpawns = new();
-    readonly Dictionary<ulong, Action<MonitorReply<UrpcBinding>>> _pendingBinds = new();
+    // Spawns and binds waiting for another monitor's reply, each with the core it was sent to (failed if that core faults).
+    readonly Dictionary<ulong, (int To, Action<MonitorReply<DispatcherId>> OnReply)> _pendingSpawns = new();
+    readonly Dictionary<ulong, (int To, Action<MonitorReply<UrpcBinding>> OnBound)> _pendingBinds = new();
+    Exception?[]? _faultedPeers; // by core index: the fault that stopped that core's CPU driver (thread mode)
     readonly Dictionary<ulong, Action> _pendingPings = new();
     internal int PendingPings => _pendingPings.Count;
     readonly MonitorHandler?[] _handlers = new MonitorHandler?[256];
@@ -327,8 +329,8 @@ public sealed class MonitorDispatcher : Dispatcher
         var binds = _pendingBinds.Values.ToArray();
         _pendingSpawns.Clear();
         _pendingBinds.Clear();
-        foreach (var onReply in spawns) onReply(new(default, stopped));
-        foreach (var onBound in binds) onBound(new(null, stopped));
+        foreach (var (_, onReply) in spawns) onReply(new(default, stopped));
+        foreach (var (_, onBound) in binds) onBound(new(null, stopped));
     }
 
     /// <summary>
@@ -418,10 +420,38 @@ public sealed class MonitorDispatcher : Dispatcher
             onReply(StartLocal(image));
             return;
         }
+        if (FaultOf(to) is { } fault) { onReply(new(default, fault)); return; }
         ulong id = ++_nextRequest;
-        _pendingSpawns[id] = onReply;
+        _pendingSpawns[id] = (to, onReply);
         SendTo(to, new SpawnRequest(id, ObjectHandle.Pass(image)));
     }
+
+    /// <summary>
+    /// Thread mode: core index <paramref name="core"/>'s CPU driver stopped on <paramref name="fault"/>, so its monitor
+    /// answers nothing any more. Every spawn and bind this monitor sent there fails now, naming the fault, and every
+    /// later one fails at once (both run on this core's thread, so none is sent after this and left waiting).
+    /// </summary>
+    internal void PeerFaulted(int core, Exception fault)
+    {
+        AssertPeer(core);
+        ArgumentNullException.ThrowIfNull(fault);
+        (_faultedPeers ??= new Exception?[CoreCount])[core] ??= fault;
+        var error = FaultOf(core)!;
+        foreach (var (id, spawn) in _pendingSpawns.Where(p => p.Value.To == core).ToArray())
+        {
+            _pendingSpawns.Remove(id);
+            spawn.OnReply(new(default, error));
+        }
+        foreach (var (id, bind) in _pendingBinds.Where(p => p.Value.To == core).ToArray())
+        {
+            _pendingBinds.Remove(id);
+            bind.OnBound(new(null, error));
+        }
+    }
+
+    InvalidOperationException? FaultOf(int core) => _faultedPeers?[core] is { } fault
+        ? new InvalidOperationException($"core #{core}'s CPU driver stopped on an unhandled exception ({fault.GetType().Name}: {fault.Message}); its monitor answers no request", fault)
+        : null;
 
     MonitorReply<DispatcherId> StartLocal(Func<Dispatcher> image)
     {
@@ -445,8 +475,9 @@ public sealed class MonitorDispatcher : Dispatcher
             onBound(AllocateBinding(CoreIndex, slots));
             return;
         }
+        if (FaultOf(server) is { } fault) { onBound(new(null, fault)); return; }
         ulong id = ++_nextRequest;
-        _pendingBinds[id] = onBound;
+        _pendingBinds[id] = (server, onBound);
         SendTo(server, new BindRequest(id, slots));
     }
 
@@ -538,7 +569,8 @@ public sealed class MonitorDispatcher : Dispatcher
             case SpawnReply.TypeId:
             {
                 var reply = SpawnReply.Decode(in m);
-                if (!_pendingSpawns.Remove(reply.RequestId, out var onReply)) break;
+                if (!_pendingSpawns.Remove(reply.RequestId, out var spawn)) break;
+                var onReply = spawn.OnReply;
                 onReply(reply.Error == 0 ? new(reply.Dispatcher, null) : new(default, ObjectHandle.Take<Exception>(reply.Error)));
                 break;
             }
@@ -557,7 +589,8 @@ public sealed class MonitorDispatcher : Dispatcher
             case RegionBindReply.TypeId:
             {
                 var reply = RegionBindReply.Decode(in m);
-                if (!_pendingBinds.Remove(reply.RequestId, out var onBound)) break;
+                if (!_pendingBinds.Remove(reply.RequestId, out var bind)) break;
+                var onBound = bind.OnBound;
                 onBound(reply.Status == 0
                     ? new(Region!.OpenBinding(new UrpcBindingName(reply.ToServer, reply.ToClient, reply.Slots, CoreIndex, from)), null)
                     : new(null, new InvalidOperationException($"core #{from}: {Region!.ReadError(from, reply.Status)}")));
@@ -566,7 +599,8 @@ public sealed class MonitorDispatcher : Dispatcher
             case BindReply.TypeId:
             {
                 var reply = BindReply.Decode(in m);
-                if (!_pendingBinds.Remove(reply.RequestId, out var onBound)) break;
+                if (!_pendingBinds.Remove(reply.RequestId, out var bind)) break;
+                var onBound = bind.OnBound;
                 onBound(reply.Error == 0 ? new(ObjectHandle.Take<UrpcBinding>(reply.Binding), null) : new(null, ObjectHandle.Take<Exception>(reply.Error)));
                 break;
             }

@@ -124,7 +124,13 @@ public sealed class Waitset
                 int i = start + k;
                 if (i >= n) i -= n;
                 ref var r = ref receivers[i];
-                if (changed && IndexOf(r.Reader) < 0) continue;
+                if (changed)
+                {
+                    // Removed: not polled. Removed and added again: polled with the entry it has now (its new handler).
+                    int now = IndexOf(r.Reader);
+                    if (now < 0) continue;
+                    r = ref _receivers[now];
+                }
                 if (!r.Reader.TryReceive(out UrpcMessage m)) continue;
                 handled++;
                 if (r.PeerHandler != null) r.PeerHandler(r.From, in m);

@@ -141,6 +141,44 @@ public class DomainTests(BootedSystem booted) : IClassFixture<BootedSystem>
     }
 
     /// <summary>
+    /// A spawn or bind that another core's monitor asks of a core whose CPU driver has faulted fails naming the fault
+    /// (so does a domain's creation on that core), instead of waiting forever for a reply the dead monitor will never
+    /// send; the live core keeps serving.
+    /// </summary>
+    [Fact]
+    public void MonitorRequestsToAFaultedCoreFailNamingTheFault()
+    {
+        var cpus = CoreAffinity.AllowedCpus();
+        Assert.SkipWhen(cpus.Count < 2, "needs a second core to fault; this process may use one");
+        var system = MultikernelSystem.Boot(new MultikernelOptions { Cores = [cpus[0], cpus[1]] });
+        try
+        {
+            BootedSystem.Wait(system.SpawnAsync(1, 1, () => new FaultsOnStart()));
+            Assert.True(SpinWait.SpinUntil(() => Record.Exception(() => { _ = system.CallOn(1, _ => 1); }) != null, TimeSpan.FromSeconds(10)),
+                "core 1 still answered host calls 10 s after its fault");
+            var spawn = system.SpawnAsync(0, 1, () => new FaultsOnStart());
+            var bind = system.BindAsync(0, 1);
+            var domain = Domain.CreateAsync(system, [0, 1]);
+            var all = Task.WhenAll(spawn, bind, domain);
+            Assert.True(((IAsyncResult)all).AsyncWaitHandle.WaitOne(TimeSpan.FromSeconds(20)),
+                $"requests to the faulted core were still pending 20 s after its fault (spawn {spawn.Status}, bind {bind.Status}, domain {domain.Status})");
+            foreach (var (task, what) in new (Task, string)[] { (spawn, "spawn"), (bind, "bind"), (domain, "domain creation") })
+            {
+                Assert.True(task.IsFaulted, $"the {what} on the faulted core did not fail: {task.Status}");
+                var chain = string.Join(" / ", Chain(task.Exception!.InnerException!).Select(e => e.Message));
+                Assert.Contains("injected fault", chain);
+            }
+            Assert.Equal(7, BootedSystem.Wait(system.CallOn(0, _ => 7))); // the live core still serves
+        }
+        finally { Record.Exception(() => system.Dispose()); }
+
+        static IEnumerable<Exception> Chain(Exception e)
+        {
+            for (Exception? x = e; x != null; x = x.InnerException) yield return x;
+        }
+    }
+
+    /// <summary>
     /// A host call posted to a core whose CPU driver then faults fails when it faults, naming the fault, instead of
     /// waiting for <see cref="MultikernelSystem.Shutdown"/>; a call posted after the fault is refused at once.
     /// </summary>

@@ -158,6 +158,47 @@ public sealed unsafe class SharedRegionTests
     }
 
     /// <summary>
+    /// A block read and written by one thread while another disposes the region (a host thread sampling a measurement's
+    /// progress word while the system shuts down): every access either reaches the mapped block or throws
+    /// <see cref="ObjectDisposedException"/>, never touches the unmapped memory (an access violation that ends the
+    /// whole process, this test host included). Repeated, so that the disposal often lands between an access's check
+    /// and its load or store.
+    /// </summary>
+    [Fact]
+    public void ABlockAccessRacingTheRegionsDisposalThrowsObjectDisposedExceptionAndNeverFaults()
+    {
+        const int Trials = 200;
+        int refused = 0;
+        for (int trial = 0; trial < Trials; trial++)
+        {
+            var region = SharedRegion.Create(TwoCoreLayout());
+            var block = region.AllocateHostBlock(64);
+            long accesses = 0;
+            Exception? unexpected = null;
+            var accessor = new Thread(() =>
+            {
+                try
+                {
+                    for (long i = 0; ; i++)
+                    {
+                        block.Write(1, block.Read(0) + i);
+                        Volatile.Write(ref accesses, i + 1);
+                    }
+                }
+                catch (ObjectDisposedException) { Interlocked.Increment(ref refused); }
+                catch (Exception e) { unexpected = e; }
+            }) { IsBackground = true };
+            accessor.Start();
+            var until = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+            while (Volatile.Read(ref accesses) < 100 && DateTime.UtcNow < until) Thread.Yield();
+            region.Dispose();
+            Assert.True(accessor.Join(TimeSpan.FromSeconds(10)), "the accessor never saw the region disposed");
+            Assert.Null(unexpected);
+        }
+        Assert.Equal(Trials, refused);
+    }
+
+    /// <summary>
     /// A core keeps its last <see cref="SharedRegion.ErrorSlots"/> error texts; a reply names its error by number. An
     /// error whose slot a later one took is reported as overwritten, never with the later error's text.
     /// </summary>

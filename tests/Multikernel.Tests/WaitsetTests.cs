@@ -202,6 +202,38 @@ public class WaitsetTests
         Assert.Equal(1, ws.Count);
     }
 
+    /// <summary>
+    /// A handler that removes a receiver later in the pass and adds it again with another handler (a service that
+    /// switches a channel to a new protocol): the rest of that pass hands its message to the new handler, as later
+    /// passes do, never to the handler it was removed with, and polls it once.
+    /// </summary>
+    [Fact]
+    public void AReceiverRemovedAndAddedAgainInAPassGetsItsNewHandler()
+    {
+        using var notifier = new Notifier();
+        var ws = new Waitset(notifier);
+        using var first = UrpcRing.Allocate(4);
+        using var second = UrpcRing.Allocate(4);
+        var got = new List<string>();
+        ws.Add(first.Receiver, (in UrpcMessage m) =>
+        {
+            got.Add("first");
+            ws.Remove(second.Receiver);
+            ws.Add(second.Receiver, (in UrpcMessage m2) => got.Add($"second (new) {Tagged.Decode(in m2).Sequence}"));
+        });
+        ws.Add(second.Receiver, (in UrpcMessage m) => got.Add($"second (old) {Tagged.Decode(in m).Sequence}"));
+        first.Sender.Send(new Tagged(1, 0));
+        second.Sender.Send(new Tagged(2, 0));
+        second.Sender.Send(new Tagged(3, 0));
+
+        Assert.Equal(2, ws.Poll());
+        Assert.Equal(["first", "second (new) 2"], got);
+        Assert.Equal(1, second.Receiver.Received);
+        Assert.Equal(1, ws.Poll());
+        Assert.Equal(["first", "second (new) 2", "second (new) 3"], got);
+        Assert.Equal(2, ws.Count);
+    }
+
     /// <summary>The same for an event source whose event handling removes another source.</summary>
     [Fact]
     public void WhatAnEventSourceRemovesIsNotPolledLaterInTheSamePass()
