@@ -60,7 +60,7 @@ public sealed class SweepRunner
     (bool Failed, bool Interrupted) RunPoints(ExperimentRecorder rec, IReadOnlyList<PlannedPoint> points, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
     {
         var progress = new SweepProgress(rec.Meta.Experiment, points.Select(p => p.Cost).ToArray(), stderr);
-        bool failed = false;
+        bool failed = false, pointStopped = false; // pointStopped: a point ended on the cancellation and stays missing
         var warmed = new HashSet<string>(); // the JIT warm-up kinds already run
         // --quick is a smoke test whose numbers are not read: it skips the JIT warm-ups (each takes seconds).
         bool warmUps = rec.Meta.Profile != "quick";
@@ -85,6 +85,7 @@ public sealed class SweepRunner
             {
                 // A point that stops on the cancellation is not a failure: it stays on the missing list. A child that the
                 // same signal stopped may end before this program's handler has cancelled: SignalGrace waits for it.
+                pointStopped = true;
                 progress.End(p.Cost);
                 continue;
             }
@@ -105,8 +106,9 @@ public sealed class SweepRunner
                 stdout.WriteLine(FormatRow(r));
             }
         }
-        // A cancellation that stopped the last point leaves it missing: the run is interrupted, not done.
-        if (cancel.IsCancellationRequested && rec.Remaining.Count > 0) return (failed, Interrupt(rec, points.Count));
+        // A cancellation that stopped the last point leaves it missing: the run is interrupted, not done. One that came
+        // while the last point finished stopped nothing: the points still missing then are the failed ones.
+        if (pointStopped) return (failed, Interrupt(rec, points.Count));
         rec.Finish();
         return (failed, false);
     }

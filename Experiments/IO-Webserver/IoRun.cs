@@ -34,7 +34,10 @@ public static class IoRun
             ? "rx=sender (--rx-steering): the veth's default; the kernel's receive work for a frame runs on the core that sent it, so the server side's (the host baselines' TCP/UDP input, the copy into the user-level stack's AF_PACKET ring) on the load generator's cores and the far side's (wrk's and the UDP generator's input) on the server's core"
             : "rx=sides (--rx-steering): Receive Packet Steering on both veth ends; the server end's kernel receive work runs on the server's first core (the multikernel's NIC driver core), the far end's on the load generator's cores, as with a server machine and a load machine");
         meta.Notes.Add($"load average at start: {LoadAverage.Read()}");
-        var points = Plan(s, allowed, meta.Notes, stderr);
+        var loadCores = new SortedSet<int>();
+        var points = Plan(s, allowed, meta.Notes, stderr, loadCores);
+        // The load generators may run on allowed cores beyond --cores (LoadPlacement): the run's cores are both.
+        meta.CoresUsed = CoreList.Format(s.Cores.Concat(loadCores).Distinct().Order().ToArray());
         var rec = new ExperimentRecorder(Path.Combine(s.OutDir, IoSettings.ExperimentId), meta, points.Select(p => p.Name));
         var (failed, interrupted) = Runner.Run(rec, points, stdout, stderr, cancel);
         return Runner.Conclude(failed, interrupted, rec.Directory, stdout, stderr);
@@ -64,10 +67,14 @@ public static class IoRun
     /// <summary>The series to run, in order. A series that cannot run here becomes a point that records a skip row with the reason.
     /// Each part runs the multikernel on the user-level stack over its own veth wire (stack=user), the multikernel on the
     /// socket driver over loopback (stack=kernel, an extra series), then the host baselines: over the same veth wire where
-    /// one can be built (wire=veth), else over loopback (wire=loopback).</summary>
-    public static List<PlannedPoint> Plan(IoSettings s, IReadOnlyList<int> allowed, List<string> notes, TextWriter stderr)
+    /// one can be built (wire=veth), else over loopback (wire=loopback). <paramref name="loadCores"/>, when given, gets the
+    /// load generators' cores of the series that run (not of those skipped).</summary>
+    public static List<PlannedPoint> Plan(IoSettings s, IReadOnlyList<int> allowed, List<string> notes, TextWriter stderr, ISet<int>? loadCores = null)
     {
         var points = new List<PlannedPoint>();
+        var skipped = new HashSet<string>();
+        var loadOf = new List<(string Point, int[] Cores)>();
+        void Uses(LoadPlacement load, params string[] names) { foreach (var n in names) loadOf.Add((n, load.Cores)); }
         void NoteShared(string part, LoadPlacement load)
         {
             if (!load.Shared) return;
@@ -85,6 +92,7 @@ public static class IoRun
             stderr.WriteLine($"io-webserver: {series}{(param.Length > 0 ? $" [{param}]" : "")} skipped: {reason}");
             notes.Add($"{series}{(param.Length > 0 ? $" [{param}]" : "")} skipped: {reason}");
             points.Add(new PlannedPoint(name, 0.01, () => [Rows.Skipped(series, cores, param, metric, unit, reason)]));
+            skipped.Add(name);
         }
         // A series that runs, or (missing not null) a skip row that says why not.
         void Add(string name, string series, int cores, string param, string metric, string unit, string? missing, double cost, Func<IReadOnlyList<ResultRow>> measure)
@@ -116,6 +124,8 @@ public static class IoRun
             points.Add(new PlannedPoint("udp/host", runCost + (veth ? 1 : 0), () => UdpEchoSeries.Measure(UdpEchoSeries.HostSeries, null, veth,
                 wire => HostUdpEchoServer.Start(server[0], s.PayloadBytes, wire), load.Cores, s,
                 $"blocking receive/send loop on one thread pinned to core {server[0]}{(veth ? ", in the server namespace on the veth wire's server address" : "")}; {load.Description}")));
+            Uses(load, "udp/mk", "udp/host");
+            Uses(kernelLoad, "udp/mk-kernel");
         }
         const string rps = "requests_per_s", rpsUnit = "requests/s";
         string? noWrk = Tools.Wrk == null ? Tools.MissingReason("wrk") : null;
@@ -151,6 +161,8 @@ public static class IoRun
             Add("static/lighttpd", WebSeries.StaticLighttpd, server.Length, baseParam, rps, rpsUnit, noLighttpd, runCost, () => WebSeries.Measure(WebSeries.StaticLighttpd, null, veth,
                 wire => LighttpdServer.Start(server, wire), WebCheck.Static, StaticPage.Path, null, load, s,
                 $"lighttpd (single-threaded event loop) pinned with taskset to cores {CoreList.Format(server)}"));
+            Uses(load, "static/mk", "static/kestrel", "static/lighttpd");
+            Uses(kernelLoad, "static/mk-kernel");
         }
         if (s.Only.Contains(IoSettings.Dynamic))
         {
@@ -171,7 +183,12 @@ public static class IoRun
             Add("dynamic/kestrel", WebSeries.DynamicKestrel, server.Length, s.WireParam(veth), rps, rpsUnit, noWrk, runCost + 2, () => DynamicSeries.Measure(WebSeries.DynamicKestrel, null, veth,
                 (wire, db) => KestrelBaseline.Start(server, db, wire), load, s,
                 $"ASP.NET Core Kestrel minimal API in a child process pinned with taskset to cores {CoreList.Format(server)}, one SQLite connection per thread-pool thread"));
+            Uses(load, "dynamic/mk", "dynamic/kestrel");
+            Uses(kernelLoad, "dynamic/mk-kernel");
         }
+        if (loadCores != null)
+            foreach (var (point, cores) in loadOf)
+                if (!skipped.Contains(point)) loadCores.UnionWith(cores);
         return points;
     }
 

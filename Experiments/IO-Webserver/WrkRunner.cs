@@ -1,18 +1,31 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Experiments.Common;
 
 namespace IOWebserver;
 
 /// <summary>
 /// Runs wrk (pinned with taskset) against a URL for a fixed duration with --latency, with <see cref="Threads"/> threads and
 /// <see cref="OpenConnections"/> connections, and parses its report:
-/// Requests/sec, Transfer/sec, the 50% and 99% latency, request count, non-2xx responses and socket errors.
+/// Requests/sec, Transfer/sec, the 50% and 99% latency, request count, wrk's "Non-2xx or 3xx responses" (which counts
+/// only statuses above 399) and socket errors; with countStatuses also every status outside 2xx (<see cref="StatusCounter"/>).
 /// </summary>
 public static partial class WrkRunner
 {
     /// <param name="netns">Network namespace to run wrk in (the far end of the veth wire), or null for this one.</param>
-    public static WrkResult Run(string url, TimeSpan duration, int connections, IReadOnlyList<int> cores, string? luaScript = null, string? netns = null)
+    /// <param name="countStatuses">Also count every response whose status is outside 200..299 (<see cref="WrkResult.Outside2xx"/>):
+    /// <paramref name="luaScript"/> (if any) runs with <see cref="StatusCounter"/> appended, a Lua call per response that
+    /// costs wrk throughput, so it is meant for the untimed warm-up run.</param>
+    public static WrkResult Run(string url, TimeSpan duration, int connections, IReadOnlyList<int> cores, string? luaScript = null, string? netns = null,
+                                bool countStatuses = false)
     {
+        using var scratch = countStatuses ? ScratchFolder.Create("io-webserver-wrk") : null;
+        if (scratch != null)
+        {
+            string counting = Path.Combine(scratch.Path, "statuses.lua");
+            File.WriteAllText(counting, (luaScript != null ? File.ReadAllText(luaScript) + "\n" : "") + StatusCounter);
+            luaScript = counting;
+        }
         string wrk = Tools.Wrk ?? throw new InvalidOperationException(Tools.MissingReason("wrk"));
         var args = new List<string>
         {
@@ -24,8 +37,37 @@ public static partial class WrkRunner
         using var p = ChildProcess.Start(wrk, args, cores, netns: netns);
         if (!p.WaitForExit(duration + TimeSpan.FromSeconds(20))) throw new TimeoutException($"wrk did not finish: {p.CommandLine}");
         if (p.ExitCode != 0) throw new InvalidOperationException($"wrk exited with {p.ExitCode}: {p.Errors.Trim()} {p.Output.Trim()}");
-        return Parse(p.Output);
+        var r = Parse(p.Output);
+        if (!countStatuses) return r;
+        var counted = Outside2xxLine().Match(p.Output);
+        if (!counted.Success) throw new FormatException($"wrk output has no '{Outside2xxLabel}' line although its status counter was given: {p.Output.Trim()}");
+        return r with { Outside2xx = long.Parse(counted.Groups[1].Value, CultureInfo.InvariantCulture) };
     }
+
+    const string Outside2xxLabel = "Responses outside 2xx:";
+
+    /// <summary>
+    /// Lua appended to a wrk script to count the responses whose status is outside 200..299 in each thread's state
+    /// (wrk's own count takes only statuses above 399) and print their sum when wrk is done. It keeps a setup or done
+    /// function the script before it defines, calling it first.
+    /// </summary>
+    public const string StatusCounter = $$"""
+        local repro_setup, repro_done, repro_threads = setup, done, {}
+        repro_outside_2xx = 0
+        function setup(thread)
+          table.insert(repro_threads, thread)
+          if repro_setup then repro_setup(thread) end
+        end
+        function response(status, headers, body)
+          if status < 200 or status > 299 then repro_outside_2xx = repro_outside_2xx + 1 end
+        end
+        function done(summary, latency, requests)
+          if repro_done then repro_done(summary, latency, requests) end
+          local n = 0
+          for _, t in ipairs(repro_threads) do n = n + t:get("repro_outside_2xx") end
+          io.write(string.format("{{Outside2xxLabel}} %d\n", n))
+        end
+        """;
 
     /// <summary>wrk's threads for a load on <paramref name="cores"/> cores: one per core, at most one per connection.</summary>
     public static int Threads(int cores, int connections) => Math.Min(cores, connections);
@@ -72,5 +114,6 @@ public static partial class WrkRunner
     [GeneratedRegex(@"Transfer/sec:\s+([\d.]+)([KMG]?B)")] private static partial Regex TransferPerSec();
     [GeneratedRegex(@"(\d+) requests in")] private static partial Regex RequestCount();
     [GeneratedRegex(@"Non-2xx or 3xx responses:\s+(\d+)")] private static partial Regex Non2xx();
+    [GeneratedRegex(@"^Responses outside 2xx: (\d+)$", RegexOptions.Multiline)] private static partial Regex Outside2xxLine();
     [GeneratedRegex(@"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)")] private static partial Regex SocketErrorsLine();
 }

@@ -212,6 +212,24 @@ public class IOCliTests
         }
     }
 
+    /// <summary>
+    /// With one core given (--cores) the load generator runs on another allowed core: meta.json's CoresUsed, which the
+    /// report prints as the run's cores, must name that core too, not only the --cores list.
+    /// </summary>
+    [Fact]
+    public void MetaNamesTheLoadGeneratorsCoresBeyondTheCoresOption()
+    {
+        int[] cores = TestCores.FirstOrSkip(2);
+        string dir = TestCores.TempDir();
+        int exit = IoCli.Run(["--only", "udp", "--duration", "0.3", "--repetitions", "1", "--cores", CoreList.Format([cores[0]]), "--out", dir],
+            new StringWriter(), new StringWriter(), CancellationToken.None);
+        string exp = Path.Combine(dir, IoSettings.ExperimentId);
+        var host = Assert.Single(ResultsFile.Read(exp), r => r.Series == UdpEchoSeries.HostSeries && r.Metric == "packets_per_s");
+        Assert.True(exit is 0 or 1, $"exit {exit}");
+        Assert.Contains($"load generator on core(s) {cores[1]},", host.Note);
+        Assert.Equal(CoreList.Format(cores), RunMeta.Load(exp).CoresUsed);
+    }
+
     /// <summary>Ctrl-C during the first series: it finishes, the next is not started, and meta.json says what is missing.</summary>
     [Fact]
     public void InterruptionKeepsFinishedSeriesAndMarksTheRunIncomplete()

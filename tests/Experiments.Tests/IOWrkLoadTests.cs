@@ -53,17 +53,67 @@ public class IOWrkLoadTests
         Assert.Contains($"load generator core(s) {cores[0]};", busy.Note);
     }
 
+    /// <summary>
+    /// wrk's own "Non-2xx or 3xx responses" line counts only statuses above 399. A server that answers the load with a
+    /// redirect (and passes a check that is not looked at here) must not give rows marked pass: the warm-up run counts
+    /// every status outside 2xx, and the rows fail, saying how many.
+    /// </summary>
+    [Fact]
+    public void ARedirectUnderLoadFailsTheRowsThoughWrkCountsOnlyStatusesAbove399()
+    {
+        Assert.SkipWhen(Tools.Wrk == null, Tools.MissingReason("wrk"));
+        int core = TestCores.First(1)[0];
+        var load = new LoadPlacement([core], false, "load generator on one wrk thread");
+        var settings = new IoSettings
+        {
+            Cores = [core], Duration = TimeSpan.FromSeconds(1), Repetitions = 1, PayloadBytes = 64, Flows = 1, Window = 1, Connections = 2,
+            Only = new HashSet<string> { IoSettings.Static }, OutDir = TestCores.TempDir(), Profile = "quick",
+        };
+        var redirect = "HTTP/1.1 301 Moved Permanently\r\nLocation: /\r\nContent-Length: 0\r\n\r\n"u8.ToArray();
+        var rows = WebSeries.Measure("web static/test", null, veth: false, _ => new CountingHttpServer(core, redirect), _ => null, "/", null, load, settings, "a redirecting test server");
+        var rps = Assert.Single(rows, r => r.Metric == "requests_per_s");
+        Assert.Equal("fail", rps.Verified);
+        Assert.Matches(@"wrk warm-up: [1-9]\d* requests, 0 non-2xx, 0 socket errors, [1-9]\d* responses outside 2xx", rps.Note);
+    }
+
+    /// <summary>
+    /// The status counter appended to a script that has its own setup, done and request functions (as the dynamic
+    /// series' script has setup and request) keeps them working and counts nothing on a server that answers 200.
+    /// </summary>
+    [Fact]
+    public void TheStatusCounterKeepsTheScriptsOwnFunctionsAndFindsNothingOnACleanServer()
+    {
+        Assert.SkipWhen(Tools.Wrk == null, Tools.MissingReason("wrk"));
+        int core = TestCores.First(1)[0];
+        using var server = new CountingHttpServer(core);
+        string script = Path.Combine(TestCores.TempDir(), "own.lua");
+        File.WriteAllText(script, """
+            local threads = 0
+            function setup(thread) thread:set("id", threads); threads = threads + 1 end
+            request = function() return wrk.format("GET", "/item/" .. (id or 0)) end
+            function done(summary, latency, requests) io.write(string.format("own setup ran for %d thread(s)\n", threads)) end
+            """);
+        var r = WrkRunner.Run($"http://127.0.0.1:{server.Port}/", TimeSpan.FromSeconds(1), 2, [core], script, countStatuses: true);
+        Assert.True(r.Requests > 0, r.Raw);
+        Assert.Equal(0, r.Outside2xx);
+        Assert.True(r.Clean, r.Describe());
+        Assert.Contains("own setup ran for 1 thread(s)", r.Raw);
+    }
+
     /// <summary>A keep-alive HTTP/1.1 server on 127.0.0.1 that answers every request with a 2-byte body and counts the connections open at once.</summary>
     sealed class CountingHttpServer : IWebServer
     {
-        static readonly byte[] Response = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"u8.ToArray();
+        static readonly byte[] Ok = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"u8.ToArray();
+        readonly byte[] Response;
         readonly Socket _listener = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         readonly Thread _acceptor;
         long _accepted;
         int _open, _mostOpen;
 
-        public CountingHttpServer(int core)
+        /// <param name="response">What every request is answered with: 200 and "ok" unless given.</param>
+        public CountingHttpServer(int core, byte[]? response = null)
         {
+            Response = response ?? Ok;
             Cores = [core];
             _listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
             _listener.Listen(64);

@@ -69,6 +69,36 @@ public class SweepRunnerTests
         Assert.Contains(meta.Notes, n => n.Contains("interrupted", StringComparison.Ordinal));
     }
 
+    /// <summary>
+    /// A signal during the last point, which finishes its measurement, after an earlier point failed: every point ran,
+    /// so the run failed (exit 1) and was not interrupted; the failed point stays missing, and no note says the run
+    /// stopped early.
+    /// </summary>
+    [Fact]
+    public void A_signal_during_a_last_point_that_finishes_after_an_earlier_failure_leaves_the_run_failed_not_interrupted()
+    {
+        var (dir, rec) = Folder("fail-then-signal", "a", "b");
+        using var cancel = new CancellationTokenSource();
+        var points = new List<PlannedPoint>
+        {
+            new("a", 1, () => throw new InvalidOperationException("a check threw")),
+            new("b", 1, () =>
+            {
+                cancel.Cancel(); // Ctrl-C while the last point measures; it does not look at the token and finishes
+                return [Row("B")];
+            }),
+        };
+        var err = new StringWriter();
+        var (failed, interrupted) = Runner().Run(rec, points, new StringWriter(), err, cancel.Token);
+        Assert.True(failed, err.ToString());
+        Assert.False(interrupted, err.ToString());
+        Assert.Equal(["B"], ResultsFile.Read(dir).Select(r => r.Series));
+        var meta = RunMeta.Load(dir);
+        Assert.Equal("incomplete", meta.Status);
+        Assert.Equal(["a"], meta.Incomplete);
+        Assert.DoesNotContain(meta.Notes, n => n.Contains("interrupted", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void A_point_that_throws_a_cancellation_nobody_asked_for_is_a_failure()
     {
