@@ -235,6 +235,34 @@ public class ClaimsTests
     }
 
     [Fact]
+    public void Compute_on_par_cannot_hold_where_a_runtime_failed_verification_at_a_point()
+    {
+        // mk within the margin wherever it was measured, but at 4 cores one runtime's point failed verification (rows
+        // with Verified = fail, which the sweep records, so meta.json lists nothing as missing): that point has no
+        // comparison, so "at every core count" cannot be decided.
+        static IEnumerable<ResultRow> Rows(string failing)
+        {
+            foreach (var rt in new[] { "mk", "host", "pinned", "host-spin" })
+                for (int c = 1; c <= 4; c *= 2)
+                    yield return rt == failing && c == 4
+                        ? FixtureRun.FailedNaN(Cmp, $"CG/{rt}", c, "seconds", "s", "repetition 1: verification failed: zeta differs", "bench=cg;class=S")
+                        : FixtureRun.Row(Cmp, $"CG/{rt}", c, (rt == "host" ? 1.2 : 1.0) / c, "seconds", "s", "bench=cg;class=S", "pass");
+        }
+        foreach (var failing in new[] { "mk", "pinned" })
+        {
+            using var fx = new FixtureRun();
+            fx.Write(Cmp, Rows(failing));
+            var r = Judged(fx, "compute-on-par", Verdict.NotTestable);
+            Assert.Contains($"CG 4 cores ({failing} failed verification)", r.Reason);
+        }
+
+        // A miss at a measured point stays a miss.
+        using var slow = new FixtureRun();
+        slow.Write(Cmp, Rows("mk").Select(x => x.Series == "CG/mk" && x.Cores == 2 ? FixtureRun.Row(Cmp, x.Series, 2, 0.8, "seconds", "s", x.Param, "pass") : x));
+        Judged(slow, "compute-on-par", Verdict.DoesNotHold);
+    }
+
+    [Fact]
     public void Compute_on_par_cannot_be_decided_when_a_median_misses_within_the_cis()
     {
         // mk 8% over the best host at one point, with CIs of +-5% each: mk's CI [1.026, 1.134] reaches 1.05 x the
