@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Experiments.Schema;
 using Report.Catalog;
 using Report.Charts;
 using Report.Input;
@@ -307,5 +308,33 @@ public class ReportDocumentTests
     {
         Assert.Equal(SeriesStyles.Palette, PdfCheck.PageStats.SeriesColours);
         Assert.Equal(PanelChart.PlotBackground, PdfCheck.PanelFinder.PlotBackground);
+    }
+
+    [Fact]
+    public void A_figure_caption_promises_error_bars_only_where_its_points_have_a_ci()
+    {
+        // One repetition per point (the compute --quick profile): no 95% CI anywhere, so no error bar is drawn, and
+        // the caption must not say there are.
+        static ResultRow Point(string rt, int cores, bool ci)
+        {
+            var r = FixtureRun.Row(ExperimentCatalog.Compute, $"CG/{rt}", cores, 1.0 / cores, "seconds", "s", "bench=cg;class=S", "pass");
+            if (!ci) (r.CiLow, r.CiHigh, r.Samples) = (double.NaN, double.NaN, 1);
+            return r;
+        }
+        string Caption(bool ci)
+        {
+            using var fx = new FixtureRun();
+            fx.Write(ExperimentCatalog.Compute, new[] { "mk", "host" }.SelectMany(rt => new[] { 1, 2 }.Select(c => Point(rt, c, ci))));
+            string html = Build(fx);
+            int figure = html.IndexOf("Fig 4 (paper Fig 9): NAS CG", StringComparison.Ordinal);
+            Assert.True(figure >= 0, "the CG figure is missing");
+            int lines = html.IndexOf("Lines: our medians", figure, StringComparison.Ordinal);
+            Assert.True(lines >= 0, "the CG figure's caption is missing");
+            return html[lines..html.IndexOf("</p>", lines, StringComparison.Ordinal)];
+        }
+        string without = Caption(ci: false);
+        Assert.DoesNotContain("error bars", without);
+        Assert.Contains("no point has a 95% confidence interval", without);
+        Assert.Contains("Lines: our medians, with their 95% confidence intervals as error bars", Caption(ci: true));
     }
 }
