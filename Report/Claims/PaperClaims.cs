@@ -135,9 +135,20 @@ public static class PaperClaims
         string numbers = $"at {last.Cores} cores MSG8 {N(last.Median)} vs SHM8 {N(shmLast.Median)} cycles per update; MSG8 below SHM8 at "
             + (below.Count == 0 ? "no core count" : $"{Cores(below)} cores")
             + (common.Count < 3 ? $" (only {Cores(common.Select(p => p.Cores))} cores measured)" : "");
-        if (Crossover.From(msg, shm) is { } from) return ClaimResult.Holds($"crossover at {FigureReadings.Cores(from)}; {numbers}");
+        if (Crossover.From(msg, shm) is { } from) return ClaimResult.Holds($"{CrossoverText(from, common.Select(p => p.Cores))}; {numbers}");
         return NeverWon(last.Cores, PaperScale.SharedStateCores, $"MSG8 is not below SHM8 up to the {FigureReadings.Cores(last.Cores)} measured, but the paper states the contrast at "
             + $"{PaperScale.SharedStateCores} cores (SHM8: {PaperScale.SharedStateStatement}): too few cores here to refute \"once enough cores take part\"", numbers);
+    }
+
+    /// <summary>
+    /// "crossover at k cores" where the curve was above the other below k; where it is below from the smallest core
+    /// count both were measured at, the run saw no crossover, and the text says where it was below instead.
+    /// </summary>
+    static string CrossoverText(int from, IEnumerable<int> commonCores)
+    {
+        var common = commonCores.Order().ToList();
+        return from > common[0] ? $"crossover at {FigureReadings.Cores(from)}"
+            : $"below at every core count both were measured at ({Cores(common)} {(common.Count == 1 && common[0] == 1 ? "core" : "cores")}): no crossover within this run";
     }
 
     /// <summary>
@@ -233,7 +244,7 @@ public static class PaperClaims
                 return ClaimResult.NotTestable(string.Create(CultureInfo.InvariantCulture,
                     $"Linux's mprotect at {last.Cores} cores did not shoot the other cores' TLBs down by IPI ({ipis.Median:0.00} interrupts per call; a hypervisor's paravirtual flush can spare them), so the run does not compare the multikernel's messages with Linux's IPIs, which is the paper's comparison"), numbers);
         }
-        if (from is not null) return ClaimResult.Holds($"crossover at {FigureReadings.Cores(from.Value)}; {numbers}");
+        if (from is not null) return ClaimResult.Holds($"{CrossoverText(from.Value, mk.Select(p => p.Cores).Where(c => linux.Any(q => q.Cores == c)))}; {numbers}");
         return NeverWon(last.Cores, PaperScale.UnmapCrossoverCores, $"the multikernel is not faster up to the {FigureReadings.Cores(last.Cores)} measured, but the paper's own curves cross only at about "
             + $"{PaperScale.UnmapCrossoverCores} cores ({PaperScale.UnmapReadings}): too few cores here to refute \"from some number of cores on\"", numbers);
     }

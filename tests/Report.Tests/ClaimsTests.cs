@@ -36,6 +36,26 @@ public class ClaimsTests
     }
 
     [Fact]
+    public void Messages_below_shared_memory_from_the_first_common_core_count_name_no_crossover()
+    {
+        // MSG8 (2 cores and up: a server and a client) is below SHM8 at every core count both have: the claim holds,
+        // but the run never saw shared memory win, so it saw no crossover.
+        using var fx = new FixtureRun();
+        fx.Write(F1, Curve(F1, "SHM8", "cycles_per_update", c => 1000.0 * c, 4).Concat(Curve(F1, "MSG8", "cycles_per_update", c => 500.0 * c, 4).Skip(1)));
+        var r = Judged(fx, "msg-beats-shm", Verdict.Holds);
+        Assert.DoesNotContain("crossover at", r.Numbers);
+        Assert.Contains("below at every core count both were measured at (2, 3 and 4 cores): no crossover within this run", r.Numbers);
+
+        // The same for the unmap with real page tables, below Linux from 1 core on.
+        using var unmap = new FixtureRun();
+        unmap.Write(Tlb, Curve(Tlb, "Multikernel unmap", "unmap_cycles", c => 500.0 * c, 4, "mmu=hardware;pages=1")
+            .Concat(Curve(Tlb, "Linux mprotect", "unmap_cycles", c => 2000.0 * c, 4, "call=mprotect;pages=1")));
+        var u = Judged(unmap, "unmap-beats-linux", Verdict.Holds);
+        Assert.DoesNotContain("crossover at", u.Numbers);
+        Assert.Contains("below at every core count both were measured at (1, 2, 3 and 4 cores): no crossover within this run", u.Numbers);
+    }
+
+    [Fact]
     public void Messages_that_win_only_at_few_cores_do_not_hold()
     {
         using var fx = new FixtureRun();
