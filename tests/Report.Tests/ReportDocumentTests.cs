@@ -337,4 +337,26 @@ public class ReportDocumentTests
         Assert.Contains("no point has a 95% confidence interval", without);
         Assert.Contains("Lines: our medians, with their 95% confidence intervals as error bars", Caption(ci: true));
     }
+
+    [Fact]
+    public void A_barnes_figure_without_the_standard_input_does_not_claim_the_originals_values()
+    {
+        // The original's values exist for SPLASH-2's standard input only (BarnesVerifier.HasReference): the quick and
+        // full profiles' BARNES runs are checked for conservation and against a one-worker run, not against the original.
+        string Caption(string input)
+        {
+            using var fx = new FixtureRun();
+            fx.Write(ExperimentCatalog.Compute, new[] { "mk", "host" }.SelectMany(rt => new[] { 1, 2 }.Select(c =>
+                FixtureRun.Row(ExperimentCatalog.Compute, $"BARNES/{rt}", c, 1.0 / c, "seconds", "s", $"bench=barnes;input={input};bodies=2048;steps=4", "pass"))));
+            string html = Build(fx);
+            int measured = html.IndexOf("Time and speedup of SPLASH-2 Barnes-Hut", StringComparison.Ordinal);
+            Assert.True(measured >= 0, "the BARNES figure's caption is missing");
+            return html[measured..html.IndexOf("</p>", measured, StringComparison.Ordinal)];
+        }
+        string quick = Caption("quick");
+        Assert.DoesNotContain("checked against reference values of the original", quick);
+        Assert.Contains("conservation", quick);
+        Assert.Contains("a one-worker run of the same code", quick);
+        Assert.Contains("checked against reference values of the original SPLASH-2 program", Caption("standard"));
+    }
 }
