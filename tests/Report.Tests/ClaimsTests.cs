@@ -255,6 +255,25 @@ public class ClaimsTests
     }
 
     [Fact]
+    public void Compute_on_par_cannot_hold_against_only_some_of_the_host_runtimes()
+    {
+        // --runtime both: mk against host (Parallel.For, unpinned) alone. mk is within 5% of it, but the rule's best
+        // host runtime is the best of host, pinned and host-spin, and two of them did not run.
+        using var fx = new FixtureRun();
+        fx.Write(Cmp, new[] { ("mk", 1.0), ("host", 1.0) }.SelectMany(x => new[] { 1, 2 }.Select(c =>
+            FixtureRun.Row(Cmp, $"CG/{x.Item1}", c, x.Item2 / c, "seconds", "s", "bench=cg;class=S", "pass"))));
+        var r = Judged(fx, "compute-on-par", Verdict.NotTestable);
+        Assert.Contains("pinned, host-spin", r.Reason);
+        Assert.Contains("not in this run", r.Reason);
+
+        // A miss against the runtimes that ran stays a miss.
+        using var slow = new FixtureRun();
+        slow.Write(Cmp, new[] { ("mk", 1.5), ("host", 1.0) }.SelectMany(x => new[] { 1, 2 }.Select(c =>
+            FixtureRun.Row(Cmp, $"CG/{x.Item1}", c, x.Item2 / c, "seconds", "s", "bench=cg;class=S", "pass"))));
+        Judged(slow, "compute-on-par", Verdict.DoesNotHold);
+    }
+
+    [Fact]
     public void Compute_on_par_cannot_hold_where_a_runtime_failed_verification_at_a_point()
     {
         // mk within the margin wherever it was measured, but at 4 cores one runtime's point failed verification (rows
