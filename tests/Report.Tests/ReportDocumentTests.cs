@@ -18,7 +18,7 @@ public class ReportDocumentTests
         string html = Build(fx);
         Assert.Contains("Fig 1 (paper Fig 3): updating shared state", html);
         Assert.Contains("Paper Tables 1-3: LRPC and URPC", html);
-        Assert.Contains("Figs 4-6 (paper Fig 9): compute-bound workloads", html); // CG and IS only: not "Figs 4-8"
+        Assert.Contains("Figs 4, 6 (paper Fig 9): compute-bound workloads", html); // CG and IS only: not "Figs 4-8", nor "Figs 4-6" (no FT)
         Assert.Contains("Fig 4 (paper Fig 9): NAS CG (conjugate gradient), class S", html);
         Assert.Contains("Fig 6 (paper Fig 9): NAS IS (integer sort), class S", html);
         Assert.DoesNotContain("SPLASH-2", html); // no SPLASH-2 title without SPLASH-2 rows
