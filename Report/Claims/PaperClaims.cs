@@ -288,7 +288,8 @@ public static class PaperClaims
         var notRun = ComputeBenchmarks.HostRuntimes.Where(h => !run.Find(ExperimentCatalog.Compute)!.Rows.Any(r => SeriesName.Member(r.Series) == h)).ToList();
         if (notRun.Count > 0)
             return ClaimResult.NotTestable($"mk is within {OnParFactor:0.00} x the best host runtime that ran at every point, but {string.Join(", ", notRun)} "
-                + "are not in this run (the compute program's --runtime left them out), and the rule's best host runtime is the best of host, pinned and host-spin", numbers);
+                + (notRun.Count == 1 ? "is not in this run (the compute program's --runtime left it out)" : "are not in this run (the compute program's --runtime left them out)")
+                + ", and the rule's best host runtime is the best of host, pinned and host-spin", numbers);
         return failedAt.Count > 0
             ? ClaimResult.NotTestable($"mk is within {OnParFactor:0.00} x the best host runtime at every point compared, but not every point could be compared: "
                 + $"{string.Join("; ", failedAt)}", numbers)
