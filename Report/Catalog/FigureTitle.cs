@@ -15,6 +15,6 @@ public sealed record FigureTitle(string? Seed, string? Paper, string Subject)
         _ => Subject,
     };
 
-    /// <summary>"Fig 1", or "Figs 4-8" for a range.</summary>
-    public static string SeedLabel(string seed) => seed.Contains('-') ? $"Figs {seed}" : $"Fig {seed}";
+    /// <summary>"Fig 1", or "Figs 4-8" for a range, "Figs 4, 6" for a list.</summary>
+    public static string SeedLabel(string seed) => seed.Contains('-') || seed.Contains(',') ? $"Figs {seed}" : $"Fig {seed}";
 }

@@ -102,14 +102,31 @@ public static class ChapterSection
         if (panels.Count == 0) return;
         var overlay = panels.SelectMany(p => p.Panel.Overlay).ToList();
         var read = new List<string>();
-        if (panels.Any(p => p.Panel.Spec.Kind == PanelKind.Lines)) read.Add("Lines: our medians, with their 95% confidence intervals as error bars");
-        if (panels.Any(p => p.Panel.Spec.Kind == PanelKind.Bars)) read.Add("Bars: our medians, with their 95% confidence intervals");
+        foreach (var (kind, marks, bars) in new[] { (PanelKind.Lines, "Lines: our medians", " as error bars"), (PanelKind.Bars, "Bars: our medians", "") })
+        {
+            var drawn = panels.Where(p => p.Panel.Spec.Kind == kind).SelectMany(p => p.Panel.Rows).ToList();
+            if (drawn.Count > 0) read.Add(marks + IntervalsDrawn(drawn, bars));
+        }
         read.Add($"ours measured on {machine}");
         read.Add(overlay.Count > 0
             ? $"open markers: the paper's values, measured on {string.Join(" and ", overlay.Select(v => v.Machine).Distinct())}, on the same axes"
             : "the paper gives no values in these units for this figure, so none are drawn");
         foreach (var why in panels.Select(p => p.Plan.Why).Where(x => x is not null).Distinct()) read.Add(why!);
         w.P(string.Join("; ", read) + ".", "muted");
+    }
+
+    /// <summary>
+    /// What the error bars of <paramref name="drawn"/> show: a point is drawn with its 95% CI only where it has one
+    /// (PanelChart.ErrorBars), so the caption says so for all, some or none of them.
+    /// </summary>
+    static string IntervalsDrawn(IReadOnlyList<ResultRow> drawn, string bars)
+    {
+        int with = drawn.Count(r => double.IsFinite(r.CiLow) && double.IsFinite(r.CiHigh));
+        if (with == drawn.Count) return $", with their 95% confidence intervals{bars}";
+        if (with > 0) return $", with their 95% confidence intervals{bars} where a point has one ({with} of {drawn.Count} points)";
+        return drawn.All(r => r.Samples < SampleSummary.MinCountForCi)
+            ? $" (no point has a 95% confidence interval: each is the median of fewer than {SampleSummary.MinCountForCi} samples, too few for one)"
+            : " (no point has a 95% confidence interval: the rows give none)";
     }
 
     /// <summary>Where the data is: the folder and a link to its results.csv (relative to the report), and the row counts.</summary>

@@ -36,6 +36,26 @@ public class ClaimsTests
     }
 
     [Fact]
+    public void Messages_below_shared_memory_from_the_first_common_core_count_name_no_crossover()
+    {
+        // MSG8 (2 cores and up: a server and a client) is below SHM8 at every core count both have: the claim holds,
+        // but the run never saw shared memory win, so it saw no crossover.
+        using var fx = new FixtureRun();
+        fx.Write(F1, Curve(F1, "SHM8", "cycles_per_update", c => 1000.0 * c, 4).Concat(Curve(F1, "MSG8", "cycles_per_update", c => 500.0 * c, 4).Skip(1)));
+        var r = Judged(fx, "msg-beats-shm", Verdict.Holds);
+        Assert.DoesNotContain("crossover at", r.Numbers);
+        Assert.Contains("below at every core count both were measured at (2, 3 and 4 cores): no crossover within this run", r.Numbers);
+
+        // The same for the unmap with real page tables, below Linux from 1 core on.
+        using var unmap = new FixtureRun();
+        unmap.Write(Tlb, Curve(Tlb, "Multikernel unmap", "unmap_cycles", c => 500.0 * c, 4, "mmu=hardware;pages=1")
+            .Concat(Curve(Tlb, "Linux mprotect", "unmap_cycles", c => 2000.0 * c, 4, "call=mprotect;pages=1")));
+        var u = Judged(unmap, "unmap-beats-linux", Verdict.Holds);
+        Assert.DoesNotContain("crossover at", u.Numbers);
+        Assert.Contains("below at every core count both were measured at (1, 2, 3 and 4 cores): no crossover within this run", u.Numbers);
+    }
+
+    [Fact]
     public void Messages_that_win_only_at_few_cores_do_not_hold()
     {
         using var fx = new FixtureRun();
@@ -232,6 +252,53 @@ public class ClaimsTests
         var s = Judged(slow, "compute-on-par", Verdict.DoesNotHold);
         Assert.Contains("worst BARNES at 4 cores", s.Numbers);
         Assert.Contains("over 1.05 beyond the 95% CI: BARNES 4 cores (", s.Numbers);
+    }
+
+    [Fact]
+    public void Compute_on_par_cannot_hold_against_only_some_of_the_host_runtimes()
+    {
+        // --runtime both: mk against host (Parallel.For, unpinned) alone. mk is within 5% of it, but the rule's best
+        // host runtime is the best of host, pinned and host-spin, and two of them did not run.
+        using var fx = new FixtureRun();
+        fx.Write(Cmp, new[] { ("mk", 1.0), ("host", 1.0) }.SelectMany(x => new[] { 1, 2 }.Select(c =>
+            FixtureRun.Row(Cmp, $"CG/{x.Item1}", c, x.Item2 / c, "seconds", "s", "bench=cg;class=S", "pass"))));
+        var r = Judged(fx, "compute-on-par", Verdict.NotTestable);
+        Assert.Contains("pinned, host-spin", r.Reason);
+        Assert.Contains("not in this run", r.Reason);
+
+        // A miss against the runtimes that ran stays a miss.
+        using var slow = new FixtureRun();
+        slow.Write(Cmp, new[] { ("mk", 1.5), ("host", 1.0) }.SelectMany(x => new[] { 1, 2 }.Select(c =>
+            FixtureRun.Row(Cmp, $"CG/{x.Item1}", c, x.Item2 / c, "seconds", "s", "bench=cg;class=S", "pass"))));
+        Judged(slow, "compute-on-par", Verdict.DoesNotHold);
+    }
+
+    [Fact]
+    public void Compute_on_par_cannot_hold_where_a_runtime_failed_verification_at_a_point()
+    {
+        // mk within the margin wherever it was measured, but at 4 cores one runtime's point failed verification (rows
+        // with Verified = fail, which the sweep records, so meta.json lists nothing as missing): that point has no
+        // comparison, so "at every core count" cannot be decided.
+        static IEnumerable<ResultRow> Rows(string failing)
+        {
+            foreach (var rt in new[] { "mk", "host", "pinned", "host-spin" })
+                for (int c = 1; c <= 4; c *= 2)
+                    yield return rt == failing && c == 4
+                        ? FixtureRun.FailedNaN(Cmp, $"CG/{rt}", c, "seconds", "s", "repetition 1: verification failed: zeta differs", "bench=cg;class=S")
+                        : FixtureRun.Row(Cmp, $"CG/{rt}", c, (rt == "host" ? 1.2 : 1.0) / c, "seconds", "s", "bench=cg;class=S", "pass");
+        }
+        foreach (var failing in new[] { "mk", "pinned" })
+        {
+            using var fx = new FixtureRun();
+            fx.Write(Cmp, Rows(failing));
+            var r = Judged(fx, "compute-on-par", Verdict.NotTestable);
+            Assert.Contains($"CG 4 cores ({failing} failed verification)", r.Reason);
+        }
+
+        // A miss at a measured point stays a miss.
+        using var slow = new FixtureRun();
+        slow.Write(Cmp, Rows("mk").Select(x => x.Series == "CG/mk" && x.Cores == 2 ? FixtureRun.Row(Cmp, x.Series, 2, 0.8, "seconds", "s", x.Param, "pass") : x));
+        Judged(slow, "compute-on-par", Verdict.DoesNotHold);
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Experiments.Schema;
 using Report.Catalog;
 using Report.Charts;
 using Report.Input;
@@ -17,7 +18,7 @@ public class ReportDocumentTests
         string html = Build(fx);
         Assert.Contains("Fig 1 (paper Fig 3): updating shared state", html);
         Assert.Contains("Paper Tables 1-3: LRPC and URPC", html);
-        Assert.Contains("Figs 4-6 (paper Fig 9): compute-bound workloads", html); // CG and IS only: not "Figs 4-8"
+        Assert.Contains("Figs 4, 6 (paper Fig 9): compute-bound workloads", html); // CG and IS only: not "Figs 4-8", nor "Figs 4-6" (no FT)
         Assert.Contains("Fig 4 (paper Fig 9): NAS CG (conjugate gradient), class S", html);
         Assert.Contains("Fig 6 (paper Fig 9): NAS IS (integer sort), class S", html);
         Assert.DoesNotContain("SPLASH-2", html); // no SPLASH-2 title without SPLASH-2 rows
@@ -307,5 +308,55 @@ public class ReportDocumentTests
     {
         Assert.Equal(SeriesStyles.Palette, PdfCheck.PageStats.SeriesColours);
         Assert.Equal(PanelChart.PlotBackground, PdfCheck.PanelFinder.PlotBackground);
+    }
+
+    [Fact]
+    public void A_figure_caption_promises_error_bars_only_where_its_points_have_a_ci()
+    {
+        // One repetition per point (the compute --quick profile): no 95% CI anywhere, so no error bar is drawn, and
+        // the caption must not say there are.
+        static ResultRow Point(string rt, int cores, bool ci)
+        {
+            var r = FixtureRun.Row(ExperimentCatalog.Compute, $"CG/{rt}", cores, 1.0 / cores, "seconds", "s", "bench=cg;class=S", "pass");
+            if (!ci) (r.CiLow, r.CiHigh, r.Samples) = (double.NaN, double.NaN, 1);
+            return r;
+        }
+        string Caption(bool ci)
+        {
+            using var fx = new FixtureRun();
+            fx.Write(ExperimentCatalog.Compute, new[] { "mk", "host" }.SelectMany(rt => new[] { 1, 2 }.Select(c => Point(rt, c, ci))));
+            string html = Build(fx);
+            int figure = html.IndexOf("Fig 4 (paper Fig 9): NAS CG", StringComparison.Ordinal);
+            Assert.True(figure >= 0, "the CG figure is missing");
+            int lines = html.IndexOf("Lines: our medians", figure, StringComparison.Ordinal);
+            Assert.True(lines >= 0, "the CG figure's caption is missing");
+            return html[lines..html.IndexOf("</p>", lines, StringComparison.Ordinal)];
+        }
+        string without = Caption(ci: false);
+        Assert.DoesNotContain("error bars", without);
+        Assert.Contains("no point has a 95% confidence interval", without);
+        Assert.Contains("Lines: our medians, with their 95% confidence intervals as error bars", Caption(ci: true));
+    }
+
+    [Fact]
+    public void A_barnes_figure_without_the_standard_input_does_not_claim_the_originals_values()
+    {
+        // The original's values exist for SPLASH-2's standard input only (BarnesVerifier.HasReference): the quick and
+        // full profiles' BARNES runs are checked for conservation and against a one-worker run, not against the original.
+        string Caption(string input)
+        {
+            using var fx = new FixtureRun();
+            fx.Write(ExperimentCatalog.Compute, new[] { "mk", "host" }.SelectMany(rt => new[] { 1, 2 }.Select(c =>
+                FixtureRun.Row(ExperimentCatalog.Compute, $"BARNES/{rt}", c, 1.0 / c, "seconds", "s", $"bench=barnes;input={input};bodies=2048;steps=4", "pass"))));
+            string html = Build(fx);
+            int measured = html.IndexOf("Time and speedup of SPLASH-2 Barnes-Hut", StringComparison.Ordinal);
+            Assert.True(measured >= 0, "the BARNES figure's caption is missing");
+            return html[measured..html.IndexOf("</p>", measured, StringComparison.Ordinal)];
+        }
+        string quick = Caption("quick");
+        Assert.DoesNotContain("checked against reference values of the original", quick);
+        Assert.Contains("conservation", quick);
+        Assert.Contains("a one-worker run of the same code", quick);
+        Assert.Contains("checked against reference values of the original SPLASH-2 program", Caption("standard"));
     }
 }
