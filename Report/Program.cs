@@ -17,9 +17,13 @@ var paperValues = new Option<string?>("--paper-values") { Description = $"paper-
 var compare = new Option<string[]>("--compare")
 {
     Description = "two run folders to put side by side: --compare RUN_A RUN_B",
-    Arity = new ArgumentArity(2, 2),
+    Arity = new ArgumentArity(1, 2), // one is accepted by the parser and refused below, with a message that says two
     AllowMultipleArgumentsPerToken = true,
 };
+compare.Validators.Add(r =>
+{
+    if (r.Tokens.Count == 1) r.AddError($"--compare needs two run folders (--compare RUN_A RUN_B), got one: '{r.Tokens[0].Value}'");
+});
 var history = new Option<string?>("--history") { Description = "URPC latency history CSV (Results/urpc-history.csv, or urpc-history.csv of the CI's bench-history branch): adds a chapter with its chart per commit" };
 var noPdf = new Option<bool>("--no-pdf") { Description = "write report.html only (no Chromium needed)" };
 

@@ -386,7 +386,7 @@ public static class PaperClaims
         public bool TooFewForCi => !double.IsFinite(CiLow) && Samples < SampleSummary.MinCountForCi;
         public string Text(string format) => HasCi
             ? $"{Label} ({Median.ToString(format)} [{CiLow.ToString(format)}, {CiHigh.ToString(format)}])"
-            : TooFewForCi ? $"{Label} ({Median.ToString(format)}, no CI: {Samples} samples)" : $"{Label} ({Median.ToString(format)}, no CI)";
+            : TooFewForCi ? $"{Label} ({Median.ToString(format)}, no CI: {Samples} {(Samples == 1 ? "sample" : "samples")})" : $"{Label} ({Median.ToString(format)}, no CI)";
     }
 
     /// <summary>

@@ -10,7 +10,7 @@ public static class ExperimentNotices
         if (!e.IsIncomplete) return;
         w.Open("div", "warning")
             .Labelled("Incomplete run:", $"{e.Directory}/meta.json has Status \"{e.Meta.Status}\"; "
-                + (e.Rows.Count == 0 ? "no point was measured." : $"{e.Rows.Count} row(s) were measured, these points were not:"));
+                + (e.Rows.Count == 0 ? "no point was measured." : $"{e.Rows.Count} row(s) were written (failed and skipped rows included), these points were not:"));
         if (e.Meta.Incomplete.Count > 0) w.List(e.Meta.Incomplete);
         else w.P("(meta.json lists no missing points)");
         w.Close("div");

@@ -52,6 +52,7 @@ public class CommandLineTests
     {
         var r = ReportProcess.Run("--compare", "only-one");
         Assert.Equal(2, r.ExitCode);
+        Assert.Contains("--compare needs two run folders (--compare RUN_A RUN_B), got one: 'only-one'", r.Stderr);
     }
 
     [Fact]

@@ -6,7 +6,8 @@ namespace Splash.Barnes;
 /// Verifies a BARNES run. No official values exist, so it checks what must hold:
 /// <list type="bullet">
 /// <item>on SPLASH-2's standard input, agreement with the original program (<see cref="BarnesReference"/>): interaction,
-/// cell and leaf counts, root cost and bounding cube exactly; sample bodies to the 16 printed digits before the run and
+/// cell and leaf counts and root cost exactly, the bounding cube to the 16 printed digits (<see cref="DigitsTolerance"/>);
+/// sample bodies to the 16 printed digits before the run and
 /// to <see cref="SummationTolerance"/> after it; energies, angular momentum and sums to <see cref="SummationTolerance"/>
 /// (the order of additions may differ); centre of mass, a sum that cancels to rounding noise, to
 /// <see cref="NoiseTolerance"/> absolute;</item>
