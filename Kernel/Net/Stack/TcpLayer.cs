@@ -427,9 +427,12 @@ public sealed unsafe class TcpLayer : IDisposable
     {
         bool syn = (flags & TcpSyn) != 0, fin = (flags & TcpFin) != 0, rst = (flags & TcpRst) != 0, hasAck = (flags & TcpAck) != 0;
 
-        if (c.State == TcpState.SynReceived && syn && !hasAck)
+        // Our SYN-ACK was lost: the peer retransmitted its SYN. A SYN with another ISN (a restarted peer, or a guess)
+        // goes on below and earns an ACK for the state held (out of the window, or a challenge ACK, RFC 5961 4.2): the
+        // half-open connection stays, and a restarted peer answers that ACK with the RST that frees it.
+        if (c.State == TcpState.SynReceived && syn && !hasAck && seq == c.Irs)
         {
-            if (seq == c.Irs) SendSynAck(c); // our SYN-ACK was lost: the peer retransmitted its SYN
+            SendSynAck(c);
             return;
         }
 

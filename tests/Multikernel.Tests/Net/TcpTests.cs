@@ -753,6 +753,33 @@ public class TcpTests : IDisposable
     }
 
     /// <summary>
+    /// A persist timeout that finds the transmitter full loses that probe only: the timer is armed again (backed off),
+    /// the next probe goes at its expiry, and the data goes when the answer opens the window.
+    /// </summary>
+    [Fact]
+    public void AWindowProbeThatFindsTheTransmitterFullGoesAtTheNextPersistTimeout()
+    {
+        var (h, p, s) = Connected();
+        p.Window = 0;
+        p.AckAll();
+        h.Tcp.Send(s, "queued"u8);
+        Assert.Empty(h.Flush());
+        h.Tx.Limit = 0;                                       // the transmit ring is full when the persist timer fires
+        h.Advance(250_000);
+        Assert.Equal(0, h.Tx.Pending);
+        Assert.Equal(1, h.Counters.TxRingFull);
+        h.Tx.Limit = null;
+        h.Advance(450_000);                                   // the timer was armed again, with a doubled RTO
+        var probe = Assert.Single(p.Mine(h.Tx.Drain()));
+        Assert.Equal(0, probe.TcpPayload.Length);
+        Assert.Equal(p.RcvNxt - 1, probe.Seq);
+        p.Window = 65535;
+        h.Deliver(p.Segment(p.SndNxt, p.RcvNxt, Ack));
+        p.Absorb(h.Flush());
+        Assert.Equal("queued", System.Text.Encoding.ASCII.GetString(p.Received.ToArray()));
+    }
+
+    /// <summary>
     /// An owned connection probes a closed window for as long as the peer answers (RFC 1122 4.2.2.17); once the
     /// application has closed it, answered probes no longer reprieve it: after MaxRetransmissions probes it is reset and
     /// its slot freed, so a peer that keeps its window shut cannot hold connections forever (Linux: tcp_orphan_retries).
@@ -955,6 +982,36 @@ public class TcpTests : IDisposable
         Assert.Empty(h.Tx.Drain());
         Assert.Equal(0, h.Tcp.ConnectionsInUse);
         Assert.Equal(1, h.Counters.TcpHalfOpenDropped);
+    }
+
+    /// <summary>
+    /// A SYN with another initial sequence number while the handshake is half done (a restarted client reusing its
+    /// port, or a blind guess) neither resets the half-open connection nor goes unanswered: it earns a challenge ACK
+    /// for the sequence numbers the connection holds (RFC 5961 4.2; in or out of the window). A new incarnation of the
+    /// client answers that ACK with a RST at its acknowledgment number (RFC 9293, SYN-SENT), which frees the
+    /// half-open connection at once, and its next SYN opens a new one.
+    /// </summary>
+    [Theory]
+    [InlineData(100u)]          // inside the receive window
+    [InlineData(7_000_000u)]    // far outside it
+    public void ASynWithAnotherIsnInSynReceivedEarnsAChallengeAck(uint isnDistance)
+    {
+        var (h, p) = Listening();
+        h.Deliver(p.Syn());
+        var synAck = Assert.Single(p.Mine(h.Flush()));
+        var restarted = new TcpTestPeer(h, p.Port, iss: p.Iss + isnDistance);
+        h.Deliver(restarted.Syn());
+        var challenge = Assert.Single(restarted.Mine(h.Flush()));
+        Assert.True(challenge.Has(Ack));
+        Assert.False(challenge.Has(Syn) || challenge.Has(Rst));
+        Assert.Equal(synAck.Seq + 1, challenge.Seq);
+        Assert.Equal(p.Iss + 1, challenge.AckNumber);          // the half-open connection's state is unchanged
+        Assert.Equal(1, h.Tcp.HalfOpen);
+        h.Deliver(restarted.Segment(challenge.AckNumber, 0, Rst));
+        Assert.Equal(0, h.Tcp.ConnectionsInUse);
+        var newSynAck = restarted.Handshake();
+        Assert.Equal(restarted.Iss + 1, newSynAck.AckNumber);
+        Assert.True(h.Tcp.TryAccept(80, out _));
     }
 
     [Fact]
