@@ -821,6 +821,40 @@ public class TcpTests : IDisposable
         }
     }
 
+    /// <summary>
+    /// An answer to a probe counts as an open window only when its window is taken (RFC 9293's SND.WL1/SND.WL2 rule):
+    /// a closed connection whose peer answers every probe with a nonzero window in a segment older than the one that
+    /// shut the window (here: behind an out-of-order segment that announced window 0) still has its window shut, so
+    /// its probes count towards MaxRetransmissions and it is reset, rather than probing for as long as the peer answers.
+    /// </summary>
+    [Fact]
+    public void AProbeAnswerWhoseWindowIsNotTakenDoesNotKeepAClosedConnectionAlive()
+    {
+        var (h, p, s) = Connected(o => o with { MaxRetransmissions = 3, MaxRtoMicroseconds = 1_000_000 });
+        p.Window = 0;
+        p.AckAll();
+        h.Deliver(p.Segment(p.SndNxt + 100, p.RcvNxt, Ack, new byte[10])); // out of order, window 0: SND.WL1 moves past SndNxt
+        h.Tcp.Send(s, "queued"u8);
+        h.Tcp.Close(s);
+        h.Flush();
+        p.Window = 65535;
+        int probes = 0;
+        for (int i = 0; i < 12 && h.Tcp.ConnectionsInUse > 0; i++)
+        {
+            h.Advance(1_000_000);
+            foreach (var segment in p.Mine(h.Flush()).Concat(p.Mine(h.Tx.Drain())))
+            {
+                if (segment.Has(Rst)) continue;
+                Assert.Equal(0, segment.TcpPayload.Length);
+                probes++;
+                h.Deliver(p.Segment(p.SndNxt, p.RcvNxt, Ack)); // window 65535, but seq is before SND.WL1: not taken
+            }
+        }
+        Assert.Equal(3, probes);
+        Assert.Equal(0, h.Tcp.ConnectionsInUse);
+        Assert.Equal(1, h.Counters.TcpTimeouts);
+    }
+
     [Fact]
     public void DataSentWhenAZeroWindowOpensGetsAFullRetransmissionTimeout()
     {
