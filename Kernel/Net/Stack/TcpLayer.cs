@@ -567,15 +567,6 @@ public sealed unsafe class TcpLayer : IDisposable
         {
             if (++c.DupAcks == 3) FastRetransmit(c);
         }
-        // An ACK of new data ends the count of retransmissions. Otherwise the segment answers our data only while
-        // the window is shut or nothing is in flight (an answer to a window probe): data in flight through an open
-        // window that the peer does not acknowledge keeps counting towards MaxRetransmissions however much the peer
-        // talks (Linux: only an ACK of new data clears icsk_retransmits). An answer to a probe that leaves the window
-        // shut keeps only an owned connection probing: once the application has closed it, its probes count towards
-        // MaxRetransmissions, so a peer that never opens its window cannot hold the slot forever (Linux: tcp_orphan_retries).
-        // The window that decides is the one in force after this segment (SND.WND): a segment whose window the
-        // SND.WL1/SND.WL2 rule below does not take leaves the window shut, whatever its window field says.
-        bool probeAnswer = c.SndUna == c.SndMax || window == 0;
         if (Lt(c.SndWl1, seq) || c.SndWl1 == seq && Le(c.SndWl2, ack))
         {
             bool opened = window > c.SndWnd;
@@ -594,6 +585,15 @@ public sealed unsafe class TcpLayer : IDisposable
                 QueueOutput(c);
             }
         }
+        // An ACK of new data ends the count of retransmissions. Otherwise the segment answers our data only while
+        // the window is shut or nothing is in flight (an answer to a window probe): data in flight through an open
+        // window that the peer does not acknowledge keeps counting towards MaxRetransmissions however much the peer
+        // talks (Linux: only an ACK of new data clears icsk_retransmits). An answer to a probe that leaves the window
+        // shut keeps only an owned connection probing: once the application has closed it, its probes count towards
+        // MaxRetransmissions, so a peer that never opens its window cannot hold the slot forever (Linux: tcp_orphan_retries).
+        // The window that decides is the one in force after this segment (SND.WND): a segment whose window the
+        // SND.WL1/SND.WL2 rule below does not take changes nothing, whatever its window field says.
+        bool probeAnswer = c.SndUna == c.SndMax || c.SndWnd == 0;
         if (advanced || probeAnswer && (c.Owned || c.SndWnd > 0)) c.Retries = 0;
         if (c.FinAcked)
         {
