@@ -406,6 +406,29 @@ public class TcpTests : IDisposable
         Assert.Equal(1, h.Counters.TcpTimeouts);
     }
 
+    /// <summary>
+    /// The same for a peer that talks with window 0 in segments older than the one that set the window (here: behind an
+    /// out-of-order segment): their window is not taken, so the window stays open, the data in flight is not waiting
+    /// for a window, and the connection is reset after MaxRetransmissions although its owner still holds it.
+    /// </summary>
+    [Fact]
+    public void DataUnacknowledgedThroughAnOpenWindowIsResetAlsoWhenThePeersWindowZeroIsNotTaken()
+    {
+        var (h, p, s) = Connected(o => o with { MaxRetransmissions = 3, MaxRtoMicroseconds = 1_000_000 });
+        h.Deliver(p.Segment(p.SndNxt + 100, p.RcvNxt, Ack, new byte[10])); // out of order: SND.WL1 moves past the peer's SndNxt
+        h.Tcp.Send(s, "never acknowledged"u8);
+        Assert.Single(p.Mine(h.Flush()), f => f.TcpPayload.Length > 0);
+        p.Window = 0;
+        for (int i = 0; i < 12 && !h.Tcp.WasReset(s); i++)
+        {
+            h.Advance(1_000_000);
+            h.Tx.Discard();                                   // the retransmissions are lost
+            h.Deliver(p.Segment(p.SndNxt, p.RcvNxt, Ack));    // no new ACK; window 0 in a segment before SND.WL1
+        }
+        Assert.True(h.Tcp.WasReset(s));
+        Assert.Equal(1, h.Counters.TcpTimeouts);
+    }
+
     [Fact]
     public void AnAckOfNewDataEndsTheBackoffOfEarlierTimeouts()
     {
