@@ -564,6 +564,33 @@ public class TcpTests : IDisposable
         Assert.Equal(0, h.Tcp.ConnectionsInUse);
     }
 
+    /// <summary>
+    /// Simultaneous close (RFC 9293 3.6): the peer's FIN arrives in FIN_WAIT_1 before the ACK of ours: CLOSING, the
+    /// peer's FIN acknowledged; the ACK of our FIN then leads to TIME_WAIT, which ends in its bounded time.
+    /// </summary>
+    [Fact]
+    public void SimultaneousCloseGoesThroughClosingToTimeWait()
+    {
+        var (h, p, s) = Connected(o => o with { TimeWaitMicroseconds = 2_000_000 });
+        h.Tcp.ShutdownSend(s);
+        var ourFin = Assert.Single(h.Flush());                // not absorbed yet: the peer has not seen it
+        Assert.True(ourFin.Has(Fin));
+        Assert.Equal(TcpState.FinWait1, h.Tcp.State(s));
+        h.Deliver(p.Segment(p.SndNxt, p.RcvNxt, Ack | Fin)); // the peer's FIN, acknowledging only what came before ours
+        p.SndNxt++;
+        Assert.Equal(TcpState.Closing, h.Tcp.State(s));
+        var ack = Assert.Single(p.Mine(h.Flush()));
+        Assert.Equal(p.SndNxt, ack.AckNumber);
+        Assert.True(h.Tcp.PeerClosed(s));
+        p.Absorb([ourFin]);
+        p.AckAll();
+        Assert.Equal(TcpState.TimeWait, h.Tcp.State(s));
+        Assert.Equal(1, h.Tcp.TimeWait);
+        h.Advance(2_100_000);
+        Assert.Equal(TcpState.Closed, h.Tcp.State(s));        // the owner still holds it after ShutdownSend
+        OwnerHearsOfItAndClosesIt(h, s);
+    }
+
     [Fact]
     public void ActiveCloseHoldsTimeWaitForItsBoundedTimeOnly()
     {
