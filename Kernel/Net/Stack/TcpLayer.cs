@@ -427,9 +427,12 @@ public sealed unsafe class TcpLayer : IDisposable
     {
         bool syn = (flags & TcpSyn) != 0, fin = (flags & TcpFin) != 0, rst = (flags & TcpRst) != 0, hasAck = (flags & TcpAck) != 0;
 
-        if (c.State == TcpState.SynReceived && syn && !hasAck)
+        // Our SYN-ACK was lost: the peer retransmitted its SYN. A SYN with another ISN (a restarted peer, or a guess)
+        // goes on below and earns an ACK for the state held (out of the window, or a challenge ACK, RFC 5961 4.2): the
+        // half-open connection stays, and a restarted peer answers that ACK with the RST that frees it.
+        if (c.State == TcpState.SynReceived && syn && !hasAck && seq == c.Irs)
         {
-            if (seq == c.Irs) SendSynAck(c); // our SYN-ACK was lost: the peer retransmitted its SYN
+            SendSynAck(c);
             return;
         }
 
@@ -564,14 +567,6 @@ public sealed unsafe class TcpLayer : IDisposable
         {
             if (++c.DupAcks == 3) FastRetransmit(c);
         }
-        // An ACK of new data ends the count of retransmissions. Otherwise the segment answers our data only while
-        // the window is shut or nothing is in flight (an answer to a window probe): data in flight through an open
-        // window that the peer does not acknowledge keeps counting towards MaxRetransmissions however much the peer
-        // talks (Linux: only an ACK of new data clears icsk_retransmits). An answer to a probe that leaves the window
-        // shut keeps only an owned connection probing: once the application has closed it, its probes count towards
-        // MaxRetransmissions, so a peer that never opens its window cannot hold the slot forever (Linux: tcp_orphan_retries).
-        bool probeAnswer = c.SndUna == c.SndMax || window == 0;
-        if (advanced || probeAnswer && (c.Owned || window > 0)) c.Retries = 0;
         if (Lt(c.SndWl1, seq) || c.SndWl1 == seq && Le(c.SndWl2, ack))
         {
             bool opened = window > c.SndWnd;
@@ -590,6 +585,16 @@ public sealed unsafe class TcpLayer : IDisposable
                 QueueOutput(c);
             }
         }
+        // An ACK of new data ends the count of retransmissions. Otherwise the segment answers our data only while
+        // the window is shut or nothing is in flight (an answer to a window probe): data in flight through an open
+        // window that the peer does not acknowledge keeps counting towards MaxRetransmissions however much the peer
+        // talks (Linux: only an ACK of new data clears icsk_retransmits). An answer to a probe that leaves the window
+        // shut keeps only an owned connection probing: once the application has closed it, its probes count towards
+        // MaxRetransmissions, so a peer that never opens its window cannot hold the slot forever (Linux: tcp_orphan_retries).
+        // The window that decides is the one in force after this segment (SND.WND): a segment whose window the
+        // SND.WL1/SND.WL2 rule below does not take changes nothing, whatever its window field says.
+        bool probeAnswer = c.SndUna == c.SndMax || c.SndWnd == 0;
+        if (advanced || probeAnswer && (c.Owned || c.SndWnd > 0)) c.Retries = 0;
         if (c.FinAcked)
         {
             switch (c.State)

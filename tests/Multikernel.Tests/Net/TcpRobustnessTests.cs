@@ -161,4 +161,103 @@ public class TcpRobustnessTests
         Assert.True(big.GotRst);
         GoodClientIsServed(h, server, 9000);
     }
+
+    /// <summary>
+    /// A random peer (seeded, so every case repeats): three connections that handshake, send data in and out of the
+    /// window, FINs, RSTs at and near RCV.NXT, SYNs with other ISNs, ACKs of unsent data, windows that shut and open;
+    /// the application accepts, reads, writes, shuts down, closes and aborts at random, and segments of the stack are
+    /// lost; time jumps up to 3 s. Nothing may throw, the table stays within MaxConnections, and once the application
+    /// has closed everything every slot is freed within the stack's own bounds (retransmission and probe limits,
+    /// FIN_WAIT_2 and TIME_WAIT timers), whether the peer then goes silent, keeps acknowledging what it got, keeps
+    /// answering with window 0, or answers with ACKs near but not at the right numbers.
+    /// </summary>
+    [Fact]
+    public void AfterRandomPeerAndApplicationActionsEverySlotIsFreedOnceTheApplicationHasClosed()
+    {
+        const int Seeds = 400;
+        for (int seed = 0; seed < Seeds; seed++) RandomPeerThenEveryConnectionClosed(seed);
+    }
+
+    static void RandomPeerThenEveryConnectionClosed(int seed)
+    {
+        var rng = new Random(seed);
+        using var h = new StackHarness(o => o with { MaxRtoMicroseconds = 4_000_000, MaxConnections = 8, MaxHalfOpen = 4, DelayedAckMicroseconds = rng.Next(2) * 40_000 });
+        h.Tcp.Listen(80);
+        h.Introduce();
+        var peers = Enumerable.Range(0, 3).Select(i => new TcpTestPeer(h, (ushort)(5000 + i))).ToArray();
+        var owned = new List<TcpSocket>();
+        var buffer = new byte[3000];
+        for (int step = 0; step < 300; step++)
+        {
+            var p = peers[rng.Next(peers.Length)];
+            switch (rng.Next(20))
+            {
+                case 0:
+                    h.Deliver(p.Syn());
+                    if (p.Mine(h.Flush()).FirstOrDefault(f => f.Has(Syn)) is { } synAck) p.RcvNxt = synAck.Seq + 1;
+                    break;
+                case 1: p.AckAll(); break;
+                case 2: { var d = new byte[rng.Next(1, 2000)]; rng.NextBytes(d); p.Send(d); break; }
+                case 3: p.SendFin(); break;
+                case 4: h.Deliver(p.Segment(p.SndNxt + (uint)rng.Next(-3000, 3000), p.RcvNxt, Ack | Psh, new byte[rng.Next(0, 1000)])); break;
+                case 5: h.Deliver(p.Segment(p.SndNxt + (uint)rng.Next(-2, 3), 0, Rst)); break;
+                case 6: p.Window = (ushort)(rng.Next(3) == 0 ? 0 : rng.Next(0, 65536)); p.AckAll(); break;
+                case 7: h.Deliver(p.Segment(p.SndNxt, p.RcvNxt + (uint)rng.Next(-5000, 5000), Ack)); break;
+                case 8: p.Absorb(h.Flush()); p.AckAll(); break;
+                case 9: h.Flush(); break;                                  // the stack's segments are lost
+                case 10: h.Advance(rng.Next(0, 3_000_000)); p.Absorb(h.Tx.Drain()); break;
+                case 11: while (h.Tcp.TryAccept(80, out var s)) owned.Add(s); break;
+                case 12: foreach (var s in owned) Try(() => h.Tcp.Receive(s, buffer.AsSpan(0, rng.Next(1, buffer.Length)))); break;
+                case 13: foreach (var s in owned) Try(() => h.Tcp.Send(s, buffer.AsSpan(0, rng.Next(1, buffer.Length)))); break;
+                case 14: if (owned.Count > 0) { var s = owned[rng.Next(owned.Count)]; Try(() => h.Tcp.ShutdownSend(s)); } break;
+                case 15:
+                    if (owned.Count > 0)
+                    {
+                        int i = rng.Next(owned.Count);
+                        var s = owned[i];
+                        owned.RemoveAt(i);
+                        bool abort = rng.Next(4) == 0;
+                        Try(() => { if (abort) h.Tcp.Abort(s); else h.Tcp.Close(s); });
+                    }
+                    break;
+                case 16: h.Deliver(p.Segment(p.Iss + (uint)rng.Next(0, 100_000), 0, Syn, default, MssOption((ushort)rng.Next(0, 2000)))); break;
+                case 17: h.Deliver(p.Segment(p.SndNxt, p.RcvNxt, Ack | Fin, new byte[rng.Next(0, 100)])); p.SndNxt++; break; // the peer loses count of its data
+                case 18: p.Absorb(h.Flush()); break;
+                case 19: while (h.Tcp.TryGetReady(out _)) { } break;
+            }
+            Assert.True(h.Tcp.ConnectionsInUse <= 8, $"seed {seed}: {h.Tcp.ConnectionsInUse} connections in a table of 8");
+        }
+        while (h.Tcp.TryAccept(80, out var s)) owned.Add(s);
+        foreach (var s in owned) Try(() => h.Tcp.Close(s));
+        int mode = seed % 4; // 0 silent, 1 acknowledges what it took (window > 0), 2 window 0, 3 ACKs near the right numbers
+        for (int t = 0; t < 2000 && h.Tcp.ConnectionsInUse > 0; t++)
+        {
+            h.Advance(1_000_000);
+            h.Stack.Flush();
+            var frames = h.Tx.Drain();
+            if (mode != 0)
+            {
+                foreach (var q in peers)
+                {
+                    if (mode == 1 && q.Window > 0) q.Absorb(frames);
+                    if (mode == 2) q.Window = 0;
+                    if (mode == 3)
+                    {
+                        q.Window = (ushort)rng.Next(0, 3);
+                        h.Deliver(q.Segment(q.SndNxt + (uint)rng.Next(-2, 3), q.RcvNxt + (uint)rng.Next(-2, 3), Ack));
+                    }
+                    else q.AckAll();
+                }
+            }
+            while (h.Tcp.TryAccept(80, out var late)) h.Tcp.Close(late); // a handshake the answers completed
+        }
+        Assert.True(h.Tcp.ConnectionsInUse == 0, $"seed {seed} (peer mode {mode}): {h.Tcp.ConnectionsInUse} connections still in use ({h.Tcp.HalfOpen} half-open, {h.Tcp.TimeWait} in TIME_WAIT) 2,000 s after the application closed every one");
+    }
+
+    /// <summary>Runs an application call on a handle that the peer's actions may have ended (refused with InvalidOperationException).</summary>
+    static void Try(Action call)
+    {
+        try { call(); }
+        catch (InvalidOperationException) { }
+    }
 }

@@ -406,6 +406,29 @@ public class TcpTests : IDisposable
         Assert.Equal(1, h.Counters.TcpTimeouts);
     }
 
+    /// <summary>
+    /// The same for a peer that talks with window 0 in segments older than the one that set the window (here: behind an
+    /// out-of-order segment): their window is not taken, so the window stays open, the data in flight is not waiting
+    /// for a window, and the connection is reset after MaxRetransmissions although its owner still holds it.
+    /// </summary>
+    [Fact]
+    public void DataUnacknowledgedThroughAnOpenWindowIsResetAlsoWhenThePeersWindowZeroIsNotTaken()
+    {
+        var (h, p, s) = Connected(o => o with { MaxRetransmissions = 3, MaxRtoMicroseconds = 1_000_000 });
+        h.Deliver(p.Segment(p.SndNxt + 100, p.RcvNxt, Ack, new byte[10])); // out of order: SND.WL1 moves past the peer's SndNxt
+        h.Tcp.Send(s, "never acknowledged"u8);
+        Assert.Single(p.Mine(h.Flush()), f => f.TcpPayload.Length > 0);
+        p.Window = 0;
+        for (int i = 0; i < 12 && !h.Tcp.WasReset(s); i++)
+        {
+            h.Advance(1_000_000);
+            h.Tx.Discard();                                   // the retransmissions are lost
+            h.Deliver(p.Segment(p.SndNxt, p.RcvNxt, Ack));    // no new ACK; window 0 in a segment before SND.WL1
+        }
+        Assert.True(h.Tcp.WasReset(s));
+        Assert.Equal(1, h.Counters.TcpTimeouts);
+    }
+
     [Fact]
     public void AnAckOfNewDataEndsTheBackoffOfEarlierTimeouts()
     {
@@ -539,6 +562,33 @@ public class TcpTests : IDisposable
         Assert.Equal(1, h.Tcp.ConnectionsInUse);             // LAST_ACK
         p.AckAll();
         Assert.Equal(0, h.Tcp.ConnectionsInUse);
+    }
+
+    /// <summary>
+    /// Simultaneous close (RFC 9293 3.6): the peer's FIN arrives in FIN_WAIT_1 before the ACK of ours: CLOSING, the
+    /// peer's FIN acknowledged; the ACK of our FIN then leads to TIME_WAIT, which ends in its bounded time.
+    /// </summary>
+    [Fact]
+    public void SimultaneousCloseGoesThroughClosingToTimeWait()
+    {
+        var (h, p, s) = Connected(o => o with { TimeWaitMicroseconds = 2_000_000 });
+        h.Tcp.ShutdownSend(s);
+        var ourFin = Assert.Single(h.Flush());                // not absorbed yet: the peer has not seen it
+        Assert.True(ourFin.Has(Fin));
+        Assert.Equal(TcpState.FinWait1, h.Tcp.State(s));
+        h.Deliver(p.Segment(p.SndNxt, p.RcvNxt, Ack | Fin)); // the peer's FIN, acknowledging only what came before ours
+        p.SndNxt++;
+        Assert.Equal(TcpState.Closing, h.Tcp.State(s));
+        var ack = Assert.Single(p.Mine(h.Flush()));
+        Assert.Equal(p.SndNxt, ack.AckNumber);
+        Assert.True(h.Tcp.PeerClosed(s));
+        p.Absorb([ourFin]);
+        p.AckAll();
+        Assert.Equal(TcpState.TimeWait, h.Tcp.State(s));
+        Assert.Equal(1, h.Tcp.TimeWait);
+        h.Advance(2_100_000);
+        Assert.Equal(TcpState.Closed, h.Tcp.State(s));        // the owner still holds it after ShutdownSend
+        OwnerHearsOfItAndClosesIt(h, s);
     }
 
     [Fact]
@@ -753,6 +803,33 @@ public class TcpTests : IDisposable
     }
 
     /// <summary>
+    /// A persist timeout that finds the transmitter full loses that probe only: the timer is armed again (backed off),
+    /// the next probe goes at its expiry, and the data goes when the answer opens the window.
+    /// </summary>
+    [Fact]
+    public void AWindowProbeThatFindsTheTransmitterFullGoesAtTheNextPersistTimeout()
+    {
+        var (h, p, s) = Connected();
+        p.Window = 0;
+        p.AckAll();
+        h.Tcp.Send(s, "queued"u8);
+        Assert.Empty(h.Flush());
+        h.Tx.Limit = 0;                                       // the transmit ring is full when the persist timer fires
+        h.Advance(250_000);
+        Assert.Equal(0, h.Tx.Pending);
+        Assert.Equal(1, h.Counters.TxRingFull);
+        h.Tx.Limit = null;
+        h.Advance(450_000);                                   // the timer was armed again, with a doubled RTO
+        var probe = Assert.Single(p.Mine(h.Tx.Drain()));
+        Assert.Equal(0, probe.TcpPayload.Length);
+        Assert.Equal(p.RcvNxt - 1, probe.Seq);
+        p.Window = 65535;
+        h.Deliver(p.Segment(p.SndNxt, p.RcvNxt, Ack));
+        p.Absorb(h.Flush());
+        Assert.Equal("queued", System.Text.Encoding.ASCII.GetString(p.Received.ToArray()));
+    }
+
+    /// <summary>
     /// An owned connection probes a closed window for as long as the peer answers (RFC 1122 4.2.2.17); once the
     /// application has closed it, answered probes no longer reprieve it: after MaxRetransmissions probes it is reset and
     /// its slot freed, so a peer that keeps its window shut cannot hold connections forever (Linux: tcp_orphan_retries).
@@ -792,6 +869,40 @@ public class TcpTests : IDisposable
             Assert.Equal(TcpState.Established, h.Tcp.State(s));
             Assert.Equal(0, h.Counters.TcpTimeouts);
         }
+    }
+
+    /// <summary>
+    /// An answer to a probe counts as an open window only when its window is taken (RFC 9293's SND.WL1/SND.WL2 rule):
+    /// a closed connection whose peer answers every probe with a nonzero window in a segment older than the one that
+    /// shut the window (here: behind an out-of-order segment that announced window 0) still has its window shut, so
+    /// its probes count towards MaxRetransmissions and it is reset, rather than probing for as long as the peer answers.
+    /// </summary>
+    [Fact]
+    public void AProbeAnswerWhoseWindowIsNotTakenDoesNotKeepAClosedConnectionAlive()
+    {
+        var (h, p, s) = Connected(o => o with { MaxRetransmissions = 3, MaxRtoMicroseconds = 1_000_000 });
+        p.Window = 0;
+        p.AckAll();
+        h.Deliver(p.Segment(p.SndNxt + 100, p.RcvNxt, Ack, new byte[10])); // out of order, window 0: SND.WL1 moves past SndNxt
+        h.Tcp.Send(s, "queued"u8);
+        h.Tcp.Close(s);
+        h.Flush();
+        p.Window = 65535;
+        int probes = 0;
+        for (int i = 0; i < 12 && h.Tcp.ConnectionsInUse > 0; i++)
+        {
+            h.Advance(1_000_000);
+            foreach (var segment in p.Mine(h.Flush()).Concat(p.Mine(h.Tx.Drain())))
+            {
+                if (segment.Has(Rst)) continue;
+                Assert.Equal(0, segment.TcpPayload.Length);
+                probes++;
+                h.Deliver(p.Segment(p.SndNxt, p.RcvNxt, Ack)); // window 65535, but seq is before SND.WL1: not taken
+            }
+        }
+        Assert.Equal(3, probes);
+        Assert.Equal(0, h.Tcp.ConnectionsInUse);
+        Assert.Equal(1, h.Counters.TcpTimeouts);
     }
 
     [Fact]
@@ -955,6 +1066,36 @@ public class TcpTests : IDisposable
         Assert.Empty(h.Tx.Drain());
         Assert.Equal(0, h.Tcp.ConnectionsInUse);
         Assert.Equal(1, h.Counters.TcpHalfOpenDropped);
+    }
+
+    /// <summary>
+    /// A SYN with another initial sequence number while the handshake is half done (a restarted client reusing its
+    /// port, or a blind guess) neither resets the half-open connection nor goes unanswered: it earns a challenge ACK
+    /// for the sequence numbers the connection holds (RFC 5961 4.2; in or out of the window). A new incarnation of the
+    /// client answers that ACK with a RST at its acknowledgment number (RFC 9293, SYN-SENT), which frees the
+    /// half-open connection at once, and its next SYN opens a new one.
+    /// </summary>
+    [Theory]
+    [InlineData(100u)]          // inside the receive window
+    [InlineData(7_000_000u)]    // far outside it
+    public void ASynWithAnotherIsnInSynReceivedEarnsAChallengeAck(uint isnDistance)
+    {
+        var (h, p) = Listening();
+        h.Deliver(p.Syn());
+        var synAck = Assert.Single(p.Mine(h.Flush()));
+        var restarted = new TcpTestPeer(h, p.Port, iss: p.Iss + isnDistance);
+        h.Deliver(restarted.Syn());
+        var challenge = Assert.Single(restarted.Mine(h.Flush()));
+        Assert.True(challenge.Has(Ack));
+        Assert.False(challenge.Has(Syn) || challenge.Has(Rst));
+        Assert.Equal(synAck.Seq + 1, challenge.Seq);
+        Assert.Equal(p.Iss + 1, challenge.AckNumber);          // the half-open connection's state is unchanged
+        Assert.Equal(1, h.Tcp.HalfOpen);
+        h.Deliver(restarted.Segment(challenge.AckNumber, 0, Rst));
+        Assert.Equal(0, h.Tcp.ConnectionsInUse);
+        var newSynAck = restarted.Handshake();
+        Assert.Equal(restarted.Iss + 1, newSynAck.AckNumber);
+        Assert.True(h.Tcp.TryAccept(80, out _));
     }
 
     [Fact]
