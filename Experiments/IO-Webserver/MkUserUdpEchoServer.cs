@@ -58,7 +58,7 @@ public sealed class MkUserUdpEchoServer : IUdpEchoServer
     public string Stop()
     {
         _cores.Stop();
-        return $"echo service received {_echo.Received}, echoed {_echo.Echoed}, transmit drops {_echo.TxDropped}, oversized (dropped, not echoed) {_echo.Oversized}; {_cores.Account()}";
+        return $"echo service received {_echo.Received}, echoed {_echo.Echoed}, transmit drops {_echo.TxDropped}, oversized (dropped, not echoed) {_echo.Oversized}, from a port below 1024 (not answered) {_echo.NotAnswered}; {_cores.Account()}";
     }
 
     public void Dispose() => _cores.Dispose();

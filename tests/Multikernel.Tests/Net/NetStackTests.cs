@@ -170,6 +170,25 @@ public class NetStackTests
         Assert.Equal(1, h.Counters.UdpNoPort);
     }
 
+    [Theory]
+    [InlineData(0)]    // RFC 768: no reply expected
+    [InlineData(7)]    // another host's echo service: answering it starts a loop
+    [InlineData(19)]   // chargen
+    [InlineData(1023)]
+    public void TheEchoServiceDoesNotAnswerASourcePortBelow1024(int sourcePort)
+    {
+        using var h = new StackHarness();
+        var echo = new Multikernel.Net.Cores.UdpEchoService(7, 1472);
+        h.Stack.BindUdp(7, echo);
+        h.Introduce();
+        h.Deliver(h.IpFrame(17, TestFrames.Udp(StackHarness.PeerIp, StackHarness.StackIp, (ushort)sourcePort, 7, [1, 2, 3])));
+        Assert.Empty(h.Tx.Drain());
+        Assert.Equal((1L, 0L, 0L), (echo.NotAnswered, echo.Echoed, echo.Received));
+        h.Deliver(h.IpFrame(17, TestFrames.Udp(StackHarness.PeerIp, StackHarness.StackIp, 1024, 7, [1, 2, 3])));
+        Assert.Equal(1024, BinaryPrimitives.ReadUInt16BigEndian(Assert.Single(h.Tx.Drain()).L4[2..]));
+        Assert.Equal((1L, 1L, 1L), (echo.NotAnswered, echo.Echoed, echo.Received));
+    }
+
     [Fact]
     public void FramesWithPartialChecksumFromTheRingAreNotRejected()
     {
