@@ -150,8 +150,9 @@ public sealed class NetStack : IDisposable
         if ((BinaryPrimitives.ReadUInt16BigEndian(ip[IpFlagsFragment..]) & (IpMoreFragments | IpFragmentOffsetMask)) != 0) { Counters.IpFragmentsDropped++; return; }
         if (Ipv4Address.Read(ip[IpDestination..]) != Address) { Counters.NotForUs++; return; }
         var source = Ipv4Address.Read(ip[IpSource..]);
-        // Sources no host on a wire can have (RFC 1122 3.2.1.3): discarded, never answered.
-        if (source == Ipv4Address.Any || source == Ipv4Address.Broadcast || source.IsMulticast || source.IsLoopback) { Counters.Malformed++; return; }
+        // Sources no host on a wire can have (RFC 1122 3.2.1.3), and our own address (a spoofed or looped packet, as
+        // Linux's martian-source check drops it): discarded, never answered.
+        if (source == Ipv4Address.Any || source == Ipv4Address.Broadcast || source.IsMulticast || source.IsLoopback || source == Address) { Counters.Malformed++; return; }
         if (headerLength > IpHeader) Counters.IpOptionsSkipped++;
         ReadOnlySpan<byte> payload = ip[headerLength..total];
         switch (ip[IpProtocol])
@@ -257,6 +258,9 @@ public sealed class NetStack : IDisposable
             else if (SendArp(ArpReply, senderMac, senderMac, Ipv4Address.Any)) Counters.ArpRequestsAnswered++;
             return;
         }
+        // Another host claiming our address (a conflict or a spoof, RFC 5227): nothing to learn, and never a mapping
+        // of our own address to another MAC in the cache.
+        if (senderIp == Address) { Counters.Malformed++; return; }
         bool merged = _arp.Merge(senderIp, senderMac, _now);
         if (targetIp != Address) { Counters.NotForUs++; return; }
         if (!merged) _arp.Learn(senderIp, senderMac, _now);

@@ -323,18 +323,34 @@ public class NetStackTests
 
     /// <summary>
     /// A packet from a source no host on a wire can have (RFC 1122 3.2.1.3: 0.0.0.0, the limited broadcast, a multicast
-    /// group, the loopback net 127/8) is dropped silently, counted as malformed: never answered, never a reason to ARP.
+    /// group, the loopback net 127/8), or from our own address, is dropped silently, counted as malformed: never
+    /// answered, never a reason to ARP.
     /// </summary>
     [Fact]
     public void PacketsFromAddressesNoHostCanHaveAreDropped()
     {
         using var h = EchoingOnPort7(out var echo);
-        Ipv4Address[] sources = [Ipv4Address.Any, Ipv4Address.Broadcast, new(224, 0, 0, 1), new(127, 0, 0, 1), new(127, 1, 2, 3)];
+        Ipv4Address[] sources = [Ipv4Address.Any, Ipv4Address.Broadcast, new(224, 0, 0, 1), new(127, 0, 0, 1), new(127, 1, 2, 3), StackHarness.StackIp];
         foreach (var source in sources)
             h.Deliver(h.IpFrame(17, TestFrames.Udp(source, StackHarness.StackIp, 5, 7, [1]), source));
         Assert.Empty(h.Tx.Drain());
         Assert.Equal(0, echo.Count);
         Assert.Equal(sources.Length, h.Counters.Malformed);
+    }
+
+    /// <summary>An ARP packet from another MAC that gives our own address as its sender's is not learned: the cache never
+    /// maps our address to another host, and no reply goes out.</summary>
+    [Theory]
+    [InlineData(1)] // request
+    [InlineData(2)] // reply
+    public void AnArpClaimingOurAddressIsNotLearned(ushort op)
+    {
+        using var h = new StackHarness();
+        h.Deliver(TestFrames.Ethernet(MacAddress.Broadcast, StackHarness.PeerMac, TestFrames.Arp,
+            TestFrames.ArpPacket(op, StackHarness.PeerMac, StackHarness.StackIp, MacAddress.Zero, StackHarness.StackIp)));
+        Assert.False(h.Stack.TryGetArpEntry(StackHarness.StackIp, out _));
+        Assert.Empty(h.Tx.Drain());
+        Assert.Equal(1, h.Counters.Malformed);
     }
 
     [Fact]
