@@ -56,9 +56,11 @@ int main(int argc, char **argv)
     int cores[2] = { core_arg(argv[2], "CORE_A"), core_arg(argv[3], "CORE_B") };
     volatile long *shared = mmap(0, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (shared == MAP_FAILED) { perror("mmap"); return 1; }
-    int same = strcmp(mode, "same") == 0;
+    int same = strcmp(mode, "same") == 0, failed = 0;
     for (int p = 0; p < 2; p++) {
-        if (fork() != 0) continue;
+        pid_t child = fork();
+        if (child < 0) { perror("fork"); shared[2] = 1; failed = 1; break; } /* a child already started sees the failure flag */
+        if (child != 0) continue;
         pin(cores[p]);
         char *page = mmap(0, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (page == MAP_FAILED) { perror("mmap"); shared[2] = 1; _exit(1); }
@@ -87,7 +89,7 @@ int main(int argc, char **argv)
         _exit(0);
     }
     /* A child that failed (could not pin, map or protect) releases its partner and makes the run fail. */
-    int status, failed = 0;
+    int status;
     while (wait(&status) > 0)
         if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) { failed = 1; shared[2] = 1; }
     return failed;
