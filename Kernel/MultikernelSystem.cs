@@ -250,7 +250,7 @@ public sealed class MultikernelSystem : IDisposable
                 {
                     if (peers == 0) { done(true); return; }
                     int answered = 0;
-                    for (int p = 1; p < m.CoreCount; p++) m.Ping(p, () => { if (++answered == peers) done(true); });
+                    for (int p = 1; p < m.CoreCount; p++) m.Ping(p, error => { if (error == null && ++answered == peers) done(true); }); // a fault: the wait below names it
                 });
                 var waited = Stopwatch.StartNew();
                 while (!allAnswered.Wait(BootFaultCheckInterval))
