@@ -580,7 +580,11 @@ public sealed class MonitorDispatcher : Dispatcher
             case SpawnReply.TypeId:
             {
                 var reply = SpawnReply.Decode(in m);
-                if (!_pendingSpawns.Remove(reply.RequestId, out var spawn)) break;
+                if (!_pendingSpawns.Remove(reply.RequestId, out var spawn))
+                {
+                    ReleaseUnhandled(in m); // the request already failed (PeerFaulted): nobody takes its error
+                    break;
+                }
                 var onReply = spawn.OnReply;
                 onReply(reply.Error == 0 ? new(reply.Dispatcher, null) : new(default, ObjectHandle.Take<Exception>(reply.Error)));
                 break;
@@ -610,7 +614,14 @@ public sealed class MonitorDispatcher : Dispatcher
             case BindReply.TypeId:
             {
                 var reply = BindReply.Decode(in m);
-                if (!_pendingBinds.Remove(reply.RequestId, out var bind)) break;
+                if (!_pendingBinds.Remove(reply.RequestId, out var bind))
+                {
+                    // The request already failed (PeerFaulted): nobody will ever hold this binding, and its server
+                    // monitor only made it, so its rings are freed now rather than at shutdown.
+                    if (reply.Binding != 0) ObjectHandle.Take<UrpcBinding>(reply.Binding).Dispose();
+                    if (reply.Error != 0) ObjectHandle.Take<object>(reply.Error);
+                    break;
+                }
                 var onBound = bind.OnBound;
                 onBound(reply.Error == 0 ? new(ObjectHandle.Take<UrpcBinding>(reply.Binding), null) : new(null, ObjectHandle.Take<Exception>(reply.Error)));
                 break;

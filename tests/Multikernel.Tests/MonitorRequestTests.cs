@@ -146,4 +146,39 @@ public class MonitorRequestTests
         }
         Assert.Contains("CPU drivers faulted", Assert.IsType<AggregateException>(shutdown).Message);
     }
+
+    /// <summary>
+    /// A bind whose request failed because its server core was reported faulted (here core 0 is told so while core 1,
+    /// held by a host call, has not yet read the request) gets its reply late when the server did answer: the
+    /// binding in that reply is freed, not left allocated (and pinned by its handle) until the system shuts down.
+    /// </summary>
+    [Fact]
+    public void ABindReplyArrivingAfterItsRequestFailedFreesTheBinding()
+    {
+        var cpus = CoreAffinity.AllowedCpus();
+        Assert.SkipWhen(cpus.Count < 2, "needs a second core to serve the bind; this process may use one");
+        var ct = TestContext.Current.CancellationToken;
+        using var mk = MultikernelSystem.Boot(new MultikernelOptions { Cores = [cpus[0], cpus[1]] });
+        using var entered = new ManualResetEventSlim(false);
+        using var release = new ManualResetEventSlim(false);
+        var hold = mk.CallOn(1, _ => { entered.Set(); release.Wait(); return 0; });
+        Assert.True(entered.Wait(TimeSpan.FromSeconds(10), ct), "core 1 was not held");
+        long bytesBefore = NativeBlock.LiveBytes;
+        var failed = BootedSystem.Wait(mk.CallOn(0, m =>
+        {
+            Exception? error = null;
+            m.Bind(1, 16, r => error = r.Error);
+            m.PeerFaulted(1, new InvalidDataException("injected fault"));
+            return error;
+        }));
+        Assert.NotNull(failed);
+        Assert.Contains("injected fault", failed.Message);
+        long repliesBefore = mk.MonitorMessagesSent()[1, 0];
+        release.Set();
+        BootedSystem.Wait(hold);
+        // Core 1 serves the request after the host call that held it: wait for its reply to be sent, never on a guessed delay.
+        Assert.True(SpinWait.SpinUntil(() => mk.MonitorMessagesSent()[1, 0] > repliesBefore, TimeSpan.FromSeconds(10)), "core 1 did not answer the bind request within 10 s");
+        Assert.True(SpinWait.SpinUntil(() => NativeBlock.LiveBytes == bytesBefore, TimeSpan.FromSeconds(10)),
+            $"the binding core 1 made for the failed request is still allocated ({NativeBlock.LiveBytes - bytesBefore} bytes) 10 s after its reply");
+    }
 }
