@@ -250,7 +250,7 @@ public sealed class MultikernelSystem : IDisposable
                 {
                     if (peers == 0) { done(true); return; }
                     int answered = 0;
-                    for (int p = 1; p < m.CoreCount; p++) m.Ping(p, () => { if (++answered == peers) done(true); });
+                    for (int p = 1; p < m.CoreCount; p++) m.Ping(p, error => { if (error == null && ++answered == peers) done(true); }); // a fault: the wait below names it
                 });
                 var waited = Stopwatch.StartNew();
                 while (!allAnswered.Wait(BootFaultCheckInterval))
@@ -516,6 +516,12 @@ public sealed class MultikernelSystem : IDisposable
 
     /// <summary>Posted calls kept before the completed ones are dropped (then whenever the list would grow).</summary>
     const int PostedCallsPruneAt = 64;
+
+    /// <summary>Thread mode: true once core index <paramref name="core"/>'s CPU driver has faulted (its loop has ended: it starts no dispatcher and runs no upcall but the stop upcalls).</summary>
+    internal bool CoreFaulted(int core) => CoreFault(core) != null;
+
+    /// <summary>Thread mode: the exception that stopped core index <paramref name="core"/>'s CPU driver (null while it runs).</summary>
+    internal Exception? CoreFault(int core) => _drivers.Length > core ? _drivers[core].Fault : null;
 
     /// <summary>The lock that orders core <paramref name="core"/>'s host port messages (thread mode; tests order a call against <see cref="Shutdown"/> with it).</summary>
     internal object HostPortLock(int core) => _hostPortLocks[core];

@@ -36,7 +36,7 @@ public sealed class HardwareShootdownLoop : InterleavedShootdownLoop
     readonly HardwarePageTable _pages;
     readonly CoreSet _all, _remote;
     readonly int[] _others;
-    readonly Action _onPong;
+    readonly Action<Exception?> _onPong;
     readonly SharedBlock _result;
     readonly CoreReply _reply;
     readonly int _repetitions;
@@ -90,8 +90,9 @@ public sealed class HardwareShootdownLoop : InterleavedShootdownLoop
         return After.NextOperationOnResume;
     }
 
-    void OnPong()
+    void OnPong(Exception? error)
     {
+        if (error != null) { Fail($"a monitor did not answer the ping before the next operation: {error.Message}"); return; }
         if (--_pongsMissing == 0) Resume();
     }
 

@@ -108,6 +108,12 @@ public abstract class InterleavedShootdownLoop : IAgreementCompletion, IOperatio
         if (!_finished) Continue();
     }
 
+    /// <summary>Ends the loop with <paramref name="failure"/> instead of resuming it (nothing once it has finished).</summary>
+    protected void Fail(string failure)
+    {
+        if (!_finished) Finish(failure);
+    }
+
     /// <summary>
     /// After the loop, on its core: null when this core's replica of the placement table lists this core in every
     /// toggled row exactly where the row's last update placed it (an odd number of operations leaves a row placed);

@@ -18,7 +18,12 @@ internal static class KernelRequests
             if (peers == 0) { reply.Complete(); return; }
             for (int p = 0; p < m.CoreCount; p++)
                 if (p != m.CoreIndex)
-                    m.Ping(p, () => { if (++answered == peers) reply.Complete(new CoreArgs((ulong)peers)); });
+                    m.Ping(p, error =>
+                    {
+                        if (reply.Answered) return;
+                        if (error != null) reply.Fail(error);
+                        else if (++answered == peers) reply.Complete(new CoreArgs((ulong)peers));
+                    });
         });
         program.AddKernelRequest(Bind, static (m, a, reply) => m.Bind((int)a.W0, (int)a.W1, r =>
         {

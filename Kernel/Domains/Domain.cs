@@ -58,6 +58,7 @@ public sealed class Domain : IAsyncDisposable, IDisposable
         Id = Interlocked.Increment(ref s_nextId);
         CoreIndices = coreIndices;
         _dispatchers = new DomainDispatcher?[coreIndices.Count];
+        _made = new int[coreIndices.Count];
         _hostPort = hostBinding.Client.Sender;
         Peers = peers;
         _bindings.Add(hostBinding);
@@ -76,7 +77,12 @@ public sealed class Domain : IAsyncDisposable, IDisposable
     /// domains created at once on one core never count on the same free RAM. Throws
     /// <see cref="InvalidOperationException"/> naming what failed when a dispatcher gets no CSpace and RAM or the
     /// address space cannot be built, once the reservations are given back and the domain made so far is torn down (if
-    /// that teardown fails too, its exception is the inner one).
+    /// that teardown fails too, its exception is the inner one). When a step cannot be done at all (a core's CPU driver
+    /// has faulted, or the system is shutting down), it throws that step's own error (naming the faulted core) once it
+    /// has undone what it made: the bindings freed, the reservations given back and the dispatchers it started stopped
+    /// on their live cores, without waiting for the faulted one (see <see cref="UndoCreationAsync"/>). Placing a domain
+    /// is an agreement of every booted core: once any core of the system has faulted, every creation fails at that
+    /// step, naming the faulted core, even on live cores.
     /// </summary>
     public static async Task<Domain> CreateAsync(MultikernelSystem system, IReadOnlyList<int>? coreIndices = null, DomainOptions? options = null)
     {
@@ -95,14 +101,24 @@ public sealed class Domain : IAsyncDisposable, IDisposable
         if (o.RamBytes == 0 || o.RamBytes % CapTypeRules.PageSize != 0)
             throw new ArgumentException($"RamBytes {o.RamBytes} must be a positive multiple of {CapTypeRules.PageSize}", nameof(options));
 
-        // Bindings from the monitors: dispatcher i is the client of its binding with every j > i.
+        // Bindings from the monitors: dispatcher i is the client of its binding with every j > i. A bind that cannot
+        // be asked (a faulted core, a system shutting down) or fails frees the bindings made: nothing polls them yet.
         int k = cores.Length;
         var pairs = new List<(int I, int J, Task<UrpcBinding> Binding)>();
-        for (int i = 0; i < k; i++)
-            for (int j = i + 1; j < k; j++)
-                pairs.Add((i, j, system.BindAsync(cores[i], cores[j], o.RingSlots)));
-        var host = system.BindHostAsync(cores[0]);
-        await Task.WhenAll(pairs.Select(p => (Task)p.Binding).Append(host)).ConfigureAwait(false);
+        Task<UrpcBinding>? host = null;
+        try
+        {
+            for (int i = 0; i < k; i++)
+                for (int j = i + 1; j < k; j++)
+                    pairs.Add((i, j, system.BindAsync(cores[i], cores[j], o.RingSlots)));
+            host = system.BindHostAsync(cores[0]);
+            await Task.WhenAll(pairs.Select(p => (Task)p.Binding).Append(host)).ConfigureAwait(false);
+        }
+        catch
+        {
+            await FreeMadeBindingsAsync(host == null ? pairs.Select(p => p.Binding) : pairs.Select(p => p.Binding).Append(host)).ConfigureAwait(false);
+            throw;
+        }
         var peers = new UrpcEndpoint?[k][];
         for (int i = 0; i < k; i++) peers[i] = new UrpcEndpoint?[k];
         foreach (var (i, j, b) in pairs)
@@ -110,47 +126,84 @@ public sealed class Domain : IAsyncDisposable, IDisposable
             peers[i][j] = b.Result.Client;
             peers[j][i] = b.Result.Server;
         }
-        var domain = new Domain(system, cores, o, host.Result, peers, pairs.Select(p => p.Binding.Result));
-
-        // Each core's RAM cache sets aside a dispatcher's CSpace and RAM before the dispatcher starts (refilled by the memory server if need be).
-        ulong need = RamCache.SpaceBytes(o.RamBytes);
-        var ram = await Task.WhenAll(cores.Select(c => system.CallOnAsync<(CapError Error, RamReservation? Reservation)>(c, (m, done) =>
+        var hostBinding = host!.Result;
+        var domain = new Domain(system, cores, o, hostBinding, peers, pairs.Select(p => p.Binding.Result));
+        var ram = new RamReservation?[k];
+        try
         {
-            if (m.Ram == null) done((CapError.WrongCore, null)); else m.Ram.Reserve(need, (e, r) => done((e, r)));
-        }))).ConfigureAwait(false);
-        for (int i = 0; i < k; i++)
-            if (ram[i].Error != CapError.Ok)
+            // Each core's RAM cache sets aside a dispatcher's CSpace and RAM before the dispatcher starts (refilled by the memory server if need be).
+            ulong need = RamCache.SpaceBytes(o.RamBytes);
+            var reserving = new List<Task<(CapError Error, RamReservation? Reservation)>>();
+            try
             {
-                await UnreserveAsync(system, cores, ram.Select(r => r.Reservation).ToArray()).ConfigureAwait(false);
-                foreach (var b in domain._bindings) b.Dispose();
-                throw new InvalidOperationException($"core #{cores[i]} cannot give a dispatcher {o.RamBytes} bytes of RAM: {ram[i].Error}");
+                foreach (int c in cores)
+                    reserving.Add(system.CallOnAsync<(CapError Error, RamReservation? Reservation)>(c, (m, done) =>
+                    {
+                        if (m.Ram == null) done((CapError.WrongCore, null)); else m.Ram.Reserve(need, (e, r) => done((e, r)));
+                    }));
             }
+            finally
+            {
+                // Every reservation made is recorded, also when a later core refused the call, so that it is given back.
+                await Task.WhenAll(reserving.Select(t => t.ContinueWith(static _ => { }, TaskScheduler.Default))).ConfigureAwait(false);
+                for (int i = 0; i < reserving.Count; i++)
+                    if (reserving[i].IsCompletedSuccessfully) ram[i] = reserving[i].Result.Reservation;
+            }
+            await Task.WhenAll(reserving).ConfigureAwait(false);
+            for (int i = 0; i < k; i++)
+                if (reserving[i].Result.Error != CapError.Ok)
+                    throw new InvalidOperationException($"core #{cores[i]} cannot give a dispatcher {o.RamBytes} bytes of RAM: {reserving[i].Result.Error}");
 
-        var spawns = new Task[k];
-        for (int i = 0; i < k; i++)
-        {
-            int index = i;
-            var reservation = ram[i].Reservation!;
-            // The image runs on the target core: the dispatcher is made there, with its ends of the bindings.
-            spawns[i] = system.SpawnAsync(cores[0], cores[i], () => domain._dispatchers[index] =
-                new DomainDispatcher(domain, index, domain.Peers[index], index == 0 ? host.Result.Server.Receiver : null, o.WaitPolicy, o.PollWhileThreadsWait, o.RamBytes, reservation));
+            var spawns = new List<Task>();
+            try
+            {
+                for (int i = 0; i < k; i++)
+                {
+                    int index = i;
+                    var reservation = ram[i]!;
+                    // The image runs on the target core: the dispatcher is made there, with its ends of the bindings,
+                    // unless the creation has been given up (MakeOnce: then it is never made).
+                    spawns.Add(system.SpawnAsync(cores[0], cores[i], () => domain.MakeOnce(index) ? domain._dispatchers[index] =
+                        new DomainDispatcher(domain, index, domain.Peers[index], index == 0 ? hostBinding.Server.Receiver : null, o.WaitPolicy, o.PollWhileThreadsWait, o.RamBytes, reservation)
+                        : throw new OperationCanceledException($"domain {domain.Id}'s creation was given up before dispatcher {index} was made")));
+                }
+            }
+            finally
+            {
+                await Task.WhenAll(spawns.Select(t => t.ContinueWith(static _ => { }, TaskScheduler.Default))).ConfigureAwait(false);
+            }
+            await Task.WhenAll(spawns).ConfigureAwait(false);
         }
-        try { await Task.WhenAll(spawns).ConfigureAwait(false); }
-        catch
+        catch (Exception failure)
         {
-            // A dispatcher that never started never used its reservation.
-            await UnreserveAsync(system, cores, ram.Select(r => r.Reservation).ToArray()).ConfigureAwait(false);
+            await domain.UndoCreationAsync(ram, failure).ConfigureAwait(false);
             throw;
         }
-        // Each dispatcher made its CSpace in its start upcall, which ran before any later call on its core.
-        var memory = await Task.WhenAll(cores.Select((c, i) => system.CallOn(c, _ => domain._dispatchers[i]!.MemoryError))).ConfigureAwait(false);
         string? failed = null;
-        for (int i = 0; i < k && failed == null; i++)
-            if (memory[i] != CapError.Ok) failed = $"dispatcher {i} on core #{cores[i]} got no CSpace and RAM: {memory[i]}";
-        if (failed == null)
+        try
         {
-            var settled = await system.CallOnAsync<string?>(cores[0], (m, done) => domain.Settle(m, done)).ConfigureAwait(false);
-            failed = settled;
+            // Each dispatcher made its CSpace in its start upcall, which ran before any later call on its core.
+            var memory = await Task.WhenAll(cores.Select((c, i) => system.CallOn(c, _ => domain._dispatchers[i]!.MemoryError))).ConfigureAwait(false);
+            for (int i = 0; i < k && failed == null; i++)
+                if (memory[i] != CapError.Ok) failed = $"dispatcher {i} on core #{cores[i]} got no CSpace and RAM: {memory[i]}";
+            if (failed == null)
+            {
+                // The placement's agreement involves every booted core and waits for ever for one that has faulted.
+                var settling = system.CallOnAsync<string?>(cores[0], (m, done) => domain.Settle(m, done));
+                while (await Task.WhenAny(settling, Task.Delay(ShutdownCheckInterval)).ConfigureAwait(false) != settling)
+                    for (int c = 0; c < system.CoreCount; c++)
+                        if (system.CoreFault(c) is { } fault)
+                            throw new InvalidOperationException($"domain {domain.Id}: core #{c}'s CPU driver stopped on an unhandled exception ({fault.GetType().Name}: {fault.Message}) while the monitors placed the domain; their agreement involves every core and would wait for it for ever", fault);
+                failed = await settling.ConfigureAwait(false);
+            }
+            if (failed != null && cores.Any(system.CoreFaulted))
+                throw new InvalidOperationException($"domain {domain.Id}: {failed}");
+        }
+        catch (Exception failure)
+        {
+            // A core faulted (or the system began to shut down): the teardown would wait for it for ever.
+            await domain.UndoCreationAsync(ram, failure).ConfigureAwait(false);
+            throw;
         }
         if (failed != null)
         {
@@ -165,9 +218,82 @@ public sealed class Domain : IAsyncDisposable, IDisposable
         return domain;
     }
 
+    /// <summary>Awaits every bind asked for (a binding made later would be missed) and frees the bindings they made: no dispatcher polls them yet.</summary>
+    static async Task FreeMadeBindingsAsync(IEnumerable<Task<UrpcBinding>> binds)
+    {
+        foreach (var bind in binds)
+        {
+            try { (await bind.ConfigureAwait(false)).Dispose(); }
+            catch (Exception) { } // that bind made nothing: its error is the creation's, or follows from it
+        }
+    }
+
+    /// <summary>Per dispatcher: 0 not made, 1 made (its image ran on its core), 2 never to be made (the creation was given up).</summary>
+    readonly int[] _made;
+
+    /// <summary>On the dispatcher's core, in its image: true if it may be made (once); false once the creation was given up.</summary>
+    bool MakeOnce(int index) => Interlocked.CompareExchange(ref _made[index], 1, 0) == 0;
+
     /// <summary>
-    /// Gives back, each on its core, the reservations that no dispatcher used (a used one is left alone); nothing once
-    /// the system has shut down, which took the RAM caches with it.
+    /// <see cref="CreateAsync"/> failed after the bindings were made: undoes all it made, without the teardown's
+    /// agreements and stop protocol, which wait for every core and so for ever for a faulted one. No image still on
+    /// its way makes a dispatcher from now on; each dispatcher made leaves its core if that core is alive
+    /// (<see cref="DomainDispatcher.LeaveUnmade"/>: it gives its CSpace and RAM back); the reservations no dispatcher
+    /// used go back to live cores' RAM caches (a faulted core's went with it); and once no dispatcher can poll them
+    /// (each has left, or stopped with its core, or never started on a core that faulted) the bindings are freed (or,
+    /// when the system shuts down meanwhile, left to it: it frees them once its cores have stopped). Returns normally,
+    /// so that the caller throws the original error; throws an <see cref="InvalidOperationException"/> wrapping it
+    /// when a dispatcher did not stop within <see cref="DomainOptions.StopTimeout"/> (its channel memory then stays
+    /// allocated until the system shuts down). Not undone: placement rows that a settle given up on a faulted core
+    /// (see <see cref="CreateAsync"/>) may have committed in the live monitors' replicas.
+    /// </summary>
+    async Task UndoCreationAsync(RamReservation?[] reservations, Exception failure)
+    {
+        int k = DispatcherCount;
+        var made = new List<int>();
+        for (int i = 0; i < k; i++)
+            if (Interlocked.CompareExchange(ref _made[i], 2, 0) == 1) made.Add(i);
+        var gone = new bool[k]; // its core has run LeaveUnmade, after the image: the dispatcher, if made at all, has left
+        foreach (int i in made)
+        {
+            int index = i;
+            try
+            {
+                await _system.CallOn(CoreIndices[i], _ => { Volatile.Read(ref _dispatchers[index])?.LeaveUnmade(); return true; }).ConfigureAwait(false);
+                gone[i] = true;
+            }
+            catch (Exception e) when (e is ObjectDisposedException or OperationCanceledException or InvalidOperationException) { } // shutting down, or that core faulted: waited for below
+        }
+        await UnreserveAsync(_system, CoreIndices.ToArray(), reservations).ConfigureAwait(false);
+        var deadline = DateTime.UtcNow + _options.StopTimeout;
+        foreach (int i in made)
+        {
+            while (!gone[i] && !StoppedOrNeverStarted(i))
+            {
+                if (_system.IsShutDown) return; // the system frees the rings once the cores have stopped
+                if (DateTime.UtcNow > deadline)
+                    throw new InvalidOperationException($"{failure.Message} (and dispatcher {i} of the domain being created did not stop within {_options.StopTimeout.TotalSeconds} s: its channel memory is not freed)", failure);
+                await Task.Delay(1).ConfigureAwait(false);
+            }
+        }
+        foreach (var b in _bindings) b.Dispose();
+    }
+
+    /// <summary>
+    /// Whether dispatcher <paramref name="i"/> can touch none of the domain's rings any more: it has left or stopped
+    /// with its core, or its core has faulted (its loop has ended, so it starts nothing more) before it started.
+    /// </summary>
+    bool StoppedOrNeverStarted(int i)
+    {
+        var d = Volatile.Read(ref _dispatchers[i]);
+        if (d != null && (d.HasLeft || d.SystemStopped)) return true;
+        return _system.CoreFaulted(CoreIndices[i]) && (d == null || !d.HasStarted);
+    }
+
+    /// <summary>
+    /// Gives back, each on its core, the reservations that no dispatcher used (a used one is left alone); nothing for
+    /// a core whose CPU driver faulted (its RAM cache went with it) or once the system has shut down, which took the
+    /// RAM caches with it.
     /// </summary>
     static async Task UnreserveAsync(MultikernelSystem system, int[] cores, RamReservation?[] reservations)
     {
@@ -177,9 +303,14 @@ public sealed class Domain : IAsyncDisposable, IDisposable
             {
                 try { giving.Add(system.CallOn(cores[i], m => { m.Ram!.Unreserve(r); return true; })); }
                 catch (ObjectDisposedException) when (system.IsShutDown) { return; }
+                catch (InvalidOperationException) when (system.CoreFaulted(cores[i])) { }
             }
-        try { await Task.WhenAll(giving).ConfigureAwait(false); }
-        catch (OperationCanceledException) when (system.IsShutDown) { }
+        foreach (var t in giving)
+        {
+            try { await t.ConfigureAwait(false); }
+            catch (OperationCanceledException) when (system.IsShutDown) { }
+            catch (InvalidOperationException) when (system.IsShutDown || cores.Any(system.CoreFaulted)) { } // that core faulted meanwhile
+        }
     }
 
     /// <summary>

@@ -37,6 +37,7 @@ public sealed class DomainDispatcher : Dispatcher, IThreadDispatcher
     RamRevoke? _ramRevoke;
     volatile bool _hasLeft;
     volatile bool _systemStopped;
+    volatile bool _started;
 
     public Domain Domain { get; }
     /// <summary>This dispatcher's index within its domain (0 = the first, which runs the main thread).</summary>
@@ -64,6 +65,8 @@ public sealed class DomainDispatcher : Dispatcher, IThreadDispatcher
     internal bool HasLeft => _hasLeft;
     /// <summary>Set when the whole system shut down under the domain, or its core's CPU driver faulted (its core thread has ended).</summary>
     internal bool SystemStopped => _systemStopped;
+    /// <summary>Set once its start upcall has begun: before that it polls none of the domain's rings.</summary>
+    internal bool HasStarted => _started;
 
     /// <param name="peers">This dispatcher's end of the binding with each other dispatcher, by index (null for itself).</param>
     /// <param name="hostPort">Dispatcher 0 only: the receiving end of the host's port.</param>
@@ -85,6 +88,7 @@ public sealed class DomainDispatcher : Dispatcher, IThreadDispatcher
 
     protected internal override void OnStart()
     {
+        _started = true; // first: from here on this dispatcher may poll the domain's rings
         Waitset.AddPeers(_peers, OnPeerMessage);
         if (_hostPort != null) Waitset.Add(_hostPort, OnHostMessage);
         var monitor = MonitorDispatcher.On(Driver);
@@ -302,6 +306,33 @@ public sealed class DomainDispatcher : Dispatcher, IThreadDispatcher
         _hasLeft = true;
         _stopReply?.TrySetResult();
         return true;
+    }
+
+    /// <summary>
+    /// The domain's creation failed (<see cref="Domain.CreateAsync"/>): this dispatcher leaves its core at once, without
+    /// the teardown's stop protocol (a peer on a faulted core would never acknowledge it) and without a revoke through
+    /// the monitors (no user thread has run, so nothing of its RAM is on another core): it stops polling, gives its
+    /// CSpace and RAM back to the core's RAM cache and is retired. One not started yet never starts, and never uses
+    /// its reservation. Called on its core's thread, from a host call (never inside its own upcalls).
+    /// </summary>
+    internal void LeaveUnmade()
+    {
+        AssertOnCore();
+        if (_hasLeft || _systemStopped) return;
+        var monitor = MonitorDispatcher.On(Driver);
+        Waitset.RemovePeers(_peers);
+        if (_hostPort != null) Waitset.Remove(_hostPort);
+        _outbox.Discard(static (int _, in UrpcMessage m) => ReleaseUnhandled(in m));
+        monitor.RevokeEndpoints(this);
+        if (Memory != null)
+        {
+            monitor.UnregisterCSpace(Id);
+            Memory.Dispose();
+            Memory = null;
+        }
+        Driver.Retire(this);
+        Scheduler.ReturnIdleFrames();
+        _hasLeft = true;
     }
 
     /// <summary>

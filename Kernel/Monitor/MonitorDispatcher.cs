@@ -41,7 +41,7 @@ public sealed class MonitorDispatcher : Dispatcher
     readonly Dictionary<ulong, (int To, Action<MonitorReply<DispatcherId>> OnReply)> _pendingSpawns = new();
     readonly Dictionary<ulong, (int To, Action<MonitorReply<UrpcBinding>> OnBound)> _pendingBinds = new();
     Exception?[]? _faultedPeers; // by core index: the fault that stopped that core's CPU driver (thread mode)
-    readonly Dictionary<ulong, Action> _pendingPings = new();
+    readonly Dictionary<ulong, (int To, Action<Exception?> OnReply)> _pendingPings = new();
     internal int PendingPings => _pendingPings.Count;
     readonly MonitorHandler?[] _handlers = new MonitorHandler?[256];
     readonly List<UrpcBinding> _bindings = new();
@@ -396,12 +396,18 @@ public sealed class MonitorDispatcher : Dispatcher
             throw new ArgumentException($"core #{to} is this monitor's own core or not booted", nameof(to));
     }
 
-    /// <summary>Pings the monitor on core index <paramref name="to"/>; <paramref name="onPong"/> runs here when it answers.</summary>
-    public void Ping(int to, Action onPong)
+    /// <summary>
+    /// Pings the monitor on core index <paramref name="to"/>; <paramref name="onReply"/> runs here once, with null when
+    /// it answers, or with the error naming the fault when that core's CPU driver has faulted (thread mode; at once if
+    /// the fault is already known).
+    /// </summary>
+    public void Ping(int to, Action<Exception?> onReply)
     {
         AssertPeer(to); // before anything is recorded: a refused ping leaves no pending entry
+        ArgumentNullException.ThrowIfNull(onReply);
+        if (FaultOf(to) is { } fault) { onReply(fault); return; }
         ulong token = ++_nextRequest;
-        _pendingPings[token] = onPong;
+        _pendingPings[token] = (to, onReply);
         SendTo(to, new MonitorMessages.Ping(token, CoreIndex));
     }
 
@@ -428,7 +434,7 @@ public sealed class MonitorDispatcher : Dispatcher
 
     /// <summary>
     /// Thread mode: core index <paramref name="core"/>'s CPU driver stopped on <paramref name="fault"/>, so its monitor
-    /// answers nothing any more. Every spawn and bind this monitor sent there fails now, naming the fault, and every
+    /// answers nothing any more. Every ping, spawn and bind this monitor sent there fails now, naming the fault, and every
     /// later one fails at once (both run on this core's thread, so none is sent after this and left waiting).
     /// </summary>
     internal void PeerFaulted(int core, Exception fault)
@@ -446,6 +452,11 @@ public sealed class MonitorDispatcher : Dispatcher
         {
             _pendingBinds.Remove(id);
             bind.OnBound(new(null, error));
+        }
+        foreach (var (token, ping) in _pendingPings.Where(p => p.Value.To == core).ToArray())
+        {
+            _pendingPings.Remove(token);
+            ping.OnReply(error);
         }
     }
 
@@ -557,7 +568,7 @@ public sealed class MonitorDispatcher : Dispatcher
                 SendTo(from, new Pong(MonitorMessages.Ping.Decode(in m).Token, CoreIndex));
                 break;
             case Pong.TypeId:
-                if (_pendingPings.Remove(Pong.Decode(in m).Token, out var pong)) pong();
+                if (_pendingPings.Remove(Pong.Decode(in m).Token, out var pong)) pong.OnReply(null);
                 break;
             case SpawnRequest.TypeId:
             {
@@ -569,7 +580,11 @@ public sealed class MonitorDispatcher : Dispatcher
             case SpawnReply.TypeId:
             {
                 var reply = SpawnReply.Decode(in m);
-                if (!_pendingSpawns.Remove(reply.RequestId, out var spawn)) break;
+                if (!_pendingSpawns.Remove(reply.RequestId, out var spawn))
+                {
+                    ReleaseUnhandled(in m); // the request already failed (PeerFaulted): nobody takes its error
+                    break;
+                }
                 var onReply = spawn.OnReply;
                 onReply(reply.Error == 0 ? new(reply.Dispatcher, null) : new(default, ObjectHandle.Take<Exception>(reply.Error)));
                 break;
@@ -599,7 +614,14 @@ public sealed class MonitorDispatcher : Dispatcher
             case BindReply.TypeId:
             {
                 var reply = BindReply.Decode(in m);
-                if (!_pendingBinds.Remove(reply.RequestId, out var bind)) break;
+                if (!_pendingBinds.Remove(reply.RequestId, out var bind))
+                {
+                    // The request already failed (PeerFaulted): nobody will ever hold this binding, and its server
+                    // monitor only made it, so its rings are freed now rather than at shutdown.
+                    if (reply.Binding != 0) ObjectHandle.Take<UrpcBinding>(reply.Binding).Dispose();
+                    if (reply.Error != 0) ObjectHandle.Take<object>(reply.Error);
+                    break;
+                }
                 var onBound = bind.OnBound;
                 onBound(reply.Error == 0 ? new(ObjectHandle.Take<UrpcBinding>(reply.Binding), null) : new(null, ObjectHandle.Take<Exception>(reply.Error)));
                 break;

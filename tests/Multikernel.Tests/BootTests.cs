@@ -206,7 +206,7 @@ public class BootTests
         var release = new ManualResetEventSlim(false);   // never disposed: core 1 may be left waiting on it
         var holding = mk.CallOn(1, _ => { held.Set(); release.Wait(); return 0; });
         Assert.True(held.Wait(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken), "core 1 never ran the host call");
-        var pinging = mk.CallOnAsync<bool>(0, (m, done) => m.Ping(1, () => done(true)));
+        var pinging = mk.CallOnAsync<bool>(0, (m, done) => m.Ping(1, _ => done(true)));
         Exception? shutdown;
         try
         {

@@ -179,6 +179,101 @@ public class DomainTests(BootedSystem booted) : IClassFixture<BootedSystem>
     }
 
     /// <summary>
+    /// A dispatcher on core 1 that faults its CPU driver at a chosen step of a domain's creation on cores 0 and 1: once
+    /// core 1's monitor has made the domain's binding ("bound"), once core 1's RAM cache holds its reservation
+    /// ("reserved"), or once the domain's dispatcher on core 1 has started ("started"). It runs in every round (it
+    /// always has local work) and checks after the monitor's upcalls, on its own core.
+    /// </summary>
+    sealed class FaultsAtCreationStep(string step) : Dispatcher("faults at " + step)
+    {
+        static readonly FieldInfo s_bindings = typeof(MonitorDispatcher).GetField("_bindings", BindingFlags.NonPublic | BindingFlags.Instance)!;
+        int _bindingsAtStart;
+
+        protected internal override void OnStart() => _bindingsAtStart = Bindings();
+
+        int Bindings() => ((System.Collections.ICollection)s_bindings.GetValue(MonitorDispatcher.On(Driver))!).Count;
+
+        protected internal override bool HasLocalWork => true;
+
+        protected internal override bool Run()
+        {
+            bool now = step switch
+            {
+                "bound" => Bindings() > _bindingsAtStart,
+                "reserved" => MonitorDispatcher.On(Driver).Ram!.ReservedBytes > 0,
+                "started" => Driver.Dispatchers.Any(d => d is DomainDispatcher { HasStarted: true }),
+                _ => throw new ArgumentException($"no creation step {step}"),
+            };
+            if (now) throw new InvalidDataException("injected fault");
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// A domain's creation that a core's fault defeats part way (after its binding, its reservation, or its dispatcher's
+    /// start on that core, while the other core's dispatcher may already run) fails with the step's own error naming
+    /// the faulted core, and leaves nothing it made behind: no ring allocated, no dispatcher on the live core, none of
+    /// the live core's RAM reserved or handed out. The live core still serves; a domain on it alone fails at its
+    /// placement (an agreement of every core) naming the faulted core, leaving nothing behind; and the system shuts
+    /// down reporting only the fault.
+    /// </summary>
+    [Theory]
+    [InlineData("bound")]
+    [InlineData("reserved")]
+    [InlineData("started")]
+    public void ACreationACoreFaultDefeatsLeavesNothingBehind(string step)
+    {
+        var cpus = CoreAffinity.AllowedCpus();
+        Assert.SkipWhen(cpus.Count < 2, "needs a second core to fault; this process may use one");
+        var system = MultikernelSystem.Boot(new MultikernelOptions { Cores = [cpus[0], cpus[1]] });
+        try
+        {
+            int dispatchersOn0 = BootedSystem.Wait(system.CallOn(0, m => m.Driver.Dispatchers.Count));
+            ulong usedOn0 = BootedSystem.Wait(system.CallOn(0, m => m.Ram!.TotalBytes - m.Ram.FreeBytes));
+            long bytes = NativeBlock.LiveBytes;
+            BootedSystem.Wait(system.SpawnAsync(1, 1, () => new FaultsAtCreationStep(step)));
+            var creating = Domain.CreateAsync(system, [0, 1], new DomainOptions { StopTimeout = TimeSpan.FromSeconds(5) });
+            Assert.True(((IAsyncResult)creating).AsyncWaitHandle.WaitOne(TimeSpan.FromSeconds(30)), $"the creation was still pending 30 s after core 1's fault at '{step}'");
+            Assert.True(creating.IsFaulted, $"the creation with core 1 faulting at '{step}' did not fail: {creating.Status}");
+            Assert.True(system.CoreFaulted(1), "core 1 did not fault");
+            var chain = string.Join(" / ", Chain(creating.Exception!.InnerException!).Select(e => e.Message));
+            Assert.Contains("core #1", chain);
+            Assert.Contains("injected fault", chain);
+            Assert.DoesNotContain("did not stop", chain);
+            Assert.True(SpinWait.SpinUntil(() => NativeBlock.LiveBytes == bytes, TimeSpan.FromSeconds(10)),
+                $"{NativeBlock.LiveBytes - bytes} bytes of rings the failed creation made are still allocated");
+            Assert.Equal(dispatchersOn0, BootedSystem.Wait(system.CallOn(0, m => m.Driver.Dispatchers.Count)));
+            Assert.Equal(0UL, BootedSystem.Wait(system.CallOn(0, m => m.Ram!.ReservedBytes)));
+            Assert.Equal(usedOn0, BootedSystem.Wait(system.CallOn(0, m => m.Ram!.TotalBytes - m.Ram.FreeBytes)));
+            Assert.Equal(7, BootedSystem.Wait(system.CallOn(0, _ => 7))); // the live core still serves
+            // Placing a domain is an agreement of every booted core: one on the live core alone fails too, naming the
+            // faulted core, instead of waiting for ever, and leaves nothing behind either.
+            var again = Domain.CreateAsync(system, [0]);
+            Assert.True(((IAsyncResult)again).AsyncWaitHandle.WaitOne(TimeSpan.FromSeconds(30)), "a domain on the live core alone was still pending after 30 s");
+            Assert.True(again.IsFaulted, $"a domain on the live core alone did not fail: {again.Status}");
+            Assert.Contains("core #1", again.Exception!.InnerException!.Message);
+            Assert.True(SpinWait.SpinUntil(() => NativeBlock.LiveBytes == bytes, TimeSpan.FromSeconds(10)),
+                $"{NativeBlock.LiveBytes - bytes} bytes of rings the second failed creation made are still allocated");
+            Assert.Equal(dispatchersOn0, BootedSystem.Wait(system.CallOn(0, m => m.Driver.Dispatchers.Count)));
+            Assert.Equal(usedOn0, BootedSystem.Wait(system.CallOn(0, m => m.Ram!.TotalBytes - m.Ram.FreeBytes)));
+        }
+        catch
+        {
+            Record.Exception(() => system.Dispose());
+            throw;
+        }
+        var shutdown = Record.Exception(() => system.Shutdown(TimeSpan.FromSeconds(10)));
+        var faults = Assert.IsType<AggregateException>(shutdown);
+        Assert.Contains("CPU drivers faulted", faults.Message);
+        Assert.IsType<InvalidDataException>(Assert.Single(faults.InnerExceptions));
+
+        static IEnumerable<Exception> Chain(Exception e)
+        {
+            for (Exception? x = e; x != null; x = x.InnerException) yield return x;
+        }
+    }
+
+    /// <summary>
     /// A host call posted to a core whose CPU driver then faults fails when it faults, naming the fault, instead of
     /// waiting for <see cref="MultikernelSystem.Shutdown"/>; a call posted after the fault is refused at once.
     /// </summary>

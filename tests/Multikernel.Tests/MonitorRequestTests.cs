@@ -42,8 +42,8 @@ public class MonitorRequestTests
         using var mk = MultikernelSystem.Boot();
         var pending = await mk.CallOn(0, m =>
         {
-            Assert.Throws<ArgumentException>(() => m.Ping(m.CoreCount, () => { }));
-            Assert.Throws<ArgumentException>(() => m.Ping(m.CoreIndex, () => { }));
+            Assert.Throws<ArgumentException>(() => m.Ping(m.CoreCount, _ => { }));
+            Assert.Throws<ArgumentException>(() => m.Ping(m.CoreIndex, _ => { }));
             return m.PendingPings;
         });
         Assert.Equal(0, pending);
@@ -91,5 +91,94 @@ public class MonitorRequestTests
         Assert.True(first == request, $"the requester of a {(bind ? "bind" : "spawn")} still waits after the system shut down");
         if (bind) Assert.True(request.IsFaulted);
         else if (request.IsFaulted) Assert.Contains("stopped", request.Exception!.InnerException!.Message);
+    }
+
+    /// <summary>A dispatcher whose first run upcall waits until released and then throws: its core's CPU driver faults with nothing read after the hold.</summary>
+    sealed class HoldsThenFaults(ManualResetEventSlim entered, ManualResetEventSlim release) : Dispatcher("holds then faults")
+    {
+        protected internal override bool HasLocalWork => true;
+
+        protected internal override bool Run()
+        {
+            entered.Set();
+            release.Wait();
+            throw new InvalidDataException("injected fault");
+        }
+    }
+
+    /// <summary>
+    /// A ping to a core whose CPU driver faults before it reads the ping (core 1 is held in a dispatcher's run upcall
+    /// while core 0 pings it, then faults there) fails naming the fault instead of staying pending for ever, and a
+    /// ping sent once the fault is known fails at once; neither leaves a pending entry.
+    /// </summary>
+    [Fact]
+    public void APingToACoreWhoseCpuDriverFaultsFailsNamingTheFault()
+    {
+        var cpus = CoreAffinity.AllowedCpus();
+        Assert.SkipWhen(cpus.Count < 2, "needs a second core to fault; this process may use one");
+        var ct = TestContext.Current.CancellationToken;
+        var mk = MultikernelSystem.Boot(new MultikernelOptions { Cores = [cpus[0], cpus[1]] });
+        var entered = new ManualResetEventSlim(false);
+        var release = new ManualResetEventSlim(false);
+        Exception? shutdown;
+        try
+        {
+            BootedSystem.Wait(mk.SpawnAsync(1, 1, () => new HoldsThenFaults(entered, release)));
+            Assert.True(entered.Wait(TimeSpan.FromSeconds(10), ct), "core 1 was not held");
+            var pending = mk.CallOnAsync<Exception?>(0, (m, done) => m.Ping(1, done));
+            Assert.True(SpinWait.SpinUntil(() => BootedSystem.Wait(mk.CallOn(0, m => m.PendingPings)) == 1, TimeSpan.FromSeconds(10)),
+                "core 0's ping to core 1 was never pending");
+            release.Set();
+            Assert.True(((IAsyncResult)pending).AsyncWaitHandle.WaitOne(TimeSpan.FromSeconds(20)), "the ping to the faulted core was still pending 20 s after the fault");
+            var failed = BootedSystem.Wait(pending);
+            Assert.NotNull(failed);
+            Assert.Contains("core #1", failed.Message);
+            Assert.Contains("injected fault", failed.Message);
+            var later = BootedSystem.Wait(mk.CallOnAsync<Exception?>(0, (m, done) => m.Ping(1, done)));
+            Assert.NotNull(later);
+            Assert.Contains("injected fault", later.Message);
+            Assert.Equal(0, BootedSystem.Wait(mk.CallOn(0, m => m.PendingPings)));
+        }
+        finally
+        {
+            release.Set();
+            shutdown = Record.Exception(() => mk.Dispose());
+        }
+        Assert.Contains("CPU drivers faulted", Assert.IsType<AggregateException>(shutdown).Message);
+    }
+
+    /// <summary>
+    /// A bind whose request failed because its server core was reported faulted (here core 0 is told so while core 1,
+    /// held by a host call, has not yet read the request) gets its reply late when the server did answer: the
+    /// binding in that reply is freed, not left allocated (and pinned by its handle) until the system shuts down.
+    /// </summary>
+    [Fact]
+    public void ABindReplyArrivingAfterItsRequestFailedFreesTheBinding()
+    {
+        var cpus = CoreAffinity.AllowedCpus();
+        Assert.SkipWhen(cpus.Count < 2, "needs a second core to serve the bind; this process may use one");
+        var ct = TestContext.Current.CancellationToken;
+        using var mk = MultikernelSystem.Boot(new MultikernelOptions { Cores = [cpus[0], cpus[1]] });
+        using var entered = new ManualResetEventSlim(false);
+        using var release = new ManualResetEventSlim(false);
+        var hold = mk.CallOn(1, _ => { entered.Set(); release.Wait(); return 0; });
+        Assert.True(entered.Wait(TimeSpan.FromSeconds(10), ct), "core 1 was not held");
+        long bytesBefore = NativeBlock.LiveBytes;
+        var failed = BootedSystem.Wait(mk.CallOn(0, m =>
+        {
+            Exception? error = null;
+            m.Bind(1, 16, r => error = r.Error);
+            m.PeerFaulted(1, new InvalidDataException("injected fault"));
+            return error;
+        }));
+        Assert.NotNull(failed);
+        Assert.Contains("injected fault", failed.Message);
+        long repliesBefore = mk.MonitorMessagesSent()[1, 0];
+        release.Set();
+        BootedSystem.Wait(hold);
+        // Core 1 serves the request after the host call that held it: wait for its reply to be sent, never on a guessed delay.
+        Assert.True(SpinWait.SpinUntil(() => mk.MonitorMessagesSent()[1, 0] > repliesBefore, TimeSpan.FromSeconds(10)), "core 1 did not answer the bind request within 10 s");
+        Assert.True(SpinWait.SpinUntil(() => NativeBlock.LiveBytes == bytesBefore, TimeSpan.FromSeconds(10)),
+            $"the binding core 1 made for the failed request is still allocated ({NativeBlock.LiveBytes - bytesBefore} bytes) 10 s after its reply");
     }
 }
