@@ -316,14 +316,17 @@ public sealed class Domain : IAsyncDisposable, IDisposable
     /// <summary>
     /// On the home core, once every dispatcher has its memory: builds the address space from dispatcher 0's RAM and
     /// places the domain on its cores in every monitor's placement table (1PC from the home core, the rows' only
-    /// writer). <paramref name="done"/> gets null, or what failed.
+    /// writer). <paramref name="done"/> gets null, or what failed: the address space could not be built, or a
+    /// placement agreement completed without committing (named by its tag; the coordinator reports every 1PC that
+    /// completes as committed today, so this is the path for any outcome it may report otherwise).
     /// </summary>
     void Settle(MonitorDispatcher home, Action<string?> done)
     {
         var memory = _dispatchers[0]!.Memory!;
         try { AddressSpace = new Pmap(memory.Frames) { SharedRoot = CoreIndices.Count > 1 }; }
         catch (InvalidOperationException e) { done(e.Message); return; }
-        var placed = new Countdown(CoreIndices.Count, () => done(null));
+        var placed = new Countdown(CoreIndices.Count, () => done(null),
+            o => done($"the monitors' placement agreement {o.Tag} did not commit ({o.Reason}); the domain is not placed in every replica"));
         foreach (int c in CoreIndices)
             home.Agreement.StartOnePhase(RoutingProtocol.NumaAwareMulticast, home.Agreement.AllCores, SystemTableUpdates.Place((ulong)Id, c), placed);
     }
@@ -336,7 +339,7 @@ public sealed class Domain : IAsyncDisposable, IDisposable
     void Unsettle(MonitorDispatcher home, Action<bool> done)
     {
         var all = home.Agreement.AllCores;
-        var removed = new Countdown(CoreIndices.Count + (AddressSpace != null ? 1 : 0), () => done(true), () => done(false));
+        var removed = new Countdown(CoreIndices.Count + (AddressSpace != null ? 1 : 0), () => done(true), _ => done(false));
         foreach (int c in CoreIndices)
             home.Agreement.StartOnePhase(RoutingProtocol.NumaAwareMulticast, all, SystemTableUpdates.Remove((ulong)Id, c), removed);
         if (AddressSpace != null) new ReleaseRows(home, AddressSpace, all, removed).Start();
@@ -369,17 +372,21 @@ public sealed class Domain : IAsyncDisposable, IDisposable
         }
     }
 
-    /// <summary>Runs an action once a number of agreements have completed, the other if any of them aborted (setup and teardown only: it allocates).</summary>
-    sealed class Countdown(int count, Action done, Action? aborted = null) : IAgreementCompletion
+    /// <summary>
+    /// Once a number of agreements have completed: runs <paramref name="done"/> if every one committed, else
+    /// <paramref name="aborted"/> with the first that did not (setup and teardown only: it allocates).
+    /// </summary>
+    sealed class Countdown(int count, Action done, Action<AgreementOutcome> aborted) : IAgreementCompletion
     {
-        bool _anyAborted;
+        AgreementOutcome? _firstAborted;
 
         public void Decided(in AgreementOutcome outcome) { }
 
         public void Completed(in AgreementOutcome outcome)
         {
-            _anyAborted |= !outcome.Committed;
-            if (--count == 0) (_anyAborted && aborted != null ? aborted : done)();
+            if (!outcome.Committed) _firstAborted ??= outcome;
+            if (--count != 0) return;
+            if (_firstAborted is { } a) aborted(a); else done();
         }
     }
 

@@ -316,8 +316,8 @@ public sealed class MonitorDispatcher : Dispatcher
     }
 
     /// <summary>
-    /// The core stops: no reply can be received any more, so every spawn and bind still waiting for one is answered
-    /// here with an error (each requester is told exactly once, by a reply or by this). Messages still waiting in the
+    /// The core stops: no reply can be received any more, so every spawn, bind and ping still waiting for one is
+    /// answered here with an error (each requester is told exactly once, by a reply, by PeerFaulted or by this). Messages still waiting in the
     /// backlog for room in a peer's ring will never be sent: the objects their handles name are released.
     /// </summary>
     protected internal override void OnStop()
@@ -327,10 +327,13 @@ public sealed class MonitorDispatcher : Dispatcher
         var stopped = new OperationCanceledException($"core #{CoreIndex} stopped before its request to another monitor was answered");
         var spawns = _pendingSpawns.Values.ToArray();
         var binds = _pendingBinds.Values.ToArray();
+        var pings = _pendingPings.Values.ToArray();
         _pendingSpawns.Clear();
         _pendingBinds.Clear();
+        _pendingPings.Clear();
         foreach (var (_, onReply) in spawns) onReply(new(default, stopped));
         foreach (var (_, onBound) in binds) onBound(new(null, stopped));
+        foreach (var (_, onPinged) in pings) onPinged(stopped);
     }
 
     /// <summary>
@@ -398,8 +401,8 @@ public sealed class MonitorDispatcher : Dispatcher
 
     /// <summary>
     /// Pings the monitor on core index <paramref name="to"/>; <paramref name="onReply"/> runs here once, with null when
-    /// it answers, or with the error naming the fault when that core's CPU driver has faulted (thread mode; at once if
-    /// the fault is already known).
+    /// it answers, with the error naming the fault when that core's CPU driver has faulted (thread mode; at once if
+    /// the fault is already known), or with an <see cref="OperationCanceledException"/> when this core stops first.
     /// </summary>
     public void Ping(int to, Action<Exception?> onReply)
     {

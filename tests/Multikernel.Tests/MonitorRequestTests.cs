@@ -148,6 +148,47 @@ public class MonitorRequestTests
     }
 
     /// <summary>
+    /// A ping whose own core stops (the system shuts down) before the answer came is told so, like its spawns and
+    /// binds: core 1 is held in a host call, so it cannot answer, while core 0 stops. The ping's callback records what
+    /// it was told (not a host task, which the shutdown would fail by itself).
+    /// </summary>
+    [Fact]
+    public void APingPendingWhenItsOwnCoreStopsIsToldSo()
+    {
+        var cpus = CoreAffinity.AllowedCpus();
+        Assert.SkipWhen(cpus.Count < 2, "needs a second core to hold while the first stops; this process may use one");
+        var ct = TestContext.Current.CancellationToken;
+        var mk = MultikernelSystem.Boot(new MultikernelOptions { Cores = [cpus[0], cpus[1]] });
+        using var entered = new ManualResetEventSlim(false);
+        using var release = new ManualResetEventSlim(false);
+        using var told = new ManualResetEventSlim(false);
+        Exception? answer = null;
+        int calls = 0;
+        Task? shutdown = null;
+        try
+        {
+            _ = mk.CallOn(1, _ => { entered.Set(); release.Wait(); return 0; });
+            Assert.True(entered.Wait(TimeSpan.FromSeconds(10), ct), "core 1 was not held");
+            BootedSystem.Wait(mk.CallOn(0, m =>
+            {
+                m.Ping(1, e => { answer = e; Interlocked.Increment(ref calls); told.Set(); });
+                return 0;
+            }));
+            Assert.Equal(1, BootedSystem.Wait(mk.CallOn(0, m => m.PendingPings)));
+            shutdown = Task.Run(() => mk.Dispose(), ct);
+            Assert.True(told.Wait(TimeSpan.FromSeconds(10), ct), "the ping's callback was never called although core 0 stopped");
+            Assert.IsType<OperationCanceledException>(answer);
+            Assert.Contains("core #0 stopped", answer.Message);
+        }
+        finally
+        {
+            release.Set();
+            ((IAsyncResult)(shutdown ?? Task.Run(() => mk.Dispose(), ct))).AsyncWaitHandle.WaitOne(TimeSpan.FromSeconds(30));
+        }
+        Assert.Equal(1, Volatile.Read(ref calls));
+    }
+
+    /// <summary>
     /// A bind whose request failed because its server core was reported faulted (here core 0 is told so while core 1,
     /// held by a host call, has not yet read the request) gets its reply late when the server did answer: the
     /// binding in that reply is freed, not left allocated (and pinned by its handle) until the system shuts down.
