@@ -145,7 +145,7 @@ public sealed class Domain : IAsyncDisposable, IDisposable
             finally
             {
                 // Every reservation made is recorded, also when a later core refused the call, so that it is given back.
-                await Task.WhenAll(reserving.Select(t => t.ContinueWith(static _ => { }, TaskScheduler.Default))).ConfigureAwait(false);
+                await AllEnded(reserving).ConfigureAwait(false);
                 for (int i = 0; i < reserving.Count; i++)
                     if (reserving[i].IsCompletedSuccessfully) ram[i] = reserving[i].Result.Reservation;
             }
@@ -170,7 +170,7 @@ public sealed class Domain : IAsyncDisposable, IDisposable
             }
             finally
             {
-                await Task.WhenAll(spawns.Select(t => t.ContinueWith(static _ => { }, TaskScheduler.Default))).ConfigureAwait(false);
+                await AllEnded(spawns).ConfigureAwait(false);
             }
             await Task.WhenAll(spawns).ConfigureAwait(false);
         }
@@ -217,6 +217,9 @@ public sealed class Domain : IAsyncDisposable, IDisposable
         }
         return domain;
     }
+
+    /// <summary>Completes once every task has ended, whether it succeeded or not (their errors are read by the caller).</summary>
+    static Task AllEnded(IEnumerable<Task> tasks) => Task.WhenAll(tasks.Select(t => t.ContinueWith(static _ => { }, TaskScheduler.Default)));
 
     /// <summary>Awaits every bind asked for (a binding made later would be missed) and frees the bindings they made: no dispatcher polls them yet.</summary>
     static async Task FreeMadeBindingsAsync(IEnumerable<Task<UrpcBinding>> binds)

@@ -325,15 +325,25 @@ public sealed class MonitorDispatcher : Dispatcher
         _outbox.Discard(static (int _, in UrpcMessage m) => ReleaseUnhandled(in m));
         _pageTable?.Dispose();
         var stopped = new OperationCanceledException($"core #{CoreIndex} stopped before its request to another monitor was answered");
-        var spawns = _pendingSpawns.Values.ToArray();
-        var binds = _pendingBinds.Values.ToArray();
-        var pings = _pendingPings.Values.ToArray();
-        _pendingSpawns.Clear();
-        _pendingBinds.Clear();
-        _pendingPings.Clear();
-        foreach (var (_, onReply) in spawns) onReply(new(default, stopped));
-        foreach (var (_, onBound) in binds) onBound(new(null, stopped));
-        foreach (var (_, onPinged) in pings) onPinged(stopped);
+        var spawns = TakePending(_pendingSpawns, static _ => true);
+        var binds = TakePending(_pendingBinds, static _ => true);
+        var pings = TakePending(_pendingPings, static _ => true);
+        foreach (var onReply in spawns) onReply(new(default, stopped));
+        foreach (var onBound in binds) onBound(new(null, stopped));
+        foreach (var onPinged in pings) onPinged(stopped);
+    }
+
+    /// <summary>Removes the requests sent to a core that <paramref name="to"/> accepts and returns their callbacks, for the
+    /// caller to run once every table has been emptied of them (a callback then finds no stale entry).</summary>
+    static List<TCallback> TakePending<TCallback>(Dictionary<ulong, (int To, TCallback Callback)> pending, Func<int, bool> to)
+    {
+        var taken = new List<TCallback>();
+        foreach (var (key, request) in pending.Where(p => to(p.Value.To)).ToArray())
+        {
+            pending.Remove(key);
+            taken.Add(request.Callback);
+        }
+        return taken;
     }
 
     /// <summary>
@@ -446,21 +456,12 @@ public sealed class MonitorDispatcher : Dispatcher
         ArgumentNullException.ThrowIfNull(fault);
         (_faultedPeers ??= new Exception?[CoreCount])[core] ??= fault;
         var error = FaultOf(core)!;
-        foreach (var (id, spawn) in _pendingSpawns.Where(p => p.Value.To == core).ToArray())
-        {
-            _pendingSpawns.Remove(id);
-            spawn.OnReply(new(default, error));
-        }
-        foreach (var (id, bind) in _pendingBinds.Where(p => p.Value.To == core).ToArray())
-        {
-            _pendingBinds.Remove(id);
-            bind.OnBound(new(null, error));
-        }
-        foreach (var (token, ping) in _pendingPings.Where(p => p.Value.To == core).ToArray())
-        {
-            _pendingPings.Remove(token);
-            ping.OnReply(error);
-        }
+        var spawns = TakePending(_pendingSpawns, to => to == core);
+        var binds = TakePending(_pendingBinds, to => to == core);
+        var pings = TakePending(_pendingPings, to => to == core);
+        foreach (var onReply in spawns) onReply(new(default, error));
+        foreach (var onBound in binds) onBound(new(null, error));
+        foreach (var onPinged in pings) onPinged(error);
     }
 
     InvalidOperationException? FaultOf(int core) => _faultedPeers?[core] is { } fault
