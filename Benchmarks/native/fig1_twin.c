@@ -19,8 +19,9 @@
  *        one in flight (or -W in flight), spinning on its reply ring with one pause after each empty poll; every
  *        reply is checked (ReplyCheck.cs). Server (RawUpdateServer.cs): rounds over the client rings, taking at most
  *        one request from each, applying it and replying, and one pause after a round that took nothing (without the
- *        pauses both loops' round trip depended on their code layout: README); one rdtsc at the end of each round, after
- *        its pause if it took nothing (the wait is not the next round's cost); a round that took timed
+ *        pauses both loops' round trip depended on their code layout: README); one ordered rdtsc (rdtsc_ordered:
+ *        lfence; rdtsc, CycleClock.NowOrdered) at the end of each round, after its pause if it took nothing (the wait
+ *        is not the next round's cost); a round that took timed
  *        requests costs (its end - the previous round's end) / requests taken (ServerCostMeter.cs); one sample per
  *        `iterations` such requests.
  *        -k: the kernel's normal path instead of the raw loops (UpdateServer.cs, UpdateClient.cs, the CPU driver's
@@ -61,6 +62,14 @@
 #include <x86intrin.h>
 
 #include "urpc_ring.h"
+
+/* CycleClock.NowOrdered: the TSC read once every earlier load has completed (Linux's rdtsc_ordered), so that a round
+   that took a request ends after the request's cache miss has been served (a plain rdtsc may be taken before it). */
+static inline __attribute__((always_inline)) uint64_t rdtsc_ordered(void)
+{
+    _mm_lfence();
+    return __rdtsc();
+}
 
 #ifndef REPRO_MARCH
 #define REPRO_MARCH "unknown"
@@ -521,7 +530,7 @@ static void __attribute__((noinline)) server_on_request(void *owner, int from, u
 static int __attribute__((noinline)) server_run(dispatcher *d)
 {
     kernel_server *s = (kernel_server *)d;
-    uint64_t now = __rdtsc();
+    uint64_t now = rdtsc_ordered();
     if (s->timed > 0) {
         s->busy += now - s->last;
         s->batch_taken += s->taken;
@@ -651,7 +660,7 @@ static long run_kernel_server(long expected, double *samples, uint64_t *value_su
     s->samples = samples;
     dispatcher *table[3] = { idle_dispatcher(MONITOR_RINGS), idle_dispatcher(MEMORY_SERVER_RINGS), &s->d };
     go = 1;
-    s->last = __rdtsc();
+    s->last = rdtsc_ordered();
     cpu_driver_loop(table, 3, &s->d);
     *value_sum = s->value_sum;
     *served = s->served;
@@ -697,7 +706,7 @@ static int run_msg(void)
         nsamples = run_kernel_server(expected, server_samples, &value_sum, &served);
     }
     go = 1;
-    uint64_t last = __rdtsc();
+    uint64_t last = rdtsc_ordered();
     while (served < expected) {
         int taken = 0, timed = 0;
         for (int i = 0; i < nclients; i++) {
@@ -724,7 +733,7 @@ static int run_msg(void)
         if (taken > 0) { served += taken; guard_progress(&g); }
         else { guard_spin(&g, "client requests"); _mm_pause(); }
         /* The round's end, after its pause if it took nothing: that wait is not the next round's cost. */
-        uint64_t now = __rdtsc();
+        uint64_t now = rdtsc_ordered();
         if (timed > 0) {
             busy += now - last;
             batch_taken += taken;

@@ -33,7 +33,9 @@ public static class Fig1Run
             meta.Notes.Add($"MSG: {UpdateProtocol.RingSlots}-slot URPC ring per client and direction; pipelined window={s.Window}; MSG points start at 2 cores (one server core plus at least one client core)");
             meta.Notes.Add(s.TwinNote);
             if (s.Twin == null) stderr.WriteLine($"fig1: {s.TwinNote}");
-            var points = SharedStateSweep.Plan(s, start.ClockOverheadCycles);
+            double serverClock = ClockOverhead.OrderedMedianCycles();
+            meta.Notes.Add($"clock of the server cost meter: CycleClock.NowOrdered() (lfence; rdtsc) back-to-back median {serverClock:0} cycles");
+            var points = SharedStateSweep.Plan(s, serverClock);
             var rec = new ExperimentRecorder(Path.Combine(s.OutDir, Fig1Settings.SharedStateId), meta, points.Select(p => p.Name));
             if (s.Cores.Length < 2)
             {

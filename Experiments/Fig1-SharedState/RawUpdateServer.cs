@@ -8,7 +8,7 @@ namespace Fig1.SharedState;
 /// opens its gate, serves all clients from one run upcall on the raw channel ends, polling each client's request ring
 /// in turn (a round), applying each request and replying, until it has served the planned number of requests. The
 /// waitset and the CPU driver's dispatch are not on this path (compare <see cref="UpdateServer"/>).
-/// <para>Server cost: <see cref="ServerCostMeter"/>, one TSC read at the end of each round, after the round's pause
+/// <para>Server cost: <see cref="ServerCostMeter"/>, one ordered TSC read at the end of each round, after the round's pause
 /// where it took nothing, so that a round that takes a request is timed from its own poll on.</para>
 /// </summary>
 public sealed unsafe class RawUpdateServer : GatedMeasurement<ServerReport>

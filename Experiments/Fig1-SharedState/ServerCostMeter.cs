@@ -10,7 +10,9 @@ namespace Fig1.SharedState;
 /// a round that took timed requests costs (its end - the previous round's end) / (requests it took). A round that
 /// took nothing is waiting, not cost, and is not counted; a server that pauses after such a round ends it after the
 /// pause, so that the wait is not charged to the next round either. One TSC read per round, none per request, so the
-/// timing adds one clock read to a round and nothing to a request beyond it.
+/// timing adds one clock read to a round and nothing to a request beyond it. The read is ordered
+/// (<see cref="CycleClock.NowOrdered"/>: <c>lfence; rdtsc</c>): a round ends after its loads, the request's cache miss
+/// among them, have been served; a plain <c>rdtsc</c> may be taken before them and leave part of the miss out.
 /// <para>One sample per <c>batch</c> requests taken in counted rounds: their rounds' cycles over their number.</para>
 /// </summary>
 public struct ServerCostMeter
@@ -31,14 +33,14 @@ public struct ServerCostMeter
     }
 
     /// <summary>Marks the start of the first round.</summary>
-    public void Start() => Start(CycleClock.Now());
+    public void Start() => Start(CycleClock.NowOrdered());
 
     /// <summary>Marks the start of the first round, at <paramref name="now"/> cycles.</summary>
     public void Start(ulong now) => _last = now;
 
     /// <summary>Ends a round that took <paramref name="taken"/> requests, <paramref name="timed"/> of them outside warm-up.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void EndRound(int taken, int timed) => EndRound(taken, timed, CycleClock.Now());
+    public void EndRound(int taken, int timed) => EndRound(taken, timed, CycleClock.NowOrdered());
 
     /// <summary>Ends, at <paramref name="now"/> cycles, a round that took <paramref name="taken"/> requests, <paramref name="timed"/> of them outside warm-up.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -25,7 +25,7 @@ public static class SharedStateSweep
     /// <summary>The size of a JIT warm-up run (<see cref="JitWarmUp"/>): a few repetitions, results discarded.</summary>
     internal static readonly SweepSize WarmUpSize = SweepSize.For(200, 3);
 
-    public static List<PlannedPoint> Plan(Fig1Settings s, double clockOverhead)
+    public static List<PlannedPoint> Plan(Fig1Settings s, double serverClockOverhead)
     {
         var rows = new RowFactory(Fig1Settings.SharedStateId);
         var size = s.Size;
@@ -52,7 +52,7 @@ public static class SharedStateSweep
             if (k < 2) continue;
             foreach (int n in MsgLines)
             {
-                points.Add(new PlannedPoint($"MSG{n} cores={k}", 2 * twinFactor * ops * (k - 1) * 800, () => Msg(rows, twin, cores, n, size, clockOverhead))
+                points.Add(new PlannedPoint($"MSG{n} cores={k}", 2 * twinFactor * ops * (k - 1) * 800, () => Msg(rows, twin, cores, n, size, serverClockOverhead))
                 {
                     WarmUp = new("MSG on the kernel path and on raw channel ends", () =>
                     {
@@ -101,7 +101,7 @@ public static class SharedStateSweep
         return [cs, cRow, rows.Ratio(series, k, param, cs, cRow, BlockRatios(csRuns, cRuns, m => m.CyclesPerOp, c => c.CyclesPerOp))];
     }
 
-    static ResultRow[] Msg(RowFactory rows, NativeTwin? twin, int[] cores, int n, SweepSize size, double clockOverhead)
+    static ResultRow[] Msg(RowFactory rows, NativeTwin? twin, int[] cores, int n, SweepSize size, double serverClockOverhead)
     {
         int k = cores.Length;
         string param = $"lines={n}";
@@ -125,7 +125,7 @@ public static class SharedStateSweep
         string where = $"server on core {cores[0]}, {k - 1} client(s) on cores {CoreList.Format(cores[1..])}, one URPC binding ({UpdateProtocol.RingSlots}-slot rings) per client, one request in flight per client";
         string kernelPath = "server and clients are dispatchers on the kernel's normal path: the CPU driver polls their waitsets each round and upcalls a message handler per request (server: update, reply) and per reply (client: check, next request); while a point runs they report local work, so their cores keep polling instead of idling under the wait policy, and the cores' other dispatchers (monitor, memory server), blocked, are visited on a " + Multikernel.CpuDriver.CpuDriverThread.BlockedVisitInterval + "th round at least " + Multikernel.CpuDriver.CpuDriverThread.DefaultBlockedVisitSlice.TotalMicroseconds + " µs after the last such visit";
         string rawPath = "server and clients each spin in one run upcall on their raw channel ends (no waitset, no CPU-driver dispatch per message)";
-        string serverCost = $"server cycles per update from taking the request from its ring (the receive's cache miss included) to its reply being published: one TSC read at the end of each polling round, a round that took timed requests costs its cycles / the requests it took (clock read back-to-back: {clockOverhead:0} cycles, once per round)";
+        string serverCost = $"server cycles per update from taking the request from its ring (the receive's cache miss included) to its reply being published: one TSC read at the end of each polling round, ordered after the round's loads (lfence; rdtsc: a plain rdtsc may be taken before the request's cache miss is served), a round that took timed requests costs its cycles / the requests it took (ordered clock read back-to-back: {serverClockOverhead:0} cycles, once per round)";
         string Descheduled(MsgMeasurement m) => $"server thread descheduled {m.ServerDescheduled} time(s) while serving (not attributed to repetitions)";
         var list = new List<ResultRow>();
         var msgK = rows.Cycles($"MSG{n}", k, param, "cycles_per_update", kernel.ClientCyclesPerOp, kernel.RepetitionDisturbed, RowFactory.Verdict(kernel.Verified),

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
 
 namespace Multikernel.Hardware;
 
@@ -52,6 +53,19 @@ public static unsafe partial class CycleClock
     /// leaves it a call otherwise, and a measuring loop then makes two calls per read where C executes rdtsc inline).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ulong Now() => s_rdtsc != null ? s_rdtsc() : (ulong)Stopwatch.GetTimestamp();
+
+    /// <summary>
+    /// The counter read once every earlier load has completed: <c>lfence</c>, then <see cref="Now"/> (Linux's
+    /// <c>rdtsc_ordered</c>). <c>rdtsc</c> is not ordered with the loads before it, so a plain read that ends a short
+    /// timed region can be taken before the region's cache misses have been served and leave them out; an ordered read
+    /// ends the region after them. Stores are not waited for (<c>lfence</c> does not drain the store buffer).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong NowOrdered()
+    {
+        if (Sse2.IsSupported) Sse2.LoadFence();
+        return Now();
+    }
 
     /// <summary>Converts a count of ticks to nanoseconds.</summary>
     public static double ToNanoseconds(double ticks) => ticks * 1e9 / Frequency;

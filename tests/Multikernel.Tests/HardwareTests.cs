@@ -53,6 +53,26 @@ public class CycleClockTests
         Assert.InRange(byCycles, shortest * 0.8, longest * 1.25);
         Assert.True(CycleClock.Source is "tsc" or "stopwatch");
     }
+
+    /// <summary>
+    /// The ordered read is the same clock as the plain one (not another counter or unit) and never precedes a read
+    /// made before it: <c>lfence</c> lets nothing after it start before everything before it, the earlier
+    /// <c>rdtsc</c> included, has completed.
+    /// </summary>
+    [Fact]
+    public void AnOrderedReadIsTheSameClockAndNeverPrecedesAnEarlierRead()
+    {
+        ulong slack = (ulong)(CycleClock.Frequency / 10); // a descheduling between the two reads
+        int beyondSlack = 0;
+        for (int i = 0; i < 100_000; i++)
+        {
+            ulong plain = CycleClock.Now();
+            ulong ordered = CycleClock.NowOrdered();
+            Assert.True(ordered >= plain, $"read {i}: the ordered read {ordered} precedes the plain read {plain} made before it");
+            if (ordered - plain > slack) beyondSlack++;
+        }
+        Assert.True(beyondSlack < 10, $"{beyondSlack} of 100000 ordered reads came more than 100 ms after the plain read just before them");
+    }
 }
 
 public class NativeBlockTests
