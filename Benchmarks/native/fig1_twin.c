@@ -186,16 +186,16 @@ static int parse_cores(const char *text)
 {
     int n = 0;
     const char *p = text;
-    while (*p) {
+    for (;;) {
         char *end;
+        if (*p < '0' || *p > '9') return -1; /* strtol would take a sign or leading space; an empty entry ("0,,1", "0,1,") is none */
         long c = strtol(p, &end, 10);
-        if (end == p || c < 0 || c >= 1 << 20 || n == MAX_CORES) return -1;
+        if (c >= 1 << 20 || n == MAX_CORES) return -1;
         cores[n++] = (int)c;
-        if (*end == ',') p = end + 1;
-        else if (*end == 0) p = end;
-        else return -1;
+        if (*end == 0) return n;
+        if (*end != ',') return -1;
+        p = end + 1;
     }
-    return n;
 }
 
 /* An option's text as a whole decimal number, or -1 when it is not one (text after the digits, no digits, beyond

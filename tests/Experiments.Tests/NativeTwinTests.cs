@@ -265,7 +265,8 @@ public class NativeTwinTests
     /// <summary>
     /// The twin takes its numbers whole: text after the digits, or a number too large for its type, is refused (exit 2,
     /// naming the option) instead of being read as far as it goes (atol's "100x" is 100) or wrapped (atoi's
-    /// "4294967298" is 2), which ran a point of another size than the one asked for.
+    /// "4294967298" is 2), which ran a point of another size than the one asked for. A core list is whole numbers
+    /// joined by single commas: an empty entry (a trailing comma, two commas) or a sign is refused, not skipped.
     /// </summary>
     [Theory]
     [InlineData("-l", "2.5")]
@@ -274,6 +275,9 @@ public class NativeTwinTests
     [InlineData("-r", "2r")]
     [InlineData("-w", "10abc")]
     [InlineData("-W", "1w")]
+    [InlineData("-c", "0,")]
+    [InlineData("-c", "0,,0")]
+    [InlineData("-c", "+0")]
     public void TheRealTwinRefusesANumberWithTextAfterItOrTooLarge(string option, string value)
     {
         var twin = RealTwin();
