@@ -160,6 +160,16 @@ public class SplashVerifierRejectionTests
         AssertOnlyFails(RadiosityVerifier.Verify(RadiosityInput.Paper, good with { Trace = good.Trace.Take(good.Trace.Count - 1).ToList() }), "energy trace");
     }
 
+    /// <summary>An input the original was not run on has nothing to compare with: the run is not verified (it passed on
+    /// the structural checks alone).</summary>
+    [Fact]
+    public void Radiosity_verification_fails_an_input_without_the_originals_results()
+    {
+        var other = RadiosityInput.Paper with { AreaEpsilon = 4000f, Name = "other" };
+        Assert.Null(RadiosityReference.For(other));
+        AssertOnlyFails(RadiosityVerifier.Verify(other, ReferenceRadiosityRun()), "reference");
+    }
+
     [Fact]
     public void Radiosity_verification_with_more_workers_rejects_a_run_outside_the_originals_band()
     {
