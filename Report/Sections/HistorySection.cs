@@ -35,13 +35,17 @@ public static class HistorySection
                     .Raw(PanelChart.ToHtml(HistoryChart.Build(p, panels.Count == 1 ? width : half))).Raw("</div>\n");
             w.Close("div");
         }
-        bool hasCi = entries.Any(e => double.IsFinite(e.CiLowNs) || double.IsFinite(e.CiLowCycles));
+        // What the charts draw: a point's bar comes from its line's CI in the panel's unit (HistoryPanel), so count those.
+        var points = panels.SelectMany(p => p.Series).SelectMany(x => x.Points).ToList();
+        int withCi = points.Count(x => double.IsFinite(x.CiLow) && double.IsFinite(x.CiHigh));
         bool hasVerdicts = entries.Any(e => e.Verdict.Length > 0);
         w.Labelled("Measured:", "each point is one tracked run's median of the benchmark (BenchmarkDotNet's iterations pooled over the run's rounds), "
             + "in the order of the runs' dates; the x axis names the commit (a commit tracked again, by a rerun or an A/B check, gets its own slot, marked (2), (3), ...).", "caption");
         w.P(string.Join(" ", new[]
         {
-            hasCi ? "Error bars: the run's 95% confidence interval." : "The file carries no confidence interval per run (no line has CiLowNs/CiHighNs or CiLowCycles/CiHighCycles: written by an older tracker, or from fewer than 6 measurements), so none is drawn.",
+            withCi == points.Count ? "Error bars: the run's 95% confidence interval."
+                : withCi > 0 ? $"Error bars: the run's 95% confidence interval, for the {withCi} of {points.Count} runs whose line gives one in the panel's unit (CiLowNs/CiHighNs, or CiLowCycles/CiHighCycles in a cycles panel); the others have no bar (written by an older tracker, or from fewer than 6 measurements)."
+                : "The file carries no confidence interval per run (no line has CiLowNs/CiHighNs or CiLowCycles/CiHighCycles: written by an older tracker, or from fewer than 6 measurements), so none is drawn.",
             $"Dotted grey lines: the range (lowest to highest) of the previous {HistoryPanel.Window} runs of the same series (one host; one host and profile where a host has runs of several profiles; from {HistoryPanel.MinBandRuns} runs on); "
             + "a run from the same distribution lands outside the range of n earlier runs with probability 2/(n+1) (about 10% for n = 20; 1/(n+1), about 5%, beyond the worse edge alone). "
             + "Ringed: runs worse than every run in that range.",

@@ -148,6 +148,22 @@ public class HistoryTests
         trace.AssertErrorBars(up: [null, 5.0], down: [null, 20.0]);
     }
 
+    /// <summary>The caption says which runs have a bar: with one of two lines carrying a CI it said "Error bars: the
+    /// run's 95% confidence interval" as if every run had one.</summary>
+    [Fact]
+    public void The_caption_counts_the_runs_that_have_an_error_bar()
+    {
+        using var fx = new FixtureRun();
+        string path = Write(fx.Root, [200, 210], "CiLowCycles,CiHighCycles", i => i == 0 ? "," : "190,215");
+        string outDir = Path.Combine(fx.Root, "history-report");
+        var r = ReportProcess.Run("--history", path, "--out", outDir, "--no-pdf");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        string html = File.ReadAllText(Path.Combine(outDir, "report.html"));
+        Assert.Contains("for the 1 of 2 runs whose line gives one", html);
+        Assert.DoesNotContain("Error bars: the run&#39;s 95% confidence interval.", html);
+        Assert.DoesNotContain("Error bars: the run's 95% confidence interval.", html);
+    }
+
     [Fact]
     public void Two_runs_of_one_commit_get_two_slots_in_date_order()
     {
