@@ -44,15 +44,17 @@ public class ExperimentRecorderTests
     /// <summary>
     /// The first save names the run incomplete in meta.json before results.csv exists: a run killed (or failing) while
     /// it writes its first results.csv leaves a folder the report shows as incomplete, not results.csv alone ("half-written",
-    /// which refuses the whole run) or nothing. Here results.csv cannot be written: its temporary file's path is a folder.
+    /// which refuses the whole run) or nothing. Here results.csv cannot be written: its path is a folder, which the
+    /// temporary file cannot be renamed over.
     /// </summary>
     [Fact]
     public void AFirstResultsFileThatCannotBeWrittenLeavesAMetaThatNamesTheRunIncomplete()
     {
         string dir = Path.Combine(TestCores.TempDir(), "w");
-        Directory.CreateDirectory(Path.Combine(dir, $".{ResultsFile.FileName}.{Environment.ProcessId}.tmp"));
+        Directory.CreateDirectory(Path.Combine(dir, ResultsFile.FileName));
         Assert.ThrowsAny<Exception>(() => new ExperimentRecorder(dir, RunMeta.Describe("w", [0], "test"), ["a"]));
         Assert.False(File.Exists(Path.Combine(dir, ResultsFile.FileName)));
+        Assert.Empty(Directory.GetFiles(dir, "*.tmp")); // the failed write leaves no temporary file behind
         var meta = RunMeta.Load(dir);
         Assert.Equal("incomplete", meta.Status);
         Assert.Equal(["a"], meta.Incomplete);
