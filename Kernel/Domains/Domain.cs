@@ -81,8 +81,8 @@ public sealed class Domain : IAsyncDisposable, IDisposable
     /// has faulted, or the system is shutting down), it throws that step's own error (naming the faulted core) once it
     /// has undone what it made: the bindings freed, the reservations given back and the dispatchers it started stopped
     /// on their live cores, without waiting for the faulted one (see <see cref="UndoCreationAsync"/>). Placing a domain
-    /// is an agreement of every booted core: once any core of the system has faulted, every creation fails at that
-    /// step, naming the faulted core, even on live cores.
+    /// is an agreement of every live core (the monitors leave a faulted core out of their agreements), so a fault on a
+    /// core the domain does not use leaves its creation unaffected; a fault on one it uses fails it, naming that core.
     /// </summary>
     public static async Task<Domain> CreateAsync(MultikernelSystem system, IReadOnlyList<int>? coreIndices = null, DomainOptions? options = null)
     {
@@ -188,16 +188,14 @@ public sealed class Domain : IAsyncDisposable, IDisposable
                 if (memory[i] != CapError.Ok) failed = $"dispatcher {i} on core #{cores[i]} got no CSpace and RAM: {memory[i]}";
             if (failed == null)
             {
-                // The placement's agreement involves every booted core and waits for ever for one that has faulted.
+                // The placement's agreement involves every live core: the monitors stop waiting for one that faults.
+                // A fault of one of the domain's own cores ends the creation at once (its dispatcher is gone).
                 var settling = system.CallOnAsync<string?>(cores[0], (m, done) => domain.Settle(m, done));
                 while (await Task.WhenAny(settling, Task.Delay(ShutdownCheckInterval)).ConfigureAwait(false) != settling)
-                    for (int c = 0; c < system.CoreCount; c++)
-                        if (system.CoreFault(c) is { } fault)
-                            throw new InvalidOperationException($"domain {domain.Id}: core #{c}'s CPU driver stopped on an unhandled exception ({fault.GetType().Name}: {fault.Message}) while the monitors placed the domain; their agreement involves every core and would wait for it for ever", fault);
+                    ThrowIfACoreFaulted(system, domain.Id, cores, "while the monitors placed the domain");
                 failed = await settling.ConfigureAwait(false);
             }
-            if (failed != null && cores.Any(system.CoreFaulted))
-                throw new InvalidOperationException($"domain {domain.Id}: {failed}");
+            ThrowIfACoreFaulted(system, domain.Id, cores, "while the domain was created");
         }
         catch (Exception failure)
         {
@@ -216,6 +214,14 @@ public sealed class Domain : IAsyncDisposable, IDisposable
             throw new InvalidOperationException($"domain {domain.Id}: {failed}");
         }
         return domain;
+    }
+
+    /// <summary>Throws naming the first of <paramref name="cores"/> whose CPU driver has faulted, if any.</summary>
+    static void ThrowIfACoreFaulted(MultikernelSystem system, int id, int[] cores, string when)
+    {
+        foreach (int c in cores)
+            if (system.CoreFault(c) is { } fault)
+                throw new InvalidOperationException($"domain {id}: core #{c}'s CPU driver stopped on an unhandled exception ({fault.GetType().Name}: {fault.Message}) {when}; its dispatcher is gone", fault);
     }
 
     /// <summary>Completes once every task has ended, whether it succeeded or not (their errors are read by the caller).</summary>
@@ -329,7 +335,7 @@ public sealed class Domain : IAsyncDisposable, IDisposable
         try { AddressSpace = new Pmap(memory.Frames) { SharedRoot = CoreIndices.Count > 1 }; }
         catch (InvalidOperationException e) { done(e.Message); return; }
         var placed = new Countdown(CoreIndices.Count, () => done(null),
-            o => done($"the monitors' placement agreement {o.Tag} did not commit ({o.Reason}); the domain is not placed in every replica"));
+            o => done($"the monitors' placement agreement {o.Tag} did not commit ({o.ReasonText}); the domain is not placed in every replica"));
         foreach (int c in CoreIndices)
             home.Agreement.StartOnePhase(RoutingProtocol.NumaAwareMulticast, home.Agreement.AllCores, SystemTableUpdates.Place((ulong)Id, c), placed);
     }

@@ -448,7 +448,8 @@ public sealed class MonitorDispatcher : Dispatcher
     /// <summary>
     /// Thread mode: core index <paramref name="core"/>'s CPU driver stopped on <paramref name="fault"/>, so its monitor
     /// answers nothing any more. Every ping, spawn and bind this monitor sent there fails now, naming the fault, and every
-    /// later one fails at once (both run on this core's thread, so none is sent after this and left waiting).
+    /// later one fails at once (both run on this core's thread, so none is sent after this and left waiting). The
+    /// agreement service stops waiting for it too (<see cref="AgreementService.PeerFaulted"/>).
     /// </summary>
     internal void PeerFaulted(int core, Exception fault)
     {
@@ -462,6 +463,10 @@ public sealed class MonitorDispatcher : Dispatcher
         foreach (var onReply in spawns) onReply(new(default, error));
         foreach (var onBound in binds) onBound(new(null, error));
         foreach (var onPinged in pings) onPinged(error);
+        // What still waits for room in its ring never goes: the dead monitor reads nothing, and a backlog kept would
+        // keep this core polling for ever.
+        _outbox.Discard(core, static (in UrpcMessage m) => ReleaseUnhandled(in m));
+        _agreement?.PeerFaulted(core);
     }
 
     InvalidOperationException? FaultOf(int core) => _faultedPeers?[core] is { } fault
