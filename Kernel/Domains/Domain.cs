@@ -292,7 +292,7 @@ public sealed class Domain : IAsyncDisposable, IDisposable
     /// Whether dispatcher <paramref name="i"/> can touch none of the domain's rings any more: it has left or stopped
     /// with its core, or its core has faulted (its loop has ended, so it starts nothing more) before it started.
     /// </summary>
-    bool StoppedOrNeverStarted(int i)
+    internal bool StoppedOrNeverStarted(int i)
     {
         var d = Volatile.Read(ref _dispatchers[i]);
         if (d != null && (d.HasLeft || d.SystemStopped)) return true;
@@ -470,7 +470,10 @@ public sealed class Domain : IAsyncDisposable, IDisposable
     /// its dispatcher has left) and ends without error: the domain went down with its cores, and no ring is freed
     /// while a core of the domain may still poll it.
     /// Throws <see cref="InvalidOperationException"/>, once the rest of the teardown is done, if the address space's
-    /// rows could not be released from the monitors' replicas.
+    /// rows could not be released from the monitors' replicas, or naming the core if a core of the domain other than
+    /// dispatcher 0's has faulted (its dispatcher stopped with it; the others leave as usual and the rings are
+    /// freed). If dispatcher 0's core has faulted, the teardown cannot be asked of it and fails at once naming the
+    /// fault; the other dispatchers then stay until the system shuts down.
     /// </summary>
     public async ValueTask DisposeAsync()
     {
@@ -506,7 +509,9 @@ public sealed class Domain : IAsyncDisposable, IDisposable
         // access to be behind it. A shutdown of the system meanwhile stops the cores before they all leave.
         var timeout = _options.StopTimeout;
         var deadline = DateTime.UtcNow + timeout;
-        while (!left.Task.IsCompleted || !_dispatchers.All(d => d!.HasLeft))
+        // A dispatcher on a core whose CPU driver faulted never leaves: it stopped with its core (dispatcher 0 does not
+        // wait for it either), touches no ring any more, and the teardown ends with an error naming that core.
+        while (!left.Task.IsCompleted || !Enumerable.Range(0, DispatcherCount).All(i => _dispatchers[i]!.HasLeft || StoppedWithFaultedCore(i)))
         {
             if (_system.IsShutDown)
             {
@@ -525,9 +530,13 @@ public sealed class Domain : IAsyncDisposable, IDisposable
             if (!_system.IsShutDown) ReleaseUnreadMessages();
         // Free the rings now rather than when the system shuts down (the monitors that made them skip freed ones).
         foreach (var b in _bindings) b.Dispose();
+        ThrowIfACoreFaulted(_system, Id, CoreIndices.ToArray(), "before the domain was torn down; the rest of the domain was torn down without it");
         if (!rowsReleased)
             throw new InvalidOperationException($"domain {Id}: the release of its address space's rows from the monitors' address-space table aborted {ReleaseAttempts} times; the rows stay in every replica");
     }
+
+    /// <summary>Whether dispatcher <paramref name="i"/>'s core has faulted and the dispatcher will touch no ring any more.</summary>
+    bool StoppedWithFaultedCore(int i) => _system.CoreFaulted(CoreIndices[i]) && StoppedOrNeverStarted(i);
 
     /// <summary>How often a teardown waiting for dispatcher 0 checks whether the system has begun to shut down.</summary>
     static readonly TimeSpan ShutdownCheckInterval = TimeSpan.FromMilliseconds(10);

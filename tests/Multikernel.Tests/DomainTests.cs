@@ -298,6 +298,48 @@ public class DomainTests(BootedSystem booted) : IClassFixture<BootedSystem>
         Assert.IsType<InvalidDataException>(Assert.Single(faults.InnerExceptions));
     }
 
+    /// <summary>
+    /// A domain on cores 0 and 1 whose core 1 then faults: its teardown does not wait for the dispatcher that stopped
+    /// with core 1 (which will never say it left), and ends well before its stop timeout with an error naming the
+    /// fault, having removed the domain from the live monitors' tables, let dispatcher 0 leave core 0 and freed the rings.
+    /// </summary>
+    [Fact]
+    public void TheTeardownOfADomainWhoseCoreFaultedEndsNamingTheFault()
+    {
+        var cpus = CoreAffinity.AllowedCpus();
+        Assert.SkipWhen(cpus.Count < 2, "needs a second core to fault; this process may use one");
+        var system = MultikernelSystem.Boot(new MultikernelOptions { Cores = [cpus[0], cpus[1]] });
+        try
+        {
+            int dispatchersOn0 = BootedSystem.Wait(system.CallOn(0, m => m.Driver.Dispatchers.Count));
+            long bytes = NativeBlock.LiveBytes;
+            var stopTimeout = TimeSpan.FromSeconds(20);
+            var domain = BootedSystem.Wait(Domain.CreateAsync(system, [0, 1], new DomainOptions { StopTimeout = stopTimeout }));
+            Assert.Equal(3, BootedSystem.Wait(domain.RunOnMasterAsync(() => 3)));
+            BootedSystem.Wait(system.SpawnAsync(1, 1, () => new FaultsOnStart()));
+            Assert.True(SpinWait.SpinUntil(() => BootedSystem.Wait(system.CallOn(0, m => m.Agreement.Node.Faulted.Contains(1))), TimeSpan.FromSeconds(10)),
+                "core 0's monitor was not told of core 1's fault within 10 s");
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            var teardown = Record.Exception(() => BootedSystem.Wait(domain.DisposeAsync().AsTask(), 60));
+            Assert.True(watch.Elapsed < stopTimeout / 2, $"the teardown took {watch.Elapsed.TotalSeconds:F1} s: it waited for the faulted core");
+            var error = Assert.IsType<InvalidOperationException>(teardown);
+            Assert.Contains("core #1", error.Message);
+            Assert.Contains("injected fault", error.Message);
+            Assert.Equal(0, BootedSystem.Wait(system.CallOn(0, m => m.Agreement.Node.Coordinator.Active)));
+            Assert.True(BootedSystem.Wait(system.CallOn(0, m => m.Agreement.Replica.Domains.CoresOf((ulong)domain.Id).IsEmpty)), "the domain is still placed in core 0's table");
+            Assert.Equal(dispatchersOn0, BootedSystem.Wait(system.CallOn(0, m => m.Driver.Dispatchers.Count)));
+            Assert.True(SpinWait.SpinUntil(() => NativeBlock.LiveBytes == bytes, TimeSpan.FromSeconds(10)),
+                $"{NativeBlock.LiveBytes - bytes} bytes of the domain's rings are still allocated after its teardown");
+        }
+        catch
+        {
+            Record.Exception(() => system.Dispose());
+            throw;
+        }
+        var faults = Assert.IsType<AggregateException>(Record.Exception(() => system.Shutdown(TimeSpan.FromSeconds(10))));
+        Assert.IsType<InvalidDataException>(Assert.Single(faults.InnerExceptions));
+    }
+
     /// <summary>With core 1 faulted: a domain on core 0 is created, runs its main thread and is disposed without error, leaving core 0 as it was.</summary>
     static void AssertADomainOnTheLiveCoreComesAndGoes(MultikernelSystem system, long bytes, int dispatchersOn0, ulong usedOn0)
     {
