@@ -156,9 +156,13 @@ public sealed class CommitCoordinator
             throw new ArgumentOutOfRangeException(nameof(participants), participants.ToString(), $"participants must be core indices 0..{_routes.CoreCount - 1}");
         if (_lastSequence >= AgreementTag.MaxSequence) throw new InvalidOperationException($"core #{Core} has used up its agreement sequence numbers");
         var t = _free.Count > 0 ? _free.Pop() : new Transaction();
-        var requested = participants;
-        participants = requested.Except(_routes.Faulted); // invariant 5: the cores known to have faulted are left out
-        t.Lost = requested.Except(participants);
+        t.Lost = CoreSet.Empty;
+        if (!_routes.Faulted.IsEmpty) // invariant 5: the cores known to have faulted are left out
+        {
+            var requested = participants;
+            participants = requested.Except(_routes.Faulted);
+            t.Lost = requested.Except(participants);
+        }
         t.Tag = new AgreementTag(Core, ++_lastSequence);
         t.TwoPhase = twoPhase;
         t.Route = _routes.Get(protocol, Core, participants);

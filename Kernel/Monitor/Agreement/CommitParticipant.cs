@@ -235,6 +235,7 @@ public sealed class CommitParticipant
     /// <summary>Acks to whoever sent the apply or decision if the group has answered; else (again) forwards <paramref name="m"/> to the members still missing.</summary>
     void ForwardOrAck(ref Entry e, AgreementHeader header, in UrpcMessage m)
     {
+        AssertInvariants(in e, header.Tag);
         if (e.AcksPending.Count == 0)
         {
             e.AckSent = true;
@@ -301,8 +302,18 @@ public sealed class CommitParticipant
                     Reply(AgreementMessages.Ack, e.AckReplyTo, header, 0, 1 + e.Group.Count);
                 }
             }
+            AssertInvariants(in e, tag);
         }
         _hit.Clear();
+    }
+
+    [Conditional("DEBUG")]
+    void AssertInvariants(in Entry e, AgreementTag tag)
+    {
+        Debug.Assert(e.VotesPending.Except(e.Group).IsEmpty && e.AcksPending.Except(e.Group).IsEmpty,
+            $"core #{Core}: {tag} awaits votes {e.VotesPending} or acks {e.AcksPending} outside its group {e.Group}");
+        Debug.Assert(e.Group.Except(_routes.Faulted).Equals(e.Group), $"core #{Core}: {tag}'s group {e.Group} holds faulted cores {_routes.Faulted}");
+        Debug.Assert(!e.Group.Contains(Core), $"core #{Core}: {tag}'s group holds this core");
     }
 
     bool IsForgotten(AgreementTag tag) => tag.Sequence < _watermark[tag.Coordinator];
