@@ -6,8 +6,9 @@ namespace Multikernel.Monitor.Agreement;
 /// <summary>
 /// The coordinator side of one-phase commit (apply, ack) and two-phase commit (prepare, vote, commit or abort, ack)
 /// on one core, over a routing tree (<see cref="Routing"/>: unicast, broadcast, multicast, NUMA-aware multicast).
-/// A state machine driven by three inputs: a reply (vote or ack) from a first-hop core, the passage of time
-/// (<see cref="OnTimer"/>), and a start. It reads no clock and never blocks.
+/// A state machine driven by four inputs: a reply (vote or ack) from a first-hop core, the passage of time
+/// (<see cref="OnTimer"/>), a start, and another core's fault (<see cref="PeerFaulted"/>). It reads no clock and
+/// never blocks.
 /// <para>2PC: the coordinator prepares itself (if it participates), sends the prepare along the route, and decides
 /// commit once every first hop (each speaking for its multicast group) voted yes, abort on the first no or when
 /// <see cref="AgreementOptions.VoteTimeout"/> passes. It then applies the decision to its own replica, tells its
@@ -327,12 +328,12 @@ public sealed class CommitCoordinator
         for (int i = 0; i < hops.Count; i++) _transport.Send(hops[i].Core, in m);
     }
 
-    [System.Diagnostics.Conditional("DEBUG")]
+    [Conditional("DEBUG")]
     void AssertInvariants(Transaction t)
     {
-        Debug.Assert((t.AcksPending.Except(t.Hops)).IsEmpty, $"core #{Core}: {t.Tag} awaits acks {t.AcksPending} outside its hops {t.Hops}");
-        Debug.Assert((t.VotesPending.Except(t.Hops)).IsEmpty, $"core #{Core}: {t.Tag} awaits votes {t.VotesPending} outside its hops {t.Hops}");
-        Debug.Assert((t.Hops.Except(t.Participants)).IsEmpty, $"core #{Core}: {t.Tag} has hops {t.Hops} outside its participants {t.Participants}");
+        Debug.Assert(t.AcksPending.Except(t.Hops).IsEmpty, $"core #{Core}: {t.Tag} awaits acks {t.AcksPending} outside its hops {t.Hops}");
+        Debug.Assert(t.VotesPending.Except(t.Hops).IsEmpty, $"core #{Core}: {t.Tag} awaits votes {t.VotesPending} outside its hops {t.Hops}");
+        Debug.Assert(t.Hops.Except(t.Participants).IsEmpty, $"core #{Core}: {t.Tag} has hops {t.Hops} outside its participants {t.Participants}");
         Debug.Assert(t.Hops.Except(t.Lost).Equals(t.Hops), $"core #{Core}: {t.Tag} still sends to faulted cores {t.Lost} (hops {t.Hops})");
     }
 
