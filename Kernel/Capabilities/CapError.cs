@@ -61,4 +61,6 @@ public enum CapError : byte
     OutOfRam,
     /// <summary>User-level allocator: no free capability slot left (LIB_ERR_SLOT_ALLOC).</summary>
     OutOfSlots,
+    /// <summary>The operation needs a core whose CPU driver has faulted (its monitor answers nothing): a capability sent to a dispatcher there, or an agreement that aborted because a participant faulted; retried, an agreement leaves the faulted core out.</summary>
+    CoreFaulted,
 }

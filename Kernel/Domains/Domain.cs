@@ -81,8 +81,8 @@ public sealed class Domain : IAsyncDisposable, IDisposable
     /// has faulted, or the system is shutting down), it throws that step's own error (naming the faulted core) once it
     /// has undone what it made: the bindings freed, the reservations given back and the dispatchers it started stopped
     /// on their live cores, without waiting for the faulted one (see <see cref="UndoCreationAsync"/>). Placing a domain
-    /// is an agreement of every booted core: once any core of the system has faulted, every creation fails at that
-    /// step, naming the faulted core, even on live cores.
+    /// is an agreement of every live core (the monitors leave a faulted core out of their agreements), so a fault on a
+    /// core the domain does not use leaves its creation unaffected; a fault on one it uses fails it, naming that core.
     /// </summary>
     public static async Task<Domain> CreateAsync(MultikernelSystem system, IReadOnlyList<int>? coreIndices = null, DomainOptions? options = null)
     {
@@ -188,16 +188,14 @@ public sealed class Domain : IAsyncDisposable, IDisposable
                 if (memory[i] != CapError.Ok) failed = $"dispatcher {i} on core #{cores[i]} got no CSpace and RAM: {memory[i]}";
             if (failed == null)
             {
-                // The placement's agreement involves every booted core and waits for ever for one that has faulted.
+                // The placement's agreement involves every live core: the monitors stop waiting for one that faults.
+                // A fault of one of the domain's own cores ends the creation at once (its dispatcher is gone).
                 var settling = system.CallOnAsync<string?>(cores[0], (m, done) => domain.Settle(m, done));
                 while (await Task.WhenAny(settling, Task.Delay(ShutdownCheckInterval)).ConfigureAwait(false) != settling)
-                    for (int c = 0; c < system.CoreCount; c++)
-                        if (system.CoreFault(c) is { } fault)
-                            throw new InvalidOperationException($"domain {domain.Id}: core #{c}'s CPU driver stopped on an unhandled exception ({fault.GetType().Name}: {fault.Message}) while the monitors placed the domain; their agreement involves every core and would wait for it for ever", fault);
+                    ThrowIfACoreFaulted(system, domain.Id, cores, "while the monitors placed the domain");
                 failed = await settling.ConfigureAwait(false);
             }
-            if (failed != null && cores.Any(system.CoreFaulted))
-                throw new InvalidOperationException($"domain {domain.Id}: {failed}");
+            ThrowIfACoreFaulted(system, domain.Id, cores, "while the domain was created");
         }
         catch (Exception failure)
         {
@@ -216,6 +214,14 @@ public sealed class Domain : IAsyncDisposable, IDisposable
             throw new InvalidOperationException($"domain {domain.Id}: {failed}");
         }
         return domain;
+    }
+
+    /// <summary>Throws naming the first of <paramref name="cores"/> whose CPU driver has faulted, if any.</summary>
+    static void ThrowIfACoreFaulted(MultikernelSystem system, int id, int[] cores, string when)
+    {
+        foreach (int c in cores)
+            if (system.CoreFault(c) is { } fault)
+                throw new InvalidOperationException($"domain {id}: core #{c}'s CPU driver stopped on an unhandled exception ({fault.GetType().Name}: {fault.Message}) {when}; its dispatcher is gone", fault);
     }
 
     /// <summary>Completes once every task has ended, whether it succeeded or not (their errors are read by the caller).</summary>
@@ -286,7 +292,7 @@ public sealed class Domain : IAsyncDisposable, IDisposable
     /// Whether dispatcher <paramref name="i"/> can touch none of the domain's rings any more: it has left or stopped
     /// with its core, or its core has faulted (its loop has ended, so it starts nothing more) before it started.
     /// </summary>
-    bool StoppedOrNeverStarted(int i)
+    internal bool StoppedOrNeverStarted(int i)
     {
         var d = Volatile.Read(ref _dispatchers[i]);
         if (d != null && (d.HasLeft || d.SystemStopped)) return true;
@@ -329,7 +335,7 @@ public sealed class Domain : IAsyncDisposable, IDisposable
         try { AddressSpace = new Pmap(memory.Frames) { SharedRoot = CoreIndices.Count > 1 }; }
         catch (InvalidOperationException e) { done(e.Message); return; }
         var placed = new Countdown(CoreIndices.Count, () => done(null),
-            o => done($"the monitors' placement agreement {o.Tag} did not commit ({o.Reason}); the domain is not placed in every replica"));
+            o => done($"the monitors' placement agreement {o.Tag} did not commit ({o.ReasonText}); the domain is not placed in every replica"));
         foreach (int c in CoreIndices)
             home.Agreement.StartOnePhase(RoutingProtocol.NumaAwareMulticast, home.Agreement.AllCores, SystemTableUpdates.Place((ulong)Id, c), placed);
     }
@@ -464,7 +470,10 @@ public sealed class Domain : IAsyncDisposable, IDisposable
     /// its dispatcher has left) and ends without error: the domain went down with its cores, and no ring is freed
     /// while a core of the domain may still poll it.
     /// Throws <see cref="InvalidOperationException"/>, once the rest of the teardown is done, if the address space's
-    /// rows could not be released from the monitors' replicas.
+    /// rows could not be released from the monitors' replicas, or naming the core if a core of the domain other than
+    /// dispatcher 0's has faulted (its dispatcher stopped with it; the others leave as usual and the rings are
+    /// freed). If dispatcher 0's core has faulted, the teardown cannot be asked of it and fails at once naming the
+    /// fault; the other dispatchers then stay until the system shuts down.
     /// </summary>
     public async ValueTask DisposeAsync()
     {
@@ -500,7 +509,9 @@ public sealed class Domain : IAsyncDisposable, IDisposable
         // access to be behind it. A shutdown of the system meanwhile stops the cores before they all leave.
         var timeout = _options.StopTimeout;
         var deadline = DateTime.UtcNow + timeout;
-        while (!left.Task.IsCompleted || !_dispatchers.All(d => d!.HasLeft))
+        // A dispatcher on a core whose CPU driver faulted never leaves: it stopped with its core (dispatcher 0 does not
+        // wait for it either), touches no ring any more, and the teardown ends with an error naming that core.
+        while (!left.Task.IsCompleted || !Enumerable.Range(0, DispatcherCount).All(i => _dispatchers[i]!.HasLeft || StoppedWithFaultedCore(i)))
         {
             if (_system.IsShutDown)
             {
@@ -519,9 +530,13 @@ public sealed class Domain : IAsyncDisposable, IDisposable
             if (!_system.IsShutDown) ReleaseUnreadMessages();
         // Free the rings now rather than when the system shuts down (the monitors that made them skip freed ones).
         foreach (var b in _bindings) b.Dispose();
+        ThrowIfACoreFaulted(_system, Id, CoreIndices.ToArray(), "before the domain was torn down; the rest of the domain was torn down without it");
         if (!rowsReleased)
             throw new InvalidOperationException($"domain {Id}: the release of its address space's rows from the monitors' address-space table aborted {ReleaseAttempts} times; the rows stay in every replica");
     }
+
+    /// <summary>Whether dispatcher <paramref name="i"/>'s core has faulted and the dispatcher will touch no ring any more.</summary>
+    bool StoppedWithFaultedCore(int i) => _system.CoreFaulted(CoreIndices[i]) && StoppedOrNeverStarted(i);
 
     /// <summary>How often a teardown waiting for dispatcher 0 checks whether the system has begun to shut down.</summary>
     static readonly TimeSpan ShutdownCheckInterval = TimeSpan.FromMilliseconds(10);

@@ -33,6 +33,7 @@ public sealed class DomainDispatcher : Dispatcher, IThreadDispatcher
     ulong _hotUntil;
     bool _stopRequested;
     int _stopAcksMissing;
+    bool[]? _stopAcked; // dispatcher 0, by peer index: that peer said it left
     TaskCompletionSource? _stopReply;
     RamRevoke? _ramRevoke;
     volatile bool _hasLeft;
@@ -220,7 +221,10 @@ public sealed class DomainDispatcher : Dispatcher, IThreadDispatcher
                     Scheduler.Adopt(ObjectHandle.Take<UThread>(SpawnThread.Decode(in m).Thread));
                     break;
                 case Stop.TypeId: _stopRequested = true; break;
-                case Stopped.TypeId: _stopAcksMissing--; break;
+                case Stopped.TypeId:
+                    _stopAcksMissing--;
+                    if (_stopAcked != null) _stopAcked[from] = true;
+                    break;
                 default:
                     var layer = Domain.LayerOf(m.Type)
                         ?? throw new InvalidOperationException($"{Name} got message type {m.Type} from dispatcher {from}, which neither the domain nor a layer attached to it owns");
@@ -250,6 +254,7 @@ public sealed class DomainDispatcher : Dispatcher, IThreadDispatcher
                     _stopReply = ObjectHandle.Take<TaskCompletionSource>(HostStop.Decode(in m).Completion);
                     _stopRequested = true;
                     _stopAcksMissing = 0;
+                    _stopAcked = new bool[_peers.Length];
                     for (int p = 1; p < _peers.Length; p++) { _outbox.Send(p, new Stop()); _stopAcksMissing++; }
                     break;
                 default:
@@ -284,7 +289,7 @@ public sealed class DomainDispatcher : Dispatcher, IThreadDispatcher
     /// </summary>
     bool TryLeave()
     {
-        if (Index == 0 && _stopAcksMissing > 0) return false;
+        if (Index == 0 && _stopAcksMissing > 0 && !OnlyStoppedPeersMissing()) return false;
         var monitor = MonitorDispatcher.On(Driver);
         if (!RamRevoked(monitor)) return false;
         Waitset.RemovePeers(_peers);
@@ -305,6 +310,17 @@ public sealed class DomainDispatcher : Dispatcher, IThreadDispatcher
         Scheduler.ReturnIdleFrames();
         _hasLeft = true;
         _stopReply?.TrySetResult();
+        return true;
+    }
+
+    /// <summary>
+    /// Dispatcher 0 at teardown: true when every peer that has not said it left has stopped with its core (its CPU
+    /// driver faulted: it will never say so, and it touches none of the domain's rings any more).
+    /// </summary>
+    bool OnlyStoppedPeersMissing()
+    {
+        for (int p = 1; p < _peers.Length; p++)
+            if (!_stopAcked![p] && !Domain.StoppedOrNeverStarted(p)) return false;
         return true;
     }
 

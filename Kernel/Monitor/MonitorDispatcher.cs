@@ -48,7 +48,7 @@ public sealed class MonitorDispatcher : Dispatcher
     readonly List<BroadcastChannel> _broadcasts = new();
     readonly MonitorSetup _setup;
     readonly Dictionary<ulong, CSpace> _spaces = new();
-    readonly Dictionary<ulong, ICapOperationCompletion> _pendingDeliveries = new();
+    readonly Dictionary<ulong, (int To, ICapOperationCompletion Done)> _pendingDeliveries = new(); // with the core each went to (failed if it faults)
     readonly Dictionary<Dispatcher, DispatcherCaps> _dispatcherCaps = new();
     AgreementService? _agreement;
     UrpcReceiver? _hostPort;
@@ -190,8 +190,9 @@ public sealed class MonitorDispatcher : Dispatcher
     /// <paramref name="to"/> on another core: the monitors agree (2PC) that <paramref name="to"/>'s core becomes a holder
     /// (and, if <paramref name="give"/>, that this core stops being one and deletes its copies), then this monitor
     /// sends the serialized capability to the receiving monitor, which imports it. <paramref name="done"/> is told here
-    /// once, with the import's result (or the agreement's refusal). Returns an error, having changed nothing and told
-    /// nobody, when the capability cannot be sent at all.
+    /// once, with the import's result (or the agreement's refusal; <see cref="CapError.CoreFaulted"/> if the receiving
+    /// core's CPU driver faults before it imported it). Returns an error, having changed nothing and told nobody, when
+    /// the capability cannot be sent at all (<see cref="CapError.CoreFaulted"/>: the receiving core has faulted).
     /// </summary>
     public CapError SendCapability(CSpace cs, Cptr cap, DispatcherId to, Cptr destination, CapRights rights, ICapOperationCompletion done, bool give = false)
     {
@@ -199,6 +200,7 @@ public sealed class MonitorDispatcher : Dispatcher
         ArgumentNullException.ThrowIfNull(done);
         var ops = Agreement.Capabilities ?? throw new InvalidOperationException($"core #{CoreIndex} has no capability driver");
         if ((uint)to.CoreIndex >= (uint)CoreCount) return CapError.WrongCore;
+        if (FaultOf(to.CoreIndex) != null) return CapError.CoreFaulted;
         if (to.CoreIndex == CoreIndex) return MoveLocal(cs, cap, to, destination, rights, done, give);
         var delivery = new Delivery(this, to, destination, done);
         return give ? ops.Give(cs, cap, to.CoreIndex, rights, delivery, AgreementService.Now)
@@ -294,7 +296,8 @@ public sealed class MonitorDispatcher : Dispatcher
         {
             if (result.Error != CapError.Ok) { done.Completed(result); return; }
             ulong tag = ++monitor._nextRequest;
-            monitor._pendingDeliveries[tag] = new Delivered(done, result);
+            if (monitor.FaultOf(to.CoreIndex) != null) { done.Completed(result with { Error = CapError.CoreFaulted }); return; } // no monitor there to import it
+            monitor._pendingDeliveries[tag] = (to.CoreIndex, new Delivered(done, result));
             monitor.SendTo(to.CoreIndex, new CapabilityMessages.Transfer(tag, to.Pack(), destination, result.Sent));
         }
     }
@@ -448,7 +451,9 @@ public sealed class MonitorDispatcher : Dispatcher
     /// <summary>
     /// Thread mode: core index <paramref name="core"/>'s CPU driver stopped on <paramref name="fault"/>, so its monitor
     /// answers nothing any more. Every ping, spawn and bind this monitor sent there fails now, naming the fault, and every
-    /// later one fails at once (both run on this core's thread, so none is sent after this and left waiting).
+    /// later one fails at once (both run on this core's thread, so none is sent after this and left waiting); so does
+    /// a capability's delivery there (<see cref="CapError.CoreFaulted"/>). The agreement service stops waiting for it
+    /// too (<see cref="AgreementService.PeerFaulted"/>).
     /// </summary>
     internal void PeerFaulted(int core, Exception fault)
     {
@@ -459,9 +464,15 @@ public sealed class MonitorDispatcher : Dispatcher
         var spawns = TakePending(_pendingSpawns, to => to == core);
         var binds = TakePending(_pendingBinds, to => to == core);
         var pings = TakePending(_pendingPings, to => to == core);
+        var deliveries = TakePending(_pendingDeliveries, to => to == core);
         foreach (var onReply in spawns) onReply(new(default, error));
         foreach (var onBound in binds) onBound(new(null, error));
         foreach (var onPinged in pings) onPinged(error);
+        foreach (var delivery in deliveries) delivery.Completed(new CapOperationResult(CapError.CoreFaulted, true, default, default));
+        // What still waits for room in its ring never goes: the dead monitor reads nothing, and a backlog kept would
+        // keep this core polling for ever.
+        _outbox.Discard(core, static (in UrpcMessage m) => ReleaseUnhandled(in m));
+        _agreement?.PeerFaulted(core);
     }
 
     InvalidOperationException? FaultOf(int core) => _faultedPeers?[core] is { } fault
@@ -639,7 +650,7 @@ public sealed class MonitorDispatcher : Dispatcher
             case CapabilityMessages.Delivered.TypeId:
             {
                 var d = CapabilityMessages.Delivered.Decode(in m);
-                if (_pendingDeliveries.Remove(d.Tag, out var waiting)) waiting.Completed(new CapOperationResult(d.Error, true, default, default));
+                if (_pendingDeliveries.Remove(d.Tag, out var waiting)) waiting.Done.Completed(new CapOperationResult(d.Error, true, default, default));
                 break;
             }
             default:

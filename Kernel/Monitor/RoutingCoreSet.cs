@@ -52,6 +52,15 @@ public readonly record struct CoreSet(ulong Word0, ulong Word1, ulong Word2)
         };
     }
 
+    /// <summary>The members of this set that are not in <paramref name="other"/>.</summary>
+    public CoreSet Except(CoreSet other) => new(Word0 & ~other.Word0, Word1 & ~other.Word1, Word2 & ~other.Word2);
+
+    /// <summary>The members of both sets.</summary>
+    public CoreSet Union(CoreSet other) => new(Word0 | other.Word0, Word1 | other.Word1, Word2 | other.Word2);
+
+    /// <summary>True when the set has no member (three word tests, no count).</summary>
+    public bool IsEmpty => (Word0 | Word1 | Word2) == 0;
+
     public bool Contains(int core)
     {
         if ((uint)core >= Capacity) return false;

@@ -87,6 +87,18 @@ public sealed class UrpcOutbox
         _pending = 0;
     }
 
+    /// <summary>
+    /// Drops what waits for room in peer <paramref name="peer"/>'s ring (that peer will never read it: its core
+    /// faulted), handing each message to <paramref name="dropped"/> if given. Later sends to it are queued as before.
+    /// </summary>
+    public void Discard(int peer, UrpcHandler? dropped = null)
+    {
+        if (_backlogs[peer] is not { Count: > 0 } b) return;
+        _pending -= b.Count;
+        b.Clear(dropped);
+        AssertInvariants();
+    }
+
     [Conditional("DEBUG")]
     void AssertInvariants()
     {

@@ -149,6 +149,57 @@ public sealed class AgreementOnCoresTests(ITestOutputHelper output)
         Assert.Contains("shut down", e.Message);
     }
 
+    /// <summary>A dispatcher whose start upcall throws: it faults its core's CPU driver.</summary>
+    sealed class FaultsOnStart() : Dispatcher("faults on start")
+    {
+        protected internal override void OnStart() => throw new InvalidDataException("injected fault");
+    }
+
+    /// <summary>
+    /// Core 1 answers no agreement message (every one it sends is dropped), so a 1PC from core 0 resends its apply and
+    /// a 2PC waits for its vote (the vote timeout is far away); then core 1's CPU driver faults. Core 0's monitor is
+    /// told and its agreement service stops waiting: the 1PC completes committed without core 1's ack, the 2PC aborts
+    /// naming core 1 and releases core 0's lock, and a 2PC started afterwards commits among the live cores, leaving
+    /// core 1 out.
+    /// </summary>
+    [Fact]
+    public void AgreementsWaitingForACoreThatFaultsCompleteWithoutIt()
+    {
+        var (mk, transports) = Boot(Fast(voteMs: 600_000));
+        try
+        {
+            Assert.SkipWhen(mk.CoreCount < 2, "needs a second core to fault; this process may use one");
+            transports[1].DropIf = _ => true;
+            var all = CoreSet.FirstN(mk.CoreCount);
+            var onePhase = mk.CallOnAsync<AgreementOutcome>(0, (m, done) =>
+                m.Agreement.StartOnePhase(RoutingProtocol.NumaAwareMulticast, all, SystemTableUpdates.Place(42, 0), new Outcome(done)));
+            var twoPhase = mk.CallOnAsync<AgreementOutcome>(0, (m, done) =>
+                m.Agreement.StartTwoPhase(RoutingProtocol.Broadcast, all, SystemTableUpdates.Place(43, 0), new Outcome(done)));
+            Assert.Equal(2, Wait(mk.CallOn(0, m => m.Agreement.Node.Coordinator.Active)));
+            Thread.Sleep(50); // several retransmission rounds: nothing completes while core 1 is silent
+            Assert.False(onePhase.IsCompleted || twoPhase.IsCompleted, "an agreement completed although core 1 answered nothing");
+
+            Wait(mk.SpawnAsync(1, 1, () => new FaultsOnStart()).ContinueWith(_ => true));
+            var one = Wait(onePhase);
+            var two = Wait(twoPhase);
+            Assert.True(one.Committed);
+            Assert.Equal(CoreSet.Empty.With(1), one.Lost);
+            Assert.False(two.Committed);
+            Assert.Equal(AgreementAbortReason.ParticipantFaulted, two.Reason);
+            Assert.Equal(1, two.FaultedCore);
+            Assert.Contains("core #1", two.ReasonText);
+
+            var after = Wait(mk.CallOnAsync<AgreementOutcome>(0, (m, done) =>
+                m.Agreement.StartTwoPhase(RoutingProtocol.Broadcast, all, SystemTableUpdates.Place(44, 0), new Outcome(done))));
+            Assert.True(after.Committed);
+            Assert.Equal(CoreSet.Empty.With(1), after.Lost);
+            var state = Wait(mk.CallOn(0, m => (m.Agreement.Node.Coordinator.Active, m.Agreement.Replica.LocksHeld, m.Agreement.Node.Participant.PreparedCount,
+                P42: m.Agreement.Replica.Domains.CoresOf(42).Contains(0), P43: m.Agreement.Replica.Domains.CoresOf(43).Contains(0), P44: m.Agreement.Replica.Domains.CoresOf(44).Contains(0))));
+            Assert.Equal((0, 0, 0, true, false, true), state);
+        }
+        finally { Record.Exception(() => mk.Dispose()); }
+    }
+
     sealed class CapDone(Action<CapOperationResult> next) : ICapOperationCompletion
     {
         public void Completed(in CapOperationResult result) => next(result);

@@ -6,7 +6,7 @@ namespace Multikernel.Tests;
 /// delays and reorders messages: no agreement is ever half applied, conflicting agreements never deadlock, and a
 /// message delayed past its abort is ignored.
 /// </summary>
-public class AgreementProtocolTests(ITestOutputHelper output)
+public partial class AgreementProtocolTests(ITestOutputHelper output)
 {
     const byte TestTable = 9;
     const byte RefusedLocked = 1;
@@ -414,5 +414,6 @@ public class AgreementProtocolTests(ITestOutputHelper output)
         Assert.True(MessageRoundTripTests.RoundTrips(new AgreementMessages.Decision(true, header, set, ulong.MaxValue)));
         Assert.True(MessageRoundTripTests.RoundTrips(new AgreementMessages.Reply(AgreementMessages.Vote, header, 3, 9)));
         Assert.True(MessageRoundTripTests.RoundTrips(new AgreementMessages.Reply(AgreementMessages.Ack, header, 0, 191)));
+        Assert.True(MessageRoundTripTests.RoundTrips(new AgreementMessages.Reply(AgreementMessages.Vote, header, AgreementMessages.RefusalFaulted, 191, 190)));
     }
 }

@@ -34,6 +34,12 @@ sealed class AgreementSimulation
     long _order;
 
     public AgreementNode[] Nodes = [];
+    /// <summary>Crashed cores (<see cref="Crash"/>): they take no message and fire no timer; what they sent before still arrives.</summary>
+    public CoreSet Crashed { get; private set; }
+    /// <summary>Messages a core sent to a core it had been told had faulted (the protocol must send none).</summary>
+    public long SentToFaulted { get; private set; }
+    /// <summary>Messages that arrived at a crashed core and were lost.</summary>
+    public long LostAtCrashed { get; private set; }
     public SimulatedFaults Faults;
     public long Now { get; private set; }
     public long Delivered { get; private set; }
@@ -77,8 +83,31 @@ sealed class AgreementSimulation
         }
     }
 
+    /// <summary>Core <paramref name="core"/> stops (fail-stop): from now on it takes no message and fires no timer.</summary>
+    public void Crash(int core) => Crashed = Crashed.With(core);
+
+    /// <summary>Tells every live core's node that <paramref name="core"/> faulted (what the monitors' PeerFaulted does), now.</summary>
+    public void DeclareFaulted(int core)
+    {
+        Crash(core);
+        for (int c = 0; c < Nodes.Length; c++)
+            if (!Crashed.Contains(c)) Nodes[c].PeerFaulted(core, Now);
+    }
+
+    /// <summary>Tells each live core's node that <paramref name="core"/> faulted, each at its own random time within <paramref name="within"/> steps.</summary>
+    public void DeclareFaultedLater(int core, int within)
+    {
+        Crash(core);
+        for (int c = 0; c < Nodes.Length; c++)
+        {
+            int node = c;
+            Schedule(Now + _rng.Next(within + 1), () => { if (!Crashed.Contains(node)) Nodes[node].PeerFaulted(core, Now); });
+        }
+    }
+
     void Enqueue(int from, int to, bool broadcast, in UrpcMessage m)
     {
+        if (Nodes.Length > from && Nodes[from].Faulted.Contains(to)) SentToFaulted++;
         if (Faults.DropWhen != null && Faults.DropWhen(from, to, m)) { Dropped++; return; }
         if (Faults.DuplicateWhen != null && Faults.DuplicateWhen(from, to, m)) EnqueueOnce(from, to, broadcast, m);
         EnqueueOnce(from, to, broadcast, m);
@@ -100,6 +129,7 @@ sealed class AgreementSimulation
         int timerCore = -1;
         for (int c = 0; c < Nodes.Length; c++)
         {
+            if (Crashed.Contains(c)) continue;
             long d = Nodes[c].NextDeadline;
             if (d < deadline) { deadline = d; timerCore = c; }
         }
@@ -117,6 +147,7 @@ sealed class AgreementSimulation
         {
             _queue.Dequeue();
             Now = Math.Max(Now, next.At);
+            if (Crashed.Contains(next.To)) { LostAtCrashed++; return true; }
             Delivered++;
             var m = next.Message;
             if (next.Broadcast) Nodes[next.To].OnBroadcast(next.From, in m, Now);
@@ -156,6 +187,21 @@ sealed class AgreementSimulation
         }
         foreach (var (f, p) in kept) _queue.Enqueue(f, p);
         return taken;
+    }
+
+    /// <summary>Drops every queued message <paramref name="from"/> sent (a core that crashes before its last messages went out); returns how many.</summary>
+    public int DropInFlightFrom(int from)
+    {
+        var kept = new List<(InFlight, (long, long))>();
+        int dropped = 0;
+        while (_queue.TryDequeue(out var f, out var p))
+        {
+            if (f.From == from) dropped++;
+            else kept.Add((f, p));
+        }
+        foreach (var (f, p) in kept) _queue.Enqueue(f, p);
+        Dropped += dropped;
+        return dropped;
     }
 
     /// <summary>Delivers a message now, bypassing the queue.</summary>

@@ -116,6 +116,48 @@ public sealed class CapabilitiesOnCoresTests
         Assert.Null(Wait(mk.CallOn(1, _ => d1.Memory!.Driver.Validate())));
     }
 
+    /// <summary>A dispatcher whose start upcall throws: it faults its core's CPU driver.</summary>
+    sealed class FaultsOnStart() : Dispatcher("faults on start")
+    {
+        protected internal override void OnStart() => throw new InvalidDataException("injected fault");
+    }
+
+    /// <summary>
+    /// Core 1's CPU driver faults after dispatcher 1 got a copy of a frame: a capability sent to dispatcher 1 now is
+    /// refused at once (<see cref="CapError.CoreFaulted"/>: no monitor there would import it), and a revoke from
+    /// core 0, a 2PC of the monitors, commits among the live ones instead of waiting for core 1 for ever.
+    /// </summary>
+    [Fact]
+    public void AfterACoreFaultsCapabilitiesAreNotSentThereAndAgreementsCommitWithoutIt()
+    {
+        var mk = BootAtLeastTwoCores();
+        try
+        {
+            var domain = Wait(Domain.CreateAsync(mk, [0, 1]));
+            var (d0, d1) = (domain.Dispatchers[0], domain.Dispatchers[1]);
+            var shared = AllocFrame(mk, domain, 0);
+            var copy = TakeSlot(mk, domain, 1);
+            Assert.Equal(CapError.Ok, Run(mk, 0, (m, done) => m.SendCapability(d0.Memory!.Space, shared, d1.Id, copy, CapRights.ReadWrite, done)).Error);
+            var frame = AllocFrame(mk, domain, 0);
+            var dest = TakeSlot(mk, domain, 1);
+            Wait(mk.SpawnAsync(1, 1, () => new FaultsOnStart()).ContinueWith(_ => true));
+            Assert.True(SpinWait.SpinUntil(() => Wait(mk.CallOn(0, m => m.Agreement.Node.Faulted.Contains(1))), TimeSpan.FromSeconds(10)),
+                "core 0's monitor was not told of core 1's fault within 10 s");
+            Assert.Equal(CapError.CoreFaulted, Run(mk, 0, (m, done) => m.SendCapability(d0.Memory!.Space, frame, d1.Id, dest, CapRights.ReadWrite, done)).Error);
+            var revoked = Run(mk, 0, (m, done) => m.Agreement.Capabilities!.Revoke(d0.Memory!.Space, shared, done, AgreementService.Now));
+            Assert.Equal(CapError.Ok, revoked.Error);
+            Assert.True(revoked.Distributed && revoked.Agreement.Committed);
+            Assert.Equal(CoreSet.Empty.With(1), revoked.Agreement.Lost);
+            Assert.Contains("core #1", Assert.IsType<InvalidOperationException>(Record.Exception(() => domain.Dispose())).Message);
+        }
+        catch
+        {
+            Record.Exception(() => mk.Dispose());
+            throw;
+        }
+        Assert.IsType<InvalidDataException>(Assert.Single(Assert.IsType<AggregateException>(Record.Exception(() => mk.Shutdown(TimeSpan.FromSeconds(10)))).InnerExceptions));
+    }
+
     /// <summary>
     /// A domain whose dispatcher 0 sent a frame of its RAM to dispatcher 1 on another core is torn down: its RAM goes
     /// back to core 0's RAM cache only once no core holds a frame of it any more, so no ownership row is left naming

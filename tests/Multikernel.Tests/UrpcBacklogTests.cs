@@ -24,6 +24,35 @@ public class UrpcBacklogTests
     }
 
     /// <summary>
+    /// Discarding one peer's backlog (its core faulted) hands each of its waiting messages to the callback, keeps the
+    /// other peers' backlogs, and keeps <see cref="UrpcOutbox.Pending"/> equal to what still waits.
+    /// </summary>
+    [Fact]
+    public void DiscardingOnePeersBacklogKeepsTheOthers()
+    {
+        using var a = UrpcRing.Allocate(2);
+        using var b = UrpcRing.Allocate(2);
+        var outbox = new UrpcOutbox([null, a.Sender, b.Sender]);
+        for (ulong i = 0; i < 5; i++) { outbox.Send(1, new Numbered(i, 0)); outbox.Send(2, new Numbered(i, 0)); }
+        Assert.Equal(6, outbox.Pending); // 3 waiting for each peer
+        var dropped = new List<ulong>();
+        outbox.Discard(1, (in UrpcMessage m) => dropped.Add(m[0]));
+        Assert.Equal([2UL, 3UL, 4UL], dropped);
+        Assert.Equal(3, outbox.Pending);
+        outbox.Discard(1); // nothing left for peer 1
+        Assert.Equal(3, outbox.Pending);
+        while (b.Receiver.TryReceive(out _)) { }
+        Assert.True(outbox.Flush()); // peer 2's backlog still goes out
+        Assert.Equal(1, outbox.Pending);
+        for (ulong i = 0; i < 2; i++)
+        {
+            Assert.True(a.Receiver.TryReceive(out var m));
+            Assert.Equal(i, m[0]);
+        }
+        Assert.False(a.Receiver.HasMessage()); // the discarded ones never arrive
+    }
+
+    /// <summary>
     /// The backlog grows while its oldest message is not at the start of its array (a flush moved its head and later
     /// messages wrapped round to the front): every message still leaves in the order it was sent.
     /// </summary>

@@ -8,4 +8,9 @@ public enum AgreementAbortReason : byte
     VotedNo,
     /// <summary>Not every vote arrived before the vote timeout.</summary>
     Timeout,
+    /// <summary>
+    /// A participant's CPU driver faulted while the votes were being collected (fail-stop: it will never vote or
+    /// acknowledge); <see cref="AgreementOutcome.FaultedCore"/> names it.
+    /// </summary>
+    ParticipantFaulted,
 }

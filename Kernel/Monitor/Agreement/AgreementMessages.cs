@@ -24,6 +24,13 @@ public static class AgreementMessages
     /// <summary>Acknowledgement of an apply, commit or abort, for the cores it covers.</summary>
     public const byte Ack = 69;
 
+    /// <summary>
+    /// The refusal of a multicast group's vote whose aggregator learned that a member's CPU driver faulted before it
+    /// voted (the reply's <see cref="Reply.Faulted"/> names it): the coordinator aborts with
+    /// <see cref="AgreementAbortReason.ParticipantFaulted"/>. No resource returns it.
+    /// </summary>
+    public const byte RefusalFaulted = 255;
+
     public static bool IsAgreement(byte type) => type is >= Apply and <= Ack;
 
     /// <summary>Words 1..3 of every request and decision: the participant set.</summary>
@@ -89,22 +96,23 @@ public static class AgreementMessages
     /// <summary>
     /// A <see cref="AgreementMessages.Vote"/> or <see cref="AgreementMessages.Ack"/> message, sent to whoever sent the
     /// request (the coordinator, or the multicast aggregator that forwarded it): w0 header (the attempt it answers),
-    /// w1 the vote (0: yes; otherwise the refusal code of the first no), w2 how many cores it speaks for.
+    /// w1 the vote (0: yes; otherwise the refusal code of the first no), w2 how many cores it speaks for, and in its
+    /// upper half, for a <see cref="RefusalFaulted"/> vote, 1 + the faulted member (<see cref="Faulted"/>).
     /// </summary>
-    public readonly record struct Reply(byte Kind, AgreementHeader Header, byte Refusal, int Cores) : IUrpcMessage<Reply>
+    public readonly record struct Reply(byte Kind, AgreementHeader Header, byte Refusal, int Cores, int Faulted = -1) : IUrpcMessage<Reply>
     {
         public byte Type => Kind;
         public bool Yes => Refusal == 0;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Encode(ref UrpcPayload w)
         {
-            w[0] = Header.Pack(); w[1] = Refusal; w[2] = (ulong)Cores;
+            w[0] = Header.Pack(); w[1] = Refusal; w[2] = (uint)Cores | (ulong)(uint)(Faulted + 1) << 32;
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Reply Decode(in UrpcMessage m)
         {
             Debug.Assert(m.Type is Vote or Ack, $"type {m.Type} is not an agreement reply");
-            return new(m.Type, AgreementHeader.Unpack(m[0]), (byte)m[1], (int)m[2]);
+            return new(m.Type, AgreementHeader.Unpack(m[0]), (byte)m[1], (int)(uint)m[2], (int)(m[2] >> 32) - 1);
         }
     }
 }

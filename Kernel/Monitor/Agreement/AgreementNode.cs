@@ -7,10 +7,13 @@ namespace Multikernel.Monitor.Agreement;
 /// One core's agreement protocol: its <see cref="CommitCoordinator"/> and <see cref="CommitParticipant"/> over one
 /// transport and one replica (<see cref="IAgreementResource"/>), sharing a route cache. The monitor hands it every
 /// agreement message (<see cref="AgreementMessages.IsAgreement"/>) and calls <see cref="OnTimer"/> when
-/// <see cref="NextDeadline"/> has passed; a simulation does the same with its own clock.
+/// <see cref="NextDeadline"/> has passed, and <see cref="PeerFaulted"/> when another core's CPU driver faults; a
+/// simulation does the same with its own clock.
 /// </summary>
 public sealed class AgreementNode
 {
+    readonly AgreementRoutes _routes;
+
     public int Core { get; }
     public CommitCoordinator Coordinator { get; }
     public CommitParticipant Participant { get; }
@@ -28,9 +31,27 @@ public sealed class AgreementNode
         options ??= new AgreementOptions();
         options.Validate();
         Core = core;
-        var routes = new AgreementRoutes(topology, cpuOfCore, grouping);
-        Participant = new CommitParticipant(core, transport, resource, routes);
-        Coordinator = new CommitCoordinator(core, transport, routes, Participant, options);
+        _routes = new AgreementRoutes(topology, cpuOfCore, grouping);
+        Participant = new CommitParticipant(core, transport, resource, _routes);
+        Coordinator = new CommitCoordinator(core, transport, _routes, Participant, options);
+    }
+
+    /// <summary>The cores this node has been told have faulted (<see cref="PeerFaulted"/>).</summary>
+    public CoreSet Faulted => _routes.Faulted;
+
+    /// <summary>
+    /// Core <paramref name="core"/>'s CPU driver faulted (fail-stop: it never sends again). From now on nothing is sent
+    /// to it; the groups this core aggregates stop waiting for it (<see cref="CommitParticipant.PeerFaulted"/>); and the
+    /// agreements this core coordinates that include it abort if still voting, or complete without its ack
+    /// (<see cref="CommitCoordinator.PeerFaulted"/>). A second report of the same core does nothing.
+    /// </summary>
+    public void PeerFaulted(int core, long now)
+    {
+        if ((uint)core >= (uint)_routes.CoreCount || core == Core)
+            throw new ArgumentOutOfRangeException(nameof(core), core, $"a faulted peer of core #{Core} is another core index 0..{_routes.CoreCount - 1}");
+        if (!_routes.MarkFaulted(core)) return;
+        Participant.PeerFaulted(core);
+        Coordinator.PeerFaulted(core, now);
     }
 
     public AgreementTag StartOnePhase(RoutingProtocol protocol, CoreSet participants, in AgreementUpdate update, IAgreementCompletion completion, long now) =>

@@ -84,6 +84,23 @@ public sealed class AgreementService : IAgreementTransport, IEventSource
     public AgreementTag StartTwoPhase(RoutingProtocol protocol, CoreSet participants, in AgreementUpdate update, IAgreementCompletion completion) =>
         Node.StartTwoPhase(protocol, participants, update, completion, Now);
 
+    /// <summary>
+    /// Core <paramref name="core"/>'s CPU driver faulted (called by <see cref="MonitorDispatcher.PeerFaulted"/>): the
+    /// node stops waiting for it (<see cref="AgreementNode.PeerFaulted"/>). The faulted core no longer reads this core's
+    /// broadcast buffer, which so fills up: the coordinator sends the broadcast route by unicast from now on, and the
+    /// messages backlogged for the buffer go out now, by unicast to each of their live participants.
+    /// </summary>
+    internal void PeerFaulted(int core)
+    {
+        Node.PeerFaulted(core, Now);
+        while (_broadcastBacklog.TryDequeue(out var m))
+        {
+            var to = AgreementMessages.ParticipantsOf(in m).Without(Core).Except(Node.Faulted);
+            for (int c = 0; c < to.Bound; c++)
+                if (to.Contains(c)) _monitor.SendTo(c, in m);
+        }
+    }
+
     internal void OnMessage(int from, in UrpcMessage m)
     {
         Node.OnMessage(from, in m, Now);

@@ -148,6 +148,7 @@ public sealed class CapabilityAgreement
         {
             CapError e = outcome.Committed ? LocalResult
                 : outcome.Reason == AgreementAbortReason.Timeout ? CapError.Locked
+                : outcome.Reason == AgreementAbortReason.ParticipantFaulted ? CapError.CoreFaulted
                 : (CapError)outcome.Refusal;
             done.Completed(new CapOperationResult(e, true, outcome, outcome.Committed ? sent : default));
         }

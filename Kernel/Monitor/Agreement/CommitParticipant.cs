@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Multikernel.Urpc;
 
 namespace Multikernel.Monitor.Agreement;
@@ -13,6 +14,15 @@ namespace Multikernel.Monitor.Agreement;
 /// answered (a set, not a count), so a retransmitted decision or a duplicate answer never over-counts. (5) State
 /// for a tag below the coordinator's low watermark (carried by decisions, and as a lag by requests) is forgotten, and any message for such a
 /// tag is ignored, except that a retransmitted apply or decision is acknowledged again.</para>
+/// <para>Faults (fail-stop, <see cref="PeerFaulted"/>): (6) No message goes to a core this core knows has faulted;
+/// an aggregator's group holds only members not known to have faulted, so it never waits for a dead one. (7) A member
+/// that faults before its vote reached the aggregator makes the group vote no
+/// (<see cref="AgreementMessages.RefusalFaulted"/>, naming it), so the coordinator aborts; a member that faults while
+/// the decision (or apply) is being acknowledged is not waited for (its replica is gone). (8) A prepare whose
+/// coordinator has faulted is ignored: that agreement cannot have committed (it lacks this core's vote). A core that
+/// is already prepared when its coordinator faults stays prepared, holding its locks, until a decision the coordinator
+/// sent before it faulted arrives, which may never happen: classic 2PC blocks here, and this code has no termination
+/// protocol. 1PC needs none: a core that applied is done.</para>
 /// </summary>
 public sealed class CommitParticipant
 {
@@ -39,6 +49,7 @@ public sealed class CommitParticipant
     readonly Dictionary<AgreementTag, Entry> _entries = new();
     readonly ulong[] _watermark; // by coordinator: tags below it are finished everywhere
     readonly List<AgreementTag> _drop = new(); // reused by Advance: forgetting allocates nothing in the steady state
+    readonly List<AgreementTag> _hit = new(); // PeerFaulted's: the entries whose group holds the faulted core
 
     public int Core { get; }
     /// <summary>Prepares the resource saw (for tests: a late prepare after its abort never gets here).</summary>
@@ -108,22 +119,38 @@ public sealed class CommitParticipant
             return;
         }
         ref var e = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_entries, tag, out bool exists);
+        var faulted = _routes.Faulted;
         if (r.Type == AgreementMessages.Prepare)
         {
             if (exists) { LatePreparesIgnored++; return; } // tombstone of an abort that overtook it, or a duplicate
-            for (int i = 0; i < forward.Length; i++) _transport.Send(forward[i], in m);
+            if (!faulted.IsEmpty && faulted.Contains(tag.Coordinator)) // invariant 8
+            {
+                _entries.Remove(tag);
+                LatePreparesIgnored++;
+                return;
+            }
+            var group = Set(forward);
+            int lost = -1;
+            if (!faulted.IsEmpty && !group.Except(faulted).Equals(group)) // invariants 6 and 7
+            {
+                lost = group.Except(group.Except(faulted)).ToArray()[0];
+                group = group.Except(faulted);
+            }
+            for (int i = 0; i < forward.Length; i++)
+                if (group.Contains(forward[i])) _transport.Send(forward[i], in m);
             byte vote = _resource.Prepare(tag, r.Update);
+            Debug.Assert(vote != AgreementMessages.RefusalFaulted, $"core #{Core}: the resource refused {tag} with the protocol's own code {vote}");
             Prepares++;
             e.State = vote == 0 ? State.Prepared : State.VotedNo;
             e.Update = r.Update;
             e.LocalVote = vote;
-            e.Group = Set(forward);
+            e.Group = group;
             e.VotesPending = e.Group;
             e.VoteReplyTo = from;
-            if (vote != 0 || forward.Length == 0)
+            if (vote != 0 || group.IsEmpty || lost >= 0)
             {
                 e.VoteSent = true;
-                Reply(AgreementMessages.Vote, from, r.Header, vote, 1 + forward.Length);
+                Reply(AgreementMessages.Vote, from, r.Header, vote != 0 ? vote : lost >= 0 ? AgreementMessages.RefusalFaulted : (byte)0, 1 + group.Count, vote != 0 ? -1 : lost);
             }
             return;
         }
@@ -135,9 +162,10 @@ public sealed class CommitParticipant
         {
             e.State = State.Applied;
             e.Update = r.Update;
-            e.Group = Set(forward);
+            e.Group = faulted.IsEmpty ? Set(forward) : Set(forward).Except(faulted); // invariant 6
             e.AcksPending = e.Group;
-            for (int i = 0; i < forward.Length; i++) _transport.Send(forward[i], in m);
+            for (int i = 0; i < forward.Length; i++)
+                if (e.Group.Contains(forward[i])) _transport.Send(forward[i], in m);
             _resource.Apply(tag, r.Update);
             if (e.AcksPending.Count > 0) return; // the group's acks will complete it (OnReply)
         }
@@ -158,7 +186,7 @@ public sealed class CommitParticipant
             // The prepare has not arrived (delayed, or lost): only an abort can overtake it, and it leaves a tombstone.
             if (d.Commits) throw new InvalidOperationException($"core #{Core}: commit of {tag} before its prepare (a commit needs every participant's yes vote)");
             e.State = State.Aborted;
-            e.Group = Set(forward);
+            e.Group = Set(forward).Except(_routes.Faulted); // invariant 6
             e.AcksPending = e.Group;
         }
         else if (e.State is State.Prepared or State.VotedNo)
@@ -207,6 +235,7 @@ public sealed class CommitParticipant
     /// <summary>Acks to whoever sent the apply or decision if the group has answered; else (again) forwards <paramref name="m"/> to the members still missing.</summary>
     void ForwardOrAck(ref Entry e, AgreementHeader header, in UrpcMessage m)
     {
+        AssertInvariants(in e, header.Tag);
         if (e.AcksPending.Count == 0)
         {
             e.AckSent = true;
@@ -233,10 +262,58 @@ public sealed class CommitParticipant
         }
     }
 
-    void Reply(byte type, int to, AgreementHeader header, byte refusal, int cores)
+    void Reply(byte type, int to, AgreementHeader header, byte refusal, int cores, int faulted = -1)
     {
-        _transport.Send(to, UrpcMessage.From(new AgreementMessages.Reply(type, header, refusal, cores)));
+        var dead = _routes.Faulted;
+        if (dead.IsEmpty || !dead.Contains(to)) // invariant 6: an answer to a faulted coordinator or aggregator is lost anyway
+            _transport.Send(to, UrpcMessage.From(new AgreementMessages.Reply(type, header, refusal, cores, faulted)));
         if (type == AgreementMessages.Ack) _resource.Answered(header.Tag);
+    }
+
+    /// <summary>
+    /// Core <paramref name="core"/>'s CPU driver faulted (recorded in the routes first): every group this core
+    /// aggregates for stops waiting for it, voting no for the group if its vote was missing (invariant 7) and
+    /// acknowledging for the group if it was the last ack missing. Agreements it coordinated are left as they are
+    /// (invariant 8: a prepared one stays blocked).
+    /// </summary>
+    internal void PeerFaulted(int core)
+    {
+        Debug.Assert(_routes.Faulted.Contains(core), $"core #{Core}: told of core #{core}'s fault before the routes were");
+        foreach (var (tag, e) in _entries) if (e.Group.Contains(core)) _hit.Add(tag);
+        foreach (var tag in _hit)
+        {
+            ref var e = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrNullRef(_entries, tag);
+            // Replies carry the tag the coordinator and aggregators match on; the attempt and protocol are not read from a reply.
+            var header = new AgreementHeader(tag, 0, RoutingProtocol.Unicast);
+            e.Group = e.Group.Without(core);
+            if (!e.VoteSent && e.VotesPending.Contains(core))
+            {
+                e.VoteSent = true;
+                Reply(AgreementMessages.Vote, e.VoteReplyTo, header, AgreementMessages.RefusalFaulted, 1 + e.Group.Count, core);
+            }
+            e.VotesPending = e.VotesPending.Without(core);
+            if (e.AcksPending.Contains(core))
+            {
+                // A decision or apply arrived (only they fill AcksPending) and this core's ack waits for the group.
+                e.AcksPending = e.AcksPending.Without(core);
+                if (e.AcksPending.IsEmpty && !e.AckSent)
+                {
+                    e.AckSent = true;
+                    Reply(AgreementMessages.Ack, e.AckReplyTo, header, 0, 1 + e.Group.Count);
+                }
+            }
+            AssertInvariants(in e, tag);
+        }
+        _hit.Clear();
+    }
+
+    [Conditional("DEBUG")]
+    void AssertInvariants(in Entry e, AgreementTag tag)
+    {
+        Debug.Assert(e.VotesPending.Except(e.Group).IsEmpty && e.AcksPending.Except(e.Group).IsEmpty,
+            $"core #{Core}: {tag} awaits votes {e.VotesPending} or acks {e.AcksPending} outside its group {e.Group}");
+        Debug.Assert(e.Group.Except(_routes.Faulted).Equals(e.Group), $"core #{Core}: {tag}'s group {e.Group} holds faulted cores {_routes.Faulted}");
+        Debug.Assert(!e.Group.Contains(Core), $"core #{Core}: {tag}'s group holds this core");
     }
 
     bool IsForgotten(AgreementTag tag) => tag.Sequence < _watermark[tag.Coordinator];

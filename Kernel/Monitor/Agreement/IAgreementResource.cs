@@ -10,7 +10,8 @@ public interface IAgreementResource
     /// <summary>
     /// 2PC phase 1: validate the update and lock what it touches. 0 votes yes (the lock is then held until Commit or
     /// Abort); any other value votes no and says why, in the resource's own codes (reported to the coordinator in
-    /// <see cref="AgreementOutcome.Refusal"/>), and must leave nothing locked.
+    /// <see cref="AgreementOutcome.Refusal"/>), and must leave nothing locked. <see cref="AgreementMessages.RefusalFaulted"/>
+    /// (255) is the protocol's own and no resource's.
     /// </summary>
     byte Prepare(AgreementTag tag, in AgreementUpdate update);
 

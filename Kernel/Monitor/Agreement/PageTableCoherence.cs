@@ -138,6 +138,7 @@ public sealed class PageTableCoherence : ITranslationInvalidator
         {
             CapError e = outcome.Committed ? _result
                 : outcome.Reason == AgreementAbortReason.Timeout ? CapError.Locked
+                : outcome.Reason == AgreementAbortReason.ParticipantFaulted ? CapError.CoreFaulted
                 : (CapError)outcome.Refusal;
             done.Completed(new CapOperationResult(e, true, outcome, default));
         }
