@@ -271,19 +271,7 @@ public partial class AgreementProtocolTests
         int faulted = rng.Next(n);
         bool twoPhase = rng.Next(4) != 0;
         int k = 1 + rng.Next(4);
-        var txs = new List<(AgreementTag Tag, CoreSet Participants, Recorder Done)>();
-        for (int i = 0; i < k; i++)
-        {
-            int coordinator = rng.Next(n - 1);
-            if (coordinator >= faulted) coordinator++;
-            var participants = CoreSet.Of(Enumerable.Range(0, n).Where(_ => rng.Next(3) != 0));
-            ulong key = twoPhase ? (ulong)rng.Next(3) : 100 + (ulong)(coordinator * 10 + i);
-            var done = new Recorder();
-            var update = Set(key, (ulong)(seed * 10 + i));
-            var tag = twoPhase ? sim.Nodes[coordinator].StartTwoPhase(protocol, participants, update, done, sim.Now)
-                : sim.Nodes[coordinator].StartOnePhase(protocol, participants, update, done, sim.Now);
-            txs.Add((tag, participants, done));
-        }
+        var txs = StartRandomAgreements(sim, rng, protocol, twoPhase, k, seed, notFrom: faulted);
         int crashAfter = rng.Next(60);
         for (int s = 0; s < crashAfter && sim.Step(); s++) { }
         if (rng.Next(2) == 0) sim.DeclareFaultedLater(faulted, rng.Next(200));
@@ -292,7 +280,7 @@ public partial class AgreementProtocolTests
         try { sim.RunToQuiet(200_000); }
         catch (InvalidOperationException e) { errors.Add(e.Message); return errors; }
         if (sim.SentToFaulted != 0) errors.Add($"{sim.SentToFaulted} messages sent to core {faulted} after the sender was told it faulted");
-        foreach (var (tag, participants, done) in txs)
+        foreach (var (tag, participants, done, _) in txs)
         {
             if (done.DecidedCount != 1 || done.CompletedCount != 1) { errors.Add($"{tag}: decided {done.DecidedCount}x, completed {done.CompletedCount}x"); continue; }
             var o = done.Outcome;

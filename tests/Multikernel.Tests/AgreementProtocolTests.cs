@@ -82,6 +82,31 @@ public partial class AgreementProtocolTests(ITestOutputHelper output)
 
     static AgreementUpdate Set(ulong key, ulong value) => new(TestTable, 1, 0, key, value);
 
+    /// <summary>
+    /// Starts <paramref name="count"/> agreements from random coordinators (any core but <paramref name="notFrom"/>;
+    /// -1: any) over random participant sets: 2PCs over three shared keys, or 1PCs each on a key of its coordinator's
+    /// own (1PC needs a single writer per key).
+    /// </summary>
+    static List<(AgreementTag Tag, CoreSet Participants, Recorder Done, int Coordinator)> StartRandomAgreements(
+        AgreementSimulation sim, Random rng, RoutingProtocol protocol, bool twoPhase, int count, int seed, int notFrom = -1)
+    {
+        int n = sim.Nodes.Length;
+        var txs = new List<(AgreementTag Tag, CoreSet Participants, Recorder Done, int Coordinator)>();
+        for (int i = 0; i < count; i++)
+        {
+            int coordinator = notFrom < 0 ? rng.Next(n) : rng.Next(n - 1);
+            if (notFrom >= 0 && coordinator >= notFrom) coordinator++;
+            var participants = CoreSet.Of(Enumerable.Range(0, n).Where(_ => rng.Next(3) != 0));
+            ulong key = twoPhase ? (ulong)rng.Next(3) : 100 + (ulong)(coordinator * 10 + i);
+            var done = new Recorder();
+            var update = Set(key, (ulong)(seed * 10 + i));
+            var tag = twoPhase ? sim.Nodes[coordinator].StartTwoPhase(protocol, participants, update, done, sim.Now)
+                : sim.Nodes[coordinator].StartOnePhase(protocol, participants, update, done, sim.Now);
+            txs.Add((tag, participants, done, coordinator));
+        }
+        return txs;
+    }
+
     sealed record Trial(int Transactions, int Committed, int TimedOut, int VotedNo, int Partial, long LatePrepares, List<string> Errors);
 
     /// <summary>
@@ -106,19 +131,7 @@ public partial class AgreementProtocolTests(ITestOutputHelper output)
         var (sim, replicas) = KeyValueSimulation(machine, seed, faults, grouping);
         bool twoPhase = rng.Next(5) != 0;
         int k = 1 + rng.Next(4);
-        var txs = new List<(AgreementTag Tag, CoreSet Participants, Recorder Done, int Coordinator)>();
-        for (int i = 0; i < k; i++)
-        {
-            int coordinator = rng.Next(n);
-            var participants = CoreSet.Of(Enumerable.Range(0, n).Where(_ => rng.Next(3) != 0));
-            // 1PC needs a single writer per key: key = coordinator's own key range.
-            ulong key = twoPhase ? (ulong)rng.Next(3) : 100 + (ulong)(coordinator * 10 + i);
-            var done = new Recorder();
-            var update = Set(key, (ulong)(seed * 10 + i));
-            var tag = twoPhase ? sim.Nodes[coordinator].StartTwoPhase(protocol, participants, update, done, sim.Now)
-                : sim.Nodes[coordinator].StartOnePhase(protocol, participants, update, done, sim.Now);
-            txs.Add((tag, participants, done, coordinator));
-        }
+        var txs = StartRandomAgreements(sim, rng, protocol, twoPhase, k, seed);
         sim.RunToQuiet();
 
         var errors = new List<string>();

@@ -102,6 +102,22 @@ public class DomainTests(BootedSystem booted) : IClassFixture<BootedSystem>
         domain.Dispose();
     }
 
+    /// <summary>A system on this process's first two cores (skipped where it may use only one); the tests fault core 1.</summary>
+    static MultikernelSystem BootTwoCores()
+    {
+        var cpus = CoreAffinity.AllowedCpus();
+        Assert.SkipWhen(cpus.Count < 2, "needs a second core to fault; this process may use one");
+        return MultikernelSystem.Boot(new MultikernelOptions { Cores = [cpus[0], cpus[1]] });
+    }
+
+    /// <summary>Faults core 1's CPU driver and waits until core 0's monitor has been told.</summary>
+    static void FaultCore1(MultikernelSystem system)
+    {
+        BootedSystem.Wait(system.SpawnAsync(1, 1, () => new FaultsOnStart()));
+        Assert.True(SpinWait.SpinUntil(() => BootedSystem.Wait(system.CallOn(0, m => m.Agreement.Node.Faulted.Contains(1))), TimeSpan.FromSeconds(10)),
+            "core 0's monitor was not told of core 1's fault within 10 s");
+    }
+
     /// <summary>A dispatcher whose start upcall throws: it faults its core's CPU driver.</summary>
     sealed class FaultsOnStart() : Dispatcher("faults on start")
     {
@@ -148,9 +164,7 @@ public class DomainTests(BootedSystem booted) : IClassFixture<BootedSystem>
     [Fact]
     public void MonitorRequestsToAFaultedCoreFailNamingTheFault()
     {
-        var cpus = CoreAffinity.AllowedCpus();
-        Assert.SkipWhen(cpus.Count < 2, "needs a second core to fault; this process may use one");
-        var system = MultikernelSystem.Boot(new MultikernelOptions { Cores = [cpus[0], cpus[1]] });
+        var system = BootTwoCores();
         try
         {
             BootedSystem.Wait(system.SpawnAsync(1, 1, () => new FaultsOnStart()));
@@ -223,9 +237,7 @@ public class DomainTests(BootedSystem booted) : IClassFixture<BootedSystem>
     [InlineData("started")]
     public void ACreationACoreFaultDefeatsLeavesNothingBehind(string step)
     {
-        var cpus = CoreAffinity.AllowedCpus();
-        Assert.SkipWhen(cpus.Count < 2, "needs a second core to fault; this process may use one");
-        var system = MultikernelSystem.Boot(new MultikernelOptions { Cores = [cpus[0], cpus[1]] });
+        var system = BootTwoCores();
         try
         {
             int dispatchersOn0 = BootedSystem.Wait(system.CallOn(0, m => m.Driver.Dispatchers.Count));
@@ -275,17 +287,13 @@ public class DomainTests(BootedSystem booted) : IClassFixture<BootedSystem>
     [Fact]
     public void ADomainOnTheLiveCoresComesAndGoesAfterAnotherCoreFaulted()
     {
-        var cpus = CoreAffinity.AllowedCpus();
-        Assert.SkipWhen(cpus.Count < 2, "needs a second core to fault; this process may use one");
-        var system = MultikernelSystem.Boot(new MultikernelOptions { Cores = [cpus[0], cpus[1]] });
+        var system = BootTwoCores();
         try
         {
             int dispatchersOn0 = BootedSystem.Wait(system.CallOn(0, m => m.Driver.Dispatchers.Count));
             ulong usedOn0 = BootedSystem.Wait(system.CallOn(0, m => m.Ram!.TotalBytes - m.Ram.FreeBytes));
             long bytes = NativeBlock.LiveBytes;
-            BootedSystem.Wait(system.SpawnAsync(1, 1, () => new FaultsOnStart()));
-            Assert.True(SpinWait.SpinUntil(() => BootedSystem.Wait(system.CallOn(0, m => m.Agreement.Node.Faulted.Contains(1))), TimeSpan.FromSeconds(10)),
-                "core 0's monitor was not told of core 1's fault within 10 s");
+            FaultCore1(system);
             AssertADomainOnTheLiveCoreComesAndGoes(system, bytes, dispatchersOn0, usedOn0);
             AssertADomainOnTheLiveCoreComesAndGoes(system, bytes, dispatchersOn0, usedOn0); // and again: nothing was left waiting
         }
@@ -306,9 +314,7 @@ public class DomainTests(BootedSystem booted) : IClassFixture<BootedSystem>
     [Fact]
     public void TheTeardownOfADomainWhoseCoreFaultedEndsNamingTheFault()
     {
-        var cpus = CoreAffinity.AllowedCpus();
-        Assert.SkipWhen(cpus.Count < 2, "needs a second core to fault; this process may use one");
-        var system = MultikernelSystem.Boot(new MultikernelOptions { Cores = [cpus[0], cpus[1]] });
+        var system = BootTwoCores();
         try
         {
             int dispatchersOn0 = BootedSystem.Wait(system.CallOn(0, m => m.Driver.Dispatchers.Count));
@@ -316,9 +322,7 @@ public class DomainTests(BootedSystem booted) : IClassFixture<BootedSystem>
             var stopTimeout = TimeSpan.FromSeconds(20);
             var domain = BootedSystem.Wait(Domain.CreateAsync(system, [0, 1], new DomainOptions { StopTimeout = stopTimeout }));
             Assert.Equal(3, BootedSystem.Wait(domain.RunOnMasterAsync(() => 3)));
-            BootedSystem.Wait(system.SpawnAsync(1, 1, () => new FaultsOnStart()));
-            Assert.True(SpinWait.SpinUntil(() => BootedSystem.Wait(system.CallOn(0, m => m.Agreement.Node.Faulted.Contains(1))), TimeSpan.FromSeconds(10)),
-                "core 0's monitor was not told of core 1's fault within 10 s");
+            FaultCore1(system);
             var watch = System.Diagnostics.Stopwatch.StartNew();
             var teardown = Record.Exception(() => BootedSystem.Wait(domain.DisposeAsync().AsTask(), 60));
             Assert.True(watch.Elapsed < stopTimeout / 2, $"the teardown took {watch.Elapsed.TotalSeconds:F1} s: it waited for the faulted core");
