@@ -158,6 +158,69 @@ public sealed class CapabilitiesOnCoresTests
         Assert.IsType<InvalidDataException>(Assert.Single(Assert.IsType<AggregateException>(Record.Exception(() => mk.Shutdown(TimeSpan.FromSeconds(10)))).InnerExceptions));
     }
 
+    /// <summary>A dispatcher that holds its core (its start upcall waits, so nothing else runs there, the monitor
+    /// included) until released, then throws: its core's CPU driver faults.</summary>
+    sealed class HoldsThenFaults(ManualResetEventSlim holding, ManualResetEventSlim release) : Dispatcher("holds, then faults")
+    {
+        protected internal override void OnStart()
+        {
+            holding.Set();
+            release.Wait(TimeSpan.FromSeconds(60));
+            throw new InvalidDataException("injected fault");
+        }
+    }
+
+    /// <summary>
+    /// A revoke whose 2PC still waits for core 1's vote when core 1's CPU driver faults: the agreement aborts naming the
+    /// fault, and the revoke reports <see cref="CapError.CoreFaulted"/>. The abort's refusal byte is 0, so reading the
+    /// error from it would have said Ok; the vote timeout is set far beyond the test, so the abort is the fault's.
+    /// </summary>
+    [Fact]
+    public void ARevokeWaitingForTheVoteOfACoreThatFaultsFailsWithCoreFaulted()
+    {
+        var mk = MultikernelSystem.Boot(new MultikernelOptions
+        {
+            Agreement = MultikernelOptions.DefaultAgreement() with { VoteTimeout = (long)CycleClock.FromNanoseconds(120e9) },
+        });
+        if (mk.CoreCount < 2) mk.Dispose();
+        Assert.SkipUnless(mk.CoreCount >= 2, "needs two cores; this process may use one");
+        using var holding = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        try
+        {
+            var domain = Wait(Domain.CreateAsync(mk, [0, 1]));
+            var (d0, d1) = (domain.Dispatchers[0], domain.Dispatchers[1]);
+            var shared = AllocFrame(mk, domain, 0);
+            var copy = TakeSlot(mk, domain, 1);
+            Assert.Equal(CapError.Ok, Run(mk, 0, (m, done) => m.SendCapability(d0.Memory!.Space, shared, d1.Id, copy, CapRights.ReadWrite, done)).Error);
+            _ = mk.SpawnAsync(1, 1, () => new HoldsThenFaults(holding, release));
+            Assert.True(holding.Wait(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken), "core 1 did not start the holding dispatcher within 10 s");
+            var revoke = mk.CallOnAsync<CapOperationResult>(0, (m, done) =>
+            {
+                var e = m.Agreement.Capabilities!.Revoke(d0.Memory!.Space, shared, new Then(done), AgreementService.Now);
+                if (e != CapError.Ok) done(new CapOperationResult(e, false, default, default));
+            });
+            Assert.True(SpinWait.SpinUntil(() => Wait(mk.CallOn(0, m => m.Agreement.Node.Coordinator.Active)) > 0, TimeSpan.FromSeconds(10)),
+                "core 0 started no agreement for the revoke within 10 s");
+            Assert.False(revoke.IsCompleted, "the revoke completed while core 1 could not vote");
+            release.Set();
+            var result = Wait(revoke);
+            Assert.Equal(CapError.CoreFaulted, result.Error);
+            Assert.True(result.Distributed);
+            Assert.False(result.Agreement.Committed);
+            Assert.Equal(AgreementAbortReason.ParticipantFaulted, result.Agreement.Reason);
+            Assert.Equal(1, result.Agreement.FaultedCore);
+            Record.Exception(() => domain.Dispose());
+        }
+        catch
+        {
+            release.Set();
+            Record.Exception(() => mk.Dispose());
+            throw;
+        }
+        Assert.IsType<InvalidDataException>(Assert.Single(Assert.IsType<AggregateException>(Record.Exception(() => mk.Shutdown(TimeSpan.FromSeconds(10)))).InnerExceptions));
+    }
+
     /// <summary>
     /// A domain whose dispatcher 0 sent a frame of its RAM to dispatcher 1 on another core is torn down: its RAM goes
     /// back to core 0's RAM cache only once no core holds a frame of it any more, so no ownership row is left naming
