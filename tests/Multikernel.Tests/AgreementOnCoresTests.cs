@@ -149,12 +149,6 @@ public sealed class AgreementOnCoresTests(ITestOutputHelper output)
         Assert.Contains("shut down", e.Message);
     }
 
-    /// <summary>A dispatcher whose start upcall throws: it faults its core's CPU driver.</summary>
-    sealed class FaultsOnStart() : Dispatcher("faults on start")
-    {
-        protected internal override void OnStart() => throw new InvalidDataException("injected fault");
-    }
-
     /// <summary>
     /// Core 1 answers no agreement message (every one it sends is dropped), so a 1PC from core 0 resends its apply and
     /// a 2PC waits for its vote (the vote timeout is far away); then core 1's CPU driver faults. Core 0's monitor is

@@ -54,13 +54,20 @@ public sealed class CapabilitiesOnCoresTests
         Wait(mk.CallOn(domain.CoreIndices[index], _ => domain.Dispatchers[index].Memory!.Frames.TryAlloc(CapType.Frame, out var f) == CapError.Ok ? f : throw new InvalidOperationException("no frame")));
 
     /// <summary>A domain on every core whose dispatcher 0 has sent a read-write copy of a frame of its RAM to dispatcher 1.</summary>
-    static Domain CreateDomainWithAFrameSentToDispatcher1(MultikernelSystem mk)
+    static Domain CreateDomainWithAFrameSentToDispatcher1(MultikernelSystem mk) => CreateDomainWithAFrameSentToDispatcher1(mk, null, out _);
+
+    /// <summary>
+    /// A domain on <paramref name="cores"/> (null: every core) whose dispatcher 0 has sent a read-write copy of
+    /// <paramref name="frame"/>, a frame of its RAM, to dispatcher 1.
+    /// </summary>
+    static Domain CreateDomainWithAFrameSentToDispatcher1(MultikernelSystem mk, int[]? cores, out Cptr frame)
     {
-        var domain = Wait(Domain.CreateAsync(mk));
+        var domain = Wait(Domain.CreateAsync(mk, cores));
         var (d0, d1) = (domain.Dispatchers[0], domain.Dispatchers[1]);
-        var frame = AllocFrame(mk, domain, 0);
+        var sent = AllocFrame(mk, domain, 0);
         var dest = TakeSlot(mk, domain, 1);
-        Assert.Equal(CapError.Ok, Run(mk, 0, (m, done) => m.SendCapability(d0.Memory!.Space, frame, d1.Id, dest, CapRights.ReadWrite, done)).Error);
+        Assert.Equal(CapError.Ok, Run(mk, 0, (m, done) => m.SendCapability(d0.Memory!.Space, sent, d1.Id, dest, CapRights.ReadWrite, done)).Error);
+        frame = sent;
         return domain;
     }
 
@@ -116,12 +123,6 @@ public sealed class CapabilitiesOnCoresTests
         Assert.Null(Wait(mk.CallOn(1, _ => d1.Memory!.Driver.Validate())));
     }
 
-    /// <summary>A dispatcher whose start upcall throws: it faults its core's CPU driver.</summary>
-    sealed class FaultsOnStart() : Dispatcher("faults on start")
-    {
-        protected internal override void OnStart() => throw new InvalidDataException("injected fault");
-    }
-
     /// <summary>
     /// Core 1's CPU driver faults after dispatcher 1 got a copy of a frame: a capability sent to dispatcher 1 now is
     /// refused at once (<see cref="CapError.CoreFaulted"/>: no monitor there would import it), and a revoke from
@@ -133,11 +134,8 @@ public sealed class CapabilitiesOnCoresTests
         var mk = BootAtLeastTwoCores();
         try
         {
-            var domain = Wait(Domain.CreateAsync(mk, [0, 1]));
+            var domain = CreateDomainWithAFrameSentToDispatcher1(mk, [0, 1], out var shared);
             var (d0, d1) = (domain.Dispatchers[0], domain.Dispatchers[1]);
-            var shared = AllocFrame(mk, domain, 0);
-            var copy = TakeSlot(mk, domain, 1);
-            Assert.Equal(CapError.Ok, Run(mk, 0, (m, done) => m.SendCapability(d0.Memory!.Space, shared, d1.Id, copy, CapRights.ReadWrite, done)).Error);
             var frame = AllocFrame(mk, domain, 0);
             var dest = TakeSlot(mk, domain, 1);
             Wait(mk.SpawnAsync(1, 1, () => new FaultsOnStart()).ContinueWith(_ => true));
@@ -188,11 +186,8 @@ public sealed class CapabilitiesOnCoresTests
         using var release = new ManualResetEventSlim();
         try
         {
-            var domain = Wait(Domain.CreateAsync(mk, [0, 1]));
-            var (d0, d1) = (domain.Dispatchers[0], domain.Dispatchers[1]);
-            var shared = AllocFrame(mk, domain, 0);
-            var copy = TakeSlot(mk, domain, 1);
-            Assert.Equal(CapError.Ok, Run(mk, 0, (m, done) => m.SendCapability(d0.Memory!.Space, shared, d1.Id, copy, CapRights.ReadWrite, done)).Error);
+            var domain = CreateDomainWithAFrameSentToDispatcher1(mk, [0, 1], out var shared);
+            var d0 = domain.Dispatchers[0];
             _ = mk.SpawnAsync(1, 1, () => new HoldsThenFaults(holding, release));
             Assert.True(holding.Wait(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken), "core 1 did not start the holding dispatcher within 10 s");
             var revoke = mk.CallOnAsync<CapOperationResult>(0, (m, done) =>

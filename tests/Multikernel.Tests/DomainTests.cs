@@ -118,12 +118,6 @@ public class DomainTests(BootedSystem booted) : IClassFixture<BootedSystem>
             "core 0's monitor was not told of core 1's fault within 10 s");
     }
 
-    /// <summary>A dispatcher whose start upcall throws: it faults its core's CPU driver.</summary>
-    sealed class FaultsOnStart() : Dispatcher("faults on start")
-    {
-        protected internal override void OnStart() => throw new InvalidDataException("injected fault");
-    }
-
     /// <summary>
     /// A core whose CPU driver stops on an unhandled exception (here another dispatcher's start upcall) gives its
     /// dispatchers their stop upcall: the domain's main thread parked there fails, naming the fault, instead of never

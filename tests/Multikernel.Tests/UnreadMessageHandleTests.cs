@@ -5,13 +5,6 @@ namespace Multikernel.Tests;
 /// <summary>Messages a stopped core never read: the object handles they hold are released when the system shuts down.</summary>
 public class UnreadMessageHandleTests
 {
-    /// <summary>A dispatcher whose start upcall throws: its core's CPU driver faults on the next round.</summary>
-    sealed class FaultsOnStart : Dispatcher
-    {
-        public FaultsOnStart() : base("faults-on-start") { }
-        protected internal override void OnStart() => throw new InvalidDataException("fault injected by the test");
-    }
-
     /// <summary>Posts a host call whose closure holds a fresh object; only the call's message keeps that object reachable.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     static (Task<int> Call, WeakReference Payload) PostCallHolding(MultikernelSystem mk)
