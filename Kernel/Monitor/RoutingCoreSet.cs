@@ -55,7 +55,7 @@ public readonly record struct CoreSet(ulong Word0, ulong Word1, ulong Word2)
     /// <summary>The members of this set that are not in <paramref name="other"/>.</summary>
     public CoreSet Except(CoreSet other) => new(Word0 & ~other.Word0, Word1 & ~other.Word1, Word2 & ~other.Word2);
 
-    /// <summary>The members of both sets.</summary>
+    /// <summary>The members of either set.</summary>
     public CoreSet Union(CoreSet other) => new(Word0 | other.Word0, Word1 | other.Word1, Word2 | other.Word2);
 
     /// <summary>True when the set has no member (three word tests, no count).</summary>

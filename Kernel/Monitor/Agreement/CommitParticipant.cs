@@ -131,10 +131,11 @@ public sealed class CommitParticipant
             }
             var group = Set(forward);
             int lost = -1;
-            if (!faulted.IsEmpty && !group.Except(faulted).Equals(group)) // invariants 6 and 7
+            if (!faulted.IsEmpty) // invariants 6 and 7
             {
-                lost = group.Except(group.Except(faulted)).ToArray()[0];
-                group = group.Except(faulted);
+                var live = group.Except(faulted);
+                if (!live.Equals(group)) lost = group.Except(live).ToArray()[0];
+                group = live;
             }
             for (int i = 0; i < forward.Length; i++)
                 if (group.Contains(forward[i])) _transport.Send(forward[i], in m);
