@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Multikernel.Hardware;
 
 namespace Fig1.SharedState;
@@ -24,8 +25,16 @@ public sealed unsafe class SharedLines : IDisposable
         _base = (long*)NativeBlock.Alloc(_bytes, numaNode);
     }
 
-    /// <summary>Address of counter 0; counter i is at <c>Base + i * WordsPerLine</c>.</summary>
-    public long* Base => _base != null ? _base : throw new ObjectDisposedException(nameof(SharedLines));
+    /// <summary>Address of counter 0; counter i is at <c>Base + i * WordsPerLine</c>. The getter inlines (its throw is
+    /// out of line): the MSG server reads it on every request.</summary>
+    public long* Base
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => _base != null ? _base : throw Disposed();
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    static ObjectDisposedException Disposed() => new(nameof(SharedLines));
 
     public long this[int line] => Volatile.Read(ref Base[line * WordsPerLine]);
 
