@@ -33,7 +33,7 @@
  *        dispatcher that is not blocked (waitset, run upcall, and after a round that handled nothing the local-work
  *        question) and the blocked ones only when nothing was runnable in the last round, or on every 16th round once
  *        -s SLICE cycles (CpuDriverThread.BlockedVisitSlice, given by the fig1 program) have passed since the last
- *        such visit. The server's handler applies the update and replies, its run upcall is the meter's round end;
+ *        such visit; with the C# round's bookkeeping (start upcalls due, the current dispatcher, retired checks). The server's handler applies the update and replies, its run upcall is the meter's round end;
  *        the client's handler checks the reply and sends the next request (or ends the batch and starts the next),
  *        its run upcall sends the first request.
  *
@@ -394,10 +394,12 @@ static inline __attribute__((always_inline)) uint64_t apply(int64_t *lines, int 
 
 /* ------------------------------------------------------------------------------------------- msg, kernel path */
 
-/* Waitset.cs: receiving ring ends with their handlers, polled in rotating order, at most one message per ring. */
+/* Waitset.cs: receiving ring ends with their handlers, polled in rotating order, at most one message per ring, then
+ * the other event sources (IEventSource: the monitor's agreement service), one event each. */
 typedef void (*msg_handler)(void *owner, int from, uint8_t type, const uint64_t *p);
 typedef struct { urpc_ring *ring; msg_handler handler; void *owner; int from; } ws_receiver;
-typedef struct { ws_receiver *receivers; int n, start; } waitset;
+typedef struct { int (*poll_once)(void *source); void *source; } ws_source;
+typedef struct { ws_receiver *receivers; int n, start; ws_source *others; int nothers; } waitset;
 
 static int __attribute__((noinline)) waitset_poll(waitset *ws)
 {
@@ -414,12 +416,16 @@ static int __attribute__((noinline)) waitset_poll(waitset *ws)
     }
     int next = start + 1 >= n ? 0 : start + 1;
     if (next != start) ws->start = next;
+    for (int i = 0; i < ws->nothers; i++)
+        if (ws->others[i].poll_once(ws->others[i].source)) handled++;
     return handled;
 }
 
-/* Dispatcher.cs: the upcalls a CPU driver makes, and whether the driver last found it blocked. */
+/* Dispatcher.cs: the upcalls a CPU driver makes, whether the driver last found it blocked, and its index in the
+ * driver's table (TableIndex: -1 once an upcall has retired it; none does in this experiment). */
 typedef struct dispatcher {
     waitset ws;
+    int table_index;
     int (*run)(struct dispatcher *);
     int (*has_local_work)(struct dispatcher *);
     int blocked;
@@ -429,9 +435,10 @@ typedef struct dispatcher {
 /* A core's other dispatchers (its monitor; on the server's core also the memory server): nothing is sent to them
  * while the experiment measures, so the driver finds them blocked and visits them only as CpuDriverThread does. Their
  * waitsets hold idle rings, as many as the C# ones have on two cores (monitor: the other monitor's, the host port,
- * the memory server's replies, the other core's broadcast; memory server: one per core's monitor); a visit polls
- * them and asks for local work. Not modelled: the agreement service's event source in the monitor's waitset, and the
- * C# sender's read of the receiving core's notifier word after each publish (UrpcSender; a cache hit, about a cycle). */
+ * the memory server's replies, the other core's broadcast; memory server: one per core's monitor), and the monitor's
+ * also its agreement service's event source, whose poll finds its broadcast backlog empty
+ * (AgreementService.PollOnce); a visit polls them and asks for local work. Not modelled: the C# sender's read of the
+ * receiving core's notifier word after each publish (UrpcSender; a cache hit, about a cycle). */
 static void idle_on_message(void *owner, int from, uint8_t type, const uint64_t *p)
 {
     (void)owner; (void)p;
@@ -439,10 +446,12 @@ static void idle_on_message(void *owner, int from, uint8_t type, const uint64_t 
     fflush(stdout);
     exit(1);
 }
+typedef struct { volatile int backlog; } agreement_source;
+static int __attribute__((noinline)) agreement_poll_once(void *source) { return ((agreement_source *)source)->backlog > 0; }
 static int idle_run(struct dispatcher *d) { (void)d; return 0; }
 static int idle_has_local_work(struct dispatcher *d) { (void)d; return 0; }
 
-static dispatcher *idle_dispatcher(int rings)
+static dispatcher *idle_dispatcher(int rings, int agreement)
 {
     dispatcher *d = block_alloc(sizeof *d);
     ws_receiver *r = block_alloc(sizeof *r * (size_t)rings);
@@ -451,7 +460,14 @@ static dispatcher *idle_dispatcher(int rings)
         urpc_ring_alloc(ring, 16);
         r[i] = (ws_receiver){ ring, idle_on_message, d, i };
     }
-    d->ws = (waitset){ r, rings, 0 };
+    d->ws = (waitset){ r, rings, 0, NULL, 0 };
+    if (agreement) {
+        ws_source *src = block_alloc(sizeof *src);
+        src->poll_once = agreement_poll_once;
+        src->source = block_alloc(sizeof(agreement_source));
+        d->ws.others = src;
+        d->ws.nothers = 1;
+    }
     d->run = idle_run;
     d->has_local_work = idle_has_local_work;
     d->blocked = 1;
@@ -463,15 +479,26 @@ static dispatcher *idle_dispatcher(int rings)
 #define BLOCKED_VISIT_INTERVAL 16 /* CpuDriverThread.BlockedVisitInterval */
 static uint64_t slice_cycles;     /* CpuDriverThread.BlockedVisitSlice in TSC cycles (-s); 0: every interval-th round */
 
-/* CpuDriverThread.Loop and RunRound over a core's dispatcher table, until `measured` is done: a round visits every
- * dispatcher that is not blocked, and the blocked ones too when no dispatcher was runnable in the last round, or on
- * a BLOCKED_VISIT_INTERVAL-th round once a slice has passed since the last such visit (one rdtsc on those rounds). */
+/* CpuDriverThread's core-local state: the dispatchers waiting for their start upcall (none while the experiment
+ * measures: every one was started before the gate opened) and the index of the dispatcher being upcalled (-1
+ * between visits). In memory of the core's own, as the C# driver's fields are. */
+typedef struct { int starting; int current; } driver_state;
+
+/* CpuDriverThread.Loop and RunRound over a core's dispatcher table, until `measured` is done: a round first makes the
+ * start upcalls that are due, then visits every dispatcher that is not blocked, and the blocked ones too when no
+ * dispatcher was runnable in the last round, or on a BLOCKED_VISIT_INTERVAL-th round once a slice has passed since
+ * the last such visit (one rdtsc on those rounds). As in the C# round, a dispatcher retired by an earlier upcall
+ * (table_index -1) gets no further upcall: checked before the visit and after its poll and its run upcall. */
 static void __attribute__((noinline)) cpu_driver_loop(dispatcher **table, int n, dispatcher *measured)
 {
+    driver_state *state = block_alloc(sizeof *state);
+    state->current = -1;
+    for (int i = 0; i < n; i++) table[i]->table_index = i; /* adopted in this order */
     uint32_t round = 0;
     uint64_t last_slice_visit = 0;
     int runnable = 0;
     while (!measured->done) {
+        while (state->starting > 0) die("a dispatcher to start while the experiment measures");
         int visit_blocked = !runnable;
         if (!visit_blocked && (++round & (BLOCKED_VISIT_INTERVAL - 1)) == 0) {
             uint64_t now = slice_cycles ? __rdtsc() : 0;
@@ -480,14 +507,18 @@ static void __attribute__((noinline)) cpu_driver_loop(dispatcher **table, int n,
         int any = 0;
         for (int i = 0; i < n; i++) {
             dispatcher *d = table[i];
-            if (d->blocked && !visit_blocked) continue;
+            if (d->table_index < 0 || (d->blocked && !visit_blocked)) continue;
+            state->current = d->table_index;
             int handled = waitset_poll(&d->ws) > 0;
+            if (d->table_index < 0) continue;
             if (d->run(d)) handled = 1;
+            if (d->table_index < 0) continue;
             int blocked = !handled && !d->has_local_work(d);
             if (d->blocked != blocked) d->blocked = blocked;
             any |= !blocked;
         }
         runnable = any;
+        state->current = -1;
     }
 }
 
@@ -631,12 +662,12 @@ static void *kernel_client_thread(void *arg)
     kernel_client *kc = block_alloc(sizeof *kc);
     ws_receiver *r = block_alloc(sizeof *r);
     *r = (ws_receiver){ &c->to_client, client_on_reply, kc, 0 };
-    kc->d.ws = (waitset){ r, 1, 0 };
+    kc->d.ws = (waitset){ r, 1, 0, NULL, 0 };
     kc->d.run = client_run;
     kc->d.has_local_work = client_has_local_work;
     kc->c = c;
     kc->k.core = c->core;
-    dispatcher *table[2] = { idle_dispatcher(MONITOR_RINGS), &kc->d }; /* the core's monitor first, as adopted at boot */
+    dispatcher *table[2] = { idle_dispatcher(MONITOR_RINGS, 1), &kc->d }; /* the core's monitor first, as adopted at boot */
     while (!go) _mm_pause();
     cpu_driver_loop(table, 2, &kc->d);
     c->replies = kc->k.replies;
@@ -651,14 +682,14 @@ static long run_kernel_server(long expected, double *samples, uint64_t *value_su
     kernel_server *s = block_alloc(sizeof *s);
     ws_receiver *r = block_alloc(sizeof *r * (size_t)nclients);
     for (int i = 0; i < nclients; i++) r[i] = (ws_receiver){ &clients[i].to_server, server_on_request, s, i };
-    s->d.ws = (waitset){ r, nclients, 0 };
+    s->d.ws = (waitset){ r, nclients, 0, NULL, 0 };
     s->d.run = server_run;
     s->d.has_local_work = server_has_local_work;
     s->lines = server_lines;
     s->n = nlines;
     s->expected = expected;
     s->samples = samples;
-    dispatcher *table[3] = { idle_dispatcher(MONITOR_RINGS), idle_dispatcher(MEMORY_SERVER_RINGS), &s->d };
+    dispatcher *table[3] = { idle_dispatcher(MONITOR_RINGS, 1), idle_dispatcher(MEMORY_SERVER_RINGS, 0), &s->d };
     go = 1;
     s->last = rdtsc_ordered();
     cpu_driver_loop(table, 3, &s->d);
