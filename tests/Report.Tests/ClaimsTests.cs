@@ -196,6 +196,20 @@ public class ClaimsTests
         Assert.Contains("mmu=hardware", h.Numbers);
     }
 
+    /// <summary>Real page tables are asked of the multikernel unmap's own rows: protocol rows with mmu=hardware beside an
+    /// unmap measured only with the software TLB (its hardware point failed, or was not run) do not make it like for like.</summary>
+    [Fact]
+    public void Unmap_crossover_needs_the_unmaps_own_rows_on_real_page_tables()
+    {
+        using var fx = new FixtureRun();
+        fx.Write(Tlb, Curve(Tlb, "Multikernel unmap", "unmap_cycles", c => 500.0 * c, 4, "mmu=modelled;pages=1")
+            .Concat(Curve(Tlb, "Linux mprotect", "unmap_cycles", c => 2000.0 * c, 4, "call=mprotect;pages=1"))
+            .Concat(Curve(Tlb, "Broadcast", "cycles", c => 3000.0 * c, 4, "mmu=hardware;protocol=broadcast;pages=1")));
+        var r = Judged(fx, "unmap-beats-linux", Verdict.NotTestable);
+        Assert.Contains("modelled", r.Reason);
+        Assert.Contains("MMU: modelled", r.Numbers);
+    }
+
     [Theory]
     [InlineData(0.0, Verdict.NotTestable)]
     [InlineData(0.3, Verdict.NotTestable)]
