@@ -42,12 +42,19 @@ public readonly record struct SampleSummary(double Median, double CiLow, double 
         double median = MedianOfSorted<double>(sorted);
         if (n < MinCountForCi) return new SampleSummary(median, double.NaN, double.NaN, n);
         if (sorted[0] == sorted[n - 1]) return new SampleSummary(median, sorted[0], sorted[n - 1], n);
+        // HD's standard error is sqrt(E[x^2] - E[x]^2): on values far from 0 and close to each other (cycle counts of
+        // 1e8 one cycle apart) rounding makes that difference negative and the root NaN. The interval is
+        // shift-equivariant, so it is computed on the values less the median and shifted back.
+        var centred = new double[n];
+        for (int i = 0; i < n; i++) centred[i] = sorted[i] - median;
         var ci = HarrellDavisQuantileEstimator.Instance
-            .QuantileConfidenceIntervalEstimator(new Sample(sorted), 0.5)
+            .QuantileConfidenceIntervalEstimator(new Sample(centred), 0.5)
             .ConfidenceInterval(ConfidenceLevel.L95);
+        // A standard error lost to rounding all the same is one below the values' resolution: the interval is the estimate.
+        double ciLower = double.IsNaN(ci.Lower) ? ci.Estimation : ci.Lower, ciUpper = double.IsNaN(ci.Upper) ? ci.Estimation : ci.Upper;
         // The HD interval is centred on the HD estimate; clamp it to the observed range and make sure it holds the median.
-        double lo = Math.Max(sorted[0], Math.Min(ci.Lower, median));
-        double hi = Math.Min(sorted[n - 1], Math.Max(ci.Upper, median));
+        double lo = Math.Max(sorted[0], Math.Min(ciLower + median, median));
+        double hi = Math.Min(sorted[n - 1], Math.Max(ciUpper + median, median));
         return new SampleSummary(median, lo, hi, n);
     }
 

@@ -74,6 +74,26 @@ public class SchemaTests
         Assert.InRange(s.CiHigh, s.Median, 136);
     }
 
+    /// <summary>
+    /// Six or more values always have a 95% CI within their range, also where they differ by a few units in the last
+    /// digits: Harrell-Davis's standard error is the square root of a difference of two large moments, which rounding
+    /// can make negative (a NaN root), and a NaN from it would read as "no CI" for a sample that has one.
+    /// </summary>
+    [Theory]
+    [InlineData(153223674.0, 1.0)]
+    [InlineData(1e12, 1.0)]
+    public void NearlyEqualValuesStillHaveAnInterval(double value, double step)
+    {
+        // Integer cycle counts one cycle apart: the second moment (about value^2) has no digits left for a variance of
+        // a fraction of a cycle.
+        double[] sample = [value, value, value, value, value, value, value, value, value, value, value + step, value, value, value, value + step, value, value + step];
+        var s = SampleSummary.Of(sample);
+        Assert.Equal(value, s.Median);
+        Assert.True(s.CiLow <= s.Median && s.Median <= s.CiHigh, $"CI [{s.CiLow}, {s.CiHigh}] must hold the median {s.Median}");
+        Assert.InRange(s.CiLow, value, value + step);
+        Assert.InRange(s.CiHigh, value, value + step);
+    }
+
     [Fact]
     public void AnIntervalPrintsItsBoundsOrSaysThereIsNone()
     {
