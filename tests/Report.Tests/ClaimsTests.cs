@@ -80,6 +80,25 @@ public class ClaimsTests
         Assert.Contains("up to the 8 cores measured", Judged(eight, "msg-beats-shm", Verdict.NotTestable).Reason);
     }
 
+    /// <summary>A curve below the other at a few core counts but not at the most measured, short of the paper's scale:
+    /// not testable, and the reason says where it was below instead of "not below up to" the most.</summary>
+    [Fact]
+    public void A_lead_at_few_cores_below_the_papers_scale_is_not_called_never_below()
+    {
+        using var fx = new FixtureRun();
+        fx.Write(F1, Curve(F1, "SHM8", "cycles_per_update", c => 1000 + 100.0 * c, 8).Concat(Curve(F1, "MSG8", "cycles_per_update", c => 400.0 * c, 8).Skip(1)));
+        var r = Judged(fx, "msg-beats-shm", Verdict.NotTestable);
+        Assert.DoesNotContain("not below SHM8 up to", r.Reason);
+        Assert.Contains("MSG8 is below SHM8 at 2 and 3 cores but not at the 8 cores measured, the most", r.Reason);
+
+        using var unmap = new FixtureRun();
+        unmap.Write(Tlb, Curve(Tlb, "Multikernel unmap", "unmap_cycles", c => 3000.0 * c, 4, "mmu=hardware;pages=1")
+            .Concat(Curve(Tlb, "Linux mprotect", "unmap_cycles", c => 5000 + 500.0 * c, 4, "call=mprotect;pages=1")));
+        var u = Judged(unmap, "unmap-beats-linux", Verdict.NotTestable);
+        Assert.DoesNotContain("not faster up to", u.Reason);
+        Assert.Contains("the multikernel is faster at 1 core but not at the 4 cores measured, the most", u.Reason);
+    }
+
     [Fact]
     public void One_core_cannot_test_message_passing_and_a_missing_experiment_is_not_measured()
     {
