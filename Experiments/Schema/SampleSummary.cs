@@ -12,8 +12,9 @@ namespace Experiments.Schema;
 /// value, or the mean of the two middle values of an even-sized sample).
 /// <para>A sample of fewer than <see cref="MinCountForCi"/> values has no 95% interval for its median: CiLow and CiHigh
 /// are NaN ("no CI"), never a narrower range that would claim 95%.</para>
-/// <para>A value of a sample is a measurement: NaN (no measurement) is refused with an <see cref="ArgumentException"/>
-/// naming its position, since sorting would put it first and shift the median and the interval.</para>
+/// <para>A value of a sample is a measurement: NaN (no measurement) and an infinity (a rate over no time, a ratio over a
+/// zero median) are refused with an <see cref="ArgumentException"/> naming its position, since sorting would put a NaN
+/// first and shift the median and the interval, and an infinity makes the interval NaN or the median infinite.</para>
 /// </summary>
 public readonly record struct SampleSummary(double Median, double CiLow, double CiHigh, int Count)
 {
@@ -58,7 +59,7 @@ public readonly record struct SampleSummary(double Median, double CiLow, double 
         return new SampleSummary(median, lo, hi, n);
     }
 
-    /// <summary>The median of <paramref name="values"/> in any order (sorts a copy); NaN for an empty sample; a NaN value is refused.</summary>
+    /// <summary>The median of <paramref name="values"/> in any order (sorts a copy); NaN for an empty sample; a NaN or infinite value is refused.</summary>
     public static double MedianOf(IReadOnlyCollection<double> values)
     {
         if (values.Count == 0) return double.NaN;
@@ -71,8 +72,8 @@ public readonly record struct SampleSummary(double Median, double CiLow, double 
     static void RefuseNaN(ReadOnlySpan<double> values, string name)
     {
         for (int i = 0; i < values.Length; i++)
-            if (double.IsNaN(values[i]))
-                throw new ArgumentException($"value {i + 1} of the {values.Length} of the sample is NaN, not a measurement; a median over it would be wrong", name);
+            if (!double.IsFinite(values[i]))
+                throw new ArgumentException($"value {i + 1} of the {values.Length} of the sample is {values[i].ToString(System.Globalization.CultureInfo.InvariantCulture)}, not a measurement; a median over it would be wrong", name);
     }
 
     /// <summary>The median of an ascending, non-empty sample, without allocating.</summary>

@@ -48,6 +48,23 @@ public class SchemaTests
     }
 
     /// <summary>
+    /// An infinite value (a rate over no time, a ratio over a zero median) is no measurement either: with one in six
+    /// values the Harrell-Davis interval was NaN ("no CI" for a sample that has six values), and with it in the middle
+    /// the median was infinite. Refused like NaN, naming its position.
+    /// </summary>
+    [Theory]
+    [InlineData(double.PositiveInfinity)]
+    [InlineData(double.NegativeInfinity)]
+    public void ASampleHoldingAnInfiniteValueIsRefused(double infinite)
+    {
+        double[] sample = [10, 20, 30, 40, 50, infinite];
+        var e = Assert.Throws<ArgumentException>(() => SampleSummary.Of(sample));
+        Assert.Contains("value 6 of the 6", e.Message);
+        Assert.Contains("Infinity", e.Message);
+        Assert.Throws<ArgumentException>(() => SampleSummary.MedianOf(sample));
+    }
+
+    /// <summary>
     /// Fewer than six values have no 95% interval for the median: the widest one within the data, [min, max], misses it
     /// when all n values fall on one side, with probability 2 x 0.5^n (a binomial tail), so it covers it with 0.5 at
     /// n = 2 and 0.9375 at n = 5. Such a sample reports no CI (NaN), not a range that claims 95%.
