@@ -176,6 +176,21 @@ public class ClaimsTests
         Assert.Contains("tied with Broadcast within the 95% CI", Judged(inside, "numa-multicast-fastest", Verdict.Holds).Numbers);
     }
 
+    /// <summary>NUMA-aware multicast with the same median as the fastest other protocol has "the lowest" median (a tie
+    /// at the bottom), also where that protocol's row gives no CI (fewer than 6 repetitions): cycle medians on a TSC
+    /// that steps by 26 cycles tie often.</summary>
+    [Fact]
+    public void Numa_aware_multicast_with_the_lowest_median_holds_also_when_tied()
+    {
+        static ResultRow NoCi(ResultRow r) { r.CiLow = double.NaN; r.CiHigh = double.NaN; r.Samples = 5; return r; }
+        using var fx = new FixtureRun();
+        fx.Write(Tlb, ShootdownRows(10000).Select(NoCi), FixtureRun.MetaOn(Tlb, 4, 32));
+        Judged(fx, "numa-multicast-fastest", Verdict.Holds);
+        using var above = new FixtureRun();
+        above.Write(Tlb, ShootdownRows(10026).Select(NoCi), FixtureRun.MetaOn(Tlb, 4, 32));
+        Judged(above, "numa-multicast-fastest", Verdict.DoesNotHold);
+    }
+
     /// <summary>A protocol missing at the largest core count (its point failed or was not run) does not let
     /// NUMA-aware multicast win there by being alone: the claim is judged at the largest count where all four ran.</summary>
     [Fact]
