@@ -48,7 +48,7 @@ public static class PaperClaims
             "paper Section 5.4",
             "web static/mk requests per second (the multikernel's user-level stack, stack=user) at least lighttpd's on the same wire (medians); "
             + "not testable where only the stack=kernel variant over Linux's sockets was measured, where the load generator shared the server's cores, "
-            + "or was saturated (load cores at 95% busy or more) while it loaded lighttpd, or while it loaded mk when mk fell short",
+            + "or was saturated (load cores at 95% busy or more) while it loaded lighttpd when mk reached lighttpd's rate (a lower bound of lighttpd's then), or while it loaded mk when mk fell short",
             WebStatic),
         new("udp-echo",
             "UDP echo throughput of the multikernel is on par with the host's",
@@ -341,11 +341,14 @@ public static class PaperClaims
             return ClaimResult.NotTestable("the load generator shares the server's cores in this run (the paper's load came from other machines), "
                 + "so the rates measure how each server shares its cores with the load, not the servers alone; it needs a core for the load beside the server's", numbers);
         // A saturated load generator was the limit of its run: the rate it measured is a lower bound of the server's.
-        // The baseline's must be its server's own to compare with; mk's may be a lower bound if it reaches the claim.
-        if (otherLoad >= CoreBusyMetrics.SaturatedPercent)
-            return ClaimResult.NotTestable($"the load generator's cores were {otherLoad:0}% busy while it loaded {baseline}, so {baseline}'s rate is the "
-                + "load generator's limit, not the server's; it needs more cores for the load", numbers);
-        if (mk.Median >= factor * other.Median) return ClaimResult.Holds(numbers);
+        // mk reaching the bar set by a baseline's lower bound says nothing of the baseline's own rate; mk short of it
+        // (with its own rate, load to spare) is short of the bar the baseline's own rate sets too. mk's rate may be a
+        // lower bound where it reaches the claim.
+        if (mk.Median >= factor * other.Median)
+            return otherLoad >= CoreBusyMetrics.SaturatedPercent
+                ? ClaimResult.NotTestable($"the load generator's cores were {otherLoad:0}% busy while it loaded {baseline}, so {baseline}'s rate is the "
+                    + "load generator's limit, a lower bound of the server's, and mk reaching it does not show mk reaching the server's own; it needs more cores for the load", numbers)
+                : ClaimResult.Holds(numbers);
         if (mkLoad >= CoreBusyMetrics.SaturatedPercent)
             return ClaimResult.NotTestable($"the load generator's cores were {mkLoad:0}% busy while it loaded the multikernel, so its rate is the "
                 + "load generator's limit, a lower bound of the server's; it needs more cores for the load", numbers);
