@@ -211,6 +211,21 @@ public class ClaimsTests
         Assert.Contains("no core count with all four protocols", Judged(alone, "numa-multicast-fastest", Verdict.NotMeasured).Reason);
     }
 
+    /// <summary>The first page's Fig 6 reading names the fastest and slowest protocol at the largest core count; where
+    /// only some protocols were measured there, it says so instead of calling the faster of two "fastest" outright.</summary>
+    [Fact]
+    public void The_fig6_reading_says_which_protocols_were_measured_at_its_core_count()
+    {
+        string[] protocols = ["Broadcast", "Unicast", "Multicast", "NUMA-aware multicast"];
+        var rows = protocols.Select((p, i) => FixtureRun.Row(Tlb, p, 16, 10000 + 1000 * i, "cycles"))
+            .Append(FixtureRun.Row(Tlb, "NUMA-aware multicast", 32, 3000, "cycles"))
+            .Append(FixtureRun.Row(Tlb, "Unicast", 32, 9000, "cycles"));
+        string reading = FigureReadings.Fig6(new RowSet(rows))!;
+        Assert.Equal("At 32 cores, of the 2 protocols measured there (Broadcast, Multicast not measured at 32 cores), NUMA-aware multicast is fastest (3,000 cycles) and Unicast slowest (9,000).", reading);
+        var all = FigureReadings.Fig6(new RowSet(protocols.Select((p, i) => FixtureRun.Row(Tlb, p, 16, 10000 + 1000 * i, "cycles"))))!;
+        Assert.Equal("At 16 cores Broadcast is fastest (10,000 cycles) and NUMA-aware multicast slowest (13,000).", all);
+    }
+
     [Fact]
     public void Unmap_crossover_is_judged_only_with_real_page_tables()
     {
