@@ -230,7 +230,10 @@ public static class PaperClaims
         if (mk.Count == 0 || linux.Count == 0)
             return ClaimResult.NotMeasured(Missing(run, ExperimentCatalog.Fig3Tlb,
                 r => r.Series is ExperimentCatalog.MkUnmap or ExperimentCatalog.LinuxMprotect, "multikernel unmap or Linux mprotect"));
-        var last = mk[^1];
+        if (!mk.Any(p => linux.Any(q => q.Cores == p.Cores)))
+            return ClaimResult.NotMeasured($"the multikernel unmap ({Cores(mk.Select(p => p.Cores))} cores) and Linux mprotect ({Cores(linux.Select(p => p.Cores))} cores) have no core count in common");
+        // Judged at the largest core count both curves have: a multikernel point beyond Linux's compares nothing.
+        var last = mk.Last(p => linux.Any(q => q.Cores == p.Cores));
         var linuxLast = linux.FirstOrDefault(r => r.Cores == last.Cores);
         var from = Crossover.From(mk, linux);
         string numbers = (linuxLast is null ? "" : $"at {last.Cores} cores multikernel {N(last.Median)} vs Linux mprotect {N(linuxLast.Median)} cycles; ")
