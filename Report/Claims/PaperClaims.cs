@@ -33,7 +33,7 @@ public static class PaperClaims
         new("unmap-beats-linux",
             "The multikernel's unmap beats Linux's from some number of cores on",
             "paper Fig 7",
-            "with real page tables (mmu=hardware), the multikernel unmap is below Linux mprotect from some core count up to the largest measured; the crossover is that core count; "
+            "with real page tables (mmu=hardware), the multikernel unmap is below Linux mprotect from some core count up to the largest both were measured at; the crossover is that core count; "
             + string.Create(CultureInfo.InvariantCulture, $"not testable where Linux's other cores received fewer than {ShootdownInterruptMetrics.MinByIpi} TLB-shootdown interrupts per mprotect at the largest core count (the paper compares messages with IPIs)"),
             UnmapBeatsLinux),
         new("compute-on-par",
