@@ -12,8 +12,9 @@ namespace Experiments.Schema;
 /// value, or the mean of the two middle values of an even-sized sample).
 /// <para>A sample of fewer than <see cref="MinCountForCi"/> values has no 95% interval for its median: CiLow and CiHigh
 /// are NaN ("no CI"), never a narrower range that would claim 95%.</para>
-/// <para>A value of a sample is a measurement: NaN (no measurement) is refused with an <see cref="ArgumentException"/>
-/// naming its position, since sorting would put it first and shift the median and the interval.</para>
+/// <para>A value of a sample is a measurement: NaN (no measurement) and an infinity (a rate over no time, a ratio over a
+/// zero median) are refused with an <see cref="ArgumentException"/> naming its position, since sorting would put a NaN
+/// first and shift the median and the interval, and an infinity makes the interval NaN or the median infinite.</para>
 /// </summary>
 public readonly record struct SampleSummary(double Median, double CiLow, double CiHigh, int Count)
 {
@@ -42,16 +43,23 @@ public readonly record struct SampleSummary(double Median, double CiLow, double 
         double median = MedianOfSorted<double>(sorted);
         if (n < MinCountForCi) return new SampleSummary(median, double.NaN, double.NaN, n);
         if (sorted[0] == sorted[n - 1]) return new SampleSummary(median, sorted[0], sorted[n - 1], n);
+        // HD's standard error is sqrt(E[x^2] - E[x]^2): on values far from 0 and close to each other (cycle counts of
+        // 1e8 one cycle apart) rounding makes that difference negative and the root NaN. The interval is
+        // shift-equivariant, so it is computed on the values less the median and shifted back.
+        var centred = new double[n];
+        for (int i = 0; i < n; i++) centred[i] = sorted[i] - median;
         var ci = HarrellDavisQuantileEstimator.Instance
-            .QuantileConfidenceIntervalEstimator(new Sample(sorted), 0.5)
+            .QuantileConfidenceIntervalEstimator(new Sample(centred), 0.5)
             .ConfidenceInterval(ConfidenceLevel.L95);
+        // A standard error lost to rounding all the same is one below the values' resolution: the interval is the estimate.
+        double ciLower = double.IsNaN(ci.Lower) ? ci.Estimation : ci.Lower, ciUpper = double.IsNaN(ci.Upper) ? ci.Estimation : ci.Upper;
         // The HD interval is centred on the HD estimate; clamp it to the observed range and make sure it holds the median.
-        double lo = Math.Max(sorted[0], Math.Min(ci.Lower, median));
-        double hi = Math.Min(sorted[n - 1], Math.Max(ci.Upper, median));
+        double lo = Math.Max(sorted[0], Math.Min(ciLower + median, median));
+        double hi = Math.Min(sorted[n - 1], Math.Max(ciUpper + median, median));
         return new SampleSummary(median, lo, hi, n);
     }
 
-    /// <summary>The median of <paramref name="values"/> in any order (sorts a copy); NaN for an empty sample; a NaN value is refused.</summary>
+    /// <summary>The median of <paramref name="values"/> in any order (sorts a copy); NaN for an empty sample; a NaN or infinite value is refused.</summary>
     public static double MedianOf(IReadOnlyCollection<double> values)
     {
         if (values.Count == 0) return double.NaN;
@@ -64,8 +72,8 @@ public readonly record struct SampleSummary(double Median, double CiLow, double 
     static void RefuseNaN(ReadOnlySpan<double> values, string name)
     {
         for (int i = 0; i < values.Length; i++)
-            if (double.IsNaN(values[i]))
-                throw new ArgumentException($"value {i + 1} of the {values.Length} of the sample is NaN, not a measurement; a median over it would be wrong", name);
+            if (!double.IsFinite(values[i]))
+                throw new ArgumentException($"value {i + 1} of the {values.Length} of the sample is {values[i].ToString(System.Globalization.CultureInfo.InvariantCulture)}, not a measurement; a median over it would be wrong", name);
     }
 
     /// <summary>The median of an ascending, non-empty sample, without allocating.</summary>

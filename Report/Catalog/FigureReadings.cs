@@ -61,7 +61,10 @@ public static class FigureReadings
         int k = rows.Rows.Max(r => r.Cores);
         var at = rows.Rows.Where(r => r.Cores == k).OrderBy(r => r.Median).ToList();
         if (at.Count < 2) return Sentence([$"at {k} cores {at[0].Series} takes {N(at[0].Median)} cycles"]);
-        return Sentence([$"at {k} cores {at[0].Series} is fastest ({N(at[0].Median)} cycles) and {at[^1].Series} slowest ({N(at[^1].Median)})"]);
+        // Fastest and slowest of the protocols measured there: where some were not, the reading says which.
+        var missing = ExperimentCatalog.Protocols.Where(p => !at.Any(r => r.Series == p)).ToList();
+        string of = missing.Count == 0 ? "" : $", of the {at.Count} protocols measured there ({string.Join(", ", missing)} not measured at {k} cores),";
+        return Sentence([$"at {k} cores{of} {at[0].Series} is fastest ({N(at[0].Median)} cycles) and {at[^1].Series} slowest ({N(at[^1].Median)})"]);
     }
 
     public static string? Fig7(RowSet s)

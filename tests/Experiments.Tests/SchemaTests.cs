@@ -48,6 +48,23 @@ public class SchemaTests
     }
 
     /// <summary>
+    /// An infinite value (a rate over no time, a ratio over a zero median) is no measurement either: with one in six
+    /// values the Harrell-Davis interval was NaN ("no CI" for a sample that has six values), and with it in the middle
+    /// the median was infinite. Refused like NaN, naming its position.
+    /// </summary>
+    [Theory]
+    [InlineData(double.PositiveInfinity)]
+    [InlineData(double.NegativeInfinity)]
+    public void ASampleHoldingAnInfiniteValueIsRefused(double infinite)
+    {
+        double[] sample = [10, 20, 30, 40, 50, infinite];
+        var e = Assert.Throws<ArgumentException>(() => SampleSummary.Of(sample));
+        Assert.Contains("value 6 of the 6", e.Message);
+        Assert.Contains("Infinity", e.Message);
+        Assert.Throws<ArgumentException>(() => SampleSummary.MedianOf(sample));
+    }
+
+    /// <summary>
     /// Fewer than six values have no 95% interval for the median: the widest one within the data, [min, max], misses it
     /// when all n values fall on one side, with probability 2 x 0.5^n (a binomial tail), so it covers it with 0.5 at
     /// n = 2 and 0.9375 at n = 5. Such a sample reports no CI (NaN), not a range that claims 95%.
@@ -72,6 +89,26 @@ public class SchemaTests
         var s = SampleSummary.Of([101, 104, 109, 116, 125, 136]);
         Assert.InRange(s.CiLow, 101, s.Median);
         Assert.InRange(s.CiHigh, s.Median, 136);
+    }
+
+    /// <summary>
+    /// Six or more values always have a 95% CI within their range, also where they differ by a few units in the last
+    /// digits: Harrell-Davis's standard error is the square root of a difference of two large moments, which rounding
+    /// can make negative (a NaN root), and a NaN from it would read as "no CI" for a sample that has one.
+    /// </summary>
+    [Theory]
+    [InlineData(153223674.0, 1.0)]
+    [InlineData(1e12, 1.0)]
+    public void NearlyEqualValuesStillHaveAnInterval(double value, double step)
+    {
+        // Integer cycle counts one cycle apart: the second moment (about value^2) has no digits left for a variance of
+        // a fraction of a cycle.
+        double[] sample = [value, value, value, value, value, value, value, value, value, value, value + step, value, value, value, value + step, value, value + step];
+        var s = SampleSummary.Of(sample);
+        Assert.Equal(value, s.Median);
+        Assert.True(s.CiLow <= s.Median && s.Median <= s.CiHigh, $"CI [{s.CiLow}, {s.CiHigh}] must hold the median {s.Median}");
+        Assert.InRange(s.CiLow, value, value + step);
+        Assert.InRange(s.CiHigh, value, value + step);
     }
 
     [Fact]
