@@ -188,7 +188,7 @@ public sealed class Scheduler
         if (contested != null)
         {
             // Woken by an unlock that released the mutex: take it now, or go back to the head of its queue (still
-            // parked, continuation kept) to have it handed over at the next unlock.
+            // parked, continuation kept, behind the waiters that lost before it) to have it handed over by an unlock.
             t.CompeteFor = null;
             if (!contested.AcquireOnWake(t))
             {

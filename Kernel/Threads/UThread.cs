@@ -36,7 +36,7 @@ public sealed class UThread
     /// mutex rather than handing it over); the thread's scheduler takes the mutex for it before resuming it.
     /// </summary>
     internal Mutex? CompeteFor;
-    /// <summary>This queued thread was woken once and lost the mutex to a running locker: the next unlock hands it over.</summary>
+    /// <summary>This queued thread was woken once and lost the mutex to a running locker: an unlock hands it over (to such threads in the order they lost).</summary>
     internal bool LostMutexRace;
 
     /// <summary>The dispatcher (index within the domain) the thread runs on.</summary>

@@ -182,6 +182,39 @@ public class ThreadsSyncTests(BootedSystem booted) : IClassFixture<BootedSystem>
         Assert.Equal(0, domain.Dispatchers[0].Scheduler.RemoteWakes);
     }
 
+    /// <summary>
+    /// Two queued waiters are woken to compete (by two unlocks) and both lose to a running locker: they go back to the
+    /// head of the queue in the order they lost, so the first to queue, woken first and losing first, is handed the
+    /// mutex at the next unlock, and the other at the one after.
+    /// </summary>
+    [Fact]
+    public void WaitersThatLostAreHandedTheMutexInTheOrderTheyLost()
+    {
+        using var domain = booted.NewDomain(1);
+        var (ownerAfterUnlock, a, order) = BootedSystem.Wait(domain.RunMainAsync(async () =>
+        {
+            var mutex = new Mutex();
+            var log = new List<string>();
+            await mutex.LockAsync();
+            var a = UThread.Spawn(async () => { await mutex.LockAsync(); log.Add("a"); mutex.Unlock(); });
+            var c = UThread.Spawn(async () => { await mutex.LockAsync(); log.Add("c"); mutex.Unlock(); });
+            await UThread.Yield();                 // a, then c, queue and park
+            mutex.Unlock();                        // wakes a to compete
+            Assert.True(mutex.TryLock());          // the running thread gets in first
+            mutex.Unlock();                        // wakes c to compete
+            Assert.True(mutex.TryLock());          // and gets in first again
+            await UThread.Yield();                 // a loses, then c loses: both back at the head, marked
+            mutex.Unlock();                        // hands the mutex over to the first that lost
+            var owner = mutex.Owner;
+            await a.Join();
+            await c.Join();
+            return (owner, a, log);
+        }));
+        Assert.Equal(2, domain.Dispatchers[0].Scheduler.LostMutexRaces);
+        Assert.Same(a, ownerAfterUnlock);
+        Assert.Equal(["a", "c"], order);
+    }
+
     [Fact]
     public void MutexUnlockedByANonOwnerIsAnError()
     {
