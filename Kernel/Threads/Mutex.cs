@@ -63,11 +63,13 @@ public sealed class Mutex
     /// Releases the mutex and wakes the longest waiter, if any, to compete for it (or hands it over to that waiter if
     /// it already lost once). Only its holder may call this: the
     /// holder must be the thread its dispatcher runs now, which refuses an unlock by another thread of that dispatcher
-    /// or while the holder waits, without looking up the caller (a thread-local read); Debug builds also check that the
+    /// or while the holder waits, without looking up the caller (a thread-local read), but not an unlock by a thread of
+    /// another dispatcher while the holder runs; Debug builds also check, before the unlock changes anything, that the
     /// caller is the holder.
     /// </summary>
     public void Unlock()
     {
+        AssertCallerHolds();
         _lock.Enter();
         var me = _owner;
         var s = me?.Home;
@@ -90,7 +92,6 @@ public sealed class Mutex
         }
         AssertInvariants();
         _lock.Exit();
-        AssertCallerWas(me!);
         if (next != null) s.Wake(next);
     }
 
@@ -116,11 +117,14 @@ public sealed class Mutex
 
     static SynchronizationLockException NotHolder() => new("a mutex is unlocked only by the user thread that holds it");
 
-    /// <summary>Debug builds: the thread that unlocked is the caller (on its own dispatcher's core).</summary>
+    /// <summary>
+    /// Debug builds: the caller of an unlock holds the mutex, checked before the unlock changes anything (without the
+    /// lock: while the caller runs, only the caller could make itself the owner, so the read is exact for it).
+    /// </summary>
     [Conditional("DEBUG")]
-    static void AssertCallerWas(UThread holder)
+    void AssertCallerHolds()
     {
-        if (!ReferenceEquals(UThread.Current, holder)) throw NotHolder();
+        if (!ReferenceEquals(UThread.Current, Volatile.Read(ref _owner))) throw NotHolder();
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using FsCheck.Xunit;
 using Multikernel.Threads;
 using Barrier = Multikernel.Threads.Barrier;
@@ -228,6 +229,52 @@ public class ThreadsSyncTests(BootedSystem booted) : IClassFixture<BootedSystem>
             catch (SynchronizationLockException e) { mutex.Unlock(); return e.Message; }
         }));
         Assert.Contains("only by the user thread that holds it", error);
+    }
+
+#if DEBUG
+    const bool DebugBuild = true;
+#else
+    const bool DebugBuild = false;
+#endif
+
+    /// <summary>
+    /// Debug builds: an unlock by a thread of another dispatcher while the holder runs (which Release builds do not
+    /// detect: they do not look up the caller) is refused before it changes anything: the holder still holds the
+    /// mutex, and the waiter queued meanwhile is handed it at the holder's own unlock instead of being dequeued and
+    /// never woken.
+    /// </summary>
+    [Fact]
+    public void AnUnlockByANonOwnerOfAnotherDispatcherChangesNothing()
+    {
+        Assert.SkipUnless(DebugBuild, "only Debug builds check that an unlock's caller on another dispatcher is the holder");
+        Assert.SkipWhen(booted.Cores < 2, "needs two cores; this process may use one");
+        using var domain = booted.NewDomain(2);
+        var (error, ownerAfter, me, waiterGotIt) = BootedSystem.Wait(domain.RunMainAsync(async () =>
+        {
+            var mutex = new Mutex();
+            await mutex.LockAsync();
+            bool got = false;
+            var waiter = UThread.SpawnOn(1, async () => { await mutex.LockAsync(); got = true; mutex.Unlock(); });
+            long deadline = Stopwatch.GetTimestamp() + 10 * Stopwatch.Frequency;
+            // The holder keeps running (it is the thread its dispatcher runs) until the waiter has queued and the
+            // other thread has tried to unlock.
+            while (mutex.QueuedWaiters == 0)
+                if (Stopwatch.GetTimestamp() > deadline) return ("the waiter never queued", null, null, false);
+            var intruder = UThread.SpawnOn(1, () => { mutex.Unlock(); return UTask.CompletedTask; });
+            while (!intruder.IsCompleted)
+                if (Stopwatch.GetTimestamp() > deadline) return ("the intruder never ran", null, null, false);
+            string message;
+            try { await intruder.Join(); message = "unlocked"; }
+            catch (SynchronizationLockException e) { message = e.Message; }
+            var owner = mutex.Owner;
+            mutex.Unlock();
+            await waiter.Join();
+            return (message, owner, (UThread?)UThread.Current, got);
+        }));
+        Assert.Contains("only by the user thread that holds it", error);
+        Assert.NotNull(me);
+        Assert.Same(me, ownerAfter);
+        Assert.True(waiterGotIt);
     }
 
     /// <summary>
