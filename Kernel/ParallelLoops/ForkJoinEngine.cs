@@ -46,7 +46,8 @@ sealed class ForkJoinEngine
 
     /// <summary>
     /// Master: publishes the job, forks it to the workers whose share holds iterations (all of them when dynamic: an
-    /// empty share can still steal), then runs this dispatcher's own share. The join is the caller's.
+    /// empty share can still steal), then runs this dispatcher's own share, if it holds iterations (a static block may
+    /// be empty: then the master runs, and counts, no chunk). The join is the caller's.
     /// </summary>
     internal void Fork(ForkJoinJob job)
     {
@@ -65,6 +66,7 @@ sealed class ForkJoinEngine
             _self.Send(w, new ForkJoinMessages.Fork(slot, seq, first, end));
             job.Pending++;
         }
+        if (job.HasNothingFor(me)) return;
         var own = job.Share(me);
         Participate(job, me, slot, seq, own.First, own.End);
     }

@@ -7,9 +7,10 @@ namespace Multikernel.Threads;
 /// A mutual-exclusion lock for the user threads of one domain, on any of its dispatchers.
 /// <para>Unlocking with threads queued releases the mutex and wakes the longest waiter to compete for it (a waiter on
 /// another dispatcher is woken by a URPC message; its dispatcher takes the mutex for it before resuming it). A running
-/// locker may take the mutex meanwhile; a woken waiter that loses goes back to the head of the queue, marked, and the
-/// next unlock hands the mutex to it directly, so a waiter loses at most once per wake-up and none starves. Queued
-/// waiters are woken in the order they queued. Handing the mutex over to every queued waiter instead (strict FIFO)
+/// locker may take the mutex meanwhile; a woken waiter that loses goes back to the head of the queue, marked, behind
+/// any waiter that lost before it, and the next unlocks hand the mutex to the marked waiters directly, in the order
+/// they lost (the next unlock to the first of them), so a waiter loses at most once per wake-up and none starves.
+/// Queued waiters are woken in the order they queued. Handing the mutex over to every queued waiter instead (strict FIFO)
 /// makes a lock convoy on a contended short critical section: once one waiter has parked, every later locker queues
 /// behind it, and each acquisition then waits out a park, a wake-up message and a switch with the mutex idle.</para>
 /// <para>Adaptive wait: a locker that finds the mutex held by a thread of <em>another</em> dispatcher first polls it
@@ -19,7 +20,8 @@ namespace Multikernel.Threads;
 /// locker parks at once.</para>
 /// <para>Invariant: <c>_held</c>, <c>_owner</c> and the waiter queue change only under <c>_lock</c>; the mutex is held
 /// exactly when it has an owner. Threads may be queued while it is free only while a woken waiter is on its way to
-/// compete (it takes the mutex or re-queues while it is held), so no queued thread is left without a wake-up.</para>
+/// compete (it takes the mutex or re-queues while it is held), so no queued thread is left without a wake-up. The
+/// queued threads marked as having lost a race are a prefix of the queue, in the order they lost.</para>
 /// </summary>
 public sealed class Mutex
 {
@@ -61,11 +63,13 @@ public sealed class Mutex
     /// Releases the mutex and wakes the longest waiter, if any, to compete for it (or hands it over to that waiter if
     /// it already lost once). Only its holder may call this: the
     /// holder must be the thread its dispatcher runs now, which refuses an unlock by another thread of that dispatcher
-    /// or while the holder waits, without looking up the caller (a thread-local read); Debug builds also check that the
+    /// or while the holder waits, without looking up the caller (a thread-local read), but not an unlock by a thread of
+    /// another dispatcher while the holder runs; Debug builds also check, before the unlock changes anything, that the
     /// caller is the holder.
     /// </summary>
     public void Unlock()
     {
+        AssertCallerHolds();
         _lock.Enter();
         var me = _owner;
         var s = me?.Home;
@@ -88,14 +92,13 @@ public sealed class Mutex
         }
         AssertInvariants();
         _lock.Exit();
-        AssertCallerWas(me!);
         if (next != null) s.Wake(next);
     }
 
     /// <summary>
     /// Run by the dispatcher of <paramref name="t"/>, woken by <see cref="Unlock"/> to compete, before it resumes the
-    /// thread: takes the mutex if it is free (true); otherwise puts the thread back at the head of the queue, marked to
-    /// be handed the mutex at the next unlock, and leaves it parked (false).
+    /// thread: takes the mutex if it is free (true); otherwise puts the thread back at the head of the queue, behind the
+    /// waiters that lost before it, marked to be handed the mutex by an unlock, and leaves it parked (false).
     /// </summary>
     internal bool AcquireOnWake(UThread t)
     {
@@ -104,8 +107,8 @@ public sealed class Mutex
         if (free) { _held = true; _owner = t; }
         else
         {
+            _waiters.EnqueueAfterLosers(t);
             t.LostMutexRace = true;
-            _waiters.EnqueueFront(t);
         }
         AssertInvariants();
         _lock.Exit();
@@ -114,11 +117,14 @@ public sealed class Mutex
 
     static SynchronizationLockException NotHolder() => new("a mutex is unlocked only by the user thread that holds it");
 
-    /// <summary>Debug builds: the thread that unlocked is the caller (on its own dispatcher's core).</summary>
+    /// <summary>
+    /// Debug builds: the caller of an unlock holds the mutex, checked before the unlock changes anything (without the
+    /// lock: while the caller runs, only the caller could make itself the owner, so the read is exact for it).
+    /// </summary>
     [Conditional("DEBUG")]
-    static void AssertCallerWas(UThread holder)
+    void AssertCallerHolds()
     {
-        if (!ReferenceEquals(UThread.Current, holder)) throw NotHolder();
+        if (!ReferenceEquals(UThread.Current, Volatile.Read(ref _owner))) throw NotHolder();
     }
 
     /// <summary>
@@ -186,10 +192,13 @@ public sealed class Mutex
         }
     }
 
-    /// <summary>Under the lock: held exactly when it has an owner (checked in Debug builds).</summary>
+    /// <summary>Under the lock: held exactly when it has an owner, and the waiters that lost a race lead the queue (checked in Debug builds).</summary>
     [Conditional("DEBUG")]
-    void AssertInvariants() =>
+    void AssertInvariants()
+    {
         Debug.Assert(_held == (_owner != null), $"mutex: held={_held}, owner={_owner}, waiters queued={!_waiters.IsEmpty}");
+        Debug.Assert(_waiters.LosersArePrefix(), "mutex: a waiter that lost a race is queued behind one that has not been woken");
+    }
 
     /// <summary>
     /// Condition-variable hand-over (wait morphing): a signalled thread <paramref name="t"/> goes straight into this

@@ -31,7 +31,7 @@ public sealed class Scheduler
     /// <summary>The user thread running now on this dispatcher (null between threads and in message handlers).</summary>
     internal UThread? CurrentThread { get; private set; }
 
-    /// <summary>Threads adopted here that have not finished.</summary>
+    /// <summary>Threads adopted here that hold a slot: those that have not finished, and any that ended while a call it made was still parked (it keeps its slot for that call's wake-up).</summary>
     public int LiveThreads { get; private set; }
 
     /// <summary>Threads in the run queue.</summary>
@@ -188,7 +188,7 @@ public sealed class Scheduler
         if (contested != null)
         {
             // Woken by an unlock that released the mutex: take it now, or go back to the head of its queue (still
-            // parked, continuation kept) to have it handed over at the next unlock.
+            // parked, continuation kept, behind the waiters that lost before it) to have it handed over by an unlock.
             t.CompeteFor = null;
             if (!contested.AcquireOnWake(t))
             {

@@ -36,7 +36,7 @@ public sealed class UThread
     /// mutex rather than handing it over); the thread's scheduler takes the mutex for it before resuming it.
     /// </summary>
     internal Mutex? CompeteFor;
-    /// <summary>This queued thread was woken once and lost the mutex to a running locker: the next unlock hands it over.</summary>
+    /// <summary>This queued thread was woken once and lost the mutex to a running locker: an unlock hands it over (to such threads in the order they lost).</summary>
     internal bool LostMutexRace;
 
     /// <summary>The dispatcher (index within the domain) the thread runs on.</summary>
@@ -123,9 +123,17 @@ public sealed class UThread
     void Finish(ExceptionDispatchInfo? fault)
     {
         _root = default;
-        _fault = fault;
         var home = Home!;
-        home.Release(this);
+        if (Continuation != null)
+        {
+            // A call of this thread is still parked (queued by a primitive, or about to be woken by one): the thread
+            // keeps its slot, so that the wake-up, which names the slot, resumes that call and no other thread.
+            fault = ExceptionDispatchInfo.Capture(new InvalidOperationException(
+                "a user thread ended while a UTask method it called was suspended and not awaited (await every UTask call at once; " +
+                "to run work concurrently, spawn a thread)", fault?.SourceException));
+        }
+        else home.Release(this);
+        _fault = fault;
         _joinLock.Enter();
         _done = true;
         var joiners = _joiners.TakeAll();

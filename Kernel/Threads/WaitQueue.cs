@@ -30,12 +30,34 @@ struct WaitQueue
         _tail = t;
     }
 
-    /// <summary>Puts <paramref name="t"/> at the head: it is the next to be dequeued.</summary>
-    public void EnqueueFront(UThread t)
+    /// <summary>
+    /// A mutex's queue: puts <paramref name="t"/> behind the threads at the head that lost a race for the mutex
+    /// (<see cref="UThread.LostMutexRace"/>) and ahead of every other. Those threads form a prefix of the queue, in the
+    /// order they lost, so they are dequeued in that order before any thread that has not been woken yet.
+    /// </summary>
+    public void EnqueueAfterLosers(UThread t)
     {
-        t.NextWaiter = _head;
-        _head = t;
-        _tail ??= t;
+        UThread? last = null;
+        for (var x = _head; x != null && x.LostMutexRace; x = x.NextWaiter) last = x;
+        if (last == null)
+        {
+            t.NextWaiter = _head;
+            _head = t;
+            _tail ??= t;
+            return;
+        }
+        t.NextWaiter = last.NextWaiter;
+        last.NextWaiter = t;
+        if (ReferenceEquals(_tail, last)) _tail = t;
+    }
+
+    /// <summary>True when the threads marked <see cref="UThread.LostMutexRace"/> are a prefix of the queue (a mutex's invariant; O(n), for Debug checks).</summary>
+    public bool LosersArePrefix()
+    {
+        var t = _head;
+        while (t != null && t.LostMutexRace) t = t.NextWaiter;
+        while (t != null && !t.LostMutexRace) t = t.NextWaiter;
+        return t == null;
     }
 
     public UThread? Dequeue()

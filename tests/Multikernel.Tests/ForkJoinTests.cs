@@ -281,6 +281,33 @@ public class ForkJoinTests(BootedSystem booted, ITestOutputHelper output) : ICla
     }
 
     /// <summary>
+    /// A static loop over fewer iterations than workers, forked by a master whose own block is empty (a thread on the
+    /// last dispatcher, one iteration): the master runs no chunk and its statistics count none; the one chunk that
+    /// holds the iteration is counted once, by dispatcher 0, which ran it.
+    /// </summary>
+    [Fact]
+    public void AMasterWhoseStaticBlockIsEmptyCountsNoChunk()
+    {
+        Assert.SkipWhen(booted.Cores < 2, "needs two cores; this process may use one");
+        using var domain = booted.NewDomain();
+        int k = domain.DispatcherCount;
+        var count = new long[1];
+        BootedSystem.Wait(domain.RunMainAsync(async () =>
+        {
+            await UThread.SpawnOn(k - 1, () =>
+            {
+                ForkJoin.For(0, 1, new CountWorkers { Count = count });
+                return UTask.CompletedTask;
+            }).Join();
+            return 0;
+        }));
+        Assert.Equal(1, count[0]);
+        Assert.Equal(1, ForkJoin.StatisticsOf(domain.Dispatchers[k - 1]).Regions);
+        Assert.Equal(0, ForkJoin.StatisticsOf(domain.Dispatchers[k - 1]).Chunks);
+        Assert.Equal(1, ForkJoin.StatisticsOf(domain.Dispatchers[0]).Chunks);
+    }
+
+    /// <summary>
     /// ForAsync parks the calling user thread for the join, so another thread of the master dispatcher runs
     /// meanwhile: here the worker's chunk can only finish after that thread has run. The master thread resumes on
     /// its own core.

@@ -168,6 +168,46 @@ public class ThreadsSchedulerTests(BootedSystem booted) : IClassFixture<BootedSy
         static async UTask Wait(Threads.Semaphore s) => await s.WaitAsync();
     }
 
+    /// <summary>
+    /// A thread that ends while a UTask method it called is still parked (it neither awaited the call nor waited
+    /// again) fails with a clear error for its joiners, and keeps its slot until that call's wake-up has come: the
+    /// wake-up, a URPC message naming the slot, then resumes the orphaned call instead of faulting the dispatcher
+    /// (a slot holding no thread) or waking another thread that took the slot.
+    /// </summary>
+    [Fact]
+    public void AThreadThatEndsWithASuspendedCallNotAwaitedFailsClearly()
+    {
+        Assert.SkipWhen(booted.Cores < 2, "needs two cores; this process may use one");
+        using var domain = booted.NewDomain(2);
+        var (joinError, after) = BootedSystem.Wait(domain.RunMainAsync(async () =>
+        {
+            var gate = new Threads.Semaphore(0);
+            var resumed = new int[1];
+            var careless = UThread.SpawnOn(1, () =>
+            {
+                _ = Wait(gate, resumed);         // suspends inside the thread, which then ends (a misuse)
+                return UTask.CompletedTask;
+            });
+            string j = "joined without an error";
+            try { await careless.Join(); } catch (InvalidOperationException e) { j = e.Message; }
+            var second = new Threads.Semaphore(0);
+            var bystander = UThread.SpawnOn(1, async () => { await second.WaitAsync(); });
+            gate.Release();                      // the orphaned call's wake-up, by message to dispatcher 1
+            second.Release();
+            await bystander.Join();
+            await UThread.SpawnOn(1, () => UTask.CompletedTask).Join();
+            return (j, Volatile.Read(ref resumed[0]));
+        }));
+        Assert.Contains("suspended", joinError);
+        Assert.Equal(1, after);
+
+        static async UTask Wait(Threads.Semaphore s, int[] resumed)
+        {
+            await s.WaitAsync();
+            resumed[0]++;
+        }
+    }
+
     [Fact]
     public void PrimitivesOutsideAUserThreadAreAClearError()
     {

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using FsCheck.Xunit;
 using Multikernel.Threads;
 using Barrier = Multikernel.Threads.Barrier;
@@ -182,6 +183,39 @@ public class ThreadsSyncTests(BootedSystem booted) : IClassFixture<BootedSystem>
         Assert.Equal(0, domain.Dispatchers[0].Scheduler.RemoteWakes);
     }
 
+    /// <summary>
+    /// Two queued waiters are woken to compete (by two unlocks) and both lose to a running locker: they go back to the
+    /// head of the queue in the order they lost, so the first to queue, woken first and losing first, is handed the
+    /// mutex at the next unlock, and the other at the one after.
+    /// </summary>
+    [Fact]
+    public void WaitersThatLostAreHandedTheMutexInTheOrderTheyLost()
+    {
+        using var domain = booted.NewDomain(1);
+        var (ownerAfterUnlock, a, order) = BootedSystem.Wait(domain.RunMainAsync(async () =>
+        {
+            var mutex = new Mutex();
+            var log = new List<string>();
+            await mutex.LockAsync();
+            var a = UThread.Spawn(async () => { await mutex.LockAsync(); log.Add("a"); mutex.Unlock(); });
+            var c = UThread.Spawn(async () => { await mutex.LockAsync(); log.Add("c"); mutex.Unlock(); });
+            await UThread.Yield();                 // a, then c, queue and park
+            mutex.Unlock();                        // wakes a to compete
+            Assert.True(mutex.TryLock());          // the running thread gets in first
+            mutex.Unlock();                        // wakes c to compete
+            Assert.True(mutex.TryLock());          // and gets in first again
+            await UThread.Yield();                 // a loses, then c loses: both back at the head, marked
+            mutex.Unlock();                        // hands the mutex over to the first that lost
+            var owner = mutex.Owner;
+            await a.Join();
+            await c.Join();
+            return (owner, a, log);
+        }));
+        Assert.Equal(2, domain.Dispatchers[0].Scheduler.LostMutexRaces);
+        Assert.Same(a, ownerAfterUnlock);
+        Assert.Equal(["a", "c"], order);
+    }
+
     [Fact]
     public void MutexUnlockedByANonOwnerIsAnError()
     {
@@ -195,6 +229,52 @@ public class ThreadsSyncTests(BootedSystem booted) : IClassFixture<BootedSystem>
             catch (SynchronizationLockException e) { mutex.Unlock(); return e.Message; }
         }));
         Assert.Contains("only by the user thread that holds it", error);
+    }
+
+#if DEBUG
+    const bool DebugBuild = true;
+#else
+    const bool DebugBuild = false;
+#endif
+
+    /// <summary>
+    /// Debug builds: an unlock by a thread of another dispatcher while the holder runs (which Release builds do not
+    /// detect: they do not look up the caller) is refused before it changes anything: the holder still holds the
+    /// mutex, and the waiter queued meanwhile is handed it at the holder's own unlock instead of being dequeued and
+    /// never woken.
+    /// </summary>
+    [Fact]
+    public void AnUnlockByANonOwnerOfAnotherDispatcherChangesNothing()
+    {
+        Assert.SkipUnless(DebugBuild, "only Debug builds check that an unlock's caller on another dispatcher is the holder");
+        Assert.SkipWhen(booted.Cores < 2, "needs two cores; this process may use one");
+        using var domain = booted.NewDomain(2);
+        var (error, ownerAfter, me, waiterGotIt) = BootedSystem.Wait(domain.RunMainAsync(async () =>
+        {
+            var mutex = new Mutex();
+            await mutex.LockAsync();
+            bool got = false;
+            var waiter = UThread.SpawnOn(1, async () => { await mutex.LockAsync(); got = true; mutex.Unlock(); });
+            long deadline = Stopwatch.GetTimestamp() + 10 * Stopwatch.Frequency;
+            // The holder keeps running (it is the thread its dispatcher runs) until the waiter has queued and the
+            // other thread has tried to unlock.
+            while (mutex.QueuedWaiters == 0)
+                if (Stopwatch.GetTimestamp() > deadline) return ("the waiter never queued", null, null, false);
+            var intruder = UThread.SpawnOn(1, () => { mutex.Unlock(); return UTask.CompletedTask; });
+            while (!intruder.IsCompleted)
+                if (Stopwatch.GetTimestamp() > deadline) return ("the intruder never ran", null, null, false);
+            string message;
+            try { await intruder.Join(); message = "unlocked"; }
+            catch (SynchronizationLockException e) { message = e.Message; }
+            var owner = mutex.Owner;
+            mutex.Unlock();
+            await waiter.Join();
+            return (message, owner, (UThread?)UThread.Current, got);
+        }));
+        Assert.Contains("only by the user thread that holds it", error);
+        Assert.NotNull(me);
+        Assert.Same(me, ownerAfter);
+        Assert.True(waiterGotIt);
     }
 
     /// <summary>
