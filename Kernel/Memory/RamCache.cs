@@ -112,9 +112,15 @@ public sealed class RamCache
         return CapError.OutOfRam;
     }
 
-    /// <summary>Takes back a part handed out by <see cref="TryRetype"/> (its holder has deleted every capability to it).</summary>
+    /// <summary>
+    /// Takes back a part handed out by <see cref="TryRetype"/> (its holder has deleted every capability to it). Throws
+    /// <see cref="ArgumentException"/>, changing nothing, for a range that is empty, not page-aligned, or not inside one
+    /// of the cache's RAM capabilities, and <see cref="InvalidOperationException"/> for one that overlaps a free range.
+    /// </summary>
     public void Release(ulong @base, ulong bytes)
     {
+        if (bytes == 0 || @base % CapTypeRules.PageSize != 0 || bytes % CapTypeRules.PageSize != 0 || @base + bytes < @base)
+            throw new ArgumentException($"core #{Core}: RAM 0x{@base:x}+0x{bytes:x} is not a non-empty page-aligned range", nameof(bytes));
         foreach (var c in _chunks)
         {
             if (@base < c.Base || @base + bytes > c.Base + c.Bytes) continue;
