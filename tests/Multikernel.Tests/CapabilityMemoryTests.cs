@@ -41,6 +41,23 @@ public class CapabilityMemoryTests
         return f;
     }
 
+    /// <summary>
+    /// A slot allocator over an L2 CNode named twice, or over a root index no cptr holds, is refused when made (the
+    /// duplicate was taken, and every slot of that CNode was handed out twice; the bad index failed only at the
+    /// first allocation).
+    /// </summary>
+    [Fact]
+    public void ASlotAllocatorRefusesAnL2CNodeNamedTwiceOrOutOfRange()
+    {
+        Assert.Throws<ArgumentException>(() => new SlotAllocator(1, 2, 1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new SlotAllocator(1, -1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new SlotAllocator(Cptr.MaxL1 + 1));
+        var slots = new SlotAllocator(1, 2);
+        var given = new HashSet<Cptr>();
+        while (slots.TryAlloc(out var s)) Assert.True(given.Add(s), $"{s} handed out twice");
+        Assert.Equal(2 * Cptr.L2Slots, given.Count);
+    }
+
     [Fact]
     public void FramesAreRetypedFromRamAndComeBackWhenDeleted()
     {
