@@ -57,7 +57,7 @@ public sealed class RamCache
     internal int WaitingRequests => _waiting.Count;
 
     /// <param name="space">The monitor's CSpace: its RAM capability in <see cref="CSpace.BootRam"/>, the rest of its root slots free.</param>
-    /// <param name="reserved">Bytes at the start of the boot RAM already in use (the root CNode).</param>
+    /// <param name="reserved">Bytes at the start of the boot RAM already in use (the root CNode): a multiple of a page, at most the RAM's size.</param>
     /// <param name="server">This core's end of the binding with the memory server (null: no server, the boot RAM is all there is).</param>
     public RamCache(CapabilityDriver caps, CSpace space, ulong reserved, UrpcEndpoint? server, int refillBits = 20)
     {
@@ -66,6 +66,8 @@ public sealed class RamCache
         if (caps.Identify(space, CSpace.BootRam, out var ram) != CapError.Ok || ram.Type != CapType.Ram)
             throw new ArgumentException("the CSpace holds no RAM capability in its boot slot", nameof(space));
         if (refillBits < CapTypeRules.PageShift || refillBits > 40) throw new ArgumentOutOfRangeException(nameof(refillBits), refillBits, "a refill is 2^12 to 2^40 bytes");
+        if (reserved % CapTypeRules.PageSize != 0 || reserved > ram.Size)
+            throw new ArgumentOutOfRangeException(nameof(reserved), reserved, $"the boot RAM's bytes in use are a multiple of a page, at most its 0x{ram.Size:x} bytes");
         _caps = caps;
         _space = space;
         _server = server;

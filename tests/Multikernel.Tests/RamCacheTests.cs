@@ -117,6 +117,24 @@ public class RamCacheTests
         Assert.Equal(b, again);
     }
 
+    /// <summary>
+    /// A cache whose boot RAM's bytes in use are not a page multiple, or more than the RAM, is refused when made (it
+    /// was made with a free range off the page grid, so every retype from it was refused with
+    /// <see cref="CapError.InvalidOffset"/> and every reservation from it was unaligned).
+    /// </summary>
+    [Fact]
+    public void ACacheWhoseReservedBytesAreOffThePageGridOrBeyondTheRamIsRefused()
+    {
+        using var t = new CapabilityTestCore();
+        Assert.Throws<ArgumentOutOfRangeException>(() => new RamCache(t.Driver, t.Space, Reserved + 1, server: null));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new RamCache(t.Driver, t.Space, RamBytes + Page, server: null));
+        var full = new RamCache(t.Driver, t.Space, RamBytes, server: null); // all of it in use: nothing free
+        Assert.Equal(0UL, full.FreeBytes);
+        var cache = NewCache(t);
+        Ok(cache.TryRetype(CapType.Frame, Page, 1, t.Space, Slot(1), out ulong b));
+        Assert.Equal(Reserved, b);
+    }
+
     static int FirstFit(bool[] free, int pages)
     {
         int run = 0;
