@@ -16,7 +16,8 @@ namespace Multikernel.Memory;
 /// shootdown has run; the frame may be reused only after it.</para>
 /// <para>Invariants: the shadow holds exactly the tables this pmap created and linked, keyed by level and the part of
 /// the address above it; tables stay linked until <see cref="Destroy"/> (so a walk on another core never follows a
-/// link into a recycled page); single user (the dispatcher that owns the CSpace, on its core).</para>
+/// link into a recycled page), and once destroyed it walks, maps and prepares nothing (its pages and slots are the
+/// allocator's again); single user (the dispatcher that owns the CSpace, on its core).</para>
 /// </summary>
 public sealed class Pmap
 {
@@ -90,11 +91,12 @@ public sealed class Pmap
         return _tables.Driver.Unmap(_tables.Space, leaf, PageTables.IndexAt(va, 0), out pages);
     }
 
-    /// <summary>Before the agreement on a root insert: retypes the table for root entry <paramref name="entry"/> (not linked yet) and returns its physical address.</summary>
+    /// <summary>Before the agreement on a root insert: retypes the table for root entry <paramref name="entry"/> (not linked yet) and returns its physical address (<see cref="CapError.Revoked"/> once destroyed).</summary>
     public CapError PrepareRootTable(int entry, out ulong tableBase)
     {
         tableBase = 0;
         if ((uint)entry >= PageTables.EntriesPerTable) return CapError.InvalidMapSlot;
+        if (_destroyed) return CapError.Revoked;
         if (HasRootTable(entry) || _pendingRoot.ContainsKey(entry)) return CapError.VNodeSlotInUse;
         var e = _tables.TryAlloc(CapType.VNodePdpt, out var table);
         if (e != CapError.Ok) return e;
@@ -120,8 +122,12 @@ public sealed class Pmap
         if (_pendingRoot.Remove(entry, out var table)) _tables.Free(table);
     }
 
-    /// <summary>The MMU's walk of these tables.</summary>
-    public bool TryWalk(ulong va, out ulong pte) => PageTables.TryWalk(Memory, Root, va, out pte);
+    /// <summary>The MMU's walk of these tables; none once destroyed (the root's page may hold anything by then).</summary>
+    public bool TryWalk(ulong va, out ulong pte)
+    {
+        if (_destroyed) { pte = 0; return false; }
+        return PageTables.TryWalk(Memory, Root, va, out pte);
+    }
 
     /// <summary>The physical address <paramref name="va"/> maps to (page offset included) and its rights, by a page walk.</summary>
     public bool TryTranslate(ulong va, out ulong pa, out PageRights rights)

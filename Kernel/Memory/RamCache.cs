@@ -57,7 +57,7 @@ public sealed class RamCache
     internal int WaitingRequests => _waiting.Count;
 
     /// <param name="space">The monitor's CSpace: its RAM capability in <see cref="CSpace.BootRam"/>, the rest of its root slots free.</param>
-    /// <param name="reserved">Bytes at the start of the boot RAM already in use (the root CNode).</param>
+    /// <param name="reserved">Bytes at the start of the boot RAM already in use (the root CNode): a multiple of a page, at most the RAM's size.</param>
     /// <param name="server">This core's end of the binding with the memory server (null: no server, the boot RAM is all there is).</param>
     public RamCache(CapabilityDriver caps, CSpace space, ulong reserved, UrpcEndpoint? server, int refillBits = 20)
     {
@@ -66,6 +66,8 @@ public sealed class RamCache
         if (caps.Identify(space, CSpace.BootRam, out var ram) != CapError.Ok || ram.Type != CapType.Ram)
             throw new ArgumentException("the CSpace holds no RAM capability in its boot slot", nameof(space));
         if (refillBits < CapTypeRules.PageShift || refillBits > 40) throw new ArgumentOutOfRangeException(nameof(refillBits), refillBits, "a refill is 2^12 to 2^40 bytes");
+        if (reserved % CapTypeRules.PageSize != 0 || reserved > ram.Size)
+            throw new ArgumentOutOfRangeException(nameof(reserved), reserved, $"the boot RAM's bytes in use are a multiple of a page, at most its 0x{ram.Size:x} bytes");
         _caps = caps;
         _space = space;
         _server = server;
@@ -112,9 +114,15 @@ public sealed class RamCache
         return CapError.OutOfRam;
     }
 
-    /// <summary>Takes back a part handed out by <see cref="TryRetype"/> (its holder has deleted every capability to it).</summary>
+    /// <summary>
+    /// Takes back a part handed out by <see cref="TryRetype"/> (its holder has deleted every capability to it). Throws
+    /// <see cref="ArgumentException"/>, changing nothing, for a range that is empty, not page-aligned, or not inside one
+    /// of the cache's RAM capabilities, and <see cref="InvalidOperationException"/> for one that overlaps a free range.
+    /// </summary>
     public void Release(ulong @base, ulong bytes)
     {
+        if (bytes == 0 || @base % CapTypeRules.PageSize != 0 || bytes % CapTypeRules.PageSize != 0 || @base + bytes < @base)
+            throw new ArgumentException($"core #{Core}: RAM 0x{@base:x}+0x{bytes:x} is not a non-empty page-aligned range", nameof(bytes));
         foreach (var c in _chunks)
         {
             if (@base < c.Base || @base + bytes > c.Base + c.Bytes) continue;

@@ -18,10 +18,15 @@ public sealed class SlotAllocator
     public int Capacity => _taken.Length;
     public int FreeSlots => _free.Count;
 
-    /// <param name="l2CNodes">Root-slot indices of L2 CNodes (each <see cref="Cptr.L2Slots"/> slots) whose slots this allocator owns.</param>
+    /// <param name="l2CNodes">Root-slot indices (0..<see cref="Cptr.MaxL1"/>, each once) of L2 CNodes (each <see cref="Cptr.L2Slots"/> slots) whose slots this allocator owns.</param>
     public SlotAllocator(params int[] l2CNodes)
     {
+        ArgumentNullException.ThrowIfNull(l2CNodes);
         if (l2CNodes.Length == 0) throw new ArgumentException("a slot allocator needs at least one L2 CNode", nameof(l2CNodes));
+        foreach (int l1 in l2CNodes)
+            if ((uint)l1 > Cptr.MaxL1) throw new ArgumentOutOfRangeException(nameof(l2CNodes), l1, $"a root-CNode index is 0..{Cptr.MaxL1}");
+        if (l2CNodes.Distinct().Count() != l2CNodes.Length)
+            throw new ArgumentException($"root slots {string.Join(", ", l2CNodes)} name an L2 CNode twice: its slots would be handed out twice", nameof(l2CNodes));
         _cnodes = (int[])l2CNodes.Clone();
         _taken = new bool[_cnodes.Length * Cptr.L2Slots];
         for (int i = _taken.Length - 1; i >= 0; i--) _free.Push(i);

@@ -41,6 +41,23 @@ public class CapabilityMemoryTests
         return f;
     }
 
+    /// <summary>
+    /// A slot allocator over an L2 CNode named twice, or over a root index no cptr holds, is refused when made (the
+    /// duplicate was taken, and every slot of that CNode was handed out twice; the bad index failed only at the
+    /// first allocation).
+    /// </summary>
+    [Fact]
+    public void ASlotAllocatorRefusesAnL2CNodeNamedTwiceOrOutOfRange()
+    {
+        Assert.Throws<ArgumentException>(() => new SlotAllocator(1, 2, 1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new SlotAllocator(1, -1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new SlotAllocator(Cptr.MaxL1 + 1));
+        var slots = new SlotAllocator(1, 2);
+        var given = new HashSet<Cptr>();
+        while (slots.TryAlloc(out var s)) Assert.True(given.Add(s), $"{s} handed out twice");
+        Assert.Equal(2 * Cptr.L2Slots, given.Count);
+    }
+
     [Fact]
     public void FramesAreRetypedFromRamAndComeBackWhenDeleted()
     {
@@ -102,6 +119,85 @@ public class CapabilityMemoryTests
         Assert.Equal(held, t.Space[again].Base);
         Assert.Equal(0, alloc.FreePages);
         Assert.Null(t.Driver.Validate());
+    }
+
+    /// <summary>
+    /// Property: for any sequence of allocations (frames and page tables), frees, copies of allocated frames, deletes of
+    /// copies and frees of copies over an eight-page RAM, the allocator agrees with a model of its pages (free, or
+    /// allocated to one slot; a free page a copy still names cannot be retyped): an allocation succeeds exactly when a
+    /// free page no copy names exists, on such a page, and is refused with <see cref="CapError.RevokeFirst"/> when
+    /// every free page is named by a copy and <see cref="CapError.OutOfRam"/> when none is free; a copy is never freed;
+    /// no page is lost (the free count is the model's).
+    /// </summary>
+    [FsCheck.Xunit.Property(MaxTest = 100)]
+    public Property TheFrameAllocatorAgreesWithAModelOfItsPages()
+    {
+        const int Pages = 8;
+        var op = from kind in Gen.Choose(0, 4)
+                 from pick in Gen.Choose(0, 1000)
+                 from table in Gen.Elements(true, false)
+                 select (Kind: kind, Pick: pick, Table: table);
+        return Prop.ForAll(Gen.ListOf(op).ToArbitrary(), ops =>
+        {
+            using var t = new CapabilityTestCore();
+            var (alloc, slots) = Setup(t, pages: Pages);
+            ulong first = 128 * 1024;
+            var owner = new Dictionary<int, Cptr>();           // allocated page -> the slot the allocator made it in
+            var copies = new List<(int Page, Cptr Slot)>();    // copies of allocated frames (they outlive a free)
+            var frames = new HashSet<int>();                   // allocated pages that are frames (only those are copied)
+            int PageOf(Cptr c) => (int)((t.Space[c].Base - first) / Page);
+            foreach (var o in ops)
+            {
+                switch (o.Kind)
+                {
+                    case 0: // allocate
+                    {
+                        var type = o.Table ? CapType.VNodePtable : CapType.Frame;
+                        var usable = Enumerable.Range(0, Pages).Where(p => !owner.ContainsKey(p) && !copies.Any(c => c.Page == p)).ToList();
+                        var e = alloc.TryAlloc(type, out var cap);
+                        var expected = usable.Count > 0 ? CapError.Ok : owner.Count < Pages ? CapError.RevokeFirst : CapError.OutOfRam;
+                        if (e != expected) return false;
+                        if (e != CapError.Ok) break;
+                        int page = PageOf(cap);
+                        if (!usable.Contains(page) || t.Space[cap].Type != type) return false;
+                        owner[page] = cap;
+                        if (!o.Table) frames.Add(page);
+                        break;
+                    }
+                    case 1 when owner.Count > 0: // free what the allocator made
+                    {
+                        var (page, cap) = owner.ElementAt(o.Pick % owner.Count);
+                        if (alloc.Free(cap) != CapError.Ok) return false;
+                        owner.Remove(page);
+                        frames.Remove(page);
+                        break;
+                    }
+                    case 2 when frames.Count > 0 && copies.Count < 4: // copy an allocated frame
+                    {
+                        int page = frames.ElementAt(o.Pick % frames.Count);
+                        if (!slots.TryAlloc(out var slot) || t.Driver.Copy(t.Space, owner[page], slot) != CapError.Ok) return false;
+                        copies.Add((page, slot));
+                        break;
+                    }
+                    case 3 when copies.Count > 0: // delete a copy
+                    {
+                        var c = copies[o.Pick % copies.Count];
+                        if (t.Driver.Delete(t.Space, c.Slot) != CapError.Ok) return false;
+                        slots.Free(c.Slot);
+                        copies.Remove(c);
+                        break;
+                    }
+                    case 4 when copies.Count > 0: // a copy is not the allocator's to free
+                    {
+                        var c = copies[o.Pick % copies.Count];
+                        if (alloc.Free(c.Slot) != CapError.WrongType || PageOf(c.Slot) != c.Page) return false;
+                        break;
+                    }
+                }
+                if (alloc.FreePages != Pages - owner.Count) return false;
+            }
+            return t.Driver.Validate() == null;
+        });
     }
 
     [Fact]

@@ -131,6 +131,32 @@ public class PmapTests
         Assert.Equal(CapError.EmptySlot, f.Space.LinkRootTable(3));
     }
 
+    /// <summary>
+    /// A destroyed space prepares no root table (one was retyped and never given back, and linking it wrote into the
+    /// freed root's slot, which a new space may hold by then) and translates nothing: its root's page goes back to the
+    /// allocator, and a walk through it read whatever the page's next owner wrote (here an entry that maps the page
+    /// onto itself at every level).
+    /// </summary>
+    [Fact]
+    public unsafe void ADestroyedSpacePreparesNoRootTableAndTranslatesNothing()
+    {
+        using var f = new PmapFixture();
+        const ulong va = (1UL << 39) | (1UL << 30) | (1UL << 21) | (1UL << 12); // index 1 at every level
+        f.MapNew(0x1000);
+        ulong root = f.Space.Root;
+        f.Space.Destroy();
+        int free = f.Frames.FreePages;
+        Assert.Equal(CapError.Revoked, f.Space.PrepareRootTable(0, out _));
+        Assert.Equal(free, f.Frames.FreePages);
+        Assert.Equal(CapError.EmptySlot, f.Space.LinkRootTable(0));
+        var (_, pa) = f.NewFrame();
+        Assert.Equal(root, pa);                             // the next frame is the old root's page
+        f.Memory.FrameWords(pa)[1] = PageTableEntry.Table(pa);
+        Assert.False(f.Space.TryWalk(va, out _));
+        Assert.False(f.Space.TryTranslate(0x1000, out _, out _));
+        Assert.Null(f.Core.Driver.Validate());
+    }
+
     [Fact]
     public void PhysicalMemoryIsFreedOnDispose()
     {

@@ -159,6 +159,48 @@ public sealed class TlbShootdownTests
         Assert.All(state, s => Assert.Equal(2 * N, s.Applied)); // every core applied both initiators' invalidations once each
     }
 
+    /// <summary>
+    /// An unmap or a map whose participants name a core the system does not have is refused before it changes anything.
+    /// It was refused only when the agreement started: an unmap had removed the page by then, with no shootdown to
+    /// follow on any core, and a map had prepared a root table that stayed pending, so that root entry refused every
+    /// later insert (<see cref="CapError.VNodeSlotInUse"/>).
+    /// </summary>
+    [Fact]
+    public void AnUnmapOrAMapNamingACoreTheSystemLacksIsRefusedBeforeItChangesAnything()
+    {
+        int core = CoreAffinity.AllowedCpus()[0];
+        using var mk = MultikernelSystem.Boot(new MultikernelOptions { Cores = [core] });
+        using var domain = Wait(Domain.CreateAsync(mk));
+        var space = domain.AddressSpace;
+        MapFresh(mk, domain, Base);
+        var beyond = CoreSet.FirstN(2);                    // core index 1: this system has one core
+        const ulong FarVa = 3UL << 39;                     // a root entry with no table yet
+        int entry = Pmap.RootEntryOf(FarVa);
+        var (unmapRefused, stillMapped, mapRefused, prepare) = Wait(mk.CallOn(0, m =>
+        {
+            var c = m.Agreement.Coherence;
+            bool unmapRefused = Refused(() => c.Unmap(space, beyond, Base, 1, new ToTask(_ => { })));
+            bool stillMapped = space.TryWalk(Base, out _);
+            space.SharedRoot = true;                       // a new root table needs the monitors' agreement
+            var memory = domain.Dispatchers[0].Memory!;
+            if (memory.Frames.TryAlloc(CapType.Frame, out var frame) != CapError.Ok) throw new InvalidOperationException("no frame");
+            bool mapRefused = Refused(() => c.Map(space, beyond, FarVa, frame, CapRights.ReadWrite, new Then(_ => { })));
+            var prepare = space.PrepareRootTable(entry, out _);
+            if (prepare == CapError.Ok) space.DropRootTable(entry);
+            return (unmapRefused, stillMapped, mapRefused, prepare);
+        }));
+        Assert.True(unmapRefused, "the unmap naming core index 1 was not refused");
+        Assert.True(stillMapped, "a refused unmap removed the page");
+        Assert.True(mapRefused, "the map naming core index 1 was not refused");
+        Assert.Equal(CapError.Ok, prepare);                // no table left pending in that root entry
+    }
+
+    static bool Refused(Action call)
+    {
+        try { call(); return false; }
+        catch (ArgumentOutOfRangeException) { return true; }
+    }
+
     [Fact]
     public void OneCoreSystemCompletesLocally()
     {

@@ -124,6 +124,76 @@ public sealed class TlbTests : IDisposable
         Assert.Equal(0, tlb.EntriesInvalidated);
     }
 
+    /// <summary>
+    /// Property: for any sequence of maps, unmaps (the frame freed and reused), translations (read or write),
+    /// invalidations of a range and flushes over a dozen pages of two tables, in a TLB of four entries (so entries evict
+    /// each other and a range of four pages or more flushes the space): a translation agrees with the page tables,
+    /// except on a page changed since its last invalidation, where it may instead give a translation the page had
+    /// before; and after an invalidation no entry covers its pages.
+    /// </summary>
+    [FsCheck.Xunit.Property(MaxTest = 100)]
+    public Property AgreesWithThePageTablesExceptOnPagesChangedSinceTheirLastInvalidation()
+    {
+        const ulong Page = PageTables.PageSize;
+        var op = from kind in Gen.Choose(0, 5)
+                 from page in Gen.Choose(0, 11)
+                 from count in Gen.Choose(1, 6)
+                 from write in Gen.Elements(true, false)
+                 select (Kind: kind, Page: page, Count: count, Write: write);
+        return Prop.ForAll(Gen.ListOf(op).ToArbitrary(), ops =>
+        {
+            using var f = new PmapFixture();
+            var tlb = new Tlb(entries: 4);
+            static ulong VaOf(int p) => (p < 6 ? 0x20_0000UL : 0x4000_0000UL) + (ulong)(p % 6) * Page;
+            var mapped = new Dictionary<int, (Cptr Cap, ulong Pa, bool Rw)>();
+            var earlier = new Dictionary<int, List<(ulong Pa, bool Rw)>>(); // per page: translations it had before its last invalidation's changes
+            foreach (var o in ops)
+            {
+                int p = o.Page;
+                switch (o.Kind)
+                {
+                    case 0 when !mapped.ContainsKey(p): // map a fresh frame
+                    {
+                        var (cap, pa) = f.NewFrame();
+                        if (f.Space.Map(VaOf(p), cap, o.Write ? CapRights.ReadWrite : CapRights.Read) != CapError.Ok) return false;
+                        mapped[p] = (cap, pa, o.Write);
+                        break;
+                    }
+                    case 1 when mapped.Remove(p, out var m): // unmap and free the frame
+                        if (f.Space.Unmap(VaOf(p)) != CapError.Ok || f.Frames.Free(m.Cap) != CapError.Ok) return false;
+                        (earlier.TryGetValue(p, out var list) ? list : earlier[p] = new()).Add((m.Pa, m.Rw));
+                        break;
+                    case 2 or 3: // translate
+                    {
+                        bool ok = tlb.TryTranslate(f.Space, VaOf(p) + 8, o.Write, out ulong pa);
+                        var may = new List<(ulong Pa, bool Rw)?>();
+                        may.Add(mapped.TryGetValue(p, out var now) ? (now.Pa, now.Rw) : null);
+                        if (earlier.TryGetValue(p, out var before)) may.AddRange(before.Select(b => ((ulong, bool)?)b));
+                        bool explained = may.Any(t => t is { } x ? ok == (!o.Write || x.Rw) && pa == x.Pa + 8 : !ok);
+                        if (!explained) return false;
+                        break;
+                    }
+                    case 4: // invalidate a range (the second table's pages are not next to the first's)
+                    {
+                        int last = Math.Min(p + o.Count, p < 6 ? 6 : 12);
+                        tlb.InvalidateRange(f.Space.Id, VaOf(p), last - p);
+                        for (int q = p; q < last; q++)
+                        {
+                            earlier.Remove(q);
+                            if (tlb.Holds(f.Space.Id, VaOf(q))) return false;
+                        }
+                        break;
+                    }
+                    case 5 when o.Count == 1:
+                        tlb.Flush();
+                        earlier.Clear();
+                        break;
+                }
+            }
+            return f.Core.Driver.Validate() == null;
+        });
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(3)]

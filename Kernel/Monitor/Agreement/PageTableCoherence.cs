@@ -71,13 +71,15 @@ public sealed class PageTableCoherence : ITranslationInvalidator
     /// removed whole, so the shootdown covers its last page too where that lies beyond <paramref name="pages"/>. The
     /// frames may be reused only once <paramref name="done"/> has been told <see cref="IAgreementCompletion.Completed"/>.
     /// Returns the first page's invocation error (then nothing was changed and nobody is told); later pages that a
-    /// multi-page mapping already covered are skipped.
+    /// multi-page mapping already covered are skipped. Throws, having changed nothing, when <paramref name="cores"/>
+    /// names a core the system does not have.
     /// </summary>
     public CapError Unmap(Pmap space, CoreSet cores, ulong va, int pages, IAgreementCompletion done,
         RoutingProtocol protocol = RoutingProtocol.NumaAwareMulticast)
     {
         ArgumentNullException.ThrowIfNull(space);
         if (pages < 1) throw new ArgumentOutOfRangeException(nameof(pages), pages, "an unmap covers at least one page");
+        CheckCores(cores);
         var e = space.Unmap(va, out int removed);
         if (e != CapError.Ok) return e;
         int covered = removed; // pages from va on that the removed mappings spanned
@@ -98,12 +100,14 @@ public sealed class PageTableCoherence : ITranslationInvalidator
     /// decision is in. Ok: <paramref name="done"/> is told exactly once (at once when no agreement was needed); an
     /// error: nothing changed and nobody is told. A refused agreement reports the refusal (e.g.
     /// <see cref="CapError.VNodeSlotInUse"/>, or <see cref="CapError.Locked"/> for a conflict or a timeout: try again).
+    /// Throws, having changed nothing, when <paramref name="cores"/> names a core the system does not have.
     /// </summary>
     public CapError Map(Pmap space, CoreSet cores, ulong va, Cptr frame, CapRights rights, ICapOperationCompletion done,
         RoutingProtocol protocol = RoutingProtocol.NumaAwareMulticast)
     {
         ArgumentNullException.ThrowIfNull(space);
         ArgumentNullException.ThrowIfNull(done);
+        CheckCores(cores);
         var e = space.Map(va, frame, rights);
         if (e != CapError.NeedsAgreement)
         {
@@ -116,6 +120,17 @@ public sealed class PageTableCoherence : ITranslationInvalidator
         var op = new RootInsert(space, entry, va, frame, rights, done);
         _agreement.StartTwoPhase(protocol, cores, SystemTableUpdates.InsertRoot(space.Id, entry, table, _agreement.Core), op);
         return CapError.Ok;
+    }
+
+    /// <summary>
+    /// Before an unmap or a map changes the tables: the agreement that follows refuses a participant beyond the
+    /// system's cores, and by then the page would be unmapped with no shootdown to follow, or a root table prepared
+    /// and never linked or given back.
+    /// </summary>
+    void CheckCores(CoreSet cores)
+    {
+        if (!cores.Except(_agreement.AllCores).IsEmpty)
+            throw new ArgumentOutOfRangeException(nameof(cores), cores.ToString(), $"participants must be core indices 0..{_agreement.AllCores.Count - 1}");
     }
 
     /// <summary>After the space is destroyed: its rows leave every replica (2PC among <paramref name="cores"/>).</summary>

@@ -1,0 +1,148 @@
+using static Multikernel.Tests.CapabilityTestCore;
+
+namespace Multikernel.Tests;
+
+/// <summary>
+/// A core's RAM cache (<see cref="RamCache"/>) without a memory server: parts handed out by retype, reservations,
+/// and what comes back, against a model of the boot RAM's free pages.
+/// </summary>
+public class RamCacheTests
+{
+    const ulong Page = CapTypeRules.PageSize;
+    const ulong Reserved = CapTypeRules.CNodeGranule; // the boot CSpace's root CNode
+
+    static RamCache NewCache(CapabilityTestCore t) => new(t.Driver, t.Space, Reserved, server: null);
+
+    /// <summary>
+    /// Property: for any sequence of frame retypes (1..8 pages, into root slots), deletes with their release,
+    /// reservations and their return, the cache hands out a part exactly when the model (first fit over the free pages)
+    /// has a free run that long, at the model's address; its counters agree with the model; and the CPU driver never
+    /// refuses a retype the cache asked for (no page handed out twice).
+    /// </summary>
+    [FsCheck.Xunit.Property(MaxTest = 100)]
+    public Property HandsOutAndTakesBackLikeAFirstFitModel()
+    {
+        var op = from kind in Gen.Choose(0, 3)
+                 from pages in Gen.Choose(1, 64)
+                 from pick in Gen.Choose(0, 1000)
+                 select (Kind: kind, Pages: pages, Pick: pick);
+        return Prop.ForAll(Gen.ListOf(op).ToArbitrary(), ops =>
+        {
+            using var t = new CapabilityTestCore();
+            var cache = NewCache(t);
+            int total = (int)(RamBytes / Page);
+            var free = new bool[total];
+            for (int p = (int)(Reserved / Page); p < total; p++) free[p] = true;
+            var parts = new List<(int Slot, ulong Base, ulong Bytes)>();
+            var reservations = new List<RamReservation>();
+            var slots = new Stack<int>(Enumerable.Range(1, 200).Reverse());
+            foreach (var o in ops)
+            {
+                switch (o.Kind)
+                {
+                    case 0 when slots.Count > 0:
+                    {
+                        int want = o.Pages;
+                        int at = FirstFit(free, want);
+                        int slot = slots.Peek();
+                        var e = cache.TryRetype(CapType.Frame, (ulong)want * Page, 1, t.Space, Slot(slot), out ulong b);
+                        if (at < 0) { if (e != CapError.OutOfRam) return false; break; }
+                        if (e != CapError.Ok || b != (ulong)at * Page) return false;
+                        slots.Pop();
+                        for (int p = at; p < at + want; p++) free[p] = false;
+                        parts.Add((slot, b, (ulong)want * Page));
+                        break;
+                    }
+                    case 1 when parts.Count > 0:
+                    {
+                        var (slot, b, bytes) = parts[o.Pick % parts.Count];
+                        parts.Remove((slot, b, bytes));
+                        if (t.Driver.Delete(t.Space, Slot(slot)) != CapError.Ok) return false;
+                        cache.Release(b, bytes);
+                        slots.Push(slot);
+                        for (ulong p = b / Page; p < (b + bytes) / Page; p++) free[p] = true;
+                        break;
+                    }
+                    case 2:
+                    {
+                        int want = o.Pages;
+                        int at = FirstFit(free, want);
+                        CapError? got = null;
+                        RamReservation? r = null;
+                        cache.Reserve((ulong)want * Page, (e, res) => { got = e; r = res; });
+                        if (at < 0) { if (got != CapError.OutOfRam || r != null) return false; break; }
+                        if (got != CapError.Ok || r == null || r.Base != (ulong)at * Page || r.Bytes != (ulong)want * Page) return false;
+                        for (int p = at; p < at + want; p++) free[p] = false;
+                        reservations.Add(r);
+                        break;
+                    }
+                    case 3 when reservations.Count > 0:
+                    {
+                        var r = reservations[o.Pick % reservations.Count];
+                        reservations.Remove(r);
+                        cache.Unreserve(r);
+                        cache.Unreserve(r); // the second return gives nothing back
+                        for (ulong p = r.Base / Page; p < (r.Base + r.Bytes) / Page; p++) free[p] = true;
+                        break;
+                    }
+                }
+                ulong freeBytes = (ulong)free.Count(x => x) * Page;
+                ulong reserved = reservations.Aggregate(0UL, (s, r) => s + r.Bytes);
+                if (cache.FreeBytes != freeBytes || cache.ReservedBytes != reserved || cache.TotalBytes != RamBytes) return false;
+            }
+            return t.Driver.Validate() == null;
+        });
+    }
+
+    /// <summary>
+    /// A release of no bytes, of an unaligned range or of one whose end wraps past 2^64 is refused with nothing changed
+    /// (it was taken: a zero-length free range inside a handed-out part made the part's own release later throw
+    /// "released twice", and a wrapping one added 2^64 - a few pages to the free bytes).
+    /// </summary>
+    [Fact]
+    public void AReleaseOfNoBytesOrOfAnUnalignedOrWrappingRangeIsRefusedAndChangesNothing()
+    {
+        using var t = new CapabilityTestCore();
+        var cache = NewCache(t);
+        Ok(cache.TryRetype(CapType.Frame, Page, 1, t.Space, Slot(1), out ulong b));
+        ulong free = cache.FreeBytes;
+        Assert.Throws<ArgumentException>(() => cache.Release(b, 0));
+        Assert.Throws<ArgumentException>(() => cache.Release(b + 1, Page - 1));
+        Assert.Throws<ArgumentException>(() => cache.Release(b, 0UL - b + Page));
+        Assert.Equal(free, cache.FreeBytes);
+        Ok(t.Driver.Delete(t.Space, Slot(1)));
+        cache.Release(b, Page);                            // the part's own release still goes through
+        Assert.Equal(free + Page, cache.FreeBytes);
+        Ok(cache.TryRetype(CapType.Frame, Page, 1, t.Space, Slot(1), out ulong again));
+        Assert.Equal(b, again);
+    }
+
+    /// <summary>
+    /// A cache whose boot RAM's bytes in use are not a page multiple, or more than the RAM, is refused when made (it
+    /// was made with a free range off the page grid, so every retype from it was refused with
+    /// <see cref="CapError.InvalidOffset"/> and every reservation from it was unaligned).
+    /// </summary>
+    [Fact]
+    public void ACacheWhoseReservedBytesAreOffThePageGridOrBeyondTheRamIsRefused()
+    {
+        using var t = new CapabilityTestCore();
+        Assert.Throws<ArgumentOutOfRangeException>(() => new RamCache(t.Driver, t.Space, Reserved + 1, server: null));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new RamCache(t.Driver, t.Space, RamBytes + Page, server: null));
+        var full = new RamCache(t.Driver, t.Space, RamBytes, server: null); // all of it in use: nothing free
+        Assert.Equal(0UL, full.FreeBytes);
+        var cache = NewCache(t);
+        Ok(cache.TryRetype(CapType.Frame, Page, 1, t.Space, Slot(1), out ulong b));
+        Assert.Equal(Reserved, b);
+    }
+
+    static int FirstFit(bool[] free, int pages)
+    {
+        int run = 0;
+        for (int p = 0; p < free.Length; p++)
+        {
+            run = free[p] ? run + 1 : 0;
+            if (run == pages) return p - pages + 1;
+        }
+        return -1;
+    }
+}
