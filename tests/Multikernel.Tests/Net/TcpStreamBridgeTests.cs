@@ -90,4 +90,91 @@ public sealed class TcpStreamBridgeTests : IDisposable
         Assert.Equal(1L, _bridge.Resets);
         Assert.Equal(1L, _bridge.Counters.Closed);
     }
+
+    /// <summary>
+    /// Responses that do not fit the connection's send buffer at once (partial sends) followed at once by the server's
+    /// Close reach the peer whole and in order before the FIN; every transmit buffer comes back once, then Closed.
+    /// </summary>
+    [Fact]
+    public void ResponsesLongerThanTheSendBufferThenACloseArriveWholeInOrderBeforeTheFin()
+    {
+        var (peer, id) = Connect(40002);
+        var sent = new List<byte>();
+        for (int i = 0; i < 8; i++)
+        {
+            Assert.True(_txPool.TryAllocate(out int b));
+            for (int k = 0; k < 2048; k++) _txPool[b][k] = (byte)(i * 31 + k);
+            sent.AddRange(_txPool[b][..2000].ToArray());
+            Assert.True(_fromServer.Sender.TrySend(new NicMessages.Tx(b, 2000, id)));
+        }
+        Assert.True(_fromServer.Sender.TrySend(new NicMessages.Close(id)));
+        int txDone = 0; bool closed = false;
+        for (int round = 0; round < 200 && !(peer.GotFin && closed); round++)
+        {
+            _bridge.Run(_h.Stack);
+            foreach (var m in ToServer())
+            {
+                if (m.Type == NicMessages.TxDone.TypeId) { txDone++; _txPool.Free(NicMessages.TxDone.Decode(in m).Buffer); }
+                else if (m.Type == NicMessages.Closed.TypeId) closed = true;
+                else Assert.Fail($"type {m.Type}");
+            }
+            _h.Stack.Flush();
+            peer.Absorb(_h.Tx.Drain());
+            peer.AckAll();
+            _h.Advance(1000);
+        }
+        Assert.Equal(8, txDone);
+        Assert.True(closed);
+        Assert.True(peer.GotFin);
+        Assert.Equal(sent, peer.Received);
+    }
+
+    /// <summary>
+    /// Bytes and the peer's FIN that arrive while the connection is paused (every receive credit out at the server)
+    /// all reach the server, in order, before ReadEnd, which comes only once the server has returned credits and the
+    /// last byte was read; nothing follows it.
+    /// </summary>
+    [Fact]
+    public void BytesAndAFinWhilePausedAllReachTheServerBeforeReadEnd()
+    {
+        var (peer, id) = Connect(40003);
+        var data = Enumerable.Range(0, 9000).Select(i => (byte)(i * 7)).ToArray();
+        var got = new List<byte>();
+        var held = new List<int>();
+        bool readEnd = false;
+        int sentBytes = 0;
+        for (int round = 0; round < 200 && !readEnd; round++)
+        {
+            if (sentBytes < data.Length && peer.ServerWindow > 0)
+            {
+                int n = Math.Min(Math.Min(1000, data.Length - sentBytes), peer.ServerWindow);
+                peer.Send(data.AsSpan(sentBytes, n));
+                sentBytes += n;
+                if (sentBytes == data.Length) peer.SendFin();
+            }
+            if (round >= 12) // the server holds every buffer until then: the bridge pauses the connection
+            {
+                foreach (int b in held) Assert.True(_fromServer.Sender.TrySend(new NicMessages.RxDone(b, id)));
+                held.Clear();
+            }
+            _bridge.Run(_h.Stack);
+            foreach (var m in ToServer())
+            {
+                Assert.False(readEnd, "a message after ReadEnd");
+                if (m.Type == NicMessages.Rx.TypeId)
+                {
+                    var rx = NicMessages.Rx.Decode(in m);
+                    got.AddRange(_rxPool[rx.Buffer][..rx.Length].ToArray());
+                    held.Add(rx.Buffer);
+                }
+                else if (m.Type == NicMessages.ReadEnd.TypeId) readEnd = true;
+                else Assert.Fail($"unexpected message type {m.Type}");
+            }
+            _h.Stack.Flush();
+            peer.Absorb(_h.Tx.Drain());
+        }
+        Assert.True(readEnd);
+        Assert.True(_bridge.Counters.Paused >= 1, "the connection was never paused");
+        Assert.Equal(data, got);
+    }
 }
