@@ -31,11 +31,12 @@ public sealed class MkUdpEchoServer : MkSocketServer, IUdpEchoServer
         {
             _socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
             Port = ((IPEndPoint)_socket.LocalEndPoint!).Port;
-            // A datagram longer than a buffer is dropped by the driver and counted (UdpNicDriver.Oversized), never echoed in part.
+            // A datagram longer than maxDatagram is dropped by the driver and counted (UdpNicDriver.Oversized), never echoed in
+            // part; the limit is the driver's MaxDatagram, not the buffer size, which the pool rounds up to whole cache lines.
             _pool = new PacketPool(PoolBuffers, maxDatagram, MachineTopology.Current.NumaNodeOf(driverCore));
             Mk = MultikernelSystem.Boot(new MultikernelOptions { Cores = [driverCore, stackCore] });
             var binding = Mk.BindAsync(0, 1, RingSlots).GetAwaiter().GetResult(); // the system frees it at shutdown
-            _driver = new UdpNicDriver(_socket, _pool, binding.Client) { Probe = probe is { } p ? new AllocationProbe(p.From, p.To) : null };
+            _driver = new UdpNicDriver(_socket, _pool, binding.Client, maxDatagram) { Probe = probe is { } p ? new AllocationProbe(p.From, p.To) : null };
             _stack = new UdpEchoStack(binding.Server, _pool.BufferSize) { Probe = probe is { } q ? new AllocationProbe(q.From, q.To) : null };
         }
         catch

@@ -14,7 +14,7 @@ namespace Multikernel.Drivers;
 /// which the driver transmits to the datagram's sender and frees.
 /// <para>Invariants: only this dispatcher touches the socket, the pool's free list and the per-buffer peer
 /// addresses. A buffer is either free, or out at the stack (exactly one descriptor in flight). A datagram longer
-/// than a buffer is dropped (never passed on in part) and counted in <see cref="Oversized"/>. When every buffer is out the
+/// than <see cref="MaxDatagram"/> (at most a buffer) is dropped (never passed on in part) and counted in <see cref="Oversized"/>. When every buffer is out the
 /// driver stops reading the socket (back-pressure), as a NIC whose RX ring is full.</para>
 /// </summary>
 public sealed unsafe class UdpNicDriver : Dispatcher
@@ -29,23 +29,30 @@ public sealed unsafe class UdpNicDriver : Dispatcher
     readonly UrpcBacklog _toStack = new();
     readonly byte* _peers;        // Count x AddressBytes: the sender of the datagram in each buffer
     readonly int[] _peerLength;
+    readonly int _maxDatagram;
     int _disposed;
 
     public long Received { get; private set; }
     public long Transmitted { get; private set; }
     /// <summary>Replies the socket refused (send buffer full): dropped, as a NIC drops on a full TX ring.</summary>
     public long TxDropped { get; private set; }
-    /// <summary>Datagrams longer than a buffer: dropped, not passed to the stack (so never echoed in part).</summary>
+    /// <summary>Datagrams longer than <see cref="MaxDatagram"/>: dropped, not passed to the stack (so never echoed in part).</summary>
     public long Oversized { get; private set; }
+    /// <summary>The longest datagram passed to the stack (at most the pool's <see cref="PacketPool.BufferSize"/>).</summary>
+    public int MaxDatagram => _maxDatagram;
     /// <summary>Optional: measures this core's allocations over a window of received datagrams (set before the driver starts).</summary>
     public AllocationProbe? Probe { get; init; }
 
     /// <param name="socket">A bound UDP socket; the driver switches it to non-blocking and owns it from now on.</param>
     /// <param name="pool">Receive buffers; owned by this driver (allocate and free happen only here).</param>
     /// <param name="stack">This driver's end of the binding to the stack dispatcher.</param>
-    public UdpNicDriver(Socket socket, PacketPool pool, UrpcEndpoint stack) : base("udp-nic-driver")
+    /// <param name="maxDatagram">The longest datagram passed to the stack, 0 to the pool's buffer size (the default). A
+    /// server's stated maximum belongs here: the pool rounds its buffers up to whole cache lines.</param>
+    public UdpNicDriver(Socket socket, PacketPool pool, UrpcEndpoint stack, int? maxDatagram = null) : base("udp-nic-driver")
     {
         if (socket.SocketType != SocketType.Dgram) throw new ArgumentException("the UDP NIC driver needs a datagram socket", nameof(socket));
+        if (maxDatagram is < 0 || maxDatagram > pool.BufferSize)
+            throw new ArgumentOutOfRangeException(nameof(maxDatagram), maxDatagram, $"a datagram of 0 to {pool.BufferSize} B (the pool's buffer size)");
         _socket = socket;
         _socket.Blocking = false;
         _fd = (int)socket.Handle;
@@ -53,6 +60,7 @@ public sealed unsafe class UdpNicDriver : Dispatcher
         _stack = stack;
         _peers = (byte*)NativeBlock.Alloc((nuint)(pool.Count * SocketCalls.AddressBytes));
         _peerLength = new int[pool.Count];
+        _maxDatagram = maxDatagram ?? pool.BufferSize;
     }
 
     /// <summary>A polling driver: it always has the socket to look at, so its core never sleeps while it runs.</summary>
@@ -81,7 +89,7 @@ public sealed unsafe class UdpNicDriver : Dispatcher
             int n = SocketCalls.TryReceiveFrom(_fd, _pool.Address(buffer), _pool.BufferSize, _peers + buffer * SocketCalls.AddressBytes, out _peerLength[buffer]);
             if (n < 0) { _pool.Free(buffer); break; }
             progress = true;
-            if (n > _pool.BufferSize) { Oversized++; _pool.Free(buffer); continue; }
+            if (n > _maxDatagram) { Oversized++; _pool.Free(buffer); continue; }
             Received++;
             _toStack.Send(_stack.Sender, new Rx(buffer, n, (ulong)buffer));
         }

@@ -51,7 +51,7 @@ public sealed class TcpStreamBridge : INetApplication
     /// <summary>A snapshot of the bridge's counters (<see cref="ServedConnectionCounters.TimedOut"/>: closed by
     /// <see cref="IdleTimeout"/> or <see cref="RequestTimeout"/>).</summary>
     public ServedConnectionCounters Counters => _counters;
-    /// <summary>Connections the peer reset.</summary>
+    /// <summary>Connections the peer reset: found while serving them, when the server's close came, or while they lingered.</summary>
     public long Resets { get; private set; }
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(60);
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
@@ -253,7 +253,7 @@ public sealed class TcpStreamBridge : INetApplication
         if (_conn[slot].IsLingering) return;
         var tcp = _stack!.Tcp;
         var s = _socket[slot];
-        if (tcp.WasReset(s)) { Finish(slot, reset: false); return; }
+        if (tcp.WasReset(s)) { Resets++; Finish(slot, reset: false); return; }
         DiscardUnread(s);
         if (tcp.PeerClosed(s)) { Finish(slot, reset: false); return; }
         tcp.ShutdownSend(s);
@@ -267,8 +267,9 @@ public sealed class TcpStreamBridge : INetApplication
     {
         var tcp = _stack!.Tcp;
         var s = _socket[slot];
-        if (!tcp.WasReset(s)) DiscardUnread(s);
-        if (tcp.WasReset(s) || tcp.PeerClosed(s)) EndLinger(slot);
+        if (tcp.WasReset(s)) { Resets++; EndLinger(slot); return; }
+        DiscardUnread(s);
+        if (tcp.PeerClosed(s)) EndLinger(slot);
     }
 
     void DiscardUnread(TcpSocket s)

@@ -15,7 +15,9 @@ namespace Multikernel.Net.Cores;
 public sealed class UdpEchoService(ushort port, int maxPayload) : INetApplication, IUdpReceiver
 {
     public ushort Port { get; } = port;
-    public int MaxPayload { get; } = maxPayload;
+    /// <summary>The longest payload echoed, at least 0 (a negative maximum, which would drop every datagram as oversized, is refused).</summary>
+    public int MaxPayload { get; } = maxPayload >= 0 ? maxPayload
+        : throw new ArgumentOutOfRangeException(nameof(maxPayload), maxPayload, "the longest echoed payload must be at least 0 bytes");
     public long Received { get; private set; }
     public long Echoed { get; private set; }
     public long TxDropped { get; private set; }

@@ -190,6 +190,14 @@ public class NetStackTests
     }
 
     [Fact]
+    public void AnEchoServiceWithANegativeMaximumPayloadIsRefusedNamingTheParameter()
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new Multikernel.Net.Cores.UdpEchoService(7, -1));
+        Assert.Equal("maxPayload", e.ParamName);
+        Assert.Equal(0, new Multikernel.Net.Cores.UdpEchoService(7, 0).MaxPayload);
+    }
+
+    [Fact]
     public void FramesWithPartialChecksumFromTheRingAreNotRejected()
     {
         // The far side's kernel leaves TCP/UDP checksums to the "NIC" on veth; the ring marks such frames.
