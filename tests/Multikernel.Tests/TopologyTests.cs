@@ -125,6 +125,43 @@ public sealed class TopologyTests : IDisposable
     [InlineData(" 0,2 \n", new[] { 0, 2 })]
     public void ParsesCpuLists(string text, int[] expected) => Assert.Equal(expected, MachineTopology.ParseCpuList(text));
 
+    /// <summary>
+    /// A CPU list element that is not a number or a range lo-hi is refused naming it; a reversed range such as 3-1
+    /// read as no CPU at all, and a non-number threw the runtime's message without the element.
+    /// </summary>
+    [Theory]
+    [InlineData("3-1", "'3-1'")]
+    [InlineData("0-3,x", "'x'")]
+    [InlineData("0-", "'0-'")]
+    [InlineData("-1", "'-1'")]
+    [InlineData("0-7:2/4", "'0-7:2/4'")]
+    public void MalformedCpuListsAreRefusedNamingTheElement(string text, string named)
+    {
+        var e = Assert.Throws<FormatException>(() => MachineTopology.ParseCpuList(text));
+        Assert.Contains(named, e.Message);
+    }
+
+    /// <summary>
+    /// A sysfs file that holds no CPU list or distance row is an <see cref="InvalidDataException"/> naming the file (it
+    /// was a bare <see cref="FormatException"/> naming neither the file nor the text; a reversed range was read as no
+    /// CPU).
+    /// </summary>
+    [Theory]
+    [InlineData("sys/devices/system/cpu/online", "0-x")]
+    [InlineData("sys/devices/system/cpu/online", "7-0")]
+    [InlineData("sys/devices/system/node/node1/cpulist", "2,three")]
+    [InlineData("sys/devices/system/cpu/cpu2/cache/index3/shared_cpu_list", "3-2")]
+    [InlineData("sys/devices/system/node/node0/distance", "10 2l")]
+    public void MalformedSysfsFilesAreAClearErrorNamingTheFile(string file, string content)
+    {
+        MakeMachine(packages: 2, nodesPerPackage: 1, coresPerNode: 2, threads: 1);
+        Write("sys/devices/system/node/node0/distance", "10 20");
+        Write("sys/devices/system/node/node1/distance", "20 10");
+        Write(file, content);
+        var e = Assert.Throws<InvalidDataException>(() => MachineTopology.FromSysfs(_root));
+        Assert.Contains(Path.Combine(_root, file), e.Message);
+    }
+
     [Fact]
     public void DescribedMachineHasTheRequestedShape()
     {
