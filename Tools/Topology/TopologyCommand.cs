@@ -51,7 +51,13 @@ public static class TopologyCommand
                 return ExitCode.BadInput;
             }
             bool useMask = !pr.GetValue(all) && r == "/";
-            var topo = MachineTopology.FromSysfs(r, useMask ? CoreAffinity.AllowedCpus() : null);
+            MachineTopology topo;
+            try { topo = MachineTopology.FromSysfs(r, useMask ? CoreAffinity.AllowedCpus() : null); }
+            catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
+            {
+                stderr.WriteLine($"--sysfs-root: '{r}' cannot be read as a machine: {e.Message}");
+                return ExitCode.BadInput;
+            }
             Print(stdout, topo, useMask);
             return ExitCode.Ok;
         });
