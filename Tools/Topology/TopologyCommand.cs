@@ -91,8 +91,10 @@ public static class TopologyCommand
             foreach (int n in topo.Cores.Where(c => c.Package == p).Select(c => c.NumaNode).Distinct())
             {
                 o.WriteLine($"  node {n}:");
-                foreach (int l in topo.Cores.Where(c => c.NumaNode == n && c.Package == p).Select(c => c.L3Domain).Distinct())
-                    o.WriteLine($"    L3 {l}: cpus {CoreAffinity.FormatList(topo.Cores.Where(c => c.L3Domain == l).Select(c => c.Cpu).ToArray())}");
+                // An L3 domain may span nodes (sub-NUMA clustering): under each node, only its CPUs on that node.
+                var onNode = topo.Cores.Where(c => c.NumaNode == n && c.Package == p).ToArray();
+                foreach (int l in onNode.Select(c => c.L3Domain).Distinct())
+                    o.WriteLine($"    L3 {l}: cpus {CoreAffinity.FormatList(onNode.Where(c => c.L3Domain == l).Select(c => c.Cpu).ToArray())}");
             }
         }
     }

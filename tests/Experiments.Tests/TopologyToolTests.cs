@@ -55,6 +55,26 @@ public sealed class TopologyToolTests : IDisposable
         Assert.Contains("'0-x'", malformed.Err);
     }
 
+    /// <summary>
+    /// One package whose L3 spans its two NUMA nodes (sub-NUMA clustering): under each node the L3 lists that node's
+    /// CPUs only. It listed every CPU of the L3 under each node, so node 1 claimed CPUs 0-1 of node 0.
+    /// </summary>
+    [Fact]
+    public void UnderEachNodeAnL3ListsOnlyThatNodesCpus()
+    {
+        Write("sys/devices/system/cpu/online", "0-3");
+        for (int cpu = 0; cpu < 4; cpu++) Cpu(cpu, package: 0, coreId: cpu, l3Sharers: "0-3");
+        Write("sys/devices/system/node/node0/cpulist", "0-1");
+        Write("sys/devices/system/node/node1/cpulist", "2-3");
+        var (code, output, err) = Run("--sysfs-root", _root);
+        Assert.True(code == 0, err);
+        var lines = output.Split('\n').Select(l => l.TrimEnd()).ToList();
+        int node0 = lines.IndexOf("  node 0:"), node1 = lines.IndexOf("  node 1:");
+        Assert.True(node0 >= 0 && node1 == node0 + 2, output);
+        Assert.Equal("    L3 0: cpus 0-1", lines[node0 + 1]);
+        Assert.Equal("    L3 0: cpus 2-3", lines[node1 + 1]);
+    }
+
     [Fact]
     public void AMissingTreeIsRefusedWithAReason()
     {
