@@ -58,20 +58,21 @@ public static class TopologyCommand
                 stderr.WriteLine($"--sysfs-root: '{r}' cannot be read as a machine: {e.Message}");
                 return ExitCode.BadInput;
             }
-            Print(stdout, topo, useMask);
+            Print(stdout, topo, useMask, ownMachine: r == "/");
             return ExitCode.Ok;
         });
         return ExperimentOptions.ParseAndInvoke(root, args, "topology", stdout, stderr);
     }
 
-    static void Print(TextWriter o, MachineTopology topo, bool useMask)
+    /// <param name="ownMachine">The tree is this machine's (root /): else the cycle counter, which is always this machine's, says so.</param>
+    static void Print(TextWriter o, MachineTopology topo, bool useMask, bool ownMachine)
     {
         o.WriteLine($"CPU model       : {topo.CpuModel}");
         o.WriteLine($"cores           : {topo.Cores.Count} ({CoreAffinity.FormatList(topo.Cores.Select(c => c.Cpu).ToArray())}){(useMask ? " in this process's affinity mask" : "")}");
         o.WriteLine($"packages        : {topo.Packages.Count}");
         o.WriteLine($"NUMA nodes      : {topo.NumaNodes.Count}");
         o.WriteLine($"L3 domains      : {topo.L3Domains.Count}");
-        o.WriteLine($"cycle counter   : {CycleClock.Source}, {CycleClock.Frequency / 1e9:F3} GHz (calibrated)");
+        o.WriteLine($"cycle counter   : {CycleClock.Source}, {CycleClock.Frequency / 1e9:F3} GHz (calibrated{(ownMachine ? "" : "; this machine's, not read from the tree")})");
         o.WriteLine();
         o.WriteLine("cpu  package  node  l3  core");
         foreach (var c in topo.Cores)

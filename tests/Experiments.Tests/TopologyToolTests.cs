@@ -75,6 +75,21 @@ public sealed class TopologyToolTests : IDisposable
         Assert.Equal("    L3 0: cpus 2-3", lines[node1 + 1]);
     }
 
+    /// <summary>
+    /// The cycle counter is measured on the machine running the tool: with another machine's tree the line says so.
+    /// It stood among the tree's facts unlabelled, as if it were that machine's TSC frequency.
+    /// </summary>
+    [Fact]
+    public void ACycleCounterNotReadFromTheTreeSaysWhoseItIs()
+    {
+        Write("sys/devices/system/cpu/online", "0-1");
+        for (int cpu = 0; cpu < 2; cpu++) Cpu(cpu, package: 0, coreId: cpu, l3Sharers: "0-1");
+        var (code, output, err) = Run("--sysfs-root", _root);
+        Assert.True(code == 0, err);
+        var line = output.Split('\n').Single(l => l.StartsWith("cycle counter", StringComparison.Ordinal));
+        Assert.EndsWith("(calibrated; this machine's, not read from the tree)", line.TrimEnd());
+    }
+
     [Fact]
     public void AMissingTreeIsRefusedWithAReason()
     {
