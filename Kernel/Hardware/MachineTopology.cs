@@ -121,13 +121,18 @@ public sealed class MachineTopology
             }
 
         var l3Ids = new Dictionary<string, int>();
+        var physicalIds = new Dictionary<(int Package, int Die, int Core), int>();
         var cores = new List<CoreInfo>();
         foreach (int cpu in online)
         {
             if (allowed != null && !allowed.Contains(cpu)) continue;
             string topo = Path.Combine(cpuDir, $"cpu{cpu}", "topology");
             int package = ReadInt(Path.Combine(topo, "physical_package_id"), 0);
+            // core_id numbers the cores within a die on kernels that have dies (x86 before Linux 6.9), so two cores on
+            // different dies of one package may share it: a physical core is (package, die, core_id).
             int coreId = ReadInt(Path.Combine(topo, "core_id"), cpu);
+            int die = ReadInt(Path.Combine(topo, "die_id"), 0);
+            if (!physicalIds.TryGetValue((package, die, coreId), out int physical)) physicalIds[(package, die, coreId)] = physical = physicalIds.Count;
             int node = nodeOf.TryGetValue(cpu, out int n) ? n : package;
             string l3Key = $"p{package}";
             string cacheDir = Path.Combine(cpuDir, $"cpu{cpu}", "cache");
@@ -140,7 +145,7 @@ public sealed class MachineTopology
                         break;
                     }
             if (!l3Ids.TryGetValue(l3Key, out int l3)) l3Ids[l3Key] = l3 = l3Ids.Count;
-            cores.Add(new CoreInfo(cpu, package, node, l3, package * 100000 + coreId));
+            cores.Add(new CoreInfo(cpu, package, node, l3, physical));
         }
         if (cores.Count == 0) throw new InvalidDataException($"no allowed online CPUs found under {cpuDir}");
         return new MachineTopology(cores, ReadCpuModel(Path.Combine(root, "proc/cpuinfo")), DistanceTable(distanceRows));

@@ -76,7 +76,7 @@ public static class TopologyCommand
         o.WriteLine();
         o.WriteLine("cpu  package  node  l3  core");
         foreach (var c in topo.Cores)
-            o.WriteLine($"{c.Cpu,3}  {c.Package,7}  {c.NumaNode,4}  {c.L3Domain,2}  {c.CoreId % 100000,4}");
+            o.WriteLine($"{c.Cpu,3}  {c.Package,7}  {c.NumaNode,4}  {c.L3Domain,2}  {c.CoreId,4}");
         o.WriteLine();
         if (topo.NumaNodes.Count > 1)
         {

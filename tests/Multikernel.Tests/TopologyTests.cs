@@ -67,6 +67,30 @@ public sealed class TopologyTests : IDisposable
         Assert.Equal(t[4].NumaNode, t[20].NumaNode);
     }
 
+    /// <summary>
+    /// A package of two dies whose core_id restarts on each die (x86 before Linux 6.9): the cores of different dies
+    /// are not hardware threads of one core; the threads of one core are. Cores 0 of the two dies were classed siblings.
+    /// </summary>
+    [Fact]
+    public void CoresOnDifferentDiesOfAPackageAreNotSiblings()
+    {
+        // CPUs 0-3: die 0, cores 0-1; CPUs 4-7: die 1, cores 0-1; threads: 0/2, 1/3, 4/6, 5/7.
+        Write("sys/devices/system/cpu/online", "0-7");
+        for (int cpu = 0; cpu < 8; cpu++)
+        {
+            string d = $"sys/devices/system/cpu/cpu{cpu}/topology";
+            Write($"{d}/physical_package_id", "0");
+            Write($"{d}/die_id", (cpu / 4).ToString());
+            Write($"{d}/core_id", (cpu % 2).ToString());
+        }
+        var t = MachineTopology.FromSysfs(_root);
+        Assert.Equal(CorePairDistance.SiblingThread, t.Distance(0, 2));
+        Assert.Equal(CorePairDistance.SiblingThread, t.Distance(5, 7));
+        Assert.Equal(CorePairDistance.SameL3, t.Distance(0, 4)); // no cache information: one L3 per package
+        Assert.Equal(CorePairDistance.SameL3, t.Distance(1, 5));
+        Assert.Equal(4, t.Cores.Select(c => c.CoreId).Distinct().Count());
+    }
+
     [Fact]
     public void OnlyAllowedCpusAreKept()
     {
