@@ -93,7 +93,9 @@ public sealed class MachineTopology
 
     /// <summary>
     /// Reads <c>{root}/sys/devices/system/cpu</c> and <c>{root}/sys/devices/system/node</c>. Missing node or cache
-    /// information degrades gracefully: one node per package, one L3 domain per package.
+    /// information degrades gracefully: one node per package, one L3 domain per package. A CPU list or distance row
+    /// that cannot be read as one, or a tree with no allowed online CPU, is an <see cref="InvalidDataException"/>
+    /// naming the file or folder.
     /// </summary>
     public static MachineTopology FromSysfs(string root, IReadOnlyCollection<int>? allowed = null)
     {
@@ -102,7 +104,7 @@ public sealed class MachineTopology
         if (!Directory.Exists(cpuDir)) throw new DirectoryNotFoundException($"no CPU information at {cpuDir}");
 
         var online = File.Exists(Path.Combine(cpuDir, "online"))
-            ? ParseCpuList(File.ReadAllText(Path.Combine(cpuDir, "online")))
+            ? ReadCpuList(Path.Combine(cpuDir, "online"))
             : Directory.GetDirectories(cpuDir, "cpu*").Select(d => Path.GetFileName(d)[3..])
                 .Where(s => int.TryParse(s, out _)).Select(int.Parse).Order().ToList();
 
@@ -113,21 +115,24 @@ public sealed class MachineTopology
             {
                 if (!int.TryParse(Path.GetFileName(d)[4..], out int node)) continue;
                 if (File.Exists(Path.Combine(d, "cpulist")))
-                    foreach (int c in ParseCpuList(File.ReadAllText(Path.Combine(d, "cpulist")))) nodeOf[c] = node;
+                    foreach (int c in ReadCpuList(Path.Combine(d, "cpulist"))) nodeOf[c] = node;
                 if (File.Exists(Path.Combine(d, "distance")))
-                    distanceRows[node] = File.ReadAllText(Path.Combine(d, "distance"))
-                        .Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-                        .Select(x => int.Parse(x, CultureInfo.InvariantCulture)).ToArray();
+                    distanceRows[node] = ReadDistanceRow(Path.Combine(d, "distance"));
             }
 
         var l3Ids = new Dictionary<string, int>();
+        var physicalIds = new Dictionary<(int Package, int Die, int Core), int>();
         var cores = new List<CoreInfo>();
         foreach (int cpu in online)
         {
             if (allowed != null && !allowed.Contains(cpu)) continue;
             string topo = Path.Combine(cpuDir, $"cpu{cpu}", "topology");
             int package = ReadInt(Path.Combine(topo, "physical_package_id"), 0);
+            // core_id numbers the cores within a die on kernels that have dies (x86 before Linux 6.9), so two cores on
+            // different dies of one package may share it: a physical core is (package, die, core_id).
             int coreId = ReadInt(Path.Combine(topo, "core_id"), cpu);
+            int die = ReadInt(Path.Combine(topo, "die_id"), 0);
+            if (!physicalIds.TryGetValue((package, die, coreId), out int physical)) physicalIds[(package, die, coreId)] = physical = physicalIds.Count;
             int node = nodeOf.TryGetValue(cpu, out int n) ? n : package;
             string l3Key = $"p{package}";
             string cacheDir = Path.Combine(cpuDir, $"cpu{cpu}", "cache");
@@ -135,15 +140,27 @@ public sealed class MachineTopology
                 foreach (var idx in Directory.GetDirectories(cacheDir, "index*").Order())
                     if (ReadInt(Path.Combine(idx, "level"), 0) == 3 && File.Exists(Path.Combine(idx, "shared_cpu_list")))
                     {
-                        var sharers = ParseCpuList(File.ReadAllText(Path.Combine(idx, "shared_cpu_list")));
+                        var sharers = ReadCpuList(Path.Combine(idx, "shared_cpu_list"));
                         l3Key = "l3:" + string.Join(',', sharers);
                         break;
                     }
             if (!l3Ids.TryGetValue(l3Key, out int l3)) l3Ids[l3Key] = l3 = l3Ids.Count;
-            cores.Add(new CoreInfo(cpu, package, node, l3, package * 100000 + coreId));
+            cores.Add(new CoreInfo(cpu, package, node, l3, physical));
         }
         if (cores.Count == 0) throw new InvalidDataException($"no allowed online CPUs found under {cpuDir}");
         return new MachineTopology(cores, ReadCpuModel(Path.Combine(root, "proc/cpuinfo")), DistanceTable(distanceRows));
+    }
+
+    /// <summary>One node's row of the SLIT: whole numbers separated by blanks; anything else is an <see cref="InvalidDataException"/> naming the file.</summary>
+    static int[] ReadDistanceRow(string path)
+    {
+        string text = File.ReadAllText(path);
+        var row = text.Split([' ', '\t', '\n'], StringSplitOptions.RemoveEmptyEntries);
+        var values = new int[row.Length];
+        for (int i = 0; i < row.Length; i++)
+            if (!int.TryParse(row[i], NumberStyles.None, CultureInfo.InvariantCulture, out values[i]))
+                throw new InvalidDataException($"{path}: '{row[i]}' in the distance row '{text.Trim()}' is not a whole number");
+        return values;
     }
 
     /// <summary>
@@ -163,19 +180,36 @@ public sealed class MachineTopology
         return table;
     }
 
-    /// <summary>Parses a Linux CPU list such as "0-3,8,10-11".</summary>
+    /// <summary>
+    /// Parses a Linux CPU list such as "0-3,8,10-11" (an empty text is an empty list). Throws
+    /// <see cref="FormatException"/> naming the element that is not a CPU number or a range lo-hi with lo &lt;= hi.
+    /// </summary>
     public static List<int> ParseCpuList(string text)
     {
         var list = new List<int>();
         foreach (var part in text.Trim().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             int dash = part.IndexOf('-');
-            if (dash < 0) list.Add(int.Parse(part, CultureInfo.InvariantCulture));
-            else
-                for (int c = int.Parse(part[..dash], CultureInfo.InvariantCulture); c <= int.Parse(part[(dash + 1)..], CultureInfo.InvariantCulture); c++)
-                    list.Add(c);
+            if (dash < 0)
+            {
+                list.Add(CpuNumber(part, part));
+                continue;
+            }
+            int lo = CpuNumber(part[..dash], part), hi = CpuNumber(part[(dash + 1)..], part);
+            if (hi < lo) throw new FormatException($"'{part}' in the CPU list '{text.Trim()}' is a range whose end is below its start");
+            for (int c = lo; c <= hi; c++) list.Add(c);
         }
         return list;
+
+        int CpuNumber(string s, string part) => int.TryParse(s.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out int v) ? v
+            : throw new FormatException($"'{part}' in the CPU list '{text.Trim()}' is not a CPU number or a range lo-hi");
+    }
+
+    /// <summary>The CPU list in file <paramref name="path"/>; a malformed one is an <see cref="InvalidDataException"/> naming the file.</summary>
+    static List<int> ReadCpuList(string path)
+    {
+        try { return ParseCpuList(File.ReadAllText(path)); }
+        catch (FormatException e) { throw new InvalidDataException($"{path}: {e.Message}", e); }
     }
 
     static int ReadInt(string path, int fallback) =>

@@ -32,7 +32,7 @@ public readonly record struct RoutingGrouping(RoutingGroupKind Kind, int Size = 
         _ => throw new InvalidOperationException($"unknown grouping {Kind}"),
     };
 
-    /// <summary>Parses "package", "l3" or a whole number n (groups of n consecutive cores).</summary>
+    /// <summary>Parses "package", "l3" (any case) or a whole number n (groups of n consecutive cores); blanks around the text are ignored.</summary>
     public static bool TryParse(string? text, out RoutingGrouping grouping)
     {
         grouping = Package;
@@ -41,7 +41,7 @@ public readonly record struct RoutingGrouping(RoutingGroupKind Kind, int Size = 
             case "package": return true;
             case "l3": grouping = L3Domain; return true;
         }
-        if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n >= 1)
+        if (int.TryParse(text?.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n >= 1)
         {
             grouping = Fixed(n);
             return true;

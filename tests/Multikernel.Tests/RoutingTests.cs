@@ -197,6 +197,8 @@ public class RoutingTests
     [InlineData("package", RoutingGroupKind.Package, 0)]
     [InlineData("L3", RoutingGroupKind.L3Domain, 0)]
     [InlineData("4", RoutingGroupKind.FixedSize, 4)]
+    [InlineData(" l3 ", RoutingGroupKind.L3Domain, 0)]
+    [InlineData(" 4 ", RoutingGroupKind.FixedSize, 4)] // blanks were ignored around a name but refused around a number
     public void GroupingParses(string text, RoutingGroupKind kind, int size)
     {
         Assert.True(RoutingGrouping.TryParse(text, out var g));

@@ -67,6 +67,30 @@ public sealed class TopologyTests : IDisposable
         Assert.Equal(t[4].NumaNode, t[20].NumaNode);
     }
 
+    /// <summary>
+    /// A package of two dies whose core_id restarts on each die (x86 before Linux 6.9): the cores of different dies
+    /// are not hardware threads of one core; the threads of one core are. Cores 0 of the two dies were classed siblings.
+    /// </summary>
+    [Fact]
+    public void CoresOnDifferentDiesOfAPackageAreNotSiblings()
+    {
+        // CPUs 0-3: die 0, cores 0-1; CPUs 4-7: die 1, cores 0-1; threads: 0/2, 1/3, 4/6, 5/7.
+        Write("sys/devices/system/cpu/online", "0-7");
+        for (int cpu = 0; cpu < 8; cpu++)
+        {
+            string d = $"sys/devices/system/cpu/cpu{cpu}/topology";
+            Write($"{d}/physical_package_id", "0");
+            Write($"{d}/die_id", (cpu / 4).ToString());
+            Write($"{d}/core_id", (cpu % 2).ToString());
+        }
+        var t = MachineTopology.FromSysfs(_root);
+        Assert.Equal(CorePairDistance.SiblingThread, t.Distance(0, 2));
+        Assert.Equal(CorePairDistance.SiblingThread, t.Distance(5, 7));
+        Assert.Equal(CorePairDistance.SameL3, t.Distance(0, 4)); // no cache information: one L3 per package
+        Assert.Equal(CorePairDistance.SameL3, t.Distance(1, 5));
+        Assert.Equal(4, t.Cores.Select(c => c.CoreId).Distinct().Count());
+    }
+
     [Fact]
     public void OnlyAllowedCpusAreKept()
     {
@@ -124,6 +148,43 @@ public sealed class TopologyTests : IDisposable
     [InlineData("5", new[] { 5 })]
     [InlineData(" 0,2 \n", new[] { 0, 2 })]
     public void ParsesCpuLists(string text, int[] expected) => Assert.Equal(expected, MachineTopology.ParseCpuList(text));
+
+    /// <summary>
+    /// A CPU list element that is not a number or a range lo-hi is refused naming it; a reversed range such as 3-1
+    /// read as no CPU at all, and a non-number threw the runtime's message without the element.
+    /// </summary>
+    [Theory]
+    [InlineData("3-1", "'3-1'")]
+    [InlineData("0-3,x", "'x'")]
+    [InlineData("0-", "'0-'")]
+    [InlineData("-1", "'-1'")]
+    [InlineData("0-7:2/4", "'0-7:2/4'")]
+    public void MalformedCpuListsAreRefusedNamingTheElement(string text, string named)
+    {
+        var e = Assert.Throws<FormatException>(() => MachineTopology.ParseCpuList(text));
+        Assert.Contains(named, e.Message);
+    }
+
+    /// <summary>
+    /// A sysfs file that holds no CPU list or distance row is an <see cref="InvalidDataException"/> naming the file (it
+    /// was a bare <see cref="FormatException"/> naming neither the file nor the text; a reversed range was read as no
+    /// CPU).
+    /// </summary>
+    [Theory]
+    [InlineData("sys/devices/system/cpu/online", "0-x")]
+    [InlineData("sys/devices/system/cpu/online", "7-0")]
+    [InlineData("sys/devices/system/node/node1/cpulist", "2,three")]
+    [InlineData("sys/devices/system/cpu/cpu2/cache/index3/shared_cpu_list", "3-2")]
+    [InlineData("sys/devices/system/node/node0/distance", "10 2l")]
+    public void MalformedSysfsFilesAreAClearErrorNamingTheFile(string file, string content)
+    {
+        MakeMachine(packages: 2, nodesPerPackage: 1, coresPerNode: 2, threads: 1);
+        Write("sys/devices/system/node/node0/distance", "10 20");
+        Write("sys/devices/system/node/node1/distance", "20 10");
+        Write(file, content);
+        var e = Assert.Throws<InvalidDataException>(() => MachineTopology.FromSysfs(_root));
+        Assert.Contains(Path.Combine(_root, file), e.Message);
+    }
 
     [Fact]
     public void DescribedMachineHasTheRequestedShape()
