@@ -196,7 +196,7 @@ public sealed class MultikernelSystem : IDisposable
     /// <summary>
     /// Boots a CPU driver and a monitor on each chosen core and checks that every monitor answers a ping from the
     /// bootstrap monitor. Throws <see cref="ArgumentException"/> naming the allowed cores for a core outside the
-    /// affinity mask, a repeated core or an empty list.
+    /// affinity mask, a repeated core, an empty list or more than <see cref="CoreSet.Capacity"/> cores.
     /// </summary>
     public static MultikernelSystem Boot(MultikernelOptions? options = null)
     {
@@ -204,6 +204,8 @@ public sealed class MultikernelSystem : IDisposable
         var allowed = CoreAffinity.AllowedCpus();
         var cores = (o.Cores ?? allowed).ToArray();
         if (cores.Length == 0) throw new ArgumentException("boot needs at least one core", nameof(options));
+        if (cores.Length > CoreSet.Capacity)
+            throw new ArgumentException($"boot on {cores.Length} cores: the monitors' agreements and routes name their participants in a set of at most {CoreSet.Capacity} cores", nameof(options));
         foreach (int c in cores)
             if (!allowed.Contains(c))
                 throw new ArgumentException($"cannot boot on core {c}: it is not in this process's affinity mask; allowed cores: {CoreAffinity.FormatList(allowed)}", nameof(options));

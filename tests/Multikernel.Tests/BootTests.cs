@@ -253,6 +253,19 @@ public class BootTests
         Assert.Contains("allowed cores", e.Message);
     }
 
+    /// <summary>
+    /// More cores than a core set holds (the agreements' and routes' participant sets) are refused before anything
+    /// starts, naming the limit, whatever the affinity mask: a bigger machine would otherwise fail inside every monitor's
+    /// start.
+    /// </summary>
+    [Fact]
+    public void MoreCoresThanACoreSetHoldsAreRefusedNamingTheLimit()
+    {
+        var e = Assert.Throws<ArgumentException>(() => MultikernelSystem.Boot(new MultikernelOptions { Cores = [.. Enumerable.Range(0, CoreSet.Capacity + 1)] }));
+        Assert.Contains($"boot on {CoreSet.Capacity + 1} cores", e.Message);
+        Assert.Contains($"at most {CoreSet.Capacity} cores", e.Message);
+    }
+
     [Fact]
     public void RepeatedCoreAndBadRingSizeAreClearErrors()
     {
