@@ -1,3 +1,4 @@
+using TestSupport;
 using Topology;
 
 namespace Experiments.Tests;
@@ -5,16 +6,13 @@ namespace Experiments.Tests;
 /// <summary>The topology tool (Tools/Topology) on fixture sysfs trees: what it prints and how it refuses bad trees.</summary>
 public sealed class TopologyToolTests : IDisposable
 {
-    readonly string _root = Path.Combine(Path.GetTempPath(), "topo-tool-" + Guid.NewGuid().ToString("N"));
+    readonly FixtureTree _tree = new("topo-tool-");
 
-    public void Dispose() { if (Directory.Exists(_root)) Directory.Delete(_root, true); }
+    string Root => _tree.Root;
 
-    void Write(string rel, string text)
-    {
-        string p = Path.Combine(_root, rel);
-        Directory.CreateDirectory(Path.GetDirectoryName(p)!);
-        File.WriteAllText(p, text + "\n");
-    }
+    public void Dispose() => _tree.Dispose();
+
+    void Write(string rel, string text) => _tree.Write(rel, text);
 
     /// <summary>A CPU of the fixture: its package, NUMA node and the CPUs sharing its L3.</summary>
     void Cpu(int cpu, int package, int coreId, string l3Sharers)
@@ -41,17 +39,17 @@ public sealed class TopologyToolTests : IDisposable
     [Fact]
     public void ATreeThatIsNoMachineIsRefusedWithAReason()
     {
-        Directory.CreateDirectory(Path.Combine(_root, "sys/devices/system/cpu"));
-        var empty = Run("--sysfs-root", _root);
+        Directory.CreateDirectory(Path.Combine(Root, "sys/devices/system/cpu"));
+        var empty = Run("--sysfs-root", Root);
         Assert.Equal(2, empty.Code);
         Assert.Contains("no allowed online CPUs", empty.Err);
-        Assert.Contains(Path.Combine(_root, "sys/devices/system/cpu"), empty.Err);
+        Assert.Contains(Path.Combine(Root, "sys/devices/system/cpu"), empty.Err);
         Assert.Equal("", empty.Out);
 
         Write("sys/devices/system/cpu/online", "0-x");
-        var malformed = Run("--sysfs-root", _root);
+        var malformed = Run("--sysfs-root", Root);
         Assert.Equal(2, malformed.Code);
-        Assert.Contains(Path.Combine(_root, "sys/devices/system/cpu/online"), malformed.Err);
+        Assert.Contains(Path.Combine(Root, "sys/devices/system/cpu/online"), malformed.Err);
         Assert.Contains("'0-x'", malformed.Err);
     }
 
@@ -66,7 +64,7 @@ public sealed class TopologyToolTests : IDisposable
         for (int cpu = 0; cpu < 4; cpu++) Cpu(cpu, package: 0, coreId: cpu, l3Sharers: "0-3");
         Write("sys/devices/system/node/node0/cpulist", "0-1");
         Write("sys/devices/system/node/node1/cpulist", "2-3");
-        var (code, output, err) = Run("--sysfs-root", _root);
+        var (code, output, err) = Run("--sysfs-root", Root);
         Assert.True(code == 0, err);
         var lines = output.Split('\n').Select(l => l.TrimEnd()).ToList();
         int node0 = lines.IndexOf("  node 0:"), node1 = lines.IndexOf("  node 1:");
@@ -84,7 +82,7 @@ public sealed class TopologyToolTests : IDisposable
     {
         Write("sys/devices/system/cpu/online", "0-1");
         for (int cpu = 0; cpu < 2; cpu++) Cpu(cpu, package: 0, coreId: cpu, l3Sharers: "0-1");
-        var (code, output, err) = Run("--sysfs-root", _root);
+        var (code, output, err) = Run("--sysfs-root", Root);
         Assert.True(code == 0, err);
         var line = output.Split('\n').Single(l => l.StartsWith("cycle counter", StringComparison.Ordinal));
         Assert.EndsWith("(calibrated; this machine's, not read from the tree)", line.TrimEnd());
@@ -93,7 +91,7 @@ public sealed class TopologyToolTests : IDisposable
     [Fact]
     public void AMissingTreeIsRefusedWithAReason()
     {
-        var missing = Run("--sysfs-root", _root);
+        var missing = Run("--sysfs-root", Root);
         Assert.Equal(2, missing.Code);
         Assert.Contains("has no sys/devices/system/cpu folder", missing.Err);
     }

@@ -1,19 +1,17 @@
+using TestSupport;
 
 namespace Multikernel.Tests;
 
 /// <summary>The sysfs parser on fixture trees of machines we do not have.</summary>
 public sealed class TopologyTests : IDisposable
 {
-    readonly string _root = Path.Combine(Path.GetTempPath(), "topo-" + Guid.NewGuid().ToString("N"));
+    readonly FixtureTree _tree = new("topo-");
 
-    public void Dispose() { if (Directory.Exists(_root)) Directory.Delete(_root, true); }
+    string Root => _tree.Root;
 
-    void Write(string rel, string text)
-    {
-        string p = Path.Combine(_root, rel);
-        Directory.CreateDirectory(Path.GetDirectoryName(p)!);
-        File.WriteAllText(p, text + "\n");
-    }
+    public void Dispose() => _tree.Dispose();
+
+    void Write(string rel, string text) => _tree.Write(rel, text);
 
     /// <summary>
     /// Builds sysfs for <paramref name="packages"/> sockets x <paramref name="nodesPerPackage"/> NUMA nodes, each node
@@ -54,7 +52,7 @@ public sealed class TopologyTests : IDisposable
     public void TwoSocketsFourNodesWithHyperthreads()
     {
         MakeMachine(packages: 2, nodesPerPackage: 2, coresPerNode: 4, threads: 2);
-        var t = MachineTopology.FromSysfs(_root);
+        var t = MachineTopology.FromSysfs(Root);
         Assert.Equal(32, t.Cores.Count);
         Assert.Equal(2, t.Packages.Count);
         Assert.Equal(4, t.NumaNodes.Count);
@@ -83,7 +81,7 @@ public sealed class TopologyTests : IDisposable
             Write($"{d}/die_id", (cpu / 4).ToString());
             Write($"{d}/core_id", (cpu % 2).ToString());
         }
-        var t = MachineTopology.FromSysfs(_root);
+        var t = MachineTopology.FromSysfs(Root);
         Assert.Equal(CorePairDistance.SiblingThread, t.Distance(0, 2));
         Assert.Equal(CorePairDistance.SiblingThread, t.Distance(5, 7));
         Assert.Equal(CorePairDistance.SameL3, t.Distance(0, 4)); // no cache information: one L3 per package
@@ -95,7 +93,7 @@ public sealed class TopologyTests : IDisposable
     public void OnlyAllowedCpusAreKept()
     {
         MakeMachine(packages: 4, nodesPerPackage: 1, coresPerNode: 4, threads: 1);
-        var t = MachineTopology.FromSysfs(_root, allowed: [0, 1, 8, 9, 15]);
+        var t = MachineTopology.FromSysfs(Root, allowed: [0, 1, 8, 9, 15]);
         Assert.Equal([0, 1, 8, 9, 15], t.Cores.Select(c => c.Cpu));
         Assert.Equal(3, t.Packages.Count);
         Assert.Throws<ArgumentOutOfRangeException>(() => t[2]);
@@ -105,7 +103,7 @@ public sealed class TopologyTests : IDisposable
     public void MissingNodeAndCacheInformationFallsBackToPackages()
     {
         MakeMachine(packages: 2, nodesPerPackage: 2, coresPerNode: 2, threads: 1, withNodes: false, withCaches: false);
-        var t = MachineTopology.FromSysfs(_root);
+        var t = MachineTopology.FromSysfs(Root);
         Assert.Equal(8, t.Cores.Count);
         Assert.Equal(2, t.NumaNodes.Count);   // one per package
         Assert.Equal(2, t.L3Domains.Count);
@@ -117,7 +115,7 @@ public sealed class TopologyTests : IDisposable
         MakeMachine(packages: 4, nodesPerPackage: 1, coresPerNode: 2, threads: 1);
         string[] rows = ["10 16 16 22", "16 10 22 16", "16 22 10 16", "22 16 16 10"];
         for (int n = 0; n < 4; n++) Write($"sys/devices/system/node/node{n}/distance", rows[n]);
-        var t = MachineTopology.FromSysfs(_root);
+        var t = MachineTopology.FromSysfs(Root);
         Assert.True(t.HasNodeDistances);
         Assert.Equal(10, t.NodeDistance(2, 2));
         Assert.Equal(22, t.NodeDistance(0, 3));
@@ -130,7 +128,7 @@ public sealed class TopologyTests : IDisposable
         MakeMachine(packages: 2, nodesPerPackage: 1, coresPerNode: 2, threads: 1);
         Write("sys/devices/system/node/node0/distance", "10 21");
         Write("sys/devices/system/node/node1/distance", "21");   // a short row: the table is not used
-        var t = MachineTopology.FromSysfs(_root);
+        var t = MachineTopology.FromSysfs(Root);
         Assert.False(t.HasNodeDistances);
         Assert.Equal(10, t.NodeDistance(1, 1));
         Assert.Equal(20, t.NodeDistance(0, 1));
@@ -139,7 +137,7 @@ public sealed class TopologyTests : IDisposable
     [Fact]
     public void MissingTreeIsAClearError()
     {
-        var e = Assert.Throws<DirectoryNotFoundException>(() => MachineTopology.FromSysfs(_root));
+        var e = Assert.Throws<DirectoryNotFoundException>(() => MachineTopology.FromSysfs(Root));
         Assert.Contains("no CPU information", e.Message);
     }
 
@@ -182,8 +180,8 @@ public sealed class TopologyTests : IDisposable
         Write("sys/devices/system/node/node0/distance", "10 20");
         Write("sys/devices/system/node/node1/distance", "20 10");
         Write(file, content);
-        var e = Assert.Throws<InvalidDataException>(() => MachineTopology.FromSysfs(_root));
-        Assert.Contains(Path.Combine(_root, file), e.Message);
+        var e = Assert.Throws<InvalidDataException>(() => MachineTopology.FromSysfs(Root));
+        Assert.Contains(Path.Combine(Root, file), e.Message);
     }
 
     [Fact]
