@@ -20,8 +20,7 @@ public static class Routing
         ArgumentNullException.ThrowIfNull(cpuOfCore);
         if ((uint)initiator >= (uint)cpuOfCore.Count)
             throw new ArgumentOutOfRangeException(nameof(initiator), initiator, $"initiator must be a core index 0..{cpuOfCore.Count - 1}");
-        if (participants.Bound > cpuOfCore.Count)
-            throw new ArgumentOutOfRangeException(nameof(participants), participants.ToString(), $"participants must be core indices 0..{cpuOfCore.Count - 1}");
+        participants.ThrowIfBeyond(cpuOfCore.Count, nameof(participants));
         int[] remote = participants.Without(initiator).ToArray();
         RoutingHop[] hops = protocol switch
         {

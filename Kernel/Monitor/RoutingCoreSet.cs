@@ -75,6 +75,20 @@ public readonly record struct CoreSet(ulong Word0, ulong Word1, ulong Word2)
         : Word1 != 0 ? 128 - BitOperations.LeadingZeroCount(Word1)
         : 64 - BitOperations.LeadingZeroCount(Word0);
 
+    /// <summary>
+    /// Refuses a set that names a core a system of <paramref name="coreCount"/> cores lacks (an index of
+    /// <paramref name="coreCount"/> or more): <see cref="ArgumentOutOfRangeException"/> naming <paramref name="paramName"/>
+    /// and the indices allowed. The check inlines; the exception is made out of line.
+    /// </summary>
+    public void ThrowIfBeyond(int coreCount, string paramName)
+    {
+        if (Bound > coreCount) throw BeyondCores(coreCount, paramName);
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    ArgumentOutOfRangeException BeyondCores(int coreCount, string paramName) =>
+        new(paramName, ToString(), $"participants must be core indices 0..{coreCount - 1}");
+
     /// <summary>The members, ascending.</summary>
     public int[] ToArray()
     {

@@ -153,8 +153,7 @@ public sealed class CommitCoordinator
     Transaction Begin(bool twoPhase, RoutingProtocol protocol, CoreSet participants, in AgreementUpdate update, IAgreementCompletion completion, long now)
     {
         ArgumentNullException.ThrowIfNull(completion);
-        if (participants.Bound > _routes.CoreCount)
-            throw new ArgumentOutOfRangeException(nameof(participants), participants.ToString(), $"participants must be core indices 0..{_routes.CoreCount - 1}");
+        participants.ThrowIfBeyond(_routes.CoreCount, nameof(participants));
         if (_lastSequence >= AgreementTag.MaxSequence) throw new InvalidOperationException($"core #{Core} has used up its agreement sequence numbers");
         var t = _free.Count > 0 ? _free.Pop() : new Transaction();
         t.Lost = CoreSet.Empty;

@@ -79,7 +79,7 @@ public sealed class PageTableCoherence : ITranslationInvalidator
     {
         ArgumentNullException.ThrowIfNull(space);
         if (pages < 1) throw new ArgumentOutOfRangeException(nameof(pages), pages, "an unmap covers at least one page");
-        CheckCores(cores);
+        cores.ThrowIfBeyond(_agreement.AllCores.Count, nameof(cores)); // before the tables change: the agreement checks only after
         var e = space.Unmap(va, out int removed);
         if (e != CapError.Ok) return e;
         int covered = removed; // pages from va on that the removed mappings spanned
@@ -107,7 +107,7 @@ public sealed class PageTableCoherence : ITranslationInvalidator
     {
         ArgumentNullException.ThrowIfNull(space);
         ArgumentNullException.ThrowIfNull(done);
-        CheckCores(cores);
+        cores.ThrowIfBeyond(_agreement.AllCores.Count, nameof(cores)); // before the tables change: the agreement checks only after
         var e = space.Map(va, frame, rights);
         if (e != CapError.NeedsAgreement)
         {
@@ -120,17 +120,6 @@ public sealed class PageTableCoherence : ITranslationInvalidator
         var op = new RootInsert(space, entry, va, frame, rights, done);
         _agreement.StartTwoPhase(protocol, cores, SystemTableUpdates.InsertRoot(space.Id, entry, table, _agreement.Core), op);
         return CapError.Ok;
-    }
-
-    /// <summary>
-    /// Before an unmap or a map changes the tables: the agreement that follows refuses a participant beyond the
-    /// system's cores, and by then the page would be unmapped with no shootdown to follow, or a root table prepared
-    /// and never linked or given back.
-    /// </summary>
-    void CheckCores(CoreSet cores)
-    {
-        if (!cores.Except(_agreement.AllCores).IsEmpty)
-            throw new ArgumentOutOfRangeException(nameof(cores), cores.ToString(), $"participants must be core indices 0..{_agreement.AllCores.Count - 1}");
     }
 
     /// <summary>After the space is destroyed: its rows leave every replica (2PC among <paramref name="cores"/>).</summary>
