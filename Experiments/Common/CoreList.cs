@@ -1,4 +1,3 @@
-using System.Globalization;
 using Multikernel.Hardware;
 
 namespace Experiments.Common;
@@ -8,7 +7,8 @@ namespace Experiments.Common;
 /// parser of the suite: the programs' --cores use it, and run-all.sh asks it through <c>topology --check-cores</c>.
 /// Rules: "all" (any case), or comma-separated elements, each a core number or a range lo-hi with lo &lt;= hi, written
 /// in decimal digits only (leading zeros allowed: "00" is core 0; spaces around an element are ignored); every core must
-/// be in <c>allowed</c> and listed once; an empty list or element is refused.
+/// be in <c>allowed</c> and listed once; an empty list or element is refused. An element is read by
+/// <see cref="MachineTopology.TryParseCpuRange"/>, the rule of the sysfs CPU lists too.
 /// </summary>
 public static class CoreList
 {
@@ -24,15 +24,10 @@ public static class CoreList
         foreach (var raw in text.Split(',', StringSplitOptions.TrimEntries))
         {
             if (raw.Length == 0) throw new FormatException($"{optionName}: empty element in '{text}'; use a list such as 0-3,8 (allowed cores: {allowedText})");
-            int dash = raw.IndexOf('-');
-            int lo, hi;
-            if (dash < 0)
-            {
-                if (!Number(raw, out lo)) throw new FormatException($"{optionName}: '{raw}' is not a core number; use a list such as 0-3,8 (allowed cores: {allowedText})");
-                hi = lo;
-            }
-            else if (!Number(raw[..dash], out lo) || !Number(raw[(dash + 1)..], out hi) || hi < lo)
-                throw new FormatException($"{optionName}: '{raw}' is not a range lo-hi with 0 <= lo <= hi (allowed cores: {allowedText})");
+            if (!MachineTopology.TryParseCpuRange(raw, out int lo, out int hi))
+                throw new FormatException(raw.Contains('-')
+                    ? $"{optionName}: '{raw}' is not a range lo-hi with 0 <= lo <= hi (allowed cores: {allowedText})"
+                    : $"{optionName}: '{raw}' is not a core number; use a list such as 0-3,8 (allowed cores: {allowedText})");
             for (int c = lo; c <= hi; c++)
             {
                 if (!allowed.Contains(c)) throw new FormatException($"{optionName}: core {c} is not in this process's affinity mask (allowed cores: {allowedText})");
@@ -42,9 +37,6 @@ public static class CoreList
         }
         return result.ToArray();
     }
-
-    static bool Number(string s, out int value) =>
-        int.TryParse(s.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out value);
 
     /// <summary>
     /// Formats a list of cores in the order given, runs of consecutive cores compactly: [0,1,2,3,8] -> "0-3,8",

@@ -181,28 +181,40 @@ public sealed class MachineTopology
     }
 
     /// <summary>
-    /// Parses a Linux CPU list such as "0-3,8,10-11" (an empty text is an empty list). Throws
-    /// <see cref="FormatException"/> naming the element that is not a CPU number or a range lo-hi with lo &lt;= hi.
+    /// Parses a Linux CPU list such as "0-3,8,10-11" (an empty text is an empty list), each element by
+    /// <see cref="TryParseCpuRange"/>. Throws <see cref="FormatException"/> naming the element that is not a CPU number
+    /// or a range lo-hi with lo &lt;= hi.
     /// </summary>
     public static List<int> ParseCpuList(string text)
     {
         var list = new List<int>();
         foreach (var part in text.Trim().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            int dash = part.IndexOf('-');
-            if (dash < 0)
-            {
-                list.Add(CpuNumber(part, part));
-                continue;
-            }
-            int lo = CpuNumber(part[..dash], part), hi = CpuNumber(part[(dash + 1)..], part);
-            if (hi < lo) throw new FormatException($"'{part}' in the CPU list '{text.Trim()}' is a range whose end is below its start");
+            if (!TryParseCpuRange(part, out int lo, out int hi))
+                throw new FormatException($"'{part}' in the CPU list '{text.Trim()}' is not a CPU number or a range lo-hi with lo <= hi");
             for (int c = lo; c <= hi; c++) list.Add(c);
         }
         return list;
+    }
 
-        int CpuNumber(string s, string part) => int.TryParse(s.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out int v) ? v
-            : throw new FormatException($"'{part}' in the CPU list '{text.Trim()}' is not a CPU number or a range lo-hi");
+    /// <summary>
+    /// One element of a CPU list: a CPU number (then <paramref name="lo"/> = <paramref name="hi"/>) or a range lo-hi
+    /// with lo &lt;= hi, each number in decimal digits only, blanks around it ignored. The element rule of the sysfs
+    /// lists and of the programs' <c>--cores</c> (Experiments.Common's CoreList).
+    /// </summary>
+    public static bool TryParseCpuRange(string element, out int lo, out int hi)
+    {
+        int dash = element.IndexOf('-');
+        if (dash < 0)
+        {
+            bool ok = CpuNumber(element, out lo);
+            hi = lo;
+            return ok;
+        }
+        hi = 0;
+        return CpuNumber(element[..dash], out lo) && CpuNumber(element[(dash + 1)..], out hi) && lo <= hi;
+
+        static bool CpuNumber(string s, out int v) => int.TryParse(s.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out v);
     }
 
     /// <summary>The CPU list in file <paramref name="path"/>; a malformed one is an <see cref="InvalidDataException"/> naming the file.</summary>
