@@ -230,13 +230,14 @@ public static class PaperClaims
         if (mk.Count == 0 || linux.Count == 0)
             return ClaimResult.NotMeasured(Missing(run, ExperimentCatalog.Fig3Tlb,
                 r => r.Series is ExperimentCatalog.MkUnmap or ExperimentCatalog.LinuxMprotect, "multikernel unmap or Linux mprotect"));
-        if (!mk.Any(p => linux.Any(q => q.Cores == p.Cores)))
+        var common = mk.Where(p => linux.Any(q => q.Cores == p.Cores)).ToList();
+        if (common.Count == 0)
             return ClaimResult.NotMeasured($"the multikernel unmap ({Cores(mk.Select(p => p.Cores))} cores) and Linux mprotect ({Cores(linux.Select(p => p.Cores))} cores) have no core count in common");
         // Judged at the largest core count both curves have: a multikernel point beyond Linux's compares nothing.
-        var last = mk.Last(p => linux.Any(q => q.Cores == p.Cores));
-        var linuxLast = linux.FirstOrDefault(r => r.Cores == last.Cores);
+        var last = common[^1];
+        var linuxLast = linux.First(r => r.Cores == last.Cores);
         var from = Crossover.From(mk, linux);
-        string numbers = (linuxLast is null ? "" : $"at {last.Cores} cores multikernel {N(last.Median)} vs Linux mprotect {N(linuxLast.Median)} cycles; ")
+        string numbers = $"at {last.Cores} cores multikernel {N(last.Median)} vs Linux mprotect {N(linuxLast.Median)} cycles; "
             + (Crossover.FirstFasterText(mk, linux) is { } faster ? $"multikernel {faster}" : "multikernel not faster at any core count")
             + $"; MMU: {mmu}";
         // The multikernel's own unmap rows must carry the real page tables (UnmapCurves prefers them where there are
@@ -252,8 +253,8 @@ public static class PaperClaims
                 return ClaimResult.NotTestable(string.Create(CultureInfo.InvariantCulture,
                     $"Linux's mprotect at {last.Cores} cores did not shoot the other cores' TLBs down by IPI ({ipis.Median:0.00} interrupts per call; a hypervisor's paravirtual flush can spare them), so the run does not compare the multikernel's messages with Linux's IPIs, which is the paper's comparison"), numbers);
         }
-        if (from is not null) return ClaimResult.Holds($"{CrossoverText(from.Value, mk.Select(p => p.Cores).Where(c => linux.Any(q => q.Cores == c)))}; {numbers}");
-        var fasterAt = mk.Where(p => linux.FirstOrDefault(q => q.Cores == p.Cores) is { } q && p.Median < q.Median).Select(p => p.Cores).ToList();
+        if (from is not null) return ClaimResult.Holds($"{CrossoverText(from.Value, common.Select(p => p.Cores))}; {numbers}");
+        var fasterAt = common.Where(p => p.Median < linux.First(q => q.Cores == p.Cores).Median).Select(p => p.Cores).ToList();
         string notFaster = fasterAt.Count == 0 ? $"the multikernel is not faster up to the {FigureReadings.Cores(last.Cores)} measured"
             : $"the multikernel is faster at {Cores(fasterAt)} {(fasterAt is [1] ? "core" : "cores")} but not at the {FigureReadings.Cores(last.Cores)} measured, the most";
         return NeverWon(last.Cores, PaperScale.UnmapCrossoverCores, $"{notFaster}, but the paper's own curves cross only at about "
