@@ -10,6 +10,12 @@ namespace Experiments.Schema;
 /// median: every program, the benchmark comparer and the report take medians through <see cref="Of"/>,
 /// <see cref="MedianOf"/> or <see cref="MedianOfSorted{T}"/>, so "median" means the same thing everywhere (the middle
 /// value, or the mean of the two middle values of an even-sized sample).
+/// <para>The interval: the Harrell-Davis estimate of the median plus and minus the Student t quantile (0.975, n - 1
+/// degrees of freedom) times the estimate's Maritz-Jarrett standard error (the square root of the Harrell-Davis second
+/// moment less the squared estimate), clipped to [min, max] and widened where needed to hold the sample median. Its
+/// coverage of the true median, simulated in MedianCiCoverageTests (normal, lognormal, exponential and a two-mode
+/// timing mixture, n = 6 to 20), is 95.1% to 95.9% at 6 values (the clip to [min, max] costs the most there) and
+/// 95.5% to 98.7% at 7 to 20.</para>
 /// <para>A sample of fewer than <see cref="MinCountForCi"/> values has no 95% interval for its median: CiLow and CiHigh
 /// are NaN ("no CI"), never a narrower range that would claim 95%.</para>
 /// <para>A value of a sample is a measurement: NaN (no measurement) and an infinity (a rate over no time, a ratio over a
