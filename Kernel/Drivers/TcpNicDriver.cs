@@ -50,7 +50,10 @@ public sealed unsafe class TcpNicDriver : Dispatcher
     readonly PacketPool _rxPool, _txPool;
     readonly UrpcEndpoint _server;
     readonly UrpcBacklog _toServer = new();
-    readonly Epoll _epoll = new();
+    /// <summary>Made by <see cref="OnStart"/> on the driver's core and closed by <see cref="OnStop"/>: a driver that is
+    /// constructed but never started (its constructor or initializer threw, or the server failed before spawning it)
+    /// holds no descriptor.</summary>
+    Epoll _epoll = null!;
     readonly Epoll.Event[] _events = new Epoll.Event[64];
     readonly int[] _fd = new int[MaxConnections];
     readonly uint[] _gen = new uint[MaxConnections];
@@ -96,7 +99,11 @@ public sealed unsafe class TcpNicDriver : Dispatcher
     static ulong ConnectionId(int slot, uint gen) => (ulong)gen << 32 | (uint)slot;
     bool Live(ulong id) => Slot(id) < MaxConnections && _fd[Slot(id)] >= 0 && _gen[Slot(id)] == (uint)(id >> 32);
 
-    protected internal override void OnStart() => _epoll.Add(_listenFd, Epoll.In, ListenToken);
+    protected internal override void OnStart()
+    {
+        _epoll = new Epoll();
+        _epoll.Add(_listenFd, Epoll.In, ListenToken); // a throw here faults the core, whose stop upcall closes the epoll
+    }
 
     protected internal override bool HasLocalWork => !_stopped;
 
@@ -354,6 +361,6 @@ public sealed unsafe class TcpNicDriver : Dispatcher
         _stopped = true;
         for (int s = 0; s < MaxConnections; s++)
             if (_fd[s] >= 0) { SocketCalls.Close(_fd[s]); _fd[s] = -1; }
-        _epoll.Dispose();
+        if (_epoll is not null) _epoll.Dispose(); // null: stopped before its start upcall
     }
 }

@@ -101,4 +101,36 @@ public sealed class TcpNicDriverTests : IDisposable
         Assert.Equal(1L, _driver.Counters.Closed);
         Assert.Equal(_rxPool.Count, _rxPool.Available);
     }
+
+    /// <summary>Open epoll descriptors of this process (links in /proc/self/fd to the eventpoll inode).</summary>
+    static int EpollDescriptors() => Directory.EnumerateFiles("/proc/self/fd").Count(fd =>
+    {
+        try { return new FileInfo(fd).LinkTarget == "anon_inode:[eventpoll]"; }
+        catch (IOException) { return false; } // closed while listed
+    });
+
+    /// <summary>
+    /// A driver whose construction fails (a listener already closed), or that is made and never started (the server
+    /// failed before spawning it), leaves no epoll descriptor behind; one started and stopped closes its own.
+    /// </summary>
+    [Fact]
+    public void ADriverNeverStartedOrNotMadeHoldsNoEpollDescriptor()
+    {
+        int before = EpollDescriptors();
+        var closed = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        closed.Dispose();
+        var endpoint = new UrpcEndpoint(_toServer.Sender, _fromServer.Receiver);
+        for (int i = 0; i < 8; i++)
+        {
+            Assert.Throws<ObjectDisposedException>(() => new TcpNicDriver(closed, _rxPool, _txPool, endpoint));
+            _ = new TcpNicDriver(_listener, _rxPool, _txPool, endpoint);
+        }
+        Assert.Equal(before, EpollDescriptors());
+
+        var started = new TcpNicDriver(_listener, _rxPool, _txPool, endpoint);
+        started.OnStart();
+        Assert.Equal(before + 1, EpollDescriptors());
+        started.OnStop();
+        Assert.Equal(before, EpollDescriptors());
+    }
 }
