@@ -71,12 +71,13 @@ public sealed unsafe class TcpNicDriver : Dispatcher
     public long Refused { get; private set; }
     /// <summary>Quiet connections closed to make room for a new one when the table was full.</summary>
     public long Evicted { get; private set; }
-    /// <summary>Close a connection after this long without a byte in either direction (default 60 s).</summary>
-    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(60);
-    /// <summary>Close a connection whose received bytes have had no response, or whose queued responses have not moved, for this long (default 30 s).</summary>
-    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
-    /// <summary>The longest a lingering close waits for the client to close its side (default 2 s).</summary>
-    public TimeSpan LingerTimeout { get; init; } = TimeSpan.FromSeconds(2);
+    /// <summary>Close a connection after this long without a byte in either direction (default 60 s; at least 1 ms,
+    /// else <see cref="ArgumentOutOfRangeException"/>).</summary>
+    public TimeSpan IdleTimeout { get; init => field = ServedConnection.CheckTimeout(value, nameof(IdleTimeout)); } = TimeSpan.FromSeconds(60);
+    /// <summary>Close a connection whose received bytes have had no response, or whose queued responses have not moved, for this long (default 30 s; at least 1 ms).</summary>
+    public TimeSpan RequestTimeout { get; init => field = ServedConnection.CheckTimeout(value, nameof(RequestTimeout)); } = TimeSpan.FromSeconds(30);
+    /// <summary>The longest a lingering close waits for the client to close its side (default 2 s; at least 1 ms).</summary>
+    public TimeSpan LingerTimeout { get; init => field = ServedConnection.CheckTimeout(value, nameof(LingerTimeout)); } = TimeSpan.FromSeconds(2);
     /// <summary>Optional: measures this core's allocations over a window of receive descriptors (set before the driver starts).</summary>
     public AllocationProbe? Probe { get; init; }
 
