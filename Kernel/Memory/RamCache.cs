@@ -11,8 +11,10 @@ namespace Multikernel.Memory;
 /// the dispatcher's CSpace (a CSpace of its own: <see cref="CreateSpace(ulong, out DispatcherMemory)"/>; or any
 /// object: <see cref="TryRetype"/>), sets parts aside for later (<see cref="Reserve"/>), and asks the memory server
 /// for more by URPC when it runs low or a request does not fit.
-/// <para>It only remembers which parts it handed out; the CPU driver checks every retype, so handing out a part that
-/// is still in use fails with <see cref="CapError.RevokeFirst"/> and never gives one page two owners.</para>
+/// <para>It only remembers which parts it handed out; the CPU driver checks every retype, so a free range whose pages
+/// are still in use (released before its holder deleted every capability to it) is refused
+/// (<see cref="CapError.RevokeFirst"/>) and never gives one page two owners; <see cref="TryRetype"/> then tries the next
+/// free range.</para>
 /// <para>Invariants: core-local (the monitor's core); every page of its RAM capabilities is in exactly one free range,
 /// one held <see cref="RamReservation"/> or one handed-out part; free ranges of one capability are disjoint and sorted;
 /// at most one request to the server is in flight, waiters are served in order, and a waiter exists only while a
@@ -90,20 +92,29 @@ public sealed class RamCache
     /// Retypes <paramref name="count"/> objects of <paramref name="type"/>, <paramref name="objectBytes"/> each, from
     /// one free part of the cache's RAM into consecutive slots from <paramref name="dest"/> of
     /// <paramref name="destSpace"/> (a CSpace of this core). <see cref="CapError.OutOfRam"/> when no free part is large
-    /// enough (<see cref="Reserve"/> refills). The part stays handed out until <see cref="Release"/>.
+    /// enough (<see cref="Reserve"/> refills). A free range the CPU driver refuses for its pages (still in use:
+    /// <see cref="RangeRefusal"/>) is passed over for the next one; that refusal is the answer only when no range
+    /// serves. A refusal about the destination or the type is the same for every range and is the answer at once.
+    /// The part stays handed out until <see cref="Release"/>.
     /// </summary>
     public CapError TryRetype(CapType type, ulong objectBytes, int count, CSpace destSpace, Cptr dest, out ulong @base)
     {
         @base = 0;
         if (!CapTypeRules.TryObjectSize(type, objectBytes, out ulong bytes) || count < 1) return CapError.InvalidSize;
         ulong total = bytes * (ulong)count;
+        var refused = CapError.Ok;
         foreach (var c in _chunks)
             for (int i = 0; i < c.Free.Count; i++)
             {
                 var (offset, free) = c.Free[i];
                 if (free < total) continue;
                 var e = _caps.Retype(_space, c.Slot, type, offset, objectBytes, count, destSpace, dest);
-                if (e != CapError.Ok) return e;
+                if (e != CapError.Ok)
+                {
+                    if (!RangeRefusal(e)) return e;
+                    if (refused == CapError.Ok) refused = e;
+                    continue;
+                }
                 if (free == total) c.Free.RemoveAt(i); else c.Free[i] = (offset + total, free - total);
                 FreeBytes -= total;
                 @base = c.Base + offset;
@@ -111,8 +122,16 @@ public sealed class RamCache
                 return CapError.Ok;
             }
         if (FreeBytes < LowWater + total) Refill();
-        return CapError.OutOfRam;
+        return refused != CapError.Ok ? refused : CapError.OutOfRam;
     }
+
+    /// <summary>
+    /// A retype refusal about the pages of the range tried (a live descendant, or one on another core, overlaps it; a
+    /// distributed operation holds it; it lies outside physical memory): another free range may still serve. The other
+    /// refusals (the destination's slots, the type or the size) would refuse every range alike.
+    /// </summary>
+    static bool RangeRefusal(CapError e) =>
+        e is CapError.RevokeFirst or CapError.NeedsAgreement or CapError.Locked or CapError.OutsidePhysicalMemory;
 
     /// <summary>
     /// Takes back a part handed out by <see cref="TryRetype"/> (its holder has deleted every capability to it). Throws
