@@ -37,6 +37,8 @@ public sealed class RamCache
     readonly UrpcBacklog _backlog = new();
     readonly List<Chunk> _chunks = new();
     readonly Stack<int> _freeRootSlots = new();
+    /// <summary>Per root slot: out with <see cref="TryTakeSlot"/> (so not in <see cref="_freeRootSlots"/>) until <see cref="ReturnSlot"/>.</summary>
+    readonly bool[] _lent;
     readonly Queue<(ulong Bytes, Action<CapError, RamReservation?> Ready)> _waiting = new();
     ulong _requestTag;
     Cptr _requestSlot;
@@ -76,6 +78,7 @@ public sealed class RamCache
         RefillBits = refillBits;
         LowWater = 1UL << refillBits;
         for (int i = space.RootSlots - 1; i >= 1; i--) _freeRootSlots.Push(i);
+        _lent = new bool[space.RootSlots];
         var boot = new Chunk(CSpace.BootRam, ram.Base, ram.Size);
         if (reserved < ram.Size) boot.Free.Add((reserved, ram.Size - reserved));
         Add(boot);
@@ -236,12 +239,27 @@ public sealed class RamCache
     public bool TryTakeSlot(out Cptr slot)
     {
         if (_freeRootSlots.Count == 0) { slot = default; return false; }
-        slot = Cptr.Root(_freeRootSlots.Pop());
+        int i = _freeRootSlots.Pop();
+        _lent[i] = true;
+        slot = Cptr.Root(i);
         return true;
     }
 
-    /// <summary>Gives back a root slot taken with <see cref="TryTakeSlot"/> (empty again).</summary>
-    public void ReturnSlot(Cptr slot) => _freeRootSlots.Push(slot.L1);
+    /// <summary>
+    /// Gives back a root slot taken with <see cref="TryTakeSlot"/> (empty again). Throws, changing nothing,
+    /// <see cref="ArgumentException"/> for an address that is not a root slot of the monitor's CSpace, and
+    /// <see cref="InvalidOperationException"/> for a slot not out with <see cref="TryTakeSlot"/> (returned twice, or the
+    /// cache's own): taken again, such a slot would be handed to two holders.
+    /// </summary>
+    public void ReturnSlot(Cptr slot)
+    {
+        if (slot.Level != 1 || (uint)slot.L1 >= (uint)_lent.Length)
+            throw new ArgumentException($"core #{Core}: {slot} is not a root slot of the monitor's CSpace (0..{_lent.Length - 1})", nameof(slot));
+        if (!_lent[slot.L1])
+            throw new InvalidOperationException($"core #{Core}: {slot} is not out with TryTakeSlot (returned twice, or never taken)");
+        _lent[slot.L1] = false;
+        _freeRootSlots.Push(slot.L1);
+    }
 
     /// <summary>Asks the memory server for one refill unless a request is in flight (or there is no server or no free root slot).</summary>
     void Refill()

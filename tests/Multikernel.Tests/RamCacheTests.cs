@@ -166,6 +166,29 @@ public class RamCacheTests
         Assert.Null(t.Driver.Validate());
     }
 
+    /// <summary>
+    /// A root slot returned twice, one the cache never lent (the boot RAM's), or an address that is no root slot of the
+    /// monitor's CSpace is refused with nothing changed (a second return was pushed again, so the next two takes handed
+    /// the one slot to two holders); the slot's own return still goes through once.
+    /// </summary>
+    [Fact]
+    public void ASlotReturnedTwiceOrNeverTakenIsRefusedAndTheNextTakesDiffer()
+    {
+        using var t = new CapabilityTestCore();
+        var cache = NewCache(t);
+        Assert.True(cache.TryTakeSlot(out var slot));
+        cache.ReturnSlot(slot);
+        Assert.Throws<InvalidOperationException>(() => cache.ReturnSlot(slot));
+        Assert.Throws<InvalidOperationException>(() => cache.ReturnSlot(CSpace.BootRam));
+        Assert.Throws<ArgumentException>(() => cache.ReturnSlot(Cptr.Root(t.Space.RootSlots)));
+        Assert.Throws<ArgumentException>(() => cache.ReturnSlot(Cptr.At(slot.L1, 0)));
+        Assert.True(cache.TryTakeSlot(out var first));
+        Assert.True(cache.TryTakeSlot(out var second));
+        Assert.NotEqual(first, second);
+        Assert.NotEqual(CSpace.BootRam, first);
+        Assert.NotEqual(CSpace.BootRam, second);
+    }
+
     static int FirstFit(bool[] free, int pages)
     {
         int run = 0;
