@@ -73,7 +73,7 @@ public sealed class MkWebServer : MkSocketServer, IWebServer
     /// <param name="cores">Driver core, HTTP core, and (for dynamic pages) the database core if given.</param>
     /// <param name="database">Builds the database dispatcher from its end of the HTTP binding and the HTTP server's transmit pool (it renders pages into it); null for a static-only server.</param>
     /// <param name="probe">Optional window (driver: receive descriptors; HTTP server: requests) over which both cores count their allocations.</param>
-    /// <param name="idleTimeout">Close a connection silent this long in both directions (default 60 s).</param>
+    /// <param name="idleTimeout">Close a connection silent this long in both directions (default 60 s; at least 1 ms, as each of the three, else <see cref="ArgumentOutOfRangeException"/>).</param>
     /// <param name="requestTimeout">Close a connection whose received bytes have had no response this long (default 30 s).</param>
     /// <param name="lingerTimeout">The longest a connection the server closed reads on to discard before its socket is closed (default 2 s).</param>
     public static MkWebServer Start(int[] cores, Func<UrpcEndpoint, PacketPool, Dispatcher>? database = null, (long From, long To)? probe = null,

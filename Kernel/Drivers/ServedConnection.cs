@@ -34,6 +34,16 @@ public struct ServedConnection
     /// shut, the server was told Closed, and what the client still sends is read and dropped until then).</summary>
     public long LingerUntil;
 
+    /// <summary>
+    /// <paramref name="value"/> when it is a timeout an owner can keep: at least 1 ms, since the clocks count whole
+    /// milliseconds. Zero or less (also <see cref="Timeout.InfiniteTimeSpan"/>) would close every connection at the
+    /// owner's first sweep, or end every lingering close there (and with it the reset the lingering is for); so would
+    /// a value under 1 ms, cut to 0. Throws <see cref="ArgumentOutOfRangeException"/> naming <paramref name="property"/>.
+    /// </summary>
+    internal static TimeSpan CheckTimeout(TimeSpan value, string property) =>
+        value >= TimeSpan.FromMilliseconds(1) ? value
+            : throw new ArgumentOutOfRangeException(property, value, $"{property} must be at least 1 ms: the connection clocks count whole milliseconds, and 0 or less would close every connection, or end every lingering close, at the first sweep");
+
     /// <summary>A connection the server has not been told to read from yet: no credits out, nothing queued.</summary>
     public void Open(long now)
     {

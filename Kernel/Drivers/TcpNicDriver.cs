@@ -50,7 +50,10 @@ public sealed unsafe class TcpNicDriver : Dispatcher
     readonly PacketPool _rxPool, _txPool;
     readonly UrpcEndpoint _server;
     readonly UrpcBacklog _toServer = new();
-    readonly Epoll _epoll = new();
+    /// <summary>Made by <see cref="OnStart"/> on the driver's core and closed by <see cref="OnStop"/>: a driver that is
+    /// constructed but never started (its constructor or initializer threw, or the server failed before spawning it)
+    /// holds no descriptor.</summary>
+    Epoll _epoll = null!;
     readonly Epoll.Event[] _events = new Epoll.Event[64];
     readonly int[] _fd = new int[MaxConnections];
     readonly uint[] _gen = new uint[MaxConnections];
@@ -68,12 +71,13 @@ public sealed unsafe class TcpNicDriver : Dispatcher
     public long Refused { get; private set; }
     /// <summary>Quiet connections closed to make room for a new one when the table was full.</summary>
     public long Evicted { get; private set; }
-    /// <summary>Close a connection after this long without a byte in either direction (default 60 s).</summary>
-    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(60);
-    /// <summary>Close a connection whose received bytes have had no response, or whose queued responses have not moved, for this long (default 30 s).</summary>
-    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
-    /// <summary>The longest a lingering close waits for the client to close its side (default 2 s).</summary>
-    public TimeSpan LingerTimeout { get; init; } = TimeSpan.FromSeconds(2);
+    /// <summary>Close a connection after this long without a byte in either direction (default 60 s; at least 1 ms,
+    /// else <see cref="ArgumentOutOfRangeException"/>).</summary>
+    public TimeSpan IdleTimeout { get; init => field = ServedConnection.CheckTimeout(value, nameof(IdleTimeout)); } = TimeSpan.FromSeconds(60);
+    /// <summary>Close a connection whose received bytes have had no response, or whose queued responses have not moved, for this long (default 30 s; at least 1 ms).</summary>
+    public TimeSpan RequestTimeout { get; init => field = ServedConnection.CheckTimeout(value, nameof(RequestTimeout)); } = TimeSpan.FromSeconds(30);
+    /// <summary>The longest a lingering close waits for the client to close its side (default 2 s; at least 1 ms).</summary>
+    public TimeSpan LingerTimeout { get; init => field = ServedConnection.CheckTimeout(value, nameof(LingerTimeout)); } = TimeSpan.FromSeconds(2);
     /// <summary>Optional: measures this core's allocations over a window of receive descriptors (set before the driver starts).</summary>
     public AllocationProbe? Probe { get; init; }
 
@@ -96,7 +100,11 @@ public sealed unsafe class TcpNicDriver : Dispatcher
     static ulong ConnectionId(int slot, uint gen) => (ulong)gen << 32 | (uint)slot;
     bool Live(ulong id) => Slot(id) < MaxConnections && _fd[Slot(id)] >= 0 && _gen[Slot(id)] == (uint)(id >> 32);
 
-    protected internal override void OnStart() => _epoll.Add(_listenFd, Epoll.In, ListenToken);
+    protected internal override void OnStart()
+    {
+        _epoll = new Epoll();
+        _epoll.Add(_listenFd, Epoll.In, ListenToken); // a throw here faults the core, whose stop upcall closes the epoll
+    }
 
     protected internal override bool HasLocalWork => !_stopped;
 
@@ -354,6 +362,6 @@ public sealed unsafe class TcpNicDriver : Dispatcher
         _stopped = true;
         for (int s = 0; s < MaxConnections; s++)
             if (_fd[s] >= 0) { SocketCalls.Close(_fd[s]); _fd[s] = -1; }
-        _epoll.Dispose();
+        if (_epoll is not null) _epoll.Dispose(); // null: stopped before its start upcall
     }
 }

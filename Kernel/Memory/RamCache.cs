@@ -11,8 +11,10 @@ namespace Multikernel.Memory;
 /// the dispatcher's CSpace (a CSpace of its own: <see cref="CreateSpace(ulong, out DispatcherMemory)"/>; or any
 /// object: <see cref="TryRetype"/>), sets parts aside for later (<see cref="Reserve"/>), and asks the memory server
 /// for more by URPC when it runs low or a request does not fit.
-/// <para>It only remembers which parts it handed out; the CPU driver checks every retype, so handing out a part that
-/// is still in use fails with <see cref="CapError.RevokeFirst"/> and never gives one page two owners.</para>
+/// <para>It only remembers which parts it handed out; the CPU driver checks every retype, so a free range whose pages
+/// are still in use (released before its holder deleted every capability to it) is refused
+/// (<see cref="CapError.RevokeFirst"/>) and never gives one page two owners; <see cref="TryRetype"/> then tries the next
+/// free range.</para>
 /// <para>Invariants: core-local (the monitor's core); every page of its RAM capabilities is in exactly one free range,
 /// one held <see cref="RamReservation"/> or one handed-out part; free ranges of one capability are disjoint and sorted;
 /// at most one request to the server is in flight, waiters are served in order, and a waiter exists only while a
@@ -35,6 +37,8 @@ public sealed class RamCache
     readonly UrpcBacklog _backlog = new();
     readonly List<Chunk> _chunks = new();
     readonly Stack<int> _freeRootSlots = new();
+    /// <summary>Per root slot: out with <see cref="TryTakeSlot"/> (so not in <see cref="_freeRootSlots"/>) until <see cref="ReturnSlot"/>.</summary>
+    readonly bool[] _lent;
     readonly Queue<(ulong Bytes, Action<CapError, RamReservation?> Ready)> _waiting = new();
     ulong _requestTag;
     Cptr _requestSlot;
@@ -74,6 +78,7 @@ public sealed class RamCache
         RefillBits = refillBits;
         LowWater = 1UL << refillBits;
         for (int i = space.RootSlots - 1; i >= 1; i--) _freeRootSlots.Push(i);
+        _lent = new bool[space.RootSlots];
         var boot = new Chunk(CSpace.BootRam, ram.Base, ram.Size);
         if (reserved < ram.Size) boot.Free.Add((reserved, ram.Size - reserved));
         Add(boot);
@@ -90,20 +95,29 @@ public sealed class RamCache
     /// Retypes <paramref name="count"/> objects of <paramref name="type"/>, <paramref name="objectBytes"/> each, from
     /// one free part of the cache's RAM into consecutive slots from <paramref name="dest"/> of
     /// <paramref name="destSpace"/> (a CSpace of this core). <see cref="CapError.OutOfRam"/> when no free part is large
-    /// enough (<see cref="Reserve"/> refills). The part stays handed out until <see cref="Release"/>.
+    /// enough (<see cref="Reserve"/> refills). A free range the CPU driver refuses for its pages (still in use:
+    /// <see cref="RangeRefusal"/>) is passed over for the next one; that refusal is the answer only when no range
+    /// serves. A refusal about the destination or the type is the same for every range and is the answer at once.
+    /// The part stays handed out until <see cref="Release"/>.
     /// </summary>
     public CapError TryRetype(CapType type, ulong objectBytes, int count, CSpace destSpace, Cptr dest, out ulong @base)
     {
         @base = 0;
         if (!CapTypeRules.TryObjectSize(type, objectBytes, out ulong bytes) || count < 1) return CapError.InvalidSize;
         ulong total = bytes * (ulong)count;
+        var refused = CapError.Ok;
         foreach (var c in _chunks)
             for (int i = 0; i < c.Free.Count; i++)
             {
                 var (offset, free) = c.Free[i];
                 if (free < total) continue;
                 var e = _caps.Retype(_space, c.Slot, type, offset, objectBytes, count, destSpace, dest);
-                if (e != CapError.Ok) return e;
+                if (e != CapError.Ok)
+                {
+                    if (!RangeRefusal(e)) return e;
+                    if (refused == CapError.Ok) refused = e;
+                    continue;
+                }
                 if (free == total) c.Free.RemoveAt(i); else c.Free[i] = (offset + total, free - total);
                 FreeBytes -= total;
                 @base = c.Base + offset;
@@ -111,8 +125,16 @@ public sealed class RamCache
                 return CapError.Ok;
             }
         if (FreeBytes < LowWater + total) Refill();
-        return CapError.OutOfRam;
+        return refused != CapError.Ok ? refused : CapError.OutOfRam;
     }
+
+    /// <summary>
+    /// A retype refusal about the pages of the range tried (a live descendant, or one on another core, overlaps it; a
+    /// distributed operation holds it; it lies outside physical memory): another free range may still serve. The other
+    /// refusals (the destination's slots, the type or the size) would refuse every range alike.
+    /// </summary>
+    static bool RangeRefusal(CapError e) =>
+        e is CapError.RevokeFirst or CapError.NeedsAgreement or CapError.Locked or CapError.OutsidePhysicalMemory;
 
     /// <summary>
     /// Takes back a part handed out by <see cref="TryRetype"/> (its holder has deleted every capability to it). Throws
@@ -217,12 +239,27 @@ public sealed class RamCache
     public bool TryTakeSlot(out Cptr slot)
     {
         if (_freeRootSlots.Count == 0) { slot = default; return false; }
-        slot = Cptr.Root(_freeRootSlots.Pop());
+        int i = _freeRootSlots.Pop();
+        _lent[i] = true;
+        slot = Cptr.Root(i);
         return true;
     }
 
-    /// <summary>Gives back a root slot taken with <see cref="TryTakeSlot"/> (empty again).</summary>
-    public void ReturnSlot(Cptr slot) => _freeRootSlots.Push(slot.L1);
+    /// <summary>
+    /// Gives back a root slot taken with <see cref="TryTakeSlot"/> (empty again). Throws, changing nothing,
+    /// <see cref="ArgumentException"/> for an address that is not a root slot of the monitor's CSpace, and
+    /// <see cref="InvalidOperationException"/> for a slot not out with <see cref="TryTakeSlot"/> (returned twice, or the
+    /// cache's own): taken again, such a slot would be handed to two holders.
+    /// </summary>
+    public void ReturnSlot(Cptr slot)
+    {
+        if (slot.Level != 1 || (uint)slot.L1 >= (uint)_lent.Length)
+            throw new ArgumentException($"core #{Core}: {slot} is not a root slot of the monitor's CSpace (0..{_lent.Length - 1})", nameof(slot));
+        if (!_lent[slot.L1])
+            throw new InvalidOperationException($"core #{Core}: {slot} is not out with TryTakeSlot (returned twice, or never taken)");
+        _lent[slot.L1] = false;
+        _freeRootSlots.Push(slot.L1);
+    }
 
     /// <summary>Asks the memory server for one refill unless a request is in flight (or there is no server or no free root slot).</summary>
     void Refill()

@@ -135,6 +135,60 @@ public class RamCacheTests
         Assert.Equal(Reserved, b);
     }
 
+    /// <summary>
+    /// A free range whose pages are still in use (its part was released while a copy of its frame lived on) is refused
+    /// by the CPU driver for that range only: the cache hands out the next free range that serves instead of passing the
+    /// refusal (<see cref="CapError.RevokeFirst"/>) on to a caller who holds nothing there. A refusal about the
+    /// destination (a slot in use) is the same for every range and is answered at once, nothing handed out; once the
+    /// copy is deleted the range serves again.
+    /// </summary>
+    [Fact]
+    public void ARangeStillInUseIsPassedOverForTheNextOneButADestinationRefusalIsNot()
+    {
+        using var t = new CapabilityTestCore();
+        var cache = NewCache(t);
+        Ok(cache.TryRetype(CapType.Frame, Page, 1, t.Space, Slot(1), out ulong a));
+        Ok(cache.TryRetype(CapType.Frame, Page, 1, t.Space, Slot(2), out ulong b));
+        Assert.Equal(a + Page, b);
+        Ok(t.Driver.Copy(t.Space, Slot(1), Slot(3)));
+        Ok(t.Driver.Delete(t.Space, Slot(1)));
+        cache.Release(a, Page); // too early: the copy in slot 3 still holds the page
+
+        ulong free = cache.FreeBytes;
+        Assert.Equal(CapError.SlotInUse, cache.TryRetype(CapType.Frame, Page, 1, t.Space, Slot(2), out _));
+        Assert.Equal(free, cache.FreeBytes);
+        Ok(cache.TryRetype(CapType.Frame, Page, 1, t.Space, Slot(4), out ulong c));
+        Assert.Equal(b + Page, c);
+
+        Ok(t.Driver.Delete(t.Space, Slot(3)));
+        Ok(cache.TryRetype(CapType.Frame, Page, 1, t.Space, Slot(5), out ulong again));
+        Assert.Equal(a, again);
+        Assert.Null(t.Driver.Validate());
+    }
+
+    /// <summary>
+    /// A root slot returned twice, one the cache never lent (the boot RAM's), or an address that is no root slot of the
+    /// monitor's CSpace is refused with nothing changed (a second return was pushed again, so the next two takes handed
+    /// the one slot to two holders); the slot's own return still goes through once.
+    /// </summary>
+    [Fact]
+    public void ASlotReturnedTwiceOrNeverTakenIsRefusedAndTheNextTakesDiffer()
+    {
+        using var t = new CapabilityTestCore();
+        var cache = NewCache(t);
+        Assert.True(cache.TryTakeSlot(out var slot));
+        cache.ReturnSlot(slot);
+        Assert.Throws<InvalidOperationException>(() => cache.ReturnSlot(slot));
+        Assert.Throws<InvalidOperationException>(() => cache.ReturnSlot(CSpace.BootRam));
+        Assert.Throws<ArgumentException>(() => cache.ReturnSlot(Cptr.Root(t.Space.RootSlots)));
+        Assert.Throws<ArgumentException>(() => cache.ReturnSlot(Cptr.At(slot.L1, 0)));
+        Assert.True(cache.TryTakeSlot(out var first));
+        Assert.True(cache.TryTakeSlot(out var second));
+        Assert.NotEqual(first, second);
+        Assert.NotEqual(CSpace.BootRam, first);
+        Assert.NotEqual(CSpace.BootRam, second);
+    }
+
     static int FirstFit(bool[] free, int pages)
     {
         int run = 0;

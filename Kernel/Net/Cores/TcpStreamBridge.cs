@@ -53,10 +53,13 @@ public sealed class TcpStreamBridge : INetApplication
     public ServedConnectionCounters Counters => _counters;
     /// <summary>Connections the peer reset: found while serving them, when the server's close came, or while they lingered.</summary>
     public long Resets { get; private set; }
-    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(60);
-    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
-    /// <summary>The longest a lingering close waits for the peer to close its side (default 2 s).</summary>
-    public TimeSpan LingerTimeout { get; init; } = TimeSpan.FromSeconds(2);
+    /// <summary>Close a connection after this long without a byte in either direction (default 60 s; at least 1 ms,
+    /// else <see cref="ArgumentOutOfRangeException"/>).</summary>
+    public TimeSpan IdleTimeout { get; init => field = ServedConnection.CheckTimeout(value, nameof(IdleTimeout)); } = TimeSpan.FromSeconds(60);
+    /// <summary>Close a connection whose received bytes have had no response, or whose queued responses have not moved, for this long (default 30 s; at least 1 ms).</summary>
+    public TimeSpan RequestTimeout { get; init => field = ServedConnection.CheckTimeout(value, nameof(RequestTimeout)); } = TimeSpan.FromSeconds(30);
+    /// <summary>The longest a lingering close waits for the peer to close its side (default 2 s; at least 1 ms).</summary>
+    public TimeSpan LingerTimeout { get; init => field = ServedConnection.CheckTimeout(value, nameof(LingerTimeout)); } = TimeSpan.FromSeconds(2);
 
     /// <param name="port">The TCP port to listen on.</param>
     /// <param name="maxConnections">The stack's connection table size (<see cref="NetStackOptions.MaxConnections"/>).</param>

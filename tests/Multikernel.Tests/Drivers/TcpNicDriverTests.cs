@@ -1,12 +1,13 @@
 using System.Net;
 using System.Net.Sockets;
 using Multikernel.Drivers;
+using Multikernel.Net.Cores;
 
 namespace Multikernel.Tests;
 
 /// <summary>
 /// The TCP NIC driver's run upcall called in process on a loopback listener, with the test as the server on the other
-/// ends of two URPC rings (no cores, no root).
+/// ends of two URPC rings (no cores, no root); also the timeout options it shares with the user-level stack's bridge.
 /// </summary>
 public sealed class TcpNicDriverTests : IDisposable
 {
@@ -100,5 +101,68 @@ public sealed class TcpNicDriverTests : IDisposable
         Assert.Empty(RunUntil(_ => _driver.Counters.Closed == 1));
         Assert.Equal(1L, _driver.Counters.Closed);
         Assert.Equal(_rxPool.Count, _rxPool.Available);
+    }
+
+    /// <summary>Open epoll descriptors of this process (links in /proc/self/fd to the eventpoll inode).</summary>
+    static int EpollDescriptors() => Directory.EnumerateFiles("/proc/self/fd").Count(fd =>
+    {
+        try { return new FileInfo(fd).LinkTarget == "anon_inode:[eventpoll]"; }
+        catch (IOException) { return false; } // closed while listed
+    });
+
+    /// <summary>
+    /// A driver whose construction fails (a listener already closed), or that is made and never started (the server
+    /// failed before spawning it), leaves no epoll descriptor behind; one started and stopped closes its own.
+    /// </summary>
+    [Fact]
+    public void ADriverNeverStartedOrNotMadeHoldsNoEpollDescriptor()
+    {
+        int before = EpollDescriptors();
+        var closed = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        closed.Dispose();
+        var endpoint = new UrpcEndpoint(_toServer.Sender, _fromServer.Receiver);
+        for (int i = 0; i < 8; i++)
+        {
+            Assert.Throws<ObjectDisposedException>(() => new TcpNicDriver(closed, _rxPool, _txPool, endpoint));
+            _ = new TcpNicDriver(_listener, _rxPool, _txPool, endpoint);
+        }
+        Assert.Equal(before, EpollDescriptors());
+
+        var started = new TcpNicDriver(_listener, _rxPool, _txPool, endpoint);
+        started.OnStart();
+        Assert.Equal(before + 1, EpollDescriptors());
+        started.OnStop();
+        Assert.Equal(before, EpollDescriptors());
+    }
+
+    /// <summary>
+    /// A timeout of zero, less, or under a millisecond (the clocks count whole milliseconds) is refused by the driver and
+    /// by the user-level stack's bridge, naming the property: such an owner would close every connection, or end every
+    /// lingering close, at its first sweep. A millisecond is kept.
+    /// </summary>
+    [Theory]
+    [InlineData(false, nameof(TcpNicDriver.IdleTimeout), 0.0)]
+    [InlineData(false, nameof(TcpNicDriver.RequestTimeout), -1.0)] // Timeout.InfiniteTimeSpan
+    [InlineData(false, nameof(TcpNicDriver.LingerTimeout), -2000.0)]
+    [InlineData(false, nameof(TcpNicDriver.LingerTimeout), 0.5)]
+    [InlineData(true, nameof(TcpStreamBridge.IdleTimeout), -1.0)]
+    [InlineData(true, nameof(TcpStreamBridge.RequestTimeout), 0.0)]
+    [InlineData(true, nameof(TcpStreamBridge.LingerTimeout), -0.5)]
+    public void ATimeoutUnderAMillisecondIsRefusedNamingTheProperty(bool bridge, string property, double ms)
+    {
+        var endpoint = new UrpcEndpoint(_toServer.Sender, _fromServer.Receiver);
+        TimeSpan Made(TimeSpan t) => (bridge, property) switch
+        {
+            (false, nameof(TcpNicDriver.IdleTimeout)) => new TcpNicDriver(_listener, _rxPool, _txPool, endpoint) { IdleTimeout = t }.IdleTimeout,
+            (false, nameof(TcpNicDriver.RequestTimeout)) => new TcpNicDriver(_listener, _rxPool, _txPool, endpoint) { RequestTimeout = t }.RequestTimeout,
+            (false, _) => new TcpNicDriver(_listener, _rxPool, _txPool, endpoint) { LingerTimeout = t }.LingerTimeout,
+            (true, nameof(TcpStreamBridge.IdleTimeout)) => new TcpStreamBridge(80, 4, _rxPool, _txPool, endpoint) { IdleTimeout = t }.IdleTimeout,
+            (true, nameof(TcpStreamBridge.RequestTimeout)) => new TcpStreamBridge(80, 4, _rxPool, _txPool, endpoint) { RequestTimeout = t }.RequestTimeout,
+            (true, _) => new TcpStreamBridge(80, 4, _rxPool, _txPool, endpoint) { LingerTimeout = t }.LingerTimeout,
+        };
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => Made(TimeSpan.FromMilliseconds(ms)));
+        Assert.Equal(property, e.ParamName);
+        Assert.Contains($"{property} must be at least 1 ms", e.Message);
+        Assert.Equal(TimeSpan.FromMilliseconds(1), Made(TimeSpan.FromMilliseconds(1)));
     }
 }
