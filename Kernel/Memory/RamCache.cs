@@ -249,20 +249,23 @@ public sealed class RamCache
     /// <summary>
     /// The memory server's core has faulted (its server answers no request): the request in flight, if any, ends now.
     /// If the give had already put its RAM into the request's slot the cache keeps it as a refill; if not, the slot
-    /// stays taken for good, since a give the server committed before it faulted may still import RAM into it. Each
+    /// stays taken for good, since a give the server committed before it faulted may still import RAM into it (unless
+    /// the request was still waiting for room in the server's ring: then it is dropped and its slot is free again). Each
     /// waiter is then told, in order: Ok with its reservation where its part fits, <see cref="CapError.CoreFaulted"/>
-    /// where not. A request still waiting for room in the server's ring is dropped. A grant the server sent before it
+    /// where not. A grant the server sent before it
     /// faulted, read after this, adds its RAM if the slot's RAM was not kept already, and is otherwise ignored.
     /// </summary>
     public void ServerFaulted()
     {
         if (_server == null || _serverFaulted) return;
         _serverFaulted = true;
+        bool unsent = _backlog.Count > 0; // the backlog only ever holds the one request in flight
         _backlog.Clear();
         if (_requesting)
         {
             _requesting = false;
-            if (!TryKeepRequestedRam()) _abandonedRequest = true;
+            if (unsent) _freeRootSlots.Push(_requestSlot.L1); // the server never saw it: nothing can arrive in its slot
+            else if (!TryKeepRequestedRam()) _abandonedRequest = true;
         }
         while (_waiting.Count > 0)
         {

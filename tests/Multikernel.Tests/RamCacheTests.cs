@@ -183,4 +183,36 @@ public class RamCacheTests
         cache.Reserve(RamBytes, (e, r) => { fits = e; if (r != null) cache.Unreserve(r); });
         Assert.Equal(CapError.Ok, fits);
     }
+
+    /// <summary>
+    /// The server's core faults while the cache's request still waits for room in the server's full ring: the request
+    /// is dropped (the server never sees it) and the root slot it named is free again.
+    /// </summary>
+    [Fact]
+    public void WhenTheServersCoreFaultsARequestStillInTheBacklogIsDroppedAndItsSlotFreed()
+    {
+        using var t = new CapabilityTestCore();
+        using var server = UrpcBinding.Allocate(2, -1, -1);
+        var cache = new RamCache(t.Driver, t.Space, Reserved, server.Client, refillBits: 20);
+        int freeSlots = FreeRootSlots(cache);
+        var filler = new MemoryServerMessages.RamRequest(0, 20, 0, default);
+        while (server.Client.Sender.TrySend(in filler)) { } // the server's ring is full: the cache's request is backlogged
+        CapError? waiter = null;
+        cache.Reserve(RamBytes, (e, _) => waiter = e);
+        Assert.True(cache.RefillInFlight && cache.HasPendingSends);
+        Assert.Equal(freeSlots - 1, FreeRootSlots(cache));
+
+        cache.ServerFaulted();
+        Assert.Equal(CapError.CoreFaulted, waiter);
+        Assert.False(cache.HasPendingSends);
+        Assert.Equal(freeSlots, FreeRootSlots(cache));
+    }
+
+    static int FreeRootSlots(RamCache cache)
+    {
+        var taken = new List<Cptr>();
+        while (cache.TryTakeSlot(out var slot)) taken.Add(slot);
+        foreach (var slot in taken) cache.ReturnSlot(slot);
+        return taken.Count;
+    }
 }
