@@ -144,6 +144,7 @@ public sealed class MultikernelSystem : IDisposable
                     TlbEntries = o.TlbEntries,
                     AgreementTransport = o.AgreementTransport,
                     MemoryServer = _memoryServerBindings[i].Client,
+                    MemoryServerCore = 0, // _drivers[0] adopts the memory server below
                     RefillBits = RamChunkBits,
                 });
                 _drivers[i].Adopt(_monitors[i]);

@@ -61,6 +61,6 @@ public enum CapError : byte
     OutOfRam,
     /// <summary>User-level allocator: no free capability slot left (LIB_ERR_SLOT_ALLOC).</summary>
     OutOfSlots,
-    /// <summary>The operation needs a core whose CPU driver has faulted (its monitor answers nothing): a capability sent to a dispatcher there, or an agreement that aborted because a participant faulted; retried, an agreement leaves the faulted core out.</summary>
+    /// <summary>The operation needs a core whose CPU driver has faulted (its monitor answers nothing): a capability sent to a dispatcher there, an agreement that aborted because a participant faulted (retried, an agreement leaves the faulted core out), or a RAM reservation that only a refill from the memory server on a faulted core could serve.</summary>
     CoreFaulted,
 }

@@ -20,6 +20,9 @@ namespace Multikernel.Memory;
 /// at most one request to the server is in flight, waiters are served in order, and a waiter exists only while a
 /// request is in flight. A reservation is carved out of the free ranges when its requester is answered, so an answer
 /// Ok is never a promise that a later retype or reservation can break.</para>
+/// <para>Once the memory server's core has faulted (<see cref="ServerFaulted"/>) no request is in flight, none is sent
+/// again and nobody waits: what the cache holds is all it has, and a reservation it cannot carve is refused with
+/// <see cref="CapError.CoreFaulted"/>.</para>
 /// </summary>
 public sealed class RamCache
 {
@@ -43,6 +46,8 @@ public sealed class RamCache
     ulong _requestTag;
     Cptr _requestSlot;
     bool _requesting;
+    bool _serverFaulted;
+    bool _abandonedRequest; // the server faulted with a request in flight whose RAM had not reached _requestSlot (kept taken)
 
     /// <summary>Size of each refill the cache asks for (2^bits bytes).</summary>
     public int RefillBits { get; }
@@ -57,6 +62,8 @@ public sealed class RamCache
     public int Refills { get; private set; }
     /// <summary>A request to the memory server is in flight (at most one is): its give may still be under way.</summary>
     public bool RefillInFlight => _requesting;
+    /// <summary>The memory server's core has faulted (<see cref="ServerFaulted"/>): the cache asks for no refill any more.</summary>
+    public bool ServerHasFaulted => _serverFaulted;
     /// <summary>Requests waiting for a refill (for tests).</summary>
     internal int WaitingRequests => _waiting.Count;
 
@@ -174,7 +181,9 @@ public sealed class RamCache
     /// Calls <paramref name="ready"/> (on this core) with <see cref="CapError.Ok"/> and a reservation of
     /// <paramref name="bytes"/> contiguous bytes once a free part that large exists, asking the memory server for RAM if
     /// needed; with no reservation and the server's refusal, or <see cref="CapError.OutOfRam"/> when there is no server
-    /// or the request is larger than a refill, or <see cref="CapError.OutOfSlots"/> when no refill is in flight and the
+    /// or the request is larger than a refill, or <see cref="CapError.CoreFaulted"/> when only a refill could serve it
+    /// and the memory server's core has faulted (also for a request waiting when it faults), or
+    /// <see cref="CapError.OutOfSlots"/> when no refill is in flight and the
     /// monitor's CSpace has no free root slot to receive one in, or <see cref="CapError.InvalidSize"/> for a size that
     /// is not a positive multiple of a page. At once when it can be reserved now (and no earlier request waits) or
     /// cannot be served. The caller must end the reservation: use it
@@ -186,6 +195,7 @@ public sealed class RamCache
         if (bytes == 0 || bytes % CapTypeRules.PageSize != 0) { ready(CapError.InvalidSize, null); return; }
         if (_waiting.Count == 0 && TryCarve(bytes, out var reservation)) { ready(CapError.Ok, reservation); return; }
         if (_server == null || bytes > 1UL << RefillBits) { ready(CapError.OutOfRam, null); return; }
+        if (_serverFaulted) { ready(CapError.CoreFaulted, null); return; }
         _waiting.Enqueue((bytes, ready));
         Refill();
         RefuseUnservable();
@@ -264,7 +274,7 @@ public sealed class RamCache
     /// <summary>Asks the memory server for one refill unless a request is in flight (or there is no server or no free root slot).</summary>
     void Refill()
     {
-        if (_requesting || _server == null || _freeRootSlots.Count == 0) return;
+        if (_requesting || _server == null || _serverFaulted || _freeRootSlots.Count == 0) return;
         _requesting = true;
         _requestSlot = Cptr.Root(_freeRootSlots.Pop());
         _backlog.Send(_server.Sender, new RamRequest(++_requestTag, RefillBits, Core, _requestSlot));
@@ -272,6 +282,46 @@ public sealed class RamCache
 
     /// <summary>Sends what found the ring to the server full; true if anything went out.</summary>
     public bool Flush() => _server != null && _backlog.Count > 0 && _backlog.Flush(_server.Sender) > 0;
+
+    /// <summary>
+    /// The memory server's core has faulted (its server answers no request): the request in flight, if any, ends now.
+    /// If the give had already put its RAM into the request's slot the cache keeps it as a refill; if not, the slot
+    /// stays taken for good, since a give the server committed before it faulted may still import RAM into it (unless
+    /// the request was still waiting for room in the server's ring: then it is dropped and its slot is free again). Each
+    /// waiter is then told, in order: Ok with its reservation where its part fits, <see cref="CapError.CoreFaulted"/>
+    /// where not. A grant the server sent before it
+    /// faulted, read after this, adds its RAM if the slot's RAM was not kept already, and is otherwise ignored.
+    /// </summary>
+    public void ServerFaulted()
+    {
+        if (_server == null || _serverFaulted) return;
+        _serverFaulted = true;
+        bool unsent = _backlog.Count > 0; // the backlog only ever holds the one request in flight
+        _backlog.Clear();
+        if (_requesting)
+        {
+            _requesting = false;
+            if (unsent) _freeRootSlots.Push(_requestSlot.L1); // the server never saw it: nothing can arrive in its slot
+            else if (!TryKeepRequestedRam()) _abandonedRequest = true;
+        }
+        while (_waiting.Count > 0)
+        {
+            var (bytes, ready) = _waiting.Dequeue();
+            if (TryCarve(bytes, out var reservation)) ready(CapError.Ok, reservation);
+            else ready(CapError.CoreFaulted, null);
+        }
+    }
+
+    /// <summary>Adds the RAM capability in the request's slot as a refill; false when the slot holds none.</summary>
+    bool TryKeepRequestedRam()
+    {
+        if (_caps.Identify(_space, _requestSlot, out var id) != CapError.Ok || id.Type != CapType.Ram) return false;
+        var chunk = new Chunk(_requestSlot, id.Base, id.Size);
+        chunk.Free.Add((0, id.Size));
+        Add(chunk);
+        Refills++;
+        return true;
+    }
 
     public bool HasPendingSends => _backlog.Count > 0;
 
@@ -283,6 +333,12 @@ public sealed class RamCache
     {
         if (m.Type != RamGrant.TypeId) throw new InvalidOperationException($"core #{Core}: message type {m.Type} from the memory server is not a RAM grant");
         var g = RamGrant.Decode(in m);
+        if (_serverFaulted)
+        {
+            // Sent before the server's core faulted: the RAM of an abandoned request's grant is in its slot.
+            if (_abandonedRequest && g.Tag == _requestTag && g.Error == CapError.Ok && TryKeepRequestedRam()) _abandonedRequest = false;
+            return;
+        }
         if (!_requesting || g.Tag != _requestTag) throw new InvalidOperationException($"core #{Core}: RAM grant {g.Tag} answers no request in flight");
         _requesting = false;
         if (g.Error != CapError.Ok)

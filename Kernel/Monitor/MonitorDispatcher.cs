@@ -452,8 +452,9 @@ public sealed class MonitorDispatcher : Dispatcher
     /// Thread mode: core index <paramref name="core"/>'s CPU driver stopped on <paramref name="fault"/>, so its monitor
     /// answers nothing any more. Every ping, spawn and bind this monitor sent there fails now, naming the fault, and every
     /// later one fails at once (both run on this core's thread, so none is sent after this and left waiting); so does
-    /// a capability's delivery there (<see cref="CapError.CoreFaulted"/>). The agreement service stops waiting for it
-    /// too (<see cref="AgreementService.PeerFaulted"/>).
+    /// a capability's delivery there (<see cref="CapError.CoreFaulted"/>). If the memory server ran there, this core's
+    /// RAM cache stops waiting for a refill (<see cref="RamCache.ServerFaulted"/>). The agreement service stops waiting
+    /// for it too (<see cref="AgreementService.PeerFaulted"/>).
     /// </summary>
     internal void PeerFaulted(int core, Exception fault)
     {
@@ -469,6 +470,8 @@ public sealed class MonitorDispatcher : Dispatcher
         foreach (var onBound in binds) onBound(new(null, error));
         foreach (var onPinged in pings) onPinged(error);
         foreach (var delivery in deliveries) delivery.Completed(new CapOperationResult(CapError.CoreFaulted, true, default, default));
+        // The memory server there answers no refill: the RAM cache stops waiting for one (its waiters are told now).
+        if (core == _setup.MemoryServerCore) Ram?.ServerFaulted();
         // What still waits for room in its ring never goes: the dead monitor reads nothing, and a backlog kept would
         // keep this core polling for ever.
         _outbox.Discard(core, static (in UrpcMessage m) => ReleaseUnhandled(in m));

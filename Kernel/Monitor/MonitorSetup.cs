@@ -23,6 +23,8 @@ internal sealed record MonitorSetup
     public int TlbEntries { get; init; } = 64;
     /// <summary>This core's end of the binding with the memory server (its RAM cache's refills); null: none.</summary>
     public UrpcEndpoint? MemoryServer { get; init; }
+    /// <summary>The core index the memory server runs on (its fault ends this core's refills).</summary>
+    public int MemoryServerCore { get; init; }
     /// <summary>A refill from the memory server is 2^bits bytes.</summary>
     public int RefillBits { get; init; } = 20;
     /// <summary>Wraps the agreement transport (fault injection in tests); null: none.</summary>

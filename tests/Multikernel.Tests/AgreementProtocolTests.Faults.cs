@@ -197,7 +197,7 @@ public partial class AgreementProtocolTests
     /// The coordinator crashes. 1PC: whatever it sent is applied, and the live cores quiesce (nothing waits for it). 2PC
     /// after its prepares went out: each participant stays prepared, holding its lock (classic 2PC blocks without a
     /// termination protocol, which this code does not have), sends nothing to the dead coordinator once told, and a
-    /// prepare from it that arrives after the fault is ignored.
+    /// prepare from it that arrives after the fault is ignored; a later 2PC over the same key aborts on those locks.
     /// </summary>
     [Fact]
     public void ParticipantsOfAFaultedCoordinatorApplyWhatItSentAndA2PcBlocksPrepared()
@@ -223,6 +223,15 @@ public partial class AgreementProtocolTests
         sim.DeliverNow(held.From, 7, held.Message);
         Assert.Empty(replicas[7].Prepared);
         Assert.Equal(1, sim.Nodes[7].Participant.LatePreparesIgnored);
+        // The blocked participants keep their locks: a later 2PC of a live coordinator over the same key is refused
+        // by them (their resource's lock refusal) and aborts, and they stay prepared.
+        var later = new Recorder();
+        sim.Nodes[1].StartTwoPhase(RoutingProtocol.Unicast, all.Without(0), Set(5, 6), later, sim.Now);
+        sim.RunToQuiet();
+        Assert.Equal(1, later.CompletedCount);
+        Assert.False(later.Outcome.Committed);
+        Assert.Equal(RefusedLocked, later.Outcome.Refusal);
+        Assert.All(Enumerable.Range(1, 6), c => Assert.Equal(1, sim.Nodes[c].Participant.PreparedCount));
     }
 
     /// <summary>

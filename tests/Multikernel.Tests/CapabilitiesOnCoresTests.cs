@@ -339,6 +339,90 @@ public sealed class CapabilitiesOnCoresTests
     }
 
     /// <summary>
+    /// Core 1's RAM cache waits for a refill from the memory server on core 0 when core 0's CPU driver faults (core 0 is
+    /// held, so the request is never read): once core 1's monitor is told of the fault, the waiting reservation is
+    /// refused with <see cref="CapError.CoreFaulted"/> instead of waiting for ever, no refill is in flight any more,
+    /// and a later reservation that only a refill could serve is refused at once.
+    /// </summary>
+    [Fact]
+    public async Task AReservationWaitingForTheMemoryServerIsRefusedWhenItsCoreFaults()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var mk = MultikernelSystem.Boot(new MultikernelOptions { CoreRamBytes = 256 * 1024 });
+        if (mk.CoreCount < 2) mk.Dispose();
+        Assert.SkipUnless(mk.CoreCount >= 2, "needs two cores (the memory server's and another); this process may use one");
+        using var holding = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        try
+        {
+            var (inFlight, free) = await mk.CallOn(1, m => (m.Ram!.RefillInFlight, m.Ram.FreeBytes)).WaitAsync(TimeSpan.FromSeconds(30), ct);
+            Assert.True(!inFlight && free < 512 * 1024, $"core 1's cache after boot: refill in flight {inFlight}, {free} bytes free; the test needs a reservation of 512 KiB to wait for a refill");
+            _ = mk.SpawnAsync(0, 0, () => new HoldsThenFaults(holding, release));
+            Assert.True(holding.Wait(TimeSpan.FromSeconds(10), ct), "core 0 did not start the holding dispatcher within 10 s");
+            var reserve = mk.CallOnAsync<CapError>(1, (m, done) => m.Ram!.Reserve(512 * 1024, (e, r) =>
+            {
+                if (r != null) m.Ram.Unreserve(r);
+                done(e);
+            }));
+            var waiting = Stopwatch.StartNew();
+            while (await mk.CallOn(1, m => m.Ram!.WaitingRequests).WaitAsync(TimeSpan.FromSeconds(30), ct) < 1)
+            {
+                Assert.True(waiting.Elapsed < TimeSpan.FromSeconds(30), "core 1's reservation did not wait for a refill within 30 s");
+                await Task.Delay(1, ct);
+            }
+            release.Set();
+            var refused = await reserve.WaitAsync(TimeSpan.FromSeconds(30), ct);
+            Assert.Equal(CapError.CoreFaulted, refused);
+            Assert.Equal((CapError.CoreFaulted, false, true), await mk.CallOnAsync<(CapError, bool, bool)>(1, (m, done) =>
+                m.Ram!.Reserve(512 * 1024, (e, r) =>
+                {
+                    if (r != null) m.Ram.Unreserve(r);
+                    done((e, m.Ram.RefillInFlight, m.Ram.ServerHasFaulted));
+                })).WaitAsync(TimeSpan.FromSeconds(30), ct));
+        }
+        catch
+        {
+            release.Set();
+            Record.Exception(() => mk.Dispose());
+            throw;
+        }
+        Assert.IsType<InvalidDataException>(Assert.Single(Assert.IsType<AggregateException>(Record.Exception(() => mk.Shutdown(TimeSpan.FromSeconds(10)))).InnerExceptions));
+    }
+
+    /// <summary>
+    /// After the memory server's core (0) has faulted, a domain on core 1 whose dispatcher needs more RAM than core 1's
+    /// cache holds is not created (its creation fails naming <see cref="CapError.CoreFaulted"/>) instead of waiting for
+    /// ever for a refill that the dead server would have to send.
+    /// </summary>
+    [Fact]
+    public async Task ADomainNeedingARefillAfterTheMemoryServersCoreFaultedFailsInsteadOfWaiting()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var mk = MultikernelSystem.Boot(new MultikernelOptions { CoreRamBytes = 256 * 1024 });
+        if (mk.CoreCount < 2) mk.Dispose();
+        Assert.SkipUnless(mk.CoreCount >= 2, "needs two cores (the memory server's and another); this process may use one");
+        try
+        {
+            await mk.SpawnAsync(0, 0, () => new FaultsOnStart()).ContinueWith(static _ => { }, TaskScheduler.Default).WaitAsync(TimeSpan.FromSeconds(30), ct);
+            var told = Stopwatch.StartNew();
+            while (!await mk.CallOn(1, m => m.Agreement.Node.Faulted.Contains(0)).WaitAsync(TimeSpan.FromSeconds(30), ct))
+            {
+                Assert.True(told.Elapsed < TimeSpan.FromSeconds(10), "core 1's monitor was not told of core 0's fault within 10 s");
+                await Task.Delay(1, ct);
+            }
+            var create = Domain.CreateAsync(mk, [1], new DomainOptions { RamBytes = 768 * 1024 });
+            var e = await Assert.ThrowsAsync<InvalidOperationException>(() => create.WaitAsync(TimeSpan.FromSeconds(30), ct));
+            Assert.Contains($"core #1 cannot give a dispatcher {768 * 1024} bytes of RAM: {CapError.CoreFaulted}", e.Message);
+        }
+        catch
+        {
+            Record.Exception(() => mk.Dispose());
+            throw;
+        }
+        Assert.IsType<InvalidDataException>(Assert.Single(Assert.IsType<AggregateException>(Record.Exception(() => mk.Shutdown(TimeSpan.FromSeconds(10)))).InnerExceptions));
+    }
+
+    /// <summary>
     /// Two domains created at once on a core whose RAM cache has room for neither: both wait for the memory server
     /// (held back here until both wait), whose refill has room for one dispatcher's CSpace and RAM; the RAM set aside
     /// for the first is not promised to the second, which waits for a second refill instead of failing with OutOfRam.

@@ -199,4 +199,74 @@ public class RamCacheTests
         }
         return -1;
     }
+
+    /// <summary>
+    /// A cache with a memory server whose core faults while a refill is in flight: the waiter is refused with
+    /// <see cref="CapError.CoreFaulted"/>, no request is sent again, and a grant the server sent before it faulted
+    /// (its give had put RAM into the request's slot) still adds that RAM when it is read after the fault.
+    /// </summary>
+    [Fact]
+    public void WhenTheServersCoreFaultsWaitersAreRefusedAndALateGrantsRamIsKept()
+    {
+        using var t = new CapabilityTestCore();
+        using var server = UrpcBinding.Allocate(8, -1, -1);
+        var cache = new RamCache(t.Driver, t.Space, Reserved, server.Client, refillBits: 20);
+        CapError? waiter = null;
+        cache.Reserve(RamBytes, (e, _) => waiter = e); // more than the boot RAM's free part: waits for a refill
+        Assert.Null(waiter);
+        Assert.True(cache.RefillInFlight);
+        Assert.True(server.Server.Receiver.TryReceive(out var m));
+        var request = MemoryServerMessages.RamRequest.Decode(in m);
+
+        cache.ServerFaulted();
+        Assert.Equal(CapError.CoreFaulted, waiter);
+        Assert.False(cache.RefillInFlight);
+        CapError? later = null;
+        cache.Reserve(RamBytes, (e, _) => later = e);
+        Assert.Equal(CapError.CoreFaulted, later);
+        Assert.False(server.Server.Receiver.HasMessage(), "the cache asked the faulted server again");
+
+        // The give committed before the fault: its RAM is in the request's slot, and the grant follows.
+        var given = t.Driver.CreateBootCSpace(RamBytes, RamBytes);
+        Ok(t.Driver.Mint(given, CSpace.BootRam, t.Space, request.Destination, CapRights.All, 0));
+        server.Server.Sender.Send(new MemoryServerMessages.RamGrant(request.Tag, CapError.Ok, default));
+        Assert.True(cache.ServerReplies!.TryReceive(out var grant));
+        cache.OnServerMessage(in grant);
+        Assert.Equal(2 * RamBytes, cache.TotalBytes);
+        CapError? fits = null;
+        cache.Reserve(RamBytes, (e, r) => { fits = e; if (r != null) cache.Unreserve(r); });
+        Assert.Equal(CapError.Ok, fits);
+    }
+
+    /// <summary>
+    /// The server's core faults while the cache's request still waits for room in the server's full ring: the request
+    /// is dropped (the server never sees it) and the root slot it named is free again.
+    /// </summary>
+    [Fact]
+    public void WhenTheServersCoreFaultsARequestStillInTheBacklogIsDroppedAndItsSlotFreed()
+    {
+        using var t = new CapabilityTestCore();
+        using var server = UrpcBinding.Allocate(2, -1, -1);
+        var cache = new RamCache(t.Driver, t.Space, Reserved, server.Client, refillBits: 20);
+        int freeSlots = FreeRootSlots(cache);
+        var filler = new MemoryServerMessages.RamRequest(0, 20, 0, default);
+        while (server.Client.Sender.TrySend(in filler)) { } // the server's ring is full: the cache's request is backlogged
+        CapError? waiter = null;
+        cache.Reserve(RamBytes, (e, _) => waiter = e);
+        Assert.True(cache.RefillInFlight && cache.HasPendingSends);
+        Assert.Equal(freeSlots - 1, FreeRootSlots(cache));
+
+        cache.ServerFaulted();
+        Assert.Equal(CapError.CoreFaulted, waiter);
+        Assert.False(cache.HasPendingSends);
+        Assert.Equal(freeSlots, FreeRootSlots(cache));
+    }
+
+    static int FreeRootSlots(RamCache cache)
+    {
+        var taken = new List<Cptr>();
+        while (cache.TryTakeSlot(out var slot)) taken.Add(slot);
+        foreach (var slot in taken) cache.ReturnSlot(slot);
+        return taken.Count;
+    }
 }
