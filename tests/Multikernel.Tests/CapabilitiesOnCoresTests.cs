@@ -72,9 +72,22 @@ public sealed class CapabilitiesOnCoresTests
     }
 
     /// <summary>Boots every allowed core; with fewer than two the system is shut down again and the test skipped.</summary>
-    static MultikernelSystem BootAtLeastTwoCores()
+    /// <summary>After a failed fault test: lets the held core go on (so that it faults and its CPU driver ends) and
+    /// disposes <paramref name="mk"/>, whatever that throws, so the test's own failure is the one reported.</summary>
+    static void ReleaseAndDispose(MultikernelSystem mk, ManualResetEventSlim? release)
     {
-        var mk = MultikernelSystem.Boot();
+        release?.Set();
+        Record.Exception(() => mk.Dispose());
+    }
+
+    /// <summary>Shuts <paramref name="mk"/> down: the one core a <see cref="FaultsOnStart"/> faulted reports its injected
+    /// fault, and no other core fails.</summary>
+    static void AssertShutdownReportsOnlyTheInjectedFault(MultikernelSystem mk) =>
+        Assert.IsType<InvalidDataException>(Assert.Single(Assert.IsType<AggregateException>(Record.Exception(() => mk.Shutdown(TimeSpan.FromSeconds(10)))).InnerExceptions));
+
+    static MultikernelSystem BootAtLeastTwoCores(MultikernelOptions? options = null)
+    {
+        var mk = MultikernelSystem.Boot(options);
         bool enough = mk.CoreCount >= 2;
         if (!enough) mk.Dispose();
         Assert.SkipUnless(enough, "needs two cores; this process may use one");
@@ -150,10 +163,10 @@ public sealed class CapabilitiesOnCoresTests
         }
         catch
         {
-            Record.Exception(() => mk.Dispose());
+            ReleaseAndDispose(mk, release: null);
             throw;
         }
-        Assert.IsType<InvalidDataException>(Assert.Single(Assert.IsType<AggregateException>(Record.Exception(() => mk.Shutdown(TimeSpan.FromSeconds(10)))).InnerExceptions));
+        AssertShutdownReportsOnlyTheInjectedFault(mk);
     }
 
     /// <summary>A dispatcher that holds its core (its start upcall waits, so nothing else runs there, the monitor
@@ -176,12 +189,10 @@ public sealed class CapabilitiesOnCoresTests
     [Fact]
     public void ARevokeWaitingForTheVoteOfACoreThatFaultsFailsWithCoreFaulted()
     {
-        var mk = MultikernelSystem.Boot(new MultikernelOptions
+        var mk = BootAtLeastTwoCores(new MultikernelOptions
         {
             Agreement = MultikernelOptions.DefaultAgreement() with { VoteTimeout = (long)CycleClock.FromNanoseconds(120e9) },
         });
-        if (mk.CoreCount < 2) mk.Dispose();
-        Assert.SkipUnless(mk.CoreCount >= 2, "needs two cores; this process may use one");
         using var holding = new ManualResetEventSlim();
         using var release = new ManualResetEventSlim();
         try
@@ -209,11 +220,10 @@ public sealed class CapabilitiesOnCoresTests
         }
         catch
         {
-            release.Set();
-            Record.Exception(() => mk.Dispose());
+            ReleaseAndDispose(mk, release);
             throw;
         }
-        Assert.IsType<InvalidDataException>(Assert.Single(Assert.IsType<AggregateException>(Record.Exception(() => mk.Shutdown(TimeSpan.FromSeconds(10)))).InnerExceptions));
+        AssertShutdownReportsOnlyTheInjectedFault(mk);
     }
 
     /// <summary>
@@ -348,9 +358,7 @@ public sealed class CapabilitiesOnCoresTests
     public async Task AReservationWaitingForTheMemoryServerIsRefusedWhenItsCoreFaults()
     {
         var ct = TestContext.Current.CancellationToken;
-        var mk = MultikernelSystem.Boot(new MultikernelOptions { CoreRamBytes = 256 * 1024 });
-        if (mk.CoreCount < 2) mk.Dispose();
-        Assert.SkipUnless(mk.CoreCount >= 2, "needs two cores (the memory server's and another); this process may use one");
+        var mk = BootAtLeastTwoCores(new MultikernelOptions { CoreRamBytes = 256 * 1024 });
         using var holding = new ManualResetEventSlim();
         using var release = new ManualResetEventSlim();
         try
@@ -382,11 +390,10 @@ public sealed class CapabilitiesOnCoresTests
         }
         catch
         {
-            release.Set();
-            Record.Exception(() => mk.Dispose());
+            ReleaseAndDispose(mk, release);
             throw;
         }
-        Assert.IsType<InvalidDataException>(Assert.Single(Assert.IsType<AggregateException>(Record.Exception(() => mk.Shutdown(TimeSpan.FromSeconds(10)))).InnerExceptions));
+        AssertShutdownReportsOnlyTheInjectedFault(mk);
     }
 
     /// <summary>
@@ -398,9 +405,7 @@ public sealed class CapabilitiesOnCoresTests
     public async Task ADomainNeedingARefillAfterTheMemoryServersCoreFaultedFailsInsteadOfWaiting()
     {
         var ct = TestContext.Current.CancellationToken;
-        var mk = MultikernelSystem.Boot(new MultikernelOptions { CoreRamBytes = 256 * 1024 });
-        if (mk.CoreCount < 2) mk.Dispose();
-        Assert.SkipUnless(mk.CoreCount >= 2, "needs two cores (the memory server's and another); this process may use one");
+        var mk = BootAtLeastTwoCores(new MultikernelOptions { CoreRamBytes = 256 * 1024 });
         try
         {
             await mk.SpawnAsync(0, 0, () => new FaultsOnStart()).ContinueWith(static _ => { }, TaskScheduler.Default).WaitAsync(TimeSpan.FromSeconds(30), ct);
@@ -416,10 +421,10 @@ public sealed class CapabilitiesOnCoresTests
         }
         catch
         {
-            Record.Exception(() => mk.Dispose());
+            ReleaseAndDispose(mk, release: null);
             throw;
         }
-        Assert.IsType<InvalidDataException>(Assert.Single(Assert.IsType<AggregateException>(Record.Exception(() => mk.Shutdown(TimeSpan.FromSeconds(10)))).InnerExceptions));
+        AssertShutdownReportsOnlyTheInjectedFault(mk);
     }
 
     /// <summary>
