@@ -8,8 +8,8 @@ using static Multikernel.Drivers.NicMessages;
 namespace Multikernel.Drivers;
 
 /// <summary>
-/// The modelled NIC for TCP: a dispatcher that owns a listening socket and every connection accepted on it, and
-/// polls them with a non-blocking epoll_wait from its run upcall on its own core. Received bytes land in a buffer of
+/// The modelled NIC for TCP: a dispatcher that accepts on a listening socket (the caller's) and owns every connection
+/// accepted on it, and polls them with a non-blocking epoll_wait from its run upcall on its own core. Received bytes land in a buffer of
 /// the driver's receive pool and go to the server as <see cref="NicMessages.Rx"/> descriptors (the server copies or
 /// parses them and answers <see cref="NicMessages.RxDone"/>); responses come back as <see cref="NicMessages.Tx"/>
 /// descriptors into the server's transmit pool, which the driver writes to the connection in order and returns
@@ -81,7 +81,9 @@ public sealed unsafe class TcpNicDriver : Dispatcher
     /// <summary>Optional: measures this core's allocations over a window of receive descriptors (set before the driver starts).</summary>
     public AllocationProbe? Probe { get; init; }
 
-    /// <param name="listener">A bound, listening TCP socket; the driver owns it from now on.</param>
+    /// <param name="listener">A bound, listening TCP socket; the driver switches it to non-blocking and accepts on it from
+    /// now on, and owns every connection it accepts (its stop upcall closes them). The caller closes the listener, after
+    /// the driver has stopped.</param>
     /// <param name="rxPool">Receive buffers, owned (allocated and freed) by this driver.</param>
     /// <param name="txPool">The server's transmit buffers: read here, allocated and freed only by the server.</param>
     public TcpNicDriver(Socket listener, PacketPool rxPool, PacketPool txPool, UrpcEndpoint server) : base("tcp-nic-driver")

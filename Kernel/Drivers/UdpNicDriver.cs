@@ -27,7 +27,7 @@ public sealed unsafe class UdpNicDriver : Dispatcher
     readonly PacketPool _pool;
     readonly UrpcEndpoint _stack;
     readonly UrpcBacklog _toStack = new();
-    readonly byte* _peers;        // Count x AddressBytes: the sender of the datagram in each buffer
+    byte* _peers;                 // Count x AddressBytes: the sender of the datagram in each buffer; made by OnStart, freed by OnStop
     readonly int[] _peerLength;
     readonly int _maxDatagram;
     int _disposed;
@@ -43,7 +43,8 @@ public sealed unsafe class UdpNicDriver : Dispatcher
     /// <summary>Optional: measures this core's allocations over a window of received datagrams (set before the driver starts).</summary>
     public AllocationProbe? Probe { get; init; }
 
-    /// <param name="socket">A bound UDP socket; the driver switches it to non-blocking and owns it from now on.</param>
+    /// <param name="socket">A bound UDP socket; the driver switches it to non-blocking and reads and writes it from now on.
+    /// The caller closes it, after the driver has stopped.</param>
     /// <param name="pool">Receive buffers; owned by this driver (allocate and free happen only here).</param>
     /// <param name="stack">This driver's end of the binding to the stack dispatcher.</param>
     /// <param name="maxDatagram">The longest datagram passed to the stack, 0 to the pool's buffer size (the default). A
@@ -58,10 +59,16 @@ public sealed unsafe class UdpNicDriver : Dispatcher
         _fd = (int)socket.Handle;
         _pool = pool;
         _stack = stack;
-        _peers = (byte*)NativeBlock.Alloc((nuint)(pool.Count * SocketCalls.AddressBytes));
         _peerLength = new int[pool.Count];
         _maxDatagram = maxDatagram ?? pool.BufferSize;
     }
+
+    /// <summary>
+    /// Makes the peer-address table on the driver's core (first touch there), so that a driver made but never started
+    /// (its server failing before the spawn) holds no unmanaged memory; <see cref="OnStop"/> frees it.
+    /// </summary>
+    protected internal override void OnStart() =>
+        _peers = (byte*)NativeBlock.Alloc((nuint)(_pool.Count * SocketCalls.AddressBytes));
 
     /// <summary>A polling driver: it always has the socket to look at, so its core never sleeps while it runs.</summary>
     protected internal override bool HasLocalWork => true;
@@ -99,7 +106,8 @@ public sealed unsafe class UdpNicDriver : Dispatcher
 
     protected internal override void OnStop()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        if (Interlocked.Exchange(ref _disposed, 1) != 0 || _peers == null) return;
         NativeBlock.Free(_peers, (nuint)(_pool.Count * SocketCalls.AddressBytes));
+        _peers = null;
     }
 }

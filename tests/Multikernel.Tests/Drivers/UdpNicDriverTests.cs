@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Multikernel.Drivers;
+using Multikernel.Hardware;
 
 namespace Multikernel.Tests;
 
@@ -25,6 +26,7 @@ public class UdpNicDriverTests
         using var toStack = UrpcRing.Allocate(16);
         using var fromStack = UrpcRing.Allocate(16);
         var driver = new UdpNicDriver(server, pool, new UrpcEndpoint(toStack.Sender, fromStack.Receiver), maxDatagram: 1400);
+        driver.OnStart();
         try
         {
             using var client = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
@@ -50,5 +52,29 @@ public class UdpNicDriverTests
             driver.OnStop();
         }
         Assert.Throws<ArgumentOutOfRangeException>(() => new UdpNicDriver(server, pool, new UrpcEndpoint(toStack.Sender, fromStack.Receiver), pool.BufferSize + 1));
+    }
+
+    /// <summary>
+    /// A driver made but never started (its server failed before the spawn) holds no unmanaged memory: its peer-address
+    /// table is made by the start upcall, on the driver's core, and freed by the stop upcall.
+    /// </summary>
+    [Fact]
+    public void ADriverNeverStartedHoldsNoUnmanagedMemory()
+    {
+        using var server = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        server.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        using var pool = new PacketPool(64, 1400);
+        using var toStack = UrpcRing.Allocate(16);
+        using var fromStack = UrpcRing.Allocate(16);
+        var endpoint = new UrpcEndpoint(toStack.Sender, fromStack.Receiver);
+        long before = NativeBlock.LiveBytes;
+        for (int i = 0; i < 4; i++) _ = new UdpNicDriver(server, pool, endpoint);
+        Assert.Equal(before, NativeBlock.LiveBytes);
+
+        var started = new UdpNicDriver(server, pool, endpoint);
+        started.OnStart();
+        Assert.True(NativeBlock.LiveBytes > before, "the started driver made no peer-address table");
+        started.OnStop();
+        Assert.Equal(before, NativeBlock.LiveBytes);
     }
 }
