@@ -454,7 +454,8 @@ public sealed class MonitorDispatcher : Dispatcher
     /// later one fails at once (both run on this core's thread, so none is sent after this and left waiting); so does
     /// a capability's delivery there (<see cref="CapError.CoreFaulted"/>). If the memory server ran there, this core's
     /// RAM cache stops waiting for a refill (<see cref="RamCache.ServerFaulted"/>). The agreement service stops waiting
-    /// for it too (<see cref="AgreementService.PeerFaulted"/>).
+    /// for it too (<see cref="AgreementService.PeerFaulted"/>). A message to it that finds its ring full, now or later
+    /// (a reply to a request it sent before the fault), is dropped (<see cref="UrpcOutbox.Close"/>), its handles released.
     /// </summary>
     internal void PeerFaulted(int core, Exception fault)
     {
@@ -472,9 +473,9 @@ public sealed class MonitorDispatcher : Dispatcher
         foreach (var delivery in deliveries) delivery.Completed(new CapOperationResult(CapError.CoreFaulted, true, default, default));
         // The memory server there answers no refill: the RAM cache stops waiting for one (its waiters are told now).
         if (core == _setup.MemoryServerCore) Ram?.ServerFaulted();
-        // What still waits for room in its ring never goes: the dead monitor reads nothing, and a backlog kept would
-        // keep this core polling for ever.
-        _outbox.Discard(core, static (in UrpcMessage m) => ReleaseUnhandled(in m));
+        // What waits for room in its ring, now or later (a reply to a request it sent before it faulted), never goes: the
+        // dead monitor reads nothing, and a backlog kept would keep this core polling for ever.
+        _outbox.Close(core, static (in UrpcMessage m) => ReleaseUnhandled(in m));
         _agreement?.PeerFaulted(core);
     }
 

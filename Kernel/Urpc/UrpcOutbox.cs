@@ -7,12 +7,14 @@ namespace Multikernel.Urpc;
 /// dispatcher's to the domain's other dispatchers): a message goes straight into the peer's ring when there is
 /// room and nothing older is waiting, otherwise into that peer's <see cref="UrpcBacklog"/>, which the owner
 /// flushes from its run upcall and while it waits. Per-peer order is kept.
-/// <para>Invariant: core-local; <see cref="Pending"/> is the sum of the peers' backlogs (checked in Debug builds).</para>
+/// <para>Invariant: core-local; <see cref="Pending"/> is the sum of the peers' backlogs (checked in Debug builds); a
+/// closed peer's backlog is empty.</para>
 /// </summary>
 public sealed class UrpcOutbox
 {
     readonly UrpcSender?[] _peers;
     readonly UrpcBacklog?[] _backlogs;
+    UrpcHandler?[]? _closed; // per peer: closed (its core faulted) with this drop handler; the array made by the first Close
     int _pending;
 
     /// <param name="peers">The sender into each peer by index; null for the owner's own index (and unconnected slots).</param>
@@ -32,7 +34,7 @@ public sealed class UrpcOutbox
     {
         var backlog = BacklogOf(to, out var sender);
         if (backlog.Send(sender, in message)) return;
-        Backlogged();
+        Backlogged(to, backlog);
     }
 
     /// <summary>Sends a message in its raw form (e.g. one being forwarded).</summary>
@@ -40,7 +42,7 @@ public sealed class UrpcOutbox
     {
         var backlog = BacklogOf(to, out var sender);
         if (backlog.Send(sender, in message)) return;
-        Backlogged();
+        Backlogged(to, backlog);
     }
 
     UrpcBacklog BacklogOf(int to, out UrpcSender sender)
@@ -49,8 +51,15 @@ public sealed class UrpcOutbox
         return _backlogs[to] ??= new UrpcBacklog();
     }
 
-    void Backlogged()
+    /// <summary>A message to <paramref name="to"/> found its ring full and waits in <paramref name="backlog"/>; to a closed
+    /// peer it is dropped at once instead (only this slow path looks: a message that fits still goes into the ring).</summary>
+    void Backlogged(int to, UrpcBacklog backlog)
     {
+        if (_closed?[to] is { } dropped)
+        {
+            backlog.Clear(dropped);
+            return;
+        }
         _pending++;
         EverBacklogged++;
         AssertInvariants();
@@ -88,8 +97,8 @@ public sealed class UrpcOutbox
     }
 
     /// <summary>
-    /// Drops what waits for room in peer <paramref name="peer"/>'s ring (that peer will never read it: its core
-    /// faulted), handing each message to <paramref name="dropped"/> if given. Later sends to it are queued as before.
+    /// Drops what waits for room in peer <paramref name="peer"/>'s ring, handing each message to <paramref name="dropped"/>
+    /// if given. Later sends to it are queued as before (<see cref="Close"/> drops them too).
     /// </summary>
     public void Discard(int peer, UrpcHandler? dropped = null)
     {
@@ -97,6 +106,18 @@ public sealed class UrpcOutbox
         _pending -= b.Count;
         b.Clear(dropped);
         AssertInvariants();
+    }
+
+    /// <summary>
+    /// Peer <paramref name="peer"/> will never read its ring again (its core faulted): drops what waits for room there,
+    /// and from now on every message to it that would have to wait, handing each to <paramref name="dropped"/>, so that
+    /// no backlog to it keeps <see cref="Pending"/> above zero (and its owner's core polling) for ever.
+    /// </summary>
+    public void Close(int peer, UrpcHandler dropped)
+    {
+        ArgumentNullException.ThrowIfNull(dropped);
+        (_closed ??= new UrpcHandler?[_peers.Length])[peer] = dropped;
+        Discard(peer, dropped);
     }
 
     [Conditional("DEBUG")]

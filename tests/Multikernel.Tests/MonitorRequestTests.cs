@@ -222,4 +222,40 @@ public class MonitorRequestTests
         Assert.True(SpinWait.SpinUntil(() => NativeBlock.LiveBytes == bytesBefore, TimeSpan.FromSeconds(10)),
             $"the binding core 1 made for the failed request is still allocated ({NativeBlock.LiveBytes - bytesBefore} bytes) 10 s after its reply");
     }
+
+    /// <summary>
+    /// After core 1 faulted, the messages core 0's monitor sends it that find its ring full (here 256 pongs, as replies
+    /// to requests it sent before the fault would be) are dropped, not kept in a backlog: core 0's monitor is left with
+    /// no local work, so its core can idle under the wait policy instead of polling for ever.
+    /// </summary>
+    [Fact]
+    public async Task MessagesToAFaultedCoreThatFindItsRingFullAreDroppedSoTheMonitorCanIdle()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var mk = MultikernelSystem.Boot();
+        if (mk.CoreCount < 2) mk.Dispose();
+        Assert.SkipUnless(mk.CoreCount >= 2, "needs two cores; this process may use one");
+        try
+        {
+            await mk.SpawnAsync(1, 1, () => new FaultsOnStart()).ContinueWith(static _ => { }, TaskScheduler.Default).WaitAsync(TimeSpan.FromSeconds(30), ct);
+            var told = System.Diagnostics.Stopwatch.StartNew();
+            while (!await mk.CallOn(0, m => m.Agreement.Node.Faulted.Contains(1)).WaitAsync(TimeSpan.FromSeconds(30), ct))
+            {
+                Assert.True(told.Elapsed < TimeSpan.FromSeconds(10), "core 0's monitor was not told of core 1's fault within 10 s");
+                await Task.Delay(1, ct);
+            }
+            bool busy = await mk.CallOn(0, m =>
+            {
+                for (ulong i = 0; i < 256; i++) m.SendTo(1, new MonitorMessages.Pong(i, 0));
+                return m.HasLocalWork;
+            }).WaitAsync(TimeSpan.FromSeconds(30), ct);
+            Assert.False(busy, "core 0's monitor kept local work after sending to the faulted core 1: a backlog to it never drains");
+        }
+        catch
+        {
+            Record.Exception(() => mk.Dispose());
+            throw;
+        }
+        Assert.IsType<InvalidDataException>(Assert.Single(Assert.IsType<AggregateException>(Record.Exception(() => mk.Shutdown(TimeSpan.FromSeconds(10)))).InnerExceptions));
+    }
 }

@@ -24,11 +24,13 @@ public class UrpcBacklogTests
     }
 
     /// <summary>
-    /// Discarding one peer's backlog (its core faulted) hands each of its waiting messages to the callback, keeps the
-    /// other peers' backlogs, and keeps <see cref="UrpcOutbox.Pending"/> equal to what still waits.
+    /// Discarding one peer's backlog hands each of its waiting messages to the callback, keeps the other peers'
+    /// backlogs, and keeps <see cref="UrpcOutbox.Pending"/> equal to what still waits. Closing the peer (its core
+    /// faulted) also drops, at once and in order, every later message to it that finds its ring full, so none waits
+    /// for it again; a message that fits still goes into its ring.
     /// </summary>
     [Fact]
-    public void DiscardingOnePeersBacklogKeepsTheOthers()
+    public void DiscardingOrClosingOnePeersBacklogKeepsTheOthers()
     {
         using var a = UrpcRing.Allocate(2);
         using var b = UrpcRing.Allocate(2);
@@ -50,6 +52,15 @@ public class UrpcBacklogTests
             Assert.Equal(i, m[0]);
         }
         Assert.False(a.Receiver.HasMessage()); // the discarded ones never arrive
+
+        dropped.Clear();
+        outbox.Close(1, (in UrpcMessage m) => dropped.Add(m[0]));
+        for (ulong i = 5; i < 40; i++) outbox.Send(1, new Numbered(i, 0));
+        Assert.Equal(1, outbox.Pending); // peer 2's last message only: nothing waits for the closed peer
+        var arrived = new List<ulong>();
+        while (a.Receiver.TryReceive(out var m)) arrived.Add(m[0]);
+        Assert.NotEmpty(arrived); // what fitted its ring went there
+        Assert.Equal(Enumerable.Range(5, 35).Select(i => (ulong)i), arrived.Concat(dropped)); // the rest dropped, in order
     }
 
     /// <summary>
