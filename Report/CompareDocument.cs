@@ -30,6 +30,13 @@ public static class CompareDocument
         w.Open("section", "title-page", "title");
         w.H1("Multikernel reproduction: two runs compared");
         w.P($"Run A: {a.Name} ({TitlePage.Shown(a.Path)}). Run B: {b.Name} ({TitlePage.Shown(b.Path)}). Generated {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC.");
+        // What the single-run title page warns of, for each side: a run that did not finish (interrupted, killed, still
+        // running) and experiments of one run whose meta.json name different hosts, CPUs, commits or kernels.
+        foreach (var (label, run) in new[] { ("A", a), ("B", b) })
+        {
+            if (run.RunMeta?.StateWarning() is { } state) w.Open("div", "warning").Text($"Run {label} ({run.Name}): {state}").Close("div");
+            foreach (var d in TitlePage.Disagreements(run)) w.Open("div", "warning").Text($"Run {label} ({run.Name}): {d}").Close("div");
+        }
         var fa = TitlePage.MachineFacts(TitlePage.Describing(a), a.RunMeta);
         var fb = TitlePage.MachineFacts(TitlePage.Describing(b), b.RunMeta);
         var labels = fa.Select(f => f.Label).Concat(fb.Select(f => f.Label)).Distinct();
