@@ -204,6 +204,34 @@ public class ReportDocumentTests
             else Assert.DoesNotContain(phrase, title);
     }
 
+    /// <summary>
+    /// A C#/C ratio of one block (a quick run) is the C# median over the C median, its interval from the two medians'
+    /// 95% CIs: wider than a 95% CI of the ratio. The tables headed "Median [95% CI]" and "±%" and the caption of the error
+    /// bars mark it and say what it is; a ratio of twelve blocks has a 95% CI of its own and no mark.
+    /// </summary>
+    [Fact]
+    public void A_ratio_whose_interval_comes_from_two_medians_CIs_is_not_called_a_95_percent_CI()
+    {
+        using var fx = new FixtureRun();
+        string Note(string how) => $"C# SHM1 median 1.7 cycles, the C twin's SHM1 (C) median 1.4 cycles, same cores; {how}; target at most 1.10";
+        fx.Write(ExperimentCatalog.Fig1,
+        [
+            FixtureRun.Row(ExperimentCatalog.Fig1, "SHM1", 1, 300),
+            FixtureRun.Row(ExperimentCatalog.Fig1, "SHM1", 1, 1.2, "cycles_ratio", "x", "lines=1;impl=csharp/c", "pass",
+                Note("C run just before C#; the ratio of the two medians, " + RatioInterval.FromTwoCisNote)),
+            FixtureRun.Row(ExperimentCatalog.Fig1, "SHM1", 2, 1.05, "cycles_ratio", "x", "lines=1;impl=csharp/c", "pass",
+                Note("C and C# interleaved in 12 blocks of repetitions (each block: C, then C#); the median over the blocks of the block's C# median / C median (blocks 0.9 to 1.2), with its 95% CI")),
+        ]);
+        string html = System.Net.WebUtility.HtmlDecode(Build(fx));
+
+        Assert.Contains("1.2 ±5.0%†", html);          // the plotted points' table
+        Assert.Contains("1.2 [1.14, 1.26]†", html);   // every row, under "Median [95% CI]"
+        Assert.Contains("1.05 ±5.0%<", html);
+        Assert.Contains("1.05 [0.998, 1.103]<", html);
+        Assert.Contains("it is wider than a 95% CI of the ratio", html);
+        Assert.Contains("(1 of them, marked † in the tables, a ratio of two medians with the range the two medians' 95% CIs allow, wider than a 95% CI)", html);
+    }
+
     [Fact]
     public void A_point_without_a_CI_does_not_take_the_error_bars_of_the_other_points_of_its_curve()
     {
