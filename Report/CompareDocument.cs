@@ -52,13 +52,13 @@ public static class CompareDocument
         w.H3("Experiments");
         var names = ReportDocument.Ordered(a.Experiments.Select(e => e.Name).Concat(b.Experiments.Select(e => e.Name)));
         w.Table(["Experiment", "A: status, profile, cores", "B: status, profile, cores"], names.Select(n => (IReadOnlyList<string>)
-            [n, Summary(a.Find(n)), Summary(b.Find(n))]), "compact");
+            [n, Summary(a.Find(n), a.RunMeta), Summary(b.Find(n), b.RunMeta)]), "compact");
         w.P($"Paper values: {paperSource}.", "muted");
         w.Close("section");
     }
 
-    static string Summary(ExperimentResult? e) =>
-        e is null ? "not run" : $"{e.Meta.Status}, {e.Meta.Profile}, cores {e.Meta.CoresUsed}, {TitlePage.RowCounts(e)} rows";
+    static string Summary(ExperimentResult? e, RunLevelMeta? run) =>
+        e is null ? "not run" : $"{TitlePage.Status(e, run)}, {e.Meta.Profile}, cores {e.Meta.CoresUsed}, {TitlePage.RowCounts(e)} rows";
 
     static void Chapter(HtmlWriter w, ChapterSpec chapter, ExperimentResult? ea, ExperimentResult? eb, PaperValues paper, string outputDir)
     {

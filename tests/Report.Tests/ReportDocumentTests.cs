@@ -71,6 +71,27 @@ public class ReportDocumentTests
         Assert.Contains("At 2 cores SHM8 costs 1,800 cycles per update (no MSG8 point measured)", title);
     }
 
+    /// <summary>
+    /// A program that wrote "complete" results and then exited with an error: run-all.sh records it as failed with its
+    /// exit code, and the first page's table of experiments says so beside the meta.json's "complete" (it said
+    /// "complete" alone). An experiment run-all recorded as ok shows its status alone.
+    /// </summary>
+    [Fact]
+    public void The_experiments_table_says_when_run_all_recorded_a_program_as_failed_although_its_results_are_complete()
+    {
+        using var fx = new FixtureRun().WithFig1().WithCompute();
+        File.WriteAllText(Path.Combine(fx.RunDir, "meta.json"), """
+            {"kind":"run","state":"finished","host":"fixturehost","profile":"quick","cores":"0-1","command":"./run-all.sh --quick",
+             "commit":"fix1234","started":"2026-01-01T10:00:00Z","finished":"2026-01-01T10:09:00Z",
+             "experiments":[{"name":"fig1","folders":["fig1-shared-state","urpc-tables"],"status":"failed","exitCode":3,"seconds":60,"log":"","reason":"exit code 3"},
+                            {"name":"compute","folders":["compute"],"status":"ok","exitCode":0,"seconds":60,"log":"","reason":""}]}
+            """);
+        string html = System.Net.WebUtility.HtmlDecode(Build(fx));
+        string title = html[..html.IndexOf("class=\"chapter\"", StringComparison.Ordinal)];
+        Assert.Contains("<td>fig1-shared-state</td>\n<td>complete; run-all.sh: failed (exit code 3)</td>", title);
+        Assert.Contains("<td>compute</td>\n<td>complete</td>", title);
+    }
+
     [Fact]
     public void Plotly_js_is_inlined_exactly_once_and_nothing_is_loaded_from_the_network()
     {
