@@ -273,6 +273,29 @@ public class ReportDocumentTests
         Assert.Contains("(1 of them, marked † in the tables, a ratio of two medians with the range the two medians' 95% CIs allow, wider than a 95% CI)", html);
     }
 
+    /// <summary>
+    /// run-all.sh signalled while it made the report, after every experiment had ended: its meta.json says
+    /// "interrupted" with every experiment's own status. The first page said the run was interrupted before every
+    /// experiment ran; it now says no experiment was cut off. With an experiment cut off it says what it said.
+    /// </summary>
+    [Theory]
+    [InlineData("ok", "after its last experiment had ended (while it made the report): no experiment was cut off")]
+    [InlineData("interrupted", "interrupted by a signal before every experiment ran")]
+    public void An_interrupted_run_says_whether_an_experiment_was_cut_off(string computeStatus, string expected)
+    {
+        using var fx = new FixtureRun().WithFig1().WithCompute();
+        File.WriteAllText(Path.Combine(fx.RunDir, "meta.json"), $$"""
+            {"kind":"run","state":"interrupted","host":"fixturehost","profile":"quick","cores":"0-1","command":"./run-all.sh --quick",
+             "commit":"fix1234","started":"2026-01-01T10:00:00Z","finished":"",
+             "experiments":[{"name":"fig1","folders":["fig1-shared-state","urpc-tables"],"status":"ok","exitCode":0,"seconds":60,"log":"","reason":""},
+                            {"name":"fig3","folders":["fig3-tlb"],"status":"not-selected","exitCode":null,"seconds":0,"log":"","reason":""},
+                            {"name":"compute","folders":["compute"],"status":"{{computeStatus}}","exitCode":{{(computeStatus == "ok" ? 0 : 143)}},"seconds":60,"log":"","reason":""}]}
+            """);
+        string title = Build(fx);
+        title = title[..title.IndexOf("The figures at a glance", StringComparison.Ordinal)];
+        Assert.Contains(expected, title);
+    }
+
     [Fact]
     public void A_point_without_a_CI_does_not_take_the_error_bars_of_the_other_points_of_its_curve()
     {
