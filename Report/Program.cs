@@ -115,6 +115,10 @@ root.SetAction(pr =>
         finally { foreach (var r in signals) r.Dispose(); }
         Console.WriteLine($"report: wrote {written.HtmlPath}");
         if (written.PdfPath is not null) Console.WriteLine($"report: wrote {written.PdfPath}");
+        // A report.pdf of an earlier report stays beside the new report.html without one (--no-pdf, or no Chromium):
+        // whoever takes it must be told that it does not show this report.
+        else if (Path.Combine(target, ReportOutput.PdfName) is var stale && File.Exists(stale))
+            Console.Error.WriteLine($"report: warning: {stale} is from an earlier report and was left as it was: it does not show this report.html");
         if (noPrinter is not null)
         {
             Console.Error.WriteLine($"report: error: report.pdf not written: {noPrinter}");

@@ -207,6 +207,24 @@ public class CommandLineTests
         catch (IOException) { return false; }
     }
 
+    /// <summary>
+    /// --no-pdf over a run folder that holds the report.pdf of an earlier report: the new report.html stood beside the
+    /// old PDF and nothing said the two differ; now a warning names the PDF (which is left as it was).
+    /// </summary>
+    [Fact]
+    public void An_earlier_report_pdf_left_beside_a_new_html_is_named_as_stale()
+    {
+        using var fx = new FixtureRun().WithFig1();
+        string pdf = Path.Combine(fx.RunDir, "report.pdf");
+        File.WriteAllText(pdf, "%PDF-1.4 an earlier report");
+        var r = ReportProcess.Run("--run", fx.RunDir, "--no-pdf");
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains($"{pdf} is from an earlier report and was left as it was: it does not show this report.html", r.Stderr);
+        Assert.Equal("%PDF-1.4 an earlier report", File.ReadAllText(pdf));
+        File.Delete(pdf);
+        Assert.DoesNotContain("earlier report", ReportProcess.Run("--run", fx.RunDir, "--no-pdf").Stderr);
+    }
+
     [Fact]
     public void Missing_paper_values_file_is_an_input_error()
     {
