@@ -31,6 +31,10 @@ public sealed record RunFolder(
         if (File.Exists(full)) throw new ReportInputException($"{full}: is a file; --run expects a run folder (Results/<host>-<timestamp>/)");
         if (!Directory.Exists(full)) throw new ReportInputException($"{full}: run folder does not exist");
 
+        // An experiment's folder given for its run's (Results/<run>/fig1-shared-state): its meta.json is not run-all's,
+        // and it holds no experiment folders; say what it is and which folder to give.
+        if (File.Exists(System.IO.Path.Combine(full, ResultsFile.FileName)))
+            throw new ReportInputException($"{full}: is an experiment's folder (it holds {ResultsFile.FileName}), not a run folder; give the run folder that holds it: {System.IO.Path.GetDirectoryName(full)}");
         var runMeta = RunLevelMeta.TryLoad(System.IO.Path.Combine(full, ExperimentMeta.FileName));
         var dirs = Directory.GetDirectories(full)
             .Where(d => !System.IO.Path.GetFileName(d).StartsWith('.'))

@@ -40,6 +40,21 @@ public class RunFolderTests
         Assert.Contains("does not exist", e.Message);
     }
 
+    /// <summary>
+    /// An experiment's folder given as the run folder: the error blamed its meta.json for not being run-all's
+    /// ("not a run-level meta.json"); it now says the folder is an experiment's and names the run folder above it.
+    /// </summary>
+    [Fact]
+    public void An_experiment_folder_given_as_the_run_folder_is_named_as_such_with_the_run_folder_to_give()
+    {
+        using var fx = new FixtureRun().WithFig1();
+        string fig1 = Path.Combine(fx.RunDir, ExperimentCatalog.Fig1);
+        var before = Snapshot(fx.Root);
+        var e = Assert.Throws<ReportInputException>(() => RunFolder.Load(fig1));
+        Assert.Equal(before, Snapshot(fx.Root));
+        Assert.Equal($"{fig1}: is an experiment's folder (it holds results.csv), not a run folder; give the run folder that holds it: {fx.RunDir}", e.Message);
+    }
+
     [Fact]
     public void Run_folder_without_experiment_folders_is_rejected()
     {
