@@ -30,6 +30,13 @@ public static class CompareDocument
         w.Open("section", "title-page", "title");
         w.H1("Multikernel reproduction: two runs compared");
         w.P($"Run A: {a.Name} ({TitlePage.Shown(a.Path)}). Run B: {b.Name} ({TitlePage.Shown(b.Path)}). Generated {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC.");
+        // What the single-run title page warns of, for each side: a run that did not finish (interrupted, killed, still
+        // running) and experiments of one run whose meta.json name different hosts, CPUs, commits or kernels.
+        foreach (var (label, run) in new[] { ("A", a), ("B", b) })
+        {
+            if (run.RunMeta?.StateWarning() is { } state) w.Open("div", "warning").Text($"Run {label} ({run.Name}): {state}").Close("div");
+            foreach (var d in TitlePage.Disagreements(run)) w.Open("div", "warning").Text($"Run {label} ({run.Name}): {d}").Close("div");
+        }
         var fa = TitlePage.MachineFacts(TitlePage.Describing(a), a.RunMeta);
         var fb = TitlePage.MachineFacts(TitlePage.Describing(b), b.RunMeta);
         var labels = fa.Select(f => f.Label).Concat(fb.Select(f => f.Label)).Distinct();
@@ -45,13 +52,13 @@ public static class CompareDocument
         w.H3("Experiments");
         var names = ReportDocument.Ordered(a.Experiments.Select(e => e.Name).Concat(b.Experiments.Select(e => e.Name)));
         w.Table(["Experiment", "A: status, profile, cores", "B: status, profile, cores"], names.Select(n => (IReadOnlyList<string>)
-            [n, Summary(a.Find(n)), Summary(b.Find(n))]), "compact");
+            [n, Summary(a.Find(n), a.RunMeta), Summary(b.Find(n), b.RunMeta)]), "compact");
         w.P($"Paper values: {paperSource}.", "muted");
         w.Close("section");
     }
 
-    static string Summary(ExperimentResult? e) =>
-        e is null ? "not run" : $"{e.Meta.Status}, {e.Meta.Profile}, cores {e.Meta.CoresUsed}, {TitlePage.RowCounts(e)} rows";
+    static string Summary(ExperimentResult? e, RunLevelMeta? run) =>
+        e is null ? "not run" : $"{TitlePage.Status(e, run)}, {e.Meta.Profile}, cores {e.Meta.CoresUsed}, {TitlePage.RowCounts(e)} rows";
 
     static void Chapter(HtmlWriter w, ChapterSpec chapter, ExperimentResult? ea, ExperimentResult? eb, PaperValues paper, string outputDir)
     {

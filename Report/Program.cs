@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using Report;
 using Report.History;
 using Report.Paper;
@@ -9,7 +10,8 @@ using Report.Pdf;
 // report --history CSV --out DIR [--no-pdf]
 // Exit codes: 0 written; 1 bad input (message names the path and the problem; nothing is changed);
 // 2 bad command line or an output folder that cannot be written (one line naming the path); 3 report.html written
-// but no PDF (Chromium missing or failed).
+// but no PDF (Chromium missing or failed); 128 + the signal's number (130 SIGINT, 143 SIGTERM, 129 SIGHUP) when a
+// signal stopped it while it wrote the report: Chromium killed, its temporary files removed, nothing put in place.
 
 var run = new Option<string?>("--run") { Description = "run folder to report on: Results/<host>-<timestamp>/ with one sub-folder per experiment" };
 var outDir = new Option<string?>("--out") { Description = "folder for report.html and report.pdf (default: the run folder; with --compare: <parent of RUN_A>/compare-<A>-vs-<B>; required with --history alone)" };
@@ -92,13 +94,31 @@ root.SetAction(pr =>
             else printer = new ChromiumPdfPrinter(chromium, TimeSpan.FromMinutes(3));
         }
         ReportOutput.Result written;
-        try { written = ReportOutput.Write(target, html, printer); }
+        // Until here a signal ends the process at once (nothing of the report is written yet). While the report is
+        // written it stops Chromium and removes the temporary files first: a killed report would leave Chromium
+        // running and its temporary HTML (megabytes of inlined plotly.js) in the output folder.
+        using var stop = new CancellationTokenSource();
+        PosixSignal? stoppedBy = null;
+        void OnSignal(PosixSignalContext c) { stoppedBy ??= c.Signal; c.Cancel = true; stop.Cancel(); }
+        var signals = new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM, PosixSignal.SIGHUP }
+            .Select(sig => PosixSignalRegistration.Create(sig, OnSignal)).ToList();
+        try { written = ReportOutput.Write(target, html, printer, stop.Token); }
         catch (Exception e) when (e is UnauthorizedAccessException or IOException)
         {
             return Fail(2, $"cannot write the report into {target} ({e.Message.TrimEnd('.')})");
         }
+        catch (OperationCanceledException) when (stoppedBy is { } signal)
+        {
+            var (name, code) = signal switch { PosixSignal.SIGINT => ("SIGINT", 130), PosixSignal.SIGHUP => ("SIGHUP", 129), _ => ("SIGTERM", 143) };
+            return Fail(code, $"stopped by {name} while writing the report: Chromium stopped, temporary files removed; report.html and report.pdf in {target} are as they were");
+        }
+        finally { foreach (var r in signals) r.Dispose(); }
         Console.WriteLine($"report: wrote {written.HtmlPath}");
         if (written.PdfPath is not null) Console.WriteLine($"report: wrote {written.PdfPath}");
+        // A report.pdf of an earlier report stays beside the new report.html without one (--no-pdf, or no Chromium):
+        // whoever takes it must be told that it does not show this report.
+        else if (Path.Combine(target, ReportOutput.PdfName) is var stale && File.Exists(stale))
+            Console.Error.WriteLine($"report: warning: {stale} is from an earlier report and was left as it was: it does not show this report.html");
         if (noPrinter is not null)
         {
             Console.Error.WriteLine($"report: error: report.pdf not written: {noPrinter}");

@@ -6,7 +6,8 @@ namespace Report;
 /// Writes report.html and report.pdf into a folder so that a reader never sees a half-written file: both are
 /// made under temporary names in the same folder and renamed into place. The PDF is printed from the
 /// temporary HTML; if printing fails the new report.html is still put in place and an earlier report.pdf is
-/// left as it was (the error says so).
+/// left as it was (the error says so). Cancelled (a signal) before both are in place, it puts neither in place, removes
+/// its temporary files and throws <see cref="OperationCanceledException"/>.
 /// </summary>
 public static class ReportOutput
 {
@@ -15,8 +16,9 @@ public static class ReportOutput
 
     public sealed record Result(string HtmlPath, string? PdfPath);
 
-    public static Result Write(string outDir, string html, ChromiumPdfPrinter? printer)
+    public static Result Write(string outDir, string html, ChromiumPdfPrinter? printer, CancellationToken cancel = default)
     {
+        cancel.ThrowIfCancellationRequested();
         Directory.CreateDirectory(outDir);
         string htmlPath = Path.Combine(outDir, HtmlName);
         string pdfPath = Path.Combine(outDir, PdfName);
@@ -32,13 +34,14 @@ public static class ReportOutput
             AtomicFile.WriteAllText(tmpHtml, html);
             try
             {
-                printer.Print(tmpHtml, tmpPdf);
+                printer.Print(tmpHtml, tmpPdf, cancel);
             }
             catch (PdfException)
             {
                 File.Move(tmpHtml, htmlPath, overwrite: true);
                 throw;
             }
+            cancel.ThrowIfCancellationRequested();
             File.Move(tmpPdf, pdfPath, overwrite: true);
             File.Move(tmpHtml, htmlPath, overwrite: true);
             return new Result(htmlPath, pdfPath);

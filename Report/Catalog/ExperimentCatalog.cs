@@ -79,7 +79,8 @@ public static class ExperimentCatalog
         + "waitset and the CPU driver's dispatch). \"(C)\": the C twin, the same workloads, rings, kernel path and raw loops "
         + "in C (gcc -O3) on the same cores, interleaved with each C# point in blocks of repetitions (each block: C, then C#; "
         + "the experiment's notes say how the JIT compiled the C#); the last panel gives each "
-        + "point's C#/C ratio (the median over the blocks of each block's ratio). Each series' exact "
+        + "point's C#/C ratio (the median over the blocks of each block's ratio; with one or two blocks, as in a quick run, "
+        + "the C# median over the C median). Each series' exact "
         + "method is in its rows' notes (HTML).",
         "Nothing: the caches, the interconnect and the URPC cache lines are the machine's own.",
         [

@@ -23,7 +23,10 @@ public static class FigureReadings
         if (shmK is not null && msgK is not null)
             parts.Add($"at {k} cores MSG8 costs {N(msgK.Median)} cycles per update against SHM8's {N(shmK.Median)} (messages {(msgK.Median < shmK.Median ? "cheaper" : "dearer")})");
         else if (shmK is not null)
-            parts.Add($"at {k} cores SHM8 costs {N(shmK.Median)} cycles per update (no MSG point: it needs two cores)");
+            parts.Add($"at {k} cores SHM8 costs {N(shmK.Median)} cycles per update "
+                + (msg8 is null
+                    ? k == 1 ? "(no MSG point: it needs two cores)" : "(no MSG8 point measured)"
+                    : $"(MSG8 measured at {msg8.Cores} cores at most: {N(msg8.Median)} cycles per update)"));
         else if (msgK is not null)
             parts.Add($"at {k} cores MSG8 costs {N(msgK.Median)} cycles per update");
         var server = s.Curve("Server8", m).Concat(s.Curve("Server", m)).ToList();

@@ -21,7 +21,8 @@ public sealed record RunFolder(
     /// <summary>
     /// Loads <paramref name="path"/>. Throws <see cref="ReportInputException"/> naming the path and the problem when
     /// the folder is missing, holds no experiment folders, or holds a half-written one (results.csv without
-    /// meta.json, meta.json of a complete run without results.csv, a file that cannot be read or does not parse).
+    /// meta.json, meta.json of a complete run without results.csv, a file that cannot be read or does not parse), or a
+    /// registered experiment's folder whose meta.json or rows name another experiment.
     /// </summary>
     public static RunFolder Load(string path)
     {
@@ -30,6 +31,10 @@ public sealed record RunFolder(
         if (File.Exists(full)) throw new ReportInputException($"{full}: is a file; --run expects a run folder (Results/<host>-<timestamp>/)");
         if (!Directory.Exists(full)) throw new ReportInputException($"{full}: run folder does not exist");
 
+        // An experiment's folder given for its run's (Results/<run>/fig1-shared-state): its meta.json is not run-all's,
+        // and it holds no experiment folders; say what it is and which folder to give.
+        if (File.Exists(System.IO.Path.Combine(full, ResultsFile.FileName)))
+            throw new ReportInputException($"{full}: is an experiment's folder (it holds {ResultsFile.FileName}), not a run folder; give the run folder that holds it: {System.IO.Path.GetDirectoryName(full)}");
         var runMeta = RunLevelMeta.TryLoad(System.IO.Path.Combine(full, ExperimentMeta.FileName));
         var dirs = Directory.GetDirectories(full)
             .Where(d => !System.IO.Path.GetFileName(d).StartsWith('.'))
@@ -77,6 +82,12 @@ public sealed record RunFolder(
             throw new ReportInputException($"{meta}: missing ({ResultsFile.FileName} is there): half-written experiment folder");
 
         ExperimentMeta runMeta = LoadMeta(meta, dir);
+        // A registered folder's files name its experiment (experiments.tsv: the folder is also RunMeta.Experiment and
+        // ResultRow.Experiment); files that name another were copied into the wrong folder, and their rows would be
+        // drawn under this folder's figures and judged by its claims.
+        bool registered = global::Experiments.Schema.ExperimentRegistry.Find(name) is not null;
+        if (registered && runMeta.Experiment.Length > 0 && runMeta.Experiment != name)
+            throw new ReportInputException($"{meta}: names experiment \"{runMeta.Experiment}\", but the folder is {name}/ (written by another experiment and copied here?)");
         if (!hasResults)
         {
             if (string.Equals(runMeta.Status, "complete", StringComparison.OrdinalIgnoreCase))
@@ -84,7 +95,10 @@ public sealed record RunFolder(
             // An experiment that declared itself incomplete before its first point: shown with its warning and no data.
             return (new ExperimentResult(name, dir, runMeta, []), null);
         }
-        return (new ExperimentResult(name, dir, runMeta, StrictResultsReader.Read(dir)), null);
+        var rows = StrictResultsReader.Read(dir);
+        if (registered && rows.FindIndex(r => r.Experiment != name) is var i and >= 0)
+            throw new ReportInputException($"{results}: record {i + 1} names experiment \"{rows[i].Experiment}\", but the folder is {name}/ (written by another experiment and copied here?)");
+        return (new ExperimentResult(name, dir, runMeta, rows), null);
     }
 
     static ExperimentMeta LoadMeta(string metaPath, string dir)

@@ -63,7 +63,12 @@ public sealed class RunLevelMeta
         switch (State)
         {
             case "interrupted":
-                return "run-all.sh was interrupted by a signal before every experiment ran: the report shows what finished (experiments cut off are marked incomplete, those not started as not run).";
+                // The signal may have come after the last experiment, while run-all made the report: then every
+                // experiment it started has a status of its own (ok, failed, no-results) and none was cut off. A file
+                // that lists no experiments cannot tell.
+                return Experiments.Count == 0 || Experiments.Any(e => e.Status is "interrupted" or "not-run" or "running" or "pending")
+                    ? "run-all.sh was interrupted by a signal before every experiment ran: the report shows what finished (experiments cut off are marked incomplete, those not started as not run)."
+                    : "run-all.sh was interrupted by a signal after its last experiment had ended (while it made the report): no experiment was cut off.";
             case "running":
                 string who = $"run-all.sh (pid {Pid} on {Host})";
                 return new ProcessIdentity(Host, BootId, Pid, PidStart).IsRunning() switch

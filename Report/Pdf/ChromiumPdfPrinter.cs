@@ -53,8 +53,12 @@ public sealed class ChromiumPdfPrinter(string chromium, TimeSpan timeout)
         new Uri(htmlPath).AbsoluteUri,
     ];
 
-    /// <summary>Prints <paramref name="htmlPath"/> to <paramref name="pdfPath"/>; throws <see cref="PdfException"/> with Chromium's output on failure.</summary>
-    public void Print(string htmlPath, string pdfPath)
+    /// <summary>
+    /// Prints <paramref name="htmlPath"/> to <paramref name="pdfPath"/>; throws <see cref="PdfException"/> with Chromium's
+    /// output on failure. When <paramref name="cancel"/> is cancelled (a signal asked the report to stop) Chromium and every
+    /// process it started are killed, its profile folder deleted, and <see cref="OperationCanceledException"/> thrown.
+    /// </summary>
+    public void Print(string htmlPath, string pdfPath, CancellationToken cancel = default)
     {
         string profile = Directory.CreateTempSubdirectory("report-chromium-").FullName;
         try
@@ -78,10 +82,12 @@ public sealed class ChromiumPdfPrinter(string chromium, TimeSpan timeout)
             using var p = started ?? throw new PdfException($"could not start {Chromium}");
             var stdout = p.StandardOutput.ReadToEndAsync();
             var stderr = p.StandardError.ReadToEndAsync();
-            if (!p.WaitForExit(timeout))
+            while (!p.WaitForExit(TimeSpan.FromMilliseconds(100)))
             {
+                if (!cancel.IsCancellationRequested && clock.Elapsed < timeout) continue;
                 p.Kill(entireProcessTree: true);
                 p.WaitForExit();
+                cancel.ThrowIfCancellationRequested();
                 throw new PdfException($"{Chromium} did not finish within {timeout.TotalSeconds:0} s; killed it. Command: {Describe(htmlPath, pdfPath, profile)}");
             }
             // Chromium's helper processes inherit its stdout and stderr and may outlive it: its output is read until

@@ -117,13 +117,16 @@ public static class ChapterSection
 
     /// <summary>
     /// What the error bars of <paramref name="drawn"/> show: a point is drawn with its 95% CI only where it has one
-    /// (PanelChart.ErrorBars), so the caption says so for all, some or none of them.
+    /// (PanelChart.ErrorBars), so the caption says so for all, some or none of them, and how many are a ratio's
+    /// interval built from two CIs (<see cref="RatioInterval"/>) instead.
     /// </summary>
     static string IntervalsDrawn(IReadOnlyList<ResultRow> drawn, string bars)
     {
         int with = drawn.Count(r => double.IsFinite(r.CiLow) && double.IsFinite(r.CiHigh));
-        if (with == drawn.Count) return $", with their 95% confidence intervals{bars}";
-        if (with > 0) return $", with their 95% confidence intervals{bars} where a point has one ({with} of {drawn.Count} points)";
+        int bound = drawn.Count(RatioInterval.IsBound);
+        string bounds = bound == 0 ? "" : $" ({bound} of them, marked {RatioInterval.Mark} in the tables, a ratio of two medians with the range the two medians' 95% CIs allow, wider than a 95% CI)";
+        if (with == drawn.Count) return $", with their 95% confidence intervals{bars}{bounds}";
+        if (with > 0) return $", with their 95% confidence intervals{bars} where a point has one ({with} of {drawn.Count} points){bounds}";
         return drawn.All(r => r.Samples < SampleSummary.MinCountForCi)
             ? $" (no point has a 95% confidence interval: each is the median of fewer than {SampleSummary.MinCountForCi} samples, too few for one)"
             : " (no point has a 95% confidence interval: the rows give none)";

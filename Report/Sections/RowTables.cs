@@ -14,7 +14,8 @@ public static class RowTables
 {
     /// <summary>
     /// The plotted points of a panel: one line per curve, one column per core count (curves) or category (bars); each
-    /// cell the median in the row's unit and the 95% CI as the larger of its two half-widths in percent of the median.
+    /// cell the median in the row's unit and the 95% CI as the larger of its two half-widths in percent of the median
+    /// (a ratio's interval built from two CIs marked <see cref="RatioInterval.Mark"/>, with the footnote under the table).
     /// </summary>
     public static void Plotted(HtmlWriter w, PanelData d)
     {
@@ -40,6 +41,7 @@ public static class RowTables
         });
         w.Open("div", "tbl").Element("p", d.Title, "table-title");
         w.Table(header, rows, "plotted");
+        Footnote(w, d.Rows);
         w.Close("div");
     }
 
@@ -55,8 +57,9 @@ public static class RowTables
         if (!double.IsFinite(r.CiLow) || !double.IsFinite(r.CiHigh) || r.Median == 0) return m;
         double half = Math.Max(r.CiHigh - r.Median, r.Median - r.CiLow) / Math.Abs(r.Median) * 100;
         if (half <= 0) return m;
-        if (half < 0.05) return $"{m} ±<0.1%";
-        return half < 10 ? $"{m} ±{half.ToString("0.0", CultureInfo.InvariantCulture)}%" : $"{m} ±{half.ToString("0", CultureInfo.InvariantCulture)}%";
+        string mark = RatioInterval.IsBound(r) ? RatioInterval.Mark : "";
+        if (half < 0.05) return $"{m} ±<0.1%{mark}";
+        return (half < 10 ? $"{m} ±{half.ToString("0.0", CultureInfo.InvariantCulture)}%" : $"{m} ±{half.ToString("0", CultureInfo.InvariantCulture)}%") + mark;
     }
 
     /// <summary>Every row, a row's Note on a full-width line beneath it.</summary>
@@ -74,6 +77,13 @@ public static class RowTables
             c.AddRange([r.Samples.ToString(CultureInfo.InvariantCulture), r.Verified]);
             return ((IReadOnlyList<string>)c, r.Note);
         }), cssClass);
+        Footnote(w, list);
+    }
+
+    /// <summary>The footnote of <see cref="RatioInterval.Mark"/>, where one of <paramref name="rows"/> carries it.</summary>
+    static void Footnote(HtmlWriter w, IEnumerable<ResultRow> rows)
+    {
+        if (rows.Any(RatioInterval.IsBound)) w.P(RatioInterval.Footnote, "muted footnote");
     }
 
     /// <summary>The rows of a table panel without their notes (those are in the HTML's full rows).</summary>
@@ -94,9 +104,12 @@ public static class RowTables
             if (anyNs) c.Add(NumberText.Format(r.MedianNs));
             return (IReadOnlyList<string>)c;
         }), "compact");
+        Footnote(w, list);
     }
 
-    static string Value(ResultRow r) => double.IsFinite(r.Median) ? NumberText.WithInterval(r.Median, r.CiLow, r.CiHigh) : RowStatus.Of(r) switch
+    static string Value(ResultRow r) => double.IsFinite(r.Median)
+        ? NumberText.WithInterval(r.Median, r.CiLow, r.CiHigh) + (RatioInterval.IsBound(r) ? RatioInterval.Mark : "")
+        : RowStatus.Of(r) switch
     {
         RowKind.Skipped => "skipped",
         RowKind.Failed => "failed",

@@ -69,7 +69,7 @@ public static class TitlePage
         w.Table(["Experiment", "Status", "Profile", "Cores used", "Started (UTC)", "Duration", "Rows"],
             run.Experiments.Select(e => (IReadOnlyList<string>)
             [
-                e.Name, e.Meta.Status, e.Meta.Profile, e.Meta.CoresUsed, e.Meta.Started.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss"),
+                e.Name, Status(e, run.RunMeta), e.Meta.Profile, e.Meta.CoresUsed, e.Meta.Started.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss"),
                 e.Meta.Finished is { } f ? $"{(f - e.Meta.Started).TotalSeconds:0} s" : "not finished", RowCounts(e),
             ]).Concat(run.Failed.Select(f => (IReadOnlyList<string>)[f.Name, "failed: no results", "", "", "", "", "0"])), "compact");
         if (run.RunMeta is { } rm)
@@ -86,6 +86,16 @@ public static class TitlePage
         string rel = Path.GetRelativePath(root, path);
         return rel.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(rel) ? path : rel;
     }
+
+    /// <summary>
+    /// The experiment's status from its meta.json and, where run-all.sh recorded that its program did not end well
+    /// (failed with an exit code, interrupted, or still running when run-all was killed), that too: a program may write
+    /// "complete" results and still exit with an error.
+    /// </summary>
+    public static string Status(ExperimentResult e, RunLevelMeta? run) =>
+        run?.ForFolder(e.Name) is { Status.Length: > 0 } rec && rec.Status != "ok"
+            ? $"{e.Meta.Status}; run-all.sh: {rec.Status}" + (rec.Reason.Length > 0 ? $" ({rec.Reason})" : rec.ExitCode is { } code ? $" (exit code {code})" : "")
+            : e.Meta.Status;
 
     /// <summary>"27", or "27 (3 skipped, 1 failed)".</summary>
     public static string RowCounts(ExperimentResult e)

@@ -145,6 +145,86 @@ public class CommandLineTests
         Assert.Empty(Directory.GetFiles(fx.RunDir, ".*"));
     }
 
+    /// <summary>
+    /// SIGTERM while Chromium prints (as run-all sends on Ctrl-C, or a user's kill): the report ended at once and left
+    /// Chromium running and its temporary HTML (megabytes of inlined plotly.js) in the run folder. Now it kills
+    /// Chromium, removes its temporary files, puts nothing in place and exits 143 saying so. A stand-in Chromium
+    /// writes its pid and sleeps.
+    /// </summary>
+    [Fact]
+    public async Task A_signal_while_Chromium_prints_stops_Chromium_and_leaves_no_temporary_files()
+    {
+        if (OperatingSystem.IsWindows()) Assert.Skip("POSIX signals");
+        var ct = TestContext.Current.CancellationToken;
+        using var fx = new FixtureRun().WithFig1();
+        string pidFile = Path.Combine(fx.Root, "chromium.pid");
+        string fake = fx.WriteFile("chromium", $"#!/bin/sh\necho $$ > '{pidFile}.tmp' && mv '{pidFile}.tmp' '{pidFile}'\nexec sleep 300\n");
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(fake, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var psi = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "report.dll"), "--run", fx.RunDir }) psi.ArgumentList.Add(a);
+        psi.Environment["REPRO_CHROMIUM"] = fake;
+        using var report = System.Diagnostics.Process.Start(psi)!;
+        var stderr = report.StandardError.ReadToEndAsync(ct);
+        var stdout = report.StandardOutput.ReadToEndAsync(ct);
+        int chromium = 0;
+        try
+        {
+            // Bounds on a hang, not timings: the stand-in starts within seconds and sleeps 300 s.
+            for (int i = 0; i < 1200 && chromium == 0 && !report.HasExited; i++)
+            {
+                if (File.Exists(pidFile)) int.TryParse(File.ReadAllText(pidFile).Trim(), out chromium);
+                if (chromium == 0) await Task.Delay(50, ct);
+            }
+            Assert.True(chromium > 0, "the stand-in Chromium did not start within 60 s");
+            using (var kill = System.Diagnostics.Process.Start("kill", ["-TERM", report.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+                await kill.WaitForExitAsync(ct);
+            using var bound = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            bound.CancelAfter(TimeSpan.FromSeconds(60));
+            await report.WaitForExitAsync(bound.Token);
+
+            Assert.False(Alive(chromium), $"Chromium (pid {chromium}) still runs after the report was stopped");
+            Assert.Empty(Directory.GetFiles(fx.RunDir, ".*"));
+            Assert.False(File.Exists(Path.Combine(fx.RunDir, "report.html")));
+            Assert.Equal(143, report.ExitCode);
+            Assert.Contains("stopped by SIGTERM while writing the report", await stderr);
+            await stdout;
+        }
+        finally
+        {
+            if (!report.HasExited) report.Kill(entireProcessTree: true);
+            if (chromium > 0 && Alive(chromium)) try { System.Diagnostics.Process.GetProcessById(chromium).Kill(); } catch (ArgumentException) { } catch (InvalidOperationException) { }
+        }
+    }
+
+    /// <summary>Whether process <paramref name="pid"/> runs (a zombie, ended but not yet reaped, does not).</summary>
+    static bool Alive(int pid)
+    {
+        try
+        {
+            string stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[(stat.LastIndexOf(')') + 2)..][0] != 'Z';
+        }
+        catch (IOException) { return false; }
+    }
+
+    /// <summary>
+    /// --no-pdf over a run folder that holds the report.pdf of an earlier report: the new report.html stood beside the
+    /// old PDF and nothing said the two differ; now a warning names the PDF (which is left as it was).
+    /// </summary>
+    [Fact]
+    public void An_earlier_report_pdf_left_beside_a_new_html_is_named_as_stale()
+    {
+        using var fx = new FixtureRun().WithFig1();
+        string pdf = Path.Combine(fx.RunDir, "report.pdf");
+        File.WriteAllText(pdf, "%PDF-1.4 an earlier report");
+        var r = ReportProcess.Run("--run", fx.RunDir, "--no-pdf");
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains($"{pdf} is from an earlier report and was left as it was: it does not show this report.html", r.Stderr);
+        Assert.Equal("%PDF-1.4 an earlier report", File.ReadAllText(pdf));
+        File.Delete(pdf);
+        Assert.DoesNotContain("earlier report", ReportProcess.Run("--run", fx.RunDir, "--no-pdf").Stderr);
+    }
+
     [Fact]
     public void Missing_paper_values_file_is_an_input_error()
     {

@@ -61,4 +61,31 @@ public class CompareDocumentTests
         Assert.Equal(4, ChartPanel.All(html).Count(c => c.Title == "Time"));
         Assert.Equal(4, Regex.Matches(html, @"Not measured in this run\.").Count);
     }
+    /// <summary>
+    /// The first page of a comparison warns of what the single-run report warns of, for each side: a run-all.sh that
+    /// was interrupted, and experiments of one run folder written on different machines (here fig1 on one host, compute
+    /// on another, copied into one folder).
+    /// </summary>
+    [Fact]
+    public void The_first_page_warns_of_an_interrupted_run_and_of_a_run_whose_experiments_come_from_different_machines()
+    {
+        using var cut = new FixtureRun("cut-short").WithFig1();
+        File.WriteAllText(Path.Combine(cut.RunDir, "meta.json"), """
+            {"kind":"run","state":"interrupted","host":"fixturehost","profile":"quick","cores":"0-1","command":"./run-all.sh --quick",
+             "commit":"fix1234","started":"2026-01-01T10:00:00Z","finished":"","experiments":[]}
+            """);
+        using var mixed = new FixtureRun("mixed").WithFig1();
+        var other = FixtureRun.Meta(ExperimentCatalog.Compute);
+        other.Host = "otherhost";
+        other.CpuModel = "Other CPU model 1";
+        mixed.Write(ExperimentCatalog.Compute, [FixtureRun.Row(ExperimentCatalog.Compute, "CG/mk", 1, 4.0, "seconds", "s", "class=S;bench=cg", "pass")], other);
+
+        string html = CompareDocument.Build(RunFolder.Load(cut.RunDir), RunFolder.Load(mixed.RunDir), PaperValues.BuiltIn(), cut.Root);
+        string title = WebUtility.HtmlDecode(html[..html.IndexOf("The figures at a glance", StringComparison.Ordinal)]);
+
+        Assert.Contains("Run A (cut-short): run-all.sh was interrupted by a signal", title);
+        Assert.Contains("Run B (mixed): Host differs between experiments: otherhost / fixturehost", title);
+        Assert.Contains("Run B (mixed): CPU model differs between experiments", title);
+        Assert.DoesNotContain("Run A (cut-short): Host differs", title);
+    }
 }

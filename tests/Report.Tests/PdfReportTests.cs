@@ -142,7 +142,7 @@ public class PdfReportTests
             </body></html>
             """);
         string pdf = Path.Combine(fx.Root, "bad.pdf");
-        new ChromiumPdfPrinter(ChromiumPdfPrinter.Find()!, TimeSpan.FromMinutes(3)).Print(html, pdf);
+        new ChromiumPdfPrinter(ChromiumPdfPrinter.Find()!, TimeSpan.FromMinutes(3)).Print(html, pdf, TestContext.Current.CancellationToken);
         var inspection = PdfInspection.Run(pdf, Path.Combine(fx.Root, "png"));
         var panelFailures = PdfVerdict.PanelFailures(inspection, expected: 3);
         Assert.Equal(2, panelFailures.Count);

@@ -51,6 +51,47 @@ public class ReportDocumentTests
         Assert.Contains("At 2 cores MSG8 costs 2,800 cycles per update against SHM8&#39;s 1,800 (messages dearer)", title);
     }
 
+    /// <summary>
+    /// Fig 1's reading at the largest core count where SHM8 has a point and MSG8 none: "it needs two cores" is the
+    /// reason only at one core. At two cores with MSG8's point skipped there, the reading said so all the same.
+    /// </summary>
+    [Fact]
+    public void Fig1_reading_gives_the_true_reason_when_MSG8_has_no_point_at_the_largest_core_count()
+    {
+        using var fx = new FixtureRun();
+        fx.Write(ExperimentCatalog.Fig1,
+        [
+            FixtureRun.Row(ExperimentCatalog.Fig1, "SHM8", 1, 1000),
+            FixtureRun.Row(ExperimentCatalog.Fig1, "SHM8", 2, 1800),
+            FixtureRun.Row(ExperimentCatalog.Fig1, "MSG8", 2, 2800, verified: "fail", note: "a reply was lost"),
+        ]);
+        string title = System.Net.WebUtility.HtmlDecode(Build(fx));
+        title = title[..title.IndexOf("class=\"chapter\"", StringComparison.Ordinal)];
+        Assert.DoesNotContain("it needs two cores", title);
+        Assert.Contains("At 2 cores SHM8 costs 1,800 cycles per update (no MSG8 point measured)", title);
+    }
+
+    /// <summary>
+    /// A program that wrote "complete" results and then exited with an error: run-all.sh records it as failed with its
+    /// exit code, and the first page's table of experiments says so beside the meta.json's "complete" (it said
+    /// "complete" alone). An experiment run-all recorded as ok shows its status alone.
+    /// </summary>
+    [Fact]
+    public void The_experiments_table_says_when_run_all_recorded_a_program_as_failed_although_its_results_are_complete()
+    {
+        using var fx = new FixtureRun().WithFig1().WithCompute();
+        File.WriteAllText(Path.Combine(fx.RunDir, "meta.json"), """
+            {"kind":"run","state":"finished","host":"fixturehost","profile":"quick","cores":"0-1","command":"./run-all.sh --quick",
+             "commit":"fix1234","started":"2026-01-01T10:00:00Z","finished":"2026-01-01T10:09:00Z",
+             "experiments":[{"name":"fig1","folders":["fig1-shared-state","urpc-tables"],"status":"failed","exitCode":3,"seconds":60,"log":"","reason":"exit code 3"},
+                            {"name":"compute","folders":["compute"],"status":"ok","exitCode":0,"seconds":60,"log":"","reason":""}]}
+            """);
+        string html = System.Net.WebUtility.HtmlDecode(Build(fx));
+        string title = html[..html.IndexOf("class=\"chapter\"", StringComparison.Ordinal)];
+        Assert.Contains("<td>fig1-shared-state</td>\n<td>complete; run-all.sh: failed (exit code 3)</td>", title);
+        Assert.Contains("<td>compute</td>\n<td>complete</td>", title);
+    }
+
     [Fact]
     public void Plotly_js_is_inlined_exactly_once_and_nothing_is_loaded_from_the_network()
     {
@@ -202,6 +243,57 @@ public class ReportDocumentTests
         foreach (var phrase in all)
             if (phrase == expected) Assert.Contains(phrase, title);
             else Assert.DoesNotContain(phrase, title);
+    }
+
+    /// <summary>
+    /// A C#/C ratio of one block (a quick run) is the C# median over the C median, its interval from the two medians'
+    /// 95% CIs: wider than a 95% CI of the ratio. The tables headed "Median [95% CI]" and "±%" and the caption of the error
+    /// bars mark it and say what it is; a ratio of twelve blocks has a 95% CI of its own and no mark.
+    /// </summary>
+    [Fact]
+    public void A_ratio_whose_interval_comes_from_two_medians_CIs_is_not_called_a_95_percent_CI()
+    {
+        using var fx = new FixtureRun();
+        string Note(string how) => $"C# SHM1 median 1.7 cycles, the C twin's SHM1 (C) median 1.4 cycles, same cores; {how}; target at most 1.10";
+        fx.Write(ExperimentCatalog.Fig1,
+        [
+            FixtureRun.Row(ExperimentCatalog.Fig1, "SHM1", 1, 300),
+            FixtureRun.Row(ExperimentCatalog.Fig1, "SHM1", 1, 1.2, "cycles_ratio", "x", "lines=1;impl=csharp/c", "pass",
+                Note("C run just before C#; the ratio of the two medians, " + RatioInterval.FromTwoCisNote)),
+            FixtureRun.Row(ExperimentCatalog.Fig1, "SHM1", 2, 1.05, "cycles_ratio", "x", "lines=1;impl=csharp/c", "pass",
+                Note("C and C# interleaved in 12 blocks of repetitions (each block: C, then C#); the median over the blocks of the block's C# median / C median (blocks 0.9 to 1.2), with its 95% CI")),
+        ]);
+        string html = System.Net.WebUtility.HtmlDecode(Build(fx));
+
+        Assert.Contains("1.2 ±5.0%†", html);          // the plotted points' table
+        Assert.Contains("1.2 [1.14, 1.26]†", html);   // every row, under "Median [95% CI]"
+        Assert.Contains("1.05 ±5.0%<", html);
+        Assert.Contains("1.05 [0.998, 1.103]<", html);
+        Assert.Contains("it is wider than a 95% CI of the ratio", html);
+        Assert.Contains("(1 of them, marked † in the tables, a ratio of two medians with the range the two medians' 95% CIs allow, wider than a 95% CI)", html);
+    }
+
+    /// <summary>
+    /// run-all.sh signalled while it made the report, after every experiment had ended: its meta.json says
+    /// "interrupted" with every experiment's own status. The first page said the run was interrupted before every
+    /// experiment ran; it now says no experiment was cut off. With an experiment cut off it says what it said.
+    /// </summary>
+    [Theory]
+    [InlineData("ok", "after its last experiment had ended (while it made the report): no experiment was cut off")]
+    [InlineData("interrupted", "interrupted by a signal before every experiment ran")]
+    public void An_interrupted_run_says_whether_an_experiment_was_cut_off(string computeStatus, string expected)
+    {
+        using var fx = new FixtureRun().WithFig1().WithCompute();
+        File.WriteAllText(Path.Combine(fx.RunDir, "meta.json"), $$"""
+            {"kind":"run","state":"interrupted","host":"fixturehost","profile":"quick","cores":"0-1","command":"./run-all.sh --quick",
+             "commit":"fix1234","started":"2026-01-01T10:00:00Z","finished":"",
+             "experiments":[{"name":"fig1","folders":["fig1-shared-state","urpc-tables"],"status":"ok","exitCode":0,"seconds":60,"log":"","reason":""},
+                            {"name":"fig3","folders":["fig3-tlb"],"status":"not-selected","exitCode":null,"seconds":0,"log":"","reason":""},
+                            {"name":"compute","folders":["compute"],"status":"{{computeStatus}}","exitCode":{{(computeStatus == "ok" ? 0 : 143)}},"seconds":60,"log":"","reason":""}]}
+            """);
+        string title = Build(fx);
+        title = title[..title.IndexOf("The figures at a glance", StringComparison.Ordinal)];
+        Assert.Contains(expected, title);
     }
 
     [Fact]

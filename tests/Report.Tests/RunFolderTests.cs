@@ -40,6 +40,21 @@ public class RunFolderTests
         Assert.Contains("does not exist", e.Message);
     }
 
+    /// <summary>
+    /// An experiment's folder given as the run folder: the error blamed its meta.json for not being run-all's
+    /// ("not a run-level meta.json"); it now says the folder is an experiment's and names the run folder above it.
+    /// </summary>
+    [Fact]
+    public void An_experiment_folder_given_as_the_run_folder_is_named_as_such_with_the_run_folder_to_give()
+    {
+        using var fx = new FixtureRun().WithFig1();
+        string fig1 = Path.Combine(fx.RunDir, ExperimentCatalog.Fig1);
+        var before = Snapshot(fx.Root);
+        var e = Assert.Throws<ReportInputException>(() => RunFolder.Load(fig1));
+        Assert.Equal(before, Snapshot(fx.Root));
+        Assert.Equal($"{fig1}: is an experiment's folder (it holds results.csv), not a run folder; give the run folder that holds it: {fx.RunDir}", e.Message);
+    }
+
     [Fact]
     public void Run_folder_without_experiment_folders_is_rejected()
     {
@@ -103,6 +118,36 @@ public class RunFolderTests
         var (results, e) = Fig1WithSpoiled("results.csv", p => File.WriteAllText(p, ""));
         Assert.Contains(results, e.Message);
         Assert.Contains("empty", e.Message);
+    }
+
+    /// <summary>
+    /// fig3-tlb's files copied into the fig1-shared-state folder: their rows would be drawn under Fig 1's title and
+    /// judged by its claims. Each file that names another experiment than its registered folder is refused, naming it.
+    /// </summary>
+    [Theory]
+    [InlineData("results.csv")]
+    [InlineData("meta.json")]
+    public void A_registered_folder_whose_file_names_another_experiment_is_rejected_naming_both(string file)
+    {
+        using var fx = new FixtureRun().WithFig1();
+        string fig1 = Path.Combine(fx.RunDir, ExperimentCatalog.Fig1);
+        if (file == "results.csv")
+            ResultsFile.Write(fig1, [FixtureRun.Row(ExperimentCatalog.Fig1, "SHM1", 1, 300), FixtureRun.Row(ExperimentCatalog.Fig3Tlb, "Broadcast", 2, 1300, "cycles", param: "protocol=broadcast")]);
+        else
+            FixtureRun.Meta(ExperimentCatalog.Fig3Tlb).Save(fig1);
+        var e = Rejects(fx);
+        Assert.Contains(Path.Combine(fig1, file), e.Message);
+        Assert.Contains($"names experiment \"{ExperimentCatalog.Fig3Tlb}\", but the folder is {ExperimentCatalog.Fig1}/", e.Message);
+        if (file == "results.csv") Assert.Contains("record 2", e.Message);
+    }
+
+    [Fact]
+    public void A_folder_the_registry_does_not_know_may_hold_rows_of_another_name()
+    {
+        // urpc-vs-native writes one folder per core pair (urpc-vs-native-0-1, ...), each naming experiment urpc-vs-native.
+        using var fx = new FixtureRun();
+        fx.Write("urpc-vs-native-0-1", [FixtureRun.Row("urpc-vs-native", "rtt", 2, 700, "rtt_ratio", "x")], FixtureRun.Meta("urpc-vs-native"));
+        Assert.Single(RunFolder.Load(fx.RunDir).Experiments);
     }
 
     [Fact]
