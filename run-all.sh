@@ -393,7 +393,7 @@ write_run_meta() { # $1: running|finished|interrupted
   } > "$tmp" && mv -f "$tmp" "$out/meta.json"
 }
 
-report_hint="dotnet run --project Report -c Release -- --run $out"
+report_hint="dotnet run --project Report -c Release -- --run $(printf %q "$out")" # quoted: a command to paste
 finish_interrupted() {
   for n in "${names[@]}"; do [ "${status[$n]}" = pending ] && { status[$n]=not-run; reason[$n]="run interrupted before it started"; }; done
   write_run_meta interrupted
@@ -442,7 +442,8 @@ else
 fi
 # The machine as the kernel sees it (cores, packages, NUMA nodes, L3 groups, TSC), kept beside the results.
 "${topology_cmd[@]}" > "$out/topology.txt" 2>&1 || say "warning: topology failed (see $out/topology.txt)"
-report_hint="${report_cmd[*]:-report} --run $out"
+if [ ${#report_cmd[@]} -gt 0 ]; then report_hint="$(printf '%q ' "${report_cmd[@]}")--run $(printf %q "$out")"
+else report_hint="report --run $(printf %q "$out")"; fi
 stop_if_signalled
 
 # ------------------------------------------------------------------------------------------ run

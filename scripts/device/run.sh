@@ -108,5 +108,7 @@ has benchmarks && step cpu-rounds 15 "$b/bin/benchmarks" cpu-rounds --cores "$co
 has io && step io-sides 80 "$b/bin/io" --cores "$cores" --only udp,static --rx-steering sides --out "$run/.io-sides"
 # NPB last, on what is left (its 16-core numbers were measured before; 2 repetitions: no CI).
 has compute && step compute-nas 90 "$b/bin/compute" --bench cg,ft,is --quick --class A --repetitions 2 --cores "$cores" --out "$run/.nas"
-tar czf "$out/device-run.tar.gz" -C "$(dirname "$run")" "$(basename "$run")"
+# Without the archive nothing comes back: a failure here is the run's failure, not a silent exit 0.
+tar czf "$out/device-run.tar.gz" -C "$(dirname "$run")" "$(basename "$run")" \
+  || { echo "run.sh: error: could not write $out/device-run.tar.gz (tar exit $?); the results are in $run on this machine" >&2; exit 1; }
 echo "archive: $(du -h "$out/device-run.tar.gz" | cut -f1); total $(( $(date +%s) - start ))s"
