@@ -9,7 +9,11 @@ public class IOWrkLoadTests
 {
     /// <summary>
     /// wrk opens connections / threads (rounded down) on each of its threads. With three load cores (three wrk threads)
-    /// and 4 connections asked it keeps 3 open; the rows' Param must say the number wrk kept, which the server counts.
+    /// and 4 connections asked it keeps 3 open; the rows' Param must say the number wrk kept, which the server counts:
+    /// each wrk run (the untimed warm-up and the one timed run) opens its connections once and keeps them alive, so 2 x 3
+    /// connections send requests. (wrk also connects once, sending nothing, to check the address before each run, so
+    /// the connections accepted, or the most open at one time, would count that probe too, and the warm-up's closes
+    /// that the server's threads have not yet seen on a loaded machine.)
     /// </summary>
     [Fact]
     public void TheRowsNameTheConnectionsWrkKeptOpen()
@@ -26,8 +30,8 @@ public class IOWrkLoadTests
         var rows = WebSeries.Measure("web static/test", null, veth: false, _ => server = new CountingHttpServer(core), _ => null, "/", null, load, settings, "a counting test server");
         var rps = Assert.Single(rows, r => r.Metric == "requests_per_s");
         Assert.True(rps.Verified == "pass", rps.Note);
-        Assert.Contains($"connections={server!.MostOpen};", rps.Param);
-        Assert.Equal(3, server.MostOpen);
+        Assert.Contains("connections=3;", rps.Param);
+        Assert.Equal(2 * 3, server!.Requesting);
         Assert.Contains("wrk kept 3 connections open, not the 4 asked", rps.Note);
     }
 
@@ -107,8 +111,7 @@ public class IOWrkLoadTests
         readonly byte[] Response;
         readonly Socket _listener = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         readonly Thread _acceptor;
-        long _accepted;
-        int _open, _mostOpen;
+        long _accepted, _requesting;
 
         /// <param name="response">What every request is answered with: 200 and "ok" unless given.</param>
         public CountingHttpServer(int core, byte[]? response = null)
@@ -126,8 +129,8 @@ public class IOWrkLoadTests
         public IPAddress Address => IPAddress.Loopback;
         public IReadOnlyList<int> Cores { get; }
         public long Accepted => Interlocked.Read(ref _accepted);
-        /// <summary>The most connections open at one time.</summary>
-        public int MostOpen => Volatile.Read(ref _mostOpen);
+        /// <summary>Connections that sent at least one request.</summary>
+        public long Requesting => Interlocked.Read(ref _requesting);
 
         void Accept()
         {
@@ -137,9 +140,6 @@ public class IOWrkLoadTests
                 {
                     var c = _listener.Accept();
                     Interlocked.Increment(ref _accepted);
-                    int open = Interlocked.Increment(ref _open);
-                    for (int most = Volatile.Read(ref _mostOpen); open > most; most = Volatile.Read(ref _mostOpen))
-                        Interlocked.CompareExchange(ref _mostOpen, open, most);
                     new Thread(() => Serve(c)) { IsBackground = true }.Start();
                 }
             }
@@ -153,6 +153,7 @@ public class IOWrkLoadTests
             {
                 var buffer = new byte[8192];
                 var pending = new StringBuilder();
+                bool requested = false;
                 try
                 {
                     int n;
@@ -163,6 +164,8 @@ public class IOWrkLoadTests
                         int end, answered = 0;
                         while ((end = text.IndexOf("\r\n\r\n", answered, StringComparison.Ordinal)) >= 0)
                         {
+                            if (!requested) Interlocked.Increment(ref _requesting);
+                            requested = true;
                             c.Send(Response);
                             answered = end + 4;
                         }
@@ -170,7 +173,6 @@ public class IOWrkLoadTests
                     }
                 }
                 catch (SocketException) { } // the client went
-                finally { Interlocked.Decrement(ref _open); }
             }
         }
 
