@@ -104,6 +104,13 @@ public sealed class ChromiumPdfPrinter(string chromium, TimeSpan timeout)
             Span<byte> head = stackalloc byte[5];
             if (f.Read(head) != 5 || !head.SequenceEqual("%PDF-"u8))
                 throw new PdfException($"{pdfPath}: Chromium wrote a file that is not a PDF");
+            // A whole PDF ends with its trailer's end-of-file marker (within the last bytes, before a line end): one cut
+            // short (a full disk, a killed writer) has the header and passes the size check but no reader opens it.
+            Span<byte> tail = stackalloc byte[1024];
+            f.Seek(-Math.Min(tail.Length, f.Length), SeekOrigin.End);
+            int read = f.ReadAtLeast(tail, (int)Math.Min(tail.Length, f.Length));
+            if (tail[..read].LastIndexOf("%%EOF"u8) < 0)
+                throw new PdfException($"{pdfPath}: Chromium wrote a PDF without its end-of-file marker (%%EOF in the last {read} bytes): cut short");
         }
         finally
         {

@@ -102,7 +102,7 @@ public class PdfReportTests
             for a; do case "$a" in --print-to-pdf=*) pdf="${a#--print-to-pdf=}";; esac; done
             sleep 300 &
             echo $! > '{{pidFile}}'
-            { printf '%%PDF-1.4\n'; head -c 2000 /dev/zero | tr '\0' ' '; } > "$pdf"
+            { printf '%%PDF-1.4\n'; head -c 2000 /dev/zero | tr '\0' ' '; printf '\n%%%%EOF\n'; } > "$pdf"
             exit 0
             """);
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(fake, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
@@ -122,6 +122,32 @@ public class PdfReportTests
         }
         await print;
         Assert.StartsWith("%PDF-", File.ReadAllText(pdf));
+    }
+
+    /// <summary>
+    /// A PDF cut short (the header and enough bytes, but no end-of-file marker: a full disk, a killed writer) is refused
+    /// naming the file, not put in place as the report; the same file with its marker is taken.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_PDF_without_its_end_of_file_marker_is_refused_as_cut_short(bool whole)
+    {
+        using var fx = new FixtureRun();
+        string fake = Path.Combine(fx.Root, "fake-chromium");
+        string trailer = whole ? "printf '\\n%%%%EOF\\n';" : "";
+        File.WriteAllText(fake, $$"""
+            #!/bin/sh
+            for a; do case "$a" in --print-to-pdf=*) pdf="${a#--print-to-pdf=}";; esac; done
+            { printf '%%PDF-1.4\n'; head -c 4000 /dev/zero | tr '\0' ' '; {{trailer}} } > "$pdf"
+            exit 0
+            """);
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(fake, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        string html = Path.Combine(fx.Root, "a.html"), pdf = Path.Combine(fx.Root, "a.pdf");
+        File.WriteAllText(html, "<!DOCTYPE html><html><body>a</body></html>");
+        var printer = new ChromiumPdfPrinter(fake, TimeSpan.FromSeconds(30));
+        if (whole) printer.Print(html, pdf, TestContext.Current.CancellationToken);
+        else Assert.Contains("cut short", Assert.Throws<PdfException>(() => printer.Print(html, pdf, TestContext.Current.CancellationToken)).Message);
     }
 
     [Fact]
