@@ -110,6 +110,12 @@ public sealed record RunFolder(
                 throw new ReportInputException($"{metaPath}: Status is \"{m.Status}\"; allowed: \"complete\" or \"incomplete\"");
             if (NullFields.First(m) is { } field)
                 throw new ReportInputException($"{metaPath}: \"{field}\" is null; expected a value (\"\" or [] for none)");
+            // Every experiment program writes both; a file without them (hand-made, or cut to its status) would be shown
+            // as an experiment of no name started in the year 1.
+            if (m.Experiment.Length == 0)
+                throw new ReportInputException($"{metaPath}: \"experiment\" is missing or empty; expected the experiment's id, as every experiment program writes it");
+            if (m.Started == default)
+                throw new ReportInputException($"{metaPath}: \"started\" is missing; expected when the experiment started, as every experiment program writes it");
             return m;
         }
         catch (JsonException e) { throw new ReportInputException($"{metaPath}: not a valid meta.json ({e.Message})", e); }

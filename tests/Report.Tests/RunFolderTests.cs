@@ -157,6 +157,25 @@ public class RunFolderTests
         Assert.Contains(meta, e.Message);
     }
 
+    /// <summary>
+    /// An experiment's meta.json without its experiment id or its start time (hand-made, or cut down to its status) is
+    /// rejected naming the file and the field; it was shown as an experiment of no name started on 0001-01-01.
+    /// </summary>
+    [Theory]
+    [InlineData("experiment")]
+    [InlineData("started")]
+    public void Meta_json_without_its_experiment_or_start_is_rejected_naming_the_field(string property)
+    {
+        var (meta, e) = Fig1WithSpoiled("meta.json", p =>
+        {
+            var obj = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(p))!.AsObject();
+            obj.Remove(property);
+            File.WriteAllText(p, obj.ToJsonString());
+        });
+        Assert.Contains(meta, e.Message);
+        Assert.Contains($"\"{property}\" is missing", e.Message);
+    }
+
     [Theory]
     [InlineData("notes", null)]
     [InlineData("incomplete", null)]
