@@ -58,6 +58,7 @@ public sealed class UrpcOutbox
         if (_closed?[to] is { } dropped)
         {
             backlog.Clear(dropped);
+            AssertInvariants();
             return;
         }
         _pending++;
@@ -124,7 +125,12 @@ public sealed class UrpcOutbox
     void AssertInvariants()
     {
         int sum = 0;
-        foreach (var b in _backlogs) sum += b?.Count ?? 0;
+        for (int p = 0; p < _backlogs.Length; p++)
+        {
+            int count = _backlogs[p]?.Count ?? 0;
+            Debug.Assert(count == 0 || _closed?[p] == null, $"URPC outbox: {count} messages wait for closed peer {p}");
+            sum += count;
+        }
         Debug.Assert(sum == _pending, $"URPC outbox: {_pending} pending but the backlogs hold {sum}");
     }
 }
