@@ -63,7 +63,7 @@ public static class PaperClaims
         new("c-twin",
             "Fig 1 in C# costs at most 10% more than its C twin at every point",
             "issue 12",
-            "every C#/C ratio row of fig1-shared-state at most 1.10 (a median over it counts as a miss where its 95% CI lies wholly above it, or where the row gives no CI although it has the samples for one; otherwise the run cannot decide; "
+            "every C#/C ratio row of fig1-shared-state at most 1.10 (a median over it counts as a miss where its interval lies wholly above it (the 95% CI of the median of the blocks' ratios; for a point of one or two blocks, marked †, the wider range its two medians' CIs allow), or where the row gives no CI although it has the samples for one; otherwise the run cannot decide; "
             + "nor where a planned point has no rows, e.g. its C run failed)",
             run => AtEveryPoint(CTwin(run), run, name => name == ExperimentCatalog.Fig1)),
         new("urpc-vs-native",
