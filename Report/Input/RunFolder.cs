@@ -86,7 +86,7 @@ public sealed record RunFolder(
         // ResultRow.Experiment); files that name another were copied into the wrong folder, and their rows would be
         // drawn under this folder's figures and judged by its claims.
         bool registered = global::Experiments.Schema.ExperimentRegistry.Find(name) is not null;
-        if (registered && runMeta.Experiment.Length > 0 && runMeta.Experiment != name)
+        if (registered && runMeta.Experiment != name)
             throw new ReportInputException($"{meta}: names experiment \"{runMeta.Experiment}\", but the folder is {name}/ (written by another experiment and copied here?)");
         if (!hasResults)
         {

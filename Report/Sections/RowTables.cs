@@ -57,9 +57,10 @@ public static class RowTables
         if (!double.IsFinite(r.CiLow) || !double.IsFinite(r.CiHigh) || r.Median == 0) return m;
         double half = Math.Max(r.CiHigh - r.Median, r.Median - r.CiLow) / Math.Abs(r.Median) * 100;
         if (half <= 0) return m;
-        string mark = RatioInterval.IsBound(r) ? RatioInterval.Mark : "";
-        if (half < 0.05) return $"{m} ±<0.1%{mark}";
-        return (half < 10 ? $"{m} ±{half.ToString("0.0", CultureInfo.InvariantCulture)}%" : $"{m} ±{half.ToString("0", CultureInfo.InvariantCulture)}%") + mark;
+        string text = half < 0.05 ? $"{m} ±<0.1%"
+            : half < 10 ? $"{m} ±{half.ToString("0.0", CultureInfo.InvariantCulture)}%"
+            : $"{m} ±{half.ToString("0", CultureInfo.InvariantCulture)}%";
+        return RatioInterval.IsBound(r) ? text + RatioInterval.Mark : text;
     }
 
     /// <summary>Every row, a row's Note on a full-width line beneath it.</summary>
