@@ -58,6 +58,18 @@ public static class ComputeBenchmarks
         return p.TryGetValue("bench", out var b) ? b.ToUpperInvariant() : SeriesName.Group(r.Series).ToUpperInvariant();
     }
 
+    /// <summary>The metric of the sweep's paired rows: mk's time over a host runtime's, repetition by repetition.</summary>
+    public const string TimeRatio = "time_ratio";
+
+    /// <summary>
+    /// The measured paired row of <paramref name="mk"/>'s point over <paramref name="host"/> (Series and Cores as mk's
+    /// seconds row, Param mk's with <c>;over=</c><paramref name="host"/>), or null where the sweep wrote none (an older
+    /// sweep, a failed runtime).
+    /// </summary>
+    public static ResultRow? PairedRow(RowSet s, ResultRow mk, string host) =>
+        s.Rows.FirstOrDefault(r => r.Metric == TimeRatio && r.Series == mk.Series && r.Cores == mk.Cores
+                                   && r.Param == $"{mk.Param};over={host}" && RowStatus.IsMeasured(r));
+
     /// <summary>The input a row ran on: "class A" (NPB, Param "class="), "input standard" (SPLASH-2, Param "input="), or null.</summary>
     public static string? InputOf(ResultRow r)
     {
@@ -83,12 +95,17 @@ public static class ComputeBenchmarks
         return new FigureSpec(
             id,
             new FigureTitle(known?.Seed ?? ExperimentCatalog.ComputeChapterTitle.Seed, "Fig 9", subject),
-            $"Time and speedup of {subject}. {(key == "BARNES" && inputs.Any(i => i != StandardBarnesInput) ? BarnesChecks(inputs) : known?.Checks ?? "The checks each run passed are in its rows' notes.")}",
+            (rows.Any(r => r.Metric == TimeRatio) ? $"Time, speedup and mk's paired ratio over each host runtime of {subject} (mk's time over the runtime's in the "
+                + "same repetition, median and 95% CI over the repetitions: a drift of the machine between repetitions falls on both sides of each ratio). "
+                : $"Time and speedup of {subject}. ")
+            + $"{(key == "BARNES" && inputs.Any(i => i != StandardBarnesInput) ? BarnesChecks(inputs) : known?.Checks ?? "The checks each run passed are in its rows' notes.")}",
             "",
             [
                 new("Time", PanelKind.Lines, r => Mine(r) && r.Metric == "seconds", "Time (s)"),
                 new("Speedup over one core", PanelKind.Lines, r => Mine(r) && r.Metric == "speedup", "Speedup (x)",
                     References: [ReferenceLine.IdealSpeedup]),
+                new("mk over each host runtime, paired per repetition", PanelKind.Lines, r => Mine(r) && r.Metric == TimeRatio, "mk time / host runtime's time",
+                    References: [ReferenceLine.Horizontal(1.0, "1.0"), ReferenceLine.Horizontal(1.05, "claim's margin 1.05")]),
                 new("Other metrics", PanelKind.Listed, Mine),
             ],
             [],

@@ -117,7 +117,15 @@ public static class FigureReadings
         var parts = at.Select(r => $"{SeriesName.Member(r.Series)} {N(r.Median)} s").ToList();
         var mk = at.FirstOrDefault(r => SeriesName.Member(r.Series) == ComputeBenchmarks.Multikernel);
         var best = at.Where(r => ComputeBenchmarks.HostRuntimes.Contains(SeriesName.Member(r.Series))).MinBy(r => r.Median);
-        string ratio = mk is not null && best is not null ? $"; mk / best host ({SeriesName.Member(best.Series)}) = {mk.Median / best.Median:0.00}" : "";
+        string ratio = "";
+        if (mk is not null && best is not null)
+        {
+            string host = SeriesName.Member(best.Series);
+            ratio = ComputeBenchmarks.PairedRow(s, mk, host) is { } paired
+                ? $"; mk / best host ({host}) = {mk.Median / best.Median:0.00} by the medians, {paired.Median:0.00} paired per repetition"
+                  + (double.IsFinite(paired.CiLow) && double.IsFinite(paired.CiHigh) ? $" (95% CI {paired.CiLow:0.00}-{paired.CiHigh:0.00})" : "")
+                : $"; mk / best host ({host}) = {mk.Median / best.Median:0.00}";
+        }
         return $"At {k} cores: {string.Join(", ", parts)}{ratio}.";
     }
 

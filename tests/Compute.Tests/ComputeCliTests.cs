@@ -217,7 +217,8 @@ public class ComputeCliTests
             Assert.Contains("pass", output);
 
             string exp = Path.Combine(dir, "compute");
-            var rows = ResultsFile.Read(exp);
+            var all = ResultsFile.Read(exp);
+            var rows = all.Where(r => r.Metric != PointRows.TimeRatio).ToList();
             string[] runtimes = ["mk", "host", "pinned", "host-spin"];
             int points = runtimes.Length * CoreList.SweepCounts(cores.Length, quick: true).Length;
             foreach (var bench in new[] { "IS", "BARNES" })
@@ -241,6 +242,25 @@ public class ComputeCliTests
             // Each row says where its runs stood: the first two rows of the 4-runtime Williams square (mk,host,host-spin,pinned; host,pinned,mk,host-spin).
             var expectedOrder = new Dictionary<string, string> { ["mk"] = "1,3", ["host"] = "2,1", ["pinned"] = "4,2", ["host-spin"] = "3,4" };
             Assert.All(rows, r => Assert.Contains($"run order: positions {expectedOrder[r.Series.Split('/')[1]]} of 4 in repetitions 1-2", r.Note));
+
+            // The paired rows: at every point, mk over each host runtime, each ratio the one of the times the progress lines printed for that repetition.
+            var paired = all.Where(r => r.Metric == PointRows.TimeRatio).ToList();
+            Assert.Equal(2 * 3 * CoreList.SweepCounts(cores.Length, quick: true).Length, paired.Count);
+            var groups = Regex.Split(err, @"\[compute\] \d+/\d+ ").Skip(1).ToList();
+            foreach (var r in paired)
+            {
+                Assert.Equal("x", r.Unit);
+                Assert.Equal(2, r.Samples);
+                Assert.True(double.IsNaN(r.CiLow) && double.IsNaN(r.CiHigh), $"{r.Series} {r.Param}: 2 samples have no 95% CI");
+                string bench = r.Series.Split('/')[0], over = r.Param[(r.Param.LastIndexOf("over=", StringComparison.Ordinal) + 5)..];
+                Assert.Equal("mk", r.Series.Split('/')[1]);
+                string group = Assert.Single(groups, g => g.StartsWith($"{bench}.", StringComparison.Ordinal) && g.Contains($" cores={r.Cores} ", StringComparison.Ordinal));
+                var printed = Regex.Matches(group, @"repetition \d/2:(.*)").Select(m => Regex.Matches(m.Groups[1].Value, @"(\S+) (\S+) s")
+                    .ToDictionary(x => x.Groups[1].Value, x => double.Parse(x.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture))).ToList();
+                Assert.Equal(2, printed.Count);
+                double expected = (printed[0]["mk"] / printed[0][over] + printed[1]["mk"] / printed[1][over]) / 2; // the median of two
+                Assert.True(Math.Abs(r.Median / expected - 1) < 2e-3, $"{bench} cores={r.Cores} over {over}: {r.Median} against {expected} from the progress lines");
+            }
 
             var meta = RunMeta.Load(exp);
             Assert.Equal("complete", meta.Status);
@@ -295,5 +315,59 @@ public class ComputeCliTests
             Assert.Equal("BARNES/mk", r.Series);
             Assert.Equal("bench=barnes;input=standard;bodies=16384;steps=4", r.Param);
         });
+    }
+
+    /// <summary>
+    /// The paired rows: one per host runtime, mk's seconds over that runtime's in the same repetition, median and 95%
+    /// CI of those ratios; a repetition where either side has no time is left out, a runtime that failed at the point
+    /// gets none, and without mk (or with mk failed) there are none.
+    /// </summary>
+    [Fact]
+    public void Paired_rows_divide_mk_by_each_host_runtime_within_each_repetition()
+    {
+        var bench = new NpbBench("is", ProblemClass.S);
+        RuntimeKind[] kinds = [RuntimeKind.Host, RuntimeKind.Mk, RuntimeKind.Pinned, RuntimeKind.HostSpin];
+        double nan = double.NaN;
+        double[][] seconds =
+        [
+            [2.0, 4.0, 1.0, 3.0, 2.0, 2.0, 5.0],        // host
+            [2.2, 4.0, 1.1, 3.6, 2.0, 2.4, 5.5],        // mk: 1.1, 1.0, 1.1, 1.2, 1.0, 1.2, 1.1 of host
+            [1.0, 2.0, 0.5, nan, 1.0, 1.2, 2.2],        // pinned: repetition 4 has no time
+            [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0],        // host-spin: failed later at this point
+        ];
+        var rows = PointRows.PairedRatios(bench, 2, kinds, seconds, [null, null, null, "repetition 7: verification failed"]);
+        Assert.Equal(["bench=is;class=S;over=host", "bench=is;class=S;over=pinned"], rows.Select(r => r.Param));
+        Assert.All(rows, r =>
+        {
+            Assert.Equal("IS/mk", r.Series);
+            Assert.Equal(2, r.Cores);
+            Assert.Equal(PointRows.TimeRatio, r.Metric);
+            Assert.Equal("x", r.Unit);
+            Assert.Equal("pass", r.Verified);
+            Assert.True(r.CiLow <= r.Median && r.Median <= r.CiHigh, $"{r.Param}: {r.Median} not in [{r.CiLow}, {r.CiHigh}]");
+        });
+        var overHost = rows[0];
+        Assert.Equal(7, overHost.Samples);
+        Assert.Equal(SampleSummary.Of([1.1, 1.0, 1.1, 1.2, 1.0, 1.2, 1.1]).Median, overHost.Median, 12);
+        var overPinned = rows[1];
+        Assert.Equal(6, overPinned.Samples);
+        Assert.Equal(SampleSummary.Of([2.2, 2.0, 2.2, 2.0, 2.0, 2.5]).Median, overPinned.Median, 12);
+        Assert.Contains("ratios 2.200, 2.000, 2.200, 2.000, 2.000, 2.500", overPinned.Note);
+        Assert.Equal("IS/mk over pinned", PointRows.Label(overPinned));
+
+        Assert.Empty(PointRows.PairedRatios(bench, 2, kinds, seconds, [null, "repetition 1: threw", null, null]));
+        Assert.Empty(PointRows.PairedRatios(bench, 2, [RuntimeKind.Host, RuntimeKind.Pinned], [seconds[0], seconds[2]], [null, null]));
+    }
+
+    /// <summary>A quick point's one repetition gives a paired ratio without a CI.</summary>
+    [Fact]
+    public void A_single_repetition_gives_a_paired_ratio_without_a_ci()
+    {
+        var row = Assert.Single(PointRows.PairedRatios(new NpbBench("cg", ProblemClass.S), 1, [RuntimeKind.Mk, RuntimeKind.HostSpin], [[3.0], [2.0]], [null, null]));
+        Assert.Equal(1.5, row.Median, 12);
+        Assert.True(double.IsNaN(row.CiLow) && double.IsNaN(row.CiHigh));
+        Assert.Contains("[no CI]", row.Note);
+        Assert.Equal("bench=cg;class=S;over=host-spin", row.Param);
+        Assert.Equal("CG/mk", PointRows.Label(new ResultRow { Series = "CG/mk", Metric = "seconds", Param = "bench=cg;class=S" }));
     }
 }

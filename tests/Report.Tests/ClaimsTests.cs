@@ -411,6 +411,44 @@ public class ClaimsTests
     }
 
     [Fact]
+    public void Compute_on_par_judges_the_paired_ratio_over_the_best_host_runtime_where_the_sweep_wrote_one()
+    {
+        // The medians' ratio 1.08 with CIs of +-5% cannot decide (as above); the sweep's paired row (mk over host,
+        // repetition by repetition) decides it with its own 95% CI, either way; a paired row over another runtime than
+        // the best host one is not the comparison the claim names.
+        static ResultRow Point(string rt, double t)
+        {
+            var row = FixtureRun.Row(Cmp, $"CG/{rt}", 2, t, "seconds", "s", "bench=cg", "pass");
+            (row.CiLow, row.CiHigh) = (t * 0.95, t * 1.05);
+            return row;
+        }
+        static ResultRow Paired(string over, double median, double low, double high)
+        {
+            var row = FixtureRun.Row(Cmp, "CG/mk", 2, median, ComputeBenchmarks.TimeRatio, "x", $"bench=cg;over={over}", "pass");
+            (row.CiLow, row.CiHigh, row.Samples) = (low, high, 6);
+            return row;
+        }
+        ResultRow[] times = [Point("mk", 1.08), Point("host", 1.0), Point("pinned", 1.1), Point("host-spin", 1.2)];
+
+        using var miss = new FixtureRun();
+        miss.Write(Cmp, [.. times, Paired("host", 1.08, 1.07, 1.09)]);
+        var m = Judged(miss, "compute-on-par", Verdict.DoesNotHold);
+        Assert.Contains("over 1.05 beyond the 95% CI: CG 2 cores (1.08 [1.07, 1.09])", m.Numbers);
+        Assert.Contains("paired per repetition 1.080 [1.07, 1.09] over 6 repetitions", m.Numbers);
+        Assert.DoesNotContain("without paired rows", m.Numbers);
+
+        using var hold = new FixtureRun();
+        hold.Write(Cmp, [.. times, Paired("host", 1.02, 0.99, 1.04)]);
+        Assert.Contains("CG 1.02 (2 cores)", Judged(hold, "compute-on-par", Verdict.Holds).Numbers);
+
+        using var other = new FixtureRun();
+        other.Write(Cmp, [.. times, Paired("pinned", 1.02, 0.99, 1.04)]);
+        var o = Judged(other, "compute-on-par", Verdict.NotTestable);
+        Assert.Contains("CG 2 cores (1.080 [0.977, 1.194])", o.Reason);
+        Assert.Contains("no paired rows (an older sweep): each ratio is of the two medians", o.Numbers);
+    }
+
+    [Fact]
     public void A_ratio_of_too_few_samples_for_a_ci_cannot_be_a_miss()
     {
         // Five repetitions (the compute default) or three fig1 blocks have no 95% CI for their medians (NaN): a median

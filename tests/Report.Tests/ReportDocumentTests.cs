@@ -451,4 +451,23 @@ public class ReportDocumentTests
         Assert.Contains("a one-worker run of the same code", quick);
         Assert.Contains("checked against reference values of the original SPLASH-2 program", Caption("standard"));
     }
+    [Fact]
+    public void A_compute_figure_with_paired_rows_draws_them_in_a_panel_of_their_own_and_its_caption_says_what_they_are()
+    {
+        using var fx = new FixtureRun();
+        var rows = new[] { "mk", "host" }.SelectMany(rt => new[] { 1, 2 }.Select(c =>
+            FixtureRun.Row(ExperimentCatalog.Compute, $"CG/{rt}", c, 1.0 / c, "seconds", "s", "bench=cg;class=S", "pass"))).ToList();
+        rows.AddRange(new[] { 1, 2 }.Select(c => FixtureRun.Row(ExperimentCatalog.Compute, "CG/mk", c, 1.01, ComputeBenchmarks.TimeRatio, "x", "bench=cg;class=S;over=host", "pass")));
+        fx.Write(ExperimentCatalog.Compute, rows);
+        string html = Build(fx);
+        Assert.Contains("mk over each host runtime, paired per repetition", html);
+        Assert.Contains("Time, speedup and mk&#39;s paired ratio over each host runtime of NAS CG", html.Replace("'", "&#39;"));
+        Assert.Contains("1.01 paired per repetition", html);
+
+        using var old = new FixtureRun();
+        old.Write(ExperimentCatalog.Compute, rows.Where(r => r.Metric == "seconds"));
+        string without = Build(old);
+        Assert.DoesNotContain("paired per repetition", without);
+        Assert.Contains("Time and speedup of NAS CG", without);
+    }
 }

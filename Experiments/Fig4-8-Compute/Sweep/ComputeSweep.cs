@@ -66,7 +66,7 @@ public sealed class ComputeSweep(ComputeSettings settings, TextWriter output, Te
             Program = "compute",
             FailureKind = "a verification check or a point",
             FormatRow = r => string.Create(CultureInfo.InvariantCulture,
-                $"  {r.Series,-18} cores={r.Cores,-3} {r.Metric,-8} {r.Median,10:G5} {r.Unit,-5} {SampleSummary.IntervalText(r.CiLow, r.CiHigh, "G5")} n={r.Samples} {r.Verified}"),
+                $"  {PointRows.Label(r),-18} cores={r.Cores,-3} {r.Metric,-8} {r.Median,10:G5} {r.Unit,-5} {SampleSummary.IntervalText(r.CiLow, r.CiHigh, "G5")} n={r.Samples} {r.Verified}"),
         };
         error.WriteLine($"compute: {groups.Count} groups ({string.Join(", ", benches.Select(b => b.Label))} x cores {string.Join(",", counts)}), " +
                         $"each runtime {string.Join(",", s.Runtimes.Select(RuntimeFactory.NameOf))} {s.Repetitions} time(s) interleaved; output {Path.GetFullPath(s.OutDir)}");
@@ -98,7 +98,12 @@ public sealed class ComputeSweep(ComputeSettings settings, TextWriter output, Te
         var runs = new List<BenchRun>[k];
         var positions = new List<int>[k];
         var failures = new string?[k];
-        for (int i = 0; i < k; i++) (runs[i], positions[i]) = (new List<BenchRun>(repetitions), new List<int>(repetitions));
+        var byRepetition = new double[k][]; // seconds of runtime i in repetition r; NaN where it did not run or failed
+        for (int i = 0; i < k; i++)
+        {
+            (runs[i], positions[i]) = (new List<BenchRun>(repetitions), new List<int>(repetitions));
+            byRepetition[i] = Enumerable.Repeat(double.NaN, repetitions).ToArray();
+        }
 
         for (int r = 0; r < repetitions; r++)
         {
@@ -111,7 +116,11 @@ public sealed class ComputeSweep(ComputeSettings settings, TextWriter output, Te
                 cancel.ThrowIfCancellationRequested();
                 positions[i].Add(p + 1);
                 var run = RunOnce(g.Bench, kinds[i], cores);
-                if (run.Verified) runs[i].Add(run);
+                if (run.Verified)
+                {
+                    runs[i].Add(run);
+                    byRepetition[i][r] = run.Seconds;
+                }
                 else failures[i] = $"repetition {r + 1}: {run.Detail}";
                 line.Append(string.Create(CultureInfo.InvariantCulture,
                     $" {RuntimeFactory.NameOf(kinds[i])} {(run.Verified ? $"{run.Seconds:G4} s" : "FAILED")}"));
@@ -136,6 +145,7 @@ public sealed class ComputeSweep(ComputeSettings settings, TextWriter output, Te
             if (point.Cores == 1 && pointRows[0].Verified == "pass") _oneCore[point.Series] = pointRows[0].Median;
             rows.AddRange(pointRows);
         }
+        rows.AddRange(PointRows.PairedRatios(g.Bench, g.Cores, kinds, byRepetition, failures));
         return rows;
     }
 

@@ -1,3 +1,5 @@
+using System.Globalization;
+using Compute.Runtimes;
 using Experiments.Common;
 
 namespace Compute.Sweep;
@@ -37,6 +39,60 @@ public static class PointRows
             rows.Add(Row(p, "speedup", "x", speedup, samples, "pass", $"vs median at 1 core = {t1:G6} s{order}"));
         }
         return rows;
+    }
+
+    /// <summary>The metric of the paired rows: mk's time over a host runtime's in the same repetition.</summary>
+    public const string TimeRatio = "time_ratio";
+
+    /// <summary>The Param key that names the host runtime a paired row divides by.</summary>
+    public const string OverKey = "over";
+
+    /// <summary>
+    /// The paired comparison of a group (one benchmark at one core count, its runtimes interleaved repetition by
+    /// repetition): for each host runtime h, a row <c>{bench}/mk</c> with Param <c>...;over=h</c>, Metric
+    /// <see cref="TimeRatio"/>, whose samples are mk's seconds over h's in each repetition where both ran, run in
+    /// the same round of the interleaved order, so a drift of the machine between rounds falls on both sides of each
+    /// ratio; the row's median and 95% CI are of those per-repetition ratios (no CI under
+    /// <see cref="SampleSummary.MinCountForCi"/>). None where mk or h failed a run at this point (their rows say
+    /// <c>fail</c>), and none without mk.
+    /// <para>Invariant: <paramref name="byRepetition"/>[i][r] is runtime i's verified seconds in repetition r, NaN where
+    /// it has none; <paramref name="failures"/>[i] is non-null when runtime i failed at this point.</para>
+    /// </summary>
+    public static List<ResultRow> PairedRatios(ComputeBench bench, int cores, IReadOnlyList<RuntimeKind> kinds, double[][] byRepetition, string?[] failures)
+    {
+        var rows = new List<ResultRow>();
+        int mk = -1;
+        for (int i = 0; i < kinds.Count; i++)
+            if (kinds[i] == RuntimeKind.Mk) mk = i;
+        if (mk < 0 || failures[mk] is not null) return rows;
+        for (int h = 0; h < kinds.Count; h++)
+        {
+            if (h == mk || failures[h] is not null) continue;
+            var ratios = new List<double>();
+            for (int r = 0; r < byRepetition[mk].Length; r++)
+                if (double.IsFinite(byRepetition[mk][r]) && double.IsFinite(byRepetition[h][r]) && byRepetition[h][r] > 0)
+                    ratios.Add(byRepetition[mk][r] / byRepetition[h][r]);
+            if (ratios.Count == 0) continue;
+            var s = SampleSummary.Of(ratios.ToArray());
+            string host = RuntimeFactory.NameOf(kinds[h]);
+            var point = new SweepPoint(bench, kinds[mk], cores);
+            string note = string.Create(CultureInfo.InvariantCulture,
+                $"paired: mk's seconds over {host}'s in the same repetition (each repetition runs every runtime once, in the balanced Latin square's order), "
+                + $"median over {ratios.Count} repetition(s) of those ratios with its 95% CI {SampleSummary.IntervalText(s.CiLow, s.CiHigh, "0.000")}; below 1: mk faster; "
+                + $"ratios {string.Join(", ", ratios.Select(x => x.ToString("0.000", CultureInfo.InvariantCulture)))}");
+            var row = Row(point, TimeRatio, "x", s, ratios.Count, "pass", note);
+            row.Param = $"{bench.Param};{OverKey}={host}";
+            rows.Add(row);
+        }
+        return rows;
+    }
+
+    /// <summary>How a progress line names a row: its series, and for a paired row the runtime it divides by ("RADIOSITY/mk over pinned").</summary>
+    public static string Label(ResultRow r)
+    {
+        string key = $";{OverKey}=";
+        int i = r.Metric == TimeRatio ? r.Param.LastIndexOf(key, StringComparison.Ordinal) : -1;
+        return i < 0 ? r.Series : $"{r.Series} over {r.Param[(i + key.Length)..]}";
     }
 
     static ResultRow Row(SweepPoint p, string metric, string unit, SampleSummary? s, int samples, string verified, string note) => new()
