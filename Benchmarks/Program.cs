@@ -283,7 +283,7 @@ public static class Program
         cmd.SetAction(pr =>
         {
             if (!OutReady(pr.GetValue(outDir))) return CompareRun.ExitBadInput;
-            if (LooksLikeAnOption("--native", pr.GetValue(native), "a file") is { } badNative)
+            if ((LooksLikeAnOption("--native", pr.GetValue(native), "a file") ?? NativePathProblem(pr.GetValue(native))) is { } badNative)
             {
                 Console.Error.WriteLine($"error: {badNative}");
                 return CompareRun.ExitBadInput;
@@ -294,6 +294,13 @@ public static class Program
         });
         return cmd;
     }
+
+    /// <summary>The error for an --native value that cannot name the reference's binary (empty, or a folder), or null.</summary>
+    static string? NativePathProblem(string? path) =>
+        path is null ? null
+        : string.IsNullOrWhiteSpace(path) ? "--native: the path must not be empty; give the path of a built urpc_pingpong, or leave --native out for the repository's"
+        : Directory.Exists(path) ? $"--native: '{path}' is a folder; give the path of the urpc_pingpong binary itself"
+        : null;
 
     static Command DriverRoundsCommand()
     {

@@ -139,6 +139,23 @@ public class BenchmarksCliTests : IDisposable
     }
 
     /// <summary>
+    /// An --native that cannot name the reference's binary is bad input naming the option, before anything runs: an
+    /// empty one crashed with an ArgumentException from Path.GetFullPath (exit 4, "the program failed"), and a folder
+    /// was said not to exist.
+    /// </summary>
+    [Theory]
+    [InlineData("", "must not be empty")]
+    [InlineData("DIR", "is a folder")]
+    public void An_empty_or_folder_native_path_is_bad_input(string native, string why)
+    {
+        var (code, err) = Main("urpc-vs-native", "--native", native.Replace("DIR", _dir), "--samples", "1000", "--rounds", "1");
+        Assert.Equal(2, code);
+        Assert.Contains("--native", err);
+        Assert.Contains(why, err);
+        Assert.Single(err.Trim().Split('\n'));
+    }
+
+    /// <summary>
     /// A number option given something that is not a number is bad input (exit 2, naming the option), like any other
     /// parse error: the range checks read the option's value, which threw while the command line was parsed, so the
     /// program died with an unhandled exception (exit 134 from the shell), which ci-regression.sh can only call
