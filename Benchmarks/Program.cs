@@ -94,12 +94,13 @@ public static class Program
         return alpha;
     }
 
-    /// <summary>Parses --cores or picks the default; on bad input writes the error and returns null.</summary>
+    /// <summary>Parses --cores or, when it is not given, picks the default; on bad input (an empty value among it)
+    /// writes the error and returns null.</summary>
     static BenchmarkCores? Cores(string? text)
     {
         try
         {
-            return string.IsNullOrWhiteSpace(text) ? BenchmarkCores.Resolve() : BenchmarkCores.Parse(text, CoreAffinity.AllowedCpus());
+            return text is null ? BenchmarkCores.Resolve() : BenchmarkCores.Parse(text, CoreAffinity.AllowedCpus());
         }
         catch (Exception e) when (e is FormatException or InvalidOperationException)
         {

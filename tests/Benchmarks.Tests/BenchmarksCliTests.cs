@@ -155,6 +155,19 @@ public class BenchmarksCliTests : IDisposable
         Assert.Single(err.Trim().Split('\n'));
     }
 
+    /// <summary>An empty --cores is bad input naming the option: it was taken as "not given" and the suite ran on the
+    /// default cores.</summary>
+    [Fact]
+    public void An_empty_cores_list_is_bad_input_not_the_default()
+    {
+        string outDir = Path.Combine(_dir, "out");
+        var (code, err) = Main("run", "--cores", "", "--filter", "*NoSuchBenchmark*", "--out", outDir);
+        Assert.Equal(2, code);
+        Assert.Contains("--cores", err);
+        Assert.Contains("empty", err);
+        Assert.False(Directory.Exists(outDir) && Directory.EnumerateFileSystemEntries(outDir).Any(), "the suite ran");
+    }
+
     /// <summary>
     /// A number option given something that is not a number is bad input (exit 2, naming the option), like any other
     /// parse error: the range checks read the option's value, which threw while the command line was parsed, so the
