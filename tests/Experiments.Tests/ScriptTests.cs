@@ -340,6 +340,28 @@ public class ScriptTests
             Assert.Contains($"Cpus_allowed_list:\t{cpu}\n", File.ReadAllText(Path.Combine(root, "out", "logs", log)));
     }
 
+    [Theory]
+    [InlineData("--help", 0)]
+    [InlineData("--bogus", 2)]
+    [InlineData("extra", 2)]
+    public void DevicePrepareRefusesArgumentsBeforeTouchingTheCarriedFolder(string arg, int expected)
+    {
+        // prepare.sh takes no arguments, but ignored any (--help included): it removed .device/carry and went on to
+        // install packages and build the bundle (minutes). A stand-in install-deps.sh fails loudly, so reaching it
+        // fails the test.
+        string root = TestCores.TempDir();
+        Copy("scripts/device/prepare.sh", root);
+        Script(Path.Combine(root, "scripts", "install-deps.sh"), "#!/bin/sh\necho 'install-deps.sh reached'\nexit 7\n");
+        string kept = Path.Combine(root, ".device", "carry", "bundle.tar.xz");
+        Directory.CreateDirectory(Path.GetDirectoryName(kept)!);
+        File.WriteAllText(kept, "an earlier bundle");
+        var (code, output) = Bash(root, "scripts/device/prepare.sh", args: [arg]);
+        Assert.True(code == expected, $"exit {code}:\n{output}");
+        Assert.Contains("usage: scripts/device/prepare.sh", output);
+        Assert.DoesNotContain("install-deps.sh reached", output);
+        Assert.True(File.Exists(kept), "prepare.sh removed .device/carry before refusing its arguments");
+    }
+
     [Fact]
     public void DevicePrepareSizesACheckoutWithADeletedTrackedFile()
     {
