@@ -208,6 +208,12 @@ public static class Program
                 Console.Error.WriteLine($"error: {badBuild}");
                 return CompareRun.ExitBadInput;
             }
+            // An empty glob list would filter nothing out: the whole suite would run where a subset was asked for.
+            if (pr.GetValue(filter) is { } globs && globs.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Length == 0)
+            {
+                Console.Error.WriteLine($"error: --filter: '{globs}' holds no glob; give one or more, comma-separated, e.g. *RoundTrip*, or leave --filter out for every benchmark");
+                return CompareRun.ExitBadInput;
+            }
             if (Cores(pr.GetValue(cores)) is not { } c) return CompareRun.ExitBadInput;
             var profile = pr.GetValue(shortOpt) ? SuiteProfile.Short : SuiteProfile.Full;
             string? hist = pr.GetValue(history);

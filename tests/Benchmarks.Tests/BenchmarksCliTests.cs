@@ -168,6 +168,19 @@ public class BenchmarksCliTests : IDisposable
         Assert.False(Directory.Exists(outDir) && Directory.EnumerateFileSystemEntries(outDir).Any(), "the suite ran");
     }
 
+    /// <summary>An --filter with no glob in it is bad input naming the option: it was taken as no filter at all and the
+    /// whole suite ran. (The one core given would be refused next, so the old order ends there, without a run.)</summary>
+    [Theory]
+    [InlineData("")]
+    [InlineData(" , ")]
+    public void A_filter_without_a_glob_is_bad_input_not_every_benchmark(string globs)
+    {
+        var (code, err) = Main("run", "--filter", globs, "--cores", $"{Multikernel.Hardware.CoreAffinity.AllowedCpus()[0]}");
+        Assert.Equal(2, code);
+        Assert.Contains("--filter", err);
+        Assert.Contains("no glob", err);
+    }
+
     /// <summary>
     /// A number option given something that is not a number is bad input (exit 2, naming the option), like any other
     /// parse error: the range checks read the option's value, which threw while the command line was parsed, so the
