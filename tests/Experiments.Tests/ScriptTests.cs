@@ -206,7 +206,7 @@ public class ScriptTests
     /// Benchmarks/ci-regression.sh in a scratch repository of one commit, with a stand-in dotnet (the build passes; the
     /// benchmark program says it ran and exits 0): the script's own decision before any benchmark runs.
     /// </summary>
-    static (int Code, string Output) CiRegression(string? against)
+    static (int Code, string Output) CiRegression(string? against, IDictionary<string, string>? extraEnv = null)
     {
         Assert.SkipWhen(Environment.GetEnvironmentVariable("PATH")?.Split(':').All(d => !File.Exists(Path.Combine(d, "git"))) ?? true, "git is not installed");
         string root = TestCores.TempDir();
@@ -216,6 +216,7 @@ public class ScriptTests
         foreach (var git in new[] { "init -q", "add -A", "-c user.name=t -c user.email=t@t commit -qm one" }) Git(root, git);
         var env = new Dictionary<string, string> { ["URPC_CI_HISTORY"] = "", ["URPC_CI_OUT"] = Path.Combine(root, "out") };
         if (against != null) env["URPC_CI_AGAINST"] = against;
+        foreach (var (k, v) in extraEnv ?? new Dictionary<string, string>()) env[k] = v;
         return Bash(root, "Benchmarks/ci-regression.sh", Path.Combine(root, "fake-bin"), env);
     }
 
@@ -228,6 +229,22 @@ public class ScriptTests
         Assert.True(code == 2, $"ci-regression.sh exited {code}, expected 2 (could not compare):\n{output}");
         Assert.Contains("no-such-branch", output);
         Assert.DoesNotContain("nothing to compare, skipping", output);
+        Assert.DoesNotContain("benchmark program ran", output);
+    }
+
+    [Theory]
+    [InlineData("URPC_CI_ROUNDS", "abc")]
+    [InlineData("URPC_CI_ROUNDS", "0")]
+    [InlineData("URPC_CI_ROUNDS", "101")]
+    [InlineData("URPC_CI_CONFIRM_ROUNDS", "-1")]
+    [InlineData("URPC_CI_CONFIRM_ROUNDS", "three")]
+    public void CiRegressionRefusesABadRoundCountNamingItsVariable(string variable, string value)
+    {
+        // A bad count went to the benchmark program after the build, whose error named only its option (--rounds,
+        // --confirm-rounds), not the variable the user had set.
+        var (code, output) = CiRegression("HEAD", new Dictionary<string, string> { [variable] = value });
+        Assert.True(code == 2, $"ci-regression.sh exited {code}, expected 2 (could not compare):\n{output}");
+        Assert.Contains($"{variable}='{value}'", output);
         Assert.DoesNotContain("benchmark program ran", output);
     }
 
