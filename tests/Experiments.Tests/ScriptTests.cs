@@ -379,6 +379,25 @@ public class ScriptTests
         Assert.True(File.Exists(kept), "prepare.sh removed .device/carry before refusing its arguments");
     }
 
+    [Theory]
+    [InlineData(0, "--help")]
+    [InlineData(2, "-o")]
+    [InlineData(2, "")]
+    [InlineData(2, "urpc_pingpong", "")]
+    [InlineData(2, "urpc_pingpong", "out", "extra")]
+    public void NativeBuildRefusesOptionLikeEmptyOrExtraArgumentsBeforeCompiling(int expected, params string[] args)
+    {
+        // build.sh took any first argument that is not a program name for OUT: build.sh --help compiled the reference
+        // into a file named --help in the current folder; an empty OUT or a third argument was ignored.
+        string root = TestCores.TempDir();
+        Copy("Benchmarks/native/build.sh", root);
+        var (code, output) = Bash(root, "Benchmarks/native/build.sh", args: args);
+        Assert.True(code == expected, $"exit {code}:\n{output}");
+        Assert.Contains(expected == 0 ? "Usage: Benchmarks/native/build.sh [PROGRAM] [OUT]" : "build.sh: error:", output);
+        Assert.DoesNotContain("built ", output);
+        Assert.Equal(["Benchmarks"], Directory.EnumerateFileSystemEntries(root).Select(Path.GetFileName));
+    }
+
     [Fact]
     public void DevicePrepareSizesACheckoutWithADeletedTrackedFile()
     {
