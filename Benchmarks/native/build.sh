@@ -15,7 +15,7 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 usage="usage: Benchmarks/native/build.sh [urpc_pingpong|fig1_twin|urpc_loops] [OUT]   (Benchmarks/native/build.sh --help)"
 case "${1:-}" in -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;; esac
-# Checked before gcc runs: an option-like argument was taken for OUT (build.sh --help built the binary into ./--help).
+# Checked before gcc runs: OUT is never an empty or option-like argument, and nothing follows it.
 [ $# -le 2 ] || { echo "build.sh: error: at most two arguments, PROGRAM and OUT; got $#: $*; $usage" >&2; exit 2; }
 for a in "$@"; do
   [ -n "$a" ] || { echo "build.sh: error: an empty argument; $usage" >&2; exit 2; }
