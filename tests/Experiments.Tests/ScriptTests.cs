@@ -154,6 +154,21 @@ public class ScriptTests
     }
 
     [Fact]
+    public void RunTestsHelpPrintsItsUsageAndRunsNothing()
+    {
+        // run-tests.sh --help went to dotnet test after installing packages and building the solution, and every
+        // project then counted as failed. A stand-in install-deps.sh fails loudly, so reaching it fails the test.
+        string root = TestCores.TempDir();
+        Copy("run-tests.sh", root);
+        Script(Path.Combine(root, "scripts", "install-deps.sh"), "#!/bin/sh\necho 'install-deps.sh reached'\nexit 7\n");
+        var (code, output) = Bash(root, "run-tests.sh", args: ["--help"]);
+        Assert.True(code == 0, $"exit {code}:\n{output}");
+        Assert.Contains("Usage: ./run-tests.sh [extra dotnet test args", output);
+        Assert.DoesNotContain("install-deps.sh reached", output);
+        Assert.False(Directory.Exists(Path.Combine(root, "TestResults")), "run-tests.sh made its results folder");
+    }
+
+    [Fact]
     public void CiCountsADebugKernelTestRunWhoseTestHostCrashedAsFailed()
     {
         // .ci/run with every other stage stubbed (each passes); the Debug kernel tests' host crashes: dotnet test exits 1
