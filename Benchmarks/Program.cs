@@ -208,6 +208,12 @@ public static class Program
                 Console.Error.WriteLine($"error: {badBuild}");
                 return CompareRun.ExitBadInput;
             }
+            // An empty revision is no revision: it would turn the A/B run asked for into a plain run.
+            if (pr.GetValue(against) is { } revision && string.IsNullOrWhiteSpace(revision))
+            {
+                Console.Error.WriteLine("error: --against: empty revision; give a git revision such as HEAD~1, main or a commit hash");
+                return CompareRun.ExitBadInput;
+            }
             // An empty glob list would filter nothing out: the whole suite would run where a subset was asked for.
             if (pr.GetValue(filter) is { } globs && globs.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Length == 0)
             {

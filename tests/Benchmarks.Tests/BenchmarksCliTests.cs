@@ -168,6 +168,18 @@ public class BenchmarksCliTests : IDisposable
         Assert.False(Directory.Exists(outDir) && Directory.EnumerateFileSystemEntries(outDir).Any(), "the suite ran");
     }
 
+    /// <summary>An empty --against is bad input naming the option: it was taken as no --against, and the A/B run asked
+    /// for became a plain run. (The one core given would be refused next, so the old order ends there, without a run.)</summary>
+    [Theory]
+    [InlineData("")]
+    [InlineData(" ")]
+    public void An_empty_against_revision_is_bad_input_not_a_plain_run(string revision)
+    {
+        var (code, err) = Main("run", "--short", "--against", revision, "--cores", $"{Multikernel.Hardware.CoreAffinity.AllowedCpus()[0]}");
+        Assert.Equal(2, code);
+        Assert.Contains("--against: empty revision", err);
+    }
+
     /// <summary>An --filter with no glob in it is bad input naming the option: it was taken as no filter at all and the
     /// whole suite ran. (The one core given would be refused next, so the old order ends there, without a run.)</summary>
     [Theory]
