@@ -347,6 +347,25 @@ public class ScriptTests
         }
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData("0")]
+    [InlineData("x")]
+    public void SplashOriginalsRefusesARepetitionCountThatIsNotOneOrMoreBeforeRunning(string repetitions)
+    {
+        // An empty REPETITIONS was taken for "not given" and ran the default 5; the stand-in programs write a mark
+        // when run, so a run that should have been refused shows.
+        string root = TestCores.TempDir();
+        Copy("scripts/device/splash-originals.sh", root);
+        string bin = Path.Combine(root, "bin"), mark = Path.Combine(root, "ran");
+        foreach (var program in new[] { "BARNES", "RADIOSITY" }) Script(Path.Combine(bin, program), $"#!/bin/sh\ntouch '{mark}'\n");
+        File.WriteAllText(Path.Combine(bin, "barnes.input"), "16384\n7\n");
+        var (code, output) = Bash(root, "scripts/device/splash-originals.sh", args: ["run", bin, Path.Combine(root, "out"), repetitions]);
+        Assert.True(code == 2, $"splash-originals.sh run exited {code}:\n{output}");
+        Assert.Contains($"REPETITIONS must be a positive whole number, got '{repetitions}'", output);
+        Assert.False(File.Exists(mark), "a program ran");
+    }
+
     [Fact]
     public void SplashOriginalsPinsItsRunsToTheCpusItMayRunOn()
     {
