@@ -282,6 +282,7 @@ public class ScriptTests
     [InlineData("12")]
     [InlineData("100000")]
     [InlineData("-5")]
+    [InlineData("")]
     public void DeviceRunRefusesABudgetThatIsNotSecondsBeforeTouchingAnything(string budget)
     {
         // A budget that was not a number (run.sh abc, run.sh --help) went into each step's arithmetic: every step was
