@@ -4,6 +4,8 @@
 # (a skipped test could not run here, e.g. it needs two cores; xunit.v3's Assert.Skip gives the reason in the log).
 # Usage: ./run-tests.sh [extra dotnet test args, e.g. --filter Category!=Slow]
 set -uo pipefail
+# --help alone prints the usage above and does nothing else (it is not handed to dotnet test).
+case "${1:-}" in -h|--help) [ $# -eq 1 ] && { sed -n '2,/^set -uo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0; } ;; esac
 cd "$(dirname "$0")"
 results=TestResults
 rm -rf "$results"; mkdir -p "$results"

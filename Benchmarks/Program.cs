@@ -94,12 +94,13 @@ public static class Program
         return alpha;
     }
 
-    /// <summary>Parses --cores or picks the default; on bad input writes the error and returns null.</summary>
+    /// <summary>Parses --cores or, when it is not given, picks the default; on bad input (an empty value among it)
+    /// writes the error and returns null.</summary>
     static BenchmarkCores? Cores(string? text)
     {
         try
         {
-            return string.IsNullOrWhiteSpace(text) ? BenchmarkCores.Resolve() : BenchmarkCores.Parse(text, CoreAffinity.AllowedCpus());
+            return text is null ? BenchmarkCores.Resolve() : BenchmarkCores.Parse(text, CoreAffinity.AllowedCpus());
         }
         catch (Exception e) when (e is FormatException or InvalidOperationException)
         {
@@ -207,6 +208,18 @@ public static class Program
                 Console.Error.WriteLine($"error: {badBuild}");
                 return CompareRun.ExitBadInput;
             }
+            // An empty revision is no revision: it would turn the A/B run asked for into a plain run.
+            if (pr.GetValue(against) is { } revision && string.IsNullOrWhiteSpace(revision))
+            {
+                Console.Error.WriteLine("error: --against: empty revision; give a git revision such as HEAD~1, main or a commit hash");
+                return CompareRun.ExitBadInput;
+            }
+            // An empty glob list would filter nothing out: the whole suite would run where a subset was asked for.
+            if (pr.GetValue(filter) is { } globs && globs.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Length == 0)
+            {
+                Console.Error.WriteLine($"error: --filter: '{globs}' holds no glob; give one or more, comma-separated, e.g. *RoundTrip*, or leave --filter out for every benchmark");
+                return CompareRun.ExitBadInput;
+            }
             if (Cores(pr.GetValue(cores)) is not { } c) return CompareRun.ExitBadInput;
             var profile = pr.GetValue(shortOpt) ? SuiteProfile.Short : SuiteProfile.Full;
             string? hist = pr.GetValue(history);
@@ -283,7 +296,7 @@ public static class Program
         cmd.SetAction(pr =>
         {
             if (!OutReady(pr.GetValue(outDir))) return CompareRun.ExitBadInput;
-            if (LooksLikeAnOption("--native", pr.GetValue(native), "a file") is { } badNative)
+            if ((LooksLikeAnOption("--native", pr.GetValue(native), "a file") ?? NativePathProblem(pr.GetValue(native))) is { } badNative)
             {
                 Console.Error.WriteLine($"error: {badNative}");
                 return CompareRun.ExitBadInput;
@@ -294,6 +307,13 @@ public static class Program
         });
         return cmd;
     }
+
+    /// <summary>The error for an --native value that cannot name the reference's binary (empty, or a folder), or null.</summary>
+    static string? NativePathProblem(string? path) =>
+        path is null ? null
+        : string.IsNullOrWhiteSpace(path) ? "--native: the path must not be empty; give the path of a built urpc_pingpong, or leave --native out for the repository's"
+        : Directory.Exists(path) ? $"--native: '{path}' is a folder; give the path of the urpc_pingpong binary itself"
+        : null;
 
     static Command DriverRoundsCommand()
     {

@@ -11,8 +11,8 @@
 # Environment (all optional):
 #   URPC_CI_AGAINST    baseline revision                         (default HEAD~1)
 #   URPC_CI_THRESHOLD  smallest slowdown that fails the check    (default 25%, see Benchmarks/README.md)
-#   URPC_CI_ROUNDS     interleaved rounds per side               (default 3)
-#   URPC_CI_CONFIRM_ROUNDS  rounds re-measuring a flagged benchmark; it fails only if slower again (default 3)
+#   URPC_CI_ROUNDS     interleaved rounds per side, 1 to 100     (default 3)
+#   URPC_CI_CONFIRM_ROUNDS  rounds re-measuring a flagged benchmark, 0 to 100; it fails only if slower again (default 3)
 #   URPC_CI_OUT        run folder                                (default Results/ci-<UTC time>/urpc-ab)
 #   URPC_CI_HISTORY    history CSV ("" = do not record)          (default Results/urpc-history.csv)
 # Extra arguments go to `Benchmarks run` (e.g. --plant-current-delay 200 to prove a slowdown is caught).
@@ -25,6 +25,14 @@ confirm="${URPC_CI_CONFIRM_ROUNDS:-3}"
 rounds="${URPC_CI_ROUNDS:-3}"
 out="${URPC_CI_OUT:-Results/ci-$(date -u +%Y%m%d-%H%M%S)/urpc-ab}"
 history="${URPC_CI_HISTORY-Results/urpc-history.csv}"
+# Checked here, naming the variable, before anything is built: the benchmark program would name only its option.
+whole() { # NAME VALUE LO HI
+  [[ $2 =~ ^[0-9]{1,3}$ ]] && [ $((10#$2)) -ge "$3" ] && [ $((10#$2)) -le "$4" ] && return 0
+  echo "urpc-regression: could not compare (exit 2): $1='$2' is not a whole number from $3 to $4" >&2
+  exit 2
+}
+whole URPC_CI_ROUNDS "$rounds" 1 100; rounds=$((10#$rounds))
+whole URPC_CI_CONFIRM_ROUNDS "$confirm" 0 100; confirm=$((10#$confirm))
 
 if ! git rev-parse --verify --quiet "${against}^{commit}" >/dev/null; then
   # Only an ancestor of HEAD named by HEAD~N / HEAD^ can be missing for want of history (the first commit, a shallow

@@ -53,6 +53,15 @@ public static class CompareRun
             return ExitBadInput;
         }
 
+        foreach (var (option, path) in new[] { ("--baseline", options.Baseline), ("--current", options.Current) })
+        {
+            if (string.IsNullOrWhiteSpace(path))
+            {
+                stderr.WriteLine($"error: {option}: empty path; give a BenchmarkDotNet *-report-full.json or a folder holding them");
+                return ExitBadInput;
+            }
+        }
+
         ResultSet baseline, current;
         try
         {

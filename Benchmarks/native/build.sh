@@ -13,6 +13,14 @@
 #            "march <value>", and the results are labelled with what the binary says, never with a guess.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
+usage="usage: Benchmarks/native/build.sh [urpc_pingpong|fig1_twin|urpc_loops] [OUT]   (Benchmarks/native/build.sh --help)"
+case "${1:-}" in -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;; esac
+# Checked before gcc runs: OUT is never an empty or option-like argument, and nothing follows it.
+[ $# -le 2 ] || { echo "build.sh: error: at most two arguments, PROGRAM and OUT; got $#: $*; $usage" >&2; exit 2; }
+for a in "$@"; do
+  [ -n "$a" ] || { echo "build.sh: error: an empty argument; $usage" >&2; exit 2; }
+  [[ $a == -* ]] && { echo "build.sh: error: '$a' is not an option of build.sh (for an output file of that name write ./$a); $usage" >&2; exit 2; }
+done
 program=urpc_pingpong
 case "${1:-}" in
   urpc_pingpong|fig1_twin|urpc_loops) program=$1; shift ;;

@@ -25,6 +25,7 @@ public static class Fig1Cli
         {
             string? v = r.GetValueOrDefault<string>();
             if (string.IsNullOrWhiteSpace(v)) r.AddError("--native: give the path of a built fig1_twin, or 'none'");
+            else if (v != "none" && Directory.Exists(v)) r.AddError($"--native: '{v}' is a folder; give the path of a built fig1_twin (Benchmarks/native/build.sh fig1_twin PATH builds one), or 'none'");
             else if (v != "none" && !File.Exists(v)) r.AddError($"--native: '{v}' does not exist; build it with Benchmarks/native/build.sh fig1_twin PATH, or pass 'none'");
         });
         // The folders this program writes, as the experiment registry lists them.

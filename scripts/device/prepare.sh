@@ -10,8 +10,12 @@
 #                   behind and run.sh says so. Their code is never part of this repository.
 # The lent machine accepts at most 64 MiB in all (the checkout's files and the carried folder): this script fails if
 # the two together are larger.
-# Usage: scripts/device/prepare.sh
+# Usage: scripts/device/prepare.sh   (no arguments; SPLASH3=DIR in the environment names the SPLASH-3 sources)
 set -euo pipefail
+# Checked before .device/carry is removed: any argument is refused, as the script takes none.
+usage="usage: scripts/device/prepare.sh   (no arguments; SPLASH3=DIR in the environment names the SPLASH-3 sources)"
+case "${1:-}" in -h|--help) echo "$usage"; exit 0 ;; esac
+[ $# -eq 0 ] || { echo "prepare: error: it takes no arguments, not '$*'; $usage" >&2; exit 2; }
 cd "$(dirname "$0")/../.."
 dev=.device; carry=$dev/carry; stage=$dev/stage
 limit_mib=64

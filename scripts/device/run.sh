@@ -11,7 +11,7 @@ set -uo pipefail
 usage="usage: scripts/device/run.sh [TOTAL_BUDGET_SECONDS]   (a whole number from 60 to 86400; default 570)"
 case "${1:-}" in -h|--help) echo "$usage"; exit 0;; esac
 [ $# -le 1 ] || { echo "run.sh: one argument at most, the budget in seconds; $usage" >&2; exit 2; }
-budget=${1:-570}
+budget=${1-570}   # an empty argument is refused below, not taken for the default
 # Checked before anything is unpacked or removed: a budget that is not a number made every step's arithmetic skip it.
 if ! [[ "$budget" =~ ^[0-9]{1,5}$ ]] || [ "$((10#$budget))" -lt 60 ] || [ "$((10#$budget))" -gt 86400 ]; then
   echo "run.sh: the budget must be a whole number of seconds from 60 to 86400, not '$budget'; $usage" >&2; exit 2

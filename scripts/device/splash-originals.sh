@@ -65,7 +65,7 @@ M4
 }
 
 run() {
-  local dir=$1 out=$2 reps=${3:-5} n k r
+  local dir=$1 out=$2 reps=${3-5} n k r
   [ -x "$dir/BARNES" ] && [ -x "$dir/RADIOSITY" ] && [ -f "$dir/barnes.input" ] || { echo "splash-originals: error: $dir lacks BARNES, RADIOSITY or barnes.input (run build first)" >&2; return 1; }
   [[ "$reps" =~ ^[1-9][0-9]*$ ]] || { echo "splash-originals: error: REPETITIONS must be a positive whole number, got '$reps'" >&2; return 2; }
   # The CPUs this process may run on (its affinity mask, which taskset or a cgroup cpuset narrows), not 0..nproc-1.
@@ -126,6 +126,6 @@ one() {
 
 case "${1:-}" in
   build) [ $# -eq 3 ] || usage; build "$2" "$3" ;;
-  run) [ $# -ge 3 ] && [ $# -le 4 ] || usage; run "$2" "$3" "${4:-5}" ;;
+  run) [ $# -ge 3 ] && [ $# -le 4 ] || usage; run "$2" "$3" "${4-5}" ;;
   *) usage ;;
 esac

@@ -139,6 +139,61 @@ public class BenchmarksCliTests : IDisposable
     }
 
     /// <summary>
+    /// An --native that cannot name the reference's binary is bad input naming the option, before anything runs: an
+    /// empty one crashed with an ArgumentException from Path.GetFullPath (exit 4, "the program failed"), and a folder
+    /// was said not to exist.
+    /// </summary>
+    [Theory]
+    [InlineData("", "must not be empty")]
+    [InlineData("DIR", "is a folder")]
+    public void An_empty_or_folder_native_path_is_bad_input(string native, string why)
+    {
+        var (code, err) = Main("urpc-vs-native", "--native", native.Replace("DIR", _dir), "--samples", "1000", "--rounds", "1");
+        Assert.Equal(2, code);
+        Assert.Contains("--native", err);
+        Assert.Contains(why, err);
+        Assert.Single(err.Trim().Split('\n'));
+    }
+
+    /// <summary>An empty --cores is bad input naming the option: it was taken as "not given" and the suite ran on the
+    /// default cores.</summary>
+    [Fact]
+    public void An_empty_cores_list_is_bad_input_not_the_default()
+    {
+        string outDir = Path.Combine(_dir, "out");
+        var (code, err) = Main("run", "--cores", "", "--filter", "*NoSuchBenchmark*", "--out", outDir);
+        Assert.Equal(2, code);
+        Assert.Contains("--cores", err);
+        Assert.Contains("empty", err);
+        Assert.False(Directory.Exists(outDir) && Directory.EnumerateFileSystemEntries(outDir).Any(), "the suite ran");
+    }
+
+    /// <summary>An empty --against is bad input naming the option: it was taken as no --against, and the A/B run asked
+    /// for became a plain run. (The one core given would be refused next, so the old order ends there, without a run.)</summary>
+    [Theory]
+    [InlineData("")]
+    [InlineData(" ")]
+    public void An_empty_against_revision_is_bad_input_not_a_plain_run(string revision)
+    {
+        var (code, err) = Main("run", "--short", "--against", revision, "--cores", $"{Multikernel.Hardware.CoreAffinity.AllowedCpus()[0]}");
+        Assert.Equal(2, code);
+        Assert.Contains("--against: empty revision", err);
+    }
+
+    /// <summary>An --filter with no glob in it is bad input naming the option: it was taken as no filter at all and the
+    /// whole suite ran. (The one core given would be refused next, so the old order ends there, without a run.)</summary>
+    [Theory]
+    [InlineData("")]
+    [InlineData(" , ")]
+    public void A_filter_without_a_glob_is_bad_input_not_every_benchmark(string globs)
+    {
+        var (code, err) = Main("run", "--filter", globs, "--cores", $"{Multikernel.Hardware.CoreAffinity.AllowedCpus()[0]}");
+        Assert.Equal(2, code);
+        Assert.Contains("--filter", err);
+        Assert.Contains("no glob", err);
+    }
+
+    /// <summary>
     /// A number option given something that is not a number is bad input (exit 2, naming the option), like any other
     /// parse error: the range checks read the option's value, which threw while the command line was parsed, so the
     /// program died with an unhandled exception (exit 134 from the shell), which ci-regression.sh can only call

@@ -88,6 +88,18 @@ public class CompareRunTests : IDisposable
         Assert.Contains("too few", err);
     }
 
+    /// <summary>An empty path is refused naming its option: it was looked up as a file, and the error (": no such file
+    /// or folder") named neither the option nor a path.</summary>
+    [Theory]
+    [InlineData("--baseline")]
+    [InlineData("--current")]
+    public void Empty_path_exits_2_naming_its_option(string option)
+    {
+        string results = _files.Write("a", Suite(100, 10, 1));
+        string err = option == "--baseline" ? Refused(" ", results) : Refused(results, "");
+        Assert.Contains($"{option}: empty path", err);
+    }
+
     [Fact]
     public void Missing_file_exits_2_naming_it()
     {

@@ -43,6 +43,10 @@ public class ComputeCliTests
         { ["--bench", "barnes,radiosity", "--class", "B"], "--class", "cg, ft, is" },
         { ["--bench", "radiosity", "--class", "S", "--quick"], "--class", "cg, ft, is" },
         { ["--frobnicate"], "--frobnicate", "--help" },
+        // An option given twice: the check of --class against --bench read its value, which threw (an unhandled
+        // InvalidOperationException, exit 134).
+        { ["--class", "A", "--class", "B"], "--class", "expects a single argument" },
+        { ["--bench", "cg", "--bench", "ft", "--class", "A"], "--bench", "expects a single argument" },
     };
 
     [Theory]

@@ -154,6 +154,21 @@ public class ScriptTests
     }
 
     [Fact]
+    public void RunTestsHelpPrintsItsUsageAndRunsNothing()
+    {
+        // run-tests.sh --help went to dotnet test after installing packages and building the solution, and every
+        // project then counted as failed. A stand-in install-deps.sh fails loudly, so reaching it fails the test.
+        string root = TestCores.TempDir();
+        Copy("run-tests.sh", root);
+        Script(Path.Combine(root, "scripts", "install-deps.sh"), "#!/bin/sh\necho 'install-deps.sh reached'\nexit 7\n");
+        var (code, output) = Bash(root, "run-tests.sh", args: ["--help"]);
+        Assert.True(code == 0, $"exit {code}:\n{output}");
+        Assert.Contains("Usage: ./run-tests.sh [extra dotnet test args", output);
+        Assert.DoesNotContain("install-deps.sh reached", output);
+        Assert.False(Directory.Exists(Path.Combine(root, "TestResults")), "run-tests.sh made its results folder");
+    }
+
+    [Fact]
     public void CiCountsADebugKernelTestRunWhoseTestHostCrashedAsFailed()
     {
         // .ci/run with every other stage stubbed (each passes); the Debug kernel tests' host crashes: dotnet test exits 1
@@ -206,7 +221,7 @@ public class ScriptTests
     /// Benchmarks/ci-regression.sh in a scratch repository of one commit, with a stand-in dotnet (the build passes; the
     /// benchmark program says it ran and exits 0): the script's own decision before any benchmark runs.
     /// </summary>
-    static (int Code, string Output) CiRegression(string? against)
+    static (int Code, string Output) CiRegression(string? against, IDictionary<string, string>? extraEnv = null)
     {
         Assert.SkipWhen(Environment.GetEnvironmentVariable("PATH")?.Split(':').All(d => !File.Exists(Path.Combine(d, "git"))) ?? true, "git is not installed");
         string root = TestCores.TempDir();
@@ -216,6 +231,7 @@ public class ScriptTests
         foreach (var git in new[] { "init -q", "add -A", "-c user.name=t -c user.email=t@t commit -qm one" }) Git(root, git);
         var env = new Dictionary<string, string> { ["URPC_CI_HISTORY"] = "", ["URPC_CI_OUT"] = Path.Combine(root, "out") };
         if (against != null) env["URPC_CI_AGAINST"] = against;
+        foreach (var (k, v) in extraEnv ?? new Dictionary<string, string>()) env[k] = v;
         return Bash(root, "Benchmarks/ci-regression.sh", Path.Combine(root, "fake-bin"), env);
     }
 
@@ -228,6 +244,22 @@ public class ScriptTests
         Assert.True(code == 2, $"ci-regression.sh exited {code}, expected 2 (could not compare):\n{output}");
         Assert.Contains("no-such-branch", output);
         Assert.DoesNotContain("nothing to compare, skipping", output);
+        Assert.DoesNotContain("benchmark program ran", output);
+    }
+
+    [Theory]
+    [InlineData("URPC_CI_ROUNDS", "abc")]
+    [InlineData("URPC_CI_ROUNDS", "0")]
+    [InlineData("URPC_CI_ROUNDS", "101")]
+    [InlineData("URPC_CI_CONFIRM_ROUNDS", "-1")]
+    [InlineData("URPC_CI_CONFIRM_ROUNDS", "three")]
+    public void CiRegressionRefusesABadRoundCountNamingItsVariable(string variable, string value)
+    {
+        // A bad count went to the benchmark program after the build, whose error named only its option (--rounds,
+        // --confirm-rounds), not the variable the user had set.
+        var (code, output) = CiRegression("HEAD", new Dictionary<string, string> { [variable] = value });
+        Assert.True(code == 2, $"ci-regression.sh exited {code}, expected 2 (could not compare):\n{output}");
+        Assert.Contains($"{variable}='{value}'", output);
         Assert.DoesNotContain("benchmark program ran", output);
     }
 
@@ -250,6 +282,7 @@ public class ScriptTests
     [InlineData("12")]
     [InlineData("100000")]
     [InlineData("-5")]
+    [InlineData("")]
     public void DeviceRunRefusesABudgetThatIsNotSecondsBeforeTouchingAnything(string budget)
     {
         // A budget that was not a number (run.sh abc, run.sh --help) went into each step's arithmetic: every step was
@@ -315,6 +348,25 @@ public class ScriptTests
         }
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData("0")]
+    [InlineData("x")]
+    public void SplashOriginalsRefusesARepetitionCountThatIsNotOneOrMoreBeforeRunning(string repetitions)
+    {
+        // An empty REPETITIONS was taken for "not given" and ran the default 5; the stand-in programs write a mark
+        // when run, so a run that should have been refused shows.
+        string root = TestCores.TempDir();
+        Copy("scripts/device/splash-originals.sh", root);
+        string bin = Path.Combine(root, "bin"), mark = Path.Combine(root, "ran");
+        foreach (var program in new[] { "BARNES", "RADIOSITY" }) Script(Path.Combine(bin, program), $"#!/bin/sh\ntouch '{mark}'\n");
+        File.WriteAllText(Path.Combine(bin, "barnes.input"), "16384\n7\n");
+        var (code, output) = Bash(root, "scripts/device/splash-originals.sh", args: ["run", bin, Path.Combine(root, "out"), repetitions]);
+        Assert.True(code == 2, $"splash-originals.sh run exited {code}:\n{output}");
+        Assert.Contains($"REPETITIONS must be a positive whole number, got '{repetitions}'", output);
+        Assert.False(File.Exists(mark), "a program ran");
+    }
+
     [Fact]
     public void SplashOriginalsPinsItsRunsToTheCpusItMayRunOn()
     {
@@ -338,6 +390,47 @@ public class ScriptTests
             File.ReadAllLines(Path.Combine(root, "out", "originals.csv")).Select(l => l.StartsWith("program", StringComparison.Ordinal) ? l : string.Join(',', l.Split(',').Take(4))));
         foreach (var log in new[] { "BARNES-p1-r1.txt", "RADIOSITY-p1-r1.txt" })
             Assert.Contains($"Cpus_allowed_list:\t{cpu}\n", File.ReadAllText(Path.Combine(root, "out", "logs", log)));
+    }
+
+    [Theory]
+    [InlineData("--help", 0)]
+    [InlineData("--bogus", 2)]
+    [InlineData("extra", 2)]
+    public void DevicePrepareRefusesArgumentsBeforeTouchingTheCarriedFolder(string arg, int expected)
+    {
+        // prepare.sh takes no arguments, but ignored any (--help included): it removed .device/carry and went on to
+        // install packages and build the bundle (minutes). A stand-in install-deps.sh fails loudly, so reaching it
+        // fails the test.
+        string root = TestCores.TempDir();
+        Copy("scripts/device/prepare.sh", root);
+        Script(Path.Combine(root, "scripts", "install-deps.sh"), "#!/bin/sh\necho 'install-deps.sh reached'\nexit 7\n");
+        string kept = Path.Combine(root, ".device", "carry", "bundle.tar.xz");
+        Directory.CreateDirectory(Path.GetDirectoryName(kept)!);
+        File.WriteAllText(kept, "an earlier bundle");
+        var (code, output) = Bash(root, "scripts/device/prepare.sh", args: [arg]);
+        Assert.True(code == expected, $"exit {code}:\n{output}");
+        Assert.Contains("usage: scripts/device/prepare.sh", output);
+        Assert.DoesNotContain("install-deps.sh reached", output);
+        Assert.True(File.Exists(kept), "prepare.sh removed .device/carry before refusing its arguments");
+    }
+
+    [Theory]
+    [InlineData(0, "--help")]
+    [InlineData(2, "-o")]
+    [InlineData(2, "")]
+    [InlineData(2, "urpc_pingpong", "")]
+    [InlineData(2, "urpc_pingpong", "out", "extra")]
+    public void NativeBuildRefusesOptionLikeEmptyOrExtraArgumentsBeforeCompiling(int expected, params string[] args)
+    {
+        // build.sh took any first argument that is not a program name for OUT: build.sh --help compiled the reference
+        // into a file named --help in the current folder; an empty OUT or a third argument was ignored.
+        string root = TestCores.TempDir();
+        Copy("Benchmarks/native/build.sh", root);
+        var (code, output) = Bash(root, "Benchmarks/native/build.sh", args: args);
+        Assert.True(code == expected, $"exit {code}:\n{output}");
+        Assert.Contains(expected == 0 ? "Usage: Benchmarks/native/build.sh [PROGRAM] [OUT]" : "build.sh: error:", output);
+        Assert.DoesNotContain("built ", output);
+        Assert.Equal(["Benchmarks"], Directory.EnumerateFileSystemEntries(root).Select(Path.GetFileName));
     }
 
     [Fact]

@@ -57,7 +57,8 @@ public static class ComputeCommand
         {
             // --class sizes the NAS benchmarks only: given with none of them selected it would be ignored.
             // Without --bench every benchmark runs (its default is not applied yet when this runs).
-            if (r.GetValue(cls) is null || r.GetValue(bench) is not { } benches) return;
+            // An option given twice has an error of its own (reported by the parser); reading its value would throw.
+            if (Parsed(() => r.GetValue(cls)) is null || Parsed(() => r.GetValue(bench)) is not { } benches) return;
             string[] names;
             try { names = ComputeArguments.ParseBenchmarks(benches); }
             catch (FormatException) { return; } // --bench's own validator reports it
@@ -87,6 +88,14 @@ public static class ComputeCommand
     /// <summary>A setting's value in each profile, as help text: "A; S with --quick, B with --full".</summary>
     static string ProfileDefaults<T>(Func<string, T> ofProfile) =>
         $"{ofProfile("default")}; {ofProfile("quick")} with --quick, {ofProfile("full")} with --full";
+
+    /// <summary>An option's value in a validator, or null when the option has an error of its own (given twice): its
+    /// value then cannot be read (System.CommandLine throws), and the parser reports that error.</summary>
+    static string? Parsed(Func<string?> value)
+    {
+        try { return value(); }
+        catch (InvalidOperationException) { return null; }
+    }
 
     /// <summary>Runs a parser on the option's value, turning a FormatException into a parse error.</summary>
     static void Check<T>(OptionResult r, Func<string, T> parse)
