@@ -152,6 +152,40 @@ public class ReportDocumentTests
         Assert.Equal(0, chart.Range("yaxis")[0]);
     }
 
+    /// <summary>
+    /// A value below 0 (a difference, a CI's low end) on a linear y axis: the axis ran from 0, so the point and its error
+    /// bar were drawn outside the plot area, with nothing saying so. The axis now reaches below the lowest value drawn.
+    /// </summary>
+    [Fact]
+    public void A_linear_y_axis_holds_a_value_below_zero()
+    {
+        using var fx = new FixtureRun();
+        var below = FixtureRun.Row("fixture-differences", "delta", 2, -40);
+        below.CiLow = -60;
+        below.CiHigh = -20;
+        fx.Write("fixture-differences", [FixtureRun.Row("fixture-differences", "delta", 1, 25), below], FixtureRun.Meta("fixture-differences"));
+        var chart = Assert.Single(ChartPanel.All(Build(fx)));
+        Assert.Equal([25.0, -40.0], chart.Trace("delta").Y);
+        Assert.Null(chart.AxisType("yaxis"));
+        var range = chart.Range("yaxis");
+        Assert.True(range[0] < -60 && range[1] > 25 * 1.05, $"y axis [{range[0]}, {range[1]}] does not hold the values drawn, -60 (a CI's low end) to 26.25");
+    }
+
+    /// <summary>
+    /// The paper's values far above ours turned the y axis logarithmic even where a median of ours was below 0, which a
+    /// log axis cannot draw: the point vanished. The axis now stays linear and holds it.
+    /// </summary>
+    [Fact]
+    public void A_median_below_zero_keeps_the_y_axis_linear_despite_the_papers_range()
+    {
+        using var fx = new FixtureRun();
+        fx.Write(ExperimentCatalog.Fig1, [FixtureRun.Row(ExperimentCatalog.Fig1, "SHM1", 1, -10), FixtureRun.Row(ExperimentCatalog.Fig1, "SHM1", 2, 40)]);
+        var paper = ChartPanel.Titled(Build(fx), "As in the paper");
+        Assert.Contains(paper.Traces, t => t.Name.StartsWith("paper", StringComparison.Ordinal) && t.Y.Contains(12.0)); // the paper's SHM8 at 16 cores
+        Assert.Null(paper.AxisType("yaxis"));
+        Assert.True(paper.Range("yaxis")[0] < -0.0105, $"y axis starts at {paper.Range("yaxis")[0]}, above SHM1's CI low end at 1 core, -0.0105 (thousands of cycles)");
+    }
+
     [Fact]
     public void Paper_values_in_other_units_are_not_overlaid()
     {
