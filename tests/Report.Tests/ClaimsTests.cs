@@ -335,7 +335,7 @@ public class ClaimsTests
         slow.Write(Cmp, rows.Select(x => x.Series == "BARNES/mk" && x.Cores == 4 ? FixtureRun.Row(Cmp, x.Series, 4, 0.4, "seconds", "s", x.Param, "pass") : x));
         var s = Judged(slow, "compute-on-par", Verdict.DoesNotHold);
         Assert.Contains("worst BARNES at 4 cores", s.Numbers);
-        Assert.Contains("over 1.05 beyond the 95% CI: BARNES 4 cores (", s.Numbers);
+        Assert.Contains("over 1.05 beyond the range the two medians' 95% CIs allow: BARNES 4 cores (", s.Numbers);
     }
 
     [Fact]
@@ -401,13 +401,13 @@ public class ClaimsTests
         fx.Write(Cmp, [Point("mk", 1.08, 0.05), Point("host", 1.0, 0.05), Point("pinned", 1.1, 0.05), Point("host-spin", 1.2, 0.05)]);
         var r = Judged(fx, "compute-on-par", Verdict.NotTestable);
         Assert.Contains("CG 2 cores (1.080 [0.977, 1.194])", r.Reason); // 1.026 / 1.05, 1.134 / 0.95
-        Assert.Contains("but each 95% CI reaches 1.05: this run's precision cannot decide it", r.Reason);
+        Assert.Contains("but each range the two medians' 95% CIs allow reaches 1.05: this run's precision cannot decide it", r.Reason);
         Assert.Contains("mk 1.08 s [1.026, 1.134]", r.Numbers);
 
         // The same medians with CIs of +-1%: mk's lower bound 1.069 is above 1.05 x 1.01, so it does not hold.
         using var tight = new FixtureRun();
         tight.Write(Cmp, [Point("mk", 1.08, 0.01), Point("host", 1.0, 0.01), Point("pinned", 1.1, 0.01), Point("host-spin", 1.2, 0.01)]);
-        Assert.Contains("over 1.05 beyond the 95% CI: CG 2 cores (", Judged(tight, "compute-on-par", Verdict.DoesNotHold).Numbers);
+        Assert.Contains("over 1.05 beyond the range the two medians' 95% CIs allow: CG 2 cores (", Judged(tight, "compute-on-par", Verdict.DoesNotHold).Numbers);
     }
 
     [Fact]
@@ -625,6 +625,39 @@ public class ClaimsTests
         var judged = Judged(single, "urpc-vs-native", Verdict.DoesNotHold).Numbers;
         Assert.Contains("over 1.05 by the median, the row giving no CI: 0,15 (1.18, no CI)", judged);
         Assert.DoesNotContain("beyond the 95% CI", judged);
+    }
+
+    /// <summary>
+    /// A C#/C ratio of one or two blocks (marked † in the tables) has the range its two medians' 95% CIs allow, not a 95%
+    /// CI; the c-twin verdicts called it "the 95% CI" all the same. They now name the interval each row has.
+    /// </summary>
+    [Fact]
+    public void The_c_twin_verdicts_name_the_range_of_two_medians_cis_where_a_row_has_that_interval()
+    {
+        static ResultRow FromTwoCis(double median, double half)
+        {
+            var r = FixtureRun.Row(F1, "MSG8 C#/C", 2, median, "cycles_ratio", "x", note: $"C run just before C#; the ratio of the two medians, {RatioInterval.FromTwoCisNote}; target at most 1.10");
+            r.CiLow = median * (1 - half);
+            r.CiHigh = median * (1 + half);
+            return r;
+        }
+        using var tight = new FixtureRun();
+        tight.Write(F1, [FromTwoCis(1.12, 0.01)]);
+        var miss = Judged(tight, "c-twin", Verdict.DoesNotHold).Numbers;
+        Assert.Contains("over 1.10 beyond the range the two medians' 95% CIs allow: MSG8 C#/C at 2 cores (1.12 [1.11, 1.13])", miss);
+        Assert.DoesNotContain("95% CI:", miss);
+
+        using var wide = new FixtureRun();
+        wide.Write(F1, [FromTwoCis(1.12, 0.05)]);
+        var undecided = Judged(wide, "c-twin", Verdict.NotTestable).Reason;
+        Assert.Contains("MSG8 C#/C at 2 cores (1.120 [1.064, 1.176]), but each range the two medians' 95% CIs allow reaches 1.10:", undecided);
+        Assert.DoesNotContain("95% CI reaches", undecided);
+
+        // With a row of each kind over the limit, each is named by its own interval.
+        using var both = new FixtureRun();
+        var ci = FixtureRun.Row(F1, "SHM8 C#/C", 2, 1.12, "cycles_ratio", "x");
+        both.Write(F1, [FromTwoCis(1.12, 0.05), ci]);
+        Assert.Contains("but each 95% CI, or range the two medians' 95% CIs allow, reaches 1.10", Judged(both, "c-twin", Verdict.NotTestable).Reason);
     }
 
     /// <summary>
