@@ -55,6 +55,28 @@ public class ClaimsTests
         Assert.Contains("below at every core count both were measured at (1, 2, 3 and 4 cores): no crossover within this run", u.Numbers);
     }
 
+    /// <summary>
+    /// The rule judges MSG8 against SHM8 at the largest core count measured. With MSG8's points from 5 cores on failed
+    /// (SHM8 measured to 8), the claim held at 4 cores (crossover at 3), the largest both had, as if MSG8's missing points could not have
+    /// shown it above SHM8 there. A hold now needs both curves at the largest core count measured.
+    /// </summary>
+    [Fact]
+    public void Messages_cannot_hold_where_MSG8_has_no_point_at_the_largest_core_count_measured()
+    {
+        using var fx = new FixtureRun();
+        fx.Write(F1, Curve(F1, "SHM8", "cycles_per_update", c => 300.0 * c, 8)
+            .Concat(Curve(F1, "MSG8", "cycles_per_update", c => 500 + 50.0 * c, 4).Skip(1))
+            .Concat(Enumerable.Range(5, 4).Select(c => FixtureRun.FailedNaN(F1, "MSG8", c, "cycles_per_update", "cycles", "verification failed: a lost update"))));
+        var r = Judged(fx, "msg-beats-shm", Verdict.NotTestable);
+        Assert.Contains("MSG8 has no measured point at 8 cores, the largest core count measured (MSG8: failed verification)", r.Reason);
+        Assert.Contains("at 4 cores MSG8 700 vs SHM8 1,200", r.Numbers);
+
+        // Both measured to 8 cores: the same curves hold.
+        using var whole = new FixtureRun();
+        whole.Write(F1, Curve(F1, "SHM8", "cycles_per_update", c => 300.0 * c, 8).Concat(Curve(F1, "MSG8", "cycles_per_update", c => 500 + 50.0 * c, 8).Skip(1)));
+        Assert.Contains("crossover at 3 cores", Judged(whole, "msg-beats-shm", Verdict.Holds).Numbers);
+    }
+
     [Fact]
     public void Messages_that_win_only_at_few_cores_do_not_hold()
     {
