@@ -200,7 +200,9 @@ public class ClaimsTests
 
     /// <summary>NUMA-aware multicast with the same median as the fastest other protocol has "the lowest" median (a tie
     /// at the bottom), also where that protocol's row gives no CI (fewer than 6 repetitions): cycle medians on a TSC
-    /// that steps by 26 cycles tie often.</summary>
+    /// that steps by 26 cycles tie often. Above it, the rule's tie (within the fastest one's 95% CI) cannot be told
+    /// without that CI: the verdict was "does not hold" all the same, with nothing saying the CI was missing; now the
+    /// run cannot decide it, and says why.</summary>
     [Fact]
     public void Numa_aware_multicast_with_the_lowest_median_holds_also_when_tied()
     {
@@ -210,7 +212,14 @@ public class ClaimsTests
         Judged(fx, "numa-multicast-fastest", Verdict.Holds);
         using var above = new FixtureRun();
         above.Write(Tlb, ShootdownRows(10026).Select(NoCi), FixtureRun.MetaOn(Tlb, 4, 32));
-        Judged(above, "numa-multicast-fastest", Verdict.DoesNotHold);
+        var r = Judged(above, "numa-multicast-fastest", Verdict.NotTestable);
+        Assert.Contains("Broadcast has the lowest median but too few samples for a 95% CI (5; 6 needed)", r.Reason);
+        Assert.Contains("NUMA-aware multicast 10,026", r.Numbers);
+
+        // A row that gives no CI although it has the samples for one counts by its median, as before.
+        using var given = new FixtureRun();
+        given.Write(Tlb, ShootdownRows(10026).Select(x => { var y = NoCi(x); y.Samples = 11; return y; }), FixtureRun.MetaOn(Tlb, 4, 32));
+        Judged(given, "numa-multicast-fastest", Verdict.DoesNotHold);
     }
 
     /// <summary>A protocol missing at the largest core count (its point failed or was not run) does not let
