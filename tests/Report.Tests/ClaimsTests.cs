@@ -692,6 +692,34 @@ public class ClaimsTests
     }
 
     /// <summary>
+    /// A C#/C ratio row whose C# or C run failed verification (Verified = fail, a median all the same) is a finished
+    /// point to meta.json, but never a measured one: the c-twin target held over the other points as if it were not
+    /// there. Like compute-on-par's failed points, it now leaves "at every point" undecided, naming it; a miss among the
+    /// measured points stays a miss.
+    /// </summary>
+    [Fact]
+    public void The_c_twin_target_cannot_hold_where_a_ratio_row_failed_verification()
+    {
+        static ResultRow Tight(ResultRow r) { r.CiLow = r.Median * 0.99; r.CiHigh = r.Median * 1.01; return r; }
+        using var fx = new FixtureRun();
+        fx.Write(F1, [Tight(FixtureRun.Row(F1, "SHM8 C#/C", 2, 1.02, "cycles_ratio", "x", verified: "pass")),
+                      Tight(FixtureRun.Row(F1, "MSG8 C#/C", 2, 1.30, "cycles_ratio", "x", verified: "fail"))]);
+        var r = Judged(fx, "c-twin", Verdict.NotTestable);
+        Assert.Contains("MSG8 C#/C at 2 cores (failed verification)", r.Reason);
+        Assert.Contains("1 points, worst SHM8 C#/C at 2 cores: 1.02", r.Numbers);
+
+        using var miss = new FixtureRun();
+        miss.Write(F1, [Tight(FixtureRun.Row(F1, "SHM8 C#/C", 2, 1.20, "cycles_ratio", "x", verified: "pass")),
+                        Tight(FixtureRun.Row(F1, "MSG8 C#/C", 2, 1.30, "cycles_ratio", "x", verified: "fail"))]);
+        Judged(miss, "c-twin", Verdict.DoesNotHold);
+
+        // Only failed ratio rows: the C twin ran, so the reason says the rows failed rather than that it did not run.
+        using var none = new FixtureRun();
+        none.Write(F1, [Tight(FixtureRun.Row(F1, "MSG8 C#/C", 2, 1.30, "cycles_ratio", "x", verified: "fail"))]);
+        Assert.Contains("failed verification: MSG8 C#/C at 2 cores", Judged(none, "c-twin", Verdict.NotMeasured).Reason);
+    }
+
+    /// <summary>
     /// "At every point" holds only where every planned point was measured: a Fig 1 run whose meta.json lists a point
     /// without rows (its C run failed) cannot show that point within 1.10, and a compute run missing a core count cannot
     /// show mk on par there; a miss among the measured points is still a miss.
