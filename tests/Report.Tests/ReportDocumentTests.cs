@@ -71,6 +71,17 @@ public class ReportDocumentTests
         Assert.Contains("At 2 cores SHM8 costs 1,800 cycles per update (no MSG8 point measured)", title);
     }
 
+    /// <summary>Fig 1's reading called messages "dearer" where MSG8's median equals SHM8's; it now says they cost the same.</summary>
+    [Fact]
+    public void Fig1_reading_calls_equal_medians_the_same_cost()
+    {
+        using var fx = new FixtureRun();
+        fx.Write(ExperimentCatalog.Fig1, [FixtureRun.Row(ExperimentCatalog.Fig1, "SHM8", 2, 1800), FixtureRun.Row(ExperimentCatalog.Fig1, "MSG8", 2, 1800)]);
+        string title = System.Net.WebUtility.HtmlDecode(Build(fx));
+        title = title[..title.IndexOf("class=\"chapter\"", StringComparison.Ordinal)];
+        Assert.Contains("At 2 cores MSG8 costs 1,800 cycles per update against SHM8's 1,800 (the same median)", title);
+    }
+
     /// <summary>
     /// A program that wrote "complete" results and then exited with an error: run-all.sh records it as failed with its
     /// exit code, and the first page's table of experiments says so beside the meta.json's "complete" (it said
