@@ -11,7 +11,8 @@ using Report.Pdf;
 // Exit codes: 0 written; 1 bad input (message names the path and the problem; nothing is changed);
 // 2 bad command line or an output folder that cannot be written (one line naming the path); 3 report.html written
 // but no PDF (Chromium missing or failed); 128 + the signal's number (130 SIGINT, 143 SIGTERM, 129 SIGHUP) when a
-// signal stopped it while it wrote the report: Chromium killed, its temporary files removed, nothing put in place.
+// signal stopped it while it wrote the report (with or without a PDF): Chromium, if it was printing, killed, the
+// temporary files removed, nothing put in place.
 
 var run = new Option<string?>("--run") { Description = "run folder to report on: Results/<host>-<timestamp>/ with one sub-folder per experiment" };
 var outDir = new Option<string?>("--out") { Description = "folder for report.html and report.pdf (default: the run folder; with --compare: <parent of RUN_A>/compare-<A>-vs-<B>; required with --history alone)" };
@@ -110,7 +111,7 @@ root.SetAction(pr =>
         catch (OperationCanceledException) when (stoppedBy is { } signal)
         {
             var (name, code) = signal switch { PosixSignal.SIGINT => ("SIGINT", 130), PosixSignal.SIGHUP => ("SIGHUP", 129), _ => ("SIGTERM", 143) };
-            return Fail(code, $"stopped by {name} while writing the report: Chromium stopped, temporary files removed; report.html and report.pdf in {target} are as they were");
+            return Fail(code, $"stopped by {name} while writing the report: {(printer is null ? "" : "Chromium stopped, ")}temporary files removed; report.html and report.pdf in {target} are as they were");
         }
         finally { foreach (var r in signals) r.Dispose(); }
         Console.WriteLine($"report: wrote {written.HtmlPath}");

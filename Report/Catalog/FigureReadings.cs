@@ -21,7 +21,7 @@ public static class FigureReadings
         var shmK = s.At("SHM8", m, k);
         var msgK = s.At("MSG8", m, k);
         if (shmK is not null && msgK is not null)
-            parts.Add($"at {k} cores MSG8 costs {N(msgK.Median)} cycles per update against SHM8's {N(shmK.Median)} (messages {(msgK.Median < shmK.Median ? "cheaper" : "dearer")})");
+            parts.Add($"at {k} cores MSG8 costs {N(msgK.Median)} cycles per update against SHM8's {N(shmK.Median)} ({(msgK.Median < shmK.Median ? "messages cheaper" : msgK.Median > shmK.Median ? "messages dearer" : "the same median")})");
         else if (shmK is not null)
             parts.Add($"at {k} cores SHM8 costs {N(shmK.Median)} cycles per update "
                 + (msg8 is null

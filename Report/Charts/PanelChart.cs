@@ -205,7 +205,7 @@ public static class PanelChart
             l.SetProperty("barmode", "group");
             l.SetProperty("scattermode", "group");
             l.SetProperty("xaxis", Axis("", null, false, categories.Select(Tick).ToList()));
-            l.SetProperty("yaxis", Axis(d.YTitle, [0, p.YMax * 1.1], false));
+            l.SetProperty("yaxis", Axis(d.YTitle, p.LinearYRange(0.1), false));
         }
         else
         {
@@ -214,7 +214,7 @@ public static class PanelChart
             if (p.XLog) x["tickvals"] = PowersOfTwo(p.XMax);
             else if (p.XMax <= 16) x["dtick"] = p.XMax <= 8 ? 1 : 2;
             l.SetProperty("xaxis", x);
-            double[] yRange = p.YLog ? [Math.Log10(p.YMin * 0.7), Math.Log10(p.YMax * 1.4)] : [0, p.YMax * 1.08];
+            double[] yRange = p.YLog ? [Math.Log10(p.YMin * 0.7), Math.Log10(p.YMax * 1.4)] : p.LinearYRange(0.08);
             var y = Axis(d.YTitle, yRange, p.YLog);
             if (p.YLog) y["dtick"] = yRange[1] - yRange[0] >= 2.2 ? 1 : "D2";
             l.SetProperty("yaxis", y);

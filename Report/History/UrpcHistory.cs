@@ -27,6 +27,9 @@ public static class UrpcHistory
                 MalformedData = CsvMalformedDataHandling.Throw,
                 FieldCountMismatch = CsvFieldCountHandling.Throw,
                 FormatProvider = CultureInfo.InvariantCulture,
+                // A line named in an error (and in the chapter's table) is the file's physical line: empty lines and
+                // quoted fields of several lines count.
+                TrackLineNumbers = true,
             });
             var headers = r.Headers.Select(h => h.Trim()).ToList();
             var missing = Required.Where(c => !headers.Contains(c, StringComparer.OrdinalIgnoreCase)).ToList();
@@ -34,10 +37,9 @@ public static class UrpcHistory
                 throw new ReportInputException($"{full}: not a URPC history CSV: header lacks {string.Join(", ", missing)} (expected the columns of Benchmarks/History/HistoryRecord)");
             int Index(string name) => headers.FindIndex(h => h.Equals(name, StringComparison.OrdinalIgnoreCase));
             var entries = new List<HistoryEntry>();
-            int line = 1;
             while (r.Read())
             {
-                line++;
+                int line = checked((int)r.LineNumber);
                 string Text(string name) => Index(name) is int i && i >= 0 && i < r.FieldCount ? r.GetString(i).Trim() : "";
                 double Number(string name, bool required)
                 {

@@ -33,12 +33,18 @@ public static class StrictResultsReader
             FieldCountMismatch = CsvFieldCountHandling.Throw,
             MissingField = CsvMissingFieldHandling.Throw,
             FormatProvider = System.Globalization.CultureInfo.InvariantCulture,
+            // Errors name a record by the file's physical line: a quoted Note may span several lines.
+            TrackLineNumbers = true,
         };
         try
         {
             using var reader = CsvReader.FromFile(path, options);
-            var rows = reader.GetRecords<ResultRow>().ToList();
-            for (int i = 0; i < rows.Count; i++) Validate(path, i + 2, rows[i]);
+            var rows = new List<ResultRow>();
+            foreach (var row in reader.GetRecords<ResultRow>())
+            {
+                Validate(path, rows.Count + 1, reader.LineNumber, row);
+                rows.Add(row);
+            }
             return rows;
         }
         catch (ReportInputException) { throw; }
@@ -52,9 +58,9 @@ public static class StrictResultsReader
     /// Checks what the CSV layer cannot: a row names its series and metric. A median that is not a finite number is
     /// allowed: skipped and failed points are written that way, and the report shows them as such (<see cref="RowStatus"/>).
     /// </summary>
-    static void Validate(string path, int line, ResultRow row)
+    static void Validate(string path, int record, long line, ResultRow row)
     {
-        string where = $"{path}: record {line - 1} (line {line}, series '{row.Series}')";
+        string where = $"{path}: record {record} (line {line}, series '{row.Series}')";
         if (string.IsNullOrWhiteSpace(row.Series)) throw new ReportInputException($"{where}: empty Series");
         if (string.IsNullOrWhiteSpace(row.Metric)) throw new ReportInputException($"{where}: empty Metric");
         if (row.Cores < 0) throw new ReportInputException($"{where}: Cores = {row.Cores} is negative");

@@ -55,6 +55,28 @@ public class ClaimsTests
         Assert.Contains("below at every core count both were measured at (1, 2, 3 and 4 cores): no crossover within this run", u.Numbers);
     }
 
+    /// <summary>
+    /// The rule judges MSG8 against SHM8 at the largest core count measured. With MSG8's points from 5 cores on failed
+    /// (SHM8 measured to 8), the claim held at 4 cores (crossover at 3), the largest both had, as if MSG8's missing points could not have
+    /// shown it above SHM8 there. A hold now needs both curves at the largest core count measured.
+    /// </summary>
+    [Fact]
+    public void Messages_cannot_hold_where_MSG8_has_no_point_at_the_largest_core_count_measured()
+    {
+        using var fx = new FixtureRun();
+        fx.Write(F1, Curve(F1, "SHM8", "cycles_per_update", c => 300.0 * c, 8)
+            .Concat(Curve(F1, "MSG8", "cycles_per_update", c => 500 + 50.0 * c, 4).Skip(1))
+            .Concat(Enumerable.Range(5, 4).Select(c => FixtureRun.FailedNaN(F1, "MSG8", c, "cycles_per_update", "cycles", "verification failed: a lost update"))));
+        var r = Judged(fx, "msg-beats-shm", Verdict.NotTestable);
+        Assert.Contains("MSG8 has no measured point at 8 cores, the largest core count measured (MSG8: failed verification)", r.Reason);
+        Assert.Contains("at 4 cores MSG8 700 vs SHM8 1,200", r.Numbers);
+
+        // Both measured to 8 cores: the same curves hold.
+        using var whole = new FixtureRun();
+        whole.Write(F1, Curve(F1, "SHM8", "cycles_per_update", c => 300.0 * c, 8).Concat(Curve(F1, "MSG8", "cycles_per_update", c => 500 + 50.0 * c, 8).Skip(1)));
+        Assert.Contains("crossover at 3 cores", Judged(whole, "msg-beats-shm", Verdict.Holds).Numbers);
+    }
+
     [Fact]
     public void Messages_that_win_only_at_few_cores_do_not_hold()
     {
@@ -178,7 +200,9 @@ public class ClaimsTests
 
     /// <summary>NUMA-aware multicast with the same median as the fastest other protocol has "the lowest" median (a tie
     /// at the bottom), also where that protocol's row gives no CI (fewer than 6 repetitions): cycle medians on a TSC
-    /// that steps by 26 cycles tie often.</summary>
+    /// that steps by 26 cycles tie often. Above it, the rule's tie (within the fastest one's 95% CI) cannot be told
+    /// without that CI: the verdict was "does not hold" all the same, with nothing saying the CI was missing; now the
+    /// run cannot decide it, and says why.</summary>
     [Fact]
     public void Numa_aware_multicast_with_the_lowest_median_holds_also_when_tied()
     {
@@ -188,7 +212,14 @@ public class ClaimsTests
         Judged(fx, "numa-multicast-fastest", Verdict.Holds);
         using var above = new FixtureRun();
         above.Write(Tlb, ShootdownRows(10026).Select(NoCi), FixtureRun.MetaOn(Tlb, 4, 32));
-        Judged(above, "numa-multicast-fastest", Verdict.DoesNotHold);
+        var r = Judged(above, "numa-multicast-fastest", Verdict.NotTestable);
+        Assert.Contains("Broadcast has the lowest median but too few samples for a 95% CI (5; 6 needed)", r.Reason);
+        Assert.Contains("NUMA-aware multicast 10,026", r.Numbers);
+
+        // A row that gives no CI although it has the samples for one counts by its median, as before.
+        using var given = new FixtureRun();
+        given.Write(Tlb, ShootdownRows(10026).Select(x => { var y = NoCi(x); y.Samples = 11; return y; }), FixtureRun.MetaOn(Tlb, 4, 32));
+        Judged(given, "numa-multicast-fastest", Verdict.DoesNotHold);
     }
 
     /// <summary>A protocol missing at the largest core count (its point failed or was not run) does not let
@@ -335,7 +366,7 @@ public class ClaimsTests
         slow.Write(Cmp, rows.Select(x => x.Series == "BARNES/mk" && x.Cores == 4 ? FixtureRun.Row(Cmp, x.Series, 4, 0.4, "seconds", "s", x.Param, "pass") : x));
         var s = Judged(slow, "compute-on-par", Verdict.DoesNotHold);
         Assert.Contains("worst BARNES at 4 cores", s.Numbers);
-        Assert.Contains("over 1.05 beyond the 95% CI: BARNES 4 cores (", s.Numbers);
+        Assert.Contains("over 1.05 beyond the range the two medians' 95% CIs allow: BARNES 4 cores (", s.Numbers);
     }
 
     [Fact]
@@ -401,13 +432,13 @@ public class ClaimsTests
         fx.Write(Cmp, [Point("mk", 1.08, 0.05), Point("host", 1.0, 0.05), Point("pinned", 1.1, 0.05), Point("host-spin", 1.2, 0.05)]);
         var r = Judged(fx, "compute-on-par", Verdict.NotTestable);
         Assert.Contains("CG 2 cores (1.080 [0.977, 1.194])", r.Reason); // 1.026 / 1.05, 1.134 / 0.95
-        Assert.Contains("but each 95% CI reaches 1.05: this run's precision cannot decide it", r.Reason);
+        Assert.Contains("but each range the two medians' 95% CIs allow reaches 1.05: this run's precision cannot decide it", r.Reason);
         Assert.Contains("mk 1.08 s [1.026, 1.134]", r.Numbers);
 
         // The same medians with CIs of +-1%: mk's lower bound 1.069 is above 1.05 x 1.01, so it does not hold.
         using var tight = new FixtureRun();
         tight.Write(Cmp, [Point("mk", 1.08, 0.01), Point("host", 1.0, 0.01), Point("pinned", 1.1, 0.01), Point("host-spin", 1.2, 0.01)]);
-        Assert.Contains("over 1.05 beyond the 95% CI: CG 2 cores (", Judged(tight, "compute-on-par", Verdict.DoesNotHold).Numbers);
+        Assert.Contains("over 1.05 beyond the range the two medians' 95% CIs allow: CG 2 cores (", Judged(tight, "compute-on-par", Verdict.DoesNotHold).Numbers);
     }
 
     [Fact]
@@ -663,6 +694,67 @@ public class ClaimsTests
         var judged = Judged(single, "urpc-vs-native", Verdict.DoesNotHold).Numbers;
         Assert.Contains("over 1.05 by the median, the row giving no CI: 0,15 (1.18, no CI)", judged);
         Assert.DoesNotContain("beyond the 95% CI", judged);
+    }
+
+    /// <summary>
+    /// A C#/C ratio of one or two blocks (marked † in the tables) has the range its two medians' 95% CIs allow, not a 95%
+    /// CI; the c-twin verdicts called it "the 95% CI" all the same. They now name the interval each row has.
+    /// </summary>
+    [Fact]
+    public void The_c_twin_verdicts_name_the_range_of_two_medians_cis_where_a_row_has_that_interval()
+    {
+        static ResultRow FromTwoCis(double median, double half)
+        {
+            var r = FixtureRun.Row(F1, "MSG8 C#/C", 2, median, "cycles_ratio", "x", note: $"C run just before C#; the ratio of the two medians, {RatioInterval.FromTwoCisNote}; target at most 1.10");
+            r.CiLow = median * (1 - half);
+            r.CiHigh = median * (1 + half);
+            return r;
+        }
+        using var tight = new FixtureRun();
+        tight.Write(F1, [FromTwoCis(1.12, 0.01)]);
+        var miss = Judged(tight, "c-twin", Verdict.DoesNotHold).Numbers;
+        Assert.Contains("over 1.10 beyond the range the two medians' 95% CIs allow: MSG8 C#/C at 2 cores (1.12 [1.11, 1.13])", miss);
+        Assert.DoesNotContain("95% CI:", miss);
+
+        using var wide = new FixtureRun();
+        wide.Write(F1, [FromTwoCis(1.12, 0.05)]);
+        var undecided = Judged(wide, "c-twin", Verdict.NotTestable).Reason;
+        Assert.Contains("MSG8 C#/C at 2 cores (1.120 [1.064, 1.176]), but each range the two medians' 95% CIs allow reaches 1.10:", undecided);
+        Assert.DoesNotContain("95% CI reaches", undecided);
+
+        // With a row of each kind over the limit, each is named by its own interval.
+        using var both = new FixtureRun();
+        var ci = FixtureRun.Row(F1, "SHM8 C#/C", 2, 1.12, "cycles_ratio", "x");
+        both.Write(F1, [FromTwoCis(1.12, 0.05), ci]);
+        Assert.Contains("but each 95% CI, or range the two medians' 95% CIs allow, reaches 1.10", Judged(both, "c-twin", Verdict.NotTestable).Reason);
+    }
+
+    /// <summary>
+    /// A C#/C ratio row whose C# or C run failed verification (Verified = fail, a median all the same) is a finished
+    /// point to meta.json, but never a measured one: the c-twin target held over the other points as if it were not
+    /// there. Like compute-on-par's failed points, it now leaves "at every point" undecided, naming it; a miss among the
+    /// measured points stays a miss.
+    /// </summary>
+    [Fact]
+    public void The_c_twin_target_cannot_hold_where_a_ratio_row_failed_verification()
+    {
+        static ResultRow Tight(ResultRow r) { r.CiLow = r.Median * 0.99; r.CiHigh = r.Median * 1.01; return r; }
+        using var fx = new FixtureRun();
+        fx.Write(F1, [Tight(FixtureRun.Row(F1, "SHM8 C#/C", 2, 1.02, "cycles_ratio", "x", verified: "pass")),
+                      Tight(FixtureRun.Row(F1, "MSG8 C#/C", 2, 1.30, "cycles_ratio", "x", verified: "fail"))]);
+        var r = Judged(fx, "c-twin", Verdict.NotTestable);
+        Assert.Contains("MSG8 C#/C at 2 cores (failed verification)", r.Reason);
+        Assert.Contains("1 points, worst SHM8 C#/C at 2 cores: 1.02", r.Numbers);
+
+        using var miss = new FixtureRun();
+        miss.Write(F1, [Tight(FixtureRun.Row(F1, "SHM8 C#/C", 2, 1.20, "cycles_ratio", "x", verified: "pass")),
+                        Tight(FixtureRun.Row(F1, "MSG8 C#/C", 2, 1.30, "cycles_ratio", "x", verified: "fail"))]);
+        Judged(miss, "c-twin", Verdict.DoesNotHold);
+
+        // Only failed ratio rows: the C twin ran, so the reason says the rows failed rather than that it did not run.
+        using var none = new FixtureRun();
+        none.Write(F1, [Tight(FixtureRun.Row(F1, "MSG8 C#/C", 2, 1.30, "cycles_ratio", "x", verified: "fail"))]);
+        Assert.Contains("failed verification: MSG8 C#/C at 2 cores", Judged(none, "c-twin", Verdict.NotMeasured).Reason);
     }
 
     /// <summary>

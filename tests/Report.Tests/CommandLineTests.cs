@@ -196,6 +196,31 @@ public class CommandLineTests
         }
     }
 
+    /// <summary>
+    /// A signal while report.html is written (--no-pdf: no Chromium to stop): the handler keeps the process alive to clean
+    /// up, but the HTML-only path never looked at the signal again, so the new report.html was put in place and the report
+    /// exited 0 as if no one had asked it to stop. Now the signal is acted on as on the PDF path: nothing put in place,
+    /// no temporary file left, OperationCanceledException (the program exits 128 + the signal's number). The signal is
+    /// the token's cancellation, made while the HTML is being written.
+    /// </summary>
+    [Fact]
+    public void A_signal_while_the_html_is_written_puts_nothing_in_place_and_leaves_no_temporary_files()
+    {
+        using var fx = new FixtureRun();
+        string outDir = Path.Combine(fx.Root, "out"), html = Path.Combine(outDir, ReportOutput.HtmlName);
+        Directory.CreateDirectory(outDir);
+        File.WriteAllText(html, "an earlier report");
+        using var signal = new CancellationTokenSource();
+        Assert.Throws<OperationCanceledException>(() => ReportOutput.Write(outDir, s =>
+        {
+            s.Write("<html><body>"u8);
+            signal.Cancel();
+            s.Write("</body></html>"u8);
+        }, printer: null, signal.Token));
+        Assert.Equal("an earlier report", File.ReadAllText(html));
+        Assert.Equal([ReportOutput.HtmlName], Directory.GetFiles(outDir).Select(Path.GetFileName));
+    }
+
     /// <summary>Whether process <paramref name="pid"/> runs (a zombie, ended but not yet reaped, does not).</summary>
     static bool Alive(int pid)
     {

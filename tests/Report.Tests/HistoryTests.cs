@@ -79,6 +79,25 @@ public class HistoryTests
         Assert.Contains($"line 3: {column} '{value}'", e.Message);
     }
 
+    /// <summary>
+    /// A line's number in an error is the file's physical line: an empty line (two histories joined by hand) and a
+    /// quoted field of two lines move every later record down. The reader counted records, so it named line 3 for
+    /// the bad Date on line 6.
+    /// </summary>
+    [Fact]
+    public void A_bad_line_after_an_empty_line_and_a_two_line_field_is_named_by_its_physical_line()
+    {
+        using var fx = new FixtureRun();
+        string path = fx.WriteFile("h.csv", Header + "\n"
+            + "c000,2026-11-01T12:00:00Z,ci-runner,\"AMD EPYC\nrev 2\",UrpcBenchmarks.RoundTrip,76.9,200,15,short,0\n"
+            + "\n"
+            + "c001,2026-11-02T12:00:00Z,ci-runner,AMD EPYC,UrpcBenchmarks.RoundTrip,77.1,200,15,short,0\n"
+            + "c002,yesterday,ci-runner,AMD EPYC,UrpcBenchmarks.RoundTrip,77.3,200,15,short,0\n");
+        Assert.Equal("c002,yesterday", File.ReadAllLines(path)[5][..14]);
+        var e = Assert.Throws<ReportInputException>(() => UrpcHistory.Read(path));
+        Assert.Equal($"{path}: line 6: Date 'yesterday' is not an ISO 8601 time", e.Message);
+    }
+
     [Fact]
     public void An_empty_sample_count_reads_as_zero()
     {

@@ -71,6 +71,17 @@ public class ReportDocumentTests
         Assert.Contains("At 2 cores SHM8 costs 1,800 cycles per update (no MSG8 point measured)", title);
     }
 
+    /// <summary>Fig 1's reading called messages "dearer" where MSG8's median equals SHM8's; it now says they cost the same.</summary>
+    [Fact]
+    public void Fig1_reading_calls_equal_medians_the_same_cost()
+    {
+        using var fx = new FixtureRun();
+        fx.Write(ExperimentCatalog.Fig1, [FixtureRun.Row(ExperimentCatalog.Fig1, "SHM8", 2, 1800), FixtureRun.Row(ExperimentCatalog.Fig1, "MSG8", 2, 1800)]);
+        string title = System.Net.WebUtility.HtmlDecode(Build(fx));
+        title = title[..title.IndexOf("class=\"chapter\"", StringComparison.Ordinal)];
+        Assert.Contains("At 2 cores MSG8 costs 1,800 cycles per update against SHM8's 1,800 (the same median)", title);
+    }
+
     /// <summary>
     /// A program that wrote "complete" results and then exited with an error: run-all.sh records it as failed with its
     /// exit code, and the first page's table of experiments says so beside the meta.json's "complete" (it said
@@ -150,6 +161,40 @@ public class ReportDocumentTests
         Assert.Null(chart.AxisType("yaxis"));
         Assert.Null(chart.AxisType("xaxis"));
         Assert.Equal(0, chart.Range("yaxis")[0]);
+    }
+
+    /// <summary>
+    /// A value below 0 (a difference, a CI's low end) on a linear y axis: the axis ran from 0, so the point and its error
+    /// bar were drawn outside the plot area, with nothing saying so. The axis now reaches below the lowest value drawn.
+    /// </summary>
+    [Fact]
+    public void A_linear_y_axis_holds_a_value_below_zero()
+    {
+        using var fx = new FixtureRun();
+        var below = FixtureRun.Row("fixture-differences", "delta", 2, -40);
+        below.CiLow = -60;
+        below.CiHigh = -20;
+        fx.Write("fixture-differences", [FixtureRun.Row("fixture-differences", "delta", 1, 25), below], FixtureRun.Meta("fixture-differences"));
+        var chart = Assert.Single(ChartPanel.All(Build(fx)));
+        Assert.Equal([25.0, -40.0], chart.Trace("delta").Y);
+        Assert.Null(chart.AxisType("yaxis"));
+        var range = chart.Range("yaxis");
+        Assert.True(range[0] < -60 && range[1] > 25 * 1.05, $"y axis [{range[0]}, {range[1]}] does not hold the values drawn, -60 (a CI's low end) to 26.25");
+    }
+
+    /// <summary>
+    /// The paper's values far above ours turned the y axis logarithmic even where a median of ours was below 0, which a
+    /// log axis cannot draw: the point vanished. The axis now stays linear and holds it.
+    /// </summary>
+    [Fact]
+    public void A_median_below_zero_keeps_the_y_axis_linear_despite_the_papers_range()
+    {
+        using var fx = new FixtureRun();
+        fx.Write(ExperimentCatalog.Fig1, [FixtureRun.Row(ExperimentCatalog.Fig1, "SHM1", 1, -10), FixtureRun.Row(ExperimentCatalog.Fig1, "SHM1", 2, 40)]);
+        var paper = ChartPanel.Titled(Build(fx), "As in the paper");
+        Assert.Contains(paper.Traces, t => t.Name.StartsWith("paper", StringComparison.Ordinal) && t.Y.Contains(12.0)); // the paper's SHM8 at 16 cores
+        Assert.Null(paper.AxisType("yaxis"));
+        Assert.True(paper.Range("yaxis")[0] < -0.0105, $"y axis starts at {paper.Range("yaxis")[0]}, above SHM1's CI low end at 1 core, -0.0105 (thousands of cycles)");
     }
 
     [Fact]
