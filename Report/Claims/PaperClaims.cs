@@ -269,6 +269,8 @@ public static class PaperClaims
                 return ClaimResult.NotTestable(string.Create(CultureInfo.InvariantCulture,
                     $"Linux's mprotect at {last.Cores} cores did not shoot the other cores' TLBs down by IPI ({ipis.Median:0.00} interrupts per call; a hypervisor's paravirtual flush can spare them), so the run does not compare the multikernel's messages with Linux's IPIs, which is the paper's comparison"), numbers);
         }
+        else if (last.Cores >= 2)
+            numbers += $"; Linux's TLB-shootdown interrupts were not counted at {last.Cores} cores (no {ShootdownInterruptMetrics.PerCall} row: an older run, or no TLB line in /proc/interrupts), so whether its mprotect shot the other cores' TLBs down by IPI is unknown";
         if (from is not null) return ClaimResult.Holds($"{CrossoverText(from.Value, common.Select(p => p.Cores))}; {numbers}");
         var fasterAt = common.Where(p => p.Median < linux.First(q => q.Cores == p.Cores).Median).Select(p => p.Cores).ToList();
         string notFaster = fasterAt.Count == 0 ? $"the multikernel is not faster up to the {FigureReadings.Cores(last.Cores)} measured"
