@@ -202,7 +202,7 @@ public static class Program
         };
         cmd.SetAction(pr =>
         {
-            if (!OutReady(pr.GetValue(outDir)) || !HistoryReady(pr.GetValue(history))) return CompareRun.ExitBadInput;
+            // The options that need no file system first: a command line refused for one of them creates no folder.
             if (LooksLikeAnOption("--baseline-build", pr.GetValue(baselineBuild), "a build") is { } badBuild)
             {
                 Console.Error.WriteLine($"error: {badBuild}");
@@ -221,6 +221,7 @@ public static class Program
                 return CompareRun.ExitBadInput;
             }
             if (Cores(pr.GetValue(cores)) is not { } c) return CompareRun.ExitBadInput;
+            if (!OutReady(pr.GetValue(outDir)) || !HistoryReady(pr.GetValue(history))) return CompareRun.ExitBadInput;
             var profile = pr.GetValue(shortOpt) ? SuiteProfile.Short : SuiteProfile.Full;
             string? hist = pr.GetValue(history);
             string? prebuilt = pr.GetValue(baselineBuild);

@@ -168,6 +168,21 @@ public class BenchmarksCliTests : IDisposable
         Assert.False(Directory.Exists(outDir) && Directory.EnumerateFileSystemEntries(outDir).Any(), "the suite ran");
     }
 
+    /// <summary>A command line refused for an option that needs no file system (cores, filter, revision) creates no run
+    /// folder: --out was prepared first, so the refused run left its folder behind, empty.</summary>
+    [Theory]
+    [InlineData("--cores", "")]
+    [InlineData("--filter", " , ")]
+    [InlineData("--against", "")]
+    public void A_refused_command_line_creates_no_run_folder(string option, string value)
+    {
+        string parent = Path.Combine(_dir, "fresh"), outDir = Path.Combine(parent, "run");
+        var (code, err) = Main("run", option, value, "--out", outDir);
+        Assert.Equal(2, code);
+        Assert.Contains(option, err);
+        Assert.False(Directory.Exists(parent), $"{parent} was created for a refused command line");
+    }
+
     /// <summary>An empty --against is bad input naming the option: it was taken as no --against, and the A/B run asked
     /// for became a plain run. (The one core given would be refused next, so the old order ends there, without a run.)</summary>
     [Theory]
