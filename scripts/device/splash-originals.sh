@@ -125,6 +125,7 @@ one() {
 }
 
 case "${1:-}" in
+  -h|--help) [ $# -eq 1 ] || usage; sed -n '8,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   build) [ $# -eq 3 ] || usage; build "$2" "$3" ;;
   run) [ $# -ge 3 ] && [ $# -le 4 ] || usage; run "$2" "$3" "${4-5}" ;;
   *) usage ;;

@@ -368,6 +368,19 @@ public class ScriptTests
     }
 
     [Fact]
+    public void SplashOriginalsHelpPrintsItsUsageAndSucceeds()
+    {
+        // --help printed the usage but exited 2, as for a wrong command line.
+        string root = TestCores.TempDir();
+        Copy("scripts/device/splash-originals.sh", root);
+        var (code, output) = Bash(root, "scripts/device/splash-originals.sh", args: ["--help"]);
+        Assert.True(code == 0, $"splash-originals.sh --help exited {code}:\n{output}");
+        Assert.Contains("Usage: scripts/device/splash-originals.sh build SPLASH3 DEST", output);
+        var (bad, _) = Bash(root, "scripts/device/splash-originals.sh", args: ["--help", "extra"]);
+        Assert.Equal(2, bad);
+    }
+
+    [Fact]
     public void SplashOriginalsPinsItsRunsToTheCpusItMayRunOn()
     {
         // `splash-originals.sh run` pinned k threads to CPUs 0..k-1 (taskset -c 0-(k-1)) whatever CPUs it was given: run
