@@ -505,7 +505,7 @@ public class ReportDocumentTests
         rows.AddRange(new[] { 1, 2 }.Select(c => FixtureRun.Row(ExperimentCatalog.Compute, "CG/mk", c, 1.01, ComputeBenchmarks.TimeRatio, "x", "bench=cg;class=S;over=host", "pass")));
         fx.Write(ExperimentCatalog.Compute, rows);
         string html = Build(fx);
-        Assert.Contains("mk over each host runtime, paired per repetition", html);
+        Assert.Contains("mk / host runtime, paired (dotted: 1.0, 1.05)", html);
         Assert.Contains("Time, speedup and mk&#39;s paired ratio over each host runtime of NAS CG", html.Replace("'", "&#39;"));
         Assert.Contains("1.01 paired per repetition", html);
 
