@@ -317,6 +317,7 @@ public class RunFolderTests
             Assert.Equal(written[i].Verified, read[i].Verified);
         }
     }
+
     /// <summary>
     /// A record's line in an error is the file's physical line: a Note of three lines (written quoted, as the schema's
     /// writer does) moves every later record down. The error named the record's index plus two.
@@ -325,15 +326,7 @@ public class RunFolderTests
     public void A_bad_record_after_a_multi_line_note_is_named_by_its_physical_line()
     {
         using var fx = new FixtureRun();
-        string dir = Path.Combine(fx.RunDir, ExperimentCatalog.Fig1);
-        fx.Write(ExperimentCatalog.Fig1,
-            [FixtureRun.Row(ExperimentCatalog.Fig1, "SHM1", 1, 300, note: "first line\nsecond line\nthird line"),
-             FixtureRun.Row(ExperimentCatalog.Fig1, "SHM1", 2, 310),
-             FixtureRun.Row(ExperimentCatalog.Fig1, "SHM1", 4, 320, verified: "maybe")],
-            FixtureRun.Meta(ExperimentCatalog.Fig1));
-        string results = Path.Combine(dir, "results.csv");
-        var lines = File.ReadAllLines(results).ToList();
-        Assert.Equal(6, lines.Count); // header, 3 lines of record 1, record 2, record 3
+        var (results, lines) = AfterAMultiLineNote(fx, FixtureRun.Row(ExperimentCatalog.Fig1, "SHM1", 4, 320, verified: "maybe"));
         Assert.Contains("maybe", lines[5]);
         var e = Rejects(fx);
         Assert.Equal($"{results}: record 3 (line 6, series 'SHM1'): Verified is 'maybe'; allowed: pass, fail or empty", e.Message);
@@ -343,19 +336,26 @@ public class RunFolderTests
     public void A_non_number_after_a_multi_line_note_is_named_by_its_physical_line()
     {
         using var fx = new FixtureRun();
-        string dir = Path.Combine(fx.RunDir, ExperimentCatalog.Fig1);
-        fx.Write(ExperimentCatalog.Fig1,
-            [FixtureRun.Row(ExperimentCatalog.Fig1, "SHM1", 1, 300, note: "first line\nsecond line\nthird line"),
-             FixtureRun.Row(ExperimentCatalog.Fig1, "SHM1", 2, 310),
-             FixtureRun.Row(ExperimentCatalog.Fig1, "SHM1", 4, 777)],
-            FixtureRun.Meta(ExperimentCatalog.Fig1));
-        string results = Path.Combine(dir, "results.csv");
-        var lines = File.ReadAllLines(results).ToList();
-        Assert.Equal(6, lines.Count);
+        var (results, lines) = AfterAMultiLineNote(fx, FixtureRun.Row(ExperimentCatalog.Fig1, "SHM1", 4, 777));
         lines[5] = lines[5].Replace(",777,", ",seven,");
         File.WriteAllLines(results, lines);
         var e = Rejects(fx);
         Assert.Contains(results, e.Message);
         Assert.Contains("(line 6)", e.Message);
+    }
+
+    /// <summary>Fig 1's results.csv of three records, the first with a Note of three lines (written quoted, as the
+    /// schema's writer does), the third <paramref name="last"/>: its path and its six physical lines.</summary>
+    static (string Results, List<string> Lines) AfterAMultiLineNote(FixtureRun fx, ResultRow last)
+    {
+        fx.Write(ExperimentCatalog.Fig1,
+            [FixtureRun.Row(ExperimentCatalog.Fig1, "SHM1", 1, 300, note: "first line\nsecond line\nthird line"),
+             FixtureRun.Row(ExperimentCatalog.Fig1, "SHM1", 2, 310),
+             last],
+            FixtureRun.Meta(ExperimentCatalog.Fig1));
+        string results = Path.Combine(fx.RunDir, ExperimentCatalog.Fig1, "results.csv");
+        var lines = File.ReadAllLines(results).ToList();
+        Assert.Equal(6, lines.Count); // header, 3 lines of record 1, record 2, record 3
+        return (results, lines);
     }
 }
