@@ -482,6 +482,31 @@ public class ClaimsTests
     }
 
     [Fact]
+    public void Compute_on_par_compares_mk_with_the_host_runtimes_of_its_own_input()
+    {
+        // Two NPB classes of CG in one run (Param differs): class S's times are a tenth of class A's. Each input's mk is
+        // compared with that input's best host runtime, so class A's mk 1.5 x its host is a miss, whichever input's rows
+        // come first and whether or not the sweep wrote paired rows.
+        static ResultRow Point(string cls, string rt, double t) => FixtureRun.Row(Cmp, $"CG/{rt}", 2, t, "seconds", "s", $"bench=cg;class={cls}", "pass");
+        static ResultRow Paired(string cls, double median)
+        {
+            var row = FixtureRun.Row(Cmp, "CG/mk", 2, median, ComputeBenchmarks.TimeRatio, "x", $"bench=cg;class={cls};over=host", "pass");
+            (row.CiLow, row.CiHigh, row.Samples) = (median * 0.99, median * 1.01, 11);
+            return row;
+        }
+        ResultRow[] s = [Point("S", "mk", 0.10), Point("S", "host", 0.10), Point("S", "pinned", 0.11), Point("S", "host-spin", 0.12)];
+        ResultRow[] a = [Point("A", "mk", 1.5), Point("A", "host", 1.0), Point("A", "pinned", 1.1), Point("A", "host-spin", 1.2)];
+        foreach (var rows in (ResultRow[][])[[.. s, .. a, Paired("S", 1.0), Paired("A", 1.5)], [.. a, .. s, Paired("A", 1.5), Paired("S", 1.0)], [.. s, .. a], [.. a, .. s]])
+        {
+            using var run = new FixtureRun();
+            run.Write(Cmp, rows);
+            var r = Judged(run, "compute-on-par", Verdict.DoesNotHold);
+            Assert.Contains("CG class A 2 cores (1.50 [", r.Numbers);
+            Assert.Contains("CG class S 1.00 (2 cores)", r.Numbers);
+        }
+    }
+
+    [Fact]
     public void A_ratio_of_too_few_samples_for_a_ci_cannot_be_a_miss()
     {
         // Five repetitions (the compute default) or three fig1 blocks have no 95% CI for their medians (NaN): a median
