@@ -507,6 +507,15 @@ public class ClaimsTests
     }
 
     [Fact]
+    public void The_compute_reading_divides_mk_by_the_best_host_runtime_of_its_own_input()
+    {
+        // Two NPB classes of CG in one run: class A's mk (listed first) is 1.5 x class A's host, not 15 x class S's.
+        static ResultRow Point(string cls, string rt, double t) => FixtureRun.Row(Cmp, $"CG/{rt}", 2, t, "seconds", "s", $"bench=cg;class={cls}", "pass");
+        var reading = FigureReadings.Compute(new RowSet([Point("A", "mk", 1.5), Point("A", "host", 1.0), Point("S", "mk", 0.10), Point("S", "host", 0.10)]), "CG");
+        Assert.Equal("At 2 cores: class A: mk 1.5 s, host 1 s; mk / best host (host) = 1.50; class S: mk 0.1 s, host 0.1 s; mk / best host (host) = 1.00.", reading);
+    }
+
+    [Fact]
     public void A_ratio_of_too_few_samples_for_a_ci_cannot_be_a_miss()
     {
         // Five repetitions (the compute default) or three fig1 blocks have no 95% CI for their medians (NaN): a median
