@@ -516,6 +516,21 @@ public class ClaimsTests
     }
 
     [Fact]
+    public void Compute_on_par_without_mk_or_without_a_host_runtime_says_which_the_run_left_out()
+    {
+        // compute --runtime host,pinned (no mk) and --runtime mk: the run has measured seconds rows, so "no rows" would be false.
+        static ResultRow Point(string rt, int cores) => FixtureRun.Row(Cmp, $"CG/{rt}", cores, 1.0, "seconds", "s", "bench=cg;class=S", "pass");
+        using var noMk = new FixtureRun();
+        noMk.Write(Cmp, [Point("host", 1), Point("pinned", 1), Point("host", 2), Point("pinned", 2)]);
+        Assert.Equal("mk and host times at the same core count: mk is not in this run (the compute program's --runtime left it out)",
+            Judged(noMk, "compute-on-par", Verdict.NotMeasured).Reason);
+        using var mkOnly = new FixtureRun();
+        mkOnly.Write(Cmp, [Point("mk", 1), Point("mk", 2)]);
+        Assert.Equal("mk and host times at the same core count: none of the host runtimes (host, pinned, host-spin) is in this run (the compute program's --runtime left them out)",
+            Judged(mkOnly, "compute-on-par", Verdict.NotMeasured).Reason);
+    }
+
+    [Fact]
     public void A_ratio_of_too_few_samples_for_a_ci_cannot_be_a_miss()
     {
         // Five repetitions (the compute default) or three fig1 blocks have no 95% CI for their medians (NaN): a median
