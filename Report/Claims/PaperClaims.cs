@@ -320,7 +320,9 @@ public static class PaperClaims
         int unpaired = worst.Count(w => w.Paired is null);
         if (unpaired > 0)
             numbers += unpaired == worst.Count
-                ? "; no paired rows (an older sweep): each ratio is of the two medians"
+                ? (s.Rows.Any(r => r.Metric == ComputeBenchmarks.TimeRatio)
+                    ? "; no paired row over the best host runtime at any point: each ratio is of the two medians"
+                    : "; no paired rows (an older sweep): each ratio is of the two medians")
                 : $"; {unpaired} of {worst.Count} points without paired rows: their ratios are of the two medians";
         // A point where mk or a host runtime failed verification has no comparison (mk's time is not a timing; without
         // a host runtime's time the best host's may be too slow), yet the sweep records it, so meta.json lists it as done.

@@ -478,7 +478,11 @@ public class ClaimsTests
         other.Write(Cmp, [.. times, Paired("pinned", 1.02, 0.99, 1.04)]);
         var o = Judged(other, "compute-on-par", Verdict.NotTestable);
         Assert.Contains("CG 2 cores (1.080 [0.977, 1.194])", o.Reason);
-        Assert.Contains("no paired rows (an older sweep): each ratio is of the two medians", o.Numbers);
+        Assert.Contains("no paired row over the best host runtime at any point: each ratio is of the two medians", o.Numbers);
+
+        using var older = new FixtureRun();
+        older.Write(Cmp, times);
+        Assert.Contains("no paired rows (an older sweep): each ratio is of the two medians", Judged(older, "compute-on-par", Verdict.NotTestable).Numbers);
     }
 
     [Fact]
