@@ -65,7 +65,16 @@ public static class CompareDocument
         var fa = ea is null ? [] : ChapterContent.Of(chapter, ea.Rows);
         var fb = eb is null ? [] : ChapterContent.Of(chapter, eb.Rows);
         var ids = fa.Select(f => f.Spec.Id).Concat(fb.Select(f => f.Spec.Id)).Distinct().ToList();
-        var specs = ids.Select(id => (fa.FirstOrDefault(f => f.Spec.Id == id) ?? fb.First(f => f.Spec.Id == id)).Spec).ToList();
+        // A figure's spec (its caption) is made from one run's rows and describes the panels those rows draw; where
+        // both runs have the figure, the spec of the run whose rows draw more panels (ties: A's), so that a panel only
+        // one run has (a newer compute sweep's paired ratios) is one the caption describes.
+        static int Drawn(AssignedFigure? f) => f?.Panels.Count(p => p.Spec.Kind != PanelKind.Listed && p.Rows.Any(RowStatus.IsMeasured)) ?? -1;
+        var specs = ids.Select(id =>
+        {
+            var a = fa.FirstOrDefault(f => f.Spec.Id == id);
+            var b = fb.FirstOrDefault(f => f.Spec.Id == id);
+            return (Drawn(b) > Drawn(a) ? b! : a!).Spec;
+        }).ToList();
         string heading = chapter.HeadingFor(specs);
         w.Open("section", "chapter", chapter.Folder);
         w.H2(heading);

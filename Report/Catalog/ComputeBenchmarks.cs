@@ -1,8 +1,9 @@
 namespace Report.Catalog;
 
 /// <summary>
-/// The compute chapter's figures: one per benchmark present (seed Figs 4-8 = paper Fig 9), each a row of two panels,
-/// time and speedup against cores, with the runtimes (mk, host, pinned, host-spin) as series.
+/// The compute chapter's figures: one per benchmark present (seed Figs 4-8 = paper Fig 9), each with panels of time and
+/// speedup against cores, with the runtimes (mk, host, pinned, host-spin) as series, and, where the sweep wrote them,
+/// mk's paired time ratio over each host runtime.
 /// </summary>
 public static class ComputeBenchmarks
 {

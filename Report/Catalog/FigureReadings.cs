@@ -113,20 +113,27 @@ public static class FigureReadings
         var rows = s.Where(r => ComputeBenchmarks.KeyOf(r) == benchmark && r.Metric == "seconds");
         if (rows.IsEmpty) return null;
         int k = rows.Rows.Max(r => r.Cores);
-        var at = rows.Rows.Where(r => r.Cores == k).ToList();
-        var parts = at.Select(r => $"{SeriesName.Member(r.Series)} {N(r.Median)} s").ToList();
-        var mk = at.FirstOrDefault(r => SeriesName.Member(r.Series) == ComputeBenchmarks.Multikernel);
-        var best = at.Where(r => ComputeBenchmarks.HostRuntimes.Contains(SeriesName.Member(r.Series))).MinBy(r => r.Median);
-        string ratio = "";
-        if (mk is not null && best is not null)
+        // One sentence part per input (the rows' Param): mk is compared only with host runtimes that ran its input.
+        var inputs = rows.Rows.Where(r => r.Cores == k).GroupBy(r => r.Param).ToList();
+        var texts = inputs.Select(input =>
         {
-            string host = SeriesName.Member(best.Series);
-            ratio = ComputeBenchmarks.PairedRow(s, mk, host) is { } paired
-                ? $"; mk / best host ({host}) = {mk.Median / best.Median:0.00} by the medians, {paired.Median:0.00} paired per repetition"
-                  + (double.IsFinite(paired.CiLow) && double.IsFinite(paired.CiHigh) ? $" (95% CI {paired.CiLow:0.00}-{paired.CiHigh:0.00})" : "")
-                : $"; mk / best host ({host}) = {mk.Median / best.Median:0.00}";
-        }
-        return $"At {k} cores: {string.Join(", ", parts)}{ratio}.";
+            var at = input.ToList();
+            var parts = at.Select(r => $"{SeriesName.Member(r.Series)} {N(r.Median)} s").ToList();
+            var mk = at.FirstOrDefault(r => SeriesName.Member(r.Series) == ComputeBenchmarks.Multikernel);
+            var best = at.Where(r => ComputeBenchmarks.HostRuntimes.Contains(SeriesName.Member(r.Series))).MinBy(r => r.Median);
+            string ratio = "";
+            if (mk is not null && best is not null)
+            {
+                string host = SeriesName.Member(best.Series);
+                ratio = ComputeBenchmarks.PairedRow(s, mk, host) is { } paired
+                    ? $"; mk / best host ({host}) = {mk.Median / best.Median:0.00} by the medians, {paired.Median:0.00} paired per repetition"
+                      + (double.IsFinite(paired.CiLow) && double.IsFinite(paired.CiHigh) ? $" (95% CI {paired.CiLow:0.00}-{paired.CiHigh:0.00})" : "")
+                    : $"; mk / best host ({host}) = {mk.Median / best.Median:0.00}";
+            }
+            string name = inputs.Count > 1 ? $"{ComputeBenchmarks.InputOf(at[0]) ?? input.Key}: " : "";
+            return $"{name}{string.Join(", ", parts)}{ratio}";
+        });
+        return $"At {k} cores: {string.Join("; ", texts)}.";
     }
 
     public static string? Io(RowSet s)

@@ -478,7 +478,60 @@ public class ClaimsTests
         other.Write(Cmp, [.. times, Paired("pinned", 1.02, 0.99, 1.04)]);
         var o = Judged(other, "compute-on-par", Verdict.NotTestable);
         Assert.Contains("CG 2 cores (1.080 [0.977, 1.194])", o.Reason);
-        Assert.Contains("no paired rows (an older sweep): each ratio is of the two medians", o.Numbers);
+        Assert.Contains("no paired row over the best host runtime at any point: each ratio is of the two medians", o.Numbers);
+
+        using var older = new FixtureRun();
+        older.Write(Cmp, times);
+        Assert.Contains("no paired rows (an older sweep): each ratio is of the two medians", Judged(older, "compute-on-par", Verdict.NotTestable).Numbers);
+    }
+
+    [Fact]
+    public void Compute_on_par_compares_mk_with_the_host_runtimes_of_its_own_input()
+    {
+        // Two NPB classes of CG in one run (Param differs): class S's times are a tenth of class A's. Each input's mk is
+        // compared with that input's best host runtime, so class A's mk 1.5 x its host is a miss, whichever input's rows
+        // come first and whether or not the sweep wrote paired rows.
+        static ResultRow Point(string cls, string rt, double t) => FixtureRun.Row(Cmp, $"CG/{rt}", 2, t, "seconds", "s", $"bench=cg;class={cls}", "pass");
+        static ResultRow Paired(string cls, double median)
+        {
+            var row = FixtureRun.Row(Cmp, "CG/mk", 2, median, ComputeBenchmarks.TimeRatio, "x", $"bench=cg;class={cls};over=host", "pass");
+            (row.CiLow, row.CiHigh, row.Samples) = (median * 0.99, median * 1.01, 11);
+            return row;
+        }
+        ResultRow[] s = [Point("S", "mk", 0.10), Point("S", "host", 0.10), Point("S", "pinned", 0.11), Point("S", "host-spin", 0.12)];
+        ResultRow[] a = [Point("A", "mk", 1.5), Point("A", "host", 1.0), Point("A", "pinned", 1.1), Point("A", "host-spin", 1.2)];
+        foreach (var rows in (ResultRow[][])[[.. s, .. a, Paired("S", 1.0), Paired("A", 1.5)], [.. a, .. s, Paired("A", 1.5), Paired("S", 1.0)], [.. s, .. a], [.. a, .. s]])
+        {
+            using var run = new FixtureRun();
+            run.Write(Cmp, rows);
+            var r = Judged(run, "compute-on-par", Verdict.DoesNotHold);
+            Assert.Contains("CG class A 2 cores (1.50 [", r.Numbers);
+            Assert.Contains("CG class S 1.00 (2 cores)", r.Numbers);
+        }
+    }
+
+    [Fact]
+    public void The_compute_reading_divides_mk_by_the_best_host_runtime_of_its_own_input()
+    {
+        // Two NPB classes of CG in one run: class A's mk (listed first) is 1.5 x class A's host, not 15 x class S's.
+        static ResultRow Point(string cls, string rt, double t) => FixtureRun.Row(Cmp, $"CG/{rt}", 2, t, "seconds", "s", $"bench=cg;class={cls}", "pass");
+        var reading = FigureReadings.Compute(new RowSet([Point("A", "mk", 1.5), Point("A", "host", 1.0), Point("S", "mk", 0.10), Point("S", "host", 0.10)]), "CG");
+        Assert.Equal("At 2 cores: class A: mk 1.5 s, host 1 s; mk / best host (host) = 1.50; class S: mk 0.1 s, host 0.1 s; mk / best host (host) = 1.00.", reading);
+    }
+
+    [Fact]
+    public void Compute_on_par_without_mk_or_without_a_host_runtime_says_which_the_run_left_out()
+    {
+        // compute --runtime host,pinned (no mk) and --runtime mk: the run has measured seconds rows, so "no rows" would be false.
+        static ResultRow Point(string rt, int cores) => FixtureRun.Row(Cmp, $"CG/{rt}", cores, 1.0, "seconds", "s", "bench=cg;class=S", "pass");
+        using var noMk = new FixtureRun();
+        noMk.Write(Cmp, [Point("host", 1), Point("pinned", 1), Point("host", 2), Point("pinned", 2)]);
+        Assert.Equal("mk and host times at the same core count: mk is not in this run (the compute program's --runtime left it out)",
+            Judged(noMk, "compute-on-par", Verdict.NotMeasured).Reason);
+        using var mkOnly = new FixtureRun();
+        mkOnly.Write(Cmp, [Point("mk", 1), Point("mk", 2)]);
+        Assert.Equal("mk and host times at the same core count: none of the host runtimes (host, pinned, host-spin) is in this run (the compute program's --runtime left them out)",
+            Judged(mkOnly, "compute-on-par", Verdict.NotMeasured).Reason);
     }
 
     [Fact]

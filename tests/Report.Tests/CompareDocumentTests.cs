@@ -61,6 +61,26 @@ public class CompareDocumentTests
         Assert.Equal(4, ChartPanel.All(html).Count(c => c.Title == "Time"));
         Assert.Equal(4, Regex.Matches(html, @"Not measured in this run\.").Count);
     }
+    [Fact]
+    public void A_compute_figure_with_paired_rows_on_one_side_only_has_the_caption_that_describes_them()
+    {
+        // An older sweep (no paired rows) as A, a newer one as B: B's paired panel is drawn, A's side says not measured,
+        // and the caption (one for both sides) says what that panel is, whichever side is A.
+        static IEnumerable<ResultRow> Times() => new[] { 1, 2 }.SelectMany(c => new[] { "mk", "host" }.Select(rt =>
+            FixtureRun.Row(ExperimentCatalog.Compute, $"CG/{rt}", c, 1.0 / c, "seconds", "s", "bench=cg;class=S", "pass")));
+        using var old = new FixtureRun("old-sweep");
+        using var paired = new FixtureRun("paired-sweep");
+        old.Write(ExperimentCatalog.Compute, Times());
+        paired.Write(ExperimentCatalog.Compute, Times().Concat(new[] { 1, 2 }.Select(c =>
+            FixtureRun.Row(ExperimentCatalog.Compute, "CG/mk", c, 1.01, ComputeBenchmarks.TimeRatio, "x", "bench=cg;class=S;over=host", "pass"))));
+        foreach (var (a, b) in new[] { (old, paired), (paired, old) })
+        {
+            string html = WebUtility.HtmlDecode(CompareDocument.Build(RunFolder.Load(a.RunDir), RunFolder.Load(b.RunDir), PaperValues.BuiltIn(), a.Root));
+            Assert.Contains("Time, speedup and mk's paired ratio over each host runtime of NAS CG", html);
+            Assert.Single(ChartPanel.All(html), c => c.Title.StartsWith("mk / host runtime, paired", StringComparison.Ordinal));
+        }
+    }
+
     /// <summary>
     /// The first page of a comparison warns of what the single-run report warns of, for each side: a run-all.sh that
     /// was interrupted, and experiments of one run folder written on different machines (here fig1 on one host, compute
