@@ -370,7 +370,7 @@ public class ComputeCliTests
         var row = Assert.Single(PointRows.PairedRatios(new NpbBench("cg", ProblemClass.S), 1, [RuntimeKind.Mk, RuntimeKind.HostSpin], [[3.0], [2.0]], [null, null]));
         Assert.Equal(1.5, row.Median, 12);
         Assert.True(double.IsNaN(row.CiLow) && double.IsNaN(row.CiHigh));
-        Assert.Contains("[no CI]", row.Note);
+        Assert.Contains("median over 1 repetition(s) of those ratios, too few for a 95% CI (6 needed)", row.Note);
         Assert.Equal("bench=cg;class=S;over=host-spin", row.Param);
         Assert.Equal("CG/mk", PointRows.Label(new ResultRow { Series = "CG/mk", Metric = "seconds", Param = "bench=cg;class=S" }));
     }

@@ -66,7 +66,7 @@ public sealed class ComputeSweep(ComputeSettings settings, TextWriter output, Te
             Program = "compute",
             FailureKind = "a verification check or a point",
             FormatRow = r => string.Create(CultureInfo.InvariantCulture,
-                $"  {PointRows.Label(r),-18} cores={r.Cores,-3} {r.Metric,-8} {r.Median,10:G5} {r.Unit,-5} {SampleSummary.IntervalText(r.CiLow, r.CiHigh, "G5")} n={r.Samples} {r.Verified}"),
+                $"  {PointRows.Label(r),-27} cores={r.Cores,-3} {r.Metric,-10} {r.Median,10:G5} {r.Unit,-5} {SampleSummary.IntervalText(r.CiLow, r.CiHigh, "G5")} n={r.Samples} {r.Verified}"),
         };
         error.WriteLine($"compute: {groups.Count} groups ({string.Join(", ", benches.Select(b => b.Label))} x cores {string.Join(",", counts)}), " +
                         $"each runtime {string.Join(",", s.Runtimes.Select(RuntimeFactory.NameOf))} {s.Repetitions} time(s) interleaved; output {Path.GetFullPath(s.OutDir)}");

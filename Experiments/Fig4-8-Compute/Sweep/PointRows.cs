@@ -76,10 +76,11 @@ public static class PointRows
             var s = SampleSummary.Of(ratios.ToArray());
             string host = RuntimeFactory.NameOf(kinds[h]);
             var point = new SweepPoint(bench, kinds[mk], cores);
+            string ci = double.IsNaN(s.CiLow)
+                ? $"too few for a 95% CI ({SampleSummary.MinCountForCi} needed)"
+                : $"95% CI {SampleSummary.IntervalText(s.CiLow, s.CiHigh, "0.000")}";
             string note = string.Create(CultureInfo.InvariantCulture,
-                $"paired: mk's seconds over {host}'s in the same repetition (each repetition runs every runtime once, in the balanced Latin square's order), "
-                + $"median over {ratios.Count} repetition(s) of those ratios with its 95% CI {SampleSummary.IntervalText(s.CiLow, s.CiHigh, "0.000")}; below 1: mk faster; "
-                + $"ratios {string.Join(", ", ratios.Select(x => x.ToString("0.000", CultureInfo.InvariantCulture)))}");
+                $"paired: mk's seconds over {host}'s in the same repetition (the two ran in the same round of the interleaved order), median over {ratios.Count} repetition(s) of those ratios, {ci}; below 1: mk faster; ratios {string.Join(", ", ratios.Select(x => x.ToString("0.000", CultureInfo.InvariantCulture)))}");
             var row = Row(point, TimeRatio, "x", s, ratios.Count, "pass", note);
             row.Param = $"{bench.Param};{OverKey}={host}";
             rows.Add(row);
