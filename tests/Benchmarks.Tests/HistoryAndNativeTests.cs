@@ -51,6 +51,18 @@ public class HistoryAndNativeTests : IDisposable
     }
 
     [Fact]
+    public void An_append_to_a_history_whose_last_line_has_no_newline_keeps_that_line_whole()
+    {
+        string path = Path.Combine(_files.Dir, "Results", "urpc-history.csv");
+        HistoryFile.Append(path, [Record("aaa", "UrpcBenchmarks.RoundTrip", 90.5)]);
+        File.WriteAllText(path, File.ReadAllText(path).TrimEnd('\r', '\n'));
+        HistoryFile.Append(path, [Record("bbb", "UrpcBenchmarks.RoundTrip", 91)]);
+        var rows = HistoryFile.Read(path);
+        Assert.Equal(["aaa", "bbb"], rows.Select(r => r.Commit));
+        Assert.Equal([90.5, 91.0], rows.Select(r => r.MedianNs));
+    }
+
+    [Fact]
     public void History_refuses_to_overwrite_an_unreadable_file()
     {
         string path = _files.WriteRaw("history.csv", "Commit,Date,Host,Cpu,Benchmark,MedianNs,MedianCycles,Samples,Profile,Cores\nx,y,h,c,b,not-a-number,1,2,short,0\n");
