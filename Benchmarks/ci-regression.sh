@@ -7,7 +7,8 @@
 # Exit: 0 no regression beyond the threshold (or nothing to compare: the baseline is HEAD~N or HEAD^ and the clone has
 #       no such ancestor, as at the first commit), 1 regression, 2 bad input (e.g. a baseline revision that is not a
 #       commit here) / build failure, 3 a benchmark did not complete, 4 the benchmark program failed (an exception;
-#       see Benchmarks/README.md): 2-4 are reported as "could not compare", never as a regression.
+#       see Benchmarks/README.md): 2-4 are reported as "could not compare", never as a regression. Stopped by SIGINT,
+#       SIGTERM or SIGHUP: the benchmark program is stopped and waited for, "could not compare", exit 128 + the signal.
 # Environment (all optional):
 #   URPC_CI_AGAINST    baseline revision                         (default HEAD~1)
 #   URPC_CI_THRESHOLD  smallest slowdown that fails the check    (default 25%, see Benchmarks/README.md)
@@ -50,8 +51,26 @@ if ! dotnet build Benchmarks/Benchmarks.csproj -c Release -nologo -v q; then
 fi
 args=(run --short --against "$against" --rounds "$rounds" --confirm-rounds "$confirm" --threshold "$threshold" --out "$out")
 [ -n "$history" ] && args+=(--history "$history")
-dotnet Benchmarks/bin/Release/net10.0/Benchmarks.dll "${args[@]}" "$@"
-rc=$?
+# The program runs as a background child that this script waits for, so that a signal to the script reaches it: the
+# program is stopped (SIGTERM) and waited for, never left measuring on the benchmark cores and appending to the history.
+stop=""; child=""
+on_signal() { stop=$1; [ -n "$child" ] && kill -TERM "$child" 2>/dev/null; }
+trap 'on_signal INT' INT; trap 'on_signal TERM' TERM; trap 'on_signal HUP' HUP
+dotnet Benchmarks/bin/Release/net10.0/Benchmarks.dll "${args[@]}" "$@" &
+child=$!
+[ -n "$stop" ] && kill -TERM "$child" 2>/dev/null
+while :; do
+  wait "$child"; rc=$?
+  kill -0 "$child" 2>/dev/null && continue  # a trapped signal ends `wait` early: wait again while the program runs
+  # A trapped signal that cut `wait` short left the program's own status to collect (127: that wait had collected it).
+  if [ "$rc" -gt 128 ]; then wait "$child" 2>/dev/null; r=$?; [ "$r" -ne 127 ] && rc=$r; fi
+  break
+done
+trap - INT TERM HUP
+if [ -n "$stop" ]; then
+  echo "urpc-regression: could not compare (stopped by SIG${stop}, exit $((128 + $(kill -l "$stop")))) against ${against}; the benchmark program was stopped; partial results in ${out}" >&2
+  exit $((128 + $(kill -l "$stop")))
+fi
 case $rc in
   0) verdict="no regression beyond ${threshold}" ;;
   1) verdict="REGRESSION beyond ${threshold}" ;;

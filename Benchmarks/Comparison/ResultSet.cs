@@ -5,11 +5,15 @@ namespace Benchmarks.Comparison;
 
 /// <summary>
 /// One side of a comparison: the benchmarks of one or more BenchmarkDotNet full-JSON reports (a file, or every
-/// <c>*-report-full.json</c> under a folder, e.g. all rounds of an interleaved A/B run), with the machine they ran on.
+/// <c>*-report-full.json</c> at most <see cref="MaxFolderDepth"/> folders below a folder, e.g. all rounds of one side of
+/// an interleaved A/B run), with the machine they ran on. All reports of a side come from one machine and one run
+/// (the same commit and profile in their meta.json).
 /// </summary>
 public sealed class ResultSet
 {
     public const string FullJsonSuffix = "-report-full.json";
+    /// <summary>How many folders below a given folder reports are looked for: an A/B run folder's side/round-N/bdn/results is the deepest known layout.</summary>
+    public const int MaxFolderDepth = 4;
 
     public string Source { get; }
     public MachineIdentity Machine { get; }
@@ -34,10 +38,17 @@ public sealed class ResultSet
         if (File.Exists(path)) files = [path];
         else if (Directory.Exists(path))
         {
-            files = Directory.GetFiles(path, "*" + FullJsonSuffix, SearchOption.AllDirectories);
+            // Bounded search: the known layouts only (run/bdn/results, side/round-N/bdn/results, ab/side/round-N/bdn/results);
+            // symbolic links to folders are not followed; an unreadable folder is an error, never skipped.
+            var options = new EnumerationOptions { RecurseSubdirectories = true, MaxRecursionDepth = MaxFolderDepth, IgnoreInaccessible = false, AttributesToSkip = 0 };
+            try { files = Directory.GetFiles(path, "*" + FullJsonSuffix, options); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new ResultsInputException($"{path}: cannot search this folder for reports: {e.Message}", e);
+            }
             Array.Sort(files, StringComparer.Ordinal);
             if (files.Length == 0)
-                throw new ResultsInputException($"{path}: no BenchmarkDotNet full-JSON report (*{FullJsonSuffix}) in this folder or below; run the suite (it exports JsonExporter.Full) or pass the report file");
+                throw new ResultsInputException($"{path}: no BenchmarkDotNet full-JSON report (*{FullJsonSuffix}) in this folder or up to {MaxFolderDepth} folders below it; run the suite (it exports JsonExporter.Full) or pass the report file or its run folder");
         }
         else throw new ResultsInputException($"{path}: no such file or folder");
 
@@ -45,9 +56,16 @@ public sealed class ResultSet
         MachineIdentity? machine = null;
         RunMeta? firstMeta = null;
         string? machineFile = null;
+        string? firstRun = null, firstRunFile = null;
         foreach (var file in files)
         {
             var meta = FindMeta(file);
+            // One side is one build's results: every report must come from the same commit and profile (a folder
+            // holding an A/B run's both sides, or two runs, would otherwise pool them into one sample).
+            string run = meta == null ? "no meta.json" : $"commit {(meta.Commit.Length > 0 ? meta.Commit : "unknown")}, profile {(meta.Profile.Length > 0 ? meta.Profile : "unknown")}";
+            if (firstRun == null) { firstRun = run; firstRunFile = file; }
+            else if (run != firstRun)
+                throw new ResultsInputException($"{path}: its reports come from different runs ({firstRunFile}: {firstRun}; {file}: {run}); pass the folder of one run or of one side of an A/B run (e.g. .../baseline)");
             var m = ReadFile(file, benchmarks).WithHost(meta);
             firstMeta ??= meta;
             if (machine == null) { machine = m; machineFile = file; continue; }

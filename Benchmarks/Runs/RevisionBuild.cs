@@ -8,6 +8,7 @@ namespace Benchmarks.Runs;
 /// same commit always builds the same code. Where the revision has no suite of its own
 /// (<c>Benchmarks/Benchmarks.csproj</c>), the current suite's sources are copied into the worktree so the revision's
 /// kernel is measured by today's benchmarks (said in <see cref="Note"/>; such builds are not cached).
+/// A temporary worktree left by a run that was killed (its process gone) is removed by the next <see cref="Make"/>.
 /// </summary>
 public sealed class RevisionBuild
 {
@@ -46,6 +47,7 @@ public sealed class RevisionBuild
         if (code != 0 || sha.Length == 0)
             throw new RevisionBuildException($"--against '{revision}': not a commit in {repoRoot} ({(err.Length > 0 ? err : "git rev-parse found nothing")}); give a revision such as HEAD~1, main or a commit hash");
         string shortSha = sha[..Math.Min(10, sha.Length)];
+        RemoveStaleWorktrees(repoRoot, log);
         string cache = Path.Combine(repoRoot, "artifacts", "bench-builds", sha);
         string cachedDll = Path.Combine(cache, "Benchmarks.dll");
         if (File.Exists(Path.Combine(cache, ".complete")) && File.Exists(cachedDll))
@@ -85,6 +87,39 @@ public sealed class RevisionBuild
             var (rc, _, re) = RepoPaths.Git(repoRoot, "worktree", "remove", "--force", tmp);
             if (rc != 0) log.WriteLine($"warning: could not remove the temporary worktree {tmp}: {re}");
         }
+    }
+
+    /// <summary>
+    /// Removes the temporary worktrees (<c>urpc-bench-&lt;sha&gt;-&lt;pid&gt;</c> in the temp folder) of runs whose process
+    /// is gone: a run killed during its build (a signal, SIGKILL) never reaches the <c>finally</c> that removes its own.
+    /// Worktrees of live processes (other runs in progress) are left alone.
+    /// </summary>
+    static void RemoveStaleWorktrees(string repoRoot, TextWriter log)
+    {
+        var (code, list, _) = RepoPaths.Git(repoRoot, "worktree", "list", "--porcelain");
+        if (code != 0) return;
+        string prefix = Path.Combine(Path.GetTempPath(), "urpc-bench-");
+        foreach (var line in list.Split('\n'))
+        {
+            if (!line.StartsWith("worktree ", StringComparison.Ordinal)) continue;
+            string path = line["worktree ".Length..].Trim();
+            if (!path.StartsWith(prefix, StringComparison.Ordinal)) continue;
+            int dash = path.LastIndexOf('-');
+            if (!int.TryParse(path[(dash + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int pid)
+                || pid == Environment.ProcessId || IsAlive(pid)) continue;
+            var (rc, _, re) = RepoPaths.Git(repoRoot, "worktree", "remove", "--force", path);
+            log.WriteLine(rc == 0
+                ? $"removed the temporary worktree {path} of an earlier run that did not end normally (process {pid} is gone)"
+                : $"warning: could not remove the stale temporary worktree {path}: {re}");
+        }
+        RepoPaths.Git(repoRoot, "worktree", "prune");
+    }
+
+    static bool IsAlive(int pid)
+    {
+        try { using var p = Process.GetProcessById(pid); return !p.HasExited; }
+        catch (ArgumentException) { return false; }
+        catch (InvalidOperationException) { return false; }
     }
 
     static void CopySuite(string from, string to)

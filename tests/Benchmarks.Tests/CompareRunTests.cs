@@ -204,6 +204,50 @@ public class CompareRunTests : IDisposable
         Assert.Contains("| UrpcBenchmarks.RoundTrip", output);
     }
 
+    /// <summary>Writes one suite run folder (a report and its meta.json) with the given commit; returns the folder.</summary>
+    string RunOfCommit(string folder, string commit, int seed)
+    {
+        _files.Write(folder, Suite(100, 10, seed), host: "vm");
+        string dir = Path.Combine(_files.Dir, folder);
+        File.WriteAllText(Path.Combine(dir, "meta.json"),
+            $$"""{"experiment":"urpc-bench","host":"vm","cpuModel":"AMD EPYC","tscGHz":2.6,"profile":"short","commit":"{{commit}}"}""");
+        return dir;
+    }
+
+    [Fact]
+    public void A_folder_holding_the_reports_of_two_runs_is_refused_naming_both()
+    {
+        // An A/B run's folder holds both sides: pooled, it would compare a mix of the baseline and the current build.
+        RunOfCommit(Path.Combine("ab", "baseline", "round-1"), "1111111", 1);
+        RunOfCommit(Path.Combine("ab", "current", "round-1"), "2222222", 2);
+        string err = Refused(Path.Combine(_files.Dir, "ab"), RunOfCommit("b", "2222222", 3));
+        Assert.Contains("1111111", err);
+        Assert.Contains("2222222", err);
+        Assert.Contains("different runs", err);
+    }
+
+    [Fact]
+    public async Task A_folder_with_a_symbolic_link_loop_below_it_ends_with_an_answer()
+    {
+        string side = Path.Combine(_files.Dir, "loop");
+        _files.Write(Path.Combine("loop", "round-1"), Suite(100, 10, 1));
+        Directory.CreateSymbolicLink(Path.Combine(side, "round-1", "back"), side);
+        var run = Task.Run(() => Run(side, _files.Write("b", Suite(100, 10, 3))), TestContext.Current.CancellationToken);
+        var (code, output, err) = await run.WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken);
+        Assert.True(code == 0 || code == 2, $"exit {code}: {err}");
+        if (code == 0) Assert.Contains("1 report(s)", output);
+    }
+
+    [Fact]
+    public void Reports_deeper_than_the_known_layout_are_not_searched()
+    {
+        // The deepest known layout is an A/B run folder: side/round-N/bdn/results/report (4 folders below it).
+        _files.Write(Path.Combine("deep", "a", "b", "c"), Suite(100, 10, 1));
+        string err = Refused(Path.Combine(_files.Dir, "deep"), _files.Write("b", Suite(100, 10, 3)));
+        Assert.Contains("no BenchmarkDotNet full-JSON report", err);
+        Assert.Contains("4 folders", err);
+    }
+
     [Fact]
     public void Mixed_machines_within_one_side_are_refused()
     {

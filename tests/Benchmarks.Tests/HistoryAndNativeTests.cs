@@ -30,6 +30,38 @@ public class HistoryAndNativeTests : IDisposable
         Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(path)!, ".*tmp"));
     }
 
+    /// <summary>An append reads the history, adds its rows and renames a new file over it: two appends at once would
+    /// each keep only their own rows (the last rename wins). Appends take the history's lock file first; one that
+    /// cannot get it within its wait appends nothing and says why, and gets through once the lock is free.</summary>
+    [Fact]
+    public void An_append_waits_for_another_append_of_the_same_history_and_does_not_overwrite_it()
+    {
+        string path = Path.Combine(_files.Dir, "Results", "urpc-history.csv");
+        HistoryFile.Append(path, [Record("aaa", "UrpcBenchmarks.RoundTrip", 90.5)]);
+        string before = File.ReadAllText(path);
+        using (new FileStream(path + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None))
+        {
+            var e = Assert.Throws<IOException>(() => HistoryFile.Append(path, [Record("bbb", "UrpcBenchmarks.RoundTrip", 91)], TimeSpan.FromMilliseconds(200)));
+            Assert.Contains(path, e.Message);
+            Assert.Contains("not appended", e.Message);
+            Assert.Equal(before, File.ReadAllText(path));
+        }
+        HistoryFile.Append(path, [Record("bbb", "UrpcBenchmarks.RoundTrip", 91)], TimeSpan.FromMilliseconds(200));
+        Assert.Equal(["aaa", "bbb"], HistoryFile.Read(path).Select(r => r.Commit));
+    }
+
+    [Fact]
+    public void An_append_to_a_history_whose_last_line_has_no_newline_keeps_that_line_whole()
+    {
+        string path = Path.Combine(_files.Dir, "Results", "urpc-history.csv");
+        HistoryFile.Append(path, [Record("aaa", "UrpcBenchmarks.RoundTrip", 90.5)]);
+        File.WriteAllText(path, File.ReadAllText(path).TrimEnd('\r', '\n'));
+        HistoryFile.Append(path, [Record("bbb", "UrpcBenchmarks.RoundTrip", 91)]);
+        var rows = HistoryFile.Read(path);
+        Assert.Equal(["aaa", "bbb"], rows.Select(r => r.Commit));
+        Assert.Equal([90.5, 91.0], rows.Select(r => r.MedianNs));
+    }
+
     [Fact]
     public void History_refuses_to_overwrite_an_unreadable_file()
     {

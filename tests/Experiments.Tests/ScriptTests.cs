@@ -263,6 +263,62 @@ public class ScriptTests
         Assert.DoesNotContain("benchmark program ran", output);
     }
 
+    /// <summary>
+    /// SIGTERM to ci-regression.sh while the benchmark program runs (a cancelled job, a kill of the script): the shell
+    /// died at once and left the program running on, still measuring on the benchmark cores and then appending to the
+    /// history. The script now stops the program, waits for it, says "could not compare" and exits 143 (128 + TERM).
+    /// </summary>
+    [Fact]
+    public async Task CiRegressionStoppedBySigtermStopsTheBenchmarkProgramAndSaysItCouldNotCompare()
+    {
+        Assert.SkipWhen(Environment.GetEnvironmentVariable("PATH")?.Split(':').All(d => !File.Exists(Path.Combine(d, "git"))) ?? true, "git is not installed");
+        var ct = TestContext.Current.CancellationToken;
+        string root = TestCores.TempDir();
+        Copy("Benchmarks/ci-regression.sh", root);
+        string mark = Path.Combine(root, "program.pid");
+        // The benchmark program stand-in records its pid, then runs (sleep keeps the pid: exec) until it is stopped.
+        Script(Path.Combine(root, "fake-bin", "dotnet"), $"#!/bin/sh\n[ \"$1\" = build ] && exit 0\necho $$ > '{mark}.tmp' && mv '{mark}.tmp' '{mark}'\nexec sleep 30\n");
+        File.WriteAllText(Path.Combine(root, ".gitignore"), "fake-bin/\nprogram.pid*\n");
+        foreach (var git in new[] { "init -q", "add -A", "-c user.name=t -c user.email=t@t commit -qm one" }) Git(root, git);
+        var psi = new ProcessStartInfo("bash") { WorkingDirectory = root, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add("Benchmarks/ci-regression.sh");
+        psi.Environment["PATH"] = Path.Combine(root, "fake-bin") + ":" + Environment.GetEnvironmentVariable("PATH");
+        psi.Environment["URPC_CI_HISTORY"] = "";
+        psi.Environment["URPC_CI_OUT"] = Path.Combine(root, "out");
+        psi.Environment["URPC_CI_AGAINST"] = "HEAD";
+        using var script = Process.Start(psi)!;
+        var stdout = script.StandardOutput.ReadToEndAsync(ct);
+        var stderr = script.StandardError.ReadToEndAsync(ct);
+        int program = 0;
+        try
+        {
+            for (int i = 0; i < 400 && !File.Exists(mark); i++) await Task.Delay(50, ct);
+            Assert.True(File.Exists(mark), "the benchmark program stand-in did not start within 20 s");
+            program = int.Parse(File.ReadAllText(mark).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+            using (var kill = Process.Start(new ProcessStartInfo("kill", $"-TERM {script.Id}") { UseShellExecute = false })!)
+                await kill.WaitForExitAsync(ct);
+            await script.WaitForExitAsync(ct).WaitAsync(TimeSpan.FromSeconds(20), ct);
+            // Looked at before the output is read: a program left running holds the output pipes open.
+            Assert.False(IsRunning(program), $"the benchmark program (pid {program}) is still running after the script ended (exit {script.ExitCode})");
+            string output = await stdout + await stderr;
+            Assert.True(script.ExitCode == 143, $"ci-regression.sh exited {script.ExitCode}, expected 143 (stopped by SIGTERM):\n{output}");
+            Assert.Contains("could not compare", output);
+        }
+        finally
+        {
+            if (!script.HasExited) script.Kill(entireProcessTree: true);
+            if (program != 0 && IsRunning(program)) { try { Process.GetProcessById(program).Kill(); } catch (ArgumentException) { } }
+        }
+    }
+
+    /// <summary>Whether a process of that id runs (a zombie, ended but not yet reaped, does not).</summary>
+    static bool IsRunning(int pid)
+    {
+        string stat = $"/proc/{pid}/stat";
+        try { return File.Exists(stat) && !File.ReadAllText(stat).Split(')')[^1].TrimStart().StartsWith('Z'); }
+        catch (IOException) { return false; }
+    }
+
     [Fact]
     public void CiRegressionSkipsTheFirstCommitWhichHasNoParent()
     {

@@ -1,0 +1,56 @@
+using Benchmarks.Runs;
+
+namespace Benchmarks.Tests;
+
+/// <summary>
+/// <see cref="RevisionBuild.Make"/>'s temporary worktree: one that a killed run left behind (its process gone, so its
+/// <c>finally</c> never ran) is removed by the next run, not left registered in the repository for ever.
+/// </summary>
+public class RevisionBuildTests : IDisposable
+{
+    readonly string _repo = Path.Combine(Path.GetTempPath(), "revision-build-tests-" + Guid.NewGuid().ToString("N"));
+    readonly List<string> _extra = new();
+
+    public RevisionBuildTests() => Directory.CreateDirectory(_repo);
+
+    public void Dispose()
+    {
+        foreach (var d in _extra.Append(_repo))
+        {
+            try { if (Directory.Exists(d)) Directory.Delete(d, recursive: true); } catch (IOException) { }
+        }
+    }
+
+    string Git(params string[] args)
+    {
+        var (code, output, err) = RepoPaths.Git(_repo, args);
+        Assert.True(code == 0, $"git {string.Join(' ', args)}: exit {code}: {err}");
+        return output;
+    }
+
+    [Fact]
+    public void A_worktree_left_by_a_killed_run_is_removed_by_the_next_run()
+    {
+        Git("init", "-q");
+        File.WriteAllText(Path.Combine(_repo, "README"), "x");
+        Git("add", "README");
+        Git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "one");
+        string sha = Git("rev-parse", "HEAD");
+        // The build of this commit is cached, so Make builds nothing.
+        string cache = Path.Combine(_repo, "artifacts", "bench-builds", sha);
+        Directory.CreateDirectory(cache);
+        File.WriteAllText(Path.Combine(cache, "Benchmarks.dll"), "");
+        File.WriteAllText(Path.Combine(cache, ".complete"), sha);
+        // A worktree as Make names it, of a process that no longer exists (above Linux's largest pid, 2^22).
+        string stale = Path.Combine(Path.GetTempPath(), $"urpc-bench-{sha[..10]}-{(1 << 22) + 7}");
+        _extra.Add(stale);
+        Git("worktree", "add", "--detach", "--force", stale, sha);
+
+        var log = new StringWriter();
+        var build = RevisionBuild.Make(_repo, "HEAD", log);
+
+        Assert.Equal(Path.Combine(cache, "Benchmarks.dll"), build.AssemblyPath);
+        Assert.False(Directory.Exists(stale), $"the stale worktree {stale} is still there; log: {log}");
+        Assert.DoesNotContain(stale, Git("worktree", "list", "--porcelain"));
+    }
+}
