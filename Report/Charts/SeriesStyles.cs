@@ -6,7 +6,8 @@ namespace Report.Charts;
 /// The same series looks the same in every figure and every run: a fixed colour and marker per series the report
 /// knows (the multikernel in red everywhere, the host baselines in blues and purples, SHMn in blues, MSGn in reds),
 /// the same colour with its own dash for a variant of a series (-atomic, -pipelined, -raw, (processes), and Param
-/// variants such as mmu=modelled), and for any other name a colour picked by a stable hash of the name.
+/// variants such as mmu=modelled), a ratio over a known series ("mk [over=host]") in that series' colour and marker,
+/// and for any other name a colour picked by a stable hash of the name.
 /// Every colour is in <see cref="Palette"/>, which tests/e2e/PdfCheck counts to tell a plotted chart from an empty one.
 /// </summary>
 public static class SeriesStyles
@@ -81,6 +82,11 @@ public static class SeriesStyles
             name = curveName[..open];
             bracket = curveName[(open + 2)..^1];
         }
+        // A ratio over a known series (compute's paired rows, "mk [over=host]"): that series' colour and marker, solid,
+        // so that the panel's curves look like the runtimes they divide by.
+        const string Over = "over=";
+        if (bracket.StartsWith(Over, StringComparison.OrdinalIgnoreCase) && Known.TryGetValue(bracket[Over.Length..], out var over))
+            return new SeriesStyle(over.Colour, over.Symbol, "solid");
         var (baseName, variant) = SeriesName.SplitVariant(name);
         var (colour, symbol) = Lookup(baseName);
         string dash = "solid";

@@ -175,4 +175,19 @@ public class FutureRowsTests
         Assert.Equal([300.0], udp.Trace("mk [stack=user]").Y); // thousands of packets per second
         Assert.Equal("dash", SeriesStyles.Of("mk [stack=kernel]").Dash);
     }
+
+    /// <summary>Compute's paired curves ("mk [over=host]", ...) had mk's red with a dash picked by hash, two of the three
+    /// in the same colour; each now has the colour and marker of the runtime it divides by, so the three differ.</summary>
+    [Fact]
+    public void A_paired_ratio_curve_looks_like_the_runtime_it_divides_by()
+    {
+        string[] names = ["mk [over=host]", "mk [over=pinned]", "mk [over=host-spin]"];
+        var styles = SeriesStyles.For(names);
+        for (int i = 0; i < names.Length; i++)
+        {
+            var runtime = SeriesStyles.Of(names[i][(names[i].IndexOf('=') + 1)..^1]);
+            Assert.Equal((runtime.Colour, runtime.Symbol), (styles[i].Colour, styles[i].Symbol));
+        }
+        Assert.Equal(3, styles.Select(s => s.Colour).Distinct().Count());
+    }
 }
