@@ -21,14 +21,14 @@ public static class FigureReadings
         var shmK = s.At("SHM8", m, k);
         var msgK = s.At("MSG8", m, k);
         if (shmK is not null && msgK is not null)
-            parts.Add($"at {k} cores MSG8 costs {N(msgK.Median)} cycles per update against SHM8's {N(shmK.Median)} ({(msgK.Median < shmK.Median ? "messages cheaper" : msgK.Median > shmK.Median ? "messages dearer" : "the same median")})");
+            parts.Add($"at {Cores(k)} MSG8 costs {N(msgK.Median)} cycles per update against SHM8's {N(shmK.Median)} ({(msgK.Median < shmK.Median ? "messages cheaper" : msgK.Median > shmK.Median ? "messages dearer" : "the same median")})");
         else if (shmK is not null)
-            parts.Add($"at {k} cores SHM8 costs {N(shmK.Median)} cycles per update "
+            parts.Add($"at {Cores(k)} SHM8 costs {N(shmK.Median)} cycles per update "
                 + (msg8 is null
                     ? k == 1 ? "(no MSG point: it needs two cores)" : "(no MSG8 point measured)"
                     : $"(MSG8 measured at {msg8.Cores} cores at most: {N(msg8.Median)} cycles per update)"));
         else if (msgK is not null)
-            parts.Add($"at {k} cores MSG8 costs {N(msgK.Median)} cycles per update");
+            parts.Add($"at {Cores(k)} MSG8 costs {N(msgK.Median)} cycles per update");
         var server = s.Curve("Server8", m).Concat(s.Curve("Server", m)).ToList();
         if (server.Count > 0)
         {
@@ -63,11 +63,11 @@ public static class FigureReadings
         if (rows.IsEmpty) return null;
         int k = rows.Rows.Max(r => r.Cores);
         var at = rows.Rows.Where(r => r.Cores == k).OrderBy(r => r.Median).ToList();
-        if (at.Count < 2) return Sentence([$"at {k} cores {at[0].Series} takes {N(at[0].Median)} cycles"]);
+        if (at.Count < 2) return Sentence([$"at {Cores(k)} {at[0].Series} takes {N(at[0].Median)} cycles"]);
         // Fastest and slowest of the protocols measured there: where some were not, the reading says which.
         var missing = ExperimentCatalog.Protocols.Where(p => !at.Any(r => r.Series == p)).ToList();
-        string of = missing.Count == 0 ? "" : $", of the {at.Count} protocols measured there ({string.Join(", ", missing)} not measured at {k} cores),";
-        return Sentence([$"at {k} cores{of} {at[0].Series} is fastest ({N(at[0].Median)} cycles) and {at[^1].Series} slowest ({N(at[^1].Median)})"]);
+        string of = missing.Count == 0 ? "" : $", of the {at.Count} protocols measured there ({string.Join(", ", missing)} not measured at {Cores(k)}),";
+        return Sentence([$"at {Cores(k)}{of} {at[0].Series} is fastest ({N(at[0].Median)} cycles) and {at[^1].Series} slowest ({N(at[^1].Median)})"]);
     }
 
     public static string? Fig7(RowSet s)
@@ -105,7 +105,7 @@ public static class FigureReadings
         var at = rows.Rows.Where(r => r.Cores == k).ToList();
         var one = at.Where(r => r.Series.StartsWith("1PC", StringComparison.Ordinal)).Select(r => r.Median).DefaultIfEmpty(double.NaN).Min();
         var two = at.Where(r => r.Series.StartsWith("2PC", StringComparison.Ordinal)).Select(r => r.Median).DefaultIfEmpty(double.NaN).Min();
-        return Sentence([$"at {k} cores the fastest 1PC takes {N(one)} cycles and the fastest 2PC {N(two)}"]);
+        return Sentence([$"at {Cores(k)} the fastest 1PC takes {N(one)} cycles and the fastest 2PC {N(two)}"]);
     }
 
     public static string? Compute(RowSet s, string benchmark)
@@ -133,7 +133,7 @@ public static class FigureReadings
             string name = inputs.Count > 1 ? $"{ComputeBenchmarks.InputOf(at[0]) ?? input.Key}: " : "";
             return $"{name}{string.Join(", ", parts)}{ratio}";
         });
-        return $"At {k} cores: {string.Join("; ", texts)}.";
+        return $"At {Cores(k)}: {string.Join("; ", texts)}.";
     }
 
     public static string? Io(RowSet s)

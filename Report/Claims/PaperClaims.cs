@@ -133,9 +133,9 @@ public static class PaperClaims
         var last = common[^1];
         var shmLast = shm.First(q => q.Cores == last.Cores);
         var below = common.Where(p => p.Median < shm.First(q => q.Cores == p.Cores).Median).Select(p => p.Cores).ToList();
-        string numbers = $"at {last.Cores} cores MSG8 {N(last.Median)} vs SHM8 {N(shmLast.Median)} cycles per update; MSG8 below SHM8 at "
-            + (below.Count == 0 ? "no core count" : $"{Cores(below)} cores")
-            + (common.Count < 3 ? $" (only {Cores(common.Select(p => p.Cores))} cores measured)" : "");
+        string numbers = $"at {FigureReadings.Cores(last.Cores)} MSG8 {N(last.Median)} vs SHM8 {N(shmLast.Median)} cycles per update; MSG8 below SHM8 at "
+            + (below.Count == 0 ? "no core count" : CoreCounts(below))
+            + (common.Count < 3 ? $" (only {CoreCounts(common.Select(p => p.Cores))} measured)" : "");
         if (Crossover.From(msg, shm) is { } from)
         {
             string held = $"{CrossoverText(from, common.Select(p => p.Cores))}; {numbers}";
@@ -144,12 +144,12 @@ public static class PaperClaims
             int largest = Math.Max(shm[^1].Cores, msg[^1].Cores);
             if (largest == last.Cores) return ClaimResult.Holds(held);
             string lacking = shm[^1].Cores < largest ? "SHM8" : "MSG8";
-            return ClaimResult.NotTestable($"{lacking} has no measured point at {largest} cores, the largest core count measured "
+            return ClaimResult.NotTestable($"{lacking} has no measured point at {FigureReadings.Cores(largest)}, the largest core count measured "
                 + $"({Missing(run, ExperimentCatalog.Fig1, r => r.Series == lacking && r.Metric == m && r.Cores == largest, lacking)}), "
                 + "where the rule judges the claim", held);
         }
         string notBelow = below.Count == 0 ? $"MSG8 is not below SHM8 up to the {FigureReadings.Cores(last.Cores)} measured"
-            : $"MSG8 is below SHM8 at {Cores(below)} cores but not at the {FigureReadings.Cores(last.Cores)} measured, the most";
+            : $"MSG8 is below SHM8 at {CoreCounts(below)} but not at the {FigureReadings.Cores(last.Cores)} measured, the most";
         return NeverWon(last.Cores, PaperScale.SharedStateCores, $"{notBelow}, but the paper states the contrast at "
             + $"{PaperScale.SharedStateCores} cores (SHM8: {PaperScale.SharedStateStatement}): too few cores here to refute \"once enough cores take part\"", numbers);
     }
@@ -162,7 +162,7 @@ public static class PaperClaims
     {
         var common = commonCores.Order().ToList();
         return from > common[0] ? $"crossover at {FigureReadings.Cores(from)}"
-            : $"below at every core count both were measured at ({Cores(common)} {(common.Count == 1 && common[0] == 1 ? "core" : "cores")}): no crossover within this run";
+            : $"below at every core count both were measured at ({CoreCounts(common)}): no crossover within this run";
     }
 
     /// <summary>
@@ -183,7 +183,7 @@ public static class PaperClaims
                 ? ClaimResult.NotTestable("the server needs a core of its own and a client core; this run used 1 core")
                 : ClaimResult.NotMeasured(Missing(run, ExperimentCatalog.Fig1, r => r.Series.StartsWith("Server", StringComparison.Ordinal), "Server8"));
         if (server.Count < 2)
-            return ClaimResult.NotTestable($"needs at least two client counts (3 cores or more); this run measured the server only at {server[0].Cores} cores",
+            return ClaimResult.NotTestable($"needs at least two client counts (3 cores or more); this run measured the server only at {FigureReadings.Cores(server[0].Cores)}",
                 $"{series}: {N(server[0].Median)} cycles per update with {Clients(server[0])}");
         var lo = server.MinBy(r => r.Median)!;
         var hi = server.MaxBy(r => r.Median)!;
@@ -214,17 +214,17 @@ public static class PaperClaims
             : null;
         if (complete.Count == 0)
         {
-            string partial = $"at {largest} cores: " + string.Join(", ", rows.Rows.Where(r => r.Cores == largest).Select(r => $"{r.Series} {N(r.Median)}")) + " cycles";
+            string partial = $"at {FigureReadings.Cores(largest)}: " + string.Join(", ", rows.Rows.Where(r => r.Cores == largest).Select(r => $"{r.Series} {N(r.Median)}")) + " cycles";
             return oneGroup != null ? ClaimResult.NotTestable(oneGroup, partial) : ClaimResult.NotMeasured($"no core count with all four protocols measured ({partial})");
         }
         int k = complete.Max();
         var at = rows.Rows.Where(r => r.Cores == k).OrderBy(r => r.Median).ToList();
         var numa = at.First(r => r.Series == "NUMA-aware multicast");
-        string numbers = $"at {k} cores: " + string.Join(", ", at.Select(r => $"{r.Series} {N(r.Median)}")) + " cycles";
+        string numbers = $"at {FigureReadings.Cores(k)}: " + string.Join(", ", at.Select(r => $"{r.Series} {N(r.Median)}")) + " cycles";
         if (k < largest)
         {
             var missing = ExperimentCatalog.Protocols.Where(p => !rows.Rows.Any(r => r.Cores == largest && r.Series == p));
-            numbers += $" (the largest core count with all four protocols; {string.Join(", ", missing)} not measured at {largest} cores)";
+            numbers += $" (the largest core count with all four protocols; {string.Join(", ", missing)} not measured at {FigureReadings.Cores(largest)})";
         }
         if (oneGroup != null) return ClaimResult.NotTestable(oneGroup, numbers);
         var best = at[0];
@@ -248,12 +248,12 @@ public static class PaperClaims
                 r => r.Series is ExperimentCatalog.MkUnmap or ExperimentCatalog.LinuxMprotect, "multikernel unmap or Linux mprotect"));
         var common = mk.Where(p => linux.Any(q => q.Cores == p.Cores)).ToList();
         if (common.Count == 0)
-            return ClaimResult.NotMeasured($"the multikernel unmap ({Cores(mk.Select(p => p.Cores))} cores) and Linux mprotect ({Cores(linux.Select(p => p.Cores))} cores) have no core count in common");
+            return ClaimResult.NotMeasured($"the multikernel unmap ({CoreCounts(mk.Select(p => p.Cores))}) and Linux mprotect ({CoreCounts(linux.Select(p => p.Cores))}) have no core count in common");
         // Judged at the largest core count both curves have: a multikernel point beyond Linux's compares nothing.
         var last = common[^1];
         var linuxLast = linux.First(r => r.Cores == last.Cores);
         var from = Crossover.From(mk, linux);
-        string numbers = $"at {last.Cores} cores multikernel {N(last.Median)} vs Linux mprotect {N(linuxLast.Median)} cycles; "
+        string numbers = $"at {FigureReadings.Cores(last.Cores)} multikernel {N(last.Median)} vs Linux mprotect {N(linuxLast.Median)} cycles; "
             + (Crossover.FirstFasterText(mk, linux) is { } faster ? $"multikernel {faster}" : "multikernel not faster at any core count")
             + $"; MMU: {mmu}";
         // The multikernel's own unmap rows must carry the real page tables (UnmapCurves prefers them where there are
@@ -264,17 +264,17 @@ public static class PaperClaims
         var ipis = s.Rows.FirstOrDefault(r => r.Series == ExperimentCatalog.LinuxMprotect && r.Metric == ShootdownInterruptMetrics.PerCall && r.Cores == last.Cores);
         if (ipis is not null && last.Cores >= 2)
         {
-            numbers += string.Create(CultureInfo.InvariantCulture, $"; Linux's other cores received {ipis.Median:0.00} TLB-shootdown interrupts per mprotect at {last.Cores} cores");
+            numbers += string.Create(CultureInfo.InvariantCulture, $"; Linux's other cores received {ipis.Median:0.00} TLB-shootdown interrupts per mprotect at {FigureReadings.Cores(last.Cores)}");
             if (ipis.Median < ShootdownInterruptMetrics.MinByIpi)
                 return ClaimResult.NotTestable(string.Create(CultureInfo.InvariantCulture,
-                    $"Linux's mprotect at {last.Cores} cores did not shoot the other cores' TLBs down by IPI ({ipis.Median:0.00} interrupts per call; a hypervisor's paravirtual flush can spare them), so the run does not compare the multikernel's messages with Linux's IPIs, which is the paper's comparison"), numbers);
+                    $"Linux's mprotect at {FigureReadings.Cores(last.Cores)} did not shoot the other cores' TLBs down by IPI ({ipis.Median:0.00} interrupts per call; a hypervisor's paravirtual flush can spare them), so the run does not compare the multikernel's messages with Linux's IPIs, which is the paper's comparison"), numbers);
         }
         else if (last.Cores >= 2)
-            numbers += $"; Linux's TLB-shootdown interrupts were not counted at {last.Cores} cores (no {ShootdownInterruptMetrics.PerCall} row: an older run, or no TLB line in /proc/interrupts), so whether its mprotect shot the other cores' TLBs down by IPI is unknown";
+            numbers += $"; Linux's TLB-shootdown interrupts were not counted at {FigureReadings.Cores(last.Cores)} (no {ShootdownInterruptMetrics.PerCall} row: an older run, or no TLB line in /proc/interrupts), so whether its mprotect shot the other cores' TLBs down by IPI is unknown";
         if (from is not null) return ClaimResult.Holds($"{CrossoverText(from.Value, common.Select(p => p.Cores))}; {numbers}");
         var fasterAt = common.Where(p => p.Median < linux.First(q => q.Cores == p.Cores).Median).Select(p => p.Cores).ToList();
         string notFaster = fasterAt.Count == 0 ? $"the multikernel is not faster up to the {FigureReadings.Cores(last.Cores)} measured"
-            : $"the multikernel is faster at {Cores(fasterAt)} {(fasterAt is [1] ? "core" : "cores")} but not at the {FigureReadings.Cores(last.Cores)} measured, the most";
+            : $"the multikernel is faster at {CoreCounts(fasterAt)} but not at the {FigureReadings.Cores(last.Cores)} measured, the most";
         return NeverWon(last.Cores, PaperScale.UnmapCrossoverCores, $"{notFaster}, but the paper's own curves cross only at about "
             + $"{PaperScale.UnmapCrossoverCores} cores ({PaperScale.UnmapReadings}): too few cores here to refute \"from some number of cores on\"", numbers);
     }
@@ -436,14 +436,14 @@ public static class PaperClaims
         var ratios = s.Where(IsRatio).Rows;
         // A ratio row whose C# or C run failed verification is a finished point to meta.json but no measurement.
         var failed = run.Find(ExperimentCatalog.Fig1)!.Rows.Where(r => IsRatio(r) && RowStatus.Of(r) == RowKind.Failed)
-            .Select(r => $"{r.Series} at {r.Cores} cores (failed verification)").ToList();
+            .Select(r => $"{r.Series} at {FigureReadings.Cores(r.Cores)} (failed verification)").ToList();
         if (ratios.Count == 0)
             return ClaimResult.NotMeasured(failed.Count > 0
                 ? $"every C#/C ratio row of fig1-shared-state failed verification: {string.Join(", ", failed)}"
                 : "fig1-shared-state has no C#/C ratio rows (the C twin did not run)");
         var worst = ratios.MaxBy(r => r.Median)!;
-        string numbers = $"{ratios.Count} points, worst {worst.Series} at {worst.Cores} cores: {worst.Median:0.00}";
-        var verdict = RatioLimit(ratios.Select(r => new RatioPoint($"{r.Series} at {r.Cores} cores", r)).ToList(), 1.10, numbers);
+        string numbers = $"{ratios.Count} points, worst {worst.Series} at {FigureReadings.Cores(worst.Cores)}: {worst.Median:0.00}";
+        var verdict = RatioLimit(ratios.Select(r => new RatioPoint($"{r.Series} at {FigureReadings.Cores(r.Cores)}", r)).ToList(), 1.10, numbers);
         // "At every point": a miss stays a miss, but a hold needs every point compared.
         return verdict.Verdict != Verdict.Holds || failed.Count == 0 ? verdict : ClaimResult.NotTestable(
             $"every C#/C ratio measured is within 1.10, but not every point could be compared: {string.Join(", ", failed)}", numbers);
@@ -532,9 +532,11 @@ public static class PaperClaims
         return ClaimResult.Holds(numbers);
     }
 
-    static string Cores(IEnumerable<int> cores)
+    /// <summary>Core counts as words with their noun: "1 core", "2 cores", "1 and 2 cores", "2, 4 and 8 cores".</summary>
+    static string CoreCounts(IEnumerable<int> cores)
     {
         var list = cores.ToList();
-        return list.Count <= 1 ? string.Join("", list) : string.Join(", ", list[..^1]) + " and " + list[^1];
+        if (list.Count == 1) return FigureReadings.Cores(list[0]);
+        return (list.Count == 0 ? "" : string.Join(", ", list[..^1]) + " and " + list[^1]) + " cores";
     }
 }

@@ -752,6 +752,24 @@ public class ClaimsTests
     }
 
     /// <summary>
+    /// A point at one core is "at 1 core": the claims wrote "at {n} cores" whatever n was, so the committed run's page read
+    /// "SHM1 at 1 cores", and a run on one core "only 1 cores measured".
+    /// </summary>
+    [Fact]
+    public void A_point_at_one_core_is_named_in_the_singular()
+    {
+        using var fx = new FixtureRun();
+        var one = FixtureRun.Row(F1, "SHM1 C#/C", 1, 1.31, "cycles_ratio", "x");
+        one.CiLow = 1.22;
+        one.CiHigh = 1.43;
+        fx.Write(F1, [one, FixtureRun.Row(F1, "SHM8 C#/C", 2, 1.0, "cycles_ratio", "x")]);
+        var twin = Judged(fx, "c-twin", Verdict.DoesNotHold).Numbers;
+        Assert.Contains("worst SHM1 C#/C at 1 core: 1.31", twin);
+        Assert.Contains("SHM1 C#/C at 1 core (1.31 [1.22, 1.43])", twin);
+        Assert.DoesNotContain("1 cores", twin);
+    }
+
+    /// <summary>
     /// A C#/C ratio of one or two blocks (marked † in the tables) has the range its two medians' 95% CIs allow, not a 95%
     /// CI; the c-twin verdicts called it "the 95% CI" all the same. They now name the interval each row has.
     /// </summary>
