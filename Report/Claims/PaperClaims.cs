@@ -285,19 +285,21 @@ public static class PaperClaims
         var time = s.Where(r => r.Metric == "seconds");
         var worst = new List<(string Bench, int Cores, double Ratio, ResultRow Mk, ResultRow Host, ResultRow? Paired)>();
         // A point is one input (the rows' Param: every runtime of a sweep writes its input's) at one core count: mk is
-        // compared only with host runtimes that ran the same input. Where a run holds several inputs of a benchmark,
-        // the benchmark's label names the input.
+        // compared only with host runtimes that ran the same input. Where a run holds several inputs of a benchmark
+        // (counting the rows of every status, so that a failed input counts too), a point's label names its input, in
+        // the measured points and the failed ones alike.
+        var allTimes = run.Find(ExperimentCatalog.Compute)!.Rows.Where(r => r.Metric == "seconds").ToList();
+        var severalInputs = allTimes.GroupBy(ComputeBenchmarks.KeyOf).Where(g => g.Select(r => r.Param).Distinct().Count() > 1).Select(g => g.Key).ToHashSet();
+        string Label(ResultRow r) => severalInputs.Contains(ComputeBenchmarks.KeyOf(r)) ? $"{ComputeBenchmarks.KeyOf(r)} {ComputeBenchmarks.InputOf(r) ?? r.Param}" : ComputeBenchmarks.KeyOf(r);
         foreach (var bench in time.Rows.GroupBy(ComputeBenchmarks.KeyOf))
         {
-            bool inputs = bench.Select(r => r.Param).Distinct().Count() > 1;
             foreach (var point in bench.GroupBy(r => (r.Cores, r.Param)))
             {
                 var mk = point.FirstOrDefault(r => SeriesName.Member(r.Series) == ComputeBenchmarks.Multikernel);
                 var host = point.Where(r => ComputeBenchmarks.HostRuntimes.Contains(SeriesName.Member(r.Series))).MinBy(r => r.Median);
                 if (mk is null || host is null || host.Median <= 0) continue;
                 var paired = ComputeBenchmarks.PairedRow(s, mk, SeriesName.Member(host.Series));
-                string label = inputs ? $"{bench.Key} {ComputeBenchmarks.InputOf(mk) ?? mk.Param}" : bench.Key;
-                worst.Add((label, point.Key.Cores, paired?.Median ?? mk.Median / host.Median, mk, host, paired));
+                worst.Add((Label(mk), point.Key.Cores, paired?.Median ?? mk.Median / host.Median, mk, host, paired));
             }
         }
         if (worst.Count == 0)
@@ -326,10 +328,10 @@ public static class PaperClaims
                 : $"; {unpaired} of {worst.Count} points without paired rows: their ratios are of the two medians";
         // A point where mk or a host runtime failed verification has no comparison (mk's time is not a timing; without
         // a host runtime's time the best host's may be too slow), yet the sweep records it, so meta.json lists it as done.
-        var failedAt = run.Find(ExperimentCatalog.Compute)!.Rows
-            .Where(r => RowStatus.Of(r) == RowKind.Failed && r.Metric == "seconds"
+        var failedAt = allTimes
+            .Where(r => RowStatus.Of(r) == RowKind.Failed
                         && (SeriesName.Member(r.Series) == ComputeBenchmarks.Multikernel || ComputeBenchmarks.HostRuntimes.Contains(SeriesName.Member(r.Series))))
-            .GroupBy(r => (Bench: ComputeBenchmarks.KeyOf(r), r.Cores)).OrderBy(g => g.Key.Bench, StringComparer.Ordinal).ThenBy(g => g.Key.Cores)
+            .GroupBy(r => (Bench: Label(r), r.Cores)).OrderBy(g => g.Key.Bench, StringComparer.Ordinal).ThenBy(g => g.Key.Cores)
             .Select(g => $"{g.Key.Bench} {FigureReadings.Cores(g.Key.Cores)} ({string.Join(", ", g.Select(r => SeriesName.Member(r.Series)).Distinct())} failed verification)")
             .ToList();
         if (failedAt.Count > 0) numbers += $"; {failedAt.Count} point(s) with a failed runtime are not counted";

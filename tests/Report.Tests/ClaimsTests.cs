@@ -418,6 +418,30 @@ public class ClaimsTests
         Judged(slow, "compute-on-par", Verdict.DoesNotHold);
     }
 
+    /// <summary>
+    /// A run holding two inputs of one benchmark (CG class S and class A) whose class A point failed verification at 4
+    /// cores: the verdict names the input of the failed point, as it does the measured points', so a reader can tell which
+    /// failed. It used to say "CG 4 cores", which fits either.
+    /// </summary>
+    [Fact]
+    public void Compute_on_par_names_the_input_of_a_failed_point_where_a_run_holds_two_inputs()
+    {
+        static IEnumerable<ResultRow> Rows()
+        {
+            foreach (var cls in new[] { "S", "A" })
+                foreach (var rt in new[] { "mk", "host", "pinned", "host-spin" })
+                    for (int c = 1; c <= 4; c *= 2)
+                        yield return cls == "A" && rt == "mk" && c == 4
+                            ? FixtureRun.FailedNaN(Cmp, $"CG/{rt}", c, "seconds", "s", "repetition 1: verification failed: zeta differs", $"bench=cg;class={cls}")
+                            : FixtureRun.Row(Cmp, $"CG/{rt}", c, (rt == "host" ? 1.2 : 1.0) / c, "seconds", "s", $"bench=cg;class={cls}", "pass");
+        }
+        using var fx = new FixtureRun();
+        fx.Write(Cmp, Rows());
+        var r = Judged(fx, "compute-on-par", Verdict.NotTestable);
+        Assert.Contains("CG class A 4 cores (mk failed verification)", r.Reason);
+        Assert.DoesNotContain("CG class S 4 cores (mk", r.Reason);
+    }
+
     [Fact]
     public void Compute_on_par_cannot_be_decided_when_a_median_misses_within_the_cis()
     {
