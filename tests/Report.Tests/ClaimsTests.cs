@@ -151,6 +151,28 @@ public class ClaimsTests
         Assert.Contains("two client counts", t.Reason);
     }
 
+    /// <summary>
+    /// A Server8 point that failed verification (or has no value) is not in the rule's range: where the client counts
+    /// measured are within 1.25x the claim cannot hold (the failed one might not be), and the verdict names the point; a
+    /// miss among those measured stays a miss, naming it too. The claim used to hold, the failed point invisible.
+    /// </summary>
+    [Fact]
+    public void Server_cost_cannot_be_flat_where_a_client_count_failed_verification()
+    {
+        using var fx = new FixtureRun();
+        fx.Write(F1, [FixtureRun.Row(F1, "Server8", 2, 400), FixtureRun.Row(F1, "Server8", 3, 410),
+            FixtureRun.FailedNaN(F1, "Server8", 4, "cycles_per_update", "cycles", "verification failed: a lost update")]);
+        var r = Judged(fx, "server-flat", Verdict.NotTestable);
+        Assert.Contains("3 clients (failed verification)", r.Reason);
+        Assert.Contains("Server8 points not counted: 3 clients (failed verification)", r.Numbers);
+
+        using var growing = new FixtureRun();
+        growing.Write(F1, [FixtureRun.Row(F1, "Server8", 2, 400), FixtureRun.Row(F1, "Server8", 3, 800),
+            FixtureRun.FailedNaN(F1, "Server8", 4, "cycles_per_update", "cycles", "verification failed: a lost update")]);
+        var g = Judged(growing, "server-flat", Verdict.DoesNotHold);
+        Assert.Contains("Server8 points not counted: 3 clients (failed verification)", g.Numbers);
+    }
+
     /// <summary>"Flat" is the most expensive client count at most 1.25 x the cheapest: a bar moved either way past 1.2 or 1.3 changes a verdict.</summary>
     [Theory]
     [InlineData(1.00, Verdict.Holds)]
