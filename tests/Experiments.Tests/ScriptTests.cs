@@ -423,6 +423,35 @@ public class ScriptTests
         Assert.False(File.Exists(mark), "a program ran");
     }
 
+    /// <summary>
+    /// An empty (or blank) SPLASH3, DEST, DIR or OUT: `build SRC ''` copied the sources and ran make before it failed to
+    /// make DEST (and as root wrote build.txt into / instead); an empty SPLASH3, DIR or OUT was reported as a missing
+    /// checkout or build (exit 1). Each is refused before any work, exit 2, naming the argument. The stand-in make writes a
+    /// mark and fails, so a build that should have been refused shows and writes nothing.
+    /// </summary>
+    [Theory]
+    [InlineData("build", "SRC", "", "DEST")]
+    [InlineData("build", "SRC", " ", "DEST")]
+    [InlineData("build", "", "DEST", "SPLASH3")]
+    [InlineData("run", "", "OUT", "DIR")]
+    [InlineData("run", "DIR", "", "OUT")]
+    public void SplashOriginalsRefusesAnEmptyArgumentBeforeAnyWork(string command, string first, string second, string named)
+    {
+        string root = TestCores.TempDir();
+        Copy("scripts/device/splash-originals.sh", root);
+        string src = Path.Combine(root, "splash3"), mark = Path.Combine(root, "make-ran");
+        foreach (var dir in new[] { "codes/pthread_macros", "codes/apps/barnes", "codes/apps/radiosity" }) Directory.CreateDirectory(Path.Combine(src, dir));
+        File.WriteAllText(Path.Combine(src, "codes", "Makefile.config"), "CFLAGS := -O2 -pthread\nMACROS := c.m4.null.POSIX\n");
+        foreach (var tool in new[] { "gcc", "m4" }) Script(Path.Combine(root, "fake-bin", tool), "#!/bin/sh\nexit 0\n");
+        Script(Path.Combine(root, "fake-bin", "make"), $"#!/bin/sh\ntouch '{mark}'\nexit 1\n");
+        string Arg(string a) => a switch { "SRC" => src, "DEST" => Path.Combine(root, "dest"), "DIR" => Path.Combine(root, "bin"), "OUT" => Path.Combine(root, "out"), _ => a };
+        var (code, output) = Bash(root, "scripts/device/splash-originals.sh", Path.Combine(root, "fake-bin"), args: [command, Arg(first), Arg(second)]);
+        Assert.True(code == 2, $"splash-originals.sh {command} exited {code}, expected 2 (bad input):\n{output}");
+        Assert.Contains($"{named} is empty", output);
+        Assert.False(File.Exists(mark), "make ran");
+        Assert.False(Directory.Exists(Path.Combine(root, "out")), "run made its output folder");
+    }
+
     [Fact]
     public void SplashOriginalsHelpPrintsItsUsageAndSucceeds()
     {
