@@ -18,7 +18,8 @@ namespace Benchmarks.Runs;
 /// <para>Folder: OutDir/baseline/round-N/, OutDir/current/round-N/ (each a suite run folder with its log),
 /// OutDir/confirm/... (the confirmation rounds, when asked for and needed), OutDir/comparison.md. Exit code: the
 /// comparer's (0, 1, 2); when a round fails, the side's own code where it says what went wrong (3: a benchmark did not
-/// complete, 4: the program failed), else 2 (the baseline did not build, or a side could not run or wrote no results).</para>
+/// complete, 4: the program failed), else 2 (the baseline did not build, or a side could not run or wrote no results).
+/// A history append that fails after the comparison leaves the comparison's code (<see cref="AppendHistory"/>).</para>
 /// </summary>
 public static class AgainstRun
 {
@@ -73,20 +74,35 @@ public static class AgainstRun
         }
         AtomicFile.WriteAllText(Path.Combine(o.OutDir, "comparison.md"), table.ToString());
 
-        if (o.HistoryPath != null && exit != CompareRun.ExitBadInput)
-        {
-            var current = ResultSet.Load(Path.Combine(o.OutDir, "current"));
-            var meta = current.Meta ?? RunMeta.Describe(SuiteRun.Experiment, [o.Cores.Local, o.Cores.Remote], ProfileName(o.Profile));
-            var rows = SuiteRun.HistoryRows(current, meta, ProfileName(o.Profile), o.Cores, verdicts);
-            if (o.PlantCurrentDelayCycles != 0)
-                stdout.WriteLine("History: not appended (the current side carried a planted slowdown)");
-            else
-            {
-                HistoryFile.Append(o.HistoryPath, rows);
-                stdout.WriteLine($"History: appended {rows.Count} medians of the current build, with their CIs and verdicts, to {o.HistoryPath}");
-            }
-        }
+        if (o.HistoryPath != null && exit != CompareRun.ExitBadInput) AppendHistory(o, verdicts, stdout, stderr);
         return exit;
+    }
+
+    /// <summary>
+    /// Appends the current side's medians, with the final verdicts, to the history. The comparison is done by then, so
+    /// an append that fails (the file or its folder not writable, a full disk, the lock held too long) is reported as an
+    /// error naming the file and leaves the run's exit code the comparison's: a slowdown must not read as "could not
+    /// compare" (exit 4), nor the reverse.
+    /// </summary>
+    internal static void AppendHistory(AgainstRunOptions o, IReadOnlyDictionary<string, Verdict> verdicts, TextWriter stdout, TextWriter stderr)
+    {
+        var current = ResultSet.Load(Path.Combine(o.OutDir, "current"));
+        var meta = current.Meta ?? RunMeta.Describe(SuiteRun.Experiment, [o.Cores.Local, o.Cores.Remote], ProfileName(o.Profile));
+        var rows = SuiteRun.HistoryRows(current, meta, ProfileName(o.Profile), o.Cores, verdicts);
+        if (o.PlantCurrentDelayCycles != 0)
+        {
+            stdout.WriteLine("History: not appended (the current side carried a planted slowdown)");
+            return;
+        }
+        try
+        {
+            HistoryFile.Append(o.HistoryPath!, rows);
+            stdout.WriteLine($"History: appended {rows.Count} medians of the current build, with their CIs and verdicts, to {o.HistoryPath}");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
+        {
+            stderr.WriteLine($"error: --history {o.HistoryPath}: this run's medians were not appended ({e.Message}); the exit code is still the comparison's");
+        }
     }
 
     sealed record Side(string Name, string Dll, string Commit, long Plant);
