@@ -29,6 +29,11 @@ public static class AgainstRun
         RevisionBuild baseline;
         try { baseline = o.BaselineBuild != null ? RevisionBuild.Prebuilt(o.BaselineBuild) : RevisionBuild.Make(repo, o.Revision, stderr); }
         catch (RevisionBuildException e) { stderr.WriteLine($"error: {e.Message}"); return CompareRun.ExitBadInput; }
+        using (baseline) return Execute(o, baseline, repo, stdout, stderr);
+    }
+
+    static int Execute(AgainstRunOptions o, RevisionBuild baseline, string repo, TextWriter stdout, TextWriter stderr)
+    {
 
         // This build's assembly, run again as the "current" side (an A/B needs the suite as a .dll, not a single-file app).
         string currentDll = Path.Combine(AppContext.BaseDirectory, typeof(AgainstRun).Assembly.GetName().Name + ".dll");

@@ -152,6 +152,27 @@ public sealed partial class AgainstRunProcessTests : IDisposable
         Assert.False(File.Exists(history), "the history was written although its lock could not be taken");
     }
 
+    /// <summary>
+    /// A revision without its own suite is built into a temporary folder of this run (<c>urpc-bench-build-SHA-PID</c>
+    /// in the temp folder), not the cache: it was never removed, whether the A/B ended normally or the build failed.
+    /// </summary>
+    [Theory]
+    [InlineData("succeed", CompareRun.ExitOk)]
+    [InlineData("fail", CompareRun.ExitBadInput)]
+    public async Task The_temporary_build_of_a_revision_without_a_suite_is_removed_when_the_run_ends(string build, int expected)
+    {
+        SkipUnlessTwoCores();
+        var ct = TestContext.Current.CancellationToken;
+        string sha = Commit(withSuite: false);
+        using var p = Start(FakeDotnet(build));
+        int pid = p.Id;
+        var (code, output) = await Finish(p, ct);
+        Assert.True(code == expected, $"exit {code}, expected {expected}:\n{output}");
+        Assert.Contains("has no URPC suite", output);
+        Assert.False(Directory.Exists(BuildOutput(sha, pid)), $"{BuildOutput(sha, pid)} is still there after the run ended:\n{output}");
+        Assert.False(Directory.Exists(Worktree(sha, pid)), $"{Worktree(sha, pid)} is still there after the run ended");
+    }
+
     static void SkipUnlessTwoCores() => Assert.SkipUnless(CoreAffinity.AllowedCpus().Count >= 2, "an A/B run needs two cores");
 
     string Worktree(string sha, int pid) => Path.Combine(Path.GetTempPath(), $"urpc-bench-{sha[..10]}-{pid}");

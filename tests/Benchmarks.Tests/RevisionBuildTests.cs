@@ -53,4 +53,38 @@ public class RevisionBuildTests : IDisposable
         Assert.False(Directory.Exists(stale), $"the stale worktree {stale} is still there; log: {log}");
         Assert.DoesNotContain(stale, Git("worktree", "list", "--porcelain"));
     }
+
+    /// <summary>
+    /// The temporary build of a revision without a suite (<c>urpc-bench-build-SHA-PID</c>) of a run that was killed
+    /// (SIGKILL: no <c>finally</c>, no Dispose) stayed in the temp folder for ever; the next run removes it, as it does the
+    /// worktree, and leaves those of live processes alone.
+    /// </summary>
+    [Fact]
+    public void A_temporary_build_left_by_a_killed_run_is_removed_by_the_next_run()
+    {
+        Git("init", "-q");
+        File.WriteAllText(Path.Combine(_repo, "README"), "x");
+        Git("add", "README");
+        Git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "one");
+        string sha = Git("rev-parse", "HEAD");
+        string cache = Path.Combine(_repo, "artifacts", "bench-builds", sha);
+        Directory.CreateDirectory(cache);
+        File.WriteAllText(Path.Combine(cache, "Benchmarks.dll"), "");
+        File.WriteAllText(Path.Combine(cache, ".complete"), sha);
+        string stale = Path.Combine(Path.GetTempPath(), $"urpc-bench-build-{sha[..10]}-{(1 << 22) + 11}");
+        string live = Path.Combine(Path.GetTempPath(), $"urpc-bench-build-{sha[..10]}-{Environment.ProcessId}x"); // no pid: not a run's
+        _extra.Add(stale);
+        _extra.Add(live);
+        foreach (var d in new[] { stale, live })
+        {
+            Directory.CreateDirectory(d);
+            File.WriteAllText(Path.Combine(d, "Benchmarks.dll"), "");
+        }
+
+        var log = new StringWriter();
+        RevisionBuild.Make(_repo, "HEAD", log);
+
+        Assert.False(Directory.Exists(stale), $"the stale temporary build {stale} is still there; log: {log}");
+        Assert.True(Directory.Exists(live), $"{live}, not named for a process, was removed; log: {log}");
+    }
 }
