@@ -18,23 +18,36 @@ namespace Benchmarks.Runs;
 /// <para>Folder: OutDir/baseline/round-N/, OutDir/current/round-N/ (each a suite run folder with its log),
 /// OutDir/confirm/... (the confirmation rounds, when asked for and needed), OutDir/comparison.md. Exit code: the
 /// comparer's (0, 1, 2); when a round fails, the side's own code where it says what went wrong (3: a benchmark did not
-/// complete, 4: the program failed), else 2 (the baseline did not build, or a side could not run or wrote no results).
-/// A history append that fails after the comparison leaves the comparison's code (<see cref="AppendHistory"/>).</para>
+/// complete, 4: the program failed), else 2 (the baseline did not build, or a side could not run or wrote no results);
+/// stopped by SIGINT, SIGTERM or SIGHUP (<see cref="AbortSignals"/>), 128 + the signal, having stopped and waited for
+/// the build or suite run in progress and appended nothing to the history. A history append that fails after the
+/// comparison leaves the comparison's code (<see cref="AppendHistory"/>).</para>
 /// </summary>
 public static class AgainstRun
 {
     public static int Execute(AgainstRunOptions o, TextWriter stdout, TextWriter stderr)
     {
-        string repo = RepoPaths.Root();
-        RevisionBuild baseline;
-        try { baseline = o.BaselineBuild != null ? RevisionBuild.Prebuilt(o.BaselineBuild) : RevisionBuild.Make(repo, o.Revision, stderr); }
-        catch (RevisionBuildException e) { stderr.WriteLine($"error: {e.Message}"); return CompareRun.ExitBadInput; }
-        using (baseline) return Execute(o, baseline, repo, stdout, stderr);
+        using var signals = new AbortSignals();
+        try { return Execute(o, stdout, stderr, signals.Token); }
+        catch (OperationCanceledException) when (signals.Token.IsCancellationRequested)
+        {
+            stderr.WriteLine($"error: stopped by {signals.Name} before a verdict (exit {signals.ExitCode}): the build or suite run in progress was stopped "
+                + $"and waited for, its temporary worktree and build removed; the rounds finished so far are in {o.OutDir}");
+            return signals.ExitCode;
+        }
     }
 
-    static int Execute(AgainstRunOptions o, RevisionBuild baseline, string repo, TextWriter stdout, TextWriter stderr)
+    static int Execute(AgainstRunOptions o, TextWriter stdout, TextWriter stderr, CancellationToken stop)
     {
+        string repo = RepoPaths.Root();
+        RevisionBuild baseline;
+        try { baseline = o.BaselineBuild != null ? RevisionBuild.Prebuilt(o.BaselineBuild) : RevisionBuild.Make(repo, o.Revision, stderr, stop); }
+        catch (RevisionBuildException e) { stderr.WriteLine($"error: {e.Message}"); return CompareRun.ExitBadInput; }
+        using (baseline) return Execute(o, baseline, repo, stdout, stderr, stop);
+    }
 
+    static int Execute(AgainstRunOptions o, RevisionBuild baseline, string repo, TextWriter stdout, TextWriter stderr, CancellationToken stop)
+    {
         // This build's assembly, run again as the "current" side (an A/B needs the suite as a .dll, not a single-file app).
         string currentDll = Path.Combine(AppContext.BaseDirectory, typeof(AgainstRun).Assembly.GetName().Name + ".dll");
         if (!File.Exists(currentDll)) { stderr.WriteLine($"error: --against needs this program as a .dll beside its dependencies ({currentDll} is missing)"); return CompareRun.ExitBadInput; }
@@ -45,7 +58,7 @@ public static class AgainstRun
             new Side("current", currentDll, currentCommit, o.PlantCurrentDelayCycles),
         };
         Directory.CreateDirectory(o.OutDir);
-        int failed = RunRounds(sides, o.OutDir, o.Rounds, o.Filter, o, repo, stderr);
+        int failed = RunRounds(sides, o.OutDir, o.Rounds, o.Filter, o, repo, stderr, stop);
         if (failed != CompareRun.ExitOk) return failed;
 
         stdout.WriteLine();
@@ -58,6 +71,7 @@ public static class AgainstRun
 
         // Each benchmark's final verdict for the history: the first comparison's, or the confirmation's where one ran.
         var verdicts = (report?.Rows ?? []).ToDictionary(r => r.Name, r => r.Verdict);
+        stop.ThrowIfCancellationRequested();
         if (exit == CompareRun.ExitRegression && o.ConfirmRounds > 0 && report != null)
         {
             // A slowdown found on a shared machine may be a burst of load during the current side's rounds. Measure the
@@ -66,7 +80,7 @@ public static class AgainstRun
             tee.WriteLine();
             tee.WriteLine($"Confirmation: measuring the {flagged.Count} slower benchmark(s) again in {o.ConfirmRounds} fresh interleaved rounds");
             string confirmDir = Path.Combine(o.OutDir, "confirm");
-            failed = RunRounds(sides, confirmDir, o.ConfirmRounds, string.Join(',', flagged), o, repo, stderr);
+            failed = RunRounds(sides, confirmDir, o.ConfirmRounds, string.Join(',', flagged), o, repo, stderr, stop);
             if (failed != CompareRun.ExitOk) return failed;
             int again = CompareRun.Execute(new CompareOptions(Path.Combine(confirmDir, "baseline"), Path.Combine(confirmDir, "current"), o.Threshold, o.Alpha), tee, stderr, out var second);
             if (again == CompareRun.ExitBadInput || second == null) return CompareRun.ExitBadInput;
@@ -79,6 +93,7 @@ public static class AgainstRun
         }
         AtomicFile.WriteAllText(Path.Combine(o.OutDir, "comparison.md"), table.ToString());
 
+        stop.ThrowIfCancellationRequested(); // a run stopped before its verdict appends nothing
         if (o.HistoryPath != null && exit != CompareRun.ExitBadInput) AppendHistory(o, verdicts, stdout, stderr);
         return exit;
     }
@@ -117,7 +132,7 @@ public static class AgainstRun
     /// 0, or at the first round that fails the code the A/B ends with: the side's own where it is
     /// <see cref="SuiteRun.ExitIncomplete"/> or <see cref="CompareRun.ExitFailed"/>, else <see cref="CompareRun.ExitBadInput"/>.
     /// </summary>
-    static int RunRounds(Side[] sides, string dir, int rounds, string? filter, AgainstRunOptions o, string repo, TextWriter stderr)
+    static int RunRounds(Side[] sides, string dir, int rounds, string? filter, AgainstRunOptions o, string repo, TextWriter stderr, CancellationToken stop)
     {
         var progress = new SweepProgress("urpc-bench A/B", sides.Length * rounds, stderr);
         for (int round = 1; round <= rounds; round++)
@@ -126,7 +141,7 @@ public static class AgainstRun
             {
                 string roundDir = Path.Combine(dir, side.Name, $"round-{round}");
                 progress.Begin($"round {round}/{rounds}: {side.Name} ({side.Commit}{(side.Plant != 0 ? $", planted delay {side.Plant} cycles/send" : "")})");
-                int code = RunSide(side.Dll, roundDir, side.Commit, side.Plant, filter, o, repo);
+                int code = RunSide(side.Dll, roundDir, side.Commit, side.Plant, filter, o, repo, stop);
                 progress.End();
                 if (code != 0)
                 {
@@ -146,7 +161,7 @@ public static class AgainstRun
 
     static string ProfileName(SuiteProfile p) => p == SuiteProfile.Short ? "short" : "full";
 
-    static int RunSide(string dll, string dir, string commit, long plant, string? filter, AgainstRunOptions o, string repo)
+    static int RunSide(string dll, string dir, string commit, long plant, string? filter, AgainstRunOptions o, string repo, CancellationToken stop)
     {
         Directory.CreateDirectory(dir);
         var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = repo, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -162,10 +177,12 @@ public static class AgainstRun
         using var p = new Process { StartInfo = psi };
         p.OutputDataReceived += (_, e) => { if (e.Data != null) lock (log) log.WriteLine(e.Data); };
         p.ErrorDataReceived += (_, e) => { if (e.Data != null) lock (log) log.WriteLine(e.Data); };
+        stop.ThrowIfCancellationRequested();
         ChildLaunch.Start(p); // a side's suite run dies with this program, however that ends
         p.BeginOutputReadLine();
         p.BeginErrorReadLine();
-        p.WaitForExit();
+        RevisionBuild.WaitOrKill(p, stop);
+        p.WaitForExit(); // the output read to its end
         return p.ExitCode;
     }
 

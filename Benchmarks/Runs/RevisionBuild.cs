@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Experiments.Common;
 
 namespace Benchmarks.Runs;
 
@@ -11,7 +12,7 @@ namespace Benchmarks.Runs;
 /// temporary folder of this run, <see cref="TemporaryOutput"/>, removed by <see cref="Dispose"/> or, where the build
 /// fails or is stopped, by <see cref="Make"/> itself).
 /// A temporary worktree or build folder left by a run that was killed (its process gone) is removed by the next
-/// <see cref="Make"/>.
+/// <see cref="Make"/>, unless a live process still works in it (a build that outlived its run).
 /// </summary>
 public sealed class RevisionBuild : IDisposable
 {
@@ -55,8 +56,10 @@ public sealed class RevisionBuild : IDisposable
         return new RevisionBuild("prebuilt", "prebuilt", Path.GetFullPath(dll), $"baseline is the prebuilt {Path.GetFullPath(dll)}");
     }
 
-    /// <summary>Builds (or reuses) <paramref name="revision"/>; throws <see cref="RevisionBuildException"/> with the reason.</summary>
-    public static RevisionBuild Make(string repoRoot, string revision, TextWriter log)
+    /// <summary>Builds (or reuses) <paramref name="revision"/>; throws <see cref="RevisionBuildException"/> with the reason.
+    /// <paramref name="stop"/> cancelled during the build kills the build (its whole process tree) and waits for it, then
+    /// removes the worktree and any temporary build folder and throws <see cref="OperationCanceledException"/>.</summary>
+    public static RevisionBuild Make(string repoRoot, string revision, TextWriter log, CancellationToken stop = default)
     {
         var (code, sha, err) = RepoPaths.Git(repoRoot, "rev-parse", "--verify", "--quiet", revision + "^{commit}");
         if (code != 0 || sha.Length == 0)
@@ -92,7 +95,7 @@ public sealed class RevisionBuild : IDisposable
             if (Directory.Exists(output)) Directory.Delete(output, recursive: true);
             log.WriteLine($"baseline {revision} ({shortSha}): building in a temporary worktree {tmp} ...");
             var sw = Stopwatch.StartNew();
-            var (bc, bout) = Dotnet(tmp, "build", Path.Combine(tmp, "Benchmarks", "Benchmarks.csproj"), "-c", "Release", "-nologo", "-v", "q", "-o", output);
+            var (bc, bout) = Dotnet(tmp, stop, "build", Path.Combine(tmp, "Benchmarks", "Benchmarks.csproj"), "-c", "Release", "-nologo", "-v", "q", "-o", output);
             if (bc != 0)
                 throw new RevisionBuildException($"--against '{revision}': the suite at {shortSha} does not build (dotnet build exit {bc}):\n{Tail(bout, 30)}");
             log.WriteLine($"baseline {revision} ({shortSha}): built in {sw.Elapsed.TotalSeconds:F0} s");
@@ -117,7 +120,9 @@ public sealed class RevisionBuild : IDisposable
     /// <summary>
     /// Removes the temporary worktrees (<c>urpc-bench-&lt;sha&gt;-&lt;pid&gt;</c> in the temp folder) and temporary builds
     /// (<c>urpc-bench-build-&lt;sha&gt;-&lt;pid&gt;</c>) of runs whose process is gone: a run killed with SIGKILL never reaches
-    /// the <c>finally</c> that removes its own. Those of live processes (other runs in progress) are left alone.
+    /// the <c>finally</c> that removes its own. Those of live processes (other runs in progress) are left alone, and so is
+    /// one in which a live process still works (its working directory there: a build that outlived its run), so that
+    /// nothing is removed from under it; the next run looks again.
     /// </summary>
     static void RemoveStaleWorktrees(string repoRoot, TextWriter log)
     {
@@ -146,12 +151,33 @@ public sealed class RevisionBuild : IDisposable
         }
     }
 
-    /// <summary>Whether <paramref name="path"/>, named for a process by its last '-' field, is left by a run that is gone.</summary>
+    /// <summary>Whether <paramref name="path"/>, named for a process by its last '-' field, is left by a run that is gone
+    /// and is not in use; says so where a live process still works in it.</summary>
     static bool Stale(string path, TextWriter log)
     {
         int dash = path.LastIndexOf('-');
-        return int.TryParse(path[(dash + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int pid)
-            && pid != Environment.ProcessId && !IsAlive(pid);
+        if (!int.TryParse(path[(dash + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int pid)
+            || pid == Environment.ProcessId || IsAlive(pid)) return false;
+        if (ProcessWorkingIn(path) is not { } user) return true;
+        log.WriteLine($"left {path} of an earlier run (process {pid} is gone) in place: process {user} still works in it");
+        return false;
+    }
+
+    /// <summary>A live process whose working directory is <paramref name="dir"/> or below it, or null (from /proc; a
+    /// process whose working directory cannot be read is not seen).</summary>
+    static int? ProcessWorkingIn(string dir)
+    {
+        if (!Directory.Exists("/proc")) return null;
+        string full = Path.GetFullPath(dir).TrimEnd('/');
+        foreach (var proc in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(proc), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int pid)) continue;
+            string? cwd;
+            try { cwd = new DirectoryInfo(Path.Combine(proc, "cwd")).LinkTarget; }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { continue; }
+            if (cwd != null && (cwd == full || cwd.StartsWith(full + "/", StringComparison.Ordinal))) return pid;
+        }
+        return null;
     }
 
     static bool IsAlive(int pid)
@@ -173,15 +199,42 @@ public sealed class RevisionBuild : IDisposable
         }
     }
 
-    static (int Code, string Output) Dotnet(string dir, params string[] args)
+    /// <summary>Runs dotnet in <paramref name="dir"/> as a child that dies with this process (<see cref="ChildLaunch"/>);
+    /// <paramref name="stop"/> cancelled kills it with its whole process tree, waits for it and throws.</summary>
+    static (int Code, string Output) Dotnet(string dir, CancellationToken stop, params string[] args)
     {
-        var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var psi = new ProcessStartInfo(DotnetHost()) { WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var err = p.StandardError.ReadToEndAsync();
-        string o = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        return (p.ExitCode, o + err.Result);
+        using var p = new Process { StartInfo = psi };
+        stop.ThrowIfCancellationRequested();
+        ChildLaunch.Start(p);
+        var err = p.StandardError.ReadToEndAsync(CancellationToken.None);
+        var o = p.StandardOutput.ReadToEndAsync(CancellationToken.None);
+        WaitOrKill(p, stop);
+        return (p.ExitCode, o.GetAwaiter().GetResult() + err.GetAwaiter().GetResult());
+    }
+
+    /// <summary>The dotnet that builds: the one beside this program's executable where there is one (this program runs
+    /// under it, as Process.Start would pick it), else the first on PATH.</summary>
+    static string DotnetHost()
+    {
+        string? dir = Path.GetDirectoryName(Environment.ProcessPath);
+        string beside = dir is null ? "" : Path.Combine(dir, "dotnet");
+        return dir is not null && File.Exists(beside) ? beside : "dotnet";
+    }
+
+    /// <summary>Waits for <paramref name="p"/> to end; where <paramref name="stop"/> is cancelled first, kills it with its
+    /// whole process tree, waits for it to end and throws <see cref="OperationCanceledException"/>.</summary>
+    internal static void WaitOrKill(Process p, CancellationToken stop)
+    {
+        try { p.WaitForExitAsync(stop).GetAwaiter().GetResult(); }
+        catch (OperationCanceledException)
+        {
+            try { p.Kill(entireProcessTree: true); }
+            catch (InvalidOperationException) { } // it ended meanwhile
+            p.WaitForExit();
+            throw;
+        }
     }
 
     internal static string Tail(string text, int lines)

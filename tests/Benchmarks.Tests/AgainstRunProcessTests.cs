@@ -173,6 +173,44 @@ public sealed partial class AgainstRunProcessTests : IDisposable
         Assert.False(Directory.Exists(Worktree(sha, pid)), $"{Worktree(sha, pid)} is still there after the run ended");
     }
 
+    /// <summary>
+    /// SIGTERM to the program while it builds the baseline (what ci-regression.sh sends when it is stopped, or
+    /// `timeout`): the build was started with no tie to the program and ran on after it, in the temporary worktree that
+    /// the next run would remove as stale (its program gone). Now the signal stops the build and waits for it, removes
+    /// the worktree (and, for a revision without a suite, the temporary build folder) and ends with 128 + 15.
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_signal_during_the_baseline_build_stops_the_build_and_removes_its_worktree(bool withSuite)
+    {
+        SkipUnlessTwoCores();
+        var ct = TestContext.Current.CancellationToken;
+        string sha = Commit(withSuite);
+        using var p = Start(FakeDotnet("hang"));
+        int pid = p.Id, build = 0;
+        try
+        {
+            for (int i = 0; i < 600 && !File.Exists(BuildMark) && !p.HasExited; i++) await Task.Delay(50, ct);
+            Assert.True(File.Exists(BuildMark), "the stand-in build did not start within 30 s");
+            build = int.Parse(File.ReadAllText(BuildMark).Trim(), CultureInfo.InvariantCulture);
+            Assert.True(Directory.Exists(Worktree(sha, pid)), $"no worktree {Worktree(sha, pid)} while the build runs");
+            Assert.Equal(0, kill(pid, SIGTERM));
+            var (code, output) = await Finish(p, ct);
+            Assert.False(IsRunning(build), $"the build (pid {build}) still runs after the program ended (exit {code}):\n{output}");
+            Assert.True(code == 128 + SIGTERM, $"exit {code}, expected {128 + SIGTERM} (stopped by SIGTERM):\n{output}");
+            Assert.Contains("SIGTERM", output);
+            Assert.False(Directory.Exists(Worktree(sha, pid)), $"the worktree {Worktree(sha, pid)} is still there:\n{output}");
+            Assert.DoesNotContain(Worktree(sha, pid), RepoPaths.Git(Repo, "worktree", "list", "--porcelain").Out);
+            Assert.False(Directory.Exists(BuildOutput(sha, pid)), $"{BuildOutput(sha, pid)} is still there:\n{output}");
+        }
+        finally
+        {
+            if (!p.HasExited) p.Kill(entireProcessTree: true);
+            if (build != 0 && IsRunning(build)) kill(build, 9);
+        }
+    }
+
     static void SkipUnlessTwoCores() => Assert.SkipUnless(CoreAffinity.AllowedCpus().Count >= 2, "an A/B run needs two cores");
 
     string Worktree(string sha, int pid) => Path.Combine(Path.GetTempPath(), $"urpc-bench-{sha[..10]}-{pid}");
