@@ -8,7 +8,8 @@
 #       no such ancestor, as at the first commit), 1 regression, 2 bad input (e.g. a baseline revision that is not a
 #       commit here) / build failure, 3 a benchmark did not complete, 4 the benchmark program failed (an exception;
 #       see Benchmarks/README.md): 2-4 are reported as "could not compare", never as a regression. Stopped by SIGINT,
-#       SIGTERM or SIGHUP: the benchmark program is stopped and waited for, "could not compare", exit 128 + the signal.
+#       SIGTERM or SIGHUP: the build or the benchmark program is stopped and waited for, "could not compare", exit
+#       128 + the signal.
 # Environment (all optional):
 #   URPC_CI_AGAINST    baseline revision                         (default HEAD~1)
 #   URPC_CI_THRESHOLD  smallest slowdown that fails the check    (default 25%, see Benchmarks/README.md)
@@ -45,32 +46,43 @@ if ! git rev-parse --verify --quiet "${against}^{commit}" >/dev/null; then
   echo "urpc-regression: could not compare (exit 2): the baseline revision '${against}' (URPC_CI_AGAINST) is not a commit in this clone; name an existing commit, branch or tag (fetch it first in a shallow clone)" >&2
   exit 2
 fi
-if ! dotnet build Benchmarks/Benchmarks.csproj -c Release -nologo -v q; then
+# The build and the benchmark program each run as a background child that this script waits for, so that a signal to
+# the script reaches it: the child is stopped (SIGTERM) and waited for, never left running (a build writing into the
+# tree; the program measuring on the benchmark cores and appending to the history).
+stop=""; child=""
+on_signal() { stop=$1; [ -n "$child" ] && kill -TERM "$child" 2>/dev/null; }
+trap 'on_signal INT' INT; trap 'on_signal TERM' TERM; trap 'on_signal HUP' HUP
+# waited CMD...: runs CMD as that child and waits for it; its exit status in rc.
+waited() {
+  "$@" &
+  child=$!
+  [ -n "$stop" ] && kill -TERM "$child" 2>/dev/null
+  while :; do
+    wait "$child"; rc=$?
+    kill -0 "$child" 2>/dev/null && continue  # a trapped signal ends `wait` early: wait again while the child runs
+    # A trapped signal that cut `wait` short left the child's own status to collect (127: that wait had collected it).
+    if [ "$rc" -gt 128 ]; then wait "$child" 2>/dev/null; r=$?; [ "$r" -ne 127 ] && rc=$r; fi
+    break
+  done
+  child=""
+}
+# stopped WHAT: after a signal, says what was stopped and exits 128 + the signal.
+stopped() {
+  [ -n "$stop" ] || return 0
+  echo "urpc-regression: could not compare (stopped by SIG${stop}, exit $((128 + $(kill -l "$stop")))) against ${against}; $1" >&2
+  exit $((128 + $(kill -l "$stop")))
+}
+waited dotnet build Benchmarks/Benchmarks.csproj -c Release -nologo -v q
+stopped "the build of the suite was stopped"
+if [ "$rc" -ne 0 ]; then
   echo "urpc-regression: the benchmark suite does not build" >&2
   exit 2
 fi
 args=(run --short --against "$against" --rounds "$rounds" --confirm-rounds "$confirm" --threshold "$threshold" --out "$out")
 [ -n "$history" ] && args+=(--history "$history")
-# The program runs as a background child that this script waits for, so that a signal to the script reaches it: the
-# program is stopped (SIGTERM) and waited for, never left measuring on the benchmark cores and appending to the history.
-stop=""; child=""
-on_signal() { stop=$1; [ -n "$child" ] && kill -TERM "$child" 2>/dev/null; }
-trap 'on_signal INT' INT; trap 'on_signal TERM' TERM; trap 'on_signal HUP' HUP
-dotnet Benchmarks/bin/Release/net10.0/Benchmarks.dll "${args[@]}" "$@" &
-child=$!
-[ -n "$stop" ] && kill -TERM "$child" 2>/dev/null
-while :; do
-  wait "$child"; rc=$?
-  kill -0 "$child" 2>/dev/null && continue  # a trapped signal ends `wait` early: wait again while the program runs
-  # A trapped signal that cut `wait` short left the program's own status to collect (127: that wait had collected it).
-  if [ "$rc" -gt 128 ]; then wait "$child" 2>/dev/null; r=$?; [ "$r" -ne 127 ] && rc=$r; fi
-  break
-done
+waited dotnet Benchmarks/bin/Release/net10.0/Benchmarks.dll "${args[@]}" "$@"
+stopped "the benchmark program was stopped; partial results in ${out}"
 trap - INT TERM HUP
-if [ -n "$stop" ]; then
-  echo "urpc-regression: could not compare (stopped by SIG${stop}, exit $((128 + $(kill -l "$stop")))) against ${against}; the benchmark program was stopped; partial results in ${out}" >&2
-  exit $((128 + $(kill -l "$stop")))
-fi
 case $rc in
   0) verdict="no regression beyond ${threshold}" ;;
   1) verdict="REGRESSION beyond ${threshold}" ;;

@@ -124,9 +124,12 @@ one() {
     "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f", (b - a) / 1e9 }')" "$rc" "$el" "$inter" "$it"
 }
 
+# given NAME VALUE: an empty or blank argument is refused (exit 2) before any work: an empty DEST or OUT would name /.
+given() { [[ $2 =~ [^[:space:]] ]] || { echo "splash-originals: error: $1 is empty; give a path" >&2; usage; }; }
+
 case "${1:-}" in
   -h|--help) [ $# -eq 1 ] || usage; sed -n '8,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-  build) [ $# -eq 3 ] || usage; build "$2" "$3" ;;
-  run) [ $# -ge 3 ] && [ $# -le 4 ] || usage; run "$2" "$3" "${4-5}" ;;
+  build) [ $# -eq 3 ] || usage; given SPLASH3 "$2"; given DEST "$3"; build "$2" "$3" ;;
+  run) [ $# -ge 3 ] && [ $# -le 4 ] || usage; given DIR "$2"; given OUT "$3"; run "$2" "$3" "${4-5}" ;;
   *) usage ;;
 esac

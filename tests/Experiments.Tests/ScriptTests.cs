@@ -269,15 +269,30 @@ public class ScriptTests
     /// history. The script now stops the program, waits for it, says "could not compare" and exits 143 (128 + TERM).
     /// </summary>
     [Fact]
-    public async Task CiRegressionStoppedBySigtermStopsTheBenchmarkProgramAndSaysItCouldNotCompare()
+    public Task CiRegressionStoppedBySigtermStopsTheBenchmarkProgramAndSaysItCouldNotCompare() => CiRegressionStoppedBySigtermWhile("program");
+
+    /// <summary>
+    /// The same while the suite builds: the build ran in the foreground with no trap set, so the shell died at once and
+    /// left `dotnet build` running on (writing into the tree), with no word of why. The script now stops the build,
+    /// waits for it, says "could not compare", exits 143 and starts no benchmark program.
+    /// </summary>
+    [Fact]
+    public Task CiRegressionStoppedBySigtermDuringTheBuildStopsTheBuildAndSaysItCouldNotCompare() => CiRegressionStoppedBySigtermWhile("build");
+
+    /// <summary>Runs ci-regression.sh with a stand-in dotnet whose <paramref name="stage"/> ("build" or "program") records
+    /// its pid and runs until stopped; sends the script SIGTERM then, and checks that the stand-in was stopped and waited for.</summary>
+    static async Task CiRegressionStoppedBySigtermWhile(string stage)
     {
         Assert.SkipWhen(Environment.GetEnvironmentVariable("PATH")?.Split(':').All(d => !File.Exists(Path.Combine(d, "git"))) ?? true, "git is not installed");
         var ct = TestContext.Current.CancellationToken;
         string root = TestCores.TempDir();
         Copy("Benchmarks/ci-regression.sh", root);
         string mark = Path.Combine(root, "program.pid");
-        // The benchmark program stand-in records its pid, then runs (sleep keeps the pid: exec) until it is stopped.
-        Script(Path.Combine(root, "fake-bin", "dotnet"), $"#!/bin/sh\n[ \"$1\" = build ] && exit 0\necho $$ > '{mark}.tmp' && mv '{mark}.tmp' '{mark}'\nexec sleep 30\n");
+        // The stand-in records its pid, then runs (sleep keeps the pid: exec) until it is stopped.
+        string runs = $"echo $$ > '{mark}.tmp' && mv '{mark}.tmp' '{mark}'\nexec sleep 30\n";
+        Script(Path.Combine(root, "fake-bin", "dotnet"), stage == "build"
+            ? $"#!/bin/sh\nif [ \"$1\" = build ]; then\n{runs}fi\necho \"benchmark program ran: $*\"\nexit 0\n"
+            : $"#!/bin/sh\n[ \"$1\" = build ] && exit 0\necho \"benchmark program ran: $*\"\n{runs}");
         File.WriteAllText(Path.Combine(root, ".gitignore"), "fake-bin/\nprogram.pid*\n");
         foreach (var git in new[] { "init -q", "add -A", "-c user.name=t -c user.email=t@t commit -qm one" }) Git(root, git);
         var psi = new ProcessStartInfo("bash") { WorkingDirectory = root, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -293,16 +308,17 @@ public class ScriptTests
         try
         {
             for (int i = 0; i < 400 && !File.Exists(mark); i++) await Task.Delay(50, ct);
-            Assert.True(File.Exists(mark), "the benchmark program stand-in did not start within 20 s");
+            Assert.True(File.Exists(mark), $"the {stage} stand-in did not start within 20 s");
             program = int.Parse(File.ReadAllText(mark).Trim(), System.Globalization.CultureInfo.InvariantCulture);
             using (var kill = Process.Start(new ProcessStartInfo("kill", $"-TERM {script.Id}") { UseShellExecute = false })!)
                 await kill.WaitForExitAsync(ct);
             await script.WaitForExitAsync(ct).WaitAsync(TimeSpan.FromSeconds(20), ct);
-            // Looked at before the output is read: a program left running holds the output pipes open.
-            Assert.False(IsRunning(program), $"the benchmark program (pid {program}) is still running after the script ended (exit {script.ExitCode})");
+            // Looked at before the output is read: a stand-in left running holds the output pipes open.
+            Assert.False(IsRunning(program), $"the {stage} stand-in (pid {program}) is still running after the script ended (exit {script.ExitCode})");
             string output = await stdout + await stderr;
             Assert.True(script.ExitCode == 143, $"ci-regression.sh exited {script.ExitCode}, expected 143 (stopped by SIGTERM):\n{output}");
             Assert.Contains("could not compare", output);
+            if (stage == "build") Assert.DoesNotContain("benchmark program ran", output);
         }
         finally
         {
@@ -421,6 +437,35 @@ public class ScriptTests
         Assert.True(code == 2, $"splash-originals.sh run exited {code}:\n{output}");
         Assert.Contains($"REPETITIONS must be a positive whole number, got '{repetitions}'", output);
         Assert.False(File.Exists(mark), "a program ran");
+    }
+
+    /// <summary>
+    /// An empty (or blank) SPLASH3, DEST, DIR or OUT: `build SRC ''` copied the sources and ran make before it failed to
+    /// make DEST (and as root wrote build.txt into / instead); an empty SPLASH3, DIR or OUT was reported as a missing
+    /// checkout or build (exit 1). Each is refused before any work, exit 2, naming the argument. The stand-in make writes a
+    /// mark and fails, so a build that should have been refused shows and writes nothing.
+    /// </summary>
+    [Theory]
+    [InlineData("build", "SRC", "", "DEST")]
+    [InlineData("build", "SRC", " ", "DEST")]
+    [InlineData("build", "", "DEST", "SPLASH3")]
+    [InlineData("run", "", "OUT", "DIR")]
+    [InlineData("run", "DIR", "", "OUT")]
+    public void SplashOriginalsRefusesAnEmptyArgumentBeforeAnyWork(string command, string first, string second, string named)
+    {
+        string root = TestCores.TempDir();
+        Copy("scripts/device/splash-originals.sh", root);
+        string src = Path.Combine(root, "splash3"), mark = Path.Combine(root, "make-ran");
+        foreach (var dir in new[] { "codes/pthread_macros", "codes/apps/barnes", "codes/apps/radiosity" }) Directory.CreateDirectory(Path.Combine(src, dir));
+        File.WriteAllText(Path.Combine(src, "codes", "Makefile.config"), "CFLAGS := -O2 -pthread\nMACROS := c.m4.null.POSIX\n");
+        foreach (var tool in new[] { "gcc", "m4" }) Script(Path.Combine(root, "fake-bin", tool), "#!/bin/sh\nexit 0\n");
+        Script(Path.Combine(root, "fake-bin", "make"), $"#!/bin/sh\ntouch '{mark}'\nexit 1\n");
+        string Arg(string a) => a switch { "SRC" => src, "DEST" => Path.Combine(root, "dest"), "DIR" => Path.Combine(root, "bin"), "OUT" => Path.Combine(root, "out"), _ => a };
+        var (code, output) = Bash(root, "scripts/device/splash-originals.sh", Path.Combine(root, "fake-bin"), args: [command, Arg(first), Arg(second)]);
+        Assert.True(code == 2, $"splash-originals.sh {command} exited {code}, expected 2 (bad input):\n{output}");
+        Assert.Contains($"{named} is empty", output);
+        Assert.False(File.Exists(mark), "make ran");
+        Assert.False(Directory.Exists(Path.Combine(root, "out")), "run made its output folder");
     }
 
     [Fact]

@@ -151,6 +151,28 @@ public class ClaimsTests
         Assert.Contains("two client counts", t.Reason);
     }
 
+    /// <summary>
+    /// A Server8 point that failed verification (or has no value) is not in the rule's range: where the client counts
+    /// measured are within 1.25x the claim cannot hold (the failed one might not be), and the verdict names the point; a
+    /// miss among those measured stays a miss, naming it too. The claim used to hold, the failed point invisible.
+    /// </summary>
+    [Fact]
+    public void Server_cost_cannot_be_flat_where_a_client_count_failed_verification()
+    {
+        using var fx = new FixtureRun();
+        fx.Write(F1, [FixtureRun.Row(F1, "Server8", 2, 400), FixtureRun.Row(F1, "Server8", 3, 410),
+            FixtureRun.FailedNaN(F1, "Server8", 4, "cycles_per_update", "cycles", "verification failed: a lost update")]);
+        var r = Judged(fx, "server-flat", Verdict.NotTestable);
+        Assert.Contains("3 clients (failed verification)", r.Reason);
+        Assert.Contains("Server8 points not counted: 3 clients (failed verification)", r.Numbers);
+
+        using var growing = new FixtureRun();
+        growing.Write(F1, [FixtureRun.Row(F1, "Server8", 2, 400), FixtureRun.Row(F1, "Server8", 3, 800),
+            FixtureRun.FailedNaN(F1, "Server8", 4, "cycles_per_update", "cycles", "verification failed: a lost update")]);
+        var g = Judged(growing, "server-flat", Verdict.DoesNotHold);
+        Assert.Contains("Server8 points not counted: 3 clients (failed verification)", g.Numbers);
+    }
+
     /// <summary>"Flat" is the most expensive client count at most 1.25 x the cheapest: a bar moved either way past 1.2 or 1.3 changes a verdict.</summary>
     [Theory]
     [InlineData(1.00, Verdict.Holds)]
@@ -416,6 +438,30 @@ public class ClaimsTests
         using var slow = new FixtureRun();
         slow.Write(Cmp, Rows("mk").Select(x => x.Series == "CG/mk" && x.Cores == 2 ? FixtureRun.Row(Cmp, x.Series, 2, 0.8, "seconds", "s", x.Param, "pass") : x));
         Judged(slow, "compute-on-par", Verdict.DoesNotHold);
+    }
+
+    /// <summary>
+    /// A run holding two inputs of one benchmark (CG class S and class A) whose class A point failed verification at 4
+    /// cores: the verdict names the input of the failed point, as it does the measured points', so a reader can tell which
+    /// failed. It used to say "CG 4 cores", which fits either.
+    /// </summary>
+    [Fact]
+    public void Compute_on_par_names_the_input_of_a_failed_point_where_a_run_holds_two_inputs()
+    {
+        static IEnumerable<ResultRow> Rows()
+        {
+            foreach (var cls in new[] { "S", "A" })
+                foreach (var rt in new[] { "mk", "host", "pinned", "host-spin" })
+                    for (int c = 1; c <= 4; c *= 2)
+                        yield return cls == "A" && rt == "mk" && c == 4
+                            ? FixtureRun.FailedNaN(Cmp, $"CG/{rt}", c, "seconds", "s", "repetition 1: verification failed: zeta differs", $"bench=cg;class={cls}")
+                            : FixtureRun.Row(Cmp, $"CG/{rt}", c, (rt == "host" ? 1.2 : 1.0) / c, "seconds", "s", $"bench=cg;class={cls}", "pass");
+        }
+        using var fx = new FixtureRun();
+        fx.Write(Cmp, Rows());
+        var r = Judged(fx, "compute-on-par", Verdict.NotTestable);
+        Assert.Contains("CG class A 4 cores (mk failed verification)", r.Reason);
+        Assert.DoesNotContain("CG class S 4 cores (mk", r.Reason);
     }
 
     [Fact]
