@@ -414,7 +414,11 @@ public sealed class MultikernelSystem : IDisposable
         UrpcRing.ValidateSlots(slots, nameof(slots));
         if (_processes != null)
             return RequestAsync(clientCore, KernelRequests.Bind, new CoreArgs((ulong)serverCore, (ulong)slots))
-                .ContinueWith(t => _processes.Region.OpenBinding(UrpcBindingName.Decode(t.Result.W0, t.Result.W1, t.Result.W2)), TaskContinuationOptions.ExecuteSynchronously);
+                .ContinueWith(t =>
+                {
+                    var name = t.GetAwaiter().GetResult(); // the request's own exception (e.g. CoreProcessExitedException), not an AggregateException
+                    return _processes.Region.OpenBinding(UrpcBindingName.Decode(name.W0, name.W1, name.W2));
+                }, TaskContinuationOptions.ExecuteSynchronously);
         return CallOnAsync<MonitorReply<UrpcBinding>>(clientCore, (m, done) => m.Bind(serverCore, slots, done))
             .ContinueWith(t => t.Result.ValueOrThrow($"binding core #{clientCore} to core #{serverCore}"), TaskContinuationOptions.ExecuteSynchronously);
     }

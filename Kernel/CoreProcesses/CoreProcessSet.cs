@@ -113,7 +113,7 @@ internal sealed class CoreProcessSet
     {
         if (!_program.HasImage(image)) throw new ArgumentException($"no dispatcher image '{image}' is registered in {_program.Assembly.GetName().Name}'s core program", nameof(image));
         return Ask(core, $"spawning '{image}'", id => UrpcMessage.From(new HostSpawn(id, CoreProgram.IdOf(image), args)))
-            .ContinueWith(t => DispatcherId.Unpack(t.Result.W0), TaskContinuationOptions.ExecuteSynchronously);
+            .ContinueWith(t => DispatcherId.Unpack(t.GetAwaiter().GetResult().W0), TaskContinuationOptions.ExecuteSynchronously); // the request's own exception, not an AggregateException
     }
 
     Task<CoreArgs> Ask(int core, string what, Func<ulong, UrpcMessage> message)

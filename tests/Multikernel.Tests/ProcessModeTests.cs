@@ -323,6 +323,44 @@ public class ProcessModeTests(ITestOutputHelper output)
         AssertGoneWithin(pids, TimeSpan.FromSeconds(10), "after a core died");
     }
 
+    /// <summary>
+    /// A spawn or a bind fails with the exception the request failed with, as a request does: the core's error naming
+    /// the core, or the <see cref="CoreProcessExitedException"/> of a core process that died while they were pending,
+    /// never an <see cref="AggregateException"/> around it (which a <c>catch (CoreProcessExitedException)</c> misses).
+    /// </summary>
+    [Fact]
+    public async Task ProcessModeSpawnAndBindFailWithTheRequestsOwnExceptionNotAnAggregate()
+    {
+        var cores = TwoCores();
+        var ct = TestContext.Current.CancellationToken;
+        var mk = Boot(cores);
+        var pids = mk.CoreProcessIds.ToArray();
+        try
+        {
+            // The image throws on core 0 (a binding name of zero slots): the spawn fails with the core's error.
+            var spawnError = await Record.ExceptionAsync(() => mk.SpawnAsync(0, TestCoreProgram.StreamSender, default).WaitAsync(Generous, ct));
+            Assert.True(spawnError is InvalidOperationException, $"a spawn whose image threw failed with {spawnError?.GetType().Name ?? "nothing"}: {spawnError?.Message}");
+            Assert.Contains("core #0", spawnError!.Message);
+
+            // Core 1 stops reading; a spawn on it and a bind to it wait; then it dies.
+            Assert.Equal(0, kill(pids[1], SIGSTOP));
+            var spawn = mk.SpawnAsync(1, TestCoreProgram.StreamReceiver, default);
+            var bind = mk.BindAsync(0, 1);
+            Assert.Equal(0, kill(pids[1], SIGKILL));
+            foreach (var (what, task) in new[] { ("spawn", (Task)spawn), ("bind", bind) })
+            {
+                var e = await Record.ExceptionAsync(() => task.WaitAsync(TimeSpan.FromSeconds(30), ct));
+                Assert.True(e is CoreProcessExitedException { Core: 1 }, $"the pending {what} on the dead core failed with {e?.GetType().Name ?? "nothing"}: {e?.Message}");
+            }
+        }
+        finally
+        {
+            kill(pids[1], SIGKILL);
+            Record.Exception(mk.Dispose);
+        }
+        AssertGoneWithin(pids, TimeSpan.FromSeconds(10), "after a core died");
+    }
+
     [Fact]
     public void ProcessModeShutdownFailsARequestItsCoreNeverAnsweredInsteadOfLeavingItPending()
     {
