@@ -533,7 +533,8 @@ public sealed unsafe class SharedRegion : IDisposable
     void CheckRange(long offset, nuint bytes)
     {
         ThrowIfUnmapped();
-        if (offset < FixedBytes || (ulong)offset + bytes > _mapped)
+        // No sum that could wrap: a size near 2^64 would pass an offset + size test.
+        if (offset < FixedBytes || bytes > _mapped || (ulong)offset > _mapped - bytes)
             throw new ArgumentOutOfRangeException(nameof(offset), offset, $"{bytes} bytes at offset {offset} are not inside the shared region's channel part ({_mapped} bytes)");
     }
 

@@ -134,6 +134,26 @@ public sealed unsafe class SharedRegionTests
     }
 
     /// <summary>
+    /// A block is named across processes by an offset and a size (e.g. two words of a request): a size so large that
+    /// offset + size wraps past 2^64 is refused like any other block that does not lie inside the channel part,
+    /// instead of giving a view whose words reach far beyond the mapping.
+    /// </summary>
+    [Fact]
+    public void ABlockWhoseEndWouldWrapPast2To64IsRefused()
+    {
+        using var region = SharedRegion.Create(TwoCoreLayout());
+        long offset = region.AllocateHostBlock(64).Offset;
+        foreach (nuint bytes in new[] { nuint.MaxValue, nuint.MaxValue - (nuint)offset + 1, (nuint)region.ChannelBytes - (nuint)offset + 1 })
+        {
+            SharedBlock? block = null;
+            var e = Record.Exception(() => block = region.Block(offset, bytes));
+            Assert.True(e is ArgumentOutOfRangeException, $"Block({offset}, {bytes}) gave {(e == null ? $"a block of {block!.Value.Bytes} bytes" : e.GetType().Name + ": " + e.Message)}, not a refusal");
+        }
+        Assert.Equal((nuint)64, region.Block(offset, 64).Bytes);
+        Assert.Equal((nuint)region.ChannelBytes - (nuint)offset, region.Block(offset, (nuint)region.ChannelBytes - (nuint)offset).Bytes); // up to the end is inside
+    }
+
+    /// <summary>
     /// Once unmapped (the system shut down), the region refuses every use with <see cref="ObjectDisposedException"/>,
     /// as its blocks do, instead of reading the unmapped memory (an access violation that ends the whole process).
     /// </summary>
