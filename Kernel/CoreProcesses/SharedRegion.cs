@@ -446,10 +446,11 @@ public sealed unsafe class SharedRegion : IDisposable
     /// <summary>Allocates from arena <paramref name="arena"/> (a core index, or <see cref="CoreCount"/> for the host's).</summary>
     long AllocateRaw(int arena, nuint bytes)
     {
-        long size = RoundUp((long)Math.Max(bytes, 1), Align);
         byte* e = Entry(arena);
         long limit = *(long*)(e + EArenaBytes);
-        if (!TryBump(ref *(long*)(e + EArenaNext), size, limit, out long at))
+        // A size beyond the arena is refused before it is rounded: one of 2^63 bytes or more would turn negative as a
+        // long and move the allocation word backwards (later allocations overlapping earlier ones, or all refused).
+        if (bytes > (nuint)limit || !TryBump(ref *(long*)(e + EArenaNext), RoundUp((long)Math.Max(bytes, 1), Align), limit, out long at))
             throw new InvalidOperationException(arena == CoreCount
                 ? $"the shared region's host arena ({limit} bytes) is full"
                 : $"the shared region's arena of core #{arena} ({limit} bytes) is full: raise MultikernelOptions.ArenaBytesPerCore");

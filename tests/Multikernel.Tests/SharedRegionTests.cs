@@ -134,6 +134,25 @@ public sealed unsafe class SharedRegionTests
     }
 
     /// <summary>
+    /// An allocation larger than its arena (a size of 2^63 bytes or more, negative as a long once rounded) is refused
+    /// as full and takes nothing: the arena's allocation word does not move, so later allocations still fit and
+    /// follow the earlier ones.
+    /// </summary>
+    [Fact]
+    public void AnAllocationLargerThanItsArenaIsRefusedAndTakesNothing()
+    {
+        using var region = SharedRegion.Create(TwoCoreLayout());
+        long core = region.AllocateBlock(1, 128).Offset, host = region.AllocateHostBlock(128).Offset;
+        foreach (nuint bytes in new[] { (nuint)1 << 63, nuint.MaxValue, nuint.MaxValue - 200, (nuint)region.ChannelBytes })
+        {
+            Assert.Throws<InvalidOperationException>(() => region.AllocateBlock(1, bytes));
+            Assert.Throws<InvalidOperationException>(() => region.AllocateHostBlock(bytes));
+        }
+        Assert.Equal(core + 128, region.AllocateBlock(1, 128).Offset);
+        Assert.Equal(host + 128, region.AllocateHostBlock(128).Offset);
+    }
+
+    /// <summary>
     /// A block is named across processes by an offset and a size (e.g. two words of a request): a size so large that
     /// offset + size wraps past 2^64 is refused like any other block that does not lie inside the channel part,
     /// instead of giving a view whose words reach far beyond the mapping.
