@@ -401,7 +401,10 @@ public sealed unsafe class SharedRegion : IDisposable
         long* d = Directory(directory, out int slots, out int readers);
         for (int r = 0; r < readers; r++)
             if (d[3 + 2 * r] == reader)
+            {
+                CheckRange(d[2], BroadcastChannel.SlotFrameBytes(slots)); // the slots, as the writer's Frame checks them
                 return BroadcastReceiver.Over((ulong*)(_base + d[2]), slots, Math.Max(1, slots / 4), Frame(d[4 + 2 * r], BroadcastReceiver.StateBytes, reader));
+            }
         throw new ArgumentException($"core #{reader} is not a reader of the broadcast buffer at offset {directory}", nameof(reader));
     }
 
@@ -411,7 +414,8 @@ public sealed unsafe class SharedRegion : IDisposable
         long* d = (long*)(_base + offset);
         slots = (int)d[0];
         readers = (int)(uint)d[1];
-        if (!UrpcRing.IsValidSize(slots) || readers < 1 || readers > CoreCount) throw new ArgumentException($"offset {offset} does not hold a broadcast buffer's directory", nameof(offset));
+        if (d[0] != slots || !UrpcRing.IsValidSize(slots) || readers < 1 || readers > CoreCount) throw new ArgumentException($"offset {offset} does not hold a broadcast buffer's directory", nameof(offset));
+        CheckRange(offset, (nuint)(8 * (3 + 2 * readers))); // every reader's pair of words, read by both ends
         return d;
     }
 

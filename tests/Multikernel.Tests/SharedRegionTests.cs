@@ -173,6 +173,30 @@ public sealed unsafe class SharedRegionTests
     }
 
     /// <summary>
+    /// A broadcast buffer is named across processes by its directory's offset, and the directory names the slots by
+    /// theirs: a reader's end is refused, as the writer's is, when the slots do not lie inside the channel part, instead
+    /// of reading through a pointer outside the mapping once the writer publishes.
+    /// </summary>
+    [Fact]
+    public void ABroadcastDirectoryWhoseSlotsLieOutsideTheChannelPartIsRefusedByBothEnds()
+    {
+        using var region = SharedRegion.Create(TwoCoreLayout());
+        long directory = region.BroadcastOf(0);
+        var words = region.Block(directory, 24);
+        long slots = words.Read(2);
+        Assert.NotNull(region.OpenBroadcastReader(directory, 1)); // intact
+        foreach (long bad in new[] { 0L, region.ChannelBytes - 128, long.MaxValue / 2 })
+        {
+            words.Write(2, bad);
+            var reader = Record.Exception(() => region.OpenBroadcastReader(directory, 1));
+            Assert.True(reader is ArgumentOutOfRangeException, $"slots at offset {bad}: the reader's end gave {reader?.GetType().Name ?? "a view"}, not a refusal");
+            Assert.Throws<ArgumentOutOfRangeException>(() => region.OpenBroadcastWriter(directory));
+        }
+        words.Write(2, slots);
+        Assert.NotNull(region.OpenBroadcastReader(directory, 1));
+    }
+
+    /// <summary>
     /// Once unmapped (the system shut down), the region refuses every use with <see cref="ObjectDisposedException"/>,
     /// as its blocks do, instead of reading the unmapped memory (an access violation that ends the whole process).
     /// </summary>
