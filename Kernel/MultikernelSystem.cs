@@ -58,7 +58,7 @@ public sealed class MultikernelSystem : IDisposable
     public BootMode Mode { get; }
     /// <summary>Process mode: the shared region as this (the boot) process maps it (once the system has shut down, every use throws <see cref="ObjectDisposedException"/>); null in thread mode.</summary>
     public SharedRegion? Region => _processes?.Region;
-    /// <summary>Process mode: the core processes' ids by core index; empty in thread mode.</summary>
+    /// <summary>Process mode: the core processes' ids by core index (also after the shutdown, to check they are gone); empty in thread mode.</summary>
     public IReadOnlyList<int> CoreProcessIds => _processes?.ProcessIds ?? [];
     /// <summary>From the start of the boot until every monitor had answered the bootstrap monitor (for meta.json).</summary>
     public TimeSpan StartupTime { get; private set; }

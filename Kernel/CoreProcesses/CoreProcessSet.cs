@@ -39,6 +39,8 @@ internal sealed class CoreProcessSet
     readonly UrpcSender[] _ports;
     readonly UrpcReceiver[] _replies;
     readonly Process?[] _processes;
+    // The core processes' ids, kept apart from the Process objects, which Shutdown disposes (a disposed one has no Id).
+    readonly int[] _pids;
     readonly ConcurrentDictionary<ulong, Pending> _pending = new();
     readonly Thread _supervisor;
     readonly ManualResetEventSlim _launched = new(false);
@@ -52,7 +54,8 @@ internal sealed class CoreProcessSet
     public Exception? Failure => _failure;
     /// <summary>True once the failure has been thrown to a caller or set on a task a caller holds.</summary>
     public bool FailureDelivered => _failureDelivered;
-    public IReadOnlyList<int> ProcessIds => _processes.Select(p => p?.Id ?? 0).ToArray();
+    /// <summary>The core processes' ids by core index (0: not launched), also after the shutdown.</summary>
+    public IReadOnlyList<int> ProcessIds => (int[])_pids.Clone();
 
     CoreProcessSet(SharedRegion region, CoreProgram program, int[] cpus, LaunchCommand launchCommand)
     {
@@ -64,6 +67,7 @@ internal sealed class CoreProcessSet
         _ports = new UrpcSender[n];
         _replies = new UrpcReceiver[n];
         _processes = new Process?[n];
+        _pids = new int[n];
         for (int c = 0; c < n; c++)
         {
             _ports[c] = region.HostPortInto(c).Sender;
@@ -211,6 +215,7 @@ internal sealed class CoreProcessSet
                 CoreAffinity.PinCurrentThread(_cpus[c]);
                 try { _processes[c] = _launchCommand.Start(CoreProcess.Arguments(Environment.ProcessId, _region.MemoryFd, c)); }
                 finally { CoreAffinity.UnpinCurrentThread(); }
+                Volatile.Write(ref _pids[c], _processes[c]!.Id);
             }
             _launched.Set();
             var hostNotifier = _region.NotifierOf(-1);

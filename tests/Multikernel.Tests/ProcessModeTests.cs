@@ -324,6 +324,22 @@ public class ProcessModeTests(ITestOutputHelper output)
     }
 
     /// <summary>
+    /// The core processes' ids stay readable after the shutdown (what a caller checks to see them gone), instead of
+    /// throwing because the shutdown disposed the process objects they were read from.
+    /// </summary>
+    [Fact]
+    public void ProcessModeCoreProcessIdsStillNameTheCoreProcessesAfterTheShutdown()
+    {
+        var mk = Boot(TwoCores());
+        var pids = mk.CoreProcessIds.ToArray();
+        Assert.All(pids, p => Assert.True(p > 0));
+        mk.Shutdown();
+        var after = Record.Exception(() => Assert.Equal(pids, mk.CoreProcessIds));
+        Assert.True(after == null, $"CoreProcessIds after the shutdown: {after?.GetType().Name}: {after?.Message}");
+        AssertGoneWithin(mk.CoreProcessIds, TimeSpan.FromSeconds(10), "after the shutdown");
+    }
+
+    /// <summary>
     /// A spawn or a bind fails with the exception the request failed with, as a request does: the core's error naming
     /// the core, or the <see cref="CoreProcessExitedException"/> of a core process that died while they were pending,
     /// never an <see cref="AggregateException"/> around it (which a <c>catch (CoreProcessExitedException)</c> misses).
