@@ -217,6 +217,8 @@ public sealed class MultikernelSystem : IDisposable
         if (!UrpcRing.IsValidSize(o.BroadcastSlots))
             throw new ArgumentException($"BroadcastSlots {o.BroadcastSlots} is not a power of two from {UrpcRing.MinSlots} to {UrpcRing.MaxSlots}", nameof(options));
         ArgumentNullException.ThrowIfNull(o.WaitPolicy, nameof(options));
+        if (o.BootTimeout <= TimeSpan.Zero || o.BootTimeout > TimeSpan.FromDays(1))
+            throw new ArgumentException($"BootTimeout {o.BootTimeout} must be positive and at most a day (Timeout.InfiniteTimeSpan is no bound the boot's waits can keep)", nameof(options));
         if (o.BlockedVisitSlice < TimeSpan.Zero || o.BlockedVisitSlice > TimeSpan.FromSeconds(1))
             throw new ArgumentException($"BlockedVisitSlice {o.BlockedVisitSlice} must be from zero to one second", nameof(options));
         const long RamGranule = 64 << 10;
@@ -607,11 +609,13 @@ public sealed class MultikernelSystem : IDisposable
 
     /// <summary>
     /// Waits until <paramref name="condition"/> holds (e.g. a done word in a shared block); throws a
-    /// <see cref="TimeoutException"/> naming <paramref name="what"/>, or at once the system's failure if a core process dies.
+    /// <see cref="TimeoutException"/> naming <paramref name="what"/> after <paramref name="timeout"/>
+    /// (<see cref="Timeout.InfiniteTimeSpan"/>: no bound), or at once the system's failure if a core process dies.
     /// </summary>
     public void WaitFor(Func<bool> condition, TimeSpan timeout, string what)
     {
         ArgumentNullException.ThrowIfNull(condition);
+        CheckWaitTimeout(timeout);
         if (_processes != null)
         {
             _processes.WaitFor(condition, timeout, what);
@@ -621,9 +625,16 @@ public sealed class MultikernelSystem : IDisposable
         var spin = new SpinWait();
         while (!condition())
         {
-            if (clock.Elapsed > timeout) throw new TimeoutException($"timed out after {timeout.TotalSeconds:0.#} s waiting for {what}");
+            if (timeout != Timeout.InfiniteTimeSpan && clock.Elapsed > timeout) throw new TimeoutException($"timed out after {timeout.TotalSeconds:0.#} s waiting for {what}");
             spin.SpinOnce(sleep1Threshold: 20);
         }
+    }
+
+    /// <summary>A wait's timeout is zero or more, or <see cref="Timeout.InfiniteTimeSpan"/> (no bound); any other negative one is refused.</summary>
+    internal static void CheckWaitTimeout(TimeSpan timeout)
+    {
+        if (timeout < TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan)
+            throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "a wait's timeout is zero or more, or Timeout.InfiniteTimeSpan (no bound)");
     }
 
     void ThreadModeOnly(string what)

@@ -179,15 +179,17 @@ internal sealed class CoreProcessSet
     /// <summary>
     /// Waits until <paramref name="condition"/> holds; throws the system's failure (a dead core) or a timeout naming
     /// <paramref name="what"/>. It checks often at first and then every <see cref="WatchInterval"/> at most, so a long
-    /// wait (a whole measurement) seldom takes a CPU from a polling core.
+    /// wait (a whole measurement) seldom takes a CPU from a polling core. <see cref="Timeout.InfiniteTimeSpan"/>: no
+    /// bound but the system's failure.
     /// </summary>
     public void WaitFor(Func<bool> condition, TimeSpan timeout, string what)
     {
+        MultikernelSystem.CheckWaitTimeout(timeout);
         var clock = Stopwatch.StartNew();
         for (int round = 0; !condition(); round++)
         {
             ThrowIfFailed();
-            if (clock.Elapsed > timeout) throw new TimeoutException($"timed out after {timeout.TotalSeconds:0.#} s waiting for {what}");
+            if (timeout != Timeout.InfiniteTimeSpan && clock.Elapsed > timeout) throw new TimeoutException($"timed out after {timeout.TotalSeconds:0.#} s waiting for {what}");
             if (round < 20) Thread.Yield();
             else Thread.Sleep(Math.Min((int)WatchInterval.TotalMilliseconds, round - 19));
         }

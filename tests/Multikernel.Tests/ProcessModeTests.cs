@@ -324,6 +324,32 @@ public class ProcessModeTests(ITestOutputHelper output)
     }
 
     /// <summary>
+    /// <see cref="Timeout.InfiniteTimeSpan"/> is the .NET way to say "no bound": WaitFor waits for the condition (in
+    /// process mode still failing at once on a dead core) instead of reading -1 ms as already expired and throwing
+    /// "timed out after -0 s"; another negative timeout is refused. A boot's timeout must be positive and finite (its
+    /// waits, in both modes, keep a bound): an infinite one is refused before any core starts, with an error naming it.
+    /// </summary>
+    [Theory]
+    [InlineData(BootMode.Threads)]
+    [InlineData(BootMode.ProcessPerCore)]
+    public void WaitForWithAnInfiniteTimeoutWaitsForTheConditionAndABootWithOneIsRefused(BootMode mode)
+    {
+        var cores = TwoCores();
+        using (var mk = MultikernelSystem.Boot(new MultikernelOptions { Cores = cores, Mode = mode, Program = TestCoreProgram.Instance, WaitPolicy = new WaitPolicy(20_000) }))
+        {
+            int checks = 0;
+            var e = Record.Exception(() => mk.WaitFor(() => ++checks >= 3, Timeout.InfiniteTimeSpan, "the third check"));
+            Assert.True(e == null, $"WaitFor(infinite) threw {e?.GetType().Name}: {e?.Message}");
+            Assert.Equal(3, checks);
+            Assert.Throws<ArgumentOutOfRangeException>(() => mk.WaitFor(() => true, TimeSpan.FromMilliseconds(-2), "nothing"));
+            mk.Shutdown();
+        }
+        var boot = Record.Exception(() => MultikernelSystem.Boot(new MultikernelOptions { Cores = cores, Mode = mode, Program = TestCoreProgram.Instance, BootTimeout = Timeout.InfiniteTimeSpan }).Dispose());
+        Assert.True(boot is ArgumentException && boot.Message.Contains("BootTimeout", StringComparison.Ordinal),
+            $"a boot with an infinite BootTimeout gave {boot?.GetType().Name ?? "a system"}: {boot?.Message}");
+    }
+
+    /// <summary>
     /// The core processes' ids stay readable after the shutdown (what a caller checks to see them gone), instead of
     /// throwing because the shutdown disposed the process objects they were read from.
     /// </summary>
