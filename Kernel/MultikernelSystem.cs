@@ -663,10 +663,13 @@ public sealed class MultikernelSystem : IDisposable
     /// and its host port is full: the stop message is given up after the timeout and the core told to stop directly,
     /// and a host call waiting for room in that port is refused with <see cref="ObjectDisposedException"/>. A call while another is under
     /// way (a Ctrl-C handler and the program's own end) waits for that one to finish and then returns; a call after
-    /// it returns at once.
+    /// it returns at once. The timeout (default 10 s) must be zero or more: a negative one (also
+    /// <see cref="Timeout.InfiniteTimeSpan"/>, which no shutdown can keep as a bound) is refused before anything stops.
     /// </summary>
     public void Shutdown(TimeSpan? timeout = null)
     {
+        if (timeout < TimeSpan.Zero)
+            throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "a shutdown's timeout is zero or more (it bounds the stop messages, then the cores' exits): nothing was stopped");
         lock (_shutdownLock)
         {
             if (_shutDown) return;

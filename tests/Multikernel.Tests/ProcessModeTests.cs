@@ -350,6 +350,25 @@ public class ProcessModeTests(ITestOutputHelper output)
     }
 
     /// <summary>
+    /// A negative shutdown timeout (<see cref="Timeout.InfiniteTimeSpan"/> among them) is refused before anything
+    /// stops, instead of being read as already expired: the core processes killed at once and the shutdown failing with
+    /// "did not stop within -0 s". The system still runs and a shutdown with a real timeout is clean.
+    /// </summary>
+    [Fact]
+    public void ProcessModeShutdownWithANegativeTimeoutIsRefusedAndStopsNothing()
+    {
+        var cores = TwoCores();
+        var mk = Boot(cores);
+        var pids = mk.CoreProcessIds.ToArray();
+        var e = Record.Exception(() => mk.Shutdown(Timeout.InfiniteTimeSpan));
+        Assert.True(e is ArgumentOutOfRangeException, $"Shutdown(infinite) gave {e?.GetType().Name ?? "no error"}: {e?.Message}");
+        Assert.All(pids, p => Assert.True(IsRunning(p), $"core process {p} was stopped by a refused shutdown"));
+        Assert.Equal((ulong)cores[1], Await(mk, mk.RequestAsync(1, TestCoreProgram.Where, default), "where").W0);
+        mk.Shutdown(TimeSpan.FromSeconds(10));
+        AssertGoneWithin(pids, TimeSpan.FromSeconds(10), "after the shutdown");
+    }
+
+    /// <summary>
     /// The core processes' ids stay readable after the shutdown (what a caller checks to see them gone), instead of
     /// throwing because the shutdown disposed the process objects they were read from.
     /// </summary>
