@@ -273,7 +273,7 @@ internal sealed class CoreProcessSet
             var p = _processes[c];
             if (p == null || !p.HasExited) continue;
             if (_shuttingDown && p.ExitCode == CoreProcess.Done) continue;
-            Fail(new CoreProcessExitedException(c, _cpus[c], p.Id, p.ExitCode, _region.LastError(c), _shuttingDown));
+            Fail(new CoreProcessExitedException(c, _cpus[c], p.Id, p.ExitCode, _region.LastError(c), _shuttingDown, duringBoot: _region.StateOf(c) == SharedRegion.StateStarting));
             return;
         }
     }

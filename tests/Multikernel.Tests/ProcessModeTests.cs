@@ -369,6 +369,23 @@ public class ProcessModeTests(ITestOutputHelper output)
     }
 
     /// <summary>
+    /// A core process that ends before it has a region to leave an error text in (bad command line, orphaned, no
+    /// region) is named by what its exit code means, not only by the number, whose meaning lives in CoreProcess's
+    /// constants; one that exits cleanly during boot points at the program's Main, which never ran CoreProcess.Run.
+    /// </summary>
+    [Fact]
+    public void ACoreProcessThatEndedBeforeItHadARegionIsDescribedByWhatItsExitCodeMeans()
+    {
+        Assert.Contains("could not open the shared region", new CoreProcessExitedException(1, 3, 42, CoreProcess.NoRegion, null, false).Message);
+        Assert.Contains("orphaned", new CoreProcessExitedException(1, 3, 42, CoreProcess.Orphaned, null, false).Message);
+        Assert.Contains("command line", new CoreProcessExitedException(1, 3, 42, CoreProcess.BadArguments, null, false).Message);
+        var boot = new CoreProcessExitedException(1, 3, 42, CoreProcess.Done, null, false, duringBoot: true).Message;
+        Assert.Contains("during boot", boot);
+        Assert.Contains("CoreProcess.Run", boot);
+        Assert.Equal("core #1 (CPU 3, process 42) was killed by signal 9 (SIGKILL) while the system was running", new CoreProcessExitedException(1, 3, 42, 137, null, false).Message);
+    }
+
+    /// <summary>
     /// The core processes' ids stay readable after the shutdown (what a caller checks to see them gone), instead of
     /// throwing because the shutdown disposed the process objects they were read from.
     /// </summary>
