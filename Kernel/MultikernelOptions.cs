@@ -21,6 +21,7 @@ public sealed record MultikernelOptions
     /// <see cref="CpuDriverThread.BlockedVisitInterval"/>-th round.
     /// </summary>
     public TimeSpan BlockedVisitSlice { get; init; } = CpuDriverThread.DefaultBlockedVisitSlice;
+    /// <summary>How long the boot waits for each of its steps (the cores to come up, the monitors to answer): positive, at most a day.</summary>
     public TimeSpan BootTimeout { get; init; } = TimeSpan.FromSeconds(30);
     /// <summary>
     /// The machine's shape the monitors place channel memory by (each ring on its receiver's NUMA node). Null: this

@@ -58,7 +58,7 @@ public sealed class MultikernelSystem : IDisposable
     public BootMode Mode { get; }
     /// <summary>Process mode: the shared region as this (the boot) process maps it (once the system has shut down, every use throws <see cref="ObjectDisposedException"/>); null in thread mode.</summary>
     public SharedRegion? Region => _processes?.Region;
-    /// <summary>Process mode: the core processes' ids by core index; empty in thread mode.</summary>
+    /// <summary>Process mode: the core processes' ids by core index (also after the shutdown, to check they are gone); empty in thread mode.</summary>
     public IReadOnlyList<int> CoreProcessIds => _processes?.ProcessIds ?? [];
     /// <summary>From the start of the boot until every monitor had answered the bootstrap monitor (for meta.json).</summary>
     public TimeSpan StartupTime { get; private set; }
@@ -217,6 +217,8 @@ public sealed class MultikernelSystem : IDisposable
         if (!UrpcRing.IsValidSize(o.BroadcastSlots))
             throw new ArgumentException($"BroadcastSlots {o.BroadcastSlots} is not a power of two from {UrpcRing.MinSlots} to {UrpcRing.MaxSlots}", nameof(options));
         ArgumentNullException.ThrowIfNull(o.WaitPolicy, nameof(options));
+        if (o.BootTimeout <= TimeSpan.Zero || o.BootTimeout > TimeSpan.FromDays(1))
+            throw new ArgumentException($"BootTimeout {o.BootTimeout} must be positive and at most a day (Timeout.InfiniteTimeSpan is no bound the boot's waits can keep)", nameof(options));
         if (o.BlockedVisitSlice < TimeSpan.Zero || o.BlockedVisitSlice > TimeSpan.FromSeconds(1))
             throw new ArgumentException($"BlockedVisitSlice {o.BlockedVisitSlice} must be from zero to one second", nameof(options));
         const long RamGranule = 64 << 10;
@@ -414,7 +416,11 @@ public sealed class MultikernelSystem : IDisposable
         UrpcRing.ValidateSlots(slots, nameof(slots));
         if (_processes != null)
             return RequestAsync(clientCore, KernelRequests.Bind, new CoreArgs((ulong)serverCore, (ulong)slots))
-                .ContinueWith(t => _processes.Region.OpenBinding(UrpcBindingName.Decode(t.Result.W0, t.Result.W1, t.Result.W2)), TaskContinuationOptions.ExecuteSynchronously);
+                .ContinueWith(t =>
+                {
+                    var name = t.GetAwaiter().GetResult(); // the request's own exception (e.g. CoreProcessExitedException), not an AggregateException
+                    return _processes.Region.OpenBinding(UrpcBindingName.Decode(name.W0, name.W1, name.W2));
+                }, TaskContinuationOptions.ExecuteSynchronously);
         return CallOnAsync<MonitorReply<UrpcBinding>>(clientCore, (m, done) => m.Bind(serverCore, slots, done))
             .ContinueWith(t => t.Result.ValueOrThrow($"binding core #{clientCore} to core #{serverCore}"), TaskContinuationOptions.ExecuteSynchronously);
     }
@@ -603,11 +609,13 @@ public sealed class MultikernelSystem : IDisposable
 
     /// <summary>
     /// Waits until <paramref name="condition"/> holds (e.g. a done word in a shared block); throws a
-    /// <see cref="TimeoutException"/> naming <paramref name="what"/>, or at once the system's failure if a core process dies.
+    /// <see cref="TimeoutException"/> naming <paramref name="what"/> after <paramref name="timeout"/>
+    /// (<see cref="Timeout.InfiniteTimeSpan"/>: no bound), or at once the system's failure if a core process dies.
     /// </summary>
     public void WaitFor(Func<bool> condition, TimeSpan timeout, string what)
     {
         ArgumentNullException.ThrowIfNull(condition);
+        CheckWaitTimeout(timeout);
         if (_processes != null)
         {
             _processes.WaitFor(condition, timeout, what);
@@ -617,9 +625,16 @@ public sealed class MultikernelSystem : IDisposable
         var spin = new SpinWait();
         while (!condition())
         {
-            if (clock.Elapsed > timeout) throw new TimeoutException($"timed out after {timeout.TotalSeconds:0.#} s waiting for {what}");
+            if (timeout != Timeout.InfiniteTimeSpan && clock.Elapsed > timeout) throw new TimeoutException($"timed out after {timeout.TotalSeconds:0.#} s waiting for {what}");
             spin.SpinOnce(sleep1Threshold: 20);
         }
+    }
+
+    /// <summary>A wait's timeout is zero or more, or <see cref="Timeout.InfiniteTimeSpan"/> (no bound); any other negative one is refused.</summary>
+    internal static void CheckWaitTimeout(TimeSpan timeout)
+    {
+        if (timeout < TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan)
+            throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "a wait's timeout is zero or more, or Timeout.InfiniteTimeSpan (no bound)");
     }
 
     void ThreadModeOnly(string what)
@@ -648,10 +663,13 @@ public sealed class MultikernelSystem : IDisposable
     /// and its host port is full: the stop message is given up after the timeout and the core told to stop directly,
     /// and a host call waiting for room in that port is refused with <see cref="ObjectDisposedException"/>. A call while another is under
     /// way (a Ctrl-C handler and the program's own end) waits for that one to finish and then returns; a call after
-    /// it returns at once.
+    /// it returns at once. The timeout (default 10 s) must be zero or more: a negative one (also
+    /// <see cref="Timeout.InfiniteTimeSpan"/>, which no shutdown can keep as a bound) is refused before anything stops.
     /// </summary>
     public void Shutdown(TimeSpan? timeout = null)
     {
+        if (timeout < TimeSpan.Zero)
+            throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "a shutdown's timeout is zero or more (it bounds the stop messages, then the cores' exits): nothing was stopped");
         lock (_shutdownLock)
         {
             if (_shutDown) return;

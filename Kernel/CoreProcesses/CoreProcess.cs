@@ -14,8 +14,9 @@ namespace Multikernel.CoreProcesses;
 /// affinity, which the child inherits). The process then runs that core's CPU driver and monitor, connected to the
 /// other cores only through the shared region (<see cref="SharedRegion"/>): its own address space, its own GC heap.
 /// <para>Lifetime: it dies with the boot process (<c>PR_SET_PDEATHSIG</c> = SIGKILL, then a check that the boot
-/// process is still its parent, which closes the race with a parent that died first); it runs in a process group of
-/// its own, so a Ctrl-C at the terminal reaches only the boot process, which shuts the cores down; it exits when its
+/// process is still its parent, which closes the race with a parent that died first); from the start of
+/// <see cref="Run"/> on it runs in a process group of its own, so a Ctrl-C at the terminal reaches only the boot
+/// process (whose program shuts the cores down if it handles Ctrl-C); it exits when its
 /// monitor is told to shut down (exit code 0), or with 1 after a fault whose text it leaves in its error slots.</para>
 /// </summary>
 public static partial class CoreProcess

@@ -39,6 +39,8 @@ internal sealed class CoreProcessSet
     readonly UrpcSender[] _ports;
     readonly UrpcReceiver[] _replies;
     readonly Process?[] _processes;
+    // The core processes' ids, kept apart from the Process objects, which Shutdown disposes (a disposed one has no Id).
+    readonly int[] _pids;
     readonly ConcurrentDictionary<ulong, Pending> _pending = new();
     readonly Thread _supervisor;
     readonly ManualResetEventSlim _launched = new(false);
@@ -52,7 +54,8 @@ internal sealed class CoreProcessSet
     public Exception? Failure => _failure;
     /// <summary>True once the failure has been thrown to a caller or set on a task a caller holds.</summary>
     public bool FailureDelivered => _failureDelivered;
-    public IReadOnlyList<int> ProcessIds => _processes.Select(p => p?.Id ?? 0).ToArray();
+    /// <summary>The core processes' ids by core index (0: not launched), also after the shutdown.</summary>
+    public IReadOnlyList<int> ProcessIds => (int[])_pids.Clone();
 
     CoreProcessSet(SharedRegion region, CoreProgram program, int[] cpus, LaunchCommand launchCommand)
     {
@@ -64,6 +67,7 @@ internal sealed class CoreProcessSet
         _ports = new UrpcSender[n];
         _replies = new UrpcReceiver[n];
         _processes = new Process?[n];
+        _pids = new int[n];
         for (int c = 0; c < n; c++)
         {
             _ports[c] = region.HostPortInto(c).Sender;
@@ -113,7 +117,7 @@ internal sealed class CoreProcessSet
     {
         if (!_program.HasImage(image)) throw new ArgumentException($"no dispatcher image '{image}' is registered in {_program.Assembly.GetName().Name}'s core program", nameof(image));
         return Ask(core, $"spawning '{image}'", id => UrpcMessage.From(new HostSpawn(id, CoreProgram.IdOf(image), args)))
-            .ContinueWith(t => DispatcherId.Unpack(t.Result.W0), TaskContinuationOptions.ExecuteSynchronously);
+            .ContinueWith(t => DispatcherId.Unpack(t.GetAwaiter().GetResult().W0), TaskContinuationOptions.ExecuteSynchronously); // the request's own exception, not an AggregateException
     }
 
     Task<CoreArgs> Ask(int core, string what, Func<ulong, UrpcMessage> message)
@@ -175,15 +179,17 @@ internal sealed class CoreProcessSet
     /// <summary>
     /// Waits until <paramref name="condition"/> holds; throws the system's failure (a dead core) or a timeout naming
     /// <paramref name="what"/>. It checks often at first and then every <see cref="WatchInterval"/> at most, so a long
-    /// wait (a whole measurement) seldom takes a CPU from a polling core.
+    /// wait (a whole measurement) seldom takes a CPU from a polling core. <see cref="Timeout.InfiniteTimeSpan"/>: no
+    /// bound but the system's failure.
     /// </summary>
     public void WaitFor(Func<bool> condition, TimeSpan timeout, string what)
     {
+        MultikernelSystem.CheckWaitTimeout(timeout);
         var clock = Stopwatch.StartNew();
         for (int round = 0; !condition(); round++)
         {
             ThrowIfFailed();
-            if (clock.Elapsed > timeout) throw new TimeoutException($"timed out after {timeout.TotalSeconds:0.#} s waiting for {what}");
+            if (timeout != Timeout.InfiniteTimeSpan && clock.Elapsed > timeout) throw new TimeoutException($"timed out after {timeout.TotalSeconds:0.#} s waiting for {what}");
             if (round < 20) Thread.Yield();
             else Thread.Sleep(Math.Min((int)WatchInterval.TotalMilliseconds, round - 19));
         }
@@ -211,6 +217,7 @@ internal sealed class CoreProcessSet
                 CoreAffinity.PinCurrentThread(_cpus[c]);
                 try { _processes[c] = _launchCommand.Start(CoreProcess.Arguments(Environment.ProcessId, _region.MemoryFd, c)); }
                 finally { CoreAffinity.UnpinCurrentThread(); }
+                Volatile.Write(ref _pids[c], _processes[c]!.Id);
             }
             _launched.Set();
             var hostNotifier = _region.NotifierOf(-1);
@@ -266,7 +273,7 @@ internal sealed class CoreProcessSet
             var p = _processes[c];
             if (p == null || !p.HasExited) continue;
             if (_shuttingDown && p.ExitCode == CoreProcess.Done) continue;
-            Fail(new CoreProcessExitedException(c, _cpus[c], p.Id, p.ExitCode, _region.LastError(c), _shuttingDown));
+            Fail(new CoreProcessExitedException(c, _cpus[c], p.Id, p.ExitCode, _region.LastError(c), _shuttingDown, duringBoot: _region.StateOf(c) == SharedRegion.StateStarting));
             return;
         }
     }

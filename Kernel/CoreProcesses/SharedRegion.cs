@@ -401,7 +401,10 @@ public sealed unsafe class SharedRegion : IDisposable
         long* d = Directory(directory, out int slots, out int readers);
         for (int r = 0; r < readers; r++)
             if (d[3 + 2 * r] == reader)
+            {
+                CheckRange(d[2], BroadcastChannel.SlotFrameBytes(slots)); // the slots, as the writer's Frame checks them
                 return BroadcastReceiver.Over((ulong*)(_base + d[2]), slots, Math.Max(1, slots / 4), Frame(d[4 + 2 * r], BroadcastReceiver.StateBytes, reader));
+            }
         throw new ArgumentException($"core #{reader} is not a reader of the broadcast buffer at offset {directory}", nameof(reader));
     }
 
@@ -411,7 +414,8 @@ public sealed unsafe class SharedRegion : IDisposable
         long* d = (long*)(_base + offset);
         slots = (int)d[0];
         readers = (int)(uint)d[1];
-        if (!UrpcRing.IsValidSize(slots) || readers < 1 || readers > CoreCount) throw new ArgumentException($"offset {offset} does not hold a broadcast buffer's directory", nameof(offset));
+        if (d[0] != slots || !UrpcRing.IsValidSize(slots) || readers < 1 || readers > CoreCount) throw new ArgumentException($"offset {offset} does not hold a broadcast buffer's directory", nameof(offset));
+        CheckRange(offset, (nuint)(8 * (3 + 2 * readers))); // every reader's pair of words, read by both ends
         return d;
     }
 
@@ -446,10 +450,11 @@ public sealed unsafe class SharedRegion : IDisposable
     /// <summary>Allocates from arena <paramref name="arena"/> (a core index, or <see cref="CoreCount"/> for the host's).</summary>
     long AllocateRaw(int arena, nuint bytes)
     {
-        long size = RoundUp((long)Math.Max(bytes, 1), Align);
         byte* e = Entry(arena);
         long limit = *(long*)(e + EArenaBytes);
-        if (!TryBump(ref *(long*)(e + EArenaNext), size, limit, out long at))
+        // A size beyond the arena is refused before it is rounded: one of 2^63 bytes or more would turn negative as a
+        // long and move the allocation word backwards (later allocations overlapping earlier ones, or all refused).
+        if (bytes > (nuint)limit || !TryBump(ref *(long*)(e + EArenaNext), RoundUp((long)Math.Max(bytes, 1), Align), limit, out long at))
             throw new InvalidOperationException(arena == CoreCount
                 ? $"the shared region's host arena ({limit} bytes) is full"
                 : $"the shared region's arena of core #{arena} ({limit} bytes) is full: raise MultikernelOptions.ArenaBytesPerCore");
@@ -533,7 +538,8 @@ public sealed unsafe class SharedRegion : IDisposable
     void CheckRange(long offset, nuint bytes)
     {
         ThrowIfUnmapped();
-        if (offset < FixedBytes || (ulong)offset + bytes > _mapped)
+        // No sum that could wrap: a size near 2^64 would pass an offset + size test.
+        if (offset < FixedBytes || bytes > _mapped || (ulong)offset > _mapped - bytes)
             throw new ArgumentOutOfRangeException(nameof(offset), offset, $"{bytes} bytes at offset {offset} are not inside the shared region's channel part ({_mapped} bytes)");
     }
 

@@ -323,6 +323,122 @@ public class ProcessModeTests(ITestOutputHelper output)
         AssertGoneWithin(pids, TimeSpan.FromSeconds(10), "after a core died");
     }
 
+    /// <summary>
+    /// <see cref="Timeout.InfiniteTimeSpan"/> is the .NET way to say "no bound": WaitFor waits for the condition (in
+    /// process mode still failing at once on a dead core) instead of reading -1 ms as already expired and throwing
+    /// "timed out after -0 s"; another negative timeout is refused. A boot's timeout must be positive and finite (its
+    /// waits, in both modes, keep a bound): an infinite one is refused before any core starts, with an error naming it.
+    /// </summary>
+    [Theory]
+    [InlineData(BootMode.Threads)]
+    [InlineData(BootMode.ProcessPerCore)]
+    public void WaitForWithAnInfiniteTimeoutWaitsForTheConditionAndABootWithOneIsRefused(BootMode mode)
+    {
+        var cores = TwoCores();
+        using (var mk = MultikernelSystem.Boot(new MultikernelOptions { Cores = cores, Mode = mode, Program = TestCoreProgram.Instance, WaitPolicy = new WaitPolicy(20_000) }))
+        {
+            int checks = 0;
+            var e = Record.Exception(() => mk.WaitFor(() => ++checks >= 3, Timeout.InfiniteTimeSpan, "the third check"));
+            Assert.True(e == null, $"WaitFor(infinite) threw {e?.GetType().Name}: {e?.Message}");
+            Assert.Equal(3, checks);
+            Assert.Throws<ArgumentOutOfRangeException>(() => mk.WaitFor(() => true, TimeSpan.FromMilliseconds(-2), "nothing"));
+            mk.Shutdown();
+        }
+        var boot = Record.Exception(() => MultikernelSystem.Boot(new MultikernelOptions { Cores = cores, Mode = mode, Program = TestCoreProgram.Instance, BootTimeout = Timeout.InfiniteTimeSpan }).Dispose());
+        Assert.True(boot is ArgumentException && boot.Message.Contains("BootTimeout", StringComparison.Ordinal),
+            $"a boot with an infinite BootTimeout gave {boot?.GetType().Name ?? "a system"}: {boot?.Message}");
+    }
+
+    /// <summary>
+    /// A negative shutdown timeout (<see cref="Timeout.InfiniteTimeSpan"/> among them) is refused before anything
+    /// stops, instead of being read as already expired: the core processes killed at once and the shutdown failing with
+    /// "did not stop within -0 s". The system still runs and a shutdown with a real timeout is clean.
+    /// </summary>
+    [Fact]
+    public void ProcessModeShutdownWithANegativeTimeoutIsRefusedAndStopsNothing()
+    {
+        var cores = TwoCores();
+        var mk = Boot(cores);
+        var pids = mk.CoreProcessIds.ToArray();
+        var e = Record.Exception(() => mk.Shutdown(Timeout.InfiniteTimeSpan));
+        Assert.True(e is ArgumentOutOfRangeException, $"Shutdown(infinite) gave {e?.GetType().Name ?? "no error"}: {e?.Message}");
+        Assert.All(pids, p => Assert.True(IsRunning(p), $"core process {p} was stopped by a refused shutdown"));
+        Assert.Equal((ulong)cores[1], Await(mk, mk.RequestAsync(1, TestCoreProgram.Where, default), "where").W0);
+        mk.Shutdown(TimeSpan.FromSeconds(10));
+        AssertGoneWithin(pids, TimeSpan.FromSeconds(10), "after the shutdown");
+    }
+
+    /// <summary>
+    /// A core process that ends before it has a region to leave an error text in (bad command line, orphaned, no
+    /// region) is named by what its exit code means, not only by the number, whose meaning lives in CoreProcess's
+    /// constants; one that exits cleanly during boot points at the program's Main, which never ran CoreProcess.Run.
+    /// </summary>
+    [Fact]
+    public void ACoreProcessThatEndedBeforeItHadARegionIsDescribedByWhatItsExitCodeMeans()
+    {
+        Assert.Contains("could not open the shared region", new CoreProcessExitedException(1, 3, 42, CoreProcess.NoRegion, null, false).Message);
+        Assert.Contains("orphaned", new CoreProcessExitedException(1, 3, 42, CoreProcess.Orphaned, null, false).Message);
+        Assert.Contains("command line", new CoreProcessExitedException(1, 3, 42, CoreProcess.BadArguments, null, false).Message);
+        var boot = new CoreProcessExitedException(1, 3, 42, CoreProcess.Done, null, false, duringBoot: true).Message;
+        Assert.Contains("during boot", boot);
+        Assert.Contains("CoreProcess.Run", boot);
+        Assert.Equal("core #1 (CPU 3, process 42) was killed by signal 9 (SIGKILL) while the system was running", new CoreProcessExitedException(1, 3, 42, 137, null, false).Message);
+    }
+
+    /// <summary>
+    /// The core processes' ids stay readable after the shutdown (what a caller checks to see them gone), instead of
+    /// throwing because the shutdown disposed the process objects they were read from.
+    /// </summary>
+    [Fact]
+    public void ProcessModeCoreProcessIdsStillNameTheCoreProcessesAfterTheShutdown()
+    {
+        var mk = Boot(TwoCores());
+        var pids = mk.CoreProcessIds.ToArray();
+        Assert.All(pids, p => Assert.True(p > 0));
+        mk.Shutdown();
+        var after = Record.Exception(() => Assert.Equal(pids, mk.CoreProcessIds));
+        Assert.True(after == null, $"CoreProcessIds after the shutdown: {after?.GetType().Name}: {after?.Message}");
+        AssertGoneWithin(mk.CoreProcessIds, TimeSpan.FromSeconds(10), "after the shutdown");
+    }
+
+    /// <summary>
+    /// A spawn or a bind fails with the exception the request failed with, as a request does: the core's error naming
+    /// the core, or the <see cref="CoreProcessExitedException"/> of a core process that died while they were pending,
+    /// never an <see cref="AggregateException"/> around it (which a <c>catch (CoreProcessExitedException)</c> misses).
+    /// </summary>
+    [Fact]
+    public async Task ProcessModeSpawnAndBindFailWithTheRequestsOwnExceptionNotAnAggregate()
+    {
+        var cores = TwoCores();
+        var ct = TestContext.Current.CancellationToken;
+        var mk = Boot(cores);
+        var pids = mk.CoreProcessIds.ToArray();
+        try
+        {
+            // The image throws on core 0 (a binding name of zero slots): the spawn fails with the core's error.
+            var spawnError = await Record.ExceptionAsync(() => mk.SpawnAsync(0, TestCoreProgram.StreamSender, default).WaitAsync(Generous, ct));
+            Assert.True(spawnError is InvalidOperationException, $"a spawn whose image threw failed with {spawnError?.GetType().Name ?? "nothing"}: {spawnError?.Message}");
+            Assert.Contains("core #0", spawnError!.Message);
+
+            // Core 1 stops reading; a spawn on it and a bind to it wait; then it dies.
+            Assert.Equal(0, kill(pids[1], SIGSTOP));
+            var spawn = mk.SpawnAsync(1, TestCoreProgram.StreamReceiver, default);
+            var bind = mk.BindAsync(0, 1);
+            Assert.Equal(0, kill(pids[1], SIGKILL));
+            foreach (var (what, task) in new[] { ("spawn", (Task)spawn), ("bind", bind) })
+            {
+                var e = await Record.ExceptionAsync(() => task.WaitAsync(TimeSpan.FromSeconds(30), ct));
+                Assert.True(e is CoreProcessExitedException { Core: 1 }, $"the pending {what} on the dead core failed with {e?.GetType().Name ?? "nothing"}: {e?.Message}");
+            }
+        }
+        finally
+        {
+            kill(pids[1], SIGKILL);
+            Record.Exception(mk.Dispose);
+        }
+        AssertGoneWithin(pids, TimeSpan.FromSeconds(10), "after a core died");
+    }
+
     [Fact]
     public void ProcessModeShutdownFailsARequestItsCoreNeverAnsweredInsteadOfLeavingItPending()
     {

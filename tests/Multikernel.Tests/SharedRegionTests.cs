@@ -134,6 +134,69 @@ public sealed unsafe class SharedRegionTests
     }
 
     /// <summary>
+    /// An allocation larger than its arena (a size of 2^63 bytes or more, negative as a long once rounded) is refused
+    /// as full and takes nothing: the arena's allocation word does not move, so later allocations still fit and
+    /// follow the earlier ones.
+    /// </summary>
+    [Fact]
+    public void AnAllocationLargerThanItsArenaIsRefusedAndTakesNothing()
+    {
+        using var region = SharedRegion.Create(TwoCoreLayout());
+        long core = region.AllocateBlock(1, 128).Offset, host = region.AllocateHostBlock(128).Offset;
+        foreach (nuint bytes in new[] { (nuint)1 << 63, nuint.MaxValue, nuint.MaxValue - 200, (nuint)region.ChannelBytes })
+        {
+            Assert.Throws<InvalidOperationException>(() => region.AllocateBlock(1, bytes));
+            Assert.Throws<InvalidOperationException>(() => region.AllocateHostBlock(bytes));
+        }
+        Assert.Equal(core + 128, region.AllocateBlock(1, 128).Offset);
+        Assert.Equal(host + 128, region.AllocateHostBlock(128).Offset);
+    }
+
+    /// <summary>
+    /// A block is named across processes by an offset and a size (e.g. two words of a request): a size so large that
+    /// offset + size wraps past 2^64 is refused like any other block that does not lie inside the channel part,
+    /// instead of giving a view whose words reach far beyond the mapping.
+    /// </summary>
+    [Fact]
+    public void ABlockWhoseEndWouldWrapPast2To64IsRefused()
+    {
+        using var region = SharedRegion.Create(TwoCoreLayout());
+        long offset = region.AllocateHostBlock(64).Offset;
+        foreach (nuint bytes in new[] { nuint.MaxValue, nuint.MaxValue - (nuint)offset + 1, (nuint)region.ChannelBytes - (nuint)offset + 1 })
+        {
+            SharedBlock? block = null;
+            var e = Record.Exception(() => block = region.Block(offset, bytes));
+            Assert.True(e is ArgumentOutOfRangeException, $"Block({offset}, {bytes}) gave {(e == null ? $"a block of {block!.Value.Bytes} bytes" : e.GetType().Name + ": " + e.Message)}, not a refusal");
+        }
+        Assert.Equal((nuint)64, region.Block(offset, 64).Bytes);
+        Assert.Equal((nuint)region.ChannelBytes - (nuint)offset, region.Block(offset, (nuint)region.ChannelBytes - (nuint)offset).Bytes); // up to the end is inside
+    }
+
+    /// <summary>
+    /// A broadcast buffer is named across processes by its directory's offset, and the directory names the slots by
+    /// theirs: a reader's end is refused, as the writer's is, when the slots do not lie inside the channel part, instead
+    /// of reading through a pointer outside the mapping once the writer publishes.
+    /// </summary>
+    [Fact]
+    public void ABroadcastDirectoryWhoseSlotsLieOutsideTheChannelPartIsRefusedByBothEnds()
+    {
+        using var region = SharedRegion.Create(TwoCoreLayout());
+        long directory = region.BroadcastOf(0);
+        var words = region.Block(directory, 24);
+        long slots = words.Read(2);
+        Assert.NotNull(region.OpenBroadcastReader(directory, 1)); // intact
+        foreach (long bad in new[] { 0L, region.ChannelBytes - 128, long.MaxValue / 2 })
+        {
+            words.Write(2, bad);
+            var reader = Record.Exception(() => region.OpenBroadcastReader(directory, 1));
+            Assert.True(reader is ArgumentOutOfRangeException, $"slots at offset {bad}: the reader's end gave {reader?.GetType().Name ?? "a view"}, not a refusal");
+            Assert.Throws<ArgumentOutOfRangeException>(() => region.OpenBroadcastWriter(directory));
+        }
+        words.Write(2, slots);
+        Assert.NotNull(region.OpenBroadcastReader(directory, 1));
+    }
+
+    /// <summary>
     /// Once unmapped (the system shut down), the region refuses every use with <see cref="ObjectDisposedException"/>,
     /// as its blocks do, instead of reading the unmapped memory (an access violation that ends the whole process).
     /// </summary>
