@@ -399,7 +399,7 @@ public sealed class MultikernelSystem : IDisposable
         ThreadModeOnly(nameof(SpawnAsync) + " with a closure");
         CheckCore(toCore, nameof(toCore));
         return CallOnAsync<MonitorReply<DispatcherId>>(fromCore, (m, done) => m.SpawnOn(toCore, image, done))
-            .ContinueWith(t => t.Result.ValueOrThrow($"spawning on core #{toCore}"), TaskContinuationOptions.ExecuteSynchronously);
+            .ContinueWith(t => t.GetAwaiter().GetResult().ValueOrThrow($"spawning on core #{toCore}"), TaskContinuationOptions.ExecuteSynchronously); // an abandoned call's own exception, not an AggregateException
     }
 
     /// <summary>
@@ -422,7 +422,7 @@ public sealed class MultikernelSystem : IDisposable
                     return _processes.Region.OpenBinding(UrpcBindingName.Decode(name.W0, name.W1, name.W2));
                 }, TaskContinuationOptions.ExecuteSynchronously);
         return CallOnAsync<MonitorReply<UrpcBinding>>(clientCore, (m, done) => m.Bind(serverCore, slots, done))
-            .ContinueWith(t => t.Result.ValueOrThrow($"binding core #{clientCore} to core #{serverCore}"), TaskContinuationOptions.ExecuteSynchronously);
+            .ContinueWith(t => t.GetAwaiter().GetResult().ValueOrThrow($"binding core #{clientCore} to core #{serverCore}"), TaskContinuationOptions.ExecuteSynchronously);
     }
 
     /// <summary>

@@ -148,6 +148,45 @@ public class MonitorRequestTests
     }
 
     /// <summary>
+    /// A spawn or bind asked of a core whose CPU driver faults while the request waits in its host port (core 1 is held
+    /// in a dispatcher's run upcall, then faults) fails with the fault's own exception, naming it, as in process mode:
+    /// the continuations read the abandoned call's result with <c>Task.Result</c>, so the caller got an
+    /// <see cref="AggregateException"/> around it, which a <c>catch (InvalidOperationException)</c> misses.
+    /// </summary>
+    [Fact]
+    public void ASpawnOrBindWaitingOnACoreThatFaultsFailsWithTheFaultsOwnException()
+    {
+        var cpus = CoreAffinity.AllowedCpus();
+        Assert.SkipWhen(cpus.Count < 2, "needs a second core to fault; this process may use one");
+        var ct = TestContext.Current.CancellationToken;
+        var mk = MultikernelSystem.Boot(new MultikernelOptions { Cores = [cpus[0], cpus[1]] });
+        using var entered = new ManualResetEventSlim(false);
+        using var release = new ManualResetEventSlim(false);
+        try
+        {
+            BootedSystem.Wait(mk.SpawnAsync(1, 1, () => new HoldsThenFaults(entered, release)));
+            Assert.True(entered.Wait(TimeSpan.FromSeconds(10), ct), "core 1 was not held");
+            var spawn = mk.SpawnAsync(1, 0, () => new Idle());
+            var bind = mk.BindAsync(1, 0);
+            release.Set();
+            Assert.True(((IAsyncResult)Task.WhenAll(spawn, bind).ContinueWith(_ => { }, TaskScheduler.Default)).AsyncWaitHandle.WaitOne(TimeSpan.FromSeconds(20)),
+                $"the spawn and bind posted to the faulted core were still pending 20 s after the fault (spawn {spawn.Status}, bind {bind.Status})");
+            foreach (var (task, what) in new (Task, string)[] { (spawn, "spawn"), (bind, "bind") })
+            {
+                Assert.True(task.IsFaulted, $"the {what} posted to the faulted core did not fail: {task.Status}");
+                var error = task.Exception!.InnerException!;
+                Assert.True(error is InvalidOperationException, $"the {what} failed with {error.GetType().Name}, not the fault's InvalidOperationException: {error.Message}");
+                Assert.Contains("injected fault", error.Message);
+            }
+        }
+        finally
+        {
+            release.Set();
+            Record.Exception(() => mk.Dispose());
+        }
+    }
+
+    /// <summary>
     /// A ping whose own core stops (the system shuts down) before the answer came is told so, like its spawns and
     /// binds: core 1 is held in a host call, so it cannot answer, while core 0 stops. The ping's callback records what
     /// it was told (not a host task, which the shutdown would fail by itself).
