@@ -99,7 +99,7 @@ internal sealed class MappingDatabase
         return null;
     }
 
-    /// <summary>Checks invariants 1-4; returns a description of the first violation, or null.</summary>
+    /// <summary>Checks invariants 1-5; returns a description of the first violation, or null.</summary>
     public string? Validate()
     {
         int count = 0;

@@ -110,7 +110,8 @@ public sealed class RamCache
     public CapError TryRetype(CapType type, ulong objectBytes, int count, CSpace destSpace, Cptr dest, out ulong @base)
     {
         @base = 0;
-        if (!CapTypeRules.TryObjectSize(type, objectBytes, out ulong bytes) || count < 1) return CapError.InvalidSize;
+        if (!CapTypeRules.TryObjectSize(type, objectBytes, out ulong bytes)) return CapError.InvalidSize;
+        if (count < 1) return CapError.InvalidCount;
         ulong total = bytes * (ulong)count;
         var refused = CapError.Ok;
         foreach (var c in _chunks)

@@ -407,6 +407,73 @@ public class CapabilityInvocationTests
             t => t.Driver.Import(t.Space, Slot(9), new SerializedCap(new CapObjectKey(CapType.Frame, RamBytes, Page, 0), CapRights.Read, 1)));
 
     [Fact]
+    public void ImportingAnObjectOutsidePhysicalMemoryIsOutsidePhysicalMemory() =>
+        Refused(CapError.OutsidePhysicalMemory, FrameAndTable,
+            t => t.Driver.Import(t.Space, Slot(9), new SerializedCap(new CapObjectKey(CapType.Frame, 4 << 20, Page, 0), CapRights.Read, 1)));
+
+    [Fact]
+    public void SettingUpADispatcherTwiceIsDispatcherState() =>
+        Refused(CapError.DispatcherState, t =>
+        {
+            Ok(t.Driver.Retype(t.Space, Ram, CapType.Dispatcher, Free, 0, 1, Slot(2)));
+            Ok(t.Driver.SetupDispatcher(t.Space, Slot(2), new object()));
+        }, t => t.Driver.SetupDispatcher(t.Space, Slot(2), new object()));
+
+    [Fact]
+    public void AnEndpointOfADispatcherNeverSetUpIsDispatcherState() =>
+        Refused(CapError.DispatcherState, t => Ok(t.Driver.Retype(t.Space, Ram, CapType.Dispatcher, Free, 0, 1, Slot(2))),
+            t => t.Driver.Retype(t.Space, Slot(2), CapType.Endpoint, 0, 0, 1, Slot(3)));
+
+    /// <summary>What the monitors' replica says of every object: fixed relations to other cores.</summary>
+    sealed class OtherCores(RemoteRelations relations) : IRemoteCapabilities
+    {
+        public RemoteRelations RelationsOf(in CapObjectKey key, int core) => relations;
+        public int OwnerOf(in CapObjectKey key, int core) => core + 1;
+        public bool IsHolder(in CapObjectKey key, int core) => true;
+        public bool IsLocked(in CapObjectKey key) => (relations & RemoteRelations.Locked) != 0;
+    }
+
+    /// <summary>Set-up: <see cref="FrameAndTable"/> and a copy of the frame in slot 4, then every object has <paramref name="relations"/> to other cores.</summary>
+    static Action<CapabilityTestCore> Shared(RemoteRelations relations) => t =>
+    {
+        FrameAndTable(t);
+        Ok(t.Driver.Copy(t.Space, Slot(3), Slot(4)));
+        t.Driver.Remote = new OtherCores(relations);
+    };
+
+    [Theory]
+    [InlineData("delete")]
+    [InlineData("revoke")]
+    [InlineData("retype")]
+    [InlineData("copy")]
+    [InlineData("mint")]
+    [InlineData("export")]
+    [InlineData("import")]
+    public void AnInvocationOnAnObjectAnAgreementHoldsIsLocked(string invocation) =>
+        Refused(CapError.Locked, Shared(RemoteRelations.Copies | RemoteRelations.Locked), t => invocation switch
+        {
+            "delete" => t.Driver.Delete(t.Space, Slot(3)),
+            "revoke" => t.Driver.Revoke(t.Space, Slot(3)),
+            "retype" => t.Driver.Retype(t.Space, Ram, CapType.Frame, Free + 8 * Page, Page, 1, Slot(9)),
+            "copy" => t.Driver.Copy(t.Space, Slot(3), Slot(9)),
+            "mint" => t.Driver.Mint(t.Space, Slot(3), Slot(9), CapRights.Read),
+            "export" => t.Driver.Export(t.Space, Slot(3), CapRights.Read, out _),
+            _ => t.Driver.Import(t.Space, Slot(9), new SerializedCap(t.Space[Slot(3)].Key, CapRights.Read, 1)),
+        });
+
+    [Fact]
+    public void DeletingTheLastCopyOfAnObjectOtherCoresHoldIsNeedsAgreement() =>
+        Refused(CapError.NeedsAgreement, Shared(RemoteRelations.Copies), t => t.Driver.Delete(t.Space, Slot(2)));
+
+    [Fact]
+    public void RevokingAnObjectWithDescendantsOnOtherCoresIsNeedsAgreement() =>
+        Refused(CapError.NeedsAgreement, Shared(RemoteRelations.Descendants), t => t.Driver.Revoke(t.Space, Slot(3)));
+
+    [Fact]
+    public void RetypingAnObjectOtherCoresHoldIsNeedsAgreement() =>
+        Refused(CapError.NeedsAgreement, Shared(RemoteRelations.Copies), t => t.Driver.Retype(t.Space, Ram, CapType.Frame, Free + 8 * Page, Page, 1, Slot(9)));
+
+    [Fact]
     public void AnInvocationOnAnotherCoresCSpaceIsWrongCore()
     {
         using var t = new CapabilityTestCore();

@@ -99,6 +99,23 @@ public class RamCacheTests
     /// (it was taken: a zero-length free range inside a handed-out part made the part's own release later throw
     /// "released twice", and a wrapping one added 2^64 - a few pages to the free bytes).
     /// </summary>
+    /// <summary>
+    /// A retype of no objects is <see cref="CapError.InvalidCount"/>, as the CPU driver names it, and one of a size the
+    /// type does not allow <see cref="CapError.InvalidSize"/>; neither hands out anything.
+    /// </summary>
+    [Fact]
+    public void ARetypeOfNoObjectsIsInvalidCountAndOfABadSizeInvalidSize()
+    {
+        using var t = new CapabilityTestCore();
+        var cache = NewCache(t);
+        ulong free = cache.FreeBytes;
+        Assert.Equal(CapError.InvalidCount, cache.TryRetype(CapType.Frame, Page, 0, t.Space, Slot(1), out _));
+        Assert.Equal(CapError.InvalidCount, cache.TryRetype(CapType.Frame, Page, -1, t.Space, Slot(1), out _));
+        Assert.Equal(CapError.InvalidSize, cache.TryRetype(CapType.Frame, Page / 2, 1, t.Space, Slot(1), out _));
+        Assert.Equal(free, cache.FreeBytes);
+        Assert.True(t.Space[Slot(1)].IsNull);
+    }
+
     [Fact]
     public void AReleaseOfNoBytesOrOfAnUnalignedOrWrappingRangeIsRefusedAndChangesNothing()
     {
