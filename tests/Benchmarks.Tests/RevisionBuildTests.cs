@@ -28,19 +28,25 @@ public class RevisionBuildTests : IDisposable
         return output;
     }
 
-    [Fact]
-    public void A_worktree_left_by_a_killed_run_is_removed_by_the_next_run()
+    /// <summary>A repository of one commit whose suite build is already cached, so <see cref="RevisionBuild.Make"/> builds nothing.</summary>
+    (string Sha, string Cache) CommitWithACachedBuild()
     {
         Git("init", "-q");
         File.WriteAllText(Path.Combine(_repo, "README"), "x");
         Git("add", "README");
         Git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "one");
         string sha = Git("rev-parse", "HEAD");
-        // The build of this commit is cached, so Make builds nothing.
         string cache = Path.Combine(_repo, "artifacts", "bench-builds", sha);
         Directory.CreateDirectory(cache);
         File.WriteAllText(Path.Combine(cache, "Benchmarks.dll"), "");
         File.WriteAllText(Path.Combine(cache, ".complete"), sha);
+        return (sha, cache);
+    }
+
+    [Fact]
+    public void A_worktree_left_by_a_killed_run_is_removed_by_the_next_run()
+    {
+        var (sha, cache) = CommitWithACachedBuild();
         // A worktree as Make names it, of a process that no longer exists (above Linux's largest pid, 2^22).
         string stale = Path.Combine(Path.GetTempPath(), $"urpc-bench-{sha[..10]}-{(1 << 22) + 7}");
         _extra.Add(stale);
@@ -62,15 +68,7 @@ public class RevisionBuildTests : IDisposable
     [Fact]
     public void A_temporary_build_left_by_a_killed_run_is_removed_by_the_next_run()
     {
-        Git("init", "-q");
-        File.WriteAllText(Path.Combine(_repo, "README"), "x");
-        Git("add", "README");
-        Git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "one");
-        string sha = Git("rev-parse", "HEAD");
-        string cache = Path.Combine(_repo, "artifacts", "bench-builds", sha);
-        Directory.CreateDirectory(cache);
-        File.WriteAllText(Path.Combine(cache, "Benchmarks.dll"), "");
-        File.WriteAllText(Path.Combine(cache, ".complete"), sha);
+        var (sha, _) = CommitWithACachedBuild();
         string stale = Path.Combine(Path.GetTempPath(), $"urpc-bench-build-{sha[..10]}-{(1 << 22) + 11}");
         string live = Path.Combine(Path.GetTempPath(), $"urpc-bench-build-{sha[..10]}-{Environment.ProcessId}x"); // no pid: not a run's
         _extra.Add(stale);
@@ -97,15 +95,7 @@ public class RevisionBuildTests : IDisposable
     public async Task A_stale_worktree_in_which_a_process_still_works_is_not_removed_from_under_it()
     {
         var ct = TestContext.Current.CancellationToken;
-        Git("init", "-q");
-        File.WriteAllText(Path.Combine(_repo, "README"), "x");
-        Git("add", "README");
-        Git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "one");
-        string sha = Git("rev-parse", "HEAD");
-        string cache = Path.Combine(_repo, "artifacts", "bench-builds", sha);
-        Directory.CreateDirectory(cache);
-        File.WriteAllText(Path.Combine(cache, "Benchmarks.dll"), "");
-        File.WriteAllText(Path.Combine(cache, ".complete"), sha);
+        var (sha, _) = CommitWithACachedBuild();
         string stale = Path.Combine(Path.GetTempPath(), $"urpc-bench-{sha[..10]}-{(1 << 22) + 9}");
         _extra.Add(stale);
         Git("worktree", "add", "--detach", "--force", stale, sha);
