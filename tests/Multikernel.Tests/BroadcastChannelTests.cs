@@ -85,6 +85,62 @@ public class BroadcastChannelTests
         for (int r = 0; r < Readers; r++) Assert.Equal(N, ch.Reader(r).Received);
     }
 
+    /// <summary>A typed message whose words are those of <see cref="Raw"/> for the same value.</summary>
+    readonly record struct Valued(ulong V) : IUrpcMessage<Valued>
+    {
+        public byte Type => (byte)(V % 200 + 1);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Encode(ref UrpcPayload w) { w[0] = V; w[1] = V * 3; w[5] = 0; w[6] = ~V; }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Valued Decode(in UrpcMessage m) => new(m[0]);
+    }
+
+    /// <summary>
+    /// The typed send honours the slowest reader's credit exactly as the raw one does: with one reader that never
+    /// reads, it fills the ring and then fails (never overwriting a slot that reader has not read); each message that
+    /// reader then consumes (its credit published every <see cref="BroadcastChannel.AckInterval"/> messages) lets
+    /// exactly that many more in, and both readers see every message intact, in order.
+    /// </summary>
+    [Fact]
+    public void TheTypedSendStopsAtTheSlowestReadersCreditAsTheRawOneDoes()
+    {
+        using var ch = new BroadcastChannel(4, 2);
+        Assert.Equal(1, ch.AckInterval);
+        ulong sent = 0;
+        while (sent < 10 && ch.TrySend(new Valued(sent))) sent++;
+        Assert.Equal(4UL, sent);
+        Assert.False(ch.TrySend(Raw(1, 99, 0, 0, 0)));
+        for (ulong v = 0; v < 4; v++) Assert.True(ch.Reader(0).TryReceive(out _)); // the fast reader is done
+        Assert.False(ch.TrySend(new Valued(sent)), "the typed send passed the slow reader's credit");
+        Assert.True(ch.Reader(1).TryReceive(out var first) && first[0] == 0);
+        Assert.True(ch.TrySend(new Valued(sent++)));
+        Assert.False(ch.TrySend(new Valued(sent)), "one message read let two more in");
+        for (ulong v = 1; v < sent; v++)
+        {
+            Assert.True(ch.Reader(1).TryReceive(out var m));
+            Assert.True(m[0] == v && m[1] == v * 3 && m[6] == ~v && m.Type == (byte)(v % 200 + 1), $"message {v} arrived as {m[0]}/{m[1]}/{m[6]}/{m.Type}");
+        }
+        Assert.True(ch.Reader(0).TryReceive(out var last) && last[0] == 4);
+        Assert.False(ch.Reader(0).HasMessage());
+        Assert.False(ch.Reader(1).HasMessage());
+    }
+
+    /// <summary>A send wakes every reader whose core sleeps, the first reader's as well as the last's, and no reader that is awake.</summary>
+    [Fact]
+    public void SendWakesEverySleepingReaderAndNoAwakeOne()
+    {
+        using var ch = new BroadcastChannel(4, 3);
+        Notifier[] notifiers = [new(), new(), new()];
+        try
+        {
+            for (int r = 0; r < 3; r++) ch.Reader(r).Notifier = notifiers[r];
+            notifiers[0].PrepareToSleep();
+            notifiers[2].PrepareToSleep();
+            Assert.True(ch.TrySend(new Empty()));
+            Assert.All(notifiers, n => Assert.False(n.IsSleeping));
+            Assert.Equal([1L, 0L, 1L], notifiers.Select(n => n.Wakeups));
+        }
+        finally { foreach (var n in notifiers) n.Dispose(); }
+    }
+
     [Fact]
     public void SendWakesASleepingReader()
     {
