@@ -65,6 +65,7 @@ public class BroadcastChannelTests
         const int Readers = 3, N = 100_000;
         using var ch = new BroadcastChannel(16, Readers);
         var errors = new string?[Readers];
+        bool abandoned = false; // the test failed: the readers stop before the channel's memory is freed
         var threads = Enumerable.Range(0, Readers).Select(r => new Thread(() =>
         {
             var reader = ch.Reader(r);
@@ -72,15 +73,40 @@ public class BroadcastChannelTests
             {
                 UrpcMessage m;
                 var spin = new SpinWait();
-                while (!reader.TryReceive(out m)) spin.SpinOnce(sleep1Threshold: -1);
+                while (!reader.TryReceive(out m))
+                {
+                    if (Volatile.Read(ref abandoned)) return;
+                    spin.SpinOnce(sleep1Threshold: -1);
+                }
                 if (m[0] != (ulong)i || m[5] != (ulong)i * 7 || m.Type != 9) { errors[r] = $"reader {r}: message {i} arrived as {m[0]}/{m[5]}/{m.Type}"; return; }
             }
         }) { IsBackground = true }).ToArray();
         foreach (var t in threads) t.Start();
-        var spinW = new SpinWait();
-        for (long i = 0; i < N; i++)
-            while (!ch.TrySend(Raw(9, (ulong)i, 0, (ulong)i * 7, 0))) spinW.SpinOnce(sleep1Threshold: -1);
-        foreach (var t in threads) Assert.True(t.Join(TimeSpan.FromSeconds(60)), "a reader did not finish");
+        try
+        {
+            var spinW = new SpinWait();
+            for (long i = 0; i < N; i++)
+            {
+                long fullSince = 0;
+                while (!ch.TrySend(Raw(9, (ulong)i, 0, (ulong)i * 7, 0)))
+                {
+                    if (spinW.Count % 4096 == 4095)
+                    {
+                        long now = System.Diagnostics.Stopwatch.GetTimestamp();
+                        if (fullSince == 0) fullSince = now;
+                        else if (System.Diagnostics.Stopwatch.GetElapsedTime(fullSince, now) > TimeSpan.FromSeconds(30))
+                            Assert.Fail($"message {i} found the buffer full for 30 s: the readers stopped at {string.Join(", ", Enumerable.Range(0, Readers).Select(r => ch.Reader(r).Received))} ({string.Join("; ", errors.Where(e => e != null))})");
+                    }
+                    spinW.SpinOnce(sleep1Threshold: -1);
+                }
+            }
+            foreach (var t in threads) Assert.True(t.Join(TimeSpan.FromSeconds(60)), "a reader did not finish");
+        }
+        finally
+        {
+            Volatile.Write(ref abandoned, true);
+            foreach (var t in threads) t.Join(TimeSpan.FromSeconds(30));
+        }
         Assert.All(errors, Assert.Null);
         for (int r = 0; r < Readers; r++) Assert.Equal(N, ch.Reader(r).Received);
     }
@@ -175,6 +201,7 @@ public class BroadcastChannelTests
         using var stalled = new ManualResetEventSlim();
         using var resume = new ManualResetEventSlim();
         var bound = TimeSpan.FromSeconds(30);
+        bool abandoned = false; // the test failed: the readers stop before the channel's memory is freed
         var threads = Enumerable.Range(0, Readers).Select(r => new Thread(() =>
         {
             var reader = ch.Reader(r);
@@ -190,6 +217,7 @@ public class BroadcastChannelTests
                 var spin = new SpinWait();
                 while (!reader.TryReceive(out m))
                 {
+                    if (Volatile.Read(ref abandoned)) return;
                     if (DateTime.UtcNow > deadline) { errors[r] = $"reader {r}: message {i} never arrived ({ch.Sent} sent)"; return; }
                     spin.SpinOnce();
                 }
@@ -200,50 +228,59 @@ public class BroadcastChannelTests
                 }
             }
         }) { IsBackground = true }).ToArray();
-        foreach (var t in threads) t.Start();
-
-        long credit = stallAfter / ch.AckInterval * ch.AckInterval; // what the stalled reader has published
-        long limit = credit + slots;
-        long sent = 0;
-        var sendSpin = new SpinWait();
-        var until = DateTime.UtcNow + bound;
-        // Publish until the stalled reader's credit stops the writer (the fast readers' lag only delays it).
-        while (sent < limit && DateTime.UtcNow < until)
+        try
         {
-            if (ch.TrySend(Raw((byte)(sent % 200 + 1), (ulong)sent, (ulong)sent * 3, 0, ~(ulong)sent)))
+            foreach (var t in threads) t.Start();
+
+            long credit = stallAfter / ch.AckInterval * ch.AckInterval; // what the stalled reader has published
+            long limit = credit + slots;
+            long sent = 0;
+            var sendSpin = new SpinWait();
+            var until = DateTime.UtcNow + bound;
+            // Publish until the stalled reader's credit stops the writer (the fast readers' lag only delays it).
+            while (sent < limit && DateTime.UtcNow < until)
             {
-                sent++;
-                sendSpin.Reset();
-                long behind = sent - ch.Reader(0).Received;
-                Assert.True(behind <= slots, $"the writer published message {sent} with reader 0 {behind} messages behind on a ring of {slots} slots");
+                if (ch.TrySend(Raw((byte)(sent % 200 + 1), (ulong)sent, (ulong)sent * 3, 0, ~(ulong)sent)))
+                {
+                    sent++;
+                    sendSpin.Reset();
+                    long behind = sent - ch.Reader(0).Received;
+                    Assert.True(behind <= slots, $"the writer published message {sent} with reader 0 {behind} messages behind on a ring of {slots} slots");
+                }
+                else sendSpin.SpinOnce();
             }
-            else sendSpin.SpinOnce();
-        }
-        Assert.Equal(limit, sent);
-        Assert.True(stalled.WaitHandle.WaitOne(bound), "reader 0 never reached its stall point");
-        // Once the fast readers have taken everything, only the stalled reader holds the writer back: still full.
-        while ((ch.Reader(1).Received < sent || ch.Reader(2).Received < sent) && DateTime.UtcNow < until) Thread.Yield();
-        Assert.All(errors, Assert.Null);
-        Assert.Equal(sent, ch.Reader(1).Received);
-        Assert.Equal(sent, ch.Reader(2).Received);
-        for (int k = 0; k < 1000; k++)
-            Assert.False(ch.TrySend(Raw(1, ulong.MaxValue, 0, 0, 0)), $"the writer published message {sent + 1} over a slot reader 0 has not read ({stallAfter} read)");
-        Assert.Equal(stallAfter, ch.Reader(0).Received);
+            Assert.Equal(limit, sent);
+            Assert.True(stalled.WaitHandle.WaitOne(bound), "reader 0 never reached its stall point");
+            // Once the fast readers have taken everything, only the stalled reader holds the writer back: still full.
+            while ((ch.Reader(1).Received < sent || ch.Reader(2).Received < sent) && DateTime.UtcNow < until) Thread.Yield();
+            Assert.All(errors, Assert.Null);
+            Assert.Equal(sent, ch.Reader(1).Received);
+            Assert.Equal(sent, ch.Reader(2).Received);
+            for (int k = 0; k < 1000; k++)
+                Assert.False(ch.TrySend(Raw(1, ulong.MaxValue, 0, 0, 0)), $"the writer published message {sent + 1} over a slot reader 0 has not read ({stallAfter} read)");
+            Assert.Equal(stallAfter, ch.Reader(0).Received);
 
-        resume.Set();
-        until = DateTime.UtcNow + bound;
-        while (sent < N && DateTime.UtcNow < until)
-        {
-            if (ch.TrySend(Raw((byte)(sent % 200 + 1), (ulong)sent, (ulong)sent * 3, 0, ~(ulong)sent))) { sent++; sendSpin.Reset(); }
-            else sendSpin.SpinOnce();
+            resume.Set();
+            until = DateTime.UtcNow + bound;
+            while (sent < N && DateTime.UtcNow < until)
+            {
+                if (ch.TrySend(Raw((byte)(sent % 200 + 1), (ulong)sent, (ulong)sent * 3, 0, ~(ulong)sent))) { sent++; sendSpin.Reset(); }
+                else sendSpin.SpinOnce();
+            }
+            Assert.Equal(N, sent);
+            foreach (var t in threads) Assert.True(t.Join(bound), "a reader did not finish");
+            Assert.All(errors, Assert.Null);
+            for (int r = 0; r < Readers; r++)
+            {
+                Assert.Equal(N, ch.Reader(r).Received);
+                Assert.False(ch.Reader(r).HasMessage(), $"reader {r} found a message beyond the last one sent");
+            }
         }
-        Assert.Equal(N, sent);
-        foreach (var t in threads) Assert.True(t.Join(bound), "a reader did not finish");
-        Assert.All(errors, Assert.Null);
-        for (int r = 0; r < Readers; r++)
+        finally
         {
-            Assert.Equal(N, ch.Reader(r).Received);
-            Assert.False(ch.Reader(r).HasMessage(), $"reader {r} found a message beyond the last one sent");
+            Volatile.Write(ref abandoned, true);
+            resume.Set();
+            foreach (var t in threads) t.Join(bound);
         }
     }
 
