@@ -111,6 +111,38 @@ public class SchemaTests
         Assert.InRange(s.CiHigh, value, value + step);
     }
 
+    /// <summary>
+    /// The interval is the Harrell-Davis one of the values as given (estimate plus and minus t(0.975, n - 1) times the
+    /// Maritz-Jarrett standard error, computed here by Perfolizer straight on the sample), where that lies inside the
+    /// observed range; clipped to [min, max] where it does not. The centring that keeps large values from rounding
+    /// away the standard error must shift the interval back: the bounds are those of the sample, not of the centred one.
+    /// </summary>
+    [Fact]
+    public void TheIntervalIsHarrellDavisOnTheSampleClippedToItsRange()
+    {
+        static (double Lower, double Upper) Hd(double[] x)
+        {
+            var ci = Perfolizer.Mathematics.QuantileEstimators.HarrellDavisQuantileEstimator.Instance
+                .QuantileConfidenceIntervalEstimator(new Pragmastat.Sample(x), 0.5)
+                .ConfidenceInterval(Perfolizer.Mathematics.Common.ConfidenceLevel.L95);
+            return (ci.Lower, ci.Upper);
+        }
+
+        double[] twenty = Enumerable.Range(1, 20).Select(i => 1000.0 + i).ToArray();
+        var inside = Hd(twenty);
+        Assert.True(inside.Lower > twenty[0] && inside.Upper < twenty[^1], $"the reference [{inside.Lower}, {inside.Upper}] should lie inside the range");
+        var s = SampleSummary.Of(twenty);
+        Assert.Equal(inside.Lower, s.CiLow, 1e-6);
+        Assert.Equal(inside.Upper, s.CiHigh, 1e-6);
+
+        double[] six = [1, 2, 3, 4, 5, 6];
+        var outside = Hd(six);
+        Assert.True(outside.Lower < 1 && outside.Upper > 6, $"the reference [{outside.Lower}, {outside.Upper}] should reach past both ends");
+        var clipped = SampleSummary.Of(six);
+        Assert.Equal(1, clipped.CiLow);
+        Assert.Equal(6, clipped.CiHigh);
+    }
+
     [Fact]
     public void AnIntervalPrintsItsBoundsOrSaysThereIsNone()
     {

@@ -65,6 +65,7 @@ public class BroadcastChannelTests
         const int Readers = 3, N = 100_000;
         using var ch = new BroadcastChannel(16, Readers);
         var errors = new string?[Readers];
+        bool abandoned = false; // the test failed: the readers stop before the channel's memory is freed
         var threads = Enumerable.Range(0, Readers).Select(r => new Thread(() =>
         {
             var reader = ch.Reader(r);
@@ -72,17 +73,98 @@ public class BroadcastChannelTests
             {
                 UrpcMessage m;
                 var spin = new SpinWait();
-                while (!reader.TryReceive(out m)) spin.SpinOnce(sleep1Threshold: -1);
+                while (!reader.TryReceive(out m))
+                {
+                    if (Volatile.Read(ref abandoned)) return;
+                    spin.SpinOnce(sleep1Threshold: -1);
+                }
                 if (m[0] != (ulong)i || m[5] != (ulong)i * 7 || m.Type != 9) { errors[r] = $"reader {r}: message {i} arrived as {m[0]}/{m[5]}/{m.Type}"; return; }
             }
         }) { IsBackground = true }).ToArray();
         foreach (var t in threads) t.Start();
-        var spinW = new SpinWait();
-        for (long i = 0; i < N; i++)
-            while (!ch.TrySend(Raw(9, (ulong)i, 0, (ulong)i * 7, 0))) spinW.SpinOnce(sleep1Threshold: -1);
-        foreach (var t in threads) Assert.True(t.Join(TimeSpan.FromSeconds(60)), "a reader did not finish");
+        try
+        {
+            var spinW = new SpinWait();
+            for (long i = 0; i < N; i++)
+            {
+                long fullSince = 0;
+                while (!ch.TrySend(Raw(9, (ulong)i, 0, (ulong)i * 7, 0)))
+                {
+                    if (spinW.Count % 4096 == 4095)
+                    {
+                        long now = System.Diagnostics.Stopwatch.GetTimestamp();
+                        if (fullSince == 0) fullSince = now;
+                        else if (System.Diagnostics.Stopwatch.GetElapsedTime(fullSince, now) > TimeSpan.FromSeconds(30))
+                            Assert.Fail($"message {i} found the buffer full for 30 s: the readers stopped at {string.Join(", ", Enumerable.Range(0, Readers).Select(r => ch.Reader(r).Received))} ({string.Join("; ", errors.Where(e => e != null))})");
+                    }
+                    spinW.SpinOnce(sleep1Threshold: -1);
+                }
+            }
+            foreach (var t in threads) Assert.True(t.Join(TimeSpan.FromSeconds(60)), "a reader did not finish");
+        }
+        finally
+        {
+            Volatile.Write(ref abandoned, true);
+            foreach (var t in threads) t.Join(TimeSpan.FromSeconds(30));
+        }
         Assert.All(errors, Assert.Null);
         for (int r = 0; r < Readers; r++) Assert.Equal(N, ch.Reader(r).Received);
+    }
+
+    /// <summary>A typed message whose words are those of <see cref="Raw"/> for the same value.</summary>
+    readonly record struct Valued(ulong V) : IUrpcMessage<Valued>
+    {
+        public byte Type => (byte)(V % 200 + 1);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Encode(ref UrpcPayload w) { w[0] = V; w[1] = V * 3; w[5] = 0; w[6] = ~V; }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Valued Decode(in UrpcMessage m) => new(m[0]);
+    }
+
+    /// <summary>
+    /// The typed send honours the slowest reader's credit exactly as the raw one does: with one reader that never
+    /// reads, it fills the ring and then fails (never overwriting a slot that reader has not read); each message that
+    /// reader then consumes (its credit published every <see cref="BroadcastChannel.AckInterval"/> messages) lets
+    /// exactly that many more in, and both readers see every message intact, in order.
+    /// </summary>
+    [Fact]
+    public void TheTypedSendStopsAtTheSlowestReadersCreditAsTheRawOneDoes()
+    {
+        using var ch = new BroadcastChannel(4, 2);
+        Assert.Equal(1, ch.AckInterval);
+        ulong sent = 0;
+        while (sent < 10 && ch.TrySend(new Valued(sent))) sent++;
+        Assert.Equal(4UL, sent);
+        Assert.False(ch.TrySend(Raw(1, 99, 0, 0, 0)));
+        for (ulong v = 0; v < 4; v++) Assert.True(ch.Reader(0).TryReceive(out _)); // the fast reader is done
+        Assert.False(ch.TrySend(new Valued(sent)), "the typed send passed the slow reader's credit");
+        Assert.True(ch.Reader(1).TryReceive(out var first) && first[0] == 0);
+        Assert.True(ch.TrySend(new Valued(sent++)));
+        Assert.False(ch.TrySend(new Valued(sent)), "one message read let two more in");
+        for (ulong v = 1; v < sent; v++)
+        {
+            Assert.True(ch.Reader(1).TryReceive(out var m));
+            Assert.True(m[0] == v && m[1] == v * 3 && m[6] == ~v && m.Type == (byte)(v % 200 + 1), $"message {v} arrived as {m[0]}/{m[1]}/{m[6]}/{m.Type}");
+        }
+        Assert.True(ch.Reader(0).TryReceive(out var last) && last[0] == 4);
+        Assert.False(ch.Reader(0).HasMessage());
+        Assert.False(ch.Reader(1).HasMessage());
+    }
+
+    /// <summary>A send wakes every reader whose core sleeps, the first reader's as well as the last's, and no reader that is awake.</summary>
+    [Fact]
+    public void SendWakesEverySleepingReaderAndNoAwakeOne()
+    {
+        using var ch = new BroadcastChannel(4, 3);
+        Notifier[] notifiers = [new(), new(), new()];
+        try
+        {
+            for (int r = 0; r < 3; r++) ch.Reader(r).Notifier = notifiers[r];
+            notifiers[0].PrepareToSleep();
+            notifiers[2].PrepareToSleep();
+            Assert.True(ch.TrySend(new Empty()));
+            Assert.All(notifiers, n => Assert.False(n.IsSleeping));
+            Assert.Equal([1L, 0L, 1L], notifiers.Select(n => n.Wakeups));
+        }
+        finally { foreach (var n in notifiers) n.Dispose(); }
     }
 
     [Fact]
@@ -119,6 +201,7 @@ public class BroadcastChannelTests
         using var stalled = new ManualResetEventSlim();
         using var resume = new ManualResetEventSlim();
         var bound = TimeSpan.FromSeconds(30);
+        bool abandoned = false; // the test failed: the readers stop before the channel's memory is freed
         var threads = Enumerable.Range(0, Readers).Select(r => new Thread(() =>
         {
             var reader = ch.Reader(r);
@@ -134,6 +217,7 @@ public class BroadcastChannelTests
                 var spin = new SpinWait();
                 while (!reader.TryReceive(out m))
                 {
+                    if (Volatile.Read(ref abandoned)) return;
                     if (DateTime.UtcNow > deadline) { errors[r] = $"reader {r}: message {i} never arrived ({ch.Sent} sent)"; return; }
                     spin.SpinOnce();
                 }
@@ -144,50 +228,59 @@ public class BroadcastChannelTests
                 }
             }
         }) { IsBackground = true }).ToArray();
-        foreach (var t in threads) t.Start();
-
-        long credit = stallAfter / ch.AckInterval * ch.AckInterval; // what the stalled reader has published
-        long limit = credit + slots;
-        long sent = 0;
-        var sendSpin = new SpinWait();
-        var until = DateTime.UtcNow + bound;
-        // Publish until the stalled reader's credit stops the writer (the fast readers' lag only delays it).
-        while (sent < limit && DateTime.UtcNow < until)
+        try
         {
-            if (ch.TrySend(Raw((byte)(sent % 200 + 1), (ulong)sent, (ulong)sent * 3, 0, ~(ulong)sent)))
+            foreach (var t in threads) t.Start();
+
+            long credit = stallAfter / ch.AckInterval * ch.AckInterval; // what the stalled reader has published
+            long limit = credit + slots;
+            long sent = 0;
+            var sendSpin = new SpinWait();
+            var until = DateTime.UtcNow + bound;
+            // Publish until the stalled reader's credit stops the writer (the fast readers' lag only delays it).
+            while (sent < limit && DateTime.UtcNow < until)
             {
-                sent++;
-                sendSpin.Reset();
-                long behind = sent - ch.Reader(0).Received;
-                Assert.True(behind <= slots, $"the writer published message {sent} with reader 0 {behind} messages behind on a ring of {slots} slots");
+                if (ch.TrySend(Raw((byte)(sent % 200 + 1), (ulong)sent, (ulong)sent * 3, 0, ~(ulong)sent)))
+                {
+                    sent++;
+                    sendSpin.Reset();
+                    long behind = sent - ch.Reader(0).Received;
+                    Assert.True(behind <= slots, $"the writer published message {sent} with reader 0 {behind} messages behind on a ring of {slots} slots");
+                }
+                else sendSpin.SpinOnce();
             }
-            else sendSpin.SpinOnce();
-        }
-        Assert.Equal(limit, sent);
-        Assert.True(stalled.WaitHandle.WaitOne(bound), "reader 0 never reached its stall point");
-        // Once the fast readers have taken everything, only the stalled reader holds the writer back: still full.
-        while ((ch.Reader(1).Received < sent || ch.Reader(2).Received < sent) && DateTime.UtcNow < until) Thread.Yield();
-        Assert.All(errors, Assert.Null);
-        Assert.Equal(sent, ch.Reader(1).Received);
-        Assert.Equal(sent, ch.Reader(2).Received);
-        for (int k = 0; k < 1000; k++)
-            Assert.False(ch.TrySend(Raw(1, ulong.MaxValue, 0, 0, 0)), $"the writer published message {sent + 1} over a slot reader 0 has not read ({stallAfter} read)");
-        Assert.Equal(stallAfter, ch.Reader(0).Received);
+            Assert.Equal(limit, sent);
+            Assert.True(stalled.WaitHandle.WaitOne(bound), "reader 0 never reached its stall point");
+            // Once the fast readers have taken everything, only the stalled reader holds the writer back: still full.
+            while ((ch.Reader(1).Received < sent || ch.Reader(2).Received < sent) && DateTime.UtcNow < until) Thread.Yield();
+            Assert.All(errors, Assert.Null);
+            Assert.Equal(sent, ch.Reader(1).Received);
+            Assert.Equal(sent, ch.Reader(2).Received);
+            for (int k = 0; k < 1000; k++)
+                Assert.False(ch.TrySend(Raw(1, ulong.MaxValue, 0, 0, 0)), $"the writer published message {sent + 1} over a slot reader 0 has not read ({stallAfter} read)");
+            Assert.Equal(stallAfter, ch.Reader(0).Received);
 
-        resume.Set();
-        until = DateTime.UtcNow + bound;
-        while (sent < N && DateTime.UtcNow < until)
-        {
-            if (ch.TrySend(Raw((byte)(sent % 200 + 1), (ulong)sent, (ulong)sent * 3, 0, ~(ulong)sent))) { sent++; sendSpin.Reset(); }
-            else sendSpin.SpinOnce();
+            resume.Set();
+            until = DateTime.UtcNow + bound;
+            while (sent < N && DateTime.UtcNow < until)
+            {
+                if (ch.TrySend(Raw((byte)(sent % 200 + 1), (ulong)sent, (ulong)sent * 3, 0, ~(ulong)sent))) { sent++; sendSpin.Reset(); }
+                else sendSpin.SpinOnce();
+            }
+            Assert.Equal(N, sent);
+            foreach (var t in threads) Assert.True(t.Join(bound), "a reader did not finish");
+            Assert.All(errors, Assert.Null);
+            for (int r = 0; r < Readers; r++)
+            {
+                Assert.Equal(N, ch.Reader(r).Received);
+                Assert.False(ch.Reader(r).HasMessage(), $"reader {r} found a message beyond the last one sent");
+            }
         }
-        Assert.Equal(N, sent);
-        foreach (var t in threads) Assert.True(t.Join(bound), "a reader did not finish");
-        Assert.All(errors, Assert.Null);
-        for (int r = 0; r < Readers; r++)
+        finally
         {
-            Assert.Equal(N, ch.Reader(r).Received);
-            Assert.False(ch.Reader(r).HasMessage(), $"reader {r} found a message beyond the last one sent");
+            Volatile.Write(ref abandoned, true);
+            resume.Set();
+            foreach (var t in threads) t.Join(bound);
         }
     }
 

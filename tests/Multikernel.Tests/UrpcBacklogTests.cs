@@ -64,6 +64,98 @@ public class UrpcBacklogTests
     }
 
     /// <summary>
+    /// A message in its raw form (one being forwarded) waits behind the messages already waiting, as a typed one does,
+    /// even when the ring has room again before the owner flushes: it never overtakes them.
+    /// </summary>
+    [Fact]
+    public void ARawMessageQueuesBehindTheWaitingOnes()
+    {
+        using var ring = UrpcRing.Allocate(2);
+        var outbox = new UrpcOutbox([null, ring.Sender]);
+        for (ulong i = 0; i < 3; i++) outbox.Send(1, new Numbered(i, 0)); // 0, 1 in the ring; 2 waiting
+        Assert.Equal(1, outbox.Pending);
+        for (ulong i = 0; i < 2; i++) Assert.True(ring.Receiver.TryReceive(out _)); // room again, nothing flushed yet
+        outbox.Send(1, UrpcMessage.From(new Numbered(3, 0)));
+        Assert.Equal(2, outbox.Pending);
+        Assert.True(outbox.Flush());
+        for (ulong i = 2; i < 4; i++)
+        {
+            Assert.True(ring.Receiver.TryReceive(out var m));
+            Assert.True(Numbered.Intact(in m, i, 0), $"expected message {i}, got {m[0]}: the raw message overtook the waiting one");
+        }
+        Assert.Equal(0, outbox.Pending);
+    }
+
+    /// <summary>
+    /// Clearing a backlog whose head a flush has moved hands over exactly the messages still waiting, oldest first, and
+    /// none that already went into the ring (a dropped message's handles are released by the handler: handing it one
+    /// already sent would free what its receiver still uses).
+    /// </summary>
+    [Fact]
+    public void ClearingHandsOverExactlyTheWaitingMessagesWhereverTheHeadIs()
+    {
+        using var ring = UrpcRing.Allocate(2);
+        var backlog = new UrpcBacklog();
+        for (ulong i = 0; i < 6; i++) backlog.Send(ring.Sender, new Numbered(i, 0)); // 0, 1 in the ring; 2..5 waiting
+        for (ulong i = 0; i < 2; i++) Assert.True(ring.Receiver.TryReceive(out _));
+        Assert.Equal(2, backlog.Flush(ring.Sender)); // 2, 3 go out: the head moves past them
+        var dropped = new List<ulong>();
+        backlog.Clear((in UrpcMessage m) =>
+        {
+            Assert.True(Numbered.Intact(in m, m[0], 0), $"a dropped message was not intact: {m[0]}");
+            dropped.Add(m[0]);
+        });
+        Assert.Equal([4UL, 5UL], dropped);
+        Assert.Equal(0, backlog.Count);
+    }
+
+    /// <summary>
+    /// Closing a peer that already has messages waiting for room drops them at once, in order, through the handler
+    /// (not only the ones sent after the close), so nothing waits for a core that will never read again.
+    /// </summary>
+    [Fact]
+    public void ClosingAPeerDropsWhatAlreadyWaitsForIt()
+    {
+        using var a = UrpcRing.Allocate(2);
+        var outbox = new UrpcOutbox([null, a.Sender]);
+        for (ulong i = 0; i < 5; i++) outbox.Send(1, new Numbered(i, 0));
+        Assert.Equal(3, outbox.Pending);
+        var dropped = new List<ulong>();
+        outbox.Close(1, (in UrpcMessage m) => dropped.Add(m[0]));
+        Assert.Equal([2UL, 3UL, 4UL], dropped);
+        Assert.Equal(0, outbox.Pending);
+        Assert.False(outbox.Flush());
+    }
+
+    /// <summary>
+    /// Discarding every backlog (teardown) hands each waiting message to the handler with the peer it was for, oldest
+    /// first per peer, and leaves <see cref="UrpcOutbox.Pending"/> at zero, so the owner stops flushing; later sends
+    /// to a peer whose ring has room go straight in.
+    /// </summary>
+    [Fact]
+    public void DiscardingEverythingNamesEachMessagesPeerAndLeavesNothingPending()
+    {
+        using var a = UrpcRing.Allocate(2);
+        using var b = UrpcRing.Allocate(2);
+        var outbox = new UrpcOutbox([null, a.Sender, b.Sender]);
+        for (ulong i = 0; i < 4; i++) { outbox.Send(1, new Numbered(i, 1)); outbox.Send(2, new Numbered(i, 2)); }
+        Assert.Equal(4, outbox.Pending);
+        var dropped = new List<(int Peer, ulong Seq)>();
+        outbox.Discard((int peer, in UrpcMessage m) =>
+        {
+            Assert.Equal((ulong)peer, m[1]);
+            dropped.Add((peer, m[0]));
+        });
+        Assert.Equal([(1, 2UL), (1, 3UL), (2, 2UL), (2, 3UL)], dropped);
+        Assert.Equal(0, outbox.Pending);
+        Assert.False(outbox.Flush());
+        while (a.Receiver.TryReceive(out _)) { }
+        outbox.Send(1, new Numbered(9, 1));
+        Assert.Equal(0, outbox.Pending);
+        Assert.True(a.Receiver.TryReceive(out var late) && Numbered.Intact(in late, 9, 1));
+    }
+
+    /// <summary>
     /// The backlog grows while its oldest message is not at the start of its array (a flush moved its head and later
     /// messages wrapped round to the front): every message still leaves in the order it was sent.
     /// </summary>
@@ -202,12 +294,13 @@ public class UrpcBacklogTests
         }
         var threads = new[] { new Thread(() => Run(0)) { IsBackground = true }, new Thread(() => Run(1)) { IsBackground = true } };
         foreach (var t in threads) t.Start();
-        foreach (var t in threads)
-            if (!t.Join(TimeSpan.FromSeconds(60)))
-            {
-                stop.Cancel();
-                Assert.Fail($"a core did not finish within 60 s: outboxes hold {outboxes[0].Pending} and {outboxes[1].Pending}, received {receivers[0].Received} and {receivers[1].Received} of {N}");
-            }
+        if (!threads.All(t => t.Join(TimeSpan.FromSeconds(60))))
+        {
+            stop.Cancel();
+            // The rings are freed when this method returns: no core may still be using them then.
+            foreach (var t in threads) t.Join(TimeSpan.FromSeconds(30));
+            Assert.Fail($"a core did not finish within 60 s: outboxes hold {outboxes[0].Pending} and {outboxes[1].Pending}, received {receivers[0].Received} and {receivers[1].Received} of {N}");
+        }
         Assert.All(errors, Assert.Null);
         Assert.All(outboxes, o => Assert.Equal(0, o.Pending));
         Assert.All(outboxes, o => Assert.True(o.EverBacklogged > 0, "the rings never filled: the backlog was not exercised"));

@@ -49,13 +49,18 @@ public class UrpcRingTests
         var sender = ring.Sender;
         var receiver = ring.Receiver;
         long errors = 0, received = 0;
+        bool abandoned = false; // the test failed: the receiver stops before the ring's memory is freed
         var thread = new Thread(() =>
         {
             CoreAffinity.PinCurrentThread(cores[1]);
             for (long i = 0; i < N; i++)
             {
                 UrpcMessage m;
-                while (!receiver.TryReceive(out m)) Thread.SpinWait(1);
+                while (!receiver.TryReceive(out m))
+                {
+                    if (Volatile.Read(ref abandoned)) return;
+                    Thread.SpinWait(1);
+                }
                 if (!Probe.Intact(in m, (ulong)i)) errors++;
                 received++;
             }
@@ -67,12 +72,28 @@ public class UrpcRingTests
             for (long i = 0; i < N; i++)
             {
                 var probe = new Probe((ulong)i);
-                if ((i & 1) == 0) sender.Send(in probe);
-                else sender.Send(UrpcMessage.From(in probe));
+                // A full ring is waited out (as Send does), but not for ever: a receiver that lost a message stops consuming.
+                long fullSince = 0;
+                for (long spins = 1; (i & 1) == 0 ? !sender.TrySend(in probe) : !sender.TrySend(UrpcMessage.From(in probe)); spins++)
+                {
+                    if ((spins & 0xFFFF) == 0)
+                    {
+                        long now = System.Diagnostics.Stopwatch.GetTimestamp();
+                        if (fullSince == 0) fullSince = now;
+                        else if (System.Diagnostics.Stopwatch.GetElapsedTime(fullSince, now) > TimeSpan.FromSeconds(30))
+                            Assert.Fail($"message {i} found the ring full for 30 s: the receiver stopped at {receiver.Received} of {N}");
+                    }
+                    Thread.SpinWait(1);
+                }
             }
             Assert.True(thread.Join(TimeSpan.FromMinutes(2)), "receiver did not finish");
         }
-        finally { CoreAffinity.UnpinCurrentThread(); }
+        finally
+        {
+            CoreAffinity.UnpinCurrentThread();
+            Volatile.Write(ref abandoned, true);
+            thread.Join(TimeSpan.FromSeconds(30));
+        }
         Assert.Equal(0, errors);
         Assert.Equal(N, received);
         Assert.False(receiver.HasMessage(), "a message beyond the last one sent was visible (duplicate)");

@@ -234,6 +234,122 @@ public class WaitsetTests
         Assert.Equal(2, ws.Count);
     }
 
+    /// <summary>
+    /// <see cref="Waitset.AnyPending"/> (the probe of every wait) sees a message in any receiver and an event in any
+    /// other source, and consumes neither: the poll after it still handles each.
+    /// </summary>
+    [Fact]
+    public void AnyPendingSeesEveryKindOfSourceAndConsumesNothing()
+    {
+        using var notifier = new Notifier();
+        var ws = new Waitset(notifier);
+        using var first = UrpcRing.Allocate(4);
+        using var second = UrpcRing.Allocate(4);
+        var other = new QueueSource();
+        var got = new List<long>();
+        ws.Add(first.Receiver, (in UrpcMessage m) => got.Add(Tagged.Decode(in m).Sequence));
+        ws.Add(second.Receiver, (in UrpcMessage m) => got.Add(Tagged.Decode(in m).Sequence));
+        ws.Add(other);
+        Assert.False(ws.AnyPending());
+
+        second.Sender.Send(new Tagged(2, 0));
+        Assert.True(ws.AnyPending(), "a message in the second receiver was not seen");
+        Assert.True(ws.AnyPending());
+        Assert.Equal(1, ws.Poll());
+        Assert.Equal([2L], got);
+        Assert.False(ws.AnyPending());
+
+        other.Post(3);
+        Assert.True(ws.AnyPending(), "an event of another kind of source was not seen");
+        Assert.Equal(1, ws.Poll());
+        Assert.Equal([3], other.Handled);
+        Assert.False(ws.AnyPending());
+    }
+
+    /// <summary>
+    /// Each pass starts one receiver further on (the rotation that keeps one receiver's handler from always running
+    /// first), also after a handler has removed receivers in the pass, when the next start wraps into the smaller set.
+    /// </summary>
+    [Fact]
+    public void EachPassStartsAtTheNextReceiverAlsoAfterAHandlerRemovedSome()
+    {
+        using var notifier = new Notifier();
+        var ws = new Waitset(notifier);
+        var rings = Enumerable.Range(0, 3).Select(_ => UrpcRing.Allocate(8)).ToArray();
+        try
+        {
+            var order = new List<int>();
+            bool removeOthers = false;
+            for (int r = 0; r < 3; r++)
+            {
+                int id = r;
+                ws.Add(rings[r].Receiver, (in UrpcMessage m) =>
+                {
+                    order.Add(id);
+                    if (removeOthers && id == 1) { ws.Remove(rings[0].Receiver); ws.Remove(rings[2].Receiver); }
+                });
+            }
+            void SendAll() { for (int r = 0; r < 3; r++) rings[r].Sender.Send(new Tagged(0, r)); }
+            SendAll();
+            Assert.Equal(3, ws.Poll());
+            SendAll();
+            Assert.Equal(3, ws.Poll());
+            Assert.Equal([0, 1, 2, 1, 2, 0], order);
+
+            // The pass now starts at receiver 2; two empty passes make it start at receiver 1 of 3, whose handler
+            // removes the other two: the next pass starts inside the one receiver left.
+            Assert.Equal(0, ws.Poll());
+            Assert.Equal(0, ws.Poll());
+            order.Clear();
+            removeOthers = true;
+            SendAll();
+            Assert.Equal(1, ws.Poll());
+            Assert.Equal([1], order);
+            Assert.Equal(1, ws.Count);
+            rings[1].Sender.Send(new Tagged(1, 1));
+            Assert.Equal(1, ws.Poll());
+            Assert.Equal([1, 1], order);
+            Assert.Equal(0, ws.Poll());
+        }
+        finally { foreach (var r in rings) r.Dispose(); }
+    }
+
+    /// <summary>
+    /// A source whose event becomes pending the first time a wait probes it (single-threaded, no clock), or at the
+    /// latest at its third poll, so that a wait that never probes it still ends.
+    /// </summary>
+    sealed class ReadyWhenProbed : IEventSource
+    {
+        bool _ready;
+        int _polls;
+        public int Handled;
+        public bool PollOnce()
+        {
+            if (++_polls >= 3) _ready = true;
+            if (!_ready) return false;
+            _ready = false;
+            Handled++;
+            return true;
+        }
+        public bool HasEvent() => _ready = true;
+        public void AttachNotifier(Notifier? notifier) { }
+    }
+
+    /// <summary>
+    /// A deadline too far off for the cycle counter (<see cref="TimeSpan.MaxValue"/>) means "no deadline": the wait
+    /// handles the event that comes, instead of taking the deadline for one already past and returning 0.
+    /// </summary>
+    [Fact]
+    public void ADeadlineTooFarToCountIsNoDeadline()
+    {
+        using var notifier = new Notifier();
+        var ws = new Waitset(notifier);
+        var source = new ReadyWhenProbed();
+        ws.Add(source);
+        Assert.Equal(1, ws.Wait(new WaitPolicy(1000, spinIterations: 0), TimeSpan.MaxValue));
+        Assert.Equal(1, source.Handled);
+    }
+
     /// <summary>The same for an event source whose event handling removes another source.</summary>
     [Fact]
     public void WhatAnEventSourceRemovesIsNotPolledLaterInTheSamePass()
