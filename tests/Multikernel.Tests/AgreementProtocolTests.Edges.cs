@@ -4,7 +4,8 @@ namespace Multikernel.Tests;
 /// <summary>
 /// Single cases the random trials pass through too rarely to notice a slip: a duplicated vote, a retransmission
 /// round, an aggregator's last missing ack lost to a fault, a refusal code passed on by an aggregator. Each runs one
-/// agreement on a network without random loss or delay, so it takes the same path every time.
+/// agreement on a network without random loss or delay, so it takes the same path every time. Then a replica's lock
+/// ranges and domain rows, driven directly.
 /// </summary>
 public partial class AgreementProtocolTests
 {
@@ -123,5 +124,52 @@ public partial class AgreementProtocolTests
         Assert.Equal(7, done.Outcome.Refusal);
         Assert.All(replicas, r => Assert.DoesNotContain(tag, r.Applied));
         Assert.All(replicas, r => Assert.Empty(r.Locks));
+    }
+
+    /// <summary>
+    /// A replica's prepare is refused (<see cref="CapError.Locked"/>) exactly when its lock range overlaps a held lock of
+    /// the same table: a domain row locks its key, a root-table insert its entry, a space's release all 512 entries of
+    /// the space. Adjacent keys and equal numbers in another table do not conflict; a lock goes with its decision.
+    /// </summary>
+    [Fact]
+    public void AReplicaRefusesAPrepareExactlyWhenItsRangeOverlapsAHeldLockOfTheSameTable()
+    {
+        var r = new MonitorReplica(0);
+        const byte locked = (byte)CapError.Locked;
+        ulong seq = 0;
+        AgreementTag Next() => new(1, ++seq);
+        var domain5 = Next();
+        Assert.Equal(0, r.Prepare(domain5, SystemTableUpdates.Place(5, 1)));
+        Assert.Equal(locked, r.Prepare(Next(), SystemTableUpdates.Remove(5, 2)));
+        Assert.Equal(0, r.Prepare(Next(), SystemTableUpdates.Place(4, 1))); // the key before
+        Assert.Equal(0, r.Prepare(Next(), SystemTableUpdates.Place(6, 1))); // the key after
+        var insert = Next();
+        Assert.Equal(0, r.Prepare(insert, SystemTableUpdates.InsertRoot(0, 5, 0x1000, 0))); // entry 5 of space 0: another table
+        Assert.Equal(locked, r.Prepare(Next(), SystemTableUpdates.Release(0, 2))); // the release covers entry 5
+        Assert.Equal(locked, r.Prepare(Next(), SystemTableUpdates.InsertRoot(0, 5, 0x2000, 2)));
+        Assert.Equal(0, r.Prepare(Next(), SystemTableUpdates.InsertRoot(0, 4, 0x2000, 2)));
+        var release1 = Next();
+        Assert.Equal(0, r.Prepare(release1, SystemTableUpdates.Release(1, 2))); // space 1: entries 512..1023
+        Assert.Equal(locked, r.Prepare(Next(), SystemTableUpdates.InsertRoot(1, 511, 0x3000, 2)));
+        Assert.Equal(0, r.Prepare(Next(), SystemTableUpdates.InsertRoot(2, 0, 0x3000, 2))); // space 2 starts after it
+        r.Abort(domain5, SystemTableUpdates.Place(5, 1));
+        Assert.Equal(0, r.Prepare(Next(), SystemTableUpdates.Remove(5, 2)));
+        r.Commit(insert, SystemTableUpdates.InsertRoot(0, 5, 0x1000, 0)); // unlocked, and the entry now holds a table
+        Assert.Equal((byte)CapError.VNodeSlotInUse, r.Prepare(Next(), SystemTableUpdates.InsertRoot(0, 5, 0x2000, 2)));
+    }
+
+    /// <summary>A domain-placement row goes when its last core is removed: the table holds rows of placed domains only.</summary>
+    [Fact]
+    public void ADomainRowGoesWithItsLastCore()
+    {
+        var r = new MonitorReplica(0);
+        r.Apply(new AgreementTag(1, 1), SystemTableUpdates.Place(7, 1));
+        r.Apply(new AgreementTag(1, 2), SystemTableUpdates.Place(7, 2));
+        r.Apply(new AgreementTag(1, 3), SystemTableUpdates.Remove(7, 1));
+        Assert.Equal(1, r.Domains.Count);
+        Assert.Equal(CoreSet.Empty.With(2), r.Domains.CoresOf(7));
+        r.Apply(new AgreementTag(1, 4), SystemTableUpdates.Remove(7, 2));
+        Assert.Equal(0, r.Domains.Count);
+        Assert.Equal("", r.Domains.Describe());
     }
 }
