@@ -422,6 +422,11 @@ public class CapabilityModelTests(ITestOutputHelper output)
                 if (!Replicas[0].Capabilities.TryGet(g.Key, out var row) || cores.Any(x => !row.Holders.Contains(x)))
                     return $"{g.Key} is held on cores {string.Join(',', cores)} but the ownership table does not list them all";
             }
+            // A shared object's owner is one of its holders while it has any (an owner that gives away or drops its
+            // last copy hands ownership to a remaining holder).
+            foreach (var (k, row) in Replicas[0].Capabilities.Rows)
+                if (!row.Holders.IsEmpty && !row.Holders.Contains(row.Owner))
+                    return $"{k}'s owner is core {row.Owner}, not one of its holders {row.Holders}";
             // The page tables hold exactly the model's mappings.
             foreach (var (key, entries) in m.Tables)
             {

@@ -122,6 +122,32 @@ public sealed class CapabilityRemoteDerivationTests : IDisposable
         AssertValid();
     }
 
+    /// <summary>
+    /// Core 0 retypes a frame F from a RAM object R and then gives R to core 1 (one 2PC: core 1 becomes a holder and
+    /// core 0 none; F stays on core 0). The gift records that core 0 keeps descendants, so core 1's revoke of R is an
+    /// agreement that deletes F on core 0.
+    /// </summary>
+    [Fact]
+    public void ARevokeOfAGiftReachesTheDescendantsItsGiverKept()
+    {
+        var d0 = _drivers[0];
+        CapabilityTestCore.Ok(d0.Retype(_spaces[0], CSpace.BootRam, CapType.Ram, 16 * Page, 16 * Page, 1, Cptr.Root(1)));
+        CapabilityTestCore.Ok(d0.Retype(_spaces[0], Cptr.Root(1), CapType.Frame, 4 * Page, Page, 1, Cptr.Root(2)));
+        var ram = _spaces[0][Cptr.Root(1)].Key;
+        var frame = _spaces[0][Cptr.Root(2)].Key;
+        var given = Through((done, now) => _ops[0].Give(_spaces[0], Cptr.Root(1), 1, CapRights.All, done, now));
+        Assert.Equal(CapError.Ok, given.Error);
+        Assert.Equal(CapError.Ok, _drivers[1].Import(_spaces[1], Cptr.Root(1), given.Sent));
+        Assert.True(_spaces[0][Cptr.Root(1)].IsNull);
+        Assert.Equal(frame, _spaces[0][Cptr.Root(2)].Key);
+        Assert.Equal(RemoteRelations.Descendants, _replicas[1].RelationsOf(ram, 1) & RemoteRelations.Descendants);
+        var revoked = Through((done, now) => _ops[1].Revoke(_spaces[1], Cptr.Root(1), done, now));
+        Assert.Equal(CapError.Ok, revoked.Error);
+        Assert.True(revoked.Distributed);
+        Assert.True(_spaces[0][Cptr.Root(2)].IsNull, $"after core 1 revoked {ram}, core 0 still holds its descendant {frame}");
+        AssertValid();
+    }
+
     /// <summary>A dispatcher in core 1's slot 1 and an endpoint E retyped from it in slot 2.</summary>
     void EndpointOnCore1()
     {
