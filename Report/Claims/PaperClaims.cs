@@ -412,12 +412,21 @@ public static class PaperClaims
             return otherLoad >= CoreBusyMetrics.SaturatedPercent
                 ? ClaimResult.NotTestable($"the load generator's cores were {otherLoad:0}% busy while it loaded {baseline}, so {baseline}'s rate is the "
                     + "load generator's limit, a lower bound of the server's, and mk reaching it does not show mk reaching the server's own; it needs more cores for the load", numbers)
-                : ClaimResult.Holds(numbers);
+                : ClaimResult.Holds(numbers + BusyUnknown(otherLoad, baseline, busy));
         if (mkLoad >= CoreBusyMetrics.SaturatedPercent)
             return ClaimResult.NotTestable($"the load generator's cores were {mkLoad:0}% busy while it loaded the multikernel, so its rate is the "
                 + "load generator's limit, a lower bound of the server's; it needs more cores for the load", numbers);
-        return ClaimResult.DoesNotHold(numbers);
+        return ClaimResult.DoesNotHold(numbers + BusyUnknown(mkLoad, "mk", busy));
     }
+
+    /// <summary>
+    /// The words a verdict needs where the load generator's busy time for the server it turns on (<paramref name="server"/>)
+    /// was not recorded: whether that rate was the generator's limit is then unknown. The other side's busy time, where
+    /// known, is given too (<paramref name="both"/> is empty when either is missing).
+    /// </summary>
+    static string BusyUnknown(double load, string server, string both) =>
+        double.IsFinite(load) || both.Length > 0 ? ""
+            : $"; the load generator's busy time against {server} was not recorded (no {CoreBusyMetrics.Load} row: an older run), so whether it limited {server}'s rate is unknown";
 
     /// <summary>How busy the load generator's cores were in <paramref name="series"/>'s timed runs (median, %), NaN where the run did not record it.</summary>
     static double LoadBusy(RowSet s, ResultRow series) =>
