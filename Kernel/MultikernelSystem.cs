@@ -481,7 +481,7 @@ public sealed class MultikernelSystem : IDisposable
         {
             ObjectDisposedException.ThrowIf(_shutDown, this);
             if (_drivers[core].Fault is { } fault) throw FaultedCore(core, fault);
-            if (!SendPassingUnlessShutDown(_hostPorts[core].Sender, call, static h => new MonitorMessages.HostCall(h)))
+            if (!SendPassingUnlessShutDown(_hostPorts[core].Sender, core, call, static h => new MonitorMessages.HostCall(h)))
                 throw new ObjectDisposedException(nameof(MultikernelSystem), $"the multikernel began to shut down while core #{core}'s host port was full");
             var posted = _postedCalls[core];
             if (posted.Count >= PostedCallsPruneAt && posted.Count == posted.Capacity) posted.RemoveAll(static c => c.IsCompleted);
@@ -537,21 +537,26 @@ public sealed class MultikernelSystem : IDisposable
 
     /// <summary>
     /// Sends the message <paramref name="message"/> makes from an object handle to <paramref name="passed"/> into a
-    /// ring into a core, waiting while the ring is full, or returns false once <see cref="Shutdown"/> has begun (the
-    /// core may never read again); then the handle is taken back, so nothing stays pinned. For senders holding that
-    /// core's <see cref="HostPortLock"/>: Shutdown gives up on a port it cannot use in time and then waits for that
-    /// lock before it frees any ring, so such a sender must let go of it.
+    /// ring read on core index <paramref name="core"/>, waiting while the ring is full, or returns false once
+    /// <see cref="Shutdown"/> has begun (the core may never read again), or throws the core's fault once its CPU
+    /// driver has faulted (it reads nothing any more); either way the handle is taken back, so nothing stays pinned.
+    /// For senders holding that core's <see cref="HostPortLock"/>: Shutdown gives up on a port it cannot use in time
+    /// and then waits for that lock before it frees any ring, and the faulted core takes it to fail the calls posted
+    /// to it, so such a sender must let go of it.
     /// </summary>
-    internal bool SendPassingUnlessShutDown<T>(UrpcSender sender, object passed, Func<nint, T> message) where T : struct, IUrpcMessage<T>
+    internal bool SendPassingUnlessShutDown<T>(UrpcSender sender, int core, object passed, Func<nint, T> message) where T : struct, IUrpcMessage<T>
     {
         nint handle = ObjectHandle.Pass(passed);
         var m = message(handle);
         while (!sender.TrySend(in m))
         {
-            if (IsShutDown)
+            bool shutDown = IsShutDown;
+            var fault = _drivers[core].Fault;
+            if (shutDown || fault != null)
             {
                 ObjectHandle.Take<object>(handle);
-                return false;
+                if (shutDown) return false;
+                throw FaultedCore(core, fault!);
             }
             Thread.SpinWait(1);
         }
@@ -560,7 +565,8 @@ public sealed class MultikernelSystem : IDisposable
 
     /// <summary>
     /// Sends the stop message into core <paramref name="core"/>'s host port under its lock, giving up (false) when the
-    /// lock stays taken or the port stays full (the core reads nothing) for <paramref name="within"/>.
+    /// lock stays taken or the port stays full (the core reads nothing) for <paramref name="within"/>, or at once when
+    /// the port is full and the core's CPU driver has faulted (it reads nothing any more).
     /// </summary>
     bool TrySendStop(int core, TimeSpan within)
     {
@@ -572,7 +578,7 @@ public sealed class MultikernelSystem : IDisposable
             var spin = new SpinWait();
             while (!sender.TrySend(new MonitorMessages.Shutdown()))
             {
-                if (clock.Elapsed >= within) return false;
+                if (clock.Elapsed >= within || _drivers[core].Fault != null) return false;
                 spin.SpinOnce();
             }
             return true;

@@ -431,7 +431,9 @@ public sealed class Domain : IAsyncDisposable, IDisposable
 
     /// <summary>
     /// Runs <paramref name="main"/> as a user thread on dispatcher 0 and returns its result to the host. Throws
-    /// <see cref="ObjectDisposedException"/> once the domain is being disposed or its system has shut down.
+    /// <see cref="ObjectDisposedException"/> once the domain is being disposed or its system has shut down, and
+    /// <see cref="InvalidOperationException"/> naming the fault if dispatcher 0's CPU driver faults while the request
+    /// waits for room in the domain's host port.
     /// </summary>
     public Task<T> RunMainAsync<T>(Func<UTask<T>> main)
     {
@@ -446,7 +448,7 @@ public sealed class Domain : IAsyncDisposable, IDisposable
             ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
             if (_system.IsShutDown)
                 throw new ObjectDisposedException(ToString(), "the multikernel this domain ran on has shut down (and freed the domain's channels); dispose domains before their system");
-            if (!_system.SendPassingUnlessShutDown(_hostPort, request, static h => new DomainMessages.HostStartMain(h)))
+            if (!_system.SendPassingUnlessShutDown(_hostPort, CoreIndices[0], request, static h => new DomainMessages.HostStartMain(h)))
                 throw new ObjectDisposedException(ToString(), "the multikernel this domain runs on began to shut down while the domain's host port was full");
         }
         return request.Task;
@@ -551,7 +553,7 @@ public sealed class Domain : IAsyncDisposable, IDisposable
     {
         lock (_system.HostPortLock(CoreIndices[0]))
         {
-            return !_system.IsShutDown && _system.SendPassingUnlessShutDown(_hostPort, left, static h => new DomainMessages.HostStop(h));
+            return !_system.IsShutDown && _system.SendPassingUnlessShutDown(_hostPort, CoreIndices[0], left, static h => new DomainMessages.HostStop(h));
         }
     }
 

@@ -187,6 +187,74 @@ public class MonitorRequestTests
     }
 
     /// <summary>
+    /// A host call that waits for room in the host port of a core whose CPU driver then faults fails naming the fault,
+    /// and so does every call already in the port: core 1 is held in a dispatcher's run upcall while a host thread
+    /// posts calls to it until its port is full and the next post waits, then core 1 faults. The waiting post held
+    /// the port's lock, which the faulted core needs to fail the posted calls, so both used to wait for Shutdown; and
+    /// the shutdown then waited its whole timeout to put its stop message into that full port.
+    /// </summary>
+    [Fact]
+    public void AHostCallWaitingForRoomInTheFullPortOfACoreThatFaultsFailsNamingTheFault()
+    {
+        var cpus = CoreAffinity.AllowedCpus();
+        Assert.SkipWhen(cpus.Count < 2, "needs a second core to fault; this process may use one");
+        var ct = TestContext.Current.CancellationToken;
+        var mk = MultikernelSystem.Boot(new MultikernelOptions { Cores = [cpus[0], cpus[1]] });
+        using var entered = new ManualResetEventSlim(false);
+        using var release = new ManualResetEventSlim(false);
+        var posted = new System.Collections.Concurrent.ConcurrentQueue<Task<bool>>();
+        Thread? poster = null;
+        Exception? blockedPost = null;
+        try
+        {
+            BootedSystem.Wait(mk.SpawnAsync(1, 1, () => new HoldsThenFaults(entered, release)));
+            Assert.True(entered.Wait(TimeSpan.FromSeconds(10), ct), "core 1 was not held");
+            poster = new Thread(() =>
+            {
+                try
+                {
+                    for (int i = 0; i < 64; i++) posted.Enqueue(mk.CallOnAsync<bool>(1, static (_, done) => done(true)));
+                }
+                catch (Exception e) { blockedPost = e; }
+            }) { IsBackground = true };
+            poster.Start();
+            // The port is full once the count of posted calls stops growing while the poster still runs.
+            int seen = -1;
+            var full = System.Diagnostics.Stopwatch.StartNew();
+            while (poster.IsAlive && (posted.Count != seen || full.ElapsedMilliseconds < 300))
+            {
+                if (posted.Count != seen) { seen = posted.Count; full.Restart(); }
+                Assert.True(seen < 64, "core 1's host port took 64 calls while core 1 was held");
+                Thread.Sleep(10);
+            }
+            Assert.True(poster.IsAlive, $"the poster ended after {posted.Count} calls without waiting for room: {blockedPost}");
+            release.Set();
+            Assert.True(poster.Join(TimeSpan.FromSeconds(20)),
+                $"the post waiting for room in the faulted core's full host port was still waiting 20 s after the fault ({posted.Count} calls posted, {posted.Count(t => t.IsCompleted)} of them done)");
+            var error = Assert.IsType<InvalidOperationException>(blockedPost);
+            Assert.Contains("core #1", error.Message);
+            Assert.Contains("injected fault", error.Message);
+            foreach (var call in posted)
+            {
+                Assert.True(((IAsyncResult)call).AsyncWaitHandle.WaitOne(TimeSpan.FromSeconds(20)), "a call in the faulted core's port was still pending 20 s after the fault");
+                Assert.True(call.IsFaulted, $"a call in the faulted core's port did not fail: {call.Status}");
+                Assert.Contains("injected fault", call.Exception!.InnerException!.Message);
+            }
+            // The stop message does not fit into the dead core's full port; the shutdown stops that core directly
+            // instead of waiting its whole timeout for room that never comes.
+            var stopping = System.Diagnostics.Stopwatch.StartNew();
+            Record.Exception(() => mk.Shutdown(TimeSpan.FromSeconds(60)));
+            Assert.True(stopping.Elapsed < TimeSpan.FromSeconds(30), $"the shutdown waited {stopping.Elapsed.TotalSeconds:0.#} s on the faulted core's full port");
+        }
+        finally
+        {
+            release.Set();
+            Record.Exception(() => mk.Dispose());
+            poster?.Join(TimeSpan.FromSeconds(10));
+        }
+    }
+
+    /// <summary>
     /// A ping whose own core stops (the system shuts down) before the answer came is told so, like its spawns and
     /// binds: core 1 is held in a host call, so it cannot answer, while core 0 stops. The ping's callback records what
     /// it was told (not a host task, which the shutdown would fail by itself).
