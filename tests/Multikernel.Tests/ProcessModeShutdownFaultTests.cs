@@ -11,6 +11,53 @@ public class ProcessModeShutdownFaultTests
     [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
     static extern int kill(int pid, int sig);
 
+    /// <summary>The pids of this process's children that run as core processes (their command line has the core flag).</summary>
+    static int[] CoreProcessChildren()
+    {
+        var found = new List<int>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out int pid)) continue;
+            try
+            {
+                string stat = File.ReadAllText($"{dir}/stat");
+                var after = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                if (after[0] is "Z" or "X" || int.Parse(after[1], System.Globalization.CultureInfo.InvariantCulture) != Environment.ProcessId) continue;
+                if (File.ReadAllText($"{dir}/cmdline").Split('\0').Contains(CoreProcess.Flag)) found.Add(pid);
+            }
+            catch (IOException) { } // exited meanwhile
+            catch (UnauthorizedAccessException) { }
+        }
+        return [.. found];
+    }
+
+    /// <summary>
+    /// A boot whose timeout passes while the supervisor is still launching the core processes (a timeout of 1 ms: the
+    /// first launch alone takes longer) fails, and leaves no core process running: the shutdown after the failed boot
+    /// used to kill the processes launched so far and then wait for the supervisor, which went on launching the rest.
+    /// </summary>
+    [Fact]
+    public void ABootThatTimesOutWhileCoreProcessesAreLaunchedLeavesNoneRunning()
+    {
+        var cpus = CoreAffinity.AllowedCpus();
+        Assert.SkipWhen(cpus.Count < 2, "process mode across cores needs two allowed CPUs");
+        Assert.Empty(CoreProcessChildren());
+        var error = Record.Exception(() => MultikernelSystem.Boot(new MultikernelOptions
+        {
+            Cores = [cpus[0], cpus[1]],
+            Mode = BootMode.ProcessPerCore,
+            Program = TestCoreProgram.Instance,
+            BootTimeout = TimeSpan.FromMilliseconds(1),
+        }).Dispose());
+        Assert.NotNull(error);
+        Assert.Contains("timed out", error.Message);
+        // A core process that found no region exits by itself at once; one that runs lives until its boot process dies.
+        var clock = Stopwatch.StartNew();
+        int[] left;
+        while ((left = CoreProcessChildren()).Length > 0 && clock.Elapsed < TimeSpan.FromSeconds(10)) Thread.Sleep(50);
+        Assert.True(left.Length == 0, $"core process(es) {string.Join(',', left)} still running 10 s after the failed boot");
+    }
+
     /// <summary>
     /// Core 1 is stopped (SIGSTOP) with its host port full, so Shutdown waits for room for core 1's stop message; then
     /// the system fails for another reason than a core process's exit (here: a message that is no reply on core 0's
