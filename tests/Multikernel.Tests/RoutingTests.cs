@@ -113,6 +113,14 @@ public class RoutingTests
         Assert.Equal(5, t.RemoteCores);
     }
 
+    /// <summary>L3 groups follow the shared L3 caches, not the NUMA nodes: here one node holds two L3 domains of four cores.</summary>
+    [Fact]
+    public void L3GroupsSplitANodeThatHoldsTwoL3Caches()
+    {
+        var twoL3s = MachineTopology.FromDescription(1, 1, 2, 4);
+        Assert.Equal("1 2 3 4>[5,6,7]", Render(Build(RoutingProtocol.Multicast, twoL3s, CoreSet.FirstN(8), 0, RoutingGrouping.L3Domain)));
+    }
+
     [Fact]
     public void FixedSizeGroupsModelAHierarchyOnAFlatMachine()
     {
