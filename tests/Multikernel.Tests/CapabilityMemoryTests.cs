@@ -58,6 +58,24 @@ public class CapabilityMemoryTests
         Assert.Equal(2 * Cptr.L2Slots, given.Count);
     }
 
+    /// <summary>
+    /// A slot freed in the second of two L2 CNodes is that slot free again, and only it: the next allocation hands it
+    /// out, and a second free of it is refused (taking it again would give the one slot to two holders).
+    /// </summary>
+    [Fact]
+    public void ASlotFreedInTheSecondCNodeIsHandedOutAgainAndOnlyOnce()
+    {
+        var slots = new SlotAllocator(1, 2);
+        while (slots.TryAlloc(out _)) { }
+        var freed = Cptr.At(2, 5);
+        slots.Free(freed);
+        Assert.Equal(1, slots.FreeSlots);
+        Assert.Throws<InvalidOperationException>(() => slots.Free(freed));
+        Assert.True(slots.TryAlloc(out var again));
+        Assert.Equal(freed, again);
+        Assert.False(slots.TryAlloc(out _));
+    }
+
     [Fact]
     public void FramesAreRetypedFromRamAndComeBackWhenDeleted()
     {
@@ -112,7 +130,9 @@ public class CapabilityMemoryTests
         Ok(alloc.Free(frame));                                  // the page comes back while the copy still names it
         Ok(alloc.TryAlloc(CapType.Frame, out var other));
         Assert.NotEqual(held, t.Space[other].Base);
+        int freeSlots = slots.FreeSlots;
         Assert.Equal(CapError.RevokeFirst, alloc.TryAlloc(CapType.Frame, out _)); // only the held page is left
+        Assert.Equal(freeSlots, slots.FreeSlots);                                 // the refused retype's slot came back
         Ok(t.Driver.Delete(t.Space, copy));
         slots.Free(copy);
         Ok(alloc.TryAlloc(CapType.Frame, out var again));       // now it is free

@@ -181,6 +181,112 @@ public sealed unsafe class HardwarePageTableTests
     }
 
     /// <summary>
+    /// A check finds a page that does not allow exactly what the change left it allowing: the pages here were never
+    /// changed, so they are still readable and writable, which none of these changes leaves. Checks that only ever
+    /// passed could not tell a core that skipped its change from one that made it.
+    /// </summary>
+    [Fact]
+    public void ACheckOfAChangeThatWasNotMadeFailsAndSaysWhatItFound()
+    {
+        WithAMappedTable((table, va) =>
+        {
+            table.Verify(new MmuChange(7, va + Page, 1, MmuOp.ProtectRead));
+            Assert.Equal((0, 1), (table.ChecksPassed, table.ChecksFailed));
+            Assert.Equal($"after ProtectRead the page at 0x{va + Page:x} was readable and writable in this address space", table.FirstFailure);
+            table.Verify(new MmuChange(7, va, 2, MmuOp.ProtectNone));
+            table.Verify(new MmuChange(7, va, 1, MmuOp.Unmap));
+            Assert.Equal((0, 4), (table.ChecksPassed, table.ChecksFailed));
+            table.Verify(new MmuChange(7, va, Pages, MmuOp.ProtectReadWrite));
+            Assert.Equal((Pages, 4), (table.ChecksPassed, table.ChecksFailed));
+            Assert.StartsWith("after ProtectRead", table.FirstFailure); // the first failure is kept
+        });
+    }
+
+    /// <summary>A read-only mapping can be read and not written, in every page.</summary>
+    [Fact]
+    public void AReadOnlyMapAllowsReadsAndNoWrites()
+    {
+        WithMemoryObject(8, fd =>
+        {
+            using var table = new HardwarePageTable(fd);
+            ulong va = FreeRange();
+            table.Map(spaceId: 7, va, 0, Pages, PageRights.ReadOnly);
+            for (int p = 0; p < Pages; p++)
+            {
+                ulong at = va + (ulong)p * Page;
+                Assert.True(table.IsReadable(at), $"page {p} is not readable");
+                Assert.False(table.IsWritable(at), $"page {p} of a read-only mapping is writable");
+            }
+        });
+    }
+
+    /// <summary>
+    /// An unmap of several pages leaves every one of them unmapped in the table's records: a later unmap or protect of
+    /// its last page is refused (its address may hold another mapping by then), and a remap maps it again.
+    /// </summary>
+    [Fact]
+    public void AnUnmapOfSeveralPagesLeavesEachOfThemUnmapped()
+    {
+        WithAMappedTable((table, va) =>
+        {
+            table.Apply(new MmuChange(7, va + Page, 2, MmuOp.Unmap));
+            Assert.Equal(Pages - 2, VmasIn(va, Pages * Page).Count);
+            var last = va + 2 * Page;
+            Assert.Contains("already unmapped", Assert.Throws<InvalidOperationException>(() => table.Apply(new MmuChange(7, last, 1, MmuOp.Unmap))).Message);
+            Assert.Contains("remap it first", Assert.Throws<InvalidOperationException>(() => table.Apply(new MmuChange(7, last, 1, MmuOp.ProtectRead))).Message);
+            table.Apply(new MmuChange(7, va + Page, 2, MmuOp.Remap));
+            Assert.Equal(Pages, VmasIn(va, Pages * Page).Count);
+            Assert.True(table.IsWritable(last));
+        });
+    }
+
+    /// <summary>A change that reaches one page past the end of a mapping is refused and changes nothing (the page after it may be another mapping's).</summary>
+    [Theory]
+    [InlineData(MmuOp.ProtectRead)]
+    [InlineData(MmuOp.Unmap)]
+    public void AChangeThatReachesPastTheEndOfItsMappingIsRefused(MmuOp op)
+    {
+        WithAMappedTable((table, va) =>
+        {
+            Assert.Throws<ArgumentException>(() => table.Apply(new MmuChange(7, va + (Pages - 1) * Page, 2, op)));
+            Assert.Equal(0, table.ChangesApplied);
+            Assert.True(table.IsWritable(va + (Pages - 1) * Page), "the mapping's last page lost its rights");
+        });
+    }
+
+    /// <summary>
+    /// Dispose removes only the pages the table still maps: the address of a page it unmapped may hold another mapping
+    /// of the process by then (here one of another memory object), which it leaves alone.
+    /// </summary>
+    [Fact]
+    public void DisposeLeavesAloneWhatNowLiesAtAnUnmappedPage()
+    {
+        WithMemoryObject(8, fd =>
+        {
+            ulong va, hole;
+            int otherFd = LinuxVm.memfd_create(MemoryObjectName, LinuxVm.MFD_CLOEXEC);
+            Assert.True(otherFd >= 0);
+            try
+            {
+                Assert.Equal(0, LinuxVm.ftruncate(otherFd, Page));
+                using (var table = new HardwarePageTable(fd))
+                {
+                    va = MapAtAFreeRange(table, 0);
+                    hole = va + Page;
+                    table.Apply(new MmuChange(7, hole, 1, MmuOp.Unmap));
+                    Assert.Equal((nint)hole, LinuxVm.mmap((nint)hole, Page, LinuxVm.PROT_READ, LinuxVm.MAP_SHARED | LinuxVm.MAP_FIXED_NOREPLACE, otherFd, 0));
+                }
+                Assert.Equal([(hole, hole + Page)], VmasIn(va, Pages * Page).Select(v => (v.Start, v.End)));
+                LinuxVm.munmap((nint)hole, Page);
+            }
+            finally
+            {
+                LinuxVm.close(otherFd);
+            }
+        });
+    }
+
+    /// <summary>
     /// Frames beyond the end of the memory object are refused when mapped: the kernel would map them, and the first
     /// touch of such a page kills the core process with SIGBUS instead of failing the request that mapped it.
     /// </summary>
@@ -215,6 +321,13 @@ public sealed unsafe class HardwarePageTableTests
             LinuxVm.close(fd);
         }
     }
+
+    /// <summary>Runs <paramref name="body"/> with a table over a memory object of 8 pages and the address of its <see cref="Pages"/> frames from frame 0, mapped read-write for space 7 (<see cref="MapAtAFreeRange"/>).</summary>
+    static void WithAMappedTable(Action<HardwarePageTable, ulong> body) => WithMemoryObject(8, fd =>
+    {
+        using var table = new HardwarePageTable(fd);
+        body(table, MapAtAFreeRange(table, 0));
+    });
 
     /// <summary>This process's descriptors that are pipes.</summary>
     static int PipesHeld() => Directory.EnumerateFiles("/proc/self/fd").Count(fd =>

@@ -52,6 +52,30 @@ public class PmapTests
         for (int i = 0; i < PageTables.EntriesPerTable; i++) if (i != 8) Assert.Equal(0UL, f.Memory.FrameWords(table)[i]);
     }
 
+    /// <summary>
+    /// Each level's index is its own nine bits of the address, the top bit of each included (indices of 256 and more):
+    /// the entries lie where an x86-64 MMU looks for them, not merely where this kernel's own walk does.
+    /// </summary>
+    [Theory]
+    [InlineData(255, 511, 256, 300)]
+    [InlineData(128, 256, 511, 510)]
+    public unsafe void EachLevelIndexesTheTableWithItsOwnNineBitsOfTheAddress(int pml4, int pdpt, int pd, int pt)
+    {
+        using var f = new PmapFixture();
+        ulong va = ((ulong)pml4 << 39) | ((ulong)pdpt << 30) | ((ulong)pd << 21) | ((ulong)pt << 12);
+        ulong pa = f.MapNew(va);
+        ulong table = f.Space.Root;
+        foreach (int index in new[] { pml4, pdpt, pd })
+        {
+            ulong e = f.Memory.FrameWords(table)[index];
+            Assert.True(PageTableEntry.IsPresent(e), $"no table linked at index {index} of the table at 0x{table:x}");
+            table = PageTableEntry.Address(e);
+        }
+        Assert.Equal(pa, PageTableEntry.Address(f.Memory.FrameWords(table)[pt]));
+        Assert.True(f.Space.TryTranslate(va, out ulong got, out _));
+        Assert.Equal(pa, got);
+    }
+
     [Fact]
     public void PageTablesAreCountedAndKeptUntilDestroy()
     {
@@ -102,6 +126,9 @@ public class PmapTests
         Assert.Equal(CapError.VNodeSlotInUse, f.Space.Map(0x1000, f.Mint(frame, CapRights.Read), CapRights.Read));
         Assert.Equal(CapError.VNodeSlotEmpty, f.Space.Unmap(0x2000));
         Assert.Equal(CapError.VNodeSlotEmpty, f.Space.Unmap(0x5000_0000_0000));
+        Assert.Equal(CapError.InvalidMapSlot, f.Space.Unmap(PageTables.UserTop | 0x1000)); // the kernel-half twin of a mapped page
+        Assert.Equal(CapError.InvalidMapSlot, f.Space.Unmap(0x1001));
+        Assert.True(f.Space.TryWalk(0x1000, out _));
         Assert.False(f.Space.TryWalk(PageTables.UserTop + Page, out _));
     }
 
@@ -155,6 +182,41 @@ public class PmapTests
         Assert.False(f.Space.TryWalk(va, out _));
         Assert.False(f.Space.TryTranslate(0x1000, out _, out _));
         Assert.Null(f.Core.Driver.Validate());
+    }
+
+    /// <summary>
+    /// The walk stops at the first entry that is not present, at every level: a non-present entry's address bits
+    /// (zero) name no table, and frame 0 may hold anything, here words that look like present entries.
+    /// </summary>
+    [Fact]
+    public unsafe void AWalkStopsAtTheFirstEntryThatIsNotPresent()
+    {
+        using var memory = new PhysicalMemory(4 * PhysicalMemory.FrameSize);
+        const ulong Root = 0x1000, Pdpt = 0x2000;
+        memory.FrameWords(0)[0] = PageTableEntry.Leaf(0x3000, PageRights.ReadWrite); // frame 0: data, not a table
+        Assert.False(PageTables.TryWalk(memory, Root, 0, out _));                  // the root's entry 0 is not present
+        memory.FrameWords(Root)[0] = PageTableEntry.Table(Pdpt);
+        Assert.False(PageTables.TryWalk(memory, Root, 0, out _));                  // nor is the PDPT's
+        memory.FrameWords(0)[0] = PageTableEntry.Table(0);
+        Assert.False(PageTables.TryWalk(memory, Root, 0, out _));
+    }
+
+    /// <summary>
+    /// Physical memory's bounds include its last byte and nothing past it, and an address inside a frame names the
+    /// whole frame (its first word), not a frame-sized window from that address on.
+    /// </summary>
+    [Fact]
+    public unsafe void AFrameIsNamedByAnyAddressInsideItUpToTheLastByte()
+    {
+        using var m = new PhysicalMemory(2 * PhysicalMemory.FrameSize);
+        ulong last = (ulong)m.Bytes - 1;
+        Assert.True(m.Contains(last));
+        Assert.True(m.Contains((ulong)m.Bytes - 8, 8));
+        Assert.False(m.Contains((ulong)m.Bytes - 8, 9));
+        Assert.False(m.Contains((ulong)m.Bytes));
+        Assert.True(m.FrameWords(0x1000) == m.FrameWords(last), "the last byte's frame is not the second frame");
+        Assert.True(m.FrameWords(0x1000) == m.FrameWords(0x1234), "an address inside a frame named another window");
+        Assert.Throws<ArgumentOutOfRangeException>(() => m.Frame((ulong)m.Bytes));
     }
 
     [Fact]

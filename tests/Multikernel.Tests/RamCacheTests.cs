@@ -116,6 +116,51 @@ public class RamCacheTests
         Assert.True(t.Space[Slot(1)].IsNull);
     }
 
+    /// <summary>
+    /// A dispatcher's space whose RAM does not fit after its two CNodes takes nothing (both CNodes' parts come back);
+    /// one that takes exactly what is free gives all of it back when disposed.
+    /// </summary>
+    [Fact]
+    public void ASpaceThatDoesNotFitTakesNothingAndADisposedOneGivesEverythingBack()
+    {
+        using var t = new CapabilityTestCore();
+        var cache = NewCache(t);
+        ulong free = cache.FreeBytes;
+        Assert.Equal(CapError.OutOfRam, cache.CreateSpace(free, out _)); // its CNodes fit, its RAM then does not
+        Assert.Equal(free, cache.FreeBytes);
+        ulong ram = free - 2 * CapTypeRules.CNodeGranule;
+        Assert.Equal(free, RamCache.SpaceBytes(ram));
+        Ok(cache.CreateSpace(ram, out var memory));
+        Assert.Equal((0UL, ram), (cache.FreeBytes, memory.RamBytes));
+        memory.Dispose();
+        Assert.Equal(free, cache.FreeBytes);
+        Ok(cache.CreateSpace(ram, out memory));                          // the free ranges merged back into one
+        memory.Dispose();
+        Assert.Null(t.Driver.Validate());
+    }
+
+    /// <summary>A released part joins the free range after it and the one before it, so two released neighbours serve one request for both.</summary>
+    [Fact]
+    public void AReleasedPartMergesWithTheFreeRangesOnEitherSide()
+    {
+        using var t = new CapabilityTestCore();
+        var cache = NewCache(t);
+        var at = new ulong[3];                                              // the third page keeps the second apart from the rest
+        for (int i = 0; i < at.Length; i++) Ok(cache.TryRetype(CapType.Frame, Page, 1, t.Space, Slot(1 + i), out at[i]));
+        var (a, b) = (at[0], at[1]);
+        for (int i = 1; i <= 2; i++) Ok(t.Driver.Delete(t.Space, Slot(i)));
+        cache.Release(b, Page);
+        cache.Release(a, Page);                                             // joins the range after it
+        Ok(cache.TryRetype(CapType.Frame, 2 * Page, 1, t.Space, Slot(1), out ulong both));
+        Assert.Equal(a, both);
+        Ok(t.Driver.Delete(t.Space, Slot(1)));
+        cache.Release(a, Page);
+        cache.Release(b, Page);                                             // joins the range before it
+        Ok(cache.TryRetype(CapType.Frame, 2 * Page, 1, t.Space, Slot(1), out both));
+        Assert.Equal(a, both);
+        Assert.Null(t.Driver.Validate());
+    }
+
     [Fact]
     public void AReleaseOfNoBytesOrOfAnUnalignedOrWrappingRangeIsRefusedAndChangesNothing()
     {

@@ -81,6 +81,22 @@ public class RoutingTests
         Assert.Equal("2>[3] 4>[5] 6>[7] 1", Render(Build(RoutingProtocol.NumaAwareMulticast, MachineTopology.FromDescription(4, 1, 1, 2), CoreSet.FirstN(8), 0)));
     }
 
+    /// <summary>
+    /// NUMA-aware multicast measures a hop's distance at the node of the hop's CPU, not of a CPU numbered like its core
+    /// index: here the cores are listed from the last CPU down (core 0 is CPU 15, on node 3), and the SLIT puts the
+    /// other socket's nodes (0, 1) far and node 2 near.
+    /// </summary>
+    [Fact]
+    public void NumaAwareMulticastMeasuresEachHopAtItsCpusNode()
+    {
+        var distances = new Dictionary<(int, int), int>();
+        for (int a = 0; a < 4; a++) for (int b = 0; b < 4; b++) distances[(a, b)] = a == b ? 10 : a / 2 == b / 2 ? 15 : 40;
+        var machine = MachineTopology.FromDescription(2, 2, 1, 4, nodeDistances: distances);
+        int[] reversed = machine.Cores.Select(c => c.Cpu).Reverse().ToArray();
+        var t = Routing.Build(RoutingProtocol.NumaAwareMulticast, machine, reversed, CoreSet.FirstN(16), 0, RoutingGrouping.Package);
+        Assert.Equal("8>[9,10,11,12,13,14,15] 4 5 6 7 1 2 3", Render(t));
+    }
+
     [Fact]
     public void NumaAwareBreaksDistanceTiesByLargerGroupFirst()
     {
@@ -95,6 +111,14 @@ public class RoutingTests
         var t = Build(RoutingProtocol.Multicast, Amd8x4, CoreSet.Of([4, 5, 6, 7, 8]), 0);
         Assert.Equal("4>[5,6,7] 8", Render(t));
         Assert.Equal(5, t.RemoteCores);
+    }
+
+    /// <summary>L3 groups follow the shared L3 caches, not the NUMA nodes: here one node holds two L3 domains of four cores.</summary>
+    [Fact]
+    public void L3GroupsSplitANodeThatHoldsTwoL3Caches()
+    {
+        var twoL3s = MachineTopology.FromDescription(1, 1, 2, 4);
+        Assert.Equal("1 2 3 4>[5,6,7]", Render(Build(RoutingProtocol.Multicast, twoL3s, CoreSet.FirstN(8), 0, RoutingGrouping.L3Domain)));
     }
 
     [Fact]
@@ -191,6 +215,8 @@ public class RoutingTests
         Assert.Equal(s, new CoreSet(s.Word0, s.Word1, s.Word2));
         Assert.Throws<ArgumentOutOfRangeException>(() => s.With(192));
         Assert.Equal(0, CoreSet.Empty.Bound);
+        Assert.Equal((64, 128), (CoreSet.Of([63]).Bound, CoreSet.Of([3, 127]).Bound)); // the highest member of the first and second word
+        Assert.Equal([3, 127], CoreSet.Of([3, 127]).ToArray());
     }
 
     [Theory]

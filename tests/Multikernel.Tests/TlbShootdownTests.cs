@@ -95,14 +95,20 @@ public sealed class TlbShootdownTests
     /// <summary>
     /// Unmapping the first page of a two-page frame removes the whole mapping (a frame maps as one), so the shootdown
     /// must cover both pages: no core may still translate the second page through its TLB once the unmap has completed.
+    /// So too where the frame starts at the last page of the unmap (after a one-page frame): the shootdown reaches past
+    /// the pages asked for.
     /// </summary>
-    [Fact]
-    public void AnUnmapThatRemovesATwoPageFrameShootsDownBothPages()
+    [Theory]
+    [InlineData(0, 1)]
+    [InlineData(1, 2)]
+    public void AnUnmapThatRemovesATwoPageFrameShootsDownBothPages(int frameAtPage, int pagesUnmapped)
     {
         using var mk = MultikernelSystem.Boot(new MultikernelOptions());
         using var domain = Wait(Domain.CreateAsync(mk));
         var space = domain.AddressSpace;
         const ulong Page = PageTables.PageSize;
+        for (int p = 0; p < frameAtPage; p++) MapFresh(mk, domain, Base + (ulong)p * Page);
+        ulong va = Base + (ulong)frameAtPage * Page;
         ulong pa = Wait(mk.CallOnAsync<ulong>(0, (m, done) =>
         {
             // Two pages at the top of dispatcher 0's RAM, which its frame allocator hands out last.
@@ -111,18 +117,18 @@ public sealed class TlbShootdownTests
             var r = memory.Driver.Retype(memory.Space, CSpace.BootRam, CapType.Frame, memory.RamBytes - 2 * Page, 2 * Page, 1, frame);
             if (r != CapError.Ok) throw new InvalidOperationException($"retype failed: {r}");
             memory.Driver.Identify(memory.Space, frame, out var id);
-            var e = m.Agreement.Coherence.Map(space, domain.CoreSet, Base, frame, CapRights.ReadWrite, new Then(x =>
+            var e = m.Agreement.Coherence.Map(space, domain.CoreSet, va, frame, CapRights.ReadWrite, new Then(x =>
             {
                 if (x.Error != CapError.Ok) throw new InvalidOperationException($"map failed: {x.Error}");
                 done(id.Base);
             }));
             if (e != CapError.Ok) throw new InvalidOperationException($"map failed: {e}");
         }));
-        Assert.All(FillAll(mk, space, Base + Page, pa + Page), Assert.True);
+        Assert.All(FillAll(mk, space, va + Page, pa + Page), Assert.True);
         var outcome = Wait(mk.CallOnAsync<AgreementOutcome>(0, (m, done) =>
-            Assert.Equal(CapError.Ok, m.Agreement.Coherence.Unmap(space, domain.CoreSet, Base, 1, new ToTask(done)))));
+            Assert.Equal(CapError.Ok, m.Agreement.Coherence.Unmap(space, domain.CoreSet, Base, pagesUnmapped, new ToTask(done)))));
         Assert.True(outcome.Committed);
-        foreach (var (holds, translates, _) in Probe(mk, space, Base + Page))
+        foreach (var (holds, translates, _) in Probe(mk, space, va + Page))
         {
             Assert.False(holds, "a core's TLB still holds the frame's second page after the unmap completed");
             Assert.False(translates);

@@ -63,6 +63,9 @@ public sealed class TlbTests : IDisposable
         tlb.InvalidatePage(_vs.Id, Va);
         Assert.False(tlb.TryTranslate(_vs, Va, write: true, out _));  // refilled read-only: write faults
         Assert.True(tlb.TryTranslate(_vs, Va, write: false, out _));
+        long hits = tlb.Hits;
+        Assert.False(tlb.TryTranslate(_vs, Va, write: true, out _));  // a hit on the read-only entry faults a write too
+        Assert.Equal(hits + 1, tlb.Hits);
     }
 
     [Fact]
