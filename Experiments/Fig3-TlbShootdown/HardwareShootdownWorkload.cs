@@ -112,9 +112,14 @@ public static class HardwareShootdownWorkload
     }
 
     /// <summary>One core's counts after the loop (see <see cref="Fig3CoreProgram.StateRequest"/>).</summary>
-    readonly record struct CoreState(long Applied, long Changes, long Passed, long Failed, int Active, int Prepared, int Locks, string FirstFailure, string Tables);
+    internal readonly record struct CoreState(long Applied, long Changes, long Passed, long Failed, int Active, int Prepared, int Locks, string FirstFailure, string Tables);
 
-    static string? Verify(CoreState[] states, long completed, long expected, long translationOps, long unmapOps)
+    /// <summary>
+    /// The run's accounting: null when no page-table check failed, every operation completed, each remote core applied
+    /// and checked two changes per shootdown and unmap operation and the first core two per unmap operation, nothing is
+    /// in flight, prepared or locked, and every replica equals core 0's; else the first difference.
+    /// </summary>
+    internal static string? Verify(CoreState[] states, long completed, long expected, long translationOps, long unmapOps)
     {
         for (int c = 0; c < states.Length; c++)
             if (states[c].FirstFailure.Length > 0) return $"a page-table check failed: core #{c}: {states[c].FirstFailure}";

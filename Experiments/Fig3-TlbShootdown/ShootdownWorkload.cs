@@ -145,9 +145,11 @@ public static class ShootdownWorkload
         MapNext();
     }
 
-    readonly record struct CoreState(long Applied, int Active, int Prepared, int Locks, bool Holds, string Tables);
+    /// <summary>One core's counts after the modelled-MMU loop: invalidations applied, agreements in flight, prepared and locked, whether its TLB caches a page, its replica of the system tables.</summary>
+    internal readonly record struct CoreState(long Applied, int Active, int Prepared, int Locks, bool Holds, string Tables);
 
-    static string? Verify(CoreState[] state, long ops, long completed, long invalidations)
+    /// <summary>The run's accounting: null when every operation completed and every core applied every invalidation, holds nothing in flight and no cached page, and has core 0's tables; else the first difference.</summary>
+    internal static string? Verify(CoreState[] state, long ops, long completed, long invalidations)
     {
         if (completed != ops) return $"{completed} operations completed, expected {ops}";
         for (int c = 0; c < state.Length; c++)

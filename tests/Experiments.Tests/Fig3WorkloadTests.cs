@@ -397,3 +397,92 @@ public unsafe class Fig3WorkloadTests
         Assert.Contains("unavailable", TlbShootdownInterrupts.Describe(null, null, [1], "10 calls"));
     }
 }
+
+/// <summary>
+/// The accounting checks after a multikernel Fig 3 run (modelled and hardware MMU): a run whose counts all agree passes,
+/// and each single wrong count fails, naming it. Only passing runs reached these checks in the other tests.
+/// </summary>
+public class Fig3AccountingTests
+{
+    static ShootdownWorkload.CoreState[] Modelled(long invalidations) =>
+        [.. Enumerable.Range(0, 3).Select(_ => new ShootdownWorkload.CoreState(invalidations, 0, 0, 0, false, "tables"))];
+
+    [Fact]
+    public void AModelledRunWhoseCountsAgreePasses() => Assert.Null(ShootdownWorkload.Verify(Modelled(40), 20, 20, 40));
+
+    [Theory]
+    [InlineData("completed", "19 operations completed, expected 20")]
+    [InlineData("applied", "core #2 applied 39 invalidations, expected 40")]
+    [InlineData("active", "core #2 still has 1 agreement(s) in flight")]
+    [InlineData("prepared", "core #2 still has 0 agreement(s) in flight, 1 prepared")]
+    [InlineData("locks", "1 lock(s)")]
+    [InlineData("holds", "core #2's TLB still caches a page")]
+    [InlineData("tables", "core #2's replica of the system tables differs from core #0's: other vs tables")]
+    public void AModelledRunWithOneWrongCountFailsNamingIt(string wrong, string expected)
+    {
+        var states = Modelled(40);
+        var s = states[2];
+        states[2] = wrong switch
+        {
+            "applied" => s with { Applied = 39 },
+            "active" => s with { Active = 1 },
+            "prepared" => s with { Prepared = 1 },
+            "locks" => s with { Locks = 1 },
+            "holds" => s with { Holds = true },
+            "tables" => s with { Tables = "other" },
+            _ => s,
+        };
+        var failure = ShootdownWorkload.Verify(states, 20, wrong == "completed" ? 19 : 20, 40);
+        Assert.NotNull(failure);
+        Assert.Contains(expected, failure);
+    }
+
+    // 6 shootdown and 4 unmap operations: remote cores apply and check 2 x 10 changes, the first core 2 x 4.
+    static HardwareShootdownWorkload.CoreState[] Hardware() =>
+    [
+        new(8, 8, 8, 0, 0, 0, 0, "", "tables"),
+        new(20, 20, 20, 0, 0, 0, 0, "", "tables"),
+        new(20, 20, 20, 0, 0, 0, 0, "", "tables"),
+    ];
+
+    [Fact]
+    public void AHardwareRunWhoseCountsAgreePasses() => Assert.Null(HardwareShootdownWorkload.Verify(Hardware(), 10, 10, 10, 4));
+
+    [Theory]
+    [InlineData(1, "check", "a page-table check failed: core #1: page 3 still writable")]
+    [InlineData(0, "completed", "9 operations completed, expected 10")]
+    [InlineData(2, "applied", "core #2's monitor applied 19 TLB updates, expected 20")]
+    [InlineData(2, "changes", "core #2 applied 19 page-table changes, expected 20")]
+    [InlineData(2, "passed", "core #2: 19 checks passed and 0 failed, expected 20 passed")]
+    [InlineData(2, "failed", "core #2: 20 checks passed and 1 failed")]
+    [InlineData(2, "active", "core #2 still has 1 agreement(s) in flight")]
+    [InlineData(0, "prepared", "core #0 still has 0 agreement(s) in flight, 1 prepared")]
+    [InlineData(1, "locks", "core #1 still has 0 agreement(s) in flight, 0 prepared, 1 lock(s)")]
+    [InlineData(2, "tables", "core #2's replica of the system tables differs from core #0's")]
+    [InlineData(0, "applied", "the first core applied 7 TLB updates")]
+    [InlineData(0, "changes", "and 7 changes")]
+    [InlineData(0, "passed", "passed 7 checks")]
+    [InlineData(0, "failed", "(1 failed), expected 8 of each")]
+    public void AHardwareRunWithOneWrongCountFailsNamingIt(int core, string wrong, string expected)
+    {
+        var states = Hardware();
+        var s = states[core];
+        long off = core == 0 ? 7 : 19;
+        states[core] = wrong switch
+        {
+            "check" => s with { FirstFailure = "page 3 still writable" },
+            "applied" => s with { Applied = off },
+            "changes" => s with { Changes = off },
+            "passed" => s with { Passed = off },
+            "failed" => s with { Failed = 1 },
+            "active" => s with { Active = 1 },
+            "prepared" => s with { Prepared = 1 },
+            "locks" => s with { Locks = 1 },
+            "tables" => s with { Tables = "other" },
+            _ => s,
+        };
+        var failure = HardwareShootdownWorkload.Verify(states, wrong == "completed" ? 9 : 10, 10, 10, 4);
+        Assert.NotNull(failure);
+        Assert.Contains(expected, failure);
+    }
+}
