@@ -185,8 +185,9 @@ public class ThreadsSyncTests(BootedSystem booted) : IClassFixture<BootedSystem>
 
     /// <summary>
     /// Two queued waiters are woken to compete (by two unlocks) and both lose to a running locker: they go back to the
-    /// head of the queue in the order they lost, so the first to queue, woken first and losing first, is handed the
-    /// mutex at the next unlock, and the other at the one after.
+    /// head of the queue in the order they lost, ahead of a third waiter that has not been woken, so the first to
+    /// queue, woken first and losing first, is handed the mutex at the next unlock, the other at the one after, and
+    /// the third then competes.
     /// </summary>
     [Fact]
     public void WaitersThatLostAreHandedTheMutexInTheOrderTheyLost()
@@ -197,23 +198,64 @@ public class ThreadsSyncTests(BootedSystem booted) : IClassFixture<BootedSystem>
             var mutex = new Mutex();
             var log = new List<string>();
             await mutex.LockAsync();
-            var a = UThread.Spawn(async () => { await mutex.LockAsync(); log.Add("a"); mutex.Unlock(); });
-            var c = UThread.Spawn(async () => { await mutex.LockAsync(); log.Add("c"); mutex.Unlock(); });
-            await UThread.Yield();                 // a, then c, queue and park
+            var threads = new[] { "a", "c", "d" }.Select(name =>
+                UThread.Spawn(async () => { await mutex.LockAsync(); log.Add(name); mutex.Unlock(); })).ToList();
+            await UThread.Yield();                 // a, c, then d queue and park
             mutex.Unlock();                        // wakes a to compete
             Assert.True(mutex.TryLock());          // the running thread gets in first
             mutex.Unlock();                        // wakes c to compete
             Assert.True(mutex.TryLock());          // and gets in first again
-            await UThread.Yield();                 // a loses, then c loses: both back at the head, marked
+            await UThread.Yield();                 // a loses, then c loses: both back at the head, marked, ahead of d
             mutex.Unlock();                        // hands the mutex over to the first that lost
             var owner = mutex.Owner;
-            await a.Join();
-            await c.Join();
-            return (owner, a, log);
+            foreach (var t in threads) await t.Join();
+            return (owner, threads[0], log);
         }));
         Assert.Equal(2, domain.Dispatchers[0].Scheduler.LostMutexRaces);
         Assert.Same(a, ownerAfterUnlock);
-        Assert.Equal(["a", "c"], order);
+        Assert.Equal(["a", "c", "d"], order);
+    }
+
+    /// <summary>
+    /// A waiter handed the mutex after losing a race is no longer marked as having lost: when it queues again later, the
+    /// unlock that wakes it releases the mutex for it to compete, so a running locker may take it first.
+    /// </summary>
+    [Fact]
+    public void AWaiterHandedTheMutexCompetesAgainTheNextTimeItWaits()
+    {
+        using var domain = booted.NewDomain(1);
+        var (handedOver, bargedIn) = BootedSystem.Wait(domain.RunMainAsync(async () =>
+        {
+            var mutex = new Mutex();
+            var gate = new Semaphore(0);
+            await mutex.LockAsync();
+            UThread? a = null;
+            a = UThread.Spawn(async () =>
+            {
+                await mutex.LockAsync();
+                mutex.Unlock();
+                await gate.WaitAsync();
+                await mutex.LockAsync();
+                mutex.Unlock();
+            });
+            await UThread.Yield();                 // a queues
+            mutex.Unlock();                        // wakes a to compete
+            Assert.True(mutex.TryLock());          // the running thread gets in first
+            await UThread.Yield();                 // a loses
+            mutex.Unlock();                        // hands the mutex over to a
+            bool handedOver = ReferenceEquals(mutex.Owner, a);
+            await UThread.Yield();                 // a unlocks and waits at the gate
+            await mutex.LockAsync();
+            gate.Release();
+            await UThread.Yield();                 // a queues on the mutex again
+            mutex.Unlock();                        // wakes a to compete: a running locker may take the mutex first
+            bool bargedIn = mutex.TryLock();
+            if (bargedIn) mutex.Unlock();
+            await a.Join();
+            return (handedOver, bargedIn);
+        }), seconds: 10);
+        Assert.True(handedOver);
+        Assert.True(bargedIn, "a waiter that was handed the mutex once was handed it again instead of competing");
     }
 
     [Fact]
