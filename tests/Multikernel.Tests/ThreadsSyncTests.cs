@@ -258,6 +258,43 @@ public class ThreadsSyncTests(BootedSystem booted) : IClassFixture<BootedSystem>
         Assert.True(bargedIn, "a waiter that was handed the mutex once was handed it again instead of competing");
     }
 
+    /// <summary>
+    /// Signal wakes exactly one waiter, the longest-waiting one (and it returns holding the mutex); later signals wake
+    /// the others in the order they began to wait.
+    /// </summary>
+    [Fact]
+    public void CondVarSignalWakesOnlyTheLongestWaiter()
+    {
+        using var domain = booted.NewDomain(1);
+        var (afterOne, all) = BootedSystem.Wait(domain.RunMainAsync(async () =>
+        {
+            var mutex = new Mutex();
+            var cv = new CondVar();
+            var log = new List<string>();
+            var threads = new[] { "a", "b", "c" }.Select(name => UThread.Spawn(async () =>
+            {
+                await mutex.LockAsync();
+                await cv.WaitAsync(mutex);
+                log.Add(name + (ReferenceEquals(mutex.Owner, UThread.Current) ? "" : " without the mutex"));
+                mutex.Unlock();
+            })).ToList();
+            await UThread.Yield();                 // a, b, c wait in that order
+            List<string> afterOne = [];
+            for (int signal = 0; signal < 3; signal++)
+            {
+                await mutex.LockAsync();
+                cv.Signal();
+                mutex.Unlock();
+                for (int i = 0; i < 4; i++) await UThread.Yield();
+                if (signal == 0) afterOne = [.. log];
+            }
+            foreach (var t in threads) await t.Join();
+            return (afterOne, log);
+        }), seconds: 10);
+        Assert.Equal(["a"], afterOne);
+        Assert.Equal(["a", "b", "c"], all);
+    }
+
     [Fact]
     public void MutexUnlockedByANonOwnerIsAnError()
     {
