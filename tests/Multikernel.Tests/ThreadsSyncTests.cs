@@ -295,6 +295,42 @@ public class ThreadsSyncTests(BootedSystem booted) : IClassFixture<BootedSystem>
         Assert.Equal(["a", "b", "c"], all);
     }
 
+    /// <summary>
+    /// A release of several units hands one to each of that many waiters, longest first, and counts only the rest; a
+    /// unit counted is taken by exactly one TryWait.
+    /// </summary>
+    [Fact]
+    public void SemaphoreReleaseHandsUnitsToWaitersInQueueOrderAndCountsTheRest()
+    {
+        using var domain = booted.NewDomain(1);
+        var (afterTwo, countAfterTwo, all, countAfterThree, tries, countAtEnd) = BootedSystem.Wait(domain.RunMainAsync(async () =>
+        {
+            var sem = new Semaphore(0);
+            var log = new List<string>();
+            var threads = new[] { "a", "b", "c" }.Select(name => UThread.Spawn(async () =>
+            {
+                await sem.WaitAsync();
+                log.Add(name);
+            })).ToList();
+            await UThread.Yield();                 // a, b, c wait in that order
+            sem.Release(2);
+            for (int i = 0; i < 3; i++) await UThread.Yield();
+            List<string> afterTwo = [.. log];
+            long countAfterTwo = sem.CurrentCount;
+            sem.Release(3);                        // one to c, two counted
+            foreach (var t in threads) await t.Join();
+            long countAfterThree = sem.CurrentCount;
+            bool[] tries = [sem.TryWait(), sem.TryWait(), sem.TryWait()];
+            return (afterTwo, countAfterTwo, log, countAfterThree, tries, sem.CurrentCount);
+        }), seconds: 10);
+        Assert.Equal(["a", "b"], afterTwo);
+        Assert.Equal(0, countAfterTwo);
+        Assert.Equal(["a", "b", "c"], all);
+        Assert.Equal(2, countAfterThree);
+        Assert.Equal([true, true, false], tries);
+        Assert.Equal(0, countAtEnd);
+    }
+
     [Fact]
     public void MutexUnlockedByANonOwnerIsAnError()
     {
