@@ -331,6 +331,40 @@ public class ThreadsSyncTests(BootedSystem booted) : IClassFixture<BootedSystem>
         Assert.Equal(0, countAtEnd);
     }
 
+    /// <summary>
+    /// Bad arguments to the primitives are refused with ArgumentOutOfRangeException: a negative initial count, a barrier
+    /// of no participants, a release of no units or a negative number, a thread spawned on a dispatcher the domain does
+    /// not have.
+    /// </summary>
+    [Fact]
+    public void BadArgumentsToThePrimitivesAreRefused()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Semaphore(-1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Barrier(0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Barrier(-1));
+        using var domain = booted.NewDomain();
+        int k = domain.DispatcherCount;
+        var refused = BootedSystem.Wait(domain.RunMainAsync(() =>
+        {
+            var sem = new Semaphore(0);
+            string Refusal(Action bad)
+            {
+                try { bad(); return "accepted"; }
+                catch (ArgumentOutOfRangeException e) { return e.ParamName ?? "?"; }
+            }
+            string[] r =
+            [
+                Refusal(() => sem.Release(0)),
+                Refusal(() => sem.Release(-1)),
+                Refusal(() => UThread.SpawnOn(k, () => UTask.CompletedTask)),
+                Refusal(() => UThread.SpawnOn(-1, () => UTask.CompletedTask)),
+            ];
+            return new UTask<(string[], long)>((r, sem.CurrentCount));
+        }), seconds: 10);
+        Assert.Equal(["units", "units", "dispatcherIndex", "dispatcherIndex"], refused.Item1);
+        Assert.Equal(0, refused.Item2);
+    }
+
     [Fact]
     public void MutexUnlockedByANonOwnerIsAnError()
     {
