@@ -257,6 +257,40 @@ public class ForkJoinTests(BootedSystem booted, ITestOutputHelper output) : ICla
     }
 
     /// <summary>
+    /// A steal takes the upper half of the victim's remaining chunks and the victim keeps the lower half: the two
+    /// ranges are disjoint and together are what the victim had (each chunk runs exactly once); one chunk is not split.
+    /// </summary>
+    [Fact]
+    public void ASplitGivesAwayTheUpperHalfDisjointFromWhatTheVictimKeeps()
+    {
+        var p = new Participation();
+        p.Reset(null!, 0, 0, 1, 3, 13);
+        Assert.True(p.Split(out int first, out int end));
+        Assert.Equal((8, 13), (first, end));
+        Assert.Equal((3, 8), (p.Next, p.End));
+        p.Reset(null!, 0, 0, 1, 3, 4);
+        Assert.False(p.Split(out _, out _));
+        Assert.Equal((3, 4), (p.Next, p.End));
+    }
+
+    /// <summary>
+    /// A thief that received several ranges in one steal round (one per victim, with three or more dispatchers) runs
+    /// every one of them, not only the last.
+    /// </summary>
+    [Fact]
+    public void EveryRangeReceivedInAStealRoundIsTaken()
+    {
+        var p = new Participation();
+        p.Reset(null!, 0, 0, 1, 0, 0);
+        p.AddGift(10, 12);
+        p.AddGift(20, 25);
+        p.AddGift(30, 31);
+        var taken = new List<(int, int)>();
+        while (p.TakeGift()) taken.Add((p.Next, p.End));
+        Assert.Equal([(30, 31), (20, 25), (10, 12)], taken);
+    }
+
+    /// <summary>
     /// The statistics count the chunks a dispatcher ran: after a body's exception cancels the region, the chunks it
     /// skips are not counted (one dispatcher, ten chunks of one iteration, the first throws: one chunk ran).
     /// </summary>
