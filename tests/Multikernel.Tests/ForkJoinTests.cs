@@ -207,6 +207,89 @@ public class ForkJoinTests(BootedSystem booted, ITestOutputHelper output) : ICla
         Assert.Equal(999L * 1000 / 2, after);
     }
 
+    /// <summary>ForAsync, like For, rethrows a body's exception on the master once the join has completed.</summary>
+    [Theory]
+    [InlineData(LoopSchedule.Static)]
+    [InlineData(LoopSchedule.Dynamic)]
+    public void ForAsyncRethrowsABodysExceptionAfterTheJoin(LoopSchedule schedule)
+    {
+        using var domain = booted.NewDomain();
+        var message = BootedSystem.Wait(domain.RunMainAsync(async () =>
+        {
+            try
+            {
+                await ForkJoin.ForAsync(0, 1000, new ThrowsAt { Bad = 999 }, schedule);
+                return "ForAsync did not throw";
+            }
+            catch (InvalidDataException e) { return e.Message; }
+        }), seconds: 10);
+        Assert.StartsWith("index 999 failed", message);
+    }
+
+    /// <summary>Marks each index once it has run; every worker but the master first sleeps, so it finishes last.</summary>
+    struct MarkAfterAPause : IForBody
+    {
+        public int[] Done;
+        public void Execute(int lo, int hi, int worker)
+        {
+            if (worker != 0) Thread.Sleep(50);
+            for (int i = lo; i < hi; i++) Volatile.Write(ref Done[i], 1);
+        }
+    }
+
+    /// <summary>
+    /// ForAsync's join completes only when the last worker has finished: the master, whose own share is done at once,
+    /// sees every worker's index marked when the await returns.
+    /// </summary>
+    [Fact]
+    public void ForAsyncReturnsOnlyAfterTheLastWorkerHasFinished()
+    {
+        Assert.SkipWhen(booted.Cores < 2, "needs two cores; this process may use one");
+        using var domain = booted.NewDomain();
+        int k = domain.DispatcherCount;
+        var done = new int[k];
+        var seen = BootedSystem.Wait(domain.RunMainAsync(async () =>
+        {
+            await ForkJoin.ForAsync(0, k, new MarkAfterAPause { Done = done });
+            return Enumerable.Range(0, k).Select(i => Volatile.Read(ref done[i])).ToArray();
+        }), seconds: 10);
+        Assert.Equal(Enumerable.Repeat(1, k), seen);
+    }
+
+    /// <summary>
+    /// A steal takes the upper half of the victim's remaining chunks and the victim keeps the lower half: the two
+    /// ranges are disjoint and together are what the victim had (each chunk runs exactly once); one chunk is not split.
+    /// </summary>
+    [Fact]
+    public void ASplitGivesAwayTheUpperHalfDisjointFromWhatTheVictimKeeps()
+    {
+        var p = new Participation();
+        p.Reset(null!, 0, 0, 1, 3, 13);
+        Assert.True(p.Split(out int first, out int end));
+        Assert.Equal((8, 13), (first, end));
+        Assert.Equal((3, 8), (p.Next, p.End));
+        p.Reset(null!, 0, 0, 1, 3, 4);
+        Assert.False(p.Split(out _, out _));
+        Assert.Equal((3, 4), (p.Next, p.End));
+    }
+
+    /// <summary>
+    /// A thief that received several ranges in one steal round (one per victim, with three or more dispatchers) runs
+    /// every one of them, not only the last.
+    /// </summary>
+    [Fact]
+    public void EveryRangeReceivedInAStealRoundIsTaken()
+    {
+        var p = new Participation();
+        p.Reset(null!, 0, 0, 1, 0, 0);
+        p.AddGift(10, 12);
+        p.AddGift(20, 25);
+        p.AddGift(30, 31);
+        var taken = new List<(int, int)>();
+        while (p.TakeGift()) taken.Add((p.Next, p.End));
+        Assert.Equal([(30, 31), (20, 25), (10, 12)], taken);
+    }
+
     /// <summary>
     /// The statistics count the chunks a dispatcher ran: after a body's exception cancels the region, the chunks it
     /// skips are not counted (one dispatcher, ten chunks of one iteration, the first throws: one chunk ran).

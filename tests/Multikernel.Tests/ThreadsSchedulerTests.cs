@@ -208,6 +208,47 @@ public class ThreadsSchedulerTests(BootedSystem booted) : IClassFixture<BootedSy
         }
     }
 
+    /// <summary>
+    /// A thread's end wakes every thread that joins it, not only the first: here two joiners wait for a thread parked on
+    /// a semaphore, and both have finished a few rounds after it is released.
+    /// </summary>
+    [Fact]
+    public void AThreadsEndWakesEveryJoiner()
+    {
+        using var domain = booted.NewDomain(1);
+        var finished = BootedSystem.Wait(domain.RunMainAsync(async () =>
+        {
+            var gate = new Threads.Semaphore(0);
+            var target = UThread.Spawn(async () => await gate.WaitAsync());
+            var joiners = Enumerable.Range(0, 2).Select(_ => UThread.Spawn(async () => await target.Join())).ToList();
+            await UThread.Yield();                 // the target waits at the gate, both joiners queue on it
+            gate.Release();
+            for (int i = 0; i < 4; i++) await UThread.Yield();
+            bool[] done = [.. joiners.Select(j => j.IsCompleted)];
+            if (done.All(d => d))
+                foreach (var j in joiners) await j.Join();
+            return done;                           // a joiner left parked is abandoned at teardown
+        }), seconds: 10);
+        Assert.Equal([true, true], finished);
+    }
+
+    /// <summary>A thread that joins itself fails with a clear error instead of waiting for ever.</summary>
+    [Fact]
+    public void AThreadThatJoinsItselfFailsClearly()
+    {
+        using var domain = booted.NewDomain(1);
+        var error = BootedSystem.Wait(domain.RunMainAsync(async () =>
+        {
+            UThread? self = null;
+            self = UThread.Spawn(async () => await self!.Join());
+            for (int i = 0; i < 3; i++) await UThread.Yield();
+            if (!self.IsCompleted) return "the thread is still waiting for itself";
+            try { await self.Join(); return "no error"; }
+            catch (InvalidOperationException e) { return e.Message; }
+        }), seconds: 10);
+        Assert.Contains("cannot join itself", error);
+    }
+
     [Fact]
     public void PrimitivesOutsideAUserThreadAreAClearError()
     {

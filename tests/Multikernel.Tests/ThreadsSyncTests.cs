@@ -185,8 +185,9 @@ public class ThreadsSyncTests(BootedSystem booted) : IClassFixture<BootedSystem>
 
     /// <summary>
     /// Two queued waiters are woken to compete (by two unlocks) and both lose to a running locker: they go back to the
-    /// head of the queue in the order they lost, so the first to queue, woken first and losing first, is handed the
-    /// mutex at the next unlock, and the other at the one after.
+    /// head of the queue in the order they lost, ahead of a third waiter that has not been woken, so the first to
+    /// queue, woken first and losing first, is handed the mutex at the next unlock, the other at the one after, and
+    /// the third then competes.
     /// </summary>
     [Fact]
     public void WaitersThatLostAreHandedTheMutexInTheOrderTheyLost()
@@ -197,23 +198,171 @@ public class ThreadsSyncTests(BootedSystem booted) : IClassFixture<BootedSystem>
             var mutex = new Mutex();
             var log = new List<string>();
             await mutex.LockAsync();
-            var a = UThread.Spawn(async () => { await mutex.LockAsync(); log.Add("a"); mutex.Unlock(); });
-            var c = UThread.Spawn(async () => { await mutex.LockAsync(); log.Add("c"); mutex.Unlock(); });
-            await UThread.Yield();                 // a, then c, queue and park
+            var threads = new[] { "a", "c", "d" }.Select(name =>
+                UThread.Spawn(async () => { await mutex.LockAsync(); log.Add(name); mutex.Unlock(); })).ToList();
+            await UThread.Yield();                 // a, c, then d queue and park
             mutex.Unlock();                        // wakes a to compete
             Assert.True(mutex.TryLock());          // the running thread gets in first
             mutex.Unlock();                        // wakes c to compete
             Assert.True(mutex.TryLock());          // and gets in first again
-            await UThread.Yield();                 // a loses, then c loses: both back at the head, marked
+            await UThread.Yield();                 // a loses, then c loses: both back at the head, marked, ahead of d
             mutex.Unlock();                        // hands the mutex over to the first that lost
             var owner = mutex.Owner;
-            await a.Join();
-            await c.Join();
-            return (owner, a, log);
+            foreach (var t in threads) await t.Join();
+            return (owner, threads[0], log);
         }));
         Assert.Equal(2, domain.Dispatchers[0].Scheduler.LostMutexRaces);
         Assert.Same(a, ownerAfterUnlock);
-        Assert.Equal(["a", "c"], order);
+        Assert.Equal(["a", "c", "d"], order);
+    }
+
+    /// <summary>
+    /// A waiter handed the mutex after losing a race is no longer marked as having lost: when it queues again later, the
+    /// unlock that wakes it releases the mutex for it to compete, so a running locker may take it first.
+    /// </summary>
+    [Fact]
+    public void AWaiterHandedTheMutexCompetesAgainTheNextTimeItWaits()
+    {
+        using var domain = booted.NewDomain(1);
+        var (handedOver, bargedIn) = BootedSystem.Wait(domain.RunMainAsync(async () =>
+        {
+            var mutex = new Mutex();
+            var gate = new Semaphore(0);
+            await mutex.LockAsync();
+            UThread? a = null;
+            a = UThread.Spawn(async () =>
+            {
+                await mutex.LockAsync();
+                mutex.Unlock();
+                await gate.WaitAsync();
+                await mutex.LockAsync();
+                mutex.Unlock();
+            });
+            await UThread.Yield();                 // a queues
+            mutex.Unlock();                        // wakes a to compete
+            Assert.True(mutex.TryLock());          // the running thread gets in first
+            await UThread.Yield();                 // a loses
+            mutex.Unlock();                        // hands the mutex over to a
+            bool handedOver = ReferenceEquals(mutex.Owner, a);
+            await UThread.Yield();                 // a unlocks and waits at the gate
+            await mutex.LockAsync();
+            gate.Release();
+            await UThread.Yield();                 // a queues on the mutex again
+            mutex.Unlock();                        // wakes a to compete: a running locker may take the mutex first
+            bool bargedIn = mutex.TryLock();
+            if (bargedIn) mutex.Unlock();
+            await a.Join();
+            return (handedOver, bargedIn);
+        }), seconds: 10);
+        Assert.True(handedOver);
+        Assert.True(bargedIn, "a waiter that was handed the mutex once was handed it again instead of competing");
+    }
+
+    /// <summary>
+    /// Signal wakes exactly one waiter, the longest-waiting one (and it returns holding the mutex); later signals wake
+    /// the others in the order they began to wait.
+    /// </summary>
+    [Fact]
+    public void CondVarSignalWakesOnlyTheLongestWaiter()
+    {
+        using var domain = booted.NewDomain(1);
+        var (afterOne, all) = BootedSystem.Wait(domain.RunMainAsync(async () =>
+        {
+            var mutex = new Mutex();
+            var cv = new CondVar();
+            var log = new List<string>();
+            var threads = new[] { "a", "b", "c" }.Select(name => UThread.Spawn(async () =>
+            {
+                await mutex.LockAsync();
+                await cv.WaitAsync(mutex);
+                log.Add(name + (ReferenceEquals(mutex.Owner, UThread.Current) ? "" : " without the mutex"));
+                mutex.Unlock();
+            })).ToList();
+            await UThread.Yield();                 // a, b, c wait in that order
+            List<string> afterOne = [];
+            for (int signal = 0; signal < 3; signal++)
+            {
+                await mutex.LockAsync();
+                cv.Signal();
+                mutex.Unlock();
+                for (int i = 0; i < 4; i++) await UThread.Yield();
+                if (signal == 0) afterOne = [.. log];
+            }
+            foreach (var t in threads) await t.Join();
+            return (afterOne, log);
+        }), seconds: 10);
+        Assert.Equal(["a"], afterOne);
+        Assert.Equal(["a", "b", "c"], all);
+    }
+
+    /// <summary>
+    /// A release of several units hands one to each of that many waiters, longest first, and counts only the rest; a
+    /// unit counted is taken by exactly one TryWait.
+    /// </summary>
+    [Fact]
+    public void SemaphoreReleaseHandsUnitsToWaitersInQueueOrderAndCountsTheRest()
+    {
+        using var domain = booted.NewDomain(1);
+        var (afterTwo, countAfterTwo, all, countAfterThree, tries, countAtEnd) = BootedSystem.Wait(domain.RunMainAsync(async () =>
+        {
+            var sem = new Semaphore(0);
+            var log = new List<string>();
+            var threads = new[] { "a", "b", "c" }.Select(name => UThread.Spawn(async () =>
+            {
+                await sem.WaitAsync();
+                log.Add(name);
+            })).ToList();
+            await UThread.Yield();                 // a, b, c wait in that order
+            sem.Release(2);
+            for (int i = 0; i < 3; i++) await UThread.Yield();
+            List<string> afterTwo = [.. log];
+            long countAfterTwo = sem.CurrentCount;
+            sem.Release(3);                        // one to c, two counted
+            foreach (var t in threads) await t.Join();
+            long countAfterThree = sem.CurrentCount;
+            bool[] tries = [sem.TryWait(), sem.TryWait(), sem.TryWait()];
+            return (afterTwo, countAfterTwo, log, countAfterThree, tries, sem.CurrentCount);
+        }), seconds: 10);
+        Assert.Equal(["a", "b"], afterTwo);
+        Assert.Equal(0, countAfterTwo);
+        Assert.Equal(["a", "b", "c"], all);
+        Assert.Equal(2, countAfterThree);
+        Assert.Equal([true, true, false], tries);
+        Assert.Equal(0, countAtEnd);
+    }
+
+    /// <summary>
+    /// Bad arguments to the primitives are refused with ArgumentOutOfRangeException: a negative initial count, a barrier
+    /// of no participants, a release of no units or a negative number, a thread spawned on a dispatcher the domain does
+    /// not have.
+    /// </summary>
+    [Fact]
+    public void BadArgumentsToThePrimitivesAreRefused()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Semaphore(-1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Barrier(0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Barrier(-1));
+        using var domain = booted.NewDomain();
+        int k = domain.DispatcherCount;
+        var refused = BootedSystem.Wait(domain.RunMainAsync(() =>
+        {
+            var sem = new Semaphore(0);
+            string Refusal(Action bad)
+            {
+                try { bad(); return "accepted"; }
+                catch (ArgumentOutOfRangeException e) { return e.ParamName ?? "?"; }
+            }
+            string[] r =
+            [
+                Refusal(() => sem.Release(0)),
+                Refusal(() => sem.Release(-1)),
+                Refusal(() => UThread.SpawnOn(k, () => UTask.CompletedTask)),
+                Refusal(() => UThread.SpawnOn(-1, () => UTask.CompletedTask)),
+            ];
+            return new UTask<(string[], long)>((r, sem.CurrentCount));
+        }), seconds: 10);
+        Assert.Equal(["units", "units", "dispatcherIndex", "dispatcherIndex"], refused.Item1);
+        Assert.Equal(0, refused.Item2);
     }
 
     [Fact]
