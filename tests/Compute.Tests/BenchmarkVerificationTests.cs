@@ -82,6 +82,52 @@ public class BenchmarkVerificationTests
         Assert.False(r.Verified, r.Detail);
     }
 
+    /// <summary>
+    /// A runtime of two workers, run one after the other on the caller's thread, that skips worker 1's block in exactly
+    /// one loop of a run (the <c>broken</c>-th For or Sum, counted from 0), or in none (-1); it counts the loops it ran.
+    /// </summary>
+    sealed class OneBrokenLoopRuntime(int broken) : ForkJoinRuntime(2)
+    {
+        public int Loops { get; private set; }
+        public override string Name => "one-broken-loop";
+        protected override void RunOnAllWorkers(WorkerTask task)
+        {
+            bool skip = Loops++ == broken;
+            task.Run(0);
+            if (!skip) task.Run(1);
+        }
+        public override void Dispose() { }
+    }
+
+    /// <summary>
+    /// FT checks every iteration the reference gives, not only the first: a run whose last loop (the last pass of the
+    /// last iteration's inverse FFT) leaves half of u2 from the iteration before fails, at that iteration.
+    /// </summary>
+    [Fact]
+    public void A_wrong_last_iteration_fails_ft_verification()
+    {
+        var counting = new OneBrokenLoopRuntime(-1);
+        var good = new FtBenchmark(ProblemClass.S).Run(counting);
+        Assert.True(good.Verified, good.Detail);
+        var r = new FtBenchmark(ProblemClass.S).Run(new OneBrokenLoopRuntime(counting.Loops - 1));
+        Assert.False(r.Verified, r.Detail);
+        Assert.Contains($"at iteration {FtParameters.Of(ProblemClass.S).Niter} ", r.Detail);
+    }
+
+    /// <summary>
+    /// IS's partial verification (the official test keys' ranks) catches wrong keys that are ranked right, which the full
+    /// verification (keys in order) cannot: loop 0 of a run creates the keys, and without worker 1's block the upper
+    /// half of them stay 0.
+    /// </summary>
+    [Fact]
+    public void Wrong_keys_ranked_right_fail_is_partial_verification()
+    {
+        var r = new IsBenchmark(ProblemClass.S).Run(new OneBrokenLoopRuntime(0));
+        Assert.False(r.Verified, r.Detail);
+        Assert.Contains("full verification passed", r.Detail);
+        Assert.DoesNotContain($"partial checks passed {IsParameters.TestKeys * IsParameters.Iterations}/", r.Detail);
+    }
+
     [Fact]
     public void Operation_counts_follow_the_NPB_formulas()
     {
