@@ -243,6 +243,9 @@ public class ComputeCliTests
             Assert.All(rows.Where(r => r.Metric == "speedup" && r.Cores == 1), r => Assert.Equal(1.0, r.Median, 12));
             Assert.All(rows.Where(r => r.Series.StartsWith("BARNES/") && r.Metric == "seconds"),
                 r => Assert.Contains("force-loop allocations 0 B", r.Note));
+            // Each row was measured on its own runtime: only the multikernel's runs report what their user threads did.
+            Assert.All(rows.Where(r => r.Series.StartsWith("BARNES/") && r.Metric == "seconds"),
+                r => Assert.True(r.Series == "BARNES/mk" == r.Note.Contains("its user threads:", StringComparison.Ordinal), $"{r.Series}: {r.Note}"));
             // Each row says where its runs stood: the first two rows of the 4-runtime Williams square (mk,host,host-spin,pinned; host,pinned,mk,host-spin).
             var expectedOrder = new Dictionary<string, string> { ["mk"] = "1,3", ["host"] = "2,1", ["pinned"] = "4,2", ["host-spin"] = "3,4" };
             Assert.All(rows, r => Assert.Contains($"run order: positions {expectedOrder[r.Series.Split('/')[1]]} of 4 in repetitions 1-2", r.Note));
