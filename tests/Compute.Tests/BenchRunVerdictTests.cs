@@ -19,7 +19,7 @@ public class BenchRunVerdictTests
     /// loop is skipped) and whose team runs do what a one-worker team does for the first <c>goodTeamRuns</c> runs and
     /// nothing after them (the program's workers never run).
     /// </summary>
-    sealed class BrokenComputeRuntime(int workers, int goodTeamRuns) : ForkJoinRuntime(workers), IComputeRuntime
+    internal sealed class BrokenComputeRuntime(int workers, int goodTeamRuns) : ForkJoinRuntime(workers), IComputeRuntime
     {
         readonly SerialTeam _team = new();
         int _teamRuns;

@@ -282,6 +282,52 @@ public class ComputeCliTests
         }
     }
 
+    /// <summary>
+    /// A runtime whose run fails verification: its rows say fail with no timing and the failure, it is not run again at
+    /// that point, the others' rows pass with every repetition, no paired row divides by it, and the sweep exits 1.
+    /// </summary>
+    [Fact]
+    public void A_runtime_that_fails_verification_gets_fail_rows_and_is_not_run_again_while_the_others_go_on()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), $"compute-fail-{Guid.NewGuid():N}");
+        try
+        {
+            var settings = new ComputeSettings(["is"], ProblemClass.S, TestRuntimes.Cores(1), [RuntimeKind.Mk, RuntimeKind.Host, RuntimeKind.Pinned], 2, dir, "quick");
+            var error = new StringWriter();
+            var sweep = new ComputeSweep(settings, new StringWriter(), error)
+            {
+                // "host" runs on a runtime whose loops skip worker 1's half: IS fails its verification there.
+                CreateRuntime = (kind, cores) => kind == RuntimeKind.Host ? new BenchRunVerdictTests.BrokenComputeRuntime(2, 0) : RuntimeFactory.Create(kind, cores),
+            };
+            int exit = sweep.Run(TestContext.Current.CancellationToken);
+            string err = error.ToString();
+            Assert.True(exit == ExitCode.Failed, err);
+            Assert.Matches(@"repetition 1/2: mk \S+ s host FAILED pinned \S+ s\r?\n", err); // orders: mk,host,pinned; host,pinned,mk
+            Assert.Matches(@"repetition 2/2: pinned \S+ s mk \S+ s\r?\n", err);
+
+            var rows = ResultsFile.Read(Path.Combine(dir, "compute"));
+            var host = rows.Where(r => r.Series == "IS/host").ToList();
+            Assert.Equal(["seconds", "mops"], host.Select(r => r.Metric));
+            Assert.All(host, r =>
+            {
+                Assert.Equal("fail", r.Verified);
+                Assert.True(double.IsNaN(r.Median), $"{r.Metric}: {r.Median}");
+                Assert.Contains("repetition 1: verification failed: partial checks passed", r.Note);
+            });
+            Assert.All(rows.Where(r => r.Series != "IS/host"), r =>
+            {
+                Assert.Equal("pass", r.Verified);
+                Assert.Equal(2, r.Samples);
+                Assert.True(r.Median > 0, $"{r.Series} {r.Metric}: {r.Median}");
+            });
+            Assert.Equal(["bench=is;class=S;over=pinned"], rows.Where(r => r.Metric == PointRows.TimeRatio).Select(r => r.Param));
+        }
+        finally
+        {
+            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        }
+    }
+
     [Fact]
     public void A_point_that_failed_verification_is_recorded_as_fail_without_a_timing()
     {
