@@ -128,6 +128,21 @@ public class BenchmarkVerificationTests
         Assert.DoesNotContain($"partial checks passed {IsParameters.TestKeys * IsParameters.Iterations}/", r.Detail);
     }
 
+    /// <summary>
+    /// IS's full verification fails a wrong ranking that its partial checks can miss (a run whose loops break cannot
+    /// make one here: every broken loop that spoils the ranking also spoils a test key's rank). Keys 2 0 3 2 1, the
+    /// array holding 9s from before.
+    /// </summary>
+    [Fact]
+    public void Is_full_verification_counts_the_keys_a_wrong_ranking_leaves_out_of_order()
+    {
+        int[] Sorted() => [2, 0, 3, 2, 1];
+        int[] Stale() => [9, 9, 9, 9, 9];
+        Assert.Equal(0, IsBenchmark.KeysOutOfOrder(Sorted(), [1, 2, 4, 5], Stale()));
+        Assert.Equal(1, IsBenchmark.KeysOutOfOrder(Sorted(), [1, 3, 4, 5], Stale())); // value 1 ranked a place too high: a 9 is left before it
+        Assert.Equal(1, IsBenchmark.KeysOutOfOrder(Sorted(), [1, 2, 4, 6], Stale())); // value 3 ranked past the end
+    }
+
     [Fact]
     public void Operation_counts_follow_the_NPB_formulas()
     {
