@@ -357,6 +357,27 @@ public class ComputeCliTests
         Assert.Equal("bench=ft;class=W", speedup.Param);
     }
 
+    /// <summary>
+    /// The speedup's interval is the seconds' interval mapped through t1 / t (its low end from the seconds' high end);
+    /// the Mop/s row summarises the runs' Mop/s.
+    /// </summary>
+    [Fact]
+    public void Speedup_interval_maps_the_seconds_interval_and_mops_summarises_the_rates()
+    {
+        var p = new SweepPoint(new NpbBench("cg", ProblemClass.S), RuntimeKind.Pinned, 2);
+        double[] seconds = [1.0, 1.1, 0.9, 1.3, 0.95, 1.05, 1.2];
+        var rows = PointRows.From(p, new PointOutcome(seconds, seconds.Select(s => 10 / s).ToArray(), true, "ok"), oneCoreSeconds: 2.0);
+        var t = SampleSummary.Of(seconds);
+        Assert.True(t.CiLow < t.CiHigh, $"{seconds.Length} samples give a CI: [{t.CiLow}, {t.CiHigh}]");
+        var speedup = Assert.Single(rows, r => r.Metric == "speedup");
+        Assert.Equal(2.0 / t.CiHigh, speedup.CiLow, 12);
+        Assert.Equal(2.0 / t.CiLow, speedup.CiHigh, 12);
+        Assert.True(speedup.CiLow <= speedup.Median && speedup.Median <= speedup.CiHigh, $"{speedup.Median} not in [{speedup.CiLow}, {speedup.CiHigh}]");
+        var mops = Assert.Single(rows, r => r.Metric == "mops");
+        Assert.Equal(SampleSummary.Of(seconds.Select(s => 10 / s).ToArray()).Median, mops.Median, 12);
+        Assert.Equal("Mop/s", mops.Unit);
+    }
+
     [Fact]
     public void Splash_rows_have_seconds_and_speedup_but_no_mops()
     {
