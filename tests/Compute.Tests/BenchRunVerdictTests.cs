@@ -50,6 +50,18 @@ public class BenchRunVerdictTests
         AssertFailed(new NpbBench(bench, ProblemClass.S).RunOnce(rt), "verification failed: ");
     }
 
+    /// <summary>A passing NPB run keeps the benchmark's own seconds and Mop/s (NPB's operation count over those seconds).</summary>
+    [Fact]
+    public void A_npb_run_that_verifies_keeps_its_seconds_and_mops()
+    {
+        using var rt = TestRuntimes.CreateCompute("pinned", 1);
+        var run = new NpbBench("is", ProblemClass.S).RunOnce(rt);
+        Assert.True(run.Verified, run.Detail);
+        Assert.True(run.Seconds > 0, $"{run.Seconds} s");
+        Assert.NotNull(run.Mops);
+        Assert.Equal(Npb.Is.IsParameters.Of(ProblemClass.S).Operations / run.Seconds / 1e6, run.Mops.Value, 9);
+    }
+
     [Fact]
     public void A_barnes_timed_run_that_fails_its_checks_is_a_failed_run_though_its_warm_up_passed()
     {
