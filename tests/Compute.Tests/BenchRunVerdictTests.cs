@@ -62,32 +62,26 @@ public class BenchRunVerdictTests
         Assert.Equal(Npb.Is.IsParameters.Of(ProblemClass.S).Operations / run.Seconds / 1e6, run.Mops.Value, 9);
     }
 
-    [Fact]
-    public void A_barnes_timed_run_that_fails_its_checks_is_a_failed_run_though_its_warm_up_passed()
+    static ComputeBench Splash(string bench) => bench == "barnes" ? new BarnesBench(BarnesInput.Quick) : new RadiosityBench(RadiosityInput.Paper);
+
+    [Theory]
+    [InlineData("barnes")]
+    [InlineData("radiosity")]
+    public void A_splash_timed_run_that_fails_its_checks_is_a_failed_run_though_its_warm_up_passed(string bench)
     {
         using var rt = new BrokenComputeRuntime(1, goodTeamRuns: 1);
-        var run = new BarnesBench(BarnesInput.Quick).RunOnce(rt);
+        var run = Splash(bench).RunOnce(rt);
         AssertFailed(run, "");
         Assert.DoesNotContain("warm-up", run.Detail);
         Assert.Contains("FAILED", run.Detail);
     }
 
-    [Fact]
-    public void A_radiosity_timed_run_that_fails_its_checks_is_a_failed_run_though_its_warm_up_passed()
+    [Theory]
+    [InlineData("barnes")]
+    [InlineData("radiosity")]
+    public void A_splash_warm_up_run_that_fails_its_checks_fails_the_repetition(string bench)
     {
-        using var rt = new BrokenComputeRuntime(1, goodTeamRuns: 1);
-        var run = new RadiosityBench(RadiosityInput.Paper).RunOnce(rt);
-        AssertFailed(run, "");
-        Assert.DoesNotContain("warm-up", run.Detail);
-        Assert.Contains("FAILED", run.Detail);
-    }
-
-    [Fact]
-    public void A_warm_up_run_that_fails_its_checks_fails_the_repetition()
-    {
-        using var barnes = new BrokenComputeRuntime(1, goodTeamRuns: 0);
-        AssertFailed(new BarnesBench(BarnesInput.Quick).RunOnce(barnes), "warm-up run: ");
-        using var radiosity = new BrokenComputeRuntime(1, goodTeamRuns: 0);
-        AssertFailed(new RadiosityBench(RadiosityInput.Paper).RunOnce(radiosity), "warm-up run: ");
+        using var rt = new BrokenComputeRuntime(1, goodTeamRuns: 0);
+        AssertFailed(Splash(bench).RunOnce(rt), "warm-up run: ");
     }
 }
