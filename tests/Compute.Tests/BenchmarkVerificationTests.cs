@@ -82,6 +82,67 @@ public class BenchmarkVerificationTests
         Assert.False(r.Verified, r.Detail);
     }
 
+    /// <summary>
+    /// A runtime of two workers, run one after the other on the caller's thread, that skips worker 1's block in exactly
+    /// one loop of a run (the <c>broken</c>-th For or Sum, counted from 0), or in none (-1); it counts the loops it ran.
+    /// </summary>
+    sealed class OneBrokenLoopRuntime(int broken) : ForkJoinRuntime(2)
+    {
+        public int Loops { get; private set; }
+        public override string Name => "one-broken-loop";
+        protected override void RunOnAllWorkers(WorkerTask task)
+        {
+            bool skip = Loops++ == broken;
+            task.Run(0);
+            if (!skip) task.Run(1);
+        }
+        public override void Dispose() { }
+    }
+
+    /// <summary>
+    /// FT checks every iteration the reference gives, not only the first: a run whose last loop (the last pass of the
+    /// last iteration's inverse FFT) leaves half of u2 from the iteration before fails, at that iteration.
+    /// </summary>
+    [Fact]
+    public void A_wrong_last_iteration_fails_ft_verification()
+    {
+        var counting = new OneBrokenLoopRuntime(-1);
+        var good = new FtBenchmark(ProblemClass.S).Run(counting);
+        Assert.True(good.Verified, good.Detail);
+        var r = new FtBenchmark(ProblemClass.S).Run(new OneBrokenLoopRuntime(counting.Loops - 1));
+        Assert.False(r.Verified, r.Detail);
+        Assert.Contains($"at iteration {FtParameters.Of(ProblemClass.S).Niter} ", r.Detail);
+    }
+
+    /// <summary>
+    /// IS's partial verification (the official test keys' ranks) catches wrong keys that are ranked right, which the full
+    /// verification (keys in order) cannot: loop 0 of a run creates the keys, and without worker 1's block the upper
+    /// half of them stay 0.
+    /// </summary>
+    [Fact]
+    public void Wrong_keys_ranked_right_fail_is_partial_verification()
+    {
+        var r = new IsBenchmark(ProblemClass.S).Run(new OneBrokenLoopRuntime(0));
+        Assert.False(r.Verified, r.Detail);
+        Assert.Contains("full verification passed", r.Detail);
+        Assert.DoesNotContain($"partial checks passed {IsParameters.TestKeys * IsParameters.Iterations}/", r.Detail);
+    }
+
+    /// <summary>
+    /// IS's full verification fails a wrong ranking that its partial checks can miss (a run whose loops break cannot
+    /// make one here: every broken loop that spoils the ranking also spoils a test key's rank). Keys 2 0 3 2 1, the
+    /// array holding 9s from before.
+    /// </summary>
+    [Fact]
+    public void Is_full_verification_counts_the_keys_a_wrong_ranking_leaves_out_of_order()
+    {
+        int[] Sorted() => [2, 0, 3, 2, 1];
+        int[] Stale() => [9, 9, 9, 9, 9];
+        Assert.Equal(0, IsBenchmark.KeysOutOfOrder(Sorted(), [1, 2, 4, 5], Stale()));
+        Assert.Equal(1, IsBenchmark.KeysOutOfOrder(Sorted(), [1, 3, 4, 5], Stale())); // value 1 ranked a place too high: a 9 is left before it
+        Assert.Equal(1, IsBenchmark.KeysOutOfOrder(Sorted(), [1, 2, 4, 6], Stale())); // value 3 ranked past the end
+    }
+
     [Fact]
     public void Operation_counts_follow_the_NPB_formulas()
     {

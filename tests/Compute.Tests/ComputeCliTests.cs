@@ -243,6 +243,9 @@ public class ComputeCliTests
             Assert.All(rows.Where(r => r.Metric == "speedup" && r.Cores == 1), r => Assert.Equal(1.0, r.Median, 12));
             Assert.All(rows.Where(r => r.Series.StartsWith("BARNES/") && r.Metric == "seconds"),
                 r => Assert.Contains("force-loop allocations 0 B", r.Note));
+            // Each row was measured on its own runtime: only the multikernel's runs report what their user threads did.
+            Assert.All(rows.Where(r => r.Series.StartsWith("BARNES/") && r.Metric == "seconds"),
+                r => Assert.True(r.Series == "BARNES/mk" == r.Note.Contains("its user threads:", StringComparison.Ordinal), $"{r.Series}: {r.Note}"));
             // Each row says where its runs stood: the first two rows of the 4-runtime Williams square (mk,host,host-spin,pinned; host,pinned,mk,host-spin).
             var expectedOrder = new Dictionary<string, string> { ["mk"] = "1,3", ["host"] = "2,1", ["pinned"] = "4,2", ["host-spin"] = "3,4" };
             Assert.All(rows, r => Assert.Contains($"run order: positions {expectedOrder[r.Series.Split('/')[1]]} of 4 in repetitions 1-2", r.Note));
@@ -279,6 +282,52 @@ public class ComputeCliTests
         }
     }
 
+    /// <summary>
+    /// A runtime whose run fails verification: its rows say fail with no timing and the failure, it is not run again at
+    /// that point, the others' rows pass with every repetition, no paired row divides by it, and the sweep exits 1.
+    /// </summary>
+    [Fact]
+    public void A_runtime_that_fails_verification_gets_fail_rows_and_is_not_run_again_while_the_others_go_on()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), $"compute-fail-{Guid.NewGuid():N}");
+        try
+        {
+            var settings = new ComputeSettings(["is"], ProblemClass.S, TestRuntimes.Cores(1), [RuntimeKind.Mk, RuntimeKind.Host, RuntimeKind.Pinned], 2, dir, "quick");
+            var error = new StringWriter();
+            var sweep = new ComputeSweep(settings, new StringWriter(), error)
+            {
+                // "host" runs on a runtime whose loops skip worker 1's half: IS fails its verification there.
+                CreateRuntime = (kind, cores) => kind == RuntimeKind.Host ? new BenchRunVerdictTests.BrokenComputeRuntime(2, 0) : RuntimeFactory.Create(kind, cores),
+            };
+            int exit = sweep.Run(TestContext.Current.CancellationToken);
+            string err = error.ToString();
+            Assert.True(exit == ExitCode.Failed, err);
+            Assert.Matches(@"repetition 1/2: mk \S+ s host FAILED pinned \S+ s\r?\n", err); // orders: mk,host,pinned; host,pinned,mk
+            Assert.Matches(@"repetition 2/2: pinned \S+ s mk \S+ s\r?\n", err);
+
+            var rows = ResultsFile.Read(Path.Combine(dir, "compute"));
+            var host = rows.Where(r => r.Series == "IS/host").ToList();
+            Assert.Equal(["seconds", "mops"], host.Select(r => r.Metric));
+            Assert.All(host, r =>
+            {
+                Assert.Equal("fail", r.Verified);
+                Assert.True(double.IsNaN(r.Median), $"{r.Metric}: {r.Median}");
+                Assert.Contains("repetition 1: verification failed: partial checks passed", r.Note);
+            });
+            Assert.All(rows.Where(r => r.Series != "IS/host"), r =>
+            {
+                Assert.Equal("pass", r.Verified);
+                Assert.Equal(2, r.Samples);
+                Assert.True(r.Median > 0, $"{r.Series} {r.Metric}: {r.Median}");
+            });
+            Assert.Equal(["bench=is;class=S;over=pinned"], rows.Where(r => r.Metric == PointRows.TimeRatio).Select(r => r.Param));
+        }
+        finally
+        {
+            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        }
+    }
+
     [Fact]
     public void A_point_that_failed_verification_is_recorded_as_fail_without_a_timing()
     {
@@ -306,6 +355,27 @@ public class ComputeCliTests
         Assert.Equal("x", speedup.Unit);
         Assert.Equal("FT/host", speedup.Series);
         Assert.Equal("bench=ft;class=W", speedup.Param);
+    }
+
+    /// <summary>
+    /// The speedup's interval is the seconds' interval mapped through t1 / t (its low end from the seconds' high end);
+    /// the Mop/s row summarises the runs' Mop/s.
+    /// </summary>
+    [Fact]
+    public void Speedup_interval_maps_the_seconds_interval_and_mops_summarises_the_rates()
+    {
+        var p = new SweepPoint(new NpbBench("cg", ProblemClass.S), RuntimeKind.Pinned, 2);
+        double[] seconds = [1.0, 1.1, 0.9, 1.3, 0.95, 1.05, 1.2];
+        var rows = PointRows.From(p, new PointOutcome(seconds, seconds.Select(s => 10 / s).ToArray(), true, "ok"), oneCoreSeconds: 2.0);
+        var t = SampleSummary.Of(seconds);
+        Assert.True(t.CiLow < t.CiHigh, $"{seconds.Length} samples give a CI: [{t.CiLow}, {t.CiHigh}]");
+        var speedup = Assert.Single(rows, r => r.Metric == "speedup");
+        Assert.Equal(2.0 / t.CiHigh, speedup.CiLow, 12);
+        Assert.Equal(2.0 / t.CiLow, speedup.CiHigh, 12);
+        Assert.True(speedup.CiLow <= speedup.Median && speedup.Median <= speedup.CiHigh, $"{speedup.Median} not in [{speedup.CiLow}, {speedup.CiHigh}]");
+        var mops = Assert.Single(rows, r => r.Metric == "mops");
+        Assert.Equal(SampleSummary.Of(seconds.Select(s => 10 / s).ToArray()).Median, mops.Median, 12);
+        Assert.Equal("Mop/s", mops.Unit);
     }
 
     [Fact]

@@ -22,6 +22,9 @@ public sealed class ComputeSweep(ComputeSettings settings, TextWriter output, Te
     /// its next run, so a group with runs left is not recorded.</summary>
     public const string StopsAfter = "run; a benchmark and core count it leaves unfinished is not recorded";
 
+    /// <summary>Creates each run's runtime on the point's cores (the program: <see cref="RuntimeFactory.Create"/>).</summary>
+    public Func<RuntimeKind, IReadOnlyList<int>, IComputeRuntime> CreateRuntime { get; init; } = RuntimeFactory.Create;
+
     readonly Dictionary<string, double> _oneCore = new();
     ComputeBench? _current;
 
@@ -154,13 +157,13 @@ public sealed class ComputeSweep(ComputeSettings settings, TextWriter output, Te
     /// garbage is not collected inside this one's timed region), then the runtime, the run, and the runtime's disposal.
     /// A run that throws is a failed run whose detail is the exception.
     /// </summary>
-    static BenchRun RunOnce(ComputeBench bench, RuntimeKind kind, int[] cores)
+    BenchRun RunOnce(ComputeBench bench, RuntimeKind kind, int[] cores)
     {
         GC.Collect();
         GC.WaitForPendingFinalizers();
         try
         {
-            using var runtime = RuntimeFactory.Create(kind, cores);
+            using var runtime = CreateRuntime(kind, cores);
             return bench.RunOnce(runtime);
         }
         catch (Exception e)

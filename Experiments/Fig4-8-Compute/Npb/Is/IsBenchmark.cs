@@ -139,17 +139,29 @@ public sealed class IsBenchmark : INpbBenchmark
     /// <summary>Places every key at its rank (decrementing the per-value counts) and counts keys out of order.</summary>
     bool FullVerify(out long outOfOrder)
     {
-        outOfOrder = 0;
-        for (int i = 0; i < _sorted.Length; i++)
+        outOfOrder = KeysOutOfOrder(_sorted, _ranks, _keys);
+        return outOfOrder == 0;
+    }
+
+    /// <summary>
+    /// NPB's full_verify: places every key of <paramref name="sorted"/> at its rank in <paramref name="keys"/>
+    /// (<paramref name="ranks"/>[v] = the number of keys &lt;= v, decremented as keys of value v are placed) and returns
+    /// how many keys are then out of order, a rank outside the array counting as one. 0 only for a right ranking:
+    /// a wrong one leaves a slot with what <paramref name="keys"/> held before, or places a key out of order.
+    /// </summary>
+    internal static long KeysOutOfOrder(int[] sorted, int[] ranks, int[] keys)
+    {
+        long outOfOrder = 0;
+        for (int i = 0; i < sorted.Length; i++)
         {
-            int key = _sorted[i];
-            int at = --_ranks[key];
-            if ((uint)at < (uint)_keys.Length) _keys[at] = key;
+            int key = sorted[i];
+            int at = --ranks[key];
+            if ((uint)at < (uint)keys.Length) keys[at] = key;
             else outOfOrder++; // a rank outside the array: the ranking was wrong
         }
-        for (int i = 1; i < _keys.Length; i++)
-            if (_keys[i - 1] > _keys[i]) outOfOrder++;
-        return outOfOrder == 0;
+        for (int i = 1; i < keys.Length; i++)
+            if (keys[i - 1] > keys[i]) outOfOrder++;
+        return outOfOrder;
     }
 
     /// <summary>
