@@ -134,12 +134,38 @@ public class HistoryTests
         var panel = Assert.Single(HistoryPanel.Of(entries));
         var points = Assert.Single(panel.Series).Points;
         Assert.False(points[0].HasBand); // fewer than 5 earlier runs
+        Assert.False(points[4].HasBand);
+        Assert.Equal(5, points[5].BandRuns); // from 5 earlier runs on
         Assert.Equal(12, points[12].BandRuns);
         Assert.Equal(200, points[12].BandLow);
         Assert.Equal(203, points[12].BandHigh);
         Assert.False(points[12].WorseThanBand(panel.HigherIsBetter));
         Assert.True(points[13].WorseThanBand(panel.HigherIsBetter));
         Assert.Equal(1, points.Count(p => p.WorseThanBand(panel.HigherIsBetter)));
+    }
+
+    /// <summary>The band is the range of the previous <see cref="HistoryPanel.Window"/> runs only: a slow run further back
+    /// no longer widens it, so a later run as slow is marked again.</summary>
+    [Fact]
+    public void The_band_is_made_of_the_previous_twenty_runs_only()
+    {
+        using var fx = new FixtureRun();
+        var entries = UrpcHistory.Read(Write(fx.Root, [300, .. Enumerable.Repeat(200.0, HistoryPanel.Window), 250]));
+        var panel = Assert.Single(HistoryPanel.Of(entries));
+        var last = panel.Series[0].Points[^1];
+        Assert.Equal((HistoryPanel.Window, 200.0, 200.0), (last.BandRuns, last.BandLow, last.BandHigh));
+        Assert.True(last.WorseThanBand(panel.HigherIsBetter));
+    }
+
+    /// <summary>A throughput point is 1000 / cycles per message, which turns the interval round: its CI's low end comes
+    /// from the cycles' high end, so the bar still runs from below the point to above it.</summary>
+    [Fact]
+    public void A_throughput_runs_interval_runs_from_below_its_point_to_above_it()
+    {
+        using var fx = new FixtureRun();
+        var entries = UrpcHistory.Read(Write(fx.Root, [25.0], "CiLowCycles,CiHighCycles", _ => "20,40", benchmark: "UrpcBenchmarks.Throughput"));
+        var point = Assert.Single(Assert.Single(HistoryPanel.Of(entries)).Series[0].Points);
+        Assert.Equal((25.0, 40.0, 50.0), (point.CiLow, point.Value, point.CiHigh)); // 1000/40, 1000/25, 1000/20
     }
 
     [Fact]
