@@ -207,6 +207,12 @@ public class ClaimsTests
         using var slow = new FixtureRun();
         slow.Write(Tlb, ShootdownRows(20000), FixtureRun.MetaOn(Tlb, 4, 32));
         Judged(slow, "numa-multicast-fastest", Verdict.DoesNotHold);
+        // One package of two NUMA nodes (a processor split into nodes): the multicast trees have two groups, so the claim is tested.
+        var split = FixtureRun.MetaOn(Tlb, 1, 32);
+        split.NumaNodes = 2;
+        using var nodes = new FixtureRun();
+        nodes.Write(Tlb, ShootdownRows(3000), split);
+        Judged(nodes, "numa-multicast-fastest", Verdict.Holds);
     }
 
     [Fact]
@@ -698,6 +704,25 @@ public class ClaimsTests
     /// a lower bound (not testable); short with load to spare, a miss; at or above a server-bound baseline, a hit whatever
     /// mk's load did (its rate is a lower bound that already reaches the claim).
     /// </summary>
+    /// <summary>The load generator's busy time is read from the row of the very point whose rate is compared (its
+    /// series, cores and Param): a saturated generator against the same server on another wire is not this point's.</summary>
+    [Fact]
+    public void Io_claims_read_the_load_generators_busy_time_of_the_point_compared()
+    {
+        using var fx = new FixtureRun();
+        fx.Write(Io,
+        [
+            FixtureRun.Row(Io, "web static/lighttpd", 2, 50_000, "requests_per_s", "requests/s", "wire=b"),
+            FixtureRun.Row(Io, "web static/lighttpd", 2, 99, "load_cores_busy_pct", "%", "wire=b"),
+            FixtureRun.Row(Io, "web static/mk", 2, 40_000, "requests_per_s", "requests/s", "stack=user;wire=a"),
+            FixtureRun.Row(Io, "web static/mk", 2, 50, "load_cores_busy_pct", "%", "stack=user;wire=a"),
+            FixtureRun.Row(Io, "web static/lighttpd", 2, 36_000, "requests_per_s", "requests/s", "wire=a"),
+            FixtureRun.Row(Io, "web static/lighttpd", 2, 60, "load_cores_busy_pct", "%", "wire=a"),
+        ]);
+        var r = Judged(fx, "web-static", Verdict.Holds);
+        Assert.Contains("load generator's cores 50% busy against mk, 60% against lighttpd", r.Numbers);
+    }
+
     [Fact]
     public void Io_claims_weigh_a_saturated_load_generator()
     {
@@ -943,6 +968,12 @@ public class ClaimsTests
         using var missed = new FixtureRun();
         missed.Write(F1, [Tight(FixtureRun.Row(F1, "SHM8", 2, 1.20, "cycles_ratio", "x"))], FixtureRun.Meta(F1, "incomplete", "MSG8 at 2 cores"));
         Judged(missed, "c-twin", Verdict.DoesNotHold);
+
+        // Only the experiments the target reads count: an incomplete compute sweep says nothing of Fig 1's points.
+        using var other = new FixtureRun();
+        other.Write(F1, [Tight(FixtureRun.Row(F1, "SHM8", 2, 1.02, "cycles_ratio", "x"))]);
+        other.Write(Cmp, [FixtureRun.Row(Cmp, "CG/mk", 2, 1.0, "seconds", "s", "bench=cg", "pass")], FixtureRun.Meta(Cmp, "incomplete", "CG/host at 2 cores"));
+        Judged(other, "c-twin", Verdict.Holds);
     }
 
     [Theory]
