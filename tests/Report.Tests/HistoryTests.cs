@@ -241,6 +241,20 @@ public class HistoryTests
         Assert.Equal("c006abcdef", chart.Trace("flagged slower by the comparer").X[0]);
     }
 
+    /// <summary>The chapter's table counts two different things in its last two columns: the runs worse than their band
+    /// (ringed) and the runs the comparer flagged slower (crossed); here runs 2 and 3 are flagged and only the last is ringed.</summary>
+    [Fact]
+    public void The_history_table_counts_the_ringed_and_the_flagged_runs_apart()
+    {
+        using var fx = new FixtureRun();
+        var entries = UrpcHistory.Read(Write(fx.Root, [.. Enumerable.Repeat(200.0, 6), 400], "Verdict", i => i is 1 or 2 ? "slower" : "same"));
+        var w = new Html.HtmlWriter();
+        Sections.HistorySection.Write(w, entries, "h.csv", 600);
+        var row = System.Text.RegularExpressions.Regex.Match(w.ToString(), @"<td>(\d+)</td>\s*<td>(\d+)</td>\s*</tr>");
+        Assert.True(row.Success, w.ToString());
+        Assert.Equal(("1", "2"), (row.Groups[1].Value, row.Groups[2].Value));
+    }
+
     [Fact]
     public void History_with_a_run_adds_its_chapter_and_says_when_the_file_records_no_verdicts()
     {
