@@ -60,11 +60,15 @@ public sealed partial class AgainstRunProcessTests : IDisposable
 
     /// <summary>The stand-in dotnet. <paramref name="build"/>: "succeed", "fail" or "hang" (records its pid in
     /// <see cref="BuildMark"/> and sleeps until stopped). Side runs copy <paramref name="baseline"/>'s report for the
-    /// baseline build's dll (any dll outside the test's folder) and <paramref name="current"/>'s for this one.</summary>
-    string FakeDotnet(string build, double baseline = 100, double current = 100)
+    /// baseline build's dll (any dll outside the test's folder) and <paramref name="current"/>'s for this one; in the
+    /// confirmation rounds (an --out below confirm/) this one's is <paramref name="confirmCurrent"/>'s where given.</summary>
+    string FakeDotnet(string build, double baseline = 100, double current = 100, double? confirmCurrent = null)
     {
         string baseReport = _reports.Write("baseline", new Dictionary<string, double[]> { [Bench] = SyntheticResults.Normal(baseline, 1, 15, 1) });
         string curReport = _reports.Write("current", new Dictionary<string, double[]> { [Bench] = SyntheticResults.Normal(current, 1, 15, 2) });
+        string confirmReport = confirmCurrent is { } again
+            ? _reports.Write("confirm-current", new Dictionary<string, double[]> { [Bench] = SyntheticResults.Normal(again, 1, 15, 3) })
+            : curReport;
         string onBuild = build switch
         {
             "succeed" => "mkdir -p \"$o\" && touch \"$o/Benchmarks.dll\"; exit 0",
@@ -86,7 +90,11 @@ public sealed partial class AgainstRunProcessTests : IDisposable
               for a in "$@"; do [ "$prev" = --out ] && out=$a; prev=$a; done
               mkdir -p "$out/bdn/results"
               case "$1" in
-                '{{AppContext.BaseDirectory}}'*) cp '{{curReport}}' "$out/bdn/results/" ;;
+                '{{AppContext.BaseDirectory}}'*)
+                  case "$out" in
+                    */confirm/*) cp '{{confirmReport}}' "$out/bdn/results/" ;;
+                    *) cp '{{curReport}}' "$out/bdn/results/" ;;
+                  esac ;;
                 *) cp '{{baseReport}}' "$out/bdn/results/" ;;
               esac
               exit 0
@@ -150,6 +158,46 @@ public sealed partial class AgainstRunProcessTests : IDisposable
         Assert.True(code == expected, $"exit {code}, expected {expected} (the comparison's verdict):\n{output}");
         Assert.Contains($"--history {history}: this run's medians were not appended", output);
         Assert.False(File.Exists(history), "the history was written although its lock could not be taken");
+    }
+
+    /// <summary>
+    /// --confirm-rounds: a benchmark found slower is measured again, and the run fails only if it is slower again; the
+    /// history records each benchmark's final verdict, the confirmation's where one ran. Here the current build is 50%
+    /// slower in the first rounds and, as the case says, as fast as the baseline or still slower in the confirmation.
+    /// </summary>
+    [Theory]
+    [InlineData(100.0, CompareRun.ExitOk, "not confirmed", "same")]
+    [InlineData(150.0, CompareRun.ExitRegression, "CONFIRMED regression", "slower")]
+    public async Task A_slowdown_fails_the_run_only_when_the_confirmation_finds_it_again_and_the_history_records_the_final_verdict(
+        double confirmCurrent, int expected, string says, string verdict)
+    {
+        SkipUnlessTwoCores();
+        var ct = TestContext.Current.CancellationToken;
+        Commit(withSuite: true);
+        string history = Path.Combine(_root, "history.csv");
+        using var p = Start(FakeDotnet("succeed", baseline: 100, current: 150, confirmCurrent: confirmCurrent), "--confirm-rounds", "1", "--history", history);
+        var (code, output) = await Finish(p, ct);
+        Assert.True(code == expected, $"exit {code}, expected {expected}:\n{output}");
+        Assert.Contains("Confirmation: measuring the 1 slower benchmark(s) again", output);
+        Assert.Contains(says, output);
+        Assert.True(File.Exists(history), $"no history was written:\n{output}");
+        Assert.Equal(verdict, Assert.Single(Benchmarks.History.HistoryFile.Read(history)).Verdict);
+    }
+
+    /// <summary>A run whose current side carried a planted slowdown measured a build nobody committed: its medians never
+    /// enter the history, whatever the comparison found.</summary>
+    [Fact]
+    public async Task A_run_with_a_planted_slowdown_appends_nothing_to_the_history()
+    {
+        SkipUnlessTwoCores();
+        var ct = TestContext.Current.CancellationToken;
+        Commit(withSuite: true);
+        string history = Path.Combine(_root, "history.csv");
+        using var p = Start(FakeDotnet("succeed"), "--plant-current-delay", "200", "--history", history);
+        var (code, output) = await Finish(p, ct);
+        Assert.True(code == CompareRun.ExitOk, $"exit {code}, expected {CompareRun.ExitOk}:\n{output}");
+        Assert.Contains("History: not appended (the current side carried a planted slowdown)", output);
+        Assert.False(File.Exists(history), $"the history was written:\n{output}");
     }
 
     /// <summary>

@@ -148,7 +148,9 @@ public class HistoryAndNativeTests : IDisposable
         var rows = Benchmarks.Runs.SuiteRun.HistoryRows(set, set.Meta!, "short", new BenchmarkCores(0, 1), verdicts);
         var rt = Assert.Single(rows, r => r.Benchmark == "UrpcBenchmarks.RoundTrip");
         Assert.True(rt.CiLowNs <= rt.MedianNs && rt.MedianNs <= rt.CiHighNs && rt.CiLowNs < rt.CiHighNs, $"CI [{rt.CiLowNs}, {rt.CiHighNs}] around {rt.MedianNs}");
+        Assert.Equal(rt.MedianNs * 2.6, rt.MedianCycles, 0);
         Assert.Equal(rt.CiLowNs * 2.6, rt.CiLowCycles, 0);
+        Assert.Equal(rt.CiHighNs * 2.6, rt.CiHighCycles, 0);
         Assert.Equal("slower", rt.Verdict);
         Assert.Equal("", Assert.Single(rows, r => r.Benchmark == "UrpcBenchmarks.OneWay").Verdict);
         string path = Path.Combine(_files.Dir, "urpc-history.csv");

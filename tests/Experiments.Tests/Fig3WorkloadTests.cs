@@ -216,6 +216,18 @@ public unsafe class Fig3WorkloadTests
         Assert.Contains("descheduled in 1 of 3 repetitions", tracked.Note);
     }
 
+    /// <summary>The note's median of the undisturbed samples is over the repetitions the OS left alone (sample i is
+    /// repetition i's), beside the row's median over them all.</summary>
+    [Fact]
+    public void TheDisturbanceNoteGivesTheMedianOfTheUndisturbedRepetitions()
+    {
+        var row = RowFactory.Latency("x", 2, "p", RowFactory.ShootdownMetric,
+            new LatencySamples { Cycles = [100, 900, 110, 120], Disturbed = [false, true, false, false], Facts = "" }, "what");
+        Assert.Contains("descheduled in 1 of 4 repetitions", row.Note);
+        Assert.Contains("median of the 3 undisturbed samples: 110 cycles [no CI]", row.Note);
+        Assert.Equal(115, row.Median, 12);
+    }
+
     /// <summary>A loop whose translation steps complete at once (no agreement) and which fails at operation <c>failAt</c>.</summary>
     sealed class FailingLoop(ShootdownSeries[] series, SweepSize size, long failAt) : InterleavedShootdownLoop(null!, series, default, size)
     {

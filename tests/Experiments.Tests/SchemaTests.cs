@@ -91,6 +91,23 @@ public class SchemaTests
         Assert.InRange(s.CiHigh, s.Median, 136);
     }
 
+    /// <summary>A row summarising a sample carries its median, its 95% CI (low bound below, high bound above) and its
+    /// count as the summary gives them, and they survive results.csv.</summary>
+    [Fact]
+    public void ARowSummarisingASampleCarriesItsMedianIntervalAndCount()
+    {
+        var s = SampleSummary.Of([101, 104, 109, 116, 125, 136, 150]);
+        Assert.True(s.CiLow < s.Median && s.Median < s.CiHigh, $"{s.Median} [{s.CiLow}, {s.CiHigh}]");
+        var row = ResultRow.Summarising(s, "e", "S", 2, "p=1", "cycles_per_update", "cycles", 42.5, "pass", "n");
+        Assert.Equal((s.Median, s.CiLow, s.CiHigh, 7, 42.5), (row.Median, row.CiLow, row.CiHigh, row.Samples, row.MedianNs));
+        string dir = Path.Combine(TestCores.TempDir(), "schema-row");
+        ResultsFile.Write(dir, [row]);
+        var back = Assert.Single(ResultsFile.Read(dir));
+        Assert.Equal((row.Experiment, row.Series, row.Cores, row.Param, row.Metric, row.Unit, row.Verified, row.Note),
+            (back.Experiment, back.Series, back.Cores, back.Param, back.Metric, back.Unit, back.Verified, back.Note));
+        Assert.Equal((row.Median, row.CiLow, row.CiHigh, row.Samples, row.MedianNs), (back.Median, back.CiLow, back.CiHigh, back.Samples, back.MedianNs));
+    }
+
     /// <summary>
     /// Six or more values always have a 95% CI within their range, also where they differ by a few units in the last
     /// digits: Harrell-Davis's standard error is the square root of a difference of two large moments, which rounding

@@ -146,8 +146,10 @@ public class TwinBlocksTests
     public void WithFewerThanThreeBlocksTheRatioIsOfThePooledMediansWithinTheirIntervals()
     {
         var rows = new RowFactory("fig1-shared-state");
-        var cs = rows.Cycles("SHM1", 1, "lines=1", "cycles_per_update", [10, 11, 12, 13, 14], null, "pass", "");
-        var c = rows.Cycles("SHM1 (C)", 1, "lines=1;impl=c", "cycles_per_update", [9, 10, 11, 12, 13], null, "fail", "");
+        // Seven samples a side: both medians have a 95% CI, so the interval's bounds are numbers (NaN equals NaN).
+        var cs = rows.Cycles("SHM1", 1, "lines=1", "cycles_per_update", [10, 11, 12, 13, 14, 15, 16], null, "pass", "");
+        var c = rows.Cycles("SHM1 (C)", 1, "lines=1;impl=c", "cycles_per_update", [9, 10, 11, 12, 13, 14, 15], null, "fail", "");
+        Assert.True(c.CiLow < c.CiHigh && cs.CiLow < cs.CiHigh, $"C# [{cs.CiLow}, {cs.CiHigh}], C [{c.CiLow}, {c.CiHigh}]");
         var ratio = rows.Ratio("SHM1", 1, "lines=1", cs, c, [1.09]);
         Assert.Equal(cs.Median / c.Median, ratio.Median, 12);
         Assert.Equal(cs.CiLow / c.CiHigh, ratio.CiLow, 12);
@@ -157,6 +159,35 @@ public class TwinBlocksTests
         var two = rows.Ratio("SHM1", 1, "lines=1", cs, c, [1.09, 1.2]);
         Assert.Equal(cs.Median / c.Median, two.Median, 12);
         Assert.Contains("interleaved in 2 blocks", two.Note);
+    }
+
+    /// <summary>
+    /// Samples are laid out participant by participant (sample i is repetition i mod R's): the note's median of the
+    /// undisturbed samples is taken over the repetitions the OS left alone, the row's own median over every sample.
+    /// </summary>
+    [Fact]
+    public void TheDisturbanceNoteGivesTheMedianOfTheUndisturbedRepetitions()
+    {
+        var rows = new RowFactory("fig1-shared-state");
+        // Two participants, three repetitions; repetition 1 was disturbed (its samples 900 and 950).
+        var row = rows.Cycles("SHM1", 2, "lines=1", "cycles_per_update", [100, 900, 110, 120, 950, 130], [false, true, false], "pass", "");
+        Assert.Contains("OS disturbance: in 1 of 3 repetitions", row.Note);
+        Assert.Contains("median of the 4 undisturbed samples: 115 cycles [no CI]", row.Note);
+        Assert.Equal(125, row.Median, 12);
+    }
+
+    /// <summary>A row in cycles carries its median in nanoseconds too (at the calibrated TSC rate); a row in another unit
+    /// has none; a point's check gives its Verified word.</summary>
+    [Fact]
+    public void ACyclesRowCarriesItsMedianInNanosecondsAndItsCheck()
+    {
+        var rows = new RowFactory("fig1-shared-state");
+        var cycles = rows.Cycles("SHM1", 1, "lines=1", "cycles_per_update", [1000, 2000, 3000], null, RowFactory.Verdict(true), "");
+        Assert.Equal(Multikernel.Hardware.CycleClock.ToNanoseconds(2000), cycles.MedianNs, 9);
+        Assert.Equal("pass", cycles.Verified);
+        var other = rows.Other("SHM1", 1, "lines=1", "updates_per_s", "1/s", [1, 2, 3], null, RowFactory.Verdict(false), "");
+        Assert.True(double.IsNaN(other.MedianNs));
+        Assert.Equal("fail", other.Verified);
     }
 
     /// <summary>A ratio row is verified only where both of its sides are: a C# run that failed its check fails the ratio whatever C did.</summary>

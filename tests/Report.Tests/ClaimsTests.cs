@@ -207,6 +207,12 @@ public class ClaimsTests
         using var slow = new FixtureRun();
         slow.Write(Tlb, ShootdownRows(20000), FixtureRun.MetaOn(Tlb, 4, 32));
         Judged(slow, "numa-multicast-fastest", Verdict.DoesNotHold);
+        // One package of two NUMA nodes (a processor split into nodes): the multicast trees have two groups, so the claim is tested.
+        var split = FixtureRun.MetaOn(Tlb, 1, 32);
+        split.NumaNodes = 2;
+        using var nodes = new FixtureRun();
+        nodes.Write(Tlb, ShootdownRows(3000), split);
+        Judged(nodes, "numa-multicast-fastest", Verdict.Holds);
     }
 
     [Fact]
@@ -264,6 +270,14 @@ public class ClaimsTests
         alone.Write(Tlb, [FixtureRun.Row(Tlb, "NUMA-aware multicast", 32, 3000, "cycles"), FixtureRun.Row(Tlb, "Unicast", 16, 3000, "cycles")],
             FixtureRun.MetaOn(Tlb, 4, 32));
         Assert.Contains("no core count with all four protocols", Judged(alone, "numa-multicast-fastest", Verdict.NotMeasured).Reason);
+
+        // All four at 16 and at 32 cores: judged at 32, the largest, where NUMA-aware multicast is fastest, though it
+        // is the slowest at 16.
+        using var both = new FixtureRun();
+        both.Write(Tlb, protocols.Select((p, i) => FixtureRun.Row(Tlb, p, 16, p == "NUMA-aware multicast" ? 20000 : 10000 + 1000 * i, "cycles"))
+            .Concat(ShootdownRows(3000)), FixtureRun.MetaOn(Tlb, 4, 32));
+        var held = Judged(both, "numa-multicast-fastest", Verdict.Holds);
+        Assert.Contains("at 32 cores: NUMA-aware multicast 3,000", held.Numbers);
     }
 
     /// <summary>The first page's Fig 6 reading names the fastest and slowest protocol at the largest core count; where
@@ -317,6 +331,7 @@ public class ClaimsTests
     [Theory]
     [InlineData(0.0, Verdict.NotTestable)]
     [InlineData(0.3, Verdict.NotTestable)]
+    [InlineData(0.5, Verdict.Holds)] // the rule: not testable only with fewer than 0.5 interrupts per call
     [InlineData(1.0, Verdict.Holds)]
     public void Unmap_crossover_counts_only_where_linux_shot_the_other_tlbs_down_by_ipi(double ipisPerCall, Verdict expected)
     {
@@ -526,6 +541,14 @@ public class ClaimsTests
         Assert.Contains("CG 2 cores (1.080 [0.977, 1.194])", o.Reason);
         Assert.Contains("no paired row over the best host runtime at any point: each ratio is of the two medians", o.Numbers);
 
+        // The best host runtime is pinned here: its paired row decides, not the paired row over host.
+        ResultRow[] pinnedBest = [Point("mk", 1.08), Point("host", 1.1), Point("pinned", 1.0), Point("host-spin", 1.2)];
+        using var pinned = new FixtureRun();
+        pinned.Write(Cmp, [.. pinnedBest, Paired("host", 1.02, 0.99, 1.04), Paired("pinned", 1.08, 1.07, 1.09)]);
+        var p = Judged(pinned, "compute-on-par", Verdict.DoesNotHold);
+        Assert.Contains("over 1.05 beyond the 95% CI: CG 2 cores (1.08 [1.07, 1.09])", p.Numbers);
+        Assert.Contains("vs pinned ", p.Numbers);
+
         using var older = new FixtureRun();
         older.Write(Cmp, times);
         Assert.Contains("no paired rows (an older sweep): each ratio is of the two medians", Judged(older, "compute-on-par", Verdict.NotTestable).Numbers);
@@ -563,6 +586,12 @@ public class ClaimsTests
         static ResultRow Point(string cls, string rt, double t) => FixtureRun.Row(Cmp, $"CG/{rt}", 2, t, "seconds", "s", $"bench=cg;class={cls}", "pass");
         var reading = FigureReadings.Compute(new RowSet([Point("A", "mk", 1.5), Point("A", "host", 1.0), Point("S", "mk", 0.10), Point("S", "host", 0.10)]), "CG");
         Assert.Equal("At 2 cores: class A: mk 1.5 s, host 1 s; mk / best host (host) = 1.50; class S: mk 0.1 s, host 0.1 s; mk / best host (host) = 1.00.", reading);
+
+        // With the sweep's paired row over the best host runtime, the reading gives both ratios, each mk over host.
+        var paired = FixtureRun.Row(Cmp, "CG/mk", 2, 1.48, ComputeBenchmarks.TimeRatio, "x", "bench=cg;class=A;over=host", "pass");
+        (paired.CiLow, paired.CiHigh) = (1.45, 1.52);
+        var withPaired = FigureReadings.Compute(new RowSet([Point("A", "mk", 1.5), Point("A", "host", 1.0), paired]), "CG");
+        Assert.Equal("At 2 cores: mk 1.5 s, host 1 s; mk / best host (host) = 1.50 by the medians, 1.48 paired per repetition (95% CI 1.45-1.52).", withPaired);
     }
 
     [Fact]
@@ -675,6 +704,25 @@ public class ClaimsTests
     /// a lower bound (not testable); short with load to spare, a miss; at or above a server-bound baseline, a hit whatever
     /// mk's load did (its rate is a lower bound that already reaches the claim).
     /// </summary>
+    /// <summary>The load generator's busy time is read from the row of the very point whose rate is compared (its
+    /// series, cores and Param): a saturated generator against the same server on another wire is not this point's.</summary>
+    [Fact]
+    public void Io_claims_read_the_load_generators_busy_time_of_the_point_compared()
+    {
+        using var fx = new FixtureRun();
+        fx.Write(Io,
+        [
+            FixtureRun.Row(Io, "web static/lighttpd", 2, 50_000, "requests_per_s", "requests/s", "wire=b"),
+            FixtureRun.Row(Io, "web static/lighttpd", 2, 99, "load_cores_busy_pct", "%", "wire=b"),
+            FixtureRun.Row(Io, "web static/mk", 2, 40_000, "requests_per_s", "requests/s", "stack=user;wire=a"),
+            FixtureRun.Row(Io, "web static/mk", 2, 50, "load_cores_busy_pct", "%", "stack=user;wire=a"),
+            FixtureRun.Row(Io, "web static/lighttpd", 2, 36_000, "requests_per_s", "requests/s", "wire=a"),
+            FixtureRun.Row(Io, "web static/lighttpd", 2, 60, "load_cores_busy_pct", "%", "wire=a"),
+        ]);
+        var r = Judged(fx, "web-static", Verdict.Holds);
+        Assert.Contains("load generator's cores 50% busy against mk, 60% against lighttpd", r.Numbers);
+    }
+
     [Fact]
     public void Io_claims_weigh_a_saturated_load_generator()
     {
@@ -808,6 +856,17 @@ public class ClaimsTests
         Assert.DoesNotContain("beyond the 95% CI", judged);
     }
 
+    /// <summary>The targets are "at most" their limits: a ratio equal to its limit is within it.</summary>
+    [Fact]
+    public void A_ratio_equal_to_its_limit_is_within_it()
+    {
+        using var fx = new FixtureRun();
+        fx.Write(F1, [FixtureRun.Row(F1, "MSG8 C#/C", 2, 1.10, "cycles_ratio", "x")]);
+        fx.Write("urpc-vs-native-0-1", [FixtureRun.Row("urpc-vs-native", "C#/native", 2, 1.05, "rtt_ratio", "x", "cores=0,1;slots=16")]);
+        Assert.Contains("worst MSG8 C#/C at 2 cores: 1.10", Judged(fx, "c-twin", Verdict.Holds).Numbers);
+        Assert.Contains("0,1: 1.05", Judged(fx, "urpc-vs-native", Verdict.Holds).Numbers);
+    }
+
     /// <summary>
     /// A point at one core is "at 1 core": the claims wrote "at {n} cores" whatever n was, so the committed run's page read
     /// "SHM1 at 1 cores", and a run on one core "only 1 cores measured".
@@ -909,6 +968,12 @@ public class ClaimsTests
         using var missed = new FixtureRun();
         missed.Write(F1, [Tight(FixtureRun.Row(F1, "SHM8", 2, 1.20, "cycles_ratio", "x"))], FixtureRun.Meta(F1, "incomplete", "MSG8 at 2 cores"));
         Judged(missed, "c-twin", Verdict.DoesNotHold);
+
+        // Only the experiments the target reads count: an incomplete compute sweep says nothing of Fig 1's points.
+        using var other = new FixtureRun();
+        other.Write(F1, [Tight(FixtureRun.Row(F1, "SHM8", 2, 1.02, "cycles_ratio", "x"))]);
+        other.Write(Cmp, [FixtureRun.Row(Cmp, "CG/mk", 2, 1.0, "seconds", "s", "bench=cg", "pass")], FixtureRun.Meta(Cmp, "incomplete", "CG/host at 2 cores"));
+        Judged(other, "c-twin", Verdict.Holds);
     }
 
     [Theory]

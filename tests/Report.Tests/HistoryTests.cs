@@ -134,12 +134,38 @@ public class HistoryTests
         var panel = Assert.Single(HistoryPanel.Of(entries));
         var points = Assert.Single(panel.Series).Points;
         Assert.False(points[0].HasBand); // fewer than 5 earlier runs
+        Assert.False(points[4].HasBand);
+        Assert.Equal(5, points[5].BandRuns); // from 5 earlier runs on
         Assert.Equal(12, points[12].BandRuns);
         Assert.Equal(200, points[12].BandLow);
         Assert.Equal(203, points[12].BandHigh);
         Assert.False(points[12].WorseThanBand(panel.HigherIsBetter));
         Assert.True(points[13].WorseThanBand(panel.HigherIsBetter));
         Assert.Equal(1, points.Count(p => p.WorseThanBand(panel.HigherIsBetter)));
+    }
+
+    /// <summary>The band is the range of the previous <see cref="HistoryPanel.Window"/> runs only: a slow run further back
+    /// no longer widens it, so a later run as slow is marked again.</summary>
+    [Fact]
+    public void The_band_is_made_of_the_previous_twenty_runs_only()
+    {
+        using var fx = new FixtureRun();
+        var entries = UrpcHistory.Read(Write(fx.Root, [300, .. Enumerable.Repeat(200.0, HistoryPanel.Window), 250]));
+        var panel = Assert.Single(HistoryPanel.Of(entries));
+        var last = panel.Series[0].Points[^1];
+        Assert.Equal((HistoryPanel.Window, 200.0, 200.0), (last.BandRuns, last.BandLow, last.BandHigh));
+        Assert.True(last.WorseThanBand(panel.HigherIsBetter));
+    }
+
+    /// <summary>A throughput point is 1000 / cycles per message, which turns the interval round: its CI's low end comes
+    /// from the cycles' high end, so the bar still runs from below the point to above it.</summary>
+    [Fact]
+    public void A_throughput_runs_interval_runs_from_below_its_point_to_above_it()
+    {
+        using var fx = new FixtureRun();
+        var entries = UrpcHistory.Read(Write(fx.Root, [25.0], "CiLowCycles,CiHighCycles", _ => "20,40", benchmark: "UrpcBenchmarks.Throughput"));
+        var point = Assert.Single(Assert.Single(HistoryPanel.Of(entries)).Series[0].Points);
+        Assert.Equal((25.0, 40.0, 50.0), (point.CiLow, point.Value, point.CiHigh)); // 1000/40, 1000/25, 1000/20
     }
 
     [Fact]
@@ -213,6 +239,20 @@ public class HistoryTests
         Assert.Equal([400.0], chart.Trace("flagged slower by the comparer").Y);
         Assert.Equal([400.0], chart.Trace("worse than every previous run in the band").Y);
         Assert.Equal("c006abcdef", chart.Trace("flagged slower by the comparer").X[0]);
+    }
+
+    /// <summary>The chapter's table counts two different things in its last two columns: the runs worse than their band
+    /// (ringed) and the runs the comparer flagged slower (crossed); here runs 2 and 3 are flagged and only the last is ringed.</summary>
+    [Fact]
+    public void The_history_table_counts_the_ringed_and_the_flagged_runs_apart()
+    {
+        using var fx = new FixtureRun();
+        var entries = UrpcHistory.Read(Write(fx.Root, [.. Enumerable.Repeat(200.0, 6), 400], "Verdict", i => i is 1 or 2 ? "slower" : "same"));
+        var w = new Html.HtmlWriter();
+        Sections.HistorySection.Write(w, entries, "h.csv", 600);
+        var row = System.Text.RegularExpressions.Regex.Match(w.ToString(), @"<td>(\d+)</td>\s*<td>(\d+)</td>\s*</tr>");
+        Assert.True(row.Success, w.ToString());
+        Assert.Equal(("1", "2"), (row.Groups[1].Value, row.Groups[2].Value));
     }
 
     [Fact]
