@@ -61,11 +61,12 @@ public sealed partial class AgainstRunProcessTests : IDisposable
     /// <summary>The stand-in dotnet. <paramref name="build"/>: "succeed", "fail" or "hang" (records its pid in
     /// <see cref="BuildMark"/> and sleeps until stopped). Side runs copy <paramref name="baseline"/>'s report for the
     /// baseline build's dll (any dll outside the test's folder) and <paramref name="current"/>'s for this one; in the
-    /// confirmation rounds (an --out below confirm/) this one's is <paramref name="confirmCurrent"/>'s where given.</summary>
-    string FakeDotnet(string build, double baseline = 100, double current = 100, double? confirmCurrent = null)
+    /// confirmation rounds (an --out below confirm/) this one's is <paramref name="confirmCurrent"/>'s where given; this
+    /// one's benchmark is <paramref name="currentBench"/> where given (then the two sides have none in common).</summary>
+    string FakeDotnet(string build, double baseline = 100, double current = 100, double? confirmCurrent = null, string? currentBench = null)
     {
         string baseReport = _reports.Write("baseline", new Dictionary<string, double[]> { [Bench] = SyntheticResults.Normal(baseline, 1, 15, 1) });
-        string curReport = _reports.Write("current", new Dictionary<string, double[]> { [Bench] = SyntheticResults.Normal(current, 1, 15, 2) });
+        string curReport = _reports.Write("current", new Dictionary<string, double[]> { [currentBench ?? Bench] = SyntheticResults.Normal(current, 1, 15, 2) });
         string confirmReport = confirmCurrent is { } again
             ? _reports.Write("confirm-current", new Dictionary<string, double[]> { [Bench] = SyntheticResults.Normal(again, 1, 15, 3) })
             : curReport;
@@ -197,6 +198,23 @@ public sealed partial class AgainstRunProcessTests : IDisposable
         var (code, output) = await Finish(p, ct);
         Assert.True(code == CompareRun.ExitOk, $"exit {code}, expected {CompareRun.ExitOk}:\n{output}");
         Assert.Contains("History: not appended (the current side carried a planted slowdown)", output);
+        Assert.False(File.Exists(history), $"the history was written:\n{output}");
+    }
+
+    /// <summary>
+    /// Both sides ran, but the comparison is bad input (here: no benchmark in common): the run exits 2, "could not
+    /// compare", and appends nothing to the history, since no verdict was reached on the medians it would record.
+    /// </summary>
+    [Fact]
+    public async Task A_run_whose_comparison_is_bad_input_appends_nothing_to_the_history()
+    {
+        SkipUnlessTwoCores();
+        var ct = TestContext.Current.CancellationToken;
+        Commit(withSuite: true);
+        string history = Path.Combine(_root, "history.csv");
+        using var p = Start(FakeDotnet("succeed", currentBench: "Benchmarks.Suite.UrpcBenchmarks.SomethingElse"), "--history", history);
+        var (code, output) = await Finish(p, ct);
+        Assert.True(code == CompareRun.ExitBadInput, $"exit {code}, expected {CompareRun.ExitBadInput}:\n{output}");
         Assert.False(File.Exists(history), $"the history was written:\n{output}");
     }
 
