@@ -88,6 +88,22 @@ public class MessageRoundTripTests
         Assert.Equal(Multikernel.Net.Cores.FrameIndexBatch.Capacity - 1, batch[Multikernel.Net.Cores.FrameIndexBatch.Capacity - 1]);
     }
 
+    /// <summary>A batch message whose count word is corrupt (beyond the capacity, or negative as an int) decodes to at
+    /// most <see cref="Multikernel.Net.Cores.FrameIndexBatch.Capacity"/> indices, never past the message's words.</summary>
+    [Theory]
+    [InlineData(13UL)]
+    [InlineData(1000UL)]
+    [InlineData(ulong.MaxValue)]
+    public void AFrameIndexBatchWithACorruptCountDecodesAtMostItsCapacity(ulong count)
+    {
+        var m = new UrpcMessage();
+        m.Payload[0] = count;
+        for (int i = 1; i < UrpcMessage.PayloadWords; i++) m.Payload[i] = (ulong)(2 * i) << 32 | (uint)(2 * i - 1);
+        var batch = Multikernel.Net.Cores.FrameIndexBatch.Decode(in m);
+        Assert.Equal(Multikernel.Net.Cores.FrameIndexBatch.Capacity, batch.Count);
+        Assert.Equal(Multikernel.Net.Cores.FrameIndexBatch.Capacity, batch[Multikernel.Net.Cores.FrameIndexBatch.Capacity - 1]);
+    }
+
     /// <summary>Every message type in <paramref name="assembly"/> whose Encode or Decode the JIT would be free not to inline.</summary>
     internal static IEnumerable<string> NotInlined(System.Reflection.Assembly assembly) =>
         from t in assembly.GetTypes()

@@ -189,6 +189,88 @@ public class NetStackTests
         Assert.Equal((1L, 1L, 1L), (echo.NotAnswered, echo.Echoed, echo.Received));
     }
 
+    /// <summary>A payload of exactly the echo service's maximum is echoed; one byte more is dropped and counted.</summary>
+    [Fact]
+    public void TheEchoServiceEchoesAPayloadOfExactlyItsMaximum()
+    {
+        using var h = new StackHarness();
+        var echo = new Multikernel.Net.Cores.UdpEchoService(7, 10);
+        h.Stack.BindUdp(7, echo);
+        h.Introduce();
+        h.Deliver(h.IpFrame(17, TestFrames.Udp(StackHarness.PeerIp, StackHarness.StackIp, 40000, 7, new byte[10])));
+        Assert.Equal(18, BinaryPrimitives.ReadUInt16BigEndian(Assert.Single(h.Tx.Drain()).L4[4..]));
+        h.Deliver(h.IpFrame(17, TestFrames.Udp(StackHarness.PeerIp, StackHarness.StackIp, 40000, 7, new byte[11])));
+        Assert.Empty(h.Tx.Drain());
+        Assert.Equal((1L, 1L), (echo.Echoed, echo.Oversized));
+    }
+
+    /// <summary>
+    /// A UDP checksum that computes to 0 is sent as 0xFFFF (RFC 768): 0 in the field means "no checksum". The request
+    /// is made so that its own checksum computes to 0; the echo (addresses and ports swapped) sums the same.
+    /// </summary>
+    [Fact]
+    public void AUdpChecksumThatComputesToZeroIsSentAsAllOnes()
+    {
+        using var h = EchoingOnPort7(out _);
+        byte[] data = [1, 2, 3, 4, 0, 0];
+        byte[] udp = TestFrames.Udp(StackHarness.PeerIp, StackHarness.StackIp, 40000, 7, data, checksum: false);
+        // The last word makes the ones'-complement sum 0xFFFF, so the checksum computes to 0.
+        ushort rest = (ushort)~TestFrames.InternetChecksum(udp, TestFrames.Pseudo(StackHarness.PeerIp, StackHarness.StackIp, 17, udp.Length));
+        BinaryPrimitives.WriteUInt16BigEndian(udp.AsSpan(12), (ushort)~rest);
+        Assert.Equal(0, TestFrames.InternetChecksum(udp, TestFrames.Pseudo(StackHarness.PeerIp, StackHarness.StackIp, 17, udp.Length)));
+        BinaryPrimitives.WriteUInt16BigEndian(udp.AsSpan(6), 0xFFFF);
+        h.Deliver(h.IpFrame(17, udp));
+        var reply = Assert.Single(h.Tx.Drain());
+        Assert.Equal(0xFFFF, BinaryPrimitives.ReadUInt16BigEndian(reply.L4[6..]));
+        Assert.True(reply.L4ChecksumOk);
+    }
+
+    /// <summary>Every IPv4 packet the stack sends has Don't Fragment set (it never fragments), no fragment offset, and TTL 64.</summary>
+    [Fact]
+    public void SentPacketsCarryDontFragmentAndTtl64()
+    {
+        using var h = EchoingOnPort7(out _);
+        h.Deliver(h.IpFrame(1, TestFrames.Icmp(8, 1, 1, [9, 9])));
+        h.Deliver(h.IpFrame(17, TestFrames.Udp(StackHarness.PeerIp, StackHarness.StackIp, 40000, 7, [1, 2, 3])));
+        var sent = h.Tx.Drain();
+        Assert.Equal(2, sent.Count);
+        Assert.All(sent, f =>
+        {
+            Assert.Equal(0x4000, BinaryPrimitives.ReadUInt16BigEndian(f.L3[6..]));
+            Assert.Equal(64, f.L3[8]);
+        });
+    }
+
+    /// <summary>RFC 826's merge: an ARP packet from a known address with another MAC (a replaced NIC, a gratuitous ARP,
+    /// whoever its target is) replaces the entry, and what is sent next goes to the new MAC.</summary>
+    [Fact]
+    public void AnArpEntryFollowsAPeersNewMac()
+    {
+        using var h = EchoingOnPort7(out _);
+        var newMac = MacAddress.Parse("02:00:00:00:00:99");
+        h.Deliver(TestFrames.Ethernet(MacAddress.Broadcast, newMac, TestFrames.Arp,
+            TestFrames.ArpPacket(1, newMac, StackHarness.PeerIp, MacAddress.Zero, StackHarness.PeerIp)));   // gratuitous
+        Assert.Empty(h.Tx.Drain());
+        Assert.True(h.Stack.TryGetArpEntry(StackHarness.PeerIp, out var mac));
+        Assert.Equal(newMac, mac);
+        h.Deliver(h.IpFrame(17, TestFrames.Udp(StackHarness.PeerIp, StackHarness.StackIp, 40000, 7, [1, 2, 3])));
+        Assert.Equal(newMac, Assert.Single(h.Tx.Drain()).Destination);
+    }
+
+    /// <summary>A full ARP cache makes room by replacing the entry learnt or refreshed longest ago; the others stay.</summary>
+    [Fact]
+    public void AFullArpCacheReplacesTheEntryRefreshedLongestAgo()
+    {
+        using var h = new StackHarness(o => o with { ArpCacheEntries = 4 });
+        var peers = Enumerable.Range(0, 5).Select(i => new Ipv4Address(169, 254, 1, (byte)(10 + i))).ToArray();
+        for (int i = 0; i < 4; i++) { h.Introduce(peers[i]); h.Advance(1000); }
+        h.Introduce(peers[0]);                                 // refreshed: peers[1] is now the oldest
+        h.Advance(1000);
+        h.Introduce(peers[4]);
+        Assert.False(h.Stack.TryGetArpEntry(peers[1], out _));
+        foreach (int i in new[] { 0, 2, 3, 4 }) Assert.True(h.Stack.TryGetArpEntry(peers[i], out _), $"peer {i} was pushed out");
+    }
+
     [Fact]
     public void AnEchoServiceWithANegativeMaximumPayloadIsRefusedNamingTheParameter()
     {
