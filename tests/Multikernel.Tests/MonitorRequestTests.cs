@@ -107,6 +107,29 @@ public class MonitorRequestTests
     }
 
     /// <summary>
+    /// Boots two cores and holds core 1 in a <see cref="HoldsThenFaults"/> dispatcher's run upcall, which faults once
+    /// <paramref name="release"/> is set; skips with fewer than two cores. The caller sets release and disposes.
+    /// </summary>
+    static MultikernelSystem BootWithCore1Held(ManualResetEventSlim entered, ManualResetEventSlim release)
+    {
+        var cpus = CoreAffinity.AllowedCpus();
+        Assert.SkipWhen(cpus.Count < 2, "needs a second core to fault; this process may use one");
+        var mk = MultikernelSystem.Boot(new MultikernelOptions { Cores = [cpus[0], cpus[1]] });
+        try
+        {
+            BootedSystem.Wait(mk.SpawnAsync(1, 1, () => new HoldsThenFaults(entered, release)));
+            Assert.True(entered.Wait(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken), "core 1 was not held");
+            return mk;
+        }
+        catch
+        {
+            release.Set();
+            Record.Exception(() => mk.Dispose());
+            throw;
+        }
+    }
+
+    /// <summary>
     /// A ping to a core whose CPU driver faults before it reads the ping (core 1 is held in a dispatcher's run upcall
     /// while core 0 pings it, then faults there) fails naming the fault instead of staying pending for ever, and a
     /// ping sent once the fault is known fails at once; neither leaves a pending entry.
@@ -114,17 +137,12 @@ public class MonitorRequestTests
     [Fact]
     public void APingToACoreWhoseCpuDriverFaultsFailsNamingTheFault()
     {
-        var cpus = CoreAffinity.AllowedCpus();
-        Assert.SkipWhen(cpus.Count < 2, "needs a second core to fault; this process may use one");
-        var ct = TestContext.Current.CancellationToken;
-        var mk = MultikernelSystem.Boot(new MultikernelOptions { Cores = [cpus[0], cpus[1]] });
-        var entered = new ManualResetEventSlim(false);
-        var release = new ManualResetEventSlim(false);
+        using var entered = new ManualResetEventSlim(false);
+        using var release = new ManualResetEventSlim(false);
+        var mk = BootWithCore1Held(entered, release);
         Exception? shutdown;
         try
         {
-            BootedSystem.Wait(mk.SpawnAsync(1, 1, () => new HoldsThenFaults(entered, release)));
-            Assert.True(entered.Wait(TimeSpan.FromSeconds(10), ct), "core 1 was not held");
             var pending = mk.CallOnAsync<Exception?>(0, (m, done) => m.Ping(1, done));
             Assert.True(SpinWait.SpinUntil(() => BootedSystem.Wait(mk.CallOn(0, m => m.PendingPings)) == 1, TimeSpan.FromSeconds(10)),
                 "core 0's ping to core 1 was never pending");
@@ -156,16 +174,11 @@ public class MonitorRequestTests
     [Fact]
     public void ASpawnOrBindWaitingOnACoreThatFaultsFailsWithTheFaultsOwnException()
     {
-        var cpus = CoreAffinity.AllowedCpus();
-        Assert.SkipWhen(cpus.Count < 2, "needs a second core to fault; this process may use one");
-        var ct = TestContext.Current.CancellationToken;
-        var mk = MultikernelSystem.Boot(new MultikernelOptions { Cores = [cpus[0], cpus[1]] });
         using var entered = new ManualResetEventSlim(false);
         using var release = new ManualResetEventSlim(false);
+        var mk = BootWithCore1Held(entered, release);
         try
         {
-            BootedSystem.Wait(mk.SpawnAsync(1, 1, () => new HoldsThenFaults(entered, release)));
-            Assert.True(entered.Wait(TimeSpan.FromSeconds(10), ct), "core 1 was not held");
             var spawn = mk.SpawnAsync(1, 0, () => new Idle());
             var bind = mk.BindAsync(1, 0);
             release.Set();
@@ -196,19 +209,14 @@ public class MonitorRequestTests
     [Fact]
     public void AHostCallWaitingForRoomInTheFullPortOfACoreThatFaultsFailsNamingTheFault()
     {
-        var cpus = CoreAffinity.AllowedCpus();
-        Assert.SkipWhen(cpus.Count < 2, "needs a second core to fault; this process may use one");
-        var ct = TestContext.Current.CancellationToken;
-        var mk = MultikernelSystem.Boot(new MultikernelOptions { Cores = [cpus[0], cpus[1]] });
         using var entered = new ManualResetEventSlim(false);
         using var release = new ManualResetEventSlim(false);
+        var mk = BootWithCore1Held(entered, release);
         var posted = new System.Collections.Concurrent.ConcurrentQueue<Task<bool>>();
         Thread? poster = null;
         Exception? blockedPost = null;
         try
         {
-            BootedSystem.Wait(mk.SpawnAsync(1, 1, () => new HoldsThenFaults(entered, release)));
-            Assert.True(entered.Wait(TimeSpan.FromSeconds(10), ct), "core 1 was not held");
             poster = new Thread(() =>
             {
                 try
