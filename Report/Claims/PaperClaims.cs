@@ -77,7 +77,6 @@ public static class PaperClaims
 
     // ---------------------------------------------------------------------------------------------------------
 
-    /// <summary>The measured rows of a folder, or the reason there are none.</summary>
     /// <summary>
     /// A claim "at every point" holds only where every planned point was measured: where an experiment it reads is
     /// incomplete (its meta.json lists points without rows: a failed or interrupted point), a verdict of holds becomes
@@ -93,6 +92,7 @@ public static class PaperClaims
             $"every point measured is within the limit, but planned points have no rows ({string.Join("; ", missing)}), so 'at every point' cannot be decided", r.Numbers);
     }
 
+    /// <summary>The measured rows of a folder, or the reason there are none.</summary>
     static RowSet? Rows(RunFolder run, string folder, out string reason)
     {
         var e = run.Find(folder);

@@ -71,7 +71,6 @@ public sealed class CapabilitiesOnCoresTests
         return domain;
     }
 
-    /// <summary>Boots every allowed core; with fewer than two the system is shut down again and the test skipped.</summary>
     /// <summary>After a failed fault test: lets the held core go on (so that it faults and its CPU driver ends) and
     /// disposes <paramref name="mk"/>, whatever that throws, so the test's own failure is the one reported.</summary>
     static void ReleaseAndDispose(MultikernelSystem mk, ManualResetEventSlim? release)
@@ -85,6 +84,7 @@ public sealed class CapabilitiesOnCoresTests
     static void AssertShutdownReportsOnlyTheInjectedFault(MultikernelSystem mk) =>
         Assert.IsType<InvalidDataException>(Assert.Single(Assert.IsType<AggregateException>(Record.Exception(() => mk.Shutdown(TimeSpan.FromSeconds(10)))).InnerExceptions));
 
+    /// <summary>Boots every allowed core; with fewer than two the system is shut down again and the test skipped.</summary>
     static MultikernelSystem BootAtLeastTwoCores(MultikernelOptions? options = null)
     {
         var mk = MultikernelSystem.Boot(options);

@@ -95,11 +95,6 @@ public class RamCacheTests
     }
 
     /// <summary>
-    /// A release of no bytes, of an unaligned range or of one whose end wraps past 2^64 is refused with nothing changed
-    /// (it was taken: a zero-length free range inside a handed-out part made the part's own release later throw
-    /// "released twice", and a wrapping one added 2^64 - a few pages to the free bytes).
-    /// </summary>
-    /// <summary>
     /// A retype of no objects is <see cref="CapError.InvalidCount"/>, as the CPU driver names it, and one of a size the
     /// type does not allow <see cref="CapError.InvalidSize"/>; neither hands out anything.
     /// </summary>
@@ -161,6 +156,11 @@ public class RamCacheTests
         Assert.Null(t.Driver.Validate());
     }
 
+    /// <summary>
+    /// A release of no bytes, of an unaligned range or of one whose end wraps past 2^64 is refused with nothing changed
+    /// (it was taken: a zero-length free range inside a handed-out part made the part's own release later throw
+    /// "released twice", and a wrapping one added 2^64 - a few pages to the free bytes).
+    /// </summary>
     [Fact]
     public void AReleaseOfNoBytesOrOfAnUnalignedOrWrappingRangeIsRefusedAndChangesNothing()
     {

@@ -697,13 +697,6 @@ public class ClaimsTests
         Assert.StartsWith("mk 134,711 vs host 180,160 packets/s (0.75x); the load generator's busy time against mk was not recorded", udp.Numbers);
     }
 
-    /// <summary>
-    /// The load cores' busy time: a baseline whose load generator was saturated measured the generator, not the server, so
-    /// its rate is a lower bound of the server's: mk reaching the bar set by it is not testable; mk short of it with load
-    /// to spare is short of the server's own rate too, a miss. mk short of the claim with its generator saturated is only
-    /// a lower bound (not testable); short with load to spare, a miss; at or above a server-bound baseline, a hit whatever
-    /// mk's load did (its rate is a lower bound that already reaches the claim).
-    /// </summary>
     /// <summary>The load generator's busy time is read from the row of the very point whose rate is compared (its
     /// series, cores and Param): a saturated generator against the same server on another wire is not this point's.</summary>
     [Fact]
@@ -723,6 +716,13 @@ public class ClaimsTests
         Assert.Contains("load generator's cores 50% busy against mk, 60% against lighttpd", r.Numbers);
     }
 
+    /// <summary>
+    /// The load cores' busy time: a baseline whose load generator was saturated measured the generator, not the server, so
+    /// its rate is a lower bound of the server's: mk reaching the bar set by it is not testable; mk short of it with load
+    /// to spare is short of the server's own rate too, a miss. mk short of the claim with its generator saturated is only
+    /// a lower bound (not testable); short with load to spare, a miss; at or above a server-bound baseline, a hit whatever
+    /// mk's load did (its rate is a lower bound that already reaches the claim).
+    /// </summary>
     [Fact]
     public void Io_claims_weigh_a_saturated_load_generator()
     {
