@@ -185,36 +185,26 @@ public sealed partial class AgainstRunProcessTests : IDisposable
         Assert.Equal(verdict, Assert.Single(Benchmarks.History.HistoryFile.Read(history)).Verdict);
     }
 
-    /// <summary>A run whose current side carried a planted slowdown measured a build nobody committed: its medians never
-    /// enter the history, whatever the comparison found.</summary>
-    [Fact]
-    public async Task A_run_with_a_planted_slowdown_appends_nothing_to_the_history()
-    {
-        SkipUnlessTwoCores();
-        var ct = TestContext.Current.CancellationToken;
-        Commit(withSuite: true);
-        string history = Path.Combine(_root, "history.csv");
-        using var p = Start(FakeDotnet("succeed"), "--plant-current-delay", "200", "--history", history);
-        var (code, output) = await Finish(p, ct);
-        Assert.True(code == CompareRun.ExitOk, $"exit {code}, expected {CompareRun.ExitOk}:\n{output}");
-        Assert.Contains("History: not appended (the current side carried a planted slowdown)", output);
-        Assert.False(File.Exists(history), $"the history was written:\n{output}");
-    }
-
     /// <summary>
-    /// Both sides ran, but the comparison is bad input (here: no benchmark in common): the run exits 2, "could not
-    /// compare", and appends nothing to the history, since no verdict was reached on the medians it would record.
+    /// Runs whose medians must not enter the history append nothing: one whose current side carried a planted slowdown
+    /// measured a build nobody committed, whatever the comparison found; one whose comparison was bad input (here: no
+    /// benchmark in common) ends with exit 2, "could not compare", having reached no verdict on them.
     /// </summary>
-    [Fact]
-    public async Task A_run_whose_comparison_is_bad_input_appends_nothing_to_the_history()
+    [Theory]
+    [InlineData("planted", CompareRun.ExitOk, "History: not appended (the current side carried a planted slowdown)")]
+    [InlineData("nothing in common", CompareRun.ExitBadInput, "no common benchmarks")]
+    public async Task A_run_without_a_verdict_to_record_appends_nothing_to_the_history(string why, int expected, string says)
     {
         SkipUnlessTwoCores();
         var ct = TestContext.Current.CancellationToken;
         Commit(withSuite: true);
         string history = Path.Combine(_root, "history.csv");
-        using var p = Start(FakeDotnet("succeed", currentBench: "Benchmarks.Suite.UrpcBenchmarks.SomethingElse"), "--history", history);
+        using var p = why == "planted"
+            ? Start(FakeDotnet("succeed"), "--plant-current-delay", "200", "--history", history)
+            : Start(FakeDotnet("succeed", currentBench: "Benchmarks.Suite.UrpcBenchmarks.SomethingElse"), "--history", history);
         var (code, output) = await Finish(p, ct);
-        Assert.True(code == CompareRun.ExitBadInput, $"exit {code}, expected {CompareRun.ExitBadInput}:\n{output}");
+        Assert.True(code == expected, $"exit {code}, expected {expected}:\n{output}");
+        Assert.Contains(says, output, StringComparison.OrdinalIgnoreCase);
         Assert.False(File.Exists(history), $"the history was written:\n{output}");
     }
 
