@@ -37,4 +37,26 @@ public class AtomicFileTests
         Assert.Contains(File.ReadAllText(path), texts);
         Assert.Empty(Directory.GetFiles(dir, "*.tmp", SearchOption.AllDirectories).Concat(Directory.GetFiles(dir, ".*")));
     }
+
+    /// <summary>
+    /// The new content replaces the file as a whole, by a rename: a reader that opened the old file before the write
+    /// still reads the whole old content afterwards (a write into the file itself would have truncated it under the
+    /// reader), and a later open reads the new one. Deterministic, unlike the race above.
+    /// </summary>
+    [Fact]
+    public void AReaderOfTheOldFileKeepsItsWholeContentWhileTheNewOneReplacesIt()
+    {
+        string dir = Path.Combine(TestCores.TempDir(), "atomic-replace");
+        Directory.CreateDirectory(dir);
+        string path = Path.Combine(dir, "results.csv");
+        string old = string.Concat(Enumerable.Repeat("old row\n", 1000));
+        File.WriteAllText(path, old);
+        using (var reader = new StreamReader(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete)))
+        {
+            AtomicFile.WriteAllText(path, "new\n");
+            Assert.Equal(old, reader.ReadToEnd());
+        }
+        Assert.Equal("new\n", File.ReadAllText(path));
+        Assert.Empty(Directory.GetFiles(dir, ".*"));
+    }
 }
