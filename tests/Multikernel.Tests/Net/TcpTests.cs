@@ -175,6 +175,33 @@ public class TcpTests : IDisposable
         Assert.Equal(1000u + 3 + 1, rst.AckNumber);
     }
 
+    /// <summary>
+    /// In SYN_RECEIVED an ACK that does not acknowledge the SYN-ACK exactly is answered with a reset carrying that ACK's
+    /// number as sequence (RFC 9293 3.10.7.4) and completes nothing; the half-open connection stays, and the right
+    /// ACK then completes the handshake.
+    /// </summary>
+    [Fact]
+    public void InSynReceivedAWrongAckEarnsAResetAndTheRightOneStillCompletesTheHandshake()
+    {
+        using var h = new StackHarness();
+        h.Tcp.Listen(80);
+        h.Introduce();
+        var p = new TcpTestPeer(h, 5000);
+        h.Deliver(p.Syn());
+        var synAck = Assert.Single(h.Flush(), f => f.Has(Syn));
+        foreach (uint wrong in new[] { synAck.Seq, synAck.Seq + 2 })
+        {
+            h.Deliver(p.Segment(p.SndNxt, wrong, Ack));
+            var rst = Assert.Single(h.Tx.Drain());
+            Assert.True(rst.Has(Rst) && !rst.Has(Ack), "a wrong ACK in SYN_RECEIVED was not answered with a bare reset");
+            Assert.Equal(wrong, rst.Seq);
+            Assert.False(h.Tcp.TryAccept(80, out _), "a wrong ACK completed the handshake");
+        }
+        h.Deliver(p.Segment(p.SndNxt, synAck.Seq + 1, Ack));
+        Assert.True(h.Tcp.TryAccept(80, out var s));
+        Assert.Equal(TcpState.Established, h.Tcp.State(s));
+    }
+
     [Fact]
     public void AFullTableRefusesWithResetAndAcceptsAgainAfterAClose()
     {
