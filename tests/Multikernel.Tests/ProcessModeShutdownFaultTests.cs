@@ -17,12 +17,9 @@ public class ProcessModeShutdownFaultTests
         var found = new List<int>();
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
         {
-            if (!int.TryParse(Path.GetFileName(dir), out int pid)) continue;
+            if (!int.TryParse(Path.GetFileName(dir), out int pid) || ProcessModeTests.RunningParent(pid) != Environment.ProcessId) continue;
             try
             {
-                string stat = File.ReadAllText($"{dir}/stat");
-                var after = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                if (after[0] is "Z" or "X" || int.Parse(after[1], System.Globalization.CultureInfo.InvariantCulture) != Environment.ProcessId) continue;
                 if (File.ReadAllText($"{dir}/cmdline").Split('\0').Contains(CoreProcess.Flag)) found.Add(pid);
             }
             catch (IOException) { } // exited meanwhile

@@ -35,16 +35,19 @@ public class ProcessModeTests(ITestOutputHelper output)
     }
 
     /// <summary>Alive and not a zombie.</summary>
-    internal static bool IsRunning(int pid)
+    internal static bool IsRunning(int pid) => RunningParent(pid) != null;
+
+    /// <summary>The parent's pid of process <paramref name="pid"/> from /proc/PID/stat; null when it is gone or a zombie.</summary>
+    internal static int? RunningParent(int pid)
     {
         try
         {
             string stat = File.ReadAllText($"/proc/{pid}/stat");
-            char state = stat[stat.LastIndexOf(')') + 2];
-            return state is not ('Z' or 'X');
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' '); // state, ppid, ...
+            return fields[0] is "Z" or "X" ? null : int.Parse(fields[1], CultureInfo.InvariantCulture);
         }
-        catch (IOException) { return false; }
-        catch (UnauthorizedAccessException) { return false; }
+        catch (IOException) { return null; }
+        catch (UnauthorizedAccessException) { return null; }
     }
 
     static void AssertGoneWithin(IEnumerable<int> pids, TimeSpan timeout, string why)
