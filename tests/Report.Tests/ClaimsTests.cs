@@ -26,12 +26,26 @@ public class ClaimsTests
     static IEnumerable<ResultRow> Curve(string experiment, string series, string metric, Func<int, double> value, int maxCores, string param = "", string unit = "cycles") =>
         Enumerable.Range(1, maxCores).Select(c => FixtureRun.Row(experiment, series, c, value(c), metric, unit, param));
 
+    /// <summary>Judges claim <paramref name="id"/> on a run of only <paramref name="rows"/> (all of <paramref name="experiment"/>) and asserts its verdict.</summary>
+    static ClaimResult JudgedOn(string experiment, IEnumerable<ResultRow> rows, string id, Verdict expected) =>
+        JudgedOn(experiment, rows, null, id, expected);
+
+    /// <summary>As <see cref="JudgedOn(string, IEnumerable{ResultRow}, string, Verdict)"/>, the experiment's meta.json being <paramref name="meta"/>.</summary>
+    static ClaimResult JudgedOn(string experiment, IEnumerable<ResultRow> rows, RunMeta? meta, string id, Verdict expected)
+    {
+        using var fx = new FixtureRun();
+        fx.Write(experiment, rows, meta);
+        return Judged(fx, id, expected);
+    }
+
+    /// <summary>Fig 1's SHM8 curve from 1 core and its MSG8 curve from 2 cores (a message needs a second core), both to <paramref name="maxCores"/>.</summary>
+    static IEnumerable<ResultRow> Shm8AndMsg8(Func<int, double> shm, Func<int, double> msg, int maxCores) =>
+        Curve(F1, "SHM8", "cycles_per_update", shm, maxCores).Concat(Curve(F1, "MSG8", "cycles_per_update", msg, maxCores).Skip(1));
+
     [Fact]
     public void Messages_beat_shared_memory_from_the_crossover_on()
     {
-        using var fx = new FixtureRun();
-        fx.Write(F1, Curve(F1, "SHM8", "cycles_per_update", c => 300.0 * c, 8).Concat(Curve(F1, "MSG8", "cycles_per_update", c => 1000 + 50.0 * c, 8).Skip(1)));
-        var r = Judged(fx, "msg-beats-shm", Verdict.Holds);
+        var r = JudgedOn(F1, Shm8AndMsg8(c => 300.0 * c, c => 1000 + 50.0 * c, 8), "msg-beats-shm", Verdict.Holds);
         Assert.Contains("crossover at 5 cores", r.Numbers); // at 4 cores 1,200 is not below 1,200; at 5, 1,250 < 1,500
     }
 
@@ -40,17 +54,13 @@ public class ClaimsTests
     {
         // MSG8 (2 cores and up: a server and a client) is below SHM8 at every core count both have: the claim holds,
         // but the run never saw shared memory win, so it saw no crossover.
-        using var fx = new FixtureRun();
-        fx.Write(F1, Curve(F1, "SHM8", "cycles_per_update", c => 1000.0 * c, 4).Concat(Curve(F1, "MSG8", "cycles_per_update", c => 500.0 * c, 4).Skip(1)));
-        var r = Judged(fx, "msg-beats-shm", Verdict.Holds);
+        var r = JudgedOn(F1, Shm8AndMsg8(c => 1000.0 * c, c => 500.0 * c, 4), "msg-beats-shm", Verdict.Holds);
         Assert.DoesNotContain("crossover at", r.Numbers);
         Assert.Contains("below at every core count both were measured at (2, 3 and 4 cores): no crossover within this run", r.Numbers);
 
         // The same for the unmap with real page tables, below Linux from 1 core on.
-        using var unmap = new FixtureRun();
-        unmap.Write(Tlb, Curve(Tlb, "Multikernel unmap", "unmap_cycles", c => 500.0 * c, 4, "mmu=hardware;pages=1")
-            .Concat(Curve(Tlb, "Linux mprotect", "unmap_cycles", c => 2000.0 * c, 4, "call=mprotect;pages=1")));
-        var u = Judged(unmap, "unmap-beats-linux", Verdict.Holds);
+        var u = JudgedOn(Tlb, Curve(Tlb, "Multikernel unmap", "unmap_cycles", c => 500.0 * c, 4, "mmu=hardware;pages=1")
+            .Concat(Curve(Tlb, "Linux mprotect", "unmap_cycles", c => 2000.0 * c, 4, "call=mprotect;pages=1")), "unmap-beats-linux", Verdict.Holds);
         Assert.DoesNotContain("crossover at", u.Numbers);
         Assert.Contains("below at every core count both were measured at (1, 2, 3 and 4 cores): no crossover within this run", u.Numbers);
         // Without an interrupt row the run cannot say whether Linux shot the TLBs down by IPI; the numbers say so.
@@ -65,26 +75,20 @@ public class ClaimsTests
     [Fact]
     public void Messages_cannot_hold_where_MSG8_has_no_point_at_the_largest_core_count_measured()
     {
-        using var fx = new FixtureRun();
-        fx.Write(F1, Curve(F1, "SHM8", "cycles_per_update", c => 300.0 * c, 8)
+        var r = JudgedOn(F1, Curve(F1, "SHM8", "cycles_per_update", c => 300.0 * c, 8)
             .Concat(Curve(F1, "MSG8", "cycles_per_update", c => 500 + 50.0 * c, 4).Skip(1))
-            .Concat(Enumerable.Range(5, 4).Select(c => FixtureRun.FailedNaN(F1, "MSG8", c, "cycles_per_update", "cycles", "verification failed: a lost update"))));
-        var r = Judged(fx, "msg-beats-shm", Verdict.NotTestable);
+            .Concat(Enumerable.Range(5, 4).Select(c => FixtureRun.FailedNaN(F1, "MSG8", c, "cycles_per_update", "cycles", "verification failed: a lost update"))), "msg-beats-shm", Verdict.NotTestable);
         Assert.Contains("MSG8 has no measured point at 8 cores, the largest core count measured (MSG8: failed verification)", r.Reason);
         Assert.Contains("at 4 cores MSG8 700 vs SHM8 1,200", r.Numbers);
 
         // Both measured to 8 cores: the same curves hold.
-        using var whole = new FixtureRun();
-        whole.Write(F1, Curve(F1, "SHM8", "cycles_per_update", c => 300.0 * c, 8).Concat(Curve(F1, "MSG8", "cycles_per_update", c => 500 + 50.0 * c, 8).Skip(1)));
-        Assert.Contains("crossover at 3 cores", Judged(whole, "msg-beats-shm", Verdict.Holds).Numbers);
+        Assert.Contains("crossover at 3 cores", JudgedOn(F1, Shm8AndMsg8(c => 300.0 * c, c => 500 + 50.0 * c, 8), "msg-beats-shm", Verdict.Holds).Numbers);
     }
 
     [Fact]
     public void Messages_that_win_only_at_few_cores_do_not_hold()
     {
-        using var fx = new FixtureRun();
-        fx.Write(F1, Curve(F1, "SHM8", "cycles_per_update", c => 1000 + 100.0 * c, 16).Concat(Curve(F1, "MSG8", "cycles_per_update", c => 330.0 * c, 16).Skip(1)));
-        var r = Judged(fx, "msg-beats-shm", Verdict.DoesNotHold);
+        var r = JudgedOn(F1, Shm8AndMsg8(c => 1000 + 100.0 * c, c => 330.0 * c, 16), "msg-beats-shm", Verdict.DoesNotHold);
         Assert.Contains("at 16 cores MSG8 5,280 vs SHM8 2,600", r.Numbers);
         Assert.Contains("MSG8 below SHM8 at 2, 3 and 4 cores", r.Numbers);
     }
@@ -93,15 +97,11 @@ public class ClaimsTests
     public void Messages_that_never_win_below_the_papers_scale_cannot_refute_the_claim()
     {
         Assert.Equal(16, PaperScale.SharedStateCores); // the paper's SHM8 statement: almost 12,000 extra cycles at 16 cores
-        using var two = new FixtureRun();
-        two.Write(F1, [FixtureRun.Row(F1, "SHM8", 2, 541), FixtureRun.Row(F1, "MSG8", 2, 926)]);
-        var r = Judged(two, "msg-beats-shm", Verdict.NotTestable);
+        var r = JudgedOn(F1, [FixtureRun.Row(F1, "SHM8", 2, 541), FixtureRun.Row(F1, "MSG8", 2, 926)], "msg-beats-shm", Verdict.NotTestable);
         Assert.Contains("up to the 2 cores measured", r.Reason);
         Assert.Contains("the paper states the contrast at 16 cores (SHM8: almost 12,000 extra cycles per update with 16 cores modifying the same data)", r.Reason);
         Assert.Contains("at 2 cores MSG8 926 vs SHM8 541", r.Numbers);
-        using var eight = new FixtureRun();
-        eight.Write(F1, Curve(F1, "SHM8", "cycles_per_update", c => 100.0 * c, 8).Concat(Curve(F1, "MSG8", "cycles_per_update", c => 1000.0, 8).Skip(1)));
-        Assert.Contains("up to the 8 cores measured", Judged(eight, "msg-beats-shm", Verdict.NotTestable).Reason);
+        Assert.Contains("up to the 8 cores measured", JudgedOn(F1, Shm8AndMsg8(c => 100.0 * c, c => 1000.0, 8), "msg-beats-shm", Verdict.NotTestable).Reason);
     }
 
     /// <summary>A curve below the other at a few core counts but not at the most measured, short of the paper's scale:
@@ -109,16 +109,12 @@ public class ClaimsTests
     [Fact]
     public void A_lead_at_few_cores_below_the_papers_scale_is_not_called_never_below()
     {
-        using var fx = new FixtureRun();
-        fx.Write(F1, Curve(F1, "SHM8", "cycles_per_update", c => 1000 + 100.0 * c, 8).Concat(Curve(F1, "MSG8", "cycles_per_update", c => 400.0 * c, 8).Skip(1)));
-        var r = Judged(fx, "msg-beats-shm", Verdict.NotTestable);
+        var r = JudgedOn(F1, Shm8AndMsg8(c => 1000 + 100.0 * c, c => 400.0 * c, 8), "msg-beats-shm", Verdict.NotTestable);
         Assert.DoesNotContain("not below SHM8 up to", r.Reason);
         Assert.Contains("MSG8 is below SHM8 at 2 and 3 cores but not at the 8 cores measured, the most", r.Reason);
 
-        using var unmap = new FixtureRun();
-        unmap.Write(Tlb, Curve(Tlb, "Multikernel unmap", "unmap_cycles", c => 3000.0 * c, 4, "mmu=hardware;pages=1")
-            .Concat(Curve(Tlb, "Linux mprotect", "unmap_cycles", c => 5000 + 500.0 * c, 4, "call=mprotect;pages=1")));
-        var u = Judged(unmap, "unmap-beats-linux", Verdict.NotTestable);
+        var u = JudgedOn(Tlb, Curve(Tlb, "Multikernel unmap", "unmap_cycles", c => 3000.0 * c, 4, "mmu=hardware;pages=1")
+            .Concat(Curve(Tlb, "Linux mprotect", "unmap_cycles", c => 5000 + 500.0 * c, 4, "call=mprotect;pages=1")), "unmap-beats-linux", Verdict.NotTestable);
         Assert.DoesNotContain("not faster up to", u.Reason);
         Assert.Contains("the multikernel is faster at 1 core but not at the 4 cores measured, the most", u.Reason);
     }
@@ -141,13 +137,9 @@ public class ClaimsTests
         using var flat = new FixtureRun();
         flat.Write(F1, Curve(F1, "Server8", "cycles_per_update", c => 260 + c, 16).Skip(1));
         Judged(flat, "server-flat", Verdict.Holds);
-        using var growing = new FixtureRun();
-        growing.Write(F1, Curve(F1, "Server8", "cycles_per_update", c => 80.0 * c, 4).Skip(1));
-        var r = Judged(growing, "server-flat", Verdict.DoesNotHold);
+        var r = JudgedOn(F1, Curve(F1, "Server8", "cycles_per_update", c => 80.0 * c, 4).Skip(1), "server-flat", Verdict.DoesNotHold);
         Assert.Contains("160 cycles per update with 1 client, 320 with 3 clients", r.Numbers);
-        using var twoCores = new FixtureRun();
-        twoCores.Write(F1, [FixtureRun.Row(F1, "Server8", 2, 34)]);
-        var t = Judged(twoCores, "server-flat", Verdict.NotTestable);
+        var t = JudgedOn(F1, [FixtureRun.Row(F1, "Server8", 2, 34)], "server-flat", Verdict.NotTestable);
         Assert.Contains("two client counts", t.Reason);
     }
 
@@ -159,17 +151,13 @@ public class ClaimsTests
     [Fact]
     public void Server_cost_cannot_be_flat_where_a_client_count_failed_verification()
     {
-        using var fx = new FixtureRun();
-        fx.Write(F1, [FixtureRun.Row(F1, "Server8", 2, 400), FixtureRun.Row(F1, "Server8", 3, 410),
-            FixtureRun.FailedNaN(F1, "Server8", 4, "cycles_per_update", "cycles", "verification failed: a lost update")]);
-        var r = Judged(fx, "server-flat", Verdict.NotTestable);
+        var r = JudgedOn(F1, [FixtureRun.Row(F1, "Server8", 2, 400), FixtureRun.Row(F1, "Server8", 3, 410),
+            FixtureRun.FailedNaN(F1, "Server8", 4, "cycles_per_update", "cycles", "verification failed: a lost update")], "server-flat", Verdict.NotTestable);
         Assert.Contains("3 clients (failed verification)", r.Reason);
         Assert.Contains("Server8 points not counted: 3 clients (failed verification)", r.Numbers);
 
-        using var growing = new FixtureRun();
-        growing.Write(F1, [FixtureRun.Row(F1, "Server8", 2, 400), FixtureRun.Row(F1, "Server8", 3, 800),
-            FixtureRun.FailedNaN(F1, "Server8", 4, "cycles_per_update", "cycles", "verification failed: a lost update")]);
-        var g = Judged(growing, "server-flat", Verdict.DoesNotHold);
+        var g = JudgedOn(F1, [FixtureRun.Row(F1, "Server8", 2, 400), FixtureRun.Row(F1, "Server8", 3, 800),
+            FixtureRun.FailedNaN(F1, "Server8", 4, "cycles_per_update", "cycles", "verification failed: a lost update")], "server-flat", Verdict.DoesNotHold);
         Assert.Contains("Server8 points not counted: 3 clients (failed verification)", g.Numbers);
     }
 
@@ -201,18 +189,12 @@ public class ClaimsTests
         one.Write(Tlb, ShootdownRows(3000), FixtureRun.MetaOn(Tlb, 1, 32));
         var r = Judged(one, "numa-multicast-fastest", Verdict.NotTestable);
         Assert.Contains("one package and one NUMA node", r.Reason);
-        using var four = new FixtureRun();
-        four.Write(Tlb, ShootdownRows(3000), FixtureRun.MetaOn(Tlb, 4, 32));
-        Judged(four, "numa-multicast-fastest", Verdict.Holds);
-        using var slow = new FixtureRun();
-        slow.Write(Tlb, ShootdownRows(20000), FixtureRun.MetaOn(Tlb, 4, 32));
-        Judged(slow, "numa-multicast-fastest", Verdict.DoesNotHold);
+        JudgedOn(Tlb, ShootdownRows(3000), FixtureRun.MetaOn(Tlb, 4, 32), "numa-multicast-fastest", Verdict.Holds);
+        JudgedOn(Tlb, ShootdownRows(20000), FixtureRun.MetaOn(Tlb, 4, 32), "numa-multicast-fastest", Verdict.DoesNotHold);
         // One package of two NUMA nodes (a processor split into nodes): the multicast trees have two groups, so the claim is tested.
         var split = FixtureRun.MetaOn(Tlb, 1, 32);
         split.NumaNodes = 2;
-        using var nodes = new FixtureRun();
-        nodes.Write(Tlb, ShootdownRows(3000), split);
-        Judged(nodes, "numa-multicast-fastest", Verdict.Holds);
+        JudgedOn(Tlb, ShootdownRows(3000), split, "numa-multicast-fastest", Verdict.Holds);
     }
 
     [Fact]
@@ -220,12 +202,8 @@ public class ClaimsTests
     {
         // The fastest protocol 10,000 cycles with its CI [9,500, 10,500]: NUMA-aware multicast at 10,800 is outside that
         // CI, though its own CI [10,260, 11,340] overlaps it; at 10,400 it is inside.
-        using var outside = new FixtureRun();
-        outside.Write(Tlb, ShootdownRows(10800), FixtureRun.MetaOn(Tlb, 4, 32));
-        Judged(outside, "numa-multicast-fastest", Verdict.DoesNotHold);
-        using var inside = new FixtureRun();
-        inside.Write(Tlb, ShootdownRows(10400), FixtureRun.MetaOn(Tlb, 4, 32));
-        Assert.Contains("tied with Broadcast within the 95% CI", Judged(inside, "numa-multicast-fastest", Verdict.Holds).Numbers);
+        JudgedOn(Tlb, ShootdownRows(10800), FixtureRun.MetaOn(Tlb, 4, 32), "numa-multicast-fastest", Verdict.DoesNotHold);
+        Assert.Contains("tied with Broadcast within the 95% CI", JudgedOn(Tlb, ShootdownRows(10400), FixtureRun.MetaOn(Tlb, 4, 32), "numa-multicast-fastest", Verdict.Holds).Numbers);
     }
 
     /// <summary>NUMA-aware multicast with the same median as the fastest other protocol has "the lowest" median (a tie
@@ -237,19 +215,13 @@ public class ClaimsTests
     public void Numa_aware_multicast_with_the_lowest_median_holds_also_when_tied()
     {
         static ResultRow NoCi(ResultRow r) { r.CiLow = double.NaN; r.CiHigh = double.NaN; r.Samples = 5; return r; }
-        using var fx = new FixtureRun();
-        fx.Write(Tlb, ShootdownRows(10000).Select(NoCi), FixtureRun.MetaOn(Tlb, 4, 32));
-        Judged(fx, "numa-multicast-fastest", Verdict.Holds);
-        using var above = new FixtureRun();
-        above.Write(Tlb, ShootdownRows(10026).Select(NoCi), FixtureRun.MetaOn(Tlb, 4, 32));
-        var r = Judged(above, "numa-multicast-fastest", Verdict.NotTestable);
+        JudgedOn(Tlb, ShootdownRows(10000).Select(NoCi), FixtureRun.MetaOn(Tlb, 4, 32), "numa-multicast-fastest", Verdict.Holds);
+        var r = JudgedOn(Tlb, ShootdownRows(10026).Select(NoCi), FixtureRun.MetaOn(Tlb, 4, 32), "numa-multicast-fastest", Verdict.NotTestable);
         Assert.Contains("Broadcast has the lowest median but too few samples for a 95% CI (5; 6 needed)", r.Reason);
         Assert.Contains("NUMA-aware multicast 10,026", r.Numbers);
 
         // A row that gives no CI although it has the samples for one counts by its median, as before.
-        using var given = new FixtureRun();
-        given.Write(Tlb, ShootdownRows(10026).Select(x => { var y = NoCi(x); y.Samples = 11; return y; }), FixtureRun.MetaOn(Tlb, 4, 32));
-        Judged(given, "numa-multicast-fastest", Verdict.DoesNotHold);
+        JudgedOn(Tlb, ShootdownRows(10026).Select(x => { var y = NoCi(x); y.Samples = 11; return y; }), FixtureRun.MetaOn(Tlb, 4, 32), "numa-multicast-fastest", Verdict.DoesNotHold);
     }
 
     /// <summary>A protocol missing at the largest core count (its point failed or was not run) does not let
@@ -260,9 +232,7 @@ public class ClaimsTests
         string[] protocols = ["Broadcast", "Unicast", "Multicast", "NUMA-aware multicast"];
         var rows = protocols.Select((p, i) => FixtureRun.Row(Tlb, p, 16, p == "NUMA-aware multicast" ? 20000 : 10000 + 1000 * i, "cycles"))
             .Append(FixtureRun.Row(Tlb, "NUMA-aware multicast", 32, 3000, "cycles"));
-        using var run = new FixtureRun();
-        run.Write(Tlb, rows, FixtureRun.MetaOn(Tlb, 4, 32));
-        var r = Judged(run, "numa-multicast-fastest", Verdict.DoesNotHold);
+        var r = JudgedOn(Tlb, rows, FixtureRun.MetaOn(Tlb, 4, 32), "numa-multicast-fastest", Verdict.DoesNotHold);
         Assert.Contains("at 16 cores", r.Numbers);
         Assert.Contains("Broadcast, Unicast, Multicast not measured at 32 cores", r.Numbers);
 
@@ -273,10 +243,8 @@ public class ClaimsTests
 
         // All four at 16 and at 32 cores: judged at 32, the largest, where NUMA-aware multicast is fastest, though it
         // is the slowest at 16.
-        using var both = new FixtureRun();
-        both.Write(Tlb, protocols.Select((p, i) => FixtureRun.Row(Tlb, p, 16, p == "NUMA-aware multicast" ? 20000 : 10000 + 1000 * i, "cycles"))
-            .Concat(ShootdownRows(3000)), FixtureRun.MetaOn(Tlb, 4, 32));
-        var held = Judged(both, "numa-multicast-fastest", Verdict.Holds);
+        var held = JudgedOn(Tlb, protocols.Select((p, i) => FixtureRun.Row(Tlb, p, 16, p == "NUMA-aware multicast" ? 20000 : 10000 + 1000 * i, "cycles"))
+            .Concat(ShootdownRows(3000)), FixtureRun.MetaOn(Tlb, 4, 32), "numa-multicast-fastest", Verdict.Holds);
         Assert.Contains("at 32 cores: NUMA-aware multicast 3,000", held.Numbers);
     }
 
@@ -319,11 +287,9 @@ public class ClaimsTests
     [Fact]
     public void Unmap_crossover_needs_the_unmaps_own_rows_on_real_page_tables()
     {
-        using var fx = new FixtureRun();
-        fx.Write(Tlb, Curve(Tlb, "Multikernel unmap", "unmap_cycles", c => 500.0 * c, 4, "mmu=modelled;pages=1")
+        var r = JudgedOn(Tlb, Curve(Tlb, "Multikernel unmap", "unmap_cycles", c => 500.0 * c, 4, "mmu=modelled;pages=1")
             .Concat(Curve(Tlb, "Linux mprotect", "unmap_cycles", c => 2000.0 * c, 4, "call=mprotect;pages=1"))
-            .Concat(Curve(Tlb, "Broadcast", "cycles", c => 3000.0 * c, 4, "mmu=hardware;protocol=broadcast;pages=1")));
-        var r = Judged(fx, "unmap-beats-linux", Verdict.NotTestable);
+            .Concat(Curve(Tlb, "Broadcast", "cycles", c => 3000.0 * c, 4, "mmu=hardware;protocol=broadcast;pages=1")), "unmap-beats-linux", Verdict.NotTestable);
         Assert.Contains("modelled", r.Reason);
         Assert.Contains("MMU: modelled", r.Numbers);
     }
@@ -352,18 +318,14 @@ public class ClaimsTests
     [Fact]
     public void Unmap_curves_without_a_common_core_count_are_not_compared()
     {
-        using var fx = new FixtureRun();
-        fx.Write(Tlb, new[] { 12, 14, 16 }.Select(c => FixtureRun.Row(Tlb, "Multikernel unmap", c, 30000, "unmap_cycles", param: "mmu=hardware;pages=1"))
-            .Concat(new[] { 11, 13, 15 }.Select(c => FixtureRun.Row(Tlb, "Linux mprotect", c, 20000, "unmap_cycles", param: "call=mprotect;pages=1"))));
-        var r = Judged(fx, "unmap-beats-linux", Verdict.NotMeasured);
+        var r = JudgedOn(Tlb, new[] { 12, 14, 16 }.Select(c => FixtureRun.Row(Tlb, "Multikernel unmap", c, 30000, "unmap_cycles", param: "mmu=hardware;pages=1"))
+            .Concat(new[] { 11, 13, 15 }.Select(c => FixtureRun.Row(Tlb, "Linux mprotect", c, 20000, "unmap_cycles", param: "call=mprotect;pages=1"))), "unmap-beats-linux", Verdict.NotMeasured);
         Assert.Contains("no core count in common", r.Reason);
 
         // Linux measured up to 8 cores only: the comparison reaches 8, short of the paper's crossover (11), whatever the
         // multikernel's own points beyond it.
-        using var shorter = new FixtureRun();
-        shorter.Write(Tlb, Curve(Tlb, "Multikernel unmap", "unmap_cycles", c => 30000, 16, "mmu=hardware;pages=1")
-            .Concat(Curve(Tlb, "Linux mprotect", "unmap_cycles", c => 20000, 8, "call=mprotect;pages=1")));
-        var s = Judged(shorter, "unmap-beats-linux", Verdict.NotTestable);
+        var s = JudgedOn(Tlb, Curve(Tlb, "Multikernel unmap", "unmap_cycles", c => 30000, 16, "mmu=hardware;pages=1")
+            .Concat(Curve(Tlb, "Linux mprotect", "unmap_cycles", c => 20000, 8, "call=mprotect;pages=1")), "unmap-beats-linux", Verdict.NotTestable);
         Assert.Contains("not faster up to the 8 cores measured", s.Reason);
         Assert.Contains("at 8 cores multikernel 30,000 vs Linux mprotect 20,000 cycles", s.Numbers);
     }
@@ -376,15 +338,11 @@ public class ClaimsTests
         Assert.Equal(11, PaperScale.UnmapCrossoverCores);
         IEnumerable<ResultRow> Run(int cores) => Curve(Tlb, "Multikernel unmap", "unmap_cycles", c => 9000 + 3000.0 * c, cores, "mmu=hardware;pages=1")
             .Concat(Curve(Tlb, "Linux mprotect", "unmap_cycles", c => 2000.0 * c, cores, "call=mprotect;pages=1"));
-        using var two = new FixtureRun();
-        two.Write(Tlb, Run(2));
-        var t = Judged(two, "unmap-beats-linux", Verdict.NotTestable);
+        var t = JudgedOn(Tlb, Run(2), "unmap-beats-linux", Verdict.NotTestable);
         Assert.Contains("not faster up to the 2 cores measured", t.Reason);
         Assert.Contains("cross only at about 11 cores (Barrelfish 10,300 vs Linux 2.6.26 5,200 cycles at 2 cores, 17,500 vs 29,500 at 32", t.Reason);
         Assert.Contains("multikernel not faster at any core count", t.Numbers);
-        using var sixteen = new FixtureRun();
-        sixteen.Write(Tlb, Run(16));
-        Judged(sixteen, "unmap-beats-linux", Verdict.DoesNotHold);
+        JudgedOn(Tlb, Run(16), "unmap-beats-linux", Verdict.DoesNotHold);
     }
 
     [Fact]
@@ -401,9 +359,7 @@ public class ClaimsTests
         Assert.Contains("BARNES 1.04", r.Numbers);
         Assert.Contains("host-spin", r.Numbers);
 
-        using var slow = new FixtureRun();
-        slow.Write(Cmp, rows.Select(x => x.Series == "BARNES/mk" && x.Cores == 4 ? FixtureRun.Row(Cmp, x.Series, 4, 0.4, "seconds", "s", x.Param, "pass") : x));
-        var s = Judged(slow, "compute-on-par", Verdict.DoesNotHold);
+        var s = JudgedOn(Cmp, rows.Select(x => x.Series == "BARNES/mk" && x.Cores == 4 ? FixtureRun.Row(Cmp, x.Series, 4, 0.4, "seconds", "s", x.Param, "pass") : x), "compute-on-par", Verdict.DoesNotHold);
         Assert.Contains("worst BARNES at 4 cores", s.Numbers);
         Assert.Contains("over 1.05 beyond the range the two medians' 95% CIs allow: BARNES 4 cores (", s.Numbers);
     }
@@ -413,18 +369,14 @@ public class ClaimsTests
     {
         // --runtime both: mk against host (Parallel.For, unpinned) alone. mk is within 5% of it, but the rule's best
         // host runtime is the best of host, pinned and host-spin, and two of them did not run.
-        using var fx = new FixtureRun();
-        fx.Write(Cmp, new[] { ("mk", 1.0), ("host", 1.0) }.SelectMany(x => new[] { 1, 2 }.Select(c =>
-            FixtureRun.Row(Cmp, $"CG/{x.Item1}", c, x.Item2 / c, "seconds", "s", "bench=cg;class=S", "pass"))));
-        var r = Judged(fx, "compute-on-par", Verdict.NotTestable);
+        var r = JudgedOn(Cmp, new[] { ("mk", 1.0), ("host", 1.0) }.SelectMany(x => new[] { 1, 2 }.Select(c =>
+            FixtureRun.Row(Cmp, $"CG/{x.Item1}", c, x.Item2 / c, "seconds", "s", "bench=cg;class=S", "pass"))), "compute-on-par", Verdict.NotTestable);
         Assert.Contains("pinned, host-spin", r.Reason);
         Assert.Contains("not in this run", r.Reason);
 
         // A miss against the runtimes that ran stays a miss.
-        using var slow = new FixtureRun();
-        slow.Write(Cmp, new[] { ("mk", 1.5), ("host", 1.0) }.SelectMany(x => new[] { 1, 2 }.Select(c =>
-            FixtureRun.Row(Cmp, $"CG/{x.Item1}", c, x.Item2 / c, "seconds", "s", "bench=cg;class=S", "pass"))));
-        Judged(slow, "compute-on-par", Verdict.DoesNotHold);
+        JudgedOn(Cmp, new[] { ("mk", 1.5), ("host", 1.0) }.SelectMany(x => new[] { 1, 2 }.Select(c =>
+            FixtureRun.Row(Cmp, $"CG/{x.Item1}", c, x.Item2 / c, "seconds", "s", "bench=cg;class=S", "pass"))), "compute-on-par", Verdict.DoesNotHold);
     }
 
     [Fact]
@@ -443,16 +395,12 @@ public class ClaimsTests
         }
         foreach (var failing in new[] { "mk", "pinned" })
         {
-            using var fx = new FixtureRun();
-            fx.Write(Cmp, Rows(failing));
-            var r = Judged(fx, "compute-on-par", Verdict.NotTestable);
+            var r = JudgedOn(Cmp, Rows(failing), "compute-on-par", Verdict.NotTestable);
             Assert.Contains($"CG 4 cores ({failing} failed verification)", r.Reason);
         }
 
         // A miss at a measured point stays a miss.
-        using var slow = new FixtureRun();
-        slow.Write(Cmp, Rows("mk").Select(x => x.Series == "CG/mk" && x.Cores == 2 ? FixtureRun.Row(Cmp, x.Series, 2, 0.8, "seconds", "s", x.Param, "pass") : x));
-        Judged(slow, "compute-on-par", Verdict.DoesNotHold);
+        JudgedOn(Cmp, Rows("mk").Select(x => x.Series == "CG/mk" && x.Cores == 2 ? FixtureRun.Row(Cmp, x.Series, 2, 0.8, "seconds", "s", x.Param, "pass") : x), "compute-on-par", Verdict.DoesNotHold);
     }
 
     /// <summary>
@@ -472,9 +420,7 @@ public class ClaimsTests
                             ? FixtureRun.FailedNaN(Cmp, $"CG/{rt}", c, "seconds", "s", "repetition 1: verification failed: zeta differs", $"bench=cg;class={cls}")
                             : FixtureRun.Row(Cmp, $"CG/{rt}", c, (rt == "host" ? 1.2 : 1.0) / c, "seconds", "s", $"bench=cg;class={cls}", "pass");
         }
-        using var fx = new FixtureRun();
-        fx.Write(Cmp, Rows());
-        var r = Judged(fx, "compute-on-par", Verdict.NotTestable);
+        var r = JudgedOn(Cmp, Rows(), "compute-on-par", Verdict.NotTestable);
         Assert.Contains("CG class A 4 cores (mk failed verification)", r.Reason);
         Assert.DoesNotContain("CG class S 4 cores (mk", r.Reason);
     }
@@ -491,17 +437,13 @@ public class ClaimsTests
             row.CiHigh = t * (1 + half);
             return row;
         }
-        using var fx = new FixtureRun();
-        fx.Write(Cmp, [Point("mk", 1.08, 0.05), Point("host", 1.0, 0.05), Point("pinned", 1.1, 0.05), Point("host-spin", 1.2, 0.05)]);
-        var r = Judged(fx, "compute-on-par", Verdict.NotTestable);
+        var r = JudgedOn(Cmp, [Point("mk", 1.08, 0.05), Point("host", 1.0, 0.05), Point("pinned", 1.1, 0.05), Point("host-spin", 1.2, 0.05)], "compute-on-par", Verdict.NotTestable);
         Assert.Contains("CG 2 cores (1.080 [0.977, 1.194])", r.Reason); // 1.026 / 1.05, 1.134 / 0.95
         Assert.Contains("but each range the two medians' 95% CIs allow reaches 1.05: this run's precision cannot decide it", r.Reason);
         Assert.Contains("mk 1.08 s [1.026, 1.134]", r.Numbers);
 
         // The same medians with CIs of +-1%: mk's lower bound 1.069 is above 1.05 x 1.01, so it does not hold.
-        using var tight = new FixtureRun();
-        tight.Write(Cmp, [Point("mk", 1.08, 0.01), Point("host", 1.0, 0.01), Point("pinned", 1.1, 0.01), Point("host-spin", 1.2, 0.01)]);
-        Assert.Contains("over 1.05 beyond the range the two medians' 95% CIs allow: CG 2 cores (", Judged(tight, "compute-on-par", Verdict.DoesNotHold).Numbers);
+        Assert.Contains("over 1.05 beyond the range the two medians' 95% CIs allow: CG 2 cores (", JudgedOn(Cmp, [Point("mk", 1.08, 0.01), Point("host", 1.0, 0.01), Point("pinned", 1.1, 0.01), Point("host-spin", 1.2, 0.01)], "compute-on-par", Verdict.DoesNotHold).Numbers);
     }
 
     [Fact]
@@ -524,20 +466,14 @@ public class ClaimsTests
         }
         ResultRow[] times = [Point("mk", 1.08), Point("host", 1.0), Point("pinned", 1.1), Point("host-spin", 1.2)];
 
-        using var miss = new FixtureRun();
-        miss.Write(Cmp, [.. times, Paired("host", 1.08, 1.07, 1.09)]);
-        var m = Judged(miss, "compute-on-par", Verdict.DoesNotHold);
+        var m = JudgedOn(Cmp, [.. times, Paired("host", 1.08, 1.07, 1.09)], "compute-on-par", Verdict.DoesNotHold);
         Assert.Contains("over 1.05 beyond the 95% CI: CG 2 cores (1.08 [1.07, 1.09])", m.Numbers);
         Assert.Contains("paired per repetition 1.080 [1.07, 1.09] over 6 repetitions", m.Numbers);
         Assert.DoesNotContain("without paired rows", m.Numbers);
 
-        using var hold = new FixtureRun();
-        hold.Write(Cmp, [.. times, Paired("host", 1.02, 0.99, 1.04)]);
-        Assert.Contains("CG 1.02 (2 cores)", Judged(hold, "compute-on-par", Verdict.Holds).Numbers);
+        Assert.Contains("CG 1.02 (2 cores)", JudgedOn(Cmp, [.. times, Paired("host", 1.02, 0.99, 1.04)], "compute-on-par", Verdict.Holds).Numbers);
 
-        using var other = new FixtureRun();
-        other.Write(Cmp, [.. times, Paired("pinned", 1.02, 0.99, 1.04)]);
-        var o = Judged(other, "compute-on-par", Verdict.NotTestable);
+        var o = JudgedOn(Cmp, [.. times, Paired("pinned", 1.02, 0.99, 1.04)], "compute-on-par", Verdict.NotTestable);
         Assert.Contains("CG 2 cores (1.080 [0.977, 1.194])", o.Reason);
         Assert.Contains("no paired row over the best host runtime at any point: each ratio is of the two medians", o.Numbers);
 
@@ -549,9 +485,7 @@ public class ClaimsTests
         Assert.Contains("over 1.05 beyond the 95% CI: CG 2 cores (1.08 [1.07, 1.09])", p.Numbers);
         Assert.Contains("vs pinned ", p.Numbers);
 
-        using var older = new FixtureRun();
-        older.Write(Cmp, times);
-        Assert.Contains("no paired rows (an older sweep): each ratio is of the two medians", Judged(older, "compute-on-par", Verdict.NotTestable).Numbers);
+        Assert.Contains("no paired rows (an older sweep): each ratio is of the two medians", JudgedOn(Cmp, times, "compute-on-par", Verdict.NotTestable).Numbers);
     }
 
     [Fact]
@@ -571,9 +505,7 @@ public class ClaimsTests
         ResultRow[] a = [Point("A", "mk", 1.5), Point("A", "host", 1.0), Point("A", "pinned", 1.1), Point("A", "host-spin", 1.2)];
         foreach (var rows in (ResultRow[][])[[.. s, .. a, Paired("S", 1.0), Paired("A", 1.5)], [.. a, .. s, Paired("A", 1.5), Paired("S", 1.0)], [.. s, .. a], [.. a, .. s]])
         {
-            using var run = new FixtureRun();
-            run.Write(Cmp, rows);
-            var r = Judged(run, "compute-on-par", Verdict.DoesNotHold);
+            var r = JudgedOn(Cmp, rows, "compute-on-par", Verdict.DoesNotHold);
             Assert.Contains("CG class A 2 cores (1.50 [", r.Numbers);
             Assert.Contains("CG class S 1.00 (2 cores)", r.Numbers);
         }
@@ -702,8 +634,7 @@ public class ClaimsTests
     [Fact]
     public void Io_claims_read_the_load_generators_busy_time_of_the_point_compared()
     {
-        using var fx = new FixtureRun();
-        fx.Write(Io,
+        var r = JudgedOn(Io,
         [
             FixtureRun.Row(Io, "web static/lighttpd", 2, 50_000, "requests_per_s", "requests/s", "wire=b"),
             FixtureRun.Row(Io, "web static/lighttpd", 2, 99, "load_cores_busy_pct", "%", "wire=b"),
@@ -711,8 +642,7 @@ public class ClaimsTests
             FixtureRun.Row(Io, "web static/mk", 2, 50, "load_cores_busy_pct", "%", "stack=user;wire=a"),
             FixtureRun.Row(Io, "web static/lighttpd", 2, 36_000, "requests_per_s", "requests/s", "wire=a"),
             FixtureRun.Row(Io, "web static/lighttpd", 2, 60, "load_cores_busy_pct", "%", "wire=a"),
-        ]);
-        var r = Judged(fx, "web-static", Verdict.Holds);
+        ], "web-static", Verdict.Holds);
         Assert.Contains("load generator's cores 50% busy against mk, 60% against lighttpd", r.Numbers);
     }
 
@@ -748,15 +678,13 @@ public class ClaimsTests
         var udp = Judged(fx, "udp-echo", Verdict.DoesNotHold);
         Assert.Contains("(0.67x); load generator's cores 60% busy against mk, 99% against host", udp.Numbers);
 
-        using var reach = new FixtureRun();
-        reach.Write(Io,
+        var r = JudgedOn(Io,
         [
             FixtureRun.Row(Io, "UDP echo/mk", 1, 140_000, "packets_per_s", "packets/s", "stack=user"),
             Busy("UDP echo/mk", 1, 60, "stack=user"),
             FixtureRun.Row(Io, "UDP echo/host", 1, 150_000, "packets_per_s", "packets/s"),
             Busy("UDP echo/host", 1, 99),
-        ]);
-        var r = Judged(reach, "udp-echo", Verdict.NotTestable); // at 0.93 x a lower bound of the host's rate
+        ], "udp-echo", Verdict.NotTestable); // at 0.93 x a lower bound of the host's rate
         Assert.Contains("cores were 99% busy while it loaded host, so host's rate is the load generator's limit", r.Reason);
         Assert.Contains("60% busy against mk, 99% against host", r.Numbers);
 
@@ -899,15 +827,11 @@ public class ClaimsTests
             r.CiHigh = median * (1 + half);
             return r;
         }
-        using var tight = new FixtureRun();
-        tight.Write(F1, [FromTwoCis(1.12, 0.01)]);
-        var miss = Judged(tight, "c-twin", Verdict.DoesNotHold).Numbers;
+        var miss = JudgedOn(F1, [FromTwoCis(1.12, 0.01)], "c-twin", Verdict.DoesNotHold).Numbers;
         Assert.Contains("over 1.10 beyond the range the two medians' 95% CIs allow: MSG8 C#/C at 2 cores (1.12 [1.11, 1.13])", miss);
         Assert.DoesNotContain("95% CI:", miss);
 
-        using var wide = new FixtureRun();
-        wide.Write(F1, [FromTwoCis(1.12, 0.05)]);
-        var undecided = Judged(wide, "c-twin", Verdict.NotTestable).Reason;
+        var undecided = JudgedOn(F1, [FromTwoCis(1.12, 0.05)], "c-twin", Verdict.NotTestable).Reason;
         Assert.Contains("MSG8 C#/C at 2 cores (1.120 [1.064, 1.176]), but each range the two medians' 95% CIs allow reaches 1.10:", undecided);
         Assert.DoesNotContain("95% CI reaches", undecided);
 
@@ -928,22 +852,16 @@ public class ClaimsTests
     public void The_c_twin_target_cannot_hold_where_a_ratio_row_failed_verification()
     {
         static ResultRow Tight(ResultRow r) { r.CiLow = r.Median * 0.99; r.CiHigh = r.Median * 1.01; return r; }
-        using var fx = new FixtureRun();
-        fx.Write(F1, [Tight(FixtureRun.Row(F1, "SHM8 C#/C", 2, 1.02, "cycles_ratio", "x", verified: "pass")),
-                      Tight(FixtureRun.Row(F1, "MSG8 C#/C", 2, 1.30, "cycles_ratio", "x", verified: "fail"))]);
-        var r = Judged(fx, "c-twin", Verdict.NotTestable);
+        var r = JudgedOn(F1, [Tight(FixtureRun.Row(F1, "SHM8 C#/C", 2, 1.02, "cycles_ratio", "x", verified: "pass")),
+                      Tight(FixtureRun.Row(F1, "MSG8 C#/C", 2, 1.30, "cycles_ratio", "x", verified: "fail"))], "c-twin", Verdict.NotTestable);
         Assert.Contains("MSG8 C#/C at 2 cores (failed verification)", r.Reason);
         Assert.Contains("1 points, worst SHM8 C#/C at 2 cores: 1.02", r.Numbers);
 
-        using var miss = new FixtureRun();
-        miss.Write(F1, [Tight(FixtureRun.Row(F1, "SHM8 C#/C", 2, 1.20, "cycles_ratio", "x", verified: "pass")),
-                        Tight(FixtureRun.Row(F1, "MSG8 C#/C", 2, 1.30, "cycles_ratio", "x", verified: "fail"))]);
-        Judged(miss, "c-twin", Verdict.DoesNotHold);
+        JudgedOn(F1, [Tight(FixtureRun.Row(F1, "SHM8 C#/C", 2, 1.20, "cycles_ratio", "x", verified: "pass")),
+                        Tight(FixtureRun.Row(F1, "MSG8 C#/C", 2, 1.30, "cycles_ratio", "x", verified: "fail"))], "c-twin", Verdict.DoesNotHold);
 
         // Only failed ratio rows: the C twin ran, so the reason says the rows failed rather than that it did not run.
-        using var none = new FixtureRun();
-        none.Write(F1, [Tight(FixtureRun.Row(F1, "MSG8 C#/C", 2, 1.30, "cycles_ratio", "x", verified: "fail"))]);
-        Assert.Contains("failed verification: MSG8 C#/C at 2 cores", Judged(none, "c-twin", Verdict.NotMeasured).Reason);
+        Assert.Contains("failed verification: MSG8 C#/C at 2 cores", JudgedOn(F1, [Tight(FixtureRun.Row(F1, "MSG8 C#/C", 2, 1.30, "cycles_ratio", "x", verified: "fail"))], "c-twin", Verdict.NotMeasured).Reason);
     }
 
     /// <summary>
@@ -955,19 +873,13 @@ public class ClaimsTests
     public void A_target_at_every_point_is_not_decided_where_a_planned_point_has_no_rows()
     {
         static ResultRow Tight(ResultRow r) { r.CiLow = r.Median * 0.99; r.CiHigh = r.Median * 1.01; return r; }
-        using var all = new FixtureRun();
-        all.Write(F1, [Tight(FixtureRun.Row(F1, "SHM8", 2, 1.02, "cycles_ratio", "x"))]);
-        Judged(all, "c-twin", Verdict.Holds);
+        JudgedOn(F1, [Tight(FixtureRun.Row(F1, "SHM8", 2, 1.02, "cycles_ratio", "x"))], "c-twin", Verdict.Holds);
 
-        using var partial = new FixtureRun();
-        partial.Write(F1, [Tight(FixtureRun.Row(F1, "SHM8", 2, 1.02, "cycles_ratio", "x"))], FixtureRun.Meta(F1, "incomplete", "MSG8 at 2 cores"));
-        var r = Judged(partial, "c-twin", Verdict.NotTestable);
+        var r = JudgedOn(F1, [Tight(FixtureRun.Row(F1, "SHM8", 2, 1.02, "cycles_ratio", "x"))], FixtureRun.Meta(F1, "incomplete", "MSG8 at 2 cores"), "c-twin", Verdict.NotTestable);
         Assert.Contains("MSG8 at 2 cores", r.Reason);
         Assert.Contains("SHM8", r.Numbers);
 
-        using var missed = new FixtureRun();
-        missed.Write(F1, [Tight(FixtureRun.Row(F1, "SHM8", 2, 1.20, "cycles_ratio", "x"))], FixtureRun.Meta(F1, "incomplete", "MSG8 at 2 cores"));
-        Judged(missed, "c-twin", Verdict.DoesNotHold);
+        JudgedOn(F1, [Tight(FixtureRun.Row(F1, "SHM8", 2, 1.20, "cycles_ratio", "x"))], FixtureRun.Meta(F1, "incomplete", "MSG8 at 2 cores"), "c-twin", Verdict.DoesNotHold);
 
         // Only the experiments the target reads count: an incomplete compute sweep says nothing of Fig 1's points.
         using var other = new FixtureRun();
