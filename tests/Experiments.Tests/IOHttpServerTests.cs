@@ -186,6 +186,10 @@ public class IOHttpServerTests
     [InlineData("GET / HTTP/1.1\r\nHost: x\r\nhost: y\r\n\r\n", ParseResult.Malformed)] // two Host lines
     [InlineData("GET / HTTP/1.0\r\n\r\n", ParseResult.Complete)]                   // HTTP/1.0 needs none
     [InlineData("GET / HTTP/2.0\r\n\r\n", ParseResult.Malformed)]
+    [InlineData("GET / HTTP/1.2\r\nHost: x\r\n\r\n", ParseResult.Complete)]        // a higher minor version is read as 1.1 (RFC 9110 2.5)
+    [InlineData("GET / HTTP/1.9\r\n\r\n", ParseResult.Malformed)]                   // ... so it needs a Host line
+    [InlineData("GET / HTTP/1.10\r\nHost: x\r\n\r\n", ParseResult.Malformed)]     // one digit each side of the dot (RFC 9112 2.3)
+    [InlineData("GET / HTTP/1.x\r\nHost: x\r\n\r\n", ParseResult.Malformed)]
     [InlineData("GET noslash HTTP/1.1\r\nHost: x\r\n\r\n", ParseResult.Malformed)]
     [InlineData("GET ftp://x/a HTTP/1.1\r\nHost: x\r\n\r\n", ParseResult.Malformed)]   // absolute-form of another scheme
     [InlineData("GET http:///a HTTP/1.1\r\nHost: x\r\n\r\n", ParseResult.Malformed)]   // absolute-form without an authority
@@ -213,6 +217,7 @@ public class IOHttpServerTests
     [InlineData("GET /a HTTP/1.0\r\n\r\n", false)]
     [InlineData("GET /a HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", true)]
     [InlineData("GET /a HTTP/1.0\r\nConnection: keep-alive, close\r\n\r\n", false)]  // close wins
+    [InlineData("GET /a HTTP/1.2\r\nHost: x\r\n\r\n", true)]                             // read as HTTP/1.1
     [InlineData("\r\n\nGET /a HTTP/1.1\r\nHost: x\r\n\r\n", true)]                      // the target's offset counts the skipped empty lines
     public void ParserWorksOutKeepAliveAndLength(string raw, bool keepAlive)
     {
