@@ -9,18 +9,22 @@ namespace IOWebserver;
 /// that run, not the server. The multikernel's NIC driver core polls all the time, so its server cores read busy
 /// whatever the load; the host servers sleep when idle.
 /// </summary>
-public sealed class CoreBusyRecord(IReadOnlyList<int> serverCores, IReadOnlyList<int> loadCores)
+/// <param name="read">A reading of every core's times (<see cref="CoreTimes.Read"/>; null where there is none).</param>
+public sealed class CoreBusyRecord(IReadOnlyList<int> serverCores, IReadOnlyList<int> loadCores, Func<CoreTimes?> read)
 {
+    /// <summary>Over /proc/stat.</summary>
+    public CoreBusyRecord(IReadOnlyList<int> serverCores, IReadOnlyList<int> loadCores) : this(serverCores, loadCores, CoreTimes.Read) { }
+
     readonly List<double> _server = [], _load = [];
     CoreTimes? _start;
 
     /// <summary>Call just before a timed run.</summary>
-    public void Begin() => _start = CoreTimes.Read();
+    public void Begin() => _start = read();
 
     /// <summary>Call just after it.</summary>
     public void End()
     {
-        if (_start is null || CoreTimes.Read() is not { } end) return;
+        if (_start is null || read() is not { } end) return;
         double server = end.BusySince(_start, serverCores), load = end.BusySince(_start, loadCores);
         _start = null;
         if (!double.IsFinite(server) || !double.IsFinite(load)) return; // no clock tick passed on them

@@ -7,8 +7,9 @@ namespace IOWebserver;
 /// arrives, and pipelined requests are parsed one after another from the same inbox.
 /// <para>Line ends (RFC 9112 section 2.2): CRLF, or a bare LF, which a recipient may accept as a line terminator; a
 /// bare CR anywhere in the head is refused, as are whitespace between a field name and its colon (section 5.1) and
-/// obsolete line folding (section 5.2). Empty lines before the request line are skipped (section 2.2). An HTTP/1.1
-/// request without a Host line, and any request with two, is refused (section 3.2). The target is origin-form
+/// obsolete line folding (section 5.2). Empty lines before the request line are skipped (section 2.2). Versions: HTTP/1.0,
+/// HTTP/1.1, and a higher minor version of HTTP/1, which is read as HTTP/1.1 (RFC 9110 section 2.5); any other is refused.
+/// An HTTP/1.1 request without a Host line, and any request with two, is refused (RFC 9112 section 3.2). The target is origin-form
 /// ("/path?query") or absolute-form ("http://host/path", section 3.2.2: the request's target is then its path, empty
 /// where the form has none, which the server reads as "/").</para>
 /// </summary>
@@ -46,10 +47,9 @@ public static class HttpRequestParser
         if (sp2 <= 0) return ParseResult.Malformed;
         sp2 += sp1 + 1;
         var version = line[(sp2 + 1)..];
-        bool http11;
-        if (version.SequenceEqual("HTTP/1.1"u8)) http11 = true;
-        else if (version.SequenceEqual("HTTP/1.0"u8)) http11 = false;
-        else return ParseResult.Malformed;
+        // HTTP-version is "HTTP/" DIGIT "." DIGIT (RFC 9112 section 2.3); a minor version above 1 is read as 1.1 (RFC 9110 section 2.5).
+        if (version.Length != 8 || !version.StartsWith("HTTP/1."u8) || version[7] is < (byte)'0' or > (byte)'9') return ParseResult.Malformed;
+        bool http11 = version[7] != (byte)'0';
         request.IsGet = line[..sp1].SequenceEqual("GET"u8);
         var target = line[(sp1 + 1)..sp2];
         if (target.IsEmpty) return ParseResult.Malformed;

@@ -134,6 +134,7 @@ public class IOCliTests
     [InlineData(2, new[] { 4 }, new[] { 4 }, null, 1)]                    // one core: the server keeps it (the load shares it)
     [InlineData(2, new[] { 0, 1 }, new[] { 0, 1 }, 2, 2)]                 // --server-cores 2: as asked, the load shares core 1
     [InlineData(3, new[] { 0, 1, 2, 3 }, new[] { 0, 1, 2, 3 }, 1, 1)]
+    [InlineData(2, new[] { 0 }, new[] { 0, 1 }, 2, 1)]                    // never more than the cores given
     public void ServerCoresLeaveTheLoadGeneratorACoreWhereTheyCanUnlessAskedOtherwise(int layout, int[] cores, int[] allowed, int? chosen, int expected) =>
         Assert.Equal(expected, IoSettings.ServerCoreCount(layout, cores, allowed, chosen));
 
@@ -286,4 +287,73 @@ public class IOCliTests
         Assert.False(r.Clean);
         Assert.Throws<FormatException>(() => WrkRunner.Parse("nothing"));
     }
+
+    /// <summary>The other units wrk prints (KB of 1024 bytes, ms), connect errors counted, and no Non-2xx line: none.</summary>
+    [Fact]
+    public void WrkReportInKilobytesAndMillisecondsCountsConnectErrors()
+    {
+        var r = WrkRunner.Parse("""
+                50%    2.00ms
+                99%    3.50ms
+              1000 requests in 1.00s, 500.00KB read
+              Socket errors: connect 2, read 0, write 0, timeout 0
+            Requests/sec:   1000.00
+            Transfer/sec:    512.00KB
+            """);
+        Assert.Equal(512.0 * 1024, r.BytesPerSecond, 6);
+        Assert.Equal(2000.0, r.P50Us, 6);
+        Assert.Equal(3500.0, r.P99Us, 6);
+        Assert.Equal(2, r.SocketErrors);
+        Assert.Equal(0, r.Non2xx);
+        Assert.False(r.Clean);
+    }
+
+    /// <summary>A wrk run is clean only with requests, none above 399, no socket error and, where counted, none outside 2xx.</summary>
+    [Theory]
+    [InlineData(10, 0, 0, null, true)]
+    [InlineData(10, 0, 0, 0L, true)]
+    [InlineData(0, 0, 0, null, false)]
+    [InlineData(10, 1, 0, null, false)]
+    [InlineData(10, 0, 1, null, false)]
+    [InlineData(10, 0, 0, 3L, false)]
+    public void AWrkRunIsCleanOnlyWithRequestsAndNoFault(long requests, long non2xx, long socketErrors, long? outside2xx, bool clean) =>
+        Assert.Equal(clean, new WrkResult(1, 1, 1, 1, requests, non2xx, socketErrors, "", outside2xx).Clean);
+
+    [Theory]
+    [InlineData(4, 32, 4, 32)]
+    [InlineData(3, 32, 3, 30)] // 32 / 3 = 10 on each of 3 threads
+    [InlineData(4, 2, 2, 2)]   // never more threads than connections
+    public void WrkRunsAThreadPerCoreAndKeepsWholeConnectionsPerThread(int cores, int connections, int threads, int open)
+    {
+        Assert.Equal(threads, WrkRunner.Threads(cores, connections));
+        Assert.Equal(open, WrkRunner.OpenConnections(cores, connections));
+    }
+
+    [Theory]
+    [InlineData(new[] { 0, 1, 2 }, 2, new[] { 0, 1, 2 }, 1, new[] { 2 }, false)]       // the chosen core beyond the server's
+    [InlineData(new[] { 0, 1 }, 2, new[] { 0, 1, 2, 3 }, 1, new[] { 2 }, false)]       // another allowed core, as many as wanted
+    [InlineData(new[] { 0, 1 }, 1, new[] { 0, 1, 2, 3 }, 2, new[] { 1, 2 }, false)]
+    [InlineData(new[] { 3, 5 }, 2, new[] { 3, 5 }, 1, new[] { 5 }, true)]               // none free: the server's last core
+    public void TheLoadGeneratorTakesFreeCoresOrSharesTheServersLast(int[] chosen, int serverCores, int[] allowed, int wanted, int[] load, bool shared)
+    {
+        var p = LoadPlacement.For(chosen, serverCores, allowed, wanted);
+        Assert.Equal(load, p.Cores);
+        Assert.Equal(shared, p.Shared);
+    }
+
+    /// <summary>The duration's bounds are allowed: with another option refused, the message names that one only.</summary>
+    [Theory]
+    [InlineData("0.2")]
+    [InlineData("600")]
+    public void TheDurationsBoundsAreAllowed(string seconds)
+    {
+        var (exit, _, err) = Run("--duration", seconds, "--server-cores", "4", "--out", TestCores.TempDir());
+        Assert.Equal(ExitCode.BadInput, exit);
+        Assert.Contains("--server-cores", err);
+        Assert.DoesNotContain("--duration", err);
+    }
+
+    [Fact]
+    public void AMetricWithoutACheckOfItsOwnIsNeitherPassNorFail() =>
+        Assert.Equal("", Rows.Unchecked("s", 1, "p", "m", "%", [1.0, 2.0], "n").Verified);
 }

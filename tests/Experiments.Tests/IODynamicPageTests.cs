@@ -53,6 +53,8 @@ public class IODynamicPageTests
             Assert.Contains($"<td>Subject</td><td>{want.Subject}</td>", body);
         }
         Assert.Null(WebCheck.Dynamic(server.Port, db, 200));
+        // Told the database ends one item earlier, the check asks for item 200 as missing and reports that it was served.
+        Assert.Equal("item 200 (not in the database): status 200, expected 404", WebCheck.Dynamic(server.Port, db, 199));
         // The static page is still served beside the dynamic ones.
         Assert.Null(WebCheck.Static(server.Port));
         Assert.Contains("dynamic", server.Stop());
@@ -67,7 +69,11 @@ public class IODynamicPageTests
         using var da = ItemDatabase.PrepareDetail(ca);
         using var dbb = ItemDatabase.PrepareDetail(cb);
         for (long id = 1; id <= 200; id++)
-            Assert.Equal(ItemDatabase.Read(da, id), ItemDatabase.Read(dbb, id));
+        {
+            var item = ItemDatabase.Read(da, id);
+            Assert.True(item != null, $"item {id} has no row joined with its author");
+            Assert.Equal(item, ItemDatabase.Read(dbb, id));
+        }
         Assert.Null(ItemDatabase.Read(da, 201));
         SqliteConnection.ClearAllPools();
     }
@@ -81,5 +87,21 @@ public class IODynamicPageTests
         Assert.False(ItemRoute.TryParse("/item?id="u8, out _));
         Assert.False(ItemRoute.TryParse("/item?id=4x"u8, out _));
         Assert.False(ItemRoute.TryParse("/items?id=4"u8, out _));
+        Assert.True(ItemRoute.TryParse("/item?id=999999999999"u8, out id)); // twelve digits: the most taken
+        Assert.Equal(999_999_999_999, id);
+        Assert.False(ItemRoute.TryParse("/item?id=1000000000000"u8, out _));
+        Assert.False(ItemRoute.TryParse("/item?id=99999999999999999999"u8, out _)); // would wrap a long
+    }
+
+    /// <summary>The page escapes what the database holds: a title with markup is shown as text, in the title and the heading.</summary>
+    [Fact]
+    public void ItemPageEscapesTheDatabasesText()
+    {
+        var row = new ItemRow(5, "<b>Fish & Chips</b>", "Ann", "Lee", "P", "S", "D", 1.5, 2.25, "123", 10, "HARDBACK", "2000-01-01");
+        string page = ItemPage.Render(row);
+        string[] parts = ["<title>&lt;b&gt;Fish &amp; Chips&lt;/b&gt;</title>", "<h1>&lt;b&gt;Fish &amp; Chips&lt;/b&gt;</h1>",
+                          "<td>Our price</td><td>$1.50</td>", "<td>List price</td><td>$2.25</td>"];
+        Assert.All(parts, part => Assert.Contains(part, page));
+        Assert.DoesNotContain("<b>", page);
     }
 }

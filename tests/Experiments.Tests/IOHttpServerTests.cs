@@ -25,6 +25,7 @@ public class IOHttpServerTests
             var r = c.Read();
             Assert.Equal(200, r.Status);
             Assert.Equal("4100", r.Header("content-length"));
+            Assert.Equal("multikernel", r.Header("server"));
             Assert.Equal("text/html", r.Header("content-type"));
             Assert.Null(r.Header("connection"));
             Assert.Equal(StaticPage.Body, r.Body);
@@ -185,14 +186,28 @@ public class IOHttpServerTests
     [InlineData("GET / HTTP/1.1\r\nHost: x\r\nhost: y\r\n\r\n", ParseResult.Malformed)] // two Host lines
     [InlineData("GET / HTTP/1.0\r\n\r\n", ParseResult.Complete)]                   // HTTP/1.0 needs none
     [InlineData("GET / HTTP/2.0\r\n\r\n", ParseResult.Malformed)]
+    [InlineData("GET / HTTP/1.2\r\nHost: x\r\n\r\n", ParseResult.Complete)]        // a higher minor version is read as 1.1 (RFC 9110 2.5)
+    [InlineData("GET / HTTP/1.9\r\n\r\n", ParseResult.Malformed)]                   // ... so it needs a Host line
+    [InlineData("GET / HTTP/1.10\r\nHost: x\r\n\r\n", ParseResult.Malformed)]     // one digit each side of the dot (RFC 9112 2.3)
+    [InlineData("GET / HTTP/1.x\r\nHost: x\r\n\r\n", ParseResult.Malformed)]
     [InlineData("GET noslash HTTP/1.1\r\nHost: x\r\n\r\n", ParseResult.Malformed)]
     [InlineData("GET ftp://x/a HTTP/1.1\r\nHost: x\r\n\r\n", ParseResult.Malformed)]   // absolute-form of another scheme
     [InlineData("GET http:///a HTTP/1.1\r\nHost: x\r\n\r\n", ParseResult.Malformed)]   // absolute-form without an authority
-    [InlineData("GET / HTTP/1.1\r\nno colon\r\n\r\n", ParseResult.Malformed)]
-    [InlineData("GET / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n", ParseResult.Malformed)]
-    [InlineData("GET / HTTP/1.1\r\nContent-Length: x1\r\n\r\n", ParseResult.Malformed)]
-    [InlineData("GET / HTTP/1.1\r\nContent-Length: -5\r\n\r\n", ParseResult.Malformed)]
+    [InlineData("GET / HTTP/1.1\r\nHost: x\r\nno colon\r\n\r\n", ParseResult.Malformed)]
+    [InlineData("GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n", ParseResult.Malformed)]
+    [InlineData("GET / HTTP/1.1\r\nHost: x\r\nContent-Length: x1\r\n\r\n", ParseResult.Malformed)]
+    [InlineData("GET / HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n", ParseResult.Malformed)]
     [InlineData("GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999\r\n\r\n", ParseResult.Incomplete)] // valid, only large
+    [InlineData("GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 9223372036854775808\r\n\r\n", ParseResult.Incomplete)] // 2^63: must not wrap to a negative length
+    [InlineData("\r\n\nGET / HTTP/1.1\r\nHost: x\r\n\r\n", ParseResult.Complete)]                 // empty lines before the request line (RFC 9112 2.2)
+    [InlineData("GET /a\rb HTTP/1.1\r\nHost: x\r\n\r\n", ParseResult.Malformed)]                  // bare CR in the request line
+    [InlineData("GET / HTTP/1.1\r\nHost: x\rX-A: 1\r\n\r\n", ParseResult.Malformed)]            // bare CR in a header line
+    [InlineData("GET / HTTP/1.1\r\nHost: x\r\n: x\r\n\r\n", ParseResult.Malformed)]             // empty field name
+    [InlineData("GET / HTTP/1.1\r\nHost: x\r\nX-A : 1\r\n\r\n", ParseResult.Malformed)]         // whitespace before the colon (RFC 9112 5.1)
+    [InlineData("GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab", ParseResult.Malformed)] // two different lengths
+    [InlineData("GET / HTTP/1.1\r\nHost: x\r\nContent-Length: \r\n\r\n", ParseResult.Malformed)] // a length without digits
+    [InlineData("GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 2 \r\n\r\nab", ParseResult.Complete)] // whitespace after a value is not part of it
+    [InlineData("GET / HTTP/1.1\r\nHostname: x\r\n\r\n", ParseResult.Malformed)]               // a longer name is not Host
     public void ParserClassifiesRequests(string raw, ParseResult expected) =>
         Assert.Equal(expected, HttpRequestParser.TryParse(Encoding.ASCII.GetBytes(raw), out _));
 
@@ -201,6 +216,9 @@ public class IOHttpServerTests
     [InlineData("GET /a HTTP/1.1\r\nHost: x\r\nconnection: CLOSE\r\n\r\n", false)]
     [InlineData("GET /a HTTP/1.0\r\n\r\n", false)]
     [InlineData("GET /a HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", true)]
+    [InlineData("GET /a HTTP/1.0\r\nConnection: keep-alive, close\r\n\r\n", false)]  // close wins
+    [InlineData("GET /a HTTP/1.2\r\nHost: x\r\n\r\n", true)]                             // read as HTTP/1.1
+    [InlineData("\r\n\nGET /a HTTP/1.1\r\nHost: x\r\n\r\n", true)]                      // the target's offset counts the skipped empty lines
     public void ParserWorksOutKeepAliveAndLength(string raw, bool keepAlive)
     {
         var bytes = Encoding.ASCII.GetBytes(raw + "GET /next HTTP/1.1\r\nHost: x\r\n\r\n");
@@ -227,6 +245,44 @@ public class IOHttpServerTests
         var bytes = Encoding.ASCII.GetBytes(raw);
         Assert.Equal(ParseResult.Complete, HttpRequestParser.TryParse(bytes, out var r));
         Assert.Equal(path, Encoding.ASCII.GetString(bytes, r.TargetStart, r.TargetLength));
+    }
+
+    [Theory]
+    [InlineData("GET", true)]
+    [InlineData("GETS", false)]
+    [InlineData("get", false)] // methods are case-sensitive (RFC 9110 section 9.1)
+    [InlineData("POST", false)]
+    public void ParserTellsGetFromOtherMethods(string method, bool isGet)
+    {
+        Assert.Equal(ParseResult.Complete, HttpRequestParser.TryParse(Encoding.ASCII.GetBytes($"{method} / HTTP/1.1\r\nHost: x\r\n\r\n"), out var r));
+        Assert.Equal(isGet, r.IsGet);
+    }
+
+    /// <summary>A dynamic page's head, written in front of its body: the status line for 200 and 404, the body's length, and Connection: close only without keep-alive.</summary>
+    [Theory]
+    [InlineData(200, 4321, true, "HTTP/1.1 200 OK\r\nServer: multikernel\r\nContent-Type: text/html\r\nContent-Length: 4321\r\n\r\n")]
+    [InlineData(404, 7, false, "HTTP/1.1 404 Not Found\r\nServer: multikernel\r\nContent-Type: text/html\r\nContent-Length: 7\r\nConnection: close\r\n\r\n")]
+    public void AHeadWrittenBeforeItsBodyEndsRightWhereTheBodyStarts(int status, int bodyLength, bool keepAlive, string head)
+    {
+        var buffer = new byte[HttpResponses.HeadRoom + 8];
+        int start = HttpResponses.WriteHeadBefore(buffer, status, bodyLength, keepAlive);
+        Assert.Equal(head, Encoding.ASCII.GetString(buffer, start, HttpResponses.HeadRoom - start));
+    }
+
+    /// <summary>What the pre-load check calls a wrong page: each kind of fault is named, a right page is not.</summary>
+    [Theory]
+    [InlineData(200, "4100", null, true, null)]
+    [InlineData(404, "4100", null, true, "status 404, expected 200")]
+    [InlineData(200, "4099", null, true, "Content-Length 4099, expected 4100")]
+    [InlineData(200, "4100", null, false, "body differs from the expected page")]
+    [InlineData(200, "4100", "Close", true, "server closes the connection (no keep-alive)")]
+    public void APageProblemNamesWhatIsWrong(int status, string contentLength, string? connection, bool rightBody, string? problem)
+    {
+        var headers = new Dictionary<string, string> { ["content-length"] = contentLength };
+        if (connection != null) headers["connection"] = connection;
+        var body = (byte[])StaticPage.Body.Clone();
+        if (!rightBody) body[^1] ^= 1;
+        Assert.Equal(problem, WebCheck.PageProblem(new HttpReply(status, headers, body), StaticPage.Body));
     }
 
     [Fact]

@@ -74,9 +74,9 @@ public class IOServerRobustnessTests
     }
 
     [Theory]
-    [InlineData("GET /index.html HTTP/1.1\rHost: x\r\n\r\n", 400)]       // bare CR
-    [InlineData("GET /index.html HTTP/1.1\r\nHost : x\r\n\r\n", 400)]     // whitespace before the colon
-    [InlineData("GET /index.html HTTP/1.1\r\nX-A: 1\r\n  folded\r\n\r\n", 400)] // obsolete line folding
+    [InlineData("GET /index.html HTTP/1.1\r\nHost: x\rX-A: 1\r\n\r\n", 400)]       // bare CR
+    [InlineData("GET /index.html HTTP/1.1\r\nHost: x\r\nX-A : 1\r\n\r\n", 400)]    // whitespace before the colon
+    [InlineData("GET /index.html HTTP/1.1\r\nHost: x\r\nX-A: 1\r\n  folded\r\n\r\n", 400)] // obsolete line folding
     [InlineData("GET /index.html HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", 400)]
     [InlineData("GET /index.html HTTP/1.1\r\n\r\n", 400)]                  // HTTP/1.1 without Host
     [InlineData("GET /index.html HTTP/1.1\r\nHost: x\r\nHost: x\r\n\r\n", 400)]  // two Host lines

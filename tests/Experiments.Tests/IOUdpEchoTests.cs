@@ -121,37 +121,137 @@ public class IOUdpEchoTests
         Assert.Equal(1, new UdpLoadSettings(1, 64, Flows: 1, Window: 1, TimeSpan.Zero, 1, Cores: [0, 1, 2]).Threads); // never more threads than flows
     }
 
-    [Fact]
-    public async Task TheGeneratorCatchesRepliesThatAreReorderedOrAltered()
+    /// <summary>
+    /// A wrong echo server on loopback, on a task of its own: each datagram it receives goes to the policy given (the
+    /// socket, the bytes, their sender), which sends back what it likes. <see cref="Load"/> runs the generator against
+    /// it on one thread.
+    /// </summary>
+    sealed class WrongEchoServer : IDisposable
     {
-        // A deliberately wrong echo server: swaps each pair of datagrams of a flow and flips a byte of every fifth one.
-        using var bad = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { ReceiveTimeout = 200 };
-        bad.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        int port = ((IPEndPoint)bad.LocalEndPoint!).Port;
-        using var stop = new CancellationTokenSource();
-        var serverTask = Task.Run(() =>
+        readonly Socket _socket = new(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { ReceiveTimeout = 200 };
+        readonly CancellationTokenSource _stop = new();
+        readonly Task _loop;
+
+        public WrongEchoServer(Action<Socket, byte[], int, EndPoint> answer)
         {
-            var held = new byte[256]; int heldLen = -1; EndPoint heldFrom = new IPEndPoint(IPAddress.Any, 0);
-            var buf = new byte[256]; int count = 0;
-            while (!stop.IsCancellationRequested)
+            _socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            _loop = Task.Run(() =>
             {
-                EndPoint from = new IPEndPoint(IPAddress.Any, 0);
-                int n;
-                try { n = bad.ReceiveFrom(buf, ref from); } catch (SocketException) { continue; }
-                if (++count % 5 == 0) buf[n - 1] ^= 0xFF;
-                if (heldLen < 0) { buf.AsSpan(0, n).CopyTo(held); heldLen = n; heldFrom = from; continue; }
-                bad.SendTo(buf.AsSpan(0, n), SocketFlags.None, from);
-                bad.SendTo(held.AsSpan(0, heldLen), SocketFlags.None, heldFrom);
-                heldLen = -1;
-            }
-        }, TestContext.Current.CancellationToken);
-        var r = UdpLoadGenerator.Run(new UdpLoadSettings(port, 64, Flows: 1, Window: 2, TimeSpan.FromSeconds(20), MaxPackets: 200, Cores: [TestCores.First(1)[0]]));
-        stop.Cancel();
-        await serverTask;
+                var buffer = new byte[2048];
+                while (!_stop.IsCancellationRequested)
+                {
+                    EndPoint from = new IPEndPoint(IPAddress.Any, 0);
+                    int n;
+                    try { n = _socket.ReceiveFrom(buffer, ref from); } catch (SocketException) { continue; }
+                    answer(_socket, buffer, n, from);
+                }
+            }, TestContext.Current.CancellationToken);
+        }
+
+        public UdpLoadResult Load(int flows, int window, int maxPackets) => UdpLoadGenerator.Run(
+            new UdpLoadSettings(((IPEndPoint)_socket.LocalEndPoint!).Port, 64, flows, window, TimeSpan.FromSeconds(20), maxPackets, Cores: [TestCores.First(1)[0]]));
+
+        public void Dispose()
+        {
+            _stop.Cancel();
+            _loop.GetAwaiter().GetResult();
+            _socket.Dispose();
+            _stop.Dispose();
+        }
+    }
+
+    [Fact]
+    public void TheGeneratorCatchesRepliesThatAreReorderedOrAltered()
+    {
+        // Swaps each pair of datagrams of a flow and flips a byte of every fifth one.
+        var held = new byte[256];
+        int heldLength = -1, count = 0;
+        EndPoint heldFrom = new IPEndPoint(IPAddress.Any, 0);
+        using var bad = new WrongEchoServer((socket, buffer, n, from) =>
+        {
+            if (++count % 5 == 0) buffer[n - 1] ^= 0xFF;
+            if (heldLength < 0) { buffer.AsSpan(0, n).CopyTo(held); heldLength = n; heldFrom = from; return; }
+            socket.SendTo(buffer.AsSpan(0, n), SocketFlags.None, from);
+            socket.SendTo(held.AsSpan(0, heldLength), SocketFlags.None, heldFrom);
+            heldLength = -1;
+        });
+        var r = bad.Load(flows: 1, window: 2, maxPackets: 200);
         Assert.False(r.Clean);
         Assert.True(r.OutOfOrder > 0, r.Describe());
         Assert.True(r.Corrupt > 0, r.Describe());
     }
+
+    /// <summary>Every reply one byte longer than the datagram sent (the payload itself intact) is corrupt.</summary>
+    [Fact]
+    public void A_reply_longer_than_its_datagram_is_corrupt()
+    {
+        using var bad = new WrongEchoServer((socket, buffer, n, from) => socket.SendTo(buffer.AsSpan(0, n + 1), SocketFlags.None, from));
+        var r = bad.Load(flows: 1, window: 2, maxPackets: 50);
+        Assert.True(r.Received > 0 && r.Corrupt == r.Received, r.Describe());
+    }
+
+    /// <summary>
+    /// Two flows whose replies the server sends to each other's socket, each intact and in its own flow's order: every
+    /// reply is corrupt (it carries the other flow's id), though its payload and sequence look right to the flow that gets it.
+    /// </summary>
+    [Fact]
+    public void A_reply_that_arrives_on_another_flows_socket_is_corrupt()
+    {
+        EndPoint? first = null, second = null;
+        var early = new List<byte[]>(); // the first flow's datagrams before the second flow's first
+        using var bad = new WrongEchoServer((socket, buffer, n, from) =>
+        {
+            first ??= from;
+            if (from.Equals(first))
+            {
+                if (second == null) early.Add(buffer[..n]);
+                else socket.SendTo(buffer.AsSpan(0, n), SocketFlags.None, second);
+                return;
+            }
+            if (second == null)
+            {
+                second = from;
+                foreach (var d in early) socket.SendTo(d, SocketFlags.None, second);
+            }
+            socket.SendTo(buffer.AsSpan(0, n), SocketFlags.None, first);
+        });
+        var r = bad.Load(flows: 2, window: 2, maxPackets: 100);
+        Assert.True(r.Received > 0 && r.Corrupt == r.Received, r.Describe());
+    }
+
+    /// <summary>One datagram lost: the next reply is out of order once, the ones after it are in order again (the
+    /// flow's expected sequence follows the reply, not a count of replies).</summary>
+    [Fact]
+    public void A_lost_datagram_makes_one_reply_out_of_order_not_all_that_follow()
+    {
+        int count = 0;
+        using var bad = new WrongEchoServer((socket, buffer, n, from) =>
+        {
+            if (++count != 2) socket.SendTo(buffer.AsSpan(0, n), SocketFlags.None, from);
+        });
+        var r = bad.Load(flows: 1, window: 2, maxPackets: 100);
+        Assert.True(r.Lost == 1 && r.OutOfOrder == 1 && r.Corrupt == 0, r.Describe());
+    }
+
+    [Fact]
+    public void Rates_count_replies_and_quantiles_outside_zero_to_one_are_refused()
+    {
+        var r = new UdpLoadResult { Sent = 10, Received = 8, Seconds = 2, LatencyNs = [5] };
+        Assert.Equal(4, r.PacketsPerSecond);
+        Assert.Equal(2, r.Lost);
+        Assert.False(r.Clean);
+        Assert.Throws<ArgumentOutOfRangeException>(() => r.Percentile(-0.01));
+        Assert.Throws<ArgumentOutOfRangeException>(() => r.Percentile(1.01));
+    }
+
+    [Theory]
+    [InlineData(8, 1, 1, 1)]    // payload below the header
+    [InlineData(64, 0, 1, 1)]   // no flow
+    [InlineData(64, 1, 0, 1)]   // an empty window
+    [InlineData(64, 1, 1, 0)]   // no core
+    public void The_generator_refuses_settings_it_cannot_run(int payload, int flows, int window, int cores) =>
+        Assert.ThrowsAny<ArgumentException>(() => UdpLoadGenerator.Run(
+            new UdpLoadSettings(9, payload, flows, window, TimeSpan.FromSeconds(1), 10, Cores: TestCores.First(1).Take(cores).ToArray())));
 
     static int _sendCalls;
 
@@ -174,6 +274,28 @@ public class IOUdpEchoTests
         Assert.True(r.Sent == 500, $"{r.Describe()} after {_sendCalls} send calls; {account}");
         Assert.True(r.Clean, r.Describe() + "; " + account);
         Assert.Equal(500, r.Received);
+    }
+
+    static long _flowsSent;
+
+    /// <summary>A send that records, as a bit each, the flow ids of the datagrams it sends.</summary>
+    static unsafe int RecordingFlows(int fd, byte* buffer, int length)
+    {
+        Interlocked.Or(ref _flowsSent, 1L << *(int*)buffer);
+        return SocketCalls.TrySend(fd, buffer, length);
+    }
+
+    /// <summary>Five flows dealt to two generator threads: each flow sends (none is left out by the dealing).</summary>
+    [Fact]
+    public unsafe void Every_flow_sends_when_the_threads_share_them()
+    {
+        using var server = Start("host", 64);
+        _flowsSent = 0;
+        var r = UdpLoadGenerator.Run(new UdpLoadSettings(server.Port, 64, Flows: 5, Window: 2, TimeSpan.FromSeconds(20), MaxPackets: 500,
+            Cores: [TestCores.First(1)[0], TestCores.UpToTwo[^1]]), &RecordingFlows);
+        string account = server.Stop();
+        Assert.True(r.Clean, r.Describe() + "; " + account);
+        Assert.Equal(0b11111, _flowsSent);
     }
 
     static long _markedSends, _sends;

@@ -54,6 +54,8 @@ public class IOUserStackTests
         string account = server.Stop();
         Assert.True(server.Balanced, account);
         Assert.Contains("echoed 10,", account);
+        Assert.Contains($"NIC driver core {TestCores.First(2)[0]}:", account);
+        Assert.Contains($"stack core {TestCores.First(2)[1]}:", account); // two cores: the stack on the second
     }
 
     [Fact]

@@ -38,6 +38,24 @@ public class LatencyReservoirTests
     }
 
     /// <summary>
+    /// One place and ten values, over 1,000 seeds: each value is the one kept about a tenth of the time (expected 100,
+    /// sd about 9.5; the bounds are more than 4 sd), the first as often as the last. A draw over the values after the
+    /// first place instead of all seen ones would never keep the first.
+    /// </summary>
+    [Fact]
+    public void EveryValueIsKeptWithTheSameProbabilityFromTheFirstOn()
+    {
+        var kept = new int[10];
+        for (ulong s = 1; s <= 1000; s++)
+        {
+            var r = new LatencyReservoir(1, s * 0x9E3779B97F4A7C15UL);
+            for (int i = 0; i < 10; i++) r.Add(i);
+            kept[(int)r.ToArray()[0]]++;
+        }
+        Assert.All(kept, k => Assert.InRange(k, 60, 140));
+    }
+
+    /// <summary>
     /// A run's sample from two threads' reservoirs: one saw 1,000 values and kept 100, the other saw 100 and kept them
     /// all. Each value of the run must be kept with the same probability (100 / 1,000), so the second gives 10, not
     /// its 100; where neither thread had to sample, every value is kept.
