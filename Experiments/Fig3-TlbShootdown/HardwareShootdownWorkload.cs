@@ -99,7 +99,7 @@ public static class HardwareShootdownWorkload
     }
 
     /// <summary>", 0.002 per change" for the participating cores together, or "" where the counts are unknown.</summary>
-    static string PerChange(Dictionary<int, long>? before, Dictionary<int, long>? after, int[] cores, long changes)
+    internal static string PerChange(Dictionary<int, long>? before, Dictionary<int, long>? after, int[] cores, long changes)
     {
         if (before == null || after == null || changes == 0) return "";
         long sum = 0;

@@ -408,6 +408,45 @@ public unsafe class Fig3WorkloadTests
         Assert.Null(TlbShootdownInterrupts.Snapshot(f));
         Assert.Contains("unavailable", TlbShootdownInterrupts.Describe(null, null, [1], "10 calls"));
     }
+
+    [Fact]
+    public void InterruptCountsAreReadWhereTheLabelIsRightAlignedOrTheLineShort()
+    {
+        // A machine with 1000 or more IRQs right-aligns the labels one column further: " TLB:".
+        string f = Path.Combine(TestCores.TempDir(), "interrupts");
+        File.WriteAllText(f, "            CPU0       CPU1\n   0:         44          0   IO-APIC   2-edge      timer\n TLB:        139        448   TLB shootdowns\n");
+        Assert.Equal(new Dictionary<int, long> { [0] = 139, [1] = 448 }, TlbShootdownInterrupts.Snapshot(f));
+        // A line with fewer counts than CPUs gives the counts it has.
+        File.WriteAllText(f, "           CPU0       CPU1       CPU2\nTLB:         5          6\n");
+        Assert.Equal(new Dictionary<int, long> { [0] = 5, [1] = 6 }, TlbShootdownInterrupts.Snapshot(f));
+    }
+
+    [Fact]
+    public void InterruptsPerCallAreUnknownWithoutCallsOrCoresAndACoreWithoutACountIsNamed()
+    {
+        var before = new Dictionary<int, long> { [0] = 10, [1] = 20 };
+        var after = new Dictionary<int, long> { [0] = 15, [1] = 40 };
+        Assert.Null(TlbShootdownInterrupts.PerCall(before, after, [1], 0));
+        Assert.Null(TlbShootdownInterrupts.PerCall(before, after, [], 10));
+        Assert.Equal("no other core", TlbShootdownInterrupts.Describe(before, after, [], "10 calls"));
+        Assert.EndsWith("(/proc/interrupts, from any process): core 1: 20, core 2: unknown", TlbShootdownInterrupts.Describe(before, after, [1, 2], "10 calls"));
+        // Process mode: the participating cores' interrupts together, per page-table change.
+        Assert.Equal(" (25 in all, 0.5 per page-table change)", HardwareShootdownWorkload.PerChange(before, after, [0, 1], 50));
+        Assert.Equal("", HardwareShootdownWorkload.PerChange(before, after, [0, 2], 50));
+        Assert.Equal("", HardwareShootdownWorkload.PerChange(before, after, [0, 1], 0));
+    }
+
+    [Fact]
+    public void ARouteIsDescribedInTheCoresOsNumbers()
+    {
+        // Two packages of two cores; the run's cores are OS cores 10-13, the route's core indexes 0-3.
+        var topology = MachineTopology.FromDescription(packages: 2, nodesPerPackage: 1, l3PerNode: 1, coresPerL3: 2);
+        int[] cores = [10, 11, 12, 13];
+        string Route(RoutingProtocol p) => ShootdownWorkload.Describe(Routing.Build(p, topology, [0, 1, 2, 3], CoreSet.FirstN(4), 0, RoutingGrouping.Package), cores);
+        Assert.Equal("11 12 13", Route(RoutingProtocol.Unicast));
+        Assert.Equal("11 12>[13]", Route(RoutingProtocol.Multicast));
+        Assert.Equal("one write to core 10's broadcast buffer, acks from 11 12 13", Route(RoutingProtocol.Broadcast));
+    }
 }
 
 /// <summary>
