@@ -56,7 +56,7 @@ sealed class CapabilityLoop(MonitorDispatcher monitor, DispatcherMemory sender, 
     {
         if (_op == _size.Iterations)
         {
-            _transfer[_rep] = Median(_lat);
+            _transfer[_rep] = SampleSummary.MedianOf(_lat);
             if (FrameNotHeld(_monitor, _sender, _size.Iterations, 1) is { } missing) { Finish(missing); return; }
             _holdersChecked += _size.Iterations;
             ResetPool(() => { _op = -_size.Warmup; NextRevoke(); });
@@ -91,7 +91,7 @@ sealed class CapabilityLoop(MonitorDispatcher monitor, DispatcherMemory sender, 
     {
         if (_op == _size.Iterations)
         {
-            _revoke[_rep] = Median(_lat);
+            _revoke[_rep] = SampleSummary.MedianOf(_lat);
             if (++_rep == _size.Repetitions) { Finish(null); return; }
             _op = -_size.Warmup;
             NextTransfer();
@@ -179,11 +179,5 @@ sealed class CapabilityLoop(MonitorDispatcher monitor, DispatcherMemory sender, 
         if (_finished) return;
         _finished = true;
         _done(new Report(_transfer, _revoke, _transfers, _revokes, _retries, _holdersChecked, failure));
-    }
-
-    static double Median(double[] values)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : 0.5 * (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]);
     }
 }
