@@ -491,6 +491,15 @@ public class Fig3AccountingTests
         Assert.Contains(expected, failure);
     }
 
+    /// <summary>The page tables after a modelled run: the shot-down page unmapped, the remapped one at its frame 0x5000, 12 tables as before.</summary>
+    [Theory]
+    [InlineData("", null)]
+    [InlineData("remapped", "after the run the unmapped-and-remapped page translates to 0x6000, not its frame 0x5000")]
+    [InlineData("shot", "after the run the first page is mapped again")]
+    [InlineData("tables", "page tables went from 12 to 13 over the run's unmap/map cycles")]
+    public void AModelledRunsPageTablesPassOnlyAsTheyWereBefore(string wrong, string? expected) =>
+        Assert.Equal(expected, ShootdownWorkload.VerifyTables(wrong == "shot", (wrong == "remapped" ? 0x6000UL : 0x5000UL, 0x5000UL), 12, wrong == "tables" ? 13 : 12));
+
     // 6 shootdown and 4 unmap operations: remote cores apply and check 2 x 10 changes, the first core 2 x 4.
     static HardwareShootdownWorkload.CoreState[] Hardware() =>
     [
