@@ -509,6 +509,11 @@ public class Fig3AccountingTests
     ];
 
     [Fact]
+    public void AHardwareCoresAnswerIsReadBackIntoItsCounts() =>
+        Assert.Equal(new HardwareShootdownWorkload.CoreState(1, 2, 3, 4, 5, 6, 7, "first failure", "tables"),
+            HardwareShootdownWorkload.CoreState.FromAnswer(new(1, 2, 3, 4, Fig3CoreProgram.Busy(active: 5, prepared: 6, locks: 7)), "first failure", "tables"));
+
+    [Fact]
     public void AHardwareRunWhoseCountsAgreePasses() => Assert.Null(HardwareShootdownWorkload.Verify(Hardware(), 10, 10, 10, 4));
 
     [Theory]
