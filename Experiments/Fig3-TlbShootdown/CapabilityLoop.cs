@@ -10,8 +10,8 @@ namespace Fig3.TlbShootdown;
 /// pool the frames came from (untimed: every copy goes) and a retype of fresh frames; then warm-up then timed revokes
 /// of one frame that was first transferred (untimed) to a dispatcher on every other core.
 /// One sample per repetition and operation: the median of the timed operations. After each repetition's transfers the
-/// first core's replica must list the second core as a holder of every frame transferred in it, and after each revoke
-/// no other core as a holder of the frame; a frame that is not ends the loop with a failure.
+/// first core's replica must list the second core as a holder of every frame transferred in it, before each revoke
+/// every other core as a holder of the frame, and after it none; a frame that is not ends the loop with a failure.
 /// <para>An operation refused with <see cref="CapError.Locked"/> (its 2PC aborted on a conflict or a vote timeout: the
 /// agreement's "try again") is started again, up to <see cref="MaxAttempts"/> times in all; a timed one is timed from
 /// its successful start. Nothing else runs capability operations here, so on a real machine this never happens; on an
@@ -56,7 +56,7 @@ sealed class CapabilityLoop(MonitorDispatcher monitor, DispatcherMemory sender, 
     {
         if (_op == _size.Iterations)
         {
-            _transfer[_rep] = Median(_lat);
+            _transfer[_rep] = SampleSummary.MedianOf(_lat);
             if (FrameNotHeld(_monitor, _sender, _size.Iterations, 1) is { } missing) { Finish(missing); return; }
             _holdersChecked += _size.Iterations;
             ResetPool(() => { _op = -_size.Warmup; NextRevoke(); });
@@ -91,7 +91,7 @@ sealed class CapabilityLoop(MonitorDispatcher monitor, DispatcherMemory sender, 
     {
         if (_op == _size.Iterations)
         {
-            _revoke[_rep] = Median(_lat);
+            _revoke[_rep] = SampleSummary.MedianOf(_lat);
             if (++_rep == _size.Repetitions) { Finish(null); return; }
             _op = -_size.Warmup;
             NextTransfer();
@@ -113,6 +113,9 @@ sealed class CapabilityLoop(MonitorDispatcher monitor, DispatcherMemory sender, 
     void TimedRevoke()
     {
         int i = _op;
+        _monitor.Driver.Capabilities!.Identify(_sender.Space, Frame(0), out var held);
+        for (int c = 1; c < _cores; c++)
+            if (!_monitor.Agreement.Replica.IsHolder(held.Key, c)) { Finish($"before a revoke core #{c} is not listed as a holder of {held.Key}"); return; }
         ulong t0 = CycleClock.Now();
         Start(Ops.Revoke(_sender.Space, Frame(0), new Then(r =>
         {
@@ -176,11 +179,5 @@ sealed class CapabilityLoop(MonitorDispatcher monitor, DispatcherMemory sender, 
         if (_finished) return;
         _finished = true;
         _done(new Report(_transfer, _revoke, _transfers, _revokes, _retries, _holdersChecked, failure));
-    }
-
-    static double Median(double[] values)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : 0.5 * (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]);
     }
 }

@@ -10,9 +10,9 @@ namespace Fig3.TlbShootdown;
 /// receiver as a holder, then the delivery of the serialized capability and the receiver's import) and the revoke of
 /// a frame with copies on the k-1 other cores (a 2PC after which every core has deleted its copy).
 /// <para>Each cross-core operation is timed on the first core, from just before it starts until its completion runs
-/// there (<see cref="CapabilityLoop"/>). Checks: every operation succeeded; after each revoke the first core's replica
-/// lists no other holder; after each repetition of transfers the first core's replica lists the receiving core as a
-/// holder of every frame transferred in it.</para>
+/// there (<see cref="CapabilityLoop"/>). Checks: every operation succeeded; before each revoke the first core's replica
+/// lists every other core as a holder, after it none; after each repetition of transfers the first core's replica
+/// lists the receiving core as a holder of every frame transferred in it.</para>
 /// </summary>
 public static class CapabilityWorkload
 {
@@ -97,7 +97,7 @@ public static class CapabilityWorkload
                 new LatencySamples { Cycles = transfer, Disturbed = null, Facts = $"{transfers} transfers to core {cores[1]}, each Ok; after each repetition the first core's replica listed core {cores[1]} as a holder of every frame transferred in it ({result.HoldersChecked} frames checked){retried}" },
                 $"cross-core transfer of a frame capability from core {cores[0]} to a dispatcher on core {cores[1]} of a {k}-core system: 2PC among all {k} monitors (the receiver becomes a holder), then the serialized capability to the receiving monitor, its import, and its answer; {sample}"),
             RowFactory.Latency($"Capability revoke with copies on {k} cores", k, param, RowFactory.ShootdownMetric,
-                new LatencySamples { Cycles = revoke, Disturbed = null, Facts = $"{revokes} revokes, each Ok, each after transfers of the frame to the {k - 1} other cores (untimed); after each no other core held a copy{retried}" },
+                new LatencySamples { Cycles = revoke, Disturbed = null, Facts = $"{revokes} revokes, each Ok, each after transfers of the frame to the {k - 1} other cores (untimed), which the first core's replica then listed as holders; after each no other core held a copy{retried}" },
                 $"revoke, on core {cores[0]}, of a frame capability that every other core holds a copy of ({k} cores in all): 2PC among all {k} monitors, on commit every other core deletes its copy; {sample}"),
         ];
     }

@@ -53,7 +53,7 @@ public static class Fig3Cli
         return commandLine.Invoke(root, args, stdout, stderr);
     }
 
-    static MmuSeries? ParseMmu(string? text) => text?.Trim().ToLowerInvariant() switch
+    internal static MmuSeries? ParseMmu(string? text) => text?.Trim().ToLowerInvariant() switch
     {
         "hardware" => MmuSeries.Hardware,
         "modelled" or "modeled" => MmuSeries.Modelled,

@@ -55,10 +55,12 @@ public static class Fig3CoreProgram
             var block = m.Region!.Block((long)a.W0, 2 * StateTextBytes);
             WriteText(block, 0, StateTextBytes, t.FirstFailure ?? "");
             WriteText(block, StateTextBytes / 8, StateTextBytes, agreement.Replica.Describe());
-            ulong busy = (ulong)(ushort)agreement.Node.Coordinator.Active | (ulong)(ushort)agreement.Node.Participant.PreparedCount << 16
-                         | (ulong)(ushort)agreement.Replica.LocksHeld << 32;
+            ulong busy = Busy(agreement.Node.Coordinator.Active, agreement.Node.Participant.PreparedCount, agreement.Replica.LocksHeld);
             reply.Complete(new CoreArgs((ulong)agreement.Replica.InvalidationsApplied, (ulong)t.ChangesApplied, (ulong)t.ChecksPassed, (ulong)t.ChecksFailed, busy));
         });
+
+    /// <summary>The state request's busy word: agreements in flight (bits 15..0), prepared (31..16) and locks held (47..32).</summary>
+    internal static ulong Busy(int active, int prepared, int locks) => (ulong)(ushort)active | (ulong)(ushort)prepared << 16 | (ulong)(ushort)locks << 32;
 
     /// <summary>Writes <paramref name="text"/> at word <paramref name="word"/> of <paramref name="block"/>: its length in bytes, then UTF-8, cut to fit <paramref name="bytes"/>.</summary>
     public static void WriteText(SharedBlock block, int word, int bytes, string text)

@@ -56,8 +56,7 @@ public static class HardwareShootdownWorkload
         {
             var text = region.AllocateHostBlock(2 * Fig3CoreProgram.StateTextBytes);
             var w = Wait(mk, mk.RequestAsync(c, Fig3CoreProgram.StateRequest, new CoreArgs((ulong)text.Offset)), $"core #{c}'s counts");
-            states[c] = new CoreState((long)w.W0, (long)w.W1, (long)w.W2, (long)w.W3, (int)(ushort)w.W4, (int)(ushort)(w.W4 >> 16), (int)(ushort)(w.W4 >> 32),
-                Fig3CoreProgram.ReadText(text, 0), Fig3CoreProgram.ReadText(text, Fig3CoreProgram.StateTextBytes / 8));
+            states[c] = CoreState.FromAnswer(w, Fig3CoreProgram.ReadText(text, 0), Fig3CoreProgram.ReadText(text, Fig3CoreProgram.StateTextBytes / 8));
         }
         long completed = result.Read(HardwareShootdownLoop.Layout.Completed);
         string loopFailure = Fig3CoreProgram.ReadText(result, HardwareShootdownLoop.Layout.Text(n, reps));
@@ -99,7 +98,7 @@ public static class HardwareShootdownWorkload
     }
 
     /// <summary>", 0.002 per change" for the participating cores together, or "" where the counts are unknown.</summary>
-    static string PerChange(Dictionary<int, long>? before, Dictionary<int, long>? after, int[] cores, long changes)
+    internal static string PerChange(Dictionary<int, long>? before, Dictionary<int, long>? after, int[] cores, long changes)
     {
         if (before == null || after == null || changes == 0) return "";
         long sum = 0;
@@ -112,7 +111,12 @@ public static class HardwareShootdownWorkload
     }
 
     /// <summary>One core's counts after the loop (see <see cref="Fig3CoreProgram.StateRequest"/>).</summary>
-    internal readonly record struct CoreState(long Applied, long Changes, long Passed, long Failed, int Active, int Prepared, int Locks, string FirstFailure, string Tables);
+    internal readonly record struct CoreState(long Applied, long Changes, long Passed, long Failed, int Active, int Prepared, int Locks, string FirstFailure, string Tables)
+    {
+        /// <summary>A core's answer to the state request (its busy word as <see cref="Fig3CoreProgram.Busy"/> packs it) and its two texts.</summary>
+        internal static CoreState FromAnswer(CoreArgs w, string firstFailure, string tables) =>
+            new((long)w.W0, (long)w.W1, (long)w.W2, (long)w.W3, (int)(ushort)w.W4, (int)(ushort)(w.W4 >> 16), (int)(ushort)(w.W4 >> 32), firstFailure, tables);
+    }
 
     /// <summary>
     /// The run's accounting: null when no page-table check failed, every operation completed, each remote core applied

@@ -86,13 +86,8 @@ public static class ShootdownWorkload
 
         long ops = size.TotalOps * series.Length;
         long invalidations = size.TotalOps * shootdowns;
-        string? failure = report.Failure ?? Verify(state, ops, report.Completed, invalidations) ?? toggled;
-        if (failure == null)
-        {
-            if (unmap && tables.Item2 != setup.Pa) failure = $"after the run the unmapped-and-remapped page translates to 0x{tables.Item2:x}, not its frame 0x{setup.Pa:x}";
-            else if (shoot && tables.Item3) failure = "after the run the first page is mapped again";
-            else if (tables.Tables != tablesBefore) failure = $"page tables went from {tablesBefore} to {tables.Tables} over the run's unmap/map cycles";
-        }
+        string? failure = report.Failure ?? Verify(state, ops, report.Completed, invalidations) ?? toggled
+            ?? VerifyTables(shoot ? tables.Item3 : null, unmap ? (tables.Item2, setup.Pa) : null, tablesBefore, tables.Tables);
         var cpus = mk.Cores;
         string placed = k > 1 ? $"the domain is placed on cores {participants} in every replica; " : "";
         string seriesNames = string.Join(", ", series.Select(x => x.Name + (x.Kind is SeriesKind.OnePhase or SeriesKind.TwoPhase ? $"/{TlbSweep.Name(x.Protocol)}" : "")));
@@ -160,6 +155,20 @@ public static class ShootdownWorkload
             if (s.Holds) return $"core #{c}'s TLB still caches a page after the run";
             if (s.Tables != state[0].Tables) return $"core #{c}'s replica of the system tables differs from core #0's: {s.Tables} vs {state[0].Tables}";
         }
+        return null;
+    }
+
+    /// <summary>
+    /// The page tables after the run: null when the shot-down page (<paramref name="shotDownMapped"/>, null without
+    /// shootdown series) is not mapped, the unmapped-and-remapped page (<paramref name="remapped"/>: what it translates
+    /// to and its frame, null without unmap series) translates to its frame, and the count of page tables is what it was
+    /// before; else the first difference.
+    /// </summary>
+    internal static string? VerifyTables(bool? shotDownMapped, (ulong Pa, ulong Frame)? remapped, int tablesBefore, int tablesAfter)
+    {
+        if (remapped is { } r && r.Pa != r.Frame) return $"after the run the unmapped-and-remapped page translates to 0x{r.Pa:x}, not its frame 0x{r.Frame:x}";
+        if (shotDownMapped == true) return "after the run the first page is mapped again";
+        if (tablesAfter != tablesBefore) return $"page tables went from {tablesBefore} to {tablesAfter} over the run's unmap/map cycles";
         return null;
     }
 

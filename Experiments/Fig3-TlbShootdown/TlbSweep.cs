@@ -147,7 +147,7 @@ public static class TlbSweep
     }
 
     /// <summary>What a 1PC row's note says about the shootdown on the same route, and a 2PC row's about the 1PC (medians of this boot).</summary>
-    static string Versus(ShootdownSeries x, ShootdownSeries[] series, LatencySamples[] measured, int i)
+    internal static string Versus(ShootdownSeries x, ShootdownSeries[] series, LatencySamples[] measured, int i)
     {
         var other = x.Kind == SeriesKind.OnePhase ? SeriesKind.Shootdown : SeriesKind.OnePhase;
         int j = Array.FindIndex(series, y => y.Kind == other && y.Protocol == x.Protocol);

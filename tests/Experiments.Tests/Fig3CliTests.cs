@@ -22,8 +22,8 @@ public class Fig3CliTests
         string fig = Path.Combine(dir, Fig3Settings.ExperimentId);
         var rows = ResultsFile.Read(fig);
         Assert.Equal(["Multikernel unmap", "Multikernel unmap", "Linux mprotect", "Linux munmap"], rows.Take(4).Select(r => r.Series));
-        Assert.StartsWith("mmu=modelled;", rows[0].Param);
-        Assert.StartsWith("mmu=hardware;", rows[1].Param); // the same series with real page tables, in process mode
+        Assert.Equal("mmu=modelled;protocol=numa-aware-multicast;group=package;pages=1", rows[0].Param); // the unmap's shootdown takes the paper's route
+        Assert.Equal("mmu=hardware;protocol=numa-aware-multicast;group=package;pages=1", rows[1].Param); // the same series with real page tables, in process mode
         Assert.All(rows.Skip(4), r => Assert.StartsWith("Invocation: ", r.Series)); // local capability invocations need no second core
         Assert.All(rows, r => Assert.Equal(1, r.Cores));
         Assert.All(rows, r => Assert.Equal("pass", r.Verified));
