@@ -21,6 +21,30 @@ public class CoreAffinityTests
         }
     }
 
+    /// <summary>Unpinning gives the thread back every allowed CPU (as /proc shows its mask), not only one of them.</summary>
+    [Fact]
+    public void AnUnpinnedThreadMayRunOnEveryAllowedCpuAgain()
+    {
+        var allowed = CoreAffinity.AllowedCpus();
+        Assert.SkipWhen(allowed.Count < 2, "needs two allowed CPUs");
+        string pinned = "", unpinned = "";
+        var t = new Thread(() =>
+        {
+            CoreAffinity.PinCurrentThread(allowed[^1]);
+            pinned = ThreadCpusAllowed();
+            CoreAffinity.UnpinCurrentThread();
+            unpinned = ThreadCpusAllowed();
+        });
+        t.Start();
+        t.Join();
+        Assert.Equal($"{allowed[^1]}", pinned);
+        Assert.Equal(CoreAffinity.FormatList(allowed), unpinned);
+    }
+
+    /// <summary>The calling thread's CPU mask as /proc/thread-self/status lists it.</summary>
+    static string ThreadCpusAllowed() =>
+        File.ReadLines("/proc/thread-self/status").First(l => l.StartsWith("Cpus_allowed_list:", StringComparison.Ordinal)).Split(':')[1].Trim();
+
     [Fact]
     public void PinningOutsideMaskIsAClearError()
     {

@@ -14,6 +14,7 @@ public sealed unsafe class SharedRegionTests
     const ulong Magic = 0x4E4F_4947_4552_4B4D; // "MKREGION", the region's first word
 
     // Header words (byte offsets) as SharedRegion lays them out.
+    const int EArenaOffset = 24; // in each core's entry of the core table
     const int HCores = 8, HChannelBytes = 16, HFramesOffset = 24, HFramesBytes = 32, HEntries = 88, HNotifiers = 96, HErrors = 104, HTable = 112;
 
     static SharedRegion.Layout TwoCoreLayout(long arenaBytesPerCore = 1 << 20, int monitorSlots = 64) => new(
@@ -45,7 +46,7 @@ public sealed unsafe class SharedRegionTests
     }
 
     public static TheoryData<string> Corruptions => ["channel part beyond the object", "frames beyond the object", "no cores", "more cores than the channel part holds",
-        "core table outside the channel part", "boot table outside the channel part", "error slots overlapping the core table"];
+        "core table outside the channel part", "boot table outside the channel part", "error slots overlapping the core table", "an arena over the boot table"];
 
     static void Corrupt(string how, long[] h)
     {
@@ -58,6 +59,7 @@ public sealed unsafe class SharedRegionTests
             case "core table outside the channel part": h[HEntries / 8] = h[HChannelBytes / 8] - 64; break;
             case "boot table outside the channel part": h[HTable / 8] = long.MaxValue - 8; break;
             case "error slots overlapping the core table": h[HErrors / 8] = h[HNotifiers / 8]; break;
+            case "an arena over the boot table": h[(h[HEntries / 8] + EArenaOffset) / 8] = h[HTable / 8]; break;
             default: throw new ArgumentException(how);
         }
     }
@@ -124,6 +126,7 @@ public sealed unsafe class SharedRegionTests
     {
         using var region = SharedRegion.Create(TwoCoreLayout()); // 16 frames
         long first = region.AllocateFrames(10);
+        Assert.True(first >= region.ChannelBytes, $"frames at offset {first}, inside the channel part ({region.ChannelBytes} bytes)");
         Assert.Throws<InvalidOperationException>(() => region.AllocateFrames(10));
         Assert.Equal(first + 10 * Page, region.AllocateFrames(6));
         Assert.Throws<InvalidOperationException>(() => region.AllocateFrames(1));
@@ -175,7 +178,8 @@ public sealed unsafe class SharedRegionTests
     /// <summary>
     /// A broadcast buffer is named across processes by its directory's offset, and the directory names the slots by
     /// theirs: a reader's end is refused, as the writer's is, when the slots do not lie inside the channel part, instead
-    /// of reading through a pointer outside the mapping once the writer publishes.
+    /// of reading through a pointer outside the mapping once the writer publishes; and a directory that names more
+    /// readers than there are cores is refused by both ends as no directory at all.
     /// </summary>
     [Fact]
     public void ABroadcastDirectoryWhoseSlotsLieOutsideTheChannelPartIsRefusedByBothEnds()
@@ -194,6 +198,13 @@ public sealed unsafe class SharedRegionTests
         }
         words.Write(2, slots);
         Assert.NotNull(region.OpenBroadcastReader(directory, 1));
+
+        // A directory that names more readers than there are cores is no directory.
+        long readers = words.Read(1);
+        words.Write(1, (readers & ~0xFFFF_FFFFL) | 3); // the writer (high half) kept, three readers
+        var e = Assert.Throws<ArgumentException>(() => region.OpenBroadcastReader(directory, 1));
+        Assert.Contains("does not hold a broadcast buffer's directory", e.Message);
+        Assert.Throws<ArgumentException>(() => region.OpenBroadcastWriter(directory));
     }
 
     /// <summary>
@@ -277,5 +288,67 @@ public sealed unsafe class SharedRegionTests
         Assert.Equal($"error number {SharedRegion.ErrorSlots + 1}", region.ReadError(0, codes[^1]));
         Assert.Equal($"error number {SharedRegion.ErrorSlots + 1}", region.LastError(0));
         Assert.Null(region.LastError(1));
+    }
+
+    /// <summary>A block's words and bytes reach its last one and no further; the header is no block.</summary>
+    [Fact]
+    public void ABlockReachesItsLastWordAndByteAndNothingOutsideIt()
+    {
+        using var region = SharedRegion.Create(TwoCoreLayout());
+        var block = region.AllocateHostBlock(64);
+        block.Write(7, 77);
+        Assert.Equal(77, block.Read(7));
+        Assert.Throws<ArgumentOutOfRangeException>(() => block.Read(8));
+        Assert.Equal(64, block.ByteSpan(0, 64).Length);
+        Assert.Equal(0, block.ByteSpan(64, 0).Length);
+        Assert.Throws<ArgumentOutOfRangeException>(() => block.ByteSpan(1, 64));
+        Assert.Equal(8, block.Longs(0, 8).Length);
+        Assert.Throws<ArgumentOutOfRangeException>(() => block.Doubles(1, 8));
+        Assert.Throws<ArgumentOutOfRangeException>(() => region.Block(0, 64));
+        Assert.Throws<ArgumentOutOfRangeException>(() => region.Block(8, 8));
+    }
+
+    /// <summary>Two allocations never share a name (an offset), not even two of zero bytes.</summary>
+    [Fact]
+    public void EveryAllocationHasAnOffsetOfItsOwn()
+    {
+        using var region = SharedRegion.Create(TwoCoreLayout());
+        long[] offsets = [region.AllocateHostBlock(0).Offset, region.AllocateHostBlock(0).Offset, region.AllocateBlock(1, 0).Offset, region.AllocateBlock(1, 0).Offset];
+        Assert.Equal(offsets.Length, offsets.Distinct().Count());
+    }
+
+    /// <summary>An error text longer than its slot is cut to the slot: the next slot's error (the one written after it) stays whole.</summary>
+    [Fact]
+    public void ALongErrorTextIsCutToItsSlotAndTheNextSlotsErrorStaysWhole()
+    {
+        using var region = SharedRegion.Create(TwoCoreLayout());
+        for (int i = 1; i <= SharedRegion.ErrorSlots; i++) region.WriteError(0, $"error number {i}");
+        int wrapped = region.WriteError(0, new string('x', 1000)); // takes the slot of error 1, before error 2's
+        string text = region.ReadError(0, wrapped);
+        Assert.True(text.Length is > 0 and < 1000 && text.All(c => c == 'x'), $"a 1000-character error read back as '{text}'");
+        Assert.Equal("error number 2", region.ReadError(0, 2));
+    }
+
+    /// <summary>A binding's name joins cores 0..n-1 or the host (-1): a core number n is refused at either end, with an error that says so.</summary>
+    [Fact]
+    public void ABindingNameOfACoreBeyondTheLastIsRefused()
+    {
+        using var region = SharedRegion.Create(TwoCoreLayout());
+        var good = region.AllocateBinding(16, -1, 1).Name!.Value;
+        Assert.NotNull(region.OpenBinding(good));
+        foreach (var bad in new[] { good with { ClientCore = 2 }, good with { ServerCore = 2 } })
+        {
+            var e = Assert.Throws<ArgumentOutOfRangeException>(() => region.OpenBinding(bad));
+            Assert.Contains("a binding joins cores 0..1 or the host (-1)", e.Message);
+        }
+    }
+
+    /// <summary>Each core's NUMA node is the layout's node for it (not its CPU number); the host has none.</summary>
+    [Fact]
+    public void EachCoresNodeIsTheOneItsLayoutGave()
+    {
+        using var region = SharedRegion.Create(TwoCoreLayout() with { Cpus = [0, 1], Nodes = [0, 0] });
+        Assert.Equal(0, region.NodeOf(1));
+        Assert.Equal(-1, region.NodeOf(-1));
     }
 }

@@ -63,6 +63,9 @@ public sealed class TopologyTests : IDisposable
         Assert.Equal(CorePairDistance.SamePackage, t.Distance(0, 4));
         Assert.Equal(CorePairDistance.OtherPackage, t.Distance(0, 8));
         Assert.Equal(t[4].NumaNode, t[20].NumaNode);
+        // Each package numbers its cores from 0: a physical core is (package, die, core_id), so the 16 cores keep 16 ids.
+        Assert.Equal(16, t.Cores.Select(c => c.CoreId).Distinct().Count());
+        Assert.NotEqual(t[0].CoreId, t[8].CoreId);
     }
 
     /// <summary>
@@ -97,6 +100,40 @@ public sealed class TopologyTests : IDisposable
         Assert.Equal([0, 1, 8, 9, 15], t.Cores.Select(c => c.Cpu));
         Assert.Equal(3, t.Packages.Count);
         Assert.Throws<ArgumentOutOfRangeException>(() => t[2]);
+        Assert.Equal(-1, t.NumaNodeOf(2)); // outside the topology: "wherever first touch puts it", not node 0
+        Assert.Equal(2, t.NumaNodeOf(8));
+    }
+
+    /// <summary>
+    /// Without an online list the CPUs are the cpuN folders: cpu10 and cpu11 are CPUs 10 and 11, and the cpufreq and
+    /// cpuidle folders beside them are not CPUs.
+    /// </summary>
+    [Fact]
+    public void WithoutAnOnlineListTheCpuFoldersNameTheCpus()
+    {
+        for (int cpu = 0; cpu < 12; cpu++) Write($"sys/devices/system/cpu/cpu{cpu}/topology/physical_package_id", "0");
+        Write("sys/devices/system/cpu/cpufreq/boost", "1");
+        Write("sys/devices/system/cpu/cpuidle/current_driver", "none");
+        var t = MachineTopology.FromSysfs(Root);
+        Assert.Equal(Enumerable.Range(0, 12), t.Cores.Select(c => c.Cpu));
+    }
+
+    /// <summary>
+    /// An id sysfs gives as -1 (a package or core the firmware does not number) reads as the fallback: package 0, and
+    /// the CPU's own number as its core, never a package or core -1.
+    /// </summary>
+    [Fact]
+    public void NegativeTopologyIdsReadAsTheirFallbacks()
+    {
+        Write("sys/devices/system/cpu/online", "0-1");
+        for (int cpu = 0; cpu < 2; cpu++)
+        {
+            Write($"sys/devices/system/cpu/cpu{cpu}/topology/physical_package_id", "-1");
+            Write($"sys/devices/system/cpu/cpu{cpu}/topology/core_id", "-1");
+        }
+        var t = MachineTopology.FromSysfs(Root);
+        Assert.Equal([0], t.Packages);
+        Assert.Equal(CorePairDistance.SameL3, t.Distance(0, 1)); // two cores, not the threads of one core -1
     }
 
     [Fact]
@@ -122,6 +159,25 @@ public sealed class TopologyTests : IDisposable
         Assert.Equal(16, t.NodeDistance(3, 1));
     }
 
+    /// <summary>
+    /// A row is read in the order of the node numbers, which need not be contiguous, and the table is not assumed
+    /// symmetric: row N gives the distances from node N.
+    /// </summary>
+    [Fact]
+    public void AnAsymmetricSlitOfSparseNodesIsReadRowByNodeNumber()
+    {
+        Write("sys/devices/system/cpu/online", "0-1");
+        Write("sys/devices/system/node/node0/cpulist", "0");
+        Write("sys/devices/system/node/node2/cpulist", "1");
+        Write("sys/devices/system/node/node0/distance", "10 21");
+        Write("sys/devices/system/node/node2/distance", "31 11");
+        var t = MachineTopology.FromSysfs(Root);
+        Assert.Equal([0, 2], t.NumaNodes);
+        Assert.Equal(21, t.NodeDistance(0, 2));
+        Assert.Equal(31, t.NodeDistance(2, 0));
+        Assert.Equal(11, t.NodeDistance(2, 2));
+    }
+
     [Fact]
     public void WithoutAUsableSlitTheDefaultsApply()
     {
@@ -145,7 +201,19 @@ public sealed class TopologyTests : IDisposable
     [InlineData("0-3,8,10-11", new[] { 0, 1, 2, 3, 8, 10, 11 })]
     [InlineData("5", new[] { 5 })]
     [InlineData(" 0,2 \n", new[] { 0, 2 })]
+    [InlineData("4-4,6", new[] { 4, 6 })]
     public void ParsesCpuLists(string text, int[] expected) => Assert.Equal(expected, MachineTopology.ParseCpuList(text));
+
+    /// <summary>Formatting is the inverse of parsing: runs of consecutive CPUs become ranges, a gap starts a new element.</summary>
+    [Theory]
+    [InlineData(new[] { 0, 1, 2, 3, 8, 10, 11 }, "0-3,8,10-11")]
+    [InlineData(new[] { 5 }, "5")]
+    [InlineData(new[] { 0, 2, 4 }, "0,2,4")]
+    public void FormatsCpuListsAsTheLinuxCpulist(int[] cpus, string expected)
+    {
+        Assert.Equal(expected, CoreAffinity.FormatList(cpus));
+        Assert.Equal(cpus, MachineTopology.ParseCpuList(expected));
+    }
 
     /// <summary>
     /// A CPU list element that is not a number or a range lo-hi is refused naming it; a reversed range such as 3-1
@@ -157,6 +225,8 @@ public sealed class TopologyTests : IDisposable
     [InlineData("0-", "'0-'")]
     [InlineData("-1", "'-1'")]
     [InlineData("0-7:2/4", "'0-7:2/4'")]
+    [InlineData("+3", "'+3'")]
+    [InlineData("0-+3", "'0-+3'")]
     public void MalformedCpuListsAreRefusedNamingTheElement(string text, string named)
     {
         var e = Assert.Throws<FormatException>(() => MachineTopology.ParseCpuList(text));
@@ -182,6 +252,19 @@ public sealed class TopologyTests : IDisposable
         Write(file, content);
         var e = Assert.Throws<InvalidDataException>(() => MachineTopology.FromSysfs(Root));
         Assert.Contains(Path.Combine(Root, file), e.Message);
+    }
+
+    /// <summary>Every class of <see cref="CorePairDistance"/> on one described machine: 2 packages x 2 nodes x 2 L3s x 2 cores.</summary>
+    [Fact]
+    public void EachDistanceClassIsTheNearestSharedLevel()
+    {
+        var t = MachineTopology.FromDescription(packages: 2, nodesPerPackage: 2, l3PerNode: 2, coresPerL3: 2);
+        Assert.Equal(CorePairDistance.SameCore, t.Distance(5, 5));
+        Assert.Equal(CorePairDistance.SameL3, t.Distance(0, 1));
+        Assert.Equal(CorePairDistance.SameNumaNode, t.Distance(0, 2));
+        Assert.Equal(CorePairDistance.SamePackage, t.Distance(0, 4));
+        Assert.Equal(CorePairDistance.OtherPackage, t.Distance(0, 8));
+        Assert.Equal(CorePairDistance.SameNumaNode, t.Distance(7, 5));
     }
 
     [Fact]
