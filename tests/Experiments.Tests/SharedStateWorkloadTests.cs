@@ -105,6 +105,32 @@ public class SharedStateWorkloadTests
         public unsafe void Apply(long* p, int lines, int updates) { }
     }
 
+    /// <summary>An update that sleeps 20 ms on one core and does nothing on the others (nothing at all in a warm-up of no updates).</summary>
+    readonly struct SleepOnCore(int core) : ISharedLinesUpdate
+    {
+        public unsafe void Apply(long* p, int lines, int updates)
+        {
+            if (updates > 0 && Multikernel.Hardware.CoreAffinity.CurrentCpu() == core) Thread.Sleep(20);
+        }
+    }
+
+    /// <summary>
+    /// Samples are laid out thread by thread (thread w's repetition r at <c>w * R + r</c>): the thread on the second core
+    /// sleeps 20 ms in each timed batch (at least 2 x 10^7 cycles at 1 GHz), the first does nothing, so in every repetition
+    /// the OS left alone (a preemption of the first thread would be flagged) the first's sample is the smaller.
+    /// </summary>
+    [Fact]
+    public void SamplesAreLaidOutThreadByThread()
+    {
+        var cores = TestCores.FirstOrSkip(2);
+        using var shared = new SharedLines(1);
+        var size = new SweepSize(Iterations: 1, Repetitions: 3, Warmup: 0);
+        var (samples, disturbed) = SharedLinesTimer.Run(cores, shared, size, new SleepOnCore(cores[1]));
+        for (int r = 0; r < size.Repetitions; r++)
+            if (!disturbed[r])
+                Assert.True(samples[r] < samples[size.Repetitions + r], $"repetition {r}: first core {samples[r]} cycles, second {samples[size.Repetitions + r]}; all: [{string.Join(", ", samples)}]");
+    }
+
     /// <summary>
     /// A repetition is flagged disturbed when the OS descheduled a thread during its timed batch. The count of
     /// involuntary switches cannot be set by a test, but a batch of no work lasts only the microseconds between its two
