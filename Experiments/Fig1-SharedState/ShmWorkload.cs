@@ -31,7 +31,7 @@ public static unsafe class ShmWorkload
     }
 
     /// <summary>Fraction of the planned increments that the lines do not show, averaged over the lines.</summary>
-    static double LostFraction(SharedLines shared, long expected)
+    internal static double LostFraction(SharedLines shared, long expected)
     {
         double lost = 0;
         for (int i = 0; i < shared.Count; i++) lost += expected - shared[i];

@@ -54,6 +54,27 @@ public static class UrpcTablesSweep
                 fail + $"one-way stream core {a} -> core {b} through a {UpdateProtocol.RingSlots}-slot ring with lazy credit, timed at the receiver from the first to the last message (one clock read at each, none in between)"));
     }
 
+    /// <summary>
+    /// The harness's share of a pair's round trip: the dispatchers' round-trip row over the bare-ring reference row of
+    /// the same pair (median over median; the interval from the outer ends of the two rows' intervals).
+    /// </summary>
+    internal static ResultRow HarnessRatio(ResultRow roundTrip, ResultRow reference, string name, string param)
+    {
+        double ratio = roundTrip.Median / reference.Median;
+        bool within = ratio <= BareRingReference.Tolerance;
+        return new ResultRow
+        {
+            Experiment = Fig1Settings.UrpcTablesId, Series = $"URPC round-trip {name}", Cores = 2, Param = $"{param};of=dispatchers/bare-ring",
+            Metric = "harness_ratio", Unit = "x", Median = ratio, CiLow = roundTrip.CiLow / reference.CiHigh, CiHigh = roundTrip.CiHigh / reference.CiLow,
+            MedianNs = double.NaN, Samples = Math.Min(roundTrip.Samples, reference.Samples),
+            // A timing target, not a correctness check (as the C twin's cycles_ratio): a loaded machine may miss
+            // it, and the note says whether it did; Verified is the pair's own check.
+            Verified = roundTrip.Verified,
+            Note = (within ? $"target met (at most {BareRingReference.Tolerance:0.00}); " : $"TARGET MISSED: the harness adds more than {BareRingReference.Tolerance - 1:P0}; ") +
+                   $"the table's round trip ({roundTrip.Median:0.#} cycles) over the bare-ring reference ({reference.Median:0.#} cycles): the harness's share of the table's number",
+        };
+    }
+
     /// <param name="meta">Where a process-mode point records its boot's startup time; null: nowhere.</param>
     public static List<PlannedPoint> Plan(Fig1Settings s, MachineTopology topo, RunMeta? meta = null)
     {
@@ -90,26 +111,7 @@ public static class UrpcTablesSweep
                 var (oneWay, roundTrip, throughput) = PairRows(rows, m, a, b, name, param, "", "", size);
                 var reference = rows.Cycles($"URPC round-trip {name} (bare ring)", 2, param, "cycles", bare, bareDisturbed, "pass",
                     $"the reference: the same round-trip loop on two bare rings between two plain threads pinned to cores {a},{b}, no multikernel booted (what urpc-vs-native measures as its C# ring); measured just before and just after the dispatcher pair, both runs pooled");
-                double ratio = roundTrip.Median / reference.Median;
-                bool within = ratio <= BareRingReference.Tolerance;
-                return
-                [
-                    oneWay,
-                    roundTrip,
-                    reference,
-                    new ResultRow
-                    {
-                        Experiment = Fig1Settings.UrpcTablesId, Series = $"URPC round-trip {name}", Cores = 2, Param = $"{param};of=dispatchers/bare-ring",
-                        Metric = "harness_ratio", Unit = "x", Median = ratio, CiLow = roundTrip.CiLow / reference.CiHigh, CiHigh = roundTrip.CiHigh / reference.CiLow,
-                        MedianNs = double.NaN, Samples = Math.Min(roundTrip.Samples, reference.Samples),
-                        // A timing target, not a correctness check (as the C twin's cycles_ratio): a loaded machine may miss
-                        // it, and the note says whether it did; Verified is the pair's own check.
-                        Verified = roundTrip.Verified,
-                        Note = (within ? $"target met (at most {BareRingReference.Tolerance:0.00}); " : $"TARGET MISSED: the harness adds more than {BareRingReference.Tolerance - 1:P0}; ") +
-                               $"the table's round trip ({roundTrip.Median:0.#} cycles) over the bare-ring reference ({reference.Median:0.#} cycles): the harness's share of the table's number",
-                    },
-                    throughput,
-                ];
+                return [oneWay, roundTrip, reference, HarnessRatio(roundTrip, reference, name, param), throughput];
             })
             {
                 WarmUp = new("URPC between dispatchers and bare rings", () =>

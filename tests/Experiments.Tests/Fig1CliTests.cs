@@ -133,6 +133,7 @@ public class Fig1CliTests
             Assert.DoesNotContain("msg -k", Assert.Single(c, r => r.Series == "MSG8-raw (C)" && r.Cores == k).Note);
         }
         Assert.Contains(RunMeta.Load(fig).Notes, n => n.StartsWith("C twin: ") && n.Contains("-march="));
+        if (cores.Length > 1) Assert.Contains(rows, r => r is { Series: "MSG8-pipelined", Param: "lines=8;window=8" }); // the default window
     }
 
     /// <summary>With 36 repetitions every twin point runs in 3 interleaved blocks, and each ratio is the median of the blocks' ratios.</summary>

@@ -129,6 +129,30 @@ public class MsgWorkloadTests
 
     public enum Fault { None, LinesDisagree, ValueRepeated, WrongTag }
 
+    /// <summary>
+    /// One MSG client of <paramref name="path"/> on the second core against a server of the test's own on the first
+    /// (made on the binding's server end): both start once spawned, and the client's report and the server come back.
+    /// </summary>
+    static async Task<(ClientReport Report, TServer Server)> RunClientAgainst<TServer>(Func<UrpcEndpoint, TServer> makeServer, SweepSize size, int window, MsgPath path)
+        where TServer : OneShot
+    {
+        Assert.SkipUnless(TestCores.HasTwo, "needs two cores; this process may use one (the test's server would hold the only core while the client waits on it)");
+        var cores = TestCores.UpToTwo;
+        using var mk = MultikernelSystem.Boot(new MultikernelOptions { Cores = cores });
+        var binding = await mk.BindAsync(cores.Length - 1, 0, UpdateProtocol.RingSlots);
+        var server = makeServer(binding.Server);
+        var outcome = new DispatcherOutcome<ClientReport>();
+        await mk.SpawnAsync(0, 0, () => server);
+        await mk.SpawnAsync(0, cores.Length - 1, () => path == MsgPath.Raw
+            ? new RawUpdateClient(binding.Client, size, window, outcome)
+            : new UpdateClient(binding.Client, size, window, outcome));
+        server.Go = true;
+        outcome.Open();
+        var report = await outcome.Completion.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+        mk.Shutdown();
+        return (report, server);
+    }
+
     /// <summary>A test dispatcher that does its work once, in its first run upcall after the test sets <see cref="Go"/>.</summary>
     abstract class OneShot(string name) : Dispatcher(name)
     {
@@ -177,24 +201,67 @@ public class MsgWorkloadTests
     [InlineData(Fault.WrongTag, MsgPath.Raw)]
     public async Task ClientDetectsRepliesThatDoNotMatchAnAppliedState(Fault fault, MsgPath path)
     {
-        Assert.SkipUnless(TestCores.HasTwo, "needs two cores; this process may use one (the faulty server would hold the only core while the client waits on it)");
-        var cores = TestCores.UpToTwo;
         var size = new SweepSize(Iterations: 20, Repetitions: 1, Warmup: 0);
-        using var mk = MultikernelSystem.Boot(new MultikernelOptions { Cores = cores });
-        var binding = await mk.BindAsync(cores.Length - 1, 0, UpdateProtocol.RingSlots);
-        var server = new FaultyServer(binding.Server, size.OpsPerThread, fault);
-        var outcome = new DispatcherOutcome<ClientReport>();
-        await mk.SpawnAsync(0, 0, () => server);
-        await mk.SpawnAsync(0, cores.Length - 1, () => path == MsgPath.Raw
-            ? new RawUpdateClient(binding.Client, size, window: 1, outcome)
-            : new UpdateClient(binding.Client, size, window: 1, outcome));
-        server.Go = true;
-        outcome.Open();
-        var report = await outcome.Completion.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
-        mk.Shutdown();
+        var (report, _) = await RunClientAgainst(server => new FaultyServer(server, size.OpsPerThread, fault), size, window: 1, path);
         Assert.Equal(size.OpsPerThread, report.Replies);
         if (fault == Fault.None) Assert.Null(report.Failure);
         else Assert.Contains("reply type", report.Failure);
+    }
+
+    /// <summary>
+    /// A server that takes as many requests as the client's window lets it send before it has a reply, waits 100 ms for
+    /// one more (which a client keeping to its window never sends), replies to all it took, then serves the rest of the
+    /// planned requests in turn and counts what arrives in the 100 ms after them (a client sends no more than planned).
+    /// </summary>
+    sealed class WindowServer(UrpcEndpoint client, long requests, int window) : OneShot("window-server")
+    {
+        public volatile int MostInFlight, BeyondPlan;
+
+        void TakeFor100Ms(List<ulong> tags)
+        {
+            var waited = System.Diagnostics.Stopwatch.StartNew();
+            while (waited.ElapsedMilliseconds < 100)
+                if (client.Receiver.TryReceive(out UrpcMessage m)) tags.Add(UpdateProtocol.Request.Decode(in m).Tag);
+        }
+
+        protected override void Act()
+        {
+            var taken = new List<ulong>();
+            while (taken.Count < window)
+            {
+                var m = client.Receiver.Receive();
+                taken.Add(UpdateProtocol.Request.Decode(in m).Tag);
+            }
+            TakeFor100Ms(taken);
+            MostInFlight = taken.Count;
+            for (int i = 0; i < requests; i++)
+            {
+                if (i == taken.Count)
+                {
+                    var m = client.Receiver.Receive();
+                    taken.Add(UpdateProtocol.Request.Decode(in m).Tag);
+                }
+                client.Sender.Send(new UpdateProtocol.Reply(taken[i], (ulong)i + 1, (ulong)i + 1));
+            }
+            int planned = taken.Count;
+            TakeFor100Ms(taken);
+            BeyondPlan = taken.Count - planned;
+        }
+    }
+
+    /// <summary>A client keeps at most its window of requests in flight: the next one waits for a reply.</summary>
+    [Theory]
+    [InlineData(1, MsgPath.Kernel)]
+    [InlineData(4, MsgPath.Kernel)]
+    [InlineData(1, MsgPath.Raw)]
+    [InlineData(4, MsgPath.Raw)]
+    public async Task AClientKeepsNoMoreThanItsWindowInFlight(int window, MsgPath path)
+    {
+        var size = new SweepSize(Iterations: 2 * window, Repetitions: 1, Warmup: 0);
+        var (report, server) = await RunClientAgainst(server => new WindowServer(server, size.OpsPerThread, window), size, window, path);
+        Assert.Null(report.Failure);
+        Assert.Equal(0, server.BeyondPlan);
+        Assert.Equal(window, server.MostInFlight);
     }
 
     /// <summary>A client that sends one message of a type the update protocol does not have.</summary>
@@ -238,10 +305,57 @@ public class MsgWorkloadTests
     public void TheReplySumCheckHoldsForEveryTotalTheCommandLineAllows(long expected)
     {
         ulong triangle = (ulong)((UInt128)(ulong)expected * (ulong)(expected + 1) / 2); // mod 2^64, as the sums wrap
-        ServerReport Server(ulong sum) => new() { CyclesPerUpdate = [1.0], Served = expected, ReplyValueSum = sum, FinalLines = [expected, expected], Descheduled = 0 };
-        ClientReport Client(ulong sum) => new() { CyclesPerOp = [1.0], OpsPerSecond = [1.0], Disturbed = [false], Replies = expected, ReplyValueSum = sum };
-        Assert.Null(MsgWorkload.Verify(expected, Server(triangle), [Client(triangle)]));
-        Assert.Contains("reply values sum to", MsgWorkload.Verify(expected, Server(triangle + 1), [Client(triangle + 1)]));
+        Assert.Null(MsgWorkload.Verify(expected, Server(expected, triangle), [Client(expected, triangle)]));
+        Assert.Contains("reply values sum to", MsgWorkload.Verify(expected, Server(expected, triangle + 1), [Client(expected, triangle + 1)]));
+    }
+
+    /// <summary>A server's report of a run of <paramref name="expected"/> requests: all served, every line at that count unless <paramref name="lines"/> says otherwise.</summary>
+    static ServerReport Server(long expected, ulong sum, long? served = null, long[]? lines = null) =>
+        new() { CyclesPerUpdate = [1.0], Served = served ?? expected, ReplyValueSum = sum, FinalLines = lines ?? [expected, expected], Descheduled = 0 };
+
+    /// <summary>The one client's report of a run of <paramref name="expected"/> requests: every reply received unless <paramref name="replies"/> says otherwise.</summary>
+    static ClientReport Client(long expected, ulong sum, long? replies = null, string? failure = null) =>
+        new() { CyclesPerOp = [1.0], OpsPerSecond = [1.0], Disturbed = [false], Replies = replies ?? expected, ReplyValueSum = sum, Failure = failure };
+
+    /// <summary>Each count the run's check compares with the plan, and the clients' own reply checks, is named when it disagrees.</summary>
+    [Fact]
+    public void TheRunsCheckNamesEachCountThatDisagreesWithThePlan()
+    {
+        const long Expected = 10;
+        const ulong Sum = 55; // 1 + 2 + ... + 10
+        Assert.Null(MsgWorkload.Verify(Expected, Server(Expected, Sum), [Client(Expected, Sum)]));
+        Assert.Equal("client: reply type 41 tag 3 (expected 4)", MsgWorkload.Verify(Expected, Server(Expected, Sum), [Client(Expected, Sum, failure: "client: reply type 41 tag 3 (expected 4)")]));
+        Assert.Equal("server served 9 requests, expected 10", MsgWorkload.Verify(Expected, Server(Expected, Sum, served: 9), [Client(Expected, Sum)]));
+        Assert.Equal("server line 0 holds 9, expected 10", MsgWorkload.Verify(Expected, Server(Expected, Sum, lines: [9, 10]), [Client(Expected, Sum)]));
+        Assert.Equal("clients received 9 replies, expected 10", MsgWorkload.Verify(Expected, Server(Expected, Sum), [Client(Expected, Sum, replies: 9)]));
+        Assert.Equal("clients received reply values summing to 54, the server sent 55", MsgWorkload.Verify(Expected, Server(Expected, Sum), [Client(Expected, Sum - 1)]));
+    }
+
+    static UrpcMessage ReplyMessage(ulong tag, ulong first, ulong last) => UrpcMessage.From(new UpdateProtocol.Reply(tag, first, last));
+
+    /// <summary>
+    /// The client's reply check, reply by reply: a message of another type is no reply even where its words would pass,
+    /// the first inconsistency is the one kept, and a first reply must report an applied state (1 or more).
+    /// </summary>
+    [Fact]
+    public void TheReplyCheckKeepsTheFirstReplyThatIsNoAppliedState()
+    {
+        var check = new ReplyCheck("client");
+        check.Check(ReplyMessage(0, 1, 1));
+        check.Check(ReplyMessage(1, 2, 2));
+        Assert.Null(check.Failure);
+        var stray = ReplyMessage(2, 3, 3);
+        stray.Type = UpdateProtocol.Request.TypeId;
+        check.Check(stray);
+        Assert.Equal("client: reply type 40 tag 2 (expected 2), first line 3, last line 3, previous value 2", check.Failure);
+        check.Check(ReplyMessage(2, 3, 4)); // a later inconsistency: the first one stays
+        Assert.StartsWith("client: reply type 40 tag 2", check.Failure);
+        Assert.Equal(3, check.Replies);
+        Assert.Equal(6UL, check.ValueSum);
+
+        var none = new ReplyCheck("client");
+        none.Check(ReplyMessage(0, 0, 0)); // a reply before any update was applied
+        Assert.Equal("client: reply type 41 tag 0 (expected 0), first line 0, last line 0, previous value 0", none.Failure);
     }
 
     /// <summary>
@@ -314,6 +428,46 @@ public class MsgWorkloadTests
         Assert.Equal(Requests, report.CyclesPerUpdate.Length);
         Assert.All(report.CyclesPerUpdate, c => Assert.True(c == 1,
             $"a round that took one request cost {c} cycles of the test's clock, where only its own end is a step (1); a wait after an empty round is {SteppedPolling.IdleCycles}"));
+    }
+
+    /// <summary>
+    /// With one request in flight, the server's rounds never mix warm-up and timed requests, so each repetition's timed
+    /// requests are exactly one server-cost sample (the batch is the iterations): warm-up requests, here twice as many,
+    /// are not timed. The clients' disturbance flags come from the OS's count of involuntary switches, which a test
+    /// cannot set; a timed batch of ten round trips lasts microseconds, a small part of a time slice, so most of twelve
+    /// are left alone.
+    /// </summary>
+    [Theory]
+    [InlineData(MsgPath.Kernel)]
+    [InlineData(MsgPath.Raw)]
+    public void WarmUpRequestsAreNotTimedByTheServer(MsgPath path)
+    {
+        Assert.SkipUnless(TestCores.HasTwo, "needs two cores: MSG has a server core and a client core");
+        var size = new SweepSize(Iterations: 10, Repetitions: 12, Warmup: 20);
+        var m = MsgWorkload.Run(TestCores.UpToTwo, 1, size, window: 1, path);
+        Assert.Null(m.Failure);
+        Assert.Equal(size.Repetitions, m.ServerCyclesPerOp.Length);
+        Assert.True(m.RepetitionDisturbed.Count(d => !d) > size.Repetitions / 2, $"{m.RepetitionDisturbed.Count(d => d)} of {size.Repetitions} repetitions flagged disturbed");
+    }
+
+    /// <summary>
+    /// The meter on a clock the test sets: a counted round costs from the previous round's end (a round that took
+    /// nothing, or only warm-up requests, moves that start without being counted), a mixed round counts all it took, a
+    /// sample is cut once a batch has been taken and is its rounds' cycles over the requests they took.
+    /// </summary>
+    [Fact]
+    public void ServerCostMeterChargesEachCountedRoundFromThePreviousRoundsEnd()
+    {
+        var meter = new ServerCostMeter(expected: 100, batch: 3);
+        meter.Start(0);
+        meter.EndRound(0, 0, 100);  // waiting
+        meter.EndRound(1, 1, 110);  // 10 cycles
+        meter.EndRound(3, 1, 130);  // 20 cycles, 3 requests: 4 taken, 30 cycles
+        Assert.Equal([7.5], meter.Samples());
+        meter.EndRound(0, 0, 1000); // waiting
+        meter.EndRound(2, 0, 1005); // warm-up only
+        meter.EndRound(3, 3, 1017); // 12 cycles, 3 requests: exactly a batch
+        Assert.Equal([7.5, 4.0], meter.Samples());
     }
 
     /// <summary>The server-cost meter counts only rounds that took timed requests and cuts a sample per batch of them.</summary>

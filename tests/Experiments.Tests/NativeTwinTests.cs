@@ -20,11 +20,12 @@ public class NativeTwinTests
         return twin;
     }
 
-    /// <summary>A stand-in twin: a shell script printing <paramref name="body"/> after the header the probe needs.</summary>
-    static string FakeTwin(string body, int exit = 0)
+    /// <summary>A stand-in twin: a shell script printing <paramref name="body"/> after the header the probe needs, then
+    /// ending with <paramref name="probeExit"/> when it is the probe (no warm-up: <c>-w 0</c>), else with <paramref name="runExit"/>.</summary>
+    static string FakeTwin(string body, int probeExit = 0, int runExit = 0)
     {
         string path = Path.Combine(TestCores.TempDir(), "fake_twin");
-        File.WriteAllText(path, $"#!/bin/sh\nprintf 'twin fig1\\nmarch test-arch\\ncompiler gcc test\\n{body}'\nexit {exit}\n");
+        File.WriteAllText(path, $"#!/bin/sh\nprintf 'twin fig1\\nmarch test-arch\\ncompiler gcc test\\n{body}'\ncase \"$*\" in *' -w 0') exit {probeExit} ;; esac\nexit {runExit}\n");
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         return path;
     }
@@ -45,11 +46,11 @@ public class NativeTwinTests
         foreach (var f in new[] { NativeTwin.SourceName, "urpc_ring.h", "build.sh" })
         {
             File.WriteAllText(Path.Combine(native, f), "");
-            File.SetLastWriteTimeUtc(Path.Combine(native, f), built.AddMinutes(-1));
+            File.SetLastWriteTimeUtc(Path.Combine(native, f), built);
         }
         File.WriteAllText(binary, "");
         File.SetLastWriteTimeUtc(binary, built);
-        Assert.True(NativeTwin.IsUpToDate(native, binary), "a binary newer than all its inputs is up to date");
+        Assert.True(NativeTwin.IsUpToDate(native, binary), "a binary as new as all its inputs is up to date");
         File.SetLastWriteTimeUtc(Path.Combine(native, changed), built.AddMinutes(1));
         Assert.False(NativeTwin.IsUpToDate(native, binary), $"{changed} is newer than the binary, which must be rebuilt");
     }
@@ -136,7 +137,7 @@ public class NativeTwinTests
         var noSamples = NativeTwin.Locate(FakeTwin("check ok\\n"), TextWriter.Null, out _)!;
         var e = Assert.Throws<FormatException>(() => noSamples.Shm([0], 1, Small, ShmUpdate.Atomic));
         Assert.Contains("'cycles_per_update'", e.Message);
-        Assert.Null(NativeTwin.Locate(FakeTwin("", exit: 3), TextWriter.Null, out string why));
+        Assert.Null(NativeTwin.Locate(FakeTwin("", probeExit: 3), TextWriter.Null, out string why));
         Assert.Contains("exit 3", why);
     }
 
@@ -149,6 +150,9 @@ public class NativeTwinTests
     [InlineData("shm", "cycles_per_update 10.0 nan 12.0\\ndisturbed 0 0 0\\ncheck ok\\n", "'cycles_per_update'", "'nan'")]
     [InlineData("shm", "cycles_per_update 10.0 inf 12.0\\ndisturbed 0 0 0\\ncheck ok\\n", "'cycles_per_update'", "'inf'")]
     [InlineData("shm", "cycles_per_update 10.0 -11.0 12.0\\ndisturbed 0 0 0\\ncheck ok\\n", "'cycles_per_update'", "'-11.0'")]
+    [InlineData("shm", "cycles_per_update 10.0 0.0 12.0\\ndisturbed 0 0 0\\ncheck ok\\n", "'cycles_per_update'", "'0.0'")]
+    [InlineData("shm", "cycles_per_update 10.0 11.0 12.0\\ndisturbed 0 0 0\\ncheck\\n", "'check'", "with a verdict")]
+    [InlineData("shm", "cycles_per_update 10.0 11.0 12.0\\ndisturbed 0 0 0\\n", "'check'", "with a verdict")]
     [InlineData("shm", "cycles_per_update 10.0 11.0 12.0 13.0 14.0 15.0\\ndisturbed 0 0 0 0 0 0\\ncheck ok\\n", "'cycles_per_update'", "6 values")]
     [InlineData("shm", "cycles_per_update 10.0 11.0\\ndisturbed 0 0\\ncheck ok\\n", "'cycles_per_update'", "2 values")]
     [InlineData("shm", "cycles_per_update 10.0 11.0 12.0\\ndisturbed 0 1\\ncheck ok\\n", "'disturbed'", "2 values")]
@@ -165,6 +169,35 @@ public class NativeTwinTests
             : twin.Msg([0, 1], 1, Small, MsgPath.Raw));           // 1 client x 3 repetitions
         Assert.Contains(key, e.Message);
         Assert.Contains(what, e.Message);
+    }
+
+    /// <summary>
+    /// The twin is called with the point's size and kind: -a for SHM-atomic only, -k and the CPU driver's slice for the
+    /// kernel path only, each of -i, -r and -w with its own number (<see cref="EchoTwin"/> answers with its arguments).
+    /// </summary>
+    [Fact]
+    public void TheTwinIsCalledWithThePointsSizeAndKind()
+    {
+        Assert.SkipWhen(OperatingSystem.IsWindows(), "a POSIX shell script stands in for the twin");
+        var twin = NativeTwin.Locate(EchoTwin.Create(), TextWriter.Null, out string why);
+        Assert.True(twin != null, why);
+        var size = new SweepSize(Iterations: 500, Repetitions: 3, Warmup: 50);
+        Assert.Equal("args: shm -c 0 -l 2 -i 500 -r 3 -w 50", twin.Shm([0], 2, size, ShmUpdate.Plain).Failure);
+        Assert.Equal("args: shm -c 0 -l 2 -i 500 -r 3 -w 50 -a", twin.Shm([0], 2, size, ShmUpdate.Atomic).Failure);
+        Assert.Equal("args: msg -c 0,1 -l 8 -i 500 -r 3 -w 50", twin.Msg([0, 1], 8, size, MsgPath.Raw).Failure);
+        Assert.Equal($"args: msg -c 0,1 -l 8 -i 500 -r 3 -w 50 -k -s {NativeTwin.KernelSliceCycles}", twin.Msg([0, 1], 8, size, MsgPath.Kernel).Failure);
+    }
+
+    /// <summary>A twin ended by SIGINT or SIGTERM (exit 130 or 143: Ctrl-C reached its process group) stopped the point; it did not fail it.</summary>
+    [Theory]
+    [InlineData(130, "SIGINT")]
+    [InlineData(143, "SIGTERM")]
+    public void ATwinEndedByASignalStoppedThePoint(int exit, string signal)
+    {
+        var twin = NativeTwin.Locate(FakeTwin("", runExit: exit), TextWriter.Null, out string why);
+        Assert.True(twin != null, why);
+        var e = Assert.Throws<Experiments.Common.ChildStoppedBySignalException>(() => twin.Shm([0], 1, Small, ShmUpdate.Plain));
+        Assert.Contains($"stopped by {signal} (exit {exit})", e.Message);
     }
 
     [Fact]

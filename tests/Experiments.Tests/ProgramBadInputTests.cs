@@ -64,6 +64,7 @@ public class ProgramBadInputTests
         ("fig1", ["--experiment", "", "--out", "OUT"], "--experiment"),
         ("fig1", ["--native", "/no/such/fig1_twin", "--out", "OUT"], "--native: '/no/such/fig1_twin' does not exist; build it with Benchmarks/native/build.sh"),
         ("fig1", ["--native", "DONE", "--out", "OUT"], "' is a folder; give the path of a built fig1_twin"),
+        ("fig1", ["--native", "FILE", "--out", "OUT"], "did not run"),
         ("fig3", ["--iterations", "5", "--out", "OUT"], "--iterations: 5 is out of range; allowed: 10 to 10000000"),
         ("fig3", ["--iterations", "lots", "--out", "OUT"], "--iterations: 'lots' is not a whole number; allowed: 10 to 10000000"),
         ("fig3", ["--group", "socket", "--out", "OUT"], "--group: 'socket' is not a grouping; allowed: package, l3, or a whole number"),

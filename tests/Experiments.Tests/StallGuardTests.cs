@@ -54,11 +54,17 @@ public class StallGuardTests
         Assert.Contains("while waiting for a test", e.Message);
     }
 
+    /// <summary>
+    /// A guard that has spun past its first check (its deadline armed, here long past) and then sees progress arms a
+    /// fresh deadline at its next check instead of throwing on the old one: progress starts the poll count again.
+    /// </summary>
     [Fact]
     public void ProgressRearmsTheDeadline()
     {
         object boxed = new StallGuard();
+        var spins = typeof(StallGuard).GetField("_spins", BindingFlags.NonPublic | BindingFlags.Instance)!;
         var deadline = typeof(StallGuard).GetField("_deadline", BindingFlags.NonPublic | BindingFlags.Instance)!;
+        spins.SetValue(boxed, Convert.ChangeType(0x28000, spins.FieldType)); // past its first check
         deadline.SetValue(boxed, Environment.TickCount64 - 1); // an old deadline, long past
         var guard = (StallGuard)boxed;
         guard.Progress();

@@ -57,6 +57,16 @@ public class TwinBlocksTests
     {
         var e = Assert.Throws<ArgumentException>(() => TwinBlocks.Pool([new double[4], new double[3]], [2, 2]));
         Assert.Contains("block 2 of 2 has 3 samples", e.Message);
+        var counts = Assert.Throws<ArgumentException>(() => TwinBlocks.Pool([new double[2], new double[2]], [2, 2, 2]));
+        Assert.Contains("2 blocks of samples for 3 block sizes", counts.Message);
+    }
+
+    /// <summary>A block's ratio is of medians: one slow C# sample (a descheduling) moves a mean, not the median.</summary>
+    [Fact]
+    public void ABlocksRatioIsItsCSharpMedianOverItsCMedian()
+    {
+        Assert.Equal(3.0, TwinBlocks.BlockRatio([3.0, 300, 3], [1.0, 1, 1]), 12);
+        Assert.Equal(0.5, TwinBlocks.BlockRatio([2.0, 2, 2], [4.0, 4, 40]), 12);
     }
 
     [Fact]
@@ -70,21 +80,26 @@ public class TwinBlocksTests
         Assert.Equal("block 2 of 3: check line 0 holds 3", twin.Failure);
         Assert.Null(TwinBlocks.Join([Twin(1, null)], [1]).Failure);
         Assert.Equal("only", TwinBlocks.Join([Twin(1, "only")], [1]).Failure);
+        Assert.Equal("block 1 of 2: first", TwinBlocks.Join([Twin(1, "first"), Twin(2, null)], [1, 1]).Failure);
 
-        PointMeasurement Shm(double lost, int reps) => new() { CyclesPerOp = new double[reps], RepetitionDisturbed = new bool[reps], LostUpdates = lost };
+        PointMeasurement Shm(double lost, int reps, string? failure = null) => new() { CyclesPerOp = new double[reps], RepetitionDisturbed = new bool[reps], LostUpdates = lost, Failure = failure };
         Assert.Equal(0.2, TwinBlocks.Join([Shm(0.1, 3), Shm(0.5, 1)], [3, 1]).LostUpdates, 12); // weighted by repetitions: (0.1 * 3 + 0.5) / 4
+        Assert.Equal("block 2 of 2: line 0 holds 5, expected 6", TwinBlocks.Join([Shm(0, 1), Shm(0, 1, "line 0 holds 5, expected 6")], [1, 1]).Failure);
     }
 
     [Fact]
     public void MsgRunsJoinTheirChecksByAddingThem()
     {
+        // Two clients, one repetition per block: client c's sample of the block is n + c.
         MsgMeasurement Msg(long n) => new()
         {
-            ClientCyclesPerOp = [n], UpdatesPerSecond = [n], ServerCyclesPerOp = [n, n], RepetitionDisturbed = [false],
+            ClientCyclesPerOp = [n, n + 1], UpdatesPerSecond = [n], ServerCyclesPerOp = [n, n], RepetitionDisturbed = [false],
             ServerDescheduled = 1, Expected = n, Served = n, ServerFinalLines = [n, n], RepliesReceived = n,
-            ServerReplyValueSum = (ulong)n, ClientReplyValueSum = (ulong)n,
+            ServerReplyValueSum = (ulong)n, ClientReplyValueSum = (ulong)n + 1,
         };
         var m = TwinBlocks.Join([Msg(10), Msg(20)], [1, 1]);
+        Assert.Equal([10.0, 20, 11, 21], m.ClientCyclesPerOp); // client by client, as one run of both repetitions
+        Assert.Equal(32UL, m.ClientReplyValueSum);
         Assert.Equal(30, m.Expected);
         Assert.Equal(30, m.Served);
         Assert.Equal([30L, 30L], m.ServerFinalLines);

@@ -53,6 +53,31 @@ public class UrpcTablesTests
         Assert.All(m.MsgsPerKcycle, x => Assert.True(x > 0));
     }
 
+    /// <summary>
+    /// The harness-ratio row: the dispatchers' round trip over the bare-ring reference, its interval from the outer ends
+    /// of the two rows' intervals, as many samples as the smaller row, the pair's own check, and a note that says
+    /// whether the timing target was met.
+    /// </summary>
+    [Fact]
+    public void TheHarnessRatioIsTheRoundTripOverTheBareRingWithinTheirIntervals()
+    {
+        var rows = new RowFactory(Fig1Settings.UrpcTablesId);
+        const string Param = "pair=0,1;class=same-L3";
+        // Seven and eight samples: both medians have a 95% CI.
+        var roundTrip = rows.Cycles("URPC round-trip same-L3", 2, Param, "cycles", [200, 210, 220, 230, 240, 250, 260], null, "fail", "");
+        var reference = rows.Cycles("URPC round-trip same-L3 (bare ring)", 2, Param, "cycles", [90, 95, 100, 105, 110, 115, 120, 125], null, "pass", "");
+        Assert.True(reference.CiLow < reference.CiHigh, $"reference [{reference.CiLow}, {reference.CiHigh}]");
+        var ratio = UrpcTablesSweep.HarnessRatio(roundTrip, reference, "same-L3", Param);
+        Assert.Equal(("URPC round-trip same-L3", $"{Param};of=dispatchers/bare-ring", "harness_ratio", "x"), (ratio.Series, ratio.Param, ratio.Metric, ratio.Unit));
+        Assert.Equal(roundTrip.Median / reference.Median, ratio.Median, 12);
+        Assert.Equal(roundTrip.CiLow / reference.CiHigh, ratio.CiLow, 12);
+        Assert.Equal(roundTrip.CiHigh / reference.CiLow, ratio.CiHigh, 12);
+        Assert.Equal(7, ratio.Samples);
+        Assert.Equal("fail", ratio.Verified);
+        Assert.StartsWith("TARGET MISSED", ratio.Note);
+        Assert.StartsWith("target met", UrpcTablesSweep.HarnessRatio(reference, reference, "same-L3", Param).Note);
+    }
+
     [Fact]
     public void PairsHaveOneRepresentativePerDistanceClass()
     {
