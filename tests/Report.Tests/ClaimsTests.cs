@@ -26,12 +26,11 @@ public class ClaimsTests
     static IEnumerable<ResultRow> Curve(string experiment, string series, string metric, Func<int, double> value, int maxCores, string param = "", string unit = "cycles") =>
         Enumerable.Range(1, maxCores).Select(c => FixtureRun.Row(experiment, series, c, value(c), metric, unit, param));
 
-    /// <summary>Judges claim <paramref name="id"/> on a run of only <paramref name="rows"/> (all of <paramref name="experiment"/>) and asserts its verdict.</summary>
-    static ClaimResult JudgedOn(string experiment, IEnumerable<ResultRow> rows, string id, Verdict expected) =>
-        JudgedOn(experiment, rows, null, id, expected);
-
-    /// <summary>As <see cref="JudgedOn(string, IEnumerable{ResultRow}, string, Verdict)"/>, the experiment's meta.json being <paramref name="meta"/>.</summary>
-    static ClaimResult JudgedOn(string experiment, IEnumerable<ResultRow> rows, RunMeta? meta, string id, Verdict expected)
+    /// <summary>
+    /// Judges claim <paramref name="id"/> on a run of only <paramref name="rows"/> (all of <paramref name="experiment"/>,
+    /// its meta.json <paramref name="meta"/> where given) and asserts its verdict.
+    /// </summary>
+    static ClaimResult JudgedOn(string experiment, IEnumerable<ResultRow> rows, string id, Verdict expected, RunMeta? meta = null)
     {
         using var fx = new FixtureRun();
         fx.Write(experiment, rows, meta);
@@ -189,12 +188,12 @@ public class ClaimsTests
         one.Write(Tlb, ShootdownRows(3000), FixtureRun.MetaOn(Tlb, 1, 32));
         var r = Judged(one, "numa-multicast-fastest", Verdict.NotTestable);
         Assert.Contains("one package and one NUMA node", r.Reason);
-        JudgedOn(Tlb, ShootdownRows(3000), FixtureRun.MetaOn(Tlb, 4, 32), "numa-multicast-fastest", Verdict.Holds);
-        JudgedOn(Tlb, ShootdownRows(20000), FixtureRun.MetaOn(Tlb, 4, 32), "numa-multicast-fastest", Verdict.DoesNotHold);
+        JudgedOn(Tlb, ShootdownRows(3000), "numa-multicast-fastest", Verdict.Holds, FixtureRun.MetaOn(Tlb, 4, 32));
+        JudgedOn(Tlb, ShootdownRows(20000), "numa-multicast-fastest", Verdict.DoesNotHold, FixtureRun.MetaOn(Tlb, 4, 32));
         // One package of two NUMA nodes (a processor split into nodes): the multicast trees have two groups, so the claim is tested.
         var split = FixtureRun.MetaOn(Tlb, 1, 32);
         split.NumaNodes = 2;
-        JudgedOn(Tlb, ShootdownRows(3000), split, "numa-multicast-fastest", Verdict.Holds);
+        JudgedOn(Tlb, ShootdownRows(3000), "numa-multicast-fastest", Verdict.Holds, split);
     }
 
     [Fact]
@@ -202,8 +201,8 @@ public class ClaimsTests
     {
         // The fastest protocol 10,000 cycles with its CI [9,500, 10,500]: NUMA-aware multicast at 10,800 is outside that
         // CI, though its own CI [10,260, 11,340] overlaps it; at 10,400 it is inside.
-        JudgedOn(Tlb, ShootdownRows(10800), FixtureRun.MetaOn(Tlb, 4, 32), "numa-multicast-fastest", Verdict.DoesNotHold);
-        Assert.Contains("tied with Broadcast within the 95% CI", JudgedOn(Tlb, ShootdownRows(10400), FixtureRun.MetaOn(Tlb, 4, 32), "numa-multicast-fastest", Verdict.Holds).Numbers);
+        JudgedOn(Tlb, ShootdownRows(10800), "numa-multicast-fastest", Verdict.DoesNotHold, FixtureRun.MetaOn(Tlb, 4, 32));
+        Assert.Contains("tied with Broadcast within the 95% CI", JudgedOn(Tlb, ShootdownRows(10400), "numa-multicast-fastest", Verdict.Holds, FixtureRun.MetaOn(Tlb, 4, 32)).Numbers);
     }
 
     /// <summary>NUMA-aware multicast with the same median as the fastest other protocol has "the lowest" median (a tie
@@ -215,13 +214,13 @@ public class ClaimsTests
     public void Numa_aware_multicast_with_the_lowest_median_holds_also_when_tied()
     {
         static ResultRow NoCi(ResultRow r) { r.CiLow = double.NaN; r.CiHigh = double.NaN; r.Samples = 5; return r; }
-        JudgedOn(Tlb, ShootdownRows(10000).Select(NoCi), FixtureRun.MetaOn(Tlb, 4, 32), "numa-multicast-fastest", Verdict.Holds);
-        var r = JudgedOn(Tlb, ShootdownRows(10026).Select(NoCi), FixtureRun.MetaOn(Tlb, 4, 32), "numa-multicast-fastest", Verdict.NotTestable);
+        JudgedOn(Tlb, ShootdownRows(10000).Select(NoCi), "numa-multicast-fastest", Verdict.Holds, FixtureRun.MetaOn(Tlb, 4, 32));
+        var r = JudgedOn(Tlb, ShootdownRows(10026).Select(NoCi), "numa-multicast-fastest", Verdict.NotTestable, FixtureRun.MetaOn(Tlb, 4, 32));
         Assert.Contains("Broadcast has the lowest median but too few samples for a 95% CI (5; 6 needed)", r.Reason);
         Assert.Contains("NUMA-aware multicast 10,026", r.Numbers);
 
         // A row that gives no CI although it has the samples for one counts by its median, as before.
-        JudgedOn(Tlb, ShootdownRows(10026).Select(x => { var y = NoCi(x); y.Samples = 11; return y; }), FixtureRun.MetaOn(Tlb, 4, 32), "numa-multicast-fastest", Verdict.DoesNotHold);
+        JudgedOn(Tlb, ShootdownRows(10026).Select(x => { var y = NoCi(x); y.Samples = 11; return y; }), "numa-multicast-fastest", Verdict.DoesNotHold, FixtureRun.MetaOn(Tlb, 4, 32));
     }
 
     /// <summary>A protocol missing at the largest core count (its point failed or was not run) does not let
@@ -232,7 +231,7 @@ public class ClaimsTests
         string[] protocols = ["Broadcast", "Unicast", "Multicast", "NUMA-aware multicast"];
         var rows = protocols.Select((p, i) => FixtureRun.Row(Tlb, p, 16, p == "NUMA-aware multicast" ? 20000 : 10000 + 1000 * i, "cycles"))
             .Append(FixtureRun.Row(Tlb, "NUMA-aware multicast", 32, 3000, "cycles"));
-        var r = JudgedOn(Tlb, rows, FixtureRun.MetaOn(Tlb, 4, 32), "numa-multicast-fastest", Verdict.DoesNotHold);
+        var r = JudgedOn(Tlb, rows, "numa-multicast-fastest", Verdict.DoesNotHold, FixtureRun.MetaOn(Tlb, 4, 32));
         Assert.Contains("at 16 cores", r.Numbers);
         Assert.Contains("Broadcast, Unicast, Multicast not measured at 32 cores", r.Numbers);
 
@@ -244,7 +243,7 @@ public class ClaimsTests
         // All four at 16 and at 32 cores: judged at 32, the largest, where NUMA-aware multicast is fastest, though it
         // is the slowest at 16.
         var held = JudgedOn(Tlb, protocols.Select((p, i) => FixtureRun.Row(Tlb, p, 16, p == "NUMA-aware multicast" ? 20000 : 10000 + 1000 * i, "cycles"))
-            .Concat(ShootdownRows(3000)), FixtureRun.MetaOn(Tlb, 4, 32), "numa-multicast-fastest", Verdict.Holds);
+            .Concat(ShootdownRows(3000)), "numa-multicast-fastest", Verdict.Holds, FixtureRun.MetaOn(Tlb, 4, 32));
         Assert.Contains("at 32 cores: NUMA-aware multicast 3,000", held.Numbers);
     }
 
@@ -875,11 +874,11 @@ public class ClaimsTests
         static ResultRow Tight(ResultRow r) { r.CiLow = r.Median * 0.99; r.CiHigh = r.Median * 1.01; return r; }
         JudgedOn(F1, [Tight(FixtureRun.Row(F1, "SHM8", 2, 1.02, "cycles_ratio", "x"))], "c-twin", Verdict.Holds);
 
-        var r = JudgedOn(F1, [Tight(FixtureRun.Row(F1, "SHM8", 2, 1.02, "cycles_ratio", "x"))], FixtureRun.Meta(F1, "incomplete", "MSG8 at 2 cores"), "c-twin", Verdict.NotTestable);
+        var r = JudgedOn(F1, [Tight(FixtureRun.Row(F1, "SHM8", 2, 1.02, "cycles_ratio", "x"))], "c-twin", Verdict.NotTestable, FixtureRun.Meta(F1, "incomplete", "MSG8 at 2 cores"));
         Assert.Contains("MSG8 at 2 cores", r.Reason);
         Assert.Contains("SHM8", r.Numbers);
 
-        JudgedOn(F1, [Tight(FixtureRun.Row(F1, "SHM8", 2, 1.20, "cycles_ratio", "x"))], FixtureRun.Meta(F1, "incomplete", "MSG8 at 2 cores"), "c-twin", Verdict.DoesNotHold);
+        JudgedOn(F1, [Tight(FixtureRun.Row(F1, "SHM8", 2, 1.20, "cycles_ratio", "x"))], "c-twin", Verdict.DoesNotHold, FixtureRun.Meta(F1, "incomplete", "MSG8 at 2 cores"));
 
         // Only the experiments the target reads count: an incomplete compute sweep says nothing of Fig 1's points.
         using var other = new FixtureRun();
